@@ -1,0 +1,68 @@
+//! Findings: what crossfoot found wrong in a workbook. Plain data, serialisable, sortable.
+
+use serde::{Deserialize, Serialize};
+
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Serialize,
+    Deserialize,
+    clap::ValueEnum,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    Info,
+    Warning,
+    Error,
+}
+
+impl Severity {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Info => "info",
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        }
+    }
+}
+
+/// A cell a finding names, as it stands in the file.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
+pub struct CellLoc {
+    pub sheet: String,
+    pub cell: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Finding {
+    pub file: String,
+    /// The sheet the finding is about; None for a finding about the whole workbook.
+    pub sheet: Option<String>,
+    pub rule: String,
+    pub severity: Severity,
+    pub message: String,
+    /// Every cell the check read, the most suspect first.
+    pub cells: Vec<CellLoc>,
+    pub expected: Option<f64>,
+    pub actual: Option<f64>,
+    pub difference: Option<f64>,
+    /// Where the sheet stands in the workbook, and the first cell's position: for sorting.
+    #[serde(skip)]
+    pub order: (usize, u32, u32),
+    /// Decimals to show `expected`, `actual` and `difference` with.
+    #[serde(skip)]
+    pub decimals: Option<u8>,
+}
+
+impl Finding {
+    /// The deterministic order of findings within a file: sheet order, then position, then rule.
+    pub fn sort_key(&self) -> (&str, (usize, u32, u32), &str, &str) {
+        (&self.file, self.order, &self.rule, &self.message)
+    }
+}

@@ -1,0 +1,21 @@
+//! crossfoot: checks that the totals and percentages of statistical workbooks cross-foot.
+//!
+//! Data flows one way: [`load`] (calamine → [`model`]) → [`rules`] (TOML + expressions) →
+//! [`locate`] (labels and headers → cells) → [`eval`] (checks → [`finding::Finding`]s) →
+//! [`report`] (terminal, JSON). [`check`] runs that pipeline over files in parallel. The
+//! library never prints; the binary in `main.rs` does.
+#![warn(clippy::print_stdout, clippy::print_stderr)]
+
+pub mod check;
+pub mod eval;
+pub mod finding;
+pub mod formula;
+pub mod load;
+pub mod locate;
+pub mod messages;
+pub mod model;
+pub mod number;
+pub mod report;
+pub mod rules;
+pub mod sniff;
+pub mod text;

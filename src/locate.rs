@@ -1,0 +1,436 @@
+//! Finding the forms in a workbook's sheets, and each form's values in its sheet.
+//!
+//! A sheet is recognised by its name, a title and the labels it must carry, wherever they stand.
+//! Columns are found by their header text, rows by their label (normalised, see
+//! [`text::label_key`](crate::text::label_key)) below the header row and left of the values.
+//! A label that is missing, or present in two rows, is a finding; the rest of the form is
+//! still located.
+
+use crate::finding::{CellLoc, Finding, Severity};
+use crate::messages;
+use crate::model::{CellRef, Sheet, Value, Workbook};
+use crate::rules::{CellAt, Form, Pack};
+use crate::text::{fold_diacritics, label_key};
+use std::collections::HashMap;
+
+/// One form found in one sheet, with the position of each of its rows, columns and cells.
+#[derive(Debug, Clone)]
+pub struct FormInstance {
+    pub form: usize,
+    pub sheet: usize,
+    /// Row index in the sheet of each of the form's rows (None: not found).
+    pub rows: Vec<Option<u32>>,
+    /// Column index in the sheet of each of the form's columns.
+    pub cols: Vec<Option<u32>>,
+    /// Position of each of the form's cell fields: (sheet index, cell).
+    pub cells: Vec<Option<(usize, CellRef)>>,
+    /// The text of each row's label cell, as written in the sheet.
+    pub row_labels: Vec<Option<String>>,
+}
+
+/// Builds findings about one workbook.
+pub struct Reporter<'a> {
+    pub file: &'a str,
+    pub pack: &'a Pack,
+    pub findings: Vec<Finding>,
+}
+
+impl Reporter<'_> {
+    pub fn engine(
+        &mut self,
+        rule: &str,
+        severity: Severity,
+        sheet: Option<(usize, &str)>,
+        cells: Vec<CellLoc>,
+        first: Option<CellRef>,
+        params: &[(&str, &str)],
+    ) {
+        let message = messages::engine(&self.pack.settings, rule, params);
+        let order = (
+            sheet.map_or(0, |(i, _)| i + 1),
+            first.map_or(0, |c| c.row),
+            first.map_or(0, |c| c.col),
+        );
+        self.findings.push(Finding {
+            file: self.file.to_string(),
+            sheet: sheet.map(|(_, s)| s.to_string()),
+            rule: rule.to_string(),
+            severity,
+            message,
+            cells,
+            expected: None,
+            actual: None,
+            difference: None,
+            order,
+            decimals: None,
+        });
+    }
+}
+
+pub fn loc(sheet: &Sheet, at: CellRef) -> CellLoc {
+    CellLoc {
+        sheet: sheet.name.clone(),
+        cell: at.to_string(),
+    }
+}
+
+/// The normalised text keys of a sheet's text cells.
+struct SheetIndex {
+    keys: Vec<(CellRef, String)>,
+    folded_name: String,
+}
+
+impl SheetIndex {
+    fn new(sheet: &Sheet, pack: &Pack) -> SheetIndex {
+        let keys = sheet
+            .cells
+            .iter()
+            .filter_map(|(at, c)| match &c.value {
+                Value::Text(t) => Some((*at, label_key(t, pack.settings.folding))),
+                _ => None,
+            })
+            .filter(|(_, k)| !k.is_empty())
+            .collect();
+        SheetIndex {
+            keys,
+            folded_name: fold_diacritics(&sheet.name.to_lowercase()),
+        }
+    }
+
+    fn has_key(&self, key: &str) -> bool {
+        self.keys.iter().any(|(_, k)| k == key)
+    }
+
+    fn has_substring(&self, key: &str) -> bool {
+        self.keys.iter().any(|(_, k)| k.contains(key))
+    }
+}
+
+/// How strongly `form` matches the sheet: None when it does not.
+fn match_score(form: &Form, idx: &SheetIndex) -> Option<usize> {
+    if !form.labels.iter().all(|l| idx.has_key(l)) {
+        return None;
+    }
+    let by_name = form
+        .sheet
+        .as_ref()
+        .is_some_and(|re| re.is_match(&idx.folded_name));
+    let by_title = form.titles.iter().any(|t| idx.has_substring(t));
+    if (form.sheet.is_some() || !form.titles.is_empty()) && !by_name && !by_title {
+        return None;
+    }
+    Some(form.labels.len() + 2 * usize::from(by_name) + 2 * usize::from(by_title))
+}
+
+/// Recognises the forms of a workbook and locates their fields.
+pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
+    let pack = rep.pack;
+    let mut out = Vec::new();
+    for (si, sheet) in wb.sheets.iter().enumerate() {
+        let idx = SheetIndex::new(sheet, pack);
+        let mut scored: Vec<(usize, usize)> = pack
+            .forms
+            .iter()
+            .enumerate()
+            .filter_map(|(fi, f)| match_score(f, &idx).map(|s| (s, fi)))
+            .collect();
+        if scored.is_empty() {
+            continue;
+        }
+        scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        if scored.len() > 1 && scored[0].0 == scored[1].0 {
+            let (a, b) = (&pack.forms[scored[0].1].id, &pack.forms[scored[1].1].id);
+            rep.engine(
+                "workbook.sheet-ambiguous",
+                Severity::Warning,
+                Some((si, &sheet.name)),
+                vec![],
+                None,
+                &[("sheet", &sheet.name), ("form", a), ("other", b)],
+            );
+            continue;
+        }
+        let fi = scored[0].1;
+        out.push(locate_form(wb, si, fi, &idx, rep));
+    }
+    // The same form in several sheets.
+    let mut by_form: HashMap<usize, Vec<usize>> = HashMap::new();
+    for inst in &out {
+        by_form.entry(inst.form).or_default().push(inst.sheet);
+    }
+    let mut repeated: Vec<_> = by_form.into_iter().filter(|(_, s)| s.len() > 1).collect();
+    repeated.sort();
+    for (fi, sheets) in repeated {
+        let names: Vec<&str> = sheets.iter().map(|s| wb.sheets[*s].name.as_str()).collect();
+        let first = sheets[0];
+        rep.engine(
+            "workbook.form-repeated",
+            Severity::Warning,
+            Some((first, &wb.sheets[first].name)),
+            vec![],
+            None,
+            &[("form", &pack.forms[fi].id), ("sheets", &names.join(", "))],
+        );
+    }
+    out
+}
+
+fn locate_form(
+    wb: &Workbook,
+    si: usize,
+    fi: usize,
+    idx: &SheetIndex,
+    rep: &mut Reporter<'_>,
+) -> FormInstance {
+    let pack = rep.pack;
+    let form = &pack.forms[fi];
+    let sheet = &wb.sheets[si];
+    let here = Some((si, sheet.name.as_str()));
+
+    // Columns: the header row is the row holding most of the column headers.
+    let mut candidates: Vec<Vec<CellRef>> = form
+        .columns
+        .iter()
+        .map(|c| {
+            idx.keys
+                .iter()
+                .filter(|(_, k)| c.keys.contains(k))
+                .map(|(at, _)| *at)
+                .collect()
+        })
+        .collect();
+    let mut row_votes: HashMap<u32, usize> = HashMap::new();
+    for cands in &candidates {
+        let mut rows: Vec<u32> = cands.iter().map(|c| c.row).collect();
+        rows.dedup();
+        for r in rows {
+            *row_votes.entry(r).or_default() += 1;
+        }
+    }
+    let header_row = row_votes
+        .iter()
+        .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
+        .map(|(r, _)| *r);
+    let mut cols = Vec::with_capacity(form.columns.len());
+    let mut header_bottom = header_row.unwrap_or(0);
+    for (ci, col) in form.columns.iter().enumerate() {
+        let cands = std::mem::take(&mut candidates[ci]);
+        // The candidates nearest the header row (a two-row header puts some a row lower).
+        let near: Vec<CellRef> = match header_row {
+            Some(h) => {
+                let best = cands.iter().map(|c| c.row.abs_diff(h)).min();
+                cands
+                    .into_iter()
+                    .filter(|c| Some(c.row.abs_diff(h)) == best && c.row.abs_diff(h) <= 2)
+                    .collect()
+            }
+            None => vec![],
+        };
+        match near.as_slice() {
+            [one] => {
+                header_bottom = header_bottom.max(one.row);
+                cols.push(Some(one.col));
+            }
+            [] => {
+                let closest = closest_text(pack, sheet, idx, &col.keys[0], |_| true);
+                rep.engine(
+                    "layout.column-not-found",
+                    Severity::Error,
+                    here,
+                    vec![],
+                    None,
+                    &[
+                        ("form", &form.id),
+                        ("header", &col.header),
+                        ("closest", &closest),
+                    ],
+                );
+                cols.push(None);
+            }
+            many => {
+                let cells: Vec<CellLoc> = many.iter().map(|c| loc(sheet, *c)).collect();
+                let list = cells
+                    .iter()
+                    .map(|c| c.cell.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                rep.engine(
+                    "layout.column-ambiguous",
+                    Severity::Error,
+                    here,
+                    cells.clone(),
+                    Some(many[0]),
+                    &[
+                        ("form", &form.id),
+                        ("header", &col.header),
+                        ("cells", &list),
+                    ],
+                );
+                cols.push(None);
+            }
+        }
+    }
+
+    // Rows: labels below the header and left of the first value column.
+    let first_value_col = cols.iter().flatten().min().copied();
+    let eligible = |at: &CellRef| {
+        header_row.is_none_or(|_| at.row > header_bottom)
+            && first_value_col.is_none_or(|c| at.col < c)
+    };
+    let mut rows: Vec<Option<u32>> = vec![None; form.rows.len()];
+    let mut row_labels: Vec<Option<String>> = vec![None; form.rows.len()];
+    // Two passes: rows searched in the whole table, then rows searched under a heading.
+    for pass in 0..2 {
+        // Section bounds: heading rows found in the first pass.
+        let mut heading_rows: Vec<u32> = form
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.is_heading)
+            .filter_map(|(i, _)| rows[i])
+            .collect();
+        heading_rows.sort();
+        for (ri, row) in form.rows.iter().enumerate() {
+            if (pass == 0) != row.under.is_none() {
+                continue;
+            }
+            let (lo, hi) = match row.under {
+                None => (0, u32::MAX),
+                Some(h) => match rows[h] {
+                    Some(hr) => (
+                        hr + 1,
+                        heading_rows
+                            .iter()
+                            .copied()
+                            .find(|r| *r > hr)
+                            .unwrap_or(u32::MAX),
+                    ),
+                    // The heading itself was not found: that finding says enough.
+                    None => continue,
+                },
+            };
+            let mut found: Vec<CellRef> = idx
+                .keys
+                .iter()
+                .filter(|(at, k)| {
+                    eligible(at) && at.row >= lo && at.row < hi && row.keys.contains(k)
+                })
+                .map(|(at, _)| *at)
+                .collect();
+            found.dedup_by_key(|c| c.row);
+            match found.as_slice() {
+                [one] => {
+                    rows[ri] = Some(one.row);
+                    row_labels[ri] = sheet.get(*one).and_then(|c| c.text()).map(str::to_string);
+                }
+                [] => {
+                    let closest = closest_text(pack, sheet, idx, &row.keys[0], |at| {
+                        eligible(at) && at.row >= lo && at.row < hi
+                    });
+                    rep.engine(
+                        "layout.label-not-found",
+                        Severity::Error,
+                        here,
+                        vec![],
+                        None,
+                        &[
+                            ("form", &form.id),
+                            ("label", &row.label),
+                            ("closest", &closest),
+                        ],
+                    );
+                }
+                many => {
+                    let cells: Vec<CellLoc> = many.iter().map(|c| loc(sheet, *c)).collect();
+                    let list = cells
+                        .iter()
+                        .map(|c| c.cell.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    rep.engine(
+                        "layout.label-ambiguous",
+                        Severity::Error,
+                        here,
+                        cells.clone(),
+                        Some(many[0]),
+                        &[("form", &form.id), ("label", &row.label), ("cells", &list)],
+                    );
+                }
+            }
+        }
+    }
+
+    // Cell fields: by address on this sheet, or by an Excel defined name.
+    let mut cells = Vec::with_capacity(form.cells.len());
+    for cf in &form.cells {
+        match &cf.at {
+            CellAt::Address(a) => cells.push(Some((si, *a))),
+            CellAt::Name(n) => {
+                let target = wb
+                    .defined_names
+                    .iter()
+                    .find(|(k, _)| k.eq_ignore_ascii_case(n))
+                    .and_then(|(_, v)| resolve_defined_name(wb, v));
+                if target.is_none() {
+                    rep.engine(
+                        "layout.name-not-found",
+                        Severity::Error,
+                        here,
+                        vec![],
+                        None,
+                        &[("form", &form.id), ("name", n)],
+                    );
+                }
+                cells.push(target);
+            }
+        }
+    }
+    FormInstance {
+        form: fi,
+        sheet: si,
+        rows,
+        cols,
+        cells,
+        row_labels,
+    }
+}
+
+/// `Sheet!$C$7`, `'My sheet'!C7` → (sheet index, cell).
+fn resolve_defined_name(wb: &Workbook, target: &str) -> Option<(usize, CellRef)> {
+    let t = target.trim().trim_start_matches('=');
+    let (sheet, cell) = t.rsplit_once('!')?;
+    let sheet = sheet.trim_matches('\'').replace("''", "'");
+    let si = wb.sheets.iter().position(|s| s.name == sheet)?;
+    Some((si, CellRef::parse_a1(cell)?))
+}
+
+/// `; the closest is "…" in C12` for a message, or nothing.
+fn closest_text(
+    pack: &Pack,
+    sheet: &Sheet,
+    idx: &SheetIndex,
+    wanted: &str,
+    allowed: impl Fn(&CellRef) -> bool,
+) -> String {
+    let mut best: Option<(f64, CellRef)> = None;
+    for (at, k) in &idx.keys {
+        if !allowed(at) {
+            continue;
+        }
+        let score = strsim::normalized_levenshtein(wanted, k);
+        if best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, *at));
+        }
+    }
+    match best {
+        Some((score, at)) if score >= 0.5 => {
+            let text = sheet.get(at).map(|c| c.display()).unwrap_or_default();
+            messages::engine(
+                &pack.settings,
+                "hint.closest",
+                &[("text", &text), ("cell", &at.to_string())],
+            )
+        }
+        _ => String::new(),
+    }
+}

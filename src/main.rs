@@ -1,0 +1,208 @@
+//! The `crossfoot` command line. Exit status: 0 when no finding reaches `--fail-on`, 1 when one
+//! does, 2 when crossfoot could not do its job (bad arguments, a rule file that does not parse,
+//! an input that could not be read — after every other input was checked and reported).
+
+use clap::{Parser, Subcommand, ValueEnum};
+use crossfoot::check::{self, Status};
+use crossfoot::finding::Severity;
+use crossfoot::load::Limits;
+use crossfoot::report;
+use crossfoot::rules::{self, Pack};
+use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+#[derive(Parser)]
+#[command(
+    name = "crossfoot",
+    version,
+    about = "Checks that the totals and percentages of branch statistical workbooks add up"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Check workbooks against the rule pack and report every discrepancy
+    Check(CheckArgs),
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum Format {
+    Human,
+    Json,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum FailOn {
+    Error,
+    Warning,
+    Never,
+}
+
+#[derive(clap::Args)]
+struct CheckArgs {
+    /// Workbooks (.xlsx .xlsm .xlsb .xls .ods) or folders to walk for them
+    paths: Vec<PathBuf>,
+    /// Add a rule file, or a folder of *.toml rule files (repeatable)
+    #[arg(long = "rules", value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// Do not use the rule pack built into crossfoot
+    #[arg(long)]
+    no_default_rules: bool,
+    /// Report format
+    #[arg(long, value_enum, default_value = "human")]
+    format: Format,
+    /// Lowest severity that makes the exit status 1
+    #[arg(long, value_enum, default_value = "error")]
+    fail_on: FailOn,
+    /// Files checked at once (0: one per core)
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
+    jobs: usize,
+    /// Most cells read from one sheet; a larger sheet is reported as too large to check safely
+    #[arg(long, default_value_t = Limits::default().max_cells_per_sheet, value_name = "N")]
+    max_cells: u64,
+    /// Largest file read, in MB
+    #[arg(long, default_value_t = Limits::default().max_file_bytes / (1024 * 1024), value_name = "MB")]
+    max_file_mb: u64,
+}
+
+/// No workbook was named.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("no workbook to check")]
+#[diagnostic(code(crossfoot::no_input), help("name workbooks or folders, e.g. `crossfoot check submissions/` or `crossfoot check branch-07.xlsx`"))]
+struct NoInput;
+
+/// No rules at all.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("no rules to check with")]
+#[diagnostic(
+    code(crossfoot::no_rules),
+    help("--no-default-rules drops the built-in pack; add your own with --rules PATH")
+)]
+struct NoRules;
+
+fn render(diag: &dyn Diagnostic) -> String {
+    let theme = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        GraphicalTheme::unicode()
+    } else {
+        GraphicalTheme::unicode_nocolor()
+    };
+    let mut s = String::new();
+    if GraphicalReportHandler::new_themed(theme)
+        .with_width(100)
+        .render_report(&mut s, diag)
+        .is_err()
+    {
+        s = diag.to_string();
+    }
+    s
+}
+
+fn eprint_diag(diag: &dyn Diagnostic) {
+    let _ = writeln!(std::io::stderr(), "{}", render(diag));
+}
+
+fn load_pack(args: &CheckArgs) -> Result<Pack, ExitCode> {
+    let mut sources = if args.no_default_rules {
+        Vec::new()
+    } else {
+        rules::builtin_sources()
+    };
+    match rules::read_rule_sources(&args.rules) {
+        Ok(more) => sources.extend(more),
+        Err(e) => {
+            eprint_diag(&e);
+            return Err(ExitCode::from(2));
+        }
+    }
+    if sources.is_empty() {
+        eprint_diag(&NoRules);
+        return Err(ExitCode::from(2));
+    }
+    rules::compile(&sources).map_err(|errors| {
+        for e in &errors {
+            eprint_diag(e);
+        }
+        ExitCode::from(2)
+    })
+}
+
+fn run_check(args: CheckArgs) -> ExitCode {
+    if args.paths.is_empty() {
+        eprint_diag(&NoInput);
+        return ExitCode::from(2);
+    }
+    let pack = match load_pack(&args) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let limits = Limits {
+        max_file_bytes: args.max_file_mb.saturating_mul(1024 * 1024),
+        max_cells_per_sheet: args.max_cells,
+    };
+    let inputs = check::collect_inputs(&args.paths);
+    if inputs.is_empty() {
+        eprint_diag(&NoInput);
+        return ExitCode::from(2);
+    }
+    let results = check::check_all(&inputs, &pack, &limits, args.jobs);
+    let text = match args.format {
+        Format::Json => report::json(&results),
+        Format::Human => {
+            let on = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            report::human(&results, pack.settings.locale, &report::Style { on })
+        }
+    };
+    let mut stdout = std::io::stdout().lock();
+    let _ = writeln!(stdout, "{}", text.trim_end());
+    let _ = stdout.flush();
+    let unreadable = results
+        .iter()
+        .any(|r| matches!(r.status, Status::Unreadable(_)));
+    let worst = results
+        .iter()
+        .flat_map(|r| r.findings.iter())
+        .map(|f| f.severity)
+        .max();
+    let fails = match (args.fail_on, worst) {
+        (FailOn::Never, _) | (_, None) => false,
+        (FailOn::Error, Some(s)) => s >= Severity::Error,
+        (FailOn::Warning, Some(s)) => s >= Severity::Warning,
+    };
+    if unreadable {
+        ExitCode::from(2)
+    } else if fails {
+        ExitCode::from(1)
+    } else {
+        ExitCode::SUCCESS
+    }
+}
+
+fn main() -> ExitCode {
+    // A panic inside the workbook reader is a damaged file, reported as unreadable by the
+    // checker; only other panics (bugs) are printed.
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        if !crossfoot::load::in_reader() {
+            default_hook(info);
+        }
+    }));
+    let cli = match Cli::try_parse() {
+        Ok(c) => c,
+        Err(e) => {
+            let _ = e.print();
+            return if e.use_stderr() {
+                ExitCode::from(2)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    match cli.command {
+        Command::Check(args) => run_check(args),
+    }
+}

@@ -1,0 +1,309 @@
+//! Reporters: the same results as terminal text or as one JSON document.
+//!
+//! The JSON document is a public contract (see the README): one object with `crossfoot`,
+//! `files`, `findings` and `summary`, sorted, so the same inputs give the same bytes.
+
+use crate::check::{FileResult, Status};
+use crate::finding::{Finding, Severity};
+use crate::number::Locale;
+use crate::text::format_number;
+use serde::Serialize;
+use std::fmt::Write as _;
+
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Summary {
+    pub files: usize,
+    pub checked: usize,
+    pub unreadable: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub info: usize,
+}
+
+pub fn summarize(results: &[FileResult]) -> Summary {
+    let mut s = Summary {
+        files: results.len(),
+        ..Summary::default()
+    };
+    for r in results {
+        match r.status {
+            Status::Checked => s.checked += 1,
+            Status::Unreadable(_) => s.unreadable += 1,
+        }
+        s.errors += r.count(Severity::Error);
+        s.warnings += r.count(Severity::Warning);
+        s.info += r.count(Severity::Info);
+    }
+    s
+}
+
+// ---------------------------------------------------------------------------------------------
+// JSON
+
+/// A number as JSON shows it: whole numbers without `.0`.
+struct JsonNum(f64);
+
+impl Serialize for JsonNum {
+    fn serialize<S: serde::Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
+        let v = self.0;
+        if v.fract() == 0.0 && v.abs() < 9.0e15 {
+            s.serialize_i64(v as i64)
+        } else {
+            s.serialize_f64(v)
+        }
+    }
+}
+
+#[derive(Serialize)]
+struct JsonFile<'a> {
+    path: &'a str,
+    status: &'static str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    hint: Option<&'a str>,
+    forms: &'a [crate::check::FormFound],
+    errors: usize,
+    warnings: usize,
+}
+
+#[derive(Serialize)]
+struct JsonFinding<'a> {
+    file: &'a str,
+    sheet: Option<&'a str>,
+    rule: &'a str,
+    severity: Severity,
+    message: &'a str,
+    cells: &'a [crate::finding::CellLoc],
+    expected: Option<JsonNum>,
+    actual: Option<JsonNum>,
+    difference: Option<JsonNum>,
+}
+
+#[derive(Serialize)]
+struct JsonSummary {
+    files: usize,
+    checked: usize,
+    unreadable: usize,
+    errors: usize,
+    warnings: usize,
+    info: usize,
+}
+
+#[derive(Serialize)]
+struct JsonReport<'a> {
+    crossfoot: &'static str,
+    files: Vec<JsonFile<'a>>,
+    findings: Vec<JsonFinding<'a>>,
+    summary: JsonSummary,
+}
+
+pub fn json(results: &[FileResult]) -> String {
+    let files = results
+        .iter()
+        .map(|r| {
+            let (status, error, hint) = match &r.status {
+                Status::Checked => ("checked", None, None),
+                Status::Unreadable(u) => {
+                    ("unreadable", Some(u.reason.as_str()), Some(u.hint.as_str()))
+                }
+            };
+            JsonFile {
+                path: &r.path,
+                status,
+                error,
+                hint,
+                forms: &r.forms,
+                errors: r.count(Severity::Error),
+                warnings: r.count(Severity::Warning),
+            }
+        })
+        .collect();
+    let findings = results
+        .iter()
+        .flat_map(|r| r.findings.iter())
+        .map(|f: &Finding| JsonFinding {
+            file: &f.file,
+            sheet: f.sheet.as_deref(),
+            rule: &f.rule,
+            severity: f.severity,
+            message: &f.message,
+            cells: &f.cells,
+            expected: f.expected.map(JsonNum),
+            actual: f.actual.map(JsonNum),
+            difference: f.difference.map(JsonNum),
+        })
+        .collect();
+    let s = summarize(results);
+    let doc = JsonReport {
+        crossfoot: env!("CARGO_PKG_VERSION"),
+        files,
+        findings,
+        summary: JsonSummary {
+            files: s.files,
+            checked: s.checked,
+            unreadable: s.unreadable,
+            errors: s.errors,
+            warnings: s.warnings,
+            info: s.info,
+        },
+    };
+    serde_json::to_string_pretty(&doc)
+        .unwrap_or_else(|e| format!("{{\"error\": \"cannot write JSON: {e}\"}}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// Human
+
+/// Terminal styles; empty strings when colour is off.
+pub struct Style {
+    pub on: bool,
+}
+
+impl Style {
+    fn paint(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\x1b[{code}m{text}\x1b[0m")
+        } else {
+            text.to_string()
+        }
+    }
+    fn severity(&self, s: Severity) -> String {
+        let (code, word) = match s {
+            Severity::Error => ("1;31", "error  "),
+            Severity::Warning => ("1;33", "warning"),
+            Severity::Info => ("1;36", "info   "),
+        };
+        self.paint(code, word)
+    }
+}
+
+fn plural(n: usize, one: &str, many: &str) -> String {
+    format!("{n} {}", if n == 1 { one } else { many })
+}
+
+/// The terminal report: findings grouped by file, a line per file, then a total.
+pub fn human(results: &[FileResult], locale: Locale, style: &Style) -> String {
+    let mut out = String::new();
+    for r in results {
+        let _ = writeln!(out, "{}", style.paint("1", &r.path));
+        match &r.status {
+            Status::Unreadable(u) => {
+                let diag = UnreadableDiag {
+                    path: r.path.clone(),
+                    reason: u.reason.clone(),
+                    hint: u.hint.clone(),
+                };
+                let mut s = String::new();
+                let handler = if style.on {
+                    miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode())
+                } else {
+                    miette::GraphicalReportHandler::new_themed(
+                        miette::GraphicalTheme::unicode_nocolor(),
+                    )
+                }
+                .with_width(100);
+                if handler.render_report(&mut s, &diag).is_err() {
+                    s = format!("cannot read {}: {}\n  hint: {}\n", r.path, u.reason, u.hint);
+                }
+                for line in s.trim_end().lines() {
+                    let _ = writeln!(out, "  {line}");
+                }
+            }
+            Status::Checked => {
+                if !r.forms.is_empty() {
+                    let forms: Vec<String> = r
+                        .forms
+                        .iter()
+                        .map(|f| format!("{} ({})", f.form, f.sheet))
+                        .collect();
+                    let _ = writeln!(out, "  forms: {}", forms.join(", "));
+                }
+                for f in &r.findings {
+                    let place = match (&f.sheet, f.cells.first()) {
+                        (Some(s), Some(c)) if c.sheet == *s => format!("{s}!{}", c.cell),
+                        (Some(s), _) => s.clone(),
+                        (None, _) => "(workbook)".to_string(),
+                    };
+                    let _ = writeln!(
+                        out,
+                        "  {} {}  {}",
+                        style.severity(f.severity),
+                        style.paint("1", &place),
+                        style.paint("2", &f.rule)
+                    );
+                    let _ = writeln!(out, "          {}", f.message);
+                    if let (Some(e), Some(a), Some(d)) = (f.expected, f.actual, f.difference) {
+                        let n = |v: f64| format_number(v, f.decimals, locale);
+                        let d = if d > 0.0 { format!("+{}", n(d)) } else { n(d) };
+                        let _ = writeln!(
+                            out,
+                            "          expected {}, found {}, difference {}",
+                            n(e),
+                            n(a),
+                            d
+                        );
+                    }
+                    if f.cells.len() > 1 {
+                        let cells: Vec<String> = f
+                            .cells
+                            .iter()
+                            .map(|c| {
+                                if Some(&c.sheet) == f.sheet.as_ref() {
+                                    c.cell.clone()
+                                } else {
+                                    format!("{}!{}", c.sheet, c.cell)
+                                }
+                            })
+                            .collect();
+                        let _ = writeln!(out, "          cells read: {}", cells.join(", "));
+                    }
+                }
+                let (e, w, i) = (
+                    r.count(Severity::Error),
+                    r.count(Severity::Warning),
+                    r.count(Severity::Info),
+                );
+                let verdict = if e + w + i == 0 {
+                    style.paint("32", "clean")
+                } else {
+                    format!(
+                        "{}, {}{}",
+                        plural(e, "error", "errors"),
+                        plural(w, "warning", "warnings"),
+                        if i > 0 {
+                            format!(", {i} info")
+                        } else {
+                            String::new()
+                        }
+                    )
+                };
+                let _ = writeln!(out, "  {verdict}");
+            }
+        }
+        out.push('\n');
+    }
+    let s = summarize(results);
+    let _ = writeln!(
+        out,
+        "{}: {} checked, {} unreadable; {}, {}, {} info",
+        plural(s.files, "file", "files"),
+        s.checked,
+        s.unreadable,
+        plural(s.errors, "error", "errors"),
+        plural(s.warnings, "warning", "warnings"),
+        s.info
+    );
+    out
+}
+
+/// An unreadable input, as a diagnostic: file, reason, hint.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("cannot read {path}: {reason}")]
+#[diagnostic(code(crossfoot::unreadable))]
+pub struct UnreadableDiag {
+    pub path: String,
+    pub reason: String,
+    #[help]
+    pub hint: String,
+}

@@ -1,0 +1,1204 @@
+//! Rule files: the declarative description of a form and its checks.
+//!
+//! A rule file is TOML. It describes one form (how to recognise its sheet, where its values
+//! stand, which checks hold between them), or pack-wide settings, or both. Loading runs in two
+//! steps, as ripgrep parses arguments: raw TOML → `*Def` structs (serde, unknown keys are
+//! errors), then all files together → the compiled [`Pack`] in which every name in every
+//! expression is resolved. All problems of a file are reported at once, each pointing at the
+//! exact characters in the file. Nothing in `src/` knows any particular form: it is all here.
+
+pub mod expr;
+
+use crate::finding::Severity;
+use crate::model::CellRef;
+use crate::number::Locale;
+use crate::text::{closest, label_key, Folding};
+use expr::{BinOp, CmpOp, ExprKind, Func, LogicOp};
+use miette::{Diagnostic, NamedSource, SourceSpan};
+use regex::Regex;
+use serde::Deserialize;
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ops::Range;
+use std::path::Path;
+use toml::Spanned;
+
+// ---------------------------------------------------------------------------------------------
+// Raw definitions, as written in the file.
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RuleFileDef {
+    settings: Option<SettingsDef>,
+    form: Option<FormDef>,
+    #[serde(default)]
+    column: Vec<ColumnDef>,
+    #[serde(default)]
+    row: Vec<RowDef>,
+    #[serde(default)]
+    cell: Vec<CellDef>,
+    #[serde(default)]
+    check: Vec<CheckDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SettingsDef {
+    locale: Option<Locale>,
+    fold_diacritics: Option<bool>,
+    dash_is_zero: Option<bool>,
+    #[serde(default)]
+    messages: BTreeMap<String, Spanned<String>>,
+    #[serde(default)]
+    workbook: Vec<WorkbookDef>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct WorkbookDef {
+    id: String,
+    forms: Vec<Spanned<String>>,
+    #[serde(default = "default_missing_severity")]
+    missing_severity: Severity,
+}
+
+fn default_missing_severity() -> Severity {
+    Severity::Warning
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FormDef {
+    id: Spanned<String>,
+    name: String,
+    /// Regular expression for the sheet name (matched against the name in lower case without
+    /// diacritics).
+    sheet: Option<Spanned<String>>,
+    /// Texts of which one must appear in a cell of the sheet (a title), when `sheet` does not match.
+    #[serde(default)]
+    title: Vec<String>,
+    /// Labels that must all be present for a sheet to be this form.
+    #[serde(default)]
+    labels: Vec<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, Default)]
+#[serde(rename_all = "lowercase")]
+pub enum Kind {
+    /// A whole number ≥ 0, compared exactly.
+    #[default]
+    Count,
+    /// A percentage, compared to half a unit of its last shown digit.
+    Percent,
+    /// Any number, compared exactly.
+    Number,
+}
+
+/// What an empty cell (or `-`) means.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Empty {
+    /// Zero.
+    Zero,
+    /// Not given: checks that read it are not applied.
+    Skip,
+    /// A finding of its own: the figure must be filled.
+    Required,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ColumnDef {
+    id: Spanned<String>,
+    header: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    #[serde(default)]
+    kind: Kind,
+    empty: Option<Empty>,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RowDef {
+    id: Spanned<String>,
+    label: String,
+    #[serde(default)]
+    aliases: Vec<String>,
+    under: Option<Spanned<String>>,
+    #[serde(default)]
+    required: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CellDef {
+    id: Spanned<String>,
+    /// What the figure is, for messages.
+    label: Option<String>,
+    at: Option<Spanned<String>>,
+    name: Option<String>,
+    #[serde(default)]
+    kind: Kind,
+    empty: Option<Empty>,
+    #[serde(default)]
+    required: bool,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct CheckDef {
+    id: Spanned<String>,
+    #[serde(default = "default_severity")]
+    severity: Severity,
+    expr: Spanned<String>,
+    when: Option<Spanned<String>>,
+    each: Option<Spanned<String>>,
+    message: Spanned<String>,
+}
+
+fn default_severity() -> Severity {
+    Severity::Error
+}
+
+// ---------------------------------------------------------------------------------------------
+// Compiled pack.
+
+/// A rule file's text, kept for diagnostics.
+#[derive(Debug)]
+pub struct Source {
+    pub name: String,
+    pub text: String,
+}
+
+#[derive(Debug, Clone)]
+pub struct Settings {
+    pub locale: Locale,
+    pub folding: Folding,
+    pub dash_is_zero: bool,
+    /// Message templates for the findings crossfoot itself makes (`layout.label-not-found`, …).
+    pub messages: BTreeMap<String, String>,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings {
+            locale: Locale::En,
+            folding: Folding { diacritics: false },
+            dash_is_zero: true,
+            messages: BTreeMap::new(),
+        }
+    }
+}
+
+#[derive(Debug)]
+pub struct WorkbookGroup {
+    pub id: String,
+    pub forms: Vec<usize>,
+    pub missing_severity: Severity,
+}
+
+#[derive(Debug)]
+pub struct Pack {
+    pub settings: Settings,
+    pub forms: Vec<Form>,
+    pub groups: Vec<WorkbookGroup>,
+}
+
+#[derive(Debug)]
+pub struct Form {
+    pub id: String,
+    pub name: String,
+    pub sheet: Option<Regex>,
+    pub titles: Vec<String>,
+    pub labels: Vec<String>,
+    pub columns: Vec<Column>,
+    pub rows: Vec<Row>,
+    pub cells: Vec<CellField>,
+    pub checks: Vec<Check>,
+}
+
+#[derive(Debug)]
+pub struct Column {
+    pub id: String,
+    pub header: String,
+    pub keys: Vec<String>,
+    pub kind: Kind,
+    pub empty: Empty,
+}
+
+#[derive(Debug)]
+pub struct Row {
+    pub id: String,
+    pub label: String,
+    pub keys: Vec<String>,
+    /// Index of the heading row this row is searched under.
+    pub under: Option<usize>,
+    pub required: bool,
+    /// Whether some row is searched under this one (it bounds a section).
+    pub is_heading: bool,
+}
+
+#[derive(Debug)]
+pub enum CellAt {
+    Address(CellRef),
+    Name(String),
+}
+
+#[derive(Debug)]
+pub struct CellField {
+    pub id: String,
+    pub label: String,
+    pub at: CellAt,
+    pub kind: Kind,
+    pub empty: Empty,
+}
+
+#[derive(Debug)]
+pub struct Check {
+    pub id: String,
+    pub severity: Severity,
+    pub expr: CExpr,
+    pub when: Option<CExpr>,
+    pub each: Option<Vec<usize>>,
+    pub message: String,
+}
+
+/// A resolved reference.
+#[derive(Debug, Clone, PartialEq)]
+pub enum FieldRef {
+    /// Rows × one column of `form` (one row unless written with `*`).
+    Rows {
+        form: usize,
+        rows: Vec<usize>,
+        col: usize,
+        glob: bool,
+    },
+    /// A cell field of `form`.
+    Cell { form: usize, cell: usize },
+    /// `$`: the current row of an `each` check, in a column.
+    Current { col: usize },
+}
+
+/// A compiled expression: every name resolved.
+#[derive(Debug, Clone, PartialEq)]
+pub enum CExpr {
+    Num(f64),
+    Field(FieldRef),
+    Neg(Box<CExpr>),
+    Not(Box<CExpr>),
+    Binary(BinOp, Box<CExpr>, Box<CExpr>),
+    Compare(CmpOp, Box<CExpr>, Box<CExpr>),
+    Logic(LogicOp, Box<CExpr>, Box<CExpr>),
+    Call(Func, Vec<CExpr>),
+}
+
+// ---------------------------------------------------------------------------------------------
+// Diagnostics.
+
+/// One problem in a rule file, pointing at its characters.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("{message}")]
+pub struct RuleProblem {
+    message: String,
+    #[source_code]
+    src: NamedSource<String>,
+    #[label("{label}")]
+    span: SourceSpan,
+    label: String,
+    #[help]
+    help: Option<String>,
+}
+
+/// All problems of one rule file.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("the rule file {path} has {} problem{}", problems.len(), if problems.len() == 1 { "" } else { "s" })]
+#[diagnostic(
+    code(crossfoot::rule_file),
+    help("fix the rule file; no workbook was checked")
+)]
+pub struct RuleFileError {
+    pub path: String,
+    #[related]
+    pub problems: Vec<RuleProblem>,
+}
+
+/// A rule path that could not be read at all.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("cannot read the rule path {path}: {reason}")]
+#[diagnostic(
+    code(crossfoot::rule_path),
+    help("give a .toml rule file or a folder of them")
+)]
+pub struct RulePathError {
+    pub path: String,
+    pub reason: String,
+}
+
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum RulesError {
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    File(#[from] RuleFileError),
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Path(#[from] RulePathError),
+}
+
+struct Problems<'a> {
+    src: &'a Source,
+    list: Vec<RuleProblem>,
+}
+
+impl Problems<'_> {
+    fn add(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) {
+        let len = self.src.text.len();
+        let start = span.start.min(len);
+        let end = span.end.clamp(start, len);
+        self.list.push(RuleProblem {
+            message: message.into(),
+            src: NamedSource::new(self.src.name.clone(), self.src.text.clone()),
+            span: (start, end - start).into(),
+            label: label.into(),
+            help,
+        });
+    }
+}
+
+fn did_you_mean<'a>(wanted: &str, options: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    closest(wanted, options).map(|c| format!("did you mean `{c}`?"))
+}
+
+/// Where the text of a TOML string value starts, given the span of the whole value.
+fn string_content_offset(text: &str, span: &Range<usize>) -> usize {
+    let raw = text.get(span.start..span.end).unwrap_or("");
+    let skip = if raw.starts_with("\"\"\"") || raw.starts_with("'''") {
+        let after = &raw[3..];
+        3 + if after.starts_with("\r\n") {
+            2
+        } else if after.starts_with('\n') {
+            1
+        } else {
+            0
+        }
+    } else if raw.starts_with('"') || raw.starts_with('\'') {
+        1
+    } else {
+        0
+    };
+    span.start + skip
+}
+
+// ---------------------------------------------------------------------------------------------
+// Loading.
+
+/// Reads rule files from the given paths (files, or folders of `*.toml`), in a stable order.
+pub fn read_rule_sources(paths: &[impl AsRef<Path>]) -> Result<Vec<Source>, RulesError> {
+    let mut out = Vec::new();
+    for p in paths {
+        let p = p.as_ref();
+        let shown = p.display().to_string();
+        let meta = std::fs::metadata(p).map_err(|e| RulePathError {
+            path: shown.clone(),
+            reason: e.to_string(),
+        })?;
+        let files = if meta.is_dir() {
+            let mut files: Vec<_> = std::fs::read_dir(p)
+                .map_err(|e| RulePathError {
+                    path: shown.clone(),
+                    reason: e.to_string(),
+                })?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|f| {
+                    f.extension()
+                        .is_some_and(|x| x.eq_ignore_ascii_case("toml"))
+                })
+                .collect();
+            files.sort();
+            files
+        } else {
+            vec![p.to_path_buf()]
+        };
+        for f in files {
+            let text = std::fs::read_to_string(&f).map_err(|e| RulePathError {
+                path: f.display().to_string(),
+                reason: e.to_string(),
+            })?;
+            out.push(Source {
+                name: f.display().to_string(),
+                text,
+            });
+        }
+    }
+    Ok(out)
+}
+
+/// The rule pack shipped in `rules/`, compiled into the binary.
+pub fn builtin_sources() -> Vec<Source> {
+    let files: &[(&str, &str)] = &include!(concat!(env!("OUT_DIR"), "/builtin_rules.rs"));
+    files
+        .iter()
+        .map(|(name, text)| Source {
+            name: (*name).to_string(),
+            text: (*text).to_string(),
+        })
+        .collect()
+}
+
+/// Compiles rule sources into a pack. Every file's problems are collected; the first file with
+/// problems is returned as the error (with all its problems), the others follow in `more`.
+pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
+    let mut errors = Vec::new();
+    let mut parsed: Vec<(usize, RuleFileDef)> = Vec::new();
+    for (i, src) in sources.iter().enumerate() {
+        match toml::from_str::<RuleFileDef>(&src.text) {
+            Ok(def) => parsed.push((i, def)),
+            Err(e) => {
+                let mut probs = Problems {
+                    src,
+                    list: Vec::new(),
+                };
+                let span = e.span().unwrap_or(0..0);
+                probs.add(span, e.message().trim().to_string(), "here", None);
+                errors.push(RuleFileError {
+                    path: src.name.clone(),
+                    problems: probs.list,
+                });
+            }
+        }
+    }
+
+    // Settings first (later files override earlier ones), then the names of all forms.
+    let mut settings = Settings::default();
+    let mut form_ids: HashMap<String, usize> = HashMap::new();
+    let mut form_files: Vec<(usize, usize)> = Vec::new(); // (source index, parsed index)
+    let mut pending_groups: Vec<(usize, &WorkbookDef)> = Vec::new();
+    let mut dup_forms: Vec<(usize, Range<usize>, String)> = Vec::new();
+    for (pi, (si, def)) in parsed.iter().enumerate() {
+        if let Some(s) = &def.settings {
+            if let Some(l) = s.locale {
+                settings.locale = l;
+            }
+            if let Some(f) = s.fold_diacritics {
+                settings.folding.diacritics = f;
+            }
+            if let Some(d) = s.dash_is_zero {
+                settings.dash_is_zero = d;
+            }
+            for (k, v) in &s.messages {
+                settings.messages.insert(k.clone(), v.get_ref().clone());
+            }
+            for w in &s.workbook {
+                pending_groups.push((*si, w));
+            }
+        }
+        if let Some(f) = &def.form {
+            let id = f.id.get_ref().clone();
+            match form_ids.entry(id) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    dup_forms.push((*si, f.id.span(), e.key().clone()))
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(form_files.len());
+                    form_files.push((*si, pi));
+                }
+            }
+        }
+    }
+
+    let mut per_file: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
+    for (si, span, id) in dup_forms {
+        let mut p = Problems {
+            src: &sources[si],
+            list: Vec::new(),
+        };
+        p.add(
+            span,
+            format!("the form `{id}` is defined twice"),
+            "second definition",
+            Some("give each form its own id".into()),
+        );
+        per_file.entry(si).or_default().extend(p.list);
+    }
+
+    // Shapes of all forms, so cross-form references resolve whatever the file order.
+    let mut shapes: Vec<FormShape> = Vec::new();
+    for (_, pi) in &form_files {
+        let def = &parsed[*pi].1;
+        shapes.push(FormShape::of(def));
+    }
+
+    let mut forms = Vec::new();
+    for (fi, (si, pi)) in form_files.iter().enumerate() {
+        let def = &parsed[*pi].1;
+        let mut probs = Problems {
+            src: &sources[*si],
+            list: Vec::new(),
+        };
+        if let Some(form) = compile_form(fi, def, &shapes, &form_ids, &settings, &mut probs) {
+            forms.push(form);
+        }
+        per_file.entry(*si).or_default().extend(probs.list);
+    }
+    // Files with rows/checks but no [form].
+    for (si, def) in &parsed {
+        if def.form.is_none()
+            && (!def.row.is_empty()
+                || !def.check.is_empty()
+                || !def.column.is_empty()
+                || !def.cell.is_empty())
+        {
+            let mut p = Problems {
+                src: &sources[*si],
+                list: Vec::new(),
+            };
+            p.add(
+                0..0,
+                "this file has rows, columns, cells or checks but no [form] table",
+                "start of file",
+                Some("add a [form] table with an `id` and a `name`".into()),
+            );
+            per_file.entry(*si).or_default().extend(p.list);
+        }
+    }
+
+    let mut groups = Vec::new();
+    for (si, w) in pending_groups {
+        let mut p = Problems {
+            src: &sources[si],
+            list: Vec::new(),
+        };
+        let mut idx = Vec::new();
+        for f in &w.forms {
+            match form_ids.get(f.get_ref()) {
+                Some(i) => idx.push(*i),
+                None => p.add(
+                    f.span(),
+                    format!("no form is called `{}`", f.get_ref()),
+                    "unknown form",
+                    did_you_mean(f.get_ref(), form_ids.keys().map(String::as_str)),
+                ),
+            }
+        }
+        per_file.entry(si).or_default().extend(p.list);
+        groups.push(WorkbookGroup {
+            id: w.id.clone(),
+            forms: idx,
+            missing_severity: w.missing_severity,
+        });
+    }
+
+    for (si, problems) in per_file {
+        if !problems.is_empty() {
+            errors.push(RuleFileError {
+                path: sources[si].name.clone(),
+                problems,
+            });
+        }
+    }
+    if !errors.is_empty() {
+        errors.sort_by(|a, b| a.path.cmp(&b.path));
+        return Err(errors);
+    }
+    Ok(Pack {
+        settings,
+        forms,
+        groups,
+    })
+}
+
+/// The names a form defines, for resolving references into it.
+struct FormShape {
+    id: String,
+    columns: Vec<String>,
+    rows: Vec<String>,
+    cells: Vec<String>,
+}
+
+impl FormShape {
+    fn of(def: &RuleFileDef) -> FormShape {
+        FormShape {
+            id: def
+                .form
+                .as_ref()
+                .map(|f| f.id.get_ref().clone())
+                .unwrap_or_default(),
+            columns: def.column.iter().map(|c| c.id.get_ref().clone()).collect(),
+            rows: def.row.iter().map(|r| r.id.get_ref().clone()).collect(),
+            cells: def.cell.iter().map(|c| c.id.get_ref().clone()).collect(),
+        }
+    }
+}
+
+fn valid_id(id: &str) -> bool {
+    let mut parts = id.split('.');
+    parts.all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
+        && id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+}
+
+const PLACEHOLDERS: [&str; 7] = [
+    "found",
+    "expected",
+    "difference",
+    "label",
+    "form",
+    "sheet",
+    "cell",
+];
+
+fn compile_form(
+    fi: usize,
+    def: &RuleFileDef,
+    shapes: &[FormShape],
+    form_ids: &HashMap<String, usize>,
+    settings: &Settings,
+    probs: &mut Problems<'_>,
+) -> Option<Form> {
+    let fdef = def.form.as_ref()?;
+    let folding = settings.folding;
+    let key = |t: &str| label_key(t, folding);
+    let form_id = fdef.id.get_ref().clone();
+    if !valid_id(&form_id) || form_id.contains('.') {
+        probs.add(
+            fdef.id.span(),
+            format!("`{form_id}` is not a valid form id"),
+            "form id",
+            Some("use letters, digits and `_`, starting with a letter (e.g. `M01`)".into()),
+        );
+    }
+    let sheet = match &fdef.sheet {
+        Some(pat) => match Regex::new(&format!("(?i){}", pat.get_ref())) {
+            Ok(re) => Some(re),
+            Err(e) => {
+                probs.add(
+                    pat.span(),
+                    "the sheet pattern is not a valid regular expression",
+                    e.to_string()
+                        .lines()
+                        .last()
+                        .unwrap_or("invalid")
+                        .to_string(),
+                    None,
+                );
+                None
+            }
+        },
+        None => None,
+    };
+    if fdef.labels.is_empty() && fdef.title.is_empty() && fdef.sheet.is_none() {
+        probs.add(
+            fdef.id.span(),
+            "the form says nothing to recognise its sheet by",
+            "this form",
+            Some("add `sheet`, `title` or `labels` to [form]".into()),
+        );
+    }
+
+    let mut seen: HashSet<String> = HashSet::new();
+    let mut columns = Vec::new();
+    for c in &def.column {
+        let id = c.id.get_ref();
+        if !valid_id(id) || id.contains('.') {
+            probs.add(
+                c.id.span(),
+                format!("`{id}` is not a valid column id"),
+                "column id",
+                Some("use letters, digits and `_`".into()),
+            );
+        }
+        if !seen.insert(format!("col:{id}")) {
+            probs.add(
+                c.id.span(),
+                format!("the column `{id}` is defined twice"),
+                "again",
+                None,
+            );
+        }
+        let mut keys = vec![key(&c.header)];
+        keys.extend(c.aliases.iter().map(|a| key(a)));
+        let empty = c.empty.unwrap_or(match c.kind {
+            Kind::Percent => Empty::Skip,
+            _ => Empty::Zero,
+        });
+        columns.push(Column {
+            id: id.clone(),
+            header: c.header.clone(),
+            keys,
+            kind: c.kind,
+            empty,
+        });
+    }
+    if columns.is_empty() && !def.row.is_empty() {
+        probs.add(
+            fdef.id.span(),
+            "the form has rows but no [[column]]",
+            "this form",
+            Some("add at least one [[column]] with the header of the values' column".into()),
+        );
+    }
+
+    let row_index: HashMap<&str, usize> = def
+        .row
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.get_ref().as_str(), i))
+        .collect();
+    let mut rows = Vec::new();
+    for r in &def.row {
+        let id = r.id.get_ref();
+        if !valid_id(id) {
+            probs.add(r.id.span(), format!("`{id}` is not a valid row id"), "row id", Some("use letters, digits, `_` and `.` between parts, starting with a letter (e.g. `age.18_30`)".into()));
+        }
+        if !seen.insert(format!("field:{id}")) {
+            probs.add(
+                r.id.span(),
+                format!("`{id}` is defined twice in this form"),
+                "again",
+                None,
+            );
+        }
+        let under = match &r.under {
+            Some(u) => match row_index.get(u.get_ref().as_str()) {
+                Some(&i) if def.row[i].under.is_some() => {
+                    probs.add(
+                        u.span(),
+                        format!(
+                            "`{}` is itself searched under another row; sections cannot nest",
+                            u.get_ref()
+                        ),
+                        "nested section",
+                        None,
+                    );
+                    None
+                }
+                Some(&i) if i == rows.len() => {
+                    probs.add(
+                        u.span(),
+                        "a row cannot be searched under itself",
+                        "itself",
+                        None,
+                    );
+                    None
+                }
+                Some(&i) => Some(i),
+                None => {
+                    probs.add(
+                        u.span(),
+                        format!("no row `{}` in this form", u.get_ref()),
+                        "unknown row",
+                        did_you_mean(u.get_ref(), row_index.keys().copied()),
+                    );
+                    None
+                }
+            },
+            None => None,
+        };
+        let mut keys = vec![key(&r.label)];
+        keys.extend(r.aliases.iter().map(|a| key(a)));
+        rows.push(Row {
+            id: id.clone(),
+            label: r.label.clone(),
+            keys,
+            under,
+            required: r.required,
+            is_heading: false,
+        });
+    }
+    let headings: Vec<usize> = rows.iter().filter_map(|r| r.under).collect();
+    for h in headings {
+        rows[h].is_heading = true;
+    }
+
+    let mut cells = Vec::new();
+    for c in &def.cell {
+        let id = c.id.get_ref();
+        if !valid_id(id) {
+            probs.add(
+                c.id.span(),
+                format!("`{id}` is not a valid cell id"),
+                "cell id",
+                None,
+            );
+        }
+        if !seen.insert(format!("field:{id}")) {
+            probs.add(
+                c.id.span(),
+                format!("`{id}` is defined twice in this form"),
+                "again",
+                None,
+            );
+        }
+        let at = match (&c.at, &c.name) {
+            (Some(a), None) => match CellRef::parse_a1(a.get_ref()) {
+                Some(r) => Some(CellAt::Address(r)),
+                None => {
+                    probs.add(
+                        a.span(),
+                        format!("`{}` is not a cell address", a.get_ref()),
+                        "not A1",
+                        Some("write an address such as `D3`".into()),
+                    );
+                    None
+                }
+            },
+            (None, Some(n)) => Some(CellAt::Name(n.clone())),
+            _ => {
+                probs.add(c.id.span(), "a [[cell]] needs exactly one of `at` (an address such as `D3`) or `name` (an Excel defined name)", "this cell", None);
+                None
+            }
+        };
+        let empty = if c.required {
+            Empty::Required
+        } else {
+            c.empty.unwrap_or(Empty::Zero)
+        };
+        if let Some(at) = at {
+            cells.push(CellField {
+                id: id.clone(),
+                label: c.label.clone().unwrap_or_else(|| id.clone()),
+                at,
+                kind: c.kind,
+                empty,
+            });
+        }
+    }
+
+    let mut checks = Vec::new();
+    let mut check_ids: HashSet<&str> = HashSet::new();
+    for c in &def.check {
+        let id = c.id.get_ref();
+        if !check_ids.insert(id) {
+            probs.add(
+                c.id.span(),
+                format!("the check `{id}` is defined twice"),
+                "again",
+                Some("check ids must be unique and stable: reports and users refer to them".into()),
+            );
+        }
+        let each = c.each.as_ref().and_then(|e| {
+            let rs = resolve_rows(&shapes[fi], e.get_ref());
+            if rs.is_empty() {
+                probs.add(
+                    e.span(),
+                    format!("`{}` names no row of this form", e.get_ref()),
+                    "no rows",
+                    did_you_mean(e.get_ref(), shapes[fi].rows.iter().map(String::as_str)),
+                );
+                None
+            } else {
+                Some(rs)
+            }
+        });
+        let cx = Ctx {
+            fi,
+            shapes,
+            form_ids,
+            has_each: c.each.is_some(),
+        };
+        let base = string_content_offset(&probs.src.text, &c.expr.span());
+        let expr = compile_expr_text(c.expr.get_ref(), base, &cx, probs);
+        if let Some(e) = &expr {
+            if !matches!(e, CExpr::Compare(..)) {
+                probs.add(
+                    c.expr.span(),
+                    "a check must compare two values (`==`, `!=`, `<`, `<=`, `>`, `>=`)",
+                    "no comparison",
+                    Some("e.g. `male + female == total`".into()),
+                );
+            }
+        }
+        let when = c.when.as_ref().and_then(|w| {
+            let base = string_content_offset(&probs.src.text, &w.span());
+            compile_expr_text(w.get_ref(), base, &cx, probs)
+        });
+        // Placeholders in the message.
+        let msg = c.message.get_ref();
+        let mbase = string_content_offset(&probs.src.text, &c.message.span());
+        let mut rest = msg.as_str();
+        let mut offset = 0;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}') else {
+                break;
+            };
+            let name = &rest[open + 1..open + close];
+            if !PLACEHOLDERS.contains(&name) {
+                let s = mbase + offset + open;
+                probs.add(
+                    s..s + close + 1,
+                    format!("unknown placeholder `{{{name}}}`"),
+                    "unknown",
+                    Some(format!(
+                        "the placeholders are {}",
+                        PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
+                    )),
+                );
+            }
+            offset += open + close + 1;
+            rest = &rest[open + close + 1..];
+        }
+        if let Some(expr) = expr {
+            checks.push(Check {
+                id: id.clone(),
+                severity: c.severity,
+                expr,
+                when,
+                each,
+                message: msg.clone(),
+            });
+        }
+    }
+
+    Some(Form {
+        id: form_id,
+        name: fdef.name.clone(),
+        sheet,
+        titles: fdef.title.iter().map(|t| key(t)).collect(),
+        labels: fdef.labels.iter().map(|t| key(t)).collect(),
+        columns,
+        rows,
+        cells,
+        checks,
+    })
+}
+
+/// Rows named by `path`: an id, `prefix.*`, or `*` (all rows).
+fn resolve_rows(shape: &FormShape, path: &str) -> Vec<usize> {
+    if path == "*" {
+        return (0..shape.rows.len()).collect();
+    }
+    if let Some(prefix) = path.strip_suffix(".*") {
+        let p = format!("{prefix}.");
+        return shape
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(_, r)| r.starts_with(&p))
+            .map(|(i, _)| i)
+            .collect();
+    }
+    shape
+        .rows
+        .iter()
+        .position(|r| r == path)
+        .into_iter()
+        .collect()
+}
+
+struct Ctx<'a> {
+    fi: usize,
+    shapes: &'a [FormShape],
+    form_ids: &'a HashMap<String, usize>,
+    has_each: bool,
+}
+
+fn compile_expr_text(
+    text: &str,
+    base: usize,
+    cx: &Ctx<'_>,
+    probs: &mut Problems<'_>,
+) -> Option<CExpr> {
+    match expr::parse(text) {
+        Ok(e) => {
+            let before = probs.list.len();
+            let c = lower(&e, base, cx, false, probs);
+            if probs.list.len() == before {
+                c
+            } else {
+                None
+            }
+        }
+        Err(pe) => {
+            probs.add(
+                base + pe.span.start..base + pe.span.end,
+                pe.message,
+                "here",
+                None,
+            );
+            None
+        }
+    }
+}
+
+fn lower(
+    e: &expr::Expr,
+    base: usize,
+    cx: &Ctx<'_>,
+    in_aggregate: bool,
+    probs: &mut Problems<'_>,
+) -> Option<CExpr> {
+    let sp = |s: expr::Span| base + s.start..base + s.end;
+    Some(match &e.kind {
+        ExprKind::Num(n) => CExpr::Num(*n),
+        ExprKind::Neg(x) => CExpr::Neg(Box::new(lower(x, base, cx, false, probs)?)),
+        ExprKind::Not(x) => CExpr::Not(Box::new(lower(x, base, cx, false, probs)?)),
+        ExprKind::Binary(op, a, b) => {
+            let a = lower(a, base, cx, false, probs);
+            let b = lower(b, base, cx, false, probs);
+            CExpr::Binary(*op, Box::new(a?), Box::new(b?))
+        }
+        ExprKind::Compare(op, a, b) => {
+            let a = lower(a, base, cx, false, probs);
+            let b = lower(b, base, cx, false, probs);
+            CExpr::Compare(*op, Box::new(a?), Box::new(b?))
+        }
+        ExprKind::Logic(op, a, b) => {
+            let a = lower(a, base, cx, false, probs);
+            let b = lower(b, base, cx, false, probs);
+            CExpr::Logic(*op, Box::new(a?), Box::new(b?))
+        }
+        ExprKind::Call(f, args) => {
+            let agg = matches!(f, Func::Sum | Func::Min | Func::Max);
+            let mut out = Vec::new();
+            let mut ok = true;
+            for a in args {
+                match lower(a, base, cx, agg, probs) {
+                    Some(c) => out.push(c),
+                    None => ok = false,
+                }
+            }
+            if !ok {
+                return None;
+            }
+            CExpr::Call(*f, out)
+        }
+        ExprKind::Ref(r) => {
+            let shape_own = &cx.shapes[cx.fi];
+            // `$`: the current row.
+            if r.path == "$" {
+                if !cx.has_each {
+                    probs.add(
+                        sp(r.path_span),
+                        "`$` means the current row, but this check has no `each`",
+                        "no current row",
+                        Some("add `each = \"group.*\"` to the check, or name the row".into()),
+                    );
+                    return None;
+                }
+                let col = resolve_col(shape_own, r, base, probs)?;
+                return Some(CExpr::Field(FieldRef::Current { col }));
+            }
+            // `FORM.path`: another form of the same workbook.
+            let (fi, path) = match r.path.split_once('.') {
+                Some((first, rest))
+                    if cx.form_ids.contains_key(first)
+                        && !shape_own.rows.iter().any(|x| x == &r.path) =>
+                {
+                    (cx.form_ids[first], rest)
+                }
+                _ => (cx.fi, r.path.as_str()),
+            };
+            let shape = &cx.shapes[fi];
+            let glob = path == "*" || path.ends_with(".*");
+            if glob {
+                if !in_aggregate {
+                    probs.add(
+                        sp(r.path_span),
+                        format!(
+                            "`{}` names several values; use it inside sum(), min() or max()",
+                            r.path
+                        ),
+                        "several values",
+                        Some(format!("e.g. `sum({})`", r.path)),
+                    );
+                    return None;
+                }
+                let rows = resolve_rows(shape, path);
+                if rows.is_empty() {
+                    probs.add(
+                        sp(r.path_span),
+                        format!("`{}` matches no row of form {}", r.path, shape.id),
+                        "matches nothing",
+                        did_you_mean(path, shape.rows.iter().map(String::as_str)),
+                    );
+                    return None;
+                }
+                let col = resolve_col(shape, r, base, probs)?;
+                return Some(CExpr::Field(FieldRef::Rows {
+                    form: fi,
+                    rows,
+                    col,
+                    glob: true,
+                }));
+            }
+            if let Some(row) = shape.rows.iter().position(|x| x == path) {
+                let col = resolve_col(shape, r, base, probs)?;
+                return Some(CExpr::Field(FieldRef::Rows {
+                    form: fi,
+                    rows: vec![row],
+                    col,
+                    glob: false,
+                }));
+            }
+            if let Some(cell) = shape.cells.iter().position(|x| x == path) {
+                if let Some((c, cspan)) = &r.column {
+                    probs.add(
+                        sp(*cspan),
+                        format!("`{path}` is a single cell; it has no column `{c}`"),
+                        "not a row",
+                        None,
+                    );
+                    return None;
+                }
+                return Some(CExpr::Field(FieldRef::Cell { form: fi, cell }));
+            }
+            let names = shape
+                .rows
+                .iter()
+                .chain(shape.cells.iter())
+                .map(String::as_str);
+            let mut help = did_you_mean(path, names);
+            if help.is_none() && fi == cx.fi {
+                help = Some(format!("form {} defines {} rows and {} cells; references to another form are written `FORM.row`", shape.id, shape.rows.len(), shape.cells.len()));
+            }
+            probs.add(
+                sp(r.path_span),
+                format!("form {} has no field `{}`", shape.id, path),
+                "unknown field",
+                help,
+            );
+            return None;
+        }
+    })
+}
+
+fn resolve_col(
+    shape: &FormShape,
+    r: &expr::RefExpr,
+    base: usize,
+    probs: &mut Problems<'_>,
+) -> Option<usize> {
+    match &r.column {
+        None => {
+            if shape.columns.is_empty() {
+                probs.add(
+                    base + r.path_span.start..base + r.path_span.end,
+                    format!("form {} has no columns", shape.id),
+                    "no column",
+                    None,
+                );
+                return None;
+            }
+            Some(0)
+        }
+        Some((c, cspan)) => match shape.columns.iter().position(|x| x == c) {
+            Some(i) => Some(i),
+            None => {
+                probs.add(
+                    base + cspan.start..base + cspan.end,
+                    format!("form {} has no column `{c}`", shape.id),
+                    "unknown column",
+                    did_you_mean(c, shape.columns.iter().map(String::as_str)),
+                );
+                None
+            }
+        },
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,226 @@
+//! Text as people type it: label normalisation for matching, and numbers written for people.
+//!
+//! Labels in real submissions differ from the template in case, spacing, numbering prefixes,
+//! trailing colons, Unicode form (NFC/NFD) and sometimes lack Vietnamese diacritics altogether.
+//! Matching compares normalised keys, never raw text.
+
+use crate::number::Locale;
+use regex::Regex;
+use std::sync::OnceLock;
+use unicode_normalization::UnicodeNormalization;
+
+/// How strictly labels are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Folding {
+    /// Ignore diacritics (`Tong so dang vien` matches `Tổng số đảng viên`; `đ` folds to `d`).
+    pub diacritics: bool,
+}
+
+fn numbering_prefix() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    RE.get_or_init(|| {
+        // 1.  1.1  1.1.  1)  (1)  2.1a  I.  IV)  a)  b.   and bullets - • *
+        Regex::new(
+            r"^(?:[-•*+–]\s*|\d+(?:\.\d+)+[a-z]?[.)]?\s+|\(?(?:\d+(?:\.\d+)*[a-z]?|[ivxlc]+|[a-zđ])[.)]\s*)",
+        )
+        .ok()
+    })
+    .as_ref()
+}
+
+/// The key a label is compared by: NFC, lower case, spaces collapsed, a numbering prefix and a
+/// trailing colon removed, and (with `folding.diacritics`) diacritics removed.
+pub fn label_key(text: &str, folding: Folding) -> String {
+    let lowered: String = text.nfc().collect::<String>().to_lowercase();
+    let collapsed = collapse_spaces(&lowered);
+    let mut s = collapsed.as_str();
+    // A numbering prefix, once (`1.1 Nam`, `I. Tổng số`, `a) Nữ`), only when text follows.
+    if let Some(m) = numbering_prefix().and_then(|re| re.find(s)) {
+        let rest = &s[m.end()..];
+        if rest.chars().next().is_some_and(|c| c.is_alphabetic()) {
+            s = rest;
+        }
+    }
+    let s = s.trim_end_matches([':', '：', ' ']).trim();
+    if folding.diacritics {
+        fold_diacritics(s)
+    } else {
+        s.to_string()
+    }
+}
+
+/// Collapses every run of white space (including no-break spaces) to one space, and trims.
+pub fn collapse_spaces(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut pending_space = false;
+    for c in text.chars() {
+        if c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}' {
+            pending_space = !out.is_empty();
+        } else {
+            if pending_space {
+                out.push(' ');
+                pending_space = false;
+            }
+            out.push(c);
+        }
+    }
+    out
+}
+
+/// Removes diacritics: NFD, drop combining marks, then `đ`/`Đ` → `d`/`D`.
+pub fn fold_diacritics(text: &str) -> String {
+    text.nfd()
+        .filter(|c| !('\u{300}'..='\u{36f}').contains(c))
+        .map(|c| match c {
+            'đ' => 'd',
+            'Đ' => 'D',
+            other => other,
+        })
+        .collect::<String>()
+        .nfc()
+        .collect()
+}
+
+/// A number as plain text: shortest form, no exponent for ordinary sizes, `-0` as `0`.
+pub fn format_plain(v: f64) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    if v == 0.0 {
+        return "0".to_string();
+    }
+    let s = format!("{v}");
+    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
+}
+
+/// A number written for a person in `locale`, with `decimals` digits after the mark
+/// (`None`: as many as the value needs, at most 4). vi: `2.675`, `72,27`; en: `2,675`, `72.27`.
+pub fn format_number(v: f64, decimals: Option<u8>, locale: Locale) -> String {
+    if !v.is_finite() {
+        return v.to_string();
+    }
+    let decimals = decimals.unwrap_or_else(|| crate::number::shown_decimals(v).min(4));
+    let rounded = round_half_away(v, i32::from(decimals));
+    let body = format!("{:.*}", usize::from(decimals), rounded.abs());
+    let (int_part, frac_part) = match body.split_once('.') {
+        Some((i, f)) => (i.to_string(), Some(f.to_string())),
+        None => (body.clone(), None),
+    };
+    let (group, mark) = match locale {
+        Locale::Vi => ('.', ','),
+        Locale::En => (',', '.'),
+    };
+    let mut grouped = String::new();
+    let digits: Vec<char> = int_part.chars().collect();
+    for (i, c) in digits.iter().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            grouped.push(group);
+        }
+        grouped.push(*c);
+    }
+    let mut out = String::new();
+    if rounded < 0.0 {
+        out.push('-');
+    }
+    out.push_str(&grouped);
+    if let Some(f) = frac_part {
+        out.push(mark);
+        out.push_str(&f);
+    }
+    out
+}
+
+/// Rounds half away from zero at `decimals` digits, as Excel's ROUND does
+/// (Rust's `round` is also half away from zero, but only at 0 digits; a scaled value like
+/// 72.265 × 100 is 7226.499999…, so the scaling is corrected by a relative epsilon).
+pub fn round_half_away(v: f64, decimals: i32) -> f64 {
+    if !v.is_finite() {
+        return v;
+    }
+    let factor = 10f64.powi(decimals);
+    let scaled = v * factor;
+    // Correct binary representation error: 72.265 is stored as 72.26499999999999.
+    let nudge = scaled.abs() * 4.0 * f64::EPSILON;
+    let r = if scaled >= 0.0 {
+        (scaled + nudge).round()
+    } else {
+        (scaled - nudge).round()
+    };
+    r / factor
+}
+
+/// The closest of `candidates` to `wanted` (by normalised edit similarity), if any is close.
+pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let mut best: Option<(f64, &str)> = None;
+    for c in candidates {
+        let score = strsim::normalized_levenshtein(wanted, c);
+        if best.is_none_or(|(s, _)| score > s) {
+            best = Some((score, c));
+        }
+    }
+    best.filter(|(s, _)| *s >= 0.5).map(|(_, c)| c)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn key(t: &str) -> String {
+        label_key(t, Folding { diacritics: false })
+    }
+    fn folded(t: &str) -> String {
+        label_key(t, Folding { diacritics: true })
+    }
+
+    #[test]
+    fn labels_normalise() {
+        assert_eq!(key("Tổng số đảng viên"), "tổng số đảng viên");
+        assert_eq!(key("  TỔNG  SỐ   ĐẢNG VIÊN: "), "tổng số đảng viên");
+        assert_eq!(key("1. Tổng số đảng viên"), "tổng số đảng viên");
+        assert_eq!(key("1.1 Nam"), "nam");
+        assert_eq!(key("I. Tổng số đảng viên"), "tổng số đảng viên");
+        assert_eq!(key("1) Nam"), "nam");
+        assert_eq!(key("a) Nữ"), "nữ");
+        assert_eq!(key("2.1a Đoàn viên"), "đoàn viên");
+        assert_eq!(key("- Nam"), "nam");
+        assert_eq!(key("Mã đơn vị:"), "mã đơn vị");
+        // NFD input compares equal to NFC.
+        let nfd: String = "Tổng số đảng viên".nfd().collect();
+        assert_eq!(key(&nfd), "tổng số đảng viên");
+        // A number that is the label itself is kept.
+        assert_eq!(key("2021"), "2021");
+        assert_eq!(key("1.1"), "1.1");
+        assert_eq!(key("Từ 18 đến 30 tuổi"), "từ 18 đến 30 tuổi");
+    }
+
+    #[test]
+    fn diacritics_fold() {
+        assert_eq!(folded("Tổng số đảng viên"), "tong so dang vien");
+        assert_eq!(folded("Tong so dang vien"), "tong so dang vien");
+        assert_eq!(folded("ĐẢNG VIÊN DỰ BỊ"), "dang vien du bi");
+        assert_eq!(fold_diacritics("Đ"), "D");
+    }
+
+    #[test]
+    fn numbers_for_people() {
+        assert_eq!(format_number(2675.0, Some(0), Locale::Vi), "2.675");
+        assert_eq!(format_number(2675.0, Some(0), Locale::En), "2,675");
+        assert_eq!(format_number(72.2656, Some(2), Locale::Vi), "72,27");
+        assert_eq!(format_number(-1.0, None, Locale::Vi), "-1");
+        assert_eq!(format_number(1234567.5, Some(1), Locale::En), "1,234,567.5");
+        assert_eq!(format_number(0.0, None, Locale::En), "0");
+        assert_eq!(format_plain(2675.0), "2675");
+        assert_eq!(format_plain(53.97), "53.97");
+    }
+
+    #[test]
+    fn rounding_is_half_away_from_zero() {
+        assert_eq!(round_half_away(72.265, 2), 72.27);
+        assert_eq!(round_half_away(2.5, 0), 3.0);
+        assert_eq!(round_half_away(-2.5, 0), -3.0);
+        assert_eq!(round_half_away(0.125, 2), 0.13);
+        assert_eq!(round_half_away(1.005, 2), 1.01);
+        assert_eq!(round_half_away(72.2656, 2), 72.27);
+        assert_eq!(round_half_away(4.296875, 1), 4.3);
+    }
+}
