@@ -9,7 +9,7 @@ use crate::eval;
 use crate::finding::{Finding, Severity};
 use crate::load::{self, Limits};
 use crate::locate::{self, Reporter};
-use crate::model::Workbook;
+use crate::model::{Sheet, Workbook};
 use crate::rules::Pack;
 use crate::sniff::{Unreadable, UnreadableKind};
 use rayon::prelude::*;
@@ -38,6 +38,16 @@ pub struct FileResult {
     pub status: Status,
     pub forms: Vec<FormFound>,
     pub findings: Vec<Finding>,
+    /// The reporting unit's name and code, from the title block.
+    pub unit: Unit,
+    /// The sheets that hold forms, kept only when asked for (the review workbook copies them).
+    pub kept: Vec<Sheet>,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+pub struct Unit {
+    pub name: Option<String>,
+    pub code: Option<String>,
 }
 
 impl FileResult {
@@ -109,7 +119,11 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
 }
 
 /// Checks one workbook already in memory.
-pub fn check_workbook(wb: &Workbook, shown: &str, pack: &Pack) -> (Vec<FormFound>, Vec<Finding>) {
+pub fn check_workbook(
+    wb: &Workbook,
+    shown: &str,
+    pack: &Pack,
+) -> (Vec<FormFound>, Vec<Finding>, Unit) {
     let mut rep = Reporter {
         file: shown,
         pack,
@@ -163,16 +177,20 @@ pub fn check_workbook(wb: &Workbook, shown: &str, pack: &Pack) -> (Vec<FormFound
             form: pack.forms[i.form].id.clone(),
         })
         .collect();
-    (forms, findings)
+    let (name, code) = locate::unit_identity(wb, pack, &instances);
+    (forms, findings, Unit { name, code })
 }
 
 /// Reads and checks one file.
-pub fn check_file(input: &Input, pack: &Pack, limits: &Limits) -> FileResult {
+pub fn check_file(input: &Input, pack: &Pack, opts: &Options) -> FileResult {
+    let limits = &opts.limits;
     let unreadable = |u: Unreadable| FileResult {
         path: input.shown.clone(),
         status: Status::Unreadable(u),
         forms: vec![],
         findings: vec![],
+        unit: Unit::default(),
+        kept: vec![],
     };
     let bytes = match read_capped(&input.path, limits.max_file_bytes) {
         Ok(b) => b,
@@ -186,12 +204,22 @@ pub fn check_file(input: &Input, pack: &Pack, limits: &Limits) -> FileResult {
     match load::load_bytes(&bytes, &name, limits) {
         Ok(wb) => {
             drop(bytes);
-            let (forms, findings) = check_workbook(&wb, &input.shown, pack);
+            let (forms, findings, unit) = check_workbook(&wb, &input.shown, pack);
+            let kept = if opts.keep_sheets {
+                let mut wb = wb;
+                let names: BTreeSet<&str> = forms.iter().map(|f| f.sheet.as_str()).collect();
+                wb.sheets.retain(|s| names.contains(s.name.as_str()));
+                wb.sheets
+            } else {
+                vec![]
+            };
             FileResult {
                 path: input.shown.clone(),
                 status: Status::Checked,
                 forms,
                 findings,
+                unit,
+                kept,
             }
         }
         Err(u) => unreadable(u),
@@ -215,17 +243,30 @@ fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, Unreadable> {
     Ok(buf)
 }
 
-/// Checks all inputs with `jobs` threads (0: all cores); results sorted by path.
-pub fn check_all(inputs: &[Input], pack: &Pack, limits: &Limits, jobs: usize) -> Vec<FileResult> {
+/// How to check.
+#[derive(Debug, Clone, Default)]
+pub struct Options {
+    pub limits: Limits,
+    /// Threads (0: one per core).
+    pub jobs: usize,
+    /// Keep the sheets that hold forms in the results (for the review workbook).
+    pub keep_sheets: bool,
+}
+
+/// Checks all inputs; results sorted by path, whatever the order given or the threads.
+pub fn check_all(inputs: &[Input], pack: &Pack, opts: &Options) -> Vec<FileResult> {
     let run = || {
         inputs
             .par_iter()
-            .map(|i| check_file(i, pack, limits))
+            .map(|i| check_file(i, pack, opts))
             .collect::<Vec<_>>()
     };
-    let mut results = match rayon::ThreadPoolBuilder::new().num_threads(jobs).build() {
+    let mut results = match rayon::ThreadPoolBuilder::new()
+        .num_threads(opts.jobs)
+        .build()
+    {
         Ok(pool) => pool.install(run),
-        Err(_) => inputs.iter().map(|i| check_file(i, pack, limits)).collect(),
+        Err(_) => inputs.iter().map(|i| check_file(i, pack, opts)).collect(),
     };
     results.sort_by(|a, b| a.path.cmp(&b.path));
     results

@@ -6,6 +6,7 @@
 //! library never prints; the binary in `main.rs` does.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
+pub mod annotate;
 pub mod check;
 pub mod eval;
 pub mod finding;

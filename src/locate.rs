@@ -434,3 +434,52 @@ fn closest_text(
         _ => String::new(),
     }
 }
+
+/// The reporting unit named in the title block: (name, code), by the pack's
+/// `unit_name_label` / `unit_code_label`. The value is the text after the label's colon in the
+/// same cell, or else the next filled cell to the right. Sheets holding forms are searched first.
+pub fn unit_identity(
+    wb: &Workbook,
+    pack: &Pack,
+    instances: &[FormInstance],
+) -> (Option<String>, Option<String>) {
+    let mut order: Vec<usize> = instances.iter().map(|i| i.sheet).collect();
+    order.extend(0..wb.sheets.len());
+    let find = |key: &Option<String>| -> Option<String> {
+        let key = key.as_ref()?;
+        for &si in &order {
+            let sheet = &wb.sheets[si];
+            for (at, cell) in &sheet.cells {
+                let Value::Text(t) = &cell.value else {
+                    continue;
+                };
+                let k = label_key(t, pack.settings.folding);
+                if !k.starts_with(key.as_str()) {
+                    continue;
+                }
+                if k.len() > key.len() {
+                    // `Mã đơn vị: TD-07` in one cell.
+                    if let Some((_, rest)) = t.split_once([':', '：']) {
+                        let rest = rest.trim();
+                        if !rest.is_empty() {
+                            return Some(rest.to_string());
+                        }
+                    }
+                    continue;
+                }
+                let right = sheet
+                    .cells
+                    .range(CellRef::new(at.row, at.col + 1)..CellRef::new(at.row, u32::MAX))
+                    .find(|(_, c)| !c.display().trim().is_empty());
+                if let Some((_, c)) = right {
+                    return Some(c.display().trim().to_string());
+                }
+            }
+        }
+        None
+    };
+    (
+        find(&pack.settings.unit_name_key),
+        find(&pack.settings.unit_code_key),
+    )
+}

@@ -149,7 +149,12 @@ fn run_check(args: CheckArgs) -> ExitCode {
         eprint_diag(&NoInput);
         return ExitCode::from(2);
     }
-    let results = check::check_all(&inputs, &pack, &limits, args.jobs);
+    let opts = check::Options {
+        limits,
+        jobs: args.jobs,
+        keep_sheets: false,
+    };
+    let results = check::check_all(&inputs, &pack, &opts);
     let text = match args.format {
         Format::Json => report::json(&results),
         Format::Human => {

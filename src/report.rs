@@ -62,9 +62,15 @@ struct JsonFile<'a> {
     error: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hint: Option<&'a str>,
+    #[serde(skip_serializing_if = "unit_is_empty")]
+    unit: &'a crate::check::Unit,
     forms: &'a [crate::check::FormFound],
     errors: usize,
     warnings: usize,
+}
+
+fn unit_is_empty(u: &&crate::check::Unit) -> bool {
+    u.name.is_none() && u.code.is_none()
 }
 
 #[derive(Serialize)]
@@ -113,6 +119,7 @@ pub fn json(results: &[FileResult]) -> String {
                 status,
                 error,
                 hint,
+                unit: &r.unit,
                 forms: &r.forms,
                 errors: r.count(Severity::Error),
                 warnings: r.count(Severity::Warning),
@@ -211,6 +218,13 @@ pub fn human(results: &[FileResult], locale: Locale, style: &Style) -> String {
                 }
             }
             Status::Checked => {
+                if let (Some(name), code) = (&r.unit.name, &r.unit.code) {
+                    let code = code
+                        .as_deref()
+                        .map(|c| format!(" [{c}]"))
+                        .unwrap_or_default();
+                    let _ = writeln!(out, "  unit: {name}{code}");
+                }
                 if !r.forms.is_empty() {
                     let forms: Vec<String> = r
                         .forms

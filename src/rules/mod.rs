@@ -46,6 +46,11 @@ struct SettingsDef {
     locale: Option<Locale>,
     fold_diacritics: Option<bool>,
     dash_is_zero: Option<bool>,
+    /// Labels in a title block that name the reporting unit and its code (`Mã đơn vị:` …).
+    unit_name_label: Option<String>,
+    unit_code_label: Option<String>,
+    /// The language of the pack's messages, for the headings of the review workbook.
+    language: Option<String>,
     #[serde(default)]
     messages: BTreeMap<String, Spanned<String>>,
     #[serde(default)]
@@ -175,6 +180,11 @@ pub struct Settings {
     pub locale: Locale,
     pub folding: Folding,
     pub dash_is_zero: bool,
+    /// Normalised label of the cell that names the reporting unit, and of its code.
+    pub unit_name_key: Option<String>,
+    pub unit_code_key: Option<String>,
+    /// Language of the pack (`vi`, `en`, …): the default language of headings.
+    pub language: String,
     /// Message templates for the findings crossfoot itself makes (`layout.label-not-found`, …).
     pub messages: BTreeMap<String, String>,
 }
@@ -185,6 +195,9 @@ impl Default for Settings {
             locale: Locale::En,
             folding: Folding { diacritics: false },
             dash_is_zero: true,
+            unit_name_key: None,
+            unit_code_key: None,
+            language: "en".to_string(),
             messages: BTreeMap::new(),
         }
     }
@@ -490,6 +503,15 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
             if let Some(d) = s.dash_is_zero {
                 settings.dash_is_zero = d;
             }
+            if let Some(l) = &s.language {
+                settings.language = l.clone();
+            }
+            if let Some(n) = &s.unit_name_label {
+                settings.unit_name_key = Some(n.clone());
+            }
+            if let Some(c) = &s.unit_code_label {
+                settings.unit_code_key = Some(c.clone());
+            }
             for (k, v) in &s.messages {
                 settings.messages.insert(k.clone(), v.get_ref().clone());
             }
@@ -511,6 +533,12 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         }
     }
 
+    settings.unit_name_key = settings
+        .unit_name_key
+        .map(|l| label_key(&l, settings.folding));
+    settings.unit_code_key = settings
+        .unit_code_key
+        .map(|l| label_key(&l, settings.folding));
     let mut per_file: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
     for (si, span, id) in dup_forms {
         let mut p = Problems {

@@ -1,0 +1,1 @@
+//! The annotated review workbook (being written).
