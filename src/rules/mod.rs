@@ -387,6 +387,14 @@ fn did_you_mean<'a>(wanted: &str, options: impl IntoIterator<Item = &'a str>) ->
     closest(wanted, options).map(|c| format!("did you mean `{c}`?"))
 }
 
+/// "did you mean `labels`?" for serde's "unknown field `lables`, expected one of `id`, …".
+fn unknown_key_hint(message: &str) -> Option<String> {
+    let rest = message.strip_prefix("unknown field `")?;
+    let (wrong, rest) = rest.split_once('`')?;
+    let options: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
+    did_you_mean(wrong, options)
+}
+
 /// Where the text of a TOML string value starts, given the span of the whole value.
 fn string_content_offset(text: &str, span: &Range<usize>) -> usize {
     let raw = text.get(span.start..span.end).unwrap_or("");
@@ -477,7 +485,8 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
                     list: Vec::new(),
                 };
                 let span = e.span().unwrap_or(0..0);
-                probs.add(span, e.message().trim().to_string(), "here", None);
+                let message = e.message().trim().to_string();
+                probs.add(span, message.clone(), "here", unknown_key_hint(&message));
                 errors.push(RuleFileError {
                     path: src.name.clone(),
                     problems: probs.list,
