@@ -53,6 +53,9 @@ pub fn load_bytes(bytes: &[u8], name: &str, limits: &Limits) -> Result<Workbook,
         Sniffed::Workbook(c) => c,
         Sniffed::Unreadable(u) => return Err(u),
     };
+    if let Some(u) = extension_mismatch(container, name) {
+        return Err(u);
+    }
     IN_READER.with(|f| f.set(true));
     let result = catch_unwind(AssertUnwindSafe(|| {
         read_container(bytes, container, limits)
@@ -68,6 +71,33 @@ pub fn load_bytes(bytes: &[u8], name: &str, limits: &Limits) -> Result<Workbook,
             hint: "open it in a spreadsheet program; if it opens, save it again as .xlsx; if not, ask the branch to send it again".into(),
         }),
     }
+}
+
+/// A workbook whose name says another format than its content: most often the wrong file was
+/// sent, or a file renamed by hand. Reported, not guessed past.
+fn extension_mismatch(container: Container, name: &str) -> Option<Unreadable> {
+    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    let named = match ext.as_str() {
+        "xlsx" | "xlsm" => Container::Xlsx,
+        "xlsb" => Container::Xlsb,
+        "xls" => Container::Xls,
+        "ods" => Container::Ods,
+        _ => return None,
+    };
+    if named == container {
+        return None;
+    }
+    let (what, right) = match container {
+        Container::Xlsx => ("an Excel workbook (.xlsx)", "xlsx"),
+        Container::Xlsb => ("an Excel binary workbook (.xlsb)", "xlsb"),
+        Container::Xls => ("an Excel 97–2003 workbook (.xls)", "xls"),
+        Container::Ods => ("an OpenDocument spreadsheet (.ods)", "ods"),
+    };
+    Some(Unreadable {
+        kind: UnreadableKind::OtherFormat,
+        reason: format!("the file is {what} saved with a .{ext} name"),
+        hint: format!("check that it is the file the branch meant to send; if it is, rename it to .{right} (or open it and save it as .xlsx)"),
+    })
 }
 
 fn too_large(reason: String) -> Unreadable {

@@ -28,10 +28,22 @@ fn numbering_prefix() -> Option<&'static Regex> {
     .as_ref()
 }
 
+/// Labels, headers and titles are short; a longer text is a note or data, never matched.
+pub const MAX_LABEL_BYTES: usize = 400;
+
 /// The key a label is compared by: NFC, lower case, spaces collapsed, a numbering prefix and a
 /// trailing colon removed, and (with `folding.diacritics`) diacritics removed.
+///
+/// Text longer than [`MAX_LABEL_BYTES`] is no label: its key is empty (nothing matches it).
 pub fn label_key(text: &str, folding: Folding) -> String {
-    let lowered: String = text.nfc().collect::<String>().to_lowercase();
+    if text.len() > MAX_LABEL_BYTES {
+        return String::new();
+    }
+    let lowered: String = if text.is_ascii() {
+        text.to_ascii_lowercase()
+    } else {
+        text.nfc().collect::<String>().to_lowercase()
+    };
     let collapsed = collapse_spaces(&lowered);
     let mut s = collapsed.as_str();
     // A numbering prefix, once (`1.1 Nam`, `I. Tổng số`, `a) Nữ`), only when text follows.
@@ -42,7 +54,7 @@ pub fn label_key(text: &str, folding: Folding) -> String {
         }
     }
     let s = s.trim_end_matches([':', '：', ' ']).trim();
-    if folding.diacritics {
+    if folding.diacritics && !s.is_ascii() {
         fold_diacritics(s)
     } else {
         s.to_string()

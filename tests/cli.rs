@@ -1,0 +1,329 @@
+//! The binary on the bundled samples: what a reviewer sees, exit codes, the JSON contract.
+
+use serde_json::Value;
+use std::process::{Command, Output};
+
+fn crossfoot(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn json(args: &[&str]) -> Value {
+    let mut a = vec!["check", "--format", "json"];
+    a.extend_from_slice(args);
+    serde_json::from_slice(&crossfoot(&a).stdout).unwrap()
+}
+
+/// (rule, first cell) of every finding of a file.
+fn rules_and_cells(doc: &Value) -> Vec<(String, String)> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let cell = f["cells"]
+                .as_array()
+                .unwrap()
+                .first()
+                .map(|c| {
+                    format!(
+                        "{}!{}",
+                        c["sheet"].as_str().unwrap(),
+                        c["cell"].as_str().unwrap()
+                    )
+                })
+                .unwrap_or_default();
+            (f["rule"].as_str().unwrap().to_string(), cell)
+        })
+        .collect()
+}
+
+#[test]
+fn the_reference_figures_give_exactly_the_report_slips() {
+    let doc = json(&["samples/reference-2021.xlsx"]);
+    let mut got = rules_and_cells(&doc);
+    got.sort();
+    let mut want: Vec<(String, String)> = [
+        ("workbook.form-missing", ""),
+        ("M01.gender-split", "M01-SoLuong!C13"),
+        ("M01.women-match", "M01-SoLuong!C14"),
+        ("M01.age-sum", "M01-SoLuong!C16"),
+        ("M01.education-sum", "M01-SoLuong!C25"),
+        ("M01.theory-sum", "M01-SoLuong!C38"),
+        ("M01.ethnicity-sum", "M01-SoLuong!C43"),
+        ("M01.occupation-sum", "M01-SoLuong!C56"),
+        ("M01.minority-match", "M01-SoLuong!C9"),
+        ("M04.percent", "M04-CapUy!D16"),
+    ]
+    .iter()
+    .map(|(r, c)| (r.to_string(), c.to_string()))
+    .collect();
+    want.sort();
+    assert_eq!(got, want);
+    // The figures of the slips, as FORMS.md gives them.
+    let f = |rule: &str| {
+        doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == rule)
+            .unwrap()
+            .clone()
+    };
+    assert_eq!(
+        (
+            f("M01.gender-split")["expected"].as_f64(),
+            f("M01.gender-split")["actual"].as_f64()
+        ),
+        (Some(2675.0), Some(2674.0))
+    );
+    assert_eq!(
+        (
+            f("M01.women-match")["expected"].as_f64(),
+            f("M01.women-match")["actual"].as_f64()
+        ),
+        (Some(884.0), Some(881.0))
+    );
+    assert_eq!(
+        (
+            f("M01.minority-match")["expected"].as_f64(),
+            f("M01.minority-match")["actual"].as_f64()
+        ),
+        (Some(1399.0), Some(1398.0))
+    );
+    assert_eq!(
+        (
+            f("M04.percent")["expected"].as_f64(),
+            f("M04.percent")["actual"].as_f64()
+        ),
+        (Some(72.27), Some(72.26))
+    );
+    assert_eq!(f("workbook.form-missing")["severity"], "warning");
+    assert!(f("workbook.form-missing")["message"]
+        .as_str()
+        .unwrap()
+        .contains("M03"));
+    // The same figures typed as Vietnamese text give the same findings.
+    let mut vitext = rules_and_cells(&json(&["samples/reference-2021-vitext.xlsx"]));
+    vitext.sort();
+    assert_eq!(vitext, got);
+}
+
+#[test]
+fn each_slip_in_the_samples_is_found_on_its_cells() {
+    let cases: &[(&str, &[(&str, &str)])] = &[
+        (
+            "branch-gender-split.xlsx",
+            &[
+                ("M01.gender-split", "M01-SoLuong!C13"),
+                ("M01.women-match", "M01-SoLuong!C14"),
+            ],
+        ),
+        (
+            "branch-percent-rounding.xlsx",
+            &[
+                ("M01.percent", "M01-SoLuong!D8"),
+                ("M02.admitted-percent", "M02-BienDong!D11"),
+            ],
+        ),
+        (
+            "branch-changes-chain.xlsx",
+            &[
+                ("M02.balance", "M02-BienDong!C22"),
+                ("M02.end-matches-M01", "M02-BienDong!C22"),
+            ],
+        ),
+        (
+            "branch-ratings.xlsx",
+            &[
+                ("M03.members-match-M01", "M03-XepLoai!C8"),
+                ("M03.ratings-sum", "M03-XepLoai!D8"),
+            ],
+        ),
+        (
+            "branch-missing-form.xlsx",
+            &[
+                ("value.required", "M02-BienDong!C22"),
+                ("workbook.form-missing", ""),
+            ],
+        ),
+        (
+            "branch-text-cell.xlsx",
+            &[("value.not-a-number", "M01-SoLuong!C66")],
+        ),
+    ];
+    for (file, want) in cases {
+        let mut got = rules_and_cells(&json(&[&format!("samples/{file}")]));
+        got.sort();
+        let mut want: Vec<(String, String)> = want
+            .iter()
+            .map(|(r, c)| (r.to_string(), c.to_string()))
+            .collect();
+        want.sort();
+        assert_eq!(got, want, "{file}");
+    }
+}
+
+#[test]
+fn clean_and_drifted_workbooks_pass_with_exit_0() {
+    for file in [
+        "branch-clean.xlsx",
+        "branch-drifted.xlsx",
+        "branch-drifted-table.xlsx",
+        "branch-formulas-nocache.xlsx",
+    ] {
+        let out = crossfoot(&["check", &format!("samples/{file}")]);
+        assert_eq!(out.status.code(), Some(0), "{file}: {}", stdout(&out));
+        assert!(stdout(&out).contains("clean"), "{file}");
+    }
+}
+
+#[test]
+fn human_report_of_the_samples() {
+    let out = crossfoot(&["check", "samples/"]);
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "findings of error severity: exit 1"
+    );
+    insta::assert_snapshot!(stdout(&out));
+}
+
+#[test]
+fn json_report_of_the_samples() {
+    let out = crossfoot(&["check", "--format", "json", "samples/"]);
+    let text = stdout(&out);
+    let doc: Value = serde_json::from_str(&text).expect("exactly one JSON document");
+    assert_eq!(doc["summary"]["files"], 12);
+    insta::assert_snapshot!(text.replace(env!("CARGO_PKG_VERSION"), "[version]"));
+}
+
+#[test]
+fn json_is_deterministic_whatever_the_order_and_threads() {
+    let a = crossfoot(&[
+        "check",
+        "--format",
+        "json",
+        "-j",
+        "1",
+        "samples/reference-2021.xlsx",
+        "samples/branch-ratings.xlsx",
+        "samples/branch-clean.xlsx",
+    ]);
+    let b = crossfoot(&[
+        "check",
+        "--format",
+        "json",
+        "-j",
+        "2",
+        "samples/branch-clean.xlsx",
+        "samples/branch-ratings.xlsx",
+        "samples/reference-2021.xlsx",
+    ]);
+    assert_eq!(a.stdout, b.stdout);
+}
+
+#[test]
+fn fail_on_decides_the_exit_status() {
+    let file = "samples/branch-missing-form.xlsx";
+    assert_eq!(crossfoot(&["check", file]).status.code(), Some(1));
+    assert_eq!(
+        crossfoot(&["check", "--fail-on", "never", file])
+            .status
+            .code(),
+        Some(0)
+    );
+    // The reference workbook's only warning (M03 missing) is not an error, but its errors are.
+    let clean = crossfoot(&["check", "--fail-on", "warning", "samples/branch-clean.xlsx"]);
+    assert_eq!(clean.status.code(), Some(0));
+    let warn = crossfoot(&[
+        "check",
+        "--fail-on",
+        "warning",
+        "samples/reference-2021.xlsx",
+    ]);
+    assert_eq!(warn.status.code(), Some(1));
+}
+
+#[test]
+fn unreadable_input_is_reported_and_the_others_still_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("branch-12.xls");
+    std::fs::write(
+        &page,
+        "<html><body><table><tr><td>1</td></tr></table></body></html>",
+    )
+    .unwrap();
+    let missing = dir.path().join("no-such.xlsx");
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "--format", "json"])
+        .arg(&page)
+        .arg(&missing)
+        .arg("samples/branch-clean.xlsx")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "an unreadable input: exit 2");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files = doc["files"].as_array().unwrap();
+    assert_eq!(files.len(), 3);
+    let status: Vec<&str> = files
+        .iter()
+        .map(|f| f["status"].as_str().unwrap())
+        .collect();
+    assert_eq!(status.iter().filter(|s| **s == "checked").count(), 1);
+    let html = files
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("branch-12.xls"))
+        .unwrap();
+    assert_eq!(html["status"], "unreadable");
+    assert!(
+        html["error"].as_str().unwrap().contains("web page"),
+        "{html}"
+    );
+    assert_eq!(doc["summary"]["unreadable"], 2);
+
+    // In the terminal: file, reason and hint.
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(["check"])
+        .arg(&page)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains("cannot read") && text.contains("branch-12.xls") && text.contains("web page"),
+        "{text}"
+    );
+    assert!(text.to_lowercase().contains("save it as"), "a hint: {text}");
+}
+
+#[test]
+fn no_path_is_an_error_with_a_hint() {
+    let out = crossfoot(&["check"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no workbook to check") && err.contains("crossfoot check submissions/"),
+        "{err}"
+    );
+}
+
+#[test]
+fn help_matches_the_readme() {
+    let help = stdout(&crossfoot(&["check", "--help"]));
+    let readme =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
+    assert!(
+        readme.contains(help.trim()),
+        "README's usage section must show `crossfoot check --help` as it is:\n{help}"
+    );
+}

@@ -1,0 +1,2178 @@
+//! Test support: a model of one branch workbook (forms M01–M04 of
+//! `/work/shared/forms/FORMS.md`) and a writer that lays it out like the
+//! blank template `templates/branch-report.xlsx`, or drifted from it the way
+//! real submissions drift.
+//!
+//! * [`Branch::clean`] builds a branch whose figures satisfy every
+//!   relationship of FORMS.md exactly; tests break single figures by
+//!   mutating the public numeric fields (call [`Branch::recompute_percents`]
+//!   first if the percentages should follow the mutated counts).
+//! * [`Layout`] (its `Default` is the template) holds the drift options and
+//!   the per-cell damage (`omit`, `blank`, `text_in`, …).
+//! * [`plan`] computes every cell the writer will write, [`cell_ref`] where an
+//!   item's figure lands, [`write_branch`] / [`write_branch_to`] produce the
+//!   `.xlsx`.
+//! * [`reference_2021`] holds the district figures of the report, slips
+//!   included, and [`write_reference_2021`] writes them as the report prints
+//!   them.
+//!
+//! Included by the integration tests as `mod common;` and by
+//! `examples/gen_samples.rs` through `#[path]`.
+#![allow(dead_code)]
+
+use std::collections::HashSet;
+use std::error::Error;
+use std::fmt;
+use std::io::{Cursor, Read, Write};
+use std::path::Path;
+use std::sync::OnceLock;
+
+use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Formula, Workbook};
+use unicode_normalization::UnicodeNormalization;
+
+/// The four branch forms, in template order.
+pub const FORMS: [&str; 4] = ["M01", "M02", "M03", "M04"];
+
+// ---------------------------------------------------------------------------
+// The figures
+// ---------------------------------------------------------------------------
+
+/// One branch workbook's figures. Block arrays are indexed by sub-item
+/// number − 1 (`age[0]` is item 3.1); `*_pct` fields are the `Tỷ lệ (%)`
+/// column as written.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Branch {
+    pub name: String,
+    pub code: String,
+    pub year: u32,
+    pub m01: M01,
+    pub m02: M02,
+    pub m03: M03,
+    pub m04: M04,
+}
+
+/// M01 — Số lượng và cơ cấu đảng viên.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct M01 {
+    /// 1 Tổng số đảng viên.
+    pub total: i64,
+    pub total_pct: f64,
+    /// 1.1 Trong đó: Đảng viên nữ.
+    pub women: i64,
+    pub women_pct: f64,
+    /// 1.2 Đảng viên người dân tộc thiểu số.
+    pub minority: i64,
+    pub minority_pct: f64,
+    /// 1.3 Đảng viên dự bị.
+    pub probationary: i64,
+    pub probationary_pct: f64,
+    /// 1.4 Đảng viên chính thức.
+    pub full: i64,
+    pub full_pct: f64,
+    /// 2.1 Nam, 2.2 Nữ.
+    pub gender: [i64; 2],
+    pub gender_pct: [f64; 2],
+    /// 3.1–3.8 age bands.
+    pub age: [i64; 8],
+    pub age_pct: [f64; 8],
+    /// 4.1–4.4 general education.
+    pub education: [i64; 4],
+    pub education_pct: [f64; 4],
+    /// 5.1–5.7 professional qualification.
+    pub qualification: [i64; 7],
+    pub qualification_pct: [f64; 7],
+    /// 6.1–6.4 political theory.
+    pub theory: [i64; 4],
+    pub theory_pct: [f64; 4],
+    /// 7.1–7.12 ethnicity (7.1 = Kinh).
+    pub ethnicity: [i64; 12],
+    pub ethnicity_pct: [f64; 12],
+    /// 8.1–8.9 occupation.
+    pub occupation: [i64; 9],
+    pub occupation_pct: [f64; 9],
+    /// 9 Đảng viên có đạo.
+    pub religious: i64,
+    pub religious_pct: f64,
+    /// 9.1 Chính thống, 9.2 Bị ảnh hưởng.
+    pub religious_parts: [i64; 2],
+    pub religious_parts_pct: [f64; 2],
+}
+
+/// M02 — Biến động đảng viên trong năm.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct M02 {
+    /// 1 Số đảng viên đầu năm.
+    pub start: i64,
+    /// 2 Tăng trong năm.
+    pub increase: i64,
+    /// 2.1 Kết nạp mới.
+    pub admitted: i64,
+    /// 2.1a–d: youth-union members, women, minority, rural.
+    pub admitted_of: [i64; 4],
+    /// Percent of 2.1, for 2.1a–d.
+    pub admitted_of_pct: [f64; 4],
+    /// 2.2 Chuyển đến.
+    pub transferred_in: i64,
+    /// 3 Giảm trong năm.
+    pub decrease: i64,
+    /// 3.1–3.6: died, expelled, struck off, resigned, annulled, transferred out.
+    pub decrease_by: [i64; 6],
+    /// 4 Số đảng viên cuối năm.
+    pub end: i64,
+    /// 5 Đảng viên bị kỷ luật.
+    pub disciplined: i64,
+    /// 5.1–5.4: reprimand, warning, dismissal, expulsion.
+    pub disciplined_by: [i64; 4],
+}
+
+/// One row of M03: the number rated and the four ratings.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Rating {
+    /// `Tổng số được đánh giá`.
+    pub rated: i64,
+    /// HTXSNV.
+    pub excellent: i64,
+    /// HTTNV.
+    pub good: i64,
+    /// HTNV.
+    pub completed: i64,
+    /// KHTNV.
+    pub not_completed: i64,
+    /// `Tỷ lệ HTTNV trở lên (%)` = (HTXSNV + HTTNV) ÷ rated × 100.
+    pub share_pct: f64,
+}
+
+/// M03 — Kết quả đánh giá, xếp loại.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct M03 {
+    /// Row 1 Chi bộ trực thuộc.
+    pub sub_branches: Rating,
+    /// Row 2 Đảng viên.
+    pub members: Rating,
+    /// 3 Đảng viên không đánh giá.
+    pub not_rated: i64,
+    /// 3.1 Miễn sinh hoạt.
+    pub exempt: i64,
+    /// 3.2 Mới kết nạp.
+    pub newly_admitted: i64,
+}
+
+/// M04 — Cấp ủy viên.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct M04 {
+    /// 1 Tổng số cấp ủy viên.
+    pub total: i64,
+    pub total_pct: f64,
+    /// 2.1–2.5: Thạc sĩ, Đại học, Cao đẳng, Trung cấp, Sơ cấp và chưa qua đào tạo.
+    pub qualification: [i64; 5],
+    pub qualification_pct: [f64; 5],
+    /// 3.1–3.3: Cao cấp, Trung cấp, Sơ cấp và chưa qua đào tạo.
+    pub theory: [i64; 3],
+    pub theory_pct: [f64; 3],
+}
+
+/// `count ÷ base × 100`, rounded half away from zero to 2 decimals (exact
+/// integer arithmetic); 0 when the base is 0.
+pub fn pct(count: i64, base: i64) -> f64 {
+    if base == 0 {
+        return 0.0;
+    }
+    let num = (count * 10_000).abs();
+    let den = base.abs();
+    let q = (2 * num + den) / (2 * den);
+    let sign = if (count < 0) != (base < 0) { -1 } else { 1 };
+    (sign * q) as f64 / 100.0
+}
+
+/// Like [`pct`] but truncated instead of rounded (a typical slip:
+/// 185 ÷ 256 → 72.26 instead of 72.27).
+pub fn pct_truncated(count: i64, base: i64) -> f64 {
+    if base == 0 {
+        return 0.0;
+    }
+    ((count * 10_000) / base) as f64 / 100.0
+}
+
+/// Deterministic linear congruential generator (no `rand`).
+#[derive(Clone, Debug)]
+pub struct Lcg(u64);
+
+impl Lcg {
+    pub fn new(seed: u64) -> Lcg {
+        let mut lcg = Lcg(seed
+            .wrapping_mul(0x9E37_79B9_7F4A_7C15)
+            .wrapping_add(0xD1B5_4A32_D192_ED03));
+        lcg.next_u32();
+        lcg
+    }
+
+    pub fn next_u32(&mut self) -> u32 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) as u32
+    }
+
+    /// Uniform in `lo..=hi` (returns `lo` when `hi < lo`).
+    pub fn range(&mut self, lo: i64, hi: i64) -> i64 {
+        if hi <= lo {
+            return lo;
+        }
+        lo + (self.next_u32() as i64) % (hi - lo + 1)
+    }
+
+    /// True with probability `1 / n`.
+    pub fn one_in(&mut self, n: i64) -> bool {
+        self.range(1, n) == 1
+    }
+}
+
+/// Splits `n` into parts roughly proportional to jittered `weights`; the
+/// parts always add up to `n` exactly. Zero weights get zero.
+fn split<const K: usize>(rng: &mut Lcg, n: i64, weights: [u64; K]) -> [i64; K] {
+    let mut parts = [0i64; K];
+    if n <= 0 {
+        return parts;
+    }
+    let w: Vec<u64> = weights
+        .iter()
+        .map(|&w| w * rng.range(50, 150) as u64)
+        .collect();
+    let total: u64 = w.iter().sum();
+    assert!(total > 0, "split needs a non-zero weight");
+    for (part, &wi) in parts.iter_mut().zip(&w) {
+        *part = (n as u64 * wi / total) as i64;
+    }
+    let mut rest = n - parts.iter().sum::<i64>();
+    while rest > 0 {
+        let mut pick = rng.range(0, total as i64 - 1) as u64;
+        for (part, &wi) in parts.iter_mut().zip(&w) {
+            if pick < wi {
+                *part += 1;
+                break;
+            }
+            pick -= wi;
+        }
+        rest -= 1;
+    }
+    parts
+}
+
+impl Branch {
+    /// A consistent branch of 20–150 members: every relationship of
+    /// FORMS.md holds exactly, percentages included. Deterministic in `seed`.
+    pub fn clean(name: &str, code: &str, seed: u64) -> Branch {
+        let mut r = Lcg::new(seed);
+        let n = r.range(20, 150);
+
+        // M01
+        let probationary = r.range(0, (n / 12).max(1));
+        let women = n * r.range(18, 45) / 100;
+        let mut ethnic_weights = [480, 150, 130, 55, 55, 53, 51, 9, 7, 2, 1, 10];
+        for w in ethnic_weights.iter_mut().skip(1) {
+            if r.one_in(2) {
+                *w = 0;
+            }
+        }
+        let ethnicity = split(&mut r, n, ethnic_weights);
+        let religious = r.range(0, n / 15);
+        let orthodox = r.range(0, religious);
+        let m01 = M01 {
+            total: n,
+            women,
+            minority: n - ethnicity[0],
+            probationary,
+            full: n - probationary,
+            gender: [n - women, women],
+            age: split(&mut r, n, [15, 18, 18, 13, 8, 6, 5, 8]),
+            education: split(&mut r, n, [1, 10, 22, 67]),
+            qualification: split(&mut r, n, [30, 3, 21, 12, 32, 1, 0]),
+            theory: split(&mut r, n, [60, 16, 21, 3]),
+            ethnicity,
+            occupation: split(&mut r, n, [5, 12, 17, 36, 16, 6, 1, 7, 1]),
+            religious,
+            religious_parts: [orthodox, religious - orthodox],
+            ..M01::default()
+        };
+
+        // M02: the year ends with the M01 total.
+        let admitted = r.range(0, (n / 10).max(2));
+        let mut share_of_admitted = |lo, hi| (admitted * r.range(lo, hi) + 50) / 100;
+        let admitted_of = [
+            share_of_admitted(60, 100),
+            share_of_admitted(20, 60),
+            share_of_admitted(30, 90),
+            share_of_admitted(50, 100),
+        ];
+        let transferred_in = r.range(0, 4);
+        let expelled = i64::from(r.one_in(8));
+        let decrease_by = [
+            r.range(0, 3),
+            expelled,
+            i64::from(r.one_in(4)),
+            i64::from(r.one_in(12)),
+            i64::from(r.one_in(25)),
+            r.range(0, 4),
+        ];
+        let increase = admitted + transferred_in;
+        let decrease: i64 = decrease_by.iter().sum();
+        let disciplined_by = [
+            r.range(0, 3),
+            r.range(0, 2),
+            i64::from(r.one_in(8)),
+            expelled,
+        ];
+        let m02 = M02 {
+            start: n - increase + decrease,
+            increase,
+            admitted,
+            admitted_of,
+            transferred_in,
+            decrease,
+            decrease_by,
+            end: n,
+            disciplined: disciplined_by.iter().sum(),
+            disciplined_by,
+            ..M02::default()
+        };
+
+        // M03: rated + not rated = M01 total.
+        let exempt = r.range(0, n / 15);
+        let newly_admitted = r.range(0, admitted);
+        let rated = n - exempt - newly_admitted;
+        let [excellent, good, completed, not_completed] = split(&mut r, rated, [15, 70, 13, 2]);
+        let subs = if r.one_in(2) { 0 } else { r.range(3, 12) };
+        let [s_exc, s_good, s_comp, s_not] = split(&mut r, subs, [20, 65, 15, 0]);
+        let m03 = M03 {
+            sub_branches: Rating {
+                rated: subs,
+                excellent: s_exc,
+                good: s_good,
+                completed: s_comp,
+                not_completed: s_not,
+                share_pct: 0.0,
+            },
+            members: Rating {
+                rated,
+                excellent,
+                good,
+                completed,
+                not_completed,
+                share_pct: 0.0,
+            },
+            not_rated: exempt + newly_admitted,
+            exempt,
+            newly_admitted,
+        };
+
+        // M04
+        let committee = [3, 5, 7, 9][r.range(0, 3) as usize];
+        let m04 = M04 {
+            total: committee,
+            qualification: split(&mut r, committee, [5, 65, 5, 20, 5]),
+            theory: split(&mut r, committee, [10, 75, 15]),
+            ..M04::default()
+        };
+
+        let mut b = Branch {
+            name: name.to_string(),
+            code: code.to_string(),
+            year: 2021,
+            m01,
+            m02,
+            m03,
+            m04,
+        };
+        b.recompute_percents();
+        b
+    }
+
+    /// Sets every percentage from the counts as the forms define it
+    /// (rounded half away from zero to 2 decimals; a total's own percent is
+    /// 100; a zero base gives 0).
+    pub fn recompute_percents(&mut self) {
+        let m = &mut self.m01;
+        let n = m.total;
+        m.total_pct = if n > 0 { 100.0 } else { 0.0 };
+        m.women_pct = pct(m.women, n);
+        m.minority_pct = pct(m.minority, n);
+        m.probationary_pct = pct(m.probationary, n);
+        m.full_pct = pct(m.full, n);
+        fill_pct(&m.gender, &mut m.gender_pct, n);
+        fill_pct(&m.age, &mut m.age_pct, n);
+        fill_pct(&m.education, &mut m.education_pct, n);
+        fill_pct(&m.qualification, &mut m.qualification_pct, n);
+        fill_pct(&m.theory, &mut m.theory_pct, n);
+        fill_pct(&m.ethnicity, &mut m.ethnicity_pct, n);
+        fill_pct(&m.occupation, &mut m.occupation_pct, n);
+        m.religious_pct = pct(m.religious, n);
+        fill_pct(&m.religious_parts, &mut m.religious_parts_pct, n);
+
+        let m = &mut self.m02;
+        fill_pct(&m.admitted_of, &mut m.admitted_of_pct, m.admitted);
+
+        for r in [&mut self.m03.sub_branches, &mut self.m03.members] {
+            r.share_pct = pct(r.excellent + r.good, r.rated);
+        }
+
+        let m = &mut self.m04;
+        m.total_pct = if m.total > 0 { 100.0 } else { 0.0 };
+        fill_pct(&m.qualification, &mut m.qualification_pct, m.total);
+        fill_pct(&m.theory, &mut m.theory_pct, m.total);
+    }
+}
+
+fn fill_pct(counts: &[i64], pcts: &mut [f64], base: i64) {
+    for (p, &c) in pcts.iter_mut().zip(counts) {
+        *p = pct(c, base);
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The district's reference figures
+// ---------------------------------------------------------------------------
+
+/// The district totals of report 154-BC/HU (FORMS.md "Reference figures")
+/// exactly as printed, slips included. Its M03 is all zero: the report has
+/// no M03 and [`reference_layout`] omits it. Percent fields hold the printed
+/// percentages (M01 prints none; M04 prints none for item 1).
+pub fn reference_2021() -> Branch {
+    let m01 = M01 {
+        total: 2675,
+        women: 884,
+        minority: 1398,
+        probationary: 103,
+        full: 2572,
+        gender: [1793, 881],
+        age: [376, 645, 675, 373, 176, 125, 105, 199],
+        education: [1, 275, 550, 1848],
+        qualification: [808, 68, 574, 339, 859, 27, 0],
+        theory: [1611, 427, 569, 67],
+        ethnicity: [1276, 399, 347, 148, 148, 142, 136, 24, 18, 6, 4, 26],
+        occupation: [147, 321, 447, 955, 423, 154, 28, 177, 22],
+        religious: 82,
+        religious_parts: [6, 76],
+        ..M01::default()
+    };
+    let m02 = M02 {
+        start: 1657,
+        increase: 2131,
+        admitted: 1633,
+        admitted_of: [1314, 724, 743, 1245],
+        admitted_of_pct: [80.5, 44.3, 45.5, 76.2],
+        transferred_in: 498,
+        decrease: 1113,
+        decrease_by: [128, 42, 37, 22, 3, 881],
+        end: 2675,
+        disciplined: 149,
+        disciplined_by: [79, 24, 4, 42],
+    };
+    let m04 = M04 {
+        total: 256,
+        total_pct: 0.0,
+        qualification: [20, 169, 5, 57, 5],
+        qualification_pct: [7.81, 66.02, 1.95, 22.27, 1.95],
+        theory: [60, 185, 11],
+        theory_pct: [23.44, 72.26, 4.3],
+    };
+    Branch {
+        name: "Đảng bộ huyện Tam Đường".to_string(),
+        code: "TD".to_string(),
+        year: 2021,
+        m01,
+        m02,
+        m03: M03::default(),
+        m04,
+    }
+}
+
+/// The layout of the reference workbook: the template, without M03, with
+/// M01's percent column and M04 item 1's percent left empty (the report
+/// prints none) and percentages shown to the decimals printed (80.5, 4.3).
+pub fn reference_layout() -> Layout {
+    Layout {
+        omit: vec!["M03"],
+        no_pct_column: vec!["M01"],
+        blank_pct: vec![("M04", "1")],
+        pct_decimals: PctDecimals::AsGiven,
+        ..Layout::default()
+    }
+}
+
+/// The reference workbook as `.xlsx` bytes.
+pub fn write_reference_2021() -> Vec<u8> {
+    write_branch(&reference_2021(), &reference_layout())
+}
+
+/// Writes the reference workbook to `path`.
+pub fn write_reference_2021_to(path: impl AsRef<Path>) -> std::io::Result<()> {
+    std::fs::write(path, write_reference_2021())
+}
+
+// ---------------------------------------------------------------------------
+// Layout and drift
+// ---------------------------------------------------------------------------
+
+/// How the workbook is laid out. `Layout::default()` is the blank template
+/// exactly; every other value is a drift seen in real submissions.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Layout {
+    /// Extra rows in the title block: the first goes on top
+    /// (`ĐẢNG CỘNG SẢN VIỆT NAM` in column C), the rest after the form title
+    /// (`Đơn vị tính: người`, a note, blank rows).
+    pub title_rows_extra: u32,
+    /// A blank row and a note row `(Ghi chú: số liệu đến 30/9)` inside each
+    /// table, between two blocks of items.
+    pub blank_rows_between: bool,
+    /// An item-code column (`Mã số`: `M01.01`, …) before STT.
+    pub extra_code_column: bool,
+    pub sheet_names: SheetNames,
+    pub labels: LabelStyle,
+    pub numbers: NumberStyle,
+    pub percents: PercentStyle,
+    pub pct_decimals: PctDecimals,
+    pub totals: TotalStyle,
+    /// Write the block sums into the heading rows (M01 items 2–8, M04 items
+    /// 2–3), which the template leaves empty; as formulas under
+    /// `TotalStyle::Formulas*` (`=C13+C14`, `=SUM(C16:C23)`).
+    pub heading_totals: bool,
+    /// Two header rows: `STT`/`Chỉ tiêu` merged over both, the value
+    /// columns grouped on the first and named on the second.
+    pub merged_header: bool,
+    /// Forms left out of the workbook (`"M04"`).
+    pub omit: Vec<&'static str>,
+    /// `(form, item)` whose count cell (M03: the `Tổng số được đánh giá` /
+    /// not-rated cell) is left empty.
+    pub blank: Vec<(&'static str, &'static str)>,
+    /// `(form, item)` whose percent cell (M03: the share) is left empty.
+    pub blank_pct: Vec<(&'static str, &'static str)>,
+    /// Forms whose whole percent column is left empty.
+    pub no_pct_column: Vec<&'static str>,
+    /// `(form, item, text)`: the count cell holds this text instead.
+    pub text_in: Vec<(&'static str, &'static str, String)>,
+}
+
+/// Sheet names.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SheetNames {
+    /// `M01-SoLuong`, `M02-BienDong`, `M03-XepLoai`, `M04-CapUy`.
+    #[default]
+    Template,
+    /// `M01 - Số lượng`, `Mau 02`, `Biểu M03 - Xếp loại`, `Mau 04 - Cap uy`.
+    Renamed,
+    /// Template names, sheets in the order M04, M02, M01, M03.
+    Reordered,
+}
+
+/// How the fixed texts (labels, headers, captions) are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum LabelStyle {
+    #[default]
+    Template,
+    /// Upper case.
+    Upper,
+    /// Double spaces; item labels also get a trailing colon.
+    ExtraSpaces,
+    /// STT cells left empty; item labels prefixed `I.` (top level),
+    /// `1)` (second level) or `a)` (2.1a–d).
+    Numbering,
+    /// Unicode NFD (decomposed).
+    Nfd,
+    /// Vietnamese diacritics stripped, `đ` → `d`, `Đ` → `D`.
+    NoDiacritics,
+}
+
+/// How counts are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum NumberStyle {
+    /// Numbers.
+    #[default]
+    Numbers,
+    /// Text in Vietnamese style: `2.675`; zero as `-`. Percent cells under
+    /// `PercentStyle::Plain` become text too (`53,97`).
+    ViText,
+}
+
+/// How percentages are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum PercentStyle {
+    /// `53.97` with number format `0.00`.
+    #[default]
+    Plain,
+    /// `0.5397` with number format `0.00%`.
+    Fraction,
+    /// Text `53,97%` (zero as `-`).
+    ViText,
+}
+
+/// Decimals percentages are shown to.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum PctDecimals {
+    /// Always this many (the template: 2).
+    Fixed(u32),
+    /// As many as the value has (80.5 → 1, 7.81 → 2, 100 → 0), at most 4.
+    AsGiven,
+}
+
+impl Default for PctDecimals {
+    fn default() -> Self {
+        PctDecimals::Fixed(2)
+    }
+}
+
+/// How totals are written: M01 1 (`=C10+C11`) and 9, M02 2, 3, 4
+/// (`=C7+C8-C15`) and 5, M03 rated (`=SUM(D8:G8)`) and 3, M04 1, and the
+/// heading subtotals when `heading_totals` is set. The cached result is
+/// always the true figure, even over `NumberStyle::ViText` cells (which a
+/// spreadsheet recomputing the formula would not sum).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum TotalStyle {
+    #[default]
+    Values,
+    /// Formulas with their cached result.
+    Formulas,
+    /// Formulas with no cached value at all (no `<v>` element), like a file
+    /// written by a script and never opened in a spreadsheet program.
+    FormulasNoCache,
+}
+
+/// A value column. In M03 `Count` is `Tổng số được đánh giá` (and the
+/// not-rated cells) and `Pct` is `Tỷ lệ HTTNV trở lên (%)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Col {
+    Count,
+    Pct,
+    /// M03 HTXSNV.
+    Excellent,
+    /// M03 HTTNV.
+    Good,
+    /// M03 HTNV.
+    Completed,
+    /// M03 KHTNV.
+    NotCompleted,
+}
+
+impl Col {
+    fn index(self, form: &str) -> u16 {
+        match self {
+            Col::Count => 0,
+            Col::Pct if form == "M03" => 5,
+            Col::Pct => 1,
+            Col::Excellent => 1,
+            Col::Good => 2,
+            Col::Completed => 3,
+            Col::NotCompleted => 4,
+        }
+    }
+
+    fn from_index(form: &str, i: u16) -> Col {
+        match (form == "M03", i) {
+            (_, 0) => Col::Count,
+            (false, _) => Col::Pct,
+            (true, 1) => Col::Excellent,
+            (true, 2) => Col::Good,
+            (true, 3) => Col::Completed,
+            (true, 4) => Col::NotCompleted,
+            (true, _) => Col::Pct,
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Form definitions (labels exactly as in the template)
+// ---------------------------------------------------------------------------
+
+const M01_BLOCKS: [(&str, &str, &[&str]); 7] = [
+    ("2", "Giới tính", &["Nam", "Nữ"]),
+    (
+        "3",
+        "Độ tuổi",
+        &[
+            "Từ 18 đến 30 tuổi",
+            "Từ 31 đến 35 tuổi",
+            "Từ 36 đến 40 tuổi",
+            "Từ 41 đến 45 tuổi",
+            "Từ 46 đến 50 tuổi",
+            "Từ 51 đến 55 tuổi",
+            "Từ 56 đến 60 tuổi",
+            "Trên 60 tuổi",
+        ],
+    ),
+    (
+        "4",
+        "Trình độ học vấn",
+        &[
+            "Chưa biết chữ quốc ngữ",
+            "Tiểu học",
+            "Trung học cơ sở",
+            "Trung học phổ thông",
+        ],
+    ),
+    (
+        "5",
+        "Trình độ chuyên môn, nghiệp vụ",
+        &[
+            "Chưa qua đào tạo",
+            "Sơ cấp",
+            "Trung cấp",
+            "Cao đẳng",
+            "Đại học",
+            "Thạc sĩ",
+            "Tiến sĩ",
+        ],
+    ),
+    (
+        "6",
+        "Trình độ lý luận chính trị",
+        &[
+            "Chưa qua đào tạo",
+            "Sơ cấp",
+            "Trung cấp",
+            "Cao cấp, cử nhân",
+        ],
+    ),
+    (
+        "7",
+        "Dân tộc",
+        &[
+            "Kinh",
+            "Mông",
+            "Thái",
+            "Dao",
+            "Lự",
+            "Lào",
+            "Giáy",
+            "Mường",
+            "Tày",
+            "Nùng",
+            "Kháng",
+            "Dân tộc khác",
+        ],
+    ),
+    (
+        "8",
+        "Nghề nghiệp",
+        &[
+            "Cán bộ, công chức cấp huyện",
+            "Cán bộ, công chức cấp xã",
+            "Không chuyên trách ở thôn, bản",
+            "Viên chức sự nghiệp",
+            "Nông, lâm, ngư nghiệp",
+            "Quân đội, công an",
+            "Trong doanh nghiệp",
+            "Nghỉ hưu, nghỉ chế độ",
+            "Khác",
+        ],
+    ),
+];
+
+const M02_DECREASE: [&str; 6] = [
+    "Từ trần",
+    "Khai trừ",
+    "Xóa tên",
+    "Xin ra khỏi Đảng",
+    "Hủy quyết định kết nạp",
+    "Chuyển đi",
+];
+const M02_DISCIPLINE: [&str; 4] = ["Khiển trách", "Cảnh cáo", "Cách chức", "Khai trừ"];
+const M04_QUALIFICATION: [&str; 5] = [
+    "Thạc sĩ",
+    "Đại học",
+    "Cao đẳng",
+    "Trung cấp",
+    "Sơ cấp và chưa qua đào tạo",
+];
+const M04_THEORY: [&str; 3] = ["Cao cấp", "Trung cấp", "Sơ cấp và chưa qua đào tạo"];
+
+const DISTRICT: &str = "ĐẢNG BỘ HUYỆN TAM ĐƯỜNG";
+const NOTE: &str = "(Ghi chú: số liệu đến 30/9)";
+
+fn form_title(form: &str) -> &'static str {
+    match form {
+        "M01" => "BIỂU M01 - SỐ LƯỢNG VÀ CƠ CẤU ĐẢNG VIÊN",
+        "M02" => "BIỂU M02 - BIẾN ĐỘNG ĐẢNG VIÊN TRONG NĂM",
+        "M03" => "BIỂU M03 - KẾT QUẢ ĐÁNH GIÁ, XẾP LOẠI",
+        _ => "BIỂU M04 - CẤP ỦY VIÊN",
+    }
+}
+
+fn headers(form: &str) -> &'static [&'static str] {
+    if form == "M03" {
+        &[
+            "STT",
+            "Đối tượng",
+            "Tổng số được đánh giá",
+            "HTXSNV",
+            "HTTNV",
+            "HTNV",
+            "KHTNV",
+            "Tỷ lệ HTTNV trở lên (%)",
+        ]
+    } else {
+        &["STT", "Chỉ tiêu", "Số lượng", "Tỷ lệ (%)"]
+    }
+}
+
+/// The sheet name of `form` under `layout`.
+pub fn sheet_name(form: &str, names: SheetNames) -> String {
+    let (template, renamed) = match form {
+        "M01" => ("M01-SoLuong", "M01 - Số lượng"),
+        "M02" => ("M02-BienDong", "Mau 02"),
+        "M03" => ("M03-XepLoai", "Biểu M03 - Xếp loại"),
+        _ => ("M04-CapUy", "Mau 04 - Cap uy"),
+    };
+    match names {
+        SheetNames::Renamed => renamed.to_string(),
+        _ => template.to_string(),
+    }
+}
+
+/// Rows before which `blank_rows_between` inserts a blank row and a note row.
+fn breaks(form: &str) -> (&'static str, &'static str) {
+    match form {
+        "M01" => ("3", "7"),
+        "M02" => ("3", "5"),
+        "M03" => ("2", "3"),
+        _ => ("2", "3"),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Logical rows
+// ---------------------------------------------------------------------------
+
+/// A reference inside a total's formula: an item's cell in a value column,
+/// or a range from one to another.
+#[derive(Clone, Debug)]
+enum Ref {
+    Cell(&'static str, u16),
+    Range((&'static str, u16), (&'static str, u16)),
+}
+
+#[derive(Clone, Debug)]
+enum Val {
+    Count(i64),
+    Pct(f64),
+    /// A total: its value and the formula that computes it.
+    Total(i64, Vec<(i8, Ref)>),
+}
+
+#[derive(Clone, Debug)]
+struct LRow {
+    item: &'static str,
+    label: &'static str,
+    values: Vec<(u16, Val)>,
+}
+
+/// Item number `{parent}.{i + 1}` (`3.1`, `7.12`) as a `&'static str`;
+/// parents 1–9, at most 12 sub-items.
+fn sub_item(parent: &str, i: usize) -> &'static str {
+    static NAMES: OnceLock<Vec<String>> = OnceLock::new();
+    let names = NAMES.get_or_init(|| {
+        (1..=9)
+            .flat_map(|p| (1..=12).map(move |s| format!("{p}.{s}")))
+            .collect()
+    });
+    let p: usize = parent.parse().expect("numeric parent item");
+    assert!((1..=9).contains(&p) && i < 12, "no item {parent}.{}", i + 1);
+    &names[(p - 1) * 12 + i]
+}
+
+fn sum_of(items: &[&'static str], col: u16) -> Vec<(i8, Ref)> {
+    match items {
+        [a, b] => vec![(1, Ref::Cell(a, col)), (1, Ref::Cell(b, col))],
+        [first, .., last] => vec![(1, Ref::Range((first, col), (last, col)))],
+        [one] => vec![(1, Ref::Cell(one, col))],
+        [] => vec![],
+    }
+}
+
+fn counted(item: &'static str, label: &'static str, n: i64, p: f64) -> LRow {
+    LRow {
+        item,
+        label,
+        values: vec![(0, Val::Count(n)), (1, Val::Pct(p))],
+    }
+}
+
+fn block(
+    rows: &mut Vec<LRow>,
+    head: &'static str,
+    head_label: &'static str,
+    labels: &[&'static str],
+    counts: &[i64],
+    pcts: &[f64],
+    heading_totals: bool,
+) {
+    let items: Vec<&'static str> = (0..labels.len()).map(|i| sub_item(head, i)).collect();
+    let values = if heading_totals {
+        vec![(0, Val::Total(counts.iter().sum(), sum_of(&items, 0)))]
+    } else {
+        vec![]
+    };
+    rows.push(LRow {
+        item: head,
+        label: head_label,
+        values,
+    });
+    for (i, item) in items.into_iter().enumerate() {
+        rows.push(counted(item, labels[i], counts[i], pcts[i]));
+    }
+}
+
+fn m01_rows(m: &M01, heading_totals: bool) -> Vec<LRow> {
+    let mut rows = vec![
+        LRow {
+            item: "1",
+            label: "Tổng số đảng viên",
+            values: vec![
+                (
+                    0,
+                    Val::Total(
+                        m.total,
+                        vec![(1, Ref::Cell("1.3", 0)), (1, Ref::Cell("1.4", 0))],
+                    ),
+                ),
+                (1, Val::Pct(m.total_pct)),
+            ],
+        },
+        counted("1.1", "Trong đó: Đảng viên nữ", m.women, m.women_pct),
+        counted(
+            "1.2",
+            "Đảng viên người dân tộc thiểu số",
+            m.minority,
+            m.minority_pct,
+        ),
+        counted("1.3", "Đảng viên dự bị", m.probationary, m.probationary_pct),
+        counted("1.4", "Đảng viên chính thức", m.full, m.full_pct),
+    ];
+    let blocks: [(&[i64], &[f64]); 7] = [
+        (&m.gender, &m.gender_pct),
+        (&m.age, &m.age_pct),
+        (&m.education, &m.education_pct),
+        (&m.qualification, &m.qualification_pct),
+        (&m.theory, &m.theory_pct),
+        (&m.ethnicity, &m.ethnicity_pct),
+        (&m.occupation, &m.occupation_pct),
+    ];
+    for ((head, label, labels), (counts, pcts)) in M01_BLOCKS.iter().zip(blocks) {
+        block(&mut rows, head, label, labels, counts, pcts, heading_totals);
+    }
+    rows.push(LRow {
+        item: "9",
+        label: "Đảng viên có đạo (tôn giáo)",
+        values: vec![
+            (0, Val::Total(m.religious, sum_of(&["9.1", "9.2"], 0))),
+            (1, Val::Pct(m.religious_pct)),
+        ],
+    });
+    rows.push(counted(
+        "9.1",
+        "Chính thống",
+        m.religious_parts[0],
+        m.religious_parts_pct[0],
+    ));
+    rows.push(counted(
+        "9.2",
+        "Bị ảnh hưởng",
+        m.religious_parts[1],
+        m.religious_parts_pct[1],
+    ));
+    rows
+}
+
+fn m02_rows(m: &M02) -> Vec<LRow> {
+    let count = |item, label, n| LRow {
+        item,
+        label,
+        values: vec![(0, Val::Count(n))],
+    };
+    let total = |item, label, n, f| LRow {
+        item,
+        label,
+        values: vec![(0, Val::Total(n, f))],
+    };
+    let mut rows = vec![
+        count("1", "Số đảng viên đầu năm", m.start),
+        total(
+            "2",
+            "Tăng trong năm",
+            m.increase,
+            sum_of(&["2.1", "2.2"], 0),
+        ),
+        count("2.1", "Kết nạp mới", m.admitted),
+    ];
+    let of = [
+        ("2.1a", "Trong đó: Đoàn viên thanh niên"),
+        ("2.1b", "Nữ"),
+        ("2.1c", "Người dân tộc thiểu số"),
+        ("2.1d", "Khối nông thôn"),
+    ];
+    for (i, (item, label)) in of.into_iter().enumerate() {
+        rows.push(counted(item, label, m.admitted_of[i], m.admitted_of_pct[i]));
+    }
+    rows.push(count("2.2", "Chuyển đến", m.transferred_in));
+    let dec: Vec<&'static str> = (0..6).map(|i| sub_item("3", i)).collect();
+    rows.push(total("3", "Giảm trong năm", m.decrease, sum_of(&dec, 0)));
+    for (i, item) in dec.iter().enumerate() {
+        rows.push(count(item, M02_DECREASE[i], m.decrease_by[i]));
+    }
+    rows.push(total(
+        "4",
+        "Số đảng viên cuối năm",
+        m.end,
+        vec![
+            (1, Ref::Cell("1", 0)),
+            (1, Ref::Cell("2", 0)),
+            (-1, Ref::Cell("3", 0)),
+        ],
+    ));
+    let dis: Vec<&'static str> = (0..4).map(|i| sub_item("5", i)).collect();
+    rows.push(total(
+        "5",
+        "Đảng viên bị kỷ luật",
+        m.disciplined,
+        sum_of(&dis, 0),
+    ));
+    for (i, item) in dis.iter().enumerate() {
+        rows.push(count(item, M02_DISCIPLINE[i], m.disciplined_by[i]));
+    }
+    rows
+}
+
+fn m03_rows(m: &M03) -> Vec<LRow> {
+    let rating = |item: &'static str, label, r: &Rating| LRow {
+        item,
+        label,
+        values: vec![
+            (
+                0,
+                Val::Total(r.rated, vec![(1, Ref::Range((item, 1), (item, 4)))]),
+            ),
+            (1, Val::Count(r.excellent)),
+            (2, Val::Count(r.good)),
+            (3, Val::Count(r.completed)),
+            (4, Val::Count(r.not_completed)),
+            (5, Val::Pct(r.share_pct)),
+        ],
+    };
+    vec![
+        rating("1", "Chi bộ trực thuộc", &m.sub_branches),
+        rating("2", "Đảng viên", &m.members),
+        LRow {
+            item: "3",
+            label: "Đảng viên không đánh giá",
+            values: vec![(0, Val::Total(m.not_rated, sum_of(&["3.1", "3.2"], 0)))],
+        },
+        LRow {
+            item: "3.1",
+            label: "Miễn sinh hoạt",
+            values: vec![(0, Val::Count(m.exempt))],
+        },
+        LRow {
+            item: "3.2",
+            label: "Mới kết nạp",
+            values: vec![(0, Val::Count(m.newly_admitted))],
+        },
+    ]
+}
+
+fn m04_rows(m: &M04, heading_totals: bool) -> Vec<LRow> {
+    let qual: Vec<&'static str> = (0..5).map(|i| sub_item("2", i)).collect();
+    let mut rows = vec![LRow {
+        item: "1",
+        label: "Tổng số cấp ủy viên",
+        values: vec![
+            (0, Val::Total(m.total, sum_of(&qual, 0))),
+            (1, Val::Pct(m.total_pct)),
+        ],
+    }];
+    block(
+        &mut rows,
+        "2",
+        "Trình độ chuyên môn",
+        &M04_QUALIFICATION,
+        &m.qualification,
+        &m.qualification_pct,
+        heading_totals,
+    );
+    block(
+        &mut rows,
+        "3",
+        "Trình độ lý luận chính trị",
+        &M04_THEORY,
+        &m.theory,
+        &m.theory_pct,
+        heading_totals,
+    );
+    rows
+}
+
+fn logical_rows(b: &Branch, form: &str, layout: &Layout) -> Vec<LRow> {
+    match form {
+        "M01" => m01_rows(&b.m01, layout.heading_totals),
+        "M02" => m02_rows(&b.m02),
+        "M03" => m03_rows(&b.m03),
+        _ => m04_rows(&b.m04, layout.heading_totals),
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Texts
+// ---------------------------------------------------------------------------
+
+/// `s` without Vietnamese diacritics (`đ` → `d`, `Đ` → `D`).
+pub fn strip_diacritics(s: &str) -> String {
+    s.nfd()
+        .filter(|c| !unicode_normalization::char::is_combining_mark(*c))
+        .map(|c| match c {
+            'đ' => 'd',
+            'Đ' => 'D',
+            c => c,
+        })
+        .collect()
+}
+
+fn roman(n: u32) -> &'static str {
+    const R: [&str; 12] = [
+        "I", "II", "III", "IV", "V", "VI", "VII", "VIII", "IX", "X", "XI", "XII",
+    ];
+    R.get(n as usize - 1).copied().unwrap_or("?")
+}
+
+/// `I.`, `1)`, `a)` for items `1`, `1.1`, `2.1a`.
+fn numbering(item: &str) -> String {
+    match item.rsplit_once('.') {
+        None => format!("{}.", roman(item.parse().unwrap_or(0))),
+        Some((_, last)) => match last.chars().last() {
+            Some(c) if c.is_ascii_alphabetic() => format!("{c})"),
+            _ => format!("{last})"),
+        },
+    }
+}
+
+/// A fixed text (caption, title, header) in the layout's style.
+fn styled(s: &str, style: LabelStyle) -> String {
+    match style {
+        LabelStyle::Template | LabelStyle::Numbering => s.to_string(),
+        LabelStyle::Upper => s.to_uppercase(),
+        LabelStyle::ExtraSpaces => s.replace(' ', "  "),
+        LabelStyle::Nfd => s.nfd().collect(),
+        LabelStyle::NoDiacritics => strip_diacritics(s),
+    }
+}
+
+/// An item label in the layout's style.
+fn styled_label(item: &str, label: &str, style: LabelStyle) -> String {
+    match style {
+        LabelStyle::ExtraSpaces => format!("{}:", label.replace(' ', "  ")),
+        LabelStyle::Numbering => format!("{} {label}", numbering(item)),
+        other => styled(label, other),
+    }
+}
+
+/// A count as Vietnamese text: `2.675`, zero as `-`.
+pub fn vi_count(n: i64) -> String {
+    if n == 0 {
+        return "-".to_string();
+    }
+    let digits = n.abs().to_string();
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push('.');
+        }
+        out.push(c);
+    }
+    if n < 0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// A decimal as Vietnamese text with `decimals` places: `53,97`,
+/// `1.234,50`; zero as `-`.
+pub fn vi_decimal(v: f64, decimals: u32) -> String {
+    if v == 0.0 {
+        return "-".to_string();
+    }
+    let s = format!("{:.*}", decimals as usize, v.abs());
+    let (int, frac) = s.split_once('.').unwrap_or((&s, ""));
+    let mut out = vi_count(int.parse().expect("formatted integer part"));
+    if out == "-" {
+        out = "0".to_string();
+    }
+    if !frac.is_empty() {
+        out.push(',');
+        out.push_str(frac);
+    }
+    if v < 0.0 {
+        out.insert(0, '-');
+    }
+    out
+}
+
+/// The decimals `v` is shown to under `d`.
+fn decimals_of(v: f64, d: PctDecimals) -> u32 {
+    match d {
+        PctDecimals::Fixed(n) => n,
+        PctDecimals::AsGiven => {
+            let s = format!("{v:.4}");
+            let frac = s.split_once('.').map_or("", |(_, f)| f);
+            frac.trim_end_matches('0').len() as u32
+        }
+    }
+}
+
+fn decimal_format(decimals: u32) -> String {
+    if decimals == 0 {
+        "0".to_string()
+    } else {
+        format!("0.{}", "0".repeat(decimals as usize))
+    }
+}
+
+/// `C13`-style name of a zero-based cell.
+pub fn a1(row: u32, col: u16) -> String {
+    let mut name = String::new();
+    let mut c = col as u32 + 1;
+    while c > 0 {
+        let rem = (c - 1) % 26;
+        name.insert(0, (b'A' + rem as u8) as char);
+        c = (c - 1) / 26;
+    }
+    format!("{name}{}", row + 1)
+}
+
+// ---------------------------------------------------------------------------
+// The plan: every cell the writer writes
+// ---------------------------------------------------------------------------
+
+/// A cell of the workbook: sheet name and zero-based row and column.
+/// Displays as `M01-SoLuong!C13`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CellRef {
+    pub sheet: String,
+    pub row: u32,
+    pub col: u16,
+}
+
+impl CellRef {
+    /// `C13`.
+    pub fn a1(&self) -> String {
+        a1(self.row, self.col)
+    }
+}
+
+impl fmt::Display for CellRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}!{}", self.sheet, self.a1())
+    }
+}
+
+/// What a planned cell holds.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Content {
+    Text(String),
+    /// A number and its number format (`None` = General).
+    Number(f64, Option<String>),
+    /// A formula (without `=`) and its cached result (`None` = no `<v>`).
+    Formula(String, Option<f64>),
+}
+
+/// One cell the writer writes; `item`/`col` say which figure it is, for
+/// figure cells.
+#[derive(Clone, Debug, PartialEq)]
+pub struct PlannedCell {
+    pub row: u32,
+    pub col: u16,
+    pub item: Option<&'static str>,
+    pub value_col: Option<Col>,
+    pub content: Content,
+}
+
+/// One sheet of the plan.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SheetPlan {
+    pub form: &'static str,
+    pub name: String,
+    pub cells: Vec<PlannedCell>,
+    /// Merged ranges `(first_row, first_col, last_row, last_col)`; the text
+    /// is the first cell's.
+    pub merges: Vec<(u32, u16, u32, u16)>,
+    /// Row of every item, in table order.
+    pub item_rows: Vec<(&'static str, u32)>,
+    /// Column of the first value column (`Số lượng` / `Tổng số được đánh giá`).
+    pub first_value_col: u16,
+}
+
+impl SheetPlan {
+    /// Where `item`'s figure in `col` goes (whether or not it is written).
+    pub fn cell(&self, item: &str, col: Col) -> Option<CellRef> {
+        let row = self.item_rows.iter().find(|(i, _)| *i == item)?.1;
+        Some(CellRef {
+            sheet: self.name.clone(),
+            row,
+            col: self.first_value_col + col.index(self.form),
+        })
+    }
+
+    /// The planned cell at `(row, col)`, if any.
+    pub fn at(&self, row: u32, col: u16) -> Option<&PlannedCell> {
+        self.cells.iter().find(|c| c.row == row && c.col == col)
+    }
+}
+
+/// Every sheet and cell `write_branch` writes, in workbook order.
+pub fn plan(b: &Branch, layout: &Layout) -> Vec<SheetPlan> {
+    let order: [&'static str; 4] = match layout.sheet_names {
+        SheetNames::Reordered => ["M04", "M02", "M01", "M03"],
+        _ => FORMS,
+    };
+    order
+        .into_iter()
+        .filter(|f| !layout.omit.contains(f))
+        .map(|form| plan_sheet(b, layout, form))
+        .collect()
+}
+
+/// Where `item`'s figure in `col` of `form` lands under `layout`
+/// (`None` if the form is omitted or has no such item).
+pub fn cell_ref(layout: &Layout, form: &str, item: &str, col: Col) -> Option<CellRef> {
+    let form = FORMS.into_iter().find(|f| *f == form)?;
+    if layout.omit.contains(&form) {
+        return None;
+    }
+    plan_sheet(&Branch::default(), layout, form).cell(item, col)
+}
+
+fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
+    let style = layout.labels;
+    let mut cells = Vec::new();
+    let mut merges = Vec::new();
+
+    // Title block.
+    let extra = layout.title_rows_extra;
+    let top = u32::from(extra >= 1);
+    if top == 1 {
+        text(&mut cells, 0, 2, styled("ĐẢNG CỘNG SẢN VIỆT NAM", style));
+    }
+    text(&mut cells, top, 0, styled(DISTRICT, style));
+    text(
+        &mut cells,
+        top + 1,
+        0,
+        styled("Tên tổ chức cơ sở đảng:", style),
+    );
+    text(&mut cells, top + 1, 1, b.name.clone());
+    text(&mut cells, top + 2, 0, styled("Mã đơn vị:", style));
+    text(&mut cells, top + 2, 1, b.code.clone());
+    text(&mut cells, top + 2, 2, styled("Năm báo cáo:", style));
+    cells.push(PlannedCell {
+        row: top + 2,
+        col: 3,
+        item: None,
+        value_col: None,
+        content: Content::Number(f64::from(b.year), None),
+    });
+    text(&mut cells, top + 3, 0, styled(form_title(form), style));
+    let notes = [
+        "Đơn vị tính: người",
+        "(Kèm theo báo cáo thống kê năm của tổ chức cơ sở đảng)",
+        "",
+    ];
+    for i in 0..extra.saturating_sub(top) {
+        let s = notes[i as usize % notes.len()];
+        if !s.is_empty() {
+            text(&mut cells, top + 4 + i, 0, styled(s, style));
+        }
+    }
+    // One blank row, then the header.
+    let header = top + 4 + extra.saturating_sub(top) + 1;
+
+    let shift = u16::from(layout.extra_code_column);
+    let first_value_col = shift + 2;
+    let heads = headers(form);
+    let n_values = heads.len() as u16 - 2;
+    let mut head_cols: Vec<(u16, String)> = Vec::new();
+    if layout.extra_code_column {
+        head_cols.push((0, styled("Mã số", style)));
+    }
+    for (i, h) in heads.iter().enumerate() {
+        head_cols.push((shift + i as u16, styled(h, style)));
+    }
+    let first_item_row = if layout.merged_header {
+        // STT, label (and code) merged over two rows; values grouped.
+        for (col, h) in &head_cols {
+            let is_value = *col >= first_value_col;
+            let spans = if form == "M03" {
+                // Rated and share stand alone; the four ratings are grouped.
+                !(first_value_col + 1..first_value_col + 5).contains(col)
+            } else {
+                !is_value
+            };
+            if spans {
+                text(&mut cells, header, *col, h.clone());
+                merges.push((header, *col, header + 1, *col));
+            } else {
+                text(&mut cells, header + 1, *col, h.clone());
+            }
+        }
+        let (group_first, group_last, group) = if form == "M03" {
+            (first_value_col + 1, first_value_col + 4, "Kết quả xếp loại")
+        } else {
+            (
+                first_value_col,
+                first_value_col + n_values - 1,
+                "Số liệu năm báo cáo",
+            )
+        };
+        text(&mut cells, header, group_first, styled(group, style));
+        merges.push((header, group_first, header, group_last));
+        header + 2
+    } else {
+        for (col, h) in head_cols {
+            text(&mut cells, header, col, h);
+        }
+        header + 1
+    };
+
+    // Items.
+    let rows = logical_rows(b, form, layout);
+    let (blank_before, note_before) = breaks(form);
+    let mut item_rows = Vec::new();
+    let mut row = first_item_row;
+    for lrow in &rows {
+        if form == "M03" && lrow.item == "3" {
+            row += 1; // the template's blank row
+        }
+        if layout.blank_rows_between && lrow.item == blank_before {
+            row += 1;
+        }
+        if layout.blank_rows_between && lrow.item == note_before {
+            text(&mut cells, row, shift + 1, styled(NOTE, style));
+            row += 1;
+        }
+        item_rows.push((lrow.item, row));
+        row += 1;
+    }
+    let row_of = |item: &str| {
+        item_rows
+            .iter()
+            .find(|(i, _)| *i == item)
+            .map(|(_, r)| *r)
+            .expect("formula refers to an item of the same form")
+    };
+
+    let pct_cols_empty = layout.no_pct_column.contains(&form);
+    for (idx, (lrow, &(_, row))) in rows.iter().zip(&item_rows).enumerate() {
+        if layout.extra_code_column {
+            text(&mut cells, row, 0, format!("{form}.{:02}", idx + 1));
+        }
+        if style != LabelStyle::Numbering {
+            text(&mut cells, row, shift, lrow.item.to_string());
+        }
+        text(
+            &mut cells,
+            row,
+            shift + 1,
+            styled_label(lrow.item, lrow.label, style),
+        );
+        for (vcol, val) in &lrow.values {
+            let col = first_value_col + vcol;
+            let kind = Col::from_index(form, *vcol);
+            let key = (form, lrow.item);
+            let text_in = layout
+                .text_in
+                .iter()
+                .find(|(f, i, _)| *f == form && *i == lrow.item)
+                .filter(|_| *vcol == 0);
+            let content = match val {
+                Val::Pct(p) => {
+                    if pct_cols_empty || layout.blank_pct.contains(&key) {
+                        continue;
+                    }
+                    pct_content(*p, layout)
+                }
+                _ if *vcol == 0 && layout.blank.contains(&key) => continue,
+                _ if text_in.is_some() => {
+                    Content::Text(text_in.map(|t| t.2.clone()).unwrap_or_default())
+                }
+                Val::Count(n) => count_content(*n, layout),
+                Val::Total(n, terms) => match layout.totals {
+                    TotalStyle::Values => count_content(*n, layout),
+                    TotalStyle::Formulas | TotalStyle::FormulasNoCache => {
+                        let expr = formula_text(terms, &row_of, first_value_col);
+                        let cached = (layout.totals == TotalStyle::Formulas).then_some(*n as f64);
+                        Content::Formula(expr, cached)
+                    }
+                },
+            };
+            cells.push(PlannedCell {
+                row,
+                col,
+                item: Some(lrow.item),
+                value_col: Some(kind),
+                content,
+            });
+        }
+    }
+
+    SheetPlan {
+        form,
+        name: sheet_name(form, layout.sheet_names),
+        cells,
+        merges,
+        item_rows,
+        first_value_col,
+    }
+}
+
+fn text(cells: &mut Vec<PlannedCell>, row: u32, col: u16, s: String) {
+    cells.push(PlannedCell {
+        row,
+        col,
+        item: None,
+        value_col: None,
+        content: Content::Text(s),
+    })
+}
+
+fn count_content(n: i64, layout: &Layout) -> Content {
+    match layout.numbers {
+        NumberStyle::Numbers => Content::Number(n as f64, None),
+        NumberStyle::ViText => Content::Text(vi_count(n)),
+    }
+}
+
+fn pct_content(p: f64, layout: &Layout) -> Content {
+    let d = decimals_of(p, layout.pct_decimals);
+    match layout.percents {
+        PercentStyle::Plain => match layout.numbers {
+            NumberStyle::Numbers => Content::Number(p, Some(decimal_format(d))),
+            NumberStyle::ViText => Content::Text(vi_decimal(p, d)),
+        },
+        PercentStyle::Fraction => {
+            // 53.97 → 0.5397 exactly as typed (not 53.97 / 100 = 0.5397000…01).
+            let fraction = format!("{p}e-2").parse().unwrap_or(p / 100.0);
+            Content::Number(fraction, Some(format!("{}%", decimal_format(d))))
+        }
+        PercentStyle::ViText => {
+            let t = vi_decimal(p, d);
+            Content::Text(if t == "-" { t } else { format!("{t}%") })
+        }
+    }
+}
+
+fn formula_text(terms: &[(i8, Ref)], row_of: &dyn Fn(&str) -> u32, first: u16) -> String {
+    let mut out = String::new();
+    for (i, (sign, r)) in terms.iter().enumerate() {
+        if *sign < 0 {
+            out.push('-');
+        } else if i > 0 {
+            out.push('+');
+        }
+        match r {
+            Ref::Cell(item, c) => out.push_str(&a1(row_of(item), first + c)),
+            Ref::Range((ia, ca), (ib, cb)) => out.push_str(&format!(
+                "SUM({}:{})",
+                a1(row_of(ia), first + ca),
+                a1(row_of(ib), first + cb)
+            )),
+        }
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// The writer
+// ---------------------------------------------------------------------------
+
+/// Placeholder result of formulas that must have no cached value; removed
+/// from the saved file by [`strip_cached_values`].
+const NO_CACHE: &str = "__CROSSFOOT_NO_CACHE__";
+
+/// The workbook as `.xlsx` bytes.
+pub fn try_write_branch(b: &Branch, layout: &Layout) -> Result<Vec<u8>, Box<dyn Error>> {
+    let mut wb = Workbook::new();
+    // A fixed creation date keeps the bytes reproducible.
+    let created = ExcelDateTime::from_ymd(b.year.clamp(1900, 9999) as u16, 10, 14)?;
+    wb.set_properties(&DocProperties::new().set_creation_datetime(&created));
+    let plain = Format::new();
+    for sheet in plan(b, layout) {
+        let ws = wb.add_worksheet();
+        ws.set_name(&sheet.name)?;
+        let merged_firsts: HashSet<(u32, u16)> = sheet.merges.iter().map(|m| (m.0, m.1)).collect();
+        for &(r1, c1, r2, c2) in &sheet.merges {
+            let text = match sheet.at(r1, c1).map(|c| &c.content) {
+                Some(Content::Text(t)) => t.clone(),
+                _ => String::new(),
+            };
+            ws.merge_range(r1, c1, r2, c2, &text, &plain)?;
+        }
+        for cell in &sheet.cells {
+            if merged_firsts.contains(&(cell.row, cell.col)) {
+                continue;
+            }
+            let (r, c) = (cell.row, cell.col);
+            match &cell.content {
+                Content::Text(t) => {
+                    ws.write_string(r, c, t)?;
+                }
+                Content::Number(v, None) => {
+                    ws.write_number(r, c, *v)?;
+                }
+                Content::Number(v, Some(f)) => {
+                    ws.write_number_with_format(r, c, *v, &Format::new().set_num_format(f))?;
+                }
+                Content::Formula(expr, cached) => {
+                    let result = match cached {
+                        Some(v) => v.to_string(),
+                        None => NO_CACHE.to_string(),
+                    };
+                    ws.write_formula(r, c, Formula::new(expr).set_result(result))?;
+                }
+            }
+        }
+    }
+    let bytes = wb.save_to_buffer()?;
+    if layout.totals == TotalStyle::FormulasNoCache {
+        strip_cached_values(&bytes)
+    } else {
+        Ok(bytes)
+    }
+}
+
+/// The workbook as `.xlsx` bytes (panics on a writer error: test code).
+pub fn write_branch(b: &Branch, layout: &Layout) -> Vec<u8> {
+    try_write_branch(b, layout).expect("rust_xlsxwriter writes the planned workbook")
+}
+
+/// Writes the workbook to `path`.
+pub fn write_branch_to(
+    path: impl AsRef<Path>,
+    b: &Branch,
+    layout: &Layout,
+) -> Result<(), Box<dyn Error>> {
+    std::fs::write(path, try_write_branch(b, layout)?)?;
+    Ok(())
+}
+
+/// Rewrites the saved zip so that formulas whose result is the [`NO_CACHE`]
+/// placeholder have no `<v>` (and no `t="str"`) at all.
+fn strip_cached_values(xlsx: &[u8]) -> Result<Vec<u8>, Box<dyn Error>> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(xlsx))?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i)?;
+        let name = file.name()?.to_string();
+        if name.starts_with("xl/worksheets/") && name.ends_with(".xml") {
+            let mut xml = String::new();
+            file.read_to_string(&mut xml)?;
+            out.start_file(name, options)?;
+            out.write_all(strip_sheet_xml(&xml).as_bytes())?;
+        } else {
+            out.raw_copy_file(file)?;
+        }
+    }
+    Ok(out.finish()?.into_inner())
+}
+
+fn strip_sheet_xml(xml: &str) -> String {
+    let marker = format!("<v>{NO_CACHE}</v>");
+    let mut out = String::with_capacity(xml.len());
+    let mut rest = xml;
+    while let Some(pos) = rest.find(&marker) {
+        let (before, after) = rest.split_at(pos);
+        // Drop the string-result type of this cell: it has no result now.
+        let cell_start = before.rfind("<c ").expect("a <v> sits inside a <c>");
+        out.push_str(&before[..cell_start]);
+        out.push_str(&before[cell_start..].replacen(r#" t="str""#, "", 1));
+        rest = &after[marker.len()..];
+    }
+    out.push_str(rest);
+    out
+}
+
+// ---------------------------------------------------------------------------
+// Figures and an oracle of the expected findings
+// ---------------------------------------------------------------------------
+
+/// One figure of the branch: form, item, value column, value.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Figure {
+    pub form: &'static str,
+    pub item: &'static str,
+    pub col: Col,
+    pub value: f64,
+}
+
+impl Branch {
+    /// Every count and percentage of the four forms, in table order (the
+    /// template's figures; heading rows carry none).
+    pub fn figures(&self) -> Vec<Figure> {
+        let layout = Layout::default();
+        FORMS
+            .into_iter()
+            .flat_map(|form| {
+                logical_rows(self, form, &layout)
+                    .into_iter()
+                    .flat_map(move |row| {
+                        row.values.into_iter().map(move |(vcol, val)| Figure {
+                            form,
+                            item: row.item,
+                            col: Col::from_index(form, vcol),
+                            value: match val {
+                                Val::Count(n) | Val::Total(n, _) => n as f64,
+                                Val::Pct(p) => p,
+                            },
+                        })
+                    })
+            })
+            .collect()
+    }
+}
+
+/// A mutable figure: a count or a percentage.
+pub enum Slot<'a> {
+    Count(&'a mut i64),
+    Pct(&'a mut f64),
+}
+
+fn pick<'a>(counts: &'a mut [i64], pcts: &'a mut [f64], i: usize, col: Col) -> Option<Slot<'a>> {
+    match col {
+        Col::Count => counts.get_mut(i).map(Slot::Count),
+        Col::Pct => pcts.get_mut(i).map(Slot::Pct),
+        _ => None,
+    }
+}
+
+fn only_count(n: &mut i64, col: Col) -> Option<Slot<'_>> {
+    (col == Col::Count).then_some(Slot::Count(n))
+}
+
+fn pair<'a>(count: &'a mut i64, p: &'a mut f64, col: Col) -> Option<Slot<'a>> {
+    match col {
+        Col::Count => Some(Slot::Count(count)),
+        Col::Pct => Some(Slot::Pct(p)),
+        _ => None,
+    }
+}
+
+impl Branch {
+    /// The field behind figure `(form, item, col)`, e.g.
+    /// `("M01", "2.1", Col::Count)` → `m01.gender[0]`.
+    pub fn slot(&mut self, form: &str, item: &str, col: Col) -> Option<Slot<'_>> {
+        let (head, sub) = match item.split_once('.') {
+            Some((h, s)) => (h, Some(s)),
+            None => (item, None),
+        };
+        let index = |s: &str| s.parse::<usize>().ok().filter(|&i| i >= 1).map(|i| i - 1);
+        match form {
+            "M01" => {
+                let m = &mut self.m01;
+                match (head, sub) {
+                    ("1", None) => pair(&mut m.total, &mut m.total_pct, col),
+                    ("1", Some("1")) => pair(&mut m.women, &mut m.women_pct, col),
+                    ("1", Some("2")) => pair(&mut m.minority, &mut m.minority_pct, col),
+                    ("1", Some("3")) => pair(&mut m.probationary, &mut m.probationary_pct, col),
+                    ("1", Some("4")) => pair(&mut m.full, &mut m.full_pct, col),
+                    ("9", None) => pair(&mut m.religious, &mut m.religious_pct, col),
+                    (h, Some(s)) => {
+                        let i = index(s)?;
+                        match h {
+                            "2" => pick(&mut m.gender, &mut m.gender_pct, i, col),
+                            "3" => pick(&mut m.age, &mut m.age_pct, i, col),
+                            "4" => pick(&mut m.education, &mut m.education_pct, i, col),
+                            "5" => pick(&mut m.qualification, &mut m.qualification_pct, i, col),
+                            "6" => pick(&mut m.theory, &mut m.theory_pct, i, col),
+                            "7" => pick(&mut m.ethnicity, &mut m.ethnicity_pct, i, col),
+                            "8" => pick(&mut m.occupation, &mut m.occupation_pct, i, col),
+                            "9" => pick(&mut m.religious_parts, &mut m.religious_parts_pct, i, col),
+                            _ => None,
+                        }
+                    }
+                    _ => None,
+                }
+            }
+            "M02" => {
+                let m = &mut self.m02;
+                match (head, sub) {
+                    ("1", None) => only_count(&mut m.start, col),
+                    ("2", None) => only_count(&mut m.increase, col),
+                    ("2", Some("1")) => only_count(&mut m.admitted, col),
+                    ("2", Some("2")) => only_count(&mut m.transferred_in, col),
+                    ("2", Some(s)) if s.len() == 2 && s.starts_with('1') => {
+                        let i = match s.as_bytes()[1] {
+                            c @ b'a'..=b'd' => usize::from(c - b'a'),
+                            _ => return None,
+                        };
+                        pick(&mut m.admitted_of, &mut m.admitted_of_pct, i, col)
+                    }
+                    ("3", None) => only_count(&mut m.decrease, col),
+                    ("3", Some(s)) => only_count(m.decrease_by.get_mut(index(s)?)?, col),
+                    ("4", None) => only_count(&mut m.end, col),
+                    ("5", None) => only_count(&mut m.disciplined, col),
+                    ("5", Some(s)) => only_count(m.disciplined_by.get_mut(index(s)?)?, col),
+                    _ => None,
+                }
+            }
+            "M03" => {
+                let m = &mut self.m03;
+                let r = match (head, sub) {
+                    ("1", None) => &mut m.sub_branches,
+                    ("2", None) => &mut m.members,
+                    ("3", None) => return only_count(&mut m.not_rated, col),
+                    ("3", Some("1")) => return only_count(&mut m.exempt, col),
+                    ("3", Some("2")) => return only_count(&mut m.newly_admitted, col),
+                    _ => return None,
+                };
+                Some(match col {
+                    Col::Count => Slot::Count(&mut r.rated),
+                    Col::Excellent => Slot::Count(&mut r.excellent),
+                    Col::Good => Slot::Count(&mut r.good),
+                    Col::Completed => Slot::Count(&mut r.completed),
+                    Col::NotCompleted => Slot::Count(&mut r.not_completed),
+                    Col::Pct => Slot::Pct(&mut r.share_pct),
+                })
+            }
+            "M04" => {
+                let m = &mut self.m04;
+                match (head, sub) {
+                    ("1", None) => pair(&mut m.total, &mut m.total_pct, col),
+                    ("2", Some(s)) => pick(
+                        &mut m.qualification,
+                        &mut m.qualification_pct,
+                        index(s)?,
+                        col,
+                    ),
+                    ("3", Some(s)) => pick(&mut m.theory, &mut m.theory_pct, index(s)?, col),
+                    _ => None,
+                }
+            }
+            _ => None,
+        }
+    }
+
+    /// The value of figure `(form, item, col)`.
+    pub fn get(&self, form: &str, item: &str, col: Col) -> Option<f64> {
+        self.figures()
+            .into_iter()
+            .find(|f| f.form == form && f.item == item && f.col == col)
+            .map(|f| f.value)
+    }
+
+    /// Sets figure `(form, item, col)` (a count is rounded to a whole
+    /// number). Panics if the form has no such figure.
+    pub fn set(&mut self, form: &str, item: &str, col: Col, value: f64) {
+        match self.slot(form, item, col) {
+            Some(Slot::Count(n)) => *n = value.round() as i64,
+            Some(Slot::Pct(p)) => *p = value,
+            None => panic!("no figure {form} {item} {col:?}"),
+        }
+    }
+}
+
+/// A figure's address: form, item, value column.
+pub type Key = (&'static str, &'static str, Col);
+
+/// One finding the oracle expects a correct checker to report.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Finding {
+    /// `form-missing`, `required-missing`, `not-a-number`, `negative`,
+    /// `relation` (a sum or an equality), `limit` (a ≤), `percent`.
+    pub kind: &'static str,
+    /// The figures involved, the checked one first.
+    pub keys: Vec<Key>,
+    pub message: String,
+}
+
+impl Finding {
+    /// The cells of the figures involved, under `layout`.
+    pub fn cells(&self, layout: &Layout) -> Vec<CellRef> {
+        self.keys
+            .iter()
+            .filter_map(|&(form, item, col)| cell_ref(layout, form, item, col))
+            .collect()
+    }
+}
+
+/// Figures every check depends on: empty is a finding, never zero.
+pub const REQUIRED: [(&str, &str); 5] = [
+    ("M01", "1"),
+    ("M02", "1"),
+    ("M02", "4"),
+    ("M03", "2"),
+    ("M04", "1"),
+];
+
+/// The findings FORMS.md asks for when `b` is written with `layout`: this
+/// module's own reading of the rules, independent of the checker, used to
+/// state what each sample workbook must give. An empty count is zero except
+/// the [`REQUIRED`] ones; an empty percent is not given (not checked); a
+/// check with a missing, text or required-empty operand is not evaluated.
+pub fn expected_findings(b: &Branch, layout: &Layout) -> Vec<Finding> {
+    let mut out = Vec::new();
+    for form in FORMS {
+        if layout.omit.contains(&form) {
+            out.push(Finding {
+                kind: "form-missing",
+                keys: vec![],
+                message: format!("form {form} is missing"),
+            });
+        }
+    }
+    // Known values; `None` = present but unusable.
+    let mut known: Vec<(Key, Option<f64>)> = Vec::new();
+    for fig in b.figures() {
+        let key = (fig.form, fig.item, fig.col);
+        if layout.omit.contains(&fig.form) {
+            continue;
+        }
+        if fig.col == Col::Pct {
+            if !layout.no_pct_column.contains(&fig.form)
+                && !layout.blank_pct.contains(&(fig.form, fig.item))
+            {
+                known.push((key, Some(fig.value)));
+            }
+            continue;
+        }
+        let is_main = fig.col == Col::Count;
+        if is_main && layout.blank.contains(&(fig.form, fig.item)) {
+            if REQUIRED.contains(&(fig.form, fig.item)) {
+                out.push(Finding {
+                    kind: "required-missing",
+                    keys: vec![key],
+                    message: format!("{} {} is required but empty", fig.form, fig.item),
+                });
+                known.push((key, None));
+            } else {
+                known.push((key, Some(0.0)));
+            }
+        } else if let Some(t) = layout
+            .text_in
+            .iter()
+            .find(|(f, i, _)| is_main && *f == fig.form && *i == fig.item)
+        {
+            out.push(Finding {
+                kind: "not-a-number",
+                keys: vec![key],
+                message: format!(
+                    "{} {} holds the text {:?}, not a number",
+                    fig.form, fig.item, t.2
+                ),
+            });
+            known.push((key, None));
+        } else {
+            if fig.value < 0.0 {
+                out.push(Finding {
+                    kind: "negative",
+                    keys: vec![key],
+                    message: format!("{} {} is negative: {}", fig.form, fig.item, fig.value),
+                });
+            }
+            known.push((key, Some(fig.value)));
+        }
+    }
+    let get = |k: Key| known.iter().find(|(kk, _)| *kk == k).and_then(|(_, v)| *v);
+    let c = |form: &'static str, item: &'static str| (form, item, Col::Count);
+
+    // a = b (both sides sums of signed terms).
+    let mut relation = |lhs: &[(i8, Key)], rhs: &[(i8, Key)]| {
+        let side = |terms: &[(i8, Key)]| -> Option<f64> {
+            terms
+                .iter()
+                .map(|&(s, k)| get(k).map(|v| f64::from(s) * v))
+                .sum()
+        };
+        let (Some(l), Some(r)) = (side(lhs), side(rhs)) else {
+            return;
+        };
+        if l != r {
+            out.push(Finding {
+                kind: "relation",
+                keys: lhs.iter().chain(rhs).map(|&(_, k)| k).collect(),
+                message: format!("{} = {l} ≠ {} = {r}", expr(lhs), expr(rhs)),
+            });
+        }
+    };
+    let plus = |keys: &[Key]| keys.iter().map(|&k| (1i8, k)).collect::<Vec<_>>();
+    let subs = |form: &'static str, parent: &str, n: usize| {
+        (0..n)
+            .map(|i| (form, sub_item(parent, i), Col::Count))
+            .collect::<Vec<_>>()
+    };
+
+    // M01
+    let total = [c("M01", "1")];
+    relation(&plus(&[c("M01", "1.3"), c("M01", "1.4")]), &plus(&total));
+    relation(&plus(&subs("M01", "2", 2)), &plus(&total));
+    relation(&plus(&[c("M01", "2.2")]), &plus(&[c("M01", "1.1")]));
+    for (head, n) in [("3", 8), ("4", 4), ("5", 7), ("6", 4), ("7", 12), ("8", 9)] {
+        relation(&plus(&subs("M01", head, n)), &plus(&total));
+    }
+    relation(
+        &plus(&[c("M01", "1.2")]),
+        &[(1, c("M01", "1")), (-1, c("M01", "7.1"))],
+    );
+    relation(&plus(&[c("M01", "9")]), &plus(&subs("M01", "9", 2)));
+    // M02
+    relation(&plus(&[c("M02", "2")]), &plus(&subs("M02", "2", 2)));
+    relation(&plus(&[c("M02", "3")]), &plus(&subs("M02", "3", 6)));
+    relation(
+        &plus(&[c("M02", "4")]),
+        &[(1, c("M02", "1")), (1, c("M02", "2")), (-1, c("M02", "3"))],
+    );
+    relation(&plus(&[c("M02", "4")]), &plus(&total));
+    relation(&plus(&[c("M02", "5")]), &plus(&subs("M02", "5", 4)));
+    relation(&plus(&[c("M02", "5.4")]), &plus(&[c("M02", "3.2")]));
+    // M03
+    for row in ["1", "2"] {
+        relation(
+            &plus(&[c("M03", row)]),
+            &plus(&[
+                ("M03", row, Col::Excellent),
+                ("M03", row, Col::Good),
+                ("M03", row, Col::Completed),
+                ("M03", row, Col::NotCompleted),
+            ]),
+        );
+    }
+    relation(&plus(&[c("M03", "2"), c("M03", "3")]), &plus(&total));
+    relation(
+        &plus(&[c("M03", "3")]),
+        &plus(&[c("M03", "3.1"), c("M03", "3.2")]),
+    );
+    // M04
+    relation(&plus(&subs("M04", "2", 5)), &plus(&[c("M04", "1")]));
+    relation(&plus(&subs("M04", "3", 3)), &plus(&[c("M04", "1")]));
+
+    // Limits.
+    let mut limit = |a: Key, b: Key| {
+        if let (Some(x), Some(y)) = (get(a), get(b)) {
+            if x > y {
+                out.push(Finding {
+                    kind: "limit",
+                    keys: vec![a, b],
+                    message: format!("{} {} = {x} > {} {} = {y}", a.0, a.1, b.0, b.1),
+                });
+            }
+        }
+    };
+    for item in ["1.1", "1.2", "1.3", "1.4", "9"] {
+        limit(c("M01", item), c("M01", "1"));
+    }
+    for item in ["2.1a", "2.1b", "2.1c", "2.1d"] {
+        limit(c("M02", item), c("M02", "2.1"));
+    }
+
+    // Percentages, at the decimals shown.
+    let mut percent = |p: Key, parts: &[Key], base: Key| {
+        let Some(shown) = get(p) else { return };
+        let Some(count) = parts.iter().map(|&k| get(k)).sum::<Option<f64>>() else {
+            return;
+        };
+        let Some(base_v) = get(base) else { return };
+        if base_v == 0.0 {
+            if shown != 0.0 {
+                out.push(Finding {
+                    kind: "percent",
+                    keys: vec![p, base],
+                    message: format!("{} {} shows {shown} % of a zero base", p.0, p.1),
+                });
+            }
+            return;
+        }
+        let d = decimals_of(shown, layout.pct_decimals) as i32;
+        let scale = 10f64.powi(d);
+        let shown_scaled = (shown * scale).round() as i64;
+        let num = count as i64 * 100 * 10i64.pow(d as u32);
+        let den = base_v as i64;
+        let right = (2 * num + den) / (2 * den);
+        if shown_scaled != right {
+            // Exact when it has at most 4 decimals.
+            let exact = if (count as i64 * 1_000_000) % den == 0 {
+                format!("{}", count * 100.0 / base_v)
+            } else {
+                format!("{:.4}…", count * 100.0 / base_v)
+            };
+            out.push(Finding {
+                kind: "percent",
+                keys: [p]
+                    .into_iter()
+                    .chain(parts.iter().copied())
+                    .chain([base])
+                    .collect(),
+                message: format!(
+                    "{} {} shows {shown} %, but {count} ÷ {base_v} × 100 = {exact} \
+                     ({} at {d} decimals)",
+                    p.0,
+                    p.1,
+                    right as f64 / scale
+                ),
+            });
+        }
+    };
+    for fig in b.figures() {
+        if fig.col != Col::Pct {
+            continue;
+        }
+        let pk = (fig.form, fig.item, Col::Pct);
+        match fig.form {
+            "M01" | "M04" => percent(pk, &[c(fig.form, fig.item)], c(fig.form, "1")),
+            "M02" => percent(pk, &[c("M02", fig.item)], c("M02", "2.1")),
+            _ => percent(
+                pk,
+                &[
+                    ("M03", fig.item, Col::Excellent),
+                    ("M03", fig.item, Col::Good),
+                ],
+                c("M03", fig.item),
+            ),
+        }
+    }
+    out
+}
+
+fn expr(terms: &[(i8, Key)]) -> String {
+    let mut s = String::new();
+    let mut last_item = "";
+    for (i, (sign, (form, item, col))) in terms.iter().enumerate() {
+        if i > 0 {
+            s.push_str(if *sign < 0 { " − " } else { " + " });
+        } else if *sign < 0 {
+            s.push('−');
+        }
+        if i == 0 {
+            s.push_str(form);
+            s.push(' ');
+        }
+        // `M03 2 HTXSNV + HTTNV + …`: the item once, then the columns.
+        if *item != last_item {
+            s.push_str(item);
+            if *col != Col::Count {
+                s.push(' ');
+            }
+        }
+        if *col != Col::Count {
+            s.push_str(col_name(*col));
+        }
+        last_item = item;
+    }
+    s
+}
+
+/// The column's header (`HTXSNV`, …; `Số lượng`, `Tỷ lệ`).
+pub fn col_name(col: Col) -> &'static str {
+    match col {
+        Col::Count => "Số lượng",
+        Col::Pct => "Tỷ lệ",
+        Col::Excellent => "HTXSNV",
+        Col::Good => "HTTNV",
+        Col::Completed => "HTNV",
+        Col::NotCompleted => "KHTNV",
+    }
+}

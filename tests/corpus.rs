@@ -1,0 +1,85 @@
+//! crossfoot on real workbooks made by other programs, and on broken ones
+//! (`../shared/corpus/real-world`, when present): every file is either checked or reported
+//! unreadable with a reason, agreeing with the corpus's EXPECT.tsv, and nothing panics.
+
+use crossfoot::check::{self, Input, Options, Status};
+use crossfoot::rules;
+use std::path::{Path, PathBuf};
+
+fn corpus_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real-world");
+    dir.join("EXPECT.tsv").exists().then_some(dir)
+}
+
+#[test]
+fn real_world_corpus() {
+    let Some(dir) = corpus_dir() else {
+        eprintln!("corpus not present (../shared/corpus/real-world): nothing to check");
+        return;
+    };
+    let expect = std::fs::read_to_string(dir.join("EXPECT.tsv")).unwrap();
+    let pack = rules::compile(&rules::builtin_sources()).unwrap();
+    let mut rows = Vec::new();
+    let mut skipped_hostile = Vec::new();
+    for line in expect.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        let (file, expected) = (cols[0], cols[2]);
+        if expected == "hostile" {
+            skipped_hostile.push(file.to_string());
+            continue;
+        }
+        rows.push((file.to_string(), expected.to_string()));
+    }
+    let inputs: Vec<Input> = rows
+        .iter()
+        .map(|(f, _)| Input {
+            path: dir.join(f),
+            shown: f.clone(),
+        })
+        .collect();
+    let results = check::check_all(&inputs, &pack, &Options::default());
+    let mut mismatches = Vec::new();
+    let (mut checked, mut unreadable) = (0, 0);
+    for (file, expected) in &rows {
+        let r = results
+            .iter()
+            .find(|r| &r.path == file)
+            .expect("every input has a result");
+        match (&r.status, expected.as_str()) {
+            (Status::Checked, "readable") => checked += 1,
+            (Status::Unreadable(u), "broken" | "encrypted") => {
+                unreadable += 1;
+                assert!(
+                    !u.reason.trim().is_empty() && !u.hint.trim().is_empty(),
+                    "{file}: an unreadable file needs a reason and a hint"
+                );
+                if expected == "encrypted" && u.kind != crossfoot::sniff::UnreadableKind::Encrypted
+                {
+                    mismatches.push(format!(
+                        "{file}: encrypted, reported as {:?}: {}",
+                        u.kind, u.reason
+                    ));
+                }
+            }
+            (Status::Checked, other) => {
+                mismatches.push(format!("{file}: expected {other}, but it was checked"))
+            }
+            (Status::Unreadable(u), other) => mismatches.push(format!(
+                "{file}: expected {other}, reported unreadable: {}",
+                u.reason
+            )),
+        }
+    }
+    eprintln!(
+        "real-world corpus: {} files covered ({checked} checked, {unreadable} unreadable), {} hostile left out: {:?}",
+        rows.len(),
+        skipped_hostile.len(),
+        skipped_hostile
+    );
+    assert!(
+        mismatches.is_empty(),
+        "{} disagreements with EXPECT.tsv:\n{}",
+        mismatches.len(),
+        mismatches.join("\n")
+    );
+}
