@@ -412,18 +412,27 @@ fn closest_text(
     wanted: &str,
     allowed: impl Fn(&CellRef) -> bool,
 ) -> String {
+    // Ranked by edit similarity plus Jaro-Winkler (which favours a shared beginning, as in
+    // "Đại học" → "Đại học chính quy"); close enough when either says so.
     let mut best: Option<(f64, CellRef)> = None;
     for (at, k) in &idx.keys {
         if !allowed(at) {
             continue;
         }
-        let score = strsim::normalized_levenshtein(wanted, k);
+        let (nl, jw) = (
+            strsim::normalized_levenshtein(wanted, k),
+            strsim::jaro_winkler(wanted, k),
+        );
+        if nl < 0.5 && jw < 0.85 {
+            continue;
+        }
+        let score = nl + jw;
         if best.is_none_or(|(s, _)| score > s) {
             best = Some((score, *at));
         }
     }
     match best {
-        Some((score, at)) if score >= 0.5 => {
+        Some((_, at)) => {
             let text = sheet.get(at).map(|c| c.display()).unwrap_or_default();
             messages::engine(
                 &pack.settings,

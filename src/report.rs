@@ -214,7 +214,7 @@ pub fn human(results: &[FileResult], locale: Locale, style: &Style) -> String {
                     s = format!("cannot read {}: {}\n  hint: {}\n", r.path, u.reason, u.hint);
                 }
                 for line in s.trim_end().lines() {
-                    let _ = writeln!(out, "  {line}");
+                    let _ = writeln!(out, "{}", format!("  {line}").trim_end());
                 }
             }
             Status::Checked => {
