@@ -9,11 +9,20 @@ fn run_with_rules(rule_text: &str) -> (i32, String) {
     // Any path will do: rule errors stop the run before a workbook is read.
     let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
         .current_dir(dir.path())
-        .args(["check", "--no-default-rules", "--rules", "my-form.toml", "nothing.xlsx"])
+        .args([
+            "check",
+            "--no-default-rules",
+            "--rules",
+            "my-form.toml",
+            "nothing.xlsx",
+        ])
         .env("NO_COLOR", "1")
         .output()
         .unwrap();
-    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned())
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
 }
 
 const FORM: &str = r#"[form]
