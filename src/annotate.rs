@@ -1,1 +1,1492 @@
-//! The annotated review workbook (being written).
+//! The annotated review workbook: one .xlsx a reviewer opens instead of fifty submissions.
+//!
+//! Sheets, in order:
+//! - **Summary** (`Tổng hợp`): one row per input file (branch, code, status, counts, a link to
+//!   the file's first finding), coloured by status, and a bar chart of errors and warnings per
+//!   branch;
+//! - **Findings** (`Phát hiện`): one row per finding, the cell a hyperlink into the marked copy;
+//! - a **marked copy** of every sheet that holds a form (`TD-07 M01`): values and formulas as
+//!   they were (with their cached results), merges kept, the cells findings name filled by
+//!   severity and carrying a note that lists every finding about them.
+//!
+//! The bytes depend only on the results and the options: no clock, no hash order, no paths
+//! other than the ones given.
+
+use crate::check::{FileResult, Status};
+use crate::finding::{Finding, Severity};
+use crate::model::{CellRef, NumFmt, Sheet, Value};
+use crate::number::Locale;
+use crate::text::format_number;
+use rust_xlsxwriter::utility::quote_sheet_name;
+use rust_xlsxwriter::{
+    Chart, ChartFormat, ChartSolidFill, ChartType, Color, DocProperties, ExcelDateTime, Format,
+    FormatAlign, FormatBorder, FormatUnderline, Formula, Note, Url, Workbook, Worksheet, XlsxError,
+};
+use std::collections::{BTreeMap, BTreeSet};
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The language of the review workbook's headings (findings' messages are the rule pack's).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Lang {
+    En,
+    Vi,
+}
+
+impl Lang {
+    /// The headings' language for a rule pack's `language` setting: `vi` → Vietnamese, anything
+    /// else → English.
+    pub fn from_pack(language: &str) -> Lang {
+        let l = language.trim().to_ascii_lowercase();
+        if l == "vi" || l.starts_with("vi-") || l.starts_with("vi_") {
+            Lang::Vi
+        } else {
+            Lang::En
+        }
+    }
+
+    fn locale(self) -> Locale {
+        match self {
+            Lang::Vi => Locale::Vi,
+            Lang::En => Locale::En,
+        }
+    }
+}
+
+/// How to build the review workbook.
+#[derive(Debug, Clone)]
+pub struct ReviewOptions {
+    pub lang: Lang,
+    /// Beyond this many sheets in all, copy only sheets that carry findings.
+    pub max_copied_sheets: usize,
+}
+
+impl Default for ReviewOptions {
+    fn default() -> Self {
+        ReviewOptions {
+            lang: Lang::En,
+            max_copied_sheets: 300,
+        }
+    }
+}
+
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+pub enum ReviewError {
+    #[error("the review workbook {} is one of the workbooks being checked", .path.display())]
+    #[diagnostic(
+        code(crossfoot::review::output_is_input),
+        help("name the review workbook differently, e.g. review.xlsx; crossfoot never overwrites a submission")
+    )]
+    OutputIsInput { path: PathBuf },
+
+    #[error("{} is a folder; the review workbook needs a file name", .path.display())]
+    #[diagnostic(
+        code(crossfoot::review::output_is_folder),
+        help("give a file name inside it, e.g. {}", .path.join("review.xlsx").display())
+    )]
+    OutputIsFolder { path: PathBuf },
+
+    #[error("cannot write the review workbook {}: {reason}", .path.display())]
+    #[diagnostic(
+        code(crossfoot::review::write),
+        help("check that the folder exists and is writable, and that the file is not open in a spreadsheet program")
+    )]
+    Write { path: PathBuf, reason: String },
+
+    #[error("cannot build the review workbook: {0}")]
+    #[diagnostic(
+        code(crossfoot::review::xlsx),
+        help("this is a limit of the xlsx format or a bug in crossfoot; please report it with the command line used")
+    )]
+    Xlsx(String),
+}
+
+impl From<XlsxError> for ReviewError {
+    fn from(e: XlsxError) -> Self {
+        ReviewError::Xlsx(e.to_string())
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Words
+
+struct Words {
+    summary_sheet: &'static str,
+    findings_sheet: &'static str,
+    file: &'static str,
+    branch: &'static str,
+    code: &'static str,
+    status: &'static str,
+    errors: &'static str,
+    warnings: &'static str,
+    first_finding: &'static str,
+    chart_label: &'static str,
+    sheet: &'static str,
+    cell: &'static str,
+    rule: &'static str,
+    severity: &'static str,
+    message: &'static str,
+    expected: &'static str,
+    found: &'static str,
+    difference: &'static str,
+    clean: &'static str,
+    with_warnings: &'static str,
+    with_errors: &'static str,
+    unreadable: &'static str,
+    sev_error: &'static str,
+    sev_warning: &'static str,
+    sev_info: &'static str,
+    chart_title: &'static str,
+    most_suspect: &'static str,
+}
+
+const EN: Words = Words {
+    summary_sheet: "Summary",
+    findings_sheet: "Findings",
+    file: "File",
+    branch: "Branch",
+    code: "Code",
+    status: "Status",
+    errors: "Errors",
+    warnings: "Warnings",
+    first_finding: "First finding",
+    chart_label: "Chart label",
+    sheet: "Sheet",
+    cell: "Cell",
+    rule: "Rule",
+    severity: "Severity",
+    message: "Message",
+    expected: "Expected",
+    found: "Found",
+    difference: "Difference",
+    clean: "clean",
+    with_warnings: "warnings",
+    with_errors: "errors",
+    unreadable: "unreadable",
+    sev_error: "error",
+    sev_warning: "warning",
+    sev_info: "info",
+    chart_title: "Findings per branch",
+    most_suspect: "a cell the check read; the most suspect is",
+};
+
+const VI: Words = Words {
+    summary_sheet: "Tổng hợp",
+    findings_sheet: "Phát hiện",
+    file: "Tệp",
+    branch: "Đơn vị",
+    code: "Mã đơn vị",
+    status: "Trạng thái",
+    errors: "Số lỗi",
+    warnings: "Số cảnh báo",
+    first_finding: "Lỗi đầu tiên",
+    chart_label: "Nhãn biểu đồ",
+    sheet: "Trang tính",
+    cell: "Ô",
+    rule: "Mã quy tắc",
+    severity: "Mức độ",
+    message: "Nội dung",
+    expected: "Giá trị đúng",
+    found: "Giá trị ghi",
+    difference: "Chênh lệch",
+    clean: "sạch",
+    with_warnings: "có cảnh báo",
+    with_errors: "có lỗi",
+    unreadable: "không đọc được",
+    sev_error: "lỗi",
+    sev_warning: "cảnh báo",
+    sev_info: "thông tin",
+    chart_title: "Số lỗi và cảnh báo theo đơn vị",
+    most_suspect: "ô này được đọc khi kiểm tra; ô nghi sai nhất là",
+};
+
+impl Words {
+    fn of(lang: Lang) -> &'static Words {
+        match lang {
+            Lang::En => &EN,
+            Lang::Vi => &VI,
+        }
+    }
+
+    fn severity(&self, s: Severity) -> &'static str {
+        match s {
+            Severity::Error => self.sev_error,
+            Severity::Warning => self.sev_warning,
+            Severity::Info => self.sev_info,
+        }
+    }
+
+    fn totals(&self, lang: Lang, t: &Tally) -> String {
+        match lang {
+            Lang::En => format!(
+                "{} files: {} clean, {} with warnings, {} with errors, {} unreadable; {} errors, {} warnings in all",
+                t.files, t.clean, t.warnings, t.errors, t.unreadable, t.error_count, t.warning_count
+            ),
+            Lang::Vi => format!(
+                "{} tệp: {} sạch, {} có cảnh báo, {} có lỗi, {} không đọc được; tổng cộng {} lỗi, {} cảnh báo",
+                t.files, t.clean, t.warnings, t.errors, t.unreadable, t.error_count, t.warning_count
+            ),
+        }
+    }
+
+    fn skipped(&self, lang: Lang, skipped: usize, total: usize, max: usize) -> String {
+        match lang {
+            Lang::En => format!(
+                "{skipped} of the {total} checked sheets carry no finding and were not copied into this workbook (more than {max} sheets in all: only sheets with findings are copied)"
+            ),
+            Lang::Vi => format!(
+                "{skipped} trong số {total} trang tính đã kiểm tra không có phát hiện nào nên không được sao chép vào sổ này (quá {max} trang tính: chỉ sao chép các trang có phát hiện)"
+            ),
+        }
+    }
+
+    fn findings_cut(&self, lang: Lang, shown: usize, total: usize) -> String {
+        match lang {
+            Lang::En => format!(
+                "only the first {shown} of {total} findings are listed (the most rows a worksheet holds)"
+            ),
+            Lang::Vi => format!(
+                "chỉ liệt kê {shown} trong số {total} phát hiện đầu tiên (số dòng tối đa của một trang tính)"
+            ),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Tally {
+    files: usize,
+    clean: usize,
+    warnings: usize,
+    errors: usize,
+    unreadable: usize,
+    error_count: usize,
+    warning_count: usize,
+}
+
+// ---------------------------------------------------------------------------------------------
+// Colours and limits
+
+const GREEN: u32 = 0xC6EFCE;
+const AMBER: u32 = 0xFFEB9C;
+const RED: u32 = 0xFFC7CE;
+const GREY: u32 = 0xD9D9D9;
+const HEADER_FILL: u32 = 0xDDEBF7;
+const LINK_BLUE: u32 = 0x0563C1;
+
+/// Fill of a marked cell: (the cell a finding most suspects, another cell the check read).
+fn mark_fill(s: Severity) -> (u32, u32) {
+    match s {
+        Severity::Error => (0xFF7C80, 0xFFD7D7),
+        Severity::Warning => (0xFFC000, 0xFFF2CC),
+        Severity::Info => (0x9DC3E6, 0xDDEBF7),
+    }
+}
+
+fn mark_border(s: Severity) -> u32 {
+    match s {
+        Severity::Error => 0xC00000,
+        Severity::Warning => 0xBF8F00,
+        Severity::Info => 0x2E75B6,
+    }
+}
+
+/// Excel's limits: hyperlinks per worksheet, rows per worksheet, characters per cell.
+const MAX_LINKS: usize = 65_530;
+const MAX_ROWS: usize = 1_048_576;
+const MAX_CELL_CHARS: usize = 32_767;
+const MAX_SHEET_NAME: usize = 31;
+
+// ---------------------------------------------------------------------------------------------
+// The plan: which sheets are copied, under which names
+
+struct CopyPlan {
+    /// (result index, index in `kept`, worksheet name), in workbook order.
+    copies: Vec<(usize, usize, String)>,
+    /// (result index, original sheet name) → worksheet name of its copy.
+    by_sheet: BTreeMap<(usize, String), String>,
+    total: usize,
+    skipped: usize,
+}
+
+fn sheet_has_findings(r: &FileResult, sheet: &str) -> bool {
+    r.findings
+        .iter()
+        .any(|f| f.sheet.as_deref() == Some(sheet) || f.cells.iter().any(|c| c.sheet == sheet))
+}
+
+fn plan_copies(results: &[FileResult], opts: &ReviewOptions, words: &Words) -> CopyPlan {
+    let total: usize = results
+        .iter()
+        .filter(|r| matches!(r.status, Status::Checked))
+        .map(|r| r.kept.len())
+        .sum();
+    let only_flagged = total > opts.max_copied_sheets;
+    let mut taken: BTreeSet<String> = [words.summary_sheet, words.findings_sheet, "History"]
+        .iter()
+        .map(|s| s.to_lowercase())
+        .collect();
+    let mut plan = CopyPlan {
+        copies: Vec::new(),
+        by_sheet: BTreeMap::new(),
+        total,
+        skipped: 0,
+    };
+    for (ri, r) in results.iter().enumerate() {
+        if !matches!(r.status, Status::Checked) {
+            continue;
+        }
+        let prefix = r
+            .unit
+            .code
+            .as_deref()
+            .map(str::trim)
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| file_stem(&r.path));
+        for (si, sheet) in r.kept.iter().enumerate() {
+            if only_flagged && !sheet_has_findings(r, &sheet.name) {
+                plan.skipped += 1;
+                continue;
+            }
+            let forms: Vec<&str> = r
+                .forms
+                .iter()
+                .filter(|f| f.sheet == sheet.name)
+                .map(|f| f.form.as_str())
+                .collect();
+            let what = if forms.is_empty() {
+                sheet.name.clone()
+            } else {
+                forms.join("+")
+            };
+            let name = unique_sheet_name(&format!("{prefix} {what}"), &mut taken);
+            plan.by_sheet.insert((ri, sheet.name.clone()), name.clone());
+            plan.copies.push((ri, si, name));
+        }
+    }
+    plan
+}
+
+fn file_stem(path: &str) -> String {
+    let last = path.rsplit(['/', '\\']).next().unwrap_or(path);
+    match last.rsplit_once('.') {
+        Some((stem, _)) if !stem.is_empty() => stem.to_string(),
+        _ => last.to_string(),
+    }
+}
+
+fn utf16_len(s: &str) -> usize {
+    s.chars().map(char::len_utf16).sum()
+}
+
+/// Cuts `s` to at most `max` UTF-16 units (Excel's measure), on a character boundary.
+fn cut_utf16(s: &str, max: usize) -> &str {
+    let mut n = 0;
+    for (i, c) in s.char_indices() {
+        n += c.len_utf16();
+        if n > max {
+            return &s[..i];
+        }
+    }
+    s
+}
+
+/// A worksheet name Excel accepts (≤ 31 characters, none of `[]:*?/\`, no apostrophe at either
+/// end), unique case-insensitively among `taken`, which it joins.
+fn unique_sheet_name(wanted: &str, taken: &mut BTreeSet<String>) -> String {
+    let cleaned: String = wanted
+        .chars()
+        .map(|c| match c {
+            '[' | ']' | ':' | '*' | '?' | '/' | '\\' => '_',
+            c if c.is_control() => ' ',
+            c => c,
+        })
+        .collect();
+    let cleaned = crate::text::collapse_spaces(&cleaned);
+    let tidy = |s: &str| s.trim().trim_matches('\'').trim().to_string();
+    let mut base = tidy(cut_utf16(&tidy(&cleaned), MAX_SHEET_NAME));
+    if base.is_empty() {
+        base = "Sheet".to_string();
+    }
+    let mut n = 1usize;
+    loop {
+        let candidate = if n == 1 {
+            base.clone()
+        } else {
+            let suffix = format!(" ({n})");
+            let room = MAX_SHEET_NAME.saturating_sub(utf16_len(&suffix));
+            format!("{}{suffix}", tidy(cut_utf16(&base, room)))
+        };
+        if taken.insert(candidate.to_lowercase()) {
+            return candidate;
+        }
+        n += 1;
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Formats
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+struct Mark {
+    severity: Severity,
+    primary: bool,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+struct CellStyle {
+    num: Option<String>,
+    bold: bool,
+    center: bool,
+    mark: Option<Mark>,
+}
+
+#[derive(Default)]
+struct Formats {
+    cache: BTreeMap<CellStyle, Format>,
+}
+
+impl Formats {
+    fn get(&mut self, style: &CellStyle) -> &Format {
+        self.cache
+            .entry(style.clone())
+            .or_insert_with(|| build_format(style))
+    }
+}
+
+fn build_format(style: &CellStyle) -> Format {
+    let mut f = Format::new();
+    if let Some(n) = &style.num {
+        f = f.set_num_format(n);
+    }
+    if style.bold {
+        f = f.set_bold();
+    }
+    if style.center {
+        f = f
+            .set_align(FormatAlign::Center)
+            .set_align(FormatAlign::VerticalCenter)
+            .set_text_wrap();
+    }
+    if let Some(m) = style.mark {
+        let (strong, light) = mark_fill(m.severity);
+        if m.primary {
+            f = f
+                .set_background_color(Color::RGB(strong))
+                .set_border(FormatBorder::Thick)
+                .set_border_color(Color::RGB(mark_border(m.severity)))
+                .set_bold();
+        } else {
+            f = f
+                .set_background_color(Color::RGB(light))
+                .set_border(FormatBorder::Thin)
+                .set_border_color(Color::RGB(mark_border(m.severity)));
+        }
+    }
+    f
+}
+
+/// The number format code a cell's format stood for, as far as the model keeps it.
+fn num_code(f: NumFmt) -> Option<String> {
+    let zeros = |d: u8| {
+        let d = usize::from(d.min(15));
+        if d == 0 {
+            "0".to_string()
+        } else {
+            format!("0.{}", "0".repeat(d))
+        }
+    };
+    match (f.percent, f.decimals) {
+        (false, None) => None,
+        (false, Some(d)) => Some(zeros(d)),
+        (true, d) => Some(format!("{}%", zeros(d.unwrap_or(2)))),
+    }
+}
+
+fn decimals_code(d: Option<u8>) -> Option<String> {
+    d.map(|d| {
+        let d = usize::from(d.min(15));
+        if d == 0 {
+            "#,##0".to_string()
+        } else {
+            format!("#,##0.{}", "0".repeat(d))
+        }
+    })
+}
+
+fn fill(c: u32) -> Format {
+    Format::new().set_background_color(Color::RGB(c))
+}
+
+fn header_format() -> Format {
+    Format::new()
+        .set_bold()
+        .set_background_color(Color::RGB(HEADER_FILL))
+        .set_border(FormatBorder::Thin)
+        .set_text_wrap()
+        .set_align(FormatAlign::VerticalCenter)
+}
+
+fn link_format(base: Format) -> Format {
+    base.set_font_color(Color::RGB(LINK_BLUE))
+        .set_underline(FormatUnderline::Single)
+}
+
+fn cell_text(s: &str) -> &str {
+    cut_utf16(s, MAX_CELL_CHARS)
+}
+
+// ---------------------------------------------------------------------------------------------
+// The workbook
+
+/// The review workbook's bytes (deterministic: same results → same bytes).
+pub fn review_workbook(
+    results: &[FileResult],
+    opts: &ReviewOptions,
+) -> Result<Vec<u8>, ReviewError> {
+    let words = Words::of(opts.lang);
+    let plan = plan_copies(results, opts, words);
+
+    let mut wb = Workbook::new();
+    let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
+    wb.set_properties(
+        &DocProperties::new()
+            .set_creation_datetime(&created)
+            .set_author("crossfoot")
+            .set_title(words.summary_sheet),
+    );
+
+    // Where each file's findings start in the Findings sheet (row 0 is the header).
+    let max_findings = MAX_ROWS - 1;
+    let total_findings: usize = results.iter().map(|r| r.findings.len()).sum();
+    let mut first_row = Vec::with_capacity(results.len());
+    let mut next = 1usize;
+    for r in results {
+        first_row.push((!r.findings.is_empty() && next <= max_findings).then_some(next));
+        next += r.findings.len();
+    }
+
+    write_summary(
+        wb.add_worksheet(),
+        results,
+        &plan,
+        &first_row,
+        total_findings,
+        opts,
+        words,
+    )?;
+    write_findings(wb.add_worksheet(), results, &plan, words)?;
+    let mut formats = Formats::default();
+    for (ri, si, name) in &plan.copies {
+        let r = &results[*ri];
+        let ws = wb.add_worksheet();
+        ws.set_name(name)?;
+        write_copy(ws, r, *ri, &r.kept[*si], &plan, opts, &mut formats)?;
+    }
+    Ok(wb.save_to_buffer()?)
+}
+
+fn status_of(r: &FileResult) -> (u32, usize, usize) {
+    let (e, w) = (r.count(Severity::Error), r.count(Severity::Warning));
+    let colour = match &r.status {
+        Status::Unreadable(_) => GREY,
+        Status::Checked if e > 0 => RED,
+        Status::Checked if w > 0 => AMBER,
+        Status::Checked => GREEN,
+    };
+    (colour, e, w)
+}
+
+fn write_summary(
+    ws: &mut Worksheet,
+    results: &[FileResult],
+    plan: &CopyPlan,
+    first_row: &[Option<usize>],
+    total_findings: usize,
+    opts: &ReviewOptions,
+    words: &Words,
+) -> Result<(), ReviewError> {
+    ws.set_name(words.summary_sheet)?;
+    ws.set_landscape().set_print_fit_to_pages(1, 0);
+    let head = header_format();
+    let headers = [
+        words.file,
+        words.branch,
+        words.code,
+        words.status,
+        words.errors,
+        words.warnings,
+        words.first_finding,
+        words.chart_label,
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &head)?;
+    }
+    for (c, w) in [34.0, 34.0, 12.0, 40.0, 9.0, 11.0, 28.0, 18.0]
+        .iter()
+        .enumerate()
+    {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    let findings_sheet = quote_sheet_name(words.findings_sheet);
+    let mut tally = Tally::default();
+    let rows = results.len().min(MAX_ROWS - 8);
+    for (i, r) in results.iter().take(rows).enumerate() {
+        let row = (i + 1) as u32;
+        let (colour, e, w) = status_of(r);
+        tally.files += 1;
+        tally.error_count += e;
+        tally.warning_count += w;
+        let status = match &r.status {
+            Status::Unreadable(u) => {
+                tally.unreadable += 1;
+                format!("{}: {} ({})", words.unreadable, u.reason, u.hint)
+            }
+            Status::Checked if e > 0 => {
+                tally.errors += 1;
+                words.with_errors.to_string()
+            }
+            Status::Checked if w > 0 => {
+                tally.warnings += 1;
+                words.with_warnings.to_string()
+            }
+            Status::Checked => {
+                tally.clean += 1;
+                words.clean.to_string()
+            }
+        };
+        let f = fill(colour);
+        let name = r.unit.name.as_deref().unwrap_or("");
+        let code = r.unit.code.as_deref().unwrap_or("");
+        ws.write_string_with_format(row, 0, cell_text(&r.path), &f)?;
+        ws.write_string_with_format(row, 1, cell_text(name), &f)?;
+        ws.write_string_with_format(row, 2, cell_text(code), &f)?;
+        ws.write_string_with_format(row, 3, cell_text(&status), &f.clone().set_bold())?;
+        ws.write_number_with_format(row, 4, e as f64, &f)?;
+        ws.write_number_with_format(row, 5, w as f64, &f)?;
+        match (first_row[i], r.findings.first()) {
+            (Some(target), Some(first)) if i < MAX_LINKS => {
+                let url = Url::new(format!("internal:{findings_sheet}!A{}", target + 1))
+                    .set_text(cell_text(&first.rule));
+                ws.write_url_with_format(row, 6, &url, &link_format(f.clone()))?;
+            }
+            (_, Some(first)) => {
+                ws.write_string_with_format(row, 6, cell_text(&first.rule), &f)?;
+            }
+            _ => {
+                ws.write_blank(row, 6, &f)?;
+            }
+        }
+        let label = [r.unit.code.as_deref(), r.unit.name.as_deref()]
+            .into_iter()
+            .flatten()
+            .map(str::trim)
+            .find(|s| !s.is_empty())
+            .map(str::to_string)
+            .unwrap_or_else(|| file_stem(&r.path));
+        ws.write_string_with_format(row, 7, cell_text(&label), &f)?;
+    }
+    let last = rows as u32;
+    ws.set_freeze_panes(1, 0)?;
+    if rows > 0 {
+        ws.autofilter(0, 0, last, 7)?;
+    }
+    let mut line = last + 2;
+    ws.write_string(line, 0, words.totals(opts.lang, &tally))?;
+    if plan.skipped > 0 {
+        line += 1;
+        ws.write_string_with_format(
+            line,
+            0,
+            words.skipped(opts.lang, plan.skipped, plan.total, opts.max_copied_sheets),
+            &Format::new()
+                .set_bold()
+                .set_font_color(Color::RGB(0xC00000)),
+        )?;
+    }
+    if total_findings > MAX_ROWS - 1 {
+        line += 1;
+        ws.write_string_with_format(
+            line,
+            0,
+            words.findings_cut(opts.lang, MAX_ROWS - 1, total_findings),
+            &Format::new()
+                .set_bold()
+                .set_font_color(Color::RGB(0xC00000)),
+        )?;
+    }
+
+    if rows > 0 {
+        let mut chart = Chart::new(ChartType::BarStacked);
+        let sheet = words.summary_sheet;
+        chart
+            .add_series()
+            .set_name((sheet, 0, 4))
+            .set_categories((sheet, 1, 7, last, 7))
+            .set_values((sheet, 1, 4, last, 4))
+            .set_format(
+                ChartFormat::new()
+                    .set_solid_fill(ChartSolidFill::new().set_color(Color::RGB(0xC00000))),
+            )
+            .set_gap(60);
+        chart
+            .add_series()
+            .set_name((sheet, 0, 5))
+            .set_categories((sheet, 1, 7, last, 7))
+            .set_values((sheet, 1, 5, last, 5))
+            .set_format(
+                ChartFormat::new()
+                    .set_solid_fill(ChartSolidFill::new().set_color(Color::RGB(0xFFC000))),
+            );
+        chart.title().set_name(words.chart_title);
+        // In a bar chart the categories run up the y axis: reversed, they read top-down like
+        // the table.
+        chart.y_axis().set_reverse();
+        chart.x_axis().set_min(0);
+        let height = (80 + 22 * rows).clamp(288, 4000) as u32;
+        chart.set_width(640).set_height(height);
+        ws.insert_chart(1, 9, &chart)?;
+    }
+    Ok(())
+}
+
+fn write_findings(
+    ws: &mut Worksheet,
+    results: &[FileResult],
+    plan: &CopyPlan,
+    words: &Words,
+) -> Result<(), ReviewError> {
+    ws.set_name(words.findings_sheet)?;
+    ws.set_landscape().set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, 0)?;
+    let head = header_format();
+    let headers = [
+        words.file,
+        words.branch,
+        words.sheet,
+        words.cell,
+        words.rule,
+        words.severity,
+        words.message,
+        words.expected,
+        words.found,
+        words.difference,
+    ];
+    for (c, h) in headers.iter().enumerate() {
+        ws.write_string_with_format(0, c as u16, *h, &head)?;
+    }
+    for (c, w) in [30.0, 26.0, 16.0, 9.0, 24.0, 11.0, 70.0, 13.0, 13.0, 13.0]
+        .iter()
+        .enumerate()
+    {
+        ws.set_column_width(c as u16, *w)?;
+    }
+    let top = Format::new().set_align(FormatAlign::Top);
+    let wrap = top.clone().set_text_wrap();
+    let link = link_format(top.clone());
+    let sev_fmt = |s: Severity| {
+        let (strong, _) = mark_fill(s);
+        top.clone()
+            .set_background_color(Color::RGB(strong))
+            .set_bold()
+    };
+    let mut num_formats: BTreeMap<Option<u8>, Format> = BTreeMap::new();
+    let mut row: u32 = 0;
+    let mut links = 0usize;
+    'outer: for (ri, r) in results.iter().enumerate() {
+        let branch = r
+            .unit
+            .name
+            .as_deref()
+            .or(r.unit.code.as_deref())
+            .unwrap_or("");
+        for f in &r.findings {
+            if row as usize >= MAX_ROWS - 1 {
+                break 'outer;
+            }
+            row += 1;
+            ws.write_string_with_format(row, 0, cell_text(&f.file), &top)?;
+            ws.write_string_with_format(row, 1, cell_text(branch), &top)?;
+            ws.write_string_with_format(row, 2, cell_text(f.sheet.as_deref().unwrap_or("")), &top)?;
+            if let Some(c) = f.cells.first() {
+                let shown = if f.sheet.as_deref() == Some(c.sheet.as_str()) {
+                    c.cell.clone()
+                } else {
+                    format!("{}!{}", c.sheet, c.cell)
+                };
+                let target = plan
+                    .by_sheet
+                    .get(&(ri, c.sheet.clone()))
+                    .zip(CellRef::parse_a1(&c.cell));
+                match target {
+                    Some((copy, at)) if links < MAX_LINKS => {
+                        links += 1;
+                        let url = Url::new(format!("internal:{}!{at}", quote_sheet_name(copy)))
+                            .set_text(cell_text(&shown));
+                        ws.write_url_with_format(row, 3, &url, &link)?;
+                    }
+                    _ => {
+                        ws.write_string_with_format(row, 3, cell_text(&shown), &top)?;
+                    }
+                }
+            }
+            ws.write_string_with_format(row, 4, cell_text(&f.rule), &top)?;
+            ws.write_string_with_format(row, 5, words.severity(f.severity), &sev_fmt(f.severity))?;
+            ws.write_string_with_format(row, 6, cell_text(&f.message), &wrap)?;
+            // Wrapped text: spreadsheet programs do not all grow the row on opening.
+            let lines = f.message.chars().count().div_ceil(75);
+            if lines > 1 {
+                ws.set_row_height(row, (15 * lines.min(20)) as f64)?;
+            }
+            let nf =
+                num_formats
+                    .entry(f.decimals)
+                    .or_insert_with(|| match decimals_code(f.decimals) {
+                        Some(code) => top.clone().set_num_format(code),
+                        None => top.clone(),
+                    });
+            for (c, v) in [(7u16, f.expected), (8, f.actual), (9, f.difference)] {
+                if let Some(v) = v.filter(|v| v.is_finite()) {
+                    ws.write_number_with_format(row, c, v, nf)?;
+                }
+            }
+        }
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(0, 0, row, 9)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Marked copies
+
+/// What the findings say about one cell of a copied sheet.
+struct CellMarks<'a> {
+    mark: Mark,
+    /// (finding, this cell is the one it most suspects).
+    findings: Vec<(&'a Finding, bool)>,
+}
+
+fn marks_for<'a>(r: &'a FileResult, sheet: &str) -> BTreeMap<CellRef, CellMarks<'a>> {
+    let mut out: BTreeMap<CellRef, CellMarks<'a>> = BTreeMap::new();
+    for f in &r.findings {
+        let mut seen = BTreeSet::new();
+        for (i, c) in f.cells.iter().enumerate() {
+            if c.sheet != sheet {
+                continue;
+            }
+            let Some(at) = CellRef::parse_a1(&c.cell) else {
+                continue;
+            };
+            if !seen.insert(at) {
+                continue;
+            }
+            let primary = i == 0;
+            let m = Mark {
+                severity: f.severity,
+                primary,
+            };
+            out.entry(at)
+                .and_modify(|cm| {
+                    cm.mark = cm.mark.max(m);
+                    cm.findings.push((f, primary));
+                })
+                .or_insert_with(|| CellMarks {
+                    mark: m,
+                    findings: vec![(f, primary)],
+                });
+        }
+    }
+    out
+}
+
+fn note_text(cm: &CellMarks<'_>, lang: Lang) -> String {
+    let words = Words::of(lang);
+    let locale = lang.locale();
+    let mut list: Vec<&(&Finding, bool)> = cm.findings.iter().collect();
+    // Strongest first; otherwise in the findings' own order (a stable sort keeps it).
+    list.sort_by_key(|f| std::cmp::Reverse(f.0.severity));
+    let mut parts = Vec::new();
+    for (f, primary) in list {
+        let mut s = format!("[{}] {}\n{}", words.severity(f.severity), f.rule, f.message);
+        let n = |v: f64| format_number(v, f.decimals, locale);
+        let mut nums = Vec::new();
+        if let Some(e) = f.expected {
+            nums.push(format!("{}: {}", words.expected, n(e)));
+        }
+        if let Some(a) = f.actual {
+            nums.push(format!("{}: {}", words.found, n(a)));
+        }
+        if let Some(d) = f.difference {
+            let d = if d > 0.0 { format!("+{}", n(d)) } else { n(d) };
+            nums.push(format!("{}: {}", words.difference, d));
+        }
+        if !nums.is_empty() {
+            s.push('\n');
+            s.push_str(&nums.join("; "));
+        }
+        if !primary {
+            if let Some(c) = f.cells.first() {
+                s.push_str(&format!("\n({} {})", words.most_suspect, c.cell));
+            }
+        }
+        parts.push(s);
+    }
+    let text = parts.join("\n\n");
+    cut_utf16(&text, MAX_CELL_CHARS - 100).to_string()
+}
+
+fn note_for(text: String) -> Note {
+    // Rough size: ~48 characters a line at 360 px, 15 px a line.
+    let lines: usize = text
+        .split('\n')
+        .map(|l| l.chars().count().div_ceil(48).max(1))
+        .sum();
+    let height = (lines * 15 + 16).clamp(74, 600) as u32;
+    Note::new(text)
+        .set_author("crossfoot")
+        .add_author_prefix(false)
+        .set_width(360)
+        .set_height(height)
+}
+
+/// The rows holding the table's column headers: the first row with at least three cells, all
+/// text, none of them a title-block label (`Mã đơn vị:`), and the rows below it that merged
+/// header cells reach down into (a two-row header: `Số liệu năm báo cáo` over `Số lượng` and
+/// `Tỷ lệ (%)`).
+fn header_rows(sheet: &Sheet) -> Option<(u32, u32)> {
+    let mut rows: BTreeMap<u32, (usize, bool)> = BTreeMap::new();
+    for (at, cell) in &sheet.cells {
+        let e = rows.entry(at.row).or_insert((0, true));
+        match &cell.value {
+            Value::Text(t) if cell.formula.is_none() && !t.trim().is_empty() => {
+                e.0 += 1;
+                if t.trim_end().ends_with(':') {
+                    e.1 = false;
+                }
+            }
+            Value::Empty if cell.formula.is_none() => {}
+            _ => e.1 = false,
+        }
+    }
+    let first = rows
+        .iter()
+        .find(|(_, (texts, ok))| *ok && *texts >= 3)
+        .map(|(r, _)| *r)?;
+    let reach = sheet
+        .merges
+        .iter()
+        .filter(|m| m.first.row == first && m.last.row > first)
+        .map(|m| m.last.row)
+        .max()
+        .unwrap_or(first)
+        .min(first + 4);
+    let mut last = first;
+    while last < reach && rows.get(&(last + 1)).is_none_or(|(_, ok)| *ok) {
+        last += 1;
+    }
+    Some((first, last))
+}
+
+/// The value a formula's cached result is written as.
+fn result_text(v: &Value) -> String {
+    match v {
+        Value::Empty => String::new(),
+        Value::Number(n) if n.is_finite() => format!("{n}"),
+        Value::Number(_) => "#NUM!".to_string(),
+        Value::Text(t) => cell_text(t).to_string(),
+        Value::Bool(b) => if *b { "TRUE" } else { "FALSE" }.to_string(),
+        Value::Error(e) => e.clone(),
+        Value::Date(d) => d.clone(),
+    }
+}
+
+fn write_copy(
+    ws: &mut Worksheet,
+    r: &FileResult,
+    ri: usize,
+    sheet: &Sheet,
+    plan: &CopyPlan,
+    opts: &ReviewOptions,
+    formats: &mut Formats,
+) -> Result<(), ReviewError> {
+    ws.set_default_note_author("crossfoot");
+    ws.set_print_fit_to_pages(1, 0);
+    let marks = marks_for(r, &sheet.name);
+    let header = header_rows(sheet);
+    let in_header = |row: u32| header.is_some_and(|(a, b)| (a..=b).contains(&row));
+    let table_top = header.map_or(0, |(a, _)| a);
+    // Other sheets of the same file, by lowercased name, for formulas that refer to them.
+    let renames: BTreeMap<String, &str> = plan
+        .by_sheet
+        .range((ri, String::new())..)
+        .take_while(|((i, _), _)| *i == ri)
+        .map(|((_, name), copy)| (name.to_lowercase(), copy.as_str()))
+        .collect();
+    let style_of = |at: CellRef, fmt: NumFmt, is_text: bool| CellStyle {
+        num: if is_text { None } else { num_code(fmt) },
+        bold: is_text && in_header(at.row),
+        center: false,
+        mark: marks.get(&at).map(|m| m.mark),
+    };
+
+    // Merged ranges first: merge_range fills the range with blanks, the cells below overwrite.
+    let mut merged: BTreeSet<CellRef> = BTreeSet::new();
+    for m in &sheet.merges {
+        let (a, b) = (m.first, m.last);
+        if a == b || a.row > b.row || a.col > b.col || b.row >= MAX_ROWS as u32 || b.col > 16_383 {
+            continue;
+        }
+        let overlaps = (a.row..=b.row)
+            .any(|row| (a.col..=b.col).any(|col| merged.contains(&CellRef::new(row, col))));
+        let cells = u64::from(b.row - a.row + 1) * u64::from(b.col - a.col + 1);
+        if overlaps || cells > 100_000 {
+            continue;
+        }
+        let first = sheet.get(a);
+        let mut style = style_of(
+            a,
+            first.map(|c| c.fmt).unwrap_or_default(),
+            first.is_some_and(|c| matches!(c.value, Value::Text(_))),
+        );
+        style.center = in_header(a.row);
+        ws.merge_range(
+            a.row,
+            a.col as u16,
+            b.row,
+            b.col as u16,
+            "",
+            formats.get(&style),
+        )?;
+        for row in a.row..=b.row {
+            for col in a.col..=b.col {
+                merged.insert(CellRef::new(row, col));
+            }
+        }
+    }
+
+    let mut widths: BTreeMap<u32, usize> = BTreeMap::new();
+    let filled = |at: CellRef| {
+        sheet
+            .get(at)
+            .is_some_and(|c| c.value != Value::Empty || c.formula.is_some())
+    };
+    for (at, cell) in &sheet.cells {
+        if at.row >= MAX_ROWS as u32 || at.col > 16_383 {
+            continue;
+        }
+        let (row, col) = (at.row, at.col as u16);
+        // A date the reader kept as its serial number is written back as a number shown as a
+        // date; one it rendered as text (ISO, from .ods) stays text.
+        let serial = match &cell.value {
+            Value::Date(d) => d.trim().parse::<f64>().ok().filter(|n| n.is_finite()),
+            _ => None,
+        };
+        let is_text = serial.is_none()
+            && matches!(
+                cell.value,
+                Value::Text(_) | Value::Date(_) | Value::Error(_)
+            );
+        let mut style = style_of(*at, cell.fmt, is_text);
+        style.center = in_header(at.row) && merged.contains(at);
+        if let Some(n) = serial {
+            style.num = Some(
+                if n.fract() == 0.0 {
+                    "dd/mm/yyyy"
+                } else {
+                    "dd/mm/yyyy hh:mm"
+                }
+                .to_string(),
+            );
+        }
+        let format = formats.get(&style);
+        let formula = cell.formula.as_deref().and_then(|f| {
+            rewrite_formula(f, &|name| {
+                renames.get(&name.to_lowercase()).map(|s| s.to_string())
+            })
+        });
+        match (formula, &cell.value) {
+            (Some(f), v) => {
+                ws.write_formula_with_format(
+                    row,
+                    col,
+                    Formula::new(f).set_result(result_text(v)),
+                    format,
+                )?;
+            }
+            (None, Value::Number(n)) if n.is_finite() => {
+                ws.write_number_with_format(row, col, *n, format)?;
+            }
+            (None, Value::Date(_)) if serial.is_some() => {
+                ws.write_number_with_format(row, col, serial.unwrap_or_default(), format)?;
+            }
+            (None, Value::Bool(b)) => {
+                ws.write_boolean_with_format(row, col, *b, format)?;
+            }
+            (None, Value::Empty) => {
+                ws.write_blank(row, col, format)?;
+            }
+            (None, v) => {
+                // Text (even text that starts with `=`), dates as the reader showed them, errors.
+                ws.write_string_with_format(row, col, result_text(v), format)?;
+            }
+        }
+        // Column widths follow the table (rows from the header down) and any text a filled
+        // neighbour would cut off; a title line with nothing to its right spills over as it
+        // did in the original.
+        let right_filled = filled(CellRef::new(at.row, at.col + 1));
+        let in_table = at.row >= table_top && header.is_some();
+        if !merged.contains(at) && (in_table || right_filled) {
+            let w = match &cell.value {
+                Value::Text(t) => t.chars().count(),
+                Value::Number(_) => 10,
+                v => result_text(v).chars().count(),
+            };
+            let e = widths.entry(at.col).or_default();
+            *e = (*e).max(w);
+        }
+    }
+    for (at, cm) in &marks {
+        if at.row >= MAX_ROWS as u32 || at.col > 16_383 {
+            continue;
+        }
+        if !sheet.cells.contains_key(at) {
+            let style = CellStyle {
+                num: None,
+                bold: false,
+                center: false,
+                mark: Some(cm.mark),
+            };
+            ws.write_blank(at.row, at.col as u16, formats.get(&style))?;
+        }
+        ws.insert_note(at.row, at.col as u16, &note_for(note_text(cm, opts.lang)))?;
+    }
+    for (col, w) in widths {
+        if col <= 16_383 {
+            ws.set_column_width(col as u16, (w as f64 * 1.1 + 2.0).clamp(6.0, 60.0))?;
+        }
+    }
+    if let Some(worst) = marks.values().map(|m| m.mark.severity).max() {
+        let (strong, _) = mark_fill(worst);
+        ws.set_tab_color(Color::RGB(strong));
+    }
+    Ok(())
+}
+
+/// The formula with its references to other sheets renamed to their copies; None when the
+/// formula cannot be kept as it is (a sheet that was not copied, a defined name, an external
+/// or structured reference, OpenDocument syntax): the cell then keeps its value only, so that
+/// a spreadsheet program that recalculates shows the same figure.
+fn rewrite_formula(f: &str, rename: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    let chars: Vec<char> = f.trim().trim_start_matches('=').chars().collect();
+    if chars.is_empty() {
+        return None;
+    }
+    let mut out = String::with_capacity(f.len() + 8);
+    let mut i = 0;
+    let sheet_ref = |name: &str, out: &mut String| -> Option<()> {
+        let copy = rename(name)?;
+        out.push_str(&quote_sheet_name(&copy));
+        out.push('!');
+        Some(())
+    };
+    while i < chars.len() {
+        let c = chars[i];
+        match c {
+            '"' => {
+                out.push(c);
+                i += 1;
+                loop {
+                    let d = *chars.get(i)?;
+                    out.push(d);
+                    i += 1;
+                    if d == '"' {
+                        if chars.get(i) == Some(&'"') {
+                            out.push('"');
+                            i += 1;
+                        } else {
+                            break;
+                        }
+                    }
+                }
+            }
+            '\'' => {
+                let mut name = String::new();
+                i += 1;
+                loop {
+                    let d = *chars.get(i)?;
+                    i += 1;
+                    if d == '\'' {
+                        if chars.get(i) == Some(&'\'') {
+                            name.push('\'');
+                            i += 1;
+                        } else {
+                            break;
+                        }
+                    } else {
+                        name.push(d);
+                    }
+                }
+                if chars.get(i) != Some(&'!') {
+                    return None;
+                }
+                i += 1;
+                sheet_ref(&name, &mut out)?;
+            }
+            '[' | ']' => return None,
+            '#' => {
+                while i < chars.len()
+                    && (chars[i].is_ascii_alphanumeric()
+                        || matches!(chars[i], '#' | '/' | '!' | '?' | '_'))
+                {
+                    out.push(chars[i]);
+                    i += 1;
+                }
+            }
+            c if c.is_ascii_digit()
+                || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) =>
+            {
+                while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
+                    out.push(chars[i]);
+                    i += 1;
+                }
+                if i < chars.len() && matches!(chars[i], 'e' | 'E') {
+                    let mut j = i + 1;
+                    if j < chars.len() && matches!(chars[j], '+' | '-') {
+                        j += 1;
+                    }
+                    if j < chars.len() && chars[j].is_ascii_digit() {
+                        while j < chars.len() && chars[j].is_ascii_digit() {
+                            j += 1;
+                        }
+                        out.extend(&chars[i..j]);
+                        i = j;
+                    }
+                }
+                if i < chars.len() && (chars[i].is_alphabetic() || chars[i] == '_') {
+                    return None;
+                }
+            }
+            c if c.is_alphabetic() || c == '_' || c == '$' || c == '\\' => {
+                let start = i;
+                while i < chars.len()
+                    && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '.' | '$' | '\\'))
+                {
+                    i += 1;
+                }
+                let word: String = chars[start..i].iter().collect();
+                match chars.get(i) {
+                    Some('!') => {
+                        i += 1;
+                        sheet_ref(&word, &mut out)?;
+                    }
+                    Some('(') => out.push_str(&word),
+                    _ => {
+                        let prev = out.trim_end().chars().last();
+                        let next_colon = chars.get(i) == Some(&':');
+                        let ok = is_cell_ref(&word)
+                            || word.eq_ignore_ascii_case("TRUE")
+                            || word.eq_ignore_ascii_case("FALSE")
+                            || ((next_colon || prev == Some(':')) && is_col_ref(&word));
+                        if !ok {
+                            return None;
+                        }
+                        out.push_str(&word);
+                    }
+                }
+            }
+            '{' | '}' | '@' => return None,
+            c => {
+                out.push(c);
+                i += 1;
+            }
+        }
+    }
+    Some(out)
+}
+
+fn is_col_ref(w: &str) -> bool {
+    let w = w.strip_prefix('$').unwrap_or(w);
+    !w.is_empty() && w.len() <= 3 && w.bytes().all(|b| b.is_ascii_alphabetic())
+}
+
+fn is_cell_ref(w: &str) -> bool {
+    !w.contains('.') && CellRef::parse_a1(w).is_some() && !w.trim().is_empty() && {
+        // `parse_a1` also accepts a `$` only before the column and the row; nothing else.
+        let t = w.trim_start_matches('$');
+        let letters = t.bytes().take_while(u8::is_ascii_alphabetic).count();
+        letters <= 3
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Writing the file
+
+/// Writes the review workbook to `out` atomically (a temporary file in the same folder, then a
+/// rename), refusing an `out` that is one of `inputs` (canonical paths compared) or a folder.
+pub fn write_review(
+    out: &Path,
+    inputs: &[PathBuf],
+    results: &[FileResult],
+    opts: &ReviewOptions,
+) -> Result<(), ReviewError> {
+    if out.is_dir() || out.file_name().is_none() {
+        return Err(ReviewError::OutputIsFolder {
+            path: out.to_path_buf(),
+        });
+    }
+    if inputs.iter().any(|i| same_file(out, i)) {
+        return Err(ReviewError::OutputIsInput {
+            path: out.to_path_buf(),
+        });
+    }
+    let bytes = review_workbook(results, opts)?;
+    let write_err = |reason: String| ReviewError::Write {
+        path: out.to_path_buf(),
+        reason,
+    };
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    if !parent.is_dir() {
+        return Err(write_err(format!(
+            "the folder {} does not exist",
+            parent.display()
+        )));
+    }
+    let name = out
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let mut attempt = 0u32;
+    let (tmp, mut file) = loop {
+        let tmp = parent.join(format!(
+            ".{name}.{}.{attempt}.crossfoot-tmp",
+            std::process::id()
+        ));
+        match std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&tmp)
+        {
+            Ok(f) => break (tmp, f),
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
+                attempt += 1;
+            }
+            Err(e) => return Err(write_err(e.to_string())),
+        }
+    };
+    let written = file
+        .write_all(&bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| e.to_string());
+    drop(file);
+    let done = written.and_then(|()| std::fs::rename(&tmp, out).map_err(|e| e.to_string()));
+    if let Err(reason) = done {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(write_err(reason));
+    }
+    Ok(())
+}
+
+/// Whether `out` names the same file as `input`: equal canonical paths (through symbolic
+/// links), or, on Unix, the same device and inode (a hard link).
+fn same_file(out: &Path, input: &Path) -> bool {
+    let Ok(input_c) = std::fs::canonicalize(input) else {
+        return false;
+    };
+    if !input_c.is_file() {
+        return false;
+    }
+    let out_c = std::fs::canonicalize(out).ok().or_else(|| {
+        let parent = match out.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        Some(std::fs::canonicalize(parent).ok()?.join(out.file_name()?))
+    });
+    if out_c.as_deref() == Some(input_c.as_path()) {
+        return true;
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        if let (Ok(a), Ok(b)) = (std::fs::metadata(out), std::fs::metadata(&input_c)) {
+            return a.dev() == b.dev() && a.ino() == b.ino();
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rename(name: &str) -> Option<String> {
+        match name {
+            "M01-SoLuong" | "m01-soluong" => Some("TD-07 M01".to_string()),
+            "Sheet1" => Some("TD-07 M02".to_string()),
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn formulas_kept_renamed_or_dropped() {
+        let r = |f: &str| rewrite_formula(f, &rename);
+        assert_eq!(r("SUM(C8:C15)").as_deref(), Some("SUM(C8:C15)"));
+        assert_eq!(r("=C10+C11").as_deref(), Some("C10+C11"));
+        assert_eq!(r("$C$7*100/C8").as_deref(), Some("$C$7*100/C8"));
+        assert_eq!(r("SUM(C:C)").as_deref(), Some("SUM(C:C)"));
+        assert_eq!(
+            r("IF(C7=0,\"-\",C8/C7*100)").as_deref(),
+            Some("IF(C7=0,\"-\",C8/C7*100)")
+        );
+        assert_eq!(r("'M01-SoLuong'!C7").as_deref(), Some("'TD-07 M01'!C7"));
+        assert_eq!(
+            r("Sheet1!C7+1.5E+3").as_deref(),
+            Some("'TD-07 M02'!C7+1.5E+3")
+        );
+        assert_eq!(
+            r("IFERROR(C8/C7,#DIV/0!)").as_deref(),
+            Some("IFERROR(C8/C7,#DIV/0!)")
+        );
+        assert_eq!(r("\"it's\"&B2").as_deref(), Some("\"it's\"&B2"));
+        // Not copied, a defined name, external, structured, ODF.
+        assert_eq!(r("Other!C7"), None);
+        assert_eq!(r("'Other sheet'!C7"), None);
+        assert_eq!(r("TongSo*2"), None);
+        assert_eq!(r("[1]Sheet1!C7"), None);
+        assert_eq!(r("Table1[Col]"), None);
+        assert_eq!(r("of:=SUM([.C8:.C15])"), None);
+        assert_eq!(r("\"unterminated"), None);
+    }
+
+    #[test]
+    fn sheet_names_valid_and_unique() {
+        let mut taken = BTreeSet::new();
+        taken.insert("summary".to_string());
+        assert_eq!(unique_sheet_name("Summary", &mut taken), "Summary (2)");
+        assert_eq!(unique_sheet_name("TD/07: M01*", &mut taken), "TD_07_ M01_");
+        assert_eq!(
+            unique_sheet_name("td_07_ m01_", &mut taken),
+            "td_07_ m01_ (2)"
+        );
+        let long = "Chi bộ Trường Trung học phổ thông Tam Đường M01";
+        let a = unique_sheet_name(long, &mut taken);
+        let b = unique_sheet_name(long, &mut taken);
+        assert!(utf16_len(&a) <= 31 && utf16_len(&b) <= 31, "{a} / {b}");
+        assert_ne!(a.to_lowercase(), b.to_lowercase());
+        assert!(b.ends_with(" (2)"));
+        assert_eq!(unique_sheet_name("'quoted'", &mut taken), "quoted");
+        assert_eq!(unique_sheet_name("''", &mut taken), "Sheet");
+    }
+
+    #[test]
+    fn lang_from_pack() {
+        assert_eq!(Lang::from_pack("vi"), Lang::Vi);
+        assert_eq!(Lang::from_pack("VI-vn"), Lang::Vi);
+        assert_eq!(Lang::from_pack("en"), Lang::En);
+        assert_eq!(Lang::from_pack("fr"), Lang::En);
+    }
+}

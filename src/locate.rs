@@ -476,12 +476,18 @@ pub fn unit_identity(
                     }
                     continue;
                 }
+                // The next filled cell to the right, unless it is the next label of the title
+                // block (`Mã đơn vị:` [empty] `Năm báo cáo:` 2021): then the value is missing.
                 let right = sheet
                     .cells
                     .range(CellRef::new(at.row, at.col + 1)..CellRef::new(at.row, u32::MAX))
                     .find(|(_, c)| !c.display().trim().is_empty());
                 if let Some((_, c)) = right {
-                    return Some(c.display().trim().to_string());
+                    let shown = c.display().trim().to_string();
+                    if shown.ends_with([':', '：']) {
+                        continue;
+                    }
+                    return Some(shown);
                 }
             }
         }

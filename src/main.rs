@@ -3,6 +3,7 @@
 //! an input that could not be read — after every other input was checked and reported).
 
 use clap::{Parser, Subcommand, ValueEnum};
+use crossfoot::annotate::{self, Lang, ReviewOptions};
 use crossfoot::check::{self, Status};
 use crossfoot::finding::Severity;
 use crossfoot::load::Limits;
@@ -65,6 +66,13 @@ struct CheckArgs {
     /// Most cells read from one sheet; a larger sheet is reported as too large to check safely
     #[arg(long, default_value_t = Limits::default().max_cells_per_sheet, value_name = "N")]
     max_cells: u64,
+    /// Also write an annotated review workbook (.xlsx): a summary, every finding, and a marked
+    /// copy of every checked sheet
+    #[arg(long, short = 'o', value_name = "PATH")]
+    output: Option<PathBuf>,
+    /// Language of the review workbook's headings [default: the rule pack's language]
+    #[arg(long, value_enum, value_name = "LANG")]
+    lang: Option<Lang>,
     /// Largest file read, in MB
     #[arg(long, default_value_t = Limits::default().max_file_bytes / (1024 * 1024), value_name = "MB")]
     max_file_mb: u64,
@@ -144,7 +152,13 @@ fn run_check(args: CheckArgs) -> ExitCode {
         max_file_bytes: args.max_file_mb.saturating_mul(1024 * 1024),
         max_cells_per_sheet: args.max_cells,
     };
-    let inputs = check::collect_inputs(&args.paths);
+    let mut inputs = check::collect_inputs(&args.paths);
+    // The review workbook of an earlier run, inside a folder being checked, is not a submission.
+    if let Some(out) = &args.output {
+        if let Ok(out) = out.canonicalize() {
+            inputs.retain(|i| i.path.canonicalize().map_or(true, |p| p != out));
+        }
+    }
     if inputs.is_empty() {
         eprint_diag(&NoInput);
         return ExitCode::from(2);
@@ -152,7 +166,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let opts = check::Options {
         limits,
         jobs: args.jobs,
-        keep_sheets: false,
+        keep_sheets: args.output.is_some(),
     };
     let results = check::check_all(&inputs, &pack, &opts);
     let text = match args.format {
@@ -162,6 +176,30 @@ fn run_check(args: CheckArgs) -> ExitCode {
             report::human(&results, pack.settings.locale, &report::Style { on })
         }
     };
+    let mut review_failed = false;
+    if let Some(out) = &args.output {
+        let lang = args
+            .lang
+            .unwrap_or_else(|| Lang::from_pack(&pack.settings.language));
+        let given: Vec<PathBuf> = args
+            .paths
+            .iter()
+            .cloned()
+            .chain(inputs.iter().map(|i| i.path.clone()))
+            .collect();
+        if let Err(e) = annotate::write_review(
+            out,
+            &given,
+            &results,
+            &ReviewOptions {
+                lang,
+                ..ReviewOptions::default()
+            },
+        ) {
+            eprint_diag(&e);
+            review_failed = true;
+        }
+    }
     let mut stdout = std::io::stdout().lock();
     let _ = writeln!(stdout, "{}", text.trim_end());
     let _ = stdout.flush();
@@ -178,7 +216,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         (FailOn::Error, Some(s)) => s >= Severity::Error,
         (FailOn::Warning, Some(s)) => s >= Severity::Warning,
     };
-    if unreadable {
+    if unreadable || review_failed {
         ExitCode::from(2)
     } else if fails {
         ExitCode::from(1)

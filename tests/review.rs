@@ -1,0 +1,775 @@
+//! The annotated review workbook: branch workbooks with slips are written, checked with the
+//! built-in pack, and the review workbook built from the results is read back — sheet names
+//! and order, values and formulas (calamine), and the hyperlinks, notes, fills and chart from
+//! the package's XML (zip).
+
+mod common;
+
+use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
+use common::forms::{write_branch_to, Branch, Layout, TotalStyle};
+use crossfoot::annotate::{review_workbook, write_review, Lang, ReviewError, ReviewOptions};
+use crossfoot::check::{check_all, collect_inputs, FileResult, Options};
+use regex::Regex;
+use std::io::{Cursor, Read};
+use std::path::{Path, PathBuf};
+use tempfile::TempDir;
+
+type Book = Xlsx<Cursor<Vec<u8>>>;
+
+/// Four submissions in a folder, sorted by path:
+/// - `a-broken.xlsx`: a web page saved with an .xlsx name (unreadable);
+/// - `b-td09.xlsx`: M04 left out (a warning about the whole workbook);
+/// - `td07.xlsx`: men + women ≠ total, a wrong women's percent, a count cell holding the text
+///   `=không rõ`; totals as formulas with cached results; a two-row merged header;
+/// - `td08.xlsx`: clean.
+struct Fixture {
+    dir: TempDir,
+    results: Vec<FileResult>,
+}
+
+fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut b = Branch::clean("Chi bộ Bản Bo", "TD-07", 7);
+    b.m01.gender[0] += 1;
+    b.m01.women_pct += 1.0;
+    let layout = Layout {
+        totals: TotalStyle::Formulas,
+        heading_totals: true,
+        merged_header: true,
+        text_in: vec![("M01", "9.2", "=không rõ".to_string())],
+        ..Layout::default()
+    };
+    write_branch_to(dir.path().join("td07.xlsx"), &b, &layout).expect("write td07");
+    let c = Branch::clean("Chi bộ Nà Tăm", "TD-08", 8);
+    write_branch_to(dir.path().join("td08.xlsx"), &c, &Layout::default()).expect("write td08");
+    let d = Branch::clean("Chi bộ Sơn Bình", "TD-09", 9);
+    let no_m04 = Layout {
+        omit: vec!["M04"],
+        ..Layout::default()
+    };
+    write_branch_to(dir.path().join("b-td09.xlsx"), &d, &no_m04).expect("write td09");
+    std::fs::write(
+        dir.path().join("a-broken.xlsx"),
+        b"<html><body>not a workbook</body></html>",
+    )
+    .expect("write broken");
+    let results = check(dir.path());
+    Fixture { dir, results }
+}
+
+fn check(dir: &Path) -> Vec<FileResult> {
+    let pack = crossfoot::rules::compile(&crossfoot::rules::builtin_sources()).expect("pack");
+    let inputs = collect_inputs(&[dir.to_path_buf()]);
+    check_all(
+        &inputs,
+        &pack,
+        &Options {
+            keep_sheets: true,
+            ..Options::default()
+        },
+    )
+}
+
+fn vi() -> ReviewOptions {
+    ReviewOptions {
+        lang: Lang::Vi,
+        max_copied_sheets: 300,
+    }
+}
+
+fn open(bytes: &[u8]) -> Book {
+    open_workbook_from_rs(Cursor::new(bytes.to_vec())).expect("calamine opens the review")
+}
+
+fn part(bytes: &[u8], name: &str) -> String {
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).expect("a zip");
+    let mut f = zip
+        .by_name(name)
+        .unwrap_or_else(|_| panic!("no part {name}"));
+    let mut s = String::new();
+    f.read_to_string(&mut s).expect("utf-8 part");
+    s
+}
+
+fn sheet_xml(bytes: &[u8], index: usize) -> String {
+    part(bytes, &format!("xl/worksheets/sheet{}.xml", index + 1))
+}
+
+/// The comments (notes) part of the sheet at `index`, through its relationships.
+fn comments_xml(bytes: &[u8], index: usize) -> String {
+    let rels = part(
+        bytes,
+        &format!("xl/worksheets/_rels/sheet{}.xml.rels", index + 1),
+    );
+    let re = Regex::new(r#"Target="\.\./(comments\d+\.xml)""#).expect("regex");
+    let target = &re.captures(&rels).expect("the sheet has notes")[1];
+    part(bytes, &format!("xl/{target}"))
+}
+
+/// The text of the note on `cell`, entities decoded.
+fn note(comments: &str, cell: &str) -> Option<String> {
+    let re = Regex::new(&format!(
+        r#"(?s)<comment ref="{cell}"[^>]*>(.*?)</comment>"#
+    ))
+    .ok()?;
+    let body = &re.captures(comments)?[1];
+    let t = Regex::new(r"(?s)<t[^>]*>(.*?)</t>").ok()?;
+    let text: String = t.captures_iter(body).map(|c| c[1].to_string()).collect();
+    Some(
+        text.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// `(location, display)` of the hyperlink on `cell`.
+fn hyperlink(sheet: &str, cell: &str) -> Option<(String, String)> {
+    let re = Regex::new(&format!(
+        r#"<hyperlink ref="{cell}" location="([^"]*)" display="([^"]*)""#
+    ))
+    .ok()?;
+    let c = re.captures(sheet)?;
+    Some((c[1].replace("&apos;", "'"), c[2].to_string()))
+}
+
+#[derive(Debug, PartialEq)]
+struct Look {
+    fill: Option<String>,
+    thick: bool,
+    bold: bool,
+}
+
+/// A cell's fill colour, whether its border is thick and its font bold, from styles.xml.
+fn look(bytes: &[u8], index: usize, cell: &str) -> Look {
+    let sheet = sheet_xml(bytes, index);
+    let re = Regex::new(&format!(r#"<c r="{cell}"(?: s="(\d+)")?"#)).expect("regex");
+    let xf: usize = re
+        .captures(&sheet)
+        .unwrap_or_else(|| panic!("no cell {cell}"))
+        .get(1)
+        .map_or(0, |m| m.as_str().parse().expect("style index"));
+    let styles = part(bytes, "xl/styles.xml");
+    let section = |tag: &str| -> Vec<String> {
+        let re = Regex::new(&format!(r"(?s)<{tag}s count=.*?</{tag}s>")).expect("regex");
+        let block = re
+            .find(&styles)
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default();
+        let item = Regex::new(&format!(r"(?s)<{tag}>.*?</{tag}>|<{tag}/>")).expect("regex");
+        item.find_iter(&block)
+            .map(|m| m.as_str().to_string())
+            .collect()
+    };
+    let xfs_re = Regex::new(r"(?s)<cellXfs count=.*?</cellXfs>").expect("regex");
+    let xfs_block = xfs_re.find(&styles).expect("cellXfs").as_str();
+    let xfs: Vec<&str> = Regex::new(r"<xf [^>]*>")
+        .expect("regex")
+        .find_iter(xfs_block)
+        .map(|m| m.as_str())
+        .collect();
+    let attr = |x: &str, name: &str| -> usize {
+        Regex::new(&format!(r#"{name}="(\d+)""#))
+            .expect("regex")
+            .captures(x)
+            .map_or(0, |c| c[1].parse().expect("id"))
+    };
+    let x = xfs[xf];
+    let fills = section("fill");
+    let borders = section("border");
+    let fonts = section("font");
+    let fill = Regex::new(r#"fgColor rgb="FF([0-9A-F]{6})""#)
+        .expect("regex")
+        .captures(&fills[attr(x, "fillId")])
+        .map(|c| c[1].to_string());
+    Look {
+        fill,
+        thick: borders[attr(x, "borderId")].contains(r#"style="thick""#),
+        bold: fonts[attr(x, "fontId")].contains("<b/>"),
+    }
+}
+
+fn string(d: Option<&Data>) -> String {
+    match d {
+        Some(Data::String(s)) => s.clone(),
+        other => panic!("expected text, found {other:?}"),
+    }
+}
+
+fn number(d: Option<&Data>) -> f64 {
+    match d {
+        Some(Data::Float(f)) => *f,
+        Some(Data::Int(i)) => *i as f64,
+        other => panic!("expected a number, found {other:?}"),
+    }
+}
+
+/// Zero-based (row, col) of an A1 address.
+fn rc(a1: &str) -> (u32, u32) {
+    let at = crossfoot::model::CellRef::parse_a1(a1).expect("A1");
+    (at.row, at.col)
+}
+
+#[test]
+fn sheets_are_summary_findings_then_one_marked_copy_per_checked_sheet() {
+    let fx = fixture();
+    let bytes = review_workbook(&fx.results, &vi()).expect("review");
+    let book = open(&bytes);
+    let forms = ["M01", "M02", "M03", "M04"];
+    let mut want = vec!["Tổng hợp".to_string(), "Phát hiện".to_string()];
+    // TD-09 has no M04.
+    want.extend(forms[..3].iter().map(|f| format!("TD-09 {f}")));
+    want.extend(forms.iter().map(|f| format!("TD-07 {f}")));
+    want.extend(forms.iter().map(|f| format!("TD-08 {f}")));
+    assert_eq!(book.sheet_names(), want);
+
+    // Without a branch code, copies are named from the file stem; two files with one code
+    // get distinct names.
+    let mut results = fx.results.clone();
+    results[1].unit.code = None;
+    results[3].unit.code = Some("td-07".to_string());
+    let bytes = review_workbook(&results, &vi()).expect("review");
+    let names = open(&bytes).sheet_names();
+    assert_eq!(&names[2..4], ["b-td09 M01", "b-td09 M02"]);
+    assert_eq!(&names[5..7], ["TD-07 M01", "TD-07 M02"]);
+    assert_eq!(&names[9..11], ["td-07 M01 (2)", "td-07 M02 (2)"]);
+
+    let en = review_workbook(
+        &fx.results,
+        &ReviewOptions {
+            lang: Lang::En,
+            ..vi()
+        },
+    )
+    .expect("review");
+    assert_eq!(
+        &open(&en).sheet_names()[..3],
+        ["Summary", "Findings", "TD-09 M01"]
+    );
+    drop(fx.dir);
+}
+
+#[test]
+fn summary_has_a_coloured_row_per_file_a_link_to_its_first_finding_and_a_chart() {
+    let fx = fixture();
+    let bytes = review_workbook(&fx.results, &vi()).expect("review");
+    let mut book = open(&bytes);
+    let s = book.worksheet_range("Tổng hợp").expect("summary");
+    let headers: Vec<String> = (0..7).map(|c| string(s.get_value((0, c)))).collect();
+    assert_eq!(
+        headers,
+        [
+            "Tệp",
+            "Đơn vị",
+            "Mã đơn vị",
+            "Trạng thái",
+            "Số lỗi",
+            "Số cảnh báo",
+            "Lỗi đầu tiên"
+        ]
+    );
+    let rows: Vec<(String, String, String, String, f64, f64)> = (1..=4)
+        .map(|r| {
+            let text = |c| match s.get_value((r, c)) {
+                Some(Data::String(t)) => t.clone(),
+                _ => String::new(),
+            };
+            (
+                text(0).rsplit('/').next().unwrap_or_default().to_string(),
+                text(1),
+                text(2),
+                text(3),
+                number(s.get_value((r, 4))),
+                number(s.get_value((r, 5))),
+            )
+        })
+        .collect();
+    assert_eq!(rows[0].0, "a-broken.xlsx");
+    assert!(rows[0].3.starts_with("không đọc được: "), "{}", rows[0].3);
+    assert!(
+        rows[0].3.contains("HTML"),
+        "the reason is given: {}",
+        rows[0].3
+    );
+    assert_eq!(
+        rows[1],
+        (
+            "b-td09.xlsx".into(),
+            "Chi bộ Sơn Bình".into(),
+            "TD-09".into(),
+            "có cảnh báo".into(),
+            0.0,
+            1.0
+        )
+    );
+    assert_eq!(
+        rows[2],
+        (
+            "td07.xlsx".into(),
+            "Chi bộ Bản Bo".into(),
+            "TD-07".into(),
+            "có lỗi".into(),
+            4.0,
+            0.0
+        )
+    );
+    assert_eq!(
+        rows[3],
+        (
+            "td08.xlsx".into(),
+            "Chi bộ Nà Tăm".into(),
+            "TD-08".into(),
+            "sạch".into(),
+            0.0,
+            0.0
+        )
+    );
+    // Grey, amber, red, green.
+    let fills: Vec<Option<String>> = (2..=5)
+        .map(|r| look(&bytes, 0, &format!("A{r}")).fill)
+        .collect();
+    let want = ["D9D9D9", "FFEB9C", "FFC7CE", "C6EFCE"].map(|c| Some(c.to_string()));
+    assert_eq!(fills, want);
+
+    // First findings: TD-09's on Findings row 2, TD-07's on row 3; none for the others.
+    let xml = sheet_xml(&bytes, 0);
+    let (loc, text) = hyperlink(&xml, "G3").expect("link for td09");
+    assert_eq!(
+        (loc.as_str(), text.as_str()),
+        ("'Phát hiện'!A2", "workbook.form-missing")
+    );
+    let (loc, _) = hyperlink(&xml, "G4").expect("link for td07");
+    assert_eq!(loc, "'Phát hiện'!A3");
+    assert!(hyperlink(&xml, "G2").is_none() && hyperlink(&xml, "G5").is_none());
+    let f = book.worksheet_range("Phát hiện").expect("findings");
+    assert_eq!(string(f.get_value((2, 4))), "M01.percent");
+    assert!(string(f.get_value((2, 0))).ends_with("td07.xlsx"));
+
+    // Frozen header, autofilter over the table, a totals line; no line about skipped sheets.
+    assert!(xml.contains(r#"<pane ySplit="1""#));
+    assert!(xml.contains(r#"<autoFilter ref="A1:H5"/>"#));
+    let totals = string(s.get_value((6, 0)));
+    assert!(
+        totals.starts_with("4 tệp: 1 sạch, 1 có cảnh báo, 1 có lỗi, 1 không đọc được"),
+        "{totals}"
+    );
+    assert!(s.get_value((7, 0)).is_none_or(|d| *d == Data::Empty));
+
+    // The bar chart: errors and warnings per branch, two series over the table's columns.
+    let chart = part(&bytes, "xl/charts/chart1.xml");
+    assert!(chart.contains("<c:barChart>"));
+    assert_eq!(chart.matches("<c:ser>").count(), 2);
+    assert!(chart.contains("'Tổng hợp'!$E$2:$E$5"), "errors series");
+    assert!(chart.contains("'Tổng hợp'!$F$2:$F$5"), "warnings series");
+    assert!(chart.contains("'Tổng hợp'!$H$2:$H$5"), "categories");
+    // Branch labels for the chart: code, else name, else the file stem.
+    let labels: Vec<String> = (1..=4).map(|r| string(s.get_value((r, 7)))).collect();
+    assert_eq!(labels, ["a-broken", "TD-09", "TD-07", "TD-08"]);
+}
+
+#[test]
+fn findings_list_every_finding_with_numbers_as_numbers_and_links_into_the_copies() {
+    let fx = fixture();
+    let bytes = review_workbook(&fx.results, &vi()).expect("review");
+    let mut book = open(&bytes);
+    let f = book.worksheet_range("Phát hiện").expect("findings");
+    let headers: Vec<String> = (0..10).map(|c| string(f.get_value((0, c)))).collect();
+    assert_eq!(
+        headers,
+        [
+            "Tệp",
+            "Đơn vị",
+            "Trang tính",
+            "Ô",
+            "Mã quy tắc",
+            "Mức độ",
+            "Nội dung",
+            "Giá trị đúng",
+            "Giá trị ghi",
+            "Chênh lệch"
+        ]
+    );
+    let all: Vec<_> = fx.results.iter().flat_map(|r| r.findings.iter()).collect();
+    assert_eq!(all.len(), 5);
+    assert_eq!(f.get_size().0, all.len() + 1);
+    for (i, finding) in all.iter().enumerate() {
+        let r = (i + 1) as u32;
+        assert_eq!(string(f.get_value((r, 4))), finding.rule);
+        assert_eq!(string(f.get_value((r, 6))), finding.message);
+        let sev = string(f.get_value((r, 5)));
+        assert_eq!(
+            sev,
+            if finding.severity == crossfoot::finding::Severity::Error {
+                "lỗi"
+            } else {
+                "cảnh báo"
+            }
+        );
+        for (c, v) in [
+            (7, finding.expected),
+            (8, finding.actual),
+            (9, finding.difference),
+        ] {
+            match v {
+                Some(v) => assert_eq!(number(f.get_value((r, c))), v),
+                None => assert!(f.get_value((r, c)).is_none_or(|d| *d == Data::Empty)),
+            }
+        }
+    }
+    // Men + women ≠ total, on row 4 (after the form-missing warning and the women's percent).
+    assert_eq!(string(f.get_value((3, 4))), "M01.gender-split");
+    assert_eq!(string(f.get_value((3, 1))), "Chi bộ Bản Bo");
+    assert_eq!(string(f.get_value((3, 2))), "M01-SoLuong");
+    assert_eq!(string(f.get_value((3, 3))), "C14");
+    assert_eq!(
+        (
+            number(f.get_value((3, 7))),
+            number(f.get_value((3, 8))),
+            number(f.get_value((3, 9)))
+        ),
+        (51.0, 52.0, 1.0)
+    );
+    let xml = sheet_xml(&bytes, 1);
+    assert_eq!(
+        hyperlink(&xml, "D4"),
+        Some(("'TD-07 M01'!C14".to_string(), "C14".to_string()))
+    );
+    assert_eq!(
+        hyperlink(&xml, "D3"),
+        Some(("'TD-07 M01'!D9".to_string(), "D9".to_string()))
+    );
+    // The workbook-level warning names no cell: no link.
+    assert!(hyperlink(&xml, "D2").is_none());
+    assert!(xml.contains(r#"<pane ySplit="1""#));
+    assert!(xml.contains(r#"<autoFilter ref="A1:J6"/>"#));
+    assert!(
+        xml.contains(r#"<col min="7" max="7" width="#),
+        "a wide message column"
+    );
+    // The message column wraps.
+    let styles = part(&bytes, "xl/styles.xml");
+    assert!(styles.contains(r#"wrapText="1""#));
+}
+
+#[test]
+fn copies_keep_values_formulas_with_results_and_merges() {
+    let fx = fixture();
+    let bytes = review_workbook(&fx.results, &vi()).expect("review");
+    let mut review = open(&bytes);
+    let original = std::fs::read(fx.dir.path().join("td07.xlsx")).expect("td07");
+    let mut orig = open(&original);
+    for (sheet, copy) in [("M01-SoLuong", "TD-07 M01"), ("M03-XepLoai", "TD-07 M03")] {
+        let a = orig.worksheet_range(sheet).expect("original");
+        let b = review.worksheet_range(copy).expect("copy");
+        assert_eq!(a.start(), b.start(), "{copy}");
+        let cells = |r: &calamine::Range<Data>| -> Vec<(u32, u32, Data)> {
+            let (r0, c0) = r.start().unwrap_or((0, 0));
+            r.used_cells()
+                .filter(|(_, _, d)| **d != Data::Empty)
+                .map(|(y, x, d)| (r0 + y as u32, c0 + x as u32, d.clone()))
+                .collect()
+        };
+        let (ca, cb) = (cells(&a), cells(&b));
+        // The copy holds exactly the original's values (numbers as numbers, text as text).
+        let norm = |v: Vec<(u32, u32, Data)>| -> Vec<(u32, u32, String)> {
+            v.into_iter()
+                .map(|(y, x, d)| {
+                    let s = match d {
+                        Data::Int(i) => format!("n{}", i as f64),
+                        Data::Float(f) => format!("n{f}"),
+                        Data::String(s) => format!("s{s}"),
+                        other => format!("{other:?}"),
+                    };
+                    (y, x, s)
+                })
+                .collect()
+        };
+        assert_eq!(norm(ca), norm(cb), "{copy}");
+        let fa = orig.worksheet_formula(sheet).expect("formulas");
+        let fb = review.worksheet_formula(copy).expect("formulas");
+        let formulas = |r: &calamine::Range<String>| -> Vec<(u32, u32, String)> {
+            let (r0, c0) = r.start().unwrap_or((0, 0));
+            r.used_cells()
+                .filter(|(_, _, f)| !f.is_empty())
+                .map(|(y, x, f)| (r0 + y as u32, c0 + x as u32, f.clone()))
+                .collect()
+        };
+        let (fa, fb) = (formulas(&fa), formulas(&fb));
+        assert!(!fa.is_empty(), "the fixture has formulas in {sheet}");
+        assert_eq!(fa, fb, "{copy}");
+    }
+    // The total =C11+C12 keeps its cached result, so a reader that does not recalculate
+    // shows the same figure.
+    let m01 = review.worksheet_range("TD-07 M01").expect("copy");
+    let total = &fx.results[2].kept[0];
+    assert_eq!(total.name, "M01-SoLuong");
+    let c8 = total
+        .get(crossfoot::model::CellRef::parse_a1("C8").expect("C8"))
+        .expect("C8");
+    assert_eq!(c8.formula.as_deref(), Some("C11+C12"));
+    assert_eq!(number(m01.get_value(rc("C8"))), 51.0);
+    let xml = sheet_xml(&bytes, 5);
+    assert!(xml.contains(r#"<c r="C8" s=""#) && xml.contains("<f>C11+C12</f><v>51</v>"));
+
+    // Merges kept: the two-row header.
+    let dims = |b: &mut Book, s: &str| -> Vec<String> {
+        let mut v: Vec<String> = b
+            .merge_cells_by_sheet_name(s)
+            .expect("merges")
+            .iter()
+            .map(|d| format!("{:?}-{:?}", d.start, d.end))
+            .collect();
+        v.sort();
+        v
+    };
+    let want = dims(&mut orig, "M01-SoLuong");
+    assert_eq!(want.len(), 3);
+    assert_eq!(dims(&mut review, "TD-07 M01"), want);
+    // The header rows are bold, the data rows are not.
+    assert!(look(&bytes, 5, "B6").bold && look(&bytes, 5, "C7").bold && look(&bytes, 5, "D7").bold);
+    assert!(!look(&bytes, 5, "B9").bold);
+}
+
+#[test]
+fn cells_named_by_findings_are_filled_and_carry_one_note_listing_every_finding() {
+    let fx = fixture();
+    let bytes = review_workbook(&fx.results, &vi()).expect("review");
+    let book = open(&bytes);
+    let m01 = book
+        .sheet_names()
+        .iter()
+        .position(|s| s == "TD-07 M01")
+        .expect("TD-07 M01");
+    // C14 (men) is the cell men + women ≠ total most suspects, and read by the men's percent:
+    // the strongest mark, and one note with both findings.
+    let c14 = look(&bytes, m01, "C14");
+    assert_eq!(
+        c14,
+        Look {
+            fill: Some("FF7C80".into()),
+            thick: true,
+            bold: true
+        }
+    );
+    // C15 (women) was only read: a lighter fill, no thick border.
+    let c15 = look(&bytes, m01, "C15");
+    assert_eq!((c15.fill.as_deref(), c15.thick), (Some("FFD7D7"), false));
+    // An untouched cell.
+    assert_eq!(look(&bytes, m01, "C20").fill, None);
+
+    let comments = comments_xml(&bytes, m01);
+    let n14 = note(&comments, "C14").expect("note on C14");
+    assert!(n14.contains("[lỗi] M01.gender-split"), "{n14}");
+    assert!(
+        n14.contains("Nam + Nữ = 52, khác tổng số đảng viên 51"),
+        "{n14}"
+    );
+    assert!(
+        n14.contains("Giá trị đúng: 51; Giá trị ghi: 52; Chênh lệch: +1"),
+        "{n14}"
+    );
+    assert!(n14.contains("[lỗi] M01.percent"), "{n14}");
+    assert_eq!(comments.matches(r#"<comment ref="C14""#).count(), 1);
+    // The total C8 is read by three checks: one note, all three.
+    let n8 = note(&comments, "C8").expect("note on C8");
+    assert_eq!(n8.matches("[lỗi]").count(), 3, "{n8}");
+    assert!(
+        n8.contains("C14") && n8.contains("D9") && n8.contains("D14"),
+        "{n8}"
+    );
+    // The wrong percent D9.
+    let n9 = note(&comments, "D9").expect("note on D9");
+    assert!(
+        n9.contains("Giá trị đúng: 39,22; Giá trị ghi: 40,22"),
+        "{n9}"
+    );
+    assert!(note(&comments, "C20").is_none());
+    // Notes are crossfoot's, not "Author"'s.
+    assert!(
+        comments.contains("<author>crossfoot</author>")
+            && !comments.contains("<author>Author</author>")
+    );
+
+    // A warning fills amber: the clean copy of a file with only a workbook-level warning has
+    // no marks at all, and the clean branch's copies none either.
+    let td08 = book
+        .sheet_names()
+        .iter()
+        .position(|s| s == "TD-08 M01")
+        .expect("TD-08");
+    assert!(!part(
+        &bytes,
+        &format!("xl/worksheets/_rels/sheet{}.xml.rels", m01 + 1)
+    )
+    .is_empty());
+    let mut zip = zip::ZipArchive::new(Cursor::new(&bytes)).expect("zip");
+    assert!(zip
+        .by_name(&format!("xl/worksheets/_rels/sheet{}.xml.rels", td08 + 1))
+        .is_err());
+}
+
+#[test]
+fn text_that_starts_with_an_equals_sign_stays_text() {
+    let fx = fixture();
+    let bytes = review_workbook(&fx.results, &vi()).expect("review");
+    let mut book = open(&bytes);
+    let m01 = book.worksheet_range("TD-07 M01").expect("copy");
+    assert_eq!(string(m01.get_value(rc("C68"))), "=không rõ");
+    let f = book.worksheet_formula("TD-07 M01").expect("formulas");
+    let (r0, c0) = f.start().unwrap_or((0, 0));
+    let (r, c) = rc("C68");
+    let at = f.get(((r - r0) as usize, (c - c0) as usize));
+    assert!(at.is_none_or(String::is_empty), "{at:?}");
+    let index = book
+        .sheet_names()
+        .iter()
+        .position(|s| s == "TD-07 M01")
+        .expect("copy");
+    let xml = sheet_xml(&bytes, index);
+    let cell = Regex::new(r#"<c r="C68"[^>]*>(.*?)</c>"#).expect("regex");
+    let inner = &cell.captures(&xml).expect("C68")[0];
+    assert!(!inner.contains("<f>"), "{inner}");
+    // And it is marked: the checker said it is not a number.
+    assert_eq!(look(&bytes, index, "C68").fill.as_deref(), Some("FF7C80"));
+}
+
+#[test]
+fn the_same_results_give_the_same_bytes() {
+    let fx = fixture();
+    let a = review_workbook(&fx.results, &vi()).expect("review");
+    let b = review_workbook(&fx.results, &vi()).expect("review");
+    assert!(a == b, "two builds from the same results differ");
+    // A second check of the same files, on one thread.
+    let pack = crossfoot::rules::compile(&crossfoot::rules::builtin_sources()).expect("pack");
+    let inputs = collect_inputs(&[fx.dir.path().to_path_buf()]);
+    let again = check_all(
+        &inputs,
+        &pack,
+        &Options {
+            keep_sheets: true,
+            jobs: 1,
+            ..Options::default()
+        },
+    );
+    let c = review_workbook(&again, &vi()).expect("review");
+    assert!(a == c, "a second check gives another workbook");
+    let core = part(&a, "docProps/core.xml");
+    assert!(core.contains("2000-01-01T00:00:00Z"), "{core}");
+}
+
+#[test]
+fn the_review_never_overwrites_an_input_and_is_written_atomically() {
+    let fx = fixture();
+    let input = fx.dir.path().join("td07.xlsx");
+    let before = std::fs::read(&input).expect("td07");
+    let inputs: Vec<PathBuf> = vec![fx.dir.path().to_path_buf(), input.clone()];
+    // The same file under another spelling is refused too.
+    let other = fx.dir.path().join(".").join("td07.xlsx");
+    for out in [input.clone(), other] {
+        let err = write_review(&out, &inputs, &fx.results, &vi()).expect_err("refused");
+        assert!(matches!(err, ReviewError::OutputIsInput { .. }), "{err:?}");
+    }
+    assert_eq!(
+        std::fs::read(&input).expect("td07"),
+        before,
+        "the input is unchanged"
+    );
+    let err = write_review(fx.dir.path(), &inputs, &fx.results, &vi()).expect_err("a folder");
+    assert!(matches!(err, ReviewError::OutputIsFolder { .. }), "{err:?}");
+    let help = miette::Diagnostic::help(&err).map(|h| h.to_string());
+    assert!(help.is_some_and(|h| h.ends_with("review.xlsx")));
+    let missing = fx.dir.path().join("no-such-folder").join("review.xlsx");
+    let err = write_review(&missing, &inputs, &fx.results, &vi()).expect_err("no folder");
+    assert!(matches!(err, ReviewError::Write { .. }), "{err:?}");
+
+    let out_dir = tempfile::tempdir().expect("out dir");
+    let out = out_dir.path().join("review.xlsx");
+    std::fs::write(&out, b"an old review").expect("old review");
+    write_review(&out, &inputs, &fx.results, &vi()).expect("written");
+    let written = std::fs::read(&out).expect("review");
+    assert_eq!(
+        written,
+        review_workbook(&fx.results, &vi()).expect("review")
+    );
+    let left: Vec<_> = std::fs::read_dir(out_dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").file_name())
+        .collect();
+    assert_eq!(left, ["review.xlsx"], "no temporary file left behind");
+    // Diagnostics carry a code and help.
+    let diag: &dyn miette::Diagnostic = &ReviewError::OutputIsInput { path: input };
+    assert!(diag.code().is_some() && diag.help().is_some());
+}
+
+#[test]
+fn beyond_the_sheet_limit_only_sheets_with_findings_are_copied() {
+    let fx = fixture();
+    let opts = ReviewOptions {
+        lang: Lang::En,
+        max_copied_sheets: 5,
+    };
+    let bytes = review_workbook(&fx.results, &opts).expect("review");
+    let mut book = open(&bytes);
+    // 11 sheets checked; only TD-07's M01 carries findings (TD-09's warning is about the
+    // whole workbook).
+    assert_eq!(book.sheet_names(), ["Summary", "Findings", "TD-07 M01"]);
+    let s = book.worksheet_range("Summary").expect("summary");
+    let line = string(s.get_value((7, 0)));
+    assert!(
+        line.starts_with("10 of the 11 checked sheets carry no finding and were not copied"),
+        "{line}"
+    );
+    let xml = sheet_xml(&bytes, 1);
+    assert_eq!(
+        hyperlink(&xml, "D4").map(|l| l.0),
+        Some("'TD-07 M01'!C14".to_string())
+    );
+}
+
+#[test]
+fn nothing_to_review_still_gives_a_valid_workbook() {
+    for results in [Vec::new(), check(tempfile::tempdir().expect("dir").path())] {
+        let bytes = review_workbook(&results, &vi()).expect("review");
+        let mut book = open(&bytes);
+        assert_eq!(book.sheet_names(), ["Tổng hợp", "Phát hiện"]);
+        let s = book.worksheet_range("Tổng hợp").expect("summary");
+        assert!(string(s.get_value((2, 0))).starts_with("0 tệp"));
+    }
+}
+
+/// Time and size for many sheets: `cargo test --release --test review -- --ignored --nocapture`.
+#[test]
+#[ignore]
+fn measure_many_sheets() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    for n in 0..125u64 {
+        let mut b = Branch::clean(&format!("Chi bộ số {n}"), &format!("TD-{n:03}"), n);
+        if n % 3 == 0 {
+            b.m01.gender[0] += 1;
+        }
+        let layout = Layout {
+            totals: TotalStyle::Formulas,
+            merged_header: n % 2 == 0,
+            ..Layout::default()
+        };
+        write_branch_to(dir.path().join(format!("b{n:03}.xlsx")), &b, &layout).expect("write");
+    }
+    let all = check(dir.path());
+    for files in [13usize, 125] {
+        let results = &all[..files];
+        let sheets: usize = results.iter().map(|r| r.kept.len()).sum();
+        let opts = ReviewOptions {
+            lang: Lang::Vi,
+            max_copied_sheets: 10_000,
+        };
+        let t = std::time::Instant::now();
+        let bytes = review_workbook(results, &opts).expect("review");
+        let took = t.elapsed();
+        let limited = review_workbook(results, &vi()).expect("review");
+        eprintln!(
+            "{files} files, {sheets} sheets copied: {took:?}, {} KB (with the default limit of 300: {} KB)",
+            bytes.len() / 1024,
+            limited.len() / 1024
+        );
+    }
+}
