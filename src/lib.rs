@@ -20,3 +20,4 @@ pub mod report;
 pub mod rules;
 pub mod sniff;
 pub mod text;
+pub mod worker;

@@ -13,12 +13,14 @@ use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// How much one file may make crossfoot read.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone, Copy, serde::Serialize, serde::Deserialize)]
 pub struct Limits {
     /// Largest file accepted, in bytes.
     pub max_file_bytes: u64,
     /// Most cells (width × height of a sheet's used range) read per sheet.
     pub max_cells_per_sheet: u64,
+    /// Most bytes a zip-based workbook (.xlsx, .xlsb, .ods) may unpack to, by its own directory.
+    pub max_unzipped_bytes: u64,
 }
 
 impl Default for Limits {
@@ -26,6 +28,7 @@ impl Default for Limits {
         Limits {
             max_file_bytes: 200 * 1024 * 1024,
             max_cells_per_sheet: 5_000_000,
+            max_unzipped_bytes: 2 * 1024 * 1024 * 1024,
         }
     }
 }
@@ -56,20 +59,78 @@ pub fn load_bytes(bytes: &[u8], name: &str, limits: &Limits) -> Result<Workbook,
     if let Some(u) = extension_mismatch(container, name) {
         return Err(u);
     }
+    if let Some(total) = unzipped_size(bytes, container) {
+        if total > limits.max_unzipped_bytes {
+            return Err(too_large(format!(
+                "it unpacks to {} MB, more than the {} MB crossfoot unpacks (a \"zip bomb\"?)",
+                total / (1024 * 1024),
+                limits.max_unzipped_bytes / (1024 * 1024)
+            )));
+        }
+    }
+    let outcome = match crate::worker::pool() {
+        Some(pool) => pool.read(bytes, container, limits),
+        None => read_guarded(bytes, container, limits),
+    };
+    match outcome {
+        Outcome::Read(wb) => Ok(wb),
+        Outcome::Reader(text) => Err(sniff::explain_read_error(bytes, name, &text)),
+        Outcome::TooLarge(text) => Err(too_large(text)),
+        Outcome::Panicked => Err(Unreadable {
+            kind: UnreadableKind::Corrupt,
+            reason: "the workbook is damaged: the reader stopped on an inconsistent structure".into(),
+            hint: "open it in a spreadsheet program; if it opens, save it again as .xlsx; if not, ask the branch to send it again".into(),
+        }),
+        Outcome::Stopped(why) => Err(Unreadable {
+            kind: UnreadableKind::TooLarge,
+            reason: format!("too large to check safely: {why}"),
+            hint: "check that this is the right file (a damaged or malicious file can look like this); raise the limit with --max-reader-mb if it is a genuine workbook".into(),
+        }),
+    }
+}
+
+/// What a zip-based workbook says it unpacks to (the sum of its entries' sizes). The reader's
+/// memory limit (see [`crate::worker`]) catches an archive that lies about it.
+fn unzipped_size(bytes: &[u8], container: Container) -> Option<u64> {
+    if container == Container::Xls {
+        return None;
+    }
+    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+    let mut total: u64 = 0;
+    for i in 0..zip.len() {
+        // The central directory's sizes (also when the entries use data descriptors).
+        let size = zip.by_index_raw(i).map(|f| f.size()).unwrap_or(0);
+        total = total.saturating_add(size);
+    }
+    Some(total)
+}
+
+/// What reading a container gave; crosses the pipe from a worker process (see [`crate::worker`]).
+#[derive(Debug, serde::Serialize, serde::Deserialize)]
+pub enum Outcome {
+    Read(Workbook),
+    /// The reader's own error text.
+    Reader(String),
+    /// Over the cell limit.
+    TooLarge(String),
+    /// The reader panicked (contained).
+    Panicked,
+    /// The worker reading it was stopped: out of memory or out of time.
+    Stopped(String),
+}
+
+/// Reads the container in this process, containing a panic of the reader.
+pub fn read_guarded(bytes: &[u8], container: Container, limits: &Limits) -> Outcome {
     IN_READER.with(|f| f.set(true));
     let result = catch_unwind(AssertUnwindSafe(|| {
         read_container(bytes, container, limits)
     }));
     IN_READER.with(|f| f.set(false));
     match result {
-        Ok(Ok(wb)) => Ok(wb),
-        Ok(Err(ReadError::Reader(text))) => Err(sniff::explain_read_error(bytes, name, &text)),
-        Ok(Err(ReadError::TooLarge(text))) => Err(too_large(text)),
-        Err(_) => Err(Unreadable {
-            kind: UnreadableKind::Corrupt,
-            reason: "the workbook is damaged: the reader stopped on an inconsistent structure".into(),
-            hint: "open it in a spreadsheet program; if it opens, save it again as .xlsx; if not, ask the branch to send it again".into(),
-        }),
+        Ok(Ok(wb)) => Outcome::Read(wb),
+        Ok(Err(ReadError::Reader(text))) => Outcome::Reader(text),
+        Ok(Err(ReadError::TooLarge(text))) => Outcome::TooLarge(text),
+        Err(_) => Outcome::Panicked,
     }
 }
 

@@ -73,6 +73,16 @@ struct CheckArgs {
     /// Language of the review workbook's headings [default: the rule pack's language]
     #[arg(long, value_enum, value_name = "LANG")]
     lang: Option<Lang>,
+    /// Memory one file's reading may take, in MB (each file is read in a worker process under
+    /// this limit; a file that needs more is reported as too large to check safely)
+    #[arg(long, default_value_t = 4096, value_name = "MB")]
+    max_reader_mb: u64,
+    /// Longest one file's reading may take, in seconds
+    #[arg(long, default_value_t = 120, value_name = "S")]
+    read_timeout: u64,
+    /// Most a zip-based workbook may unpack to, in MB
+    #[arg(long, default_value_t = Limits::default().max_unzipped_bytes / (1024 * 1024), value_name = "MB")]
+    max_unzipped_mb: u64,
     /// Largest file read, in MB
     #[arg(long, default_value_t = Limits::default().max_file_bytes / (1024 * 1024), value_name = "MB")]
     max_file_mb: u64,
@@ -148,9 +158,17 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
+    if let Ok(exe) = std::env::current_exe() {
+        crossfoot::worker::install(crossfoot::worker::PoolConfig {
+            exe,
+            max_memory_mb: args.max_reader_mb,
+            timeout: std::time::Duration::from_secs(args.read_timeout.max(1)),
+        });
+    }
     let limits = Limits {
         max_file_bytes: args.max_file_mb.saturating_mul(1024 * 1024),
         max_cells_per_sheet: args.max_cells,
+        max_unzipped_bytes: args.max_unzipped_mb.saturating_mul(1024 * 1024),
     };
     let mut inputs = check::collect_inputs(&args.paths);
     // The review workbook of an earlier run, inside a folder being checked, is not a submission.
@@ -234,6 +252,12 @@ fn main() -> ExitCode {
             default_hook(info);
         }
     }));
+    // A reader worker (see worker.rs): `crossfoot __read-worker MAX_MB`.
+    let mut argv = std::env::args();
+    if argv.nth(1).as_deref() == Some(crossfoot::worker::WORKER_COMMAND) {
+        let mb = argv.next().and_then(|m| m.parse().ok()).unwrap_or(4096);
+        return crossfoot::worker::worker_main(mb);
+    }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(e) => {

@@ -207,6 +207,7 @@ pub struct Merge {
 pub struct Sheet {
     pub name: String,
     /// Non-empty cells (and formula cells), by position, row-major.
+    #[serde(with = "cells_as_list")]
     pub cells: BTreeMap<CellRef, Cell>,
     pub merges: Vec<Merge>,
 }
@@ -228,6 +229,27 @@ impl Sheet {
         let max_row = self.cells.keys().map(|c| c.row).max()?;
         let max_col = self.cells.keys().map(|c| c.col).max()?;
         Some(CellRef::new(max_row, max_col))
+    }
+}
+
+/// A map with structured keys, serialised as a list of pairs (JSON keys must be strings).
+mod cells_as_list {
+    use super::{Cell, CellRef};
+    use serde::{Deserialize, Deserializer, Serializer};
+    use std::collections::BTreeMap;
+
+    pub fn serialize<S: Serializer>(
+        map: &BTreeMap<CellRef, Cell>,
+        s: S,
+    ) -> Result<S::Ok, S::Error> {
+        s.collect_seq(map.iter())
+    }
+
+    pub fn deserialize<'de, D: Deserializer<'de>>(
+        d: D,
+    ) -> Result<BTreeMap<CellRef, Cell>, D::Error> {
+        let pairs: Vec<(CellRef, Cell)> = Vec::deserialize(d)?;
+        Ok(pairs.into_iter().collect())
     }
 }
 

@@ -14,7 +14,7 @@
 use std::io::{Cursor, Read};
 
 /// Workbook containers crossfoot can read.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum Container {
     Xlsx,
