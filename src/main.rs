@@ -60,12 +60,6 @@ struct CheckArgs {
     /// Lowest severity that makes the exit status 1
     #[arg(long, value_enum, default_value = "error")]
     fail_on: FailOn,
-    /// Files checked at once (0: one per core)
-    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
-    jobs: usize,
-    /// Most cells read from one sheet; a larger sheet is reported as too large to check safely
-    #[arg(long, default_value_t = Limits::default().max_cells_per_sheet, value_name = "N")]
-    max_cells: u64,
     /// Also write an annotated review workbook (.xlsx): a summary, every finding, and a marked
     /// copy of every checked sheet
     #[arg(long, short = 'o', value_name = "PATH")]
@@ -73,6 +67,12 @@ struct CheckArgs {
     /// Language of the review workbook's headings [default: the rule pack's language]
     #[arg(long, value_enum, value_name = "LANG")]
     lang: Option<Lang>,
+    /// Files checked at once (0: one per core)
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
+    jobs: usize,
+    /// Most cells read from one sheet; a larger sheet is reported as too large to check safely
+    #[arg(long, default_value_t = Limits::default().max_cells_per_sheet, value_name = "N")]
+    max_cells: u64,
     /// Memory one file's reading may take, in MB (each file is read in a worker process under
     /// this limit; a file that needs more is reported as too large to check safely)
     #[arg(long, default_value_t = 4096, value_name = "MB")]
