@@ -255,18 +255,29 @@ pub struct Options {
 
 /// Checks all inputs; results sorted by path, whatever the order given or the threads.
 pub fn check_all(inputs: &[Input], pack: &Pack, opts: &Options) -> Vec<FileResult> {
-    let run = || {
-        inputs
-            .par_iter()
-            .map(|i| check_file(i, pack, opts))
-            .collect::<Vec<_>>()
+    check_all_with(inputs, pack, opts, &|_| {})
+}
+
+/// [`check_all`], calling `done` as each file is finished (from the worker threads, in any
+/// order): for a progress bar.
+pub fn check_all_with(
+    inputs: &[Input],
+    pack: &Pack,
+    opts: &Options,
+    done: &(dyn Fn(&FileResult) + Sync),
+) -> Vec<FileResult> {
+    let one = |i: &Input| {
+        let r = check_file(i, pack, opts);
+        done(&r);
+        r
     };
+    let run = || inputs.par_iter().map(one).collect::<Vec<_>>();
     let mut results = match rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
     {
         Ok(pool) => pool.install(run),
-        Err(_) => inputs.iter().map(|i| check_file(i, pack, opts)).collect(),
+        Err(_) => inputs.iter().map(one).collect(),
     };
     results.sort_by(|a, b| a.path.cmp(&b.path));
     results

@@ -67,6 +67,10 @@ struct CheckArgs {
     /// Language of the review workbook's headings [default: the rule pack's language]
     #[arg(long, value_enum, value_name = "LANG")]
     lang: Option<Lang>,
+    /// No progress bar (it is only ever shown on a terminal, for runs longer than a second, and
+    /// never with --format json)
+    #[arg(long, short = 'q')]
+    quiet: bool,
     /// Files checked at once (0: one per core)
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     jobs: usize,
@@ -83,6 +87,10 @@ struct CheckArgs {
     /// Most a zip-based workbook may unpack to, in MB
     #[arg(long, default_value_t = Limits::default().max_unzipped_bytes / (1024 * 1024), value_name = "MB")]
     max_unzipped_mb: u64,
+    /// Read files in this process, without worker processes and their memory limit (for
+    /// measurements; hostile files can then take the whole run down)
+    #[arg(long, hide = true)]
+    in_process: bool,
     /// Largest file read, in MB
     #[arg(long, default_value_t = Limits::default().max_file_bytes / (1024 * 1024), value_name = "MB")]
     max_file_mb: u64,
@@ -158,7 +166,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
-    if let Ok(exe) = std::env::current_exe() {
+    if let (false, Ok(exe)) = (args.in_process, std::env::current_exe()) {
         crossfoot::worker::install(crossfoot::worker::PoolConfig {
             exe,
             max_memory_mb: args.max_reader_mb,
@@ -186,7 +194,12 @@ fn run_check(args: CheckArgs) -> ExitCode {
         jobs: args.jobs,
         keep_sheets: args.output.is_some(),
     };
-    let results = check::check_all(&inputs, &pack, &opts);
+    let progress = Progress::new(
+        inputs.len(),
+        !args.quiet && args.format == Format::Human && std::io::stderr().is_terminal(),
+    );
+    let results = check::check_all_with(&inputs, &pack, &opts, &|_| progress.tick());
+    progress.finish();
     let text = match args.format {
         Format::Json => report::json(&results),
         Format::Human => {
@@ -240,6 +253,51 @@ fn run_check(args: CheckArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// A progress bar on stderr, drawn only once a run has taken more than a second.
+struct Progress {
+    bar: Option<indicatif::ProgressBar>,
+    start: std::time::Instant,
+    shown: std::sync::atomic::AtomicBool,
+}
+
+impl Progress {
+    fn new(total: usize, wanted: bool) -> Progress {
+        let bar = wanted.then(|| {
+            let bar = indicatif::ProgressBar::with_draw_target(
+                Some(total as u64),
+                indicatif::ProgressDrawTarget::hidden(),
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(
+                "{bar:40} {pos}/{len} workbooks checked, {eta} left",
+            ) {
+                bar.set_style(style);
+            }
+            bar
+        });
+        Progress {
+            bar,
+            start: std::time::Instant::now(),
+            shown: std::sync::atomic::AtomicBool::new(false),
+        }
+    }
+
+    fn tick(&self) {
+        let Some(bar) = &self.bar else { return };
+        if self.start.elapsed() > std::time::Duration::from_secs(1)
+            && !self.shown.swap(true, std::sync::atomic::Ordering::Relaxed)
+        {
+            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
+        }
+        bar.inc(1);
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
+        }
     }
 }
 
