@@ -5,15 +5,15 @@
 //! file by sheet order, cell and rule, so the same inputs always give the same report whatever
 //! the order of the paths or the number of threads.
 
-use crate::eval;
-use crate::finding::{Finding, Severity};
+use crate::eval::{self, Deferred, Linked};
+use crate::finding::{CellLoc, Finding, Severity};
 use crate::load::{self, Limits};
 use crate::locate::{self, Reporter};
 use crate::model::{Sheet, Workbook};
-use crate::rules::Pack;
+use crate::rules::{Link, Pack};
 use crate::sniff::{Unreadable, UnreadableKind};
 use rayon::prelude::*;
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// The extensions crossfoot picks up when it walks a folder.
@@ -118,12 +118,31 @@ fn walk(dir: &Path, out: &mut Vec<PathBuf>, depth: usize) {
     }
 }
 
-/// Checks one workbook already in memory.
+/// Checks one workbook already in memory. Checks that read other workbooks (`unit.…`,
+/// `previous.…`) are not applied: [`check_all`] applies them once every file is read.
 pub fn check_workbook(
     wb: &Workbook,
     shown: &str,
     pack: &Pack,
 ) -> (Vec<FormFound>, Vec<Finding>, Unit) {
+    let (forms, findings, unit, _) = check_workbook_kept(wb, shown, pack);
+    (forms, findings, unit)
+}
+
+/// What one file keeps for the second phase of a run: the figures other workbooks' checks
+/// read, and (when it has checks reading other workbooks) its own located figures.
+#[derive(Debug, Clone, Default)]
+pub struct Kept {
+    pub linked: Linked,
+    pub deferred: Option<Deferred>,
+}
+
+/// [`check_workbook`], also returning what the second phase of a run needs.
+pub fn check_workbook_kept(
+    wb: &Workbook,
+    shown: &str,
+    pack: &Pack,
+) -> (Vec<FormFound>, Vec<Finding>, Unit, Kept) {
     let mut rep = Reporter {
         file: shown,
         pack,
@@ -178,11 +197,37 @@ pub fn check_workbook(
         })
         .collect();
     let (name, code) = locate::unit_identity(wb, pack, &instances);
-    (forms, findings, Unit { name, code })
+    let sheets: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
+    let linked = eval::linked_figures(pack, shown, &sheets, &instances, &values);
+    let deferred = instances
+        .iter()
+        .any(|i| {
+            pack.forms[i.form]
+                .checks
+                .iter()
+                .any(|c| !c.links.is_empty())
+        })
+        .then(|| Deferred {
+            file: shown.to_string(),
+            sheets,
+            instances,
+            values,
+        });
+    (
+        forms,
+        findings,
+        Unit { name, code },
+        Kept { linked, deferred },
+    )
 }
 
-/// Reads and checks one file.
+/// Reads and checks one file (checks reading other workbooks are not applied).
 pub fn check_file(input: &Input, pack: &Pack, opts: &Options) -> FileResult {
+    check_file_kept(input, pack, opts).0
+}
+
+/// [`check_file`], also returning what the second phase of a run needs.
+pub fn check_file_kept(input: &Input, pack: &Pack, opts: &Options) -> (FileResult, Kept) {
     let limits = &opts.limits;
     let unreadable = |u: Unreadable| FileResult {
         path: input.shown.clone(),
@@ -194,7 +239,7 @@ pub fn check_file(input: &Input, pack: &Pack, opts: &Options) -> FileResult {
     };
     let bytes = match read_capped(&input.path, limits.max_file_bytes) {
         Ok(b) => b,
-        Err(u) => return unreadable(u),
+        Err(u) => return (unreadable(u), Kept::default()),
     };
     let name = input
         .path
@@ -204,7 +249,8 @@ pub fn check_file(input: &Input, pack: &Pack, opts: &Options) -> FileResult {
     match load::load_bytes(&bytes, &name, limits) {
         Ok(wb) => {
             drop(bytes);
-            let (forms, findings, unit) = check_workbook(&wb, &input.shown, pack);
+            let (forms, findings, unit, kept_figures) =
+                check_workbook_kept(&wb, &input.shown, pack);
             let kept = if opts.keep_sheets {
                 let mut wb = wb;
                 let names: BTreeSet<&str> = forms.iter().map(|f| f.sheet.as_str()).collect();
@@ -213,16 +259,19 @@ pub fn check_file(input: &Input, pack: &Pack, opts: &Options) -> FileResult {
             } else {
                 vec![]
             };
-            FileResult {
-                path: input.shown.clone(),
-                status: Status::Checked,
-                forms,
-                findings,
-                unit,
-                kept,
-            }
+            (
+                FileResult {
+                    path: input.shown.clone(),
+                    status: Status::Checked,
+                    forms,
+                    findings,
+                    unit,
+                    kept,
+                },
+                kept_figures,
+            )
         }
-        Err(u) => unreadable(u),
+        Err(u) => (unreadable(u), Kept::default()),
     }
 }
 
@@ -251,34 +300,320 @@ pub struct Options {
     pub jobs: usize,
     /// Keep the sheets that hold forms in the results (for the review workbook).
     pub keep_sheets: bool,
+    /// Last year's workbooks (files or folders), for checks reading `previous.…`: each
+    /// workbook is matched to last year's by unit code. Empty: those checks are not applied.
+    pub previous: Vec<PathBuf>,
 }
 
 /// Checks all inputs; results sorted by path, whatever the order given or the threads.
+///
+/// Two phases: every file is read and checked on its own (in parallel), keeping only the
+/// figures that checks of other workbooks read; then the checks that read other workbooks
+/// (a summary against its units, this year against last year) are applied.
 pub fn check_all(inputs: &[Input], pack: &Pack, opts: &Options) -> Vec<FileResult> {
-    check_all_with(inputs, pack, opts, &|_| {})
+    let mut both = check_many(inputs, pack, opts);
+    both.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    let (mut results, kept): (Vec<FileResult>, Vec<Kept>) = both.into_iter().unzip();
+    if kept.iter().any(|k| k.deferred.is_some()) {
+        let previous = if opts.previous.is_empty() || !pack.uses_link(Link::Previous) {
+            None
+        } else {
+            let prev_inputs = collect_inputs(&opts.previous);
+            let mut prev = check_many(&prev_inputs, pack, opts);
+            prev.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+            Some(prev)
+        };
+        link_files(pack, &mut results, &kept, previous.as_deref());
+    }
+    results
 }
 
-/// [`check_all`], calling `done` as each file is finished (from the worker threads, in any
-/// order): for a progress bar.
-pub fn check_all_with(
-    inputs: &[Input],
-    pack: &Pack,
-    opts: &Options,
-    done: &(dyn Fn(&FileResult) + Sync),
-) -> Vec<FileResult> {
-    let one = |i: &Input| {
-        let r = check_file(i, pack, opts);
-        done(&r);
-        r
+fn check_many(inputs: &[Input], pack: &Pack, opts: &Options) -> Vec<(FileResult, Kept)> {
+    let run = || {
+        inputs
+            .par_iter()
+            .map(|i| check_file_kept(i, pack, opts))
+            .collect::<Vec<_>>()
     };
-    let run = || inputs.par_iter().map(one).collect::<Vec<_>>();
-    let mut results = match rayon::ThreadPoolBuilder::new()
+    match rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
     {
         Ok(pool) => pool.install(run),
-        Err(_) => inputs.iter().map(one).collect(),
+        Err(_) => inputs
+            .iter()
+            .map(|i| check_file_kept(i, pack, opts))
+            .collect(),
+    }
+}
+
+/// Default English messages of the consolidation findings (a pack gives its own under
+/// `[settings.messages]`).
+const LINK_MESSAGES: &[(&str, &str)] = &[
+    ("consolidation.unit-without-row", "{unit_file} (unit {unit}, code {code}) has no row in form {form}"),
+    ("consolidation.row-without-unit", "{label}: the row with code \"{code}\" of form {form} has no unit workbook in this run"),
+    ("consolidation.duplicate-unit", "the unit code \"{code}\" is in several workbooks ({files}); the row was not compared"),
+    ("consolidation.duplicate-row", "the unit code \"{code}\" is in several rows of form {form} ({cells})"),
+    ("consolidation.previous-missing", "no workbook of last year with unit code {code} among --previous; the opening figures were not compared"),
+    ("consolidation.previous-duplicate", "the unit code \"{code}\" is in several workbooks of last year ({files}); {used} was used"),
+];
+
+fn link_message(pack: &Pack, id: &str, params: &[(&str, &str)]) -> String {
+    match pack.settings.messages.get(id) {
+        Some(t) => crate::messages::render(t, params),
+        None => {
+            let t = LINK_MESSAGES
+                .iter()
+                .find(|(k, _)| *k == id)
+                .map_or(id, |(_, v)| *v);
+            crate::messages::render(t, params)
+        }
+    }
+}
+
+struct LinkFinding<'a> {
+    rule: &'a str,
+    severity: Severity,
+    sheet: Option<String>,
+    cells: Vec<CellLoc>,
+    order: (usize, u32, u32),
+    params: &'a [(&'a str, &'a str)],
+}
+
+fn push_link_finding(pack: &Pack, r: &mut FileResult, f: LinkFinding<'_>) {
+    r.findings.push(Finding {
+        file: r.path.clone(),
+        sheet: f.sheet,
+        rule: f.rule.to_string(),
+        severity: f.severity,
+        message: link_message(pack, f.rule, f.params),
+        cells: f.cells,
+        expected: None,
+        actual: None,
+        difference: None,
+        order: f.order,
+        decimals: None,
+    });
+}
+
+/// The second phase: records matched to unit workbooks by code, workbooks to last year's.
+fn link_files(
+    pack: &Pack,
+    results: &mut [FileResult],
+    kept: &[Kept],
+    previous: Option<&[(FileResult, Kept)]>,
+) {
+    let is_summary = |k: &Kept| {
+        k.deferred.as_ref().is_some_and(|d| {
+            d.instances.iter().any(|i| {
+                pack.forms[i.form]
+                    .records
+                    .as_ref()
+                    .is_some_and(|r| r.match_unit)
+            })
+        })
     };
-    results.sort_by(|a, b| a.path.cmp(&b.path));
-    results
+    // Unit workbooks by code (summaries are not units).
+    let mut units: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (i, r) in results.iter().enumerate() {
+        if !matches!(r.status, Status::Checked) || is_summary(&kept[i]) {
+            continue;
+        }
+        if let Some(code) = &r.unit.code {
+            units.entry(code.clone()).or_default().push(i);
+        }
+    }
+    let mut last_year: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    if let Some(prev) = previous {
+        for (i, (r, _)) in prev.iter().enumerate() {
+            if let (Status::Checked, Some(code)) = (&r.status, &r.unit.code) {
+                last_year.entry(code.clone()).or_default().push(i);
+            }
+        }
+    }
+    let mut new: Vec<(usize, Vec<Finding>)> = Vec::new();
+    for (fi, k) in kept.iter().enumerate() {
+        let Some(d) = &k.deferred else { continue };
+        let mut scratch = FileResult {
+            path: results[fi].path.clone(),
+            status: Status::Checked,
+            forms: vec![],
+            findings: vec![],
+            unit: Unit::default(),
+            kept: vec![],
+        };
+        // Records matched to units: rows without a unit, duplicates, units without a row.
+        let mut matched: BTreeSet<&str> = BTreeSet::new();
+        for inst in &d.instances {
+            let form = &pack.forms[inst.form];
+            if !form.records.as_ref().is_some_and(|r| r.match_unit) {
+                continue;
+            }
+            let sheet = d.sheets.get(inst.sheet).cloned().unwrap_or_default();
+            let loc = |at: crate::model::CellRef| CellLoc {
+                file: None,
+                sheet: sheet.clone(),
+                cell: at.to_string(),
+            };
+            let mut rows_by_key: BTreeMap<&str, Vec<&locate::Record>> = BTreeMap::new();
+            for rec in &inst.records {
+                rows_by_key.entry(rec.key.as_str()).or_default().push(rec);
+            }
+            for (key, recs) in &rows_by_key {
+                if recs.len() > 1 && !key.is_empty() {
+                    let cells: Vec<CellLoc> = recs.iter().map(|r| loc(r.key_cell)).collect();
+                    let list: Vec<&str> = cells.iter().map(|c| c.cell.as_str()).collect();
+                    let list = list.join(", ");
+                    push_link_finding(
+                        pack,
+                        &mut scratch,
+                        LinkFinding {
+                            rule: "consolidation.duplicate-row",
+                            severity: Severity::Error,
+                            sheet: Some(sheet.clone()),
+                            order: (inst.sheet + 1, recs[0].row, recs[0].key_cell.col),
+                            cells,
+                            params: &[("code", key), ("form", &form.id), ("cells", &list)],
+                        },
+                    );
+                }
+            }
+            for rec in &inst.records {
+                let order = (inst.sheet + 1, rec.row, rec.key_cell.col);
+                match units.get(&rec.key).map(Vec::as_slice) {
+                    Some([_]) => {
+                        matched.insert(rec.key.as_str());
+                    }
+                    Some(many) => {
+                        matched.insert(rec.key.as_str());
+                        let files: Vec<&str> =
+                            many.iter().map(|i| results[*i].path.as_str()).collect();
+                        let files = files.join(", ");
+                        push_link_finding(
+                            pack,
+                            &mut scratch,
+                            LinkFinding {
+                                rule: "consolidation.duplicate-unit",
+                                severity: Severity::Error,
+                                sheet: Some(sheet.clone()),
+                                cells: vec![loc(rec.key_cell)],
+                                order,
+                                params: &[("code", &rec.key), ("files", &files)],
+                            },
+                        );
+                    }
+                    None => push_link_finding(
+                        pack,
+                        &mut scratch,
+                        LinkFinding {
+                            rule: "consolidation.row-without-unit",
+                            severity: Severity::Error,
+                            sheet: Some(sheet.clone()),
+                            cells: vec![loc(rec.key_cell)],
+                            order,
+                            params: &[
+                                ("code", &rec.key),
+                                ("label", &rec.label),
+                                ("form", &form.id),
+                            ],
+                        },
+                    ),
+                }
+            }
+            let end_row = form
+                .records
+                .as_ref()
+                .and_then(|r| r.end)
+                .and_then(|e| inst.rows[e])
+                .unwrap_or(u32::MAX);
+            for (code, files) in &units {
+                if matched.contains(code.as_str()) {
+                    continue;
+                }
+                for i in files {
+                    let unit = &results[*i].unit;
+                    push_link_finding(
+                        pack,
+                        &mut scratch,
+                        LinkFinding {
+                            rule: "consolidation.unit-without-row",
+                            severity: Severity::Error,
+                            sheet: Some(sheet.clone()),
+                            cells: vec![],
+                            order: (inst.sheet + 1, end_row, 0),
+                            params: &[
+                                ("unit_file", &results[*i].path),
+                                ("unit", unit.name.as_deref().unwrap_or_default()),
+                                ("code", code),
+                                ("form", &form.id),
+                            ],
+                        },
+                    );
+                }
+            }
+        }
+        // Last year's workbook of the same unit.
+        let mut prev_linked: Option<&Linked> = None;
+        if let Some(prev) = previous.filter(|_| d.uses(pack, Link::Previous)) {
+            let code = results[fi].unit.code.clone().unwrap_or_default();
+            match last_year.get(&code).map(Vec::as_slice) {
+                Some([first, rest @ ..]) => {
+                    prev_linked = Some(&prev[*first].1.linked);
+                    if !rest.is_empty() {
+                        let files: Vec<&str> = std::iter::once(first)
+                            .chain(rest)
+                            .map(|i| prev[*i].0.path.as_str())
+                            .collect();
+                        let files = files.join(", ");
+                        push_link_finding(
+                            pack,
+                            &mut scratch,
+                            LinkFinding {
+                                rule: "consolidation.previous-duplicate",
+                                severity: Severity::Warning,
+                                sheet: None,
+                                cells: vec![],
+                                order: (0, 0, 0),
+                                params: &[
+                                    ("code", &code),
+                                    ("files", &files),
+                                    ("used", &prev[*first].0.path),
+                                ],
+                            },
+                        );
+                    }
+                }
+                _ => push_link_finding(
+                    pack,
+                    &mut scratch,
+                    LinkFinding {
+                        rule: "consolidation.previous-missing",
+                        severity: Severity::Warning,
+                        sheet: None,
+                        cells: vec![],
+                        order: (0, 0, 0),
+                        params: &[("code", &code)],
+                    },
+                ),
+            }
+        }
+        let unit_for = |key: &str| -> Option<&Linked> {
+            match units.get(key).map(Vec::as_slice) {
+                Some([one]) => Some(&kept[*one].linked),
+                _ => None,
+            }
+        };
+        let mut found = eval::run_linked_checks(pack, d, &unit_for, prev_linked);
+        found.append(&mut scratch.findings);
+        new.push((fi, found));
+    }
+    for (fi, mut found) in new {
+        let r = &mut results[fi];
+        r.findings.append(&mut found);
+        r.findings.sort_by(|a, b| {
+            a.sort_key()
+                .partial_cmp(&b.sort_key())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+    }
 }

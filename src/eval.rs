@@ -12,7 +12,7 @@ use crate::locate::{loc, FormInstance, Reporter};
 use crate::model::{Cell, CellRef, Value, Workbook};
 use crate::number::{parse_text_number, shown_decimals};
 use crate::rules::expr::{BinOp, CmpOp, Func, LogicOp};
-use crate::rules::{CExpr, Check, Empty, FieldRef, Kind, Pack};
+use crate::rules::{CExpr, Check, Each, Empty, FieldRef, Kind, Link, Pack};
 use crate::text::{format_number, round_half_away};
 use std::collections::HashMap;
 
@@ -48,6 +48,7 @@ pub enum Read {
 type Origin = (usize, CellRef);
 
 /// The figures of one located form.
+#[derive(Debug, Clone, Default)]
 pub struct FormValues {
     /// (row index, column index) → figure.
     pub grid: HashMap<(usize, usize), (Read, Origin)>,
@@ -64,6 +65,9 @@ pub fn read_values(wb: &Workbook, inst: &FormInstance, rep: &mut Reporter<'_>) -
         let Some(r) = inst.rows[ri] else { continue };
         for (ci, col) in form.columns.iter().enumerate() {
             let Some(c) = inst.cols[ci] else { continue };
+            if col.kind == Kind::Text {
+                continue;
+            }
             let at = CellRef::new(r, c);
             let empty = if ci == 0 && row.required {
                 Empty::Required
@@ -75,6 +79,20 @@ pub fn read_values(wb: &Workbook, inst: &FormInstance, rep: &mut Reporter<'_>) -
                 .unwrap_or_else(|| row.label.clone());
             let read = read_cell(wb, inst.sheet, at, col.kind, empty, &label, rep);
             grid.insert((ri, ci), (read, (inst.sheet, at)));
+        }
+    }
+    // Records follow the named rows in the grid.
+    for (k, rec) in inst.records.iter().enumerate() {
+        let idx = inst.record_index(form, k);
+        for (ci, col) in form.columns.iter().enumerate() {
+            let Some(c) = inst.cols[ci] else { continue };
+            if col.kind == Kind::Text {
+                continue;
+            }
+            let at = CellRef::new(rec.row, c);
+            let label = format!("{} — {}", rec.label, col.header);
+            let read = read_cell(wb, inst.sheet, at, col.kind, col.empty, &label, rep);
+            grid.insert((idx, ci), (read, (inst.sheet, at)));
         }
     }
     let mut cells = Vec::new();
@@ -189,6 +207,68 @@ fn read_cell(
             slack: 0.5 * 10f64.powi(-i32::from(decimals.min(15))),
             decimals,
         }),
+        // Text columns are never read as figures.
+        Kind::Text => Read::NotGiven,
+    }
+}
+
+/// The figures of one workbook that checks of other workbooks read (`unit.…`, `previous.…`):
+/// only those the pack names, so a run keeps little per file.
+#[derive(Debug, Clone, Default)]
+pub struct Linked {
+    /// The file, as shown in reports.
+    pub file: String,
+    /// The names of the workbook's sheets.
+    pub sheets: Vec<String>,
+    /// (form, row, column) → figure.
+    pub grid: HashMap<(usize, usize, usize), (Read, Origin)>,
+}
+
+/// Keeps the figures of a workbook that the pack's checks read from other workbooks.
+pub fn linked_figures(
+    pack: &Pack,
+    file: &str,
+    sheets: &[String],
+    instances: &[FormInstance],
+    values: &[FormValues],
+) -> Linked {
+    let mut grid = HashMap::new();
+    for &(form, row, col) in &pack.linked {
+        // The first sheet holding the form, as cross-form references do.
+        let Some(i) = instances.iter().position(|i| i.form == form) else {
+            continue;
+        };
+        if let Some(v) = values[i].grid.get(&(row, col)) {
+            grid.insert((form, row, col), *v);
+        }
+    }
+    Linked {
+        file: file.to_string(),
+        sheets: sheets.to_vec(),
+        grid,
+    }
+}
+
+/// What a workbook keeps for the checks that read other workbooks, applied once every file
+/// of the run is read: its located forms and their figures (bounded by the rule pack and the
+/// records, never the whole workbook).
+#[derive(Debug, Clone, Default)]
+pub struct Deferred {
+    pub file: String,
+    pub sheets: Vec<String>,
+    pub instances: Vec<FormInstance>,
+    pub values: Vec<FormValues>,
+}
+
+impl Deferred {
+    /// Whether the workbook holds a form with checks reading `link`.
+    pub fn uses(&self, pack: &Pack, link: Link) -> bool {
+        self.instances.iter().any(|i| {
+            pack.forms[i.form]
+                .checks
+                .iter()
+                .any(|c| c.links.contains(&link))
+        })
     }
 }
 
@@ -205,6 +285,7 @@ enum V {
 struct NotApplicable;
 
 struct Env<'a> {
+    pack: &'a Pack,
     /// The first instance of each form in this workbook.
     by_form: &'a HashMap<usize, usize>,
     values: &'a [FormValues],
@@ -212,9 +293,18 @@ struct Env<'a> {
     own: usize,
     current: Option<usize>,
     read: Vec<Origin>,
+    /// The workbook matched to the current record, and last year's workbook.
+    unit: Option<&'a Linked>,
+    previous: Option<&'a Linked>,
+    /// Cells read in those workbooks.
+    other_read: Vec<CellLoc>,
 }
 
 impl Env<'_> {
+    fn own_rows(&self) -> usize {
+        self.pack.forms[self.instances[self.own].form].rows.len()
+    }
+
     fn field(&mut self, f: &FieldRef) -> Result<V, NotApplicable> {
         let (inst_idx, rows, col, glob): (usize, Vec<usize>, usize, bool) = match f {
             FieldRef::Rows {
@@ -236,6 +326,20 @@ impl Env<'_> {
                 *col,
                 false,
             ),
+            FieldRef::Prev { col } => {
+                let cur = self.current.ok_or(NotApplicable)?;
+                // The first record has none before it.
+                if cur <= self.own_rows() {
+                    return Err(NotApplicable);
+                }
+                (self.own, vec![cur - 1], *col, false)
+            }
+            FieldRef::Records { col } => {
+                let n = self.own_rows();
+                let k = self.instances[self.own].records.len();
+                (self.own, (n..n + k).collect(), *col, true)
+            }
+            FieldRef::Other { link, inner } => return self.other(*link, inner),
             FieldRef::Cell { form, cell } => {
                 let idx = if *form == self.instances[self.own].form {
                     self.own
@@ -273,6 +377,46 @@ impl Env<'_> {
             }
         }
         if glob {
+            Ok(V::List(nums))
+        } else {
+            nums.into_iter().next().map(V::Num).ok_or(NotApplicable)
+        }
+    }
+
+    /// A figure of another workbook.
+    fn other(&mut self, link: Link, inner: &FieldRef) -> Result<V, NotApplicable> {
+        let linked = match link {
+            Link::Unit => self.unit,
+            Link::Previous => self.previous,
+        }
+        .ok_or(NotApplicable)?;
+        let FieldRef::Rows {
+            form,
+            rows,
+            col,
+            glob,
+        } = inner
+        else {
+            return Err(NotApplicable);
+        };
+        let mut nums = Vec::with_capacity(rows.len());
+        for r in rows {
+            let (read, (si, at)) = linked
+                .grid
+                .get(&(*form, *r, *col))
+                .copied()
+                .ok_or(NotApplicable)?;
+            let Read::Num(n) = read else {
+                return Err(NotApplicable);
+            };
+            self.other_read.push(CellLoc {
+                file: Some(linked.file.clone()),
+                sheet: linked.sheets.get(si).cloned().unwrap_or_default(),
+                cell: at.to_string(),
+            });
+            nums.push(n);
+        }
+        if *glob {
             Ok(V::List(nums))
         } else {
             nums.into_iter().next().map(V::Num).ok_or(NotApplicable)
@@ -408,14 +552,68 @@ fn compare(op: CmpOp, a: Num, b: Num) -> bool {
     }
 }
 
-/// Applies every check of every located form of a workbook.
+/// Applies every check of every located form of a workbook, except those that read other
+/// workbooks (see [`run_linked_checks`]).
 pub fn run_checks(
     wb: &Workbook,
     instances: &[FormInstance],
     values: &[FormValues],
     rep: &mut Reporter<'_>,
 ) {
+    let sheets: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
     let pack = rep.pack;
+    let found = run(pack, rep.file, &sheets, instances, values, &mut |_, _| {
+        Some(Links::Local)
+    });
+    rep.findings.extend(found);
+}
+
+/// Which other workbooks a check may read, for one check and one current row.
+enum Links<'a> {
+    /// None: the first phase (checks that read other workbooks wait).
+    Local,
+    /// The second phase: the unit matched to the record, last year's workbook.
+    Linked {
+        unit: Option<&'a Linked>,
+        previous: Option<&'a Linked>,
+    },
+}
+
+/// Applies the checks that read other workbooks, once every file of the run is read.
+/// `unit_for` gives the workbook matched to a record key (None: no single match, reported
+/// elsewhere); `previous` is last year's workbook of the same unit.
+pub fn run_linked_checks<'a>(
+    pack: &'a Pack,
+    d: &'a Deferred,
+    unit_for: &dyn Fn(&str) -> Option<&'a Linked>,
+    previous: Option<&'a Linked>,
+) -> Vec<Finding> {
+    run(
+        pack,
+        &d.file,
+        &d.sheets,
+        &d.instances,
+        &d.values,
+        &mut |inst: &FormInstance, current: Option<usize>| {
+            let form = &pack.forms[inst.form];
+            let unit = current
+                .and_then(|c| c.checked_sub(form.rows.len()))
+                .and_then(|k| inst.records.get(k))
+                .and_then(|r| unit_for(&r.key));
+            Some(Links::Linked { unit, previous })
+        },
+    )
+}
+
+fn run<'a>(
+    pack: &'a Pack,
+    file: &str,
+    sheets: &[String],
+    instances: &'a [FormInstance],
+    values: &'a [FormValues],
+    links_for: &mut dyn FnMut(&FormInstance, Option<usize>) -> Option<Links<'a>>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
     let mut by_form: HashMap<usize, usize> = HashMap::new();
     for (i, inst) in instances.iter().enumerate() {
         by_form.entry(inst.form).or_insert(i);
@@ -424,35 +622,54 @@ pub fn run_checks(
         let form = &pack.forms[inst.form];
         for check in &form.checks {
             let targets: Vec<Option<usize>> = match &check.each {
-                Some(rows) => rows.iter().map(|r| Some(*r)).collect(),
+                Some(Each::Rows(rows)) => rows
+                    .iter()
+                    .filter(|r| inst.rows[**r].is_some())
+                    .map(|r| Some(*r))
+                    .collect(),
+                Some(Each::Records) => (0..inst.records.len())
+                    .map(|k| Some(inst.record_index(form, k)))
+                    .collect(),
                 None => vec![None],
             };
             for current in targets {
-                if let Some(r) = current {
-                    if inst.rows[r].is_none() {
-                        continue;
+                let (unit, previous) = match links_for(inst, current) {
+                    Some(Links::Local) if check.links.is_empty() => (None, None),
+                    Some(Links::Linked { unit, previous }) if !check.links.is_empty() => {
+                        (unit, previous)
                     }
+                    _ => continue,
+                };
+                if (check.links.contains(&Link::Unit) && unit.is_none())
+                    || (check.links.contains(&Link::Previous) && previous.is_none())
+                {
+                    continue;
                 }
                 let mut env = Env {
+                    pack,
                     by_form: &by_form,
                     values,
                     instances,
                     own: ii,
                     current,
                     read: Vec::new(),
+                    unit,
+                    previous,
+                    other_read: Vec::new(),
                 };
-                if let Some(f) = apply(check, &mut env, wb, inst, pack, rep.file) {
-                    rep.findings.push(f);
+                if let Some(f) = apply(check, &mut env, sheets, inst, pack, file) {
+                    out.push(f);
                 }
             }
         }
     }
+    out
 }
 
 fn apply(
     check: &Check,
     env: &mut Env<'_>,
-    wb: &Workbook,
+    sheets: &[String],
     inst: &FormInstance,
     pack: &Pack,
     file: &str,
@@ -463,22 +680,35 @@ fn apply(
             _ => return None,
         }
         env.read.clear();
+        env.other_read.clear();
     }
-    let CExpr::Compare(op, lhs, rhs) = &check.expr else {
-        return None;
+    // A comparison: found (left) against expected (right). A condition: it must hold.
+    let figures = match &check.expr {
+        CExpr::Compare(op, lhs, rhs) => {
+            let found = env.num(lhs).ok()?;
+            let expected = env.num(rhs).ok()?;
+            if compare(*op, found, expected) {
+                return None;
+            }
+            Some((found, expected))
+        }
+        cond => match env.eval(cond).ok()? {
+            V::Bool(false) => None,
+            _ => return None,
+        },
     };
-    let found = env.num(lhs).ok()?;
-    let expected = env.num(rhs).ok()?;
-    if compare(*op, found, expected) {
-        return None;
-    }
     let form = &pack.forms[inst.form];
-    let sheet = &wb.sheets[inst.sheet];
-    // Cells in reading order (the left side first: it is what the check tests), once each.
+    let sheet_name = sheets.get(inst.sheet).cloned().unwrap_or_default();
+    // Cells in reading order (the left side first: it is what the check tests), once each;
+    // cells of other workbooks after this workbook's.
     let mut cells: Vec<CellLoc> = Vec::new();
     let mut first: Option<CellRef> = None;
     for (si, at) in &env.read {
-        let l = loc(&wb.sheets[*si], *at);
+        let l = CellLoc {
+            file: None,
+            sheet: sheets.get(*si).cloned().unwrap_or_default(),
+            cell: at.to_string(),
+        };
         if !cells.contains(&l) {
             if first.is_none() && *si == inst.sheet {
                 first = Some(*at);
@@ -486,34 +716,56 @@ fn apply(
             cells.push(l);
         }
     }
-    // A rounded figure is expected at the precision it shows.
-    let decimals = if found.slack > 0.0 {
-        found.decimals
-    } else {
-        found.decimals.max(expected.decimals).min(4)
-    };
-    let exp_v = if found.slack > 0.0 {
-        round_half_away(expected.v, i32::from(found.decimals))
-    } else {
-        expected.v
-    };
-    let exp_v = round_half_away(exp_v, 10);
-    let act_v = round_half_away(found.v, 10);
-    let diff = round_half_away(act_v - exp_v, 10);
+    let other = env.other_read.first().map(|c| {
+        format!(
+            "{}, {}!{}",
+            c.file.as_deref().unwrap_or_default(),
+            c.sheet,
+            c.cell
+        )
+    });
+    for l in std::mem::take(&mut env.other_read) {
+        if !cells.contains(&l) {
+            cells.push(l);
+        }
+    }
     let locale = pack.settings.locale;
-    let show = |v: f64| format_number(v, Some(decimals), locale);
-    let diff_text = if diff > 0.0 {
-        format!("+{}", show(diff))
-    } else {
-        show(diff)
+    let (decimals, exp_v, act_v, diff) = match figures {
+        Some((found, expected)) => {
+            // A rounded figure is expected at the precision it shows.
+            let decimals = if found.slack > 0.0 {
+                found.decimals
+            } else {
+                found.decimals.max(expected.decimals).min(4)
+            };
+            let exp_v = if found.slack > 0.0 {
+                round_half_away(expected.v, i32::from(found.decimals))
+            } else {
+                expected.v
+            };
+            let exp_v = round_half_away(exp_v, 10);
+            let act_v = round_half_away(found.v, 10);
+            let diff = round_half_away(act_v - exp_v, 10);
+            (Some(decimals), Some(exp_v), Some(act_v), Some(diff))
+        }
+        None => (None, None, None, None),
+    };
+    let show = |v: Option<f64>| {
+        v.map(|v| format_number(v, decimals, locale))
+            .unwrap_or_default()
+    };
+    let diff_text = match diff {
+        Some(d) if d > 0.0 => format!("+{}", show(Some(d))),
+        d => show(d),
     };
     let label = env
         .current
-        .and_then(|r| {
-            inst.row_labels[r]
-                .clone()
-                .or_else(|| Some(form.rows[r].label.clone()))
-        })
+        .map(|r| inst.label_of(form, r))
+        .unwrap_or_default();
+    let column = check
+        .column
+        .and_then(|c| form.columns.get(c))
+        .map(|c| c.header.clone())
         .unwrap_or_default();
     let cell_text = cells.first().map(|c| c.cell.clone()).unwrap_or_default();
     let message = crate::messages::render(
@@ -524,23 +776,25 @@ fn apply(
             ("difference", &diff_text),
             ("label", &label),
             ("form", &form.id),
-            ("sheet", &sheet.name),
+            ("sheet", &sheet_name),
             ("cell", &cell_text),
+            ("column", &column),
+            ("other", other.as_deref().unwrap_or_default()),
         ],
     );
     let first = first.unwrap_or(CellRef::new(0, 0));
     Some(Finding {
         file: file.to_string(),
-        sheet: Some(sheet.name.clone()),
+        sheet: Some(sheet_name),
         rule: check.id.clone(),
         severity: check.severity,
         message,
         cells,
-        expected: Some(exp_v),
-        actual: Some(act_v),
-        difference: Some(diff),
+        expected: exp_v,
+        actual: act_v,
+        difference: diff,
         order: (inst.sheet + 1, first.row, first.col),
-        decimals: Some(decimals),
+        decimals,
     })
 }
 

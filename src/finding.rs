@@ -35,6 +35,10 @@ impl Severity {
 /// A cell a finding names, as it stands in the file.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Serialize)]
 pub struct CellLoc {
+    /// The file, for a cell of another workbook than the finding's (a branch workbook named by
+    /// a finding on the district summary); absent for the finding's own file.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub file: Option<String>,
     pub sheet: String,
     pub cell: String,
 }

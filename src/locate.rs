@@ -26,6 +26,52 @@ pub struct FormInstance {
     pub cells: Vec<Option<(usize, CellRef)>>,
     /// The text of each row's label cell, as written in the sheet.
     pub row_labels: Vec<Option<String>>,
+    /// The header rows (first, last), when the headers were found.
+    pub header_rows: Option<(u32, u32)>,
+    /// The records of a `[records]` form, top to bottom.
+    pub records: Vec<Record>,
+}
+
+/// One record (a filled row between the header and the end row) of a `[records]` form.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Record {
+    /// Row index in the sheet.
+    pub row: u32,
+    /// The text of the key cell, trimmed (empty when the cell is empty).
+    pub key: String,
+    /// The key cell.
+    pub key_cell: CellRef,
+    /// What names the record in messages: the label column's text, or the key.
+    pub label: String,
+}
+
+impl FormInstance {
+    /// The grid index of record `k` (records follow the named rows).
+    pub fn record_index(&self, form: &Form, k: usize) -> usize {
+        form.rows.len() + k
+    }
+
+    /// The sheet row of a grid index (named row or record).
+    pub fn sheet_row(&self, form: &Form, index: usize) -> Option<u32> {
+        match index.checked_sub(form.rows.len()) {
+            None => self.rows.get(index).copied().flatten(),
+            Some(k) => self.records.get(k).map(|r| r.row),
+        }
+    }
+
+    /// The label of a grid index, as written in the sheet.
+    pub fn label_of(&self, form: &Form, index: usize) -> String {
+        match index.checked_sub(form.rows.len()) {
+            None => self.row_labels[index]
+                .clone()
+                .unwrap_or_else(|| form.rows[index].label.clone()),
+            Some(k) => self
+                .records
+                .get(k)
+                .map(|r| r.label.clone())
+                .unwrap_or_default(),
+        }
+    }
 }
 
 /// Builds findings about one workbook.
@@ -69,6 +115,7 @@ impl Reporter<'_> {
 
 pub fn loc(sheet: &Sheet, at: CellRef) -> CellLoc {
     CellLoc {
+        file: None,
         sheet: sheet.name.clone(),
         cell: at.to_string(),
     }
@@ -272,7 +319,12 @@ fn locate_form(
     }
 
     // Rows: labels below the header and left of the first value column.
-    let first_value_col = cols.iter().flatten().min().copied();
+    let first_value_col = cols
+        .iter()
+        .zip(&form.columns)
+        .filter(|(_, c)| c.kind != crate::rules::Kind::Text)
+        .filter_map(|(c, _)| *c)
+        .min();
     let eligible = |at: &CellRef| {
         header_row.is_none_or(|_| at.row > header_bottom)
             && first_value_col.is_none_or(|c| at.col < c)
@@ -385,6 +437,10 @@ fn locate_form(
             }
         }
     }
+    let records = match &form.records {
+        Some(rec) => find_records(sheet, form, rec, header_bottom, &rows, &cols),
+        None => Vec::new(),
+    };
     FormInstance {
         form: fi,
         sheet: si,
@@ -392,7 +448,65 @@ fn locate_form(
         cols,
         cells,
         row_labels,
+        header_rows: header_row.map(|h| (h.min(header_bottom), header_bottom)),
+        records,
     }
+}
+
+/// The filled rows between the header and the end row (or the end of the sheet).
+fn find_records(
+    sheet: &Sheet,
+    form: &Form,
+    rec: &crate::rules::Records,
+    header_bottom: u32,
+    rows: &[Option<u32>],
+    cols: &[Option<u32>],
+) -> Vec<Record> {
+    let Some(key_col) = cols.get(rec.key).copied().flatten() else {
+        return Vec::new();
+    };
+    let end = rec
+        .end
+        .and_then(|e| rows.get(e).copied().flatten())
+        .unwrap_or(u32::MAX);
+    let named: Vec<u32> = rows.iter().flatten().copied().collect();
+    let located: Vec<u32> = cols.iter().flatten().copied().collect();
+    let text_at = |r: u32, c: u32| {
+        sheet
+            .get(CellRef::new(r, c))
+            .map(|c| c.display().trim().to_string())
+            .unwrap_or_default()
+    };
+    let mut out: Vec<Record> = Vec::new();
+    let mut last_row = None;
+    for (at, _) in sheet
+        .cells
+        .range(CellRef::new(header_bottom + 1, 0)..CellRef::new(end, 0))
+    {
+        if last_row == Some(at.row) || named.contains(&at.row) {
+            continue;
+        }
+        let filled = located.iter().any(|c| !text_at(at.row, *c).is_empty());
+        if !filled {
+            continue;
+        }
+        last_row = Some(at.row);
+        let key = text_at(at.row, key_col);
+        let label = rec
+            .label
+            .and_then(|l| cols.get(l).copied().flatten())
+            .map(|c| text_at(at.row, c))
+            .filter(|t| !t.is_empty())
+            .unwrap_or_else(|| key.clone());
+        out.push(Record {
+            row: at.row,
+            key,
+            key_cell: CellRef::new(at.row, key_col),
+            label,
+        });
+    }
+    let _ = form;
+    out
 }
 
 /// `Sheet!$C$7`, `'My sheet'!C7` → (sheet index, cell).
@@ -462,6 +576,15 @@ pub fn unit_identity(
                 let Value::Text(t) = &cell.value else {
                     continue;
                 };
+                // A column header (`Mã đơn vị` over a table of units) is no title-block label.
+                let in_header = instances.iter().any(|i| {
+                    i.sheet == si
+                        && i.header_rows
+                            .is_some_and(|(lo, hi)| (lo..=hi).contains(&at.row))
+                });
+                if in_header {
+                    continue;
+                }
                 let k = label_key(t, pack.settings.folding);
                 if !k.starts_with(key.as_str()) {
                     continue;

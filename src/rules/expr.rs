@@ -189,6 +189,8 @@ fn lex(src: &str) -> Result<Vec<(Tok, Span)>, ParseError> {
             '[' => Some(Tok::LBracket),
             ']' => Some(Tok::RBracket),
             ',' => Some(Tok::Comma),
+            // `@`: the current column of a check with `columns` (written `x[@]`).
+            '@' => Some(Tok::Path("@".into())),
             _ => None,
         };
         if let Some(t) = single {
@@ -669,6 +671,32 @@ mod tests {
         assert_eq!(ok("round(a / b * 100, 2)"), "Round(((a / b) * 100), 2)");
         assert_eq!(ok("max(a, b, 1.5)"), "Max(a, b, 1.5)");
         assert_eq!(ok("a × b ÷ c − d"), "(((a * b) / c) - d)");
+    }
+
+    #[test]
+    fn records_columns_and_other_files() {
+        assert_eq!(
+            ok("grand[@] == sum(records[@])"),
+            "(grand[@] == Sum(records[@]))"
+        );
+        assert_eq!(ok("$[@] == unit[@]"), "($[@] == unit[@])");
+        assert_eq!(
+            ok("$[total] == unit.M01.total"),
+            "($[total] == unit.M01.total)"
+        );
+        assert_eq!(
+            ok("unit.M03.unit.members[excellent]"),
+            "unit.M03.unit.members[excellent]"
+        );
+        assert_eq!(
+            ok("start == previous.M02.end"),
+            "(start == previous.M02.end)"
+        );
+        assert_eq!(
+            ok("not ($[a] == prev[a] and $[b] == prev[b])"),
+            "(not (($[a] == prev[a]) and ($[b] == prev[b])))"
+        );
+        assert_eq!(err("a[@@]").1, 3);
     }
 
     #[test]

@@ -38,6 +38,25 @@ struct RuleFileDef {
     cell: Vec<CellDef>,
     #[serde(default)]
     check: Vec<CheckDef>,
+    records: Option<RecordsDef>,
+}
+
+/// `[records]`: the form's table holds one row per record (a unit, a year) rather than fixed
+/// labelled rows. Records are the filled rows between the header row and the `end` row (or the
+/// end of the table).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RecordsDef {
+    /// The column holding each record's key (a unit code, a year).
+    key: Spanned<String>,
+    /// The column naming the record in messages (default: the key).
+    label: Option<Spanned<String>>,
+    /// The row (a [[row]] id) that ends the records, such as a grand-total row.
+    end: Option<Spanned<String>>,
+    /// How a record is matched to another workbook of the same run: `unit_code` (the workbook
+    /// whose title-block code equals the record's key).
+    #[serde(rename = "match")]
+    match_: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -96,6 +115,8 @@ pub enum Kind {
     Percent,
     /// Any number, compared exactly.
     Number,
+    /// Text (a name, a code): never read as a figure; a record's key or label.
+    Text,
 }
 
 /// What an empty cell (or `-`) means.
@@ -120,6 +141,9 @@ struct ColumnDef {
     #[serde(default)]
     kind: Kind,
     empty: Option<Empty>,
+    /// Where the column's figure comes from in a matched unit's workbook (`M01.total`): an
+    /// expression over that workbook's forms. Read by `unit[column]` and by `consolidate`.
+    source: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -158,6 +182,8 @@ struct CheckDef {
     expr: Spanned<String>,
     when: Option<Spanned<String>>,
     each: Option<Spanned<String>>,
+    /// Apply the check once per column (`["*"]`: every figure column); `@` is the column.
+    columns: Option<Vec<Spanned<String>>>,
     message: Spanned<String>,
 }
 
@@ -215,6 +241,19 @@ pub struct Pack {
     pub settings: Settings,
     pub forms: Vec<Form>,
     pub groups: Vec<WorkbookGroup>,
+    /// Every figure (form, row, column) that a check reads from another workbook: what a file
+    /// keeps for the second phase of a run.
+    pub linked: std::collections::BTreeSet<(usize, usize, usize)>,
+}
+
+impl Pack {
+    /// Whether any check reads another workbook through `link`.
+    pub fn uses_link(&self, link: Link) -> bool {
+        self.forms
+            .iter()
+            .flat_map(|f| &f.checks)
+            .any(|c| c.links.contains(&link))
+    }
 }
 
 #[derive(Debug)]
@@ -228,6 +267,20 @@ pub struct Form {
     pub rows: Vec<Row>,
     pub cells: Vec<CellField>,
     pub checks: Vec<Check>,
+    pub records: Option<Records>,
+}
+
+/// How a record form's rows are found and matched.
+#[derive(Debug)]
+pub struct Records {
+    /// The key column.
+    pub key: usize,
+    /// The column naming a record in messages.
+    pub label: Option<usize>,
+    /// The row ending the records.
+    pub end: Option<usize>,
+    /// Records are matched to the workbooks of the same run by unit code.
+    pub match_unit: bool,
 }
 
 #[derive(Debug)]
@@ -237,6 +290,8 @@ pub struct Column {
     pub keys: Vec<String>,
     pub kind: Kind,
     pub empty: Empty,
+    /// The figure in a matched unit's workbook ([`FieldRef::Other`] references).
+    pub source: Option<CExpr>,
 }
 
 #[derive(Debug)]
@@ -272,8 +327,30 @@ pub struct Check {
     pub severity: Severity,
     pub expr: CExpr,
     pub when: Option<CExpr>,
-    pub each: Option<Vec<usize>>,
+    pub each: Option<Each>,
+    /// The column `@` stands for (a check with `columns` is compiled once per column).
+    pub column: Option<usize>,
+    /// Other workbooks the check reads: it is applied in the second phase of a run.
+    pub links: Vec<Link>,
     pub message: String,
+}
+
+/// What an `each` check iterates over.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Each {
+    /// Named rows.
+    Rows(Vec<usize>),
+    /// Every record of a `[records]` form.
+    Records,
+}
+
+/// Another workbook a check reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Link {
+    /// `unit.…`: the workbook matched to the current record.
+    Unit,
+    /// `previous.…`: last year's workbook of the same unit (`check --previous`).
+    Previous,
 }
 
 /// A resolved reference.
@@ -290,6 +367,12 @@ pub enum FieldRef {
     Cell { form: usize, cell: usize },
     /// `$`: the current row of an `each` check, in a column.
     Current { col: usize },
+    /// `prev[col]`: the record before the current one.
+    Prev { col: usize },
+    /// `records[col]`: every record of the form, in a column.
+    Records { col: usize },
+    /// A figure of another workbook: `unit.M01.total`, `previous.M02.end`.
+    Other { link: Link, inner: Box<FieldRef> },
 }
 
 /// A compiled expression: every name resolved.
@@ -642,17 +725,77 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         errors.sort_by(|a, b| a.path.cmp(&b.path));
         return Err(errors);
     }
+    let mut linked = std::collections::BTreeSet::new();
+    for f in &forms {
+        for c in &f.checks {
+            collect_linked(&c.expr, &mut linked);
+            if let Some(w) = &c.when {
+                collect_linked(w, &mut linked);
+            }
+        }
+        for col in &f.columns {
+            if let Some(s) = &col.source {
+                collect_linked(s, &mut linked);
+            }
+        }
+    }
     Ok(Pack {
         settings,
         forms,
         groups,
+        linked,
     })
+}
+
+/// The figures of other workbooks an expression reads.
+fn collect_linked(e: &CExpr, out: &mut std::collections::BTreeSet<(usize, usize, usize)>) {
+    match e {
+        CExpr::Num(_) => {}
+        CExpr::Field(FieldRef::Other { inner, .. }) => {
+            if let FieldRef::Rows {
+                form, rows, col, ..
+            } = inner.as_ref()
+            {
+                for r in rows {
+                    out.insert((*form, *r, *col));
+                }
+            }
+        }
+        CExpr::Field(_) => {}
+        CExpr::Neg(x) | CExpr::Not(x) => collect_linked(x, out),
+        CExpr::Binary(_, a, b) | CExpr::Compare(_, a, b) | CExpr::Logic(_, a, b) => {
+            collect_linked(a, out);
+            collect_linked(b, out);
+        }
+        CExpr::Call(_, args) => args.iter().for_each(|a| collect_linked(a, out)),
+    }
+}
+
+/// The other workbooks an expression reads.
+fn links_of(e: &CExpr, out: &mut Vec<Link>) {
+    match e {
+        CExpr::Num(_) => {}
+        CExpr::Field(FieldRef::Other { link, .. }) => {
+            if !out.contains(link) {
+                out.push(*link);
+            }
+        }
+        CExpr::Field(_) => {}
+        CExpr::Neg(x) | CExpr::Not(x) => links_of(x, out),
+        CExpr::Binary(_, a, b) | CExpr::Compare(_, a, b) | CExpr::Logic(_, a, b) => {
+            links_of(a, out);
+            links_of(b, out);
+        }
+        CExpr::Call(_, args) => args.iter().for_each(|a| links_of(a, out)),
+    }
 }
 
 /// The names a form defines, for resolving references into it.
 struct FormShape {
     id: String,
     columns: Vec<String>,
+    /// Which columns hold text (never read as figures).
+    text_cols: Vec<bool>,
     rows: Vec<String>,
     cells: Vec<String>,
 }
@@ -666,6 +809,7 @@ impl FormShape {
                 .map(|f| f.id.get_ref().clone())
                 .unwrap_or_default(),
             columns: def.column.iter().map(|c| c.id.get_ref().clone()).collect(),
+            text_cols: def.column.iter().map(|c| c.kind == Kind::Text).collect(),
             rows: def.row.iter().map(|r| r.id.get_ref().clone()).collect(),
             cells: def.cell.iter().map(|c| c.id.get_ref().clone()).collect(),
         }
@@ -678,7 +822,7 @@ fn valid_id(id: &str) -> bool {
         && id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
 }
 
-const PLACEHOLDERS: [&str; 7] = [
+const PLACEHOLDERS: [&str; 9] = [
     "found",
     "expected",
     "difference",
@@ -686,6 +830,8 @@ const PLACEHOLDERS: [&str; 7] = [
     "form",
     "sheet",
     "cell",
+    "column",
+    "other",
 ];
 
 fn compile_form(
@@ -768,6 +914,7 @@ fn compile_form(
             keys,
             kind: c.kind,
             empty,
+            source: None,
         });
     }
     if columns.is_empty() && !def.row.is_empty() {
@@ -905,6 +1052,95 @@ fn compile_form(
         }
     }
 
+    let col_of = |name: &Spanned<String>, what: &str, probs: &mut Problems<'_>| {
+        let found = def
+            .column
+            .iter()
+            .position(|c| c.id.get_ref() == name.get_ref());
+        if found.is_none() {
+            probs.add(
+                name.span(),
+                format!("no column `{}` in this form ({what})", name.get_ref()),
+                "unknown column",
+                did_you_mean(
+                    name.get_ref(),
+                    def.column.iter().map(|c| c.id.get_ref().as_str()),
+                ),
+            );
+        }
+        found
+    };
+    let records = def.records.as_ref().and_then(|r| {
+        let key = col_of(&r.key, "the records' key", probs);
+        let label = r.label.as_ref().and_then(|l| col_of(l, "the records' label", probs));
+        let end = r.end.as_ref().and_then(|e| {
+            let found = row_index.get(e.get_ref().as_str()).copied();
+            if found.is_none() {
+                probs.add(
+                    e.span(),
+                    format!("no row `{}` in this form", e.get_ref()),
+                    "unknown row",
+                    Some("`end` names the [[row]] that ends the records, e.g. a total row".into()),
+                );
+            }
+            found
+        });
+        let match_unit = match &r.match_ {
+            None => false,
+            Some(m) if m.get_ref() == "unit_code" => true,
+            Some(m) => {
+                probs.add(
+                    m.span(),
+                    format!("`{}` is not a way to match records", m.get_ref()),
+                    "unknown",
+                    Some("write `match = \"unit_code\"`: the workbook whose unit code is the record's key".into()),
+                );
+                false
+            }
+        };
+        Some(Records {
+            key: key?,
+            label,
+            end,
+            match_unit,
+        })
+    });
+    let has_records = def.records.is_some();
+    let match_unit = records.as_ref().is_some_and(|r| r.match_unit);
+
+    // Column sources: expressions over a matched unit's workbook.
+    for (ci, c) in def.column.iter().enumerate() {
+        let Some(src) = &c.source else { continue };
+        if !match_unit {
+            probs.add(
+                src.span(),
+                "a column `source` reads the matched unit's workbook, but this form has no `[records]` with `match`",
+                "no match",
+                Some("add `[records]` with `key` and `match = \"unit_code\"`".into()),
+            );
+            continue;
+        }
+        let cx = Ctx {
+            fi,
+            shapes,
+            form_ids,
+            has_each: false,
+            each_records: false,
+            has_records,
+            match_unit,
+            at_col: None,
+            sources: &[],
+            in_source: true,
+        };
+        let base = string_content_offset(&probs.src.text, &src.span());
+        if let Some(e) = compile_expr_text(src.get_ref(), base, &cx, probs) {
+            if let Some(col) = columns.get_mut(ci) {
+                col.source = Some(e);
+            }
+        }
+    }
+    let sources: Vec<Option<CExpr>> = columns.iter().map(|c| c.source.clone()).collect();
+
     let mut checks = Vec::new();
     let mut check_ids: HashSet<&str> = HashSet::new();
     for c in &def.check {
@@ -918,6 +1154,18 @@ fn compile_form(
             );
         }
         let each = c.each.as_ref().and_then(|e| {
+            if e.get_ref() == "records" && !shapes[fi].rows.iter().any(|r| r == "records") {
+                if !has_records {
+                    probs.add(
+                        e.span(),
+                        "`each = \"records\"` needs a `[records]` table in this form",
+                        "no records",
+                        None,
+                    );
+                    return None;
+                }
+                return Some(Each::Records);
+            }
             let rs = resolve_rows(&shapes[fi], e.get_ref());
             if rs.is_empty() {
                 probs.add(
@@ -928,31 +1176,74 @@ fn compile_form(
                 );
                 None
             } else {
-                Some(rs)
+                Some(Each::Rows(rs))
             }
         });
-        let cx = Ctx {
-            fi,
-            shapes,
-            form_ids,
-            has_each: c.each.is_some(),
+        // The columns `@` stands for: one compiled check per column.
+        let at_cols: Vec<Option<usize>> = match &c.columns {
+            None => vec![None],
+            Some(list) => {
+                let mut out = Vec::new();
+                for name in list {
+                    if name.get_ref() == "*" {
+                        out.extend(
+                            def.column
+                                .iter()
+                                .enumerate()
+                                .filter(|(_, col)| col.kind != Kind::Text)
+                                .map(|(i, _)| Some(i)),
+                        );
+                    } else if let Some(i) = col_of(name, "in `columns`", probs) {
+                        out.push(Some(i));
+                    }
+                }
+                if out.is_empty() {
+                    vec![None]
+                } else {
+                    out
+                }
+            }
         };
-        let base = string_content_offset(&probs.src.text, &c.expr.span());
-        let expr = compile_expr_text(c.expr.get_ref(), base, &cx, probs);
-        if let Some(e) = &expr {
-            if !matches!(e, CExpr::Compare(..)) {
-                probs.add(
-                    c.expr.span(),
-                    "a check must compare two values (`==`, `!=`, `<`, `<=`, `>`, `>=`)",
-                    "no comparison",
-                    Some("e.g. `male + female == total`".into()),
-                );
+        let each_records = matches!(each, Some(Each::Records));
+        let mut compiled = Vec::new();
+        for (n, at_col) in at_cols.iter().enumerate() {
+            let cx = Ctx {
+                fi,
+                shapes,
+                form_ids,
+                has_each: c.each.is_some(),
+                each_records,
+                has_records,
+                match_unit,
+                at_col: *at_col,
+                sources: &sources,
+                in_source: false,
+            };
+            let before = probs.list.len();
+            let base = string_content_offset(&probs.src.text, &c.expr.span());
+            let expr = compile_expr_text(c.expr.get_ref(), base, &cx, probs);
+            if n == 0 {
+                if let Some(e) = &expr {
+                    if !matches!(e, CExpr::Compare(..) | CExpr::Logic(..) | CExpr::Not(..)) {
+                        probs.add(
+                            c.expr.span(),
+                            "a check must compare two values (`==`, `!=`, `<`, `<=`, `>`, `>=`) or state a condition (`not …`, `… and …`)",
+                            "no comparison",
+                            Some("e.g. `male + female == total`".into()),
+                        );
+                    }
+                }
+            }
+            let when = c.when.as_ref().and_then(|w| {
+                let base = string_content_offset(&probs.src.text, &w.span());
+                compile_expr_text(w.get_ref(), base, &cx, probs)
+            });
+            compiled.push((*at_col, expr, when));
+            // The same mistake in every column is shown once.
+            if probs.list.len() > before {
+                break;
             }
         }
-        let when = c.when.as_ref().and_then(|w| {
-            let base = string_content_offset(&probs.src.text, &w.span());
-            compile_expr_text(w.get_ref(), base, &cx, probs)
-        });
         // Placeholders in the message.
         let msg = c.message.get_ref();
         let mbase = string_content_offset(&probs.src.text, &c.message.span());
@@ -978,13 +1269,21 @@ fn compile_form(
             offset += open + close + 1;
             rest = &rest[open + close + 1..];
         }
-        if let Some(expr) = expr {
+        for (column, expr, when) in compiled {
+            let Some(expr) = expr else { continue };
+            let mut links = Vec::new();
+            links_of(&expr, &mut links);
+            if let Some(w) = &when {
+                links_of(w, &mut links);
+            }
             checks.push(Check {
                 id: id.clone(),
                 severity: c.severity,
                 expr,
                 when,
-                each,
+                each: each.clone(),
+                column,
+                links,
                 message: msg.clone(),
             });
         }
@@ -1000,6 +1299,7 @@ fn compile_form(
         rows,
         cells,
         checks,
+        records,
     })
 }
 
@@ -1031,6 +1331,18 @@ struct Ctx<'a> {
     shapes: &'a [FormShape],
     form_ids: &'a HashMap<String, usize>,
     has_each: bool,
+    /// The check iterates over the form's records (`prev`, `unit` make sense).
+    each_records: bool,
+    /// The form has `[records]` (`records[col]` makes sense).
+    has_records: bool,
+    /// Records are matched to unit workbooks (`unit.…` makes sense).
+    match_unit: bool,
+    /// The column `@` stands for.
+    at_col: Option<usize>,
+    /// Each column's `source`, compiled.
+    sources: &'a [Option<CExpr>],
+    /// Compiling a column's `source`: every reference reads the matched unit's workbook.
+    in_source: bool,
 }
 
 fn compile_expr_text(
@@ -1105,6 +1417,183 @@ fn lower(
         }
         ExprKind::Ref(r) => {
             let shape_own = &cx.shapes[cx.fi];
+            let own_row = |p: &str| shape_own.rows.iter().any(|x| x == p);
+            if r.path == "@" {
+                probs.add(
+                    sp(r.path_span),
+                    "`@` is the current column; write it inside `[ ]`, e.g. `total[@]`",
+                    "not a value",
+                    None,
+                );
+                return None;
+            }
+            if cx.in_source {
+                // A column's source: a reference into the matched unit's workbook.
+                let inner = lower_plain(e, base, cx, in_aggregate, probs)?;
+                return match inner {
+                    CExpr::Field(f @ FieldRef::Rows { form, .. }) if form != cx.fi => {
+                        Some(CExpr::Field(FieldRef::Other {
+                            link: Link::Unit,
+                            inner: Box::new(f),
+                        }))
+                    }
+                    _ => {
+                        probs.add(
+                            sp(r.path_span),
+                            "a source names a row of the unit's workbook, written `FORM.row` or `FORM.row[column]`",
+                            "not in another form",
+                            Some("e.g. `source = \"M01.total\"`".into()),
+                        );
+                        None
+                    }
+                };
+            }
+            // `records[col]`: every record of this form.
+            if r.path == "records" && cx.has_records && !own_row("records") {
+                if !in_aggregate {
+                    probs.add(
+                        sp(r.path_span),
+                        "`records` names several values; use it inside sum(), min() or max()",
+                        "several values",
+                        Some("e.g. `sum(records[total])`".into()),
+                    );
+                    return None;
+                }
+                let col = resolve_col(shape_own, r, cx.at_col, base, probs)?;
+                return Some(CExpr::Field(FieldRef::Records { col }));
+            }
+            // `prev[col]`: the record before the current one.
+            if r.path == "prev" && !own_row("prev") {
+                if !cx.each_records {
+                    probs.add(
+                        sp(r.path_span),
+                        "`prev` is the record before the current one, but this check does not go through the records",
+                        "no records",
+                        Some("add `each = \"records\"` to the check".into()),
+                    );
+                    return None;
+                }
+                let col = resolve_col(shape_own, r, cx.at_col, base, probs)?;
+                return Some(CExpr::Field(FieldRef::Prev { col }));
+            }
+            // `unit[col]`: the column's source, read in the matched unit's workbook.
+            if r.path == "unit" && !own_row("unit") {
+                if !(cx.match_unit && cx.each_records) {
+                    probs.add(
+                        sp(r.path_span),
+                        "`unit` is the workbook matched to the current record: it needs `[records]` with `match` and `each = \"records\"`",
+                        "no matched unit",
+                        None,
+                    );
+                    return None;
+                }
+                let col = resolve_col(shape_own, r, cx.at_col, base, probs)?;
+                return match cx.sources.get(col).cloned().flatten() {
+                    Some(src) => Some(src),
+                    None => {
+                        probs.add(
+                            r.column.as_ref().map_or(sp(r.path_span), |(_, s)| sp(*s)),
+                            format!(
+                                "the column `{}` has no `source` to read in the unit's workbook",
+                                shape_own.columns.get(col).map_or("", String::as_str)
+                            ),
+                            "no source",
+                            Some("add `source = \"FORM.row\"` to the [[column]]".into()),
+                        );
+                        None
+                    }
+                };
+            }
+            // `unit.FORM.row`, `previous.FORM.row`: a figure of another workbook.
+            for (prefix, link) in [("unit.", Link::Unit), ("previous.", Link::Previous)] {
+                let Some(rest) = r.path.strip_prefix(prefix) else {
+                    continue;
+                };
+                if own_row(&r.path) {
+                    break;
+                }
+                let form_named = rest
+                    .split_once('.')
+                    .is_some_and(|(f, _)| cx.form_ids.contains_key(f));
+                if !form_named {
+                    probs.add(
+                        sp(r.path_span),
+                        format!("`{prefix}` must be followed by a form and a row, e.g. `{prefix}M01.total`"),
+                        "no form",
+                        None,
+                    );
+                    return None;
+                }
+                if link == Link::Unit && !(cx.match_unit && cx.each_records) {
+                    probs.add(
+                        sp(r.path_span),
+                        "`unit.` reads the workbook matched to the current record: it needs `[records]` with `match` and `each = \"records\"`",
+                        "no matched unit",
+                        None,
+                    );
+                    return None;
+                }
+                let prefix_len = prefix.len();
+                let inner_ref = expr::RefExpr {
+                    path: rest.to_string(),
+                    path_span: expr::Span {
+                        start: r.path_span.start + prefix_len,
+                        end: r.path_span.end,
+                    },
+                    column: r.column.clone(),
+                };
+                let inner_cx = Ctx {
+                    at_col: None,
+                    ..*cx
+                };
+                let inner = lower_plain(
+                    &expr::Expr {
+                        kind: ExprKind::Ref(inner_ref),
+                        span: e.span,
+                    },
+                    base,
+                    &inner_cx,
+                    in_aggregate,
+                    probs,
+                )?;
+                return match inner {
+                    CExpr::Field(f @ FieldRef::Rows { .. }) => {
+                        Some(CExpr::Field(FieldRef::Other {
+                            link,
+                            inner: Box::new(f),
+                        }))
+                    }
+                    _ => {
+                        probs.add(
+                            sp(r.path_span),
+                            "only rows of another workbook can be read (`FORM.row` or `FORM.row[column]`)",
+                            "not a row",
+                            None,
+                        );
+                        None
+                    }
+                };
+            }
+            return lower_plain(e, base, cx, in_aggregate, probs);
+        }
+    })
+}
+
+/// A reference in this workbook: `$`, a row, `FORM.row`, a cell.
+fn lower_plain(
+    e: &expr::Expr,
+    base: usize,
+    cx: &Ctx<'_>,
+    in_aggregate: bool,
+    probs: &mut Problems<'_>,
+) -> Option<CExpr> {
+    let sp = |s: expr::Span| base + s.start..base + s.end;
+    let ExprKind::Ref(r) = &e.kind else {
+        return None;
+    };
+    {
+        {
+            let shape_own = &cx.shapes[cx.fi];
             // `$`: the current row.
             if r.path == "$" {
                 if !cx.has_each {
@@ -1116,7 +1605,7 @@ fn lower(
                     );
                     return None;
                 }
-                let col = resolve_col(shape_own, r, base, probs)?;
+                let col = resolve_col(shape_own, r, cx.at_col, base, probs)?;
                 return Some(CExpr::Field(FieldRef::Current { col }));
             }
             // `FORM.path`: another form of the same workbook.
@@ -1154,7 +1643,13 @@ fn lower(
                     );
                     return None;
                 }
-                let col = resolve_col(shape, r, base, probs)?;
+                let col = resolve_col(
+                    shape,
+                    r,
+                    if fi == cx.fi { cx.at_col } else { None },
+                    base,
+                    probs,
+                )?;
                 return Some(CExpr::Field(FieldRef::Rows {
                     form: fi,
                     rows,
@@ -1163,7 +1658,13 @@ fn lower(
                 }));
             }
             if let Some(row) = shape.rows.iter().position(|x| x == path) {
-                let col = resolve_col(shape, r, base, probs)?;
+                let col = resolve_col(
+                    shape,
+                    r,
+                    if fi == cx.fi { cx.at_col } else { None },
+                    base,
+                    probs,
+                )?;
                 return Some(CExpr::Field(FieldRef::Rows {
                     form: fi,
                     rows: vec![row],
@@ -1198,17 +1699,58 @@ fn lower(
                 "unknown field",
                 help,
             );
-            return None;
+            None
         }
-    })
+    }
 }
 
 fn resolve_col(
     shape: &FormShape,
     r: &expr::RefExpr,
+    at: Option<usize>,
     base: usize,
     probs: &mut Problems<'_>,
 ) -> Option<usize> {
+    let col = resolve_col_name(shape, r, at, base, probs)?;
+    if shape.text_cols.get(col).copied().unwrap_or(false) {
+        let span = r.column.as_ref().map_or(r.path_span, |(_, s)| *s);
+        probs.add(
+            base + span.start..base + span.end,
+            format!(
+                "the column `{}` of form {} holds text, not figures",
+                shape.columns[col], shape.id
+            ),
+            "text column",
+            None,
+        );
+        return None;
+    }
+    Some(col)
+}
+
+fn resolve_col_name(
+    shape: &FormShape,
+    r: &expr::RefExpr,
+    at: Option<usize>,
+    base: usize,
+    probs: &mut Problems<'_>,
+) -> Option<usize> {
+    if let Some((c, cspan)) = &r.column {
+        if c == "@" {
+            if at.is_none() {
+                probs.add(
+                    base + cspan.start..base + cspan.end,
+                    "`@` is the current column, but this check has no `columns`",
+                    "no current column",
+                    Some(
+                        "add `columns = [\"*\"]` (every figure column) or a list of column ids"
+                            .into(),
+                    ),
+                );
+            }
+            return at;
+        }
+    }
     match &r.column {
         None => {
             if shape.columns.is_empty() {

@@ -99,7 +99,7 @@ message = "{label}: {found}"
             }))
         )
     );
-    assert_eq!(f.checks[1].each, Some(vec![0, 1, 2]));
+    assert_eq!(f.checks[1].each, Some(super::Each::Rows(vec![0, 1, 2])));
     assert_eq!(
         f.columns[1].empty,
         Empty::Skip,
@@ -170,7 +170,7 @@ message = "x"
                 "$".to_string()
             ),
             (
-                "a check must compare two values (`==`, `!=`, `<`, `<=`, `>`, `>=`)".to_string(),
+                "a check must compare two values (`==`, `!=`, `<`, `<=`, `>`, `>=`) or state a condition (`not …`, `… and …`)".to_string(),
                 "\"total + 1\"".to_string()
             ),
         ]
@@ -284,4 +284,123 @@ sheet = "(unclosed"
 fn the_builtin_pack_compiles() {
     let pack = compile(&builtin_sources()).unwrap_or_else(|e| panic!("{e:?}"));
     assert!(!pack.forms.is_empty());
+}
+
+const RECORDS: &str = r#"
+[form]
+id = "S1"
+name = "Summary"
+labels = ["Total"]
+
+[records]
+key = "code"
+end = "grand"
+match = "unit_code"
+
+[[column]]
+id = "code"
+header = "Code"
+kind = "text"
+
+[[column]]
+id = "n"
+header = "N"
+source = "F1.total"
+
+[[column]]
+id = "m"
+header = "M"
+
+[[row]]
+id = "grand"
+label = "Total"
+"#;
+
+fn records_with(checks: &str) -> Vec<Source> {
+    vec![
+        src("f1.toml", FORM),
+        src("s1.toml", &format!("{RECORDS}\n{checks}")),
+    ]
+}
+
+#[test]
+fn record_forms_compile_column_checks_and_links() {
+    let pack = compile(&records_with(
+        r#"
+[[check]]
+id = "S1.grand"
+columns = ["*"]
+expr = "grand[@] == sum(records[@])"
+message = "{column}"
+
+[[check]]
+id = "S1.unit"
+each = "records"
+columns = ["n"]
+expr = "$[@] == unit[@] + unit.F1.part.a"
+message = "{other}"
+
+[[check]]
+id = "S1.repeat"
+each = "records"
+expr = "not ($[n] == prev[n] and $[m] == prev[m])"
+message = "{label}"
+"#,
+    ))
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let s1 = &pack.forms[1];
+    let r = s1.records.as_ref().unwrap();
+    assert_eq!((r.key, r.end, r.match_unit), (0, Some(0), true));
+    // One check per figure column (the text column is left out).
+    let grand: Vec<_> = s1.checks.iter().filter(|c| c.id == "S1.grand").collect();
+    assert_eq!(
+        grand.iter().map(|c| c.column).collect::<Vec<_>>(),
+        [Some(1), Some(2)]
+    );
+    assert!(grand.iter().all(|c| c.links.is_empty()));
+    let unit = s1.checks.iter().find(|c| c.id == "S1.unit").unwrap();
+    assert_eq!(unit.links, [Link::Unit]);
+    assert_eq!(unit.each, Some(Each::Records));
+    // The figures a run keeps per unit workbook: F1.total and F1.part.a, first column.
+    assert_eq!(
+        pack.linked.iter().copied().collect::<Vec<_>>(),
+        [(0, 0, 0), (0, 1, 0)]
+    );
+}
+
+#[test]
+fn record_mistakes_point_at_the_token() {
+    let got = problems(&records_with(
+        r#"
+[[check]]
+id = "S1.a"
+expr = "$[@] == unit[m]"
+each = "records"
+message = "x"
+
+[[check]]
+id = "S1.b"
+expr = "total[@] == prev[n]"
+message = "x"
+
+[[check]]
+id = "S1.c"
+expr = "code == 1"
+message = "x"
+"#,
+    ));
+    let msgs: Vec<&str> = got.iter().map(|(m, _)| m.as_str()).collect();
+    assert!(
+        msgs.contains(&"`@` is the current column, but this check has no `columns`"),
+        "{msgs:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|(m, at)| m.contains("has no `source`") && at == "m"),
+        "{got:?}"
+    );
+    assert!(
+        msgs.iter().any(|m| m.contains("does not go through the records")),
+        "{msgs:?}"
+    );
 }

@@ -1,1 +1,2 @@
+pub mod district;
 pub mod forms;

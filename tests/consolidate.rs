@@ -1,0 +1,312 @@
+//! Consolidation across files: the district summary (TH01, TH02) against the branch
+//! workbooks given in the same run, and each branch against last year's workbook.
+
+mod common;
+
+use common::district::*;
+use common::forms::*;
+use crossfoot::check::{check_all, collect_inputs, FileResult, Options};
+use crossfoot::finding::Finding;
+use std::path::{Path, PathBuf};
+
+fn pack() -> crossfoot::rules::Pack {
+    crossfoot::rules::compile(&crossfoot::rules::builtin_sources()).expect("pack")
+}
+
+fn branches() -> Vec<Branch> {
+    vec![
+        Branch::clean("Đảng bộ xã Bình Lư", "TD-01", 1),
+        Branch::clean("Đảng bộ xã Bản Bo", "TD-02", 2),
+        Branch::clean("Chi bộ Trường THPT Tam Đường", "TD-03", 3),
+    ]
+}
+
+fn write_all(dir: &Path, branches: &[Branch], district: &District) {
+    for b in branches {
+        let name = format!("branch-{}.xlsx", b.code.to_lowercase());
+        std::fs::write(dir.join(name), write_branch(b, &Layout::default())).unwrap();
+    }
+    std::fs::write(dir.join("district.xlsx"), write_district(district)).unwrap();
+}
+
+fn run(paths: &[PathBuf], opts: &Options) -> Vec<FileResult> {
+    check_all(&collect_inputs(paths), &pack(), opts)
+}
+
+fn check_dir(dir: &Path) -> Vec<FileResult> {
+    run(&[dir.to_path_buf()], &Options::default())
+}
+
+/// Every finding of every file.
+fn findings(results: &[FileResult]) -> Vec<&Finding> {
+    results.iter().flat_map(|r| &r.findings).collect()
+}
+
+/// (file name, rule, cells as `[file:]sheet!cell`) of every finding.
+fn summary(results: &[FileResult]) -> Vec<(String, String, Vec<String>)> {
+    findings(results)
+        .iter()
+        .map(|f| {
+            let name = Path::new(&f.file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let cells = f
+                .cells
+                .iter()
+                .map(|c| match &c.file {
+                    Some(file) => format!(
+                        "{}:{}!{}",
+                        Path::new(file).file_name().unwrap().to_string_lossy(),
+                        c.sheet,
+                        c.cell
+                    ),
+                    None => format!("{}!{}", c.sheet, c.cell),
+                })
+                .collect();
+            (name, f.rule.clone(), cells)
+        })
+        .collect()
+}
+
+#[test]
+fn a_consistent_summary_with_its_branches_gives_no_consolidation_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let bs = branches();
+    let mut d = District::from_branches(&bs);
+    d.years.truncate(3); // no repeated year
+    write_all(dir.path(), &bs, &d);
+    let results = check_dir(dir.path());
+    let district = results
+        .iter()
+        .find(|r| r.path.ends_with("district.xlsx"))
+        .unwrap();
+    let forms: Vec<&str> = district.forms.iter().map(|f| f.form.as_str()).collect();
+    assert_eq!(forms, ["TH01", "TH02"]);
+    // The column header `Mã đơn vị` is no title-block code.
+    assert_eq!(district.unit.code, None);
+    assert_eq!(summary(&results), vec![]);
+}
+
+#[test]
+fn a_summary_row_that_disagrees_with_its_branch_is_found_on_both_cells() {
+    let dir = tempfile::tempdir().unwrap();
+    let bs = branches();
+    let mut d = District::from_branches(&bs);
+    d.years.truncate(3);
+    // TD-02's women: one more in the summary than in its workbook (the total row follows).
+    d.rows[1].figures[1] += 1;
+    d.grand[1] += 1;
+    write_all(dir.path(), &bs, &d);
+    let results = check_dir(dir.path());
+    let women = cell_ref(&Layout::default(), "M01", "1.1", Col::Count).unwrap();
+    assert_eq!(
+        summary(&results),
+        vec![(
+            "district.xlsx".to_string(),
+            "TH01.matches-unit".to_string(),
+            vec![
+                format!("TH01-TongHop!{}", th01_cell(1, 1)),
+                format!("branch-td-02.xlsx:{women}"),
+            ]
+        )]
+    );
+    let f = findings(&results)[0];
+    assert_eq!(f.actual, Some((bs[1].m01.women + 1) as f64));
+    assert_eq!(f.expected, Some(bs[1].m01.women as f64));
+    assert!(f.message.contains("branch-td-02.xlsx"), "{}", f.message);
+    assert!(f.message.contains("Nữ"), "{}", f.message);
+    // The JSON contract: the branch's cell names its file; the summary's cell does not.
+    let json = serde_json::to_value(&f.cells).unwrap();
+    assert_eq!(json[0].get("file"), None);
+    assert!(json[1]["file"]
+        .as_str()
+        .unwrap()
+        .ends_with("branch-td-02.xlsx"));
+}
+
+#[test]
+fn a_wrong_total_row_is_found_on_its_cell() {
+    let dir = tempfile::tempdir().unwrap();
+    let bs = branches();
+    let mut d = District::from_branches(&bs);
+    d.years.truncate(3);
+    d.grand[6] -= 2; // HTXSNV
+    write_all(dir.path(), &bs, &d);
+    let results = check_dir(dir.path());
+    let got = summary(&results);
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].1, "TH01.grand-total");
+    assert_eq!(got[0].2[0], format!("TH01-TongHop!{}", th01_cell(3, 6)));
+    assert_eq!(got[0].2.len(), 4, "the total and the three rows above");
+    let f = findings(&results)[0];
+    assert_eq!(f.difference, Some(-2.0));
+    assert!(f.message.contains("HTXSNV"), "{}", f.message);
+}
+
+#[test]
+fn a_missing_and_an_extra_branch_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let bs = branches();
+    let mut d = District::from_branches(&bs);
+    d.years.truncate(3);
+    // TD-03 has a workbook but no row; TD-09 has a row but no workbook.
+    d.rows[2].code = "TD-09".into();
+    write_all(dir.path(), &bs, &d);
+    let results = check_dir(dir.path());
+    let got = summary(&results);
+    assert_eq!(
+        got,
+        vec![
+            (
+                "district.xlsx".to_string(),
+                "consolidation.row-without-unit".to_string(),
+                vec![format!("TH01-TongHop!{}", th01_key_cell(2))]
+            ),
+            (
+                "district.xlsx".to_string(),
+                "consolidation.unit-without-row".to_string(),
+                vec![]
+            ),
+        ]
+    );
+    let without_row = findings(&results)[1];
+    assert!(
+        without_row.message.contains("branch-td-03.xlsx"),
+        "{}",
+        without_row.message
+    );
+    assert!(
+        without_row.message.contains("TD-03"),
+        "{}",
+        without_row.message
+    );
+}
+
+#[test]
+fn two_workbooks_with_the_same_code_are_reported() {
+    let dir = tempfile::tempdir().unwrap();
+    let bs = branches();
+    let mut d = District::from_branches(&bs);
+    d.years.truncate(3);
+    write_all(dir.path(), &bs, &d);
+    // A second workbook of TD-02 (a resubmission kept next to the first).
+    let mut again = bs[1].clone();
+    again.name = "Đảng bộ xã Bản Bo (gửi lại)".into();
+    std::fs::write(
+        dir.path().join("branch-td-02-v2.xlsx"),
+        write_branch(&again, &Layout::default()),
+    )
+    .unwrap();
+    let results = check_dir(dir.path());
+    let got = summary(&results);
+    assert_eq!(
+        got,
+        vec![(
+            "district.xlsx".to_string(),
+            "consolidation.duplicate-unit".to_string(),
+            vec![format!("TH01-TongHop!{}", th01_key_cell(1))]
+        )]
+    );
+    let msg = &findings(&results)[0].message;
+    assert!(
+        msg.contains("branch-td-02.xlsx") && msg.contains("branch-td-02-v2.xlsx"),
+        "{msg}"
+    );
+}
+
+#[test]
+fn a_repeated_year_is_a_warning_on_its_row() {
+    let dir = tempfile::tempdir().unwrap();
+    let bs = branches();
+    let d = District::from_branches(&bs);
+    write_all(dir.path(), &bs, &d);
+    let results = check_dir(dir.path());
+    let got = summary(&results);
+    let cols = |k: usize, from: usize| -> Vec<String> {
+        (from..from + 5)
+            .map(|c| format!("TH02-XepLoai!{}", th02_cell(k, c)))
+            .collect()
+    };
+    // 2013 (row 3): the members' block repeats 2012; 2015 (row 5): the whole row repeats 2014.
+    assert_eq!(got.len(), 2, "{got:?}");
+    assert_eq!(got[0].1, "TH02.members-repeated");
+    // This year's cells first (they are what the check tests), then the year before's.
+    assert_eq!(got[0].2[0], cols(3, 11)[0]);
+    for c in cols(3, 11).iter().chain(&cols(2, 11)) {
+        assert!(got[0].2.contains(c), "{c} in {:?}", got[0].2);
+    }
+    assert_eq!(got[1].1, "TH02.row-repeated");
+    assert_eq!(got[1].2[0], format!("TH02-XepLoai!{}", th02_cell(5, 1)));
+    for f in findings(&results) {
+        assert_eq!(f.severity, crossfoot::finding::Severity::Warning);
+    }
+    assert!(findings(&results)[0].message.contains("2013"));
+    assert!(findings(&results)[1].message.contains("2015"));
+}
+
+#[test]
+fn a_year_whose_ratings_do_not_add_up_is_found() {
+    let dir = tempfile::tempdir().unwrap();
+    let bs = branches();
+    let mut d = District::from_branches(&bs);
+    d.years.truncate(3);
+    d.years[1].sub[2] += 1; // HTTNV of sub-branches in 2011
+    write_all(dir.path(), &bs, &d);
+    let got = summary(&check_dir(dir.path()));
+    assert_eq!(got.len(), 1, "{got:?}");
+    assert_eq!(got[0].1, "TH02.sub-ratings-sum");
+    assert_eq!(got[0].2[0], format!("TH02-XepLoai!{}", th02_cell(1, 7)));
+}
+
+#[test]
+fn the_opening_figure_must_be_last_years_closing_one() {
+    let now = tempfile::tempdir().unwrap();
+    let last = tempfile::tempdir().unwrap();
+    let bs = branches();
+    for b in &bs {
+        let name = format!("branch-{}.xlsx", b.code.to_lowercase());
+        std::fs::write(now.path().join(&name), write_branch(b, &Layout::default())).unwrap();
+    }
+    // Last year: TD-01 closed with this year's opening figure, TD-02 with 3 more;
+    // TD-03 sent nothing last year.
+    for (b, shift) in [(&bs[0], 0), (&bs[1], 3)] {
+        let mut prev = b.clone();
+        prev.year -= 1;
+        prev.m02.end = b.m02.start + shift;
+        let name = format!("branch-{}-2020.xlsx", b.code.to_lowercase());
+        std::fs::write(
+            last.path().join(name),
+            write_branch(&prev, &Layout::default()),
+        )
+        .unwrap();
+    }
+    let opts = Options {
+        previous: vec![last.path().to_path_buf()],
+        ..Options::default()
+    };
+    let results = run(&[now.path().to_path_buf()], &opts);
+    let got = summary(&results);
+    let start = cell_ref(&Layout::default(), "M02", "1", Col::Count).unwrap();
+    let end = cell_ref(&Layout::default(), "M02", "4", Col::Count).unwrap();
+    assert_eq!(
+        got,
+        vec![
+            (
+                "branch-td-02.xlsx".to_string(),
+                "M02.start-matches-last-year".to_string(),
+                vec![start.to_string(), format!("branch-td-02-2020.xlsx:{end}"),]
+            ),
+            (
+                "branch-td-03.xlsx".to_string(),
+                "consolidation.previous-missing".to_string(),
+                vec![]
+            ),
+        ]
+    );
+    let f = findings(&results)[0];
+    assert_eq!(f.difference, Some(-3.0));
+    // Without --previous, nothing is said about last year.
+    assert_eq!(summary(&check_dir(now.path())), vec![]);
+}
