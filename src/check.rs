@@ -300,9 +300,6 @@ pub struct Options {
     pub jobs: usize,
     /// Keep the sheets that hold forms in the results (for the review workbook).
     pub keep_sheets: bool,
-    /// Last year's workbooks (files or folders), for checks reading `previous.…`: each
-    /// workbook is matched to last year's by unit code. Empty: those checks are not applied.
-    pub previous: Vec<PathBuf>,
 }
 
 /// Checks all inputs; results sorted by path, whatever the order given or the threads.
@@ -311,15 +308,40 @@ pub struct Options {
 /// figures that checks of other workbooks read; then the checks that read other workbooks
 /// (a summary against its units, this year against last year) are applied.
 pub fn check_all(inputs: &[Input], pack: &Pack, opts: &Options) -> Vec<FileResult> {
-    let mut both = check_many(inputs, pack, opts);
+    check_all_with(inputs, pack, opts, &|_| {})
+}
+
+/// [`check_all`], calling `done` as each file is finished (from the worker threads, in any
+/// order): for a progress bar.
+pub fn check_all_with(
+    inputs: &[Input],
+    pack: &Pack,
+    opts: &Options,
+    done: &(dyn Fn(&FileResult) + Sync),
+) -> Vec<FileResult> {
+    check_all_previous(inputs, &[], pack, opts, done)
+}
+
+/// [`check_all_with`], with last year's workbooks (files or folders) for the checks that read
+/// `previous.…`: each workbook is matched to last year's by unit code. With none, those
+/// checks are not applied. Last year's workbooks are read for their figures only: their own
+/// findings are not reported.
+pub fn check_all_previous(
+    inputs: &[Input],
+    previous: &[PathBuf],
+    pack: &Pack,
+    opts: &Options,
+    done: &(dyn Fn(&FileResult) + Sync),
+) -> Vec<FileResult> {
+    let mut both = check_many(inputs, pack, opts, done);
     both.sort_by(|a, b| a.0.path.cmp(&b.0.path));
     let (mut results, kept): (Vec<FileResult>, Vec<Kept>) = both.into_iter().unzip();
     if kept.iter().any(|k| k.deferred.is_some()) {
-        let previous = if opts.previous.is_empty() || !pack.uses_link(Link::Previous) {
+        let previous = if previous.is_empty() || !pack.uses_link(Link::Previous) {
             None
         } else {
-            let prev_inputs = collect_inputs(&opts.previous);
-            let mut prev = check_many(&prev_inputs, pack, opts);
+            let prev_inputs = collect_inputs(previous);
+            let mut prev = check_many(&prev_inputs, pack, opts, &|_| {});
             prev.sort_by(|a, b| a.0.path.cmp(&b.0.path));
             Some(prev)
         };
@@ -328,22 +350,24 @@ pub fn check_all(inputs: &[Input], pack: &Pack, opts: &Options) -> Vec<FileResul
     results
 }
 
-fn check_many(inputs: &[Input], pack: &Pack, opts: &Options) -> Vec<(FileResult, Kept)> {
-    let run = || {
-        inputs
-            .par_iter()
-            .map(|i| check_file_kept(i, pack, opts))
-            .collect::<Vec<_>>()
+fn check_many(
+    inputs: &[Input],
+    pack: &Pack,
+    opts: &Options,
+    done: &(dyn Fn(&FileResult) + Sync),
+) -> Vec<(FileResult, Kept)> {
+    let one = |i: &Input| {
+        let r = check_file_kept(i, pack, opts);
+        done(&r.0);
+        r
     };
+    let run = || inputs.par_iter().map(one).collect::<Vec<_>>();
     match rayon::ThreadPoolBuilder::new()
         .num_threads(opts.jobs)
         .build()
     {
         Ok(pool) => pool.install(run),
-        Err(_) => inputs
-            .iter()
-            .map(|i| check_file_kept(i, pack, opts))
-            .collect(),
+        Err(_) => inputs.iter().map(one).collect(),
     }
 }
 

@@ -5,9 +5,9 @@ mod common;
 
 use common::district::*;
 use common::forms::*;
-use crossfoot::check::{check_all, collect_inputs, FileResult, Options};
+use crossfoot::check::{check_all, check_all_previous, collect_inputs, FileResult, Options};
 use crossfoot::finding::Finding;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 fn pack() -> crossfoot::rules::Pack {
     crossfoot::rules::compile(&crossfoot::rules::builtin_sources()).expect("pack")
@@ -29,12 +29,12 @@ fn write_all(dir: &Path, branches: &[Branch], district: &District) {
     std::fs::write(dir.join("district.xlsx"), write_district(district)).unwrap();
 }
 
-fn run(paths: &[PathBuf], opts: &Options) -> Vec<FileResult> {
-    check_all(&collect_inputs(paths), &pack(), opts)
-}
-
 fn check_dir(dir: &Path) -> Vec<FileResult> {
-    run(&[dir.to_path_buf()], &Options::default())
+    check_all(
+        &collect_inputs(&[dir.to_path_buf()]),
+        &pack(),
+        &Options::default(),
+    )
 }
 
 /// Every finding of every file.
@@ -282,11 +282,13 @@ fn the_opening_figure_must_be_last_years_closing_one() {
         )
         .unwrap();
     }
-    let opts = Options {
-        previous: vec![last.path().to_path_buf()],
-        ..Options::default()
-    };
-    let results = run(&[now.path().to_path_buf()], &opts);
+    let results = check_all_previous(
+        &collect_inputs(&[now.path().to_path_buf()]),
+        &[last.path().to_path_buf()],
+        &pack(),
+        &Options::default(),
+        &|_| {},
+    );
     let got = summary(&results);
     let start = cell_ref(&Layout::default(), "M02", "1", Col::Count).unwrap();
     let end = cell_ref(&Layout::default(), "M02", "4", Col::Count).unwrap();
