@@ -350,7 +350,9 @@ pub fn check_all_previous(
     results
 }
 
-fn check_many(
+/// Reads and checks every input on its own (the first phase), in parallel, keeping what
+/// the second phase needs; in the order of `inputs`.
+pub fn check_many(
     inputs: &[Input],
     pack: &Pack,
     opts: &Options,

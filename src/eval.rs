@@ -798,6 +798,25 @@ fn apply(
     })
 }
 
+/// Evaluates an expression over a unit workbook's kept figures only (a column's `source`):
+/// None when a figure it reads is missing or unreadable.
+pub fn eval_linked(pack: &Pack, e: &CExpr, unit: &Linked) -> Option<f64> {
+    let by_form = HashMap::new();
+    let mut env = Env {
+        pack,
+        by_form: &by_form,
+        values: &[],
+        instances: &[],
+        own: 0,
+        current: None,
+        read: Vec::new(),
+        unit: Some(unit),
+        previous: None,
+        other_read: Vec::new(),
+    };
+    env.num(e).ok().map(|n| n.v)
+}
+
 /// Severity helper for callers that only count.
 pub fn counts(findings: &[Finding]) -> (usize, usize, usize) {
     let e = findings

@@ -8,6 +8,7 @@
 
 pub mod annotate;
 pub mod check;
+pub mod consolidate;
 pub mod eval;
 pub mod finding;
 pub mod formula;

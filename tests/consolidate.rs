@@ -312,3 +312,150 @@ fn the_opening_figure_must_be_last_years_closing_one() {
     // Without --previous, nothing is said about last year.
     assert_eq!(summary(&check_dir(now.path())), vec![]);
 }
+
+// ---------------------------------------------------------------------------------------------
+// `crossfoot consolidate`
+
+use crossfoot::consolidate::{self, ConsolidateArgs};
+
+fn consolidate_args(paths: Vec<std::path::PathBuf>, output: &Path) -> ConsolidateArgs {
+    ConsolidateArgs {
+        paths,
+        output: output.to_path_buf(),
+        form: None,
+        exclude_errors: false,
+        rules: vec![],
+        no_default_rules: false,
+        jobs: 0,
+    }
+}
+
+/// The numbers of one sheet row of a written workbook, by column.
+fn row_numbers(path: &Path, sheet: &str, row: u32) -> Vec<f64> {
+    let bytes = std::fs::read(path).unwrap();
+    let wb = crossfoot::load::load_bytes(&bytes, "x.xlsx", &crossfoot::load::Limits::default())
+        .unwrap_or_else(|u| panic!("{u:?}"));
+    let s = wb.sheet(sheet).unwrap();
+    s.cells
+        .iter()
+        .filter(|(at, _)| at.row == row)
+        .filter_map(|(_, c)| match c.value {
+            crossfoot::model::Value::Number(n) => Some(n),
+            _ => None,
+        })
+        .collect()
+}
+
+#[test]
+fn consolidate_then_check_gives_no_finding_and_the_branch_sums() {
+    let dir = tempfile::tempdir().unwrap();
+    let bs = branches();
+    // Written out of code order: the summary sorts by code.
+    for b in bs.iter().rev() {
+        let name = format!("{}.xlsx", b.name.replace(' ', "_"));
+        std::fs::write(dir.path().join(name), write_branch(b, &Layout::default())).unwrap();
+    }
+    let out = dir.path().join("district.xlsx");
+    let code = consolidate::run(consolidate_args(vec![dir.path().to_path_buf()], &out));
+    assert_eq!(code, std::process::ExitCode::SUCCESS);
+    let results = check_dir(dir.path());
+    assert_eq!(summary(&results), vec![]);
+    let district = results
+        .iter()
+        .find(|r| r.path.ends_with("district.xlsx"))
+        .unwrap();
+    assert_eq!(district.forms[0].form, "TH01");
+    // Rows in code order, then the total row = the branches' sums.
+    let want = District::from_branches(&bs);
+    for (k, r) in want.rows.iter().enumerate() {
+        let got = row_numbers(&out, "TH01", 3 + k as u32);
+        let figures: Vec<f64> = r.figures.iter().map(|v| *v as f64).collect();
+        assert_eq!(got, figures, "row of {}", r.code);
+    }
+    let grand: Vec<f64> = want.grand.iter().map(|v| *v as f64).collect();
+    assert_eq!(row_numbers(&out, "TH01", 6), grand);
+    // Never over an input: the summary, now in the folder, is one too.
+    for target in [out.clone(), dir.path().join("Đảng_bộ_xã_Bình_Lư.xlsx")] {
+        let before = std::fs::read(&target).unwrap();
+        let refused = consolidate::run(consolidate_args(vec![dir.path().to_path_buf()], &target));
+        assert_eq!(refused, std::process::ExitCode::from(2));
+        assert_eq!(std::fs::read(&target).unwrap(), before);
+    }
+    // A summary given among the inputs is not a unit.
+    let out2 = dir.path().join("sub").join("district-2.xlsx");
+    std::fs::create_dir(dir.path().join("sub")).unwrap();
+    assert_eq!(
+        consolidate::run(consolidate_args(vec![dir.path().to_path_buf()], &out2)),
+        std::process::ExitCode::SUCCESS
+    );
+    assert_eq!(row_numbers(&out2, "TH01", 6), grand);
+}
+
+#[test]
+fn consolidating_the_samples_gives_a_summary_that_checks_clean() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for e in std::fs::read_dir(&root).unwrap() {
+        let p = e.unwrap().path();
+        let name = p.file_name().unwrap().to_string_lossy().into_owned();
+        if name.starts_with("branch-") && name.ends_with(".xlsx") {
+            let to = dir.path().join(&name);
+            std::fs::copy(&p, &to).unwrap();
+            paths.push(to);
+        }
+    }
+    assert!(paths.len() >= 5);
+    let out = dir.path().join("district.xlsx");
+    assert_eq!(
+        consolidate::run(consolidate_args(paths, &out)),
+        std::process::ExitCode::SUCCESS
+    );
+    let results = check_dir(dir.path());
+    // Included with their slips: a branch whose own figures disagree (its ratings do not add
+    // up) gives the same disagreement in its summary row, and nothing else does.
+    let flagged: Vec<String> = results
+        .iter()
+        .filter(|r| r.count(crossfoot::finding::Severity::Error) > 0)
+        .filter_map(|r| r.unit.name.clone())
+        .collect();
+    let district = results
+        .iter()
+        .find(|r| r.path.ends_with("district.xlsx"))
+        .unwrap();
+    for f in &district.findings {
+        assert!(
+            ["TH01.ratings-sum", "TH01.members-split"].contains(&f.rule.as_str()),
+            "{f:?}"
+        );
+        assert!(
+            flagged.iter().any(|n| f.message.starts_with(n.as_str())),
+            "{f:?}"
+        );
+    }
+    // The summary agrees with every branch and its total row with its rows.
+    for f in findings(&results) {
+        assert!(!f.rule.starts_with("consolidation."), "{f:?}");
+        assert!(!f.rule.starts_with("TH01.matches-unit"), "{f:?}");
+        assert!(!f.rule.starts_with("TH01.grand-total"), "{f:?}");
+    }
+    // The branches carrying errors are listed on the notes sheet.
+    let bytes = std::fs::read(&out).unwrap();
+    let wb =
+        crossfoot::load::load_bytes(&bytes, "d.xlsx", &crossfoot::load::Limits::default()).unwrap();
+    let notes = &wb.sheets[1];
+    let with_errors = results
+        .iter()
+        .filter(|r| !r.path.ends_with("district.xlsx"))
+        .filter(|r| r.count(crossfoot::finding::Severity::Error) > 0)
+        .count();
+    let listed = notes
+        .cells
+        .keys()
+        .filter(|c| c.col == 0 && c.row > 0)
+        .count();
+    assert!(
+        with_errors > 0 && listed >= with_errors,
+        "{listed} < {with_errors}"
+    );
+}

@@ -400,7 +400,8 @@ message = "x"
         "{got:?}"
     );
     assert!(
-        msgs.iter().any(|m| m.contains("does not go through the records")),
+        msgs.iter()
+            .any(|m| m.contains("does not go through the records")),
         "{msgs:?}"
     );
 }
