@@ -1,7 +1,7 @@
 //! `crossfoot consolidate`: the district summary built from the branch workbooks.
 //!
 //! A record form whose records are matched to unit workbooks (`[records]` with
-//! `match = "unit_code"`, TH01 in the built-in pack) says everything needed to write it: one row
+//! `match = "unit_code"`) says everything needed to write it: one row
 //! per unit, in code order, its key and label columns from the unit's title block and each figure
 //! column from the column's `source` in the unit's workbook; then the `end` row as SUM formulas
 //! (with their results stored, so a reader that does not calculate sees them). A second sheet
@@ -31,7 +31,7 @@ pub struct ConsolidateArgs {
     /// The summary workbook to write (.xlsx)
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     pub output: PathBuf,
-    /// The form to build (default: the first form whose records are matched to units, TH01)
+    /// The form to build (default: the first form whose records are matched to units)
     #[arg(long, value_name = "FORM")]
     pub form: Option<String>,
     /// Leave out branches whose workbooks carry errors (by default they are included and listed)
@@ -365,7 +365,7 @@ enum ConsolidateError {
     #[error("no form of the rule pack is a summary of units{}", .0.as_deref().map(|f| format!(" called `{f}`")).unwrap_or_default())]
     #[diagnostic(
         code(crossfoot::no_summary_form),
-        help("a summary form has `[records]` with `key` and `match = \"unit_code\"` (TH01 in the built-in pack)")
+        help("a summary form has `[records]` with `key` and `match = \"unit_code\"` in its rule file")
     )]
     NoForm(Option<String>),
     #[error("the output {0} is one of the inputs")]

@@ -576,7 +576,7 @@ pub fn unit_identity(
                 let Value::Text(t) = &cell.value else {
                     continue;
                 };
-                // A column header (`Mã đơn vị` over a table of units) is no title-block label.
+                // A column header (the code column over a table of units) is no title-block label.
                 let in_header = instances.iter().any(|i| {
                     i.sheet == si
                         && i.header_rows
