@@ -29,6 +29,8 @@ struct Cli {
 enum Command {
     /// Check workbooks against the rule pack and report every discrepancy
     Check(CheckArgs),
+    /// Build the district summary workbook from branch workbooks
+    Consolidate(crossfoot::consolidate::ConsolidateArgs),
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -54,6 +56,10 @@ struct CheckArgs {
     /// Do not use the rule pack built into crossfoot
     #[arg(long)]
     no_default_rules: bool,
+    /// Last year's workbooks (files or folders): each branch's opening figures are compared with
+    /// its closing figures of last year
+    #[arg(long, value_name = "PATH")]
+    previous: Vec<PathBuf>,
     /// Report format
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
@@ -198,7 +204,8 @@ fn run_check(args: CheckArgs) -> ExitCode {
         inputs.len(),
         !args.quiet && args.format == Format::Human && std::io::stderr().is_terminal(),
     );
-    let results = check::check_all_with(&inputs, &pack, &opts, &|_| progress.tick());
+    let results =
+        check::check_all_previous(&inputs, &args.previous, &pack, &opts, &|_| progress.tick());
     progress.finish();
     let text = match args.format {
         Format::Json => report::json(&results),
@@ -329,5 +336,6 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => run_check(args),
+        Command::Consolidate(args) => crossfoot::consolidate::run(args),
     }
 }

@@ -262,12 +262,10 @@ pub fn human(results: &[FileResult], locale: Locale, style: &Style) -> String {
                         let cells: Vec<String> = f
                             .cells
                             .iter()
-                            .map(|c| {
-                                if Some(&c.sheet) == f.sheet.as_ref() {
-                                    c.cell.clone()
-                                } else {
-                                    format!("{}!{}", c.sheet, c.cell)
-                                }
+                            .map(|c| match &c.file {
+                                Some(file) => format!("{file}: {}!{}", c.sheet, c.cell),
+                                None if Some(&c.sheet) == f.sheet.as_ref() => c.cell.clone(),
+                                None => format!("{}!{}", c.sheet, c.cell),
                             })
                             .collect();
                         let _ = writeln!(out, "          cells read: {}", cells.join(", "));

@@ -327,3 +327,76 @@ fn help_matches_the_readme() {
         "README's usage section must show `crossfoot check --help` as it is:\n{help}"
     );
 }
+
+#[test]
+fn consolidate_then_check_gives_no_consolidation_finding() {
+    let dir = tempfile::tempdir().unwrap();
+    let district = dir.path().join("district.xlsx");
+    let branches = [
+        "branch-clean.xlsx",
+        "branch-drifted.xlsx",
+        "branch-gender-split.xlsx",
+        "branch-ratings.xlsx",
+    ];
+    let paths: Vec<String> = branches.iter().map(|b| format!("samples/{b}")).collect();
+    let mut args = vec!["consolidate", "-o", district.to_str().unwrap()];
+    args.extend(paths.iter().map(String::as_str));
+    let out = crossfoot(&args);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut check = vec![district.to_str().unwrap()];
+    check.extend(paths.iter().map(String::as_str));
+    let doc = json(&check);
+    let district_findings: Vec<(String, String)> = rules_and_cells(&doc)
+        .into_iter()
+        .filter(|(r, _)| r.starts_with("consolidation.") || r.starts_with("TH01."))
+        .collect();
+    // The only TH01 finding is the ratings slip copied from branch-ratings.xlsx.
+    assert!(
+        district_findings
+            .iter()
+            .all(|(r, _)| r == "TH01.ratings-sum"),
+        "{district_findings:?}"
+    );
+    // Writing over an input is refused.
+    let out = crossfoot(&[
+        "consolidate",
+        "-o",
+        "samples/branch-clean.xlsx",
+        "samples/branch-clean.xlsx",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn last_year_opening_and_closing_figures() {
+    // Last year's workbook of the same branch: its closing figure is this year's opening one.
+    let same = json(&[
+        "samples/branch-changes-chain.xlsx",
+        "--previous",
+        "samples/branch-changes-chain.xlsx",
+    ]);
+    let rules: Vec<String> = rules_and_cells(&same).into_iter().map(|(r, _)| r).collect();
+    assert!(
+        rules.contains(&"M02.start-matches-last-year".to_string()),
+        "{rules:?}"
+    );
+    // No workbook of this branch last year: reported.
+    let other = json(&[
+        "samples/branch-clean.xlsx",
+        "--previous",
+        "samples/branch-ratings.xlsx",
+    ]);
+    let rules: Vec<String> = rules_and_cells(&other)
+        .into_iter()
+        .map(|(r, _)| r)
+        .collect();
+    assert!(
+        rules.contains(&"consolidation.previous-missing".to_string()),
+        "{rules:?}"
+    );
+}
