@@ -17,6 +17,7 @@ pub mod locate;
 pub mod messages;
 pub mod model;
 pub mod number;
+pub mod numfmt;
 pub mod report;
 pub mod rules;
 pub mod sniff;

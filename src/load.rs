@@ -208,15 +208,36 @@ fn read_container(
         }
         Container::Xls => {
             let mut wb: calamine::Xls<_> = calamine::Xls::new(cursor).map_err(|e| err(&e))?;
+            // calamine gives no number formats for .xls: read them from the BIFF records.
+            let formats = crate::numfmt::xls_formats(bytes);
             read_all(&mut wb, limits, |wb, name, sheet| {
                 if let Ok(merges) = wb.merge_cells_by_sheet_name(name) {
                     sheet.merges = merges.iter().map(merge_of).collect();
                 }
+                apply_formats(sheet, formats.as_ref().and_then(|f| f.get(name)));
             })
         }
         Container::Ods => {
             let mut wb: calamine::Ods<_> = calamine::Ods::new(cursor).map_err(|e| err(&e))?;
-            read_all(&mut wb, limits, |_, _, _| {})
+            // Nor for .ods: read them from content.xml and styles.xml.
+            let formats = crate::numfmt::ods_formats(bytes);
+            read_all(&mut wb, limits, |_, name, sheet| {
+                apply_formats(sheet, formats.as_ref().and_then(|f| f.get(name)));
+            })
+        }
+    }
+}
+
+/// Sets the number format of the number cells (and of formulas without a stored value).
+fn apply_formats(sheet: &mut Sheet, formats: Option<&crate::numfmt::SheetFormats>) {
+    let Some(formats) = formats else { return };
+    for (at, fmt) in formats {
+        if let Some(cell) = sheet.cells.get_mut(at) {
+            if matches!(cell.value, Value::Number(_))
+                || (cell.value == Value::Empty && cell.formula.is_some())
+            {
+                cell.fmt = *fmt;
+            }
         }
     }
 }
