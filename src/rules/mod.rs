@@ -851,7 +851,7 @@ fn compile_form(
             fdef.id.span(),
             format!("`{form_id}` is not a valid form id"),
             "form id",
-            Some("use letters, digits and `_`, starting with a letter (e.g. `M01`)".into()),
+            Some("use letters, digits and `_`, starting with a letter (e.g. `F1`)".into()),
         );
     }
     let sheet = match &fdef.sheet {
@@ -1442,7 +1442,7 @@ fn lower(
                             sp(r.path_span),
                             "a source names a row of the unit's workbook, written `FORM.row` or `FORM.row[column]`",
                             "not in another form",
-                            Some("e.g. `source = \"M01.total\"`".into()),
+                            Some("e.g. `source = \"FORM.row\"`".into()),
                         );
                         None
                     }
@@ -1518,7 +1518,7 @@ fn lower(
                 if !form_named {
                     probs.add(
                         sp(r.path_span),
-                        format!("`{prefix}` must be followed by a form and a row, e.g. `{prefix}M01.total`"),
+                        format!("`{prefix}` must be followed by a form and a row, e.g. `{prefix}FORM.row`"),
                         "no form",
                         None,
                     );
