@@ -72,7 +72,7 @@ const XML_LIMIT: u64 = 200 * 1024 * 1024;
 /// read, possibly with an empty map); a BIFF5 sheet whose name is in a code page other than
 /// Windows-1252/1258 or Latin-1 and not plain ASCII is left out.
 pub fn xls_formats(bytes: &[u8]) -> Option<HashMap<String, SheetFormats>> {
-    let stream = cfb::workbook_stream(bytes)?;
+    let stream = crate::sniff::xls_workbook_stream(bytes)?;
     biff::formats(&stream)
 }
 
@@ -97,13 +97,6 @@ fn u16_at(b: &[u8], off: usize) -> Option<u16> {
 fn u32_at(b: &[u8], off: usize) -> Option<u32> {
     let s = b.get(off..off.checked_add(4)?)?;
     Some(u32::from_le_bytes([s[0], s[1], s[2], s[3]]))
-}
-
-fn u64_at(b: &[u8], off: usize) -> Option<u64> {
-    let s = b.get(off..off.checked_add(8)?)?;
-    let mut a = [0u8; 8];
-    a.copy_from_slice(s);
-    Some(u64::from_le_bytes(a))
 }
 
 fn decode_utf16le(b: &[u8]) -> String {
@@ -158,199 +151,6 @@ impl Recorder {
 // ---------------------------------------------------------------------------------------------
 // OLE compound files (CFB): the minimal reader of `sniff.rs`, returning a whole stream
 // ---------------------------------------------------------------------------------------------
-
-mod cfb {
-    use super::{decode_utf16le, u16_at, u32_at, u64_at};
-
-    const ENDOFCHAIN: u32 = 0xFFFF_FFFE;
-    const MAXREGSECT: u32 = 0xFFFF_FFFA;
-    const MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
-
-    struct Cfb<'a> {
-        data: &'a [u8],
-        sector_size: usize,
-        /// Number of sector ids that can hold data: ids `0..n_sectors`.
-        n_sectors: usize,
-        /// Sector ids of the FAT sectors, in order.
-        fat_sectors: Vec<u32>,
-        mini_cutoff: u64,
-        mini_fat_start: u32,
-        mini_fat_len: u32,
-    }
-
-    struct Entry {
-        name: String,
-        start: u32,
-        size: u64,
-    }
-
-    /// The workbook stream (`Workbook`, else `Book`) of an `.xls` compound file.
-    pub(super) fn workbook_stream(data: &[u8]) -> Option<Vec<u8>> {
-        if !data.starts_with(MAGIC) {
-            return None;
-        }
-        let cfb = Cfb::parse(data)?;
-        let entries = cfb.directory()?;
-        let root = entries.first()?;
-        let exact = |n: &str| entries.iter().skip(1).find(|e| e.name == n);
-        let loose = |n: &str| {
-            entries
-                .iter()
-                .skip(1)
-                .find(|e| e.name.eq_ignore_ascii_case(n))
-        };
-        let book = exact("Workbook")
-            .or_else(|| exact("Book"))
-            .or_else(|| loose("Workbook"))
-            .or_else(|| loose("Book"))?;
-        // A stream larger than the file cannot be real.
-        if book.size > data.len() as u64 {
-            return None;
-        }
-        cfb.stream(book, root)
-    }
-
-    impl<'a> Cfb<'a> {
-        fn parse(data: &'a [u8]) -> Option<Self> {
-            let header = data.get(..512)?;
-            let sector_size = match u16_at(header, 0x1E) {
-                Some(9) => 512,
-                Some(12) => 4096,
-                _ => return None,
-            };
-            if u16_at(header, 0x20) != Some(6) || data.len() < sector_size {
-                return None;
-            }
-            let n_sectors = (data.len() - sector_size).div_ceil(sector_size);
-            let mut cfb = Cfb {
-                data,
-                sector_size,
-                n_sectors,
-                fat_sectors: Vec::new(),
-                mini_cutoff: u32_at(header, 0x38).map_or(4096, u64::from),
-                mini_fat_start: u32_at(header, 0x3C)?,
-                mini_fat_len: u32_at(header, 0x40)?,
-            };
-            // DIFAT: 109 entries in the header, then a chain of DIFAT sectors whose last entry
-            // points to the next one; each sector is visited at most once.
-            let mut difat: Vec<u32> = (0..109)
-                .filter_map(|i| u32_at(header, 0x4C + 4 * i))
-                .collect();
-            let mut next = u32_at(header, 0x44)?;
-            let mut seen = vec![false; n_sectors];
-            while next < MAXREGSECT {
-                let slot = seen.get_mut(next as usize)?;
-                if *slot {
-                    return None;
-                }
-                *slot = true;
-                let sector = cfb.sector(next)?;
-                let per = sector.len() / 4;
-                if per == 0 {
-                    return None;
-                }
-                difat.extend((0..per - 1).filter_map(|i| u32_at(sector, 4 * i)));
-                next = u32_at(sector, 4 * (per - 1))?;
-            }
-            cfb.fat_sectors = difat.into_iter().filter(|&s| s < MAXREGSECT).collect();
-            Some(cfb)
-        }
-
-        /// Bytes of sector `id` (the last sector of a file may be short).
-        fn sector(&self, id: u32) -> Option<&'a [u8]> {
-            let start = (id as usize)
-                .checked_add(1)
-                .and_then(|n| n.checked_mul(self.sector_size))?;
-            if start >= self.data.len() {
-                return None;
-            }
-            let end = start.saturating_add(self.sector_size).min(self.data.len());
-            self.data.get(start..end)
-        }
-
-        /// The FAT entry for sector `id`: the next sector in its chain.
-        fn next(&self, id: u32) -> Option<u32> {
-            let per = self.sector_size / 4;
-            let fat_sector = *self.fat_sectors.get(id as usize / per)?;
-            let sector = self.sector(fat_sector)?;
-            u32_at(sector, (id as usize % per) * 4)
-        }
-
-        /// Follows a chain of regular sectors from `start`, collecting at most `limit` bytes.
-        /// A chain that loops or leaves the file is an error.
-        fn chain(&self, start: u32, limit: usize) -> Option<Vec<u8>> {
-            let mut out = Vec::new();
-            let mut seen = vec![false; self.n_sectors];
-            let mut id = start;
-            while id != ENDOFCHAIN && out.len() < limit {
-                let slot = seen.get_mut(id as usize)?;
-                if *slot {
-                    return None;
-                }
-                *slot = true;
-                out.extend_from_slice(self.sector(id)?);
-                id = self.next(id)?;
-            }
-            out.truncate(limit);
-            Some(out)
-        }
-
-        fn directory(&self) -> Option<Vec<Entry>> {
-            let dir_start = u32_at(self.data, 0x30)?;
-            let raw = self.chain(dir_start, usize::MAX)?;
-            let entries: Vec<Entry> = raw
-                .chunks_exact(128)
-                .map(|e| {
-                    let name = decode_utf16le(&e[..64]);
-                    let name = name.split('\0').next().unwrap_or("").to_string();
-                    let start = u32_at(e, 0x74).unwrap_or(ENDOFCHAIN);
-                    let size = if self.sector_size == 512 {
-                        u32_at(e, 0x78).map_or(0, u64::from)
-                    } else {
-                        u64_at(e, 0x78).unwrap_or(0)
-                    };
-                    Entry { name, start, size }
-                })
-                .collect();
-            if entries.is_empty() {
-                return None;
-            }
-            Some(entries)
-        }
-
-        /// The bytes of a stream (fewer when its chain ends early).
-        fn stream(&self, entry: &Entry, root: &Entry) -> Option<Vec<u8>> {
-            let want = usize::try_from(entry.size).ok()?;
-            if entry.size >= self.mini_cutoff {
-                return self.chain(entry.start, want);
-            }
-            // Small streams live in the mini stream, in 64-byte mini sectors chained by the
-            // mini FAT.
-            let mini_stream =
-                self.chain(root.start, root.size.min(self.data.len() as u64) as usize)?;
-            let mini_fat_bytes = (self.mini_fat_len as usize)
-                .saturating_mul(self.sector_size)
-                .min(self.data.len());
-            let mini_fat = self.chain(self.mini_fat_start, mini_fat_bytes)?;
-            let mut out = Vec::new();
-            let mut seen = vec![false; mini_stream.len() / 64 + 1];
-            let mut id = entry.start;
-            while id != ENDOFCHAIN && out.len() < want {
-                let slot = seen.get_mut(id as usize)?;
-                if *slot {
-                    return None;
-                }
-                *slot = true;
-                let start = (id as usize).checked_mul(64)?;
-                let end = start.saturating_add(64).min(mini_stream.len());
-                out.extend_from_slice(mini_stream.get(start..end)?);
-                id = u32_at(&mini_fat, (id as usize).saturating_mul(4))?;
-            }
-            out.truncate(want);
-            Some(out)
-        }
-    }
-}
 
 // ---------------------------------------------------------------------------------------------
 // BIFF records: the workbook stream of .xls
@@ -1463,7 +1263,7 @@ mod tests {
             let _ = ods_formats(&mutate(FIXTURE_ODS, &mut rnd));
         }
         // Mutations of the workbook stream itself reach the record walk.
-        let stream = cfb::workbook_stream(FIXTURE_XLS).expect("fixture stream");
+        let stream = crate::sniff::xls_workbook_stream(FIXTURE_XLS).expect("fixture stream");
         for _ in 0..3000 {
             let _ = biff::formats(&mutate(&stream, &mut rnd));
         }

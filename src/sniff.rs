@@ -1320,6 +1320,23 @@ fn sniff_cfb(bytes: &[u8], file_name: &str) -> Sniffed {
     Sniffed::Unreadable(other_format(what, file_name, &[], ASK_FOR_WORKBOOK))
 }
 
+/// The `Workbook` (or `Book`) stream of an Excel 97–2003 file, read with the same bounded
+/// compound-file walk as [`sniff`]; None when there is none or the structure is broken.
+pub(crate) fn xls_workbook_stream(bytes: &[u8]) -> Option<Vec<u8>> {
+    let cfb = Cfb::parse(bytes).ok()?;
+    let entries = cfb.directory().ok()?;
+    let root = entries.first()?;
+    cfb.check_mini_structures(root).ok()?;
+    let book = entries
+        .iter()
+        .find(|e| e.name.eq_ignore_ascii_case("Workbook"))
+        .or_else(|| entries.iter().find(|e| e.name.eq_ignore_ascii_case("Book")))?;
+    if book.size > bytes.len() as u64 {
+        return None;
+    }
+    cfb.stream_head(book, root, bytes.len()).ok()
+}
+
 /// Whether the workbook globals (from BOF to the first EOF) contain a FILEPASS record, which
 /// means the workbook is encrypted.
 fn biff_has_filepass(stream: &[u8]) -> bool {
