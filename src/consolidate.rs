@@ -398,23 +398,11 @@ fn eprint_diag(diag: &dyn Diagnostic) {
 }
 
 fn load_pack(args: &ConsolidateArgs) -> Option<Pack> {
-    let mut sources = if args.no_default_rules {
-        Vec::new()
-    } else {
-        rules::builtin_sources()
-    };
-    match rules::read_rule_sources(&args.rules) {
-        Ok(more) => sources.extend(more),
-        Err(e) => {
-            eprint_diag(&e);
-            return None;
-        }
-    }
-    match rules::compile(&sources) {
+    match rules::load_pack(args.no_default_rules, &args.rules) {
         Ok(p) => Some(p),
         Err(errors) => {
             for e in &errors {
-                eprint_diag(e);
+                eprint_diag(e.as_ref());
             }
             None
         }

@@ -108,15 +108,6 @@ struct CheckArgs {
 #[diagnostic(code(crossfoot::no_input), help("name workbooks or folders, e.g. `crossfoot check submissions/` or `crossfoot check branch-07.xlsx`"))]
 struct NoInput;
 
-/// No rules at all.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("no rules to check with")]
-#[diagnostic(
-    code(crossfoot::no_rules),
-    help("--no-default-rules drops the built-in pack; add your own with --rules PATH")
-)]
-struct NoRules;
-
 fn render(diag: &dyn Diagnostic) -> String {
     let theme = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
         GraphicalTheme::unicode()
@@ -139,25 +130,9 @@ fn eprint_diag(diag: &dyn Diagnostic) {
 }
 
 fn load_pack(args: &CheckArgs) -> Result<Pack, ExitCode> {
-    let mut sources = if args.no_default_rules {
-        Vec::new()
-    } else {
-        rules::builtin_sources()
-    };
-    match rules::read_rule_sources(&args.rules) {
-        Ok(more) => sources.extend(more),
-        Err(e) => {
-            eprint_diag(&e);
-            return Err(ExitCode::from(2));
-        }
-    }
-    if sources.is_empty() {
-        eprint_diag(&NoRules);
-        return Err(ExitCode::from(2));
-    }
-    rules::compile(&sources).map_err(|errors| {
+    rules::load_pack(args.no_default_rules, &args.rules).map_err(|errors| {
         for e in &errors {
-            eprint_diag(e);
+            eprint_diag(e.as_ref());
         }
         ExitCode::from(2)
     })

@@ -554,6 +554,41 @@ pub fn builtin_sources() -> Vec<Source> {
         .collect()
 }
 
+/// No rules at all.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("no rules to check with")]
+#[diagnostic(
+    code(crossfoot::no_rules),
+    help("--no-default-rules drops the built-in pack; add your own with --rules PATH")
+)]
+pub struct NoRules;
+
+/// Why a pack could not be loaded: each item a diagnostic to show.
+pub type PackErrors = Vec<Box<dyn Diagnostic + Send + Sync>>;
+
+/// The pack a command runs with: the built-in pack (unless `no_default`) and the rule files or
+/// folders in `extra`, compiled together.
+pub fn load_pack(no_default: bool, extra: &[impl AsRef<Path>]) -> Result<Pack, PackErrors> {
+    let mut sources = if no_default {
+        Vec::new()
+    } else {
+        builtin_sources()
+    };
+    match read_rule_sources(extra) {
+        Ok(more) => sources.extend(more),
+        Err(e) => return Err(vec![Box::new(e)]),
+    }
+    if sources.is_empty() {
+        return Err(vec![Box::new(NoRules)]);
+    }
+    compile(&sources).map_err(|errors| {
+        errors
+            .into_iter()
+            .map(|e| Box::new(e) as Box<dyn Diagnostic + Send + Sync>)
+            .collect()
+    })
+}
+
 /// Compiles rule sources into a pack. Every file's problems are collected; the first file with
 /// problems is returned as the error (with all its problems), the others follow in `more`.
 pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
