@@ -9,19 +9,24 @@
 //! ```
 //!
 //! It writes N branch workbooks of the shipped forms M01–M04 (from `tests/common/forms.rs`, the
-//! generator the tests use; about one in five carries one to three slips) into a cache folder
-//! under the target directory, kept between runs, then measures, each several times (median):
+//! generator the tests use, template layout; about one in five carries one to three slips) into
+//! `<target>/crossfoot-bench/branches-N/`, kept for the next run (rewritten when `forms.rs`
+//! changes), then measures, each several times (median):
 //!
 //! * (a) the bare calamine read of those files: `open_workbook_auto` + `worksheet_range` of every
 //!   sheet, in parallel across files (rayon) — the floor no checker can go under;
-//! * (b) `crossfoot check --format json` on them, the release binary as a subprocess (the figure
-//!   that counts), and the same through the library in this process;
+//! * (b) `crossfoot check --format json` on them, the binary as a subprocess (the figure that
+//!   counts: worker processes, pipes and all), and the same through the library in this process
+//!   (`check::check_all` + `report::json`, no worker processes);
 //! * (c) `crossfoot check -o review.xlsx`, when the binary has `-o`;
 //! * (d) one small workbook end to end (start-up, rule pack, check, exit), 20 runs;
 //!
-//! and prints times, workbooks per second, peak memory of the subprocesses, and PASS/FAIL against
-//! the targets. The files are read once before timing: the figures are the CPU cost of reading
-//! and checking, not the disk's.
+//! and prints times, workbooks per second, CPU seconds (every thread and process of the run),
+//! peak memory (see [`Run`]), and PASS/FAIL against the targets. The binary is the one cargo
+//! builds with the bench (`CARGO_BIN_EXE_crossfoot`, release settings), so it is never stale.
+//! The files are read once before timing: the figures are the CPU cost of reading and checking,
+//! not the disk's. Wall times need a quiet machine: the 1-minute load average is printed, and
+//! CPU seconds are the steadier figure when it is high.
 
 #[path = "../tests/common/forms.rs"]
 mod forms;
@@ -32,8 +37,8 @@ use rayon::prelude::*;
 use std::ffi::OsString;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, ExitCode, ExitStatus, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Command, ExitCode, Stdio};
+use std::time::Instant;
 
 // -------------------------------------------------------------------------------------------
 // Targets
@@ -163,22 +168,29 @@ fn file_name(i: usize) -> String {
     format!("branch-{:05}.xlsx", i + 1)
 }
 
+/// The random numbers deciding branch `i`'s slips.
+fn slip_rng(i: usize) -> Lcg {
+    Lcg::new((0xC0FF_EE00_0000 + i as u64) ^ 0x5EED)
+}
+
+fn branch_has_slips(i: usize) -> bool {
+    slip_rng(i).one_in(5)
+}
+
 /// Branch `i`: clean, and with probability 1/5 one to three slips (a count off by one, a
-/// percentage off by 0.1). Returns the number of slips.
-fn branch(i: usize) -> (Branch, usize) {
-    let seed = 0xC0FF_EE00_0000 + i as u64;
+/// percentage off by 0.1).
+fn branch(i: usize) -> Branch {
     let mut b = Branch::clean(
         &format!("Chi bộ số {}", i + 1),
         &format!("CB-{:05}", i + 1),
-        seed,
+        0xC0FF_EE00_0000 + i as u64,
     );
-    let mut r = Lcg::new(seed ^ 0x5EED);
+    let mut r = slip_rng(i);
     if !r.one_in(5) {
-        return (b, 0);
+        return b;
     }
     let figures = b.figures();
-    let slips = r.range(1, 3) as usize;
-    for _ in 0..slips {
+    for _ in 0..r.range(1, 3) {
         let f = &figures[r.range(0, figures.len() as i64 - 1) as usize];
         let value = if f.col == Col::Pct {
             if f.value >= 0.1 && r.one_in(2) {
@@ -193,7 +205,7 @@ fn branch(i: usize) -> (Branch, usize) {
         };
         b.set(f.form, f.item, f.col, value);
     }
-    (b, slips)
+    b
 }
 
 struct WorkbookSet {
@@ -223,7 +235,7 @@ fn workbook_set(n: usize) -> Result<WorkbookSet, String> {
         println!("workbooks   writing {n} into {} …", dir.display());
         let t = Instant::now();
         (0..n).into_par_iter().try_for_each(|i| {
-            let (b, _) = branch(i);
+            let b = branch(i);
             let path = partial.join(file_name(i));
             fs::write(&path, forms::write_branch(&b, &Layout::default()))
                 .map_err(|e| io("cannot write", &path, e))
@@ -250,11 +262,6 @@ fn workbook_set(n: usize) -> Result<WorkbookSet, String> {
         bytes,
         with_slips,
     })
-}
-
-fn branch_has_slips(i: usize) -> bool {
-    let seed = 0xC0FF_EE00_0000 + i as u64;
-    Lcg::new(seed ^ 0x5EED).one_in(5)
 }
 
 // -------------------------------------------------------------------------------------------
@@ -300,201 +307,531 @@ fn bare_read(files: &[PathBuf], pool: &rayon::ThreadPool) -> usize {
     })
 }
 
-/// How the peak memory of a subprocess is measured.
-#[derive(Clone)]
-enum MemoryProbe {
-    /// GNU time's "Maximum resident set size": the kernel's ru_maxrss of the child (exact).
-    GnuTime(PathBuf),
-    /// VmHWM of /proc/<pid>/status, polled every millisecond (misses a last-moment rise).
-    ProcPoll,
-    None,
-}
-
-impl MemoryProbe {
-    fn detect() -> MemoryProbe {
-        let time = PathBuf::from("/usr/bin/time");
-        let gnu = Command::new(&time)
-            .args(["-v", "true"])
-            .stdout(Stdio::null())
-            .output()
-            .is_ok_and(|o| {
-                o.status.success()
-                    && String::from_utf8_lossy(&o.stderr).contains("Maximum resident set size")
-            });
-        if gnu {
-            MemoryProbe::GnuTime(time)
-        } else if Path::new("/proc/self/status").exists() {
-            MemoryProbe::ProcPoll
-        } else {
-            MemoryProbe::None
+/// CPU seconds (user + system) this process has used so far, all threads.
+fn self_cpu() -> Option<f64> {
+    #[cfg(unix)]
+    {
+        // SAFETY: getrusage(2) fills the struct we hand it.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } == 0 {
+            return Some(cpu_of(&ru));
         }
     }
-
-    fn describe(&self) -> &'static str {
-        match self {
-            MemoryProbe::GnuTime(_) => {
-                "max RSS from `/usr/bin/time -v` (the kernel's ru_maxrss of the child; exact)"
-            }
-            MemoryProbe::ProcPoll => {
-                "VmHWM from /proc/<pid>/status, polled every 1 ms (can miss a last-moment rise)"
-            }
-            MemoryProbe::None => "not measured on this system",
-        }
-    }
+    None
 }
 
+#[cfg(unix)]
+fn cpu_of(ru: &libc::rusage) -> f64 {
+    let t = |tv: libc::timeval| tv.tv_sec as f64 + tv.tv_usec as f64 / 1e6;
+    t(ru.ru_utime) + t(ru.ru_stime)
+}
+
+/// One run of the binary.
+///
+/// How it is measured (Linux): crossfoot reads workbooks in worker processes that it never
+/// waits for (they end when its pipes close), so this bench makes itself the "subreaper" of its
+/// descendants (`prctl(PR_SET_CHILD_SUBREAPER)`) and reaps the orphaned workers with `wait4`:
+/// CPU time then covers every process of the run. Peak memory needs care: a process started
+/// with fork/vfork inherits its parent's high-water mark in `ru_maxrss`, so the bench (large
+/// after reading thousands of workbooks) would show through. A run whose memory is measured is
+/// therefore started by a small helper (this bench re-executed with `--spawn-helper`, a fresh
+/// address space), which reports crossfoot's own `ru_maxrss` exactly; the workers' peaks
+/// (VmHWM) and the sum over all processes (VmRSS) are sampled from /proc every 5 ms.
 struct Run {
     wall: f64,
-    /// Peak resident memory, KiB.
-    peak_kib: Option<u64>,
-    /// User + system CPU seconds (GNU time only).
+    /// User + system CPU seconds of crossfoot and all its workers.
     cpu: Option<f64>,
-    status: ExitStatus,
+    /// Peak resident memory of the crossfoot process itself (ru_maxrss), KiB.
+    main_peak_kib: Option<u64>,
+    /// Highest peak resident memory of one worker (sampled VmHWM), KiB.
+    worker_peak_kib: Option<u64>,
+    /// Workers reaped.
+    workers: usize,
+    /// Highest sum of the resident memory of crossfoot and its workers at one moment
+    /// (sampled), KiB.
+    tree_peak_kib: Option<u64>,
+    /// Exit code (None: killed by a signal).
+    code: Option<i32>,
 }
 
+/// The first argument that makes this bench the helper that starts one measured run.
+const SPAWN_HELPER: &str = "--spawn-helper";
+
 /// Runs the binary with `args`, stdout into `stdout` (or nowhere), stderr into `stderr_file`.
+/// `memory`: measure its memory (through the helper).
 fn run_binary(
     bin: &Path,
     args: &[OsString],
     stdout: Option<&Path>,
     stderr_file: &Path,
-    probe: &MemoryProbe,
+    memory: bool,
 ) -> Result<Run, String> {
     let out = match stdout {
         Some(p) => Stdio::from(fs::File::create(p).map_err(|e| e.to_string())?),
         None => Stdio::null(),
     };
     let err = Stdio::from(fs::File::create(stderr_file).map_err(|e| e.to_string())?);
-    let time_file = stderr_file.with_extension("time");
-    let mut cmd = match probe {
-        MemoryProbe::GnuTime(time) => {
-            let mut c = Command::new(time);
-            c.arg("-v").arg("-o").arg(&time_file).arg(bin);
+    let report = stderr_file.with_extension("rusage");
+    let _ = fs::remove_file(&report);
+    let helper = if memory && platform::HELPER {
+        std::env::current_exe().ok()
+    } else {
+        None
+    };
+    let mut cmd = match &helper {
+        Some(me) => {
+            let mut c = Command::new(me);
+            c.arg(SPAWN_HELPER).arg(&report).arg(bin);
             c
         }
-        _ => Command::new(bin),
+        None => Command::new(bin),
     };
     cmd.args(args).stdout(out).stderr(err).stdin(Stdio::null());
     let start = Instant::now();
-    let mut child = cmd
+    let child = cmd
         .spawn()
         .map_err(|e| format!("cannot run {}: {e}", bin.display()))?;
-    let mut hwm = None;
-    let status = if matches!(probe, MemoryProbe::ProcPoll) {
-        let status_path = format!("/proc/{}/status", child.id());
-        loop {
-            if let Some(st) = child.try_wait().map_err(|e| e.to_string())? {
-                break st;
-            }
-            if let Some(kib) = fs::read_to_string(&status_path)
-                .ok()
-                .and_then(|s| status_kib(&s, "VmHWM:"))
-            {
-                hwm = Some(kib);
-            }
-            std::thread::sleep(Duration::from_millis(1));
-        }
-    } else {
-        child.wait().map_err(|e| e.to_string())?
-    };
-    let wall = start.elapsed().as_secs_f64();
-    let (peak_kib, cpu) = match probe {
-        MemoryProbe::GnuTime(_) => {
-            let t = fs::read_to_string(&time_file).unwrap_or_default();
-            let field = |name: &str| {
-                t.lines()
-                    .find_map(|l| l.trim().strip_prefix(name))
-                    .and_then(|v| v.trim().parse::<f64>().ok())
-            };
-            let cpu = match (
-                field("User time (seconds):"),
-                field("System time (seconds):"),
-            ) {
-                (Some(u), Some(s)) => Some(u + s),
-                _ => None,
-            };
-            (
-                field("Maximum resident set size (kbytes):").map(|k| k as u64),
-                cpu,
-            )
-        }
-        MemoryProbe::ProcPoll => (hwm, None),
-        MemoryProbe::None => (None, None),
-    };
-    Ok(Run {
-        wall,
-        peak_kib,
-        cpu,
-        status,
-    })
+    let mut run = platform::wait(bin, child, start, memory)?;
+    if helper.is_some() {
+        // The helper's own exit status and memory are not crossfoot's: take its report.
+        let text = fs::read_to_string(&report)
+            .map_err(|e| format!("the spawn helper left no report ({e})"))?;
+        let mut it = text.split_whitespace().map(|x| x.parse::<i64>().ok());
+        let (code, maxrss) = (it.next().flatten(), it.next().flatten());
+        run.code = code.filter(|&c| c >= 0).map(|c| c as i32);
+        run.main_peak_kib = maxrss.map(|k| k as u64);
+    }
+    Ok(run)
 }
 
-fn status_kib(status: &str, key: &str) -> Option<u64> {
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix(key))
-        .and_then(|v| v.split_whitespace().next())
-        .and_then(|v| v.parse().ok())
+/// The helper: runs `program args…` as its child and writes "exit-code ru_maxrss-KiB" of it to
+/// `report` (exit code -1: killed by a signal).
+fn spawn_helper(mut argv: impl Iterator<Item = OsString>) -> ExitCode {
+    let (Some(report), Some(program)) = (argv.next(), argv.next()) else {
+        return ExitCode::from(2);
+    };
+    let child = match Command::new(&program).args(argv).spawn() {
+        Ok(c) => c,
+        Err(_) => return ExitCode::from(2),
+    };
+    match platform::wait_exact(child) {
+        Some((code, maxrss)) => {
+            let _ = fs::write(report, format!("{} {maxrss}\n", code.unwrap_or(-1)));
+            ExitCode::SUCCESS
+        }
+        None => ExitCode::from(2),
+    }
+}
+
+#[cfg(target_os = "linux")]
+mod platform {
+    use super::{cpu_of, Run};
+    use std::collections::HashMap;
+    use std::fs;
+    use std::path::{Path, PathBuf};
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::{Arc, Mutex};
+    use std::time::{Duration, Instant};
+
+    /// Memory runs go through the spawn helper.
+    pub const HELPER: bool = true;
+
+    pub const MEMORY: &str = "crossfoot's own peak RSS: the kernel's ru_maxrss (through a \
+        small spawn helper, so that this bench's memory does not show through); its workers' \
+        peaks and all processes together: /proc sampled every 5 ms";
+
+    /// Orphaned descendants (crossfoot's workers) are re-parented to this process.
+    pub fn setup() {
+        // SAFETY: prctl(2) with an integer option; no memory is passed.
+        unsafe {
+            libc::prctl(libc::PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0);
+        }
+    }
+
+    type Waited = (libc::pid_t, libc::c_int, libc::rusage);
+
+    /// wait4(2): `Ok(None)` when WNOHANG finds no child that has ended yet.
+    fn wait4(pid: libc::pid_t, flags: libc::c_int) -> std::io::Result<Option<Waited>> {
+        let mut status = 0;
+        // SAFETY: wait4(2) fills the status and the rusage we hand it.
+        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+        let r = unsafe { libc::wait4(pid, &mut status, flags, &mut ru) };
+        match r {
+            0 => Ok(None),
+            r if r > 0 => Ok(Some((r, status, ru))),
+            _ => Err(std::io::Error::last_os_error()),
+        }
+    }
+
+    /// Waits for `pid` (retrying on EINTR).
+    fn wait_for(pid: u32) -> Result<Waited, String> {
+        loop {
+            match wait4(pid as libc::pid_t, 0) {
+                Ok(Some(r)) => return Ok(r),
+                Ok(None) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(format!("wait4: {e}")),
+            }
+        }
+    }
+
+    fn exit_code(status: libc::c_int) -> Option<i32> {
+        libc::WIFEXITED(status).then(|| libc::WEXITSTATUS(status))
+    }
+
+    /// For the helper: the child's exit code and exact ru_maxrss (KiB).
+    pub fn wait_exact(child: std::process::Child) -> Option<(Option<i32>, i64)> {
+        let pid = child.id();
+        drop(child);
+        let (_, status, ru) = wait_for(pid).ok()?;
+        Some((exit_code(status), ru.ru_maxrss))
+    }
+
+    /// What the sampler saw.
+    #[derive(Default)]
+    struct Seen {
+        /// Highest sum of VmRSS over the processes running crossfoot.
+        tree: u64,
+        /// Last VmHWM of each worker.
+        workers: HashMap<u32, u64>,
+    }
+
+    fn status_kib(status: &str, key: &str) -> Option<u64> {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse().ok())
+    }
+
+    /// One look at the processes under `root` that run `exe`: the crossfoot process is the
+    /// first one met, the workers below it.
+    fn sample(root: u32, exe: &Path, seen: &mut Seen) {
+        let mut total = 0;
+        let mut stack = vec![(root, 0u32)];
+        while let Some((p, crossfoot_depth)) = stack.pop() {
+            // A process between fork and exec still shows its parent's memory: left out.
+            let runs_exe = fs::read_link(format!("/proc/{p}/exe")).is_ok_and(|e| e == exe);
+            let depth = crossfoot_depth + u32::from(runs_exe);
+            if runs_exe {
+                if let Ok(status) = fs::read_to_string(format!("/proc/{p}/status")) {
+                    total += status_kib(&status, "VmRSS:").unwrap_or(0);
+                    if depth >= 2 {
+                        if let Some(hwm) = status_kib(&status, "VmHWM:") {
+                            seen.workers.insert(p, hwm);
+                        }
+                    }
+                }
+            }
+            // Children hang off the thread that started them.
+            if let Ok(tasks) = fs::read_dir(format!("/proc/{p}/task")) {
+                for t in tasks.flatten() {
+                    if let Ok(c) = fs::read_to_string(t.path().join("children")) {
+                        stack.extend(
+                            c.split_whitespace()
+                                .filter_map(|x| x.parse::<u32>().ok())
+                                .map(|x| (x, depth)),
+                        );
+                    }
+                }
+            }
+        }
+        seen.tree = seen.tree.max(total);
+    }
+
+    pub fn wait(
+        bin: &Path,
+        child: std::process::Child,
+        start: Instant,
+        memory: bool,
+    ) -> Result<Run, String> {
+        let pid = child.id();
+        // The child is reaped below with wait4, not through `Child`.
+        drop(child);
+        let stop = Arc::new(AtomicBool::new(false));
+        let seen = Arc::new(Mutex::new(Seen::default()));
+        let sampler = memory.then(|| {
+            let (stop, seen) = (Arc::clone(&stop), Arc::clone(&seen));
+            let exe: PathBuf = fs::canonicalize(bin).unwrap_or_else(|_| bin.to_path_buf());
+            std::thread::spawn(move || {
+                while !stop.load(Ordering::Relaxed) {
+                    if let Ok(mut s) = seen.lock() {
+                        sample(pid, &exe, &mut s);
+                    }
+                    std::thread::sleep(Duration::from_millis(5));
+                }
+            })
+        });
+        let (_, status, ru) = wait_for(pid)?;
+        let wall = start.elapsed().as_secs_f64();
+        stop.store(true, Ordering::Relaxed);
+        if let Some(s) = sampler {
+            let _ = s.join();
+        }
+        // The workers end when crossfoot's pipes close; reap them (they are ours now).
+        let mut cpu = cpu_of(&ru);
+        let mut workers = 0;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        loop {
+            match wait4(-1, libc::WNOHANG) {
+                Ok(Some((_, _, wru))) => {
+                    cpu += cpu_of(&wru);
+                    workers += 1;
+                }
+                // Workers still ending.
+                Ok(None) if Instant::now() < deadline => {
+                    std::thread::sleep(Duration::from_millis(1))
+                }
+                Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                // ECHILD: all reaped (or a worker that will not end: left alone).
+                _ => break,
+            }
+        }
+        let seen = seen.lock().map_err(|_| "the memory sampler failed")?;
+        Ok(Run {
+            wall,
+            cpu: Some(cpu),
+            // Exact, but only when started through the helper (see `run_binary`).
+            main_peak_kib: None,
+            worker_peak_kib: seen.workers.values().copied().max(),
+            workers,
+            tree_peak_kib: (seen.tree > 0).then_some(seen.tree),
+            code: exit_code(status),
+        })
+    }
+}
+
+#[cfg(not(target_os = "linux"))]
+mod platform {
+    use super::Run;
+    use std::path::Path;
+    use std::time::Instant;
+
+    pub const HELPER: bool = false;
+
+    pub const MEMORY: &str = "not measured on this system (Linux only)";
+
+    pub fn setup() {}
+
+    pub fn wait_exact(mut child: std::process::Child) -> Option<(Option<i32>, i64)> {
+        let status = child.wait().ok()?;
+        Some((status.code(), 0))
+    }
+
+    pub fn wait(
+        _bin: &Path,
+        mut child: std::process::Child,
+        start: Instant,
+        _memory: bool,
+    ) -> Result<Run, String> {
+        let status = child.wait().map_err(|e| e.to_string())?;
+        Ok(Run {
+            wall: start.elapsed().as_secs_f64(),
+            cpu: None,
+            main_peak_kib: None,
+            worker_peak_kib: None,
+            workers: 0,
+            tree_peak_kib: None,
+            code: status.code(),
+        })
+    }
 }
 
 /// Exit status 0 or 1 (findings) is a run that did its job; anything else stops the bench.
 fn expect_checked(run: &Run, what: &str, stderr_file: &Path) -> Result<(), String> {
-    match run.status.code() {
+    match run.code {
         Some(0) | Some(1) => Ok(()),
-        _ => {
+        code => {
             let err = fs::read_to_string(stderr_file).unwrap_or_default();
-            let tail: String = err
-                .lines()
-                .rev()
-                .take(30)
-                .collect::<Vec<_>>()
-                .into_iter()
-                .rev()
-                .collect::<Vec<_>>()
-                .join("\n");
-            Err(format!("{what} ended with {}:\n{tail}", run.status))
+            let lines: Vec<&str> = err.lines().collect();
+            let tail = lines[lines.len().saturating_sub(30)..].join("\n");
+            Err(format!(
+                "{what} ended with {}:\n{tail}",
+                code.map_or("a signal".to_string(), |c| format!("exit status {c}"))
+            ))
         }
     }
 }
 
-/// Several runs of the binary: median wall time, highest peak memory, median CPU.
-struct Measured {
+/// The runs of one measurement: wall times, CPU seconds, highest peaks.
+#[derive(Default)]
+struct Series {
     walls: Vec<f64>,
-    peak_kib: Option<u64>,
-    cpu: Option<f64>,
+    cpus: Vec<f64>,
+    main_peak_kib: Option<u64>,
+    worker_peak_kib: Option<u64>,
+    workers: usize,
+    tree_peak_kib: Option<u64>,
 }
 
-impl Measured {
+impl Series {
     fn median(&self) -> f64 {
         median(&self.walls)
     }
+
+    fn cpu(&self) -> Option<f64> {
+        (!self.cpus.is_empty()).then(|| median(&self.cpus))
+    }
+
+    fn add(&mut self, wall: f64, cpu: Option<f64>) {
+        self.walls.push(wall);
+        self.cpus.extend(cpu);
+    }
+
+    fn add_run(&mut self, run: &Run) {
+        self.add(run.wall, run.cpu);
+        self.main_peak_kib = self.main_peak_kib.max(run.main_peak_kib);
+        self.worker_peak_kib = self.worker_peak_kib.max(run.worker_peak_kib);
+        self.tree_peak_kib = self.tree_peak_kib.max(run.tree_peak_kib);
+        self.workers = self.workers.max(run.workers);
+    }
+
+    /// Peak memory of the run, all processes together.
+    fn peak_kib(&self) -> Option<u64> {
+        self.tree_peak_kib.max(self.main_peak_kib)
+    }
+
+    fn memory_line(&self) -> String {
+        format!(
+            "crossfoot {}, largest of its {} workers {}, all together {}",
+            mib(self.main_peak_kib),
+            self.workers,
+            mib(self.worker_peak_kib),
+            mib(self.tree_peak_kib)
+        )
+    }
 }
 
-fn measure_binary(
+/// One run of the binary on many workbooks, memory measured; exit status 0 or 1 expected.
+fn binary_once(
     bin: &Path,
     args: &[OsString],
     stdout: Option<&Path>,
     scratch: &Path,
-    probe: &MemoryProbe,
-    runs: usize,
     what: &str,
-) -> Result<Measured, String> {
+) -> Result<Run, String> {
     let stderr_file = scratch.join("stderr.txt");
-    let mut walls = Vec::new();
-    let mut peaks = Vec::new();
-    let mut cpus = Vec::new();
-    for _ in 0..runs {
-        let run = run_binary(bin, args, stdout, &stderr_file, probe)?;
-        expect_checked(&run, what, &stderr_file)?;
-        walls.push(run.wall);
-        peaks.extend(run.peak_kib);
-        cpus.extend(run.cpu);
+    let run = run_binary(bin, args, stdout, &stderr_file, true)?;
+    expect_checked(&run, what, &stderr_file)?;
+    Ok(run)
+}
+
+/// One bare read: wall and CPU seconds.
+fn bare_once(files: &[PathBuf], pool: &rayon::ThreadPool) -> (f64, Option<f64>) {
+    let c0 = self_cpu();
+    let t = Instant::now();
+    std::hint::black_box(bare_read(files, pool));
+    let wall = t.elapsed().as_secs_f64();
+    let cpu = c0.zip(self_cpu()).map(|(a, b)| b - a);
+    (wall, cpu)
+}
+
+/// One run of the library in this process, as `crossfoot check --format json` does it
+/// without worker processes: wall and CPU seconds.
+fn lib_once(dir: &Path, jobs: usize) -> Result<(f64, Option<f64>), String> {
+    let c0 = self_cpu();
+    let t = Instant::now();
+    let sources = crossfoot::rules::builtin_sources();
+    let pack = crossfoot::rules::compile(&sources).map_err(|e| {
+        format!(
+            "the built-in rule pack does not compile: {} errors",
+            e.len()
+        )
+    })?;
+    let inputs = crossfoot::check::collect_inputs(&[dir.to_path_buf()]);
+    let opts = crossfoot::check::Options {
+        jobs,
+        ..Default::default()
+    };
+    let results = crossfoot::check::check_all(&inputs, &pack, &opts);
+    std::hint::black_box(crossfoot::report::json(&results));
+    drop(results);
+    let wall = t.elapsed().as_secs_f64();
+    Ok((wall, c0.zip(self_cpu()).map(|(a, b)| b - a)))
+}
+
+/// "run 2/5 …" on a terminal.
+fn progress(r: usize, runs: usize) {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        eprint!("\rrun {}/{runs} …", r + 1);
     }
-    Ok(Measured {
-        walls,
-        peak_kib: peaks.into_iter().max(),
-        cpu: (!cpus.is_empty()).then(|| median(&cpus)),
-    })
+}
+
+fn progress_done() {
+    use std::io::IsTerminal;
+    if std::io::stderr().is_terminal() {
+        eprint!("\r{:20}\r", "");
+    }
+}
+
+/// CPU time of the whole machine and of this bench with everything it started, to tell how
+/// much other work ran during the measurements.
+#[derive(Clone, Copy)]
+struct CpuClock {
+    /// Busy CPU seconds of the machine since boot, all cores.
+    busy: f64,
+    /// All CPU seconds (busy or idle) since boot, all cores.
+    total: f64,
+    /// CPU seconds of this process and of its reaped descendants.
+    ours: f64,
+}
+
+fn cpu_clock() -> Option<CpuClock> {
+    #[cfg(target_os = "linux")]
+    {
+        let stat = fs::read_to_string("/proc/stat").ok()?;
+        let ticks: Vec<f64> = stat
+            .lines()
+            .next()?
+            .split_whitespace()
+            .skip(1)
+            .filter_map(|x| x.parse().ok())
+            .collect();
+        // user nice system idle iowait irq softirq steal (guest time is inside user)
+        if ticks.len() < 8 {
+            return None;
+        }
+        // SAFETY: sysconf(3) takes and returns integers.
+        let hz = unsafe { libc::sysconf(libc::_SC_CLK_TCK) } as f64;
+        let busy = ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6] + ticks[7];
+        let total = busy + ticks[3] + ticks[4];
+        let mut ours = 0.0;
+        for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
+            // SAFETY: getrusage(2) fills the struct we hand it.
+            let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+            if unsafe { libc::getrusage(who, &mut ru) } != 0 {
+                return None;
+            }
+            ours += cpu_of(&ru);
+        }
+        Some(CpuClock {
+            busy: busy / hz,
+            total: total / hz,
+            ours,
+        })
+    }
+    #[cfg(not(target_os = "linux"))]
+    None
+}
+
+/// How much of the machine other processes used between two clocks, as a line to print.
+fn other_work(before: Option<CpuClock>, after: Option<CpuClock>, cores: usize) -> String {
+    let (Some(b), Some(a)) = (before, after) else {
+        return "other work  not measurable here: run on a quiet machine".into();
+    };
+    let total = a.total - b.total;
+    let other = ((a.busy - b.busy) - (a.ours - b.ours)).max(0.0);
+    let share = if total > 0.0 { other / total } else { 0.0 };
+    format!(
+        "other work  other processes used {:.0} % of the {cores} cores during the measurements ({other:.1} CPU-s){}",
+        share * 100.0,
+        if share > 0.05 {
+            ": wall times are disturbed, rerun on a quiet machine (CPU seconds are steadier)"
+        } else {
+            ": quiet enough"
+        }
+    )
 }
 
 // -------------------------------------------------------------------------------------------
@@ -513,11 +850,18 @@ fn secs(s: f64) -> String {
     }
 }
 
+fn header() {
+    println!(
+        "  {:<36} {:>9} {:>9} {:>9} {:>8} {:>8} {:>9}",
+        "", "median", "min", "max", "wb/s", "CPU", "peak RSS"
+    );
+}
+
 fn row(label: &str, walls: &[f64], n: usize, cpu: Option<f64>, peak: Option<u64>) {
     let (lo, hi) = min_max(walls);
     let m = median(walls);
     println!(
-        "  {label:<36} {:>9} {:>9} {:>9} {:>10.0} {:>8} {:>9}",
+        "  {label:<36} {:>9} {:>9} {:>9} {:>8.0} {:>8} {:>9}",
         secs(m),
         secs(lo),
         secs(hi),
@@ -527,11 +871,11 @@ fn row(label: &str, walls: &[f64], n: usize, cpu: Option<f64>, peak: Option<u64>
     );
 }
 
-fn header() {
-    println!(
-        "  {:<36} {:>9} {:>9} {:>9} {:>10} {:>8} {:>9}",
-        "", "median", "min", "max", "wb/s", "CPU", "peak RSS"
-    );
+fn series_row(label: &str, m: &Series, n: usize) {
+    row(label, &m.walls, n, m.cpu(), m.peak_kib());
+    if m.peak_kib().is_some() {
+        println!("  {:<36} memory: {}", "", m.memory_line());
+    }
 }
 
 struct Verdict {
@@ -549,7 +893,7 @@ impl Verdict {
             }
             None => "----",
         };
-        self.lines.push(format!("  {tag}  {target:<44} {figure}"));
+        self.lines.push(format!("  {tag}  {target:<42} {figure}"));
     }
 }
 
@@ -576,11 +920,23 @@ fn summarize_json(path: &Path) -> Result<String, String> {
     ))
 }
 
+fn minutes(s: f64) -> String {
+    if s < 120.0 {
+        format!("{s:.0} s")
+    } else {
+        format!("{:.1} min", s / 60.0)
+    }
+}
+
 // -------------------------------------------------------------------------------------------
 // The benchmark
 // -------------------------------------------------------------------------------------------
 
 fn main() -> ExitCode {
+    let mut argv = std::env::args_os().skip(1);
+    if argv.next().is_some_and(|a| a == SPAWN_HELPER) {
+        return spawn_helper(argv);
+    }
     let args = match parse_args() {
         Ok(a) => a,
         Err(e) => {
@@ -588,6 +944,7 @@ fn main() -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    platform::setup();
     match bench(&args) {
         Ok(failed) if failed && args.strict => ExitCode::from(1),
         Ok(_) => ExitCode::SUCCESS,
@@ -596,6 +953,17 @@ fn main() -> ExitCode {
             ExitCode::from(2)
         }
     }
+}
+
+fn json_args(jobs: usize, dir: &Path) -> Vec<OsString> {
+    vec![
+        "check".into(),
+        "--format".into(),
+        "json".into(),
+        "--jobs".into(),
+        jobs.to_string().into(),
+        dir.into(),
+    ]
 }
 
 fn bench(args: &Args) -> Result<bool, String> {
@@ -619,7 +987,6 @@ fn bench(args: &Args) -> Result<bool, String> {
     let has_review = help.lines().any(|l| l.trim_start().starts_with("-o,"));
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = if args.jobs == 0 { cores } else { args.jobs };
-    let probe = MemoryProbe::detect();
     let scratch = target_dir().join("crossfoot-bench").join("scratch");
     fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
     let pool = rayon::ThreadPoolBuilder::new()
@@ -633,7 +1000,9 @@ fn bench(args: &Args) -> Result<bool, String> {
         "threads     {threads} (--jobs {}; {cores} cores)   runs {} (median reported)",
         args.jobs, args.runs
     );
-    println!("peak memory {}", probe.describe());
+    println!("memory      {}", platform::MEMORY);
+    println!("CPU         user + system seconds of every thread and process of the run");
+    let clock_before = cpu_clock();
 
     let set = workbook_set(args.files)?;
     let n = set.files.len();
@@ -651,102 +1020,65 @@ fn bench(args: &Args) -> Result<bool, String> {
         secs(t.elapsed().as_secs_f64())
     );
     println!();
-    header();
 
-    // (a) the bare read.
-    let mut bare = Vec::new();
-    for _ in 0..args.runs {
-        let t = Instant::now();
-        std::hint::black_box(bare_read(&set.files, &pool));
-        bare.push(t.elapsed().as_secs_f64());
-    }
-    row("(a) bare calamine read, parallel", &bare, n, None, None);
-    let bare_m = median(&bare);
-
-    // (b) check --format json, the binary.
-    let jobs = OsString::from(args.jobs.to_string());
+    // (a), (b) and (c), one run of each in turn, so that other work on the machine weighs on
+    // all of them alike.
     let json_out = scratch.join("report.json");
-    let json_args: Vec<OsString> = vec![
+    let review_path = scratch.join("review.xlsx");
+    let with_review = !args.skip_review && has_review;
+    let review_args: Vec<OsString> = vec![
         "check".into(),
-        "--format".into(),
-        "json".into(),
+        "-o".into(),
+        review_path.clone().into(),
         "--jobs".into(),
-        jobs.clone(),
+        args.jobs.to_string().into(),
         set.dir.clone().into(),
     ];
-    let json = measure_binary(
-        bin,
-        &json_args,
-        Some(&json_out),
-        &scratch,
-        &probe,
-        args.runs,
-        "crossfoot check --format json",
-    )?;
-    row(
-        "(b) check --format json (binary)",
-        &json.walls,
-        n,
-        json.cpu,
-        json.peak_kib,
+    let (mut bare, mut json, mut lib, mut review) = (
+        Series::default(),
+        Series::default(),
+        Series::default(),
+        Series::default(),
     );
-    let json_summary = summarize_json(&json_out)?;
-
-    // (b') the same through the library, in this process.
-    let mut lib = Vec::new();
-    for _ in 0..args.runs {
-        let t = Instant::now();
-        let sources = crossfoot::rules::builtin_sources();
-        let pack = crossfoot::rules::compile(&sources).map_err(|e| {
-            format!(
-                "the built-in rule pack does not compile: {} errors",
-                e.len()
-            )
-        })?;
-        let inputs = crossfoot::check::collect_inputs(std::slice::from_ref(&set.dir));
-        let opts = crossfoot::check::Options {
-            jobs: args.jobs,
-            ..Default::default()
-        };
-        let results = crossfoot::check::check_all(&inputs, &pack, &opts);
-        std::hint::black_box(crossfoot::report::json(&results));
-        lib.push(t.elapsed().as_secs_f64());
-    }
-    row("    check_all + report::json (lib)", &lib, n, None, None);
-
-    // (c) check -o review.xlsx.
-    let review = if args.skip_review || !has_review {
-        None
-    } else {
-        let review_path = scratch.join("review.xlsx");
-        let _ = fs::remove_file(&review_path);
-        let review_args: Vec<OsString> = vec![
-            "check".into(),
-            "-o".into(),
-            review_path.clone().into(),
-            "--jobs".into(),
-            jobs.clone(),
-            set.dir.clone().into(),
-        ];
-        let m = measure_binary(
+    for r in 0..args.runs {
+        progress(r, args.runs);
+        let (wall, cpu) = bare_once(&set.files, &pool);
+        bare.add(wall, cpu);
+        json.add_run(&binary_once(
             bin,
-            &review_args,
-            None,
+            &json_args(args.jobs, &set.dir),
+            Some(&json_out),
             &scratch,
-            &probe,
-            args.runs,
-            "crossfoot check -o review.xlsx",
-        )?;
-        row(
-            "(c) check -o review.xlsx (binary)",
-            &m.walls,
-            n,
-            m.cpu,
-            m.peak_kib,
-        );
+            "crossfoot check --format json",
+        )?);
+        let (wall, cpu) = lib_once(&set.dir, args.jobs)?;
+        lib.add(wall, cpu);
+        if with_review {
+            let _ = fs::remove_file(&review_path);
+            review.add_run(&binary_once(
+                bin,
+                &review_args,
+                None,
+                &scratch,
+                "crossfoot check -o review.xlsx",
+            )?);
+        }
+    }
+    progress_done();
+    header();
+    let bare_m = bare.median();
+    let bare_cpu = bare.cpu();
+    series_row("(a) bare calamine read, parallel", &bare, n);
+    series_row("(b) check --format json (binary)", &json, n);
+    series_row("    check_all + report::json (lib)", &lib, n);
+    let review = if with_review {
+        series_row("(c) check -o review.xlsx (binary)", &review, n);
         let size = fs::metadata(&review_path).map(|m| m.len()).unwrap_or(0);
-        Some((m, size))
+        Some((review, size))
+    } else {
+        None
     };
+    let json_summary = summarize_json(&json_out)?;
 
     // (d) one small workbook end to end.
     let one = &set.files[0];
@@ -757,31 +1089,33 @@ fn bench(args: &Args) -> Result<bool, String> {
         one.clone().into(),
     ];
     let stderr_file = scratch.join("stderr.txt");
-    let warm = run_binary(bin, &one_args, None, &stderr_file, &MemoryProbe::None)?;
+    let warm = run_binary(bin, &one_args, None, &stderr_file, false)?;
     expect_checked(&warm, "crossfoot check (one workbook)", &stderr_file)?;
-    let mut small = Vec::new();
+    let mut small = Series::default();
     for _ in 0..args.small_runs {
-        let r = run_binary(bin, &one_args, None, &stderr_file, &MemoryProbe::None)?;
+        let r = run_binary(bin, &one_args, None, &stderr_file, false)?;
         expect_checked(&r, "crossfoot check (one workbook)", &stderr_file)?;
-        small.push(r.wall);
+        small.add(r.wall, r.cpu);
     }
-    let small_mem = run_binary(bin, &one_args, None, &stderr_file, &probe)?;
+    let small_mem = run_binary(bin, &one_args, None, &stderr_file, true)?;
+    small.main_peak_kib = small_mem.main_peak_kib;
+    small.tree_peak_kib = small_mem.tree_peak_kib;
     row(
         &format!("(d) one workbook, {} runs", args.small_runs),
-        &small,
+        &small.walls,
         1,
-        small_mem.cpu,
-        small_mem.peak_kib,
+        small.cpu(),
+        small.peak_kib(),
     );
 
     println!();
     println!("check found {json_summary}");
-    if let Some((_, size)) = &review {
-        println!("review.xlsx {:.1} MB", *size as f64 / 1e6);
-    } else if args.skip_review {
-        println!("review.xlsx skipped (--skip-review)");
-    } else {
-        println!("review.xlsx skipped: this crossfoot has no `-o` (see `crossfoot check --help`)");
+    match &review {
+        Some((_, size)) => println!("review.xlsx {:.1} MB", *size as f64 / 1e6),
+        None if args.skip_review => println!("review.xlsx skipped (--skip-review)"),
+        None => println!(
+            "review.xlsx skipped: this crossfoot has no `-o` (see `crossfoot check --help`)"
+        ),
     }
 
     // Memory scaling.
@@ -796,67 +1130,70 @@ fn bench(args: &Args) -> Result<bool, String> {
         );
         std::hint::black_box(bare_read(&big.files, &pool));
         let runs = args.runs.min(3);
-        let mut big_bare = Vec::new();
-        for _ in 0..runs {
-            let t = Instant::now();
-            std::hint::black_box(bare_read(&big.files, &pool));
-            big_bare.push(t.elapsed().as_secs_f64());
+        let (mut big_bare, mut big_json) = (Series::default(), Series::default());
+        for r in 0..runs {
+            progress(r, runs);
+            let (wall, cpu) = bare_once(&big.files, &pool);
+            big_bare.add(wall, cpu);
+            big_json.add_run(&binary_once(
+                bin,
+                &json_args(args.jobs, &big.dir),
+                Some(&json_out),
+                &scratch,
+                "crossfoot check --format json (scaling)",
+            )?);
         }
-        let mut big_args = json_args.clone();
-        *big_args.last_mut().expect("a path") = big.dir.clone().into();
-        let m = measure_binary(
-            bin,
-            &big_args,
-            Some(&json_out),
-            &scratch,
-            &probe,
-            runs,
-            "crossfoot check --format json (scaling)",
-        )?;
+        progress_done();
         println!();
         header();
-        row(&format!("(a) bare read, {bn}"), &big_bare, bn, None, None);
-        row(
-            &format!("(b) check --format json, {bn}"),
-            &m.walls,
-            bn,
-            m.cpu,
-            m.peak_kib,
-        );
+        series_row(&format!("(a) bare read, {bn}"), &big_bare, bn);
+        series_row(&format!("(b) check --format json, {bn}"), &big_json, bn);
         println!();
         println!("check found {}", summarize_json(&json_out)?);
-        Some((bn, m, median(&big_bare)))
+        Some((bn, big_json, big_bare.median()))
     } else {
         None
     };
+    let clock_after = cpu_clock();
 
     // Targets.
     let mut v = Verdict {
         failed: false,
         lines: Vec::new(),
     };
+    let cpu_ratio = |cpu: Option<f64>| match (cpu, bare_cpu) {
+        (Some(c), Some(b)) if b > 0.0 => format!("; CPU {:.2} ×", c / b),
+        _ => String::new(),
+    };
     let r = json.median() / bare_m;
     v.add(
         Some(r <= TARGET_JSON_RATIO),
         &format!("check --format json ≤ {TARGET_JSON_RATIO} × bare read"),
-        format!("{r:.2} × ({} / {})", secs(json.median()), secs(bare_m)),
+        format!(
+            "{r:.2} × ({} / {}{})",
+            secs(json.median()),
+            secs(bare_m),
+            cpu_ratio(json.cpu())
+        ),
     );
+    let review_target = format!("check -o review.xlsx ≤ {TARGET_REVIEW_RATIO} × bare read");
     match &review {
         Some((m, _)) => {
             let r = m.median() / bare_m;
             v.add(
                 Some(r <= TARGET_REVIEW_RATIO),
-                &format!("check -o review.xlsx ≤ {TARGET_REVIEW_RATIO} × bare read"),
-                format!("{r:.2} × ({} / {})", secs(m.median()), secs(bare_m)),
+                &review_target,
+                format!(
+                    "{r:.2} × ({} / {}{})",
+                    secs(m.median()),
+                    secs(bare_m),
+                    cpu_ratio(m.cpu())
+                ),
             );
         }
-        None => v.add(
-            None,
-            &format!("check -o review.xlsx ≤ {TARGET_REVIEW_RATIO} × bare read"),
-            "not measured".into(),
-        ),
+        None => v.add(None, &review_target, "not measured".into()),
     }
-    let sm = median(&small) * 1000.0;
+    let sm = small.median() * 1000.0;
     v.add(
         Some(sm <= TARGET_SMALL_MS),
         &format!("one small workbook ≤ {TARGET_SMALL_MS} ms"),
@@ -866,58 +1203,54 @@ fn bench(args: &Args) -> Result<bool, String> {
         "peak memory at {} ≤ {TARGET_MEMORY_RATIO} × at {n}",
         args.scaling_files
     );
-    match (&scaling, json.peak_kib) {
-        (Some((_, m, _)), Some(small_peak)) if m.peak_kib.is_some() => {
-            let big_peak = m.peak_kib.unwrap_or(0);
-            let r = big_peak as f64 / small_peak as f64;
-            v.add(
-                Some(r <= TARGET_MEMORY_RATIO),
-                &mem_target,
-                format!(
-                    "{r:.2} × ({} / {})",
-                    mib(Some(big_peak)),
-                    mib(Some(small_peak))
-                ),
-            );
-        }
-        (Some(_), _) => v.add(None, &mem_target, "peak memory not measurable here".into()),
-        (None, _) => v.add(None, &mem_target, "not run (add --memory-scaling)".into()),
+    match &scaling {
+        Some((_, m, _)) => match (m.peak_kib(), json.peak_kib()) {
+            (Some(big), Some(small)) => {
+                let r = big as f64 / small as f64;
+                let main = match (m.main_peak_kib, json.main_peak_kib) {
+                    (Some(b), Some(s)) => format!(
+                        "; crossfoot process alone {:.2} × ({} / {})",
+                        b as f64 / s as f64,
+                        mib(Some(b)),
+                        mib(Some(s))
+                    ),
+                    _ => String::new(),
+                };
+                v.add(
+                    Some(r <= TARGET_MEMORY_RATIO),
+                    &mem_target,
+                    format!("{r:.2} × ({} / {}){main}", mib(Some(big)), mib(Some(small))),
+                );
+            }
+            _ => v.add(None, &mem_target, "peak memory not measurable here".into()),
+        },
+        None => v.add(None, &mem_target, "not run (add --memory-scaling)".into()),
     }
     println!();
-    println!("targets");
+    println!("targets (wall-clock medians)");
     for l in &v.lines {
         println!("{l}");
     }
 
     // National scale, from the largest set measured.
-    let (rate, from) = match &scaling {
-        Some((bn, m, _)) => (*bn as f64 / m.median(), *bn),
-        None => (n as f64 / json.median(), n),
-    };
-    let bare_rate = match &scaling {
-        Some((bn, _, b)) => *bn as f64 / b,
-        None => n as f64 / bare_m,
+    let (rate, bare_rate, from) = match &scaling {
+        Some((bn, m, b)) => (*bn as f64 / m.median(), *bn as f64 / b, *bn),
+        None => (n as f64 / json.median(), n as f64 / bare_m, n),
     };
     println!();
     println!(
-        "at national scale ({NATIONAL:.0} workbooks, {threads} threads, rate of the {from}-workbook run): \
+        "{NATIONAL:.0} workbooks on this machine ({threads} thread{}, at the rates of the {from}-workbook run): \
          check --format json ≈ {}, bare read ≈ {}",
+        if threads == 1 { "" } else { "s" },
         minutes(NATIONAL / rate),
         minutes(NATIONAL / bare_rate)
     );
     if let Some((m, _)) = &review {
         println!(
-            "                                                 check -o review.xlsx ≈ {}",
+            "            check -o review.xlsx ≈ {} (at the rate of the {n}-workbook run)",
             minutes(NATIONAL / (n as f64 / m.median()))
         );
     }
+    println!("{}", other_work(clock_before, clock_after, cores));
     Ok(v.failed)
-}
-
-fn minutes(s: f64) -> String {
-    if s < 120.0 {
-        format!("{s:.0} s")
-    } else {
-        format!("{:.1} min", s / 60.0)
-    }
 }

@@ -6,17 +6,31 @@
 //! the caller reports the value as not stored. Never treat such a cell as zero.
 
 use crate::model::{CellRef, Sheet, Value};
+use std::cell::RefCell;
+use std::collections::{HashMap, HashSet};
 
 const MAX_DEPTH: usize = 32;
+/// Levels of parentheses, function calls, signs and formula-to-formula references one
+/// evaluation may go through: the evaluator recurses once per level, on a 2 MB stack.
+const MAX_NESTING: usize = 100;
+
+/// What one evaluation shares between the formulas it follows: every referenced formula cell
+/// is computed once (the value remembered), and a cell met again while it is being computed is
+/// a circular reference (no value).
+#[derive(Default)]
+struct Memo {
+    done: RefCell<HashMap<CellRef, Option<f64>>>,
+    active: RefCell<HashSet<CellRef>>,
+}
 const MAX_RANGE_CELLS: u64 = 100_000;
 
 /// The value of `formula` (without `=`) on `sheet`, when it is simple arithmetic over cells.
 pub fn evaluate(sheet: &Sheet, formula: &str) -> Option<f64> {
-    eval_depth(sheet, formula, 0)
+    eval_depth(sheet, formula, 0, 0, &Memo::default())
 }
 
-fn eval_depth(sheet: &Sheet, formula: &str, depth: usize) -> Option<f64> {
-    if depth > MAX_DEPTH {
+fn eval_depth(sheet: &Sheet, formula: &str, depth: usize, nest: usize, memo: &Memo) -> Option<f64> {
+    if depth > MAX_DEPTH || nest > MAX_NESTING {
         return None;
     }
     let f = formula.trim().trim_start_matches('=');
@@ -26,6 +40,8 @@ fn eval_depth(sheet: &Sheet, formula: &str, depth: usize) -> Option<f64> {
         pos: 0,
         sheet,
         depth,
+        nest,
+        memo,
     };
     let v = p.expr()?;
     if p.pos != p.toks.len() || !v.is_finite() {
@@ -113,6 +129,9 @@ struct P<'a> {
     pos: usize,
     sheet: &'a Sheet,
     depth: usize,
+    /// Levels of recursion so far (this formula's and the formulas that led to it).
+    nest: usize,
+    memo: &'a Memo,
 }
 
 impl P<'_> {
@@ -148,6 +167,17 @@ impl P<'_> {
     }
 
     fn unary(&mut self) -> Option<f64> {
+        self.nest += 1;
+        let v = if self.nest > MAX_NESTING {
+            None
+        } else {
+            self.unary_inner()
+        };
+        self.nest -= 1;
+        v
+    }
+
+    fn unary_inner(&mut self) -> Option<f64> {
         match self.peek() {
             Some(T::Op('-')) => {
                 self.pos += 1;
@@ -242,6 +272,27 @@ impl P<'_> {
         Some(out)
     }
 
+    /// The value of the formula in `at`, computed once per evaluation; None for a circular
+    /// reference.
+    fn referenced(&self, at: CellRef, formula: &str) -> Option<f64> {
+        if let Some(v) = self.memo.done.borrow().get(&at) {
+            return *v;
+        }
+        if !self.memo.active.borrow_mut().insert(at) {
+            return None;
+        }
+        let v = eval_depth(
+            self.sheet,
+            formula,
+            self.depth + 1,
+            self.nest + 1,
+            self.memo,
+        );
+        self.memo.active.borrow_mut().remove(&at);
+        self.memo.done.borrow_mut().insert(at, v);
+        v
+    }
+
     /// A referenced cell's number. In a function's arguments (`lenient`) text is skipped, as
     /// spreadsheets do; in arithmetic text makes the whole formula unknown.
     fn cell(&self, at: CellRef, lenient: bool) -> Option<f64> {
@@ -251,7 +302,7 @@ impl P<'_> {
         match &cell.value {
             Value::Number(n) => Some(*n),
             Value::Empty => match &cell.formula {
-                Some(f) => eval_depth(self.sheet, f, self.depth + 1),
+                Some(f) => self.referenced(at, f),
                 None => {
                     if lenient {
                         None

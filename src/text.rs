@@ -151,6 +151,10 @@ pub fn round_half_away(v: f64, decimals: i32) -> f64 {
     }
     let factor = 10f64.powi(decimals);
     let scaled = v * factor;
+    // Beyond 2^52 every f64 is whole: nothing to round (and v × factor may overflow to ∞).
+    if !scaled.is_finite() || scaled.abs() >= 4_503_599_627_370_496.0 {
+        return v;
+    }
     // Correct binary representation error: 72.265 is stored as 72.26499999999999.
     let nudge = scaled.abs() * 4.0 * f64::EPSILON;
     let r = if scaled >= 0.0 {

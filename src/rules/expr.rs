@@ -239,7 +239,13 @@ fn lex(src: &str) -> Result<Vec<(Tok, Span)>, ParseError> {
             }
             let _ = start;
             match text.parse::<f64>() {
-                Ok(n) => out.push((Tok::Num(n), span)),
+                Ok(n) if n.is_finite() => out.push((Tok::Num(n), span)),
+                Ok(_) => {
+                    return Err(ParseError {
+                        span,
+                        message: format!("`{text}` is too large a number"),
+                    })
+                }
                 Err(_) => {
                     return Err(ParseError {
                         span,
@@ -306,12 +312,68 @@ struct Parser<'a> {
     toks: Vec<(Tok, Span)>,
     pos: usize,
     src: &'a str,
+    /// Levels of parentheses, arguments, signs and `not` the parser is inside.
+    depth: usize,
+}
+
+/// How deep an expression may nest (parentheses, function arguments, signs, `not`, and the
+/// operands of a chain such as `a + b + c`): the parser, the compiler and the evaluator recurse
+/// once per level, on threads with as little as 2 MB of stack.
+pub const MAX_DEPTH: usize = 100;
+
+/// Most tokens in one expression (so that even a rejected expression is small).
+pub const MAX_TOKENS: usize = 2_000;
+
+fn too_deep(span: Span) -> ParseError {
+    ParseError {
+        span,
+        message: format!(
+            "the expression nests more than {MAX_DEPTH} levels deep; split it into several checks"
+        ),
+    }
+}
+
+/// The first node deeper than [`MAX_DEPTH`], found without recursion.
+fn deeper_than_limit(e: &Expr) -> Option<Span> {
+    let mut stack = vec![(e, 1usize)];
+    while let Some((e, d)) = stack.pop() {
+        if d > MAX_DEPTH {
+            return Some(e.span);
+        }
+        match &e.kind {
+            ExprKind::Num(_) | ExprKind::Ref(_) => {}
+            ExprKind::Neg(x) | ExprKind::Not(x) => stack.push((x, d + 1)),
+            ExprKind::Binary(_, a, b) | ExprKind::Compare(_, a, b) | ExprKind::Logic(_, a, b) => {
+                stack.push((a, d + 1));
+                stack.push((b, d + 1));
+            }
+            ExprKind::Call(_, args) => stack.extend(args.iter().map(|a| (a, d + 1))),
+        }
+    }
+    None
 }
 
 /// Parses an expression; the error points at the first offending token.
 pub fn parse(src: &str) -> Result<Expr, ParseError> {
     let toks = lex(src)?;
-    let mut p = Parser { toks, pos: 0, src };
+    if toks.len() > MAX_TOKENS {
+        return Err(ParseError {
+            span: Span {
+                start: 0,
+                end: src.len(),
+            },
+            message: format!(
+                "the expression is too long ({} parts; at most {MAX_TOKENS})",
+                toks.len()
+            ),
+        });
+    }
+    let mut p = Parser {
+        toks,
+        pos: 0,
+        src,
+        depth: 0,
+    };
     if p.toks.is_empty() {
         return Err(ParseError {
             span: Span {
@@ -327,6 +389,9 @@ pub fn parse(src: &str) -> Result<Expr, ParseError> {
             span: *span,
             message: format!("unexpected {t} after a complete expression"),
         });
+    }
+    if let Some(span) = deeper_than_limit(&e) {
+        return Err(too_deep(span));
     }
     Ok(e)
 }
@@ -365,7 +430,23 @@ impl Parser<'_> {
         }
     }
 
+    /// Enters one more level of recursion, refusing more than [`MAX_DEPTH`].
+    fn enter(&mut self) -> Result<(), ParseError> {
+        self.depth += 1;
+        if self.depth > MAX_DEPTH {
+            return Err(too_deep(self.next_span()));
+        }
+        Ok(())
+    }
+
     fn logic_or(&mut self) -> Result<Expr, ParseError> {
+        self.enter()?;
+        let e = self.logic_or_inner();
+        self.depth -= 1;
+        e
+    }
+
+    fn logic_or_inner(&mut self) -> Result<Expr, ParseError> {
         let mut lhs = self.logic_and()?;
         while self.peek() == Some(&Tok::Or) {
             self.pos += 1;
@@ -397,7 +478,10 @@ impl Parser<'_> {
         if self.peek() == Some(&Tok::Not) {
             let start = self.next_span();
             self.pos += 1;
-            let inner = self.logic_not()?;
+            self.enter()?;
+            let inner = self.logic_not();
+            self.depth -= 1;
+            let inner = inner?;
             let span = start.join(inner.span);
             return Ok(Expr {
                 kind: ExprKind::Not(Box::new(inner)),
@@ -475,7 +559,10 @@ impl Parser<'_> {
         if self.peek() == Some(&Tok::Op("-")) {
             let start = self.next_span();
             self.pos += 1;
-            let inner = self.unary()?;
+            self.enter()?;
+            let inner = self.unary();
+            self.depth -= 1;
+            let inner = inner?;
             let span = start.join(inner.span);
             return Ok(Expr {
                 kind: ExprKind::Neg(Box::new(inner)),
@@ -484,7 +571,10 @@ impl Parser<'_> {
         }
         if self.peek() == Some(&Tok::Op("+")) {
             self.pos += 1;
-            return self.unary();
+            self.enter()?;
+            let e = self.unary();
+            self.depth -= 1;
+            return e;
         }
         self.primary()
     }
