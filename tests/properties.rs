@@ -489,7 +489,15 @@ fn workbook(case: &Case, f: &Figures) -> Workbook {
     let mut rows: Vec<(String, Option<Cell>, Option<Cell>)> = Vec::new();
     rows.push((
         "Total".into(),
-        count_cell(f.total, case.total_repr, case.en),
+        // The total is a required figure: never left blank (an empty one is its own finding).
+        count_cell(
+            f.total,
+            match case.total_repr {
+                CountRepr::ZeroMark { dash: false } => CountRepr::Number,
+                other => other,
+            },
+            case.en,
+        ),
         None,
     ));
     for (i, p) in case.parts.iter().enumerate() {
