@@ -125,8 +125,31 @@ pub fn check_workbook(
     shown: &str,
     pack: &Pack,
 ) -> (Vec<FormFound>, Vec<Finding>, Unit) {
-    let (forms, findings, unit, _) = check_workbook_kept(wb, shown, pack);
+    let (forms, findings, unit, _) = check_workbook_kept(wb, shown, pack, Defer::Nothing);
     (forms, findings, unit)
+}
+
+/// Which checks reading other workbooks will run in the second phase of a run: a file keeps
+/// its located figures until then only for those, so that memory follows what is needed,
+/// not the number of files.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Defer {
+    /// None (a file read only for its figures: last year's workbooks, consolidation).
+    Nothing,
+    /// Checks reading `unit.…` (summaries against their units).
+    Units,
+    /// Those and checks reading `previous.…` (`--previous` was given).
+    UnitsAndPrevious,
+}
+
+impl Defer {
+    fn runs(self, link: Link) -> bool {
+        match self {
+            Defer::Nothing => false,
+            Defer::Units => link == Link::Unit,
+            Defer::UnitsAndPrevious => true,
+        }
+    }
 }
 
 /// What one file keeps for the second phase of a run: the figures other workbooks' checks
@@ -142,6 +165,7 @@ pub fn check_workbook_kept(
     wb: &Workbook,
     shown: &str,
     pack: &Pack,
+    defer: Defer,
 ) -> (Vec<FormFound>, Vec<Finding>, Unit, Kept) {
     let mut rep = Reporter {
         file: shown,
@@ -202,10 +226,13 @@ pub fn check_workbook_kept(
     let deferred = instances
         .iter()
         .any(|i| {
-            pack.forms[i.form]
-                .checks
-                .iter()
-                .any(|c| !c.links.is_empty())
+            let form = &pack.forms[i.form];
+            let matched = form.records.as_ref().is_some_and(|r| r.match_unit);
+            (matched && defer != Defer::Nothing)
+                || form
+                    .checks
+                    .iter()
+                    .any(|c| c.links.iter().any(|l| defer.runs(*l)))
         })
         .then(|| Deferred {
             file: shown.to_string(),
@@ -223,11 +250,16 @@ pub fn check_workbook_kept(
 
 /// Reads and checks one file (checks reading other workbooks are not applied).
 pub fn check_file(input: &Input, pack: &Pack, opts: &Options) -> FileResult {
-    check_file_kept(input, pack, opts).0
+    check_file_kept(input, pack, opts, Defer::Nothing).0
 }
 
 /// [`check_file`], also returning what the second phase of a run needs.
-pub fn check_file_kept(input: &Input, pack: &Pack, opts: &Options) -> (FileResult, Kept) {
+pub fn check_file_kept(
+    input: &Input,
+    pack: &Pack,
+    opts: &Options,
+    defer: Defer,
+) -> (FileResult, Kept) {
     let limits = &opts.limits;
     let unreadable = |u: Unreadable| FileResult {
         path: input.shown.clone(),
@@ -246,11 +278,16 @@ pub fn check_file_kept(input: &Input, pack: &Pack, opts: &Options) -> (FileResul
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match load::load_bytes(&bytes, &name, limits) {
+    let detail = if opts.keep_sheets {
+        load::Detail::Full
+    } else {
+        load::Detail::Check
+    };
+    match load::load_bytes_for(&bytes, &name, limits, detail) {
         Ok(wb) => {
             drop(bytes);
             let (forms, findings, unit, kept_figures) =
-                check_workbook_kept(&wb, &input.shown, pack);
+                check_workbook_kept(&wb, &input.shown, pack, defer);
             let kept = if opts.keep_sheets {
                 let mut wb = wb;
                 let names: BTreeSet<&str> = forms.iter().map(|f| f.sheet.as_str()).collect();
@@ -333,15 +370,21 @@ pub fn check_all_previous(
     opts: &Options,
     done: &(dyn Fn(&FileResult) + Sync),
 ) -> Vec<FileResult> {
-    let mut both = check_many(inputs, pack, opts, done);
+    let with_previous = !previous.is_empty() && pack.uses_link(Link::Previous);
+    let defer = if with_previous {
+        Defer::UnitsAndPrevious
+    } else {
+        Defer::Units
+    };
+    let mut both = check_many(inputs, pack, opts, defer, done);
     both.sort_by(|a, b| a.0.path.cmp(&b.0.path));
     let (mut results, kept): (Vec<FileResult>, Vec<Kept>) = both.into_iter().unzip();
     if kept.iter().any(|k| k.deferred.is_some()) {
-        let previous = if previous.is_empty() || !pack.uses_link(Link::Previous) {
+        let previous = if !with_previous {
             None
         } else {
             let prev_inputs = collect_inputs(previous);
-            let mut prev = check_many(&prev_inputs, pack, opts, &|_| {});
+            let mut prev = check_many(&prev_inputs, pack, opts, Defer::Nothing, &|_| {});
             prev.sort_by(|a, b| a.0.path.cmp(&b.0.path));
             Some(prev)
         };
@@ -351,23 +394,28 @@ pub fn check_all_previous(
 }
 
 /// Reads and checks every input on its own (the first phase), in parallel, keeping what
-/// the second phase needs; in the order of `inputs`.
+/// the second phase needs (see [`Defer`]); in the order of `inputs`.
 pub fn check_many(
     inputs: &[Input],
     pack: &Pack,
     opts: &Options,
+    defer: Defer,
     done: &(dyn Fn(&FileResult) + Sync),
 ) -> Vec<(FileResult, Kept)> {
     let one = |i: &Input| {
-        let r = check_file_kept(i, pack, opts);
+        let r = check_file_kept(i, pack, opts, defer);
         done(&r.0);
         r
     };
     let run = || inputs.par_iter().map(one).collect::<Vec<_>>();
-    match rayon::ThreadPoolBuilder::new()
-        .num_threads(opts.jobs)
-        .build()
-    {
+    // With worker processes reading (at most `jobs` at once), twice as many threads: while
+    // one waits for its worker, another checks what its worker read.
+    let threads = match (crate::worker::pool(), opts.jobs) {
+        (None, jobs) => jobs,
+        (Some(_), 0) => 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+        (Some(_), jobs) => 2 * jobs,
+    };
+    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
         Ok(pool) => pool.install(run),
         Err(_) => inputs.iter().map(one).collect(),
     }

@@ -74,10 +74,8 @@ pub fn read_values(wb: &Workbook, inst: &FormInstance, rep: &mut Reporter<'_>) -
             } else {
                 col.empty
             };
-            let label = inst.row_labels[ri]
-                .clone()
-                .unwrap_or_else(|| row.label.clone());
-            let read = read_cell(wb, inst.sheet, at, col.kind, empty, &label, rep);
+            let label = inst.row_labels[ri].as_deref().unwrap_or(&row.label);
+            let read = read_cell(wb, inst.sheet, at, col.kind, empty, label, rep);
             grid.insert((ri, ci), (read, (inst.sheet, at)));
         }
     }
@@ -121,13 +119,13 @@ fn read_cell(
     let sheet = &wb.sheets[si];
     let cell: Option<&Cell> = sheet.get(at);
     let here = Some((si, sheet.name.as_str()));
-    let cells = vec![loc(sheet, at)];
+    // The location is built only when a finding is reported (most cells are fine).
     let mut report = |rep: &mut Reporter<'_>, rule: &str, text: &str| {
         rep.engine(
             rule,
             Severity::Error,
             here,
-            cells.clone(),
+            vec![loc(sheet, at)],
             Some(at),
             &[("label", label), ("text", text)],
         );
@@ -184,12 +182,12 @@ fn read_cell(
     let decimals = decimals.unwrap_or_else(|| shown_decimals(v));
     match kind {
         Kind::Count => {
-            let shown = format_number(v, None, settings.locale);
+            let shown = || format_number(v, None, settings.locale);
             if v < 0.0 {
-                return report(rep, "value.negative", &shown);
+                return report(rep, "value.negative", &shown());
             }
             if v.fract() != 0.0 {
-                return report(rep, "value.not-whole", &shown);
+                return report(rep, "value.not-whole", &shown());
             }
             Read::Num(Num {
                 v,

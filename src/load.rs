@@ -7,7 +7,7 @@
 
 use crate::model::{Cell, CellRef, Merge, NumFmt, Sheet, Value, Workbook};
 use crate::sniff::{self, Container, Sniffed, Unreadable, UnreadableKind};
-use calamine::{Data, Reader, SheetType};
+use calamine::{Data, DataRef, Reader, SheetType};
 use std::cell::Cell as StdCell;
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -43,8 +43,29 @@ pub fn in_reader() -> bool {
     IN_READER.with(|f| f.get())
 }
 
-/// Reads a workbook from its bytes. `name` is the file name, used in messages.
+/// How much of each sheet to read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Detail {
+    /// What checking needs: values and number formats, and the formulas of the cells that
+    /// have no stored value (those are computed or reported).
+    Check,
+    /// Also every formula and the merged ranges (the review workbook's copies show them).
+    Full,
+}
+
+/// Reads a workbook from its bytes, all of it ([`Detail::Full`]). `name` is the file name,
+/// used in messages.
 pub fn load_bytes(bytes: &[u8], name: &str, limits: &Limits) -> Result<Workbook, Unreadable> {
+    load_bytes_for(bytes, name, limits, Detail::Full)
+}
+
+/// Reads a workbook from its bytes, as much as `detail` says.
+pub fn load_bytes_for(
+    bytes: &[u8],
+    name: &str,
+    limits: &Limits,
+    detail: Detail,
+) -> Result<Workbook, Unreadable> {
     if bytes.len() as u64 > limits.max_file_bytes {
         return Err(too_large(format!(
             "the file is {} MB, more than the {} MB crossfoot reads",
@@ -69,8 +90,8 @@ pub fn load_bytes(bytes: &[u8], name: &str, limits: &Limits) -> Result<Workbook,
         }
     }
     let outcome = match crate::worker::pool() {
-        Some(pool) => pool.read(bytes, container, limits),
-        None => read_guarded(bytes, container, limits),
+        Some(pool) => pool.read(bytes, container, limits, detail),
+        None => read_guarded(bytes, container, limits, detail),
     };
     match outcome {
         Outcome::Read(wb) => Ok(wb),
@@ -120,10 +141,15 @@ pub enum Outcome {
 }
 
 /// Reads the container in this process, containing a panic of the reader.
-pub fn read_guarded(bytes: &[u8], container: Container, limits: &Limits) -> Outcome {
+pub fn read_guarded(
+    bytes: &[u8],
+    container: Container,
+    limits: &Limits,
+    detail: Detail,
+) -> Outcome {
     IN_READER.with(|f| f.set(true));
     let result = catch_unwind(AssertUnwindSafe(|| {
-        read_container(bytes, container, limits)
+        read_container(bytes, container, limits, detail)
     }));
     IN_READER.with(|f| f.set(false));
     match result {
@@ -178,29 +204,15 @@ fn read_container(
     bytes: &[u8],
     container: Container,
     limits: &Limits,
+    detail: Detail,
 ) -> Result<Workbook, ReadError> {
     let cursor = Cursor::new(bytes);
     let err = |e: &dyn std::fmt::Display| ReadError::Reader(e.to_string());
+    let merges = detail == Detail::Full;
     match container {
         Container::Xlsx => {
             let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(cursor).map_err(|e| err(&e))?;
-            read_all(&mut wb, limits, |wb, name, sheet| {
-                if let Ok(styles) = wb.worksheet_style(name) {
-                    for (at, cell) in sheet.cells.iter_mut() {
-                        if matches!(cell.value, Value::Number(_)) {
-                            if let Some(fmt) = styles
-                                .get((at.row, at.col))
-                                .and_then(|s| s.number_format.as_ref())
-                            {
-                                cell.fmt = NumFmt::from_code(&fmt.format_code);
-                            }
-                        }
-                    }
-                }
-                if let Ok(merges) = wb.merge_cells_by_sheet_name(name) {
-                    sheet.merges = merges.iter().map(merge_of).collect();
-                }
-            })
+            read_xlsx(&mut wb, limits, detail)
         }
         Container::Xlsb => {
             let mut wb: calamine::Xlsb<_> = calamine::Xlsb::new(cursor).map_err(|e| err(&e))?;
@@ -211,8 +223,10 @@ fn read_container(
             // calamine gives no number formats for .xls: read them from the BIFF records.
             let formats = crate::numfmt::xls_formats(bytes);
             read_all(&mut wb, limits, |wb, name, sheet| {
-                if let Ok(merges) = wb.merge_cells_by_sheet_name(name) {
-                    sheet.merges = merges.iter().map(merge_of).collect();
+                if merges {
+                    if let Ok(merges) = wb.merge_cells_by_sheet_name(name) {
+                        sheet.merges = merges.iter().map(merge_of).collect();
+                    }
                 }
                 apply_formats(sheet, formats.as_ref().and_then(|f| f.get(name)));
             })
@@ -249,6 +263,166 @@ fn merge_of(d: &calamine::Dimensions) -> Merge {
     }
 }
 
+/// The worksheets' names, in workbook order (chart sheets and the like left out).
+fn worksheet_names<R, RS>(wb: &R) -> Vec<String>
+where
+    R: Reader<RS>,
+    RS: std::io::Read + std::io::Seek,
+{
+    wb.sheets_metadata()
+        .iter()
+        .filter(|s| s.typ == SheetType::WorkSheet)
+        .map(|s| s.name.clone())
+        .collect()
+}
+
+/// The sheet's used cells (not empty), bounded: their count and their bounding box may not
+/// exceed the per-sheet cell limit.
+struct Bounded {
+    name: String,
+    max: u64,
+    count: u64,
+    first: (u32, u32),
+    last: (u32, u32),
+}
+
+impl Bounded {
+    fn new(name: &str, max: u64) -> Bounded {
+        Bounded {
+            name: name.to_string(),
+            max,
+            count: 0,
+            first: (u32::MAX, u32::MAX),
+            last: (0, 0),
+        }
+    }
+
+    fn add(&mut self, (r, c): (u32, u32)) -> Result<(), ReadError> {
+        self.count += 1;
+        self.first = (self.first.0.min(r), self.first.1.min(c));
+        self.last = (self.last.0.max(r), self.last.1.max(c));
+        let h = u64::from(self.last.0.saturating_sub(self.first.0)) + 1;
+        let w = u64::from(self.last.1.saturating_sub(self.first.1)) + 1;
+        if self.count > self.max || h.saturating_mul(w) > self.max {
+            return Err(ReadError::TooLarge(format!(
+                "sheet \"{}\" spans {h} rows × {w} columns, more than {} cells",
+                self.name, self.max
+            )));
+        }
+        Ok(())
+    }
+}
+
+/// Reads an .xlsx in one pass over each sheet's XML: values with their style's number format.
+/// Formulas take a second pass, only when the review copies need them ([`Detail::Full`]) or a
+/// cell has no stored value (it may be a formula never computed); merges only for the copies.
+fn read_xlsx<RS: std::io::Read + std::io::Seek>(
+    wb: &mut calamine::Xlsx<RS>,
+    limits: &Limits,
+    detail: Detail,
+) -> Result<Workbook, ReadError> {
+    let names = worksheet_names(wb);
+    let defined_names = wb.defined_names().to_vec();
+    let reader_err = |e: calamine::XlsxError| ReadError::Reader(e.to_string());
+    // The number format of each style of the workbook's palette, read once.
+    let mut formats: Option<Vec<NumFmt>> = None;
+    let mut sheets = Vec::with_capacity(names.len());
+    for name in names {
+        let mut sheet = Sheet::new(name.clone());
+        let mut blanks = false;
+        {
+            let mut cells = match wb.worksheet_cells_reader(&name) {
+                Ok(c) => c,
+                Err(calamine::XlsxError::NotAWorksheet(_)) => {
+                    sheets.push(sheet);
+                    continue;
+                }
+                Err(e) => return Err(reader_err(e)),
+            };
+            let formats = formats.get_or_insert_with(|| {
+                cells
+                    .styles()
+                    .iter()
+                    .map(|s| {
+                        s.number_format
+                            .as_ref()
+                            .map_or_else(NumFmt::default, |f| NumFmt::from_code(&f.format_code))
+                    })
+                    .collect()
+            });
+            let mut used = Bounded::new(&name, limits.max_cells_per_sheet);
+            while let Some((cell, style)) = cells.next_cell_with_style_id().map_err(reader_err)? {
+                let value = match cell.get_value() {
+                    DataRef::Int(i) => Value::Number(*i as f64),
+                    DataRef::Float(f) => Value::Number(*f),
+                    DataRef::DateTimeIso(s) | DataRef::DurationIso(s) => Value::Date(s.clone()),
+                    DataRef::String(s) => Value::Text(s.clone()),
+                    DataRef::SharedString(s) => Value::Text((*s).to_string()),
+                    DataRef::Bool(b) => Value::Bool(*b),
+                    DataRef::DateTime(d) => Value::Date(d.to_string()),
+                    DataRef::Error(e) => Value::Error(e.to_string()),
+                    DataRef::Empty => {
+                        blanks = true;
+                        continue;
+                    }
+                };
+                let (r, c) = cell.get_position();
+                used.add((r, c))?;
+                let fmt = match value {
+                    Value::Number(_) => formats.get(style).copied().unwrap_or_default(),
+                    _ => NumFmt::default(),
+                };
+                sheet.cells.insert(
+                    CellRef::new(r, c),
+                    Cell {
+                        value,
+                        formula: None,
+                        fmt,
+                    },
+                );
+            }
+        }
+        if blanks || detail == Detail::Full {
+            let mut cells = wb.worksheet_cells_reader(&name).map_err(reader_err)?;
+            while let Some(f) = cells.next_formula().map_err(reader_err)? {
+                if f.get_value().is_empty() {
+                    continue;
+                }
+                let (r, c) = f.get_position();
+                let at = CellRef::new(r, c);
+                let cell = match sheet.cells.get_mut(&at) {
+                    Some(cell) => cell,
+                    None => {
+                        // A formula without a stored result: an empty cell with a formula,
+                        // which the checker computes or reports. Counted like a value.
+                        if sheet.cells.len() as u64 >= limits.max_cells_per_sheet {
+                            return Err(ReadError::TooLarge(format!(
+                                "sheet \"{name}\" has more than {} cells",
+                                limits.max_cells_per_sheet
+                            )));
+                        }
+                        sheet
+                            .cells
+                            .entry(at)
+                            .or_insert_with(|| Cell::value(Value::Empty))
+                    }
+                };
+                cell.formula = Some(f.get_value().clone());
+            }
+        }
+        if detail == Detail::Full {
+            if let Ok(merges) = wb.merge_cells_by_sheet_name(&name) {
+                sheet.merges = merges.iter().map(merge_of).collect();
+            }
+        }
+        sheets.push(sheet);
+    }
+    Ok(Workbook {
+        sheets,
+        defined_names,
+    })
+}
+
 fn read_all<R, RS>(
     wb: &mut R,
     limits: &Limits,
@@ -259,12 +433,7 @@ where
     RS: std::io::Read + std::io::Seek,
     R::Error: std::fmt::Display,
 {
-    let names: Vec<String> = wb
-        .sheets_metadata()
-        .iter()
-        .filter(|s| s.typ == SheetType::WorkSheet)
-        .map(|s| s.name.clone())
-        .collect();
+    let names = worksheet_names(wb);
     let defined_names = wb.defined_names().to_vec();
     let mut sheets = Vec::with_capacity(names.len());
     for name in names {

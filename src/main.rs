@@ -152,6 +152,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
             exe,
             max_memory_mb: args.max_reader_mb,
             timeout: std::time::Duration::from_secs(args.read_timeout.max(1)),
+            workers: args.jobs,
         });
     }
     let limits = Limits {

@@ -140,7 +140,7 @@ pub fn parse_text_number(text: &str, locale: Locale) -> Option<TextNumber> {
 /// (`72.26` -> 2, `4.3` -> 1, `2675.0` -> 0, `1e-7` -> 7). NaN and
 /// infinities show none.
 pub fn shown_decimals(value: f64) -> u8 {
-    if !value.is_finite() {
+    if !value.is_finite() || (value.fract() == 0.0 && value.abs() < 1e15) {
         return 0;
     }
     repr_decimals(&format!("{value}")).min(15)

@@ -6,6 +6,7 @@
 
 use crate::number::Locale;
 use regex::Regex;
+use std::collections::HashMap;
 use std::sync::OnceLock;
 use unicode_normalization::UnicodeNormalization;
 
@@ -39,6 +40,34 @@ pub fn label_key(text: &str, folding: Folding) -> String {
     if text.len() > MAX_LABEL_BYTES {
         return String::new();
     }
+    // Every workbook of a run repeats the same few hundred labels: their keys are computed once
+    // per thread (Unicode normalisation is most of the cost of recognising a form).
+    thread_local! {
+        static KEYS: std::cell::RefCell<[HashMap<String, String>; 2]> =
+            std::cell::RefCell::new([HashMap::new(), HashMap::new()]);
+    }
+    let slot = usize::from(folding.diacritics);
+    if let Some(k) = KEYS.with(|m| m.borrow()[slot].get(text).cloned()) {
+        return k;
+    }
+    let key = compute_label_key(text, folding);
+    KEYS.with(|m| {
+        let mut m = m.borrow_mut();
+        let map = &mut m[slot];
+        // Bounded: a run over many workbooks with free text in their cells must not grow it
+        // without end.
+        if map.len() >= LABEL_KEY_CACHE {
+            map.clear();
+        }
+        map.insert(text.to_string(), key.clone());
+    });
+    key
+}
+
+/// Most label keys remembered per thread.
+const LABEL_KEY_CACHE: usize = 20_000;
+
+fn compute_label_key(text: &str, folding: Folding) -> String {
     let lowered: String = if text.is_ascii() {
         text.to_ascii_lowercase()
     } else {

@@ -14,14 +14,14 @@
 //! The library does not use workers unless [`install`] is called (tests and embedders read
 //! in-process, with panics still contained).
 
-use crate::load::{self, Limits, Outcome};
+use crate::load::{self, Detail, Limits, Outcome};
 use crate::sniff::Container;
+use std::collections::HashMap;
 use std::io::{BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
-use std::sync::mpsc;
-use std::sync::{Mutex, OnceLock};
-use std::time::Duration;
+use std::sync::{Condvar, Mutex, OnceLock};
+use std::time::{Duration, Instant};
 
 /// The hidden subcommand a worker runs.
 pub const WORKER_COMMAND: &str = "__read-worker";
@@ -35,11 +35,21 @@ pub struct PoolConfig {
     pub max_memory_mb: u64,
     /// Longest a single file may take to read.
     pub timeout: Duration,
+    /// Most workers alive at once (0: one per core). More threads than this may ask for reads;
+    /// they wait for a free worker, so that reading and checking overlap.
+    pub workers: usize,
 }
 
 pub struct Pool {
     config: PoolConfig,
-    idle: Mutex<Vec<Worker>>,
+    state: Mutex<State>,
+    freed: Condvar,
+}
+
+struct State {
+    idle: Vec<Worker>,
+    /// Workers alive (idle or reading).
+    live: usize,
 }
 
 struct Worker {
@@ -51,16 +61,75 @@ struct Worker {
 static POOL: OnceLock<Pool> = OnceLock::new();
 
 /// Reads every later workbook through worker processes (the command line does this).
-pub fn install(config: PoolConfig) {
+pub fn install(mut config: PoolConfig) {
+    if config.workers == 0 {
+        config.workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+    }
     let _ = POOL.set(Pool {
         config,
-        idle: Mutex::new(Vec::new()),
+        state: Mutex::new(State {
+            idle: Vec::new(),
+            live: 0,
+        }),
+        freed: Condvar::new(),
     });
 }
 
 /// The installed pool, if any.
 pub fn pool() -> Option<&'static Pool> {
     POOL.get()
+}
+
+// -------------------------------------------------------------------------------------------
+// The watchdog: one thread for the whole run, ending workers whose read overran its time.
+// -------------------------------------------------------------------------------------------
+
+struct Watch {
+    deadline: Instant,
+    fired: bool,
+}
+
+fn watches() -> &'static Mutex<HashMap<u32, Watch>> {
+    static WATCHES: OnceLock<Mutex<HashMap<u32, Watch>>> = OnceLock::new();
+    WATCHES.get_or_init(|| {
+        // Polls: a read's time limit is counted in seconds, 50 ms late is nothing.
+        let _ = std::thread::Builder::new()
+            .name("crossfoot-watchdog".into())
+            .spawn(|| loop {
+                std::thread::sleep(Duration::from_millis(50));
+                let now = Instant::now();
+                if let Ok(mut w) = watches().lock() {
+                    for (pid, watch) in w.iter_mut() {
+                        if !watch.fired && now >= watch.deadline {
+                            kill(*pid);
+                            watch.fired = true;
+                        }
+                    }
+                }
+            });
+        Mutex::new(HashMap::new())
+    })
+}
+
+/// Watches worker `pid` until [`unwatch`]; true from `unwatch` when the watchdog ended it.
+fn watch(pid: u32, timeout: Duration) {
+    if let Ok(mut w) = watches().lock() {
+        w.insert(
+            pid,
+            Watch {
+                deadline: Instant::now() + timeout,
+                fired: false,
+            },
+        );
+    }
+}
+
+fn unwatch(pid: u32) -> bool {
+    watches()
+        .lock()
+        .ok()
+        .and_then(|mut w| w.remove(&pid))
+        .is_some_and(|w| w.fired)
 }
 
 fn write_frame(w: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
@@ -83,11 +152,14 @@ fn read_frame(r: &mut impl Read, max: u64) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// A request: the container kind and the limits as JSON, then the file's bytes.
+/// A request: the container kind, the limits and the detail wanted, then the file's bytes.
+/// Requests and outcomes are encoded with postcard (compact binary serde): a workbook's cells
+/// cross the pipe several times faster than as JSON.
 #[derive(serde::Serialize, serde::Deserialize)]
 struct Request {
     container: Container,
     limits: Limits,
+    detail: Detail,
 }
 
 impl Pool {
@@ -111,53 +183,83 @@ impl Pool {
         })
     }
 
+    /// A free worker: an idle one, a new one while fewer than the limit are alive, else the
+    /// next one freed. None when no worker can be started (e.g. the executable moved).
+    fn acquire(&self) -> Option<Worker> {
+        let mut st = self.state.lock().ok()?;
+        loop {
+            if let Some(w) = st.idle.pop() {
+                return Some(w);
+            }
+            if st.live < self.config.workers {
+                st.live += 1;
+                drop(st);
+                return match self.spawn() {
+                    Ok(w) => Some(w),
+                    Err(_) => {
+                        self.lost();
+                        None
+                    }
+                };
+            }
+            st = self.freed.wait(st).ok()?;
+        }
+    }
+
+    fn release(&self, worker: Worker) {
+        if let Ok(mut st) = self.state.lock() {
+            st.idle.push(worker);
+        }
+        self.freed.notify_one();
+    }
+
+    /// A worker ended (stopped, or never started): another may be started.
+    fn lost(&self) {
+        if let Ok(mut st) = self.state.lock() {
+            st.live = st.live.saturating_sub(1);
+        }
+        self.freed.notify_one();
+    }
+
     /// Reads one container in a worker.
-    pub fn read(&self, bytes: &[u8], container: Container, limits: &Limits) -> Outcome {
-        let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
-        let mut worker = match idle {
-            Some(w) => w,
-            None => match self.spawn() {
-                Ok(w) => w,
-                // No worker can be started (e.g. the executable moved): read in-process.
-                Err(_) => return load::read_guarded(bytes, container, limits),
-            },
+    pub fn read(
+        &self,
+        bytes: &[u8],
+        container: Container,
+        limits: &Limits,
+        detail: Detail,
+    ) -> Outcome {
+        let Some(mut worker) = self.acquire() else {
+            return load::read_guarded(bytes, container, limits, detail);
         };
         let request = Request {
             container,
             limits: *limits,
+            detail,
         };
-        let sent = serde_json::to_vec(&request)
+        let pid = worker.child.id();
+        watch(pid, self.config.timeout);
+        let reply = postcard::to_stdvec(&request)
             .map_err(std::io::Error::other)
             .and_then(|head| write_frame(&mut worker.stdin, &head))
             .and_then(|_| write_frame(&mut worker.stdin, bytes))
-            .and_then(|_| worker.stdin.flush());
-        // A watchdog ends the worker if the read takes too long.
-        let (done, timer) = mpsc::channel::<()>();
-        let pid = worker.child.id();
-        let timeout = self.config.timeout;
-        let watchdog = std::thread::spawn(move || {
-            if let Err(mpsc::RecvTimeoutError::Timeout) = timer.recv_timeout(timeout) {
-                kill(pid);
-                return true;
-            }
-            false
-        });
-        let reply = sent.and_then(|_| read_frame(&mut worker.stdout, u64::MAX / 2));
-        let _ = done.send(());
-        let timed_out = watchdog.join().unwrap_or(false);
+            .and_then(|_| worker.stdin.flush())
+            .and_then(|_| read_frame(&mut worker.stdout, u64::MAX / 2));
+        let timed_out = unwatch(pid);
         match reply
             .ok()
-            .and_then(|r| serde_json::from_slice::<Outcome>(&r).ok())
+            .filter(|_| !timed_out)
+            .and_then(|r| postcard::from_bytes::<Outcome>(&r).ok())
         {
             Some(outcome) => {
-                if let Ok(mut v) = self.idle.lock() {
-                    v.push(worker);
-                }
+                self.release(worker);
                 outcome
             }
             None => {
                 let _ = worker.child.kill();
                 let _ = worker.child.wait();
+                self.lost();
+                let timeout = self.config.timeout;
                 if timed_out {
                     Outcome::Stopped(format!(
                         "reading it took longer than {} s",
@@ -176,8 +278,8 @@ impl Pool {
 
 impl Drop for Pool {
     fn drop(&mut self) {
-        if let Ok(mut v) = self.idle.lock() {
-            for mut w in v.drain(..) {
+        if let Ok(mut st) = self.state.lock() {
+            for mut w in st.idle.drain(..) {
                 let _ = w.child.kill();
                 let _ = w.child.wait();
             }
@@ -218,19 +320,19 @@ pub fn worker_main(max_memory_mb: u64) -> std::process::ExitCode {
     let mut input = BufReader::new(std::io::stdin().lock());
     let mut output = BufWriter::new(std::io::stdout().lock());
     while let Ok(head) = read_frame(&mut input, 1 << 20) {
-        let Ok(req) = serde_json::from_slice::<Request>(&head) else {
+        let Ok(req) = postcard::from_bytes::<Request>(&head) else {
             break;
         };
         let Ok(bytes) = read_frame(&mut input, req.limits.max_file_bytes.saturating_add(1)) else {
             break;
         };
-        let outcome = load::read_guarded(&bytes, req.container, &req.limits);
+        let outcome = load::read_guarded(&bytes, req.container, &req.limits, req.detail);
         drop(bytes);
-        let Ok(json) = serde_json::to_vec(&outcome) else {
+        let Ok(encoded) = postcard::to_stdvec(&outcome) else {
             break;
         };
         drop(outcome);
-        if write_frame(&mut output, &json)
+        if write_frame(&mut output, &encoded)
             .and_then(|_| output.flush())
             .is_err()
         {
