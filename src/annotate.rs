@@ -17,6 +17,7 @@ use crate::finding::{Finding, Severity};
 use crate::model::{CellRef, NumFmt, Sheet, Value};
 use crate::number::Locale;
 use crate::text::format_number;
+use rayon::prelude::*;
 use rust_xlsxwriter::utility::quote_sheet_name;
 use rust_xlsxwriter::{
     Chart, ChartFormat, ChartSolidFill, ChartType, Color, DocProperties, ExcelDateTime, Format,
@@ -308,17 +309,21 @@ struct CopyPlan {
     skipped: usize,
 }
 
-fn sheet_has_findings(r: &FileResult, sheet: &str) -> bool {
-    r.findings
-        .iter()
-        .any(|f| f.sheet.as_deref() == Some(sheet) || f.cells.iter().any(|c| c.sheet == sheet))
-}
+use crate::check::sheet_has_findings;
 
 fn plan_copies(results: &[FileResult], opts: &ReviewOptions, words: &Words) -> CopyPlan {
+    // Every sheet holding a form counts, also those the check did not keep (see
+    // `check::Options::copy_all_up_to`).
     let total: usize = results
         .iter()
         .filter(|r| matches!(r.status, Status::Checked))
-        .map(|r| r.kept.len())
+        .map(|r| {
+            r.forms
+                .iter()
+                .map(|f| f.sheet.as_str())
+                .collect::<BTreeSet<_>>()
+                .len()
+        })
         .sum();
     let only_flagged = total > opts.max_copied_sheets;
     let mut taken: BTreeSet<String> = [words.summary_sheet, words.findings_sheet, "History"]
@@ -345,7 +350,6 @@ fn plan_copies(results: &[FileResult], opts: &ReviewOptions, words: &Words) -> C
             .unwrap_or_else(|| file_stem(&r.path));
         for (si, sheet) in r.kept.iter().enumerate() {
             if only_flagged && !sheet_has_findings(r, &sheet.name) {
-                plan.skipped += 1;
                 continue;
             }
             let forms: Vec<&str> = r
@@ -364,6 +368,7 @@ fn plan_copies(results: &[FileResult], opts: &ReviewOptions, words: &Words) -> C
             plan.copies.push((ri, si, name));
         }
     }
+    plan.skipped = total.saturating_sub(plan.copies.len());
     plan
 }
 
@@ -576,12 +581,21 @@ pub fn review_workbook(
         words,
     )?;
     write_findings(wb.add_worksheet(), results, &plan, words)?;
-    let mut formats = Formats::default();
-    for (ri, si, name) in &plan.copies {
-        let r = &results[*ri];
-        let ws = wb.add_worksheet();
-        ws.set_name(name)?;
-        write_copy(ws, r, *ri, &r.kept[*si], &plan, opts, &mut formats)?;
+    // The copies are built in parallel (each its own worksheet), then added in plan order.
+    let copies: Vec<Result<Worksheet, ReviewError>> = plan
+        .copies
+        .par_iter()
+        .map(|(ri, si, name)| {
+            let r = &results[*ri];
+            let mut ws = Worksheet::new();
+            ws.set_name(name)?;
+            let mut formats = Formats::default();
+            write_copy(&mut ws, r, *ri, &r.kept[*si], &plan, opts, &mut formats)?;
+            Ok(ws)
+        })
+        .collect();
+    for ws in copies {
+        wb.push_worksheet(ws?);
     }
     Ok(wb.save_to_buffer()?)
 }

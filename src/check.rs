@@ -15,6 +15,7 @@ use crate::sniff::{Unreadable, UnreadableKind};
 use rayon::prelude::*;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicUsize, Ordering};
 
 /// The extensions crossfoot picks up when it walks a folder.
 pub const WORKBOOK_EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xlsb", "xls", "ods"];
@@ -125,27 +126,28 @@ pub fn check_workbook(
     shown: &str,
     pack: &Pack,
 ) -> (Vec<FormFound>, Vec<Finding>, Unit) {
-    let (forms, findings, unit, _) = check_workbook_kept(wb, shown, pack, Defer::Nothing);
+    let (forms, findings, unit, _) = check_workbook_kept(wb, shown, pack, Defer::Figures);
     (forms, findings, unit)
 }
 
-/// Which checks reading other workbooks will run in the second phase of a run: a file keeps
-/// its located figures until then only for those, so that memory follows what is needed,
+/// What a file keeps for the second phase of a run, so that memory follows what is needed,
 /// not the number of files.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Defer {
-    /// None (a file read only for its figures: last year's workbooks, consolidation).
-    Nothing,
-    /// Checks reading `unit.…` (summaries against their units).
+    /// The figures that checks of other workbooks read, nothing else: a file read only for its
+    /// figures (last year's workbooks, consolidation, the units of a summary).
+    Figures,
+    /// Its located forms, when it has checks reading `unit.…` (a summary against its units).
+    /// No figures: the units a summary names are read again for theirs.
     Units,
-    /// Those and checks reading `previous.…` (`--previous` was given).
+    /// The same, and for checks reading `previous.…` (`--previous` was given).
     UnitsAndPrevious,
 }
 
 impl Defer {
     fn runs(self, link: Link) -> bool {
         match self {
-            Defer::Nothing => false,
+            Defer::Figures => false,
             Defer::Units => link == Link::Unit,
             Defer::UnitsAndPrevious => true,
         }
@@ -222,13 +224,17 @@ pub fn check_workbook_kept(
         .collect();
     let (name, code) = locate::unit_identity(wb, pack, &instances);
     let sheets: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
-    let linked = eval::linked_figures(pack, shown, &sheets, &instances, &values);
+    let linked = if defer == Defer::Figures {
+        eval::linked_figures(pack, shown, &sheets, &instances, &values)
+    } else {
+        Linked::default()
+    };
     let deferred = instances
         .iter()
         .any(|i| {
             let form = &pack.forms[i.form];
             let matched = form.records.as_ref().is_some_and(|r| r.match_unit);
-            (matched && defer != Defer::Nothing)
+            (matched && defer != Defer::Figures)
                 || form
                     .checks
                     .iter()
@@ -250,7 +256,7 @@ pub fn check_workbook_kept(
 
 /// Reads and checks one file (checks reading other workbooks are not applied).
 pub fn check_file(input: &Input, pack: &Pack, opts: &Options) -> FileResult {
-    check_file_kept(input, pack, opts, Defer::Nothing).0
+    check_file_kept(input, pack, opts, Defer::Figures).0
 }
 
 /// [`check_file`], also returning what the second phase of a run needs.
@@ -259,6 +265,26 @@ pub fn check_file_kept(
     pack: &Pack,
     opts: &Options,
     defer: Defer,
+) -> (FileResult, Kept) {
+    check_file_counted(input, pack, opts, defer, &AtomicUsize::new(0))
+}
+
+/// Whether a finding of `r` is on `sheet` (names it, or one of its cells).
+pub fn sheet_has_findings(r: &FileResult, sheet: &str) -> bool {
+    r.findings.iter().any(|f| {
+        f.sheet.as_deref() == Some(sheet)
+            || f.cells.iter().any(|c| c.file.is_none() && c.sheet == sheet)
+    })
+}
+
+/// [`check_file_kept`]; `seen` counts the sheets holding forms of the whole run so far, for
+/// [`Options::copy_all_up_to`].
+fn check_file_counted(
+    input: &Input,
+    pack: &Pack,
+    opts: &Options,
+    defer: Defer,
+    seen: &AtomicUsize,
 ) -> (FileResult, Kept) {
     let limits = &opts.limits;
     let unreadable = |u: Unreadable| FileResult {
@@ -278,35 +304,42 @@ pub fn check_file_kept(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let detail = if opts.keep_sheets {
-        load::Detail::Full
-    } else {
-        load::Detail::Check
-    };
-    match load::load_bytes_for(&bytes, &name, limits, detail) {
+    match load::load_bytes_for(&bytes, &name, limits, load::Detail::Check) {
         Ok(wb) => {
-            drop(bytes);
             let (forms, findings, unit, kept_figures) =
                 check_workbook_kept(&wb, &input.shown, pack, defer);
-            let kept = if opts.keep_sheets {
-                let mut wb = wb;
-                let names: BTreeSet<&str> = forms.iter().map(|f| f.sheet.as_str()).collect();
-                wb.sheets.retain(|s| names.contains(s.name.as_str()));
-                wb.sheets
-            } else {
-                vec![]
+            let mut result = FileResult {
+                path: input.shown.clone(),
+                status: Status::Checked,
+                forms,
+                findings,
+                unit,
+                kept: vec![],
             };
-            (
-                FileResult {
-                    path: input.shown.clone(),
-                    status: Status::Checked,
-                    forms,
-                    findings,
-                    unit,
-                    kept,
-                },
-                kept_figures,
-            )
+            if opts.keep_sheets {
+                let names: BTreeSet<&str> = result.forms.iter().map(|f| f.sheet.as_str()).collect();
+                let before = seen.fetch_add(names.len(), Ordering::Relaxed);
+                // Once the run surely has more sheets than the review copies in full, only
+                // sheets with findings are copied: keep no others (a file whose checks read
+                // other workbooks may still get findings, so it keeps all of its own).
+                let only_flagged = opts.copy_all_up_to > 0
+                    && before + names.len() > opts.copy_all_up_to
+                    && kept_figures.deferred.is_none();
+                let keep = |s: &Sheet| {
+                    names.contains(s.name.as_str())
+                        && (!only_flagged || sheet_has_findings(&result, &s.name))
+                };
+                if wb.sheets.iter().any(keep) {
+                    // The review copies show formulas and merged ranges, which checking does not
+                    // read: read the file again in full, only when it has sheets to copy (should
+                    // that fail, the copies show the values read the first time).
+                    let mut full = load::load_bytes_for(&bytes, &name, limits, load::Detail::Full)
+                        .unwrap_or(wb);
+                    full.sheets.retain(keep);
+                    result.kept = full.sheets;
+                }
+            }
+            (result, kept_figures)
         }
         Err(u) => (unreadable(u), Kept::default()),
     }
@@ -337,6 +370,9 @@ pub struct Options {
     pub jobs: usize,
     /// Keep the sheets that hold forms in the results (for the review workbook).
     pub keep_sheets: bool,
+    /// With `keep_sheets`: once the run has more than this many sheets holding forms, keep
+    /// only those with findings (the review workbook copies only those then). 0: keep all.
+    pub copy_all_up_to: usize,
 }
 
 /// Checks all inputs; results sorted by path, whatever the order given or the threads.
@@ -378,13 +414,57 @@ pub fn check_all_previous(
     };
     let mut both = check_many(inputs, pack, opts, defer, done);
     both.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-    let (mut results, kept): (Vec<FileResult>, Vec<Kept>) = both.into_iter().unzip();
+    let (mut results, mut kept): (Vec<FileResult>, Vec<Kept>) = both.into_iter().unzip();
     if kept.iter().any(|k| k.deferred.is_some()) {
+        // Read for their figures only: no sheets kept for the review, no progress.
+        let figures_only = Options {
+            keep_sheets: false,
+            ..opts.clone()
+        };
+        // The units a summary's records name: read again, for the figures its checks read.
+        let units = unit_index(pack, &results, &kept);
+        let mut wanted: BTreeSet<usize> = BTreeSet::new();
+        for d in kept.iter().filter_map(|k| k.deferred.as_ref()) {
+            for inst in &d.instances {
+                if pack.forms[inst.form]
+                    .records
+                    .as_ref()
+                    .is_some_and(|r| r.match_unit)
+                {
+                    for rec in &inst.records {
+                        if let Some([one]) = units.get(&rec.key).map(Vec::as_slice) {
+                            wanted.insert(*one);
+                        }
+                    }
+                }
+            }
+        }
+        if !wanted.is_empty() {
+            let by_shown: BTreeMap<&str, &Input> =
+                inputs.iter().map(|i| (i.shown.as_str(), i)).collect();
+            let again: Vec<(usize, Input)> = wanted
+                .iter()
+                .filter_map(|&ri| {
+                    by_shown
+                        .get(results[ri].path.as_str())
+                        .map(|i| (ri, (*i).clone()))
+                })
+                .collect();
+            let (idx, again): (Vec<usize>, Vec<Input>) = again.into_iter().unzip();
+            let read = check_many(&again, pack, &figures_only, Defer::Figures, &|_| {});
+            for (ri, (r, k)) in idx.into_iter().zip(read) {
+                // A file that changed between the two reads is used as first read: its
+                // figures are left out rather than mixed.
+                if matches!(r.status, Status::Checked) && r.unit == results[ri].unit {
+                    kept[ri].linked = k.linked;
+                }
+            }
+        }
         let previous = if !with_previous {
             None
         } else {
             let prev_inputs = collect_inputs(previous);
-            let mut prev = check_many(&prev_inputs, pack, opts, Defer::Nothing, &|_| {});
+            let mut prev = check_many(&prev_inputs, pack, &figures_only, Defer::Figures, &|_| {});
             prev.sort_by(|a, b| a.0.path.cmp(&b.0.path));
             Some(prev)
         };
@@ -402,8 +482,9 @@ pub fn check_many(
     defer: Defer,
     done: &(dyn Fn(&FileResult) + Sync),
 ) -> Vec<(FileResult, Kept)> {
+    let seen = AtomicUsize::new(0);
     let one = |i: &Input| {
-        let r = check_file_kept(i, pack, opts, defer);
+        let r = check_file_counted(i, pack, opts, defer, &seen);
         done(&r.0);
         r
     };
@@ -470,13 +551,8 @@ fn push_link_finding(pack: &Pack, r: &mut FileResult, f: LinkFinding<'_>) {
     });
 }
 
-/// The second phase: records matched to unit workbooks by code, workbooks to last year's.
-fn link_files(
-    pack: &Pack,
-    results: &mut [FileResult],
-    kept: &[Kept],
-    previous: Option<&[(FileResult, Kept)]>,
-) {
+/// Unit workbooks by unit code (summaries are not units): indexes into `results`.
+fn unit_index(pack: &Pack, results: &[FileResult], kept: &[Kept]) -> BTreeMap<String, Vec<usize>> {
     let is_summary = |k: &Kept| {
         k.deferred.as_ref().is_some_and(|d| {
             d.instances.iter().any(|i| {
@@ -487,7 +563,6 @@ fn link_files(
             })
         })
     };
-    // Unit workbooks by code (summaries are not units).
     let mut units: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (i, r) in results.iter().enumerate() {
         if !matches!(r.status, Status::Checked) || is_summary(&kept[i]) {
@@ -497,6 +572,17 @@ fn link_files(
             units.entry(code.clone()).or_default().push(i);
         }
     }
+    units
+}
+
+/// The second phase: records matched to unit workbooks by code, workbooks to last year's.
+fn link_files(
+    pack: &Pack,
+    results: &mut [FileResult],
+    kept: &[Kept],
+    previous: Option<&[(FileResult, Kept)]>,
+) {
+    let units = unit_index(pack, results, kept);
     let mut last_year: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     if let Some(prev) = previous {
         for (i, (r, _)) in prev.iter().enumerate() {

@@ -438,7 +438,7 @@ pub fn run(args: ConsolidateArgs) -> ExitCode {
         jobs: args.jobs,
         ..Options::default()
     };
-    let mut units = check::check_many(&inputs, &pack, &opts, check::Defer::Nothing, &|_| {});
+    let mut units = check::check_many(&inputs, &pack, &opts, check::Defer::Figures, &|_| {});
     units.sort_by(|a, b| a.0.path.cmp(&b.0.path));
     // A summary among the inputs is not a unit.
     units.retain(|(r, _)| {

@@ -175,6 +175,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         limits,
         jobs: args.jobs,
         keep_sheets: args.output.is_some(),
+        copy_all_up_to: ReviewOptions::default().max_copied_sheets,
     };
     let progress = Progress::new(
         inputs.len(),

@@ -870,10 +870,8 @@ fn sniff_zip(bytes: &[u8], file_name: &str) -> Sniffed {
     }
 
     // Office Open XML.
-    let content_types = zip.read_lower("[content_types].xml");
     let rels = zip.read_lower("_rels/.rels");
-    if content_types.is_some() || rels.is_some() || zip.has_prefix("xl/") {
-        let ct = content_types.unwrap_or_default();
+    if zip.has("[content_types].xml") || rels.is_some() || zip.has_prefix("xl/") {
         // The main part: named by the package relationships, else found by its usual name,
         // else by its content type.
         let main = rels
@@ -885,7 +883,10 @@ fn sniff_zip(bytes: &[u8], file_name: &str) -> Sniffed {
                     .find(|n| zip.has(n))
                     .map(str::to_string)
             })
-            .or_else(|| main_part_from_content_types(&ct));
+            .or_else(|| {
+                let ct = zip.read_lower("[content_types].xml").unwrap_or_default();
+                main_part_from_content_types(&ct)
+            });
         let main_in = |folder: &str| main.as_deref().is_some_and(|m| m.starts_with(folder));
         let what = match main.as_deref() {
             Some(m) if main_in("word/") || m.ends_with("/document.xml") => {
