@@ -77,7 +77,8 @@ struct CheckArgs {
     /// never with --format json)
     #[arg(long, short = 'q')]
     quiet: bool,
-    /// Files checked at once (0: one per core)
+    /// Files read at once, each by its own worker process, with as many threads again checking
+    /// what they read (0: one per core)
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     jobs: usize,
     /// Most cells read from one sheet; a larger sheet is reported as too large to check safely
@@ -184,13 +185,6 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let results =
         check::check_all_previous(&inputs, &args.previous, &pack, &opts, &|_| progress.tick());
     progress.finish();
-    let text = match args.format {
-        Format::Json => report::json(&results),
-        Format::Human => {
-            let on = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            report::human(&results, pack.settings.locale, &report::Style { on })
-        }
-    };
     let mut review_failed = false;
     if let Some(out) = &args.output {
         let lang = args
@@ -215,8 +209,18 @@ fn run_check(args: CheckArgs) -> ExitCode {
             review_failed = true;
         }
     }
-    let mut stdout = std::io::stdout().lock();
-    let _ = writeln!(stdout, "{}", text.trim_end());
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    match args.format {
+        // Streamed: a large run's JSON is never held in memory whole.
+        Format::Json => {
+            let _ = report::write_json(&results, &mut stdout).and_then(|()| writeln!(stdout));
+        }
+        Format::Human => {
+            let on = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+            let text = report::human(&results, pack.settings.locale, &report::Style { on });
+            let _ = writeln!(stdout, "{}", text.trim_end());
+        }
+    }
     let _ = stdout.flush();
     let unreadable = results
         .iter()

@@ -105,6 +105,15 @@ struct JsonReport<'a> {
 }
 
 pub fn json(results: &[FileResult]) -> String {
+    let mut out = Vec::new();
+    match write_json(results, &mut out) {
+        Ok(()) => String::from_utf8_lossy(&out).into_owned(),
+        Err(e) => format!("{{\"error\": \"cannot write JSON: {e}\"}}"),
+    }
+}
+
+/// [`json`], written as it is made (a large run's report is never held in memory whole).
+pub fn write_json(results: &[FileResult], out: &mut dyn std::io::Write) -> std::io::Result<()> {
     let files = results
         .iter()
         .map(|r| {
@@ -155,8 +164,7 @@ pub fn json(results: &[FileResult]) -> String {
             info: s.info,
         },
     };
-    serde_json::to_string_pretty(&doc)
-        .unwrap_or_else(|e| format!("{{\"error\": \"cannot write JSON: {e}\"}}"))
+    serde_json::to_writer_pretty(out, &doc).map_err(std::io::Error::from)
 }
 
 // ---------------------------------------------------------------------------------------------
