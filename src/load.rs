@@ -488,3 +488,89 @@ where
         defined_names,
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rust_xlsxwriter::{Format, Formula, Workbook as XlsxWriter};
+
+    /// A1 = 5, A2 = `A1*2` (stored result 10), A3 = 20.41 % (`0.00%`); with `blanks`, B1:C1
+    /// merged (C1 a styled blank) and B3 a styled blank.
+    fn workbook(blanks: bool) -> Vec<u8> {
+        let mut wb = XlsxWriter::new();
+        let ws = wb.add_worksheet();
+        ws.write_number(0, 0, 5.0).expect("A1");
+        ws.write_formula(1, 0, Formula::new("=A1*2").set_result("10"))
+            .expect("A2");
+        let pct = Format::new().set_num_format("0.00%");
+        ws.write_number_with_format(2, 0, 0.2041, &pct).expect("A3");
+        if blanks {
+            ws.merge_range(0, 1, 0, 2, "Head", &Format::new())
+                .expect("B1:C1");
+            ws.write_blank(2, 1, &pct).expect("B3");
+        }
+        wb.save_to_buffer().expect("save")
+    }
+
+    fn cell(wb: &Workbook, a1: &str) -> Cell {
+        let at = CellRef::parse_a1(a1).expect("address");
+        wb.sheets[0].get(at).cloned().expect("cell")
+    }
+
+    fn load(blanks: bool, detail: Detail) -> Workbook {
+        load_bytes_for(&workbook(blanks), "t.xlsx", &Limits::default(), detail).expect("read")
+    }
+
+    #[test]
+    fn checking_reads_values_and_formats_the_review_also_formulas_and_merges() {
+        for wb in [
+            load(false, Detail::Check),
+            load(true, Detail::Check),
+            load(true, Detail::Full),
+        ] {
+            assert_eq!(cell(&wb, "A1").value, Value::Number(5.0));
+            assert_eq!(cell(&wb, "A2").value, Value::Number(10.0));
+            let a3 = cell(&wb, "A3");
+            assert_eq!(a3.value, Value::Number(0.2041));
+            assert_eq!(
+                a3.fmt,
+                NumFmt {
+                    percent: true,
+                    decimals: Some(2)
+                }
+            );
+            // A styled blank is no cell.
+            assert!(wb.sheets[0].get(CellRef::new(2, 1)).is_none());
+        }
+        // A stored result is enough for checking: no formula is read...
+        let plain = load(false, Detail::Check);
+        assert_eq!(cell(&plain, "A2").formula, None);
+        // ...unless the sheet has a cell without a value, which may be a formula never computed.
+        let with_blanks = load(true, Detail::Check);
+        assert_eq!(cell(&with_blanks, "A2").formula.as_deref(), Some("A1*2"));
+        assert!(with_blanks.sheets[0].merges.is_empty());
+        // The review reads formulas and merges.
+        let full = load(true, Detail::Full);
+        assert_eq!(cell(&full, "B1").value, Value::Text("Head".into()));
+        assert_eq!(cell(&full, "A2").formula.as_deref(), Some("A1*2"));
+        assert_eq!(
+            full.sheets[0].merges,
+            [Merge {
+                first: CellRef::new(0, 1),
+                last: CellRef::new(0, 2)
+            }]
+        );
+    }
+
+    #[test]
+    fn the_cell_limit_holds_while_a_sheet_is_read() {
+        let limits = Limits {
+            max_cells_per_sheet: 2,
+            ..Limits::default()
+        };
+        let err =
+            load_bytes_for(&workbook(false), "t.xlsx", &limits, Detail::Check).expect_err("limit");
+        assert_eq!(err.kind, UnreadableKind::TooLarge);
+        assert!(err.reason.contains("more than 2 cells"), "{}", err.reason);
+    }
+}

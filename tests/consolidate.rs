@@ -89,6 +89,53 @@ fn a_consistent_summary_with_its_branches_gives_no_consolidation_finding() {
     assert_eq!(summary(&results), vec![]);
 }
 
+/// What each file keeps for the second phase: branches nothing unless `--previous` is given
+/// (their figures are read again only when a summary names them), the summary its located
+/// forms, and a file read for its figures only those figures.
+#[test]
+fn files_keep_for_the_second_phase_only_what_it_can_use() {
+    use crossfoot::check::{check_many, Defer};
+    let dir = tempfile::tempdir().unwrap();
+    let bs = branches();
+    write_all(dir.path(), &bs, &District::from_branches(&bs));
+    let inputs = collect_inputs(&[dir.path().to_path_buf()]);
+    let pack = pack();
+    let kept = |defer: Defer| -> Vec<(String, bool, usize)> {
+        check_many(&inputs, &pack, &Options::default(), defer, &|_| {})
+            .into_iter()
+            .map(|(r, k)| {
+                let name = Path::new(&r.path)
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .into_owned();
+                (name, k.deferred.is_some(), k.linked.grid.len())
+            })
+            .collect()
+    };
+    let units = kept(Defer::Units);
+    assert!(
+        units
+            .iter()
+            .all(|(n, d, figures)| *figures == 0 && *d == (n == "district.xlsx")),
+        "{units:?}"
+    );
+    let with_previous = kept(Defer::UnitsAndPrevious);
+    assert!(
+        with_previous
+            .iter()
+            .all(|(_, d, figures)| *d && *figures == 0),
+        "{with_previous:?}"
+    );
+    let figures = kept(Defer::Figures);
+    assert!(
+        figures
+            .iter()
+            .all(|(n, d, f)| !*d && (*f > 0) == (n != "district.xlsx")),
+        "{figures:?}"
+    );
+}
+
 #[test]
 fn a_summary_row_that_disagrees_with_its_branch_is_found_on_both_cells() {
     let dir = tempfile::tempdir().unwrap();

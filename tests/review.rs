@@ -726,6 +726,38 @@ fn beyond_the_sheet_limit_only_sheets_with_findings_are_copied() {
     );
 }
 
+/// Beyond the limit the check keeps only the sheets with findings (memory follows the findings),
+/// and the review is the same as from a check that kept every sheet.
+#[test]
+fn beyond_the_sheet_limit_the_check_keeps_only_sheets_with_findings() {
+    let fx = fixture();
+    let pack = crossfoot::rules::compile(&crossfoot::rules::builtin_sources()).expect("pack");
+    let inputs = collect_inputs(&[fx.dir.path().to_path_buf()]);
+    let bounded = check_all(
+        &inputs,
+        &pack,
+        &Options {
+            keep_sheets: true,
+            copy_all_up_to: 5,
+            jobs: 1,
+            ..Options::default()
+        },
+    );
+    let kept = |results: &[FileResult]| -> usize { results.iter().map(|r| r.kept.len()).sum() };
+    assert_eq!(kept(&fx.results), 11);
+    // One thread, files in path order: b-td09's 3 sheets (3 seen, within the limit), then
+    // td07's 4 (7, beyond: only its M01 with findings) and td08's 4 (none with findings).
+    assert_eq!(kept(&bounded), 4);
+    let opts = ReviewOptions {
+        lang: Lang::En,
+        max_copied_sheets: 5,
+    };
+    assert_eq!(
+        review_workbook(&bounded, &opts).expect("review"),
+        review_workbook(&fx.results, &opts).expect("review")
+    );
+}
+
 #[test]
 fn nothing_to_review_still_gives_a_valid_workbook() {
     for results in [Vec::new(), check(tempfile::tempdir().expect("dir").path())] {
