@@ -20,7 +20,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 /// The extensions crossfoot picks up when it walks a folder.
 pub const WORKBOOK_EXTENSIONS: [&str; 5] = ["xlsx", "xlsm", "xlsb", "xls", "ods"];
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct FormFound {
     pub sheet: String,
     pub form: String,
@@ -45,7 +45,7 @@ pub struct FileResult {
     pub kept: Vec<Sheet>,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Unit {
     pub name: Option<String>,
     pub code: Option<String>,
@@ -132,7 +132,7 @@ pub fn check_workbook(
 
 /// What a file keeps for the second phase of a run, so that memory follows what is needed,
 /// not the number of files.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Defer {
     /// The figures that checks of other workbooks read, nothing else: a file read only for its
     /// figures (last year's workbooks, consolidation, the units of a summary).
@@ -156,7 +156,7 @@ impl Defer {
 
 /// What one file keeps for the second phase of a run: the figures other workbooks' checks
 /// read, and (when it has checks reading other workbooks) its own located figures.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Kept {
     pub linked: Linked,
     pub deferred: Option<Deferred>,
@@ -304,44 +304,117 @@ fn check_file_counted(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    match load::load_bytes_for(&bytes, &name, limits, load::Detail::Check) {
-        Ok(wb) => {
-            let (forms, findings, unit, kept_figures) =
-                check_workbook_kept(&wb, &input.shown, pack, defer);
-            let mut result = FileResult {
-                path: input.shown.clone(),
-                status: Status::Checked,
-                forms,
-                findings,
-                unit,
-                kept: vec![],
-            };
+    let container = match load::prepare(&bytes, &name, limits) {
+        Ok(c) => c,
+        Err(u) => return (unreadable(u), Kept::default()),
+    };
+    let limit = if opts.keep_sheets {
+        opts.copy_all_up_to
+    } else {
+        0
+    };
+    let job = Job {
+        shown: input.shown.clone(),
+        defer,
+        keep_sheets: opts.keep_sheets,
+        // Already beyond the limit: the reader need not send the sheets without findings.
+        only_flagged: limit > 0 && seen.load(Ordering::Relaxed) > limit,
+    };
+    let checked = match crate::worker::pool() {
+        Some(pool) => pool.check(&bytes, container, limits, pack, &job),
+        None => check_in_process(&bytes, container, limits, pack, &job),
+    };
+    let checked = checked.map_err(|failure| load::failure_error(&bytes, &name, failure));
+    recycle(bytes);
+    match checked {
+        Ok((mut result, kept)) => {
             if opts.keep_sheets {
-                let names: BTreeSet<&str> = result.forms.iter().map(|f| f.sheet.as_str()).collect();
-                let before = seen.fetch_add(names.len(), Ordering::Relaxed);
+                let sheets = form_sheets(&result);
+                let before = seen.fetch_add(sheets, Ordering::Relaxed);
                 // Once the run surely has more sheets than the review copies in full, only
                 // sheets with findings are copied: keep no others (a file whose checks read
                 // other workbooks may still get findings, so it keeps all of its own).
-                let only_flagged = opts.copy_all_up_to > 0
-                    && before + names.len() > opts.copy_all_up_to
-                    && kept_figures.deferred.is_none();
-                let keep = |s: &Sheet| {
-                    names.contains(s.name.as_str())
-                        && (!only_flagged || sheet_has_findings(&result, &s.name))
-                };
-                if wb.sheets.iter().any(keep) {
-                    // The review copies show formulas and merged ranges, which checking does not
-                    // read: read the file again in full, only when it has sheets to copy (should
-                    // that fail, the copies show the values read the first time).
-                    let mut full = load::load_bytes_for(&bytes, &name, limits, load::Detail::Full)
-                        .unwrap_or(wb);
-                    full.sheets.retain(keep);
-                    result.kept = full.sheets;
+                if limit > 0 && before + sheets > limit && kept.deferred.is_none() {
+                    let mut copies = std::mem::take(&mut result.kept);
+                    copies.retain(|s| sheet_has_findings(&result, &s.name));
+                    result.kept = copies;
                 }
             }
-            (result, kept_figures)
+            (result, kept)
         }
         Err(u) => (unreadable(u), Kept::default()),
+    }
+}
+
+/// The sheets holding forms in a checked file.
+fn form_sheets(r: &FileResult) -> usize {
+    r.forms
+        .iter()
+        .map(|f| f.sheet.as_str())
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
+/// One file to check, as a worker process gets it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Job {
+    /// The path as shown in reports.
+    pub shown: String,
+    pub defer: Defer,
+    /// Keep the sheets holding forms (for the review workbook).
+    pub keep_sheets: bool,
+    /// Of those, only the ones with findings.
+    pub only_flagged: bool,
+}
+
+/// Reads and checks a container in this process (in a worker process, or without workers).
+pub fn check_in_process(
+    bytes: &[u8],
+    container: crate::sniff::Container,
+    limits: &Limits,
+    pack: &Pack,
+    job: &Job,
+) -> Result<(FileResult, Kept), load::Failure> {
+    let wb = load::read_guarded(bytes, container, limits, load::Detail::Check)?;
+    let (forms, findings, unit, kept) = check_workbook_kept(&wb, &job.shown, pack, job.defer);
+    let mut result = FileResult {
+        path: job.shown.clone(),
+        status: Status::Checked,
+        forms,
+        findings,
+        unit,
+        kept: vec![],
+    };
+    if job.keep_sheets {
+        let names: BTreeSet<&str> = result.forms.iter().map(|f| f.sheet.as_str()).collect();
+        let only_flagged = job.only_flagged && kept.deferred.is_none();
+        let keep = |s: &Sheet| {
+            names.contains(s.name.as_str())
+                && (!only_flagged || sheet_has_findings(&result, &s.name))
+        };
+        if wb.sheets.iter().any(keep) {
+            // The review copies show formulas and merged ranges, which checking does not read:
+            // read the file again in full, only when it has sheets to copy (should that fail,
+            // the copies show the values read the first time).
+            let mut full =
+                load::read_guarded(bytes, container, limits, load::Detail::Full).unwrap_or(wb);
+            full.sheets.retain(keep);
+            result.kept = full.sheets;
+        }
+    }
+    Ok((result, kept))
+}
+
+thread_local! {
+    /// Each thread reads its files into one buffer, reused: a run's many file-sized
+    /// allocations would otherwise leave the heap fragmented around the results it keeps.
+    static BUFFER: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Gives a file's bytes back to the thread's buffer (see [`read_capped`]).
+fn recycle(bytes: Vec<u8>) {
+    if bytes.capacity() <= 64 << 20 {
+        BUFFER.with(|b| *b.borrow_mut() = bytes);
     }
 }
 
@@ -357,7 +430,8 @@ fn read_capped(path: &Path, max: u64) -> Result<Vec<u8>, Unreadable> {
         hint: "check the path".to_string(),
     };
     let f = std::fs::File::open(path).map_err(not_found)?;
-    let mut buf = Vec::new();
+    let mut buf = BUFFER.with(|b| std::mem::take(&mut *b.borrow_mut()));
+    buf.clear();
     f.take(max + 1).read_to_end(&mut buf).map_err(not_found)?;
     Ok(buf)
 }

@@ -17,7 +17,7 @@ use crate::text::{format_number, round_half_away};
 use std::collections::HashMap;
 
 /// A figure as read: its value, the rounding it may carry, and the decimals it shows.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Num {
     pub v: f64,
     pub slack: f64,
@@ -35,7 +35,7 @@ impl Num {
 }
 
 /// The outcome of reading one figure.
-#[derive(Debug, Clone, Copy, PartialEq)]
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Read {
     Num(Num),
     /// Empty where empty means "not given": checks reading it are not applied.
@@ -48,7 +48,7 @@ pub enum Read {
 type Origin = (usize, CellRef);
 
 /// The figures of one located form.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FormValues {
     /// (row index, column index) → figure.
     pub grid: HashMap<(usize, usize), (Read, Origin)>,
@@ -212,7 +212,7 @@ fn read_cell(
 
 /// The figures of one workbook that checks of other workbooks read (`unit.…`, `previous.…`):
 /// only those the pack names, so a run keeps little per file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Linked {
     /// The file, as shown in reports.
     pub file: String,
@@ -250,7 +250,7 @@ pub fn linked_figures(
 /// What a workbook keeps for the checks that read other workbooks, applied once every file
 /// of the run is read: its located forms and their figures (bounded by the rule pack and the
 /// records, never the whole workbook).
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct Deferred {
     pub file: String,
     pub sheets: Vec<String>,

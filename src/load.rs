@@ -66,6 +66,18 @@ pub fn load_bytes_for(
     limits: &Limits,
     detail: Detail,
 ) -> Result<Workbook, Unreadable> {
+    let container = prepare(bytes, name, limits)?;
+    let outcome = match crate::worker::pool() {
+        Some(pool) => pool.read(bytes, container, limits, detail),
+        None => read_guarded(bytes, container, limits, detail),
+    };
+    outcome.map_err(|f| failure_error(bytes, name, f))
+}
+
+/// What crossfoot knows of a file before any reader sees it: its size, its content (see
+/// [`sniff`]), its name against its content, what it unpacks to. The container to read, or
+/// why the file is not read.
+pub fn prepare(bytes: &[u8], name: &str, limits: &Limits) -> Result<Container, Unreadable> {
     if bytes.len() as u64 > limits.max_file_bytes {
         return Err(too_large(format!(
             "the file is {} MB, more than the {} MB crossfoot reads",
@@ -89,24 +101,24 @@ pub fn load_bytes_for(
             )));
         }
     }
-    let outcome = match crate::worker::pool() {
-        Some(pool) => pool.read(bytes, container, limits, detail),
-        None => read_guarded(bytes, container, limits, detail),
-    };
-    match outcome {
-        Outcome::Read(wb) => Ok(wb),
-        Outcome::Reader(text) => Err(sniff::explain_read_error(bytes, name, &text)),
-        Outcome::TooLarge(text) => Err(too_large(text)),
-        Outcome::Panicked => Err(Unreadable {
+    Ok(container)
+}
+
+/// Why a read gave no workbook, for people.
+pub fn failure_error(bytes: &[u8], name: &str, failure: Failure) -> Unreadable {
+    match failure {
+        Failure::Reader(text) => sniff::explain_read_error(bytes, name, &text),
+        Failure::TooLarge(text) => too_large(text),
+        Failure::Panicked => Unreadable {
             kind: UnreadableKind::Corrupt,
             reason: "the workbook is damaged: the reader stopped on an inconsistent structure".into(),
             hint: "open it in a spreadsheet program; if it opens, save it again as .xlsx; if not, ask the branch to send it again".into(),
-        }),
-        Outcome::Stopped(why) => Err(Unreadable {
+        },
+        Failure::Stopped(why) => Unreadable {
             kind: UnreadableKind::TooLarge,
             reason: format!("too large to check safely: {why}"),
             hint: "check that this is the right file (a damaged or malicious file can look like this); raise the limit with --max-reader-mb if it is a genuine workbook".into(),
-        }),
+        },
     }
 }
 
@@ -126,10 +138,10 @@ fn unzipped_size(bytes: &[u8], container: Container) -> Option<u64> {
     Some(total)
 }
 
-/// What reading a container gave; crosses the pipe from a worker process (see [`crate::worker`]).
+/// Why reading a container gave no workbook; crosses the pipe from a worker process (see
+/// [`crate::worker`]).
 #[derive(Debug, serde::Serialize, serde::Deserialize)]
-pub enum Outcome {
-    Read(Workbook),
+pub enum Failure {
     /// The reader's own error text.
     Reader(String),
     /// Over the cell limit.
@@ -139,6 +151,9 @@ pub enum Outcome {
     /// The worker reading it was stopped: out of memory or out of time.
     Stopped(String),
 }
+
+/// What reading a container gave.
+pub type Outcome = Result<Workbook, Failure>;
 
 /// Reads the container in this process, containing a panic of the reader.
 pub fn read_guarded(
@@ -153,10 +168,10 @@ pub fn read_guarded(
     }));
     IN_READER.with(|f| f.set(false));
     match result {
-        Ok(Ok(wb)) => Outcome::Read(wb),
-        Ok(Err(ReadError::Reader(text))) => Outcome::Reader(text),
-        Ok(Err(ReadError::TooLarge(text))) => Outcome::TooLarge(text),
-        Err(_) => Outcome::Panicked,
+        Ok(Ok(wb)) => Ok(wb),
+        Ok(Err(ReadError::Reader(text))) => Err(Failure::Reader(text)),
+        Ok(Err(ReadError::TooLarge(text))) => Err(Failure::TooLarge(text)),
+        Err(_) => Err(Failure::Panicked),
     }
 }
 

@@ -14,7 +14,7 @@ use crate::text::{fold_diacritics, label_key};
 use std::collections::HashMap;
 
 /// One form found in one sheet, with the position of each of its rows, columns and cells.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct FormInstance {
     pub form: usize,
     pub sheet: usize,
@@ -33,7 +33,7 @@ pub struct FormInstance {
 }
 
 /// One record (a filled row between the header and the end row) of a `[records]` form.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Record {
     /// Row index in the sheet.
     pub row: u32,

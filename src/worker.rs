@@ -14,7 +14,10 @@
 //! The library does not use workers unless [`install`] is called (tests and embedders read
 //! in-process, with panics still contained).
 
-use crate::load::{self, Detail, Limits, Outcome};
+use crate::check::{self, FileResult, FormFound, Job, Kept, Status, Unit};
+use crate::finding::{CellLoc, Finding, Severity};
+use crate::load::{self, Detail, Failure, Limits, Outcome};
+use crate::rules::{self, Pack, Source};
 use crate::sniff::Container;
 use std::collections::HashMap;
 use std::io::{BufReader, BufWriter, Read, Write};
@@ -56,6 +59,8 @@ struct Worker {
     child: Child,
     stdin: BufWriter<ChildStdin>,
     stdout: BufReader<ChildStdout>,
+    /// The fingerprint of the rule files the worker compiled, if any.
+    pack: Option<u64>,
 }
 
 static POOL: OnceLock<Pool> = OnceLock::new();
@@ -152,14 +157,94 @@ fn read_frame(r: &mut impl Read, max: u64) -> std::io::Result<Vec<u8>> {
     Ok(buf)
 }
 
-/// A request: the container kind, the limits and the detail wanted, then the file's bytes.
-/// Requests and outcomes are encoded with postcard (compact binary serde): a workbook's cells
-/// cross the pipe several times faster than as JSON.
+/// A request, then (for reading and checking) the file's bytes in a second frame. Requests and
+/// replies are encoded with postcard (compact binary serde).
 #[derive(serde::Serialize, serde::Deserialize)]
-struct Request {
-    container: Container,
-    limits: Limits,
-    detail: Detail,
+enum Request {
+    /// The rule files later checks use: the worker compiles the same pack. Answered by
+    /// `Result<(), String>`.
+    Pack(Vec<Source>),
+    /// Read the workbook; answered by an [`Outcome`].
+    Read {
+        container: Container,
+        limits: Limits,
+        detail: Detail,
+    },
+    /// Read and check the workbook; answered by `Result<Checked, Failure>`.
+    Check {
+        container: Container,
+        limits: Limits,
+        job: Job,
+    },
+}
+
+/// A checked file as it crosses the pipe (findings without the JSON report's field skipping).
+#[derive(serde::Serialize, serde::Deserialize)]
+struct Checked {
+    forms: Vec<FormFound>,
+    findings: Vec<WireFinding>,
+    unit: Unit,
+    sheets: Vec<crate::model::Sheet>,
+    kept: Kept,
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct WireFinding {
+    file: String,
+    sheet: Option<String>,
+    rule: String,
+    severity: Severity,
+    message: String,
+    cells: Vec<(Option<String>, String, String)>,
+    expected: Option<f64>,
+    actual: Option<f64>,
+    difference: Option<f64>,
+    order: (usize, u32, u32),
+    decimals: Option<u8>,
+}
+
+impl From<Finding> for WireFinding {
+    fn from(f: Finding) -> Self {
+        WireFinding {
+            file: f.file,
+            sheet: f.sheet,
+            rule: f.rule,
+            severity: f.severity,
+            message: f.message,
+            cells: f
+                .cells
+                .into_iter()
+                .map(|c| (c.file, c.sheet, c.cell))
+                .collect(),
+            expected: f.expected,
+            actual: f.actual,
+            difference: f.difference,
+            order: f.order,
+            decimals: f.decimals,
+        }
+    }
+}
+
+impl From<WireFinding> for Finding {
+    fn from(f: WireFinding) -> Self {
+        Finding {
+            file: f.file,
+            sheet: f.sheet,
+            rule: f.rule,
+            severity: f.severity,
+            message: f.message,
+            cells: f
+                .cells
+                .into_iter()
+                .map(|(file, sheet, cell)| CellLoc { file, sheet, cell })
+                .collect(),
+            expected: f.expected,
+            actual: f.actual,
+            difference: f.difference,
+            order: f.order,
+            decimals: f.decimals,
+        }
+    }
 }
 
 impl Pool {
@@ -180,6 +265,7 @@ impl Pool {
             child,
             stdin: BufWriter::new(stdin),
             stdout: BufReader::new(stdout),
+            pack: None,
         })
     }
 
@@ -221,6 +307,50 @@ impl Pool {
         self.freed.notify_one();
     }
 
+    /// Sends a request (and the bytes, if any) and reads the reply frame, under the watchdog.
+    /// Err(true) when the watchdog stopped the worker.
+    fn exchange(
+        &self,
+        worker: &mut Worker,
+        request: &Request,
+        bytes: Option<&[u8]>,
+    ) -> Result<Vec<u8>, bool> {
+        let pid = worker.child.id();
+        watch(pid, self.config.timeout);
+        let reply = postcard::to_stdvec(request)
+            .map_err(std::io::Error::other)
+            .and_then(|head| write_frame(&mut worker.stdin, &head))
+            .and_then(|_| match bytes {
+                Some(b) => write_frame(&mut worker.stdin, b),
+                None => Ok(()),
+            })
+            .and_then(|_| worker.stdin.flush())
+            .and_then(|_| read_frame(&mut worker.stdout, u64::MAX / 2));
+        let timed_out = unwatch(pid);
+        match reply {
+            Ok(r) if !timed_out => Ok(r),
+            _ => Err(timed_out),
+        }
+    }
+
+    /// The worker ended or broke its protocol: it is stopped, and why is said.
+    fn stopped(&self, mut worker: Worker, timed_out: bool) -> Failure {
+        let _ = worker.child.kill();
+        let _ = worker.child.wait();
+        self.lost();
+        if timed_out {
+            Failure::Stopped(format!(
+                "reading it took longer than {} s",
+                self.config.timeout.as_secs()
+            ))
+        } else {
+            Failure::Stopped(format!(
+                "reading it needed more than the {} MB of memory allowed for one file",
+                self.config.max_memory_mb
+            ))
+        }
+    }
+
     /// Reads one container in a worker.
     pub fn read(
         &self,
@@ -232,46 +362,78 @@ impl Pool {
         let Some(mut worker) = self.acquire() else {
             return load::read_guarded(bytes, container, limits, detail);
         };
-        let request = Request {
+        let request = Request::Read {
             container,
             limits: *limits,
             detail,
         };
-        let pid = worker.child.id();
-        watch(pid, self.config.timeout);
-        let reply = postcard::to_stdvec(&request)
-            .map_err(std::io::Error::other)
-            .and_then(|head| write_frame(&mut worker.stdin, &head))
-            .and_then(|_| write_frame(&mut worker.stdin, bytes))
-            .and_then(|_| worker.stdin.flush())
-            .and_then(|_| read_frame(&mut worker.stdout, u64::MAX / 2));
-        let timed_out = unwatch(pid);
-        match reply
-            .ok()
-            .filter(|_| !timed_out)
-            .and_then(|r| postcard::from_bytes::<Outcome>(&r).ok())
-        {
-            Some(outcome) => {
+        let reply = self
+            .exchange(&mut worker, &request, Some(bytes))
+            .and_then(|r| postcard::from_bytes::<Outcome>(&r).map_err(|_| false));
+        match reply {
+            Ok(outcome) => {
                 self.release(worker);
                 outcome
             }
-            None => {
-                let _ = worker.child.kill();
-                let _ = worker.child.wait();
-                self.lost();
-                let timeout = self.config.timeout;
-                if timed_out {
-                    Outcome::Stopped(format!(
-                        "reading it took longer than {} s",
-                        timeout.as_secs()
-                    ))
-                } else {
-                    Outcome::Stopped(format!(
-                        "reading it needed more than the {} MB of memory allowed for one file",
-                        self.config.max_memory_mb
-                    ))
+            Err(t) => Err(self.stopped(worker, t)),
+        }
+    }
+
+    /// Reads and checks one container in a worker (see [`crate::check`]): only the results
+    /// cross the pipe, never the workbook (but for the sheets the review copies).
+    pub fn check(
+        &self,
+        bytes: &[u8],
+        container: Container,
+        limits: &Limits,
+        pack: &Pack,
+        job: &Job,
+    ) -> Result<(FileResult, Kept), Failure> {
+        let Some(mut worker) = self.acquire() else {
+            return check::check_in_process(bytes, container, limits, pack, job);
+        };
+        let fingerprint = Source::fingerprint(&pack.sources);
+        if worker.pack != Some(fingerprint) {
+            let ack = self
+                .exchange(&mut worker, &Request::Pack(pack.sources.clone()), None)
+                .map(|r| postcard::from_bytes::<Result<(), String>>(&r));
+            match ack {
+                Ok(Ok(Ok(()))) => worker.pack = Some(fingerprint),
+                // The worker cannot compile what this process compiled (it cannot happen with
+                // the same executable): check here.
+                Ok(_) => {
+                    self.release(worker);
+                    return check::check_in_process(bytes, container, limits, pack, job);
                 }
+                Err(t) => return Err(self.stopped(worker, t)),
             }
+        }
+        let request = Request::Check {
+            container,
+            limits: *limits,
+            job: job.clone(),
+        };
+        let reply = self
+            .exchange(&mut worker, &request, Some(bytes))
+            .and_then(|r| postcard::from_bytes::<Result<Checked, Failure>>(&r).map_err(|_| false));
+        match reply {
+            Ok(result) => {
+                self.release(worker);
+                result.map(|c| {
+                    (
+                        FileResult {
+                            path: job.shown.clone(),
+                            status: Status::Checked,
+                            forms: c.forms,
+                            findings: c.findings.into_iter().map(Finding::from).collect(),
+                            unit: c.unit,
+                            kept: c.sheets,
+                        },
+                        c.kept,
+                    )
+                })
+            }
+            Err(t) => Err(self.stopped(worker, t)),
         }
     }
 }
@@ -314,24 +476,68 @@ fn limit_address_space(mb: u64) {
 #[cfg(not(unix))]
 fn limit_address_space(_mb: u64) {}
 
-/// The worker's main loop: requests in on stdin, outcomes out on stdout, until stdin closes.
+/// The worker's main loop: requests in on stdin, replies out on stdout, until stdin closes.
 pub fn worker_main(max_memory_mb: u64) -> std::process::ExitCode {
     limit_address_space(max_memory_mb);
     let mut input = BufReader::new(std::io::stdin().lock());
     let mut output = BufWriter::new(std::io::stdout().lock());
-    while let Ok(head) = read_frame(&mut input, 1 << 20) {
+    let mut pack: Option<Pack> = None;
+    while let Ok(head) = read_frame(&mut input, 64 << 20) {
         let Ok(req) = postcard::from_bytes::<Request>(&head) else {
             break;
         };
-        let Ok(bytes) = read_frame(&mut input, req.limits.max_file_bytes.saturating_add(1)) else {
+        let encoded = match req {
+            Request::Pack(sources) => {
+                let ack: Result<(), String> = match rules::compile(&sources) {
+                    Ok(p) => {
+                        pack = Some(p);
+                        Ok(())
+                    }
+                    Err(errors) => Err(format!("{} error(s) in the rule files", errors.len())),
+                };
+                postcard::to_stdvec(&ack)
+            }
+            Request::Read {
+                container,
+                limits,
+                detail,
+            } => {
+                let Ok(bytes) = read_frame(&mut input, limits.max_file_bytes.saturating_add(1))
+                else {
+                    break;
+                };
+                let outcome = load::read_guarded(&bytes, container, &limits, detail);
+                drop(bytes);
+                postcard::to_stdvec(&outcome)
+            }
+            Request::Check {
+                container,
+                limits,
+                job,
+            } => {
+                let Ok(bytes) = read_frame(&mut input, limits.max_file_bytes.saturating_add(1))
+                else {
+                    break;
+                };
+                let Some(pack) = pack.as_ref() else {
+                    break;
+                };
+                let reply = check::check_in_process(&bytes, container, &limits, pack, &job).map(
+                    |(r, kept)| Checked {
+                        forms: r.forms,
+                        findings: r.findings.into_iter().map(WireFinding::from).collect(),
+                        unit: r.unit,
+                        sheets: r.kept,
+                        kept,
+                    },
+                );
+                drop(bytes);
+                postcard::to_stdvec(&reply)
+            }
+        };
+        let Ok(encoded) = encoded else {
             break;
         };
-        let outcome = load::read_guarded(&bytes, req.container, &req.limits, req.detail);
-        drop(bytes);
-        let Ok(encoded) = postcard::to_stdvec(&outcome) else {
-            break;
-        };
-        drop(outcome);
         if write_frame(&mut output, &encoded)
             .and_then(|_| output.flush())
             .is_err()

@@ -195,10 +195,23 @@ fn default_severity() -> Severity {
 // Compiled pack.
 
 /// A rule file's text, kept for diagnostics.
-#[derive(Debug)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
 pub struct Source {
     pub name: String,
     pub text: String,
+}
+
+impl Source {
+    /// Cheap identity of a list of sources (same texts, same pack).
+    pub fn fingerprint(sources: &[Source]) -> u64 {
+        use std::hash::{Hash, Hasher};
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        for s in sources {
+            s.name.hash(&mut h);
+            s.text.hash(&mut h);
+        }
+        h.finish()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -244,6 +257,8 @@ pub struct Pack {
     /// Every figure (form, row, column) that a check reads from another workbook: what a file
     /// keeps for the second phase of a run.
     pub linked: std::collections::BTreeSet<(usize, usize, usize)>,
+    /// The rule files it was compiled from: a worker process compiles the same pack from them.
+    pub sources: Vec<Source>,
 }
 
 impl Pack {
@@ -779,6 +794,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         forms,
         groups,
         linked,
+        sources: sources.to_vec(),
     })
 }
 
