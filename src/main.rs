@@ -289,6 +289,9 @@ impl Progress {
     }
 }
 
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
+
 fn main() -> ExitCode {
     // A panic inside the workbook reader is a damaged file, reported as unreadable by the
     // checker; only other panics (bugs) are printed.
