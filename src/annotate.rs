@@ -553,6 +553,9 @@ pub fn review_workbook(
     let plan = plan_copies(results, opts, words);
 
     let mut wb = Workbook::new();
+    // Faster compression than rust_xlsxwriter's default (level 6 of 9): on a review of 2,000
+    // workbooks, level 3 saves 0.07 s of 1.14 s for a file 3 % larger (level 1: 0.11 s, 30 %).
+    wb.set_zip_compression_level(3);
     let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
     wb.set_properties(
         &DocProperties::new()
@@ -571,29 +574,40 @@ pub fn review_workbook(
         next += r.findings.len();
     }
 
-    write_summary(
-        wb.add_worksheet(),
-        results,
-        &plan,
-        &first_row,
-        total_findings,
-        opts,
-        words,
-    )?;
-    write_findings(wb.add_worksheet(), results, &plan, words)?;
-    // The copies are built in parallel (each its own worksheet), then added in plan order.
-    let copies: Vec<Result<Worksheet, ReviewError>> = plan
-        .copies
-        .par_iter()
-        .map(|(ri, si, name)| {
-            let r = &results[*ri];
-            let mut ws = Worksheet::new();
-            ws.set_name(name)?;
-            let mut formats = Formats::default();
-            write_copy(&mut ws, r, *ri, &r.kept[*si], &plan, opts, &mut formats)?;
-            Ok(ws)
-        })
-        .collect();
+    // The Summary, the Findings and the copies are built in parallel (each its own
+    // worksheet), then added in that order.
+    let summary_and_findings = || -> Result<(Worksheet, Worksheet), ReviewError> {
+        let mut summary = Worksheet::new();
+        write_summary(
+            &mut summary,
+            results,
+            &plan,
+            &first_row,
+            total_findings,
+            opts,
+            words,
+        )?;
+        let mut findings = Worksheet::new();
+        write_findings(&mut findings, results, &plan, words)?;
+        Ok((summary, findings))
+    };
+    let copies = || -> Vec<Result<Worksheet, ReviewError>> {
+        plan.copies
+            .par_iter()
+            .map(|(ri, si, name)| {
+                let r = &results[*ri];
+                let mut ws = Worksheet::new();
+                ws.set_name(name)?;
+                let mut formats = Formats::default();
+                write_copy(&mut ws, r, *ri, &r.kept[*si], &plan, opts, &mut formats)?;
+                Ok(ws)
+            })
+            .collect()
+    };
+    let (first, copies) = rayon::join(summary_and_findings, copies);
+    let (summary, findings) = first?;
+    wb.push_worksheet(summary);
+    wb.push_worksheet(findings);
     for ws in copies {
         wb.push_worksheet(ws?);
     }

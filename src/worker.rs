@@ -1,15 +1,18 @@
-//! Reading workbooks in worker processes, each under an address-space limit.
+//! Reading and checking workbooks in worker processes, each under an address-space limit.
 //!
 //! Some damaged or malicious files make the reader (calamine) allocate without bound — the
 //! corpus has files that would take all 24 GB of a machine — or loop. In-process, one such file
-//! takes the whole run (and, in CI-style use, the runner) down. So the command line reads each
-//! file's cells in a long-lived worker process (`crossfoot __read-worker`) whose address space
-//! is capped with `setrlimit(RLIMIT_AS)`: a runaway read ends that worker only (the allocation
-//! fails and it aborts, or a watchdog kills it after the time limit), the file is reported as
-//! too large to check safely, and a fresh worker takes the next file. Workers are reused across
-//! files, so the cost is one process start per thread plus passing the bytes in and the cells
-//! out through pipes. Content sniffing ([`crate::sniff`]) runs before, in the main process: it
-//! is crossfoot's own bounded code and already refuses the known hostile containers.
+//! takes the whole run (and, in CI-style use, the runner) down. So the command line reads and
+//! checks each file in a long-lived worker process (`crossfoot __read-worker`) whose address
+//! space is capped with `setrlimit(RLIMIT_AS)`: a runaway read ends that worker only (the
+//! allocation fails and it aborts, or the watchdog kills it after the time limit), the file is
+//! reported as too large to check safely, and a fresh worker takes the next file. Workers are
+//! reused across files (at most `--jobs` at once); each compiles the run's rule pack once from
+//! the sources the main process compiled. The bytes go in and only the results come out
+//! (findings, forms, unit, the figures other workbooks' checks read, and with `-o` the sheets
+//! the review copies), encoded with postcard: the main process never holds a workbook. Content
+//! sniffing ([`crate::sniff`]) runs before, in the main process: it is crossfoot's own bounded
+//! code and already refuses the known hostile containers.
 //!
 //! The library does not use workers unless [`install`] is called (tests and embedders read
 //! in-process, with panics still contained).
