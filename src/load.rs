@@ -85,14 +85,16 @@ pub fn prepare(bytes: &[u8], name: &str, limits: &Limits) -> Result<Container, U
             limits.max_file_bytes / (1024 * 1024)
         )));
     }
-    let container = match sniff::sniff(bytes, name) {
+    let (sniffed, unpacked) = sniff::sniff_sized(bytes, name);
+    let container = match sniffed {
         Sniffed::Workbook(c) => c,
         Sniffed::Unreadable(u) => return Err(u),
     };
     if let Some(u) = extension_mismatch(container, name) {
         return Err(u);
     }
-    if let Some(total) = unzipped_size(bytes, container) {
+    // The reader's memory limit (see [`crate::worker`]) catches an archive that lies about it.
+    if let Some(total) = unpacked {
         if total > limits.max_unzipped_bytes {
             return Err(too_large(format!(
                 "it unpacks to {} MB, more than the {} MB crossfoot unpacks (a \"zip bomb\"?)",
@@ -120,22 +122,6 @@ pub fn failure_error(bytes: &[u8], name: &str, failure: Failure) -> Unreadable {
             hint: "check that this is the right file (a damaged or malicious file can look like this); raise the limit with --max-reader-mb if it is a genuine workbook".into(),
         },
     }
-}
-
-/// What a zip-based workbook says it unpacks to (the sum of its entries' sizes). The reader's
-/// memory limit (see [`crate::worker`]) catches an archive that lies about it.
-fn unzipped_size(bytes: &[u8], container: Container) -> Option<u64> {
-    if container == Container::Xls {
-        return None;
-    }
-    let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
-    let mut total: u64 = 0;
-    for i in 0..zip.len() {
-        // The central directory's sizes (also when the entries use data descriptors).
-        let size = zip.by_index_raw(i).map(|f| f.size()).unwrap_or(0);
-        total = total.saturating_add(size);
-    }
-    Some(total)
 }
 
 /// Why reading a container gave no workbook; crosses the pipe from a worker process (see

@@ -77,26 +77,35 @@ pub enum UnreadableKind {
 /// Classify a file by its content. `bytes` is the whole file; `file_name` is only used to word
 /// the explanation (e.g. "saved with an .xls name").
 pub fn sniff(bytes: &[u8], file_name: &str) -> Sniffed {
+    sniff_sized(bytes, file_name).0
+}
+
+/// [`sniff`], and for a zip-based file what its entries say they unpack to (the sum of their
+/// sizes in the central directory), read in the same pass.
+pub fn sniff_sized(bytes: &[u8], file_name: &str) -> (Sniffed, Option<u64>) {
     if bytes.is_empty() {
-        return Sniffed::Unreadable(unreadable(
-            UnreadableKind::Empty,
-            "the file is empty (0 bytes)".to_string(),
-            "ask the branch to send the file again; the copy you received contains no data",
-        ));
+        return (
+            Sniffed::Unreadable(unreadable(
+                UnreadableKind::Empty,
+                "the file is empty (0 bytes)".to_string(),
+                "ask the branch to send the file again; the copy you received contains no data",
+            )),
+            None,
+        );
     }
     if bytes.starts_with(CFB_MAGIC) {
-        return sniff_cfb(bytes, file_name);
+        return (sniff_cfb(bytes, file_name), None);
     }
     if is_zip(bytes) {
         return sniff_zip(bytes, file_name);
     }
     if let Some(u) = sniff_binary_magic(bytes, file_name) {
-        return Sniffed::Unreadable(u);
+        return (Sniffed::Unreadable(u), None);
     }
     if let Some(u) = sniff_raw_biff(bytes, file_name) {
-        return Sniffed::Unreadable(u);
+        return (Sniffed::Unreadable(u), None);
     }
-    Sniffed::Unreadable(sniff_text(bytes, file_name))
+    (Sniffed::Unreadable(sniff_text(bytes, file_name)), None)
 }
 
 /// After the reader failed: turn the reader's error text into a person's reason and hint,
@@ -737,6 +746,13 @@ impl<'a> ZipView<'a> {
         self.names.iter().any(|n| n == name)
     }
 
+    /// What the entries say they unpack to (their sizes in the central directory).
+    fn unpacked_size(&mut self) -> u64 {
+        (0..self.archive.len())
+            .map(|i| self.archive.by_index_raw(i).map_or(0, |f| f.size()))
+            .fold(0u64, u64::saturating_add)
+    }
+
     fn has_prefix(&self, prefix: &str) -> bool {
         self.names.iter().any(|n| n.starts_with(prefix))
     }
@@ -775,16 +791,25 @@ fn not_a_workbook_zip(reason: String, hint: &str) -> Sniffed {
     Sniffed::Unreadable(unreadable(UnreadableKind::NotAWorkbookZip, reason, hint))
 }
 
-fn sniff_zip(bytes: &[u8], file_name: &str) -> Sniffed {
+fn sniff_zip(bytes: &[u8], file_name: &str) -> (Sniffed, Option<u64>) {
     let Some(mut zip) = ZipView::open(bytes) else {
-        return Sniffed::Unreadable(unreadable(
-            UnreadableKind::Truncated,
-            "the file is a damaged or incomplete zip archive, perhaps a download that was cut off"
-                .to_string(),
-            "ask the branch to send the file again (check that the copy they send opens on \
-             their computer first)",
-        ));
+        return (
+            Sniffed::Unreadable(unreadable(
+                UnreadableKind::Truncated,
+                "the file is a damaged or incomplete zip archive, perhaps a download that was \
+                 cut off"
+                    .to_string(),
+                "ask the branch to send the file again (check that the copy they send opens on \
+                 their computer first)",
+            )),
+            None,
+        );
     };
+    let unpacked = zip.unpacked_size();
+    (sniff_zip_entries(&mut zip, file_name), Some(unpacked))
+}
+
+fn sniff_zip_entries(zip: &mut ZipView<'_>, file_name: &str) -> Sniffed {
     let saved_as = |fitting: &[&str]| {
         let m = misnamed(file_name, fitting);
         if m.is_empty() {
@@ -822,7 +847,7 @@ fn sniff_zip(bytes: &[u8], file_name: &str) -> Sniffed {
         });
     if let Some(mime) = odf_type.as_deref() {
         if mime.starts_with("application/vnd.oasis.opendocument.spreadsheet") {
-            return ods_or_encrypted(&mut zip);
+            return ods_or_encrypted(zip);
         }
         if mime.starts_with("application/vnd.sun.xml.calc") {
             return not_a_workbook_zip(
