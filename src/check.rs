@@ -375,7 +375,8 @@ pub fn check_in_process(
     pack: &Pack,
     job: &Job,
 ) -> Result<(FileResult, Kept), load::Failure> {
-    let wb = load::read_guarded(bytes, container, limits, load::Detail::Check)?;
+    let mut opened = load::Opened::open(bytes, container)?;
+    let wb = opened.read(limits, load::Detail::Check)?;
     let (forms, findings, unit, kept) = check_workbook_kept(&wb, &job.shown, pack, job.defer);
     let mut result = FileResult {
         path: job.shown.clone(),
@@ -388,19 +389,28 @@ pub fn check_in_process(
     if job.keep_sheets {
         let names: BTreeSet<&str> = result.forms.iter().map(|f| f.sheet.as_str()).collect();
         let only_flagged = job.only_flagged && kept.deferred.is_none();
-        let keep = |s: &Sheet| {
-            names.contains(s.name.as_str())
-                && (!only_flagged || sheet_has_findings(&result, &s.name))
-        };
-        if wb.sheets.iter().any(keep) {
-            // The review copies show formulas and merged ranges, which checking does not read:
-            // read the file again in full, only when it has sheets to copy (should that fail,
-            // the copies show the values read the first time).
-            let mut full =
-                load::read_guarded(bytes, container, limits, load::Detail::Full).unwrap_or(wb);
-            full.sheets.retain(keep);
-            result.kept = full.sheets;
+        let keep: BTreeSet<String> = wb
+            .sheets
+            .iter()
+            .filter(|s| {
+                names.contains(s.name.as_str())
+                    && (!only_flagged || sheet_has_findings(&result, &s.name))
+            })
+            .map(|s| s.name.clone())
+            .collect();
+        let mut sheets: Vec<Sheet> = wb
+            .sheets
+            .into_iter()
+            .filter(|s| keep.contains(&s.name))
+            .collect();
+        // The review copies show formulas and merged ranges, which checking does not read: the
+        // reader, still open, adds them to the sheets kept (should that fail, the copies show
+        // the values only).
+        let mut completed = sheets.clone();
+        if opened.complete(&mut completed, limits).is_ok() {
+            sheets = completed;
         }
+        result.kept = sheets;
     }
     Ok((result, kept))
 }

@@ -9,6 +9,7 @@ use crate::model::{Cell, CellRef, Merge, NumFmt, Sheet, Value, Workbook};
 use crate::sniff::{self, Container, Sniffed, Unreadable, UnreadableKind};
 use calamine::{Data, DataRef, Reader, SheetType};
 use std::cell::Cell as StdCell;
+use std::collections::BTreeSet;
 use std::io::Cursor;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
@@ -148,17 +149,129 @@ pub fn read_guarded(
     limits: &Limits,
     detail: Detail,
 ) -> Outcome {
+    let mut opened = Opened::open(bytes, container)?;
+    opened.read(limits, detail)
+}
+
+/// Runs the reader, containing a panic.
+fn guard<T>(f: impl FnOnce() -> Result<T, ReadError>) -> Result<T, Failure> {
     IN_READER.with(|f| f.set(true));
-    let result = catch_unwind(AssertUnwindSafe(|| {
-        read_container(bytes, container, limits, detail)
-    }));
+    let result = catch_unwind(AssertUnwindSafe(f));
     IN_READER.with(|f| f.set(false));
     match result {
-        Ok(Ok(wb)) => Ok(wb),
+        Ok(Ok(v)) => Ok(v),
         Ok(Err(ReadError::Reader(text))) => Err(Failure::Reader(text)),
         Ok(Err(ReadError::TooLarge(text))) => Err(Failure::TooLarge(text)),
         Err(_) => Err(Failure::Panicked),
     }
+}
+
+/// A workbook open in the reader: read once for checking, then, for the review copies,
+/// completed with the formulas and merged ranges of the sheets kept (without reading the
+/// file again). Every call contains a panic of the reader.
+pub struct Opened<'a> {
+    bytes: &'a [u8],
+    reader: Open<'a>,
+    /// Sheets whose formulas were read with their values.
+    with_formulas: BTreeSet<String>,
+}
+
+enum Open<'a> {
+    Xlsx(calamine::Xlsx<Cursor<&'a [u8]>>),
+    Xlsb(calamine::Xlsb<Cursor<&'a [u8]>>),
+    Xls(calamine::Xls<Cursor<&'a [u8]>>),
+    Ods(calamine::Ods<Cursor<&'a [u8]>>),
+}
+
+impl<'a> Opened<'a> {
+    pub fn open(bytes: &'a [u8], container: Container) -> Result<Opened<'a>, Failure> {
+        guard(|| {
+            let cursor = Cursor::new(bytes);
+            let err = |e: &dyn std::fmt::Display| ReadError::Reader(e.to_string());
+            let reader = match container {
+                Container::Xlsx => Open::Xlsx(calamine::Xlsx::new(cursor).map_err(|e| err(&e))?),
+                Container::Xlsb => Open::Xlsb(calamine::Xlsb::new(cursor).map_err(|e| err(&e))?),
+                Container::Xls => Open::Xls(calamine::Xls::new(cursor).map_err(|e| err(&e))?),
+                Container::Ods => Open::Ods(calamine::Ods::new(cursor).map_err(|e| err(&e))?),
+            };
+            Ok(Opened {
+                bytes,
+                reader,
+                with_formulas: BTreeSet::new(),
+            })
+        })
+    }
+
+    /// Reads every worksheet, as much as `detail` says.
+    pub fn read(&mut self, limits: &Limits, detail: Detail) -> Outcome {
+        let bytes = self.bytes;
+        let merges = detail == Detail::Full;
+        let with_formulas = &mut self.with_formulas;
+        match &mut self.reader {
+            Open::Xlsx(wb) => guard(|| read_xlsx(wb, limits, detail, with_formulas)),
+            Open::Xlsb(wb) => guard(|| read_all(wb, limits, |_, _, _| {})),
+            Open::Xls(wb) => guard(|| {
+                // calamine gives no number formats for .xls: read them from the BIFF records.
+                let formats = crate::numfmt::xls_formats(bytes);
+                read_all(wb, limits, |wb, name, sheet| {
+                    if merges {
+                        sheet.merges = xls_merges(wb, name);
+                    }
+                    apply_formats(sheet, formats.as_ref().and_then(|f| f.get(name)));
+                })
+            }),
+            Open::Ods(wb) => guard(|| {
+                // Nor for .ods: read them from content.xml and styles.xml.
+                let formats = crate::numfmt::ods_formats(bytes);
+                read_all(wb, limits, |_, name, sheet| {
+                    apply_formats(sheet, formats.as_ref().and_then(|f| f.get(name)));
+                })
+            }),
+        }
+    }
+
+    /// Completes sheets read for checking ([`Detail::Check`]) to what [`Detail::Full`] reads:
+    /// their formulas and merged ranges.
+    pub fn complete(&mut self, sheets: &mut [Sheet], limits: &Limits) -> Result<(), Failure> {
+        let with_formulas = &self.with_formulas;
+        match &mut self.reader {
+            Open::Xlsx(wb) => guard(|| {
+                for sheet in sheets.iter_mut() {
+                    if !with_formulas.contains(&sheet.name) {
+                        xlsx_formulas(wb, sheet, limits)?;
+                    }
+                    sheet.merges = xlsx_merges(wb, &sheet.name);
+                }
+                Ok(())
+            }),
+            Open::Xls(wb) => guard(|| {
+                for sheet in sheets.iter_mut() {
+                    sheet.merges = xls_merges(wb, &sheet.name);
+                }
+                Ok(())
+            }),
+            // Formulas are read with the values; no merged ranges are read.
+            Open::Xlsb(_) | Open::Ods(_) => Ok(()),
+        }
+    }
+}
+
+fn xls_merges<RS: std::io::Read + std::io::Seek>(
+    wb: &mut calamine::Xls<RS>,
+    name: &str,
+) -> Vec<Merge> {
+    wb.merge_cells_by_sheet_name(name)
+        .map(|m| m.iter().map(merge_of).collect())
+        .unwrap_or_default()
+}
+
+fn xlsx_merges<RS: std::io::Read + std::io::Seek>(
+    wb: &mut calamine::Xlsx<RS>,
+    name: &str,
+) -> Vec<Merge> {
+    wb.merge_cells_by_sheet_name(name)
+        .map(|m| m.iter().map(merge_of).collect())
+        .unwrap_or_default()
 }
 
 /// A workbook whose name says another format than its content: most often the wrong file was
@@ -199,48 +312,6 @@ fn too_large(reason: String) -> Unreadable {
 enum ReadError {
     Reader(String),
     TooLarge(String),
-}
-
-fn read_container(
-    bytes: &[u8],
-    container: Container,
-    limits: &Limits,
-    detail: Detail,
-) -> Result<Workbook, ReadError> {
-    let cursor = Cursor::new(bytes);
-    let err = |e: &dyn std::fmt::Display| ReadError::Reader(e.to_string());
-    let merges = detail == Detail::Full;
-    match container {
-        Container::Xlsx => {
-            let mut wb: calamine::Xlsx<_> = calamine::Xlsx::new(cursor).map_err(|e| err(&e))?;
-            read_xlsx(&mut wb, limits, detail)
-        }
-        Container::Xlsb => {
-            let mut wb: calamine::Xlsb<_> = calamine::Xlsb::new(cursor).map_err(|e| err(&e))?;
-            read_all(&mut wb, limits, |_, _, _| {})
-        }
-        Container::Xls => {
-            let mut wb: calamine::Xls<_> = calamine::Xls::new(cursor).map_err(|e| err(&e))?;
-            // calamine gives no number formats for .xls: read them from the BIFF records.
-            let formats = crate::numfmt::xls_formats(bytes);
-            read_all(&mut wb, limits, |wb, name, sheet| {
-                if merges {
-                    if let Ok(merges) = wb.merge_cells_by_sheet_name(name) {
-                        sheet.merges = merges.iter().map(merge_of).collect();
-                    }
-                }
-                apply_formats(sheet, formats.as_ref().and_then(|f| f.get(name)));
-            })
-        }
-        Container::Ods => {
-            let mut wb: calamine::Ods<_> = calamine::Ods::new(cursor).map_err(|e| err(&e))?;
-            // Nor for .ods: read them from content.xml and styles.xml.
-            let formats = crate::numfmt::ods_formats(bytes);
-            read_all(&mut wb, limits, |_, name, sheet| {
-                apply_formats(sheet, formats.as_ref().and_then(|f| f.get(name)));
-            })
-        }
-    }
 }
 
 /// Sets the number format of the number cells (and of formulas without a stored value).
@@ -321,6 +392,7 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
     wb: &mut calamine::Xlsx<RS>,
     limits: &Limits,
     detail: Detail,
+    with_formulas: &mut BTreeSet<String>,
 ) -> Result<Workbook, ReadError> {
     let names = worksheet_names(wb);
     let defined_names = wb.defined_names().to_vec();
@@ -384,37 +456,11 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
             }
         }
         if blanks || detail == Detail::Full {
-            let mut cells = wb.worksheet_cells_reader(&name).map_err(reader_err)?;
-            while let Some(f) = cells.next_formula().map_err(reader_err)? {
-                if f.get_value().is_empty() {
-                    continue;
-                }
-                let (r, c) = f.get_position();
-                let at = CellRef::new(r, c);
-                let cell = match sheet.cells.get_mut(&at) {
-                    Some(cell) => cell,
-                    None => {
-                        // A formula without a stored result: an empty cell with a formula,
-                        // which the checker computes or reports. Counted like a value.
-                        if sheet.cells.len() as u64 >= limits.max_cells_per_sheet {
-                            return Err(ReadError::TooLarge(format!(
-                                "sheet \"{name}\" has more than {} cells",
-                                limits.max_cells_per_sheet
-                            )));
-                        }
-                        sheet
-                            .cells
-                            .entry(at)
-                            .or_insert_with(|| Cell::value(Value::Empty))
-                    }
-                };
-                cell.formula = Some(f.get_value().clone());
-            }
+            xlsx_formulas(wb, &mut sheet, limits)?;
+            with_formulas.insert(name.clone());
         }
         if detail == Detail::Full {
-            if let Ok(merges) = wb.merge_cells_by_sheet_name(&name) {
-                sheet.merges = merges.iter().map(merge_of).collect();
-            }
+            sheet.merges = xlsx_merges(wb, &name);
         }
         sheets.push(sheet);
     }
@@ -422,6 +468,42 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
         sheets,
         defined_names,
     })
+}
+
+/// Reads the formulas of an .xlsx sheet into its cells; a formula without a stored result
+/// becomes an empty cell with a formula, which the checker computes or reports.
+fn xlsx_formulas<RS: std::io::Read + std::io::Seek>(
+    wb: &mut calamine::Xlsx<RS>,
+    sheet: &mut Sheet,
+    limits: &Limits,
+) -> Result<(), ReadError> {
+    let reader_err = |e: calamine::XlsxError| ReadError::Reader(e.to_string());
+    let mut cells = wb.worksheet_cells_reader(&sheet.name).map_err(reader_err)?;
+    while let Some(f) = cells.next_formula().map_err(reader_err)? {
+        if f.get_value().is_empty() {
+            continue;
+        }
+        let (r, c) = f.get_position();
+        let at = CellRef::new(r, c);
+        let cell = match sheet.cells.get_mut(&at) {
+            Some(cell) => cell,
+            None => {
+                // Counted like a value.
+                if sheet.cells.len() as u64 >= limits.max_cells_per_sheet {
+                    return Err(ReadError::TooLarge(format!(
+                        "sheet \"{}\" has more than {} cells",
+                        sheet.name, limits.max_cells_per_sheet
+                    )));
+                }
+                sheet
+                    .cells
+                    .entry(at)
+                    .or_insert_with(|| Cell::value(Value::Empty))
+            }
+        };
+        cell.formula = Some(f.get_value().clone());
+    }
+    Ok(())
 }
 
 fn read_all<R, RS>(
@@ -561,6 +643,22 @@ mod tests {
                 last: CellRef::new(0, 2)
             }]
         );
+    }
+
+    /// What the review copies get: read for checking, then completed by the open reader, is
+    /// what a full read gives.
+    #[test]
+    fn completing_sheets_read_for_checking_gives_the_full_read() {
+        let limits = Limits::default();
+        for blanks in [false, true] {
+            let bytes = workbook(blanks);
+            let container = Container::Xlsx;
+            let mut opened = Opened::open(&bytes, container).expect("open");
+            let mut wb = opened.read(&limits, Detail::Check).expect("check");
+            opened.complete(&mut wb.sheets, &limits).expect("complete");
+            let full = read_guarded(&bytes, container, &limits, Detail::Full).expect("full");
+            assert_eq!(wb, full, "blanks: {blanks}");
+        }
     }
 
     #[test]
