@@ -377,7 +377,19 @@ pub fn check_in_process(
 ) -> Result<(FileResult, Kept), load::Failure> {
     let mut opened = load::Opened::open(bytes, container)?;
     let wb = opened.read(limits, load::Detail::Check)?;
-    let (forms, findings, unit, kept) = check_workbook_kept(&wb, &job.shown, pack, job.defer);
+    // A panic while checking is a bug in crossfoot: contained, the file reported, the run goes
+    // on (in a worker process it would otherwise end the worker and read as out of memory).
+    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        check_workbook_kept(&wb, &job.shown, pack, job.defer)
+    }));
+    let (forms, findings, unit, kept) = checked.map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_string());
+        load::Failure::Internal(what)
+    })?;
     let mut result = FileResult {
         path: job.shown.clone(),
         status: Status::Checked,

@@ -117,6 +117,11 @@ pub fn failure_error(bytes: &[u8], name: &str, failure: Failure) -> Unreadable {
             reason: "the workbook is damaged: the reader stopped on an inconsistent structure".into(),
             hint: "open it in a spreadsheet program; if it opens, save it again as .xlsx; if not, ask the branch to send it again".into(),
         },
+        Failure::Internal(what) => Unreadable {
+            kind: UnreadableKind::Internal,
+            reason: format!("crossfoot failed while checking this file ({what}): a bug in crossfoot, not a fault of the file"),
+            hint: "please report it with the file; the other files were checked".into(),
+        },
         Failure::Stopped(why) => Unreadable {
             kind: UnreadableKind::TooLarge,
             reason: format!("too large to check safely: {why}"),
@@ -137,6 +142,8 @@ pub enum Failure {
     Panicked,
     /// The worker reading it was stopped: out of memory or out of time.
     Stopped(String),
+    /// The checker (not the reader) panicked on the file: a bug in crossfoot, contained.
+    Internal(String),
 }
 
 /// What reading a container gave.
@@ -659,6 +666,19 @@ mod tests {
             let full = read_guarded(&bytes, container, &limits, Detail::Full).expect("full");
             assert_eq!(wb, full, "blanks: {blanks}");
         }
+    }
+
+    #[test]
+    fn a_failure_of_crossfoot_itself_is_not_blamed_on_the_file() {
+        let u = failure_error(
+            b"",
+            "t.xlsx",
+            Failure::Internal("index out of bounds".into()),
+        );
+        assert_eq!(u.kind, UnreadableKind::Internal);
+        assert!(u.reason.contains("index out of bounds"), "{}", u.reason);
+        assert!(u.reason.contains("a bug in crossfoot"), "{}", u.reason);
+        assert!(u.hint.contains("report"), "{}", u.hint);
     }
 
     #[test]

@@ -68,6 +68,8 @@ pub enum UnreadableKind {
     /// Larger than the caller's limits (file size, cells). Never returned by [`sniff`] or
     /// [`explain_read_error`]; set by callers that enforce limits.
     TooLarge,
+    /// crossfoot itself failed on the file (a bug, contained). Set by the checker.
+    Internal,
 }
 
 // ---------------------------------------------------------------------------------------------
