@@ -96,14 +96,6 @@ struct JsonSummary {
     info: usize,
 }
 
-#[derive(Serialize)]
-struct JsonReport<'a> {
-    crossfoot: &'static str,
-    files: Vec<JsonFile<'a>>,
-    findings: Vec<JsonFinding<'a>>,
-    summary: JsonSummary,
-}
-
 pub fn json(results: &[FileResult]) -> String {
     let mut out = Vec::new();
     match write_json(results, &mut out) {
@@ -112,59 +104,112 @@ pub fn json(results: &[FileResult]) -> String {
     }
 }
 
-/// [`json`], written as it is made (a large run's report is never held in memory whole).
+/// [`json`], written as it is made.
 pub fn write_json(results: &[FileResult], out: &mut dyn std::io::Write) -> std::io::Result<()> {
-    let files = results
-        .iter()
-        .map(|r| {
-            let (status, error, hint) = match &r.status {
-                Status::Checked => ("checked", None, None),
-                Status::Unreadable(u) => {
-                    ("unreadable", Some(u.reason.as_str()), Some(u.hint.as_str()))
-                }
+    let mut stream = JsonStream::begin(out)?;
+    for r in results {
+        stream.file(r)?;
+    }
+    stream.finish()
+}
+
+/// The JSON report written file by file, in the order given: each file's entry as it comes,
+/// its findings kept for the `findings` list at the end (a run holds its findings, not its
+/// files). The same bytes as a whole-document rendering (a test compares them).
+pub struct JsonStream<'w> {
+    out: &'w mut dyn std::io::Write,
+    files: usize,
+    findings: Vec<Finding>,
+    summary: Summary,
+}
+
+impl<'w> JsonStream<'w> {
+    pub fn begin(out: &'w mut dyn std::io::Write) -> std::io::Result<JsonStream<'w>> {
+        let version = serde_json::to_string(env!("CARGO_PKG_VERSION"))?;
+        write!(out, "{{\n  \"crossfoot\": {version},\n  \"files\": [")?;
+        Ok(JsonStream {
+            out,
+            files: 0,
+            findings: Vec::new(),
+            summary: Summary::default(),
+        })
+    }
+
+    pub fn file(&mut self, r: &FileResult) -> std::io::Result<()> {
+        let (status, error, hint) = match &r.status {
+            Status::Checked => ("checked", None, None),
+            Status::Unreadable(u) => ("unreadable", Some(u.reason.as_str()), Some(u.hint.as_str())),
+        };
+        let entry = JsonFile {
+            path: &r.path,
+            status,
+            error,
+            hint,
+            unit: &r.unit,
+            forms: &r.forms,
+            errors: r.count(Severity::Error),
+            warnings: r.count(Severity::Warning),
+        };
+        element(self.out, self.files == 0, &entry)?;
+        self.files += 1;
+        let s = &mut self.summary;
+        s.files += 1;
+        match r.status {
+            Status::Checked => s.checked += 1,
+            Status::Unreadable(_) => s.unreadable += 1,
+        }
+        s.errors += r.count(Severity::Error);
+        s.warnings += r.count(Severity::Warning);
+        s.info += r.count(Severity::Info);
+        self.findings.extend(r.findings.iter().cloned());
+        Ok(())
+    }
+
+    pub fn finish(self) -> std::io::Result<()> {
+        let out = self.out;
+        close(out, self.files)?;
+        write!(out, ",\n  \"findings\": [")?;
+        for (i, f) in self.findings.iter().enumerate() {
+            let entry = JsonFinding {
+                file: &f.file,
+                sheet: f.sheet.as_deref(),
+                rule: &f.rule,
+                severity: f.severity,
+                message: &f.message,
+                cells: &f.cells,
+                expected: f.expected.map(JsonNum),
+                actual: f.actual.map(JsonNum),
+                difference: f.difference.map(JsonNum),
             };
-            JsonFile {
-                path: &r.path,
-                status,
-                error,
-                hint,
-                unit: &r.unit,
-                forms: &r.forms,
-                errors: r.count(Severity::Error),
-                warnings: r.count(Severity::Warning),
-            }
-        })
-        .collect();
-    let findings = results
-        .iter()
-        .flat_map(|r| r.findings.iter())
-        .map(|f: &Finding| JsonFinding {
-            file: &f.file,
-            sheet: f.sheet.as_deref(),
-            rule: &f.rule,
-            severity: f.severity,
-            message: &f.message,
-            cells: &f.cells,
-            expected: f.expected.map(JsonNum),
-            actual: f.actual.map(JsonNum),
-            difference: f.difference.map(JsonNum),
-        })
-        .collect();
-    let s = summarize(results);
-    let doc = JsonReport {
-        crossfoot: env!("CARGO_PKG_VERSION"),
-        files,
-        findings,
-        summary: JsonSummary {
+            element(out, i == 0, &entry)?;
+        }
+        close(out, self.findings.len())?;
+        let s = self.summary;
+        let summary = serde_json::to_string_pretty(&JsonSummary {
             files: s.files,
             checked: s.checked,
             unreadable: s.unreadable,
             errors: s.errors,
             warnings: s.warnings,
             info: s.info,
-        },
-    };
-    serde_json::to_writer_pretty(out, &doc).map_err(std::io::Error::from)
+        })?;
+        write!(
+            out,
+            ",\n  \"summary\": {}\n}}",
+            summary.replace('\n', "\n  ")
+        )
+    }
+}
+
+/// One element of a top-level list, as serde_json's pretty printer nests it.
+fn element(out: &mut dyn std::io::Write, first: bool, v: &impl Serialize) -> std::io::Result<()> {
+    let text = serde_json::to_string_pretty(v)?;
+    out.write_all(if first { b"\n    " } else { b",\n    " })?;
+    out.write_all(text.replace('\n', "\n    ").as_bytes())
+}
+
+fn close(out: &mut dyn std::io::Write, count: usize) -> std::io::Result<()> {
+    out.write_all(if count == 0 { b"]" } else { b"\n  ]" })
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -326,4 +371,149 @@ pub struct UnreadableDiag {
     pub reason: String,
     #[help]
     pub hint: String,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{FormFound, Unit};
+    use crate::finding::CellLoc;
+    use crate::sniff::{Unreadable, UnreadableKind};
+
+    #[derive(Serialize)]
+    struct Whole<'a> {
+        crossfoot: &'static str,
+        files: Vec<JsonFile<'a>>,
+        findings: Vec<JsonFinding<'a>>,
+        summary: JsonSummary,
+    }
+
+    /// The report as one serde document: what the stream must equal byte for byte.
+    fn whole(results: &[FileResult]) -> String {
+        let files = results
+            .iter()
+            .map(|r| {
+                let (status, error, hint) = match &r.status {
+                    Status::Checked => ("checked", None, None),
+                    Status::Unreadable(u) => {
+                        ("unreadable", Some(u.reason.as_str()), Some(u.hint.as_str()))
+                    }
+                };
+                JsonFile {
+                    path: &r.path,
+                    status,
+                    error,
+                    hint,
+                    unit: &r.unit,
+                    forms: &r.forms,
+                    errors: r.count(Severity::Error),
+                    warnings: r.count(Severity::Warning),
+                }
+            })
+            .collect();
+        let findings = results
+            .iter()
+            .flat_map(|r| &r.findings)
+            .map(|f| JsonFinding {
+                file: &f.file,
+                sheet: f.sheet.as_deref(),
+                rule: &f.rule,
+                severity: f.severity,
+                message: &f.message,
+                cells: &f.cells,
+                expected: f.expected.map(JsonNum),
+                actual: f.actual.map(JsonNum),
+                difference: f.difference.map(JsonNum),
+            })
+            .collect();
+        let s = summarize(results);
+        serde_json::to_string_pretty(&Whole {
+            crossfoot: env!("CARGO_PKG_VERSION"),
+            files,
+            findings,
+            summary: JsonSummary {
+                files: s.files,
+                checked: s.checked,
+                unreadable: s.unreadable,
+                errors: s.errors,
+                warnings: s.warnings,
+                info: s.info,
+            },
+        })
+        .expect("json")
+    }
+
+    fn results() -> Vec<FileResult> {
+        let finding = |file: &str, rule: &str, other: Option<&str>| Finding {
+            file: file.into(),
+            sheet: Some("M01".into()),
+            rule: rule.into(),
+            severity: Severity::Error,
+            message: "Nam + Nữ = 2.674, khác \"tổng số\" 2.675\nline two".into(),
+            cells: vec![
+                CellLoc {
+                    file: None,
+                    sheet: "M01".into(),
+                    cell: "C7".into(),
+                },
+                CellLoc {
+                    file: other.map(str::to_string),
+                    sheet: "M01".into(),
+                    cell: "C8".into(),
+                },
+            ],
+            expected: Some(2675.0),
+            actual: Some(2674.0),
+            difference: Some(-1.0),
+            order: (1, 6, 2),
+            decimals: None,
+        };
+        vec![
+            FileResult {
+                path: "a.xlsx".into(),
+                status: Status::Checked,
+                forms: vec![FormFound {
+                    sheet: "M01".into(),
+                    form: "M01".into(),
+                }],
+                findings: vec![
+                    finding("a.xlsx", "M01.gender", None),
+                    finding("a.xlsx", "TH01.matches-unit", Some("b.xlsx")),
+                ],
+                unit: Unit {
+                    name: Some("Chi bộ A".into()),
+                    code: Some("TD-01".into()),
+                },
+                kept: vec![],
+            },
+            FileResult {
+                path: "b.xlsx".into(),
+                status: Status::Unreadable(Unreadable {
+                    kind: UnreadableKind::Html,
+                    reason: "a web page".into(),
+                    hint: "ask again".into(),
+                }),
+                forms: vec![],
+                findings: vec![],
+                unit: Unit::default(),
+                kept: vec![],
+            },
+        ]
+    }
+
+    #[test]
+    fn the_streamed_report_is_the_whole_document() {
+        let all = results();
+        for n in 0..=all.len() {
+            assert_eq!(json(&all[..n]), whole(&all[..n]), "{n} files");
+        }
+        let clean: Vec<FileResult> = all
+            .into_iter()
+            .map(|mut r| {
+                r.findings.clear();
+                r
+            })
+            .collect();
+        assert_eq!(json(&clean), whole(&clean));
+    }
 }

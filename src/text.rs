@@ -65,7 +65,7 @@ pub fn label_key(text: &str, folding: Folding) -> String {
 }
 
 /// Most label keys remembered per thread.
-const LABEL_KEY_CACHE: usize = 20_000;
+const LABEL_KEY_CACHE: usize = 4_096;
 
 fn compute_label_key(text: &str, folding: Folding) -> String {
     let lowered: String = if text.is_ascii() {
