@@ -502,71 +502,198 @@ pub fn check_all_previous(
     opts: &Options,
     done: &(dyn Fn(&FileResult) + Sync),
 ) -> Vec<FileResult> {
+    let mut results = Vec::with_capacity(inputs.len());
+    check_all_emit(inputs, previous, pack, opts, done, &mut |r| results.push(r));
+    results
+}
+
+/// A unit workbook as the second phase knows it: enough to match a summary's records and
+/// to name it, and the figures the summary's checks read (read again when a summary names it).
+struct UnitRef {
+    path: String,
+    name: Option<String>,
+    code: String,
+    linked: Linked,
+}
+
+/// [`check_all_previous`], handing each file's result to `emit` in path order as soon as it
+/// and every file before it are done, instead of returning them: a run then holds only what
+/// is still to come. A file with checks reading other workbooks (a summary; every file with
+/// `--previous`) is held until the second phase, and the files after it with it, to keep the
+/// order.
+pub fn check_all_emit(
+    inputs: &[Input],
+    previous: &[PathBuf],
+    pack: &Pack,
+    opts: &Options,
+    done: &(dyn Fn(&FileResult) + Sync),
+    emit: &mut dyn FnMut(FileResult),
+) {
     let with_previous = !previous.is_empty() && pack.uses_link(Link::Previous);
     let defer = if with_previous {
         Defer::UnitsAndPrevious
     } else {
         Defer::Units
     };
-    let mut both = check_many(inputs, pack, opts, defer, done);
-    both.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-    let (mut results, mut kept): (Vec<FileResult>, Vec<Kept>) = both.into_iter().unzip();
-    if kept.iter().any(|k| k.deferred.is_some()) {
-        // Read for their figures only: no sheets kept for the review, no progress.
-        let figures_only = Options {
-            keep_sheets: false,
-            ..opts.clone()
-        };
-        // The units a summary's records name: read again, for the figures its checks read.
-        let units = unit_index(pack, &results, &kept);
-        let mut wanted: BTreeSet<usize> = BTreeSet::new();
-        for d in kept.iter().filter_map(|k| k.deferred.as_ref()) {
-            for inst in &d.instances {
-                if pack.forms[inst.form]
-                    .records
-                    .as_ref()
-                    .is_some_and(|r| r.match_unit)
+    let mut sorted: Vec<Input> = inputs.to_vec();
+    sorted.sort_by(|a, b| a.shown.cmp(&b.shown));
+    // Phase one: files checked in parallel (on a thread of their own), handed on here in path
+    // order.
+    let mut units: Vec<UnitRef> = Vec::new();
+    let mut held: Vec<(FileResult, Kept)> = Vec::new();
+    std::thread::scope(|scope| {
+        let (tx, rx) = std::sync::mpsc::channel::<(usize, FileResult, Kept)>();
+        let sorted = &sorted;
+        scope.spawn(move || {
+            check_each(sorted, pack, opts, defer, &|i, r, k| {
+                done(&r);
+                let _ = tx.send((i, r, k));
+            });
+        });
+        let mut pending: BTreeMap<usize, (FileResult, Kept)> = BTreeMap::new();
+        let mut next = 0;
+        for (i, r, k) in rx {
+            pending.insert(i, (r, k));
+            while let Some((r, k)) = pending.remove(&next) {
+                next += 1;
+                if let (Status::Checked, Some(code), false) =
+                    (&r.status, &r.unit.code, is_summary(pack, &k))
                 {
-                    for rec in &inst.records {
-                        if let Some([one]) = units.get(&rec.key).map(Vec::as_slice) {
-                            wanted.insert(*one);
-                        }
+                    units.push(UnitRef {
+                        path: r.path.clone(),
+                        name: r.unit.name.clone(),
+                        code: code.clone(),
+                        linked: Linked::default(),
+                    });
+                }
+                if !held.is_empty() || k.deferred.is_some() {
+                    held.push((r, k));
+                } else {
+                    emit(r);
+                }
+            }
+        }
+    });
+    if held.is_empty() {
+        return;
+    }
+    // Phase two: the checks that read other workbooks.
+    let (mut results, kept): (Vec<FileResult>, Vec<Kept>) = held.into_iter().unzip();
+    let mut by_code: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    for (u, unit) in units.iter().enumerate() {
+        by_code.entry(unit.code.as_str()).or_default().push(u);
+    }
+    // Read for their figures only: no sheets kept for the review, no progress.
+    let figures_only = Options {
+        keep_sheets: false,
+        ..opts.clone()
+    };
+    // The units a summary's records name: read again, for the figures its checks read.
+    let mut wanted: BTreeSet<usize> = BTreeSet::new();
+    for d in kept.iter().filter_map(|k| k.deferred.as_ref()) {
+        for inst in &d.instances {
+            if pack.forms[inst.form]
+                .records
+                .as_ref()
+                .is_some_and(|r| r.match_unit)
+            {
+                for rec in &inst.records {
+                    if let Some([one]) = by_code.get(rec.key.as_str()).map(Vec::as_slice) {
+                        wanted.insert(*one);
                     }
                 }
             }
         }
-        if !wanted.is_empty() {
-            let by_shown: BTreeMap<&str, &Input> =
-                inputs.iter().map(|i| (i.shown.as_str(), i)).collect();
-            let again: Vec<(usize, Input)> = wanted
-                .iter()
-                .filter_map(|&ri| {
-                    by_shown
-                        .get(results[ri].path.as_str())
-                        .map(|i| (ri, (*i).clone()))
-                })
-                .collect();
-            let (idx, again): (Vec<usize>, Vec<Input>) = again.into_iter().unzip();
-            let read = check_many(&again, pack, &figures_only, Defer::Figures, &|_| {});
-            for (ri, (r, k)) in idx.into_iter().zip(read) {
-                // A file that changed between the two reads is used as first read: its
-                // figures are left out rather than mixed.
-                if matches!(r.status, Status::Checked) && r.unit == results[ri].unit {
-                    kept[ri].linked = k.linked;
-                }
+    }
+    drop(by_code);
+    if !wanted.is_empty() {
+        let by_shown: BTreeMap<&str, &Input> =
+            sorted.iter().map(|i| (i.shown.as_str(), i)).collect();
+        let (idx, again): (Vec<usize>, Vec<Input>) = wanted
+            .iter()
+            .filter_map(|&u| {
+                by_shown
+                    .get(units[u].path.as_str())
+                    .map(|i| (u, (*i).clone()))
+            })
+            .unzip();
+        let read = check_many(&again, pack, &figures_only, Defer::Figures, &|_| {});
+        for (u, (r, k)) in idx.into_iter().zip(read) {
+            // A file that changed between the two reads is used as first read: its
+            // figures are left out rather than mixed.
+            let unit = &mut units[u];
+            if matches!(r.status, Status::Checked)
+                && r.unit.code.as_deref() == Some(unit.code.as_str())
+                && r.unit.name == unit.name
+            {
+                unit.linked = k.linked;
             }
         }
-        let previous = if !with_previous {
-            None
-        } else {
-            let prev_inputs = collect_inputs(previous);
-            let mut prev = check_many(&prev_inputs, pack, &figures_only, Defer::Figures, &|_| {});
-            prev.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-            Some(prev)
-        };
-        link_files(pack, &mut results, &kept, previous.as_deref());
     }
-    results
+    let previous = if !with_previous {
+        None
+    } else {
+        let prev_inputs = collect_inputs(previous);
+        let mut prev = check_many(&prev_inputs, pack, &figures_only, Defer::Figures, &|_| {});
+        prev.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+        Some(prev)
+    };
+    link_files(pack, &mut results, &kept, &units, previous.as_deref());
+    for r in results {
+        emit(r);
+    }
+}
+
+/// Whether a file is a summary: it holds a form whose records are matched to units.
+fn is_summary(pack: &Pack, k: &Kept) -> bool {
+    k.deferred.as_ref().is_some_and(|d| {
+        d.instances.iter().any(|i| {
+            pack.forms[i.form]
+                .records
+                .as_ref()
+                .is_some_and(|r| r.match_unit)
+        })
+    })
+}
+
+/// Reads and checks every input on its own (the first phase), in parallel, handing each
+/// result with its index in `inputs` to `each` as it is done (in any order).
+fn check_each(
+    inputs: &[Input],
+    pack: &Pack,
+    opts: &Options,
+    defer: Defer,
+    each: &(dyn Fn(usize, FileResult, Kept) + Sync),
+) {
+    let seen = AtomicUsize::new(0);
+    let run = || {
+        inputs.par_iter().enumerate().for_each(|(i, input)| {
+            let (r, k) = check_file_counted(input, pack, opts, defer, &seen);
+            each(i, r, k);
+        })
+    };
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads(opts.jobs))
+        .build()
+    {
+        Ok(pool) => pool.install(run),
+        Err(_) => {
+            for (i, input) in inputs.iter().enumerate() {
+                let (r, k) = check_file_counted(input, pack, opts, defer, &seen);
+                each(i, r, k);
+            }
+        }
+    }
+}
+
+/// Threads for checking: with worker processes reading (at most `jobs` at once), twice as
+/// many, so that while one waits for its worker another hands on what its worker did.
+fn threads(jobs: usize) -> usize {
+    match (crate::worker::pool(), jobs) {
+        (None, jobs) => jobs,
+        (Some(_), 0) => 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+        (Some(_), jobs) => 2 * jobs,
+    }
 }
 
 /// Reads and checks every input on its own (the first phase), in parallel, keeping what
@@ -585,14 +712,10 @@ pub fn check_many(
         r
     };
     let run = || inputs.par_iter().map(one).collect::<Vec<_>>();
-    // With worker processes reading (at most `jobs` at once), twice as many threads: while
-    // one waits for its worker, another checks what its worker read.
-    let threads = match (crate::worker::pool(), opts.jobs) {
-        (None, jobs) => jobs,
-        (Some(_), 0) => 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
-        (Some(_), jobs) => 2 * jobs,
-    };
-    match rayon::ThreadPoolBuilder::new().num_threads(threads).build() {
+    match rayon::ThreadPoolBuilder::new()
+        .num_threads(threads(opts.jobs))
+        .build()
+    {
         Ok(pool) => pool.install(run),
         Err(_) => inputs.iter().map(one).collect(),
     }
@@ -647,38 +770,18 @@ fn push_link_finding(pack: &Pack, r: &mut FileResult, f: LinkFinding<'_>) {
     });
 }
 
-/// Unit workbooks by unit code (summaries are not units): indexes into `results`.
-fn unit_index(pack: &Pack, results: &[FileResult], kept: &[Kept]) -> BTreeMap<String, Vec<usize>> {
-    let is_summary = |k: &Kept| {
-        k.deferred.as_ref().is_some_and(|d| {
-            d.instances.iter().any(|i| {
-                pack.forms[i.form]
-                    .records
-                    .as_ref()
-                    .is_some_and(|r| r.match_unit)
-            })
-        })
-    };
-    let mut units: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, r) in results.iter().enumerate() {
-        if !matches!(r.status, Status::Checked) || is_summary(&kept[i]) {
-            continue;
-        }
-        if let Some(code) = &r.unit.code {
-            units.entry(code.clone()).or_default().push(i);
-        }
-    }
-    units
-}
-
 /// The second phase: records matched to unit workbooks by code, workbooks to last year's.
 fn link_files(
     pack: &Pack,
     results: &mut [FileResult],
     kept: &[Kept],
+    unit_refs: &[UnitRef],
     previous: Option<&[(FileResult, Kept)]>,
 ) {
-    let units = unit_index(pack, results, kept);
+    let mut units: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    for (u, unit) in unit_refs.iter().enumerate() {
+        units.entry(unit.code.clone()).or_default().push(u);
+    }
     let mut last_year: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     if let Some(prev) = previous {
         for (i, (r, _)) in prev.iter().enumerate() {
@@ -743,7 +846,7 @@ fn link_files(
                     Some(many) => {
                         matched.insert(rec.key.as_str());
                         let files: Vec<&str> =
-                            many.iter().map(|i| results[*i].path.as_str()).collect();
+                            many.iter().map(|i| unit_refs[*i].path.as_str()).collect();
                         let files = files.join(", ");
                         push_link_finding(
                             pack,
@@ -787,7 +890,7 @@ fn link_files(
                     continue;
                 }
                 for i in files {
-                    let unit = &results[*i].unit;
+                    let unit = &unit_refs[*i];
                     push_link_finding(
                         pack,
                         &mut scratch,
@@ -798,7 +901,7 @@ fn link_files(
                             cells: vec![],
                             order: (inst.sheet + 1, end_row, 0),
                             params: &[
-                                ("unit_file", &results[*i].path),
+                                ("unit_file", &unit.path),
                                 ("unit", unit.name.as_deref().unwrap_or_default()),
                                 ("code", code),
                                 ("form", &form.id),
@@ -855,7 +958,7 @@ fn link_files(
         }
         let unit_for = |key: &str| -> Option<&Linked> {
             match units.get(key).map(Vec::as_slice) {
-                Some([one]) => Some(&kept[*one].linked),
+                Some([one]) => Some(&unit_refs[*one].linked),
                 _ => None,
             }
         };

@@ -21,20 +21,25 @@ pub struct Summary {
 }
 
 pub fn summarize(results: &[FileResult]) -> Summary {
-    let mut s = Summary {
-        files: results.len(),
-        ..Summary::default()
-    };
+    let mut s = Summary::default();
     for r in results {
-        match r.status {
-            Status::Checked => s.checked += 1,
-            Status::Unreadable(_) => s.unreadable += 1,
-        }
-        s.errors += r.count(Severity::Error);
-        s.warnings += r.count(Severity::Warning);
-        s.info += r.count(Severity::Info);
+        s.add(r);
     }
     s
+}
+
+impl Summary {
+    /// Counts one more file.
+    pub fn add(&mut self, r: &FileResult) {
+        self.files += 1;
+        match r.status {
+            Status::Checked => self.checked += 1,
+            Status::Unreadable(_) => self.unreadable += 1,
+        }
+        self.errors += r.count(Severity::Error);
+        self.warnings += r.count(Severity::Warning);
+        self.info += r.count(Severity::Info);
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -152,15 +157,7 @@ impl<'w> JsonStream<'w> {
         };
         element(self.out, self.files == 0, &entry)?;
         self.files += 1;
-        let s = &mut self.summary;
-        s.files += 1;
-        match r.status {
-            Status::Checked => s.checked += 1,
-            Status::Unreadable(_) => s.unreadable += 1,
-        }
-        s.errors += r.count(Severity::Error);
-        s.warnings += r.count(Severity::Warning);
-        s.info += r.count(Severity::Info);
+        self.summary.add(r);
         self.findings.extend(r.findings.iter().cloned());
         Ok(())
     }
@@ -246,6 +243,29 @@ fn plural(n: usize, one: &str, many: &str) -> String {
 pub fn human(results: &[FileResult], locale: Locale, style: &Style) -> String {
     let mut out = String::new();
     for r in results {
+        out.push_str(&human_file(r, locale, style));
+    }
+    out.push_str(&human_total(&summarize(results)));
+    out
+}
+
+/// The closing line of the human report.
+pub fn human_total(s: &Summary) -> String {
+    format!(
+        "{}: {} checked, {} unreadable; {}, {}, {} info\n",
+        plural(s.files, "file", "files"),
+        s.checked,
+        s.unreadable,
+        plural(s.errors, "error", "errors"),
+        plural(s.warnings, "warning", "warnings"),
+        s.info
+    )
+}
+
+/// One file's part of the human report.
+pub fn human_file(r: &FileResult, locale: Locale, style: &Style) -> String {
+    let mut out = String::new();
+    {
         let _ = writeln!(out, "{}", style.paint("1", &r.path));
         match &r.status {
             Status::Unreadable(u) => {
@@ -348,17 +368,6 @@ pub fn human(results: &[FileResult], locale: Locale, style: &Style) -> String {
         }
         out.push('\n');
     }
-    let s = summarize(results);
-    let _ = writeln!(
-        out,
-        "{}: {} checked, {} unreadable; {}, {}, {} info",
-        plural(s.files, "file", "files"),
-        s.checked,
-        s.unreadable,
-        plural(s.errors, "error", "errors"),
-        plural(s.warnings, "warning", "warnings"),
-        s.info
-    );
     out
 }
 
