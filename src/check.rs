@@ -513,7 +513,8 @@ struct UnitRef {
     path: String,
     name: Option<String>,
     code: String,
-    linked: Linked,
+    /// Only for the units a summary names (most files are no summary's unit in a run).
+    linked: Option<Box<Linked>>,
 }
 
 /// [`check_all_previous`], handing each file's result to `emit` in path order as soon as it
@@ -535,15 +536,21 @@ pub fn check_all_emit(
     } else {
         Defer::Units
     };
-    let mut sorted: Vec<Input> = inputs.to_vec();
-    sorted.sort_by(|a, b| a.shown.cmp(&b.shown));
+    // In path order (usually they are already: a folder is walked in order).
+    let sorted: std::borrow::Cow<[Input]> = if inputs.is_sorted_by(|a, b| a.shown <= b.shown) {
+        std::borrow::Cow::Borrowed(inputs)
+    } else {
+        let mut v = inputs.to_vec();
+        v.sort_by(|a, b| a.shown.cmp(&b.shown));
+        std::borrow::Cow::Owned(v)
+    };
     // Phase one: files checked in parallel (on a thread of their own), handed on here in path
     // order.
     let mut units: Vec<UnitRef> = Vec::new();
     let mut held: Vec<(FileResult, Kept)> = Vec::new();
     std::thread::scope(|scope| {
         let (tx, rx) = std::sync::mpsc::channel::<(usize, FileResult, Kept)>();
-        let sorted = &sorted;
+        let sorted = &*sorted;
         scope.spawn(move || {
             check_each(sorted, pack, opts, defer, &|i, r, k| {
                 done(&r);
@@ -563,7 +570,7 @@ pub fn check_all_emit(
                         path: r.path.clone(),
                         name: r.unit.name.clone(),
                         code: code.clone(),
-                        linked: Linked::default(),
+                        linked: None,
                     });
                 }
                 if !held.is_empty() || k.deferred.is_some() {
@@ -626,7 +633,7 @@ pub fn check_all_emit(
                 && r.unit.code.as_deref() == Some(unit.code.as_str())
                 && r.unit.name == unit.name
             {
-                unit.linked = k.linked;
+                unit.linked = Some(Box::new(k.linked));
             }
         }
     }
@@ -666,11 +673,18 @@ fn check_each(
     each: &(dyn Fn(usize, FileResult, Kept) + Sync),
 ) {
     let seen = AtomicUsize::new(0);
+    // Taken in order (par_bridge hands the next input to the next free thread; par_iter
+    // would split the list in halves): results come back nearly in order, so the caller
+    // holds few of them before passing them on.
     let run = || {
-        inputs.par_iter().enumerate().for_each(|(i, input)| {
-            let (r, k) = check_file_counted(input, pack, opts, defer, &seen);
-            each(i, r, k);
-        })
+        inputs
+            .iter()
+            .enumerate()
+            .par_bridge()
+            .for_each(|(i, input)| {
+                let (r, k) = check_file_counted(input, pack, opts, defer, &seen);
+                each(i, r, k);
+            })
     };
     match rayon::ThreadPoolBuilder::new()
         .num_threads(threads(opts.jobs))
@@ -958,7 +972,7 @@ fn link_files(
         }
         let unit_for = |key: &str| -> Option<&Linked> {
             match units.get(key).map(Vec::as_slice) {
-                Some([one]) => Some(&unit_refs[*one].linked),
+                Some([one]) => unit_refs[*one].linked.as_deref(),
                 _ => None,
             }
         };

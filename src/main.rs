@@ -182,11 +182,22 @@ fn run_check(args: CheckArgs) -> ExitCode {
         inputs.len(),
         !args.quiet && args.format == Format::Human && std::io::stderr().is_terminal(),
     );
-    let results =
-        check::check_all_previous(&inputs, &args.previous, &pack, &opts, &|_| progress.tick());
-    progress.finish();
+    let mut worst: Option<Severity> = None;
+    let mut unreadable = false;
+    let mut note = |r: &check::FileResult| {
+        unreadable |= matches!(r.status, Status::Unreadable(_));
+        worst = worst.max(r.findings.iter().map(|f| f.severity).max());
+    };
+    let on = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let style = report::Style { on };
+    let locale = pack.settings.locale;
+    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut review_failed = false;
     if let Some(out) = &args.output {
+        let results =
+            check::check_all_previous(&inputs, &args.previous, &pack, &opts, &|_| progress.tick());
+        progress.finish();
+        results.iter().for_each(&mut note);
         let lang = args
             .lang
             .unwrap_or_else(|| Lang::from_pack(&pack.settings.language));
@@ -208,28 +219,52 @@ fn run_check(args: CheckArgs) -> ExitCode {
             eprint_diag(&e);
             review_failed = true;
         }
-    }
-    let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    match args.format {
-        // Streamed: a large run's JSON is never held in memory whole.
-        Format::Json => {
-            let _ = report::write_json(&results, &mut stdout).and_then(|()| writeln!(stdout));
-        }
-        Format::Human => {
-            let on = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-            let text = report::human(&results, pack.settings.locale, &report::Style { on });
-            let _ = writeln!(stdout, "{}", text.trim_end());
+        let _ = match args.format {
+            Format::Json => {
+                report::write_json(&results, &mut stdout).and_then(|()| writeln!(stdout))
+            }
+            Format::Human => {
+                let text = report::human(&results, locale, &style);
+                writeln!(stdout, "{}", text.trim_end())
+            }
+        };
+    } else {
+        // Without a review workbook the report is written as files finish, in path order: a
+        // run holds its findings, not its files.
+        let tick = |_: &check::FileResult| progress.tick();
+        match args.format {
+            Format::Json => {
+                let streamed = report::JsonStream::begin(&mut stdout).map(|mut stream| {
+                    check::check_all_emit(&inputs, &args.previous, &pack, &opts, &tick, &mut |r| {
+                        note(&r);
+                        let _ = stream.file(&r);
+                    });
+                    stream
+                });
+                progress.finish();
+                let _ = streamed
+                    .and_then(report::JsonStream::finish)
+                    .and_then(|()| writeln!(stdout));
+            }
+            Format::Human => {
+                let mut summary = report::Summary::default();
+                check::check_all_emit(&inputs, &args.previous, &pack, &opts, &tick, &mut |r| {
+                    note(&r);
+                    summary.add(&r);
+                    let text = report::human_file(&r, locale, &style);
+                    progress.suspend(|| {
+                        let _ = stdout.write_all(text.as_bytes());
+                        if progress.drawn() {
+                            let _ = stdout.flush();
+                        }
+                    });
+                });
+                progress.finish();
+                let _ = write!(stdout, "{}", report::human_total(&summary));
+            }
         }
     }
     let _ = stdout.flush();
-    let unreadable = results
-        .iter()
-        .any(|r| matches!(r.status, Status::Unreadable(_)));
-    let worst = results
-        .iter()
-        .flat_map(|r| r.findings.iter())
-        .map(|f| f.severity)
-        .max();
     let fails = match (args.fail_on, worst) {
         (FailOn::Never, _) | (_, None) => false,
         (FailOn::Error, Some(s)) => s >= Severity::Error,
@@ -285,6 +320,19 @@ impl Progress {
     fn finish(&self) {
         if let Some(bar) = &self.bar {
             bar.finish_and_clear();
+        }
+    }
+
+    /// Whether the bar is on the screen.
+    fn drawn(&self) -> bool {
+        self.shown.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Runs `f` with the bar off the screen (to print on the same terminal).
+    fn suspend(&self, f: impl FnOnce()) {
+        match &self.bar {
+            Some(bar) if self.drawn() => bar.suspend(f),
+            _ => f(),
         }
     }
 }

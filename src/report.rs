@@ -4,11 +4,12 @@
 //! `files`, `findings` and `summary`, sorted, so the same inputs give the same bytes.
 
 use crate::check::{FileResult, Status};
-use crate::finding::{Finding, Severity};
+use crate::finding::Severity;
 use crate::number::Locale;
 use crate::text::format_number;
 use serde::Serialize;
 use std::fmt::Write as _;
+use std::io::Write as _;
 
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Summary {
@@ -119,14 +120,21 @@ pub fn write_json(results: &[FileResult], out: &mut dyn std::io::Write) -> std::
 }
 
 /// The JSON report written file by file, in the order given: each file's entry as it comes,
-/// its findings kept for the `findings` list at the end (a run holds its findings, not its
-/// files). The same bytes as a whole-document rendering (a test compares them).
+/// its findings' entries kept for the `findings` list at the end — as text, in memory up to
+/// [`SPILL_BYTES`], beyond in a temporary file (deleted when closed), so that a run holds
+/// neither its files nor its findings. The same bytes as a whole-document rendering (a test
+/// compares them).
 pub struct JsonStream<'w> {
     out: &'w mut dyn std::io::Write,
     files: usize,
-    findings: Vec<Finding>,
+    findings: usize,
+    kept: Vec<u8>,
+    spill: Option<std::io::BufWriter<std::fs::File>>,
     summary: Summary,
 }
+
+/// Findings text kept in memory before it goes to a temporary file.
+const SPILL_BYTES: usize = 1 << 20;
 
 impl<'w> JsonStream<'w> {
     pub fn begin(out: &'w mut dyn std::io::Write) -> std::io::Result<JsonStream<'w>> {
@@ -135,7 +143,9 @@ impl<'w> JsonStream<'w> {
         Ok(JsonStream {
             out,
             files: 0,
-            findings: Vec::new(),
+            findings: 0,
+            kept: Vec::new(),
+            spill: None,
             summary: Summary::default(),
         })
     }
@@ -158,15 +168,7 @@ impl<'w> JsonStream<'w> {
         element(self.out, self.files == 0, &entry)?;
         self.files += 1;
         self.summary.add(r);
-        self.findings.extend(r.findings.iter().cloned());
-        Ok(())
-    }
-
-    pub fn finish(self) -> std::io::Result<()> {
-        let out = self.out;
-        close(out, self.files)?;
-        write!(out, ",\n  \"findings\": [")?;
-        for (i, f) in self.findings.iter().enumerate() {
+        for f in &r.findings {
             let entry = JsonFinding {
                 file: &f.file,
                 sheet: f.sheet.as_deref(),
@@ -178,9 +180,38 @@ impl<'w> JsonStream<'w> {
                 actual: f.actual.map(JsonNum),
                 difference: f.difference.map(JsonNum),
             };
-            element(out, i == 0, &entry)?;
+            match &mut self.spill {
+                Some(file) => element(file, self.findings == 0, &entry)?,
+                None => element(&mut self.kept, self.findings == 0, &entry)?,
+            }
+            self.findings += 1;
         }
-        close(out, self.findings.len())?;
+        if self.spill.is_none() && self.kept.len() > SPILL_BYTES {
+            // No temporary file to be had: the text stays in memory.
+            if let Ok(file) = tempfile::tempfile() {
+                let mut file = std::io::BufWriter::new(file);
+                file.write_all(&self.kept)?;
+                self.kept = Vec::new();
+                self.spill = Some(file);
+            }
+        }
+        Ok(())
+    }
+
+    pub fn finish(self) -> std::io::Result<()> {
+        let out = self.out;
+        close(out, self.files)?;
+        write!(out, ",\n  \"findings\": [")?;
+        match self.spill {
+            Some(file) => {
+                use std::io::Seek;
+                let mut file = file.into_inner().map_err(|e| e.into_error())?;
+                file.rewind()?;
+                std::io::copy(&mut file, out)?;
+            }
+            None => out.write_all(&self.kept)?,
+        }
+        close(out, self.findings)?;
         let s = self.summary;
         let summary = serde_json::to_string_pretty(&JsonSummary {
             files: s.files,
@@ -386,7 +417,7 @@ pub struct UnreadableDiag {
 mod tests {
     use super::*;
     use crate::check::{FormFound, Unit};
-    use crate::finding::CellLoc;
+    use crate::finding::{CellLoc, Finding};
     use crate::sniff::{Unreadable, UnreadableKind};
 
     #[derive(Serialize)]
@@ -524,5 +555,16 @@ mod tests {
             })
             .collect();
         assert_eq!(json(&clean), whole(&clean));
+    }
+
+    /// Beyond a few MB the findings' text goes to a temporary file: the bytes are the same.
+    #[test]
+    fn many_findings_are_spilled_and_the_report_is_the_same() {
+        let mut all = results();
+        let one = all[0].findings[1].clone();
+        all[0].findings = vec![one; 20_000];
+        let text = json(&all);
+        assert!(text.len() > 2 * SPILL_BYTES, "{} bytes", text.len());
+        assert_eq!(text, whole(&all));
     }
 }
