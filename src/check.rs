@@ -233,8 +233,7 @@ pub fn check_workbook_kept(
         .iter()
         .any(|i| {
             let form = &pack.forms[i.form];
-            let matched = form.records.as_ref().is_some_and(|r| r.match_unit);
-            (matched && defer != Defer::Figures)
+            (form.matches_units() && defer != Defer::Figures)
                 || form
                     .checks
                     .iter()
@@ -586,9 +585,10 @@ pub fn check_all_emit(
     }
     // Phase two: the checks that read other workbooks.
     let (mut results, kept): (Vec<FileResult>, Vec<Kept>) = held.into_iter().unzip();
-    let mut by_code: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+    // Unit workbooks by code (a code in several workbooks is reported, not matched).
+    let mut by_code: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     for (u, unit) in units.iter().enumerate() {
-        by_code.entry(unit.code.as_str()).or_default().push(u);
+        by_code.entry(unit.code.clone()).or_default().push(u);
     }
     // Read for their figures only: no sheets kept for the review, no progress.
     let figures_only = Options {
@@ -599,11 +599,7 @@ pub fn check_all_emit(
     let mut wanted: BTreeSet<usize> = BTreeSet::new();
     for d in kept.iter().filter_map(|k| k.deferred.as_ref()) {
         for inst in &d.instances {
-            if pack.forms[inst.form]
-                .records
-                .as_ref()
-                .is_some_and(|r| r.match_unit)
-            {
+            if pack.forms[inst.form].matches_units() {
                 for rec in &inst.records {
                     if let Some([one]) = by_code.get(rec.key.as_str()).map(Vec::as_slice) {
                         wanted.insert(*one);
@@ -612,7 +608,6 @@ pub fn check_all_emit(
             }
         }
     }
-    drop(by_code);
     if !wanted.is_empty() {
         let by_shown: BTreeMap<&str, &Input> =
             sorted.iter().map(|i| (i.shown.as_str(), i)).collect();
@@ -645,7 +640,14 @@ pub fn check_all_emit(
         prev.sort_by(|a, b| a.0.path.cmp(&b.0.path));
         Some(prev)
     };
-    link_files(pack, &mut results, &kept, &units, previous.as_deref());
+    link_files(
+        pack,
+        &mut results,
+        &kept,
+        &units,
+        &by_code,
+        previous.as_deref(),
+    );
     for r in results {
         emit(r);
     }
@@ -654,12 +656,9 @@ pub fn check_all_emit(
 /// Whether a file is a summary: it holds a form whose records are matched to units.
 fn is_summary(pack: &Pack, k: &Kept) -> bool {
     k.deferred.as_ref().is_some_and(|d| {
-        d.instances.iter().any(|i| {
-            pack.forms[i.form]
-                .records
-                .as_ref()
-                .is_some_and(|r| r.match_unit)
-        })
+        d.instances
+            .iter()
+            .any(|i| pack.forms[i.form].matches_units())
     })
 }
 
@@ -719,20 +718,19 @@ pub fn check_many(
     defer: Defer,
     done: &(dyn Fn(&FileResult) + Sync),
 ) -> Vec<(FileResult, Kept)> {
-    let seen = AtomicUsize::new(0);
-    let one = |i: &Input| {
-        let r = check_file_counted(i, pack, opts, defer, &seen);
-        done(&r.0);
-        r
-    };
-    let run = || inputs.par_iter().map(one).collect::<Vec<_>>();
-    match rayon::ThreadPoolBuilder::new()
-        .num_threads(threads(opts.jobs))
-        .build()
-    {
-        Ok(pool) => pool.install(run),
-        Err(_) => inputs.iter().map(one).collect(),
-    }
+    let slots: Vec<std::sync::Mutex<Option<(FileResult, Kept)>>> =
+        inputs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+    check_each(inputs, pack, opts, defer, &|i, r, k| {
+        done(&r);
+        if let Ok(mut slot) = slots[i].lock() {
+            *slot = Some((r, k));
+        }
+    });
+    // Every slot is filled (check_each hands on every input once).
+    slots
+        .into_iter()
+        .filter_map(|slot| slot.into_inner().ok().flatten())
+        .collect()
 }
 
 /// Default English messages of the consolidation findings (a pack gives its own under
@@ -790,12 +788,9 @@ fn link_files(
     results: &mut [FileResult],
     kept: &[Kept],
     unit_refs: &[UnitRef],
+    units: &BTreeMap<String, Vec<usize>>,
     previous: Option<&[(FileResult, Kept)]>,
 ) {
-    let mut units: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (u, unit) in unit_refs.iter().enumerate() {
-        units.entry(unit.code.clone()).or_default().push(u);
-    }
     let mut last_year: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     if let Some(prev) = previous {
         for (i, (r, _)) in prev.iter().enumerate() {
@@ -819,7 +814,7 @@ fn link_files(
         let mut matched: BTreeSet<&str> = BTreeSet::new();
         for inst in &d.instances {
             let form = &pack.forms[inst.form];
-            if !form.records.as_ref().is_some_and(|r| r.match_unit) {
+            if !form.matches_units() {
                 continue;
             }
             let sheet = d.sheets.get(inst.sheet).cloned().unwrap_or_default();
@@ -899,7 +894,7 @@ fn link_files(
                 .and_then(|r| r.end)
                 .and_then(|e| inst.rows[e])
                 .unwrap_or(u32::MAX);
-            for (code, files) in &units {
+            for (code, files) in units {
                 if matched.contains(code.as_str()) {
                     continue;
                 }

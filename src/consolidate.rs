@@ -85,9 +85,9 @@ pub struct Summary {
 
 /// The form to build: named, or the first whose records are matched to units.
 pub fn summary_form(pack: &Pack, id: Option<&str>) -> Option<usize> {
-    pack.forms.iter().position(|f| {
-        f.records.as_ref().is_some_and(|r| r.match_unit) && id.is_none_or(|id| f.id == id)
-    })
+    pack.forms
+        .iter()
+        .position(|f| f.matches_units() && id.is_none_or(|id| f.id == id))
 }
 
 /// Builds the summary of form `fi` from the checked unit workbooks.

@@ -222,7 +222,7 @@ impl<'a> Opened<'a> {
                 let formats = crate::numfmt::xls_formats(bytes);
                 read_all(wb, limits, |wb, name, sheet| {
                     if merges {
-                        sheet.merges = xls_merges(wb, name);
+                        sheet.merges = merged_ranges(wb.merge_cells_by_sheet_name(name));
                     }
                     apply_formats(sheet, formats.as_ref().and_then(|f| f.get(name)));
                 })
@@ -247,13 +247,13 @@ impl<'a> Opened<'a> {
                     if !with_formulas.contains(&sheet.name) {
                         xlsx_formulas(wb, sheet, limits)?;
                     }
-                    sheet.merges = xlsx_merges(wb, &sheet.name);
+                    sheet.merges = merged_ranges(wb.merge_cells_by_sheet_name(&sheet.name));
                 }
                 Ok(())
             }),
             Open::Xls(wb) => guard(|| {
                 for sheet in sheets.iter_mut() {
-                    sheet.merges = xls_merges(wb, &sheet.name);
+                    sheet.merges = merged_ranges(wb.merge_cells_by_sheet_name(&sheet.name));
                 }
                 Ok(())
             }),
@@ -263,20 +263,9 @@ impl<'a> Opened<'a> {
     }
 }
 
-fn xls_merges<RS: std::io::Read + std::io::Seek>(
-    wb: &mut calamine::Xls<RS>,
-    name: &str,
-) -> Vec<Merge> {
-    wb.merge_cells_by_sheet_name(name)
-        .map(|m| m.iter().map(merge_of).collect())
-        .unwrap_or_default()
-}
-
-fn xlsx_merges<RS: std::io::Read + std::io::Seek>(
-    wb: &mut calamine::Xlsx<RS>,
-    name: &str,
-) -> Vec<Merge> {
-    wb.merge_cells_by_sheet_name(name)
+/// A sheet's merged ranges as calamine gave them (.xlsx and .xls; none when it could not).
+fn merged_ranges<E>(given: Result<Vec<calamine::Dimensions>, E>) -> Vec<Merge> {
+    given
         .map(|m| m.iter().map(merge_of).collect())
         .unwrap_or_default()
 }
@@ -467,7 +456,7 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
             with_formulas.insert(name.clone());
         }
         if detail == Detail::Full {
-            sheet.merges = xlsx_merges(wb, &name);
+            sheet.merges = merged_ranges(wb.merge_cells_by_sheet_name(&name));
         }
         sheets.push(sheet);
     }

@@ -189,11 +189,19 @@ fn run_check(args: CheckArgs) -> ExitCode {
         worst = worst.max(r.findings.iter().map(|f| f.severity).max());
     };
     let on = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
-    let style = report::Style { on };
-    let locale = pack.settings.locale;
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
+    let mut sink = match args.format {
+        Format::Json => Sink::Json(report::JsonStream::begin(&mut stdout).ok()),
+        Format::Human => Sink::Human {
+            out: &mut stdout,
+            summary: report::Summary::default(),
+            locale: pack.settings.locale,
+            style: report::Style { on },
+        },
+    };
     let mut review_failed = false;
     if let Some(out) = &args.output {
+        // The review workbook needs every result: collected, then reported.
         let results =
             check::check_all_previous(&inputs, &args.previous, &pack, &opts, &|_| progress.tick());
         progress.finish();
@@ -219,51 +227,20 @@ fn run_check(args: CheckArgs) -> ExitCode {
             eprint_diag(&e);
             review_failed = true;
         }
-        let _ = match args.format {
-            Format::Json => {
-                report::write_json(&results, &mut stdout).and_then(|()| writeln!(stdout))
-            }
-            Format::Human => {
-                let text = report::human(&results, locale, &style);
-                writeln!(stdout, "{}", text.trim_end())
-            }
-        };
+        for r in &results {
+            sink.file(r, &progress);
+        }
     } else {
         // Without a review workbook the report is written as files finish, in path order: a
-        // run holds its findings, not its files.
+        // run holds neither its files nor its findings.
         let tick = |_: &check::FileResult| progress.tick();
-        match args.format {
-            Format::Json => {
-                let streamed = report::JsonStream::begin(&mut stdout).map(|mut stream| {
-                    check::check_all_emit(&inputs, &args.previous, &pack, &opts, &tick, &mut |r| {
-                        note(&r);
-                        let _ = stream.file(&r);
-                    });
-                    stream
-                });
-                progress.finish();
-                let _ = streamed
-                    .and_then(report::JsonStream::finish)
-                    .and_then(|()| writeln!(stdout));
-            }
-            Format::Human => {
-                let mut summary = report::Summary::default();
-                check::check_all_emit(&inputs, &args.previous, &pack, &opts, &tick, &mut |r| {
-                    note(&r);
-                    summary.add(&r);
-                    let text = report::human_file(&r, locale, &style);
-                    progress.suspend(|| {
-                        let _ = stdout.write_all(text.as_bytes());
-                        if progress.drawn() {
-                            let _ = stdout.flush();
-                        }
-                    });
-                });
-                progress.finish();
-                let _ = write!(stdout, "{}", report::human_total(&summary));
-            }
-        }
+        check::check_all_emit(&inputs, &args.previous, &pack, &opts, &tick, &mut |r| {
+            note(&r);
+            sink.file(&r, &progress);
+        });
+        progress.finish();
     }
+    sink.finish();
     let _ = stdout.flush();
     let fails = match (args.fail_on, worst) {
         (FailOn::Never, _) | (_, None) => false,
@@ -276,6 +253,59 @@ fn run_check(args: CheckArgs) -> ExitCode {
         ExitCode::from(1)
     } else {
         ExitCode::SUCCESS
+    }
+}
+
+/// The report on standard output, written file by file as results come (write errors, e.g.
+/// a closed pipe, do not stop the run).
+enum Sink<'w> {
+    Json(Option<report::JsonStream<'w>>),
+    Human {
+        out: &'w mut dyn Write,
+        summary: report::Summary,
+        locale: crossfoot::number::Locale,
+        style: report::Style,
+    },
+}
+
+impl Sink<'_> {
+    fn file(&mut self, r: &check::FileResult, progress: &Progress) {
+        match self {
+            Sink::Json(stream) => {
+                if let Some(stream) = stream {
+                    let _ = stream.file(r);
+                }
+            }
+            Sink::Human {
+                out,
+                summary,
+                locale,
+                style,
+            } => {
+                summary.add(r);
+                let text = report::human_file(r, *locale, style);
+                // The progress bar steps aside while a file's part is printed.
+                progress.suspend(|| {
+                    let _ = out.write_all(text.as_bytes());
+                    if progress.drawn() {
+                        let _ = out.flush();
+                    }
+                });
+            }
+        }
+    }
+
+    fn finish(self) {
+        match self {
+            Sink::Json(stream) => {
+                if let Some(stream) = stream {
+                    let _ = stream.finish().and_then(|out| writeln!(out));
+                }
+            }
+            Sink::Human { out, summary, .. } => {
+                let _ = write!(out, "{}", report::human_total(&summary));
+            }
+        }
     }
 }
 

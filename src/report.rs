@@ -75,6 +75,41 @@ struct JsonFile<'a> {
     warnings: usize,
 }
 
+impl<'a> JsonFile<'a> {
+    fn of(r: &'a FileResult) -> JsonFile<'a> {
+        let (status, error, hint) = match &r.status {
+            Status::Checked => ("checked", None, None),
+            Status::Unreadable(u) => ("unreadable", Some(u.reason.as_str()), Some(u.hint.as_str())),
+        };
+        JsonFile {
+            path: &r.path,
+            status,
+            error,
+            hint,
+            unit: &r.unit,
+            forms: &r.forms,
+            errors: r.count(Severity::Error),
+            warnings: r.count(Severity::Warning),
+        }
+    }
+}
+
+impl<'a> JsonFinding<'a> {
+    fn of(f: &'a crate::finding::Finding) -> JsonFinding<'a> {
+        JsonFinding {
+            file: &f.file,
+            sheet: f.sheet.as_deref(),
+            rule: &f.rule,
+            severity: f.severity,
+            message: &f.message,
+            cells: &f.cells,
+            expected: f.expected.map(JsonNum),
+            actual: f.actual.map(JsonNum),
+            difference: f.difference.map(JsonNum),
+        }
+    }
+}
+
 fn unit_is_empty(u: &&crate::check::Unit) -> bool {
     u.name.is_none() && u.code.is_none()
 }
@@ -116,7 +151,7 @@ pub fn write_json(results: &[FileResult], out: &mut dyn std::io::Write) -> std::
     for r in results {
         stream.file(r)?;
     }
-    stream.finish()
+    stream.finish().map(|_| ())
 }
 
 /// The JSON report written file by file, in the order given: each file's entry as it comes,
@@ -151,35 +186,11 @@ impl<'w> JsonStream<'w> {
     }
 
     pub fn file(&mut self, r: &FileResult) -> std::io::Result<()> {
-        let (status, error, hint) = match &r.status {
-            Status::Checked => ("checked", None, None),
-            Status::Unreadable(u) => ("unreadable", Some(u.reason.as_str()), Some(u.hint.as_str())),
-        };
-        let entry = JsonFile {
-            path: &r.path,
-            status,
-            error,
-            hint,
-            unit: &r.unit,
-            forms: &r.forms,
-            errors: r.count(Severity::Error),
-            warnings: r.count(Severity::Warning),
-        };
-        element(self.out, self.files == 0, &entry)?;
+        element(self.out, self.files == 0, &JsonFile::of(r))?;
         self.files += 1;
         self.summary.add(r);
         for f in &r.findings {
-            let entry = JsonFinding {
-                file: &f.file,
-                sheet: f.sheet.as_deref(),
-                rule: &f.rule,
-                severity: f.severity,
-                message: &f.message,
-                cells: &f.cells,
-                expected: f.expected.map(JsonNum),
-                actual: f.actual.map(JsonNum),
-                difference: f.difference.map(JsonNum),
-            };
+            let entry = JsonFinding::of(f);
             match &mut self.spill {
                 Some(file) => element(file, self.findings == 0, &entry)?,
                 None => element(&mut self.kept, self.findings == 0, &entry)?,
@@ -198,7 +209,8 @@ impl<'w> JsonStream<'w> {
         Ok(())
     }
 
-    pub fn finish(self) -> std::io::Result<()> {
+    /// Writes the findings and the summary; gives the writer back.
+    pub fn finish(self) -> std::io::Result<&'w mut dyn std::io::Write> {
         let out = self.out;
         close(out, self.files)?;
         write!(out, ",\n  \"findings\": [")?;
@@ -225,7 +237,8 @@ impl<'w> JsonStream<'w> {
             out,
             ",\n  \"summary\": {}\n}}",
             summary.replace('\n', "\n  ")
-        )
+        )?;
+        Ok(out)
     }
 }
 
@@ -430,41 +443,11 @@ mod tests {
 
     /// The report as one serde document: what the stream must equal byte for byte.
     fn whole(results: &[FileResult]) -> String {
-        let files = results
-            .iter()
-            .map(|r| {
-                let (status, error, hint) = match &r.status {
-                    Status::Checked => ("checked", None, None),
-                    Status::Unreadable(u) => {
-                        ("unreadable", Some(u.reason.as_str()), Some(u.hint.as_str()))
-                    }
-                };
-                JsonFile {
-                    path: &r.path,
-                    status,
-                    error,
-                    hint,
-                    unit: &r.unit,
-                    forms: &r.forms,
-                    errors: r.count(Severity::Error),
-                    warnings: r.count(Severity::Warning),
-                }
-            })
-            .collect();
+        let files = results.iter().map(JsonFile::of).collect();
         let findings = results
             .iter()
             .flat_map(|r| &r.findings)
-            .map(|f| JsonFinding {
-                file: &f.file,
-                sheet: f.sheet.as_deref(),
-                rule: &f.rule,
-                severity: f.severity,
-                message: &f.message,
-                cells: &f.cells,
-                expected: f.expected.map(JsonNum),
-                actual: f.actual.map(JsonNum),
-                difference: f.difference.map(JsonNum),
-            })
+            .map(JsonFinding::of)
             .collect();
         let s = summarize(results);
         serde_json::to_string_pretty(&Whole {

@@ -285,6 +285,13 @@ pub struct Form {
     pub records: Option<Records>,
 }
 
+impl Form {
+    /// Whether its records are matched to the unit workbooks of the run (a summary's form).
+    pub fn matches_units(&self) -> bool {
+        self.records.as_ref().is_some_and(|r| r.match_unit)
+    }
+}
+
 /// How a record form's rows are found and matched.
 #[derive(Debug)]
 pub struct Records {
