@@ -25,8 +25,8 @@
 //! peak memory (see [`Run`]), and PASS/FAIL against the targets. The binary is the one cargo
 //! builds with the bench (`CARGO_BIN_EXE_crossfoot`, release settings), so it is never stale.
 //! The files are read once before timing: the figures are the CPU cost of reading and checking,
-//! not the disk's. Wall times need a quiet machine: the 1-minute load average is printed, and
-//! CPU seconds are the steadier figure when it is high.
+//! not the disk's. Wall times need a quiet machine: the share of the CPU other processes used
+//! during the measurements is printed, and CPU seconds are the steadier figure when it is high.
 
 #[path = "../tests/common/forms.rs"]
 mod forms;
@@ -311,13 +311,23 @@ fn bare_read(files: &[PathBuf], pool: &rayon::ThreadPool) -> usize {
 fn self_cpu() -> Option<f64> {
     #[cfg(unix)]
     {
-        // SAFETY: getrusage(2) fills the struct we hand it.
-        let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-        if unsafe { libc::getrusage(libc::RUSAGE_SELF, &mut ru) } == 0 {
-            return Some(cpu_of(&ru));
-        }
+        rusage_cpu(libc::RUSAGE_SELF)
     }
+    #[cfg(not(unix))]
     None
+}
+
+/// CPU seconds (user + system) `getrusage(who)` reports (`RUSAGE_SELF`, `RUSAGE_CHILDREN`), or
+/// None when the call fails.
+#[cfg(unix)]
+fn rusage_cpu(who: libc::c_int) -> Option<f64> {
+    // SAFETY: getrusage(2) fills the struct we hand it.
+    let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
+    if unsafe { libc::getrusage(who, &mut ru) } == 0 {
+        Some(cpu_of(&ru))
+    } else {
+        None
+    }
 }
 
 #[cfg(unix)]
@@ -798,12 +808,7 @@ fn cpu_clock() -> Option<CpuClock> {
         let total = busy + ticks[3] + ticks[4];
         let mut ours = 0.0;
         for who in [libc::RUSAGE_SELF, libc::RUSAGE_CHILDREN] {
-            // SAFETY: getrusage(2) fills the struct we hand it.
-            let mut ru: libc::rusage = unsafe { std::mem::zeroed() };
-            if unsafe { libc::getrusage(who, &mut ru) } != 0 {
-                return None;
-            }
-            ours += cpu_of(&ru);
+            ours += rusage_cpu(who)?;
         }
         Some(CpuClock {
             busy: busy / hz,

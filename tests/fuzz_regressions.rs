@@ -13,7 +13,7 @@
 mod harness;
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 const FIXTURES: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/fixtures/fuzz");
@@ -26,24 +26,12 @@ const MAIN_STACK: usize = 8 << 20;
 fn run_target(target: &str, data: &[u8]) {
     match target {
         "number" => harness::number(data),
-        "rules" => on_stack(MAIN_STACK, || harness::rules(data)),
-        "rules_expr" => on_stack(MAIN_STACK, || harness::rules_expr(data)),
+        "rules" => harness::on_stack(MAIN_STACK, || harness::rules(data)),
+        "rules_expr" => harness::on_stack(MAIN_STACK, || harness::rules_expr(data)),
         "formula" => harness::formula(data),
         "workbook" => harness::workbook(data),
         other => panic!("no fuzz target `{other}`"),
     }
-}
-
-fn on_stack(size: usize, f: impl FnOnce() + Send) {
-    std::thread::scope(|s| {
-        let h = std::thread::Builder::new()
-            .stack_size(size)
-            .spawn_scoped(s, f)
-            .expect("a thread");
-        if let Err(e) = h.join() {
-            std::panic::resume_unwind(e);
-        }
-    });
 }
 
 /// The child side of [`replay`]: does nothing unless asked to replay an input.
@@ -68,41 +56,42 @@ fn replay(fixture: &str, limit: Duration) -> Result<(), String> {
     let mut child = Command::new(std::env::current_exe().expect("the test binary"))
         .args(["--exact", "replay_child", "--nocapture", "--test-threads=1"])
         .env(REPLAY_VAR, format!("{target}:{}", path.display()))
+        .env_remove("CROSSFOOT_FUZZ_ALLOW_NONFINITE")
         .stdin(Stdio::null())
         .stdout(log.reopen().expect("the log"))
         .stderr(log.reopen().expect("the log"))
         .spawn()
         .expect("the test binary runs");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(status) = child.try_wait().expect("wait") {
-            break status;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!(
-                "{fixture}: still running after {} s (a hang)",
-                limit.as_secs()
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    let Some(status) = wait_or_kill(&mut child, limit) else {
+        return Err(format!(
+            "{fixture}: still running after {} s (a hang)",
+            limit.as_secs()
+        ));
     };
     if status.success() {
         return Ok(());
     }
     let out = std::fs::read_to_string(log.path()).unwrap_or_default();
-    let tail: String = out
-        .lines()
-        .filter(|l| !l.trim().is_empty())
-        .rev()
-        .take(12)
-        .collect::<Vec<_>>()
-        .into_iter()
-        .rev()
-        .collect::<Vec<_>>()
-        .join("\n");
+    let lines: Vec<&str> = out.lines().filter(|l| !l.trim().is_empty()).collect();
+    let tail = lines[lines.len().saturating_sub(12)..].join("\n");
     Err(format!("{fixture}: {status}\n{tail}"))
+}
+
+/// Waits for `child` up to `limit`: its exit status, or None when it was still running (it is
+/// then killed and reaped).
+fn wait_or_kill(child: &mut Child, limit: Duration) -> Option<ExitStatus> {
+    let start = Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            return Some(status);
+        }
+        if start.elapsed() > limit {
+            let _ = child.kill();
+            let _ = child.wait();
+            return None;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 #[track_caller]
@@ -128,20 +117,11 @@ fn crossfoot(args: &[&str], limit: Duration) -> Result<(i32, String, String), St
         .stderr(err.reopen().expect("stderr"))
         .spawn()
         .expect("crossfoot runs");
-    let start = Instant::now();
-    let status = loop {
-        if let Some(s) = child.try_wait().expect("wait") {
-            break s;
-        }
-        if start.elapsed() > limit {
-            let _ = child.kill();
-            let _ = child.wait();
-            return Err(format!(
-                "crossfoot {args:?}: still running after {} s (a hang)",
-                limit.as_secs()
-            ));
-        }
-        std::thread::sleep(Duration::from_millis(20));
+    let Some(status) = wait_or_kill(&mut child, limit) else {
+        return Err(format!(
+            "crossfoot {args:?}: still running after {} s (a hang)",
+            limit.as_secs()
+        ));
     };
     let stdout = std::fs::read_to_string(out.path()).unwrap_or_default();
     let stderr = std::fs::read_to_string(err.path()).unwrap_or_default();
@@ -167,7 +147,6 @@ fn fixture(rel: &str) -> String {
 /// overflow the 8 MB main thread of the release binary and abort the process (SIGABRT), some
 /// 250 levels overflow a 2 MB thread in a debug build.
 #[test]
-
 fn deeply_nested_expressions_are_refused_not_a_stack_overflow() {
     assert_replays(&[
         "rules_expr/deep-parens.txt",
@@ -178,7 +157,6 @@ fn deeply_nested_expressions_are_refused_not_a_stack_overflow() {
 
 /// The same through the command line: a rule-file mistake (exit 2), never a crash.
 #[test]
-
 fn a_deeply_nested_rule_expression_is_a_rule_file_error() {
     let (code, _, stderr) = crossfoot(
         &[
@@ -199,21 +177,10 @@ fn a_deeply_nested_rule_expression_is_a_rule_file_error() {
 /// with infinity holds (the tolerance, 1e-9 × the larger side, is infinite too): the check
 /// `total == 1000…0` (400 zeros) passes silently instead of being refused or failing.
 #[test]
-
 fn a_number_too_large_is_refused_in_a_rule_file() {
     let text = std::fs::read_to_string(Path::new(FIXTURES).join("rules_expr/huge-literal.txt"))
         .expect("fixture");
-    let file = harness::expr_rule_file(text.as_bytes());
-    let sources = vec![
-        crossfoot::rules::Source {
-            name: "companion.toml".into(),
-            text: harness::COMPANION.into(),
-        },
-        crossfoot::rules::Source {
-            name: "f.toml".into(),
-            text: file,
-        },
-    ];
+    let sources = harness::expr_sources(text.as_bytes());
     match crossfoot::rules::compile(&sources) {
         Err(errors) => {
             let shown: String = errors.iter().map(|e| harness::render(e)).collect();
@@ -235,7 +202,6 @@ fn a_number_too_large_is_refused_in_a_rule_file() {
 /// which overflows to infinity for |v| > 1.8e298. The JSON report then says `null` and the
 /// message `inf`.
 #[test]
-
 fn findings_never_carry_infinite_figures() {
     assert_replays(&["rules_expr/pct-1e300.txt"]);
 }
@@ -251,7 +217,6 @@ fn findings_never_carry_infinite_figures() {
 /// computed 2³⁰ times. The third input is libFuzzer's own (24 bytes: an unknown function over
 /// a range that holds itself). Each hangs `crossfoot check` for hours.
 #[test]
-
 fn formula_evaluation_is_not_exponential() {
     assert_replays(&[
         "formula/cycle-through-ranges.txt",
@@ -263,7 +228,6 @@ fn formula_evaluation_is_not_exponential() {
 /// A formula nested 10,000 parentheses (or minus signs) deep overflows the evaluator's
 /// recursion (`P::expr → term → unary → primary → expr`) on the 2 MB stack of a rayon worker.
 #[test]
-
 fn formula_nesting_is_bounded() {
     assert_replays(&["formula/deep-parens.txt", "formula/deep-minus.txt"]);
 }
@@ -274,7 +238,6 @@ fn formula_nesting_is_bounded() {
 /// keeps the formula text); the checker, in the main process, crashes the whole run (every
 /// other file's result is lost) or never ends.
 #[test]
-
 fn workbooks_with_hostile_formulas_are_checked() {
     assert_replays(&[
         "workbook/deep-formula-parens.xlsx",
@@ -375,20 +338,10 @@ fn every_fixture_is_replayed_by_a_test() {
 /// found in the harness's workbook, or the target would only ever exercise error paths.
 #[test]
 fn the_rules_expr_prefix_compiles_and_its_forms_are_found() {
-    let file = harness::expr_rule_file(b"sum(part.*) == total\x01total > 0");
-    let pack = crossfoot::rules::compile(&[
-        crossfoot::rules::Source {
-            name: "companion.toml".into(),
-            text: harness::COMPANION.into(),
-        },
-        crossfoot::rules::Source {
-            name: "f.toml".into(),
-            text: file.clone(),
-        },
-    ])
-    .unwrap_or_else(|e| {
+    let sources = harness::expr_sources(b"sum(part.*) == total\x01total > 0");
+    let pack = crossfoot::rules::compile(&sources).unwrap_or_else(|e| {
         let shown: String = e.iter().map(|e| harness::render(e)).collect();
-        panic!("{shown}\n{file}")
+        panic!("{shown}\n{}", sources[1].text)
     });
     let (forms, findings, unit) =
         crossfoot::check::check_workbook(&harness::small_workbook(), "f.xlsx", &pack);

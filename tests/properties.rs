@@ -256,7 +256,7 @@ fn decimals_shown(repr: PctRepr, m: i64, n: u32) -> u32 {
 }
 
 /// A finding the reference expects: rule id, message, expected, found.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone)]
 struct Expect {
     rule: String,
     message: String,

@@ -58,16 +58,19 @@ fn fixture() -> Fixture {
 }
 
 fn check(dir: &Path) -> Vec<FileResult> {
-    let pack = crossfoot::rules::compile(&crossfoot::rules::builtin_sources()).expect("pack");
-    let inputs = collect_inputs(&[dir.to_path_buf()]);
-    check_all(
-        &inputs,
-        &pack,
+    check_with(
+        dir,
         &Options {
             keep_sheets: true,
             ..Options::default()
         },
     )
+}
+
+fn check_with(dir: &Path, opts: &Options) -> Vec<FileResult> {
+    let pack = crossfoot::rules::compile(&crossfoot::rules::builtin_sources()).expect("pack");
+    let inputs = collect_inputs(&[dir.to_path_buf()]);
+    check_all(&inputs, &pack, opts)
 }
 
 fn vi() -> ReviewOptions {
@@ -640,11 +643,8 @@ fn the_same_results_give_the_same_bytes() {
     let b = review_workbook(&fx.results, &vi()).expect("review");
     assert!(a == b, "two builds from the same results differ");
     // A second check of the same files, on one thread.
-    let pack = crossfoot::rules::compile(&crossfoot::rules::builtin_sources()).expect("pack");
-    let inputs = collect_inputs(&[fx.dir.path().to_path_buf()]);
-    let again = check_all(
-        &inputs,
-        &pack,
+    let again = check_with(
+        fx.dir.path(),
         &Options {
             keep_sheets: true,
             jobs: 1,
@@ -731,11 +731,8 @@ fn beyond_the_sheet_limit_only_sheets_with_findings_are_copied() {
 #[test]
 fn beyond_the_sheet_limit_the_check_keeps_only_sheets_with_findings() {
     let fx = fixture();
-    let pack = crossfoot::rules::compile(&crossfoot::rules::builtin_sources()).expect("pack");
-    let inputs = collect_inputs(&[fx.dir.path().to_path_buf()]);
-    let bounded = check_all(
-        &inputs,
-        &pack,
+    let bounded = check_with(
+        fx.dir.path(),
         &Options {
             keep_sheets: true,
             copy_all_up_to: 5,

@@ -252,7 +252,13 @@ pub fn expr_rule_file(data: &[u8]) -> String {
 /// `rules_expr`: the input as the expression (and `when`, `each`, message) of a check of a
 /// valid form, so that most inputs reach the expression parser and the name resolution.
 pub fn rules_expr(data: &[u8]) {
-    compile_and_check(vec![
+    compile_and_check(expr_sources(data));
+}
+
+/// The sources `rules_expr` compiles: [`COMPANION`] and the rule file [`expr_rule_file`] builds
+/// from the input.
+pub fn expr_sources(data: &[u8]) -> Vec<Source> {
+    vec![
         Source {
             name: "companion.toml".into(),
             text: COMPANION.into(),
@@ -261,7 +267,7 @@ pub fn rules_expr(data: &[u8]) {
             name: "f.toml".into(),
             text: expr_rule_file(data),
         },
-    ]);
+    ]
 }
 
 /// Compiles the sources; a pack that compiles checks [`small_workbook`], and rule-file errors
@@ -292,8 +298,12 @@ pub fn render(diag: &dyn miette::Diagnostic) -> String {
 }
 
 fn put(sheet: &mut Sheet, a1: &str, value: Value) {
+    put_cell(sheet, a1, Cell::value(value));
+}
+
+fn put_cell(sheet: &mut Sheet, a1: &str, cell: Cell) {
     if let Some(at) = CellRef::parse_a1(a1) {
-        sheet.cells.insert(at, Cell::value(value));
+        sheet.cells.insert(at, cell);
     }
 }
 
@@ -335,30 +345,28 @@ pub fn small_workbook() -> Workbook {
     put(&mut t1, "D7", text("1.234,5"));
     put(&mut t1, "A8", text("Part C"));
     put(&mut t1, "B8", num(24.0));
-    if let Some(at) = CellRef::parse_a1("C8") {
-        t1.cells.insert(
-            at,
-            Cell {
-                value: num(0.2449),
-                formula: None,
-                fmt: NumFmt {
-                    percent: true,
-                    decimals: Some(2),
-                },
+    put_cell(
+        &mut t1,
+        "C8",
+        Cell {
+            value: num(0.2449),
+            formula: None,
+            fmt: NumFmt {
+                percent: true,
+                decimals: Some(2),
             },
-        );
-    }
+        },
+    );
     put(&mut t1, "A9", text("Other"));
-    if let Some(at) = CellRef::parse_a1("B9") {
-        t1.cells.insert(
-            at,
-            Cell {
-                value: Value::Empty,
-                formula: Some("SUM(B6:B8)-B4".into()),
-                fmt: NumFmt::default(),
-            },
-        );
-    }
+    put_cell(
+        &mut t1,
+        "B9",
+        Cell {
+            value: Value::Empty,
+            formula: Some("SUM(B6:B8)-B4".into()),
+            fmt: NumFmt::default(),
+        },
+    );
     put(&mut t1, "C9", text("-"));
     put(&mut t1, "A10", text("Bad"));
     put(&mut t1, "B10", text("about 3"));
@@ -471,9 +479,14 @@ pub const WORKER_STACK: usize = 2 << 20;
 
 /// Runs `f` on a thread with [`WORKER_STACK`]; a panic in it is a panic here.
 pub fn on_worker_stack<R: Send>(f: impl FnOnce() -> R + Send) -> R {
+    on_stack(WORKER_STACK, f)
+}
+
+/// Runs `f` on a thread with a stack of `size` bytes; a panic in it is a panic here.
+pub fn on_stack<R: Send>(size: usize, f: impl FnOnce() -> R + Send) -> R {
     std::thread::scope(|s| {
         let handle = std::thread::Builder::new()
-            .stack_size(WORKER_STACK)
+            .stack_size(size)
             .spawn_scoped(s, f)
             .expect("a thread can be started");
         match handle.join() {
