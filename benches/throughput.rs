@@ -17,7 +17,7 @@
 //!   sheet, in parallel across files (rayon) — the floor no checker can go under;
 //! * (b) `crossfoot check --format json` on them, the binary as a subprocess (the figure that
 //!   counts: worker processes, pipes and all), and the same through the library in this process
-//!   (`check::check_all` + `report::json`, no worker processes);
+//!   (`run::Run::check_all` + `report::json`, no worker processes);
 //! * (c) `crossfoot check -o review.xlsx`, when the binary has `-o`;
 //! * (d) one small workbook end to end (start-up, rule pack, check, exit), 20 runs;
 //!
@@ -748,12 +748,13 @@ fn lib_once(dir: &Path, jobs: usize) -> Result<(f64, Option<f64>), String> {
             e.len()
         )
     })?;
-    let inputs = crossfoot::check::collect_inputs(&[dir.to_path_buf()]);
-    let opts = crossfoot::check::Options {
+    let inputs = crossfoot::run::collect(&[dir.to_path_buf()]);
+    let opts = crossfoot::run::Options {
         jobs,
         ..Default::default()
     };
-    let results = crossfoot::check::check_all(&inputs, &pack, &opts);
+    let results = crossfoot::run::Run::new(&pack, opts, &crossfoot::run::InProcess)
+        .check_all(&inputs.files, None);
     std::hint::black_box(crossfoot::report::json(&results));
     drop(results);
     let wall = t.elapsed().as_secs_f64();
@@ -1075,7 +1076,7 @@ fn bench(args: &Args) -> Result<bool, String> {
     let bare_cpu = bare.cpu();
     series_row("(a) bare calamine read, parallel", &bare, n);
     series_row("(b) check --format json (binary)", &json, n);
-    series_row("    check_all + report::json (lib)", &lib, n);
+    series_row("    Run::check_all + report::json (lib)", &lib, n);
     let review = if with_review {
         series_row("(c) check -o review.xlsx (binary)", &review, n);
         let size = fs::metadata(&review_path).map(|m| m.len()).unwrap_or(0);

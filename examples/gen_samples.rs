@@ -1,4 +1,5 @@
-//! Writes the sample workbooks of `samples/` and `samples/README.md`.
+//! Writes the sample workbooks of `samples/` and their description, `docs/samples.md` (not
+//! in `samples/`: every file of a folder being checked is an input).
 //!
 //! ```sh
 //! cargo run --example gen_samples            # into ./samples
@@ -587,7 +588,9 @@ fn main() -> Res<()> {
             }
         }
     }
-    let readme_path = dir.join("README.md");
+    let docs = dir.parent().unwrap_or(&dir).join("docs");
+    std::fs::create_dir_all(&docs)?;
+    let readme_path = docs.join("samples.md");
     std::fs::write(&readme_path, readme)?;
     println!("{}", readme_path.display());
     Ok(())

@@ -134,6 +134,7 @@ struct Words {
     with_warnings: &'static str,
     with_errors: &'static str,
     unreadable: &'static str,
+    skipped: &'static str,
     sev_error: &'static str,
     sev_warning: &'static str,
     sev_info: &'static str,
@@ -164,6 +165,7 @@ const EN: Words = Words {
     with_warnings: "warnings",
     with_errors: "errors",
     unreadable: "unreadable",
+    skipped: "skipped",
     sev_error: "error",
     sev_warning: "warning",
     sev_info: "info",
@@ -194,6 +196,7 @@ const VI: Words = Words {
     with_warnings: "có cảnh báo",
     with_errors: "có lỗi",
     unreadable: "không đọc được",
+    skipped: "bỏ qua",
     sev_error: "lỗi",
     sev_warning: "cảnh báo",
     sev_info: "thông tin",
@@ -561,6 +564,7 @@ pub fn review_workbook(
         &DocProperties::new()
             .set_creation_datetime(&created)
             .set_author("crossfoot")
+            .set_custom_property(crate::sniff::MARK_PROPERTY, crate::sniff::REVIEW_MARK)
             .set_title(words.summary_sheet),
     );
 
@@ -617,7 +621,7 @@ pub fn review_workbook(
 fn status_of(r: &FileResult) -> (u32, usize, usize) {
     let (e, w) = (r.count(Severity::Error), r.count(Severity::Warning));
     let colour = match &r.status {
-        Status::Unreadable(_) => GREY,
+        Status::Unreadable(_) | Status::Skipped(_) => GREY,
         Status::Checked if e > 0 => RED,
         Status::Checked if w > 0 => AMBER,
         Status::Checked => GREEN,
@@ -670,6 +674,7 @@ fn write_summary(
                 tally.unreadable += 1;
                 format!("{}: {} ({})", words.unreadable, u.reason, u.hint)
             }
+            Status::Skipped(why) => format!("{}: {why}", words.skipped),
             Status::Checked if e > 0 => {
                 tally.errors += 1;
                 words.with_errors.to_string()

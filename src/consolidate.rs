@@ -11,42 +11,14 @@
 //! The file is written to a temporary file in the same folder and renamed over the target, so
 //! a reader never sees half a workbook; an input is never overwritten.
 
-use crate::check::{self, FileResult, Input, Kept, Options, Status};
+use crate::check::{FileResult, Kept, Status};
 use crate::eval;
 use crate::finding::Severity;
-use crate::rules::{self, Form, Kind, Pack};
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
+use crate::rules::{Form, Kind, Pack};
 use rust_xlsxwriter::{Format, Formula, Workbook};
 use std::collections::BTreeMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
-
-/// Build the district summary workbook from branch workbooks
-#[derive(clap::Args, Debug)]
-pub struct ConsolidateArgs {
-    /// Branch workbooks (.xlsx .xlsm .xlsb .xls .ods) or folders to walk for them
-    #[arg(required = true)]
-    pub paths: Vec<PathBuf>,
-    /// The summary workbook to write (.xlsx)
-    #[arg(short = 'o', long = "output", value_name = "PATH")]
-    pub output: PathBuf,
-    /// The form to build (default: the first form whose records are matched to units)
-    #[arg(long, value_name = "FORM")]
-    pub form: Option<String>,
-    /// Leave out branches whose workbooks carry errors (by default they are included and listed)
-    #[arg(long)]
-    pub exclude_errors: bool,
-    /// Add a rule file, or a folder of *.toml rule files (repeatable)
-    #[arg(long = "rules", value_name = "PATH")]
-    pub rules: Vec<PathBuf>,
-    /// Do not use the rule pack built into crossfoot
-    #[arg(long)]
-    pub no_default_rules: bool,
-    /// Files read at once (0: one per core)
-    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
-    pub jobs: usize,
-}
 
 /// Why a unit's workbook is left out of the summary, or flagged in it.
 #[derive(Debug, Clone, PartialEq)]
@@ -63,6 +35,12 @@ pub enum Note {
     Duplicate(String),
     /// Left out: it carries errors (`--exclude-errors`).
     ExcludedErrors(usize),
+    /// Left out: it is a summary itself.
+    Summary,
+    /// Left out: its code is not one of this summary's units (the pattern named).
+    NotAUnit(String),
+    /// Left out (`--prefer newest`): another workbook (named) with the same code is newer.
+    Older(String),
 }
 
 /// One row of the summary.
@@ -90,44 +68,152 @@ pub fn summary_form(pack: &Pack, id: Option<&str>) -> Option<usize> {
         .position(|f| f.matches_units() && id.is_none_or(|id| f.id == id))
 }
 
-/// Builds the summary of form `fi` from the checked unit workbooks.
-pub fn build(
-    pack: &Pack,
-    fi: usize,
-    units: &[(FileResult, Kept)],
-    exclude_errors: bool,
-) -> Summary {
-    let form = &pack.forms[fi];
-    let mut out = Summary::default();
-    let mut by_code: BTreeMap<String, &(FileResult, Kept)> = BTreeMap::new();
-    for u in units {
-        let (r, _) = u;
-        let name = r.unit.name.clone().unwrap_or_default();
-        let code = r.unit.code.clone().unwrap_or_default();
-        let note = |n: Note| (r.path.clone(), code.clone(), name.clone(), n);
-        if let Status::Unreadable(why) = &r.status {
-            out.notes.push(note(Note::Unreadable(why.reason.clone())));
-            continue;
+/// Which workbook becomes which row, before anything is written: the units by code, the
+/// workbooks left out and why, and the codes found in several workbooks (a conflict the user
+/// settles: `--exclude`, or [`Plan::prefer`]).
+pub struct Plan {
+    /// Workbooks that are units of the summary, by code (several: a conflict).
+    by_code: BTreeMap<String, Vec<(FileResult, Kept)>>,
+    /// (file, code, name, note), for workbooks left out or flagged.
+    notes: Vec<(String, String, String, Note)>,
+}
+
+impl Plan {
+    /// Sorts the read workbooks (in path order) into units and workbooks left out: unreadable,
+    /// without a code, a summary itself, a code that is not one of this summary's units
+    /// (the form's `unit_pattern`), errors with `exclude_errors`.
+    pub fn of(
+        pack: &Pack,
+        fi: usize,
+        units: Vec<(FileResult, Kept)>,
+        exclude_errors: bool,
+    ) -> Plan {
+        let form = &pack.forms[fi];
+        let pattern = form.records.as_ref().and_then(|r| r.unit_pattern.as_ref());
+        let mut plan = Plan {
+            by_code: BTreeMap::new(),
+            notes: Vec::new(),
+        };
+        for (r, kept) in units {
+            let name = r.unit.name.clone().unwrap_or_default();
+            let code = r.unit.code.clone().unwrap_or_default();
+            let note = |n: Note| (r.path.clone(), code.clone(), name.clone(), n);
+            match &r.status {
+                Status::Unreadable(why) => {
+                    plan.notes.push(note(Note::Unreadable(why.reason.clone())));
+                    continue;
+                }
+                Status::Skipped(why) => {
+                    plan.notes.push(note(Note::Unreadable(why.clone())));
+                    continue;
+                }
+                Status::Checked => {}
+            }
+            // A summary among the inputs is not a unit.
+            let is_summary = r.forms.iter().any(|f| {
+                pack.forms
+                    .iter()
+                    .any(|p| p.id == f.form && p.records.is_some())
+            });
+            if is_summary {
+                plan.notes.push(note(Note::Summary));
+                continue;
+            }
+            if code.is_empty() {
+                plan.notes.push(note(Note::NoCode));
+                continue;
+            }
+            if let Some(re) = pattern {
+                if !re.is_match(&code) {
+                    plan.notes
+                        .push(note(Note::NotAUnit(re.as_str().to_string())));
+                    continue;
+                }
+            }
+            let errors = r.count(Severity::Error);
+            if errors > 0 && exclude_errors {
+                plan.notes.push(note(Note::ExcludedErrors(errors)));
+                continue;
+            }
+            plan.by_code.entry(code).or_default().push((r, kept));
         }
-        if code.is_empty() {
-            out.notes.push(note(Note::NoCode));
-            continue;
-        }
-        let errors = r.count(Severity::Error);
-        if errors > 0 && exclude_errors {
-            out.notes.push(note(Note::ExcludedErrors(errors)));
-            continue;
-        }
-        if let Some((first, _)) = by_code.get(&code) {
-            out.notes.push(note(Note::Duplicate(first.path.clone())));
-            continue;
-        }
-        if errors > 0 {
-            out.notes.push(note(Note::Errors(errors)));
-        }
-        by_code.insert(code, u);
+        plan
     }
-    for (code, (r, kept)) in by_code {
+
+    /// The codes found in several workbooks, with those workbooks.
+    pub fn conflicts(&self) -> Vec<(String, Vec<String>)> {
+        self.by_code
+            .iter()
+            .filter(|(_, v)| v.len() > 1)
+            .map(|(code, v)| {
+                (
+                    code.clone(),
+                    v.iter().map(|(r, _)| r.path.clone()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// Settles every conflict with the workbook modified last (`modified` by path); the
+    /// others are left out and listed. A tie, or a time that cannot be read, keeps the first
+    /// by path.
+    pub fn prefer(mut self, modified: impl Fn(&str) -> Option<std::time::SystemTime>) -> Plan {
+        for files in self.by_code.values_mut() {
+            if files.len() < 2 {
+                continue;
+            }
+            let mut newest = 0;
+            for (i, (r, _)) in files.iter().enumerate() {
+                if modified(&r.path) > modified(&files[newest].0.path) {
+                    newest = i;
+                }
+            }
+            let kept = files.swap_remove(newest);
+            for (r, _) in files.drain(..) {
+                self.notes.push((
+                    r.path.clone(),
+                    r.unit.code.clone().unwrap_or_default(),
+                    r.unit.name.clone().unwrap_or_default(),
+                    Note::Older(kept.0.path.clone()),
+                ));
+            }
+            files.push(kept);
+        }
+        self
+    }
+}
+
+/// Builds the summary of form `fi` from the plan (one workbook per code: settle conflicts
+/// first; should one remain, the first workbook by path is used and the others are listed).
+pub fn build(pack: &Pack, fi: usize, plan: &Plan) -> Summary {
+    let form = &pack.forms[fi];
+    let mut out = Summary {
+        rows: Vec::new(),
+        notes: plan.notes.clone(),
+    };
+    for (code, files) in &plan.by_code {
+        let Some((first, rest)) = files.split_first() else {
+            continue;
+        };
+        for (r, _) in rest {
+            out.notes.push((
+                r.path.clone(),
+                code.clone(),
+                r.unit.name.clone().unwrap_or_default(),
+                Note::Duplicate(first.0.path.clone()),
+            ));
+        }
+        let (r, kept) = first;
+        let errors = r.count(Severity::Error);
+        let name = r.unit.name.clone().unwrap_or_default();
+        if errors > 0 {
+            out.notes.push((
+                r.path.clone(),
+                code.clone(),
+                name.clone(),
+                Note::Errors(errors),
+            ));
+        }
         let mut missing = Vec::new();
         let figures = form
             .columns
@@ -141,7 +227,6 @@ pub fn build(
                 v
             })
             .collect();
-        let name = r.unit.name.clone().unwrap_or_default();
         if !missing.is_empty() {
             out.notes.push((
                 r.path.clone(),
@@ -152,7 +237,7 @@ pub fn build(
         }
         out.rows.push(Row {
             file: r.path.clone(),
-            code,
+            code: code.clone(),
             name,
             figures,
         });
@@ -190,6 +275,18 @@ const TEXTS: &[(&str, &str)] = &[
         "left out: the same code as {file}, which was used",
     ),
     (
+        "consolidate.summary",
+        "left out: the workbook is a summary itself, not a unit",
+    ),
+    (
+        "consolidate.not-a-unit",
+        "left out: its code is not the code of a unit of this summary (the pattern {pattern})",
+    ),
+    (
+        "consolidate.older",
+        "left out (--prefer newest): {file} has the same code and was modified later",
+    ),
+    (
         "consolidate.excluded-errors",
         "left out (--exclude-errors): the workbook carries {count} error(s)",
     ),
@@ -216,6 +313,9 @@ fn note_text(pack: &Pack, n: &Note) -> String {
         Note::Unreadable(r) => text(pack, "consolidate.unreadable", &[("reason", r)]),
         Note::NoCode => text(pack, "consolidate.no-code", &[]),
         Note::Duplicate(f) => text(pack, "consolidate.duplicate", &[("file", f)]),
+        Note::Summary => text(pack, "consolidate.summary", &[]),
+        Note::NotAUnit(p) => text(pack, "consolidate.not-a-unit", &[("pattern", p)]),
+        Note::Older(f) => text(pack, "consolidate.older", &[("file", f)]),
         Note::ExcludedErrors(c) => text(
             pack,
             "consolidate.excluded-errors",
@@ -358,114 +458,4 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
         std::io::ErrorKind::AlreadyExists,
         "no free temporary file name next to the output",
     ))
-}
-
-#[derive(Debug, thiserror::Error, Diagnostic)]
-enum ConsolidateError {
-    #[error("no form of the rule pack is a summary of units{}", .0.as_deref().map(|f| format!(" called `{f}`")).unwrap_or_default())]
-    #[diagnostic(
-        code(crossfoot::no_summary_form),
-        help("a summary form has `[records]` with `key` and `match = \"unit_code\"` in its rule file")
-    )]
-    NoForm(Option<String>),
-    #[error("the output {0} is one of the inputs")]
-    #[diagnostic(
-        code(crossfoot::output_is_input),
-        help("write the summary to another file, e.g. `-o district.xlsx`")
-    )]
-    OutputIsInput(String),
-    #[error("no workbook to consolidate")]
-    #[diagnostic(code(crossfoot::no_input), help("name branch workbooks or folders"))]
-    NoInput,
-    #[error("cannot write {path}: {reason}")]
-    #[diagnostic(
-        code(crossfoot::write),
-        help("check the folder exists and is writable")
-    )]
-    Write { path: String, reason: String },
-}
-
-fn eprint_diag(diag: &dyn Diagnostic) {
-    let mut s = String::new();
-    if GraphicalReportHandler::new_themed(GraphicalTheme::unicode_nocolor())
-        .with_width(100)
-        .render_report(&mut s, diag)
-        .is_err()
-    {
-        s = diag.to_string();
-    }
-    let _ = writeln!(std::io::stderr(), "{s}");
-}
-
-fn load_pack(args: &ConsolidateArgs) -> Option<Pack> {
-    match rules::load_pack(args.no_default_rules, &args.rules) {
-        Ok(p) => Some(p),
-        Err(errors) => {
-            for e in &errors {
-                eprint_diag(e.as_ref());
-            }
-            None
-        }
-    }
-}
-
-fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
-        (Ok(x), Ok(y)) => x == y,
-        _ => a == b,
-    }
-}
-
-/// `crossfoot consolidate`. Exit status 0 when the summary was written, 2 when it was not.
-pub fn run(args: ConsolidateArgs) -> ExitCode {
-    let Some(pack) = load_pack(&args) else {
-        return ExitCode::from(2);
-    };
-    let Some(fi) = summary_form(&pack, args.form.as_deref()) else {
-        eprint_diag(&ConsolidateError::NoForm(args.form.clone()));
-        return ExitCode::from(2);
-    };
-    let inputs: Vec<Input> = check::collect_inputs(&args.paths);
-    if inputs.is_empty() {
-        eprint_diag(&ConsolidateError::NoInput);
-        return ExitCode::from(2);
-    }
-    if let Some(i) = inputs.iter().find(|i| same_file(&i.path, &args.output)) {
-        eprint_diag(&ConsolidateError::OutputIsInput(i.shown.clone()));
-        return ExitCode::from(2);
-    }
-    let opts = Options {
-        jobs: args.jobs,
-        ..Options::default()
-    };
-    let mut units = check::check_many(&inputs, &pack, &opts, check::Defer::Figures, &|_| {});
-    units.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-    // A summary among the inputs is not a unit.
-    units.retain(|(r, _)| {
-        !r.forms.iter().any(|f| {
-            pack.forms
-                .iter()
-                .any(|p| p.id == f.form && p.records.is_some())
-        })
-    });
-    let summary = build(&pack, fi, &units, args.exclude_errors);
-    let written = write(&pack, &pack.forms[fi], &summary)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| write_atomic(&args.output, &bytes).map_err(|e| e.to_string()));
-    if let Err(reason) = written {
-        eprint_diag(&ConsolidateError::Write {
-            path: args.output.display().to_string(),
-            reason,
-        });
-        return ExitCode::from(2);
-    }
-    let _ = writeln!(
-        std::io::stderr(),
-        "wrote {}: {} {} row(s), {} note(s)",
-        args.output.display(),
-        pack.forms[fi].id,
-        summary.rows.len(),
-        summary.notes.len()
-    );
-    ExitCode::SUCCESS
 }

@@ -2,8 +2,10 @@
 //!
 //! Data flows one way: [`load`] (calamine → [`model`]) → [`rules`] (TOML + expressions) →
 //! [`locate`] (labels and headers → cells) → [`eval`] (checks → [`finding::Finding`]s) →
-//! [`report`] (terminal, JSON). [`check`] runs that pipeline over files in parallel. The
-//! library never prints; the binary in `main.rs` does.
+//! [`report`] (terminal, JSON) and [`annotate`] (the review workbook). [`check`] checks one
+//! workbook; [`run`] runs that over files in parallel, with the isolation the command line
+//! hands it ([`worker`] processes, or in-process). The library never prints; the binary in
+//! `main.rs` does.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod annotate;
@@ -20,6 +22,7 @@ pub mod number;
 pub mod numfmt;
 pub mod report;
 pub mod rules;
+pub mod run;
 pub mod sniff;
 pub mod text;
 pub mod worker;

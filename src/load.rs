@@ -54,8 +54,9 @@ pub enum Detail {
     Full,
 }
 
-/// Reads a workbook from its bytes, all of it ([`Detail::Full`]). `name` is the file name,
-/// used in messages.
+/// Reads a workbook from its bytes, all of it ([`Detail::Full`]), in this process (a hostile
+/// file can take the process: the command line reads in worker processes, see
+/// [`crate::run::Isolation`]). `name` is the file name, used in messages.
 pub fn load_bytes(bytes: &[u8], name: &str, limits: &Limits) -> Result<Workbook, Unreadable> {
     load_bytes_for(bytes, name, limits, Detail::Full)
 }
@@ -68,11 +69,7 @@ pub fn load_bytes_for(
     detail: Detail,
 ) -> Result<Workbook, Unreadable> {
     let container = prepare(bytes, name, limits)?;
-    let outcome = match crate::worker::pool() {
-        Some(pool) => pool.read(bytes, container, limits, detail),
-        None => read_guarded(bytes, container, limits, detail),
-    };
-    outcome.map_err(|f| failure_error(bytes, name, f))
+    read_guarded(bytes, container, limits, detail).map_err(|f| failure_error(bytes, name, f))
 }
 
 /// What crossfoot knows of a file before any reader sees it: its size, its content (see
@@ -91,9 +88,6 @@ pub fn prepare(bytes: &[u8], name: &str, limits: &Limits) -> Result<Container, U
         Sniffed::Workbook(c) => c,
         Sniffed::Unreadable(u) => return Err(u),
     };
-    if let Some(u) = extension_mismatch(container, name) {
-        return Err(u);
-    }
     // The reader's memory limit (see [`crate::worker`]) catches an archive that lies about it.
     if let Some(total) = unpacked {
         if total > limits.max_unzipped_bytes {
@@ -122,6 +116,11 @@ pub fn failure_error(bytes: &[u8], name: &str, failure: Failure) -> Unreadable {
             reason: format!("crossfoot failed while checking this file ({what}): a bug in crossfoot, not a fault of the file"),
             hint: "please report it with the file; the other files were checked".into(),
         },
+        Failure::NoWorker(why) => Unreadable {
+            kind: UnreadableKind::Internal,
+            reason: format!("the file was not read: {why}"),
+            hint: "crossfoot reads every file in a worker process under a memory limit; check that the crossfoot executable is still in place and run again".into(),
+        },
         Failure::Stopped(why) => Unreadable {
             kind: UnreadableKind::TooLarge,
             reason: format!("too large to check safely: {why}"),
@@ -144,6 +143,8 @@ pub enum Failure {
     Stopped(String),
     /// The checker (not the reader) panicked on the file: a bug in crossfoot, contained.
     Internal(String),
+    /// No worker process could take the file (it is never read unguarded instead).
+    NoWorker(String),
 }
 
 /// What reading a container gave.
@@ -270,9 +271,13 @@ fn merged_ranges<E>(given: Result<Vec<calamine::Dimensions>, E>) -> Vec<Merge> {
         .unwrap_or_default()
 }
 
-/// A workbook whose name says another format than its content: most often the wrong file was
-/// sent, or a file renamed by hand. Reported, not guessed past.
-fn extension_mismatch(container: Container, name: &str) -> Option<Unreadable> {
+/// A workbook whose name says another format than its content (an `.xls` saved as `.xlsx`):
+/// it is read by its content, and this says what it really is, for a finding — (what it is,
+/// the extension it has, the extension it should have).
+pub fn wrong_extension(
+    container: Container,
+    name: &str,
+) -> Option<(&'static str, String, &'static str)> {
     let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
     let named = match ext.as_str() {
         "xlsx" | "xlsm" => Container::Xlsx,
@@ -290,11 +295,7 @@ fn extension_mismatch(container: Container, name: &str) -> Option<Unreadable> {
         Container::Xls => ("an Excel 97–2003 workbook (.xls)", "xls"),
         Container::Ods => ("an OpenDocument spreadsheet (.ods)", "ods"),
     };
-    Some(Unreadable {
-        kind: UnreadableKind::OtherFormat,
-        reason: format!("the file is {what} saved with a .{ext} name"),
-        hint: format!("check that it is the file the branch meant to send; if it is, rename it to .{right} (or open it and save it as .xlsx)"),
-    })
+    Some((what, ext, right))
 }
 
 fn too_large(reason: String) -> Unreadable {

@@ -169,6 +169,66 @@ fn match_score(form: &Form, idx: &SheetIndex) -> Option<usize> {
     Some(form.labels.len() + 2 * usize::from(by_name) + 2 * usize::from(by_title))
 }
 
+/// What the form closest to matching a workbook that matched none had, and lacked.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearMiss {
+    pub form: usize,
+    pub sheet: usize,
+    /// The form's labels missing from the sheet, as the rule file writes them.
+    pub missing_labels: Vec<String>,
+    pub labels: usize,
+    /// The sheet-name pattern, when the form has one and the sheet's name does not match it.
+    pub pattern_missed: Option<String>,
+    /// The titles, when the form has some and none is in the sheet.
+    pub titles_missed: Vec<String>,
+}
+
+/// For a workbook in which no sheet matched a form: the form and sheet that came closest
+/// (most labels present, then the name pattern, then the title), and what they lacked.
+pub fn near_miss(wb: &Workbook, pack: &Pack) -> Option<NearMiss> {
+    let mut best: Option<(usize, NearMiss)> = None;
+    for (si, sheet) in wb.sheets.iter().enumerate() {
+        let idx = SheetIndex::new(sheet, pack);
+        for (fi, form) in pack.forms.iter().enumerate() {
+            let missing: Vec<String> = form
+                .labels
+                .iter()
+                .zip(&form.labels_written)
+                .filter(|(k, _)| !idx.has_key(k))
+                .map(|(_, w)| w.clone())
+                .collect();
+            let by_name = form.sheet.as_ref().map(|re| re.is_match(&idx.folded_name));
+            let by_title =
+                (!form.titles.is_empty()).then(|| form.titles.iter().any(|t| idx.has_substring(t)));
+            let score = 2 * (form.labels.len() - missing.len())
+                + usize::from(by_name == Some(true))
+                + usize::from(by_title == Some(true));
+            if best.as_ref().is_none_or(|(b, _)| score > *b) {
+                best = Some((
+                    score,
+                    NearMiss {
+                        form: fi,
+                        sheet: si,
+                        labels: form.labels.len(),
+                        missing_labels: missing,
+                        pattern_missed: form
+                            .sheet
+                            .as_ref()
+                            .filter(|_| by_name == Some(false))
+                            .map(|re| re.as_str().trim_start_matches("(?i)").to_string()),
+                        titles_missed: if by_title == Some(false) {
+                            form.titles_written.clone()
+                        } else {
+                            Vec::new()
+                        },
+                    },
+                ));
+            }
+        }
+    }
+    best.filter(|(score, _)| *score > 0).map(|(_, m)| m)
+}
+
 /// Recognises the forms of a workbook and locates their fields.
 pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
     let pack = rep.pack;

@@ -4,11 +4,13 @@
 
 use clap::{Parser, Subcommand, ValueEnum};
 use crossfoot::annotate::{self, Lang, ReviewOptions};
-use crossfoot::check::{self, Status};
+use crossfoot::check;
+use crossfoot::consolidate;
 use crossfoot::finding::Severity;
 use crossfoot::load::Limits;
 use crossfoot::report;
 use crossfoot::rules::{self, Pack};
+use crossfoot::run::{self, output, Inputs, Isolation, Run, Tally};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -30,7 +32,48 @@ enum Command {
     /// Check workbooks against the rule pack and report every discrepancy
     Check(CheckArgs),
     /// Build the district summary workbook from branch workbooks
-    Consolidate(crossfoot::consolidate::ConsolidateArgs),
+    Consolidate(ConsolidateArgs),
+}
+
+/// Build the district summary workbook from branch workbooks
+#[derive(clap::Args, Debug)]
+struct ConsolidateArgs {
+    /// Branch workbooks (.xlsx .xlsm .xlsb .xls .ods) or folders to walk (every file in them is
+    /// accounted for)
+    #[arg(required = true)]
+    paths: Vec<PathBuf>,
+    /// The summary workbook to write (.xlsx; never over an input)
+    #[arg(short = 'o', long = "output", value_name = "PATH")]
+    output: PathBuf,
+    /// The form to build (default: the first form whose records are matched to units)
+    #[arg(long, value_name = "FORM")]
+    form: Option<String>,
+    /// Leave out branches whose workbooks carry errors (by default they are included and listed)
+    #[arg(long)]
+    exclude_errors: bool,
+    /// Leave this workbook out (repeatable): e.g. the older of two workbooks with one code
+    #[arg(long, value_name = "FILE")]
+    exclude: Vec<PathBuf>,
+    /// When one code is in several workbooks, use the newest (by modification time) and list
+    /// the others in Notes [default: such a conflict stops the run, nothing is written]
+    #[arg(long, value_enum, value_name = "WHICH")]
+    prefer: Option<Prefer>,
+    /// Add a rule file, or a folder of *.toml rule files (repeatable)
+    #[arg(long = "rules", value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// Do not use the rule pack built into crossfoot
+    #[arg(long)]
+    no_default_rules: bool,
+    /// Files read at once, each by its own worker process (0: one per core)
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
+    jobs: usize,
+    #[command(flatten)]
+    guard: GuardArgs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Debug)]
+enum Prefer {
+    Newest,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -43,12 +86,14 @@ enum Format {
 enum FailOn {
     Error,
     Warning,
+    Info,
     Never,
 }
 
 #[derive(clap::Args)]
 struct CheckArgs {
-    /// Workbooks (.xlsx .xlsm .xlsb .xls .ods) or folders to walk for them
+    /// Workbooks (.xlsx .xlsm .xlsb .xls .ods) or folders to walk (every file in them is
+    /// accounted for)
     paths: Vec<PathBuf>,
     /// Add a rule file, or a folder of *.toml rule files (repeatable)
     #[arg(long = "rules", value_name = "PATH")]
@@ -67,7 +112,7 @@ struct CheckArgs {
     #[arg(long, value_enum, default_value = "error")]
     fail_on: FailOn,
     /// Also write an annotated review workbook (.xlsx): a summary, every finding, and a marked
-    /// copy of every checked sheet
+    /// copy of every checked sheet (never over an input; where it went is said on stderr)
     #[arg(long, short = 'o', value_name = "PATH")]
     output: Option<PathBuf>,
     /// Language of the review workbook's headings [default: the rule pack's language]
@@ -81,6 +126,13 @@ struct CheckArgs {
     /// what they read (0: one per core)
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     jobs: usize,
+    #[command(flatten)]
+    guard: GuardArgs,
+}
+
+/// How far one file may make crossfoot go: the limits of reading, and the worker processes.
+#[derive(clap::Args, Debug)]
+struct GuardArgs {
     /// Most cells read from one sheet; a larger sheet is reported as too large to check safely
     #[arg(long, default_value_t = Limits::default().max_cells_per_sheet, value_name = "N")]
     max_cells: u64,
@@ -101,6 +153,45 @@ struct CheckArgs {
     /// Largest file read, in MB
     #[arg(long, default_value_t = Limits::default().max_file_bytes / (1024 * 1024), value_name = "MB")]
     max_file_mb: u64,
+}
+
+impl GuardArgs {
+    fn limits(&self) -> Limits {
+        Limits {
+            max_file_bytes: self.max_file_mb.saturating_mul(1024 * 1024),
+            max_cells_per_sheet: self.max_cells,
+            max_unzipped_bytes: self.max_unzipped_mb.saturating_mul(1024 * 1024),
+        }
+    }
+
+    fn timeout(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.read_timeout.max(1))
+    }
+
+    /// The isolation a run reads files with: worker processes under a memory and time limit,
+    /// or (for measurements, `--in-process`) this process.
+    fn isolation(&self, jobs: usize) -> Result<Box<dyn Isolation>, ExitCode> {
+        if self.in_process {
+            return Ok(Box::new(run::InProcess));
+        }
+        match std::env::current_exe() {
+            Ok(exe) => Ok(Box::new(crossfoot::worker::Pool::new(
+                crossfoot::worker::PoolConfig {
+                    exe,
+                    max_memory_mb: self.max_reader_mb,
+                    timeout: self.timeout(),
+                    workers: jobs,
+                },
+            ))),
+            Err(e) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "crossfoot cannot find its own executable to start its worker processes ({e}); nothing was read"
+                );
+                Err(ExitCode::from(2))
+            }
+        }
+    }
 }
 
 /// No workbook was named.
@@ -130,8 +221,8 @@ fn eprint_diag(diag: &dyn Diagnostic) {
     let _ = writeln!(std::io::stderr(), "{}", render(diag));
 }
 
-fn load_pack(args: &CheckArgs) -> Result<Pack, ExitCode> {
-    rules::load_pack(args.no_default_rules, &args.rules).map_err(|errors| {
+fn load_pack(no_default_rules: bool, rules: &[PathBuf]) -> Result<Pack, ExitCode> {
+    rules::load_pack(no_default_rules, rules).map_err(|errors| {
         for e in &errors {
             eprint_diag(e.as_ref());
         }
@@ -139,83 +230,130 @@ fn load_pack(args: &CheckArgs) -> Result<Pack, ExitCode> {
     })
 }
 
+/// `--previous` names nothing to compare with.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("--previous {paths}: {reason}")]
+#[diagnostic(
+    code(crossfoot::previous),
+    help("name the folder (or the files) of last year's workbooks, e.g. `--previous submissions-2020/`")
+)]
+struct PreviousEmpty {
+    paths: String,
+    reason: String,
+}
+
+/// Last year's workbooks, when given: refused before any checking when they name nothing.
+fn previous_inputs(paths: &[PathBuf]) -> Result<Option<Inputs>, ExitCode> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let prev = run::collect(paths);
+    let shown: Vec<String> = paths.iter().map(|p| run::inputs::shown(p)).collect();
+    let reason = if prev.files.is_empty() {
+        Some("no workbook there".to_string())
+    } else if prev.files.iter().all(|f| f.problem.is_some()) {
+        prev.files
+            .iter()
+            .find_map(|f| f.problem.as_ref())
+            .map(|p| p.reason.clone())
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => {
+            eprint_diag(&PreviousEmpty {
+                paths: shown.join(" "),
+                reason,
+            });
+            Err(ExitCode::from(2))
+        }
+        None => Ok(Some(prev)),
+    }
+}
+
 fn run_check(args: CheckArgs) -> ExitCode {
     if args.paths.is_empty() {
         eprint_diag(&NoInput);
         return ExitCode::from(2);
     }
-    let pack = match load_pack(&args) {
+    let pack = match load_pack(args.no_default_rules, &args.rules) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    if let (false, Ok(exe)) = (args.in_process, std::env::current_exe()) {
-        crossfoot::worker::install(crossfoot::worker::PoolConfig {
-            exe,
-            max_memory_mb: args.max_reader_mb,
-            timeout: std::time::Duration::from_secs(args.read_timeout.max(1)),
-            workers: args.jobs,
-        });
-    }
-    let limits = Limits {
-        max_file_bytes: args.max_file_mb.saturating_mul(1024 * 1024),
-        max_cells_per_sheet: args.max_cells,
-        max_unzipped_bytes: args.max_unzipped_mb.saturating_mul(1024 * 1024),
+    // Everything the run reads, then where it writes: settled before any work.
+    let mut inputs = run::collect(&args.paths);
+    let previous = match previous_inputs(&args.previous) {
+        Ok(p) => p,
+        Err(code) => return code,
     };
-    let mut inputs = check::collect_inputs(&args.paths);
-    // The review workbook of an earlier run, inside a folder being checked, is not a submission.
-    if let Some(out) = &args.output {
-        if let Ok(out) = out.canonicalize() {
-            inputs.retain(|i| i.path.canonicalize().map_or(true, |p| p != out));
+    let output = match &args.output {
+        None => None,
+        Some(out) => {
+            let reads = output::Reads {
+                previous: previous.as_ref(),
+                rule_paths: &args.rules,
+            };
+            match output::settle(out, crossfoot::sniff::REVIEW_MARK, &mut inputs, &reads) {
+                Ok(p) => Some(p),
+                Err(refused) => {
+                    eprint_diag(&refused);
+                    return ExitCode::from(2);
+                }
+            }
         }
-    }
-    if inputs.is_empty() {
+    };
+    if inputs.files.is_empty() {
         eprint_diag(&NoInput);
         return ExitCode::from(2);
     }
-    let opts = check::Options {
-        limits,
-        jobs: args.jobs,
-        keep_sheets: args.output.is_some(),
-        copy_all_up_to: ReviewOptions::default().max_copied_sheets,
+    let isolation = match args.guard.isolation(args.jobs) {
+        Ok(i) => i,
+        Err(code) => return code,
     };
+    let options = run::Options {
+        limits: args.guard.limits(),
+        jobs: args.jobs,
+        keep_sheets: output.is_some(),
+        copy_all_up_to: ReviewOptions::default().max_copied_sheets,
+        read_timeout: args.guard.timeout(),
+    };
+    let run = Run::new(&pack, options, isolation.as_ref());
     let progress = Progress::new(
-        inputs.len(),
+        inputs.files.len(),
         !args.quiet && args.format == Format::Human && std::io::stderr().is_terminal(),
     );
-    let mut worst: Option<Severity> = None;
-    let mut unreadable = false;
-    let mut note = |r: &check::FileResult| {
-        unreadable |= matches!(r.status, Status::Unreadable(_));
-        worst = worst.max(r.findings.iter().map(|f| f.severity).max());
-    };
     let on = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut sink = match args.format {
         Format::Json => Sink::Json(report::JsonStream::begin(&mut stdout).ok()),
         Format::Human => Sink::Human {
             out: &mut stdout,
-            summary: report::Summary::default(),
             locale: pack.settings.locale,
             style: report::Style { on },
         },
     };
-    let mut review_failed = false;
-    if let Some(out) = &args.output {
+    let mut tally = Tally {
+        passed_over: inputs.passed_over,
+        ..Tally::default()
+    };
+    let previous_files = previous.as_ref().map(|p| p.files.as_slice());
+    let outcome;
+    let mut wrote = None;
+    if let Some(out) = &output {
         // The review workbook needs every result: collected, then reported.
-        let results =
-            check::check_all_previous(&inputs, &args.previous, &pack, &opts, &|_| progress.tick());
+        let mut results = Vec::with_capacity(inputs.files.len());
+        outcome = run.check(
+            &inputs.files,
+            previous_files,
+            &|_| progress.tick(),
+            &mut |r| results.push(r),
+        );
         progress.finish();
-        results.iter().for_each(&mut note);
         let lang = args
             .lang
             .unwrap_or_else(|| Lang::from_pack(&pack.settings.language));
-        let given: Vec<PathBuf> = args
-            .paths
-            .iter()
-            .cloned()
-            .chain(inputs.iter().map(|i| i.path.clone()))
-            .collect();
-        if let Err(e) = annotate::write_review(
+        let given: Vec<PathBuf> = inputs.files.iter().map(|i| i.path.clone()).collect();
+        match annotate::write_review(
             out,
             &given,
             &results,
@@ -224,36 +362,195 @@ fn run_check(args: CheckArgs) -> ExitCode {
                 ..ReviewOptions::default()
             },
         ) {
-            eprint_diag(&e);
-            review_failed = true;
+            Ok(()) => wrote = Some(out.clone()),
+            Err(e) => {
+                eprint_diag(&e);
+                tally.output_failed = true;
+            }
         }
         for r in &results {
+            tally.add(r);
             sink.file(r, &progress);
         }
     } else {
         // Without a review workbook the report is written as files finish, in path order: a
         // run holds neither its files nor its findings.
-        let tick = |_: &check::FileResult| progress.tick();
-        check::check_all_emit(&inputs, &args.previous, &pack, &opts, &tick, &mut |r| {
-            note(&r);
-            sink.file(&r, &progress);
-        });
+        outcome = run.check(
+            &inputs.files,
+            previous_files,
+            &|_| progress.tick(),
+            &mut |r| {
+                tally.add(&r);
+                sink.file(&r, &progress);
+            },
+        );
         progress.finish();
     }
-    sink.finish();
+    tally.previous_unreadable = outcome.previous_unreadable.len();
+    sink.finish(&tally, &outcome.previous_unreadable);
     let _ = stdout.flush();
-    let fails = match (args.fail_on, worst) {
-        (FailOn::Never, _) | (_, None) => false,
-        (FailOn::Error, Some(s)) => s >= Severity::Error,
-        (FailOn::Warning, Some(s)) => s >= Severity::Warning,
-    };
-    if unreadable || review_failed {
-        ExitCode::from(2)
-    } else if fails {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
+    if let Some(out) = wrote {
+        let _ = writeln!(
+            std::io::stderr(),
+            "wrote the review workbook to {}",
+            run::inputs::shown(&out)
+        );
     }
+    let fail_on = match args.fail_on {
+        FailOn::Error => run::FailOn::Severity(Severity::Error),
+        FailOn::Warning => run::FailOn::Severity(Severity::Warning),
+        FailOn::Info => run::FailOn::Severity(Severity::Info),
+        FailOn::Never => run::FailOn::Never,
+    };
+    ExitCode::from(tally.exit(fail_on).code())
+}
+
+/// Why `consolidate` wrote nothing.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+enum ConsolidateError {
+    #[error("no form of the rule pack is a summary of units{}", .0.as_deref().map(|f| format!(" called `{f}`")).unwrap_or_default())]
+    #[diagnostic(
+        code(crossfoot::no_summary_form),
+        help("a summary form has `[records]` with `key` and `match = \"unit_code\"` in its rule file")
+    )]
+    NoForm(Option<String>),
+    #[error("no workbook to consolidate")]
+    #[diagnostic(code(crossfoot::no_input), help("name branch workbooks or folders"))]
+    NoInput,
+    #[error("--exclude {0}: not one of the workbooks being consolidated")]
+    #[diagnostic(
+        code(crossfoot::exclude),
+        help("name a workbook given or found under a folder given, as the report shows it")
+    )]
+    ExcludeUnknown(String),
+    #[error("{}", conflict_text(.0))]
+    #[diagnostic(
+        code(crossfoot::duplicate_unit),
+        help("leave the wrong one out with `--exclude FILE`, or take the newest of each with `--prefer newest`; nothing was written")
+    )]
+    Conflict(Vec<(String, Vec<String>)>),
+    #[error("cannot write {path}: {reason}")]
+    #[diagnostic(code(crossfoot::write))]
+    Write {
+        path: String,
+        reason: String,
+        #[help]
+        help: Option<String>,
+    },
+}
+
+fn conflict_text(codes: &[(String, Vec<String>)]) -> String {
+    let list: Vec<String> = codes
+        .iter()
+        .map(|(code, files)| format!("unit code {code} is in {}", files.join(" and ")))
+        .collect();
+    format!("one unit code in several workbooks: {}", list.join("; "))
+}
+
+/// `crossfoot consolidate`. Exit status 0 when the summary was written, 2 when it was not.
+fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
+    let pack = match load_pack(args.no_default_rules, &args.rules) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let Some(fi) = consolidate::summary_form(&pack, args.form.as_deref()) else {
+        eprint_diag(&ConsolidateError::NoForm(args.form.clone()));
+        return ExitCode::from(2);
+    };
+    let mut inputs = run::collect(&args.paths);
+    let reads = output::Reads {
+        previous: None,
+        rule_paths: &args.rules,
+    };
+    let out = match output::settle(
+        &args.output,
+        crossfoot::sniff::SUMMARY_MARK,
+        &mut inputs,
+        &reads,
+    ) {
+        Ok(p) => p,
+        Err(refused) => {
+            eprint_diag(&refused);
+            return ExitCode::from(2);
+        }
+    };
+    // Workbooks left out by name.
+    for ex in &args.exclude {
+        let id = run::FileId::of(ex);
+        let before = inputs.files.len();
+        inputs.files.retain(|f| match (&id, &f.id) {
+            (Some(a), Some(b)) => a != b,
+            _ => f.path != *ex,
+        });
+        if inputs.files.len() == before {
+            eprint_diag(&ConsolidateError::ExcludeUnknown(run::inputs::shown(ex)));
+            return ExitCode::from(2);
+        }
+    }
+    if inputs.files.is_empty() {
+        eprint_diag(&ConsolidateError::NoInput);
+        return ExitCode::from(2);
+    }
+    let isolation = match args.guard.isolation(args.jobs) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let options = run::Options {
+        limits: args.guard.limits(),
+        jobs: args.jobs,
+        read_timeout: args.guard.timeout(),
+        ..run::Options::default()
+    };
+    let run = Run::new(&pack, options, isolation.as_ref());
+    let mut units = run.figures(&inputs.files);
+    let modified: std::collections::BTreeMap<String, std::time::SystemTime> = inputs
+        .files
+        .iter()
+        .filter_map(|f| {
+            let t = std::fs::metadata(&f.path).and_then(|m| m.modified()).ok()?;
+            Some((f.shown.clone(), t))
+        })
+        .collect();
+    units.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    let plan = consolidate::Plan::of(&pack, fi, units, args.exclude_errors);
+    // One code in several workbooks: the user chooses, crossfoot does not.
+    let conflicts = plan.conflicts();
+    let plan = match (conflicts.is_empty(), args.prefer) {
+        (true, _) => plan,
+        (false, Some(Prefer::Newest)) => plan.prefer(|path| modified.get(path).copied()),
+        (false, None) => {
+            eprint_diag(&ConsolidateError::Conflict(conflicts));
+            return ExitCode::from(2);
+        }
+    };
+    let summary = consolidate::build(&pack, fi, &plan);
+    let written = consolidate::write(&pack, &pack.forms[fi], &summary)
+        .map_err(|e| (e.to_string(), None))
+        .and_then(|bytes| {
+            consolidate::write_atomic(&out, &bytes).map_err(|e| {
+                (
+                    e.to_string(),
+                    Some("check that the folder exists and can be written to".to_string()),
+                )
+            })
+        });
+    if let Err((reason, help)) = written {
+        eprint_diag(&ConsolidateError::Write {
+            path: run::inputs::shown(&out),
+            reason,
+            help,
+        });
+        return ExitCode::from(2);
+    }
+    let _ = writeln!(
+        std::io::stderr(),
+        "wrote the summary to {}: {} {} row(s), {} note(s)",
+        run::inputs::shown(&out),
+        pack.forms[fi].id,
+        summary.rows.len(),
+        summary.notes.len()
+    );
+    ExitCode::SUCCESS
 }
 
 /// The report on standard output, written file by file as results come (write errors, e.g.
@@ -262,7 +559,6 @@ enum Sink<'w> {
     Json(Option<report::JsonStream<'w>>),
     Human {
         out: &'w mut dyn Write,
-        summary: report::Summary,
         locale: crossfoot::number::Locale,
         style: report::Style,
     },
@@ -276,13 +572,7 @@ impl Sink<'_> {
                     let _ = stream.file(r);
                 }
             }
-            Sink::Human {
-                out,
-                summary,
-                locale,
-                style,
-            } => {
-                summary.add(r);
+            Sink::Human { out, locale, style } => {
                 let text = report::human_file(r, *locale, style);
                 // The progress bar steps aside while a file's part is printed.
                 progress.suspend(|| {
@@ -295,15 +585,22 @@ impl Sink<'_> {
         }
     }
 
-    fn finish(self) {
+    fn finish(self, tally: &Tally, previous_unreadable: &[check::FileResult]) {
         match self {
             Sink::Json(stream) => {
                 if let Some(stream) = stream {
-                    let _ = stream.finish().and_then(|out| writeln!(out));
+                    let _ = stream
+                        .finish_run(tally.passed_over, previous_unreadable)
+                        .and_then(|out| writeln!(out));
                 }
             }
-            Sink::Human { out, summary, .. } => {
-                let _ = write!(out, "{}", report::human_total(&summary));
+            Sink::Human { out, locale, style } => {
+                let _ = write!(
+                    out,
+                    "{}{}",
+                    report::human_previous(previous_unreadable, locale, &style),
+                    report::human_total(tally)
+                );
             }
         }
     }
@@ -398,6 +695,6 @@ fn main() -> ExitCode {
     };
     match cli.command {
         Command::Check(args) => run_check(args),
-        Command::Consolidate(args) => crossfoot::consolidate::run(args),
+        Command::Consolidate(args) => run_consolidate(args),
     }
 }

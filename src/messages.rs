@@ -6,7 +6,12 @@ use crate::rules::Settings;
 
 /// Every engine finding id with its default English template.
 pub const DEFAULTS: &[(&str, &str)] = &[
-    ("workbook.no-form", "no sheet of this workbook matches a form of the rule pack"),
+    ("workbook.no-form", "no sheet of this workbook matches a form of the rule pack (sheets: {sheets}){closest}"),
+    ("hint.no-form-closest", "; the closest is form {form} ({name}) in sheet \"{sheet}\": {found} of its {labels} labels found; {lacks}"),
+    ("hint.no-form-labels", "missing labels {labels}"),
+    ("hint.no-form-pattern", "the sheet name does not match the form's pattern {pattern}"),
+    ("hint.no-form-title", "no title {titles}"),
+    ("workbook.wrong-extension", "the file is {what} saved with a .{ext} name; it was read as what it is (rename it to .{right}, or open it and save it as .xlsx)"),
     ("workbook.form-missing", "the workbook has no sheet with form {form} ({name})"),
     ("workbook.form-repeated", "form {form} appears in more than one sheet ({sheets}); cross-form checks use the first"),
     ("workbook.sheet-ambiguous", "sheet {sheet} could be form {form} or form {other}; it was not checked"),

@@ -11,36 +11,11 @@ use serde::Serialize;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Summary {
-    pub files: usize,
-    pub checked: usize,
-    pub unreadable: usize,
-    pub errors: usize,
-    pub warnings: usize,
-    pub info: usize,
-}
+/// The counts of a report (the run's tally: see [`crate::run::Tally`]).
+pub type Summary = crate::run::Tally;
 
 pub fn summarize(results: &[FileResult]) -> Summary {
-    let mut s = Summary::default();
-    for r in results {
-        s.add(r);
-    }
-    s
-}
-
-impl Summary {
-    /// Counts one more file.
-    pub fn add(&mut self, r: &FileResult) {
-        self.files += 1;
-        match r.status {
-            Status::Checked => self.checked += 1,
-            Status::Unreadable(_) => self.unreadable += 1,
-        }
-        self.errors += r.count(Severity::Error);
-        self.warnings += r.count(Severity::Warning);
-        self.info += r.count(Severity::Info);
-    }
+    Summary::of(results)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -68,6 +43,8 @@ struct JsonFile<'a> {
     error: Option<&'a str>,
     #[serde(skip_serializing_if = "Option::is_none")]
     hint: Option<&'a str>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    reason: Option<&'a str>,
     #[serde(skip_serializing_if = "unit_is_empty")]
     unit: &'a crate::check::Unit,
     forms: &'a [crate::check::FormFound],
@@ -77,15 +54,22 @@ struct JsonFile<'a> {
 
 impl<'a> JsonFile<'a> {
     fn of(r: &'a FileResult) -> JsonFile<'a> {
-        let (status, error, hint) = match &r.status {
-            Status::Checked => ("checked", None, None),
-            Status::Unreadable(u) => ("unreadable", Some(u.reason.as_str()), Some(u.hint.as_str())),
+        let (status, error, hint, reason) = match &r.status {
+            Status::Checked => ("checked", None, None, None),
+            Status::Unreadable(u) => (
+                "unreadable",
+                Some(u.reason.as_str()),
+                Some(u.hint.as_str()),
+                None,
+            ),
+            Status::Skipped(why) => ("skipped", None, None, Some(why.as_str())),
         };
         JsonFile {
             path: &r.path,
             status,
             error,
             hint,
+            reason,
             unit: &r.unit,
             forms: &r.forms,
             errors: r.count(Severity::Error),
@@ -132,9 +116,30 @@ struct JsonSummary {
     files: usize,
     checked: usize,
     unreadable: usize,
+    skipped: usize,
+    passed_over: usize,
+    no_form: usize,
+    previous_unreadable: usize,
     errors: usize,
     warnings: usize,
     info: usize,
+}
+
+impl JsonSummary {
+    fn of(s: &Summary) -> JsonSummary {
+        JsonSummary {
+            files: s.files,
+            checked: s.checked,
+            unreadable: s.unreadable,
+            skipped: s.skipped,
+            passed_over: s.passed_over.total(),
+            no_form: s.no_form,
+            previous_unreadable: s.previous_unreadable,
+            errors: s.errors,
+            warnings: s.warnings,
+            info: s.info,
+        }
+    }
 }
 
 pub fn json(results: &[FileResult]) -> String {
@@ -211,8 +216,27 @@ impl<'w> JsonStream<'w> {
 
     /// Writes the findings and the summary; gives the writer back.
     pub fn finish(self) -> std::io::Result<&'w mut dyn std::io::Write> {
+        self.finish_run(crate::run::PassedOver::default(), &[])
+    }
+
+    /// [`Self::finish`], with what the run passed over while walking folders and last year's
+    /// workbooks that could not be read (a `previous` list, when there are any).
+    pub fn finish_run(
+        mut self,
+        passed_over: crate::run::PassedOver,
+        previous_unreadable: &[FileResult],
+    ) -> std::io::Result<&'w mut dyn std::io::Write> {
+        self.summary.passed_over = passed_over;
+        self.summary.previous_unreadable = previous_unreadable.len();
         let out = self.out;
         close(out, self.files)?;
+        if !previous_unreadable.is_empty() {
+            write!(out, ",\n  \"previous\": [")?;
+            for (i, r) in previous_unreadable.iter().enumerate() {
+                element(out, i == 0, &JsonFile::of(r))?;
+            }
+            close(out, previous_unreadable.len())?;
+        }
         write!(out, ",\n  \"findings\": [")?;
         match self.spill {
             Some(file) => {
@@ -225,14 +249,7 @@ impl<'w> JsonStream<'w> {
         }
         close(out, self.findings)?;
         let s = self.summary;
-        let summary = serde_json::to_string_pretty(&JsonSummary {
-            files: s.files,
-            checked: s.checked,
-            unreadable: s.unreadable,
-            errors: s.errors,
-            warnings: s.warnings,
-            info: s.info,
-        })?;
+        let summary = serde_json::to_string_pretty(&JsonSummary::of(&s))?;
         write!(
             out,
             ",\n  \"summary\": {}\n}}",
@@ -293,17 +310,66 @@ pub fn human(results: &[FileResult], locale: Locale, style: &Style) -> String {
     out
 }
 
-/// The closing line of the human report.
+/// The closing lines of the human report.
 pub fn human_total(s: &Summary) -> String {
-    format!(
-        "{}: {} checked, {} unreadable; {}, {}, {} info\n",
+    let mut out = format!(
+        "{}: {} checked, {} unreadable",
         plural(s.files, "file", "files"),
         s.checked,
         s.unreadable,
+    );
+    if s.skipped > 0 {
+        let _ = write!(out, ", {} skipped", s.skipped);
+    }
+    let _ = write!(
+        out,
+        "; {}, {}, {} info",
         plural(s.errors, "error", "errors"),
         plural(s.warnings, "warning", "warnings"),
         s.info
-    )
+    );
+    let p = s.passed_over;
+    if p.total() > 0 {
+        let mut parts = Vec::new();
+        if p.lock_files > 0 {
+            parts.push(plural(p.lock_files, "lock file", "lock files"));
+        }
+        if p.hidden > 0 {
+            parts.push(plural(p.hidden, "hidden file", "hidden files"));
+        }
+        if p.system > 0 {
+            parts.push(plural(p.system, "system file", "system files"));
+        }
+        let _ = write!(out, "; passed over: {}", parts.join(", "));
+    }
+    out.push('\n');
+    if s.previous_unreadable > 0 {
+        let _ = writeln!(
+            out,
+            "{} of last year's workbooks could not be read: the year-over-year checks of their units were not done",
+            s.previous_unreadable
+        );
+    }
+    if s.files > 0 && s.checked == 0 {
+        out.push_str("no file was checked\n");
+    } else if s.checked > 0 && s.no_form == s.checked {
+        out.push_str(
+            "no file matched a form of the rule pack: nothing was checked against its rules\n",
+        );
+    }
+    out
+}
+
+/// Last year's workbooks that could not be read, as a section of the human report.
+pub fn human_previous(unreadable: &[FileResult], locale: Locale, style: &Style) -> String {
+    if unreadable.is_empty() {
+        return String::new();
+    }
+    let mut out = String::from("last year's workbooks (--previous) that could not be read:\n");
+    for r in unreadable {
+        out.push_str(&human_file(r, locale, style));
+    }
+    out
 }
 
 /// One file's part of the human report.
@@ -333,6 +399,9 @@ pub fn human_file(r: &FileResult, locale: Locale, style: &Style) -> String {
                 for line in s.trim_end().lines() {
                     let _ = writeln!(out, "{}", format!("  {line}").trim_end());
                 }
+            }
+            Status::Skipped(why) => {
+                let _ = writeln!(out, "  skipped: {why}");
             }
             Status::Checked => {
                 if let (Some(name), code) = (&r.unit.name, &r.unit.code) {
@@ -454,14 +523,7 @@ mod tests {
             crossfoot: env!("CARGO_PKG_VERSION"),
             files,
             findings,
-            summary: JsonSummary {
-                files: s.files,
-                checked: s.checked,
-                unreadable: s.unreadable,
-                errors: s.errors,
-                warnings: s.warnings,
-                info: s.info,
-            },
+            summary: JsonSummary::of(&s),
         })
         .expect("json")
     }

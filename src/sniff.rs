@@ -70,6 +70,9 @@ pub enum UnreadableKind {
     TooLarge,
     /// crossfoot itself failed on the file (a bug, contained). Set by the checker.
     Internal,
+    /// Not a regular file (a named pipe, a device, a socket, a symbolic link not followed, a
+    /// folder not walked). Set by callers that collect files.
+    NotRegular,
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -80,6 +83,36 @@ pub enum UnreadableKind {
 /// the explanation (e.g. "saved with an .xls name").
 pub fn sniff(bytes: &[u8], file_name: &str) -> Sniffed {
     sniff_sized(bytes, file_name).0
+}
+
+/// The custom document property crossfoot writes into every workbook it makes, and its values.
+pub const MARK_PROPERTY: &str = "crossfoot";
+/// The mark of a review workbook (`check -o`): never a submission.
+pub const REVIEW_MARK: &str = "review";
+/// The mark of a summary built by `consolidate` (it is checked like any summary).
+pub const SUMMARY_MARK: &str = "summary";
+
+/// The mark crossfoot left in a workbook it wrote (`docProps/custom.xml`, property
+/// [`MARK_PROPERTY`]), if the bytes are such a workbook.
+pub fn crossfoot_output(bytes: &[u8]) -> Option<String> {
+    if !is_zip(bytes) {
+        return None;
+    }
+    let mut zip = ZipView::open(bytes)?;
+    let raw = zip.read("docprops/custom.xml")?;
+    let xml = bytes_to_text(&raw);
+    let found = tags(&xml, "property").find_map(|tag| {
+        if attr(tag, "name") != Some(MARK_PROPERTY) {
+            return None;
+        }
+        // <property … name="crossfoot"><vt:lpwstr>review</vt:lpwstr></property>
+        let at = xml.find(tag)? + tag.len();
+        let rest = &xml[at..];
+        let open = rest.find("<vt:lpwstr>")? + "<vt:lpwstr>".len();
+        let close = rest[open..].find("</vt:lpwstr>")?;
+        Some(rest[open..open + close].to_string())
+    });
+    found
 }
 
 /// [`sniff`], and for a zip-based file what its entries say they unpack to (the sum of their

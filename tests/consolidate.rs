@@ -5,8 +5,9 @@ mod common;
 
 use common::district::*;
 use common::forms::*;
-use crossfoot::check::{check_all, check_all_previous, collect_inputs, FileResult, Options};
+use crossfoot::check::FileResult;
 use crossfoot::finding::Finding;
+use crossfoot::run::{collect, InProcess, Options, Run};
 use std::path::Path;
 
 fn pack() -> crossfoot::rules::Pack {
@@ -30,11 +31,9 @@ fn write_all(dir: &Path, branches: &[Branch], district: &District) {
 }
 
 fn check_dir(dir: &Path) -> Vec<FileResult> {
-    check_all(
-        &collect_inputs(&[dir.to_path_buf()]),
-        &pack(),
-        &Options::default(),
-    )
+    let pack = pack();
+    Run::new(&pack, Options::default(), &InProcess)
+        .check_all(&collect(&[dir.to_path_buf()]).files, None)
 }
 
 /// Every finding of every file.
@@ -94,14 +93,15 @@ fn a_consistent_summary_with_its_branches_gives_no_consolidation_finding() {
 /// forms, and a file read for its figures only those figures.
 #[test]
 fn files_keep_for_the_second_phase_only_what_it_can_use() {
-    use crossfoot::check::{check_many, Defer};
+    use crossfoot::check::Links;
     let dir = tempfile::tempdir().unwrap();
     let bs = branches();
     write_all(dir.path(), &bs, &District::from_branches(&bs));
-    let inputs = collect_inputs(&[dir.path().to_path_buf()]);
+    let inputs = collect(&[dir.path().to_path_buf()]).files;
     let pack = pack();
-    let kept = |defer: Defer| -> Vec<(String, bool, usize)> {
-        check_many(&inputs, &pack, &Options::default(), defer, &|_| {})
+    let run = Run::new(&pack, Options::default(), &InProcess);
+    let kept = |links: Links| -> Vec<(String, bool, usize)> {
+        run.read(&inputs, links)
             .into_iter()
             .map(|(r, k)| {
                 let name = Path::new(&r.path)
@@ -113,21 +113,27 @@ fn files_keep_for_the_second_phase_only_what_it_can_use() {
             })
             .collect()
     };
-    let units = kept(Defer::Units);
+    let units = kept(Links {
+        unit: true,
+        previous: false,
+    });
     assert!(
         units
             .iter()
             .all(|(n, d, figures)| *figures == 0 && *d == (n == "district.xlsx")),
         "{units:?}"
     );
-    let with_previous = kept(Defer::UnitsAndPrevious);
+    let with_previous = kept(Links {
+        unit: true,
+        previous: true,
+    });
     assert!(
         with_previous
             .iter()
             .all(|(_, d, figures)| *d && *figures == 0),
         "{with_previous:?}"
     );
-    let figures = kept(Defer::Figures);
+    let figures = kept(Links::NONE);
     assert!(
         figures
             .iter()
@@ -329,12 +335,10 @@ fn the_opening_figure_must_be_last_years_closing_one() {
         )
         .unwrap();
     }
-    let results = check_all_previous(
-        &collect_inputs(&[now.path().to_path_buf()]),
-        &[last.path().to_path_buf()],
-        &pack(),
-        &Options::default(),
-        &|_| {},
+    let pack = pack();
+    let results = Run::new(&pack, Options::default(), &InProcess).check_all(
+        &collect(&[now.path().to_path_buf()]).files,
+        Some(&collect(&[last.path().to_path_buf()]).files),
     );
     let got = summary(&results);
     let start = cell_ref(&Layout::default(), "M02", "1", Col::Count).unwrap();
@@ -363,18 +367,16 @@ fn the_opening_figure_must_be_last_years_closing_one() {
 // ---------------------------------------------------------------------------------------------
 // `crossfoot consolidate`
 
-use crossfoot::consolidate::{self, ConsolidateArgs};
-
-fn consolidate_args(paths: Vec<std::path::PathBuf>, output: &Path) -> ConsolidateArgs {
-    ConsolidateArgs {
-        paths,
-        output: output.to_path_buf(),
-        form: None,
-        exclude_errors: false,
-        rules: vec![],
-        no_default_rules: false,
-        jobs: 0,
-    }
+/// Runs `crossfoot consolidate PATHS -o OUTPUT`; its exit status.
+fn consolidate(paths: Vec<std::path::PathBuf>, output: &Path) -> i32 {
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .arg("consolidate")
+        .args(&paths)
+        .arg("-o")
+        .arg(output)
+        .output()
+        .unwrap();
+    out.status.code().unwrap_or(-1)
 }
 
 /// The numbers of one sheet row of a written workbook, by column.
@@ -403,8 +405,8 @@ fn consolidate_then_check_gives_no_finding_and_the_branch_sums() {
         std::fs::write(dir.path().join(name), write_branch(b, &Layout::default())).unwrap();
     }
     let out = dir.path().join("district.xlsx");
-    let code = consolidate::run(consolidate_args(vec![dir.path().to_path_buf()], &out));
-    assert_eq!(code, std::process::ExitCode::SUCCESS);
+    let code = consolidate(vec![dir.path().to_path_buf()], &out);
+    assert_eq!(code, 0);
     let results = check_dir(dir.path());
     assert_eq!(summary(&results), vec![]);
     let district = results
@@ -424,17 +426,14 @@ fn consolidate_then_check_gives_no_finding_and_the_branch_sums() {
     // Never over an input: the summary, now in the folder, is one too.
     for target in [out.clone(), dir.path().join("Đảng_bộ_xã_Bình_Lư.xlsx")] {
         let before = std::fs::read(&target).unwrap();
-        let refused = consolidate::run(consolidate_args(vec![dir.path().to_path_buf()], &target));
-        assert_eq!(refused, std::process::ExitCode::from(2));
+        let refused = consolidate(vec![dir.path().to_path_buf()], &target);
+        assert_eq!(refused, 2);
         assert_eq!(std::fs::read(&target).unwrap(), before);
     }
     // A summary given among the inputs is not a unit.
     let out2 = dir.path().join("sub").join("district-2.xlsx");
     std::fs::create_dir(dir.path().join("sub")).unwrap();
-    assert_eq!(
-        consolidate::run(consolidate_args(vec![dir.path().to_path_buf()], &out2)),
-        std::process::ExitCode::SUCCESS
-    );
+    assert_eq!(consolidate(vec![dir.path().to_path_buf()], &out2), 0);
     assert_eq!(row_numbers(&out2, "TH01", 6), grand);
 }
 
@@ -454,10 +453,7 @@ fn consolidating_the_samples_gives_a_summary_that_checks_clean() {
     }
     assert!(paths.len() >= 5);
     let out = dir.path().join("district.xlsx");
-    assert_eq!(
-        consolidate::run(consolidate_args(paths, &out)),
-        std::process::ExitCode::SUCCESS
-    );
+    assert_eq!(consolidate(paths, &out), 0);
     let results = check_dir(dir.path());
     // Included with their slips: a branch whose own figures disagree (its ratings do not add
     // up) gives the same disagreement in its summary row, and nothing else does.

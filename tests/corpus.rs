@@ -4,8 +4,9 @@
 //! The two `hostile` files (which make the reader allocate until the machine runs out of
 //! memory) are read through the binary, whose reader runs in a memory-capped worker process.
 
-use crossfoot::check::{self, Input, Options, Status};
+use crossfoot::check::Status;
 use crossfoot::rules;
+use crossfoot::run::{InProcess, Input, Options, Run};
 use std::path::{Path, PathBuf};
 
 fn corpus_dir() -> Option<PathBuf> {
@@ -35,11 +36,11 @@ fn real_world_corpus() {
     let inputs: Vec<Input> = rows
         .iter()
         .map(|(f, _)| Input {
-            path: dir.join(f),
             shown: f.clone(),
+            ..Input::file(dir.join(f))
         })
         .collect();
-    let results = check::check_all(&inputs, &pack, &Options::default());
+    let results = Run::new(&pack, Options::default(), &InProcess).check_all(&inputs, None);
     let mut mismatches = Vec::new();
     let (mut checked, mut unreadable) = (0, 0);
     for (file, expected) in &rows {
@@ -70,6 +71,9 @@ fn real_world_corpus() {
                 "{file}: expected {other}, reported unreadable: {}",
                 u.reason
             )),
+            (Status::Skipped(why), other) => {
+                mismatches.push(format!("{file}: expected {other}, skipped: {why}"))
+            }
         }
     }
     // The hostile files go through the binary, which reads every file in a worker process

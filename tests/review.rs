@@ -8,7 +8,8 @@ mod common;
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use common::forms::{write_branch_to, Branch, Layout, TotalStyle};
 use crossfoot::annotate::{review_workbook, write_review, Lang, ReviewError, ReviewOptions};
-use crossfoot::check::{check_all, collect_inputs, FileResult, Options};
+use crossfoot::check::FileResult;
+use crossfoot::run::{collect, InProcess, Options, Run};
 use regex::Regex;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};
@@ -69,8 +70,8 @@ fn check(dir: &Path) -> Vec<FileResult> {
 
 fn check_with(dir: &Path, opts: &Options) -> Vec<FileResult> {
     let pack = crossfoot::rules::compile(&crossfoot::rules::builtin_sources()).expect("pack");
-    let inputs = collect_inputs(&[dir.to_path_buf()]);
-    check_all(&inputs, &pack, opts)
+    let inputs = collect(&[dir.to_path_buf()]).files;
+    Run::new(&pack, opts.clone(), &InProcess).check_all(&inputs, None)
 }
 
 fn vi() -> ReviewOptions {

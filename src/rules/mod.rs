@@ -57,6 +57,10 @@ struct RecordsDef {
     /// whose title-block code equals the record's key).
     #[serde(rename = "match")]
     match_: Option<Spanned<String>>,
+    /// With `match = "unit_code"`: a regular expression the codes of this summary's units
+    /// match. A workbook whose code does not (the district's own, another organisation's) is
+    /// no unit: not consolidated, and not expected to have a row.
+    unit_pattern: Option<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -278,6 +282,9 @@ pub struct Form {
     pub sheet: Option<Regex>,
     pub titles: Vec<String>,
     pub labels: Vec<String>,
+    /// The titles and labels as the rule file writes them (for messages).
+    pub titles_written: Vec<String>,
+    pub labels_written: Vec<String>,
     pub columns: Vec<Column>,
     pub rows: Vec<Row>,
     pub cells: Vec<CellField>,
@@ -303,6 +310,8 @@ pub struct Records {
     pub end: Option<usize>,
     /// Records are matched to the workbooks of the same run by unit code.
     pub match_unit: bool,
+    /// The codes of the units (others are no unit of this form).
+    pub unit_pattern: Option<Regex>,
 }
 
 #[derive(Debug)]
@@ -1156,11 +1165,30 @@ fn compile_form(
                 false
             }
         };
+        let unit_pattern = r.unit_pattern.as_ref().and_then(|pat| {
+            match Regex::new(&format!("^(?:{})$", pat.get_ref())) {
+                Ok(re) => Some(re),
+                Err(e) => {
+                    probs.add(
+                        pat.span(),
+                        "the unit pattern is not a valid regular expression",
+                        e.to_string()
+                            .lines()
+                            .last()
+                            .unwrap_or("invalid")
+                            .to_string(),
+                        None,
+                    );
+                    None
+                }
+            }
+        });
         Some(Records {
             key: key?,
             label,
             end,
             match_unit,
+            unit_pattern,
         })
     });
     let has_records = def.records.is_some();
@@ -1353,6 +1381,8 @@ fn compile_form(
         sheet,
         titles: fdef.title.iter().map(|t| key(t)).collect(),
         labels: fdef.labels.iter().map(|t| key(t)).collect(),
+        titles_written: fdef.title.clone(),
+        labels_written: fdef.labels.clone(),
         columns,
         rows,
         cells,

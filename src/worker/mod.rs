@@ -14,16 +14,25 @@
 //! sniffing ([`crate::sniff`]) runs before, in the main process: it is crossfoot's own bounded
 //! code and already refuses the known hostile containers.
 //!
-//! The library does not use workers unless [`install`] is called (tests and embedders read
-//! in-process, with panics still contained).
+//! A [`Pool`] is an [`Isolation`]: the command line builds one and hands it to the
+//! [`crate::run::Run`]; the library never starts workers by itself (tests and embedders use
+//! [`crate::run::InProcess`], with panics still contained). Layout: this file the pool,
+//! `protocol` what crosses the pipe, `child` the worker's side.
 
-use crate::check::{self, FileResult, FormFound, Job, Kept, Status, Unit};
-use crate::finding::{CellLoc, Finding, Severity};
-use crate::load::{self, Detail, Failure, Limits, Outcome};
-use crate::rules::{self, Pack, Source};
+mod child;
+mod protocol;
+
+pub use child::worker_main;
+use protocol::{read_frame, write_frame, Checked, Request};
+
+use crate::check::{FileResult, Kept, Status};
+use crate::finding::Finding;
+use crate::load::{Failure, Limits};
+use crate::rules::{Pack, Source};
+use crate::run::{Isolation, Job};
 use crate::sniff::Container;
 use std::collections::HashMap;
-use std::io::{BufReader, BufWriter, Read, Write};
+use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Condvar, Mutex, OnceLock};
@@ -66,26 +75,21 @@ struct Worker {
     pack: Option<u64>,
 }
 
-static POOL: OnceLock<Pool> = OnceLock::new();
-
-/// Reads every later workbook through worker processes (the command line does this).
-pub fn install(mut config: PoolConfig) {
-    if config.workers == 0 {
-        config.workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+impl Pool {
+    /// A pool of at most `config.workers` workers (0: one per core), started as needed.
+    pub fn new(mut config: PoolConfig) -> Pool {
+        if config.workers == 0 {
+            config.workers = std::thread::available_parallelism().map_or(1, |n| n.get());
+        }
+        Pool {
+            config,
+            state: Mutex::new(State {
+                idle: Vec::new(),
+                live: 0,
+            }),
+            freed: Condvar::new(),
+        }
     }
-    let _ = POOL.set(Pool {
-        config,
-        state: Mutex::new(State {
-            idle: Vec::new(),
-            live: 0,
-        }),
-        freed: Condvar::new(),
-    });
-}
-
-/// The installed pool, if any.
-pub fn pool() -> Option<&'static Pool> {
-    POOL.get()
 }
 
 // -------------------------------------------------------------------------------------------
@@ -138,116 +142,6 @@ fn unwatch(pid: u32) -> bool {
         .ok()
         .and_then(|mut w| w.remove(&pid))
         .is_some_and(|w| w.fired)
-}
-
-fn write_frame(w: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
-    w.write_all(&(bytes.len() as u64).to_le_bytes())?;
-    w.write_all(bytes)
-}
-
-fn read_frame(r: &mut impl Read, max: u64) -> std::io::Result<Vec<u8>> {
-    let mut len = [0u8; 8];
-    r.read_exact(&mut len)?;
-    let len = u64::from_le_bytes(len);
-    if len > max {
-        return Err(std::io::Error::new(
-            std::io::ErrorKind::InvalidData,
-            "frame too large",
-        ));
-    }
-    let mut buf = vec![0u8; len as usize];
-    r.read_exact(&mut buf)?;
-    Ok(buf)
-}
-
-/// A request, then (for reading and checking) the file's bytes in a second frame. Requests and
-/// replies are encoded with postcard (compact binary serde).
-#[derive(serde::Serialize, serde::Deserialize)]
-enum Request {
-    /// The rule files later checks use: the worker compiles the same pack. Answered by
-    /// `Result<(), String>`.
-    Pack(Vec<Source>),
-    /// Read the workbook; answered by an [`Outcome`].
-    Read {
-        container: Container,
-        limits: Limits,
-        detail: Detail,
-    },
-    /// Read and check the workbook; answered by `Result<Checked, Failure>`.
-    Check {
-        container: Container,
-        limits: Limits,
-        job: Job,
-    },
-}
-
-/// A checked file as it crosses the pipe (findings without the JSON report's field skipping).
-#[derive(serde::Serialize, serde::Deserialize)]
-struct Checked {
-    forms: Vec<FormFound>,
-    findings: Vec<WireFinding>,
-    unit: Unit,
-    sheets: Vec<crate::model::Sheet>,
-    kept: Kept,
-}
-
-#[derive(serde::Serialize, serde::Deserialize)]
-struct WireFinding {
-    file: String,
-    sheet: Option<String>,
-    rule: String,
-    severity: Severity,
-    message: String,
-    cells: Vec<(Option<String>, String, String)>,
-    expected: Option<f64>,
-    actual: Option<f64>,
-    difference: Option<f64>,
-    order: (usize, u32, u32),
-    decimals: Option<u8>,
-}
-
-impl From<Finding> for WireFinding {
-    fn from(f: Finding) -> Self {
-        WireFinding {
-            file: f.file,
-            sheet: f.sheet,
-            rule: f.rule,
-            severity: f.severity,
-            message: f.message,
-            cells: f
-                .cells
-                .into_iter()
-                .map(|c| (c.file, c.sheet, c.cell))
-                .collect(),
-            expected: f.expected,
-            actual: f.actual,
-            difference: f.difference,
-            order: f.order,
-            decimals: f.decimals,
-        }
-    }
-}
-
-impl From<WireFinding> for Finding {
-    fn from(f: WireFinding) -> Self {
-        Finding {
-            file: f.file,
-            sheet: f.sheet,
-            rule: f.rule,
-            severity: f.severity,
-            message: f.message,
-            cells: f
-                .cells
-                .into_iter()
-                .map(|(file, sheet, cell)| CellLoc { file, sheet, cell })
-                .collect(),
-            expected: f.expected,
-            actual: f.actual,
-            difference: f.difference,
-            order: f.order,
-            decimals: f.decimals,
-        }
-    }
 }
 
 impl Pool {
@@ -353,38 +247,12 @@ impl Pool {
             ))
         }
     }
+}
 
-    /// Reads one container in a worker.
-    pub fn read(
-        &self,
-        bytes: &[u8],
-        container: Container,
-        limits: &Limits,
-        detail: Detail,
-    ) -> Outcome {
-        let Some(mut worker) = self.acquire() else {
-            return load::read_guarded(bytes, container, limits, detail);
-        };
-        let request = Request::Read {
-            container,
-            limits: *limits,
-            detail,
-        };
-        let reply = self
-            .exchange(&mut worker, &request, Some(bytes))
-            .and_then(|r| postcard::from_bytes::<Outcome>(&r).map_err(|_| false));
-        match reply {
-            Ok(outcome) => {
-                self.release(worker);
-                outcome
-            }
-            Err(t) => Err(self.stopped(worker, t)),
-        }
-    }
-
+impl Isolation for Pool {
     /// Reads and checks one container in a worker (see [`crate::check`]): only the results
     /// cross the pipe, never the workbook (but for the sheets the review copies).
-    pub fn check(
+    fn check(
         &self,
         bytes: &[u8],
         container: Container,
@@ -392,8 +260,12 @@ impl Pool {
         pack: &Pack,
         job: &Job,
     ) -> Result<(FileResult, Kept), Failure> {
+        // Never read unguarded: a file no worker can take is reported, not read here.
         let Some(mut worker) = self.acquire() else {
-            return check::check_in_process(bytes, container, limits, pack, job);
+            return Err(Failure::NoWorker(format!(
+                "no worker process could be started from {}",
+                self.config.exe.display()
+            )));
         };
         let fingerprint = Source::fingerprint(&pack.sources);
         if worker.pack != Some(fingerprint) {
@@ -403,10 +275,12 @@ impl Pool {
             match ack {
                 Ok(Ok(Ok(()))) => worker.pack = Some(fingerprint),
                 // The worker cannot compile what this process compiled (it cannot happen with
-                // the same executable): check here.
+                // the same executable): reported, never read unguarded.
                 Ok(_) => {
                     self.release(worker);
-                    return check::check_in_process(bytes, container, limits, pack, job);
+                    return Err(Failure::NoWorker(
+                        "the worker process could not compile the rule files".to_string(),
+                    ));
                 }
                 Err(t) => return Err(self.stopped(worker, t)),
             }
@@ -437,6 +311,15 @@ impl Pool {
                 })
             }
             Err(t) => Err(self.stopped(worker, t)),
+        }
+    }
+
+    /// Threads for checking: twice as many as workers, so that while one waits for its worker
+    /// another hands on what its worker did.
+    fn threads(&self, jobs: usize) -> usize {
+        match jobs {
+            0 => 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
+            jobs => 2 * jobs,
         }
     }
 }
@@ -478,75 +361,3 @@ fn limit_address_space(mb: u64) {
 
 #[cfg(not(unix))]
 fn limit_address_space(_mb: u64) {}
-
-/// The worker's main loop: requests in on stdin, replies out on stdout, until stdin closes.
-pub fn worker_main(max_memory_mb: u64) -> std::process::ExitCode {
-    limit_address_space(max_memory_mb);
-    let mut input = BufReader::new(std::io::stdin().lock());
-    let mut output = BufWriter::new(std::io::stdout().lock());
-    let mut pack: Option<Pack> = None;
-    while let Ok(head) = read_frame(&mut input, 64 << 20) {
-        let Ok(req) = postcard::from_bytes::<Request>(&head) else {
-            break;
-        };
-        let encoded = match req {
-            Request::Pack(sources) => {
-                let ack: Result<(), String> = match rules::compile(&sources) {
-                    Ok(p) => {
-                        pack = Some(p);
-                        Ok(())
-                    }
-                    Err(errors) => Err(format!("{} error(s) in the rule files", errors.len())),
-                };
-                postcard::to_stdvec(&ack)
-            }
-            Request::Read {
-                container,
-                limits,
-                detail,
-            } => {
-                let Ok(bytes) = read_frame(&mut input, limits.max_file_bytes.saturating_add(1))
-                else {
-                    break;
-                };
-                let outcome = load::read_guarded(&bytes, container, &limits, detail);
-                drop(bytes);
-                postcard::to_stdvec(&outcome)
-            }
-            Request::Check {
-                container,
-                limits,
-                job,
-            } => {
-                let Ok(bytes) = read_frame(&mut input, limits.max_file_bytes.saturating_add(1))
-                else {
-                    break;
-                };
-                let Some(pack) = pack.as_ref() else {
-                    break;
-                };
-                let reply = check::check_in_process(&bytes, container, &limits, pack, &job).map(
-                    |(r, kept)| Checked {
-                        forms: r.forms,
-                        findings: r.findings.into_iter().map(WireFinding::from).collect(),
-                        unit: r.unit,
-                        sheets: r.kept,
-                        kept,
-                    },
-                );
-                drop(bytes);
-                postcard::to_stdvec(&reply)
-            }
-        };
-        let Ok(encoded) = encoded else {
-            break;
-        };
-        if write_frame(&mut output, &encoded)
-            .and_then(|_| output.flush())
-            .is_err()
-        {
-            break;
-        }
-    }
-    std::process::ExitCode::SUCCESS
-}

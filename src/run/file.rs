@@ -1,0 +1,268 @@
+//! One file of a run: read its bytes (regular files only, under the size cap and the read
+//! timeout), tell what it is ([`crate::load::prepare`]), and have the run's isolation read and
+//! check it. [`check_container`] is the reading and checking itself, in this process: the
+//! in-process isolation and the worker processes both call it.
+
+use super::{Isolation, Job, Options};
+use crate::check::{self, sheet_has_findings, FileResult, Kept, Status, Unit};
+use crate::finding::{Finding, Severity};
+use crate::load::{self, Limits};
+use crate::model::Sheet;
+use crate::rules::Pack;
+use crate::sniff::{Container, Unreadable, UnreadableKind};
+use std::collections::BTreeSet;
+use std::path::Path;
+use std::sync::mpsc;
+use std::time::Duration;
+
+/// The result of a file reported without a workbook.
+pub fn unreadable(shown: &str, u: Unreadable) -> FileResult {
+    FileResult {
+        path: shown.to_string(),
+        status: Status::Unreadable(u),
+        forms: vec![],
+        findings: vec![],
+        unit: Unit::default(),
+        kept: vec![],
+    }
+}
+
+/// The result of a file passed over after reading (crossfoot's own review workbook).
+pub fn skipped(shown: &str, why: String) -> FileResult {
+    FileResult {
+        path: shown.to_string(),
+        status: Status::Skipped(why),
+        forms: vec![],
+        findings: vec![],
+        unit: Unit::default(),
+        kept: vec![],
+    }
+}
+
+/// Reads and checks one file through `isolation`.
+pub fn check_file(
+    input: &super::Input,
+    pack: &Pack,
+    opts: &Options,
+    isolation: &dyn Isolation,
+    job: &Job,
+) -> (FileResult, Kept) {
+    if let Some(problem) = &input.problem {
+        return (unreadable(&input.shown, problem.clone()), Kept::default());
+    }
+    let limits = &opts.limits;
+    let bytes = match read_file(&input.path, limits.max_file_bytes, opts.read_timeout) {
+        Ok(b) => b,
+        Err(u) => return (unreadable(&input.shown, u), Kept::default()),
+    };
+    if let Some(what) = crate::sniff::crossfoot_output(&bytes) {
+        if what == crate::sniff::REVIEW_MARK {
+            return (
+                skipped(
+                    &input.shown,
+                    "a review workbook written by crossfoot, not a submission".to_string(),
+                ),
+                Kept::default(),
+            );
+        }
+    }
+    let name = input
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let container = match load::prepare(&bytes, &name, limits) {
+        Ok(c) => c,
+        Err(u) => return (unreadable(&input.shown, u), Kept::default()),
+    };
+    let checked = isolation
+        .check(&bytes, container, limits, pack, job)
+        .map_err(|failure| load::failure_error(&bytes, &name, failure));
+    match checked {
+        Ok((mut result, kept)) => {
+            // Read by its content; the name is said to be wrong.
+            if let Some((what, ext, right)) = load::wrong_extension(container, &name) {
+                result.findings.push(Finding {
+                    file: input.shown.clone(),
+                    sheet: None,
+                    rule: "workbook.wrong-extension".to_string(),
+                    severity: Severity::Warning,
+                    message: crate::messages::engine(
+                        &pack.settings,
+                        "workbook.wrong-extension",
+                        &[("what", what), ("ext", &ext), ("right", right)],
+                    ),
+                    cells: vec![],
+                    expected: None,
+                    actual: None,
+                    difference: None,
+                    order: (0, 0, 0),
+                    decimals: None,
+                });
+                result.findings.sort_by(|a, b| {
+                    a.sort_key()
+                        .partial_cmp(&b.sort_key())
+                        .unwrap_or(std::cmp::Ordering::Equal)
+                });
+            }
+            (result, kept)
+        }
+        Err(u) => (unreadable(&input.shown, u), Kept::default()),
+    }
+}
+
+/// Reads a whole file, if it is a regular file no larger than `max` (one byte more is read, so
+/// that a larger file is recognised), within `timeout` — opening included: a file on a share
+/// that hangs is reported, and the run goes on.
+pub fn read_file(path: &Path, max: u64, timeout: Duration) -> Result<Vec<u8>, Unreadable> {
+    let (tx, rx) = mpsc::channel();
+    let owned = path.to_path_buf();
+    let spawned = std::thread::Builder::new()
+        .name("crossfoot-read".into())
+        .spawn(move || {
+            let _ = tx.send(read_regular(&owned, max));
+        });
+    if spawned.is_err() {
+        return read_regular(path, max);
+    }
+    match rx.recv_timeout(timeout) {
+        Ok(result) => result,
+        Err(_) => Err(Unreadable {
+            kind: UnreadableKind::TooLarge,
+            reason: format!(
+                "opening and reading the file took longer than {} s",
+                timeout.as_secs()
+            ),
+            hint: "check that the file is on a disk that answers (a network share that hangs?), \
+                   or raise --read-timeout"
+                .to_string(),
+        }),
+    }
+}
+
+fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, Unreadable> {
+    use std::io::Read;
+    let cannot = |e: std::io::Error| Unreadable {
+        kind: UnreadableKind::Missing,
+        reason: super::inputs::open_error(&e),
+        hint: "check the path".to_string(),
+    };
+    let mut options = std::fs::OpenOptions::new();
+    options.read(true);
+    // Opened without blocking: a named pipe or a device given as a workbook is recognised
+    // below instead of waiting for a writer for ever.
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.custom_flags(libc::O_NONBLOCK);
+    }
+    let f = options.open(path).map_err(cannot)?;
+    let meta = f.metadata().map_err(cannot)?;
+    if !meta.is_file() {
+        return Err(Unreadable {
+            kind: UnreadableKind::NotRegular,
+            reason: format!(
+                "not a regular file ({})",
+                super::inputs::special_kind(&meta.file_type())
+            ),
+            hint: "name the workbook file itself".to_string(),
+        });
+    }
+    let mut buf = Vec::with_capacity(meta.len().min(max + 1) as usize);
+    f.take(max + 1).read_to_end(&mut buf).map_err(cannot)?;
+    Ok(buf)
+}
+
+/// Reads and checks a container in this process (the in-process isolation, and each worker
+/// process, call this).
+pub fn check_container(
+    bytes: &[u8],
+    container: Container,
+    limits: &Limits,
+    pack: &Pack,
+    job: &Job,
+) -> Result<(FileResult, Kept), load::Failure> {
+    let mut opened = load::Opened::open(bytes, container)?;
+    let wb = opened.read(limits, load::Detail::Check)?;
+    // A panic while checking is a bug in crossfoot: contained, the file reported, the run goes
+    // on (in a worker process it would otherwise end the worker and read as out of memory).
+    let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        check::check_workbook_kept(&wb, &job.shown, pack, job.links)
+    }));
+    let (forms, findings, unit, kept) = checked.map_err(|payload| {
+        let what = payload
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| payload.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".to_string());
+        load::Failure::Internal(what)
+    })?;
+    let mut result = FileResult {
+        path: job.shown.clone(),
+        status: Status::Checked,
+        forms,
+        findings,
+        unit,
+        kept: vec![],
+    };
+    if job.keep_sheets {
+        let names: BTreeSet<&str> = result.forms.iter().map(|f| f.sheet.as_str()).collect();
+        let only_flagged = job.only_flagged && kept.deferred.is_none();
+        let keep: BTreeSet<String> = wb
+            .sheets
+            .iter()
+            .filter(|s| {
+                names.contains(s.name.as_str())
+                    && (!only_flagged || sheet_has_findings(&result, &s.name))
+            })
+            .map(|s| s.name.clone())
+            .collect();
+        let mut sheets: Vec<Sheet> = wb
+            .sheets
+            .into_iter()
+            .filter(|s| keep.contains(&s.name))
+            .collect();
+        // The review copies show formulas and merged ranges, which checking does not read: the
+        // reader, still open, adds them to the sheets kept (should that fail, the copies show
+        // the values only).
+        let mut completed = sheets.clone();
+        if opened.complete(&mut completed, limits).is_ok() {
+            sheets = completed;
+        }
+        result.kept = sheets;
+    }
+    Ok((result, kept))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[cfg(unix)]
+    #[test]
+    fn a_fifo_is_refused_without_waiting() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.xlsx");
+        let c = std::ffi::CString::new(p.to_string_lossy().into_owned()).unwrap();
+        // SAFETY: mkfifo(3) with a valid NUL-terminated path.
+        assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+        let err = read_file(&p, 1 << 20, Duration::from_secs(30)).unwrap_err();
+        assert_eq!(err.kind, UnreadableKind::NotRegular);
+        assert_eq!(err.reason, "not a regular file (a named pipe (FIFO))");
+    }
+
+    #[test]
+    fn a_missing_file_says_so() {
+        let err =
+            read_file(Path::new("/nonexistent/x.xlsx"), 10, Duration::from_secs(5)).unwrap_err();
+        assert_eq!(err.reason, "no such file");
+    }
+
+    #[test]
+    fn one_byte_over_the_cap_is_read_to_be_recognised() {
+        let dir = tempfile::tempdir().unwrap();
+        let p = dir.path().join("x.xlsx");
+        std::fs::write(&p, [0u8; 20]).unwrap();
+        assert_eq!(read_file(&p, 10, Duration::from_secs(5)).unwrap().len(), 11);
+    }
+}

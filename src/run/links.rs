@@ -1,0 +1,281 @@
+//! The second phase of a run: what checks of other workbooks need, linked by unit code — a
+//! summary's records to the branch workbooks of the same run, each workbook to last year's.
+//! The links are data (which unit workbook has which code, which of last year's workbooks
+//! belongs to which unit); [`crate::eval`] runs the checks over them.
+
+use crate::check::{FileResult, Kept, Status, Unit};
+use crate::eval::{self, Linked};
+use crate::finding::{CellLoc, Finding, Severity};
+use crate::locate;
+use crate::rules::{Link, Pack};
+use std::collections::{BTreeMap, BTreeSet};
+
+const LINK_MESSAGES: &[(&str, &str)] = &[
+    ("consolidation.unit-without-row", "{unit_file} (unit {unit}, code {code}) has no row in form {form}"),
+    ("consolidation.row-without-unit", "{label}: the row with code \"{code}\" of form {form} has no unit workbook in this run"),
+    ("consolidation.duplicate-unit", "the unit code \"{code}\" is in several workbooks ({files}); the row was not compared"),
+    ("consolidation.duplicate-row", "the unit code \"{code}\" is in several rows of form {form} ({cells})"),
+    ("consolidation.previous-missing", "no workbook of last year with unit code {code} among --previous; the opening figures were not compared"),
+    ("consolidation.previous-unread", "no readable workbook of last year with unit code {code} among --previous ({count} of last year's workbooks could not be read); the opening figures were not compared"),
+    ("consolidation.previous-duplicate", "the unit code \"{code}\" is in several workbooks of last year ({files}); {used} was used"),
+];
+
+fn link_message(pack: &Pack, id: &str, params: &[(&str, &str)]) -> String {
+    match pack.settings.messages.get(id) {
+        Some(t) => crate::messages::render(t, params),
+        None => {
+            let t = LINK_MESSAGES
+                .iter()
+                .find(|(k, _)| *k == id)
+                .map_or(id, |(_, v)| *v);
+            crate::messages::render(t, params)
+        }
+    }
+}
+
+struct LinkFinding<'a> {
+    rule: &'a str,
+    severity: Severity,
+    sheet: Option<String>,
+    cells: Vec<CellLoc>,
+    order: (usize, u32, u32),
+    params: &'a [(&'a str, &'a str)],
+}
+
+fn push_link_finding(pack: &Pack, r: &mut FileResult, f: LinkFinding<'_>) {
+    r.findings.push(Finding {
+        file: r.path.clone(),
+        sheet: f.sheet,
+        rule: f.rule.to_string(),
+        severity: f.severity,
+        message: link_message(pack, f.rule, f.params),
+        cells: f.cells,
+        expected: None,
+        actual: None,
+        difference: None,
+        order: f.order,
+        decimals: None,
+    });
+}
+
+/// A unit workbook as the second phase knows it: enough to match a summary's records and
+/// to name it, and the figures the summary's checks read (read again when a summary names it).
+pub(super) struct UnitRef {
+    pub path: String,
+    pub name: Option<String>,
+    pub code: String,
+    /// Only for the units a summary names (most files are no summary's unit in a run).
+    pub linked: Option<Box<Linked>>,
+}
+
+/// The second phase: records matched to unit workbooks by code, workbooks to last year's.
+pub(super) fn link_files(
+    pack: &Pack,
+    results: &mut [FileResult],
+    kept: &[Kept],
+    unit_refs: &[UnitRef],
+    units: &BTreeMap<String, Vec<usize>>,
+    previous: Option<&[(FileResult, Kept)]>,
+    previous_unreadable: usize,
+) {
+    let mut last_year: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+    if let Some(prev) = previous {
+        for (i, (r, _)) in prev.iter().enumerate() {
+            if let (Status::Checked, Some(code)) = (&r.status, &r.unit.code) {
+                last_year.entry(code.clone()).or_default().push(i);
+            }
+        }
+    }
+    let mut new: Vec<(usize, Vec<Finding>)> = Vec::new();
+    for (fi, k) in kept.iter().enumerate() {
+        let Some(d) = &k.deferred else { continue };
+        let mut scratch = FileResult {
+            path: results[fi].path.clone(),
+            status: Status::Checked,
+            forms: vec![],
+            findings: vec![],
+            unit: Unit::default(),
+            kept: vec![],
+        };
+        // Records matched to units: rows without a unit, duplicates, units without a row.
+        let mut matched: BTreeSet<&str> = BTreeSet::new();
+        for inst in &d.instances {
+            let form = &pack.forms[inst.form];
+            if !form.matches_units() {
+                continue;
+            }
+            let sheet = d.sheets.get(inst.sheet).cloned().unwrap_or_default();
+            let loc = |at: crate::model::CellRef| CellLoc {
+                file: None,
+                sheet: sheet.clone(),
+                cell: at.to_string(),
+            };
+            let mut rows_by_key: BTreeMap<&str, Vec<&locate::Record>> = BTreeMap::new();
+            for rec in &inst.records {
+                rows_by_key.entry(rec.key.as_str()).or_default().push(rec);
+            }
+            for (key, recs) in &rows_by_key {
+                if recs.len() > 1 && !key.is_empty() {
+                    let cells: Vec<CellLoc> = recs.iter().map(|r| loc(r.key_cell)).collect();
+                    let list: Vec<&str> = cells.iter().map(|c| c.cell.as_str()).collect();
+                    let list = list.join(", ");
+                    push_link_finding(
+                        pack,
+                        &mut scratch,
+                        LinkFinding {
+                            rule: "consolidation.duplicate-row",
+                            severity: Severity::Error,
+                            sheet: Some(sheet.clone()),
+                            order: (inst.sheet + 1, recs[0].row, recs[0].key_cell.col),
+                            cells,
+                            params: &[("code", key), ("form", &form.id), ("cells", &list)],
+                        },
+                    );
+                }
+            }
+            for rec in &inst.records {
+                let order = (inst.sheet + 1, rec.row, rec.key_cell.col);
+                match units.get(&rec.key).map(Vec::as_slice) {
+                    Some([_]) => {
+                        matched.insert(rec.key.as_str());
+                    }
+                    Some(many) => {
+                        matched.insert(rec.key.as_str());
+                        let files: Vec<&str> =
+                            many.iter().map(|i| unit_refs[*i].path.as_str()).collect();
+                        let files = files.join(", ");
+                        push_link_finding(
+                            pack,
+                            &mut scratch,
+                            LinkFinding {
+                                rule: "consolidation.duplicate-unit",
+                                severity: Severity::Error,
+                                sheet: Some(sheet.clone()),
+                                cells: vec![loc(rec.key_cell)],
+                                order,
+                                params: &[("code", &rec.key), ("files", &files)],
+                            },
+                        );
+                    }
+                    None => push_link_finding(
+                        pack,
+                        &mut scratch,
+                        LinkFinding {
+                            rule: "consolidation.row-without-unit",
+                            severity: Severity::Error,
+                            sheet: Some(sheet.clone()),
+                            cells: vec![loc(rec.key_cell)],
+                            order,
+                            params: &[
+                                ("code", &rec.key),
+                                ("label", &rec.label),
+                                ("form", &form.id),
+                            ],
+                        },
+                    ),
+                }
+            }
+            let end_row = form
+                .records
+                .as_ref()
+                .and_then(|r| r.end)
+                .and_then(|e| inst.rows[e])
+                .unwrap_or(u32::MAX);
+            let pattern = form.records.as_ref().and_then(|r| r.unit_pattern.as_ref());
+            for (code, files) in units {
+                // A workbook whose code is no unit of this form (the district's own) needs no row.
+                if matched.contains(code.as_str()) || pattern.is_some_and(|re| !re.is_match(code)) {
+                    continue;
+                }
+                for i in files {
+                    let unit = &unit_refs[*i];
+                    push_link_finding(
+                        pack,
+                        &mut scratch,
+                        LinkFinding {
+                            rule: "consolidation.unit-without-row",
+                            severity: Severity::Error,
+                            sheet: Some(sheet.clone()),
+                            cells: vec![],
+                            order: (inst.sheet + 1, end_row, 0),
+                            params: &[
+                                ("unit_file", &unit.path),
+                                ("unit", unit.name.as_deref().unwrap_or_default()),
+                                ("code", code),
+                                ("form", &form.id),
+                            ],
+                        },
+                    );
+                }
+            }
+        }
+        // Last year's workbook of the same unit.
+        let mut prev_linked: Option<&Linked> = None;
+        if let Some(prev) = previous.filter(|_| d.uses(pack, Link::Previous)) {
+            let code = results[fi].unit.code.clone().unwrap_or_default();
+            match last_year.get(&code).map(Vec::as_slice) {
+                Some([first, rest @ ..]) => {
+                    prev_linked = Some(&prev[*first].1.linked);
+                    if !rest.is_empty() {
+                        let files: Vec<&str> = std::iter::once(first)
+                            .chain(rest)
+                            .map(|i| prev[*i].0.path.as_str())
+                            .collect();
+                        let files = files.join(", ");
+                        push_link_finding(
+                            pack,
+                            &mut scratch,
+                            LinkFinding {
+                                rule: "consolidation.previous-duplicate",
+                                severity: Severity::Warning,
+                                sheet: None,
+                                cells: vec![],
+                                order: (0, 0, 0),
+                                params: &[
+                                    ("code", &code),
+                                    ("files", &files),
+                                    ("used", &prev[*first].0.path),
+                                ],
+                            },
+                        );
+                    }
+                }
+                // Not found: perhaps in one of last year's workbooks that could not be read.
+                _ => push_link_finding(
+                    pack,
+                    &mut scratch,
+                    LinkFinding {
+                        rule: if previous_unreadable > 0 {
+                            "consolidation.previous-unread"
+                        } else {
+                            "consolidation.previous-missing"
+                        },
+                        severity: Severity::Warning,
+                        sheet: None,
+                        cells: vec![],
+                        order: (0, 0, 0),
+                        params: &[("code", &code), ("count", &previous_unreadable.to_string())],
+                    },
+                ),
+            }
+        }
+        let unit_for = |key: &str| -> Option<&Linked> {
+            match units.get(key).map(Vec::as_slice) {
+                Some([one]) => unit_refs[*one].linked.as_deref(),
+                _ => None,
+            }
+        };
+        let mut found = eval::run_linked_checks(pack, d, &unit_for, prev_linked);
+        found.append(&mut scratch.findings);
+        new.push((fi, found));
+    }
+    for (fi, mut found) in new {
+        let r = &mut results[fi];
+        r.findings.append(&mut found);
+        r.findings.sort_by(|a, b| {
+            a.sort_key()
+                .partial_cmp(&b.sort_key())
+                .unwrap_or(std::cmp::Ordering::Equal)
+        });
+    }
+}

@@ -1,0 +1,520 @@
+//! One run of crossfoot: the inputs, the rule pack and the options in; every input's result
+//! out, in path order, as files finish.
+//!
+//! The command line builds a [`Run`] and hands it the isolation to read files with (an
+//! [`Isolation`]: [`InProcess`], or the worker processes of [`crate::worker`]); `check` and
+//! `consolidate` use the same run. Two phases: every file is read and checked on its own, in
+//! parallel, keeping only what checks of other workbooks read ([`Links`]); then those checks
+//! (a summary against its units, this year against last year) are applied ([`links`]). The
+//! exit status is decided in one place, [`Tally::exit`].
+
+pub mod file;
+pub mod inputs;
+pub mod links;
+pub mod output;
+
+use crate::check::{FileResult, Kept, Links, Status};
+use crate::finding::Severity;
+use crate::load::{Failure, Limits};
+use crate::rules::{Link, Pack};
+use crate::sniff::Container;
+pub use inputs::{collect, FileId, Input, Inputs, PassedOver};
+use links::UnitRef;
+use rayon::prelude::*;
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+/// How a run reads and checks one file: in this process, or in a worker process under a
+/// memory and time limit. Chosen by the command line.
+pub trait Isolation: Sync {
+    /// Reads and checks one file's bytes (already recognised as `container`).
+    fn check(
+        &self,
+        bytes: &[u8],
+        container: Container,
+        limits: &Limits,
+        pack: &Pack,
+        job: &Job,
+    ) -> Result<(FileResult, Kept), Failure>;
+
+    /// Threads checking at once for `jobs` (0: one per core).
+    fn threads(&self, jobs: usize) -> usize {
+        jobs
+    }
+}
+
+/// Reading and checking in this process: no memory limit (a hostile file can take the
+/// process), panics of the reader still contained. For tests, embedders and measurements.
+pub struct InProcess;
+
+impl Isolation for InProcess {
+    fn check(
+        &self,
+        bytes: &[u8],
+        container: Container,
+        limits: &Limits,
+        pack: &Pack,
+        job: &Job,
+    ) -> Result<(FileResult, Kept), Failure> {
+        file::check_container(bytes, container, limits, pack, job)
+    }
+}
+
+/// One file to check, as the isolation gets it.
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+pub struct Job {
+    /// The path as shown in reports.
+    pub shown: String,
+    /// Which checks of other workbooks will run on this file in the second phase.
+    pub links: Links,
+    /// Keep the sheets holding forms (for the review workbook).
+    pub keep_sheets: bool,
+    /// Of those, only the ones with findings.
+    pub only_flagged: bool,
+}
+
+/// How to check.
+#[derive(Debug, Clone)]
+pub struct Options {
+    pub limits: Limits,
+    /// Threads (0: one per core).
+    pub jobs: usize,
+    /// Keep the sheets that hold forms in the results (for the review workbook).
+    pub keep_sheets: bool,
+    /// With `keep_sheets`: once the run has more than this many sheets holding forms, keep
+    /// only those with findings (the review workbook copies only those then). 0: keep all.
+    pub copy_all_up_to: usize,
+    /// Longest opening and reading one file's bytes may take.
+    pub read_timeout: Duration,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            limits: Limits::default(),
+            jobs: 0,
+            keep_sheets: false,
+            copy_all_up_to: 0,
+            read_timeout: Duration::from_secs(120),
+        }
+    }
+}
+
+/// What a run found beyond the results it handed on.
+#[derive(Debug, Clone, Default)]
+pub struct Outcome {
+    /// Last year's workbooks that could not be read (their units' year-over-year checks were
+    /// not done).
+    pub previous_unreadable: Vec<FileResult>,
+}
+
+/// A run: the rule pack, the options and how files are read.
+pub struct Run<'a> {
+    pub pack: &'a Pack,
+    pub options: Options,
+    pub isolation: &'a dyn Isolation,
+}
+
+impl<'a> Run<'a> {
+    pub fn new(pack: &'a Pack, options: Options, isolation: &'a dyn Isolation) -> Run<'a> {
+        Run {
+            pack,
+            options,
+            isolation,
+        }
+    }
+
+    /// Checks all inputs, collecting the results (sorted by path).
+    pub fn check_all(&self, inputs: &[Input], previous: Option<&[Input]>) -> Vec<FileResult> {
+        let mut results = Vec::with_capacity(inputs.len());
+        self.check(inputs, previous, &|_| {}, &mut |r| results.push(r));
+        results
+    }
+
+    /// Checks all inputs, handing each file's result to `emit` in path order as soon as it and
+    /// every file before it are done: a run then holds only what is still to come. `done` is
+    /// called as each file finishes (from the checking threads, in any order), for a progress
+    /// bar. A file with checks reading other workbooks (a summary; every file when last year's
+    /// workbooks are given) is held until the second phase, and the files after it with it, to
+    /// keep the order. `previous`: last year's workbooks, for the checks that read
+    /// `previous.…`; each workbook is matched to last year's by unit code, and last year's are
+    /// read for their figures only.
+    pub fn check(
+        &self,
+        inputs: &[Input],
+        previous: Option<&[Input]>,
+        done: &(dyn Fn(&FileResult) + Sync),
+        emit: &mut dyn FnMut(FileResult),
+    ) -> Outcome {
+        let pack = self.pack;
+        let previous = previous.filter(|_| pack.uses_link(Link::Previous));
+        let links = Links {
+            unit: true,
+            previous: previous.is_some(),
+        };
+        let sorted = sorted(inputs);
+        // Phase one: files checked in parallel (on a thread of their own), handed on here in
+        // path order.
+        let mut units: Vec<UnitRef> = Vec::new();
+        let mut held: Vec<(FileResult, Kept)> = Vec::new();
+        std::thread::scope(|scope| {
+            let (tx, rx) = std::sync::mpsc::channel::<(usize, FileResult, Kept)>();
+            let sorted = &*sorted;
+            scope.spawn(move || {
+                self.each(sorted, links, self.options.keep_sheets, &|i, r, k| {
+                    done(&r);
+                    let _ = tx.send((i, r, k));
+                });
+            });
+            let mut pending: BTreeMap<usize, (FileResult, Kept)> = BTreeMap::new();
+            let mut next = 0;
+            for (i, r, k) in rx {
+                pending.insert(i, (r, k));
+                while let Some((r, k)) = pending.remove(&next) {
+                    next += 1;
+                    if let (Status::Checked, Some(code), false) =
+                        (&r.status, &r.unit.code, is_summary(pack, &k))
+                    {
+                        units.push(UnitRef {
+                            path: r.path.clone(),
+                            name: r.unit.name.clone(),
+                            code: code.clone(),
+                            linked: None,
+                        });
+                    }
+                    if !held.is_empty() || k.deferred.is_some() {
+                        held.push((r, k));
+                    } else {
+                        emit(r);
+                    }
+                }
+            }
+        });
+        let mut outcome = Outcome::default();
+        if held.is_empty() {
+            return outcome;
+        }
+        // Phase two: the checks that read other workbooks.
+        let (mut results, kept): (Vec<FileResult>, Vec<Kept>) = held.into_iter().unzip();
+        // Unit workbooks by code (a code in several workbooks is reported, not matched).
+        let mut by_code: BTreeMap<String, Vec<usize>> = BTreeMap::new();
+        for (u, unit) in units.iter().enumerate() {
+            by_code.entry(unit.code.clone()).or_default().push(u);
+        }
+        // The units a summary's records name: read again, for the figures its checks read.
+        let mut wanted: BTreeSet<usize> = BTreeSet::new();
+        for d in kept.iter().filter_map(|k| k.deferred.as_ref()) {
+            for inst in &d.instances {
+                if pack.forms[inst.form].matches_units() {
+                    for rec in &inst.records {
+                        if let Some([one]) = by_code.get(rec.key.as_str()).map(Vec::as_slice) {
+                            wanted.insert(*one);
+                        }
+                    }
+                }
+            }
+        }
+        if !wanted.is_empty() {
+            let by_shown: BTreeMap<&str, &Input> =
+                sorted.iter().map(|i| (i.shown.as_str(), i)).collect();
+            let (idx, again): (Vec<usize>, Vec<Input>) = wanted
+                .iter()
+                .filter_map(|&u| {
+                    by_shown
+                        .get(units[u].path.as_str())
+                        .map(|i| (u, (*i).clone()))
+                })
+                .unzip();
+            let read = self.figures(&again);
+            for (u, (r, k)) in idx.into_iter().zip(read) {
+                // A file that changed between the two reads is used as first read: its
+                // figures are left out rather than mixed.
+                let unit = &mut units[u];
+                if matches!(r.status, Status::Checked)
+                    && r.unit.code.as_deref() == Some(unit.code.as_str())
+                    && r.unit.name == unit.name
+                {
+                    unit.linked = Some(Box::new(k.linked));
+                }
+            }
+        }
+        let previous = previous.map(|p| {
+            let mut prev = self.figures(p);
+            prev.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+            outcome.previous_unreadable = prev
+                .iter()
+                .filter(|(r, _)| matches!(r.status, Status::Unreadable(_)))
+                .map(|(r, _)| r.clone())
+                .collect();
+            prev
+        });
+        links::link_files(
+            pack,
+            &mut results,
+            &kept,
+            &units,
+            &by_code,
+            previous.as_deref(),
+            outcome.previous_unreadable.len(),
+        );
+        for r in results {
+            emit(r);
+        }
+        outcome
+    }
+
+    /// Reads and checks every input on its own for its figures only (what checks of other
+    /// workbooks read: consolidation, last year's workbooks, the units of a summary); in the
+    /// order of `inputs`. No sheets are kept, checks of other workbooks are not applied.
+    pub fn figures(&self, inputs: &[Input]) -> Vec<(FileResult, Kept)> {
+        self.read(inputs, Links::NONE)
+    }
+
+    /// Reads and checks every input on its own (the first phase only), keeping what the
+    /// second phase would need for `links`; in the order of `inputs`.
+    pub fn read(&self, inputs: &[Input], links: Links) -> Vec<(FileResult, Kept)> {
+        let slots: Vec<std::sync::Mutex<Option<(FileResult, Kept)>>> =
+            inputs.iter().map(|_| std::sync::Mutex::new(None)).collect();
+        self.each(inputs, links, false, &|i, r, k| {
+            if let Ok(mut slot) = slots[i].lock() {
+                *slot = Some((r, k));
+            }
+        });
+        // Every slot is filled (`each` hands on every input once).
+        slots
+            .into_iter()
+            .filter_map(|slot| slot.into_inner().ok().flatten())
+            .collect()
+    }
+
+    /// Reads and checks every input on its own (the first phase), in parallel, handing each
+    /// result with its index in `inputs` to `each` as it is done (in any order).
+    fn each(
+        &self,
+        inputs: &[Input],
+        links: Links,
+        keep_sheets: bool,
+        each: &(dyn Fn(usize, FileResult, Kept) + Sync),
+    ) {
+        let seen = AtomicUsize::new(0);
+        let one = |i: usize, input: &Input| {
+            let (r, k) = self.one(input, links, keep_sheets, &seen);
+            each(i, r, k);
+        };
+        // Taken in order (par_bridge hands the next input to the next free thread; par_iter
+        // would split the list in halves): results come back nearly in order, so the caller
+        // holds few of them before passing them on.
+        let run = || {
+            inputs
+                .iter()
+                .enumerate()
+                .par_bridge()
+                .for_each(|(i, input)| one(i, input))
+        };
+        match rayon::ThreadPoolBuilder::new()
+            .num_threads(self.isolation.threads(self.options.jobs))
+            .build()
+        {
+            Ok(pool) => pool.install(run),
+            Err(_) => {
+                for (i, input) in inputs.iter().enumerate() {
+                    one(i, input);
+                }
+            }
+        }
+    }
+
+    /// One file; `seen` counts the sheets holding forms of the whole run so far, for
+    /// [`Options::copy_all_up_to`].
+    fn one(
+        &self,
+        input: &Input,
+        links: Links,
+        keep_sheets: bool,
+        seen: &AtomicUsize,
+    ) -> (FileResult, Kept) {
+        let limit = if keep_sheets {
+            self.options.copy_all_up_to
+        } else {
+            0
+        };
+        let job = Job {
+            shown: input.shown.clone(),
+            links,
+            keep_sheets,
+            // Already beyond the limit: the reader need not send the sheets without findings.
+            only_flagged: limit > 0 && seen.load(Ordering::Relaxed) > limit,
+        };
+        let (mut result, kept) =
+            file::check_file(input, self.pack, &self.options, self.isolation, &job);
+        if keep_sheets && matches!(result.status, Status::Checked) {
+            let sheets = form_sheets(&result);
+            let before = seen.fetch_add(sheets, Ordering::Relaxed);
+            // Once the run surely has more sheets than the review copies in full, only sheets
+            // with findings are copied: keep no others (a file whose checks read other
+            // workbooks may still get findings, so it keeps all of its own).
+            if limit > 0 && before + sheets > limit && kept.deferred.is_none() {
+                let mut copies = std::mem::take(&mut result.kept);
+                copies.retain(|s| crate::check::sheet_has_findings(&result, &s.name));
+                result.kept = copies;
+            }
+        }
+        (result, kept)
+    }
+}
+
+/// The inputs in path order (usually they are already: a folder is walked in order).
+fn sorted(inputs: &[Input]) -> std::borrow::Cow<'_, [Input]> {
+    if inputs.is_sorted_by(|a, b| a.shown <= b.shown) {
+        std::borrow::Cow::Borrowed(inputs)
+    } else {
+        let mut v = inputs.to_vec();
+        v.sort_by(|a, b| a.shown.cmp(&b.shown));
+        std::borrow::Cow::Owned(v)
+    }
+}
+
+/// Whether a file is a summary: it holds a form whose records are matched to units.
+fn is_summary(pack: &Pack, k: &Kept) -> bool {
+    k.deferred.as_ref().is_some_and(|d| {
+        d.instances
+            .iter()
+            .any(|i| pack.forms[i.form].matches_units())
+    })
+}
+
+/// The sheets holding forms in a checked file.
+fn form_sheets(r: &FileResult) -> usize {
+    r.forms
+        .iter()
+        .map(|f| f.sheet.as_str())
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
+/// The lowest severity that fails a run (`--fail-on`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FailOn {
+    Severity(Severity),
+    Never,
+}
+
+/// How a run ended, as the exit status says it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Exit {
+    /// 0: every input checked, no finding at or above `--fail-on`.
+    Clean = 0,
+    /// 1: a finding at or above `--fail-on`.
+    Findings = 1,
+    /// 2: crossfoot could not do all of its job (an input or last year's workbook not read,
+    /// an output not written, bad arguments or rule files).
+    Failed = 2,
+}
+
+impl Exit {
+    pub fn code(self) -> u8 {
+        self as u8
+    }
+}
+
+/// What a run did, counted as results are reported: the summary line and the exit status.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Tally {
+    pub files: usize,
+    pub checked: usize,
+    pub unreadable: usize,
+    /// Read, and recognised as not a submission (crossfoot's own review workbooks).
+    pub skipped: usize,
+    /// Checked, but no sheet matched a form of the pack.
+    pub no_form: usize,
+    pub errors: usize,
+    pub warnings: usize,
+    pub info: usize,
+    /// Passed over while walking folders (lock files, hidden files, system litter).
+    pub passed_over: PassedOver,
+    /// Last year's workbooks that could not be read.
+    pub previous_unreadable: usize,
+    /// Something crossfoot was asked to write was not written.
+    pub output_failed: bool,
+}
+
+impl Tally {
+    pub fn of(results: &[FileResult]) -> Tally {
+        let mut t = Tally::default();
+        for r in results {
+            t.add(r);
+        }
+        t
+    }
+
+    /// Counts one more file.
+    pub fn add(&mut self, r: &FileResult) {
+        self.files += 1;
+        match r.status {
+            Status::Checked => {
+                self.checked += 1;
+                if r.forms.is_empty() {
+                    self.no_form += 1;
+                }
+            }
+            Status::Unreadable(_) => self.unreadable += 1,
+            Status::Skipped(_) => self.skipped += 1,
+        }
+        self.errors += r.count(Severity::Error);
+        self.warnings += r.count(Severity::Warning);
+        self.info += r.count(Severity::Info);
+    }
+
+    /// The worst severity found.
+    pub fn worst(&self) -> Option<Severity> {
+        if self.errors > 0 {
+            Some(Severity::Error)
+        } else if self.warnings > 0 {
+            Some(Severity::Warning)
+        } else if self.info > 0 {
+            Some(Severity::Info)
+        } else {
+            None
+        }
+    }
+
+    /// The exit status: 2 when crossfoot could not do all of its job, else 1 when a finding
+    /// reaches `fail_on`, else 0. A run that checked no file at all is never clean.
+    pub fn exit(&self, fail_on: FailOn) -> Exit {
+        if self.unreadable > 0
+            || self.previous_unreadable > 0
+            || self.output_failed
+            || self.checked == 0
+        {
+            return Exit::Failed;
+        }
+        match (fail_on, self.worst()) {
+            (FailOn::Severity(min), Some(worst)) if worst >= min => Exit::Findings,
+            _ => Exit::Clean,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn exit_status_in_one_place() {
+        let mut t = Tally {
+            checked: 1,
+            warnings: 1,
+            ..Tally::default()
+        };
+        assert_eq!(t.exit(FailOn::Severity(Severity::Error)), Exit::Clean);
+        assert_eq!(t.exit(FailOn::Severity(Severity::Warning)), Exit::Findings);
+        assert_eq!(t.exit(FailOn::Never), Exit::Clean);
+        t.errors = 1;
+        assert_eq!(t.exit(FailOn::Severity(Severity::Error)), Exit::Findings);
+        t.unreadable = 1;
+        assert_eq!(t.exit(FailOn::Never), Exit::Failed);
+        let none = Tally::default();
+        assert_eq!(none.exit(FailOn::Never), Exit::Failed, "nothing checked");
+    }
+}
