@@ -640,10 +640,7 @@ impl Conflict<'_> {
     }
 }
 
-pub(crate) fn did_you_mean<'a>(
-    wanted: &str,
-    options: impl IntoIterator<Item = &'a str>,
-) -> Option<String> {
+fn did_you_mean<'a>(wanted: &str, options: impl IntoIterator<Item = &'a str>) -> Option<String> {
     closest(wanted, options).map(|c| format!("did you mean `{c}`?"))
 }
 

@@ -106,30 +106,38 @@ impl<'i> Reader<'i> {
     }
 
     fn run<T: Deserialize<'i>>(mut self) -> Parsed<T> {
-        loop {
+        // Each step reports a mistake or fills a key in a table that lacked it: bounded.
+        for _ in 0..MAX_PROBLEMS * 4 {
             let err = match Self::attempt::<T>(&self.tree) {
-                Ok(def) => {
-                    self.problems.sort_by_key(|p| (p.span.start, p.span.end));
-                    return Parsed {
-                        def: Some(def),
-                        problems: self.problems,
-                        syntax: false,
-                    };
-                }
+                Ok(def) => return self.finish(Some(def)),
                 Err(e) => e,
             };
-            if self.problems.len() >= MAX_PROBLEMS || !self.set_aside::<T>(&err) {
-                if self.problems.len() < MAX_PROBLEMS {
-                    // A mistake that could not be set aside is still reported.
+            if self.problems.len() >= MAX_PROBLEMS {
+                self.problems.push(SchemaProblem {
+                    span: 0..0,
+                    message: format!("more than {MAX_PROBLEMS} mistakes; the rest are not shown"),
+                    label: "this file".into(),
+                    help: None,
+                });
+                return self.finish(None);
+            }
+            if !self.set_aside::<T>(&err) {
+                if self.problems.is_empty() {
+                    // Never a file left out without a word.
                     self.report(&err);
                 }
-                self.problems.sort_by_key(|p| (p.span.start, p.span.end));
-                return Parsed {
-                    def: None,
-                    problems: self.problems,
-                    syntax: false,
-                };
+                return self.finish(None);
             }
+        }
+        self.finish(None)
+    }
+
+    fn finish<T>(mut self, def: Option<T>) -> Parsed<T> {
+        self.problems.sort_by_key(|p| (p.span.start, p.span.end));
+        Parsed {
+            def,
+            problems: self.problems,
+            syntax: false,
         }
     }
 
@@ -137,10 +145,11 @@ impl<'i> Reader<'i> {
     /// that it does not come again; false when nothing in the tree could be changed.
     fn set_aside<T: Deserialize<'i>>(&mut self, err: &toml::de::Error) -> bool {
         let Some(span) = err.span() else {
+            self.report(err);
             return false;
         };
         if span.start >= placeholder_start(self.text) {
-            // A placeholder itself does not fit: nothing more can be learnt.
+            // A placeholder itself does not fit (a consequence of a mistake reported).
             return false;
         }
         let message = err.message().trim();
@@ -595,6 +604,20 @@ mod tests {
                 "3".to_string()
             )]
         );
+    }
+
+    #[test]
+    fn a_flood_of_mistakes_is_cut_short_and_said() {
+        let text: String = std::iter::once("name = \"x\"\n".to_string())
+            .chain((0..MAX_PROBLEMS + 50).map(|i| format!("k{i} = 1\n")))
+            .collect();
+        let parsed = parse::<Doc>(&text);
+        assert!(parsed.def.is_none());
+        assert_eq!(parsed.problems.len(), MAX_PROBLEMS + 1);
+        assert!(parsed
+            .problems
+            .iter()
+            .any(|p| p.message.starts_with("more than 200 mistakes")));
     }
 
     #[test]
