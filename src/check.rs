@@ -199,7 +199,7 @@ fn no_form(wb: &Workbook, pack: &Pack, rep: &mut Reporter<'_>) {
     if wb.sheets.len() > SHOWN {
         sheets.push(format!("… ({} in all)", wb.sheets.len()));
     }
-    let settings = &pack.settings;
+    let settings = &pack.settings.messages;
     let closest = match locate::near_miss(wb, pack) {
         None => String::new(),
         Some(m) => {

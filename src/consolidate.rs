@@ -246,60 +246,10 @@ pub fn build(pack: &Pack, fi: usize, plan: &Plan) -> Summary {
     out
 }
 
-/// Default English texts of the summary workbook (a pack gives its own under
-/// `[settings.messages]`).
-const TEXTS: &[(&str, &str)] = &[
-    ("consolidate.notes-sheet", "Notes"),
-    ("consolidate.file", "File"),
-    ("consolidate.code", "Code"),
-    ("consolidate.name", "Unit"),
-    ("consolidate.note", "Note"),
-    (
-        "consolidate.errors",
-        "included; the workbook carries {count} error(s)",
-    ),
-    (
-        "consolidate.figures-missing",
-        "included; figures not readable, left empty: {columns}",
-    ),
-    (
-        "consolidate.unreadable",
-        "left out: the file cannot be read ({reason})",
-    ),
-    (
-        "consolidate.no-code",
-        "left out: no unit code in the title block",
-    ),
-    (
-        "consolidate.duplicate",
-        "left out: the same code as {file}, which was used",
-    ),
-    (
-        "consolidate.summary",
-        "left out: the workbook is a summary itself, not a unit",
-    ),
-    (
-        "consolidate.not-a-unit",
-        "left out: its code is not the code of a unit of this summary (the pattern {pattern})",
-    ),
-    (
-        "consolidate.older",
-        "left out (--prefer newest): {file} has the same code and was modified later",
-    ),
-    (
-        "consolidate.excluded-errors",
-        "left out (--exclude-errors): the workbook carries {count} error(s)",
-    ),
-];
-
+/// A text of the summary workbook: the pack's, or the default in
+/// [`crate::messages::SUMMARY_TEXTS`].
 fn text(pack: &Pack, id: &str, params: &[(&str, &str)]) -> String {
-    let t = pack
-        .settings
-        .messages
-        .get(id)
-        .map(String::as_str)
-        .unwrap_or_else(|| TEXTS.iter().find(|(k, _)| *k == id).map_or(id, |(_, v)| *v));
-    crate::messages::render(t, params)
+    crate::messages::engine(&pack.settings.messages, id, params)
 }
 
 fn note_text(pack: &Pack, n: &Note) -> String {

@@ -91,7 +91,7 @@ impl Reporter<'_> {
         first: Option<CellRef>,
         params: &[(&str, &str)],
     ) {
-        let message = messages::engine(&self.pack.settings, rule, params);
+        let message = messages::engine(&self.pack.settings.messages, rule, params);
         let order = (
             sheet.map_or(0, |(i, _)| i + 1),
             first.map_or(0, |c| c.row),
@@ -609,7 +609,7 @@ fn closest_text(
         Some((_, at)) => {
             let text = sheet.get(at).map(|c| c.display()).unwrap_or_default();
             messages::engine(
-                &pack.settings,
+                &pack.settings.messages,
                 "hint.closest",
                 &[("text", &text), ("cell", &at.to_string())],
             )

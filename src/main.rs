@@ -33,6 +33,11 @@ enum Command {
     Check(CheckArgs),
     /// Build the district summary workbook from branch workbooks
     Consolidate(ConsolidateArgs),
+    /// Work on rule files without a workbook
+    Rules {
+        #[command(subcommand)]
+        command: RulesCommand,
+    },
 }
 
 /// Build the district summary workbook from branch workbooks
@@ -74,6 +79,42 @@ struct ConsolidateArgs {
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Debug)]
 enum Prefer {
     Newest,
+}
+
+#[derive(Subcommand)]
+enum RulesCommand {
+    /// Check rule files: exit 0 when they compile together (with the built-in pack unless
+    /// --no-default-rules), 2 with every problem of every file
+    Check(RulesCheckArgs),
+}
+
+#[derive(clap::Args)]
+struct RulesCheckArgs {
+    /// Rule files, or folders of *.toml rule files (none: the built-in pack alone)
+    paths: Vec<PathBuf>,
+    /// Do not use the rule pack built into crossfoot: check the files alone
+    #[arg(long)]
+    no_default_rules: bool,
+}
+
+/// `crossfoot rules …`. Exit status 0 when the rule files compile, 2 when they do not.
+fn run_rules(command: RulesCommand) -> ExitCode {
+    match command {
+        RulesCommand::Check(args) => {
+            match rules::check_rule_files(args.no_default_rules, &args.paths) {
+                Ok(stats) => {
+                    let _ = writeln!(std::io::stderr(), "{stats}");
+                    ExitCode::SUCCESS
+                }
+                Err(errors) => {
+                    for e in &errors {
+                        eprint_diag(e.as_ref());
+                    }
+                    ExitCode::from(2)
+                }
+            }
+        }
+    }
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -696,5 +737,6 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => run_check(args),
         Command::Consolidate(args) => run_consolidate(args),
+        Command::Rules { command } => run_rules(command),
     }
 }

@@ -1,10 +1,14 @@
 //! Message templates for the findings crossfoot makes itself (a label not found, a figure
-//! missing, …). The defaults are English; a rule pack overrides any of them under
-//! `[settings.messages]`, in its own language. Checks carry their own message in the rule file.
+//! missing, …) and the texts of the workbooks it writes. The defaults are English; a rule pack
+//! overrides any of them under `[settings.messages]`, in its own language, and a key there that
+//! is none of these ids is a rule-file error. Checks carry their own message in the rule file.
+//!
+//! This module depends on nothing else of crossfoot: the rule loader checks message ids against
+//! it, the checker and the writers read their defaults from it.
 
-use crate::rules::Settings;
+use std::collections::BTreeMap;
 
-/// Every engine finding id with its default English template.
+/// Every engine finding id of a single workbook with its default English template.
 pub const DEFAULTS: &[(&str, &str)] = &[
     ("workbook.no-form", "no sheet of this workbook matches a form of the rule pack (sheets: {sheets}){closest}"),
     ("hint.no-form-closest", "; the closest is form {form} ({name}) in sheet \"{sheet}\": {found} of its {labels} labels found; {lacks}"),
@@ -28,6 +32,82 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("value.formula-not-stored", "{label}: the value of the formula ={text} is not stored in the file; open and save it in a spreadsheet program"),
     ("hint.closest", "; the closest is \"{text}\" in {cell}"),
 ];
+
+/// The findings of the second phase of a run, between workbooks (records matched to unit
+/// workbooks by code, workbooks to last year's).
+pub const LINK_MESSAGES: &[(&str, &str)] = &[
+    ("consolidation.unit-without-row", "{unit_file} (unit {unit}, code {code}) has no row in form {form}"),
+    ("consolidation.row-without-unit", "{label}: the row with code \"{code}\" of form {form} has no unit workbook in this run"),
+    ("consolidation.duplicate-unit", "the unit code \"{code}\" is in several workbooks ({files}); the row was not compared"),
+    ("consolidation.duplicate-row", "the unit code \"{code}\" is in several rows of form {form} ({cells})"),
+    ("consolidation.previous-missing", "no workbook of last year with unit code {code} among --previous; the opening figures were not compared"),
+    ("consolidation.previous-unread", "no readable workbook of last year with unit code {code} among --previous ({count} of last year's workbooks could not be read); the opening figures were not compared"),
+    ("consolidation.previous-duplicate", "the unit code \"{code}\" is in several workbooks of last year ({files}); {used} was used"),
+];
+
+/// The texts of the summary workbook `crossfoot consolidate` writes (its Notes sheet).
+pub const SUMMARY_TEXTS: &[(&str, &str)] = &[
+    ("consolidate.notes-sheet", "Notes"),
+    ("consolidate.file", "File"),
+    ("consolidate.code", "Code"),
+    ("consolidate.name", "Unit"),
+    ("consolidate.note", "Note"),
+    (
+        "consolidate.errors",
+        "included; the workbook carries {count} error(s)",
+    ),
+    (
+        "consolidate.figures-missing",
+        "included; figures not readable, left empty: {columns}",
+    ),
+    (
+        "consolidate.unreadable",
+        "left out: the file cannot be read ({reason})",
+    ),
+    (
+        "consolidate.no-code",
+        "left out: no unit code in the title block",
+    ),
+    (
+        "consolidate.duplicate",
+        "left out: the same code as {file}, which was used",
+    ),
+    (
+        "consolidate.summary",
+        "left out: the workbook is a summary itself, not a unit",
+    ),
+    (
+        "consolidate.not-a-unit",
+        "left out: its code is not the code of a unit of this summary (the pattern {pattern})",
+    ),
+    (
+        "consolidate.older",
+        "left out (--prefer newest): {file} has the same code and was modified later",
+    ),
+    (
+        "consolidate.excluded-errors",
+        "left out (--exclude-errors): the workbook carries {count} error(s)",
+    ),
+];
+
+/// Every id a pack may give a text for under `[settings.messages]`.
+pub fn known_ids() -> impl Iterator<Item = &'static str> {
+    DEFAULTS
+        .iter()
+        .chain(LINK_MESSAGES)
+        .chain(SUMMARY_TEXTS)
+        .map(|(id, _)| *id)
+}
+
+/// The default English template of a message id.
+pub fn default_text(id: &str) -> Option<&'static str> {
+    DEFAULTS
+        .iter()
+        .chain(LINK_MESSAGES)
+        .chain(SUMMARY_TEXTS)
+        .find(|(k, _)| *k == id)
+        .map(|(_, v)| *v)
+}
 
 /// Fills `{name}` placeholders; unknown ones are left as written.
 pub fn render(template: &str, params: &[(&str, &str)]) -> String {
@@ -59,13 +139,13 @@ pub fn render(template: &str, params: &[(&str, &str)]) -> String {
     out
 }
 
-/// The message for an engine finding, in the pack's language when it gives one.
-pub fn engine(settings: &Settings, id: &str, params: &[(&str, &str)]) -> String {
-    let template = settings
-        .messages
+/// The message for an engine finding, in the pack's language when it gives one (`messages`:
+/// the pack's `[settings.messages]`).
+pub fn engine(messages: &BTreeMap<String, String>, id: &str, params: &[(&str, &str)]) -> String {
+    let template = messages
         .get(id)
         .map(String::as_str)
-        .or_else(|| DEFAULTS.iter().find(|(k, _)| *k == id).map(|(_, v)| *v))
+        .or_else(|| default_text(id))
         .unwrap_or(id);
     render(template, params)
 }
@@ -82,5 +162,25 @@ mod tests {
         );
         assert_eq!(render("no close {x", &[("x", "1")]), "no close {x");
         assert_eq!(render("", &[]), "");
+    }
+
+    #[test]
+    fn ids_are_unique_and_have_texts() {
+        let ids: Vec<&str> = known_ids().collect();
+        let unique: std::collections::BTreeSet<&str> = ids.iter().copied().collect();
+        assert_eq!(ids.len(), unique.len(), "an id is listed twice");
+        for id in ids {
+            assert!(default_text(id).is_some_and(|t| !t.is_empty()), "{id}");
+        }
+        assert_eq!(
+            engine(
+                &BTreeMap::new(),
+                "consolidation.duplicate-row",
+                &[("code", "07"), ("form", "TH01"), ("cells", "B3, B9")]
+            ),
+            "the unit code \"07\" is in several rows of form TH01 (B3, B9)"
+        );
+        let own = BTreeMap::from([("value.required".to_string(), "{label}: vide".to_string())]);
+        assert_eq!(engine(&own, "value.required", &[("label", "x")]), "x: vide");
     }
 }

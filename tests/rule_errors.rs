@@ -1,7 +1,40 @@
 //! Rule-file mistakes render as miette diagnostics that point at the exact characters,
-//! all of a file's problems at once, with "did you mean" for names. Snapshots of the text.
+//! all problems of all files at once, with "did you mean" for names. Snapshots of the text.
 
+use std::path::Path;
 use std::process::Command;
+
+/// Runs crossfoot in `dir` with `NO_COLOR`: (exit code, stderr).
+fn crossfoot_in(dir: &Path, args: &[&str]) -> (i32, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    (
+        out.status.code().unwrap_or(-1),
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+/// A temporary folder holding the given files.
+fn folder(files: &[(&str, &str)]) -> tempfile::TempDir {
+    let dir = tempfile::tempdir().unwrap();
+    for (name, text) in files {
+        let path = dir.path().join(name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, text).unwrap();
+    }
+    dir
+}
+
+/// The problems shown (the `×` lines), the closing count included.
+fn headlines(text: &str) -> Vec<&str> {
+    text.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("× "))
+        .collect()
+}
 
 fn run_with_rules(rule_text: &str) -> (i32, String) {
     let dir = tempfile::tempdir().unwrap();
@@ -95,4 +128,199 @@ fn a_missing_rule_path_is_a_clear_error() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     insta::assert_snapshot!(String::from_utf8_lossy(&out.stderr));
+}
+
+/// Three schema mistakes in one file (an unknown key, a wrong type, a missing key) and one in
+/// another: one run shows all four, each pointing at its characters, with no `Error:` line.
+#[test]
+fn schema_mistakes_of_every_file_in_one_run() {
+    let broken = FORM
+        .replace("labels = [", "lables = [")
+        .replace("kind = \"percent\"", "kind = 2")
+        .replace("label = \"Men\"\n", "");
+    let other = "[settings]\nfold_diacritics = \"yes\"\n";
+    let dir = folder(&[
+        ("rules/my-form.toml", &broken),
+        ("rules/settings.toml", other),
+    ]);
+    let (code, text) = crossfoot_in(
+        dir.path(),
+        &[
+            "check",
+            "--no-default-rules",
+            "--rules",
+            "rules",
+            "nothing.xlsx",
+        ],
+    );
+    assert_eq!(code, 2);
+    assert!(!text.contains("Error:"), "{text}");
+    assert_eq!(
+        headlines(&text),
+        vec![
+            "unknown key `lables`",
+            "wrong type: integer `2` where one of `count`, `percent`, `number`, `text` is expected",
+            "missing key `label`",
+            "wrong type: string \"yes\" where a boolean is expected",
+            "4 problems in 2 rule files (rules/my-form.toml: 3, rules/settings.toml: 1)",
+        ],
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+#[test]
+fn an_unknown_message_id_is_an_error() {
+    let (code, text) = run_with_rules(&format!(
+        "{FORM}\n[settings.messages]\n\"value.requried\" = \"{{label}}: thiếu số liệu\"\n\"value.error\" = \"{{label}}: lỗi {{text}}\"\n"
+    ));
+    assert_eq!(code, 2);
+    assert_eq!(
+        headlines(&text),
+        vec![
+            "`value.requried` is not the id of a message of crossfoot",
+            "1 problem in the rule file my-form.toml",
+        ]
+    );
+    assert!(text.contains("did you mean `value.required`?"), "{text}");
+    insta::assert_snapshot!(text);
+}
+
+/// Two files that give one `[settings]` key two values: an error of the second, showing both;
+/// the same value twice is fine.
+#[test]
+fn settings_that_contradict_each_other() {
+    let dir = folder(&[
+        ("rules/a-form.toml", &format!("[settings]\nlocale = \"vi\"\ndash_is_zero = true\n\n{FORM}")),
+        ("rules/b-settings.toml", "[settings]\ndash_is_zero = true\nlocale = \"en\"\n\n[settings.messages]\n\"value.required\" = \"{label}: empty\"\n"),
+        ("rules/c-settings.toml", "[settings.messages]\n\"value.required\" = \"{label}: vide\"\n"),
+    ]);
+    let (code, text) = crossfoot_in(
+        dir.path(),
+        &["rules", "check", "--no-default-rules", "rules"],
+    );
+    assert_eq!(code, 2);
+    assert!(!text.contains("Error:"), "{text}");
+    assert_eq!(
+        headlines(&text),
+        vec![
+            "`locale` is set differently in two rule files",
+            "the message `value.required` is given two different texts",
+            "2 problems in 2 rule files (rules/b-settings.toml: 1, rules/c-settings.toml: 1)",
+        ],
+        "{text}"
+    );
+    insta::assert_snapshot!(text);
+}
+
+/// A user's settings against the built-in pack's: the built-in file is named as such, and the
+/// help says how to do without it.
+#[test]
+fn settings_that_contradict_the_built_in_pack() {
+    let dir = folder(&[(
+        "mine.toml",
+        &format!("[settings]\nlocale = \"en\"\n\n{FORM}"),
+    )]);
+    let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "mine.toml"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        headlines(&text),
+        vec![
+            "`locale` is set differently in two rule files",
+            "1 problem in the rule file mine.toml",
+        ],
+        "{text}"
+    );
+    assert!(text.contains("rules/pack.toml (built in)"), "{text}");
+    assert!(text.contains("--no-default-rules"), "{text}");
+    let (code, text) = crossfoot_in(
+        dir.path(),
+        &["rules", "check", "--no-default-rules", "mine.toml"],
+    );
+    assert_eq!(
+        (code, text.as_str()),
+        (0, "rules ok: 1 file, 1 form, 0 checks\n")
+    );
+}
+
+#[test]
+fn rules_check_a_good_folder() {
+    let dir = folder(&[
+        ("good/form.toml", &format!("{FORM}\n[[check]]\nid = \"T1.sex\"\nexpr = \"sum(sex.*) == total\"\nmessage = \"men + women = {{found}}, total {{expected}}\"\n")),
+        ("good/settings.toml", "[settings]\nlocale = \"en\"\nlanguage = \"en\"\n"),
+        ("good/notes.txt", "not a rule file"),
+    ]);
+    let (code, text) = crossfoot_in(
+        dir.path(),
+        &["rules", "check", "--no-default-rules", "good"],
+    );
+    assert_eq!(
+        (code, text.as_str()),
+        (0, "rules ok: 2 files, 1 form, 1 check\n")
+    );
+    // With the built-in pack: its files are counted, and nothing of the folder contradicts it
+    // once the folder leaves the pack's settings alone.
+    std::fs::remove_file(dir.path().join("good/settings.toml")).unwrap();
+    let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "good"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.starts_with("rules ok: 8 files (7 built in), 7 forms, "),
+        "{text}"
+    );
+}
+
+#[test]
+fn rules_check_a_bad_folder() {
+    let dir = folder(&[
+        ("bad/form.toml", &format!("{FORM}\n[[check]]\nid = \"T1.sex\"\nexpr = \"sum(sex.*) == totl\"\nmessage = \"x\"\n")),
+        ("bad/settings.toml", "[settings]\nlocal = \"en\"\n"),
+    ]);
+    let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "--no-default-rules", "bad"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        headlines(&text),
+        vec![
+            "form T1 has no field `totl`",
+            "unknown key `local`",
+            "2 problems in 2 rule files (bad/form.toml: 1, bad/settings.toml: 1)",
+        ],
+        "{text}"
+    );
+    assert!(text.contains("did you mean `locale`?"), "{text}");
+    // A folder with no rule file, and a path that is not there: both said, nothing passes.
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "empty", "missing.toml"]);
+    assert_eq!(code, 2);
+    assert_eq!(
+        headlines(&text),
+        vec![
+            "cannot read the rule path empty: the folder holds no .toml rule file",
+            "cannot read the rule path missing.toml: No such file or directory (os error 2)",
+        ],
+        "{text}"
+    );
+}
+
+#[test]
+fn rules_check_the_built_in_pack() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    // The pack built into the binary…
+    let (code, text) = crossfoot_in(root, &["rules", "check"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.starts_with("rules ok: 7 files (7 built in), 6 forms, "),
+        "{text}"
+    );
+    // …and the files of `rules/` on their own (as when editing them).
+    let (code, text) = crossfoot_in(root, &["rules", "check", "--no-default-rules", "rules"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.starts_with("rules ok: 7 files, 6 forms, "), "{text}");
+    // With the built-in pack as well, each form is there twice: said so, with the way out.
+    let (code, text) = crossfoot_in(root, &["rules", "check", "rules"]);
+    assert_eq!(code, 2);
+    assert!(text.contains("the form `M01` is defined twice"), "{text}");
+    assert!(text.contains("--no-default-rules"), "{text}");
+    let (code, text) = crossfoot_in(root, &["rules", "check", "--no-default-rules"]);
+    assert_eq!(code, 2);
+    assert!(text.contains("no rules to check with"), "{text}");
 }

@@ -2,24 +2,29 @@
 //!
 //! A rule file is TOML. It describes one form (how to recognise its sheet, where its values
 //! stand, which checks hold between them), or pack-wide settings, or both. Loading runs in two
-//! steps, as ripgrep parses arguments: raw TOML → `*Def` structs (serde, unknown keys are
-//! errors), then all files together → the compiled [`Pack`] in which every name in every
-//! expression is resolved. All problems of a file are reported at once, each pointing at the
-//! exact characters in the file. Nothing in `src/` knows any particular form: it is all here.
+//! steps, as ripgrep parses arguments: raw TOML → `*Def` structs (serde; [`schema`] finds every
+//! unknown key, wrong type and missing key of a file in one pass), then all files together →
+//! the compiled [`Pack`] in which every name in every expression is resolved and every
+//! `[settings]` key agrees between files. All problems of all files are reported at once, each
+//! pointing at the exact characters in the file; a file with mistakes in its TOML or schema is
+//! reported by those alone (what its definitions get wrong may follow from them). Nothing in
+//! `src/` knows any particular form: it is all here.
 
 pub mod expr;
+mod schema;
 
 use crate::finding::Severity;
 use crate::model::CellRef;
 use crate::number::Locale;
 use crate::text::{closest, label_key, Folding};
 use expr::{BinOp, CmpOp, ExprKind, Func, LogicOp};
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use regex::Regex;
 use serde::Deserialize;
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ops::Range;
 use std::path::Path;
+use std::sync::Arc;
 use toml::Spanned;
 
 // ---------------------------------------------------------------------------------------------
@@ -63,19 +68,22 @@ struct RecordsDef {
     unit_pattern: Option<Spanned<String>>,
 }
 
+/// `[settings]`: what holds for the whole pack. Two files may both give a key only with the
+/// same value (see `merge_settings`).
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SettingsDef {
-    locale: Option<Locale>,
-    fold_diacritics: Option<bool>,
-    dash_is_zero: Option<bool>,
+    locale: Option<Spanned<Locale>>,
+    fold_diacritics: Option<Spanned<bool>>,
+    dash_is_zero: Option<Spanned<bool>>,
     /// Labels in a title block that name the reporting unit and its code (`Mã đơn vị:` …).
-    unit_name_label: Option<String>,
-    unit_code_label: Option<String>,
+    unit_name_label: Option<Spanned<String>>,
+    unit_code_label: Option<Spanned<String>>,
     /// The language of the pack's messages, for the headings of the review workbook.
-    language: Option<String>,
+    language: Option<Spanned<String>>,
+    /// Texts for the engine's own findings and workbooks, by id ([`crate::messages`]).
     #[serde(default)]
-    messages: BTreeMap<String, Spanned<String>>,
+    messages: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     workbook: Vec<WorkbookDef>,
 }
@@ -83,7 +91,7 @@ struct SettingsDef {
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct WorkbookDef {
-    id: String,
+    id: Spanned<String>,
     forms: Vec<Spanned<String>>,
     #[serde(default = "default_missing_severity")]
     missing_severity: Severity,
@@ -422,18 +430,90 @@ pub enum CExpr {
 // ---------------------------------------------------------------------------------------------
 // Diagnostics.
 
-/// One problem in a rule file, pointing at its characters.
+/// The text a problem is shown in: its rule file and, for a conflict between two files, the
+/// other one, each at its own offset (so that one diagnostic shows a snippet of each).
+#[derive(Debug, Clone)]
+struct RuleText {
+    /// (file name, text, offset of its first character in the problem's spans)
+    files: Vec<(String, Arc<String>, usize)>,
+}
+
+impl RuleText {
+    fn of(src: &Source) -> RuleText {
+        RuleText {
+            files: vec![(src.name.clone(), Arc::new(src.text.clone()), 0)],
+        }
+    }
+
+    /// Adds a file after the others; the offset its spans start at.
+    fn push(&mut self, src: &Source) -> usize {
+        let base = self
+            .files
+            .last()
+            .map_or(0, |(_, text, base)| base + text.len() + 1);
+        self.files
+            .push((src.name.clone(), Arc::new(src.text.clone()), base));
+        base
+    }
+}
+
+impl miette::SourceCode for RuleText {
+    fn read_span<'a>(
+        &'a self,
+        span: &SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let start = span.offset();
+        let end = start + span.len();
+        // A span reaching across two files cannot be read (the handler then shows them apart).
+        let (name, text, base) = self
+            .files
+            .iter()
+            .find(|(_, text, base)| start >= *base && end <= base + text.len())
+            .ok_or(miette::MietteError::OutOfBounds)?;
+        let local = SourceSpan::new((start - base).into(), span.len());
+        let inner = text
+            .as_str()
+            .read_span(&local, context_lines_before, context_lines_after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            name.clone(),
+            inner.data(),
+            SourceSpan::new((inner.span().offset() + base).into(), inner.span().len()),
+            inner.line(),
+            inner.column(),
+            inner.line_count(),
+        )))
+    }
+}
+
+/// One problem in a rule file, pointing at its characters (and, for a conflict between
+/// files, at the other file's too).
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("{message}")]
 pub struct RuleProblem {
     message: String,
     #[source_code]
-    src: NamedSource<String>,
+    src: RuleText,
     #[label("{label}")]
     span: SourceSpan,
     label: String,
+    #[label(collection)]
+    others: Vec<miette::LabeledSpan>,
     #[help]
     help: Option<String>,
+}
+
+impl RuleProblem {
+    /// The message, without the snippet.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// The characters the problem points at in its own file.
+    pub fn span(&self) -> Range<usize> {
+        self.span.offset()..self.span.offset() + self.span.len()
+    }
 }
 
 /// All problems of one rule file.
@@ -461,22 +541,55 @@ pub struct RulePathError {
     pub reason: String,
 }
 
+/// The last line after the problems of the rule files: how many, where, and what it means.
 #[derive(Debug, thiserror::Error, Diagnostic)]
-pub enum RulesError {
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    File(#[from] RuleFileError),
-    #[error(transparent)]
-    #[diagnostic(transparent)]
-    Path(#[from] RulePathError),
+#[error("{count} problem{} in {files}", if *count == 1 { "" } else { "s" })]
+#[diagnostic(code(crossfoot::rule_files), help("{help}"))]
+pub struct RulesSummary {
+    pub count: usize,
+    /// "my-form.toml" or "2 rule files (a.toml: 3, b.toml: 1)".
+    pub files: String,
+    pub help: String,
+}
+
+impl RulesSummary {
+    fn of(errors: &[RuleFileError], help: &str) -> RulesSummary {
+        let count = errors.iter().map(|e| e.problems.len()).sum();
+        let files = match errors {
+            [one] => format!("the rule file {}", one.path),
+            _ => format!(
+                "{} rule files ({})",
+                errors.len(),
+                errors
+                    .iter()
+                    .map(|e| format!("{}: {}", e.path, e.problems.len()))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
+        RulesSummary {
+            count,
+            files,
+            help: help.to_string(),
+        }
+    }
 }
 
 struct Problems<'a> {
     src: &'a Source,
+    text: RuleText,
     list: Vec<RuleProblem>,
 }
 
-impl Problems<'_> {
+impl<'a> Problems<'a> {
+    fn new(src: &'a Source) -> Problems<'a> {
+        Problems {
+            src,
+            text: RuleText::of(src),
+            list: Vec::new(),
+        }
+    }
+
     fn add(
         &mut self,
         span: Range<usize>,
@@ -484,29 +597,60 @@ impl Problems<'_> {
         label: impl Into<String>,
         help: Option<String>,
     ) {
+        if span.start >= schema::placeholder_start(&self.src.text) {
+            // It points at a placeholder for a schema mistake already reported.
+            return;
+        }
         let len = self.src.text.len();
         let start = span.start.min(len);
         let end = span.end.clamp(start, len);
         self.list.push(RuleProblem {
             message: message.into(),
-            src: NamedSource::new(self.src.name.clone(), self.src.text.clone()),
+            src: self.text.clone(),
             span: (start, end - start).into(),
             label: label.into(),
+            others: Vec::new(),
             help,
         });
     }
 }
 
-fn did_you_mean<'a>(wanted: &str, options: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    closest(wanted, options).map(|c| format!("did you mean `{c}`?"))
+/// A key set in two files: a problem of the second, showing both.
+struct Conflict<'a> {
+    message: String,
+    /// Where it is set now: the file, the value's characters.
+    here: (&'a Source, Range<usize>),
+    /// Where it was set before.
+    before: (&'a Source, Range<usize>),
+    help: String,
 }
 
-/// "did you mean `labels`?" for serde's "unknown field `lables`, expected one of `id`, …".
-fn unknown_key_hint(message: &str) -> Option<String> {
-    let rest = message.strip_prefix("unknown field `")?;
-    let (wrong, rest) = rest.split_once('`')?;
-    let options: Vec<&str> = rest.split('`').skip(1).step_by(2).collect();
-    did_you_mean(wrong, options)
+impl Conflict<'_> {
+    fn problem(self) -> RuleProblem {
+        let (src, span) = self.here;
+        let (other, other_span) = self.before;
+        let mut text = RuleText::of(src);
+        let base = text.push(other);
+        let shown = |s: &Source, r: &Range<usize>| s.text.get(r.clone()).unwrap_or("").to_string();
+        let value_here = shown(src, &span);
+        let value_before = shown(other, &other_span);
+        RuleProblem {
+            message: self.message,
+            src: text,
+            span: (span.start, span.len()).into(),
+            label: format!("{value_here} here"),
+            others: vec![miette::LabeledSpan::new(
+                Some(format!("{value_before} here")),
+                base + other_span.start,
+                other_span.len(),
+            )],
+            help: Some(self.help),
+        }
+    }
+}
+
+fn did_you_mean<'a>(wanted: &str, options: impl IntoIterator<Item = &'a str>) -> Option<String> {
+    closest(wanted, options).map(|c| format!("did you mean `{c}`?"))
 }
 
 /// Where the text of a TOML string value starts, given the span of the whole value.
@@ -533,45 +677,74 @@ fn string_content_offset(text: &str, span: &Range<usize>) -> usize {
 // Loading.
 
 /// Reads rule files from the given paths (files, or folders of `*.toml`), in a stable order.
-pub fn read_rule_sources(paths: &[impl AsRef<Path>]) -> Result<Vec<Source>, RulesError> {
+/// Every path that cannot be read is an error, and so is a folder that holds no rule file.
+pub fn read_rule_sources(paths: &[impl AsRef<Path>]) -> Result<Vec<Source>, Vec<RulePathError>> {
     let mut out = Vec::new();
+    let mut errors = Vec::new();
+    let mut fail = |path: &Path, reason: String| {
+        errors.push(RulePathError {
+            path: path.display().to_string(),
+            reason,
+        })
+    };
     for p in paths {
         let p = p.as_ref();
-        let shown = p.display().to_string();
-        let meta = std::fs::metadata(p).map_err(|e| RulePathError {
-            path: shown.clone(),
-            reason: e.to_string(),
-        })?;
+        let meta = match std::fs::metadata(p) {
+            Ok(m) => m,
+            Err(e) => {
+                fail(p, e.to_string());
+                continue;
+            }
+        };
         let files = if meta.is_dir() {
-            let mut files: Vec<_> = std::fs::read_dir(p)
-                .map_err(|e| RulePathError {
-                    path: shown.clone(),
-                    reason: e.to_string(),
-                })?
-                .filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|f| {
-                    f.extension()
-                        .is_some_and(|x| x.eq_ignore_ascii_case("toml"))
-                })
-                .collect();
+            let entries = match std::fs::read_dir(p) {
+                Ok(entries) => entries,
+                Err(e) => {
+                    fail(p, e.to_string());
+                    continue;
+                }
+            };
+            let mut files = Vec::new();
+            for entry in entries {
+                match entry {
+                    Ok(entry) => {
+                        let f = entry.path();
+                        if f.extension()
+                            .is_some_and(|x| x.eq_ignore_ascii_case("toml"))
+                        {
+                            files.push(f);
+                        }
+                    }
+                    Err(e) => fail(p, e.to_string()),
+                }
+            }
             files.sort();
+            if files.is_empty() {
+                fail(p, "the folder holds no .toml rule file".to_string());
+            }
             files
         } else {
             vec![p.to_path_buf()]
         };
         for f in files {
-            let text = std::fs::read_to_string(&f).map_err(|e| RulePathError {
-                path: f.display().to_string(),
-                reason: e.to_string(),
-            })?;
-            out.push(Source {
-                name: f.display().to_string(),
-                text,
-            });
+            match std::fs::read_to_string(&f) {
+                Ok(text) => out.push(Source {
+                    name: f.display().to_string(),
+                    text,
+                }),
+                Err(e) => fail(&f, e.to_string()),
+            }
         }
     }
-    Ok(out)
+    if errors.is_empty() {
+        Ok(out)
+    } else {
+        Err(errors)
+    }
 }
+
+/// What a built-in rule file is called in messages: `rules/pack.toml (built in)`.
+const BUILT_IN: &str = " (built in)";
 
 /// The rule pack shipped in `rules/`, compiled into the binary.
 pub fn builtin_sources() -> Vec<Source> {
@@ -579,7 +752,7 @@ pub fn builtin_sources() -> Vec<Source> {
     files
         .iter()
         .map(|(name, text)| Source {
-            name: (*name).to_string(),
+            name: format!("{name}{BUILT_IN}"),
             text: (*text).to_string(),
         })
         .collect()
@@ -594,12 +767,76 @@ pub fn builtin_sources() -> Vec<Source> {
 )]
 pub struct NoRules;
 
-/// Why a pack could not be loaded: each item a diagnostic to show.
+/// Why a pack could not be loaded: each item a diagnostic to show, in order.
 pub type PackErrors = Vec<Box<dyn Diagnostic + Send + Sync>>;
 
 /// The pack a command runs with: the built-in pack (unless `no_default`) and the rule files or
-/// folders in `extra`, compiled together.
+/// folders in `extra`, compiled together. On error: every problem of every file, each its own
+/// diagnostic, then one that counts them.
 pub fn load_pack(no_default: bool, extra: &[impl AsRef<Path>]) -> Result<Pack, PackErrors> {
+    load(
+        no_default,
+        extra,
+        "fix the rule files; no workbook was checked",
+    )
+}
+
+/// What `crossfoot rules check` tells of rule files that compile.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PackStats {
+    /// Rule files compiled, the built-in ones included.
+    pub files: usize,
+    /// Of them, built in.
+    pub built_in: usize,
+    pub forms: usize,
+    /// Checks as written (a check with `columns` counts once).
+    pub checks: usize,
+}
+
+impl std::fmt::Display for PackStats {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let n = |count: usize, one: &str, many: &str| {
+            format!("{count} {}", if count == 1 { one } else { many })
+        };
+        write!(f, "rules ok: {}", n(self.files, "file", "files"))?;
+        if self.built_in > 0 {
+            write!(f, " ({} built in)", self.built_in)?;
+        }
+        write!(
+            f,
+            ", {}, {}",
+            n(self.forms, "form", "forms"),
+            n(self.checks, "check", "checks")
+        )
+    }
+}
+
+/// `crossfoot rules check`: compiles the rule files in `paths` (with the built-in pack unless
+/// `no_default`) without a workbook. On error: every problem, as [`load_pack`] gives them.
+pub fn check_rule_files(
+    no_default: bool,
+    paths: &[impl AsRef<Path>],
+) -> Result<PackStats, PackErrors> {
+    let pack = load(no_default, paths, "fix the rule files and check them again")?;
+    let checks: HashSet<(usize, &str)> = pack
+        .forms
+        .iter()
+        .enumerate()
+        .flat_map(|(fi, f)| f.checks.iter().map(move |c| (fi, c.id.as_str())))
+        .collect();
+    Ok(PackStats {
+        files: pack.sources.len(),
+        built_in: pack
+            .sources
+            .iter()
+            .filter(|s| s.name.ends_with(BUILT_IN))
+            .count(),
+        forms: pack.forms.len(),
+        checks: checks.len(),
+    })
+}
+
+fn load(no_default: bool, extra: &[impl AsRef<Path>], help: &str) -> Result<Pack, PackErrors> {
     let mut sources = if no_default {
         Vec::new()
     } else {
@@ -607,76 +844,253 @@ pub fn load_pack(no_default: bool, extra: &[impl AsRef<Path>]) -> Result<Pack, P
     };
     match read_rule_sources(extra) {
         Ok(more) => sources.extend(more),
-        Err(e) => return Err(vec![Box::new(e)]),
+        // The files that could be read are not compiled without the others: their references
+        // into a missing file would all be reported as mistakes.
+        Err(errors) => {
+            return Err(errors
+                .into_iter()
+                .map(|e| Box::new(e) as Box<dyn Diagnostic + Send + Sync>)
+                .collect())
+        }
     }
     if sources.is_empty() {
         return Err(vec![Box::new(NoRules)]);
     }
-    compile(&sources).map_err(|errors| {
-        errors
-            .into_iter()
-            .map(|e| Box::new(e) as Box<dyn Diagnostic + Send + Sync>)
-            .collect()
-    })
+    compile(&sources).map_err(|files| flatten(files, help))
 }
 
-/// Compiles rule sources into a pack. Every file's problems are collected; the first file with
-/// problems is returned as the error (with all its problems), the others follow in `more`.
-pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
-    let mut errors = Vec::new();
-    let mut parsed: Vec<(usize, RuleFileDef)> = Vec::new();
-    for (i, src) in sources.iter().enumerate() {
-        match toml::from_str::<RuleFileDef>(&src.text) {
-            Ok(def) => parsed.push((i, def)),
-            Err(e) => {
-                let mut probs = Problems {
-                    src,
-                    list: Vec::new(),
-                };
-                let span = e.span().unwrap_or(0..0);
-                let message = e.message().trim().to_string();
-                probs.add(span, message.clone(), "here", unknown_key_hint(&message));
-                errors.push(RuleFileError {
-                    path: src.name.clone(),
-                    problems: probs.list,
-                });
+/// Each problem its own diagnostic, then one that counts them. (Shown as one diagnostic with
+/// the problems related to it, miette puts a line `Error:` before each.)
+fn flatten(files: Vec<RuleFileError>, help: &str) -> PackErrors {
+    let summary = RulesSummary::of(&files, help);
+    let mut out: PackErrors = files
+        .into_iter()
+        .flat_map(|f| f.problems)
+        .map(|p| Box::new(p) as Box<dyn Diagnostic + Send + Sync>)
+        .collect();
+    out.push(Box::new(summary));
+    out
+}
+
+/// Where a `[settings]` key was first given: its value, the file, the value's characters.
+type Given<T> = Option<(T, usize, Range<usize>)>;
+
+/// The `[settings]` keys as given so far.
+#[derive(Default)]
+struct GivenSettings {
+    locale: Given<Locale>,
+    fold_diacritics: Given<bool>,
+    dash_is_zero: Given<bool>,
+    unit_name_label: Given<String>,
+    unit_code_label: Given<String>,
+    language: Given<String>,
+    messages: BTreeMap<String, (String, usize, Range<usize>)>,
+}
+
+/// What the help of a conflict says.
+fn conflict_help(other: &Source) -> String {
+    if other.name.ends_with(BUILT_IN) {
+        "[settings] hold for the whole pack, and the built-in pack sets this one: give the same \
+         value, or leave the built-in pack out (--no-default-rules) and give every setting in \
+         your own files"
+            .to_string()
+    } else {
+        "[settings] hold for the whole pack: set it in one file only (or to the same value in both)"
+            .to_string()
+    }
+}
+
+/// Keeps the first file's value of a setting; another value in a later file is a problem of
+/// that file, showing both.
+fn merge_one<T: PartialEq + Clone>(
+    slot: &mut Given<T>,
+    key: &str,
+    (si, value): (usize, &Spanned<T>),
+    sources: &[Source],
+    problems: &mut BTreeMap<usize, Vec<RuleProblem>>,
+) {
+    if value.span().start >= schema::placeholder_start(&sources[si].text) {
+        return; // a placeholder for a mistake already reported
+    }
+    match slot {
+        None => *slot = Some((value.get_ref().clone(), si, value.span())),
+        Some((first, _, _)) if first == value.get_ref() => {}
+        Some((_, fsi, fspan)) => {
+            let problem = Conflict {
+                message: format!("`{key}` is set differently in two rule files"),
+                here: (&sources[si], value.span()),
+                before: (&sources[*fsi], fspan.clone()),
+                help: conflict_help(&sources[*fsi]),
+            }
+            .problem();
+            problems.entry(si).or_default().push(problem);
+        }
+    }
+}
+
+/// The pack's settings from every file's `[settings]`: a key may be given in several files
+/// only with the same value (another value is a problem naming both files, whatever the order
+/// of the files); `[settings.messages]` keys must be message ids of crossfoot. Also gives the
+/// `[[settings.workbook]]` groups, each id once.
+fn merge_settings<'d>(
+    sources: &[Source],
+    parsed: &'d [(usize, RuleFileDef)],
+    skip: &HashSet<usize>,
+    problems: &mut BTreeMap<usize, Vec<RuleProblem>>,
+) -> (Settings, Vec<(usize, &'d WorkbookDef)>) {
+    let mut given = GivenSettings::default();
+    let mut groups: Vec<(usize, &WorkbookDef)> = Vec::new();
+    let known: Vec<&str> = crate::messages::known_ids().collect();
+    for (si, def) in parsed {
+        let si = *si;
+        let Some(s) = &def.settings else { continue };
+        if skip.contains(&si) {
+            continue;
+        }
+        macro_rules! merge {
+            ($($key:ident),*) => {$(
+                if let Some(v) = &s.$key {
+                    merge_one(&mut given.$key, stringify!($key), (si, v), sources, problems);
+                }
+            )*};
+        }
+        merge!(
+            locale,
+            fold_diacritics,
+            dash_is_zero,
+            unit_name_label,
+            unit_code_label,
+            language
+        );
+        let src = &sources[si];
+        for (id, text) in &s.messages {
+            let mut p = Problems::new(src);
+            if !known.contains(&id.get_ref().as_str()) {
+                p.add(
+                    id.span(),
+                    format!("`{}` is not the id of a message of crossfoot", id.get_ref()),
+                    "unknown message id",
+                    did_you_mean(id.get_ref(), known.iter().copied()).or_else(|| {
+                        Some("the ids are those of crossfoot's own findings, listed in the README (Writing rules)".into())
+                    }),
+                );
+                problems.entry(si).or_default().extend(p.list);
+                continue;
+            }
+            if text.span().start >= schema::placeholder_start(&src.text) {
+                continue;
+            }
+            match given.messages.get(id.get_ref()) {
+                None => {
+                    given.messages.insert(
+                        id.get_ref().clone(),
+                        (text.get_ref().clone(), si, text.span()),
+                    );
+                }
+                Some((first, _, _)) if first == text.get_ref() => {}
+                Some((_, fsi, fspan)) => {
+                    let problem = Conflict {
+                        message: format!(
+                            "the message `{}` is given two different texts",
+                            id.get_ref()
+                        ),
+                        here: (src, text.span()),
+                        before: (&sources[*fsi], fspan.clone()),
+                        help: conflict_help(&sources[*fsi]),
+                    }
+                    .problem();
+                    problems.entry(si).or_default().push(problem);
+                }
+            }
+        }
+        for w in &s.workbook {
+            let same_id = groups
+                .iter()
+                .find(|(_, g)| g.id.get_ref() == w.id.get_ref());
+            match same_id {
+                None => groups.push((si, w)),
+                Some((_, g)) if g.forms == w.forms && g.missing_severity == w.missing_severity => {}
+                Some((gsi, g)) => {
+                    let problem = Conflict {
+                        message: format!(
+                            "the workbook `{}` is described differently in two rule files",
+                            w.id.get_ref()
+                        ),
+                        here: (src, w.id.span()),
+                        before: (&sources[*gsi], g.id.span()),
+                        help: conflict_help(&sources[*gsi]),
+                    }
+                    .problem();
+                    problems.entry(si).or_default().push(problem);
+                }
             }
         }
     }
-
-    // Settings first (later files override earlier ones), then the names of all forms.
     let mut settings = Settings::default();
+    if let Some((l, ..)) = given.locale {
+        settings.locale = l;
+    }
+    if let Some((f, ..)) = given.fold_diacritics {
+        settings.folding.diacritics = f;
+    }
+    if let Some((d, ..)) = given.dash_is_zero {
+        settings.dash_is_zero = d;
+    }
+    if let Some((l, ..)) = given.language {
+        settings.language = l;
+    }
+    settings.unit_name_key = given
+        .unit_name_label
+        .map(|(l, ..)| label_key(&l, settings.folding));
+    settings.unit_code_key = given
+        .unit_code_label
+        .map(|(l, ..)| label_key(&l, settings.folding));
+    settings.messages = given
+        .messages
+        .into_iter()
+        .map(|(id, (text, ..))| (id, text))
+        .collect();
+    (settings, groups)
+}
+
+/// Compiles rule sources into a pack. Every file's problems are collected: what is wrong in
+/// the file as written (TOML syntax, unknown keys, wrong types, missing keys), settings that
+/// contradict another file's, and what its definitions get wrong; one [`RuleFileError`] per
+/// file with problems, in path order.
+pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
+    // Problems of the files as written, and (below) of what they define.
+    let mut written: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
+    let mut parsed: Vec<(usize, RuleFileDef)> = Vec::new();
+    // Files that are not TOML: what the parser recovered of them only names their forms and
+    // rows for the other files (their settings are not taken).
+    let mut not_toml: HashSet<usize> = HashSet::new();
+    for (i, src) in sources.iter().enumerate() {
+        let read = schema::parse::<RuleFileDef>(&src.text);
+        let mut probs = Problems::new(src);
+        for p in read.problems {
+            probs.add(p.span, p.message, p.label, p.help);
+        }
+        if !probs.list.is_empty() {
+            written.insert(i, probs.list);
+        }
+        if read.syntax {
+            not_toml.insert(i);
+        }
+        if let Some(def) = read.def {
+            parsed.push((i, def));
+        }
+    }
+
+    // Settings first (their problems: values that contradict another file's, unknown message
+    // ids), then the names of all forms.
+    let mut settings_problems: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
+    let (settings, pending_groups) =
+        merge_settings(sources, &parsed, &not_toml, &mut settings_problems);
+    let mut per_file: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
     let mut form_ids: HashMap<String, usize> = HashMap::new();
     let mut form_files: Vec<(usize, usize)> = Vec::new(); // (source index, parsed index)
-    let mut pending_groups: Vec<(usize, &WorkbookDef)> = Vec::new();
     let mut dup_forms: Vec<(usize, Range<usize>, String)> = Vec::new();
     for (pi, (si, def)) in parsed.iter().enumerate() {
-        if let Some(s) = &def.settings {
-            if let Some(l) = s.locale {
-                settings.locale = l;
-            }
-            if let Some(f) = s.fold_diacritics {
-                settings.folding.diacritics = f;
-            }
-            if let Some(d) = s.dash_is_zero {
-                settings.dash_is_zero = d;
-            }
-            if let Some(l) = &s.language {
-                settings.language = l.clone();
-            }
-            if let Some(n) = &s.unit_name_label {
-                settings.unit_name_key = Some(n.clone());
-            }
-            if let Some(c) = &s.unit_code_label {
-                settings.unit_code_key = Some(c.clone());
-            }
-            for (k, v) in &s.messages {
-                settings.messages.insert(k.clone(), v.get_ref().clone());
-            }
-            for w in &s.workbook {
-                pending_groups.push((*si, w));
-            }
-        }
         if let Some(f) = &def.form {
             let id = f.id.get_ref().clone();
             match form_ids.entry(id) {
@@ -691,23 +1105,25 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         }
     }
 
-    settings.unit_name_key = settings
-        .unit_name_key
-        .map(|l| label_key(&l, settings.folding));
-    settings.unit_code_key = settings
-        .unit_code_key
-        .map(|l| label_key(&l, settings.folding));
-    let mut per_file: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
     for (si, span, id) in dup_forms {
-        let mut p = Problems {
-            src: &sources[si],
-            list: Vec::new(),
+        let first = form_ids
+            .get(&id)
+            .and_then(|fi| form_files.get(*fi))
+            .map(|(fsi, _)| &sources[*fsi]);
+        let help = match first {
+            Some(f) if f.name.ends_with(BUILT_IN) => format!(
+                "the built-in pack defines it in {}: give your form its own id, or check your files alone with --no-default-rules",
+                f.name
+            ),
+            Some(f) => format!("it is defined in {} already; give each form its own id", f.name),
+            None => "give each form its own id".to_string(),
         };
+        let mut p = Problems::new(&sources[si]);
         p.add(
             span,
             format!("the form `{id}` is defined twice"),
             "second definition",
-            Some("give each form its own id".into()),
+            Some(help),
         );
         per_file.entry(si).or_default().extend(p.list);
     }
@@ -722,10 +1138,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
     let mut forms = Vec::new();
     for (fi, (si, pi)) in form_files.iter().enumerate() {
         let def = &parsed[*pi].1;
-        let mut probs = Problems {
-            src: &sources[*si],
-            list: Vec::new(),
-        };
+        let mut probs = Problems::new(&sources[*si]);
         if let Some(form) = compile_form(fi, def, &shapes, &form_ids, &settings, &mut probs) {
             forms.push(form);
         }
@@ -739,10 +1152,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
                 || !def.column.is_empty()
                 || !def.cell.is_empty())
         {
-            let mut p = Problems {
-                src: &sources[*si],
-                list: Vec::new(),
-            };
+            let mut p = Problems::new(&sources[*si]);
             p.add(
                 0..0,
                 "this file has rows, columns, cells or checks but no [form] table",
@@ -755,10 +1165,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
 
     let mut groups = Vec::new();
     for (si, w) in pending_groups {
-        let mut p = Problems {
-            src: &sources[si],
-            list: Vec::new(),
-        };
+        let mut p = Problems::new(&sources[si]);
         let mut idx = Vec::new();
         for f in &w.forms {
             match form_ids.get(f.get_ref()) {
@@ -773,14 +1180,25 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         }
         per_file.entry(si).or_default().extend(p.list);
         groups.push(WorkbookGroup {
-            id: w.id.clone(),
+            id: w.id.get_ref().clone(),
             forms: idx,
             missing_severity: w.missing_severity,
         });
     }
 
-    for (si, problems) in per_file {
+    // A file with mistakes as written is reported by those alone: what its definitions get
+    // wrong may follow from them (a misspelt key is a missing one), and comes in the next run.
+    per_file.retain(|si, _| !written.contains_key(si));
+    for (si, problems) in written {
+        per_file.insert(si, problems);
+    }
+    for (si, problems) in settings_problems {
+        per_file.entry(si).or_default().extend(problems);
+    }
+    let mut errors = Vec::new();
+    for (si, mut problems) in per_file {
         if !problems.is_empty() {
+            problems.sort_by_key(|p| p.span.offset());
             errors.push(RuleFileError {
                 path: sources[si].name.clone(),
                 problems,

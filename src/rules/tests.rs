@@ -1,6 +1,7 @@
 //! Rule-file compilation: every mistake is found, all at once, at the right characters.
 
 use super::*;
+use miette::SourceCode as _;
 
 fn src(name: &str, text: &str) -> Source {
     Source {
@@ -184,7 +185,7 @@ fn toml_mistakes_point_into_the_file() {
         "[form]\nid = \"F\"\nname = \"x\"\nlabels = [\"a\"]\nsheet_name = \"x\"\n",
     )]);
     assert_eq!(p.len(), 1);
-    assert!(p[0].0.contains("unknown field `sheet_name`"), "{p:?}");
+    assert_eq!(p[0].0, "unknown key `sheet_name`");
     assert_eq!(p[0].1, "sheet_name");
     let p = problems(&[src("bad.toml", "[form\nid = 1\n")]);
     assert_eq!(p.len(), 1);
@@ -274,8 +275,8 @@ sheet = "(unclosed"
     assert_eq!(
         p.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(),
         vec![
+            "no form is called `F9`",
             "the sheet pattern is not a valid regular expression",
-            "no form is called `F9`"
         ]
     );
 }
@@ -404,4 +405,176 @@ message = "x"
             .any(|m| m.contains("does not go through the records")),
         "{msgs:?}"
     );
+}
+
+/// (file, message, the characters pointed at) of every problem.
+fn problems_with_files(sources: &[Source]) -> Vec<(String, String, String)> {
+    let errs = compile(sources).expect_err("should not compile");
+    let mut out = Vec::new();
+    for e in errs {
+        let text = &sources.iter().find(|s| s.name == e.path).unwrap().text;
+        for p in e.problems {
+            out.push((
+                e.path.clone(),
+                p.message.clone(),
+                text[p.span()].to_string(),
+            ));
+        }
+    }
+    out
+}
+
+#[test]
+fn settings_given_in_two_files_must_agree() {
+    let a = src(
+        "a.toml",
+        &format!(
+            "[settings]\nlocale = \"vi\"\nfold_diacritics = true\nunit_code_label = \"Mã\"\n\n[[settings.workbook]]\nid = \"b\"\nforms = [\"F1\"]\n{FORM}"
+        ),
+    );
+    // The same values again: one pack, one workbook group.
+    let same = src(
+        "b.toml",
+        "[settings]\nunit_code_label = \"Mã\"\nlocale = \"vi\"\n\n[[settings.workbook]]\nid = \"b\"\nforms = [\"F1\"]\n",
+    );
+    let pack = compile(&[a.clone(), same]).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(pack.settings.locale, Locale::Vi);
+    assert!(pack.settings.folding.diacritics);
+    assert_eq!(pack.groups.len(), 1);
+
+    let other = src(
+        "b.toml",
+        "[settings]\nlocale = \"vi\"\nfold_diacritics = false\n\n[settings.messages]\n\"value.required\" = \"{label}: trống\"\n",
+    );
+    let third = src(
+        "c.toml",
+        "[settings.messages]\n\"value.required\" = \"{label}: trống\"\n\n[[settings.workbook]]\nid = \"b\"\nforms = []\n",
+    );
+    let sources = [a, other, third];
+    assert_eq!(
+        problems_with_files(&sources),
+        vec![
+            (
+                "b.toml".to_string(),
+                "`fold_diacritics` is set differently in two rule files".to_string(),
+                "false".to_string()
+            ),
+            (
+                "c.toml".to_string(),
+                "the workbook `b` is described differently in two rule files".to_string(),
+                "\"b\"".to_string()
+            ),
+        ]
+    );
+    // Each conflict also points at the first file's value.
+    let errs = compile(&sources).expect_err("conflicts");
+    let p = &errs[0].problems[0];
+    let shown = p.src.read_span(&p.others[0].inner().clone(), 0, 0).unwrap();
+    assert_eq!(shown.name(), Some("a.toml"));
+    assert_eq!(std::str::from_utf8(shown.data()).unwrap(), "true");
+    assert_eq!(shown.line(), 2);
+}
+
+#[test]
+fn a_placeholder_for_a_mistake_never_conflicts() {
+    // `fr` is no locale: that is the problem, not a conflict with the other file's `en`.
+    let sources = [
+        src("a.toml", &format!("[settings]\nlocale = \"fr\"\n{FORM}")),
+        src("b.toml", "[settings]\nlocale = \"en\"\n"),
+    ];
+    let p = problems_with_files(&sources);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert_eq!(p[0].1, "`fr` is not one of the values allowed here");
+}
+
+#[test]
+fn message_ids_are_those_of_crossfoot() {
+    let ok = src(
+        "m.toml",
+        "[settings.messages]\n\"hint.closest\" = \"; x {text}\"\n\"consolidation.unit-without-row\" = \"x\"\n\"consolidate.notes-sheet\" = \"Ghi chú\"\n",
+    );
+    let pack = compile(&[src("f.toml", FORM), ok]).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(pack.settings.messages.len(), 3);
+    let bad = src(
+        "m.toml",
+        "[settings.messages]\n\"value.requried\" = \"x\"\n\"layout.nothing-like-it\" = \"y\"\n",
+    );
+    let p = problems_with_files(&[src("f.toml", FORM), bad]);
+    assert_eq!(
+        p.iter()
+            .map(|x| (x.1.as_str(), x.2.as_str()))
+            .collect::<Vec<_>>(),
+        vec![
+            (
+                "`value.requried` is not the id of a message of crossfoot",
+                "\"value.requried\""
+            ),
+            (
+                "`layout.nothing-like-it` is not the id of a message of crossfoot",
+                "\"layout.nothing-like-it\""
+            ),
+        ]
+    );
+}
+
+/// A file with schema mistakes is reported by those alone (a misspelt `labels` is not also "a
+/// form with nothing to recognise it by"); the other files' problems all come in the same run.
+#[test]
+fn schema_mistakes_first_other_files_in_full() {
+    let a = src(
+        "a.toml",
+        &format!(
+            "{}\n[[check]]\nid = \"F1.x\"\nexpr = \"totl == 1\"\nmessage = \"x\"\n",
+            FORM.replace("labels = [", "lables = [")
+        ),
+    );
+    let b = src(
+        "b.toml",
+        "[form]\nid = \"F2\"\nname = \"Two\"\nlabels = [\"X\"]\n\n[[column]]\nid = \"n\"\nheader = \"N\"\n\n[[row]]\nid = \"x\"\nlabel = \"X\"\n\n[[check]]\nid = \"F2.y\"\nexpr = \"x == F1.totl\"\nmessage = \"y\"\n",
+    );
+    assert_eq!(
+        problems_with_files(&[a, b]),
+        vec![
+            (
+                "a.toml".to_string(),
+                "unknown key `lables`".to_string(),
+                "lables".to_string()
+            ),
+            (
+                "b.toml".to_string(),
+                "form F1 has no field `totl`".to_string(),
+                "F1.totl".to_string()
+            ),
+        ]
+    );
+}
+
+#[test]
+fn every_unreadable_rule_path_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(dir.path().join("empty")).unwrap();
+    std::fs::write(dir.path().join("empty/notes.txt"), "x").unwrap();
+    let errs = read_rule_sources(&[dir.path().join("empty"), dir.path().join("nope.toml")])
+        .expect_err("two bad paths");
+    assert_eq!(errs.len(), 2);
+    assert_eq!(errs[0].reason, "the folder holds no .toml rule file");
+    assert!(errs[1].path.ends_with("nope.toml"));
+}
+
+#[test]
+fn built_in_files_say_so() {
+    let sources = builtin_sources();
+    assert!(!sources.is_empty());
+    assert!(sources
+        .iter()
+        .all(|s| s.name.starts_with("rules/") && s.name.ends_with(" (built in)")));
+    let stats = check_rule_files(false, &[] as &[&str]).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        (stats.files, stats.built_in),
+        (sources.len(), sources.len())
+    );
+    assert!(stats.to_string().starts_with(&format!(
+        "rules ok: {n} files ({n} built in), ",
+        n = sources.len()
+    )));
 }

@@ -88,7 +88,7 @@ pub fn check_file(
                     rule: "workbook.wrong-extension".to_string(),
                     severity: Severity::Warning,
                     message: crate::messages::engine(
-                        &pack.settings,
+                        &pack.settings.messages,
                         "workbook.wrong-extension",
                         &[("what", what), ("ext", &ext), ("right", right)],
                     ),

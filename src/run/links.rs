@@ -10,27 +10,10 @@ use crate::locate;
 use crate::rules::{Link, Pack};
 use std::collections::{BTreeMap, BTreeSet};
 
-const LINK_MESSAGES: &[(&str, &str)] = &[
-    ("consolidation.unit-without-row", "{unit_file} (unit {unit}, code {code}) has no row in form {form}"),
-    ("consolidation.row-without-unit", "{label}: the row with code \"{code}\" of form {form} has no unit workbook in this run"),
-    ("consolidation.duplicate-unit", "the unit code \"{code}\" is in several workbooks ({files}); the row was not compared"),
-    ("consolidation.duplicate-row", "the unit code \"{code}\" is in several rows of form {form} ({cells})"),
-    ("consolidation.previous-missing", "no workbook of last year with unit code {code} among --previous; the opening figures were not compared"),
-    ("consolidation.previous-unread", "no readable workbook of last year with unit code {code} among --previous ({count} of last year's workbooks could not be read); the opening figures were not compared"),
-    ("consolidation.previous-duplicate", "the unit code \"{code}\" is in several workbooks of last year ({files}); {used} was used"),
-];
-
+/// A consolidation finding's message: the pack's text, or the default in
+/// [`crate::messages::LINK_MESSAGES`].
 fn link_message(pack: &Pack, id: &str, params: &[(&str, &str)]) -> String {
-    match pack.settings.messages.get(id) {
-        Some(t) => crate::messages::render(t, params),
-        None => {
-            let t = LINK_MESSAGES
-                .iter()
-                .find(|(k, _)| *k == id)
-                .map_or(id, |(_, v)| *v);
-            crate::messages::render(t, params)
-        }
-    }
+    crate::messages::engine(&pack.settings.messages, id, params)
 }
 
 struct LinkFinding<'a> {
