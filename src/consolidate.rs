@@ -15,6 +15,7 @@ use crate::check::{self, FileResult, Input, Kept, Options, Status};
 use crate::eval;
 use crate::finding::Severity;
 use crate::rules::{self, Form, Kind, Pack};
+use crate::xlsx_limits;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use rust_xlsxwriter::{Format, Formula, Workbook};
 use std::collections::BTreeMap;
@@ -193,6 +194,18 @@ const TEXTS: &[(&str, &str)] = &[
         "consolidate.excluded-errors",
         "left out (--exclude-errors): the workbook carries {count} error(s)",
     ),
+    (
+        "consolidate.cut",
+        "this text has {count} characters, more than a cell holds ({max}): it is cut here; the whole text is in the branch's workbook",
+    ),
+    (
+        "consolidate.rows-cut",
+        "only the first {shown} of {count} units fit in a worksheet: the others are left out, and the totals are of those shown",
+    ),
+    (
+        "consolidate.columns-cut",
+        "only the first {shown} of the form's {count} columns fit in a worksheet",
+    ),
 ];
 
 fn text(pack: &Pack, id: &str, params: &[(&str, &str)]) -> String {
@@ -224,23 +237,103 @@ fn note_text(pack: &Pack, n: &Note) -> String {
     }
 }
 
+/// The summary workbook could not be built: a limit of the xlsx format crossfoot does not
+/// handle, or a bug (values beyond Excel's limits are cut, each with a note, and never cause
+/// this).
+#[derive(Debug, thiserror::Error)]
+#[error("{BUILD_ERROR}: {0}")]
+pub struct BuildError(#[from] rust_xlsxwriter::XlsxError);
+
+/// How a [`BuildError`] begins (the write error's hint tells it from a file system error).
+const BUILD_ERROR: &str = "the summary workbook cannot be built";
+
+/// The hint of a failed write: a build error is no matter of the folder.
+fn write_hint(reason: &str) -> &'static str {
+    if reason.starts_with(BUILD_ERROR) {
+        "this is a limit of the xlsx format crossfoot does not handle, or a bug in crossfoot; please report it with the command line used"
+    } else {
+        "check the folder exists and is writable, and that the file is not open in a spreadsheet program"
+    }
+}
+
+/// Writes one text cell: a text longer than a cell holds is cut with a visible marker
+/// (`… [cut: 40,000 characters]`) and the cell gets a note saying so.
+fn put_text(
+    pack: &Pack,
+    ws: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    col: u16,
+    t: &str,
+    format: Option<&Format>,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let (text, cut) = xlsx_limits::cell_text(t);
+    match format {
+        Some(f) => ws.write_string_with_format(row, col, text, f)?,
+        None => ws.write_string(row, col, text)?,
+    };
+    if let Some(n) = cut {
+        let note = self::text(
+            pack,
+            "consolidate.cut",
+            &[
+                (
+                    "count",
+                    &crate::text::format_number(n as f64, Some(0), pack.settings.locale),
+                ),
+                (
+                    "max",
+                    &crate::text::format_number(
+                        xlsx_limits::MAX_CELL_CHARS as f64,
+                        Some(0),
+                        pack.settings.locale,
+                    ),
+                ),
+            ],
+        );
+        ws.insert_note(
+            row,
+            col,
+            &rust_xlsxwriter::Note::new(xlsx_limits::note_text(&note))
+                .set_author("crossfoot")
+                .add_author_prefix(false),
+        )?;
+    }
+    Ok(())
+}
+
 /// Writes the summary as `.xlsx` bytes: the form's title (its name), its column headers in
 /// rule order, one row per unit, the end row as SUM formulas; then the notes sheet.
-pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+///
+/// The bytes depend only on the summary (fixed document times): two runs, the same bytes.
+/// Every value is written within Excel's limits, each for itself: a text longer than a cell
+/// holds is cut with a marker and a note; units beyond the rows a worksheet holds are left out
+/// and said so on the notes sheet; columns beyond the last column Excel has are not written.
+pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildError> {
     let mut wb = Workbook::new();
+    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1)?;
+    wb.set_properties(
+        &rust_xlsxwriter::DocProperties::new()
+            .set_creation_datetime(&created)
+            .set_author("crossfoot"),
+    );
     let bold = Format::new().set_bold();
+    let mut taken = std::collections::BTreeSet::new();
     let ws = wb.add_worksheet();
-    ws.set_name(sheet_name(&form.id))?;
-    ws.write_string_with_format(0, 0, &form.name, &bold)?;
+    ws.set_name(xlsx_limits::unique_sheet_name(&form.id, &mut taken))?;
+    put_text(pack, ws, 0, 0, &form.name, Some(&bold))?;
     let header_row = 2u32;
     let rec = form.records.as_ref();
-    for (c, col) in form.columns.iter().enumerate() {
-        ws.write_string_with_format(header_row, c as u16, &col.header, &bold)?;
+    let columns = form.columns.len().min(xlsx_limits::MAX_COLS as usize);
+    for (c, col) in form.columns.iter().take(columns).enumerate() {
+        put_text(pack, ws, header_row, c as u16, &col.header, Some(&bold))?;
     }
     let first = header_row + 1;
-    for (k, row) in s.rows.iter().enumerate() {
+    // Rows for units: all that fit above the end row.
+    let room = (xlsx_limits::MAX_ROWS - first - 1) as usize;
+    let shown = &s.rows[..s.rows.len().min(room)];
+    for (k, row) in shown.iter().enumerate() {
         let r = first + k as u32;
-        for (c, col) in form.columns.iter().enumerate() {
+        for (c, col) in form.columns.iter().take(columns).enumerate() {
             let c16 = c as u16;
             if col.kind == Kind::Text {
                 let t = if rec.is_some_and(|x| x.key == c) {
@@ -250,28 +343,30 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, rust_xlsx
                 } else {
                     continue;
                 };
-                ws.write_string(r, c16, t)?;
+                put_text(pack, ws, r, c16, t, None)?;
             } else if let Some(Some(v)) = row.figures.get(c) {
                 ws.write_number(r, c16, *v)?;
             }
         }
     }
     // The end row: its label in the label column (else the first column), SUM formulas.
-    let end = first + s.rows.len() as u32;
+    let end = first + shown.len() as u32;
     if let Some(e) = rec.and_then(|x| x.end) {
-        let label_col = rec.and_then(|x| x.label).unwrap_or(0) as u16;
-        ws.write_string_with_format(end, label_col, &form.rows[e].label, &bold)?;
-        for (c, col) in form.columns.iter().enumerate() {
+        let label_col = rec
+            .and_then(|x| x.label)
+            .filter(|c| *c < columns)
+            .unwrap_or(0) as u16;
+        put_text(pack, ws, end, label_col, &form.rows[e].label, Some(&bold))?;
+        for (c, col) in form.columns.iter().take(columns).enumerate() {
             if col.kind == Kind::Text {
                 continue;
             }
-            let total: f64 = s
-                .rows
+            let total: f64 = shown
                 .iter()
                 .filter_map(|r| r.figures.get(c).copied().flatten())
                 .sum();
             let letter = crate::model::CellRef::col_name(c as u32);
-            let f = if s.rows.is_empty() {
+            let f = if shown.is_empty() {
                 "0".to_string()
             } else {
                 format!("SUM({letter}{}:{letter}{})", first + 1, end)
@@ -288,7 +383,10 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, rust_xlsx
     ws.autofit();
 
     let notes = wb.add_worksheet();
-    notes.set_name(sheet_name(&text(pack, "consolidate.notes-sheet", &[])))?;
+    notes.set_name(xlsx_limits::unique_sheet_name(
+        &text(pack, "consolidate.notes-sheet", &[]),
+        &mut taken,
+    ))?;
     for (c, h) in [
         "consolidate.file",
         "consolidate.code",
@@ -298,66 +396,64 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, rust_xlsx
     .iter()
     .enumerate()
     {
-        notes.write_string_with_format(0, c as u16, text(pack, h, &[]), &bold)?;
+        put_text(pack, notes, 0, c as u16, &text(pack, h, &[]), Some(&bold))?;
     }
-    for (k, (file, code, name, note)) in s.notes.iter().enumerate() {
+    let mut lines: Vec<[String; 4]> = Vec::new();
+    if shown.len() < s.rows.len() {
+        lines.push([
+            String::new(),
+            String::new(),
+            String::new(),
+            text(
+                pack,
+                "consolidate.rows-cut",
+                &[
+                    ("shown", &shown.len().to_string()),
+                    ("count", &s.rows.len().to_string()),
+                ],
+            ),
+        ]);
+    }
+    if columns < form.columns.len() {
+        lines.push([
+            String::new(),
+            String::new(),
+            String::new(),
+            text(
+                pack,
+                "consolidate.columns-cut",
+                &[
+                    ("shown", &columns.to_string()),
+                    ("count", &form.columns.len().to_string()),
+                ],
+            ),
+        ]);
+    }
+    let cut_lines = lines.len();
+    let room = (xlsx_limits::MAX_ROWS - 1) as usize - cut_lines;
+    for (k, line) in lines.iter().enumerate() {
         let r = 1 + k as u32;
-        notes.write_string(r, 0, file)?;
-        notes.write_string(r, 1, code)?;
-        notes.write_string(r, 2, name)?;
-        notes.write_string(r, 3, note_text(pack, note))?;
+        for (c, t) in line.iter().enumerate() {
+            put_text(pack, notes, r, c as u16, t, None)?;
+        }
+    }
+    for (k, (file, code, name, note)) in s.notes.iter().take(room).enumerate() {
+        let r = (1 + cut_lines + k) as u32;
+        put_text(pack, notes, r, 0, file, None)?;
+        put_text(pack, notes, r, 1, code, None)?;
+        put_text(pack, notes, r, 2, name, None)?;
+        put_text(pack, notes, r, 3, &note_text(pack, note), None)?;
     }
     notes.autofit();
-    wb.save_to_buffer()
+    Ok(wb.save_to_buffer()?)
 }
 
-/// A valid sheet name: at most 31 characters, none of `[]:*?/\`.
-fn sheet_name(s: &str) -> String {
-    let clean: String = s
-        .chars()
-        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
-        .take(31)
-        .collect();
-    if clean.trim().is_empty() {
-        "Sheet".to_string()
-    } else {
-        clean
-    }
-}
-
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "summary.xlsx".into());
-    for attempt in 0..100u32 {
-        let tmp = dir.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
-        let mut f = match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
-        };
-        let written = f.write_all(bytes).and_then(|_| f.sync_all());
-        drop(f);
-        let renamed = written.and_then(|_| std::fs::rename(&tmp, path));
-        if renamed.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        return renamed;
-    }
-    Err(std::io::Error::new(
-        std::io::ErrorKind::AlreadyExists,
-        "no free temporary file name next to the output",
-    ))
+/// Writes `bytes` to `path` atomically: [`crate::output::write_atomic`] (a temporary file in
+/// the same folder, removed on every error and on SIGINT/SIGTERM; fsync, rename; the
+/// permissions of a replaced file kept; stale temporary files of killed runs removed, and said
+/// in the [`crate::output::Written`] returned).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<crate::output::Written> {
+    crate::output::write_atomic(path, bytes)
 }
 
 #[derive(Debug, thiserror::Error, Diagnostic)]
@@ -378,10 +474,7 @@ enum ConsolidateError {
     #[diagnostic(code(crossfoot::no_input), help("name branch workbooks or folders"))]
     NoInput,
     #[error("cannot write {path}: {reason}")]
-    #[diagnostic(
-        code(crossfoot::write),
-        help("check the folder exists and is writable")
-    )]
+    #[diagnostic(code(crossfoot::write), help("{}", write_hint(reason)))]
     Write { path: String, reason: String },
 }
 
