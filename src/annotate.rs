@@ -969,6 +969,10 @@ fn marks_for<'a>(r: &'a FileResult, sheet: &str) -> BTreeMap<CellRef, CellMarks<
     out
 }
 
+/// Longest message of one finding in a cell's note, in characters (the Findings sheet holds
+/// the message as far as a cell holds it).
+const NOTE_MESSAGE_CHARS: usize = 2_000;
+
 fn note_text(cm: &CellMarks<'_>, lang: Lang) -> String {
     let words = Words::of(lang);
     let locale = lang.locale();
@@ -977,7 +981,10 @@ fn note_text(cm: &CellMarks<'_>, lang: Lang) -> String {
     list.sort_by_key(|f| std::cmp::Reverse(f.0.severity));
     let mut parts = Vec::new();
     for (f, primary) in list {
-        let mut s = format!("[{}] {}\n{}", words.severity(f.severity), f.rule, f.message);
+        // A message quoting a huge cell is cut: a note stays readable, and the notes after it
+        // (other findings, a formula not kept, a text cut) still fit.
+        let message = crate::xlsx_limits::fit_text(&f.message, NOTE_MESSAGE_CHARS).0;
+        let mut s = format!("[{}] {}\n{message}", words.severity(f.severity), f.rule);
         let n = |v: f64| format_number(v, f.decimals, locale);
         let mut nums = Vec::new();
         if let Some(e) = f.expected {

@@ -272,22 +272,13 @@ fn put_text(
         None => ws.write_string(row, col, text)?,
     };
     if let Some(n) = cut {
+        // Plain digits: read the same in every language a pack may give the text in.
         let note = self::text(
             pack,
             "consolidate.cut",
             &[
-                (
-                    "count",
-                    &crate::text::format_number(n as f64, Some(0), pack.settings.locale),
-                ),
-                (
-                    "max",
-                    &crate::text::format_number(
-                        xlsx_limits::MAX_CELL_CHARS as f64,
-                        Some(0),
-                        pack.settings.locale,
-                    ),
-                ),
+                ("count", &n.to_string()),
+                ("max", &xlsx_limits::MAX_CELL_CHARS.to_string()),
             ],
         );
         ws.insert_note(
