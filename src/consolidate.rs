@@ -15,10 +15,10 @@ use crate::check::{FileResult, Kept, Status};
 use crate::eval;
 use crate::finding::Severity;
 use crate::rules::{Form, Kind, Pack};
+use crate::xlsx_limits;
 use rust_xlsxwriter::{Format, Formula, Workbook};
 use std::collections::BTreeMap;
-use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// Why a unit's workbook is left out of the summary, or flagged in it.
 #[derive(Debug, Clone, PartialEq)]
@@ -274,23 +274,94 @@ fn note_text(pack: &Pack, n: &Note) -> String {
     }
 }
 
+/// The summary workbook could not be built: a limit of the xlsx format crossfoot does not
+/// handle, or a bug (values beyond Excel's limits are cut, each with a note, and never cause
+/// this).
+#[derive(Debug, thiserror::Error)]
+#[error("{BUILD_ERROR}: {0}")]
+pub struct BuildError(#[from] rust_xlsxwriter::XlsxError);
+
+/// How a [`BuildError`] begins (the write error's hint tells it from a file system error).
+const BUILD_ERROR: &str = "the summary workbook cannot be built";
+
+/// The hint of a failed write: a build error is no matter of the folder.
+pub fn write_hint(reason: &str) -> &'static str {
+    if reason.starts_with(BUILD_ERROR) {
+        "this is a limit of the xlsx format crossfoot does not handle, or a bug in crossfoot; please report it with the command line used"
+    } else {
+        "check the folder exists and is writable, and that the file is not open in a spreadsheet program"
+    }
+}
+
+/// Writes one text cell: a text longer than a cell holds is cut with a visible marker
+/// (`… [cut: 40,000 characters]`) and the cell gets a note saying so.
+fn put_text(
+    pack: &Pack,
+    ws: &mut rust_xlsxwriter::Worksheet,
+    row: u32,
+    col: u16,
+    t: &str,
+    format: Option<&Format>,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let (text, cut) = xlsx_limits::cell_text(t);
+    match format {
+        Some(f) => ws.write_string_with_format(row, col, text, f)?,
+        None => ws.write_string(row, col, text)?,
+    };
+    if let Some(n) = cut {
+        // Plain digits: read the same in every language a pack may give the text in.
+        let note = self::text(
+            pack,
+            "consolidate.cut",
+            &[
+                ("count", &n.to_string()),
+                ("max", &xlsx_limits::MAX_CELL_CHARS.to_string()),
+            ],
+        );
+        ws.insert_note(
+            row,
+            col,
+            &rust_xlsxwriter::Note::new(xlsx_limits::note_text(&note))
+                .set_author("crossfoot")
+                .add_author_prefix(false),
+        )?;
+    }
+    Ok(())
+}
+
 /// Writes the summary as `.xlsx` bytes: the form's title (its name), its column headers in
 /// rule order, one row per unit, the end row as SUM formulas; then the notes sheet.
-pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, rust_xlsxwriter::XlsxError> {
+///
+/// The bytes depend only on the summary (fixed document times): two runs, the same bytes.
+/// Every value is written within Excel's limits, each for itself: a text longer than a cell
+/// holds is cut with a marker and a note; units beyond the rows a worksheet holds are left out
+/// and said so on the notes sheet; columns beyond the last column Excel has are not written.
+pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildError> {
     let mut wb = Workbook::new();
+    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1)?;
+    wb.set_properties(
+        &rust_xlsxwriter::DocProperties::new()
+            .set_creation_datetime(&created)
+            .set_author("crossfoot"),
+    );
     let bold = Format::new().set_bold();
+    let mut taken = std::collections::BTreeSet::new();
     let ws = wb.add_worksheet();
-    ws.set_name(sheet_name(&form.id))?;
-    ws.write_string_with_format(0, 0, &form.name, &bold)?;
+    ws.set_name(xlsx_limits::unique_sheet_name(&form.id, &mut taken))?;
+    put_text(pack, ws, 0, 0, &form.name, Some(&bold))?;
     let header_row = 2u32;
     let rec = form.records.as_ref();
-    for (c, col) in form.columns.iter().enumerate() {
-        ws.write_string_with_format(header_row, c as u16, &col.header, &bold)?;
+    let columns = form.columns.len().min(xlsx_limits::MAX_COLS as usize);
+    for (c, col) in form.columns.iter().take(columns).enumerate() {
+        put_text(pack, ws, header_row, c as u16, &col.header, Some(&bold))?;
     }
     let first = header_row + 1;
-    for (k, row) in s.rows.iter().enumerate() {
+    // Rows for units: all that fit above the end row.
+    let room = (xlsx_limits::MAX_ROWS - first - 1) as usize;
+    let shown = &s.rows[..s.rows.len().min(room)];
+    for (k, row) in shown.iter().enumerate() {
         let r = first + k as u32;
-        for (c, col) in form.columns.iter().enumerate() {
+        for (c, col) in form.columns.iter().take(columns).enumerate() {
             let c16 = c as u16;
             if col.kind == Kind::Text {
                 let t = if rec.is_some_and(|x| x.key == c) {
@@ -300,28 +371,30 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, rust_xlsx
                 } else {
                     continue;
                 };
-                ws.write_string(r, c16, t)?;
+                put_text(pack, ws, r, c16, t, None)?;
             } else if let Some(Some(v)) = row.figures.get(c) {
                 ws.write_number(r, c16, *v)?;
             }
         }
     }
     // The end row: its label in the label column (else the first column), SUM formulas.
-    let end = first + s.rows.len() as u32;
+    let end = first + shown.len() as u32;
     if let Some(e) = rec.and_then(|x| x.end) {
-        let label_col = rec.and_then(|x| x.label).unwrap_or(0) as u16;
-        ws.write_string_with_format(end, label_col, &form.rows[e].label, &bold)?;
-        for (c, col) in form.columns.iter().enumerate() {
+        let label_col = rec
+            .and_then(|x| x.label)
+            .filter(|c| *c < columns)
+            .unwrap_or(0) as u16;
+        put_text(pack, ws, end, label_col, &form.rows[e].label, Some(&bold))?;
+        for (c, col) in form.columns.iter().take(columns).enumerate() {
             if col.kind == Kind::Text {
                 continue;
             }
-            let total: f64 = s
-                .rows
+            let total: f64 = shown
                 .iter()
                 .filter_map(|r| r.figures.get(c).copied().flatten())
                 .sum();
             let letter = crate::model::CellRef::col_name(c as u32);
-            let f = if s.rows.is_empty() {
+            let f = if shown.is_empty() {
                 "0".to_string()
             } else {
                 format!("SUM({letter}{}:{letter}{})", first + 1, end)
@@ -338,7 +411,10 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, rust_xlsx
     ws.autofit();
 
     let notes = wb.add_worksheet();
-    notes.set_name(sheet_name(&text(pack, "consolidate.notes-sheet", &[])))?;
+    notes.set_name(xlsx_limits::unique_sheet_name(
+        &text(pack, "consolidate.notes-sheet", &[]),
+        &mut taken,
+    ))?;
     for (c, h) in [
         "consolidate.file",
         "consolidate.code",
@@ -348,64 +424,121 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, rust_xlsx
     .iter()
     .enumerate()
     {
-        notes.write_string_with_format(0, c as u16, text(pack, h, &[]), &bold)?;
+        put_text(pack, notes, 0, c as u16, &text(pack, h, &[]), Some(&bold))?;
     }
-    for (k, (file, code, name, note)) in s.notes.iter().enumerate() {
+    let mut lines: Vec<[String; 4]> = Vec::new();
+    if shown.len() < s.rows.len() {
+        lines.push([
+            String::new(),
+            String::new(),
+            String::new(),
+            text(
+                pack,
+                "consolidate.rows-cut",
+                &[
+                    ("shown", &shown.len().to_string()),
+                    ("count", &s.rows.len().to_string()),
+                ],
+            ),
+        ]);
+    }
+    if columns < form.columns.len() {
+        lines.push([
+            String::new(),
+            String::new(),
+            String::new(),
+            text(
+                pack,
+                "consolidate.columns-cut",
+                &[
+                    ("shown", &columns.to_string()),
+                    ("count", &form.columns.len().to_string()),
+                ],
+            ),
+        ]);
+    }
+    let cut_lines = lines.len();
+    let room = (xlsx_limits::MAX_ROWS - 1) as usize - cut_lines;
+    for (k, line) in lines.iter().enumerate() {
         let r = 1 + k as u32;
-        notes.write_string(r, 0, file)?;
-        notes.write_string(r, 1, code)?;
-        notes.write_string(r, 2, name)?;
-        notes.write_string(r, 3, note_text(pack, note))?;
+        for (c, t) in line.iter().enumerate() {
+            put_text(pack, notes, r, c as u16, t, None)?;
+        }
+    }
+    for (k, (file, code, name, note)) in s.notes.iter().take(room).enumerate() {
+        let r = (1 + cut_lines + k) as u32;
+        put_text(pack, notes, r, 0, file, None)?;
+        put_text(pack, notes, r, 1, code, None)?;
+        put_text(pack, notes, r, 2, name, None)?;
+        put_text(pack, notes, r, 3, &note_text(pack, note), None)?;
     }
     notes.autofit();
-    wb.save_to_buffer()
+    Ok(wb.save_to_buffer()?)
 }
 
-/// A valid sheet name: at most 31 characters, none of `[]:*?/\`.
-fn sheet_name(s: &str) -> String {
-    let clean: String = s
-        .chars()
-        .map(|c| if "[]:*?/\\".contains(c) { '_' } else { c })
-        .take(31)
-        .collect();
-    if clean.trim().is_empty() {
-        "Sheet".to_string()
-    } else {
-        clean
+/// Writes `bytes` to `path` atomically: [`crate::output::write_atomic`] (a temporary file in
+/// the same folder, removed on every error and on SIGINT/SIGTERM; fsync, rename; the
+/// permissions of a replaced file kept; stale temporary files of killed runs removed, and said
+/// in the [`crate::output::Written`] returned).
+pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<crate::output::Written> {
+    crate::output::write_atomic(path, bytes)
+}
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_build_error_is_not_blamed_on_the_folder() {
+        let build = BuildError(rust_xlsxwriter::XlsxError::MaxStringLengthExceeded).to_string();
+        assert!(
+            write_hint(&build).contains("limit of the xlsx format"),
+            "{build}"
+        );
+        assert!(write_hint("Permission denied (os error 13)").contains("writable"));
     }
-}
 
-/// Writes `bytes` to `path` through a temporary file in the same folder and a rename.
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    let name = path
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_else(|| "summary.xlsx".into());
-    for attempt in 0..100u32 {
-        let tmp = dir.join(format!(".{name}.{}.{attempt}.tmp", std::process::id()));
-        let mut f = match std::fs::OpenOptions::new()
-            .write(true)
-            .create_new(true)
-            .open(&tmp)
-        {
-            Ok(f) => f,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => continue,
-            Err(e) => return Err(e),
+    #[test]
+    fn an_over_long_unit_name_is_cut_for_its_cell_only_and_the_bytes_are_reproducible() {
+        let pack = crate::rules::load_pack(false, &[] as &[std::path::PathBuf]).expect("built-in pack");
+        let fi = summary_form(&pack, None).expect("a summary form");
+        let form = &pack.forms[fi];
+        let row = |code: &str, name: String| Row {
+            file: format!("{code}.xlsx"),
+            code: code.to_string(),
+            name,
+            figures: vec![Some(1.0); form.columns.len()],
         };
-        let written = f.write_all(bytes).and_then(|_| f.sync_all());
-        drop(f);
-        let renamed = written.and_then(|_| std::fs::rename(&tmp, path));
-        if renamed.is_err() {
-            let _ = std::fs::remove_file(&tmp);
-        }
-        return renamed;
+        let s = Summary {
+            rows: vec![
+                row("TD-01", "Chi bộ A".into()),
+                row("TD-02", "x".repeat(40_000)),
+            ],
+            notes: vec![(
+                "TD-02.xlsx".into(),
+                "TD-02".into(),
+                "y".repeat(50_000),
+                Note::Errors(1),
+            )],
+        };
+        let bytes = write(&pack, form, &s).expect("written despite the long texts");
+        assert_eq!(write(&pack, form, &s).expect("again"), bytes);
+        let wb = crate::load::load_bytes(&bytes, "d.xlsx", &crate::load::Limits::default())
+            .expect("readable");
+        let texts: Vec<String> = wb
+            .sheets
+            .iter()
+            .flat_map(|sh| sh.cells.values())
+            .filter_map(|c| match &c.value {
+                crate::model::Value::Text(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect();
+        assert!(texts.iter().any(|t| t == "Chi bộ A"));
+        assert!(texts
+            .iter()
+            .any(|t| t.ends_with("… [cut: 40,000 characters]")));
+        assert!(texts
+            .iter()
+            .any(|t| t.ends_with("… [cut: 50,000 characters]")));
     }
-    Err(std::io::Error::new(
-        std::io::ErrorKind::AlreadyExists,
-        "no free temporary file name next to the output",
-    ))
 }

@@ -521,11 +521,17 @@ impl Env<'_> {
                             items.first().copied().ok_or(NotApplicable)?,
                             items.get(1).copied().ok_or(NotApplicable)?,
                         );
-                        let digits = d.v.round().clamp(0.0, 15.0) as i32;
+                        // Excel's ROUND: the digit count is truncated (2.9 → 2); negative
+                        // counts round to tens, hundreds, …; counts beyond ±400 are the same
+                        // as ±400 (0, or the value itself).
+                        if d.v.is_nan() {
+                            return Err(NotApplicable);
+                        }
+                        let digits = d.v.trunc().clamp(-400.0, 400.0) as i32;
                         V::Num(Num {
                             v: round_half_away(x.v, digits),
                             slack: 0.0,
-                            decimals: digits as u8,
+                            decimals: digits.clamp(0, 15) as u8,
                         })
                     }
                 }
@@ -830,4 +836,53 @@ pub fn counts(findings: &[Finding]) -> (usize, usize, usize) {
         .filter(|f| f.severity == Severity::Info)
         .count();
     (e, w, i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// `round(x, n)` of the rule language, evaluated.
+    fn round(x: f64, n: f64) -> Option<f64> {
+        let pack = crate::rules::compile(&crate::rules::builtin_sources()).expect("built-in pack");
+        let e = CExpr::Call(Func::Round, vec![CExpr::Num(x), CExpr::Num(n)]);
+        eval_linked(&pack, &e, &Linked::default())
+    }
+
+    #[test]
+    fn round_far_negative_digits_is_zero() {
+        assert_eq!(round(1234.5, -1e9), Some(0.0));
+    }
+    #[test]
+    fn round_negative_infinite_digits_is_zero() {
+        assert_eq!(round(1234.5, f64::NEG_INFINITY), Some(0.0));
+    }
+    #[test]
+    fn round_far_positive_digits_is_the_value() {
+        assert_eq!(round(1234.5678, 400.0), Some(1234.5678));
+    }
+    #[test]
+    fn round_infinite_digits_is_the_value() {
+        assert_eq!(round(1234.5678, f64::INFINITY), Some(1234.5678));
+    }
+    #[test]
+    fn round_to_tens() {
+        assert_eq!(round(1234.5, -1.0), Some(1230.0));
+    }
+    #[test]
+    fn round_to_hundreds_half_away() {
+        assert_eq!(round(-1250.0, -2.0), Some(-1300.0));
+    }
+    #[test]
+    fn round_truncates_the_digit_count_as_excel_does() {
+        assert_eq!(round(2.567, 1.9), Some(2.6));
+    }
+    #[test]
+    fn round_with_nan_digits_is_not_applicable() {
+        assert_eq!(round(1.0, f64::NAN), None);
+    }
+    #[test]
+    fn round_of_a_huge_value_to_huge_units_stays_finite() {
+        assert!(round(f64::MAX, -308.0).is_some_and(f64::is_finite));
+    }
 }

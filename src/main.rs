@@ -289,7 +289,10 @@ fn previous_inputs(paths: &[PathBuf]) -> Result<Option<Inputs>, ExitCode> {
         return Ok(None);
     }
     let prev = run::collect(paths);
-    let shown: Vec<String> = paths.iter().map(|p| run::inputs::shown(p)).collect();
+    let shown: Vec<String> = paths
+        .iter()
+        .map(|p| crossfoot::text::visible(&run::inputs::shown(p), 500).into_owned())
+        .collect();
     let reason = if prev.files.is_empty() {
         Some("no workbook there".to_string())
     } else if prev.files.iter().all(|f| f.problem.is_some()) {
@@ -403,7 +406,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
                 ..ReviewOptions::default()
             },
         ) {
-            Ok(()) => wrote = Some(out.clone()),
+            Ok(written) => wrote = Some((out.clone(), written)),
             Err(e) => {
                 eprint_diag(&e);
                 tally.output_failed = true;
@@ -430,11 +433,15 @@ fn run_check(args: CheckArgs) -> ExitCode {
     tally.previous_unreadable = outcome.previous_unreadable.len();
     sink.finish(&tally, &outcome.previous_unreadable);
     let _ = stdout.flush();
-    if let Some(out) = wrote {
+    if let Some((out, written)) = wrote {
+        let mut err = std::io::stderr();
+        for notice in written.notices() {
+            let _ = writeln!(err, "{}", crossfoot::text::visible(&notice, 500));
+        }
         let _ = writeln!(
-            std::io::stderr(),
+            err,
             "wrote the review workbook to {}",
-            run::inputs::shown(&out)
+            crossfoot::text::visible(&run::inputs::shown(&out), 500)
         );
     }
     let fail_on = match args.fail_on {
@@ -483,7 +490,17 @@ enum ConsolidateError {
 fn conflict_text(codes: &[(String, Vec<String>)]) -> String {
     let list: Vec<String> = codes
         .iter()
-        .map(|(code, files)| format!("unit code {code} is in {}", files.join(" and ")))
+        .map(|(code, files)| {
+            let files: Vec<String> = files
+                .iter()
+                .map(|f| crossfoot::text::visible(f, 500).into_owned())
+                .collect();
+            format!(
+                "unit code {} is in {}",
+                crossfoot::text::visible(code, 100),
+                files.join(" and ")
+            )
+        })
         .collect();
     format!("one unit code in several workbooks: {}", list.join("; "))
 }
@@ -524,7 +541,9 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
             _ => f.path != *ex,
         });
         if inputs.files.len() == before {
-            eprint_diag(&ConsolidateError::ExcludeUnknown(run::inputs::shown(ex)));
+            eprint_diag(&ConsolidateError::ExcludeUnknown(
+                crossfoot::text::visible(&run::inputs::shown(ex), 500).into_owned(),
+            ));
             return ExitCode::from(2);
         }
     }
@@ -566,27 +585,28 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
     };
     let summary = consolidate::build(&pack, fi, &plan);
     let written = consolidate::write(&pack, &pack.forms[fi], &summary)
-        .map_err(|e| (e.to_string(), None))
-        .and_then(|bytes| {
-            consolidate::write_atomic(&out, &bytes).map_err(|e| {
-                (
-                    e.to_string(),
-                    Some("check that the folder exists and can be written to".to_string()),
-                )
-            })
-        });
-    if let Err((reason, help)) = written {
-        eprint_diag(&ConsolidateError::Write {
-            path: run::inputs::shown(&out),
-            reason,
-            help,
-        });
-        return ExitCode::from(2);
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| consolidate::write_atomic(&out, &bytes).map_err(|e| e.to_string()));
+    let written = match written {
+        Ok(w) => w,
+        Err(reason) => {
+            let help = Some(consolidate::write_hint(&reason).to_string());
+            eprint_diag(&ConsolidateError::Write {
+                path: crossfoot::text::visible(&run::inputs::shown(&out), 500).into_owned(),
+                reason,
+                help,
+            });
+            return ExitCode::from(2);
+        }
+    };
+    let mut err = std::io::stderr();
+    for notice in written.notices() {
+        let _ = writeln!(err, "{}", crossfoot::text::visible(&notice, 500));
     }
     let _ = writeln!(
-        std::io::stderr(),
+        err,
         "wrote the summary to {}: {} {} row(s), {} note(s)",
-        run::inputs::shown(&out),
+        crossfoot::text::visible(&run::inputs::shown(&out), 500),
         pack.forms[fi].id,
         summary.rows.len(),
         summary.notes.len()

@@ -88,6 +88,18 @@ pub const SUMMARY_TEXTS: &[(&str, &str)] = &[
         "consolidate.excluded-errors",
         "left out (--exclude-errors): the workbook carries {count} error(s)",
     ),
+    (
+        "consolidate.cut",
+        "this text has {count} characters, more than a cell holds ({max}): it is cut here; the whole text is in the branch's workbook",
+    ),
+    (
+        "consolidate.rows-cut",
+        "only the first {shown} of {count} units fit in a worksheet: the others are left out, and the totals are of those shown",
+    ),
+    (
+        "consolidate.columns-cut",
+        "only the first {shown} of the form's {count} columns fit in a worksheet",
+    ),
 ];
 
 /// Every id a pack may give a text for under `[settings.messages]`.

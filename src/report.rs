@@ -6,7 +6,7 @@
 use crate::check::{FileResult, Status};
 use crate::finding::Severity;
 use crate::number::Locale;
-use crate::text::format_number;
+use crate::text::{format_number, visible};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::io::Write as _;
@@ -372,18 +372,29 @@ pub fn human_previous(unreadable: &[FileResult], locale: Locale, style: &Style) 
     out
 }
 
-/// One file's part of the human report.
+/// Longest file, sheet or unit name, code, rule or cell reference shown on a terminal, in
+/// characters (the JSON report and the workbooks hold the whole text).
+const SHOWN_NAME: usize = 200;
+/// Longest message, reason or hint shown on a terminal, in characters.
+const SHOWN_MESSAGE: usize = 1_000;
+
+/// A name from an input as the terminal shows it ([`visible`]).
+fn name(s: &str) -> std::borrow::Cow<'_, str> {
+    visible(s, SHOWN_NAME)
+}
+
+/// One file's part of the human report. Everything in it that came from an input (file,
+/// sheet and unit names, codes, cell text in messages) is shown, never obeyed: control
+/// characters, escape sequences, direction controls and newlines made visible, long texts cut
+/// ([`crate::text::visible`]).
 pub fn human_file(r: &FileResult, locale: Locale, style: &Style) -> String {
     let mut out = String::new();
     {
-        let _ = writeln!(out, "{}", style.paint("1", &r.path));
+        let path = name(&r.path);
+        let _ = writeln!(out, "{}", style.paint("1", &path));
         match &r.status {
             Status::Unreadable(u) => {
-                let diag = UnreadableDiag {
-                    path: r.path.clone(),
-                    reason: u.reason.clone(),
-                    hint: u.hint.clone(),
-                };
+                let diag = UnreadableDiag::shown(&r.path, &u.reason, &u.hint);
                 let mut s = String::new();
                 let handler = if style.on {
                     miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode())
@@ -394,7 +405,10 @@ pub fn human_file(r: &FileResult, locale: Locale, style: &Style) -> String {
                 }
                 .with_width(100);
                 if handler.render_report(&mut s, &diag).is_err() {
-                    s = format!("cannot read {}: {}\n  hint: {}\n", r.path, u.reason, u.hint);
+                    s = format!(
+                        "cannot read {}: {}\n  hint: {}\n",
+                        diag.path, diag.reason, diag.hint
+                    );
                 }
                 for line in s.trim_end().lines() {
                     let _ = writeln!(out, "{}", format!("  {line}").trim_end());
@@ -404,25 +418,27 @@ pub fn human_file(r: &FileResult, locale: Locale, style: &Style) -> String {
                 let _ = writeln!(out, "  skipped: {why}");
             }
             Status::Checked => {
-                if let (Some(name), code) = (&r.unit.name, &r.unit.code) {
+                if let (Some(unit), code) = (&r.unit.name, &r.unit.code) {
                     let code = code
                         .as_deref()
-                        .map(|c| format!(" [{c}]"))
+                        .map(|c| format!(" [{}]", name(c)))
                         .unwrap_or_default();
-                    let _ = writeln!(out, "  unit: {name}{code}");
+                    let _ = writeln!(out, "  unit: {}{code}", name(unit));
                 }
                 if !r.forms.is_empty() {
                     let forms: Vec<String> = r
                         .forms
                         .iter()
-                        .map(|f| format!("{} ({})", f.form, f.sheet))
+                        .map(|f| format!("{} ({})", name(&f.form), name(&f.sheet)))
                         .collect();
                     let _ = writeln!(out, "  forms: {}", forms.join(", "));
                 }
                 for f in &r.findings {
                     let place = match (&f.sheet, f.cells.first()) {
-                        (Some(s), Some(c)) if c.sheet == *s => format!("{s}!{}", c.cell),
-                        (Some(s), _) => s.clone(),
+                        (Some(s), Some(c)) if c.sheet == *s => {
+                            format!("{}!{}", name(s), name(&c.cell))
+                        }
+                        (Some(s), _) => name(s).into_owned(),
                         (None, _) => "(workbook)".to_string(),
                     };
                     let _ = writeln!(
@@ -430,9 +446,9 @@ pub fn human_file(r: &FileResult, locale: Locale, style: &Style) -> String {
                         "  {} {}  {}",
                         style.severity(f.severity),
                         style.paint("1", &place),
-                        style.paint("2", &f.rule)
+                        style.paint("2", &name(&f.rule))
                     );
-                    let _ = writeln!(out, "          {}", f.message);
+                    let _ = writeln!(out, "          {}", visible(&f.message, SHOWN_MESSAGE));
                     if let (Some(e), Some(a), Some(d)) = (f.expected, f.actual, f.difference) {
                         let n = |v: f64| format_number(v, f.decimals, locale);
                         let d = if d > 0.0 { format!("+{}", n(d)) } else { n(d) };
@@ -449,9 +465,13 @@ pub fn human_file(r: &FileResult, locale: Locale, style: &Style) -> String {
                             .cells
                             .iter()
                             .map(|c| match &c.file {
-                                Some(file) => format!("{file}: {}!{}", c.sheet, c.cell),
-                                None if Some(&c.sheet) == f.sheet.as_ref() => c.cell.clone(),
-                                None => format!("{}!{}", c.sheet, c.cell),
+                                Some(file) => {
+                                    format!("{}: {}!{}", name(file), name(&c.sheet), name(&c.cell))
+                                }
+                                None if Some(&c.sheet) == f.sheet.as_ref() => {
+                                    name(&c.cell).into_owned()
+                                }
+                                None => format!("{}!{}", name(&c.sheet), name(&c.cell)),
                             })
                             .collect();
                         let _ = writeln!(out, "          cells read: {}", cells.join(", "));
@@ -493,6 +513,18 @@ pub struct UnreadableDiag {
     pub reason: String,
     #[help]
     pub hint: String,
+}
+
+impl UnreadableDiag {
+    /// The diagnostic as a terminal shows it: the path, the reason and the hint (which may
+    /// quote the file) through [`visible`].
+    pub fn shown(path: &str, reason: &str, hint: &str) -> UnreadableDiag {
+        UnreadableDiag {
+            path: visible(path, SHOWN_NAME).into_owned(),
+            reason: visible(reason, SHOWN_MESSAGE).into_owned(),
+            hint: visible(hint, SHOWN_MESSAGE).into_owned(),
+        }
+    }
 }
 
 #[cfg(test)]
@@ -584,6 +616,56 @@ mod tests {
                 kept: vec![],
             },
         ]
+    }
+
+    #[test]
+    fn the_human_report_shows_input_text_and_never_obeys_it() {
+        let mut all = results();
+        let hostile = "A\u{1b}[2J\u{1b}]0;pwned\u{7}\nfake: clean\u{202e}\u{9b}31m";
+        all[0].path = format!("{hostile}.xlsx");
+        all[0].unit.name = Some(hostile.to_string());
+        all[0].unit.code = Some(hostile.to_string());
+        all[0].forms[0].sheet = hostile.to_string();
+        all[0].findings[0].sheet = Some(hostile.to_string());
+        all[0].findings[0].cells[0].sheet = hostile.to_string();
+        all[0].findings[0].message = format!("{hostile}{}", "x".repeat(1 << 20));
+        all[0].findings[1].cells[1].file = Some(hostile.to_string());
+        all[1].path = hostile.to_string();
+        if let Status::Unreadable(u) = &mut all[1].status {
+            u.reason = hostile.to_string();
+            u.hint = hostile.to_string();
+        }
+        for on in [false, true] {
+            let text = human(&all, Locale::Vi, &Style { on });
+            let bad: Vec<char> = text
+                .chars()
+                .filter(|c| {
+                    (c.is_control() && *c != '\n' && !(on && *c == '\u{1b}'))
+                        || ('\u{202a}'..='\u{202e}').contains(c)
+                })
+                .collect();
+            assert!(bad.is_empty(), "{bad:?}");
+            assert!(text.contains("A\\x1b[2J\\x1b]0;pwned\\x07\\nfake: cleanU+202E\\u{9b}31m"));
+            assert!(
+                text.contains("…(1,048,6"),
+                "the long message is cut with its length"
+            );
+            assert!(text.len() < 50_000, "{} bytes", text.len());
+            // No line of the report starts with the forged text.
+            assert!(!text.lines().any(|l| l.trim_start().starts_with("fake")));
+        }
+        // Colour on: the only escapes are crossfoot's own SGR sequences.
+        let text = human(&all, Locale::Vi, &Style { on: true });
+        for (i, _) in text.match_indices('\u{1b}') {
+            let rest = &text[i + 1..];
+            let sgr = rest.starts_with('[')
+                && rest[1..].find('m').is_some_and(|m| {
+                    rest[1..1 + m]
+                        .bytes()
+                        .all(|b| b.is_ascii_digit() || b == b';')
+                });
+            assert!(sgr, "{:?}", &rest[..rest.len().min(20)]);
+        }
     }
 
     #[test]

@@ -174,9 +174,36 @@ pub fn format_number(v: f64, decimals: Option<u8>, locale: Locale) -> String {
 /// Rounds half away from zero at `decimals` digits, as Excel's ROUND does
 /// (Rust's `round` is also half away from zero, but only at 0 digits; a scaled value like
 /// 72.265 × 100 is 7226.499999…, so the scaling is corrected by a relative epsilon).
+///
+/// Negative `decimals` round to tens, hundreds, … (`round_half_away(1250.0, -2)` is 1300); a
+/// digit count beyond the range of an f64 gives 0 (far negative) or `v` itself (far positive),
+/// as in Excel. Never NaN or infinite for a finite `v`.
 pub fn round_half_away(v: f64, decimals: i32) -> f64 {
     if !v.is_finite() {
         return v;
+    }
+    if decimals < 0 {
+        // 10^400 is infinite: every finite value is then nearer 0 than one unit.
+        let unit = 10f64.powi(-(decimals.max(-400)));
+        if !unit.is_finite() {
+            return 0.0;
+        }
+        let scaled = v / unit;
+        let nudge = scaled.abs() * 4.0 * f64::EPSILON;
+        let r = if scaled >= 0.0 {
+            (scaled + nudge).round()
+        } else {
+            (scaled - nudge).round()
+        };
+        let out = r * unit;
+        // 1.7e308 rounded to 1e308s overflows: the value is kept, as the nearest finite one.
+        return if !out.is_finite() {
+            v
+        } else if out == 0.0 {
+            0.0
+        } else {
+            out
+        };
     }
     let factor = 10f64.powi(decimals);
     let scaled = v * factor;
@@ -192,6 +219,58 @@ pub fn round_half_away(v: f64, decimals: i32) -> f64 {
         (scaled - nudge).round()
     };
     r / factor
+}
+
+/// Text from an input as it may be printed on a terminal: shown, never obeyed.
+///
+/// Control characters (C0 — newlines and tabs included —, DEL, C1), and so every escape
+/// sequence (ESC, CSI, OSC), are shown as `\n`, `\r`, `\t`, `\x1b`, `\x7f`, `\u{9b}`; the
+/// direction controls (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) and the line and
+/// paragraph separators (U+2028, U+2029) as `U+202E`. A text longer than `max_chars`
+/// characters is cut there and ends with an ellipsis and its length:
+/// `…(1,048,576 characters)`. The full text stays in the JSON report and the workbooks.
+pub fn visible(s: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
+    let needs_escape = |c: char| {
+        c.is_control()
+            || matches!(
+                c,
+                '\u{202a}'..='\u{202e}'
+                    | '\u{2066}'..='\u{2069}'
+                    | '\u{200e}'
+                    | '\u{200f}'
+                    | '\u{061c}'
+                    | '\u{2028}'
+                    | '\u{2029}'
+            )
+    };
+    // Cheap when nothing is to change: no allocation.
+    let long = s.len() > max_chars && s.chars().nth(max_chars).is_some();
+    if !long && !s.chars().any(needs_escape) {
+        return std::borrow::Cow::Borrowed(s);
+    }
+    let mut out = String::with_capacity(s.len().min(max_chars.saturating_mul(4)) + 32);
+    for c in s.chars().take(max_chars) {
+        if !needs_escape(c) {
+            out.push(c);
+            continue;
+        }
+        match c {
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if u32::from(c) < 0x80 => out.push_str(&format!("\\x{:02x}", u32::from(c))),
+            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+            c => out.push_str(&format!("U+{:04X}", u32::from(c))),
+        }
+    }
+    if long {
+        let n = s.chars().count();
+        out.push_str(&format!(
+            "…({} characters)",
+            format_number(n as f64, Some(0), Locale::En)
+        ));
+    }
+    std::borrow::Cow::Owned(out)
 }
 
 /// The closest of `candidates` to `wanted` (by normalised edit similarity), if any is close.
@@ -259,6 +338,33 @@ mod tests {
     }
 
     #[test]
+    fn visible_text() {
+        assert!(matches!(
+            visible("Chi bộ A", 80),
+            std::borrow::Cow::Borrowed(_)
+        ));
+        assert_eq!(visible("a\u{1b}[2Jb", 80), "a\\x1b[2Jb");
+        assert_eq!(visible("\u{1b}]0;title\u{7}", 80), "\\x1b]0;title\\x07");
+        assert_eq!(visible("x\u{9b}31m", 80), "x\\u{9b}31m");
+        assert_eq!(visible("a\nb\r\tc\u{7f}", 80), "a\\nb\\r\\tc\\x7f");
+        assert_eq!(visible("abc\u{202e}fed", 80), "abcU+202Efed");
+        assert_eq!(
+            visible("\u{2066}\u{2069}\u{200e}\u{200f}\u{61c}", 80),
+            "U+2066U+2069U+200EU+200FU+061C"
+        );
+        assert_eq!(visible("\u{2028}", 80), "U+2028");
+        assert_eq!(
+            visible(&"é".repeat(1_048_576), 3),
+            "ééé…(1,048,576 characters)"
+        );
+        assert_eq!(visible("abcd", 4), "abcd");
+        assert_eq!(visible("abcde", 4), "abcd…(5 characters)");
+        // Every output is free of control characters.
+        let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
+        assert!(!visible(&all, usize::MAX).chars().any(|c| c.is_control()));
+    }
+
+    #[test]
     fn rounding_is_half_away_from_zero() {
         assert_eq!(round_half_away(72.265, 2), 72.27);
         assert_eq!(round_half_away(2.5, 0), 3.0);
@@ -267,5 +373,20 @@ mod tests {
         assert_eq!(round_half_away(1.005, 2), 1.01);
         assert_eq!(round_half_away(72.2656, 2), 72.27);
         assert_eq!(round_half_away(4.296875, 1), 4.3);
+    }
+
+    #[test]
+    fn rounding_with_extreme_digit_counts() {
+        assert_eq!(round_half_away(1234.5678, 400), 1234.5678);
+        assert_eq!(round_half_away(1234.5678, i32::MAX), 1234.5678);
+        assert_eq!(round_half_away(1234.5678, -1), 1230.0);
+        assert_eq!(round_half_away(1250.0, -2), 1300.0);
+        assert_eq!(round_half_away(-1250.0, -2), -1300.0);
+        assert_eq!(round_half_away(49.0, -2), 0.0);
+        assert_eq!(round_half_away(1234.5678, -400), 0.0);
+        assert_eq!(round_half_away(1234.5678, i32::MIN), 0.0);
+        assert_eq!(round_half_away(-1e300, -400), 0.0);
+        assert!(round_half_away(f64::MAX, -308).is_finite());
+        assert_eq!(round_half_away(-4.0, -1).to_bits(), 0f64.to_bits());
     }
 }

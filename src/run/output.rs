@@ -40,7 +40,8 @@ pub fn settle(
     inputs: &mut Inputs,
     reads: &Reads<'_>,
 ) -> Result<PathBuf, Refused> {
-    let shown = super::inputs::shown(path);
+    // Shown on a terminal: control characters in a name are made visible.
+    let shown = crate::text::visible(&super::inputs::shown(path), 500).into_owned();
     let refuse = |reason: String, help: Option<String>| Refused {
         path: shown.clone(),
         reason,
@@ -112,7 +113,7 @@ pub fn settle(
                         format!(
                             "it is one of the workbooks being checked ({}); crossfoot never \
                              writes over what it reads",
-                            inputs.files[pos].shown
+                            crate::text::visible(&inputs.files[pos].shown, 500)
                         ),
                         Some(NEW_NAME.to_string()),
                     ));
