@@ -7,7 +7,10 @@
 //! - **Findings** (`Phát hiện`): one row per finding, the cell a hyperlink into the marked copy;
 //! - a **marked copy** of every sheet that holds a form (`TD-07 M01`): values and formulas as
 //!   they were (with their cached results), merges kept, the cells findings name filled by
-//!   severity and carrying a note that lists every finding about them.
+//!   severity and carrying a note that lists every finding about them. A formula is kept only
+//!   if it is a pure calculation inside the workbook ([`crate::formula_safety`]); any other is
+//!   written as its cached value with a note showing it as text and why it was not kept. Texts
+//!   beyond a cell's limit are cut with a marker and a note ([`crate::xlsx_limits`]).
 //!
 //! The bytes depend only on the results and the options: no clock, no hash order, no paths
 //! other than the ones given.
