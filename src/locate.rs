@@ -10,7 +10,7 @@ use crate::finding::{CellLoc, Finding, Severity};
 use crate::messages;
 use crate::model::{CellRef, Sheet, Value, Workbook};
 use crate::rules::{CellAt, Form, Pack};
-use crate::text::{fold_diacritics, label_key};
+use crate::text::{fold_diacritics, label_key, strip_numbering};
 use std::collections::HashMap;
 
 /// One form found in one sheet, with the position of each of its rows, columns and cells.
@@ -123,13 +123,17 @@ pub fn loc(sheet: &Sheet, at: CellRef) -> CellLoc {
 
 /// The normalised text keys of a sheet's text cells.
 struct SheetIndex {
+    /// Each text cell's key as written.
     keys: Vec<(CellRef, String)>,
+    /// The same key without a numbering prefix (`1.1 Nam` → `nam`), when it has one; in the
+    /// order of `keys`.
+    bare: Vec<Option<String>>,
     folded_name: String,
 }
 
 impl SheetIndex {
     fn new(sheet: &Sheet, pack: &Pack) -> SheetIndex {
-        let keys = sheet
+        let keys: Vec<(CellRef, String)> = sheet
             .cells
             .iter()
             .filter_map(|(at, c)| match &c.value {
@@ -138,14 +142,19 @@ impl SheetIndex {
             })
             .filter(|(_, k)| !k.is_empty())
             .collect();
+        let bare = keys
+            .iter()
+            .map(|(_, k)| strip_numbering(k).map(str::to_string))
+            .collect();
         SheetIndex {
             keys,
+            bare,
             folded_name: fold_diacritics(&sheet.name.to_lowercase()),
         }
     }
 
     fn has_key(&self, key: &str) -> bool {
-        self.keys.iter().any(|(_, k)| k == key)
+        self.keys.iter().any(|(_, k)| k == key) || self.bare.iter().flatten().any(|k| k == key)
     }
 
     fn has_substring(&self, key: &str) -> bool {
@@ -329,6 +338,12 @@ fn locate_form(
         header_row.is_none_or(|_| at.row > header_bottom)
             && first_value_col.is_none_or(|c| at.col < c)
     };
+    // Every key of the form's rows, with the label it belongs to.
+    let form_keys: HashMap<&str, &str> = form
+        .rows
+        .iter()
+        .flat_map(|r| r.keys.iter().map(move |k| (k.as_str(), r.label.as_str())))
+        .collect();
     let mut rows: Vec<Option<u32>> = vec![None; form.rows.len()];
     let mut row_labels: Vec<Option<String>> = vec![None; form.rows.len()];
     // Two passes: rows searched in the whole table, then rows searched under a heading.
@@ -361,15 +376,45 @@ fn locate_form(
                     None => continue,
                 },
             };
-            let mut found: Vec<CellRef> = idx
-                .keys
-                .iter()
-                .filter(|(at, k)| {
-                    eligible(at) && at.row >= lo && at.row < hi && row.keys.contains(k)
-                })
-                .map(|(at, _)| *at)
-                .collect();
+            let here_ok = |at: &CellRef| eligible(at) && at.row >= lo && at.row < hi;
+            // The label as written first; without its numbering only when the text as
+            // written is no label of the form (`60 tuổi trở lên` stays itself).
+            let mut found: Vec<CellRef> = Vec::new();
+            let mut shadowed: Vec<(CellRef, &str)> = Vec::new();
+            for ((at, k), bare) in idx.keys.iter().zip(&idx.bare) {
+                if !here_ok(at) {
+                    continue;
+                }
+                if row.keys.contains(k) {
+                    found.push(*at);
+                } else if bare.as_ref().is_some_and(|b| row.keys.contains(b)) {
+                    match form_keys.get(k.as_str()) {
+                        None => found.push(*at),
+                        Some(other) => shadowed.push((*at, other)),
+                    }
+                }
+            }
             found.dedup_by_key(|c| c.row);
+            if let ([], [(at, other), ..]) = (found.as_slice(), shadowed.as_slice()) {
+                // `1 Tổng số` in a form with rows `1 Tổng số` and `Tổng số`: numbering, or the
+                // other row's label? Said, not guessed.
+                let text = sheet.get(*at).map(|c| c.display()).unwrap_or_default();
+                rep.engine(
+                    "layout.label-numbering-ambiguous",
+                    Severity::Error,
+                    here,
+                    vec![loc(sheet, *at)],
+                    Some(*at),
+                    &[
+                        ("form", &form.id),
+                        ("label", &row.label),
+                        ("other", other),
+                        ("text", &text),
+                        ("cell", &at.to_string()),
+                    ],
+                );
+                continue;
+            }
             match found.as_slice() {
                 [one] => {
                     rows[ri] = Some(one.row);
@@ -620,4 +665,151 @@ pub fn unit_identity(
         find(&pack.settings.unit_name_key),
         find(&pack.settings.unit_code_key),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Cell;
+    use crate::rules::{compile, Source};
+
+    pub(super) fn pack(toml: &str) -> Pack {
+        let src = Source {
+            name: "t.toml".into(),
+            text: toml.into(),
+        };
+        match compile(&[src]) {
+            Ok(p) => p,
+            Err(e) => panic!("rules: {e:?}"),
+        }
+    }
+
+    /// A sheet from rows of texts (`""` leaves the cell empty; a number is written as one).
+    pub(super) fn sheet(name: &str, rows: &[&[&str]]) -> Workbook {
+        let mut s = Sheet::new(name);
+        for (r, row) in rows.iter().enumerate() {
+            for (c, t) in row.iter().enumerate() {
+                if t.is_empty() {
+                    continue;
+                }
+                let value = match t.parse::<f64>() {
+                    Ok(v) => Value::Number(v),
+                    Err(_) => Value::Text(t.to_string()),
+                };
+                s.cells
+                    .insert(CellRef::new(r as u32, c as u32), Cell::value(value));
+            }
+        }
+        Workbook {
+            sheets: vec![s],
+            defined_names: vec![],
+        }
+    }
+
+    pub(super) fn run(pack: &Pack, wb: &Workbook) -> (Vec<FormInstance>, Vec<Finding>) {
+        let mut rep = Reporter {
+            file: "t.xlsx",
+            pack,
+            findings: vec![],
+        };
+        let inst = locate(wb, &mut rep);
+        (inst, rep.findings)
+    }
+
+    const AGES: &str = r#"
+[form]
+id = "F"
+name = "Ages"
+labels = ["Tổng số"]
+[[column]]
+id = "n"
+header = "Số lượng"
+[[row]]
+id = "total"
+label = "Tổng số"
+[[row]]
+id = "young"
+label = "18 - 30 tuổi"
+[[row]]
+id = "old"
+label = "60 tuổi trở lên"
+[[row]]
+id = "women"
+label = "Trong đó: Nữ"
+"#;
+
+    fn rows_found(inst: &FormInstance) -> Vec<Option<u32>> {
+        inst.rows.clone()
+    }
+
+    #[test]
+    fn numbering_in_the_label_comes_off_and_a_number_that_is_the_label_stays() {
+        let p = pack(AGES);
+        let wb = sheet(
+            "S",
+            &[
+                &["Chỉ tiêu", "Số lượng"],
+                &["1 Tổng số", "10"],
+                &["1.1. Trong đó: Nữ", "4"],
+                &["2.1a 18 - 30 tuổi", "6"],
+                &["60 tuổi trở lên", "4"],
+            ],
+        );
+        let (inst, findings) = run(&p, &wb);
+        assert_eq!(findings, vec![]);
+        assert_eq!(
+            rows_found(&inst[0]),
+            vec![Some(1), Some(3), Some(4), Some(2)]
+        );
+    }
+
+    #[test]
+    fn every_numbering_style_is_read() {
+        let p = pack(AGES);
+        for (total, women) in [
+            ("1 Tổng số", "1.1 Trong đó: Nữ"),
+            ("I. Tổng số", "a) Trong đó: Nữ"),
+            ("(1) Tổng số", "(a) Trong đó: Nữ"),
+            ("1. Tổng số", "1.1) Trong đó: Nữ"),
+            ("IV. Tổng số", "b. Trong đó: Nữ"),
+            ("1.Tổng số", "2.1a) Trong đó: Nữ"),
+        ] {
+            let wb = sheet(
+                "S",
+                &[
+                    &["Chỉ tiêu", "Số lượng"],
+                    &[total, "10"],
+                    &[women, "4"],
+                    &["18 - 30 tuổi", "6"],
+                    &["60 tuổi trở lên", "4"],
+                ],
+            );
+            let (inst, findings) = run(&p, &wb);
+            assert_eq!(findings, vec![], "{total} / {women}");
+            assert_eq!(rows_found(&inst[0])[0], Some(1), "{total}");
+            assert_eq!(rows_found(&inst[0])[3], Some(2), "{women}");
+        }
+    }
+
+    #[test]
+    fn a_label_that_could_be_numbering_before_another_row_is_a_finding() {
+        // Rows `tuổi trở lên` and `60 tuổi trở lên`: a cell `60 tuổi trở lên` is the second
+        // row; `tuổi trở lên` is then missing and the finding names the doubtful cell.
+        let p = pack(&AGES.replace("label = \"18 - 30 tuổi\"", "label = \"Tuổi trở lên\""));
+        let wb = sheet(
+            "S",
+            &[
+                &["Chỉ tiêu", "Số lượng"],
+                &["Tổng số", "10"],
+                &["Trong đó: Nữ", "4"],
+                &["60 tuổi trở lên", "4"],
+            ],
+        );
+        let (inst, findings) = run(&p, &wb);
+        assert_eq!(rows_found(&inst[0])[2], Some(3), "as written: its own row");
+        assert_eq!(rows_found(&inst[0])[1], None);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].rule, "layout.label-numbering-ambiguous");
+        assert_eq!(findings[0].cells[0].cell, "A4");
+    }
 }

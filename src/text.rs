@@ -20,9 +20,10 @@ pub struct Folding {
 fn numbering_prefix() -> Option<&'static Regex> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     RE.get_or_init(|| {
-        // 1.  1.1  1.1.  1)  (1)  2.1a  I.  IV)  a)  b.   and bullets - • *
+        // 1  1.1  1.1.  1)  (1)  2.1a  I.  IV)  a)  (a)  b.   and bullets - • *
+        // (applied to a key: lower case, spaces collapsed).
         Regex::new(
-            r"^(?:[-•*+–]\s*|\d+(?:\.\d+)+[a-z]?[.)]?\s+|\(?(?:\d+(?:\.\d+)*[a-z]?|[ivxlc]+|[a-zđ])[.)]\s*)",
+            r"^(?:[-•*+–]\s*|\(?\d+(?:\.\d+)*[a-z]?[.)]?\s+|\(?(?:\d+(?:\.\d+)*[a-z]?|[ivxlc]+|[a-zđ])[.)]\s*)",
         )
         .ok()
     })
@@ -32,8 +33,9 @@ fn numbering_prefix() -> Option<&'static Regex> {
 /// Labels, headers and titles are short; a longer text is a note or data, never matched.
 pub const MAX_LABEL_BYTES: usize = 400;
 
-/// The key a label is compared by: NFC, lower case, spaces collapsed, a numbering prefix and a
-/// trailing colon removed, and (with `folding.diacritics`) diacritics removed.
+/// The key a label is compared by: NFC, lower case, spaces collapsed, a trailing colon removed,
+/// and (with `folding.diacritics`) diacritics removed. A numbering prefix is kept: it may be
+/// the label's content (`60 tuổi trở lên`); [`strip_numbering`] gives the key without it.
 ///
 /// Text longer than [`MAX_LABEL_BYTES`] is no label: its key is empty (nothing matches it).
 pub fn label_key(text: &str, folding: Folding) -> String {
@@ -74,20 +76,26 @@ fn compute_label_key(text: &str, folding: Folding) -> String {
         text.nfc().collect::<String>().to_lowercase()
     };
     let collapsed = collapse_spaces(&lowered);
-    let mut s = collapsed.as_str();
-    // A numbering prefix, once (`1.1 Nam`, `I. Tổng số`, `a) Nữ`), only when text follows.
-    if let Some(m) = numbering_prefix().and_then(|re| re.find(s)) {
-        let rest = &s[m.end()..];
-        if rest.chars().next().is_some_and(|c| c.is_alphabetic()) {
-            s = rest;
-        }
-    }
-    let s = s.trim_end_matches([':', '：', ' ']).trim();
+    let s = collapsed.trim_end_matches([':', '：', ' ']).trim();
     if folding.diacritics && !s.is_ascii() {
         fold_diacritics(s)
     } else {
         s.to_string()
     }
+}
+
+/// A key ([`label_key`]) without its numbering prefix, once (`1.1 nam`, `i. tổng số`, `a) nữ`,
+/// `1 tổng số`, `2.1a 18 - 30 tuổi`), when a label follows it; `None` when it has none.
+///
+/// Whether the prefix is numbering or the label's own beginning (`60 tuổi trở lên`) the key
+/// cannot tell: the caller tries the key as written first (see `locate`).
+pub fn strip_numbering(key: &str) -> Option<&str> {
+    let m = numbering_prefix().and_then(|re| re.find(key))?;
+    let rest = key[m.end()..].trim_start();
+    // A label follows: a letter, or a number that is part of one (`2.1a 18 - 30 tuổi`).
+    (rest.chars().next().is_some_and(char::is_alphanumeric)
+        && rest.chars().any(char::is_alphabetic))
+    .then_some(rest)
 }
 
 /// Collapses every run of white space (including no-break spaces) to one space, and trims.
@@ -221,13 +229,7 @@ mod tests {
     fn labels_normalise() {
         assert_eq!(key("Tổng số đảng viên"), "tổng số đảng viên");
         assert_eq!(key("  TỔNG  SỐ   ĐẢNG VIÊN: "), "tổng số đảng viên");
-        assert_eq!(key("1. Tổng số đảng viên"), "tổng số đảng viên");
-        assert_eq!(key("1.1 Nam"), "nam");
-        assert_eq!(key("I. Tổng số đảng viên"), "tổng số đảng viên");
-        assert_eq!(key("1) Nam"), "nam");
-        assert_eq!(key("a) Nữ"), "nữ");
-        assert_eq!(key("2.1a Đoàn viên"), "đoàn viên");
-        assert_eq!(key("- Nam"), "nam");
+        assert_eq!(key("1.1 Nam"), "1.1 nam");
         assert_eq!(key("Mã đơn vị:"), "mã đơn vị");
         // NFD input compares equal to NFC.
         let nfd: String = "Tổng số đảng viên".nfd().collect();
@@ -236,6 +238,50 @@ mod tests {
         assert_eq!(key("2021"), "2021");
         assert_eq!(key("1.1"), "1.1");
         assert_eq!(key("Từ 18 đến 30 tuổi"), "từ 18 đến 30 tuổi");
+    }
+
+    fn stripped(t: &str) -> Option<String> {
+        strip_numbering(&key(t)).map(str::to_string)
+    }
+
+    #[test]
+    fn numbering_comes_off_in_every_common_style() {
+        for (text, rest) in [
+            ("1 Tổng số đảng viên", "tổng số đảng viên"),
+            ("1. Tổng số đảng viên", "tổng số đảng viên"),
+            ("1.Tổng số đảng viên", "tổng số đảng viên"),
+            ("1.1 Trong đó: Đảng viên nữ", "trong đó: đảng viên nữ"),
+            ("1.1. Trong đó: Đảng viên nữ", "trong đó: đảng viên nữ"),
+            ("1.1) Nam", "nam"),
+            ("I. Tổng số đảng viên", "tổng số đảng viên"),
+            ("IV) Dân tộc", "dân tộc"),
+            ("2.1a Đoàn viên", "đoàn viên"),
+            ("2.1a. Đoàn viên", "đoàn viên"),
+            ("a) Nữ", "nữ"),
+            ("a. Nữ", "nữ"),
+            ("(a) Nữ", "nữ"),
+            ("(1) Nam", "nam"),
+            ("(1)Nam", "nam"),
+            ("1) Nam", "nam"),
+            ("- Nam", "nam"),
+            ("• Nam", "nam"),
+            ("2.1a 18 - 30 tuổi", "18 - 30 tuổi"),
+        ] {
+            assert_eq!(stripped(text).as_deref(), Some(rest), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_number_that_is_the_label_is_no_numbering_by_itself() {
+        // Nothing follows, or no letter follows: nothing to strip.
+        assert_eq!(stripped("2021"), None);
+        assert_eq!(stripped("1.1"), None);
+        assert_eq!(stripped("18 - 30 tuổi"), None);
+        assert_eq!(stripped("Từ 18 đến 30 tuổi"), None);
+        // A label beginning with a number could be numbering: the key as written keeps it, so
+        // that `locate` can try it as written first.
+        assert_eq!(key("60 tuổi trở lên"), "60 tuổi trở lên");
+        assert_eq!(stripped("60 tuổi trở lên").as_deref(), Some("tuổi trở lên"));
     }
 
     #[test]

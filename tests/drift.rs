@@ -146,6 +146,33 @@ fn labels_with_other_numbering() {
     });
 }
 
+/// No STT column: `1 Tổng số đảng viên`, `1.1 Trong đó: Đảng viên nữ`, `2.1a Đoàn viên…`.
+#[test]
+fn item_numbers_typed_into_the_labels() {
+    same_as_template(Layout {
+        labels: LabelStyle::NumberedPlain,
+        ..Layout::default()
+    });
+}
+
+/// `1. …`, `1.1. …`, `2.1a. …`.
+#[test]
+fn item_numbers_with_a_closing_dot_in_the_labels() {
+    same_as_template(Layout {
+        labels: LabelStyle::NumberedDotted,
+        ..Layout::default()
+    });
+}
+
+/// `(1) …`, `(1.1) …`, `(2.1a) …`.
+#[test]
+fn item_numbers_in_brackets_in_the_labels() {
+    same_as_template(Layout {
+        labels: LabelStyle::NumberedBracketed,
+        ..Layout::default()
+    });
+}
+
 #[test]
 fn labels_in_decomposed_unicode() {
     same_as_template(Layout {
