@@ -9,7 +9,7 @@
 use crate::finding::{CellLoc, Finding, Severity};
 use crate::messages;
 use crate::model::{CellRef, Sheet, Value, Workbook};
-use crate::rules::{CellAt, Form, Pack};
+use crate::rules::{CellAt, Column, Form, Pack};
 use crate::text::{fold_diacritics, label_key, strip_numbering};
 use std::collections::HashMap;
 
@@ -247,13 +247,7 @@ fn locate_form(
     let mut candidates: Vec<Vec<CellRef>> = form
         .columns
         .iter()
-        .map(|c| {
-            idx.keys
-                .iter()
-                .filter(|(_, k)| c.keys.contains(k))
-                .map(|(at, _)| *at)
-                .collect()
-        })
+        .map(|c| column_candidates(sheet, idx, form, c, pack))
         .collect();
     let mut row_votes: HashMap<u32, usize> = HashMap::new();
     for cands in &candidates {
@@ -269,8 +263,28 @@ fn locate_form(
         .map(|(r, _)| *r);
     let mut cols = Vec::with_capacity(form.columns.len());
     let mut header_bottom = header_row.unwrap_or(0);
+    let mut header_top = header_row.unwrap_or(0);
     for (ci, col) in form.columns.iter().enumerate() {
         let cands = std::mem::take(&mut candidates[ci]);
+        // The heading's other rows (a `(%)` under `Tỷ lệ`) belong to the header too.
+        let rows_of = |c: u32| {
+            cands
+                .iter()
+                .filter(move |x| x.col == c && header_row.is_some_and(|h| x.row.abs_diff(h) <= 2))
+                .map(|x| x.row)
+        };
+        if let Some(h) = header_row {
+            let chosen: Vec<u32> = cands
+                .iter()
+                .filter(|c| c.row.abs_diff(h) <= 2)
+                .map(|c| c.col)
+                .collect();
+            if let [one, rest @ ..] = chosen.as_slice() {
+                if rest.iter().all(|c| c == one) {
+                    header_bottom = header_bottom.max(rows_of(*one).max().unwrap_or(h));
+                }
+            }
+        }
         // The candidates nearest the header row (a two-row header puts some a row lower).
         let near: Vec<CellRef> = match header_row {
             Some(h) => {
@@ -285,6 +299,15 @@ fn locate_form(
         match near.as_slice() {
             [one] => {
                 header_bottom = header_bottom.max(one.row);
+                header_top = header_top.min(one.row);
+                // The group heading over it is part of the header.
+                if !col.group_keys.is_empty() {
+                    for g in groups_over(sheet, *one) {
+                        if group_matches(sheet, g, col, pack) {
+                            header_top = header_top.min(g.row);
+                        }
+                    }
+                }
                 cols.push(Some(one.col));
             }
             [] => {
@@ -324,6 +347,43 @@ fn locate_form(
                 );
                 cols.push(None);
             }
+        }
+    }
+
+    // Two columns of the form found in one sheet column, one of them by its group: the group
+    // did not tell them apart (a heading under two groups). Neither is used.
+    let mut taken: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (ci, c) in cols.iter().enumerate() {
+        if let Some(c) = c {
+            taken.entry(*c).or_default().push(ci);
+        }
+    }
+    let mut clashes: Vec<(u32, Vec<usize>)> = taken
+        .into_iter()
+        .filter(|(_, cis)| {
+            cis.len() > 1
+                && cis
+                    .iter()
+                    .any(|ci| !form.columns[*ci].group_keys.is_empty())
+        })
+        .collect();
+    clashes.sort();
+    for (c, cis) in clashes {
+        let at = CellRef::new(header_bottom, c);
+        for ci in cis {
+            rep.engine(
+                "layout.column-ambiguous",
+                Severity::Error,
+                here,
+                vec![loc(sheet, at)],
+                Some(at),
+                &[
+                    ("form", &form.id),
+                    ("header", &form.columns[ci].header),
+                    ("cells", &at.to_string()),
+                ],
+            );
+            cols[ci] = None;
         }
     }
 
@@ -493,9 +553,95 @@ fn locate_form(
         cols,
         cells,
         row_labels,
-        header_rows: header_row.map(|h| (h.min(header_bottom), header_bottom)),
+        header_rows: header_row.map(|h| (h.min(header_top).min(header_bottom), header_bottom)),
         records,
     }
+}
+
+/// The cells heading `col`: its heading (or an alias) as written; for a column with a group,
+/// that heading under the group ([`groups_over`]) or the two in one flat heading
+/// (`Đảng viên - HTXSNV`); for one without, also a heading split over two rows (`Tỷ lệ` over
+/// `(%)`), found at its lower cell.
+fn column_candidates(
+    sheet: &Sheet,
+    idx: &SheetIndex,
+    form: &Form,
+    col: &Column,
+    pack: &Pack,
+) -> Vec<CellRef> {
+    let mut out: Vec<CellRef> = Vec::new();
+    if col.group_keys.is_empty() {
+        for (at, k) in &idx.keys {
+            if col.keys.contains(k) {
+                out.push(*at);
+                continue;
+            }
+            // The lower part of a heading split over two rows.
+            let is_tail = col
+                .keys
+                .iter()
+                .any(|ck| ck.len() > k.len() && ck.ends_with(k.as_str()));
+            if !is_tail {
+                continue;
+            }
+            let Some(up) = at.row.checked_sub(1) else {
+                continue;
+            };
+            let above = sheet.get(CellRef::new(up, at.col)).map(|c| c.display());
+            if let Some(above) = above {
+                let joined = label_key(&format!("{above} {k}"), pack.settings.folding);
+                if col.keys.contains(&joined) {
+                    out.push(*at);
+                }
+            }
+        }
+        return out;
+    }
+    let _ = form;
+    for (at, k) in &idx.keys {
+        if col.keys.contains(k) {
+            if groups_over(sheet, *at).any(|g| group_matches(sheet, g, col, pack)) {
+                out.push(*at);
+            }
+        } else if col.flat_keys.contains(&crate::text::flat_key(k)) {
+            out.push(*at);
+        }
+    }
+    out
+}
+
+/// Whether the heading cell `g` is `col`'s group (or an alias), as written or with its
+/// numbering taken off (`I. Đảng viên`).
+fn group_matches(sheet: &Sheet, g: CellRef, col: &Column, pack: &Pack) -> bool {
+    let Some(text) = sheet.get(g).map(|c| c.display()) else {
+        return false;
+    };
+    let k = label_key(&text, pack.settings.folding);
+    col.group_keys.contains(&k)
+        || strip_numbering(&k).is_some_and(|b| col.group_keys.iter().any(|g| g == b))
+}
+
+/// The group headings over a heading cell: in each of the two rows above it, the nearest filled
+/// cell at or left of its column whose span reaches it. A merged range keeps its text in its
+/// first cell and leaves the rest empty, so a group spans from its cell rightwards over every
+/// column that is empty in its own row and has a heading below it (merged or not, "centre
+/// across selection" alike); the merged ranges themselves are not needed.
+fn groups_over(sheet: &Sheet, at: CellRef) -> impl Iterator<Item = CellRef> + '_ {
+    let filled = move |r: u32, c: u32| {
+        sheet
+            .get(CellRef::new(r, c))
+            .is_some_and(|x| !x.display().trim().is_empty())
+    };
+    (1..=2u32).filter_map(move |up| {
+        let rr = at.row.checked_sub(up)?;
+        let (g, _) = sheet
+            .cells
+            .range(CellRef::new(rr, 0)..=CellRef::new(rr, at.col))
+            .rev()
+            .find(|(_, c)| !c.display().trim().is_empty())?;
+        let spans = (g.col..=at.col).all(|c| (rr + 1..=at.row).any(|r| filled(r, c)));
+        spans.then_some(*g)
+    })
 }
 
 /// The filled rows between the header and the end row (or the end of the sheet).
@@ -811,5 +957,137 @@ label = "Trong đó: Nữ"
         assert_eq!(findings.len(), 1, "{findings:?}");
         assert_eq!(findings[0].rule, "layout.label-numbering-ambiguous");
         assert_eq!(findings[0].cells[0].cell, "A4");
+    }
+
+    const GROUPED: &str = r#"
+[form]
+id = "G"
+name = "Grouped"
+labels = ["Năm"]
+[records]
+key = "year"
+[[column]]
+id = "year"
+header = "Năm"
+kind = "text"
+[[column]]
+id = "a_rated"
+group = "Chi bộ"
+header = "Được đánh giá"
+[[column]]
+id = "a_good"
+group = "Chi bộ"
+header = "Tốt"
+[[column]]
+id = "m_rated"
+group = "Đảng viên"
+group_aliases = ["ĐV"]
+header = "Được đánh giá"
+[[column]]
+id = "m_good"
+group = "Đảng viên"
+header = "Tốt"
+"#;
+
+    type Located = (Vec<Option<u32>>, Vec<Finding>, Option<(u32, u32)>);
+
+    fn cols_found(rows: &[&[&str]]) -> Located {
+        let p = pack(GROUPED);
+        let (inst, findings) = run(&p, &sheet("S", rows));
+        (inst[0].cols.clone(), findings, inst[0].header_rows)
+    }
+
+    #[test]
+    fn a_heading_under_a_merged_group_is_found_under_its_own_group() {
+        // The groups in the other order than the rules, starting in column C.
+        let (cols, findings, header) = cols_found(&[
+            &["", "Năm", "Đảng viên", "", "Chi bộ", ""],
+            &["", "", "Được đánh giá", "Tốt", "Được đánh giá", "Tốt"],
+            &["", "2020", "10", "8", "3", "2"],
+        ]);
+        assert_eq!(findings, vec![]);
+        assert_eq!(cols, vec![Some(1), Some(4), Some(5), Some(2), Some(3)]);
+        assert_eq!(header, Some((0, 1)), "the group row is part of the header");
+    }
+
+    #[test]
+    fn flat_headings_name_group_and_heading_in_one_cell() {
+        let (cols, findings, _) = cols_found(&[
+            &[
+                "Năm",
+                "ĐV - Được đánh giá",
+                "Đảng viên: Tốt",
+                "Chi bộ (Được đánh giá)",
+                "Chi bộ – Tốt",
+            ],
+            &["2020", "10", "8", "3", "2"],
+        ]);
+        assert_eq!(findings, vec![]);
+        assert_eq!(cols, vec![Some(0), Some(3), Some(4), Some(1), Some(2)]);
+    }
+
+    #[test]
+    fn a_heading_with_no_group_over_it_is_not_taken_for_a_grouped_column() {
+        let (cols, findings, _) = cols_found(&[
+            &["Năm", "Được đánh giá", "Tốt", "Được đánh giá", "Tốt"],
+            &["2020", "10", "8", "3", "2"],
+        ]);
+        assert_eq!(cols, vec![Some(0), None, None, None, None]);
+        assert_eq!(findings.len(), 4, "{findings:?}");
+        assert!(findings.iter().all(|f| f.rule == "layout.column-not-found"));
+    }
+
+    #[test]
+    fn a_group_written_twice_is_ambiguous_not_guessed() {
+        let (cols, findings, _) = cols_found(&[
+            &["Năm", "Đảng viên", "", "Chi bộ", "", "Đảng viên", ""],
+            &[
+                "",
+                "Được đánh giá",
+                "Tốt",
+                "Được đánh giá",
+                "Tốt",
+                "Được đánh giá",
+                "Tốt",
+            ],
+            &["2020", "10", "8", "3", "2", "10", "8"],
+        ]);
+        assert_eq!(cols, vec![Some(0), Some(3), Some(4), None, None]);
+        assert_eq!(findings.len(), 2, "{findings:?}");
+        assert!(findings.iter().all(|f| f.rule == "layout.column-ambiguous"));
+    }
+
+    #[test]
+    fn a_heading_split_over_two_rows_is_one_heading() {
+        let p = pack(
+            r#"
+[form]
+id = "P"
+name = "Percent"
+labels = ["Tổng số"]
+[[column]]
+id = "n"
+header = "Số lượng"
+[[column]]
+id = "pct"
+header = "Tỷ lệ (%)"
+kind = "percent"
+[[row]]
+id = "total"
+label = "Tổng số"
+"#,
+        );
+        let wb = sheet(
+            "S",
+            &[
+                &["Chỉ tiêu", "Số lượng", "Tỷ lệ"],
+                &["", "", "(%)"],
+                &["Tổng số", "10", "100"],
+            ],
+        );
+        let (inst, findings) = run(&p, &wb);
+        assert_eq!(findings, vec![]);
+        assert_eq!(inst[0].cols, vec![Some(1), Some(2)]);
+        assert_eq!(inst[0].rows, vec![Some(2)]);
     }
 }

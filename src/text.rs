@@ -98,6 +98,22 @@ pub fn strip_numbering(key: &str) -> Option<&str> {
     .then_some(rest)
 }
 
+/// A heading key with its separators dropped, for comparing a flat heading
+/// (`đảng viên - htxsnv`, `đảng viên: htxsnv`, `đảng viên (htxsnv)`) with a group and its
+/// sub-heading: every `-` `–` `—` `:` `/` `|` `,` `(` `)` `[` `]` becomes a space, spaces collapse.
+pub fn flat_key(key: &str) -> String {
+    let spaced: String = key
+        .chars()
+        .map(|c| match c {
+            '-' | '–' | '—' | ':' | '：' | '/' | '|' | ',' | '(' | ')' | '[' | ']' | '\n' => {
+                ' '
+            }
+            c => c,
+        })
+        .collect();
+    collapse_spaces(&spaced)
+}
+
 /// Collapses every run of white space (including no-break spaces) to one space, and trims.
 pub fn collapse_spaces(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -282,6 +298,21 @@ mod tests {
         // that `locate` can try it as written first.
         assert_eq!(key("60 tuổi trở lên"), "60 tuổi trở lên");
         assert_eq!(stripped("60 tuổi trở lên").as_deref(), Some("tuổi trở lên"));
+    }
+
+    #[test]
+    fn flat_headings_lose_their_separators() {
+        for t in [
+            "Đảng viên - HTXSNV",
+            "Đảng viên – HTXSNV",
+            "Đảng viên: HTXSNV",
+            "Đảng viên (HTXSNV)",
+            "Đảng viên/HTXSNV",
+            "Đảng viên\nHTXSNV",
+            "ĐẢNG VIÊN  -  HTXSNV",
+        ] {
+            assert_eq!(flat_key(&key(t)), "đảng viên htxsnv", "{t:?}");
+        }
     }
 
     #[test]

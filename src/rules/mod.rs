@@ -138,6 +138,13 @@ struct ColumnDef {
     header: String,
     #[serde(default)]
     aliases: Vec<String>,
+    /// The group heading the column stands under (`Đảng viên` over `HTXSNV`): merged over the
+    /// group's sub-headings in the row above, or written into one flat heading
+    /// (`Đảng viên - HTXSNV`). With a group, the heading alone never matches.
+    group: Option<String>,
+    /// Other ways of writing the group heading.
+    #[serde(default)]
+    group_aliases: Vec<Spanned<String>>,
     #[serde(default)]
     kind: Kind,
     empty: Option<Empty>,
@@ -308,8 +315,15 @@ pub struct Records {
 #[derive(Debug)]
 pub struct Column {
     pub id: String,
+    /// The heading for messages: `header`, or `group - header`.
     pub header: String,
+    /// Keys of the heading and its aliases.
     pub keys: Vec<String>,
+    /// Keys of the group heading and its aliases (empty: the column has no group).
+    pub group_keys: Vec<String>,
+    /// Keys of the group and heading written as one flat heading, separators dropped
+    /// ([`crate::text::flat_key`]): `đảng viên htxsnv`.
+    pub flat_keys: Vec<String>,
     pub kind: Kind,
     pub empty: Empty,
     /// The figure in a matched unit's workbook ([`FieldRef::Other`] references).
@@ -962,14 +976,43 @@ fn compile_form(
         }
         let mut keys = vec![key(&c.header)];
         keys.extend(c.aliases.iter().map(|a| key(a)));
+        let mut group_keys: Vec<String> = c.group.iter().map(|g| key(g)).collect();
+        if c.group.is_some() {
+            group_keys.extend(c.group_aliases.iter().map(|a| key(a.get_ref())));
+        } else if let Some(a) = c.group_aliases.first() {
+            probs.add(
+                a.span(),
+                "`group_aliases` without a `group`",
+                "no group to be an alias of",
+                Some(
+                    "add `group = \"…\"` (the heading over this column) or drop the aliases".into(),
+                ),
+            );
+        }
+        let mut flat_keys = Vec::new();
+        for g in &group_keys {
+            for h in &keys {
+                for joined in [format!("{g} {h}"), format!("{h} {g}")] {
+                    let f = crate::text::flat_key(&joined);
+                    if !flat_keys.contains(&f) {
+                        flat_keys.push(f);
+                    }
+                }
+            }
+        }
         let empty = c.empty.unwrap_or(match c.kind {
             Kind::Percent => Empty::Skip,
             _ => Empty::Zero,
         });
         columns.push(Column {
             id: id.clone(),
-            header: c.header.clone(),
+            header: match &c.group {
+                Some(g) => format!("{g} - {}", c.header),
+                None => c.header.clone(),
+            },
             keys,
+            group_keys,
+            flat_keys,
             kind: c.kind,
             empty,
             source: None,
