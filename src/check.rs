@@ -48,7 +48,11 @@ pub struct FileResult {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Unit {
     pub name: Option<String>,
+    /// The code as written (trimmed).
     pub code: Option<String>,
+    /// The key the code is matched by ([`Settings::unit_key`](crate::rules::Settings::unit_key)).
+    #[serde(default)]
+    pub key: Option<String>,
 }
 
 impl FileResult {
@@ -248,7 +252,11 @@ pub fn check_workbook_kept(
     (
         forms,
         findings,
-        Unit { name, code },
+        Unit {
+            key: code.as_deref().map(|c| pack.settings.unit_key(c)),
+            name,
+            code,
+        },
         Kept { linked, deferred },
     )
 }
@@ -563,7 +571,7 @@ pub fn check_all_emit(
             while let Some((r, k)) = pending.remove(&next) {
                 next += 1;
                 if let (Status::Checked, Some(code), false) =
-                    (&r.status, &r.unit.code, is_summary(pack, &k))
+                    (&r.status, &r.unit.key, is_summary(pack, &k))
                 {
                     units.push(UnitRef {
                         path: r.path.clone(),
@@ -625,7 +633,7 @@ pub fn check_all_emit(
             // figures are left out rather than mixed.
             let unit = &mut units[u];
             if matches!(r.status, Status::Checked)
-                && r.unit.code.as_deref() == Some(unit.code.as_str())
+                && r.unit.key.as_deref() == Some(unit.code.as_str())
                 && r.unit.name == unit.name
             {
                 unit.linked = Some(Box::new(k.linked));
@@ -794,7 +802,7 @@ fn link_files(
     let mut last_year: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     if let Some(prev) = previous {
         for (i, (r, _)) in prev.iter().enumerate() {
-            if let (Status::Checked, Some(code)) = (&r.status, &r.unit.code) {
+            if let (Status::Checked, Some(code)) = (&r.status, &r.unit.key) {
                 last_year.entry(code.clone()).or_default().push(i);
             }
         }
@@ -923,7 +931,7 @@ fn link_files(
         // Last year's workbook of the same unit.
         let mut prev_linked: Option<&Linked> = None;
         if let Some(prev) = previous.filter(|_| d.uses(pack, Link::Previous)) {
-            let code = results[fi].unit.code.clone().unwrap_or_default();
+            let code = results[fi].unit.key.clone().unwrap_or_default();
             match last_year.get(&code).map(Vec::as_slice) {
                 Some([first, rest @ ..]) => {
                     prev_linked = Some(&prev[*first].1.linked);

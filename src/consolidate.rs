@@ -103,7 +103,7 @@ pub fn build(
     for u in units {
         let (r, _) = u;
         let name = r.unit.name.clone().unwrap_or_default();
-        let code = r.unit.code.clone().unwrap_or_default();
+        let code = r.unit.key.clone().unwrap_or_default();
         let note = |n: Note| (r.path.clone(), code.clone(), name.clone(), n);
         if let Status::Unreadable(why) = &r.status {
             out.notes.push(note(Note::Unreadable(why.reason.clone())));

@@ -37,8 +37,13 @@ pub struct FormInstance {
 pub struct Record {
     /// Row index in the sheet.
     pub row: u32,
-    /// The text of the key cell, trimmed (empty when the cell is empty).
+    /// The key the record is matched by: the key cell's text, trimmed; for records matched to
+    /// units by code, the code's key ([`Settings::unit_key`](crate::rules::Settings::unit_key):
+    /// `td - 08` → `TD-08`). Empty when the cell is empty.
     pub key: String,
+    /// The key cell's text as written, trimmed.
+    #[serde(default)]
+    pub written: String,
     /// The key cell.
     pub key_cell: CellRef,
     /// What names the record in messages: the label column's text, or the key.
@@ -228,6 +233,7 @@ pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
             &[("form", &pack.forms[fi].id), ("sheets", &names.join(", "))],
         );
     }
+    check_unit_code(wb, &out, rep);
     out
 }
 
@@ -546,6 +552,17 @@ fn locate_form(
         Some(rec) => find_records(sheet, form, rec, header_bottom, &rows, &cols),
         None => Vec::new(),
     };
+    let mut records = records;
+    if form.matches_units() {
+        for r in &mut records {
+            r.key = pack.settings.unit_key(&r.key);
+            let raw = sheet
+                .get(r.key_cell)
+                .map(|c| c.display())
+                .unwrap_or_default();
+            irregular_code(rep, (si, sheet), r.key_cell, &raw, &r.key);
+        }
+    }
     FormInstance {
         form: fi,
         sheet: si,
@@ -691,6 +708,7 @@ fn find_records(
             .unwrap_or_else(|| key.clone());
         out.push(Record {
             row: at.row,
+            written: key.clone(),
             key,
             key_cell: CellRef::new(at.row, key_col),
             label,
@@ -757,9 +775,56 @@ pub fn unit_identity(
     pack: &Pack,
     instances: &[FormInstance],
 ) -> (Option<String>, Option<String>) {
+    let (name, code) = identity_cells(wb, pack, instances);
+    let shown = |x: Option<(usize, CellRef, String)>| x.map(|(_, _, t)| t.trim().to_string());
+    (shown(name), shown(code))
+}
+
+/// An info finding on a unit code written otherwise than its key (`td-08`, read as TD-08), so
+/// that the branch can tidy it; nothing when it is written as its key, or empty.
+fn irregular_code(
+    rep: &mut Reporter<'_>,
+    (si, sheet): (usize, &Sheet),
+    at: CellRef,
+    written: &str,
+    key: &str,
+) {
+    if written == key || key.is_empty() {
+        return;
+    }
+    rep.engine(
+        "unit.code-irregular",
+        Severity::Info,
+        Some((si, &sheet.name)),
+        vec![loc(sheet, at)],
+        Some(at),
+        &[("written", written), ("code", key)],
+    );
+}
+
+/// The info finding on the title block's unit code when it is written irregularly.
+pub fn check_unit_code(wb: &Workbook, instances: &[FormInstance], rep: &mut Reporter<'_>) {
+    let pack = rep.pack;
+    if let (_, Some((si, at, written))) = identity_cells(wb, pack, instances) {
+        let key = pack.settings.unit_key(&written);
+        irregular_code(rep, (si, &wb.sheets[si]), at, &written, &key);
+    }
+}
+
+/// The cells naming the reporting unit and its code: (sheet, cell, the value as written: the
+/// whole cell, or the text after the label's colon in the same cell).
+#[allow(clippy::type_complexity)]
+fn identity_cells(
+    wb: &Workbook,
+    pack: &Pack,
+    instances: &[FormInstance],
+) -> (
+    Option<(usize, CellRef, String)>,
+    Option<(usize, CellRef, String)>,
+) {
     let mut order: Vec<usize> = instances.iter().map(|i| i.sheet).collect();
     order.extend(0..wb.sheets.len());
-    let find = |key: &Option<String>| -> Option<String> {
+    let find = |key: &Option<String>| -> Option<(usize, CellRef, String)> {
         let key = key.as_ref()?;
         for &si in &order {
             let sheet = &wb.sheets[si];
@@ -783,9 +848,8 @@ pub fn unit_identity(
                 if k.len() > key.len() {
                     // `Mã đơn vị: TD-07` in one cell.
                     if let Some((_, rest)) = t.split_once([':', '：']) {
-                        let rest = rest.trim();
-                        if !rest.is_empty() {
-                            return Some(rest.to_string());
+                        if !rest.trim().is_empty() {
+                            return Some((si, *at, rest.trim_start_matches(' ').to_string()));
                         }
                     }
                     continue;
@@ -796,12 +860,12 @@ pub fn unit_identity(
                     .cells
                     .range(CellRef::new(at.row, at.col + 1)..CellRef::new(at.row, u32::MAX))
                     .find(|(_, c)| !c.display().trim().is_empty());
-                if let Some((_, c)) = right {
-                    let shown = c.display().trim().to_string();
-                    if shown.ends_with([':', '：']) {
+                if let Some((right_at, c)) = right {
+                    let written = c.display();
+                    if written.trim().ends_with([':', '：']) {
                         continue;
                     }
-                    return Some(shown);
+                    return Some((si, *right_at, written));
                 }
             }
         }
@@ -1089,5 +1153,43 @@ label = "Tổng số"
         assert_eq!(findings, vec![]);
         assert_eq!(inst[0].cols, vec![Some(1), Some(2)]);
         assert_eq!(inst[0].rows, vec![Some(2)]);
+    }
+
+    #[test]
+    fn the_unit_code_is_read_by_the_packs_setting_and_an_irregular_one_is_said_once() {
+        let rules = |style: &str| {
+            pack(&format!(
+                "[settings]\nunit_code_label = \"Code\"\n{style}\n{AGES}"
+            ))
+        };
+        let wb = sheet(
+            "S",
+            &[
+                &["Code:", "td – 08"],
+                &["Chỉ tiêu", "Số lượng"],
+                &["Tổng số", "10"],
+                &["Trong đó: Nữ", "4"],
+                &["18 - 30 tuổi", "6"],
+                &["60 tuổi trở lên", "4"],
+            ],
+        );
+        let p = rules("");
+        let (inst, findings) = run(&p, &wb);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].rule, "unit.code-irregular");
+        assert_eq!(findings[0].severity, Severity::Info);
+        assert_eq!(findings[0].cells[0].cell, "B1");
+        assert_eq!(
+            findings[0].message,
+            "the unit code is written \"td – 08\", read as TD-08"
+        );
+        let (_, code) = unit_identity(&wb, &p, &inst);
+        assert_eq!(code.as_deref(), Some("td – 08"), "shown as written");
+        assert_eq!(p.settings.unit_key("td – 08"), "TD-08");
+        // A pack where case and dashes matter.
+        let p = rules(r#"unit_code = { case = "keep", dashes = false, spaces = "keep" }"#);
+        assert_eq!(p.settings.unit_key(" td – 08 "), "td – 08");
+        let (_, findings) = run(&p, &wb);
+        assert_eq!(findings, vec![], "written as its key");
     }
 }

@@ -114,6 +114,74 @@ pub fn flat_key(key: &str) -> String {
     collapse_spaces(&spaced)
 }
 
+/// How unit codes are compared (a rule pack's `[settings] unit_code`): people type `td-08`,
+/// `TD - 08`, `TD–08` or ` TD-08 ` for the same unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UnitCodeStyle {
+    /// Letter case: `upper` (the default), `lower` or `keep` (case matters).
+    pub case: CodeCase,
+    /// Every dash (`–`, `—`, `‐`, `−`, …) read as `-` (default true).
+    pub dashes: bool,
+    /// White space (no-break spaces included): `remove` (the default), `collapse` to one space,
+    /// or `keep`; leading and trailing space always goes.
+    pub spaces: CodeSpaces,
+}
+
+impl Default for UnitCodeStyle {
+    fn default() -> Self {
+        UnitCodeStyle {
+            case: CodeCase::Upper,
+            dashes: true,
+            spaces: CodeSpaces::Remove,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeCase {
+    Upper,
+    Lower,
+    Keep,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeSpaces {
+    Remove,
+    Collapse,
+    Keep,
+}
+
+/// The key a unit code is compared by, under `style`: `td - 08`, `TD–08`, ` TD-08 ` → `TD-08`.
+pub fn unit_key(code: &str, style: &UnitCodeStyle) -> String {
+    let dashed: String = code
+        .chars()
+        .map(|c| match c {
+            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{fe58}' | '\u{fe63}' | '\u{ff0d}'
+                if style.dashes =>
+            {
+                '-'
+            }
+            c => c,
+        })
+        .collect();
+    let spaced = match style.spaces {
+        CodeSpaces::Remove => dashed
+            .chars()
+            .filter(|c| !(c.is_whitespace() || *c == '\u{a0}' || *c == '\u{202f}'))
+            .collect(),
+        CodeSpaces::Collapse => collapse_spaces(&dashed),
+        CodeSpaces::Keep => dashed.trim().to_string(),
+    };
+    match style.case {
+        CodeCase::Upper => spaced.to_uppercase(),
+        CodeCase::Lower => spaced.to_lowercase(),
+        CodeCase::Keep => spaced,
+    }
+}
+
 /// Collapses every run of white space (including no-break spaces) to one space, and trims.
 pub fn collapse_spaces(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -313,6 +381,31 @@ mod tests {
         ] {
             assert_eq!(flat_key(&key(t)), "đảng viên htxsnv", "{t:?}");
         }
+    }
+
+    #[test]
+    fn unit_codes_as_people_type_them() {
+        let style = UnitCodeStyle::default();
+        for written in [
+            "TD-08",
+            "td-08",
+            "TD - 08",
+            "TD–08",
+            "TD—08",
+            " TD-08 ",
+            "TD\u{a0}-\u{a0}08",
+            "\u{a0}td\u{2212}08\u{a0}",
+        ] {
+            assert_eq!(unit_key(written, &style), "TD-08", "{written:?}");
+        }
+        assert_ne!(unit_key("TD-09", &style), "TD-08");
+        let strict = UnitCodeStyle {
+            case: CodeCase::Keep,
+            dashes: false,
+            spaces: CodeSpaces::Collapse,
+        };
+        assert_eq!(unit_key(" td  – 08 ", &strict), "td – 08");
+        assert_eq!(unit_key("TD-08", &strict), "TD-08");
     }
 
     #[test]

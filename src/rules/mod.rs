@@ -12,7 +12,7 @@ pub mod expr;
 use crate::finding::Severity;
 use crate::model::CellRef;
 use crate::number::Locale;
-use crate::text::{closest, label_key, Folding};
+use crate::text::{closest, label_key, Folding, UnitCodeStyle};
 use expr::{BinOp, CmpOp, ExprKind, Func, LogicOp};
 use miette::{Diagnostic, NamedSource, SourceSpan};
 use regex::Regex;
@@ -68,6 +68,8 @@ struct SettingsDef {
     /// Labels in a title block that name the reporting unit and its code (`Mã đơn vị:` …).
     unit_name_label: Option<String>,
     unit_code_label: Option<String>,
+    /// How unit codes are compared: `{ case = "upper", dashes = true, spaces = "remove" }`.
+    unit_code: Option<UnitCodeStyle>,
     /// The language of the pack's messages, for the headings of the review workbook.
     language: Option<String>,
     #[serde(default)]
@@ -229,10 +231,20 @@ pub struct Settings {
     /// Normalised label of the cell that names the reporting unit, and of its code.
     pub unit_name_key: Option<String>,
     pub unit_code_key: Option<String>,
+    /// How unit codes are compared ([`Settings::unit_key`]).
+    pub unit_code: UnitCodeStyle,
     /// Language of the pack (`vi`, `en`, …): the default language of headings.
     pub language: String,
     /// Message templates for the findings crossfoot itself makes (`layout.label-not-found`, …).
     pub messages: BTreeMap<String, String>,
+}
+
+impl Settings {
+    /// The key a unit code is compared by (`td - 08` → `TD-08` by default): every place that
+    /// matches codes compares these, and shows the code as written.
+    pub fn unit_key(&self, code: &str) -> String {
+        crate::text::unit_key(code, &self.unit_code)
+    }
 }
 
 impl Default for Settings {
@@ -243,6 +255,7 @@ impl Default for Settings {
             dash_is_zero: true,
             unit_name_key: None,
             unit_code_key: None,
+            unit_code: UnitCodeStyle::default(),
             language: "en".to_string(),
             messages: BTreeMap::new(),
         }
@@ -674,6 +687,9 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
             }
             if let Some(c) = &s.unit_code_label {
                 settings.unit_code_key = Some(c.clone());
+            }
+            if let Some(u) = s.unit_code {
+                settings.unit_code = u;
             }
             for (k, v) in &s.messages {
                 settings.messages.insert(k.clone(), v.get_ref().clone());
