@@ -1620,6 +1620,7 @@ mod tests {
             unit: crate::check::Unit {
                 name: Some("Chi bộ A".into()),
                 code: Some("TD-01".into()),
+                key: Some("TD-01".into()),
             },
             kept: vec![sheet],
         }]

@@ -41,7 +41,11 @@ pub struct FileResult {
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Unit {
     pub name: Option<String>,
+    /// The code as written (trimmed).
     pub code: Option<String>,
+    /// The key the code is matched by ([`Settings::unit_key`](crate::rules::Settings::unit_key)).
+    #[serde(default)]
+    pub key: Option<String>,
 }
 
 impl FileResult {
@@ -181,7 +185,11 @@ pub fn check_workbook_kept(
     (
         forms,
         findings,
-        Unit { name, code },
+        Unit {
+            key: code.as_deref().map(|c| pack.settings.unit_key(c)),
+            name,
+            code,
+        },
         Kept { linked, deferred },
     )
 }

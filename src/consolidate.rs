@@ -96,7 +96,8 @@ impl Plan {
         };
         for (r, kept) in units {
             let name = r.unit.name.clone().unwrap_or_default();
-            let code = r.unit.code.clone().unwrap_or_default();
+            // Matched and grouped by the code's key (`td-08` is TD-08).
+            let code = r.unit.key.clone().unwrap_or_default();
             let note = |n: Note| (r.path.clone(), code.clone(), name.clone(), n);
             match &r.status {
                 Status::Unreadable(why) => {
@@ -499,7 +500,8 @@ mod tests {
 
     #[test]
     fn an_over_long_unit_name_is_cut_for_its_cell_only_and_the_bytes_are_reproducible() {
-        let pack = crate::rules::load_pack(false, &[] as &[std::path::PathBuf]).expect("built-in pack");
+        let pack =
+            crate::rules::load_pack(false, &[] as &[std::path::PathBuf]).expect("built-in pack");
         let fi = summary_form(&pack, None).expect("a summary form");
         let form = &pack.forms[fi];
         let row = |code: &str, name: String| Row {

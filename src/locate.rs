@@ -9,8 +9,8 @@
 use crate::finding::{CellLoc, Finding, Severity};
 use crate::messages;
 use crate::model::{CellRef, Sheet, Value, Workbook};
-use crate::rules::{CellAt, Form, Pack};
-use crate::text::{fold_diacritics, label_key};
+use crate::rules::{CellAt, Column, Form, Pack};
+use crate::text::{fold_diacritics, label_key, strip_numbering};
 use std::collections::HashMap;
 
 /// One form found in one sheet, with the position of each of its rows, columns and cells.
@@ -37,8 +37,13 @@ pub struct FormInstance {
 pub struct Record {
     /// Row index in the sheet.
     pub row: u32,
-    /// The text of the key cell, trimmed (empty when the cell is empty).
+    /// The key the record is matched by: the key cell's text, trimmed; for records matched to
+    /// units by code, the code's key ([`Settings::unit_key`](crate::rules::Settings::unit_key):
+    /// `td - 08` → `TD-08`). Empty when the cell is empty.
     pub key: String,
+    /// The key cell's text as written, trimmed.
+    #[serde(default)]
+    pub written: String,
     /// The key cell.
     pub key_cell: CellRef,
     /// What names the record in messages: the label column's text, or the key.
@@ -123,13 +128,17 @@ pub fn loc(sheet: &Sheet, at: CellRef) -> CellLoc {
 
 /// The normalised text keys of a sheet's text cells.
 struct SheetIndex {
+    /// Each text cell's key as written.
     keys: Vec<(CellRef, String)>,
+    /// The same key without a numbering prefix (`1.1 Nam` → `nam`), when it has one; in the
+    /// order of `keys`.
+    bare: Vec<Option<String>>,
     folded_name: String,
 }
 
 impl SheetIndex {
     fn new(sheet: &Sheet, pack: &Pack) -> SheetIndex {
-        let keys = sheet
+        let keys: Vec<(CellRef, String)> = sheet
             .cells
             .iter()
             .filter_map(|(at, c)| match &c.value {
@@ -138,14 +147,19 @@ impl SheetIndex {
             })
             .filter(|(_, k)| !k.is_empty())
             .collect();
+        let bare = keys
+            .iter()
+            .map(|(_, k)| strip_numbering(k).map(str::to_string))
+            .collect();
         SheetIndex {
             keys,
+            bare,
             folded_name: fold_diacritics(&sheet.name.to_lowercase()),
         }
     }
 
     fn has_key(&self, key: &str) -> bool {
-        self.keys.iter().any(|(_, k)| k == key)
+        self.keys.iter().any(|(_, k)| k == key) || self.bare.iter().flatten().any(|k| k == key)
     }
 
     fn has_substring(&self, key: &str) -> bool {
@@ -279,6 +293,7 @@ pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
             &[("form", &pack.forms[fi].id), ("sheets", &names.join(", "))],
         );
     }
+    check_unit_code(wb, &out, rep);
     out
 }
 
@@ -298,13 +313,7 @@ fn locate_form(
     let mut candidates: Vec<Vec<CellRef>> = form
         .columns
         .iter()
-        .map(|c| {
-            idx.keys
-                .iter()
-                .filter(|(_, k)| c.keys.contains(k))
-                .map(|(at, _)| *at)
-                .collect()
-        })
+        .map(|c| column_candidates(sheet, idx, form, c, pack))
         .collect();
     let mut row_votes: HashMap<u32, usize> = HashMap::new();
     for cands in &candidates {
@@ -320,8 +329,28 @@ fn locate_form(
         .map(|(r, _)| *r);
     let mut cols = Vec::with_capacity(form.columns.len());
     let mut header_bottom = header_row.unwrap_or(0);
+    let mut header_top = header_row.unwrap_or(0);
     for (ci, col) in form.columns.iter().enumerate() {
         let cands = std::mem::take(&mut candidates[ci]);
+        // The heading's other rows (a `(%)` under `Tỷ lệ`) belong to the header too.
+        let rows_of = |c: u32| {
+            cands
+                .iter()
+                .filter(move |x| x.col == c && header_row.is_some_and(|h| x.row.abs_diff(h) <= 2))
+                .map(|x| x.row)
+        };
+        if let Some(h) = header_row {
+            let chosen: Vec<u32> = cands
+                .iter()
+                .filter(|c| c.row.abs_diff(h) <= 2)
+                .map(|c| c.col)
+                .collect();
+            if let [one, rest @ ..] = chosen.as_slice() {
+                if rest.iter().all(|c| c == one) {
+                    header_bottom = header_bottom.max(rows_of(*one).max().unwrap_or(h));
+                }
+            }
+        }
         // The candidates nearest the header row (a two-row header puts some a row lower).
         let near: Vec<CellRef> = match header_row {
             Some(h) => {
@@ -336,6 +365,15 @@ fn locate_form(
         match near.as_slice() {
             [one] => {
                 header_bottom = header_bottom.max(one.row);
+                header_top = header_top.min(one.row);
+                // The group heading over it is part of the header.
+                if !col.group_keys.is_empty() {
+                    for g in groups_over(sheet, *one) {
+                        if group_matches(sheet, g, col, pack) {
+                            header_top = header_top.min(g.row);
+                        }
+                    }
+                }
                 cols.push(Some(one.col));
             }
             [] => {
@@ -378,6 +416,43 @@ fn locate_form(
         }
     }
 
+    // Two columns of the form found in one sheet column, one of them by its group: the group
+    // did not tell them apart (a heading under two groups). Neither is used.
+    let mut taken: HashMap<u32, Vec<usize>> = HashMap::new();
+    for (ci, c) in cols.iter().enumerate() {
+        if let Some(c) = c {
+            taken.entry(*c).or_default().push(ci);
+        }
+    }
+    let mut clashes: Vec<(u32, Vec<usize>)> = taken
+        .into_iter()
+        .filter(|(_, cis)| {
+            cis.len() > 1
+                && cis
+                    .iter()
+                    .any(|ci| !form.columns[*ci].group_keys.is_empty())
+        })
+        .collect();
+    clashes.sort();
+    for (c, cis) in clashes {
+        let at = CellRef::new(header_bottom, c);
+        for ci in cis {
+            rep.engine(
+                "layout.column-ambiguous",
+                Severity::Error,
+                here,
+                vec![loc(sheet, at)],
+                Some(at),
+                &[
+                    ("form", &form.id),
+                    ("header", &form.columns[ci].header),
+                    ("cells", &at.to_string()),
+                ],
+            );
+            cols[ci] = None;
+        }
+    }
+
     // Rows: labels below the header and left of the first value column.
     let first_value_col = cols
         .iter()
@@ -389,6 +464,12 @@ fn locate_form(
         header_row.is_none_or(|_| at.row > header_bottom)
             && first_value_col.is_none_or(|c| at.col < c)
     };
+    // Every key of the form's rows, with the label it belongs to.
+    let form_keys: HashMap<&str, &str> = form
+        .rows
+        .iter()
+        .flat_map(|r| r.keys.iter().map(move |k| (k.as_str(), r.label.as_str())))
+        .collect();
     let mut rows: Vec<Option<u32>> = vec![None; form.rows.len()];
     let mut row_labels: Vec<Option<String>> = vec![None; form.rows.len()];
     // Two passes: rows searched in the whole table, then rows searched under a heading.
@@ -421,15 +502,45 @@ fn locate_form(
                     None => continue,
                 },
             };
-            let mut found: Vec<CellRef> = idx
-                .keys
-                .iter()
-                .filter(|(at, k)| {
-                    eligible(at) && at.row >= lo && at.row < hi && row.keys.contains(k)
-                })
-                .map(|(at, _)| *at)
-                .collect();
+            let here_ok = |at: &CellRef| eligible(at) && at.row >= lo && at.row < hi;
+            // The label as written first; without its numbering only when the text as
+            // written is no label of the form (`60 tuổi trở lên` stays itself).
+            let mut found: Vec<CellRef> = Vec::new();
+            let mut shadowed: Vec<(CellRef, &str)> = Vec::new();
+            for ((at, k), bare) in idx.keys.iter().zip(&idx.bare) {
+                if !here_ok(at) {
+                    continue;
+                }
+                if row.keys.contains(k) {
+                    found.push(*at);
+                } else if bare.as_ref().is_some_and(|b| row.keys.contains(b)) {
+                    match form_keys.get(k.as_str()) {
+                        None => found.push(*at),
+                        Some(other) => shadowed.push((*at, other)),
+                    }
+                }
+            }
             found.dedup_by_key(|c| c.row);
+            if let ([], [(at, other), ..]) = (found.as_slice(), shadowed.as_slice()) {
+                // `1 Tổng số` in a form with rows `1 Tổng số` and `Tổng số`: numbering, or the
+                // other row's label? Said, not guessed.
+                let text = sheet.get(*at).map(|c| c.display()).unwrap_or_default();
+                rep.engine(
+                    "layout.label-numbering-ambiguous",
+                    Severity::Error,
+                    here,
+                    vec![loc(sheet, *at)],
+                    Some(*at),
+                    &[
+                        ("form", &form.id),
+                        ("label", &row.label),
+                        ("other", other),
+                        ("text", &text),
+                        ("cell", &at.to_string()),
+                    ],
+                );
+                continue;
+            }
             match found.as_slice() {
                 [one] => {
                     rows[ri] = Some(one.row);
@@ -501,6 +612,17 @@ fn locate_form(
         Some(rec) => find_records(sheet, form, rec, header_bottom, &rows, &cols),
         None => Vec::new(),
     };
+    let mut records = records;
+    if form.matches_units() {
+        for r in &mut records {
+            r.key = pack.settings.unit_key(&r.key);
+            let raw = sheet
+                .get(r.key_cell)
+                .map(|c| c.display())
+                .unwrap_or_default();
+            irregular_code(rep, (si, sheet), r.key_cell, &raw, &r.key);
+        }
+    }
     FormInstance {
         form: fi,
         sheet: si,
@@ -508,9 +630,95 @@ fn locate_form(
         cols,
         cells,
         row_labels,
-        header_rows: header_row.map(|h| (h.min(header_bottom), header_bottom)),
+        header_rows: header_row.map(|h| (h.min(header_top).min(header_bottom), header_bottom)),
         records,
     }
+}
+
+/// The cells heading `col`: its heading (or an alias) as written; for a column with a group,
+/// that heading under the group ([`groups_over`]) or the two in one flat heading
+/// (`Đảng viên - HTXSNV`); for one without, also a heading split over two rows (`Tỷ lệ` over
+/// `(%)`), found at its lower cell.
+fn column_candidates(
+    sheet: &Sheet,
+    idx: &SheetIndex,
+    form: &Form,
+    col: &Column,
+    pack: &Pack,
+) -> Vec<CellRef> {
+    let mut out: Vec<CellRef> = Vec::new();
+    if col.group_keys.is_empty() {
+        for (at, k) in &idx.keys {
+            if col.keys.contains(k) {
+                out.push(*at);
+                continue;
+            }
+            // The lower part of a heading split over two rows.
+            let is_tail = col
+                .keys
+                .iter()
+                .any(|ck| ck.len() > k.len() && ck.ends_with(k.as_str()));
+            if !is_tail {
+                continue;
+            }
+            let Some(up) = at.row.checked_sub(1) else {
+                continue;
+            };
+            let above = sheet.get(CellRef::new(up, at.col)).map(|c| c.display());
+            if let Some(above) = above {
+                let joined = label_key(&format!("{above} {k}"), pack.settings.folding);
+                if col.keys.contains(&joined) {
+                    out.push(*at);
+                }
+            }
+        }
+        return out;
+    }
+    let _ = form;
+    for (at, k) in &idx.keys {
+        if col.keys.contains(k) {
+            if groups_over(sheet, *at).any(|g| group_matches(sheet, g, col, pack)) {
+                out.push(*at);
+            }
+        } else if col.flat_keys.contains(&crate::text::flat_key(k)) {
+            out.push(*at);
+        }
+    }
+    out
+}
+
+/// Whether the heading cell `g` is `col`'s group (or an alias), as written or with its
+/// numbering taken off (`I. Đảng viên`).
+fn group_matches(sheet: &Sheet, g: CellRef, col: &Column, pack: &Pack) -> bool {
+    let Some(text) = sheet.get(g).map(|c| c.display()) else {
+        return false;
+    };
+    let k = label_key(&text, pack.settings.folding);
+    col.group_keys.contains(&k)
+        || strip_numbering(&k).is_some_and(|b| col.group_keys.iter().any(|g| g == b))
+}
+
+/// The group headings over a heading cell: in each of the two rows above it, the nearest filled
+/// cell at or left of its column whose span reaches it. A merged range keeps its text in its
+/// first cell and leaves the rest empty, so a group spans from its cell rightwards over every
+/// column that is empty in its own row and has a heading below it (merged or not, "centre
+/// across selection" alike); the merged ranges themselves are not needed.
+fn groups_over(sheet: &Sheet, at: CellRef) -> impl Iterator<Item = CellRef> + '_ {
+    let filled = move |r: u32, c: u32| {
+        sheet
+            .get(CellRef::new(r, c))
+            .is_some_and(|x| !x.display().trim().is_empty())
+    };
+    (1..=2u32).filter_map(move |up| {
+        let rr = at.row.checked_sub(up)?;
+        let (g, _) = sheet
+            .cells
+            .range(CellRef::new(rr, 0)..=CellRef::new(rr, at.col))
+            .rev()
+            .find(|(_, c)| !c.display().trim().is_empty())?;
+        let spans = (g.col..=at.col).all(|c| (rr + 1..=at.row).any(|r| filled(r, c)));
+        spans.then_some(*g)
+    })
 }
 
 /// The filled rows between the header and the end row (or the end of the sheet).
@@ -560,6 +768,7 @@ fn find_records(
             .unwrap_or_else(|| key.clone());
         out.push(Record {
             row: at.row,
+            written: key.clone(),
             key,
             key_cell: CellRef::new(at.row, key_col),
             label,
@@ -626,9 +835,56 @@ pub fn unit_identity(
     pack: &Pack,
     instances: &[FormInstance],
 ) -> (Option<String>, Option<String>) {
+    let (name, code) = identity_cells(wb, pack, instances);
+    let shown = |x: Option<(usize, CellRef, String)>| x.map(|(_, _, t)| t.trim().to_string());
+    (shown(name), shown(code))
+}
+
+/// An info finding on a unit code written otherwise than its key (`td-08`, read as TD-08), so
+/// that the branch can tidy it; nothing when it is written as its key, or empty.
+fn irregular_code(
+    rep: &mut Reporter<'_>,
+    (si, sheet): (usize, &Sheet),
+    at: CellRef,
+    written: &str,
+    key: &str,
+) {
+    if written == key || key.is_empty() {
+        return;
+    }
+    rep.engine(
+        "unit.code-irregular",
+        Severity::Info,
+        Some((si, &sheet.name)),
+        vec![loc(sheet, at)],
+        Some(at),
+        &[("written", written), ("code", key)],
+    );
+}
+
+/// The info finding on the title block's unit code when it is written irregularly.
+pub fn check_unit_code(wb: &Workbook, instances: &[FormInstance], rep: &mut Reporter<'_>) {
+    let pack = rep.pack;
+    if let (_, Some((si, at, written))) = identity_cells(wb, pack, instances) {
+        let key = pack.settings.unit_key(&written);
+        irregular_code(rep, (si, &wb.sheets[si]), at, &written, &key);
+    }
+}
+
+/// The cells naming the reporting unit and its code: (sheet, cell, the value as written: the
+/// whole cell, or the text after the label's colon in the same cell).
+#[allow(clippy::type_complexity)]
+fn identity_cells(
+    wb: &Workbook,
+    pack: &Pack,
+    instances: &[FormInstance],
+) -> (
+    Option<(usize, CellRef, String)>,
+    Option<(usize, CellRef, String)>,
+) {
     let mut order: Vec<usize> = instances.iter().map(|i| i.sheet).collect();
     order.extend(0..wb.sheets.len());
-    let find = |key: &Option<String>| -> Option<String> {
+    let find = |key: &Option<String>| -> Option<(usize, CellRef, String)> {
         let key = key.as_ref()?;
         for &si in &order {
             let sheet = &wb.sheets[si];
@@ -652,9 +908,8 @@ pub fn unit_identity(
                 if k.len() > key.len() {
                     // `Mã đơn vị: TD-07` in one cell.
                     if let Some((_, rest)) = t.split_once([':', '：']) {
-                        let rest = rest.trim();
-                        if !rest.is_empty() {
-                            return Some(rest.to_string());
+                        if !rest.trim().is_empty() {
+                            return Some((si, *at, rest.trim_start_matches(' ').to_string()));
                         }
                     }
                     continue;
@@ -665,12 +920,12 @@ pub fn unit_identity(
                     .cells
                     .range(CellRef::new(at.row, at.col + 1)..CellRef::new(at.row, u32::MAX))
                     .find(|(_, c)| !c.display().trim().is_empty());
-                if let Some((_, c)) = right {
-                    let shown = c.display().trim().to_string();
-                    if shown.ends_with([':', '：']) {
+                if let Some((right_at, c)) = right {
+                    let written = c.display();
+                    if written.trim().ends_with([':', '：']) {
                         continue;
                     }
-                    return Some(shown);
+                    return Some((si, *right_at, written));
                 }
             }
         }
@@ -680,4 +935,321 @@ pub fn unit_identity(
         find(&pack.settings.unit_name_key),
         find(&pack.settings.unit_code_key),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::model::Cell;
+    use crate::rules::{compile, Source};
+
+    pub(super) fn pack(toml: &str) -> Pack {
+        let src = Source {
+            name: "t.toml".into(),
+            text: toml.into(),
+        };
+        match compile(&[src]) {
+            Ok(p) => p,
+            Err(e) => panic!("rules: {e:?}"),
+        }
+    }
+
+    /// A sheet from rows of texts (`""` leaves the cell empty; a number is written as one).
+    pub(super) fn sheet(name: &str, rows: &[&[&str]]) -> Workbook {
+        let mut s = Sheet::new(name);
+        for (r, row) in rows.iter().enumerate() {
+            for (c, t) in row.iter().enumerate() {
+                if t.is_empty() {
+                    continue;
+                }
+                let value = match t.parse::<f64>() {
+                    Ok(v) => Value::Number(v),
+                    Err(_) => Value::Text(t.to_string()),
+                };
+                s.cells
+                    .insert(CellRef::new(r as u32, c as u32), Cell::value(value));
+            }
+        }
+        Workbook {
+            sheets: vec![s],
+            defined_names: vec![],
+        }
+    }
+
+    pub(super) fn run(pack: &Pack, wb: &Workbook) -> (Vec<FormInstance>, Vec<Finding>) {
+        let mut rep = Reporter {
+            file: "t.xlsx",
+            pack,
+            findings: vec![],
+        };
+        let inst = locate(wb, &mut rep);
+        (inst, rep.findings)
+    }
+
+    const AGES: &str = r#"
+[form]
+id = "F"
+name = "Ages"
+labels = ["Tổng số"]
+[[column]]
+id = "n"
+header = "Số lượng"
+[[row]]
+id = "total"
+label = "Tổng số"
+[[row]]
+id = "young"
+label = "18 - 30 tuổi"
+[[row]]
+id = "old"
+label = "60 tuổi trở lên"
+[[row]]
+id = "women"
+label = "Trong đó: Nữ"
+"#;
+
+    fn rows_found(inst: &FormInstance) -> Vec<Option<u32>> {
+        inst.rows.clone()
+    }
+
+    #[test]
+    fn numbering_in_the_label_comes_off_and_a_number_that_is_the_label_stays() {
+        let p = pack(AGES);
+        let wb = sheet(
+            "S",
+            &[
+                &["Chỉ tiêu", "Số lượng"],
+                &["1 Tổng số", "10"],
+                &["1.1. Trong đó: Nữ", "4"],
+                &["2.1a 18 - 30 tuổi", "6"],
+                &["60 tuổi trở lên", "4"],
+            ],
+        );
+        let (inst, findings) = run(&p, &wb);
+        assert_eq!(findings, vec![]);
+        assert_eq!(
+            rows_found(&inst[0]),
+            vec![Some(1), Some(3), Some(4), Some(2)]
+        );
+    }
+
+    #[test]
+    fn every_numbering_style_is_read() {
+        let p = pack(AGES);
+        for (total, women) in [
+            ("1 Tổng số", "1.1 Trong đó: Nữ"),
+            ("I. Tổng số", "a) Trong đó: Nữ"),
+            ("(1) Tổng số", "(a) Trong đó: Nữ"),
+            ("1. Tổng số", "1.1) Trong đó: Nữ"),
+            ("IV. Tổng số", "b. Trong đó: Nữ"),
+            ("1.Tổng số", "2.1a) Trong đó: Nữ"),
+        ] {
+            let wb = sheet(
+                "S",
+                &[
+                    &["Chỉ tiêu", "Số lượng"],
+                    &[total, "10"],
+                    &[women, "4"],
+                    &["18 - 30 tuổi", "6"],
+                    &["60 tuổi trở lên", "4"],
+                ],
+            );
+            let (inst, findings) = run(&p, &wb);
+            assert_eq!(findings, vec![], "{total} / {women}");
+            assert_eq!(rows_found(&inst[0])[0], Some(1), "{total}");
+            assert_eq!(rows_found(&inst[0])[3], Some(2), "{women}");
+        }
+    }
+
+    #[test]
+    fn a_label_that_could_be_numbering_before_another_row_is_a_finding() {
+        // Rows `tuổi trở lên` and `60 tuổi trở lên`: a cell `60 tuổi trở lên` is the second
+        // row; `tuổi trở lên` is then missing and the finding names the doubtful cell.
+        let p = pack(&AGES.replace("label = \"18 - 30 tuổi\"", "label = \"Tuổi trở lên\""));
+        let wb = sheet(
+            "S",
+            &[
+                &["Chỉ tiêu", "Số lượng"],
+                &["Tổng số", "10"],
+                &["Trong đó: Nữ", "4"],
+                &["60 tuổi trở lên", "4"],
+            ],
+        );
+        let (inst, findings) = run(&p, &wb);
+        assert_eq!(rows_found(&inst[0])[2], Some(3), "as written: its own row");
+        assert_eq!(rows_found(&inst[0])[1], None);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].rule, "layout.label-numbering-ambiguous");
+        assert_eq!(findings[0].cells[0].cell, "A4");
+    }
+
+    const GROUPED: &str = r#"
+[form]
+id = "G"
+name = "Grouped"
+labels = ["Năm"]
+[records]
+key = "year"
+[[column]]
+id = "year"
+header = "Năm"
+kind = "text"
+[[column]]
+id = "a_rated"
+group = "Chi bộ"
+header = "Được đánh giá"
+[[column]]
+id = "a_good"
+group = "Chi bộ"
+header = "Tốt"
+[[column]]
+id = "m_rated"
+group = "Đảng viên"
+group_aliases = ["ĐV"]
+header = "Được đánh giá"
+[[column]]
+id = "m_good"
+group = "Đảng viên"
+header = "Tốt"
+"#;
+
+    type Located = (Vec<Option<u32>>, Vec<Finding>, Option<(u32, u32)>);
+
+    fn cols_found(rows: &[&[&str]]) -> Located {
+        let p = pack(GROUPED);
+        let (inst, findings) = run(&p, &sheet("S", rows));
+        (inst[0].cols.clone(), findings, inst[0].header_rows)
+    }
+
+    #[test]
+    fn a_heading_under_a_merged_group_is_found_under_its_own_group() {
+        // The groups in the other order than the rules, starting in column C.
+        let (cols, findings, header) = cols_found(&[
+            &["", "Năm", "Đảng viên", "", "Chi bộ", ""],
+            &["", "", "Được đánh giá", "Tốt", "Được đánh giá", "Tốt"],
+            &["", "2020", "10", "8", "3", "2"],
+        ]);
+        assert_eq!(findings, vec![]);
+        assert_eq!(cols, vec![Some(1), Some(4), Some(5), Some(2), Some(3)]);
+        assert_eq!(header, Some((0, 1)), "the group row is part of the header");
+    }
+
+    #[test]
+    fn flat_headings_name_group_and_heading_in_one_cell() {
+        let (cols, findings, _) = cols_found(&[
+            &[
+                "Năm",
+                "ĐV - Được đánh giá",
+                "Đảng viên: Tốt",
+                "Chi bộ (Được đánh giá)",
+                "Chi bộ – Tốt",
+            ],
+            &["2020", "10", "8", "3", "2"],
+        ]);
+        assert_eq!(findings, vec![]);
+        assert_eq!(cols, vec![Some(0), Some(3), Some(4), Some(1), Some(2)]);
+    }
+
+    #[test]
+    fn a_heading_with_no_group_over_it_is_not_taken_for_a_grouped_column() {
+        let (cols, findings, _) = cols_found(&[
+            &["Năm", "Được đánh giá", "Tốt", "Được đánh giá", "Tốt"],
+            &["2020", "10", "8", "3", "2"],
+        ]);
+        assert_eq!(cols, vec![Some(0), None, None, None, None]);
+        assert_eq!(findings.len(), 4, "{findings:?}");
+        assert!(findings.iter().all(|f| f.rule == "layout.column-not-found"));
+    }
+
+    #[test]
+    fn a_group_written_twice_is_ambiguous_not_guessed() {
+        let (cols, findings, _) = cols_found(&[
+            &["Năm", "Đảng viên", "", "Chi bộ", "", "Đảng viên", ""],
+            &[
+                "",
+                "Được đánh giá",
+                "Tốt",
+                "Được đánh giá",
+                "Tốt",
+                "Được đánh giá",
+                "Tốt",
+            ],
+            &["2020", "10", "8", "3", "2", "10", "8"],
+        ]);
+        assert_eq!(cols, vec![Some(0), Some(3), Some(4), None, None]);
+        assert_eq!(findings.len(), 2, "{findings:?}");
+        assert!(findings.iter().all(|f| f.rule == "layout.column-ambiguous"));
+    }
+
+    #[test]
+    fn a_heading_split_over_two_rows_is_one_heading() {
+        let p = pack(
+            r#"
+[form]
+id = "P"
+name = "Percent"
+labels = ["Tổng số"]
+[[column]]
+id = "n"
+header = "Số lượng"
+[[column]]
+id = "pct"
+header = "Tỷ lệ (%)"
+kind = "percent"
+[[row]]
+id = "total"
+label = "Tổng số"
+"#,
+        );
+        let wb = sheet(
+            "S",
+            &[
+                &["Chỉ tiêu", "Số lượng", "Tỷ lệ"],
+                &["", "", "(%)"],
+                &["Tổng số", "10", "100"],
+            ],
+        );
+        let (inst, findings) = run(&p, &wb);
+        assert_eq!(findings, vec![]);
+        assert_eq!(inst[0].cols, vec![Some(1), Some(2)]);
+        assert_eq!(inst[0].rows, vec![Some(2)]);
+    }
+
+    #[test]
+    fn the_unit_code_is_read_by_the_packs_setting_and_an_irregular_one_is_said_once() {
+        let rules = |style: &str| {
+            pack(&format!(
+                "[settings]\nunit_code_label = \"Code\"\n{style}\n{AGES}"
+            ))
+        };
+        let wb = sheet(
+            "S",
+            &[
+                &["Code:", "td – 08"],
+                &["Chỉ tiêu", "Số lượng"],
+                &["Tổng số", "10"],
+                &["Trong đó: Nữ", "4"],
+                &["18 - 30 tuổi", "6"],
+                &["60 tuổi trở lên", "4"],
+            ],
+        );
+        let p = rules("");
+        let (inst, findings) = run(&p, &wb);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].rule, "unit.code-irregular");
+        assert_eq!(findings[0].severity, Severity::Info);
+        assert_eq!(findings[0].cells[0].cell, "B1");
+        assert_eq!(
+            findings[0].message,
+            "the unit code is written \"td – 08\", read as TD-08"
+        );
+        let (_, code) = unit_identity(&wb, &p, &inst);
+        assert_eq!(code.as_deref(), Some("td – 08"), "shown as written");
+        assert_eq!(p.settings.unit_key("td – 08"), "TD-08");
+        // A pack where case and dashes matter.
+        let p = rules(r#"unit_code = { case = "keep", dashes = false, spaces = "keep" }"#);
+        assert_eq!(p.settings.unit_key(" td – 08 "), "td – 08");
+        let (_, findings) = run(&p, &wb);
+        assert_eq!(findings, vec![], "written as its key");
+    }
 }

@@ -23,6 +23,8 @@ pub const DEFAULTS: &[(&str, &str)] = &[
     ("layout.column-ambiguous", "form {form}: the column header \"{header}\" appears more than once ({cells})"),
     ("layout.label-not-found", "form {form}: no row labelled \"{label}\"{closest}"),
     ("layout.label-ambiguous", "form {form}: the label \"{label}\" appears in more than one row ({cells}); none was used"),
+    ("layout.label-numbering-ambiguous", "form {form}: {cell} reads \"{text}\": the row \"{other}\", or numbering before the row \"{label}\"? It was not used for \"{label}\""),
+    ("unit.code-irregular", "the unit code is written \"{written}\", read as {code}"),
     ("layout.name-not-found", "form {form}: the workbook has no defined name \"{name}\""),
     ("value.required", "{label}: required figure missing (the cell is empty)"),
     ("value.not-a-number", "{label}: the cell holds \"{text}\", which is not a number"),

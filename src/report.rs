@@ -600,6 +600,7 @@ mod tests {
                 unit: Unit {
                     name: Some("Chi bộ A".into()),
                     code: Some("TD-01".into()),
+                    key: Some("TD-01".into()),
                 },
                 kept: vec![],
             },

@@ -20,9 +20,10 @@ pub struct Folding {
 fn numbering_prefix() -> Option<&'static Regex> {
     static RE: OnceLock<Option<Regex>> = OnceLock::new();
     RE.get_or_init(|| {
-        // 1.  1.1  1.1.  1)  (1)  2.1a  I.  IV)  a)  b.   and bullets - • *
+        // 1  1.1  1.1.  1)  (1)  2.1a  I.  IV)  a)  (a)  b.   and bullets - • *
+        // (applied to a key: lower case, spaces collapsed).
         Regex::new(
-            r"^(?:[-•*+–]\s*|\d+(?:\.\d+)+[a-z]?[.)]?\s+|\(?(?:\d+(?:\.\d+)*[a-z]?|[ivxlc]+|[a-zđ])[.)]\s*)",
+            r"^(?:[-•*+–]\s*|\(?\d+(?:\.\d+)*[a-z]?[.)]?\s+|\(?(?:\d+(?:\.\d+)*[a-z]?|[ivxlc]+|[a-zđ])[.)]\s*)",
         )
         .ok()
     })
@@ -32,8 +33,9 @@ fn numbering_prefix() -> Option<&'static Regex> {
 /// Labels, headers and titles are short; a longer text is a note or data, never matched.
 pub const MAX_LABEL_BYTES: usize = 400;
 
-/// The key a label is compared by: NFC, lower case, spaces collapsed, a numbering prefix and a
-/// trailing colon removed, and (with `folding.diacritics`) diacritics removed.
+/// The key a label is compared by: NFC, lower case, spaces collapsed, a trailing colon removed,
+/// and (with `folding.diacritics`) diacritics removed. A numbering prefix is kept: it may be
+/// the label's content (`60 tuổi trở lên`); [`strip_numbering`] gives the key without it.
 ///
 /// Text longer than [`MAX_LABEL_BYTES`] is no label: its key is empty (nothing matches it).
 pub fn label_key(text: &str, folding: Folding) -> String {
@@ -74,19 +76,109 @@ fn compute_label_key(text: &str, folding: Folding) -> String {
         text.nfc().collect::<String>().to_lowercase()
     };
     let collapsed = collapse_spaces(&lowered);
-    let mut s = collapsed.as_str();
-    // A numbering prefix, once (`1.1 Nam`, `I. Tổng số`, `a) Nữ`), only when text follows.
-    if let Some(m) = numbering_prefix().and_then(|re| re.find(s)) {
-        let rest = &s[m.end()..];
-        if rest.chars().next().is_some_and(|c| c.is_alphabetic()) {
-            s = rest;
-        }
-    }
-    let s = s.trim_end_matches([':', '：', ' ']).trim();
+    let s = collapsed.trim_end_matches([':', '：', ' ']).trim();
     if folding.diacritics && !s.is_ascii() {
         fold_diacritics(s)
     } else {
         s.to_string()
+    }
+}
+
+/// A key ([`label_key`]) without its numbering prefix, once (`1.1 nam`, `i. tổng số`, `a) nữ`,
+/// `1 tổng số`, `2.1a 18 - 30 tuổi`), when a label follows it; `None` when it has none.
+///
+/// Whether the prefix is numbering or the label's own beginning (`60 tuổi trở lên`) the key
+/// cannot tell: the caller tries the key as written first (see `locate`).
+pub fn strip_numbering(key: &str) -> Option<&str> {
+    let m = numbering_prefix().and_then(|re| re.find(key))?;
+    let rest = key[m.end()..].trim_start();
+    // A label follows: a letter, or a number that is part of one (`2.1a 18 - 30 tuổi`).
+    (rest.chars().next().is_some_and(char::is_alphanumeric)
+        && rest.chars().any(char::is_alphabetic))
+    .then_some(rest)
+}
+
+/// A heading key with its separators dropped, for comparing a flat heading
+/// (`đảng viên - htxsnv`, `đảng viên: htxsnv`, `đảng viên (htxsnv)`) with a group and its
+/// sub-heading: every `-` `–` `—` `:` `/` `|` `,` `(` `)` `[` `]` becomes a space, spaces collapse.
+pub fn flat_key(key: &str) -> String {
+    let spaced: String = key
+        .chars()
+        .map(|c| match c {
+            '-' | '–' | '—' | ':' | '：' | '/' | '|' | ',' | '(' | ')' | '[' | ']' | '\n' => {
+                ' '
+            }
+            c => c,
+        })
+        .collect();
+    collapse_spaces(&spaced)
+}
+
+/// How unit codes are compared (a rule pack's `[settings] unit_code`): people type `td-08`,
+/// `TD - 08`, `TD–08` or ` TD-08 ` for the same unit.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct UnitCodeStyle {
+    /// Letter case: `upper` (the default), `lower` or `keep` (case matters).
+    pub case: CodeCase,
+    /// Every dash (`–`, `—`, `‐`, `−`, …) read as `-` (default true).
+    pub dashes: bool,
+    /// White space (no-break spaces included): `remove` (the default), `collapse` to one space,
+    /// or `keep`; leading and trailing space always goes.
+    pub spaces: CodeSpaces,
+}
+
+impl Default for UnitCodeStyle {
+    fn default() -> Self {
+        UnitCodeStyle {
+            case: CodeCase::Upper,
+            dashes: true,
+            spaces: CodeSpaces::Remove,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeCase {
+    Upper,
+    Lower,
+    Keep,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum CodeSpaces {
+    Remove,
+    Collapse,
+    Keep,
+}
+
+/// The key a unit code is compared by, under `style`: `td - 08`, `TD–08`, ` TD-08 ` → `TD-08`.
+pub fn unit_key(code: &str, style: &UnitCodeStyle) -> String {
+    let dashed: String = code
+        .chars()
+        .map(|c| match c {
+            '\u{2010}'..='\u{2015}' | '\u{2212}' | '\u{fe58}' | '\u{fe63}' | '\u{ff0d}'
+                if style.dashes =>
+            {
+                '-'
+            }
+            c => c,
+        })
+        .collect();
+    let spaced = match style.spaces {
+        CodeSpaces::Remove => dashed
+            .chars()
+            .filter(|c| !(c.is_whitespace() || *c == '\u{a0}' || *c == '\u{202f}'))
+            .collect(),
+        CodeSpaces::Collapse => collapse_spaces(&dashed),
+        CodeSpaces::Keep => dashed.trim().to_string(),
+    };
+    match style.case {
+        CodeCase::Upper => spaced.to_uppercase(),
+        CodeCase::Lower => spaced.to_lowercase(),
+        CodeCase::Keep => spaced,
     }
 }
 
@@ -300,13 +392,7 @@ mod tests {
     fn labels_normalise() {
         assert_eq!(key("Tổng số đảng viên"), "tổng số đảng viên");
         assert_eq!(key("  TỔNG  SỐ   ĐẢNG VIÊN: "), "tổng số đảng viên");
-        assert_eq!(key("1. Tổng số đảng viên"), "tổng số đảng viên");
-        assert_eq!(key("1.1 Nam"), "nam");
-        assert_eq!(key("I. Tổng số đảng viên"), "tổng số đảng viên");
-        assert_eq!(key("1) Nam"), "nam");
-        assert_eq!(key("a) Nữ"), "nữ");
-        assert_eq!(key("2.1a Đoàn viên"), "đoàn viên");
-        assert_eq!(key("- Nam"), "nam");
+        assert_eq!(key("1.1 Nam"), "1.1 nam");
         assert_eq!(key("Mã đơn vị:"), "mã đơn vị");
         // NFD input compares equal to NFC.
         let nfd: String = "Tổng số đảng viên".nfd().collect();
@@ -315,6 +401,90 @@ mod tests {
         assert_eq!(key("2021"), "2021");
         assert_eq!(key("1.1"), "1.1");
         assert_eq!(key("Từ 18 đến 30 tuổi"), "từ 18 đến 30 tuổi");
+    }
+
+    fn stripped(t: &str) -> Option<String> {
+        strip_numbering(&key(t)).map(str::to_string)
+    }
+
+    #[test]
+    fn numbering_comes_off_in_every_common_style() {
+        for (text, rest) in [
+            ("1 Tổng số đảng viên", "tổng số đảng viên"),
+            ("1. Tổng số đảng viên", "tổng số đảng viên"),
+            ("1.Tổng số đảng viên", "tổng số đảng viên"),
+            ("1.1 Trong đó: Đảng viên nữ", "trong đó: đảng viên nữ"),
+            ("1.1. Trong đó: Đảng viên nữ", "trong đó: đảng viên nữ"),
+            ("1.1) Nam", "nam"),
+            ("I. Tổng số đảng viên", "tổng số đảng viên"),
+            ("IV) Dân tộc", "dân tộc"),
+            ("2.1a Đoàn viên", "đoàn viên"),
+            ("2.1a. Đoàn viên", "đoàn viên"),
+            ("a) Nữ", "nữ"),
+            ("a. Nữ", "nữ"),
+            ("(a) Nữ", "nữ"),
+            ("(1) Nam", "nam"),
+            ("(1)Nam", "nam"),
+            ("1) Nam", "nam"),
+            ("- Nam", "nam"),
+            ("• Nam", "nam"),
+            ("2.1a 18 - 30 tuổi", "18 - 30 tuổi"),
+        ] {
+            assert_eq!(stripped(text).as_deref(), Some(rest), "{text}");
+        }
+    }
+
+    #[test]
+    fn a_number_that_is_the_label_is_no_numbering_by_itself() {
+        // Nothing follows, or no letter follows: nothing to strip.
+        assert_eq!(stripped("2021"), None);
+        assert_eq!(stripped("1.1"), None);
+        assert_eq!(stripped("18 - 30 tuổi"), None);
+        assert_eq!(stripped("Từ 18 đến 30 tuổi"), None);
+        // A label beginning with a number could be numbering: the key as written keeps it, so
+        // that `locate` can try it as written first.
+        assert_eq!(key("60 tuổi trở lên"), "60 tuổi trở lên");
+        assert_eq!(stripped("60 tuổi trở lên").as_deref(), Some("tuổi trở lên"));
+    }
+
+    #[test]
+    fn flat_headings_lose_their_separators() {
+        for t in [
+            "Đảng viên - HTXSNV",
+            "Đảng viên – HTXSNV",
+            "Đảng viên: HTXSNV",
+            "Đảng viên (HTXSNV)",
+            "Đảng viên/HTXSNV",
+            "Đảng viên\nHTXSNV",
+            "ĐẢNG VIÊN  -  HTXSNV",
+        ] {
+            assert_eq!(flat_key(&key(t)), "đảng viên htxsnv", "{t:?}");
+        }
+    }
+
+    #[test]
+    fn unit_codes_as_people_type_them() {
+        let style = UnitCodeStyle::default();
+        for written in [
+            "TD-08",
+            "td-08",
+            "TD - 08",
+            "TD–08",
+            "TD—08",
+            " TD-08 ",
+            "TD\u{a0}-\u{a0}08",
+            "\u{a0}td\u{2212}08\u{a0}",
+        ] {
+            assert_eq!(unit_key(written, &style), "TD-08", "{written:?}");
+        }
+        assert_ne!(unit_key("TD-09", &style), "TD-08");
+        let strict = UnitCodeStyle {
+            case: CodeCase::Keep,
+            dashes: false,
+            spaces: CodeSpaces::Collapse,
+        };
+        assert_eq!(unit_key(" td  – 08 ", &strict), "td – 08");
+        assert_eq!(unit_key("TD-08", &strict), "TD-08");
     }
 
     #[test]

@@ -502,3 +502,168 @@ fn consolidating_the_samples_gives_a_summary_that_checks_clean() {
         "{listed} < {with_errors}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Unit codes as people type them: `td-08`, `TD - 08`, `TD–08`, ` TD-08 `, no-break spaces.
+
+type Summary = Vec<(String, String, Vec<String>)>;
+
+/// The findings other than the info findings on irregular codes, and those (cell names).
+fn split_irregular(got: Summary) -> (Summary, Vec<(String, Vec<String>)>) {
+    let (info, rest): (Vec<_>, Vec<_>) = got
+        .into_iter()
+        .partition(|(_, rule, _)| rule == "unit.code-irregular");
+    (rest, info.into_iter().map(|(f, _, c)| (f, c)).collect())
+}
+
+#[test]
+fn a_summary_row_typed_td_16_is_the_workbook_of_td_16() {
+    let dir = tempfile::tempdir().unwrap();
+    let bs = vec![
+        Branch::clean("Đảng bộ xã Bình Lư", "TD-16", 1),
+        Branch::clean("Đảng bộ xã Bản Bo", "TD-08", 2),
+        Branch::clean("Chi bộ Trường THPT Tam Đường", "TD-09", 3),
+    ];
+    let mut d = District::from_branches(&bs);
+    d.years.truncate(3);
+    d.rows[0].code = "td-16".into();
+    d.rows[1].code = "TD\u{a0}–\u{a0}08 ".into();
+    d.rows[2].code = " TD - 09".into();
+    // TD-16's women: one more in the summary than in its workbook; found only if matched.
+    d.rows[0].figures[1] += 1;
+    d.grand[1] += 1;
+    write_all(dir.path(), &bs, &d);
+    let (rest, info) = split_irregular(summary(&check_dir(dir.path())));
+    let women = cell_ref(&Layout::default(), "M01", "1.1", Col::Count).unwrap();
+    assert_eq!(
+        rest,
+        vec![(
+            "district.xlsx".to_string(),
+            "TH01.matches-unit".to_string(),
+            vec![
+                format!("TH01-TongHop!{}", th01_cell(0, 1)),
+                format!("branch-td-16.xlsx:{women}"),
+            ]
+        )],
+        "no row without unit, no unit without row"
+    );
+    assert_eq!(
+        info,
+        (0..3)
+            .map(|k| (
+                "district.xlsx".to_string(),
+                vec![format!("TH01-TongHop!{}", th01_key_cell(k))]
+            ))
+            .collect::<Vec<_>>(),
+        "one info finding on each irregular code"
+    );
+    let results = check_dir(dir.path());
+    let f = findings(&results)
+        .into_iter()
+        .find(|f| f.rule == "unit.code-irregular")
+        .unwrap();
+    assert!(
+        f.message.contains("\"td-16\"") && f.message.contains("TD-16"),
+        "{}",
+        f.message
+    );
+}
+
+#[test]
+fn title_block_codes_typed_otherwise_are_their_units_everywhere() {
+    let dir = tempfile::tempdir().unwrap();
+    let written = ["td-01", "TD - 02", "TD–03"];
+    let bs: Vec<Branch> = written
+        .iter()
+        .enumerate()
+        .map(|(i, c)| Branch::clean(&format!("Chi bộ {i}"), c, i as u64 + 1))
+        .collect();
+    let mut d = District::from_branches(&bs);
+    d.years.truncate(3);
+    for (k, r) in d.rows.iter_mut().enumerate() {
+        r.code = format!("TD-0{}", k + 1);
+    }
+    for b in &bs {
+        let name = format!("branch-{}.xlsx", b.name.replace(' ', "_"));
+        std::fs::write(dir.path().join(name), write_branch(b, &Layout::default())).unwrap();
+    }
+    std::fs::write(dir.path().join("district.xlsx"), write_district(&d)).unwrap();
+    let (rest, info) = split_irregular(summary(&check_dir(dir.path())));
+    assert_eq!(rest, vec![], "matched, nothing else");
+    let code_cell = "M01-SoLuong!B3";
+    assert_eq!(info.len(), 3, "{info:?}");
+    assert!(
+        info.iter().all(|(_, c)| c == &vec![code_cell.to_string()]),
+        "{info:?}"
+    );
+}
+
+#[test]
+fn previous_matches_td_09_typed_with_spaces_to_last_years_td_09() {
+    let now = tempfile::tempdir().unwrap();
+    let last = tempfile::tempdir().unwrap();
+    let b = Branch::clean("Chi bộ Trường THPT Tam Đường", "TD - 09", 3);
+    std::fs::write(
+        now.path().join("branch.xlsx"),
+        write_branch(&b, &Layout::default()),
+    )
+    .unwrap();
+    let mut prev = b.clone();
+    prev.code = "TD-09".into();
+    prev.year -= 1;
+    prev.m02.end = b.m02.start + 3;
+    std::fs::write(
+        last.path().join("branch-2020.xlsx"),
+        write_branch(&prev, &Layout::default()),
+    )
+    .unwrap();
+    let pack = pack();
+    let results = Run::new(&pack, Options::default(), &InProcess).check_all(
+        &collect(&[now.path().to_path_buf()]).files,
+        Some(&collect(&[last.path().to_path_buf()]).files),
+    );
+    let (rest, info) = split_irregular(summary(&results));
+    let start = cell_ref(&Layout::default(), "M02", "1", Col::Count).unwrap();
+    let end = cell_ref(&Layout::default(), "M02", "4", Col::Count).unwrap();
+    assert_eq!(
+        rest,
+        vec![(
+            "branch.xlsx".to_string(),
+            "M02.start-matches-last-year".to_string(),
+            vec![start.to_string(), format!("branch-2020.xlsx:{end}")]
+        )]
+    );
+    assert_eq!(
+        info,
+        vec![(
+            "branch.xlsx".to_string(),
+            vec!["M01-SoLuong!B3".to_string()]
+        )]
+    );
+    // Reports show the code as written.
+    assert_eq!(results[0].unit.code.as_deref(), Some("TD - 09"));
+    assert_eq!(results[0].unit.key.as_deref(), Some("TD-09"));
+}
+
+#[test]
+fn consolidate_reads_codes_as_typed_and_writes_their_keys() {
+    let dir = tempfile::tempdir().unwrap();
+    let bs = vec![
+        Branch::clean("Đảng bộ xã Bình Lư", "td-01", 1),
+        Branch::clean("Đảng bộ xã Bản Bo", "TD – 02", 2),
+    ];
+    for b in &bs {
+        let name = format!("{}.xlsx", b.name.replace(' ', "_"));
+        std::fs::write(dir.path().join(name), write_branch(b, &Layout::default())).unwrap();
+    }
+    let out = dir.path().join("district.xlsx");
+    let code = consolidate(vec![dir.path().to_path_buf()], &out);
+    assert_eq!(code, 0);
+    let (rest, info) = split_irregular(summary(&check_dir(dir.path())));
+    assert_eq!(rest, vec![]);
+    assert_eq!(
+        info.len(),
+        2,
+        "the branches' codes, not the summary's: {info:?}"
+    );
+}

@@ -146,6 +146,33 @@ fn labels_with_other_numbering() {
     });
 }
 
+/// No STT column: `1 Tổng số đảng viên`, `1.1 Trong đó: Đảng viên nữ`, `2.1a Đoàn viên…`.
+#[test]
+fn item_numbers_typed_into_the_labels() {
+    same_as_template(Layout {
+        labels: LabelStyle::NumberedPlain,
+        ..Layout::default()
+    });
+}
+
+/// `1. …`, `1.1. …`, `2.1a. …`.
+#[test]
+fn item_numbers_with_a_closing_dot_in_the_labels() {
+    same_as_template(Layout {
+        labels: LabelStyle::NumberedDotted,
+        ..Layout::default()
+    });
+}
+
+/// `(1) …`, `(1.1) …`, `(2.1a) …`.
+#[test]
+fn item_numbers_in_brackets_in_the_labels() {
+    same_as_template(Layout {
+        labels: LabelStyle::NumberedBracketed,
+        ..Layout::default()
+    });
+}
+
 #[test]
 fn labels_in_decomposed_unicode() {
     same_as_template(Layout {
@@ -240,4 +267,128 @@ fn everything_at_once() {
         merged_header: true,
         ..Layout::default()
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// The district summary: TH02 with the district's real 2010–2020 history, its headings flat
+// or under merged group headings.
+
+use common::district::*;
+
+fn district_findings(bytes: &[u8]) -> Vec<(String, Vec<String>)> {
+    let pack = rules::compile(&rules::builtin_sources()).unwrap();
+    let wb = load_bytes(bytes, "district.xlsx", &Limits::default())
+        .unwrap_or_else(|u| panic!("unreadable: {u:?}"));
+    let (_, findings, _) = check_workbook(&wb, "district.xlsx", &pack);
+    let mut out: Vec<(String, Vec<String>)> = findings
+        .iter()
+        .map(|f| {
+            let mut cells: Vec<String> = f
+                .cells
+                .iter()
+                .map(|c| format!("{}!{}", c.sheet, c.cell))
+                .collect();
+            cells.sort();
+            (f.rule.clone(), cells)
+        })
+        .collect();
+    out.sort();
+    out
+}
+
+fn real_district() -> District {
+    let branches = [
+        Branch::clean("Đảng bộ xã Bình Lư", "TD-01", 1),
+        Branch::clean("Đảng bộ xã Bản Bo", "TD-02", 2),
+    ];
+    let mut d = District::from_branches(&branches);
+    d.years = real_history();
+    d
+}
+
+const TH02_LAYOUTS: [DistrictLayout; 5] = [
+    DistrictLayout {
+        th02: Th02Headings::Flat,
+        th02_margin: false,
+    },
+    DistrictLayout {
+        th02: Th02Headings::FlatColon,
+        th02_margin: false,
+    },
+    DistrictLayout {
+        th02: Th02Headings::Merged,
+        th02_margin: false,
+    },
+    DistrictLayout {
+        th02: Th02Headings::Merged,
+        th02_margin: true,
+    },
+    DistrictLayout {
+        th02: Th02Headings::MergedUnderOneHeading,
+        th02_margin: true,
+    },
+];
+
+/// The rules of the findings on TH02, with the row (1-based) each names.
+fn th02_rows(found: &[(String, Vec<String>)]) -> Vec<(String, Vec<u32>)> {
+    found
+        .iter()
+        .filter(|(r, _)| r.starts_with("TH02"))
+        .map(|(r, cells)| {
+            let mut rows: Vec<u32> = cells
+                .iter()
+                .map(|c| {
+                    let a1 = c.rsplit('!').next().unwrap_or_default();
+                    a1.trim_start_matches(|ch: char| ch.is_ascii_alphabetic())
+                        .parse()
+                        .unwrap()
+                })
+                .collect();
+            rows.sort();
+            rows.dedup();
+            (r.clone(), rows)
+        })
+        .collect()
+}
+
+#[test]
+fn the_real_th02_history_gives_exactly_its_two_repeats_in_every_heading_layout() {
+    let d = real_district();
+    for layout in &TH02_LAYOUTS {
+        let found = district_findings(&write_district_with(&d, layout));
+        // 2013 (year row 3) against 2012, 2015 (row 5) against 2014.
+        let row = |k: u32| layout.th02_first_row() + k + 1;
+        let mut want = vec![
+            ("TH02.members-repeated".to_string(), vec![row(2), row(3)]),
+            ("TH02.row-repeated".to_string(), vec![row(4), row(5)]),
+        ];
+        want.sort();
+        let mut got = th02_rows(&found);
+        got.sort();
+        assert_eq!(got, want, "{layout:?}: {found:?}");
+        assert_eq!(found.len(), 2, "nothing else, {layout:?}: {found:?}");
+    }
+}
+
+#[test]
+fn a_mistyped_2017_figure_is_found_on_its_row_in_every_heading_layout() {
+    let mut d = real_district();
+    // 2017 (year row 7): members HTTNV 1,901 typed as 1,910.
+    assert_eq!(d.years[7].members[2], 1901);
+    d.years[7].members[2] = 1910;
+    for layout in &TH02_LAYOUTS {
+        let found = district_findings(&write_district_with(&d, layout));
+        let slip = format!("TH02-XepLoai!{}", layout.th02_cell(7, 1 + 10 + 2));
+        let sums: Vec<_> = found
+            .iter()
+            .filter(|(r, _)| r == "TH02.members-ratings-sum")
+            .collect();
+        assert_eq!(sums.len(), 1, "{layout:?}: {found:?}");
+        assert!(sums[0].1.contains(&slip), "{slip} in {:?}", sums[0].1);
+        assert_eq!(
+            found.len(),
+            3,
+            "the two repeats and the sum, {layout:?}: {found:?}"
+        );
+    }
 }

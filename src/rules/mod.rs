@@ -16,7 +16,7 @@ mod schema;
 use crate::finding::Severity;
 use crate::model::CellRef;
 use crate::number::Locale;
-use crate::text::{closest, label_key, Folding};
+use crate::text::{closest, label_key, Folding, UnitCodeStyle};
 use expr::{BinOp, CmpOp, ExprKind, Func, LogicOp};
 use miette::{Diagnostic, SourceSpan};
 use regex::Regex;
@@ -79,6 +79,8 @@ struct SettingsDef {
     /// Labels in a title block that name the reporting unit and its code (`Mã đơn vị:` …).
     unit_name_label: Option<Spanned<String>>,
     unit_code_label: Option<Spanned<String>>,
+    /// How unit codes are compared: `{ case = "upper", dashes = true, spaces = "remove" }`.
+    unit_code: Option<Spanned<UnitCodeStyle>>,
     /// The language of the pack's messages, for the headings of the review workbook.
     language: Option<Spanned<String>>,
     /// Texts for the engine's own findings and workbooks, by id ([`crate::messages`]).
@@ -150,6 +152,13 @@ struct ColumnDef {
     header: String,
     #[serde(default)]
     aliases: Vec<String>,
+    /// The group heading the column stands under (`Đảng viên` over `HTXSNV`): merged over the
+    /// group's sub-headings in the row above, or written into one flat heading
+    /// (`Đảng viên - HTXSNV`). With a group, the heading alone never matches.
+    group: Option<String>,
+    /// Other ways of writing the group heading.
+    #[serde(default)]
+    group_aliases: Vec<Spanned<String>>,
     #[serde(default)]
     kind: Kind,
     empty: Option<Empty>,
@@ -234,10 +243,20 @@ pub struct Settings {
     /// Normalised label of the cell that names the reporting unit, and of its code.
     pub unit_name_key: Option<String>,
     pub unit_code_key: Option<String>,
+    /// How unit codes are compared ([`Settings::unit_key`]).
+    pub unit_code: UnitCodeStyle,
     /// Language of the pack (`vi`, `en`, …): the default language of headings.
     pub language: String,
     /// Message templates for the findings crossfoot itself makes (`layout.label-not-found`, …).
     pub messages: BTreeMap<String, String>,
+}
+
+impl Settings {
+    /// The key a unit code is compared by (`td - 08` → `TD-08` by default): every place that
+    /// matches codes compares these, and shows the code as written.
+    pub fn unit_key(&self, code: &str) -> String {
+        crate::text::unit_key(code, &self.unit_code)
+    }
 }
 
 impl Default for Settings {
@@ -248,6 +267,7 @@ impl Default for Settings {
             dash_is_zero: true,
             unit_name_key: None,
             unit_code_key: None,
+            unit_code: UnitCodeStyle::default(),
             language: "en".to_string(),
             messages: BTreeMap::new(),
         }
@@ -325,8 +345,15 @@ pub struct Records {
 #[derive(Debug)]
 pub struct Column {
     pub id: String,
+    /// The heading for messages: `header`, or `group - header`.
     pub header: String,
+    /// Keys of the heading and its aliases.
     pub keys: Vec<String>,
+    /// Keys of the group heading and its aliases (empty: the column has no group).
+    pub group_keys: Vec<String>,
+    /// Keys of the group and heading written as one flat heading, separators dropped
+    /// ([`crate::text::flat_key`]): `đảng viên htxsnv`.
+    pub flat_keys: Vec<String>,
     pub kind: Kind,
     pub empty: Empty,
     /// The figure in a matched unit's workbook ([`FieldRef::Other`] references).
@@ -883,6 +910,7 @@ struct GivenSettings {
     dash_is_zero: Given<bool>,
     unit_name_label: Given<String>,
     unit_code_label: Given<String>,
+    unit_code: Given<UnitCodeStyle>,
     language: Given<String>,
     messages: BTreeMap<String, (String, usize, Range<usize>)>,
 }
@@ -960,6 +988,7 @@ fn merge_settings<'d>(
             dash_is_zero,
             unit_name_label,
             unit_code_label,
+            unit_code,
             language
         );
         let src = &sources[si];
@@ -1045,6 +1074,9 @@ fn merge_settings<'d>(
     settings.unit_code_key = given
         .unit_code_label
         .map(|(l, ..)| label_key(&l, settings.folding));
+    if let Some((u, ..)) = given.unit_code {
+        settings.unit_code = u;
+    }
     settings.messages = given
         .messages
         .into_iter()
@@ -1389,14 +1421,43 @@ fn compile_form(
         }
         let mut keys = vec![key(&c.header)];
         keys.extend(c.aliases.iter().map(|a| key(a)));
+        let mut group_keys: Vec<String> = c.group.iter().map(|g| key(g)).collect();
+        if c.group.is_some() {
+            group_keys.extend(c.group_aliases.iter().map(|a| key(a.get_ref())));
+        } else if let Some(a) = c.group_aliases.first() {
+            probs.add(
+                a.span(),
+                "`group_aliases` without a `group`",
+                "no group to be an alias of",
+                Some(
+                    "add `group = \"…\"` (the heading over this column) or drop the aliases".into(),
+                ),
+            );
+        }
+        let mut flat_keys = Vec::new();
+        for g in &group_keys {
+            for h in &keys {
+                for joined in [format!("{g} {h}"), format!("{h} {g}")] {
+                    let f = crate::text::flat_key(&joined);
+                    if !flat_keys.contains(&f) {
+                        flat_keys.push(f);
+                    }
+                }
+            }
+        }
         let empty = c.empty.unwrap_or(match c.kind {
             Kind::Percent => Empty::Skip,
             _ => Empty::Zero,
         });
         columns.push(Column {
             id: id.clone(),
-            header: c.header.clone(),
+            header: match &c.group {
+                Some(g) => format!("{g} - {}", c.header),
+                None => c.header.clone(),
+            },
             keys,
+            group_keys,
+            flat_keys,
             kind: c.kind,
             empty,
             source: None,

@@ -64,7 +64,7 @@ pub(super) fn link_files(
     let mut last_year: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     if let Some(prev) = previous {
         for (i, (r, _)) in prev.iter().enumerate() {
-            if let (Status::Checked, Some(code)) = (&r.status, &r.unit.code) {
+            if let (Status::Checked, Some(code)) = (&r.status, &r.unit.key) {
                 last_year.entry(code.clone()).or_default().push(i);
             }
         }
@@ -195,7 +195,7 @@ pub(super) fn link_files(
         // Last year's workbook of the same unit.
         let mut prev_linked: Option<&Linked> = None;
         if let Some(prev) = previous.filter(|_| d.uses(pack, Link::Previous)) {
-            let code = results[fi].unit.code.clone().unwrap_or_default();
+            let code = results[fi].unit.key.clone().unwrap_or_default();
             match last_year.get(&code).map(Vec::as_slice) {
                 Some([first, rest @ ..]) => {
                     prev_linked = Some(&prev[*first].1.linked);

@@ -174,7 +174,7 @@ impl<'a> Run<'a> {
                 while let Some((r, k)) = pending.remove(&next) {
                     next += 1;
                     if let (Status::Checked, Some(code), false) =
-                        (&r.status, &r.unit.code, is_summary(pack, &k))
+                        (&r.status, &r.unit.key, is_summary(pack, &k))
                     {
                         units.push(UnitRef {
                             path: r.path.clone(),
@@ -232,7 +232,7 @@ impl<'a> Run<'a> {
                 // figures are left out rather than mixed.
                 let unit = &mut units[u];
                 if matches!(r.status, Status::Checked)
-                    && r.unit.code.as_deref() == Some(unit.code.as_str())
+                    && r.unit.key.as_deref() == Some(unit.code.as_str())
                     && r.unit.name == unit.name
                 {
                     unit.linked = Some(Box::new(k.linked));

@@ -171,7 +171,151 @@ pub fn th02_cell(k: usize, col: usize) -> String {
     )
 }
 
+/// TH02 for 2010–2020 exactly as the district's report gives it (FORMS.md, the TH02 section,
+/// from the report's footnote 10), with its real slips: 2013's members repeat 2012's to the
+/// digit, and all of 2015 repeats 2014. Every row adds up.
+pub fn real_history() -> Vec<YearRow> {
+    type Year = (u32, [i64; 5], [i64; 5], [i64; 5]);
+    let rows: [Year; 11] = [
+        (
+            2010,
+            [47, 27, 10, 10, 0],
+            [201, 124, 73, 4, 0],
+            [1602, 246, 1202, 147, 7],
+        ),
+        (
+            2011,
+            [51, 34, 16, 1, 0],
+            [205, 134, 71, 0, 0],
+            [1354, 178, 942, 185, 49],
+        ),
+        (
+            2012,
+            [51, 36, 12, 3, 0],
+            [229, 119, 78, 31, 1],
+            [1307, 197, 880, 223, 7],
+        ),
+        (
+            2013,
+            [45, 24, 15, 3, 3],
+            [256, 155, 80, 21, 0],
+            [1307, 197, 880, 223, 7],
+        ),
+        (
+            2014,
+            [45, 22, 21, 1, 1],
+            [262, 126, 112, 24, 0],
+            [2027, 253, 1551, 200, 23],
+        ),
+        (
+            2015,
+            [45, 22, 21, 1, 1],
+            [262, 126, 112, 24, 0],
+            [2027, 253, 1551, 200, 23],
+        ),
+        (
+            2016,
+            [42, 18, 24, 0, 0],
+            [260, 125, 127, 7, 1],
+            [2282, 270, 1820, 173, 19],
+        ),
+        (
+            2017,
+            [60, 30, 30, 0, 0],
+            [239, 109, 121, 9, 0],
+            [2375, 281, 1901, 171, 22],
+        ),
+        (
+            2018,
+            [55, 11, 42, 2, 0],
+            [237, 47, 181, 9, 0],
+            [2496, 278, 2018, 180, 20],
+        ),
+        (
+            2019,
+            [52, 10, 41, 1, 0],
+            [206, 38, 154, 14, 0],
+            [2513, 278, 2076, 142, 17],
+        ),
+        (
+            2020,
+            [51, 9, 38, 4, 0],
+            [198, 37, 146, 15, 0],
+            [2474, 303, 2034, 116, 21],
+        ),
+    ];
+    rows.iter()
+        .map(|(year, org, sub, members)| YearRow {
+            year: *year,
+            org: *org,
+            sub: *sub,
+            members: *members,
+        })
+        .collect()
+}
+
+/// The three TH02 blocks' group headings and each block's five sub-headings.
+pub const TH02_GROUPS: [&str; 3] = ["TCCSĐ", "Chi bộ trực thuộc", "Đảng viên"];
+pub const TH02_SUBS: [&str; 5] = ["Được đánh giá", "HTXSNV", "HTTNV", "HTNV", "KHTNV"];
+
+/// How TH02's header is written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Th02Headings {
+    /// One header row of flat headings `TCCSĐ - HTXSNV` (the template).
+    #[default]
+    Flat,
+    /// Flat headings with a colon: `Đảng viên: HTXSNV`.
+    FlatColon,
+    /// Two header rows: each group merged over its five sub-columns, `Năm` merged over both
+    /// rows.
+    Merged,
+    /// Three header rows: `Kết quả xếp loại` merged over all fifteen columns, then the groups
+    /// merged over their sub-columns, then the sub-headings; `Năm` merged over the three.
+    MergedUnderOneHeading,
+}
+
+/// How the district summary is laid out (the default: the template).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct DistrictLayout {
+    pub th02: Th02Headings,
+    /// TH02 starts in column B (an empty margin column A): the merges start elsewhere.
+    pub th02_margin: bool,
+}
+
+impl DistrictLayout {
+    fn th02_header_rows(&self) -> u32 {
+        match self.th02 {
+            Th02Headings::Flat | Th02Headings::FlatColon => 1,
+            Th02Headings::Merged => 2,
+            Th02Headings::MergedUnderOneHeading => 3,
+        }
+    }
+
+    /// The first TH02 year row (0-based).
+    pub fn th02_first_row(&self) -> u32 {
+        2 + self.th02_header_rows()
+    }
+
+    /// `C8`: where column `col` (0 = Năm, 1.. the 15 figures) of year row `k` lands.
+    pub fn th02_cell(&self, k: usize, col: usize) -> String {
+        let c = col as u8 + u8::from(self.th02_margin);
+        format!(
+            "{}{}",
+            (b'A' + c) as char,
+            self.th02_first_row() as usize + k + 1
+        )
+    }
+}
+
 pub fn try_write_district(d: &District) -> Result<Vec<u8>, Box<dyn Error>> {
+    try_write_district_with(d, &DistrictLayout::default())
+}
+
+/// The summary laid out as `layout` says.
+pub fn try_write_district_with(
+    d: &District,
+    layout: &DistrictLayout,
+) -> Result<Vec<u8>, Box<dyn Error>> {
     let mut wb = Workbook::new();
     let ws = wb.add_worksheet();
     ws.set_name("TH01-TongHop")?;
@@ -205,22 +349,46 @@ pub fn try_write_district(d: &District) -> Result<Vec<u8>, Box<dyn Error>> {
     let ws = wb.add_worksheet();
     ws.set_name("TH02-XepLoai")?;
     ws.write_string(0, 0, "BIỂU TH02 - KẾT QUẢ XẾP LOẠI QUA CÁC NĂM")?;
-    ws.write_string(2, 0, "Năm")?;
-    let mut c = 1;
-    for block in ["TCCSĐ", "Chi bộ trực thuộc", "Đảng viên"] {
-        for what in ["Được đánh giá", "HTXSNV", "HTTNV", "HTNV", "KHTNV"] {
-            ws.write_string(2, c, format!("{block} - {what}"))?;
-            c += 1;
+    let left = u16::from(layout.th02_margin);
+    let top = 2u32;
+    let height = layout.th02_header_rows();
+    let plain = rust_xlsxwriter::Format::new();
+    let sub_row = top + height - 1;
+    if height == 1 {
+        ws.write_string(top, left, "Năm")?;
+    } else {
+        ws.merge_range(top, left, sub_row, left, "Năm", &plain)?;
+    }
+    if layout.th02 == Th02Headings::MergedUnderOneHeading {
+        ws.merge_range(top, left + 1, top, left + 15, "Kết quả xếp loại", &plain)?;
+    }
+    for (g, block) in TH02_GROUPS.iter().enumerate() {
+        let first = left + 1 + 5 * g as u16;
+        if height > 1 {
+            ws.merge_range(sub_row - 1, first, sub_row - 1, first + 4, block, &plain)?;
+        }
+        for (i, what) in TH02_SUBS.iter().enumerate() {
+            let text = match layout.th02 {
+                Th02Headings::Flat => format!("{block} - {what}"),
+                Th02Headings::FlatColon => format!("{block}: {what}"),
+                _ => what.to_string(),
+            };
+            ws.write_string(sub_row, first + i as u16, text)?;
         }
     }
     for (k, y) in d.years.iter().enumerate() {
-        let row = TH02_FIRST_ROW + k as u32;
-        ws.write_number(row, 0, f64::from(y.year))?;
+        let row = layout.th02_first_row() + k as u32;
+        ws.write_number(row, left, f64::from(y.year))?;
         for (c, v) in y.figures().iter().enumerate() {
-            ws.write_number(row, 1 + c as u16, *v as f64)?;
+            ws.write_number(row, left + 1 + c as u16, *v as f64)?;
         }
     }
     Ok(wb.save_to_buffer()?)
+}
+
+/// The summary laid out as `layout` says, as `.xlsx` bytes (panics on a writer error).
+pub fn write_district_with(d: &District, layout: &DistrictLayout) -> Vec<u8> {
+    try_write_district_with(d, layout).expect("rust_xlsxwriter writes the district summary")
 }
 
 /// The summary as `.xlsx` bytes (panics on a writer error: test code).

@@ -577,10 +577,31 @@ pub enum LabelStyle {
     /// STT cells left empty; item labels prefixed `I.` (top level),
     /// `1)` (second level) or `a)` (2.1a–d).
     Numbering,
+    /// STT cells left empty; the item number typed into the label as the
+    /// STT column has it, followed by a space: `1 Tổng số đảng viên`,
+    /// `1.1 Trong đó: Đảng viên nữ`, `2.1a Đoàn viên thanh niên`.
+    NumberedPlain,
+    /// The same with a closing dot: `1. …`, `1.1. …`, `2.1a. …`.
+    NumberedDotted,
+    /// The same in brackets: `(1) …`, `(1.1) …`, `(2.1a) …`.
+    NumberedBracketed,
     /// Unicode NFD (decomposed).
     Nfd,
     /// Vietnamese diacritics stripped, `đ` → `d`, `Đ` → `D`.
     NoDiacritics,
+}
+
+impl LabelStyle {
+    /// Whether the item number is typed into the label (no STT figures).
+    pub fn numbers_in_label(self) -> bool {
+        matches!(
+            self,
+            LabelStyle::Numbering
+                | LabelStyle::NumberedPlain
+                | LabelStyle::NumberedDotted
+                | LabelStyle::NumberedBracketed
+        )
+    }
 }
 
 /// How counts are written.
@@ -1155,7 +1176,11 @@ fn numbering(item: &str) -> String {
 /// A fixed text (caption, title, header) in the layout's style.
 fn styled(s: &str, style: LabelStyle) -> String {
     match style {
-        LabelStyle::Template | LabelStyle::Numbering => s.to_string(),
+        LabelStyle::Template
+        | LabelStyle::Numbering
+        | LabelStyle::NumberedPlain
+        | LabelStyle::NumberedDotted
+        | LabelStyle::NumberedBracketed => s.to_string(),
         LabelStyle::Upper => s.to_uppercase(),
         LabelStyle::ExtraSpaces => s.replace(' ', "  "),
         LabelStyle::Nfd => s.nfd().collect(),
@@ -1168,6 +1193,9 @@ fn styled_label(item: &str, label: &str, style: LabelStyle) -> String {
     match style {
         LabelStyle::ExtraSpaces => format!("{}:", label.replace(' ', "  ")),
         LabelStyle::Numbering => format!("{} {label}", numbering(item)),
+        LabelStyle::NumberedPlain => format!("{item} {label}"),
+        LabelStyle::NumberedDotted => format!("{item}. {label}"),
+        LabelStyle::NumberedBracketed => format!("({item}) {label}"),
         other => styled(label, other),
     }
 }
@@ -1470,7 +1498,7 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
         if layout.extra_code_column {
             text(&mut cells, row, 0, format!("{form}.{:02}", idx + 1));
         }
-        if style != LabelStyle::Numbering {
+        if !style.numbers_in_label() {
             text(&mut cells, row, shift, lrow.item.to_string());
         }
         text(
