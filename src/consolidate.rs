@@ -343,7 +343,8 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildErro
     wb.set_properties(
         &rust_xlsxwriter::DocProperties::new()
             .set_creation_datetime(&created)
-            .set_author("crossfoot"),
+            .set_author("crossfoot")
+            .set_custom_property(crate::sniff::MARK_PROPERTY, crate::sniff::SUMMARY_MARK),
     );
     let bold = Format::new().set_bold();
     let mut taken = std::collections::BTreeSet::new();
@@ -352,9 +353,18 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildErro
     put_text(pack, ws, 0, 0, &form.name, Some(&bold))?;
     let header_row = 2u32;
     let rec = form.records.as_ref();
-    let columns = form.columns.len().min(xlsx_limits::MAX_COLS as usize);
+    // A numbering column (`[records] number = "STT"`) comes first; the form's columns after it.
+    let numbering = rec.and_then(|r| r.number.as_deref());
+    let o = u16::from(numbering.is_some());
+    let columns = form
+        .columns
+        .len()
+        .min(xlsx_limits::MAX_COLS as usize - usize::from(o));
+    if let Some(h) = numbering {
+        put_text(pack, ws, header_row, 0, h, Some(&bold))?;
+    }
     for (c, col) in form.columns.iter().take(columns).enumerate() {
-        put_text(pack, ws, header_row, c as u16, &col.header, Some(&bold))?;
+        put_text(pack, ws, header_row, c as u16 + o, &col.header, Some(&bold))?;
     }
     let first = header_row + 1;
     // Rows for units: all that fit above the end row.
@@ -362,8 +372,11 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildErro
     let shown = &s.rows[..s.rows.len().min(room)];
     for (k, row) in shown.iter().enumerate() {
         let r = first + k as u32;
+        if numbering.is_some() {
+            ws.write_number(r, 0, (k + 1) as f64)?;
+        }
         for (c, col) in form.columns.iter().take(columns).enumerate() {
-            let c16 = c as u16;
+            let c16 = c as u16 + o;
             if col.kind == Kind::Text {
                 let t = if rec.is_some_and(|x| x.key == c) {
                     &row.code
@@ -384,7 +397,7 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildErro
         let label_col = rec
             .and_then(|x| x.label)
             .filter(|c| *c < columns)
-            .unwrap_or(0) as u16;
+            .map_or(0, |c| c as u16 + o);
         put_text(pack, ws, end, label_col, &form.rows[e].label, Some(&bold))?;
         for (c, col) in form.columns.iter().take(columns).enumerate() {
             if col.kind == Kind::Text {
@@ -394,7 +407,7 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildErro
                 .iter()
                 .filter_map(|r| r.figures.get(c).copied().flatten())
                 .sum();
-            let letter = crate::model::CellRef::col_name(c as u32);
+            let letter = crate::model::CellRef::col_name(u32::from(c as u16 + o));
             let f = if shown.is_empty() {
                 "0".to_string()
             } else {
@@ -402,7 +415,7 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildErro
             };
             ws.write_formula_with_format(
                 end,
-                c as u16,
+                c as u16 + o,
                 Formula::new(f).set_result(crate::text::format_plain(total)),
                 &bold,
             )?;

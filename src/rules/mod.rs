@@ -66,6 +66,9 @@ struct RecordsDef {
     /// match. A workbook whose code does not (the district's own, another organisation's) is
     /// no unit: not consolidated, and not expected to have a row.
     unit_pattern: Option<Spanned<String>>,
+    /// The heading of a column numbering the records 1, 2, … (`STT`): `consolidate` writes it
+    /// first; checking does not need it.
+    number: Option<Spanned<String>>,
 }
 
 /// `[settings]`: what holds for the whole pack. Two files may both give a key only with the
@@ -340,6 +343,8 @@ pub struct Records {
     pub match_unit: bool,
     /// The codes of the units (others are no unit of this form).
     pub unit_pattern: Option<Regex>,
+    /// The heading of the records' numbering column, written by `consolidate`.
+    pub number: Option<String>,
 }
 
 #[derive(Debug)]
@@ -1668,6 +1673,7 @@ fn compile_form(
             end,
             match_unit,
             unit_pattern,
+            number: r.number.as_ref().map(|n| n.get_ref().clone()),
         })
     });
     let has_records = def.records.is_some();
