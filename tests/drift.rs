@@ -362,6 +362,15 @@ fn percentages_as_text_with_a_space_before_the_sign() {
     });
 }
 
+/// `Tỷ lệ` on the header row, `(%)` in the row under it.
+#[test]
+fn a_percent_heading_over_two_rows() {
+    same_as_template(Layout {
+        pct_header_split: true,
+        ..Layout::default()
+    });
+}
+
 #[test]
 fn the_label_column_in_c_after_an_empty_margin() {
     same_as_template(Layout {
@@ -612,22 +621,27 @@ const TH02_LAYOUTS: [DistrictLayout; 5] = [
     DistrictLayout {
         th02: Th02Headings::Flat,
         th02_margin: false,
+        th01_grouped: false,
     },
     DistrictLayout {
         th02: Th02Headings::FlatColon,
         th02_margin: false,
+        th01_grouped: false,
     },
     DistrictLayout {
         th02: Th02Headings::Merged,
         th02_margin: false,
+        th01_grouped: false,
     },
     DistrictLayout {
         th02: Th02Headings::Merged,
         th02_margin: true,
+        th01_grouped: true,
     },
     DistrictLayout {
         th02: Th02Headings::MergedUnderOneHeading,
         th02_margin: true,
+        th01_grouped: true,
     },
 ];
 
@@ -693,4 +707,35 @@ fn a_mistyped_2017_figure_is_found_on_its_row_in_every_heading_layout() {
             "the two repeats and the sum, {layout:?}: {found:?}"
         );
     }
+}
+
+/// TH01 with its header over two rows (`Trong đó`, `Kết quả xếp loại` merged over their
+/// columns): the same findings as flat, a slipped rating sum found on its row.
+#[test]
+fn th01_under_merged_group_headings() {
+    let grouped = DistrictLayout {
+        th01_grouped: true,
+        ..DistrictLayout::default()
+    };
+    let mut d = real_district();
+    // A consistent summary: TH01 gives nothing in either layout (TH02 its two repeats).
+    let flat = district_findings(&write_district(&d));
+    assert!(flat.iter().all(|(r, _)| r.starts_with("TH02")), "{flat:?}");
+    assert_eq!(district_findings(&write_district_with(&d, &grouped)), flat);
+    // TD-02's HTTNV one too many (the total row follows): its rating sum is found.
+    d.rows[1].figures[7] += 1;
+    d.grand[7] += 1;
+    let found = district_findings(&write_district_with(&d, &grouped));
+    let th01: Vec<_> = found
+        .iter()
+        .filter(|(r, _)| r.starts_with("TH01"))
+        .collect();
+    assert_eq!(th01.len(), 1, "{found:?}");
+    assert_eq!(th01[0].0, "TH01.ratings-sum");
+    assert!(
+        th01[0]
+            .1
+            .contains(&format!("TH01-TongHop!{}", grouped.th01_cell(1, 7))),
+        "{th01:?}"
+    );
 }

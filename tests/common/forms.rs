@@ -551,6 +551,8 @@ pub struct Layout {
     pub no_pct_column: Vec<&'static str>,
     /// `(form, item, text)`: the count cell holds this text instead.
     pub text_in: Vec<(&'static str, &'static str, String)>,
+    /// The percent column's heading over two rows: `Tỷ lệ` above `(%)`.
+    pub pct_header_split: bool,
     /// An empty margin column A: the table starts in B (labels in C).
     pub margin_column: bool,
     /// Each label merged across two columns (the values one column further right).
@@ -1553,6 +1555,19 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
         }
         text(&mut cells, header, group_first, styled(group, style));
         merges.push((header, group_first, header, group_last));
+        header + 2
+    } else if layout.pct_header_split {
+        // `Tỷ lệ` on the header row, `(%)` under it.
+        for (col, h, _) in head_cols {
+            match h.strip_suffix(" (%)") {
+                Some(head) => {
+                    text(&mut cells, header, col, head.to_string());
+                    text(&mut cells, header + 1, col, "(%)".to_string());
+                }
+                None => text(&mut cells, header, col, h),
+            }
+        }
+        label_merge(header, &mut merges, 1);
         header + 2
     } else {
         for (col, h, _) in head_cols {
