@@ -347,7 +347,7 @@ pub fn try_write_district_with(
         for (c, h) in headers.iter().chain(TH01_COLUMNS.iter()).enumerate() {
             let c = c as u16;
             match c {
-                4..=7 | 8..=12 => ws.write_string(4, c, *h).map(|_| ())?,
+                4..=12 => ws.write_string(4, c, *h).map(|_| ())?,
                 _ => ws.merge_range(3, c, 4, c, h, &plain).map(|_| ())?,
             }
         }
