@@ -1855,9 +1855,13 @@ pub fn try_write_branch(b: &Branch, layout: &Layout) -> Result<Vec<u8>, Box<dyn 
         let last = wb.worksheets().len() - 1;
         let ws = wb.worksheet_from_index(last)?;
         ws.set_name(&sheet.name)?;
-        // Rows in order (constant-memory worksheets write each row once).
+        // Constant-memory worksheets write each row once: rows in order, each merged range
+        // when its row comes. Otherwise the plan's order, merged ranges first (the shared
+        // strings keep their order, the samples their bytes).
         let mut cells: Vec<&PlannedCell> = sheet.cells.iter().collect();
-        cells.sort_by_key(|c| (c.row, c.col));
+        if layout.inline_strings {
+            cells.sort_by_key(|c| (c.row, c.col));
+        }
         let merged_firsts: HashSet<(u32, u16)> = sheet.merges.iter().map(|m| (m.0, m.1)).collect();
         let hidden: HashSet<u32> = if layout.hidden_rows {
             sheet
@@ -1873,7 +1877,18 @@ pub fn try_write_branch(b: &Branch, layout: &Layout) -> Result<Vec<u8>, Box<dyn 
             HashSet::new()
         };
         let mut merges = sheet.merges.clone();
-        merges.sort();
+        if layout.inline_strings {
+            merges.sort();
+        } else {
+            for &(r1, c1, r2, c2) in &merges {
+                let text = match sheet.at(r1, c1).map(|c| &c.content) {
+                    Some(Content::Text(t)) => t.clone(),
+                    _ => String::new(),
+                };
+                ws.merge_range(r1, c1, r2, c2, &text, &plain)?;
+            }
+            merges.clear();
+        }
         let mut merges = merges.into_iter().peekable();
         let mut last_row = None;
         for cell in cells {
