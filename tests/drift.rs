@@ -739,3 +739,34 @@ fn th01_under_merged_group_headings() {
         "{th01:?}"
     );
 }
+
+/// The drifts of a second look at real submissions, all in one workbook.
+#[test]
+fn every_new_drift_at_once() {
+    same_as_template(Layout {
+        labels: LabelStyle::NumberedDotted,
+        margin_column: true,
+        merged_labels: true,
+        rich_labels: true,
+        notes_column: true,
+        values_reversed: true,
+        title_in_one_cell: true,
+        extra_sheets: true,
+        sheet_names: SheetNames::Generic,
+        hidden_rows: true,
+        numbers: NumberStyle::NbspGrouped,
+        percents: PercentStyle::ViTextSpaced,
+        ..Layout::default()
+    });
+    same_as_template(Layout {
+        nbsp_spaces: true,
+        pct_header_split: true,
+        inline_strings: true,
+        totals: TotalStyle::Formulas,
+        cross_sheet: true,
+        pct_formulas: true,
+        shared_formulas: true,
+        numbers: NumberStyle::Apostrophe,
+        ..Layout::default()
+    });
+}

@@ -569,7 +569,7 @@ pub struct Layout {
     /// The title block in single cells: `Mã đơn vị: TD-04`.
     pub title_in_one_cell: bool,
     /// Sheets that are not forms: instructions (`Hướng dẫn`) first, a hidden
-    /// list of codes, an empty sheet.
+    /// list of codes (`DanhMuc`), an empty sheet (`Sheet5`).
     pub extra_sheets: bool,
     /// Some item rows hidden (M01 3.1–3.8, M04 3–3.3): they still count.
     pub hidden_rows: bool,
@@ -1989,7 +1989,7 @@ pub fn try_write_branch(b: &Branch, layout: &Layout) -> Result<Vec<u8>, Box<dyn 
         }
         new_sheet(&mut wb)?;
         let n = wb.worksheets().len() - 1;
-        wb.worksheet_from_index(n)?.set_name("Sheet3")?;
+        wb.worksheet_from_index(n)?.set_name("Sheet5")?;
     }
     let mut bytes = wb.save_to_buffer()?;
     if layout.totals == TotalStyle::FormulasNoCache {
