@@ -1211,4 +1211,25 @@ label = "Tổng số"
         let text = format!("{errors:?}");
         assert!(text.contains("`group_aliases` without a `group`"), "{text}");
     }
+
+    #[test]
+    fn a_heading_under_two_groups_at_once_is_ambiguous_not_guessed() {
+        // `Chi bộ` merged under `Đảng viên`: the `Tốt` under both could be either column.
+        let (cols, findings, _) = cols_found(&[
+            &["Năm", "Đảng viên", "", ""],
+            &["", "Chi bộ", "", "Được đánh giá"],
+            &["", "Được đánh giá", "Tốt", ""],
+            &["2020", "10", "8", "3"],
+        ]);
+        assert_eq!(cols[2], None, "{findings:?}");
+        assert_eq!(cols[4], None, "{findings:?}");
+        assert!(
+            findings
+                .iter()
+                .filter(|f| f.rule == "layout.column-ambiguous")
+                .count()
+                >= 2,
+            "{findings:?}"
+        );
+    }
 }
