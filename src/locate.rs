@@ -310,10 +310,19 @@ fn locate_form(
     let here = Some((si, sheet.name.as_str()));
 
     // Columns: the header row is the row holding most of the column headers.
+    // Flat keys of the sheet's texts, once, when a column has a group.
+    let flat: Vec<String> = if form.columns.iter().any(|c| !c.group_keys.is_empty()) {
+        idx.keys
+            .iter()
+            .map(|(_, k)| crate::text::flat_key(k))
+            .collect()
+    } else {
+        Vec::new()
+    };
     let mut candidates: Vec<Vec<CellRef>> = form
         .columns
         .iter()
-        .map(|c| column_candidates(sheet, idx, form, c, pack))
+        .map(|c| column_candidates(sheet, idx, &flat, c, pack))
         .collect();
     let mut row_votes: HashMap<u32, usize> = HashMap::new();
     for cands in &candidates {
@@ -642,7 +651,7 @@ fn locate_form(
 fn column_candidates(
     sheet: &Sheet,
     idx: &SheetIndex,
-    form: &Form,
+    flat: &[String],
     col: &Column,
     pack: &Pack,
 ) -> Vec<CellRef> {
@@ -674,13 +683,12 @@ fn column_candidates(
         }
         return out;
     }
-    let _ = form;
-    for (at, k) in &idx.keys {
+    for ((at, k), f) in idx.keys.iter().zip(flat) {
         if col.keys.contains(k) {
             if groups_over(sheet, *at).any(|g| group_matches(sheet, g, col, pack)) {
                 out.push(*at);
             }
-        } else if col.flat_keys.contains(&crate::text::flat_key(k)) {
+        } else if col.flat_keys.contains(f) {
             out.push(*at);
         }
     }
@@ -1251,5 +1259,37 @@ label = "Tổng số"
         assert_eq!(p.settings.unit_key(" td – 08 "), "td – 08");
         let (_, findings) = run(&p, &wb);
         assert_eq!(findings, vec![], "written as its key");
+    }
+
+    #[test]
+    fn group_aliases_need_a_group() {
+        let src = Source {
+            name: "t.toml".into(),
+            text: GROUPED.replace("group = \"Đảng viên\"\ngroup_aliases", "group_aliases"),
+        };
+        let errors = compile(&[src]).err().unwrap_or_default();
+        let text = format!("{errors:?}");
+        assert!(text.contains("`group_aliases` without a `group`"), "{text}");
+    }
+
+    #[test]
+    fn a_heading_under_two_groups_at_once_is_ambiguous_not_guessed() {
+        // `Chi bộ` merged under `Đảng viên`: the `Tốt` under both could be either column.
+        let (cols, findings, _) = cols_found(&[
+            &["Năm", "Đảng viên", "", ""],
+            &["", "Chi bộ", "", "Được đánh giá"],
+            &["", "Được đánh giá", "Tốt", ""],
+            &["2020", "10", "8", "3"],
+        ]);
+        assert_eq!(cols[2], None, "{findings:?}");
+        assert_eq!(cols[4], None, "{findings:?}");
+        assert!(
+            findings
+                .iter()
+                .filter(|f| f.rule == "layout.column-ambiguous")
+                .count()
+                >= 2,
+            "{findings:?}"
+        );
     }
 }

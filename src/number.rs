@@ -98,6 +98,11 @@ pub struct TextNumber {
 /// `None`. See the module documentation for the exact rules.
 pub fn parse_text_number(text: &str, locale: Locale) -> Option<TextNumber> {
     let s = trim(text);
+    // `'2675`: the apostrophe that makes a spreadsheet keep a number as text, stored in the
+    // text by programs other than Excel (which keeps it as a style).
+    let s = s
+        .strip_prefix(['\'', '\u{2019}', '\u{2018}'])
+        .map_or(s, trim);
     let (s, mut percent) = strip_percent(s);
     let (s, in_parens) = match s.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
         Some(inner) => (trim(inner), true),
@@ -374,6 +379,9 @@ mod tests {
         ok("1.234.567", Vi, 1_234_567.0, 0, false);
         ok("2 675", Vi, 2675.0, 0, false);
         ok("2\u{a0}675", Vi, 2675.0, 0, false);
+        ok("'2675", Vi, 2675.0, 0, false);
+        ok("'2.675", Vi, 2675.0, 0, false);
+        ok("\u{2019}53,97%", Vi, 53.97, 2, true);
         ok("2\u{202f}675", Vi, 2675.0, 0, false);
         ok("1 234 567", Vi, 1_234_567.0, 0, false);
     }

@@ -667,3 +667,23 @@ fn consolidate_reads_codes_as_typed_and_writes_their_keys() {
         "the branches' codes, not the summary's: {info:?}"
     );
 }
+
+#[test]
+fn two_codes_that_read_as_one_unit_are_reported_not_matched() {
+    let dir = tempfile::tempdir().unwrap();
+    let bs = vec![
+        Branch::clean("Đảng bộ xã Bình Lư", "TD-08", 1),
+        Branch::clean("Đảng bộ xã Bản Bo", "td - 08", 2),
+    ];
+    let mut d = District::from_branches(&bs);
+    d.years.truncate(3);
+    write_all(dir.path(), &bs, &d);
+    let (rest, _) = split_irregular(summary(&check_dir(dir.path())));
+    let rules: Vec<&str> = rest.iter().map(|(_, r, _)| r.as_str()).collect();
+    assert!(rules.contains(&"consolidation.duplicate-unit"), "{rest:?}");
+    assert!(rules.contains(&"consolidation.duplicate-row"), "{rest:?}");
+    assert!(
+        !rules.contains(&"TH01.matches-unit"),
+        "never matched to one of them: {rest:?}"
+    );
+}

@@ -63,7 +63,23 @@ fn expected(b: &Branch, layout: &Layout) -> BTreeSet<Vec<String>> {
 }
 
 fn same_as_template(layout: Layout) {
-    let b = slipped();
+    same_as_template_for(
+        &Branch::clean("Đảng bộ xã Sạch", "TD-98", 12),
+        &slipped(),
+        layout,
+    );
+}
+
+/// (a) The clean branch drifted gives exactly the findings of the template layout; (b) the
+/// slipped one gives its slips on the cells where the drifted layout put them.
+fn same_as_template_for(clean: &Branch, b: &Branch, layout: Layout) {
+    let clean_template = ours(&write_branch(clean, &Layout::default()));
+    let clean_drifted = ours(&write_branch(clean, &layout));
+    assert_eq!(
+        clean_drifted, clean_template,
+        "the clean branch drifted gives the template's findings"
+    );
+    let b = b.clone();
     let template = ours(&write_branch(&b, &Layout::default()));
     assert_eq!(
         cell_sets(&template),
@@ -254,6 +270,301 @@ fn merged_header_cells() {
     });
 }
 
+/// A clean and a slipped branch with every percentage rounded to `d` decimals (as a branch
+/// that shows 0 or 1 decimals types them); the slipped percentage is off by one unit of its
+/// last digit.
+fn rounded_to(d: i32) -> (Branch, Branch) {
+    let round = |b: &mut Branch| {
+        for f in b.figures() {
+            if f.col == Col::Pct {
+                let k = 10f64.powi(d);
+                let v = (f.value * k).round() / k;
+                b.set(f.form, f.item, f.col, v);
+            }
+        }
+    };
+    let mut clean = Branch::clean("Đảng bộ xã Sạch", "TD-98", 12);
+    round(&mut clean);
+    let mut b = slipped();
+    b.recompute_percents();
+    round(&mut b);
+    let pct = b.get("M04", "2.2", Col::Pct).unwrap();
+    b.set("M04", "2.2", Col::Pct, pct + 10f64.powi(-d));
+    (clean, b)
+}
+
+/// Percentages rounded to `d` decimals and shown so: (a) the clean branch gives the findings
+/// of the template (none), (b) the slipped one its slips, the percentage one unit of its last
+/// digit off included. (The template shows 2 decimals, where these rounded figures would be
+/// wrong: the comparison is with the clean template branch.)
+fn rounded_same_as_template(d: i32, layout: Layout) {
+    let (clean, b) = rounded_to(d);
+    let template = Branch::clean("Đảng bộ xã Sạch", "TD-98", 12);
+    assert_eq!(
+        ours(&write_branch(&clean, &layout)),
+        ours(&write_branch(&template, &Layout::default())),
+        "clean"
+    );
+    let found = ours(&write_branch(&b, &layout));
+    assert_eq!(cell_sets(&found), expected(&b, &layout));
+    let pct = cell_ref(&layout, "M04", "2.2", Col::Pct)
+        .unwrap()
+        .to_string();
+    assert!(
+        found
+            .iter()
+            .any(|(r, cells)| r == "M04.percent" && cells.contains(&pct)),
+        "{found:?}"
+    );
+    assert!(found.len() >= 4, "{found:?}");
+}
+
+#[test]
+fn percentages_shown_to_one_decimal() {
+    rounded_same_as_template(
+        1,
+        Layout {
+            pct_decimals: PctDecimals::Fixed(1),
+            ..Layout::default()
+        },
+    );
+}
+
+#[test]
+fn percentages_shown_to_no_decimals() {
+    rounded_same_as_template(
+        0,
+        Layout {
+            pct_decimals: PctDecimals::Fixed(0),
+            ..Layout::default()
+        },
+    );
+}
+
+/// Fractions with a one-decimal percent format (`0.0%`): 0.5397 shown as 54.0 %.
+#[test]
+fn percentages_as_fractions_shown_to_one_decimal() {
+    rounded_same_as_template(
+        1,
+        Layout {
+            percents: PercentStyle::Fraction,
+            pct_decimals: PctDecimals::Fixed(1),
+            ..Layout::default()
+        },
+    );
+}
+
+#[test]
+fn percentages_as_text_with_a_space_before_the_sign() {
+    same_as_template(Layout {
+        percents: PercentStyle::ViTextSpaced,
+        ..Layout::default()
+    });
+}
+
+/// `Tỷ lệ` on the header row, `(%)` in the row under it.
+#[test]
+fn a_percent_heading_over_two_rows() {
+    same_as_template(Layout {
+        pct_header_split: true,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn the_label_column_in_c_after_an_empty_margin() {
+    same_as_template(Layout {
+        margin_column: true,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn labels_merged_across_two_columns() {
+    same_as_template(Layout {
+        merged_labels: true,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn labels_merged_across_two_columns_under_a_two_row_header() {
+    same_as_template(Layout {
+        merged_labels: true,
+        merged_header: true,
+        margin_column: true,
+        ..Layout::default()
+    });
+}
+
+/// rust_xlsxwriter's `write_rich_string`: each label two runs, the first word bold.
+#[test]
+fn rich_text_labels() {
+    same_as_template(Layout {
+        rich_labels: true,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn no_break_and_trailing_spaces_in_labels() {
+    same_as_template(Layout {
+        nbsp_spaces: true,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn numbers_typed_with_a_leading_apostrophe() {
+    same_as_template(Layout {
+        numbers: NumberStyle::Apostrophe,
+        ..Layout::default()
+    });
+}
+
+/// rust_xlsxwriter's `Format::set_quote_prefix`: the text `2675` with the quote prefix, as
+/// Excel stores `'2675` typed into a cell.
+#[test]
+fn numbers_typed_with_an_apostrophe_as_excel_stores_them() {
+    same_as_template(Layout {
+        numbers: NumberStyle::QuotePrefix,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn numbers_with_a_space_as_the_thousands_separator() {
+    same_as_template(Layout {
+        numbers: NumberStyle::SpaceGrouped,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn numbers_with_a_no_break_space_as_the_thousands_separator_and_after() {
+    same_as_template(Layout {
+        numbers: NumberStyle::NbspGrouped,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn a_notes_column_between_the_value_columns() {
+    same_as_template(Layout {
+        notes_column: true,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn value_columns_in_another_order() {
+    same_as_template(Layout {
+        values_reversed: true,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn value_columns_in_another_order_with_notes_and_a_two_row_header() {
+    same_as_template(Layout {
+        values_reversed: true,
+        notes_column: true,
+        merged_header: true,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn the_title_block_in_single_cells() {
+    same_as_template(Layout {
+        title_in_one_cell: true,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn instruction_hidden_and_empty_sheets() {
+    same_as_template(Layout {
+        extra_sheets: true,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn sheets_named_sheet1_to_sheet4() {
+    same_as_template(Layout {
+        sheet_names: SheetNames::Generic,
+        ..Layout::default()
+    });
+}
+
+/// rust_xlsxwriter's `set_row_hidden`: the hidden rows' figures still count.
+#[test]
+fn hidden_rows_that_hold_figures() {
+    same_as_template(Layout {
+        hidden_rows: true,
+        ..Layout::default()
+    });
+}
+
+/// rust_xlsxwriter's constant-memory worksheets: every string inline (`t="inlineStr"`).
+#[test]
+fn inline_strings() {
+    let bytes = write_branch(
+        &slipped(),
+        &Layout {
+            inline_strings: true,
+            ..Layout::default()
+        },
+    );
+    assert!(
+        sheet_xml(&bytes, 1).contains("inlineStr"),
+        "the writer wrote inline strings"
+    );
+    same_as_template(Layout {
+        inline_strings: true,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn totals_across_sheets_and_percentages_as_formulas() {
+    same_as_template(Layout {
+        totals: TotalStyle::Formulas,
+        cross_sheet: true,
+        pct_formulas: true,
+        ..Layout::default()
+    });
+}
+
+/// Shared formulas as Excel saves a formula filled down: the sheet XML rust_xlsxwriter saved,
+/// rewritten (`<f t="shared" ref=… si="0">` then `<f t="shared" si="0"/>`).
+#[test]
+fn shared_formulas() {
+    let layout = Layout {
+        totals: TotalStyle::Formulas,
+        pct_formulas: true,
+        shared_formulas: true,
+        ..Layout::default()
+    };
+    let bytes = write_branch(&slipped(), &layout);
+    assert!(
+        sheet_xml(&bytes, 1).contains(r#"<f t="shared" si="0"/>"#),
+        "the file holds shared formulas"
+    );
+    same_as_template(layout);
+}
+
+/// The XML of the `n`-th worksheet of an .xlsx.
+fn sheet_xml(xlsx: &[u8], n: usize) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut f = zip.by_name(&format!("xl/worksheets/sheet{n}.xml")).unwrap();
+    let mut s = String::new();
+    f.read_to_string(&mut s).unwrap();
+    s
+}
+
 #[test]
 fn everything_at_once() {
     same_as_template(Layout {
@@ -310,22 +621,27 @@ const TH02_LAYOUTS: [DistrictLayout; 5] = [
     DistrictLayout {
         th02: Th02Headings::Flat,
         th02_margin: false,
+        th01_grouped: false,
     },
     DistrictLayout {
         th02: Th02Headings::FlatColon,
         th02_margin: false,
+        th01_grouped: false,
     },
     DistrictLayout {
         th02: Th02Headings::Merged,
         th02_margin: false,
+        th01_grouped: false,
     },
     DistrictLayout {
         th02: Th02Headings::Merged,
         th02_margin: true,
+        th01_grouped: true,
     },
     DistrictLayout {
         th02: Th02Headings::MergedUnderOneHeading,
         th02_margin: true,
+        th01_grouped: true,
     },
 ];
 
@@ -391,4 +707,66 @@ fn a_mistyped_2017_figure_is_found_on_its_row_in_every_heading_layout() {
             "the two repeats and the sum, {layout:?}: {found:?}"
         );
     }
+}
+
+/// TH01 with its header over two rows (`Trong đó`, `Kết quả xếp loại` merged over their
+/// columns): the same findings as flat, a slipped rating sum found on its row.
+#[test]
+fn th01_under_merged_group_headings() {
+    let grouped = DistrictLayout {
+        th01_grouped: true,
+        ..DistrictLayout::default()
+    };
+    let mut d = real_district();
+    // A consistent summary: TH01 gives nothing in either layout (TH02 its two repeats).
+    let flat = district_findings(&write_district(&d));
+    assert!(flat.iter().all(|(r, _)| r.starts_with("TH02")), "{flat:?}");
+    assert_eq!(district_findings(&write_district_with(&d, &grouped)), flat);
+    // TD-02's HTTNV one too many (the total row follows): its rating sum is found.
+    d.rows[1].figures[7] += 1;
+    d.grand[7] += 1;
+    let found = district_findings(&write_district_with(&d, &grouped));
+    let th01: Vec<_> = found
+        .iter()
+        .filter(|(r, _)| r.starts_with("TH01"))
+        .collect();
+    assert_eq!(th01.len(), 1, "{found:?}");
+    assert_eq!(th01[0].0, "TH01.ratings-sum");
+    assert!(
+        th01[0]
+            .1
+            .contains(&format!("TH01-TongHop!{}", grouped.th01_cell(1, 7))),
+        "{th01:?}"
+    );
+}
+
+/// The drifts of a second look at real submissions, all in one workbook.
+#[test]
+fn every_new_drift_at_once() {
+    same_as_template(Layout {
+        labels: LabelStyle::NumberedDotted,
+        margin_column: true,
+        merged_labels: true,
+        rich_labels: true,
+        notes_column: true,
+        values_reversed: true,
+        title_in_one_cell: true,
+        extra_sheets: true,
+        sheet_names: SheetNames::Generic,
+        hidden_rows: true,
+        numbers: NumberStyle::NbspGrouped,
+        percents: PercentStyle::ViTextSpaced,
+        ..Layout::default()
+    });
+    same_as_template(Layout {
+        nbsp_spaces: true,
+        pct_header_split: true,
+        inline_strings: true,
+        totals: TotalStyle::Formulas,
+        cross_sheet: true,
+        pct_formulas: true,
+        shared_formulas: true,
+        numbers: NumberStyle::Apostrophe,
+        ..Layout::default()
+    });
 }

@@ -280,9 +280,26 @@ pub struct DistrictLayout {
     pub th02: Th02Headings,
     /// TH02 starts in column B (an empty margin column A): the merges start elsewhere.
     pub th02_margin: bool,
+    /// TH01's header over two rows: `Trong đó` merged over Nữ … Chính thức and
+    /// `Kết quả xếp loại` over the five rating columns.
+    pub th01_grouped: bool,
 }
 
 impl DistrictLayout {
+    /// The first TH01 record row (0-based).
+    pub fn th01_first_row(&self) -> u32 {
+        TH01_FIRST_ROW + u32::from(self.th01_grouped)
+    }
+
+    /// `D7`: where figure `col` of record `k` lands (`k == rows`: the `Tổng cộng` row).
+    pub fn th01_cell(&self, k: usize, col: usize) -> String {
+        format!(
+            "{}{}",
+            (b'D' + col as u8) as char,
+            self.th01_first_row() as usize + k + 1
+        )
+    }
+
     fn th02_header_rows(&self) -> u32 {
         match self.th02 {
             Th02Headings::Flat | Th02Headings::FlatColon => 1,
@@ -322,11 +339,27 @@ pub fn try_write_district_with(
     ws.write_string(0, 0, "ĐẢNG BỘ HUYỆN TAM ĐƯỜNG")?;
     ws.write_string(1, 0, "BIỂU TH01 - TỔNG HỢP ĐẢNG VIÊN NĂM 2021")?;
     let headers = ["STT", "Tên tổ chức cơ sở đảng", "Mã đơn vị"];
-    for (c, h) in headers.iter().chain(TH01_COLUMNS.iter()).enumerate() {
-        ws.write_string(3, c as u16, *h)?;
+    let first_row = layout.th01_first_row();
+    if layout.th01_grouped {
+        // Two header rows: `Trong đó` over Nữ … Chính thức, `Kết quả xếp loại` over the
+        // rating columns; the others merged over both rows.
+        let plain = rust_xlsxwriter::Format::new();
+        for (c, h) in headers.iter().chain(TH01_COLUMNS.iter()).enumerate() {
+            let c = c as u16;
+            match c {
+                4..=12 => ws.write_string(4, c, *h).map(|_| ())?,
+                _ => ws.merge_range(3, c, 4, c, h, &plain).map(|_| ())?,
+            }
+        }
+        ws.merge_range(3, 4, 3, 7, "Trong đó", &plain)?;
+        ws.merge_range(3, 8, 3, 12, "Kết quả xếp loại", &plain)?;
+    } else {
+        for (c, h) in headers.iter().chain(TH01_COLUMNS.iter()).enumerate() {
+            ws.write_string(3, c as u16, *h)?;
+        }
     }
     for (k, r) in d.rows.iter().enumerate() {
-        let row = TH01_FIRST_ROW + k as u32;
+        let row = first_row + k as u32;
         ws.write_number(row, 0, (k + 1) as f64)?;
         ws.write_string(row, 1, &r.name)?;
         ws.write_string(row, 2, &r.code)?;
@@ -334,11 +367,11 @@ pub fn try_write_district_with(
             ws.write_number(row, 3 + c as u16, *v as f64)?;
         }
     }
-    let grand = TH01_FIRST_ROW + d.rows.len() as u32;
+    let grand = first_row + d.rows.len() as u32;
     ws.write_string(grand, 1, "Tổng cộng")?;
     for (c, v) in d.grand.iter().enumerate() {
         let col = (b'D' + c as u8) as char;
-        let f = format!("SUM({col}{}:{col}{})", TH01_FIRST_ROW + 1, grand);
+        let f = format!("SUM({col}{}:{col}{})", first_row + 1, grand);
         ws.write_formula(
             grand,
             3 + c as u16,

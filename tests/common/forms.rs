@@ -551,6 +551,39 @@ pub struct Layout {
     pub no_pct_column: Vec<&'static str>,
     /// `(form, item, text)`: the count cell holds this text instead.
     pub text_in: Vec<(&'static str, &'static str, String)>,
+    /// The percent column's heading over two rows: `Tỷ lệ` above `(%)`.
+    pub pct_header_split: bool,
+    /// An empty margin column A: the table starts in B (labels in C).
+    pub margin_column: bool,
+    /// Each label merged across two columns (the values one column further right).
+    pub merged_labels: bool,
+    /// Labels written as rich text (the first word bold): a `<r>` run per part.
+    pub rich_labels: bool,
+    /// No-break spaces between the words of the labels and a trailing
+    /// space and no-break space after them.
+    pub nbsp_spaces: bool,
+    /// A `Ghi chú` (notes) column between the first and the second value columns.
+    pub notes_column: bool,
+    /// The value columns in reverse order (`Tỷ lệ (%)` before `Số lượng`).
+    pub values_reversed: bool,
+    /// The title block in single cells: `Mã đơn vị: TD-04`.
+    pub title_in_one_cell: bool,
+    /// Sheets that are not forms: instructions (`Hướng dẫn`) first, a hidden
+    /// list of codes (`DanhMuc`), an empty sheet (`Sheet5`).
+    pub extra_sheets: bool,
+    /// Some item rows hidden (M01 3.1–3.8, M04 3–3.3): they still count.
+    pub hidden_rows: bool,
+    /// Written with rust_xlsxwriter's constant-memory worksheets: every string
+    /// inline in the sheet (`t="inlineStr"`), no shared-strings table.
+    pub inline_strings: bool,
+    /// Under `TotalStyle::Formulas`, M02 item 4 as a formula on M01's sheet
+    /// (`='M01-SoLuong'!C9`).
+    pub cross_sheet: bool,
+    /// Percentages as formulas (`ROUND(C10/C$9*100,2)`) with cached results.
+    pub pct_formulas: bool,
+    /// With `pct_formulas`: each sheet's percent formulas turned into one Excel
+    /// shared formula (`<f t="shared" ref=… si="0">`), as Excel writes them.
+    pub shared_formulas: bool,
 }
 
 /// Sheet names.
@@ -563,6 +596,8 @@ pub enum SheetNames {
     Renamed,
     /// Template names, sheets in the order M04, M02, M01, M03.
     Reordered,
+    /// `Sheet1` … `Sheet4`: the forms known by their titles only.
+    Generic,
 }
 
 /// How the fixed texts (labels, headers, captions) are written.
@@ -613,6 +648,17 @@ pub enum NumberStyle {
     /// Text in Vietnamese style: `2.675`; zero as `-`. Percent cells under
     /// `PercentStyle::Plain` become text too (`53,97`).
     ViText,
+    /// Text typed with a leading apostrophe as other programs store it:
+    /// `'2675` (the apostrophe in the text).
+    Apostrophe,
+    /// Text as Excel stores a number typed `'2675`: the text `2675` with the
+    /// quote-prefix style.
+    QuotePrefix,
+    /// Text with a space as the thousands separator: `2 675`.
+    SpaceGrouped,
+    /// Text with a no-break space as the thousands separator and a trailing
+    /// no-break space: `2\u{a0}675\u{a0}`.
+    NbspGrouped,
 }
 
 /// How percentages are written.
@@ -625,6 +671,8 @@ pub enum PercentStyle {
     Fraction,
     /// Text `53,97%` (zero as `-`).
     ViText,
+    /// Text with a space before the sign: `53,97 %` (zero as `-`).
+    ViTextSpaced,
 }
 
 /// Decimals percentages are shown to.
@@ -845,6 +893,10 @@ pub fn sheet_name(form: &str, names: SheetNames) -> String {
     };
     match names {
         SheetNames::Renamed => renamed.to_string(),
+        SheetNames::Generic => format!(
+            "Sheet{}",
+            FORMS.iter().position(|f| *f == form).unwrap_or(3) + 1
+        ),
         _ => template.to_string(),
     }
 }
@@ -1318,6 +1370,8 @@ pub struct PlannedCell {
     pub item: Option<&'static str>,
     pub value_col: Option<Col>,
     pub content: Content,
+    /// An item's label (the writer may write it as rich text).
+    pub is_label: bool,
 }
 
 /// One sheet of the plan.
@@ -1333,6 +1387,8 @@ pub struct SheetPlan {
     pub item_rows: Vec<(&'static str, u32)>,
     /// Column of the first value column (`Số lượng` / `Tổng số được đánh giá`).
     pub first_value_col: u16,
+    /// Column of each value column, by its index ([`Col`] order of the form).
+    pub value_cols: Vec<u16>,
 }
 
 impl SheetPlan {
@@ -1342,7 +1398,7 @@ impl SheetPlan {
         Some(CellRef {
             sheet: self.name.clone(),
             row,
-            col: self.first_value_col + col.index(self.form),
+            col: *self.value_cols.get(usize::from(col.index(self.form)))?,
         })
     }
 
@@ -1387,23 +1443,34 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
         text(&mut cells, 0, 2, styled("ĐẢNG CỘNG SẢN VIỆT NAM", style));
     }
     text(&mut cells, top, 0, styled(DISTRICT, style));
-    text(
-        &mut cells,
-        top + 1,
-        0,
-        styled("Tên tổ chức cơ sở đảng:", style),
-    );
-    text(&mut cells, top + 1, 1, b.name.clone());
-    text(&mut cells, top + 2, 0, styled("Mã đơn vị:", style));
-    text(&mut cells, top + 2, 1, b.code.clone());
-    text(&mut cells, top + 2, 2, styled("Năm báo cáo:", style));
-    cells.push(PlannedCell {
-        row: top + 2,
-        col: 3,
-        item: None,
-        value_col: None,
-        content: Content::Number(f64::from(b.year), None),
-    });
+    if layout.title_in_one_cell {
+        // `Mã đơn vị: TD-04` in one cell.
+        let name = format!("{} {}", styled("Tên tổ chức cơ sở đảng:", style), b.name);
+        text(&mut cells, top + 1, 0, name);
+        let code = format!("{} {}", styled("Mã đơn vị:", style), b.code);
+        text(&mut cells, top + 2, 0, code);
+        let year = format!("{} {}", styled("Năm báo cáo:", style), b.year);
+        text(&mut cells, top + 2, 2, year);
+    } else {
+        text(
+            &mut cells,
+            top + 1,
+            0,
+            styled("Tên tổ chức cơ sở đảng:", style),
+        );
+        text(&mut cells, top + 1, 1, b.name.clone());
+        text(&mut cells, top + 2, 0, styled("Mã đơn vị:", style));
+        text(&mut cells, top + 2, 1, b.code.clone());
+        text(&mut cells, top + 2, 2, styled("Năm báo cáo:", style));
+        cells.push(PlannedCell {
+            row: top + 2,
+            col: 3,
+            item: None,
+            value_col: None,
+            content: Content::Number(f64::from(b.year), None),
+            is_label: false,
+        });
+    }
     text(&mut cells, top + 3, 0, styled(form_title(form), style));
     let notes = [
         "Đơn vị tính: người",
@@ -1419,50 +1486,94 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
     // One blank row, then the header.
     let header = top + 4 + extra.saturating_sub(top) + 1;
 
-    let shift = u16::from(layout.extra_code_column);
-    let first_value_col = shift + 2;
+    // Columns: [margin] [Mã số] STT label [label's second column] values (with Ghi chú).
+    let margin = u16::from(layout.margin_column);
+    let shift = margin + u16::from(layout.extra_code_column);
+    let label_col = shift + 1;
+    let first_value_col = label_col + 1 + u16::from(layout.merged_labels);
     let heads = headers(form);
     let n_values = heads.len() as u16 - 2;
-    let mut head_cols: Vec<(u16, String)> = Vec::new();
-    if layout.extra_code_column {
-        head_cols.push((0, styled("Mã số", style)));
-    }
-    for (i, h) in heads.iter().enumerate() {
-        head_cols.push((shift + i as u16, styled(h, style)));
-    }
-    let first_item_row = if layout.merged_header {
-        // STT, label (and code) merged over two rows; values grouped.
-        for (col, h) in &head_cols {
-            let is_value = *col >= first_value_col;
-            let spans = if form == "M03" {
-                // Rated and share stand alone; the four ratings are grouped.
-                !(first_value_col + 1..first_value_col + 5).contains(col)
+    let notes_col = layout.notes_column.then_some(first_value_col + 1);
+    let value_cols: Vec<u16> = (0..n_values)
+        .map(|v| {
+            let order = if layout.values_reversed {
+                n_values - 1 - v
             } else {
-                !is_value
+                v
+            };
+            first_value_col + order + u16::from(layout.notes_column && order >= 1)
+        })
+        .collect();
+    // (column, text, value column index).
+    let mut head_cols: Vec<(u16, String, Option<u16>)> = Vec::new();
+    if layout.extra_code_column {
+        head_cols.push((margin, styled("Mã số", style), None));
+    }
+    head_cols.push((shift, styled(heads[0], style), None));
+    head_cols.push((label_col, styled(heads[1], style), None));
+    for (v, h) in heads[2..].iter().enumerate() {
+        head_cols.push((value_cols[v], styled(h, style), Some(v as u16)));
+    }
+    if let Some(c) = notes_col {
+        head_cols.push((c, styled("Ghi chú", style), None));
+    }
+    let label_merge = |row: u32, merges: &mut Vec<(u32, u16, u32, u16)>, rows: u32| {
+        if layout.merged_labels {
+            merges.push((row, label_col, row + rows - 1, label_col + 1));
+        }
+    };
+    let first_item_row = if layout.merged_header {
+        let (group_first, group_last, group) = if form == "M03" {
+            (value_cols[1], value_cols[4], "Kết quả xếp loại")
+        } else {
+            (
+                value_cols[0],
+                value_cols[n_values as usize - 1],
+                "Số liệu năm báo cáo",
+            )
+        };
+        let (group_first, group_last) = (group_first.min(group_last), group_first.max(group_last));
+        // STT, label (and code, notes) merged over two rows; values grouped (a notes column
+        // between grouped values stands under the group).
+        for (col, h, v) in &head_cols {
+            let spans = match v {
+                // Rated and share stand alone; the four ratings are grouped.
+                Some(v) if form == "M03" => !(1..5).contains(v),
+                Some(_) => false,
+                None => !(group_first..=group_last).contains(col),
             };
             if spans {
                 text(&mut cells, header, *col, h.clone());
-                merges.push((header, *col, header + 1, *col));
+                if *col == label_col && layout.merged_labels {
+                    merges.push((header, *col, header + 1, *col + 1));
+                } else {
+                    merges.push((header, *col, header + 1, *col));
+                }
             } else {
                 text(&mut cells, header + 1, *col, h.clone());
             }
         }
-        let (group_first, group_last, group) = if form == "M03" {
-            (first_value_col + 1, first_value_col + 4, "Kết quả xếp loại")
-        } else {
-            (
-                first_value_col,
-                first_value_col + n_values - 1,
-                "Số liệu năm báo cáo",
-            )
-        };
         text(&mut cells, header, group_first, styled(group, style));
         merges.push((header, group_first, header, group_last));
         header + 2
+    } else if layout.pct_header_split {
+        // `Tỷ lệ` on the header row, `(%)` under it.
+        for (col, h, _) in head_cols {
+            match h.strip_suffix(" (%)") {
+                Some(head) => {
+                    text(&mut cells, header, col, head.to_string());
+                    text(&mut cells, header + 1, col, "(%)".to_string());
+                }
+                None => text(&mut cells, header, col, h),
+            }
+        }
+        label_merge(header, &mut merges, 1);
+        header + 2
     } else {
-        for (col, h) in head_cols {
+        for (col, h, _) in head_cols {
             text(&mut cells, header, col, h);
         }
+        label_merge(header, &mut merges, 1);
         header + 1
     };
 
@@ -1479,7 +1590,8 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
             row += 1;
         }
         if layout.blank_rows_between && lrow.item == note_before {
-            text(&mut cells, row, shift + 1, styled(NOTE, style));
+            text(&mut cells, row, label_col, styled(NOTE, style));
+            label_merge(row, &mut merges, 1);
             row += 1;
         }
         item_rows.push((lrow.item, row));
@@ -1492,23 +1604,32 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
             .map(|(_, r)| *r)
             .expect("formula refers to an item of the same form")
     };
+    let col_of = |v: u16| value_cols[v as usize];
 
     let pct_cols_empty = layout.no_pct_column.contains(&form);
     for (idx, (lrow, &(_, row))) in rows.iter().zip(&item_rows).enumerate() {
         if layout.extra_code_column {
-            text(&mut cells, row, 0, format!("{form}.{:02}", idx + 1));
+            text(&mut cells, row, margin, format!("{form}.{:02}", idx + 1));
         }
         if !style.numbers_in_label() {
             text(&mut cells, row, shift, lrow.item.to_string());
         }
-        text(
-            &mut cells,
+        let mut label = styled_label(lrow.item, lrow.label, style);
+        if layout.nbsp_spaces {
+            // No-break spaces inside, an ordinary and a no-break one after.
+            label = format!("{} \u{a0}", label.replace(' ', "\u{a0}"));
+        }
+        cells.push(PlannedCell {
             row,
-            shift + 1,
-            styled_label(lrow.item, lrow.label, style),
-        );
+            col: label_col,
+            item: None,
+            value_col: None,
+            content: Content::Text(label),
+            is_label: true,
+        });
+        label_merge(row, &mut merges, 1);
         for (vcol, val) in &lrow.values {
-            let col = first_value_col + vcol;
+            let col = col_of(*vcol);
             let kind = Col::from_index(form, *vcol);
             let key = (form, lrow.item);
             let text_in = layout
@@ -1521,7 +1642,10 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
                     if pct_cols_empty || layout.blank_pct.contains(&key) {
                         continue;
                     }
-                    pct_content(*p, layout)
+                    match pct_formula(form, lrow, *p, layout, &row_of, &col_of) {
+                        Some(f) => f,
+                        None => pct_content(*p, layout),
+                    }
                 }
                 _ if *vcol == 0 && layout.blank.contains(&key) => continue,
                 _ if text_in.is_some() => {
@@ -1531,7 +1655,15 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
                 Val::Total(n, terms) => match layout.totals {
                     TotalStyle::Values => count_content(*n, layout),
                     TotalStyle::Formulas | TotalStyle::FormulasNoCache => {
-                        let expr = formula_text(terms, &row_of, first_value_col);
+                        let cross = layout.cross_sheet && form == "M02" && lrow.item == "4";
+                        let expr = if cross {
+                            // The closing figure taken from M01's total, on its sheet.
+                            let m01 = cell_ref(layout, "M01", "1", Col::Count)
+                                .expect("M01 is in the workbook");
+                            format!("'{}'!{}", m01.sheet, m01.a1())
+                        } else {
+                            formula_text(terms, &row_of, &col_of)
+                        };
                         let cached = (layout.totals == TotalStyle::Formulas).then_some(*n as f64);
                         Content::Formula(expr, cached)
                     }
@@ -1543,6 +1675,7 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
                 item: Some(lrow.item),
                 value_col: Some(kind),
                 content,
+                is_label: false,
             });
         }
     }
@@ -1554,7 +1687,42 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
         merges,
         item_rows,
         first_value_col,
+        value_cols,
     }
+}
+
+/// Under `Layout::pct_formulas`, a percent as the formula that computes it
+/// (`ROUND(C10/C$9*100,2)`, relative in the row, as a shared formula can
+/// hold it) with the percent as its cached result.
+fn pct_formula(
+    form: &str,
+    lrow: &LRow,
+    p: f64,
+    layout: &Layout,
+    row_of: &dyn Fn(&str) -> u32,
+    col_of: &dyn Fn(u16) -> u16,
+) -> Option<Content> {
+    if !layout.pct_formulas {
+        return None;
+    }
+    let d = decimals_of(p, layout.pct_decimals);
+    let r = row_of(lrow.item);
+    let count = a1(r, col_of(0));
+    let expr = match form {
+        "M03" => format!(
+            "ROUND(({}+{})/{}*100,{d})",
+            a1(r, col_of(1)),
+            a1(r, col_of(2)),
+            count
+        ),
+        _ => {
+            let base_item = if form == "M02" { "2.1" } else { "1" };
+            let base = a1(row_of(base_item), col_of(0));
+            let (letters, digits) = base.split_at(base.find(|c: char| c.is_ascii_digit())?);
+            format!("ROUND({count}/{letters}${digits}*100,{d})")
+        }
+    };
+    Some(Content::Formula(expr, Some(p)))
 }
 
 fn text(cells: &mut Vec<PlannedCell>, row: u32, col: u16, s: String) {
@@ -1564,13 +1732,32 @@ fn text(cells: &mut Vec<PlannedCell>, row: u32, col: u16, s: String) {
         item: None,
         value_col: None,
         content: Content::Text(s),
+        is_label: false,
     })
 }
 
 fn count_content(n: i64, layout: &Layout) -> Content {
+    let grouped = |sep: &str| {
+        let digits = n.abs().to_string();
+        let mut out = String::new();
+        for (i, c) in digits.chars().enumerate() {
+            if i > 0 && (digits.len() - i) % 3 == 0 {
+                out.push_str(sep);
+            }
+            out.push(c);
+        }
+        if n < 0 {
+            out.insert(0, '-');
+        }
+        out
+    };
     match layout.numbers {
         NumberStyle::Numbers => Content::Number(n as f64, None),
         NumberStyle::ViText => Content::Text(vi_count(n)),
+        NumberStyle::Apostrophe => Content::Text(format!("'{n}")),
+        NumberStyle::QuotePrefix => Content::Text(n.to_string()),
+        NumberStyle::SpaceGrouped => Content::Text(grouped(" ")),
+        NumberStyle::NbspGrouped => Content::Text(format!("{}\u{a0}", grouped("\u{a0}"))),
     }
 }
 
@@ -1578,9 +1765,13 @@ fn pct_content(p: f64, layout: &Layout) -> Content {
     let d = decimals_of(p, layout.pct_decimals);
     match layout.percents {
         PercentStyle::Plain => match layout.numbers {
-            NumberStyle::Numbers => Content::Number(p, Some(decimal_format(d))),
             NumberStyle::ViText => Content::Text(vi_decimal(p, d)),
+            _ => Content::Number(p, Some(decimal_format(d))),
         },
+        PercentStyle::ViTextSpaced => {
+            let t = vi_decimal(p, d);
+            Content::Text(if t == "-" { t } else { format!("{t} %") })
+        }
         PercentStyle::Fraction => {
             // 53.97 → 0.5397 exactly as typed (not 53.97 / 100 = 0.5397000…01).
             let fraction = format!("{p}e-2").parse().unwrap_or(p / 100.0);
@@ -1593,7 +1784,11 @@ fn pct_content(p: f64, layout: &Layout) -> Content {
     }
 }
 
-fn formula_text(terms: &[(i8, Ref)], row_of: &dyn Fn(&str) -> u32, first: u16) -> String {
+fn formula_text(
+    terms: &[(i8, Ref)],
+    row_of: &dyn Fn(&str) -> u32,
+    col_of: &dyn Fn(u16) -> u16,
+) -> String {
     let mut out = String::new();
     for (i, (sign, r)) in terms.iter().enumerate() {
         if *sign < 0 {
@@ -1602,11 +1797,11 @@ fn formula_text(terms: &[(i8, Ref)], row_of: &dyn Fn(&str) -> u32, first: u16) -
             out.push('+');
         }
         match r {
-            Ref::Cell(item, c) => out.push_str(&a1(row_of(item), first + c)),
+            Ref::Cell(item, c) => out.push_str(&a1(row_of(item), col_of(*c))),
             Ref::Range((ia, ca), (ib, cb)) => out.push_str(&format!(
                 "SUM({}:{})",
-                a1(row_of(ia), first + ca),
-                a1(row_of(ib), first + cb)
+                a1(row_of(ia), col_of(*ca)),
+                a1(row_of(ib), col_of(*cb))
             )),
         }
     }
@@ -1622,29 +1817,119 @@ fn formula_text(terms: &[(i8, Ref)], row_of: &dyn Fn(&str) -> u32, first: u16) -
 const NO_CACHE: &str = "__CROSSFOOT_NO_CACHE__";
 
 /// The workbook as `.xlsx` bytes.
+///
+/// Written by rust_xlsxwriter: rich-text labels by `write_rich_string`,
+/// inline strings by its constant-memory worksheets, the quote prefix by
+/// `Format::set_quote_prefix`, hidden rows and sheets by `set_row_hidden` /
+/// `set_hidden`. Two features no library writes are made by rewriting the
+/// saved sheet XML as Excel writes it: formulas without a cached value
+/// ([`TotalStyle::FormulasNoCache`]) and shared formulas
+/// ([`Layout::shared_formulas`]).
 pub fn try_write_branch(b: &Branch, layout: &Layout) -> Result<Vec<u8>, Box<dyn Error>> {
     let mut wb = Workbook::new();
     // A fixed creation date keeps the bytes reproducible.
     let created = ExcelDateTime::from_ymd(b.year.clamp(1900, 9999) as u16, 10, 14)?;
     wb.set_properties(&DocProperties::new().set_creation_datetime(&created));
     let plain = Format::new();
-    for sheet in plan(b, layout) {
-        let ws = wb.add_worksheet();
-        ws.set_name(&sheet.name)?;
-        let merged_firsts: HashSet<(u32, u16)> = sheet.merges.iter().map(|m| (m.0, m.1)).collect();
-        for &(r1, c1, r2, c2) in &sheet.merges {
-            let text = match sheet.at(r1, c1).map(|c| &c.content) {
-                Some(Content::Text(t)) => t.clone(),
-                _ => String::new(),
-            };
-            ws.merge_range(r1, c1, r2, c2, &text, &plain)?;
+    let bold = Format::new().set_bold();
+    let quoted = Format::new().set_quote_prefix();
+    let new_sheet = |wb: &mut Workbook| -> Result<(), Box<dyn Error>> {
+        if layout.inline_strings {
+            wb.add_worksheet_with_constant_memory()?;
+        } else {
+            wb.add_worksheet();
         }
-        for cell in &sheet.cells {
-            if merged_firsts.contains(&(cell.row, cell.col)) {
+        Ok(())
+    };
+    if layout.extra_sheets {
+        new_sheet(&mut wb)?;
+        let ws = wb.worksheet_from_index(0)?;
+        ws.set_name("Hướng dẫn")?;
+        for (r, line) in INSTRUCTIONS.iter().enumerate() {
+            ws.write_string(r as u32, 0, *line)?;
+        }
+    }
+    let mut shared: Vec<(String, Vec<String>)> = Vec::new();
+    for sheet in plan(b, layout) {
+        new_sheet(&mut wb)?;
+        let last = wb.worksheets().len() - 1;
+        let ws = wb.worksheet_from_index(last)?;
+        ws.set_name(&sheet.name)?;
+        // Constant-memory worksheets write each row once: rows in order, each merged range
+        // when its row comes. Otherwise the plan's order, merged ranges first (the shared
+        // strings keep their order, the samples their bytes).
+        let mut cells: Vec<&PlannedCell> = sheet.cells.iter().collect();
+        if layout.inline_strings {
+            cells.sort_by_key(|c| (c.row, c.col));
+        }
+        let merged_firsts: HashSet<(u32, u16)> = sheet.merges.iter().map(|m| (m.0, m.1)).collect();
+        let hidden: HashSet<u32> = if layout.hidden_rows {
+            sheet
+                .item_rows
+                .iter()
+                .filter(|(item, _)| {
+                    (sheet.form == "M01" && item.starts_with("3."))
+                        || (sheet.form == "M04" && item.starts_with('3'))
+                })
+                .map(|(_, r)| *r)
+                .collect()
+        } else {
+            HashSet::new()
+        };
+        let mut merges = sheet.merges.clone();
+        if layout.inline_strings {
+            merges.sort();
+        } else {
+            for &(r1, c1, r2, c2) in &merges {
+                let text = match sheet.at(r1, c1).map(|c| &c.content) {
+                    Some(Content::Text(t)) => t.clone(),
+                    _ => String::new(),
+                };
+                ws.merge_range(r1, c1, r2, c2, &text, &plain)?;
+            }
+            merges.clear();
+        }
+        let mut merges = merges.into_iter().peekable();
+        let mut last_row = None;
+        for cell in cells {
+            let (r, c) = (cell.row, cell.col);
+            if last_row != Some(r) {
+                last_row = Some(r);
+                if hidden.contains(&r) {
+                    ws.set_row_hidden(r)?;
+                }
+            }
+            while let Some(&(r1, c1, r2, c2)) = merges.peek() {
+                if (r1, c1) > (r, c) {
+                    break;
+                }
+                merges.next();
+                let text = match sheet.at(r1, c1).map(|c| &c.content) {
+                    Some(Content::Text(t)) => t.clone(),
+                    _ => String::new(),
+                };
+                ws.merge_range(r1, c1, r2, c2, &text, &plain)?;
+            }
+            if merged_firsts.contains(&(r, c)) {
                 continue;
             }
-            let (r, c) = (cell.row, cell.col);
             match &cell.content {
+                Content::Text(t) if cell.is_label && layout.rich_labels => {
+                    match t.split_once(' ') {
+                        Some((first, rest)) if !first.is_empty() && !rest.is_empty() => {
+                            let rest = format!(" {rest}");
+                            ws.write_rich_string(r, c, &[(&bold, first), (&plain, &rest)])?;
+                        }
+                        _ => {
+                            ws.write_string(r, c, t)?;
+                        }
+                    }
+                }
+                Content::Text(t)
+                    if cell.item.is_some() && layout.numbers == NumberStyle::QuotePrefix =>
+                {
+                    ws.write_string_with_format(r, c, t, &quoted)?;
+                }
                 Content::Text(t) => {
                     ws.write_string(r, c, t)?;
                 }
@@ -1659,17 +1944,124 @@ pub fn try_write_branch(b: &Branch, layout: &Layout) -> Result<Vec<u8>, Box<dyn 
                         Some(v) => v.to_string(),
                         None => NO_CACHE.to_string(),
                     };
-                    ws.write_formula(r, c, Formula::new(expr).set_result(result))?;
+                    let f = Formula::new(expr).set_result(result);
+                    if cell.value_col == Some(Col::Pct) && layout.pct_formulas {
+                        let d = match &cell.content {
+                            Content::Formula(_, Some(p)) => decimals_of(*p, layout.pct_decimals),
+                            _ => 2,
+                        };
+                        let fmt = Format::new().set_num_format(decimal_format(d));
+                        ws.write_formula_with_format(r, c, f, &fmt)?;
+                    } else {
+                        ws.write_formula(r, c, f)?;
+                    }
                 }
             }
         }
+        for (r1, c1, r2, c2) in merges {
+            let text = match sheet.at(r1, c1).map(|c| &c.content) {
+                Some(Content::Text(t)) => t.clone(),
+                _ => String::new(),
+            };
+            ws.merge_range(r1, c1, r2, c2, &text, &plain)?;
+        }
+        if layout.shared_formulas {
+            let pct: Vec<String> = sheet
+                .cells
+                .iter()
+                .filter(|c| {
+                    c.value_col == Some(Col::Pct) && matches!(c.content, Content::Formula(..))
+                })
+                .map(|c| a1(c.row, c.col))
+                .collect();
+            shared.push((format!("xl/worksheets/sheet{}.xml", last + 1), pct));
+        }
     }
-    let bytes = wb.save_to_buffer()?;
+    if layout.extra_sheets {
+        new_sheet(&mut wb)?;
+        let n = wb.worksheets().len() - 1;
+        let ws = wb.worksheet_from_index(n)?;
+        ws.set_name("DanhMuc")?;
+        ws.set_hidden(true);
+        for k in 1..=12u32 {
+            ws.write_string(k - 1, 0, format!("TD-{k:02}"))?;
+            ws.write_string(k - 1, 1, format!("Chi bộ số {k}"))?;
+        }
+        new_sheet(&mut wb)?;
+        let n = wb.worksheets().len() - 1;
+        wb.worksheet_from_index(n)?.set_name("Sheet5")?;
+    }
+    let mut bytes = wb.save_to_buffer()?;
     if layout.totals == TotalStyle::FormulasNoCache {
-        strip_cached_values(&bytes)
-    } else {
-        Ok(bytes)
+        bytes = strip_cached_values(&bytes)?;
     }
+    if !shared.is_empty() {
+        bytes = share_formulas(&bytes, &shared)?;
+    }
+    Ok(bytes)
+}
+
+/// The instructions sheet of [`Layout::extra_sheets`]: sentences naming
+/// the forms and their labels, as real instruction sheets do.
+const INSTRUCTIONS: [&str; 5] = [
+    "HƯỚNG DẪN ĐIỀN BIỂU",
+    "Biểu M01 - Số lượng và cơ cấu đảng viên: ghi Tổng số đảng viên có đến 30/9.",
+    "Mục Giới tính và Độ tuổi: tổng các dòng bằng Tổng số đảng viên.",
+    "Biểu M03: Tổng số được đánh giá = HTXSNV + HTTNV + HTNV + KHTNV.",
+    "Mã đơn vị: ghi theo danh mục (ví dụ TD-01).",
+];
+
+/// Rewrites the saved zip so that in each listed sheet the formulas of the
+/// listed cells become one shared formula: the first keeps its text with
+/// `t="shared" ref="first:last" si="0"`, the others only `<f t="shared" si="0"/>`
+/// (their cached values stay), as Excel saves a formula filled down.
+fn share_formulas(
+    xlsx: &[u8],
+    sheets: &[(String, Vec<String>)],
+) -> Result<Vec<u8>, Box<dyn Error>> {
+    let mut archive = zip::ZipArchive::new(Cursor::new(xlsx))?;
+    let mut out = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i)?;
+        let name = file.name()?.to_string();
+        match sheets
+            .iter()
+            .find(|(n, cells)| *n == name && cells.len() > 1)
+        {
+            Some((_, cells)) => {
+                let mut xml = String::new();
+                file.read_to_string(&mut xml)?;
+                out.start_file(name, options)?;
+                out.write_all(share_sheet_xml(&xml, cells)?.as_bytes())?;
+            }
+            None => out.raw_copy_file(file)?,
+        }
+    }
+    Ok(out.finish()?.into_inner())
+}
+
+fn share_sheet_xml(xml: &str, cells: &[String]) -> Result<String, Box<dyn Error>> {
+    let mut xml = xml.to_string();
+    let range = format!("{}:{}", cells[0], cells[cells.len() - 1]);
+    for (k, cell) in cells.iter().enumerate() {
+        let at = xml
+            .find(&format!("<c r=\"{cell}\""))
+            .ok_or("planned formula cell missing")?;
+        let f_open = at + xml[at..].find("<f>").ok_or("formula missing")?;
+        let f_close = f_open + xml[f_open..].find("</f>").ok_or("formula not closed")?;
+        let replacement = if k == 0 {
+            format!(
+                "<f t=\"shared\" ref=\"{range}\" si=\"0\">{}</f>",
+                &xml[f_open + 3..f_close]
+            )
+        } else {
+            "<f t=\"shared\" si=\"0\"/>".to_string()
+        };
+        xml.replace_range(f_open..f_close + 4, &replacement);
+    }
+    Ok(xml)
 }
 
 /// The workbook as `.xlsx` bytes (panics on a writer error: test code).
