@@ -418,18 +418,24 @@ fn consolidate_then_check_gives_no_finding_and_the_branch_sums() {
     let want = District::from_branches(&bs);
     for (k, r) in want.rows.iter().enumerate() {
         let got = row_numbers(&out, "TH01", 3 + k as u32);
-        let figures: Vec<f64> = r.figures.iter().map(|v| *v as f64).collect();
+        // The STT column first: the rows are numbered 1, 2, …
+        let figures: Vec<f64> = std::iter::once((k + 1) as f64)
+            .chain(r.figures.iter().map(|v| *v as f64))
+            .collect();
         assert_eq!(got, figures, "row of {}", r.code);
     }
     let grand: Vec<f64> = want.grand.iter().map(|v| *v as f64).collect();
     assert_eq!(row_numbers(&out, "TH01", 6), grand);
-    // Never over an input: the summary, now in the folder, is one too.
-    for target in [out.clone(), dir.path().join("Đảng_bộ_xã_Bình_Lư.xlsx")] {
-        let before = std::fs::read(&target).unwrap();
-        let refused = consolidate(vec![dir.path().to_path_buf()], &target);
-        assert_eq!(refused, 2);
-        assert_eq!(std::fs::read(&target).unwrap(), before);
-    }
+    // Never over an input: a branch workbook is refused and kept.
+    let branch = dir.path().join("Đảng_bộ_xã_Bình_Lư.xlsx");
+    let before = std::fs::read(&branch).unwrap();
+    assert_eq!(consolidate(vec![dir.path().to_path_buf()], &branch), 2);
+    assert_eq!(std::fs::read(&branch).unwrap(), before);
+    // The summary crossfoot wrote there is its own output: replaced (not read as an input),
+    // with the same bytes.
+    let before = std::fs::read(&out).unwrap();
+    assert_eq!(consolidate(vec![dir.path().to_path_buf()], &out), 0);
+    assert_eq!(std::fs::read(&out).unwrap(), before);
     // A summary given among the inputs is not a unit.
     let out2 = dir.path().join("sub").join("district-2.xlsx");
     std::fs::create_dir(dir.path().join("sub")).unwrap();
