@@ -423,6 +423,10 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildErro
     }
     ws.set_freeze_panes(first, 0)?;
     ws.autofit();
+    if numbering.is_some() {
+        // Autofit would size it to the title above.
+        ws.set_column_width(0, 6)?;
+    }
 
     let notes = wb.add_worksheet();
     notes.set_name(xlsx_limits::unique_sheet_name(
