@@ -55,3 +55,78 @@ fn xls_ods_and_xlsm_give_the_findings_of_the_xlsx() {
         }
     }
 }
+
+/// A real workbook whose extension says another format is read by its content: the findings
+/// of the correctly named file, and one `workbook.wrong-extension` warning naming what it is.
+#[test]
+fn a_workbook_with_the_wrong_extension_is_read_by_its_content() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    for (from, to, what) in [
+        ("tests/fixtures/formats/branch-ratings.xls", "branch.xlsx", "(.xls)"),
+        ("tests/fixtures/formats/branch-ratings.ods", "branch2.xlsx", "(.ods)"),
+        ("samples/branch-ratings.xlsx", "branch3.xls", "(.xlsx)"),
+        ("samples/branch-ratings.xlsx", "branch4.ods", "(.xlsx)"),
+    ] {
+        let to = dir.path().join(to);
+        std::fs::copy(root.join(from), &to).unwrap();
+        let mut got = findings(to.to_str().unwrap());
+        let at = got
+            .iter()
+            .position(|(rule, _)| rule == "workbook.wrong-extension")
+            .unwrap_or_else(|| panic!("{from} as {to:?}: no wrong-extension warning"));
+        got.remove(at);
+        assert_eq!(got, findings(from), "{from} as {to:?}");
+        let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+            .args(["check", "--format", "json"])
+            .arg(&to)
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        let warning = doc["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|f| f["rule"] == "workbook.wrong-extension")
+            .unwrap();
+        assert_eq!(warning["severity"], "warning");
+        assert!(
+            warning["message"].as_str().unwrap().contains(what),
+            "{}",
+            warning["message"]
+        );
+    }
+}
+
+/// The real-world corpus's workbooks with the wrong extension (EXPECT.tsv: readable) are
+/// checked, each with the warning.
+#[test]
+fn the_corpus_workbooks_with_the_wrong_extension_are_checked() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/corpus/real-world");
+    assert!(
+        dir.join("EXPECT.tsv").exists(),
+        "../shared/corpus/real-world is needed for this test"
+    );
+    for name in [
+        "roo__type_excel.xlsx",
+        "roo__type_excelx.ods",
+        "roo__type_openoffice.xlsx",
+    ] {
+        let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+            .args(["check", "--format", "json"])
+            .arg(dir.join(name))
+            .output()
+            .unwrap();
+        let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(doc["files"][0]["status"], "checked", "{name}");
+        assert!(
+            doc["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .any(|f| f["rule"] == "workbook.wrong-extension"),
+            "{name}: {}",
+            doc["findings"]
+        );
+    }
+}
