@@ -1338,6 +1338,32 @@ impl FormShape {
     }
 }
 
+/// A rule file's regular expression (`what`: which pattern, for the message), compiled as
+/// `regex`; a problem on its span when it does not compile.
+fn pattern(
+    pat: &Spanned<String>,
+    regex: &str,
+    what: &str,
+    probs: &mut Problems<'_>,
+) -> Option<Regex> {
+    match Regex::new(regex) {
+        Ok(re) => Some(re),
+        Err(e) => {
+            probs.add(
+                pat.span(),
+                format!("the {what} pattern is not a valid regular expression"),
+                e.to_string()
+                    .lines()
+                    .last()
+                    .unwrap_or("invalid")
+                    .to_string(),
+                None,
+            );
+            None
+        }
+    }
+}
+
 fn valid_id(id: &str) -> bool {
     let mut parts = id.split('.');
     parts.all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
@@ -1377,22 +1403,7 @@ fn compile_form(
         );
     }
     let sheet = match &fdef.sheet {
-        Some(pat) => match Regex::new(&format!("(?i){}", pat.get_ref())) {
-            Ok(re) => Some(re),
-            Err(e) => {
-                probs.add(
-                    pat.span(),
-                    "the sheet pattern is not a valid regular expression",
-                    e.to_string()
-                        .lines()
-                        .last()
-                        .unwrap_or("invalid")
-                        .to_string(),
-                    None,
-                );
-                None
-            }
-        },
+        Some(pat) => pattern(pat, &format!("(?i){}", pat.get_ref()), "sheet", probs),
         None => None,
     };
     if fdef.labels.is_empty() && fdef.title.is_empty() && fdef.sheet.is_none() {
@@ -1650,22 +1661,7 @@ fn compile_form(
             }
         };
         let unit_pattern = r.unit_pattern.as_ref().and_then(|pat| {
-            match Regex::new(&format!("^(?:{})$", pat.get_ref())) {
-                Ok(re) => Some(re),
-                Err(e) => {
-                    probs.add(
-                        pat.span(),
-                        "the unit pattern is not a valid regular expression",
-                        e.to_string()
-                            .lines()
-                            .last()
-                            .unwrap_or("invalid")
-                            .to_string(),
-                        None,
-                    );
-                    None
-                }
-            }
+            pattern(pat, &format!("^(?:{})$", pat.get_ref()), "unit", probs)
         });
         Some(Records {
             key: key?,
