@@ -6,6 +6,7 @@ mod common;
 
 use common::forms::*;
 use serde_json::Value;
+use std::os::unix::fs::FileTypeExt;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::SystemTime;
@@ -191,6 +192,23 @@ fn outputs_that_are_not_a_new_or_regular_xlsx_file_are_refused_up_front() {
         }
         assert!(stdout(&out).is_empty(), "-o {o}: nothing checked first");
     }
+    // A device: refused, never replaced (as root, `-o /dev/null` once replaced the node).
+    let out = crossfoot(&["check", "-o", "/dev/null"], &[&b]);
+    assert_eq!(code(&out), 2);
+    assert!(
+        stderr(&out).contains("must end in .xlsx"),
+        "{}",
+        stderr(&out)
+    );
+    let dev = dir.path().join("null.xlsx");
+    std::os::unix::fs::symlink("/dev/null", &dev).unwrap();
+    let out = crossfoot(&["check", "-o", dev.to_str().unwrap()], &[&b]);
+    assert_eq!(code(&out), 2);
+    assert!(stderr(&out).contains("symbolic link"), "{}", stderr(&out));
+    assert!(std::fs::symlink_metadata("/dev/null")
+        .unwrap()
+        .file_type()
+        .is_char_device());
     // A folder named as the output.
     let sub = dir.path().join("out.xlsx");
     std::fs::create_dir(&sub).unwrap();

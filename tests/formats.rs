@@ -63,8 +63,16 @@ fn a_workbook_with_the_wrong_extension_is_read_by_its_content() {
     let dir = tempfile::tempdir().unwrap();
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
     for (from, to, what) in [
-        ("tests/fixtures/formats/branch-ratings.xls", "branch.xlsx", "(.xls)"),
-        ("tests/fixtures/formats/branch-ratings.ods", "branch2.xlsx", "(.ods)"),
+        (
+            "tests/fixtures/formats/branch-ratings.xls",
+            "branch.xlsx",
+            "(.xls)",
+        ),
+        (
+            "tests/fixtures/formats/branch-ratings.ods",
+            "branch2.xlsx",
+            "(.ods)",
+        ),
         ("samples/branch-ratings.xlsx", "branch3.xls", "(.xlsx)"),
         ("samples/branch-ratings.xlsx", "branch4.ods", "(.xlsx)"),
     ] {
