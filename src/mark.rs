@@ -857,7 +857,27 @@ fn edit_package(
     let styles_xml = pkg.need(&styles_part)?;
     let mut styles = Styles::read(&styles_xml)?;
 
+    // Note drawings number their shapes in blocks of 1,024 (`o:idmap data`): new drawings
+    // take blocks after every block the package's drawings use.
     let mut vml_block = 0usize;
+    let vml_parts: Vec<String> = pkg
+        .names
+        .iter()
+        .filter(|n| n.to_lowercase().ends_with(".vml"))
+        .cloned()
+        .collect();
+    for v in vml_parts {
+        let xml = pkg.need(&v)?;
+        let text = String::from_utf8_lossy(&xml);
+        for piece in text.split("data=\"").skip(1) {
+            for n in piece.split('"').next().unwrap_or("").split(',') {
+                if let Ok(n) = n.trim().parse::<usize>() {
+                    vml_block = vml_block.max(n.min(1 << 20));
+                }
+            }
+        }
+    }
+    let mut new_vml_parts = 0usize;
     for (sheet_name, cells) in &marks {
         let Some((_, part)) = sheets.list.iter().find(|(n, _)| n == sheet_name) else {
             continue;
@@ -910,11 +930,12 @@ fn edit_package(
             }
             (None, None) => {
                 vml_block += 1;
+                new_vml_parts += 1;
                 let cname = fresh(&mut taken_names, "xl/comments", "xml");
                 let vname = fresh(&mut taken_names, "xl/drawings/vmlDrawing", "vml");
                 let new_cells: Vec<CellRef> = notes.iter().map(|(a, _)| *a).collect();
                 added.push((cname.clone(), new_comments(&notes)));
-                added.push((vname.clone(), new_vml(&new_cells, &notes, 1000 + vml_block)));
+                added.push((vname.clone(), new_vml(&new_cells, &notes, vml_block)));
                 ct_add.push(format!(
                     "<Override PartName=\"/{}\" ContentType=\"{CT_COMMENTS}\"/>",
                     esc(&cname)
@@ -976,7 +997,7 @@ fn edit_package(
     }
     if contains(&ct_xml, b"Extension=\"vml\"") || contains(&ct_xml, b"Extension='vml'") {
         // already known
-    } else if vml_block > 0 {
+    } else if new_vml_parts > 0 {
         ct_add.push(format!(
             "<Default Extension=\"vml\" ContentType=\"{CT_VML}\"/>"
         ));
