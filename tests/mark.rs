@@ -729,11 +729,14 @@ fn the_command_line_writes_copies_and_never_over_an_input() {
     )
     .unwrap();
     let marked = dir.path().join("marked");
+    let review = dir.path().join("review.xlsx");
     let out = crossfoot(&[
         "check".as_ref(),
         inbox.as_os_str(),
         "--mark".as_ref(),
         marked.as_os_str(),
+        "-o".as_ref(),
+        review.as_os_str(),
         "-q".as_ref(),
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
@@ -741,6 +744,7 @@ fn the_command_line_writes_copies_and_never_over_an_input() {
     let copy = marked.join("td03.kiem-tra.xlsx");
     assert!(copy.exists(), "{err}");
     assert!(err.contains("wrote the marked copy of"), "{err}");
+    assert!(review.exists(), "--mark combines with -o: {err}");
     assert!(
         !marked.join("clean.kiem-tra.xlsx").exists(),
         "no findings, no copy"
@@ -813,4 +817,44 @@ fn the_command_line_writes_copies_and_never_over_an_input() {
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("this is a file"));
+}
+
+#[test]
+fn a_file_that_changed_since_the_run_began_is_not_marked() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("td03.xlsx");
+    let rich = rich_workbook(None);
+    std::fs::write(&path, &rich).unwrap();
+    let inputs = collect(std::slice::from_ref(&path)).files;
+    let stamps = crossfoot::run::marked::stamps(&inputs);
+    let opts = Options {
+        keep_sheets: true,
+        ..Options::default()
+    };
+    let results = Run::new(&pack(), opts, &InProcess).check_all(&inputs, None);
+    let out = dir.path().join("out");
+    std::fs::create_dir(&out).unwrap();
+    let m = crossfoot::run::marked::MarkRun {
+        dir: &out,
+        all: false,
+        lang: Lang::En,
+        limits: Limits::default(),
+        read_timeout: std::time::Duration::from_secs(30),
+        protected: BTreeSet::new(),
+    };
+    // Unchanged: marked.
+    let done = crossfoot::run::marked::write_marked(&m, &inputs, &stamps, &results);
+    assert_eq!(done.len(), 1);
+    let copy = done[0].as_ref().unwrap();
+    assert_eq!(copy.path, out.join("td03.checked.xlsx"));
+    // Changed after it was read (one byte more): not marked, and said why.
+    let mut grown = rich.clone();
+    grown.push(0);
+    std::fs::write(&path, &grown).unwrap();
+    let done = crossfoot::run::marked::write_marked(&m, &inputs, &stamps, &results);
+    let err = done[0].as_ref().unwrap_err();
+    assert!(
+        err.reason.contains("changed while it was being checked"),
+        "{err}"
+    );
 }
