@@ -484,7 +484,7 @@ fn mark_and_verify(path: &Path, expect_ext: &str) -> Vec<u8> {
     let d8 = Regex::new(r#"(?s)<comment ref="D8"[^>]*>(.*?)</comment>"#).unwrap();
     let d8 = d8.captures(&comments).expect("D8 gets a note")[1].to_string();
     assert!(
-        d8.contains("M01.percent") && d8.contains("đúng ra: 42,27"),
+        d8.contains("M01.percent") && d8.contains("giá trị đúng: 42,27"),
         "{d8}"
     );
     assert!(comments.contains("Ghi chú gốc"), "the other note is kept");
