@@ -589,7 +589,13 @@ fn walk(
     what: &str,
     mut on: impl FnMut(&Event<'_>, usize, usize, usize) -> Result<(), Cannot>,
 ) -> Result<(), Cannot> {
-    let mut reader = quick_xml::Reader::from_reader(xml);
+    // The reader skips a byte order mark without counting it: positions are shifted back.
+    let bom = if xml.starts_with(&[0xEF, 0xBB, 0xBF]) {
+        3
+    } else {
+        0
+    };
+    let mut reader = quick_xml::Reader::from_reader(&xml[bom..]);
     {
         let c = reader.config_mut();
         c.check_end_names = true;
@@ -599,11 +605,11 @@ fn walk(
     }
     let mut depth = 0usize;
     loop {
-        let start = reader.buffer_position() as usize;
+        let start = reader.buffer_position() as usize + bom;
         let ev = reader
             .read_event()
             .map_err(|e| Cannot(format!("{what} is not well-formed XML ({e})")))?;
-        let end = reader.buffer_position() as usize;
+        let end = reader.buffer_position() as usize + bom;
         match &ev {
             Event::Eof => return Ok(()),
             Event::Start(_) => {
@@ -800,7 +806,8 @@ struct Sheets {
     max_sheet_id: u64,
     /// Byte offset of `</sheets>` in workbook.xml.
     close: usize,
-    /// The prefix of the relationships namespace on `sheet` elements (`r`).
+    /// The prefix the root element binds to the relationships namespace (`r`); empty when it
+    /// binds none (the new `<sheet>` then declares its own).
     prefix: String,
 }
 
@@ -1178,6 +1185,13 @@ fn read_sheets(xml: &[u8], rels: &Rels, wb_dir: &str) -> Result<Sheets, Cannot> 
                 if attr(e, "xmlns").as_deref() != Some(NS_MAIN) {
                     return cannot("the workbook part is not in the transitional namespace");
                 }
+                // The prefix the root binds to the relationships namespace, if any (some
+                // writers declare it on each <sheet> instead).
+                prefix = e.attributes().flatten().find_map(|a| {
+                    let key = a.key.as_ref().strip_prefix("xmlns:")?.to_string();
+                    (a.normalized_value(XmlVersion::Implicit1_0).ok()?.as_ref() == NS_REL)
+                        .then_some(key)
+                });
             }
             Event::Empty(e) if depth == 1 && e.name().as_ref() == "sheets" => {
                 return cannot("the workbook lists no sheets");
@@ -1186,9 +1200,8 @@ fn read_sheets(xml: &[u8], rels: &Rels, wb_dir: &str) -> Result<Sheets, Cannot> 
                 let name = attr(e, "name").unwrap_or_default();
                 let id: u64 = attr(e, "sheetId").and_then(|s| s.parse().ok()).unwrap_or(0);
                 max_sheet_id = max_sheet_id.max(id);
-                let (key, rid) = attr_local(e, "id")
+                let (_, rid) = attr_local(e, "id")
                     .ok_or_else(|| Cannot(format!("sheet {name} has no relationship")))?;
-                prefix = Some(key.split_once(':').map_or("", |(p, _)| p).to_string());
                 let target = rels
                     .list
                     .iter()
@@ -1208,7 +1221,7 @@ fn read_sheets(xml: &[u8], rels: &Rels, wb_dir: &str) -> Result<Sheets, Cannot> 
         list,
         max_sheet_id,
         close,
-        prefix: prefix.unwrap_or_else(|| "r".to_string()),
+        prefix: prefix.unwrap_or_default(),
     })
 }
 
@@ -1854,9 +1867,7 @@ fn edit_vml(
         return Ok(xml.to_vec());
     }
     let text = String::from_utf8_lossy(xml);
-    let close = text
-        .rfind("</xml>")
-        .ok_or_else(|| Cannot(format!("{part} has no end")))?;
+    let close = find_last(xml, b"</xml>").ok_or_else(|| Cannot(format!("{part} has no end")))?;
     // Shape ids above every id in the drawing.
     let mut max_id = 0usize;
     for piece in text.split("_x0000_s").skip(1) {
@@ -2039,6 +2050,13 @@ mod tests {
             ],
         );
         assert_eq!(out, b"aYYdXef");
+    }
+
+    #[test]
+    fn a_byte_order_mark_does_not_shift_the_edits() {
+        let xml = "\u{FEFF}<?xml version=\"1.0\"?><Relationships><Relationship Id=\"a\" /></Relationships>";
+        let rels = read_rels(xml.as_bytes(), "r").unwrap();
+        assert_eq!(&xml.as_bytes()[rels.close..], b"</Relationships>");
     }
 
     #[test]

@@ -858,3 +858,58 @@ fn a_file_that_changed_since_the_run_began_is_not_marked() {
         "{err}"
     );
 }
+
+/// The rich workbook with `edit` applied to some of its parts' text.
+fn rewritten(edit: &dyn Fn(&str, String) -> String) -> Vec<u8> {
+    let orig = rich_workbook(None);
+    let mut src = zip::ZipArchive::new(Cursor::new(orig.as_slice())).unwrap();
+    let mut z = zip::ZipWriter::new(Cursor::new(Vec::new()));
+    for i in 0..src.len() {
+        let mut f = src.by_index(i).unwrap();
+        let name = f.name().unwrap().into_owned();
+        let mut data = Vec::new();
+        f.read_to_end(&mut data).unwrap();
+        let data = match String::from_utf8(data.clone()) {
+            Ok(t) if name.ends_with(".xml") || name.ends_with(".rels") => {
+                edit(&name, t).into_bytes()
+            }
+            _ => data,
+        };
+        z.start_file(name, zip::write::SimpleFileOptions::default())
+            .unwrap();
+        std::io::Write::write_all(&mut z, &data).unwrap();
+    }
+    z.finish().unwrap().into_inner()
+}
+
+#[test]
+fn writers_quirks_are_edited_right() {
+    // Every part with a byte order mark, and the relationships namespace declared on each
+    // <sheet> rather than on <workbook> (as some writers do).
+    let bytes = rewritten(&|name, text| {
+        let text = if name == "xl/workbook.xml" {
+            text.replacen(
+                " xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\"",
+                "",
+                1,
+            )
+            .replace(
+                "<sheet ",
+                "<sheet xmlns:r=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships\" ",
+            )
+        } else {
+            text
+        };
+        format!("\u{FEFF}{text}")
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("quirks.xlsx");
+    std::fs::write(&path, &bytes).unwrap();
+    let marked = mark_and_verify(&path, "xlsx");
+    let wb = unzip(&marked).text("xl/workbook.xml");
+    assert!(
+        wb.contains("<sheet name=\"Kết quả kiểm tra\" sheetId=\"6\" xmlns:r="),
+        "the new sheet declares the namespace it uses: {wb}"
+    );
+    converts_to_pdf(&marked, "xlsx");
+}
