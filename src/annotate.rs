@@ -283,7 +283,7 @@ const HEADER_FILL: u32 = 0xDDEBF7;
 const LINK_BLUE: u32 = 0x0563C1;
 
 /// Fill of a marked cell: (the cell a finding most suspects, another cell the check read).
-fn mark_fill(s: Severity) -> (u32, u32) {
+pub fn mark_fill(s: Severity) -> (u32, u32) {
     match s {
         Severity::Error => (0xFF7C80, 0xFFD7D7),
         Severity::Warning => (0xFFC000, 0xFFF2CC),
@@ -658,6 +658,46 @@ pub fn review_workbook(
         wb.set_calculation_mode(CalculationMode::Manual);
     }
     Ok(wb.save_to_buffer()?)
+}
+
+/// A workbook holding the marked copies of one file's kept sheets under their own names (for
+/// the rebuilt copy of [`crate::mark`]: formats not kept, formulas through
+/// [`crate::formula_safety`] as in the review workbook), not yet saved; and the sheet names
+/// taken (lowercased).
+pub fn rebuilt_copy(
+    r: &FileResult,
+    lang: Lang,
+) -> Result<(Workbook, BTreeSet<String>), ReviewError> {
+    let opts = ReviewOptions {
+        lang,
+        ..ReviewOptions::default()
+    };
+    let mut taken = BTreeSet::new();
+    let mut plan = CopyPlan {
+        copies: Vec::new(),
+        by_sheet: BTreeMap::new(),
+        total: r.kept.len(),
+        skipped: 0,
+    };
+    for (si, sheet) in r.kept.iter().enumerate() {
+        let name = unique_sheet_name(&sheet.name, &mut taken);
+        plan.by_sheet.insert((0, sheet.name.clone()), name.clone());
+        plan.copies.push((0, si, name));
+    }
+    let mut wb = Workbook::new();
+    let mut all_pure = true;
+    for (_, si, name) in &plan.copies {
+        let mut ws = Worksheet::new();
+        ws.set_name(name)?;
+        let mut formats = Formats::default();
+        let done = write_copy(&mut ws, r, 0, &r.kept[*si], &plan, &opts, &mut formats)?;
+        all_pure &= done.all_formulas_pure;
+        wb.push_worksheet(ws);
+    }
+    if !all_pure {
+        wb.set_calculation_mode(CalculationMode::Manual);
+    }
+    Ok((wb, taken))
 }
 
 fn status_of(r: &FileResult) -> (u32, usize, usize) {

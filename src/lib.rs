@@ -17,6 +17,7 @@ pub mod formula;
 pub mod formula_safety;
 pub mod load;
 pub mod locate;
+pub mod mark;
 pub mod messages;
 pub mod model;
 pub mod number;

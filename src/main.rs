@@ -156,6 +156,14 @@ struct CheckArgs {
     /// copy of every checked sheet (never over an input; where it went is said on stderr)
     #[arg(long, short = 'o', value_name = "PATH")]
     output: Option<PathBuf>,
+    /// Also write into DIR a marked copy of every checked workbook with findings: the branch's
+    /// own workbook (.xlsx/.xlsm edited, other formats rebuilt as .xlsx), the cells findings
+    /// name filled and noted, and a sheet listing the findings (never over an input)
+    #[arg(long, value_name = "DIR")]
+    mark: Option<PathBuf>,
+    /// With --mark: a marked copy of every checked workbook, also those without findings
+    #[arg(long, requires = "mark")]
+    mark_all: bool,
     /// Language of the review workbook's headings [default: the rule pack's language]
     #[arg(long, value_enum, value_name = "LANG")]
     lang: Option<Lang>,
@@ -346,10 +354,26 @@ fn run_check(args: CheckArgs) -> ExitCode {
             }
         }
     };
+    let mark_dir = match &args.mark {
+        None => None,
+        Some(dir) => match run::marked::settle_dir(dir) {
+            Ok(d) => Some(d),
+            Err(refused) => {
+                eprint_diag(&refused);
+                return ExitCode::from(2);
+            }
+        },
+    };
     if inputs.files.is_empty() {
         eprint_diag(&NoInput);
         return ExitCode::from(2);
     }
+    // What the inputs were like before the run: a file that changes is not marked.
+    let stamps = if mark_dir.is_some() {
+        run::marked::stamps(&inputs.files)
+    } else {
+        Default::default()
+    };
     let isolation = match args.guard.isolation(args.jobs) {
         Ok(i) => i,
         Err(code) => return code,
@@ -357,7 +381,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let options = run::Options {
         limits: args.guard.limits(),
         jobs: args.jobs,
-        keep_sheets: output.is_some(),
+        keep_sheets: output.is_some() || mark_dir.is_some(),
         copy_all_up_to: ReviewOptions::default().max_copied_sheets,
         read_timeout: args.guard.timeout(),
     };
@@ -383,8 +407,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let previous_files = previous.as_ref().map(|p| p.files.as_slice());
     let outcome;
     let mut wrote = None;
-    if let Some(out) = &output {
-        // The review workbook needs every result: collected, then reported.
+    let mut marked = Vec::new();
+    if output.is_some() || mark_dir.is_some() {
+        // The review workbook and the marked copies need every result: collected, then
+        // reported.
         let mut results = Vec::with_capacity(inputs.files.len());
         outcome = run.check(
             &inputs.files,
@@ -396,20 +422,45 @@ fn run_check(args: CheckArgs) -> ExitCode {
         let lang = args
             .lang
             .unwrap_or_else(|| Lang::from_pack(&pack.settings.language));
-        let given: Vec<PathBuf> = inputs.files.iter().map(|i| i.path.clone()).collect();
-        match annotate::write_review(
-            out,
-            &given,
-            &results,
-            &ReviewOptions {
+        if let Some(out) = &output {
+            let given: Vec<PathBuf> = inputs.files.iter().map(|i| i.path.clone()).collect();
+            match annotate::write_review(
+                out,
+                &given,
+                &results,
+                &ReviewOptions {
+                    lang,
+                    ..ReviewOptions::default()
+                },
+            ) {
+                Ok(written) => wrote = Some((out.clone(), written)),
+                Err(e) => {
+                    eprint_diag(&e);
+                    tally.output_failed = true;
+                }
+            }
+        }
+        if let Some(dir) = &mark_dir {
+            let reads = output::Reads {
+                previous: previous.as_ref(),
+                rule_paths: &args.rules,
+            };
+            let m = run::marked::MarkRun {
+                dir,
+                all: args.mark_all,
                 lang,
-                ..ReviewOptions::default()
-            },
-        ) {
-            Ok(written) => wrote = Some((out.clone(), written)),
-            Err(e) => {
-                eprint_diag(&e);
-                tally.output_failed = true;
+                limits: args.guard.limits(),
+                read_timeout: args.guard.timeout(),
+                protected: run::marked::protected(&inputs, &reads),
+            };
+            for copy in run::marked::write_marked(&m, &inputs.files, &stamps, &results) {
+                match copy {
+                    Ok(c) => marked.push(c),
+                    Err(e) => {
+                        eprint_diag(&e);
+                        tally.output_failed = true;
+                    }
+                }
             }
         }
         for r in &results {
@@ -443,6 +494,32 @@ fn run_check(args: CheckArgs) -> ExitCode {
             "wrote the review workbook to {}",
             crossfoot::text::visible(&run::inputs::shown(&out), 500)
         );
+    }
+    if let Some(dir) = &mark_dir {
+        let mut err = std::io::stderr();
+        for c in &marked {
+            for notice in c.written.notices() {
+                let _ = writeln!(err, "{}", crossfoot::text::visible(&notice, 500));
+            }
+            let how = match &c.how {
+                crossfoot::mark::How::Edited => String::new(),
+                crossfoot::mark::How::Rebuilt(why) => format!(" (rebuilt: {why})"),
+            };
+            let _ = writeln!(
+                err,
+                "wrote the marked copy of {} to {}{}",
+                crossfoot::text::visible(&c.input, 500),
+                crossfoot::text::visible(&run::inputs::shown(&c.path), 500),
+                crossfoot::text::visible(&how, 500)
+            );
+        }
+        if marked.is_empty() && !tally.output_failed {
+            let _ = writeln!(
+                err,
+                "no marked copy written to {}: no checked workbook has findings",
+                crossfoot::text::visible(&run::inputs::shown(dir), 500)
+            );
+        }
     }
     let fail_on = match args.fail_on {
         FailOn::Error => run::FailOn::Severity(Severity::Error),

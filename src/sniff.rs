@@ -89,6 +89,9 @@ pub fn sniff(bytes: &[u8], file_name: &str) -> Sniffed {
 pub const MARK_PROPERTY: &str = "crossfoot";
 /// The mark of a review workbook (`check -o`): never a submission.
 pub const REVIEW_MARK: &str = "review";
+/// The mark of a marked copy of a branch's own workbook (`check --mark`): still the branch's
+/// workbook, checked like any submission (the branch corrects it and sends it again).
+pub const MARKED_MARK: &str = "marked";
 /// The mark of a summary built by `consolidate` (it is checked like any summary).
 pub const SUMMARY_MARK: &str = "summary";
 

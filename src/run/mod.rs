@@ -11,6 +11,7 @@
 pub mod file;
 pub mod inputs;
 pub mod links;
+pub mod marked;
 pub mod output;
 
 use crate::check::{FileResult, Kept, Links, Status};

@@ -156,7 +156,7 @@ fn own_output(path: &Path, mark: &str) -> bool {
 }
 
 /// The identities of the rule files given: files as they are, folders' `*.toml` files.
-fn rule_files(paths: &[PathBuf]) -> Vec<FileId> {
+pub(super) fn rule_files(paths: &[PathBuf]) -> Vec<FileId> {
     let mut out = Vec::new();
     for p in paths {
         if p.is_dir() {

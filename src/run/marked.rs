@@ -1,0 +1,211 @@
+//! `check --mark DIR`: after the run, a marked copy of each checked workbook with findings
+//! ([`crate::mark`]) written into DIR.
+//!
+//! The copies are made from each file's bytes read again after the run, through the same
+//! reader and caps as the first read ([`super::file::read_file`]). A file whose size or
+//! modification time changed since the run began is not marked (its findings would not be
+//! about the bytes read again). A copy is never written over anything the run read (by
+//! [`FileId`]: inputs, last year's workbooks, rule files); it is written atomically
+//! ([`crate::output::write_atomic`]). Copies carry crossfoot's mark
+//! ([`crate::sniff::MARKED_MARK`]) and are checked like any workbook when given again: they are
+//! the branch's own workbook, which the branch corrects and sends back.
+
+use super::inputs::{FileId, Input};
+use super::output::Refused;
+use crate::annotate::Lang;
+use crate::check::{FileResult, Status};
+use crate::load::Limits;
+use crate::mark::{self, How, MarkError};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+/// Settles the folder the marked copies go to, before any work: an existing folder, or a new
+/// one created in an existing folder.
+pub fn settle_dir(dir: &Path) -> Result<PathBuf, Refused> {
+    let shown = crate::text::visible(&super::inputs::shown(dir), 500).into_owned();
+    let refuse = |reason: String, help: Option<String>| Refused {
+        path: shown.clone(),
+        reason,
+        help,
+    };
+    match std::fs::metadata(dir) {
+        Ok(m) if m.is_dir() => Ok(dir.to_path_buf()),
+        Ok(_) => Err(refuse(
+            "--mark names a folder for the marked copies, and this is a file".to_string(),
+            Some("name a folder, e.g. `--mark marked/`".to_string()),
+        )),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            let parent = match dir.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+                _ => PathBuf::from("."),
+            };
+            if !parent.is_dir() {
+                return Err(refuse(
+                    format!(
+                        "the folder {} does not exist",
+                        super::inputs::shown(&parent)
+                    ),
+                    Some("create the folder first".to_string()),
+                ));
+            }
+            std::fs::create_dir(dir)
+                .map(|_| dir.to_path_buf())
+                .map_err(|e| refuse(super::inputs::open_error(&e), None))
+        }
+        Err(e) => Err(refuse(super::inputs::open_error(&e), None)),
+    }
+}
+
+/// What a file was like when the run began: its size and modification time.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stamp {
+    len: u64,
+    modified: Option<SystemTime>,
+}
+
+impl Stamp {
+    pub fn of(path: &Path) -> Option<Stamp> {
+        let m = std::fs::metadata(path).ok()?;
+        Some(Stamp {
+            len: m.len(),
+            modified: m.modified().ok(),
+        })
+    }
+}
+
+/// The stamps of the inputs, by the path shown, taken before the run reads them.
+pub fn stamps(inputs: &[Input]) -> BTreeMap<String, Stamp> {
+    inputs
+        .iter()
+        .filter_map(|i| Stamp::of(&i.path).map(|s| (i.shown.clone(), s)))
+        .collect()
+}
+
+/// Everything a run reads, by what the files are: its inputs, last year's workbooks, the rule
+/// files.
+pub fn protected(inputs: &super::Inputs, reads: &super::output::Reads<'_>) -> BTreeSet<FileId> {
+    let mut out: BTreeSet<FileId> = inputs.files.iter().filter_map(|f| f.id.clone()).collect();
+    if let Some(p) = reads.previous {
+        out.extend(p.files.iter().filter_map(|f| f.id.clone()));
+    }
+    out.extend(super::output::rule_files(reads.rule_paths));
+    out
+}
+
+/// How to mark.
+pub struct MarkRun<'a> {
+    pub dir: &'a Path,
+    /// Every checked workbook, not only those with findings.
+    pub all: bool,
+    pub lang: Lang,
+    pub limits: Limits,
+    pub read_timeout: Duration,
+    /// Everything the run read (inputs, last year's workbooks, rule files): never written over.
+    pub protected: BTreeSet<FileId>,
+}
+
+/// One copy written.
+#[derive(Debug)]
+pub struct Copy {
+    /// The input, as reports show it.
+    pub input: String,
+    pub path: PathBuf,
+    pub how: How,
+    pub written: crate::output::Written,
+}
+
+/// Marks the results' workbooks (in the results' order); one entry per workbook marked or
+/// that could not be.
+pub fn write_marked(
+    m: &MarkRun<'_>,
+    inputs: &[Input],
+    stamps: &BTreeMap<String, Stamp>,
+    results: &[FileResult],
+) -> Vec<Result<Copy, MarkError>> {
+    let by_shown: BTreeMap<&str, &Input> = inputs.iter().map(|i| (i.shown.as_str(), i)).collect();
+    let mut used: BTreeSet<String> = BTreeSet::new();
+    let mut out = Vec::new();
+    for r in results {
+        if !matches!(r.status, Status::Checked) || (!m.all && r.findings.is_empty()) {
+            continue;
+        }
+        let Some(input) = by_shown.get(r.path.as_str()) else {
+            continue;
+        };
+        out.push(one(m, input, stamps.get(&r.path), r, &mut used));
+    }
+    out
+}
+
+fn one(
+    m: &MarkRun<'_>,
+    input: &Input,
+    stamp: Option<&Stamp>,
+    r: &FileResult,
+    used: &mut BTreeSet<String>,
+) -> Result<Copy, MarkError> {
+    let fail = |reason: String| MarkError {
+        file: r.path.clone(),
+        reason,
+    };
+    let bytes = super::file::read_file(&input.path, m.limits.max_file_bytes, m.read_timeout)
+        .map_err(|u| fail(format!("reading it again failed: {}", u.reason)))?;
+    if stamp.is_none() || Stamp::of(&input.path).as_ref() != stamp {
+        return Err(fail(
+            "it changed while it was being checked (size or modification time); check it again"
+                .to_string(),
+        ));
+    }
+    let name = input
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let container = crate::load::prepare(&bytes, &name, &m.limits)
+        .map_err(|u| fail(format!("reading it again failed: {}", u.reason)))?;
+    let marked = mark::mark_workbook(&bytes, container, r, m.lang, &m.limits)?;
+    // A name of its own in the run: two inputs with one file name get `-2`, `-3`, ….
+    let mut n = 1usize;
+    let path = loop {
+        let base = if n == 1 {
+            name.clone()
+        } else {
+            match name.rsplit_once('.') {
+                Some((s, e)) => format!("{s}-{n}.{e}"),
+                None => format!("{name}-{n}"),
+            }
+        };
+        let file = mark::copy_name(&base, container, m.lang, marked.extension);
+        if used.insert(file.to_lowercase()) {
+            break m.dir.join(file);
+        }
+        n += 1;
+    };
+    if let Some(id) = FileId::of(&path) {
+        if m.protected.contains(&id) {
+            return Err(fail(format!(
+                "its copy {} would replace a file this run read",
+                super::inputs::shown(&path)
+            )));
+        }
+    }
+    if std::fs::symlink_metadata(&path).is_ok_and(|md| md.file_type().is_symlink()) {
+        return Err(fail(format!(
+            "{} is a symbolic link, and crossfoot does not write through links",
+            super::inputs::shown(&path)
+        )));
+    }
+    let written = crate::output::write_atomic(&path, &marked.bytes).map_err(|e| {
+        fail(format!(
+            "writing {} failed: {e}",
+            super::inputs::shown(&path)
+        ))
+    })?;
+    Ok(Copy {
+        input: r.path.clone(),
+        path,
+        how: marked.how,
+        written,
+    })
+}
