@@ -22,6 +22,7 @@ pub mod model;
 pub mod number;
 pub mod numfmt;
 pub mod output;
+pub mod registry;
 pub mod report;
 pub mod rules;
 pub mod run;

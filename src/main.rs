@@ -69,6 +69,9 @@ struct ConsolidateArgs {
     /// Do not use the rule pack built into crossfoot
     #[arg(long)]
     no_default_rules: bool,
+    /// Language of the summary's Notes [default: the rule pack's language]
+    #[arg(long, value_enum, value_name = "LANG")]
+    lang: Option<Lang>,
     /// Files read at once, each by its own worker process (0: one per core)
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     jobs: usize,
@@ -156,7 +159,8 @@ struct CheckArgs {
     /// copy of every checked sheet (never over an input; where it went is said on stderr)
     #[arg(long, short = 'o', value_name = "PATH")]
     output: Option<PathBuf>,
-    /// Language of the review workbook's headings [default: the rule pack's language]
+    /// Language crossfoot writes in: findings, the terminal report, the review workbook
+    /// [default: the rule pack's language]
     #[arg(long, value_enum, value_name = "LANG")]
     lang: Option<Lang>,
     /// No progress bar (it is only ever shown on a terminal, for runs longer than a second, and
@@ -315,15 +319,39 @@ fn previous_inputs(paths: &[PathBuf]) -> Result<Option<Inputs>, ExitCode> {
     }
 }
 
+/// Said once per run: checks whose message is not in the chosen language.
+fn say_untranslated(pack: &Pack) {
+    let count = pack.untranslated();
+    if count > 0 {
+        let lang = pack.settings.lang;
+        let words = crossfoot::registry::Words::of(lang);
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            crossfoot::messages::render(
+                words.fallback,
+                &[
+                    ("count", &count.to_string()),
+                    ("lang", words.lang_name(lang)),
+                    ("pack", words.lang_name(pack.settings.pack_lang())),
+                ],
+            )
+        );
+    }
+}
+
 fn run_check(args: CheckArgs) -> ExitCode {
     if args.paths.is_empty() {
         eprint_diag(&NoInput);
         return ExitCode::from(2);
     }
-    let pack = match load_pack(args.no_default_rules, &args.rules) {
+    let mut pack = match load_pack(args.no_default_rules, &args.rules) {
         Ok(p) => p,
         Err(code) => return code,
     };
+    pack.set_lang(args.lang);
+    say_untranslated(&pack);
+    let lang = pack.settings.lang;
     // Everything the run reads, then where it writes: settled before any work.
     let mut inputs = run::collect(&args.paths);
     let previous = match previous_inputs(&args.previous) {
@@ -363,6 +391,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     };
     let run = Run::new(&pack, options, isolation.as_ref());
     let progress = Progress::new(
+        lang,
         inputs.files.len(),
         !args.quiet && args.format == Format::Human && std::io::stderr().is_terminal(),
     );
@@ -372,7 +401,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Format::Json => Sink::Json(report::JsonStream::begin(&mut stdout).ok()),
         Format::Human => Sink::Human {
             out: &mut stdout,
-            locale: pack.settings.locale,
+            lang,
             style: report::Style { on },
         },
     };
@@ -393,9 +422,6 @@ fn run_check(args: CheckArgs) -> ExitCode {
             &mut |r| results.push(r),
         );
         progress.finish();
-        let lang = args
-            .lang
-            .unwrap_or_else(|| Lang::from_pack(&pack.settings.language));
         let given: Vec<PathBuf> = inputs.files.iter().map(|i| i.path.clone()).collect();
         match annotate::write_review(
             out,
@@ -507,10 +533,11 @@ fn conflict_text(codes: &[(String, Vec<String>)]) -> String {
 
 /// `crossfoot consolidate`. Exit status 0 when the summary was written, 2 when it was not.
 fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
-    let pack = match load_pack(args.no_default_rules, &args.rules) {
+    let mut pack = match load_pack(args.no_default_rules, &args.rules) {
         Ok(p) => p,
         Err(code) => return code,
     };
+    pack.set_lang(args.lang);
     let Some(fi) = consolidate::summary_form(&pack, args.form.as_deref()) else {
         eprint_diag(&ConsolidateError::NoForm(args.form.clone()));
         return ExitCode::from(2);
@@ -620,7 +647,7 @@ enum Sink<'w> {
     Json(Option<report::JsonStream<'w>>),
     Human {
         out: &'w mut dyn Write,
-        locale: crossfoot::number::Locale,
+        lang: Lang,
         style: report::Style,
     },
 }
@@ -633,8 +660,8 @@ impl Sink<'_> {
                     let _ = stream.file(r);
                 }
             }
-            Sink::Human { out, locale, style } => {
-                let text = report::human_file(r, *locale, style);
+            Sink::Human { out, lang, style } => {
+                let text = report::human_file(r, *lang, style);
                 // The progress bar steps aside while a file's part is printed.
                 progress.suspend(|| {
                     let _ = out.write_all(text.as_bytes());
@@ -655,12 +682,12 @@ impl Sink<'_> {
                         .and_then(|out| writeln!(out));
                 }
             }
-            Sink::Human { out, locale, style } => {
+            Sink::Human { out, lang, style } => {
                 let _ = write!(
                     out,
                     "{}{}",
-                    report::human_previous(previous_unreadable, locale, &style),
-                    report::human_total(tally)
+                    report::human_previous(previous_unreadable, lang, &style),
+                    report::human_total(tally, lang)
                 );
             }
         }
@@ -675,15 +702,17 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(total: usize, wanted: bool) -> Progress {
+    fn new(lang: Lang, total: usize, wanted: bool) -> Progress {
         let bar = wanted.then(|| {
             let bar = indicatif::ProgressBar::with_draw_target(
                 Some(total as u64),
                 indicatif::ProgressDrawTarget::hidden(),
             );
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} workbooks checked, {eta} left",
-            ) {
+            let template = format!(
+                "{{bar:40}} {{pos}}/{{len}} {}",
+                crossfoot::registry::Words::of(lang).progress
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
                 bar.set_style(style);
             }
             bar

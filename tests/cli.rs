@@ -180,9 +180,12 @@ fn clean_and_drifted_workbooks_pass_with_exit_0() {
         "branch-drifted-table.xlsx",
         "branch-formulas-nocache.xlsx",
     ] {
-        let out = crossfoot(&["check", &format!("samples/{file}")]);
+        let out = crossfoot(&["check", "--lang", "en", &format!("samples/{file}")]);
         assert_eq!(out.status.code(), Some(0), "{file}: {}", stdout(&out));
         assert!(stdout(&out).contains("clean"), "{file}");
+        // The pack's language by default.
+        let out = crossfoot(&["check", &format!("samples/{file}")]);
+        assert!(stdout(&out).contains("không có sai sót"), "{file}");
     }
 }
 
@@ -198,11 +201,27 @@ fn human_report_of_the_samples() {
 }
 
 #[test]
+fn human_report_of_the_samples_in_english() {
+    let out = crossfoot(&["check", "--lang", "en", "samples/"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("no message in English"),
+        "the fallback is said once: {err}"
+    );
+    insta::assert_snapshot!(stdout(&out));
+}
+
+#[test]
 fn json_report_of_the_samples() {
     let out = crossfoot(&["check", "--format", "json", "samples/"]);
     let text = stdout(&out);
     let doc: Value = serde_json::from_str(&text).expect("exactly one JSON document");
     assert_eq!(doc["summary"]["files"], 12);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).is_empty(),
+        "vi: nothing to fall back from"
+    );
     insta::assert_snapshot!(text.replace(env!("CARGO_PKG_VERSION"), "[version]"));
 }
 
@@ -293,7 +312,7 @@ fn unreadable_input_is_reported_and_the_others_still_checked() {
 
     // In the terminal: file, reason and hint.
     let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
-        .args(["check"])
+        .args(["check", "--lang", "en"])
         .arg(&page)
         .env("NO_COLOR", "1")
         .output()
@@ -304,6 +323,18 @@ fn unreadable_input_is_reported_and_the_others_still_checked() {
         "{text}"
     );
     assert!(text.to_lowercase().contains("save it as"), "a hint: {text}");
+    // In Vietnamese, the pack's language.
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(["check"])
+        .arg(&page)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains("không đọc được") && text.contains("trang web") && !text.contains("web page"),
+        "{text}"
+    );
 }
 
 #[test]
