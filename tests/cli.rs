@@ -205,11 +205,57 @@ fn human_report_of_the_samples_in_english() {
     let out = crossfoot(&["check", "--lang", "en", "samples/"]);
     assert_eq!(out.status.code(), Some(1));
     let err = String::from_utf8_lossy(&out.stderr);
-    assert!(
-        err.contains("no message in English"),
-        "the fallback is said once: {err}"
-    );
+    assert!(err.is_empty(), "every built-in check speaks English: {err}");
     insta::assert_snapshot!(stdout(&out));
+}
+
+#[test]
+fn a_check_without_a_message_in_the_language_falls_back_and_says_so_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("x.toml");
+    std::fs::write(
+        &rules,
+        r#"
+[form]
+id = "X1"
+name = "Test form"
+labels = ["Không có nhãn này"]
+
+[[column]]
+id = "count"
+header = "Số lượng"
+kind = "count"
+
+[[row]]
+id = "total"
+label = "Không có nhãn này"
+
+[[check]]
+id = "X1.positive"
+expr = "total >= 0"
+message = "tổng số âm"
+"#,
+    )
+    .unwrap();
+    let out = crossfoot(&[
+        "check",
+        "--lang",
+        "en",
+        "--rules",
+        rules.to_str().unwrap(),
+        "samples/branch-clean.xlsx",
+        "samples/branch-ratings.xlsx",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.matches("no message in English").count(),
+        1,
+        "said once: {err}"
+    );
+    assert!(
+        err.contains("1 check(s)") && err.contains("(Vietnamese)"),
+        "{err}"
+    );
 }
 
 #[test]
