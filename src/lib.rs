@@ -10,6 +10,7 @@
 
 pub mod annotate;
 pub mod check;
+pub mod ci;
 pub mod consolidate;
 pub mod eval;
 pub mod finding;

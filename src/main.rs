@@ -124,6 +124,12 @@ fn run_rules(command: RulesCommand) -> ExitCode {
 enum Format {
     Human,
     Json,
+    /// GitHub Actions workflow commands (annotations)
+    Github,
+    /// JUnit XML (GitLab, Jenkins)
+    Junit,
+    /// SARIF 2.1.0 (code scanning)
+    Sarif,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -404,6 +410,11 @@ fn run_check(args: CheckArgs) -> ExitCode {
             lang,
             style: report::Style { on },
         },
+        ci => Sink::Ci {
+            out: &mut stdout,
+            format: ci,
+            results: Vec::new(),
+        },
     };
     let mut tally = Tally {
         passed_over: inputs.passed_over,
@@ -457,7 +468,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         progress.finish();
     }
     tally.previous_unreadable = outcome.previous_unreadable.len();
-    sink.finish(&tally, &outcome.previous_unreadable);
+    sink.finish(&tally, &outcome.previous_unreadable, &pack);
     let _ = stdout.flush();
     if let Some((out, written)) = wrote {
         let mut err = std::io::stderr();
@@ -650,6 +661,12 @@ enum Sink<'w> {
         lang: Lang,
         style: report::Style,
     },
+    /// A CI format: written once every result is in.
+    Ci {
+        out: &'w mut dyn Write,
+        format: Format,
+        results: Vec<check::FileResult>,
+    },
 }
 
 impl Sink<'_> {
@@ -670,10 +687,21 @@ impl Sink<'_> {
                     }
                 });
             }
+            Sink::Ci { results, .. } => {
+                // Without the sheets kept for the review workbook.
+                results.push(check::FileResult {
+                    path: r.path.clone(),
+                    status: r.status.clone(),
+                    forms: r.forms.clone(),
+                    findings: r.findings.clone(),
+                    unit: r.unit.clone(),
+                    kept: Vec::new(),
+                });
+            }
         }
     }
 
-    fn finish(self, tally: &Tally, previous_unreadable: &[check::FileResult]) {
+    fn finish(self, tally: &Tally, previous_unreadable: &[check::FileResult], pack: &Pack) {
         match self {
             Sink::Json(stream) => {
                 if let Some(stream) = stream {
@@ -689,6 +717,20 @@ impl Sink<'_> {
                     report::human_previous(previous_unreadable, lang, &style),
                     report::human_total(tally, lang)
                 );
+            }
+            Sink::Ci {
+                out,
+                format,
+                mut results,
+            } => {
+                let lang = pack.settings.lang;
+                results.extend(previous_unreadable.iter().cloned());
+                let text = match format {
+                    Format::Github => crossfoot::ci::github(&results, lang),
+                    Format::Junit => crossfoot::ci::junit(&results, pack, lang),
+                    _ => crossfoot::ci::sarif(&results, pack, lang),
+                };
+                let _ = out.write_all(text.as_bytes());
             }
         }
     }

@@ -209,6 +209,8 @@ struct CheckDef {
     /// The message in other languages, by language code: `messages.en = "…"`.
     #[serde(default)]
     messages: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// What the check means, for `crossfoot explain`.
+    doc: Option<String>,
 }
 
 fn default_severity() -> Severity {
@@ -443,6 +445,10 @@ pub struct Check {
     pub message: String,
     /// The message in other languages (`messages.en = "…"`).
     pub messages: BTreeMap<crate::registry::Lang, String>,
+    /// The expression as the rule file writes it.
+    pub expr_text: String,
+    /// The rule file's `doc`, if any.
+    pub doc: Option<String>,
 }
 
 impl Check {
@@ -1931,6 +1937,8 @@ fn compile_form(
                 links,
                 message: msg.clone(),
                 messages: translations.clone(),
+                expr_text: c.expr.get_ref().clone(),
+                doc: c.doc.clone(),
             });
         }
     }
