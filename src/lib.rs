@@ -13,6 +13,7 @@ pub mod check;
 pub mod ci;
 pub mod consolidate;
 pub mod eval;
+pub mod explain;
 pub mod finding;
 pub mod formula;
 pub mod formula_safety;

@@ -33,11 +33,98 @@ enum Command {
     Check(CheckArgs),
     /// Build the district summary workbook from branch workbooks
     Consolidate(ConsolidateArgs),
-    /// Work on rule files without a workbook
+    /// List every rule id (without a subcommand), or work on rule files without a workbook
     Rules {
         #[command(subcommand)]
-        command: RulesCommand,
+        command: Option<RulesCommand>,
     },
+    /// What a rule id means: a finding of crossfoot, or a check of the rule pack
+    Explain(ExplainArgs),
+}
+
+/// The rule pack and language of `rules list` and `explain`.
+#[derive(clap::Args)]
+struct PackArgs {
+    /// Add a rule file, or a folder of *.toml rule files (repeatable)
+    #[arg(long = "rules", value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// Do not use the rule pack built into crossfoot
+    #[arg(long)]
+    no_default_rules: bool,
+    /// Language [default: the rule pack's language]
+    #[arg(long, value_enum, value_name = "LANG")]
+    lang: Option<Lang>,
+}
+
+#[derive(clap::Args)]
+struct ExplainArgs {
+    /// A rule id, e.g. `value.required` or `M01.gender-split`
+    id: String,
+    #[command(flatten)]
+    pack: PackArgs,
+}
+
+#[derive(clap::Args)]
+struct ListArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    format: ListFormat,
+    #[command(flatten)]
+    pack: PackArgs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    Human,
+    Json,
+}
+
+impl PackArgs {
+    fn pack(&self) -> Result<Pack, ExitCode> {
+        let mut pack = load_pack(self.no_default_rules, &self.rules)?;
+        pack.set_lang(self.lang);
+        Ok(pack)
+    }
+}
+
+/// `crossfoot explain ID`: exit 0 with the doc, 2 for an unknown id.
+fn run_explain(args: ExplainArgs) -> ExitCode {
+    let pack = match args.pack.pack() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    match crossfoot::explain::explain(&pack, &args.id, pack.settings.lang) {
+        Ok(text) => {
+            let _ = write!(std::io::stdout(), "{text}");
+            ExitCode::SUCCESS
+        }
+        Err(unknown) => {
+            eprint_diag(&unknown);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `crossfoot rules list`: every id with its severity and message.
+fn run_list(args: ListArgs) -> ExitCode {
+    let pack = match args.pack.pack() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let lang = pack.settings.lang;
+    let entries = crossfoot::explain::list(&pack, lang);
+    let text = match args.format {
+        ListFormat::Human => crossfoot::explain::list_text(&entries, lang),
+        ListFormat::Json => match serde_json::to_string_pretty(&entries) {
+            Ok(s) => s + "\n",
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "cannot write JSON: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let _ = write!(std::io::stdout(), "{text}");
+    ExitCode::SUCCESS
 }
 
 /// Build the district summary workbook from branch workbooks
@@ -89,6 +176,8 @@ enum RulesCommand {
     /// Check rule files: exit 0 when they compile together (with the built-in pack unless
     /// --no-default-rules), 2 with every problem of every file
     Check(RulesCheckArgs),
+    /// List every rule id with its severity and message (the default)
+    List(ListArgs),
 }
 
 #[derive(clap::Args)]
@@ -101,8 +190,17 @@ struct RulesCheckArgs {
 }
 
 /// `crossfoot rules …`. Exit status 0 when the rule files compile, 2 when they do not.
-fn run_rules(command: RulesCommand) -> ExitCode {
+fn run_rules(command: Option<RulesCommand>) -> ExitCode {
+    let command = command.unwrap_or(RulesCommand::List(ListArgs {
+        format: ListFormat::Human,
+        pack: PackArgs {
+            rules: Vec::new(),
+            no_default_rules: false,
+            lang: None,
+        },
+    }));
     match command {
+        RulesCommand::List(args) => run_list(args),
         RulesCommand::Check(args) => {
             match rules::check_rule_files(args.no_default_rules, &args.paths) {
                 Ok(stats) => {
@@ -829,5 +927,6 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(args),
         Command::Consolidate(args) => run_consolidate(args),
         Command::Rules { command } => run_rules(command),
+        Command::Explain(args) => run_explain(args),
     }
 }

@@ -477,3 +477,43 @@ fn last_year_opening_and_closing_figures() {
         "{rules:?}"
     );
 }
+
+#[test]
+fn explain_an_engine_kind_and_a_pack_check() {
+    let out = crossfoot(&["explain", "value.required", "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(stdout(&out));
+    let out = crossfoot(&["explain", "M01.gender-split"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Biểu: M01") && text.contains("sum(gender.*) == total"),
+        "{text}"
+    );
+    let out = crossfoot(&["explain", "M01.gender-splt"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did you mean `M01.gender-split`"), "{err}");
+}
+
+#[test]
+fn rules_lists_every_id_as_text_and_json() {
+    let text = stdout(&crossfoot(&["rules", "--help"]));
+    assert!(text.contains("list") && text.contains("check"), "{text}");
+    let out = crossfoot(&["rules"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("value.required"));
+    let out = crossfoot(&["rules", "list", "--format", "json", "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let all = doc.as_array().unwrap();
+    let required = all.iter().find(|e| e["id"] == "value.required").unwrap();
+    assert_eq!(required["severity"], "error");
+    assert_eq!(required["source"], "crossfoot");
+    let gender = all.iter().find(|e| e["id"] == "M01.gender-split").unwrap();
+    assert_eq!(gender["source"], "M01");
+    assert!(gender["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Men + women"));
+}
