@@ -502,7 +502,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let on = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut sink = match args.format {
-        Format::Json => Sink::Json(report::JsonStream::begin(&mut stdout).ok()),
+        Format::Json => Sink::Json(report::JsonStream::begin_in(&mut stdout, lang).ok()),
         Format::Human => Sink::Human {
             out: &mut stdout,
             lang,

@@ -40,9 +40,9 @@ struct JsonFile<'a> {
     path: &'a str,
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
+    error: Option<std::borrow::Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    hint: Option<&'a str>,
+    hint: Option<std::borrow::Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
     #[serde(skip_serializing_if = "unit_is_empty")]
@@ -53,15 +53,18 @@ struct JsonFile<'a> {
 }
 
 impl<'a> JsonFile<'a> {
-    fn of(r: &'a FileResult) -> JsonFile<'a> {
+    fn of(r: &'a FileResult, lang: Lang) -> JsonFile<'a> {
         let (status, error, hint, reason) = match &r.status {
             Status::Checked => ("checked", None, None, None),
-            Status::Unreadable(u) => (
-                "unreadable",
-                Some(u.reason.as_str()),
-                Some(u.hint.as_str()),
-                Some(unreadable_code(u.kind)),
-            ),
+            Status::Unreadable(u) => {
+                let (reason, hint) = unreadable_text(u, lang);
+                (
+                    "unreadable",
+                    Some(reason),
+                    Some(hint),
+                    Some(unreadable_code(u.kind)),
+                )
+            }
             Status::Skipped(why) => ("skipped", None, None, Some(why.as_str())),
         };
         JsonFile {
@@ -171,6 +174,8 @@ pub struct JsonStream<'w> {
     kept: Vec<u8>,
     spill: Option<std::io::BufWriter<std::fs::File>>,
     summary: Summary,
+    /// The language of an unreadable file's `error` and `hint`.
+    lang: Lang,
 }
 
 /// Findings text kept in memory before it goes to a temporary file.
@@ -178,6 +183,14 @@ const SPILL_BYTES: usize = 1 << 20;
 
 impl<'w> JsonStream<'w> {
     pub fn begin(out: &'w mut dyn std::io::Write) -> std::io::Result<JsonStream<'w>> {
+        Self::begin_in(out, Lang::En)
+    }
+
+    /// [`Self::begin`], with unreadable files' prose in `lang`.
+    pub fn begin_in(
+        out: &'w mut dyn std::io::Write,
+        lang: Lang,
+    ) -> std::io::Result<JsonStream<'w>> {
         let version = serde_json::to_string(env!("CARGO_PKG_VERSION"))?;
         write!(out, "{{\n  \"crossfoot\": {version},\n  \"files\": [")?;
         Ok(JsonStream {
@@ -187,11 +200,12 @@ impl<'w> JsonStream<'w> {
             kept: Vec::new(),
             spill: None,
             summary: Summary::default(),
+            lang,
         })
     }
 
     pub fn file(&mut self, r: &FileResult) -> std::io::Result<()> {
-        element(self.out, self.files == 0, &JsonFile::of(r))?;
+        element(self.out, self.files == 0, &JsonFile::of(r, self.lang))?;
         self.files += 1;
         self.summary.add(r);
         for f in &r.findings {
@@ -228,12 +242,13 @@ impl<'w> JsonStream<'w> {
     ) -> std::io::Result<&'w mut dyn std::io::Write> {
         self.summary.passed_over = passed_over;
         self.summary.previous_unreadable = previous_unreadable.len();
+        let lang = self.lang;
         let out = self.out;
         close(out, self.files)?;
         if !previous_unreadable.is_empty() {
             write!(out, ",\n  \"previous\": [")?;
             for (i, r) in previous_unreadable.iter().enumerate() {
-                element(out, i == 0, &JsonFile::of(r))?;
+                element(out, i == 0, &JsonFile::of(r, lang))?;
             }
             close(out, previous_unreadable.len())?;
         }
@@ -565,7 +580,7 @@ mod tests {
 
     /// The report as one serde document: what the stream must equal byte for byte.
     fn whole(results: &[FileResult]) -> String {
-        let files = results.iter().map(JsonFile::of).collect();
+        let files = results.iter().map(|r| JsonFile::of(r, Lang::En)).collect();
         let findings = results
             .iter()
             .flat_map(|r| &r.findings)

@@ -330,7 +330,7 @@ fn unreadable_input_is_reported_and_the_others_still_checked() {
     let missing = dir.path().join("no-such.xlsx");
     let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["check", "--format", "json"])
+        .args(["check", "--format", "json", "--lang", "en"])
         .arg(&page)
         .arg(&missing)
         .arg("samples/branch-clean.xlsx")
@@ -353,6 +353,25 @@ fn unreadable_input_is_reported_and_the_others_still_checked() {
     assert!(
         html["error"].as_str().unwrap().contains("web page"),
         "{html}"
+    );
+    assert_eq!(html["reason"], "html", "a stable code beside the prose");
+    let gone = files
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("no-such.xlsx"))
+        .unwrap();
+    assert_eq!(gone["reason"], "missing");
+    // In the pack's language, the prose is Vietnamese and the code the same.
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(["check", "--format", "json"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    let vi: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let vi_html = &vi["files"][0];
+    assert_eq!(vi_html["reason"], "html");
+    assert!(
+        vi_html["error"].as_str().unwrap().contains("trang web"),
+        "{vi_html}"
     );
     assert_eq!(doc["summary"]["unreadable"], 2);
 
