@@ -267,8 +267,8 @@ struct CheckArgs {
     /// [default: the rule pack's language]
     #[arg(long, value_enum, value_name = "LANG")]
     lang: Option<Lang>,
-    /// No progress bar (it is only ever shown on a terminal, for runs longer than a second, and
-    /// never with --format json)
+    /// Show only the files with findings (and the total), and no progress bar (it is only ever
+    /// shown on a terminal, for runs longer than a second, and never with other formats)
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Files read at once, each by its own worker process, with as many threads again checking
@@ -507,6 +507,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
             out: &mut stdout,
             lang,
             style: report::Style { on },
+            quiet: args.quiet,
         },
         ci => Sink::Ci {
             out: &mut stdout,
@@ -758,6 +759,8 @@ enum Sink<'w> {
         out: &'w mut dyn Write,
         lang: Lang,
         style: report::Style,
+        /// Clean files left out.
+        quiet: bool,
     },
     /// A CI format: written once every result is in.
     Ci {
@@ -775,7 +778,15 @@ impl Sink<'_> {
                     let _ = stream.file(r);
                 }
             }
-            Sink::Human { out, lang, style } => {
+            Sink::Human {
+                out,
+                lang,
+                style,
+                quiet,
+            } => {
+                if *quiet && report::is_clean(r) {
+                    return;
+                }
                 let text = report::human_file(r, *lang, style);
                 // The progress bar steps aside while a file's part is printed.
                 progress.suspend(|| {
@@ -808,7 +819,9 @@ impl Sink<'_> {
                         .and_then(|out| writeln!(out));
                 }
             }
-            Sink::Human { out, lang, style } => {
+            Sink::Human {
+                out, lang, style, ..
+            } => {
                 let _ = write!(
                     out,
                     "{}{}",

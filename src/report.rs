@@ -387,6 +387,11 @@ pub fn human_total(s: &Summary, lang: Lang) -> String {
     out
 }
 
+/// Whether `--quiet` leaves the file out of the terminal report: checked and clean.
+pub fn is_clean(r: &FileResult) -> bool {
+    matches!(r.status, Status::Checked) && r.findings.is_empty()
+}
+
 /// Last year's workbooks that could not be read, as a section of the human report.
 pub fn human_previous(unreadable: &[FileResult], lang: Lang, style: &Style) -> String {
     if unreadable.is_empty() {
@@ -418,6 +423,21 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
     let w = Words::of(lang);
     let locale = lang.locale();
     let mut out = String::new();
+    // A clean file is one line (a run of fifty files reads as a list).
+    if matches!(r.status, Status::Checked) && r.findings.is_empty() {
+        let unit = match (&r.unit.name, &r.unit.code) {
+            (Some(unit), Some(code)) => format!("  {} [{}]", name(unit), name(code)),
+            (Some(unit), None) => format!("  {}", name(unit)),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{}{unit}  {}",
+            style.paint("1", &name(&r.path)),
+            style.paint("32", w.clean)
+        );
+        return out;
+    }
     {
         let path = name(&r.path);
         let _ = writeln!(out, "{}", style.paint("1", &path));

@@ -536,3 +536,30 @@ fn rules_lists_every_id_as_text_and_json() {
         .unwrap()
         .starts_with("Men + women"));
 }
+
+#[test]
+fn clean_files_are_one_line_and_quiet_leaves_them_out() {
+    let out = crossfoot(&["check", "--lang", "en", "samples/"]);
+    let text = stdout(&out);
+    let clean = text
+        .lines()
+        .find(|l| l.starts_with("samples/branch-clean.xlsx"))
+        .unwrap();
+    assert_eq!(
+        clean,
+        "samples/branch-clean.xlsx  Đảng bộ xã Bình Lư [TD-01]  clean"
+    );
+    let out = crossfoot(&["check", "--lang", "en", "-q", "samples/"]);
+    assert_eq!(out.status.code(), Some(1));
+    let quiet = stdout(&out);
+    assert!(!quiet.contains("branch-clean.xlsx"), "{quiet}");
+    assert!(
+        quiet.contains("samples/branch-gender-split.xlsx"),
+        "{quiet}"
+    );
+    assert_eq!(
+        quiet.lines().last(),
+        text.lines().last(),
+        "the total is the same"
+    );
+}
