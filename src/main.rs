@@ -40,6 +40,14 @@ enum Command {
     },
     /// What a rule id means: a finding of crossfoot, or a check of the rule pack
     Explain(ExplainArgs),
+    /// Print a shell completion script (e.g. `crossfoot completions bash > ~/.local/share/bash-completion/completions/crossfoot`)
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `crossfoot man > crossfoot.1`
+    Man,
 }
 
 /// The rule pack and language of `rules list` and `explain`.
@@ -941,5 +949,24 @@ fn main() -> ExitCode {
         Command::Consolidate(args) => run_consolidate(args),
         Command::Rules { command } => run_rules(command),
         Command::Explain(args) => run_explain(args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "crossfoot", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(cmd).render(&mut out) {
+                Ok(()) => {
+                    let _ = std::io::stdout().write_all(&out);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "cannot write the man page: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
     }
 }

@@ -563,3 +563,27 @@ fn clean_files_are_one_line_and_quiet_leaves_them_out() {
         "the total is the same"
     );
 }
+
+#[test]
+fn completions_for_every_shell_and_a_man_page() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = crossfoot(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = stdout(&out);
+        for word in ["check", "consolidate", "explain", "lang"] {
+            assert!(text.contains(word), "{shell} completes {word}");
+        }
+        // The values of --format, where the shell completes values.
+        if ["bash", "zsh", "fish"].contains(&shell) {
+            assert!(text.contains("sarif"), "{shell}");
+        }
+    }
+    let out = crossfoot(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2), "an unknown shell is refused");
+    let man = stdout(&crossfoot(&["man"]));
+    assert!(
+        man.starts_with(".ie") && man.contains(".TH crossfoot 1"),
+        "{man}"
+    );
+    assert!(man.contains("explain"), "the subcommands are listed");
+}
