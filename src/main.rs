@@ -582,10 +582,14 @@ fn run_check(args: CheckArgs) -> ExitCode {
         for notice in written.notices() {
             let _ = writeln!(err, "{}", crossfoot::text::visible(&notice, 500));
         }
+        let path = crossfoot::text::visible(&run::inputs::shown(&out), 500).into_owned();
         let _ = writeln!(
             err,
-            "wrote the review workbook to {}",
-            crossfoot::text::visible(&run::inputs::shown(&out), 500)
+            "{}",
+            crossfoot::messages::render(
+                crossfoot::registry::Words::of(lang).wrote_review,
+                &[("path", &path)]
+            )
         );
     }
     let fail_on = match args.fail_on {
@@ -748,13 +752,19 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
     for notice in written.notices() {
         let _ = writeln!(err, "{}", crossfoot::text::visible(&notice, 500));
     }
+    let path = crossfoot::text::visible(&run::inputs::shown(&out), 500).into_owned();
     let _ = writeln!(
         err,
-        "wrote the summary to {}: {} {} row(s), {} note(s)",
-        crossfoot::text::visible(&run::inputs::shown(&out), 500),
-        pack.forms[fi].id,
-        summary.rows.len(),
-        summary.notes.len()
+        "{}",
+        crossfoot::messages::render(
+            crossfoot::registry::Words::of(pack.settings.lang).wrote_summary,
+            &[
+                ("path", &path),
+                ("form", &pack.forms[fi].id),
+                ("rows", &summary.rows.len().to_string()),
+                ("notes", &summary.notes.len().to_string()),
+            ]
+        )
     );
     ExitCode::SUCCESS
 }

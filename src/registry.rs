@@ -739,6 +739,8 @@ pub struct Words {
     pub expression: &'static str,
     pub placeholders: &'static str,
     pub fallback: &'static str,
+    pub wrote_review: &'static str,
+    pub wrote_summary: &'static str,
 }
 
 pub const EN: Words = Words {
@@ -781,6 +783,8 @@ pub const EN: Words = Words {
     expression: "Expression",
     placeholders: "Placeholders",
     fallback: "{count} check(s) of the rule pack have no message in {lang}: their messages are in the pack's language ({pack})",
+    wrote_review: "wrote the review workbook to {path}",
+    wrote_summary: "wrote the summary to {path}: {form} {rows} row(s), {notes} note(s)",
 };
 
 pub const VI: Words = Words {
@@ -823,6 +827,8 @@ pub const VI: Words = Words {
     expression: "Biểu thức",
     placeholders: "Tham số",
     fallback: "{count} phép kiểm tra của bộ quy tắc không có thông báo bằng {lang}: thông báo của chúng dùng ngôn ngữ của bộ quy tắc ({pack})",
+    wrote_review: "đã ghi sổ kiểm tra vào {path}",
+    wrote_summary: "đã ghi biểu tổng hợp vào {path}: biểu {form}, {rows} dòng, {notes} ghi chú",
 };
 
 impl Words {

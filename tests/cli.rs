@@ -587,3 +587,81 @@ fn completions_for_every_shell_and_a_man_page() {
     );
     assert!(man.contains("explain"), "the subcommands are listed");
 }
+
+/// The words of a terminal report, less paths and rule ids (which are the inputs' and the
+/// pack's, not crossfoot's words).
+fn words_of(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .filter(|t| !t.contains('/') && !t.contains('.') && !t.contains('!'))
+        .flat_map(|t| t.split(|c: char| !c.is_alphabetic()))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+#[test]
+fn no_english_word_in_the_vietnamese_report_nor_crossfoot_vietnamese_in_the_english_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("branch-12.xls");
+    std::fs::write(&page, "<html><body></body></html>").unwrap();
+    let page = page.to_string_lossy().into_owned();
+    let english = [
+        "expected",
+        "found",
+        "difference",
+        "cells",
+        "read",
+        "clean",
+        "error",
+        "errors",
+        "warning",
+        "warnings",
+        "info",
+        "checked",
+        "unreadable",
+        "cannot",
+        "hint",
+        "help",
+        "unit",
+        "forms",
+        "file",
+        "files",
+        "the",
+        "is",
+        "not",
+        "a",
+        "page",
+        "save",
+        "it",
+        "workbook",
+    ];
+    let vi = stdout(&crossfoot(&["check", "samples/", &page]));
+    let found: Vec<String> = words_of(&vi)
+        .into_iter()
+        .filter(|w| english.contains(&w.as_str()))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "English in the Vietnamese report: {found:?}\n{vi}"
+    );
+    let en = stdout(&crossfoot(&["check", "--lang", "en", "samples/", &page]));
+    for vietnamese in [
+        "lỗi",
+        "cảnh báo",
+        "cần là",
+        "chênh lệch",
+        "không có sai sót",
+        "các ô đã đọc",
+        "đơn vị:",
+        "không đọc được",
+        "gợi ý",
+        "tệp",
+        "thiếu",
+        "khác tổng số",
+    ] {
+        assert!(
+            !en.contains(vietnamese),
+            "{vietnamese} in the English report:\n{en}"
+        );
+    }
+}
