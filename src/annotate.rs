@@ -19,7 +19,6 @@ use crate::check::{FileResult, Status};
 use crate::finding::{Finding, Severity};
 use crate::formula_safety::{self, Unsafe};
 use crate::model::{CellRef, NumFmt, Sheet, Value};
-use crate::number::Locale;
 use crate::text::format_number;
 use rayon::prelude::*;
 use rust_xlsxwriter::utility::quote_sheet_name;
@@ -32,32 +31,8 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
-/// The language of the review workbook's headings (findings' messages are the rule pack's).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
-pub enum Lang {
-    En,
-    Vi,
-}
-
-impl Lang {
-    /// The headings' language for a rule pack's `language` setting: `vi` → Vietnamese, anything
-    /// else → English.
-    pub fn from_pack(language: &str) -> Lang {
-        let l = language.trim().to_ascii_lowercase();
-        if l == "vi" || l.starts_with("vi-") || l.starts_with("vi_") {
-            Lang::Vi
-        } else {
-            Lang::En
-        }
-    }
-
-    fn locale(self) -> Locale {
-        match self {
-            Lang::Vi => Locale::Vi,
-            Lang::En => Locale::En,
-        }
-    }
-}
+/// The language of the review workbook's words (the registry's: see [`crate::registry::Lang`]).
+pub use crate::registry::Lang;
 
 /// How to build the review workbook.
 #[derive(Debug, Clone)]
@@ -754,7 +729,8 @@ fn write_summary(
         let status = match &r.status {
             Status::Unreadable(u) => {
                 tally.unreadable += 1;
-                format!("{}: {} ({})", words.unreadable, u.reason, u.hint)
+                let (reason, hint) = crate::registry::unreadable_text(u, opts.lang);
+                format!("{}: {reason} ({hint})", words.unreadable)
             }
             Status::Skipped(why) => format!("{}: {why}", words.skipped),
             Status::Checked if e > 0 => {

@@ -7,6 +7,7 @@ use crate::eval::{self, Deferred, Linked};
 use crate::finding::{Finding, Severity};
 use crate::locate::{self, Reporter};
 use crate::model::{Sheet, Workbook};
+use crate::registry::Kind;
 use crate::rules::{Link, Pack};
 use crate::sniff::Unreadable;
 use std::collections::BTreeSet;
@@ -118,7 +119,7 @@ pub fn check_workbook_kept(
     let ambiguous = rep
         .findings
         .iter()
-        .any(|f| f.rule == "workbook.sheet-ambiguous");
+        .any(|f| f.rule == Kind::WorkbookSheetAmbiguous.id());
     if instances.is_empty() && !ambiguous {
         no_form(wb, pack, &mut rep);
     }
@@ -134,8 +135,8 @@ pub fn check_workbook_kept(
             for f in &g.forms {
                 if !present.contains(f) {
                     let form = &pack.forms[*f];
-                    rep.engine(
-                        "workbook.form-missing",
+                    rep.engine_as(
+                        Kind::WorkbookFormMissing,
                         g.missing_severity,
                         None,
                         vec![],
@@ -207,7 +208,7 @@ fn no_form(wb: &Workbook, pack: &Pack, rep: &mut Reporter<'_>) {
     if wb.sheets.len() > SHOWN {
         sheets.push(format!("… ({} in all)", wb.sheets.len()));
     }
-    let settings = &pack.settings.messages;
+    let settings = &pack.settings;
     let closest = match locate::near_miss(wb, pack) {
         None => String::new(),
         Some(m) => {
@@ -220,29 +221,22 @@ fn no_form(wb: &Workbook, pack: &Pack, rep: &mut Reporter<'_>) {
             };
             let mut lacks = Vec::new();
             if !m.missing_labels.is_empty() {
-                lacks.push(crate::messages::engine(
-                    settings,
+                lacks.push(settings.message(
                     "hint.no-form-labels",
                     &[("labels", &quoted(&m.missing_labels))],
                 ));
             }
             if let Some(p) = &m.pattern_missed {
-                lacks.push(crate::messages::engine(
-                    settings,
-                    "hint.no-form-pattern",
-                    &[("pattern", p)],
-                ));
+                lacks.push(settings.message("hint.no-form-pattern", &[("pattern", p)]));
             }
             if !m.titles_missed.is_empty() {
-                lacks.push(crate::messages::engine(
-                    settings,
+                lacks.push(settings.message(
                     "hint.no-form-title",
                     &[("titles", &quoted(&m.titles_missed))],
                 ));
             }
             let found = (m.labels - m.missing_labels.len()).to_string();
-            crate::messages::engine(
-                settings,
+            settings.message(
                 "hint.no-form-closest",
                 &[
                     ("form", &form.id),
@@ -256,8 +250,7 @@ fn no_form(wb: &Workbook, pack: &Pack, rep: &mut Reporter<'_>) {
         }
     };
     rep.engine(
-        "workbook.no-form",
-        Severity::Error,
+        Kind::WorkbookNoForm,
         None,
         vec![],
         None,

@@ -101,7 +101,8 @@ impl Plan {
             let note = |n: Note| (r.path.clone(), code.clone(), name.clone(), n);
             match &r.status {
                 Status::Unreadable(why) => {
-                    plan.notes.push(note(Note::Unreadable(why.reason.clone())));
+                    let (reason, _) = crate::registry::unreadable_text(why, pack.settings.lang);
+                    plan.notes.push(note(Note::Unreadable(reason.into_owned())));
                     continue;
                 }
                 Status::Skipped(why) => {
@@ -247,10 +248,10 @@ pub fn build(pack: &Pack, fi: usize, plan: &Plan) -> Summary {
     out
 }
 
-/// A text of the summary workbook: the pack's, or the default in
-/// [`crate::messages::SUMMARY_TEXTS`].
+/// A text of the summary workbook in the chosen language: the pack's, or the registry's
+/// ([`crate::registry::TEXTS`]).
 fn text(pack: &Pack, id: &str, params: &[(&str, &str)]) -> String {
-    crate::messages::engine(&pack.settings.messages, id, params)
+    pack.settings.message(id, params)
 }
 
 fn note_text(pack: &Pack, n: &Note) -> String {

@@ -11,6 +11,7 @@ use crate::formula;
 use crate::locate::{loc, FormInstance, Reporter};
 use crate::model::{Cell, CellRef, Value, Workbook};
 use crate::number::{parse_text_number, shown_decimals};
+use crate::registry::Kind as K;
 use crate::rules::expr::{BinOp, CmpOp, Func, LogicOp};
 use crate::rules::{CExpr, Check, Each, Empty, FieldRef, Kind, Link, Pack};
 use crate::text::{format_number, round_half_away};
@@ -120,10 +121,9 @@ fn read_cell(
     let cell: Option<&Cell> = sheet.get(at);
     let here = Some((si, sheet.name.as_str()));
     // The location is built only when a finding is reported (most cells are fine).
-    let mut report = |rep: &mut Reporter<'_>, rule: &str, text: &str| {
+    let mut report = |rep: &mut Reporter<'_>, kind: K, text: &str| {
         rep.engine(
-            rule,
-            Severity::Error,
+            kind,
             here,
             vec![loc(sheet, at)],
             Some(at),
@@ -131,23 +131,23 @@ fn read_cell(
         );
         Read::Bad
     };
-    let on_empty =
-        |rep: &mut Reporter<'_>, report: &mut dyn FnMut(&mut Reporter<'_>, &str, &str) -> Read| {
-            match empty {
-                Empty::Zero => Read::Num(Num {
-                    v: 0.0,
-                    slack: 0.0,
-                    decimals: 0,
-                }),
-                Empty::Skip => Read::NotGiven,
-                Empty::Required => report(rep, "value.required", ""),
-            }
-        };
+    let on_empty = |rep: &mut Reporter<'_>,
+                    report: &mut dyn FnMut(&mut Reporter<'_>, K, &str) -> Read| {
+        match empty {
+            Empty::Zero => Read::Num(Num {
+                v: 0.0,
+                slack: 0.0,
+                decimals: 0,
+            }),
+            Empty::Skip => Read::NotGiven,
+            Empty::Required => report(rep, K::ValueRequired, ""),
+        }
+    };
     let (v, decimals, percent_scale) = match cell.map(|c| (&c.value, &c.formula, c.fmt)) {
         None | Some((Value::Empty, None, _)) => return on_empty(rep, &mut report),
         Some((Value::Empty, Some(f), fmt)) => match formula::evaluate(sheet, f) {
             Some(v) => (v, fmt.decimals, fmt.percent),
-            None => return report(rep, "value.formula-not-stored", f),
+            None => return report(rep, K::ValueFormulaNotStored, f),
         },
         Some((Value::Number(v), _, fmt)) => (*v, fmt.decimals, fmt.percent),
         Some((Value::Text(t), _, _)) => {
@@ -164,13 +164,13 @@ fn read_cell(
             }
             match parse_text_number(t, settings.locale) {
                 Some(n) => (n.value, Some(n.decimals), false),
-                None => return report(rep, "value.not-a-number", t),
+                None => return report(rep, K::ValueNotANumber, t),
             }
         }
-        Some((Value::Error(e), _, _)) => return report(rep, "value.error", e),
+        Some((Value::Error(e), _, _)) => return report(rep, K::ValueError, e),
         Some((Value::Bool(_) | Value::Date(_), _, _)) => {
             let shown = cell.map(|c| c.display()).unwrap_or_default();
-            return report(rep, "value.not-a-number", &shown);
+            return report(rep, K::ValueNotANumber, &shown);
         }
     };
     // A fraction shown with a percent format is the percentage it shows.
@@ -182,12 +182,12 @@ fn read_cell(
     let decimals = decimals.unwrap_or_else(|| shown_decimals(v));
     match kind {
         Kind::Count => {
-            let shown = || format_number(v, None, settings.locale);
+            let shown = || format_number(v, None, settings.shown_locale());
             if v < 0.0 {
-                return report(rep, "value.negative", &shown());
+                return report(rep, K::ValueNegative, &shown());
             }
             if v.fract() != 0.0 {
-                return report(rep, "value.not-whole", &shown());
+                return report(rep, K::ValueNotWhole, &shown());
             }
             Read::Num(Num {
                 v,
@@ -733,7 +733,7 @@ fn apply(
             cells.push(l);
         }
     }
-    let locale = pack.settings.locale;
+    let locale = pack.settings.shown_locale();
     let (decimals, exp_v, act_v, diff) = match figures {
         Some((found, expected)) => {
             // A rounded figure is expected at the precision it shows.
@@ -772,8 +772,11 @@ fn apply(
         .map(|c| c.header.clone())
         .unwrap_or_default();
     let cell_text = cells.first().map(|c| c.cell.clone()).unwrap_or_default();
+    let template = check
+        .message_in(pack.settings.lang, pack.settings.pack_lang())
+        .unwrap_or(&check.message);
     let message = crate::messages::render(
-        &check.message,
+        template,
         &[
             ("found", &show(act_v)),
             ("expected", &show(exp_v)),

@@ -10,8 +10,10 @@
 
 pub mod annotate;
 pub mod check;
+pub mod ci;
 pub mod consolidate;
 pub mod eval;
+pub mod explain;
 pub mod finding;
 pub mod formula;
 pub mod formula_safety;
@@ -23,6 +25,7 @@ pub mod model;
 pub mod number;
 pub mod numfmt;
 pub mod output;
+pub mod registry;
 pub mod report;
 pub mod rules;
 pub mod run;

@@ -7,8 +7,8 @@
 //! still located.
 
 use crate::finding::{CellLoc, Finding, Severity};
-use crate::messages;
 use crate::model::{CellRef, Sheet, Value, Workbook};
+use crate::registry::Kind;
 use crate::rules::{CellAt, Column, Form, Pack};
 use crate::text::{fold_diacritics, label_key, strip_numbering};
 use std::collections::HashMap;
@@ -89,14 +89,27 @@ pub struct Reporter<'a> {
 impl Reporter<'_> {
     pub fn engine(
         &mut self,
-        rule: &str,
+        kind: Kind,
+        sheet: Option<(usize, &str)>,
+        cells: Vec<CellLoc>,
+        first: Option<CellRef>,
+        params: &[(&str, &str)],
+    ) {
+        self.engine_as(kind, kind.severity(), sheet, cells, first, params);
+    }
+
+    /// [`Self::engine`] with another severity than the kind's (one the pack sets).
+    pub fn engine_as(
+        &mut self,
+        kind: Kind,
         severity: Severity,
         sheet: Option<(usize, &str)>,
         cells: Vec<CellLoc>,
         first: Option<CellRef>,
         params: &[(&str, &str)],
     ) {
-        let message = messages::engine(&self.pack.settings.messages, rule, params);
+        let rule = kind.id();
+        let message = self.pack.settings.message(rule, params);
         let order = (
             sheet.map_or(0, |(i, _)| i + 1),
             first.map_or(0, |c| c.row),
@@ -262,8 +275,7 @@ pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
         if scored.len() > 1 && scored[0].0 == scored[1].0 {
             let (a, b) = (&pack.forms[scored[0].1].id, &pack.forms[scored[1].1].id);
             rep.engine(
-                "workbook.sheet-ambiguous",
-                Severity::Warning,
+                Kind::WorkbookSheetAmbiguous,
                 Some((si, &sheet.name)),
                 vec![],
                 None,
@@ -285,8 +297,7 @@ pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
         let names: Vec<&str> = sheets.iter().map(|s| wb.sheets[*s].name.as_str()).collect();
         let first = sheets[0];
         rep.engine(
-            "workbook.form-repeated",
-            Severity::Warning,
+            Kind::WorkbookFormRepeated,
             Some((first, &wb.sheets[first].name)),
             vec![],
             None,
@@ -388,8 +399,7 @@ fn locate_form(
             [] => {
                 let closest = closest_text(pack, sheet, idx, &col.keys[0], |_| true);
                 rep.engine(
-                    "layout.column-not-found",
-                    Severity::Error,
+                    Kind::LayoutColumnNotFound,
                     here,
                     vec![],
                     None,
@@ -409,8 +419,7 @@ fn locate_form(
                     .collect::<Vec<_>>()
                     .join(", ");
                 rep.engine(
-                    "layout.column-ambiguous",
-                    Severity::Error,
+                    Kind::LayoutColumnAmbiguous,
                     here,
                     cells.clone(),
                     Some(many[0]),
@@ -447,8 +456,7 @@ fn locate_form(
         let at = CellRef::new(header_bottom, c);
         for ci in cis {
             rep.engine(
-                "layout.column-ambiguous",
-                Severity::Error,
+                Kind::LayoutColumnAmbiguous,
                 here,
                 vec![loc(sheet, at)],
                 Some(at),
@@ -535,8 +543,7 @@ fn locate_form(
                 // other row's label? Said, not guessed.
                 let text = sheet.get(*at).map(|c| c.display()).unwrap_or_default();
                 rep.engine(
-                    "layout.label-numbering-ambiguous",
-                    Severity::Error,
+                    Kind::LayoutLabelNumberingAmbiguous,
                     here,
                     vec![loc(sheet, *at)],
                     Some(*at),
@@ -560,8 +567,7 @@ fn locate_form(
                         eligible(at) && at.row >= lo && at.row < hi
                     });
                     rep.engine(
-                        "layout.label-not-found",
-                        Severity::Error,
+                        Kind::LayoutLabelNotFound,
                         here,
                         vec![],
                         None,
@@ -580,8 +586,7 @@ fn locate_form(
                         .collect::<Vec<_>>()
                         .join(", ");
                     rep.engine(
-                        "layout.label-ambiguous",
-                        Severity::Error,
+                        Kind::LayoutLabelAmbiguous,
                         here,
                         cells.clone(),
                         Some(many[0]),
@@ -605,8 +610,7 @@ fn locate_form(
                     .and_then(|(_, v)| resolve_defined_name(wb, v));
                 if target.is_none() {
                     rep.engine(
-                        "layout.name-not-found",
-                        Severity::Error,
+                        Kind::LayoutNameNotFound,
                         here,
                         vec![],
                         None,
@@ -825,8 +829,7 @@ fn closest_text(
     match best {
         Some((_, at)) => {
             let text = sheet.get(at).map(|c| c.display()).unwrap_or_default();
-            messages::engine(
-                &pack.settings.messages,
+            pack.settings.message(
                 "hint.closest",
                 &[("text", &text), ("cell", &at.to_string())],
             )
@@ -861,8 +864,7 @@ fn irregular_code(
         return;
     }
     rep.engine(
-        "unit.code-irregular",
-        Severity::Info,
+        Kind::UnitCodeIrregular,
         Some((si, &sheet.name)),
         vec![loc(sheet, at)],
         Some(at),

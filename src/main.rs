@@ -33,11 +33,106 @@ enum Command {
     Check(CheckArgs),
     /// Build the district summary workbook from branch workbooks
     Consolidate(ConsolidateArgs),
-    /// Work on rule files without a workbook
+    /// List every rule id (without a subcommand), or work on rule files without a workbook
     Rules {
         #[command(subcommand)]
-        command: RulesCommand,
+        command: Option<RulesCommand>,
     },
+    /// What a rule id means: a finding of crossfoot, or a check of the rule pack
+    Explain(ExplainArgs),
+    /// Print a shell completion script (e.g. `crossfoot completions bash > ~/.local/share/bash-completion/completions/crossfoot`)
+    Completions {
+        /// The shell
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
+    },
+    /// Print the man page (roff), e.g. `crossfoot man > crossfoot.1`
+    Man,
+}
+
+/// The rule pack and language of `rules list` and `explain`.
+#[derive(clap::Args)]
+struct PackArgs {
+    /// Add a rule file, or a folder of *.toml rule files (repeatable)
+    #[arg(long = "rules", value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// Do not use the rule pack built into crossfoot
+    #[arg(long)]
+    no_default_rules: bool,
+    /// Language [default: the rule pack's language]
+    #[arg(long, value_enum, value_name = "LANG")]
+    lang: Option<Lang>,
+}
+
+#[derive(clap::Args)]
+struct ExplainArgs {
+    /// A rule id, e.g. `value.required` or `M01.gender-split`
+    id: String,
+    #[command(flatten)]
+    pack: PackArgs,
+}
+
+#[derive(clap::Args)]
+struct ListArgs {
+    /// Output format
+    #[arg(long, value_enum, default_value = "human")]
+    format: ListFormat,
+    #[command(flatten)]
+    pack: PackArgs,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+enum ListFormat {
+    Human,
+    Json,
+}
+
+impl PackArgs {
+    fn pack(&self) -> Result<Pack, ExitCode> {
+        let mut pack = load_pack(self.no_default_rules, &self.rules)?;
+        pack.set_lang(self.lang);
+        Ok(pack)
+    }
+}
+
+/// `crossfoot explain ID`: exit 0 with the doc, 2 for an unknown id.
+fn run_explain(args: ExplainArgs) -> ExitCode {
+    let pack = match args.pack.pack() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    match crossfoot::explain::explain(&pack, &args.id, pack.settings.lang) {
+        Ok(text) => {
+            let _ = write!(std::io::stdout(), "{text}");
+            ExitCode::SUCCESS
+        }
+        Err(unknown) => {
+            eprint_diag(&unknown);
+            ExitCode::from(2)
+        }
+    }
+}
+
+/// `crossfoot rules list`: every id with its severity and message.
+fn run_list(args: ListArgs) -> ExitCode {
+    let pack = match args.pack.pack() {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let lang = pack.settings.lang;
+    let entries = crossfoot::explain::list(&pack, lang);
+    let text = match args.format {
+        ListFormat::Human => crossfoot::explain::list_text(&entries, lang),
+        ListFormat::Json => match serde_json::to_string_pretty(&entries) {
+            Ok(s) => s + "\n",
+            Err(e) => {
+                let _ = writeln!(std::io::stderr(), "cannot write JSON: {e}");
+                return ExitCode::from(2);
+            }
+        },
+    };
+    let _ = write!(std::io::stdout(), "{text}");
+    ExitCode::SUCCESS
 }
 
 /// Build the district summary workbook from branch workbooks
@@ -69,6 +164,9 @@ struct ConsolidateArgs {
     /// Do not use the rule pack built into crossfoot
     #[arg(long)]
     no_default_rules: bool,
+    /// Language of the summary's Notes [default: the rule pack's language]
+    #[arg(long, value_enum, value_name = "LANG")]
+    lang: Option<Lang>,
     /// Files read at once, each by its own worker process (0: one per core)
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
     jobs: usize,
@@ -86,6 +184,8 @@ enum RulesCommand {
     /// Check rule files: exit 0 when they compile together (with the built-in pack unless
     /// --no-default-rules), 2 with every problem of every file
     Check(RulesCheckArgs),
+    /// List every rule id with its severity and message (the default)
+    List(ListArgs),
 }
 
 #[derive(clap::Args)]
@@ -98,8 +198,17 @@ struct RulesCheckArgs {
 }
 
 /// `crossfoot rules …`. Exit status 0 when the rule files compile, 2 when they do not.
-fn run_rules(command: RulesCommand) -> ExitCode {
+fn run_rules(command: Option<RulesCommand>) -> ExitCode {
+    let command = command.unwrap_or(RulesCommand::List(ListArgs {
+        format: ListFormat::Human,
+        pack: PackArgs {
+            rules: Vec::new(),
+            no_default_rules: false,
+            lang: None,
+        },
+    }));
     match command {
+        RulesCommand::List(args) => run_list(args),
         RulesCommand::Check(args) => {
             match rules::check_rule_files(args.no_default_rules, &args.paths) {
                 Ok(stats) => {
@@ -121,6 +230,12 @@ fn run_rules(command: RulesCommand) -> ExitCode {
 enum Format {
     Human,
     Json,
+    /// GitHub Actions workflow commands (annotations)
+    Github,
+    /// JUnit XML (GitLab, Jenkins)
+    Junit,
+    /// SARIF 2.1.0 (code scanning)
+    Sarif,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -164,11 +279,12 @@ struct CheckArgs {
     /// With --mark: a marked copy of every checked workbook, also those without findings
     #[arg(long, requires = "mark")]
     mark_all: bool,
-    /// Language of the review workbook's headings [default: the rule pack's language]
+    /// Language crossfoot writes in: findings, the terminal report, the review workbook
+    /// [default: the rule pack's language]
     #[arg(long, value_enum, value_name = "LANG")]
     lang: Option<Lang>,
-    /// No progress bar (it is only ever shown on a terminal, for runs longer than a second, and
-    /// never with --format json)
+    /// Show only the files with findings (and the total), and no progress bar (it is only ever
+    /// shown on a terminal, for runs longer than a second, and never with other formats)
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Files read at once, each by its own worker process, with as many threads again checking
@@ -323,15 +439,39 @@ fn previous_inputs(paths: &[PathBuf]) -> Result<Option<Inputs>, ExitCode> {
     }
 }
 
+/// Said once per run: checks whose message is not in the chosen language.
+fn say_untranslated(pack: &Pack) {
+    let count = pack.untranslated();
+    if count > 0 {
+        let lang = pack.settings.lang;
+        let words = crossfoot::registry::Words::of(lang);
+        let _ = writeln!(
+            std::io::stderr(),
+            "{}",
+            crossfoot::messages::render(
+                words.fallback,
+                &[
+                    ("count", &count.to_string()),
+                    ("lang", words.lang_name(lang)),
+                    ("pack", words.lang_name(pack.settings.pack_lang())),
+                ],
+            )
+        );
+    }
+}
+
 fn run_check(args: CheckArgs) -> ExitCode {
     if args.paths.is_empty() {
         eprint_diag(&NoInput);
         return ExitCode::from(2);
     }
-    let pack = match load_pack(args.no_default_rules, &args.rules) {
+    let mut pack = match load_pack(args.no_default_rules, &args.rules) {
         Ok(p) => p,
         Err(code) => return code,
     };
+    pack.set_lang(args.lang);
+    say_untranslated(&pack);
+    let lang = pack.settings.lang;
     // Everything the run reads, then where it writes: settled before any work.
     let mut inputs = run::collect(&args.paths);
     let previous = match previous_inputs(&args.previous) {
@@ -387,17 +527,24 @@ fn run_check(args: CheckArgs) -> ExitCode {
     };
     let run = Run::new(&pack, options, isolation.as_ref());
     let progress = Progress::new(
+        lang,
         inputs.files.len(),
         !args.quiet && args.format == Format::Human && std::io::stderr().is_terminal(),
     );
     let on = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
     let mut sink = match args.format {
-        Format::Json => Sink::Json(report::JsonStream::begin(&mut stdout).ok()),
+        Format::Json => Sink::Json(report::JsonStream::begin_in(&mut stdout, lang).ok()),
         Format::Human => Sink::Human {
             out: &mut stdout,
-            locale: pack.settings.locale,
+            lang,
             style: report::Style { on },
+            quiet: args.quiet,
+        },
+        ci => Sink::Ci {
+            out: &mut stdout,
+            format: ci,
+            results: Vec::new(),
         },
     };
     let mut tally = Tally {
@@ -419,9 +566,6 @@ fn run_check(args: CheckArgs) -> ExitCode {
             &mut |r| results.push(r),
         );
         progress.finish();
-        let lang = args
-            .lang
-            .unwrap_or_else(|| Lang::from_pack(&pack.settings.language));
         if let Some(out) = &output {
             let given: Vec<PathBuf> = inputs.files.iter().map(|i| i.path.clone()).collect();
             match annotate::write_review(
@@ -482,17 +626,21 @@ fn run_check(args: CheckArgs) -> ExitCode {
         progress.finish();
     }
     tally.previous_unreadable = outcome.previous_unreadable.len();
-    sink.finish(&tally, &outcome.previous_unreadable);
+    sink.finish(&tally, &outcome.previous_unreadable, &pack);
     let _ = stdout.flush();
     if let Some((out, written)) = wrote {
         let mut err = std::io::stderr();
         for notice in written.notices() {
             let _ = writeln!(err, "{}", crossfoot::text::visible(&notice, 500));
         }
+        let path = crossfoot::text::visible(&run::inputs::shown(&out), 500).into_owned();
         let _ = writeln!(
             err,
-            "wrote the review workbook to {}",
-            crossfoot::text::visible(&run::inputs::shown(&out), 500)
+            "{}",
+            crossfoot::messages::render(
+                crossfoot::registry::Words::of(lang).wrote_review,
+                &[("path", &path)]
+            )
         );
     }
     if let Some(dir) = &mark_dir {
@@ -584,10 +732,11 @@ fn conflict_text(codes: &[(String, Vec<String>)]) -> String {
 
 /// `crossfoot consolidate`. Exit status 0 when the summary was written, 2 when it was not.
 fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
-    let pack = match load_pack(args.no_default_rules, &args.rules) {
+    let mut pack = match load_pack(args.no_default_rules, &args.rules) {
         Ok(p) => p,
         Err(code) => return code,
     };
+    pack.set_lang(args.lang);
     let Some(fi) = consolidate::summary_form(&pack, args.form.as_deref()) else {
         eprint_diag(&ConsolidateError::NoForm(args.form.clone()));
         return ExitCode::from(2);
@@ -680,13 +829,19 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
     for notice in written.notices() {
         let _ = writeln!(err, "{}", crossfoot::text::visible(&notice, 500));
     }
+    let path = crossfoot::text::visible(&run::inputs::shown(&out), 500).into_owned();
     let _ = writeln!(
         err,
-        "wrote the summary to {}: {} {} row(s), {} note(s)",
-        crossfoot::text::visible(&run::inputs::shown(&out), 500),
-        pack.forms[fi].id,
-        summary.rows.len(),
-        summary.notes.len()
+        "{}",
+        crossfoot::messages::render(
+            crossfoot::registry::Words::of(pack.settings.lang).wrote_summary,
+            &[
+                ("path", &path),
+                ("form", &pack.forms[fi].id),
+                ("rows", &summary.rows.len().to_string()),
+                ("notes", &summary.notes.len().to_string()),
+            ]
+        )
     );
     ExitCode::SUCCESS
 }
@@ -697,8 +852,16 @@ enum Sink<'w> {
     Json(Option<report::JsonStream<'w>>),
     Human {
         out: &'w mut dyn Write,
-        locale: crossfoot::number::Locale,
+        lang: Lang,
         style: report::Style,
+        /// Clean files left out.
+        quiet: bool,
+    },
+    /// A CI format: written once every result is in.
+    Ci {
+        out: &'w mut dyn Write,
+        format: Format,
+        results: Vec<check::FileResult>,
     },
 }
 
@@ -710,8 +873,16 @@ impl Sink<'_> {
                     let _ = stream.file(r);
                 }
             }
-            Sink::Human { out, locale, style } => {
-                let text = report::human_file(r, *locale, style);
+            Sink::Human {
+                out,
+                lang,
+                style,
+                quiet,
+            } => {
+                if *quiet && report::is_clean(r) {
+                    return;
+                }
+                let text = report::human_file(r, *lang, style);
                 // The progress bar steps aside while a file's part is printed.
                 progress.suspend(|| {
                     let _ = out.write_all(text.as_bytes());
@@ -720,10 +891,21 @@ impl Sink<'_> {
                     }
                 });
             }
+            Sink::Ci { results, .. } => {
+                // Without the sheets kept for the review workbook.
+                results.push(check::FileResult {
+                    path: r.path.clone(),
+                    status: r.status.clone(),
+                    forms: r.forms.clone(),
+                    findings: r.findings.clone(),
+                    unit: r.unit.clone(),
+                    kept: Vec::new(),
+                });
+            }
         }
     }
 
-    fn finish(self, tally: &Tally, previous_unreadable: &[check::FileResult]) {
+    fn finish(self, tally: &Tally, previous_unreadable: &[check::FileResult], pack: &Pack) {
         match self {
             Sink::Json(stream) => {
                 if let Some(stream) = stream {
@@ -732,13 +914,29 @@ impl Sink<'_> {
                         .and_then(|out| writeln!(out));
                 }
             }
-            Sink::Human { out, locale, style } => {
+            Sink::Human {
+                out, lang, style, ..
+            } => {
                 let _ = write!(
                     out,
                     "{}{}",
-                    report::human_previous(previous_unreadable, locale, &style),
-                    report::human_total(tally)
+                    report::human_previous(previous_unreadable, lang, &style),
+                    report::human_total(tally, lang)
                 );
+            }
+            Sink::Ci {
+                out,
+                format,
+                mut results,
+            } => {
+                let lang = pack.settings.lang;
+                results.extend(previous_unreadable.iter().cloned());
+                let text = match format {
+                    Format::Github => crossfoot::ci::github(&results, lang),
+                    Format::Junit => crossfoot::ci::junit(&results, pack, lang),
+                    _ => crossfoot::ci::sarif(&results, pack, lang),
+                };
+                let _ = out.write_all(text.as_bytes());
             }
         }
     }
@@ -752,15 +950,17 @@ struct Progress {
 }
 
 impl Progress {
-    fn new(total: usize, wanted: bool) -> Progress {
+    fn new(lang: Lang, total: usize, wanted: bool) -> Progress {
         let bar = wanted.then(|| {
             let bar = indicatif::ProgressBar::with_draw_target(
                 Some(total as u64),
                 indicatif::ProgressDrawTarget::hidden(),
             );
-            if let Ok(style) = indicatif::ProgressStyle::with_template(
-                "{bar:40} {pos}/{len} workbooks checked, {eta} left",
-            ) {
+            let template = format!(
+                "{{bar:40}} {{pos}}/{{len}} {}",
+                crossfoot::registry::Words::of(lang).progress
+            );
+            if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
                 bar.set_style(style);
             }
             bar
@@ -835,5 +1035,25 @@ fn main() -> ExitCode {
         Command::Check(args) => run_check(args),
         Command::Consolidate(args) => run_consolidate(args),
         Command::Rules { command } => run_rules(command),
+        Command::Explain(args) => run_explain(args),
+        Command::Completions { shell } => {
+            let mut cmd = <Cli as clap::CommandFactory>::command();
+            clap_complete::generate(shell, &mut cmd, "crossfoot", &mut std::io::stdout());
+            ExitCode::SUCCESS
+        }
+        Command::Man => {
+            let cmd = <Cli as clap::CommandFactory>::command();
+            let mut out = Vec::new();
+            match clap_mangen::Man::new(cmd).render(&mut out) {
+                Ok(()) => {
+                    let _ = std::io::stdout().write_all(&out);
+                    ExitCode::SUCCESS
+                }
+                Err(e) => {
+                    let _ = writeln!(std::io::stderr(), "cannot write the man page: {e}");
+                    ExitCode::from(2)
+                }
+            }
+        }
     }
 }

@@ -5,7 +5,7 @@
 
 use crate::check::{FileResult, Status};
 use crate::finding::Severity;
-use crate::number::Locale;
+use crate::registry::{unreadable_code, unreadable_text, Lang, Words};
 use crate::text::{format_number, visible};
 use serde::Serialize;
 use std::fmt::Write as _;
@@ -40,9 +40,9 @@ struct JsonFile<'a> {
     path: &'a str,
     status: &'static str,
     #[serde(skip_serializing_if = "Option::is_none")]
-    error: Option<&'a str>,
+    error: Option<std::borrow::Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    hint: Option<&'a str>,
+    hint: Option<std::borrow::Cow<'a, str>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
     #[serde(skip_serializing_if = "unit_is_empty")]
@@ -53,15 +53,18 @@ struct JsonFile<'a> {
 }
 
 impl<'a> JsonFile<'a> {
-    fn of(r: &'a FileResult) -> JsonFile<'a> {
+    fn of(r: &'a FileResult, lang: Lang) -> JsonFile<'a> {
         let (status, error, hint, reason) = match &r.status {
             Status::Checked => ("checked", None, None, None),
-            Status::Unreadable(u) => (
-                "unreadable",
-                Some(u.reason.as_str()),
-                Some(u.hint.as_str()),
-                None,
-            ),
+            Status::Unreadable(u) => {
+                let (reason, hint) = unreadable_text(u, lang);
+                (
+                    "unreadable",
+                    Some(reason),
+                    Some(hint),
+                    Some(unreadable_code(u.kind)),
+                )
+            }
             Status::Skipped(why) => ("skipped", None, None, Some(why.as_str())),
         };
         JsonFile {
@@ -171,6 +174,8 @@ pub struct JsonStream<'w> {
     kept: Vec<u8>,
     spill: Option<std::io::BufWriter<std::fs::File>>,
     summary: Summary,
+    /// The language of an unreadable file's `error` and `hint`.
+    lang: Lang,
 }
 
 /// Findings text kept in memory before it goes to a temporary file.
@@ -178,6 +183,14 @@ const SPILL_BYTES: usize = 1 << 20;
 
 impl<'w> JsonStream<'w> {
     pub fn begin(out: &'w mut dyn std::io::Write) -> std::io::Result<JsonStream<'w>> {
+        Self::begin_in(out, Lang::En)
+    }
+
+    /// [`Self::begin`], with unreadable files' prose in `lang`.
+    pub fn begin_in(
+        out: &'w mut dyn std::io::Write,
+        lang: Lang,
+    ) -> std::io::Result<JsonStream<'w>> {
         let version = serde_json::to_string(env!("CARGO_PKG_VERSION"))?;
         write!(out, "{{\n  \"crossfoot\": {version},\n  \"files\": [")?;
         Ok(JsonStream {
@@ -187,11 +200,12 @@ impl<'w> JsonStream<'w> {
             kept: Vec::new(),
             spill: None,
             summary: Summary::default(),
+            lang,
         })
     }
 
     pub fn file(&mut self, r: &FileResult) -> std::io::Result<()> {
-        element(self.out, self.files == 0, &JsonFile::of(r))?;
+        element(self.out, self.files == 0, &JsonFile::of(r, self.lang))?;
         self.files += 1;
         self.summary.add(r);
         for f in &r.findings {
@@ -228,12 +242,13 @@ impl<'w> JsonStream<'w> {
     ) -> std::io::Result<&'w mut dyn std::io::Write> {
         self.summary.passed_over = passed_over;
         self.summary.previous_unreadable = previous_unreadable.len();
+        let lang = self.lang;
         let out = self.out;
         close(out, self.files)?;
         if !previous_unreadable.is_empty() {
             write!(out, ",\n  \"previous\": [")?;
             for (i, r) in previous_unreadable.iter().enumerate() {
-                element(out, i == 0, &JsonFile::of(r))?;
+                element(out, i == 0, &JsonFile::of(r, lang))?;
             }
             close(out, previous_unreadable.len())?;
         }
@@ -286,88 +301,105 @@ impl Style {
             text.to_string()
         }
     }
-    fn severity(&self, s: Severity) -> String {
-        let (code, word) = match s {
-            Severity::Error => ("1;31", "error  "),
-            Severity::Warning => ("1;33", "warning"),
-            Severity::Info => ("1;36", "info   "),
+    fn severity(&self, s: Severity, words: &Words) -> String {
+        let code = match s {
+            Severity::Error => "1;31",
+            Severity::Warning => "1;33",
+            Severity::Info => "1;36",
         };
-        self.paint(code, word)
+        // The words padded to one width, so that the places line up.
+        let width = [Severity::Error, Severity::Warning, Severity::Info]
+            .iter()
+            .map(|s| words.severity(*s).chars().count())
+            .max()
+            .unwrap_or(0);
+        let word = words.severity(s);
+        let pad = width.saturating_sub(word.chars().count());
+        self.paint(code, &format!("{word}{}", " ".repeat(pad)))
     }
-}
-
-fn plural(n: usize, one: &str, many: &str) -> String {
-    format!("{n} {}", if n == 1 { one } else { many })
 }
 
 /// The terminal report: findings grouped by file, a line per file, then a total.
-pub fn human(results: &[FileResult], locale: Locale, style: &Style) -> String {
+pub fn human(results: &[FileResult], lang: Lang, style: &Style) -> String {
     let mut out = String::new();
     for r in results {
-        out.push_str(&human_file(r, locale, style));
+        out.push_str(&human_file(r, lang, style));
     }
-    out.push_str(&human_total(&summarize(results)));
+    out.push_str(&human_total(&summarize(results), lang));
     out
 }
 
 /// The closing lines of the human report.
-pub fn human_total(s: &Summary) -> String {
+pub fn human_total(s: &Summary, lang: Lang) -> String {
+    let w = Words::of(lang);
+    let n = |v: usize| format_number(v as f64, Some(0), lang.locale());
+    let count = |v: usize, (one, many): (&str, &str)| {
+        format!("{} {}", n(v), if v == 1 { one } else { many })
+    };
     let mut out = format!(
-        "{}: {} checked, {} unreadable",
-        plural(s.files, "file", "files"),
-        s.checked,
-        s.unreadable,
+        "{}: {} {}, {} {}",
+        count(s.files, w.files),
+        n(s.checked),
+        w.checked,
+        n(s.unreadable),
+        w.unreadable,
     );
     if s.skipped > 0 {
-        let _ = write!(out, ", {} skipped", s.skipped);
+        let _ = write!(out, ", {} {}", n(s.skipped), w.skipped);
     }
     let _ = write!(
         out,
-        "; {}, {}, {} info",
-        plural(s.errors, "error", "errors"),
-        plural(s.warnings, "warning", "warnings"),
-        s.info
+        "; {}, {}, {}",
+        count(s.errors, w.errors),
+        count(s.warnings, w.warnings),
+        count(s.info, w.infos)
     );
     let p = s.passed_over;
     if p.total() > 0 {
         let mut parts = Vec::new();
         if p.lock_files > 0 {
-            parts.push(plural(p.lock_files, "lock file", "lock files"));
+            parts.push(count(p.lock_files, w.lock_files));
         }
         if p.hidden > 0 {
-            parts.push(plural(p.hidden, "hidden file", "hidden files"));
+            parts.push(count(p.hidden, w.hidden_files));
         }
         if p.system > 0 {
-            parts.push(plural(p.system, "system file", "system files"));
+            parts.push(count(p.system, w.system_files));
         }
-        let _ = write!(out, "; passed over: {}", parts.join(", "));
+        let _ = write!(out, "; {}: {}", w.passed_over, parts.join(", "));
     }
     out.push('\n');
     if s.previous_unreadable > 0 {
         let _ = writeln!(
             out,
-            "{} of last year's workbooks could not be read: the year-over-year checks of their units were not done",
-            s.previous_unreadable
+            "{}",
+            crate::messages::render(
+                w.previous_unreadable,
+                &[("count", &n(s.previous_unreadable))]
+            )
         );
     }
     if s.files > 0 && s.checked == 0 {
-        out.push_str("no file was checked\n");
+        let _ = writeln!(out, "{}", w.none_checked);
     } else if s.checked > 0 && s.no_form == s.checked {
-        out.push_str(
-            "no file matched a form of the rule pack: nothing was checked against its rules\n",
-        );
+        let _ = writeln!(out, "{}", w.no_form_matched);
     }
     out
 }
 
+/// Whether `--quiet` leaves the file out of the terminal report: checked and clean.
+pub fn is_clean(r: &FileResult) -> bool {
+    matches!(r.status, Status::Checked) && r.findings.is_empty()
+}
+
 /// Last year's workbooks that could not be read, as a section of the human report.
-pub fn human_previous(unreadable: &[FileResult], locale: Locale, style: &Style) -> String {
+pub fn human_previous(unreadable: &[FileResult], lang: Lang, style: &Style) -> String {
     if unreadable.is_empty() {
         return String::new();
     }
-    let mut out = String::from("last year's workbooks (--previous) that could not be read:\n");
+    let mut out = format!("{}\n", Words::of(lang).previous_section);
     for r in unreadable {
-        out.push_str(&human_file(r, locale, style));
+        out.push_str(&human_file(r, lang, style));
     }
     out
 }
@@ -387,27 +419,46 @@ fn name(s: &str) -> std::borrow::Cow<'_, str> {
 /// sheet and unit names, codes, cell text in messages) is shown, never obeyed: control
 /// characters, escape sequences, direction controls and newlines made visible, long texts cut
 /// ([`crate::text::visible`]).
-pub fn human_file(r: &FileResult, locale: Locale, style: &Style) -> String {
+pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
+    let w = Words::of(lang);
+    let locale = lang.locale();
     let mut out = String::new();
+    // A clean file is one line (a run of fifty files reads as a list).
+    if matches!(r.status, Status::Checked) && r.findings.is_empty() {
+        let unit = match (&r.unit.name, &r.unit.code) {
+            (Some(unit), Some(code)) => format!("  {} [{}]", name(unit), name(code)),
+            (Some(unit), None) => format!("  {}", name(unit)),
+            _ => String::new(),
+        };
+        let _ = writeln!(
+            out,
+            "{}{unit}  {}",
+            style.paint("1", &name(&r.path)),
+            style.paint("32", w.clean)
+        );
+        return out;
+    }
     {
         let path = name(&r.path);
         let _ = writeln!(out, "{}", style.paint("1", &path));
         match &r.status {
             Status::Unreadable(u) => {
-                let diag = UnreadableDiag::shown(&r.path, &u.reason, &u.hint);
+                let (reason, hint) = unreadable_text(u, lang);
+                let diag = UnreadableDiag::shown(&r.path, &reason, &hint, w);
                 let mut s = String::new();
-                let handler = if style.on {
-                    miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode())
+                let handler = if lang != Lang::En {
+                    // miette's own words (`help`) are English: crossfoot's words instead.
+                    None
+                } else if style.on {
+                    Some(miette::GraphicalTheme::unicode())
                 } else {
-                    miette::GraphicalReportHandler::new_themed(
-                        miette::GraphicalTheme::unicode_nocolor(),
-                    )
+                    Some(miette::GraphicalTheme::unicode_nocolor())
                 }
-                .with_width(100);
-                if handler.render_report(&mut s, &diag).is_err() {
+                .map(|theme| miette::GraphicalReportHandler::new_themed(theme).with_width(100));
+                if handler.is_none_or(|h| h.render_report(&mut s, &diag).is_err()) {
                     s = format!(
-                        "cannot read {}: {}\n  hint: {}\n",
-                        diag.path, diag.reason, diag.hint
+                        "{} {}: {}\n  {}: {}\n",
+                        w.cannot_read, diag.path, diag.reason, w.hint, diag.hint
                     );
                 }
                 for line in s.trim_end().lines() {
@@ -415,7 +466,7 @@ pub fn human_file(r: &FileResult, locale: Locale, style: &Style) -> String {
                 }
             }
             Status::Skipped(why) => {
-                let _ = writeln!(out, "  skipped: {why}");
+                let _ = writeln!(out, "  {}: {why}", w.skipped);
             }
             Status::Checked => {
                 if let (Some(unit), code) = (&r.unit.name, &r.unit.code) {
@@ -423,7 +474,7 @@ pub fn human_file(r: &FileResult, locale: Locale, style: &Style) -> String {
                         .as_deref()
                         .map(|c| format!(" [{}]", name(c)))
                         .unwrap_or_default();
-                    let _ = writeln!(out, "  unit: {}{code}", name(unit));
+                    let _ = writeln!(out, "  {}: {}{code}", w.unit, name(unit));
                 }
                 if !r.forms.is_empty() {
                     let forms: Vec<String> = r
@@ -431,7 +482,7 @@ pub fn human_file(r: &FileResult, locale: Locale, style: &Style) -> String {
                         .iter()
                         .map(|f| format!("{} ({})", name(&f.form), name(&f.sheet)))
                         .collect();
-                    let _ = writeln!(out, "  forms: {}", forms.join(", "));
+                    let _ = writeln!(out, "  {}: {}", w.forms, forms.join(", "));
                 }
                 for f in &r.findings {
                     let place = match (&f.sheet, f.cells.first()) {
@@ -439,12 +490,12 @@ pub fn human_file(r: &FileResult, locale: Locale, style: &Style) -> String {
                             format!("{}!{}", name(s), name(&c.cell))
                         }
                         (Some(s), _) => name(s).into_owned(),
-                        (None, _) => "(workbook)".to_string(),
+                        (None, _) => w.workbook.to_string(),
                     };
                     let _ = writeln!(
                         out,
                         "  {} {}  {}",
-                        style.severity(f.severity),
+                        style.severity(f.severity, w),
                         style.paint("1", &place),
                         style.paint("2", &name(&f.rule))
                     );
@@ -454,9 +505,12 @@ pub fn human_file(r: &FileResult, locale: Locale, style: &Style) -> String {
                         let d = if d > 0.0 { format!("+{}", n(d)) } else { n(d) };
                         let _ = writeln!(
                             out,
-                            "          expected {}, found {}, difference {}",
+                            "          {} {}, {} {}, {} {}",
+                            w.expected,
                             n(e),
+                            w.found,
                             n(a),
+                            w.difference,
                             d
                         );
                     }
@@ -474,23 +528,23 @@ pub fn human_file(r: &FileResult, locale: Locale, style: &Style) -> String {
                                 None => format!("{}!{}", name(&c.sheet), name(&c.cell)),
                             })
                             .collect();
-                        let _ = writeln!(out, "          cells read: {}", cells.join(", "));
+                        let _ = writeln!(out, "          {}: {}", w.cells_read, cells.join(", "));
                     }
                 }
-                let (e, w, i) = (
+                let (e, wn, i) = (
                     r.count(Severity::Error),
                     r.count(Severity::Warning),
                     r.count(Severity::Info),
                 );
-                let verdict = if e + w + i == 0 {
-                    style.paint("32", "clean")
+                let verdict = if e + wn + i == 0 {
+                    style.paint("32", w.clean)
                 } else {
                     format!(
                         "{}, {}{}",
-                        plural(e, "error", "errors"),
-                        plural(w, "warning", "warnings"),
+                        w.count(e, w.errors),
+                        w.count(wn, w.warnings),
                         if i > 0 {
-                            format!(", {i} info")
+                            format!(", {}", w.count(i, w.infos))
                         } else {
                             String::new()
                         }
@@ -506,9 +560,10 @@ pub fn human_file(r: &FileResult, locale: Locale, style: &Style) -> String {
 
 /// An unreadable input, as a diagnostic: file, reason, hint.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("cannot read {path}: {reason}")]
+#[error("{cannot_read} {path}: {reason}")]
 #[diagnostic(code(crossfoot::unreadable))]
 pub struct UnreadableDiag {
+    pub cannot_read: &'static str,
     pub path: String,
     pub reason: String,
     #[help]
@@ -518,8 +573,9 @@ pub struct UnreadableDiag {
 impl UnreadableDiag {
     /// The diagnostic as a terminal shows it: the path, the reason and the hint (which may
     /// quote the file) through [`visible`].
-    pub fn shown(path: &str, reason: &str, hint: &str) -> UnreadableDiag {
+    pub fn shown(path: &str, reason: &str, hint: &str, words: &Words) -> UnreadableDiag {
         UnreadableDiag {
+            cannot_read: words.cannot_read,
             path: visible(path, SHOWN_NAME).into_owned(),
             reason: visible(reason, SHOWN_MESSAGE).into_owned(),
             hint: visible(hint, SHOWN_MESSAGE).into_owned(),
@@ -544,7 +600,7 @@ mod tests {
 
     /// The report as one serde document: what the stream must equal byte for byte.
     fn whole(results: &[FileResult]) -> String {
-        let files = results.iter().map(JsonFile::of).collect();
+        let files = results.iter().map(|r| JsonFile::of(r, Lang::En)).collect();
         let findings = results
             .iter()
             .flat_map(|r| &r.findings)
@@ -637,7 +693,7 @@ mod tests {
             u.hint = hostile.to_string();
         }
         for on in [false, true] {
-            let text = human(&all, Locale::Vi, &Style { on });
+            let text = human(&all, Lang::Vi, &Style { on });
             let bad: Vec<char> = text
                 .chars()
                 .filter(|c| {
@@ -656,7 +712,7 @@ mod tests {
             assert!(!text.lines().any(|l| l.trim_start().starts_with("fake")));
         }
         // Colour on: the only escapes are crossfoot's own SGR sequences.
-        let text = human(&all, Locale::Vi, &Style { on: true });
+        let text = human(&all, Lang::Vi, &Style { on: true });
         for (i, _) in text.match_indices('\u{1b}') {
             let rest = &text[i + 1..];
             let sgr = rest.starts_with('[')

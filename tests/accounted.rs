@@ -11,9 +11,11 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 use std::time::SystemTime;
 
+/// crossfoot in English (these tests read its English words).
 fn crossfoot(args: &[&str], paths: &[&Path]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_crossfoot"))
         .args(args)
+        .args(["--lang", "en"])
         .args(paths)
         .env("NO_COLOR", "1")
         .output()
@@ -592,7 +594,14 @@ fn consolidate_reads_through_the_guarded_workers() {
     std::fs::copy(&hostile, subs.join("branch-02.xls")).unwrap();
     let out_path = dir.path().join("district.xlsx");
     let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
-        .args(["consolidate", "--max-reader-mb", "1024", "-o"])
+        .args([
+            "consolidate",
+            "--lang",
+            "en",
+            "--max-reader-mb",
+            "1024",
+            "-o",
+        ])
         .arg(&out_path)
         .arg(&subs)
         .output()

@@ -180,9 +180,12 @@ fn clean_and_drifted_workbooks_pass_with_exit_0() {
         "branch-drifted-table.xlsx",
         "branch-formulas-nocache.xlsx",
     ] {
-        let out = crossfoot(&["check", &format!("samples/{file}")]);
+        let out = crossfoot(&["check", "--lang", "en", &format!("samples/{file}")]);
         assert_eq!(out.status.code(), Some(0), "{file}: {}", stdout(&out));
         assert!(stdout(&out).contains("clean"), "{file}");
+        // The pack's language by default.
+        let out = crossfoot(&["check", &format!("samples/{file}")]);
+        assert!(stdout(&out).contains("không có sai sót"), "{file}");
     }
 }
 
@@ -198,11 +201,73 @@ fn human_report_of_the_samples() {
 }
 
 #[test]
+fn human_report_of_the_samples_in_english() {
+    let out = crossfoot(&["check", "--lang", "en", "samples/"]);
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.is_empty(), "every built-in check speaks English: {err}");
+    insta::assert_snapshot!(stdout(&out));
+}
+
+#[test]
+fn a_check_without_a_message_in_the_language_falls_back_and_says_so_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let rules = dir.path().join("x.toml");
+    std::fs::write(
+        &rules,
+        r#"
+[form]
+id = "X1"
+name = "Test form"
+labels = ["Không có nhãn này"]
+
+[[column]]
+id = "count"
+header = "Số lượng"
+kind = "count"
+
+[[row]]
+id = "total"
+label = "Không có nhãn này"
+
+[[check]]
+id = "X1.positive"
+expr = "total >= 0"
+message = "tổng số âm"
+"#,
+    )
+    .unwrap();
+    let out = crossfoot(&[
+        "check",
+        "--lang",
+        "en",
+        "--rules",
+        rules.to_str().unwrap(),
+        "samples/branch-clean.xlsx",
+        "samples/branch-ratings.xlsx",
+    ]);
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(
+        err.matches("no message in English").count(),
+        1,
+        "said once: {err}"
+    );
+    assert!(
+        err.contains("1 check(s)") && err.contains("(Vietnamese)"),
+        "{err}"
+    );
+}
+
+#[test]
 fn json_report_of_the_samples() {
     let out = crossfoot(&["check", "--format", "json", "samples/"]);
     let text = stdout(&out);
     let doc: Value = serde_json::from_str(&text).expect("exactly one JSON document");
     assert_eq!(doc["summary"]["files"], 12);
+    assert!(
+        String::from_utf8_lossy(&out.stderr).is_empty(),
+        "vi: nothing to fall back from"
+    );
     insta::assert_snapshot!(text.replace(env!("CARGO_PKG_VERSION"), "[version]"));
 }
 
@@ -265,7 +330,7 @@ fn unreadable_input_is_reported_and_the_others_still_checked() {
     let missing = dir.path().join("no-such.xlsx");
     let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .args(["check", "--format", "json"])
+        .args(["check", "--format", "json", "--lang", "en"])
         .arg(&page)
         .arg(&missing)
         .arg("samples/branch-clean.xlsx")
@@ -289,11 +354,30 @@ fn unreadable_input_is_reported_and_the_others_still_checked() {
         html["error"].as_str().unwrap().contains("web page"),
         "{html}"
     );
+    assert_eq!(html["reason"], "html", "a stable code beside the prose");
+    let gone = files
+        .iter()
+        .find(|f| f["path"].as_str().unwrap().ends_with("no-such.xlsx"))
+        .unwrap();
+    assert_eq!(gone["reason"], "missing");
+    // In the pack's language, the prose is Vietnamese and the code the same.
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(["check", "--format", "json"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    let vi: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let vi_html = &vi["files"][0];
+    assert_eq!(vi_html["reason"], "html");
+    assert!(
+        vi_html["error"].as_str().unwrap().contains("trang web"),
+        "{vi_html}"
+    );
     assert_eq!(doc["summary"]["unreadable"], 2);
 
     // In the terminal: file, reason and hint.
     let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
-        .args(["check"])
+        .args(["check", "--lang", "en"])
         .arg(&page)
         .env("NO_COLOR", "1")
         .output()
@@ -304,6 +388,18 @@ fn unreadable_input_is_reported_and_the_others_still_checked() {
         "{text}"
     );
     assert!(text.to_lowercase().contains("save it as"), "a hint: {text}");
+    // In Vietnamese, the pack's language.
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(["check"])
+        .arg(&page)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    assert!(
+        text.contains("không đọc được") && text.contains("trang web") && !text.contains("web page"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -399,4 +495,173 @@ fn last_year_opening_and_closing_figures() {
         rules.contains(&"consolidation.previous-missing".to_string()),
         "{rules:?}"
     );
+}
+
+#[test]
+fn explain_an_engine_kind_and_a_pack_check() {
+    let out = crossfoot(&["explain", "value.required", "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(0));
+    insta::assert_snapshot!(stdout(&out));
+    let out = crossfoot(&["explain", "M01.gender-split"]);
+    assert_eq!(out.status.code(), Some(0));
+    let text = stdout(&out);
+    assert!(
+        text.contains("Biểu: M01") && text.contains("sum(gender.*) == total"),
+        "{text}"
+    );
+    let out = crossfoot(&["explain", "M01.gender-splt"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("did you mean `M01.gender-split`"), "{err}");
+}
+
+#[test]
+fn rules_lists_every_id_as_text_and_json() {
+    let text = stdout(&crossfoot(&["rules", "--help"]));
+    assert!(text.contains("list") && text.contains("check"), "{text}");
+    let out = crossfoot(&["rules"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(stdout(&out).contains("value.required"));
+    let out = crossfoot(&["rules", "list", "--format", "json", "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(0));
+    let doc: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let all = doc.as_array().unwrap();
+    let required = all.iter().find(|e| e["id"] == "value.required").unwrap();
+    assert_eq!(required["severity"], "error");
+    assert_eq!(required["source"], "crossfoot");
+    let gender = all.iter().find(|e| e["id"] == "M01.gender-split").unwrap();
+    assert_eq!(gender["source"], "M01");
+    assert!(gender["message"]
+        .as_str()
+        .unwrap()
+        .starts_with("Men + women"));
+}
+
+#[test]
+fn clean_files_are_one_line_and_quiet_leaves_them_out() {
+    let out = crossfoot(&["check", "--lang", "en", "samples/"]);
+    let text = stdout(&out);
+    let clean = text
+        .lines()
+        .find(|l| l.starts_with("samples/branch-clean.xlsx"))
+        .unwrap();
+    assert_eq!(
+        clean,
+        "samples/branch-clean.xlsx  Đảng bộ xã Bình Lư [TD-01]  clean"
+    );
+    let out = crossfoot(&["check", "--lang", "en", "-q", "samples/"]);
+    assert_eq!(out.status.code(), Some(1));
+    let quiet = stdout(&out);
+    assert!(!quiet.contains("branch-clean.xlsx"), "{quiet}");
+    assert!(
+        quiet.contains("samples/branch-gender-split.xlsx"),
+        "{quiet}"
+    );
+    assert_eq!(
+        quiet.lines().last(),
+        text.lines().last(),
+        "the total is the same"
+    );
+}
+
+#[test]
+fn completions_for_every_shell_and_a_man_page() {
+    for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
+        let out = crossfoot(&["completions", shell]);
+        assert_eq!(out.status.code(), Some(0), "{shell}");
+        let text = stdout(&out);
+        for word in ["check", "consolidate", "explain", "lang"] {
+            assert!(text.contains(word), "{shell} completes {word}");
+        }
+        // The values of --format, where the shell completes values.
+        if ["bash", "zsh", "fish"].contains(&shell) {
+            assert!(text.contains("sarif"), "{shell}");
+        }
+    }
+    let out = crossfoot(&["completions", "tcsh"]);
+    assert_eq!(out.status.code(), Some(2), "an unknown shell is refused");
+    let man = stdout(&crossfoot(&["man"]));
+    assert!(
+        man.starts_with(".ie") && man.contains(".TH crossfoot 1"),
+        "{man}"
+    );
+    assert!(man.contains("explain"), "the subcommands are listed");
+}
+
+/// The words of a terminal report, less paths and rule ids (which are the inputs' and the
+/// pack's, not crossfoot's words).
+fn words_of(text: &str) -> Vec<String> {
+    text.split_whitespace()
+        .filter(|t| !t.contains('/') && !t.contains('.') && !t.contains('!'))
+        .flat_map(|t| t.split(|c: char| !c.is_alphabetic()))
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+#[test]
+fn no_english_word_in_the_vietnamese_report_nor_crossfoot_vietnamese_in_the_english_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("branch-12.xls");
+    std::fs::write(&page, "<html><body></body></html>").unwrap();
+    let page = page.to_string_lossy().into_owned();
+    let english = [
+        "expected",
+        "found",
+        "difference",
+        "cells",
+        "read",
+        "clean",
+        "error",
+        "errors",
+        "warning",
+        "warnings",
+        "info",
+        "checked",
+        "unreadable",
+        "cannot",
+        "hint",
+        "help",
+        "unit",
+        "forms",
+        "file",
+        "files",
+        "the",
+        "is",
+        "not",
+        "a",
+        "page",
+        "save",
+        "it",
+        "workbook",
+    ];
+    let vi = stdout(&crossfoot(&["check", "samples/", &page]));
+    let found: Vec<String> = words_of(&vi)
+        .into_iter()
+        .filter(|w| english.contains(&w.as_str()))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "English in the Vietnamese report: {found:?}\n{vi}"
+    );
+    let en = stdout(&crossfoot(&["check", "--lang", "en", "samples/", &page]));
+    for vietnamese in [
+        "lỗi",
+        "cảnh báo",
+        "cần là",
+        "chênh lệch",
+        "không có sai sót",
+        "các ô đã đọc",
+        "đơn vị:",
+        "không đọc được",
+        "gợi ý",
+        "tệp",
+        "thiếu",
+        "khác tổng số",
+    ] {
+        assert!(
+            !en.contains(vietnamese),
+            "{vietnamese} in the English report:\n{en}"
+        );
+    }
 }

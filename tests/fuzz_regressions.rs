@@ -297,6 +297,8 @@ fn a_file_that_makes_calamine_build_a_huge_grid_is_too_large_to_check() {
             "check",
             "--format",
             "json",
+            "--lang",
+            "en",
             &fixture("workbook/calamine-xls-sparse-range-oom.xls"),
             "samples/branch-clean.xlsx",
         ],
@@ -305,6 +307,7 @@ fn a_file_that_makes_calamine_build_a_huge_grid_is_too_large_to_check() {
     .unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(code, 2, "{stdout}{stderr}");
     assert!(stdout.contains("too large to check safely"), "{stdout}");
+    assert!(stdout.contains("\"reason\": \"too-large\""), "{stdout}");
     assert!(
         stdout.contains("\"checked\""),
         "the other file is still checked: {stdout}"

@@ -8,6 +8,8 @@ fn crossfoot(args: &[&str], paths: &[&Path]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_crossfoot"))
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)
+        // These tests read crossfoot's English prose.
+        .args(["--lang", "en"])
         .args(paths)
         .env("NO_COLOR", "1")
         .output()

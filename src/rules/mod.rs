@@ -209,6 +209,11 @@ struct CheckDef {
     /// Apply the check once per column (`["*"]`: every figure column); `@` is the column.
     columns: Option<Vec<Spanned<String>>>,
     message: Spanned<String>,
+    /// The message in other languages, by language code: `messages.en = "…"`.
+    #[serde(default)]
+    messages: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// What the check means, for `crossfoot explain`.
+    doc: Option<String>,
 }
 
 fn default_severity() -> Severity {
@@ -252,6 +257,8 @@ pub struct Settings {
     pub language: String,
     /// Message templates for the findings crossfoot itself makes (`layout.label-not-found`, …).
     pub messages: BTreeMap<String, String>,
+    /// The language crossfoot writes in (`--lang`; by default the pack's `language`).
+    pub lang: crate::registry::Lang,
 }
 
 impl Settings {
@@ -259,6 +266,23 @@ impl Settings {
     /// matches codes compares these, and shows the code as written.
     pub fn unit_key(&self, code: &str) -> String {
         crate::text::unit_key(code, &self.unit_code)
+    }
+
+    /// The pack's language, as crossfoot speaks it.
+    pub fn pack_lang(&self) -> crate::registry::Lang {
+        crate::registry::Lang::from_pack(&self.language)
+    }
+
+    /// The text of an engine finding or text id in the chosen language: the pack's own
+    /// (`[settings.messages]`) when that language is the pack's, else the registry's.
+    pub fn message(&self, id: &str, params: &[(&str, &str)]) -> String {
+        let own = (self.lang == self.pack_lang()).then_some(&self.messages);
+        crate::messages::engine(own, self.lang, id, params)
+    }
+
+    /// How numbers are shown in messages: the chosen language's way.
+    pub fn shown_locale(&self) -> Locale {
+        self.lang.locale()
     }
 }
 
@@ -273,6 +297,7 @@ impl Default for Settings {
             unit_code: UnitCodeStyle::default(),
             language: "en".to_string(),
             messages: BTreeMap::new(),
+            lang: crate::registry::Lang::En,
         }
     }
 }
@@ -297,6 +322,24 @@ pub struct Pack {
 }
 
 impl Pack {
+    /// Sets the language crossfoot writes in (`--lang`; None: the pack's `language`).
+    pub fn set_lang(&mut self, lang: Option<crate::registry::Lang>) {
+        self.settings.lang = lang.unwrap_or_else(|| self.settings.pack_lang());
+    }
+
+    /// How many checks have no message in the chosen language (their message is then the
+    /// pack's language's).
+    pub fn untranslated(&self) -> usize {
+        let (lang, pack) = (self.settings.lang, self.settings.pack_lang());
+        self.forms
+            .iter()
+            .flat_map(|f| &f.checks)
+            .filter(|c| c.message_in(lang, pack).is_none())
+            .map(|c| &c.id)
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    }
+
     /// Whether any check reads another workbook through `link`.
     pub fn uses_link(&self, link: Link) -> bool {
         self.forms
@@ -403,7 +446,28 @@ pub struct Check {
     pub column: Option<usize>,
     /// Other workbooks the check reads: it is applied in the second phase of a run.
     pub links: Vec<Link>,
+    /// The message in the pack's language.
     pub message: String,
+    /// The message in other languages (`messages.en = "…"`).
+    pub messages: BTreeMap<crate::registry::Lang, String>,
+    /// The expression as the rule file writes it.
+    pub expr_text: String,
+    /// The rule file's `doc`, if any.
+    pub doc: Option<String>,
+}
+
+impl Check {
+    /// The message template in `lang`: its own, or (None) the pack's language's is all there is.
+    pub fn message_in(
+        &self,
+        lang: crate::registry::Lang,
+        pack: crate::registry::Lang,
+    ) -> Option<&str> {
+        if lang == pack {
+            return Some(&self.message);
+        }
+        self.messages.get(&lang).map(String::as_str)
+    }
 }
 
 /// What an `each` check iterates over.
@@ -1073,6 +1137,7 @@ fn merge_settings<'d>(
     if let Some((l, ..)) = given.language {
         settings.language = l;
     }
+    settings.lang = settings.pack_lang();
     settings.unit_name_key = given
         .unit_name_label
         .map(|(l, ..)| label_key(&l, settings.folding));
@@ -1811,31 +1876,52 @@ fn compile_form(
                 break;
             }
         }
-        // Placeholders in the message.
-        let msg = c.message.get_ref();
-        let mbase = string_content_offset(&probs.src.text, &c.message.span());
-        let mut rest = msg.as_str();
-        let mut offset = 0;
-        while let Some(open) = rest.find('{') {
-            let Some(close) = rest[open..].find('}') else {
-                break;
-            };
-            let name = &rest[open + 1..open + close];
-            if !PLACEHOLDERS.contains(&name) {
-                let s = mbase + offset + open;
-                probs.add(
-                    s..s + close + 1,
-                    format!("unknown placeholder `{{{name}}}`"),
-                    "unknown",
+        // The message's languages.
+        let mut translations = BTreeMap::new();
+        for (code, text) in &c.messages {
+            match crate::registry::Lang::of_code(code.get_ref()) {
+                Some(l) => {
+                    translations.insert(l, text.get_ref().clone());
+                }
+                None => probs.add(
+                    code.span(),
+                    format!("`{}` is not a language crossfoot writes", code.get_ref()),
+                    "unknown language",
                     Some(format!(
-                        "the placeholders are {}",
-                        PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
+                        "the languages are {}",
+                        crate::registry::Lang::ALL.map(|l| l.code()).join(", ")
                     )),
-                );
+                ),
             }
-            offset += open + close + 1;
-            rest = &rest[open + close + 1..];
         }
+        // Placeholders in the messages.
+        for text in std::iter::once(&c.message).chain(c.messages.values()) {
+            let msg = text.get_ref();
+            let mbase = string_content_offset(&probs.src.text, &text.span());
+            let mut rest = msg.as_str();
+            let mut offset = 0;
+            while let Some(open) = rest.find('{') {
+                let Some(close) = rest[open..].find('}') else {
+                    break;
+                };
+                let name = &rest[open + 1..open + close];
+                if !PLACEHOLDERS.contains(&name) {
+                    let s = mbase + offset + open;
+                    probs.add(
+                        s..s + close + 1,
+                        format!("unknown placeholder `{{{name}}}`"),
+                        "unknown",
+                        Some(format!(
+                            "the placeholders are {}",
+                            PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
+                        )),
+                    );
+                }
+                offset += open + close + 1;
+                rest = &rest[open + close + 1..];
+            }
+        }
+        let msg = c.message.get_ref();
         for (column, expr, when) in compiled {
             let Some(expr) = expr else { continue };
             let mut links = Vec::new();
@@ -1852,6 +1938,9 @@ fn compile_form(
                 column,
                 links,
                 message: msg.clone(),
+                messages: translations.clone(),
+                expr_text: c.expr.get_ref().clone(),
+                doc: c.doc.clone(),
             });
         }
     }

@@ -287,6 +287,81 @@ fn the_builtin_pack_compiles() {
     assert!(!pack.forms.is_empty());
 }
 
+#[test]
+fn the_builtin_pack_speaks_both_languages() {
+    use crate::registry::Lang;
+    let mut pack = compile(&builtin_sources()).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(
+        pack.settings.lang,
+        Lang::Vi,
+        "the pack's language by default"
+    );
+    for lang in Lang::ALL {
+        pack.set_lang(Some(lang));
+        assert_eq!(pack.untranslated(), 0, "{lang:?}: a check has no message");
+    }
+}
+
+#[test]
+fn a_check_gives_its_message_in_other_languages() {
+    use crate::registry::Lang;
+    let mut pack = compile(&with_checks(
+        r#"
+[[check]]
+id = "F1.sum"
+expr = "sum(part.*) == total"
+message = "parts {found} vs total {expected}"
+messages.vi = "các phần {found}, tổng số {expected}"
+"#,
+    ))
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let c = &pack.forms[0].checks[0];
+    assert_eq!(
+        c.message_in(Lang::Vi, Lang::En),
+        Some("các phần {found}, tổng số {expected}")
+    );
+    assert_eq!(
+        c.message_in(Lang::En, Lang::En),
+        Some("parts {found} vs total {expected}")
+    );
+    pack.set_lang(Some(Lang::Vi));
+    assert_eq!(pack.untranslated(), 0);
+    // Without it: one check falls back.
+    let mut pack = compile(&with_checks(
+        r#"
+[[check]]
+id = "F1.sum"
+expr = "sum(part.*) == total"
+message = "parts {found} vs total {expected}"
+"#,
+    ))
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    pack.set_lang(Some(Lang::Vi));
+    assert_eq!(pack.untranslated(), 1);
+    // A language crossfoot does not write, and a wrong placeholder in a translation.
+    let found = problems(&with_checks(
+        r#"
+[[check]]
+id = "F1.sum"
+expr = "sum(part.*) == total"
+message = "parts {found}"
+messages.fr = "parties {found}"
+messages.vi = "các phần {fuond}"
+"#,
+    ));
+    assert!(
+        found.contains(&(
+            "`fr` is not a language crossfoot writes".into(),
+            "fr".into()
+        )),
+        "{found:?}"
+    );
+    assert!(
+        found.contains(&("unknown placeholder `{fuond}`".into(), "{fuond}".into())),
+        "{found:?}"
+    );
+}
+
 const RECORDS: &str = r#"
 [form]
 id = "S1"

@@ -5,9 +5,10 @@
 
 use super::{Isolation, Job, Options};
 use crate::check::{self, sheet_has_findings, FileResult, Kept, Status, Unit};
-use crate::finding::{Finding, Severity};
+use crate::finding::Finding;
 use crate::load::{self, Limits};
 use crate::model::Sheet;
+use crate::registry::Kind;
 use crate::rules::Pack;
 use crate::sniff::{Container, Unreadable, UnreadableKind};
 use std::collections::BTreeSet;
@@ -85,11 +86,10 @@ pub fn check_file(
                 result.findings.push(Finding {
                     file: input.shown.clone(),
                     sheet: None,
-                    rule: "workbook.wrong-extension".to_string(),
-                    severity: Severity::Warning,
-                    message: crate::messages::engine(
-                        &pack.settings.messages,
-                        "workbook.wrong-extension",
+                    rule: Kind::WorkbookWrongExtension.id().to_string(),
+                    severity: Kind::WorkbookWrongExtension.severity(),
+                    message: pack.settings.message(
+                        Kind::WorkbookWrongExtension.id(),
                         &[("what", what), ("ext", &ext), ("right", right)],
                     ),
                     cells: vec![],

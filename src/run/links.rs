@@ -5,20 +5,14 @@
 
 use crate::check::{FileResult, Kept, Status, Unit};
 use crate::eval::{self, Linked};
-use crate::finding::{CellLoc, Finding, Severity};
+use crate::finding::{CellLoc, Finding};
 use crate::locate;
+use crate::registry::Kind;
 use crate::rules::{Link, Pack};
 use std::collections::{BTreeMap, BTreeSet};
 
-/// A consolidation finding's message: the pack's text, or the default in
-/// [`crate::messages::LINK_MESSAGES`].
-fn link_message(pack: &Pack, id: &str, params: &[(&str, &str)]) -> String {
-    crate::messages::engine(&pack.settings.messages, id, params)
-}
-
 struct LinkFinding<'a> {
-    rule: &'a str,
-    severity: Severity,
+    rule: Kind,
     sheet: Option<String>,
     cells: Vec<CellLoc>,
     order: (usize, u32, u32),
@@ -29,9 +23,9 @@ fn push_link_finding(pack: &Pack, r: &mut FileResult, f: LinkFinding<'_>) {
     r.findings.push(Finding {
         file: r.path.clone(),
         sheet: f.sheet,
-        rule: f.rule.to_string(),
-        severity: f.severity,
-        message: link_message(pack, f.rule, f.params),
+        rule: f.rule.id().to_string(),
+        severity: f.rule.severity(),
+        message: pack.settings.message(f.rule.id(), f.params),
         cells: f.cells,
         expected: None,
         actual: None,
@@ -106,8 +100,7 @@ pub(super) fn link_files(
                         pack,
                         &mut scratch,
                         LinkFinding {
-                            rule: "consolidation.duplicate-row",
-                            severity: Severity::Error,
+                            rule: Kind::ConsolidationDuplicateRow,
                             sheet: Some(sheet.clone()),
                             order: (inst.sheet + 1, recs[0].row, recs[0].key_cell.col),
                             cells,
@@ -131,8 +124,7 @@ pub(super) fn link_files(
                             pack,
                             &mut scratch,
                             LinkFinding {
-                                rule: "consolidation.duplicate-unit",
-                                severity: Severity::Error,
+                                rule: Kind::ConsolidationDuplicateUnit,
                                 sheet: Some(sheet.clone()),
                                 cells: vec![loc(rec.key_cell)],
                                 order,
@@ -144,8 +136,7 @@ pub(super) fn link_files(
                         pack,
                         &mut scratch,
                         LinkFinding {
-                            rule: "consolidation.row-without-unit",
-                            severity: Severity::Error,
+                            rule: Kind::ConsolidationRowWithoutUnit,
                             sheet: Some(sheet.clone()),
                             cells: vec![loc(rec.key_cell)],
                             order,
@@ -176,8 +167,7 @@ pub(super) fn link_files(
                         pack,
                         &mut scratch,
                         LinkFinding {
-                            rule: "consolidation.unit-without-row",
-                            severity: Severity::Error,
+                            rule: Kind::ConsolidationUnitWithoutRow,
                             sheet: Some(sheet.clone()),
                             cells: vec![],
                             order: (inst.sheet + 1, end_row, 0),
@@ -209,8 +199,7 @@ pub(super) fn link_files(
                             pack,
                             &mut scratch,
                             LinkFinding {
-                                rule: "consolidation.previous-duplicate",
-                                severity: Severity::Warning,
+                                rule: Kind::ConsolidationPreviousDuplicate,
                                 sheet: None,
                                 cells: vec![],
                                 order: (0, 0, 0),
@@ -229,11 +218,10 @@ pub(super) fn link_files(
                     &mut scratch,
                     LinkFinding {
                         rule: if previous_unreadable > 0 {
-                            "consolidation.previous-unread"
+                            Kind::ConsolidationPreviousUnread
                         } else {
-                            "consolidation.previous-missing"
+                            Kind::ConsolidationPreviousMissing
                         },
-                        severity: Severity::Warning,
                         sheet: None,
                         cells: vec![],
                         order: (0, 0, 0),

@@ -17,9 +17,10 @@ pub fn worker_main(max_memory_mb: u64) -> std::process::ExitCode {
             break;
         };
         let encoded = match req {
-            Request::Pack(sources) => {
+            Request::Pack(sources, lang) => {
                 let ack: Result<(), String> = match rules::compile(&sources) {
-                    Ok(p) => {
+                    Ok(mut p) => {
+                        p.set_lang(Some(lang));
                         pack = Some(p);
                         Ok(())
                     }

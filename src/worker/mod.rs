@@ -267,10 +267,14 @@ impl Isolation for Pool {
                 self.config.exe.display()
             )));
         };
-        let fingerprint = Source::fingerprint(&pack.sources);
+        let fingerprint = Source::fingerprint(&pack.sources) ^ (pack.settings.lang as u64);
         if worker.pack != Some(fingerprint) {
             let ack = self
-                .exchange(&mut worker, &Request::Pack(pack.sources.clone()), None)
+                .exchange(
+                    &mut worker,
+                    &Request::Pack(pack.sources.clone(), pack.settings.lang),
+                    None,
+                )
                 .map(|r| postcard::from_bytes::<Result<(), String>>(&r));
             match ack {
                 Ok(Ok(Ok(()))) => worker.pack = Some(fingerprint),

@@ -34,9 +34,9 @@ pub fn read_frame(r: &mut impl Read, max: u64) -> std::io::Result<Vec<u8>> {
 /// replies are encoded with postcard (compact binary serde).
 #[derive(serde::Serialize, serde::Deserialize)]
 pub enum Request {
-    /// The rule files later checks use: the worker compiles the same pack. Answered by
-    /// `Result<(), String>`.
-    Pack(Vec<Source>),
+    /// The rule files later checks use, and the language crossfoot writes in: the worker
+    /// compiles the same pack. Answered by `Result<(), String>`.
+    Pack(Vec<Source>, crate::registry::Lang),
     /// Read and check the workbook; answered by `Result<Checked, Failure>`.
     Check {
         container: Container,

@@ -1,0 +1,1059 @@
+//! The registry of everything crossfoot says in its own words: each kind of finding it makes
+//! itself ([`Kind`], defined once in [`KINDS`]: id, default severity, message template in
+//! English and Vietnamese, the placeholders it provides, and a short doc), the other texts its
+//! messages and workbooks are made of ([`TEXTS`]: hints, the summary workbook's Notes), and the
+//! words of the terminal report ([`Words`]) and of unreadable files ([`unreadable_text`]).
+//!
+//! The catalogue is data compiled in: call sites name a [`Kind`], never a string; a test walks
+//! the tables (both languages, placeholders, the README's table). A rule pack may still give
+//! its own text for any id under `[settings.messages]`, in its own language.
+//!
+//! This module depends only on [`crate::finding`] and [`crate::number`].
+
+use crate::finding::Severity;
+use crate::number::Locale;
+
+/// The language crossfoot writes in (`--lang`): its findings, terminal report, workbooks.
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    PartialOrd,
+    Ord,
+    Hash,
+    Default,
+    clap::ValueEnum,
+    serde::Serialize,
+    serde::Deserialize,
+)]
+#[serde(rename_all = "lowercase")]
+pub enum Lang {
+    #[default]
+    En,
+    Vi,
+}
+
+impl Lang {
+    pub const ALL: [Lang; 2] = [Lang::En, Lang::Vi];
+
+    /// The language for a rule pack's `language` setting: `vi` → Vietnamese, anything else →
+    /// English.
+    pub fn from_pack(language: &str) -> Lang {
+        let l = language.trim().to_ascii_lowercase();
+        if l == "vi" || l.starts_with("vi-") || l.starts_with("vi_") {
+            Lang::Vi
+        } else {
+            Lang::En
+        }
+    }
+
+    /// The language's code, as rule files write it (`en`, `vi`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Vi => "vi",
+        }
+    }
+
+    /// The language of a code (`en`, `vi`), if crossfoot speaks it.
+    pub fn of_code(code: &str) -> Option<Lang> {
+        Lang::ALL.into_iter().find(|l| l.code() == code)
+    }
+
+    /// How numbers are written in this language (vi `2.675` / `72,27`; en `2,675` / `72.27`).
+    pub fn locale(self) -> Locale {
+        match self {
+            Lang::Vi => Locale::Vi,
+            Lang::En => Locale::En,
+        }
+    }
+
+    /// The language's name, in English (for notices).
+    pub fn name(self) -> &'static str {
+        match self {
+            Lang::En => "English",
+            Lang::Vi => "Vietnamese",
+        }
+    }
+}
+
+/// A text in both languages.
+#[derive(Debug, Clone, Copy)]
+pub struct Texts {
+    pub en: &'static str,
+    pub vi: &'static str,
+}
+
+impl Texts {
+    pub fn get(&self, lang: Lang) -> &'static str {
+        match lang {
+            Lang::En => self.en,
+            Lang::Vi => self.vi,
+        }
+    }
+}
+
+/// The doc of a finding kind, in fixed sections.
+#[derive(Debug, Clone, Copy)]
+pub struct Doc {
+    pub what: Texts,
+    pub why: Texts,
+    pub fix: Texts,
+    pub example: Texts,
+}
+
+/// A kind of finding crossfoot makes itself. `KINDS[k as usize]` is its definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Kind {
+    WorkbookNoForm,
+    WorkbookWrongExtension,
+    WorkbookFormMissing,
+    WorkbookFormRepeated,
+    WorkbookSheetAmbiguous,
+    LayoutColumnNotFound,
+    LayoutColumnAmbiguous,
+    LayoutLabelNotFound,
+    LayoutLabelAmbiguous,
+    LayoutLabelNumberingAmbiguous,
+    LayoutNameNotFound,
+    UnitCodeIrregular,
+    ValueRequired,
+    ValueNotANumber,
+    ValueError,
+    ValueNegative,
+    ValueNotWhole,
+    ValueFormulaNotStored,
+    ConsolidationUnitWithoutRow,
+    ConsolidationRowWithoutUnit,
+    ConsolidationDuplicateUnit,
+    ConsolidationDuplicateRow,
+    ConsolidationPreviousMissing,
+    ConsolidationPreviousUnread,
+    ConsolidationPreviousDuplicate,
+}
+
+/// The definition of a finding kind.
+#[derive(Debug, Clone, Copy)]
+pub struct KindDef {
+    pub kind: Kind,
+    pub id: &'static str,
+    /// The severity it is reported with (`workbook.form-missing`: unless the pack's
+    /// `missing_severity` says otherwise).
+    pub severity: Severity,
+    /// The placeholders the finding provides to its template.
+    pub params: &'static [&'static str],
+    pub message: Texts,
+    pub doc: Doc,
+}
+
+impl Kind {
+    pub fn def(self) -> &'static KindDef {
+        &KINDS[self as usize]
+    }
+    pub fn id(self) -> &'static str {
+        self.def().id
+    }
+    pub fn severity(self) -> Severity {
+        self.def().severity
+    }
+    /// The kind of an id (`layout.label-not-found`).
+    pub fn of_id(id: &str) -> Option<Kind> {
+        KINDS.iter().find(|d| d.id == id).map(|d| d.kind)
+    }
+}
+
+macro_rules! t {
+    ($en:expr, $vi:expr) => {
+        Texts { en: $en, vi: $vi }
+    };
+}
+
+macro_rules! doc {
+    ($what:expr, $why:expr, $fix:expr, $example:expr) => {
+        Doc {
+            what: $what,
+            why: $why,
+            fix: $fix,
+            example: $example,
+        }
+    };
+}
+
+const WHY_LAYOUT: Texts = t!(
+    "the checks that read this figure cannot be made: a discrepancy there would pass unseen",
+    "các phép kiểm tra đọc số liệu này không thực hiện được: một sai lệch ở đó sẽ không được phát hiện"
+);
+const WHY_VALUE: Texts = t!(
+    "a total or percentage built on this cell cannot be checked, and the figure itself is likely wrong",
+    "không kiểm tra được tổng số hay tỷ lệ dựa trên ô này, và bản thân số liệu có thể sai"
+);
+const WHY_LINK: Texts = t!(
+    "the summary and the branch workbooks cannot be compared row by row: a branch may be counted twice or not at all",
+    "không đối chiếu được biểu tổng hợp với tệp của từng đơn vị: một đơn vị có thể bị tính hai lần hoặc bị bỏ sót"
+);
+const WHY_PREVIOUS: Texts = t!(
+    "this year's opening figures were not compared with last year's closing figures",
+    "số đầu năm nay không được đối chiếu với số cuối năm trước"
+);
+
+/// Every finding kind crossfoot makes itself, in the order of [`Kind`].
+pub const KINDS: &[KindDef] = &[
+    KindDef {
+        kind: Kind::WorkbookNoForm,
+        id: "workbook.no-form",
+        severity: Severity::Error,
+        params: &["sheets", "closest"],
+        message: t!(
+            "no sheet of this workbook matches a form of the rule pack (sheets: {sheets}){closest}",
+            "Không có trang tính nào trong tệp khớp với một biểu mẫu đã biết (các trang: {sheets}){closest}"
+        ),
+        doc: doc!(
+            t!("No sheet matches a form of the rule pack by its name, title or labels.",
+               "Không trang tính nào khớp với một biểu của bộ quy tắc theo tên trang, tiêu đề hay nhãn."),
+            t!("Nothing in the workbook was checked.", "Không số liệu nào trong tệp được kiểm tra."),
+            t!("Use the form's template, or name the sheet as the form; the message names the closest form and what it lacks.",
+               "Dùng đúng mẫu biểu, hoặc đặt tên trang theo biểu; thông báo nêu biểu gần nhất và phần còn thiếu."),
+            t!("a workbook whose only sheet is \"Sheet1\" with a letter in it", "tệp chỉ có trang \"Sheet1\" chứa một công văn")
+        ),
+    },
+    KindDef {
+        kind: Kind::WorkbookWrongExtension,
+        id: "workbook.wrong-extension",
+        severity: Severity::Warning,
+        params: &["what", "ext", "right"],
+        message: t!(
+            "the file is {what} saved with a .{ext} name; it was read as what it is (rename it to .{right}, or open it and save it as .xlsx)",
+            "Tệp thực chất là {what} nhưng mang đuôi .{ext}; tệp đã được đọc theo đúng định dạng (hãy đổi đuôi thành .{right}, hoặc mở và lưu lại dưới dạng .xlsx)"
+        ),
+        doc: doc!(
+            t!("The file's name says one format, its content another.", "Đuôi tệp ghi một định dạng, nội dung là định dạng khác."),
+            t!("Other programs may refuse to open it.", "Các chương trình khác có thể không mở được tệp."),
+            t!("Rename it, or open it and save it as .xlsx.", "Đổi đuôi tệp, hoặc mở và lưu lại dưới dạng .xlsx."),
+            t!("an .xlsx workbook named report.xls", "tệp .xlsx mang tên baocao.xls")
+        ),
+    },
+    KindDef {
+        kind: Kind::WorkbookFormMissing,
+        id: "workbook.form-missing",
+        severity: Severity::Warning,
+        params: &["form", "name", "group"],
+        message: t!(
+            "the workbook has no sheet with form {form} ({name})",
+            "Tệp thiếu biểu {form} ({name})"
+        ),
+        doc: doc!(
+            t!("A form expected with the others of its workbook (`[[settings.workbook]]`) is missing; the pack's `missing_severity` sets the severity.",
+               "Thiếu một biểu phải nộp cùng các biểu khác của tệp (`[[settings.workbook]]`); mức độ do `missing_severity` của bộ quy tắc quy định."),
+            t!("Its figures and the checks across forms are missing.", "Thiếu số liệu của biểu và các phép kiểm tra liên biểu."),
+            t!("Add the form's sheet to the workbook.", "Bổ sung trang tính của biểu vào tệp."),
+            t!("a branch workbook with M01, M02 and M04 but no M03", "tệp có biểu M01, M02, M04 nhưng thiếu M03")
+        ),
+    },
+    KindDef {
+        kind: Kind::WorkbookFormRepeated,
+        id: "workbook.form-repeated",
+        severity: Severity::Warning,
+        params: &["form", "sheets"],
+        message: t!(
+            "form {form} appears in more than one sheet ({sheets}); cross-form checks use the first",
+            "Biểu {form} xuất hiện ở nhiều trang tính ({sheets}); các phép kiểm tra liên biểu dùng trang đầu tiên"
+        ),
+        doc: doc!(
+            t!("One form is in several sheets.", "Một biểu có ở nhiều trang tính."),
+            t!("Checks across forms read the first; the other may be the one meant.", "Phép kiểm tra liên biểu đọc trang đầu; trang kia có thể mới là trang đúng."),
+            t!("Delete the old copy of the sheet.", "Xóa bản cũ của trang tính."),
+            t!("sheets \"M01\" and \"M01 (2)\"", "trang \"M01\" và \"M01 (2)\"")
+        ),
+    },
+    KindDef {
+        kind: Kind::WorkbookSheetAmbiguous,
+        id: "workbook.sheet-ambiguous",
+        severity: Severity::Warning,
+        params: &["sheet", "form", "other"],
+        message: t!(
+            "sheet {sheet} could be form {form} or form {other}; it was not checked",
+            "Trang tính {sheet} có thể là biểu {form} hoặc biểu {other}; trang này không được kiểm tra"
+        ),
+        doc: doc!(
+            t!("A sheet matches two forms equally well.", "Một trang tính khớp với hai biểu như nhau."),
+            t!("It was not checked rather than checked against the wrong form.", "Trang không được kiểm tra, để khỏi kiểm tra theo nhầm biểu."),
+            t!("Name the sheet as its form, or give it the form's title.", "Đặt tên trang theo biểu, hoặc ghi đúng tiêu đề của biểu."),
+            t!("a sheet named \"Bieu\" with the labels of two forms", "trang tên \"Bieu\" có nhãn của hai biểu")
+        ),
+    },
+    KindDef {
+        kind: Kind::LayoutColumnNotFound,
+        id: "layout.column-not-found",
+        severity: Severity::Error,
+        params: &["form", "header", "closest"],
+        message: t!(
+            "form {form}: no column headed \"{header}\"{closest}",
+            "Biểu {form}: không tìm thấy cột \"{header}\"{closest}"
+        ),
+        doc: doc!(
+            t!("No column of the sheet has the header the form names.", "Không cột nào của trang có tiêu đề như biểu quy định."),
+            WHY_LAYOUT,
+            t!("Write the header as the form does (the message names the closest text), or add it as an alias in the rule file.",
+               "Ghi tiêu đề cột đúng như biểu (thông báo nêu chữ gần giống nhất), hoặc thêm bí danh trong tệp quy tắc."),
+            t!("\"So luong\" typed as \"SL\"", "\"Số lượng\" gõ thành \"SL\"")
+        ),
+    },
+    KindDef {
+        kind: Kind::LayoutColumnAmbiguous,
+        id: "layout.column-ambiguous",
+        severity: Severity::Error,
+        params: &["form", "header", "cells"],
+        message: t!(
+            "form {form}: the column header \"{header}\" appears more than once ({cells})",
+            "Biểu {form}: tiêu đề cột \"{header}\" xuất hiện nhiều lần ({cells})"
+        ),
+        doc: doc!(
+            t!("A column header is in several places; none is used.", "Một tiêu đề cột có ở nhiều chỗ; không cột nào được dùng."),
+            WHY_LAYOUT,
+            t!("Leave one column with that header, or tell them apart by their group in the rule file.",
+               "Chỉ để một cột mang tiêu đề đó, hoặc phân biệt theo nhóm cột trong tệp quy tắc."),
+            t!("two columns headed \"Tỷ lệ (%)\"", "hai cột cùng tiêu đề \"Tỷ lệ (%)\"")
+        ),
+    },
+    KindDef {
+        kind: Kind::LayoutLabelNotFound,
+        id: "layout.label-not-found",
+        severity: Severity::Error,
+        params: &["form", "label", "closest"],
+        message: t!(
+            "form {form}: no row labelled \"{label}\"{closest}",
+            "Biểu {form}: không tìm thấy dòng \"{label}\"{closest}"
+        ),
+        doc: doc!(
+            t!("No row of the sheet has the label the form names.", "Không dòng nào của trang có nhãn như biểu quy định."),
+            WHY_LAYOUT,
+            t!("Write the label as the form does (the message names the closest text), or add it as an alias in the rule file.",
+               "Ghi nhãn đúng như biểu (thông báo nêu chữ gần giống nhất), hoặc thêm bí danh trong tệp quy tắc."),
+            t!("the row \"Nữ\" deleted", "dòng \"Nữ\" bị xóa")
+        ),
+    },
+    KindDef {
+        kind: Kind::LayoutLabelAmbiguous,
+        id: "layout.label-ambiguous",
+        severity: Severity::Error,
+        params: &["form", "label", "cells"],
+        message: t!(
+            "form {form}: the label \"{label}\" appears in more than one row ({cells}); none was used",
+            "Biểu {form}: chỉ tiêu \"{label}\" xuất hiện ở nhiều dòng ({cells}); không dùng dòng nào"
+        ),
+        doc: doc!(
+            t!("A row label is in several rows; none is used.", "Một nhãn dòng có ở nhiều dòng; không dòng nào được dùng."),
+            WHY_LAYOUT,
+            t!("Leave one row with that label, or search it under its heading (`under`) in the rule file.",
+               "Chỉ để một dòng mang nhãn đó, hoặc tìm nó dưới đề mục (`under`) trong tệp quy tắc."),
+            t!("\"Nữ\" under two headings", "\"Nữ\" ở dưới hai đề mục")
+        ),
+    },
+    KindDef {
+        kind: Kind::LayoutLabelNumberingAmbiguous,
+        id: "layout.label-numbering-ambiguous",
+        severity: Severity::Error,
+        params: &["form", "label", "other", "text", "cell"],
+        message: t!(
+            "form {form}: {cell} reads \"{text}\": the row \"{other}\", or numbering before the row \"{label}\"? It was not used for \"{label}\"",
+            "Biểu {form}: ô {cell} ghi \"{text}\": là dòng \"{other}\", hay số thứ tự trước dòng \"{label}\"? Ô này không được dùng cho dòng \"{label}\""
+        ),
+        doc: doc!(
+            t!("A label could be one row's label, or another's with its numbering in front.", "Một nhãn có thể là nhãn của dòng này, hoặc nhãn của dòng khác có số thứ tự phía trước."),
+            WHY_LAYOUT,
+            t!("Write the numbering in its own column, or the label exactly as the form does.", "Ghi số thứ tự ở cột riêng, hoặc ghi nhãn đúng như biểu."),
+            t!("\"1 Tổng số\" in a form with rows \"1 Tổng số\" and \"Tổng số\"", "\"1 Tổng số\" trong biểu có dòng \"1 Tổng số\" và dòng \"Tổng số\"")
+        ),
+    },
+    KindDef {
+        kind: Kind::LayoutNameNotFound,
+        id: "layout.name-not-found",
+        severity: Severity::Error,
+        params: &["form", "name"],
+        message: t!(
+            "form {form}: the workbook has no defined name \"{name}\"",
+            "Biểu {form}: tệp không có tên vùng \"{name}\""
+        ),
+        doc: doc!(
+            t!("The workbook lacks an Excel defined name the form reads a cell by.", "Tệp thiếu một tên vùng Excel mà biểu dùng để đọc ô."),
+            WHY_LAYOUT,
+            t!("Use the form's template, which defines the name.", "Dùng đúng mẫu biểu, trong đó có tên vùng."),
+            t!("no name \"ReportYear\"", "không có tên vùng \"ReportYear\"")
+        ),
+    },
+    KindDef {
+        kind: Kind::UnitCodeIrregular,
+        id: "unit.code-irregular",
+        severity: Severity::Info,
+        params: &["written", "code"],
+        message: t!(
+            "the unit code is written \"{written}\", read as {code}",
+            "Mã đơn vị ghi \"{written}\", được đọc là {code}"
+        ),
+        doc: doc!(
+            t!("The unit code is written otherwise than its usual form (case, dashes, spaces).", "Mã đơn vị được ghi khác cách ghi thông thường (chữ hoa, gạch nối, khoảng trắng)."),
+            t!("It was matched anyway; a tidy code is easier to find.", "Mã vẫn được đối chiếu; mã ghi gọn gàng dễ tra cứu hơn."),
+            t!("Write the code as the message reads it.", "Ghi mã như thông báo đã đọc."),
+            t!("\"td - 08\" read as TD-08", "\"td - 08\" được đọc là TD-08")
+        ),
+    },
+    KindDef {
+        kind: Kind::ValueRequired,
+        id: "value.required",
+        severity: Severity::Error,
+        params: &["label", "text"],
+        message: t!(
+            "{label}: required figure missing (the cell is empty)",
+            "{label}: thiếu số liệu bắt buộc (ô để trống)"
+        ),
+        doc: doc!(
+            t!("A figure the form requires is empty.", "Một số liệu bắt buộc bị để trống."),
+            t!("An empty cell is never read as zero: the total is unknown.", "Ô trống không bao giờ được coi là số 0: tổng số chưa biết."),
+            t!("Fill in the figure (0 if there are none).", "Điền số liệu (ghi 0 nếu không có)."),
+            t!("\"Tổng số đảng viên\" left empty", "\"Tổng số đảng viên\" để trống")
+        ),
+    },
+    KindDef {
+        kind: Kind::ValueNotANumber,
+        id: "value.not-a-number",
+        severity: Severity::Error,
+        params: &["label", "text"],
+        message: t!(
+            "{label}: the cell holds \"{text}\", which is not a number",
+            "{label}: ô ghi \"{text}\", không phải là số"
+        ),
+        doc: doc!(
+            t!("A figure's cell holds text that is not a number.", "Ô số liệu chứa chữ, không phải là số."),
+            WHY_VALUE,
+            t!("Write the number alone, without words or units.", "Chỉ ghi con số, không kèm chữ hay đơn vị."),
+            t!("\"khoảng 50\"", "\"khoảng 50\"")
+        ),
+    },
+    KindDef {
+        kind: Kind::ValueError,
+        id: "value.error",
+        severity: Severity::Error,
+        params: &["label", "text"],
+        message: t!(
+            "{label}: the cell shows the error {text}",
+            "{label}: ô báo lỗi {text}"
+        ),
+        doc: doc!(
+            t!("A figure's cell shows a spreadsheet error.", "Ô số liệu báo lỗi của bảng tính."),
+            WHY_VALUE,
+            t!("Correct the formula that makes the error.", "Sửa công thức gây ra lỗi."),
+            t!("#DIV/0! in a percentage", "#DIV/0! ở ô tỷ lệ")
+        ),
+    },
+    KindDef {
+        kind: Kind::ValueNegative,
+        id: "value.negative",
+        severity: Severity::Error,
+        params: &["label", "text"],
+        message: t!(
+            "{label}: a count cannot be negative ({text})",
+            "{label}: số lượng không được âm ({text})"
+        ),
+        doc: doc!(
+            t!("A count (of people, of branches) is below zero.", "Một số lượng (người, chi bộ) nhỏ hơn 0."),
+            WHY_VALUE,
+            t!("Write the count as it is.", "Ghi đúng số lượng."),
+            t!("-3 members", "-3 đảng viên")
+        ),
+    },
+    KindDef {
+        kind: Kind::ValueNotWhole,
+        id: "value.not-whole",
+        severity: Severity::Error,
+        params: &["label", "text"],
+        message: t!(
+            "{label}: a count must be a whole number ({text})",
+            "{label}: số lượng phải là số nguyên ({text})"
+        ),
+        doc: doc!(
+            t!("A count has decimals.", "Một số lượng có phần thập phân."),
+            WHY_VALUE,
+            t!("Write the whole number; a percentage belongs in its own column.", "Ghi số nguyên; tỷ lệ ghi ở cột riêng."),
+            t!("12.5 members", "12,5 đảng viên")
+        ),
+    },
+    KindDef {
+        kind: Kind::ValueFormulaNotStored,
+        id: "value.formula-not-stored",
+        severity: Severity::Error,
+        params: &["label", "text"],
+        message: t!(
+            "{label}: the value of the formula ={text} is not stored in the file; open and save it in a spreadsheet program",
+            "{label}: giá trị của công thức ={text} không được lưu trong tệp; hãy mở và lưu lại tệp bằng Excel hoặc LibreOffice"
+        ),
+        doc: doc!(
+            t!("A formula's value is not in the file, and crossfoot cannot compute it.", "Giá trị của công thức không được lưu trong tệp, và crossfoot không tính được."),
+            WHY_VALUE,
+            t!("Open the file in a spreadsheet program and save it.", "Mở tệp bằng chương trình bảng tính và lưu lại."),
+            t!("a workbook written by a script that stores formulas only", "tệp do một chương trình tạo ra, chỉ lưu công thức")
+        ),
+    },
+    KindDef {
+        kind: Kind::ConsolidationUnitWithoutRow,
+        id: "consolidation.unit-without-row",
+        severity: Severity::Error,
+        params: &["unit_file", "unit", "code", "form"],
+        message: t!(
+            "{unit_file} (unit {unit}, code {code}) has no row in form {form}",
+            "Tệp {unit_file} (đơn vị {unit}, mã {code}) không có dòng trong biểu {form}"
+        ),
+        doc: doc!(
+            t!("A branch workbook of the run has no row in the summary.", "Một tệp đơn vị trong lần kiểm tra không có dòng trong biểu tổng hợp."),
+            WHY_LINK,
+            t!("Add the branch's row to the summary, or check its unit code.", "Thêm dòng của đơn vị vào biểu tổng hợp, hoặc kiểm tra lại mã đơn vị."),
+            t!("TD-09's workbook, and no row TD-09 in TH01", "có tệp của TD-09 nhưng TH01 không có dòng TD-09")
+        ),
+    },
+    KindDef {
+        kind: Kind::ConsolidationRowWithoutUnit,
+        id: "consolidation.row-without-unit",
+        severity: Severity::Error,
+        params: &["code", "label", "form"],
+        message: t!(
+            "{label}: the row with code \"{code}\" of form {form} has no unit workbook in this run",
+            "{label}: dòng mã \"{code}\" của biểu {form} không có tệp đơn vị nào trong lần kiểm tra này"
+        ),
+        doc: doc!(
+            t!("A row of the summary has no branch workbook in the run.", "Một dòng của biểu tổng hợp không có tệp đơn vị trong lần kiểm tra."),
+            WHY_LINK,
+            t!("Add the branch's workbook to the run, or correct the row's code.", "Thêm tệp của đơn vị vào lần kiểm tra, hoặc sửa mã của dòng."),
+            t!("a row TD-11 and no workbook with code TD-11", "dòng TD-11 nhưng không có tệp mã TD-11")
+        ),
+    },
+    KindDef {
+        kind: Kind::ConsolidationDuplicateUnit,
+        id: "consolidation.duplicate-unit",
+        severity: Severity::Error,
+        params: &["code", "files"],
+        message: t!(
+            "the unit code \"{code}\" is in several workbooks ({files}); the row was not compared",
+            "Mã đơn vị \"{code}\" có ở nhiều tệp ({files}); dòng này không được đối chiếu"
+        ),
+        doc: doc!(
+            t!("Several branch workbooks carry one unit code.", "Nhiều tệp đơn vị mang cùng một mã."),
+            WHY_LINK,
+            t!("Leave the old one out of the run, or correct the code of the other.", "Bỏ tệp cũ khỏi lần kiểm tra, hoặc sửa mã của tệp kia."),
+            t!("branch-07.xlsx and branch-07-v2.xlsx, both TD-07", "chibo-07.xlsx và chibo-07-v2.xlsx đều mang mã TD-07")
+        ),
+    },
+    KindDef {
+        kind: Kind::ConsolidationDuplicateRow,
+        id: "consolidation.duplicate-row",
+        severity: Severity::Error,
+        params: &["code", "form", "cells"],
+        message: t!(
+            "the unit code \"{code}\" is in several rows of form {form} ({cells})",
+            "Mã đơn vị \"{code}\" có ở nhiều dòng của biểu {form} ({cells})"
+        ),
+        doc: doc!(
+            t!("One unit code is in several rows of the summary.", "Một mã đơn vị có ở nhiều dòng của biểu tổng hợp."),
+            WHY_LINK,
+            t!("Delete the repeated row.", "Xóa dòng bị lặp."),
+            t!("TD-03 in rows 9 and 14", "TD-03 ở dòng 9 và dòng 14")
+        ),
+    },
+    KindDef {
+        kind: Kind::ConsolidationPreviousMissing,
+        id: "consolidation.previous-missing",
+        severity: Severity::Warning,
+        params: &["code", "count"],
+        message: t!(
+            "no workbook of last year with unit code {code} among --previous; the opening figures were not compared",
+            "Không có tệp năm trước của đơn vị mã {code} trong --previous; số đầu năm không được đối chiếu"
+        ),
+        doc: doc!(
+            t!("No workbook of last year (`--previous`) has the branch's code.", "Không tệp năm trước nào (`--previous`) mang mã của đơn vị."),
+            WHY_PREVIOUS,
+            t!("Add last year's workbook of the branch to --previous.", "Thêm tệp năm trước của đơn vị vào --previous."),
+            t!("a branch founded this year", "một đơn vị mới thành lập năm nay")
+        ),
+    },
+    KindDef {
+        kind: Kind::ConsolidationPreviousUnread,
+        id: "consolidation.previous-unread",
+        severity: Severity::Warning,
+        params: &["code", "count"],
+        message: t!(
+            "no readable workbook of last year with unit code {code} among --previous ({count} of last year's workbooks could not be read); the opening figures were not compared",
+            "Không có tệp năm trước đọc được của đơn vị mã {code} trong --previous ({count} tệp năm trước không đọc được); số đầu năm không được đối chiếu"
+        ),
+        doc: doc!(
+            t!("No readable workbook of last year has the branch's code, and some of last year's could not be read.", "Không tệp năm trước đọc được nào mang mã của đơn vị, và có tệp năm trước không đọc được."),
+            WHY_PREVIOUS,
+            t!("Make last year's unreadable workbooks readable (the report says why each is not).", "Sửa các tệp năm trước không đọc được (báo cáo nêu lý do từng tệp)."),
+            t!("last year's TD-04 saved as a web page", "tệp năm trước của TD-04 lưu dưới dạng trang web")
+        ),
+    },
+    KindDef {
+        kind: Kind::ConsolidationPreviousDuplicate,
+        id: "consolidation.previous-duplicate",
+        severity: Severity::Warning,
+        params: &["code", "files", "used"],
+        message: t!(
+            "the unit code \"{code}\" is in several workbooks of last year ({files}); {used} was used",
+            "Mã đơn vị \"{code}\" có ở nhiều tệp năm trước ({files}); dùng tệp {used}"
+        ),
+        doc: doc!(
+            t!("Several of last year's workbooks carry the branch's code; the first was used.", "Nhiều tệp năm trước mang mã của đơn vị; tệp đầu tiên được dùng."),
+            t!("The comparison may be with the wrong one.", "Có thể đã đối chiếu với nhầm tệp."),
+            t!("Leave the wrong one out of --previous.", "Bỏ tệp sai khỏi --previous."),
+            t!("two copies of last year's TD-02", "hai bản tệp năm trước của TD-02")
+        ),
+    },
+];
+
+/// The other texts of crossfoot's messages and workbooks: hints that messages are made of, the
+/// summary workbook's Notes. A pack may give its own for any of them too.
+pub const TEXTS: &[(&str, &[&str], Texts)] = &[
+    ("hint.no-form-closest", &["form", "name", "sheet", "found", "labels", "lacks"], t!(
+        "; the closest is form {form} ({name}) in sheet \"{sheet}\": {found} of its {labels} labels found; {lacks}",
+        "; gần nhất là biểu {form} ({name}) ở trang \"{sheet}\": có {found} trên {labels} nhãn; {lacks}")),
+    ("hint.no-form-labels", &["labels"], t!("missing labels {labels}", "thiếu các nhãn {labels}")),
+    ("hint.no-form-pattern", &["pattern"], t!(
+        "the sheet name does not match the form's pattern {pattern}",
+        "tên trang không khớp mẫu {pattern} của biểu")),
+    ("hint.no-form-title", &["titles"], t!("no title {titles}", "không có tiêu đề {titles}")),
+    ("hint.closest", &["text", "cell"], t!(
+        "; the closest is \"{text}\" in {cell}",
+        "; gần giống nhất là \"{text}\" ở ô {cell}")),
+    ("consolidate.notes-sheet", &[], t!("Notes", "Ghi chú")),
+    ("consolidate.file", &[], t!("File", "Tệp")),
+    ("consolidate.code", &[], t!("Code", "Mã")),
+    ("consolidate.name", &[], t!("Unit", "Đơn vị")),
+    ("consolidate.note", &[], t!("Note", "Ghi chú")),
+    ("consolidate.errors", &["count"], t!(
+        "included; the workbook carries {count} error(s)",
+        "đã đưa vào; tệp có {count} lỗi")),
+    ("consolidate.figures-missing", &["columns"], t!(
+        "included; figures not readable, left empty: {columns}",
+        "đã đưa vào; các số liệu không đọc được, để trống: {columns}")),
+    ("consolidate.unreadable", &["reason"], t!(
+        "left out: the file cannot be read ({reason})",
+        "không đưa vào: không đọc được tệp ({reason})")),
+    ("consolidate.no-code", &[], t!(
+        "left out: no unit code in the title block",
+        "không đưa vào: phần đầu biểu không có mã đơn vị")),
+    ("consolidate.duplicate", &["file"], t!(
+        "left out: the same code as {file}, which was used",
+        "không đưa vào: trùng mã với tệp {file}, tệp đó đã được dùng")),
+    ("consolidate.summary", &[], t!(
+        "left out: the workbook is a summary itself, not a unit",
+        "không đưa vào: tệp này là biểu tổng hợp, không phải của một đơn vị")),
+    ("consolidate.not-a-unit", &["pattern"], t!(
+        "left out: its code is not the code of a unit of this summary (the pattern {pattern})",
+        "không đưa vào: mã của tệp không phải mã của một đơn vị trong biểu tổng hợp này (mẫu {pattern})")),
+    ("consolidate.older", &["file"], t!(
+        "left out (--prefer newest): {file} has the same code and was modified later",
+        "không đưa vào (--prefer newest): tệp {file} cùng mã và được sửa sau")),
+    ("consolidate.excluded-errors", &["count"], t!(
+        "left out (--exclude-errors): the workbook carries {count} error(s)",
+        "không đưa vào (--exclude-errors): tệp có {count} lỗi")),
+    ("consolidate.cut", &["count", "max"], t!(
+        "this text has {count} characters, more than a cell holds ({max}): it is cut here; the whole text is in the branch's workbook",
+        "đoạn chữ này dài {count} ký tự, quá sức chứa của một ô ({max}): được cắt bớt ở đây; toàn văn có trong tệp của đơn vị")),
+    ("consolidate.rows-cut", &["shown", "count"], t!(
+        "only the first {shown} of {count} units fit in a worksheet: the others are left out, and the totals are of those shown",
+        "một trang tính chỉ chứa được {shown} trên {count} đơn vị đầu tiên: các đơn vị còn lại không được đưa vào, và tổng số chỉ tính các đơn vị có mặt")),
+    ("consolidate.columns-cut", &["shown", "count"], t!(
+        "only the first {shown} of the form's {count} columns fit in a worksheet",
+        "một trang tính chỉ chứa được {shown} trên {count} cột đầu tiên của biểu")),
+];
+
+/// Every id a pack may give a text for under `[settings.messages]`.
+pub fn known_ids() -> impl Iterator<Item = &'static str> {
+    KINDS
+        .iter()
+        .map(|k| k.id)
+        .chain(TEXTS.iter().map(|(id, _, _)| *id))
+}
+
+/// The built-in template of an id in a language.
+pub fn template(id: &str, lang: Lang) -> Option<&'static str> {
+    match Kind::of_id(id) {
+        Some(k) => Some(k.def().message.get(lang)),
+        None => TEXTS
+            .iter()
+            .find(|(k, _, _)| *k == id)
+            .map(|(_, _, t)| t.get(lang)),
+    }
+}
+
+/// The placeholders an id provides.
+pub fn params(id: &str) -> Option<&'static [&'static str]> {
+    match Kind::of_id(id) {
+        Some(k) => Some(k.def().params),
+        None => TEXTS.iter().find(|(k, _, _)| *k == id).map(|(_, p, _)| *p),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The terminal's words
+
+/// The words of the terminal report and of `explain`, in one language.
+#[derive(Debug)]
+pub struct Words {
+    pub error: &'static str,
+    pub warning: &'static str,
+    pub info: &'static str,
+    /// `(one, many)` of a count.
+    pub files: (&'static str, &'static str),
+    pub errors: (&'static str, &'static str),
+    pub warnings: (&'static str, &'static str),
+    pub infos: (&'static str, &'static str),
+    pub checked: &'static str,
+    pub unreadable: &'static str,
+    pub skipped: &'static str,
+    pub passed_over: &'static str,
+    pub lock_files: (&'static str, &'static str),
+    pub hidden_files: (&'static str, &'static str),
+    pub system_files: (&'static str, &'static str),
+    pub expected: &'static str,
+    pub found: &'static str,
+    pub difference: &'static str,
+    pub cells_read: &'static str,
+    pub clean: &'static str,
+    pub unit: &'static str,
+    pub forms: &'static str,
+    pub workbook: &'static str,
+    pub cannot_read: &'static str,
+    pub hint: &'static str,
+    pub previous_unreadable: &'static str,
+    pub previous_section: &'static str,
+    pub none_checked: &'static str,
+    pub no_form_matched: &'static str,
+    pub progress: &'static str,
+    pub what: &'static str,
+    pub why: &'static str,
+    pub fix: &'static str,
+    pub example: &'static str,
+    pub severity: &'static str,
+    pub message: &'static str,
+    pub form: &'static str,
+    pub expression: &'static str,
+    pub placeholders: &'static str,
+    pub fallback: &'static str,
+    pub wrote_review: &'static str,
+    pub wrote_summary: &'static str,
+}
+
+pub const EN: Words = Words {
+    error: "error",
+    warning: "warning",
+    info: "info",
+    files: ("file", "files"),
+    errors: ("error", "errors"),
+    warnings: ("warning", "warnings"),
+    infos: ("info", "info"),
+    checked: "checked",
+    unreadable: "unreadable",
+    skipped: "skipped",
+    passed_over: "passed over",
+    lock_files: ("lock file", "lock files"),
+    hidden_files: ("hidden file", "hidden files"),
+    system_files: ("system file", "system files"),
+    expected: "expected",
+    found: "found",
+    difference: "difference",
+    cells_read: "cells read",
+    clean: "clean",
+    unit: "unit",
+    forms: "forms",
+    workbook: "(workbook)",
+    cannot_read: "cannot read",
+    hint: "hint",
+    previous_unreadable: "{count} of last year's workbooks could not be read: the year-over-year checks of their units were not done",
+    previous_section: "last year's workbooks (--previous) that could not be read:",
+    none_checked: "no file was checked",
+    no_form_matched: "no file matched a form of the rule pack: nothing was checked against its rules",
+    progress: "workbooks checked, {eta} left",
+    what: "What it means",
+    why: "Why it matters",
+    fix: "How to fix",
+    example: "Example",
+    severity: "Severity",
+    message: "Message",
+    form: "Form",
+    expression: "Expression",
+    placeholders: "Placeholders",
+    fallback: "{count} check(s) of the rule pack have no message in {lang}: their messages are in the pack's language ({pack})",
+    wrote_review: "wrote the review workbook to {path}",
+    wrote_summary: "wrote the summary to {path}: {form} {rows} row(s), {notes} note(s)",
+};
+
+pub const VI: Words = Words {
+    error: "lỗi",
+    warning: "cảnh báo",
+    info: "ghi chú",
+    files: ("tệp", "tệp"),
+    errors: ("lỗi", "lỗi"),
+    warnings: ("cảnh báo", "cảnh báo"),
+    infos: ("ghi chú", "ghi chú"),
+    checked: "đã kiểm tra",
+    unreadable: "không đọc được",
+    skipped: "bỏ qua",
+    passed_over: "không xét",
+    lock_files: ("tệp khóa", "tệp khóa"),
+    hidden_files: ("tệp ẩn", "tệp ẩn"),
+    system_files: ("tệp hệ thống", "tệp hệ thống"),
+    expected: "cần là",
+    found: "ghi",
+    difference: "chênh lệch",
+    cells_read: "các ô đã đọc",
+    clean: "không có sai sót",
+    unit: "đơn vị",
+    forms: "biểu",
+    workbook: "(cả tệp)",
+    cannot_read: "không đọc được",
+    hint: "gợi ý",
+    previous_unreadable: "{count} tệp năm trước không đọc được: các phép đối chiếu với năm trước của các đơn vị đó không được thực hiện",
+    previous_section: "các tệp năm trước (--previous) không đọc được:",
+    none_checked: "không tệp nào được kiểm tra",
+    no_form_matched: "không tệp nào khớp với một biểu của bộ quy tắc: không có gì được kiểm tra theo quy tắc",
+    progress: "tệp đã kiểm tra, còn {eta}",
+    what: "Ý nghĩa",
+    why: "Vì sao quan trọng",
+    fix: "Cách sửa",
+    example: "Ví dụ",
+    severity: "Mức độ",
+    message: "Thông báo",
+    form: "Biểu",
+    expression: "Biểu thức",
+    placeholders: "Tham số",
+    fallback: "{count} phép kiểm tra của bộ quy tắc không có thông báo bằng {lang}: thông báo của chúng dùng ngôn ngữ của bộ quy tắc ({pack})",
+    wrote_review: "đã ghi sổ kiểm tra vào {path}",
+    wrote_summary: "đã ghi biểu tổng hợp vào {path}: biểu {form}, {rows} dòng, {notes} ghi chú",
+};
+
+impl Words {
+    pub fn of(lang: Lang) -> &'static Words {
+        match lang {
+            Lang::En => &EN,
+            Lang::Vi => &VI,
+        }
+    }
+
+    pub fn severity(&self, s: Severity) -> &'static str {
+        match s {
+            Severity::Error => self.error,
+            Severity::Warning => self.warning,
+            Severity::Info => self.info,
+        }
+    }
+
+    /// `n` and the word, one or many.
+    pub fn count(&self, n: usize, (one, many): (&str, &str)) -> String {
+        format!("{n} {}", if n == 1 { one } else { many })
+    }
+
+    /// A language's name in this language.
+    pub fn lang_name(&self, lang: Lang) -> &'static str {
+        match (std::ptr::eq(self, &VI), lang) {
+            (false, Lang::En) => "English",
+            (false, Lang::Vi) => "Vietnamese",
+            (true, Lang::En) => "tiếng Anh",
+            (true, Lang::Vi) => "tiếng Việt",
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Unreadable files
+
+/// The stable code of an unreadable file's kind, as the JSON report's `reason` gives it.
+pub fn unreadable_code(kind: crate::sniff::UnreadableKind) -> &'static str {
+    use crate::sniff::UnreadableKind as U;
+    match kind {
+        U::Empty => "empty",
+        U::Html => "html",
+        U::Text => "csv",
+        U::Encrypted => "encrypted",
+        U::NotAWorkbookZip => "not-a-workbook",
+        U::Truncated => "truncated",
+        U::OtherFormat => "other-format",
+        U::Corrupt => "corrupt",
+        U::Missing => "missing",
+        U::TooLarge => "too-large",
+        U::Internal => "internal",
+        U::NotRegular => "not-a-regular-file",
+    }
+}
+
+/// An unreadable file's reason and hint in Vietnamese, by its kind (the English prose the
+/// reader wrote names the details; these say what the kind is and what to do).
+pub fn unreadable_vi(kind: crate::sniff::UnreadableKind) -> (&'static str, &'static str) {
+    use crate::sniff::UnreadableKind as U;
+    match kind {
+        U::Empty => ("tệp rỗng (0 byte)", "hãy gửi lại tệp đầy đủ"),
+        U::Html => (
+            "tệp là một trang web (HTML), không phải bảng tính Excel, dù mang đuôi của Excel",
+            "hãy mở tệp bằng Excel và lưu lại dưới dạng Sổ làm việc Excel (.xlsx)",
+        ),
+        U::Text => (
+            "tệp là văn bản thuần (CSV hoặc TXT), không phải bảng tính Excel",
+            "hãy mở tệp bằng Excel và lưu lại dưới dạng Sổ làm việc Excel (.xlsx)",
+        ),
+        U::Encrypted => (
+            "tệp Excel được bảo vệ bằng mật khẩu",
+            "hãy mở tệp bằng mật khẩu, bỏ mật khẩu (Tệp → Thông tin → Bảo vệ sổ làm việc) và lưu lại",
+        ),
+        U::NotAWorkbookZip => (
+            "tệp nén không chứa bảng tính Excel hay OpenDocument",
+            "hãy gửi đúng tệp bảng tính (.xlsx)",
+        ),
+        U::Truncated => (
+            "tệp bị cắt cụt (tải về hoặc sao chép chưa xong)",
+            "hãy tải về hoặc sao chép lại tệp",
+        ),
+        U::OtherFormat => (
+            "tệp không phải bảng tính (PDF, ảnh, cơ sở dữ liệu hoặc định dạng cũ)",
+            "hãy gửi bảng tính gốc (.xlsx), không phải bản in hay ảnh chụp",
+        ),
+        U::Corrupt => (
+            "tệp bị hỏng, không đọc được",
+            "hãy mở tệp bằng Excel (Excel có thể sửa được) và lưu lại, hoặc xin gửi lại",
+        ),
+        U::Missing => (
+            "không mở được tệp (không có tệp hoặc không có quyền đọc)",
+            "hãy kiểm tra đường dẫn và quyền đọc tệp",
+        ),
+        U::TooLarge => (
+            "tệp quá lớn để kiểm tra an toàn",
+            "hãy kiểm tra lại tệp; nếu tệp đúng, hãy nâng giới hạn (--max-file-mb, --max-cells, --max-reader-mb)",
+        ),
+        U::Internal => (
+            "crossfoot gặp lỗi khi đọc tệp này",
+            "hãy báo lỗi này kèm tệp cho người bảo trì crossfoot",
+        ),
+        U::NotRegular => (
+            "không phải tệp thông thường (thư mục, liên kết, thiết bị hoặc ống dẫn)",
+            "hãy chỉ định tệp bảng tính thông thường",
+        ),
+    }
+}
+
+/// An unreadable file's reason and hint in `lang`: the reader's own English prose, or the
+/// kind's Vietnamese text.
+pub fn unreadable_text<'a>(
+    u: &'a crate::sniff::Unreadable,
+    lang: Lang,
+) -> (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>) {
+    match lang {
+        Lang::En => (u.reason.as_str().into(), u.hint.as_str().into()),
+        Lang::Vi => {
+            let (r, h) = unreadable_vi(u.kind);
+            (r.into(), h.into())
+        }
+    }
+}
+
+/// The README's table of the findings crossfoot makes itself, as the registry makes it.
+pub fn readme_table() -> String {
+    let mut out = String::from("| rule id | severity | what |\n|---|---|---|\n");
+    for k in KINDS {
+        out.push_str(&format!(
+            "| `{}` | {} | {} |\n",
+            k.id,
+            k.severity.as_str(),
+            k.doc.what.en
+        ));
+    }
+    out
+}
+
+/// The placeholders a template uses.
+pub fn placeholders_of(template: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut rest = template;
+    while let Some(open) = rest.find('{') {
+        let after = &rest[open + 1..];
+        match after.find('}') {
+            Some(close) => {
+                out.push(&after[..close]);
+                rest = &after[close + 1..];
+            }
+            None => break,
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_kind_is_at_its_place_once_with_both_languages_and_its_placeholders() {
+        let mut ids = std::collections::BTreeSet::new();
+        for (i, k) in KINDS.iter().enumerate() {
+            assert_eq!(k.kind as usize, i, "{} is out of place in KINDS", k.id);
+            assert_eq!(k.kind.def().id, k.id);
+            assert_eq!(Kind::of_id(k.id), Some(k.kind));
+            assert!(ids.insert(k.id), "{} twice", k.id);
+            for lang in Lang::ALL {
+                let text = k.message.get(lang);
+                assert!(!text.trim().is_empty(), "{} {lang:?}", k.id);
+                for p in placeholders_of(text) {
+                    assert!(k.params.contains(&p), "{} {lang:?}: {{{p}}}", k.id);
+                }
+                for section in [k.doc.what, k.doc.why, k.doc.fix, k.doc.example] {
+                    assert!(
+                        !section.get(lang).trim().is_empty(),
+                        "{} doc {lang:?}",
+                        k.id
+                    );
+                }
+            }
+        }
+        for (id, params, texts) in TEXTS {
+            assert!(ids.insert(id), "{id} twice");
+            for lang in Lang::ALL {
+                assert!(!texts.get(lang).trim().is_empty(), "{id} {lang:?}");
+                for p in placeholders_of(texts.get(lang)) {
+                    assert!(params.contains(&p), "{id} {lang:?}: {{{p}}}");
+                }
+            }
+        }
+        // The English and the Vietnamese text of a kind use the same placeholders.
+        for k in KINDS {
+            let mut en = placeholders_of(k.message.en);
+            let mut vi = placeholders_of(k.message.vi);
+            en.sort();
+            vi.sort();
+            assert_eq!(en, vi, "{}", k.id);
+        }
+    }
+
+    #[test]
+    fn every_kind_is_in_the_readme_table() {
+        let readme = include_str!("../README.md");
+        let table = readme_table();
+        assert!(
+            readme.contains(&table),
+            "the README's table of findings crossfoot makes itself is not the registry's; it should read:\n{table}"
+        );
+    }
+
+    #[test]
+    fn languages_and_codes() {
+        assert_eq!(Lang::from_pack("vi-VN"), Lang::Vi);
+        assert_eq!(Lang::from_pack("fr"), Lang::En);
+        assert_eq!(Lang::of_code("vi"), Some(Lang::Vi));
+        assert_eq!(Lang::of_code("xx"), None);
+        assert_eq!(
+            template("value.required", Lang::Vi),
+            Some("{label}: thiếu số liệu bắt buộc (ô để trống)")
+        );
+        assert_eq!(params("hint.closest"), Some(&["text", "cell"][..]));
+        assert_eq!(
+            unreadable_code(crate::sniff::UnreadableKind::Encrypted),
+            "encrypted"
+        );
+    }
+}
