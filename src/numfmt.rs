@@ -51,9 +51,10 @@
 //! compound-file sector chains are walked at most once per sector, record walks have a budget
 //! of one record per four bytes of stream, ODS repeat counts are added to positions (never
 //! iterated over) except for recorded cells, of which there are at most [`MAX_RECORDED`] per
-//! workbook, `content.xml` and every `.xlsb` part are decompressed through a 200 MB limit, XML
-//! entities defined in a DTD are never expanded, and of an `.xlsb` record at most 4 KB is kept
-//! whatever size its header says (the rest is skipped as it streams by).
+//! workbook, `content.xml` and every `.xlsb` part are decompressed through a 200 MB limit (16 MB
+//! for `workbook.bin` and its relationships), XML entities defined in a DTD are never expanded,
+//! and of an `.xlsb` record at most 4 KB is kept whatever size its header says (the rest is
+//! skipped as it streams by).
 
 use crate::model::{CellRef, NumFmt};
 use std::collections::HashMap;
@@ -98,8 +99,9 @@ pub fn ods_formats(bytes: &[u8]) -> Option<HashMap<String, SheetFormats>> {
 /// Number formats of the cells of every worksheet that have a non-General number format
 /// (percent or fixed decimals), by sheet name, of an Excel binary workbook (`.xlsb`). None
 /// when the file's structure cannot be read (not a zip, no `xl/workbook.bin`, a damaged
-/// record stream, a part larger than 200 MB unpacked, more than [`MAX_RECORDED`] formatted
-/// cells); then crossfoot goes on without formats. Every worksheet calamine lists is listed,
+/// record stream, a sheet or styles part larger than 200 MB unpacked, `workbook.bin` or its
+/// relationships larger than 16 MB, more than [`MAX_RECORDED`] formatted cells); then crossfoot
+/// goes on without formats. Every worksheet calamine lists is listed,
 /// possibly with an empty map.
 pub fn xlsb_formats(bytes: &[u8]) -> Option<HashMap<String, SheetFormats>> {
     xlsb::formats(bytes, MAX_RECORDED)
@@ -515,8 +517,12 @@ mod xlsb {
     use quick_xml::events::Event;
     use std::io::BufReader;
 
-    /// At most this many bytes are decompressed from any one part (as from `content.xml`).
+    /// At most this many bytes are decompressed from a sheet part or `styles.bin` (as from
+    /// `content.xml`).
     const PART_LIMIT: u64 = super::XML_LIMIT;
+    /// At most this many from `workbook.bin` and its relationships, whose sheet names and
+    /// targets are kept: a few kilobytes in a real workbook, even with hundreds of sheets.
+    const INDEX_LIMIT: u64 = 16 * 1024 * 1024;
     /// At most this many bytes of a record are kept; the rest is skipped unread. Every record
     /// read here needs fewer: a format code (BrtFmt) is at most 255 characters, a sheet's name
     /// 31, a cell's column and style take 8 bytes.
@@ -653,13 +659,13 @@ mod xlsb {
         let rels = match index_of("xl/_rels/workbook.bin.rels") {
             Some(i) => {
                 let part = zip.by_index(i).ok()?;
-                read_rels(BufReader::new(part.take(PART_LIMIT)))?
+                read_rels(BufReader::new(part.take(INDEX_LIMIT)))?
             }
             None => HashMap::new(),
         };
         let sheets = {
             let part = zip.by_index(index_of("xl/workbook.bin")?).ok()?;
-            read_sheets(BufReader::new(part.take(PART_LIMIT)), &rels)?
+            read_sheets(BufReader::new(part.take(INDEX_LIMIT)), &rels)?
         };
 
         let mut rec = Recorder::new(limit);
@@ -684,7 +690,7 @@ mod xlsb {
         Some(rec.sheets)
     }
 
-    /// Whether a part read through [`PART_LIMIT`] was read whole. A part cut at the limit is
+    /// Whether a part read through its limit ([`PART_LIMIT`], [`INDEX_LIMIT`]) was read whole. A part cut at the limit is
     /// not: its formats would be partial.
     fn whole<R: Read>(r: BufReader<std::io::Take<R>>) -> Option<()> {
         (r.into_inner().limit() > 0).then_some(())
