@@ -217,7 +217,13 @@ impl<'a> Opened<'a> {
         let with_formulas = &mut self.with_formulas;
         match &mut self.reader {
             Open::Xlsx(wb) => guard(|| read_xlsx(wb, limits, detail, with_formulas)),
-            Open::Xlsb(wb) => guard(|| read_all(wb, limits, |_, _, _| {})),
+            Open::Xlsb(wb) => guard(|| {
+                // Nor for .xlsb (beyond dates): read them from styles.bin and the sheets' records.
+                let formats = crate::numfmt::xlsb_formats(bytes);
+                read_all(wb, limits, |_, name, sheet| {
+                    apply_formats(sheet, formats.as_ref().and_then(|f| f.get(name)));
+                })
+            }),
             Open::Xls(wb) => guard(|| {
                 // calamine gives no number formats for .xls: read them from the BIFF records.
                 let formats = crate::numfmt::xls_formats(bytes);

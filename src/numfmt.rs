@@ -1,11 +1,11 @@
-//! Number formats of `.xls` and `.ods` cells, which the workbook reader (calamine) does not
-//! report.
+//! Number formats of `.xls`, `.ods` and `.xlsb` cells, which the workbook reader (calamine)
+//! does not report.
 //!
 //! Why this exists: crossfoot must know when a number is shown as a percentage (0.5397 with a
 //! percent format shows as 53.97 % and is read as 53.97) and how many decimals a format shows
 //! (`0.00` shows 2, which bounds how far a rounded figure may be from an exact one). calamine
-//! gives these for `.xlsx` but only the values for `.xls` and `.ods`, so this module reads the
-//! formats itself:
+//! gives these for `.xlsx` but only the values for `.xls`, `.ods` and `.xlsb`, so this module
+//! reads the formats itself:
 //!
 //! * [`xls_formats`]: Excel 97-2003 (BIFF8) and Excel 5.0/95 (BIFF5) workbooks. The `Workbook`
 //!   (or `Book`) stream is taken out of the OLE compound file, then the workbook globals give
@@ -13,6 +13,15 @@
 //!   records, by index) and the sheets (BOUNDSHEET records); each sheet's NUMBER, RK, MULRK and
 //!   FORMULA records give the cells. A cell is recorded when [`NumFmt::from_code`] of its
 //!   format is not General.
+//! * [`xlsb_formats`]: Excel binary workbooks (BIFF12 records, [MS-XLSB] 2.1.4, in zip parts).
+//!   `xl/styles.bin` gives the number formats (BrtFmt: id and code, plus Excel's built-in
+//!   ones) and the cell formats (BrtXF records between BrtBeginCellXFs and BrtEndCellXFs, by
+//!   index: their iFmt); `xl/workbook.bin` (BrtBundleSh) and `xl/_rels/workbook.bin.rels`
+//!   give the sheets and their parts, found as calamine finds them; each sheet part's
+//!   BrtRowHdr records give the row and its number cells (BrtCellRk, BrtCellReal,
+//!   BrtFmlaNum) their column and style (iStyleRef). The "short" cell records without a
+//!   column (BrtShortRk …, written by SheetJS) are not read, as calamine 0.38 does not read
+//!   those cells at all.
 //! * [`ods_formats`]: OpenDocument spreadsheets. `content.xml` is walked as a stream; a cell
 //!   with `office:value-type="percentage"` (or a percentage data style) is recorded as a
 //!   percentage, a `float` or `currency` cell whose data style fixes its decimals as a number;
@@ -42,8 +51,10 @@
 //! compound-file sector chains are walked at most once per sector, record walks have a budget
 //! of one record per four bytes of stream, ODS repeat counts are added to positions (never
 //! iterated over) except for recorded cells, of which there are at most [`MAX_RECORDED`] per
-//! workbook, `content.xml` is decompressed through a 200 MB limit, and XML entities defined in a
-//! DTD are never expanded.
+//! workbook, `content.xml` and every `.xlsb` part are decompressed through a 200 MB limit (16 MB
+//! for `workbook.bin` and its relationships), XML entities defined in a DTD are never expanded,
+//! and of an `.xlsb` record at most 4 KB is kept whatever size its header says (the rest is
+//! skipped as it streams by).
 
 use crate::model::{CellRef, NumFmt};
 use std::collections::HashMap;
@@ -83,6 +94,17 @@ pub fn xls_formats(bytes: &[u8]) -> Option<HashMap<String, SheetFormats>> {
 /// crossfoot goes on without formats. Every named table is listed, possibly with an empty map.
 pub fn ods_formats(bytes: &[u8]) -> Option<HashMap<String, SheetFormats>> {
     ods::formats(bytes, MAX_RECORDED)
+}
+
+/// Number formats of the cells of every worksheet that have a non-General number format
+/// (percent or fixed decimals), by sheet name, of an Excel binary workbook (`.xlsb`). None
+/// when the file's structure cannot be read (not a zip, no `xl/workbook.bin`, a damaged
+/// record stream, a sheet or styles part larger than 200 MB unpacked, `workbook.bin` or its
+/// relationships larger than 16 MB, more than [`MAX_RECORDED`] formatted cells); then crossfoot
+/// goes on without formats. Every worksheet calamine lists is listed,
+/// possibly with an empty map.
+pub fn xlsb_formats(bytes: &[u8]) -> Option<HashMap<String, SheetFormats>> {
+    xlsb::formats(bytes, MAX_RECORDED)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -484,6 +506,339 @@ mod biff {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Excel binary workbooks (.xlsb): BIFF12 records in zip parts
+// ---------------------------------------------------------------------------------------------
+
+mod xlsb {
+    use super::{
+        biff::builtin_code, u16_at, u32_at, Cursor, HashMap, Read, Recorder, SheetFormats,
+    };
+    use crate::model::NumFmt;
+    use quick_xml::events::Event;
+    use std::io::BufReader;
+
+    /// At most this many bytes are decompressed from a sheet part or `styles.bin` (as from
+    /// `content.xml`).
+    const PART_LIMIT: u64 = super::XML_LIMIT;
+    /// At most this many from `workbook.bin` and its relationships, whose sheet names and
+    /// targets are kept: a few kilobytes in a real workbook, even with hundreds of sheets.
+    const INDEX_LIMIT: u64 = 16 * 1024 * 1024;
+    /// At most this many bytes of a record are kept; the rest is skipped unread. Every record
+    /// read here needs fewer: a format code (BrtFmt) is at most 255 characters, a sheet's name
+    /// 31, a cell's column and style take 8 bytes.
+    const KEEP: usize = 4096;
+    /// Most cell formats (BrtXF) a workbook may have; Excel allows 65,430. A styles part with
+    /// more is taken as damaged.
+    const MAX_XFS: usize = 1 << 20;
+    /// Largest row index calamine reads (it stops a sheet at a row beyond it).
+    const MAX_ROW: u32 = 0x0010_0000;
+
+    const BRT_ROW_HDR: u16 = 0;
+    const BRT_CELL_RK: u16 = 2;
+    const BRT_CELL_REAL: u16 = 5;
+    const BRT_FMLA_NUM: u16 = 9;
+    const BRT_FMT: u16 = 44;
+    const BRT_XF: u16 = 47;
+    const BRT_BEGIN_SHEET_DATA: u16 = 145;
+    const BRT_END_SHEET_DATA: u16 = 146;
+    const BRT_BUNDLE_SH: u16 = 156;
+    const BRT_BEGIN_CELL_XFS: u16 = 617;
+    const BRT_END_CELL_XFS: u16 = 618;
+
+    /// A stream of records ([MS-XLSB] 2.1.4): a type of 1 or 2 bytes and a size of 1 to 4
+    /// bytes, 7 bits in each byte with the high bit saying another byte follows, then the
+    /// payload. The first [`KEEP`] bytes of each payload are kept.
+    pub(super) struct Records<R: Read> {
+        r: R,
+        buf: Vec<u8>,
+    }
+
+    /// A record stream that ends inside a record, or a read error.
+    #[derive(Debug)]
+    pub(super) struct Damaged;
+
+    impl<R: Read> Records<R> {
+        pub(super) fn new(r: R) -> Self {
+            Records {
+                r,
+                buf: Vec::with_capacity(KEEP),
+            }
+        }
+
+        fn byte(&mut self) -> Result<Option<u8>, Damaged> {
+            let mut b = [0u8; 1];
+            loop {
+                match self.r.read(&mut b) {
+                    Ok(0) => return Ok(None),
+                    Ok(_) => return Ok(Some(b[0])),
+                    Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
+                    Err(_) => return Err(Damaged),
+                }
+            }
+        }
+
+        fn needed_byte(&mut self) -> Result<u8, Damaged> {
+            self.byte()?.ok_or(Damaged)
+        }
+
+        /// The next record's type and (the first [`KEEP`] bytes of) its payload; None at the
+        /// end of the stream.
+        pub(super) fn next(&mut self) -> Result<Option<(u16, &[u8])>, Damaged> {
+            let Some(b) = self.byte()? else {
+                return Ok(None);
+            };
+            // As calamine reads it: the second byte's high bit is ignored.
+            let typ = if b & 0x80 != 0 {
+                u16::from(b & 0x7F) | (u16::from(self.needed_byte()? & 0x7F) << 7)
+            } else {
+                u16::from(b)
+            };
+            let mut size = 0u64;
+            for i in 0..4 {
+                let b = self.needed_byte()?;
+                size |= u64::from(b & 0x7F) << (7 * i);
+                if b & 0x80 == 0 {
+                    break;
+                }
+            }
+            let keep = size.min(KEEP as u64);
+            self.buf.clear();
+            (&mut self.r)
+                .take(keep)
+                .read_to_end(&mut self.buf)
+                .map_err(|_| Damaged)?;
+            if self.buf.len() as u64 != keep {
+                return Err(Damaged);
+            }
+            let rest = size - keep;
+            if rest > 0 {
+                let skipped = std::io::copy(&mut (&mut self.r).take(rest), &mut std::io::sink())
+                    .map_err(|_| Damaged)?;
+                if skipped != rest {
+                    return Err(Damaged);
+                }
+            }
+            Ok(Some((typ, &self.buf)))
+        }
+    }
+
+    /// An XLWideString at `off` (u32 character count, UTF-16LE characters) and the offset
+    /// after it. None when it runs past the record (or past what was kept of it).
+    fn wide_string(b: &[u8], off: usize) -> Option<(String, usize)> {
+        let cch = u32_at(b, off)? as usize;
+        let start = off.checked_add(4)?;
+        let end = start.checked_add(cch.checked_mul(2)?)?;
+        Some((super::decode_utf16le(b.get(start..end)?), end))
+    }
+
+    /// The formats of an .xlsb file, recording at most `limit` cells.
+    pub(super) fn formats(bytes: &[u8], limit: usize) -> Option<HashMap<String, SheetFormats>> {
+        let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
+        let names: Vec<String> = zip
+            .file_names_raw()
+            .map(|raw| {
+                String::from_utf8_lossy(raw)
+                    .replace('\\', "/")
+                    .to_ascii_lowercase()
+            })
+            .collect();
+        // Parts are found as calamine finds them: by name, ignoring ASCII case.
+        let index_of = |part: &str| {
+            let want = part.to_ascii_lowercase();
+            names.iter().position(|n| *n == want)
+        };
+
+        // A workbook without styles.bin has only General cells (calamine reads it so too).
+        let xf_fmt = match index_of("xl/styles.bin") {
+            Some(i) => {
+                let part = zip.by_index(i).ok()?;
+                read_styles(BufReader::new(part.take(PART_LIMIT)))?
+            }
+            None => Vec::new(),
+        };
+        let rels = match index_of("xl/_rels/workbook.bin.rels") {
+            Some(i) => {
+                let part = zip.by_index(i).ok()?;
+                read_rels(BufReader::new(part.take(INDEX_LIMIT)))?
+            }
+            None => HashMap::new(),
+        };
+        let sheets = {
+            let part = zip.by_index(index_of("xl/workbook.bin")?).ok()?;
+            read_sheets(BufReader::new(part.take(INDEX_LIMIT)), &rels)?
+        };
+
+        let mut rec = Recorder::new(limit);
+        for (name, path) in sheets {
+            // calamine reads the first sheet of a name.
+            if rec.sheets.contains_key(&name) {
+                continue;
+            }
+            let mut cells = SheetFormats::new();
+            // A sheet whose part is missing is one calamine cannot read either.
+            if let Some(i) = index_of(&path) {
+                let part = zip.by_index(i).ok()?;
+                read_cells(
+                    BufReader::new(part.take(PART_LIMIT)),
+                    &xf_fmt,
+                    &mut cells,
+                    &mut rec,
+                )?;
+            }
+            rec.finish_sheet(name, cells);
+        }
+        Some(rec.sheets)
+    }
+
+    /// Whether a part read through its limit ([`PART_LIMIT`], [`INDEX_LIMIT`]) was read whole. A part cut at the limit is
+    /// not: its formats would be partial.
+    fn whole<R: Read>(r: BufReader<std::io::Take<R>>) -> Option<()> {
+        (r.into_inner().limit() > 0).then_some(())
+    }
+
+    /// `xl/styles.bin`: the number format of each cell format (BrtXF in BrtBeginCellXFs …
+    /// BrtEndCellXFs, by index), from the workbook's formats (BrtFmt) and Excel's built-in
+    /// ones.
+    pub(super) fn read_styles<R: Read>(r: BufReader<std::io::Take<R>>) -> Option<Vec<NumFmt>> {
+        let mut records = Records::new(r);
+        let mut user: HashMap<u16, NumFmt> = HashMap::new();
+        let mut xf_ifmt: Vec<u16> = Vec::new();
+        let mut in_cell_xfs = false;
+        while let Some((typ, data)) = records.next().ok()? {
+            match typ {
+                BRT_FMT => {
+                    if let (Some(id), Some((code, _))) = (u16_at(data, 0), wide_string(data, 2)) {
+                        user.insert(id, NumFmt::from_code(&code));
+                    }
+                }
+                BRT_BEGIN_CELL_XFS => in_cell_xfs = true,
+                BRT_END_CELL_XFS => in_cell_xfs = false,
+                BRT_XF if in_cell_xfs => {
+                    if xf_ifmt.len() >= MAX_XFS {
+                        return None;
+                    }
+                    xf_ifmt.push(u16_at(data, 2).unwrap_or(0));
+                }
+                _ => {}
+            }
+        }
+        whole(records.r)?;
+        Some(
+            xf_ifmt
+                .iter()
+                .map(|id| match user.get(id) {
+                    Some(f) => *f,
+                    None => NumFmt::from_code(builtin_code(*id)),
+                })
+                .collect(),
+        )
+    }
+
+    /// `xl/_rels/workbook.bin.rels`: relationship targets by id.
+    fn read_rels<R: Read>(r: BufReader<std::io::Take<R>>) -> Option<HashMap<String, String>> {
+        let mut reader = quick_xml::Reader::from_reader(r);
+        {
+            let config = reader.config_mut();
+            config.check_end_names = false;
+            config.check_comments = false;
+        }
+        let mut rels = HashMap::new();
+        let mut buf = Vec::with_capacity(1024);
+        loop {
+            buf.clear();
+            match reader.read_event_into(&mut buf) {
+                Ok(Event::Eof) => break,
+                Ok(Event::Start(e) | Event::Empty(e)) if e.name().0 == "Relationship" => {
+                    if let [Some(id), Some(target)] = super::ods::attrs(&e, ["Id", "Target"]) {
+                        rels.insert(id.into_owned(), target.into_owned());
+                    }
+                }
+                Ok(_) => {}
+                Err(_) => return None,
+            }
+        }
+        whole(reader.into_inner())?;
+        Some(rels)
+    }
+
+    /// `xl/workbook.bin`: the worksheets (BrtBundleSh: state, tab id, relationship id, name)
+    /// as (name, part), in workbook order. The part is `xl/` and the relationship's target, as
+    /// calamine makes it; chart and dialog sheets (parts outside `xl/worksheets/`) and sheets
+    /// without a relationship are left out.
+    fn read_sheets<R: Read>(
+        r: BufReader<std::io::Take<R>>,
+        rels: &HashMap<String, String>,
+    ) -> Option<Vec<(String, String)>> {
+        let mut records = Records::new(r);
+        let mut sheets = Vec::new();
+        while let Some((typ, data)) = records.next().ok()? {
+            if typ != BRT_BUNDLE_SH {
+                continue;
+            }
+            // A null relationship id (0xFFFFFFFF characters) reads as None here.
+            let Some((rel_id, end)) = wide_string(data, 8) else {
+                continue;
+            };
+            let Some((name, _)) = wide_string(data, end) else {
+                continue;
+            };
+            let Some(target) = rels.get(&rel_id) else {
+                continue;
+            };
+            let path = format!("xl/{target}");
+            if path.split('/').nth(1) == Some("worksheets") {
+                sheets.push((name, path));
+            }
+        }
+        whole(records.r)?;
+        Some(sheets)
+    }
+
+    /// A sheet part: the formats of its number cells (BrtCellRk, BrtCellReal, BrtFmlaNum),
+    /// each of which begins with a Cell structure (column u32, then iStyleRef in 24 bits and 8
+    /// bits of flags); BrtRowHdr gives the row. Read between BrtBeginSheetData and
+    /// BrtEndSheetData, as calamine reads it. None when the part is damaged or too many cells
+    /// are recorded.
+    pub(super) fn read_cells<R: Read>(
+        r: BufReader<std::io::Take<R>>,
+        xf_fmt: &[NumFmt],
+        cells: &mut SheetFormats,
+        rec: &mut Recorder,
+    ) -> Option<()> {
+        let mut records = Records::new(r);
+        let mut in_data = false;
+        let mut row = 0u32;
+        while let Some((typ, data)) = records.next().ok()? {
+            match typ {
+                BRT_BEGIN_SHEET_DATA => in_data = true,
+                BRT_END_SHEET_DATA => return Some(()),
+                _ if !in_data => {}
+                BRT_ROW_HDR => {
+                    let Some(r) = u32_at(data, 0) else {
+                        continue;
+                    };
+                    row = r;
+                    if row > MAX_ROW {
+                        // calamine stops reading the sheet here.
+                        return Some(());
+                    }
+                }
+                BRT_CELL_RK | BRT_CELL_REAL | BRT_FMLA_NUM => {
+                    let (Some(col), Some(style)) = (u32_at(data, 0), u32_at(data, 4)) else {
+                        continue;
+                    };
+                    let ixf = (style & 0x00FF_FFFF) as usize;
+                    let fmt = xf_fmt.get(ixf).copied().unwrap_or_default();
+                    rec.note(cells, row, col, fmt)?;
+                }
+                _ => {}
+            }
+        }
+        whole(records.r)
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
 // OpenDocument spreadsheets
 // ---------------------------------------------------------------------------------------------
 
@@ -666,7 +1021,7 @@ mod ods {
 
     /// The unescaped values of attributes `keys` of a tag, read in one pass (the first of
     /// duplicates wins).
-    fn attrs<'a, const N: usize>(
+    pub(super) fn attrs<'a, const N: usize>(
         e: &'a BytesStart<'_>,
         keys: [&str; N],
     ) -> [Option<Cow<'a, str>>; N] {
@@ -1654,6 +2009,299 @@ mod tests {
         make_cfb_named(data, mini, "Workbook")
     }
 
+    // --- .xlsb: BIFF12 records -----------------------------------------------------------------
+
+    const FIXTURE_XLSB: &[u8] = include_bytes!("../tests/fixtures/numfmt/numfmt.xlsb");
+    const PERCENTS_XLSB: &[u8] = include_bytes!("../tests/fixtures/numfmt/percents.xlsb");
+
+    #[test]
+    fn fixture_xlsb() {
+        assert_eq!(xlsb_formats(FIXTURE_XLSB), Some(fixture_expected()));
+        // Built-in 0% and 0.00% (ids 9 and 10, no BrtFmt), custom 0.0%, 0.000% and 0.0.
+        let expected = book(&[
+            (
+                "Tỷ lệ",
+                sheet(&[
+                    ("D2", pct(0)),
+                    ("D3", pct(2)),
+                    ("D4", pct(1)),
+                    ("C5", num(1)),
+                    ("D5", pct(3)),
+                ]),
+            ),
+            ("Second", sheet(&[("C5", pct(2))])),
+        ]);
+        assert_eq!(xlsb_formats(PERCENTS_XLSB), Some(expected));
+        assert_eq!(xlsb_formats(FIXTURE_XLS), None);
+        assert_eq!(xlsb_formats(FIXTURE_ODS), None);
+        assert_eq!(xlsb_formats(b""), None);
+    }
+
+    /// One record: type and size in 7-bit groups with a continuation bit.
+    fn brt(typ: u16, body: &[u8]) -> Vec<u8> {
+        let mut out = Vec::new();
+        if typ < 0x80 {
+            out.push(typ as u8);
+        } else {
+            out.push((typ & 0x7F) as u8 | 0x80);
+            out.push((typ >> 7) as u8);
+        }
+        let mut size = body.len();
+        loop {
+            let b = (size & 0x7F) as u8;
+            size >>= 7;
+            if size == 0 {
+                out.push(b);
+                break;
+            }
+            out.push(b | 0x80);
+        }
+        out.extend_from_slice(body);
+        out
+    }
+
+    fn wide(s: &str) -> Vec<u8> {
+        let units: Vec<u16> = s.encode_utf16().collect();
+        let mut out = (units.len() as u32).to_le_bytes().to_vec();
+        for u in units {
+            out.extend_from_slice(&u.to_le_bytes());
+        }
+        out
+    }
+
+    fn brt_fmt(id: u16, code: &str) -> Vec<u8> {
+        let mut body = id.to_le_bytes().to_vec();
+        body.extend(wide(code));
+        brt(44, &body)
+    }
+
+    fn brt_xf(ifmt: u16) -> Vec<u8> {
+        let mut body = vec![0u8; 16];
+        body[2..4].copy_from_slice(&ifmt.to_le_bytes());
+        brt(47, &body)
+    }
+
+    fn brt_cell(typ: u16, col: u32, style: u32) -> Vec<u8> {
+        let mut body = col.to_le_bytes().to_vec();
+        body.extend_from_slice(&style.to_le_bytes());
+        body.extend_from_slice(&[0u8; 8]);
+        brt(typ, &body)
+    }
+
+    fn brt_row(row: u32) -> Vec<u8> {
+        let mut body = row.to_le_bytes().to_vec();
+        body.extend_from_slice(&[0u8; 13]);
+        brt(0, &body)
+    }
+
+    fn brt_sheet(rel: Option<&str>, name: &str) -> Vec<u8> {
+        let mut body = vec![0u8; 8];
+        match rel {
+            Some(r) => body.extend(wide(r)),
+            None => body.extend_from_slice(&u32::MAX.to_le_bytes()),
+        }
+        body.extend(wide(name));
+        brt(156, &body)
+    }
+
+    /// styles.bin: formats 164 `0.0%` and (overriding the built-in) 10 `0.000`; cell formats
+    /// 0 General, 1 `0.0%`, 2 built-in 9 `0%`, 3 format 10 (`0.000`). A BrtXF outside the
+    /// cell formats (a cell style's) does not count.
+    fn xlsb_styles() -> Vec<u8> {
+        [
+            brt(278, &[]),
+            brt(615, &2u32.to_le_bytes()),
+            brt_fmt(164, "0.0%"),
+            brt_fmt(10, "0.000"),
+            brt(616, &[]),
+            brt(626, &1u32.to_le_bytes()),
+            brt_xf(9),
+            brt(627, &[]),
+            brt(617, &4u32.to_le_bytes()),
+            brt_xf(0),
+            brt_xf(164),
+            brt_xf(9),
+            brt_xf(10),
+            brt(618, &[]),
+            brt(279, &[]),
+        ]
+        .concat()
+    }
+
+    fn xlsb_sheet() -> Vec<u8> {
+        [
+            brt(129, &[]),
+            brt(148, &[0u8; 16]),
+            // Before the sheet data: not cells.
+            brt_cell(5, 9, 1),
+            brt(145, &[]),
+            brt_row(0),
+            brt_cell(2, 0, 1),           // A1 RK 0.0%
+            brt_cell(5, 1, 2),           // B1 Real 0%
+            brt_cell(9, 2, 3),           // C1 formula number, format 10 overridden: 0.000
+            brt_cell(6, 3, 1),           // D1 text: not recorded
+            brt_cell(5, 4, 0),           // E1 General
+            brt_cell(5, 5, 99),          // F1 no such cell format: General
+            brt_cell(5, 6, 0xFF00_0001), // G1 flags above the 24-bit style: 0.0%
+            brt_row(4),
+            brt_cell(5, 16_383, 2),             // XFD5 0%
+            brt(13, &[1, 0, 0, 0, 0, 0, 0, 0]), // BrtShortRk: no column, not read
+            brt_row(0x0010_0001),               // beyond the last row: calamine stops here
+            brt_cell(5, 0, 1),
+            brt(146, &[]),
+            brt(130, &[]),
+        ]
+        .concat()
+    }
+
+    fn xlsb_workbook() -> Vec<u8> {
+        [
+            brt(131, &[]),
+            brt(143, &[]),
+            brt_sheet(Some("rId1"), "Số liệu"),
+            brt_sheet(Some("rId2"), "Chart"),
+            brt_sheet(None, "No part"),
+            brt_sheet(Some("rId3"), "Missing"),
+            brt_sheet(Some("rId1"), "Số liệu"),
+            brt(144, &[]),
+            brt(132, &[]),
+        ]
+        .concat()
+    }
+
+    const XLSB_RELS: &[u8] = br#"<?xml version="1.0" encoding="UTF-8"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="t" Target="worksheets/sheet1.bin"/><Relationship Id="rId2" Type="t" Target="chartsheets/sheet1.bin"/><Relationship Id="rId3" Type="t" Target="worksheets/gone.bin"/></Relationships>"#;
+
+    fn xlsb_zip(styles: &[u8], sheet: &[u8]) -> Vec<u8> {
+        make_zip(&[
+            ("xl/workbook.bin", &xlsb_workbook()),
+            ("xl/_rels/workbook.bin.rels", XLSB_RELS),
+            ("xl/styles.bin", styles),
+            ("XL/Worksheets/Sheet1.bin", sheet),
+            ("xl/chartsheets/sheet1.bin", sheet),
+        ])
+    }
+
+    #[test]
+    fn xlsb_records() {
+        let got = xlsb_formats(&xlsb_zip(&xlsb_styles(), &xlsb_sheet()));
+        let expected = book(&[
+            (
+                "Số liệu",
+                sheet(&[
+                    ("A1", pct(1)),
+                    ("B1", pct(0)),
+                    ("C1", num(3)),
+                    ("G1", pct(1)),
+                    ("XFD5", pct(0)),
+                ]),
+            ),
+            ("Missing", SheetFormats::new()),
+        ]);
+        assert_eq!(got, Some(expected));
+        // Without styles.bin every cell is General.
+        let bare = make_zip(&[
+            ("xl/workbook.bin", &xlsb_workbook()),
+            ("xl/_rels/workbook.bin.rels", XLSB_RELS),
+            ("xl/worksheets/sheet1.bin", &xlsb_sheet()),
+        ]);
+        assert_eq!(
+            xlsb_formats(&bare),
+            Some(book(&[
+                ("Số liệu", SheetFormats::new()),
+                ("Missing", SheetFormats::new())
+            ]))
+        );
+        // Without workbook.bin there are no sheets to read.
+        assert_eq!(
+            xlsb_formats(&make_zip(&[("xl/styles.bin", &xlsb_styles())])),
+            None
+        );
+    }
+
+    #[test]
+    fn xlsb_damaged_or_oversized_is_none() {
+        // A record cut short, in the styles or in a sheet.
+        let styles = xlsb_styles();
+        let cut = &styles[..styles.len() - 1];
+        assert_eq!(xlsb_formats(&xlsb_zip(cut, &xlsb_sheet())), None);
+        let sheet = xlsb_sheet();
+        let cut = [&sheet[..40], &brt(5, &[0u8; 16])[..5]].concat();
+        assert_eq!(xlsb_formats(&xlsb_zip(&styles, &cut)), None);
+        // A record that says it is 256 MB long, in a few bytes: nothing of that size is
+        // allocated, and the stream ends inside it.
+        let huge = [brt(145, &[]), vec![5, 0xFF, 0xFF, 0xFF, 0x7F, 1, 2, 3]].concat();
+        assert_eq!(xlsb_formats(&xlsb_zip(&styles, &huge)), None);
+        // A long record is read past, only its start kept.
+        let mut long_fmt = 164u16.to_le_bytes().to_vec();
+        long_fmt.extend(wide(&"0".repeat(10_000)));
+        let styles_long = [
+            brt(44, &long_fmt),
+            brt(617, &[]),
+            brt_xf(0),
+            brt_xf(9),
+            brt(618, &[]),
+        ]
+        .concat();
+        let got = xlsb_formats(&xlsb_zip(&styles_long, &xlsb_sheet())).expect("long record");
+        // A1 has cell format 1: built-in 9.
+        assert_eq!(got["Số liệu"].get(&at("A1")), Some(&pct(0)));
+        // More cell formats than may be: no formats.
+        let many: Vec<u8> = [brt(617, &[])]
+            .into_iter()
+            .chain(std::iter::repeat_n(brt_xf(9), (1 << 20) + 1))
+            .collect::<Vec<_>>()
+            .concat();
+        assert_eq!(xlsb_formats(&xlsb_zip(&many, &xlsb_sheet())), None);
+        // More formatted cells than the limit.
+        let bytes = xlsb_zip(&styles, &sheet);
+        assert!(xlsb::formats(&bytes, 5).is_some());
+        assert_eq!(xlsb::formats(&bytes, 4), None);
+    }
+
+    #[test]
+    fn xlsb_truncated_and_mutated_never_panic() {
+        for n in (0..PERCENTS_XLSB.len()).step_by(7) {
+            let _ = xlsb_formats(&PERCENTS_XLSB[..n]);
+        }
+        let mut rnd = rng(0x9E37_79B9);
+        for _ in 0..2000 {
+            let _ = xlsb_formats(&mutate(PERCENTS_XLSB, &mut rnd));
+        }
+        // Mutations of styles.bin, workbook.bin and a sheet part, zipped again (so that their
+        // checksums hold), reach the record walks; so do truncations and random bytes.
+        let styles = zip_entry(PERCENTS_XLSB, "xl/styles.bin");
+        let sheet = zip_entry(PERCENTS_XLSB, "xl/worksheets/sheet1.bin");
+        let workbook = zip_entry(PERCENTS_XLSB, "xl/workbook.bin");
+        let rels = zip_entry(PERCENTS_XLSB, "xl/_rels/workbook.bin.rels");
+        let book_of = |styles: &[u8], sheet: &[u8], workbook: &[u8]| {
+            make_zip(&[
+                ("xl/workbook.bin", workbook),
+                ("xl/_rels/workbook.bin.rels", &rels),
+                ("xl/styles.bin", styles),
+                ("xl/worksheets/sheet1.bin", sheet),
+            ])
+        };
+        assert!(xlsb_formats(&book_of(&styles, &sheet, &workbook)).is_some());
+        for n in 0..styles.len() {
+            let _ = xlsb_formats(&book_of(&styles[..n], &sheet, &workbook));
+        }
+        for n in 0..sheet.len() {
+            let _ = xlsb_formats(&book_of(&styles, &sheet[..n], &workbook));
+        }
+        for n in 0..workbook.len() {
+            let _ = xlsb_formats(&book_of(&styles, &sheet, &workbook[..n]));
+        }
+        for _ in 0..1500 {
+            let _ = xlsb_formats(&book_of(&mutate(&styles, &mut rnd), &sheet, &workbook));
+            let _ = xlsb_formats(&book_of(&styles, &mutate(&sheet, &mut rnd), &workbook));
+            let _ = xlsb_formats(&book_of(&styles, &sheet, &mutate(&workbook, &mut rnd)));
+            let len = (rnd() % 512) as usize;
+            let random: Vec<u8> = (0..len).map(|_| rnd() as u8).collect();
+            let _ = xlsb_formats(&book_of(&random, &random, &workbook));
+            let _ = xlsb_formats(&book_of(&styles, &sheet, &random));
+        }
+    }
+
     // --- .ods --------------------------------------------------------------------------------
 
     fn make_zip(entries: &[(&str, &[u8])]) -> Vec<u8> {
@@ -1935,7 +2583,7 @@ mod tests {
                 let ext = p
                     .extension()
                     .map(|e| e.to_string_lossy().to_ascii_lowercase());
-                matches!(ext.as_deref(), Some("xls" | "ods"))
+                matches!(ext.as_deref(), Some("xls" | "ods" | "xlsb"))
             })
             .collect();
         files.sort();
@@ -1949,10 +2597,12 @@ mod tests {
                 .file_name()
                 .map(|n| n.to_string_lossy().into_owned())
                 .unwrap_or_default();
-            let ods = name.to_ascii_lowercase().ends_with(".ods");
+            let lower = name.to_ascii_lowercase();
             let started = std::time::Instant::now();
-            let got = if ods {
+            let got = if lower.ends_with(".ods") {
                 ods_formats(&bytes)
+            } else if lower.ends_with(".xlsb") {
+                xlsb_formats(&bytes)
             } else {
                 xls_formats(&bytes)
             };

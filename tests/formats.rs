@@ -1,5 +1,6 @@
 //! The same content gives the same findings whatever the file format: .xlsx (the samples),
-//! and LibreOffice's .xls, .ods and .xlsm conversions of them in tests/fixtures/formats/.
+//! LibreOffice's .xls, .ods and .xlsm conversions of them and SheetJS's .xlsb copies in
+//! tests/fixtures/formats/.
 
 use serde_json::Value;
 use std::process::Command;
@@ -43,10 +44,10 @@ fn findings(path: &str) -> Vec<(String, Vec<String>)> {
 }
 
 #[test]
-fn xls_ods_and_xlsm_give_the_findings_of_the_xlsx() {
+fn xls_ods_xlsm_and_xlsb_give_the_findings_of_the_xlsx() {
     for name in ["reference-2021", "branch-ratings", "branch-drifted"] {
         let want = findings(&format!("samples/{name}.xlsx"));
-        for ext in ["xls", "ods", "xlsm"] {
+        for ext in ["xls", "ods", "xlsm", "xlsb"] {
             assert_eq!(
                 findings(&format!("tests/fixtures/formats/{name}.{ext}")),
                 want,
@@ -136,5 +137,45 @@ fn the_corpus_workbooks_with_the_wrong_extension_are_checked() {
             "{name}: {}",
             doc["findings"]
         );
+    }
+}
+
+/// An .xlsb's percentages stored as fractions under a percent format (built-in `0%` and
+/// `0.00%`, custom `0.0%` and `0.000%`) are read as percentages, cell by cell; a number's
+/// fixed decimals too; General numbers and text stay as they are.
+#[test]
+fn xlsb_percentages_stored_as_fractions_are_percentages() {
+    use crossfoot::model::{CellRef, NumFmt, Value};
+    let path = "tests/fixtures/numfmt/percents.xlsb";
+    let bytes = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
+    let wb = crossfoot::load::load_bytes(&bytes, path, &Default::default()).unwrap();
+    let pct = |d| NumFmt {
+        percent: true,
+        decimals: Some(d),
+    };
+    let general = NumFmt::default();
+    let cells = [
+        ("Tỷ lệ", "C2", Value::Number(97.0), general),
+        ("Tỷ lệ", "D2", Value::Number(1.0), pct(0)),
+        ("Tỷ lệ", "D3", Value::Number(0.4227), pct(2)),
+        ("Tỷ lệ", "D4", Value::Number(0.33), pct(1)),
+        ("Tỷ lệ", "D5", Value::Number(0.125), pct(3)),
+        (
+            "Tỷ lệ",
+            "C5",
+            Value::Number(12.5),
+            NumFmt {
+                percent: false,
+                decimals: Some(1),
+            },
+        ),
+        ("Tỷ lệ", "C6", Value::Number(0.5), general),
+        ("Tỷ lệ", "D6", Value::Text("5%".into()), general),
+        ("Second", "C5", Value::Number(0.0625), pct(2)),
+    ];
+    for (sheet, a1, value, fmt) in cells {
+        let sheet = wb.sheets.iter().find(|s| s.name == sheet).unwrap();
+        let cell = sheet.get(CellRef::parse_a1(a1).unwrap()).unwrap();
+        assert_eq!((&cell.value, cell.fmt), (&value, fmt), "{a1}");
     }
 }
