@@ -1623,6 +1623,7 @@ mod tests {
                 key: Some("TD-01".into()),
             },
             kept: vec![sheet],
+            explanations: vec![],
         }]
     }
 

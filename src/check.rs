@@ -4,6 +4,7 @@
 //! checks that read other workbooks, is [`crate::run`]'s.
 
 use crate::eval::{self, Deferred, Linked};
+use crate::explain::{self, Explanation};
 use crate::finding::{Finding, Severity};
 use crate::locate::{self, Reporter};
 use crate::model::{Sheet, Workbook};
@@ -36,6 +37,8 @@ pub struct FileResult {
     pub unit: Unit,
     /// The sheets that hold forms, kept only when asked for (the review workbook copies them).
     pub kept: Vec<Sheet>,
+    /// The most likely causes of the findings ([`crate::explain`]).
+    pub explanations: Vec<Explanation>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -100,6 +103,9 @@ impl Links {
 pub struct Kept {
     pub linked: Linked,
     pub deferred: Option<Deferred>,
+    /// The most likely causes of the file's findings; moved into [`FileResult::explanations`].
+    #[serde(default)]
+    pub explanations: Vec<Explanation>,
 }
 
 /// [`check_workbook`], also returning what the second phase of a run needs.
@@ -127,6 +133,8 @@ pub fn check_workbook_kept(
         .map(|inst| eval::read_values(wb, inst, &mut rep))
         .collect();
     eval::run_checks(wb, &instances, &values, &mut rep);
+    let sheet_names: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
+    let explanations = explain::explain(pack, &sheet_names, &instances, &values);
     // Forms of a workbook kind that are expected together.
     let present: BTreeSet<usize> = instances.iter().map(|i| i.form).collect();
     for g in &pack.groups {
@@ -190,7 +198,11 @@ pub fn check_workbook_kept(
             name,
             code,
         },
-        Kept { linked, deferred },
+        Kept {
+            linked,
+            deferred,
+            explanations,
+        },
     )
 }
 

@@ -12,6 +12,7 @@ pub mod annotate;
 pub mod check;
 pub mod consolidate;
 pub mod eval;
+pub mod explain;
 pub mod finding;
 pub mod formula;
 pub mod formula_safety;

@@ -104,12 +104,36 @@ pub const SUMMARY_TEXTS: &[(&str, &str)] = &[
     ),
 ];
 
+/// The words of explanations ([`crate::explain`]): the most likely cause of a workbook's
+/// findings, never presented as certain.
+pub const EXPLAIN_TEXTS: &[(&str, &str)] = &[
+    ("explain.most-likely", "most likely: {changes} (resolves {count} finding(s))"),
+    ("explain.one-of", "most likely one of {count} equally small explanations (each resolves {resolves} finding(s)): {changes}"),
+    ("explain.common", "most likely: {changes} — in each of the {count} equally small explanations (each resolves {resolves} finding(s)), with {more} more change(s) among: {rest}"),
+    ("explain.not-localised", "not localised (too many possibilities): {count} finding(s)"),
+    ("explain.left-out", "{count} failing check(s) that are not linear were left out of the explanation"),
+    ("explain.note", "probably {value}"),
+    ("explain.note-kind", "probably {value} — {kind}"),
+    ("explain.range", "between {low} and {high}"),
+    ("explain.cause-header", "Most likely cause"),
+    ("explain.suggested-header", "Suggested"),
+    ("slip.swapped-digits", "two digits swapped"),
+    ("slip.mistyped-digit", "one digit mistyped"),
+    ("slip.off-by-one", "off by one"),
+    ("slip.sign", "the sign"),
+    ("slip.truncated-percentage", "a percentage truncated instead of rounded"),
+    ("slip.wrong-base", "a percentage of the wrong base"),
+    ("slip.row-off", "the figure of the row above or below (pasted one row off)"),
+    ("slip.follows", "recomputed from its count and base"),
+];
+
 /// Every id a pack may give a text for under `[settings.messages]`.
 pub fn known_ids() -> impl Iterator<Item = &'static str> {
     DEFAULTS
         .iter()
         .chain(LINK_MESSAGES)
         .chain(SUMMARY_TEXTS)
+        .chain(EXPLAIN_TEXTS)
         .map(|(id, _)| *id)
 }
 
@@ -119,6 +143,7 @@ pub fn default_text(id: &str) -> Option<&'static str> {
         .iter()
         .chain(LINK_MESSAGES)
         .chain(SUMMARY_TEXTS)
+        .chain(EXPLAIN_TEXTS)
         .find(|(k, _)| *k == id)
         .map(|(_, v)| *v)
 }

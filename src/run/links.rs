@@ -79,6 +79,7 @@ pub(super) fn link_files(
             findings: vec![],
             unit: Unit::default(),
             kept: vec![],
+            explanations: vec![],
         };
         // Records matched to units: rows without a unit, duplicates, units without a row.
         let mut matched: BTreeSet<&str> = BTreeSet::new();
