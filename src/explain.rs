@@ -33,6 +33,8 @@ use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 pub const MAX_SIZE: usize = 6;
 /// Equally small explanations reported at most.
 pub const MAX_ALTERNATIVES: usize = 16;
+/// Equally small sets compared by their percentages at most.
+const TIE_BREAK: usize = 64;
 /// Search nodes per group of figures, and Fourier–Motzkin rows per set.
 const NODE_BUDGET: usize = 200_000;
 const ROW_BUDGET: usize = 20_000;
@@ -224,18 +226,34 @@ pub fn explain(
                 });
             }
             Some(sets) => {
-                let n = sets.len();
+                // Equally small sets are told apart by the percentages: a set after which a
+                // shown percentage still disagrees with its (unchanged) count and base needs
+                // that percentage changed too, so it is larger.
+                let total = sets.len();
+                let mut built: Vec<(Explanation, Vec<usize>, usize)> = sets
+                    .into_iter()
+                    .take(TIE_BREAK)
+                    .map(|(set, ranges)| {
+                        build(
+                            pack, sheets, instances, values, &shapes, &figures, &fig_at, &cons,
+                            &group, &set, &ranges, &words,
+                        )
+                    })
+                    .collect();
+                let least = built.iter().map(|b| b.2).min().unwrap_or(0);
+                built.retain(|b| b.2 == least);
+                let n = if total > TIE_BREAK {
+                    total
+                } else {
+                    built.len()
+                };
                 let first = out.len();
-                for (set, ranges) in sets.into_iter().take(MAX_ALTERNATIVES) {
-                    let mut e = build(
-                        pack, sheets, instances, values, &shapes, &figures, &fig_at, &cons, &group,
-                        &set, &ranges, &words,
-                    );
-                    resolved.extend(e.1.iter().copied());
-                    e.0.cause = cause;
-                    e.0.alternatives = n;
-                    e.0.left_out = left_out;
-                    out.push(e.0);
+                for (mut e, shapes_resolved, _) in built.into_iter().take(MAX_ALTERNATIVES) {
+                    resolved.extend(shapes_resolved.iter().copied());
+                    e.cause = cause;
+                    e.alternatives = n;
+                    e.left_out = left_out;
+                    out.push(e);
                 }
                 if n > 1 {
                     let text = {
@@ -642,8 +660,10 @@ fn build(
     set: &[usize],
     ranges: &[Range],
     words: &Words<'_>,
-) -> (Explanation, Vec<usize>) {
+) -> (Explanation, Vec<usize>, usize) {
     let mut changes = Vec::new();
+    // Percentages still wrong after the changes, that would need a change of their own.
+    let mut extra = 0;
     let determined = ranges.iter().all(|(l, h)| l == h);
     for (&v, &(lo, hi)) in set.iter().zip(ranges) {
         let f = &figures[v];
@@ -689,10 +709,17 @@ fn build(
                         resolved.push(si);
                     }
                 }
+            } else if let (Shape::Follows { .. }, true) = (&s.shape, a.fails) {
+                extra += 1;
             } else if s.fails && !a.fails && !resolved.contains(&si) {
                 resolved.push(si);
             }
         }
+    } else {
+        extra = shapes
+            .iter()
+            .filter(|s| s.fails && matches!(s.shape, Shape::Follows { .. }))
+            .count();
     }
     resolved.sort_unstable();
     resolved.dedup();
@@ -711,6 +738,7 @@ fn build(
             text,
         },
         resolved,
+        extra,
     )
 }
 
