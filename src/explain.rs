@@ -1001,3 +1001,240 @@ fn one_of_text(pack: &Pack, alternatives: &[&Explanation], count: usize) -> Stri
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{check_workbook_kept, Links};
+    use crate::model::{Cell, CellRef, Sheet, Value, Workbook};
+    use crate::rules::{compile, Source};
+
+    const FORM: &str = r#"
+[settings]
+locale = "en"
+language = "en"
+
+[form]
+id = "G"
+name = "Gender"
+sheet = '^g$'
+labels = ["Total"]
+
+[[column]]
+id = "count"
+header = "Count"
+kind = "count"
+
+[[column]]
+id = "balance"
+header = "Balance"
+kind = "number"
+
+[[row]]
+id = "total"
+label = "Total"
+
+[[row]]
+id = "men"
+label = "Men"
+
+[[row]]
+id = "women"
+label = "Women"
+
+[[row]]
+id = "opening"
+label = "Opening"
+
+[[row]]
+id = "change"
+label = "Change"
+
+[[row]]
+id = "closing"
+label = "Closing"
+
+[[check]]
+id = "G.split"
+expr = "men + women == total"
+message = "men + women = {found}, total {expected}"
+
+[[check]]
+id = "G.chain"
+expr = "opening[balance] + change[balance] == closing[balance]"
+message = "chain {found} vs {expected}"
+
+[[check]]
+id = "G.chain-total"
+expr = "closing[balance] == total[balance]"
+message = "closing {found} vs {expected}"
+
+[[check]]
+id = "G.women-limit"
+expr = "women <= 1000"
+message = "women {found} > {expected}"
+"#;
+
+    /// A sheet "g": rows Total, Men, Women, Opening, Change, Closing; counts in B, balances
+    /// in C.
+    fn workbook(counts: [f64; 3], balances: [f64; 6]) -> Workbook {
+        let mut s = Sheet::new("g");
+        let mut put = |r: u32, c: u32, v: Value| {
+            s.cells.insert(CellRef::new(r, c), Cell::value(v));
+        };
+        put(0, 0, Value::Text("Label".into()));
+        put(0, 1, Value::Text("Count".into()));
+        put(0, 2, Value::Text("Balance".into()));
+        let labels = ["Total", "Men", "Women", "Opening", "Change", "Closing"];
+        for (i, l) in labels.iter().enumerate() {
+            let r = i as u32 + 1;
+            put(r, 0, Value::Text((*l).into()));
+            if let Some(v) = counts.get(i) {
+                put(r, 1, Value::Number(*v));
+            }
+            put(r, 2, Value::Number(balances[i]));
+        }
+        Workbook {
+            sheets: vec![s],
+            defined_names: vec![],
+        }
+    }
+
+    fn explained(wb: &Workbook) -> (Vec<Finding>, Vec<Explanation>) {
+        let pack = compile(&[Source {
+            name: "g.toml".into(),
+            text: FORM.into(),
+        }])
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        let (_, findings, _, kept) = check_workbook_kept(wb, "g.xlsx", &pack, Links::NONE);
+        (findings, kept.explanations)
+    }
+
+    const BALANCED: [f64; 6] = [10.0, 0.0, 0.0, 12.5, -2.5, 10.0];
+
+    #[test]
+    fn men_and_women_against_the_total_is_one_of_three() {
+        let (findings, ex) = explained(&workbook(
+            [10.0, 6.0, 5.0],
+            [10.0, 0.0, 0.0, 12.5, -2.5, 10.0],
+        ));
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(ex.len(), 3, "{ex:#?}");
+        let mut cells: Vec<(&str, Option<f64>)> = ex
+            .iter()
+            .map(|e| {
+                assert_eq!(e.alternatives, 3);
+                assert_eq!(e.changes.len(), 1);
+                (e.changes[0].cell.as_str(), e.changes[0].suggested)
+            })
+            .collect();
+        cells.sort_by(|a, b| a.0.cmp(b.0));
+        assert_eq!(
+            cells,
+            [("B2", Some(11.0)), ("B3", Some(5.0)), ("B4", Some(4.0))]
+        );
+        // No single suggestion: the words say "one of".
+        assert!(ex[0].text.contains("one of 3"), "{}", ex[0].text);
+        assert!(ex
+            .iter()
+            .all(|e| e.resolves.len() == 1 && e.resolves[0].is(&findings[0])));
+    }
+
+    #[test]
+    fn a_sign_slip() {
+        let mut b = BALANCED;
+        b[4] = 2.5;
+        let (findings, ex) = explained(&workbook([11.0, 6.0, 5.0], b));
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        // Opening or change (the closing balance is tied to the total): one of two.
+        assert_eq!(ex.len(), 2, "{ex:#?}");
+        let c = ex
+            .iter()
+            .flat_map(|e| &e.changes)
+            .find(|c| c.cell == "C6")
+            .expect("the change");
+        assert_eq!((c.suggested, c.kind), (Some(-2.5), Some(Slip::Sign)));
+        assert_eq!(c.note, "probably -2.5 — the sign");
+        let other = ex
+            .iter()
+            .flat_map(|e| &e.changes)
+            .find(|c| c.cell == "C5")
+            .expect("the opening");
+        assert_eq!((other.suggested, other.kind), (Some(7.5), None));
+    }
+
+    #[test]
+    fn a_limit_only_bounds_the_correction() {
+        let (findings, ex) = explained(&workbook(
+            [1500.0, 400.0, 1100.0],
+            [10.0, 0.0, 0.0, 12.5, -2.5, 10.0],
+        ));
+        // women <= 1000 fails; men + women == total holds: women and one of men or total.
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(
+            ex.iter().all(|e| e.localised && e.changes.len() == 2),
+            "{ex:#?}"
+        );
+        let women: Vec<&Change> = ex
+            .iter()
+            .flat_map(|e| &e.changes)
+            .filter(|c| c.cell == "B4")
+            .collect();
+        assert!(!women.is_empty());
+        for w in women {
+            assert_eq!(w.suggested, None, "{w:?}");
+            assert_eq!(w.range, Some((Some(0.0), Some(1000.0))), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn nothing_to_explain_when_every_check_holds() {
+        let (findings, ex) = explained(&workbook([11.0, 6.0, 5.0], BALANCED));
+        assert!(findings.is_empty(), "{findings:?}");
+        assert!(ex.is_empty());
+    }
+
+    #[test]
+    fn the_search_is_bounded() {
+        // Every count of a chain of many equal sums broken at once: beyond the size bound,
+        // not localised, never a guess.
+        let cons: Vec<Con> = (0..MAX_SIZE + 1)
+            .map(|i| Con {
+                shape: i,
+                violated: true,
+                terms: vec![(i, 1.0)],
+                c: -1.0,
+                lo: 0.0,
+                hi: 0.0,
+            })
+            .collect();
+        let figures: Vec<Figure> = (0..MAX_SIZE + 1)
+            .map(|i| Figure {
+                at: (0, CellRef::new(i as u32, 1)),
+                v: 0.0,
+                count: true,
+                percent: false,
+                decimals: 0,
+                label: String::new(),
+                grid: None,
+            })
+            .collect();
+        let group: Vec<usize> = (0..cons.len()).collect();
+        let solver = Solver {
+            cons: &cons,
+            group: &group,
+            figures: &figures,
+        };
+        assert!(solver.solve().is_none());
+        // One fewer is localised, each to 1.
+        let group: Vec<usize> = (0..MAX_SIZE).collect();
+        let solver = Solver {
+            cons: &cons,
+            group: &group,
+            figures: &figures,
+        };
+        let sets = solver.solve().expect("localised");
+        assert_eq!(sets.len(), 1);
+        assert!(sets[0].1.iter().all(|r| *r == (1.0, 1.0)));
+    }
+}

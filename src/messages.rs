@@ -115,8 +115,6 @@ pub const EXPLAIN_TEXTS: &[(&str, &str)] = &[
     ("explain.note", "probably {value}"),
     ("explain.note-kind", "probably {value} — {kind}"),
     ("explain.range", "between {low} and {high}"),
-    ("explain.cause-header", "Most likely cause"),
-    ("explain.suggested-header", "Suggested"),
     ("slip.swapped-digits", "two digits swapped"),
     ("slip.mistyped-digit", "one digit mistyped"),
     ("slip.off-by-one", "off by one"),

@@ -311,3 +311,108 @@ fn reference_2021_explanations() {
         );
     }
 }
+
+/// A part of the review workbook's package.
+fn part(bytes: &[u8], name: &str) -> String {
+    use std::io::Read;
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).expect("a zip");
+    let mut f = zip.by_name(name).expect("the part");
+    let mut s = String::new();
+    f.read_to_string(&mut s).expect("utf-8");
+    s
+}
+
+/// A cell's fill colour in the sheet at `index` of the review workbook.
+fn fill(bytes: &[u8], index: usize, cell: &str) -> Option<String> {
+    use regex::Regex;
+    let sheet = part(bytes, &format!("xl/worksheets/sheet{}.xml", index + 1));
+    let re = Regex::new(&format!(r#"<c r="{cell}"(?: s="(\d+)")?"#)).expect("regex");
+    let xf: usize = re
+        .captures(&sheet)?
+        .get(1)
+        .map_or(0, |m| m.as_str().parse().expect("style"));
+    let styles = part(bytes, "xl/styles.xml");
+    let block = |re: &str| -> String {
+        Regex::new(re)
+            .expect("regex")
+            .find(&styles)
+            .map(|m| m.as_str().to_string())
+            .unwrap_or_default()
+    };
+    let xfs = block(r"(?s)<cellXfs count=.*?</cellXfs>");
+    let x = Regex::new(r"<xf [^>]*>")
+        .expect("regex")
+        .find_iter(&xfs)
+        .nth(xf)?
+        .as_str()
+        .to_string();
+    let fill_id: usize = Regex::new(r#"fillId="(\d+)""#)
+        .expect("regex")
+        .captures(&x)
+        .map_or(0, |c| c[1].parse().expect("id"));
+    let fills = block(r"(?s)<fills count=.*?</fills>");
+    let f = Regex::new(r"(?s)<fill>.*?</fill>|<fill/>")
+        .expect("regex")
+        .find_iter(&fills)
+        .nth(fill_id)?
+        .as_str()
+        .to_string();
+    Regex::new(r#"fgColor rgb="FF([0-9A-F]{6})""#)
+        .expect("regex")
+        .captures(&f)
+        .map(|c| c[1].to_string())
+}
+
+/// The review workbook of the district's own figures: the strongest mark on the total C7
+/// (in every smallest explanation), a light one on the first cell of each breakdown, and the
+/// Findings sheet's "most likely cause" and "suggested" columns.
+#[test]
+fn reference_2021_review_marks_the_explanation() {
+    use crossfoot::annotate::{review_workbook, Lang, ReviewOptions};
+    use crossfoot::run::{collect, InProcess, Options, Run};
+    let dir = tempfile::tempdir().expect("temp dir");
+    std::fs::copy("samples/reference-2021.xlsx", dir.path().join("td.xlsx")).expect("copy");
+    let inputs = collect(&[dir.path().to_path_buf()]).files;
+    let opts = Options {
+        keep_sheets: true,
+        ..Options::default()
+    };
+    let results = Run::new(pack(), opts, &InProcess).check_all(&inputs, None);
+    assert!(!results[0].explanations.is_empty());
+    let bytes = review_workbook(
+        &results,
+        &ReviewOptions {
+            lang: Lang::Vi,
+            max_copied_sheets: 300,
+        },
+    )
+    .expect("review");
+    let workbook = part(&bytes, "xl/workbook.xml");
+    let names: Vec<String> = regex::Regex::new(r#"<sheet name="([^"]*)""#)
+        .expect("regex")
+        .captures_iter(&workbook)
+        .map(|c| c[1].to_string())
+        .collect();
+    let m01 = names
+        .iter()
+        .position(|n| n.contains("M01"))
+        .expect("the M01 copy");
+    let m02 = names
+        .iter()
+        .position(|n| n.contains("M02"))
+        .expect("the M02 copy");
+    assert_eq!(fill(&bytes, m01, "C7").as_deref(), Some("FF7C80"));
+    assert_eq!(fill(&bytes, m01, "C8").as_deref(), Some("FF7C80"));
+    for first_of_breakdown in ["C16", "C25", "C38", "C43", "C56"] {
+        assert_eq!(
+            fill(&bytes, m01, first_of_breakdown).as_deref(),
+            Some("FFD7D7"),
+            "{first_of_breakdown}"
+        );
+    }
+    // The opening figure of M02, in no finding, is part of every smallest explanation.
+    assert_eq!(fill(&bytes, m02, "C7").as_deref(), Some("FF7C80"));
+    let shared = part(&bytes, "xl/sharedStrings.xml");
+    assert!(shared.contains("Nguyên nhân khả dĩ nhất") && shared.contains("Giá trị đề xuất"));
+    assert!(shared.contains("C7: 2.674"), "the suggested column");
+}
