@@ -957,6 +957,25 @@ pub fn check_shapes(
     instances: &[FormInstance],
     values: &[FormValues],
 ) -> (Vec<CheckShape>, Vec<Figure>) {
+    check_shapes_linked(pack, sheets, instances, values, None)
+}
+
+/// The other workbooks the checks of a workbook read, in the second phase of a run: the unit
+/// workbook of a record key, last year's workbook (their figures are taken as given).
+#[derive(Clone, Copy)]
+pub struct Others<'a> {
+    pub unit_for: &'a dyn Fn(&str) -> Option<&'a Linked>,
+    pub previous: Option<&'a Linked>,
+}
+
+/// [`check_shapes`], with the checks reading other workbooks too when `others` are given.
+pub fn check_shapes_linked<'a, 'o: 'a>(
+    pack: &'a Pack,
+    sheets: &[String],
+    instances: &'a [FormInstance],
+    values: &'a [FormValues],
+    others: Option<Others<'o>>,
+) -> (Vec<CheckShape>, Vec<Figure>) {
     let mut by_form: HashMap<usize, usize> = HashMap::new();
     for (i, inst) in instances.iter().enumerate() {
         by_form.entry(inst.form).or_insert(i);
@@ -965,7 +984,11 @@ pub fn check_shapes(
     for (ii, inst) in instances.iter().enumerate() {
         let form = &pack.forms[inst.form];
         let sheet = sheets.get(inst.sheet).cloned().unwrap_or_default();
-        for check in form.checks.iter().filter(|c| c.links.is_empty()) {
+        for check in form
+            .checks
+            .iter()
+            .filter(|c| c.links.is_empty() || others.is_some())
+        {
             let targets: Vec<Option<usize>> = match &check.each {
                 Some(Each::Rows(rows)) => rows
                     .iter()
@@ -978,6 +1001,21 @@ pub fn check_shapes(
                 None => vec![None],
             };
             for current in targets {
+                let (unit, previous) = match others {
+                    Some(o) if !check.links.is_empty() => (
+                        current
+                            .and_then(|c| c.checked_sub(form.rows.len()))
+                            .and_then(|k| inst.records.get(k))
+                            .and_then(|r| (o.unit_for)(&r.key)),
+                        o.previous,
+                    ),
+                    _ => (None, None),
+                };
+                if (check.links.contains(&Link::Unit) && unit.is_none())
+                    || (check.links.contains(&Link::Previous) && previous.is_none())
+                {
+                    continue;
+                }
                 let mut env = Env {
                     pack,
                     by_form: &by_form,
@@ -986,8 +1024,8 @@ pub fn check_shapes(
                     own: ii,
                     current,
                     read: Vec::new(),
-                    unit: None,
-                    previous: None,
+                    unit,
+                    previous,
                     other_read: Vec::new(),
                 };
                 if let Some(w) = &check.when {
@@ -996,6 +1034,7 @@ pub fn check_shapes(
                         _ => continue,
                     }
                     env.read.clear();
+                    env.other_read.clear();
                 }
                 let (fails, found, expected, shape) = match &check.expr {
                     CExpr::Compare(op, lhs, rhs) => {
@@ -1004,9 +1043,11 @@ pub fn check_shapes(
                         };
                         let fails = !compare(*op, f, x);
                         let read = std::mem::take(&mut env.read);
+                        let other_read = std::mem::take(&mut env.other_read);
                         let l = env.lin_one(lhs);
                         let r = env.lin_one(rhs);
                         env.read = read;
+                        env.other_read = other_read;
                         let shape = match (l, r) {
                             (Ok(l), Ok(r)) if *op != CmpOp::Ne => {
                                 let d = l.add(r.scale(-1.0));
@@ -1044,6 +1085,12 @@ pub fn check_shapes(
                     if !cells.contains(&l) {
                         cells.push(l);
                         reads.push((*si, *at));
+                    }
+                }
+                // Cells of other workbooks after this workbook's, as findings name them.
+                for l in std::mem::take(&mut env.other_read) {
+                    if !cells.contains(&l) {
+                        cells.push(l);
                     }
                 }
                 out.push(CheckShape {

@@ -92,7 +92,8 @@ pub struct Change {
 pub struct FindingRef {
     pub rule: String,
     pub sheet: String,
-    pub cells: Vec<(String, String)>,
+    /// (file, for a cell of another workbook; sheet; cell).
+    pub cells: Vec<(Option<String>, String, String)>,
 }
 
 impl FindingRef {
@@ -103,7 +104,7 @@ impl FindingRef {
             cells: s
                 .cells
                 .iter()
-                .map(|c| (c.sheet.clone(), c.cell.clone()))
+                .map(|c| (c.file.clone(), c.sheet.clone(), c.cell.clone()))
                 .collect(),
         }
     }
@@ -116,7 +117,7 @@ impl FindingRef {
             && f.cells
                 .iter()
                 .zip(&self.cells)
-                .all(|(c, (s, a))| c.file.is_none() && c.sheet == *s && c.cell == *a)
+                .all(|(c, (file, s, a))| c.file == *file && c.sheet == *s && c.cell == *a)
     }
 }
 
@@ -144,7 +145,31 @@ pub fn explain(
     instances: &[FormInstance],
     values: &[FormValues],
 ) -> Vec<Explanation> {
-    let (shapes, figures) = eval::check_shapes(pack, sheets, instances, values);
+    explain_with(pack, sheets, instances, values, None)
+}
+
+/// [`explain`] in the second phase of a run, with the checks that read other workbooks (a
+/// summary against its units, last year's figures): the other workbooks' figures are taken
+/// as given, so a summary figure that differs from its unit's is explained by the summary's
+/// cell.
+pub fn explain_linked(
+    pack: &Pack,
+    d: &eval::Deferred,
+    others: eval::Others<'_>,
+) -> Vec<Explanation> {
+    explain_with(pack, &d.sheets, &d.instances, &d.values, Some(others))
+}
+
+fn explain_with(
+    pack: &Pack,
+    sheets: &[String],
+    instances: &[FormInstance],
+    values: &[FormValues],
+    others: Option<eval::Others<'_>>,
+) -> Vec<Explanation> {
+    let shapes_of =
+        |values: &[FormValues]| eval::check_shapes_linked(pack, sheets, instances, values, others);
+    let (shapes, figures) = shapes_of(values);
     if !shapes.iter().any(|s| s.fails) {
         return vec![];
     }
@@ -235,8 +260,8 @@ pub fn explain(
                     .take(TIE_BREAK)
                     .map(|(set, ranges)| {
                         build(
-                            pack, sheets, instances, values, &shapes, &figures, &fig_at, &cons,
-                            &group, &set, &ranges, &words,
+                            &shapes_of, values, sheets, &shapes, &figures, &fig_at, &cons, &group,
+                            &set, &ranges, &words,
                         )
                     })
                     .collect();
@@ -643,15 +668,17 @@ fn step(f: &Figure) -> f64 {
     }
 }
 
+/// The checks as constraints, over given figures.
+type ShapesOf<'a> = dyn Fn(&[FormValues]) -> (Vec<CheckShape>, Vec<Figure>) + 'a;
+
 /// The explanation of one change set: its changes, the percentages that follow them, and the
 /// findings it resolves (checked again with the corrected figures when they are determined).
 /// Also the indexes of the shapes it resolves.
 #[allow(clippy::too_many_arguments)]
 fn build(
-    pack: &Pack,
-    sheets: &[String],
-    instances: &[FormInstance],
+    shapes_of: &ShapesOf<'_>,
     values: &[FormValues],
+    sheets: &[String],
     shapes: &[CheckShape],
     figures: &[Figure],
     fig_at: &HashMap<Origin, usize>,
@@ -688,7 +715,7 @@ fn build(
             .map(|(&v, r)| (figures[v].at, r.0))
             .collect();
         let corrected = eval::with_changes(values, &fixed);
-        let (after, _) = eval::check_shapes(pack, sheets, instances, &corrected);
+        let (after, _) = shapes_of(&corrected);
         let key = |s: &CheckShape| (s.rule.clone(), s.reads.clone());
         let after_by: HashMap<(String, Vec<Origin>), &CheckShape> =
             after.iter().map(|s| (key(s), s)).collect();

@@ -417,3 +417,59 @@ fn reference_2021_review_marks_the_explanation() {
     assert!(shared.contains("Nguyên nhân khả dĩ nhất") && shared.contains("Giá trị đề xuất"));
     assert!(shared.contains("C7: 2.674"), "the suggested column");
 }
+
+/// The district summary against its branches: a TH01 figure that differs from its branch's
+/// workbook, while the branch's own checks pass, is explained by the TH01 cell (the branch's
+/// figures are taken as given).
+#[test]
+fn a_summary_figure_that_differs_from_its_branch_is_explained_by_the_summary_cell() {
+    use common::district::*;
+    use crossfoot::run::{collect, InProcess, Options, Run};
+    let dir = tempfile::tempdir().expect("temp dir");
+    let bs = vec![
+        Branch::clean("Đảng bộ xã Bình Lư", "TD-01", 1),
+        Branch::clean("Đảng bộ xã Bản Bo", "TD-02", 2),
+        Branch::clean("Chi bộ Trường THPT Tam Đường", "TD-03", 3),
+    ];
+    let mut d = District::from_branches(&bs);
+    d.years.truncate(3);
+    // TD-02's women: one more in the summary than in its workbook; the total row is right, so
+    // the summary's own total breaks too.
+    d.rows[1].figures[1] += 1;
+    for b in &bs {
+        let name = format!("branch-{}.xlsx", b.code.to_lowercase());
+        std::fs::write(dir.path().join(name), write_branch(b, &Layout::default())).expect("write");
+    }
+    std::fs::write(dir.path().join("district.xlsx"), write_district(&d)).expect("write");
+    let results = Run::new(pack(), Options::default(), &InProcess)
+        .check_all(&collect(&[dir.path().to_path_buf()]).files, None);
+    let district = results
+        .iter()
+        .find(|r| r.path.ends_with("district.xlsx"))
+        .expect("the district");
+    assert_eq!(district.findings.len(), 2, "{:#?}", district.findings);
+    let e = single(&district.findings, &district.explanations);
+    let own: Vec<_> = e
+        .changes
+        .iter()
+        .filter(|c| c.kind != Some(Slip::Follows))
+        .collect();
+    assert_eq!(own[0].cell, th01_cell(1, 1), "{e:#?}");
+    assert_eq!(own[0].suggested, Some(bs[1].m01.women as f64));
+    assert_eq!(e.resolves.len(), 2, "{e:#?}");
+    for f in &district.findings {
+        assert!(e.resolves.iter().any(|r| r.is(f)), "{f:?}");
+    }
+    // The branches are not blamed.
+    for r in results
+        .iter()
+        .filter(|r| !r.path.ends_with("district.xlsx"))
+    {
+        assert!(
+            r.explanations.is_empty(),
+            "{}: {:#?}",
+            r.path,
+            r.explanations
+        );
+    }
+}
