@@ -132,9 +132,15 @@ pub fn check_workbook_kept(
         .iter()
         .map(|inst| eval::read_values(wb, inst, &mut rep))
         .collect();
+    let before = rep.findings.len();
     eval::run_checks(wb, &instances, &values, &mut rep);
-    let sheet_names: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
-    let explanations = explain::explain(pack, &sheet_names, &instances, &values);
+    // Explained only when a check fails (most workbooks cost nothing more).
+    let explanations = if rep.findings.len() > before {
+        let sheet_names: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
+        explain::explain(pack, &sheet_names, &instances, &values)
+    } else {
+        vec![]
+    };
     // Forms of a workbook kind that are expected together.
     let present: BTreeSet<usize> = instances.iter().map(|i| i.form).collect();
     for g in &pack.groups {

@@ -34,7 +34,7 @@ pub const MAX_SIZE: usize = 6;
 /// Equally small explanations reported at most.
 pub const MAX_ALTERNATIVES: usize = 16;
 /// Equally small sets compared by their percentages at most.
-const TIE_BREAK: usize = 64;
+const TIE_BREAK: usize = 24;
 /// Search nodes per group of figures, and Fourier–Motzkin rows per set.
 const NODE_BUDGET: usize = 200_000;
 const ROW_BUDGET: usize = 20_000;
