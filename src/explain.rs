@@ -10,13 +10,20 @@
 //! explanation of its own when it alone is wrong. Other checks are left out, and said so.
 //!
 //! Solving is exact enumeration: within each group of figures tied by checks, change sets of
-//! size 1, 2, 3 in turn, each set branching only on figures of a failing check (every failing
-//! check must be hit) or of a check next to the set; a set is kept when the constraints it
-//! touches have a solution, found by Fourier–Motzkin elimination over its (at most three)
-//! figures, which gives each figure's exact range. A figure whose range holds one value (at
+//! size 1 to [`MAX_SIZE`] in turn, each set branching only on figures of a failing check (every
+//! failing check must be hit) or of the checks that prove the set has no solution (a
+//! Fourier–Motzkin certificate: a larger solution must change one of their figures); a set is
+//! kept when the constraints it touches have a solution (equalities substituted, then
+//! Fourier–Motzkin over its figures), which gives each figure's exact range. Equally small sets
+//! are told apart by the percentages: a set after which a shown percentage still disagrees with
+//! its unchanged count and base needs one more change. Integrality is checked exactly when
+//! every figure of a set is determined; for a set with a range, the range is that of the LP
+//! relaxation, rounded to whole counts. A figure whose range holds one value (at
 //! the decimals it shows; whole for a count) gets that value suggested, otherwise the range.
-//! All equally small sets are reported (up to [`MAX_ALTERNATIVES`]); beyond three changes, or
-//! the work bound, the group is "not localised", never a guess. Every figure weighs 1.
+//! All equally small sets are reported (up to [`MAX_ALTERNATIVES`]); beyond [`MAX_SIZE`]
+//! changes, or the work bound, the group is "not localised", never a guess. Every figure weighs
+//! 1 (rule-pack weights are not implemented). A figure equal to last year's is not recognised
+//! as a slip kind yet.
 //!
 //! It is the most likely explanation given the checks, never a certainty; the words say so.
 
