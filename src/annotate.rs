@@ -120,6 +120,8 @@ struct Words {
     sev_info: &'static str,
     chart_title: &'static str,
     most_suspect: &'static str,
+    most_likely: &'static str,
+    suggested: &'static str,
 }
 
 const EN: Words = Words {
@@ -151,6 +153,8 @@ const EN: Words = Words {
     sev_info: "info",
     chart_title: "Findings per branch",
     most_suspect: "a cell the check read; the most suspect is",
+    most_likely: "Most likely cause",
+    suggested: "Suggested",
 };
 
 const VI: Words = Words {
@@ -182,6 +186,8 @@ const VI: Words = Words {
     sev_info: "thông tin",
     chart_title: "Số lỗi và cảnh báo theo đơn vị",
     most_suspect: "ô này được đọc khi kiểm tra; ô nghi sai nhất là",
+    most_likely: "Nguyên nhân khả dĩ nhất",
+    suggested: "Giá trị đề xuất",
 };
 
 impl Words {
@@ -864,13 +870,17 @@ fn write_findings(
         words.expected,
         words.found,
         words.difference,
+        words.most_likely,
+        words.suggested,
     ];
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &head)?;
     }
-    for (c, w) in [30.0, 26.0, 16.0, 9.0, 24.0, 11.0, 70.0, 13.0, 13.0, 13.0]
-        .iter()
-        .enumerate()
+    for (c, w) in [
+        30.0, 26.0, 16.0, 9.0, 24.0, 11.0, 70.0, 13.0, 13.0, 13.0, 50.0, 24.0,
+    ]
+    .iter()
+    .enumerate()
     {
         ws.set_column_width(c as u16, *w)?;
     }
@@ -943,10 +953,46 @@ fn write_findings(
                     ws.write_number_with_format(row, c, v, nf)?;
                 }
             }
+            if let Some(e) = explanation_of(r, f) {
+                put_text(ws, row, 10, &e.text, &wrap, lang)?;
+                let likely = likely_changes(r);
+                let suggested: Vec<String> = likely
+                    .iter()
+                    .filter(|c| {
+                        r.explanations
+                            .iter()
+                            .filter(|o| o.cause == e.cause)
+                            .any(|o| {
+                                o.changes
+                                    .iter()
+                                    .any(|d| d.cell == c.cell && d.sheet == c.sheet)
+                            })
+                    })
+                    .map(|c| {
+                        let cell = if f.sheet.as_deref() == Some(c.sheet.as_str()) {
+                            c.cell.clone()
+                        } else {
+                            format!("{}!{}", c.sheet, c.cell)
+                        };
+                        let n = |v: f64| format_number(v, Some(c.decimals), lang.locale());
+                        let value = match (c.suggested, c.range) {
+                            (Some(v), _) => n(v),
+                            (None, Some((lo, hi))) => format!(
+                                "{} – {}",
+                                lo.map(n).unwrap_or_default(),
+                                hi.map(n).unwrap_or_default()
+                            ),
+                            (None, None) => String::new(),
+                        };
+                        format!("{cell}: {value}")
+                    })
+                    .collect();
+                put_text(ws, row, 11, &suggested.join("; "), &wrap, lang)?;
+            }
         }
     }
     ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, row, 9)?;
+    ws.autofilter(0, 0, row, 11)?;
     Ok(())
 }
 
@@ -958,11 +1004,53 @@ struct CellMarks<'a> {
     mark: Mark,
     /// (finding, this cell is the one it most suspects).
     findings: Vec<(&'a Finding, bool)>,
+    /// The most likely correction of this cell ("probably 2.674 — off by one").
+    explained: Option<&'a str>,
+}
+
+/// The changes of a file's explanations that are the most likely: those every equally small
+/// explanation of their cause makes.
+fn likely_changes(r: &FileResult) -> Vec<&crate::localise::Change> {
+    let mut out: Vec<&crate::localise::Change> = Vec::new();
+    for e in r.explanations.iter().filter(|e| e.localised) {
+        let others: Vec<&crate::localise::Explanation> = r
+            .explanations
+            .iter()
+            .filter(|o| o.cause == e.cause)
+            .collect();
+        for c in &e.changes {
+            let everywhere = others.iter().all(|o| {
+                o.changes
+                    .iter()
+                    .any(|d| d.sheet == c.sheet && d.cell == c.cell && d.suggested == c.suggested)
+            });
+            if everywhere && !out.iter().any(|d| d.sheet == c.sheet && d.cell == c.cell) {
+                out.push(c);
+            }
+        }
+    }
+    out
+}
+
+/// The first explanation resolving a finding.
+fn explanation_of<'a>(r: &'a FileResult, f: &Finding) -> Option<&'a crate::localise::Explanation> {
+    r.explanations
+        .iter()
+        .find(|e| e.resolves.iter().any(|x| x.is(f)))
 }
 
 fn marks_for<'a>(r: &'a FileResult, sheet: &str) -> BTreeMap<CellRef, CellMarks<'a>> {
     let mut out: BTreeMap<CellRef, CellMarks<'a>> = BTreeMap::new();
+    // The most likely changes get the strongest mark; the other cells of the findings they
+    // resolve a light one (not the first cell of each breakdown).
+    let likely = likely_changes(r);
+    let likely_here: BTreeMap<CellRef, &crate::localise::Change> = likely
+        .iter()
+        .filter(|c| c.sheet == sheet)
+        .filter_map(|c| CellRef::parse_a1(&c.cell).map(|at| (at, *c)))
+        .collect();
     for f in &r.findings {
+        let explained = explanation_of(r, f).is_some();
         let mut seen = BTreeSet::new();
         for (i, c) in f.cells.iter().enumerate() {
             if c.sheet != sheet {
@@ -974,7 +1062,11 @@ fn marks_for<'a>(r: &'a FileResult, sheet: &str) -> BTreeMap<CellRef, CellMarks<
             if !seen.insert(at) {
                 continue;
             }
-            let primary = i == 0;
+            let primary = if explained {
+                likely_here.contains_key(&at)
+            } else {
+                i == 0
+            };
             let m = Mark {
                 severity: f.severity,
                 primary,
@@ -987,8 +1079,22 @@ fn marks_for<'a>(r: &'a FileResult, sheet: &str) -> BTreeMap<CellRef, CellMarks<
                 .or_insert_with(|| CellMarks {
                     mark: m,
                     findings: vec![(f, primary)],
+                    explained: None,
                 });
         }
+    }
+    for (at, c) in likely_here {
+        let strong = Mark {
+            severity: Severity::Error,
+            primary: true,
+        };
+        let cm = out.entry(at).or_insert_with(|| CellMarks {
+            mark: strong,
+            findings: vec![],
+            explained: None,
+        });
+        cm.mark = cm.mark.max(strong);
+        cm.explained = Some(c.note.as_str());
     }
     out
 }
@@ -1004,6 +1110,9 @@ fn note_text(cm: &CellMarks<'_>, lang: Lang) -> String {
     // Strongest first; otherwise in the findings' own order (a stable sort keeps it).
     list.sort_by_key(|f| std::cmp::Reverse(f.0.severity));
     let mut parts = Vec::new();
+    if let Some(note) = cm.explained {
+        parts.push(note.to_string());
+    }
     for (f, primary) in list {
         // A message quoting a huge cell is cut: a note stays readable, and the notes after it
         // (other findings, a formula not kept, a text cut) still fit.
@@ -1639,6 +1748,7 @@ mod tests {
                 key: Some("TD-01".into()),
             },
             kept: vec![sheet],
+            explanations: vec![],
         }]
     }
 

@@ -5,6 +5,7 @@
 
 use crate::eval::{self, Deferred, Linked};
 use crate::finding::{Finding, Severity};
+use crate::localise::{self, Explanation};
 use crate::locate::{self, Reporter};
 use crate::model::{Sheet, Workbook};
 use crate::registry::Kind;
@@ -37,6 +38,8 @@ pub struct FileResult {
     pub unit: Unit,
     /// The sheets that hold forms, kept only when asked for (the review workbook copies them).
     pub kept: Vec<Sheet>,
+    /// The most likely causes of the findings ([`crate::localise`]).
+    pub explanations: Vec<Explanation>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -101,6 +104,9 @@ impl Links {
 pub struct Kept {
     pub linked: Linked,
     pub deferred: Option<Deferred>,
+    /// The most likely causes of the file's findings; moved into [`FileResult::explanations`].
+    #[serde(default)]
+    pub explanations: Vec<Explanation>,
 }
 
 /// [`check_workbook`], also returning what the second phase of a run needs.
@@ -127,7 +133,15 @@ pub fn check_workbook_kept(
         .iter()
         .map(|inst| eval::read_values(wb, inst, &mut rep))
         .collect();
+    let before = rep.findings.len();
     eval::run_checks(wb, &instances, &values, &mut rep);
+    // Explained only when a check fails (most workbooks cost nothing more).
+    let explanations = if rep.findings.len() > before {
+        let sheet_names: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
+        localise::explain(pack, &sheet_names, &instances, &values)
+    } else {
+        vec![]
+    };
     // Forms of a workbook kind that are expected together.
     let present: BTreeSet<usize> = instances.iter().map(|i| i.form).collect();
     for g in &pack.groups {
@@ -191,7 +205,11 @@ pub fn check_workbook_kept(
             name,
             code,
         },
-        Kept { linked, deferred },
+        Kept {
+            linked,
+            deferred,
+            explanations,
+        },
     )
 }
 

@@ -46,7 +46,7 @@ pub enum Read {
 }
 
 /// Where a value was read: (sheet index, cell).
-type Origin = (usize, CellRef);
+pub type Origin = (usize, CellRef);
 
 /// The figures of one located form.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
@@ -803,6 +803,368 @@ fn apply(
         order: (inst.sheet + 1, first.row, first.col),
         decimals,
     })
+}
+
+/// A check of one workbook as a constraint over its figures, for error localisation
+/// ([`crate::localise`]): what it reads, whether it holds, and — when both sides are linear in
+/// the figures — the constraint `Σ coef·figure + constant  op  0`, within the tolerance the
+/// comparison itself uses.
+#[derive(Debug, Clone)]
+pub struct CheckShape {
+    pub rule: String,
+    pub sheet: String,
+    /// The cells the finding of this check names (the same list, in the same order).
+    pub cells: Vec<CellLoc>,
+    /// The figures read, in the same order.
+    pub reads: Vec<Origin>,
+    pub fails: bool,
+    /// The figures found and expected (the two sides), when the check is a comparison.
+    pub found: f64,
+    pub expected: f64,
+    pub shape: Shape,
+}
+
+#[derive(Debug, Clone)]
+pub enum Shape {
+    Linear {
+        terms: Vec<(Origin, f64)>,
+        constant: f64,
+        op: CmpOp,
+        tol: f64,
+    },
+    /// `figure == expression` with an expression that is not linear (a percentage of a count
+    /// and a base): the figure follows the others.
+    Follows { target: Origin },
+    /// Neither: left out of localisation.
+    Other,
+}
+
+/// A figure the checks read: where, its value, and what it may be changed to.
+#[derive(Debug, Clone)]
+pub struct Figure {
+    pub at: Origin,
+    pub v: f64,
+    pub count: bool,
+    pub percent: bool,
+    pub decimals: u8,
+    pub label: String,
+    /// The form's (row, column) indexes, for neighbours; None for a single-cell field.
+    pub grid: Option<(usize, usize, usize)>,
+}
+
+#[derive(Debug, Clone)]
+struct Lin {
+    terms: Vec<(Origin, f64)>,
+    c: f64,
+}
+
+impl Lin {
+    fn constant(c: f64) -> Lin {
+        Lin { terms: vec![], c }
+    }
+    fn scale(mut self, k: f64) -> Lin {
+        for t in &mut self.terms {
+            t.1 *= k;
+        }
+        self.c *= k;
+        self
+    }
+    fn add(mut self, o: Lin) -> Lin {
+        self.terms.extend(o.terms);
+        self.c += o.c;
+        self
+    }
+}
+
+enum LinV {
+    One(Lin),
+    List(Vec<Lin>),
+}
+
+impl Env<'_> {
+    fn lin_one(&mut self, e: &CExpr) -> Result<Lin, NotApplicable> {
+        match self.lin(e)? {
+            LinV::One(l) => Ok(l),
+            LinV::List(_) => Err(NotApplicable),
+        }
+    }
+
+    /// An expression as a linear form over the figures it reads (Err: not linear).
+    fn lin(&mut self, e: &CExpr) -> Result<LinV, NotApplicable> {
+        Ok(LinV::One(match e {
+            CExpr::Num(n) => Lin::constant(*n),
+            CExpr::Field(f) => {
+                let start = self.read.len();
+                let v = self.field(f)?;
+                let origins: Vec<Origin> = self.read[start..].to_vec();
+                return match v {
+                    V::Num(n) => Ok(LinV::One(match origins.as_slice() {
+                        [o] => Lin {
+                            terms: vec![(*o, 1.0)],
+                            c: 0.0,
+                        },
+                        // Another workbook's figure: taken as given.
+                        _ => Lin::constant(n.v),
+                    })),
+                    V::List(ns) if origins.len() == ns.len() => Ok(LinV::List(
+                        origins
+                            .into_iter()
+                            .map(|o| Lin {
+                                terms: vec![(o, 1.0)],
+                                c: 0.0,
+                            })
+                            .collect(),
+                    )),
+                    V::List(ns) => Ok(LinV::List(
+                        ns.into_iter().map(|n| Lin::constant(n.v)).collect(),
+                    )),
+                    V::Bool(_) => Err(NotApplicable),
+                };
+            }
+            CExpr::Neg(x) => self.lin_one(x)?.scale(-1.0),
+            CExpr::Binary(op, a, b) => {
+                let (a, b) = (self.lin_one(a)?, self.lin_one(b)?);
+                match op {
+                    BinOp::Add => a.add(b),
+                    BinOp::Sub => a.add(b.scale(-1.0)),
+                    BinOp::Mul if a.terms.is_empty() => b.scale(a.c),
+                    BinOp::Mul if b.terms.is_empty() => a.scale(b.c),
+                    BinOp::Div if b.terms.is_empty() && b.c != 0.0 => a.scale(1.0 / b.c),
+                    _ => return Err(NotApplicable),
+                }
+            }
+            CExpr::Call(Func::Sum, args) => {
+                let mut acc = Lin::constant(0.0);
+                for a in args {
+                    match self.lin(a)? {
+                        LinV::One(l) => acc = acc.add(l),
+                        LinV::List(ls) => {
+                            for l in ls {
+                                acc = acc.add(l);
+                            }
+                        }
+                    }
+                }
+                acc
+            }
+            _ => return Err(NotApplicable),
+        }))
+    }
+}
+
+/// Every local check of a workbook (those not reading other workbooks), applied to each of
+/// its rows, as a constraint over the figures, with the figures the checks may read.
+pub fn check_shapes(
+    pack: &Pack,
+    sheets: &[String],
+    instances: &[FormInstance],
+    values: &[FormValues],
+) -> (Vec<CheckShape>, Vec<Figure>) {
+    check_shapes_linked(pack, sheets, instances, values, None)
+}
+
+/// The other workbooks the checks of a workbook read, in the second phase of a run: the unit
+/// workbook of a record key, last year's workbook (their figures are taken as given).
+#[derive(Clone, Copy)]
+pub struct Others<'a> {
+    pub unit_for: &'a dyn Fn(&str) -> Option<&'a Linked>,
+    pub previous: Option<&'a Linked>,
+}
+
+/// [`check_shapes`], with the checks reading other workbooks too when `others` are given.
+pub fn check_shapes_linked<'a, 'o: 'a>(
+    pack: &'a Pack,
+    sheets: &[String],
+    instances: &'a [FormInstance],
+    values: &'a [FormValues],
+    others: Option<Others<'o>>,
+) -> (Vec<CheckShape>, Vec<Figure>) {
+    let mut by_form: HashMap<usize, usize> = HashMap::new();
+    for (i, inst) in instances.iter().enumerate() {
+        by_form.entry(inst.form).or_insert(i);
+    }
+    let mut out = Vec::new();
+    for (ii, inst) in instances.iter().enumerate() {
+        let form = &pack.forms[inst.form];
+        let sheet = sheets.get(inst.sheet).cloned().unwrap_or_default();
+        for check in form
+            .checks
+            .iter()
+            .filter(|c| c.links.is_empty() || others.is_some())
+        {
+            let targets: Vec<Option<usize>> = match &check.each {
+                Some(Each::Rows(rows)) => rows
+                    .iter()
+                    .filter(|r| inst.rows[**r].is_some())
+                    .map(|r| Some(*r))
+                    .collect(),
+                Some(Each::Records) => (0..inst.records.len())
+                    .map(|k| Some(inst.record_index(form, k)))
+                    .collect(),
+                None => vec![None],
+            };
+            for current in targets {
+                let (unit, previous) = match others {
+                    Some(o) if !check.links.is_empty() => (
+                        current
+                            .and_then(|c| c.checked_sub(form.rows.len()))
+                            .and_then(|k| inst.records.get(k))
+                            .and_then(|r| (o.unit_for)(&r.key)),
+                        o.previous,
+                    ),
+                    _ => (None, None),
+                };
+                if (check.links.contains(&Link::Unit) && unit.is_none())
+                    || (check.links.contains(&Link::Previous) && previous.is_none())
+                {
+                    continue;
+                }
+                let mut env = Env {
+                    pack,
+                    by_form: &by_form,
+                    values,
+                    instances,
+                    own: ii,
+                    current,
+                    read: Vec::new(),
+                    unit,
+                    previous,
+                    other_read: Vec::new(),
+                };
+                if let Some(w) = &check.when {
+                    match env.eval(w) {
+                        Ok(V::Bool(true)) => {}
+                        _ => continue,
+                    }
+                    env.read.clear();
+                    env.other_read.clear();
+                }
+                let (fails, found, expected, shape) = match &check.expr {
+                    CExpr::Compare(op, lhs, rhs) => {
+                        let (Ok(f), Ok(x)) = (env.num(lhs), env.num(rhs)) else {
+                            continue;
+                        };
+                        let fails = !compare(*op, f, x);
+                        let read = std::mem::take(&mut env.read);
+                        let other_read = std::mem::take(&mut env.other_read);
+                        let l = env.lin_one(lhs);
+                        let r = env.lin_one(rhs);
+                        env.read = read;
+                        env.other_read = other_read;
+                        let shape = match (l, r) {
+                            (Ok(l), Ok(r)) if *op != CmpOp::Ne => {
+                                let d = l.add(r.scale(-1.0));
+                                Shape::Linear {
+                                    terms: d.terms,
+                                    constant: d.c,
+                                    op: *op,
+                                    tol: tolerance(f, x),
+                                }
+                            }
+                            (Ok(l), Err(_))
+                                if *op == CmpOp::Eq && l.terms.len() == 1 && l.c == 0.0 =>
+                            {
+                                Shape::Follows {
+                                    target: l.terms[0].0,
+                                }
+                            }
+                            _ => Shape::Other,
+                        };
+                        (fails, f.v, x.v, shape)
+                    }
+                    cond => match env.eval(cond) {
+                        Ok(V::Bool(b)) => (!b, 0.0, 0.0, Shape::Other),
+                        _ => continue,
+                    },
+                };
+                let mut cells: Vec<CellLoc> = Vec::new();
+                let mut reads: Vec<Origin> = Vec::new();
+                for (si, at) in &env.read {
+                    let l = CellLoc {
+                        file: None,
+                        sheet: sheets.get(*si).cloned().unwrap_or_default(),
+                        cell: at.to_string(),
+                    };
+                    if !cells.contains(&l) {
+                        cells.push(l);
+                        reads.push((*si, *at));
+                    }
+                }
+                // Cells of other workbooks after this workbook's, as findings name them.
+                for l in std::mem::take(&mut env.other_read) {
+                    if !cells.contains(&l) {
+                        cells.push(l);
+                    }
+                }
+                out.push(CheckShape {
+                    rule: check.id.clone(),
+                    sheet: sheet.clone(),
+                    cells,
+                    reads,
+                    fails,
+                    found,
+                    expected,
+                    shape,
+                });
+            }
+        }
+    }
+    let mut figures = Vec::new();
+    for (ii, inst) in instances.iter().enumerate() {
+        let form = &pack.forms[inst.form];
+        let mut grid: Vec<_> = values[ii].grid.iter().collect();
+        grid.sort_by_key(|(k, _)| **k);
+        for (&(ri, ci), &(read, at)) in grid {
+            let Read::Num(n) = read else { continue };
+            let kind = form.columns.get(ci).map(|c| c.kind).unwrap_or_default();
+            let mut label = inst.label_of(form, ri);
+            if form.columns.len() > 1 {
+                if let Some(c) = form.columns.get(ci) {
+                    label = format!("{label} — {}", c.header);
+                }
+            }
+            figures.push(Figure {
+                at,
+                v: n.v,
+                count: kind == Kind::Count,
+                percent: kind == Kind::Percent,
+                decimals: n.decimals,
+                label,
+                grid: Some((ii, ri, ci)),
+            });
+        }
+        for (i, c) in values[ii].cells.iter().enumerate() {
+            let Some((Read::Num(n), at)) = c else {
+                continue;
+            };
+            let cf = &form.cells[i];
+            figures.push(Figure {
+                at: *at,
+                v: n.v,
+                count: cf.kind == Kind::Count,
+                percent: cf.kind == Kind::Percent,
+                decimals: n.decimals,
+                label: cf.label.clone(),
+                grid: None,
+            });
+        }
+    }
+    (out, figures)
+}
+
+/// The figures with some of them changed (for re-checking a correction).
+pub fn with_changes(values: &[FormValues], changes: &HashMap<Origin, f64>) -> Vec<FormValues> {
+    let mut out = values.to_vec();
+    let set = |e: &mut (Read, Origin)| {
+        if let (Read::Num(n), Some(v)) = (&mut e.0, changes.get(&e.1)) {
+            n.v = *v;
+        }
+    };
+    for fv in &mut out {
+        fv.grid.values_mut().for_each(set);
+        fv.cells.iter_mut().flatten().for_each(set);
+    }
+    out
 }
 
 /// Evaluates an expression over a unit workbook's kept figures only (a column's `source`):

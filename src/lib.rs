@@ -18,6 +18,7 @@ pub mod finding;
 pub mod formula;
 pub mod formula_safety;
 pub mod load;
+pub mod localise;
 pub mod locate;
 pub mod mark;
 pub mod messages;

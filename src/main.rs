@@ -900,6 +900,7 @@ impl Sink<'_> {
                     findings: r.findings.clone(),
                     unit: r.unit.clone(),
                     kept: Vec::new(),
+                    explanations: r.explanations.clone(),
                 });
             }
         }

@@ -623,6 +623,55 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("hint.closest", &["text", "cell"], t!(
         "; the closest is \"{text}\" in {cell}",
         "; gần giống nhất là \"{text}\" ở ô {cell}")),
+    // The words of explanations (crate::localise): the most likely cause, never certain.
+    ("explain.most-likely", &["changes", "count"], t!(
+        "most likely: {changes} (resolves {count} finding(s))",
+        "khả năng cao nhất: {changes} (giải thích {count} phát hiện)")),
+    ("explain.one-of", &["changes", "count", "resolves"], t!(
+        "most likely one of {count} equally small explanations (each resolves {resolves} finding(s)): {changes}",
+        "khả năng cao nhất là một trong {count} cách sửa ít ô như nhau (mỗi cách giải thích {resolves} phát hiện): {changes}")),
+    ("explain.common", &["changes", "count", "more", "resolves", "rest"], t!(
+        "most likely: {changes} — in each of the {count} equally small explanations (each resolves {resolves} finding(s)), with {more} more change(s) among: {rest}",
+        "khả năng cao nhất: {changes} — có trong cả {count} cách sửa ít ô như nhau (mỗi cách giải thích {resolves} phát hiện), cùng với {more} ô khác trong số: {rest}")),
+    ("explain.not-localised", &["count"], t!(
+        "not localised (too many possibilities): {count} finding(s)",
+        "chưa xác định được ô sai (quá nhiều khả năng): {count} phát hiện")),
+    ("explain.left-out", &["count"], t!(
+        "{count} failing check(s) that are not linear were left out of the explanation",
+        "{count} phép kiểm tra không tuyến tính không được xét khi tìm ô sai")),
+    ("explain.note", &["value"], t!(
+        "probably {value}",
+        "có lẽ là {value}")),
+    ("explain.note-kind", &["kind", "value"], t!(
+        "probably {value} — {kind}",
+        "có lẽ là {value} — {kind}")),
+    ("explain.range", &["high", "low"], t!(
+        "between {low} and {high}",
+        "trong khoảng {low} đến {high}")),
+    ("slip.swapped-digits", &[], t!(
+        "two digits swapped",
+        "hai chữ số bị đảo chỗ")),
+    ("slip.mistyped-digit", &[], t!(
+        "one digit mistyped",
+        "gõ nhầm một chữ số")),
+    ("slip.off-by-one", &[], t!(
+        "off by one",
+        "lệch 1 đơn vị")),
+    ("slip.sign", &[], t!(
+        "the sign",
+        "sai dấu")),
+    ("slip.truncated-percentage", &[], t!(
+        "a percentage truncated instead of rounded",
+        "tỷ lệ bị cắt bớt thay vì làm tròn")),
+    ("slip.wrong-base", &[], t!(
+        "a percentage of the wrong base",
+        "tỷ lệ tính trên sai mẫu số")),
+    ("slip.row-off", &[], t!(
+        "the figure of the row above or below (pasted one row off)",
+        "trùng số liệu của dòng trên hoặc dưới (dán lệch một dòng)")),
+    ("slip.follows", &[], t!(
+        "recomputed from its count and base",
+        "tính lại từ số lượng và mẫu số")),
     ("consolidate.notes-sheet", &[], t!("Notes", "Ghi chú")),
     ("consolidate.file", &[], t!("File", "Tệp")),
     ("consolidate.code", &[], t!("Code", "Mã")),

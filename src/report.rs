@@ -50,10 +50,83 @@ struct JsonFile<'a> {
     forms: &'a [crate::check::FormFound],
     errors: usize,
     warnings: usize,
+    /// The most likely causes of the file's findings ([`crate::localise`]).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    explanations: Vec<JsonExplanation<'a>>,
+}
+
+#[derive(Serialize)]
+struct JsonExplanation<'a> {
+    cause: usize,
+    alternatives: usize,
+    localised: bool,
+    text: &'a str,
+    changes: Vec<JsonChange<'a>>,
+    /// Indexes into the report's `findings` list.
+    resolves: Vec<usize>,
+    left_out: usize,
+}
+
+#[derive(Serialize)]
+struct JsonChange<'a> {
+    sheet: &'a str,
+    cell: &'a str,
+    label: &'a str,
+    found: JsonNum,
+    suggested: Option<JsonNum>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    range: Option<[Option<JsonNum>; 2]>,
+    kind: Option<crate::localise::Slip>,
+    note: &'a str,
+}
+
+impl<'a> JsonExplanation<'a> {
+    /// `first`: the index in the report's `findings` of the file's first finding.
+    fn of(e: &'a crate::localise::Explanation, r: &FileResult, first: usize) -> Self {
+        JsonExplanation {
+            cause: e.cause,
+            alternatives: e.alternatives,
+            localised: e.localised,
+            text: &e.text,
+            changes: e
+                .changes
+                .iter()
+                .map(|c| JsonChange {
+                    sheet: &c.sheet,
+                    cell: &c.cell,
+                    label: &c.label,
+                    found: JsonNum(c.found),
+                    suggested: c.suggested.map(JsonNum),
+                    range: c.range.map(|(lo, hi)| [lo.map(JsonNum), hi.map(JsonNum)]),
+                    kind: c.kind,
+                    note: &c.note,
+                })
+                .collect(),
+            resolves: resolved_indexes(e, r).map(|i| first + i).collect(),
+            left_out: e.left_out,
+        }
+    }
+}
+
+/// The indexes in `r.findings` of the findings an explanation resolves.
+pub fn resolved_indexes<'r>(
+    e: &'r crate::localise::Explanation,
+    r: &'r FileResult,
+) -> impl Iterator<Item = usize> + 'r {
+    r.findings
+        .iter()
+        .enumerate()
+        .filter(|(_, f)| e.resolves.iter().any(|x| x.is(f)))
+        .map(|(i, _)| i)
 }
 
 impl<'a> JsonFile<'a> {
     fn of(r: &'a FileResult, lang: Lang) -> JsonFile<'a> {
+        Self::at(r, 0, lang)
+    }
+
+    /// The entry of a file whose first finding is `first` in the report's `findings`.
+    fn at(r: &'a FileResult, first: usize, lang: Lang) -> JsonFile<'a> {
         let (status, error, hint, reason) = match &r.status {
             Status::Checked => ("checked", None, None, None),
             Status::Unreadable(u) => {
@@ -77,6 +150,11 @@ impl<'a> JsonFile<'a> {
             forms: &r.forms,
             errors: r.count(Severity::Error),
             warnings: r.count(Severity::Warning),
+            explanations: r
+                .explanations
+                .iter()
+                .map(|e| JsonExplanation::of(e, r, first))
+                .collect(),
         }
     }
 }
@@ -205,7 +283,11 @@ impl<'w> JsonStream<'w> {
     }
 
     pub fn file(&mut self, r: &FileResult) -> std::io::Result<()> {
-        element(self.out, self.files == 0, &JsonFile::of(r, self.lang))?;
+        element(
+            self.out,
+            self.files == 0,
+            &JsonFile::at(r, self.findings, self.lang),
+        )?;
         self.files += 1;
         self.summary.add(r);
         for f in &r.findings {
@@ -484,6 +566,17 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
                         .collect();
                     let _ = writeln!(out, "  {}: {}", w.forms, forms.join(", "));
                 }
+                // The most likely causes, one line each (alternatives share their line).
+                let mut causes = std::collections::BTreeSet::new();
+                for e in &r.explanations {
+                    if causes.insert(e.cause) {
+                        let _ = writeln!(
+                            out,
+                            "  {}",
+                            style.paint("1", &visible(&e.text, SHOWN_MESSAGE))
+                        );
+                    }
+                }
                 for f in &r.findings {
                     let place = match (&f.sheet, f.cells.first()) {
                         (Some(s), Some(c)) if c.sheet == *s => {
@@ -600,7 +693,15 @@ mod tests {
 
     /// The report as one serde document: what the stream must equal byte for byte.
     fn whole(results: &[FileResult]) -> String {
-        let files = results.iter().map(|r| JsonFile::of(r, Lang::En)).collect();
+        let mut first = 0;
+        let files = results
+            .iter()
+            .map(|r| {
+                let f = JsonFile::at(r, first, Lang::En);
+                first += r.findings.len();
+                f
+            })
+            .collect();
         let findings = results
             .iter()
             .flat_map(|r| &r.findings)
@@ -659,6 +760,7 @@ mod tests {
                     key: Some("TD-01".into()),
                 },
                 kept: vec![],
+                explanations: vec![],
             },
             FileResult {
                 path: "b.xlsx".into(),
@@ -671,6 +773,7 @@ mod tests {
                 findings: vec![],
                 unit: Unit::default(),
                 kept: vec![],
+                explanations: vec![],
             },
         ]
     }

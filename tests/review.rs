@@ -377,7 +377,7 @@ fn findings_list_every_finding_with_numbers_as_numbers_and_links_into_the_copies
     let bytes = review_workbook(&fx.results, &vi()).expect("review");
     let mut book = open(&bytes);
     let f = book.worksheet_range("Phát hiện").expect("findings");
-    let headers: Vec<String> = (0..10).map(|c| string(f.get_value((0, c)))).collect();
+    let headers: Vec<String> = (0..12).map(|c| string(f.get_value((0, c)))).collect();
     assert_eq!(
         headers,
         [
@@ -390,7 +390,9 @@ fn findings_list_every_finding_with_numbers_as_numbers_and_links_into_the_copies
             "Nội dung",
             "Giá trị đúng",
             "Giá trị ghi",
-            "Chênh lệch"
+            "Chênh lệch",
+            "Nguyên nhân khả dĩ nhất",
+            "Giá trị đề xuất"
         ]
     );
     let all: Vec<_> = fx.results.iter().flat_map(|r| r.findings.iter()).collect();
@@ -433,6 +435,10 @@ fn findings_list_every_finding_with_numbers_as_numbers_and_links_into_the_copies
         ),
         (51.0, 52.0, 1.0)
     );
+    // Its most likely cause: the men's figure C14, one too many.
+    let cause = string(f.get_value((3, 10)));
+    assert!(cause.starts_with("khả năng cao nhất: C14 "), "{cause}");
+    assert_eq!(string(f.get_value((3, 11))), "C14: 31");
     let xml = sheet_xml(&bytes, 1);
     assert_eq!(
         hyperlink(&xml, "D4"),
@@ -445,7 +451,7 @@ fn findings_list_every_finding_with_numbers_as_numbers_and_links_into_the_copies
     // The workbook-level warning names no cell: no link.
     assert!(hyperlink(&xml, "D2").is_none());
     assert!(xml.contains(r#"<pane ySplit="1""#));
-    assert!(xml.contains(r#"<autoFilter ref="A1:J6"/>"#));
+    assert!(xml.contains(r#"<autoFilter ref="A1:L6"/>"#));
     assert!(
         xml.contains(r#"<col min="7" max="7" width="#),
         "a wide message column"

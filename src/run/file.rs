@@ -25,6 +25,7 @@ pub fn unreadable(shown: &str, u: Unreadable) -> FileResult {
         findings: vec![],
         unit: Unit::default(),
         kept: vec![],
+        explanations: vec![],
     }
 }
 
@@ -37,6 +38,7 @@ pub fn skipped(shown: &str, why: String) -> FileResult {
         findings: vec![],
         unit: Unit::default(),
         kept: vec![],
+        explanations: vec![],
     }
 }
 
@@ -189,7 +191,7 @@ pub fn check_container(
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         check::check_workbook_kept(&wb, &job.shown, pack, job.links)
     }));
-    let (forms, findings, unit, kept) = checked.map_err(|payload| {
+    let (forms, findings, unit, mut kept) = checked.map_err(|payload| {
         let what = payload
             .downcast_ref::<&str>()
             .map(|s| (*s).to_string())
@@ -204,6 +206,7 @@ pub fn check_container(
         findings,
         unit,
         kept: vec![],
+        explanations: std::mem::take(&mut kept.explanations),
     };
     if job.keep_sheets {
         let names: BTreeSet<&str> = result.forms.iter().map(|f| f.sheet.as_str()).collect();

@@ -63,7 +63,7 @@ pub(super) fn link_files(
             }
         }
     }
-    let mut new: Vec<(usize, Vec<Finding>)> = Vec::new();
+    let mut new: Vec<(usize, Vec<Finding>, Vec<crate::localise::Explanation>)> = Vec::new();
     for (fi, k) in kept.iter().enumerate() {
         let Some(d) = &k.deferred else { continue };
         let mut scratch = FileResult {
@@ -73,6 +73,7 @@ pub(super) fn link_files(
             findings: vec![],
             unit: Unit::default(),
             kept: vec![],
+            explanations: vec![],
         };
         // Records matched to units: rows without a unit, duplicates, units without a row.
         let mut matched: BTreeSet<&str> = BTreeSet::new();
@@ -238,10 +239,20 @@ pub(super) fn link_files(
         };
         let mut found = eval::run_linked_checks(pack, d, &unit_for, prev_linked);
         found.append(&mut scratch.findings);
-        new.push((fi, found));
+        // The explanations again, over the workbook's own checks and those reading others.
+        let explanations = crate::localise::explain_linked(
+            pack,
+            d,
+            eval::Others {
+                unit_for: &unit_for,
+                previous: prev_linked,
+            },
+        );
+        new.push((fi, found, explanations));
     }
-    for (fi, mut found) in new {
+    for (fi, mut found, explanations) in new {
         let r = &mut results[fi];
+        r.explanations = explanations;
         r.findings.append(&mut found);
         r.findings.sort_by(|a, b| {
             a.sort_key()

@@ -47,6 +47,7 @@ pub fn worker_main(max_memory_mb: u64) -> std::process::ExitCode {
                             findings: r.findings.into_iter().map(WireFinding::from).collect(),
                             unit: r.unit,
                             sheets: r.kept,
+                            explanations: r.explanations,
                             kept,
                         }
                     });

@@ -309,6 +309,7 @@ impl Isolation for Pool {
                             findings: c.findings.into_iter().map(Finding::from).collect(),
                             unit: c.unit,
                             kept: c.sheets,
+                            explanations: c.explanations,
                         },
                         c.kept,
                     )

@@ -52,6 +52,7 @@ pub struct Checked {
     pub findings: Vec<WireFinding>,
     pub unit: Unit,
     pub sheets: Vec<crate::model::Sheet>,
+    pub explanations: Vec<crate::localise::Explanation>,
     pub kept: Kept,
 }
 

@@ -1,0 +1,1274 @@
+//! Which figure is most likely wrong, and what it should be: error localisation over a
+//! workbook's checks (Fellegi–Holt: the smallest set of figures whose change makes every
+//! linear check hold, failing and passing alike, each within its tolerance).
+//!
+//! It sits after [`crate::eval`]: the checks as constraints ([`eval::check_shapes`]) are
+//! `Σ coef·figure + constant op 0` within the comparison's own tolerance (counts exact, a sum
+//! of k rounded values within k halves); counts stay whole and ≥ 0. A check of the form
+//! `figure == non-linear expression` (a percentage of a count and a base) is a follower: the
+//! figure is recomputed when its count or base changes (not a second change), and is a one-cell
+//! explanation of its own when it alone is wrong. Other checks are left out, and said so.
+//!
+//! Solving is exact enumeration: within each group of figures tied by checks, change sets of
+//! size 1 to [`MAX_SIZE`] in turn, each set branching only on figures of a failing check (every
+//! failing check must be hit) or of the checks that prove the set has no solution (a
+//! Fourier–Motzkin certificate: a larger solution must change one of their figures); a set is
+//! kept when the constraints it touches have a solution (equalities substituted, then
+//! Fourier–Motzkin over its figures), which gives each figure's exact range. Equally small sets
+//! are told apart by the percentages: a set after which a shown percentage still disagrees with
+//! its unchanged count and base needs one more change. Integrality is checked exactly when
+//! every figure of a set is determined; for a set with a range, the range is that of the LP
+//! relaxation, rounded to whole counts. A figure whose range holds one value (at
+//! the decimals it shows; whole for a count) gets that value suggested, otherwise the range.
+//! All equally small sets are reported (up to [`MAX_ALTERNATIVES`]); beyond [`MAX_SIZE`]
+//! changes, or the work bound, the group is "not localised", never a guess. Every figure weighs
+//! 1 (rule-pack weights are not implemented). A figure equal to last year's is not recognised
+//! as a slip kind yet.
+//!
+//! It is the most likely explanation given the checks, never a certainty; the words say so.
+
+use crate::eval::{self, CheckShape, Figure, FormValues, Origin, Shape};
+use crate::finding::Finding;
+use crate::locate::FormInstance;
+use crate::rules::expr::CmpOp;
+use crate::rules::Pack;
+use crate::text::{format_number, round_half_away};
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
+
+/// The largest change set looked for.
+pub const MAX_SIZE: usize = 6;
+/// Equally small explanations reported at most.
+pub const MAX_ALTERNATIVES: usize = 16;
+/// Equally small sets compared by their percentages at most.
+const TIE_BREAK: usize = 24;
+/// Search nodes per group of figures, and Fourier–Motzkin rows per set.
+const NODE_BUDGET: usize = 200_000;
+const ROW_BUDGET: usize = 20_000;
+
+/// The kind of slip a change looks like.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Slip {
+    SwappedDigits,
+    MistypedDigit,
+    OffByOne,
+    Sign,
+    TruncatedPercentage,
+    WrongBase,
+    RowOff,
+    /// A percentage recomputed from its corrected count and base (not a change of its own).
+    Follows,
+}
+
+impl Slip {
+    fn id(self) -> &'static str {
+        match self {
+            Slip::SwappedDigits => "slip.swapped-digits",
+            Slip::MistypedDigit => "slip.mistyped-digit",
+            Slip::OffByOne => "slip.off-by-one",
+            Slip::Sign => "slip.sign",
+            Slip::TruncatedPercentage => "slip.truncated-percentage",
+            Slip::WrongBase => "slip.wrong-base",
+            Slip::RowOff => "slip.row-off",
+            Slip::Follows => "slip.follows",
+        }
+    }
+}
+
+/// One figure to change.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Change {
+    pub sheet: String,
+    pub cell: String,
+    pub label: String,
+    pub found: f64,
+    /// The corrected value, when the checks determine it.
+    pub suggested: Option<f64>,
+    /// Otherwise the values it may take (None: unbounded that side).
+    pub range: Option<(Option<f64>, Option<f64>)>,
+    pub kind: Option<Slip>,
+    pub decimals: u8,
+    /// "probably 2.674 — two digits swapped", in the pack's language.
+    pub note: String,
+}
+
+/// A finding, referred to by what stays the same when findings are sorted again: its rule,
+/// sheet and cells.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FindingRef {
+    pub rule: String,
+    pub sheet: String,
+    /// (file, for a cell of another workbook; sheet; cell).
+    pub cells: Vec<(Option<String>, String, String)>,
+}
+
+impl FindingRef {
+    fn of(s: &CheckShape) -> FindingRef {
+        FindingRef {
+            rule: s.rule.clone(),
+            sheet: s.sheet.clone(),
+            cells: s
+                .cells
+                .iter()
+                .map(|c| (c.file.clone(), c.sheet.clone(), c.cell.clone()))
+                .collect(),
+        }
+    }
+
+    /// Whether `f` is the finding referred to.
+    pub fn is(&self, f: &Finding) -> bool {
+        f.rule == self.rule
+            && f.sheet.as_deref() == Some(self.sheet.as_str())
+            && f.cells.len() == self.cells.len()
+            && f.cells
+                .iter()
+                .zip(&self.cells)
+                .all(|(c, (file, s, a))| c.file == *file && c.sheet == *s && c.cell == *a)
+    }
+}
+
+/// One cause: the changes that resolve a group of findings.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Explanation {
+    /// Explanations with the same cause number are alternatives of one another.
+    pub cause: usize,
+    /// How many equally small explanations the cause has (1: unique).
+    pub alternatives: usize,
+    /// False: not localised (too many possibilities); `changes` is then empty.
+    pub localised: bool,
+    pub changes: Vec<Change>,
+    pub resolves: Vec<FindingRef>,
+    /// Failing checks of the workbook left out as not linear.
+    pub left_out: usize,
+    /// The headline, in the pack's language ("most likely: …").
+    pub text: String,
+}
+
+/// Explains the failing checks of one workbook's located forms.
+pub fn explain(
+    pack: &Pack,
+    sheets: &[String],
+    instances: &[FormInstance],
+    values: &[FormValues],
+) -> Vec<Explanation> {
+    explain_with(pack, sheets, instances, values, None)
+}
+
+/// [`explain`] in the second phase of a run, with the checks that read other workbooks (a
+/// summary against its units, last year's figures): the other workbooks' figures are taken
+/// as given, so a summary figure that differs from its unit's is explained by the summary's
+/// cell.
+pub fn explain_linked(
+    pack: &Pack,
+    d: &eval::Deferred,
+    others: eval::Others<'_>,
+) -> Vec<Explanation> {
+    explain_with(pack, &d.sheets, &d.instances, &d.values, Some(others))
+}
+
+fn explain_with(
+    pack: &Pack,
+    sheets: &[String],
+    instances: &[FormInstance],
+    values: &[FormValues],
+    others: Option<eval::Others<'_>>,
+) -> Vec<Explanation> {
+    let shapes_of =
+        |values: &[FormValues]| eval::check_shapes_linked(pack, sheets, instances, values, others);
+    let (shapes, figures) = shapes_of(values);
+    if !shapes.iter().any(|s| s.fails) {
+        return vec![];
+    }
+    let words = Words { pack };
+    let fig_at: HashMap<Origin, usize> =
+        figures.iter().enumerate().map(|(i, f)| (f.at, i)).collect();
+    let left_out = shapes
+        .iter()
+        .filter(|s| s.fails && matches!(s.shape, Shape::Other))
+        .count();
+    // The linear constraints: Σ a·x + c ∈ [lo, hi].
+    let mut cons: Vec<Con> = Vec::new();
+    'shapes: for (si, s) in shapes.iter().enumerate() {
+        let Shape::Linear {
+            terms,
+            constant,
+            op,
+            tol,
+        } = &s.shape
+        else {
+            continue;
+        };
+        let mut merged: BTreeMap<usize, f64> = BTreeMap::new();
+        let c = *constant;
+        for (o, a) in terms {
+            match fig_at.get(o) {
+                Some(i) => *merged.entry(*i).or_default() += a,
+                None => continue 'shapes,
+            }
+        }
+        let (lo, hi) = match op {
+            CmpOp::Eq => (-tol, *tol),
+            CmpOp::Le | CmpOp::Lt => (f64::NEG_INFINITY, *tol),
+            CmpOp::Ge | CmpOp::Gt => (-tol, f64::INFINITY),
+            CmpOp::Ne => continue,
+        };
+        let terms: Vec<(usize, f64)> = merged.into_iter().filter(|(_, a)| *a != 0.0).collect();
+        let value: f64 = c + terms.iter().map(|(i, a)| a * figures[*i].v).sum::<f64>();
+        cons.push(Con {
+            shape: si,
+            violated: !(lo <= value && value <= hi),
+            terms,
+            c,
+            lo,
+            hi,
+        });
+    }
+    let mut out = Vec::new();
+    let mut resolved: HashSet<usize> = HashSet::new();
+    let mut cause = 0;
+    for group in groups(&cons, figures.len()) {
+        if !group.iter().any(|&c| cons[c].violated) {
+            continue;
+        }
+        let solver = Solver {
+            cons: &cons,
+            group: &group,
+            figures: &figures,
+        };
+        match solver.solve() {
+            None => {
+                let refs: Vec<usize> = group
+                    .iter()
+                    .filter(|&&c| cons[c].violated)
+                    .map(|&c| cons[c].shape)
+                    .collect();
+                resolved.extend(&refs);
+                out.push(Explanation {
+                    cause,
+                    alternatives: 0,
+                    localised: false,
+                    changes: vec![],
+                    text: words.text(
+                        "explain.not-localised",
+                        &[("count", &refs.len().to_string())],
+                    ),
+                    resolves: refs.iter().map(|&i| FindingRef::of(&shapes[i])).collect(),
+                    left_out,
+                });
+            }
+            Some(sets) => {
+                // Equally small sets are told apart by the percentages: a set after which a
+                // shown percentage still disagrees with its (unchanged) count and base needs
+                // that percentage changed too, so it is larger.
+                let total = sets.len();
+                let mut built: Vec<(Explanation, Vec<usize>, usize)> = sets
+                    .into_iter()
+                    .take(TIE_BREAK)
+                    .map(|(set, ranges)| {
+                        build(
+                            &shapes_of, values, sheets, &shapes, &figures, &fig_at, &cons, &group,
+                            &set, &ranges, &words,
+                        )
+                    })
+                    .collect();
+                let least = built.iter().map(|b| b.2).min().unwrap_or(0);
+                built.retain(|b| b.2 == least);
+                let n = if total > TIE_BREAK {
+                    total
+                } else {
+                    built.len()
+                };
+                let first = out.len();
+                for (mut e, shapes_resolved, _) in built.into_iter().take(MAX_ALTERNATIVES) {
+                    resolved.extend(shapes_resolved.iter().copied());
+                    e.cause = cause;
+                    e.alternatives = n;
+                    e.left_out = left_out;
+                    out.push(e);
+                }
+                if n > 1 {
+                    let text = {
+                        let alts: Vec<&Explanation> = out[first..].iter().collect();
+                        one_of_text(pack, &alts, n)
+                    };
+                    out[first..].iter_mut().for_each(|e| e.text = text.clone());
+                }
+            }
+        }
+        cause += 1;
+    }
+    // Percentages wrong while their count and base are right: a change of their own.
+    for (si, s) in shapes.iter().enumerate() {
+        let Shape::Follows { target } = s.shape else {
+            continue;
+        };
+        if !s.fails || resolved.contains(&si) {
+            continue;
+        }
+        let Some(&fi) = fig_at.get(&target) else {
+            continue;
+        };
+        let f = &figures[fi];
+        let suggested = round_half_away(s.expected, i32::from(f.decimals));
+        let kind = percent_slip(s, f, suggested, &figures, &fig_at);
+        let change = words.change(sheets, f, Some(suggested), None, kind);
+        out.push(Explanation {
+            cause,
+            alternatives: 1,
+            localised: true,
+            text: words.headline(std::slice::from_ref(&change), 1, 1),
+            changes: vec![change],
+            resolves: vec![FindingRef::of(s)],
+            left_out,
+        });
+        cause += 1;
+    }
+    if left_out > 0 {
+        let note = words.text("explain.left-out", &[("count", &left_out.to_string())]);
+        for e in &mut out {
+            e.text = format!("{}; {note}", e.text);
+        }
+    }
+    out
+}
+
+/// One linear constraint over figure indexes.
+#[derive(Debug, Clone)]
+struct Con {
+    shape: usize,
+    violated: bool,
+    terms: Vec<(usize, f64)>,
+    c: f64,
+    lo: f64,
+    hi: f64,
+}
+
+/// Groups of constraints tied by shared figures (union–find over figures).
+fn groups(cons: &[Con], n: usize) -> Vec<Vec<usize>> {
+    let mut parent: Vec<usize> = (0..n).collect();
+    fn root(p: &mut [usize], mut i: usize) -> usize {
+        while p[i] != i {
+            p[i] = p[p[i]];
+            i = p[i];
+        }
+        i
+    }
+    for c in cons {
+        if let Some(&(first, _)) = c.terms.first() {
+            for &(v, _) in &c.terms[1..] {
+                let (a, b) = (root(&mut parent, first), root(&mut parent, v));
+                parent[a] = b;
+            }
+        }
+    }
+    let mut by_root: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    for (ci, c) in cons.iter().enumerate() {
+        if let Some(&(v, _)) = c.terms.first() {
+            let r = root(&mut parent, v);
+            by_root.entry(r).or_default().push(ci);
+        }
+    }
+    by_root.into_values().collect()
+}
+
+/// A figure's possible values: [lo, hi].
+type Range = (f64, f64);
+
+struct Solver<'a> {
+    cons: &'a [Con],
+    group: &'a [usize],
+    figures: &'a [Figure],
+}
+
+impl Solver<'_> {
+    /// The smallest change sets with each figure's range; None: not localised.
+    ///
+    /// Iterative deepening over the set size k: a set that misses a failing check branches on
+    /// that check's figures; a set that hits them all but has no solution branches on the
+    /// figures of the checks that prove it has none (a Fourier–Motzkin certificate): any
+    /// larger set with a solution must change one of those, so no smallest set is missed.
+    fn solve(&self) -> Option<Vec<(Vec<usize>, Vec<Range>)>> {
+        let mut by_var: HashMap<usize, Vec<usize>> = HashMap::new();
+        for &c in self.group {
+            for &(v, _) in &self.cons[c].terms {
+                by_var.entry(v).or_default().push(c);
+            }
+        }
+        let violated: Vec<usize> = self
+            .group
+            .iter()
+            .copied()
+            .filter(|&c| self.cons[c].violated)
+            .collect();
+        let mut nodes = 0usize;
+        for k in 1..=MAX_SIZE {
+            let mut seen: HashSet<Vec<usize>> = HashSet::new();
+            let mut found: Vec<(Vec<usize>, Vec<Range>)> = Vec::new();
+            let mut stack: Vec<Vec<usize>> = vec![vec![]];
+            while let Some(set) = stack.pop() {
+                nodes += 1;
+                if nodes > NODE_BUDGET {
+                    return None;
+                }
+                let unhit = violated.iter().copied().find(|&c| {
+                    !self.cons[c]
+                        .terms
+                        .iter()
+                        .any(|(v, _)| set.binary_search(v).is_ok())
+                });
+                let branch: BTreeSet<usize> = match unhit {
+                    Some(c) if set.len() < k => {
+                        self.cons[c].terms.iter().map(|(v, _)| *v).collect()
+                    }
+                    Some(_) => continue,
+                    None => match self.feasible(&set, &by_var) {
+                        Err(()) => return None,
+                        Ok(Ok(r)) => {
+                            if set.len() == k {
+                                found.push((set, r));
+                            }
+                            continue;
+                        }
+                        Ok(Err(_)) if set.len() >= k => continue,
+                        Ok(Err(why)) => why
+                            .iter()
+                            .flat_map(|&c| self.cons[c].terms.iter().map(|(v, _)| *v))
+                            .collect(),
+                    },
+                };
+                for v in branch {
+                    if set.binary_search(&v).is_ok() {
+                        continue;
+                    }
+                    let mut next = set.clone();
+                    let pos = next.partition_point(|x| *x < v);
+                    next.insert(pos, v);
+                    if seen.insert(next.clone()) {
+                        stack.push(next);
+                    }
+                }
+            }
+            if !found.is_empty() {
+                found.sort_by(|a, b| a.0.cmp(&b.0));
+                return Some(found);
+            }
+        }
+        None
+    }
+
+    /// Whether the constraints have a solution with only `set` changed: each figure's range,
+    /// or the constraints that prove there is none. Err: the work bound was reached.
+    #[allow(clippy::type_complexity)]
+    fn feasible(
+        &self,
+        set: &[usize],
+        by_var: &HashMap<usize, Vec<usize>>,
+    ) -> Result<Result<Vec<Range>, Vec<usize>>, ()> {
+        let k = set.len();
+        let touched: BTreeSet<usize> = set
+            .iter()
+            .flat_map(|v| by_var.get(v).into_iter().flatten().copied())
+            .collect();
+        let mut rows: Vec<Row> = Vec::new();
+        for &c in &touched {
+            let con = &self.cons[c];
+            let mut a = [0.0; MAX_SIZE];
+            let mut rest = con.c;
+            let mut scale: f64 = 1.0;
+            for &(v, coef) in &con.terms {
+                scale = scale.max((coef * self.figures[v].v).abs());
+                match set.binary_search(&v) {
+                    Ok(i) => a[i] += coef,
+                    Err(_) => rest += coef * self.figures[v].v,
+                }
+            }
+            let eps = 1e-9 * scale;
+            let from = vec![c];
+            if con.hi - con.lo <= 4.0 * eps {
+                let mid = (con.hi + con.lo) / 2.0 - rest;
+                rows.push(Row {
+                    a,
+                    b: mid,
+                    eq: true,
+                    from,
+                });
+                continue;
+            }
+            if con.hi.is_finite() {
+                rows.push(Row {
+                    a,
+                    b: con.hi - rest + eps,
+                    eq: false,
+                    from: from.clone(),
+                });
+            }
+            if con.lo.is_finite() {
+                rows.push(Row {
+                    a: a.map(|x| -x),
+                    b: -(con.lo - rest) + eps,
+                    eq: false,
+                    from,
+                });
+            }
+        }
+        for (i, &v) in set.iter().enumerate() {
+            if self.figures[v].count {
+                let mut a = [0.0; MAX_SIZE];
+                a[i] = -1.0;
+                rows.push(Row {
+                    a,
+                    b: 0.0,
+                    eq: false,
+                    from: vec![],
+                });
+            }
+        }
+        let mut ranges = Vec::with_capacity(k);
+        for (j, &figure) in set.iter().enumerate() {
+            let (lo, hi) = match project(&rows, k, j)? {
+                Ok(r) => r,
+                Err(why) => return Ok(Err(why)),
+            };
+            let f = &self.figures[figure];
+            let step = step(f);
+            let (lo_g, hi_g) = ((lo.0 / step - 1e-6).ceil(), (hi.0 / step + 1e-6).floor());
+            if lo_g > hi_g {
+                let mut why: Vec<usize> = lo.1.into_iter().chain(hi.1).collect();
+                why.sort_unstable();
+                why.dedup();
+                return Ok(Err(why));
+            }
+            ranges.push((lo_g * step, hi_g * step));
+        }
+        // A set whose figures are all determined must hold at that very point.
+        if ranges.iter().all(|(l, h)| l == h) {
+            let point: Vec<f64> = ranges.iter().map(|r| r.0).collect();
+            let ok = rows.iter().all(|r| {
+                let lhs: f64 = (0..k).map(|i| r.a[i] * point[i]).sum();
+                let tol = 1e-6 * r.b.abs().max(1.0);
+                if r.eq {
+                    (lhs - r.b).abs() <= tol
+                } else {
+                    lhs <= r.b + tol
+                }
+            });
+            if !ok {
+                return Ok(Err(touched.into_iter().collect()));
+            }
+        }
+        Ok(Ok(ranges))
+    }
+}
+
+/// A row `a·x ≤ b` (or `= b`) over a set's figures, with the checks it was derived from.
+#[derive(Debug, Clone)]
+struct Row {
+    a: [f64; MAX_SIZE],
+    b: f64,
+    eq: bool,
+    from: Vec<usize>,
+}
+
+fn union(a: &[usize], b: &[usize]) -> Vec<usize> {
+    let mut v: Vec<usize> = a.iter().chain(b).copied().collect();
+    v.sort_unstable();
+    v.dedup();
+    v
+}
+
+/// A bound and the checks it comes from.
+type Bound = (f64, Vec<usize>);
+
+/// The range of variable `j` over the rows, the others eliminated (equalities substituted,
+/// then Fourier–Motzkin). Ok(Err(checks)): no solution, for those checks; Err: the work bound.
+#[allow(clippy::type_complexity)]
+fn project(rows: &[Row], k: usize, j: usize) -> Result<Result<(Bound, Bound), Vec<usize>>, ()> {
+    const TINY: f64 = 1e-12;
+    let mut rows = rows.to_vec();
+    for e in (0..k).filter(|&i| i != j) {
+        if let Some(pi) = rows.iter().position(|r| r.eq && r.a[e].abs() > TINY) {
+            let p = rows.swap_remove(pi);
+            for r in &mut rows {
+                if r.a[e].abs() > TINY {
+                    let m = r.a[e] / p.a[e];
+                    for i in 0..k {
+                        r.a[i] -= m * p.a[i];
+                    }
+                    r.a[e] = 0.0;
+                    r.b -= m * p.b;
+                    r.from = union(&r.from, &p.from);
+                }
+            }
+            continue;
+        }
+        let (mut pos, mut neg, mut zero) = (vec![], vec![], vec![]);
+        for r in rows {
+            if r.a[e] > TINY {
+                pos.push(r);
+            } else if r.a[e] < -TINY {
+                neg.push(r);
+            } else {
+                zero.push(r);
+            }
+        }
+        if pos.len() * neg.len() + zero.len() > ROW_BUDGET {
+            return Err(());
+        }
+        for p in &pos {
+            for n in &neg {
+                let (sp, sn) = (1.0 / p.a[e], -1.0 / n.a[e]);
+                let mut a = [0.0; MAX_SIZE];
+                for (i, x) in a.iter_mut().enumerate() {
+                    *x = p.a[i] * sp + n.a[i] * sn;
+                }
+                a[e] = 0.0;
+                zero.push(Row {
+                    a,
+                    b: p.b * sp + n.b * sn,
+                    eq: false,
+                    from: union(&p.from, &n.from),
+                });
+            }
+        }
+        rows = zero;
+    }
+    let mut lo: Bound = (f64::NEG_INFINITY, vec![]);
+    let mut hi: Bound = (f64::INFINITY, vec![]);
+    for r in rows {
+        let x = r.a[j];
+        let slack = 1e-6 * r.b.abs().max(1.0);
+        if x.abs() <= TINY {
+            let bad = if r.eq {
+                r.b.abs() > slack
+            } else {
+                r.b < -slack
+            };
+            if bad {
+                return Ok(Err(r.from));
+            }
+            continue;
+        }
+        let v = r.b / x;
+        if (r.eq || x > 0.0) && v < hi.0 {
+            hi = (v, r.from.clone());
+        }
+        if (r.eq || x < 0.0) && v > lo.0 {
+            lo = (v, r.from.clone());
+        }
+    }
+    if lo.0 > hi.0 + 1e-9 * lo.0.abs().max(hi.0.abs()).max(1.0) {
+        return Ok(Err(union(&lo.1, &hi.1)));
+    }
+    if hi.0 < lo.0 {
+        hi.0 = lo.0;
+    }
+    Ok(Ok((lo, hi)))
+}
+
+/// The unit a figure is corrected in: 1 for a count, the last shown digit otherwise.
+fn step(f: &Figure) -> f64 {
+    if f.count {
+        1.0
+    } else {
+        10f64.powi(-i32::from(f.decimals.min(6)))
+    }
+}
+
+/// The checks as constraints, over given figures.
+type ShapesOf<'a> = dyn Fn(&[FormValues]) -> (Vec<CheckShape>, Vec<Figure>) + 'a;
+
+/// The explanation of one change set: its changes, the percentages that follow them, and the
+/// findings it resolves (checked again with the corrected figures when they are determined).
+/// Also the indexes of the shapes it resolves.
+#[allow(clippy::too_many_arguments)]
+fn build(
+    shapes_of: &ShapesOf<'_>,
+    values: &[FormValues],
+    sheets: &[String],
+    shapes: &[CheckShape],
+    figures: &[Figure],
+    fig_at: &HashMap<Origin, usize>,
+    cons: &[Con],
+    group: &[usize],
+    set: &[usize],
+    ranges: &[Range],
+    words: &Words<'_>,
+) -> (Explanation, Vec<usize>, usize) {
+    let mut changes = Vec::new();
+    // Percentages still wrong after the changes, that would need a change of their own.
+    let mut extra = 0;
+    let determined = ranges.iter().all(|(l, h)| l == h);
+    for (&v, &(lo, hi)) in set.iter().zip(ranges) {
+        let f = &figures[v];
+        if lo == hi {
+            let s = clean(lo, f.decimals);
+            let kind = slip(f, s, figures);
+            changes.push(words.change(sheets, f, Some(s), None, kind));
+        } else {
+            let side = |x: f64| x.is_finite().then(|| clean(x, f.decimals));
+            changes.push(words.change(sheets, f, None, Some((side(lo), side(hi))), None));
+        }
+    }
+    let mut resolved: Vec<usize> = group
+        .iter()
+        .filter(|&&c| cons[c].violated)
+        .map(|&c| cons[c].shape)
+        .collect();
+    if determined {
+        let fixed: HashMap<Origin, f64> = set
+            .iter()
+            .zip(ranges)
+            .map(|(&v, r)| (figures[v].at, r.0))
+            .collect();
+        let corrected = eval::with_changes(values, &fixed);
+        let (after, _) = shapes_of(&corrected);
+        let key = |s: &CheckShape| (s.rule.clone(), s.reads.clone());
+        let after_by: HashMap<(String, Vec<Origin>), &CheckShape> =
+            after.iter().map(|s| (key(s), s)).collect();
+        for (si, s) in shapes.iter().enumerate() {
+            let Some(a) = after_by.get(&key(s)) else {
+                continue;
+            };
+            let reads_set = s.reads.iter().any(|o| fixed.contains_key(o));
+            if let (Shape::Follows { target }, true, true) = (&s.shape, a.fails, reads_set) {
+                // A percentage of a corrected count: recomputed, not a change of its own.
+                if let Some(&fi) = fig_at.get(target) {
+                    let f = &figures[fi];
+                    if !fixed.contains_key(target) {
+                        let v = round_half_away(a.expected, i32::from(f.decimals));
+                        changes.push(words.change(sheets, f, Some(v), None, Some(Slip::Follows)));
+                    }
+                    if s.fails {
+                        resolved.push(si);
+                    }
+                }
+            } else if let (Shape::Follows { .. }, true) = (&s.shape, a.fails) {
+                extra += 1;
+            } else if s.fails && !a.fails && !resolved.contains(&si) {
+                resolved.push(si);
+            }
+        }
+    } else {
+        extra = shapes
+            .iter()
+            .filter(|s| s.fails && matches!(s.shape, Shape::Follows { .. }))
+            .count();
+    }
+    resolved.sort_unstable();
+    resolved.dedup();
+    let text = words.headline(&changes, resolved.len(), 1);
+    (
+        Explanation {
+            cause: 0,
+            alternatives: 1,
+            localised: true,
+            changes,
+            resolves: resolved
+                .iter()
+                .map(|&i| FindingRef::of(&shapes[i]))
+                .collect(),
+            left_out: 0,
+            text,
+        },
+        resolved,
+        extra,
+    )
+}
+
+/// A value at the decimals a figure shows (no 2673.9999999).
+fn clean(v: f64, decimals: u8) -> f64 {
+    round_half_away(v, i32::from(decimals.min(10)))
+}
+
+/// The digits of a value as shown, without sign and separators.
+fn digits(v: f64, decimals: u8) -> Vec<u8> {
+    format!("{:.*}", usize::from(decimals.min(10)), v.abs())
+        .bytes()
+        .filter(u8::is_ascii_digit)
+        .collect()
+}
+
+/// The slip a change from `f.v` to `s` looks like.
+fn slip(f: &Figure, s: f64, figures: &[Figure]) -> Option<Slip> {
+    let found = f.v;
+    if found != 0.0 && (found + s).abs() < 1e-9 {
+        return Some(Slip::Sign);
+    }
+    let (a, b) = (digits(found, f.decimals), digits(s, f.decimals));
+    let differ: Vec<usize> = (0..a.len().min(b.len()))
+        .filter(|&i| a[i] != b[i])
+        .collect();
+    if a.len() == b.len()
+        && differ.len() == 2
+        && differ[1] == differ[0] + 1
+        && a[differ[0]] == b[differ[1]]
+        && a[differ[1]] == b[differ[0]]
+    {
+        return Some(Slip::SwappedDigits);
+    }
+    // The value of the row above or below, in the same column.
+    if let Some((ii, ri, ci)) = f.grid {
+        let neighbour = figures.iter().any(|g| {
+            g.grid.is_some_and(|(gi, gr, gc)| {
+                gi == ii && gc == ci && (gr + 1 == ri || ri + 1 == gr) && g.at.1.col == f.at.1.col
+            }) && (g.v - found).abs() < 1e-9
+                && (g.at.1.row + 1 == f.at.1.row || f.at.1.row + 1 == g.at.1.row)
+        });
+        if neighbour {
+            return Some(Slip::RowOff);
+        }
+    }
+    if ((found - s).abs() - step(f)).abs() < 1e-9 {
+        return Some(Slip::OffByOne);
+    }
+    if a.len() == b.len() && differ.len() == 1 {
+        return Some(Slip::MistypedDigit);
+    }
+    None
+}
+
+/// The slip of a percentage wrong while its count and base are right.
+fn percent_slip(
+    s: &CheckShape,
+    f: &Figure,
+    suggested: f64,
+    figures: &[Figure],
+    fig_at: &HashMap<Origin, usize>,
+) -> Option<Slip> {
+    let d = i32::from(f.decimals);
+    let unit = 10f64.powi(d);
+    let truncated = (s.expected * unit + 1e-9).trunc() / unit;
+    if (truncated - f.v).abs() < 1e-9 && (suggested - f.v).abs() > 1e-9 {
+        return Some(Slip::TruncatedPercentage);
+    }
+    // The count of the same check over another figure of the form.
+    let read: Vec<&Figure> = s
+        .reads
+        .iter()
+        .filter(|o| **o != f.at)
+        .filter_map(|o| fig_at.get(o).map(|&i| &figures[i]))
+        .collect();
+    if let Some(count) = read.first() {
+        let form = count.grid.map(|g| g.0);
+        let wrong_base = figures.iter().any(|o| {
+            o.count
+                && o.v > 0.0
+                && o.grid.map(|g| g.0) == form
+                && !read.iter().any(|r| r.at == o.at)
+                && (round_half_away(count.v / o.v * 100.0, d) - f.v).abs() < 1e-9
+        });
+        if wrong_base {
+            return Some(Slip::WrongBase);
+        }
+    }
+    slip(f, suggested, figures).filter(|k| *k != Slip::RowOff)
+}
+
+/// The words of explanations, in the pack's language.
+struct Words<'a> {
+    pack: &'a Pack,
+}
+
+impl Words<'_> {
+    fn text(&self, id: &str, params: &[(&str, &str)]) -> String {
+        self.pack.settings.message(id, params)
+    }
+
+    fn num(&self, v: f64, decimals: u8) -> String {
+        format_number(v, Some(decimals), self.pack.settings.lang.locale())
+    }
+
+    fn change(
+        &self,
+        sheets: &[String],
+        f: &Figure,
+        suggested: Option<f64>,
+        range: Option<(Option<f64>, Option<f64>)>,
+        kind: Option<Slip>,
+    ) -> Change {
+        let side = |x: Option<f64>| x.map(|x| self.num(x, f.decimals)).unwrap_or_default();
+        let value = match (suggested, range) {
+            (Some(s), _) => self.num(s, f.decimals),
+            (None, Some((lo, hi))) => {
+                self.text("explain.range", &[("low", &side(lo)), ("high", &side(hi))])
+            }
+            (None, None) => String::new(),
+        };
+        let note = match kind {
+            Some(k) => self.text(
+                "explain.note-kind",
+                &[("value", &value), ("kind", &self.text(k.id(), &[]))],
+            ),
+            None => self.text("explain.note", &[("value", &value)]),
+        };
+        Change {
+            sheet: sheets.get(f.at.0).cloned().unwrap_or_default(),
+            cell: f.at.1.to_string(),
+            label: f.label.clone(),
+            found: f.v,
+            suggested,
+            range,
+            kind,
+            decimals: f.decimals,
+            note,
+        }
+    }
+
+    /// "C7 Tổng số đảng viên 2.675 → 2.674 (two digits swapped)".
+    fn change_text(&self, c: &Change) -> String {
+        let value = match (c.suggested, c.range) {
+            (Some(s), _) => self.num(s, c.decimals),
+            (None, Some((lo, hi))) => self.text(
+                "explain.range",
+                &[
+                    (
+                        "low",
+                        &lo.map(|x| self.num(x, c.decimals)).unwrap_or_default(),
+                    ),
+                    (
+                        "high",
+                        &hi.map(|x| self.num(x, c.decimals)).unwrap_or_default(),
+                    ),
+                ],
+            ),
+            (None, None) => String::new(),
+        };
+        let kind = c
+            .kind
+            .map(|k| format!(" ({})", self.text(k.id(), &[])))
+            .unwrap_or_default();
+        format!(
+            "{} {} {} → {value}{kind}",
+            c.cell,
+            c.label,
+            self.num(c.found, c.decimals)
+        )
+    }
+
+    /// Changes as text, a cell of another sheet than the first change's named with its sheet.
+    fn list(&self, changes: &[Change], sep: &str) -> String {
+        let first = changes
+            .first()
+            .map(|c| c.sheet.as_str())
+            .unwrap_or_default();
+        changes
+            .iter()
+            .map(|c| {
+                let t = self.change_text(c);
+                if c.sheet == first {
+                    t
+                } else {
+                    format!("{}!{t}", c.sheet)
+                }
+            })
+            .collect::<Vec<_>>()
+            .join(sep)
+    }
+
+    fn headline(&self, changes: &[Change], resolves: usize, _alternatives: usize) -> String {
+        self.text(
+            "explain.most-likely",
+            &[
+                ("changes", &self.list(changes, "; ")),
+                ("count", &resolves.to_string()),
+            ],
+        )
+    }
+}
+
+/// The text of equally small explanations shown together: the changes they all make, then
+/// the others ("most likely: C7 … → 2.674 (in each of the 12 …), with one of: …").
+fn one_of_text(pack: &Pack, alternatives: &[&Explanation], count: usize) -> String {
+    let w = Words { pack };
+    let same = |a: &Change, b: &Change| {
+        a.sheet == b.sheet && a.cell == b.cell && a.suggested == b.suggested && a.range == b.range
+    };
+    let Some(first) = alternatives.first() else {
+        return String::new();
+    };
+    let common: Vec<Change> = first
+        .changes
+        .iter()
+        .filter(|c| {
+            alternatives
+                .iter()
+                .all(|e| e.changes.iter().any(|d| same(c, d)))
+        })
+        .cloned()
+        .collect();
+    let mut rest: Vec<Change> = Vec::new();
+    for e in alternatives {
+        for c in &e.changes {
+            if !common.iter().any(|d| same(c, d)) && !rest.iter().any(|d| same(c, d)) {
+                rest.push(c.clone());
+            }
+        }
+    }
+    let resolves = alternatives
+        .iter()
+        .map(|e| e.resolves.len())
+        .max()
+        .unwrap_or(0);
+    let count = count.to_string();
+    let resolves = resolves.to_string();
+    let rest_text = w.list(&rest, ", ");
+    if common.is_empty() {
+        w.text(
+            "explain.one-of",
+            &[
+                ("count", &count),
+                ("changes", &rest_text),
+                ("resolves", &resolves),
+            ],
+        )
+    } else {
+        w.text(
+            "explain.common",
+            &[
+                ("count", &count),
+                ("changes", &w.list(&common, "; ")),
+                ("rest", &rest_text),
+                ("more", &(first.changes.len() - common.len()).to_string()),
+                ("resolves", &resolves),
+            ],
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::check::{check_workbook_kept, Links};
+    use crate::model::{Cell, CellRef, Sheet, Value, Workbook};
+    use crate::rules::{compile, Source};
+
+    const FORM: &str = r#"
+[settings]
+locale = "en"
+language = "en"
+
+[form]
+id = "G"
+name = "Gender"
+sheet = '^g$'
+labels = ["Total"]
+
+[[column]]
+id = "count"
+header = "Count"
+kind = "count"
+
+[[column]]
+id = "balance"
+header = "Balance"
+kind = "number"
+
+[[row]]
+id = "total"
+label = "Total"
+
+[[row]]
+id = "men"
+label = "Men"
+
+[[row]]
+id = "women"
+label = "Women"
+
+[[row]]
+id = "opening"
+label = "Opening"
+
+[[row]]
+id = "change"
+label = "Change"
+
+[[row]]
+id = "closing"
+label = "Closing"
+
+[[check]]
+id = "G.split"
+expr = "men + women == total"
+message = "men + women = {found}, total {expected}"
+
+[[check]]
+id = "G.chain"
+expr = "opening[balance] + change[balance] == closing[balance]"
+message = "chain {found} vs {expected}"
+
+[[check]]
+id = "G.chain-total"
+expr = "closing[balance] == total[balance]"
+message = "closing {found} vs {expected}"
+
+[[check]]
+id = "G.women-limit"
+expr = "women <= 1000"
+message = "women {found} > {expected}"
+"#;
+
+    /// A sheet "g": rows Total, Men, Women, Opening, Change, Closing; counts in B, balances
+    /// in C.
+    fn workbook(counts: [f64; 3], balances: [f64; 6]) -> Workbook {
+        let mut s = Sheet::new("g");
+        let mut put = |r: u32, c: u32, v: Value| {
+            s.cells.insert(CellRef::new(r, c), Cell::value(v));
+        };
+        put(0, 0, Value::Text("Label".into()));
+        put(0, 1, Value::Text("Count".into()));
+        put(0, 2, Value::Text("Balance".into()));
+        let labels = ["Total", "Men", "Women", "Opening", "Change", "Closing"];
+        for (i, l) in labels.iter().enumerate() {
+            let r = i as u32 + 1;
+            put(r, 0, Value::Text((*l).into()));
+            if let Some(v) = counts.get(i) {
+                put(r, 1, Value::Number(*v));
+            }
+            put(r, 2, Value::Number(balances[i]));
+        }
+        Workbook {
+            sheets: vec![s],
+            defined_names: vec![],
+        }
+    }
+
+    fn explained(wb: &Workbook) -> (Vec<Finding>, Vec<Explanation>) {
+        let pack = compile(&[Source {
+            name: "g.toml".into(),
+            text: FORM.into(),
+        }])
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        let (_, findings, _, kept) = check_workbook_kept(wb, "g.xlsx", &pack, Links::NONE);
+        (findings, kept.explanations)
+    }
+
+    const BALANCED: [f64; 6] = [10.0, 0.0, 0.0, 12.5, -2.5, 10.0];
+
+    #[test]
+    fn men_and_women_against_the_total_is_one_of_three() {
+        let (findings, ex) = explained(&workbook(
+            [10.0, 6.0, 5.0],
+            [10.0, 0.0, 0.0, 12.5, -2.5, 10.0],
+        ));
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(ex.len(), 3, "{ex:#?}");
+        let mut cells: Vec<(&str, Option<f64>)> = ex
+            .iter()
+            .map(|e| {
+                assert_eq!(e.alternatives, 3);
+                assert_eq!(e.changes.len(), 1);
+                (e.changes[0].cell.as_str(), e.changes[0].suggested)
+            })
+            .collect();
+        cells.sort_by(|a, b| a.0.cmp(b.0));
+        assert_eq!(
+            cells,
+            [("B2", Some(11.0)), ("B3", Some(5.0)), ("B4", Some(4.0))]
+        );
+        // No single suggestion: the words say "one of".
+        assert!(ex[0].text.contains("one of 3"), "{}", ex[0].text);
+        assert!(ex
+            .iter()
+            .all(|e| e.resolves.len() == 1 && e.resolves[0].is(&findings[0])));
+    }
+
+    #[test]
+    fn a_sign_slip() {
+        let mut b = BALANCED;
+        b[4] = 2.5;
+        let (findings, ex) = explained(&workbook([11.0, 6.0, 5.0], b));
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        // Opening or change (the closing balance is tied to the total): one of two.
+        assert_eq!(ex.len(), 2, "{ex:#?}");
+        let c = ex
+            .iter()
+            .flat_map(|e| &e.changes)
+            .find(|c| c.cell == "C6")
+            .expect("the change");
+        assert_eq!((c.suggested, c.kind), (Some(-2.5), Some(Slip::Sign)));
+        assert_eq!(c.note, "probably -2.5 — the sign");
+        let other = ex
+            .iter()
+            .flat_map(|e| &e.changes)
+            .find(|c| c.cell == "C5")
+            .expect("the opening");
+        assert_eq!((other.suggested, other.kind), (Some(7.5), None));
+    }
+
+    #[test]
+    fn a_limit_only_bounds_the_correction() {
+        let (findings, ex) = explained(&workbook(
+            [1500.0, 400.0, 1100.0],
+            [10.0, 0.0, 0.0, 12.5, -2.5, 10.0],
+        ));
+        // women <= 1000 fails; men + women == total holds: women and one of men or total.
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert!(
+            ex.iter().all(|e| e.localised && e.changes.len() == 2),
+            "{ex:#?}"
+        );
+        let women: Vec<&Change> = ex
+            .iter()
+            .flat_map(|e| &e.changes)
+            .filter(|c| c.cell == "B4")
+            .collect();
+        assert!(!women.is_empty());
+        for w in women {
+            assert_eq!(w.suggested, None, "{w:?}");
+            assert_eq!(w.range, Some((Some(0.0), Some(1000.0))), "{w:?}");
+        }
+    }
+
+    #[test]
+    fn nothing_to_explain_when_every_check_holds() {
+        let (findings, ex) = explained(&workbook([11.0, 6.0, 5.0], BALANCED));
+        assert!(findings.is_empty(), "{findings:?}");
+        assert!(ex.is_empty());
+    }
+
+    #[test]
+    fn the_search_is_bounded() {
+        // Every count of a chain of many equal sums broken at once: beyond the size bound,
+        // not localised, never a guess.
+        let cons: Vec<Con> = (0..MAX_SIZE + 1)
+            .map(|i| Con {
+                shape: i,
+                violated: true,
+                terms: vec![(i, 1.0)],
+                c: -1.0,
+                lo: 0.0,
+                hi: 0.0,
+            })
+            .collect();
+        let figures: Vec<Figure> = (0..MAX_SIZE + 1)
+            .map(|i| Figure {
+                at: (0, CellRef::new(i as u32, 1)),
+                v: 0.0,
+                count: true,
+                percent: false,
+                decimals: 0,
+                label: String::new(),
+                grid: None,
+            })
+            .collect();
+        let group: Vec<usize> = (0..cons.len()).collect();
+        let solver = Solver {
+            cons: &cons,
+            group: &group,
+            figures: &figures,
+        };
+        assert!(solver.solve().is_none());
+        // One fewer is localised, each to 1.
+        let group: Vec<usize> = (0..MAX_SIZE).collect();
+        let solver = Solver {
+            cons: &cons,
+            group: &group,
+            figures: &figures,
+        };
+        let sets = solver.solve().expect("localised");
+        assert_eq!(sets.len(), 1);
+        assert!(sets[0].1.iter().all(|r| *r == (1.0, 1.0)));
+    }
+}
