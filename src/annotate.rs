@@ -1010,7 +1010,7 @@ struct CellMarks<'a> {
 
 /// The changes of a file's explanations that are the most likely: those every equally small
 /// explanation of their cause makes.
-fn likely_changes(r: &FileResult) -> Vec<&crate::localise::Change> {
+pub fn likely_changes(r: &FileResult) -> Vec<&crate::localise::Change> {
     let mut out: Vec<&crate::localise::Change> = Vec::new();
     for e in r.explanations.iter().filter(|e| e.localised) {
         let others: Vec<&crate::localise::Explanation> = r
@@ -1033,7 +1033,10 @@ fn likely_changes(r: &FileResult) -> Vec<&crate::localise::Change> {
 }
 
 /// The first explanation resolving a finding.
-fn explanation_of<'a>(r: &'a FileResult, f: &Finding) -> Option<&'a crate::localise::Explanation> {
+pub fn explanation_of<'a>(
+    r: &'a FileResult,
+    f: &Finding,
+) -> Option<&'a crate::localise::Explanation> {
     r.explanations
         .iter()
         .find(|e| e.resolves.iter().any(|x| x.is(f)))

@@ -26,8 +26,9 @@
 //! **rebuilt** copy instead ([`crate::annotate::rebuilt_copy`]: values, formulas on the
 //! allow-list, merges; not the branch's formatting), with the reason in the findings sheet.
 //!
-//! Which cells get the strong mark is [`strongest_cells`]: today the first cell of each
-//! finding (the left side of the check).
+//! Which cells get the strong mark is [`strongest_cells`]: for a finding the localisation
+//! explains ([`crate::localise`]), its cells that the most likely explanation changes; for
+//! any other finding its first cell (the left side of the check).
 
 use crate::annotate::{self, Lang};
 use crate::check::{FileResult, Status};
@@ -72,11 +73,25 @@ pub struct MarkError {
     pub reason: String,
 }
 
-/// The cells of a finding that get the strong mark: the ones most likely wrong. Today the
-/// first cell the finding names (the left side of the check); the localisation of findings
-/// will provide the cells its explanation blames.
-pub fn strongest_cells(f: &Finding) -> &[CellLoc] {
-    &f.cells[..f.cells.len().min(1)]
+/// The cells of a finding that get the strong mark: the ones most likely wrong. For a finding
+/// an explanation resolves, the finding's cells that the explanation's most likely changes
+/// name (none when they are elsewhere: the finding's own cells then get a light mark); for any
+/// other finding, the first cell it names (the left side of the check).
+pub fn strongest_cells<'f>(r: &FileResult, f: &'f Finding) -> Vec<&'f CellLoc> {
+    if annotate::explanation_of(r, f).is_some() {
+        let likely = annotate::likely_changes(r);
+        return f
+            .cells
+            .iter()
+            .filter(|c| {
+                c.file.is_none()
+                    && likely
+                        .iter()
+                        .any(|l| l.sheet == c.sheet && l.cell == c.cell)
+            })
+            .collect();
+    }
+    f.cells.iter().take(1).collect()
 }
 
 /// The name of the marked copy of the file named `name` (its file name only), read as
@@ -220,7 +235,11 @@ fn severity_word(w: &Words, s: Severity) -> &'static str {
 struct CellMark<'a> {
     severity: Severity,
     strong: bool,
-    findings: Vec<(&'a Finding, bool)>,
+    /// (finding, this cell is one it most suspects, the cell it most suspects).
+    findings: Vec<(&'a Finding, bool, Option<&'a str>)>,
+    /// The most likely correction of this cell ("probably 2.674 — off by one"), when the
+    /// localisation of findings gives one.
+    explained: Option<&'a str>,
 }
 
 impl CellMark<'_> {
@@ -238,9 +257,12 @@ impl CellMark<'_> {
 /// The marks of one file, by sheet name (as the reader named the sheet) and cell.
 fn marks(r: &FileResult) -> BTreeMap<&str, BTreeMap<CellRef, CellMark<'_>>> {
     let mut out: BTreeMap<&str, BTreeMap<CellRef, CellMark<'_>>> = BTreeMap::new();
+    let likely = annotate::likely_changes(r);
     for f in &r.findings {
-        let strong: BTreeSet<(&str, &str)> = strongest_cells(f)
-            .iter()
+        let strongest = strongest_cells(r, f);
+        let suspect = strongest.first().map(|c| c.cell.as_str());
+        let strong: BTreeSet<(&str, &str)> = strongest
+            .into_iter()
             .map(|c| (c.sheet.as_str(), c.cell.as_str()))
             .collect();
         let mut seen = BTreeSet::new();
@@ -263,12 +285,16 @@ fn marks(r: &FileResult) -> BTreeMap<&str, BTreeMap<CellRef, CellMark<'_>>> {
                     severity: f.severity,
                     strong: is_strong,
                     findings: vec![],
+                    explained: likely
+                        .iter()
+                        .find(|l| l.sheet == c.sheet && l.cell == c.cell)
+                        .map(|l| l.note.as_str()),
                 });
             if (f.severity, is_strong) > (m.severity, m.strong) {
                 m.severity = f.severity;
                 m.strong = is_strong;
             }
-            m.findings.push((f, is_strong));
+            m.findings.push((f, is_strong, suspect));
         }
     }
     out
@@ -277,10 +303,13 @@ fn marks(r: &FileResult) -> BTreeMap<&str, BTreeMap<CellRef, CellMark<'_>>> {
 /// The note crossfoot adds to a cell: every finding about it, the strongest first.
 fn note_text(cm: &CellMark<'_>, lang: Lang) -> String {
     let w = words(lang);
-    let mut list: Vec<&(&Finding, bool)> = cm.findings.iter().collect();
+    let mut list: Vec<&(&Finding, bool, Option<&str>)> = cm.findings.iter().collect();
     list.sort_by_key(|f| std::cmp::Reverse(f.0.severity));
     let mut parts = Vec::new();
-    for (f, strong) in list {
+    if let Some(probably) = cm.explained {
+        parts.push(format!("crossfoot: {probably}"));
+    }
+    for (f, strong, suspect) in list {
         let message = crate::xlsx_limits::fit_text(&f.message, 2_000).0;
         let mut s = format!(
             "crossfoot [{}] {}\n{message}",
@@ -293,8 +322,8 @@ fn note_text(cm: &CellMark<'_>, lang: Lang) -> String {
             s.push_str(&nums);
         }
         if !strong {
-            if let Some(c) = strongest_cells(f).first() {
-                s.push_str(&format!("\n({} {})", w.most_suspect, c.cell));
+            if let Some(c) = suspect {
+                s.push_str(&format!("\n({} {c})", w.most_suspect));
             }
         }
         parts.push(s);

@@ -913,3 +913,30 @@ fn writers_quirks_are_edited_right() {
     );
     converts_to_pdf(&marked, "xlsx");
 }
+
+/// The strong mark goes on the cells the most likely explanation changes, not on the first
+/// cell of every breakdown: on the district's own figures, C7 (2.675, most likely 2.674), not
+/// C13, the first cell of the gender split that disagrees with it.
+#[test]
+fn the_strong_mark_follows_the_most_likely_explanation() {
+    use crossfoot::run::{InProcess, Input, Options, Run};
+    let pack = crossfoot::rules::compile(&crossfoot::rules::builtin_sources()).unwrap();
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/reference-2021.xlsx");
+    let results =
+        Run::new(&pack, Options::default(), &InProcess).check_all(&[Input::file(path)], None);
+    let r = &results[0];
+    assert!(
+        !r.explanations.is_empty(),
+        "the reference figures are explained"
+    );
+    let split = r
+        .findings
+        .iter()
+        .find(|f| f.rule == "M01.gender-split")
+        .expect("the gender split of the reference disagrees with its total");
+    let strong: Vec<&str> = crossfoot::mark::strongest_cells(r, split)
+        .iter()
+        .map(|c| c.cell.as_str())
+        .collect();
+    assert_eq!(strong, ["C7"], "{:?}", split.cells);
+}
