@@ -2129,7 +2129,8 @@ mod tests {
             CellMark {
                 severity: Severity::Error,
                 strong: true,
-                findings: vec![(&f, true)],
+                findings: vec![(&f, true, Some("B2"))],
+                explained: None,
             },
         );
         cells.insert(
@@ -2137,7 +2138,8 @@ mod tests {
             CellMark {
                 severity: Severity::Error,
                 strong: false,
-                findings: vec![(&f, false)],
+                findings: vec![(&f, false, Some("B2"))],
+                explained: None,
             },
         );
         cells.insert(
@@ -2145,7 +2147,8 @@ mod tests {
             CellMark {
                 severity: Severity::Warning,
                 strong: false,
-                findings: vec![(&f, false)],
+                findings: vec![(&f, false, Some("B2"))],
+                explained: None,
             },
         );
         let plan = SheetPlan::read(xml, "s").unwrap();
