@@ -10,7 +10,7 @@
 //! format and alignment and gain the fill and a note — read with this file's own XML reading
 //! (regular expressions over styles.xml, the sheet and the comments parts); (c) LibreOffice
 //! converts each copy to PDF; (d) `crossfoot check` on the copy gives the findings of the
-//! original. An .xlsm keeps its `vbaProject.bin` (taken at run time from the corpus).
+//! original. An .xlsm keeps its `vbaProject.bin` (taken at run time from the corpus, when present).
 
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use crossfoot::annotate::Lang;
@@ -594,10 +594,11 @@ fn a_workbook_saved_by_libreoffice_is_marked_in_place() {
     converts_to_pdf(&bytes, "xlsx");
 }
 
-/// The corpus's `calamine__vba.xlsm`, whose VBA project is taken at run time (never into the
-/// repository).
+/// The corpus's `calamine__vba.xlsm` (`../shared/corpus/real-world`, when present, as in
+/// tests/corpus.rs), whose VBA project is taken at run time (never into the repository).
 fn corpus_vba(dir: &Path) -> Option<PathBuf> {
-    let xlsm = Path::new("/work/shared/corpus/real-world/calamine__vba.xlsm");
+    let xlsm = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../shared/corpus/real-world/calamine__vba.xlsm");
     let bytes = std::fs::read(xlsm).ok()?;
     let z = unzip(&bytes);
     let vba = &z.entries.get("xl/vbaProject.bin")?.0;
@@ -610,7 +611,9 @@ fn corpus_vba(dir: &Path) -> Option<PathBuf> {
 fn an_xlsm_keeps_its_macros_byte_for_byte() {
     let dir = tempfile::tempdir().unwrap();
     let Some(vba) = corpus_vba(dir.path()) else {
-        panic!("the corpus's calamine__vba.xlsm is needed for this test (/work/shared/corpus)");
+        // As tests/corpus.rs: the corpus is not part of the repository (nor of CI).
+        eprintln!("corpus not present (../shared/corpus/real-world/calamine__vba.xlsm): the .xlsm test did not run");
+        return;
     };
     let path = dir.path().join("macros.xlsm");
     std::fs::write(&path, rich_workbook(Some(&vba))).unwrap();
