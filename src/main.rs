@@ -630,9 +630,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let _ = stdout.flush();
     if let Some((out, written)) = wrote {
         let mut err = std::io::stderr();
-        for notice in written.notices() {
-            let _ = writeln!(err, "{}", crossfoot::text::visible(&notice, 500));
-        }
+        say_notices(&written);
         let path = crossfoot::text::visible(&run::inputs::shown(&out), 500).into_owned();
         let _ = writeln!(
             err,
@@ -646,9 +644,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     if let Some(dir) = &mark_dir {
         let mut err = std::io::stderr();
         for c in &marked {
-            for notice in c.written.notices() {
-                let _ = writeln!(err, "{}", crossfoot::text::visible(&notice, 500));
-            }
+            say_notices(&c.written);
             let how = match &c.how {
                 crossfoot::mark::How::Edited => String::new(),
                 crossfoot::mark::How::Rebuilt(why) => format!(" (rebuilt: {why})"),
@@ -676,6 +672,15 @@ fn run_check(args: CheckArgs) -> ExitCode {
         FailOn::Never => run::FailOn::Never,
     };
     ExitCode::from(tally.exit(fail_on).code())
+}
+
+/// What writing an output has to tell (stale temporary files removed), on stderr, input text
+/// made visible.
+fn say_notices(written: &crossfoot::output::Written) {
+    let mut err = std::io::stderr();
+    for notice in written.notices() {
+        let _ = writeln!(err, "{}", crossfoot::text::visible(&notice, 500));
+    }
 }
 
 /// Why `consolidate` wrote nothing.
@@ -826,9 +831,7 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
         }
     };
     let mut err = std::io::stderr();
-    for notice in written.notices() {
-        let _ = writeln!(err, "{}", crossfoot::text::visible(&notice, 500));
-    }
+    say_notices(&written);
     let path = crossfoot::text::visible(&run::inputs::shown(&out), 500).into_owned();
     let _ = writeln!(
         err,
