@@ -850,6 +850,8 @@ pub struct Figure {
     pub label: String,
     /// The form's (row, column) indexes, for neighbours; None for a single-cell field.
     pub grid: Option<(usize, usize, usize)>,
+    /// What supposing it wrong costs ([`crate::rules::Weights`]; 1 by default).
+    pub weight: f64,
 }
 
 #[derive(Debug, Clone)]
@@ -1131,6 +1133,7 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
                 decimals: n.decimals,
                 label,
                 grid: Some((ii, ri, ci)),
+                weight: form.weights.of_grid(ri, ci),
             });
         }
         for (i, c) in values[ii].cells.iter().enumerate() {
@@ -1146,6 +1149,7 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
                 decimals: n.decimals,
                 label: cf.label.clone(),
                 grid: None,
+                weight: form.weights.of_cell(i),
             });
         }
     }

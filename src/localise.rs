@@ -21,9 +21,11 @@
 //! relaxation, rounded to whole counts. A figure whose range holds one value (at
 //! the decimals it shows; whole for a count) gets that value suggested, otherwise the range.
 //! All equally small sets are reported (up to [`MAX_ALTERNATIVES`]); beyond [`MAX_SIZE`]
-//! changes, or the work bound, the group is "not localised", never a guess. Every figure weighs
-//! 1 (rule-pack weights are not implemented). A figure equal to last year's is not recognised
-//! as a slip kind yet.
+//! changes, or the work bound, the group is "not localised", never a guess.
+//!
+//! "Small" is by weight: every figure weighs 1 unless its rule pack says otherwise (`[localise]`,
+//! [`crate::rules::Weights`]), and the sets with the smallest sum of weights are the most
+//! likely (with weights 1, the smallest sets, as above).
 //!
 //! It is the most likely explanation given the checks, never a certainty; the words say so.
 
@@ -382,12 +384,15 @@ struct Solver<'a> {
 }
 
 impl Solver<'_> {
-    /// The smallest change sets with each figure's range; None: not localised.
+    /// The lightest change sets (the smallest sum of the figures' weights; with every figure
+    /// weighing 1, the smallest) with each figure's range; None: not localised.
     ///
     /// Iterative deepening over the set size k: a set that misses a failing check branches on
     /// that check's figures; a set that hits them all but has no solution branches on the
     /// figures of the checks that prove it has none (a Fourier–Motzkin certificate): any
-    /// larger set with a solution must change one of those, so no smallest set is missed.
+    /// larger set with a solution must change one of those, so every set of size k none of
+    /// whose subsets has a solution is found at k. Sizes go on while k of the group's lightest
+    /// figures weigh no more than the lightest set found: no lighter set is missed.
     fn solve(&self) -> Option<Vec<(Vec<usize>, Vec<Range>)>> {
         let mut by_var: HashMap<usize, Vec<usize>> = HashMap::new();
         for &c in self.group {
@@ -401,8 +406,27 @@ impl Solver<'_> {
             .copied()
             .filter(|&c| self.cons[c].violated)
             .collect();
+        let weight = |set: &[usize]| set.iter().map(|&v| self.figures[v].weight).sum::<f64>();
+        // The lightest sum of k figures of the group: no set of k changes weighs less.
+        let mut lightest: Vec<f64> = by_var.keys().map(|&v| self.figures[v].weight).collect();
+        lightest.sort_by(f64::total_cmp);
+        let at_least = |k: usize| -> f64 {
+            if k > lightest.len() {
+                f64::INFINITY
+            } else {
+                lightest[..k].iter().sum()
+            }
+        };
+        let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+        let mut best: Option<f64> = None;
+        let mut kept: Vec<(Vec<usize>, Vec<Range>)> = Vec::new();
         let mut nodes = 0usize;
         for k in 1..=MAX_SIZE {
+            // Larger sets can only be lighter when their figures may weigh less: with every
+            // figure weighing 1, the first size with a solution is the last looked at.
+            if best.is_some_and(|b| at_least(k) > b && !close(at_least(k), b)) {
+                break;
+            }
             let mut seen: HashSet<Vec<usize>> = HashSet::new();
             let mut found: Vec<(Vec<usize>, Vec<Range>)> = Vec::new();
             let mut stack: Vec<Vec<usize>> = vec![vec![]];
@@ -449,12 +473,24 @@ impl Solver<'_> {
                     }
                 }
             }
-            if !found.is_empty() {
-                found.sort_by(|a, b| a.0.cmp(&b.0));
-                return Some(found);
+            for f in found {
+                let w = weight(&f.0);
+                match best {
+                    Some(b) if w > b && !close(w, b) => continue,
+                    Some(b) if close(w, b) => {}
+                    _ => {
+                        best = Some(w);
+                        kept.retain(|(set, _)| close(weight(set), w));
+                    }
+                }
+                kept.push(f);
             }
         }
-        None
+        if kept.is_empty() {
+            return None;
+        }
+        kept.sort_by(|a, b| a.0.cmp(&b.0));
+        Some(kept)
     }
 
     /// Whether the constraints have a solution with only `set` changed: each figure's range,
@@ -1135,9 +1171,14 @@ message = "women {found} > {expected}"
     }
 
     fn explained(wb: &Workbook) -> (Vec<Finding>, Vec<Explanation>) {
+        explained_weighted(wb, "")
+    }
+
+    /// With `localise`, the form's `[localise]` table, added to the form.
+    fn explained_weighted(wb: &Workbook, localise: &str) -> (Vec<Finding>, Vec<Explanation>) {
         let pack = compile(&[Source {
             name: "g.toml".into(),
-            text: FORM.into(),
+            text: format!("{FORM}\n{localise}"),
         }])
         .unwrap_or_else(|e| panic!("{e:?}"));
         let (_, findings, _, kept) = check_workbook_kept(wb, "g.xlsx", &pack, Links::NONE);
@@ -1172,6 +1213,67 @@ message = "women {found} > {expected}"
         assert!(ex
             .iter()
             .all(|e| e.resolves.len() == 1 && e.resolves[0].is(&findings[0])));
+    }
+
+    /// The cells of each explanation, sorted.
+    fn cells_of(ex: &[Explanation]) -> Vec<Vec<&str>> {
+        let mut out: Vec<Vec<&str>> = ex
+            .iter()
+            .map(|e| {
+                let mut c: Vec<&str> = e.changes.iter().map(|c| c.cell.as_str()).collect();
+                c.sort_unstable();
+                c
+            })
+            .collect();
+        out.sort();
+        out
+    }
+
+    #[test]
+    fn a_total_weighted_higher_leaves_its_breakdown_to_blame() {
+        let wb = workbook([10.0, 6.0, 5.0], BALANCED);
+        let (findings, ex) = explained_weighted(&wb, "[localise]\nrows = { total = 3 }\n");
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        // Men or women (1 each), no longer the total (3): one of two.
+        assert_eq!(cells_of(&ex), [["B3"], ["B4"]], "{ex:#?}");
+        assert!(ex.iter().all(|e| e.alternatives == 2), "{ex:#?}");
+        assert!(ex[0].text.contains("one of 2"), "{}", ex[0].text);
+        // The column and the form weigh in too: the count column at 2, the total row at 0.5,
+        // so the total weighs 1 against 2 for men and for women.
+        let (_, ex) = explained_weighted(
+            &wb,
+            "[localise]\nweight = 2\ncolumns = { count = 2 }\nrows = { total = 0.25 }\n",
+        );
+        assert_eq!(cells_of(&ex), [["B2"]], "{ex:#?}");
+        assert_eq!(ex[0].changes[0].suggested, Some(11.0));
+        assert_eq!(ex[0].alternatives, 1);
+    }
+
+    #[test]
+    fn two_light_changes_outweigh_one_heavy() {
+        // The closing balance breaks both the chain and its tie to the total: alone it
+        // explains both; trusted at 3, the opening or the change with the total's balance
+        // (2) are lighter.
+        let mut b = BALANCED;
+        b[5] = 11.0;
+        let wb = workbook([11.0, 6.0, 5.0], b);
+        let (findings, ex) = explained(&wb);
+        assert_eq!(findings.len(), 2, "{findings:?}");
+        assert_eq!(cells_of(&ex), [["C7"]], "{ex:#?}");
+        let (_, ex) = explained_weighted(&wb, "[localise]\nrows = { closing = 3 }\n");
+        assert_eq!(cells_of(&ex), [["C2", "C5"], ["C2", "C6"]], "{ex:#?}");
+        assert!(ex
+            .iter()
+            .all(|e| e.alternatives == 2 && e.resolves.len() == 2));
+        // Lighter alone (1.5 against 1 + 1 = 2): the one change still.
+        let (_, ex) = explained_weighted(&wb, "[localise]\nrows = { closing = 1.5 }\n");
+        assert_eq!(cells_of(&ex), [["C7"]], "{ex:#?}");
+        // A tie (2 against 2): all three.
+        let (_, ex) = explained_weighted(&wb, "[localise]\nrows = { closing = 2 }\n");
+        assert_eq!(
+            cells_of(&ex),
+            [vec!["C2", "C5"], vec!["C2", "C6"], vec!["C7"]]
+        );
     }
 
     #[test]
@@ -1251,6 +1353,7 @@ message = "women {found} > {expected}"
                 decimals: 0,
                 label: String::new(),
                 grid: None,
+                weight: 1.0,
             })
             .collect();
         let group: Vec<usize> = (0..cons.len()).collect();

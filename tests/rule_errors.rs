@@ -324,3 +324,42 @@ fn rules_check_the_built_in_pack() {
     assert_eq!(code, 2);
     assert!(text.contains("no rules to check with"), "{text}");
 }
+
+/// `[localise]` weights: an unknown row and a weight of 0 are rule errors that point at them.
+#[test]
+fn a_bad_localise_weight_is_a_rule_error() {
+    let (code, err) = run_with_rules(
+        r#"[form]
+id = "T1"
+name = "Staff"
+labels = ["Total"]
+
+[[column]]
+id = "count"
+header = "Count"
+
+[[row]]
+id = "total"
+label = "Total"
+
+[[row]]
+id = "men"
+label = "Men"
+
+[localise]
+rows = { totl = 2, men = 0 }
+"#,
+    );
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(
+        headlines(&err),
+        vec![
+            "no row `totl` in this form to weight",
+            "a weight must be a number above 0, not 0",
+            "2 problems in the rule file my-form.toml",
+        ],
+        "{err}"
+    );
+    assert!(err.contains("did you mean `total`?"), "{err}");
+    assert!(err.contains("rows = { totl = 2, men = 0 }"), "{err}");
+}

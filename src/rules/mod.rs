@@ -44,6 +44,26 @@ struct RuleFileDef {
     #[serde(default)]
     check: Vec<CheckDef>,
     records: Option<RecordsDef>,
+    localise: Option<LocaliseDef>,
+}
+
+/// `[localise]`: how much each figure of the form weighs when the most likely wrong figures
+/// are looked for ([`crate::localise`]): the explanation with the smallest sum of weights is
+/// the most likely, so a heavier figure is trusted more. 1 by default; a figure's weight is
+/// the form's `weight` times its row's (or its cell's) and its column's.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct LocaliseDef {
+    weight: Option<Spanned<f64>>,
+    /// By [[row]] id.
+    #[serde(default)]
+    rows: BTreeMap<Spanned<String>, Spanned<f64>>,
+    /// By [[column]] id.
+    #[serde(default)]
+    columns: BTreeMap<Spanned<String>, Spanned<f64>>,
+    /// By [[cell]] id.
+    #[serde(default)]
+    cells: BTreeMap<Spanned<String>, Spanned<f64>>,
 }
 
 /// `[records]`: the form's table holds one row per record (a unit, a year) rather than fixed
@@ -364,6 +384,45 @@ pub struct Form {
     pub cells: Vec<CellField>,
     pub checks: Vec<Check>,
     pub records: Option<Records>,
+    /// What its figures weigh in localisation (`[localise]`).
+    pub weights: Weights,
+}
+
+/// What the figures of a form weigh in localisation: the cost of supposing one wrong (1 by
+/// default; a heavier figure is trusted more).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Weights {
+    pub form: f64,
+    /// By row index (records weigh 1).
+    pub rows: Vec<f64>,
+    /// By column index.
+    pub columns: Vec<f64>,
+    /// By cell field index.
+    pub cells: Vec<f64>,
+}
+
+impl Weights {
+    /// Every figure weighs 1.
+    pub fn ones(rows: usize, columns: usize, cells: usize) -> Weights {
+        Weights {
+            form: 1.0,
+            rows: vec![1.0; rows],
+            columns: vec![1.0; columns],
+            cells: vec![1.0; cells],
+        }
+    }
+
+    /// The weight of the figure in row `row` (a named row or a record), column `col`.
+    pub fn of_grid(&self, row: usize, col: usize) -> f64 {
+        self.form
+            * self.rows.get(row).copied().unwrap_or(1.0)
+            * self.columns.get(col).copied().unwrap_or(1.0)
+    }
+
+    /// The weight of cell field `cell`.
+    pub fn of_cell(&self, cell: usize) -> f64 {
+        self.form * self.cells.get(cell).copied().unwrap_or(1.0)
+    }
 }
 
 impl Form {
@@ -1252,12 +1311,13 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
             && (!def.row.is_empty()
                 || !def.check.is_empty()
                 || !def.column.is_empty()
-                || !def.cell.is_empty())
+                || !def.cell.is_empty()
+                || def.localise.is_some())
         {
             let mut p = Problems::new(&sources[*si]);
             p.add(
                 0..0,
-                "this file has rows, columns, cells or checks but no [form] table",
+                "this file has rows, columns, cells, checks or [localise] weights but no [form] table",
                 "start of file",
                 Some("add a [form] table with an `id` and a `name`".into()),
             );
@@ -1945,6 +2005,7 @@ fn compile_form(
         }
     }
 
+    let weights = localise_weights(def, &rows, &columns, &cells, probs);
     Some(Form {
         id: form_id,
         name: fdef.name.clone(),
@@ -1956,9 +2017,84 @@ fn compile_form(
         columns,
         rows,
         cells,
+        weights,
         checks,
         records,
     })
+}
+
+/// The form's `[localise]` weights: every name a row, column or cell of the form, every
+/// weight a number above 0.
+fn localise_weights(
+    def: &RuleFileDef,
+    rows: &[Row],
+    columns: &[Column],
+    cells: &[CellField],
+    probs: &mut Problems<'_>,
+) -> Weights {
+    let mut w = Weights::ones(rows.len(), columns.len(), cells.len());
+    let Some(l) = &def.localise else {
+        return w;
+    };
+    let positive = |v: &Spanned<f64>, probs: &mut Problems<'_>| -> Option<f64> {
+        let x = *v.get_ref();
+        if x.is_finite() && x > 0.0 {
+            return Some(x);
+        }
+        probs.add(
+            v.span(),
+            format!("a weight must be a number above 0, not {x}"),
+            "not above 0",
+            Some(
+                "1 is the default; above 1 trusts the figure more, between 0 and 1 less (e.g. 0.5)"
+                    .into(),
+            ),
+        );
+        None
+    };
+    if let Some(v) = &l.weight {
+        if let Some(x) = positive(v, probs) {
+            w.form = x;
+        }
+    }
+    let by_id = |table: &BTreeMap<Spanned<String>, Spanned<f64>>,
+                 ids: &[&str],
+                 out: &mut Vec<f64>,
+                 what: &str,
+                 probs: &mut Problems<'_>| {
+        for (name, v) in table {
+            let Some(x) = positive(v, probs) else {
+                continue;
+            };
+            match ids.iter().position(|id| *id == name.get_ref().as_str()) {
+                Some(i) => out[i] = x,
+                None => {
+                    let listed = if ids.is_empty() {
+                        format!("this form has no {what}s")
+                    } else {
+                        format!("the {what}s of this form: {}", ids.join(", "))
+                    };
+                    let help = match did_you_mean(name.get_ref(), ids.iter().copied()) {
+                        Some(d) => format!("{d} ({listed})"),
+                        None => listed,
+                    };
+                    probs.add(
+                        name.span(),
+                        format!("no {what} `{}` in this form to weight", name.get_ref()),
+                        format!("unknown {what}"),
+                        Some(help),
+                    );
+                }
+            }
+        }
+    };
+    let ids: Vec<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    by_id(&l.rows, &ids, &mut w.rows, "row", probs);
+    let ids: Vec<&str> = columns.iter().map(|c| c.id.as_str()).collect();
+    by_id(&l.columns, &ids, &mut w.columns, "column", probs);
+    let ids: Vec<&str> = cells.iter().map(|c| c.id.as_str()).collect();
+    by_id(&l.cells, &ids, &mut w.cells, "cell", probs);
+    w
 }
 
 /// Rows named by `path`: an id, `prefix.*`, or `*` (all rows).

@@ -653,3 +653,76 @@ fn built_in_files_say_so() {
         n = sources.len()
     )));
 }
+
+#[test]
+fn localise_weights_by_form_row_column_and_cell() {
+    let pack = compile(&with_checks(
+        r#"
+[[cell]]
+id = "year"
+at = "D3"
+kind = "number"
+
+[localise]
+weight = 2
+rows = { total = 3, "part.a" = 0.5 }
+columns = { pct = 4 }
+cells = { year = 10 }
+"#,
+    ))
+    .unwrap_or_else(|e| panic!("{e:?}"));
+    let w = &pack.forms[0].weights;
+    assert_eq!(w.of_grid(0, 0), 6.0, "total, count: 2 × 3");
+    assert_eq!(w.of_grid(1, 1), 4.0, "part.a, pct: 2 × 0.5 × 4");
+    assert_eq!(w.of_grid(2, 0), 2.0, "part.b: the form's");
+    assert_eq!(w.of_grid(9, 0), 2.0, "a record: the form's");
+    assert_eq!(w.of_cell(0), 20.0);
+    // Without [localise], every figure weighs 1.
+    let pack = compile(&with_checks("")).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(pack.forms[0].weights.of_grid(0, 1), 1.0);
+    assert_eq!(pack.forms[0].weights.of_cell(0), 1.0);
+}
+
+#[test]
+fn localise_weights_name_what_the_form_has_and_are_above_zero() {
+    let p = problems(&with_checks(
+        r#"
+[localise]
+weight = 0
+rows = { totl = 2, "part.a" = -1 }
+columns = { percent = 2 }
+cells = { year = 2 }
+"#,
+    ));
+    assert_eq!(
+        p,
+        vec![
+            (
+                "a weight must be a number above 0, not 0".into(),
+                "0".into()
+            ),
+            ("no row `totl` in this form to weight".into(), "totl".into()),
+            (
+                "a weight must be a number above 0, not -1".into(),
+                "-1".into()
+            ),
+            (
+                "no column `percent` in this form to weight".into(),
+                "percent".into()
+            ),
+            (
+                "no cell `year` in this form to weight".into(),
+                "year".into()
+            ),
+        ],
+        "{p:#?}"
+    );
+    let errs = compile(&with_checks("[localise]\nrows = { totl = 2 }\n")).expect_err("unknown row");
+    let help = errs[0].problems[0].help.clone().unwrap_or_default();
+    assert!(help.starts_with("did you mean `total`?"), "{help}");
+    assert!(help.contains("total, part.a, part.b"), "{help}");
+    // Weights without a form.
+    let p = problems(&[src("w.toml", "[localise]\nweight = 2\n")]);
+    assert_eq!(p.len(), 1, "{p:?}");
+    assert!(p[0].0.contains("[localise] weights but no [form]"), "{p:?}");
+}
