@@ -76,11 +76,16 @@ pub fn check_workbook(
 /// year's workbooks, consolidation, the units of a summary). With `unit`, a file with checks
 /// reading `unit.…` (a summary) keeps its located forms — no figures: the units a summary
 /// names are read again for theirs. With `previous`, the same for checks reading
-/// `previous.…` (last year's workbooks were given).
+/// `previous.…` (last year's workbooks were given). With `last_year` (and neither), the file
+/// is last year's workbook of a unit: it keeps every figure of its forms' named rows, for the
+/// checks reading `previous.…` and for telling a figure copied from last year
+/// ([`crate::localise`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Links {
     pub unit: bool,
     pub previous: bool,
+    #[serde(default)]
+    pub last_year: bool,
 }
 
 impl Links {
@@ -88,7 +93,20 @@ impl Links {
     pub const NONE: Links = Links {
         unit: false,
         previous: false,
+        last_year: false,
     };
+
+    /// Last year's workbook of a unit, read for its figures.
+    pub const LAST_YEAR: Links = Links {
+        unit: false,
+        previous: false,
+        last_year: true,
+    };
+
+    /// Whether the file has a second phase of its own.
+    fn second_phase(self) -> bool {
+        self.unit || self.previous
+    }
 
     fn runs(self, link: Link) -> bool {
         match link {
@@ -176,8 +194,8 @@ pub fn check_workbook_kept(
         .collect();
     let (name, code) = locate::unit_identity(wb, pack, &instances);
     let sheets: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
-    let linked = if links == Links::NONE {
-        eval::linked_figures(pack, shown, &sheets, &instances, &values)
+    let linked = if !links.second_phase() {
+        eval::linked_figures(pack, shown, &sheets, &instances, &values, links.last_year)
     } else {
         Linked::default()
     };
@@ -185,7 +203,7 @@ pub fn check_workbook_kept(
         .iter()
         .any(|i| {
             let form = &pack.forms[i.form];
-            (form.matches_units() && links != Links::NONE)
+            (form.matches_units() && links.second_phase())
                 || form
                     .checks
                     .iter()

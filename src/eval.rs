@@ -222,15 +222,32 @@ pub struct Linked {
     pub grid: HashMap<(usize, usize, usize), (Read, Origin)>,
 }
 
-/// Keeps the figures of a workbook that the pack's checks read from other workbooks.
+/// Keeps the figures of a workbook that the pack's checks read from other workbooks; with
+/// `every` (last year's workbook), every figure of its forms' named rows as well.
 pub fn linked_figures(
     pack: &Pack,
     file: &str,
     sheets: &[String],
     instances: &[FormInstance],
     values: &[FormValues],
+    every: bool,
 ) -> Linked {
     let mut grid = HashMap::new();
+    if every {
+        // The first sheet holding each form, as below.
+        let mut seen = std::collections::HashSet::new();
+        for (i, inst) in instances.iter().enumerate() {
+            if !seen.insert(inst.form) {
+                continue;
+            }
+            let rows = pack.forms[inst.form].rows.len();
+            for (&(row, col), v) in &values[i].grid {
+                if row < rows && matches!(v.0, Read::Num(_)) {
+                    grid.insert((inst.form, row, col), *v);
+                }
+            }
+        }
+    }
     for &(form, row, col) in &pack.linked {
         // The first sheet holding the form, as cross-form references do.
         let Some(i) = instances.iter().position(|i| i.form == form) else {

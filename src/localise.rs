@@ -27,6 +27,10 @@
 //! [`crate::rules::Weights`]), and the sets with the smallest sum of weights are the most
 //! likely (with weights 1, the smallest sets, as above).
 //!
+//! A change is named by the slip it looks like ([`Slip`]); in the second phase of a run with
+//! last year's workbook linked (`--previous`), a found figure equal to the same cell's last
+//! year, where the checks want another, is last year's figure left as it was.
+//!
 //! It is the most likely explanation given the checks, never a certainty; the words say so.
 
 use crate::eval::{self, CheckShape, Figure, FormValues, Origin, Shape};
@@ -61,6 +65,8 @@ pub enum Slip {
     RowOff,
     /// A percentage recomputed from its corrected count and base (not a change of its own).
     Follows,
+    /// The figure of the same cell in last year's workbook (`--previous`), left as it was.
+    LastYearsFigure,
 }
 
 impl Slip {
@@ -74,6 +80,7 @@ impl Slip {
             Slip::WrongBase => "slip.wrong-base",
             Slip::RowOff => "slip.row-off",
             Slip::Follows => "slip.follows",
+            Slip::LastYearsFigure => "slip.last-years-figure",
         }
     }
 }
@@ -185,6 +192,7 @@ fn explain_with(
     let words = Words { pack };
     let fig_at: HashMap<Origin, usize> =
         figures.iter().enumerate().map(|(i, f)| (f.at, i)).collect();
+    let last_year = last_years(pack, instances, &figures, others.and_then(|o| o.previous));
     let left_out = shapes
         .iter()
         .filter(|s| s.fails && matches!(s.shape, Shape::Other))
@@ -269,8 +277,8 @@ fn explain_with(
                     .take(TIE_BREAK)
                     .map(|(set, ranges)| {
                         build(
-                            &shapes_of, values, sheets, &shapes, &figures, &fig_at, &cons, &group,
-                            &set, &ranges, &words,
+                            &shapes_of, values, sheets, &shapes, &figures, &last_year, &fig_at,
+                            &cons, &group, &set, &ranges, &words,
                         )
                     })
                     .collect();
@@ -313,7 +321,7 @@ fn explain_with(
         };
         let f = &figures[fi];
         let suggested = round_half_away(s.expected, i32::from(f.decimals));
-        let kind = percent_slip(s, f, suggested, &figures, &fig_at);
+        let kind = percent_slip(s, f, suggested, &figures, &fig_at, last_year[fi]);
         let change = words.change(sheets, f, Some(suggested), None, kind);
         out.push(Explanation {
             cause,
@@ -724,6 +732,7 @@ fn build(
     sheets: &[String],
     shapes: &[CheckShape],
     figures: &[Figure],
+    last_year: &[Option<f64>],
     fig_at: &HashMap<Origin, usize>,
     cons: &[Con],
     group: &[usize],
@@ -739,7 +748,7 @@ fn build(
         let f = &figures[v];
         if lo == hi {
             let s = clean(lo, f.decimals);
-            let kind = slip(f, s, figures);
+            let kind = slip(f, s, figures, last_year[v]);
             changes.push(words.change(sheets, f, Some(s), None, kind));
         } else {
             let side = |x: f64| x.is_finite().then(|| clean(x, f.decimals));
@@ -825,8 +834,17 @@ fn digits(v: f64, decimals: u8) -> Vec<u8> {
         .collect()
 }
 
-/// The slip a change from `f.v` to `s` looks like.
-fn slip(f: &Figure, s: f64, figures: &[Figure]) -> Option<Slip> {
+/// The slip a change from `f.v` to `s` looks like; `last_year`: the same cell's figure in
+/// last year's workbook, when one is linked.
+///
+/// The order: first the slips that tie the found figure to the suggestion itself, exactly
+/// (the sign, two digits swapped): the checks computed the suggestion on their own, so such
+/// a tie is hardly chance. Then a figure equal to last year's, exactly (never a zero: a zero
+/// both years is most often a true zero): a workbook started from last year's file keeps every
+/// figure not typed again, the commonest stale figure; before the row above or below, which a
+/// small count shares with a neighbour often by chance. Last the weak ones, which hold for
+/// many pairs of values: off by one, one digit mistyped.
+fn slip(f: &Figure, s: f64, figures: &[Figure], last_year: Option<f64>) -> Option<Slip> {
     let found = f.v;
     if found != 0.0 && (found + s).abs() < 1e-9 {
         return Some(Slip::Sign);
@@ -842,6 +860,12 @@ fn slip(f: &Figure, s: f64, figures: &[Figure]) -> Option<Slip> {
         && a[differ[1]] == b[differ[0]]
     {
         return Some(Slip::SwappedDigits);
+    }
+    let same = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
+    if let Some(last) = last_year {
+        if found != 0.0 && same(found, last) && !same(s, last) {
+            return Some(Slip::LastYearsFigure);
+        }
     }
     // The value of the row above or below, in the same column.
     if let Some((ii, ri, ci)) = f.grid {
@@ -871,6 +895,7 @@ fn percent_slip(
     suggested: f64,
     figures: &[Figure],
     fig_at: &HashMap<Origin, usize>,
+    last_year: Option<f64>,
 ) -> Option<Slip> {
     let d = i32::from(f.decimals);
     let unit = 10f64.powi(d);
@@ -898,7 +923,32 @@ fn percent_slip(
             return Some(Slip::WrongBase);
         }
     }
-    slip(f, suggested, figures).filter(|k| *k != Slip::RowOff)
+    slip(f, suggested, figures, last_year).filter(|k| *k != Slip::RowOff)
+}
+
+/// Each figure's value in last year's workbook (`previous`): the same form, named row and
+/// column (a record's row is another unit's from one year to the next: none).
+fn last_years(
+    pack: &Pack,
+    instances: &[FormInstance],
+    figures: &[Figure],
+    previous: Option<&eval::Linked>,
+) -> Vec<Option<f64>> {
+    figures
+        .iter()
+        .map(|f| {
+            let prev = previous?;
+            let (ii, ri, ci) = f.grid?;
+            let form = instances.get(ii)?.form;
+            if ri >= pack.forms.get(form)?.rows.len() {
+                return None;
+            }
+            match prev.grid.get(&(form, ri, ci)) {
+                Some((eval::Read::Num(n), _)) => Some(n.v),
+                _ => None,
+            }
+        })
+        .collect()
 }
 
 /// The words of explanations, in the pack's language.

@@ -713,6 +713,9 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("consolidate.columns-cut", &["shown", "count"], t!(
         "only the first {shown} of the form's {count} columns fit in a worksheet",
         "một trang tính chỉ chứa được {shown} trên {count} cột đầu tiên của biểu")),
+    ("slip.last-years-figure", &[], t!(
+        "last year's figure, not updated",
+        "trùng số liệu năm trước (chưa cập nhật)")),
 ];
 
 /// Every id a pack may give a text for under `[settings.messages]`.

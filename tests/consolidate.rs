@@ -116,6 +116,7 @@ fn files_keep_for_the_second_phase_only_what_it_can_use() {
     let units = kept(Links {
         unit: true,
         previous: false,
+        last_year: false,
     });
     assert!(
         units
@@ -126,6 +127,7 @@ fn files_keep_for_the_second_phase_only_what_it_can_use() {
     let with_previous = kept(Links {
         unit: true,
         previous: true,
+        last_year: false,
     });
     assert!(
         with_previous

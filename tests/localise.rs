@@ -473,3 +473,106 @@ fn a_summary_figure_that_differs_from_its_branch_is_explained_by_the_summary_cel
         );
     }
 }
+
+/// This year's and last year's workbooks of one branch (`--previous`), the same code, last
+/// year's closing figure this year's opening one; `now` and `last` as given.
+fn check_with_last_year(now: &Branch, last: &Branch) -> crossfoot::check::FileResult {
+    use crossfoot::run::{collect, InProcess, Options, Run};
+    let (dir, prev) = (
+        tempfile::tempdir().expect("temp dir"),
+        tempfile::tempdir().expect("temp dir"),
+    );
+    std::fs::write(
+        dir.path().join("branch.xlsx"),
+        write_branch(now, &Layout::default()),
+    )
+    .expect("write");
+    std::fs::write(
+        prev.path().join("branch-last-year.xlsx"),
+        write_branch(last, &Layout::default()),
+    )
+    .expect("write");
+    let mut results = Run::new(pack(), Options::default(), &InProcess).check_all(
+        &collect(&[dir.path().to_path_buf()]).files,
+        Some(&collect(&[prev.path().to_path_buf()]).files),
+    );
+    assert_eq!(results.len(), 1);
+    results.remove(0)
+}
+
+/// An age band left at last year's figure breaks the age sum: the explanation names the
+/// cell, this year's figure it should be, and "last year's figure" as the slip — with last
+/// year's workbook linked; without it, the same change is no such slip.
+#[test]
+fn a_figure_left_at_last_years_is_named_so() {
+    let b = Branch::clean("Chi bộ Thử", "TD-05", 11);
+    let mut last = Branch::clean("Chi bộ Thử", "TD-05", 12);
+    last.year = b.year - 1;
+    last.m02.end = b.m02.start;
+    let swapped = |v: i64| {
+        let mut d: Vec<char> = v.to_string().chars().collect();
+        d.reverse();
+        d.into_iter()
+            .collect::<String>()
+            .parse::<i64>()
+            .unwrap_or(v)
+    };
+    let k = (1..AGE.len())
+        .find(|&k| {
+            let (now, then) = (count(&b, "M01", AGE[k]), count(&last, "M01", AGE[k]));
+            let neighbours = [k - 1, (k + 1).min(AGE.len() - 1)];
+            then > 0.0
+                && (now - then).abs() > 1.0
+                && (now - then).abs() % 10.0 != 0.0
+                && swapped(now as i64) != then as i64
+                && neighbours.iter().all(|&n| count(&b, "M01", AGE[n]) != then)
+        })
+        .expect("an age band that differs from last year's");
+    let item = AGE[k];
+    let (now, then) = (count(&b, "M01", item), count(&last, "M01", item));
+    let mut stale = b.clone();
+    stale.set("M01", item, Col::Count, then);
+    let planted = cell("M01", item, Col::Count);
+
+    let r = check_with_last_year(&stale, &last);
+    let e = single(&r.findings, &r.explanations);
+    let c = &e.changes[0];
+    assert_eq!(
+        (c.cell.as_str(), c.found, c.suggested, c.kind),
+        (
+            planted.as_str(),
+            then,
+            Some(now),
+            Some(Slip::LastYearsFigure)
+        ),
+        "{e:#?}"
+    );
+    assert!(
+        e.text.contains("trùng số liệu năm trước (chưa cập nhật)"),
+        "{}",
+        e.text
+    );
+    assert!(c.note.contains("trùng số liệu năm trước"), "{}", c.note);
+
+    // The same workbook alone: the same cell and value, but no slip of last year's.
+    let (found, ex) = explain(&stale);
+    let e = single(&found, &ex);
+    assert_eq!(e.changes[0].cell, planted);
+    assert_eq!(e.changes[0].suggested, Some(now));
+    assert_ne!(e.changes[0].kind, Some(Slip::LastYearsFigure), "{e:#?}");
+}
+
+/// In English, the slip's words are English.
+#[test]
+fn last_years_figure_has_words_in_both_languages() {
+    use crossfoot::registry::Lang;
+    for (lang, words) in [
+        (Lang::En, "last year's figure, not updated"),
+        (Lang::Vi, "trùng số liệu năm trước (chưa cập nhật)"),
+    ] {
+        assert_eq!(
+            crossfoot::registry::template("slip.last-years-figure", lang),
+            Some(words)
+        );
+    }
+}

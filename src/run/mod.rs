@@ -153,6 +153,7 @@ impl<'a> Run<'a> {
         let links = Links {
             unit: true,
             previous: previous.is_some(),
+            last_year: false,
         };
         let sorted = sorted(inputs);
         // Phase one: files checked in parallel (on a thread of their own), handed on here in
@@ -241,7 +242,7 @@ impl<'a> Run<'a> {
             }
         }
         let previous = previous.map(|p| {
-            let mut prev = self.figures(p);
+            let mut prev = self.read(p, Links::LAST_YEAR);
             prev.sort_by(|a, b| a.0.path.cmp(&b.0.path));
             outcome.previous_unreadable = prev
                 .iter()
@@ -266,7 +267,8 @@ impl<'a> Run<'a> {
     }
 
     /// Reads and checks every input on its own for its figures only (what checks of other
-    /// workbooks read: consolidation, last year's workbooks, the units of a summary); in the
+    /// workbooks read: consolidation, the units of a summary; last year's workbooks are read
+    /// with [`Links::LAST_YEAR`]); in the
     /// order of `inputs`. No sheets are kept, checks of other workbooks are not applied.
     pub fn figures(&self, inputs: &[Input]) -> Vec<(FileResult, Kept)> {
         self.read(inputs, Links::NONE)
