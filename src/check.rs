@@ -134,6 +134,18 @@ pub fn check_workbook_kept(
     pack: &Pack,
     links: Links,
 ) -> (Vec<FormFound>, Vec<Finding>, Unit, Kept) {
+    check_workbook_explained(wb, shown, pack, links, true)
+}
+
+/// [`check_workbook_kept`]; `explain`: look for the figures most likely wrong
+/// ([`crate::localise`]; `check --no-explain` does not).
+pub fn check_workbook_explained(
+    wb: &Workbook,
+    shown: &str,
+    pack: &Pack,
+    links: Links,
+    explain: bool,
+) -> (Vec<FormFound>, Vec<Finding>, Unit, Kept) {
     let mut rep = Reporter {
         file: shown,
         pack,
@@ -154,7 +166,7 @@ pub fn check_workbook_kept(
     let before = rep.findings.len();
     eval::run_checks(wb, &instances, &values, &mut rep);
     // Explained only when a check fails (most workbooks cost nothing more).
-    let explanations = if rep.findings.len() > before {
+    let explanations = if explain && rep.findings.len() > before {
         let sheet_names: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
         localise::explain(pack, &sheet_names, &instances, &values)
     } else {

@@ -279,6 +279,10 @@ struct CheckArgs {
     /// With --mark: a marked copy of every checked workbook, also those without findings
     #[arg(long, requires = "mark")]
     mark_all: bool,
+    /// Report the findings only: do not look for the figures most likely wrong (the "most
+    /// likely" explanations of the report, the review workbook and the marked copies)
+    #[arg(long)]
+    no_explain: bool,
     /// Language crossfoot writes in: findings, the terminal report, the review workbook
     /// [default: the rule pack's language]
     #[arg(long, value_enum, value_name = "LANG")]
@@ -524,6 +528,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         keep_sheets: output.is_some() || mark_dir.is_some(),
         copy_all_up_to: ReviewOptions::default().max_copied_sheets,
         read_timeout: args.guard.timeout(),
+        explain: !args.no_explain,
     };
     let run = Run::new(&pack, options, isolation.as_ref());
     let progress = Progress::new(

@@ -576,3 +576,44 @@ fn last_years_figure_has_words_in_both_languages() {
         );
     }
 }
+
+/// `check --no-explain`: the same findings and exit status, no explanations (and with it,
+/// the explanation is there).
+#[test]
+fn no_explain_reports_the_findings_alone() {
+    let (mut b, item) = branch_with(|b, i| count(b, "M01", i) >= 3.0);
+    let v = count(&b, "M01", item);
+    b.set("M01", item, Col::Count, v + 1.0);
+    let dir = tempfile::tempdir().expect("temp dir");
+    let path = dir.path().join("b.xlsx");
+    std::fs::write(&path, write_branch(&b, &Layout::default())).expect("write");
+    let run = |extra: &[&str]| -> (Option<i32>, serde_json::Value) {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+            .args(["check", "--format", "json"])
+            .args(extra)
+            .arg(&path)
+            .output()
+            .expect("runs");
+        let doc = serde_json::from_slice(&out.stdout).expect("one JSON document");
+        (out.status.code(), doc)
+    };
+    let (code, with) = run(&[]);
+    let (code_off, without) = run(&["--no-explain"]);
+    assert_eq!((code, code_off), (Some(1), Some(1)));
+    assert_eq!(with["findings"], without["findings"]);
+    let planted = cell("M01", item, Col::Count);
+    let explained = with["files"][0]["explanations"]
+        .as_array()
+        .expect("explanations");
+    assert!(
+        explained
+            .iter()
+            .any(|e| e["changes"][0]["cell"] == planted.as_str()),
+        "{explained:#?}"
+    );
+    assert!(
+        without["files"][0].get("explanations").is_none(),
+        "{}",
+        without["files"][0]
+    );
+}

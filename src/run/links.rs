@@ -45,7 +45,9 @@ pub(super) struct UnitRef {
     pub linked: Option<Box<Linked>>,
 }
 
-/// The second phase: records matched to unit workbooks by code, workbooks to last year's.
+/// The second phase: records matched to unit workbooks by code, workbooks to last year's;
+/// `explain`: the explanations again, with the other workbooks' figures.
+#[allow(clippy::too_many_arguments)]
 pub(super) fn link_files(
     pack: &Pack,
     results: &mut [FileResult],
@@ -54,6 +56,7 @@ pub(super) fn link_files(
     units: &BTreeMap<String, Vec<usize>>,
     previous: Option<&[(FileResult, Kept)]>,
     previous_unreadable: usize,
+    explain: bool,
 ) {
     let mut last_year: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     if let Some(prev) = previous {
@@ -240,14 +243,18 @@ pub(super) fn link_files(
         let mut found = eval::run_linked_checks(pack, d, &unit_for, prev_linked);
         found.append(&mut scratch.findings);
         // The explanations again, over the workbook's own checks and those reading others.
-        let explanations = crate::localise::explain_linked(
-            pack,
-            d,
-            eval::Others {
-                unit_for: &unit_for,
-                previous: prev_linked,
-            },
-        );
+        let explanations = if explain {
+            crate::localise::explain_linked(
+                pack,
+                d,
+                eval::Others {
+                    unit_for: &unit_for,
+                    previous: prev_linked,
+                },
+            )
+        } else {
+            vec![]
+        };
         new.push((fi, found, explanations));
     }
     for (fi, mut found, explanations) in new {

@@ -73,6 +73,13 @@ pub struct Job {
     pub keep_sheets: bool,
     /// Of those, only the ones with findings.
     pub only_flagged: bool,
+    /// Look for the figures most likely wrong ([`crate::localise`]).
+    #[serde(default = "yes")]
+    pub explain: bool,
+}
+
+fn yes() -> bool {
+    true
 }
 
 /// How to check.
@@ -88,6 +95,9 @@ pub struct Options {
     pub copy_all_up_to: usize,
     /// Longest opening and reading one file's bytes may take.
     pub read_timeout: Duration,
+    /// Look for the figures most likely wrong ([`crate::localise`]); `check --no-explain`
+    /// turns it off.
+    pub explain: bool,
 }
 
 impl Default for Options {
@@ -98,6 +108,7 @@ impl Default for Options {
             keep_sheets: false,
             copy_all_up_to: 0,
             read_timeout: Duration::from_secs(120),
+            explain: true,
         }
     }
 }
@@ -259,6 +270,7 @@ impl<'a> Run<'a> {
             &by_code,
             previous.as_deref(),
             outcome.previous_unreadable.len(),
+            self.options.explain,
         );
         for r in results {
             emit(r);
@@ -348,6 +360,7 @@ impl<'a> Run<'a> {
             keep_sheets,
             // Already beyond the limit: the reader need not send the sheets without findings.
             only_flagged: limit > 0 && seen.load(Ordering::Relaxed) > limit,
+            explain: self.options.explain,
         };
         let (mut result, kept) =
             file::check_file(input, self.pack, &self.options, self.isolation, &job);
