@@ -20,6 +20,12 @@
 //!   (`run::Run::check_all` + `report::json`, no worker processes);
 //! * (c) `crossfoot check -o review.xlsx`, when the binary has `-o`;
 //! * (d) one small workbook end to end (start-up, rule pack, check, exit), 20 runs;
+//! * (e) the cost of localisation (which figure is most likely wrong): (b) again with
+//!   `--no-explain`, when the binary has it, and how much more (b) takes, in per cent of it;
+//! * (f) the two-slip rate: `--two-slips N` branches (the generator of the property test in
+//!   `tests/localise.rs`), each with two random count slips, explained through the library: the
+//!   share where one explanation holds both planted cells, and where one holds at least one
+//!   (printed, not a target);
 //!
 //! and prints times, workbooks per second, CPU seconds (every thread and process of the run),
 //! peak memory (see [`Run`]), and PASS/FAIL against the targets. The binary is the one cargo
@@ -48,6 +54,8 @@ use std::time::Instant;
 const TARGET_JSON_RATIO: f64 = 1.3;
 /// `check -o review.xlsx` at most this many times the bare parallel read.
 const TARGET_REVIEW_RATIO: f64 = 3.0;
+/// Localisation adds at most this share to `check --format json` (over `--no-explain`).
+const TARGET_EXPLAIN_SHARE: f64 = 0.10;
 /// One small workbook end to end, at most this long.
 const TARGET_SMALL_MS: f64 = 50.0;
 /// Peak memory at the scaling size at most this many times the peak at the default size.
@@ -74,6 +82,7 @@ cargo bench --bench throughput -- [OPTIONS]
   --skip-review       leave out `crossfoot check -o review.xlsx`
   --memory-scaling    also check --scaling-files workbooks and compare peak memory
   --scaling-files N   size of the memory-scaling set [default: 20000]
+  --two-slips N       branches with two random slips for the localisation rate (0: leave out) [default: 200]
   --binary PATH       the crossfoot binary to run [default: the one cargo built with this bench]
   --strict            exit with status 1 when a target is missed
 ";
@@ -86,6 +95,7 @@ struct Args {
     skip_review: bool,
     memory_scaling: bool,
     scaling_files: usize,
+    two_slips: usize,
     binary: PathBuf,
     strict: bool,
 }
@@ -99,6 +109,7 @@ fn parse_args() -> Result<Args, String> {
         skip_review: false,
         memory_scaling: false,
         scaling_files: 20_000,
+        two_slips: 200,
         binary: PathBuf::from(env!("CARGO_BIN_EXE_crossfoot")),
         strict: false,
     };
@@ -127,6 +138,7 @@ fn parse_args() -> Result<Args, String> {
             "--scaling-files" => {
                 a.scaling_files = number("--scaling-files", value("--scaling-files")?)?
             }
+            "--two-slips" => a.two_slips = number("--two-slips", value("--two-slips")?)?,
             "--skip-review" => a.skip_review = true,
             "--memory-scaling" => a.memory_scaling = true,
             "--binary" => a.binary = PathBuf::from(value("--binary")?),
@@ -224,7 +236,10 @@ fn workbook_set(n: usize) -> Result<WorkbookSet, String> {
         fnv1a(FORMS_SOURCE)
     );
     let io = |what: &str, p: &Path, e: std::io::Error| format!("{what} {}: {e}", p.display());
-    let cached = fs::read_to_string(dir.join(CACHE_KEY_FILE)).is_ok_and(|k| k == key);
+    // The key is kept beside the folder, not in it: crossfoot accounts for every file of a
+    // folder it checks, and a text file among the workbooks would be an unreadable input.
+    let key_file = root.join(format!("branches-{n}.{CACHE_KEY_FILE}"));
+    let cached = dir.is_dir() && fs::read_to_string(&key_file).is_ok_and(|k| k == key);
     if cached {
         println!("workbooks   reusing {}", dir.display());
     } else {
@@ -240,9 +255,8 @@ fn workbook_set(n: usize) -> Result<WorkbookSet, String> {
             fs::write(&path, forms::write_branch(&b, &Layout::default()))
                 .map_err(|e| io("cannot write", &path, e))
         })?;
-        fs::write(partial.join(CACHE_KEY_FILE), &key)
-            .map_err(|e| io("cannot write", &partial, e))?;
         fs::rename(&partial, &dir).map_err(|e| io("cannot rename", &partial, e))?;
+        fs::write(&key_file, &key).map_err(|e| io("cannot write", &key_file, e))?;
         let s = t.elapsed().as_secs_f64();
         println!(
             "            written in {s:.1} s ({:.0} workbooks/s, {} threads)",
@@ -914,12 +928,18 @@ fn summarize_json(path: &Path) -> Result<String, String> {
             .filter(|f| f["errors"].as_u64().unwrap_or(0) > 0)
             .count()
     });
+    let explained = v["files"].as_array().map_or(0, |fs| {
+        fs.iter()
+            .filter(|f| f["explanations"].as_array().is_some_and(|e| !e.is_empty()))
+            .count()
+    });
     Ok(format!(
-        "{} files, {} checked, {} unreadable, {} with errors; {} errors, {} warnings ({:.1} MB of JSON)",
+        "{} files, {} checked, {} unreadable, {} with errors, {} explained; {} errors, {} warnings ({:.1} MB of JSON)",
         s["files"],
         s["checked"],
         s["unreadable"],
         with_errors,
+        explained,
         s["errors"],
         s["warnings"],
         text.len() as f64 / 1e6
@@ -932,6 +952,103 @@ fn minutes(s: f64) -> String {
     } else {
         format!("{:.1} min", s / 60.0)
     }
+}
+
+// -------------------------------------------------------------------------------------------
+// The two-slip rate
+// -------------------------------------------------------------------------------------------
+
+/// What the two-slip cases gave.
+struct TwoSlips {
+    cases: usize,
+    /// With a finding.
+    detected: usize,
+    /// Of those: one explanation holds both planted cells.
+    both: usize,
+    /// One explanation holds at least one of them.
+    one: usize,
+    /// A cause not localised (too many possibilities).
+    not_localised: usize,
+}
+
+fn share(k: usize, of: usize) -> String {
+    if of == 0 {
+        return "–".into();
+    }
+    format!("{k}/{of} = {:.0} %", k as f64 * 100.0 / of as f64)
+}
+
+/// `n` clean branches, each with two random count slips (two different figures of M01, M02 or
+/// M04, each 1 to 30 too high, as in the property test of one slip), checked and explained
+/// through the library.
+fn two_slips(n: usize) -> Result<TwoSlips, String> {
+    let pack = crossfoot::rules::compile(&crossfoot::rules::builtin_sources()).map_err(|e| {
+        format!(
+            "the built-in rule pack does not compile: {} errors",
+            e.len()
+        )
+    })?;
+    let layout = Layout::default();
+    let cases: Vec<Option<(bool, bool, bool)>> = (0..n)
+        .into_par_iter()
+        .map(|case| -> Result<Option<(bool, bool, bool)>, String> {
+            let mut rng = Lcg::new(0x7500 + case as u64);
+            let mut b = Branch::clean("Chi bộ Thử", "TD-01", 5000 + case as u64);
+            let counts: Vec<forms::Figure> = b
+                .figures()
+                .into_iter()
+                .filter(|f| f.col == Col::Count && f.form != "M03")
+                .collect();
+            if counts.len() < 2 {
+                return Ok(None);
+            }
+            let first = rng.range(0, counts.len() as i64 - 1) as usize;
+            let mut second = rng.range(0, counts.len() as i64 - 2) as usize;
+            if second >= first {
+                second += 1;
+            }
+            let mut planted = Vec::new();
+            for f in [&counts[first], &counts[second]] {
+                b.set(
+                    f.form,
+                    f.item,
+                    Col::Count,
+                    f.value + rng.range(1, 30) as f64,
+                );
+                let at = forms::cell_ref(&layout, f.form, f.item, Col::Count)
+                    .ok_or_else(|| format!("no cell for {}/{}", f.form, f.item))?;
+                planted.push((at.sheet.clone(), at.a1()));
+            }
+            let bytes = forms::write_branch(&b, &layout);
+            let wb = crossfoot::load::load_bytes(&bytes, "b.xlsx", &Default::default())
+                .map_err(|e| format!("a generated branch does not load: {e:?}"))?;
+            let (_, findings, _, kept) = crossfoot::check::check_workbook_kept(
+                &wb,
+                "b.xlsx",
+                &pack,
+                crossfoot::check::Links::NONE,
+            );
+            if findings.is_empty() {
+                return Ok(None);
+            }
+            let holds = |e: &crossfoot::localise::Explanation, p: &(String, String)| {
+                e.changes.iter().any(|c| c.sheet == p.0 && c.cell == p.1)
+            };
+            let ex = &kept.explanations;
+            let both = ex.iter().any(|e| planted.iter().all(|p| holds(e, p)));
+            let one = ex.iter().any(|e| planted.iter().any(|p| holds(e, p)));
+            let not_localised = ex.iter().any(|e| !e.localised);
+            Ok(Some((both, one, not_localised)))
+        })
+        .collect::<Result<_, String>>()?;
+    let detected: Vec<(bool, bool, bool)> = cases.iter().flatten().copied().collect();
+    Ok(TwoSlips {
+        cases: n,
+        detected: detected.len(),
+        both: detected.iter().filter(|c| c.0).count(),
+        one: detected.iter().filter(|c| c.1).count(),
+        not_localised: detected.iter().filter(|c| c.2).count(),
+    })
 }
 
 // -------------------------------------------------------------------------------------------
@@ -991,6 +1108,9 @@ fn bench(args: &Args) -> Result<bool, String> {
         .map(|o| String::from_utf8_lossy(&o.stdout).into_owned())
         .unwrap_or_default();
     let has_review = help.lines().any(|l| l.trim_start().starts_with("-o,"));
+    let has_no_explain = help
+        .lines()
+        .any(|l| l.trim_start().starts_with("--no-explain"));
     let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     let threads = if args.jobs == 0 { cores } else { args.jobs };
     let scratch = target_dir().join("crossfoot-bench").join("scratch");
@@ -1040,7 +1160,11 @@ fn bench(args: &Args) -> Result<bool, String> {
         args.jobs.to_string().into(),
         set.dir.clone().into(),
     ];
-    let (mut bare, mut json, mut lib, mut review) = (
+    let mut no_explain_args = json_args(args.jobs, &set.dir);
+    no_explain_args.insert(1, "--no-explain".into());
+    let no_explain_out = scratch.join("report-no-explain.json");
+    let (mut bare, mut json, mut lib, mut review, mut unexplained) = (
+        Series::default(),
         Series::default(),
         Series::default(),
         Series::default(),
@@ -1057,6 +1181,15 @@ fn bench(args: &Args) -> Result<bool, String> {
             &scratch,
             "crossfoot check --format json",
         )?);
+        if has_no_explain {
+            unexplained.add_run(&binary_once(
+                bin,
+                &no_explain_args,
+                Some(&no_explain_out),
+                &scratch,
+                "crossfoot check --format json --no-explain",
+            )?);
+        }
         let (wall, cpu) = lib_once(&set.dir, args.jobs)?;
         lib.add(wall, cpu);
         if with_review {
@@ -1076,6 +1209,9 @@ fn bench(args: &Args) -> Result<bool, String> {
     let bare_cpu = bare.cpu();
     series_row("(a) bare calamine read, parallel", &bare, n);
     series_row("(b) check --format json (binary)", &json, n);
+    if has_no_explain {
+        series_row("(e) check --format json --no-explain", &unexplained, n);
+    }
     series_row("    Run::check_all + report::json (lib)", &lib, n);
     let review = if with_review {
         series_row("(c) check -o review.xlsx (binary)", &review, n);
@@ -1085,6 +1221,15 @@ fn bench(args: &Args) -> Result<bool, String> {
         None
     };
     let json_summary = summarize_json(&json_out)?;
+    // (e) what localisation adds: (b) over (b) with --no-explain.
+    let explain_cost = has_no_explain.then(|| {
+        let (on, off) = (json.median(), unexplained.median());
+        let cpu = match (json.cpu(), unexplained.cpu()) {
+            (Some(a), Some(b)) if b > 0.0 => Some((a - b) / b),
+            _ => None,
+        };
+        (on, off, (on - off) / off, cpu)
+    });
 
     // (d) one small workbook end to end.
     let one = &set.files[0];
@@ -1116,6 +1261,31 @@ fn bench(args: &Args) -> Result<bool, String> {
 
     println!();
     println!("check found {json_summary}");
+    match explain_cost {
+        Some((on, off, share, cpu)) => println!(
+            "localisation adds {:+.1} % to check --format json ({} with it, {} with --no-explain){}",
+            share * 100.0,
+            secs(on),
+            secs(off),
+            cpu.map_or(String::new(), |c| format!("; CPU {:+.1} %", c * 100.0))
+        ),
+        None => println!(
+            "localisation not measured: this crossfoot has no --no-explain (see `crossfoot check --help`)"
+        ),
+    }
+    if args.two_slips > 0 {
+        let t = Instant::now();
+        let rate = two_slips(args.two_slips)?;
+        println!(
+            "two slips   {} branches with two random count slips, {} detected ({}): both planted cells in one smallest explanation {}, at least one {}, not localised {}",
+            rate.cases,
+            rate.detected,
+            secs(t.elapsed().as_secs_f64()),
+            share(rate.both, rate.detected),
+            share(rate.one, rate.detected),
+            share(rate.not_localised, rate.detected),
+        );
+    }
     match &review {
         Some((_, size)) => println!("review.xlsx {:.1} MB", *size as f64 / 1e6),
         None if args.skip_review => println!("review.xlsx skipped (--skip-review)"),
@@ -1198,6 +1368,22 @@ fn bench(args: &Args) -> Result<bool, String> {
             );
         }
         None => v.add(None, &review_target, "not measured".into()),
+    }
+    let explain_target = format!(
+        "localisation adds ≤ {:.0} % to check --format json",
+        TARGET_EXPLAIN_SHARE * 100.0
+    );
+    match explain_cost {
+        Some((on, off, share, _)) => v.add(
+            Some(share <= TARGET_EXPLAIN_SHARE),
+            &explain_target,
+            format!("{:+.1} % ({} / {})", share * 100.0, secs(on), secs(off)),
+        ),
+        None => v.add(
+            None,
+            &explain_target,
+            "not measured (no --no-explain)".into(),
+        ),
     }
     let sm = small.median() * 1000.0;
     v.add(
