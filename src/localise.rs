@@ -334,6 +334,13 @@ fn explain_with(
         });
         cause += 1;
     }
+    // The other workbooks' figures are not candidates: said where they weigh in.
+    for e in &mut out {
+        if let Some(files) = other_files(&e.resolves) {
+            let note = words.text("explain.others-given", &[("files", &files)]);
+            e.text = format!("{}; {note}", e.text);
+        }
+    }
     if left_out > 0 {
         let note = words.text("explain.left-out", &[("count", &left_out.to_string())]);
         for e in &mut out {
@@ -341,6 +348,32 @@ fn explain_with(
         }
     }
     out
+}
+
+/// The other workbooks whose figures the findings read (a unit's, last year's), the first
+/// few: their figures were taken as given.
+fn other_files(resolves: &[FindingRef]) -> Option<String> {
+    const SHOWN: usize = 3;
+    let mut files: Vec<&str> = Vec::new();
+    for f in resolves
+        .iter()
+        .flat_map(|r| &r.cells)
+        .filter_map(|c| c.0.as_deref())
+    {
+        if !files.contains(&f) {
+            files.push(f);
+        }
+    }
+    if files.is_empty() {
+        return None;
+    }
+    let more = files.len() > SHOWN;
+    files.truncate(SHOWN);
+    let mut list = files.join(", ");
+    if more {
+        list.push_str(", …");
+    }
+    Some(list)
 }
 
 /// One linear constraint over figure indexes.

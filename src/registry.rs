@@ -716,6 +716,9 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("slip.last-years-figure", &[], t!(
         "last year's figure, not updated",
         "trùng số liệu năm trước (chưa cập nhật)")),
+    ("explain.others-given", &["files"], t!(
+        "the figures of {files} are taken as right",
+        "số liệu của {files} được coi là đúng")),
 ];
 
 /// Every id a pack may give a text for under `[settings.messages]`.

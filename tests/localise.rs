@@ -460,6 +460,13 @@ fn a_summary_figure_that_differs_from_its_branch_is_explained_by_the_summary_cel
     for f in &district.findings {
         assert!(e.resolves.iter().any(|r| r.is(f)), "{f:?}");
     }
+    // The words say that the branch's figures were taken as right, and whose.
+    assert!(
+        e.text.contains("; số liệu của ") && e.text.ends_with("branch-td-02.xlsx được coi là đúng"),
+        "{}",
+        e.text
+    );
+    assert!(!e.text.contains("branch-td-01"), "{}", e.text);
     // The branches are not blamed.
     for r in results
         .iter()
