@@ -975,7 +975,7 @@ fn share(k: usize, of: usize) -> String {
     if of == 0 {
         return "–".into();
     }
-    format!("{k}/{of} = {:.0} %", k as f64 * 100.0 / of as f64)
+    format!("{k}/{of} = {:.1} %", k as f64 * 100.0 / of as f64)
 }
 
 /// `n` clean branches, each with two random count slips (two different figures of M01, M02 or

@@ -484,6 +484,14 @@ fn a_summary_figure_that_differs_from_its_branch_is_explained_by_the_summary_cel
 /// This year's and last year's workbooks of one branch (`--previous`), the same code, last
 /// year's closing figure this year's opening one; `now` and `last` as given.
 fn check_with_last_year(now: &Branch, last: &Branch) -> crossfoot::check::FileResult {
+    check_with_last_year_in(pack(), now, last)
+}
+
+fn check_with_last_year_in(
+    pack: &Pack,
+    now: &Branch,
+    last: &Branch,
+) -> crossfoot::check::FileResult {
     use crossfoot::run::{collect, InProcess, Options, Run};
     let (dir, prev) = (
         tempfile::tempdir().expect("temp dir"),
@@ -499,7 +507,7 @@ fn check_with_last_year(now: &Branch, last: &Branch) -> crossfoot::check::FileRe
         write_branch(last, &Layout::default()),
     )
     .expect("write");
-    let mut results = Run::new(pack(), Options::default(), &InProcess).check_all(
+    let mut results = Run::new(pack, Options::default(), &InProcess).check_all(
         &collect(&[dir.path().to_path_buf()]).files,
         Some(&collect(&[prev.path().to_path_buf()]).files),
     );
@@ -560,6 +568,17 @@ fn a_figure_left_at_last_years_is_named_so() {
         e.text
     );
     assert!(c.note.contains("trùng số liệu năm trước"), "{}", c.note);
+
+    // In English.
+    let mut en = rules::compile(&rules::builtin_sources()).expect("built-in pack");
+    en.set_lang(Some(crossfoot::registry::Lang::En));
+    let r = check_with_last_year_in(&en, &stale, &last);
+    let e = single(&r.findings, &r.explanations);
+    assert_eq!(
+        e.changes[0].note,
+        format!("probably {now} — last year's figure, not updated"),
+        "{e:#?}"
+    );
 
     // The same workbook alone: the same cell and value, but no slip of last year's.
     let (found, ex) = explain(&stale);
