@@ -694,8 +694,15 @@ fn label_parts(pack: &Pack, instances: &[FormInstance], (si, at): Origin) -> Opt
         let Some(ci) = inst.cols.iter().position(|c| *c == Some(at.col)) else {
             continue;
         };
-        let rows = form.rows.len() + inst.records.len();
-        if let Some(ri) = (0..rows).find(|&ri| inst.sheet_row(form, ri) == Some(at.row)) {
+        // Named rows by a look through them, records (top to bottom) by a binary search.
+        let named = inst.rows.iter().position(|r| *r == Some(at.row));
+        let record = || {
+            inst.records
+                .binary_search_by_key(&at.row, |r| r.row)
+                .ok()
+                .map(|k| inst.record_index(form, k))
+        };
+        if let Some(ri) = named.or_else(record) {
             let header = form.columns.get(ci).map(|c| c.header.clone());
             return Some((inst.label_of(form, ri), header));
         }
@@ -710,7 +717,30 @@ fn label_parts(pack: &Pack, instances: &[FormInstance], (si, at): Origin) -> Opt
 /// Sets the label of each cell (`parts[i]` is cell i's): its row label, with the column's
 /// heading when another cell of the same sheet has the same row label under another heading.
 fn set_labels(cells: &mut [CellLoc], parts: &[Option<LabelParts>]) {
-    for i in 0..cells.len() {
+    // (file, sheet, row label) → the headings its cells stand under.
+    let mut headings: HashMap<(Option<&str>, &str, &str), Vec<Option<&str>>> = HashMap::new();
+    for (c, p) in cells.iter().zip(parts) {
+        if let Some((row, header)) = p {
+            let seen = headings
+                .entry((c.file.as_deref(), c.sheet.as_str(), row.trim()))
+                .or_default();
+            if !seen.contains(&header.as_deref()) {
+                seen.push(header.as_deref());
+            }
+        }
+    }
+    let ambiguous: Vec<bool> = cells
+        .iter()
+        .zip(parts)
+        .map(|(c, p)| {
+            p.as_ref().is_some_and(|(row, _)| {
+                headings
+                    .get(&(c.file.as_deref(), c.sheet.as_str(), row.trim()))
+                    .is_some_and(|h| h.len() > 1)
+            })
+        })
+        .collect();
+    for (i, ambiguous) in ambiguous.into_iter().enumerate() {
         let Some(Some((row, header))) = parts.get(i) else {
             continue;
         };
@@ -718,13 +748,6 @@ fn set_labels(cells: &mut [CellLoc], parts: &[Option<LabelParts>]) {
         if row.is_empty() {
             continue;
         }
-        let ambiguous = parts.iter().enumerate().any(|(j, p)| {
-            j != i
-                && cells[j].file == cells[i].file
-                && cells[j].sheet == cells[i].sheet
-                && p.as_ref()
-                    .is_some_and(|(r, h)| r.trim() == row && h != header)
-        });
         cells[i].label = Some(match header {
             Some(h) if ambiguous && !h.trim().is_empty() => format!("{row} — {}", h.trim()),
             _ => row.to_string(),
