@@ -718,7 +718,8 @@ fn label_parts(pack: &Pack, instances: &[FormInstance], (si, at): Origin) -> Opt
 /// heading when another cell of the same sheet has the same row label under another heading.
 fn set_labels(cells: &mut [CellLoc], parts: &[Option<LabelParts>]) {
     // (file, sheet, row label) → the headings its cells stand under.
-    let mut headings: HashMap<(Option<&str>, &str, &str), Vec<Option<&str>>> = HashMap::new();
+    type Row<'a> = (Option<&'a str>, &'a str, &'a str);
+    let mut headings: HashMap<Row<'_>, Vec<Option<&str>>> = HashMap::new();
     for (c, p) in cells.iter().zip(parts) {
         if let Some((row, header)) = p {
             let seen = headings
