@@ -16,7 +16,7 @@
 //! other than the ones given.
 
 use crate::check::{FileResult, Status};
-use crate::finding::{Finding, Severity};
+use crate::finding::{Finding, Role, Severity};
 use crate::formula_safety::{self, Unsafe};
 use crate::model::{CellRef, NumFmt, Sheet, Value};
 use crate::text::format_number;
@@ -122,6 +122,17 @@ struct Words {
     most_suspect: &'static str,
     most_likely: &'static str,
     suggested: &'static str,
+    /// The banner of a marked copy: where it was copied from, and the link back.
+    copied_from: &'static str,
+    of_sheet: &'static str,
+    back_to_summary: &'static str,
+    /// A cell's part in a check, after "This cell (124)": see [`Role`].
+    this_cell: &'static str,
+    role_found: &'static str,
+    role_part_of_found: &'static str,
+    role_expected: &'static str,
+    role_part_of_expected: &'static str,
+    role_read: &'static str,
 }
 
 const EN: Words = Words {
@@ -155,6 +166,15 @@ const EN: Words = Words {
     most_suspect: "a cell the check read; the most suspect is",
     most_likely: "Most likely cause",
     suggested: "Suggested",
+    copied_from: "Copied from",
+    of_sheet: "sheet",
+    back_to_summary: "← Back to the Summary",
+    this_cell: "This cell",
+    role_found: "is the figure the check tests",
+    role_part_of_found: "is one of the figures the tested value is computed from",
+    role_expected: "is the figure the check compares against",
+    role_part_of_expected: "is one of the figures the expected value is computed from",
+    role_read: "was read by the check",
 };
 
 const VI: Words = Words {
@@ -166,7 +186,7 @@ const VI: Words = Words {
     status: "Trạng thái",
     errors: "Số lỗi",
     warnings: "Số cảnh báo",
-    first_finding: "Lỗi đầu tiên",
+    first_finding: "Phát hiện đầu tiên",
     chart_label: "Nhãn biểu đồ",
     sheet: "Trang tính",
     cell: "Ô",
@@ -188,6 +208,15 @@ const VI: Words = Words {
     most_suspect: "ô này được đọc khi kiểm tra; ô nghi sai nhất là",
     most_likely: "Nguyên nhân khả dĩ nhất",
     suggested: "Giá trị đề xuất",
+    copied_from: "Sao từ tệp",
+    of_sheet: "trang tính",
+    back_to_summary: "← Về trang Tổng hợp",
+    this_cell: "Ô này",
+    role_found: "là số được kiểm tra",
+    role_part_of_found: "là một trong các số dùng để tính số được kiểm tra",
+    role_expected: "là số dùng để đối chiếu",
+    role_part_of_expected: "là một trong các số dùng để tính giá trị đúng",
+    role_read: "được đọc khi kiểm tra",
 };
 
 impl Words {
@@ -195,6 +224,16 @@ impl Words {
         match lang {
             Lang::En => &EN,
             Lang::Vi => &VI,
+        }
+    }
+
+    fn role(&self, r: Role) -> &'static str {
+        match r {
+            Role::Found => self.role_found,
+            Role::PartOfFound => self.role_part_of_found,
+            Role::Expected => self.role_expected,
+            Role::PartOfExpected => self.role_part_of_expected,
+            Role::Read => self.role_read,
         }
     }
 
@@ -280,6 +319,9 @@ fn mark_border(s: Severity) -> u32 {
     }
 }
 
+/// Longest "first finding" on the Summary, in characters (the Findings sheet has it whole).
+const FIRST_FINDING_CHARS: usize = 120;
+
 /// Excel's limits: hyperlinks per worksheet, rows per worksheet, characters per cell.
 const MAX_LINKS: usize = 65_530;
 const MAX_ROWS: usize = crate::xlsx_limits::MAX_ROWS as usize;
@@ -295,6 +337,9 @@ struct CopyPlan {
     by_sheet: BTreeMap<(usize, String), String>,
     total: usize,
     skipped: usize,
+    /// What names each file in sheet names and the chart: its branch code, or its file stem
+    /// when it has none or shares it with another file; else, for the chart, its branch name.
+    labels: Vec<String>,
 }
 
 use crate::check::sheet_has_findings;
@@ -323,19 +368,47 @@ fn plan_copies(results: &[FileResult], opts: &ReviewOptions, words: &Words) -> C
         by_sheet: BTreeMap::new(),
         total,
         skipped: 0,
+        labels: Vec::with_capacity(results.len()),
     };
-    for (ri, r) in results.iter().enumerate() {
-        if !matches!(r.status, Status::Checked) {
-            continue;
-        }
-        let prefix = r
-            .unit
+    let code_of = |r: &FileResult| {
+        r.unit
             .code
             .as_deref()
             .map(str::trim)
             .filter(|c| !c.is_empty())
             .map(str::to_string)
-            .unwrap_or_else(|| file_stem(&r.path));
+    };
+    // Codes more than one file gives: those files are told apart by their file names.
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for r in results {
+        if let Some(c) = code_of(r) {
+            *seen.entry(c.to_lowercase()).or_default() += 1;
+        }
+    }
+    let shared = |c: &str| seen.get(&c.to_lowercase()).is_some_and(|n| *n > 1);
+    for r in results {
+        let label = match code_of(r) {
+            Some(c) if !shared(&c) => c,
+            Some(_) => file_stem(&r.path),
+            None => r
+                .unit
+                .name
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_string)
+                .unwrap_or_else(|| file_stem(&r.path)),
+        };
+        plan.labels.push(label);
+    }
+    for (ri, r) in results.iter().enumerate() {
+        if !matches!(r.status, Status::Checked) {
+            continue;
+        }
+        let prefix = match code_of(r) {
+            Some(c) if !shared(&c) => c,
+            _ => file_stem(&r.path),
+        };
         for (si, sheet) in r.kept.iter().enumerate() {
             if only_flagged && !sheet_has_findings(r, &sheet.name) {
                 continue;
@@ -351,13 +424,62 @@ fn plan_copies(results: &[FileResult], opts: &ReviewOptions, words: &Words) -> C
             } else {
                 forms.join("+")
             };
-            let name = unique_sheet_name(&format!("{prefix} {what}"), &mut taken);
+            // The prefix is shortened in its middle so that the form's name still fits.
+            let room = crate::xlsx_limits::MAX_SHEET_NAME
+                .saturating_sub(crate::xlsx_limits::utf16_len(&what) + 1)
+                .max(12);
+            let name = unique_sheet_name(
+                &format!("{} {what}", shorten_middle(&prefix, room)),
+                &mut taken,
+            );
             plan.by_sheet.insert((ri, sheet.name.clone()), name.clone());
             plan.copies.push((ri, si, name));
         }
     }
     plan.skipped = total.saturating_sub(plan.copies.len());
     plan
+}
+
+/// `s` in at most `max` UTF-16 units: its start and its end around a `…` when longer (file
+/// names differ at either end: `bao-cao-2021-TD07`, `TD07-ban-sua`).
+fn shorten_middle(s: &str, max: usize) -> String {
+    use crate::xlsx_limits::utf16_len;
+    if utf16_len(s) <= max || max < 3 {
+        return s.to_string();
+    }
+    let chars: Vec<char> = s.chars().collect();
+    let budget = max - 1;
+    let (mut head, mut tail) = (0usize, 0usize);
+    let (mut i, mut j) = (0usize, chars.len());
+    while i < j {
+        // Alternate: the start gets the odd unit.
+        let take_head = head <= tail;
+        let c = if take_head { chars[i] } else { chars[j - 1] };
+        let w = c.len_utf16();
+        if head + tail + w > budget {
+            break;
+        }
+        if take_head {
+            head += w;
+            i += 1;
+        } else {
+            tail += w;
+            j -= 1;
+        }
+    }
+    let start: String = chars[..i].iter().collect();
+    let end: String = chars[j..].iter().collect();
+    format!("{}…{}", start.trim_end(), end.trim_start())
+}
+
+/// `s` on one line, cut with `…` beyond `max` characters (no words: either language).
+fn clip(s: &str, max: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= max {
+        return s;
+    }
+    let head: String = s.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", head.trim_end())
 }
 
 fn file_stem(path: &str) -> String {
@@ -585,12 +707,13 @@ pub fn review_workbook(
 
     // Where each file's findings start in the Findings sheet (row 0 is the header).
     let max_findings = MAX_ROWS - 1;
-    let total_findings: usize = results.iter().map(|r| r.findings.len()).sum();
+    let total_findings: usize = results.iter().map(findings_rows).sum();
     let mut first_row = Vec::with_capacity(results.len());
     let mut next = 1usize;
     for r in results {
-        first_row.push((!r.findings.is_empty() && next <= max_findings).then_some(next));
-        next += r.findings.len();
+        let n = findings_rows(r);
+        first_row.push((n > 0 && next <= max_findings).then_some(next));
+        next += n;
     }
 
     // The Summary, the Findings and the copies are built in parallel (each its own
@@ -618,7 +741,10 @@ pub fn review_workbook(
                 let mut ws = Worksheet::new();
                 ws.set_name(name)?;
                 let mut formats = Formats::default();
-                let done = write_copy(&mut ws, r, *ri, &r.kept[*si], &plan, opts, &mut formats)?;
+                let sheet = &r.kept[*si];
+                let done = write_copy(&mut ws, r, *ri, sheet, &plan, opts, &mut formats)?;
+                let summary_row = (*ri < MAX_ROWS - 8).then_some(*ri as u32 + 1);
+                write_banner(&mut ws, r, sheet, summary_row, words)?;
                 Ok((ws, done))
             })
             .collect()
@@ -659,6 +785,7 @@ pub fn rebuilt_copy(
         by_sheet: BTreeMap::new(),
         total: r.kept.len(),
         skipped: 0,
+        labels: vec![],
     };
     for (si, sheet) in r.kept.iter().enumerate() {
         let name = unique_sheet_name(&sheet.name, &mut taken);
@@ -679,6 +806,11 @@ pub fn rebuilt_copy(
         wb.set_calculation_mode(CalculationMode::Manual);
     }
     Ok((wb, taken))
+}
+
+/// The rows a file takes in the Findings sheet: one per finding, one for an unreadable file.
+fn findings_rows(r: &FileResult) -> usize {
+    r.findings.len() + usize::from(matches!(r.status, Status::Unreadable(_)))
 }
 
 fn status_of(r: &FileResult) -> (u32, usize, usize) {
@@ -717,12 +849,14 @@ fn write_summary(
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &head)?;
     }
-    for (c, w) in [34.0, 34.0, 12.0, 40.0, 9.0, 11.0, 28.0, 18.0]
+    for (c, w) in [34.0, 34.0, 12.0, 40.0, 9.0, 11.0, 60.0, 18.0]
         .iter()
         .enumerate()
     {
         ws.set_column_width(c as u16, *w)?;
     }
+    // The chart's labels are a helper column, hidden (the chart shows hidden data).
+    ws.set_column_hidden(7)?;
     let findings_sheet = quote_sheet_name(words.findings_sheet);
     let mut tally = Tally::default();
     let rows = results.len().min(MAX_ROWS - 8);
@@ -762,27 +896,35 @@ fn write_summary(
         put_text(ws, row, 3, &status, &f.clone().set_bold(), lang)?;
         ws.write_number_with_format(row, 4, e as f64, &f)?;
         ws.write_number_with_format(row, 5, w as f64, &f)?;
-        match (first_row[i], r.findings.first()) {
+        // The first finding as its message says it, after its severity (it may be a warning).
+        let first = match (&r.status, r.findings.first()) {
+            (Status::Unreadable(u), _) => {
+                let (reason, _) = crate::registry::unreadable_text(u, opts.lang);
+                Some(format!("{}: {reason}", words.unreadable))
+            }
+            (_, Some(first)) => Some(format!(
+                "{}: {}",
+                words.severity(first.severity),
+                first.message
+            )),
+            _ => None,
+        };
+        let first = first.map(|t| clip(&t, FIRST_FINDING_CHARS));
+        match (first_row[i], first) {
             (Some(target), Some(first)) if i < MAX_LINKS => {
                 let url = Url::new(format!("internal:{findings_sheet}!A{}", target + 1))
-                    .set_text(cell_text(&first.rule));
+                    .set_text(cell_text(&first));
                 ws.write_url_with_format(row, 6, &url, &link_format(f.clone()))?;
             }
             (_, Some(first)) => {
-                put_text(ws, row, 6, &first.rule, &f, lang)?;
+                put_text(ws, row, 6, &first, &f, lang)?;
             }
             _ => {
                 ws.write_blank(row, 6, &f)?;
             }
         }
-        let label = [r.unit.code.as_deref(), r.unit.name.as_deref()]
-            .into_iter()
-            .flatten()
-            .map(str::trim)
-            .find(|s| !s.is_empty())
-            .map(str::to_string)
-            .unwrap_or_else(|| file_stem(&r.path));
-        put_text(ws, row, 7, &label, &f, lang)?;
+        let label = plan.labels.get(i).map_or("", String::as_str);
+        put_text(ws, row, 7, label, &f, lang)?;
     }
     let last = rows as u32;
     ws.set_freeze_panes(1, 0)?;
@@ -837,6 +979,7 @@ fn write_summary(
                     .set_solid_fill(ChartSolidFill::new().set_color(Color::RGB(0xFFC000))),
             );
         chart.title().set_name(words.chart_title);
+        chart.show_hidden_data();
         // In a bar chart the categories run up the y axis: reversed, they read top-down like
         // the table.
         chart.y_axis().set_reverse();
@@ -903,6 +1046,29 @@ fn write_findings(
             .as_deref()
             .or(r.unit.code.as_deref())
             .unwrap_or("");
+        if let Status::Unreadable(u) = &r.status {
+            if row as usize >= MAX_ROWS - 1 {
+                break 'outer;
+            }
+            row += 1;
+            let (reason, hint) = crate::registry::unreadable_text(u, lang);
+            put_text(ws, row, 0, &r.path, &top, lang)?;
+            put_text(ws, row, 1, branch, &top, lang)?;
+            ws.write_string_with_format(
+                row,
+                5,
+                words.unreadable,
+                &top.clone()
+                    .set_background_color(Color::RGB(GREY))
+                    .set_bold(),
+            )?;
+            let message = format!("{reason} ({hint})");
+            put_text(ws, row, 6, &message, &wrap, lang)?;
+            let lines = message.chars().count().div_ceil(75);
+            if lines > 1 {
+                ws.set_row_height(row, (15 * lines.min(20)) as f64)?;
+            }
+        }
         for f in &r.findings {
             if row as usize >= MAX_ROWS - 1 {
                 break 'outer;
@@ -1106,7 +1272,25 @@ fn marks_for<'a>(r: &'a FileResult, sheet: &str) -> BTreeMap<CellRef, CellMarks<
 /// the message as far as a cell holds it).
 const NOTE_MESSAGE_CHARS: usize = 2_000;
 
-fn note_text(cm: &CellMarks<'_>, lang: Lang) -> String {
+/// A cell's own figure as a note quotes it: a number as the cell shows it, a text quoted.
+fn own_figure(sheet: &Sheet, at: CellRef, lang: Lang) -> Option<String> {
+    let cell = sheet.get(at)?;
+    match &cell.value {
+        Value::Number(n) if n.is_finite() => Some(if cell.fmt.percent {
+            let d = cell.fmt.decimals.unwrap_or(2);
+            format!("{}%", format_number(n * 100.0, Some(d), lang.locale()))
+        } else {
+            format_number(*n, cell.fmt.decimals, lang.locale())
+        }),
+        Value::Text(t) if !t.trim().is_empty() => Some(format!("\"{}\"", clip(t, 60))),
+        _ => None,
+    }
+}
+
+/// The note on a marked cell: the most likely correction, then every finding about it, each
+/// with the check's figures on the cell the check tests, and on any other cell that cell's own
+/// figure and its part in the check (a cell the check only read holds none of its totals).
+fn note_text(cm: &CellMarks<'_>, lang: Lang, sheet: &Sheet, at: CellRef) -> String {
     let words = Words::of(lang);
     let locale = lang.locale();
     let mut list: Vec<&(&Finding, bool)> = cm.findings.iter().collect();
@@ -1122,6 +1306,27 @@ fn note_text(cm: &CellMarks<'_>, lang: Lang) -> String {
         let message = crate::xlsx_limits::fit_text(&f.message, NOTE_MESSAGE_CHARS).0;
         let mut s = format!("[{}] {}\n{message}", words.severity(f.severity), f.rule);
         let n = |v: f64| format_number(v, f.decimals, locale);
+        let here = f.cells.iter().position(|c| {
+            c.file.is_none() && c.sheet == sheet.name && CellRef::parse_a1(&c.cell) == Some(at)
+        });
+        let role = here
+            .and_then(|i| f.cells.get(i))
+            .map_or(Role::Read, |c| c.role);
+        let tested = match role {
+            Role::Found => true,
+            Role::Read => here == Some(0),
+            _ => false,
+        };
+        if !tested {
+            let figure = own_figure(sheet, at, lang)
+                .map(|v| format!(" ({v})"))
+                .unwrap_or_default();
+            s.push_str(&format!(
+                "\n{}{figure} {}",
+                words.this_cell,
+                words.role(role)
+            ));
+        }
         let mut nums = Vec::new();
         if let Some(e) = f.expected {
             nums.push(format!("{}: {}", words.expected, n(e)));
@@ -1133,7 +1338,7 @@ fn note_text(cm: &CellMarks<'_>, lang: Lang) -> String {
             let d = if d > 0.0 { format!("+{}", n(d)) } else { n(d) };
             nums.push(format!("{}: {}", words.difference, d));
         }
-        if !nums.is_empty() {
+        if tested && !nums.is_empty() {
             s.push('\n');
             s.push_str(&nums.join("; "));
         }
@@ -1412,7 +1617,7 @@ fn write_copy(
             };
             ws.write_blank(at.row, at.col as u16, formats.get(&style))?;
         }
-        let mut text = note_text(cm, opts.lang);
+        let mut text = note_text(cm, opts.lang, sheet, *at);
         if let Some(extra) = extra_notes.remove(at) {
             text.push_str("\n\n");
             text.push_str(&extra);
@@ -1434,6 +1639,56 @@ fn write_copy(
         ws.set_tab_color(Color::RGB(strong));
     }
     Ok(done)
+}
+
+/// Where a marked copy comes from, right of the copied cells (which keep their addresses):
+/// the file and the sheet on the first row, a link back to the file's row of the Summary on
+/// the second; the file and sheet in the printed page's header too.
+fn write_banner(
+    ws: &mut Worksheet,
+    r: &FileResult,
+    sheet: &Sheet,
+    summary_row: Option<u32>,
+    words: &Words,
+) -> Result<(), ReviewError> {
+    let last = sheet
+        .cells
+        .keys()
+        .map(|at| at.col)
+        .chain(sheet.merges.iter().map(|m| m.last.col))
+        .chain(
+            r.findings
+                .iter()
+                .flat_map(|f| &f.cells)
+                .filter(|c| c.file.is_none() && c.sheet == sheet.name)
+                .filter_map(|c| CellRef::parse_a1(&c.cell).map(|at| at.col)),
+        )
+        .filter(|c| *c <= 16_383)
+        .max()
+        .unwrap_or(0);
+    let col = last.saturating_add(2);
+    if col > 16_383 {
+        return Ok(());
+    }
+    let col = col as u16;
+    let text = format!(
+        "{}: {}, {} {}",
+        words.copied_from, r.path, words.of_sheet, sheet.name
+    );
+    let bold = Format::new().set_bold();
+    ws.write_string_with_format(0, col, cell_text(&text), &bold)?;
+    if let Some(row) = summary_row {
+        let url = Url::new(format!(
+            "internal:{}!A{}",
+            quote_sheet_name(words.summary_sheet),
+            row + 1
+        ))
+        .set_text(words.back_to_summary);
+        ws.write_url_with_format(1, col, &url, &link_format(Format::new()))?;
+    }
+    // A header holds 255 characters, `&` doubled.
+    ws.set_header(format!("&L{}", clip(&text, 110).replace('&', "&&")));
+    Ok(())
 }
 
 /// What writing one marked copy found.

@@ -122,10 +122,12 @@ fn read_cell(
     let here = Some((si, sheet.name.as_str()));
     // The location is built only when a finding is reported (most cells are fine).
     let mut report = |rep: &mut Reporter<'_>, kind: K, text: &str| {
+        let mut cell = loc(sheet, at);
+        cell.label = Some(label.trim().to_string()).filter(|l| !l.is_empty());
         rep.engine(
             kind,
             here,
-            vec![loc(sheet, at)],
+            vec![cell],
             Some(at),
             &[("label", label), ("text", text)],
         );
@@ -311,8 +313,9 @@ struct Env<'a> {
     /// The workbook matched to the current record, and last year's workbook.
     unit: Option<&'a Linked>,
     previous: Option<&'a Linked>,
-    /// Cells read in those workbooks.
-    other_read: Vec<CellLoc>,
+    /// Cells read in those workbooks, with their labels' parts (the rule file's words: the
+    /// kept figures carry no label as written).
+    other_read: Vec<(CellLoc, Option<LabelParts>)>,
 }
 
 impl Env<'_> {
@@ -424,11 +427,21 @@ impl Env<'_> {
             let Read::Num(n) = read else {
                 return Err(NotApplicable);
             };
-            self.other_read.push(CellLoc {
-                file: Some(linked.file.clone()),
-                sheet: linked.sheets.get(si).cloned().unwrap_or_default(),
-                cell: at.to_string(),
+            let form_def = &self.pack.forms[*form];
+            let parts = form_def.rows.get(*r).map(|row| {
+                (
+                    row.label.clone(),
+                    form_def.columns.get(*col).map(|c| c.header.clone()),
+                )
             });
+            self.other_read.push((
+                CellLoc::new(
+                    Some(linked.file.clone()),
+                    linked.sheets.get(si).cloned().unwrap_or_default(),
+                    at.to_string(),
+                ),
+                parts,
+            ));
             nums.push(n);
         }
         if *glob {
@@ -687,6 +700,94 @@ fn run<'a>(
     out
 }
 
+/// A cell's row label as written and its column's heading (None for a single-cell field).
+type LabelParts = (String, Option<String>);
+
+/// What the located forms call the cell at `origin`: the label of its row (a named row, a
+/// record) and the heading of its column, or a single-cell field's label.
+fn label_parts(pack: &Pack, instances: &[FormInstance], (si, at): Origin) -> Option<LabelParts> {
+    for inst in instances.iter().filter(|i| i.sheet == si) {
+        let form = &pack.forms[inst.form];
+        let Some(ci) = inst.cols.iter().position(|c| *c == Some(at.col)) else {
+            continue;
+        };
+        // Named rows by a look through them, records (top to bottom) by a binary search.
+        let named = inst.rows.iter().position(|r| *r == Some(at.row));
+        let record = || {
+            inst.records
+                .binary_search_by_key(&at.row, |r| r.row)
+                .ok()
+                .map(|k| inst.record_index(form, k))
+        };
+        if let Some(ri) = named.or_else(record) {
+            let header = form.columns.get(ci).map(|c| c.header.clone());
+            return Some((inst.label_of(form, ri), header));
+        }
+    }
+    instances.iter().find_map(|inst| {
+        let i = inst.cells.iter().position(|c| *c == Some((si, at)))?;
+        let form = &pack.forms[inst.form];
+        Some((form.cells.get(i)?.label.clone(), None))
+    })
+}
+
+/// Sets the label of each cell (`parts[i]` is cell i's): its row label, with the column's
+/// heading when another cell of the same sheet has the same row label under another heading.
+fn set_labels(cells: &mut [CellLoc], parts: &[Option<LabelParts>]) {
+    // (file, sheet, row label) → the headings its cells stand under.
+    type Row<'a> = (Option<&'a str>, &'a str, &'a str);
+    let mut headings: HashMap<Row<'_>, Vec<Option<&str>>> = HashMap::new();
+    for (c, p) in cells.iter().zip(parts) {
+        if let Some((row, header)) = p {
+            let seen = headings
+                .entry((c.file.as_deref(), c.sheet.as_str(), row.trim()))
+                .or_default();
+            if !seen.contains(&header.as_deref()) {
+                seen.push(header.as_deref());
+            }
+        }
+    }
+    let ambiguous: Vec<bool> = cells
+        .iter()
+        .zip(parts)
+        .map(|(c, p)| {
+            p.as_ref().is_some_and(|(row, _)| {
+                headings
+                    .get(&(c.file.as_deref(), c.sheet.as_str(), row.trim()))
+                    .is_some_and(|h| h.len() > 1)
+            })
+        })
+        .collect();
+    for (i, ambiguous) in ambiguous.into_iter().enumerate() {
+        let Some(Some((row, header))) = parts.get(i) else {
+            continue;
+        };
+        let row = row.trim();
+        if row.is_empty() {
+            continue;
+        }
+        cells[i].label = Some(match header {
+            Some(h) if ambiguous && !h.trim().is_empty() => format!("{row} — {}", h.trim()),
+            _ => row.to_string(),
+        });
+    }
+}
+
+/// Sets the role of each cell of a comparison (`on_left[i]`: the left side read cell i): the
+/// figure found or expected when its side read that cell alone, else a part of it.
+fn set_roles(cells: &mut [CellLoc], on_left: &[bool]) {
+    let lefts = on_left.iter().filter(|l| **l).count();
+    let rights = on_left.len() - lefts;
+    for (c, left) in cells.iter_mut().zip(on_left) {
+        c.role = match (*left, lefts, rights) {
+            (true, 1, _) => crate::finding::Role::Found,
+            (true, _, _) => crate::finding::Role::PartOfFound,
+            (false, _, 1) => crate::finding::Role::Expected,
+            (false, _, _) => crate::finding::Role::PartOfExpected,
+        };
+    }
+}
+
 fn apply(
     check: &Check,
     env: &mut Env<'_>,
@@ -704,9 +805,12 @@ fn apply(
         env.other_read.clear();
     }
     // A comparison: found (left) against expected (right). A condition: it must hold.
+    // How many reads the left side made, in this workbook and in others.
+    let mut left: Option<(usize, usize)> = None;
     let figures = match &check.expr {
         CExpr::Compare(op, lhs, rhs) => {
             let found = env.num(lhs).ok()?;
+            left = Some((env.read.len(), env.other_read.len()));
             let expected = env.num(rhs).ok()?;
             if compare(*op, found, expected) {
                 return None;
@@ -723,21 +827,26 @@ fn apply(
     // Cells in reading order (the left side first: it is what the check tests), once each;
     // cells of other workbooks after this workbook's.
     let mut cells: Vec<CellLoc> = Vec::new();
+    // Per cell: its label's parts, and whether the left side read it.
+    let mut parts: Vec<Option<LabelParts>> = Vec::new();
+    let mut on_left: Vec<bool> = Vec::new();
     let mut first: Option<CellRef> = None;
-    for (si, at) in &env.read {
-        let l = CellLoc {
-            file: None,
-            sheet: sheets.get(*si).cloned().unwrap_or_default(),
-            cell: at.to_string(),
-        };
+    for (k, (si, at)) in env.read.iter().enumerate() {
+        let l = CellLoc::new(
+            None,
+            sheets.get(*si).cloned().unwrap_or_default(),
+            at.to_string(),
+        );
         if !cells.contains(&l) {
             if first.is_none() && *si == inst.sheet {
                 first = Some(*at);
             }
             cells.push(l);
+            parts.push(label_parts(pack, env.instances, (*si, *at)));
+            on_left.push(left.is_some_and(|(n, _)| k < n));
         }
     }
-    let other = env.other_read.first().map(|c| {
+    let other = env.other_read.first().map(|(c, _)| {
         format!(
             "{}, {}!{}",
             c.file.as_deref().unwrap_or_default(),
@@ -745,10 +854,16 @@ fn apply(
             c.cell
         )
     });
-    for l in std::mem::take(&mut env.other_read) {
+    for (k, (l, p)) in std::mem::take(&mut env.other_read).into_iter().enumerate() {
         if !cells.contains(&l) {
+            parts.push(p);
+            on_left.push(left.is_some_and(|(_, n)| k < n));
             cells.push(l);
         }
+    }
+    set_labels(&mut cells, &parts);
+    if left.is_some() {
+        set_roles(&mut cells, &on_left);
     }
     let locale = pack.settings.shown_locale();
     let (decimals, exp_v, act_v, diff) = match figures {
@@ -1099,18 +1214,18 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
                 let mut cells: Vec<CellLoc> = Vec::new();
                 let mut reads: Vec<Origin> = Vec::new();
                 for (si, at) in &env.read {
-                    let l = CellLoc {
-                        file: None,
-                        sheet: sheets.get(*si).cloned().unwrap_or_default(),
-                        cell: at.to_string(),
-                    };
+                    let l = CellLoc::new(
+                        None,
+                        sheets.get(*si).cloned().unwrap_or_default(),
+                        at.to_string(),
+                    );
                     if !cells.contains(&l) {
                         cells.push(l);
                         reads.push((*si, *at));
                     }
                 }
                 // Cells of other workbooks after this workbook's, as findings name them.
-                for l in std::mem::take(&mut env.other_read) {
+                for (l, _) in std::mem::take(&mut env.other_read) {
                     if !cells.contains(&l) {
                         cells.push(l);
                     }
@@ -1270,5 +1385,53 @@ mod tests {
     #[test]
     fn round_of_a_huge_value_to_huge_units_stays_finite() {
         assert!(round(f64::MAX, -308.0).is_some_and(f64::is_finite));
+    }
+
+    #[test]
+    fn a_label_gets_its_column_heading_only_when_its_row_label_is_not_enough() {
+        use crate::finding::Role;
+        let at = |c: &str| CellLoc::new(None, "M01".into(), c.into());
+        let p = |r: &str, h: Option<&str>| Some((r.to_string(), h.map(str::to_string)));
+        // A percentage, its count (same row) and the base; a single-cell field; a cell that
+        // is no located figure.
+        let mut cells = vec![at("D14"), at("C14"), at("C7"), at("H2"), at("Z9")];
+        let parts = vec![
+            p("Nữ", Some("Tỷ lệ (%)")),
+            p("Nữ", Some("Số lượng")),
+            p("Tổng số đảng viên", Some("Số lượng")),
+            p("Năm báo cáo", None),
+            None,
+        ];
+        set_labels(&mut cells, &parts);
+        let labels: Vec<Option<&str>> = cells.iter().map(|c| c.label.as_deref()).collect();
+        assert_eq!(
+            labels,
+            [
+                Some("Nữ — Tỷ lệ (%)"),
+                Some("Nữ — Số lượng"),
+                Some("Tổng số đảng viên"),
+                Some("Năm báo cáo"),
+                None
+            ]
+        );
+        // One cell on the left: the figure found; three on the right: parts of the expected.
+        set_roles(&mut cells[..4], &[true, false, false, false]);
+        let roles: Vec<Role> = cells.iter().map(|c| c.role).collect();
+        assert_eq!(
+            roles,
+            [
+                Role::Found,
+                Role::PartOfExpected,
+                Role::PartOfExpected,
+                Role::PartOfExpected,
+                Role::Read
+            ]
+        );
+        set_roles(&mut cells[..3], &[true, true, false]);
+        let roles: Vec<Role> = cells[..3].iter().map(|c| c.role).collect();
+        assert_eq!(
+            roles,
+            [Role::PartOfFound, Role::PartOfFound, Role::Expected]
+        );
     }
 }

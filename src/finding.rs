@@ -41,6 +41,52 @@ pub struct CellLoc {
     pub file: Option<String>,
     pub sheet: String,
     pub cell: String,
+    /// What the sheet calls the cell: its row's label as written (a record's label, a single
+    /// cell's label), followed by its column's heading when another cell the finding names has
+    /// the same row label (`Nam — Tỷ lệ (%)` beside `Nam — Số lượng`); absent for a cell that
+    /// is no located figure.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    /// What the cell is to the check that read it.
+    #[serde(skip)]
+    pub role: Role,
+}
+
+impl CellLoc {
+    /// A cell with no label and no role said.
+    pub fn new(file: Option<String>, sheet: String, cell: String) -> CellLoc {
+        CellLoc {
+            file,
+            sheet,
+            cell,
+            label: None,
+            role: Role::Read,
+        }
+    }
+
+    /// Whether `self` and `other` name the same cell (whatever their label and role).
+    pub fn same_cell(&self, other: &CellLoc) -> bool {
+        self.file == other.file && self.sheet == other.sheet && self.cell == other.cell
+    }
+}
+
+/// What a cell is to the check that read it: the comparison's left side is the figure found,
+/// its right side the figure expected.
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize,
+)]
+pub enum Role {
+    /// Not said: the finding is about the cell itself, or the check is a condition.
+    #[default]
+    Read,
+    /// The figure found: the left side is this one cell.
+    Found,
+    /// One of the figures the found value is computed from (a sum's term).
+    PartOfFound,
+    /// The figure expected: the right side is this one cell.
+    Expected,
+    /// One of the figures the expected value is computed from.
+    PartOfExpected,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]

@@ -132,11 +132,7 @@ impl Reporter<'_> {
 }
 
 pub fn loc(sheet: &Sheet, at: CellRef) -> CellLoc {
-    CellLoc {
-        file: None,
-        sheet: sheet.name.clone(),
-        cell: at.to_string(),
-    }
+    CellLoc::new(None, sheet.name.clone(), at.to_string())
 }
 
 /// The normalised text keys of a sheet's text cells.

@@ -492,6 +492,34 @@ const SHOWN_NAME: usize = 200;
 /// Longest message, reason or hint shown on a terminal, in characters.
 const SHOWN_MESSAGE: usize = 1_000;
 
+/// Longest cell label shown after its cell in "cells read", in characters; with a column
+/// heading (`Nữ — Tỷ lệ (%)`), the longest row label and heading.
+const SHOWN_LABEL: usize = 30;
+const SHOWN_LABEL_PART: usize = 24;
+
+/// A cell's label as "cells read" shows it: one line, a row label and a column heading each
+/// cut with `…` when long (the JSON report holds the whole label), through [`visible`].
+fn short_label(s: &str) -> String {
+    let clip = |s: &str, max: usize| -> String {
+        let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+        if s.chars().count() > max {
+            let head: String = s.chars().take(max - 1).collect();
+            format!("{}…", head.trim_end())
+        } else {
+            s
+        }
+    };
+    let shown = match s.rsplit_once(" — ") {
+        Some((row, heading)) => format!(
+            "{} — {}",
+            clip(row, SHOWN_LABEL_PART),
+            clip(heading, SHOWN_LABEL_PART)
+        ),
+        None => clip(s, SHOWN_LABEL),
+    };
+    visible(&shown, 2 * SHOWN_LABEL_PART + 3).into_owned()
+}
+
 /// A name from an input as the terminal shows it ([`visible`]).
 fn name(s: &str) -> std::borrow::Cow<'_, str> {
     visible(s, SHOWN_NAME)
@@ -611,17 +639,33 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
                         let cells: Vec<String> = f
                             .cells
                             .iter()
-                            .map(|c| match &c.file {
-                                Some(file) => {
-                                    format!("{}: {}!{}", name(file), name(&c.sheet), name(&c.cell))
+                            .map(|c| {
+                                let at = match &c.file {
+                                    Some(file) => format!(
+                                        "{}: {}!{}",
+                                        name(file),
+                                        name(&c.sheet),
+                                        name(&c.cell)
+                                    ),
+                                    None if Some(&c.sheet) == f.sheet.as_ref() => {
+                                        name(&c.cell).into_owned()
+                                    }
+                                    None => format!("{}!{}", name(&c.sheet), name(&c.cell)),
+                                };
+                                match c.label.as_deref().map(short_label) {
+                                    Some(l) if !l.is_empty() => format!("{at} {l}"),
+                                    _ => at,
                                 }
-                                None if Some(&c.sheet) == f.sheet.as_ref() => {
-                                    name(&c.cell).into_owned()
-                                }
-                                None => format!("{}!{}", name(&c.sheet), name(&c.cell)),
                             })
                             .collect();
-                        let _ = writeln!(out, "          {}: {}", w.cells_read, cells.join(", "));
+                        // Labels hold commas (`Cán bộ, công chức cấp xã`): then cells are
+                        // parted by semicolons.
+                        let sep = if f.cells.iter().any(|c| c.label.is_some()) {
+                            "; "
+                        } else {
+                            ", "
+                        };
+                        let _ = writeln!(out, "          {}: {}", w.cells_read, cells.join(sep));
                     }
                 }
                 let (e, wn, i) = (
@@ -725,16 +769,8 @@ mod tests {
             severity: Severity::Error,
             message: "Nam + Nữ = 2.674, khác \"tổng số\" 2.675\nline two".into(),
             cells: vec![
-                CellLoc {
-                    file: None,
-                    sheet: "M01".into(),
-                    cell: "C7".into(),
-                },
-                CellLoc {
-                    file: other.map(str::to_string),
-                    sheet: "M01".into(),
-                    cell: "C8".into(),
-                },
+                CellLoc::new(None, "M01".into(), "C7".into()),
+                CellLoc::new(other.map(str::to_string), "M01".into(), "C8".into()),
             ],
             expected: Some(2675.0),
             actual: Some(2674.0),
@@ -853,5 +889,20 @@ mod tests {
         let text = json(&all);
         assert!(text.len() > 2 * SPILL_BYTES, "{} bytes", text.len());
         assert_eq!(text, whole(&all));
+    }
+
+    #[test]
+    fn a_long_label_is_cut_keeping_its_column_heading() {
+        assert_eq!(short_label("Nam"), "Nam");
+        assert_eq!(
+            short_label("Đảng viên người dân tộc thiểu số"),
+            "Đảng viên người dân tộc thiểu…"
+        );
+        assert_eq!(
+            short_label("Trong đó: Đảng viên nữ làm công tác — Tỷ lệ (%)"),
+            "Trong đó: Đảng viên nữ… — Tỷ lệ (%)"
+        );
+        // One line, shown and never obeyed.
+        assert_eq!(short_label("Nam\n\u{1b}[31m"), "Nam \\x1b[31m");
     }
 }

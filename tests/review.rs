@@ -228,15 +228,15 @@ fn sheets_are_summary_findings_then_one_marked_copy_per_checked_sheet() {
     assert_eq!(book.sheet_names(), want);
 
     // Without a branch code, copies are named from the file stem; two files with one code
-    // get distinct names.
+    // (whatever its case) are told apart by their file names, not by a number.
     let mut results = fx.results.clone();
     results[1].unit.code = None;
     results[3].unit.code = Some("td-07".to_string());
     let bytes = review_workbook(&results, &vi()).expect("review");
     let names = open(&bytes).sheet_names();
     assert_eq!(&names[2..4], ["b-td09 M01", "b-td09 M02"]);
-    assert_eq!(&names[5..7], ["TD-07 M01", "TD-07 M02"]);
-    assert_eq!(&names[9..11], ["td-07 M01 (2)", "td-07 M02 (2)"]);
+    assert_eq!(&names[5..7], ["td07 M01", "td07 M02"]);
+    assert_eq!(&names[9..11], ["td08 M01", "td08 M02"]);
 
     let en = review_workbook(
         &fx.results,
@@ -269,7 +269,7 @@ fn summary_has_a_coloured_row_per_file_a_link_to_its_first_finding_and_a_chart()
             "Trạng thái",
             "Số lỗi",
             "Số cảnh báo",
-            "Lỗi đầu tiên"
+            "Phát hiện đầu tiên"
         ]
     );
     let rows: Vec<(String, String, String, String, f64, f64)> = (1..=4)
@@ -335,19 +335,35 @@ fn summary_has_a_coloured_row_per_file_a_link_to_its_first_finding_and_a_chart()
     let want = ["D9D9D9", "FFEB9C", "FFC7CE", "C6EFCE"].map(|c| Some(c.to_string()));
     assert_eq!(fills, want);
 
-    // First findings: TD-09's on Findings row 2, TD-07's on row 3; none for the others.
+    // First findings, as their messages say them after their severity: the unreadable file's
+    // on Findings row 2, TD-09's warning on row 3, TD-07's on row 4; none for the clean file.
     let xml = sheet_xml(&bytes, 0);
+    let (loc, text) = hyperlink(&xml, "G2").expect("link for the unreadable file");
+    assert_eq!(loc, "'Phát hiện'!A2");
+    assert!(
+        text.starts_with("không đọc được: tệp là một trang web (HTML)"),
+        "{text}"
+    );
     let (loc, text) = hyperlink(&xml, "G3").expect("link for td09");
     assert_eq!(
         (loc.as_str(), text.as_str()),
-        ("'Phát hiện'!A2", "workbook.form-missing")
+        (
+            "'Phát hiện'!A3",
+            "cảnh báo: Tệp thiếu biểu M04 (Cấp ủy viên)"
+        )
     );
-    let (loc, _) = hyperlink(&xml, "G4").expect("link for td07");
-    assert_eq!(loc, "'Phát hiện'!A3");
-    assert!(hyperlink(&xml, "G2").is_none() && hyperlink(&xml, "G5").is_none());
+    let (loc, text) = hyperlink(&xml, "G4").expect("link for td07");
+    assert_eq!(loc, "'Phát hiện'!A4");
+    assert!(text.starts_with("lỗi: "), "{text}");
+    assert!(
+        !text.contains("M01.percent"),
+        "the message, not the rule id: {text}"
+    );
+    assert!(hyperlink(&xml, "G5").is_none());
     let f = book.worksheet_range("Phát hiện").expect("findings");
-    assert_eq!(string(f.get_value((2, 4))), "M01.percent");
-    assert!(string(f.get_value((2, 0))).ends_with("td07.xlsx"));
+    assert_eq!(string(f.get_value((3, 4))), "M01.percent");
+    assert_eq!(text, format!("lỗi: {}", string(f.get_value((3, 6)))));
+    assert!(string(f.get_value((3, 0))).ends_with("td07.xlsx"));
 
     // Frozen header, autofilter over the table, a totals line; no line about skipped sheets.
     assert!(xml.contains(r#"<pane ySplit="1""#));
@@ -366,9 +382,17 @@ fn summary_has_a_coloured_row_per_file_a_link_to_its_first_finding_and_a_chart()
     assert!(chart.contains("'Tổng hợp'!$E$2:$E$5"), "errors series");
     assert!(chart.contains("'Tổng hợp'!$F$2:$F$5"), "warnings series");
     assert!(chart.contains("'Tổng hợp'!$H$2:$H$5"), "categories");
-    // Branch labels for the chart: code, else name, else the file stem.
+    // Branch labels for the chart: code, else name, else the file stem; a helper column,
+    // hidden, that the chart still shows.
     let labels: Vec<String> = (1..=4).map(|r| string(s.get_value((r, 7)))).collect();
     assert_eq!(labels, ["a-broken", "TD-09", "TD-07", "TD-08"]);
+    let col_h = Regex::new(r#"<col min="8" max="8"[^>]*/>"#).expect("regex");
+    let col_h = col_h.find(&xml).expect("column H").as_str();
+    assert!(col_h.contains(r#"hidden="1""#), "{col_h}");
+    assert!(
+        !chart.contains("<c:plotVisOnly"),
+        "the chart plots the hidden labels"
+    );
 }
 
 #[test]
@@ -397,9 +421,20 @@ fn findings_list_every_finding_with_numbers_as_numbers_and_links_into_the_copies
     );
     let all: Vec<_> = fx.results.iter().flat_map(|r| r.findings.iter()).collect();
     assert_eq!(all.len(), 5);
-    assert_eq!(f.get_size().0, all.len() + 1);
+    // The header, the unreadable file, then the findings.
+    assert_eq!(f.get_size().0, all.len() + 2);
+    // The unreadable file has its row too: why, and what to do, in the review's language.
+    assert!(string(f.get_value((1, 0))).ends_with("a-broken.xlsx"));
+    assert_eq!(string(f.get_value((1, 5))), "không đọc được");
+    let why = string(f.get_value((1, 6)));
+    assert!(
+        why.starts_with("tệp là một trang web (HTML)")
+            && why.contains("hãy mở tệp bằng Excel và lưu lại"),
+        "{why}"
+    );
+    assert_eq!(look(&bytes, 1, "F2").fill.as_deref(), Some("D9D9D9"));
     for (i, finding) in all.iter().enumerate() {
-        let r = (i + 1) as u32;
+        let r = (i + 2) as u32;
         assert_eq!(string(f.get_value((r, 4))), finding.rule);
         assert_eq!(string(f.get_value((r, 6))), finding.message);
         let sev = string(f.get_value((r, 5)));
@@ -422,36 +457,37 @@ fn findings_list_every_finding_with_numbers_as_numbers_and_links_into_the_copies
             }
         }
     }
-    // Men + women ≠ total, on row 4 (after the form-missing warning and the women's percent).
-    assert_eq!(string(f.get_value((3, 4))), "M01.gender-split");
-    assert_eq!(string(f.get_value((3, 1))), "Chi bộ Bản Bo");
-    assert_eq!(string(f.get_value((3, 2))), "M01-SoLuong");
-    assert_eq!(string(f.get_value((3, 3))), "C14");
+    // Men + women ≠ total, on row 5 (after the unreadable file, the form-missing warning and
+    // the women's percent).
+    assert_eq!(string(f.get_value((4, 4))), "M01.gender-split");
+    assert_eq!(string(f.get_value((4, 1))), "Chi bộ Bản Bo");
+    assert_eq!(string(f.get_value((4, 2))), "M01-SoLuong");
+    assert_eq!(string(f.get_value((4, 3))), "C14");
     assert_eq!(
         (
-            number(f.get_value((3, 7))),
-            number(f.get_value((3, 8))),
-            number(f.get_value((3, 9)))
+            number(f.get_value((4, 7))),
+            number(f.get_value((4, 8))),
+            number(f.get_value((4, 9)))
         ),
         (51.0, 52.0, 1.0)
     );
     // Its most likely cause: the men's figure C14, one too many.
-    let cause = string(f.get_value((3, 10)));
+    let cause = string(f.get_value((4, 10)));
     assert!(cause.starts_with("khả năng cao nhất: C14 "), "{cause}");
-    assert_eq!(string(f.get_value((3, 11))), "C14: 31");
+    assert_eq!(string(f.get_value((4, 11))), "C14: 31");
     let xml = sheet_xml(&bytes, 1);
     assert_eq!(
-        hyperlink(&xml, "D4"),
+        hyperlink(&xml, "D5"),
         Some(("'TD-07 M01'!C14".to_string(), "C14".to_string()))
     );
     assert_eq!(
-        hyperlink(&xml, "D3"),
+        hyperlink(&xml, "D4"),
         Some(("'TD-07 M01'!D9".to_string(), "D9".to_string()))
     );
-    // The workbook-level warning names no cell: no link.
-    assert!(hyperlink(&xml, "D2").is_none());
+    // The workbook-level warning and the unreadable file name no cell: no link.
+    assert!(hyperlink(&xml, "D3").is_none() && hyperlink(&xml, "D2").is_none());
     assert!(xml.contains(r#"<pane ySplit="1""#));
-    assert!(xml.contains(r#"<autoFilter ref="A1:L6"/>"#));
+    assert!(xml.contains(r#"<autoFilter ref="A1:L7"/>"#));
     assert!(
         xml.contains(r#"<col min="7" max="7" width="#),
         "a wide message column"
@@ -479,7 +515,41 @@ fn copies_keep_values_formulas_with_results_and_merges() {
                 .map(|(y, x, d)| (r0 + y as u32, c0 + x as u32, d.clone()))
                 .collect()
         };
-        let (ca, cb) = (cells(&a), cells(&b));
+        let (ca, mut cb) = (cells(&a), cells(&b));
+        // Two columns right of the copied cells, where it comes from and a link back to the
+        // Summary (the copied cells keep their addresses).
+        let banner = ca.iter().map(|c| c.1).max().expect("cells") + 2;
+        let said: Vec<(u32, u32, Data)> = cb.iter().filter(|c| c.1 == banner).cloned().collect();
+        let source = fx.dir.path().join("td07.xlsx");
+        assert_eq!(
+            said,
+            [
+                (
+                    0,
+                    banner,
+                    Data::String(format!(
+                        "Sao từ tệp: {}, trang tính {sheet}",
+                        source.display()
+                    ))
+                ),
+                (1, banner, Data::String("← Về trang Tổng hợp".into())),
+            ],
+            "{copy}"
+        );
+        let index = review
+            .sheet_names()
+            .iter()
+            .position(|s| s == copy)
+            .expect("copy");
+        let xml = sheet_xml(&bytes, index);
+        let at = format!("{}2", (b'A' + banner as u8) as char);
+        assert_eq!(
+            hyperlink(&xml, &at).map(|l| l.0),
+            Some("'Tổng hợp'!A4".to_string()),
+            "td07 is the third file: row 4 of the Summary"
+        );
+        assert!(xml.contains("<oddHeader>&amp;LSao từ tệp: "), "printed too");
+        cb.retain(|c| c.1 != banner);
         // The copy holds exactly the original's values (numbers as numbers, text as text).
         let norm = |v: Vec<(u32, u32, Data)>| -> Vec<(u32, u32, String)> {
             v.into_iter()
@@ -574,18 +644,43 @@ fn cells_named_by_findings_are_filled_and_carry_one_note_listing_every_finding()
         n14.contains("Nam + Nữ = 52, khác tổng số đảng viên 51"),
         "{n14}"
     );
-    assert!(
-        n14.contains("Giá trị đúng: 51; Giá trị ghi: 52; Chênh lệch: +1"),
-        "{n14}"
-    );
     assert!(n14.contains("[lỗi] M01.percent"), "{n14}");
     assert_eq!(comments.matches(r#"<comment ref="C14""#).count(), 1);
-    // The total C8 is read by three checks: one note, all three.
+    // C14 is one of the two figures the check adds up: the note says its own figure and that,
+    // not the sum's.
+    assert!(
+        n14.contains("Ô này (32) là một trong các số dùng để tính số được kiểm tra"),
+        "{n14}"
+    );
+    assert!(!n14.contains("Giá trị ghi: 52"), "{n14}");
+    // The total C8 is read by three checks: one note, all three; its own figure and its part
+    // in each, none of their totals.
     let n8 = note(&comments, "C8").expect("note on C8");
     assert_eq!(n8.matches("[lỗi]").count(), 3, "{n8}");
     assert!(
         n8.contains("C14") && n8.contains("D9") && n8.contains("D14"),
         "{n8}"
+    );
+    assert!(
+        n8.contains("Ô này (51) là số dùng để đối chiếu"),
+        "men + women against the total: {n8}"
+    );
+    assert_eq!(
+        n8.matches("Ô này (51) là một trong các số dùng để tính giá trị đúng")
+            .count(),
+        2,
+        "the base of two percentages: {n8}"
+    );
+    assert!(
+        !n8.contains("Giá trị ghi") && !n8.contains("Giá trị đúng:"),
+        "{n8}"
+    );
+    // C15 (women) was only read: its own figure, its part.
+    let n15 = note(&comments, "C15").expect("note on C15");
+    assert!(
+        n15.contains("Ô này (20) là một trong các số dùng để tính số được kiểm tra")
+            && !n15.contains("Giá trị ghi: 52"),
+        "{n15}"
     );
     // The wrong percent D9.
     let n9 = note(&comments, "D9").expect("note on D9");
@@ -728,7 +823,7 @@ fn beyond_the_sheet_limit_only_sheets_with_findings_are_copied() {
     );
     let xml = sheet_xml(&bytes, 1);
     assert_eq!(
-        hyperlink(&xml, "D4").map(|l| l.0),
+        hyperlink(&xml, "D5").map(|l| l.0),
         Some("'TD-07 M01'!C14".to_string())
     );
 }
@@ -771,4 +866,43 @@ fn nothing_to_review_still_gives_a_valid_workbook() {
         let s = book.worksheet_range("Tổng hợp").expect("summary");
         assert!(string(s.get_value((2, 0))).starts_with("0 tệp"));
     }
+}
+
+#[test]
+fn two_files_with_one_code_are_told_apart_by_their_file_names_shortened_to_fit() {
+    let fx = fixture();
+    let mut results = fx.results.clone();
+    // td07 and td08 sent under one code, with long file names that differ at their ends.
+    for (i, n) in [(2, 1), (3, 2)] {
+        results[i].unit.code = Some("TD-07".to_string());
+        results[i].path = format!("nop/Báo cáo thống kê đảng viên năm 2021 - bản gửi lần {n}.xlsx");
+    }
+    let bytes = review_workbook(&results, &vi()).expect("review");
+    let mut book = open(&bytes);
+    let names = book.sheet_names();
+    let ours: Vec<&String> = names[5..].iter().collect();
+    assert_eq!(ours.len(), 8, "{names:?}");
+    for n in &ours {
+        assert!(n.encode_utf16().count() <= 31, "{n}");
+        assert!(!n.ends_with(')'), "no (2): {n}");
+        assert!(n.contains('…'), "shortened in its middle: {n}");
+    }
+    assert!(ours[..4].iter().all(|n| n.contains("lần 1")), "{ours:?}");
+    assert!(ours[4..].iter().all(|n| n.contains("lần 2")), "{ours:?}");
+    assert!(
+        ours[0].starts_with("Báo cáo") && ours[0].ends_with(" M01"),
+        "{}",
+        ours[0]
+    );
+    // The chart tells them apart the same way; TD-09 keeps its code.
+    let s = book.worksheet_range("Tổng hợp").expect("summary");
+    let labels: Vec<String> = (1..=4).map(|r| string(s.get_value((r, 7)))).collect();
+    assert_eq!(labels[1], "TD-09");
+    assert_eq!(
+        labels[2..],
+        [
+            "Báo cáo thống kê đảng viên năm 2021 - bản gửi lần 1",
+            "Báo cáo thống kê đảng viên năm 2021 - bản gửi lần 2"
+        ]
+    );
 }

@@ -86,11 +86,7 @@ pub(super) fn link_files(
                 continue;
             }
             let sheet = d.sheets.get(inst.sheet).cloned().unwrap_or_default();
-            let loc = |at: crate::model::CellRef| CellLoc {
-                file: None,
-                sheet: sheet.clone(),
-                cell: at.to_string(),
-            };
+            let loc = |at: crate::model::CellRef| CellLoc::new(None, sheet.clone(), at.to_string());
             let mut rows_by_key: BTreeMap<&str, Vec<&locate::Record>> = BTreeMap::new();
             for rec in &inst.records {
                 rows_by_key.entry(rec.key.as_str()).or_default().push(rec);

@@ -3,7 +3,7 @@
 //! replies are encoded with postcard (compact binary serde).
 
 use crate::check::{FormFound, Kept, Unit};
-use crate::finding::{CellLoc, Finding, Severity};
+use crate::finding::{CellLoc, Finding, Role, Severity};
 use crate::load::Limits;
 use crate::rules::Source;
 use crate::run::Job;
@@ -56,6 +56,9 @@ pub struct Checked {
     pub kept: Kept,
 }
 
+/// A cell a finding names: (file, sheet, cell, label, role).
+type WireCell = (Option<String>, String, String, Option<String>, Role);
+
 #[derive(serde::Serialize, serde::Deserialize)]
 pub struct WireFinding {
     file: String,
@@ -63,7 +66,7 @@ pub struct WireFinding {
     rule: String,
     severity: Severity,
     message: String,
-    cells: Vec<(Option<String>, String, String)>,
+    cells: Vec<WireCell>,
     expected: Option<f64>,
     actual: Option<f64>,
     difference: Option<f64>,
@@ -82,7 +85,7 @@ impl From<Finding> for WireFinding {
             cells: f
                 .cells
                 .into_iter()
-                .map(|c| (c.file, c.sheet, c.cell))
+                .map(|c| (c.file, c.sheet, c.cell, c.label, c.role))
                 .collect(),
             expected: f.expected,
             actual: f.actual,
@@ -104,7 +107,13 @@ impl From<WireFinding> for Finding {
             cells: f
                 .cells
                 .into_iter()
-                .map(|(file, sheet, cell)| CellLoc { file, sheet, cell })
+                .map(|(file, sheet, cell, label, role)| CellLoc {
+                    file,
+                    sheet,
+                    cell,
+                    label,
+                    role,
+                })
                 .collect(),
             expected: f.expected,
             actual: f.actual,
