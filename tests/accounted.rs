@@ -2,7 +2,7 @@
 //! name an input, `--previous` that names nothing, workbooks that match no form, consolidation
 //! conflicts. Each test runs the binary on workbooks it writes.
 
-mod common;
+use crate::common;
 
 use common::forms::*;
 use serde_json::Value;
