@@ -872,7 +872,11 @@ fn write_summary(
                 let (reason, hint) = crate::registry::unreadable_text(u, opts.lang);
                 format!("{}: {reason} ({hint})", words.unreadable)
             }
-            Status::Skipped(why) => format!("{}: {why}", words.skipped),
+            Status::Skipped(why) => format!(
+                "{}: {}",
+                words.skipped,
+                crate::registry::Words::of(opts.lang).skip(*why)
+            ),
             Status::Checked if e > 0 => {
                 tally.errors += 1;
                 words.with_errors.to_string()

@@ -23,8 +23,24 @@ pub struct FormFound {
 pub enum Status {
     Checked,
     Unreadable(Unreadable),
-    /// Read, and passed over: not a submission (crossfoot's own review workbook), with why.
-    Skipped(String),
+    /// Read, and passed over: not a submission, with why.
+    Skipped(Skip),
+}
+
+/// Why a file that was read is passed over (its words: [`crate::registry::Words::skip`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// One of crossfoot's own review workbooks (`-o`), found among the inputs of a later run.
+    OwnReview,
+}
+
+impl Skip {
+    /// The stable code of the JSON report's `reason`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Skip::OwnReview => "crossfoot-review",
+        }
+    }
 }
 
 #[derive(Debug, Clone)]

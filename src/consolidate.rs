@@ -106,7 +106,8 @@ impl Plan {
                     continue;
                 }
                 Status::Skipped(why) => {
-                    plan.notes.push(note(Note::Unreadable(why.clone())));
+                    let why = crate::registry::Words::of(pack.settings.lang).skip(*why);
+                    plan.notes.push(note(Note::Unreadable(why.to_string())));
                     continue;
                 }
                 Status::Checked => {}

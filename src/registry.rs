@@ -796,6 +796,8 @@ pub struct Words {
     pub fallback: &'static str,
     pub wrote_review: &'static str,
     pub wrote_summary: &'static str,
+    /// Why a file that was read is passed over: one of crossfoot's own review workbooks.
+    pub skip_own_review: &'static str,
 }
 
 pub const EN: Words = Words {
@@ -840,6 +842,7 @@ pub const EN: Words = Words {
     fallback: "{count} check(s) of the rule pack have no message in {lang}: their messages are in the pack's language ({pack})",
     wrote_review: "wrote the review workbook to {path}",
     wrote_summary: "wrote the summary to {path}: {form} {rows} row(s), {notes} note(s)",
+    skip_own_review: "a review workbook written by crossfoot, not a submission",
 };
 
 pub const VI: Words = Words {
@@ -884,6 +887,7 @@ pub const VI: Words = Words {
     fallback: "{count} phép kiểm tra của bộ quy tắc không có thông báo bằng {lang}: thông báo của chúng dùng ngôn ngữ của bộ quy tắc ({pack})",
     wrote_review: "đã ghi sổ kiểm tra vào {path}",
     wrote_summary: "đã ghi biểu tổng hợp vào {path}: biểu {form}, {rows} dòng, {notes} ghi chú",
+    skip_own_review: "sổ kiểm tra do crossfoot ghi, không phải báo cáo của đơn vị",
 };
 
 impl Words {
@@ -891,6 +895,13 @@ impl Words {
         match lang {
             Lang::En => &EN,
             Lang::Vi => &VI,
+        }
+    }
+
+    /// Why a file was passed over, in these words.
+    pub fn skip(&self, why: crate::check::Skip) -> &'static str {
+        match why {
+            crate::check::Skip::OwnReview => self.skip_own_review,
         }
     }
 

@@ -138,7 +138,14 @@ impl<'a> JsonFile<'a> {
                     Some(unreadable_code(u.kind)),
                 )
             }
-            Status::Skipped(why) => ("skipped", None, None, Some(why.as_str())),
+            Status::Skipped(why) => (
+                "skipped",
+                Some(std::borrow::Cow::Borrowed(
+                    crate::registry::Words::of(lang).skip(*why),
+                )),
+                None,
+                Some(why.code()),
+            ),
         };
         JsonFile {
             path: &r.path,
@@ -576,7 +583,7 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
                 }
             }
             Status::Skipped(why) => {
-                let _ = writeln!(out, "  {}: {why}", w.skipped);
+                let _ = writeln!(out, "  {}: {}", w.skipped, w.skip(*why));
             }
             Status::Checked => {
                 if let (Some(unit), code) = (&r.unit.name, &r.unit.code) {

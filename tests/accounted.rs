@@ -2,7 +2,7 @@
 //! name an input, `--previous` that names nothing, workbooks that match no form, consolidation
 //! conflicts. Each test runs the binary on workbooks it writes.
 
-mod common;
+use crate::common;
 
 use common::forms::*;
 use serde_json::Value;
@@ -255,8 +255,29 @@ fn the_review_workbook_says_where_it_went_and_is_never_checked_as_a_branch() {
         .find(|f| f["path"].as_str().unwrap().ends_with("review.xlsx"))
         .unwrap();
     assert_eq!(r["status"], "skipped");
+    assert_eq!(
+        r["reason"], "crossfoot-review",
+        "a stable code, like unreadable files'"
+    );
+    assert_eq!(
+        r["error"],
+        "a review workbook written by crossfoot, not a submission"
+    );
     assert_eq!(doc["summary"]["skipped"], 1);
     assert_eq!(doc["summary"]["checked"], 2);
+    // In the pack's language (Vietnamese), the terminal says why in Vietnamese.
+    let vi = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(["check", "--lang", "vi"])
+        .arg(&subs)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&vi.stdout);
+    assert!(
+        text.contains("bỏ qua: sổ kiểm tra do crossfoot ghi, không phải báo cáo của đơn vị"),
+        "{text}"
+    );
+    assert!(!text.contains("written by crossfoot"), "{text}");
     // consolidate leaves it out too.
     let district = dir.path().join("district.xlsx");
     let out = crossfoot(&["consolidate", "-o", district.to_str().unwrap()], &[&subs]);

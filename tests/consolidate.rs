@@ -1,7 +1,7 @@
 //! Consolidation across files: the district summary (TH01, TH02) against the branch
 //! workbooks given in the same run, and each branch against last year's workbook.
 
-mod common;
+use crate::common;
 
 use common::district::*;
 use common::forms::*;

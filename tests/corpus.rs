@@ -72,7 +72,7 @@ fn real_world_corpus() {
                 u.reason
             )),
             (Status::Skipped(why), other) => {
-                mismatches.push(format!("{file}: expected {other}, skipped: {why}"))
+                mismatches.push(format!("{file}: expected {other}, skipped: {why:?}"))
             }
         }
     }

@@ -3,7 +3,7 @@
 //! findings, on the cells where the drifted layout put the figures, as the generator's own
 //! reading of the rules says (`expected_findings`), and as the template layout gives.
 
-mod common;
+use crate::common;
 
 use common::forms::*;
 use crossfoot::check::check_workbook;

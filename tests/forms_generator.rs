@@ -4,7 +4,7 @@
 //! consistent; the reference figures give exactly the findings FORMS.md
 //! lists.
 
-mod common;
+use crate::common;
 
 use std::io::{Cursor, Read};
 use std::path::Path;

@@ -4,7 +4,7 @@
 //! no control character, and the clean branch is still checked and consolidated. Writing
 //! leaves no debris, keeps a replaced file's permissions and gives the same bytes twice.
 
-mod common;
+use crate::common;
 
 use common::forms::{plan, write_branch, Branch, Content, Layout};
 use rust_xlsxwriter::{DocProperties, ExcelDateTime, Format, Formula, Workbook};
@@ -562,7 +562,7 @@ fn a_sigterm_while_writing_leaves_no_temporary_file() {
     let mut child = Command::new(std::env::current_exe().unwrap())
         .args([
             "--exact",
-            "sigterm_child_writer",
+            &crate::common::test_name(module_path!(), "sigterm_child_writer"),
             "--ignored",
             "--nocapture",
             "--test-threads=1",

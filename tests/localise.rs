@@ -2,7 +2,7 @@
 //! with one planted slip are explained by exactly the planted cell and its original value,
 //! with the right kind of slip.
 
-mod common;
+use crate::common;
 
 use common::forms::*;
 use crossfoot::check::{check_workbook_kept, Links};

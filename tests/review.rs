@@ -3,7 +3,7 @@
 //! and order, values and formulas (calamine), and the hyperlinks, notes, fills and chart from
 //! the package's XML (zip).
 
-mod common;
+use crate::common;
 
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use common::forms::{write_branch_to, Branch, Layout, TotalStyle};

@@ -30,7 +30,7 @@ pub fn unreadable(shown: &str, u: Unreadable) -> FileResult {
 }
 
 /// The result of a file passed over after reading (crossfoot's own review workbook).
-pub fn skipped(shown: &str, why: String) -> FileResult {
+pub fn skipped(shown: &str, why: crate::check::Skip) -> FileResult {
     FileResult {
         path: shown.to_string(),
         status: Status::Skipped(why),
@@ -61,10 +61,7 @@ pub fn check_file(
     if let Some(what) = crate::sniff::crossfoot_output(&bytes) {
         if what == crate::sniff::REVIEW_MARK {
             return (
-                skipped(
-                    &input.shown,
-                    "a review workbook written by crossfoot, not a submission".to_string(),
-                ),
+                skipped(&input.shown, crate::check::Skip::OwnReview),
                 Kept::default(),
             );
         }

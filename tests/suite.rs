@@ -1,0 +1,24 @@
+//! The integration tests, one binary: each file of `tests/` is a module of it (linking one
+//! binary instead of one per file is most of what `cargo test` used to spend after the build).
+//! Run one file's tests with `cargo test --test suite <file>::`.
+
+mod common;
+
+mod accounted;
+mod ci;
+mod cli;
+mod consolidate;
+mod corpus;
+mod drift;
+mod formats;
+mod forms_generator;
+mod fuzz_regressions;
+mod hostile;
+mod layout;
+mod localise;
+mod mark;
+mod properties;
+mod review;
+mod review_pdf;
+mod rule_errors;
+mod safety;
