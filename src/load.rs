@@ -106,6 +106,11 @@ pub fn failure_error(bytes: &[u8], name: &str, failure: Failure) -> Unreadable {
     match failure {
         Failure::Reader(text) => sniff::explain_read_error(bytes, name, &text),
         Failure::TooLarge(text) => too_large(text),
+        Failure::Unsupported(text) => Unreadable {
+            kind: UnreadableKind::Unsupported,
+            reason: text,
+            hint: "open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx); crossfoot reads that whole".into(),
+        },
         Failure::Panicked => Unreadable {
             kind: UnreadableKind::Corrupt,
             reason: "the workbook is damaged: the reader stopped on an inconsistent structure".into(),
@@ -137,6 +142,8 @@ pub enum Failure {
     Reader(String),
     /// Over the cell limit.
     TooLarge(String),
+    /// Cells the reader would leave out (and checking would miss), said how.
+    Unsupported(String),
     /// The reader panicked (contained).
     Panicked,
     /// The worker reading it was stopped: out of memory or out of time.
@@ -170,6 +177,7 @@ fn guard<T>(f: impl FnOnce() -> Result<T, ReadError>) -> Result<T, Failure> {
         Ok(Ok(v)) => Ok(v),
         Ok(Err(ReadError::Reader(text))) => Err(Failure::Reader(text)),
         Ok(Err(ReadError::TooLarge(text))) => Err(Failure::TooLarge(text)),
+        Ok(Err(ReadError::Unsupported(text))) => Err(Failure::Unsupported(text)),
         Err(_) => Err(Failure::Panicked),
     }
 }
@@ -218,8 +226,15 @@ impl<'a> Opened<'a> {
         match &mut self.reader {
             Open::Xlsx(wb) => guard(|| read_xlsx(wb, limits, detail, with_formulas)),
             Open::Xlsb(wb) => guard(|| {
-                // Nor for .xlsb (beyond dates): read them from styles.bin and the sheets' records.
-                let formats = crate::numfmt::xlsb_formats(bytes);
+                // Nor for .xlsb (beyond dates): read them from styles.bin and the sheets' records,
+                // which also tell the cells calamine would leave out (never checked half-read).
+                let read = crate::numfmt::xlsb_read(bytes);
+                if let Some((name, n)) = read.as_ref().and_then(|r| r.short_cells.first()) {
+                    return Err(ReadError::Unsupported(format!(
+                        "sheet \"{name}\" stores {n} cell(s) as short .xlsb records (a cell written without its column, as SheetJS writes them), which the workbook reader cannot read: checking it would miss those figures"
+                    )));
+                }
+                let formats = read.map(|r| r.formats);
                 read_all(wb, limits, |_, name, sheet| {
                     apply_formats(sheet, formats.as_ref().and_then(|f| f.get(name)));
                 })
@@ -315,6 +330,7 @@ fn too_large(reason: String) -> Unreadable {
 enum ReadError {
     Reader(String),
     TooLarge(String),
+    Unsupported(String),
 }
 
 /// Sets the number format of the number cells (and of formulas without a stored value).

@@ -104,6 +104,24 @@ pub fn ods_formats(bytes: &[u8]) -> Option<HashMap<String, SheetFormats>> {
 /// goes on without formats. Every worksheet calamine lists is listed,
 /// possibly with an empty map.
 pub fn xlsb_formats(bytes: &[u8]) -> Option<HashMap<String, SheetFormats>> {
+    xlsb_read(bytes).map(|r| r.formats)
+}
+
+/// What the records of an `.xlsb` file's sheets say beside the values calamine reads.
+#[derive(Debug, Default, PartialEq)]
+pub struct XlsbRead {
+    /// [`xlsb_formats`]'s number formats.
+    pub formats: HashMap<String, SheetFormats>,
+    /// The sheets (in workbook order) that hold "short" cell records (BrtShortRk, BrtShortIsst
+    /// …: a cell written without its column, as SheetJS writes every cell that follows another
+    /// in its row), with how many: calamine 0.38 does not read these cells, so their values
+    /// would be missing without a word.
+    pub short_cells: Vec<(String, usize)>,
+}
+
+/// [`xlsb_formats`] and the sheets with cells the reader leaves out ([`XlsbRead`]); None as
+/// for [`xlsb_formats`].
+pub fn xlsb_read(bytes: &[u8]) -> Option<XlsbRead> {
     xlsb::formats(bytes, MAX_RECORDED)
 }
 
@@ -537,6 +555,10 @@ mod xlsb {
     const BRT_CELL_RK: u16 = 2;
     const BRT_CELL_REAL: u16 = 5;
     const BRT_FMLA_NUM: u16 = 9;
+    /// BrtShortBlank, BrtShortRk, BrtShortError, BrtShortBool, BrtShortReal, BrtShortSt,
+    /// BrtShortIsst: cells without a column (the one after the row's previous cell).
+    const BRT_SHORT_FIRST: u16 = 12;
+    const BRT_SHORT_LAST: u16 = 18;
     const BRT_FMT: u16 = 44;
     const BRT_XF: u16 = 47;
     const BRT_BEGIN_SHEET_DATA: u16 = 145;
@@ -632,7 +654,7 @@ mod xlsb {
     }
 
     /// The formats of an .xlsb file, recording at most `limit` cells.
-    pub(super) fn formats(bytes: &[u8], limit: usize) -> Option<HashMap<String, SheetFormats>> {
+    pub(super) fn formats(bytes: &[u8], limit: usize) -> Option<super::XlsbRead> {
         let mut zip = zip::ZipArchive::new(Cursor::new(bytes)).ok()?;
         let names: Vec<String> = zip
             .file_names_raw()
@@ -669,6 +691,7 @@ mod xlsb {
         };
 
         let mut rec = Recorder::new(limit);
+        let mut short_cells = Vec::new();
         for (name, path) in sheets {
             // calamine reads the first sheet of a name.
             if rec.sheets.contains_key(&name) {
@@ -678,16 +701,22 @@ mod xlsb {
             // A sheet whose part is missing is one calamine cannot read either.
             if let Some(i) = index_of(&path) {
                 let part = zip.by_index(i).ok()?;
-                read_cells(
+                let short = read_cells(
                     BufReader::new(part.take(PART_LIMIT)),
                     &xf_fmt,
                     &mut cells,
                     &mut rec,
                 )?;
+                if short > 0 {
+                    short_cells.push((name.clone(), short));
+                }
             }
             rec.finish_sheet(name, cells);
         }
-        Some(rec.sheets)
+        Some(super::XlsbRead {
+            formats: rec.sheets,
+            short_cells,
+        })
     }
 
     /// Whether a part read through its limit ([`PART_LIMIT`], [`INDEX_LIMIT`]) was read whole. A part cut at the limit is
@@ -797,22 +826,25 @@ mod xlsb {
     /// A sheet part: the formats of its number cells (BrtCellRk, BrtCellReal, BrtFmlaNum),
     /// each of which begins with a Cell structure (column u32, then iStyleRef in 24 bits and 8
     /// bits of flags); BrtRowHdr gives the row. Read between BrtBeginSheetData and
-    /// BrtEndSheetData, as calamine reads it. None when the part is damaged or too many cells
-    /// are recorded.
+    /// BrtEndSheetData, as calamine reads it. Counts the short cell records (BrtShortBlank …
+    /// BrtShortIsst, [MS-XLSB] 2.4.* types 12–18), which calamine does not read: the count is
+    /// what it returns. None when the part is damaged or too many cells are recorded.
     pub(super) fn read_cells<R: Read>(
         r: BufReader<std::io::Take<R>>,
         xf_fmt: &[NumFmt],
         cells: &mut SheetFormats,
         rec: &mut Recorder,
-    ) -> Option<()> {
+    ) -> Option<usize> {
         let mut records = Records::new(r);
         let mut in_data = false;
         let mut row = 0u32;
+        let mut short = 0usize;
         while let Some((typ, data)) = records.next().ok()? {
             match typ {
                 BRT_BEGIN_SHEET_DATA => in_data = true,
-                BRT_END_SHEET_DATA => return Some(()),
+                BRT_END_SHEET_DATA => return Some(short),
                 _ if !in_data => {}
+                BRT_SHORT_FIRST..=BRT_SHORT_LAST => short += 1,
                 BRT_ROW_HDR => {
                     let Some(r) = u32_at(data, 0) else {
                         continue;
@@ -820,7 +852,7 @@ mod xlsb {
                     row = r;
                     if row > MAX_ROW {
                         // calamine stops reading the sheet here.
-                        return Some(());
+                        return Some(short);
                     }
                 }
                 BRT_CELL_RK | BRT_CELL_REAL | BRT_FMLA_NUM => {
@@ -834,7 +866,7 @@ mod xlsb {
                 _ => {}
             }
         }
-        whole(records.r)
+        whole(records.r).map(|()| short)
     }
 }
 

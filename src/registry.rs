@@ -948,6 +948,7 @@ pub fn unreadable_code(kind: crate::sniff::UnreadableKind) -> &'static str {
         U::TooLarge => "too-large",
         U::Internal => "internal",
         U::NotRegular => "not-a-regular-file",
+        U::Unsupported => "unsupported-cells",
     }
 }
 
@@ -1000,6 +1001,10 @@ pub fn unreadable_vi(kind: crate::sniff::UnreadableKind) -> (&'static str, &'sta
         U::NotRegular => (
             "không phải tệp thông thường (thư mục, liên kết, thiết bị hoặc ống dẫn)",
             "hãy chỉ định tệp bảng tính thông thường",
+        ),
+        U::Unsupported => (
+            "bảng tính .xlsb lưu một số ô ở dạng rút gọn mà crossfoot chưa đọc được: kiểm tra sẽ bỏ sót các số liệu đó",
+            "hãy mở tệp bằng Excel hoặc LibreOffice và lưu lại dưới dạng Sổ làm việc Excel (.xlsx)",
         ),
     }
 }

@@ -73,6 +73,9 @@ pub enum UnreadableKind {
     /// Not a regular file (a named pipe, a device, a socket, a symbolic link not followed, a
     /// folder not walked). Set by callers that collect files.
     NotRegular,
+    /// Readable, but holding cells the reader would leave out (`.xlsb` short cell records):
+    /// checked, it would pass or fail on figures that are not there. Set by the loader.
+    Unsupported,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -179,3 +179,48 @@ fn xlsb_percentages_stored_as_fractions_are_percentages() {
         assert_eq!((&cell.value, cell.fmt), (&value, fmt), "{a1}");
     }
 }
+
+/// SheetJS as published writes every cell after the first of a run as a "short" record
+/// (without its column), which the reader leaves out: such a workbook is reported unreadable,
+/// with the sheet and what to do, never checked on the cells that happened to be read (it
+/// used to be checked on a third of its cells: a wrong "no form matches" and no figure).
+#[test]
+fn an_xlsb_with_short_cell_records_is_reported_not_checked_half_read() {
+    let path = "tests/fixtures/formats/short-records.xlsb";
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "--format", "json", "--lang", "en", path])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "nothing was checked");
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let file = &doc["files"][0];
+    assert_eq!(file["status"], "unreadable", "{file}");
+    assert_eq!(file["reason"], "unsupported-cells", "{file}");
+    let error = file["error"].as_str().unwrap();
+    assert!(
+        error.starts_with("sheet \"M01-SoLuong\" stores 176 cell(s) as short .xlsb records"),
+        "{error}"
+    );
+    assert!(file["hint"].as_str().unwrap().contains("(.xlsx)"), "{file}");
+    assert_eq!(doc["findings"].as_array().unwrap().len(), 0);
+    // The same content written with full records (the format-equivalence copies) is read
+    // whole: the detection does not fire on them.
+    for ok in [
+        "tests/fixtures/formats/branch-ratings.xlsb",
+        "tests/fixtures/numfmt/percents.xlsb",
+    ] {
+        let bytes =
+            std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(ok)).unwrap();
+        let read = crossfoot::numfmt::xlsb_read(&bytes).unwrap();
+        assert_eq!(read.short_cells, vec![], "{ok}");
+    }
+    let bytes = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
+    let read = crossfoot::numfmt::xlsb_read(&bytes).unwrap();
+    let sheets: Vec<&str> = read.short_cells.iter().map(|(s, _)| s.as_str()).collect();
+    assert_eq!(
+        sheets,
+        ["M01-SoLuong", "M02-BienDong", "M03-XepLoai", "M04-CapUy"]
+    );
+    assert_eq!(read.short_cells.iter().map(|(_, n)| n).sum::<usize>(), 296);
+}
