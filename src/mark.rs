@@ -35,7 +35,7 @@ use crate::check::{FileResult, Status};
 use crate::finding::{CellLoc, Finding, Severity};
 use crate::load::Limits;
 use crate::model::CellRef;
-use crate::number::Locale;
+use crate::registry::MarkWords;
 use crate::sniff::Container;
 use crate::text::format_number;
 use quick_xml::events::{BytesStart, Event};
@@ -148,84 +148,10 @@ pub fn mark_workbook(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Words
+// Words: the registry's ([`MarkWords`])
 
-struct Words {
-    sheet_name: &'static str,
-    headings: [&'static str; 8],
-    severity: [&'static str; 3],
-    expected: &'static str,
-    found: &'static str,
-    difference: &'static str,
-    most_suspect: &'static str,
-    edited: &'static str,
-    rebuilt: &'static str,
-    rebuilt_ods: &'static str,
-    rebuilt_binary: &'static str,
-    none: &'static str,
-}
-
-const EN: Words = Words {
-    sheet_name: "crossfoot findings",
-    headings: [
-        "Sheet", "Cell", "Severity", "Rule", "Message", "Expected", "Found", "Difference",
-    ],
-    severity: ["info", "warning", "error"],
-    expected: "expected",
-    found: "found",
-    difference: "difference",
-    most_suspect: "the cell most likely wrong is",
-    edited: "This is your own workbook, marked by crossfoot: the cells below are filled and carry a note. Correct the figures and send the workbook again; this sheet may stay.",
-    rebuilt: "This copy was rebuilt by crossfoot from the figures read (your workbook's formatting is not kept): correct your own workbook, not this copy. Why rebuilt:",
-    rebuilt_ods: "an OpenDocument (.ods) workbook is copied as values and formulas only",
-    rebuilt_binary: "an .xls or .xlsb workbook is converted to .xlsx",
-    none: "No findings.",
-};
-
-const VI: Words = Words {
-    sheet_name: "Kết quả kiểm tra",
-    headings: [
-        "Trang tính",
-        "Ô",
-        "Mức độ",
-        "Mã quy tắc",
-        "Nội dung",
-        "Giá trị đúng",
-        "Giá trị ghi",
-        "Chênh lệch",
-    ],
-    severity: ["thông tin", "cảnh báo", "lỗi"],
-    expected: "giá trị đúng",
-    found: "giá trị ghi",
-    difference: "chênh lệch",
-    most_suspect: "ô nghi sai nhất là",
-    edited: "Đây là chính tệp của đơn vị, được crossfoot đánh dấu: các ô dưới đây được tô màu và có ghi chú. Hãy sửa số liệu rồi gửi lại tệp; trang này có thể giữ nguyên.",
-    rebuilt: "Bản này do crossfoot dựng lại từ số liệu đã đọc (định dạng của tệp gốc không được giữ): hãy sửa trên tệp gốc của đơn vị, không sửa trên bản này. Lý do dựng lại:",
-    rebuilt_ods: "tệp OpenDocument (.ods) chỉ được chép giá trị và công thức",
-    rebuilt_binary: "tệp .xls hoặc .xlsb được chuyển sang .xlsx",
-    none: "Không có phát hiện nào.",
-};
-
-fn words(lang: Lang) -> &'static Words {
-    match lang {
-        Lang::En => &EN,
-        Lang::Vi => &VI,
-    }
-}
-
-fn locale(lang: Lang) -> Locale {
-    match lang {
-        Lang::En => Locale::En,
-        Lang::Vi => Locale::Vi,
-    }
-}
-
-fn severity_word(w: &Words, s: Severity) -> &'static str {
-    match s {
-        Severity::Info => w.severity[0],
-        Severity::Warning => w.severity[1],
-        Severity::Error => w.severity[2],
-    }
+fn words(lang: Lang) -> &'static MarkWords {
+    MarkWords::of(lang)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -313,7 +239,7 @@ fn note_text(cm: &CellMark<'_>, lang: Lang) -> String {
         let message = crate::xlsx_limits::fit_text(&f.message, 2_000).0;
         let mut s = format!(
             "crossfoot [{}] {}\n{message}",
-            severity_word(w, f.severity),
+            w.severity(f.severity),
             f.rule
         );
         let nums = numbers(f, lang);
@@ -334,7 +260,7 @@ fn note_text(cm: &CellMark<'_>, lang: Lang) -> String {
 /// `expected: 120; found: 118; difference: -2`.
 fn numbers(f: &Finding, lang: Lang) -> String {
     let w = words(lang);
-    let n = |v: f64| format_number(v, f.decimals, locale(lang));
+    let n = |v: f64| format_number(v, f.decimals, lang.locale());
     let mut nums = Vec::new();
     if let Some(e) = f.expected {
         nums.push(format!("{}: {}", w.expected, n(e)));
@@ -471,7 +397,7 @@ fn findings_rows(r: &FileResult, lang: Lang, about: &str) -> Vec<Vec<Out>> {
         rows.push(vec![
             Out::Text(sheet),
             cell,
-            Out::Text(severity_word(w, f.severity).to_string()),
+            Out::Text(w.severity(f.severity).to_string()),
             Out::Text(f.rule.clone()),
             Out::Text(message),
             num(f.expected),

@@ -214,6 +214,16 @@ pub fn fold_diacritics(text: &str) -> String {
         .collect()
 }
 
+/// `s` on one line, cut with `…` beyond `max` characters (no words: either language).
+pub fn clip(s: &str, max: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= max {
+        return s;
+    }
+    let head: String = s.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", head.trim_end())
+}
+
 /// A number as plain text: shortest form, no exponent for ordinary sizes, `-0` as `0`.
 pub fn format_plain(v: f64) -> String {
     if !v.is_finite() {
