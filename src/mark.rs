@@ -37,7 +37,6 @@ use crate::load::Limits;
 use crate::model::CellRef;
 use crate::registry::MarkWords;
 use crate::sniff::Container;
-use crate::text::format_number;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::XmlVersion;
 use std::collections::{BTreeMap, BTreeSet};
@@ -226,9 +225,23 @@ fn marks(r: &FileResult) -> BTreeMap<&str, BTreeMap<CellRef, CellMark<'_>>> {
     out
 }
 
-/// The note crossfoot adds to a cell: every finding about it, the strongest first.
-fn note_text(cm: &CellMark<'_>, lang: Lang) -> String {
+/// The note crossfoot adds to the cell `at` of the sheet `sheet_name`: every finding about it,
+/// the strongest first, each with the check's figures on the cell the check tests and on any
+/// other cell that cell's own figure (from `sheet`, the sheet as the check read it) and its
+/// part in the check ([`crate::note::figures_line`], as the review workbook's notes).
+fn note_text(
+    cm: &CellMark<'_>,
+    lang: Lang,
+    sheet_name: &str,
+    at: CellRef,
+    sheet: Option<&crate::model::Sheet>,
+) -> String {
     let w = words(lang);
+    let figures = crate::note::FigureWords {
+        expected: w.expected,
+        found: w.found,
+        difference: w.difference,
+    };
     let mut list: Vec<&(&Finding, bool, Option<&str>)> = cm.findings.iter().collect();
     list.sort_by_key(|f| std::cmp::Reverse(f.0.severity));
     let mut parts = Vec::new();
@@ -242,10 +255,9 @@ fn note_text(cm: &CellMark<'_>, lang: Lang) -> String {
             w.severity(f.severity),
             f.rule
         );
-        let nums = numbers(f, lang);
-        if !nums.is_empty() {
+        if let Some(line) = crate::note::figures_line(f, sheet_name, at, sheet, lang, figures) {
             s.push('\n');
-            s.push_str(&nums);
+            s.push_str(&line);
         }
         if !strong {
             if let Some(c) = suspect {
@@ -255,24 +267,6 @@ fn note_text(cm: &CellMark<'_>, lang: Lang) -> String {
         parts.push(s);
     }
     crate::xlsx_limits::note_text(&parts.join("\n\n")).into_owned()
-}
-
-/// `expected: 120; found: 118; difference: -2`.
-fn numbers(f: &Finding, lang: Lang) -> String {
-    let w = words(lang);
-    let n = |v: f64| format_number(v, f.decimals, lang.locale());
-    let mut nums = Vec::new();
-    if let Some(e) = f.expected {
-        nums.push(format!("{}: {}", w.expected, n(e)));
-    }
-    if let Some(a) = f.actual {
-        nums.push(format!("{}: {}", w.found, n(a)));
-    }
-    if let Some(d) = f.difference {
-        let d = if d > 0.0 { format!("+{}", n(d)) } else { n(d) };
-        nums.push(format!("{}: {}", w.difference, d));
-    }
-    nums.join("; ")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -863,7 +857,10 @@ fn edit_package(
         let mut next_id = 0usize;
         let notes: Vec<(CellRef, String)> = cells
             .iter()
-            .map(|(at, cm)| (*at, note_text(cm, lang)))
+            .map(|(at, cm)| {
+                let sheet = result.kept.iter().find(|s| s.name == *sheet_name);
+                (*at, note_text(cm, lang, sheet_name, *at, sheet))
+            })
             .collect();
         let legacy_id;
         match (comments_rel, &plan.legacy) {
