@@ -798,6 +798,9 @@ pub struct Words {
     pub wrote_summary: &'static str,
     /// Why a file that was read is passed over: one of crossfoot's own review workbooks.
     pub skip_own_review: &'static str,
+    /// The end of a text from an input cut where the terminal shows it
+    /// ([`crate::text::visible`]): its length in characters.
+    pub cut: &'static str,
 }
 
 pub const EN: Words = Words {
@@ -843,6 +846,7 @@ pub const EN: Words = Words {
     wrote_review: "wrote the review workbook to {path}",
     wrote_summary: "wrote the summary to {path}: {form} {rows} row(s), {notes} note(s)",
     skip_own_review: "a review workbook written by crossfoot, not a submission",
+    cut: "…({count} characters)",
 };
 
 pub const VI: Words = Words {
@@ -888,6 +892,7 @@ pub const VI: Words = Words {
     wrote_review: "đã ghi sổ kiểm tra vào {path}",
     wrote_summary: "đã ghi biểu tổng hợp vào {path}: biểu {form}, {rows} dòng, {notes} ghi chú",
     skip_own_review: "sổ kiểm tra do crossfoot ghi, không phải báo cáo của đơn vị",
+    cut: "…({count} ký tự)",
 };
 
 impl Words {
