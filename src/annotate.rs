@@ -445,13 +445,24 @@ fn put_text(
 fn cut_note(lang: Lang, chars: usize) -> String {
     let n = format_number(chars as f64, Some(0), lang.locale());
     let max = format_number(MAX_CELL_CHARS as f64, Some(0), lang.locale());
-    match lang {
-        Lang::En => format!(
-            "This text has {n} characters, more than a cell holds ({max}): it is cut here. The whole text is in the submitted workbook and in crossfoot's JSON report."
+    render(ReviewWords::of(lang).text_cut, &[("n", &n), ("max", &max)])
+}
+
+/// Why a formula is not kept, in the registry's words.
+fn unsafe_reason(words: &ReviewWords, why: &Unsafe) -> String {
+    match why {
+        Unsafe::Function(name) => render(words.unsafe_function, &[("name", name)]),
+        Unsafe::ExternalReference => words.unsafe_external.to_string(),
+        Unsafe::Dde => words.unsafe_dde.to_string(),
+        Unsafe::DefinedName(name) => render(words.unsafe_name, &[("name", name)]),
+        Unsafe::TooLong(n) => render(
+            words.unsafe_too_long,
+            &[
+                ("n", &n.to_string()),
+                ("max", &formula_safety::MAX_FORMULA_CHARS.to_string()),
+            ],
         ),
-        Lang::Vi => format!(
-            "Nội dung này có {n} ký tự, nhiều hơn một ô chứa được ({max}) nên đã bị cắt. Toàn văn có trong tệp đơn vị gửi và trong báo cáo JSON của crossfoot."
-        ),
+        Unsafe::Unreadable(w) => render(words.unsafe_unreadable, &[("why", w)]),
     }
 }
 
@@ -459,44 +470,18 @@ fn cut_note(lang: Lang, chars: usize) -> String {
 fn formula_note(lang: Lang, formula: &str, why: &Unsafe) -> String {
     let formula = formula.trim();
     let formula = formula.strip_prefix('=').unwrap_or(formula);
-    let text = match lang {
-        Lang::En => format!(
-            "Formula not kept: {why}. The cell holds the value the submitted workbook stored. The formula, as text:\n={formula}"
-        ),
-        Lang::Vi => {
-            let why = match why {
-                Unsafe::Function(f) => format!(
-                    "công thức gọi hàm {f}, không thuộc danh sách các hàm tính toán thuần túy mà crossfoot giữ lại"
-                ),
-                Unsafe::ExternalReference => {
-                    "công thức tham chiếu tới sổ tính, tệp hoặc địa chỉ khác".to_string()
-                }
-                Unsafe::Dde => "công thức là liên kết DDE, có thể khởi chạy chương trình khác".to_string(),
-                Unsafe::DefinedName(n) => {
-                    format!("công thức dùng tên {n}, crossfoot không kiểm tra được ý nghĩa của tên này")
-                }
-                Unsafe::TooLong(n) => format!("công thức dài {n} ký tự, vượt giới hạn của bảng tính"),
-                Unsafe::Unreadable(w) => format!("crossfoot không đọc được công thức ({w})"),
-            };
-            format!(
-                "Công thức không được giữ lại: {why}. Ô này chứa giá trị đã lưu trong tệp đơn vị gửi. Công thức dạng văn bản:\n={formula}"
-            )
-        }
-    };
+    let words = ReviewWords::of(lang);
+    let text = render(
+        words.formula_not_kept,
+        &[("why", &unsafe_reason(words, why)), ("formula", formula)],
+    );
     crate::xlsx_limits::note_text(&text).into_owned()
 }
 
 /// The note on a sheet some of whose cells lie beyond Excel's grid.
 fn beyond_grid_note(lang: Lang, cells: usize) -> String {
     let n = format_number(cells as f64, Some(0), lang.locale());
-    match lang {
-        Lang::En => format!(
-            "{n} cell(s) of this sheet lie beyond the rows and columns a worksheet holds (1,048,576 × 16,384) and are not copied here."
-        ),
-        Lang::Vi => format!(
-            "{n} ô của trang tính này nằm ngoài số dòng và cột tối đa của một trang tính (1.048.576 × 16.384) nên không được sao chép."
-        ),
-    }
+    render(ReviewWords::of(lang).beyond_grid, &[("n", &n)])
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -102,10 +102,7 @@ pub fn copy_name(name: &str, container: Container, lang: Lang, extension: &str) 
         Some((s, e)) if !s.is_empty() => (s, e.to_ascii_lowercase()),
         _ => (name, String::new()),
     };
-    let word = match lang {
-        Lang::En => "checked",
-        Lang::Vi => "kiem-tra",
-    };
+    let word = words(lang).copy_word;
     let converted = match container {
         Container::Xlsx => None,
         Container::Ods => Some("ods"),
@@ -115,10 +112,7 @@ pub fn copy_name(name: &str, container: Container, lang: Lang, extension: &str) 
     match converted {
         Some(from) => {
             let from = if ext.is_empty() { from } else { ext.as_str() };
-            let pre = match lang {
-                Lang::En => "from",
-                Lang::Vi => "tu",
-            };
+            let pre = words(lang).copy_from;
             format!("{stem}.{pre}-{from}.{word}.xlsx")
         }
         None => format!("{stem}.{word}.{extension}"),

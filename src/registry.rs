@@ -981,6 +981,24 @@ pub struct ReviewWords {
     pub sheets_skipped: &'static str,
     /// Findings not listed: the first `{shown}` of `{total}`.
     pub findings_cut: &'static str,
+    /// The note on a text cut to fit a cell: `{n}` characters, `{max}` in a cell.
+    pub text_cut: &'static str,
+    /// The note on a sheet with `{n}` cells beyond a worksheet's grid.
+    pub beyond_grid: &'static str,
+    /// The note on a formula not kept: `{why}` (one of the `unsafe_…` texts), `{formula}`.
+    pub formula_not_kept: &'static str,
+    /// Why a formula is not kept: it calls the function `{name}`, not a pure calculation.
+    pub unsafe_function: &'static str,
+    /// … it refers to another workbook, a file or an address.
+    pub unsafe_external: &'static str,
+    /// … it is a DDE link.
+    pub unsafe_dde: &'static str,
+    /// … it uses the defined name `{name}`.
+    pub unsafe_name: &'static str,
+    /// … it has `{n}` characters, more than a formula may (`{max}`).
+    pub unsafe_too_long: &'static str,
+    /// … crossfoot cannot read it (`{why}`: the scanner's words).
+    pub unsafe_unreadable: &'static str,
 }
 
 pub const REVIEW_EN: ReviewWords = ReviewWords {
@@ -1020,6 +1038,15 @@ pub const REVIEW_EN: ReviewWords = ReviewWords {
     totals: "{files} files: {clean} clean, {warnings} with warnings, {errors} with errors, {unreadable} unreadable; {error_count} errors, {warning_count} warnings in all",
     sheets_skipped: "{skipped} of the {total} checked sheets carry no finding and were not copied into this workbook (more than {max} sheets in all: only sheets with findings are copied)",
     findings_cut: "only the first {shown} of {total} findings are listed (the most rows a worksheet holds)",
+    text_cut: "This text has {n} characters, more than a cell holds ({max}): it is cut here. The whole text is in the submitted workbook and in crossfoot's JSON report.",
+    beyond_grid: "{n} cell(s) of this sheet lie beyond the rows and columns a worksheet holds (1,048,576 × 16,384) and are not copied here.",
+    formula_not_kept: "Formula not kept: {why}. The cell holds the value the submitted workbook stored. The formula, as text:\n={formula}",
+    unsafe_function: "it calls {name}, which is not one of the pure calculation functions crossfoot keeps",
+    unsafe_external: "it refers to another workbook, a file or an address",
+    unsafe_dde: "it is a DDE link, which starts another program",
+    unsafe_name: "it uses the name {name}, whose meaning crossfoot cannot check",
+    unsafe_too_long: "it has {n} characters, more than a spreadsheet formula may ({max})",
+    unsafe_unreadable: "crossfoot cannot read it ({why})",
 };
 
 pub const REVIEW_VI: ReviewWords = ReviewWords {
@@ -1059,6 +1086,15 @@ pub const REVIEW_VI: ReviewWords = ReviewWords {
     totals: "{files} tệp: {clean} sạch, {warnings} có cảnh báo, {errors} có lỗi, {unreadable} không đọc được; tổng cộng {error_count} lỗi, {warning_count} cảnh báo",
     sheets_skipped: "{skipped} trong số {total} trang tính đã kiểm tra không có phát hiện nào nên không được sao chép vào sổ này (quá {max} trang tính: chỉ sao chép các trang có phát hiện)",
     findings_cut: "chỉ liệt kê {shown} trong số {total} phát hiện đầu tiên (số dòng tối đa của một trang tính)",
+    text_cut: "Nội dung này có {n} ký tự, nhiều hơn một ô chứa được ({max}) nên đã bị cắt. Toàn văn có trong tệp đơn vị gửi và trong báo cáo JSON của crossfoot.",
+    beyond_grid: "{n} ô của trang tính này nằm ngoài số dòng và cột tối đa của một trang tính (1.048.576 × 16.384) nên không được sao chép.",
+    formula_not_kept: "Công thức không được giữ lại: {why}. Ô này chứa giá trị đã lưu trong tệp đơn vị gửi. Công thức dạng văn bản:\n={formula}",
+    unsafe_function: "công thức gọi hàm {name}, không thuộc danh sách các hàm tính toán thuần túy mà crossfoot giữ lại",
+    unsafe_external: "công thức tham chiếu tới sổ tính, tệp hoặc địa chỉ khác",
+    unsafe_dde: "công thức là liên kết DDE, có thể khởi chạy chương trình khác",
+    unsafe_name: "công thức dùng tên {name}, crossfoot không kiểm tra được ý nghĩa của tên này",
+    unsafe_too_long: "công thức dài {n} ký tự, vượt giới hạn của bảng tính ({max})",
+    unsafe_unreadable: "crossfoot không đọc được công thức ({why})",
 };
 
 /// The words of a marked copy ([`crate::mark`]), in one language.
@@ -1076,6 +1112,10 @@ pub struct MarkWords {
     pub rebuilt_ods: &'static str,
     pub rebuilt_binary: &'static str,
     pub none: &'static str,
+    /// The word of a marked copy's file name (`branch.checked.xlsx`): letters, digits and `-`.
+    pub copy_word: &'static str,
+    /// The word before the format a converted copy was made from (`branch.from-xls.…`).
+    pub copy_from: &'static str,
 }
 
 pub const MARK_EN: MarkWords = MarkWords {
@@ -1093,6 +1133,8 @@ pub const MARK_EN: MarkWords = MarkWords {
     rebuilt_ods: "an OpenDocument (.ods) workbook is copied as values and formulas only",
     rebuilt_binary: "an .xls or .xlsb workbook is converted to .xlsx",
     none: "No findings.",
+    copy_word: "checked",
+    copy_from: "from",
 };
 
 pub const MARK_VI: MarkWords = MarkWords {
@@ -1117,6 +1159,8 @@ pub const MARK_VI: MarkWords = MarkWords {
     rebuilt_ods: "tệp OpenDocument (.ods) chỉ được chép giá trị và công thức",
     rebuilt_binary: "tệp .xls hoặc .xlsb được chuyển sang .xlsx",
     none: "Không có phát hiện nào.",
+    copy_word: "kiem-tra",
+    copy_from: "tu",
 };
 
 impl ReviewWords {
@@ -1175,6 +1219,15 @@ impl ReviewWords {
             totals,
             sheets_skipped,
             findings_cut,
+            text_cut,
+            beyond_grid,
+            formula_not_kept,
+            unsafe_function,
+            unsafe_external,
+            unsafe_dde,
+            unsafe_name,
+            unsafe_too_long,
+            unsafe_unreadable,
         } = *self;
         vec![
             ("summary_sheet", summary_sheet),
@@ -1213,6 +1266,15 @@ impl ReviewWords {
             ("totals", totals),
             ("sheets_skipped", sheets_skipped),
             ("findings_cut", findings_cut),
+            ("text_cut", text_cut),
+            ("beyond_grid", beyond_grid),
+            ("formula_not_kept", formula_not_kept),
+            ("unsafe_function", unsafe_function),
+            ("unsafe_external", unsafe_external),
+            ("unsafe_dde", unsafe_dde),
+            ("unsafe_name", unsafe_name),
+            ("unsafe_too_long", unsafe_too_long),
+            ("unsafe_unreadable", unsafe_unreadable),
         ]
     }
 }
@@ -1248,6 +1310,8 @@ impl MarkWords {
             rebuilt_ods,
             rebuilt_binary,
             none,
+            copy_word,
+            copy_from,
         } = *self;
         let mut out = vec![
             ("sheet_name", sheet_name),
@@ -1260,6 +1324,8 @@ impl MarkWords {
             ("rebuilt_ods", rebuilt_ods),
             ("rebuilt_binary", rebuilt_binary),
             ("none", none),
+            ("copy_word", copy_word),
+            ("copy_from", copy_from),
         ];
         out.extend(headings.iter().map(|h| ("headings", *h)));
         out.extend(severity.iter().map(|s| ("severity", *s)));
