@@ -2,10 +2,13 @@
 //! itself ([`Kind`], defined once in [`KINDS`]: id, default severity, message template in
 //! English and Vietnamese, the placeholders it provides, and a short doc), the other texts its
 //! messages and workbooks are made of ([`TEXTS`]: hints, the summary workbook's Notes), and the
-//! words of the terminal report ([`Words`]) and of unreadable files ([`unreadable_text`]).
+//! words of the terminal report ([`Words`]), of the review workbook ([`ReviewWords`]), of the
+//! marked copies ([`MarkWords`]), of a cell's part in a check in their notes ([`RoleWords`])
+//! and of unreadable files ([`unreadable_text`]).
 //!
 //! The catalogue is data compiled in: call sites name a [`Kind`], never a string; a test walks
-//! the tables (both languages, placeholders, the README's table). A rule pack may still give
+//! the tables (both languages, placeholders, the README's table; each word table's `texts()`
+//! names every field, so a field it leaves out does not compile). A rule pack may still give
 //! its own text for any id under `[settings.messages]`, in its own language.
 //!
 //! This module depends only on [`crate::finding`] and [`crate::number`].
@@ -903,6 +906,107 @@ impl Words {
         }
     }
 
+    /// Every text of the table, by field name (the walk test's view: a field left out here
+    /// does not compile).
+    pub fn texts(&self) -> Vec<(&'static str, &'static str)> {
+        let Words {
+            error,
+            warning,
+            info,
+            files,
+            errors,
+            warnings,
+            infos,
+            checked,
+            unreadable,
+            skipped,
+            passed_over,
+            lock_files,
+            hidden_files,
+            system_files,
+            expected,
+            found,
+            difference,
+            cells_read,
+            clean,
+            unit,
+            forms,
+            workbook,
+            cannot_read,
+            hint,
+            previous_unreadable,
+            previous_section,
+            none_checked,
+            no_form_matched,
+            progress,
+            what,
+            why,
+            fix,
+            example,
+            severity,
+            message,
+            form,
+            expression,
+            placeholders,
+            fallback,
+            wrote_review,
+            wrote_summary,
+            skip_own_review,
+            cut,
+        } = *self;
+        let mut out = vec![
+            ("error", error),
+            ("warning", warning),
+            ("info", info),
+            ("checked", checked),
+            ("unreadable", unreadable),
+            ("skipped", skipped),
+            ("passed_over", passed_over),
+            ("expected", expected),
+            ("found", found),
+            ("difference", difference),
+            ("cells_read", cells_read),
+            ("clean", clean),
+            ("unit", unit),
+            ("forms", forms),
+            ("workbook", workbook),
+            ("cannot_read", cannot_read),
+            ("hint", hint),
+            ("previous_unreadable", previous_unreadable),
+            ("previous_section", previous_section),
+            ("none_checked", none_checked),
+            ("no_form_matched", no_form_matched),
+            ("progress", progress),
+            ("what", what),
+            ("why", why),
+            ("fix", fix),
+            ("example", example),
+            ("severity", severity),
+            ("message", message),
+            ("form", form),
+            ("expression", expression),
+            ("placeholders", placeholders),
+            ("fallback", fallback),
+            ("wrote_review", wrote_review),
+            ("wrote_summary", wrote_summary),
+            ("skip_own_review", skip_own_review),
+            ("cut", cut),
+        ];
+        for (name, (one, many)) in [
+            ("files", files),
+            ("errors", errors),
+            ("warnings", warnings),
+            ("infos", infos),
+            ("lock_files", lock_files),
+            ("hidden_files", hidden_files),
+            ("system_files", system_files),
+        ] {
+            out.push((name, one));
+            out.push((name, many));
+        }
+        out
+    }
+
     /// Why a file was passed over, in these words.
     pub fn skip(&self, why: crate::check::Skip) -> &'static str {
         match why {
@@ -1568,9 +1672,10 @@ mod tests {
             vi.sort();
             assert_eq!(en, vi, "{}", k.id);
         }
-        // The review workbook's, the marked copies' and the notes' words: every text in both
-        // languages, and a placeholder one language uses used by the other too.
+        // The terminal's, the review workbook's, the marked copies' and the notes' words: every
+        // text in both languages, and a placeholder one language uses used by the other too.
         let tables = [
+            ("Words", EN.texts(), VI.texts()),
             ("ReviewWords", REVIEW_EN.texts(), REVIEW_VI.texts()),
             ("MarkWords", MARK_EN.texts(), MARK_VI.texts()),
             ("RoleWords", ROLE_EN.texts(), ROLE_VI.texts()),
