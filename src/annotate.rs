@@ -16,10 +16,12 @@
 //! other than the ones given.
 
 use crate::check::{FileResult, Status};
-use crate::finding::{Finding, Role, Severity};
+use crate::finding::{Finding, Severity};
 use crate::formula_safety::{self, Unsafe};
+use crate::messages::render;
 use crate::model::{CellRef, NumFmt, Sheet, Value};
-use crate::text::format_number;
+use crate::registry::ReviewWords;
+use crate::text::{clip, format_number};
 use rayon::prelude::*;
 use rust_xlsxwriter::utility::quote_sheet_name;
 use rust_xlsxwriter::{
@@ -89,196 +91,22 @@ impl From<XlsxError> for ReviewError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Words
+// Words: the registry's ([`ReviewWords`]; a note's figures: [`crate::note`])
 
-struct Words {
-    summary_sheet: &'static str,
-    findings_sheet: &'static str,
-    file: &'static str,
-    branch: &'static str,
-    code: &'static str,
-    status: &'static str,
-    errors: &'static str,
-    warnings: &'static str,
-    first_finding: &'static str,
-    chart_label: &'static str,
-    sheet: &'static str,
-    cell: &'static str,
-    rule: &'static str,
-    severity: &'static str,
-    message: &'static str,
-    expected: &'static str,
-    found: &'static str,
-    difference: &'static str,
-    clean: &'static str,
-    with_warnings: &'static str,
-    with_errors: &'static str,
-    unreadable: &'static str,
-    skipped: &'static str,
-    sev_error: &'static str,
-    sev_warning: &'static str,
-    sev_info: &'static str,
-    chart_title: &'static str,
-    most_suspect: &'static str,
-    most_likely: &'static str,
-    suggested: &'static str,
-    /// The banner of a marked copy: where it was copied from, and the link back.
-    copied_from: &'static str,
-    of_sheet: &'static str,
-    back_to_summary: &'static str,
-    /// A cell's part in a check, after "This cell (124)": see [`Role`].
-    this_cell: &'static str,
-    role_found: &'static str,
-    role_part_of_found: &'static str,
-    role_expected: &'static str,
-    role_part_of_expected: &'static str,
-    role_read: &'static str,
-}
-
-const EN: Words = Words {
-    summary_sheet: "Summary",
-    findings_sheet: "Findings",
-    file: "File",
-    branch: "Branch",
-    code: "Code",
-    status: "Status",
-    errors: "Errors",
-    warnings: "Warnings",
-    first_finding: "First finding",
-    chart_label: "Chart label",
-    sheet: "Sheet",
-    cell: "Cell",
-    rule: "Rule",
-    severity: "Severity",
-    message: "Message",
-    expected: "Expected",
-    found: "Found",
-    difference: "Difference",
-    clean: "clean",
-    with_warnings: "warnings",
-    with_errors: "errors",
-    unreadable: "unreadable",
-    skipped: "skipped",
-    sev_error: "error",
-    sev_warning: "warning",
-    sev_info: "info",
-    chart_title: "Findings per branch",
-    most_suspect: "a cell the check read; the most suspect is",
-    most_likely: "Most likely cause",
-    suggested: "Suggested",
-    copied_from: "Copied from",
-    of_sheet: "sheet",
-    back_to_summary: "← Back to the Summary",
-    this_cell: "This cell",
-    role_found: "is the figure the check tests",
-    role_part_of_found: "is one of the figures the tested value is computed from",
-    role_expected: "is the figure the check compares against",
-    role_part_of_expected: "is one of the figures the expected value is computed from",
-    role_read: "was read by the check",
-};
-
-const VI: Words = Words {
-    summary_sheet: "Tổng hợp",
-    findings_sheet: "Phát hiện",
-    file: "Tệp",
-    branch: "Đơn vị",
-    code: "Mã đơn vị",
-    status: "Trạng thái",
-    errors: "Số lỗi",
-    warnings: "Số cảnh báo",
-    first_finding: "Phát hiện đầu tiên",
-    chart_label: "Nhãn biểu đồ",
-    sheet: "Trang tính",
-    cell: "Ô",
-    rule: "Mã quy tắc",
-    severity: "Mức độ",
-    message: "Nội dung",
-    expected: "Giá trị đúng",
-    found: "Giá trị ghi",
-    difference: "Chênh lệch",
-    clean: "sạch",
-    with_warnings: "có cảnh báo",
-    with_errors: "có lỗi",
-    unreadable: "không đọc được",
-    skipped: "bỏ qua",
-    sev_error: "lỗi",
-    sev_warning: "cảnh báo",
-    sev_info: "thông tin",
-    chart_title: "Số lỗi và cảnh báo theo đơn vị",
-    most_suspect: "ô này được đọc khi kiểm tra; ô nghi sai nhất là",
-    most_likely: "Nguyên nhân khả dĩ nhất",
-    suggested: "Giá trị đề xuất",
-    copied_from: "Sao từ tệp",
-    of_sheet: "trang tính",
-    back_to_summary: "← Về trang Tổng hợp",
-    this_cell: "Ô này",
-    role_found: "là số được kiểm tra",
-    role_part_of_found: "là một trong các số dùng để tính số được kiểm tra",
-    role_expected: "là số dùng để đối chiếu",
-    role_part_of_expected: "là một trong các số dùng để tính giá trị đúng",
-    role_read: "được đọc khi kiểm tra",
-};
-
-impl Words {
-    fn of(lang: Lang) -> &'static Words {
-        match lang {
-            Lang::En => &EN,
-            Lang::Vi => &VI,
-        }
-    }
-
-    fn role(&self, r: Role) -> &'static str {
-        match r {
-            Role::Found => self.role_found,
-            Role::PartOfFound => self.role_part_of_found,
-            Role::Expected => self.role_expected,
-            Role::PartOfExpected => self.role_part_of_expected,
-            Role::Read => self.role_read,
-        }
-    }
-
-    fn severity(&self, s: Severity) -> &'static str {
-        match s {
-            Severity::Error => self.sev_error,
-            Severity::Warning => self.sev_warning,
-            Severity::Info => self.sev_info,
-        }
-    }
-
-    fn totals(&self, lang: Lang, t: &Tally) -> String {
-        match lang {
-            Lang::En => format!(
-                "{} files: {} clean, {} with warnings, {} with errors, {} unreadable; {} errors, {} warnings in all",
-                t.files, t.clean, t.warnings, t.errors, t.unreadable, t.error_count, t.warning_count
-            ),
-            Lang::Vi => format!(
-                "{} tệp: {} sạch, {} có cảnh báo, {} có lỗi, {} không đọc được; tổng cộng {} lỗi, {} cảnh báo",
-                t.files, t.clean, t.warnings, t.errors, t.unreadable, t.error_count, t.warning_count
-            ),
-        }
-    }
-
-    fn skipped(&self, lang: Lang, skipped: usize, total: usize, max: usize) -> String {
-        match lang {
-            Lang::En => format!(
-                "{skipped} of the {total} checked sheets carry no finding and were not copied into this workbook (more than {max} sheets in all: only sheets with findings are copied)"
-            ),
-            Lang::Vi => format!(
-                "{skipped} trong số {total} trang tính đã kiểm tra không có phát hiện nào nên không được sao chép vào sổ này (quá {max} trang tính: chỉ sao chép các trang có phát hiện)"
-            ),
-        }
-    }
-
-    fn findings_cut(&self, lang: Lang, shown: usize, total: usize) -> String {
-        match lang {
-            Lang::En => format!(
-                "only the first {shown} of {total} findings are listed (the most rows a worksheet holds)"
-            ),
-            Lang::Vi => format!(
-                "chỉ liệt kê {shown} trong số {total} phát hiện đầu tiên (số dòng tối đa của một trang tính)"
-            ),
-        }
-    }
+/// The Summary's line of totals.
+fn totals_line(words: &ReviewWords, t: &Tally) -> String {
+    render(
+        words.totals,
+        &[
+            ("files", &t.files.to_string()),
+            ("clean", &t.clean.to_string()),
+            ("warnings", &t.warnings.to_string()),
+            ("errors", &t.errors.to_string()),
+            ("unreadable", &t.unreadable.to_string()),
+            ("error_count", &t.error_count.to_string()),
+            ("warning_count", &t.warning_count.to_string()),
+        ],
+    )
 }
 
 #[derive(Default)]
@@ -344,7 +172,7 @@ struct CopyPlan {
 
 use crate::check::sheet_has_findings;
 
-fn plan_copies(results: &[FileResult], opts: &ReviewOptions, words: &Words) -> CopyPlan {
+fn plan_copies(results: &[FileResult], opts: &ReviewOptions, words: &ReviewWords) -> CopyPlan {
     // Every sheet holding a form counts, also those the check did not keep (see
     // `check::Options::copy_all_up_to`).
     let total: usize = results
@@ -470,16 +298,6 @@ fn shorten_middle(s: &str, max: usize) -> String {
     let start: String = chars[..i].iter().collect();
     let end: String = chars[j..].iter().collect();
     format!("{}…{}", start.trim_end(), end.trim_start())
-}
-
-/// `s` on one line, cut with `…` beyond `max` characters (no words: either language).
-fn clip(s: &str, max: usize) -> String {
-    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
-    if s.chars().count() <= max {
-        return s;
-    }
-    let head: String = s.chars().take(max.saturating_sub(1)).collect();
-    format!("{}…", head.trim_end())
 }
 
 fn file_stem(path: &str) -> String {
@@ -627,13 +445,24 @@ fn put_text(
 fn cut_note(lang: Lang, chars: usize) -> String {
     let n = format_number(chars as f64, Some(0), lang.locale());
     let max = format_number(MAX_CELL_CHARS as f64, Some(0), lang.locale());
-    match lang {
-        Lang::En => format!(
-            "This text has {n} characters, more than a cell holds ({max}): it is cut here. The whole text is in the submitted workbook and in crossfoot's JSON report."
+    render(ReviewWords::of(lang).text_cut, &[("n", &n), ("max", &max)])
+}
+
+/// Why a formula is not kept, in the registry's words.
+fn unsafe_reason(words: &ReviewWords, why: &Unsafe) -> String {
+    match why {
+        Unsafe::Function(name) => render(words.unsafe_function, &[("name", name)]),
+        Unsafe::ExternalReference => words.unsafe_external.to_string(),
+        Unsafe::Dde => words.unsafe_dde.to_string(),
+        Unsafe::DefinedName(name) => render(words.unsafe_name, &[("name", name)]),
+        Unsafe::TooLong(n) => render(
+            words.unsafe_too_long,
+            &[
+                ("n", &n.to_string()),
+                ("max", &formula_safety::MAX_FORMULA_CHARS.to_string()),
+            ],
         ),
-        Lang::Vi => format!(
-            "Nội dung này có {n} ký tự, nhiều hơn một ô chứa được ({max}) nên đã bị cắt. Toàn văn có trong tệp đơn vị gửi và trong báo cáo JSON của crossfoot."
-        ),
+        Unsafe::Unreadable(w) => render(words.unsafe_unreadable, &[("why", w)]),
     }
 }
 
@@ -641,44 +470,18 @@ fn cut_note(lang: Lang, chars: usize) -> String {
 fn formula_note(lang: Lang, formula: &str, why: &Unsafe) -> String {
     let formula = formula.trim();
     let formula = formula.strip_prefix('=').unwrap_or(formula);
-    let text = match lang {
-        Lang::En => format!(
-            "Formula not kept: {why}. The cell holds the value the submitted workbook stored. The formula, as text:\n={formula}"
-        ),
-        Lang::Vi => {
-            let why = match why {
-                Unsafe::Function(f) => format!(
-                    "công thức gọi hàm {f}, không thuộc danh sách các hàm tính toán thuần túy mà crossfoot giữ lại"
-                ),
-                Unsafe::ExternalReference => {
-                    "công thức tham chiếu tới sổ tính, tệp hoặc địa chỉ khác".to_string()
-                }
-                Unsafe::Dde => "công thức là liên kết DDE, có thể khởi chạy chương trình khác".to_string(),
-                Unsafe::DefinedName(n) => {
-                    format!("công thức dùng tên {n}, crossfoot không kiểm tra được ý nghĩa của tên này")
-                }
-                Unsafe::TooLong(n) => format!("công thức dài {n} ký tự, vượt giới hạn của bảng tính"),
-                Unsafe::Unreadable(w) => format!("crossfoot không đọc được công thức ({w})"),
-            };
-            format!(
-                "Công thức không được giữ lại: {why}. Ô này chứa giá trị đã lưu trong tệp đơn vị gửi. Công thức dạng văn bản:\n={formula}"
-            )
-        }
-    };
+    let words = ReviewWords::of(lang);
+    let text = render(
+        words.formula_not_kept,
+        &[("why", &unsafe_reason(words, why)), ("formula", formula)],
+    );
     crate::xlsx_limits::note_text(&text).into_owned()
 }
 
 /// The note on a sheet some of whose cells lie beyond Excel's grid.
 fn beyond_grid_note(lang: Lang, cells: usize) -> String {
     let n = format_number(cells as f64, Some(0), lang.locale());
-    match lang {
-        Lang::En => format!(
-            "{n} cell(s) of this sheet lie beyond the rows and columns a worksheet holds (1,048,576 × 16,384) and are not copied here."
-        ),
-        Lang::Vi => format!(
-            "{n} ô của trang tính này nằm ngoài số dòng và cột tối đa của một trang tính (1.048.576 × 16.384) nên không được sao chép."
-        ),
-    }
+    render(ReviewWords::of(lang).beyond_grid, &[("n", &n)])
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -689,7 +492,7 @@ pub fn review_workbook(
     results: &[FileResult],
     opts: &ReviewOptions,
 ) -> Result<Vec<u8>, ReviewError> {
-    let words = Words::of(opts.lang);
+    let words = ReviewWords::of(opts.lang);
     let plan = plan_copies(results, opts, words);
 
     let mut wb = Workbook::new();
@@ -831,7 +634,7 @@ fn write_summary(
     first_row: &[Option<usize>],
     total_findings: usize,
     opts: &ReviewOptions,
-    words: &Words,
+    words: &ReviewWords,
 ) -> Result<(), ReviewError> {
     ws.set_name(words.summary_sheet)?;
     ws.set_landscape().set_print_fit_to_pages(1, 0);
@@ -936,13 +739,20 @@ fn write_summary(
         ws.autofilter(0, 0, last, 7)?;
     }
     let mut line = last + 2;
-    ws.write_string(line, 0, words.totals(opts.lang, &tally))?;
+    ws.write_string(line, 0, totals_line(words, &tally))?;
     if plan.skipped > 0 {
         line += 1;
         ws.write_string_with_format(
             line,
             0,
-            words.skipped(opts.lang, plan.skipped, plan.total, opts.max_copied_sheets),
+            render(
+                words.sheets_skipped,
+                &[
+                    ("skipped", &plan.skipped.to_string()),
+                    ("total", &plan.total.to_string()),
+                    ("max", &opts.max_copied_sheets.to_string()),
+                ],
+            ),
             &Format::new()
                 .set_bold()
                 .set_font_color(Color::RGB(0xC00000)),
@@ -953,7 +763,13 @@ fn write_summary(
         ws.write_string_with_format(
             line,
             0,
-            words.findings_cut(opts.lang, MAX_ROWS - 1, total_findings),
+            render(
+                words.findings_cut,
+                &[
+                    ("shown", &(MAX_ROWS - 1).to_string()),
+                    ("total", &total_findings.to_string()),
+                ],
+            ),
             &Format::new()
                 .set_bold()
                 .set_font_color(Color::RGB(0xC00000)),
@@ -999,7 +815,7 @@ fn write_findings(
     ws: &mut Worksheet,
     results: &[FileResult],
     plan: &CopyPlan,
-    words: &Words,
+    words: &ReviewWords,
     lang: Lang,
 ) -> Result<(), ReviewError> {
     ws.set_name(words.findings_sheet)?;
@@ -1276,27 +1092,11 @@ fn marks_for<'a>(r: &'a FileResult, sheet: &str) -> BTreeMap<CellRef, CellMarks<
 /// the message as far as a cell holds it).
 const NOTE_MESSAGE_CHARS: usize = 2_000;
 
-/// A cell's own figure as a note quotes it: a number as the cell shows it, a text quoted.
-fn own_figure(sheet: &Sheet, at: CellRef, lang: Lang) -> Option<String> {
-    let cell = sheet.get(at)?;
-    match &cell.value {
-        Value::Number(n) if n.is_finite() => Some(if cell.fmt.percent {
-            let d = cell.fmt.decimals.unwrap_or(2);
-            format!("{}%", format_number(n * 100.0, Some(d), lang.locale()))
-        } else {
-            format_number(*n, cell.fmt.decimals, lang.locale())
-        }),
-        Value::Text(t) if !t.trim().is_empty() => Some(format!("\"{}\"", clip(t, 60))),
-        _ => None,
-    }
-}
-
 /// The note on a marked cell: the most likely correction, then every finding about it, each
 /// with the check's figures on the cell the check tests, and on any other cell that cell's own
 /// figure and its part in the check (a cell the check only read holds none of its totals).
 fn note_text(cm: &CellMarks<'_>, lang: Lang, sheet: &Sheet, at: CellRef) -> String {
-    let words = Words::of(lang);
-    let locale = lang.locale();
+    let words = ReviewWords::of(lang);
     let mut list: Vec<&(&Finding, bool)> = cm.findings.iter().collect();
     // Strongest first; otherwise in the findings' own order (a stable sort keeps it).
     list.sort_by_key(|f| std::cmp::Reverse(f.0.severity));
@@ -1309,42 +1109,16 @@ fn note_text(cm: &CellMarks<'_>, lang: Lang, sheet: &Sheet, at: CellRef) -> Stri
         // (other findings, a formula not kept, a text cut) still fit.
         let message = crate::xlsx_limits::fit_text(&f.message, NOTE_MESSAGE_CHARS).0;
         let mut s = format!("[{}] {}\n{message}", words.severity(f.severity), f.rule);
-        let n = |v: f64| format_number(v, f.decimals, locale);
-        let here = f.cells.iter().position(|c| {
-            c.file.is_none() && c.sheet == sheet.name && CellRef::parse_a1(&c.cell) == Some(at)
-        });
-        let role = here
-            .and_then(|i| f.cells.get(i))
-            .map_or(Role::Read, |c| c.role);
-        let tested = match role {
-            Role::Found => true,
-            Role::Read => here == Some(0),
-            _ => false,
+        let figures = crate::note::FigureWords {
+            expected: words.expected,
+            found: words.found,
+            difference: words.difference,
         };
-        if !tested {
-            let figure = own_figure(sheet, at, lang)
-                .map(|v| format!(" ({v})"))
-                .unwrap_or_default();
-            s.push_str(&format!(
-                "\n{}{figure} {}",
-                words.this_cell,
-                words.role(role)
-            ));
-        }
-        let mut nums = Vec::new();
-        if let Some(e) = f.expected {
-            nums.push(format!("{}: {}", words.expected, n(e)));
-        }
-        if let Some(a) = f.actual {
-            nums.push(format!("{}: {}", words.found, n(a)));
-        }
-        if let Some(d) = f.difference {
-            let d = if d > 0.0 { format!("+{}", n(d)) } else { n(d) };
-            nums.push(format!("{}: {}", words.difference, d));
-        }
-        if tested && !nums.is_empty() {
+        if let Some(line) =
+            crate::note::figures_line(f, &sheet.name, at, Some(sheet), lang, figures)
+        {
             s.push('\n');
-            s.push_str(&nums.join("; "));
+            s.push_str(&line);
         }
         if !primary {
             if let Some(c) = f.cells.first() {
@@ -1653,7 +1427,7 @@ fn write_banner(
     r: &FileResult,
     sheet: &Sheet,
     summary_row: Option<u32>,
-    words: &Words,
+    words: &ReviewWords,
 ) -> Result<(), ReviewError> {
     let last = sheet
         .cells

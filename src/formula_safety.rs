@@ -13,8 +13,6 @@
 //! The scanner is a small tokenizer: it knows string literals (`"…""…"`), quoted sheet names
 //! (`'…''…'!`), error literals (`#N/A`), numbers, names and operators; it does not evaluate.
 
-use std::fmt;
-
 /// The functions a kept formula may call: pure calculations over values and over references
 /// inside the workbook, without side effects, volatility or access to anything outside the
 /// workbook. Upper case, without the `_xlfn.` prefix newer functions are stored with.
@@ -153,30 +151,6 @@ pub enum Unsafe {
     TooLong(usize),
     /// The scanner cannot read it (an unterminated string, an unknown character, …).
     Unreadable(String),
-}
-
-impl fmt::Display for Unsafe {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        match self {
-            Unsafe::Function(name) => write!(
-                f,
-                "it calls {name}, which is not one of the pure calculation functions crossfoot keeps"
-            ),
-            Unsafe::ExternalReference => {
-                write!(f, "it refers to another workbook, a file or an address")
-            }
-            Unsafe::Dde => write!(f, "it is a DDE link, which starts another program"),
-            Unsafe::DefinedName(name) => write!(
-                f,
-                "it uses the name {name}, whose meaning crossfoot cannot check"
-            ),
-            Unsafe::TooLong(n) => write!(
-                f,
-                "it has {n} characters, more than a spreadsheet formula may ({MAX_FORMULA_CHARS})"
-            ),
-            Unsafe::Unreadable(why) => write!(f, "crossfoot cannot read it ({why})"),
-        }
-    }
 }
 
 /// What a formula calls and refers to, as far as the scanner sees.

@@ -23,6 +23,7 @@ pub mod locate;
 pub mod mark;
 pub mod messages;
 pub mod model;
+pub mod note;
 pub mod number;
 pub mod numfmt;
 pub mod output;

@@ -419,7 +419,7 @@ fn previous_inputs(paths: &[PathBuf]) -> Result<Option<Inputs>, ExitCode> {
     let prev = run::collect(paths);
     let shown: Vec<String> = paths
         .iter()
-        .map(|p| crossfoot::text::visible(&run::inputs::shown(p), 500).into_owned())
+        .map(|p| crossfoot::text::visible(&run::inputs::shown(p), 500, Lang::En).into_owned())
         .collect();
     let reason = if prev.files.is_empty() {
         Some("no workbook there".to_string())
@@ -636,7 +636,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     if let Some((out, written)) = wrote {
         let mut err = std::io::stderr();
         say_notices(&written);
-        let path = crossfoot::text::visible(&run::inputs::shown(&out), 500).into_owned();
+        let path = crossfoot::text::visible(&run::inputs::shown(&out), 500, lang).into_owned();
         let _ = writeln!(
             err,
             "{}",
@@ -657,16 +657,16 @@ fn run_check(args: CheckArgs) -> ExitCode {
             let _ = writeln!(
                 err,
                 "wrote the marked copy of {} to {}{}",
-                crossfoot::text::visible(&c.input, 500),
-                crossfoot::text::visible(&run::inputs::shown(&c.path), 500),
-                crossfoot::text::visible(&how, 500)
+                crossfoot::text::visible(&c.input, 500, Lang::En),
+                crossfoot::text::visible(&run::inputs::shown(&c.path), 500, Lang::En),
+                crossfoot::text::visible(&how, 500, Lang::En)
             );
         }
         if marked.is_empty() && !tally.output_failed {
             let _ = writeln!(
                 err,
                 "no marked copy written to {}: no checked workbook has findings",
-                crossfoot::text::visible(&run::inputs::shown(dir), 500)
+                crossfoot::text::visible(&run::inputs::shown(dir), 500, Lang::En)
             );
         }
     }
@@ -684,7 +684,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
 fn say_notices(written: &crossfoot::output::Written) {
     let mut err = std::io::stderr();
     for notice in written.notices() {
-        let _ = writeln!(err, "{}", crossfoot::text::visible(&notice, 500));
+        let _ = writeln!(err, "{}", crossfoot::text::visible(&notice, 500, Lang::En));
     }
 }
 
@@ -728,11 +728,11 @@ fn conflict_text(codes: &[(String, Vec<String>)]) -> String {
         .map(|(code, files)| {
             let files: Vec<String> = files
                 .iter()
-                .map(|f| crossfoot::text::visible(f, 500).into_owned())
+                .map(|f| crossfoot::text::visible(f, 500, Lang::En).into_owned())
                 .collect();
             format!(
                 "unit code {} is in {}",
-                crossfoot::text::visible(code, 100),
+                crossfoot::text::visible(code, 100, Lang::En),
                 files.join(" and ")
             )
         })
@@ -778,7 +778,7 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
         });
         if inputs.files.len() == before {
             eprint_diag(&ConsolidateError::ExcludeUnknown(
-                crossfoot::text::visible(&run::inputs::shown(ex), 500).into_owned(),
+                crossfoot::text::visible(&run::inputs::shown(ex), 500, Lang::En).into_owned(),
             ));
             return ExitCode::from(2);
         }
@@ -828,7 +828,8 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
         Err(reason) => {
             let help = Some(consolidate::write_hint(&reason).to_string());
             eprint_diag(&ConsolidateError::Write {
-                path: crossfoot::text::visible(&run::inputs::shown(&out), 500).into_owned(),
+                path: crossfoot::text::visible(&run::inputs::shown(&out), 500, Lang::En)
+                    .into_owned(),
                 reason,
                 help,
             });
@@ -837,7 +838,8 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
     };
     let mut err = std::io::stderr();
     say_notices(&written);
-    let path = crossfoot::text::visible(&run::inputs::shown(&out), 500).into_owned();
+    let path =
+        crossfoot::text::visible(&run::inputs::shown(&out), 500, pack.settings.lang).into_owned();
     let _ = writeln!(
         err,
         "{}",

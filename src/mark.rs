@@ -35,9 +35,8 @@ use crate::check::{FileResult, Status};
 use crate::finding::{CellLoc, Finding, Severity};
 use crate::load::Limits;
 use crate::model::CellRef;
-use crate::number::Locale;
+use crate::registry::MarkWords;
 use crate::sniff::Container;
-use crate::text::format_number;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::XmlVersion;
 use std::collections::{BTreeMap, BTreeSet};
@@ -103,10 +102,7 @@ pub fn copy_name(name: &str, container: Container, lang: Lang, extension: &str) 
         Some((s, e)) if !s.is_empty() => (s, e.to_ascii_lowercase()),
         _ => (name, String::new()),
     };
-    let word = match lang {
-        Lang::En => "checked",
-        Lang::Vi => "kiem-tra",
-    };
+    let word = words(lang).copy_word;
     let converted = match container {
         Container::Xlsx => None,
         Container::Ods => Some("ods"),
@@ -116,10 +112,7 @@ pub fn copy_name(name: &str, container: Container, lang: Lang, extension: &str) 
     match converted {
         Some(from) => {
             let from = if ext.is_empty() { from } else { ext.as_str() };
-            let pre = match lang {
-                Lang::En => "from",
-                Lang::Vi => "tu",
-            };
+            let pre = words(lang).copy_from;
             format!("{stem}.{pre}-{from}.{word}.xlsx")
         }
         None => format!("{stem}.{word}.{extension}"),
@@ -148,84 +141,10 @@ pub fn mark_workbook(
 }
 
 // ---------------------------------------------------------------------------------------------
-// Words
+// Words: the registry's ([`MarkWords`])
 
-struct Words {
-    sheet_name: &'static str,
-    headings: [&'static str; 8],
-    severity: [&'static str; 3],
-    expected: &'static str,
-    found: &'static str,
-    difference: &'static str,
-    most_suspect: &'static str,
-    edited: &'static str,
-    rebuilt: &'static str,
-    rebuilt_ods: &'static str,
-    rebuilt_binary: &'static str,
-    none: &'static str,
-}
-
-const EN: Words = Words {
-    sheet_name: "crossfoot findings",
-    headings: [
-        "Sheet", "Cell", "Severity", "Rule", "Message", "Expected", "Found", "Difference",
-    ],
-    severity: ["info", "warning", "error"],
-    expected: "expected",
-    found: "found",
-    difference: "difference",
-    most_suspect: "the cell most likely wrong is",
-    edited: "This is your own workbook, marked by crossfoot: the cells below are filled and carry a note. Correct the figures and send the workbook again; this sheet may stay.",
-    rebuilt: "This copy was rebuilt by crossfoot from the figures read (your workbook's formatting is not kept): correct your own workbook, not this copy. Why rebuilt:",
-    rebuilt_ods: "an OpenDocument (.ods) workbook is copied as values and formulas only",
-    rebuilt_binary: "an .xls or .xlsb workbook is converted to .xlsx",
-    none: "No findings.",
-};
-
-const VI: Words = Words {
-    sheet_name: "Kết quả kiểm tra",
-    headings: [
-        "Trang tính",
-        "Ô",
-        "Mức độ",
-        "Mã quy tắc",
-        "Nội dung",
-        "Giá trị đúng",
-        "Giá trị ghi",
-        "Chênh lệch",
-    ],
-    severity: ["thông tin", "cảnh báo", "lỗi"],
-    expected: "giá trị đúng",
-    found: "giá trị ghi",
-    difference: "chênh lệch",
-    most_suspect: "ô nghi sai nhất là",
-    edited: "Đây là chính tệp của đơn vị, được crossfoot đánh dấu: các ô dưới đây được tô màu và có ghi chú. Hãy sửa số liệu rồi gửi lại tệp; trang này có thể giữ nguyên.",
-    rebuilt: "Bản này do crossfoot dựng lại từ số liệu đã đọc (định dạng của tệp gốc không được giữ): hãy sửa trên tệp gốc của đơn vị, không sửa trên bản này. Lý do dựng lại:",
-    rebuilt_ods: "tệp OpenDocument (.ods) chỉ được chép giá trị và công thức",
-    rebuilt_binary: "tệp .xls hoặc .xlsb được chuyển sang .xlsx",
-    none: "Không có phát hiện nào.",
-};
-
-fn words(lang: Lang) -> &'static Words {
-    match lang {
-        Lang::En => &EN,
-        Lang::Vi => &VI,
-    }
-}
-
-fn locale(lang: Lang) -> Locale {
-    match lang {
-        Lang::En => Locale::En,
-        Lang::Vi => Locale::Vi,
-    }
-}
-
-fn severity_word(w: &Words, s: Severity) -> &'static str {
-    match s {
-        Severity::Info => w.severity[0],
-        Severity::Warning => w.severity[1],
-        Severity::Error => w.severity[2],
-    }
+fn words(lang: Lang) -> &'static MarkWords {
+    MarkWords::of(lang)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -300,9 +219,23 @@ fn marks(r: &FileResult) -> BTreeMap<&str, BTreeMap<CellRef, CellMark<'_>>> {
     out
 }
 
-/// The note crossfoot adds to a cell: every finding about it, the strongest first.
-fn note_text(cm: &CellMark<'_>, lang: Lang) -> String {
+/// The note crossfoot adds to the cell `at` of the sheet `sheet_name`: every finding about it,
+/// the strongest first, each with the check's figures on the cell the check tests and on any
+/// other cell that cell's own figure (from `sheet`, the sheet as the check read it) and its
+/// part in the check ([`crate::note::figures_line`], as the review workbook's notes).
+fn note_text(
+    cm: &CellMark<'_>,
+    lang: Lang,
+    sheet_name: &str,
+    at: CellRef,
+    sheet: Option<&crate::model::Sheet>,
+) -> String {
     let w = words(lang);
+    let figures = crate::note::FigureWords {
+        expected: w.expected,
+        found: w.found,
+        difference: w.difference,
+    };
     let mut list: Vec<&(&Finding, bool, Option<&str>)> = cm.findings.iter().collect();
     list.sort_by_key(|f| std::cmp::Reverse(f.0.severity));
     let mut parts = Vec::new();
@@ -313,13 +246,12 @@ fn note_text(cm: &CellMark<'_>, lang: Lang) -> String {
         let message = crate::xlsx_limits::fit_text(&f.message, 2_000).0;
         let mut s = format!(
             "crossfoot [{}] {}\n{message}",
-            severity_word(w, f.severity),
+            w.severity(f.severity),
             f.rule
         );
-        let nums = numbers(f, lang);
-        if !nums.is_empty() {
+        if let Some(line) = crate::note::figures_line(f, sheet_name, at, sheet, lang, figures) {
             s.push('\n');
-            s.push_str(&nums);
+            s.push_str(&line);
         }
         if !strong {
             if let Some(c) = suspect {
@@ -329,24 +261,6 @@ fn note_text(cm: &CellMark<'_>, lang: Lang) -> String {
         parts.push(s);
     }
     crate::xlsx_limits::note_text(&parts.join("\n\n")).into_owned()
-}
-
-/// `expected: 120; found: 118; difference: -2`.
-fn numbers(f: &Finding, lang: Lang) -> String {
-    let w = words(lang);
-    let n = |v: f64| format_number(v, f.decimals, locale(lang));
-    let mut nums = Vec::new();
-    if let Some(e) = f.expected {
-        nums.push(format!("{}: {}", w.expected, n(e)));
-    }
-    if let Some(a) = f.actual {
-        nums.push(format!("{}: {}", w.found, n(a)));
-    }
-    if let Some(d) = f.difference {
-        let d = if d > 0.0 { format!("+{}", n(d)) } else { n(d) };
-        nums.push(format!("{}: {}", w.difference, d));
-    }
-    nums.join("; ")
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -471,7 +385,7 @@ fn findings_rows(r: &FileResult, lang: Lang, about: &str) -> Vec<Vec<Out>> {
         rows.push(vec![
             Out::Text(sheet),
             cell,
-            Out::Text(severity_word(w, f.severity).to_string()),
+            Out::Text(w.severity(f.severity).to_string()),
             Out::Text(f.rule.clone()),
             Out::Text(message),
             num(f.expected),
@@ -937,7 +851,10 @@ fn edit_package(
         let mut next_id = 0usize;
         let notes: Vec<(CellRef, String)> = cells
             .iter()
-            .map(|(at, cm)| (*at, note_text(cm, lang)))
+            .map(|(at, cm)| {
+                let sheet = result.kept.iter().find(|s| s.name == *sheet_name);
+                (*at, note_text(cm, lang, sheet_name, *at, sheet))
+            })
             .collect();
         let legacy_id;
         match (comments_rel, &plan.legacy) {

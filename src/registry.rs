@@ -2,10 +2,13 @@
 //! itself ([`Kind`], defined once in [`KINDS`]: id, default severity, message template in
 //! English and Vietnamese, the placeholders it provides, and a short doc), the other texts its
 //! messages and workbooks are made of ([`TEXTS`]: hints, the summary workbook's Notes), and the
-//! words of the terminal report ([`Words`]) and of unreadable files ([`unreadable_text`]).
+//! words of the terminal report ([`Words`]), of the review workbook ([`ReviewWords`]), of the
+//! marked copies ([`MarkWords`]), of a cell's part in a check in their notes ([`RoleWords`])
+//! and of unreadable files ([`unreadable_text`]).
 //!
 //! The catalogue is data compiled in: call sites name a [`Kind`], never a string; a test walks
-//! the tables (both languages, placeholders, the README's table). A rule pack may still give
+//! the tables (both languages, placeholders, the README's table; each word table's `texts()`
+//! names every field, so a field it leaves out does not compile). A rule pack may still give
 //! its own text for any id under `[settings.messages]`, in its own language.
 //!
 //! This module depends only on [`crate::finding`] and [`crate::number`].
@@ -798,6 +801,9 @@ pub struct Words {
     pub wrote_summary: &'static str,
     /// Why a file that was read is passed over: one of crossfoot's own review workbooks.
     pub skip_own_review: &'static str,
+    /// The end of a text from an input cut where the terminal shows it
+    /// ([`crate::text::visible`]): its length in characters.
+    pub cut: &'static str,
 }
 
 pub const EN: Words = Words {
@@ -843,6 +849,7 @@ pub const EN: Words = Words {
     wrote_review: "wrote the review workbook to {path}",
     wrote_summary: "wrote the summary to {path}: {form} {rows} row(s), {notes} note(s)",
     skip_own_review: "a review workbook written by crossfoot, not a submission",
+    cut: "…({count} characters)",
 };
 
 pub const VI: Words = Words {
@@ -888,6 +895,7 @@ pub const VI: Words = Words {
     wrote_review: "đã ghi sổ kiểm tra vào {path}",
     wrote_summary: "đã ghi biểu tổng hợp vào {path}: biểu {form}, {rows} dòng, {notes} ghi chú",
     skip_own_review: "sổ kiểm tra do crossfoot ghi, không phải báo cáo của đơn vị",
+    cut: "…({count} ký tự)",
 };
 
 impl Words {
@@ -896,6 +904,107 @@ impl Words {
             Lang::En => &EN,
             Lang::Vi => &VI,
         }
+    }
+
+    /// Every text of the table, by field name (the walk test's view: a field left out here
+    /// does not compile).
+    pub fn texts(&self) -> Vec<(&'static str, &'static str)> {
+        let Words {
+            error,
+            warning,
+            info,
+            files,
+            errors,
+            warnings,
+            infos,
+            checked,
+            unreadable,
+            skipped,
+            passed_over,
+            lock_files,
+            hidden_files,
+            system_files,
+            expected,
+            found,
+            difference,
+            cells_read,
+            clean,
+            unit,
+            forms,
+            workbook,
+            cannot_read,
+            hint,
+            previous_unreadable,
+            previous_section,
+            none_checked,
+            no_form_matched,
+            progress,
+            what,
+            why,
+            fix,
+            example,
+            severity,
+            message,
+            form,
+            expression,
+            placeholders,
+            fallback,
+            wrote_review,
+            wrote_summary,
+            skip_own_review,
+            cut,
+        } = *self;
+        let mut out = vec![
+            ("error", error),
+            ("warning", warning),
+            ("info", info),
+            ("checked", checked),
+            ("unreadable", unreadable),
+            ("skipped", skipped),
+            ("passed_over", passed_over),
+            ("expected", expected),
+            ("found", found),
+            ("difference", difference),
+            ("cells_read", cells_read),
+            ("clean", clean),
+            ("unit", unit),
+            ("forms", forms),
+            ("workbook", workbook),
+            ("cannot_read", cannot_read),
+            ("hint", hint),
+            ("previous_unreadable", previous_unreadable),
+            ("previous_section", previous_section),
+            ("none_checked", none_checked),
+            ("no_form_matched", no_form_matched),
+            ("progress", progress),
+            ("what", what),
+            ("why", why),
+            ("fix", fix),
+            ("example", example),
+            ("severity", severity),
+            ("message", message),
+            ("form", form),
+            ("expression", expression),
+            ("placeholders", placeholders),
+            ("fallback", fallback),
+            ("wrote_review", wrote_review),
+            ("wrote_summary", wrote_summary),
+            ("skip_own_review", skip_own_review),
+            ("cut", cut),
+        ];
+        for (name, (one, many)) in [
+            ("files", files),
+            ("errors", errors),
+            ("warnings", warnings),
+            ("infos", infos),
+            ("lock_files", lock_files),
+            ("hidden_files", hidden_files),
+            ("system_files", system_files),
+        ] {
+            out.push((name, one));
+            out.push((name, many));
+        }
+        out
     }
 
     /// Why a file was passed over, in these words.
@@ -926,6 +1035,475 @@ impl Words {
             (true, Lang::En) => "tiếng Anh",
             (true, Lang::Vi) => "tiếng Việt",
         }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// The review workbook's and the marked copies' words
+
+/// The words of the review workbook ([`crate::annotate`]), in one language.
+#[derive(Debug)]
+pub struct ReviewWords {
+    pub summary_sheet: &'static str,
+    pub findings_sheet: &'static str,
+    pub file: &'static str,
+    pub branch: &'static str,
+    pub code: &'static str,
+    pub status: &'static str,
+    pub errors: &'static str,
+    pub warnings: &'static str,
+    pub first_finding: &'static str,
+    pub chart_label: &'static str,
+    pub sheet: &'static str,
+    pub cell: &'static str,
+    pub rule: &'static str,
+    pub severity: &'static str,
+    pub message: &'static str,
+    pub expected: &'static str,
+    pub found: &'static str,
+    pub difference: &'static str,
+    pub clean: &'static str,
+    pub with_warnings: &'static str,
+    pub with_errors: &'static str,
+    pub unreadable: &'static str,
+    pub skipped: &'static str,
+    pub sev_error: &'static str,
+    pub sev_warning: &'static str,
+    pub sev_info: &'static str,
+    pub chart_title: &'static str,
+    pub most_suspect: &'static str,
+    pub most_likely: &'static str,
+    pub suggested: &'static str,
+    /// The banner of a marked copy: where it was copied from, and the link back.
+    pub copied_from: &'static str,
+    pub of_sheet: &'static str,
+    pub back_to_summary: &'static str,
+    /// The Summary's line of totals: `{files}`, `{clean}`, `{warnings}`, `{errors}`,
+    /// `{unreadable}` files; `{error_count}` errors, `{warning_count}` warnings.
+    pub totals: &'static str,
+    /// Sheets not copied: `{skipped}` of `{total}`, beyond `{max}` sheets in all.
+    pub sheets_skipped: &'static str,
+    /// Findings not listed: the first `{shown}` of `{total}`.
+    pub findings_cut: &'static str,
+    /// The note on a text cut to fit a cell: `{n}` characters, `{max}` in a cell.
+    pub text_cut: &'static str,
+    /// The note on a sheet with `{n}` cells beyond a worksheet's grid.
+    pub beyond_grid: &'static str,
+    /// The note on a formula not kept: `{why}` (one of the `unsafe_…` texts), `{formula}`.
+    pub formula_not_kept: &'static str,
+    /// Why a formula is not kept: it calls the function `{name}`, not a pure calculation.
+    pub unsafe_function: &'static str,
+    /// … it refers to another workbook, a file or an address.
+    pub unsafe_external: &'static str,
+    /// … it is a DDE link.
+    pub unsafe_dde: &'static str,
+    /// … it uses the defined name `{name}`.
+    pub unsafe_name: &'static str,
+    /// … it has `{n}` characters, more than a formula may (`{max}`).
+    pub unsafe_too_long: &'static str,
+    /// … crossfoot cannot read it (`{why}`: the scanner's words).
+    pub unsafe_unreadable: &'static str,
+}
+
+pub const REVIEW_EN: ReviewWords = ReviewWords {
+    summary_sheet: "Summary",
+    findings_sheet: "Findings",
+    file: "File",
+    branch: "Branch",
+    code: "Code",
+    status: "Status",
+    errors: "Errors",
+    warnings: "Warnings",
+    first_finding: "First finding",
+    chart_label: "Chart label",
+    sheet: "Sheet",
+    cell: "Cell",
+    rule: "Rule",
+    severity: "Severity",
+    message: "Message",
+    expected: "Expected",
+    found: "Found",
+    difference: "Difference",
+    clean: "clean",
+    with_warnings: "warnings",
+    with_errors: "errors",
+    unreadable: "unreadable",
+    skipped: "skipped",
+    sev_error: "error",
+    sev_warning: "warning",
+    sev_info: "info",
+    chart_title: "Findings per branch",
+    most_suspect: "a cell the check read; the most suspect is",
+    most_likely: "Most likely cause",
+    suggested: "Suggested",
+    copied_from: "Copied from",
+    of_sheet: "sheet",
+    back_to_summary: "← Back to the Summary",
+    totals: "{files} files: {clean} clean, {warnings} with warnings, {errors} with errors, {unreadable} unreadable; {error_count} errors, {warning_count} warnings in all",
+    sheets_skipped: "{skipped} of the {total} checked sheets carry no finding and were not copied into this workbook (more than {max} sheets in all: only sheets with findings are copied)",
+    findings_cut: "only the first {shown} of {total} findings are listed (the most rows a worksheet holds)",
+    text_cut: "This text has {n} characters, more than a cell holds ({max}): it is cut here. The whole text is in the submitted workbook and in crossfoot's JSON report.",
+    beyond_grid: "{n} cell(s) of this sheet lie beyond the rows and columns a worksheet holds (1,048,576 × 16,384) and are not copied here.",
+    formula_not_kept: "Formula not kept: {why}. The cell holds the value the submitted workbook stored. The formula, as text:\n={formula}",
+    unsafe_function: "it calls {name}, which is not one of the pure calculation functions crossfoot keeps",
+    unsafe_external: "it refers to another workbook, a file or an address",
+    unsafe_dde: "it is a DDE link, which starts another program",
+    unsafe_name: "it uses the name {name}, whose meaning crossfoot cannot check",
+    unsafe_too_long: "it has {n} characters, more than a spreadsheet formula may ({max})",
+    unsafe_unreadable: "crossfoot cannot read it ({why})",
+};
+
+pub const REVIEW_VI: ReviewWords = ReviewWords {
+    summary_sheet: "Tổng hợp",
+    findings_sheet: "Phát hiện",
+    file: "Tệp",
+    branch: "Đơn vị",
+    code: "Mã đơn vị",
+    status: "Trạng thái",
+    errors: "Số lỗi",
+    warnings: "Số cảnh báo",
+    first_finding: "Phát hiện đầu tiên",
+    chart_label: "Nhãn biểu đồ",
+    sheet: "Trang tính",
+    cell: "Ô",
+    rule: "Mã quy tắc",
+    severity: "Mức độ",
+    message: "Nội dung",
+    expected: "Giá trị đúng",
+    found: "Giá trị ghi",
+    difference: "Chênh lệch",
+    clean: "sạch",
+    with_warnings: "có cảnh báo",
+    with_errors: "có lỗi",
+    unreadable: "không đọc được",
+    skipped: "bỏ qua",
+    sev_error: "lỗi",
+    sev_warning: "cảnh báo",
+    sev_info: "thông tin",
+    chart_title: "Số lỗi và cảnh báo theo đơn vị",
+    most_suspect: "ô này được đọc khi kiểm tra; ô nghi sai nhất là",
+    most_likely: "Nguyên nhân khả dĩ nhất",
+    suggested: "Giá trị đề xuất",
+    copied_from: "Sao từ tệp",
+    of_sheet: "trang tính",
+    back_to_summary: "← Về trang Tổng hợp",
+    totals: "{files} tệp: {clean} sạch, {warnings} có cảnh báo, {errors} có lỗi, {unreadable} không đọc được; tổng cộng {error_count} lỗi, {warning_count} cảnh báo",
+    sheets_skipped: "{skipped} trong số {total} trang tính đã kiểm tra không có phát hiện nào nên không được sao chép vào sổ này (quá {max} trang tính: chỉ sao chép các trang có phát hiện)",
+    findings_cut: "chỉ liệt kê {shown} trong số {total} phát hiện đầu tiên (số dòng tối đa của một trang tính)",
+    text_cut: "Nội dung này có {n} ký tự, nhiều hơn một ô chứa được ({max}) nên đã bị cắt. Toàn văn có trong tệp đơn vị gửi và trong báo cáo JSON của crossfoot.",
+    beyond_grid: "{n} ô của trang tính này nằm ngoài số dòng và cột tối đa của một trang tính (1.048.576 × 16.384) nên không được sao chép.",
+    formula_not_kept: "Công thức không được giữ lại: {why}. Ô này chứa giá trị đã lưu trong tệp đơn vị gửi. Công thức dạng văn bản:\n={formula}",
+    unsafe_function: "công thức gọi hàm {name}, không thuộc danh sách các hàm tính toán thuần túy mà crossfoot giữ lại",
+    unsafe_external: "công thức tham chiếu tới sổ tính, tệp hoặc địa chỉ khác",
+    unsafe_dde: "công thức là liên kết DDE, có thể khởi chạy chương trình khác",
+    unsafe_name: "công thức dùng tên {name}, crossfoot không kiểm tra được ý nghĩa của tên này",
+    unsafe_too_long: "công thức dài {n} ký tự, vượt giới hạn của bảng tính ({max})",
+    unsafe_unreadable: "crossfoot không đọc được công thức ({why})",
+};
+
+/// The words of a marked copy ([`crate::mark`]), in one language.
+#[derive(Debug)]
+pub struct MarkWords {
+    pub sheet_name: &'static str,
+    pub headings: [&'static str; 8],
+    pub severity: [&'static str; 3],
+    pub expected: &'static str,
+    pub found: &'static str,
+    pub difference: &'static str,
+    pub most_suspect: &'static str,
+    pub edited: &'static str,
+    pub rebuilt: &'static str,
+    pub rebuilt_ods: &'static str,
+    pub rebuilt_binary: &'static str,
+    pub none: &'static str,
+    /// The word of a marked copy's file name (`branch.checked.xlsx`): letters, digits and `-`.
+    pub copy_word: &'static str,
+    /// The word before the format a converted copy was made from (`branch.from-xls.…`).
+    pub copy_from: &'static str,
+}
+
+pub const MARK_EN: MarkWords = MarkWords {
+    sheet_name: "crossfoot findings",
+    headings: [
+        "Sheet", "Cell", "Severity", "Rule", "Message", "Expected", "Found", "Difference",
+    ],
+    severity: ["info", "warning", "error"],
+    expected: "expected",
+    found: "found",
+    difference: "difference",
+    most_suspect: "the cell most likely wrong is",
+    edited: "This is your own workbook, marked by crossfoot: the cells below are filled and carry a note. Correct the figures and send the workbook again; this sheet may stay.",
+    rebuilt: "This copy was rebuilt by crossfoot from the figures read (your workbook's formatting is not kept): correct your own workbook, not this copy. Why rebuilt:",
+    rebuilt_ods: "an OpenDocument (.ods) workbook is copied as values and formulas only",
+    rebuilt_binary: "an .xls or .xlsb workbook is converted to .xlsx",
+    none: "No findings.",
+    copy_word: "checked",
+    copy_from: "from",
+};
+
+pub const MARK_VI: MarkWords = MarkWords {
+    sheet_name: "Kết quả kiểm tra",
+    headings: [
+        "Trang tính",
+        "Ô",
+        "Mức độ",
+        "Mã quy tắc",
+        "Nội dung",
+        "Giá trị đúng",
+        "Giá trị ghi",
+        "Chênh lệch",
+    ],
+    severity: ["thông tin", "cảnh báo", "lỗi"],
+    expected: "giá trị đúng",
+    found: "giá trị ghi",
+    difference: "chênh lệch",
+    most_suspect: "ô nghi sai nhất là",
+    edited: "Đây là chính tệp của đơn vị, được crossfoot đánh dấu: các ô dưới đây được tô màu và có ghi chú. Hãy sửa số liệu rồi gửi lại tệp; trang này có thể giữ nguyên.",
+    rebuilt: "Bản này do crossfoot dựng lại từ số liệu đã đọc (định dạng của tệp gốc không được giữ): hãy sửa trên tệp gốc của đơn vị, không sửa trên bản này. Lý do dựng lại:",
+    rebuilt_ods: "tệp OpenDocument (.ods) chỉ được chép giá trị và công thức",
+    rebuilt_binary: "tệp .xls hoặc .xlsb được chuyển sang .xlsx",
+    none: "Không có phát hiện nào.",
+    copy_word: "kiem-tra",
+    copy_from: "tu",
+};
+
+impl ReviewWords {
+    pub fn of(lang: Lang) -> &'static ReviewWords {
+        match lang {
+            Lang::En => &REVIEW_EN,
+            Lang::Vi => &REVIEW_VI,
+        }
+    }
+
+    pub fn severity(&self, s: Severity) -> &'static str {
+        match s {
+            Severity::Error => self.sev_error,
+            Severity::Warning => self.sev_warning,
+            Severity::Info => self.sev_info,
+        }
+    }
+
+    /// Every text of the table, by field name (the walk test's view: a field left out here
+    /// does not compile).
+    pub fn texts(&self) -> Vec<(&'static str, &'static str)> {
+        let ReviewWords {
+            summary_sheet,
+            findings_sheet,
+            file,
+            branch,
+            code,
+            status,
+            errors,
+            warnings,
+            first_finding,
+            chart_label,
+            sheet,
+            cell,
+            rule,
+            severity,
+            message,
+            expected,
+            found,
+            difference,
+            clean,
+            with_warnings,
+            with_errors,
+            unreadable,
+            skipped,
+            sev_error,
+            sev_warning,
+            sev_info,
+            chart_title,
+            most_suspect,
+            most_likely,
+            suggested,
+            copied_from,
+            of_sheet,
+            back_to_summary,
+            totals,
+            sheets_skipped,
+            findings_cut,
+            text_cut,
+            beyond_grid,
+            formula_not_kept,
+            unsafe_function,
+            unsafe_external,
+            unsafe_dde,
+            unsafe_name,
+            unsafe_too_long,
+            unsafe_unreadable,
+        } = *self;
+        vec![
+            ("summary_sheet", summary_sheet),
+            ("findings_sheet", findings_sheet),
+            ("file", file),
+            ("branch", branch),
+            ("code", code),
+            ("status", status),
+            ("errors", errors),
+            ("warnings", warnings),
+            ("first_finding", first_finding),
+            ("chart_label", chart_label),
+            ("sheet", sheet),
+            ("cell", cell),
+            ("rule", rule),
+            ("severity", severity),
+            ("message", message),
+            ("expected", expected),
+            ("found", found),
+            ("difference", difference),
+            ("clean", clean),
+            ("with_warnings", with_warnings),
+            ("with_errors", with_errors),
+            ("unreadable", unreadable),
+            ("skipped", skipped),
+            ("sev_error", sev_error),
+            ("sev_warning", sev_warning),
+            ("sev_info", sev_info),
+            ("chart_title", chart_title),
+            ("most_suspect", most_suspect),
+            ("most_likely", most_likely),
+            ("suggested", suggested),
+            ("copied_from", copied_from),
+            ("of_sheet", of_sheet),
+            ("back_to_summary", back_to_summary),
+            ("totals", totals),
+            ("sheets_skipped", sheets_skipped),
+            ("findings_cut", findings_cut),
+            ("text_cut", text_cut),
+            ("beyond_grid", beyond_grid),
+            ("formula_not_kept", formula_not_kept),
+            ("unsafe_function", unsafe_function),
+            ("unsafe_external", unsafe_external),
+            ("unsafe_dde", unsafe_dde),
+            ("unsafe_name", unsafe_name),
+            ("unsafe_too_long", unsafe_too_long),
+            ("unsafe_unreadable", unsafe_unreadable),
+        ]
+    }
+}
+
+impl MarkWords {
+    pub fn of(lang: Lang) -> &'static MarkWords {
+        match lang {
+            Lang::En => &MARK_EN,
+            Lang::Vi => &MARK_VI,
+        }
+    }
+
+    pub fn severity(&self, s: Severity) -> &'static str {
+        match s {
+            Severity::Info => self.severity[0],
+            Severity::Warning => self.severity[1],
+            Severity::Error => self.severity[2],
+        }
+    }
+
+    /// Every text of the table, by field name (a field left out here does not compile).
+    pub fn texts(&self) -> Vec<(&'static str, &'static str)> {
+        let MarkWords {
+            sheet_name,
+            headings,
+            severity,
+            expected,
+            found,
+            difference,
+            most_suspect,
+            edited,
+            rebuilt,
+            rebuilt_ods,
+            rebuilt_binary,
+            none,
+            copy_word,
+            copy_from,
+        } = *self;
+        let mut out = vec![
+            ("sheet_name", sheet_name),
+            ("expected", expected),
+            ("found", found),
+            ("difference", difference),
+            ("most_suspect", most_suspect),
+            ("edited", edited),
+            ("rebuilt", rebuilt),
+            ("rebuilt_ods", rebuilt_ods),
+            ("rebuilt_binary", rebuilt_binary),
+            ("none", none),
+            ("copy_word", copy_word),
+            ("copy_from", copy_from),
+        ];
+        out.extend(headings.iter().map(|h| ("headings", *h)));
+        out.extend(severity.iter().map(|s| ("severity", *s)));
+        out
+    }
+}
+
+/// What a cell is to a check, in a note on a cell the check does not test: "This cell (124)"
+/// then its [`Role`](crate::finding::Role) (the review workbook's and the marked copy's notes).
+#[derive(Debug)]
+pub struct RoleWords {
+    pub this_cell: &'static str,
+    pub found: &'static str,
+    pub part_of_found: &'static str,
+    pub expected: &'static str,
+    pub part_of_expected: &'static str,
+    pub read: &'static str,
+}
+
+pub const ROLE_EN: RoleWords = RoleWords {
+    this_cell: "This cell",
+    found: "is the figure the check tests",
+    part_of_found: "is one of the figures the tested value is computed from",
+    expected: "is the figure the check compares against",
+    part_of_expected: "is one of the figures the expected value is computed from",
+    read: "was read by the check",
+};
+
+pub const ROLE_VI: RoleWords = RoleWords {
+    this_cell: "Ô này",
+    found: "là số được kiểm tra",
+    part_of_found: "là một trong các số dùng để tính số được kiểm tra",
+    expected: "là số dùng để đối chiếu",
+    part_of_expected: "là một trong các số dùng để tính giá trị đúng",
+    read: "được đọc khi kiểm tra",
+};
+
+impl RoleWords {
+    pub fn of(lang: Lang) -> &'static RoleWords {
+        match lang {
+            Lang::En => &ROLE_EN,
+            Lang::Vi => &ROLE_VI,
+        }
+    }
+
+    pub fn role(&self, r: crate::finding::Role) -> &'static str {
+        use crate::finding::Role;
+        match r {
+            Role::Found => self.found,
+            Role::PartOfFound => self.part_of_found,
+            Role::Expected => self.expected,
+            Role::PartOfExpected => self.part_of_expected,
+            Role::Read => self.read,
+        }
+    }
+
+    /// Every text of the table, by field name (a field left out here does not compile).
+    pub fn texts(&self) -> Vec<(&'static str, &'static str)> {
+        let RoleWords {
+            this_cell,
+            found,
+            part_of_found,
+            expected,
+            part_of_expected,
+            read,
+        } = *self;
+        vec![
+            ("this_cell", this_cell),
+            ("found", found),
+            ("part_of_found", part_of_found),
+            ("expected", expected),
+            ("part_of_expected", part_of_expected),
+            ("read", read),
+        ]
     }
 }
 
@@ -1098,6 +1676,30 @@ mod tests {
             en.sort();
             vi.sort();
             assert_eq!(en, vi, "{}", k.id);
+        }
+        // The terminal's, the review workbook's, the marked copies' and the notes' words: every
+        // text in both languages, and a placeholder one language uses used by the other too.
+        let tables = [
+            ("Words", EN.texts(), VI.texts()),
+            ("ReviewWords", REVIEW_EN.texts(), REVIEW_VI.texts()),
+            ("MarkWords", MARK_EN.texts(), MARK_VI.texts()),
+            ("RoleWords", ROLE_EN.texts(), ROLE_VI.texts()),
+        ];
+        for (table, en, vi) in tables {
+            assert_eq!(en.len(), vi.len(), "{table}");
+            for ((field, en), (field_vi, vi)) in en.iter().zip(&vi) {
+                assert_eq!(field, field_vi, "{table}");
+                assert!(!en.trim().is_empty(), "{table}.{field} En is empty");
+                assert!(!vi.trim().is_empty(), "{table}.{field} Vi is empty");
+                let mut pe = placeholders_of(en);
+                let mut pv = placeholders_of(vi);
+                pe.sort();
+                pv.sort();
+                assert_eq!(
+                    pe, pv,
+                    "{table}.{field}: the languages' placeholders differ"
+                );
+            }
         }
     }
 

@@ -506,7 +506,7 @@ const SHOWN_LABEL_PART: usize = 24;
 
 /// A cell's label as "cells read" shows it: one line, a row label and a column heading each
 /// cut with `…` when long (the JSON report holds the whole label), through [`visible`].
-fn short_label(s: &str) -> String {
+fn short_label(s: &str, lang: Lang) -> String {
     let clip = |s: &str, max: usize| -> String {
         let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
         if s.chars().count() > max {
@@ -524,12 +524,12 @@ fn short_label(s: &str) -> String {
         ),
         None => clip(s, SHOWN_LABEL),
     };
-    visible(&shown, 2 * SHOWN_LABEL_PART + 3).into_owned()
+    visible(&shown, 2 * SHOWN_LABEL_PART + 3, lang).into_owned()
 }
 
 /// A name from an input as the terminal shows it ([`visible`]).
-fn name(s: &str) -> std::borrow::Cow<'_, str> {
-    visible(s, SHOWN_NAME)
+fn name(s: &str, lang: Lang) -> std::borrow::Cow<'_, str> {
+    visible(s, SHOWN_NAME, lang)
 }
 
 /// One file's part of the human report. Everything in it that came from an input (file,
@@ -543,25 +543,25 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
     // A clean file is one line (a run of fifty files reads as a list).
     if matches!(r.status, Status::Checked) && r.findings.is_empty() {
         let unit = match (&r.unit.name, &r.unit.code) {
-            (Some(unit), Some(code)) => format!("  {} [{}]", name(unit), name(code)),
-            (Some(unit), None) => format!("  {}", name(unit)),
+            (Some(unit), Some(code)) => format!("  {} [{}]", name(unit, lang), name(code, lang)),
+            (Some(unit), None) => format!("  {}", name(unit, lang)),
             _ => String::new(),
         };
         let _ = writeln!(
             out,
             "{}{unit}  {}",
-            style.paint("1", &name(&r.path)),
+            style.paint("1", &name(&r.path, lang)),
             style.paint("32", w.clean)
         );
         return out;
     }
     {
-        let path = name(&r.path);
+        let path = name(&r.path, lang);
         let _ = writeln!(out, "{}", style.paint("1", &path));
         match &r.status {
             Status::Unreadable(u) => {
                 let (reason, hint) = unreadable_text(u, lang);
-                let diag = UnreadableDiag::shown(&r.path, &reason, &hint, w);
+                let diag = UnreadableDiag::shown(&r.path, &reason, &hint, w, lang);
                 let mut s = String::new();
                 let handler = if lang != Lang::En {
                     // miette's own words (`help`) are English: crossfoot's words instead.
@@ -589,15 +589,15 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
                 if let (Some(unit), code) = (&r.unit.name, &r.unit.code) {
                     let code = code
                         .as_deref()
-                        .map(|c| format!(" [{}]", name(c)))
+                        .map(|c| format!(" [{}]", name(c, lang)))
                         .unwrap_or_default();
-                    let _ = writeln!(out, "  {}: {}{code}", w.unit, name(unit));
+                    let _ = writeln!(out, "  {}: {}{code}", w.unit, name(unit, lang));
                 }
                 if !r.forms.is_empty() {
                     let forms: Vec<String> = r
                         .forms
                         .iter()
-                        .map(|f| format!("{} ({})", name(&f.form), name(&f.sheet)))
+                        .map(|f| format!("{} ({})", name(&f.form, lang), name(&f.sheet, lang)))
                         .collect();
                     let _ = writeln!(out, "  {}: {}", w.forms, forms.join(", "));
                 }
@@ -608,16 +608,16 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
                         let _ = writeln!(
                             out,
                             "  {}",
-                            style.paint("1", &visible(&e.text, SHOWN_MESSAGE))
+                            style.paint("1", &visible(&e.text, SHOWN_MESSAGE, lang))
                         );
                     }
                 }
                 for f in &r.findings {
                     let place = match (&f.sheet, f.cells.first()) {
                         (Some(s), Some(c)) if c.sheet == *s => {
-                            format!("{}!{}", name(s), name(&c.cell))
+                            format!("{}!{}", name(s, lang), name(&c.cell, lang))
                         }
-                        (Some(s), _) => name(s).into_owned(),
+                        (Some(s), _) => name(s, lang).into_owned(),
                         (None, _) => w.workbook.to_string(),
                     };
                     let _ = writeln!(
@@ -625,9 +625,13 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
                         "  {} {}  {}",
                         style.severity(f.severity, w),
                         style.paint("1", &place),
-                        style.paint("2", &name(&f.rule))
+                        style.paint("2", &name(&f.rule, lang))
                     );
-                    let _ = writeln!(out, "          {}", visible(&f.message, SHOWN_MESSAGE));
+                    let _ = writeln!(
+                        out,
+                        "          {}",
+                        visible(&f.message, SHOWN_MESSAGE, lang)
+                    );
                     if let (Some(e), Some(a), Some(d)) = (f.expected, f.actual, f.difference) {
                         let n = |v: f64| format_number(v, f.decimals, locale);
                         let d = if d > 0.0 { format!("+{}", n(d)) } else { n(d) };
@@ -650,16 +654,18 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
                                 let at = match &c.file {
                                     Some(file) => format!(
                                         "{}: {}!{}",
-                                        name(file),
-                                        name(&c.sheet),
-                                        name(&c.cell)
+                                        name(file, lang),
+                                        name(&c.sheet, lang),
+                                        name(&c.cell, lang)
                                     ),
                                     None if Some(&c.sheet) == f.sheet.as_ref() => {
-                                        name(&c.cell).into_owned()
+                                        name(&c.cell, lang).into_owned()
                                     }
-                                    None => format!("{}!{}", name(&c.sheet), name(&c.cell)),
+                                    None => {
+                                        format!("{}!{}", name(&c.sheet, lang), name(&c.cell, lang))
+                                    }
                                 };
-                                match c.label.as_deref().map(short_label) {
+                                match c.label.as_deref().map(|l| short_label(l, lang)) {
                                     Some(l) if !l.is_empty() => format!("{at} {l}"),
                                     _ => at,
                                 }
@@ -717,12 +723,18 @@ pub struct UnreadableDiag {
 impl UnreadableDiag {
     /// The diagnostic as a terminal shows it: the path, the reason and the hint (which may
     /// quote the file) through [`visible`].
-    pub fn shown(path: &str, reason: &str, hint: &str, words: &Words) -> UnreadableDiag {
+    pub fn shown(
+        path: &str,
+        reason: &str,
+        hint: &str,
+        words: &Words,
+        lang: Lang,
+    ) -> UnreadableDiag {
         UnreadableDiag {
             cannot_read: words.cannot_read,
-            path: visible(path, SHOWN_NAME).into_owned(),
-            reason: visible(reason, SHOWN_MESSAGE).into_owned(),
-            hint: visible(hint, SHOWN_MESSAGE).into_owned(),
+            path: visible(path, SHOWN_NAME, lang).into_owned(),
+            reason: visible(reason, SHOWN_MESSAGE, lang).into_owned(),
+            hint: visible(hint, SHOWN_MESSAGE, lang).into_owned(),
         }
     }
 }
@@ -849,10 +861,12 @@ mod tests {
                 .collect();
             assert!(bad.is_empty(), "{bad:?}");
             assert!(text.contains("A\\x1b[2J\\x1b]0;pwned\\x07\\nfake: cleanU+202E\\u{9b}31m"));
+            // In the report's language, its number too: not `…(1,048,6… characters)`.
             assert!(
-                text.contains("…(1,048,6"),
+                text.contains("…(1.048.6") && text.contains(" ký tự)"),
                 "the long message is cut with its length"
             );
+            assert!(!text.contains("characters)"));
             assert!(text.len() < 50_000, "{} bytes", text.len());
             // No line of the report starts with the forged text.
             assert!(!text.lines().any(|l| l.trim_start().starts_with("fake")));
@@ -900,16 +914,16 @@ mod tests {
 
     #[test]
     fn a_long_label_is_cut_keeping_its_column_heading() {
-        assert_eq!(short_label("Nam"), "Nam");
+        assert_eq!(short_label("Nam", Lang::Vi), "Nam");
         assert_eq!(
-            short_label("Đảng viên người dân tộc thiểu số"),
+            short_label("Đảng viên người dân tộc thiểu số", Lang::Vi),
             "Đảng viên người dân tộc thiểu…"
         );
         assert_eq!(
-            short_label("Trong đó: Đảng viên nữ làm công tác — Tỷ lệ (%)"),
+            short_label("Trong đó: Đảng viên nữ làm công tác — Tỷ lệ (%)", Lang::Vi),
             "Trong đó: Đảng viên nữ… — Tỷ lệ (%)"
         );
         // One line, shown and never obeyed.
-        assert_eq!(short_label("Nam\n\u{1b}[31m"), "Nam \\x1b[31m");
+        assert_eq!(short_label("Nam\n\u{1b}[31m", Lang::Vi), "Nam \\x1b[31m");
     }
 }

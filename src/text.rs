@@ -5,6 +5,7 @@
 //! Matching compares normalised keys, never raw text.
 
 use crate::number::Locale;
+use crate::registry::{Lang, Words};
 use regex::Regex;
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -214,6 +215,16 @@ pub fn fold_diacritics(text: &str) -> String {
         .collect()
 }
 
+/// `s` on one line, cut with `…` beyond `max` characters (no words: either language).
+pub fn clip(s: &str, max: usize) -> String {
+    let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if s.chars().count() <= max {
+        return s;
+    }
+    let head: String = s.chars().take(max.saturating_sub(1)).collect();
+    format!("{}…", head.trim_end())
+}
+
 /// A number as plain text: shortest form, no exponent for ordinary sizes, `-0` as `0`.
 pub fn format_plain(v: f64) -> String {
     if !v.is_finite() {
@@ -319,9 +330,11 @@ pub fn round_half_away(v: f64, decimals: i32) -> f64 {
 /// sequence (ESC, CSI, OSC), are shown as `\n`, `\r`, `\t`, `\x1b`, `\x7f`, `\u{9b}`; the
 /// direction controls (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) and the line and
 /// paragraph separators (U+2028, U+2029) as `U+202E`. A text longer than `max_chars`
-/// characters is cut there and ends with an ellipsis and its length:
-/// `…(1,048,576 characters)`. The full text stays in the JSON report and the workbooks.
-pub fn visible(s: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
+/// characters is cut there and ends with an ellipsis and its length in `lang`, the language of
+/// the text it is shown in (the registry's [`Words::cut`](crate::registry::Words)):
+/// `…(1,048,576 characters)`, `…(1.048.576 ký tự)`. The full text stays in the JSON report and
+/// the workbooks.
+pub fn visible(s: &str, max_chars: usize, lang: Lang) -> std::borrow::Cow<'_, str> {
     let needs_escape = |c: char| {
         c.is_control()
             || matches!(
@@ -357,10 +370,8 @@ pub fn visible(s: &str, max_chars: usize) -> std::borrow::Cow<'_, str> {
     }
     if long {
         let n = s.chars().count();
-        out.push_str(&format!(
-            "…({} characters)",
-            format_number(n as f64, Some(0), Locale::En)
-        ));
+        let count = format_number(n as f64, Some(0), lang.locale());
+        out.push_str(&Words::of(lang).cut.replace("{count}", &count));
     }
     std::borrow::Cow::Owned(out)
 }
@@ -510,28 +521,42 @@ mod tests {
     #[test]
     fn visible_text() {
         assert!(matches!(
-            visible("Chi bộ A", 80),
+            visible("Chi bộ A", 80, Lang::En),
             std::borrow::Cow::Borrowed(_)
         ));
-        assert_eq!(visible("a\u{1b}[2Jb", 80), "a\\x1b[2Jb");
-        assert_eq!(visible("\u{1b}]0;title\u{7}", 80), "\\x1b]0;title\\x07");
-        assert_eq!(visible("x\u{9b}31m", 80), "x\\u{9b}31m");
-        assert_eq!(visible("a\nb\r\tc\u{7f}", 80), "a\\nb\\r\\tc\\x7f");
-        assert_eq!(visible("abc\u{202e}fed", 80), "abcU+202Efed");
+        assert_eq!(visible("a\u{1b}[2Jb", 80, Lang::En), "a\\x1b[2Jb");
         assert_eq!(
-            visible("\u{2066}\u{2069}\u{200e}\u{200f}\u{61c}", 80),
+            visible("\u{1b}]0;title\u{7}", 80, Lang::En),
+            "\\x1b]0;title\\x07"
+        );
+        assert_eq!(visible("x\u{9b}31m", 80, Lang::En), "x\\u{9b}31m");
+        assert_eq!(
+            visible("a\nb\r\tc\u{7f}", 80, Lang::En),
+            "a\\nb\\r\\tc\\x7f"
+        );
+        assert_eq!(visible("abc\u{202e}fed", 80, Lang::En), "abcU+202Efed");
+        assert_eq!(
+            visible("\u{2066}\u{2069}\u{200e}\u{200f}\u{61c}", 80, Lang::En),
             "U+2066U+2069U+200EU+200FU+061C"
         );
-        assert_eq!(visible("\u{2028}", 80), "U+2028");
+        assert_eq!(visible("\u{2028}", 80, Lang::En), "U+2028");
         assert_eq!(
-            visible(&"é".repeat(1_048_576), 3),
+            visible(&"é".repeat(1_048_576), 3, Lang::En),
             "ééé…(1,048,576 characters)"
         );
-        assert_eq!(visible("abcd", 4), "abcd");
-        assert_eq!(visible("abcde", 4), "abcd…(5 characters)");
+        assert_eq!(visible("abcd", 4, Lang::En), "abcd");
+        assert_eq!(visible("abcde", 4, Lang::En), "abcd…(5 characters)");
+        // The marker is in the language of the text around it, its number too.
+        assert_eq!(
+            visible(&"é".repeat(1_048_576), 3, Lang::Vi),
+            "ééé…(1.048.576 ký tự)"
+        );
+        assert_eq!(visible("abcd", 4, Lang::Vi), "abcd");
         // Every output is free of control characters.
         let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
-        assert!(!visible(&all, usize::MAX).chars().any(|c| c.is_control()));
+        assert!(!visible(&all, usize::MAX, Lang::En)
+            .chars()
+            .any(|c| c.is_control()));
     }
 
     #[test]

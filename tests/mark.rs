@@ -943,3 +943,99 @@ fn the_strong_mark_follows_the_most_likely_explanation() {
         .collect();
     assert_eq!(strong, ["C7"], "{:?}", split.cells);
 }
+
+/// The text of the note on `cell` in a comments part, runs joined, entities decoded.
+fn note_on(comments: &str, cell: &str) -> Option<String> {
+    let re = Regex::new(&format!(
+        r#"(?s)<comment ref="{cell}"[^>]*>(.*?)</comment>"#
+    ))
+    .ok()?;
+    let body = &re.captures(comments)?[1];
+    let t = Regex::new(r"(?s)<t[^>]*>(.*?)</t>").ok()?;
+    let text: String = t.captures_iter(body).map(|c| c[1].to_string()).collect();
+    Some(
+        text.replace("&lt;", "<")
+            .replace("&gt;", ">")
+            .replace("&quot;", "\"")
+            .replace("&amp;", "&"),
+    )
+}
+
+/// An edited copy's notes follow the review workbook's: the check's figures (expected, found,
+/// difference) only on the cell the check tests; a cell the check only read says its own
+/// figure and its part in the check (the branch of tests/review.rs: men + women ≠ total, a
+/// wrong women's percent).
+#[test]
+fn an_edited_copys_notes_give_the_totals_only_on_the_tested_cell() {
+    use crate::common::forms::{write_branch_to, Branch, Layout, TotalStyle};
+    let dir = tempfile::tempdir().unwrap();
+    let mut b = Branch::clean("Chi bộ Bản Bo", "TD-07", 7);
+    b.m01.gender[0] += 1;
+    b.m01.women_pct += 1.0;
+    let layout = Layout {
+        totals: TotalStyle::Formulas,
+        heading_totals: true,
+        merged_header: true,
+        ..Layout::default()
+    };
+    let path = dir.path().join("td07.xlsx");
+    write_branch_to(&path, &b, &layout).unwrap();
+    let result = check(&path);
+    let original = std::fs::read(&path).unwrap();
+    let marked = mark::mark_workbook(
+        &original,
+        Container::Xlsx,
+        &result,
+        Lang::Vi,
+        &Limits::default(),
+    )
+    .unwrap();
+    assert_eq!(marked.how, How::Edited);
+    let after = unzip(&marked.bytes);
+    let m01 = result
+        .findings
+        .iter()
+        .find(|f| f.rule == "M01.gender-split")
+        .and_then(|f| f.sheet.clone())
+        .expect("the gender split disagrees with its total");
+    let comments = after.comments_of(&after.sheet_parts()[&m01]);
+    // C14 (men): one of the two figures the check adds up — its own figure and that, not the
+    // sum's.
+    let n14 = note_on(&comments, "C14").expect("note on C14");
+    assert!(
+        n14.contains("Ô này (32) là một trong các số dùng để tính số được kiểm tra"),
+        "{n14}"
+    );
+    assert!(!n14.contains("giá trị ghi: 52"), "{n14}");
+    // The total C8, read by three checks: its own figure and its part in each, no totals.
+    let n8 = note_on(&comments, "C8").expect("note on C8");
+    assert_eq!(n8.matches("crossfoot [lỗi]").count(), 3, "{n8}");
+    assert!(
+        n8.contains("Ô này (51) là số dùng để đối chiếu"),
+        "men + women against the total: {n8}"
+    );
+    assert_eq!(
+        n8.matches("Ô này (51) là một trong các số dùng để tính giá trị đúng")
+            .count(),
+        2,
+        "the base of two percentages: {n8}"
+    );
+    assert!(
+        !n8.contains("giá trị ghi") && !n8.contains("giá trị đúng:"),
+        "{n8}"
+    );
+    // C15 (women) was only read.
+    let n15 = note_on(&comments, "C15").expect("note on C15");
+    assert!(
+        n15.contains("Ô này (20) là một trong các số dùng để tính số được kiểm tra")
+            && !n15.contains("giá trị ghi: 52"),
+        "{n15}"
+    );
+    // The wrong percent D9 is the cell its check tests: the figures.
+    let n9 = note_on(&comments, "D9").expect("note on D9");
+    assert!(
+        n9.contains("giá trị đúng: 39,22; giá trị ghi: 40,22"),
+        "{n9}"
+    );
+    assert!(!n9.contains("Ô này"), "{n9}");
+}

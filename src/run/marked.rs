@@ -23,7 +23,9 @@ use std::time::{Duration, SystemTime};
 /// Settles the folder the marked copies go to, before any work: an existing folder, or a new
 /// one created in an existing folder.
 pub fn settle_dir(dir: &Path) -> Result<PathBuf, Refused> {
-    let shown = crate::text::visible(&super::inputs::shown(dir), 500).into_owned();
+    // In English, as the refusal it is part of.
+    let shown = crate::text::visible(&super::inputs::shown(dir), 500, crate::registry::Lang::En)
+        .into_owned();
     let refuse = |reason: String, help: Option<String>| Refused {
         path: shown.clone(),
         reason,

@@ -40,8 +40,10 @@ pub fn settle(
     inputs: &mut Inputs,
     reads: &Reads<'_>,
 ) -> Result<PathBuf, Refused> {
-    // Shown on a terminal: control characters in a name are made visible.
-    let shown = crate::text::visible(&super::inputs::shown(path), 500).into_owned();
+    // Shown on a terminal: control characters in a name are made visible (in English, as the
+    // refusal it is part of).
+    let shown = crate::text::visible(&super::inputs::shown(path), 500, crate::registry::Lang::En)
+        .into_owned();
     let refuse = |reason: String, help: Option<String>| Refused {
         path: shown.clone(),
         reason,
@@ -113,7 +115,11 @@ pub fn settle(
                         format!(
                             "it is one of the workbooks being checked ({}); crossfoot never \
                              writes over what it reads",
-                            crate::text::visible(&inputs.files[pos].shown, 500)
+                            crate::text::visible(
+                                &inputs.files[pos].shown,
+                                500,
+                                crate::registry::Lang::En
+                            )
                         ),
                         Some(NEW_NAME.to_string()),
                     ));
