@@ -1303,6 +1303,281 @@ pub fn with_changes(values: &[FormValues], changes: &HashMap<Origin, f64>) -> Ve
     out
 }
 
+/// The verdict of one application of a check (a form instance, a check, a row or record):
+/// what [`CheckShape`] tells of it, without its cells and its constraint, for re-checking a
+/// correction.
+#[derive(Debug, Clone)]
+pub struct Verdict<'a> {
+    pub rule: &'a str,
+    /// The figures read, in the same order as [`CheckShape::reads`].
+    pub reads: Vec<Origin>,
+    pub fails: bool,
+    pub expected: f64,
+}
+
+/// One application of a check, with the figures its verdict depends on.
+struct Application<'a> {
+    ii: usize,
+    check: &'a Check,
+    current: Option<usize>,
+    unit: Option<&'a Linked>,
+    previous: Option<&'a Linked>,
+    /// Every figure read on the way (its condition too), sorted: the verdict is the same as
+    /// long as none of them changes.
+    deps: Vec<Origin>,
+    /// Its verdict over the figures as found: the key of its rule and figures read, whether
+    /// it fails, the expected side.
+    verdict: Option<(usize, bool, f64)>,
+}
+
+/// The checks of a workbook, applied once, for re-checking corrections: an application none
+/// of whose figures a correction changes keeps its verdict, the others are evaluated again
+/// (the same applications as [`check_shapes_linked`], in the same order).
+pub struct Recheck<'a> {
+    pack: &'a Pack,
+    sheets: &'a [String],
+    instances: &'a [FormInstance],
+    by_form: HashMap<usize, usize>,
+    applications: Vec<Application<'a>>,
+    /// The figures read by an application with a verdict (as [`CheckShape::reads`]), and
+    /// each rule with them: the key that tells the shapes apart.
+    keys: HashMap<Vec<Origin>, Vec<(&'a str, usize)>>,
+    /// The key of each verdict (each shape of [`check_shapes_linked`]), in order.
+    shape_keys: Vec<usize>,
+    /// Where each figure is, per instance: its grid position or field.
+    places: HashMap<Origin, Vec<(usize, Place)>>,
+}
+
+#[derive(Debug, Clone, Copy)]
+enum Place {
+    Grid((usize, usize)),
+    Cell(usize),
+}
+
+impl<'a> Recheck<'a> {
+    pub fn new<'o: 'a>(
+        pack: &'a Pack,
+        sheets: &'a [String],
+        instances: &'a [FormInstance],
+        values: &[FormValues],
+        others: Option<Others<'o>>,
+    ) -> Recheck<'a> {
+        let mut by_form: HashMap<usize, usize> = HashMap::new();
+        for (i, inst) in instances.iter().enumerate() {
+            by_form.entry(inst.form).or_insert(i);
+        }
+        let mut r = Recheck {
+            pack,
+            sheets,
+            instances,
+            by_form,
+            applications: Vec::new(),
+            keys: HashMap::new(),
+            shape_keys: Vec::new(),
+            places: HashMap::new(),
+        };
+        for (ii, fv) in values.iter().enumerate() {
+            for (k, (_, at)) in &fv.grid {
+                r.places.entry(*at).or_default().push((ii, Place::Grid(*k)));
+            }
+            for (i, c) in fv.cells.iter().enumerate() {
+                if let Some((_, at)) = c {
+                    r.places.entry(*at).or_default().push((ii, Place::Cell(i)));
+                }
+            }
+        }
+        let mut next_key = 0usize;
+        for (ii, inst) in instances.iter().enumerate() {
+            let Some(form) = pack.forms.get(inst.form) else {
+                continue;
+            };
+            for check in form
+                .checks
+                .iter()
+                .filter(|c| c.links.is_empty() || others.is_some())
+            {
+                let targets: Vec<Option<usize>> = match &check.each {
+                    Some(Each::Rows(rows)) => rows
+                        .iter()
+                        .filter(|r| inst.rows[**r].is_some())
+                        .map(|r| Some(*r))
+                        .collect(),
+                    Some(Each::Records) => (0..inst.records.len())
+                        .map(|k| Some(inst.record_index(form, k)))
+                        .collect(),
+                    None => vec![None],
+                };
+                for current in targets {
+                    let (unit, previous) = match others {
+                        Some(o) if !check.links.is_empty() => (
+                            current
+                                .and_then(|c| c.checked_sub(form.rows.len()))
+                                .and_then(|k| inst.records.get(k))
+                                .and_then(|r| (o.unit_for)(&r.key)),
+                            o.previous,
+                        ),
+                        _ => (None, None),
+                    };
+                    if (check.links.contains(&Link::Unit) && unit.is_none())
+                        || (check.links.contains(&Link::Previous) && previous.is_none())
+                    {
+                        continue;
+                    }
+                    let mut a = Application {
+                        ii,
+                        check,
+                        current,
+                        unit,
+                        previous,
+                        deps: Vec::new(),
+                        verdict: None,
+                    };
+                    let (verdict, mut deps) = r.apply(&a, values);
+                    deps.sort_unstable();
+                    deps.dedup();
+                    a.deps = deps;
+                    a.verdict = verdict.map(|v| {
+                        let rules = r.keys.entry(v.reads).or_default();
+                        let key = match rules.iter().find(|(rule, _)| *rule == v.rule) {
+                            Some(&(_, k)) => k,
+                            None => {
+                                rules.push((v.rule, next_key));
+                                next_key += 1;
+                                next_key - 1
+                            }
+                        };
+                        r.shape_keys.push(key);
+                        (key, v.fails, v.expected)
+                    });
+                    r.applications.push(a);
+                }
+            }
+        }
+        r
+    }
+
+    /// The verdict of one application over the given figures, and the figures read.
+    fn apply(
+        &self,
+        a: &Application<'a>,
+        values: &[FormValues],
+    ) -> (Option<Verdict<'a>>, Vec<Origin>) {
+        let mut env = Env {
+            pack: self.pack,
+            by_form: &self.by_form,
+            values,
+            instances: self.instances,
+            own: a.ii,
+            current: a.current,
+            read: Vec::new(),
+            unit: a.unit,
+            previous: a.previous,
+            other_read: Vec::new(),
+        };
+        let check = a.check;
+        let mut deps: Vec<Origin> = Vec::new();
+        if let Some(w) = &check.when {
+            let r = env.eval(w);
+            deps.append(&mut env.read);
+            match r {
+                Ok(V::Bool(true)) => {}
+                _ => return (None, deps),
+            }
+        }
+        let (fails, expected) = match &check.expr {
+            CExpr::Compare(op, lhs, rhs) => {
+                let (Ok(f), Ok(x)) = (env.num(lhs), env.num(rhs)) else {
+                    deps.append(&mut env.read);
+                    return (None, deps);
+                };
+                (!compare(*op, f, x), x.v)
+            }
+            cond => match env.eval(cond) {
+                Ok(V::Bool(b)) => (!b, 0.0),
+                _ => {
+                    deps.append(&mut env.read);
+                    return (None, deps);
+                }
+            },
+        };
+        // The same figures as `check_shapes_linked` keeps: the first read of each cell.
+        let name = |si: usize| self.sheets.get(si).map(String::as_str).unwrap_or_default();
+        let mut reads: Vec<Origin> = Vec::new();
+        for (si, at) in &env.read {
+            if !reads.iter().any(|(s, a)| a == at && name(*s) == name(*si)) {
+                reads.push((*si, *at));
+            }
+        }
+        deps.append(&mut env.read);
+        (
+            Some(Verdict {
+                rule: &check.id,
+                reads,
+                fails,
+                expected,
+            }),
+            deps,
+        )
+    }
+
+    /// After a correction (the figures of `changed` changed, each to its value), the verdict
+    /// of each shape of [`check_shapes_linked`] (by index): that of the last application with
+    /// the same rule and figures read, whether it fails and the expected side (None: no such
+    /// application any more). Only the applications reading a changed figure are evaluated
+    /// again.
+    pub fn after(
+        &self,
+        values: &[FormValues],
+        changed: &HashMap<Origin, f64>,
+    ) -> Vec<Option<(bool, f64)>> {
+        let mut corrected: Option<Vec<FormValues>> = None;
+        let mut by_key: Vec<Option<(bool, f64)>> = vec![None; self.shape_keys.len()];
+        for a in &self.applications {
+            let touched = changed.keys().any(|o| a.deps.binary_search(o).is_ok());
+            if !touched {
+                if let Some((k, fails, expected)) = a.verdict {
+                    if let Some(slot) = by_key.get_mut(k) {
+                        *slot = Some((fails, expected));
+                    }
+                }
+                continue;
+            }
+            let corrected = corrected.get_or_insert_with(|| self.with(values, changed));
+            if let Some(v) = self.apply(a, corrected).0 {
+                let key = self
+                    .keys
+                    .get(v.reads.as_slice())
+                    .and_then(|rules| rules.iter().find(|(rule, _)| *rule == v.rule));
+                if let Some(slot) = key.and_then(|&(_, k)| by_key.get_mut(k)) {
+                    *slot = Some((v.fails, v.expected));
+                }
+            }
+        }
+        self.shape_keys
+            .iter()
+            .map(|&k| by_key.get(k).copied().flatten())
+            .collect()
+    }
+
+    /// The figures with the `changed` ones changed (as [`with_changes`]).
+    fn with(&self, values: &[FormValues], changed: &HashMap<Origin, f64>) -> Vec<FormValues> {
+        let mut out = values.to_vec();
+        for (at, v) in changed {
+            for (ii, place) in self.places.get(at).into_iter().flatten() {
+                let Some(fv) = out.get_mut(*ii) else { continue };
+                let e = match place {
+                    Place::Grid(k) => fv.grid.get_mut(k),
+                    Place::Cell(i) => fv.cells.get_mut(*i).and_then(Option::as_mut),
+                };
+                if let Some((Read::Num(n), _)) = e {
+                    n.v = *v;
+                }
+            }
+        }
+        out
+    }
+}
+
 /// Evaluates an expression over a unit workbook's kept figures only (a column's `source`):
 /// None when a figure it reads is missing or unreadable.
 pub fn eval_linked(pack: &Pack, e: &CExpr, unit: &Linked) -> Option<f64> {
