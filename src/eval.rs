@@ -316,11 +316,21 @@ struct Env<'a> {
     /// Cells read in those workbooks, with their labels' parts (the rule file's words: the
     /// kept figures carry no label as written).
     other_read: Vec<(CellLoc, Option<LabelParts>)>,
+    /// Figures taken as changed to these values (re-checking a correction).
+    changed: Option<&'a [(Origin, f64)]>,
 }
 
 impl Env<'_> {
     fn own_rows(&self) -> usize {
         self.pack.forms[self.instances[self.own].form].rows.len()
+    }
+
+    /// A figure read, as changed when re-checking a correction.
+    fn as_changed(&self, mut n: Num, at: &Origin) -> Num {
+        if let Some((_, v)) = self.changed.and_then(|c| c.iter().find(|(o, _)| o == at)) {
+            n.v = *v;
+        }
+        n
     }
 
     fn field(&mut self, f: &FieldRef) -> Result<V, NotApplicable> {
@@ -373,7 +383,7 @@ impl Env<'_> {
                 return match read {
                     Read::Num(n) => {
                         self.read.push(origin);
-                        Ok(V::Num(n))
+                        Ok(V::Num(self.as_changed(n, &origin)))
                     }
                     _ => Err(NotApplicable),
                 };
@@ -388,8 +398,8 @@ impl Env<'_> {
                 .ok_or(NotApplicable)?;
             match read {
                 Read::Num(n) => {
+                    nums.push(self.as_changed(n, &origin));
                     self.read.push(origin);
-                    nums.push(n);
                 }
                 _ => return Err(NotApplicable),
             }
@@ -690,6 +700,7 @@ fn run<'a>(
                     unit,
                     previous,
                     other_read: Vec::new(),
+                    changed: None,
                 };
                 if let Some(f) = apply(check, &mut env, sheets, inst, pack, file) {
                     out.push(f);
@@ -1164,6 +1175,7 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
                     unit,
                     previous,
                     other_read: Vec::new(),
+                    changed: None,
                 };
                 if let Some(w) = &check.when {
                     match env.eval(w) {
@@ -1344,14 +1356,6 @@ pub struct Recheck<'a> {
     keys: HashMap<Vec<Origin>, Vec<(&'a str, usize)>>,
     /// The key of each verdict (each shape of [`check_shapes_linked`]), in order.
     shape_keys: Vec<usize>,
-    /// Where each figure is, per instance: its grid position or field.
-    places: HashMap<Origin, Vec<(usize, Place)>>,
-}
-
-#[derive(Debug, Clone, Copy)]
-enum Place {
-    Grid((usize, usize)),
-    Cell(usize),
 }
 
 impl<'a> Recheck<'a> {
@@ -1374,18 +1378,7 @@ impl<'a> Recheck<'a> {
             applications: Vec::new(),
             keys: HashMap::new(),
             shape_keys: Vec::new(),
-            places: HashMap::new(),
         };
-        for (ii, fv) in values.iter().enumerate() {
-            for (k, (_, at)) in &fv.grid {
-                r.places.entry(*at).or_default().push((ii, Place::Grid(*k)));
-            }
-            for (i, c) in fv.cells.iter().enumerate() {
-                if let Some((_, at)) = c {
-                    r.places.entry(*at).or_default().push((ii, Place::Cell(i)));
-                }
-            }
-        }
         let mut next_key = 0usize;
         for (ii, inst) in instances.iter().enumerate() {
             let Some(form) = pack.forms.get(inst.form) else {
@@ -1432,7 +1425,7 @@ impl<'a> Recheck<'a> {
                         deps: Vec::new(),
                         verdict: None,
                     };
-                    let (verdict, mut deps) = r.apply(&a, values);
+                    let (verdict, mut deps) = r.apply(&a, values, None);
                     deps.sort_unstable();
                     deps.dedup();
                     a.deps = deps;
@@ -1461,6 +1454,7 @@ impl<'a> Recheck<'a> {
         &self,
         a: &Application<'a>,
         values: &[FormValues],
+        changed: Option<&[(Origin, f64)]>,
     ) -> (Option<Verdict<'a>>, Vec<Origin>) {
         let mut env = Env {
             pack: self.pack,
@@ -1473,6 +1467,7 @@ impl<'a> Recheck<'a> {
             unit: a.unit,
             previous: a.previous,
             other_read: Vec::new(),
+            changed,
         };
         let check = a.check;
         let mut deps: Vec<Origin> = Vec::new();
@@ -1520,7 +1515,8 @@ impl<'a> Recheck<'a> {
         )
     }
 
-    /// After a correction (the figures of `changed` changed, each to its value), the verdict
+    /// After a correction (the figures of `changed` changed, each to its value; each figure
+    /// once), the verdict
     /// of each shape of [`check_shapes_linked`] (by index): that of the last application with
     /// the same rule and figures read, whether it fails and the expected side (None: no such
     /// application any more). Only the applications reading a changed figure are evaluated
@@ -1528,12 +1524,11 @@ impl<'a> Recheck<'a> {
     pub fn after(
         &self,
         values: &[FormValues],
-        changed: &HashMap<Origin, f64>,
+        changed: &[(Origin, f64)],
     ) -> Vec<Option<(bool, f64)>> {
-        let mut corrected: Option<Vec<FormValues>> = None;
         let mut by_key: Vec<Option<(bool, f64)>> = vec![None; self.shape_keys.len()];
         for a in &self.applications {
-            let touched = changed.keys().any(|o| a.deps.binary_search(o).is_ok());
+            let touched = changed.iter().any(|(o, _)| a.deps.binary_search(o).is_ok());
             if !touched {
                 if let Some((k, fails, expected)) = a.verdict {
                     if let Some(slot) = by_key.get_mut(k) {
@@ -1542,8 +1537,7 @@ impl<'a> Recheck<'a> {
                 }
                 continue;
             }
-            let corrected = corrected.get_or_insert_with(|| self.with(values, changed));
-            if let Some(v) = self.apply(a, corrected).0 {
+            if let Some(v) = self.apply(a, values, Some(changed)).0 {
                 let key = self
                     .keys
                     .get(v.reads.as_slice())
@@ -1557,24 +1551,6 @@ impl<'a> Recheck<'a> {
             .iter()
             .map(|&k| by_key.get(k).copied().flatten())
             .collect()
-    }
-
-    /// The figures with the `changed` ones changed (as [`with_changes`]).
-    fn with(&self, values: &[FormValues], changed: &HashMap<Origin, f64>) -> Vec<FormValues> {
-        let mut out = values.to_vec();
-        for (at, v) in changed {
-            for (ii, place) in self.places.get(at).into_iter().flatten() {
-                let Some(fv) = out.get_mut(*ii) else { continue };
-                let e = match place {
-                    Place::Grid(k) => fv.grid.get_mut(k),
-                    Place::Cell(i) => fv.cells.get_mut(*i).and_then(Option::as_mut),
-                };
-                if let Some((Read::Num(n), _)) = e {
-                    n.v = *v;
-                }
-            }
-        }
-        out
     }
 }
 
@@ -1593,6 +1569,7 @@ pub fn eval_linked(pack: &Pack, e: &CExpr, unit: &Linked) -> Option<f64> {
         unit: Some(unit),
         previous: None,
         other_read: Vec::new(),
+        changed: None,
     };
     env.num(e).ok().map(|n| n.v)
 }

@@ -796,17 +796,20 @@ fn build(
             .zip(ranges)
             .map(|(&v, r)| (figures[v].at, r.0))
             .collect();
+        // Few figures: looked up in a list.
+        let fixed: Vec<(Origin, f64)> = fixed.into_iter().collect();
+        let is_fixed = |o: &Origin| fixed.iter().any(|(f, _)| f == o);
         let after = recheck.after(values, &fixed);
         for (si, s) in shapes.iter().enumerate() {
             let Some(&Some((a_fails, a_expected))) = after.get(si) else {
                 continue;
             };
-            let reads_set = s.reads.iter().any(|o| fixed.contains_key(o));
+            let reads_set = s.reads.iter().any(is_fixed);
             if let (Shape::Follows { target }, true, true) = (&s.shape, a_fails, reads_set) {
                 // A percentage of a corrected count: recomputed, not a change of its own.
                 if let Some(&fi) = fig_at.get(target) {
                     let f = &figures[fi];
-                    if !fixed.contains_key(target) {
+                    if !is_fixed(target) {
                         let v = round_half_away(a_expected, i32::from(f.decimals));
                         changes.push(words.change(sheets, f, Some(v), None, Some(Slip::Follows)));
                     }
