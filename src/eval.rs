@@ -1225,14 +1225,12 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
                 };
                 let mut cells: Vec<CellLoc> = Vec::new();
                 let mut reads: Vec<Origin> = Vec::new();
+                // The first read of each cell (by its sheet's name and address, as the finding
+                // names it), without building the names of the cells read again.
+                let name = |si: usize| sheets.get(si).map(String::as_str).unwrap_or_default();
                 for (si, at) in &env.read {
-                    let l = CellLoc::new(
-                        None,
-                        sheets.get(*si).cloned().unwrap_or_default(),
-                        at.to_string(),
-                    );
-                    if !cells.contains(&l) {
-                        cells.push(l);
+                    if !reads.iter().any(|(s, a)| a == at && name(*s) == name(*si)) {
+                        cells.push(CellLoc::new(None, name(*si).to_string(), at.to_string()));
                         reads.push((*si, *at));
                     }
                 }
