@@ -316,11 +316,21 @@ struct Env<'a> {
     /// Cells read in those workbooks, with their labels' parts (the rule file's words: the
     /// kept figures carry no label as written).
     other_read: Vec<(CellLoc, Option<LabelParts>)>,
+    /// Figures taken as changed to these values (re-checking a correction).
+    changed: Option<&'a [(Origin, f64)]>,
 }
 
 impl Env<'_> {
     fn own_rows(&self) -> usize {
         self.pack.forms[self.instances[self.own].form].rows.len()
+    }
+
+    /// A figure read, as changed when re-checking a correction.
+    fn as_changed(&self, mut n: Num, at: &Origin) -> Num {
+        if let Some((_, v)) = self.changed.and_then(|c| c.iter().find(|(o, _)| o == at)) {
+            n.v = *v;
+        }
+        n
     }
 
     fn field(&mut self, f: &FieldRef) -> Result<V, NotApplicable> {
@@ -373,7 +383,7 @@ impl Env<'_> {
                 return match read {
                     Read::Num(n) => {
                         self.read.push(origin);
-                        Ok(V::Num(n))
+                        Ok(V::Num(self.as_changed(n, &origin)))
                     }
                     _ => Err(NotApplicable),
                 };
@@ -388,8 +398,8 @@ impl Env<'_> {
                 .ok_or(NotApplicable)?;
             match read {
                 Read::Num(n) => {
+                    nums.push(self.as_changed(n, &origin));
                     self.read.push(origin);
-                    nums.push(n);
                 }
                 _ => return Err(NotApplicable),
             }
@@ -690,6 +700,7 @@ fn run<'a>(
                     unit,
                     previous,
                     other_read: Vec::new(),
+                    changed: None,
                 };
                 if let Some(f) = apply(check, &mut env, sheets, inst, pack, file) {
                     out.push(f);
@@ -1164,6 +1175,7 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
                     unit,
                     previous,
                     other_read: Vec::new(),
+                    changed: None,
                 };
                 if let Some(w) = &check.when {
                     match env.eval(w) {
@@ -1213,14 +1225,12 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
                 };
                 let mut cells: Vec<CellLoc> = Vec::new();
                 let mut reads: Vec<Origin> = Vec::new();
+                // The first read of each cell (by its sheet's name and address, as the finding
+                // names it), without building the names of the cells read again.
+                let name = |si: usize| sheets.get(si).map(String::as_str).unwrap_or_default();
                 for (si, at) in &env.read {
-                    let l = CellLoc::new(
-                        None,
-                        sheets.get(*si).cloned().unwrap_or_default(),
-                        at.to_string(),
-                    );
-                    if !cells.contains(&l) {
-                        cells.push(l);
+                    if !reads.iter().any(|(s, a)| a == at && name(*s) == name(*si)) {
+                        cells.push(CellLoc::new(None, name(*si).to_string(), at.to_string()));
                         reads.push((*si, *at));
                     }
                 }
@@ -1303,6 +1313,245 @@ pub fn with_changes(values: &[FormValues], changes: &HashMap<Origin, f64>) -> Ve
     out
 }
 
+/// The verdict of one application of a check (a form instance, a check, a row or record):
+/// what [`CheckShape`] tells of it, without its cells and its constraint, for re-checking a
+/// correction.
+#[derive(Debug, Clone)]
+pub struct Verdict<'a> {
+    pub rule: &'a str,
+    /// The figures read, in the same order as [`CheckShape::reads`].
+    pub reads: Vec<Origin>,
+    pub fails: bool,
+    pub expected: f64,
+}
+
+/// One application of a check, with the figures its verdict depends on.
+struct Application<'a> {
+    ii: usize,
+    check: &'a Check,
+    current: Option<usize>,
+    unit: Option<&'a Linked>,
+    previous: Option<&'a Linked>,
+    /// Every figure read on the way (its condition too), sorted: the verdict is the same as
+    /// long as none of them changes.
+    deps: Vec<Origin>,
+    /// Its verdict over the figures as found: the key of its rule and figures read, whether
+    /// it fails, the expected side.
+    verdict: Option<(usize, bool, f64)>,
+}
+
+/// The checks of a workbook, applied once, for re-checking corrections: an application none
+/// of whose figures a correction changes keeps its verdict, the others are evaluated again
+/// (the same applications as [`check_shapes_linked`], in the same order).
+pub struct Recheck<'a> {
+    pack: &'a Pack,
+    sheets: &'a [String],
+    instances: &'a [FormInstance],
+    by_form: HashMap<usize, usize>,
+    applications: Vec<Application<'a>>,
+    /// The figures read by an application with a verdict (as [`CheckShape::reads`]), and
+    /// each rule with them: the key that tells the shapes apart.
+    keys: HashMap<Vec<Origin>, Vec<(&'a str, usize)>>,
+    /// The key of each verdict (each shape of [`check_shapes_linked`]), in order.
+    shape_keys: Vec<usize>,
+}
+
+impl<'a> Recheck<'a> {
+    pub fn new<'o: 'a>(
+        pack: &'a Pack,
+        sheets: &'a [String],
+        instances: &'a [FormInstance],
+        values: &[FormValues],
+        others: Option<Others<'o>>,
+    ) -> Recheck<'a> {
+        let mut by_form: HashMap<usize, usize> = HashMap::new();
+        for (i, inst) in instances.iter().enumerate() {
+            by_form.entry(inst.form).or_insert(i);
+        }
+        let mut r = Recheck {
+            pack,
+            sheets,
+            instances,
+            by_form,
+            applications: Vec::new(),
+            keys: HashMap::new(),
+            shape_keys: Vec::new(),
+        };
+        let mut next_key = 0usize;
+        for (ii, inst) in instances.iter().enumerate() {
+            let Some(form) = pack.forms.get(inst.form) else {
+                continue;
+            };
+            for check in form
+                .checks
+                .iter()
+                .filter(|c| c.links.is_empty() || others.is_some())
+            {
+                let targets: Vec<Option<usize>> = match &check.each {
+                    Some(Each::Rows(rows)) => rows
+                        .iter()
+                        .filter(|r| inst.rows[**r].is_some())
+                        .map(|r| Some(*r))
+                        .collect(),
+                    Some(Each::Records) => (0..inst.records.len())
+                        .map(|k| Some(inst.record_index(form, k)))
+                        .collect(),
+                    None => vec![None],
+                };
+                for current in targets {
+                    let (unit, previous) = match others {
+                        Some(o) if !check.links.is_empty() => (
+                            current
+                                .and_then(|c| c.checked_sub(form.rows.len()))
+                                .and_then(|k| inst.records.get(k))
+                                .and_then(|r| (o.unit_for)(&r.key)),
+                            o.previous,
+                        ),
+                        _ => (None, None),
+                    };
+                    if (check.links.contains(&Link::Unit) && unit.is_none())
+                        || (check.links.contains(&Link::Previous) && previous.is_none())
+                    {
+                        continue;
+                    }
+                    let mut a = Application {
+                        ii,
+                        check,
+                        current,
+                        unit,
+                        previous,
+                        deps: Vec::new(),
+                        verdict: None,
+                    };
+                    let (verdict, mut deps) = r.apply(&a, values, None);
+                    deps.sort_unstable();
+                    deps.dedup();
+                    a.deps = deps;
+                    a.verdict = verdict.map(|v| {
+                        let rules = r.keys.entry(v.reads).or_default();
+                        let key = match rules.iter().find(|(rule, _)| *rule == v.rule) {
+                            Some(&(_, k)) => k,
+                            None => {
+                                rules.push((v.rule, next_key));
+                                next_key += 1;
+                                next_key - 1
+                            }
+                        };
+                        r.shape_keys.push(key);
+                        (key, v.fails, v.expected)
+                    });
+                    r.applications.push(a);
+                }
+            }
+        }
+        r
+    }
+
+    /// The verdict of one application over the given figures, and the figures read.
+    fn apply(
+        &self,
+        a: &Application<'a>,
+        values: &[FormValues],
+        changed: Option<&[(Origin, f64)]>,
+    ) -> (Option<Verdict<'a>>, Vec<Origin>) {
+        let mut env = Env {
+            pack: self.pack,
+            by_form: &self.by_form,
+            values,
+            instances: self.instances,
+            own: a.ii,
+            current: a.current,
+            read: Vec::new(),
+            unit: a.unit,
+            previous: a.previous,
+            other_read: Vec::new(),
+            changed,
+        };
+        let check = a.check;
+        let mut deps: Vec<Origin> = Vec::new();
+        if let Some(w) = &check.when {
+            let r = env.eval(w);
+            deps.append(&mut env.read);
+            match r {
+                Ok(V::Bool(true)) => {}
+                _ => return (None, deps),
+            }
+        }
+        let (fails, expected) = match &check.expr {
+            CExpr::Compare(op, lhs, rhs) => {
+                let (Ok(f), Ok(x)) = (env.num(lhs), env.num(rhs)) else {
+                    deps.append(&mut env.read);
+                    return (None, deps);
+                };
+                (!compare(*op, f, x), x.v)
+            }
+            cond => match env.eval(cond) {
+                Ok(V::Bool(b)) => (!b, 0.0),
+                _ => {
+                    deps.append(&mut env.read);
+                    return (None, deps);
+                }
+            },
+        };
+        // The same figures as `check_shapes_linked` keeps: the first read of each cell.
+        let name = |si: usize| self.sheets.get(si).map(String::as_str).unwrap_or_default();
+        let mut reads: Vec<Origin> = Vec::new();
+        for (si, at) in &env.read {
+            if !reads.iter().any(|(s, a)| a == at && name(*s) == name(*si)) {
+                reads.push((*si, *at));
+            }
+        }
+        deps.append(&mut env.read);
+        (
+            Some(Verdict {
+                rule: &check.id,
+                reads,
+                fails,
+                expected,
+            }),
+            deps,
+        )
+    }
+
+    /// After a correction (the figures of `changed` changed, each to its value; each figure
+    /// once), the verdict
+    /// of each shape of [`check_shapes_linked`] (by index): that of the last application with
+    /// the same rule and figures read, whether it fails and the expected side (None: no such
+    /// application any more). Only the applications reading a changed figure are evaluated
+    /// again.
+    pub fn after(
+        &self,
+        values: &[FormValues],
+        changed: &[(Origin, f64)],
+    ) -> Vec<Option<(bool, f64)>> {
+        let mut by_key: Vec<Option<(bool, f64)>> = vec![None; self.shape_keys.len()];
+        for a in &self.applications {
+            let touched = changed.iter().any(|(o, _)| a.deps.binary_search(o).is_ok());
+            if !touched {
+                if let Some((k, fails, expected)) = a.verdict {
+                    if let Some(slot) = by_key.get_mut(k) {
+                        *slot = Some((fails, expected));
+                    }
+                }
+                continue;
+            }
+            if let Some(v) = self.apply(a, values, Some(changed)).0 {
+                let key = self
+                    .keys
+                    .get(v.reads.as_slice())
+                    .and_then(|rules| rules.iter().find(|(rule, _)| *rule == v.rule));
+                if let Some(slot) = key.and_then(|&(_, k)| by_key.get_mut(k)) {
+                    *slot = Some((v.fails, v.expected));
+                }
+            }
+        }
+        self.shape_keys
+            .iter()
+            .map(|&k| by_key.get(k).copied().flatten())
+            .collect()
+    }
+}
+
 /// Evaluates an expression over a unit workbook's kept figures only (a column's `source`):
 /// None when a figure it reads is missing or unreadable.
 pub fn eval_linked(pack: &Pack, e: &CExpr, unit: &Linked) -> Option<f64> {
@@ -1318,6 +1567,7 @@ pub fn eval_linked(pack: &Pack, e: &CExpr, unit: &Linked) -> Option<f64> {
         unit: Some(unit),
         previous: None,
         other_read: Vec::new(),
+        changed: None,
     };
     env.num(e).ok().map(|n| n.v)
 }

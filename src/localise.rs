@@ -183,12 +183,12 @@ fn explain_with(
     values: &[FormValues],
     others: Option<eval::Others<'_>>,
 ) -> Vec<Explanation> {
-    let shapes_of =
-        |values: &[FormValues]| eval::check_shapes_linked(pack, sheets, instances, values, others);
-    let (shapes, figures) = shapes_of(values);
+    let (shapes, figures) = eval::check_shapes_linked(pack, sheets, instances, values, others);
     if !shapes.iter().any(|s| s.fails) {
         return vec![];
     }
+    // For re-checking corrections: only the checks reading a changed figure again.
+    let recheck = eval::Recheck::new(pack, sheets, instances, values, others);
     let words = Words { pack };
     let fig_at: HashMap<Origin, usize> =
         figures.iter().enumerate().map(|(i, f)| (f.at, i)).collect();
@@ -277,7 +277,7 @@ fn explain_with(
                     .take(TIE_BREAK)
                     .map(|(set, ranges)| {
                         build(
-                            &shapes_of, values, sheets, &shapes, &figures, &last_year, &fig_at,
+                            &recheck, values, sheets, &shapes, &figures, &last_year, &fig_at,
                             &cons, &group, &set, &ranges, &words,
                         )
                     })
@@ -752,15 +752,12 @@ fn step(f: &Figure) -> f64 {
     }
 }
 
-/// The checks as constraints, over given figures.
-type ShapesOf<'a> = dyn Fn(&[FormValues]) -> (Vec<CheckShape>, Vec<Figure>) + 'a;
-
 /// The explanation of one change set: its changes, the percentages that follow them, and the
 /// findings it resolves (checked again with the corrected figures when they are determined).
 /// Also the indexes of the shapes it resolves.
 #[allow(clippy::too_many_arguments)]
 fn build(
-    shapes_of: &ShapesOf<'_>,
+    recheck: &eval::Recheck<'_>,
     values: &[FormValues],
     sheets: &[String],
     shapes: &[CheckShape],
@@ -799,31 +796,30 @@ fn build(
             .zip(ranges)
             .map(|(&v, r)| (figures[v].at, r.0))
             .collect();
-        let corrected = eval::with_changes(values, &fixed);
-        let (after, _) = shapes_of(&corrected);
-        let key = |s: &CheckShape| (s.rule.clone(), s.reads.clone());
-        let after_by: HashMap<(String, Vec<Origin>), &CheckShape> =
-            after.iter().map(|s| (key(s), s)).collect();
+        // Few figures: looked up in a list.
+        let fixed: Vec<(Origin, f64)> = fixed.into_iter().collect();
+        let is_fixed = |o: &Origin| fixed.iter().any(|(f, _)| f == o);
+        let after = recheck.after(values, &fixed);
         for (si, s) in shapes.iter().enumerate() {
-            let Some(a) = after_by.get(&key(s)) else {
+            let Some(&Some((a_fails, a_expected))) = after.get(si) else {
                 continue;
             };
-            let reads_set = s.reads.iter().any(|o| fixed.contains_key(o));
-            if let (Shape::Follows { target }, true, true) = (&s.shape, a.fails, reads_set) {
+            let reads_set = s.reads.iter().any(is_fixed);
+            if let (Shape::Follows { target }, true, true) = (&s.shape, a_fails, reads_set) {
                 // A percentage of a corrected count: recomputed, not a change of its own.
                 if let Some(&fi) = fig_at.get(target) {
                     let f = &figures[fi];
-                    if !fixed.contains_key(target) {
-                        let v = round_half_away(a.expected, i32::from(f.decimals));
+                    if !is_fixed(target) {
+                        let v = round_half_away(a_expected, i32::from(f.decimals));
                         changes.push(words.change(sheets, f, Some(v), None, Some(Slip::Follows)));
                     }
                     if s.fails {
                         resolved.push(si);
                     }
                 }
-            } else if let (Shape::Follows { .. }, true) = (&s.shape, a.fails) {
+            } else if let (Shape::Follows { .. }, true) = (&s.shape, a_fails) {
                 extra += 1;
-            } else if s.fails && !a.fails && !resolved.contains(&si) {
+            } else if s.fails && !a_fails && !resolved.contains(&si) {
                 resolved.push(si);
             }
         }
