@@ -635,7 +635,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let _ = stdout.flush();
     if let Some((out, written)) = wrote {
         let mut err = std::io::stderr();
-        say_notices(&written);
+        say_notices(&written, lang);
         let path = crossfoot::text::visible(&run::inputs::shown(&out), 500, lang).into_owned();
         let _ = writeln!(
             err,
@@ -649,24 +649,33 @@ fn run_check(args: CheckArgs) -> ExitCode {
     if let Some(dir) = &mark_dir {
         let mut err = std::io::stderr();
         for c in &marked {
-            say_notices(&c.written);
+            say_notices(&c.written, lang);
+            let w = crossfoot::registry::Words::of(lang);
             let how = match &c.how {
                 crossfoot::mark::How::Edited => String::new(),
-                crossfoot::mark::How::Rebuilt(why) => format!(" (rebuilt: {why})"),
+                crossfoot::mark::How::Rebuilt(why) => {
+                    crossfoot::messages::render(w.rebuilt, &[("why", why)])
+                }
             };
+            let input = crossfoot::text::visible(&c.input, 500, lang);
+            let path =
+                crossfoot::text::visible(&run::inputs::shown(&c.path), 500, lang).into_owned();
             let _ = writeln!(
                 err,
-                "wrote the marked copy of {} to {}{}",
-                crossfoot::text::visible(&c.input, 500, Lang::En),
-                crossfoot::text::visible(&run::inputs::shown(&c.path), 500, Lang::En),
-                crossfoot::text::visible(&how, 500, Lang::En)
+                "{}{}",
+                crossfoot::messages::render(w.wrote_mark, &[("input", &input), ("path", &path)]),
+                crossfoot::text::visible(&how, 500, lang)
             );
         }
         if marked.is_empty() && !tally.output_failed {
+            let dir = crossfoot::text::visible(&run::inputs::shown(dir), 500, lang).into_owned();
             let _ = writeln!(
                 err,
-                "no marked copy written to {}: no checked workbook has findings",
-                crossfoot::text::visible(&run::inputs::shown(dir), 500, Lang::En)
+                "{}",
+                crossfoot::messages::render(
+                    crossfoot::registry::Words::of(lang).no_mark,
+                    &[("dir", &dir)]
+                )
             );
         }
     }
@@ -681,10 +690,15 @@ fn run_check(args: CheckArgs) -> ExitCode {
 
 /// What writing an output has to tell (stale temporary files removed), on stderr, input text
 /// made visible.
-fn say_notices(written: &crossfoot::output::Written) {
+fn say_notices(written: &crossfoot::output::Written, lang: Lang) {
     let mut err = std::io::stderr();
-    for notice in written.notices() {
-        let _ = writeln!(err, "{}", crossfoot::text::visible(&notice, 500, Lang::En));
+    for path in &written.stale_removed {
+        let path = crossfoot::text::visible(&run::inputs::shown(path), 500, lang).into_owned();
+        let line = crossfoot::messages::render(
+            crossfoot::registry::Words::of(lang).removed_stale,
+            &[("path", &path)],
+        );
+        let _ = writeln!(err, "{line}");
     }
 }
 
@@ -837,7 +851,7 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
         }
     };
     let mut err = std::io::stderr();
-    say_notices(&written);
+    say_notices(&written, pack.settings.lang);
     let path =
         crossfoot::text::visible(&run::inputs::shown(&out), 500, pack.settings.lang).into_owned();
     let _ = writeln!(

@@ -804,6 +804,12 @@ pub struct Words {
     /// The end of a text from an input cut where the terminal shows it
     /// ([`crate::text::visible`]): its length in characters.
     pub cut: &'static str,
+    /// The lines on stderr after writing marked copies (`--mark`).
+    pub wrote_mark: &'static str,
+    pub rebuilt: &'static str,
+    pub no_mark: &'static str,
+    /// A temporary file of an earlier run stopped while writing, removed.
+    pub removed_stale: &'static str,
 }
 
 pub const EN: Words = Words {
@@ -850,6 +856,10 @@ pub const EN: Words = Words {
     wrote_summary: "wrote the summary to {path}: {form} {rows} row(s), {notes} note(s)",
     skip_own_review: "a review workbook written by crossfoot, not a submission",
     cut: "…({count} characters)",
+    wrote_mark: "wrote the marked copy of {input} to {path}",
+    rebuilt: " (rebuilt: {why})",
+    no_mark: "no marked copy written to {dir}: no checked workbook has findings",
+    removed_stale: "removed {path}, a temporary file left by an earlier crossfoot run that was stopped while writing",
 };
 
 pub const VI: Words = Words {
@@ -896,6 +906,10 @@ pub const VI: Words = Words {
     wrote_summary: "đã ghi biểu tổng hợp vào {path}: biểu {form}, {rows} dòng, {notes} ghi chú",
     skip_own_review: "sổ kiểm tra do crossfoot ghi, không phải báo cáo của đơn vị",
     cut: "…({count} ký tự)",
+    wrote_mark: "đã ghi bản đánh dấu của {input} vào {path}",
+    rebuilt: " (dựng lại: {why})",
+    no_mark: "không ghi bản đánh dấu nào vào {dir}: không tệp nào đã kiểm tra có phát hiện",
+    removed_stale: "đã xoá {path}, tệp tạm do một lần chạy crossfoot trước bị dừng giữa chừng để lại",
 };
 
 impl Words {
@@ -953,6 +967,10 @@ impl Words {
             wrote_summary,
             skip_own_review,
             cut,
+            wrote_mark,
+            rebuilt,
+            no_mark,
+            removed_stale,
         } = *self;
         let mut out = vec![
             ("error", error),
@@ -991,6 +1009,10 @@ impl Words {
             ("wrote_summary", wrote_summary),
             ("skip_own_review", skip_own_review),
             ("cut", cut),
+            ("wrote_mark", wrote_mark),
+            ("rebuilt", rebuilt),
+            ("no_mark", no_mark),
+            ("removed_stale", removed_stale),
         ];
         for (name, (one, many)) in [
             ("files", files),
