@@ -1027,20 +1027,12 @@ impl Progress {
     }
 }
 
-/// glibc's allocator gives each thread that allocates an arena of its own and keeps what was
-/// freed there: with the run's reader threads the main process held about twice its live heap.
-/// Two arenas keep it near the live heap at no measurable cost in speed (the threads mostly
-/// wait on their worker processes). Said before any thread starts, in workers too.
-fn limit_allocator_arenas() {
-    #[cfg(all(target_os = "linux", target_env = "gnu"))]
-    // SAFETY: mallopt only sets a tunable of the allocator; no thread has started yet.
-    unsafe {
-        libc::mallopt(libc::M_ARENA_MAX, 2);
-    }
-}
+/// jemalloc: about 12 % faster than glibc's allocator on the benchmark (see Cargo.toml), and
+/// without glibc's per-thread arenas (which left the main process at twice its live heap).
+#[global_allocator]
+static GLOBAL: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 fn main() -> ExitCode {
-    limit_allocator_arenas();
     // A panic inside the workbook reader is a damaged file, reported as unreadable by the
     // checker; only other panics (bugs) are printed.
     let default_hook = std::panic::take_hook();
