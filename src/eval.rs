@@ -658,25 +658,11 @@ fn run<'a>(
     links_for: &mut dyn FnMut(&FormInstance, Option<usize>) -> Option<Links<'a>>,
 ) -> Vec<Finding> {
     let mut out = Vec::new();
-    let mut by_form: HashMap<usize, usize> = HashMap::new();
-    for (i, inst) in instances.iter().enumerate() {
-        by_form.entry(inst.form).or_insert(i);
-    }
+    let by_form = first_instances(instances);
     for (ii, inst) in instances.iter().enumerate() {
         let form = &pack.forms[inst.form];
         for check in &form.checks {
-            let targets: Vec<Option<usize>> = match &check.each {
-                Some(Each::Rows(rows)) => rows
-                    .iter()
-                    .filter(|r| inst.rows[**r].is_some())
-                    .map(|r| Some(*r))
-                    .collect(),
-                Some(Each::Records) => (0..inst.records.len())
-                    .map(|k| Some(inst.record_index(form, k)))
-                    .collect(),
-                None => vec![None],
-            };
-            for current in targets {
+            for current in targets(check, form, inst) {
                 let (unit, previous) = match links_for(inst, current) {
                     Some(Links::Local) if check.links.is_empty() => (None, None),
                     Some(Links::Linked { unit, previous }) if !check.links.is_empty() => {
@@ -1097,6 +1083,88 @@ impl Env<'_> {
     }
 }
 
+/// The first instance of each form, by form index: what a check of another form reads.
+fn first_instances(instances: &[FormInstance]) -> HashMap<usize, usize> {
+    let mut by_form: HashMap<usize, usize> = HashMap::new();
+    for (i, inst) in instances.iter().enumerate() {
+        by_form.entry(inst.form).or_insert(i);
+    }
+    by_form
+}
+
+/// The rows a check is applied to in one instance: each of its `each` rows the form has,
+/// each record, or once (None).
+fn targets(check: &Check, form: &crate::rules::Form, inst: &FormInstance) -> Vec<Option<usize>> {
+    match &check.each {
+        Some(Each::Rows(rows)) => rows
+            .iter()
+            .filter(|r| inst.rows[**r].is_some())
+            .map(|r| Some(*r))
+            .collect(),
+        Some(Each::Records) => (0..inst.records.len())
+            .map(|k| Some(inst.record_index(form, k)))
+            .collect(),
+        None => vec![None],
+    }
+}
+
+/// One application of a check: the instance, the row it is applied to, the other workbooks
+/// it reads.
+struct Applied<'a> {
+    ii: usize,
+    check: &'a Check,
+    current: Option<usize>,
+    unit: Option<&'a Linked>,
+    previous: Option<&'a Linked>,
+}
+
+/// Every application of the checks of a workbook, in order: the local checks, and with
+/// `others` those reading other workbooks that are there. [`check_shapes_linked`] and
+/// [`Recheck`] both go through this, so their applications are the same, in the same order.
+fn applications<'a, 'o: 'a>(
+    pack: &'a Pack,
+    instances: &[FormInstance],
+    others: Option<Others<'o>>,
+) -> Vec<Applied<'a>> {
+    let mut out = Vec::new();
+    for (ii, inst) in instances.iter().enumerate() {
+        let Some(form) = pack.forms.get(inst.form) else {
+            continue;
+        };
+        for check in form
+            .checks
+            .iter()
+            .filter(|c| c.links.is_empty() || others.is_some())
+        {
+            for current in targets(check, form, inst) {
+                let (unit, previous) = match others {
+                    Some(o) if !check.links.is_empty() => (
+                        current
+                            .and_then(|c| c.checked_sub(form.rows.len()))
+                            .and_then(|k| inst.records.get(k))
+                            .and_then(|r| (o.unit_for)(&r.key)),
+                        o.previous,
+                    ),
+                    _ => (None, None),
+                };
+                if (check.links.contains(&Link::Unit) && unit.is_none())
+                    || (check.links.contains(&Link::Previous) && previous.is_none())
+                {
+                    continue;
+                }
+                out.push(Applied {
+                    ii,
+                    check,
+                    current,
+                    unit,
+                    previous,
+                });
+            }
+        }
+    }
+    out
+}
+
 /// Every local check of a workbook (those not reading other workbooks), applied to each of
 /// its rows, as a constraint over the figures, with the figures the checks may read.
 pub fn check_shapes(
@@ -1124,135 +1192,106 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
     values: &'a [FormValues],
     others: Option<Others<'o>>,
 ) -> (Vec<CheckShape>, Vec<Figure>) {
-    let mut by_form: HashMap<usize, usize> = HashMap::new();
-    for (i, inst) in instances.iter().enumerate() {
-        by_form.entry(inst.form).or_insert(i);
-    }
+    let by_form = first_instances(instances);
     let mut out = Vec::new();
-    for (ii, inst) in instances.iter().enumerate() {
-        let form = &pack.forms[inst.form];
-        let sheet = sheets.get(inst.sheet).cloned().unwrap_or_default();
-        for check in form
-            .checks
-            .iter()
-            .filter(|c| c.links.is_empty() || others.is_some())
+    {
+        for Applied {
+            ii,
+            check,
+            current,
+            unit,
+            previous,
+        } in applications(pack, instances, others)
         {
-            let targets: Vec<Option<usize>> = match &check.each {
-                Some(Each::Rows(rows)) => rows
-                    .iter()
-                    .filter(|r| inst.rows[**r].is_some())
-                    .map(|r| Some(*r))
-                    .collect(),
-                Some(Each::Records) => (0..inst.records.len())
-                    .map(|k| Some(inst.record_index(form, k)))
-                    .collect(),
-                None => vec![None],
+            let inst = &instances[ii];
+            let sheet = sheets.get(inst.sheet).cloned().unwrap_or_default();
+            let mut env = Env {
+                pack,
+                by_form: &by_form,
+                values,
+                instances,
+                own: ii,
+                current,
+                read: Vec::new(),
+                unit,
+                previous,
+                other_read: Vec::new(),
+                changed: None,
             };
-            for current in targets {
-                let (unit, previous) = match others {
-                    Some(o) if !check.links.is_empty() => (
-                        current
-                            .and_then(|c| c.checked_sub(form.rows.len()))
-                            .and_then(|k| inst.records.get(k))
-                            .and_then(|r| (o.unit_for)(&r.key)),
-                        o.previous,
-                    ),
-                    _ => (None, None),
-                };
-                if (check.links.contains(&Link::Unit) && unit.is_none())
-                    || (check.links.contains(&Link::Previous) && previous.is_none())
-                {
-                    continue;
+            if let Some(w) = &check.when {
+                match env.eval(w) {
+                    Ok(V::Bool(true)) => {}
+                    _ => continue,
                 }
-                let mut env = Env {
-                    pack,
-                    by_form: &by_form,
-                    values,
-                    instances,
-                    own: ii,
-                    current,
-                    read: Vec::new(),
-                    unit,
-                    previous,
-                    other_read: Vec::new(),
-                    changed: None,
-                };
-                if let Some(w) = &check.when {
-                    match env.eval(w) {
-                        Ok(V::Bool(true)) => {}
-                        _ => continue,
-                    }
-                    env.read.clear();
-                    env.other_read.clear();
-                }
-                let (fails, found, expected, shape) = match &check.expr {
-                    CExpr::Compare(op, lhs, rhs) => {
-                        let (Ok(f), Ok(x)) = (env.num(lhs), env.num(rhs)) else {
-                            continue;
-                        };
-                        let fails = !compare(*op, f, x);
-                        let read = std::mem::take(&mut env.read);
-                        let other_read = std::mem::take(&mut env.other_read);
-                        let l = env.lin_one(lhs);
-                        let r = env.lin_one(rhs);
-                        env.read = read;
-                        env.other_read = other_read;
-                        let shape = match (l, r) {
-                            (Ok(l), Ok(r)) if *op != CmpOp::Ne => {
-                                let d = l.add(r.scale(-1.0));
-                                Shape::Linear {
-                                    terms: d.terms,
-                                    constant: d.c,
-                                    op: *op,
-                                    tol: tolerance(f, x),
-                                }
-                            }
-                            (Ok(l), Err(_))
-                                if *op == CmpOp::Eq && l.terms.len() == 1 && l.c == 0.0 =>
-                            {
-                                Shape::Follows {
-                                    target: l.terms[0].0,
-                                }
-                            }
-                            _ => Shape::Other,
-                        };
-                        (fails, f.v, x.v, shape)
-                    }
-                    cond => match env.eval(cond) {
-                        Ok(V::Bool(b)) => (!b, 0.0, 0.0, Shape::Other),
-                        _ => continue,
-                    },
-                };
-                let mut cells: Vec<CellLoc> = Vec::new();
-                let mut reads: Vec<Origin> = Vec::new();
-                // The first read of each cell (by its sheet's name and address, as the finding
-                // names it), without building the names of the cells read again.
-                let name = |si: usize| sheets.get(si).map(String::as_str).unwrap_or_default();
-                for (si, at) in &env.read {
-                    if !reads.iter().any(|(s, a)| a == at && name(*s) == name(*si)) {
-                        cells.push(CellLoc::new(None, name(*si).to_string(), at.to_string()));
-                        reads.push((*si, *at));
-                    }
-                }
-                // Cells of other workbooks after this workbook's, as findings name them.
-                for (l, _) in std::mem::take(&mut env.other_read) {
-                    if !cells.contains(&l) {
-                        cells.push(l);
-                    }
-                }
-                out.push(CheckShape {
-                    rule: check.id.clone(),
-                    sheet: sheet.clone(),
-                    cells,
-                    reads,
-                    fails,
-                    found,
-                    expected,
-                    shape,
-                });
+                env.read.clear();
+                env.other_read.clear();
             }
+            let (fails, found, expected, shape) = match &check.expr {
+                CExpr::Compare(op, lhs, rhs) => {
+                    let (Ok(f), Ok(x)) = (env.num(lhs), env.num(rhs)) else {
+                        continue;
+                    };
+                    let fails = !compare(*op, f, x);
+                    let read = std::mem::take(&mut env.read);
+                    let other_read = std::mem::take(&mut env.other_read);
+                    let l = env.lin_one(lhs);
+                    let r = env.lin_one(rhs);
+                    env.read = read;
+                    env.other_read = other_read;
+                    let shape = match (l, r) {
+                        (Ok(l), Ok(r)) if *op != CmpOp::Ne => {
+                            let d = l.add(r.scale(-1.0));
+                            Shape::Linear {
+                                terms: d.terms,
+                                constant: d.c,
+                                op: *op,
+                                tol: tolerance(f, x),
+                            }
+                        }
+                        (Ok(l), Err(_)) if *op == CmpOp::Eq && l.terms.len() == 1 && l.c == 0.0 => {
+                            Shape::Follows {
+                                target: l.terms[0].0,
+                            }
+                        }
+                        _ => Shape::Other,
+                    };
+                    (fails, f.v, x.v, shape)
+                }
+                cond => match env.eval(cond) {
+                    Ok(V::Bool(b)) => (!b, 0.0, 0.0, Shape::Other),
+                    _ => continue,
+                },
+            };
+            let mut cells: Vec<CellLoc> = Vec::new();
+            let mut reads: Vec<Origin> = Vec::new();
+            // The first read of each cell (by its sheet's name and address, as the finding
+            // names it), without building the names of the cells read again.
+            let name = |si: usize| sheets.get(si).map(String::as_str).unwrap_or_default();
+            for (si, at) in &env.read {
+                if !reads.iter().any(|(s, a)| a == at && name(*s) == name(*si)) {
+                    cells.push(CellLoc::new(None, name(*si).to_string(), at.to_string()));
+                    reads.push((*si, *at));
+                }
+            }
+            // Cells of other workbooks after this workbook's, as findings name them.
+            for (l, _) in std::mem::take(&mut env.other_read) {
+                if !cells.contains(&l) {
+                    cells.push(l);
+                }
+            }
+            out.push(CheckShape {
+                rule: check.id.clone(),
+                sheet: sheet.clone(),
+                cells,
+                reads,
+                fails,
+                found,
+                expected,
+                shape,
+            });
         }
     }
+
     let mut figures = Vec::new();
     for (ii, inst) in instances.iter().enumerate() {
         let form = &pack.forms[inst.form];
@@ -1364,84 +1403,52 @@ impl<'a> Recheck<'a> {
         values: &[FormValues],
         others: Option<Others<'o>>,
     ) -> Recheck<'a> {
-        let mut by_form: HashMap<usize, usize> = HashMap::new();
-        for (i, inst) in instances.iter().enumerate() {
-            by_form.entry(inst.form).or_insert(i);
-        }
         let mut r = Recheck {
             pack,
             sheets,
             instances,
-            by_form,
+            by_form: first_instances(instances),
             applications: Vec::new(),
             keys: HashMap::new(),
             shape_keys: Vec::new(),
         };
         let mut next_key = 0usize;
-        for (ii, inst) in instances.iter().enumerate() {
-            let Some(form) = pack.forms.get(inst.form) else {
-                continue;
-            };
-            for check in form
-                .checks
-                .iter()
-                .filter(|c| c.links.is_empty() || others.is_some())
+        {
+            for Applied {
+                ii,
+                check,
+                current,
+                unit,
+                previous,
+            } in applications(pack, instances, others)
             {
-                let targets: Vec<Option<usize>> = match &check.each {
-                    Some(Each::Rows(rows)) => rows
-                        .iter()
-                        .filter(|r| inst.rows[**r].is_some())
-                        .map(|r| Some(*r))
-                        .collect(),
-                    Some(Each::Records) => (0..inst.records.len())
-                        .map(|k| Some(inst.record_index(form, k)))
-                        .collect(),
-                    None => vec![None],
+                let mut a = Application {
+                    ii,
+                    check,
+                    current,
+                    unit,
+                    previous,
+                    deps: Vec::new(),
+                    verdict: None,
                 };
-                for current in targets {
-                    let (unit, previous) = match others {
-                        Some(o) if !check.links.is_empty() => (
-                            current
-                                .and_then(|c| c.checked_sub(form.rows.len()))
-                                .and_then(|k| inst.records.get(k))
-                                .and_then(|r| (o.unit_for)(&r.key)),
-                            o.previous,
-                        ),
-                        _ => (None, None),
+                let (verdict, mut deps) = r.apply(&a, values, None);
+                deps.sort_unstable();
+                deps.dedup();
+                a.deps = deps;
+                a.verdict = verdict.map(|v| {
+                    let rules = r.keys.entry(v.reads).or_default();
+                    let key = match rules.iter().find(|(rule, _)| *rule == v.rule) {
+                        Some(&(_, k)) => k,
+                        None => {
+                            rules.push((v.rule, next_key));
+                            next_key += 1;
+                            next_key - 1
+                        }
                     };
-                    if (check.links.contains(&Link::Unit) && unit.is_none())
-                        || (check.links.contains(&Link::Previous) && previous.is_none())
-                    {
-                        continue;
-                    }
-                    let mut a = Application {
-                        ii,
-                        check,
-                        current,
-                        unit,
-                        previous,
-                        deps: Vec::new(),
-                        verdict: None,
-                    };
-                    let (verdict, mut deps) = r.apply(&a, values, None);
-                    deps.sort_unstable();
-                    deps.dedup();
-                    a.deps = deps;
-                    a.verdict = verdict.map(|v| {
-                        let rules = r.keys.entry(v.reads).or_default();
-                        let key = match rules.iter().find(|(rule, _)| *rule == v.rule) {
-                            Some(&(_, k)) => k,
-                            None => {
-                                rules.push((v.rule, next_key));
-                                next_key += 1;
-                                next_key - 1
-                            }
-                        };
-                        r.shape_keys.push(key);
-                        (key, v.fails, v.expected)
-                    });
-                    r.applications.push(a);
-                }
+                    r.shape_keys.push(key);
+                    (key, v.fails, v.expected)
+                });
+                r.applications.push(a);
             }
         }
         r
