@@ -946,22 +946,7 @@ fn the_strong_mark_follows_the_most_likely_explanation() {
     assert_eq!(strong, ["C7"], "{:?}", split.cells);
 }
 
-/// The text of the note on `cell` in a comments part, runs joined, entities decoded.
-fn note_on(comments: &str, cell: &str) -> Option<String> {
-    let re = Regex::new(&format!(
-        r#"(?s)<comment ref="{cell}"[^>]*>(.*?)</comment>"#
-    ))
-    .ok()?;
-    let body = &re.captures(comments)?[1];
-    let t = Regex::new(r"(?s)<t[^>]*>(.*?)</t>").ok()?;
-    let text: String = t.captures_iter(body).map(|c| c[1].to_string()).collect();
-    Some(
-        text.replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&amp;", "&"),
-    )
-}
+use crate::common::comment_text as note_on;
 
 /// An edited copy's notes follow the review workbook's: the check's figures (expected, found,
 /// difference) only on the cell the check tests; a cell the check only read says its own

@@ -110,22 +110,7 @@ fn comments_xml(bytes: &[u8], index: usize) -> String {
     part(bytes, &format!("xl/{target}"))
 }
 
-/// The text of the note on `cell`, entities decoded.
-fn note(comments: &str, cell: &str) -> Option<String> {
-    let re = Regex::new(&format!(
-        r#"(?s)<comment ref="{cell}"[^>]*>(.*?)</comment>"#
-    ))
-    .ok()?;
-    let body = &re.captures(comments)?[1];
-    let t = Regex::new(r"(?s)<t[^>]*>(.*?)</t>").ok()?;
-    let text: String = t.captures_iter(body).map(|c| c[1].to_string()).collect();
-    Some(
-        text.replace("&lt;", "<")
-            .replace("&gt;", ">")
-            .replace("&quot;", "\"")
-            .replace("&amp;", "&"),
-    )
-}
+use crate::common::comment_text as note;
 
 /// `(location, display)` of the hyperlink on `cell`.
 fn hyperlink(sheet: &str, cell: &str) -> Option<(String, String)> {
