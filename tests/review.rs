@@ -891,3 +891,114 @@ fn two_files_with_one_code_are_told_apart_by_their_file_names_shortened_to_fit()
         ]
     );
 }
+
+/// The review workbook's own sheets (Summary, Findings) in the run's language: no English word
+/// in the Vietnamese one, none of crossfoot's Vietnamese words in the English one (the
+/// workbooks' own text — names, labels, sheet names — aside). Words as tests/cli.rs splits them:
+/// tokens with `/`, `.` or `!` (paths, rule ids, cell references) left out.
+#[test]
+fn the_review_workbooks_own_sheets_speak_the_runs_language_only() {
+    fn words_of(text: &str) -> Vec<String> {
+        text.split_whitespace()
+            .filter(|t| !t.contains('/') && !t.contains('.') && !t.contains('!'))
+            .flat_map(|t| t.split(|c: char| !c.is_alphabetic()))
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    }
+    let texts = |lang: &str| -> String {
+        let dir = tempfile::tempdir().unwrap();
+        let out = dir.path().join("review.xlsx");
+        let run = std::process::Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["check", "samples/", "--lang", lang, "-o"])
+            .arg(&out)
+            .output()
+            .unwrap();
+        assert_eq!(run.status.code(), Some(1), "{run:?}");
+        let bytes = std::fs::read(&out).unwrap();
+        let mut book = open(&bytes);
+        let names = book.sheet_names();
+        let mut all = String::new();
+        for name in names.iter().take(2) {
+            let range = book.worksheet_range(name).unwrap();
+            for (_, _, d) in range.used_cells() {
+                if let Data::String(s) = d {
+                    all.push_str(s);
+                    all.push('\n');
+                }
+            }
+        }
+        all
+    };
+    let english = [
+        "expected",
+        "found",
+        "difference",
+        "cells",
+        "read",
+        "clean",
+        "error",
+        "errors",
+        "warning",
+        "warnings",
+        "info",
+        "checked",
+        "unreadable",
+        "cannot",
+        "hint",
+        "file",
+        "files",
+        "the",
+        "is",
+        "not",
+        "save",
+        "it",
+        "workbook",
+        "summary",
+        "findings",
+        "sheet",
+        "unit",
+        "status",
+        "first",
+        "finding",
+        "suggested",
+        "likely",
+        "cause",
+        "total",
+    ];
+    let vi = texts("vi");
+    assert!(
+        vi.contains("lỗi") && vi.contains("Nam + Nữ"),
+        "the sheets were read: {vi}"
+    );
+    let found: Vec<String> = words_of(&vi)
+        .into_iter()
+        .filter(|w| english.contains(&w.as_str()))
+        .collect();
+    assert!(
+        found.is_empty(),
+        "English in the Vietnamese review: {found:?}\n{vi}"
+    );
+    let en = texts("en");
+    assert!(
+        en.contains("error") && en.contains("Men + women"),
+        "the sheets were read: {en}"
+    );
+    for vietnamese in [
+        "lỗi",
+        "cảnh báo",
+        "sạch",
+        "tệp",
+        "trang tính",
+        "phát hiện",
+        "đơn vị",
+        "không đọc được",
+        "tổng cộng",
+    ] {
+        assert!(
+            !en.to_lowercase().contains(vietnamese),
+            "{vietnamese} in the English review:\n{en}"
+        );
+    }
+}
