@@ -1624,17 +1624,19 @@ fn is_cell_ref(w: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Writing the file
 
-/// Writes the review workbook to `out` atomically ([`crate::output::write_atomic`]: a temporary
-/// file in the same folder, removed on every error and on SIGINT/SIGTERM, then a rename; the
-/// permissions of a replaced file kept), refusing an `out` that is one of `inputs` (canonical
-/// paths compared) or a folder. The [`crate::output::Written`] says what else was done (stale
-/// temporary files of killed runs removed): the caller prints its notices.
+/// Writes the review workbook to `target` atomically ([`crate::output::write_atomic`]: a
+/// temporary file in the same folder, removed on every error and on SIGINT/SIGTERM, then put in
+/// place only over what `target.replace` allows; the permissions of a replaced file kept),
+/// refusing an output that is one of `inputs` (canonical paths compared) or a folder. The
+/// [`crate::output::Written`] says what else was done (stale temporary files of killed runs
+/// removed, a file replaced by `--force`): the caller prints its notices.
 pub fn write_review(
-    out: &Path,
+    target: &crate::output::Target<'_>,
     inputs: &[PathBuf],
     results: &[FileResult],
     opts: &ReviewOptions,
 ) -> Result<crate::output::Written, ReviewError> {
+    let out = target.path;
     if out.is_dir() || out.file_name().is_none() {
         return Err(ReviewError::OutputIsFolder {
             path: out.to_path_buf(),
@@ -1660,7 +1662,7 @@ pub fn write_review(
             parent.display()
         )));
     }
-    crate::output::write_atomic(out, &bytes).map_err(|e| write_err(e.to_string()))
+    crate::output::write_atomic(target, &bytes).map_err(|e| write_err(e.to_string()))
 }
 
 /// Whether `out` names the same file as `input`: equal canonical paths (through symbolic

@@ -18,7 +18,6 @@ use crate::rules::{Form, Kind, Pack};
 use crate::xlsx_limits;
 use rust_xlsxwriter::{Format, Formula, Workbook};
 use std::collections::BTreeMap;
-use std::path::Path;
 
 /// Why a unit's workbook is left out of the summary, or flagged in it.
 #[derive(Debug, Clone, PartialEq)]
@@ -496,13 +495,6 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildErro
     Ok(wb.save_to_buffer()?)
 }
 
-/// Writes `bytes` to `path` atomically: [`crate::output::write_atomic`] (a temporary file in
-/// the same folder, removed on every error and on SIGINT/SIGTERM; fsync, rename; the
-/// permissions of a replaced file kept; stale temporary files of killed runs removed, and said
-/// in the [`crate::output::Written`] returned).
-pub fn write_atomic(path: &Path, bytes: &[u8]) -> std::io::Result<crate::output::Written> {
-    crate::output::write_atomic(path, bytes)
-}
 #[cfg(test)]
 mod tests {
     use super::*;

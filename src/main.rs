@@ -13,7 +13,7 @@ use crossfoot::rules::{self, Pack};
 use crossfoot::run::{self, output, Inputs, Isolation, Run, Tally};
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use std::io::{IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 #[derive(Parser)]
@@ -142,9 +142,14 @@ struct ConsolidateArgs {
     /// accounted for)
     #[arg(required = true)]
     paths: Vec<PathBuf>,
-    /// The summary workbook to write (.xlsx; never over an input)
+    /// The summary workbook to write (.xlsx; never over an input; an existing file only if it
+    /// is a summary crossfoot wrote, unless --force)
     #[arg(short = 'o', long = "output", value_name = "PATH")]
     output: PathBuf,
+    /// Replace an existing file at the output path even if crossfoot did not write it (never
+    /// a file the run reads); what was replaced is said on stderr
+    #[arg(long)]
+    force: bool,
     /// The form to build (default: the first form whose records are matched to units)
     #[arg(long, value_name = "FORM")]
     form: Option<String>,
@@ -268,7 +273,8 @@ struct CheckArgs {
     #[arg(long, value_enum, default_value = "error")]
     fail_on: FailOn,
     /// Also write an annotated review workbook (.xlsx): a summary, every finding, and a marked
-    /// copy of every checked sheet (never over an input; where it went is said on stderr)
+    /// copy of every checked sheet (never over an input; an existing file only if it is a
+    /// review workbook crossfoot wrote, unless --force; where it went is said on stderr)
     #[arg(long, short = 'o', value_name = "PATH")]
     output: Option<PathBuf>,
     /// Also write into DIR a marked copy of every checked workbook with findings: the branch's
@@ -279,6 +285,10 @@ struct CheckArgs {
     /// With --mark: a marked copy of every checked workbook, also those without findings
     #[arg(long, requires = "mark")]
     mark_all: bool,
+    /// Let -o and --mark replace existing files crossfoot did not write (never a file the run
+    /// reads, nor one output of this run with another); what was replaced is said on stderr
+    #[arg(long)]
+    force: bool,
     /// Report the findings only: do not look for the figures most likely wrong (the "most
     /// likely" explanations of the report, the review workbook and the marked copies)
     #[arg(long)]
@@ -489,7 +499,13 @@ fn run_check(args: CheckArgs) -> ExitCode {
                 previous: previous.as_ref(),
                 rule_paths: &args.rules,
             };
-            match output::settle(out, crossfoot::sniff::REVIEW_MARK, &mut inputs, &reads) {
+            match output::settle(
+                out,
+                crossfoot::sniff::REVIEW_MARK,
+                args.force,
+                &mut inputs,
+                &reads,
+            ) {
                 Ok(p) => Some(p),
                 Err(refused) => {
                     eprint_diag(&refused);
@@ -571,10 +587,22 @@ fn run_check(args: CheckArgs) -> ExitCode {
             &mut |r| results.push(r),
         );
         progress.finish();
+        let reads = output::Reads {
+            previous: previous.as_ref(),
+            rule_paths: &args.rules,
+        };
+        // Everything the run read: never written over, never removed as a stale temporary.
+        let protected = run::marked::protected(&inputs, &reads);
+        let spare = |p: &Path| run::FileId::of(p).is_some_and(|id| protected.contains(&id));
         if let Some(out) = &output {
             let given: Vec<PathBuf> = inputs.files.iter().map(|i| i.path.clone()).collect();
+            let target = crossfoot::output::Target {
+                path: &out.path,
+                replace: out.replace,
+                spare: &spare,
+            };
             match annotate::write_review(
-                out,
+                &target,
                 &given,
                 &results,
                 &ReviewOptions {
@@ -582,7 +610,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
                     ..ReviewOptions::default()
                 },
             ) {
-                Ok(written) => wrote = Some((out.clone(), written)),
+                Ok(written) => wrote = Some((out.path.clone(), written)),
                 Err(e) => {
                     eprint_diag(&e);
                     tally.output_failed = true;
@@ -590,17 +618,16 @@ fn run_check(args: CheckArgs) -> ExitCode {
             }
         }
         if let Some(dir) = &mark_dir {
-            let reads = output::Reads {
-                previous: previous.as_ref(),
-                rule_paths: &args.rules,
-            };
             let m = run::marked::MarkRun {
                 dir,
                 all: args.mark_all,
                 lang,
                 limits: args.guard.limits(),
                 read_timeout: args.guard.timeout(),
-                protected: run::marked::protected(&inputs, &reads),
+                protected: protected.clone(),
+                force: args.force,
+                // The review workbook of this run is never replaced by a marked copy.
+                other_outputs: wrote.iter().map(|(p, _)| p.clone()).collect(),
             };
             for copy in run::marked::write_marked(&m, &inputs.files, &stamps, &results) {
                 match copy {
@@ -635,7 +662,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let _ = stdout.flush();
     if let Some((out, written)) = wrote {
         let mut err = std::io::stderr();
-        say_notices(&written, lang);
+        say_notices(&written, &out, lang);
         let path = crossfoot::text::visible(&run::inputs::shown(&out), 500, lang).into_owned();
         let _ = writeln!(
             err,
@@ -649,7 +676,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     if let Some(dir) = &mark_dir {
         let mut err = std::io::stderr();
         for c in &marked {
-            say_notices(&c.written, lang);
+            say_notices(&c.written, &c.path, lang);
             let w = crossfoot::registry::Words::of(lang);
             let how = match &c.how {
                 crossfoot::mark::How::Edited => String::new(),
@@ -690,14 +717,17 @@ fn run_check(args: CheckArgs) -> ExitCode {
 
 /// What writing an output has to tell (stale temporary files removed), on stderr, input text
 /// made visible.
-fn say_notices(written: &crossfoot::output::Written, lang: Lang) {
+fn say_notices(written: &crossfoot::output::Written, path: &Path, lang: Lang) {
     let mut err = std::io::stderr();
-    for path in &written.stale_removed {
+    let words = crossfoot::registry::Words::of(lang);
+    for stale in &written.stale_removed {
+        let stale = crossfoot::text::visible(&run::inputs::shown(stale), 500, lang).into_owned();
+        let line = crossfoot::messages::render(words.removed_stale, &[("path", &stale)]);
+        let _ = writeln!(err, "{line}");
+    }
+    if written.replaced_foreign {
         let path = crossfoot::text::visible(&run::inputs::shown(path), 500, lang).into_owned();
-        let line = crossfoot::messages::render(
-            crossfoot::registry::Words::of(lang).removed_stale,
-            &[("path", &path)],
-        );
+        let line = crossfoot::messages::render(words.replaced_foreign, &[("path", &path)]);
         let _ = writeln!(err, "{line}");
     }
 }
@@ -773,6 +803,7 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
     let out = match output::settle(
         &args.output,
         crossfoot::sniff::SUMMARY_MARK,
+        args.force,
         &mut inputs,
         &reads,
     ) {
@@ -836,13 +867,23 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
     let summary = consolidate::build(&pack, fi, &plan);
     let written = consolidate::write(&pack, &pack.forms[fi], &summary)
         .map_err(|e| e.to_string())
-        .and_then(|bytes| consolidate::write_atomic(&out, &bytes).map_err(|e| e.to_string()));
+        .and_then(|bytes| {
+            let read: std::collections::BTreeSet<run::FileId> =
+                inputs.files.iter().filter_map(|f| f.id.clone()).collect();
+            let spare = |p: &Path| run::FileId::of(p).is_some_and(|id| read.contains(&id));
+            let target = crossfoot::output::Target {
+                path: &out.path,
+                replace: out.replace,
+                spare: &spare,
+            };
+            crossfoot::output::write_atomic(&target, &bytes).map_err(|e| e.to_string())
+        });
     let written = match written {
         Ok(w) => w,
         Err(reason) => {
             let help = Some(consolidate::write_hint(&reason).to_string());
             eprint_diag(&ConsolidateError::Write {
-                path: crossfoot::text::visible(&run::inputs::shown(&out), 500, Lang::En)
+                path: crossfoot::text::visible(&run::inputs::shown(&out.path), 500, Lang::En)
                     .into_owned(),
                 reason,
                 help,
@@ -851,9 +892,9 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
         }
     };
     let mut err = std::io::stderr();
-    say_notices(&written, pack.settings.lang);
-    let path =
-        crossfoot::text::visible(&run::inputs::shown(&out), 500, pack.settings.lang).into_owned();
+    say_notices(&written, &out.path, pack.settings.lang);
+    let path = crossfoot::text::visible(&run::inputs::shown(&out.path), 500, pack.settings.lang)
+        .into_owned();
     let _ = writeln!(
         err,
         "{}",

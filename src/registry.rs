@@ -810,6 +810,8 @@ pub struct Words {
     pub no_mark: &'static str,
     /// A temporary file of an earlier run stopped while writing, removed.
     pub removed_stale: &'static str,
+    /// A file crossfoot had not written, replaced by an output as `--force` allowed.
+    pub replaced_foreign: &'static str,
 }
 
 pub const EN: Words = Words {
@@ -860,6 +862,7 @@ pub const EN: Words = Words {
     rebuilt: " (rebuilt: {why})",
     no_mark: "no marked copy written to {dir}: no checked workbook has findings",
     removed_stale: "removed {path}, a temporary file left by an earlier crossfoot run that was stopped while writing",
+    replaced_foreign: "replaced {path}, a file crossfoot had not written (--force)",
 };
 
 pub const VI: Words = Words {
@@ -910,6 +913,7 @@ pub const VI: Words = Words {
     rebuilt: " (dựng lại: {why})",
     no_mark: "không ghi bản đánh dấu nào vào {dir}: không tệp nào đã kiểm tra có phát hiện",
     removed_stale: "đã xoá {path}, tệp tạm do một lần chạy crossfoot trước bị dừng giữa chừng để lại",
+    replaced_foreign: "đã thay {path}, một tệp không do crossfoot tạo ra (--force)",
 };
 
 impl Words {
@@ -971,6 +975,7 @@ impl Words {
             rebuilt,
             no_mark,
             removed_stale,
+            replaced_foreign,
         } = *self;
         let mut out = vec![
             ("error", error),
@@ -1013,6 +1018,7 @@ impl Words {
             ("rebuilt", rebuilt),
             ("no_mark", no_mark),
             ("removed_stale", removed_stale),
+            ("replaced_foreign", replaced_foreign),
         ];
         for (name, (one, many)) in [
             ("files", files),

@@ -492,20 +492,42 @@ fn replaced_outputs_keep_their_permissions_and_stale_temporary_files_go() {
     let inputs = submissions(dir.path());
     let review = dir.path().join("review.xlsx");
     let district = dir.path().join("district.xlsx");
-    // A PID no process has: a child that ended and was waited for.
-    let mut gone = Command::new("true").spawn().unwrap();
-    let dead = gone.id();
-    gone.wait().unwrap();
+    // Earlier outputs of crossfoot (replaced); temporary files of killed runs, an hour old and
+    // locked by nobody (removed); a file merely named like an older version's temporary file
+    // (kept: crossfoot cannot tell it from a user's file).
+    let first = crossfoot(&[
+        "check",
+        inputs.to_str().unwrap(),
+        "-o",
+        review.to_str().unwrap(),
+    ]);
+    assert!(first.status.code().is_some_and(|c| c <= 1));
+    let first = crossfoot(&[
+        "consolidate",
+        inputs.to_str().unwrap(),
+        "-o",
+        district.to_str().unwrap(),
+    ]);
+    assert_eq!(first.status.code(), Some(0));
+    let hour_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(3600);
+    let mut kept = Vec::new();
     for out in [&review, &district] {
-        std::fs::write(out, b"last week's").unwrap();
         std::fs::set_permissions(out, std::fs::Permissions::from_mode(0o600)).unwrap();
         let name = out.file_name().unwrap().to_str().unwrap();
-        std::fs::write(
-            dir.path().join(format!(".{name}.crossfoot-tmp.{dead}.0")),
-            b"x",
-        )
-        .unwrap();
-        std::fs::write(dir.path().join(format!(".{name}.{dead}.0.tmp")), b"x").unwrap();
+        let stale = dir.path().join(format!(".{name}.crossfoot-tmp.4194301.0"));
+        let lookalike = dir.path().join(format!(".{name}.4194301.0.tmp"));
+        for p in [&stale, &lookalike] {
+            std::fs::write(p, b"x").unwrap();
+            let f = std::fs::File::options().write(true).open(p).unwrap();
+            f.set_modified(hour_ago).unwrap();
+        }
+        kept.push(
+            lookalike
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned(),
+        );
     }
     let o = crossfoot(&[
         "check",
@@ -530,7 +552,8 @@ fn replaced_outputs_keep_their_permissions_and_stale_temporary_files_go() {
             out.display()
         );
     }
-    assert_eq!(debris(dir.path()), Vec::<String>::new());
+    kept.sort();
+    assert_eq!(debris(dir.path()), kept);
 }
 
 /// The child process of [`a_sigterm_while_writing_leaves_no_temporary_file`]: it starts writing
@@ -542,7 +565,11 @@ fn sigterm_child_writer() {
     let Some(out) = std::env::var_os("CROSSFOOT_SIGTERM_CHILD_OUT") else {
         return;
     };
-    let r = crossfoot::output::write_atomic_with(Path::new(&out), |f| {
+    let target = crossfoot::output::Target::new(
+        Path::new(&out),
+        crossfoot::output::Replace::Forced("review"),
+    );
+    let r = crossfoot::output::write_atomic_with(&target, |f| {
         f.write_all(b"PK partial")?;
         f.flush()?;
         let mut so = std::io::stdout().lock();

@@ -846,6 +846,8 @@ fn a_file_that_changed_since_the_run_began_is_not_marked() {
         limits: Limits::default(),
         read_timeout: std::time::Duration::from_secs(30),
         protected: BTreeSet::new(),
+        force: false,
+        other_outputs: Vec::new(),
     };
     // Unchanged: marked.
     let done = crossfoot::run::marked::write_marked(&m, &inputs, &stamps, &results);

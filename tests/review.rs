@@ -9,6 +9,7 @@ use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use common::forms::{write_branch_to, Branch, Layout, TotalStyle};
 use crossfoot::annotate::{review_workbook, write_review, Lang, ReviewError, ReviewOptions};
 use crossfoot::check::FileResult;
+use crossfoot::output::{Replace, Target};
 use crossfoot::run::{collect, InProcess, Options, Run};
 use regex::Regex;
 use std::io::{Cursor, Read};
@@ -752,8 +753,11 @@ fn the_review_never_overwrites_an_input_and_is_written_atomically() {
     let inputs: Vec<PathBuf> = vec![fx.dir.path().to_path_buf(), input.clone()];
     // The same file under another spelling is refused too.
     let other = fx.dir.path().join(".").join("td07.xlsx");
+    fn own(p: &Path) -> Target<'_> {
+        Target::new(p, Replace::Own("review"))
+    }
     for out in [input.clone(), other] {
-        let err = write_review(&out, &inputs, &fx.results, &vi()).expect_err("refused");
+        let err = write_review(&own(&out), &inputs, &fx.results, &vi()).expect_err("refused");
         assert!(matches!(err, ReviewError::OutputIsInput { .. }), "{err:?}");
     }
     assert_eq!(
@@ -761,18 +765,30 @@ fn the_review_never_overwrites_an_input_and_is_written_atomically() {
         before,
         "the input is unchanged"
     );
-    let err = write_review(fx.dir.path(), &inputs, &fx.results, &vi()).expect_err("a folder");
+    let err = write_review(&own(fx.dir.path()), &inputs, &fx.results, &vi()).expect_err("a folder");
     assert!(matches!(err, ReviewError::OutputIsFolder { .. }), "{err:?}");
     let help = miette::Diagnostic::help(&err).map(|h| h.to_string());
     assert!(help.is_some_and(|h| h.ends_with("review.xlsx")));
     let missing = fx.dir.path().join("no-such-folder").join("review.xlsx");
-    let err = write_review(&missing, &inputs, &fx.results, &vi()).expect_err("no folder");
+    let err = write_review(&own(&missing), &inputs, &fx.results, &vi()).expect_err("no folder");
     assert!(matches!(err, ReviewError::Write { .. }), "{err:?}");
 
     let out_dir = tempfile::tempdir().expect("out dir");
     let out = out_dir.path().join("review.xlsx");
-    std::fs::write(&out, b"an old review").expect("old review");
-    write_review(&out, &inputs, &fx.results, &vi()).expect("written");
+    // A file crossfoot did not write is left as it is; an earlier review workbook is replaced.
+    std::fs::write(&out, b"not a review").expect("other file");
+    let err = write_review(&own(&out), &inputs, &fx.results, &vi()).expect_err("not ours");
+    assert!(matches!(err, ReviewError::Write { .. }), "{err:?}");
+    assert_eq!(std::fs::read(&out).expect("kept"), b"not a review");
+    std::fs::remove_file(&out).expect("rm");
+    write_review(
+        &Target::new(&out, Replace::Nothing),
+        &inputs,
+        &fx.results,
+        &vi(),
+    )
+    .expect("written new");
+    write_review(&own(&out), &inputs, &fx.results, &vi()).expect("an earlier review replaced");
     let written = std::fs::read(&out).expect("review");
     assert_eq!(
         written,

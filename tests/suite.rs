@@ -17,6 +17,7 @@ mod hostile;
 mod layout;
 mod localise;
 mod mark;
+mod outputs;
 mod properties;
 mod review;
 mod review_pdf;

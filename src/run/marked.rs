@@ -5,7 +5,9 @@
 //! reader and caps as the first read ([`super::file::read_file`]). A file whose size or
 //! modification time changed since the run began is not marked (its findings would not be
 //! about the bytes read again). A copy is never written over anything the run read (by
-//! [`FileId`]: inputs, last year's workbooks, rule files); it is written atomically
+//! [`FileId`]: inputs, last year's workbooks, rule files), nor over another output of the run
+//! (the review workbook, another copy); an existing file at its path is replaced only if it is
+//! an earlier marked copy (or with `--force`); it is written atomically
 //! ([`crate::output::write_atomic`]). Copies carry crossfoot's mark
 //! ([`crate::sniff::MARKED_MARK`]) and are checked like any workbook when given again: they are
 //! the branch's own workbook, which the branch corrects and sends back.
@@ -105,6 +107,10 @@ pub struct MarkRun<'a> {
     pub read_timeout: Duration,
     /// Everything the run read (inputs, last year's workbooks, rule files): never written over.
     pub protected: BTreeSet<FileId>,
+    /// Replace existing files that are not marked copies crossfoot wrote (`--force`).
+    pub force: bool,
+    /// The run's other outputs (the review workbook): never replaced by a copy.
+    pub other_outputs: Vec<PathBuf>,
 }
 
 /// One copy written.
@@ -191,16 +197,36 @@ fn one(
                 super::inputs::shown(&path)
             )));
         }
+        let other = m
+            .other_outputs
+            .iter()
+            .any(|o| FileId::of(o).as_ref() == Some(&id));
+        if other {
+            return Err(fail(format!(
+                "its copy {} would replace the review workbook this run wrote (-o); name                  another folder for --mark or another file for -o",
+                super::inputs::shown(&path)
+            )));
+        }
     }
-    if std::fs::symlink_metadata(&path).is_ok_and(|md| md.file_type().is_symlink()) {
-        return Err(fail(format!(
-            "{} is a symbolic link, and crossfoot does not write through links",
-            super::inputs::shown(&path)
-        )));
-    }
-    let written = crate::output::write_atomic(&path, &marked.bytes).map_err(|e| {
+    let spare = |p: &Path| FileId::of(p).is_some_and(|id| m.protected.contains(&id));
+    let target = crate::output::Target {
+        path: &path,
+        replace: if m.force {
+            crate::output::Replace::Forced(crate::sniff::MARKED_MARK)
+        } else {
+            crate::output::Replace::Own(crate::sniff::MARKED_MARK)
+        },
+        spare: &spare,
+    };
+    let written = crate::output::write_atomic(&target, &marked.bytes).map_err(|e| {
+        let help = if e.kind() == std::io::ErrorKind::AlreadyExists && !m.force {
+            "; only an earlier marked copy is replaced: name another folder for --mark, or add \
+             --force"
+        } else {
+            ""
+        };
         fail(format!(
-            "writing {} failed: {e}",
+            "writing {} failed: {e}{help}",
             super::inputs::shown(&path)
         ))
     })?;

@@ -3,11 +3,14 @@
 //! The output must be a new file or a regular file that is none of the inputs — given
 //! directly, found under a folder being walked, last year's workbooks, the rule files — by
 //! path, symbolic link or hard link (files are compared by what they are, not by name). An
-//! earlier output of crossfoot itself at that path (it carries crossfoot's mark) is replaced,
-//! and is no input of the run. Everything else is refused up front with the real reason,
-//! before anything is read or written.
+//! earlier output of crossfoot itself of the same kind at that path (it carries crossfoot's
+//! mark) is replaced, and is no input of the run. Any other file is replaced only with
+//! `--force` (and then the run says what it replaced), never when the run reads it.
+//! Everything else is refused up front with the real reason, before anything is read or
+//! written; [`crate::output`] checks the path again when it puts the output in place.
 
 use super::inputs::{FileId, Inputs};
+use crate::output::Replace;
 use miette::Diagnostic;
 use std::path::{Path, PathBuf};
 
@@ -31,15 +34,32 @@ pub struct Reads<'a> {
     pub rule_paths: &'a [PathBuf],
 }
 
+/// An output path settled: where, and what it may replace when it is written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settled {
+    pub path: PathBuf,
+    pub replace: Replace,
+}
+
 /// Settles the output path `path` (of a workbook crossfoot writes, marked `mark`) against the
 /// run's inputs. An earlier output of crossfoot with the same mark at that path is taken out
-/// of `inputs` (it is replaced, not read).
+/// of `inputs` (it is replaced, not read); any other existing file is refused unless `force`.
 pub fn settle(
     path: &Path,
-    mark: &str,
+    mark: &'static str,
+    force: bool,
     inputs: &mut Inputs,
     reads: &Reads<'_>,
-) -> Result<PathBuf, Refused> {
+) -> Result<Settled, Refused> {
+    let replace = if force {
+        Replace::Forced(mark)
+    } else {
+        Replace::Own(mark)
+    };
+    let settled = |path: &Path| Settled {
+        path: path.to_path_buf(),
+        replace,
+    };
     // Shown on a terminal: control characters in a name are made visible (in English, as the
     // refusal it is part of).
     let shown = crate::text::visible(&super::inputs::shown(path), 500, crate::registry::Lang::En)
@@ -107,8 +127,9 @@ pub fn settle(
                     Some(NEW_NAME.to_string()),
                 ));
             }
+            let own = crate::output::own_mark(path);
             if let Some(pos) = inputs.files.iter().position(|f| f.id.as_ref() == Some(&id)) {
-                if own_output(path, mark) {
+                if own.as_deref() == Some(mark) {
                     inputs.files.remove(pos);
                 } else {
                     return Err(refuse(
@@ -125,7 +146,25 @@ pub fn settle(
                     ));
                 }
             }
-            Ok(path.to_path_buf())
+            if own.as_deref() != Some(mark) && !force {
+                let what = match own.as_deref() {
+                    Some(crate::sniff::REVIEW_MARK) => "a review workbook crossfoot wrote",
+                    Some(crate::sniff::MARKED_MARK) => "a marked copy crossfoot wrote",
+                    Some(crate::sniff::SUMMARY_MARK) => "a summary crossfoot wrote",
+                    Some(_) => "another kind of crossfoot workbook",
+                    None => "a file crossfoot did not write",
+                };
+                return Err(refuse(
+                    format!(
+                        "it exists and is {what}; crossfoot replaces only its own earlier                          output of this kind, and the file was left as it is"
+                    ),
+                    Some(
+                        "name another file, or add --force to replace it (crossfoot then                          says what it replaced)"
+                            .to_string(),
+                    ),
+                ));
+            }
+            Ok(settled(path))
         }
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let parent = match path.parent() {
@@ -133,7 +172,10 @@ pub fn settle(
                 _ => PathBuf::from("."),
             };
             if parent.is_dir() {
-                Ok(path.to_path_buf())
+                Ok(Settled {
+                    path: path.to_path_buf(),
+                    replace: Replace::Nothing,
+                })
             } else {
                 Err(refuse(
                     format!(
@@ -150,16 +192,6 @@ pub fn settle(
 
 const NEW_NAME: &str = "write the output to a new file outside the folders being checked, e.g. \
                         `-o review.xlsx` in the current folder";
-
-/// Whether the file at `path` is a workbook crossfoot wrote with `mark`.
-fn own_output(path: &Path, mark: &str) -> bool {
-    // Bounded: crossfoot's own outputs are far below this.
-    const MAX: u64 = 512 << 20;
-    super::file::read_file(path, MAX, std::time::Duration::from_secs(30))
-        .ok()
-        .and_then(|bytes| crate::sniff::crossfoot_output(&bytes))
-        .is_some_and(|m| m == mark)
-}
 
 /// The identities of the rule files given: files as they are, folders' `*.toml` files.
 pub(super) fn rule_files(paths: &[PathBuf]) -> Vec<FileId> {
