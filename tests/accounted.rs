@@ -450,6 +450,7 @@ fn previous_that_names_nothing_stops_before_any_checking() {
 }
 
 #[test]
+#[ignore = "needs ../shared (the real-world corpus); CI runs it"]
 fn an_unreadable_last_year_workbook_is_reported_and_its_check_said_not_done() {
     let Some(encrypted) = corpus("calamine__pass_protected.xlsx") else {
         panic!("../shared/corpus/real-world is needed for this test (an encrypted workbook)");
@@ -604,6 +605,7 @@ fn the_districts_own_workbook_is_no_branch_row() {
 }
 
 #[test]
+#[ignore = "needs ../shared (the real-world corpus); CI runs it"]
 fn consolidate_reads_through_the_guarded_workers() {
     let Some(hostile) = corpus("pss__oleloop.xls") else {
         panic!("../shared/corpus/real-world is needed for this test (a hostile workbook)");
