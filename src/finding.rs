@@ -116,3 +116,19 @@ impl Finding {
         (&self.file, self.order, &self.rule, &self.message)
     }
 }
+
+/// Why a file that was read is passed over (its words: [`crate::registry::Words::skip`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Skip {
+    /// One of crossfoot's own review workbooks (`-o`), found among the inputs of a later run.
+    OwnReview,
+}
+
+impl Skip {
+    /// The stable code of the JSON report's `reason`.
+    pub fn code(self) -> &'static str {
+        match self {
+            Skip::OwnReview => "crossfoot-review",
+        }
+    }
+}

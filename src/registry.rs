@@ -11,7 +11,8 @@
 //! names every field, so a field it leaves out does not compile). A rule pack may still give
 //! its own text for any id under `[settings.messages]`, in its own language.
 //!
-//! This module depends only on [`crate::finding`] and [`crate::number`].
+//! This module depends only on [`crate::finding`], [`crate::number`] and the reading stage's
+//! [`crate::sniff`] (the kinds of unreadable file): no checking stage.
 
 use crate::finding::Severity;
 use crate::number::Locale;
@@ -1036,9 +1037,9 @@ impl Words {
     }
 
     /// Why a file was passed over, in these words.
-    pub fn skip(&self, why: crate::check::Skip) -> &'static str {
+    pub fn skip(&self, why: crate::finding::Skip) -> &'static str {
         match why {
-            crate::check::Skip::OwnReview => self.skip_own_review,
+            crate::finding::Skip::OwnReview => self.skip_own_review,
         }
     }
 
