@@ -22,10 +22,14 @@
 //! * (d) one small workbook end to end (start-up, rule pack, check, exit), 20 runs;
 //! * (e) the cost of localisation (which figure is most likely wrong): (b) again with
 //!   `--no-explain`, when the binary has it, and how much more (b) takes, in per cent of it;
-//! * (f) the two-slip rate: `--two-slips N` branches (the generator of the property test in
-//!   `tests/localise.rs`), each with two random count slips, explained through the library: the
-//!   share where one explanation holds both planted cells, and where one holds at least one
-//!   (printed, not a target);
+//! * (f) the calibration of the explanations: `--slips N` branches for each of one, two and
+//!   three random count slips (the generator of the property test in `tests/localise.rs`),
+//!   explained through the library: the planted cell in the top explanation (target ≥ 95 % with
+//!   one slip), its suggested value exact (≥ 90 % with one slip), the share of workbooks where
+//!   the report presents one explanation as unique — one of its size, no reading one figure
+//!   larger shown — and none of its cells was planted (≤ 5 % with two and three slips), and
+//!   the cells per explanation (≤ 2 on average); also, as before, where one explanation holds
+//!   every planted cell. `--calibration-only` measures only this (no throughput);
 //!
 //! and prints times, workbooks per second, CPU seconds (every thread and process of the run),
 //! peak memory (see [`Run`]), and PASS/FAIL against the targets. The binary is the one cargo
@@ -82,7 +86,9 @@ cargo bench --bench throughput -- [OPTIONS]
   --skip-review       leave out `crossfoot check -o review.xlsx`
   --memory-scaling    also check --scaling-files workbooks and compare peak memory
   --scaling-files N   size of the memory-scaling set [default: 20000]
-  --two-slips N       branches with two random slips for the localisation rate (0: leave out) [default: 200]
+  --slips N           branches for each of one, two and three random slips, for the
+                      calibration of the explanations (0: leave out) [default: 200]
+  --calibration-only  measure only the calibration (no throughput, no binary run)
   --binary PATH       the crossfoot binary to run [default: the one cargo built with this bench]
   --strict            exit with status 1 when a target is missed
 ";
@@ -95,7 +101,8 @@ struct Args {
     skip_review: bool,
     memory_scaling: bool,
     scaling_files: usize,
-    two_slips: usize,
+    slips: usize,
+    calibration_only: bool,
     binary: PathBuf,
     strict: bool,
 }
@@ -109,7 +116,8 @@ fn parse_args() -> Result<Args, String> {
         skip_review: false,
         memory_scaling: false,
         scaling_files: 20_000,
-        two_slips: 200,
+        slips: 200,
+        calibration_only: false,
         binary: PathBuf::from(env!("CARGO_BIN_EXE_crossfoot")),
         strict: false,
     };
@@ -138,7 +146,8 @@ fn parse_args() -> Result<Args, String> {
             "--scaling-files" => {
                 a.scaling_files = number("--scaling-files", value("--scaling-files")?)?
             }
-            "--two-slips" => a.two_slips = number("--two-slips", value("--two-slips")?)?,
+            "--slips" | "--two-slips" => a.slips = number("--slips", value("--slips")?)?,
+            "--calibration-only" => a.calibration_only = true,
             "--skip-review" => a.skip_review = true,
             "--memory-scaling" => a.memory_scaling = true,
             "--binary" => a.binary = PathBuf::from(value("--binary")?),
@@ -958,17 +967,26 @@ fn minutes(s: f64) -> String {
 // The two-slip rate
 // -------------------------------------------------------------------------------------------
 
-/// What the two-slip cases gave.
-struct TwoSlips {
+/// What the cases with `slips` planted slips gave.
+struct Calibration {
+    slips: usize,
     cases: usize,
     /// With a finding.
     detected: usize,
-    /// Of those: one explanation holds both planted cells.
-    both: usize,
-    /// One explanation holds at least one of them.
-    one: usize,
+    /// A planted cell is in the top explanation (the first one).
+    top_holds_planted: usize,
+    /// ... and its suggested value is the value before the slip.
+    top_value_exact: usize,
+    /// The report presents one explanation as unique (the only one of its size and no reading
+    /// one figure larger shown) and none of its cells was planted.
+    unique_and_wrong: usize,
+    /// One explanation holds every planted cell.
+    all_in_one: usize,
     /// A cause not localised (too many possibilities).
     not_localised: usize,
+    /// Count changes over the localised explanations, and those explanations.
+    cells: usize,
+    explanations: usize,
 }
 
 fn share(k: usize, of: usize) -> String {
@@ -978,10 +996,18 @@ fn share(k: usize, of: usize) -> String {
     format!("{k}/{of} = {:.1} %", k as f64 * 100.0 / of as f64)
 }
 
-/// `n` clean branches, each with two random count slips (two different figures of M01, M02 or
+fn rate(k: usize, of: usize) -> f64 {
+    if of == 0 {
+        0.0
+    } else {
+        k as f64 / of as f64
+    }
+}
+
+/// `n` clean branches, each with `slips` random count slips (different figures of M01, M02 or
 /// M04, each 1 to 30 too high, as in the property test of one slip), checked and explained
 /// through the library.
-fn two_slips(n: usize) -> Result<TwoSlips, String> {
+fn calibration(n: usize, slips: usize) -> Result<Calibration, String> {
     let pack = crossfoot::rules::compile(&crossfoot::rules::builtin_sources()).map_err(|e| {
         format!(
             "the built-in rule pack does not compile: {} errors",
@@ -989,26 +1015,31 @@ fn two_slips(n: usize) -> Result<TwoSlips, String> {
         )
     })?;
     let layout = Layout::default();
-    let cases: Vec<Option<(bool, bool, bool)>> = (0..n)
+    type Case = (bool, bool, bool, bool, bool, usize, usize);
+    let cases: Vec<Option<Case>> = (0..n)
         .into_par_iter()
-        .map(|case| -> Result<Option<(bool, bool, bool)>, String> {
-            let mut rng = Lcg::new(0x7500 + case as u64);
+        .map(|case| -> Result<Option<Case>, String> {
+            let mut rng = Lcg::new(0x7500 + (slips as u64) * 0x1_0000 + case as u64);
             let mut b = Branch::clean("Chi bộ Thử", "TD-01", 5000 + case as u64);
             let counts: Vec<forms::Figure> = b
                 .figures()
                 .into_iter()
                 .filter(|f| f.col == Col::Count && f.form != "M03")
                 .collect();
-            if counts.len() < 2 {
+            if counts.len() < slips {
                 return Ok(None);
             }
-            let first = rng.range(0, counts.len() as i64 - 1) as usize;
-            let mut second = rng.range(0, counts.len() as i64 - 2) as usize;
-            if second >= first {
-                second += 1;
+            let mut chosen: Vec<usize> = Vec::new();
+            while chosen.len() < slips {
+                let i = rng.range(0, counts.len() as i64 - 1) as usize;
+                if !chosen.contains(&i) {
+                    chosen.push(i);
+                }
             }
-            let mut planted = Vec::new();
-            for f in [&counts[first], &counts[second]] {
+            // (sheet, cell, the value before the slip).
+            let mut planted: Vec<(String, String, f64)> = Vec::new();
+            for &i in &chosen {
+                let f = &counts[i];
                 b.set(
                     f.form,
                     f.item,
@@ -1017,7 +1048,7 @@ fn two_slips(n: usize) -> Result<TwoSlips, String> {
                 );
                 let at = forms::cell_ref(&layout, f.form, f.item, Col::Count)
                     .ok_or_else(|| format!("no cell for {}/{}", f.form, f.item))?;
-                planted.push((at.sheet.clone(), at.a1()));
+                planted.push((at.sheet.clone(), at.a1(), f.value));
             }
             let bytes = forms::write_branch(&b, &layout);
             let wb = crossfoot::load::load_bytes(&bytes, "b.xlsx", &Default::default())
@@ -1031,24 +1062,118 @@ fn two_slips(n: usize) -> Result<TwoSlips, String> {
             if findings.is_empty() {
                 return Ok(None);
             }
-            let holds = |e: &crossfoot::localise::Explanation, p: &(String, String)| {
+            let holds = |e: &crossfoot::localise::Explanation, p: &(String, String, f64)| {
                 e.changes.iter().any(|c| c.sheet == p.0 && c.cell == p.1)
             };
             let ex = &kept.explanations;
-            let both = ex.iter().any(|e| planted.iter().all(|p| holds(e, p)));
-            let one = ex.iter().any(|e| planted.iter().any(|p| holds(e, p)));
+            let top = ex.iter().find(|e| e.localised);
+            let top_holds = top.is_some_and(|e| planted.iter().any(|p| holds(e, p)));
+            let top_exact = top.is_some_and(|e| {
+                e.changes.iter().any(|c| {
+                    planted
+                        .iter()
+                        .any(|p| c.sheet == p.0 && c.cell == p.1 && c.suggested == Some(p.2))
+                })
+            });
+            // Presented as unique: the only one of its size, no larger reading shown.
+            let unique_wrong = ex.iter().any(|e| {
+                e.localised
+                    && e.alternatives == 1
+                    && e.or.is_empty()
+                    && !e.changes.is_empty()
+                    && !planted.iter().any(|p| holds(e, p))
+            });
+            let all = ex.iter().any(|e| planted.iter().all(|p| holds(e, p)));
             let not_localised = ex.iter().any(|e| !e.localised);
-            Ok(Some((both, one, not_localised)))
+            let localised: Vec<&crossfoot::localise::Explanation> =
+                ex.iter().filter(|e| e.localised).collect();
+            let cells: usize = localised
+                .iter()
+                .map(|e| {
+                    e.changes
+                        .iter()
+                        .filter(|c| c.kind != Some(crossfoot::localise::Slip::Follows))
+                        .count()
+                })
+                .sum();
+            Ok(Some((
+                top_holds,
+                top_exact,
+                unique_wrong,
+                all,
+                not_localised,
+                cells,
+                localised.len(),
+            )))
         })
         .collect::<Result<_, String>>()?;
-    let detected: Vec<(bool, bool, bool)> = cases.iter().flatten().copied().collect();
-    Ok(TwoSlips {
+    let d: Vec<Case> = cases.iter().flatten().copied().collect();
+    let count = |f: fn(&Case) -> bool| d.iter().filter(|c| f(c)).count();
+    Ok(Calibration {
+        slips,
         cases: n,
-        detected: detected.len(),
-        both: detected.iter().filter(|c| c.0).count(),
-        one: detected.iter().filter(|c| c.1).count(),
-        not_localised: detected.iter().filter(|c| c.2).count(),
+        detected: d.len(),
+        top_holds_planted: count(|c| c.0),
+        top_value_exact: count(|c| c.1),
+        unique_and_wrong: count(|c| c.2),
+        all_in_one: count(|c| c.3),
+        not_localised: count(|c| c.4),
+        cells: d.iter().map(|c| c.5).sum(),
+        explanations: d.iter().map(|c| c.6).sum(),
     })
+}
+
+/// A target and its figure, for [`Verdict::add`].
+type Target = (Option<bool>, String, String);
+
+/// Prints the calibration for one, two and three slips; its targets.
+fn calibrate(n: usize) -> Result<Vec<Target>, String> {
+    let mut verdict: Vec<Target> = Vec::new();
+    let mut cells = 0;
+    let mut explanations = 0;
+    for slips in 1..=3 {
+        let t = Instant::now();
+        let c = calibration(n, slips)?;
+        println!(
+            "{} slip(s)  {} branches, {} detected ({}): planted cell in the top explanation {}, its value exact {}, one explanation presented as unique and none of its cells planted {}, every planted cell in one explanation {}, not localised {}, cells per explanation {:.2}",
+            c.slips,
+            c.cases,
+            c.detected,
+            secs(t.elapsed().as_secs_f64()),
+            share(c.top_holds_planted, c.detected),
+            share(c.top_value_exact, c.detected),
+            share(c.unique_and_wrong, c.detected),
+            share(c.all_in_one, c.detected),
+            share(c.not_localised, c.detected),
+            rate(c.cells, c.explanations),
+        );
+        cells += c.cells;
+        explanations += c.explanations;
+        if slips == 1 {
+            verdict.push((
+                Some(rate(c.top_holds_planted, c.detected) >= 0.95),
+                "1 slip: planted cell in the top ≥ 95 %".into(),
+                share(c.top_holds_planted, c.detected),
+            ));
+            verdict.push((
+                Some(rate(c.top_value_exact, c.detected) >= 0.90),
+                "1 slip: suggested value exact ≥ 90 %".into(),
+                share(c.top_value_exact, c.detected),
+            ));
+        } else {
+            verdict.push((
+                Some(rate(c.unique_and_wrong, c.detected) <= 0.05),
+                format!("{slips} slips: shown unique, none planted ≤ 5 %"),
+                share(c.unique_and_wrong, c.detected),
+            ));
+        }
+    }
+    verdict.push((
+        Some(rate(cells, explanations) <= 2.0),
+        "cells per explanation ≤ 2".into(),
+        format!("{:.2}", rate(cells, explanations)),
+    ));
+    Ok(verdict)
 }
 
 // -------------------------------------------------------------------------------------------
@@ -1090,6 +1215,20 @@ fn json_args(jobs: usize, dir: &Path) -> Vec<OsString> {
 }
 
 fn bench(args: &Args) -> Result<bool, String> {
+    if args.calibration_only {
+        let mut v = Verdict {
+            failed: false,
+            lines: Vec::new(),
+        };
+        for (pass, target, figure) in calibrate(args.slips.max(1))? {
+            v.add(pass, &target, figure);
+        }
+        println!();
+        for line in &v.lines {
+            println!("{line}");
+        }
+        return Ok(v.failed);
+    }
     let bin = &args.binary;
     if !bin.exists() {
         return Err(format!(
@@ -1273,19 +1412,11 @@ fn bench(args: &Args) -> Result<bool, String> {
             "localisation not measured: this crossfoot has no --no-explain (see `crossfoot check --help`)"
         ),
     }
-    if args.two_slips > 0 {
-        let t = Instant::now();
-        let rate = two_slips(args.two_slips)?;
-        println!(
-            "two slips   {} branches with two random count slips, {} detected ({}): both planted cells in one smallest explanation {}, at least one {}, not localised {}",
-            rate.cases,
-            rate.detected,
-            secs(t.elapsed().as_secs_f64()),
-            share(rate.both, rate.detected),
-            share(rate.one, rate.detected),
-            share(rate.not_localised, rate.detected),
-        );
-    }
+    let calibration = if args.slips > 0 {
+        calibrate(args.slips)?
+    } else {
+        Vec::new()
+    };
     match &review {
         Some((_, size)) => println!("review.xlsx {:.1} MB", *size as f64 / 1e6),
         None if args.skip_review => println!("review.xlsx skipped (--skip-review)"),
@@ -1337,6 +1468,9 @@ fn bench(args: &Args) -> Result<bool, String> {
         failed: false,
         lines: Vec::new(),
     };
+    for (pass, target, figure) in calibration {
+        v.add(pass, &target, figure);
+    }
     let cpu_ratio = |cpu: Option<f64>| match (cpu, bare_cpu) {
         (Some(c), Some(b)) if b > 0.0 => format!("; CPU {:.2} ×", c / b),
         _ => String::new(),

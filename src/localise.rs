@@ -144,6 +144,16 @@ pub struct Explanation {
     pub cause: usize,
     /// How many equally small explanations the cause has (1: unique).
     pub alternatives: usize,
+    /// How many explanations one figure larger (else two; never beyond [`MAX_SIZE`]) also
+    /// resolve the cause's findings without containing a smaller one (up to
+    /// [`MAX_ALTERNATIVES`]; 0: none, or none looked for).
+    #[serde(default)]
+    pub larger: usize,
+    /// The best of those (the fewest percentages left to change, then the first), shown as
+    /// "or: …": two slips are often explained by one smaller change, and the reviewer must see
+    /// that another reading exists.
+    #[serde(default)]
+    pub or: Vec<Change>,
     /// False: not localised (too many possibilities); `changes` is then empty.
     pub localised: bool,
     pub changes: Vec<Change>,
@@ -257,6 +267,8 @@ fn explain_with(
                 out.push(Explanation {
                     cause,
                     alternatives: 0,
+                    larger: 0,
+                    or: vec![],
                     localised: false,
                     changes: vec![],
                     text: words.text(
@@ -267,7 +279,23 @@ fn explain_with(
                     left_out,
                 });
             }
-            Some(sets) => {
+            Some((sets, larger)) => {
+                // The readings one figure larger: the best of them (fewest percentages left to
+                // change, then the first) is shown beside the smallest.
+                let larger_count = larger.len().min(MAX_ALTERNATIVES);
+                let best_len = sets.first().map_or(0, |s| s.0.len());
+                let larger_len = larger.first().map_or(0, |s| s.0.len());
+                let or: Vec<Change> = larger
+                    .iter()
+                    .map(|(set, ranges)| {
+                        build(
+                            &recheck, values, sheets, &shapes, &figures, &last_year, &fig_at,
+                            &cons, &group, set, ranges, &words,
+                        )
+                    })
+                    .min_by_key(|b| b.2)
+                    .map(|b| b.0.changes)
+                    .unwrap_or_default();
                 // Equally small sets are told apart by the percentages: a set after which a
                 // shown percentage still disagrees with its (unchanged) count and base needs
                 // that percentage changed too, so it is larger.
@@ -304,6 +332,21 @@ fn explain_with(
                     };
                     out[first..].iter_mut().for_each(|e| e.text = text.clone());
                 }
+                if !or.is_empty() {
+                    let more = larger_len.saturating_sub(best_len).max(1);
+                    let note = words.or_text(&or, larger_count, more);
+                    for e in &mut out[first..] {
+                        e.larger = larger_count;
+                        e.or = or.clone();
+                        e.text = format!("{}; {note}", e.text);
+                        // A cell's note (the marked copy sent to the branch, the review
+                        // workbook) never shows the suggestion alone when another reading
+                        // exists.
+                        for c in &mut e.changes {
+                            c.note = format!("{}; {note}", c.note);
+                        }
+                    }
+                }
             }
         }
         cause += 1;
@@ -326,6 +369,8 @@ fn explain_with(
         out.push(Explanation {
             cause,
             alternatives: 1,
+            larger: 0,
+            or: vec![],
             localised: true,
             text: words.headline(std::slice::from_ref(&change), 1, 1),
             changes: vec![change],
@@ -426,7 +471,11 @@ struct Solver<'a> {
 
 impl Solver<'_> {
     /// The lightest change sets (the smallest sum of the figures' weights; with every figure
-    /// weighing 1, the smallest) with each figure's range; None: not localised.
+    /// weighing 1, the smallest) with each figure's range, and the sets of the next size after
+    /// the lightest's (else the size after that) that contain none of them (inclusion-minimal: a different reading, not
+    /// the same one with a needless change); None: not localised. The next size is looked for
+    /// within its own share of the work bound: past it, no larger set is given (never a
+    /// "not localised" for the lightest).
     ///
     /// Iterative deepening over the set size k: a set that misses a failing check branches on
     /// that check's figures; a set that hits them all but has no solution branches on the
@@ -434,7 +483,8 @@ impl Solver<'_> {
     /// larger set with a solution must change one of those, so every set of size k none of
     /// whose subsets has a solution is found at k. Sizes go on while k of the group's lightest
     /// figures weigh no more than the lightest set found: no lighter set is missed.
-    fn solve(&self) -> Option<Vec<(Vec<usize>, Vec<Range>)>> {
+    #[allow(clippy::type_complexity)]
+    fn solve(&self) -> Option<(Vec<(Vec<usize>, Vec<Range>)>, Vec<(Vec<usize>, Vec<Range>)>)> {
         let mut by_var: HashMap<usize, Vec<usize>> = HashMap::new();
         for &c in self.group {
             for &(v, _) in &self.cons[c].terms {
@@ -461,11 +511,24 @@ impl Solver<'_> {
         let close = |a: f64, b: f64| (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0);
         let mut best: Option<f64> = None;
         let mut kept: Vec<(Vec<usize>, Vec<Range>)> = Vec::new();
+        let mut larger: Vec<(Vec<usize>, Vec<Range>)> = Vec::new();
+        let mut best_size: Option<usize> = None;
         let mut nodes = 0usize;
         for k in 1..=MAX_SIZE {
             // Larger sets can only be lighter when their figures may weigh less: with every
-            // figure weighing 1, the first size with a solution is the last looked at.
-            if best.is_some_and(|b| at_least(k) > b && !close(at_least(k), b)) {
+            // figure weighing 1, the first size with a solution is the last looked at for the
+            // lightest; one size more is looked at for the readings one figure larger.
+            let next_only = best.is_some_and(|b| at_least(k) > b && !close(at_least(k), b));
+            if next_only {
+                // One figure more, else two: the first size with another reading.
+                if best_size.is_some_and(|b| k == b + 1) {
+                    for size in k..=(k + 1).min(MAX_SIZE) {
+                        larger = self.sets_of_size(size, &violated, &by_var, &kept);
+                        if !larger.is_empty() {
+                            break;
+                        }
+                    }
+                }
                 break;
             }
             let mut seen: HashSet<Vec<usize>> = HashSet::new();
@@ -524,6 +587,9 @@ impl Solver<'_> {
                         kept.retain(|(set, _)| close(weight(set), w));
                     }
                 }
+                if best_size.is_none() {
+                    best_size = Some(k);
+                }
                 kept.push(f);
             }
         }
@@ -531,7 +597,78 @@ impl Solver<'_> {
             return None;
         }
         kept.sort_by(|a, b| a.0.cmp(&b.0));
-        Some(kept)
+        Some((kept, larger))
+    }
+
+    /// The feasible sets of exactly `k` figures that contain none of `smaller` (each with its
+    /// ranges, in order), searched as [`Solver::solve`] searches one size, within a work bound
+    /// of its own; past that bound, none.
+    #[allow(clippy::type_complexity)]
+    fn sets_of_size(
+        &self,
+        k: usize,
+        violated: &[usize],
+        by_var: &HashMap<usize, Vec<usize>>,
+        smaller: &[(Vec<usize>, Vec<Range>)],
+    ) -> Vec<(Vec<usize>, Vec<Range>)> {
+        if k > MAX_SIZE {
+            return vec![];
+        }
+        let contains =
+            |big: &[usize], small: &[usize]| small.iter().all(|v| big.binary_search(v).is_ok());
+        let mut seen: HashSet<Vec<usize>> = HashSet::new();
+        let mut found: Vec<(Vec<usize>, Vec<Range>)> = Vec::new();
+        let mut stack: Vec<Vec<usize>> = vec![vec![]];
+        let mut nodes = 0usize;
+        while let Some(set) = stack.pop() {
+            nodes += 1;
+            if nodes > NODE_BUDGET {
+                return vec![];
+            }
+            if smaller.iter().any(|(s, _)| contains(&set, s)) {
+                continue;
+            }
+            let unhit = violated.iter().copied().find(|&c| {
+                !self.cons[c]
+                    .terms
+                    .iter()
+                    .any(|(v, _)| set.binary_search(v).is_ok())
+            });
+            let branch: BTreeSet<usize> = match unhit {
+                Some(c) if set.len() < k => self.cons[c].terms.iter().map(|(v, _)| *v).collect(),
+                Some(_) => continue,
+                None => match self.feasible(&set, by_var) {
+                    Err(()) => return vec![],
+                    Ok(Ok(r)) => {
+                        if set.len() == k {
+                            found.push((set, r));
+                            if found.len() >= TIE_BREAK {
+                                break;
+                            }
+                        }
+                        continue;
+                    }
+                    Ok(Err(_)) if set.len() >= k => continue,
+                    Ok(Err(why)) => why
+                        .iter()
+                        .flat_map(|&c| self.cons[c].terms.iter().map(|(v, _)| *v))
+                        .collect(),
+                },
+            };
+            for v in branch {
+                if set.binary_search(&v).is_ok() {
+                    continue;
+                }
+                let mut next = set.clone();
+                let pos = next.partition_point(|x| *x < v);
+                next.insert(pos, v);
+                if seen.insert(next.clone()) {
+                    stack.push(next);
+                }
+            }
+        }
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found
     }
 
     /// Whether the constraints have a solution with only `set` changed: each figure's range,
@@ -836,6 +973,8 @@ fn build(
         Explanation {
             cause: 0,
             alternatives: 1,
+            larger: 0,
+            or: vec![],
             localised: true,
             changes,
             resolves: resolved
@@ -1079,6 +1218,19 @@ impl Words<'_> {
             })
             .collect::<Vec<_>>()
             .join(sep)
+    }
+
+    /// "or, if 1 more figure(s) are wrong (3 such readings), for example: C13 Nam 36 → 37; C8
+    /// 14 → 13" (`more`: how many figures more than the smallest reading changes).
+    fn or_text(&self, changes: &[Change], count: usize, more: usize) -> String {
+        self.text(
+            "explain.or-larger",
+            &[
+                ("changes", &self.list(changes, "; ")),
+                ("count", &count.to_string()),
+                ("more", &more.to_string()),
+            ],
+        )
     }
 
     fn headline(&self, changes: &[Change], resolves: usize, _alternatives: usize) -> String {
@@ -1369,7 +1521,13 @@ message = "women {found} > {expected}"
             .find(|c| c.cell == "C6")
             .expect("the change");
         assert_eq!((c.suggested, c.kind), (Some(-2.5), Some(Slip::Sign)));
-        assert_eq!(c.note, "probably -2.5 — the sign");
+        // The note names the other reading, one figure larger: total and closing together.
+        assert_eq!(
+            c.note,
+            "probably -2.5 — the sign; or, if 1 more figure(s) are wrong (1 such reading(s)), \
+             for example: C2 Total — Balance 10 → 15 (one digit mistyped); C7 Closing — Balance \
+             10 → 15 (one digit mistyped)"
+        );
         let other = ex
             .iter()
             .flat_map(|e| &e.changes)
@@ -1449,8 +1607,61 @@ message = "women {found} > {expected}"
             group: &group,
             figures: &figures,
         };
-        let sets = solver.solve().expect("localised");
+        let (sets, larger) = solver.solve().expect("localised");
         assert_eq!(sets.len(), 1);
         assert!(sets[0].1.iter().all(|r| *r == (1.0, 1.0)));
+        assert!(larger.is_empty(), "no set is larger than the largest size");
+    }
+
+    /// a + b = t and a = a2 (one figure given twice), with a typed one too high: the smallest
+    /// reading changes a; the readings one figure larger that do not contain it change a2 with
+    /// b or with t — and never {a, x}, which is the smallest reading with a needless change.
+    #[test]
+    fn the_readings_one_figure_larger_are_those_without_a_smaller_one() {
+        let fig = |i: u32, v: f64| Figure {
+            at: (0, CellRef::new(i, 1)),
+            v,
+            count: true,
+            percent: false,
+            decimals: 0,
+            label: String::new(),
+            grid: None,
+            weight: 1.0,
+        };
+        // 0: a = 11, 1: b = 5, 2: t = 15, 3: a2 = 10.
+        let figures = vec![fig(0, 11.0), fig(1, 5.0), fig(2, 15.0), fig(3, 10.0)];
+        let cons = vec![
+            Con {
+                shape: 0,
+                violated: true,
+                terms: vec![(0, 1.0), (1, 1.0), (2, -1.0)],
+                c: 0.0,
+                lo: 0.0,
+                hi: 0.0,
+            },
+            Con {
+                shape: 1,
+                violated: true,
+                terms: vec![(0, 1.0), (3, -1.0)],
+                c: 0.0,
+                lo: 0.0,
+                hi: 0.0,
+            },
+        ];
+        let group = vec![0, 1];
+        let solver = Solver {
+            cons: &cons,
+            group: &group,
+            figures: &figures,
+        };
+        let (sets, larger) = solver.solve().expect("localised");
+        let sets: Vec<Vec<usize>> = sets.into_iter().map(|s| s.0).collect();
+        assert_eq!(sets, vec![vec![0]]);
+        let larger: Vec<(Vec<usize>, Vec<Range>)> = larger;
+        let got: Vec<&Vec<usize>> = larger.iter().map(|s| &s.0).collect();
+        assert_eq!(got, vec![&vec![1, 3], &vec![2, 3]]);
+        // a2 = 11 with b = 4, or a2 = 11 with t = 16.
+        assert_eq!(larger[0].1, vec![(4.0, 4.0), (11.0, 11.0)]);
+        assert_eq!(larger[1].1, vec![(16.0, 16.0), (11.0, 11.0)]);
     }
 }

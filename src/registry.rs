@@ -637,6 +637,9 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("explain.common", &["changes", "count", "more", "resolves", "rest"], t!(
         "most likely: {changes} — in each of the {count} equally small explanations (each resolves {resolves} finding(s)), with {more} more change(s) among: {rest}",
         "khả năng cao nhất: {changes} — có trong cả {count} cách sửa ít ô như nhau (mỗi cách giải thích {resolves} phát hiện), cùng với {more} ô khác trong số: {rest}")),
+    ("explain.or-larger", &["changes", "count", "more"], t!(
+        "or, if {more} more figure(s) are wrong ({count} such reading(s)), for example: {changes}",
+        "hoặc, nếu sai thêm {more} ô ({count} cách như vậy), ví dụ: {changes}")),
     ("explain.not-localised", &["count"], t!(
         "not localised (too many possibilities): {count} finding(s)",
         "chưa xác định được ô sai (quá nhiều khả năng): {count} phát hiện")),

@@ -59,6 +59,10 @@ struct JsonFile<'a> {
 struct JsonExplanation<'a> {
     cause: usize,
     alternatives: usize,
+    /// How many readings one figure larger also resolve the findings; `or`: the best of them.
+    larger: usize,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    or: Vec<JsonChange<'a>>,
     localised: bool,
     text: &'a str,
     changes: Vec<JsonChange<'a>>,
@@ -83,25 +87,24 @@ struct JsonChange<'a> {
 impl<'a> JsonExplanation<'a> {
     /// `first`: the index in the report's `findings` of the file's first finding.
     fn of(e: &'a crate::localise::Explanation, r: &FileResult, first: usize) -> Self {
+        let change = |c: &'a crate::localise::Change| JsonChange {
+            sheet: &c.sheet,
+            cell: &c.cell,
+            label: &c.label,
+            found: JsonNum(c.found),
+            suggested: c.suggested.map(JsonNum),
+            range: c.range.map(|(lo, hi)| [lo.map(JsonNum), hi.map(JsonNum)]),
+            kind: c.kind,
+            note: &c.note,
+        };
         JsonExplanation {
             cause: e.cause,
             alternatives: e.alternatives,
+            larger: e.larger,
+            or: e.or.iter().map(change).collect(),
             localised: e.localised,
             text: &e.text,
-            changes: e
-                .changes
-                .iter()
-                .map(|c| JsonChange {
-                    sheet: &c.sheet,
-                    cell: &c.cell,
-                    label: &c.label,
-                    found: JsonNum(c.found),
-                    suggested: c.suggested.map(JsonNum),
-                    range: c.range.map(|(lo, hi)| [lo.map(JsonNum), hi.map(JsonNum)]),
-                    kind: c.kind,
-                    note: &c.note,
-                })
-                .collect(),
+            changes: e.changes.iter().map(change).collect(),
             resolves: resolved_indexes(e, r).map(|i| first + i).collect(),
             left_out: e.left_out,
         }
