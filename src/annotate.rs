@@ -1785,6 +1785,7 @@ mod tests {
             },
             kept: vec![sheet],
             explanations: vec![],
+            not_applied: vec![],
         }]
     }
 

@@ -925,6 +925,7 @@ impl Sink<'_> {
                     unit: r.unit.clone(),
                     kept: Vec::new(),
                     explanations: r.explanations.clone(),
+                    not_applied: r.not_applied.clone(),
                 });
             }
         }
