@@ -1803,6 +1803,66 @@ mod tests {
         eval_linked(&pack, &e, &Linked::default())
     }
 
+    /// An expression of constants, evaluated: its value, or why it has none.
+    fn value_of(e: &CExpr) -> Result<f64, Option<Reason>> {
+        let pack = crate::rules::compile(&crate::rules::builtin_sources()).expect("built-in pack");
+        let by_form = HashMap::new();
+        let mut env = Env {
+            pack: &pack,
+            by_form: &by_form,
+            values: &[],
+            instances: &[],
+            own: 0,
+            current: None,
+            read: Vec::new(),
+            unit: None,
+            previous: None,
+            other_read: Vec::new(),
+            changed: None,
+        };
+        env.num(e).map(|n| n.v).map_err(|e| e.0)
+    }
+
+    fn bin(op: BinOp, a: f64, b: f64) -> CExpr {
+        CExpr::Binary(op, Box::new(CExpr::Num(a)), Box::new(CExpr::Num(b)))
+    }
+
+    #[test]
+    fn a_sum_beyond_the_largest_number_is_not_finite() {
+        let e = CExpr::Call(Func::Sum, vec![CExpr::Num(1e308), CExpr::Num(1e308)]);
+        assert_eq!(value_of(&e), Err(Some(Reason::NotFinite)));
+    }
+    #[test]
+    fn a_product_beyond_the_largest_number_is_not_finite() {
+        assert_eq!(
+            value_of(&bin(BinOp::Mul, 1e308, 10.0)),
+            Err(Some(Reason::NotFinite))
+        );
+    }
+    #[test]
+    fn a_difference_beyond_the_largest_number_is_not_finite() {
+        assert_eq!(
+            value_of(&bin(BinOp::Sub, -1e308, 1e308)),
+            Err(Some(Reason::NotFinite))
+        );
+    }
+    #[test]
+    fn a_division_by_zero_says_so() {
+        assert_eq!(
+            value_of(&bin(BinOp::Div, 5.0, 0.0)),
+            Err(Some(Reason::DivisionByZero))
+        );
+    }
+    #[test]
+    fn a_large_finite_sum_is_a_value() {
+        let e = CExpr::Call(Func::Sum, vec![CExpr::Num(1e307), CExpr::Num(1e307)]);
+        assert_eq!(value_of(&e), Ok(2e307));
+    }
+    #[test]
+    fn the_least_of_nothing_is_nothing_to_check() {
+        assert_eq!(value_of(&CExpr::Call(Func::Min, vec![])), Err(None));
+    }
+
     #[test]
     fn round_far_negative_digits_is_zero() {
         assert_eq!(round(1234.5, -1e9), Some(0.0));

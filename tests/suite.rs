@@ -22,3 +22,4 @@ mod review;
 mod review_pdf;
 mod rule_errors;
 mod safety;
+mod silent;
