@@ -1787,6 +1787,7 @@ mod tests {
             },
             kept: vec![sheet],
             explanations: vec![],
+            not_applied: vec![],
         }]
     }
 

@@ -3,7 +3,7 @@
 //! so the same workbook always gives the same report. Running this over many files, and the
 //! checks that read other workbooks, is [`crate::run`]'s.
 
-use crate::eval::{self, Deferred, Linked};
+use crate::eval::{self, Deferred, Linked, NotApplied};
 use crate::finding::{Finding, Severity};
 use crate::localise::{self, Explanation};
 use crate::locate::{self, Reporter};
@@ -42,6 +42,8 @@ pub struct FileResult {
     pub kept: Vec<Sheet>,
     /// The most likely causes of the findings ([`crate::localise`]).
     pub explanations: Vec<Explanation>,
+    /// The checks that could not be applied, by rule and reason (counted, never passed).
+    pub not_applied: Vec<NotApplied>,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
@@ -127,6 +129,9 @@ pub struct Kept {
     /// The most likely causes of the file's findings; moved into [`FileResult::explanations`].
     #[serde(default)]
     pub explanations: Vec<Explanation>,
+    /// The checks not applied; moved into [`FileResult::not_applied`].
+    #[serde(default)]
+    pub not_applied: Vec<NotApplied>,
 }
 
 /// [`check_workbook`], also returning what the second phase of a run needs.
@@ -166,7 +171,7 @@ pub fn check_workbook_explained(
         .map(|inst| eval::read_values(wb, inst, &mut rep))
         .collect();
     let before = rep.findings.len();
-    eval::run_checks(wb, &instances, &values, &mut rep);
+    let not_applied = eval::run_checks(wb, &instances, &values, &mut rep);
     // Explained only when a check fails (most workbooks cost nothing more).
     let explanations = if explain && rep.findings.len() > before {
         let sheet_names: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
@@ -241,6 +246,7 @@ pub fn check_workbook_explained(
             linked,
             deferred,
             explanations,
+            not_applied,
         },
     )
 }

@@ -121,7 +121,8 @@ fn xml(s: &str) -> String {
 
 /// The check ids a workbook was checked against: every check of the forms found in it, then
 /// the rule ids of its findings that are not among them (crossfoot's own, checks between
-/// workbooks). A check with a `when` that did not hold counts as applied and passed.
+/// workbooks). A check with a `when` that did not hold counts as applied and passed; one not
+/// applied without a finding is a skipped case.
 fn applied(r: &FileResult, pack: &Pack) -> Vec<String> {
     let found: BTreeSet<&str> = r.forms.iter().map(|f| f.form.as_str()).collect();
     let mut ids: Vec<String> = Vec::new();
@@ -176,15 +177,41 @@ pub fn junit(results: &[FileResult], pack: &Pack, lang: Lang) -> String {
                     .iter()
                     .filter(|id| r.findings.iter().any(|f| &f.rule == *id))
                     .count();
+                // A check without a finding that was not applied (to some row) is skipped,
+                // with why: never listed as passed.
+                let skipped_why = |id: &str| -> Option<String> {
+                    let why: Vec<String> = r
+                        .not_applied
+                        .iter()
+                        .filter(|n| n.rule == id)
+                        .map(|n| format!("{} ({})", n.reason.words(w), n.count))
+                        .collect();
+                    (!why.is_empty()).then(|| format!("{}: {}", w.not_applied, why.join("; ")))
+                };
+                let skipped = ids
+                    .iter()
+                    .filter(|id| {
+                        !r.findings.iter().any(|f| &f.rule == *id) && skipped_why(id).is_some()
+                    })
+                    .count();
                 tests += ids.len();
                 failures += failed;
                 let _ = writeln!(
                     suites,
-                    "  <testsuite name=\"{path}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"0\">",
+                    "  <testsuite name=\"{path}\" tests=\"{}\" failures=\"{failed}\" errors=\"0\" skipped=\"{skipped}\">",
                     ids.len()
                 );
                 for id in &ids {
                     let mine: Vec<&Finding> = r.findings.iter().filter(|f| &f.rule == id).collect();
+                    if let (true, Some(why)) = (mine.is_empty(), skipped_why(id)) {
+                        let _ = writeln!(
+                            suites,
+                            "    <testcase name=\"{}\" classname=\"{path}\">\n      <skipped message=\"{}\"/>\n    </testcase>",
+                            xml(id),
+                            xml(&why)
+                        );
+                        continue;
+                    }
                     if mine.is_empty() {
                         let _ = writeln!(
                             suites,

@@ -157,7 +157,12 @@ fn read_cell(
             if t.is_empty() {
                 return on_empty(rep, &mut report);
             }
-            if settings.dash_is_zero && matches!(t, "-" | "–" | "—" | "−") {
+            let dash = matches!(t, "-" | "–" | "—" | "−");
+            // A required figure is never zero by a dash, whatever the pack says of dashes.
+            if dash && empty == Empty::Required {
+                return report(rep, K::ValueRequired, t);
+            }
+            if settings.dash_is_zero && dash {
                 return Read::Num(Num {
                     v: 0.0,
                     slack: 0.0,
@@ -181,6 +186,12 @@ fn read_cell(
     } else {
         v
     };
+    // An infinity or NaN (`1e999` stored as a number, a formula's result, a percentage scaled
+    // past the largest number) is no figure: a finding of its own, never compared.
+    if !v.is_finite() {
+        let shown = cell.map(|c| c.display()).unwrap_or_default();
+        return report(rep, K::ValueNotFinite, &shown);
+    }
     let decimals = decimals.unwrap_or_else(|| shown_decimals(v));
     match kind {
         Kind::Count => {
@@ -297,9 +308,92 @@ enum V {
     Bool(bool),
 }
 
-/// Why an expression has no value: the check is then not applied.
-#[derive(Debug)]
-struct NotApplicable;
+/// Why a check was not applied (one application of it): counted and reported, never taken
+/// as passed.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
+)]
+#[serde(rename_all = "kebab-case")]
+pub enum Reason {
+    /// A figure it reads could not be read (a finding of its own).
+    UnreadableFigure,
+    /// A figure it reads is not in the workbook: its row, column, cell or form was not found.
+    FigureMissing,
+    /// It divides by zero (or by a figure that may be zero, as rounded).
+    DivisionByZero,
+    /// Its figures are too large to compute with (a finding of its own).
+    NotFinite,
+    /// Its expression gives no value of the kind needed.
+    CannotEvaluate,
+}
+
+impl Reason {
+    /// The stable code of the JSON report (`division-by-zero`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Reason::UnreadableFigure => "unreadable-figure",
+            Reason::FigureMissing => "figure-missing",
+            Reason::DivisionByZero => "division-by-zero",
+            Reason::NotFinite => "not-finite",
+            Reason::CannotEvaluate => "cannot-evaluate",
+        }
+    }
+
+    /// Why, in words.
+    pub fn words(self, w: &crate::registry::Words) -> &'static str {
+        match self {
+            Reason::UnreadableFigure => w.na_unreadable_figure,
+            Reason::FigureMissing => w.na_figure_missing,
+            Reason::DivisionByZero => w.na_division_by_zero,
+            Reason::NotFinite => w.na_not_finite,
+            Reason::CannotEvaluate => w.na_cannot_evaluate,
+        }
+    }
+}
+
+/// How many times a check was not applied to a workbook, and why.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct NotApplied {
+    pub rule: String,
+    pub reason: Reason,
+    pub count: usize,
+}
+
+/// Adds `count` applications of `rule` not applied for `reason`.
+pub fn count_not_applied(list: &mut Vec<NotApplied>, rule: &str, reason: Reason, count: usize) {
+    match list
+        .iter_mut()
+        .find(|n| n.rule == rule && n.reason == reason)
+    {
+        Some(n) => n.count += count,
+        None => list.push(NotApplied {
+            rule: rule.to_string(),
+            reason,
+            count,
+        }),
+    }
+}
+
+/// Why an expression has no value: the check is then not applied, for a reason (None: there
+/// is nothing to check, e.g. the record before the first one).
+#[derive(Debug, Clone, Copy)]
+struct NotApplicable(Option<Reason>);
+
+const NOTHING: NotApplicable = NotApplicable(None);
+const MISSING: NotApplicable = NotApplicable(Some(Reason::FigureMissing));
+const INVALID: NotApplicable = NotApplicable(Some(Reason::CannotEvaluate));
+const DIVISION_BY_ZERO: NotApplicable = NotApplicable(Some(Reason::DivisionByZero));
+const NOT_FINITE: NotApplicable = NotApplicable(Some(Reason::NotFinite));
+
+/// Why a figure read as `read` gives no value. A figure left empty where the rule pack says
+/// empty means "not given" (a percentage) leaves nothing to check: the pack's own word, not a
+/// check that vanishes.
+fn not_read(read: Read) -> NotApplicable {
+    match read {
+        Read::NotGiven => NOTHING,
+        Read::Bad | Read::Num(_) => NotApplicable(Some(Reason::UnreadableFigure)),
+    }
+}
 
 struct Env<'a> {
     pack: &'a Pack,
@@ -344,21 +438,18 @@ impl Env<'_> {
                 let idx = if *form == self.instances[self.own].form {
                     self.own
                 } else {
-                    *self.by_form.get(form).ok_or(NotApplicable)?
+                    *self.by_form.get(form).ok_or(MISSING)?
                 };
                 (idx, rows.clone(), *col, *glob)
             }
-            FieldRef::Current { col } => (
-                self.own,
-                vec![self.current.ok_or(NotApplicable)?],
-                *col,
-                false,
-            ),
+            FieldRef::Current { col } => {
+                (self.own, vec![self.current.ok_or(INVALID)?], *col, false)
+            }
             FieldRef::Prev { col } => {
-                let cur = self.current.ok_or(NotApplicable)?;
+                let cur = self.current.ok_or(INVALID)?;
                 // The first record has none before it.
                 if cur <= self.own_rows() {
-                    return Err(NotApplicable);
+                    return Err(NOTHING);
                 }
                 (self.own, vec![cur - 1], *col, false)
             }
@@ -372,20 +463,20 @@ impl Env<'_> {
                 let idx = if *form == self.instances[self.own].form {
                     self.own
                 } else {
-                    *self.by_form.get(form).ok_or(NotApplicable)?
+                    *self.by_form.get(form).ok_or(MISSING)?
                 };
                 let (read, origin) = self.values[idx]
                     .cells
                     .get(*cell)
                     .copied()
                     .flatten()
-                    .ok_or(NotApplicable)?;
+                    .ok_or(MISSING)?;
                 return match read {
                     Read::Num(n) => {
                         self.read.push(origin);
                         Ok(V::Num(self.as_changed(n, &origin)))
                     }
-                    _ => Err(NotApplicable),
+                    other => Err(not_read(other)),
                 };
             }
         };
@@ -395,19 +486,19 @@ impl Env<'_> {
                 .grid
                 .get(&(r, col))
                 .copied()
-                .ok_or(NotApplicable)?;
+                .ok_or(MISSING)?;
             match read {
                 Read::Num(n) => {
                     nums.push(self.as_changed(n, &origin));
                     self.read.push(origin);
                 }
-                _ => return Err(NotApplicable),
+                other => return Err(not_read(other)),
             }
         }
         if glob {
             Ok(V::List(nums))
         } else {
-            nums.into_iter().next().map(V::Num).ok_or(NotApplicable)
+            nums.into_iter().next().map(V::Num).ok_or(INVALID)
         }
     }
 
@@ -417,7 +508,7 @@ impl Env<'_> {
             Link::Unit => self.unit,
             Link::Previous => self.previous,
         }
-        .ok_or(NotApplicable)?;
+        .ok_or(MISSING)?;
         let FieldRef::Rows {
             form,
             rows,
@@ -425,7 +516,7 @@ impl Env<'_> {
             glob,
         } = inner
         else {
-            return Err(NotApplicable);
+            return Err(INVALID);
         };
         let mut nums = Vec::with_capacity(rows.len());
         for r in rows {
@@ -433,9 +524,9 @@ impl Env<'_> {
                 .grid
                 .get(&(*form, *r, *col))
                 .copied()
-                .ok_or(NotApplicable)?;
+                .ok_or(MISSING)?;
             let Read::Num(n) = read else {
-                return Err(NotApplicable);
+                return Err(not_read(read));
             };
             let form_def = &self.pack.forms[*form];
             let parts = form_def.rows.get(*r).map(|row| {
@@ -457,14 +548,14 @@ impl Env<'_> {
         if *glob {
             Ok(V::List(nums))
         } else {
-            nums.into_iter().next().map(V::Num).ok_or(NotApplicable)
+            nums.into_iter().next().map(V::Num).ok_or(INVALID)
         }
     }
 
     fn num(&mut self, e: &CExpr) -> Result<Num, NotApplicable> {
         match self.eval(e)? {
             V::Num(n) => Ok(n),
-            _ => Err(NotApplicable),
+            _ => Err(INVALID),
         }
     }
 
@@ -478,7 +569,7 @@ impl Env<'_> {
             }
             CExpr::Not(x) => match self.eval(x)? {
                 V::Bool(b) => V::Bool(!b),
-                _ => return Err(NotApplicable),
+                _ => return Err(INVALID),
             },
             CExpr::Binary(op, a, b) => {
                 let (a, b) = (self.num(a)?, self.num(b)?);
@@ -492,7 +583,7 @@ impl Env<'_> {
                     ),
                     BinOp::Div => {
                         if b.v == 0.0 || b.v.abs() <= b.slack {
-                            return Err(NotApplicable);
+                            return Err(DIVISION_BY_ZERO);
                         }
                         (
                             a.v / b.v,
@@ -501,8 +592,8 @@ impl Env<'_> {
                         )
                     }
                 };
-                if !v.is_finite() {
-                    return Err(NotApplicable);
+                if !v.is_finite() || !slack.is_finite() {
+                    return Err(NOT_FINITE);
                 }
                 V::Num(Num { v, slack, decimals })
             }
@@ -524,48 +615,55 @@ impl Env<'_> {
                     match self.eval(a)? {
                         V::Num(n) => items.push(n),
                         V::List(l) => items.extend(l),
-                        V::Bool(_) => return Err(NotApplicable),
+                        V::Bool(_) => return Err(INVALID),
                     }
                 }
                 match f {
-                    Func::Sum => V::Num(items.iter().fold(
-                        Num {
-                            v: 0.0,
-                            slack: 0.0,
-                            decimals: 0,
-                        },
-                        |acc, n| Num {
-                            v: acc.v + n.v,
-                            slack: acc.slack + n.slack,
-                            decimals: acc.decimals.max(n.decimals),
-                        },
-                    )),
+                    Func::Sum => {
+                        let sum = items.iter().fold(
+                            Num {
+                                v: 0.0,
+                                slack: 0.0,
+                                decimals: 0,
+                            },
+                            |acc, n| Num {
+                                v: acc.v + n.v,
+                                slack: acc.slack + n.slack,
+                                decimals: acc.decimals.max(n.decimals),
+                            },
+                        );
+                        // Figures too large to add up: never a sum of infinity that passes.
+                        if !sum.v.is_finite() || !sum.slack.is_finite() {
+                            return Err(NOT_FINITE);
+                        }
+                        V::Num(sum)
+                    }
                     Func::Min => V::Num(
                         items
                             .into_iter()
                             .min_by(|a, b| a.v.total_cmp(&b.v))
-                            .ok_or(NotApplicable)?,
+                            .ok_or(NOTHING)?,
                     ),
                     Func::Max => V::Num(
                         items
                             .into_iter()
                             .max_by(|a, b| a.v.total_cmp(&b.v))
-                            .ok_or(NotApplicable)?,
+                            .ok_or(NOTHING)?,
                     ),
                     Func::Abs => {
-                        let n = items.first().copied().ok_or(NotApplicable)?;
+                        let n = items.first().copied().ok_or(INVALID)?;
                         V::Num(Num { v: n.v.abs(), ..n })
                     }
                     Func::Round => {
                         let (x, d) = (
-                            items.first().copied().ok_or(NotApplicable)?,
-                            items.get(1).copied().ok_or(NotApplicable)?,
+                            items.first().copied().ok_or(INVALID)?,
+                            items.get(1).copied().ok_or(INVALID)?,
                         );
                         // Excel's ROUND: the digit count is truncated (2.9 → 2); negative
                         // counts round to tens, hundreds, …; counts beyond ±400 are the same
                         // as ±400 (0, or the value itself).
                         if d.v.is_nan() {
-                            return Err(NotApplicable);
+                            return Err(NOT_FINITE);
                         }
                         let digits = d.v.trunc().clamp(-400.0, 400.0) as i32;
                         V::Num(Num {
@@ -597,19 +695,43 @@ fn compare(op: CmpOp, a: Num, b: Num) -> bool {
 }
 
 /// Applies every check of every located form of a workbook, except those that read other
-/// workbooks (see [`run_linked_checks`]).
+/// workbooks (see [`run_linked_checks`]); gives the checks not applied. A workbook with forms
+/// none of whose own checks could be applied gets a finding saying so.
 pub fn run_checks(
     wb: &Workbook,
     instances: &[FormInstance],
     values: &[FormValues],
     rep: &mut Reporter<'_>,
-) {
+) -> Vec<NotApplied> {
     let sheets: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
     let pack = rep.pack;
-    let found = run(pack, rep.file, &sheets, instances, values, &mut |_, _| {
+    let Outcome {
+        findings,
+        not_applied,
+        applied,
+    } = run(pack, rep.file, &sheets, instances, values, &mut |_, _| {
         Some(Links::Local)
     });
-    rep.findings.extend(found);
+    rep.findings.extend(findings);
+    // Forms found whose own checks could none of them be applied: the workbook is not checked,
+    // which is said, never left to read as clean.
+    let local = instances
+        .iter()
+        .any(|i| pack.forms[i.form].checks.iter().any(|c| c.links.is_empty()));
+    if local && applied == 0 {
+        rep.engine(K::WorkbookNoCheckApplied, None, vec![], None, &[]);
+    }
+    not_applied
+}
+
+/// What applying the checks of a workbook gave.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    pub findings: Vec<Finding>,
+    /// The checks not applied, by rule and reason.
+    pub not_applied: Vec<NotApplied>,
+    /// How many applications were made (a check whose `when` did not hold counts as made).
+    pub applied: usize,
 }
 
 /// Which other workbooks a check may read, for one check and one current row.
@@ -631,7 +753,7 @@ pub fn run_linked_checks<'a>(
     d: &'a Deferred,
     unit_for: &dyn Fn(&str) -> Option<&'a Linked>,
     previous: Option<&'a Linked>,
-) -> Vec<Finding> {
+) -> Outcome {
     run(
         pack,
         &d.file,
@@ -656,8 +778,8 @@ fn run<'a>(
     instances: &'a [FormInstance],
     values: &'a [FormValues],
     links_for: &mut dyn FnMut(&FormInstance, Option<usize>) -> Option<Links<'a>>,
-) -> Vec<Finding> {
-    let mut out = Vec::new();
+) -> Outcome {
+    let mut out = Outcome::default();
     let by_form = first_instances(instances);
     for (ii, inst) in instances.iter().enumerate() {
         let form = &pack.forms[inst.form];
@@ -688,8 +810,19 @@ fn run<'a>(
                     other_read: Vec::new(),
                     changed: None,
                 };
-                if let Some(f) = apply(check, &mut env, sheets, inst, pack, file) {
-                    out.push(f);
+                match apply(check, &mut env, sheets, inst, pack, file) {
+                    Ok(found) => {
+                        out.applied += 1;
+                        out.findings.extend(found);
+                    }
+                    Err(NotApplicable(None)) => {}
+                    Err(NotApplicable(Some(reason))) => {
+                        count_not_applied(&mut out.not_applied, &check.id, reason, 1);
+                        if reason == Reason::NotFinite {
+                            out.findings
+                                .push(not_finite(check, &env, sheets, inst, pack, file));
+                        }
+                    }
                 }
             }
         }
@@ -792,11 +925,12 @@ fn apply(
     inst: &FormInstance,
     pack: &Pack,
     file: &str,
-) -> Option<Finding> {
+) -> Result<Option<Finding>, NotApplicable> {
     if let Some(w) = &check.when {
-        match env.eval(w) {
-            Ok(V::Bool(true)) => {}
-            _ => return None,
+        match env.eval(w)? {
+            V::Bool(true) => {}
+            V::Bool(false) => return Ok(None),
+            _ => return Err(INVALID),
         }
         env.read.clear();
         env.other_read.clear();
@@ -806,17 +940,28 @@ fn apply(
     let mut left: Option<(usize, usize)> = None;
     let figures = match &check.expr {
         CExpr::Compare(op, lhs, rhs) => {
-            let found = env.num(lhs).ok()?;
+            let found = env.num(lhs)?;
             left = Some((env.read.len(), env.other_read.len()));
-            let expected = env.num(rhs).ok()?;
+            let expected = match env.num(rhs) {
+                // A ratio over a base of zero, and the figure compared with it is 0: what the
+                // forms write then (nothing to check). Any other figure is a check not applied.
+                Err(NotApplicable(Some(Reason::DivisionByZero))) if found.v == 0.0 => {
+                    return Err(NOTHING)
+                }
+                other => other?,
+            };
+            if !tolerance(found, expected).is_finite() {
+                return Err(NOT_FINITE);
+            }
             if compare(*op, found, expected) {
-                return None;
+                return Ok(None);
             }
             Some((found, expected))
         }
-        cond => match env.eval(cond).ok()? {
+        cond => match env.eval(cond)? {
             V::Bool(false) => None,
-            _ => return None,
+            V::Bool(true) => return Ok(None),
+            _ => return Err(INVALID),
         },
     };
     let form = &pack.forms[inst.form];
@@ -919,7 +1064,7 @@ fn apply(
         ],
     );
     let first = first.unwrap_or(CellRef::new(0, 0));
-    Some(Finding {
+    Ok(Some(Finding {
         file: file.to_string(),
         sheet: Some(sheet_name),
         rule: check.id.clone(),
@@ -931,7 +1076,58 @@ fn apply(
         difference: diff,
         order: (inst.sheet + 1, first.row, first.col),
         decimals,
-    })
+    }))
+}
+
+/// The finding of a check not applied because its figures are too large to compute with:
+/// the cells it read, in this workbook and in others.
+fn not_finite(
+    check: &Check,
+    env: &Env<'_>,
+    sheets: &[String],
+    inst: &FormInstance,
+    pack: &Pack,
+    file: &str,
+) -> Finding {
+    let mut cells: Vec<CellLoc> = Vec::new();
+    let mut parts: Vec<Option<LabelParts>> = Vec::new();
+    let mut first: Option<CellRef> = None;
+    for (si, at) in &env.read {
+        let l = CellLoc::new(
+            None,
+            sheets.get(*si).cloned().unwrap_or_default(),
+            at.to_string(),
+        );
+        if !cells.contains(&l) {
+            if first.is_none() && *si == inst.sheet {
+                first = Some(*at);
+            }
+            cells.push(l);
+            parts.push(label_parts(pack, env.instances, (*si, *at)));
+        }
+    }
+    for (l, p) in &env.other_read {
+        if !cells.contains(l) {
+            cells.push(l.clone());
+            parts.push(p.clone());
+        }
+    }
+    set_labels(&mut cells, &parts);
+    let first = first.unwrap_or(CellRef::new(0, 0));
+    let kind = K::CheckNotFinite;
+    Finding {
+        file: file.to_string(),
+        sheet: sheets.get(inst.sheet).cloned(),
+        rule: kind.id().to_string(),
+        severity: kind.severity(),
+        message: pack.settings.message(kind.id(), &[("check", &check.id)]),
+        cells,
+        expected: None,
+        actual: None,
+        difference: None,
+        order: (inst.sheet + 1, first.row, first.col),
+        decimals: None,
+    }
 }
 
 /// A check of one workbook as a constraint over its figures, for error localisation
@@ -1016,7 +1212,7 @@ impl Env<'_> {
     fn lin_one(&mut self, e: &CExpr) -> Result<Lin, NotApplicable> {
         match self.lin(e)? {
             LinV::One(l) => Ok(l),
-            LinV::List(_) => Err(NotApplicable),
+            LinV::List(_) => Err(INVALID),
         }
     }
 
@@ -1049,7 +1245,7 @@ impl Env<'_> {
                     V::List(ns) => Ok(LinV::List(
                         ns.into_iter().map(|n| Lin::constant(n.v)).collect(),
                     )),
-                    V::Bool(_) => Err(NotApplicable),
+                    V::Bool(_) => Err(INVALID),
                 };
             }
             CExpr::Neg(x) => self.lin_one(x)?.scale(-1.0),
@@ -1061,7 +1257,7 @@ impl Env<'_> {
                     BinOp::Mul if a.terms.is_empty() => b.scale(a.c),
                     BinOp::Mul if b.terms.is_empty() => a.scale(b.c),
                     BinOp::Div if b.terms.is_empty() && b.c != 0.0 => a.scale(1.0 / b.c),
-                    _ => return Err(NotApplicable),
+                    _ => return Err(INVALID),
                 }
             }
             CExpr::Call(Func::Sum, args) => {
@@ -1078,7 +1274,7 @@ impl Env<'_> {
                 }
                 acc
             }
-            _ => return Err(NotApplicable),
+            _ => return Err(INVALID),
         }))
     }
 }
@@ -1605,6 +1801,66 @@ mod tests {
         let pack = crate::rules::compile(&crate::rules::builtin_sources()).expect("built-in pack");
         let e = CExpr::Call(Func::Round, vec![CExpr::Num(x), CExpr::Num(n)]);
         eval_linked(&pack, &e, &Linked::default())
+    }
+
+    /// An expression of constants, evaluated: its value, or why it has none.
+    fn value_of(e: &CExpr) -> Result<f64, Option<Reason>> {
+        let pack = crate::rules::compile(&crate::rules::builtin_sources()).expect("built-in pack");
+        let by_form = HashMap::new();
+        let mut env = Env {
+            pack: &pack,
+            by_form: &by_form,
+            values: &[],
+            instances: &[],
+            own: 0,
+            current: None,
+            read: Vec::new(),
+            unit: None,
+            previous: None,
+            other_read: Vec::new(),
+            changed: None,
+        };
+        env.num(e).map(|n| n.v).map_err(|e| e.0)
+    }
+
+    fn bin(op: BinOp, a: f64, b: f64) -> CExpr {
+        CExpr::Binary(op, Box::new(CExpr::Num(a)), Box::new(CExpr::Num(b)))
+    }
+
+    #[test]
+    fn a_sum_beyond_the_largest_number_is_not_finite() {
+        let e = CExpr::Call(Func::Sum, vec![CExpr::Num(1e308), CExpr::Num(1e308)]);
+        assert_eq!(value_of(&e), Err(Some(Reason::NotFinite)));
+    }
+    #[test]
+    fn a_product_beyond_the_largest_number_is_not_finite() {
+        assert_eq!(
+            value_of(&bin(BinOp::Mul, 1e308, 10.0)),
+            Err(Some(Reason::NotFinite))
+        );
+    }
+    #[test]
+    fn a_difference_beyond_the_largest_number_is_not_finite() {
+        assert_eq!(
+            value_of(&bin(BinOp::Sub, -1e308, 1e308)),
+            Err(Some(Reason::NotFinite))
+        );
+    }
+    #[test]
+    fn a_division_by_zero_says_so() {
+        assert_eq!(
+            value_of(&bin(BinOp::Div, 5.0, 0.0)),
+            Err(Some(Reason::DivisionByZero))
+        );
+    }
+    #[test]
+    fn a_large_finite_sum_is_a_value() {
+        let e = CExpr::Call(Func::Sum, vec![CExpr::Num(1e307), CExpr::Num(1e307)]);
+        assert_eq!(value_of(&e), Ok(2e307));
+    }
+    #[test]
+    fn the_least_of_nothing_is_nothing_to_check() {
+        assert_eq!(value_of(&CExpr::Call(Func::Min, vec![])), Err(None));
     }
 
     #[test]

@@ -966,6 +966,7 @@ impl Sink<'_> {
                     unit: r.unit.clone(),
                     kept: Vec::new(),
                     explanations: r.explanations.clone(),
+                    not_applied: r.not_applied.clone(),
                 });
             }
         }

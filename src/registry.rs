@@ -136,6 +136,9 @@ pub enum Kind {
     ConsolidationPreviousMissing,
     ConsolidationPreviousUnread,
     ConsolidationPreviousDuplicate,
+    ValueNotFinite,
+    CheckNotFinite,
+    WorkbookNoCheckApplied,
 }
 
 /// The definition of a finding kind.
@@ -611,6 +614,58 @@ pub const KINDS: &[KindDef] = &[
             t!("two copies of last year's TD-02", "hai bản tệp năm trước của TD-02")
         ),
     },
+    KindDef {
+        kind: Kind::ValueNotFinite,
+        id: "value.not-finite",
+        severity: Severity::Error,
+        params: &["label", "text"],
+        message: t!(
+            "{label}: the cell holds \"{text}\", which is not a finite number",
+            "{label}: ô ghi \"{text}\", không phải là một số hữu hạn"
+        ),
+        doc: doc!(
+            t!("A figure's cell holds an infinity or a value that is not a number (a number too large for the file, such as 1e999, or a formula's NaN).",
+               "Ô số liệu chứa giá trị vô hạn hoặc không phải là số (một số quá lớn như 1e999, hay kết quả NaN của công thức)."),
+            WHY_VALUE,
+            t!("Write the figure as the number it is.", "Ghi số liệu đúng con số thực tế."),
+            t!("1e999 typed as a percentage", "1e999 ghi vào ô tỷ lệ")
+        ),
+    },
+    KindDef {
+        kind: Kind::CheckNotFinite,
+        id: "check.not-finite",
+        severity: Severity::Error,
+        params: &["check"],
+        message: t!(
+            "{check} is not applied: the figures it reads are too large to compute with",
+            "Không áp dụng được kiểm tra {check}: các số liệu được đọc quá lớn, không tính được"
+        ),
+        doc: doc!(
+            t!("A check's sum, product or quotient of the figures it reads is beyond the largest number crossfoot computes with.",
+               "Tổng, tích hay thương của các số liệu mà kiểm tra đọc vượt quá số lớn nhất crossfoot tính được."),
+            t!("The check cannot tell whether the figures agree; it is not taken as passed.",
+               "Kiểm tra không xác định được các số liệu có khớp nhau hay không; không được coi là đạt."),
+            t!("Correct the figures: they are far larger than any real count.", "Sửa lại số liệu: chúng lớn hơn nhiều so với bất kỳ con số thực tế nào."),
+            t!("two age groups of 1e308 each", "hai nhóm tuổi, mỗi nhóm ghi 1e308")
+        ),
+    },
+    KindDef {
+        kind: Kind::WorkbookNoCheckApplied,
+        id: "workbook.no-check-applied",
+        severity: Severity::Warning,
+        params: &[],
+        message: t!(
+            "no check of the forms found could be applied to this workbook: it is not checked",
+            "Không áp dụng được kiểm tra nào của các biểu tìm thấy cho tệp này: tệp chưa được kiểm tra"
+        ),
+        doc: doc!(
+            t!("The workbook matches a form, but none of the form's checks could be applied: every one reads a figure that is missing, unreadable or not given, or divides by zero.",
+               "Tệp khớp với một biểu, nhưng không kiểm tra nào của biểu áp dụng được: kiểm tra nào cũng đọc một số liệu bị thiếu, không đọc được hoặc để trống, hoặc chia cho 0."),
+            t!("Nothing in the workbook was checked; it is not clean.", "Không số liệu nào trong tệp được kiểm tra; tệp không được coi là đạt."),
+            t!("Fill in the figures the other findings name.", "Điền các số liệu mà các phát hiện khác nêu."),
+            t!("a form whose every figure is a dash", "một biểu mà mọi ô số liệu đều ghi dấu gạch ngang")
+        ),
+    },
 ];
 
 /// The other texts of crossfoot's messages and workbooks: hints that messages are made of, the
@@ -790,6 +845,14 @@ pub struct Words {
     pub previous_section: &'static str,
     pub none_checked: &'static str,
     pub no_form_matched: &'static str,
+    /// A check not applied: the count's words in the summary, and why (one per
+    /// [`crate::eval::Reason`]).
+    pub not_applied: &'static str,
+    pub na_unreadable_figure: &'static str,
+    pub na_figure_missing: &'static str,
+    pub na_division_by_zero: &'static str,
+    pub na_not_finite: &'static str,
+    pub na_cannot_evaluate: &'static str,
     pub progress: &'static str,
     pub what: &'static str,
     pub why: &'static str,
@@ -847,6 +910,12 @@ pub const EN: Words = Words {
     previous_section: "last year's workbooks (--previous) that could not be read:",
     none_checked: "no file was checked",
     no_form_matched: "no file matched a form of the rule pack: nothing was checked against its rules",
+    not_applied: "checks not applied",
+    na_unreadable_figure: "a figure it reads could not be read",
+    na_figure_missing: "a figure it reads is not in the workbook",
+    na_division_by_zero: "it divides by zero",
+    na_not_finite: "its figures are too large to compute with",
+    na_cannot_evaluate: "its expression gives no value",
     progress: "workbooks checked, {eta} left",
     what: "What it means",
     why: "Why it matters",
@@ -898,6 +967,12 @@ pub const VI: Words = Words {
     previous_section: "các tệp năm trước (--previous) không đọc được:",
     none_checked: "không tệp nào được kiểm tra",
     no_form_matched: "không tệp nào khớp với một biểu của bộ quy tắc: không có gì được kiểm tra theo quy tắc",
+    not_applied: "kiểm tra không áp dụng được",
+    na_unreadable_figure: "có số liệu cần đọc không đọc được",
+    na_figure_missing: "có số liệu cần đọc không có trong tệp",
+    na_division_by_zero: "phép chia cho 0",
+    na_not_finite: "số liệu quá lớn, không tính được",
+    na_cannot_evaluate: "biểu thức không cho ra giá trị",
     progress: "tệp đã kiểm tra, còn {eta}",
     what: "Ý nghĩa",
     why: "Vì sao quan trọng",
@@ -960,6 +1035,12 @@ impl Words {
             previous_section,
             none_checked,
             no_form_matched,
+            not_applied,
+            na_unreadable_figure,
+            na_figure_missing,
+            na_division_by_zero,
+            na_not_finite,
+            na_cannot_evaluate,
             progress,
             what,
             why,
@@ -1003,6 +1084,12 @@ impl Words {
             ("previous_section", previous_section),
             ("none_checked", none_checked),
             ("no_form_matched", no_form_matched),
+            ("not_applied", not_applied),
+            ("na_unreadable_figure", na_unreadable_figure),
+            ("na_figure_missing", na_figure_missing),
+            ("na_division_by_zero", na_division_by_zero),
+            ("na_not_finite", na_not_finite),
+            ("na_cannot_evaluate", na_cannot_evaluate),
             ("progress", progress),
             ("what", what),
             ("why", why),

@@ -53,6 +53,9 @@ struct JsonFile<'a> {
     /// The most likely causes of the file's findings ([`crate::localise`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     explanations: Vec<JsonExplanation<'a>>,
+    /// The checks not applied, by rule and reason.
+    #[serde(skip_serializing_if = "<[_]>::is_empty")]
+    not_applied: &'a [crate::eval::NotApplied],
 }
 
 #[derive(Serialize)]
@@ -165,6 +168,7 @@ impl<'a> JsonFile<'a> {
                 .iter()
                 .map(|e| JsonExplanation::of(e, r, first))
                 .collect(),
+            not_applied: &r.not_applied,
         }
     }
 }
@@ -214,6 +218,7 @@ struct JsonSummary {
     errors: usize,
     warnings: usize,
     info: usize,
+    not_applied: usize,
 }
 
 impl JsonSummary {
@@ -229,6 +234,7 @@ impl JsonSummary {
             errors: s.errors,
             warnings: s.warnings,
             info: s.info,
+            not_applied: s.not_applied,
         }
     }
 }
@@ -446,6 +452,9 @@ pub fn human_total(s: &Summary, lang: Lang) -> String {
         count(s.warnings, w.warnings),
         count(s.info, w.infos)
     );
+    if s.not_applied > 0 {
+        let _ = write!(out, "; {}: {}", w.not_applied, n(s.not_applied));
+    }
     let p = s.passed_over;
     if p.total() > 0 {
         let mut parts = Vec::new();
@@ -481,7 +490,7 @@ pub fn human_total(s: &Summary, lang: Lang) -> String {
 
 /// Whether `--quiet` leaves the file out of the terminal report: checked and clean.
 pub fn is_clean(r: &FileResult) -> bool {
-    matches!(r.status, Status::Checked) && r.findings.is_empty()
+    matches!(r.status, Status::Checked) && r.findings.is_empty() && r.not_applied.is_empty()
 }
 
 /// Last year's workbooks that could not be read, as a section of the human report.
@@ -544,7 +553,7 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
     let locale = lang.locale();
     let mut out = String::new();
     // A clean file is one line (a run of fifty files reads as a list).
-    if matches!(r.status, Status::Checked) && r.findings.is_empty() {
+    if is_clean(r) {
         let unit = match (&r.unit.name, &r.unit.code) {
             (Some(unit), Some(code)) => format!("  {} [{}]", name(unit, lang), name(code, lang)),
             (Some(unit), None) => format!("  {}", name(unit, lang)),
@@ -684,6 +693,29 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
                         let _ = writeln!(out, "          {}: {}", w.cells_read, cells.join(sep));
                     }
                 }
+                // The checks not applied: their count, then each rule and why.
+                if !r.not_applied.is_empty() {
+                    let total: usize = r.not_applied.iter().map(|n| n.count).sum();
+                    let _ = writeln!(
+                        out,
+                        "  {}: {}",
+                        w.not_applied,
+                        format_number(total as f64, Some(0), locale)
+                    );
+                    for na in &r.not_applied {
+                        let times = if na.count > 1 {
+                            format!(" ({})", format_number(na.count as f64, Some(0), locale))
+                        } else {
+                            String::new()
+                        };
+                        let _ = writeln!(
+                            out,
+                            "          {}{times}: {}",
+                            style.paint("2", &name(&na.rule, lang)),
+                            na.reason.words(w)
+                        );
+                    }
+                }
                 let (e, wn, i) = (
                     r.count(Severity::Error),
                     r.count(Severity::Warning),
@@ -819,6 +851,7 @@ mod tests {
                 },
                 kept: vec![],
                 explanations: vec![],
+                not_applied: vec![],
             },
             FileResult {
                 path: "b.xlsx".into(),
@@ -832,6 +865,7 @@ mod tests {
                 unit: Unit::default(),
                 kept: vec![],
                 explanations: vec![],
+                not_applied: vec![],
             },
         ]
     }

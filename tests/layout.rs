@@ -2,7 +2,7 @@
 //! label present), a label in two rows, a formula whose value is not stored, a non-number.
 //! Workbooks are built in memory with crossfoot's own model, here M04 of the built-in pack.
 
-use crossfoot::check::check_workbook;
+use crossfoot::check::{check_workbook, check_workbook_kept, Links};
 use crossfoot::model::{Cell, CellRef, Sheet, Value, Workbook};
 use crossfoot::rules;
 
@@ -119,9 +119,15 @@ fn a_formula_without_a_stored_value_is_computed_or_reported() {
     assert_eq!(findings(&wb), vec![], "SUM over the cells is computed: 10");
     wb.sheets[0].cells.get_mut(&total).unwrap().formula = Some("VLOOKUP(A1,Data!A:B,2,0)".into());
     let f = findings(&wb);
-    assert_eq!(f[0].0, "value.formula-not-stored", "{f:?}");
-    assert_eq!(f[0].2, vec!["C4"]);
-    assert!(f[0].1.contains("=VLOOKUP"), "{}", f[0].1);
+    // Every check reads the total: none is applied, which is said as well.
+    let rules: Vec<&str> = f.iter().map(|x| x.0.as_str()).collect();
+    assert_eq!(
+        rules,
+        vec!["workbook.no-check-applied", "value.formula-not-stored"],
+        "{f:?}"
+    );
+    assert_eq!(f[1].2, vec!["C4"]);
+    assert!(f[1].1.contains("=VLOOKUP"), "{}", f[1].1);
     assert!(
         f.iter().all(|x| !x.0.ends_with("-sum")),
         "never read as zero: {f:?}"
@@ -143,7 +149,17 @@ fn counts_must_be_whole_and_not_negative() {
         r[9].1 = n(4.5);
     }));
     let rules: Vec<&str> = f.iter().map(|x| x.0.as_str()).collect();
-    assert_eq!(rules, vec!["value.negative", "value.not-whole"], "{f:?}");
+    // Both blocks of parts hold a bad figure (and the percentages are not given): no check
+    // is applied, which is said as well.
+    assert_eq!(
+        rules,
+        vec![
+            "workbook.no-check-applied",
+            "value.negative",
+            "value.not-whole"
+        ],
+        "{f:?}"
+    );
 }
 
 #[test]
@@ -151,9 +167,9 @@ fn a_required_figure_left_empty_is_never_zero() {
     let f = findings(&rows(|r| r[0].1 = Value::Empty));
     assert_eq!(
         f.iter().map(|x| x.0.as_str()).collect::<Vec<_>>(),
-        vec!["value.required"]
+        vec!["workbook.no-check-applied", "value.required"]
     );
-    assert_eq!(f[0].2, vec!["C4"]);
+    assert_eq!(f[1].2, vec!["C4"]);
 }
 
 #[test]
@@ -164,4 +180,113 @@ fn text_numbers_and_dashes() {
         r[3].1 = Value::Text("7".into());
     }));
     assert_eq!(f, vec![], "`-` is zero, `7` is 7");
+}
+
+/// The findings under the built-in pack with its `dash_is_zero` setting as given, and the
+/// checks not applied as (rule, reason, count).
+fn checked_with(wb: &Workbook, dash_is_zero: bool) -> (Vec<(String, Vec<String>)>, Vec<String>) {
+    let mut sources = rules::builtin_sources();
+    for s in &mut sources {
+        s.text = s.text.replace(
+            "dash_is_zero = true",
+            &format!("dash_is_zero = {dash_is_zero}"),
+        );
+    }
+    let pack = rules::compile(&sources).unwrap();
+    let (_, f, _, kept) = check_workbook_kept(wb, "b.xlsx", &pack, Links::NONE);
+    (
+        f.into_iter()
+            .filter(|f| f.rule != "workbook.form-missing")
+            .map(|f| (f.rule, f.cells.into_iter().map(|c| c.cell).collect()))
+            .collect(),
+        kept.not_applied
+            .iter()
+            .map(|n| format!("{} {} {}", n.rule, n.reason.code(), n.count))
+            .collect(),
+    )
+}
+
+#[test]
+fn a_dash_in_a_required_figure_is_never_zero_whatever_the_dash_setting() {
+    for dash in ["-", "–", "—", "−", " — "] {
+        for setting in [true, false] {
+            let (f, _) = checked_with(&rows(|r| r[0].1 = Value::Text(dash.into())), setting);
+            assert_eq!(
+                f,
+                vec![
+                    ("workbook.no-check-applied".to_string(), vec![]),
+                    ("value.required".to_string(), vec!["C4".to_string()])
+                ],
+                "{dash:?} with dash_is_zero = {setting}"
+            );
+        }
+    }
+    // A dash elsewhere follows the setting: zero, or not a number.
+    let part = rows(|r| {
+        r[2].1 = Value::Text("-".into());
+        r[3].1 = n(7.0);
+    });
+    assert_eq!(checked_with(&part, true).0, vec![]);
+    assert_eq!(
+        checked_with(&part, false).0,
+        vec![("value.not-a-number".to_string(), vec!["C6".to_string()])]
+    );
+}
+
+#[test]
+fn an_infinite_figure_is_a_finding_of_its_own() {
+    for v in [f64::INFINITY, f64::NEG_INFINITY, f64::NAN] {
+        let (f, not_applied) = checked_with(&rows(|r| r[2].1 = n(v)), true);
+        assert_eq!(
+            f,
+            vec![("value.not-finite".to_string(), vec!["C6".to_string()])],
+            "{v}"
+        );
+        assert_eq!(
+            not_applied,
+            vec!["M04.qualification-sum unreadable-figure 1"],
+            "{v}"
+        );
+    }
+}
+
+#[test]
+fn an_overflowing_sum_is_a_finding_and_its_check_is_not_applied() {
+    let (f, not_applied) = checked_with(
+        &rows(|r| {
+            r[2].1 = n(1e308);
+            r[3].1 = n(1e308);
+        }),
+        true,
+    );
+    // The cells it read before the sum went beyond the largest number.
+    assert_eq!(
+        f,
+        vec![(
+            "check.not-finite".to_string(),
+            ["C6", "C7", "C8", "C9", "C10"].map(String::from).to_vec()
+        )],
+        "{f:?}"
+    );
+    assert_eq!(not_applied, vec!["M04.qualification-sum not-finite 1"]);
+}
+
+#[test]
+fn a_percentage_over_a_base_of_zero() {
+    let zero = || {
+        let mut wb = rows(|r| r.iter_mut().for_each(|x| x.1 = n(0.0)));
+        let at = CellRef::parse_a1("D6").unwrap();
+        wb.sheets[0].cells.insert(at, Cell::value(n(0.0)));
+        wb
+    };
+    // 0 % of nothing: what the forms write (FORMS.md), nothing to check, nothing said.
+    assert_eq!(checked_with(&zero(), true), (vec![], vec![]));
+    // 50 % of nothing: the check cannot be applied, and is counted.
+    let mut wb = zero();
+    let at = CellRef::parse_a1("D6").unwrap();
+    wb.sheets[0].cells.insert(at, Cell::value(n(50.0)));
+    assert_eq!(
+        checked_with(&wb, true),
+        (vec![], vec!["M04.percent division-by-zero 1".to_string()])
+    );
 }

@@ -316,6 +316,31 @@ fn reference(case: &Case, f: &Figures) -> Vec<Expect> {
             actual: f.x as f64,
         });
     }
+    // A percentage is compared only when it is given and its base is not zero; a workbook none
+    // of whose checks is applied gets a finding saying so.
+    let pct_applied = if pct_check {
+        f.shown
+            .iter()
+            .filter(|s| s.is_some() && f.total > 0)
+            .count()
+    } else {
+        0
+    };
+    let applied = pct_applied
+        + [sum_check, abcd_check, x_check]
+            .iter()
+            .filter(|c| **c)
+            .count();
+    if applied == 0 {
+        out.push(Expect {
+            rule: "workbook.no-check-applied".into(),
+            message:
+                "no check of the forms found could be applied to this workbook: it is not checked"
+                    .into(),
+            expected: f64::NAN,
+            actual: f64::NAN,
+        });
+    }
     out
 }
 
@@ -489,11 +514,12 @@ fn workbook(case: &Case, f: &Figures) -> Workbook {
     let mut rows: Vec<(String, Option<Cell>, Option<Cell>)> = Vec::new();
     rows.push((
         "Total".into(),
-        // The total is a required figure: never left blank (an empty one is its own finding).
+        // The total is a required figure: never left blank nor a dash (an empty one or a dash
+        // is its own finding).
         count_cell(
             f.total,
             match case.total_repr {
-                CountRepr::ZeroMark { dash: false } => CountRepr::Number,
+                CountRepr::ZeroMark { .. } => CountRepr::Number,
                 other => other,
             },
             case.en,
@@ -548,7 +574,8 @@ fn workbook(case: &Case, f: &Figures) -> Workbook {
 // ---------------------------------------------------------------------------------------------
 
 fn close(a: f64, b: f64) -> bool {
-    (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
+    // NaN: no figure on either side (a finding that compares nothing).
+    (a.is_nan() && b.is_nan()) || (a - b).abs() <= 1e-9 * a.abs().max(b.abs()).max(1.0)
 }
 
 fn agree(case: &Case) -> Result<(), TestCaseError> {

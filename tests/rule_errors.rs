@@ -363,3 +363,43 @@ rows = { totl = 2, men = 0 }
     assert!(err.contains("did you mean `total`?"), "{err}");
     assert!(err.contains("rows = { totl = 2, men = 0 }"), "{err}");
 }
+
+/// A check dividing by a constant zero could never be applied: `rules check` and `check` both
+/// refuse the rule file, pointing at the divisor, instead of a check that silently never runs.
+#[test]
+fn a_division_by_a_constant_zero_is_a_rule_error() {
+    let form = |expr: &str| {
+        format!("{FORM}\n[[check]]\nid = \"T1.zero\"\nexpr = \"{expr}\"\nmessage = \"x\"\n")
+    };
+    for expr in [
+        "total / 0 == total",
+        "sex.men == total / (2 - 2) * 100",
+        "sex.men / -(1 * 0) <= 1",
+    ] {
+        let dir = folder(&[("zero/form.toml", &form(expr))]);
+        let (code, text) = crossfoot_in(
+            dir.path(),
+            &["rules", "check", "--no-default-rules", "zero"],
+        );
+        assert_eq!(code, 2, "{expr}: {text}");
+        assert_eq!(
+            headlines(&text),
+            vec![
+                "this divides by zero: the check could never be applied",
+                "1 problem in the rule file zero/form.toml"
+            ],
+            "{expr}: {text}"
+        );
+        // The snippet shows the expression, the divisor labelled.
+        assert!(text.contains(expr) && text.contains("always 0"), "{text}");
+        let (code, _) = run_with_rules(&form(expr));
+        assert_eq!(code, 2, "{expr}");
+    }
+    // A divisor that is a figure, or a constant that is not zero, is fine.
+    for expr in ["sex.men / total * 100 <= 100", "sex.men / 2 <= total"] {
+        let dir = folder(&[("ok/form.toml", &form(expr))]);
+        let (code, text) =
+            crossfoot_in(dir.path(), &["rules", "check", "--no-default-rules", "ok"]);
+        assert_eq!(code, 0, "{expr}: {text}");
+    }
+}

@@ -23,3 +23,4 @@ mod review;
 mod review_pdf;
 mod rule_errors;
 mod safety;
+mod silent;

@@ -2167,6 +2167,24 @@ fn compile_expr_text(
     }
 }
 
+/// The value of an expression that reads no figure (`0`, `2 - 2`, `-(1 * 0)`), if it is one.
+fn constant(e: &CExpr) -> Option<f64> {
+    match e {
+        CExpr::Num(n) => Some(*n),
+        CExpr::Neg(x) => constant(x).map(|v| -v),
+        CExpr::Binary(op, a, b) => {
+            let (a, b) = (constant(a)?, constant(b)?);
+            Some(match op {
+                BinOp::Add => a + b,
+                BinOp::Sub => a - b,
+                BinOp::Mul => a * b,
+                BinOp::Div => a / b,
+            })
+        }
+        _ => None,
+    }
+}
+
 fn lower(
     e: &expr::Expr,
     base: usize,
@@ -2179,9 +2197,20 @@ fn lower(
         ExprKind::Num(n) => CExpr::Num(*n),
         ExprKind::Neg(x) => CExpr::Neg(Box::new(lower(x, base, cx, false, probs)?)),
         ExprKind::Not(x) => CExpr::Not(Box::new(lower(x, base, cx, false, probs)?)),
-        ExprKind::Binary(op, a, b) => {
+        ExprKind::Binary(op, a, b_expr) => {
             let a = lower(a, base, cx, false, probs);
-            let b = lower(b, base, cx, false, probs);
+            let b = lower(b_expr, base, cx, false, probs);
+            // A division by a constant zero could never be applied: a rule-file error, not a
+            // check that silently never runs.
+            if *op == BinOp::Div && b.as_ref().and_then(constant).is_some_and(|v| v == 0.0) {
+                probs.add(
+                    sp(b_expr.span),
+                    "this divides by zero: the check could never be applied",
+                    "always 0",
+                    Some("divide by a figure, e.g. `$ / total * 100`".into()),
+                );
+                return None;
+            }
             CExpr::Binary(*op, Box::new(a?), Box::new(b?))
         }
         ExprKind::Compare(op, a, b) => {

@@ -726,3 +726,30 @@ cells = { year = 2 }
     assert_eq!(p.len(), 1, "{p:?}");
     assert!(p[0].0.contains("[localise] weights but no [form]"), "{p:?}");
 }
+
+#[test]
+fn a_division_by_a_constant_zero_points_at_the_divisor() {
+    let check = |expr: &str| {
+        with_checks(&format!(
+            "[[check]]\nid = \"F1.z\"\nexpr = \"{expr}\"\nmessage = \"x\"\n"
+        ))
+    };
+    for (expr, divisor) in [
+        ("total / 0 == total", "0"),
+        ("part.a == total / (2 - 2) * 100", "(2 - 2)"),
+        ("part.a / -(1 * 0.0) <= 1", "-(1 * 0.0)"),
+    ] {
+        assert_eq!(
+            problems(&check(expr)),
+            vec![(
+                "this divides by zero: the check could never be applied".to_string(),
+                divisor.to_string()
+            )],
+            "{expr}"
+        );
+    }
+    // A figure, or a constant that is not zero, may divide.
+    for expr in ["part.a / total * 100 <= 100", "part.a / 0.5 <= total"] {
+        assert!(compile(&check(expr)).is_ok(), "{expr}");
+    }
+}

@@ -26,6 +26,7 @@ pub fn unreadable(shown: &str, u: Unreadable) -> FileResult {
         unit: Unit::default(),
         kept: vec![],
         explanations: vec![],
+        not_applied: vec![],
     }
 }
 
@@ -39,6 +40,7 @@ pub fn skipped(shown: &str, why: crate::check::Skip) -> FileResult {
         unit: Unit::default(),
         kept: vec![],
         explanations: vec![],
+        not_applied: vec![],
     }
 }
 
@@ -204,6 +206,7 @@ pub fn check_container(
         unit,
         kept: vec![],
         explanations: std::mem::take(&mut kept.explanations),
+        not_applied: std::mem::take(&mut kept.not_applied),
     };
     if job.keep_sheets {
         let names: BTreeSet<&str> = result.forms.iter().map(|f| f.sheet.as_str()).collect();

@@ -66,7 +66,13 @@ pub(super) fn link_files(
             }
         }
     }
-    let mut new: Vec<(usize, Vec<Finding>, Vec<crate::localise::Explanation>)> = Vec::new();
+    type New = (
+        usize,
+        Vec<Finding>,
+        Vec<crate::localise::Explanation>,
+        Vec<eval::NotApplied>,
+    );
+    let mut new: Vec<New> = Vec::new();
     for (fi, k) in kept.iter().enumerate() {
         let Some(d) = &k.deferred else { continue };
         let mut scratch = FileResult {
@@ -77,6 +83,7 @@ pub(super) fn link_files(
             unit: Unit::default(),
             kept: vec![],
             explanations: vec![],
+            not_applied: vec![],
         };
         // Records matched to units: rows without a unit, duplicates, units without a row.
         let mut matched: BTreeSet<&str> = BTreeSet::new();
@@ -236,7 +243,11 @@ pub(super) fn link_files(
                 _ => None,
             }
         };
-        let mut found = eval::run_linked_checks(pack, d, &unit_for, prev_linked);
+        let eval::Outcome {
+            findings: mut found,
+            not_applied,
+            ..
+        } = eval::run_linked_checks(pack, d, &unit_for, prev_linked);
         found.append(&mut scratch.findings);
         // The explanations again, over the workbook's own checks and those reading others.
         let explanations = if explain {
@@ -251,11 +262,14 @@ pub(super) fn link_files(
         } else {
             vec![]
         };
-        new.push((fi, found, explanations));
+        new.push((fi, found, explanations, not_applied));
     }
-    for (fi, mut found, explanations) in new {
+    for (fi, mut found, explanations, not_applied) in new {
         let r = &mut results[fi];
         r.explanations = explanations;
+        for n in not_applied {
+            eval::count_not_applied(&mut r.not_applied, &n.rule, n.reason, n.count);
+        }
         r.findings.append(&mut found);
         r.findings.sort_by(|a, b| {
             a.sort_key()

@@ -447,6 +447,8 @@ pub struct Tally {
     pub errors: usize,
     pub warnings: usize,
     pub info: usize,
+    /// Applications of checks that could not be applied ([`crate::eval::Reason`]).
+    pub not_applied: usize,
     /// Passed over while walking folders (lock files, hidden files, system litter).
     pub passed_over: PassedOver,
     /// Last year's workbooks that could not be read.
@@ -480,6 +482,7 @@ impl Tally {
         self.errors += r.count(Severity::Error);
         self.warnings += r.count(Severity::Warning);
         self.info += r.count(Severity::Info);
+        self.not_applied += r.not_applied.iter().map(|n| n.count).sum::<usize>();
     }
 
     /// The worst severity found.

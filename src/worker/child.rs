@@ -48,6 +48,7 @@ pub fn worker_main(max_memory_mb: u64) -> std::process::ExitCode {
                             unit: r.unit,
                             sheets: r.kept,
                             explanations: r.explanations,
+                            not_applied: r.not_applied,
                             kept,
                         }
                     });

@@ -310,6 +310,7 @@ impl Isolation for Pool {
                             unit: c.unit,
                             kept: c.sheets,
                             explanations: c.explanations,
+                            not_applied: c.not_applied,
                         },
                         c.kept,
                     )

@@ -53,6 +53,7 @@ pub struct Checked {
     pub unit: Unit,
     pub sheets: Vec<crate::model::Sheet>,
     pub explanations: Vec<crate::localise::Explanation>,
+    pub not_applied: Vec<crate::eval::NotApplied>,
     pub kept: Kept,
 }
 
