@@ -1,0 +1,168 @@
+//! Bounded runs (issue 21, point 5): rule files read like workbooks (regular files, a size
+//! limit), ids that cannot look like one another, numeric options in range, the district
+//! summary's matching near-linear. No test here measures time or memory: a hostile case that
+//! needs a limit runs under one (the run's own), and the figures are in the benchmark.
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn crossfoot_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn code(o: &Output) -> i32 {
+    o.status.code().unwrap_or(-1)
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The problems shown (the `×` lines).
+fn headlines(text: &str) -> Vec<String> {
+    text.lines()
+        .filter_map(|l| l.trim_start().strip_prefix("× "))
+        .map(str::to_string)
+        .collect()
+}
+
+#[cfg(unix)]
+fn mkfifo(p: &Path) {
+    use std::os::unix::ffi::OsStrExt;
+    let c = std::ffi::CString::new(p.as_os_str().as_bytes()).unwrap();
+    // SAFETY: mkfifo(3) with a valid NUL-terminated path.
+    assert_eq!(unsafe { libc::mkfifo(c.as_ptr(), 0o600) }, 0);
+}
+
+/// `--rules fifo.toml`, a rules folder holding a FIFO, `rules check fifo` and
+/// `rules check /dev/zero`: each refused at once (no writer ever opens the pipe; /dev/zero never
+/// ends), exit 2, nothing checked.
+#[cfg(unix)]
+#[test]
+fn rule_files_that_are_no_regular_files_are_refused_without_waiting() {
+    let dir = tempfile::tempdir().unwrap();
+    mkfifo(&dir.path().join("fifo.toml"));
+    std::fs::create_dir(dir.path().join("pack")).unwrap();
+    mkfifo(&dir.path().join("pack/x.toml"));
+    let fifo = "cannot read the rule path fifo.toml: not a regular file (a named pipe (FIFO))";
+    for args in [
+        &["check", "--rules", "fifo.toml", "nothing.xlsx"][..],
+        &["rules", "check", "fifo.toml"],
+    ] {
+        let o = crossfoot_in(dir.path(), args);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        assert_eq!(headlines(&stderr(&o)), [fifo], "{args:?}");
+    }
+    let o = crossfoot_in(dir.path(), &["check", "--rules", "pack", "nothing.xlsx"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        headlines(&stderr(&o)),
+        ["cannot read the rule path pack/x.toml: not a regular file (a named pipe (FIFO))"]
+    );
+    let o = crossfoot_in(dir.path(), &["rules", "check", "/dev/zero"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        headlines(&stderr(&o)),
+        ["cannot read the rule path /dev/zero: not a regular file (a device)"]
+    );
+}
+
+/// A rule file larger than the limit is refused by its size, not read whole.
+#[test]
+fn a_rule_file_over_the_size_limit_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let big = dir.path().join("big.toml");
+    let f = std::fs::File::create(&big).unwrap();
+    // Sparse: 5 MB of nothing, over the 4 MB limit.
+    f.set_len(5 * 1024 * 1024).unwrap();
+    let o = crossfoot_in(dir.path(), &["rules", "check", "big.toml"]);
+    assert_eq!(code(&o), 2);
+    assert_eq!(
+        headlines(&stderr(&o)),
+        ["cannot read the rule path big.toml: larger than 4 MB, which no rule file is"]
+    );
+}
+
+const FORM: &str = r#"[form]
+id = "T1"
+name = "Staff"
+labels = ["Total staff"]
+
+[[column]]
+id = "count"
+header = "Number"
+
+[[row]]
+id = "total"
+label = "Total staff"
+
+[[row]]
+id = "sex.men"
+label = "Men"
+
+[[row]]
+id = "sex.women"
+label = "Women"
+"#;
+
+/// Check ids that look identical (`T1.a` and `T1.а` with a Cyrillic а), or that carry a
+/// zero-width space or U+202E, and form and column ids with such characters: rule-file errors,
+/// each pointed at; the pack shipped keeps to the rule.
+#[test]
+fn confusable_and_invisible_ids_are_rule_file_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let check = |id: &str| {
+        format!("[[check]]\nid = \"{id}\"\nexpr = \"sum(sex.*) == total\"\nmessage = \"x\"\n\n")
+    };
+    let text = format!(
+        "{FORM}\n{}{}{}{}",
+        check("T1.a"),
+        check("T1.\u{430}"),
+        check("T1.b\u{200b}"),
+        check("T1.\u{202e}c")
+    );
+    std::fs::write(dir.path().join("checks.toml"), text).unwrap();
+    let o = crossfoot_in(
+        dir.path(),
+        &["rules", "check", "--no-default-rules", "checks.toml"],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    assert_eq!(
+        headlines(&stderr(&o)),
+        [
+            "`T1.\\u{430}` is not a valid check id",
+            "`T1.b\\u{200b}` is not a valid check id",
+            "`T1.\\u{202e}c` is not a valid check id",
+            "3 problems in the rule file checks.toml",
+        ]
+    );
+    // Form and column ids.
+    let form = FORM
+        .replacen("id = \"T1\"", "id = \"T\u{0406}1\"", 1)
+        .replacen("id = \"count\"", "id = \"co\u{200d}unt\"", 1);
+    std::fs::write(dir.path().join("form.toml"), form).unwrap();
+    let o = crossfoot_in(
+        dir.path(),
+        &["rules", "check", "--no-default-rules", "form.toml"],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let lines = headlines(&stderr(&o));
+    assert!(
+        lines.iter().any(|l| l.ends_with("is not a valid form id")),
+        "{lines:?}"
+    );
+    assert!(
+        lines
+            .iter()
+            .any(|l| l.ends_with("is not a valid column id")),
+        "{lines:?}"
+    );
+    // The built-in pack passes.
+    let o = crossfoot_in(dir.path(), &["rules", "check"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+}
