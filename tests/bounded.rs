@@ -166,3 +166,108 @@ fn confusable_and_invisible_ids_are_rule_file_errors() {
     let o = crossfoot_in(dir.path(), &["rules", "check"]);
     assert_eq!(code(&o), 0, "{}", stderr(&o));
 }
+
+/// Every numeric option is range-checked before any work: an overflowing read timeout (it
+/// panicked), a file size whose bytes overflow (every file read as empty), 100,000 jobs (as
+/// many threads), no memory at all. Exit 2 with clap's error naming the option and the range.
+#[test]
+fn numeric_options_out_of_range_are_refused_by_name() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("out.xlsx");
+    let out = out.to_str().unwrap();
+    let cases: &[(&[&str], &str)] = &[
+        (
+            &["check", "--read-timeout", "9223372036854775000", "x.xlsx"],
+            "invalid value '9223372036854775000' for '--read-timeout <S>': 9223372036854775000 is not in 1..=86400",
+        ),
+        (
+            &["check", "--max-file-mb", "17592186044416", "x.xlsx"],
+            "invalid value '17592186044416' for '--max-file-mb <MB>': 17592186044416 is not in 1..=65536",
+        ),
+        (
+            &["check", "--max-reader-mb", "0", "x.xlsx"],
+            "invalid value '0' for '--max-reader-mb <MB>': 0 is not in 64..=16777216",
+        ),
+        (
+            &["check", "--max-cells", "0", "x.xlsx"],
+            "invalid value '0' for '--max-cells <N>': 0 is not in 1..=17179869184",
+        ),
+        (
+            &["check", "--max-sheets", "0", "x.xlsx"],
+            "invalid value '0' for '--max-sheets <N>': 0 is not in 1..=1000000",
+        ),
+        (
+            &["consolidate", "--max-unzipped-mb", "99999999999", "-o", out, "x.xlsx"],
+            "invalid value '99999999999' for '--max-unzipped-mb <MB>': 99999999999 is not in 1..=16777216",
+        ),
+        (
+            &["check", "--jobs", "100000", "x.xlsx"],
+            "invalid value '100000' for '--jobs <N>': 100000 is more than ",
+        ),
+        (
+            &["consolidate", "-j", "100000", "-o", out, "x.xlsx"],
+            "invalid value '100000' for '--jobs <N>': 100000 is more than ",
+        ),
+    ];
+    for (args, wanted) in cases {
+        let o = crossfoot_in(dir.path(), args);
+        assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
+        let err = stderr(&o);
+        assert!(
+            err.starts_with(&format!("error: {wanted}")),
+            "{args:?}: {err}"
+        );
+        assert!(!Path::new(out).exists());
+    }
+}
+
+/// 100,000 sheet entries of one workbook all pointing to one part: refused by the sheet count
+/// before any sheet is read (it took 35 s and 4.16 GB), exit 2, the limit named.
+#[test]
+fn a_workbook_listing_100000_sheets_is_refused_before_reading_them() {
+    use std::io::{Read, Write};
+    let b = crate::common::forms::Branch::clean("Chi bộ", "TD-01", 1);
+    let xlsx = crate::common::forms::write_branch(&b, &crate::common::forms::Layout::default());
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(xlsx)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    let options = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).unwrap();
+        let name = file.name().unwrap().to_string();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).unwrap();
+        if name == "xl/workbook.xml" {
+            let xml = String::from_utf8(data).unwrap();
+            let start = xml.find("<sheets>").unwrap() + "<sheets>".len();
+            let end = xml.find("</sheets>").unwrap();
+            let rid_at = xml[start..].find("r:id=\"").unwrap() + start + 6;
+            let rid = &xml[rid_at..rid_at + xml[rid_at..].find('"').unwrap()];
+            let many: String = (1..=100_000)
+                .map(|i| format!("<sheet name=\"S{i}\" sheetId=\"{i}\" r:id=\"{rid}\"/>"))
+                .collect();
+            data = format!("{}{many}{}", &xml[..start], &xml[end..]).into_bytes();
+        }
+        out.start_file(name, options).unwrap();
+        out.write_all(&data).unwrap();
+    }
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("many.xlsx"),
+        out.finish().unwrap().into_inner(),
+    )
+    .unwrap();
+    let o = crossfoot_in(
+        dir.path(),
+        &["check", "--lang", "en", "--format", "json", "many.xlsx"],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let file = &json["files"][0];
+    assert_eq!(file["status"], "unreadable", "{file}");
+    let error = file["error"].as_str().unwrap();
+    assert!(
+        error.contains("the workbook lists 100000 worksheets, more than 1000"),
+        "{error}"
+    );
+}

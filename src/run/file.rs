@@ -167,8 +167,10 @@ fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, Unreadable> {
             hint: "name the workbook file itself".to_string(),
         });
     }
-    let mut buf = Vec::with_capacity(meta.len().min(max + 1) as usize);
-    f.take(max + 1).read_to_end(&mut buf).map_err(cannot)?;
+    let mut buf = Vec::with_capacity(meta.len().min(max.saturating_add(1)) as usize);
+    f.take(max.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(cannot)?;
     Ok(buf)
 }
 

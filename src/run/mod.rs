@@ -26,6 +26,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+/// The most files a run reads at once (`--jobs`): 4 × the cores (at least 8). More workers
+/// only compete for the same cores and the run's memory.
+pub fn max_jobs() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.saturating_mul(4).max(8)
+}
+
 /// How a run reads and checks one file: in this process, or in a worker process under a
 /// memory and time limit. Chosen by the command line.
 pub trait Isolation: Sync {
