@@ -791,7 +791,9 @@ fn conflict_text(codes: &[(String, Vec<String>)]) -> String {
     format!("one unit code in several workbooks: {}", list.join("; "))
 }
 
-/// `crossfoot consolidate`. Exit status 0 when the summary was written, 2 when it was not.
+/// `crossfoot consolidate`. Exit status 0 when the summary was written with every input, 2
+/// when it was not written, or an input is not in it (unreadable, no unit code), or it has no
+/// unit row.
 fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
     let mut pack = match load_pack(args.no_default_rules, &args.rules) {
         Ok(p) => p,
@@ -904,7 +906,14 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
             ]
         )
     );
-    ExitCode::SUCCESS
+    // Inputs left out (unreadable, no unit code), or no unit at all: said, and exit 2.
+    match summary.incomplete(&pack) {
+        Some(why) => {
+            let _ = writeln!(err, "{why}");
+            ExitCode::from(2)
+        }
+        None => ExitCode::SUCCESS,
+    }
 }
 
 /// The report on standard output, written file by file as results come (write errors, e.g.

@@ -689,6 +689,15 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("consolidate.unreadable", &["reason"], t!(
         "left out: the file cannot be read ({reason})",
         "không đưa vào: không đọc được tệp ({reason})")),
+    ("consolidate.skipped", &["reason"], t!(
+        "left out: {reason}",
+        "không đưa vào: {reason}")),
+    ("consolidate.incomplete", &["count"], t!(
+        "{count} input(s) are not in the summary: they could not be read or carry no unit code (each is listed on its Notes sheet)",
+        "{count} tệp đầu vào không có trong biểu tổng hợp: không đọc được hoặc không có mã đơn vị (từng tệp được liệt kê ở trang Ghi chú)")),
+    ("consolidate.empty", &[], t!(
+        "no unit was consolidated: the summary has no unit row",
+        "không tổng hợp được đơn vị nào: biểu tổng hợp không có dòng đơn vị")),
     ("consolidate.no-code", &[], t!(
         "left out: no unit code in the title block",
         "không đưa vào: phần đầu biểu không có mã đơn vị")),

@@ -1,7 +1,8 @@
-//! Bounded runs (issue 21, point 5): rule files read like workbooks (regular files, a size
-//! limit), ids that cannot look like one another, numeric options in range, the district
-//! summary's matching near-linear. No test here measures time or memory: a hostile case that
-//! needs a limit runs under one (the run's own), and the figures are in the benchmark.
+//! Every input accounted for, round two (issue 21, point 3): hard links listed, `consolidate`
+//! failing when an input is left out, `--previous` workbooks that are no last year's, one unit
+//! code in two workbooks. Bounded runs (point 5): rule files read like workbooks (regular
+//! files, a size limit), ids that cannot look like one another, numeric options in range, the
+//! sheets and cells of a workbook bounded. No test here measures time or memory.
 
 use std::path::Path;
 use std::process::{Command, Output};
@@ -270,4 +271,66 @@ fn a_workbook_listing_100000_sheets_is_refused_before_reading_them() {
         error.contains("the workbook lists 100000 worksheets, more than 1000"),
         "{error}"
     );
+}
+
+fn branch(dir: &Path, name: &str, code: &str, seed: u64) -> std::path::PathBuf {
+    use crate::common::forms::{write_branch, Branch, Layout};
+    let p = dir.join(name);
+    std::fs::write(
+        &p,
+        write_branch(&Branch::clean("Chi bộ", code, seed), &Layout::default()),
+    )
+    .unwrap();
+    p
+}
+
+/// `consolidate` with only a junk file, only a FIFO, or branch workbooks of which some are
+/// damaged: the summary is written (the others consolidated, each left out listed), and the
+/// exit status is 2 with a line saying how many are not in it. All good: 0.
+#[cfg(unix)]
+#[test]
+fn consolidate_exits_2_when_an_input_is_left_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::write(d.join("junk.xlsx"), b"not a workbook at all").unwrap();
+    mkfifo(&d.join("pipe.xlsx"));
+    std::fs::create_dir(d.join("mixed")).unwrap();
+    for k in 0..6 {
+        branch(
+            &d.join("mixed"),
+            &format!("b{k}.xlsx"),
+            &format!("TD-{k:02}"),
+            k,
+        );
+    }
+    let damaged = std::fs::read(d.join("mixed/b0.xlsx")).unwrap();
+    for k in 0..2 {
+        std::fs::write(
+            d.join(format!("mixed/damaged-{k}.xlsx")),
+            &damaged[..damaged.len() / 2],
+        )
+        .unwrap();
+    }
+    let run = |input: &str| {
+        crossfoot_in(
+            d,
+            &["consolidate", "--lang", "en", "-o", "district.xlsx", input],
+        )
+    };
+    for (input, left_out) in [("junk.xlsx", 1), ("pipe.xlsx", 1), ("mixed", 2)] {
+        let o = run(input);
+        assert_eq!(code(&o), 2, "{input}: {}", stderr(&o));
+        assert!(
+            stderr(&o).contains(&format!("{left_out} input(s) are not in the summary")),
+            "{input}: {}",
+            stderr(&o)
+        );
+        assert!(d.join("district.xlsx").exists(), "{input}");
+    }
+    for k in 0..2 {
+        std::fs::remove_file(d.join(format!("mixed/damaged-{k}.xlsx"))).unwrap();
+    }
+    let o = run("mixed");
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    assert!(stderr(&o).contains("6 row(s)"), "{}", stderr(&o));
 }
