@@ -109,7 +109,7 @@ impl Plan {
                     continue;
                 }
                 Status::Skipped(why) => {
-                    let why = crate::registry::Words::of(pack.settings.lang).skip(*why);
+                    let why = crate::registry::Words::of(pack.settings.lang).skip(why);
                     plan.notes.push(note(Note::Skipped(why.to_string())));
                     continue;
                 }

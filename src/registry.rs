@@ -810,6 +810,7 @@ pub struct Words {
     pub wrote_summary: &'static str,
     /// Why a file that was read is passed over: one of crossfoot's own review workbooks.
     pub skip_own_review: &'static str,
+    pub skip_same_file: &'static str,
     /// The end of a text from an input cut where the terminal shows it
     /// ([`crate::text::visible`]): its length in characters.
     pub cut: &'static str,
@@ -864,6 +865,7 @@ pub const EN: Words = Words {
     wrote_review: "wrote the review workbook to {path}",
     wrote_summary: "wrote the summary to {path}: {form} {rows} row(s), {notes} note(s)",
     skip_own_review: "a review workbook written by crossfoot, not a submission",
+    skip_same_file: "the same file as {file} (a hard link or another name of it): read once, under that name",
     cut: "…({count} characters)",
     wrote_mark: "wrote the marked copy of {input} to {path}",
     rebuilt: " (rebuilt: {why})",
@@ -914,6 +916,7 @@ pub const VI: Words = Words {
     wrote_review: "đã ghi sổ kiểm tra vào {path}",
     wrote_summary: "đã ghi biểu tổng hợp vào {path}: biểu {form}, {rows} dòng, {notes} ghi chú",
     skip_own_review: "sổ kiểm tra do crossfoot ghi, không phải báo cáo của đơn vị",
+    skip_same_file: "cùng một tệp với {file} (liên kết cứng hoặc tên khác của tệp đó): chỉ đọc một lần, dưới tên đó",
     cut: "…({count} ký tự)",
     wrote_mark: "đã ghi bản đánh dấu của {input} vào {path}",
     rebuilt: " (dựng lại: {why})",
@@ -975,6 +978,7 @@ impl Words {
             wrote_review,
             wrote_summary,
             skip_own_review,
+            skip_same_file,
             cut,
             wrote_mark,
             rebuilt,
@@ -1017,6 +1021,7 @@ impl Words {
             ("wrote_review", wrote_review),
             ("wrote_summary", wrote_summary),
             ("skip_own_review", skip_own_review),
+            ("skip_same_file", skip_same_file),
             ("cut", cut),
             ("wrote_mark", wrote_mark),
             ("rebuilt", rebuilt),
@@ -1038,10 +1043,24 @@ impl Words {
         out
     }
 
-    /// Why a file was passed over, in these words.
-    pub fn skip(&self, why: crate::check::Skip) -> &'static str {
+    /// The language of these words.
+    fn lang_of(&self) -> Lang {
+        if std::ptr::eq(self, &VI) {
+            Lang::Vi
+        } else {
+            Lang::En
+        }
+    }
+
+    /// Why a file was passed over, in these words (a name in it made visible).
+    pub fn skip(&self, why: &crate::check::Skip) -> std::borrow::Cow<'static, str> {
         match why {
-            crate::check::Skip::OwnReview => self.skip_own_review,
+            crate::check::Skip::OwnReview => self.skip_own_review.into(),
+            crate::check::Skip::SameFile(first) => crate::messages::render(
+                self.skip_same_file,
+                &[("file", &crate::text::visible(first, 500, self.lang_of()))],
+            )
+            .into(),
         }
     }
 

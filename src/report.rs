@@ -140,9 +140,7 @@ impl<'a> JsonFile<'a> {
             }
             Status::Skipped(why) => (
                 "skipped",
-                Some(std::borrow::Cow::Borrowed(
-                    crate::registry::Words::of(lang).skip(*why),
-                )),
+                Some(crate::registry::Words::of(lang).skip(why)),
                 None,
                 Some(why.code()),
             ),
@@ -583,7 +581,7 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
                 }
             }
             Status::Skipped(why) => {
-                let _ = writeln!(out, "  {}: {}", w.skipped, w.skip(*why));
+                let _ = writeln!(out, "  {}: {}", w.skipped, w.skip(why));
             }
             Status::Checked => {
                 if let (Some(unit), code) = (&r.unit.name, &r.unit.code) {

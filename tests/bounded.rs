@@ -334,3 +334,56 @@ fn consolidate_exits_2_when_an_input_is_left_out() {
     assert_eq!(code(&o), 0, "{}", stderr(&o));
     assert!(stderr(&o).contains("6 row(s)"), "{}", stderr(&o));
 }
+
+/// `branch-08.xlsx` a hard link of `branch-07.xlsx`, both named: both listed, the second as
+/// the same file as the first (it said "1 file" and never named `branch-08.xlsx`); exit 0, the
+/// workbook checked once. The same found in a folder.
+#[cfg(unix)]
+#[test]
+fn a_hard_link_given_twice_is_listed_as_the_same_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("subs")).unwrap();
+    branch(&d.join("subs"), "branch-07.xlsx", "TD-07", 7);
+    std::fs::hard_link(d.join("subs/branch-07.xlsx"), d.join("subs/branch-08.xlsx")).unwrap();
+    for args in [
+        &["subs/branch-07.xlsx", "subs/branch-08.xlsx"][..],
+        &["subs"],
+    ] {
+        let mut all = vec!["check", "--lang", "en", "--format", "json"];
+        all.extend_from_slice(args);
+        let o = crossfoot_in(d, &all);
+        assert_eq!(code(&o), 0, "{args:?}: {}", stderr(&o));
+        let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        assert_eq!(json["summary"]["files"], 2);
+        assert_eq!(json["summary"]["checked"], 1);
+        assert_eq!(json["summary"]["skipped"], 1);
+        let second = &json["files"][1];
+        assert_eq!(second["path"], "subs/branch-08.xlsx");
+        assert_eq!(second["status"], "skipped");
+        assert_eq!(second["reason"], "same-file");
+        assert!(
+            second["error"]
+                .as_str()
+                .unwrap()
+                .starts_with("the same file as subs/branch-07.xlsx"),
+            "{second}"
+        );
+    }
+    let o = crossfoot_in(
+        d,
+        &[
+            "check",
+            "--lang",
+            "en",
+            "subs/branch-07.xlsx",
+            "subs/branch-08.xlsx",
+        ],
+    );
+    let out = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        out.contains("subs/branch-08.xlsx\n  skipped: the same file as subs/branch-07.xlsx"),
+        "{out}"
+    );
+    assert!(out.contains("2 files: 1 checked"), "{out}");
+}

@@ -53,6 +53,12 @@ pub fn check_file(
     if let Some(problem) = &input.problem {
         return (unreadable(&input.shown, problem.clone()), Kept::default());
     }
+    if let Some(first) = &input.same_as {
+        return (
+            skipped(&input.shown, crate::check::Skip::SameFile(first.clone())),
+            Kept::default(),
+        );
+    }
     let limits = &opts.limits;
     let bytes = match read_file(&input.path, limits.max_file_bytes, opts.read_timeout) {
         Ok(b) => b,
