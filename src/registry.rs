@@ -135,6 +135,9 @@ pub enum Kind {
     ConsolidationPreviousMissing,
     ConsolidationPreviousUnread,
     ConsolidationPreviousDuplicate,
+    ConsolidationPreviousOwn,
+    ConsolidationPreviousYear,
+    UnitCodeRepeated,
 }
 
 /// The definition of a finding kind.
@@ -608,6 +611,54 @@ pub const KINDS: &[KindDef] = &[
             t!("The comparison may be with the wrong one.", "Có thể đã đối chiếu với nhầm tệp."),
             t!("Leave the wrong one out of --previous.", "Bỏ tệp sai khỏi --previous."),
             t!("two copies of last year's TD-02", "hai bản tệp năm trước của TD-02")
+        ),
+    },
+    KindDef {
+        kind: Kind::ConsolidationPreviousOwn,
+        id: "consolidation.previous-own",
+        severity: Severity::Warning,
+        params: &["file"],
+        message: t!(
+            "last year's workbook of this unit, {file}, is one of this run's own workbooks (--previous names this year's files?); the opening figures were not compared with it",
+            "Tệp năm trước của đơn vị, {file}, là một trong các tệp của chính lần kiểm tra này (--previous chỉ vào tệp năm nay?); số đầu năm không được đối chiếu với tệp đó"
+        ),
+        doc: doc!(
+            t!("A workbook given as last year's (`--previous`) is one of the workbooks being checked.", "Một tệp được đưa làm tệp năm trước (`--previous`) cũng là tệp đang được kiểm tra."),
+            t!("Comparing a workbook with itself, or with another of this year's, proves nothing; it was not done.", "So một tệp với chính nó, hay với một tệp khác của năm nay, không chứng minh được gì; việc đối chiếu không được thực hiện."),
+            t!("Give last year's folder to --previous.", "Đưa thư mục của năm trước vào --previous."),
+            t!("--previous submissions/ on a check of submissions/", "--previous submissions/ khi kiểm tra chính submissions/")
+        ),
+    },
+    KindDef {
+        kind: Kind::ConsolidationPreviousYear,
+        id: "consolidation.previous-year",
+        severity: Severity::Warning,
+        params: &["file", "year", "expected"],
+        message: t!(
+            "last year's workbook of this unit, {file}, reports the year {year}, not {expected}; the opening figures were not compared with it",
+            "Tệp năm trước của đơn vị, {file}, ghi năm báo cáo {year}, không phải {expected}; số đầu năm không được đối chiếu với tệp đó"
+        ),
+        doc: doc!(
+            t!("The report year in the title block of last year's workbook is not the year before this workbook's.", "Năm báo cáo ở phần đầu tệp năm trước không phải năm liền trước năm của tệp này."),
+            t!("It is another year's file (or this year's sent again): its closing figures are not last year's, even when they match.", "Đó là tệp của một năm khác (hoặc tệp năm nay gửi lại): số cuối năm của nó không phải của năm trước, kể cả khi khớp."),
+            t!("Give the workbook of the year before to --previous, or correct its report year.", "Đưa tệp của năm liền trước vào --previous, hoặc sửa năm báo cáo của tệp."),
+            t!("a workbook of 2019 given as last year's for 2021", "tệp năm 2019 được đưa làm tệp năm trước của năm 2021")
+        ),
+    },
+    KindDef {
+        kind: Kind::UnitCodeRepeated,
+        id: "unit.code-repeated",
+        severity: Severity::Warning,
+        params: &["code", "file"],
+        message: t!(
+            "the unit code {code} is also that of {file}: two workbooks of one unit in this run",
+            "Mã đơn vị {code} cũng là mã của tệp {file}: lần kiểm tra này có hai tệp của cùng một đơn vị"
+        ),
+        doc: doc!(
+            t!("Two workbooks of one run carry one unit code.", "Hai tệp trong một lần kiểm tra mang cùng một mã đơn vị."),
+            t!("One is likely a copy sent again, or carries another unit's code: counted twice in a summary, or a unit missing.", "Có thể một tệp là bản gửi lại, hoặc ghi nhầm mã của đơn vị khác: bị tính hai lần khi tổng hợp, hoặc thiếu một đơn vị."),
+            t!("Leave the old one out, or correct the code of the other.", "Bỏ tệp cũ, hoặc sửa mã của tệp kia."),
+            t!("branch-07.xlsx and branch-07-final.xlsx, both TD-07", "branch-07.xlsx và branch-07-final.xlsx, cùng mã TD-07")
         ),
     },
 ];

@@ -387,3 +387,134 @@ fn a_hard_link_given_twice_is_listed_as_the_same_file() {
     );
     assert!(out.contains("2 files: 1 checked"), "{out}");
 }
+
+/// The rules of the findings of a JSON report, file by file.
+fn rules_by_file(o: &Output) -> Vec<(String, Vec<String>)> {
+    let json: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(o)));
+    let files = json["files"].as_array().unwrap();
+    files
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap().to_string();
+            let rules = json["findings"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .filter(|x| x["file"] == f["path"])
+                .map(|x| x["rule"].as_str().unwrap().to_string())
+                .collect();
+            (path, rules)
+        })
+        .collect()
+}
+
+/// A `--previous` workbook titled 2021 (this year), 2019 or 2030 whose closing figure matches:
+/// a finding naming it and its year, and no comparison. The year before: compared (a closing
+/// figure that does not match is the check's finding). `--previous` naming this run's own
+/// workbook: a finding, no comparison (it compared the workbook with itself without a word).
+#[test]
+fn previous_workbooks_of_another_year_or_of_this_run_are_not_compared() {
+    use crate::common::forms::{write_branch, Branch, Layout};
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("now")).unwrap();
+    let now = Branch::clean("Chi bộ", "TD-01", 1);
+    assert_eq!(now.year, 2021);
+    std::fs::write(d.join("now/a.xlsx"), write_branch(&now, &Layout::default())).unwrap();
+    let with_prev = |year: u32, end: i64| {
+        let prev = d.join(format!("prev-{year}-{end}"));
+        std::fs::create_dir(&prev).unwrap();
+        let mut b = Branch::clean("Chi bộ", "TD-01", 1);
+        b.year = year;
+        b.m02.end = end;
+        std::fs::write(prev.join("a.xlsx"), write_branch(&b, &Layout::default())).unwrap();
+        let o = crossfoot_in(
+            d,
+            &[
+                "check",
+                "--lang",
+                "en",
+                "--format",
+                "json",
+                "--previous",
+                prev.to_str().unwrap(),
+                "now",
+            ],
+        );
+        (o, prev.join("a.xlsx"))
+    };
+    for year in [2021, 2019, 2030] {
+        // The closing figure matches: it would pass.
+        let (o, prev) = with_prev(year, now.m02.start);
+        assert_eq!(code(&o), 0, "{year}: {}", stderr(&o));
+        let (_, rules) = &rules_by_file(&o)[0];
+        assert_eq!(rules, &["consolidation.previous-year"], "{year}");
+        let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+        let message = json["findings"][0]["message"].as_str().unwrap();
+        assert_eq!(
+            message,
+            format!(
+                "last year's workbook of this unit, {}, reports the year {year}, not 2020; the opening figures were not compared with it",
+                prev.display()
+            )
+        );
+    }
+    // The year before, a closing figure that does not match: compared, and it fails.
+    let (o, _) = with_prev(2020, now.m02.start + 1);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let (_, rules) = &rules_by_file(&o)[0];
+    assert_eq!(rules, &["M02.start-matches-last-year"]);
+    // This run's own workbook as last year's.
+    let o = crossfoot_in(
+        d,
+        &[
+            "check",
+            "--lang",
+            "en",
+            "--format",
+            "json",
+            "--previous",
+            "now",
+            "now",
+        ],
+    );
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let (_, rules) = &rules_by_file(&o)[0];
+    assert_eq!(rules, &["consolidation.previous-own"]);
+}
+
+/// Two workbooks with one unit code in one `check` run: a warning on the later one naming the
+/// earlier (only `consolidate` noticed); exit 0 by default, 1 with `--fail-on warning`.
+#[test]
+fn two_workbooks_with_one_unit_code_are_a_warning_naming_both() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("subs")).unwrap();
+    branch(&d.join("subs"), "branch-07.xlsx", "TD-07", 7);
+    branch(&d.join("subs"), "branch-07-final.xlsx", "td-07", 8);
+    branch(&d.join("subs"), "branch-08.xlsx", "TD-08", 9);
+    let o = crossfoot_in(d, &["check", "--lang", "en", "--format", "json", "subs"]);
+    assert_eq!(code(&o), 0, "{}", stderr(&o));
+    let by_file = rules_by_file(&o);
+    let repeated: Vec<&str> = by_file
+        .iter()
+        .filter(|(_, r)| r.iter().any(|r| r == "unit.code-repeated"))
+        .map(|(p, _)| p.as_str())
+        .collect();
+    assert_eq!(repeated, ["subs/branch-07.xlsx"]);
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let f = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["rule"] == "unit.code-repeated")
+        .unwrap();
+    assert_eq!(
+        f["message"],
+        "the unit code TD-07 is also that of subs/branch-07-final.xlsx: two workbooks of one unit in this run"
+    );
+    assert_eq!(f["severity"], "warning");
+    let o = crossfoot_in(d, &["check", "--fail-on", "warning", "subs"]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+}

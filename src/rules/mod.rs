@@ -102,6 +102,8 @@ struct SettingsDef {
     /// Labels in a title block that name the reporting unit and its code (`Mã đơn vị:` …).
     unit_name_label: Option<Spanned<String>>,
     unit_code_label: Option<Spanned<String>>,
+    /// The title-block label of the report year (`Năm báo cáo:` 2021).
+    report_year_label: Option<Spanned<String>>,
     /// How unit codes are compared: `{ case = "upper", dashes = true, spaces = "remove" }`.
     unit_code: Option<Spanned<UnitCodeStyle>>,
     /// The language of the pack's messages, for the headings of the review workbook.
@@ -271,6 +273,8 @@ pub struct Settings {
     /// Normalised label of the cell that names the reporting unit, and of its code.
     pub unit_name_key: Option<String>,
     pub unit_code_key: Option<String>,
+    /// Normalised label of the cell that gives the report year.
+    pub report_year_key: Option<String>,
     /// How unit codes are compared ([`Settings::unit_key`]).
     pub unit_code: UnitCodeStyle,
     /// Language of the pack (`vi`, `en`, …): the default language of headings.
@@ -314,6 +318,7 @@ impl Default for Settings {
             dash_is_zero: true,
             unit_name_key: None,
             unit_code_key: None,
+            report_year_key: None,
             unit_code: UnitCodeStyle::default(),
             language: "en".to_string(),
             messages: BTreeMap::new(),
@@ -1060,6 +1065,7 @@ struct GivenSettings {
     dash_is_zero: Given<bool>,
     unit_name_label: Given<String>,
     unit_code_label: Given<String>,
+    report_year_label: Given<String>,
     unit_code: Given<UnitCodeStyle>,
     language: Given<String>,
     messages: BTreeMap<String, (String, usize, Range<usize>)>,
@@ -1138,6 +1144,7 @@ fn merge_settings<'d>(
             dash_is_zero,
             unit_name_label,
             unit_code_label,
+            report_year_label,
             unit_code,
             language
         );
@@ -1224,6 +1231,9 @@ fn merge_settings<'d>(
         .map(|(l, ..)| label_key(&l, settings.folding));
     settings.unit_code_key = given
         .unit_code_label
+        .map(|(l, ..)| label_key(&l, settings.folding));
+    settings.report_year_key = given
+        .report_year_label
         .map(|(l, ..)| label_key(&l, settings.folding));
     if let Some((u, ..)) = given.unit_code {
         settings.unit_code = u;
