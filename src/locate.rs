@@ -965,6 +965,15 @@ mod tests {
     use crate::model::Cell;
     use crate::rules::{compile, Source};
 
+    #[test]
+    fn the_report_year_is_the_first_plausible_four_digit_number() {
+        assert_eq!(year_in("2021"), Some(2021));
+        assert_eq!(year_in("Năm 2020 (chính thức)"), Some(2020));
+        assert_eq!(year_in("12345 2019"), Some(2019));
+        assert_eq!(year_in("0042"), None);
+        assert_eq!(year_in("năm nay"), None);
+    }
+
     pub(super) fn pack(toml: &str) -> Pack {
         let src = Source {
             name: "t.toml".into(),
@@ -1265,7 +1274,7 @@ label = "Tổng số"
             findings[0].message,
             "the unit code is written \"td – 08\", read as TD-08"
         );
-        let (_, code) = unit_identity(&wb, &p, &inst);
+        let (_, code, _) = unit_identity(&wb, &p, &inst);
         assert_eq!(code.as_deref(), Some("td – 08"), "shown as written");
         assert_eq!(p.settings.unit_key("td – 08"), "TD-08");
         // A pack where case and dashes matter.
