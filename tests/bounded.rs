@@ -271,6 +271,33 @@ fn a_workbook_listing_100000_sheets_is_refused_before_reading_them() {
         error.contains("the workbook lists 100000 worksheets, more than 1000"),
         "{error}"
     );
+    // With the sheet limit lifted, the run's memory holds: 512 MB for the run, two workers of
+    // 256 MB each (it was 4 GB for each worker, 8.2 GB with `-j 2`); the worker stopped by its
+    // share, the file reported, exit 2.
+    let o = crossfoot_in(
+        dir.path(),
+        &[
+            "check",
+            "--lang",
+            "en",
+            "--format",
+            "json",
+            "--max-sheets",
+            "1000000",
+            "--max-reader-mb",
+            "512",
+            "-j",
+            "2",
+            "many.xlsx",
+        ],
+    );
+    assert_eq!(code(&o), 2, "{}", stderr(&o));
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let error = json["files"][0]["error"].as_str().unwrap();
+    assert!(
+        error.contains("more than the 256 MB of memory allowed for one file"),
+        "{error}"
+    );
 }
 
 fn branch(dir: &Path, name: &str, code: &str, seed: u64) -> std::path::PathBuf {
