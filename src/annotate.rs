@@ -678,7 +678,7 @@ fn write_summary(
             Status::Skipped(why) => format!(
                 "{}: {}",
                 words.skipped,
-                crate::registry::Words::of(opts.lang).skip(*why)
+                crate::messages::skip_text(opts.lang, why)
             ),
             Status::Checked if e > 0 => {
                 tally.errors += 1;

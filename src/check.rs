@@ -132,6 +132,10 @@ pub struct Kept {
     /// The checks not applied; moved into [`FileResult::not_applied`].
     #[serde(default)]
     pub not_applied: Vec<NotApplied>,
+    /// The report year of the title block (the pack's `report_year_label`), when it gives one:
+    /// last year's workbook must report the year before.
+    #[serde(default)]
+    pub report_year: Option<i32>,
 }
 
 /// [`check_workbook`], also returning what the second phase of a run needs.
@@ -211,7 +215,7 @@ pub fn check_workbook_explained(
             form: pack.forms[i.form].id.clone(),
         })
         .collect();
-    let (name, code) = locate::unit_identity(wb, pack, &instances);
+    let (name, code, report_year) = locate::unit_identity(wb, pack, &instances);
     let sheets: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
     let linked = if !links.second_phase() {
         eval::linked_figures(pack, shown, &sheets, &instances, &values, links.last_year)
@@ -247,6 +251,7 @@ pub fn check_workbook_explained(
             deferred,
             explanations,
             not_applied,
+            report_year,
         },
     )
 }

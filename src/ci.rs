@@ -168,7 +168,7 @@ pub fn junit(results: &[FileResult], pack: &Pack, lang: Lang) -> String {
                 let _ = write!(
                     suites,
                     "  <testsuite name=\"{path}\" tests=\"1\" failures=\"0\" errors=\"0\" skipped=\"1\">\n    <testcase name=\"read\" classname=\"{path}\">\n      <skipped message=\"{}\"/>\n    </testcase>\n  </testsuite>\n",
-                    xml(w.skip(*why))
+                    xml(&crate::messages::skip_text(lang, why))
                 );
             }
             Status::Checked => {

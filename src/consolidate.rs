@@ -28,6 +28,9 @@ pub enum Note {
     FiguresMissing(Vec<String>),
     /// Left out: the file could not be read.
     Unreadable(String),
+    /// Left out: read, and passed over as no submission (crossfoot's own review workbook,
+    /// another name of a file already given); the reason.
+    Skipped(String),
     /// Left out: no unit code in the title block.
     NoCode,
     /// Left out: another workbook (named) has the same code and was used.
@@ -105,8 +108,8 @@ impl Plan {
                     continue;
                 }
                 Status::Skipped(why) => {
-                    let why = crate::registry::Words::of(pack.settings.lang).skip(*why);
-                    plan.notes.push(note(Note::Unreadable(why.to_string())));
+                    let why = crate::messages::skip_text(pack.settings.lang, why);
+                    plan.notes.push(note(Note::Skipped(why.to_string())));
                     continue;
                 }
                 Status::Checked => {}
@@ -248,6 +251,33 @@ pub fn build(pack: &Pack, fi: usize, plan: &Plan) -> Summary {
     out
 }
 
+impl Summary {
+    /// The inputs that should be units of the summary and are not: unreadable, or without a
+    /// unit code. A run that left any out, or that has no unit row at all, did not do its job
+    /// (exit 2, as `check` with an unreadable input); the summary is written all the same, each
+    /// listed on its Notes sheet.
+    pub fn left_out(&self) -> usize {
+        self.notes
+            .iter()
+            .filter(|(.., n)| matches!(n, Note::Unreadable(_) | Note::NoCode))
+            .count()
+    }
+
+    /// What to tell when the summary is incomplete ([`Summary::left_out`], or no unit row):
+    /// None when it is complete.
+    pub fn incomplete(&self, pack: &Pack) -> Option<String> {
+        match self.left_out() {
+            0 if self.rows.is_empty() => Some(text(pack, "consolidate.empty", &[])),
+            0 => None,
+            n => Some(text(
+                pack,
+                "consolidate.incomplete",
+                &[("count", &n.to_string())],
+            )),
+        }
+    }
+}
+
 /// A text of the summary workbook in the chosen language: the pack's, or the registry's
 /// ([`crate::registry::TEXTS`]).
 fn text(pack: &Pack, id: &str, params: &[(&str, &str)]) -> String {
@@ -263,6 +293,7 @@ fn note_text(pack: &Pack, n: &Note) -> String {
             &[("columns", &cols.join(", "))],
         ),
         Note::Unreadable(r) => text(pack, "consolidate.unreadable", &[("reason", r)]),
+        Note::Skipped(r) => text(pack, "consolidate.skipped", &[("reason", r)]),
         Note::NoCode => text(pack, "consolidate.no-code", &[]),
         Note::Duplicate(f) => text(pack, "consolidate.duplicate", &[("file", f)]),
         Note::Summary => text(pack, "consolidate.summary", &[]),

@@ -117,18 +117,22 @@ impl Finding {
     }
 }
 
-/// Why a file that was read is passed over (its words: [`crate::registry::Words::skip`]).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// Why a file that was read is passed over (its words: [`crate::messages::skip_text`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Skip {
     /// One of crossfoot's own review workbooks (`-o`), found among the inputs of a later run.
     OwnReview,
+    /// The same file as another input (as shown), given or found under another name (a hard
+    /// link): read once, under that name.
+    SameFile(String),
 }
 
 impl Skip {
     /// The stable code of the JSON report's `reason`.
-    pub fn code(self) -> &'static str {
+    pub fn code(&self) -> &'static str {
         match self {
             Skip::OwnReview => "crossfoot-review",
+            Skip::SameFile(_) => "same-file",
         }
     }
 }

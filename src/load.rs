@@ -22,6 +22,11 @@ pub struct Limits {
     pub max_cells_per_sheet: u64,
     /// Most bytes a zip-based workbook (.xlsx, .xlsb, .ods) may unpack to, by its own directory.
     pub max_unzipped_bytes: u64,
+    /// Most worksheets read from one workbook (a workbook listing 100,000 sheets, all one
+    /// part, would be read 100,000 times).
+    pub max_sheets: u64,
+    /// Most cells read from one workbook, all its sheets together.
+    pub max_cells_total: u64,
 }
 
 impl Default for Limits {
@@ -30,6 +35,8 @@ impl Default for Limits {
             max_file_bytes: 200 * 1024 * 1024,
             max_cells_per_sheet: 5_000_000,
             max_unzipped_bytes: 2 * 1024 * 1024 * 1024,
+            max_sheets: 1_000,
+            max_cells_total: 20_000_000,
         }
     }
 }
@@ -367,6 +374,41 @@ where
         .collect()
 }
 
+/// The workbook's bounds beyond one sheet: how many worksheets it lists, and the cells of all
+/// its sheets together (each sheet is bounded by itself as it is read, [`Bounded`]).
+struct WorkbookBudget {
+    max_cells: u64,
+    cells: u64,
+}
+
+impl WorkbookBudget {
+    /// Refuses a workbook listing more worksheets than `limits.max_sheets`, before any is read.
+    fn new(sheets: usize, limits: &Limits) -> Result<WorkbookBudget, ReadError> {
+        if sheets as u64 > limits.max_sheets {
+            return Err(ReadError::TooLarge(format!(
+                "the workbook lists {sheets} worksheets, more than {}",
+                limits.max_sheets
+            )));
+        }
+        Ok(WorkbookBudget {
+            max_cells: limits.max_cells_total,
+            cells: 0,
+        })
+    }
+
+    /// Counts a sheet read: an error once the sheets together exceed the budget.
+    fn add(&mut self, sheet: &Sheet) -> Result<(), ReadError> {
+        self.cells = self.cells.saturating_add(sheet.cells.len() as u64);
+        if self.cells > self.max_cells {
+            return Err(ReadError::TooLarge(format!(
+                "its sheets hold more than {} cells together",
+                self.max_cells
+            )));
+        }
+        Ok(())
+    }
+}
+
 /// The sheet's used cells (not empty), bounded: their count and their bounding box may not
 /// exceed the per-sheet cell limit.
 struct Bounded {
@@ -414,6 +456,7 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
     with_formulas: &mut BTreeSet<String>,
 ) -> Result<Workbook, ReadError> {
     let names = worksheet_names(wb);
+    let mut budget = WorkbookBudget::new(names.len(), limits)?;
     let defined_names = wb.defined_names().to_vec();
     let reader_err = |e: calamine::XlsxError| ReadError::Reader(e.to_string());
     // The number format of each style of the workbook's palette, read once.
@@ -481,6 +524,7 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
         if detail == Detail::Full {
             sheet.merges = merged_ranges(wb.merge_cells_by_sheet_name(&name));
         }
+        budget.add(&sheet)?;
         sheets.push(sheet);
     }
     Ok(Workbook {
@@ -536,6 +580,7 @@ where
     R::Error: std::fmt::Display,
 {
     let names = worksheet_names(wb);
+    let mut budget = WorkbookBudget::new(names.len(), limits)?;
     let defined_names = wb.defined_names().to_vec();
     let mut sheets = Vec::with_capacity(names.len());
     for name in names {
@@ -583,6 +628,7 @@ where
             }
         }
         extra(wb, &name, &mut sheet);
+        budget.add(&sheet)?;
         sheets.push(sheet);
     }
     Ok(Workbook {
@@ -691,6 +737,53 @@ mod tests {
         assert!(u.reason.contains("index out of bounds"), "{}", u.reason);
         assert!(u.reason.contains("a bug in crossfoot"), "{}", u.reason);
         assert!(u.hint.contains("report"), "{}", u.hint);
+    }
+
+    /// A workbook with 5 sheets, each with the cells of [`workbook`].
+    fn five_sheets() -> Vec<u8> {
+        let mut wb = XlsxWriter::new();
+        for _ in 0..5 {
+            let ws = wb.add_worksheet();
+            for r in 0..3 {
+                ws.write_number(r, 0, 1.0).expect("cell");
+            }
+        }
+        wb.save_to_buffer().expect("saved")
+    }
+
+    #[test]
+    fn the_sheet_count_and_the_cells_of_all_sheets_are_bounded() {
+        let bytes = five_sheets();
+        {
+            let sheets = Limits {
+                max_sheets: 4,
+                ..Limits::default()
+            };
+            let err = load_bytes_for(&bytes, "t.xlsx", &sheets, Detail::Check).expect_err("sheets");
+            assert_eq!(err.kind, UnreadableKind::TooLarge);
+            assert!(
+                err.reason.contains("lists 5 worksheets, more than 4"),
+                "{}",
+                err.reason
+            );
+            // 15 cells in all, 3 a sheet: the budget, not the sheet limit, stops it.
+            let cells = Limits {
+                max_cells_total: 14,
+                ..Limits::default()
+            };
+            let err = load_bytes_for(&bytes, "t.xlsx", &cells, Detail::Check).expect_err("cells");
+            assert!(
+                err.reason.contains("more than 14 cells together"),
+                "{}",
+                err.reason
+            );
+            let exact = Limits {
+                max_sheets: 5,
+                max_cells_total: 15,
+                ..Limits::default()
+            };
+            assert!(load_bytes_for(&bytes, "t.xlsx", &exact, Detail::Check).is_ok());
+        }
     }
 
     #[test]

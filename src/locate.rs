@@ -834,17 +834,31 @@ fn closest_text(
     }
 }
 
-/// The reporting unit named in the title block: (name, code), by the pack's
-/// `unit_name_label` / `unit_code_label`. The value is the text after the label's colon in the
-/// same cell, or else the next filled cell to the right. Sheets holding forms are searched first.
+/// The reporting unit named in the title block: (name, code, report year), by the pack's
+/// `unit_name_label` / `unit_code_label` / `report_year_label`. The value is the text after the
+/// label's colon in the same cell, or else the next filled cell to the right. Sheets holding
+/// forms are searched first. The year is the first four-digit number from 1900 to 2199 in its
+/// value (`2021`, `Năm 2021`).
 pub fn unit_identity(
     wb: &Workbook,
     pack: &Pack,
     instances: &[FormInstance],
-) -> (Option<String>, Option<String>) {
-    let (name, code) = identity_cells(wb, pack, instances);
+) -> (Option<String>, Option<String>, Option<i32>) {
+    let (name, code, year) = identity_cells(wb, pack, instances);
     let shown = |x: Option<(usize, CellRef, String)>| x.map(|(_, _, t)| t.trim().to_string());
-    (shown(name), shown(code))
+    (
+        shown(name),
+        shown(code),
+        year.and_then(|(_, _, t)| year_in(&t)),
+    )
+}
+
+/// The first four-digit number from 1900 to 2199 standing alone in `text`.
+fn year_in(text: &str) -> Option<i32> {
+    text.split(|c: char| !c.is_ascii_digit())
+        .filter(|d| d.len() == 4)
+        .filter_map(|d| d.parse::<i32>().ok())
+        .find(|y| (1900..2200).contains(y))
 }
 
 /// An info finding on a unit code written otherwise than its key (`td-08`, read as TD-08), so
@@ -871,20 +885,21 @@ fn irregular_code(
 /// The info finding on the title block's unit code when it is written irregularly.
 pub fn check_unit_code(wb: &Workbook, instances: &[FormInstance], rep: &mut Reporter<'_>) {
     let pack = rep.pack;
-    if let (_, Some((si, at, written))) = identity_cells(wb, pack, instances) {
+    if let (_, Some((si, at, written)), _) = identity_cells(wb, pack, instances) {
         let key = pack.settings.unit_key(&written);
         irregular_code(rep, (si, &wb.sheets[si]), at, &written, &key);
     }
 }
 
-/// The cells naming the reporting unit and its code: (sheet, cell, the value as written: the
-/// whole cell, or the text after the label's colon in the same cell).
+/// The cells naming the reporting unit, its code and the report year: (sheet, cell, the value
+/// as written: the whole cell, or the text after the label's colon in the same cell).
 #[allow(clippy::type_complexity)]
 fn identity_cells(
     wb: &Workbook,
     pack: &Pack,
     instances: &[FormInstance],
 ) -> (
+    Option<(usize, CellRef, String)>,
     Option<(usize, CellRef, String)>,
     Option<(usize, CellRef, String)>,
 ) {
@@ -940,6 +955,7 @@ fn identity_cells(
     (
         find(&pack.settings.unit_name_key),
         find(&pack.settings.unit_code_key),
+        find(&pack.settings.report_year_key),
     )
 }
 
@@ -948,6 +964,15 @@ mod tests {
     use super::*;
     use crate::model::Cell;
     use crate::rules::{compile, Source};
+
+    #[test]
+    fn the_report_year_is_the_first_plausible_four_digit_number() {
+        assert_eq!(year_in("2021"), Some(2021));
+        assert_eq!(year_in("Năm 2020 (chính thức)"), Some(2020));
+        assert_eq!(year_in("12345 2019"), Some(2019));
+        assert_eq!(year_in("0042"), None);
+        assert_eq!(year_in("năm nay"), None);
+    }
 
     pub(super) fn pack(toml: &str) -> Pack {
         let src = Source {
@@ -1249,7 +1274,7 @@ label = "Tổng số"
             findings[0].message,
             "the unit code is written \"td – 08\", read as TD-08"
         );
-        let (_, code) = unit_identity(&wb, &p, &inst);
+        let (_, code, _) = unit_identity(&wb, &p, &inst);
         assert_eq!(code.as_deref(), Some("td – 08"), "shown as written");
         assert_eq!(p.settings.unit_key("td – 08"), "TD-08");
         // A pack where case and dashes matter.

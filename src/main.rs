@@ -172,8 +172,9 @@ struct ConsolidateArgs {
     /// Language of the summary's Notes [default: the rule pack's language]
     #[arg(long, value_enum, value_name = "LANG")]
     lang: Option<Lang>,
-    /// Files read at once, each by its own worker process (0: one per core)
-    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
+    /// Files read at once, each by its own worker process (0: one per core; at most 4 × the
+    /// cores)
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N", value_parser = jobs_arg)]
     jobs: usize,
     #[command(flatten)]
     guard: GuardArgs,
@@ -302,8 +303,8 @@ struct CheckArgs {
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Files read at once, each by its own worker process, with as many threads again checking
-    /// what they read (0: one per core)
-    #[arg(long, short = 'j', default_value_t = 0, value_name = "N")]
+    /// what they read (0: one per core; at most 4 × the cores)
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N", value_parser = jobs_arg)]
     jobs: usize,
     #[command(flatten)]
     guard: GuardArgs,
@@ -313,25 +314,59 @@ struct CheckArgs {
 #[derive(clap::Args, Debug)]
 struct GuardArgs {
     /// Most cells read from one sheet; a larger sheet is reported as too large to check safely
-    #[arg(long, default_value_t = Limits::default().max_cells_per_sheet, value_name = "N")]
+    #[arg(long, default_value_t = Limits::default().max_cells_per_sheet, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_SHEET_CELLS))]
     max_cells: u64,
-    /// Memory one file's reading may take, in MB (each file is read in a worker process under
-    /// this limit; a file that needs more is reported as too large to check safely)
-    #[arg(long, default_value_t = 4096, value_name = "MB")]
+    /// Most cells read from one workbook, all its sheets together
+    #[arg(long, default_value_t = Limits::default().max_cells_total, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=MAX_SHEET_CELLS))]
+    max_total_cells: u64,
+    /// Most worksheets read from one workbook; a workbook with more is reported as too large
+    #[arg(long, default_value_t = Limits::default().max_sheets, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    max_sheets: u64,
+    /// Memory the whole run's reading may take, in MB: divided among the worker processes,
+    /// each reading one file under its share (fewer workers run when a share would be under
+    /// 256 MB); a file that needs more than its share is reported as too large to check safely
+    #[arg(long, default_value_t = 4096, value_name = "MB",
+          value_parser = clap::value_parser!(u64).range(64..=16 * 1024 * 1024))]
     max_reader_mb: u64,
-    /// Longest one file's reading may take, in seconds
-    #[arg(long, default_value_t = 120, value_name = "S")]
+    /// Longest one file's reading may take, in seconds (at most a day)
+    #[arg(long, default_value_t = 120, value_name = "S",
+          value_parser = clap::value_parser!(u64).range(1..=86_400))]
     read_timeout: u64,
     /// Most a zip-based workbook may unpack to, in MB
-    #[arg(long, default_value_t = Limits::default().max_unzipped_bytes / (1024 * 1024), value_name = "MB")]
+    #[arg(long, default_value_t = Limits::default().max_unzipped_bytes / (1024 * 1024), value_name = "MB",
+          value_parser = clap::value_parser!(u64).range(1..=16 * 1024 * 1024))]
     max_unzipped_mb: u64,
     /// Read files in this process, without worker processes and their memory limit (for
     /// measurements; hostile files can then take the whole run down)
     #[arg(long, hide = true)]
     in_process: bool,
     /// Largest file read, in MB
-    #[arg(long, default_value_t = Limits::default().max_file_bytes / (1024 * 1024), value_name = "MB")]
+    #[arg(long, default_value_t = Limits::default().max_file_bytes / (1024 * 1024), value_name = "MB",
+          value_parser = clap::value_parser!(u64).range(1..=64 * 1024))]
     max_file_mb: u64,
+}
+
+/// The most cells a sheet can have in any spreadsheet format crossfoot reads (Excel's
+/// 1,048,576 rows × 16,384 columns): the ceiling of `--max-cells` and `--max-total-cells`.
+const MAX_SHEET_CELLS: u64 = 1_048_576 * 16_384;
+
+/// `--jobs`: a number from 0 to [`run::max_jobs`] (more workers than that only compete for the
+/// same cores and memory).
+fn jobs_arg(s: &str) -> Result<usize, String> {
+    let n: usize = s
+        .parse()
+        .map_err(|_| format!("`{s}` is not a whole number of files read at once"))?;
+    let max = run::max_jobs();
+    if n > max {
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        return Err(format!(
+            "{n} is more than {max}, the most for this machine (4 × its {cores} cores, at least 8; 0: one per core)"
+        ));
+    }
+    Ok(n)
 }
 
 impl GuardArgs {
@@ -340,6 +375,8 @@ impl GuardArgs {
             max_file_bytes: self.max_file_mb.saturating_mul(1024 * 1024),
             max_cells_per_sheet: self.max_cells,
             max_unzipped_bytes: self.max_unzipped_mb.saturating_mul(1024 * 1024),
+            max_sheets: self.max_sheets,
+            max_cells_total: self.max_total_cells,
         }
     }
 
@@ -784,7 +821,9 @@ fn conflict_text(codes: &[(String, Vec<String>)]) -> String {
     format!("one unit code in several workbooks: {}", list.join("; "))
 }
 
-/// `crossfoot consolidate`. Exit status 0 when the summary was written, 2 when it was not.
+/// `crossfoot consolidate`. Exit status 0 when the summary was written with every input, 2
+/// when it was not written, or an input is not in it (unreadable, no unit code), or it has no
+/// unit row.
 fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
     let mut pack = match load_pack(args.no_default_rules, &args.rules) {
         Ok(p) => p,
@@ -908,7 +947,14 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
             ]
         )
     );
-    ExitCode::SUCCESS
+    // Inputs left out (unreadable, no unit code), or no unit at all: said, and exit 2.
+    match summary.incomplete(&pack) {
+        Some(why) => {
+            let _ = writeln!(err, "{why}");
+            ExitCode::from(2)
+        }
+        None => ExitCode::SUCCESS,
+    }
 }
 
 /// The report on standard output, written file by file as results come (write errors, e.g.

@@ -61,6 +61,19 @@ pub fn engine(
     render(template, params)
 }
 
+/// Why a file was passed over, in the words of `lang` (a name in it made visible).
+pub fn skip_text(lang: Lang, why: &crate::finding::Skip) -> std::borrow::Cow<'static, str> {
+    let w = registry::Words::of(lang);
+    match why {
+        crate::finding::Skip::OwnReview => w.skip_own_review.into(),
+        crate::finding::Skip::SameFile(first) => render(
+            w.skip_same_file,
+            &[("file", &crate::text::visible(first, 500, lang))],
+        )
+        .into(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -139,6 +139,9 @@ pub enum Kind {
     ValueNotFinite,
     CheckNotFinite,
     WorkbookNoCheckApplied,
+    ConsolidationPreviousOwn,
+    ConsolidationPreviousYear,
+    UnitCodeRepeated,
 }
 
 /// The definition of a finding kind.
@@ -666,6 +669,54 @@ pub const KINDS: &[KindDef] = &[
             t!("a form whose every figure is a dash", "một biểu mà mọi ô số liệu đều ghi dấu gạch ngang")
         ),
     },
+    KindDef {
+        kind: Kind::ConsolidationPreviousOwn,
+        id: "consolidation.previous-own",
+        severity: Severity::Warning,
+        params: &["file"],
+        message: t!(
+            "last year's workbook of this unit, {file}, is one of this run's own workbooks (--previous names this year's files?); the opening figures were not compared with it",
+            "Tệp năm trước của đơn vị, {file}, là một trong các tệp của chính lần kiểm tra này (--previous chỉ vào tệp năm nay?); số đầu năm không được đối chiếu với tệp đó"
+        ),
+        doc: doc!(
+            t!("A workbook given as last year's (`--previous`) is one of the workbooks being checked.", "Một tệp được đưa làm tệp năm trước (`--previous`) cũng là tệp đang được kiểm tra."),
+            t!("Comparing a workbook with itself, or with another of this year's, proves nothing; it was not done.", "So một tệp với chính nó, hay với một tệp khác của năm nay, không chứng minh được gì; việc đối chiếu không được thực hiện."),
+            t!("Give last year's folder to --previous.", "Đưa thư mục của năm trước vào --previous."),
+            t!("--previous submissions/ on a check of submissions/", "--previous submissions/ khi kiểm tra chính submissions/")
+        ),
+    },
+    KindDef {
+        kind: Kind::ConsolidationPreviousYear,
+        id: "consolidation.previous-year",
+        severity: Severity::Warning,
+        params: &["file", "year", "expected"],
+        message: t!(
+            "last year's workbook of this unit, {file}, reports the year {year}, not {expected}; the opening figures were not compared with it",
+            "Tệp năm trước của đơn vị, {file}, ghi năm báo cáo {year}, không phải {expected}; số đầu năm không được đối chiếu với tệp đó"
+        ),
+        doc: doc!(
+            t!("The report year in the title block of last year's workbook is not the year before this workbook's.", "Năm báo cáo ở phần đầu tệp năm trước không phải năm liền trước năm của tệp này."),
+            t!("It is another year's file (or this year's sent again): its closing figures are not last year's, even when they match.", "Đó là tệp của một năm khác (hoặc tệp năm nay gửi lại): số cuối năm của nó không phải của năm trước, kể cả khi khớp."),
+            t!("Give the workbook of the year before to --previous, or correct its report year.", "Đưa tệp của năm liền trước vào --previous, hoặc sửa năm báo cáo của tệp."),
+            t!("a workbook of 2019 given as last year's for 2021", "tệp năm 2019 được đưa làm tệp năm trước của năm 2021")
+        ),
+    },
+    KindDef {
+        kind: Kind::UnitCodeRepeated,
+        id: "unit.code-repeated",
+        severity: Severity::Warning,
+        params: &["code", "file"],
+        message: t!(
+            "the unit code {code} is also that of {file}: two workbooks of one unit in this run",
+            "Mã đơn vị {code} cũng là mã của tệp {file}: lần kiểm tra này có hai tệp của cùng một đơn vị"
+        ),
+        doc: doc!(
+            t!("Two workbooks of one run carry one unit code.", "Hai tệp trong một lần kiểm tra mang cùng một mã đơn vị."),
+            t!("One is likely a copy sent again, or carries another unit's code: counted twice in a summary, or a unit missing.", "Có thể một tệp là bản gửi lại, hoặc ghi nhầm mã của đơn vị khác: bị tính hai lần khi tổng hợp, hoặc thiếu một đơn vị."),
+            t!("Leave the old one out, or correct the code of the other.", "Bỏ tệp cũ, hoặc sửa mã của tệp kia."),
+            t!("branch-07.xlsx and branch-07-final.xlsx, both TD-07", "branch-07.xlsx và branch-07-final.xlsx, cùng mã TD-07")
+        ),
+    },
 ];
 
 /// The other texts of crossfoot's messages and workbooks: hints that messages are made of, the
@@ -748,6 +799,15 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("consolidate.unreadable", &["reason"], t!(
         "left out: the file cannot be read ({reason})",
         "không đưa vào: không đọc được tệp ({reason})")),
+    ("consolidate.skipped", &["reason"], t!(
+        "left out: {reason}",
+        "không đưa vào: {reason}")),
+    ("consolidate.incomplete", &["count"], t!(
+        "{count} input(s) are not in the summary: they could not be read or carry no unit code (each is listed on its Notes sheet)",
+        "{count} tệp đầu vào không có trong biểu tổng hợp: không đọc được hoặc không có mã đơn vị (từng tệp được liệt kê ở trang Ghi chú)")),
+    ("consolidate.empty", &[], t!(
+        "no unit was consolidated: the summary has no unit row",
+        "không tổng hợp được đơn vị nào: biểu tổng hợp không có dòng đơn vị")),
     ("consolidate.no-code", &[], t!(
         "left out: no unit code in the title block",
         "không đưa vào: phần đầu biểu không có mã đơn vị")),
@@ -868,6 +928,7 @@ pub struct Words {
     pub wrote_summary: &'static str,
     /// Why a file that was read is passed over: one of crossfoot's own review workbooks.
     pub skip_own_review: &'static str,
+    pub skip_same_file: &'static str,
     /// The end of a text from an input cut where the terminal shows it
     /// ([`crate::text::visible`]): its length in characters.
     pub cut: &'static str,
@@ -930,6 +991,7 @@ pub const EN: Words = Words {
     wrote_review: "wrote the review workbook to {path}",
     wrote_summary: "wrote the summary to {path}: {form} {rows} row(s), {notes} note(s)",
     skip_own_review: "a review workbook written by crossfoot, not a submission",
+    skip_same_file: "the same file as {file} (a hard link or another name of it): read once, under that name",
     cut: "…({count} characters)",
     wrote_mark: "wrote the marked copy of {input} to {path}",
     rebuilt: " (rebuilt: {why})",
@@ -987,6 +1049,7 @@ pub const VI: Words = Words {
     wrote_review: "đã ghi sổ kiểm tra vào {path}",
     wrote_summary: "đã ghi biểu tổng hợp vào {path}: biểu {form}, {rows} dòng, {notes} ghi chú",
     skip_own_review: "sổ kiểm tra do crossfoot ghi, không phải báo cáo của đơn vị",
+    skip_same_file: "cùng một tệp với {file} (liên kết cứng hoặc tên khác của tệp đó): chỉ đọc một lần, dưới tên đó",
     cut: "…({count} ký tự)",
     wrote_mark: "đã ghi bản đánh dấu của {input} vào {path}",
     rebuilt: " (dựng lại: {why})",
@@ -1055,6 +1118,7 @@ impl Words {
             wrote_review,
             wrote_summary,
             skip_own_review,
+            skip_same_file,
             cut,
             wrote_mark,
             rebuilt,
@@ -1104,6 +1168,7 @@ impl Words {
             ("wrote_review", wrote_review),
             ("wrote_summary", wrote_summary),
             ("skip_own_review", skip_own_review),
+            ("skip_same_file", skip_same_file),
             ("cut", cut),
             ("wrote_mark", wrote_mark),
             ("rebuilt", rebuilt),
@@ -1124,13 +1189,6 @@ impl Words {
             out.push((name, many));
         }
         out
-    }
-
-    /// Why a file was passed over, in these words.
-    pub fn skip(&self, why: crate::finding::Skip) -> &'static str {
-        match why {
-            crate::finding::Skip::OwnReview => self.skip_own_review,
-        }
     }
 
     pub fn severity(&self, s: Severity) -> &'static str {

@@ -146,9 +146,7 @@ impl<'a> JsonFile<'a> {
             }
             Status::Skipped(why) => (
                 "skipped",
-                Some(std::borrow::Cow::Borrowed(
-                    crate::registry::Words::of(lang).skip(*why),
-                )),
+                Some(crate::messages::skip_text(lang, why)),
                 None,
                 Some(why.code()),
             ),
@@ -595,7 +593,12 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
                 }
             }
             Status::Skipped(why) => {
-                let _ = writeln!(out, "  {}: {}", w.skipped, w.skip(*why));
+                let _ = writeln!(
+                    out,
+                    "  {}: {}",
+                    w.skipped,
+                    crate::messages::skip_text(lang, why)
+                );
             }
             Status::Checked => {
                 if let (Some(unit), code) = (&r.unit.name, &r.unit.code) {

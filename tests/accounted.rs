@@ -629,7 +629,13 @@ fn consolidate_reads_through_the_guarded_workers() {
         .arg(&subs)
         .output()
         .unwrap();
-    assert_eq!(code(&out), 0, "{}", stderr(&out));
+    // Written, and exit 2: an input is not in the summary.
+    assert_eq!(code(&out), 2, "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("1 input(s) are not in the summary"),
+        "{}",
+        stderr(&out)
+    );
     let bytes = std::fs::read(&out_path).unwrap();
     let wb =
         crossfoot::load::load_bytes(&bytes, "d.xlsx", &crossfoot::load::Limits::default()).unwrap();

@@ -5,6 +5,7 @@
 mod common;
 
 mod accounted;
+mod bounded;
 mod ci;
 mod cli;
 mod consolidate;

@@ -438,6 +438,8 @@ pub const LIMITS: Limits = Limits {
     max_cells_per_sheet: 100_000,
     max_file_bytes: 10 << 20,
     max_unzipped_bytes: 64 << 20,
+    max_sheets: 200,
+    max_cells_total: 400_000,
 };
 
 /// The built-in rule pack, compiled once.

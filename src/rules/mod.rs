@@ -102,6 +102,8 @@ struct SettingsDef {
     /// Labels in a title block that name the reporting unit and its code (`Mã đơn vị:` …).
     unit_name_label: Option<Spanned<String>>,
     unit_code_label: Option<Spanned<String>>,
+    /// The title-block label of the report year (`Năm báo cáo:` 2021).
+    report_year_label: Option<Spanned<String>>,
     /// How unit codes are compared: `{ case = "upper", dashes = true, spaces = "remove" }`.
     unit_code: Option<Spanned<UnitCodeStyle>>,
     /// The language of the pack's messages, for the headings of the review workbook.
@@ -271,6 +273,8 @@ pub struct Settings {
     /// Normalised label of the cell that names the reporting unit, and of its code.
     pub unit_name_key: Option<String>,
     pub unit_code_key: Option<String>,
+    /// Normalised label of the cell that gives the report year.
+    pub report_year_key: Option<String>,
     /// How unit codes are compared ([`Settings::unit_key`]).
     pub unit_code: UnitCodeStyle,
     /// Language of the pack (`vi`, `en`, …): the default language of headings.
@@ -314,6 +318,7 @@ impl Default for Settings {
             dash_is_zero: true,
             unit_name_key: None,
             unit_code_key: None,
+            report_year_key: None,
             unit_code: UnitCodeStyle::default(),
             language: "en".to_string(),
             messages: BTreeMap::new(),
@@ -882,12 +887,12 @@ pub fn read_rule_sources(paths: &[impl AsRef<Path>]) -> Result<Vec<Source>, Vec<
             vec![p.to_path_buf()]
         };
         for f in files {
-            match std::fs::read_to_string(&f) {
+            match read_rule_file(&f) {
                 Ok(text) => out.push(Source {
                     name: f.display().to_string(),
                     text,
                 }),
-                Err(e) => fail(&f, e.to_string()),
+                Err(reason) => fail(&f, reason),
             }
         }
     }
@@ -896,6 +901,28 @@ pub fn read_rule_sources(paths: &[impl AsRef<Path>]) -> Result<Vec<Source>, Vec<
     } else {
         Err(errors)
     }
+}
+
+/// Largest rule file read: a rule file is a few kilobytes (the largest built-in one is under
+/// 40 KB); anything near this is no rule file.
+pub const MAX_RULE_FILE_BYTES: u64 = 4 * 1024 * 1024;
+
+/// Longest opening and reading one rule file may take.
+const RULE_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
+
+/// One rule file's text, read as workbooks are ([`crate::run::file::read_file`]): a regular
+/// file only (a named pipe or a device is refused without waiting), at most
+/// [`MAX_RULE_FILE_BYTES`], within [`RULE_READ_TIMEOUT`].
+fn read_rule_file(path: &Path) -> Result<String, String> {
+    let bytes = crate::run::file::read_file(path, MAX_RULE_FILE_BYTES, RULE_READ_TIMEOUT)
+        .map_err(|u| u.reason)?;
+    if bytes.len() as u64 > MAX_RULE_FILE_BYTES {
+        return Err(format!(
+            "larger than {} MB, which no rule file is",
+            MAX_RULE_FILE_BYTES / (1024 * 1024)
+        ));
+    }
+    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
 }
 
 /// What a built-in rule file is called in messages: `rules/pack.toml (built in)`.
@@ -1038,6 +1065,7 @@ struct GivenSettings {
     dash_is_zero: Given<bool>,
     unit_name_label: Given<String>,
     unit_code_label: Given<String>,
+    report_year_label: Given<String>,
     unit_code: Given<UnitCodeStyle>,
     language: Given<String>,
     messages: BTreeMap<String, (String, usize, Range<usize>)>,
@@ -1116,6 +1144,7 @@ fn merge_settings<'d>(
             dash_is_zero,
             unit_name_label,
             unit_code_label,
+            report_year_label,
             unit_code,
             language
         );
@@ -1202,6 +1231,9 @@ fn merge_settings<'d>(
         .map(|(l, ..)| label_key(&l, settings.folding));
     settings.unit_code_key = given
         .unit_code_label
+        .map(|(l, ..)| label_key(&l, settings.folding));
+    settings.report_year_key = given
+        .report_year_label
         .map(|(l, ..)| label_key(&l, settings.folding));
     if let Some((u, ..)) = given.unit_code {
         settings.unit_code = u;
@@ -1489,6 +1521,17 @@ fn pattern(
     }
 }
 
+/// A check id: ASCII letters, digits, `.`, `_` and `-`, starting with a letter. Only ASCII,
+/// so that two ids never look alike (a Cyrillic `а` for a Latin `a`) and none hides a
+/// zero-width or bidi control character.
+fn valid_check_id(id: &str) -> bool {
+    id.chars()
+        .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
+        && id.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
+}
+
+/// A form, column, row or cell id: ASCII letters, digits and `_`, parts joined by `.`,
+/// starting with a letter (ASCII only, as [`valid_check_id`]).
 fn valid_id(id: &str) -> bool {
     let mut parts = id.split('.');
     parts.all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_alphanumeric() || c == '_'))
@@ -1837,6 +1880,14 @@ fn compile_form(
     let mut check_ids: HashSet<&str> = HashSet::new();
     for c in &def.check {
         let id = c.id.get_ref();
+        if !valid_check_id(id) {
+            probs.add(
+                c.id.span(),
+                format!("`{}` is not a valid check id", id.escape_default()),
+                "check id",
+                Some("use ASCII letters, digits, `.`, `_` and `-`, starting with a letter (e.g. `F1.total-sum`): an id that only looks like another, or hides an invisible character, would tell two checks apart that no one can".into()),
+            );
+        }
         if !check_ids.insert(id) {
             probs.add(
                 c.id.span(),

@@ -55,6 +55,12 @@ pub fn check_file(
     if let Some(problem) = &input.problem {
         return (unreadable(&input.shown, problem.clone()), Kept::default());
     }
+    if let Some(first) = &input.same_as {
+        return (
+            skipped(&input.shown, crate::check::Skip::SameFile(first.clone())),
+            Kept::default(),
+        );
+    }
     let limits = &opts.limits;
     let bytes = match read_file(&input.path, limits.max_file_bytes, opts.read_timeout) {
         Ok(b) => b,
@@ -169,8 +175,10 @@ fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, Unreadable> {
             hint: "name the workbook file itself".to_string(),
         });
     }
-    let mut buf = Vec::with_capacity(meta.len().min(max + 1) as usize);
-    f.take(max + 1).read_to_end(&mut buf).map_err(cannot)?;
+    let mut buf = Vec::with_capacity(meta.len().min(max.saturating_add(1)) as usize);
+    f.take(max.saturating_add(1))
+        .read_to_end(&mut buf)
+        .map_err(cannot)?;
     Ok(buf)
 }
 

@@ -8,7 +8,7 @@
 //! they are (device and inode on Unix), never by how their names display.
 
 use crate::sniff::{Unreadable, UnreadableKind};
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Folders nested deeper than this under a given folder are not walked (and are reported).
@@ -58,6 +58,9 @@ pub struct Input {
     /// Why it is reported without being read (a folder that cannot be read, a link not
     /// followed, a special file, a folder nested too deep).
     pub problem: Option<Unreadable>,
+    /// The input (as shown) that is the same file under another name (a hard link, a
+    /// symbolic link given by name): this one is listed, not read again.
+    pub same_as: Option<String>,
 }
 
 impl Input {
@@ -68,6 +71,7 @@ impl Input {
             id: FileId::of(&path),
             path,
             problem: None,
+            same_as: None,
         }
     }
 
@@ -81,6 +85,7 @@ impl Input {
                 reason,
                 hint: hint.to_string(),
             }),
+            same_as: None,
         }
     }
 }
@@ -146,10 +151,13 @@ pub fn shown(path: &Path) -> String {
 
 /// Expands the given paths: files as they are (a file named explicitly is read whatever its
 /// name), folders walked for every file in them. A path that does not exist is kept: it is
-/// reported as missing. Each file is listed once, however often it is given or found.
+/// reported as missing. A path given or found again is listed once; a file found again under
+/// another name (a hard link, a symbolic link named) is listed under each name, read under
+/// the first only ([`Input::same_as`]).
 pub fn collect(paths: &[PathBuf]) -> Inputs {
     let mut inputs = Inputs::default();
-    let mut seen: BTreeSet<FileId> = BTreeSet::new();
+    // Each file's first name, and every name listed.
+    let mut seen: BTreeMap<FileId, String> = BTreeMap::new();
     let mut seen_paths: BTreeSet<PathBuf> = BTreeSet::new();
     for p in paths {
         let mut found = Vec::new();
@@ -159,14 +167,19 @@ pub fn collect(paths: &[PathBuf]) -> Inputs {
         } else {
             found.push(given_file(p));
         }
-        for f in found {
-            let new = match &f.id {
-                Some(id) => seen.insert(id.clone()),
-                None => seen_paths.insert(f.path.clone()),
-            };
-            if new {
-                inputs.files.push(f);
+        for mut f in found {
+            if !seen_paths.insert(f.path.clone()) {
+                continue;
             }
+            if let Some(id) = &f.id {
+                match seen.get(id) {
+                    Some(first) => f.same_as = Some(first.clone()),
+                    None => {
+                        seen.insert(id.clone(), f.shown.clone());
+                    }
+                }
+            }
+            inputs.files.push(f);
         }
     }
     inputs
@@ -192,6 +205,7 @@ fn given_file(p: &Path) -> Input {
             id: Some(FileId::from_meta(p, &meta)),
             path: p.to_path_buf(),
             problem: None,
+            same_as: None,
         },
     }
 }
@@ -313,6 +327,7 @@ fn walk(dir: &Path, out: &mut Vec<Input>, skipped: &mut PassedOver, depth: usize
                     id: Some(FileId::from_meta(&p, &meta)),
                     path: p,
                     problem: None,
+                    same_as: None,
                 }),
                 Err(err) => out.push(Input::problem(
                     p,
@@ -372,6 +387,23 @@ mod tests {
         std::fs::write(&f, b"x").unwrap();
         let got = collect(&[f.clone(), dir.path().to_path_buf(), f]);
         assert_eq!(got.files.len(), 1);
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_hard_link_is_listed_as_the_same_file() {
+        let dir = tempfile::tempdir().unwrap();
+        let a = dir.path().join("branch-07.xlsx");
+        let b = dir.path().join("branch-08.xlsx");
+        std::fs::write(&a, b"x").unwrap();
+        std::fs::hard_link(&a, &b).unwrap();
+        // Given by name, and found again in the folder: each name once.
+        let got = collect(&[a.clone(), b.clone(), dir.path().to_path_buf()]);
+        assert_eq!(got.files.len(), 2);
+        assert_eq!(got.files[0].path, a);
+        assert_eq!(got.files[0].same_as, None);
+        assert_eq!(got.files[1].path, b);
+        assert_eq!(got.files[1].same_as.as_deref(), Some(shown(&a).as_str()));
     }
 
     #[cfg(unix)]

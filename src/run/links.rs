@@ -11,15 +11,15 @@ use crate::registry::Kind;
 use crate::rules::{Link, Pack};
 use std::collections::{BTreeMap, BTreeSet};
 
-struct LinkFinding<'a> {
-    rule: Kind,
-    sheet: Option<String>,
-    cells: Vec<CellLoc>,
-    order: (usize, u32, u32),
-    params: &'a [(&'a str, &'a str)],
+pub(super) struct LinkFinding<'a> {
+    pub rule: Kind,
+    pub sheet: Option<String>,
+    pub cells: Vec<CellLoc>,
+    pub order: (usize, u32, u32),
+    pub params: &'a [(&'a str, &'a str)],
 }
 
-fn push_link_finding(pack: &Pack, r: &mut FileResult, f: LinkFinding<'_>) {
+pub(super) fn push_link_finding(pack: &Pack, r: &mut FileResult, f: LinkFinding<'_>) {
     r.findings.push(Finding {
         file: r.path.clone(),
         sheet: f.sheet,
@@ -45,19 +45,41 @@ pub(super) struct UnitRef {
     pub linked: Option<Box<Linked>>,
 }
 
+/// Last year's workbooks as the second phase knows them: those read, how many could not be,
+/// and those given that are this run's own workbooks (not read: by the code of the workbook
+/// of this run they are, the name given).
+pub(super) struct Previous<'a> {
+    pub read: &'a [(FileResult, Kept)],
+    pub unreadable: usize,
+    pub own: &'a BTreeMap<String, String>,
+}
+
 /// The second phase: records matched to unit workbooks by code, workbooks to last year's;
 /// `explain`: the explanations again, with the other workbooks' figures.
-#[allow(clippy::too_many_arguments)]
 pub(super) fn link_files(
     pack: &Pack,
     results: &mut [FileResult],
     kept: &[Kept],
     unit_refs: &[UnitRef],
     units: &BTreeMap<String, Vec<usize>>,
-    previous: Option<&[(FileResult, Kept)]>,
-    previous_unreadable: usize,
+    previous: Option<Previous<'_>>,
     explain: bool,
 ) {
+    let previous_unreadable = previous.as_ref().map_or(0, |p| p.unreadable);
+    let own_previous = previous.as_ref().map(|p| p.own);
+    let previous = previous.map(|p| p.read);
+    // The year of this run: that of the most workbooks giving one (for a workbook that gives
+    // none itself; ties to the later year).
+    let run_year = {
+        let mut count: BTreeMap<i32, usize> = BTreeMap::new();
+        for y in kept.iter().filter_map(|k| k.report_year) {
+            *count.entry(y).or_default() += 1;
+        }
+        count
+            .iter()
+            .max_by_key(|(y, n)| (**n, **y))
+            .map(|(y, _)| *y)
+    };
     let mut last_year: BTreeMap<String, Vec<usize>> = BTreeMap::new();
     if let Some(prev) = previous {
         for (i, (r, _)) in prev.iter().enumerate() {
@@ -193,9 +215,43 @@ pub(super) fn link_files(
         let mut prev_linked: Option<&Linked> = None;
         if let Some(prev) = previous.filter(|_| d.uses(pack, Link::Previous)) {
             let code = results[fi].unit.key.clone().unwrap_or_default();
+            // Given as last year's, but one of this run's own workbooks: never compared.
+            let own = own_previous.and_then(|o| o.get(&code));
+            if let Some(file) = own {
+                push_link_finding(
+                    pack,
+                    &mut scratch,
+                    LinkFinding {
+                        rule: Kind::ConsolidationPreviousOwn,
+                        sheet: None,
+                        cells: vec![],
+                        order: (0, 0, 0),
+                        params: &[("file", file)],
+                    },
+                );
+            }
             match last_year.get(&code).map(Vec::as_slice) {
                 Some([first, rest @ ..]) => {
-                    prev_linked = Some(&prev[*first].1.linked);
+                    // Last year's must report the year before this one's (when both say).
+                    let this_year = k.report_year.or(run_year);
+                    match (prev[*first].1.report_year, this_year) {
+                        (Some(year), Some(now)) if year != now - 1 => push_link_finding(
+                            pack,
+                            &mut scratch,
+                            LinkFinding {
+                                rule: Kind::ConsolidationPreviousYear,
+                                sheet: None,
+                                cells: vec![],
+                                order: (0, 0, 0),
+                                params: &[
+                                    ("file", &prev[*first].0.path),
+                                    ("year", &year.to_string()),
+                                    ("expected", &(now - 1).to_string()),
+                                ],
+                            },
+                        ),
+                        _ => prev_linked = Some(&prev[*first].1.linked),
+                    }
                     if !rest.is_empty() {
                         let files: Vec<&str> = std::iter::once(first)
                             .chain(rest)
@@ -219,6 +275,8 @@ pub(super) fn link_files(
                         );
                     }
                 }
+                // Said above: only this run's own workbook has the code.
+                _ if own.is_some() => {}
                 // Not found: perhaps in one of last year's workbooks that could not be read.
                 _ => push_link_finding(
                     pack,

@@ -26,6 +26,13 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+/// The most files a run reads at once (`--jobs`): 4 × the cores (at least 8). More workers
+/// only compete for the same cores and the run's memory.
+pub fn max_jobs() -> usize {
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+    cores.saturating_mul(4).max(8)
+}
+
 /// How a run reads and checks one file: in this process, or in a worker process under a
 /// memory and time limit. Chosen by the command line.
 pub trait Isolation: Sync {
@@ -182,17 +189,28 @@ impl<'a> Run<'a> {
             });
             let mut pending: BTreeMap<usize, (FileResult, Kept)> = BTreeMap::new();
             let mut next = 0;
+            // The first workbook of each unit code (in path order): a later one with the same
+            // code is warned about, naming it.
+            let mut first_of_code: BTreeMap<String, String> = BTreeMap::new();
             for (i, r, k) in rx {
                 pending.insert(i, (r, k));
-                while let Some((r, k)) = pending.remove(&next) {
+                while let Some((mut r, k)) = pending.remove(&next) {
                     next += 1;
                     if let (Status::Checked, Some(code), false) =
-                        (&r.status, &r.unit.key, is_summary(pack, &k))
+                        (&r.status, r.unit.key.clone(), is_summary(pack, &k))
                     {
+                        match first_of_code.get(&code) {
+                            Some(first) if !code.is_empty() => {
+                                code_repeated(pack, &mut r, code.clone(), first.clone())
+                            }
+                            _ => {
+                                first_of_code.insert(code.clone(), r.path.clone());
+                            }
+                        }
                         units.push(UnitRef {
                             path: r.path.clone(),
                             name: r.unit.name.clone(),
-                            code: code.clone(),
+                            code,
                             linked: None,
                         });
                     }
@@ -252,8 +270,21 @@ impl<'a> Run<'a> {
                 }
             }
         }
+        // Last year's workbooks that are this run's own: not read, said for the unit whose
+        // workbook each is (by that workbook's code).
+        let mut own_previous: BTreeMap<String, String> = BTreeMap::new();
         let previous = previous.map(|p| {
-            let mut prev = self.read(p, Links::LAST_YEAR);
+            let (own, others) = own_inputs(p, &sorted);
+            let code_of: BTreeMap<&str, &str> = units
+                .iter()
+                .map(|u| (u.path.as_str(), u.code.as_str()))
+                .collect();
+            for (prev, this) in own {
+                if let Some(code) = code_of.get(this.as_str()) {
+                    own_previous.entry(code.to_string()).or_insert(prev);
+                }
+            }
+            let mut prev = self.read(&others, Links::LAST_YEAR);
             prev.sort_by(|a, b| a.0.path.cmp(&b.0.path));
             outcome.previous_unreadable = prev
                 .iter()
@@ -268,8 +299,11 @@ impl<'a> Run<'a> {
             &kept,
             &units,
             &by_code,
-            previous.as_deref(),
-            outcome.previous_unreadable.len(),
+            previous.as_deref().map(|read| links::Previous {
+                read,
+                unreadable: outcome.previous_unreadable.len(),
+                own: &own_previous,
+            }),
             self.options.explain,
         );
         for r in results {
@@ -378,6 +412,45 @@ impl<'a> Run<'a> {
         }
         (result, kept)
     }
+}
+
+/// Last year's workbooks split into those that are this run's own inputs — (the name given
+/// as last year's, the input's name as shown) — and the others, to read.
+fn own_inputs(previous: &[Input], inputs: &[Input]) -> (Vec<(String, String)>, Vec<Input>) {
+    let by_id: BTreeMap<&FileId, &str> = inputs
+        .iter()
+        .filter(|i| i.same_as.is_none())
+        .filter_map(|i| i.id.as_ref().map(|id| (id, i.shown.as_str())))
+        .collect();
+    let mut own = Vec::new();
+    let mut others = Vec::new();
+    for p in previous {
+        match p.id.as_ref().and_then(|id| by_id.get(id)) {
+            Some(this) => own.push((p.shown.clone(), this.to_string())),
+            None => others.push(p.clone()),
+        }
+    }
+    (own, others)
+}
+
+/// The warning on a workbook whose unit code an earlier one of the run (`first`) has.
+fn code_repeated(pack: &Pack, r: &mut FileResult, code: String, first: String) {
+    links::push_link_finding(
+        pack,
+        r,
+        links::LinkFinding {
+            rule: crate::registry::Kind::UnitCodeRepeated,
+            sheet: None,
+            cells: vec![],
+            order: (0, 0, 0),
+            params: &[("code", &code), ("file", &first)],
+        },
+    );
+    r.findings.sort_by(|a, b| {
+        a.sort_key()
+            .partial_cmp(&b.sort_key())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
 }
 
 /// The inputs in path order (usually they are already: a folder is walked in order).

@@ -46,7 +46,8 @@ pub const WORKER_COMMAND: &str = "__read-worker";
 pub struct PoolConfig {
     /// The crossfoot executable.
     pub exe: PathBuf,
-    /// Address-space limit of each worker, in MB.
+    /// Address-space limit of all workers together, in MB: divided among them (see
+    /// [`Pool::new`]), so that `--jobs` does not multiply it.
     pub max_memory_mb: u64,
     /// Longest a single file may take to read.
     pub timeout: Duration,
@@ -76,11 +77,17 @@ struct Worker {
 }
 
 impl Pool {
-    /// A pool of at most `config.workers` workers (0: one per core), started as needed.
+    /// A pool of at most `config.workers` workers (0: one per core), started as needed. The
+    /// memory of the run, `config.max_memory_mb`, is divided among them: each worker gets an
+    /// equal share, and fewer workers are started when a share would be under
+    /// [`MIN_WORKER_MB`] (a single worker gets the whole memory, however little).
     pub fn new(mut config: PoolConfig) -> Pool {
         if config.workers == 0 {
             config.workers = std::thread::available_parallelism().map_or(1, |n| n.get());
         }
+        let (workers, each) = share(config.max_memory_mb, config.workers);
+        config.workers = workers;
+        config.max_memory_mb = each;
         Pool {
             config,
             state: Mutex::new(State {
@@ -90,6 +97,18 @@ impl Pool {
             freed: Condvar::new(),
         }
     }
+}
+
+/// The least memory a worker is started with when the run's memory is divided, in MB: below
+/// this a worker reads hardly any workbook.
+pub const MIN_WORKER_MB: u64 = 256;
+
+/// The workers (at most `workers`, at least one) and each one's memory, in MB, for a run
+/// allowed `total_mb`: the workers' memory together never exceeds it.
+pub fn share(total_mb: u64, workers: usize) -> (usize, u64) {
+    let fit = usize::try_from(total_mb / MIN_WORKER_MB).unwrap_or(usize::MAX);
+    let workers = workers.min(fit).max(1);
+    (workers, total_mb / workers as u64)
 }
 
 // -------------------------------------------------------------------------------------------
@@ -242,7 +261,7 @@ impl Pool {
             ))
         } else {
             Failure::Stopped(format!(
-                "reading it needed more than the {} MB of memory allowed for one file",
+                "reading it needed more than the {} MB of memory allowed for one file (the run's --max-reader-mb divided among its worker processes)",
                 self.config.max_memory_mb
             ))
         }
@@ -322,11 +341,10 @@ impl Isolation for Pool {
 
     /// Threads for checking: twice as many as workers, so that while one waits for its worker
     /// another hands on what its worker did.
-    fn threads(&self, jobs: usize) -> usize {
-        match jobs {
-            0 => 2 * std::thread::available_parallelism().map_or(1, |n| n.get()),
-            jobs => 2 * jobs,
-        }
+    fn threads(&self, _jobs: usize) -> usize {
+        // The workers the pool starts (`--jobs`, fewer when the run's memory does not hold
+        // that many): more threads would only wait.
+        2 * self.config.workers
     }
 }
 
@@ -367,3 +385,23 @@ fn limit_address_space(mb: u64) {
 
 #[cfg(not(unix))]
 fn limit_address_space(_mb: u64) {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_memory_of_a_run_is_divided_among_its_workers() {
+        // Two workers share the run's memory: together they never exceed it.
+        assert_eq!(share(4096, 2), (2, 2048));
+        // 100,000 workers asked for: only as many as get MIN_WORKER_MB each.
+        assert_eq!(share(4096, 100_000), (16, 256));
+        // Less than one share: a single worker with all of it.
+        assert_eq!(share(100, 8), (1, 100));
+        for (total, asked) in [(4096, 3), (1000, 7), (256, 1), (1 << 20, 64)] {
+            let (w, each) = share(total, asked);
+            assert!(w >= 1 && w <= asked);
+            assert!(w as u64 * each <= total, "{total} {asked}");
+        }
+    }
+}
