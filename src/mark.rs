@@ -96,12 +96,22 @@ pub fn strongest_cells<'f>(r: &FileResult, f: &'f Finding) -> Vec<&'f CellLoc> {
 /// The name of the marked copy of the file named `name` (its file name only), read as
 /// `container`: `<stem>.checked.xlsx` (`.kiem-tra.` in Vietnamese), `.xlsm` kept for a
 /// workbook with macros; a converted copy (`.ods`, `.xls`, `.xlsb`) says what it was made
-/// from: `<stem>.from-xls.checked.xlsx` (`.tu-xls.kiem-tra.`).
+/// from: `<stem>.from-xls.checked.xlsx` (`.tu-xls.kiem-tra.`). A character of the name a
+/// terminal would obey or not show ([`crate::safe::hidden`]: ESC, a direction override, a
+/// zero-width space) becomes `_` in the copy's.
 pub fn copy_name(name: &str, container: Container, lang: Lang, extension: &str) -> String {
     let (stem, ext) = match name.rsplit_once('.') {
         Some((s, e)) if !s.is_empty() => (s, e.to_ascii_lowercase()),
         _ => (name, String::new()),
     };
+    let stem: String = stem
+        .chars()
+        .map(|c| if crate::safe::hidden(c) { '_' } else { c })
+        .collect();
+    let ext: String = ext
+        .chars()
+        .map(|c| if crate::safe::hidden(c) { '_' } else { c })
+        .collect();
     let word = words(lang).copy_word;
     let converted = match container {
         Container::Xlsx => None,
@@ -633,22 +643,10 @@ fn retag(e: &BytesStart<'_>, set: &[(&str, String)], drop: &[&str], empty: bool)
     out
 }
 
-/// Text escaped for XML content and attributes; characters XML cannot hold are left out.
+/// Text escaped for XML content and attributes, shown and never obeyed, line ends and tabs
+/// kept ([`crate::safe::xml_lines`]).
 fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(ch),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::safe::xml_lines(s)
 }
 
 /// A relationship target resolved against the folder of the part that holds the relationship.
@@ -1975,6 +1973,16 @@ mod tests {
         assert_eq!(
             copy_name("b.ods", Container::Ods, Lang::Vi, "xlsx"),
             "b.tu-ods.kiem-tra.xlsx"
+        );
+        // What a terminal would obey or not show is left out of the name.
+        assert_eq!(
+            copy_name(
+                "a\u{1b}]0;x\u{7}\u{202e}\u{200b}.od\u{9b}s",
+                Container::Ods,
+                Lang::En,
+                "xlsx"
+            ),
+            "a_]0;x___.from-od_s.checked.xlsx"
         );
     }
 
