@@ -298,21 +298,25 @@ fn rebuild(result: &FileResult, lang: Lang, why: String) -> Result<Marked, MarkE
         .set_font_color(rust_xlsxwriter::Color::RGB(0x0563C1))
         .set_underline(rust_xlsxwriter::FormatUnderline::Single);
     let xe = |e: rust_xlsxwriter::XlsxError| fail(e.to_string());
+    // The findings sheet is crossfoot's own: it shows what the inputs hold, and obeys none of it.
+    let shown = |t: &str| crate::safe::workbook(t).into_owned();
     for (ri, row) in rows.iter().enumerate() {
         let r = ri as u32;
         for (ci, cell) in row.iter().enumerate() {
             let c = ci as u16;
             match cell {
                 Out::Text(t) if ri == 2 => {
+                    let t = shown(t);
                     ws.write_string_with_format(r, c, t, &bold).map_err(xe)?;
                 }
                 Out::Text(t) => {
-                    ws.write_string(r, c, t).map_err(xe)?;
+                    ws.write_string(r, c, shown(t)).map_err(xe)?;
                 }
                 Out::Number(n) => {
                     ws.write_number(r, c, *n).map_err(xe)?;
                 }
                 Out::Link { text, sheet } => {
+                    let text = &shown(text);
                     let target = format!(
                         "internal:{}!{text}",
                         rust_xlsxwriter::utility::quote_sheet_name(sheet)
@@ -510,6 +514,43 @@ impl<'a> Package<'a> {
         self.read(name)?
             .ok_or_else(|| Cannot(format!("the package has no {name}")))
     }
+
+    /// Whether the XML part at `i` holds a control character XML does not allow (read through,
+    /// not kept: a part copied raw is checked without holding it).
+    fn holds_forbidden(&mut self, i: usize) -> Result<bool, Cannot> {
+        let name = self.names[i].clone();
+        let f = self
+            .zip
+            .by_index(i)
+            .map_err(|e| Cannot(format!("{name} cannot be read ({e})")))?;
+        let mut f = f.take(MAX_PART_BYTES + 1);
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = f
+                .read(&mut buf)
+                .map_err(|e| Cannot(format!("{name} cannot be unpacked ({e})")))?;
+            if n == 0 {
+                return Ok(false);
+            }
+            if buf[..n].iter().copied().any(forbidden_in_xml) {
+                return Ok(true);
+            }
+        }
+    }
+}
+
+/// Whether an XML part's byte is a control character XML 1.0 does not allow (all below
+/// 0x20 but tab, line feed and carriage return). A tool that writes one raw (rust_xlsxwriter
+/// does, in a sheet's name) makes the part no XML: a marked copy edited from it would not be
+/// either, so the copy is rebuilt.
+fn forbidden_in_xml(b: u8) -> bool {
+    b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')
+}
+
+/// Whether a part is XML (by its name).
+fn is_xml_part(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.ends_with(".xml") || n.ends_with(".rels") || n.ends_with(".vml")
 }
 
 /// One change to a part's bytes: replace `start..end` by `with` (an insertion when equal).
@@ -1058,6 +1099,24 @@ fn edit_package(
             }],
         ),
     );
+
+    // Every XML part of the copy is XML: none holds a character XML does not allow (those it
+    // writes are escaped; those of the branch's own parts are looked for here).
+    for i in 0..pkg.names.len() {
+        let name = pkg.names[i].clone();
+        if !is_xml_part(&name) {
+            continue;
+        }
+        let bad = match replaced.get(&name) {
+            Some(new) => new.iter().copied().any(forbidden_in_xml),
+            None => pkg.holds_forbidden(i)?,
+        };
+        if bad {
+            return cannot(format!(
+                "{name} holds a control character XML does not allow"
+            ));
+        }
+    }
 
     // The new package: entries in their order, unchanged ones copied raw.
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len() + 65_536)));
