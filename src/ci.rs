@@ -187,8 +187,8 @@ pub fn junit(results: &[FileResult], pack: &Pack, lang: Lang) -> String {
                             suites,
                             "      <failure type=\"{}\" message=\"{}\">{}: {}</failure>",
                             w.severity(f.severity),
-                            xml(&at),
                             xml(&f.message),
+                            xml(&at),
                             xml(&f.message)
                         );
                     }

@@ -22,7 +22,8 @@
 //! spreadsheet programs rebuild it on saving and do not read it).
 //!
 //! A package that cannot be edited safely (strict OOXML, encrypted entries, a part beyond the
-//! caps, a structure this module does not know) and every `.ods`, `.xls` and `.xlsb` get a
+//! caps, a structure this module does not know, an XML part that is not well-formed —
+//! `malformed_xml`) and every `.ods`, `.xls` and `.xlsb` get a
 //! **rebuilt** copy instead ([`crate::annotate::rebuilt_copy`]: values, formulas on the
 //! allow-list, merges; not the branch's formatting), with the reason in the findings sheet.
 //!
@@ -515,36 +516,147 @@ impl<'a> Package<'a> {
             .ok_or_else(|| Cannot(format!("the package has no {name}")))
     }
 
-    /// Whether the XML part at `i` holds a control character XML does not allow (read through,
-    /// not kept: a part copied raw is checked without holding it).
-    fn holds_forbidden(&mut self, i: usize) -> Result<bool, Cannot> {
+    /// Why the XML part at `i` is not well-formed XML ([`malformed_xml`]), None when it is or
+    /// is no XML in UTF-8; read through, not kept (a part copied raw is checked without holding
+    /// it).
+    fn malformed(&mut self, i: usize) -> Result<Option<String>, Cannot> {
         let name = self.names[i].clone();
         let f = self
             .zip
             .by_index(i)
             .map_err(|e| Cannot(format!("{name} cannot be read ({e})")))?;
-        let mut f = f.take(MAX_PART_BYTES + 1);
-        let mut buf = vec![0u8; 64 * 1024];
-        loop {
-            let n = f
-                .read(&mut buf)
-                .map_err(|e| Cannot(format!("{name} cannot be unpacked ({e})")))?;
-            if n == 0 {
-                return Ok(false);
+        malformed_xml(f.take(MAX_PART_BYTES + 1))
+            .map_err(|e| Cannot(format!("{name} cannot be unpacked ({e})")))
+    }
+}
+
+/// Why the XML read from `r` is not well-formed, None when it is or is no XML in UTF-8
+/// ([`utf8_xml`]): a control character XML does not allow (some tools write a sheet name's ESC
+/// raw), a syntax error, an end tag that is not its element's, text or a second element
+/// outside the root, an entity XML does not predefine, a character reference to a character
+/// XML does not allow. A marked copy edited from such a part would not be XML either: it is
+/// rebuilt instead.
+fn malformed_xml(r: impl Read) -> std::io::Result<Option<String>> {
+    use std::io::BufRead;
+    let mut input = std::io::BufReader::with_capacity(
+        64 * 1024,
+        Watch {
+            inner: r,
+            forbidden: false,
+        },
+    );
+    if !utf8_xml(input.fill_buf()?) {
+        return Ok(None);
+    }
+    let xml_char = |c: char| {
+        matches!(c, '\t' | '\n' | '\r')
+            || ('\u{20}'..='\u{d7ff}').contains(&c)
+            || ('\u{e000}'..='\u{fffd}').contains(&c)
+            || c >= '\u{10000}'
+    };
+    let mut reader = quick_xml::Reader::from_reader(input);
+    let mut buf = Vec::new();
+    let (mut depth, mut roots) = (0usize, 0usize);
+    let why = loop {
+        let event = match reader.read_event_into(&mut buf) {
+            Ok(e) => e,
+            Err(quick_xml::Error::Io(e)) => return Err(std::io::Error::other(e.to_string())),
+            Err(e) => break Some(e.to_string()),
+        };
+        let attributes_ok = |e: &BytesStart| {
+            e.attributes().all(|a| {
+                a.ok()
+                    .and_then(|a| {
+                        a.normalized_value(XmlVersion::Implicit1_0)
+                            .ok()
+                            .map(|v| v.chars().all(xml_char))
+                    })
+                    .unwrap_or(false)
+            })
+        };
+        match event {
+            Event::Eof => break None,
+            Event::Start(e) => {
+                roots += usize::from(depth == 0);
+                depth += 1;
+                if !attributes_ok(&e) {
+                    break Some("an attribute that cannot be read".to_string());
+                }
             }
-            if buf[..n].iter().copied().any(forbidden_in_xml) {
-                return Ok(true);
+            Event::Empty(e) => {
+                roots += usize::from(depth == 0);
+                if !attributes_ok(&e) {
+                    break Some("an attribute that cannot be read".to_string());
+                }
             }
+            Event::End(_) => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => break Some("an end tag without its start".to_string()),
+            },
+            Event::Text(t) if depth == 0 && !t[..].trim_ascii().is_empty() => {
+                break Some("text outside the root element".to_string());
+            }
+            Event::GeneralRef(r) if depth == 0 => {
+                break Some(format!("&{}; outside the root element", &r[..]));
+            }
+            Event::GeneralRef(r)
+                if r.is_char_ref()
+                    && !r.resolve_char_ref().ok().flatten().is_some_and(xml_char) =>
+            {
+                break Some("a character reference XML does not allow".to_string());
+            }
+            Event::GeneralRef(r)
+                if !r.is_char_ref() && !matches!(&r[..], "amp" | "lt" | "gt" | "quot" | "apos") =>
+            {
+                break Some(format!("the entity &{};", &r[..]));
+            }
+            _ => {}
         }
+        if roots > 1 {
+            break Some("a second root element".to_string());
+        }
+        buf.clear();
+    };
+    let forbidden = reader.into_inner().into_inner().forbidden;
+    Ok(if forbidden {
+        Some("a control character XML does not allow".to_string())
+    } else if why.is_some() {
+        why
+    } else if depth != 0 || roots != 1 {
+        Some("an element that is not closed".to_string())
+    } else {
+        None
+    })
+}
+
+/// A reader that notes whether a byte it passed on is one XML does not allow
+/// ([`forbidden_in_xml`]).
+struct Watch<R> {
+    inner: R,
+    forbidden: bool,
+}
+
+impl<R: Read> Read for Watch<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.forbidden |= buf[..n].iter().copied().any(forbidden_in_xml);
+        Ok(n)
     }
 }
 
 /// Whether an XML part's byte is a control character XML 1.0 does not allow (all below
-/// 0x20 but tab, line feed and carriage return). A tool that writes one raw (rust_xlsxwriter
-/// does, in a sheet's name) makes the part no XML: a marked copy edited from it would not be
-/// either, so the copy is rebuilt.
+/// 0x20 but tab, line feed and carriage return).
 fn forbidden_in_xml(b: u8) -> bool {
     b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')
+}
+
+/// Whether a part that begins with `start` is XML in UTF-8 (an optional byte order mark, white
+/// space, then `<` not followed by a zero byte): a part in UTF-16 (custom XML parts often are)
+/// or no XML at all (`__MACOSX/._x.xml` litter) is not judged, and left as it is.
+fn utf8_xml(start: &[u8]) -> bool {
+    let s = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start);
+    let s = s.trim_ascii_start();
+    s.first() == Some(&b'<') && s.get(1) != Some(&0)
 }
 
 /// Whether a part is XML (by its name).
@@ -684,10 +796,10 @@ fn retag(e: &BytesStart<'_>, set: &[(&str, String)], drop: &[&str], empty: bool)
     out
 }
 
-/// Text escaped for XML content and attributes, shown and never obeyed, line ends and tabs
-/// kept ([`crate::safe::xml_lines`]).
+/// Text escaped for XML content and attributes, shown and never obeyed
+/// ([`crate::safe::xml`]).
 fn esc(s: &str) -> String {
-    crate::safe::xml_lines(s)
+    crate::safe::xml(s)
 }
 
 /// A relationship target resolved against the folder of the part that holds the relationship.
@@ -1100,21 +1212,20 @@ fn edit_package(
         ),
     );
 
-    // Every XML part of the copy is XML: none holds a character XML does not allow (those it
-    // writes are escaped; those of the branch's own parts are looked for here).
+    // Every XML part of the copy is well-formed XML: what crossfoot writes is escaped
+    // ([`crate::safe::xml`]); the branch's own parts, edited or copied, are looked at here.
     for i in 0..pkg.names.len() {
         let name = pkg.names[i].clone();
         if !is_xml_part(&name) {
             continue;
         }
-        let bad = match replaced.get(&name) {
-            Some(new) => new.iter().copied().any(forbidden_in_xml),
-            None => pkg.holds_forbidden(i)?,
+        let why = match replaced.get(&name) {
+            Some(new) => malformed_xml(&new[..])
+                .map_err(|e| Cannot(format!("{name} cannot be read ({e})")))?,
+            None => pkg.malformed(i)?,
         };
-        if bad {
-            return cannot(format!(
-                "{name} holds a control character XML does not allow"
-            ));
+        if let Some(why) = why {
+            return cannot(format!("{name} is not well-formed XML ({why})"));
         }
     }
 
@@ -2043,6 +2154,39 @@ mod tests {
             ),
             "a_]0;x___.from-od_s.checked.xlsx"
         );
+    }
+
+    #[test]
+    fn parts_xml_cannot_hold_are_told_from_utf16_and_litter() {
+        assert!(utf8_xml(b"<?xml version=\"1.0\"?><a/>"));
+        assert!(utf8_xml(b"\xEF\xBB\xBF \n<a/>"));
+        // UTF-16, with or without its byte order mark; AppleDouble litter; empty.
+        assert!(!utf8_xml(b"\xFF\xFE<\0?\0"));
+        assert!(!utf8_xml(b"<\0?\0x\0"));
+        assert!(!utf8_xml(b"\0\x05\x16\x07\0\x02"));
+        assert!(!utf8_xml(b""));
+        let why = |x: &[u8]| malformed_xml(x).unwrap();
+        assert_eq!(
+            why(b"<?xml version=\"1.0\"?>\n<a b=\"&amp;\">\t\r\n\xC2\x9B&#x41;<c/></a>\n"),
+            None
+        );
+        for bad in [
+            &b"<a><sheet name=\"M01\x1b\"/></a>"[..],
+            b"<?xml version=\"1.0\"?>\nfoo\n<a/>",
+            b"<a></b>",
+            b"<a>",
+            b"<a/><b/>",
+            b"<a>&nbsp;</a>",
+            b"<a>&#27;</a>",
+            b"<a b=\"&#27;\"/>",
+            b"<a b=c/>",
+            b"</a>",
+        ] {
+            assert!(why(bad).is_some(), "{}", String::from_utf8_lossy(bad));
+        }
+        // Not judged: UTF-16, litter.
+        assert_eq!(why(b"\xFF\xFE<\0a\0/\0>\0"), None);
+        assert_eq!(why(b"\0\x05\x16\x07\0\x02\x1b"), None);
     }
 
     #[test]

@@ -13,7 +13,7 @@
 //! | a terminal line (human report, messages) | [`visible`]       |
 //! | a terminal text of several lines         | [`terminal_lines`]|
 //! | a GitHub workflow command                | [`github`]        |
-//! | XML written by crossfoot (JUnit, marked copies) | [`xml`]    |
+//! | XML crossfoot writes (JUnit, marked copies) | [`xml`]        |
 //! | a text crossfoot writes in a workbook    | [`workbook`]      |
 //! | JSON (report, SARIF, rule list)          | [`json_pretty`]   |
 //!
@@ -147,28 +147,10 @@ pub fn github(s: &str, property: bool) -> String {
 }
 
 /// Text as XML content or an attribute value crossfoot writes itself (JUnit, the parts of a
-/// marked copy): `& < > " '` escaped, [`hidden`] characters shown — tabs and line ends
-/// included, as XML holds no other control character and would read a CR as a line end.
-/// Every character of the result is one XML 1.0 allows.
+/// marked copy): `& < > " '` escaped, [`hidden`] characters shown but line ends and tabs (a
+/// note of several lines), a CR included (XML would read it as a line end). Every character
+/// of the result is one XML 1.0 allows.
 pub fn xml(s: &str) -> String {
-    let shown = shown_but(s, |_| false);
-    let mut out = String::with_capacity(shown.len() + 8);
-    for c in shown.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            c => out.push(c),
-        }
-    }
-    out
-}
-
-/// Text as XML content, as [`xml`], but with its line ends and tabs kept (a note or a cell of
-/// several lines).
-pub fn xml_lines(s: &str) -> String {
     let shown = shown_but(s, |c| c == '\n' || c == '\t');
     let mut out = String::with_capacity(shown.len() + 8);
     for c in shown.chars() {
@@ -361,11 +343,9 @@ mod tests {
             xml("<a href=\"x\">&'\u{1}\u{1b}</a>"),
             "&lt;a href=&quot;x&quot;&gt;&amp;&apos;\\x01\\x1b&lt;/a&gt;"
         );
-        assert_eq!(xml("a\tb\r\nc"), "a\\tb\\r\\nc");
-        assert_eq!(xml_lines("a\tb\r\nc&"), "a\tb\\r\nc&amp;");
-        assert_eq!(raw(&xml(HOSTILE), &[]), vec![]);
-        assert_eq!(raw(&xml_lines(HOSTILE), &['\n', '\t']), vec![]);
-        let doc = format!("<a b=\"{}\">{}</a>", xml(HOSTILE), xml_lines(HOSTILE));
+        assert_eq!(xml("a\tb\r\nc&"), "a\tb\\r\nc&amp;");
+        assert_eq!(raw(&xml(HOSTILE), &['\n', '\t']), vec![]);
+        let doc = format!("<a b=\"{}\">{}</a>", xml(HOSTILE), xml(HOSTILE));
         let mut reader = quick_xml::Reader::from_str(&doc);
         loop {
             match reader.read_event() {
