@@ -1001,6 +1001,34 @@ fn every_writer_shows_hostile_text_and_writes_well_formed_xml() {
             "the snippet: {stderr}"
         );
     }
+
+    // A rule file's own words (TOML escapes write them in a valid file): `explain`, `rules`.
+    let words = r"\u001B]0;OWNED\u0007\u001B[2J\u009B31m\u202E\u200B\nforged";
+    let valid = dir.path().join("valid.toml");
+    std::fs::write(
+        &valid,
+        format!(
+            "[form]\nid = \"X1\"\nname = \"{words}\"\nlabels = [\"Không có nhãn này\"]\n\n\
+             [[column]]\nid = \"count\"\nheader = \"Số lượng\"\nkind = \"count\"\n\n\
+             [[row]]\nid = \"total\"\nlabel = \"Không có nhãn này\"\n\n\
+             [[check]]\nid = \"X1.positive\"\nexpr = \"total >= 0\"\nmessage = \"{words}\"\n"
+        ),
+    )
+    .unwrap();
+    let valid_s = valid.to_str().unwrap();
+    for args in [
+        vec!["explain", "X1.positive", "--rules", valid_s],
+        vec!["rules", "list", "--rules", valid_s],
+        vec!["rules", "list", "--format", "json", "--rules", valid_s],
+    ] {
+        let out = crossfoot(&args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert_shown(&format!("{args:?}"), &out.stdout, &['\n']);
+        assert_shown(&format!("{args:?}"), &out.stderr, &['\n']);
+        assert!(stdout.contains("OWNED"), "{args:?}: {stdout}");
+    }
 }
 
 /// `path`'s package with `content.xml` edited by `edit`, its entries in their order (the
