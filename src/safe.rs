@@ -98,8 +98,8 @@ fn shown_but(s: &str, keep: impl Fn(char) -> bool) -> Cow<'_, str> {
 /// — as `\n`, `\r`, `\t`, `\x1b`, `\x7f`, `\u{9b}` or `U+202E`. A text longer than `max_chars`
 /// characters is cut there and ends with an ellipsis and its length in `lang`, the language of
 /// the text it is shown in (the registry's [`Words::cut`](crate::registry::Words)):
-/// `…(1,048,576 characters)`, `…(1.048.576 ký tự)`. The full text stays in the JSON report and
-/// the workbooks.
+/// `…(1,048,576 characters)`, `…(1.048.576 ký tự)`. The whole text stays in the JSON report
+/// (exact) and the workbooks (uncut).
 pub fn visible(s: &str, max_chars: usize, lang: Lang) -> Cow<'_, str> {
     // Cheap when nothing is to change: no allocation.
     let long = s.len() > max_chars && s.chars().nth(max_chars).is_some();

@@ -239,27 +239,10 @@ fn crossfoot(args: &[&str]) -> Output {
 }
 
 /// The characters of a terminal output that a terminal would obey rather than show: every
-/// control character but the line end, and the direction controls.
+/// control character but the line end, the direction controls and invisible characters
+/// ([`raw_chars`]).
 fn obeyed(bytes: &[u8]) -> Vec<String> {
-    let mut bad = Vec::new();
-    for (i, b) in bytes.iter().enumerate() {
-        if (*b < 0x20 && *b != b'\n') || *b == 0x7f {
-            bad.push(format!("byte {b:#04x} at {i}"));
-        }
-    }
-    for c in String::from_utf8_lossy(bytes).chars() {
-        if ('\u{80}'..='\u{9f}').contains(&c)
-            || ('\u{202a}'..='\u{202e}').contains(&c)
-            || ('\u{2066}'..='\u{2069}').contains(&c)
-            || matches!(
-                c,
-                '\u{200e}' | '\u{200f}' | '\u{61c}' | '\u{2028}' | '\u{2029}'
-            )
-        {
-            bad.push(format!("U+{:04X}", u32::from(c)));
-        }
-    }
-    bad
+    raw_chars(&String::from_utf8_lossy(bytes), &['\n'])
 }
 
 /// The files of an .xlsx package, by name.
