@@ -242,8 +242,12 @@ struct Text {
     text: String,
 }
 
+/// A text a SARIF viewer shows: what a viewer would obey shown ([`crate::safe::lines`]).
 fn text(s: impl Into<String>) -> Text {
-    Text { text: s.into() }
+    let s: String = s.into();
+    Text {
+        text: crate::safe::lines(&s).into_owned(),
+    }
 }
 
 #[derive(Serialize)]
@@ -425,13 +429,13 @@ pub fn sarif(results: &[FileResult], pack: &Pack, lang: Lang) -> String {
         for f in &r.findings {
             let logical = match (place(f), f.cells.first()) {
                 (Some(p), Some(c)) if p.contains('!') => vec![LogicalLocation {
-                    name: c.cell.clone(),
-                    fully_qualified_name: p,
+                    name: crate::safe::lines(&c.cell).into_owned(),
+                    fully_qualified_name: crate::safe::lines(&p).into_owned(),
                     kind: "element",
                 }],
                 (Some(p), _) => vec![LogicalLocation {
-                    name: p.clone(),
-                    fully_qualified_name: p,
+                    name: crate::safe::lines(&p).into_owned(),
+                    fully_qualified_name: crate::safe::lines(&p).into_owned(),
                     kind: "module",
                 }],
                 (None, _) => vec![],

@@ -104,7 +104,7 @@ fn run_explain(args: ExplainArgs) -> ExitCode {
     match crossfoot::explain::explain(&pack, &args.id, pack.settings.lang) {
         Ok(text) => {
             // A rule file's own words, which may hold anything: shown, never obeyed.
-            let text = crossfoot::safe::terminal_lines(&text);
+            let text = crossfoot::safe::lines(&text);
             let _ = write!(std::io::stdout(), "{text}");
             ExitCode::SUCCESS
         }
@@ -125,8 +125,7 @@ fn run_list(args: ListArgs) -> ExitCode {
     let entries = crossfoot::explain::list(&pack, lang);
     let text = match args.format {
         ListFormat::Human => {
-            crossfoot::safe::terminal_lines(&crossfoot::explain::list_text(&entries, lang))
-                .into_owned()
+            crossfoot::safe::lines(&crossfoot::explain::list_text(&entries, lang)).into_owned()
         }
         ListFormat::Json => match crossfoot::safe::json_pretty(&entries) {
             Ok(s) => s + "\n",
@@ -218,11 +217,7 @@ fn run_rules(command: Option<RulesCommand>) -> ExitCode {
             match rules::check_rule_files(args.no_default_rules, &args.paths) {
                 Ok(stats) => {
                     let stats = stats.to_string();
-                    let _ = writeln!(
-                        std::io::stderr(),
-                        "{}",
-                        crossfoot::safe::terminal_lines(&stats)
-                    );
+                    let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(&stats));
                     ExitCode::SUCCESS
                 }
                 Err(errors) => {
@@ -382,7 +377,7 @@ struct NoInput;
 /// A diagnostic as the terminal shows it. Its text may quote an input (a rule file's snippet
 /// and name, an id typed on the command line): rendered without colour first, and when that
 /// holds a character a terminal would obey, that text is shown with such characters made
-/// visible ([`crossfoot::safe::terminal_lines`]) instead of the coloured one.
+/// visible ([`crossfoot::safe::lines`]) instead of the coloured one.
 fn render(diag: &dyn Diagnostic) -> String {
     let with = |theme: GraphicalTheme| {
         let mut s = String::new();
@@ -396,7 +391,7 @@ fn render(diag: &dyn Diagnostic) -> String {
         s
     };
     let plain = with(GraphicalTheme::unicode_nocolor());
-    if let std::borrow::Cow::Owned(shown) = crossfoot::safe::terminal_lines(&plain) {
+    if let std::borrow::Cow::Owned(shown) = crossfoot::safe::lines(&plain) {
         return shown;
     }
     if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {

@@ -11,13 +11,14 @@
 //! | output                                   | function          |
 //! |------------------------------------------|-------------------|
 //! | a terminal line (human report, messages) | [`visible`]       |
-//! | a terminal text of several lines         | [`terminal_lines`]|
+//! | a text of several lines for a reader (diagnostics, `explain`, SARIF messages) | [`lines`] |
 //! | a GitHub workflow command                | [`github`]        |
 //! | XML crossfoot writes (JUnit, marked copies) | [`xml`]        |
 //! | a text crossfoot writes in a workbook    | [`workbook`]      |
 //! | JSON (report, SARIF, rule list)          | [`json_pretty`]   |
 //!
-//! All but JSON show a hidden character as `\x1b`, `\u{9b}`, `\n`, `\t` or `U+202E`; JSON
+//! SARIF is JSON whose texts (messages, descriptions, location names) a viewer shows: they are
+//! [`lines`] too. All but JSON show a hidden character as `\x1b`, `\u{9b}`, `\n`, `\t` or `U+202E`; JSON
 //! keeps the exact text and writes such a character as a `\u202e` escape, which a JSON reader
 //! reads back and a terminal shows as it is. The cells of the copies of an input's sheets (the
 //! review workbook's and the marked copies) are the input's data and keep their text: the
@@ -120,9 +121,10 @@ pub fn visible(s: &str, max_chars: usize, lang: Lang) -> Cow<'_, str> {
     Cow::Owned(out)
 }
 
-/// A text of several lines for a terminal (a rule file's error with its snippet): as
-/// [`visible`], but its line ends are kept, and it is not cut.
-pub fn terminal_lines(s: &str) -> Cow<'_, str> {
+/// A text of several lines for a reader — on a terminal (a rule file's error with its snippet,
+/// `explain`), in a SARIF viewer (a result's message): as [`visible`], but its line ends are
+/// kept, and it is not cut.
+pub fn lines(s: &str) -> Cow<'_, str> {
     shown_but(s, |c| c == '\n')
 }
 
@@ -315,10 +317,10 @@ mod tests {
     }
 
     #[test]
-    fn terminal_lines_keep_line_ends_only() {
-        assert_eq!(terminal_lines("a\n\u{1b}[2J\tb"), "a\n\\x1b[2J\\tb");
-        assert_eq!(raw(&terminal_lines(HOSTILE), &['\n']), vec![]);
-        assert!(matches!(terminal_lines("a\nb"), Cow::Borrowed(_)));
+    fn lines_keep_line_ends_only() {
+        assert_eq!(lines("a\n\u{1b}[2J\tb"), "a\n\\x1b[2J\\tb");
+        assert_eq!(raw(&lines(HOSTILE), &['\n']), vec![]);
+        assert!(matches!(lines("a\nb"), Cow::Borrowed(_)));
     }
 
     #[test]

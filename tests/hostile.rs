@@ -633,6 +633,19 @@ fn assert_shown(what: &str, bytes: &[u8], allowed: &[char]) {
     assert!(raw.is_empty(), "{what}: {raw:?}\n{text}");
 }
 
+/// Every string of a JSON value, keys included.
+fn json_strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| json_strings(x, out)),
+        serde_json::Value::Object(o) => o.iter().for_each(|(k, x)| {
+            out.push(k.clone());
+            json_strings(x, out);
+        }),
+        _ => {}
+    }
+}
+
 /// Whether XML 1.0 allows `c`.
 fn xml_char(c: char) -> bool {
     matches!(c, '\t' | '\n' | '\r')
@@ -897,12 +910,21 @@ fn every_writer_shows_hostile_text_and_writes_well_formed_xml() {
     // SARIF: JSON as above.
     let out = crossfoot(&["check", inputs_s, "--format", "sarif"]);
     assert_shown("sarif", &out.stdout, &['\n']);
+    // Its texts are for a viewer to show: read back, they show the text too.
     let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut strings = Vec::new();
+    json_strings(&sarif, &mut strings);
+    for s in &strings {
+        assert_shown("a SARIF text", s.as_bytes(), &['\n']);
+    }
     assert!(sarif["runs"][0]["results"]
         .as_array()
         .unwrap()
         .iter()
-        .any(|r| r["message"]["text"].as_str().unwrap().contains(HOSTILE)));
+        .any(|r| r["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("ô \\x1b]0;OWNED\\x07\\x1b[2J")));
 
     // The review workbook: every part well-formed; its own sheets (Summary, Findings) and
     // its notes show the text; the copies keep the branch's data.
