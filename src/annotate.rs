@@ -1463,9 +1463,10 @@ fn write_banner(
         "{}: {}, {} {}",
         words.copied_from, r.path, words.of_sheet, sheet.name
     );
+    // Shown in the cell and in the page header alike.
     let text = crate::safe::workbook(&text);
     let bold = Format::new().set_bold();
-    ws.write_string_with_format(0, col, own_text(&text), &bold)?;
+    ws.write_string_with_format(0, col, cell_text(&text), &bold)?;
     if let Some(row) = summary_row {
         let url = Url::new(format!(
             "internal:{}!A{}",

@@ -70,8 +70,8 @@ pub fn note_text(s: &str) -> Cow<'_, str> {
 }
 
 /// A worksheet name Excel accepts made from `wanted`: none of `[]:*?/\` (each becomes `_`), no
-/// [`crate::safe::hidden`] character (a space), spaces collapsed, at most 31 characters, no apostrophe at
-/// either end, not empty (`Sheet`).
+/// [`crate::safe::hidden`] character (a space), spaces collapsed, at most 31 characters, no
+/// apostrophe at either end, not empty (`Sheet`).
 pub fn sheet_name(wanted: &str) -> String {
     let cleaned: String = wanted
         .chars()
