@@ -423,6 +423,12 @@ fn cell_text(s: &str) -> Cow<'_, str> {
     crate::xlsx_limits::cell_text(s).0
 }
 
+/// A text of crossfoot's own (a link's, a banner's) as a cell holds it: characters a viewer
+/// would obey shown ([`crate::safe::workbook`]), cut beyond Excel's limit.
+fn own_text(s: &str) -> String {
+    cell_text(&crate::safe::workbook(s)).into_owned()
+}
+
 /// Writes a text cell; a text longer than a cell holds is cut with a marker and the cell gets a
 /// note saying so.
 fn put_text(
@@ -433,7 +439,9 @@ fn put_text(
     format: &Format,
     lang: Lang,
 ) -> Result<(), XlsxError> {
-    let (t, cut) = crate::xlsx_limits::cell_text(s);
+    // Crossfoot's own sheets show what the inputs hold, and obey none of it.
+    let shown = crate::safe::workbook(s);
+    let (t, cut) = crate::xlsx_limits::cell_text(&shown);
     ws.write_string_with_format(row, col, t, format)?;
     if let Some(n) = cut {
         ws.insert_note(row, col, &note_for(cut_note(lang, n)))?;
@@ -720,7 +728,7 @@ fn write_summary(
         match (first_row[i], first) {
             (Some(target), Some(first)) if i < MAX_LINKS => {
                 let url = Url::new(format!("internal:{findings_sheet}!A{}", target + 1))
-                    .set_text(cell_text(&first));
+                    .set_text(own_text(&first));
                 ws.write_url_with_format(row, 6, &url, &link_format(f.clone()))?;
             }
             (_, Some(first)) => {
@@ -911,7 +919,7 @@ fn write_findings(
                     Some((copy, at)) if links < MAX_LINKS => {
                         links += 1;
                         let url = Url::new(format!("internal:{}!{at}", quote_sheet_name(copy)))
-                            .set_text(cell_text(&shown));
+                            .set_text(own_text(&shown));
                         ws.write_url_with_format(row, 3, &url, &link)?;
                     }
                     _ => {
@@ -1138,7 +1146,7 @@ fn note_for(text: String) -> Note {
         .map(|l| l.chars().count().div_ceil(48).max(1))
         .sum();
     let height = (lines * 15 + 16).clamp(74, 600) as u32;
-    Note::new(text)
+    Note::new(crate::safe::workbook(&text))
         .set_author("crossfoot")
         .add_author_prefix(false)
         .set_width(360)
@@ -1304,8 +1312,10 @@ fn write_copy(
         let format = formats.get(&style);
         // A formula from the submission is kept only if it is a pure calculation inside the
         // workbook; any other is written as its cached value, with a note showing it as text.
+        // An .ods formula is in another syntax (`of:=SUM([.C8];[.C9])`): its value is written.
         let formula = match cell.formula.as_deref() {
             None => None,
+            Some(f) if formula_safety::is_opendocument(f) => None,
             Some(f) => match formula_safety::assess(f) {
                 Ok(()) => rewrite_formula(f, &|name| {
                     renames.get(&name.to_lowercase()).map(|s| s.to_string())
@@ -1453,6 +1463,8 @@ fn write_banner(
         "{}: {}, {} {}",
         words.copied_from, r.path, words.of_sheet, sheet.name
     );
+    // Shown in the cell and in the page header alike.
+    let text = crate::safe::workbook(&text);
     let bold = Format::new().set_bold();
     ws.write_string_with_format(0, col, cell_text(&text), &bold)?;
     if let Some(row) = summary_row {
@@ -1480,6 +1492,9 @@ struct CopyWritten {
 /// or structured reference, OpenDocument syntax): the cell then keeps its value only, so that
 /// a spreadsheet program that recalculates shows the same figure.
 fn rewrite_formula(f: &str, rename: &dyn Fn(&str) -> Option<String>) -> Option<String> {
+    if formula_safety::is_opendocument(f) {
+        return None;
+    }
     let chars: Vec<char> = f.trim().trim_start_matches('=').chars().collect();
     if chars.is_empty() {
         return None;
@@ -1537,13 +1552,11 @@ fn rewrite_formula(f: &str, rename: &dyn Fn(&str) -> Option<String>) -> Option<S
             }
             '[' | ']' => return None,
             '#' => {
-                while i < chars.len()
-                    && (chars[i].is_ascii_alphanumeric()
-                        || matches!(chars[i], '#' | '/' | '!' | '?' | '_'))
-                {
-                    out.push(chars[i]);
-                    i += 1;
-                }
+                // An error value is copied; a `#` that begins none (the spill operator, which
+                // an .xlsx stores as a function) is not kept.
+                let n = formula_safety::error_value_len(&chars[i..])?;
+                out.extend(&chars[i..i + n]);
+                i += n;
             }
             c if c.is_ascii_digit()
                 || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) =>
@@ -1597,7 +1610,8 @@ fn rewrite_formula(f: &str, rename: &dyn Fn(&str) -> Option<String>) -> Option<S
                     }
                 }
             }
-            '{' | '}' | '@' => return None,
+            // `;` separates arguments only in OpenDocument's and other locales' syntax.
+            '{' | '}' | '@' | ';' => return None,
             c => {
                 out.push(c);
                 i += 1;
@@ -1734,6 +1748,14 @@ mod tests {
         assert_eq!(r("[1]Sheet1!C7"), None);
         assert_eq!(r("Table1[Col]"), None);
         assert_eq!(r("of:=SUM([.C8:.C15])"), None);
+        assert_eq!(r("of:=SUM(1;2)"), None);
+        assert_eq!(r("oooc:=1+2"), None);
+        assert_eq!(r("SUM(1;2)"), None);
+        // Error values are copied whole, and hide nothing after them.
+        assert_eq!(r("#REF!+#N/A").as_deref(), Some("#REF!+#N/A"));
+        assert_eq!(r("#REF!TongSo"), None);
+        assert_eq!(r("A1#"), None);
+        assert_eq!(r("A1#WEBSERVICE(1)"), None);
         assert_eq!(r("\"unterminated"), None);
     }
 

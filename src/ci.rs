@@ -22,16 +22,14 @@ fn place(f: &Finding) -> Option<String> {
 // ---------------------------------------------------------------------------------------------
 // GitHub Actions
 
-/// A workflow command's message (`%`, `\r`, `\n` escaped).
+/// A workflow command's message ([`crate::safe::github`]).
 fn gh_data(s: &str) -> String {
-    s.replace('%', "%25")
-        .replace('\r', "%0D")
-        .replace('\n', "%0A")
+    crate::safe::github(s, false)
 }
 
-/// A workflow command's property value (also `:` and `,`).
+/// A workflow command's property value ([`crate::safe::github`]).
 fn gh_property(s: &str) -> String {
-    gh_data(s).replace(':', "%3A").replace(',', "%2C")
+    crate::safe::github(s, true)
 }
 
 fn gh_level(s: Severity) -> &'static str {
@@ -99,24 +97,9 @@ pub fn github(results: &[FileResult], lang: Lang) -> String {
 // ---------------------------------------------------------------------------------------------
 // JUnit
 
+/// XML text ([`crate::safe::xml`]).
 fn xml(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            // XML 1.0 has no other control characters than these.
-            '\t' | '\n' | '\r' => out.push(c),
-            c if (c as u32) < 0x20 || c == '\u{fffe}' || c == '\u{ffff}' => {
-                let _ = write!(out, "U+{:04X}", c as u32);
-            }
-            c => out.push(c),
-        }
-    }
-    out
+    crate::safe::xml(s)
 }
 
 /// The check ids a workbook was checked against: every check of the forms found in it, then
@@ -229,9 +212,10 @@ pub fn junit(results: &[FileResult], pack: &Pack, lang: Lang) -> String {
                         let at = place(f).unwrap_or_else(|| w.workbook.to_string());
                         let _ = writeln!(
                             suites,
-                            "      <failure type=\"{}\" message=\"{}\">{at}: {}</failure>",
+                            "      <failure type=\"{}\" message=\"{}\">{}: {}</failure>",
                             w.severity(f.severity),
                             xml(&f.message),
+                            xml(&at),
                             xml(&f.message)
                         );
                     }
@@ -285,8 +269,12 @@ struct Text {
     text: String,
 }
 
+/// A text a SARIF viewer shows: what a viewer would obey shown ([`crate::safe::lines`]).
 fn text(s: impl Into<String>) -> Text {
-    Text { text: s.into() }
+    let s: String = s.into();
+    Text {
+        text: crate::safe::lines(&s).into_owned(),
+    }
 }
 
 #[derive(Serialize)]
@@ -468,13 +456,13 @@ pub fn sarif(results: &[FileResult], pack: &Pack, lang: Lang) -> String {
         for f in &r.findings {
             let logical = match (place(f), f.cells.first()) {
                 (Some(p), Some(c)) if p.contains('!') => vec![LogicalLocation {
-                    name: c.cell.clone(),
-                    fully_qualified_name: p,
+                    name: crate::safe::lines(&c.cell).into_owned(),
+                    fully_qualified_name: crate::safe::lines(&p).into_owned(),
                     kind: "element",
                 }],
                 (Some(p), _) => vec![LogicalLocation {
-                    name: p.clone(),
-                    fully_qualified_name: p,
+                    name: crate::safe::lines(&p).into_owned(),
+                    fully_qualified_name: crate::safe::lines(&p).into_owned(),
                     kind: "module",
                 }],
                 (None, _) => vec![],
@@ -523,7 +511,7 @@ pub fn sarif(results: &[FileResult], pack: &Pack, lang: Lang) -> String {
             results: out,
         }],
     };
-    match serde_json::to_string_pretty(&log) {
+    match crate::safe::json_pretty(&log) {
         Ok(s) => s + "\n",
         Err(e) => format!("{{\"error\": \"cannot write SARIF: {e}\"}}\n"),
     }
@@ -541,7 +529,7 @@ mod tests {
 
     #[test]
     fn xml_text_is_escaped_and_has_no_forbidden_characters() {
-        assert_eq!(xml("a<b & \"c\"\u{1b}"), "a&lt;b &amp; &quot;c&quot;U+001B");
+        assert_eq!(xml("a<b & \"c\"\u{1b}"), "a&lt;b &amp; &quot;c&quot;\\x1b");
     }
 
     #[test]

@@ -336,7 +336,9 @@ fn put_text(
     t: &str,
     format: Option<&Format>,
 ) -> Result<(), rust_xlsxwriter::XlsxError> {
-    let (text, cut) = xlsx_limits::cell_text(t);
+    // The summary shows what the inputs hold, and obeys none of it.
+    let shown = crate::safe::workbook(t);
+    let (text, cut) = xlsx_limits::cell_text(&shown);
     match format {
         Some(f) => ws.write_string_with_format(row, col, text, f)?,
         None => ws.write_string(row, col, text)?,

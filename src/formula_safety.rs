@@ -11,7 +11,12 @@
 //! cached value instead, and says why.
 //!
 //! The scanner is a small tokenizer: it knows string literals (`"…""…"`), quoted sheet names
-//! (`'…''…'!`), error literals (`#N/A`), numbers, names and operators; it does not evaluate.
+//! (`'…''…'!`), Excel's error values (`#N/A`, [`ERROR_VALUES`]: a `#` that begins none of them
+//! is an operator, and what follows it is read as any other text), numbers, names and
+//! operators; it does not evaluate.
+//!
+//! A formula in OpenDocument's syntax (`of:=SUM([.C8];[.C9])`, as .ods files store them,
+//! [`is_opendocument`]) is no formula of an .xlsx: a writer writes its value.
 
 /// The functions a kept formula may call: pure calculations over values and over references
 /// inside the workbook, without side effects, volatility or access to anything outside the
@@ -103,6 +108,52 @@ pub const PURE_FUNCTIONS: &[&str] = &[
     "UPPER",
     "VALUE",
 ];
+
+/// Excel's error values, as a formula writes them.
+pub const ERROR_VALUES: &[&str] = &[
+    "#NULL!",
+    "#DIV/0!",
+    "#VALUE!",
+    "#REF!",
+    "#NAME?",
+    "#NUM!",
+    "#N/A",
+    "#GETTING_DATA",
+    "#SPILL!",
+    "#CALC!",
+    "#FIELD!",
+    "#BLOCKED!",
+    "#CONNECT!",
+    "#BUSY!",
+    "#UNKNOWN!",
+    "#PYTHON!",
+    "#EXTERNAL!",
+];
+
+/// The length, in characters, of the error value ([`ERROR_VALUES`], any case) that `chars`
+/// begins with; None when it begins with none (a `#` alone: the spill operator of `A1#`, or
+/// text this scanner does not read).
+pub fn error_value_len(chars: &[char]) -> Option<usize> {
+    ERROR_VALUES
+        .iter()
+        .filter(|e| {
+            e.chars().count() <= chars.len()
+                && e.chars().zip(chars).all(|(a, b)| a.eq_ignore_ascii_case(b))
+        })
+        .map(|e| e.chars().count())
+        .max()
+}
+
+/// Whether `formula` is written in OpenDocument's syntax, as .ods files store formulas: a
+/// namespace prefix before its `=` (`of:=SUM([.C8:.C15])`, `oooc:=[.A1]+1`). Its references
+/// (`[.C8]`) and separators (`;`) mean something else in an .xlsx.
+pub fn is_opendocument(formula: &str) -> bool {
+    let f = formula.trim_start();
+    let prefix_len = f
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+        .unwrap_or(f.len());
+    prefix_len > 0 && f.as_bytes()[0].is_ascii_alphabetic() && f[prefix_len..].starts_with(":=")
+}
 
 /// Excel's longest formula, in characters: a longer one is not kept (Excel would refuse the
 /// file or repair it away).
@@ -242,14 +293,10 @@ pub fn scan(formula: &str) -> Result<Scan, Unsafe> {
                 i += 1;
             }
             '#' => {
-                // An error literal (`#DIV/0!`, `#N/A`) or the spill operator (`A1#`).
-                i += 1;
-                while i < chars.len()
-                    && (chars[i].is_ascii_alphanumeric()
-                        || matches!(chars[i], '/' | '!' | '?' | '_'))
-                {
-                    i += 1;
-                }
+                // An error value (`#DIV/0!`, `#N/A`), read whole; any other `#` (the spill
+                // operator of `A1#`) alone: what follows is read as any other text, so
+                // `#REF!WEBSERVICE(…)` and `A1#WEBSERVICE(…)` call WEBSERVICE.
+                i += error_value_len(&chars[i..]).unwrap_or(1);
             }
             c if c.is_ascii_digit()
                 || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) =>
@@ -418,6 +465,47 @@ mod tests {
         ] {
             assert_eq!(assess(f), Ok(()), "{f}");
         }
+    }
+
+    #[test]
+    fn error_values_do_not_hide_what_follows_them() {
+        assert!(calls("#REF!WEBSERVICE(\"http://x\")", "WEBSERVICE"));
+        assert!(calls("#ref!webservice(\"http://x\")", "webservice"));
+        assert!(calls("A1#WEBSERVICE(\"http://x\")", "WEBSERVICE"));
+        assert!(calls("#N/A+#DIV/0!HYPERLINK(\"x\")", "HYPERLINK"));
+        assert!(calls("#NAME?_xlfn.IMPORTDATA(\"x\")", "_xlfn.IMPORTDATA"));
+        assert!(calls("#WEBSERVICE(1)", "WEBSERVICE"));
+        assert!(calls("#GETTING_DATAX(1)", "X"));
+        assert_eq!(
+            why("#REF!TongSo"),
+            Some(Unsafe::DefinedName("TongSo".into()))
+        );
+        assert_eq!(
+            why("#N/A#\"x\"&INDIRECT(A1)"),
+            Some(Unsafe::Function("INDIRECT".into()))
+        );
+        // The error values themselves are kept.
+        for e in ERROR_VALUES {
+            assert_eq!(assess(&format!("IFERROR(A1,{e})")), Ok(()), "{e}");
+            assert_eq!(
+                assess(&format!("IF(A1,{},1)", e.to_lowercase())),
+                Ok(()),
+                "{e}"
+            );
+        }
+        assert_eq!(assess("Sheet1!#REF!+1"), Ok(()));
+    }
+
+    #[test]
+    fn opendocument_formulas_are_told_apart() {
+        assert!(is_opendocument("of:=SUM([.C8:.C15])"));
+        assert!(is_opendocument(" oooc:=[.A1]+1"));
+        assert!(is_opendocument("msoxl:=A1"));
+        assert!(!is_opendocument("SUM(C8:C15)"));
+        assert!(!is_opendocument("=A1:B2"));
+        assert!(!is_opendocument("A:A"));
+        assert!(!is_opendocument("IF(A1:=1)"));
+        assert!(!is_opendocument("'of'!A1"));
     }
 
     #[test]

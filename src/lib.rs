@@ -31,6 +31,7 @@ pub mod registry;
 pub mod report;
 pub mod rules;
 pub mod run;
+pub mod safe;
 pub mod sniff;
 pub mod text;
 pub mod worker;

@@ -103,6 +103,8 @@ fn run_explain(args: ExplainArgs) -> ExitCode {
     };
     match crossfoot::explain::explain(&pack, &args.id, pack.settings.lang) {
         Ok(text) => {
+            // A rule file's own words, which may hold anything: shown, never obeyed.
+            let text = crossfoot::safe::lines(&text);
             let _ = write!(std::io::stdout(), "{text}");
             ExitCode::SUCCESS
         }
@@ -122,8 +124,10 @@ fn run_list(args: ListArgs) -> ExitCode {
     let lang = pack.settings.lang;
     let entries = crossfoot::explain::list(&pack, lang);
     let text = match args.format {
-        ListFormat::Human => crossfoot::explain::list_text(&entries, lang),
-        ListFormat::Json => match serde_json::to_string_pretty(&entries) {
+        ListFormat::Human => {
+            crossfoot::safe::lines(&crossfoot::explain::list_text(&entries, lang)).into_owned()
+        }
+        ListFormat::Json => match crossfoot::safe::json_pretty(&entries) {
             Ok(s) => s + "\n",
             Err(e) => {
                 let _ = writeln!(std::io::stderr(), "cannot write JSON: {e}");
@@ -218,7 +222,8 @@ fn run_rules(command: Option<RulesCommand>) -> ExitCode {
         RulesCommand::Check(args) => {
             match rules::check_rule_files(args.no_default_rules, &args.paths) {
                 Ok(stats) => {
-                    let _ = writeln!(std::io::stderr(), "{stats}");
+                    let stats = stats.to_string();
+                    let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(&stats));
                     ExitCode::SUCCESS
                 }
                 Err(errors) => {
@@ -416,21 +421,31 @@ impl GuardArgs {
 #[diagnostic(code(crossfoot::no_input), help("name workbooks or folders, e.g. `crossfoot check submissions/` or `crossfoot check branch-07.xlsx`"))]
 struct NoInput;
 
+/// A diagnostic as the terminal shows it. Its text may quote an input (a rule file's snippet
+/// and name, an id typed on the command line): rendered without colour first, and when that
+/// holds a character a terminal would obey, that text is shown with such characters made
+/// visible ([`crossfoot::safe::lines`]) instead of the coloured one.
 fn render(diag: &dyn Diagnostic) -> String {
-    let theme = if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
-        GraphicalTheme::unicode()
-    } else {
-        GraphicalTheme::unicode_nocolor()
+    let with = |theme: GraphicalTheme| {
+        let mut s = String::new();
+        if GraphicalReportHandler::new_themed(theme)
+            .with_width(100)
+            .render_report(&mut s, diag)
+            .is_err()
+        {
+            s = diag.to_string();
+        }
+        s
     };
-    let mut s = String::new();
-    if GraphicalReportHandler::new_themed(theme)
-        .with_width(100)
-        .render_report(&mut s, diag)
-        .is_err()
-    {
-        s = diag.to_string();
+    let plain = with(GraphicalTheme::unicode_nocolor());
+    if let std::borrow::Cow::Owned(shown) = crossfoot::safe::lines(&plain) {
+        return shown;
     }
-    s
+    if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
+        with(GraphicalTheme::unicode())
+    } else {
+        plain
+    }
 }
 
 fn eprint_diag(diag: &dyn Diagnostic) {

@@ -22,7 +22,8 @@
 //! spreadsheet programs rebuild it on saving and do not read it).
 //!
 //! A package that cannot be edited safely (strict OOXML, encrypted entries, a part beyond the
-//! caps, a structure this module does not know) and every `.ods`, `.xls` and `.xlsb` get a
+//! caps, a structure this module does not know, an XML part that is not well-formed —
+//! `malformed_xml`) and every `.ods`, `.xls` and `.xlsb` get a
 //! **rebuilt** copy instead ([`crate::annotate::rebuilt_copy`]: values, formulas on the
 //! allow-list, merges; not the branch's formatting), with the reason in the findings sheet.
 //!
@@ -96,12 +97,22 @@ pub fn strongest_cells<'f>(r: &FileResult, f: &'f Finding) -> Vec<&'f CellLoc> {
 /// The name of the marked copy of the file named `name` (its file name only), read as
 /// `container`: `<stem>.checked.xlsx` (`.kiem-tra.` in Vietnamese), `.xlsm` kept for a
 /// workbook with macros; a converted copy (`.ods`, `.xls`, `.xlsb`) says what it was made
-/// from: `<stem>.from-xls.checked.xlsx` (`.tu-xls.kiem-tra.`).
+/// from: `<stem>.from-xls.checked.xlsx` (`.tu-xls.kiem-tra.`). A character of the name a
+/// terminal would obey or not show ([`crate::safe::hidden`]: ESC, a direction override, a
+/// zero-width space) becomes `_` in the copy's.
 pub fn copy_name(name: &str, container: Container, lang: Lang, extension: &str) -> String {
     let (stem, ext) = match name.rsplit_once('.') {
         Some((s, e)) if !s.is_empty() => (s, e.to_ascii_lowercase()),
         _ => (name, String::new()),
     };
+    let stem: String = stem
+        .chars()
+        .map(|c| if crate::safe::hidden(c) { '_' } else { c })
+        .collect();
+    let ext: String = ext
+        .chars()
+        .map(|c| if crate::safe::hidden(c) { '_' } else { c })
+        .collect();
     let word = words(lang).copy_word;
     let converted = match container {
         Container::Xlsx => None,
@@ -288,21 +299,25 @@ fn rebuild(result: &FileResult, lang: Lang, why: String) -> Result<Marked, MarkE
         .set_font_color(rust_xlsxwriter::Color::RGB(0x0563C1))
         .set_underline(rust_xlsxwriter::FormatUnderline::Single);
     let xe = |e: rust_xlsxwriter::XlsxError| fail(e.to_string());
+    // The findings sheet is crossfoot's own: it shows what the inputs hold, and obeys none of it.
+    let shown = |t: &str| crate::safe::workbook(t).into_owned();
     for (ri, row) in rows.iter().enumerate() {
         let r = ri as u32;
         for (ci, cell) in row.iter().enumerate() {
             let c = ci as u16;
             match cell {
                 Out::Text(t) if ri == 2 => {
+                    let t = shown(t);
                     ws.write_string_with_format(r, c, t, &bold).map_err(xe)?;
                 }
                 Out::Text(t) => {
-                    ws.write_string(r, c, t).map_err(xe)?;
+                    ws.write_string(r, c, shown(t)).map_err(xe)?;
                 }
                 Out::Number(n) => {
                     ws.write_number(r, c, *n).map_err(xe)?;
                 }
                 Out::Link { text, sheet } => {
+                    let text = &shown(text);
                     let target = format!(
                         "internal:{}!{text}",
                         rust_xlsxwriter::utility::quote_sheet_name(sheet)
@@ -500,6 +515,154 @@ impl<'a> Package<'a> {
         self.read(name)?
             .ok_or_else(|| Cannot(format!("the package has no {name}")))
     }
+
+    /// Why the XML part at `i` is not well-formed XML ([`malformed_xml`]), None when it is or
+    /// is no XML in UTF-8; read through, not kept (a part copied raw is checked without holding
+    /// it).
+    fn malformed(&mut self, i: usize) -> Result<Option<String>, Cannot> {
+        let name = self.names[i].clone();
+        let f = self
+            .zip
+            .by_index(i)
+            .map_err(|e| Cannot(format!("{name} cannot be read ({e})")))?;
+        malformed_xml(f.take(MAX_PART_BYTES + 1))
+            .map_err(|e| Cannot(format!("{name} cannot be unpacked ({e})")))
+    }
+}
+
+/// Why the XML read from `r` is not well-formed, None when it is or is no XML in UTF-8
+/// ([`utf8_xml`]): a control character XML does not allow (some tools write a sheet name's ESC
+/// raw), a syntax error, an end tag that is not its element's, text or a second element
+/// outside the root, an entity XML does not predefine, a character reference to a character
+/// XML does not allow. A marked copy edited from such a part would not be XML either: it is
+/// rebuilt instead.
+fn malformed_xml(r: impl Read) -> std::io::Result<Option<String>> {
+    use std::io::BufRead;
+    let mut input = std::io::BufReader::with_capacity(
+        64 * 1024,
+        Watch {
+            inner: r,
+            forbidden: false,
+        },
+    );
+    if !utf8_xml(input.fill_buf()?) {
+        return Ok(None);
+    }
+    let xml_char = |c: char| {
+        matches!(c, '\t' | '\n' | '\r')
+            || ('\u{20}'..='\u{d7ff}').contains(&c)
+            || ('\u{e000}'..='\u{fffd}').contains(&c)
+            || c >= '\u{10000}'
+    };
+    let mut reader = quick_xml::Reader::from_reader(input);
+    let mut buf = Vec::new();
+    let (mut depth, mut roots) = (0usize, 0usize);
+    let why = loop {
+        let event = match reader.read_event_into(&mut buf) {
+            Ok(e) => e,
+            Err(quick_xml::Error::Io(e)) => return Err(std::io::Error::other(e.to_string())),
+            Err(e) => break Some(e.to_string()),
+        };
+        let attributes_ok = |e: &BytesStart| {
+            e.attributes().all(|a| {
+                a.ok()
+                    .and_then(|a| {
+                        a.normalized_value(XmlVersion::Implicit1_0)
+                            .ok()
+                            .map(|v| v.chars().all(xml_char))
+                    })
+                    .unwrap_or(false)
+            })
+        };
+        match event {
+            Event::Eof => break None,
+            Event::Start(e) => {
+                roots += usize::from(depth == 0);
+                depth += 1;
+                if !attributes_ok(&e) {
+                    break Some("an attribute that cannot be read".to_string());
+                }
+            }
+            Event::Empty(e) => {
+                roots += usize::from(depth == 0);
+                if !attributes_ok(&e) {
+                    break Some("an attribute that cannot be read".to_string());
+                }
+            }
+            Event::End(_) => match depth.checked_sub(1) {
+                Some(d) => depth = d,
+                None => break Some("an end tag without its start".to_string()),
+            },
+            Event::Text(t) if depth == 0 && !t[..].trim_ascii().is_empty() => {
+                break Some("text outside the root element".to_string());
+            }
+            Event::GeneralRef(r) if depth == 0 => {
+                break Some(format!("&{}; outside the root element", &r[..]));
+            }
+            Event::GeneralRef(r)
+                if r.is_char_ref()
+                    && !r.resolve_char_ref().ok().flatten().is_some_and(xml_char) =>
+            {
+                break Some("a character reference XML does not allow".to_string());
+            }
+            Event::GeneralRef(r)
+                if !r.is_char_ref() && !matches!(&r[..], "amp" | "lt" | "gt" | "quot" | "apos") =>
+            {
+                break Some(format!("the entity &{};", &r[..]));
+            }
+            _ => {}
+        }
+        if roots > 1 {
+            break Some("a second root element".to_string());
+        }
+        buf.clear();
+    };
+    let forbidden = reader.into_inner().into_inner().forbidden;
+    Ok(if forbidden {
+        Some("a control character XML does not allow".to_string())
+    } else if why.is_some() {
+        why
+    } else if depth != 0 || roots != 1 {
+        Some("an element that is not closed".to_string())
+    } else {
+        None
+    })
+}
+
+/// A reader that notes whether a byte it passed on is one XML does not allow
+/// ([`forbidden_in_xml`]).
+struct Watch<R> {
+    inner: R,
+    forbidden: bool,
+}
+
+impl<R: Read> Read for Watch<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.forbidden |= buf[..n].iter().copied().any(forbidden_in_xml);
+        Ok(n)
+    }
+}
+
+/// Whether an XML part's byte is a control character XML 1.0 does not allow (all below
+/// 0x20 but tab, line feed and carriage return).
+fn forbidden_in_xml(b: u8) -> bool {
+    b < 0x20 && !matches!(b, b'\t' | b'\n' | b'\r')
+}
+
+/// Whether a part that begins with `start` is XML in UTF-8 (an optional byte order mark, white
+/// space, then `<` not followed by a zero byte): a part in UTF-16 (custom XML parts often are)
+/// or no XML at all (`__MACOSX/._x.xml` litter) is not judged, and left as it is.
+fn utf8_xml(start: &[u8]) -> bool {
+    let s = start.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(start);
+    let s = s.trim_ascii_start();
+    s.first() == Some(&b'<') && s.get(1) != Some(&0)
+}
+
+/// Whether a part is XML (by its name).
+fn is_xml_part(name: &str) -> bool {
+    let n = name.to_ascii_lowercase();
+    n.ends_with(".xml") || n.ends_with(".rels") || n.ends_with(".vml")
 }
 
 /// One change to a part's bytes: replace `start..end` by `with` (an insertion when equal).
@@ -633,22 +796,10 @@ fn retag(e: &BytesStart<'_>, set: &[(&str, String)], drop: &[&str], empty: bool)
     out
 }
 
-/// Text escaped for XML content and attributes; characters XML cannot hold are left out.
+/// Text escaped for XML content and attributes, shown and never obeyed
+/// ([`crate::safe::xml`]).
 fn esc(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for ch in s.chars() {
-        match ch {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&apos;"),
-            '\t' | '\n' | '\r' => out.push(ch),
-            c if (c as u32) < 0x20 || c == '\u{FFFE}' || c == '\u{FFFF}' => {}
-            c => out.push(c),
-        }
-    }
-    out
+    crate::safe::xml(s)
 }
 
 /// A relationship target resolved against the folder of the part that holds the relationship.
@@ -1060,6 +1211,23 @@ fn edit_package(
             }],
         ),
     );
+
+    // Every XML part of the copy is well-formed XML: what crossfoot writes is escaped
+    // ([`crate::safe::xml`]); the branch's own parts, edited or copied, are looked at here.
+    for i in 0..pkg.names.len() {
+        let name = pkg.names[i].clone();
+        if !is_xml_part(&name) {
+            continue;
+        }
+        let why = match replaced.get(&name) {
+            Some(new) => malformed_xml(&new[..])
+                .map_err(|e| Cannot(format!("{name} cannot be read ({e})")))?,
+            None => pkg.malformed(i)?,
+        };
+        if let Some(why) = why {
+            return cannot(format!("{name} is not well-formed XML ({why})"));
+        }
+    }
 
     // The new package: entries in their order, unchanged ones copied raw.
     let mut out = zip::ZipWriter::new(Cursor::new(Vec::with_capacity(bytes.len() + 65_536)));
@@ -1976,6 +2144,49 @@ mod tests {
             copy_name("b.ods", Container::Ods, Lang::Vi, "xlsx"),
             "b.tu-ods.kiem-tra.xlsx"
         );
+        // What a terminal would obey or not show is left out of the name.
+        assert_eq!(
+            copy_name(
+                "a\u{1b}]0;x\u{7}\u{202e}\u{200b}.od\u{9b}s",
+                Container::Ods,
+                Lang::En,
+                "xlsx"
+            ),
+            "a_]0;x___.from-od_s.checked.xlsx"
+        );
+    }
+
+    #[test]
+    fn parts_xml_cannot_hold_are_told_from_utf16_and_litter() {
+        assert!(utf8_xml(b"<?xml version=\"1.0\"?><a/>"));
+        assert!(utf8_xml(b"\xEF\xBB\xBF \n<a/>"));
+        // UTF-16, with or without its byte order mark; AppleDouble litter; empty.
+        assert!(!utf8_xml(b"\xFF\xFE<\0?\0"));
+        assert!(!utf8_xml(b"<\0?\0x\0"));
+        assert!(!utf8_xml(b"\0\x05\x16\x07\0\x02"));
+        assert!(!utf8_xml(b""));
+        let why = |x: &[u8]| malformed_xml(x).unwrap();
+        assert_eq!(
+            why(b"<?xml version=\"1.0\"?>\n<a b=\"&amp;\">\t\r\n\xC2\x9B&#x41;<c/></a>\n"),
+            None
+        );
+        for bad in [
+            &b"<a><sheet name=\"M01\x1b\"/></a>"[..],
+            b"<?xml version=\"1.0\"?>\nfoo\n<a/>",
+            b"<a></b>",
+            b"<a>",
+            b"<a/><b/>",
+            b"<a>&nbsp;</a>",
+            b"<a>&#27;</a>",
+            b"<a b=\"&#27;\"/>",
+            b"<a b=c/>",
+            b"</a>",
+        ] {
+            assert!(why(bad).is_some(), "{}", String::from_utf8_lossy(bad));
+        }
+        // Not judged: UTF-16, litter.
+        assert_eq!(why(b"\xFF\xFE<\0a\0/\0>\0"), None);
+        assert_eq!(why(b"\0\x05\x16\x07\0\x02\x1b"), None);
     }
 
     #[test]

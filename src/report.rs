@@ -360,7 +360,7 @@ impl<'w> JsonStream<'w> {
         }
         close(out, self.findings)?;
         let s = self.summary;
-        let summary = serde_json::to_string_pretty(&JsonSummary::of(&s))?;
+        let summary = crate::safe::json_pretty(&JsonSummary::of(&s))?;
         write!(
             out,
             ",\n  \"summary\": {}\n}}",
@@ -372,7 +372,7 @@ impl<'w> JsonStream<'w> {
 
 /// One element of a top-level list, as serde_json's pretty printer nests it.
 fn element(out: &mut dyn std::io::Write, first: bool, v: &impl Serialize) -> std::io::Result<()> {
-    let text = serde_json::to_string_pretty(v)?;
+    let text = crate::safe::json_pretty(v)?;
     out.write_all(if first { b"\n    " } else { b",\n    " })?;
     out.write_all(text.replace('\n', "\n    ").as_bytes())
 }

@@ -5,7 +5,6 @@
 //! Matching compares normalised keys, never raw text.
 
 use crate::number::Locale;
-use crate::registry::{Lang, Words};
 use regex::Regex;
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -324,57 +323,8 @@ pub fn round_half_away(v: f64, decimals: i32) -> f64 {
     r / factor
 }
 
-/// Text from an input as it may be printed on a terminal: shown, never obeyed.
-///
-/// Control characters (C0 — newlines and tabs included —, DEL, C1), and so every escape
-/// sequence (ESC, CSI, OSC), are shown as `\n`, `\r`, `\t`, `\x1b`, `\x7f`, `\u{9b}`; the
-/// direction controls (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C) and the line and
-/// paragraph separators (U+2028, U+2029) as `U+202E`. A text longer than `max_chars`
-/// characters is cut there and ends with an ellipsis and its length in `lang`, the language of
-/// the text it is shown in (the registry's [`Words::cut`](crate::registry::Words)):
-/// `…(1,048,576 characters)`, `…(1.048.576 ký tự)`. The full text stays in the JSON report and
-/// the workbooks.
-pub fn visible(s: &str, max_chars: usize, lang: Lang) -> std::borrow::Cow<'_, str> {
-    let needs_escape = |c: char| {
-        c.is_control()
-            || matches!(
-                c,
-                '\u{202a}'..='\u{202e}'
-                    | '\u{2066}'..='\u{2069}'
-                    | '\u{200e}'
-                    | '\u{200f}'
-                    | '\u{061c}'
-                    | '\u{2028}'
-                    | '\u{2029}'
-            )
-    };
-    // Cheap when nothing is to change: no allocation.
-    let long = s.len() > max_chars && s.chars().nth(max_chars).is_some();
-    if !long && !s.chars().any(needs_escape) {
-        return std::borrow::Cow::Borrowed(s);
-    }
-    let mut out = String::with_capacity(s.len().min(max_chars.saturating_mul(4)) + 32);
-    for c in s.chars().take(max_chars) {
-        if !needs_escape(c) {
-            out.push(c);
-            continue;
-        }
-        match c {
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if u32::from(c) < 0x80 => out.push_str(&format!("\\x{:02x}", u32::from(c))),
-            c if c.is_control() => out.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
-            c => out.push_str(&format!("U+{:04X}", u32::from(c))),
-        }
-    }
-    if long {
-        let n = s.chars().count();
-        let count = format_number(n as f64, Some(0), lang.locale());
-        out.push_str(&Words::of(lang).cut.replace("{count}", &count));
-    }
-    std::borrow::Cow::Owned(out)
-}
+/// Text from an input as a terminal line shows it: [`crate::safe::visible`].
+pub use crate::safe::visible;
 
 /// The closest of `candidates` to `wanted` (by normalised edit similarity), if any is close.
 pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
@@ -516,47 +466,6 @@ mod tests {
         assert_eq!(format_number(0.0, None, Locale::En), "0");
         assert_eq!(format_plain(2675.0), "2675");
         assert_eq!(format_plain(53.97), "53.97");
-    }
-
-    #[test]
-    fn visible_text() {
-        assert!(matches!(
-            visible("Chi bộ A", 80, Lang::En),
-            std::borrow::Cow::Borrowed(_)
-        ));
-        assert_eq!(visible("a\u{1b}[2Jb", 80, Lang::En), "a\\x1b[2Jb");
-        assert_eq!(
-            visible("\u{1b}]0;title\u{7}", 80, Lang::En),
-            "\\x1b]0;title\\x07"
-        );
-        assert_eq!(visible("x\u{9b}31m", 80, Lang::En), "x\\u{9b}31m");
-        assert_eq!(
-            visible("a\nb\r\tc\u{7f}", 80, Lang::En),
-            "a\\nb\\r\\tc\\x7f"
-        );
-        assert_eq!(visible("abc\u{202e}fed", 80, Lang::En), "abcU+202Efed");
-        assert_eq!(
-            visible("\u{2066}\u{2069}\u{200e}\u{200f}\u{61c}", 80, Lang::En),
-            "U+2066U+2069U+200EU+200FU+061C"
-        );
-        assert_eq!(visible("\u{2028}", 80, Lang::En), "U+2028");
-        assert_eq!(
-            visible(&"é".repeat(1_048_576), 3, Lang::En),
-            "ééé…(1,048,576 characters)"
-        );
-        assert_eq!(visible("abcd", 4, Lang::En), "abcd");
-        assert_eq!(visible("abcde", 4, Lang::En), "abcd…(5 characters)");
-        // The marker is in the language of the text around it, its number too.
-        assert_eq!(
-            visible(&"é".repeat(1_048_576), 3, Lang::Vi),
-            "ééé…(1.048.576 ký tự)"
-        );
-        assert_eq!(visible("abcd", 4, Lang::Vi), "abcd");
-        // Every output is free of control characters.
-        let all: String = (0u32..0x3000).filter_map(char::from_u32).collect();
-        assert!(!visible(&all, usize::MAX, Lang::En)
-            .chars()
-            .any(|c| c.is_control()));
     }
 
     #[test]

@@ -70,16 +70,16 @@ pub fn note_text(s: &str) -> Cow<'_, str> {
 }
 
 /// A worksheet name Excel accepts made from `wanted`: none of `[]:*?/\` (each becomes `_`), no
-/// control character (a space), spaces collapsed, at most 31 characters, no apostrophe at
-/// either end, not empty (`Sheet`).
+/// [`crate::safe::hidden`] character (a space), spaces collapsed, at most 31 characters, no
+/// apostrophe at either end, not empty (`Sheet`).
 pub fn sheet_name(wanted: &str) -> String {
     let cleaned: String = wanted
         .chars()
         .map(|c| match c {
             '[' | ']' | ':' | '*' | '?' | '/' | '\\' => '_',
-            c if c.is_control() => ' ',
-            // Direction controls would make the name read differently from what it is.
-            '\u{202a}'..='\u{202e}' | '\u{2066}'..='\u{2069}' | '\u{200e}' | '\u{200f}' => ' ',
+            // Control, direction and invisible characters would make the name read differently
+            // from what it is.
+            c if crate::safe::hidden(c) => ' ',
             c => c,
         })
         .collect();

