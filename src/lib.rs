@@ -14,6 +14,7 @@ pub mod ci;
 pub mod consolidate;
 pub mod eval;
 pub mod explain;
+pub mod files;
 pub mod finding;
 pub mod formula;
 pub mod formula_safety;

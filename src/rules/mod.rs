@@ -910,11 +910,11 @@ pub const MAX_RULE_FILE_BYTES: u64 = 4 * 1024 * 1024;
 /// Longest opening and reading one rule file may take.
 const RULE_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// One rule file's text, read as workbooks are ([`crate::run::file::read_file`]): a regular
+/// One rule file's text, read as workbooks are ([`crate::files::read_file`]): a regular
 /// file only (a named pipe or a device is refused without waiting), at most
 /// [`MAX_RULE_FILE_BYTES`], within [`RULE_READ_TIMEOUT`].
 fn read_rule_file(path: &Path) -> Result<String, String> {
-    let bytes = crate::run::file::read_file(path, MAX_RULE_FILE_BYTES, RULE_READ_TIMEOUT)
+    let bytes = crate::files::read_file(path, MAX_RULE_FILE_BYTES, RULE_READ_TIMEOUT)
         .map_err(|u| u.reason)?;
     if bytes.len() as u64 > MAX_RULE_FILE_BYTES {
         return Err(format!(

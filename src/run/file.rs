@@ -10,11 +10,8 @@ use crate::load::{self, Limits};
 use crate::model::Sheet;
 use crate::registry::Kind;
 use crate::rules::Pack;
-use crate::sniff::{Container, Unreadable, UnreadableKind};
+use crate::sniff::{Container, Unreadable};
 use std::collections::BTreeSet;
-use std::path::Path;
-use std::sync::mpsc;
-use std::time::Duration;
 
 /// The result of a file reported without a workbook.
 pub fn unreadable(shown: &str, u: Unreadable) -> FileResult {
@@ -118,69 +115,7 @@ pub fn check_file(
     }
 }
 
-/// Reads a whole file, if it is a regular file no larger than `max` (one byte more is read, so
-/// that a larger file is recognised), within `timeout` — opening included: a file on a share
-/// that hangs is reported, and the run goes on.
-pub fn read_file(path: &Path, max: u64, timeout: Duration) -> Result<Vec<u8>, Unreadable> {
-    let (tx, rx) = mpsc::channel();
-    let owned = path.to_path_buf();
-    let spawned = std::thread::Builder::new()
-        .name("crossfoot-read".into())
-        .spawn(move || {
-            let _ = tx.send(read_regular(&owned, max));
-        });
-    if spawned.is_err() {
-        return read_regular(path, max);
-    }
-    match rx.recv_timeout(timeout) {
-        Ok(result) => result,
-        Err(_) => Err(Unreadable {
-            kind: UnreadableKind::TooLarge,
-            reason: format!(
-                "opening and reading the file took longer than {} s",
-                timeout.as_secs()
-            ),
-            hint: "check that the file is on a disk that answers (a network share that hangs?), \
-                   or raise --read-timeout"
-                .to_string(),
-        }),
-    }
-}
-
-fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, Unreadable> {
-    use std::io::Read;
-    let cannot = |e: std::io::Error| Unreadable {
-        kind: UnreadableKind::Missing,
-        reason: super::inputs::open_error(&e),
-        hint: "check the path".to_string(),
-    };
-    let mut options = std::fs::OpenOptions::new();
-    options.read(true);
-    // Opened without blocking: a named pipe or a device given as a workbook is recognised
-    // below instead of waiting for a writer for ever.
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.custom_flags(libc::O_NONBLOCK);
-    }
-    let f = options.open(path).map_err(cannot)?;
-    let meta = f.metadata().map_err(cannot)?;
-    if !meta.is_file() {
-        return Err(Unreadable {
-            kind: UnreadableKind::NotRegular,
-            reason: format!(
-                "not a regular file ({})",
-                super::inputs::special_kind(&meta.file_type())
-            ),
-            hint: "name the workbook file itself".to_string(),
-        });
-    }
-    let mut buf = Vec::with_capacity(meta.len().min(max.saturating_add(1)) as usize);
-    f.take(max.saturating_add(1))
-        .read_to_end(&mut buf)
-        .map_err(cannot)?;
-    Ok(buf)
-}
+pub use crate::files::read_file;
 
 /// Reads and checks a container in this process (the in-process isolation, and each worker
 /// process, call this).
@@ -248,6 +183,9 @@ pub fn check_container(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::sniff::UnreadableKind;
+    use std::path::Path;
+    use std::time::Duration;
 
     #[cfg(unix)]
     #[test]

@@ -210,38 +210,7 @@ fn given_file(p: &Path) -> Input {
     }
 }
 
-/// Why a file or folder could not be opened, for people.
-pub fn open_error(e: &std::io::Error) -> String {
-    match e.kind() {
-        std::io::ErrorKind::NotFound => "no such file".to_string(),
-        std::io::ErrorKind::PermissionDenied => "permission denied".to_string(),
-        _ => format!("cannot open it: {e}"),
-    }
-}
-
-/// What a file that is not a regular file is, for people.
-pub fn special_kind(ft: &std::fs::FileType) -> &'static str {
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::FileTypeExt;
-        if ft.is_fifo() {
-            return "a named pipe (FIFO)";
-        }
-        if ft.is_socket() {
-            return "a socket";
-        }
-        if ft.is_block_device() || ft.is_char_device() {
-            return "a device";
-        }
-    }
-    if ft.is_dir() {
-        "a folder"
-    } else if ft.is_symlink() {
-        "a symbolic link"
-    } else {
-        "a special file"
-    }
-}
+pub use crate::files::{open_error, special_kind};
 
 /// Whether a file found in a folder is passed over, and as what.
 fn passed_over(name: &std::ffi::OsStr) -> Option<fn(&mut PassedOver)> {
