@@ -17,6 +17,7 @@ pub mod explain;
 pub mod finding;
 pub mod formula;
 pub mod formula_safety;
+pub mod labels;
 pub mod load;
 pub mod localise;
 pub mod locate;
