@@ -284,9 +284,19 @@ pub fn near_miss(wb: &Workbook, pack: &Pack) -> Option<NearMiss> {
 
 /// Recognises the forms of a workbook and locates their fields.
 pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
+    locate_in_year(wb, rep, None)
+}
+
+/// [`locate`], with the run's report year (`check --year`) for a workbook whose title block
+/// gives none: the year chooses a heading repeated under two years.
+pub fn locate_in_year(
+    wb: &Workbook,
+    rep: &mut Reporter<'_>,
+    run_year: Option<u32>,
+) -> Vec<FormInstance> {
     let pack = rep.pack;
     let mut out = Vec::new();
-    let year = report_year(wb, pack, &[]).map(|(_, _, y)| y);
+    let year = report_year(wb, pack, &[]).map(|(_, _, y)| y).or(run_year);
     for (si, sheet) in wb.sheets.iter().enumerate() {
         let mut idx = SheetIndex::new(sheet, pack);
         idx.report_year = year;
