@@ -97,6 +97,13 @@ impl Abbreviations {
         if let Some(v) = self.whole.get(key) {
             return Some(v.clone());
         }
+        // Most labels hold no abbreviation: looked for without building anything.
+        let any = key
+            .split(|c: char| !is_word_char(c))
+            .any(|w| !w.is_empty() && self.words.contains_key(w));
+        if !any {
+            return None;
+        }
         let mut changed = false;
         let mut out = String::with_capacity(key.len() * 2);
         for (is_word, text) in runs(key) {
@@ -138,7 +145,20 @@ fn one_letter_slip(word: &str, written: &str) -> bool {
 /// long words (≥ [`FUZZY_MIN_LETTERS`] letters, no abbreviation of `abbr`). Both are keys;
 /// every other word and what stands between the words must be equal.
 pub fn fuzzy_eq(label: &str, written: &str, abbr: &Abbreviations) -> bool {
-    if label == written {
+    // One letter is at most four bytes.
+    if label == written || label.len().abs_diff(written.len()) > 4 {
+        return false;
+    }
+    // One letter added or taken away: what comes before it and after it is shared.
+    let (a, b) = (label.as_bytes(), written.as_bytes());
+    let prefix = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    let suffix = a
+        .iter()
+        .rev()
+        .zip(b.iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    if prefix + suffix < a.len().min(b.len()) {
         return false;
     }
     let (a, b) = (runs(label), runs(written));
@@ -169,23 +189,25 @@ pub fn approx_quality(
     written: &[&str],
     abbr: &Abbreviations,
 ) -> Option<Quality> {
-    let expanded_labels: Vec<String> = label_keys
-        .iter()
-        .map(|k| abbr.expand(k).unwrap_or_else(|| k.clone()))
-        .collect();
-    let expanded_written: Vec<String> = written
-        .iter()
-        .map(|k| abbr.expand(k).unwrap_or_else(|| (*k).to_string()))
-        .collect();
-    let same = expanded_written
-        .iter()
-        .any(|w| expanded_labels.iter().any(|l| l == w));
-    if same {
+    let labels: Vec<String> = label_keys.iter().map(|k| written_out(k, abbr)).collect();
+    let written: Vec<String> = written.iter().map(|k| written_out(k, abbr)).collect();
+    let written: Vec<&str> = written.iter().map(String::as_str).collect();
+    approx_match(&labels, &written, abbr)
+}
+
+/// A key with its abbreviations written out (the key itself when it has none).
+pub fn written_out(key: &str, abbr: &Abbreviations) -> String {
+    abbr.expand(key).unwrap_or_else(|| key.to_string())
+}
+
+/// [`approx_quality`] of keys already [`written_out`]: a label's keys, a text's keys.
+pub fn approx_match(labels: &[String], written: &[&str], abbr: &Abbreviations) -> Option<Quality> {
+    if written.iter().any(|w| labels.iter().any(|l| l == w)) {
         return Some(Quality::Abbreviated);
     }
-    let fuzzy = expanded_written
+    let fuzzy = written
         .iter()
-        .any(|w| expanded_labels.iter().any(|l| fuzzy_eq(l, w, abbr)));
+        .any(|w| labels.iter().any(|l| fuzzy_eq(l, w, abbr)));
     fuzzy.then_some(Quality::Fuzzy)
 }
 
@@ -199,6 +221,9 @@ pub fn contains_expanded(text: &str, title: &str, abbr: &Abbreviations) -> bool 
 /// The year a key names, when it names exactly one (a four-digit number 1900–2199 standing
 /// as a word: `năm 2021`, `2021`, `số lượng năm 2021`).
 pub fn year_in(key: &str) -> Option<u32> {
+    if !key.bytes().any(|b| b.is_ascii_digit()) {
+        return None;
+    }
     let mut years = runs(key)
         .into_iter()
         .filter(|(w, t)| *w && t.len() == 4 && t.chars().all(|c| c.is_ascii_digit()))

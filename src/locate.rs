@@ -7,7 +7,7 @@
 //! still located.
 
 use crate::finding::{CellLoc, Finding, Severity};
-use crate::labels::{approx_quality, contains_expanded, Quality};
+use crate::labels::{approx_match, approx_quality, written_out, Quality};
 use crate::model::{CellRef, Sheet, Value, Workbook};
 use crate::registry::Kind;
 use crate::rules::{CellAt, Column, Form, Pack};
@@ -146,6 +146,10 @@ struct SheetIndex {
     /// The same key without a numbering prefix (`1.1 Nam` → `nam`), when it has one; in the
     /// order of `keys`.
     bare: Vec<Option<String>>,
+    /// Each key, and its bare key, with the pack's abbreviations written out
+    /// ([`crate::labels`]), when they hold any; in the order of `keys`. Made when first needed.
+    out: std::cell::OnceCell<Vec<(Option<String>, Option<String>)>>,
+    abbreviations: crate::labels::Abbreviations,
     folded_name: String,
     /// The workbook's report year, from its title block ([`report_year`]).
     report_year: Option<u32>,
@@ -169,6 +173,8 @@ impl SheetIndex {
         SheetIndex {
             keys,
             bare,
+            out: std::cell::OnceCell::new(),
+            abbreviations: pack.settings.abbreviations.clone(),
             folded_name: fold_diacritics(&sheet.name.to_lowercase()),
             report_year: None,
         }
@@ -188,21 +194,38 @@ impl SheetIndex {
             return true;
         }
         let abbr = &pack.settings.abbreviations;
-        let wanted = [key.to_string()];
-        self.keys.iter().zip(&self.bare).any(|((_, k), b)| {
-            let mut written = vec![k.as_str()];
-            written.extend(b.as_deref());
-            approx_quality(&wanted, &written, abbr).is_some()
+        let wanted = [written_out(key, abbr)];
+        (0..self.keys.len()).any(|i| {
+            let (w, n) = self.written(i);
+            approx_match(&wanted, &w[..n], abbr).is_some()
         })
+    }
+
+    /// The keys of text `i` with the abbreviations written out: as written, and bare (the
+    /// first `n` of the two).
+    fn written(&self, i: usize) -> ([&str; 2], usize) {
+        let out = self.out.get_or_init(|| {
+            let abbr = &self.abbreviations;
+            self.keys
+                .iter()
+                .zip(&self.bare)
+                .map(|((_, k), b)| (abbr.expand(k), b.as_deref().and_then(|b| abbr.expand(b))))
+                .collect()
+        });
+        let (k, b) = &out[i];
+        let k = k.as_deref().unwrap_or(self.keys[i].1.as_str());
+        match (b, &self.bare[i]) {
+            (Some(b), _) => ([k, b.as_str()], 2),
+            (None, Some(b)) => ([k, b.as_str()], 2),
+            (None, None) => ([k, ""], 1),
+        }
     }
 
     /// [`Self::has_substring`], or a text holding it once its abbreviations are written out.
     fn has_title(&self, key: &str, pack: &Pack) -> bool {
+        let title = written_out(key, &pack.settings.abbreviations);
         self.has_substring(key)
-            || self
-                .keys
-                .iter()
-                .any(|(_, k)| contains_expanded(k, key, &pack.settings.abbreviations))
+            || (0..self.keys.len()).any(|i| self.written(i).0[0].contains(title.as_str()))
     }
 }
 
@@ -797,7 +820,11 @@ fn approx_rows(
     let cands: Vec<Vec<(usize, Quality)>> = pending
         .iter()
         .map(|(ri, lo, hi)| {
-            let keys = &form.rows[*ri].keys;
+            let keys: Vec<String> = form.rows[*ri]
+                .keys
+                .iter()
+                .map(|k| written_out(k, abbr))
+                .collect();
             idx.keys
                 .iter()
                 .zip(&idx.bare)
@@ -812,10 +839,9 @@ fn approx_rows(
                             .as_ref()
                             .is_some_and(|b| form_keys.contains_key(b.as_str()))
                 })
-                .filter_map(|(i, ((_, k), bare))| {
-                    let mut written = vec![k.as_str()];
-                    written.extend(bare.as_deref());
-                    approx_quality(keys, &written, abbr).map(|q| (i, q))
+                .filter_map(|(i, _)| {
+                    let (w, n) = idx.written(i);
+                    approx_match(&keys, &w[..n], abbr).map(|q| (i, q))
                 })
                 .collect()
         })
@@ -941,8 +967,9 @@ fn approx_column_candidates(
             .any(|c| !std::ptr::eq(c, col) && c.keys.iter().any(|ck| ck == k))
     };
     let undated = |k: &str| crate::labels::without_year(k, &pack.settings.year_words);
+    let keys: Vec<String> = col.keys.iter().map(|k| written_out(k, abbr)).collect();
     let mut out = Vec::new();
-    for (at, k) in &idx.keys {
+    for (i, (at, k)) in idx.keys.iter().enumerate() {
         if others(k) {
             continue;
         }
@@ -950,10 +977,11 @@ fn approx_column_candidates(
         if rest.as_ref().is_some_and(|r| others(r)) {
             continue;
         }
-        let mut written = vec![k.as_str()];
-        written.extend(rest.as_deref());
+        let rest_out = rest.as_deref().map(|r| written_out(r, abbr));
+        let mut written = vec![idx.written(i).0[0]];
+        written.extend(rest_out.as_deref());
         let heading = rest.as_ref().is_some_and(|r| col.keys.contains(r))
-            || approx_quality(&col.keys, &written, abbr).is_some();
+            || approx_match(&keys, &written, abbr).is_some();
         if !heading {
             continue;
         }
