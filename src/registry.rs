@@ -401,7 +401,7 @@ pub const KINDS: &[KindDef] = &[
             t!("A shortened or mistyped label matches two rows of the form equally well.", "Một nhãn viết tắt hoặc gõ sai khớp như nhau với hai dòng của biểu."),
             WHY_LAYOUT,
             t!("Write the label in full, as the form does.", "Ghi nhãn đầy đủ như biểu."),
-            t!("\"ĐV nữ\" in a form with rows \"Đảng viên nữ\" and \"Đảng viên nữ\" of another block", "\"ĐV nữ\" trong biểu có hai dòng \"Đảng viên nữ\" ở hai khối")
+            t!("\"Cấp trưng\" in a form with rows \"Cấp trưởng\" and \"Cấp trường\"", "\"Cấp trưng\" trong biểu có dòng \"Cấp trưởng\" và dòng \"Cấp trường\"")
         ),
     },
     KindDef {

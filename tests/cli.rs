@@ -498,6 +498,40 @@ fn last_year_opening_and_closing_figures() {
 }
 
 #[test]
+fn a_workbook_of_another_report_year_is_said_through_the_workers() {
+    // branch-changes-chain.xlsx is titled 2021 and, as its own last year, fails the chain.
+    let file = "samples/branch-changes-chain.xlsx";
+    let run = |year: &str| {
+        let doc = json(&[file, "--previous", file, "--year", year]);
+        rules_and_cells(&doc)
+            .into_iter()
+            .filter(|(r, _)| r.starts_with("workbook.") || r.contains("last-year"))
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(
+        run("2021"),
+        vec![(
+            "M02.start-matches-last-year".to_string(),
+            "M02-BienDong!C7".to_string()
+        )]
+    );
+    assert_eq!(
+        run("2022"),
+        vec![(
+            "workbook.year-mismatch".to_string(),
+            "M01-SoLuong!D3".to_string()
+        )],
+        "said on the title's year, and not compared with last year"
+    );
+    let refused = crossfoot(&["check", file, "--year", "21"]);
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "a year of two digits is refused"
+    );
+}
+
+#[test]
 fn explain_an_engine_kind_and_a_pack_check() {
     let out = crossfoot(&["explain", "value.required", "--lang", "en"]);
     assert_eq!(out.status.code(), Some(0));
