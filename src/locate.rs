@@ -395,12 +395,20 @@ fn locate_form(
         .columns
         .iter()
         .map(|c| {
-            let found = column_candidates(sheet, idx, &flat, c, pack);
-            if found.is_empty() {
-                approx_column_candidates(sheet, idx, form, c, pack)
-            } else {
-                found
+            let mut found = column_candidates(sheet, idx, &flat, c, pack);
+            // Under year groups, each year's heading may be written its own way (`Số lượng`
+            // under one year, `SL` under the other): both are candidates, the year chooses.
+            let dated = found
+                .iter()
+                .any(|at| heading_year(sheet, *at, pack).is_some());
+            if found.is_empty() || dated {
+                for at in approx_column_candidates(sheet, idx, form, c, pack) {
+                    if !found.contains(&at) {
+                        found.push(at);
+                    }
+                }
             }
+            found
         })
         .collect();
     let mut row_votes: HashMap<u32, usize> = HashMap::new();
@@ -451,7 +459,8 @@ fn locate_form(
             None => vec![],
         };
         // A heading repeated under two years (`Năm 2020 | Năm 2021`, `Số lượng năm 2021`):
-        // the report year's, when every one of them names a year and one names that.
+        // the report year's, when every one of them names a year and one names that; none
+        // when none names it (the report year's column is not there).
         let near = match (near.as_slice(), idx.report_year) {
             ([_, _, ..], Some(y)) => {
                 let years: Vec<Option<u32>> =
@@ -462,7 +471,7 @@ fn locate_form(
                     .filter(|(_, cy)| **cy == Some(y))
                     .map(|(c, _)| *c)
                     .collect();
-                if years.iter().all(Option::is_some) && this.len() == 1 {
+                if years.iter().all(Option::is_some) && this.len() <= 1 {
                     this
                 } else {
                     near
@@ -1749,13 +1758,31 @@ message = "{found} / {expected}"
         assert_eq!(inst[0].rows, vec![Some(4), Some(5), Some(6)]);
         let (inst, _) = run(&p, &grouped("2020"));
         assert_eq!(inst[0].cols, vec![Some(1), Some(2)]);
-        // No year of its own among the headings' years: said, not guessed.
+        // The report year's column is not there: said, not guessed.
         let (inst, findings) = run(&p, &grouped("2019"));
+        assert_eq!(inst[0].cols, vec![None, None]);
+        assert!(
+            findings.iter().all(|f| f.rule == "layout.column-not-found") && findings.len() == 2,
+            "{findings:?}"
+        );
+        // No report year at all: ambiguous, not guessed.
+        let mut no_year = grouped("2021");
+        no_year.sheets[0].cells.remove(&CellRef::new(0, 0));
+        let (inst, findings) = run(&p, &no_year);
         assert_eq!(inst[0].cols, vec![None, None]);
         assert!(
             findings.iter().all(|f| f.rule == "layout.column-ambiguous") && findings.len() == 2,
             "{findings:?}"
         );
+        // Each year's heading written its own way: the year still chooses.
+        let mut mixed = grouped("2021");
+        mixed.sheets[0].cells.insert(
+            CellRef::new(3, 1),
+            crate::model::Cell::value(Value::Text("Số lượng".into())),
+        );
+        let (inst, findings) = run(&p, &mixed);
+        assert_eq!(findings, vec![]);
+        assert_eq!(inst[0].cols, vec![Some(3), Some(4)]);
         // The year in the heading itself.
         let wb = sheet(
             "S",
