@@ -56,6 +56,37 @@ pub struct Unit {
     pub key: Option<String>,
 }
 
+/// A warning when the title block gives another report year than the run's; whether it does.
+fn year_mismatch(
+    wb: &Workbook,
+    instances: &[locate::FormInstance],
+    year: Option<u32>,
+    rep: &mut Reporter<'_>,
+) -> bool {
+    let Some(run_year) = year else {
+        return false;
+    };
+    let Some((si, at, given)) = locate::report_year(wb, rep.pack, instances) else {
+        return false;
+    };
+    if given == run_year {
+        return false;
+    }
+    let sheet = &wb.sheets[si];
+    rep.engine(
+        Kind::WorkbookYearMismatch,
+        Some((si, &sheet.name)),
+        vec![locate::loc(sheet, at)],
+        Some(at),
+        &[
+            ("year", &given.to_string()),
+            ("run_year", &run_year.to_string()),
+            ("cell", &at.to_string()),
+        ],
+    );
+    true
+}
+
 impl FileResult {
     pub fn count(&self, s: Severity) -> usize {
         self.findings.iter().filter(|f| f.severity == s).count()
@@ -136,6 +167,10 @@ pub struct Kept {
     /// last year's workbook must report the year before.
     #[serde(default)]
     pub report_year: Option<i32>,
+    /// The title block gives another report year than the run's (`check --year`): the
+    /// workbook is not compared with last year's.
+    #[serde(default)]
+    pub other_year: bool,
 }
 
 /// [`check_workbook`], also returning what the second phase of a run needs.
@@ -145,24 +180,28 @@ pub fn check_workbook_kept(
     pack: &Pack,
     links: Links,
 ) -> (Vec<FormFound>, Vec<Finding>, Unit, Kept) {
-    check_workbook_explained(wb, shown, pack, links, true)
+    check_workbook_explained(wb, shown, pack, links, true, None)
 }
 
 /// [`check_workbook_kept`]; `explain`: look for the figures most likely wrong
-/// ([`crate::localise`]; `check --no-explain` does not).
+/// ([`crate::localise`]; `check --no-explain` does not); `year`: the run's report year
+/// (`check --year`): a workbook whose title block gives another is said, and its checks
+/// against last year are not made; one whose title gives none is read as of that year.
 pub fn check_workbook_explained(
     wb: &Workbook,
     shown: &str,
     pack: &Pack,
     links: Links,
     explain: bool,
+    year: Option<u32>,
 ) -> (Vec<FormFound>, Vec<Finding>, Unit, Kept) {
     let mut rep = Reporter {
         file: shown,
         pack,
         findings: Vec::new(),
     };
-    let instances = locate::locate(wb, &mut rep);
+    let instances = locate::locate_in_year(wb, &mut rep, year);
+    let other_year = year_mismatch(wb, &instances, year, &mut rep);
     let ambiguous = rep
         .findings
         .iter()
@@ -252,6 +291,7 @@ pub fn check_workbook_explained(
             explanations,
             not_applied,
             report_year,
+            other_year,
         },
     )
 }

@@ -18,6 +18,7 @@ pub mod files;
 pub mod finding;
 pub mod formula;
 pub mod formula_safety;
+pub mod labels;
 pub mod load;
 pub mod localise;
 pub mod locate;

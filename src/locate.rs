@@ -7,6 +7,7 @@
 //! still located.
 
 use crate::finding::{CellLoc, Finding, Severity};
+use crate::labels::{approx_match, approx_quality, written_out, Quality};
 use crate::model::{CellRef, Sheet, Value, Workbook};
 use crate::registry::Kind;
 use crate::rules::{CellAt, Column, Form, Pack};
@@ -26,6 +27,9 @@ pub struct FormInstance {
     pub cells: Vec<Option<(usize, CellRef)>>,
     /// The text of each row's label cell, as written in the sheet.
     pub row_labels: Vec<Option<String>>,
+    /// How each row's label matched ([`Quality`]: as written, abbreviated, one letter off).
+    #[serde(default)]
+    pub label_match: Vec<Option<Quality>>,
     /// The header rows (first, last), when the headers were found.
     pub header_rows: Option<(u32, u32)>,
     /// The records of a `[records]` form, top to bottom.
@@ -142,7 +146,13 @@ struct SheetIndex {
     /// The same key without a numbering prefix (`1.1 Nam` → `nam`), when it has one; in the
     /// order of `keys`.
     bare: Vec<Option<String>>,
+    /// Each key, and its bare key, with the pack's abbreviations written out
+    /// ([`crate::labels`]), when they hold any; in the order of `keys`. Made when first needed.
+    out: std::cell::OnceCell<Vec<(Option<String>, Option<String>)>>,
+    abbreviations: crate::labels::Abbreviations,
     folded_name: String,
+    /// The workbook's report year, from its title block ([`report_year`]).
+    report_year: Option<u32>,
 }
 
 impl SheetIndex {
@@ -163,7 +173,10 @@ impl SheetIndex {
         SheetIndex {
             keys,
             bare,
+            out: std::cell::OnceCell::new(),
+            abbreviations: pack.settings.abbreviations.clone(),
             folded_name: fold_diacritics(&sheet.name.to_lowercase()),
+            report_year: None,
         }
     }
 
@@ -174,18 +187,58 @@ impl SheetIndex {
     fn has_substring(&self, key: &str) -> bool {
         self.keys.iter().any(|(_, k)| k.contains(key))
     }
+
+    /// [`Self::has_key`], or a text that is the label abbreviated or with a one-letter slip.
+    fn has_label(&self, key: &str, pack: &Pack) -> bool {
+        if self.has_key(key) {
+            return true;
+        }
+        let abbr = &pack.settings.abbreviations;
+        let wanted = [written_out(key, abbr)];
+        (0..self.keys.len()).any(|i| {
+            let (w, n) = self.written(i);
+            approx_match(&wanted, &w[..n], abbr).is_some()
+        })
+    }
+
+    /// The keys of text `i` with the abbreviations written out: as written, and bare (the
+    /// first `n` of the two).
+    fn written(&self, i: usize) -> ([&str; 2], usize) {
+        let out = self.out.get_or_init(|| {
+            let abbr = &self.abbreviations;
+            self.keys
+                .iter()
+                .zip(&self.bare)
+                .map(|((_, k), b)| (abbr.expand(k), b.as_deref().and_then(|b| abbr.expand(b))))
+                .collect()
+        });
+        let (k, b) = &out[i];
+        let k = k.as_deref().unwrap_or(self.keys[i].1.as_str());
+        match (b, &self.bare[i]) {
+            (Some(b), _) => ([k, b.as_str()], 2),
+            (None, Some(b)) => ([k, b.as_str()], 2),
+            (None, None) => ([k, ""], 1),
+        }
+    }
+
+    /// [`Self::has_substring`], or a text holding it once its abbreviations are written out.
+    fn has_title(&self, key: &str, pack: &Pack) -> bool {
+        let title = written_out(key, &pack.settings.abbreviations);
+        self.has_substring(key)
+            || (0..self.keys.len()).any(|i| self.written(i).0[0].contains(title.as_str()))
+    }
 }
 
 /// How strongly `form` matches the sheet: None when it does not.
-fn match_score(form: &Form, idx: &SheetIndex) -> Option<usize> {
-    if !form.labels.iter().all(|l| idx.has_key(l)) {
+fn match_score(form: &Form, idx: &SheetIndex, pack: &Pack) -> Option<usize> {
+    if !form.labels.iter().all(|l| idx.has_label(l, pack)) {
         return None;
     }
     let by_name = form
         .sheet
         .as_ref()
         .is_some_and(|re| re.is_match(&idx.folded_name));
-    let by_title = form.titles.iter().any(|t| idx.has_substring(t));
+    let by_title = form.titles.iter().any(|t| idx.has_title(t, pack));
     if (form.sheet.is_some() || !form.titles.is_empty()) && !by_name && !by_title {
         return None;
     }
@@ -217,12 +270,12 @@ pub fn near_miss(wb: &Workbook, pack: &Pack) -> Option<NearMiss> {
                 .labels
                 .iter()
                 .zip(&form.labels_written)
-                .filter(|(k, _)| !idx.has_key(k))
+                .filter(|(k, _)| !idx.has_label(k, pack))
                 .map(|(_, w)| w.clone())
                 .collect();
             let by_name = form.sheet.as_ref().map(|re| re.is_match(&idx.folded_name));
-            let by_title =
-                (!form.titles.is_empty()).then(|| form.titles.iter().any(|t| idx.has_substring(t)));
+            let by_title = (!form.titles.is_empty())
+                .then(|| form.titles.iter().any(|t| idx.has_title(t, pack)));
             let score = 2 * (form.labels.len() - missing.len())
                 + usize::from(by_name == Some(true))
                 + usize::from(by_title == Some(true));
@@ -254,15 +307,27 @@ pub fn near_miss(wb: &Workbook, pack: &Pack) -> Option<NearMiss> {
 
 /// Recognises the forms of a workbook and locates their fields.
 pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
+    locate_in_year(wb, rep, None)
+}
+
+/// [`locate`], with the run's report year (`check --year`) for a workbook whose title block
+/// gives none: the year chooses a heading repeated under two years.
+pub fn locate_in_year(
+    wb: &Workbook,
+    rep: &mut Reporter<'_>,
+    run_year: Option<u32>,
+) -> Vec<FormInstance> {
     let pack = rep.pack;
     let mut out = Vec::new();
+    let year = report_year(wb, pack, &[]).map(|(_, _, y)| y).or(run_year);
     for (si, sheet) in wb.sheets.iter().enumerate() {
-        let idx = SheetIndex::new(sheet, pack);
+        let mut idx = SheetIndex::new(sheet, pack);
+        idx.report_year = year;
         let mut scored: Vec<(usize, usize)> = pack
             .forms
             .iter()
             .enumerate()
-            .filter_map(|(fi, f)| match_score(f, &idx).map(|s| (s, fi)))
+            .filter_map(|(fi, f)| match_score(f, &idx, pack).map(|s| (s, fi)))
             .collect();
         if scored.is_empty() {
             continue;
@@ -329,7 +394,22 @@ fn locate_form(
     let mut candidates: Vec<Vec<CellRef>> = form
         .columns
         .iter()
-        .map(|c| column_candidates(sheet, idx, &flat, c, pack))
+        .map(|c| {
+            let mut found = column_candidates(sheet, idx, &flat, c, pack);
+            // Under year groups, each year's heading may be written its own way (`Số lượng`
+            // under one year, `SL` under the other): both are candidates, the year chooses.
+            let dated = found
+                .iter()
+                .any(|at| heading_year(sheet, *at, pack).is_some());
+            if found.is_empty() || dated {
+                for at in approx_column_candidates(sheet, idx, form, c, pack) {
+                    if !found.contains(&at) {
+                        found.push(at);
+                    }
+                }
+            }
+            found
+        })
         .collect();
     let mut row_votes: HashMap<u32, usize> = HashMap::new();
     for cands in &candidates {
@@ -377,6 +457,27 @@ fn locate_form(
                     .collect()
             }
             None => vec![],
+        };
+        // A heading repeated under two years (`Năm 2020 | Năm 2021`, `Số lượng năm 2021`):
+        // the report year's, when every one of them names a year and one names that; none
+        // when none names it (the report year's column is not there).
+        let near = match (near.as_slice(), idx.report_year) {
+            ([_, _, ..], Some(y)) => {
+                let years: Vec<Option<u32>> =
+                    near.iter().map(|c| heading_year(sheet, *c, pack)).collect();
+                let this: Vec<CellRef> = near
+                    .iter()
+                    .zip(&years)
+                    .filter(|(_, cy)| **cy == Some(y))
+                    .map(|(c, _)| *c)
+                    .collect();
+                if years.iter().all(Option::is_some) && this.len() <= 1 {
+                    this
+                } else {
+                    near
+                }
+            }
+            _ => near,
         };
         match near.as_slice() {
             [one] => {
@@ -485,6 +586,7 @@ fn locate_form(
         .collect();
     let mut rows: Vec<Option<u32>> = vec![None; form.rows.len()];
     let mut row_labels: Vec<Option<String>> = vec![None; form.rows.len()];
+    let mut label_match: Vec<Option<Quality>> = vec![None; form.rows.len()];
     // Two passes: rows searched in the whole table, then rows searched under a heading.
     for pass in 0..2 {
         // Section bounds: heading rows found in the first pass.
@@ -496,6 +598,8 @@ fn locate_form(
             .filter_map(|(i, _)| rows[i])
             .collect();
         heading_rows.sort();
+        // The rows of this pass found nowhere as written, with the rows they are searched in.
+        let mut pending: Vec<(usize, u32, u32)> = Vec::new();
         for (ri, row) in form.rows.iter().enumerate() {
             if (pass == 0) != row.under.is_none() {
                 continue;
@@ -557,23 +661,9 @@ fn locate_form(
                 [one] => {
                     rows[ri] = Some(one.row);
                     row_labels[ri] = sheet.get(*one).and_then(|c| c.text()).map(str::to_string);
+                    label_match[ri] = Some(Quality::Exact);
                 }
-                [] => {
-                    let closest = closest_text(pack, sheet, idx, &row.keys[0], |at| {
-                        eligible(at) && at.row >= lo && at.row < hi
-                    });
-                    rep.engine(
-                        Kind::LayoutLabelNotFound,
-                        here,
-                        vec![],
-                        None,
-                        &[
-                            ("form", &form.id),
-                            ("label", &row.label),
-                            ("closest", &closest),
-                        ],
-                    );
-                }
+                [] => pending.push((ri, lo, hi)),
                 many => {
                     let cells: Vec<CellLoc> = many.iter().map(|c| loc(sheet, *c)).collect();
                     let list = cells
@@ -587,6 +677,73 @@ fn locate_form(
                         cells.clone(),
                         Some(many[0]),
                         &[("form", &form.id), ("label", &row.label), ("cells", &list)],
+                    );
+                }
+            }
+        }
+        // Abbreviated or mistyped labels, for the rows found nowhere as written.
+        let taken: Vec<u32> = rows.iter().flatten().copied().collect();
+        let approx = approx_rows(form, idx, &pending, &form_keys, &taken, pack, &eligible);
+        let mut said_two_rows: std::collections::HashSet<CellRef> = Default::default();
+        for ((ri, lo, hi), got) in pending.iter().zip(approx) {
+            let row = &form.rows[*ri];
+            match got {
+                Approx::Found(at, q) => {
+                    rows[*ri] = Some(at.row);
+                    row_labels[*ri] = sheet.get(at).and_then(|c| c.text()).map(str::to_string);
+                    label_match[*ri] = Some(q);
+                }
+                Approx::Ambiguous(many) => {
+                    let cells: Vec<CellLoc> = many.iter().map(|c| loc(sheet, *c)).collect();
+                    let list = cells
+                        .iter()
+                        .map(|c| c.cell.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", ");
+                    rep.engine(
+                        Kind::LayoutLabelAmbiguous,
+                        here,
+                        cells.clone(),
+                        Some(many[0]),
+                        &[("form", &form.id), ("label", &row.label), ("cells", &list)],
+                    );
+                }
+                Approx::TwoRows(at, others) => {
+                    // Said once for the cell; none of the rows is read.
+                    if said_two_rows.insert(at) {
+                        let text = sheet.get(at).map(|c| c.display()).unwrap_or_default();
+                        let names: Vec<&str> = std::iter::once(*ri)
+                            .chain(others.iter().copied())
+                            .map(|r| form.rows[r].label.as_str())
+                            .collect();
+                        rep.engine(
+                            Kind::LayoutLabelTwoRows,
+                            here,
+                            vec![loc(sheet, at)],
+                            Some(at),
+                            &[
+                                ("form", &form.id),
+                                ("text", &text),
+                                ("cell", &at.to_string()),
+                                ("labels", &names.join("\", \"")),
+                            ],
+                        );
+                    }
+                }
+                Approx::NotFound => {
+                    let closest = closest_text(pack, sheet, idx, &row.keys[0], |at| {
+                        eligible(at) && at.row >= *lo && at.row < *hi
+                    });
+                    rep.engine(
+                        Kind::LayoutLabelNotFound,
+                        here,
+                        vec![],
+                        None,
+                        &[
+                            ("form", &form.id),
+                            ("label", &row.label),
+                            ("closest", &closest),
+                        ],
                     );
                 }
             }
@@ -639,9 +796,116 @@ fn locate_form(
         cols,
         cells,
         row_labels,
+        label_match,
         header_rows: header_row.map(|h| (h.min(header_top).min(header_bottom), header_bottom)),
         records,
     }
+}
+
+/// What the approximate matching made of a row found nowhere as written.
+enum Approx {
+    Found(CellRef, Quality),
+    /// Several cells match it equally well.
+    Ambiguous(Vec<CellRef>),
+    /// The one cell that matches it best matches other rows (their indices) as well.
+    TwoRows(CellRef, Vec<usize>),
+    NotFound,
+}
+
+/// The rows `pending` (row, first and end sheet row searched) by their labels abbreviated or
+/// with a one-letter slip ([`crate::labels`]). A cell that is some row's label as written, or
+/// in a sheet row already `taken`, is no candidate; a cell goes to the row it matches best, and
+/// one matching two rows equally goes to neither.
+fn approx_rows(
+    form: &Form,
+    idx: &SheetIndex,
+    pending: &[(usize, u32, u32)],
+    form_keys: &HashMap<&str, &str>,
+    taken: &[u32],
+    pack: &Pack,
+    eligible: &dyn Fn(&CellRef) -> bool,
+) -> Vec<Approx> {
+    let abbr = &pack.settings.abbreviations;
+    let cands: Vec<Vec<(usize, Quality)>> = pending
+        .iter()
+        .map(|(ri, lo, hi)| {
+            let keys: Vec<String> = form.rows[*ri]
+                .keys
+                .iter()
+                .map(|k| written_out(k, abbr))
+                .collect();
+            idx.keys
+                .iter()
+                .zip(&idx.bare)
+                .enumerate()
+                .filter(|(_, ((at, k), bare))| {
+                    eligible(at)
+                        && at.row >= *lo
+                        && at.row < *hi
+                        && !taken.contains(&at.row)
+                        && !form_keys.contains_key(k.as_str())
+                        && !bare
+                            .as_ref()
+                            .is_some_and(|b| form_keys.contains_key(b.as_str()))
+                })
+                .filter_map(|(i, _)| {
+                    let (w, n) = idx.written(i);
+                    approx_match(&keys, &w[..n], abbr).map(|q| (i, q))
+                })
+                .collect()
+        })
+        .collect();
+    // Each cell's best claim, and the pending rows making it.
+    let mut best: HashMap<usize, (Quality, Vec<usize>)> = HashMap::new();
+    for (pi, cs) in cands.iter().enumerate() {
+        for (i, q) in cs {
+            let e = best.entry(*i).or_insert((*q, Vec::new()));
+            if *q > e.0 {
+                *e = (*q, Vec::new());
+            }
+            if *q == e.0 {
+                e.1.push(pi);
+            }
+        }
+    }
+    cands
+        .iter()
+        .enumerate()
+        .map(|(pi, cs)| {
+            let mine: Vec<(usize, Quality)> = cs
+                .iter()
+                .copied()
+                .filter(|(i, q)| best.get(i).is_some_and(|b| b.0 == *q))
+                .collect();
+            let Some(top) = mine.iter().map(|(_, q)| *q).max() else {
+                return Approx::NotFound;
+            };
+            let mut at_top: Vec<usize> = mine
+                .iter()
+                .filter(|(_, q)| *q == top)
+                .map(|(i, _)| *i)
+                .collect();
+            at_top.sort_by_key(|i| idx.keys[*i].0);
+            at_top.dedup_by_key(|i| idx.keys[*i].0.row);
+            match at_top.as_slice() {
+                [one] => {
+                    let at = idx.keys[*one].0;
+                    let others: Vec<usize> = best[one]
+                        .1
+                        .iter()
+                        .filter(|p| **p != pi)
+                        .map(|p| pending[*p].0)
+                        .collect();
+                    if others.is_empty() {
+                        Approx::Found(at, top)
+                    } else {
+                        Approx::TwoRows(at, others)
+                    }
+                }
+                many => Approx::Ambiguous(many.iter().map(|i| idx.keys[*i].0).collect()),
+            }
+        })
+        .collect()
 }
 
 /// The cells heading `col`: its heading (or an alias) as written; for a column with a group,
@@ -695,6 +959,64 @@ fn column_candidates(
     out
 }
 
+/// The cells heading `col` when none does as written ([`column_candidates`]): its heading with
+/// a year in it (`Số lượng năm 2021`), abbreviated (`SL`, `TL (%)`, `%`) or with a one-letter
+/// slip, unless the cell is another column's heading as written.
+fn approx_column_candidates(
+    sheet: &Sheet,
+    idx: &SheetIndex,
+    form: &Form,
+    col: &Column,
+    pack: &Pack,
+) -> Vec<CellRef> {
+    let abbr = &pack.settings.abbreviations;
+    let others = |k: &str| {
+        form.columns
+            .iter()
+            .any(|c| !std::ptr::eq(c, col) && c.keys.iter().any(|ck| ck == k))
+    };
+    let undated = |k: &str| crate::labels::without_year(k, &pack.settings.year_words);
+    let keys: Vec<String> = col.keys.iter().map(|k| written_out(k, abbr)).collect();
+    let mut out = Vec::new();
+    for (i, (at, k)) in idx.keys.iter().enumerate() {
+        if others(k) {
+            continue;
+        }
+        let rest = undated(k).map(|(r, _)| r);
+        if rest.as_ref().is_some_and(|r| others(r)) {
+            continue;
+        }
+        let rest_out = rest.as_deref().map(|r| written_out(r, abbr));
+        let mut written = vec![idx.written(i).0[0]];
+        written.extend(rest_out.as_deref());
+        let heading = rest.as_ref().is_some_and(|r| col.keys.contains(r))
+            || approx_match(&keys, &written, abbr).is_some();
+        if !heading {
+            continue;
+        }
+        if col.group_keys.is_empty()
+            || groups_over(sheet, *at).any(|g| group_matches(sheet, g, col, pack))
+        {
+            out.push(*at);
+        }
+    }
+    out
+}
+
+/// The year a heading cell names: in its own text (`Số lượng năm 2021`), or in a group heading
+/// over it (`Năm 2021` merged over `Số lượng | Tỷ lệ (%)`).
+fn heading_year(sheet: &Sheet, at: CellRef, pack: &Pack) -> Option<u32> {
+    let key = |c: CellRef| {
+        sheet
+            .get(c)
+            .map(|x| label_key(&x.display(), pack.settings.folding))
+    };
+    if let Some(y) = key(at).and_then(|k| crate::labels::year_in(&k)) {
+        return Some(y);
+    }
+    groups_over(sheet, at).find_map(|g| key(g).and_then(|k| crate::labels::year_in(&k)))
+}
+
 /// Whether the heading cell `g` is `col`'s group (or an alias), as written or with its
 /// numbering taken off (`I. Đảng viên`).
 fn group_matches(sheet: &Sheet, g: CellRef, col: &Column, pack: &Pack) -> bool {
@@ -702,8 +1024,14 @@ fn group_matches(sheet: &Sheet, g: CellRef, col: &Column, pack: &Pack) -> bool {
         return false;
     };
     let k = label_key(&text, pack.settings.folding);
-    col.group_keys.contains(&k)
+    if col.group_keys.contains(&k)
         || strip_numbering(&k).is_some_and(|b| col.group_keys.iter().any(|g| g == b))
+    {
+        return true;
+    }
+    let mut written = vec![k.as_str()];
+    written.extend(strip_numbering(&k));
+    approx_quality(&col.group_keys, &written, &pack.settings.abbreviations).is_some()
 }
 
 /// The group headings over a heading cell: in each of the two rows above it, the nearest filled
@@ -837,28 +1165,17 @@ fn closest_text(
 /// The reporting unit named in the title block: (name, code, report year), by the pack's
 /// `unit_name_label` / `unit_code_label` / `report_year_label`. The value is the text after the
 /// label's colon in the same cell, or else the next filled cell to the right. Sheets holding
-/// forms are searched first. The year is the first four-digit number from 1900 to 2199 in its
-/// value (`2021`, `Năm 2021`).
+/// forms are searched first. The year is the one four-digit number from 1900 to 2199 its value
+/// names ([`report_year`]).
 pub fn unit_identity(
     wb: &Workbook,
     pack: &Pack,
     instances: &[FormInstance],
 ) -> (Option<String>, Option<String>, Option<i32>) {
-    let (name, code, year) = identity_cells(wb, pack, instances);
+    let (name, code, _) = identity_cells(wb, pack, instances);
     let shown = |x: Option<(usize, CellRef, String)>| x.map(|(_, _, t)| t.trim().to_string());
-    (
-        shown(name),
-        shown(code),
-        year.and_then(|(_, _, t)| year_in(&t)),
-    )
-}
-
-/// The first four-digit number from 1900 to 2199 standing alone in `text`.
-fn year_in(text: &str) -> Option<i32> {
-    text.split(|c: char| !c.is_ascii_digit())
-        .filter(|d| d.len() == 4)
-        .filter_map(|d| d.parse::<i32>().ok())
-        .find(|y| (1900..2200).contains(y))
+    let year = report_year(wb, pack, instances).and_then(|(_, _, y)| i32::try_from(y).ok());
+    (shown(name), shown(code), year)
 }
 
 /// An info finding on a unit code written otherwise than its key (`td-08`, read as TD-08), so
@@ -903,9 +1220,37 @@ fn identity_cells(
     Option<(usize, CellRef, String)>,
     Option<(usize, CellRef, String)>,
 ) {
+    (
+        title_value(wb, pack, instances, pack.settings.unit_name_key.as_ref()),
+        title_value(wb, pack, instances, pack.settings.unit_code_key.as_ref()),
+        title_value(wb, pack, instances, pack.settings.report_year_key.as_ref()),
+    )
+}
+
+/// The report year the title block gives (the pack's `report_year_label`): (sheet, cell,
+/// year), when its value names one year.
+pub fn report_year(
+    wb: &Workbook,
+    pack: &Pack,
+    instances: &[FormInstance],
+) -> Option<(usize, CellRef, u32)> {
+    let (si, at, written) =
+        title_value(wb, pack, instances, pack.settings.report_year_key.as_ref())?;
+    let year = crate::labels::year_in(&label_key(&written, pack.settings.folding))?;
+    Some((si, at, year))
+}
+
+/// The value of a title-block label (by its key): (sheet, cell, the value as written: the whole
+/// cell, or the text after the label's colon in the same cell).
+fn title_value(
+    wb: &Workbook,
+    pack: &Pack,
+    instances: &[FormInstance],
+    key: Option<&String>,
+) -> Option<(usize, CellRef, String)> {
     let mut order: Vec<usize> = instances.iter().map(|i| i.sheet).collect();
     order.extend(0..wb.sheets.len());
-    let find = |key: &Option<String>| -> Option<(usize, CellRef, String)> {
+    let find = |key: Option<&String>| -> Option<(usize, CellRef, String)> {
         let key = key.as_ref()?;
         for &si in &order {
             let sheet = &wb.sheets[si];
@@ -952,11 +1297,7 @@ fn identity_cells(
         }
         None
     };
-    (
-        find(&pack.settings.unit_name_key),
-        find(&pack.settings.unit_code_key),
-        find(&pack.settings.report_year_key),
-    )
+    find(key)
 }
 
 #[cfg(test)]
@@ -966,9 +1307,10 @@ mod tests {
     use crate::rules::{compile, Source};
 
     #[test]
-    fn the_report_year_is_the_first_plausible_four_digit_number() {
+    fn the_report_year_is_the_one_plausible_four_digit_number() {
+        use crate::labels::year_in;
         assert_eq!(year_in("2021"), Some(2021));
-        assert_eq!(year_in("Năm 2020 (chính thức)"), Some(2020));
+        assert_eq!(year_in("năm 2020 (chính thức)"), Some(2020));
         assert_eq!(year_in("12345 2019"), Some(2019));
         assert_eq!(year_in("0042"), None);
         assert_eq!(year_in("năm nay"), None);
@@ -1313,6 +1655,172 @@ label = "Tổng số"
                 .count()
                 >= 2,
             "{findings:?}"
+        );
+    }
+
+    const HEADS: &str = r#"
+[settings]
+abbreviations = { "SL" = "Số lượng", "%" = "Tỷ lệ (%)" }
+report_year_label = "Năm báo cáo"
+year_words = ["Năm"]
+
+[form]
+id = "H"
+name = "Heads"
+labels = ["Tổng số"]
+[[column]]
+id = "n"
+header = "Số lượng"
+[[column]]
+id = "pct"
+header = "Tỷ lệ (%)"
+kind = "percent"
+[[row]]
+id = "total"
+label = "Tổng số"
+[[row]]
+id = "head"
+label = "Cấp trưởng"
+[[row]]
+id = "school"
+label = "Cấp trường"
+[[check]]
+id = "H.sum"
+expr = "head + school == total"
+message = "{found} / {expected}"
+"#;
+
+    #[test]
+    fn an_abbreviated_heading_is_its_column_and_a_slipped_label_its_row() {
+        let p = pack(HEADS);
+        let wb = sheet(
+            "S",
+            &[
+                &["Chỉ tiêu", "SL", "%"],
+                &["Tổng số", "10", "100"],
+                &["Cấp trưởngg", "4", "40"],
+                &["Cấp trường", "6", "60"],
+            ],
+        );
+        let (inst, findings) = run(&p, &wb);
+        assert_eq!(findings, vec![]);
+        assert_eq!(inst[0].cols, vec![Some(1), Some(2)]);
+        assert_eq!(inst[0].rows, vec![Some(1), Some(2), Some(3)]);
+        assert_eq!(
+            inst[0].label_match,
+            vec![
+                Some(Quality::Exact),
+                Some(Quality::Fuzzy),
+                Some(Quality::Exact)
+            ],
+            "each row's match is kept"
+        );
+    }
+
+    #[test]
+    fn a_label_matching_two_rows_equally_is_one_finding_and_neither_row_is_checked() {
+        // `Cấp trưng`: `Cấp trưởng` or `Cấp trường` with a letter dropped, equally.
+        let p = pack(HEADS);
+        let wb = sheet(
+            "S",
+            &[
+                &["Chỉ tiêu", "Số lượng", "Tỷ lệ (%)"],
+                &["Tổng số", "10", "100"],
+                &["Cấp trưng", "4", "40"],
+                &["Cấp trường học", "9", "60"],
+            ],
+        );
+        let (inst, findings) = run(&p, &wb);
+        assert_eq!(inst[0].rows, vec![Some(1), None, None]);
+        assert_eq!(findings.len(), 1, "{findings:?}");
+        assert_eq!(findings[0].rule, "layout.label-two-rows");
+        assert_eq!(findings[0].cells[0].cell, "A3");
+        assert!(
+            findings[0].message.contains("Cấp trưởng")
+                && findings[0].message.contains("Cấp trường"),
+            "{}",
+            findings[0].message
+        );
+        // The whole check: the one finding of the form, and no sum over the doubtful rows;
+        // the workbook as a whole is said not checked (its only check read those rows).
+        let (_, all, _) = crate::check::check_workbook(&wb, "t.xlsx", &p);
+        assert_eq!(
+            all.iter().map(|f| f.rule.as_str()).collect::<Vec<_>>(),
+            vec!["workbook.no-check-applied", "layout.label-two-rows"],
+            "{all:?}"
+        );
+    }
+
+    #[test]
+    fn a_heading_under_two_years_is_the_report_years() {
+        let p = pack(HEADS);
+        let grouped = |year: &str| {
+            sheet(
+                "S",
+                &[
+                    &["Năm báo cáo:", year],
+                    &["", ""],
+                    &["Chỉ tiêu", "Năm 2020", "", "Năm 2021", ""],
+                    &["", "SL", "%", "SL", "%"],
+                    &["Tổng số", "11", "100", "10", "100"],
+                    &["Cấp trưởng", "5", "40", "4", "40"],
+                    &["Cấp trường", "5", "60", "6", "60"],
+                ],
+            )
+        };
+        let (inst, findings) = run(&p, &grouped("2021"));
+        assert_eq!(findings, vec![]);
+        assert_eq!(inst[0].cols, vec![Some(3), Some(4)]);
+        assert_eq!(inst[0].rows, vec![Some(4), Some(5), Some(6)]);
+        let (inst, _) = run(&p, &grouped("2020"));
+        assert_eq!(inst[0].cols, vec![Some(1), Some(2)]);
+        // The report year's column is not there: said, not guessed.
+        let (inst, findings) = run(&p, &grouped("2019"));
+        assert_eq!(inst[0].cols, vec![None, None]);
+        assert!(
+            findings.iter().all(|f| f.rule == "layout.column-not-found") && findings.len() == 2,
+            "{findings:?}"
+        );
+        // No report year at all: ambiguous, not guessed.
+        let mut no_year = grouped("2021");
+        no_year.sheets[0].cells.remove(&CellRef::new(0, 0));
+        let (inst, findings) = run(&p, &no_year);
+        assert_eq!(inst[0].cols, vec![None, None]);
+        assert!(
+            findings.iter().all(|f| f.rule == "layout.column-ambiguous") && findings.len() == 2,
+            "{findings:?}"
+        );
+        // Each year's heading written its own way: the year still chooses.
+        let mut mixed = grouped("2021");
+        mixed.sheets[0].cells.insert(
+            CellRef::new(3, 1),
+            crate::model::Cell::value(Value::Text("Số lượng".into())),
+        );
+        let (inst, findings) = run(&p, &mixed);
+        assert_eq!(findings, vec![]);
+        assert_eq!(inst[0].cols, vec![Some(3), Some(4)]);
+        // The year in the heading itself.
+        let wb = sheet(
+            "S",
+            &[
+                &["Năm báo cáo: 2021"],
+                &[
+                    "Chỉ tiêu",
+                    "Số lượng năm 2020",
+                    "Số lượng năm 2021",
+                    "Tỷ lệ (%) năm 2021",
+                ],
+                &["Tổng số", "11", "10", "100"],
+                &["Cấp trưởng", "5", "4", "40"],
+                &["Cấp trường", "5", "6", "60"],
+            ],
+        );
+        let (inst, findings) = run(&p, &wb);
+        assert_eq!(findings, vec![]);
+        assert_eq!(inst[0].cols, vec![Some(2), Some(3)]);
+        assert_eq!(
+            report_year(&wb, &p, &inst).map(|(_, at, y)| (at, y)),
+            Some((CellRef::new(0, 0), 2021))
         );
     }
 }

@@ -272,6 +272,11 @@ struct CheckArgs {
     /// its closing figures of last year
     #[arg(long, value_name = "PATH")]
     previous: Vec<PathBuf>,
+    /// The report year of the run: a workbook whose title block gives another year is a
+    /// warning and is not compared with last year's; where a heading repeats under two years,
+    /// a workbook whose title gives none is read in this year's column
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(u32).range(1900..2200))]
+    year: Option<u32>,
     /// Report format
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
@@ -597,6 +602,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         copy_all_up_to: ReviewOptions::default().max_copied_sheets,
         read_timeout: args.guard.timeout(),
         explain: !args.no_explain,
+        year: args.year,
     };
     let run = Run::new(&pack, options, isolation.as_ref());
     let progress = Progress::new(

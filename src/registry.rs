@@ -116,11 +116,13 @@ pub enum Kind {
     WorkbookFormMissing,
     WorkbookFormRepeated,
     WorkbookSheetAmbiguous,
+    WorkbookYearMismatch,
     LayoutColumnNotFound,
     LayoutColumnAmbiguous,
     LayoutLabelNotFound,
     LayoutLabelAmbiguous,
     LayoutLabelNumberingAmbiguous,
+    LayoutLabelTwoRows,
     LayoutNameNotFound,
     UnitCodeIrregular,
     ValueRequired,
@@ -294,6 +296,22 @@ pub const KINDS: &[KindDef] = &[
         ),
     },
     KindDef {
+        kind: Kind::WorkbookYearMismatch,
+        id: "workbook.year-mismatch",
+        severity: Severity::Warning,
+        params: &["year", "run_year", "cell"],
+        message: t!(
+            "the title gives the report year {year} ({cell}), not the run's {run_year}; its year-over-year checks were not made",
+            "Tiêu đề ghi năm báo cáo {year} (ô {cell}), không phải năm {run_year} của đợt kiểm tra; không đối chiếu với năm trước"
+        ),
+        doc: doc!(
+            t!("The workbook's title block names another report year than the run's.", "Phần tiêu đề của tệp ghi năm báo cáo khác năm của đợt kiểm tra."),
+            t!("Last year's file sent again, or a title not updated: its figures may not be this year's.", "Có thể gửi lại tệp năm trước, hoặc chưa sửa tiêu đề: số liệu có thể không phải của năm nay."),
+            t!("Send this year's workbook, or correct the year in its title.", "Gửi tệp của năm nay, hoặc sửa năm trong tiêu đề."),
+            t!("\"Năm báo cáo: 2020\" in a run of 2021", "\"Năm báo cáo: 2020\" trong đợt kiểm tra năm 2021")
+        ),
+    },
+    KindDef {
         kind: Kind::LayoutColumnNotFound,
         id: "layout.column-not-found",
         severity: Severity::Error,
@@ -375,6 +393,22 @@ pub const KINDS: &[KindDef] = &[
             WHY_LAYOUT,
             t!("Write the numbering in its own column, or the label exactly as the form does.", "Ghi số thứ tự ở cột riêng, hoặc ghi nhãn đúng như biểu."),
             t!("\"1 Tổng số\" in a form with rows \"1 Tổng số\" and \"Tổng số\"", "\"1 Tổng số\" trong biểu có dòng \"1 Tổng số\" và dòng \"Tổng số\"")
+        ),
+    },
+    KindDef {
+        kind: Kind::LayoutLabelTwoRows,
+        id: "layout.label-two-rows",
+        severity: Severity::Error,
+        params: &["form", "text", "cell", "labels"],
+        message: t!(
+            "form {form}: {cell} reads \"{text}\", which matches the rows \"{labels}\" equally well; none of them was read",
+            "Biểu {form}: ô {cell} ghi \"{text}\", khớp như nhau với các dòng \"{labels}\"; không dòng nào được đọc"
+        ),
+        doc: doc!(
+            t!("A shortened or mistyped label matches two rows of the form equally well.", "Một nhãn viết tắt hoặc gõ sai khớp như nhau với hai dòng của biểu."),
+            WHY_LAYOUT,
+            t!("Write the label in full, as the form does.", "Ghi nhãn đầy đủ như biểu."),
+            t!("\"Cấp trưng\" in a form with rows \"Cấp trưởng\" and \"Cấp trường\"", "\"Cấp trưng\" trong biểu có dòng \"Cấp trưởng\" và dòng \"Cấp trường\"")
         ),
     },
     KindDef {

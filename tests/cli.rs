@@ -500,6 +500,35 @@ fn last_year_opening_and_closing_figures() {
 }
 
 #[test]
+fn a_workbook_of_another_report_year_is_said_through_the_workers() {
+    // branch-changes-chain.xlsx is titled 2021. (That a workbook of another year is not
+    // compared with last year's is shown in tests/consolidate.rs.)
+    let file = "samples/branch-changes-chain.xlsx";
+    let run = |year: &str| {
+        let doc = json(&[file, "--year", year]);
+        rules_and_cells(&doc)
+            .into_iter()
+            .filter(|(r, _)| r == "workbook.year-mismatch")
+            .collect::<Vec<_>>()
+    };
+    assert_eq!(run("2021"), vec![]);
+    assert_eq!(
+        run("2022"),
+        vec![(
+            "workbook.year-mismatch".to_string(),
+            "M01-SoLuong!D3".to_string()
+        )],
+        "said on the title's year"
+    );
+    let refused = crossfoot(&["check", file, "--year", "21"]);
+    assert_eq!(
+        refused.status.code(),
+        Some(2),
+        "a year of two digits is refused"
+    );
+}
+
+#[test]
 fn explain_an_engine_kind_and_a_pack_check() {
     let out = crossfoot(&["explain", "value.required", "--lang", "en"]);
     assert_eq!(out.status.code(), Some(0));

@@ -711,3 +711,67 @@ fn two_codes_that_read_as_one_unit_are_reported_not_matched() {
         "never matched to one of them: {rest:?}"
     );
 }
+
+#[test]
+fn a_workbook_titled_with_another_year_is_said_and_not_compared_with_last_year() {
+    let now = tempfile::tempdir().unwrap();
+    let last = tempfile::tempdir().unwrap();
+    // Two branches whose opening figures are not last year's closing ones; the second's title
+    // block says 2020 (last year's file sent again, or a title not updated).
+    let mut stale = Branch::clean("Đảng bộ xã Bản Bo", "TD-10", 2);
+    stale.year = 2020;
+    for b in [
+        Branch::clean("Chi bộ Trường THPT Tam Đường", "TD-09", 3),
+        stale,
+    ] {
+        let name = format!("{}.xlsx", b.code.to_lowercase());
+        std::fs::write(now.path().join(&name), write_branch(&b, &Layout::default())).unwrap();
+        let mut prev = b.clone();
+        prev.year -= 1;
+        prev.m02.end = b.m02.start + 3;
+        std::fs::write(
+            last.path().join(name),
+            write_branch(&prev, &Layout::default()),
+        )
+        .unwrap();
+    }
+    let pack = pack();
+    let run = |year: Option<u32>| {
+        let options = Options {
+            year,
+            ..Options::default()
+        };
+        let results = Run::new(&pack, options, &InProcess).check_all(
+            &collect(&[now.path().to_path_buf()]).files,
+            Some(&collect(&[last.path().to_path_buf()]).files),
+        );
+        split_irregular(summary(&results)).0
+    };
+    let start = cell_ref(&Layout::default(), "M02", "1", Col::Count).unwrap();
+    let end = cell_ref(&Layout::default(), "M02", "4", Col::Count).unwrap();
+    let compared = |file: &str| {
+        (
+            file.to_string(),
+            "M02.start-matches-last-year".to_string(),
+            vec![start.to_string(), format!("{file}:{end}")],
+        )
+    };
+    // Without the run's year, nothing is said about years: both are compared.
+    assert_eq!(
+        run(None),
+        vec![compared("td-09.xlsx"), compared("td-10.xlsx")]
+    );
+    // With it, the 2020 workbook is a warning on its title's year, and is not compared.
+    let year_cell = "M01-SoLuong!D3".to_string();
+    assert_eq!(
+        run(Some(2021)),
+        vec![
+            compared("td-09.xlsx"),
+            (
+                "td-10.xlsx".to_string(),
+                "workbook.year-mismatch".to_string(),
+                vec![year_cell]
+            ),
+        ]
+    );
+}

@@ -770,3 +770,147 @@ fn every_new_drift_at_once() {
         ..Layout::default()
     });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Round three (FORMS.md, "More of what arrives — round three"): labels and years.
+
+#[test]
+fn abbreviated_labels_headings_and_titles() {
+    same_as_template(Layout {
+        abbreviated: Abbreviated::Short,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn abbreviated_headings_as_bare_signs() {
+    same_as_template(Layout {
+        abbreviated: Abbreviated::Terse,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn abbreviated_without_diacritics() {
+    // `DV`, `Tong so duoc DG`: the abbreviations are keys like the labels.
+    same_as_template(Layout {
+        abbreviated: Abbreviated::Short,
+        labels: LabelStyle::NoDiacritics,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn abbreviated_in_generic_sheets_known_by_their_titles() {
+    // `Sheet1` … `Sheet4`: the abbreviated titles and labels alone recognise the forms.
+    same_as_template(Layout {
+        abbreviated: Abbreviated::Short,
+        sheet_names: SheetNames::Generic,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn a_letter_doubled_in_a_long_word_of_each_label() {
+    same_as_template(Layout {
+        label_slips: true,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn abbreviated_and_slipped_labels_with_numbering() {
+    same_as_template(Layout {
+        abbreviated: Abbreviated::Short,
+        label_slips: true,
+        labels: LabelStyle::NumberedDotted,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn two_years_grouped_over_the_headings() {
+    same_as_template(Layout {
+        year_columns: YearColumns::Grouped,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn two_years_in_the_headings() {
+    same_as_template(Layout {
+        year_columns: YearColumns::InHeading,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn two_years_under_abbreviated_headings() {
+    same_as_template(Layout {
+        year_columns: YearColumns::Grouped,
+        abbreviated: Abbreviated::Terse,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn the_drifts_of_round_three_really_change_the_workbook() {
+    // Each layout writes other texts (or places) than the template: the tests above would
+    // not prove anything if a drift option were ignored.
+    let b = Branch::clean("Đảng bộ xã Sạch", "TD-98", 12);
+    let texts = |layout: &Layout| -> Vec<String> {
+        plan(&b, layout)
+            .iter()
+            .flat_map(|s| s.cells.iter())
+            .filter_map(|c| match &c.content {
+                Content::Text(t) => Some(t.clone()),
+                _ => None,
+            })
+            .collect()
+    };
+    let template = texts(&Layout::default());
+    for (layout, expect) in [
+        (
+            Layout {
+                abbreviated: Abbreviated::Short,
+                ..Layout::default()
+            },
+            "TS ĐV",
+        ),
+        (
+            Layout {
+                abbreviated: Abbreviated::Terse,
+                ..Layout::default()
+            },
+            "%",
+        ),
+        (
+            Layout {
+                label_slips: true,
+                ..Layout::default()
+            },
+            "Trongg đó: Đảng viên nữ",
+        ),
+        (
+            Layout {
+                year_columns: YearColumns::Grouped,
+                ..Layout::default()
+            },
+            "Năm 2020",
+        ),
+        (
+            Layout {
+                year_columns: YearColumns::InHeading,
+                ..Layout::default()
+            },
+            "Số lượng năm 2021",
+        ),
+    ] {
+        let t = texts(&layout);
+        assert!(t.iter().any(|x| x == expect), "{layout:?}: no {expect:?}");
+        assert!(
+            !template.iter().any(|x| x == expect),
+            "{expect:?} in the template"
+        );
+    }
+}

@@ -111,6 +111,13 @@ struct SettingsDef {
     /// Texts for the engine's own findings and workbooks, by id ([`crate::messages`]).
     #[serde(default)]
     messages: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// How people shorten labels: `{ "SL" = "Số lượng", "%" = "Tỷ lệ (%)" }`. A word is
+    /// written out wherever it stands as a whole word, anything else only as a whole label
+    /// ([`crate::labels`]). Merged over the files: one abbreviation, one meaning.
+    #[serde(default)]
+    abbreviations: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// Words written before a year in a heading (`Năm 2021`, `Số lượng năm 2021`).
+    year_words: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     workbook: Vec<WorkbookDef>,
 }
@@ -283,6 +290,10 @@ pub struct Settings {
     pub messages: BTreeMap<String, String>,
     /// The language crossfoot writes in (`--lang`; by default the pack's `language`).
     pub lang: crate::registry::Lang,
+    /// How people shorten labels, as keys ([`crate::labels`]).
+    pub abbreviations: crate::labels::Abbreviations,
+    /// Keys of the words written before a year in a heading.
+    pub year_words: Vec<String>,
 }
 
 impl Settings {
@@ -323,6 +334,8 @@ impl Default for Settings {
             language: "en".to_string(),
             messages: BTreeMap::new(),
             lang: crate::registry::Lang::En,
+            abbreviations: crate::labels::Abbreviations::default(),
+            year_words: Vec::new(),
         }
     }
 }
@@ -1068,7 +1081,9 @@ struct GivenSettings {
     report_year_label: Given<String>,
     unit_code: Given<UnitCodeStyle>,
     language: Given<String>,
+    year_words: Given<Vec<String>>,
     messages: BTreeMap<String, (String, usize, Range<usize>)>,
+    abbreviations: BTreeMap<String, (String, usize, Range<usize>)>,
 }
 
 /// What the help of a conflict says.
@@ -1146,7 +1161,8 @@ fn merge_settings<'d>(
             unit_code_label,
             report_year_label,
             unit_code,
-            language
+            language,
+            year_words
         );
         let src = &sources[si];
         for (id, text) in &s.messages {
@@ -1179,6 +1195,36 @@ fn merge_settings<'d>(
                         message: format!(
                             "the message `{}` is given two different texts",
                             id.get_ref()
+                        ),
+                        here: (src, text.span()),
+                        before: (&sources[*fsi], fspan.clone()),
+                        help: conflict_help(&sources[*fsi]),
+                    }
+                    .problem();
+                    problems.entry(si).or_default().push(problem);
+                }
+            }
+        }
+        for (abbr, text) in &s.abbreviations {
+            if text.span().start >= schema::placeholder_start(&src.text) {
+                continue;
+            }
+            // Compared as keys: `ĐV` and `đv` are one abbreviation.
+            let key = label_key(abbr.get_ref(), Folding { diacritics: false });
+            match given.abbreviations.get(&key) {
+                None => {
+                    given
+                        .abbreviations
+                        .insert(key, (text.get_ref().clone(), si, text.span()));
+                }
+                Some((first, _, _))
+                    if label_key(first, Folding { diacritics: false })
+                        == label_key(text.get_ref(), Folding { diacritics: false }) => {}
+                Some((_, fsi, fspan)) => {
+                    let problem = Conflict {
+                        message: format!(
+                            "the abbreviation `{}` is written out differently in two rule files",
+                            abbr.get_ref()
                         ),
                         here: (src, text.span()),
                         before: (&sources[*fsi], fspan.clone()),
@@ -1238,6 +1284,16 @@ fn merge_settings<'d>(
     if let Some((u, ..)) = given.unit_code {
         settings.unit_code = u;
     }
+    if let Some((w, ..)) = given.year_words {
+        settings.year_words = w.iter().map(|w| label_key(w, settings.folding)).collect();
+    }
+    let folding = settings.folding;
+    settings.abbreviations = crate::labels::Abbreviations::new(
+        given
+            .abbreviations
+            .into_iter()
+            .map(|(a, (text, ..))| (label_key(&a, folding), label_key(&text, folding))),
+    );
     settings.messages = given
         .messages
         .into_iter()

@@ -753,3 +753,33 @@ fn a_division_by_a_constant_zero_points_at_the_divisor() {
         assert!(compile(&check(expr)).is_ok(), "{expr}");
     }
 }
+
+#[test]
+fn abbreviations_are_merged_over_the_files_one_meaning_each() {
+    let a = src(
+        "a.toml",
+        &format!("[settings.abbreviations]\n\"SL\" = \"Số lượng\"\n\"ĐV\" = \"đảng viên\"\n{FORM}"),
+    );
+    // The same abbreviation (in another case) with the same meaning, and a new one.
+    let b = src(
+        "b.toml",
+        "[settings.abbreviations]\n\"sl\" = \"số lượng\"\n\"GV\" = \"giáo viên\"\n",
+    );
+    let pack = compile(&[a.clone(), b]).unwrap_or_else(|e| panic!("{e:?}"));
+    let abbr = &pack.settings.abbreviations;
+    assert_eq!(abbr.expand("sl").as_deref(), Some("số lượng"));
+    assert_eq!(abbr.expand("gv đv").as_deref(), Some("giáo viên đảng viên"));
+    // Another meaning for `SL` is a conflict naming both files.
+    let c = src(
+        "c.toml",
+        "[settings.abbreviations]\n\"SL\" = \"Sinh lực\"\n",
+    );
+    assert_eq!(
+        problems_with_files(&[a, c]),
+        vec![(
+            "c.toml".to_string(),
+            "the abbreviation `SL` is written out differently in two rule files".to_string(),
+            "\"Sinh lực\"".to_string()
+        )]
+    );
+}

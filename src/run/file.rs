@@ -131,7 +131,7 @@ pub fn check_container(
     // A panic while checking is a bug in crossfoot: contained, the file reported, the run goes
     // on (in a worker process it would otherwise end the worker and read as out of memory).
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        check::check_workbook_explained(&wb, &job.shown, pack, job.links, job.explain)
+        check::check_workbook_explained(&wb, &job.shown, pack, job.links, job.explain, job.year)
     }));
     let (forms, findings, unit, mut kept) = checked.map_err(|payload| {
         let what = payload

@@ -213,7 +213,9 @@ pub(super) fn link_files(
         }
         // Last year's workbook of the same unit.
         let mut prev_linked: Option<&Linked> = None;
-        if let Some(prev) = previous.filter(|_| d.uses(pack, Link::Previous)) {
+        // A workbook titled with another year than the run's is not compared with last year's.
+        let other_year = k.other_year;
+        if let Some(prev) = previous.filter(|_| d.uses(pack, Link::Previous) && !other_year) {
             let code = results[fi].unit.key.clone().unwrap_or_default();
             // Given as last year's, but one of this run's own workbooks: never compared.
             let own = own_previous.and_then(|o| o.get(&code));

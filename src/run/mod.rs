@@ -83,6 +83,9 @@ pub struct Job {
     /// Look for the figures most likely wrong ([`crate::localise`]).
     #[serde(default = "yes")]
     pub explain: bool,
+    /// The run's report year (`check --year`; not for last year's workbooks).
+    #[serde(default)]
+    pub year: Option<u32>,
 }
 
 fn yes() -> bool {
@@ -105,6 +108,9 @@ pub struct Options {
     /// Look for the figures most likely wrong ([`crate::localise`]); `check --no-explain`
     /// turns it off.
     pub explain: bool,
+    /// The report year of the run (`check --year`): a workbook titled with another is said
+    /// and not compared with last year's.
+    pub year: Option<u32>,
 }
 
 impl Default for Options {
@@ -116,6 +122,7 @@ impl Default for Options {
             copy_all_up_to: 0,
             read_timeout: Duration::from_secs(120),
             explain: true,
+            year: None,
         }
     }
 }
@@ -395,6 +402,7 @@ impl<'a> Run<'a> {
             // Already beyond the limit: the reader need not send the sheets without findings.
             only_flagged: limit > 0 && seen.load(Ordering::Relaxed) > limit,
             explain: self.options.explain,
+            year: self.options.year.filter(|_| !links.last_year),
         };
         let (mut result, kept) =
             file::check_file(input, self.pack, &self.options, self.isolation, &job);

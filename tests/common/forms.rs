@@ -584,6 +584,83 @@ pub struct Layout {
     /// With `pct_formulas`: each sheet's percent formulas turned into one Excel
     /// shared formula (`<f t="shared" ref=… si="0">`), as Excel writes them.
     pub shared_formulas: bool,
+    /// Labels, headings and titles abbreviated as people shorten them.
+    pub abbreviated: Abbreviated,
+    /// Each item label with one letter doubled in its first word of five letters or more
+    /// (`Troong đó: …`); labels without such a word as written.
+    pub label_slips: bool,
+    /// The value columns twice, last year's then the report year's (not in M03).
+    pub year_columns: YearColumns,
+}
+
+/// How labels, headings and titles are shortened.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Abbreviated {
+    #[default]
+    No,
+    /// `SL`, `TL (%)`, `TS`, `ĐV`, `DTTS`, `LLCT`, `CM`, `ĐG` wherever they stand
+    /// (`TS ĐV`, `Trong đó: ĐV nữ`, `Số ĐV đầu năm`, `Tổng số được ĐG`, `Trình độ LLCT`).
+    Short,
+    /// The same, the percent heading a bare `%` and the count heading `SL`.
+    Terse,
+}
+
+/// Two years side by side.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum YearColumns {
+    #[default]
+    No,
+    /// `Năm 2020 | Năm 2021` merged over `Số lượng | Tỷ lệ (%)` twice.
+    Grouped,
+    /// `Số lượng năm 2020 | Tỷ lệ (%) năm 2020 | Số lượng năm 2021 | Tỷ lệ (%) năm 2021`.
+    InHeading,
+}
+
+/// `s` shortened as `a` says (whole phrases only, as people do).
+fn abbreviate(s: &str, a: Abbreviated) -> String {
+    if a == Abbreviated::No {
+        return s.to_string();
+    }
+    if a == Abbreviated::Terse && s == "Tỷ lệ (%)" {
+        return "%".to_string();
+    }
+    const SHORT: [(&str, &str); 13] = [
+        ("Tổng số", "TS"),
+        ("Số lượng", "SL"),
+        ("SỐ LƯỢNG", "SL"),
+        ("Tỷ lệ (%)", "TL (%)"),
+        ("Tỷ lệ", "TL"),
+        ("đảng viên", "ĐV"),
+        ("Đảng viên", "ĐV"),
+        ("ĐẢNG VIÊN", "ĐV"),
+        ("dân tộc thiểu số", "DTTS"),
+        ("lý luận chính trị", "LLCT"),
+        ("chuyên môn", "CM"),
+        ("đánh giá", "ĐG"),
+        ("ĐÁNH GIÁ", "ĐG"),
+    ];
+    let mut out = s.to_string();
+    for (long, short) in SHORT {
+        out = out.replace(long, short);
+    }
+    out
+}
+
+/// `s` with the last letter of its first word of five letters or more doubled.
+fn slipped(s: &str) -> String {
+    let mut done = false;
+    s.split(' ')
+        .map(|w| {
+            if done || w.chars().filter(|c| c.is_alphabetic()).count() < 5 {
+                return w.to_string();
+            }
+            done = true;
+            let last = w.chars().rev().find(|c| c.is_alphabetic()).unwrap();
+            let at = w.rfind(last).unwrap() + last.len_utf8();
+            format!("{}{last}{}", &w[..at], &w[at..])
+        })
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Sheet names.
@@ -1471,7 +1548,12 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
             is_label: false,
         });
     }
-    text(&mut cells, top + 3, 0, styled(form_title(form), style));
+    text(
+        &mut cells,
+        top + 3,
+        0,
+        abbreviate(&styled(form_title(form), style), layout.abbreviated),
+    );
     let notes = [
         "Đơn vị tính: người",
         "(Kèm theo báo cáo thống kê năm của tổ chức cơ sở đảng)",
@@ -1494,6 +1576,9 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
     let heads = headers(form);
     let n_values = heads.len() as u16 - 2;
     let notes_col = layout.notes_column.then_some(first_value_col + 1);
+    // Two years: last year's columns first, the report year's after them.
+    let years = layout.year_columns != YearColumns::No && form != "M03";
+    let year_shift = if years { n_values } else { 0 };
     let value_cols: Vec<u16> = (0..n_values)
         .map(|v| {
             let order = if layout.values_reversed {
@@ -1501,7 +1586,7 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
             } else {
                 v
             };
-            first_value_col + order + u16::from(layout.notes_column && order >= 1)
+            first_value_col + year_shift + order + u16::from(layout.notes_column && order >= 1)
         })
         .collect();
     // (column, text, value column index).
@@ -1512,7 +1597,8 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
     head_cols.push((shift, styled(heads[0], style), None));
     head_cols.push((label_col, styled(heads[1], style), None));
     for (v, h) in heads[2..].iter().enumerate() {
-        head_cols.push((value_cols[v], styled(h, style), Some(v as u16)));
+        let h = abbreviate(&styled(h, style), layout.abbreviated);
+        head_cols.push((value_cols[v], h, Some(v as u16)));
     }
     if let Some(c) = notes_col {
         head_cols.push((c, styled("Ghi chú", style), None));
@@ -1522,7 +1608,49 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
             merges.push((row, label_col, row + rows - 1, label_col + 1));
         }
     };
-    let first_item_row = if layout.merged_header {
+    let first_item_row = if years {
+        assert!(
+            !layout.merged_header && !layout.pct_header_split,
+            "two years with one header row"
+        );
+        let (last, this) = (b.year.saturating_sub(1), b.year);
+        let grouped = layout.year_columns == YearColumns::Grouped;
+        let row = header + u32::from(grouped);
+        for (col, h, v) in &head_cols {
+            let Some(_) = v else {
+                text(&mut cells, header, *col, h.clone());
+                if grouped {
+                    merges.push((header, *col, header + 1, *col));
+                }
+                continue;
+            };
+            if grouped {
+                text(&mut cells, row, *col - year_shift, h.clone());
+                text(&mut cells, row, *col, h.clone());
+            } else {
+                text(
+                    &mut cells,
+                    row,
+                    *col - year_shift,
+                    format!("{h} năm {last}"),
+                );
+                text(&mut cells, row, *col, format!("{h} năm {this}"));
+            }
+        }
+        if grouped {
+            let first = value_cols[0].min(value_cols[n_values as usize - 1]);
+            text(
+                &mut cells,
+                header,
+                first - year_shift,
+                format!("Năm {last}"),
+            );
+            merges.push((header, first - year_shift, header, first - 1));
+            text(&mut cells, header, first, format!("Năm {this}"));
+            merges.push((header, first, header, first + year_shift - 1));
+        }
+        row + 1
+    } else if layout.merged_header {
         let (group_first, group_last, group) = if form == "M03" {
             (value_cols[1], value_cols[4], "Kết quả xếp loại")
         } else {
@@ -1614,7 +1742,14 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
         if !style.numbers_in_label() {
             text(&mut cells, row, shift, lrow.item.to_string());
         }
-        let mut label = styled_label(lrow.item, lrow.label, style);
+        let mut label = styled_label(
+            lrow.item,
+            &abbreviate(lrow.label, layout.abbreviated),
+            style,
+        );
+        if layout.label_slips {
+            label = slipped(&label);
+        }
         if layout.nbsp_spaces {
             // No-break spaces inside, an ordinary and a no-break one after.
             label = format!("{} \u{a0}", label.replace(' ', "\u{a0}"));
@@ -1669,6 +1804,24 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
                     }
                 },
             };
+            if years {
+                // Last year's figure: this year's, one more for a count (so that last year's
+                // columns, read as this year's, would not add up).
+                let last = match &content {
+                    Content::Number(v, f) if *vcol == 0 => Content::Number(v + 1.0, f.clone()),
+                    Content::Formula(_, Some(v)) => Content::Number(*v, None),
+                    Content::Formula(_, None) => Content::Number(0.0, None),
+                    other => other.clone(),
+                };
+                cells.push(PlannedCell {
+                    row,
+                    col: col - year_shift,
+                    item: None,
+                    value_col: None,
+                    content: last,
+                    is_label: false,
+                });
+            }
             cells.push(PlannedCell {
                 row,
                 col,
