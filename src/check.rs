@@ -179,6 +179,9 @@ pub fn check_workbook_explained(
         .iter()
         .map(|inst| eval::read_values(wb, inst, &mut rep))
         .collect();
+    for (inst, v) in instances.iter().zip(&values) {
+        crate::structure::check_subtotals(wb, inst, v, &mut rep);
+    }
     let before = rep.findings.len();
     eval::run_checks(wb, &instances, &values, &mut rep);
     // Explained only when a check fails (most workbooks cost nothing more).

@@ -32,6 +32,7 @@ pub mod report;
 pub mod rules;
 pub mod run;
 pub mod sniff;
+pub mod structure;
 pub mod text;
 pub mod worker;
 pub mod xlsx_limits;

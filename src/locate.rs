@@ -10,6 +10,7 @@ use crate::finding::{CellLoc, Finding, Severity};
 use crate::model::{CellRef, Sheet, Value, Workbook};
 use crate::registry::Kind;
 use crate::rules::{CellAt, Column, Form, Pack};
+use crate::structure::{self, CandidateRow, Subtotal};
 use crate::text::{fold_diacritics, label_key, strip_numbering};
 use std::collections::HashMap;
 
@@ -30,6 +31,10 @@ pub struct FormInstance {
     pub header_rows: Option<(u32, u32)>,
     /// The records of a `[records]` form, top to bottom.
     pub records: Vec<Record>,
+    /// The rows that sum other rows of the form (subtotals, group rows): no row of the form,
+    /// no record, checked themselves ([`crate::structure`]).
+    #[serde(default)]
+    pub subtotals: Vec<Subtotal>,
 }
 
 /// One record (a filled row between the header and the end row) of a `[records]` form.
@@ -339,8 +344,23 @@ fn locate_form(
             *row_votes.entry(r).or_default() += 1;
         }
     }
+    // The header band (a heading over up to three rows) holding the most columns, the topmost
+    // of equals: a header repeated further down (a printed page) is not the header. Within it,
+    // the row holding most headings.
+    let band_score = |top: u32| {
+        candidates
+            .iter()
+            .filter(|cands| cands.iter().any(|c| (top..=top + 2).contains(&c.row)))
+            .count()
+    };
+    let band = row_votes
+        .keys()
+        .map(|r| (*r, band_score(*r)))
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(r, _)| r);
     let header_row = row_votes
         .iter()
+        .filter(|(r, _)| band.is_some_and(|top| (top..=top + 2).contains(*r)))
         .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
         .map(|(r, _)| *r);
     let mut cols = Vec::with_capacity(form.columns.len());
@@ -617,9 +637,12 @@ fn locate_form(
             }
         }
     }
-    let records = match &form.records {
-        Some(rec) => find_records(sheet, form, rec, header_bottom, &rows, &cols),
-        None => Vec::new(),
+    let (records, subtotals) = match &form.records {
+        Some(rec) => find_records(sheet, form, rec, header_bottom, &rows, &cols, pack),
+        None => (
+            Vec::new(),
+            structure::find_subtotals(sheet, form, &rows, &cols, header_bottom, &pack.settings),
+        ),
     };
     let mut records = records;
     if form.matches_units() {
@@ -641,6 +664,7 @@ fn locate_form(
         row_labels,
         header_rows: header_row.map(|h| (h.min(header_top).min(header_bottom), header_bottom)),
         records,
+        subtotals,
     }
 }
 
@@ -729,7 +753,9 @@ fn groups_over(sheet: &Sheet, at: CellRef) -> impl Iterator<Item = CellRef> + '_
     })
 }
 
-/// The filled rows between the header and the end row (or the end of the sheet).
+/// The filled rows between the header and the end row (or the end of the sheet), and the rows
+/// among them that sum others (group rows, [`structure::split_groups`]). A row of column
+/// numbers and the header repeated further down are structure, not records.
 fn find_records(
     sheet: &Sheet,
     form: &Form,
@@ -737,9 +763,10 @@ fn find_records(
     header_bottom: u32,
     rows: &[Option<u32>],
     cols: &[Option<u32>],
-) -> Vec<Record> {
+    pack: &Pack,
+) -> (Vec<Record>, Vec<Subtotal>) {
     let Some(key_col) = cols.get(rec.key).copied().flatten() else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let end = rec
         .end
@@ -753,7 +780,30 @@ fn find_records(
             .map(|c| c.display().trim().to_string())
             .unwrap_or_default()
     };
-    let mut out: Vec<Record> = Vec::new();
+    let first_figure = cols
+        .iter()
+        .zip(&form.columns)
+        .filter(|(_, c)| c.kind != crate::rules::Kind::Text)
+        .filter_map(|(c, _)| *c)
+        .min()
+        .unwrap_or(u32::MAX);
+    let figure_cols: Vec<u32> = cols
+        .iter()
+        .zip(&form.columns)
+        .filter(|(_, c)| {
+            matches!(
+                c.kind,
+                crate::rules::Kind::Count | crate::rules::Kind::Number
+            )
+        })
+        .filter_map(|(c, _)| *c)
+        .collect();
+    // The table's columns, for a row of column numbers: the located ones and those between.
+    let span: Vec<u32> = match (located.iter().min(), located.iter().max()) {
+        (Some(lo), Some(hi)) => (*lo.min(&key_col)..=*hi).collect(),
+        _ => Vec::new(),
+    };
+    let mut candidates: Vec<CandidateRow> = Vec::new();
     let mut last_row = None;
     for (at, _) in sheet
         .cells
@@ -767,23 +817,73 @@ fn find_records(
             continue;
         }
         last_row = Some(at.row);
-        let key = text_at(at.row, key_col);
+        if structure::is_column_number_row(sheet, at.row, &span)
+            || structure::is_header_repeat(sheet, at.row, form, cols, &pack.settings)
+        {
+            continue;
+        }
+        let texts: Vec<String> = sheet
+            .cells
+            .range(CellRef::new(at.row, 0)..CellRef::new(at.row, first_figure))
+            .filter(|(c, _)| c.col != key_col)
+            .filter_map(|(_, c)| c.text().map(|t| t.trim().to_string()))
+            .filter(|t| !t.is_empty())
+            .collect();
+        candidates.push(CandidateRow {
+            row: at.row,
+            key: text_at(at.row, key_col),
+            texts,
+        });
+    }
+    let (groups, is_record) =
+        structure::split_groups(sheet, &candidates, &figure_cols, &pack.settings);
+    let mut out: Vec<Record> = Vec::new();
+    // Candidate index → record index.
+    let mut record_of: Vec<Option<usize>> = Vec::with_capacity(candidates.len());
+    for (c, keep) in candidates.iter().zip(&is_record) {
+        if !keep {
+            record_of.push(None);
+            continue;
+        }
+        record_of.push(Some(out.len()));
+        let key = c.key.clone();
         let label = rec
             .label
             .and_then(|l| cols.get(l).copied().flatten())
-            .map(|c| text_at(at.row, c))
+            .map(|col| text_at(c.row, col))
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| key.clone());
         out.push(Record {
-            row: at.row,
+            row: c.row,
             written: key.clone(),
             key,
-            key_cell: CellRef::new(at.row, key_col),
+            key_cell: CellRef::new(c.row, key_col),
             label,
         });
     }
-    let _ = form;
-    out
+    let subtotals = groups
+        .into_iter()
+        .map(|(g, members)| {
+            let c = &candidates[g];
+            let label = rec
+                .label
+                .and_then(|l| cols.get(l).copied().flatten())
+                .map(|col| text_at(c.row, col))
+                .filter(|t| !t.is_empty())
+                .or_else(|| c.texts.last().cloned())
+                .unwrap_or_default();
+            Subtotal {
+                row: c.row,
+                label,
+                members: members
+                    .iter()
+                    .filter_map(|m| record_of[*m])
+                    .map(|k| form.rows.len() + k)
+                    .collect(),
+            }
+        })
+        .collect();
+    (out, subtotals)
 }
 
 /// `Sheet!$C$7`, `'My sheet'!C7` → (sheet index, cell).

@@ -128,6 +128,7 @@ pub enum Kind {
     ValueNegative,
     ValueNotWhole,
     ValueFormulaNotStored,
+    SubtotalMismatch,
     ConsolidationUnitWithoutRow,
     ConsolidationRowWithoutUnit,
     ConsolidationDuplicateUnit,
@@ -496,6 +497,25 @@ pub const KINDS: &[KindDef] = &[
             WHY_VALUE,
             t!("Open the file in a spreadsheet program and save it.", "Mở tệp bằng chương trình bảng tính và lưu lại."),
             t!("a workbook written by a script that stores formulas only", "tệp do một chương trình tạo ra, chỉ lưu công thức")
+        ),
+    },
+    KindDef {
+        kind: Kind::SubtotalMismatch,
+        id: "structure.subtotal-mismatch",
+        severity: Severity::Error,
+        params: &["form", "label", "column", "found", "expected", "difference", "rows"],
+        message: t!(
+            "form {form}: the subtotal row \"{label}\", column {column}: reads {found}, but the rows it sums ({rows}) add up to {expected} (difference {difference})",
+            "Biểu {form}: dòng cộng \"{label}\", cột {column}: ghi {found}, nhưng cộng các dòng thuộc nó ({rows}) = {expected} (chênh lệch {difference})"
+        ),
+        doc: doc!(
+            t!("A row that sums the rows of its block or group (a subtotal, a group row of a summary) does not add up.",
+               "Một dòng cộng của một khối hay một nhóm (dòng cộng, dòng khối trong biểu tổng hợp) không khớp với tổng các dòng thuộc nó."),
+            t!("A reader of the table takes the subtotal as the block's figure: it is wrong, or one of its rows is.",
+               "Người đọc biểu lấy dòng cộng làm số liệu của cả khối: dòng cộng sai, hoặc một dòng thuộc nó sai."),
+            t!("Correct the subtotal, or the row that is wrong; a subtotal as =SUM(…) of its rows cannot drift.",
+               "Sửa dòng cộng, hoặc dòng bị sai; dùng công thức =SUM(…) cho dòng cộng để không bị lệch."),
+            t!("\"I. Khối xã, thị trấn\" reading 1,250 over branches that add up to 1,205", "dòng \"I. Khối xã, thị trấn\" ghi 1.250 trong khi các chi bộ thuộc khối cộng lại 1.205")
         ),
     },
     KindDef {

@@ -770,3 +770,145 @@ fn every_new_drift_at_once() {
         ..Layout::default()
     });
 }
+
+// ---------------------------------------------------------------------------------------------
+// Round three (FORMS.md, "More of what arrives — round three"): rows that are structure, not
+// figures.
+
+#[test]
+fn a_row_of_column_numbers_under_the_header() {
+    for numbers in [
+        ColumnNumbers::Plain,
+        ColumnNumbers::Bracketed,
+        ColumnNumbers::Lettered,
+    ] {
+        same_as_template(Layout {
+            column_numbers: numbers,
+            ..Layout::default()
+        });
+    }
+}
+
+#[test]
+fn the_header_repeated_further_down() {
+    same_as_template(Layout {
+        header_repeated: true,
+        ..Layout::default()
+    });
+    same_as_template(Layout {
+        header_repeated: true,
+        merged_header: true,
+        column_numbers: ColumnNumbers::Lettered,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn a_blank_row_after_every_row() {
+    same_as_template(Layout {
+        blank_after_every_row: true,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn subtotal_rows_after_the_blocks_typed_as_formulas_or_unlabelled() {
+    for subtotals in [Subtotals::Typed, Subtotals::Formula, Subtotals::Unlabelled] {
+        same_as_template(Layout {
+            subtotals,
+            ..Layout::default()
+        });
+        same_as_template(Layout {
+            subtotals,
+            blank_after_every_row: true,
+            labels: LabelStyle::NumberedDotted,
+            totals: TotalStyle::Formulas,
+            ..Layout::default()
+        });
+    }
+}
+
+/// The cell of the subtotal row after the block whose last item is `last` (the next row, or
+/// the one after under `blank_after_every_row`).
+fn subtotal_cell(layout: &Layout, form: &str, last: &str) -> String {
+    let mut at = cell_ref(layout, form, last, Col::Count).unwrap();
+    at.row += 1 + u32::from(layout.blank_after_every_row);
+    at.to_string()
+}
+
+#[test]
+fn a_subtotal_that_does_not_add_up_is_found_on_its_cell_and_nothing_else_changes() {
+    for subtotals in [Subtotals::Typed, Subtotals::Unlabelled] {
+        for blank_after_every_row in [false, true] {
+            let base = Layout {
+                subtotals,
+                blank_after_every_row,
+                ..Layout::default()
+            };
+            let clean = Branch::clean("Đảng bộ xã Sạch", "TD-98", 12);
+            let template = ours(&write_branch(&clean, &Layout::default()));
+            // The age bands' subtotal two too many, the theory levels' of M04 one too few.
+            let layout = Layout {
+                subtotal_off: vec![("M01", "3", 2), ("M04", "3", -1)],
+                ..base.clone()
+            };
+            let found = ours(&write_branch(&clean, &layout));
+            let extra: Vec<_> = found.difference(&template).cloned().collect();
+            assert!(
+                template.is_subset(&found),
+                "{subtotals:?}: {template:?} in {found:?}"
+            );
+            if subtotals == Subtotals::Unlabelled {
+                // With no label, a row that does not add up is no subtotal: it is not told from
+                // an unlisted row, and nothing is said (no false alarm).
+                assert_eq!(extra, vec![], "{subtotals:?}");
+                continue;
+            }
+            let mut firsts: Vec<(String, String)> = Vec::new();
+            let pack = rules::compile(&rules::builtin_sources()).unwrap();
+            let wb = load_bytes(
+                &write_branch(&clean, &layout),
+                "branch.xlsx",
+                &Limits::default(),
+            )
+            .unwrap();
+            let (_, all, _) = check_workbook(&wb, "branch.xlsx", &pack);
+            for f in all
+                .iter()
+                .filter(|f| f.rule == "structure.subtotal-mismatch")
+            {
+                firsts.push((
+                    format!("{}!{}", f.cells[0].sheet, f.cells[0].cell),
+                    format!("{:?}", f.difference),
+                ));
+            }
+            firsts.sort();
+            let mut want = vec![
+                (
+                    subtotal_cell(&layout, "M01", "3.8"),
+                    "Some(2.0)".to_string(),
+                ),
+                (
+                    subtotal_cell(&layout, "M04", "3.3"),
+                    "Some(-1.0)".to_string(),
+                ),
+            ];
+            want.sort();
+            assert_eq!(firsts, want, "{subtotals:?}, {blank_after_every_row}");
+            assert_eq!(extra.len(), 2, "{extra:?}");
+        }
+    }
+}
+
+#[test]
+fn every_structure_row_at_once() {
+    same_as_template(Layout {
+        column_numbers: ColumnNumbers::Lettered,
+        header_repeated: true,
+        blank_after_every_row: true,
+        subtotals: Subtotals::Formula,
+        totals: TotalStyle::Formulas,
+        margin_column: true,
+        ..Layout::default()
+    });
+}

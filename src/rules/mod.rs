@@ -111,6 +111,11 @@ struct SettingsDef {
     messages: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     workbook: Vec<WorkbookDef>,
+    /// Words that label a row summing the rows of its block or group (`Cộng`, `Tổng cộng`):
+    /// such a row is structure, not a figure of the form ([`crate::structure`]). The words of
+    /// every file count together.
+    #[serde(default)]
+    subtotal_labels: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -279,6 +284,8 @@ pub struct Settings {
     pub messages: BTreeMap<String, String>,
     /// The language crossfoot writes in (`--lang`; by default the pack's `language`).
     pub lang: crate::registry::Lang,
+    /// Normalised words labelling a subtotal or group row (`[settings] subtotal_labels`).
+    pub subtotal_keys: Vec<String>,
 }
 
 impl Settings {
@@ -318,6 +325,7 @@ impl Default for Settings {
             language: "en".to_string(),
             messages: BTreeMap::new(),
             lang: crate::registry::Lang::En,
+            subtotal_keys: Vec::new(),
         }
     }
 }
@@ -1041,6 +1049,7 @@ struct GivenSettings {
     unit_code: Given<UnitCodeStyle>,
     language: Given<String>,
     messages: BTreeMap<String, (String, usize, Range<usize>)>,
+    subtotal_labels: Vec<String>,
 }
 
 /// What the help of a conflict says.
@@ -1119,6 +1128,11 @@ fn merge_settings<'d>(
             unit_code,
             language
         );
+        for w in &s.subtotal_labels {
+            if !given.subtotal_labels.contains(w.get_ref()) {
+                given.subtotal_labels.push(w.get_ref().clone());
+            }
+        }
         let src = &sources[si];
         for (id, text) in &s.messages {
             let mut p = Problems::new(src);
@@ -1206,6 +1220,12 @@ fn merge_settings<'d>(
     if let Some((u, ..)) = given.unit_code {
         settings.unit_code = u;
     }
+    settings.subtotal_keys = given
+        .subtotal_labels
+        .iter()
+        .map(|w| label_key(w, settings.folding))
+        .filter(|k| !k.is_empty())
+        .collect();
     settings.messages = given
         .messages
         .into_iter()

@@ -584,6 +584,46 @@ pub struct Layout {
     /// With `pct_formulas`: each sheet's percent formulas turned into one Excel
     /// shared formula (`<f t="shared" ref=… si="0">`), as Excel writes them.
     pub shared_formulas: bool,
+    /// A row of column numbers under the header (`1 | 2 | 3 | …`).
+    pub column_numbers: ColumnNumbers,
+    /// The header row written again further down each table (a printed page's
+    /// repeated title rows), before the row `blank_rows_between` puts its note
+    /// before.
+    pub header_repeated: bool,
+    /// A blank row after every item row.
+    pub blank_after_every_row: bool,
+    /// A subtotal row `Cộng` after each block of sub-items whose heading row
+    /// holds no figure (M01 items 2–8, M04 items 2–3).
+    pub subtotals: Subtotals,
+    /// `(form, heading item, delta)`: that block's subtotal written off by
+    /// `delta` (a subtotal that does not add up).
+    pub subtotal_off: Vec<(&'static str, &'static str, i64)>,
+}
+
+/// A row of column numbers under the header.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ColumnNumbers {
+    #[default]
+    None,
+    /// `1 2 3 4 …` as numbers.
+    Plain,
+    /// `(1) (2) (3) …` as text.
+    Bracketed,
+    /// `A B` over the number and label columns, then `1 2 …` over the values.
+    Lettered,
+}
+
+/// How block subtotal rows are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Subtotals {
+    #[default]
+    None,
+    /// The sum typed as a number.
+    Typed,
+    /// `=SUM(C16:C23)` with its cached result.
+    Formula,
+    /// The sum typed, and no label at all (the row told by its figures).
+    Unlabelled,
 }
 
 /// Sheet names.
@@ -899,6 +939,31 @@ pub fn sheet_name(form: &str, names: SheetNames) -> String {
         ),
         _ => template.to_string(),
     }
+}
+
+/// The blocks a subtotal row may follow: each heading row with no figure of its own
+/// and its sub-items `P.1`, `P.2`, … directly under it.
+fn subtotal_blocks(rows: &[LRow]) -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut out = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        if !r.values.is_empty() {
+            continue;
+        }
+        let items: Vec<&'static str> = rows[i + 1..]
+            .iter()
+            .take_while(|x| {
+                x.item
+                    .strip_prefix(r.item)
+                    .and_then(|t| t.strip_prefix('.'))
+                    .is_some_and(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()))
+            })
+            .map(|x| x.item)
+            .collect();
+        if items.len() >= 2 {
+            out.push((r.item, items));
+        }
+    }
+    out
 }
 
 /// Rows before which `blank_rows_between` inserts a blank row and a note row.
@@ -1558,33 +1623,75 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
         header + 2
     } else if layout.pct_header_split {
         // `Tỷ lệ` on the header row, `(%)` under it.
-        for (col, h, _) in head_cols {
+        for (col, h, _) in &head_cols {
             match h.strip_suffix(" (%)") {
                 Some(head) => {
-                    text(&mut cells, header, col, head.to_string());
-                    text(&mut cells, header + 1, col, "(%)".to_string());
+                    text(&mut cells, header, *col, head.to_string());
+                    text(&mut cells, header + 1, *col, "(%)".to_string());
                 }
-                None => text(&mut cells, header, col, h),
+                None => text(&mut cells, header, *col, h.clone()),
             }
         }
         label_merge(header, &mut merges, 1);
         header + 2
     } else {
-        for (col, h, _) in head_cols {
-            text(&mut cells, header, col, h);
+        for (col, h, _) in &head_cols {
+            text(&mut cells, header, *col, h.clone());
         }
         label_merge(header, &mut merges, 1);
         header + 1
     };
 
+    // A row of column numbers under the header.
+    let first_item_row = if layout.column_numbers == ColumnNumbers::None {
+        first_item_row
+    } else {
+        let mut order: Vec<u16> = head_cols.iter().map(|(c, _, _)| *c).collect();
+        order.sort_unstable();
+        for (i, col) in order.iter().enumerate() {
+            let n = i as u32 + 1;
+            let content = match layout.column_numbers {
+                ColumnNumbers::Plain => Content::Number(f64::from(n), None),
+                ColumnNumbers::Bracketed => Content::Text(format!("({n})")),
+                _ if *col <= label_col => Content::Text(char::from(b'A' + i as u8).to_string()),
+                _ => {
+                    let before = order.iter().filter(|c| **c <= label_col).count() as u32;
+                    Content::Number(f64::from(n - before), None)
+                }
+            };
+            cells.push(PlannedCell {
+                row: first_item_row,
+                col: *col,
+                item: None,
+                value_col: None,
+                content,
+                is_label: false,
+            });
+        }
+        first_item_row + 1
+    };
+
     // Items.
     let rows = logical_rows(b, form, layout);
     let (blank_before, note_before) = breaks(form);
+    // Blocks with a subtotal row after them: (heading item, its sub-items).
+    let blocks: Vec<(&'static str, Vec<&'static str>)> = if layout.subtotals == Subtotals::None {
+        vec![]
+    } else {
+        subtotal_blocks(&logical_rows(b, form, &Layout::default()))
+    };
+    let mut subtotal_rows: Vec<(&'static str, u32)> = Vec::new();
     let mut item_rows = Vec::new();
     let mut row = first_item_row;
     for lrow in &rows {
         if form == "M03" && lrow.item == "3" {
             row += 1; // the template's blank row
+        }
+        if layout.header_repeated && lrow.item == note_before {
+            for (col, h, _) in &head_cols {
+                text(&mut cells, row, *col, h.clone());
+            }
+            row += 1;
         }
         if layout.blank_rows_between && lrow.item == blank_before {
             row += 1;
@@ -1596,6 +1703,19 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
         }
         item_rows.push((lrow.item, row));
         row += 1;
+        if layout.blank_after_every_row {
+            row += 1;
+        }
+        if let Some((head, _)) = blocks
+            .iter()
+            .find(|(_, items)| items.last() == Some(&lrow.item))
+        {
+            subtotal_rows.push((head, row));
+            row += 1;
+            if layout.blank_after_every_row {
+                row += 1;
+            }
+        }
     }
     let row_of = |item: &str| {
         item_rows
@@ -1678,6 +1798,46 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
                 is_label: false,
             });
         }
+    }
+
+    for (head, row) in &subtotal_rows {
+        let Some((_, items)) = blocks.iter().find(|(h, _)| h == head) else {
+            continue;
+        };
+        if layout.subtotals != Subtotals::Unlabelled {
+            text(&mut cells, *row, label_col, styled("Cộng", style));
+        }
+        let off = layout
+            .subtotal_off
+            .iter()
+            .filter(|(f, h, _)| *f == form && h == head)
+            .map(|(_, _, d)| *d)
+            .sum::<i64>();
+        let sum: i64 = items
+            .iter()
+            .filter_map(|i| b.get(form, i, Col::Count))
+            .map(|v| v as i64)
+            .sum::<i64>()
+            + off;
+        let content = match layout.subtotals {
+            Subtotals::Formula if off == 0 => {
+                let (first, last) = (row_of(items[0]), row_of(items[items.len() - 1]));
+                let c = col_of(0);
+                Content::Formula(
+                    format!("SUM({}:{})", a1(first, c), a1(last, c)),
+                    Some(sum as f64),
+                )
+            }
+            _ => count_content(sum, layout),
+        };
+        cells.push(PlannedCell {
+            row: *row,
+            col: col_of(0),
+            item: None,
+            value_col: None,
+            content,
+            is_label: false,
+        });
     }
 
     SheetPlan {
