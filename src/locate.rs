@@ -1004,7 +1004,14 @@ fn identity_cells(
                         && i.header_rows
                             .is_some_and(|(lo, hi)| (lo..=hi).contains(&at.row))
                 });
-                if in_header {
+                // Nor is a text in a table's column below its header (the header repeated
+                // further down).
+                let in_table = instances.iter().any(|i| {
+                    i.sheet == si
+                        && i.header_rows.is_some_and(|(lo, _)| at.row >= lo)
+                        && i.cols.contains(&Some(at.col))
+                });
+                if in_header || in_table {
                     continue;
                 }
                 let k = label_key(t, pack.settings.folding);

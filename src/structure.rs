@@ -184,8 +184,9 @@ pub fn is_group_numbering(text: &str) -> bool {
 /// A row of a `[records]` table that is not itself a record: the candidate rows (sheet rows
 /// with figures, top to bottom) are split into records and group rows. A group row has no key
 /// and is either numbered as a group (a Roman numeral), labelled with a subtotal word, or
-/// carries in every figure column the sum of the keyed rows directly below it (or directly
-/// above it, for a `Cộng khối …` row after its records). Returns the group rows with their
+/// carries in every figure column the sum of the keyed rows (two or more) directly below it (or
+/// directly above it, for a `Cộng khối …` row after its records); once a table has group rows,
+/// a keyless row carrying the sum of one keyed row is a group of one. Returns the group rows with their
 /// members (indices into `rows`), and whether each row is a record.
 pub fn split_groups(
     sheet: &Sheet,
@@ -250,6 +251,28 @@ pub fn split_groups(
             is_record[i] = false;
             groups.push((i, m));
         }
+    }
+    // Once the table has group rows, a keyless row summing the one keyed row under (or over)
+    // it is one more group row (a group of one), not a branch row copied without its code.
+    if !groups.is_empty() {
+        for i in 0..rows.len() {
+            if !keyless[i] || !is_record[i] {
+                continue;
+            }
+            let (below, above) = (run_below(i), run_above(i));
+            let members = if sums_to(i, &below) {
+                Some(below)
+            } else if sums_to(i, &above) {
+                Some(above)
+            } else {
+                None
+            };
+            if let Some(m) = members {
+                is_record[i] = false;
+                groups.push((i, m));
+            }
+        }
+        groups.sort_by_key(|(i, _)| *i);
     }
     (groups, is_record)
 }

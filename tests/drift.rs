@@ -617,31 +617,47 @@ fn real_district() -> District {
     d
 }
 
+/// TH01 as the template has it (for the layouts below, which vary TH02).
+const TH01_TEMPLATE: DistrictLayout = DistrictLayout {
+    th02: Th02Headings::Flat,
+    th02_margin: false,
+    th01_grouped: false,
+    th01_groups: Th01Groups::None,
+    th01_column_numbers: false,
+    th01_header_repeated: false,
+    th01_grand_of_groups: false,
+};
+
 const TH02_LAYOUTS: [DistrictLayout; 5] = [
     DistrictLayout {
         th02: Th02Headings::Flat,
         th02_margin: false,
         th01_grouped: false,
+        ..TH01_TEMPLATE
     },
     DistrictLayout {
         th02: Th02Headings::FlatColon,
         th02_margin: false,
         th01_grouped: false,
+        ..TH01_TEMPLATE
     },
     DistrictLayout {
         th02: Th02Headings::Merged,
         th02_margin: false,
         th01_grouped: false,
+        ..TH01_TEMPLATE
     },
     DistrictLayout {
         th02: Th02Headings::Merged,
         th02_margin: true,
         th01_grouped: true,
+        ..TH01_TEMPLATE
     },
     DistrictLayout {
         th02: Th02Headings::MergedUnderOneHeading,
         th02_margin: true,
         th01_grouped: true,
+        ..TH01_TEMPLATE
     },
 ];
 
@@ -911,4 +927,196 @@ fn every_structure_row_at_once() {
         margin_column: true,
         ..Layout::default()
     });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round three: the district summary in groups (TH01's branch rows under group rows carrying
+// their sums), with a row of column numbers and the header repeated.
+
+use crossfoot::check::FileResult;
+use crossfoot::run::{collect, InProcess, Options, Run};
+
+fn four_branches() -> Vec<Branch> {
+    vec![
+        Branch::clean("Đảng bộ xã Bình Lư", "TD-01", 1),
+        Branch::clean("Đảng bộ xã Bản Bo", "TD-02", 2),
+        Branch::clean("Đảng bộ xã Nà Tăm", "TD-03", 3),
+        Branch::clean("Chi bộ Trường THPT Tam Đường", "TD-04", 4),
+    ]
+}
+
+/// Two groups: three communes, then one office (a group of one row).
+fn grouped_district(bs: &[Branch]) -> District {
+    let mut d =
+        District::from_branches(bs).grouped(&["Khối xã, thị trấn", "Khối cơ quan"], &[3, 1]);
+    d.years.truncate(3); // no repeated year
+    d
+}
+
+const GROUP_STYLES: [Th01Groups; 4] = [
+    Th01Groups::RomanInStt,
+    Th01Groups::RomanInName,
+    Th01Groups::CongAfter,
+    Th01Groups::NameOnly,
+];
+
+fn grouped_layouts() -> Vec<DistrictLayout> {
+    let mut out = Vec::new();
+    for style in GROUP_STYLES {
+        for (numbers, again, of_groups) in [
+            (false, false, false),
+            (true, false, true),
+            (true, true, false),
+        ] {
+            out.push(DistrictLayout {
+                th01_groups: style,
+                th01_column_numbers: numbers,
+                th01_header_repeated: again,
+                th01_grand_of_groups: of_groups,
+                ..DistrictLayout::default()
+            });
+        }
+    }
+    out
+}
+
+/// A finding as (file name, rule, cells).
+type Named = (String, String, Vec<String>);
+
+/// Checks the branch workbooks and the summary in one run: (file, rule, cells) of every
+/// finding, and the results.
+fn run_with_branches(bs: &[Branch], summary: &[u8]) -> (Vec<Named>, Vec<FileResult>) {
+    let dir = tempfile::tempdir().unwrap();
+    for b in bs {
+        let name = format!("branch-{}.xlsx", b.code.to_lowercase());
+        std::fs::write(dir.path().join(name), write_branch(b, &Layout::default())).unwrap();
+    }
+    std::fs::write(dir.path().join("district.xlsx"), summary).unwrap();
+    let pack = rules::compile(&rules::builtin_sources()).unwrap();
+    let results = Run::new(&pack, Options::default(), &InProcess)
+        .check_all(&collect(&[dir.path().to_path_buf()]).files, None);
+    let mut found: Vec<Named> = results
+        .iter()
+        .flat_map(|r| &r.findings)
+        .map(|f| {
+            let file = std::path::Path::new(&f.file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let mut cells: Vec<String> = f
+                .cells
+                .iter()
+                .map(|c| format!("{}!{}", c.sheet, c.cell))
+                .collect();
+            cells.sort();
+            (file, f.rule.clone(), cells)
+        })
+        .collect();
+    found.sort();
+    (found, results)
+}
+
+#[test]
+fn th01_in_groups_gives_the_flat_summarys_findings_with_its_branches() {
+    let bs = four_branches();
+    let d = grouped_district(&bs);
+    // The template (no group rows) with its branches: nothing at all.
+    let (flat, _) = run_with_branches(&bs, &write_district(&d));
+    assert_eq!(flat, vec![]);
+    for layout in grouped_layouts() {
+        let (found, results) = run_with_branches(&bs, &write_district_with(&d, &layout));
+        assert_eq!(found, flat, "{layout:?}");
+        // The group rows are no branches: four records, read where the branches stand.
+        let district = results
+            .iter()
+            .find(|r| r.path.ends_with("district.xlsx"))
+            .unwrap();
+        assert_eq!(district.forms.len(), 2, "{layout:?}");
+    }
+}
+
+#[test]
+fn a_slipped_branch_row_in_groups_is_found_on_its_row_and_nowhere_else() {
+    let bs = four_branches();
+    for layout in grouped_layouts() {
+        let mut d = grouped_district(&bs);
+        // TD-02's HTTNV one too many, carried into its group and the total: the branch row's
+        // rating sum, and its disagreement with the branch's workbook.
+        d.rows[1].figures[7] += 1;
+        d.groups[0].figures[7] += 1;
+        d.grand[7] += 1;
+        let (found, _) = run_with_branches(&bs, &write_district_with(&d, &layout));
+        let rules: Vec<&str> = found.iter().map(|(_, r, _)| r.as_str()).collect();
+        assert_eq!(
+            rules,
+            ["TH01.matches-unit", "TH01.ratings-sum"],
+            "{layout:?}: {found:?}"
+        );
+        let cell = format!("TH01-TongHop!{}", layout.th01_cell_of(&d, 1, 7));
+        assert!(
+            found.iter().all(|(_, _, c)| c.contains(&cell)),
+            "{cell} in {found:?}"
+        );
+    }
+}
+
+#[test]
+fn a_wrong_group_subtotal_is_found_and_the_grand_totals_suggested_value_is_right() {
+    let bs = four_branches();
+    for layout in grouped_layouts() {
+        if layout.th01_groups == Th01Groups::NameOnly {
+            // A group row with no numbering and no word is told by its sums alone: one that
+            // does not add up is a row without a code (a row without its workbook), said so.
+            continue;
+        }
+        let mut d = grouped_district(&bs);
+        // Group I's members 5 too many; the total typed right (the sum of the branches).
+        d.groups[0].figures[0] += 5;
+        let of_groups = DistrictLayout {
+            th01_grand_of_groups: false,
+            ..layout.clone()
+        };
+        let (found, results) = run_with_branches(&bs, &write_district_with(&d, &of_groups));
+        let group_cell = format!("TH01-TongHop!{}", layout.th01_group_cell(&d, 0, 0));
+        assert_eq!(found.len(), 1, "{layout:?}: {found:?}");
+        assert_eq!(found[0].1, "structure.subtotal-mismatch");
+        assert!(
+            found[0].2.contains(&group_cell),
+            "{group_cell} in {found:?}"
+        );
+        let f = &results.iter().flat_map(|r| &r.findings).next().unwrap();
+        assert_eq!(
+            f.cells[0].cell,
+            group_cell.rsplit('!').next().unwrap(),
+            "the subtotal first"
+        );
+        assert_eq!(f.difference, Some(5.0));
+        // The total as the sum of the group rows carries the slip: it is wrong too, and what it
+        // should be is the sum of the branches (the group rows are not added in).
+        d.grand[0] += 5;
+        let layout = DistrictLayout {
+            th01_grand_of_groups: true,
+            ..layout.clone()
+        };
+        let (found, results) = run_with_branches(&bs, &write_district_with(&d, &layout));
+        let rules: Vec<&str> = found.iter().map(|(_, r, _)| r.as_str()).collect();
+        assert_eq!(
+            rules,
+            ["TH01.grand-total", "structure.subtotal-mismatch"],
+            "{layout:?}: {found:?}"
+        );
+        let branches_sum: i64 = bs.iter().map(|b| b.m01.total).sum();
+        let grand = results
+            .iter()
+            .flat_map(|r| &r.findings)
+            .find(|f| f.rule == "TH01.grand-total")
+            .unwrap();
+        assert_eq!(grand.expected, Some(branches_sum as f64), "{layout:?}");
+        assert_eq!(
+            grand.cells.len(),
+            1 + bs.len(),
+            "the total and the four branches: {grand:?}"
+        );
+    }
 }
