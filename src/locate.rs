@@ -257,6 +257,99 @@ pub fn near_miss(wb: &Workbook, pack: &Pack) -> Option<NearMiss> {
     best.filter(|(score, _)| *score > 0).map(|(_, m)| m)
 }
 
+/// The regions of a sheet that several forms match: each form's region starts at its title
+/// (the topmost cell carrying one of its titles, other than a label of its rows) and runs to the
+/// next form's title — below it when the titles stand in different rows (forms stacked), right
+/// of it when they stand in one band of rows (forms side by side). None when the titles do not
+/// tell the regions apart: a form without a title, two forms titled in one cell, titles neither
+/// stacked nor side by side, or a region that does not match its own form better than any
+/// other.
+fn regions(
+    sheet: &Sheet,
+    idx: &SheetIndex,
+    forms: &[usize],
+    pack: &Pack,
+) -> Option<Vec<(usize, Sheet)>> {
+    let mut anchors: Vec<(CellRef, usize)> = Vec::new();
+    for &fi in forms {
+        let form = &pack.forms[fi];
+        if form.titles.is_empty() {
+            return None;
+        }
+        let own_label = |k: &str| {
+            form.labels.iter().any(|l| l == k)
+                || form.rows.iter().any(|r| r.keys.iter().any(|rk| rk == k))
+        };
+        let at = idx
+            .keys
+            .iter()
+            .zip(&idx.bare)
+            .filter(|((_, k), bare)| {
+                form.titles.iter().any(|t| k.contains(t.as_str()))
+                    && !own_label(k)
+                    && !bare.as_deref().is_some_and(own_label)
+            })
+            .map(|((at, _), _)| *at)
+            .min()?;
+        anchors.push((at, fi));
+    }
+    anchors.sort();
+    if anchors.windows(2).any(|w| w[0].0 == w[1].0) {
+        return None;
+    }
+    let stacked = anchors.windows(2).all(|w| w[1].0.row > w[0].0.row + 1);
+    let (lo, hi) = (
+        anchors.iter().map(|(a, _)| a.row).min()?,
+        anchors.iter().map(|(a, _)| a.row).max()?,
+    );
+    let side_by_side = hi - lo <= 3 && {
+        let mut cols: Vec<u32> = anchors.iter().map(|(a, _)| a.col).collect();
+        cols.sort_unstable();
+        cols.dedup();
+        cols.len() == anchors.len()
+    };
+    if !stacked && !side_by_side {
+        return None;
+    }
+    if side_by_side && !stacked {
+        anchors.sort_by_key(|(a, _)| a.col);
+    }
+    let mut out = Vec::new();
+    for (k, (at, fi)) in anchors.iter().enumerate() {
+        let next = anchors.get(k + 1).map(|(a, _)| *a);
+        let inside = |c: &CellRef| {
+            if stacked {
+                c.row >= at.row && next.is_none_or(|n| c.row < n.row)
+            } else {
+                c.col >= at.col && next.is_none_or(|n| c.col < n.col)
+            }
+        };
+        let region = Sheet {
+            name: sheet.name.clone(),
+            cells: sheet
+                .cells
+                .iter()
+                .filter(|(c, _)| inside(c))
+                .map(|(c, x)| (*c, x.clone()))
+                .collect(),
+            merges: sheet.merges.clone(),
+        };
+        // The region matches its own form, and better than any other.
+        let ridx = SheetIndex::new(&region, pack);
+        let own = match_score(&pack.forms[*fi], &ridx)?;
+        let rival = forms
+            .iter()
+            .filter(|f| *f != fi)
+            .filter_map(|f| match_score(&pack.forms[*f], &ridx))
+            .max();
+        if rival.is_some_and(|r| r >= own) {
+            return None;
+        }
+        out.push((*fi, region));
+    }
+    Some(out)
+}
+
 /// Recognises the forms of a workbook and locates their fields.
 pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
     let pack = rep.pack;
@@ -273,6 +366,17 @@ pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
             continue;
         }
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        // Several forms on one sheet: each in its own region, when the regions tell them apart.
+        if scored.len() > 1 {
+            let forms: Vec<usize> = scored.iter().map(|(_, fi)| *fi).collect();
+            if let Some(regions) = regions(sheet, &idx, &forms, pack) {
+                for (fi, region) in regions {
+                    let ridx = SheetIndex::new(&region, pack);
+                    out.push(locate_form(wb, si, &region, fi, &ridx, rep));
+                }
+                continue;
+            }
+        }
         if scored.len() > 1 && scored[0].0 == scored[1].0 {
             let (a, b) = (&pack.forms[scored[0].1].id, &pack.forms[scored[1].1].id);
             rep.engine(
@@ -285,7 +389,7 @@ pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
             continue;
         }
         let fi = scored[0].1;
-        out.push(locate_form(wb, si, fi, &idx, rep));
+        out.push(locate_form(wb, si, sheet, fi, &idx, rep));
     }
     // The same form in several sheets.
     let mut by_form: HashMap<usize, Vec<usize>> = HashMap::new();
@@ -309,16 +413,18 @@ pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
     out
 }
 
+/// Locates form `fi` in `sheet` (sheet `si` of the workbook, or a region of it: its cells keep
+/// their places).
 fn locate_form(
     wb: &Workbook,
     si: usize,
+    sheet: &Sheet,
     fi: usize,
     idx: &SheetIndex,
     rep: &mut Reporter<'_>,
 ) -> FormInstance {
     let pack = rep.pack;
     let form = &pack.forms[fi];
-    let sheet = &wb.sheets[si];
     let here = Some((si, sheet.name.as_str()));
 
     // Columns: the header row is the row holding most of the column headers.

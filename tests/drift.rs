@@ -1120,3 +1120,23 @@ fn a_wrong_group_subtotal_is_found_and_the_grand_totals_suggested_value_is_right
         );
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Round three: several forms on one sheet.
+
+#[test]
+fn several_forms_on_one_sheet_stacked_or_side_by_side() {
+    for one_sheet in [OneSheet::Stacked, OneSheet::SideBySide] {
+        same_as_template(Layout {
+            one_sheet,
+            ..Layout::default()
+        });
+        same_as_template(Layout {
+            one_sheet,
+            merged_header: true,
+            subtotals: Subtotals::Typed,
+            column_numbers: ColumnNumbers::Plain,
+            ..Layout::default()
+        });
+    }
+}

@@ -598,6 +598,71 @@ pub struct Layout {
     /// `(form, heading item, delta)`: that block's subtotal written off by
     /// `delta` (a subtotal that does not add up).
     pub subtotal_off: Vec<(&'static str, &'static str, i64)>,
+    /// Several forms on one sheet `Báo cáo`.
+    pub one_sheet: OneSheet,
+}
+
+/// Several forms on one sheet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OneSheet {
+    /// A sheet per form (the template).
+    #[default]
+    Separate,
+    /// All four forms stacked on one sheet `Báo cáo`, each with its own title
+    /// block and header, three blank rows between them.
+    Stacked,
+    /// M01 and M04 side by side on one sheet `Báo cáo` (M04 two columns right
+    /// of M01's last), M02 and M03 on their own sheets.
+    SideBySide,
+}
+
+/// The sheet several forms share.
+pub const ONE_SHEET: &str = "Báo cáo";
+
+fn shift_plan(p: &mut SheetPlan, dr: u32, dc: u16) {
+    for c in &mut p.cells {
+        c.row += dr;
+        c.col += dc;
+    }
+    for m in &mut p.merges {
+        *m = (m.0 + dr, m.1 + dc, m.2 + dr, m.3 + dc);
+    }
+    for (_, r) in &mut p.item_rows {
+        *r += dr;
+    }
+    for c in &mut p.value_cols {
+        *c += dc;
+    }
+    p.first_value_col += dc;
+    p.name = ONE_SHEET.to_string();
+}
+
+/// Puts the plans that share a sheet under `layout.one_sheet` on it.
+fn share_sheet(plans: &mut [SheetPlan], layout: &Layout) {
+    let extent = |p: &SheetPlan| {
+        let rows = p.cells.iter().map(|c| c.row).max().unwrap_or(0);
+        let cols = p.cells.iter().map(|c| c.col).max().unwrap_or(0);
+        (rows, cols)
+    };
+    match layout.one_sheet {
+        OneSheet::Separate => {}
+        OneSheet::Stacked => {
+            let mut top = 0;
+            for p in plans.iter_mut() {
+                let (rows, _) = extent(p);
+                shift_plan(p, top, 0);
+                top += rows + 4;
+            }
+        }
+        OneSheet::SideBySide => {
+            let mut left = 0;
+            for p in plans.iter_mut().filter(|p| matches!(p.form, "M01" | "M04")) {
+                let (_, cols) = extent(p);
+                shift_plan(p, 0, left);
+                left += cols + 3;
+            }
+        }
+    }
 }
 
 /// A row of column numbers under the header.
@@ -1479,11 +1544,13 @@ pub fn plan(b: &Branch, layout: &Layout) -> Vec<SheetPlan> {
         SheetNames::Reordered => ["M04", "M02", "M01", "M03"],
         _ => FORMS,
     };
-    order
+    let mut plans: Vec<SheetPlan> = order
         .into_iter()
         .filter(|f| !layout.omit.contains(f))
         .map(|form| plan_sheet(b, layout, form))
-        .collect()
+        .collect();
+    share_sheet(&mut plans, layout);
+    plans
 }
 
 /// Where `item`'s figure in `col` of `form` lands under `layout`
@@ -1492,6 +1559,12 @@ pub fn cell_ref(layout: &Layout, form: &str, item: &str, col: Col) -> Option<Cel
     let form = FORMS.into_iter().find(|f| *f == form)?;
     if layout.omit.contains(&form) {
         return None;
+    }
+    if layout.one_sheet != OneSheet::Separate {
+        return plan(&Branch::default(), layout)
+            .into_iter()
+            .find(|p| p.form == form)?
+            .cell(item, col);
     }
     plan_sheet(&Branch::default(), layout, form).cell(item, col)
 }
@@ -2011,10 +2084,18 @@ pub fn try_write_branch(b: &Branch, layout: &Layout) -> Result<Vec<u8>, Box<dyn 
     }
     let mut shared: Vec<(String, Vec<String>)> = Vec::new();
     for sheet in plan(b, layout) {
-        new_sheet(&mut wb)?;
-        let last = wb.worksheets().len() - 1;
+        // A sheet several forms share is written once per form.
+        let existing = wb.worksheets().iter().position(|w| w.name() == sheet.name);
+        let last = match existing {
+            Some(i) => i,
+            None => {
+                new_sheet(&mut wb)?;
+                let last = wb.worksheets().len() - 1;
+                wb.worksheet_from_index(last)?.set_name(&sheet.name)?;
+                last
+            }
+        };
         let ws = wb.worksheet_from_index(last)?;
-        ws.set_name(&sheet.name)?;
         // Constant-memory worksheets write each row once: rows in order, each merged range
         // when its row comes. Otherwise the plan's order, merged ranges first (the shared
         // strings keep their order, the samples their bytes).
