@@ -56,6 +56,22 @@ pub struct Record {
 }
 
 impl FormInstance {
+    /// A form known to be on sheet `si` whose cells were not read (where it stands is not
+    /// decided): present, with nothing located, so no check reads it.
+    pub fn unread(form: &Form, fi: usize, si: usize) -> FormInstance {
+        FormInstance {
+            form: fi,
+            sheet: si,
+            rows: vec![None; form.rows.len()],
+            cols: vec![None; form.columns.len()],
+            cells: vec![None; form.cells.len()],
+            row_labels: vec![None; form.rows.len()],
+            header_rows: None,
+            records: Vec::new(),
+            subtotals: Vec::new(),
+        }
+    }
+
     /// The grid index of record `k` (records follow the named rows).
     pub fn record_index(&self, form: &Form, k: usize) -> usize {
         form.rows.len() + k
@@ -257,19 +273,24 @@ pub fn near_miss(wb: &Workbook, pack: &Pack) -> Option<NearMiss> {
     best.filter(|(score, _)| *score > 0).map(|(_, m)| m)
 }
 
-/// The regions of a sheet that several forms match: each form's region starts at its title
-/// (the topmost cell carrying one of its titles, other than a label of its rows) and runs to the
-/// next form's title — below it when the titles stand in different rows (forms stacked), right
-/// of it when they stand in one band of rows (forms side by side). None when the titles do not
-/// tell the regions apart: a form without a title, two forms titled in one cell, titles neither
-/// stacked nor side by side, or a region that does not match its own form better than any
-/// other.
-fn regions(
-    sheet: &Sheet,
-    idx: &SheetIndex,
-    forms: &[usize],
-    pack: &Pack,
-) -> Option<Vec<(usize, Sheet)>> {
+/// How a sheet that holds several tables of forms is read.
+struct Regions {
+    /// Each form found in a region of its own, with the region.
+    located: Vec<(usize, Sheet)>,
+    /// Forms whose title heads two or more regions that each match the form (an old and a new
+    /// copy on one sheet): which one is the form is not decided, and neither is read. With the
+    /// title cells.
+    undecided: Vec<(usize, Vec<CellRef>)>,
+}
+
+/// The regions of a sheet that several forms (or one form several times) match: each region
+/// starts at a form's title (a cell carrying one of its titles, other than a label of its rows)
+/// and runs to the next title — below it when the titles stand in different rows (tables
+/// stacked), right of it when they stand in one band of rows (side by side). None when the
+/// sheet has one title, or the titles do not tell the regions apart: a form without a title,
+/// two forms titled in one cell, titles neither stacked nor side by side, or a region that does
+/// not match its own form better than any other.
+fn regions(sheet: &Sheet, idx: &SheetIndex, forms: &[usize], pack: &Pack) -> Option<Regions> {
     let mut anchors: Vec<(CellRef, usize)> = Vec::new();
     for &fi in forms {
         let form = &pack.forms[fi];
@@ -280,7 +301,7 @@ fn regions(
             form.labels.iter().any(|l| l == k)
                 || form.rows.iter().any(|r| r.keys.iter().any(|rk| rk == k))
         };
-        let at = idx
+        let mut ats: Vec<CellRef> = idx
             .keys
             .iter()
             .zip(&idx.bare)
@@ -290,8 +311,17 @@ fn regions(
                     && !bare.as_deref().is_some_and(own_label)
             })
             .map(|((at, _), _)| *at)
-            .min()?;
-        anchors.push((at, fi));
+            .collect();
+        ats.sort();
+        // A title written over two cells of one title block is one title.
+        ats.dedup_by(|b, a| b.row <= a.row + 3 && b.col == a.col);
+        if ats.is_empty() {
+            return None;
+        }
+        anchors.extend(ats.into_iter().map(|at| (at, fi)));
+    }
+    if anchors.len() < 2 {
+        return None;
     }
     anchors.sort();
     if anchors.windows(2).any(|w| w[0].0 == w[1].0) {
@@ -314,7 +344,7 @@ fn regions(
     if side_by_side && !stacked {
         anchors.sort_by_key(|(a, _)| a.col);
     }
-    let mut out = Vec::new();
+    let mut found: Vec<(usize, CellRef, Sheet)> = Vec::new();
     for (k, (at, fi)) in anchors.iter().enumerate() {
         let next = anchors.get(k + 1).map(|(a, _)| *a);
         let inside = |c: &CellRef| {
@@ -345,7 +375,25 @@ fn regions(
         if rival.is_some_and(|r| r >= own) {
             return None;
         }
-        out.push((*fi, region));
+        found.push((*fi, *at, region));
+    }
+    let mut out = Regions {
+        located: Vec::new(),
+        undecided: Vec::new(),
+    };
+    for &fi in forms {
+        let mut mine: Vec<(CellRef, Sheet)> = found
+            .iter()
+            .filter(|(f, _, _)| *f == fi)
+            .map(|(_, at, r)| (*at, r.clone()))
+            .collect();
+        match mine.len() {
+            0 => {}
+            1 => out.located.extend(mine.pop().map(|(_, r)| (fi, r))),
+            _ => out
+                .undecided
+                .push((fi, mine.into_iter().map(|(at, _)| at).collect())),
+        }
     }
     Some(out)
 }
@@ -366,16 +414,32 @@ pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
             continue;
         }
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-        // Several forms on one sheet: each in its own region, when the regions tell them apart.
-        if scored.len() > 1 {
-            let forms: Vec<usize> = scored.iter().map(|(_, fi)| *fi).collect();
-            if let Some(regions) = regions(sheet, &idx, &forms, pack) {
-                for (fi, region) in regions {
-                    let ridx = SheetIndex::new(&region, pack);
-                    out.push(locate_form(wb, si, &region, fi, &ridx, rep));
-                }
-                continue;
+        // Several tables on one sheet: each form in its own region, when the regions tell
+        // them apart; a form two regions are equally like is said once and not read.
+        let forms: Vec<usize> = scored.iter().map(|(_, fi)| *fi).collect();
+        if let Some(regions) = regions(sheet, &idx, &forms, pack) {
+            for (fi, region) in regions.located {
+                let ridx = SheetIndex::new(&region, pack);
+                out.push(locate_form(wb, si, &region, fi, &ridx, rep));
             }
+            for (fi, titles) in regions.undecided {
+                let form = &pack.forms[fi];
+                let cells: Vec<CellLoc> = titles.iter().map(|at| loc(sheet, *at)).collect();
+                let list = cells
+                    .iter()
+                    .map(|c| c.cell.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                rep.engine(
+                    Kind::LayoutFormRegionsAmbiguous,
+                    Some((si, &sheet.name)),
+                    cells.clone(),
+                    titles.first().copied(),
+                    &[("form", &form.id), ("sheet", &sheet.name), ("cells", &list)],
+                );
+                out.push(FormInstance::unread(form, fi, si));
+            }
+            continue;
         }
         if scored.len() > 1 && scored[0].0 == scored[1].0 {
             let (a, b) = (&pack.forms[scored[0].1].id, &pack.forms[scored[1].1].id);

@@ -115,6 +115,7 @@ pub enum Kind {
     WorkbookFormMissing,
     WorkbookFormRepeated,
     WorkbookSheetAmbiguous,
+    LayoutFormRegionsAmbiguous,
     LayoutColumnNotFound,
     LayoutColumnAmbiguous,
     LayoutLabelNotFound,
@@ -285,6 +286,23 @@ pub const KINDS: &[KindDef] = &[
             t!("It was not checked rather than checked against the wrong form.", "Trang không được kiểm tra, để khỏi kiểm tra theo nhầm biểu."),
             t!("Name the sheet as its form, or give it the form's title.", "Đặt tên trang theo biểu, hoặc ghi đúng tiêu đề của biểu."),
             t!("a sheet named \"Bieu\" with the labels of two forms", "trang tên \"Bieu\" có nhãn của hai biểu")
+        ),
+    },
+    KindDef {
+        kind: Kind::LayoutFormRegionsAmbiguous,
+        id: "layout.form-regions-ambiguous",
+        severity: Severity::Error,
+        params: &["form", "sheet", "cells"],
+        message: t!(
+            "form {form}: sheet {sheet} holds more than one table equally like it (titles at {cells}); none was read, rather than check the wrong one — leave one, or move the other to a sheet of its own",
+            "Biểu {form}: trang tính {sheet} có nhiều bảng giống biểu này như nhau (tiêu đề ở ô {cells}); không bảng nào được đọc, để khỏi kiểm tra nhầm bảng — hãy chỉ để lại một bảng, hoặc chuyển bảng kia sang trang tính riêng"
+        ),
+        doc: doc!(
+            t!("One sheet holds two or more tables that each match the same form.", "Một trang tính có hai bảng trở lên cùng khớp với một biểu."),
+            t!("Which one is the form is not decided: checking either could hide the slips of the other, so neither is checked.",
+               "Không xác định được bảng nào là biểu: kiểm tra một bảng có thể bỏ sót sai lệch của bảng kia, nên không bảng nào được kiểm tra."),
+            t!("Delete the old copy of the table, or move it to a sheet of its own.", "Xóa bản cũ của bảng, hoặc chuyển sang trang tính riêng."),
+            t!("M01 pasted twice on one sheet, an old and a corrected copy", "biểu M01 được dán hai lần trên một trang, bản cũ và bản đã sửa")
         ),
     },
     KindDef {

@@ -1140,3 +1140,50 @@ fn several_forms_on_one_sheet_stacked_or_side_by_side() {
         });
     }
 }
+
+// ---------------------------------------------------------------------------------------------
+// Round three: fail soft. When the structure does not decide, one finding for the form
+// instance, and no check on its cells.
+
+#[test]
+fn a_form_twice_on_one_sheet_is_one_finding_and_none_of_its_cells_is_checked() {
+    let layout = Layout {
+        one_sheet: OneSheet::M01Twice,
+        ..Layout::default()
+    };
+    let title = |k: usize| {
+        let plans = plan(&Branch::default(), &layout);
+        let p = plans.iter().filter(|p| p.form == "M01").nth(k).unwrap();
+        let c = p
+            .cells
+            .iter()
+            .find(|c| matches!(&c.content, Content::Text(t) if t.contains("SỐ LƯỢNG VÀ CƠ CẤU")))
+            .unwrap();
+        format!("{ONE_SHEET}!{}", a1(c.row, c.col))
+    };
+    let one = (
+        "layout.form-regions-ambiguous".to_string(),
+        vec![title(0), title(1)],
+    );
+    let clean = ours(&write_branch(
+        &Branch::clean("Đảng bộ xã Sạch", "TD-98", 12),
+        &layout,
+    ));
+    assert_eq!(clean, BTreeSet::from([one.clone()]));
+    // The slips of the other forms are found as in the template; none that reads M01.
+    let b = slipped();
+    let template = ours(&write_branch(&b, &Layout::default()));
+    let found = ours(&write_branch(&b, &layout));
+    let without_m01: BTreeSet<_> = template
+        .iter()
+        .filter(|(_, cells)| cells.iter().all(|c| !c.starts_with("M01")))
+        .cloned()
+        .collect();
+    assert!(
+        without_m01.len() < template.len(),
+        "the M01 slip is in the template's"
+    );
+    let mut want = without_m01;
+    want.insert(one);
+    assert_eq!(found, want);
+}

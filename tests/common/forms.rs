@@ -614,6 +614,10 @@ pub enum OneSheet {
     /// M01 and M04 side by side on one sheet `Báo cáo` (M04 two columns right
     /// of M01's last), M02 and M03 on their own sheets.
     SideBySide,
+    /// M01 twice on one sheet `Báo cáo`, stacked (an old and a new copy, here
+    /// with the same figures), the other forms on their own sheets. Which one
+    /// is M01 is not decided; `cell_ref` gives the second.
+    M01Twice,
 }
 
 /// The sheet several forms share.
@@ -638,7 +642,7 @@ fn shift_plan(p: &mut SheetPlan, dr: u32, dc: u16) {
 }
 
 /// Puts the plans that share a sheet under `layout.one_sheet` on it.
-fn share_sheet(plans: &mut [SheetPlan], layout: &Layout) {
+fn share_sheet(plans: &mut Vec<SheetPlan>, layout: &Layout) {
     let extent = |p: &SheetPlan| {
         let rows = p.cells.iter().map(|c| c.row).max().unwrap_or(0);
         let cols = p.cells.iter().map(|c| c.col).max().unwrap_or(0);
@@ -653,6 +657,16 @@ fn share_sheet(plans: &mut [SheetPlan], layout: &Layout) {
                 shift_plan(p, top, 0);
                 top += rows + 4;
             }
+        }
+        OneSheet::M01Twice => {
+            let Some(i) = plans.iter().position(|p| p.form == "M01") else {
+                return;
+            };
+            let mut old = plans[i].clone();
+            let (rows, _) = extent(&old);
+            shift_plan(&mut old, 0, 0);
+            shift_plan(&mut plans[i], rows + 4, 0);
+            plans.insert(i, old);
         }
         OneSheet::SideBySide => {
             let mut left = 0;
@@ -1563,7 +1577,7 @@ pub fn cell_ref(layout: &Layout, form: &str, item: &str, col: Col) -> Option<Cel
     if layout.one_sheet != OneSheet::Separate {
         return plan(&Branch::default(), layout)
             .into_iter()
-            .find(|p| p.form == form)?
+            .rfind(|p| p.form == form)?
             .cell(item, col);
     }
     plan_sheet(&Branch::default(), layout, form).cell(item, col)
