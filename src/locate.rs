@@ -35,6 +35,14 @@ pub struct FormInstance {
     /// no record, checked themselves ([`crate::structure`]).
     #[serde(default)]
     pub subtotals: Vec<Subtotal>,
+    /// The sheet of each named row when the form continues on another sheet (`M01 (tiếp)`);
+    /// empty: every row is on `sheet`.
+    #[serde(default)]
+    pub row_sheets: Vec<usize>,
+    /// The rows reported not found, with their finding's place among the findings (while the
+    /// form is located: a continuation sheet may still hold them).
+    #[serde(skip)]
+    not_found: Vec<(usize, usize)>,
 }
 
 /// One record (a filled row between the header and the end row) of a `[records]` form.
@@ -69,7 +77,14 @@ impl FormInstance {
             header_rows: None,
             records: Vec::new(),
             subtotals: Vec::new(),
+            row_sheets: Vec::new(),
+            not_found: Vec::new(),
         }
+    }
+
+    /// The sheet named row `ri` stands on.
+    pub fn row_sheet(&self, ri: usize) -> usize {
+        self.row_sheets.get(ri).copied().unwrap_or(self.sheet)
     }
 
     /// The grid index of record `k` (records follow the named rows).
@@ -402,7 +417,12 @@ fn regions(sheet: &Sheet, idx: &SheetIndex, forms: &[usize], pack: &Pack) -> Opt
 pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
     let pack = rep.pack;
     let mut out = Vec::new();
+    // Sheets read as the continuation of a form on an earlier sheet.
+    let mut continued: Vec<usize> = Vec::new();
     for (si, sheet) in wb.sheets.iter().enumerate() {
+        if continued.contains(&si) {
+            continue;
+        }
         let idx = SheetIndex::new(sheet, pack);
         let mut scored: Vec<(usize, usize)> = pack
             .forms
@@ -453,7 +473,9 @@ pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
             continue;
         }
         let fi = scored[0].1;
-        out.push(locate_form(wb, si, sheet, fi, &idx, rep));
+        let mut inst = locate_form(wb, si, sheet, fi, &idx, rep);
+        continue_on_other_sheets(wb, &mut inst, &mut continued, rep);
+        out.push(inst);
     }
     // The same form in several sheets.
     let mut by_form: HashMap<usize, Vec<usize>> = HashMap::new();
@@ -477,6 +499,115 @@ pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
     out
 }
 
+/// Whether sheet `other` is named as a continuation of sheet `name`: the same name followed
+/// by a mark of its own (`M01 (tiếp)`, `M01 (2)`, `M01-2`, `M01 tiep`), compared folded.
+fn continues_name(name: &str, other: &str) -> bool {
+    let (a, b) = (
+        fold_diacritics(&name.trim().to_lowercase()),
+        fold_diacritics(&other.trim().to_lowercase()),
+    );
+    b.strip_prefix(a.as_str())
+        .map(|rest| rest.trim_matches(|c: char| c.is_whitespace() || "()-_.[]".contains(c)))
+        .is_some_and(|rest| !rest.is_empty() && rest.split_whitespace().count() <= 2)
+}
+
+/// A form whose rows are not all found on its sheet may continue on a later sheet: one that
+/// matches no form, is named as the form's sheet continued (or by the form's own sheet
+/// pattern), has the form's columns in the same places (its header repeated) and holds rows
+/// of the form missing from the first sheet. Those rows are read from there, as one form
+/// instance; the findings that they were missing are withdrawn.
+fn continue_on_other_sheets(
+    wb: &Workbook,
+    inst: &mut FormInstance,
+    continued: &mut Vec<usize>,
+    rep: &mut Reporter<'_>,
+) {
+    let pack = rep.pack;
+    let form = &pack.forms[inst.form];
+    if inst.not_found.is_empty() || form.records.is_some() {
+        return;
+    }
+    let name = &wb.sheets[inst.sheet].name;
+    for (sj, other) in wb.sheets.iter().enumerate().skip(inst.sheet + 1) {
+        if inst.not_found.is_empty() {
+            break;
+        }
+        if continued.contains(&sj) {
+            continue;
+        }
+        let idx = SheetIndex::new(other, pack);
+        if pack.forms.iter().any(|f| match_score(f, &idx).is_some()) {
+            continue;
+        }
+        let by_pattern = form
+            .sheet
+            .as_ref()
+            .is_some_and(|re| re.is_match(&idx.folded_name));
+        if !continues_name(name, &other.name) && !by_pattern {
+            continue;
+        }
+        // The last heading located on the first sheet: its rows may run on at the top.
+        let carry = form
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(ri, r)| r.is_heading && inst.rows[*ri].is_some())
+            .max_by_key(|(ri, _)| inst.rows[*ri])
+            .map(|(ri, _)| ri);
+        let mut scratch = Reporter {
+            file: rep.file,
+            pack,
+            findings: Vec::new(),
+        };
+        let part = locate_form_carrying(wb, sj, other, inst.form, &idx, carry, &mut scratch);
+        let same_columns = part.cols == inst.cols && part.cols.iter().any(Option::is_some);
+        let fills: Vec<usize> = inst
+            .not_found
+            .iter()
+            .map(|(ri, _)| *ri)
+            .filter(|ri| part.rows[*ri].is_some())
+            .collect();
+        if !same_columns || fills.is_empty() {
+            continue;
+        }
+        continued.push(sj);
+        if inst.row_sheets.is_empty() {
+            inst.row_sheets = vec![inst.sheet; form.rows.len()];
+        }
+        for ri in &fills {
+            inst.rows[*ri] = part.rows[*ri];
+            inst.row_labels[*ri] = part.row_labels[*ri].clone();
+            inst.row_sheets[*ri] = sj;
+        }
+        let withdrawn: Vec<usize> = inst
+            .not_found
+            .iter()
+            .filter(|(ri, _)| fills.contains(ri))
+            .map(|(_, f)| *f)
+            .collect();
+        let mut k = 0;
+        rep.findings.retain(|_| {
+            k += 1;
+            !withdrawn.contains(&(k - 1))
+        });
+        inst.not_found.retain(|(ri, _)| !fills.contains(ri));
+        // Later findings moved up by the withdrawn ones.
+        for (_, f) in &mut inst.not_found {
+            *f -= withdrawn.iter().filter(|w| **w < *f).count();
+        }
+        // What the continuation says beyond the rows that are on the first sheet.
+        let elsewhere: Vec<usize> = part.not_found.iter().map(|(_, f)| *f).collect();
+        rep.findings.extend(
+            scratch
+                .findings
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| !elsewhere.contains(i))
+                .map(|(_, f)| f),
+        );
+    }
+}
+
 /// Locates form `fi` in `sheet` (sheet `si` of the workbook, or a region of it: its cells keep
 /// their places).
 fn locate_form(
@@ -485,6 +616,20 @@ fn locate_form(
     sheet: &Sheet,
     fi: usize,
     idx: &SheetIndex,
+    rep: &mut Reporter<'_>,
+) -> FormInstance {
+    locate_form_carrying(wb, si, sheet, fi, idx, None, rep)
+}
+
+/// [`locate_form`]; `carry`: on a continuation sheet, the heading of the previous sheet whose
+/// rows may continue at the top of this one (before its first heading).
+fn locate_form_carrying(
+    wb: &Workbook,
+    si: usize,
+    sheet: &Sheet,
+    fi: usize,
+    idx: &SheetIndex,
+    carry: Option<usize>,
     rep: &mut Reporter<'_>,
 ) -> FormInstance {
     let pack = rep.pack;
@@ -675,6 +820,7 @@ fn locate_form(
         .collect();
     let mut rows: Vec<Option<u32>> = vec![None; form.rows.len()];
     let mut row_labels: Vec<Option<String>> = vec![None; form.rows.len()];
+    let mut not_found: Vec<(usize, usize)> = Vec::new();
     // Two passes: rows searched in the whole table, then rows searched under a heading.
     for pass in 0..2 {
         // Section bounds: heading rows found in the first pass.
@@ -701,6 +847,10 @@ fn locate_form(
                             .find(|r| *r > hr)
                             .unwrap_or(u32::MAX),
                     ),
+                    // Continued from the previous sheet: its rows stand at the top.
+                    None if carry == Some(h) => {
+                        (0, heading_rows.first().copied().unwrap_or(u32::MAX))
+                    }
                     // The heading itself was not found: that finding says enough.
                     None => continue,
                 },
@@ -763,6 +913,7 @@ fn locate_form(
                             ("closest", &closest),
                         ],
                     );
+                    not_found.push((ri, rep.findings.len() - 1));
                 }
                 many => {
                     let cells: Vec<CellLoc> = many.iter().map(|c| loc(sheet, *c)).collect();
@@ -835,6 +986,8 @@ fn locate_form(
         header_rows: header_row.map(|h| (h.min(header_top).min(header_bottom), header_bottom)),
         records,
         subtotals,
+        row_sheets: Vec::new(),
+        not_found,
     }
 }
 

@@ -1187,3 +1187,45 @@ fn a_form_twice_on_one_sheet_is_one_finding_and_none_of_its_cells_is_checked() {
     want.insert(one);
     assert_eq!(found, want);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Round three: one form over two sheets.
+
+#[test]
+fn a_form_continued_on_a_second_sheet() {
+    // From a block's heading on (item 5), and in the middle of a block (the age bands from 3.5:
+    // they run on at the top of the second sheet under the heading of the first).
+    for at in ["5", "3.5"] {
+        same_as_template(Layout {
+            continued_at: Some(at),
+            ..Layout::default()
+        });
+        same_as_template(Layout {
+            continued_at: Some(at),
+            labels: LabelStyle::NumberedDotted,
+            subtotals: Subtotals::Typed,
+            column_numbers: ColumnNumbers::Lettered,
+            ..Layout::default()
+        });
+    }
+}
+
+/// A slip on the second sheet is found on its cell there, and checks across the two sheets
+/// (each age band's percentage of the total on the first) are made.
+#[test]
+fn a_slip_on_the_continuation_sheet_is_found_there() {
+    let layout = Layout {
+        continued_at: Some("3.5"),
+        ..Layout::default()
+    };
+    let mut b = Branch::clean("Đảng bộ xã Thử Nghiệm", "TD-99", 11);
+    let n = b.get("M01", "3.6", Col::Count).unwrap();
+    b.set("M01", "3.6", Col::Count, n + 3.0);
+    let found = ours(&write_branch(&b, &layout));
+    let cell = cell_ref(&layout, "M01", "3.6", Col::Count).unwrap();
+    assert!(cell.sheet.ends_with("(tiếp)"), "{cell}");
+    let ages: Vec<_> = found.iter().filter(|(r, _)| r == "M01.age-sum").collect();
+    assert_eq!(ages.len(), 1, "{found:?}");
+    assert!(ages[0].1.contains(&cell.to_string()), "{cell} in {ages:?}");
+    assert_eq!(cell_sets(&found), expected(&b, &layout));
+}

@@ -600,6 +600,10 @@ pub struct Layout {
     pub subtotal_off: Vec<(&'static str, &'static str, i64)>,
     /// Several forms on one sheet `Báo cáo`.
     pub one_sheet: OneSheet,
+    /// M01 continued on a second sheet `… (tiếp)` from this item on: the second
+    /// sheet repeats the title and header rows, the items follow in the same
+    /// columns from the first item row.
+    pub continued_at: Option<&'static str>,
 }
 
 /// Several forms on one sheet.
@@ -1563,8 +1567,60 @@ pub fn plan(b: &Branch, layout: &Layout) -> Vec<SheetPlan> {
         .filter(|f| !layout.omit.contains(f))
         .map(|form| plan_sheet(b, layout, form))
         .collect();
+    if let Some(at) = layout.continued_at {
+        if let Some(i) = plans.iter().position(|p| p.form == "M01") {
+            let second = continue_plan(&mut plans[i], at);
+            plans.insert(i + 1, second);
+        }
+    }
     share_sheet(&mut plans, layout);
     plans
+}
+
+/// Moves the items of `p` from `at` on to a second sheet `… (tiếp)`, which repeats the rows
+/// above the first item (title block and header); returns the second sheet.
+fn continue_plan(p: &mut SheetPlan, at: &str) -> SheetPlan {
+    let first = p.item_rows.first().map(|(_, r)| *r).unwrap_or(0);
+    let Some(split) = p.item_rows.iter().find(|(i, _)| *i == at).map(|(_, r)| *r) else {
+        return p.clone();
+    };
+    let up = split - first;
+    let mut second = p.clone();
+    second.name = format!("{} (tiếp)", p.name);
+    second.cells = p
+        .cells
+        .iter()
+        .filter(|c| c.row < first || c.row >= split)
+        .cloned()
+        .map(|mut c| {
+            if c.row >= split {
+                c.row -= up;
+            }
+            c
+        })
+        .collect();
+    second.merges = p
+        .merges
+        .iter()
+        .filter(|m| m.0 < first || m.0 >= split)
+        .map(|m| {
+            if m.0 >= split {
+                (m.0 - up, m.1, m.2 - up, m.3)
+            } else {
+                *m
+            }
+        })
+        .collect();
+    second.item_rows = p
+        .item_rows
+        .iter()
+        .filter(|(_, r)| *r >= split)
+        .map(|(i, r)| (*i, r - up))
+        .collect();
+    p.cells.retain(|c| c.row < split);
+    p.merges.retain(|m| m.0 < split);
+    p.item_rows.retain(|(_, r)| *r < split);
+    second
 }
 
 /// Where `item`'s figure in `col` of `form` lands under `layout`
@@ -1574,11 +1630,12 @@ pub fn cell_ref(layout: &Layout, form: &str, item: &str, col: Col) -> Option<Cel
     if layout.omit.contains(&form) {
         return None;
     }
-    if layout.one_sheet != OneSheet::Separate {
+    if layout.one_sheet != OneSheet::Separate || layout.continued_at.is_some() {
         return plan(&Branch::default(), layout)
             .into_iter()
-            .rfind(|p| p.form == form)?
-            .cell(item, col);
+            .rev()
+            .filter(|p| p.form == form)
+            .find_map(|p| p.cell(item, col));
     }
     plan_sheet(&Branch::default(), layout, form).cell(item, col)
 }
