@@ -1776,6 +1776,8 @@ mod tests {
             forms: vec![crate::check::FormFound {
                 sheet: "M01".into(),
                 form: "M01".into(),
+                confidence: 1.0,
+                continued_on: vec![],
             }],
             findings: vec![],
             unit: crate::check::Unit {

@@ -82,6 +82,19 @@ impl FormInstance {
         }
     }
 
+    /// How surely the form was read, 0 to 1 (two decimals): the share of its named rows,
+    /// columns and cell fields that were located.
+    pub fn confidence(&self) -> f64 {
+        let parts = self.rows.len() + self.cols.len() + self.cells.len();
+        if parts == 0 {
+            return 1.0;
+        }
+        let located = self.rows.iter().filter(|r| r.is_some()).count()
+            + self.cols.iter().filter(|c| c.is_some()).count()
+            + self.cells.iter().filter(|c| c.is_some()).count();
+        (located as f64 / parts as f64 * 100.0).round() / 100.0
+    }
+
     /// The sheet named row `ri` stands on.
     pub fn row_sheet(&self, ri: usize) -> usize {
         self.row_sheets.get(ri).copied().unwrap_or(self.sheet)
@@ -561,11 +574,14 @@ fn continue_on_other_sheets(
         };
         let part = locate_form_carrying(wb, sj, other, inst.form, &idx, carry, &mut scratch);
         let same_columns = part.cols == inst.cols && part.cols.iter().any(Option::is_some);
-        let fills: Vec<usize> = inst
-            .not_found
-            .iter()
-            .map(|(ri, _)| *ri)
-            .filter(|ri| part.rows[*ri].is_some())
+        // The rows reported missing, and those under a heading missing from the first sheet
+        // (not looked for there), that the continuation holds.
+        let fills: Vec<usize> = (0..form.rows.len())
+            .filter(|ri| inst.rows[*ri].is_none() && part.rows[*ri].is_some())
+            .filter(|ri| {
+                inst.not_found.iter().any(|(r, _)| r == ri)
+                    || form.rows[*ri].under.is_some_and(|h| inst.rows[h].is_none())
+            })
             .collect();
         if !same_columns || fills.is_empty() {
             continue;
@@ -595,8 +611,16 @@ fn continue_on_other_sheets(
         for (_, f) in &mut inst.not_found {
             *f -= withdrawn.iter().filter(|w| **w < *f).count();
         }
-        // What the continuation says beyond the rows that are on the first sheet.
-        let elsewhere: Vec<usize> = part.not_found.iter().map(|(_, f)| *f).collect();
+        // What the continuation says, but that a row is missing which the first sheet holds
+        // or reports missing itself.
+        let elsewhere: Vec<usize> = part
+            .not_found
+            .iter()
+            .filter(|(ri, _)| {
+                inst.rows[*ri].is_some() || inst.not_found.iter().any(|(r, _)| r == ri)
+            })
+            .map(|(_, f)| *f)
+            .collect();
         rep.findings.extend(
             scratch
                 .findings
@@ -1467,6 +1491,23 @@ label = "Trong đó: Nữ"
             rows_found(&inst[0]),
             vec![Some(1), Some(3), Some(4), Some(2)]
         );
+    }
+
+    #[test]
+    fn a_form_read_in_part_has_a_lower_reading_confidence() {
+        let p = pack(AGES);
+        let wb = sheet(
+            "S",
+            &[
+                &["Chỉ tiêu", "Số lượng"],
+                &["Tổng số", "10"],
+                &["Trong đó: Nữ", "4"],
+                &["18 - 30 tuổi", "6"],
+            ],
+        );
+        let (inst, _) = run(&p, &wb);
+        // 3 of 4 rows and the column: 4 of 5 parts.
+        assert_eq!(inst[0].confidence(), 0.8);
     }
 
     #[test]

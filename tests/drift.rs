@@ -1214,18 +1214,56 @@ fn a_form_continued_on_a_second_sheet() {
 /// (each age band's percentage of the total on the first) are made.
 #[test]
 fn a_slip_on_the_continuation_sheet_is_found_there() {
-    let layout = Layout {
-        continued_at: Some("3.5"),
-        ..Layout::default()
+    for (at, item, rule) in [
+        ("3.5", "3.6", "M01.age-sum"),
+        ("5", "5.2", "M01.qualification-sum"),
+        ("5", "7.3", "M01.ethnicity-sum"),
+    ] {
+        let layout = Layout {
+            continued_at: Some(at),
+            ..Layout::default()
+        };
+        let mut b = Branch::clean("Đảng bộ xã Thử Nghiệm", "TD-99", 11);
+        let n = b.get("M01", item, Col::Count).unwrap();
+        b.set("M01", item, Col::Count, n + 3.0);
+        let found = ours(&write_branch(&b, &layout));
+        let cell = cell_ref(&layout, "M01", item, Col::Count).unwrap();
+        assert!(cell.sheet.ends_with("(tiếp)"), "{cell}");
+        let sums: Vec<_> = found.iter().filter(|(r, _)| r == rule).collect();
+        assert_eq!(sums.len(), 1, "{item}: {found:?}");
+        assert!(sums[0].1.contains(&cell.to_string()), "{cell} in {sums:?}");
+        assert_eq!(cell_sets(&found), expected(&b, &layout), "{item}");
+    }
+}
+
+/// Every form instance carries a reading confidence: 1 when all of it was located, 0 when
+/// where it stands was not decided, and the sheets it continues on.
+#[test]
+fn every_form_instance_has_a_reading_confidence() {
+    let pack = rules::compile(&rules::builtin_sources()).unwrap();
+    let forms = |layout: &Layout| {
+        let bytes = write_branch(&Branch::clean("Đảng bộ xã Sạch", "TD-98", 12), layout);
+        let wb = load_bytes(&bytes, "branch.xlsx", &Limits::default()).unwrap();
+        check_workbook(&wb, "branch.xlsx", &pack).0
     };
-    let mut b = Branch::clean("Đảng bộ xã Thử Nghiệm", "TD-99", 11);
-    let n = b.get("M01", "3.6", Col::Count).unwrap();
-    b.set("M01", "3.6", Col::Count, n + 3.0);
-    let found = ours(&write_branch(&b, &layout));
-    let cell = cell_ref(&layout, "M01", "3.6", Col::Count).unwrap();
-    assert!(cell.sheet.ends_with("(tiếp)"), "{cell}");
-    let ages: Vec<_> = found.iter().filter(|(r, _)| r == "M01.age-sum").collect();
-    assert_eq!(ages.len(), 1, "{found:?}");
-    assert!(ages[0].1.contains(&cell.to_string()), "{cell} in {ages:?}");
-    assert_eq!(cell_sets(&found), expected(&b, &layout));
+    let template = forms(&Layout::default());
+    assert_eq!(template.len(), 4);
+    assert!(template.iter().all(|f| f.confidence == 1.0), "{template:?}");
+    let twice = forms(&Layout {
+        one_sheet: OneSheet::M01Twice,
+        ..Layout::default()
+    });
+    let m01 = twice.iter().find(|f| f.form == "M01").unwrap();
+    assert_eq!((m01.sheet.as_str(), m01.confidence), (ONE_SHEET, 0.0));
+    assert!(twice
+        .iter()
+        .filter(|f| f.form != "M01")
+        .all(|f| f.confidence == 1.0));
+    let continued = forms(&Layout {
+        continued_at: Some("5"),
+        ..Layout::default()
+    });
+    let m01 = continued.iter().find(|f| f.form == "M01").unwrap();
+    assert_eq!(m01.confidence, 1.0);
+    assert_eq!(m01.continued_on, vec!["M01-SoLuong (tiếp)".to_string()]);
 }
