@@ -152,7 +152,7 @@ pub fn is_header_repeat(
 }
 
 /// Whether a label says "the sum of the rows above": it is, or begins with, one of the pack's
-/// subtotal words (`Cộng`, `Cộng khối xã`, `Tổng cộng`), its numbering taken off.
+/// subtotal words (`Cộng`, `Cộng khối xã`), its numbering taken off.
 pub fn is_subtotal_word(label: &str, settings: &Settings) -> bool {
     let k = label_key(label, settings.folding);
     let k = crate::text::strip_numbering(&k).unwrap_or(&k);
@@ -507,6 +507,110 @@ pub fn check_subtotals(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::model::Cell;
+    use crate::rules::{compile, Source};
+
+    fn sheet(rows: &[&[&str]]) -> Sheet {
+        let mut s = Sheet::new("S");
+        for (r, row) in rows.iter().enumerate() {
+            for (c, t) in row.iter().enumerate() {
+                if t.is_empty() {
+                    continue;
+                }
+                let value = match t.parse::<f64>() {
+                    Ok(v) => Value::Number(v),
+                    Err(_) => Value::Text(t.to_string()),
+                };
+                s.cells
+                    .insert(CellRef::new(r as u32, c as u32), Cell::value(value));
+            }
+        }
+        s
+    }
+
+    fn settings() -> Settings {
+        Settings {
+            subtotal_keys: vec!["cộng".into()],
+            ..Settings::default()
+        }
+    }
+
+    #[test]
+    fn rows_of_column_numbers() {
+        let s = sheet(&[
+            &["1", "2", "3", "4"],
+            &["(1)", "(2)", "(3)", "(4)"],
+            &["A", "B", "1", "2"],
+            &["1", "Xã A", "3", "4"],
+            &["1", "2", "4", "5"],
+            &["", "", "1", "2"],
+        ]);
+        let cols = [0, 1, 2, 3];
+        let found: Vec<bool> = (0..6).map(|r| is_column_number_row(&s, r, &cols)).collect();
+        assert_eq!(found, [true, true, true, false, false, false]);
+    }
+
+    #[test]
+    fn group_rows_are_told_by_numbering_words_or_sums() {
+        // STT | name | code | figure
+        let s = sheet(&[
+            &["I", "Khối xã", "", "30"],
+            &["1", "Xã A", "A-1", "10"],
+            &["2", "Xã B", "A-2", "21"],
+            &["", "Cộng khối cơ quan", "", "7"],
+            &["3", "Xã C", "", "5"],
+            &["4", "Cơ quan D", "A-4", "3"],
+            &["5", "Cơ quan E", "A-5", "4"],
+            &["", "Khối khác", "", "9"],
+            &["6", "Cơ quan F", "A-6", "4"],
+            &["7", "Cơ quan G", "A-7", "5"],
+        ]);
+        let rows: Vec<CandidateRow> = (0..10u32)
+            .map(|r| CandidateRow {
+                row: r,
+                key: s
+                    .get(CellRef::new(r, 2))
+                    .map(|c| c.display())
+                    .unwrap_or_default(),
+                texts: [0, 1]
+                    .iter()
+                    .filter_map(|c| s.get(CellRef::new(r, *c)).map(|x| x.display()))
+                    .collect(),
+            })
+            .collect();
+        let (groups, is_record) = split_groups(&s, &rows, &[3], &settings());
+        // Row 0 by its numbering (its sum is wrong: checked later); row 3 by its word, over the
+        // rows above; row 4 has no code but is a branch (its figure sums nothing); row 7 by its
+        // sum of the two rows under it.
+        assert_eq!(
+            groups,
+            vec![(0, vec![1, 2]), (3, vec![1, 2]), (7, vec![8, 9])]
+        );
+        assert_eq!(
+            is_record,
+            [false, true, true, false, true, true, true, false, true, true]
+        );
+    }
+
+    #[test]
+    fn subtotal_words_of_every_rule_file_count_together() {
+        let src = |name: &str, words: &str| Source {
+            name: name.into(),
+            text: format!("[settings]\nsubtotal_labels = [{words}]\n"),
+        };
+        let pack = match compile(&[
+            src("a.toml", "\"Cộng\""),
+            src("b.toml", "\"Total\", \"Cộng\""),
+        ]) {
+            Ok(p) => p,
+            Err(e) => panic!("{e:?}"),
+        };
+        assert_eq!(pack.settings.subtotal_keys, ["cộng", "total"]);
+        assert!(is_subtotal_word("CỘNG KHỐI XÃ:", &pack.settings));
+        assert!(is_subtotal_word("II. Cộng", &pack.settings));
+        assert!(!is_subtotal_word("Cộngđồng", &pack.settings));
+        assert!(!is_subtotal_word("Tổng số", &pack.settings));
+    }
 
     #[test]
     fn column_tokens() {

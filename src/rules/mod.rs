@@ -111,7 +111,7 @@ struct SettingsDef {
     messages: BTreeMap<Spanned<String>, Spanned<String>>,
     #[serde(default)]
     workbook: Vec<WorkbookDef>,
-    /// Words that label a row summing the rows of its block or group (`Cộng`, `Tổng cộng`):
+    /// Words that label a row summing the rows of its block or group (`Cộng`, `Cộng khối …`):
     /// such a row is structure, not a figure of the form ([`crate::structure`]). The words of
     /// every file count together.
     #[serde(default)]
