@@ -151,15 +151,18 @@ pub fn is_header_repeat(
     same >= 2
 }
 
-/// Whether a label says "the sum of the rows above": it is, or begins with, one of the pack's
-/// subtotal words (`Cộng`, `Cộng khối xã`), its numbering taken off.
+/// Whether a label says "the sum of the rows above", its numbering taken off: it is one of the
+/// pack's subtotal words (`Cộng`), or begins with one of several words (`Cộng khối` →
+/// `Cộng khối xã, thị trấn`). A one-word entry does not begin a longer label: `Cộng tác
+/// viên` (collaborators) is no subtotal.
 pub fn is_subtotal_word(label: &str, settings: &Settings) -> bool {
     let k = label_key(label, settings.folding);
     let k = crate::text::strip_numbering(&k).unwrap_or(&k);
     settings.subtotal_keys.iter().any(|w| {
         k == w
-            || k.strip_prefix(w.as_str())
-                .is_some_and(|r| r.starts_with(' '))
+            || (w.contains(' ')
+                && k.strip_prefix(w.as_str())
+                    .is_some_and(|r| r.starts_with(' ')))
     })
 }
 
@@ -530,7 +533,7 @@ mod tests {
 
     fn settings() -> Settings {
         Settings {
-            subtotal_keys: vec!["cộng".into()],
+            subtotal_keys: vec!["cộng".into(), "cộng khối".into()],
             ..Settings::default()
         }
     }
@@ -606,10 +609,16 @@ mod tests {
             Err(e) => panic!("{e:?}"),
         };
         assert_eq!(pack.settings.subtotal_keys, ["cộng", "total"]);
-        assert!(is_subtotal_word("CỘNG KHỐI XÃ:", &pack.settings));
+        assert!(is_subtotal_word("CỘNG:", &pack.settings));
         assert!(is_subtotal_word("II. Cộng", &pack.settings));
-        assert!(!is_subtotal_word("Cộngđồng", &pack.settings));
+        assert!(!is_subtotal_word("Cộng tác viên", &pack.settings));
         assert!(!is_subtotal_word("Tổng số", &pack.settings));
+        let several = Settings {
+            subtotal_keys: vec!["cộng".into(), "cộng khối".into()],
+            ..Settings::default()
+        };
+        assert!(is_subtotal_word("CỘNG KHỐI XÃ, THỊ TRẤN", &several));
+        assert!(!is_subtotal_word("Cộng đồng", &several));
     }
 
     #[test]
