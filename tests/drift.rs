@@ -626,6 +626,7 @@ const TH01_TEMPLATE: DistrictLayout = DistrictLayout {
     th01_column_numbers: false,
     th01_header_repeated: false,
     th01_grand_of_groups: false,
+    th02_column_numbers: false,
 };
 
 const TH02_LAYOUTS: [DistrictLayout; 5] = [
@@ -1266,4 +1267,43 @@ fn every_form_instance_has_a_reading_confidence() {
     let m01 = continued.iter().find(|f| f.form == "M01").unwrap();
     assert_eq!(m01.confidence, 1.0);
     assert_eq!(m01.continued_on, vec!["M01-SoLuong (tiếp)".to_string()]);
+}
+
+/// TH02 (records by year) with a row of column numbers under its header: the same two repeats,
+/// and a mistyped figure on its row; the number row is no year.
+#[test]
+fn th02_with_a_row_of_column_numbers() {
+    let mut d = real_district();
+    for th02 in [Th02Headings::Flat, Th02Headings::Merged] {
+        let layout = DistrictLayout {
+            th02,
+            th02_column_numbers: true,
+            ..DistrictLayout::default()
+        };
+        let found = district_findings(&write_district_with(&d, &layout));
+        let row = |k: u32| layout.th02_first_row() + k + 1;
+        let mut want = vec![
+            ("TH02.members-repeated".to_string(), vec![row(2), row(3)]),
+            ("TH02.row-repeated".to_string(), vec![row(4), row(5)]),
+        ];
+        want.sort();
+        let mut got = th02_rows(&found);
+        got.sort();
+        assert_eq!(got, want, "{layout:?}: {found:?}");
+        assert_eq!(found.len(), 2, "{layout:?}: {found:?}");
+    }
+    d.years[7].members[2] = 1910;
+    let layout = DistrictLayout {
+        th02_column_numbers: true,
+        ..DistrictLayout::default()
+    };
+    let found = district_findings(&write_district_with(&d, &layout));
+    let slip = format!("TH02-XepLoai!{}", layout.th02_cell(7, 1 + 10 + 2));
+    let sums: Vec<_> = found
+        .iter()
+        .filter(|(r, _)| r == "TH02.members-ratings-sum")
+        .collect();
+    assert_eq!(sums.len(), 1, "{found:?}");
+    assert!(sums[0].1.contains(&slip), "{slip} in {:?}", sums[0].1);
+    assert_eq!(found.len(), 3, "{found:?}");
 }

@@ -334,6 +334,8 @@ pub struct DistrictLayout {
     pub th01_header_repeated: bool,
     /// The `Tổng cộng` row as the sum of the group rows (`=D6+D9`), cached; else typed.
     pub th01_grand_of_groups: bool,
+    /// A row of column numbers `(1) (2) … (16)` under TH02's header.
+    pub th02_column_numbers: bool,
 }
 
 /// How TH01's group rows are written.
@@ -448,7 +450,7 @@ impl DistrictLayout {
 
     /// The first TH02 year row (0-based).
     pub fn th02_first_row(&self) -> u32 {
-        2 + self.th02_header_rows()
+        2 + self.th02_header_rows() + u32::from(self.th02_column_numbers)
     }
 
     /// `C8`: where column `col` (0 = Năm, 1.. the 15 figures) of year row `k` lands.
@@ -595,6 +597,11 @@ pub fn try_write_district_with(
                 _ => what.to_string(),
             };
             ws.write_string(sub_row, first + i as u16, text)?;
+        }
+    }
+    if layout.th02_column_numbers {
+        for c in 0..16u16 {
+            ws.write_string(top + height, left + c, format!("({})", c + 1))?;
         }
     }
     for (k, y) in d.years.iter().enumerate() {
