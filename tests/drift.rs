@@ -1307,3 +1307,47 @@ fn th02_with_a_row_of_column_numbers() {
     assert!(sums[0].1.contains(&slip), "{slip} in {:?}", sums[0].1);
     assert_eq!(found.len(), 3, "{found:?}");
 }
+
+/// The same through the command line, whose workers send what they read back to the parent
+/// (the structure rows and the reading confidence travel with it).
+#[test]
+fn a_wrong_group_subtotal_through_the_command_line() {
+    let bs = four_branches();
+    let mut d = grouped_district(&bs);
+    d.groups[1].figures[3] += 1;
+    let layout = DistrictLayout {
+        th01_groups: Th01Groups::RomanInName,
+        th01_column_numbers: true,
+        ..DistrictLayout::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for b in &bs {
+        let name = format!("branch-{}.xlsx", b.code.to_lowercase());
+        std::fs::write(dir.path().join(name), write_branch(b, &Layout::default())).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("district.xlsx"),
+        write_district_with(&d, &layout),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let rules: Vec<&str> = findings
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["structure.subtotal-mismatch"], "{json}");
+    let cell = layout.th01_group_cell(&d, 1, 3);
+    assert_eq!(findings[0]["cells"][0]["cell"], cell.as_str());
+    assert_eq!(findings[0]["difference"], 1.0);
+    for file in json["files"].as_array().unwrap() {
+        for form in file["forms"].as_array().unwrap() {
+            assert_eq!(form["confidence"], 1.0, "{file}");
+        }
+    }
+}
