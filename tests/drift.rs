@@ -1351,3 +1351,84 @@ fn a_wrong_group_subtotal_through_the_command_line() {
         }
     }
 }
+
+/// Two columns headed `Số lượng` (which one is this year's cannot be told): for each form with
+/// them one finding, no check on their cells — the slips there go unchecked rather than be
+/// checked against a guess — and the other forms as in the template.
+#[test]
+fn a_column_that_cannot_be_told_apart_is_one_finding_and_no_check() {
+    let layout = Layout {
+        count_column_twice: true,
+        ..Layout::default()
+    };
+    let uncertain = ["M01", "M02", "M04"];
+    for b in [Branch::clean("Đảng bộ xã Sạch", "TD-98", 12), slipped()] {
+        let template = ours(&write_branch(&b, &Layout::default()));
+        let found = ours(&write_branch(&b, &layout));
+        for form in uncertain {
+            let sheet = sheet_name(form, SheetNames::Template);
+            let on: Vec<_> = found
+                .iter()
+                .filter(|(_, cells)| cells.iter().any(|c| c.starts_with(&sheet)))
+                .collect();
+            assert_eq!(on.len(), 1, "{form}: {on:?}");
+            assert_eq!(on[0].0, "layout.column-ambiguous", "{form}");
+        }
+        // M03 as in the template, but for the checks that read M01's total.
+        let m03 = |s: &BTreeSet<(String, Vec<String>)>| {
+            s.iter()
+                .filter(|(r, cells)| {
+                    r.starts_with("M03") && cells.iter().all(|c| c.starts_with("M03"))
+                })
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(m03(&found), m03(&template));
+        assert!(found
+            .iter()
+            .all(|(r, _)| !r.starts_with("M01") && !r.starts_with("M02") && !r.starts_with("M04")));
+    }
+}
+
+/// A row written twice (a copied row, one count changed): one finding for the form, and the
+/// checks reading that row are not made — neither copy is guessed to be the form's.
+#[test]
+fn a_label_in_two_rows_is_one_finding_and_no_check_on_it() {
+    let layout = Layout {
+        row_twice: Some(("M01", "2.1")),
+        ..Layout::default()
+    };
+    // The slipped branch's M01 slip is in the gender block (2.1): it goes unchecked.
+    for b in [Branch::clean("Đảng bộ xã Sạch", "TD-98", 12), slipped()] {
+        let template = ours(&write_branch(&b, &Layout::default()));
+        let found = ours(&write_branch(&b, &layout));
+        let on_m01: Vec<_> = found
+            .iter()
+            .filter(|(_, cells)| cells.iter().any(|c| c.starts_with("M01")))
+            .collect();
+        let men = cell_ref(&layout, "M01", "2.1", Col::Count).unwrap();
+        let mut copy = men.clone();
+        copy.row += 1;
+        assert_eq!(
+            on_m01,
+            vec![&(
+                "layout.label-ambiguous".to_string(),
+                vec![
+                    format!("{}!{}", men.sheet, a1(men.row, men.col - 1)),
+                    format!("{}!{}", copy.sheet, a1(copy.row, copy.col - 1)),
+                ]
+            )],
+            "{found:?}"
+        );
+        // The other forms' findings as in the template.
+        let others = |s: &BTreeSet<(String, Vec<String>)>| {
+            s.iter()
+                .filter(|(_, cells)| {
+                    !cells.is_empty() && cells.iter().all(|c| !c.starts_with("M01"))
+                })
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(others(&found), others(&template));
+    }
+}

@@ -604,6 +604,13 @@ pub struct Layout {
     /// sheet repeats the title and header rows, the items follow in the same
     /// columns from the first item row.
     pub continued_at: Option<&'static str>,
+    /// A second column headed `Số lượng` after the value columns of the forms
+    /// that have one (M01, M02, M04), holding other counts (each one less):
+    /// which is the form's cannot be told.
+    pub count_column_twice: bool,
+    /// `(form, item)`: that item's row written twice, the copy right under it
+    /// with its count one more (which is the form's cannot be told).
+    pub row_twice: Option<(&'static str, &'static str)>,
 }
 
 /// Several forms on one sheet.
@@ -1726,6 +1733,12 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
     if let Some(c) = notes_col {
         head_cols.push((c, styled("Ghi chú", style), None));
     }
+    // A second `Số lượng` column after every other.
+    let twice_col = (layout.count_column_twice && heads[2] == "Số lượng").then(|| {
+        let last = head_cols.iter().map(|(c, _, _)| *c).max().unwrap_or(0);
+        head_cols.push((last + 1, styled(heads[2], style), None));
+        last + 1
+    });
     let label_merge = |row: u32, merges: &mut Vec<(u32, u16, u32, u16)>, rows: u32| {
         if layout.merged_labels {
             merges.push((row, label_col, row + rows - 1, label_col + 1));
@@ -1825,6 +1838,7 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
         subtotal_blocks(&logical_rows(b, form, &Layout::default()))
     };
     let mut subtotal_rows: Vec<(&'static str, u32)> = Vec::new();
+    let mut twice_rows: Vec<(&'static str, &'static str, u32)> = Vec::new();
     let mut item_rows = Vec::new();
     let mut row = first_item_row;
     for lrow in &rows {
@@ -1850,6 +1864,10 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
         if layout.blank_after_every_row {
             row += 1;
         }
+        if layout.row_twice == Some((form, lrow.item)) {
+            twice_rows.push((lrow.item, lrow.label, row));
+            row += 1;
+        }
         if let Some((head, _)) = blocks
             .iter()
             .find(|(_, items)| items.last() == Some(&lrow.item))
@@ -1870,6 +1888,25 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
     };
     let col_of = |v: u16| value_cols[v as usize];
 
+    // A row written twice: the copy one more in its count.
+    for (item, label, row) in &twice_rows {
+        let label = styled_label(item, label, style);
+        text(&mut cells, *row, label_col, label);
+        if let Some(n) = b.get(form, item, Col::Count) {
+            count_cell(&mut cells, *row, value_cols[0], n as i64 + 1);
+        }
+    }
+    if let Some(col) = twice_col {
+        for (lrow, &(_, row)) in rows.iter().zip(&item_rows) {
+            let count = lrow.values.iter().find_map(|(v, val)| match val {
+                Val::Count(n) | Val::Total(n, _) if *v == 0 => Some(*n),
+                _ => None,
+            });
+            if let Some(n) = count {
+                count_cell(&mut cells, row, col, (n - 1).max(0));
+            }
+        }
+    }
     let pct_cols_empty = layout.no_pct_column.contains(&form);
     for (idx, (lrow, &(_, row))) in rows.iter().zip(&item_rows).enumerate() {
         if layout.extra_code_column {
@@ -2027,6 +2064,17 @@ fn pct_formula(
         }
     };
     Some(Content::Formula(expr, Some(p)))
+}
+
+fn count_cell(cells: &mut Vec<PlannedCell>, row: u32, col: u16, n: i64) {
+    cells.push(PlannedCell {
+        row,
+        col,
+        item: None,
+        value_col: None,
+        content: Content::Number(n as f64, None),
+        is_label: false,
+    })
 }
 
 fn text(cells: &mut Vec<PlannedCell>, row: u32, col: u16, s: String) {
