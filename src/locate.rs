@@ -355,32 +355,50 @@ fn regions(sheet: &Sheet, idx: &SheetIndex, forms: &[usize], pack: &Pack) -> Opt
     if anchors.windows(2).any(|w| w[0].0 == w[1].0) {
         return None;
     }
-    let stacked = anchors.windows(2).all(|w| w[1].0.row > w[0].0.row + 1);
     let (lo, hi) = (
         anchors.iter().map(|(a, _)| a.row).min()?,
         anchors.iter().map(|(a, _)| a.row).max()?,
     );
+    // Titles in one band of rows, in different columns: side by side. Else titles in rows
+    // apart: stacked.
     let side_by_side = hi - lo <= 3 && {
         let mut cols: Vec<u32> = anchors.iter().map(|(a, _)| a.col).collect();
         cols.sort_unstable();
         cols.dedup();
         cols.len() == anchors.len()
     };
+    let stacked = !side_by_side && anchors.windows(2).all(|w| w[1].0.row > w[0].0.row + 1);
     if !stacked && !side_by_side {
         return None;
     }
-    if side_by_side && !stacked {
+    // Where each region starts: its title's row, or (side by side) the empty column nearest
+    // left of its title, past the previous title (a title need not stand over the first
+    // column of its table).
+    let starts: Vec<u32> = if stacked {
+        anchors.iter().map(|(a, _)| a.row).collect()
+    } else {
         anchors.sort_by_key(|(a, _)| a.col);
-    }
+        let empty = |c: u32| !sheet.cells.keys().any(|x| x.col == c && x.row > hi);
+        anchors
+            .iter()
+            .enumerate()
+            .map(
+                |(k, (a, _))| match k.checked_sub(1).map(|p| anchors[p].0.col) {
+                    Some(prev) => (prev + 1..=a.col)
+                        .rev()
+                        .find(|c| empty(*c))
+                        .unwrap_or(a.col),
+                    None => 0,
+                },
+            )
+            .collect()
+    };
     let mut found: Vec<(usize, CellRef, Sheet)> = Vec::new();
     for (k, (at, fi)) in anchors.iter().enumerate() {
-        let next = anchors.get(k + 1).map(|(a, _)| *a);
+        let (from, to) = (starts[k], starts.get(k + 1).copied());
         let inside = |c: &CellRef| {
-            if stacked {
-                c.row >= at.row && next.is_none_or(|n| c.row < n.row)
-            } else {
-                c.col >= at.col && next.is_none_or(|n| c.col < n.col)
-            }
+            let x = if stacked { c.row } else { c.col };
+            x >= from && to.is_none_or(|t| x < t)
         };
         let region = Sheet {
             name: sheet.name.clone(),

@@ -1127,7 +1127,11 @@ fn a_wrong_group_subtotal_is_found_and_the_grand_totals_suggested_value_is_right
 
 #[test]
 fn several_forms_on_one_sheet_stacked_or_side_by_side() {
-    for one_sheet in [OneSheet::Stacked, OneSheet::SideBySide] {
+    for one_sheet in [
+        OneSheet::Stacked,
+        OneSheet::SideBySide,
+        OneSheet::SideBySideTitlesOverLabels,
+    ] {
         same_as_template(Layout {
             one_sheet,
             ..Layout::default()

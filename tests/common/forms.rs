@@ -625,6 +625,9 @@ pub enum OneSheet {
     /// M01 and M04 side by side on one sheet `Báo cáo` (M04 two columns right
     /// of M01's last), M02 and M03 on their own sheets.
     SideBySide,
+    /// As `SideBySide`, each form's title over its label column (not over its
+    /// first column).
+    SideBySideTitlesOverLabels,
     /// M01 twice on one sheet `Báo cáo`, stacked (an old and a new copy, here
     /// with the same figures), the other forms on their own sheets. Which one
     /// is M01 is not decided; `cell_ref` gives the second.
@@ -679,10 +682,18 @@ fn share_sheet(plans: &mut Vec<SheetPlan>, layout: &Layout) {
             shift_plan(&mut plans[i], rows + 4, 0);
             plans.insert(i, old);
         }
-        OneSheet::SideBySide => {
+        OneSheet::SideBySide | OneSheet::SideBySideTitlesOverLabels => {
             let mut left = 0;
             for p in plans.iter_mut().filter(|p| matches!(p.form, "M01" | "M04")) {
                 let (_, cols) = extent(p);
+                if layout.one_sheet == OneSheet::SideBySideTitlesOverLabels {
+                    let title = form_title(p.form);
+                    for c in &mut p.cells {
+                        if matches!(&c.content, Content::Text(t) if t.as_str() == title) {
+                            c.col += 1;
+                        }
+                    }
+                }
                 shift_plan(p, 0, left);
                 left += cols + 3;
             }
