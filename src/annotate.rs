@@ -693,6 +693,18 @@ fn write_summary(
                 words.clean.to_string()
             }
         };
+        // The forms read in part, with how surely (`M01 80 %`).
+        let partly: Vec<String> = r
+            .forms
+            .iter()
+            .filter(|f| f.confidence < 1.0)
+            .map(|f| format!("{} {} %", f.form, (f.confidence * 100.0).round()))
+            .collect();
+        let status = if partly.is_empty() {
+            status
+        } else {
+            format!("{status}; {}: {}", words.read_in_part, partly.join(", "))
+        };
         let f = fill(colour);
         let name = r.unit.name.as_deref().unwrap_or("");
         let code = r.unit.code.as_deref().unwrap_or("");
