@@ -234,6 +234,15 @@ pub fn split_groups(
         if !keyless[i] {
             continue;
         }
+        // A row with neither key nor figure, only a name: a heading over the records, no
+        // record (a branch left so is still missed: its workbook has no row).
+        let no_figure = figure_cols
+            .iter()
+            .all(|c| figure(sheet, CellRef::new(rows[i].row, *c), settings).is_none());
+        if no_figure && !rows[i].texts.is_empty() {
+            is_record[i] = false;
+            continue;
+        }
         let (below, above) = (run_below(i), run_above(i));
         let numbered = rows[i].texts.iter().any(|t| is_group_numbering(t));
         let worded = rows[i].texts.iter().any(|t| is_subtotal_word(t, settings));
@@ -593,6 +602,20 @@ mod tests {
             is_record,
             [false, true, true, false, true, true, true, false, true, true]
         );
+        // A name alone, no code, no figure: a heading.
+        let s = sheet(&[&["", "Khối xã", "", ""], &["1", "Xã A", "A-1", "10"]]);
+        let rows: Vec<CandidateRow> = (0..2u32)
+            .map(|r| CandidateRow {
+                row: r,
+                key: s
+                    .get(CellRef::new(r, 2))
+                    .map(|c| c.display())
+                    .unwrap_or_default(),
+                texts: vec!["Khối xã".into()],
+            })
+            .collect();
+        let (groups, is_record) = split_groups(&s, &rows, &[3], &settings());
+        assert_eq!((groups, is_record), (vec![], vec![false, true]));
     }
 
     #[test]

@@ -352,6 +352,8 @@ pub enum Th01Groups {
     CongAfter,
     /// Before its rows, with no numbering and no word: the name alone (told by its sums).
     NameOnly,
+    /// Before its rows: the name alone and no figures (a heading).
+    HeadingOnly,
 }
 
 /// Where TH01's rows land: each record's row, each group row's row, the `Tổng cộng` row, and
@@ -533,9 +535,12 @@ pub fn try_write_district_with(
                 Th01Groups::CongAfter => {
                     ws.write_string(row, 1, format!("Cộng {}", group.name.to_lowercase()))?;
                 }
-                Th01Groups::NameOnly | Th01Groups::None => {
+                Th01Groups::NameOnly | Th01Groups::HeadingOnly | Th01Groups::None => {
                     ws.write_string(row, 1, &group.name)?;
                 }
+            }
+            if layout.th01_groups == Th01Groups::HeadingOnly {
+                continue;
             }
             for (c, v) in group.figures.iter().enumerate() {
                 ws.write_number(row, 3 + c as u16, *v as f64)?;
@@ -546,7 +551,12 @@ pub fn try_write_district_with(
     ws.write_string(grand, 1, "Tổng cộng")?;
     for (c, v) in d.grand.iter().enumerate() {
         let col = (b'D' + c as u8) as char;
-        if layout.th01_grand_of_groups && layout.th01_groups != Th01Groups::None {
+        if layout.th01_grand_of_groups
+            && !matches!(
+                layout.th01_groups,
+                Th01Groups::None | Th01Groups::HeadingOnly
+            )
+        {
             let f: Vec<String> = plan
                 .groups
                 .iter()
