@@ -1001,7 +1001,11 @@ fn locate_form_carrying(
         }
     }
     let (records, subtotals) = match &form.records {
-        Some(rec) => find_records(sheet, form, rec, header_bottom, &rows, &cols, pack),
+        Some(rec) => {
+            let band = header_row.map(|h| (h.min(header_top).min(header_bottom), header_bottom));
+            let at = (header_bottom, band);
+            find_records(sheet, form, rec, at, &rows, &cols, pack)
+        }
         None => (
             Vec::new(),
             structure::find_subtotals(sheet, form, &rows, &cols, header_bottom, &pack.settings),
@@ -1125,7 +1129,7 @@ fn find_records(
     sheet: &Sheet,
     form: &Form,
     rec: &crate::rules::Records,
-    header_bottom: u32,
+    (header_bottom, band): (u32, Option<(u32, u32)>),
     rows: &[Option<u32>],
     cols: &[Option<u32>],
     pack: &Pack,
@@ -1184,6 +1188,7 @@ fn find_records(
         last_row = Some(at.row);
         if structure::is_column_number_row(sheet, at.row, &span)
             || structure::is_header_repeat(sheet, at.row, form, cols, &pack.settings)
+            || band.is_some_and(|b| structure::repeats_rows(sheet, at.row, b, &span, pack))
         {
             continue;
         }

@@ -20,7 +20,7 @@ use crate::locate::{loc, FormInstance, Reporter};
 use crate::model::{CellRef, Sheet, Value, Workbook};
 use crate::number::parse_text_number;
 use crate::registry::Kind as K;
-use crate::rules::{Form, Kind, Settings};
+use crate::rules::{Form, Kind, Pack, Settings};
 use crate::text::{format_number, label_key};
 
 /// A row that sums other rows of its form: a subtotal after its block, or a group row over the
@@ -127,7 +127,8 @@ pub fn is_column_number_row(sheet: &Sheet, row: u32, cols: &[u32]) -> bool {
 }
 
 /// Whether sheet row `row` repeats the header: at least two of the form's located columns
-/// carry their own heading (or an alias) in that row.
+/// carry their own heading, an alias, or their group's heading (the upper row of a header over
+/// two rows) in that row.
 pub fn is_header_repeat(
     sheet: &Sheet,
     row: u32,
@@ -145,10 +146,39 @@ pub fn is_header_repeat(
                 .get(CellRef::new(row, *c))
                 .and_then(|x| x.text())
                 .map(|t| label_key(t, settings.folding))
-                .is_some_and(|k| col.keys.contains(&k) || col.flat_keys.contains(&k))
+                .is_some_and(|k| {
+                    col.keys.contains(&k)
+                        || col.group_keys.contains(&k)
+                        || col.flat_keys.contains(&crate::text::flat_key(&k))
+                })
         })
         .count();
     same >= 2
+}
+
+/// Whether sheet row `row` repeats one of the header's rows (`band`, first and last) over the
+/// table's columns `span`: at least two cells hold the same text as that header row in the same
+/// column, and the row holds no other text (the upper rows of a header over several rows
+/// carry group headings that are no column's own).
+pub fn repeats_rows(sheet: &Sheet, row: u32, band: (u32, u32), span: &[u32], pack: &Pack) -> bool {
+    let key = |r: u32, c: u32| {
+        sheet
+            .get(CellRef::new(r, c))
+            .and_then(|x| x.text())
+            .map(|t| label_key(t, pack.settings.folding))
+            .filter(|k| !k.is_empty())
+    };
+    (band.0..=band.1).filter(|h| *h != row).any(|h| {
+        let mut same = 0;
+        for c in span {
+            match (key(row, *c), key(h, *c)) {
+                (Some(a), Some(b)) if a == b => same += 1,
+                (Some(_), _) => return false,
+                _ => {}
+            }
+        }
+        same >= 2
+    })
 }
 
 /// Whether a label says "the sum of the rows above", its numbering taken off: it is one of the

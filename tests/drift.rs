@@ -627,6 +627,7 @@ const TH01_TEMPLATE: DistrictLayout = DistrictLayout {
     th01_header_repeated: false,
     th01_grand_of_groups: false,
     th02_column_numbers: false,
+    th02_header_again_after: None,
 };
 
 const TH02_LAYOUTS: [DistrictLayout; 5] = [
@@ -1278,19 +1279,27 @@ fn every_form_instance_has_a_reading_confidence() {
     assert_eq!(m01.continued_on, vec!["M01-SoLuong (tiếp)".to_string()]);
 }
 
-/// TH02 (records by year) with a row of column numbers under its header: the same two repeats,
-/// and a mistyped figure on its row; the number row is no year.
+/// TH02 (records by year) with a row of column numbers under its header, and its header (of one,
+/// two or three rows) written again further down: the same two repeats, and a mistyped figure
+/// on its row; neither the number row nor the repeated header is a year.
 #[test]
 fn th02_with_a_row_of_column_numbers() {
     let mut d = real_district();
-    for th02 in [Th02Headings::Flat, Th02Headings::Merged] {
+    for (th02, again) in [
+        (Th02Headings::Flat, None),
+        (Th02Headings::Merged, None),
+        (Th02Headings::Flat, Some(6)),
+        (Th02Headings::Merged, Some(6)),
+        (Th02Headings::MergedUnderOneHeading, Some(6)),
+    ] {
         let layout = DistrictLayout {
             th02,
             th02_column_numbers: true,
+            th02_header_again_after: again,
             ..DistrictLayout::default()
         };
         let found = district_findings(&write_district_with(&d, &layout));
-        let row = |k: u32| layout.th02_first_row() + k + 1;
+        let row = |k: u32| layout.th02_year_row(k as usize) + 1;
         let mut want = vec![
             ("TH02.members-repeated".to_string(), vec![row(2), row(3)]),
             ("TH02.row-repeated".to_string(), vec![row(4), row(5)]),
@@ -1304,6 +1313,8 @@ fn th02_with_a_row_of_column_numbers() {
     d.years[7].members[2] = 1910;
     let layout = DistrictLayout {
         th02_column_numbers: true,
+        th02: Th02Headings::Merged,
+        th02_header_again_after: Some(6),
         ..DistrictLayout::default()
     };
     let found = district_findings(&write_district_with(&d, &layout));

@@ -336,6 +336,8 @@ pub struct DistrictLayout {
     pub th01_grand_of_groups: bool,
     /// A row of column numbers `(1) (2) … (16)` under TH02's header.
     pub th02_column_numbers: bool,
+    /// TH02's header (all its rows) written again after this many year rows (a printed page).
+    pub th02_header_again_after: Option<usize>,
 }
 
 /// How TH01's group rows are written.
@@ -458,11 +460,16 @@ impl DistrictLayout {
     /// `C8`: where column `col` (0 = Năm, 1.. the 15 figures) of year row `k` lands.
     pub fn th02_cell(&self, k: usize, col: usize) -> String {
         let c = col as u8 + u8::from(self.th02_margin);
-        format!(
-            "{}{}",
-            (b'A' + c) as char,
-            self.th02_first_row() as usize + k + 1
-        )
+        format!("{}{}", (b'A' + c) as char, self.th02_year_row(k) + 1)
+    }
+
+    /// The row (0-based) of year row `k`: after the header again, when it is written.
+    pub fn th02_year_row(&self, k: usize) -> u32 {
+        let again = match self.th02_header_again_after {
+            Some(n) if k >= n => self.th02_header_rows(),
+            _ => 0,
+        };
+        self.th02_first_row() + k as u32 + again
     }
 }
 
@@ -586,28 +593,35 @@ pub fn try_write_district_with(
     let top = 2u32;
     let height = layout.th02_header_rows();
     let plain = rust_xlsxwriter::Format::new();
-    let sub_row = top + height - 1;
-    if height == 1 {
-        ws.write_string(top, left, "Năm")?;
-    } else {
-        ws.merge_range(top, left, sub_row, left, "Năm", &plain)?;
-    }
-    if layout.th02 == Th02Headings::MergedUnderOneHeading {
-        ws.merge_range(top, left + 1, top, left + 15, "Kết quả xếp loại", &plain)?;
-    }
-    for (g, block) in TH02_GROUPS.iter().enumerate() {
-        let first = left + 1 + 5 * g as u16;
-        if height > 1 {
-            ws.merge_range(sub_row - 1, first, sub_row - 1, first + 4, block, &plain)?;
+    let header = |ws: &mut rust_xlsxwriter::Worksheet, top: u32| -> Result<(), Box<dyn Error>> {
+        let sub_row = top + height - 1;
+        if height == 1 {
+            ws.write_string(top, left, "Năm")?;
+        } else {
+            ws.merge_range(top, left, sub_row, left, "Năm", &plain)?;
         }
-        for (i, what) in TH02_SUBS.iter().enumerate() {
-            let text = match layout.th02 {
-                Th02Headings::Flat => format!("{block} - {what}"),
-                Th02Headings::FlatColon => format!("{block}: {what}"),
-                _ => what.to_string(),
-            };
-            ws.write_string(sub_row, first + i as u16, text)?;
+        if layout.th02 == Th02Headings::MergedUnderOneHeading {
+            ws.merge_range(top, left + 1, top, left + 15, "Kết quả xếp loại", &plain)?;
         }
+        for (g, block) in TH02_GROUPS.iter().enumerate() {
+            let first = left + 1 + 5 * g as u16;
+            if height > 1 {
+                ws.merge_range(sub_row - 1, first, sub_row - 1, first + 4, block, &plain)?;
+            }
+            for (i, what) in TH02_SUBS.iter().enumerate() {
+                let text = match layout.th02 {
+                    Th02Headings::Flat => format!("{block} - {what}"),
+                    Th02Headings::FlatColon => format!("{block}: {what}"),
+                    _ => what.to_string(),
+                };
+                ws.write_string(sub_row, first + i as u16, text)?;
+            }
+        }
+        Ok(())
+    };
+    header(ws, top)?;
+    if let Some(n) = layout.th02_header_again_after {
+        header(ws, layout.th02_first_row() + n as u32)?;
     }
     if layout.th02_column_numbers {
         for c in 0..16u16 {
@@ -615,7 +629,7 @@ pub fn try_write_district_with(
         }
     }
     for (k, y) in d.years.iter().enumerate() {
-        let row = layout.th02_first_row() + k as u32;
+        let row = layout.th02_year_row(k);
         ws.write_number(row, left, f64::from(y.year))?;
         for (c, v) in y.figures().iter().enumerate() {
             ws.write_number(row, left + 1 + c as u16, *v as f64)?;
