@@ -76,8 +76,9 @@ pub fn read_values(wb: &Workbook, inst: &FormInstance, rep: &mut Reporter<'_>) -
                 col.empty
             };
             let label = inst.row_labels[ri].as_deref().unwrap_or(&row.label);
-            let read = read_cell(wb, inst.sheet, at, col.kind, empty, label, rep);
-            grid.insert((ri, ci), (read, (inst.sheet, at)));
+            let si = inst.row_sheet(ri);
+            let read = read_cell(wb, si, at, col.kind, empty, label, rep);
+            grid.insert((ri, ci), (read, (si, at)));
         }
     }
     // Records follow the named rows in the grid.
@@ -836,13 +837,17 @@ type LabelParts = (String, Option<String>);
 /// What the located forms call the cell at `origin`: the label of its row (a named row, a
 /// record) and the heading of its column, or a single-cell field's label.
 fn label_parts(pack: &Pack, instances: &[FormInstance], (si, at): Origin) -> Option<LabelParts> {
-    for inst in instances.iter().filter(|i| i.sheet == si) {
+    for inst in instances
+        .iter()
+        .filter(|i| i.sheet == si || i.row_sheets.contains(&si))
+    {
         let form = &pack.forms[inst.form];
         let Some(ci) = inst.cols.iter().position(|c| *c == Some(at.col)) else {
             continue;
         };
         // Named rows by a look through them, records (top to bottom) by a binary search.
-        let named = inst.rows.iter().position(|r| *r == Some(at.row));
+        let named = (0..inst.rows.len())
+            .find(|ri| inst.rows[*ri] == Some(at.row) && inst.row_sheet(*ri) == si);
         let record = || {
             inst.records
                 .binary_search_by_key(&at.row, |r| r.row)
