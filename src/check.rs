@@ -227,7 +227,7 @@ pub fn check_workbook_explained(
         .map(|inst| eval::read_values(wb, inst, &mut rep))
         .collect();
     for (inst, v) in instances.iter().zip(&values) {
-        crate::structure::check_subtotals(wb, inst, v, &mut rep);
+        crate::eval::check_subtotals(wb, inst, v, &mut rep);
     }
     let before = rep.findings.len();
     let not_applied = eval::run_checks(wb, &instances, &values, &mut rep);

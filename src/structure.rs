@@ -6,22 +6,18 @@
 //! after the age bands, typed or `=SUM(…)`), a group row over the records of a summary
 //! (`I. Khối xã, thị trấn` with the sum of its branches). None of them is a figure of the form:
 //! a column-number row or a repeated header is no record, and a subtotal is neither a record nor
-//! a member of its block. A subtotal is a check of its own: [`check_subtotals`] compares it
+//! a member of its block. A subtotal is a check of its own: [`crate::eval::check_subtotals`] compares it
 //! with the rows it sums, and a subtotal that does not add up is a finding.
 //!
 //! Rows are told by their structure — what their cells hold, where they stand, what their
 //! figures add up to — and by the pack's generic words for a subtotal (`[settings]
 //! subtotal_labels`), never by a form's own labels.
 
-use crate::eval::{FormValues, Read};
-use crate::finding::CellLoc;
 use crate::formula;
-use crate::locate::{loc, FormInstance, Reporter};
-use crate::model::{CellRef, Sheet, Value, Workbook};
+use crate::model::{CellRef, Sheet, Value};
 use crate::number::parse_text_number;
-use crate::registry::Kind as K;
 use crate::rules::{Form, Kind, Pack, Settings};
-use crate::text::{format_number, label_key};
+use crate::text::label_key;
 
 /// A row that sums other rows of its form: a subtotal after its block, or a group row over the
 /// records under it.
@@ -449,101 +445,6 @@ pub fn find_subtotals(
         }
     }
     out
-}
-
-/// Checks each subtotal of a located form against the rows it sums, column by column (counts
-/// and plain numbers; a percentage of a subtotal is no sum of its rows' percentages). A figure
-/// of the form that could not be read is reported where it is read: a column reading one is not
-/// checked here.
-pub fn check_subtotals(
-    wb: &Workbook,
-    inst: &FormInstance,
-    values: &FormValues,
-    rep: &mut Reporter<'_>,
-) {
-    let pack = rep.pack;
-    let form = &pack.forms[inst.form];
-    let sheet = &wb.sheets[inst.sheet];
-    let locale = pack.settings.shown_locale();
-    for s in &inst.subtotals {
-        for (ci, col) in form.columns.iter().enumerate() {
-            if !matches!(col.kind, Kind::Count | Kind::Number) {
-                continue;
-            }
-            let Some(c) = inst.cols[ci] else { continue };
-            let at = CellRef::new(s.row, c);
-            let Some(found) = figure(sheet, at, &pack.settings) else {
-                continue;
-            };
-            let mut expected = 0.0;
-            let mut cells: Vec<CellLoc> = Vec::new();
-            let mut readable = true;
-            for m in &s.members {
-                match values.grid.get(&(*m, ci)) {
-                    Some((Read::Num(n), (_, mat))) => {
-                        expected += n.v;
-                        let mut l = loc(sheet, *mat);
-                        l.label = Some(inst.label_of(form, *m).trim().to_string());
-                        l.role = crate::finding::Role::PartOfExpected;
-                        cells.push(l);
-                    }
-                    Some((Read::NotGiven, _)) => {}
-                    _ => readable = false,
-                }
-            }
-            if !readable || (found - expected).abs() < 1e-9 {
-                continue;
-            }
-            let mut own = loc(sheet, at);
-            own.label = Some(s.label.clone()).filter(|l| !l.is_empty());
-            own.role = crate::finding::Role::Found;
-            cells.insert(0, own);
-            let rows: Vec<String> = s
-                .members
-                .iter()
-                .filter_map(|m| inst.sheet_row(form, *m))
-                .map(|r| (r + 1).to_string())
-                .collect();
-            let rows = match rows.as_slice() {
-                [] => String::new(),
-                [one] => one.clone(),
-                [first, .., last] => format!("{first}–{last}"),
-            };
-            let show = |v: f64| format_number(v, None, locale);
-            let diff = found - expected;
-            let diff_text = if diff > 0.0 {
-                format!("+{}", show(diff))
-            } else {
-                show(diff)
-            };
-            let label = if s.label.is_empty() {
-                CellRef::new(s.row, c).to_string()
-            } else {
-                s.label.clone()
-            };
-            rep.engine(
-                K::SubtotalMismatch,
-                Some((inst.sheet, &sheet.name)),
-                cells,
-                Some(at),
-                &[
-                    ("form", &form.id),
-                    ("label", &label),
-                    ("column", &col.header),
-                    ("found", &show(found)),
-                    ("expected", &show(expected)),
-                    ("difference", &diff_text),
-                    ("rows", &rows),
-                ],
-            );
-            if let Some(f) = rep.findings.last_mut() {
-                f.expected = Some(expected);
-                f.actual = Some(found);
-                f.difference = Some(diff);
-                f.decimals = Some(0);
-            }
-        }
-    }
 }
 
 #[cfg(test)]
