@@ -826,7 +826,7 @@ fn write_summary(
             }
         }
         // One line a label, or the chart leaves labels out.
-        let label = shorten_middle(plan.labels.get(i).map_or("", String::as_str), 12);
+        let label = shorten_middle(plan.labels.get(i).map_or("", String::as_str), 24);
         put_text(ws, row, 7, &label, &f, lang)?;
         let lines = row_lines([
             (r.path.as_str(), widths[0]),
@@ -913,7 +913,7 @@ fn write_summary(
             .y_axis()
             .set_reverse()
             .set_label_interval(1)
-            .set_font(&ChartFont::new().set_size(9));
+            .set_font(ChartFont::new().set_size(9));
         chart.x_axis().set_min(0);
         chart.legend().set_position(ChartLegendPosition::Top);
         let height = (110 + CHART_PX_PER_BRANCH * rows) as u32;
