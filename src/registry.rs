@@ -1325,6 +1325,8 @@ pub struct ReviewWords {
     pub most_suspect: &'static str,
     pub most_likely: &'static str,
     pub suggested: &'static str,
+    /// The heading of the notes printed below a marked copy's cells (notes do not print).
+    pub notes: &'static str,
     /// The banner of a marked copy: where it was copied from, and the link back.
     pub copied_from: &'static str,
     pub of_sheet: &'static str,
@@ -1388,6 +1390,7 @@ pub const REVIEW_EN: ReviewWords = ReviewWords {
     most_suspect: "a cell the check read; the most suspect is",
     most_likely: "Most likely cause",
     suggested: "Suggested",
+    notes: "Notes",
     copied_from: "Copied from",
     of_sheet: "sheet",
     back_to_summary: "← Back to the Summary",
@@ -1437,6 +1440,7 @@ pub const REVIEW_VI: ReviewWords = ReviewWords {
     most_suspect: "ô này được đọc khi kiểm tra; ô nghi sai nhất là",
     most_likely: "Nguyên nhân khả dĩ nhất",
     suggested: "Giá trị đề xuất",
+    notes: "Ghi chú",
     copied_from: "Sao từ tệp",
     of_sheet: "trang tính",
     back_to_summary: "← Về trang Tổng hợp",
@@ -1458,7 +1462,7 @@ pub const REVIEW_VI: ReviewWords = ReviewWords {
 #[derive(Debug)]
 pub struct MarkWords {
     pub sheet_name: &'static str,
-    pub headings: [&'static str; 8],
+    pub headings: [&'static str; 9],
     pub severity: [&'static str; 3],
     pub expected: &'static str,
     pub found: &'static str,
@@ -1478,7 +1482,7 @@ pub struct MarkWords {
 pub const MARK_EN: MarkWords = MarkWords {
     sheet_name: "crossfoot findings",
     headings: [
-        "Sheet", "Cell", "Severity", "Rule", "Message", "Expected", "Found", "Difference",
+        "Sheet", "Cell", "Severity", "Rule", "Message", "Expected", "Found", "Difference", "Note",
     ],
     severity: ["info", "warning", "error"],
     expected: "expected",
@@ -1505,6 +1509,7 @@ pub const MARK_VI: MarkWords = MarkWords {
         "Giá trị đúng",
         "Giá trị ghi",
         "Chênh lệch",
+        "Ghi chú",
     ],
     severity: ["thông tin", "cảnh báo", "lỗi"],
     expected: "giá trị đúng",
@@ -1571,6 +1576,7 @@ impl ReviewWords {
             most_suspect,
             most_likely,
             suggested,
+            notes,
             copied_from,
             of_sheet,
             back_to_summary,
@@ -1619,6 +1625,7 @@ impl ReviewWords {
             ("most_suspect", most_suspect),
             ("most_likely", most_likely),
             ("suggested", suggested),
+            ("notes", notes),
             ("copied_from", copied_from),
             ("of_sheet", of_sheet),
             ("back_to_summary", back_to_summary),
