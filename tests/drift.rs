@@ -1595,3 +1595,146 @@ fn a_label_in_two_rows_is_one_finding_and_no_check_on_it() {
         assert_eq!(others(&found), others(&template));
     }
 }
+
+// Issue 23 point 5: ways offices fill, copy and re-save the forms that nobody wrote down
+// (`Office`). Each: (a) the clean branch gives the template's findings, (b) the slips are
+// found on the cells where the drifted layout put them.
+
+fn office(drifts: &[Office]) -> Layout {
+    Layout {
+        office: drifts.to_vec(),
+        ..Layout::default()
+    }
+}
+
+#[test]
+fn a_hidden_first_column_of_row_ids() {
+    same_as_template(office(&[Office::RowIds]));
+}
+
+#[test]
+fn of_which_split_from_its_label_into_the_next_cell() {
+    same_as_template(office(&[Office::OfWhichSplit]));
+}
+
+#[test]
+fn a_unit_column_and_the_unit_in_the_count_heading() {
+    same_as_template(office(&[Office::UnitColumn]));
+}
+
+#[test]
+fn counts_as_text_with_a_trailing_point_zero() {
+    same_as_template(office(&[Office::PointZeroText]));
+}
+
+#[test]
+fn counts_in_full_width_digits() {
+    same_as_template(office(&[Office::FullWidthDigits]));
+}
+
+#[test]
+fn percentages_as_text_with_a_leading_space() {
+    same_as_template(office(&[Office::PctTextLeadingSpace]));
+}
+
+#[test]
+fn every_item_over_two_merged_rows() {
+    same_as_template(office(&[Office::TwoRowItems]));
+}
+
+#[test]
+fn a_remarks_column_with_figures_in_words() {
+    same_as_template(office(&[Office::RemarksColumn]));
+}
+
+#[test]
+fn a_footer_with_signatures_dates_and_a_phone_number() {
+    same_as_template(office(&[Office::Footer]));
+}
+
+#[test]
+fn headers_in_capitals_broken_over_lines_inside_the_cell() {
+    same_as_template(office(&[Office::HeaderLineBreaks]));
+}
+
+#[test]
+fn the_sheet_shifted_under_a_logo() {
+    same_as_template(office(&[Office::ShiftedWithLogo]));
+}
+
+#[test]
+fn a_hidden_check_column_of_zeros() {
+    same_as_template(office(&[Office::HiddenCheckColumn]));
+}
+
+#[test]
+fn protected_sheets_with_frozen_panes() {
+    same_as_template(office(&[Office::Protected]));
+}
+
+#[test]
+fn a_formatted_cell_in_the_last_row_of_the_sheet() {
+    same_as_template(office(&[Office::FormattedToTheLastRow]));
+}
+
+#[test]
+fn item_numbers_turned_into_dates() {
+    same_as_template(office(&[Office::SttAsDates]));
+}
+
+#[test]
+fn item_numbers_typed_as_numbers() {
+    same_as_template(office(&[Office::SttAsNumbers]));
+}
+
+#[test]
+fn office_drifts_together() {
+    same_as_template(office(&[
+        Office::RowIds,
+        Office::UnitColumn,
+        Office::OfWhichSplit,
+        Office::RemarksColumn,
+        Office::Footer,
+        Office::HeaderLineBreaks,
+        Office::HiddenCheckColumn,
+        Office::Protected,
+        Office::ShiftedWithLogo,
+    ]));
+}
+
+#[test]
+fn the_office_drifts_really_change_the_workbook() {
+    // Each drift writes other cells than the template (or, for the writer's own drifts, other
+    // sheet XML): the tests above would prove nothing if a drift were ignored.
+    let b = Branch::clean("Đảng bộ xã Sạch", "TD-98", 12);
+    let template = plan(&b, &Layout::default());
+    let template_xml = sheet_xml(&write_branch(&b, &Layout::default()), 1);
+    for drift in [
+        Office::RowIds,
+        Office::OfWhichSplit,
+        Office::UnitColumn,
+        Office::PointZeroText,
+        Office::FullWidthDigits,
+        Office::PctTextLeadingSpace,
+        Office::TwoRowItems,
+        Office::RemarksColumn,
+        Office::Footer,
+        Office::HeaderLineBreaks,
+        Office::ShiftedWithLogo,
+        Office::HiddenCheckColumn,
+        Office::SttAsDates,
+        Office::SttAsNumbers,
+    ] {
+        assert_ne!(plan(&b, &office(&[drift])), template, "{drift:?}");
+    }
+    for (drift, mark) in [
+        (Office::Protected, "<sheetProtection"),
+        (Office::FormattedToTheLastRow, "r=\"1048576\""),
+        (Office::RowIds, "hidden=\"1\""),
+        (Office::HiddenCheckColumn, "hidden=\"1\""),
+    ] {
+        let xml = sheet_xml(&write_branch(&b, &office(&[drift])), 1);
+        assert!(xml.contains(mark), "{drift:?}: no {mark}");
+        assert!(!template_xml.contains(mark), "{mark} in the template");
+    }
+}
