@@ -1320,8 +1320,13 @@ fn column_candidates(
     pack: &Pack,
 ) -> Vec<CellRef> {
     let mut out: Vec<CellRef> = Vec::new();
+    // A heading naming its unit of measure (`Số lượng (người)`) is the heading without it.
+    let unitless = |k: &String| -> String {
+        crate::labels::without_unit(k, &pack.settings.unit_keys).unwrap_or_else(|| k.clone())
+    };
     if col.group_keys.is_empty() {
         for (at, k) in &idx.keys {
+            let k = &unitless(k);
             if col.keys.contains(k) {
                 out.push(*at);
                 continue;
@@ -1348,6 +1353,7 @@ fn column_candidates(
         return out;
     }
     for ((at, k), f) in idx.keys.iter().zip(flat) {
+        let k = &unitless(k);
         if col.keys.contains(k) {
             if groups_over(sheet, *at).any(|g| group_matches(sheet, g, col, pack)) {
                 out.push(*at);

@@ -125,6 +125,11 @@ struct SettingsDef {
     /// every file count together.
     #[serde(default)]
     subtotal_labels: Vec<Spanned<String>>,
+    /// Units of measure a column heading may name in brackets after its text (`Số lượng
+    /// (người)`, `Số lượng (ĐVT: người)`): the heading is the same column. The words of every
+    /// file count together.
+    #[serde(default)]
+    unit_words: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -301,6 +306,8 @@ pub struct Settings {
     pub year_words: Vec<String>,
     /// Normalised words labelling a subtotal or group row (`[settings] subtotal_labels`).
     pub subtotal_keys: Vec<String>,
+    /// Keys of the units of measure a heading may name in brackets (`[settings] unit_words`).
+    pub unit_keys: Vec<String>,
 }
 
 impl Settings {
@@ -344,6 +351,7 @@ impl Default for Settings {
             abbreviations: crate::labels::Abbreviations::default(),
             year_words: Vec::new(),
             subtotal_keys: Vec::new(),
+            unit_keys: Vec::new(),
         }
     }
 }
@@ -1093,6 +1101,7 @@ struct GivenSettings {
     messages: BTreeMap<String, (String, usize, Range<usize>)>,
     abbreviations: BTreeMap<String, (String, usize, Range<usize>)>,
     subtotal_labels: Vec<String>,
+    unit_words: Vec<String>,
 }
 
 /// What the help of a conflict says.
@@ -1176,6 +1185,11 @@ fn merge_settings<'d>(
         for w in &s.subtotal_labels {
             if !given.subtotal_labels.contains(w.get_ref()) {
                 given.subtotal_labels.push(w.get_ref().clone());
+            }
+        }
+        for w in &s.unit_words {
+            if !given.unit_words.contains(w.get_ref()) {
+                given.unit_words.push(w.get_ref().clone());
             }
         }
         let src = &sources[si];
@@ -1310,6 +1324,12 @@ fn merge_settings<'d>(
     );
     settings.subtotal_keys = given
         .subtotal_labels
+        .iter()
+        .map(|w| label_key(w, settings.folding))
+        .filter(|k| !k.is_empty())
+        .collect();
+    settings.unit_keys = given
+        .unit_words
         .iter()
         .map(|w| label_key(w, settings.folding))
         .filter(|k| !k.is_empty())
