@@ -158,7 +158,7 @@ fn read_cell(
             if t.is_empty() {
                 return on_empty(rep, &mut report);
             }
-            let dash = matches!(t, "-" | "–" | "—" | "−");
+            let dash = crate::number::is_zero_dash(t);
             // A required figure is never zero by a dash, whatever the pack says of dashes.
             if dash && empty == Empty::Required {
                 return report(rep, K::ValueRequired, t);

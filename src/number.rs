@@ -178,6 +178,16 @@ struct Parts {
     exp: i32,
 }
 
+/// Whether `text` is a dash standing for zero: `-`, `–`, `—` or `−`, also typed with the
+/// apostrophe that keeps it as text (`'-`, the apostrophe stored by programs other than Excel).
+pub fn is_zero_dash(text: &str) -> bool {
+    let t = trim(text);
+    let t = t
+        .strip_prefix(['\'', '\u{2019}', '\u{2018}'])
+        .map_or(t, trim);
+    matches!(t, "-" | "–" | "—" | "−")
+}
+
 /// A full-width form of an ASCII character (U+FF01–U+FF5E) or the ideographic space.
 fn is_full_width(c: char) -> bool {
     ('\u{FF01}'..='\u{FF5E}').contains(&c) || c == '\u{3000}'
@@ -442,6 +452,16 @@ mod tests {
         ok("(4,5%)", Vi, -4.5, 1, true);
         ok("(4,5)%", Vi, -4.5, 1, true);
         ok("12％", Vi, 12.0, 0, true);
+    }
+
+    #[test]
+    fn dashes_for_zero() {
+        for t in ["-", " – ", "—", "−", "'-", "\u{2019}–"] {
+            assert!(is_zero_dash(t), "{t:?}");
+        }
+        for t in ["", "'", "--", "-1", "'0", "- -"] {
+            assert!(!is_zero_dash(t), "{t:?}");
+        }
     }
 
     #[test]

@@ -1688,6 +1688,41 @@ fn item_numbers_typed_as_numbers() {
 }
 
 #[test]
+fn zero_as_empty_apostrophe_dash_text_zero_and_en_dash() {
+    same_as_template(office(&[Office::ZeroVariants]));
+}
+
+#[test]
+fn percentages_under_a_format_with_a_literal_percent_sign() {
+    same_as_template(office(&[Office::PctLiteralSignFormat]));
+}
+
+#[test]
+fn counts_under_a_format_naming_the_unit() {
+    same_as_template(office(&[Office::CountUnitFormat]));
+}
+
+#[test]
+fn notes_on_count_cells() {
+    same_as_template(office(&[Office::CellNotes]));
+}
+
+#[test]
+fn an_autofilter_over_the_table() {
+    same_as_template(office(&[Office::Autofilter]));
+}
+
+#[test]
+fn heading_rows_merged_across_the_value_columns() {
+    same_as_template(office(&[Office::HeadingsMergedAcross]));
+}
+
+#[test]
+fn long_labels_broken_over_two_lines_inside_the_cell() {
+    same_as_template(office(&[Office::LabelLineBreaks]));
+}
+
+#[test]
 fn office_drifts_together() {
     same_as_template(office(&[
         Office::RowIds,
@@ -1698,6 +1733,11 @@ fn office_drifts_together() {
         Office::HeaderLineBreaks,
         Office::HiddenCheckColumn,
         Office::Protected,
+        Office::ZeroVariants,
+        Office::CellNotes,
+        Office::Autofilter,
+        Office::LabelLineBreaks,
+        Office::HeadingsMergedAcross,
         Office::ShiftedWithLogo,
     ]));
 }
@@ -1724,6 +1764,11 @@ fn the_office_drifts_really_change_the_workbook() {
         Office::HiddenCheckColumn,
         Office::SttAsDates,
         Office::SttAsNumbers,
+        Office::ZeroVariants,
+        Office::PctLiteralSignFormat,
+        Office::CountUnitFormat,
+        Office::HeadingsMergedAcross,
+        Office::LabelLineBreaks,
     ] {
         assert_ne!(plan(&b, &office(&[drift])), template, "{drift:?}");
     }
@@ -1732,6 +1777,8 @@ fn the_office_drifts_really_change_the_workbook() {
         (Office::FormattedToTheLastRow, "r=\"1048576\""),
         (Office::RowIds, "hidden=\"1\""),
         (Office::HiddenCheckColumn, "hidden=\"1\""),
+        (Office::CellNotes, "<legacyDrawing"),
+        (Office::Autofilter, "<autoFilter"),
     ] {
         let xml = sheet_xml(&write_branch(&b, &office(&[drift])), 1);
         assert!(xml.contains(mark), "{drift:?}: no {mark}");

@@ -2515,6 +2515,26 @@ pub fn try_write_branch(b: &Branch, layout: &Layout) -> Result<Vec<u8>, Box<dyn 
         if layout.office.contains(&Office::RowIds) {
             ws.set_freeze_panes(first_item, 0)?;
         }
+        if layout.office.contains(&Office::CellNotes) {
+            const NOTES: [&str; 3] = [
+                "Đã trừ 2 đ/c chuyển đi tháng 9",
+                "Số liệu theo CSDL đảng viên ngày 30/9",
+                "Tăng 3 so với năm trước",
+            ];
+            let counts = sheet
+                .cells
+                .iter()
+                .filter(|c| c.value_col == Some(Col::Count));
+            for (k, c) in counts.step_by(4).take(3).enumerate() {
+                let note = rust_xlsxwriter::Note::new(NOTES[k]).set_author("Văn phòng");
+                ws.insert_note(c.row, c.col, &note)?;
+            }
+        }
+        if layout.office.contains(&Office::Autofilter) {
+            let last_row = sheet.item_rows.iter().map(|(_, r)| *r).max().unwrap_or(0);
+            let last_col = sheet.value_cols.iter().copied().max().unwrap_or(0);
+            ws.autofilter(first_item.saturating_sub(1), 0, last_row, last_col)?;
+        }
         if layout.office.contains(&Office::FormattedToTheLastRow) {
             let bordered = Format::new().set_border(rust_xlsxwriter::FormatBorder::Thin);
             for c in 0..=sheet.first_value_col + 1 {
@@ -3205,6 +3225,23 @@ pub enum Office {
     SttAsNumbers,
     /// Counts typed with full-width digits (an East Asian input method): `２６７５`.
     FullWidthDigits,
+    /// Zero counts written four ways in turn: an empty cell, `'-` (the apostrophe kept in the
+    /// text), the text `0`, an en dash `–` (word processors' autocorrect of `-`).
+    ZeroVariants,
+    /// Percentages as numbers (53.97) under a format with a literal percent sign
+    /// (`0.00"%"`): shown `53.97%`, not a percent format.
+    PctLiteralSignFormat,
+    /// Counts under a format naming the unit: `0 "người"` (shown `25 người`).
+    CountUnitFormat,
+    /// Notes (comments) on some count cells: `Đã trừ 2 đ/c chuyển đi`.
+    CellNotes,
+    /// An autofilter over the table (its header row gets the filter buttons).
+    Autofilter,
+    /// Heading rows (`Độ tuổi`, no figure) merged from the label across the value columns.
+    HeadingsMergedAcross,
+    /// Long labels broken over two lines inside the cell (Alt+Enter):
+    /// `Đảng viên người dân tộc\nthiểu số`.
+    LabelLineBreaks,
 }
 
 /// Days from 1899-12-30 to `year-month-day` (Excel's serial date).
@@ -3496,7 +3533,65 @@ fn office_drift(p: &mut SheetPlan, drift: Office, year: u32) {
             }
             p.hidden_cols.push(col);
         }
-        Office::Protected | Office::FormattedToTheLastRow => {}
+        Office::ZeroVariants => {
+            let mut k = 0;
+            let mut drop = Vec::new();
+            for (i, c) in p.cells.iter_mut().enumerate() {
+                if !is_count(c) || count_of(c) != 0 {
+                    continue;
+                }
+                match k % 4 {
+                    0 => drop.push(i),
+                    1 => c.content = Content::Text("'-".to_string()),
+                    2 => c.content = Content::Text("0".to_string()),
+                    _ => c.content = Content::Text("\u{2013}".to_string()),
+                }
+                k += 1;
+            }
+            for i in drop.into_iter().rev() {
+                p.cells.remove(i);
+            }
+        }
+        Office::PctLiteralSignFormat => {
+            for c in &mut p.cells {
+                if c.item.is_some() && c.value_col == Some(Col::Pct) {
+                    if let Content::Number(_, f) = &mut c.content {
+                        *f = Some("0.00\"%\"".to_string());
+                    }
+                }
+            }
+        }
+        Office::CountUnitFormat => {
+            for c in p.cells.iter_mut().filter(|c| is_count(c)) {
+                if let Content::Number(_, f) = &mut c.content {
+                    *f = Some("0 \"người\"".to_string());
+                }
+            }
+        }
+        Office::HeadingsMergedAcross => {
+            let last_value = p.value_cols.iter().copied().max().unwrap_or(label_col);
+            for (_, r) in p.item_rows.clone() {
+                let has_figures = p.cells.iter().any(|c| c.row == r && c.value_col.is_some());
+                if !has_figures {
+                    p.merges.push((r, label_col, r, last_value));
+                }
+            }
+        }
+        Office::LabelLineBreaks => {
+            for c in p.cells.iter_mut().filter(|c| c.is_label) {
+                if let Content::Text(t) = &mut c.content {
+                    let spaces: Vec<usize> = t.match_indices(' ').map(|(i, _)| i).collect();
+                    if spaces.len() >= 3 {
+                        let at = spaces[spaces.len() / 2 + 1];
+                        t.replace_range(at..at + 1, "\n");
+                    }
+                }
+            }
+        }
+        Office::Protected
+        | Office::FormattedToTheLastRow
+        | Office::CellNotes
+        | Office::Autofilter => {}
         Office::SttAsDates | Office::SttAsNumbers => {
             for c in &mut p.cells {
                 if c.col != stt_col || !item_rows.contains(&c.row) {
