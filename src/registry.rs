@@ -802,6 +802,9 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
         "the sheet name does not match the form's pattern {pattern}",
         "tên trang không khớp mẫu {pattern} của biểu")),
     ("hint.no-form-title", &["titles"], t!("no title {titles}", "không có tiêu đề {titles}")),
+    ("hint.no-form-legacy-font", &["text", "read"], t!(
+        "; its texts look typed in a legacy Vietnamese font encoding (TCVN3/ABC, .VnTime): \"{text}\" reads \"{read}\"; convert the workbook to Unicode (e.g. with Unikey's converter) and check it again",
+        "; văn bản trong tệp có vẻ gõ bằng bảng mã cũ TCVN3 (ABC, phông .VnTime): \"{text}\" là \"{read}\"; hãy chuyển mã tệp sang Unicode (ví dụ bằng công cụ chuyển mã của Unikey) rồi kiểm tra lại")),
     ("hint.closest", &["text", "cell"], t!(
         "; the closest is \"{text}\" in {cell}",
         "; gần giống nhất là \"{text}\" ở ô {cell}")),

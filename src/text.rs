@@ -214,6 +214,49 @@ pub fn fold_diacritics(text: &str) -> String {
         .collect()
 }
 
+/// The Vietnamese letters of the legacy TCVN3 (ABC) font encoding (`.VnTime`), in the order of
+/// [`TCVN3_CODES`]: a text typed with such a font and stored as it shows keeps these codes
+/// (`Tæng sè ®¶ng viªn` for `Tổng số đảng viên`).
+const TCVN3_LETTERS: &str =
+    "ăâêôơưđàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵĂÂÊÔƠƯĐ";
+const TCVN3_CODES: &str =
+    "¨©ª«¬\u{ad}®µ¶·¸¹»¼½¾ÆÇÈÉÊËÌÎÏÐÑÒÓÔÕÖ×ØÜÝÞßáâãäåæçèéêëìíîïñòóôõö÷øùúûüýþ¡¢£¤¥¦§";
+
+/// `text` read as TCVN3 (ABC): each code its Vietnamese letter, any other character as it is.
+pub fn from_tcvn3(text: &str) -> String {
+    text.chars()
+        .map(|c| match TCVN3_CODES.chars().position(|x| x == c) {
+            Some(i) => TCVN3_LETTERS.chars().nth(i).unwrap_or(c),
+            None => c,
+        })
+        .collect()
+}
+
+/// Whether the texts of a workbook look typed with a legacy TCVN3 (ABC) font: none holds a
+/// letter beyond Latin-1 (every Unicode Vietnamese text has some: `đ`, `ư`, `ạ` …), and at least
+/// three hold a TCVN3 code that is no letter in Latin-1 (`®` for `đ`, `¶` for `ả`, `¸` for `á`)
+/// next to a Latin letter (`®¶ng`): Western names (`José`) are not taken for it. Gives the first
+/// such text.
+pub fn legacy_vietnamese<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let code = |c: char| c != '\u{ad}' && !c.is_alphabetic() && TCVN3_CODES.contains(c);
+    let mut first = None;
+    let mut seen = 0;
+    for t in texts {
+        if t.chars().any(|c| u32::from(c) > 0xFF) {
+            return None;
+        }
+        let chars: Vec<char> = t.chars().collect();
+        let inside_word = chars.windows(2).any(|w| {
+            (code(w[0]) && w[1].is_ascii_alphabetic()) || (w[0].is_ascii_alphabetic() && code(w[1]))
+        });
+        if inside_word {
+            seen += 1;
+            first.get_or_insert(t);
+        }
+    }
+    (seen >= 3).then_some(first).flatten()
+}
+
 /// `s` on one line, cut with `…` beyond `max` characters (no words: either language).
 pub fn clip(s: &str, max: usize) -> String {
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -340,6 +383,31 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn tcvn3_texts_are_told_and_read() {
+        assert_eq!(from_tcvn3("Tæng sè ®¶ng viªn"), "Tổng số đảng viên");
+        assert_eq!(from_tcvn3("TæNG Sè"), "TổNG Số");
+        let legacy = [
+            "M01",
+            "Tæng sè ®¶ng viªn",
+            "§¶ng viªn n÷",
+            "Tr×nh ®é",
+            "Tû lÖ (%)",
+        ];
+        assert_eq!(legacy_vietnamese(legacy), Some("Tæng sè ®¶ng viªn"));
+        // Two texts only; Unicode Vietnamese beside them; Western names; plain ASCII.
+        assert_eq!(legacy_vietnamese(["®¶ng", "§¶ng viªn n÷"]), None);
+        assert_eq!(
+            legacy_vietnamese(["®¶ng", "§¶ng", "Tr×nh", "Tổng số"]),
+            None
+        );
+        assert_eq!(legacy_vietnamese(["Café", "José", "Zoë", "Tong so"]), None);
+        assert_eq!(
+            legacy_vietnamese(["Tong so dang vien", "So luong", "Ty le"]),
+            None
+        );
+    }
+
     use super::*;
 
     fn key(t: &str) -> String {

@@ -1785,3 +1785,41 @@ fn the_office_drifts_really_change_the_workbook() {
         assert!(!template_xml.contains(mark), "{mark} in the template");
     }
 }
+
+/// Not read: a workbook typed with a legacy TCVN3 (ABC) font (`Tæng sè ®¶ng viªn`) matches no
+/// form. Decoding it on a guess could misread a workbook that only looks so; crossfoot says so
+/// in its one `workbook.no-form` finding, with the text read as TCVN3, and checks nothing.
+#[test]
+fn a_workbook_in_a_legacy_tcvn3_font_is_said_in_one_finding() {
+    assert_eq!(tcvn3("Tổng số đảng viên"), "Tæng sè ®¶ng viªn");
+    let pack = rules::compile(&rules::builtin_sources()).unwrap();
+    let b = slipped();
+    let wb = load_bytes(
+        &write_branch(&b, &office(&[Office::Tcvn3])),
+        "branch.xlsx",
+        &Limits::default(),
+    )
+    .unwrap();
+    let (_, findings, _) = check_workbook(&wb, "branch.xlsx", &pack);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    assert_eq!(findings[0].rule, "workbook.no-form");
+    let m = &findings[0].message;
+    assert!(m.contains("TCVN3"), "{m}");
+    // A text quoted as written and then as read in TCVN3: Vietnamese again.
+    let quoted: Vec<&str> = m.split('"').skip(1).step_by(2).collect();
+    assert!(
+        quoted.windows(2).any(|w| w[0] != w[1]
+            && crossfoot::text::from_tcvn3(w[0]) == w[1]
+            && tcvn3(w[1]) == w[0]),
+        "{m}"
+    );
+    // The same workbook in Unicode is read and gives its slips.
+    let wb = load_bytes(
+        &write_branch(&b, &Layout::default()),
+        "b.xlsx",
+        &Limits::default(),
+    )
+    .unwrap();
+    let (_, findings, _) = check_workbook(&wb, "b.xlsx", &pack);
+    assert!(findings.iter().all(|f| !f.message.contains("TCVN3")));
+}

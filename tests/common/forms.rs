@@ -3242,6 +3242,29 @@ pub enum Office {
     /// Long labels broken over two lines inside the cell (Alt+Enter):
     /// `Đảng viên người dân tộc\nthiểu số`.
     LabelLineBreaks,
+    /// Every text in the legacy TCVN3 (ABC) encoding, as typed with a `.VnTime` font in old
+    /// offices and copied on: `Tæng sè ®¶ng viªn` (capitals of a `.VnTimeH` font are stored
+    /// as the small letters' codes: `TæNG Sè`).
+    Tcvn3,
+}
+
+/// `s` in the TCVN3 (ABC) encoding, as a `.VnTime` / `.VnTimeH` font shows it.
+pub fn tcvn3(s: &str) -> String {
+    const SMALL: &str = "ăâêôơưđàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ";
+    const CODES: &str = "¨©ª«¬\u{ad}®µ¶·¸¹»¼½¾ÆÇÈÉÊËÌÎÏÐÑÒÓÔÕÖ×ØÜÝÞßáâãäåæçèéêëìíîïñòóôõö÷øùúûüýþ";
+    let small: Vec<char> = SMALL.chars().collect();
+    let codes: Vec<char> = CODES.chars().collect();
+    assert_eq!(small.len(), codes.len(), "a TCVN3 code for every letter");
+    s.nfc()
+        .map(|c| {
+            // Capitals with a mark are written with the small letter's code (.VnTimeH).
+            let low = c.to_lowercase().next().unwrap_or(c);
+            match small.iter().position(|x| *x == low) {
+                Some(i) => codes[i],
+                None => c,
+            }
+        })
+        .collect()
 }
 
 /// Days from 1899-12-30 to `year-month-day` (Excel's serial date).
@@ -3585,6 +3608,13 @@ fn office_drift(p: &mut SheetPlan, drift: Office, year: u32) {
                         let at = spaces[spaces.len() / 2 + 1];
                         t.replace_range(at..at + 1, "\n");
                     }
+                }
+            }
+        }
+        Office::Tcvn3 => {
+            for c in &mut p.cells {
+                if let Content::Text(t) = &mut c.content {
+                    *t = tcvn3(t);
                 }
             }
         }
