@@ -170,7 +170,12 @@ fn read_cell(
                     decimals: 0,
                 });
             }
-            match parse_text_number(t, settings.locale) {
+            // `25 người`: a figure typed with its unit of measure (the pack's unit words).
+            let read = parse_text_number(t, settings.locale).or_else(|| {
+                crate::labels::before_unit(t, &settings.unit_keys, settings.folding)
+                    .and_then(|head| parse_text_number(&head, settings.locale))
+            });
+            match read {
                 Some(n) => (n.value, Some(n.decimals), false),
                 None => return report(rep, K::ValueNotANumber, t),
             }

@@ -291,6 +291,22 @@ pub fn without_unit(key: &str, unit_keys: &[String]) -> Option<String> {
     (!rest.is_empty() && unit_keys.iter().any(|u| u == unit)).then(|| rest.to_string())
 }
 
+/// A figure typed with its unit after it (`25 người`, `3 đ/c`, `2.675 đồng chí`): the text
+/// before the unit, when the last word or words of `text` are one of `unit_keys` (keys under
+/// `folding`). None otherwise.
+pub fn before_unit(
+    text: &str,
+    unit_keys: &[String],
+    folding: crate::text::Folding,
+) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    (1..words.len().min(4)).find_map(|k| {
+        let (head, tail) = words.split_at(words.len() - k);
+        let key = crate::text::label_key(&tail.join(" "), folding);
+        unit_keys.iter().any(|u| *u == key).then(|| head.join(" "))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -486,5 +502,23 @@ mod pack_tests {
         assert_eq!(without_unit("đảng viên có đạo (tôn giáo)", &units), None);
         assert_eq!(without_unit("(người)", &units), None);
         assert_eq!(without_unit("số lượng người", &units), None);
+    }
+
+    #[test]
+    fn a_figure_typed_with_its_unit() {
+        let f = crate::text::Folding::default();
+        let units: Vec<String> = ["người", "đ/c", "đồng chí"]
+            .iter()
+            .map(|u| crate::text::label_key(u, f))
+            .collect();
+        assert_eq!(before_unit("25 người", &units, f).as_deref(), Some("25"));
+        assert_eq!(
+            before_unit("2.675  ĐỒNG CHÍ", &units, f).as_deref(),
+            Some("2.675")
+        );
+        assert_eq!(before_unit("3 đ/c", &units, f).as_deref(), Some("3"));
+        assert_eq!(before_unit("người", &units, f), None);
+        assert_eq!(before_unit("25 tuổi", &units, f), None);
+        assert_eq!(before_unit("25", &units, f), None);
     }
 }

@@ -43,7 +43,12 @@ pub fn figure(sheet: &Sheet, at: CellRef, settings: &Settings) -> Option<f64> {
             if settings.dash_is_zero && crate::number::is_zero_dash(t) {
                 return Some(0.0);
             }
-            parse_text_number(t, settings.locale).map(|n| n.value)
+            parse_text_number(t, settings.locale)
+                .or_else(|| {
+                    crate::labels::before_unit(t, &settings.unit_keys, settings.folding)
+                        .and_then(|head| parse_text_number(&head, settings.locale))
+                })
+                .map(|n| n.value)
         }
         _ => None,
     }

@@ -1769,6 +1769,11 @@ fn the_office_drifts_really_change_the_workbook() {
         Office::CountUnitFormat,
         Office::HeadingsMergedAcross,
         Office::LabelLineBreaks,
+        Office::Tcvn3,
+        Office::CountsWithUnitText,
+        Office::PctTextDotDecimal,
+        Office::PctUnrounded,
+        Office::SheetCopied,
     ] {
         assert_ne!(plan(&b, &office(&[drift])), template, "{drift:?}");
     }
@@ -1822,4 +1827,46 @@ fn a_workbook_in_a_legacy_tcvn3_font_is_said_in_one_finding() {
     .unwrap();
     let (_, findings, _) = check_workbook(&wb, "b.xlsx", &pack);
     assert!(findings.iter().all(|f| !f.message.contains("TCVN3")));
+}
+
+#[test]
+fn counts_typed_as_text_with_their_unit() {
+    same_as_template(office(&[Office::CountsWithUnitText]));
+}
+
+#[test]
+fn percentages_typed_as_text_with_a_decimal_point() {
+    same_as_template(office(&[Office::PctTextDotDecimal]));
+}
+
+#[test]
+fn percentages_unrounded_shown_to_two_decimals() {
+    same_as_template(office(&[Office::PctUnrounded]));
+}
+
+/// A form's sheet copied as Excel names the copy (`M01-SoLuong (2)`), put first: both are read,
+/// and the repetition is said in one finding; a slip is found on both copies.
+#[test]
+fn a_form_sheet_copied_as_excel_names_the_copy() {
+    let layout = office(&[Office::SheetCopied]);
+    let clean = Branch::clean("Đảng bộ xã Sạch", "TD-98", 12);
+    let found = ours(&write_branch(&clean, &layout));
+    let rules: Vec<&str> = found.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(rules, ["workbook.form-repeated"], "{found:?}");
+    let b = slipped();
+    let mut want = expected(&b, &Layout::default());
+    let copies: Vec<Vec<String>> = want
+        .iter()
+        .filter(|cells| cells.iter().all(|c| c.starts_with("M01-SoLuong!")))
+        .map(|cells| {
+            cells
+                .iter()
+                .map(|c| c.replace("M01-SoLuong!", "M01-SoLuong (2)!"))
+                .collect()
+        })
+        .collect();
+    assert!(!copies.is_empty());
+    want.extend(copies);
+    want.insert(vec![]);
+    assert_eq!(cell_sets(&ours(&write_branch(&b, &layout))), want);
 }

@@ -1674,6 +1674,13 @@ pub fn plan(b: &Branch, layout: &Layout) -> Vec<SheetPlan> {
         }
     }
     share_sheet(&mut plans, layout);
+    if layout.office.contains(&Office::SheetCopied) {
+        if let Some(m01) = plans.iter().find(|p| p.form == "M01") {
+            let mut copy = m01.clone();
+            copy.name = format!("{} (2)", m01.name);
+            plans.insert(0, copy);
+        }
+    }
     for p in &mut plans {
         for drift in &layout.office {
             office_drift(p, *drift, b.year);
@@ -3246,6 +3253,16 @@ pub enum Office {
     /// offices and copied on: `Tæng sè ®¶ng viªn` (capitals of a `.VnTimeH` font are stored
     /// as the small letters' codes: `TæNG Sè`).
     Tcvn3,
+    /// Counts typed as text with their unit: `25 người`, `3 đ/c`.
+    CountsWithUnitText,
+    /// Percentages typed as text with a decimal point (a machine set to English): `53.97`.
+    PctTextDotDecimal,
+    /// Percentages as the unrounded quotient (`=C10/C9*100` pasted as values) shown to two
+    /// decimals by the format: 53.9737… shown `53.97`.
+    PctUnrounded,
+    /// M01's sheet copied at the end of the workbook as Excel names a copy
+    /// (`M01-SoLuong (2)`), with the same figures (a copy kept "just in case").
+    SheetCopied,
 }
 
 /// `s` in the TCVN3 (ABC) encoding, as a `.VnTime` / `.VnTimeH` font shows it.
@@ -3611,6 +3628,68 @@ fn office_drift(p: &mut SheetPlan, drift: Office, year: u32) {
                 }
             }
         }
+        Office::CountsWithUnitText => {
+            for (k, c) in p.cells.iter_mut().filter(|c| is_count(c)).enumerate() {
+                let unit = if k % 2 == 0 { "người" } else { "đ/c" };
+                c.content = Content::Text(format!("{} {unit}", count_of(c)));
+            }
+        }
+        Office::PctTextDotDecimal => {
+            for c in &mut p.cells {
+                if c.item.is_some() && c.value_col == Some(Col::Pct) {
+                    if let Content::Number(v, _) = c.content {
+                        c.content = Content::Text(format!("{v:.2}"));
+                    }
+                }
+            }
+        }
+        Office::PctUnrounded => {
+            // The base of each percentage: the count the form divides by.
+            let count_at = |row: u32| {
+                p.cells
+                    .iter()
+                    .find(|c| c.row == row && c.value_col == Some(Col::Count))
+                    .map(count_of)
+            };
+            let base_item = if p.form == "M02" { "2.1" } else { "1" };
+            let base = p
+                .item_rows
+                .iter()
+                .find(|(i, _)| *i == base_item)
+                .and_then(|(_, r)| count_at(*r));
+            let updates: Vec<(usize, f64)> = p
+                .cells
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.item.is_some() && c.value_col == Some(Col::Pct))
+                .filter_map(|(i, c)| {
+                    let Content::Number(shown, _) = c.content else {
+                        return None;
+                    };
+                    let n = if p.form == "M03" {
+                        let of = |col| {
+                            p.cells
+                                .iter()
+                                .find(|x| x.row == c.row && x.value_col == Some(col))
+                                .map(count_of)
+                        };
+                        let rated = of(Col::Count)?;
+                        let good = of(Col::Excellent)? + of(Col::Good)?;
+                        (rated > 0).then(|| good as f64 / rated as f64 * 100.0)?
+                    } else {
+                        let (n, b) = (count_at(c.row)?, base?);
+                        (b > 0).then(|| n as f64 / b as f64 * 100.0)?
+                    };
+                    // Only where the shown value is the quotient rounded (a slipped
+                    // percentage stays as typed).
+                    ((n * 100.0).round() / 100.0 == shown).then_some((i, n))
+                })
+                .collect();
+            for (i, n) in updates {
+                p.cells[i].content = Content::Number(n, Some("0.00".to_string()));
+            }
+        }
+        Office::SheetCopied => {}
         Office::Tcvn3 => {
             for c in &mut p.cells {
                 if let Content::Text(t) = &mut c.content {
