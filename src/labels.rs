@@ -303,7 +303,7 @@ pub fn before_unit(
     (1..words.len().min(4)).find_map(|k| {
         let (head, tail) = words.split_at(words.len() - k);
         let key = crate::text::label_key(&tail.join(" "), folding);
-        unit_keys.iter().any(|u| *u == key).then(|| head.join(" "))
+        unit_keys.contains(&key).then(|| head.join(" "))
     })
 }
 
