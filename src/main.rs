@@ -308,8 +308,8 @@ struct CheckArgs {
     /// [default: the rule pack's language]
     #[arg(long, value_enum, value_name = "LANG")]
     lang: Option<Lang>,
-    /// Show only the files with findings (and the total), and no progress bar (it is only ever
-    /// shown on a terminal, for runs longer than a second, and never with other formats)
+    /// Show only the files with findings (and the total line). The progress bar stays: it is
+    /// shown on a terminal only, for runs longer than a second, and never with other formats
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Files read at once, each by its own worker process, with as many threads again checking
@@ -608,7 +608,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let progress = Progress::new(
         lang,
         inputs.files.len(),
-        !args.quiet && args.format == Format::Human && std::io::stderr().is_terminal(),
+        args.format == Format::Human && std::io::stderr().is_terminal(),
     );
     let on = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -617,7 +617,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Format::Human => Sink::Human {
             out: &mut stdout,
             lang,
-            style: report::Style { on },
+            style: report::Style {
+                on,
+                width: report::report_width(std::io::stdout().is_terminal()),
+            },
             quiet: args.quiet,
         },
         ci => Sink::Ci {
@@ -1055,7 +1058,7 @@ impl Sink<'_> {
                     out,
                     "{}{}",
                     report::human_previous(previous_unreadable, lang, &style),
-                    report::human_total(tally, lang)
+                    report::human_total(tally, lang, &style)
                 );
             }
             Sink::Ci {

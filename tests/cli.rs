@@ -1,6 +1,7 @@
 //! The binary on the bundled samples: what a reviewer sees, exit codes, the JSON contract.
 
 use serde_json::Value;
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn crossfoot(args: &[&str]) -> Output {
@@ -8,6 +9,7 @@ fn crossfoot(args: &[&str]) -> Output {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)
         .env("NO_COLOR", "1")
+        .env_remove("CROSSFOOT_WIDTH")
         .output()
         .unwrap()
 }
@@ -593,6 +595,52 @@ fn clean_files_are_one_line_and_quiet_leaves_them_out() {
         text.lines().last(),
         "the total is the same"
     );
+}
+
+#[test]
+fn the_terminal_report_is_wrapped_to_its_width_and_plain_in_a_pipe() {
+    let args = ["check", "--lang", "en", "samples/reference-2021.xlsx"];
+    // In a pipe: one line per item, however long (the "most likely" line of the reference
+    // workbook names a dozen cells).
+    let plain = stdout(&crossfoot(&args));
+    let longest = plain.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(longest > 300, "{longest}");
+    // At a width: no line longer, the same words in the same order.
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("CROSSFOOT_WIDTH", "72")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let wrapped = stdout(&out);
+    for line in wrapped.lines() {
+        assert!(line.chars().count() <= 72, "{line}");
+    }
+    let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(words(&wrapped), words(&plain));
+    insta::assert_snapshot!(wrapped);
+}
+
+#[test]
+fn the_summary_line_counts_files_clean_with_warnings_with_errors_and_unreadable() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.xlsx"), b"PK\x03\x04 not a workbook").unwrap();
+    for name in ["branch-clean.xlsx", "branch-gender-split.xlsx"] {
+        std::fs::copy(Path::new("samples").join(name), dir.path().join(name)).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "--lang", "en", "-q"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .env_remove("CROSSFOOT_WIDTH")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "an unreadable file");
+    let text = stdout(&out);
+    insta::assert_snapshot!(text.lines().last().unwrap());
 }
 
 #[test]
