@@ -33,10 +33,14 @@ enum Command {
     Check(CheckArgs),
     /// Build the district summary workbook from branch workbooks
     Consolidate(ConsolidateArgs),
-    /// List every rule id (without a subcommand), or work on rule files without a workbook
+    /// List every rule id (without a subcommand: `rules` takes the options of `rules list`),
+    /// or work on rule files without a workbook
+    #[command(args_conflicts_with_subcommands = true)]
     Rules {
         #[command(subcommand)]
         command: Option<RulesCommand>,
+        #[command(flatten)]
+        list: ListArgs,
     },
     /// What a rule id means: a finding of crossfoot, or a check of the rule pack
     Explain(ExplainArgs),
@@ -208,15 +212,7 @@ struct RulesCheckArgs {
 }
 
 /// `crossfoot rules …`. Exit status 0 when the rule files compile, 2 when they do not.
-fn run_rules(command: Option<RulesCommand>) -> ExitCode {
-    let command = command.unwrap_or(RulesCommand::List(ListArgs {
-        format: ListFormat::Human,
-        pack: PackArgs {
-            rules: Vec::new(),
-            no_default_rules: false,
-            lang: None,
-        },
-    }));
+fn run_rules(command: RulesCommand) -> ExitCode {
     match command {
         RulesCommand::List(args) => run_list(args),
         RulesCommand::Check(args) => {
@@ -582,7 +578,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
         },
     };
     if inputs.files.is_empty() {
-        eprint_diag(&NoInput);
+        // Folders were named, and held nothing to read: said so, in the run's language.
+        let named: Vec<String> = args.paths.iter().map(|p| run::inputs::shown(p)).collect();
+        let text = report::human_nothing_found(&named, &inputs.passed_over, lang);
+        let _ = writeln!(std::io::stderr(), "{text}");
         return ExitCode::from(2);
     }
     // What the inputs were like before the run: a file that changes is not marked.
@@ -1139,6 +1138,38 @@ impl Progress {
     }
 }
 
+/// `crossfoot samples/` (a path where a command belongs): the error suggests
+/// `crossfoot check samples/`.
+fn suggest_check(e: &mut clap::Error) {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return;
+    }
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let Some(first) = args.first() else { return };
+    let path = Path::new(first);
+    let workbook = path.extension().is_some_and(|x| {
+        crossfoot::run::inputs::WORKBOOK_EXTENSIONS
+            .iter()
+            .any(|w| x.eq_ignore_ascii_case(w))
+    });
+    if !(path.exists() || workbook) {
+        return;
+    }
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| crossfoot::safe::lines(&a.to_string_lossy()).into_owned())
+        .collect();
+    let tip = format!(
+        "to check workbooks, name the command: 'crossfoot check {}'",
+        shown.join(" ")
+    );
+    e.insert(
+        ContextKind::Suggested,
+        ContextValue::StyledStrs(vec![tip.into()]),
+    );
+}
+
 /// jemalloc: about 12 % faster than glibc's allocator on the benchmark (see Cargo.toml), and
 /// without glibc's per-thread arenas (which left the main process at twice its live heap).
 #[global_allocator]
@@ -1161,7 +1192,8 @@ fn main() -> ExitCode {
     }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
-        Err(e) => {
+        Err(mut e) => {
+            suggest_check(&mut e);
             let _ = e.print();
             return if e.use_stderr() {
                 ExitCode::from(2)
@@ -1173,7 +1205,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => run_check(args),
         Command::Consolidate(args) => run_consolidate(args),
-        Command::Rules { command } => run_rules(command),
+        Command::Rules { command, list } => run_rules(command.unwrap_or(RulesCommand::List(list))),
         Command::Explain(args) => run_explain(args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -851,9 +851,9 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("consolidate.summary", &[], t!(
         "left out: the workbook is a summary itself, not a unit",
         "không đưa vào: tệp này là biểu tổng hợp, không phải của một đơn vị")),
-    ("consolidate.not-a-unit", &["pattern"], t!(
-        "left out: its code is not the code of a unit of this summary (the pattern {pattern})",
-        "không đưa vào: mã của tệp không phải mã của một đơn vị trong biểu tổng hợp này (mẫu {pattern})")),
+    ("consolidate.not-a-unit", &["code"], t!(
+        "left out: its code {code} is not the code of a unit of this summary (the summary's own workbook or another organisation's)",
+        "không đưa vào: mã {code} của tệp không phải mã của một đơn vị trong biểu tổng hợp này (tệp của chính cấp tổng hợp hoặc của một tổ chức khác)")),
     ("consolidate.older", &["file"], t!(
         "left out (--prefer newest): {file} has the same code and was modified later",
         "không đưa vào (--prefer newest): tệp {file} cùng mã và được sửa sau")),
@@ -942,6 +942,8 @@ pub struct Words {
     pub previous_section: &'static str,
     pub none_checked: &'static str,
     pub no_form_matched: &'static str,
+    /// The folders named held no file to read.
+    pub nothing_found: &'static str,
     /// A check not applied: the count's words in the summary, and why (one per
     /// [`crate::eval::Reason`]).
     pub not_applied: &'static str,
@@ -1010,6 +1012,7 @@ pub const EN: Words = Words {
     previous_section: "last year's workbooks (--previous) that could not be read:",
     none_checked: "no file was checked",
     no_form_matched: "no file matched a form of the rule pack: nothing was checked against its rules",
+    nothing_found: "no workbook to check: {paths} held no file to read",
     not_applied: "checks not applied",
     na_unreadable_figure: "a figure it reads could not be read",
     na_figure_missing: "a figure it reads is not in the workbook",
@@ -1070,6 +1073,7 @@ pub const VI: Words = Words {
     previous_section: "các tệp năm trước (--previous) không đọc được:",
     none_checked: "không tệp nào được kiểm tra",
     no_form_matched: "không tệp nào khớp với một biểu của bộ quy tắc: không có gì được kiểm tra theo quy tắc",
+    nothing_found: "không có tệp nào để kiểm tra: {paths} không chứa tệp nào đọc được",
     not_applied: "kiểm tra không áp dụng được",
     na_unreadable_figure: "có số liệu cần đọc không đọc được",
     na_figure_missing: "có số liệu cần đọc không có trong tệp",
@@ -1141,6 +1145,7 @@ impl Words {
             previous_section,
             none_checked,
             no_form_matched,
+            nothing_found,
             not_applied,
             na_unreadable_figure,
             na_figure_missing,
@@ -1193,6 +1198,7 @@ impl Words {
             ("previous_section", previous_section),
             ("none_checked", none_checked),
             ("no_form_matched", no_form_matched),
+            ("nothing_found", nothing_found),
             ("not_applied", not_applied),
             ("na_unreadable_figure", na_unreadable_figure),
             ("na_figure_missing", na_figure_missing),

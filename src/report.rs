@@ -604,19 +604,8 @@ pub fn human_total(s: &Summary, lang: Lang, style: &Style) -> String {
     if s.not_applied > 0 {
         let _ = write!(out, "; {}: {}", w.not_applied, n(s.not_applied));
     }
-    let p = s.passed_over;
-    if p.total() > 0 {
-        let mut parts = Vec::new();
-        if p.lock_files > 0 {
-            parts.push(count(p.lock_files, w.lock_files));
-        }
-        if p.hidden > 0 {
-            parts.push(count(p.hidden, w.hidden_files));
-        }
-        if p.system > 0 {
-            parts.push(count(p.system, w.system_files));
-        }
-        let _ = write!(out, "; {}: {}", w.passed_over, parts.join(", "));
+    if let Some(passed_over) = passed_over_text(&s.passed_over, lang) {
+        let _ = write!(out, "; {passed_over}");
     }
     out.push('\n');
     if s.previous_unreadable > 0 {
@@ -635,6 +624,39 @@ pub fn human_total(s: &Summary, lang: Lang, style: &Style) -> String {
         let _ = writeln!(out, "{}", w.no_form_matched);
     }
     style.fit(out)
+}
+
+/// What walking the folders passed over (`passed over: 1 lock file`), if anything.
+fn passed_over_text(p: &crate::run::PassedOver, lang: Lang) -> Option<String> {
+    let w = Words::of(lang);
+    let count = |v: usize, (one, many): (&str, &str)| {
+        let n = format_number(v as f64, Some(0), lang.locale());
+        format!("{n} {}", if v == 1 { one } else { many })
+    };
+    let mut parts = Vec::new();
+    if p.lock_files > 0 {
+        parts.push(count(p.lock_files, w.lock_files));
+    }
+    if p.hidden > 0 {
+        parts.push(count(p.hidden, w.hidden_files));
+    }
+    if p.system > 0 {
+        parts.push(count(p.system, w.system_files));
+    }
+    (!parts.is_empty()).then(|| format!("{}: {}", w.passed_over, parts.join(", ")))
+}
+
+/// The line of a run whose named folders held no file to read: which were empty, and what
+/// was passed over in them (a lock file is left by a spreadsheet program that has the
+/// workbook open).
+pub fn human_nothing_found(paths: &[String], p: &crate::run::PassedOver, lang: Lang) -> String {
+    let w = Words::of(lang);
+    let named: Vec<String> = paths.iter().map(|p| name(p, lang).into_owned()).collect();
+    let mut out = crate::messages::render(w.nothing_found, &[("paths", &named.join(", "))]);
+    if let Some(passed_over) = passed_over_text(p, lang) {
+        let _ = write!(out, "; {passed_over}");
+    }
+    out
 }
 
 /// Whether `--quiet` leaves the file out of the terminal report: checked and clean.
@@ -900,10 +922,10 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
     style.fit(out)
 }
 
-/// An unreadable input, as a diagnostic: file, reason, hint.
+/// An unreadable input, as a diagnostic: file, reason, hint. Without a code: a reviewer reads
+/// the reason, not a crate path (the JSON report carries the file's `error` code).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{cannot_read} {path}: {reason}")]
-#[diagnostic(code(crossfoot::unreadable))]
 pub struct UnreadableDiag {
     pub cannot_read: &'static str,
     pub path: String,

@@ -643,6 +643,155 @@ fn the_summary_line_counts_files_clean_with_warnings_with_errors_and_unreadable(
     insta::assert_snapshot!(text.lines().last().unwrap());
 }
 
+/// 1 of 8 committee members is exactly 12.5 %: shown to no decimals, Excel shows 13 (half away
+/// from zero), so a branch that typed 12 made a slip, and 13 passes.
+#[test]
+fn an_exact_tie_is_rounded_half_away_from_zero_one_of_eight_is_13() {
+    use crate::common::forms::*;
+    let layout = Layout {
+        pct_decimals: PctDecimals::Fixed(0),
+        ..Layout::default()
+    };
+    let mut b = Branch::clean("Đảng bộ xã Thử", "TD-97", 12);
+    b.m04.total = 8;
+    b.m04.qualification = [1, 3, 2, 1, 1];
+    b.m04.theory = [2, 3, 3];
+    b.recompute_percents();
+    // Every percentage as the branch types it when the sheet shows no decimals.
+    for f in b.figures() {
+        if f.col == Col::Pct {
+            b.set(f.form, f.item, f.col, f.value.round());
+        }
+    }
+    assert_eq!(b.get("M04", "2.1", Col::Pct), Some(13.0));
+    let dir = tempfile::tempdir().unwrap();
+    write_branch_to(dir.path().join("a-rounded.xlsx"), &b, &layout).unwrap();
+    b.set("M04", "2.1", Col::Pct, 12.0);
+    write_branch_to(dir.path().join("b-truncated.xlsx"), &b, &layout).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(["check", "--format", "json", "--lang", "en"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let percent: Vec<(String, String, f64, f64)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "M04.percent")
+        .map(|f| {
+            (
+                f["file"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                format!(
+                    "{}!{}",
+                    f["cells"][0]["sheet"].as_str().unwrap(),
+                    f["cells"][0]["cell"].as_str().unwrap()
+                ),
+                f["expected"].as_f64().unwrap(),
+                f["actual"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let cell = cell_ref(&layout, "M04", "2.1", Col::Pct)
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        percent,
+        [("b-truncated.xlsx".to_string(), cell, 13.0, 12.0)],
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// `crossfoot samples/`: a path where the command belongs; the error suggests `check`.
+#[test]
+fn a_folder_without_a_command_suggests_check() {
+    let out = crossfoot(&["samples/"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("'crossfoot check samples/'"), "{err}");
+    // A mistyped command is still told the command it resembles, not `check PATH`.
+    let err = String::from_utf8_lossy(&crossfoot(&["chek", "samples/"]).stderr).into_owned();
+    assert!(
+        err.contains("'check'") && !err.contains("crossfoot check chek"),
+        "{err}"
+    );
+}
+
+/// A folder named that holds nothing to read says so, in the run's language, with what it
+/// passed over (a lock file: the workbook is open in a spreadsheet program).
+#[test]
+fn an_empty_folder_says_it_was_empty_and_what_it_passed_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::write(empty.join("~$branch-07.xlsx"), b"lock").unwrap();
+    let run = |lang: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+            .args(["check", "--lang", lang])
+            .arg(&empty)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let shown = empty.display().to_string();
+    let en = run("en");
+    assert_eq!(
+        en.trim_end(),
+        format!("no workbook to check: {shown} held no file to read; passed over: 1 lock file")
+    );
+    let vi = run("vi");
+    assert_eq!(
+        vi.trim_end(),
+        format!("không có tệp nào để kiểm tra: {shown} không chứa tệp nào đọc được; không xét: 1 tệp khóa")
+    );
+}
+
+/// `rules` takes the options of `rules list` itself.
+#[test]
+fn rules_takes_lang_and_format_itself() {
+    let bare = crossfoot(&["rules", "--lang", "en"]);
+    assert_eq!(bare.status.code(), Some(0));
+    assert_eq!(
+        stdout(&bare),
+        stdout(&crossfoot(&["rules", "list", "--lang", "en"]))
+    );
+    assert!(stdout(&bare).contains("M01.gender-split"));
+    let json = crossfoot(&["rules", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(doc.as_array().is_some_and(|a| a.len() > 20));
+}
+
+/// An unreadable file reads as the reason and the hint, without a crate path before them.
+#[test]
+fn an_unreadable_file_starts_with_its_reason_not_a_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("branch-12.xls");
+    std::fs::write(
+        &page,
+        "<html><body><table><tr><td>1</td></tr></table></body></html>",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(["check", "--lang", "en"])
+        .arg(&page)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    let second = text.lines().nth(1).unwrap_or_default();
+    assert!(second.trim_start().starts_with("× cannot read"), "{text}");
+    assert!(!text.contains("crossfoot::"), "{text}");
+}
+
 #[test]
 fn completions_for_every_shell_and_a_man_page() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
