@@ -7,7 +7,7 @@
 //! and of unreadable files ([`unreadable_text`]).
 //!
 //! The catalogue is data compiled in: call sites name a [`Kind`], never a string; a test walks
-//! the tables (both languages, placeholders, the README's table; each word table's `texts()`
+//! the tables (both languages, placeholders, the table of docs/rules.md; each word table's `texts()`
 //! names every field, so a field it leaves out does not compile). A rule pack may still give
 //! its own text for any id under `[settings.messages]`, in its own language.
 //!
@@ -1830,7 +1830,7 @@ pub fn unreadable_text<'a>(
     }
 }
 
-/// The README's table of the findings crossfoot makes itself, as the registry makes it.
+/// The table (in docs/rules.md) of the findings crossfoot makes itself, as the registry makes it.
 pub fn readme_table() -> String {
     let mut out = String::from("| rule id | severity | what |\n|---|---|---|\n");
     for k in KINDS {
@@ -1932,12 +1932,12 @@ mod tests {
     }
 
     #[test]
-    fn every_kind_is_in_the_readme_table() {
-        let readme = include_str!("../README.md");
+    fn every_kind_is_in_the_docs_table() {
+        let doc = include_str!("../docs/rules.md");
         let table = readme_table();
         assert!(
-            readme.contains(&table),
-            "the README's table of findings crossfoot makes itself is not the registry's; it should read:\n{table}"
+            doc.contains(&table),
+            "the table of findings crossfoot makes itself in docs/rules.md is not the registry's; it should read:\n{table}"
         );
     }
 

@@ -1,6 +1,6 @@
 //! Reporters: the same results as terminal text or as one JSON document.
 //!
-//! The JSON document is a public contract (see the README): one object with `crossfoot`,
+//! The JSON document is a public contract (see docs/usage.md): one object with `crossfoot`,
 //! `files`, `findings` and `summary`, sorted, so the same inputs give the same bytes.
 
 use crate::check::{FileResult, Status};

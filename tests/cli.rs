@@ -416,14 +416,46 @@ fn no_path_is_an_error_with_a_hint() {
 }
 
 #[test]
-fn help_matches_the_readme() {
+fn help_matches_the_usage_doc() {
     let help = stdout(&crossfoot(&["check", "--help"]));
+    let usage =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/usage.md")).unwrap();
+    assert!(
+        usage.contains(help.trim()),
+        "docs/usage.md must show `crossfoot check --help` as it is:\n{help}"
+    );
+}
+
+/// The README is the first hour: short, and every command in it a command crossfoot has.
+#[test]
+fn the_readme_is_the_first_hour() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    assert!(
-        readme.contains(help.trim()),
-        "README's usage section must show `crossfoot check --help` as it is:\n{help}"
-    );
+    assert!(readme.lines().count() < 250, "{}", readme.lines().count());
+    assert!(readme.contains("cargo install --path ."));
+    for line in readme.lines().filter(|l| l.starts_with("crossfoot ")) {
+        let command = line.split_whitespace().nth(1).unwrap();
+        if command.starts_with('-') {
+            continue;
+        }
+        let help = crossfoot(&[command, "--help"]);
+        assert_eq!(help.status.code(), Some(0), "{line}");
+    }
+    for doc in [
+        "usage",
+        "rules",
+        "safety",
+        "performance",
+        "development",
+        "not-done",
+    ] {
+        let path = format!("docs/{doc}.md");
+        assert!(readme.contains(&format!("]({path})")), "{path}");
+        assert!(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(&path).is_file(),
+            "{path}"
+        );
+    }
 }
 
 #[test]

@@ -551,11 +551,7 @@ fn a_workbook_that_is_no_unit_is_noted_by_its_code_not_by_a_pattern() {
     let bytes = std::fs::read(&out).unwrap();
     let wb =
         crossfoot::load::load_bytes(&bytes, "d.xlsx", &crossfoot::load::Limits::default()).unwrap();
-    let texts: Vec<String> = wb.sheets[1]
-        .cells
-        .values()
-        .map(|c| c.display())
-        .collect();
+    let texts: Vec<String> = wb.sheets[1].cells.values().map(|c| c.display()).collect();
     assert!(
         texts
             .iter()

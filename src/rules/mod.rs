@@ -1173,7 +1173,7 @@ fn merge_settings<'d>(
                     format!("`{}` is not the id of a message of crossfoot", id.get_ref()),
                     "unknown message id",
                     did_you_mean(id.get_ref(), known.iter().copied()).or_else(|| {
-                        Some("the ids are those of crossfoot's own findings, listed in the README (Writing rules)".into())
+                        Some("the ids are those of crossfoot's own findings, listed in docs/rules.md (Writing rules)".into())
                     }),
                 );
                 problems.entry(si).or_default().extend(p.list);
