@@ -218,6 +218,9 @@ fn run_rules(command: RulesCommand) -> ExitCode {
         RulesCommand::Check(args) => {
             match rules::check_rule_files(args.no_default_rules, &args.paths) {
                 Ok(stats) => {
+                    for notice in &stats.notices {
+                        let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(notice));
+                    }
                     let stats = stats.to_string();
                     let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(&stats));
                     ExitCode::SUCCESS
@@ -454,12 +457,17 @@ fn eprint_diag(diag: &dyn Diagnostic) {
 }
 
 fn load_pack(no_default_rules: bool, rules: &[PathBuf]) -> Result<Pack, ExitCode> {
-    rules::load_pack(no_default_rules, rules).map_err(|errors| {
+    let pack = rules::load_pack(no_default_rules, rules).map_err(|errors| {
         for e in &errors {
             eprint_diag(e.as_ref());
         }
         ExitCode::from(2)
-    })
+    })?;
+    // What loading decided (a built-in form replaced, settings of the user's files used).
+    for notice in &pack.notices {
+        let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(notice));
+    }
+    Ok(pack)
 }
 
 /// `--previous` names nothing to compare with.
