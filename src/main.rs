@@ -107,8 +107,13 @@ fn run_explain(args: ExplainArgs) -> ExitCode {
     };
     match crossfoot::explain::explain(&pack, &args.id, pack.settings.lang) {
         Ok(text) => {
-            // A rule file's own words, which may hold anything: shown, never obeyed.
+            // A rule file's own words, which may hold anything: shown, never obeyed; wrapped
+            // to the terminal as the report is.
             let text = crossfoot::safe::lines(&text);
+            let text = match report::report_width(std::io::stdout().is_terminal()) {
+                Some(width) => report::wrap(&text, width),
+                None => text.into_owned(),
+            };
             let _ = write!(std::io::stdout(), "{text}");
             ExitCode::SUCCESS
         }

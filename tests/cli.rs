@@ -824,6 +824,21 @@ fn an_unreadable_file_starts_with_its_reason_not_a_code() {
     assert!(!text.contains("crossfoot::"), "{text}");
 }
 
+/// A check of the built-in pack is explained with its own paragraph, in the run's language.
+#[test]
+fn explain_prints_a_checks_doc_in_the_runs_language() {
+    let en = stdout(&crossfoot(&["explain", "--lang", "en", "M01.gender-split"]));
+    assert!(
+        en.contains("What it means\n  Men (item 2.1) plus women (item 2.2) must equal"),
+        "{en}"
+    );
+    let vi = stdout(&crossfoot(&["explain", "M01.gender-split"]));
+    assert!(
+        vi.contains("Ý nghĩa\n  Số nam (mục 2.1) cộng số nữ (mục 2.2)"),
+        "{vi}"
+    );
+}
+
 #[test]
 fn completions_for_every_shell_and_a_man_page() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {

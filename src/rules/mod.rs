@@ -241,8 +241,11 @@ struct CheckDef {
     /// The message in other languages, by language code: `messages.en = "…"`.
     #[serde(default)]
     messages: BTreeMap<Spanned<String>, Spanned<String>>,
-    /// What the check means, for `crossfoot explain`.
+    /// What the check means, for `crossfoot explain`: one paragraph in the pack's language.
     doc: Option<String>,
+    /// The doc in other languages, by language code: `docs.en = "…"`.
+    #[serde(default)]
+    docs: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 fn default_severity() -> Severity {
@@ -533,8 +536,10 @@ pub struct Check {
     pub messages: BTreeMap<crate::registry::Lang, String>,
     /// The expression as the rule file writes it.
     pub expr_text: String,
-    /// The rule file's `doc`, if any.
+    /// The rule file's `doc`, if any (in the pack's language).
     pub doc: Option<String>,
+    /// The doc in other languages (`docs.en = "…"`).
+    pub docs: BTreeMap<crate::registry::Lang, String>,
 }
 
 impl Check {
@@ -548,6 +553,14 @@ impl Check {
             return Some(&self.message);
         }
         self.messages.get(&lang).map(String::as_str)
+    }
+
+    /// The doc in `lang`: its own, or (None) there is none in that language.
+    pub fn doc_in(&self, lang: crate::registry::Lang, pack: crate::registry::Lang) -> Option<&str> {
+        if lang == pack {
+            return self.doc.as_deref();
+        }
+        self.docs.get(&lang).map(String::as_str)
     }
 }
 
@@ -1107,38 +1120,56 @@ fn replace_built_in_forms(sources: &mut Vec<Source>, user: &[Source]) -> Vec<Str
     notices
 }
 
-/// The checks of `user` (a copy of `built_in`) whose message was changed in some languages
-/// and left as it was in others.
+/// The checks of `user` (a copy of `built_in`) whose message (or doc) was changed in some
+/// languages and left as it was in others.
 fn messages_edited_in_one_language(
     built_in: &toml::Table,
     user: &toml::Table,
     file: &str,
 ) -> Vec<String> {
-    let checks = |t: &toml::Table| -> Vec<(String, BTreeMap<String, String>)> {
-        let Some(list) = t.get("check").and_then(|c| c.as_array()) else {
-            return Vec::new();
-        };
-        list.iter()
-            .filter_map(|c| {
-                let id = c.get("id")?.as_str()?.to_string();
-                let mut texts = BTreeMap::new();
-                if let Some(m) = c.get("message").and_then(|m| m.as_str()) {
-                    texts.insert("message".to_string(), m.to_string());
-                }
-                if let Some(ms) = c.get("messages").and_then(|m| m.as_table()) {
-                    for (lang, m) in ms {
-                        if let Some(m) = m.as_str() {
-                            texts.insert(format!("messages.{lang}"), m.to_string());
+    // A check's texts of one kind (the message, or the doc) by key: `message`, `messages.en`.
+    let checks =
+        |t: &toml::Table, one: &str, many: &str| -> Vec<(String, BTreeMap<String, String>)> {
+            let Some(list) = t.get("check").and_then(|c| c.as_array()) else {
+                return Vec::new();
+            };
+            list.iter()
+                .filter_map(|c| {
+                    let id = c.get("id")?.as_str()?.to_string();
+                    let mut texts = BTreeMap::new();
+                    if let Some(m) = c.get(one).and_then(|m| m.as_str()) {
+                        texts.insert(one.to_string(), m.to_string());
+                    }
+                    if let Some(ms) = c.get(many).and_then(|m| m.as_table()) {
+                        for (lang, m) in ms {
+                            if let Some(m) = m.as_str() {
+                                texts.insert(format!("{many}.{lang}"), m.to_string());
+                            }
                         }
                     }
-                }
-                Some((id, texts))
-            })
-            .collect()
-    };
-    let before = checks(built_in);
+                    Some((id, texts))
+                })
+                .collect()
+        };
     let mut out = Vec::new();
-    for (id, after) in checks(user) {
+    for (one, many) in [("message", "messages"), ("doc", "docs")] {
+        out.extend(edited_in_one_language(
+            &checks(built_in, one, many),
+            checks(user, one, many),
+            file,
+        ));
+    }
+    out
+}
+
+/// The lines of [`messages_edited_in_one_language`] for one kind of text.
+fn edited_in_one_language(
+    before: &[(String, BTreeMap<String, String>)],
+    after_all: Vec<(String, BTreeMap<String, String>)>,
+    file: &str,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, after) in after_all {
         let Some((_, was)) = before.iter().find(|(b, _)| *b == id) else {
             continue;
         };
@@ -2201,12 +2232,22 @@ fn compile_form(
                 break;
             }
         }
-        // The message's languages.
+        // The message's and the doc's languages.
         let mut translations = BTreeMap::new();
-        for (code, text) in &c.messages {
+        let mut doc_translations = BTreeMap::new();
+        let both = c
+            .messages
+            .iter()
+            .map(|t| (t, false))
+            .chain(c.docs.iter().map(|t| (t, true)));
+        for ((code, text), is_doc) in both {
             match crate::registry::Lang::of_code(code.get_ref()) {
                 Some(l) => {
-                    translations.insert(l, text.get_ref().clone());
+                    if is_doc {
+                        doc_translations.insert(l, text.get_ref().clone());
+                    } else {
+                        translations.insert(l, text.get_ref().clone());
+                    }
                 }
                 None => probs.add(
                     code.span(),
@@ -2266,6 +2307,7 @@ fn compile_form(
                 messages: translations.clone(),
                 expr_text: c.expr.get_ref().clone(),
                 doc: c.doc.clone(),
+                docs: doc_translations.clone(),
             });
         }
     }
