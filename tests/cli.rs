@@ -839,6 +839,41 @@ fn explain_prints_a_checks_doc_in_the_runs_language() {
     );
 }
 
+/// `-q` leaves the clean files out but keeps the progress bar on a terminal: 40 workbooks read
+/// one at a time (longer than the second before the bar is drawn), under a pseudo-terminal.
+#[test]
+#[ignore = "needs script(1) from util-linux for a pseudo-terminal, and a run of several seconds"]
+fn quiet_keeps_the_progress_bar_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for i in 0..40 {
+        std::fs::copy(
+            root.join("samples/reference-2021.xlsx"),
+            dir.path().join(format!("r{i:02}.xlsx")),
+        )
+        .unwrap();
+    }
+    let command = format!(
+        "{} check -q -j 1 --lang en {}",
+        env!("CARGO_BIN_EXE_crossfoot"),
+        dir.path().display()
+    );
+    let out = Command::new("script")
+        .args(["-qefc", &command, "/dev/null"])
+        .env_remove("CROSSFOOT_WIDTH")
+        .output()
+        .expect("script(1) runs the command under a pseudo-terminal");
+    let text = stdout(&out);
+    assert!(
+        text.contains("workbooks checked"),
+        "no progress bar: {text}"
+    );
+    assert!(
+        text.contains("40 files: 0 clean, 0 with warnings, 40 with errors"),
+        "{text}"
+    );
+}
+
 #[test]
 fn completions_for_every_shell_and_a_man_page() {
     for shell in ["bash", "zsh", "fish", "powershell", "elvish"] {
