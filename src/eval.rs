@@ -843,11 +843,19 @@ fn tolerance(a: Num, b: Num) -> f64 {
     a.slack + b.slack + 1e-9 * a.v.abs().max(b.v.abs()).max(1.0)
 }
 
-/// Whether `a op b` holds, within the rounding of the figures; equality of a rounded figure
-/// and an exact fraction is decided exactly ([`Exact::agree`]: ties round half away from zero).
+/// Whether `a op b` holds, within the rounding of the figures. An exact tie — the two exactly
+/// half a unit of the last shown decimal apart — of a rounded figure and an exact fraction is
+/// decided exactly ([`Exact::agree`]: half away from zero). Only ties: elsewhere the tolerance
+/// decides, so that the noise of floating point in a figure shown with many decimals (a
+/// formula's 33.33333333333333 in a General cell) is never a finding.
 fn compare(op: CmpOp, a: Num, b: Num) -> bool {
     let tol = tolerance(a, b);
-    let equal = || (a.v - b.v).abs() <= tol && Exact::agree(a.exact, b.exact);
+    let rounding = a.slack + b.slack;
+    let equal = || {
+        let d = (a.v - b.v).abs();
+        let tie = rounding > 0.0 && (d - rounding).abs() <= rounding * 1e-6;
+        d <= tol && (!tie || Exact::agree(a.exact, b.exact))
+    };
     match op {
         CmpOp::Eq => equal(),
         CmpOp::Ne => !equal(),
@@ -2073,6 +2081,15 @@ mod tests {
         assert!(eq(shown(12.5, 0), 1.0, 8.0));
         // Not a tie: the tolerance of the shown rounding, as before.
         assert!(eq(shown(33.0, 0), 1.0, 3.0) && !eq(shown(34.0, 0), 1.0, 3.0));
+        // A formula's share in a General cell, shown with every decimal a float holds: its
+        // last digit is the float's noise, never a finding.
+        let general = 100.0 / 3.0;
+        assert!(eq(shown(general, shown_decimals(general)), 1.0, 3.0));
+        assert!(eq(
+            shown(700.0 / 9.0, shown_decimals(700.0 / 9.0)),
+            7.0,
+            9.0
+        ));
         assert!(compare(CmpOp::Ne, shown(12.0, 0), share(1.0, 8.0)));
         // Nothing exact known (a sum of rounded percentages): the rounding tolerance decides.
         let sum = Num {
