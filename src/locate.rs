@@ -193,8 +193,8 @@ pub fn loc(sheet: &Sheet, at: CellRef) -> CellLoc {
 struct SheetIndex {
     /// Each text cell's key as written.
     keys: Vec<(CellRef, String)>,
-    /// The same key without a numbering prefix (`1.1 Nam` → `nam`), when it has one; in the
-    /// order of `keys`.
+    /// The same key without a numbering prefix (`1.1 Nam` → `nam`) and a footnote mark after
+    /// it (`Nam (*)` → `nam`), when it has either; in the order of `keys`.
     bare: Vec<Option<String>>,
     /// Each key, and its bare key, with the pack's abbreviations written out
     /// ([`crate::labels`]), when they hold any; in the order of `keys`. Made when first needed.
@@ -216,9 +216,14 @@ impl SheetIndex {
             })
             .filter(|(_, k)| !k.is_empty())
             .collect();
+        // Without numbering before it and a footnote mark after it (`1.3 Đảng viên dự bị (*)`).
         let bare = keys
             .iter()
-            .map(|(_, k)| strip_numbering(k).map(str::to_string))
+            .map(|(_, k)| {
+                let numbered = strip_numbering(k);
+                let unmarked = crate::text::strip_footnote_mark(numbered.unwrap_or(k));
+                unmarked.or(numbered).map(str::to_string)
+            })
             .collect();
         SheetIndex {
             keys,

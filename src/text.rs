@@ -98,6 +98,35 @@ pub fn strip_numbering(key: &str) -> Option<&str> {
     .then_some(rest)
 }
 
+/// A key without the footnote mark after it (`tổng số đảng viên (*)`, `… *`, `… (1)`, `… [2]`,
+/// `…¹`), referring to a note under the table, when a label is left; `None` when it has none.
+/// Like numbering, a mark cannot be told from the label's own end: the caller tries the key
+/// as written first.
+pub fn strip_footnote_mark(key: &str) -> Option<&str> {
+    let t = key.trim_end();
+    let rest = if let Some(r) = t.strip_suffix(|c: char| c == '*' || "¹²³⁴⁵⁶⁷⁸⁹⁰".contains(c))
+    {
+        r.trim_end_matches(|c: char| c == '*' || "¹²³⁴⁵⁶⁷⁸⁹⁰".contains(c))
+    } else {
+        let (open, close) = match t.chars().last()? {
+            ')' => ('(', ')'),
+            ']' => ('[', ']'),
+            _ => return None,
+        };
+        let inner_start = t.rfind(open)?;
+        let inner = &t[inner_start + 1..t.len() - close.len_utf8()];
+        let mark = !inner.is_empty()
+            && inner.chars().count() <= 3
+            && (inner.chars().all(|c| c == '*') || inner.chars().all(|c| c.is_ascii_digit()));
+        if !mark {
+            return None;
+        }
+        &t[..inner_start]
+    };
+    let rest = rest.trim_end();
+    rest.chars().any(char::is_alphabetic).then_some(rest)
+}
+
 /// A heading key with its separators dropped, for comparing a flat heading
 /// (`đảng viên - htxsnv`, `đảng viên: htxsnv`, `đảng viên (htxsnv)`) with a group and its
 /// sub-heading: every `-` `–` `—` `:` `/` `|` `,` `(` `)` `[` `]` becomes a space, spaces collapse.
@@ -383,6 +412,33 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn footnote_marks_come_off_a_label() {
+        for (k, bare) in [
+            ("tổng số đảng viên (*)", "tổng số đảng viên"),
+            ("đảng viên dự bị (1)", "đảng viên dự bị"),
+            (
+                "đảng viên có đạo (tôn giáo)*",
+                "đảng viên có đạo (tôn giáo)",
+            ),
+            ("nữ **", "nữ"),
+            ("nam [2]", "nam"),
+            ("nam¹", "nam"),
+        ] {
+            assert_eq!(strip_footnote_mark(k), Some(bare), "{k}");
+        }
+        for k in [
+            "đảng viên có đạo (tôn giáo)",
+            "(1)",
+            "*",
+            "tỷ lệ (%)",
+            "năm (2021)",
+            "nam",
+        ] {
+            assert_eq!(strip_footnote_mark(k), None, "{k}");
+        }
+    }
+
     #[test]
     fn tcvn3_texts_are_told_and_read() {
         assert_eq!(from_tcvn3("Tæng sè ®¶ng viªn"), "Tổng số đảng viên");

@@ -1738,6 +1738,9 @@ fn office_drifts_together() {
         Office::Autofilter,
         Office::LabelLineBreaks,
         Office::HeadingsMergedAcross,
+        Office::FootnoteMarks,
+        Office::Bullets,
+        Office::CountsWithUnitText,
         Office::ShiftedWithLogo,
     ]));
 }
@@ -1774,6 +1777,8 @@ fn the_office_drifts_really_change_the_workbook() {
         Office::PctTextDotDecimal,
         Office::PctUnrounded,
         Office::SheetCopied,
+        Office::FootnoteMarks,
+        Office::Bullets,
     ] {
         assert_ne!(plan(&b, &office(&[drift])), template, "{drift:?}");
     }
@@ -1869,4 +1874,14 @@ fn a_form_sheet_copied_as_excel_names_the_copy() {
     want.extend(copies);
     want.insert(vec![]);
     assert_eq!(cell_sets(&ours(&write_branch(&b, &layout))), want);
+}
+
+#[test]
+fn footnote_marks_after_labels() {
+    same_as_template(office(&[Office::FootnoteMarks]));
+}
+
+#[test]
+fn sub_items_bulleted_with_dashes_and_pluses() {
+    same_as_template(office(&[Office::Bullets]));
 }

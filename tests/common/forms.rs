@@ -3263,6 +3263,11 @@ pub enum Office {
     /// M01's sheet copied at the end of the workbook as Excel names a copy
     /// (`M01-SoLuong (2)`), with the same figures (a copy kept "just in case").
     SheetCopied,
+    /// Footnote marks after some labels, referring to notes under the table: `Tổng số đảng
+    /// viên (*)`, `Đảng viên dự bị (1)`, `Đảng viên có đạo (tôn giáo)*`.
+    FootnoteMarks,
+    /// Sub-items bulleted as Vietnamese documents do: `- Nam`, `+ Đoàn viên thanh niên`.
+    Bullets,
 }
 
 /// `s` in the TCVN3 (ABC) encoding, as a `.VnTime` / `.VnTimeH` font shows it.
@@ -3690,6 +3695,34 @@ fn office_drift(p: &mut SheetPlan, drift: Office, year: u32) {
             }
         }
         Office::SheetCopied => {}
+        Office::FootnoteMarks => {
+            const MARKS: [&str; 3] = [" (*)", " (1)", "*"];
+            let mut k = 0;
+            for c in p.cells.iter_mut().filter(|c| c.is_label) {
+                if let Content::Text(t) = &mut c.content {
+                    if c.row % 5 == 0 {
+                        t.push_str(MARKS[k % MARKS.len()]);
+                        k += 1;
+                    }
+                }
+            }
+        }
+        Office::Bullets => {
+            let rows: Vec<(u32, &'static str)> =
+                p.item_rows.iter().map(|(i, r)| (*r, *i)).collect();
+            for c in p.cells.iter_mut().filter(|c| c.is_label) {
+                let Some((_, item)) = rows.iter().find(|(r, _)| *r == c.row) else {
+                    continue;
+                };
+                if let Content::Text(t) = &mut c.content {
+                    if item.ends_with(|ch: char| ch.is_ascii_alphabetic()) {
+                        *t = format!("+ {t}");
+                    } else if item.contains('.') {
+                        *t = format!("- {t}");
+                    }
+                }
+            }
+        }
         Office::Tcvn3 => {
             for c in &mut p.cells {
                 if let Content::Text(t) = &mut c.content {
