@@ -322,6 +322,13 @@ fn read_cell(
                 None => return report(rep, K::ValueNotANumber, t),
             }
         }
+        // `#DIV/0!` of a formula dividing by a zero or empty cell: no quotient, as if empty
+        // (a percentage over a base of zero); any other error is one.
+        Some((Value::Error(e), Some(f), _))
+            if e == "#DIV/0!" && formula::divides_by_zero(sheet, f) =>
+        {
+            return on_empty(rep, &mut report)
+        }
         Some((Value::Error(e), _, _)) => return report(rep, K::ValueError, e),
         Some((Value::Bool(_) | Value::Date(_), _, _)) => {
             let shown = cell.map(|c| c.display()).unwrap_or_default();

@@ -1885,3 +1885,66 @@ fn footnote_marks_after_labels() {
 fn sub_items_bulleted_with_dashes_and_pluses() {
     same_as_template(office(&[Office::Bullets]));
 }
+
+/// `#DIV/0!` where a percentage's base is zero (nothing admitted, no sub-branches) is no
+/// quotient, read as the empty cell FORMS.md allows; over a non-zero base it stays an error.
+#[test]
+fn percentages_as_formulas_showing_div0_over_a_zero_base() {
+    let zero_bases = |s: &u64| {
+        let b = Branch::clean("Đảng bộ xã Sạch", "TD-98", *s);
+        b.m02.admitted == 0 && b.m03.sub_branches.rated == 0
+    };
+    let seed = (1..500).find(zero_bases).expect("a branch with zero bases");
+    let clean = Branch::clean("Đảng bộ xã Sạch", "TD-98", seed);
+    let layout = office(&[Office::DivZeroErrors]);
+    let errors: usize = plan(&clean, &layout)
+        .iter()
+        .map(|p| p.error_formulas.len())
+        .sum();
+    assert_eq!(errors, 5, "2.1a–d and the sub-branches' share");
+    let mut b = clean.clone();
+    let men = b.get("M01", "2.1", Col::Count).unwrap();
+    b.set("M01", "2.1", Col::Count, men - 1.0);
+    let died = b.get("M02", "3.1", Col::Count).unwrap();
+    b.set("M02", "3.1", Col::Count, died + 1.0);
+    let good = b.get("M03", "2", Col::Good).unwrap();
+    b.set("M03", "2", Col::Good, good + 2.0);
+    b.recompute_percents();
+    let pct = b.get("M04", "2.2", Col::Pct).unwrap();
+    b.set("M04", "2.2", Col::Pct, pct + 0.5);
+    // The slipped branch has a zero base too: its `#DIV/0!` cells are read as empty.
+    let slipped_errors: usize = plan(&b, &layout)
+        .iter()
+        .map(|p| p.error_formulas.len())
+        .sum();
+    assert_eq!(slipped_errors, 5);
+    same_as_template_for(&clean, &b, layout);
+    // A `#DIV/0!` over a non-zero base (the formula divides by another, empty cell) is an error.
+    let mut wb = load_bytes(
+        &write_branch(&clean, &Layout::default()),
+        "b.xlsx",
+        &Limits::default(),
+    )
+    .unwrap();
+    let sheet = wb
+        .sheets
+        .iter_mut()
+        .find(|s| s.name == "M01-SoLuong")
+        .unwrap();
+    let at = crossfoot::model::CellRef::parse_a1("D13").unwrap();
+    let cell = sheet.cells.get_mut(&at).unwrap();
+    cell.value = crossfoot::model::Value::Error("#DIV/0!".to_string());
+    cell.formula = Some("C13/C99*100".to_string());
+    let other = crossfoot::model::CellRef::parse_a1("D14").unwrap();
+    let cell = sheet.cells.get_mut(&other).unwrap();
+    cell.value = crossfoot::model::Value::Error("#DIV/0!".to_string());
+    cell.formula = Some("C14/C7*100".to_string());
+    let pack = rules::compile(&rules::builtin_sources()).unwrap();
+    let (_, findings, _) = check_workbook(&wb, "b.xlsx", &pack);
+    let errors: Vec<String> = findings
+        .iter()
+        .filter(|f| f.rule == "value.error")
+        .flat_map(|f| f.cells.iter().map(|c| c.cell.clone()))
+        .collect();
+    assert_eq!(errors, ["D14"], "{findings:?}");
+}

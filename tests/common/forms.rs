@@ -1637,6 +1637,9 @@ pub struct SheetPlan {
     pub value_cols: Vec<u16>,
     /// Columns the writer hides ([`Office`] drifts).
     pub hidden_cols: Vec<u16>,
+    /// Formulas the writer writes with an error as their cached result: (row, column,
+    /// formula, error).
+    pub error_formulas: Vec<(u32, u16, String, &'static str)>,
 }
 
 impl SheetPlan {
@@ -2214,6 +2217,7 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
         first_value_col,
         value_cols,
         hidden_cols: Vec::new(),
+        error_formulas: Vec::new(),
     }
 }
 
@@ -2513,6 +2517,9 @@ pub fn try_write_branch(b: &Branch, layout: &Layout) -> Result<Vec<u8>, Box<dyn 
         }
         for &c in &sheet.hidden_cols {
             ws.set_column_hidden(c)?;
+        }
+        for (r, c, f, e) in &sheet.error_formulas {
+            ws.write_formula(*r, *c, Formula::new(f).set_result(*e))?;
         }
         let first_item = sheet.item_rows.iter().map(|(_, r)| *r).min().unwrap_or(0);
         if layout.office.contains(&Office::Protected) {
@@ -3268,6 +3275,10 @@ pub enum Office {
     FootnoteMarks,
     /// Sub-items bulleted as Vietnamese documents do: `- Nam`, `+ Đoàn viên thanh niên`.
     Bullets,
+    /// Percentages as formulas dividing by their base (`=C9/C$8*100`), which shows `#DIV/0!`
+    /// where the base is zero (nothing admitted, no sub-branches): the error is the cached
+    /// result. Percentages over a non-zero base stay as typed.
+    DivZeroErrors,
 }
 
 /// `s` in the TCVN3 (ABC) encoding, as a `.VnTime` / `.VnTimeH` font shows it.
@@ -3695,6 +3706,49 @@ fn office_drift(p: &mut SheetPlan, drift: Office, year: u32) {
             }
         }
         Office::SheetCopied => {}
+        Office::DivZeroErrors => {
+            let count_at = |row: u32| {
+                p.cells
+                    .iter()
+                    .find(|c| c.row == row && c.value_col == Some(Col::Count))
+                    .map(|c| (count_of(c), c.col))
+            };
+            let base_item = if p.form == "M02" { "2.1" } else { "1" };
+            let base_row = p
+                .item_rows
+                .iter()
+                .find(|(i, _)| *i == base_item)
+                .map(|(_, r)| *r);
+            let mut errors = Vec::new();
+            for (i, c) in p.cells.iter().enumerate() {
+                if c.item.is_none() || c.value_col != Some(Col::Pct) {
+                    continue;
+                }
+                let Some(base_row) = (if p.form == "M03" {
+                    Some(c.row)
+                } else {
+                    base_row
+                }) else {
+                    continue;
+                };
+                let (Some((0, base_col)), Some((_, count_col))) =
+                    (count_at(base_row), count_at(c.row))
+                else {
+                    continue;
+                };
+                let f = if p.form == "M03" {
+                    let (good, exc) = (a1(c.row, count_col + 1), a1(c.row, count_col + 2));
+                    format!("({exc}+{good})/{}*100", a1(base_row, base_col))
+                } else {
+                    format!("{}/{}*100", a1(c.row, count_col), a1(base_row, base_col))
+                };
+                errors.push((i, (c.row, c.col, f, "#DIV/0!")));
+            }
+            for (i, e) in errors.into_iter().rev() {
+                p.cells.remove(i);
+                p.error_formulas.push(e);
+            }
+        }
         Office::FootnoteMarks => {
             const MARKS: [&str; 3] = [" (*)", " (1)", "*"];
             let mut k = 0;
