@@ -1948,3 +1948,59 @@ fn percentages_as_formulas_showing_div0_over_a_zero_base() {
         .collect();
     assert_eq!(errors, ["D14"], "{findings:?}");
 }
+
+/// The office drifts together, re-saved by LibreOffice as .xlsx, .xls and .ods (as an office
+/// re-saves a workbook in another program): the same findings on the same cells.
+#[test]
+#[ignore = "needs LibreOffice (soffice); CI installs it and runs it"]
+fn office_drifts_re_saved_by_libreoffice() {
+    let layout = office(&[
+        Office::RowIds,
+        Office::UnitColumn,
+        Office::OfWhichSplit,
+        Office::RemarksColumn,
+        Office::Footer,
+        Office::HeaderLineBreaks,
+        Office::HiddenCheckColumn,
+        Office::ZeroVariants,
+        Office::CellNotes,
+        Office::FootnoteMarks,
+        Office::Bullets,
+        Office::CountsWithUnitText,
+        Office::TwoRowItems,
+        Office::ShiftedWithLogo,
+    ]);
+    let b = slipped();
+    let want = expected(&b, &layout);
+    assert_eq!(cell_sets(&ours(&write_branch(&b, &layout))), want);
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("branch.xlsx");
+    std::fs::write(&src, write_branch(&b, &layout)).unwrap();
+    let pack = rules::compile(&rules::builtin_sources()).unwrap();
+    for (to, ext) in [
+        ("xlsx:Calc MS Excel 2007 XML", "xlsx"),
+        ("xls:MS Excel 97", "xls"),
+        ("ods", "ods"),
+    ] {
+        let out = dir.path().join(ext);
+        std::fs::create_dir(&out).unwrap();
+        let saved = crate::mark::convert(&src, to, &out);
+        let name = format!("branch.{ext}");
+        let wb = load_bytes(&std::fs::read(&saved).unwrap(), &name, &Limits::default())
+            .unwrap_or_else(|u| panic!("{ext}: unreadable: {u:?}"));
+        let (_, findings, _) = check_workbook(&wb, &name, &pack);
+        let found: BTreeSet<Vec<String>> = findings
+            .iter()
+            .map(|f| {
+                let mut cells: Vec<String> = f
+                    .cells
+                    .iter()
+                    .map(|c| format!("{}!{}", c.sheet, c.cell))
+                    .collect();
+                cells.sort();
+                cells
+            })
+            .collect();
+        assert_eq!(found, want, "re-saved as {ext}: {findings:?}");
+    }
+}
