@@ -976,6 +976,14 @@ fn locate_form_carrying(
     let mut row_labels: Vec<Option<String>> = vec![None; form.rows.len()];
     let mut label_match: Vec<Option<Quality>> = vec![None; form.rows.len()];
     let mut not_found: Vec<(usize, usize)> = Vec::new();
+    // Each text's key without numbering, its punctuation dropped (`Trong đó - Đảng viên nữ`,
+    // `Trong đó, …`, `Trong đó …` are `Trong đó: …`).
+    let flats: Vec<String> = idx
+        .keys
+        .iter()
+        .zip(&idx.bare)
+        .map(|((_, k), b)| crate::text::flat_key(b.as_deref().unwrap_or(k)))
+        .collect();
     // Two passes: rows searched in the whole table, then rows searched under a heading.
     for pass in 0..2 {
         // Section bounds: heading rows found in the first pass.
@@ -1017,7 +1025,9 @@ fn locate_form_carrying(
             // written is no label of the form (`60 tuổi trở lên` stays itself).
             let mut found: Vec<CellRef> = Vec::new();
             let mut shadowed: Vec<(CellRef, &str)> = Vec::new();
-            for ((at, k), bare) in idx.keys.iter().zip(&idx.bare) {
+            let row_flats: Vec<String> =
+                row.keys.iter().map(|k| crate::text::flat_key(k)).collect();
+            for (((at, k), bare), flat) in idx.keys.iter().zip(&idx.bare).zip(&flats) {
                 if !here_ok(at) {
                     continue;
                 }
@@ -1028,6 +1038,14 @@ fn locate_form_carrying(
                         None => found.push(*at),
                         Some(other) => shadowed.push((*at, other)),
                     }
+                } else if row_flats.contains(flat)
+                    && !form_keys.contains_key(k.as_str())
+                    && !bare
+                        .as_ref()
+                        .is_some_and(|b| form_keys.contains_key(b.as_str()))
+                {
+                    // The label with other punctuation: no other row's label as written.
+                    found.push(*at);
                 }
             }
             found.dedup_by_key(|c| c.row);

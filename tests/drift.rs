@@ -2004,3 +2004,31 @@ fn office_drifts_re_saved_by_libreoffice() {
         assert_eq!(found, want, "re-saved as {ext}: {findings:?}");
     }
 }
+
+#[test]
+fn of_which_written_with_a_dash_a_comma_or_no_mark() {
+    for way in 1..4 {
+        same_as_template(office(&[Office::OfWhichWritten(way)]));
+    }
+}
+
+/// Not read: `Tr.đó:` for `Trong đó:` (a shortening inside a word, not a pack abbreviation).
+/// Each form whose label is so written says so in one `layout.label-not-found` finding naming
+/// the text, and nothing else changes.
+#[test]
+fn of_which_shortened_inside_the_word_is_said_not_guessed() {
+    let clean = Branch::clean("Đảng bộ xã Sạch", "TD-98", 12);
+    let found = ours(&write_branch(&clean, &office(&[Office::OfWhichWritten(0)])));
+    let rules: Vec<&str> = found.iter().map(|(r, _)| r.as_str()).collect();
+    assert_eq!(rules, ["layout.label-not-found"], "{found:?}");
+    let pack = rules::compile(&rules::builtin_sources()).unwrap();
+    let wb = load_bytes(
+        &write_branch(&clean, &office(&[Office::OfWhichWritten(0)])),
+        "b.xlsx",
+        &Limits::default(),
+    )
+    .unwrap();
+    let (_, findings, _) = check_workbook(&wb, "b.xlsx", &pack);
+    assert_eq!(findings.len(), 2, "M01 1.1 and M02 2.1a: {findings:?}");
+    assert!(findings.iter().all(|f| f.message.contains("Tr.đó")));
+}

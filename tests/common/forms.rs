@@ -3279,6 +3279,9 @@ pub enum Office {
     /// where the base is zero (nothing admitted, no sub-branches): the error is the cached
     /// result. Percentages over a non-zero base stay as typed.
     DivZeroErrors,
+    /// `Trong đó:` written another way: `Tr.đó:` (0), `Trong đó -` (1), `Trong đó,` (2),
+    /// `Trong đó` with no mark (3).
+    OfWhichWritten(u8),
 }
 
 /// `s` in the TCVN3 (ABC) encoding, as a `.VnTime` / `.VnTimeH` font shows it.
@@ -3706,6 +3709,16 @@ fn office_drift(p: &mut SheetPlan, drift: Office, year: u32) {
             }
         }
         Office::SheetCopied => {}
+        Office::OfWhichWritten(way) => {
+            const WAYS: [&str; 4] = ["Tr.đó: ", "Trong đó - ", "Trong đó, ", "Trong đó "];
+            for c in p.cells.iter_mut().filter(|c| c.is_label) {
+                if let Content::Text(t) = &mut c.content {
+                    if let Some(rest) = t.strip_prefix("Trong đó: ") {
+                        *t = format!("{}{rest}", WAYS[usize::from(way) % WAYS.len()]);
+                    }
+                }
+            }
+        }
         Office::DivZeroErrors => {
             let count_at = |row: u32| {
                 p.cells
