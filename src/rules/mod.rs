@@ -6,12 +6,16 @@
 //! unknown key, wrong type and missing key of a file in one pass), then all files together →
 //! the compiled [`Pack`] in which every name in every expression is resolved and every
 //! `[settings]` key agrees between files. All problems of all files are reported at once, each
-//! pointing at the exact characters in the file; a file with mistakes in its TOML or schema is
-//! reported by those alone (what its definitions get wrong may follow from them). Nothing in
-//! `src/` knows any particular form: it is all here.
+//! pointing at the exact characters in the file; a file with schema mistakes is reported with
+//! its other mistakes, less those that may follow from them (an unknown name, a missing part),
+//! and a file that is not TOML by its syntax errors alone. Nothing in `src/` knows any
+//! particular form: it is all here.
 
 pub mod expr;
 mod schema;
+mod tolerance;
+
+pub use tolerance::Tolerance;
 
 use crate::finding::Severity;
 use crate::model::CellRef;
@@ -118,6 +122,8 @@ struct SettingsDef {
     abbreviations: BTreeMap<Spanned<String>, Spanned<String>>,
     /// Words written before a year in a heading (`Năm 2021`, `Số lượng năm 2021`).
     year_words: Option<Spanned<Vec<String>>>,
+    /// The tolerance of every check that gives none of its own ([`tolerance`]).
+    tolerance: Option<Spanned<tolerance::ToleranceDef>>,
     #[serde(default)]
     workbook: Vec<WorkbookDef>,
 }
@@ -243,6 +249,9 @@ struct CheckDef {
     messages: BTreeMap<Spanned<String>, Spanned<String>>,
     /// What the check means, for `crossfoot explain`.
     doc: Option<String>,
+    /// How far its sides may lie apart beyond the rounding shown: `0.5` or `"1%"`
+    /// ([`tolerance`]); by default the pack's `[settings] tolerance`.
+    tolerance: Option<Spanned<tolerance::ToleranceDef>>,
 }
 
 fn default_severity() -> Severity {
@@ -294,6 +303,8 @@ pub struct Settings {
     pub abbreviations: crate::labels::Abbreviations,
     /// Keys of the words written before a year in a heading.
     pub year_words: Vec<String>,
+    /// The tolerance of the checks that give none of their own.
+    pub tolerance: Tolerance,
 }
 
 impl Settings {
@@ -336,6 +347,7 @@ impl Default for Settings {
             lang: crate::registry::Lang::En,
             abbreviations: crate::labels::Abbreviations::default(),
             year_words: Vec::new(),
+            tolerance: Tolerance::None,
         }
     }
 }
@@ -531,6 +543,8 @@ pub struct Check {
     pub expr_text: String,
     /// The rule file's `doc`, if any.
     pub doc: Option<String>,
+    /// How far its sides may lie apart beyond the rounding shown (its own, or the pack's).
+    pub tolerance: Tolerance,
 }
 
 impl Check {
@@ -675,6 +689,17 @@ pub struct RuleProblem {
     others: Vec<miette::LabeledSpan>,
     #[help]
     help: Option<String>,
+    /// What written mistake it may follow from: then it is not shown with them.
+    may_follow: Option<Follows>,
+}
+
+/// A problem of a file's definitions that may follow from a mistake in the file as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Follows {
+    /// A name unknown: a definition may have lost its `id` (or its whole table).
+    Name,
+    /// A part missing: a misspelt or mistyped key is a missing one.
+    Part,
 }
 
 impl RuleProblem {
@@ -784,7 +809,47 @@ impl<'a> Problems<'a> {
             label: label.into(),
             others: Vec::new(),
             help,
+            may_follow: None,
         });
+    }
+
+    /// [`Problems::add`] for a name that is unknown: a definition that lost its `id` to a
+    /// mistake as written may be the one meant ([`Follows::Name`]).
+    fn add_may_follow(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) {
+        self.add_following(Follows::Name, span, message.into(), label.into(), help);
+    }
+
+    /// [`Problems::add`] for a part that is missing: a misspelt or mistyped key is a missing
+    /// one ([`Follows::Part`]).
+    fn add_part_missing(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) {
+        self.add_following(Follows::Part, span, message.into(), label.into(), help);
+    }
+
+    fn add_following(
+        &mut self,
+        follows: Follows,
+        span: Range<usize>,
+        message: String,
+        label: String,
+        help: Option<String>,
+    ) {
+        let before = self.list.len();
+        self.add(span, message, label, help);
+        for p in &mut self.list[before..] {
+            p.may_follow = Some(follows);
+        }
     }
 }
 
@@ -818,6 +883,7 @@ impl Conflict<'_> {
                 other_span.len(),
             )],
             help: Some(self.help),
+            may_follow: None,
         }
     }
 }
@@ -1082,6 +1148,7 @@ struct GivenSettings {
     unit_code: Given<UnitCodeStyle>,
     language: Given<String>,
     year_words: Given<Vec<String>>,
+    tolerance: Given<tolerance::ToleranceDef>,
     messages: BTreeMap<String, (String, usize, Range<usize>)>,
     abbreviations: BTreeMap<String, (String, usize, Range<usize>)>,
 }
@@ -1162,7 +1229,8 @@ fn merge_settings<'d>(
             report_year_label,
             unit_code,
             language,
-            year_words
+            year_words,
+            tolerance
         );
         let src = &sources[si];
         for (id, text) in &s.messages {
@@ -1284,6 +1352,16 @@ fn merge_settings<'d>(
     if let Some((u, ..)) = given.unit_code {
         settings.unit_code = u;
     }
+    if let Some((t, si, span)) = given.tolerance {
+        match tolerance::compile(&t) {
+            Ok(t) => settings.tolerance = t,
+            Err((message, help)) => {
+                let mut p = Problems::new(&sources[si]);
+                p.add(span, message, "this tolerance", Some(help));
+                problems.entry(si).or_default().extend(p.list);
+            }
+        }
+    }
     if let Some((w, ..)) = given.year_words {
         settings.year_words = w.iter().map(|w| label_key(w, settings.folding)).collect();
     }
@@ -1403,7 +1481,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
                 || def.localise.is_some())
         {
             let mut p = Problems::new(&sources[*si]);
-            p.add(
+            p.add_part_missing(
                 0..0,
                 "this file has rows, columns, cells, checks or [localise] weights but no [form] table",
                 "start of file",
@@ -1420,7 +1498,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         for f in &w.forms {
             match form_ids.get(f.get_ref()) {
                 Some(i) => idx.push(*i),
-                None => p.add(
+                None => p.add_may_follow(
                     f.span(),
                     format!("no form is called `{}`", f.get_ref()),
                     "unknown form",
@@ -1436,11 +1514,26 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         });
     }
 
-    // A file with mistakes as written is reported by those alone: what its definitions get
-    // wrong may follow from them (a misspelt key is a missing one), and comes in the next run.
-    per_file.retain(|si, _| !written.contains_key(si));
+    // A file with mistakes as written is reported with every other mistake of its
+    // definitions, so that one run shows them all — except what may follow from those
+    // mistakes: a name unknown or a part missing (a misspelt key is a missing one, a table
+    // without its `id` defines no name). A file that is not TOML is reported by its syntax
+    // errors alone: what was recovered of it is not what its author wrote.
     for (si, problems) in written {
-        per_file.insert(si, problems);
+        let own = per_file.entry(si).or_default();
+        if not_toml.contains(&si) {
+            own.clear();
+        } else {
+            // A table without its `id` (misspelt, say) defines no name either.
+            let lost = problems.iter().any(|p| p.message == "missing key `id`")
+                || names_lost(&sources[si].text, parsed.iter().find(|(i, _)| *i == si));
+            own.retain(|p| match p.may_follow {
+                None => true,
+                Some(Follows::Name) => !lost,
+                Some(Follows::Part) => false,
+            });
+        }
+        own.extend(problems);
     }
     for (si, problems) in settings_problems {
         per_file.entry(si).or_default().extend(problems);
@@ -1480,6 +1573,43 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         linked,
         sources: sources.to_vec(),
     })
+}
+
+/// Whether a file read with schema mistakes lost names on the way: an `id` written in the
+/// text (any table's, as plain TOML) that no definition read has. Then an unknown name in the
+/// file may be that one, and is not reported beside the mistake that lost it.
+fn names_lost(text: &str, read: Option<&(usize, RuleFileDef)>) -> bool {
+    fn ids<'t>(v: &'t toml::Value, out: &mut Vec<&'t str>) {
+        match v {
+            toml::Value::Table(t) => {
+                if let Some(toml::Value::String(id)) = t.get("id") {
+                    out.push(id);
+                }
+                t.values().for_each(|v| ids(v, out));
+            }
+            toml::Value::Array(items) => items.iter().for_each(|v| ids(v, out)),
+            _ => {}
+        }
+    }
+    let Some((_, def)) = read else {
+        return true;
+    };
+    let Ok(raw) = text.parse::<toml::Table>() else {
+        return true;
+    };
+    let mut written = Vec::new();
+    raw.values().for_each(|v| ids(v, &mut written));
+    let id = |s: &Spanned<String>| s.get_ref().clone();
+    let mut read_ids: HashSet<String> = HashSet::new();
+    read_ids.extend(def.form.iter().map(|f| id(&f.id)));
+    read_ids.extend(def.row.iter().map(|r| id(&r.id)));
+    read_ids.extend(def.column.iter().map(|c| id(&c.id)));
+    read_ids.extend(def.cell.iter().map(|c| id(&c.id)));
+    read_ids.extend(def.check.iter().map(|c| id(&c.id)));
+    if let Some(s) = &def.settings {
+        read_ids.extend(s.workbook.iter().map(|w| id(&w.id)));
+    }
+    written.iter().any(|w| !read_ids.contains(*w))
 }
 
 /// The figures of other workbooks an expression reads.
@@ -1631,7 +1761,7 @@ fn compile_form(
         None => None,
     };
     if fdef.labels.is_empty() && fdef.title.is_empty() && fdef.sheet.is_none() {
-        probs.add(
+        probs.add_part_missing(
             fdef.id.span(),
             "the form says nothing to recognise its sheet by",
             "this form",
@@ -1704,7 +1834,7 @@ fn compile_form(
         });
     }
     if columns.is_empty() && !def.row.is_empty() {
-        probs.add(
+        probs.add_part_missing(
             fdef.id.span(),
             "the form has rows but no [[column]]",
             "this form",
@@ -1757,7 +1887,7 @@ fn compile_form(
                 }
                 Some(&i) => Some(i),
                 None => {
-                    probs.add(
+                    probs.add_may_follow(
                         u.span(),
                         format!("no row `{}` in this form", u.get_ref()),
                         "unknown row",
@@ -1844,7 +1974,7 @@ fn compile_form(
             .iter()
             .position(|c| c.id.get_ref() == name.get_ref());
         if found.is_none() {
-            probs.add(
+            probs.add_may_follow(
                 name.span(),
                 format!("no column `{}` in this form ({what})", name.get_ref()),
                 "unknown column",
@@ -1967,7 +2097,7 @@ fn compile_form(
             }
             let rs = resolve_rows(&shapes[fi], e.get_ref());
             if rs.is_empty() {
-                probs.add(
+                probs.add_may_follow(
                     e.span(),
                     format!("`{}` names no row of this form", e.get_ref()),
                     "no rows",
@@ -2088,6 +2218,16 @@ fn compile_form(
                 rest = &rest[open + close + 1..];
             }
         }
+        let tolerance = match &c.tolerance {
+            None => settings.tolerance,
+            Some(t) => match tolerance::compile(t.get_ref()) {
+                Ok(t) => t,
+                Err((message, help)) => {
+                    probs.add(t.span(), message, "this tolerance", Some(help));
+                    Tolerance::None
+                }
+            },
+        };
         let msg = c.message.get_ref();
         for (column, expr, when) in compiled {
             let Some(expr) = expr else { continue };
@@ -2108,6 +2248,7 @@ fn compile_form(
                 messages: translations.clone(),
                 expr_text: c.expr.get_ref().clone(),
                 doc: c.doc.clone(),
+                tolerance,
             });
         }
     }
@@ -2185,7 +2326,7 @@ fn localise_weights(
                         Some(d) => format!("{d} ({listed})"),
                         None => listed,
                     };
-                    probs.add(
+                    probs.add_may_follow(
                         name.span(),
                         format!("no {what} `{}` in this form to weight", name.get_ref()),
                         format!("unknown {what}"),
@@ -2527,7 +2668,7 @@ fn lower_plain(
             // `$`: the current row.
             if r.path == "$" {
                 if !cx.has_each {
-                    probs.add(
+                    probs.add_part_missing(
                         sp(r.path_span),
                         "`$` means the current row, but this check has no `each`",
                         "no current row",
@@ -2565,7 +2706,7 @@ fn lower_plain(
                 }
                 let rows = resolve_rows(shape, path);
                 if rows.is_empty() {
-                    probs.add(
+                    probs.add_may_follow(
                         sp(r.path_span),
                         format!("`{}` matches no row of form {}", r.path, shape.id),
                         "matches nothing",
@@ -2623,7 +2764,7 @@ fn lower_plain(
             if help.is_none() && fi == cx.fi {
                 help = Some(format!("form {} defines {} rows and {} cells; references to another form are written `FORM.row`", shape.id, shape.rows.len(), shape.cells.len()));
             }
-            probs.add(
+            probs.add_may_follow(
                 sp(r.path_span),
                 format!("form {} has no field `{}`", shape.id, path),
                 "unknown field",
@@ -2668,7 +2809,7 @@ fn resolve_col_name(
     if let Some((c, cspan)) = &r.column {
         if c == "@" {
             if at.is_none() {
-                probs.add(
+                probs.add_part_missing(
                     base + cspan.start..base + cspan.end,
                     "`@` is the current column, but this check has no `columns`",
                     "no current column",
@@ -2697,7 +2838,7 @@ fn resolve_col_name(
         Some((c, cspan)) => match shape.columns.iter().position(|x| x == c) {
             Some(i) => Some(i),
             None => {
-                probs.add(
+                probs.add_may_follow(
                     base + cspan.start..base + cspan.end,
                     format!("form {} has no column `{c}`", shape.id),
                     "unknown column",
