@@ -19,6 +19,7 @@ pub mod finding;
 pub mod formula;
 pub mod formula_safety;
 pub mod labels;
+pub mod lint;
 pub mod load;
 pub mod localise;
 pub mod locate;

@@ -196,6 +196,22 @@ enum RulesCommand {
     Check(RulesCheckArgs),
     /// List every rule id with its severity and message (the default)
     List(ListArgs),
+    /// What the checks say together: contradictions, checks that follow from others, figures
+    /// they fix, checks that never fail (under the tolerance crossfoot applies). Exit 0 when
+    /// every message is explained in the pack, 1 otherwise, 2 when the rules do not compile
+    Lint(RulesLintArgs),
+}
+
+#[derive(clap::Args)]
+struct RulesLintArgs {
+    /// Rule files, or folders of *.toml rule files (none: the built-in pack alone)
+    paths: Vec<PathBuf>,
+    /// Do not use the rule pack built into crossfoot: lint the files alone
+    #[arg(long)]
+    no_default_rules: bool,
+    /// The language of the messages (default: the pack's)
+    #[arg(long, value_enum)]
+    lang: Option<crossfoot::registry::Lang>,
 }
 
 #[derive(clap::Args)]
@@ -219,6 +235,25 @@ fn run_rules(command: Option<RulesCommand>) -> ExitCode {
     }));
     match command {
         RulesCommand::List(args) => run_list(args),
+        RulesCommand::Lint(args) => match rules::load_pack(args.no_default_rules, &args.paths) {
+            Ok(mut pack) => {
+                pack.set_lang(args.lang);
+                let lint = crossfoot::lint::lint(&pack);
+                let text = lint.render(pack.settings.lang);
+                let _ = write!(std::io::stdout(), "{}", crossfoot::safe::lines(&text));
+                if lint.unexplained() == 0 {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }
+            Err(errors) => {
+                for e in &errors {
+                    eprint_diag(e.as_ref());
+                }
+                ExitCode::from(2)
+            }
+        },
         RulesCommand::Check(args) => {
             match rules::check_rule_files(args.no_default_rules, &args.paths) {
                 Ok(stats) => {

@@ -875,6 +875,40 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("explain.others-given", &["files"], t!(
         "the figures of {files} are taken as right",
         "số liệu của {files} được coi là đúng")),
+    // The words of `crossfoot rules lint` (crate::lint).
+    ("lint.contradiction", &["checks"], t!(
+        "no figures can satisfy these checks together: {checks}",
+        "không có bộ số liệu nào thỏa mãn cùng lúc các phép kiểm tra: {checks}")),
+    ("lint.contradiction-hint", &[], t!(
+        "one of them is written wrong: every workbook would fail at least one",
+        "có một phép kiểm tra viết sai: tệp nào cũng sẽ vi phạm ít nhất một phép")),
+    ("lint.redundant", &["check", "checks"], t!(
+        "{check} follows from {checks}: it never fails unless one of them does",
+        "{check} suy ra được từ {checks}: phép này chỉ sai khi một trong các phép kia sai")),
+    ("lint.redundant-hint", &[], t!(
+        "leave it out, or keep it for its own message and say why in the check: lint.redundant = \"…\"",
+        "bỏ phép này, hoặc giữ lại vì thông báo riêng của nó và ghi lý do trong phép kiểm tra: lint.redundant = \"…\"")),
+    ("lint.fixed", &["figure", "value", "checks"], t!(
+        "the checks leave {figure} only one value, {value}: {checks}",
+        "các phép kiểm tra chỉ cho {figure} một giá trị duy nhất là {value}: {checks}")),
+    ("lint.fixed-hint", &[], t!(
+        "a figure the checks fix needs no form; is one of these checks written wrong?",
+        "số liệu đã bị các phép kiểm tra cố định thì không cần điền; có phép nào viết sai không?")),
+    ("lint.never-fails", &["check"], t!(
+        "{check} holds whatever the figures: it can never fail",
+        "{check} luôn đúng với mọi số liệu: phép này không bao giờ báo sai")),
+    ("lint.never-fails-hint", &[], t!(
+        "compare the figures it is meant to compare, or leave it out",
+        "so sánh đúng các số liệu cần so sánh, hoặc bỏ phép này")),
+    ("lint.explained", &["reason"], t!(
+        "explained in the pack: {reason}",
+        "đã giải thích trong bộ quy tắc: {reason}")),
+    ("lint.summary", &["checks", "messages", "explained", "left"], t!(
+        "lint: {checks} linear check(s) read, {messages} message(s), {explained} explained in the pack; {left} check(s) not linear (percentages, conditions, records, other workbooks) left out",
+        "lint: đã xét {checks} phép kiểm tra tuyến tính, {messages} thông báo, {explained} đã giải thích trong bộ quy tắc; {left} phép không tuyến tính (tỷ lệ, điều kiện, bản ghi, tệp khác) không được xét")),
+    ("lint.undecided", &["checks"], t!(
+        "too many combinations to decide for these checks: {checks}",
+        "quá nhiều tổ hợp, không kết luận được cho các phép kiểm tra: {checks}")),
 ];
 
 /// Every id a pack may give a text for under `[settings.messages]`.

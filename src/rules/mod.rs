@@ -252,6 +252,10 @@ struct CheckDef {
     /// How far its sides may lie apart beyond the rounding shown: `0.5` or `"1%"`
     /// ([`tolerance`]); by default the pack's `[settings] tolerance`.
     tolerance: Option<Spanned<tolerance::ToleranceDef>>,
+    /// Why a message of `crossfoot rules lint` about this check is as meant, by its code
+    /// without `lint.`: `[check.lint] redundant = "kept for its own message"`.
+    #[serde(default)]
+    lint: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 fn default_severity() -> Severity {
@@ -545,7 +549,12 @@ pub struct Check {
     pub doc: Option<String>,
     /// How far its sides may lie apart beyond the rounding shown (its own, or the pack's).
     pub tolerance: Tolerance,
+    /// Why a lint message about it is as meant, by the message's code (`lint.redundant`).
+    pub lint: BTreeMap<String, String>,
 }
+
+/// The codes of `crossfoot rules lint`'s messages a check may explain (`[check.lint]`).
+pub const LINT_CODES: [&str; 4] = ["contradiction", "redundant", "fixed", "never-fails"];
 
 impl Check {
     /// The message template in `lang`: its own, or (None) the pack's language's is all there is.
@@ -2228,6 +2237,22 @@ fn compile_form(
                 }
             },
         };
+        let mut lint = BTreeMap::new();
+        for (code, why) in &c.lint {
+            if LINT_CODES.contains(&code.get_ref().as_str()) {
+                lint.insert(format!("lint.{}", code.get_ref()), why.get_ref().clone());
+            } else {
+                probs.add(
+                    code.span(),
+                    format!("`{}` is not the code of a lint message", code.get_ref()),
+                    "unknown code",
+                    Some(match did_you_mean(code.get_ref(), LINT_CODES) {
+                        Some(d) => format!("{d} (the codes: {})", LINT_CODES.join(", ")),
+                        None => format!("the codes: {}", LINT_CODES.join(", ")),
+                    }),
+                );
+            }
+        }
         let msg = c.message.get_ref();
         for (column, expr, when) in compiled {
             let Some(expr) = expr else { continue };
@@ -2249,6 +2274,7 @@ fn compile_form(
                 expr_text: c.expr.get_ref().clone(),
                 doc: c.doc.clone(),
                 tolerance,
+                lint: lint.clone(),
             });
         }
     }
