@@ -339,6 +339,11 @@ struct CheckArgs {
     /// likely" explanations of the report, the review workbook and the marked copies)
     #[arg(long)]
     no_explain: bool,
+    /// Also look, outside the pack's forms, for typed totals that do not add up: a row
+    /// labelled as a total (the pack's total_words) against the block above or below it
+    /// (warnings, discover.*)
+    #[arg(long)]
+    discover: bool,
     /// Language crossfoot writes in: findings, the terminal report, the review workbook
     /// [default: the rule pack's language]
     #[arg(long, value_enum, value_name = "LANG")]
@@ -638,6 +643,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         read_timeout: args.guard.timeout(),
         explain: !args.no_explain,
         year: args.year,
+        discover: args.discover,
     };
     let run = Run::new(&pack, options, isolation.as_ref());
     let progress = Progress::new(

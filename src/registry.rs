@@ -144,6 +144,7 @@ pub enum Kind {
     ConsolidationPreviousOwn,
     ConsolidationPreviousYear,
     UnitCodeRepeated,
+    DiscoverTotalMismatch,
 }
 
 /// The definition of a finding kind.
@@ -749,6 +750,22 @@ pub const KINDS: &[KindDef] = &[
             t!("One is likely a copy sent again, or carries another unit's code: counted twice in a summary, or a unit missing.", "Có thể một tệp là bản gửi lại, hoặc ghi nhầm mã của đơn vị khác: bị tính hai lần khi tổng hợp, hoặc thiếu một đơn vị."),
             t!("Leave the old one out, or correct the code of the other.", "Bỏ tệp cũ, hoặc sửa mã của tệp kia."),
             t!("branch-07.xlsx and branch-07-final.xlsx, both TD-07", "branch-07.xlsx và branch-07-final.xlsx, cùng mã TD-07")
+        ),
+    },
+    KindDef {
+        kind: Kind::DiscoverTotalMismatch,
+        id: "discover.total-mismatch",
+        severity: Severity::Warning,
+        params: &["label", "cell", "found", "expected", "difference", "count", "rows", "witness"],
+        message: t!(
+            "the total \"{label}\" in {cell} reads {found}, but the {count} rows {rows} add up to {expected} (difference {difference}); assumed: the row totals them, as it does in column {witness}",
+            "dòng tổng \"{label}\" ở ô {cell} ghi {found}, nhưng {count} dòng {rows} cộng lại bằng {expected} (chênh lệch {difference}); giả định: dòng này là tổng của các dòng đó, như ở cột {witness}"
+        ),
+        doc: doc!(
+            t!("check --discover: a row labelled as a total whose typed figure is not the sum of the block of rows above (or below) it, within the precision shown, while another column of the same row is.", "check --discover: một dòng ghi là dòng tổng có số liệu nhập tay khác tổng của khối dòng phía trên (hoặc phía dưới), theo độ chính xác hiển thị, trong khi một cột khác của cùng dòng thì khớp."),
+            t!("A typed total that does not add up is the commonest slip of a table, and no rule pack needs to know the table to see it.", "Dòng tổng nhập tay không khớp là lỗi thường gặp nhất của một bảng, và không cần bộ quy tắc nào để nhận ra."),
+            t!("Correct the total or the figure of the block that is wrong; if the row is no total of that block, nothing to do (it is a warning, and says what it assumed).", "Sửa dòng tổng hoặc số liệu sai trong khối; nếu dòng này không phải tổng của khối đó thì bỏ qua (đây là cảnh báo, và có nêu giả định)."),
+            t!("Total in D12 reads 1,234, rows 5–11 add up to 1,233", "Dòng Tổng cộng ở D12 ghi 1.234, các dòng 5–11 cộng lại bằng 1.233")
         ),
     },
 ];

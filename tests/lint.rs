@@ -109,3 +109,71 @@ message = "m"
     );
     assert!(out.contains("U.split, U.more"), "{out}");
 }
+
+/// `check --discover` on a workbook of no form: a typed total off by one is a warning saying
+/// what it assumed; without `--discover` only "no form matched" is said.
+#[test]
+fn check_discover_finds_a_typed_total_that_does_not_add_up() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = rust_xlsxwriter::Workbook::new();
+    let ws = book.add_worksheet();
+    ws.set_name("Members").unwrap();
+    let rows: [(&str, f64, f64); 4] = [
+        ("North", 12.0, 5.0),
+        ("South", 20.0, 9.0),
+        ("East", 7.0, 2.0),
+        ("Total", 39.0, 17.0),
+    ];
+    ws.write_string(0, 0, "Branch").unwrap();
+    ws.write_string(0, 1, "Members").unwrap();
+    ws.write_string(0, 2, "New").unwrap();
+    for (i, (label, a, b)) in rows.iter().enumerate() {
+        let r = i as u32 + 1;
+        ws.write_string(r, 0, *label).unwrap();
+        ws.write_number(r, 1, *a).unwrap();
+        ws.write_number(r, 2, *b).unwrap();
+    }
+    book.save(dir.path().join("union.xlsx")).unwrap();
+    let run = |extra: &[&str]| {
+        let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+            .current_dir(dir.path())
+            .args(["check", "--lang", "en", "--format", "json"])
+            .args(extra)
+            .arg("union.xlsx")
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap_or("").to_string(),
+                    f["severity"].as_str().unwrap_or("").to_string(),
+                    f["message"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect::<Vec<_>>()
+    };
+    let plain = run(&[]);
+    assert!(
+        plain.iter().all(|f| !f.0.starts_with("discover.")),
+        "{plain:?}"
+    );
+    let found: Vec<_> = run(&["--discover"])
+        .into_iter()
+        .filter(|f| f.0.starts_with("discover."))
+        .collect();
+    assert_eq!(found.len(), 1, "{found:?}");
+    let (rule, severity, message) = &found[0];
+    assert_eq!(
+        (rule.as_str(), severity.as_str()),
+        ("discover.total-mismatch", "warning")
+    );
+    assert!(
+        message.contains("C5 reads 17") && message.contains("add up to 16"),
+        "{message}"
+    );
+    assert!(message.contains("assumed"), "{message}");
+}

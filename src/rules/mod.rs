@@ -124,6 +124,10 @@ struct SettingsDef {
     year_words: Option<Spanned<Vec<String>>>,
     /// The tolerance of every check that gives none of its own ([`tolerance`]).
     tolerance: Option<Spanned<tolerance::ToleranceDef>>,
+    /// Labels of a row that totals the block above or below it (`Tổng cộng`, `Total`), for
+    /// `check --discover`. Merged over the files: each adds its words.
+    #[serde(default)]
+    total_words: Vec<String>,
     #[serde(default)]
     workbook: Vec<WorkbookDef>,
 }
@@ -309,6 +313,8 @@ pub struct Settings {
     pub year_words: Vec<String>,
     /// The tolerance of the checks that give none of their own.
     pub tolerance: Tolerance,
+    /// Keys of the labels of a total row (`check --discover`).
+    pub total_words: Vec<String>,
 }
 
 impl Settings {
@@ -352,6 +358,7 @@ impl Default for Settings {
             abbreviations: crate::labels::Abbreviations::default(),
             year_words: Vec::new(),
             tolerance: Tolerance::None,
+            total_words: Vec::new(),
         }
     }
 }
@@ -1214,6 +1221,7 @@ fn merge_settings<'d>(
     problems: &mut BTreeMap<usize, Vec<RuleProblem>>,
 ) -> (Settings, Vec<(usize, &'d WorkbookDef)>) {
     let mut given = GivenSettings::default();
+    let mut total_words: Vec<String> = Vec::new();
     let mut groups: Vec<(usize, &WorkbookDef)> = Vec::new();
     let known: Vec<&str> = crate::messages::known_ids().collect();
     for (si, def) in parsed {
@@ -1241,6 +1249,11 @@ fn merge_settings<'d>(
             year_words,
             tolerance
         );
+        for w in &s.total_words {
+            if !total_words.contains(w) {
+                total_words.push(w.clone());
+            }
+        }
         let src = &sources[si];
         for (id, text) in &s.messages {
             let mut p = Problems::new(src);
@@ -1371,6 +1384,11 @@ fn merge_settings<'d>(
             }
         }
     }
+    settings.total_words = total_words
+        .iter()
+        .map(|w| label_key(w, settings.folding))
+        .filter(|k| !k.is_empty())
+        .collect();
     if let Some((w, ..)) = given.year_words {
         settings.year_words = w.iter().map(|w| label_key(w, settings.folding)).collect();
     }
