@@ -364,19 +364,13 @@ pub fn lint(pack: &Pack) -> Lint {
     let mut var_at: HashMap<(usize, CellRef), usize> = HashMap::new();
     for (fi, form) in pack.forms.iter().enumerate() {
         let n = form.rows.len();
-        instances.push(FormInstance {
-            form: fi,
-            sheet: fi,
-            rows: (0..n as u32).map(Some).collect(),
-            cols: (0..form.columns.len() as u32).map(Some).collect(),
-            cells: (0..form.cells.len() as u32)
-                .map(|k| Some((fi, CellRef::new(CELL_ROW + k, 0))))
-                .collect(),
-            row_labels: vec![None; n],
-            label_match: vec![None; n],
-            header_rows: None,
-            records: Vec::new(),
-        });
+        let mut inst = FormInstance::unread(form, fi, fi);
+        inst.rows = (0..n as u32).map(Some).collect();
+        inst.cols = (0..form.columns.len() as u32).map(Some).collect();
+        inst.cells = (0..form.cells.len() as u32)
+            .map(|k| Some((fi, CellRef::new(CELL_ROW + k, 0))))
+            .collect();
+        instances.push(inst);
         let num = |kind: Kind| -> Option<Num> {
             match kind {
                 Kind::Count => Some(Num {

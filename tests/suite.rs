@@ -20,6 +20,7 @@ mod lint;
 mod localise;
 mod mark;
 mod outputs;
+mod paper;
 mod properties;
 mod review;
 mod review_pdf;

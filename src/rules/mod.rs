@@ -130,6 +130,11 @@ struct SettingsDef {
     total_words: Vec<String>,
     #[serde(default)]
     workbook: Vec<WorkbookDef>,
+    /// Words that label a row summing the rows of its block or group (`Cộng`, `Cộng khối …`):
+    /// such a row is structure, not a figure of the form ([`crate::structure`]). The words of
+    /// every file count together.
+    #[serde(default)]
+    subtotal_labels: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -315,6 +320,8 @@ pub struct Settings {
     pub tolerance: Tolerance,
     /// Keys of the labels of a total row (`check --discover`).
     pub total_words: Vec<String>,
+    /// Normalised words labelling a subtotal or group row (`[settings] subtotal_labels`).
+    pub subtotal_keys: Vec<String>,
 }
 
 impl Settings {
@@ -359,6 +366,7 @@ impl Default for Settings {
             year_words: Vec::new(),
             tolerance: Tolerance::None,
             total_words: Vec::new(),
+            subtotal_keys: Vec::new(),
         }
     }
 }
@@ -1167,6 +1175,7 @@ struct GivenSettings {
     tolerance: Given<tolerance::ToleranceDef>,
     messages: BTreeMap<String, (String, usize, Range<usize>)>,
     abbreviations: BTreeMap<String, (String, usize, Range<usize>)>,
+    subtotal_labels: Vec<String>,
 }
 
 /// What the help of a conflict says.
@@ -1252,6 +1261,11 @@ fn merge_settings<'d>(
         for w in &s.total_words {
             if !total_words.contains(w) {
                 total_words.push(w.clone());
+            }
+        }
+        for w in &s.subtotal_labels {
+            if !given.subtotal_labels.contains(w.get_ref()) {
+                given.subtotal_labels.push(w.get_ref().clone());
             }
         }
         let src = &sources[si];
@@ -1399,6 +1413,12 @@ fn merge_settings<'d>(
             .into_iter()
             .map(|(a, (text, ..))| (label_key(&a, folding), label_key(&text, folding))),
     );
+    settings.subtotal_keys = given
+        .subtotal_labels
+        .iter()
+        .map(|w| label_key(w, settings.folding))
+        .filter(|k| !k.is_empty())
+        .collect();
     settings.messages = given
         .messages
         .into_iter()
