@@ -13,6 +13,11 @@
 //! it totals), and not in the other direction either; a column whose total is the average of
 //! its block, or 100 over shares, is no sum. Each finding is a warning that says what it
 //! assumed. Sheets holding a form of the pack are left to the pack's checks.
+//!
+//! Checking reads a formula's stored value without its formula ([`crate::load::Detail::Check`]):
+//! a `SUM` total is then compared as a typed one, so a `SUM` whose range leaves out a row of
+//! its block is found as a total that does not add up. A formula read with its text (a full
+//! read) is left out: it is computed, not typed.
 
 use crate::finding::{CellLoc, Finding};
 use crate::model::{Cell, CellRef, Sheet, Value, Workbook};
@@ -411,6 +416,20 @@ mod tests {
             &["Total", "30", "3.9"],
         ]);
         assert_eq!(got, vec![("C4".to_string(), 3.9, 3.5)]);
+    }
+
+    #[test]
+    fn a_sum_omitting_the_last_row_as_read_for_checking() {
+        // `=SUM(C2:C3)` over rows 2–4: checking reads its stored value (16), not its formula,
+        // and compares it as it compares a typed total.
+        let got = found(&[
+            &["Item", "Men", "Women"],
+            &["A", "10", "4"],
+            &["B", "20", "12"],
+            &["C", "5", "3"],
+            &["Total", "35", "16"],
+        ]);
+        assert_eq!(got, vec![("C5".to_string(), 16.0, 19.0)]);
     }
 
     #[test]
