@@ -1168,6 +1168,26 @@ pub fn likely_changes(r: &FileResult) -> Vec<&crate::localise::Change> {
     out
 }
 
+/// What a cell's note says of its correction: the most likely change's note where the change
+/// is in every equally small explanation of its cause ([`likely_changes`]); otherwise, for a cell
+/// that one of several equally small explanations changes, those explanations' text, which
+/// lists the candidates — never one candidate's value alone as if it were the answer.
+pub fn cell_explained<'a>(
+    r: &'a FileResult,
+    likely: &[&'a crate::localise::Change],
+    sheet: &str,
+    cell: &str,
+) -> Option<&'a str> {
+    if let Some(c) = likely.iter().find(|c| c.sheet == sheet && c.cell == cell) {
+        return Some(c.note.as_str());
+    }
+    r.explanations
+        .iter()
+        .filter(|e| e.localised && e.alternatives > 1)
+        .find(|e| e.changes.iter().any(|c| c.sheet == sheet && c.cell == cell))
+        .map(|e| e.text.as_str())
+}
+
 /// The first explanation resolving a finding.
 pub fn explanation_of<'a>(
     r: &'a FileResult,
@@ -1218,7 +1238,7 @@ fn marks_for<'a>(r: &'a FileResult, sheet: &str) -> BTreeMap<CellRef, CellMarks<
                 .or_insert_with(|| CellMarks {
                     mark: m,
                     findings: vec![(f, primary)],
-                    explained: None,
+                    explained: cell_explained(r, &likely, sheet, &c.cell),
                 });
         }
     }

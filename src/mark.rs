@@ -215,10 +215,7 @@ fn marks(r: &FileResult) -> BTreeMap<&str, BTreeMap<CellRef, CellMark<'_>>> {
                     severity: f.severity,
                     strong: is_strong,
                     findings: vec![],
-                    explained: likely
-                        .iter()
-                        .find(|l| l.sheet == c.sheet && l.cell == c.cell)
-                        .map(|l| l.note.as_str()),
+                    explained: annotate::cell_explained(r, &likely, &c.sheet, &c.cell),
                 });
             if (f.severity, is_strong) > (m.severity, m.strong) {
                 m.severity = f.severity;
