@@ -205,6 +205,22 @@ enum RulesCommand {
     Check(RulesCheckArgs),
     /// List every rule id with its severity and message (the default)
     List(ListArgs),
+    /// What the checks say together: contradictions, checks that follow from others, figures
+    /// they fix, checks that never fail (under the tolerance crossfoot applies). Exit 0 when
+    /// every message is explained in the pack, 1 otherwise, 2 when the rules do not compile
+    Lint(RulesLintArgs),
+}
+
+#[derive(clap::Args)]
+struct RulesLintArgs {
+    /// Rule files, or folders of *.toml rule files (none: the built-in pack alone)
+    paths: Vec<PathBuf>,
+    /// Do not use the rule pack built into crossfoot: lint the files alone
+    #[arg(long)]
+    no_default_rules: bool,
+    /// The language of the messages (default: the pack's)
+    #[arg(long, value_enum)]
+    lang: Option<crossfoot::registry::Lang>,
 }
 
 #[derive(clap::Args)]
@@ -220,6 +236,25 @@ struct RulesCheckArgs {
 fn run_rules(command: RulesCommand) -> ExitCode {
     match command {
         RulesCommand::List(args) => run_list(args),
+        RulesCommand::Lint(args) => match rules::load_pack(args.no_default_rules, &args.paths) {
+            Ok(mut pack) => {
+                pack.set_lang(args.lang);
+                let lint = crossfoot::lint::lint(&pack);
+                let text = lint.render(pack.settings.lang);
+                let _ = write!(std::io::stdout(), "{}", crossfoot::safe::lines(&text));
+                if lint.unexplained() == 0 {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }
+            Err(errors) => {
+                for e in &errors {
+                    eprint_diag(e.as_ref());
+                }
+                ExitCode::from(2)
+            }
+        },
         RulesCommand::Check(args) => {
             match rules::check_rule_files(args.no_default_rules, &args.paths) {
                 Ok(stats) => {
@@ -308,6 +343,11 @@ struct CheckArgs {
     /// likely" explanations of the report, the review workbook and the marked copies)
     #[arg(long)]
     no_explain: bool,
+    /// Also look, outside the pack's forms, for typed totals that do not add up: a row
+    /// labelled as a total (the pack's total_words) against the block above or below it
+    /// (warnings, discover.*)
+    #[arg(long)]
+    discover: bool,
     /// Language crossfoot writes in: findings, the terminal report, the review workbook
     /// [default: the rule pack's language]
     #[arg(long, value_enum, value_name = "LANG")]
@@ -615,6 +655,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         read_timeout: args.guard.timeout(),
         explain: !args.no_explain,
         year: args.year,
+        discover: args.discover,
     };
     let run = Run::new(&pack, options, isolation.as_ref());
     let progress = Progress::new(
