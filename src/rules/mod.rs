@@ -12,6 +12,7 @@
 
 pub mod expr;
 mod schema;
+pub mod units;
 
 use crate::finding::Severity;
 use crate::model::CellRef;
@@ -45,6 +46,10 @@ struct RuleFileDef {
     check: Vec<CheckDef>,
     records: Option<RecordsDef>,
     localise: Option<LocaliseDef>,
+    /// `[register]`: the headings of the register of units ([`units`]).
+    register: Option<units::RegisterDef>,
+    /// `[plausibility]`: figures judged against last year ([`units`]).
+    plausibility: Option<units::PlausibilityDef>,
 }
 
 /// `[localise]`: how much each figure of the form weighs when the most likely wrong figures
@@ -355,6 +360,10 @@ pub struct Pack {
     /// Every figure (form, row, column) that a check reads from another workbook: what a file
     /// keeps for the second phase of a run.
     pub linked: std::collections::BTreeSet<(usize, usize, usize)>,
+    /// The headings of the register of units (`--units`; empty: the pack reads none).
+    pub register: units::RegisterHeadings,
+    /// Which figures are judged against last year, and how ([`crate::history`]).
+    pub plausibility: units::Plausibility,
     /// The rule files it was compiled from: a worker process compiles the same pack from them.
     pub sources: Vec<Source>,
 }
@@ -1436,6 +1445,9 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         });
     }
 
+    let (register, plausibility) =
+        units::compile_units(sources, &parsed, &forms, settings.folding, &mut per_file);
+
     // A file with mistakes as written is reported by those alone: what its definitions get
     // wrong may follow from them (a misspelt key is a missing one), and comes in the next run.
     per_file.retain(|si, _| !written.contains_key(si));
@@ -1478,6 +1490,8 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         forms,
         groups,
         linked,
+        register,
+        plausibility,
         sources: sources.to_vec(),
     })
 }
