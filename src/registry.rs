@@ -152,6 +152,9 @@ pub enum Kind {
     HistoryUnusualChange,
     HistoryCopiedUnchanged,
     HistorySameAsUnit,
+    UnitMergerOpening,
+    UnitSplitNotComparable,
+    UnitNoPredecessor,
 }
 
 /// The definition of a finding kind.
@@ -885,6 +888,54 @@ pub const KINDS: &[KindDef] = &[
             t!("one unit's workbook sent with another's code passes every check of its own", "tệp của đơn vị này gửi với mã của đơn vị khác vẫn khớp mọi phép kiểm tra của chính nó"),
             t!("Ask both units which figures are theirs.", "Hỏi lại hai đơn vị số liệu nào là của mình."),
             t!("TD-04 and TD-11 identical", "TD-04 và TD-11 giống hệt nhau")
+        ),
+    },
+    KindDef {
+        kind: Kind::UnitMergerOpening,
+        id: "unit.merger-opening",
+        severity: Severity::Warning,
+        params: &["code", "figure", "value", "sum", "predecessors"],
+        message: t!(
+            "unit {code} was formed from {predecessors}: its {figure} is {value}, but their closing figures of last year add up to {sum}",
+            "Đơn vị {code} được hình thành từ {predecessors}: {figure} là {value}, nhưng cộng số cuối năm trước của các đơn vị này là {sum}"
+        ),
+        doc: doc!(
+            t!("A unit formed by a merger opens the year with another figure than its predecessors closed last year with (the register's Tiền thân).", "Đơn vị hình thành do hợp nhất có số đầu năm khác tổng số cuối năm trước của các đơn vị tiền thân (cột Tiền thân của danh sách)."),
+            t!("members lost or counted twice in a merger pass every check of the new unit's own workbook", "đảng viên bị sót hoặc tính hai lần khi hợp nhất vẫn khớp mọi phép kiểm tra trong tệp của đơn vị mới"),
+            t!("Check the opening figure against the predecessors' closing ones, or the register's predecessors.", "Đối chiếu số đầu năm với số cuối năm của các đơn vị tiền thân, hoặc sửa cột Tiền thân."),
+            t!("TD-10 opens with 80; TD-03 closed with 40 and TD-04 with 45", "TD-10 đầu năm 80; TD-03 cuối năm 40, TD-04 cuối năm 45")
+        ),
+    },
+    KindDef {
+        kind: Kind::UnitSplitNotComparable,
+        id: "unit.split-not-comparable",
+        severity: Severity::Info,
+        params: &["code", "predecessor", "others"],
+        message: t!(
+            "unit {code} was formed by splitting {predecessor} (with {others}): its opening figures are not compared with last year's, the register gives no shares",
+            "Đơn vị {code} được hình thành do tách từ {predecessor} (cùng với {others}): số đầu năm không được đối chiếu với năm trước vì danh sách không ghi tỷ lệ chia"
+        ),
+        doc: doc!(
+            t!("A unit was formed from a unit that was split among several; without the shares its opening cannot be compared.", "Đơn vị hình thành từ một đơn vị bị tách thành nhiều đơn vị; không có tỷ lệ chia thì không đối chiếu được số đầu năm."),
+            t!("a figure not compared is said, never taken as passed", "số liệu không được đối chiếu thì phải nói rõ, không coi là đúng"),
+            t!("Compare the opening figures of the units split together with the predecessor's closing figure by hand.", "Tự đối chiếu tổng số đầu năm của các đơn vị được tách với số cuối năm của đơn vị cũ."),
+            t!("TD-13 and TD-14 both formed from TD-06", "TD-13 và TD-14 cùng tách từ TD-06")
+        ),
+    },
+    KindDef {
+        kind: Kind::UnitNoPredecessor,
+        id: "unit.no-predecessor",
+        severity: Severity::Warning,
+        params: &["code", "missing"],
+        message: t!(
+            "unit {code}: no workbook of last year among --previous for its predecessor(s) {missing}; its opening figures were not compared",
+            "Đơn vị {code}: không có tệp năm trước trong --previous của đơn vị tiền thân {missing}; số đầu năm không được đối chiếu"
+        ),
+        doc: doc!(
+            t!("Last year's workbooks (`--previous`) lack one of the predecessors the register gives a unit.", "Các tệp năm trước (`--previous`) thiếu tệp của một đơn vị tiền thân mà danh sách ghi cho đơn vị."),
+            WHY_PREVIOUS,
+            t!("Add the predecessor's workbook of last year to --previous, or correct the register.", "Thêm tệp năm trước của đơn vị tiền thân vào --previous, hoặc sửa danh sách."),
+            t!("TD-15 formed from TD-09, which sent nothing last year", "TD-15 hình thành từ TD-09, năm trước TD-09 không gửi tệp")
         ),
     },
 ];

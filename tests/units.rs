@@ -270,6 +270,29 @@ fn the_register_says_unknown_misnamed_out_of_life_and_missing_units() {
         out.contains("not yet submitted: Chi bộ số 3 (TD-03)"),
         "{out}"
     );
+    // The review workbook lists it; the register gets no marked copy (it is no submission).
+    let r = crossfoot_in(
+        d,
+        &[
+            "check",
+            "--lang",
+            "en",
+            "--units",
+            "units.xlsx",
+            "-o",
+            "review.xlsx",
+            "--mark",
+            "marked",
+            "now",
+        ],
+    );
+    assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
+    assert!(d.join("review.xlsx").exists());
+    let marked: Vec<String> = std::fs::read_dir(d.join("marked"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!marked.iter().any(|m| m.contains("units")), "{marked:?}");
     // consolidate: the same on stderr; a unit not yet submitted makes the summary incomplete.
     let c = crossfoot_in(
         d,
@@ -579,4 +602,154 @@ fn fmt(n: i64) -> String {
         out.push(c);
     }
     out
+}
+
+/// Across a reorganisation (`--previous` with `--units`): a merged unit's opening members
+/// against its predecessors' closing members of last year, matching and not; units split from
+/// one unit said not comparable; a unit whose predecessor sent nothing last year named; a new
+/// unit with no predecessor keeps the finding that it has no workbook of last year.
+#[test]
+fn a_merger_a_split_and_a_missing_predecessor() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("now")).unwrap();
+    std::fs::create_dir(d.join("prev")).unwrap();
+    let mut seed = 500;
+    let mut branch = |code: &str, end: Option<i64>| {
+        seed += 1;
+        let mut b = Branch::clean(&format!("Chi bộ {code}"), code, seed);
+        if let Some(end) = end {
+            b.m02.end = end;
+        }
+        b
+    };
+    // Last year: every unit's closing members.
+    let mut prev = BTreeMap::new();
+    for (code, end) in [
+        ("TD-01", None),
+        ("TD-03", Some(40)),
+        ("TD-04", Some(45)),
+        ("TD-06", Some(70)),
+        ("TD-07", Some(30)),
+        ("TD-08", Some(20)),
+    ] {
+        let b = Branch::clean(&format!("Chi bộ {code}"), code, 100 + prev.len() as u64);
+        let b = if let Some(end) = end {
+            // Consistent with its own closing figure.
+            let mut v = branch(code, Some(end));
+            v.year = 2020;
+            next_year(&v, 1)
+        } else {
+            b
+        };
+        std::fs::write(
+            d.join(format!("prev/{code}.xlsx")),
+            write_branch(&b, &Layout::default()),
+        )
+        .unwrap();
+        prev.insert(code, b);
+    }
+    // Each its own figures (two units with the same would be said).
+    let this_year = |code: &str, opening: i64| {
+        let n: u64 = code[3..].parse().unwrap();
+        let mut v = Branch::clean(&format!("Chi bộ {code}"), code, 70 + n);
+        v.m02.end = opening;
+        next_year(&v, 80 + n)
+    };
+    let now = [
+        next_year(&prev["TD-01"], 2),
+        this_year("TD-10", prev["TD-03"].m02.end + prev["TD-04"].m02.end),
+        this_year("TD-12", prev["TD-07"].m02.end + prev["TD-08"].m02.end + 5),
+        this_year("TD-13", 30),
+        this_year("TD-14", 40),
+        this_year("TD-15", 25),
+        this_year("TD-16", 25),
+    ];
+    for b in &now {
+        assert_eq!(b.year, 2022);
+        std::fs::write(
+            d.join(format!("now/{}.xlsx", b.code)),
+            write_branch(b, &Layout::default()),
+        )
+        .unwrap();
+    }
+    let row = |code: &str, to: &str, from: &str, pred: &str| {
+        vec![
+            code.to_string(),
+            format!("Chi bộ {code}"),
+            "X-01".to_string(),
+            from.to_string(),
+            to.to_string(),
+            pred.to_string(),
+        ]
+    };
+    let rows: Vec<Vec<String>> = vec![
+        row("TD-01", "", "", ""),
+        row("TD-03", "2021", "", ""),
+        row("TD-04", "2021", "", ""),
+        row("TD-06", "2021", "", ""),
+        row("TD-07", "2021", "", ""),
+        row("TD-08", "2021", "", ""),
+        row("TD-09", "2021", "", ""),
+        row("TD-10", "", "2022", "TD-03, TD-04"),
+        row("TD-12", "", "2022", "TD-07; TD-08"),
+        row("TD-13", "", "2022", "TD-06"),
+        row("TD-14", "", "2022", "TD-06"),
+        row("TD-15", "", "2022", "TD-09"),
+        row("TD-16", "", "2022", ""),
+    ];
+    let rows: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    write_register(
+        &d.join("units.xlsx"),
+        &[
+            "Mã đơn vị",
+            "Tên đơn vị",
+            "Đơn vị cấp trên",
+            "Từ năm",
+            "Đến năm",
+            "Tiền thân",
+        ],
+        &rows,
+    );
+    let o = crossfoot_in(
+        d,
+        &[
+            "check",
+            "--lang",
+            "en",
+            "--format",
+            "json",
+            "--units",
+            "units.xlsx",
+            "--previous",
+            "prev",
+            "now",
+        ],
+    );
+    let all = findings(&o);
+    let got: Vec<(&str, &str)> = all.iter().map(|f| (f.0.as_str(), f.1.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("now/TD-12.xlsx", "unit.merger-opening"),
+            ("now/TD-13.xlsx", "unit.split-not-comparable"),
+            ("now/TD-14.xlsx", "unit.split-not-comparable"),
+            ("now/TD-15.xlsx", "unit.no-predecessor"),
+            ("now/TD-16.xlsx", "consolidation.previous-missing"),
+        ],
+        "{all:#?}"
+    );
+    assert_eq!(
+        all[0].2,
+        "unit TD-12 was formed from TD-07 (prev/TD-07.xlsx) 30, TD-08 (prev/TD-08.xlsx) 20: its M02.start is 55, but their closing figures of last year add up to 50"
+    );
+    assert!(
+        all[1].2.contains("splitting TD-06 (with TD-14)"),
+        "{}",
+        all[1].2
+    );
+    assert!(all[3].2.contains("predecessor(s) TD-09"), "{}", all[3].2);
 }

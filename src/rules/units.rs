@@ -22,6 +22,10 @@ pub(super) struct RegisterDef {
     to: Vec<String>,
     #[serde(default)]
     predecessors: Vec<String>,
+    /// The figure that opens a unit's year and the one that closes it (`M02.start`,
+    /// `M02.end`): across a merger, a unit's opening equals its predecessors' closings.
+    opening: Option<Spanned<String>>,
+    closing: Option<Spanned<String>>,
 }
 
 /// `[plausibility]`: figures compared with last year (`FORM.row` or `FORM.row[column]`; the
@@ -51,6 +55,9 @@ pub struct RegisterHeadings {
     pub from: Vec<String>,
     pub to: Vec<String>,
     pub predecessors: Vec<String>,
+    /// The opening and closing figures compared across a merger (both, or neither).
+    pub opening: Option<FigureRef>,
+    pub closing: Option<FigureRef>,
 }
 
 impl RegisterHeadings {
@@ -142,7 +149,17 @@ pub(super) fn compile_units(
                     from: keys(&r.from),
                     to: keys(&r.to),
                     predecessors: keys(&r.predecessors),
+                    opening: r.opening.as_ref().and_then(|f| figure(f, forms, &mut p)),
+                    closing: r.closing.as_ref().and_then(|f| figure(f, forms, &mut p)),
                 };
+                if register.opening.is_some() != register.closing.is_some() {
+                    p.add(
+                        0..0,
+                        "[register] gives `opening` without `closing`, or `closing` without `opening`",
+                        "this file",
+                        Some("give both figures (e.g. opening = \"M02.start\", closing = \"M02.end\"), or neither".into()),
+                    );
+                }
                 if register.code.is_empty() || register.name.is_empty() {
                     p.add(
                         0..0,

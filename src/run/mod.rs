@@ -357,6 +357,17 @@ impl<'a> Run<'a> {
         );
         if let Some(prev) = &previous {
             units::history_findings(pack, &mut results, &kept, prev, &paired);
+            if let Some(reg) = self.register {
+                units::reorganisation_findings(
+                    pack,
+                    reg,
+                    &mut results,
+                    &kept,
+                    prev,
+                    &paired,
+                    run_year,
+                );
+            }
         }
         for r in results {
             emit(r);

@@ -317,3 +317,139 @@ pub fn against_register(
     });
     register_result(pack, reg, &submitted, year)
 }
+
+/// Across a reorganisation (`--previous` with `--units`): a unit the register says was formed
+/// from others, and whose own code has no workbook last year, is compared with them — its
+/// opening figure against the sum of their closing figures (a merger); formed from a unit
+/// another unit of the register was also formed from (a split), it is said not comparable;
+/// a predecessor with no workbook last year is named. Each replaces the finding that the
+/// unit's own code has no workbook last year.
+pub(crate) fn reorganisation_findings(
+    pack: &Pack,
+    reg: &Register,
+    results: &mut [FileResult],
+    kept: &[Kept],
+    previous: &[(FileResult, Kept)],
+    paired: &[Option<usize>],
+    year: Option<i32>,
+) {
+    let (Some(opening), Some(closing)) = (&pack.register.opening, &pack.register.closing) else {
+        return;
+    };
+    let mut last_year: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (i, (r, pk)) in previous.iter().enumerate() {
+        // A workbook of another year than the one before the run's is never used.
+        let other_year = matches!((pk.report_year, year), (Some(p), Some(y)) if p != y - 1);
+        if let (Status::Checked, Some(key), false) = (&r.status, &r.unit.key, other_year) {
+            last_year.entry(key.as_str()).or_insert(i);
+        }
+    }
+    let alive = |e: &crate::register::Entry| year.is_none_or(|y| e.alive_in(y));
+    let locale = pack.settings.shown_locale();
+    for (fi, k) in kept.iter().enumerate() {
+        if k.deferred.is_none() || super::is_summary(pack, k) || paired[fi].is_some() {
+            continue;
+        }
+        let r = &mut results[fi];
+        let Some(entry) = r.unit.key.as_deref().and_then(|key| reg.get(key)) else {
+            continue;
+        };
+        if entry.predecessors.is_empty() {
+            continue;
+        }
+        let code = entry.code.clone();
+        let shown_code = |key: &str| reg.get(key).map_or(key.to_string(), |e| e.code.clone());
+        // A predecessor another unit was formed from too: a split.
+        let split = entry.predecessors.iter().find_map(|p| {
+            let others: Vec<String> = reg
+                .entries
+                .iter()
+                .filter(|o| o.key != entry.key && alive(o) && o.predecessors.contains(p))
+                .map(|o| o.code.clone())
+                .collect();
+            (!others.is_empty()).then(|| (shown_code(p), others.join(", ")))
+        });
+        let said = if let Some((predecessor, others)) = split {
+            Some((
+                Kind::UnitSplitNotComparable,
+                vec![("predecessor", predecessor), ("others", others)],
+            ))
+        } else {
+            let missing: Vec<String> = entry
+                .predecessors
+                .iter()
+                .filter(|p| !last_year.contains_key(p.as_str()))
+                .map(|p| shown_code(p))
+                .collect();
+            if !missing.is_empty() {
+                Some((
+                    Kind::UnitNoPredecessor,
+                    vec![("missing", missing.join(", "))],
+                ))
+            } else {
+                let now = figures_now(k)
+                    .get(&(opening.form, opening.row, opening.col))
+                    .copied();
+                let before: Option<Vec<(String, f64)>> = entry
+                    .predecessors
+                    .iter()
+                    .map(|p| {
+                        let (pr, pk) = &previous[last_year[p.as_str()]];
+                        figures_linked(&pk.linked)
+                            .get(&(closing.form, closing.row, closing.col))
+                            .map(|v| (format!("{} ({})", shown_code(p), pr.path), *v))
+                    })
+                    .collect();
+                match (now, before) {
+                    (Some(now), Some(before)) => {
+                        let sum: f64 = before.iter().map(|(_, v)| v).sum();
+                        if (sum - now).abs() > 1e-9 {
+                            let list: Vec<String> = before
+                                .iter()
+                                .map(|(p, v)| format!("{p} {}", format_number(*v, None, locale)))
+                                .collect();
+                            Some((
+                                Kind::UnitMergerOpening,
+                                vec![
+                                    ("figure", opening.name.clone()),
+                                    ("value", format_number(now, None, locale)),
+                                    ("sum", format_number(sum, None, locale)),
+                                    ("predecessors", list.join(", ")),
+                                ],
+                            ))
+                        } else {
+                            None
+                        }
+                    }
+                    // A figure missing on either side: not compared, and the finding that
+                    // the unit has no workbook of last year stays.
+                    _ => continue,
+                }
+            }
+        };
+        // Replaced: the unit was compared with its predecessors, or what stopped it is said.
+        // (That some of last year's workbooks could not be read stays said when a
+        // predecessor was not found: it may be among them.)
+        let compared = !matches!(said, Some((Kind::UnitNoPredecessor, _)));
+        r.findings.retain(|f| {
+            f.rule != Kind::ConsolidationPreviousMissing.id()
+                && (!compared || f.rule != Kind::ConsolidationPreviousUnread.id())
+        });
+        if let Some((kind, params)) = said {
+            let mut all: Vec<(&str, &str)> = vec![("code", code.as_str())];
+            all.extend(params.iter().map(|(k, v)| (*k, v.as_str())));
+            push_link_finding(
+                pack,
+                r,
+                LinkFinding {
+                    rule: kind,
+                    sheet: None,
+                    cells: vec![],
+                    order: (0, 0, 1),
+                    params: &all,
+                },
+            );
+            sort(r);
+        }
+    }
+}
