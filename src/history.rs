@@ -228,6 +228,7 @@ mod tests {
     fn copies_need_enough_figures_and_a_flow() {
         let mut p = plaus();
         p.flows = p.figures.clone();
+        p.min_figures = 5;
         let now: HashMap<At, f64> = (0..6).map(|i| ((0, i, 0), 10.0 + i as f64)).collect();
         let u = UnitFigures {
             now: now.clone(),
@@ -249,6 +250,13 @@ mod tests {
             "no flow: a quiet year"
         );
         let units = vec![u.clone(), changed.clone(), u.clone()];
+        p.min_figures = 7;
+        assert!(
+            same_figures(&units, &p).is_empty(),
+            "too few figures to call them copies"
+        );
+        assert!(copied_unchanged(&u, &p).is_none());
+        p.min_figures = 5;
         assert_eq!(
             same_figures(&units, &p),
             vec![(0, 1, 6), (1, 0, 6), (2, 0, 6)]

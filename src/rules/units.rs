@@ -108,7 +108,7 @@ impl Default for Plausibility {
             c: 4.0,
             min_units: 10,
             min_change: 0.25,
-            min_figures: 5,
+            min_figures: 20,
         }
     }
 }
