@@ -37,6 +37,7 @@ pub mod rules;
 pub mod run;
 pub mod safe;
 pub mod sniff;
+pub mod structure;
 pub mod text;
 pub mod worker;
 pub mod xlsx_limits;

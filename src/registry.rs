@@ -117,6 +117,7 @@ pub enum Kind {
     WorkbookFormRepeated,
     WorkbookSheetAmbiguous,
     WorkbookYearMismatch,
+    LayoutFormRegionsAmbiguous,
     LayoutColumnNotFound,
     LayoutColumnAmbiguous,
     LayoutLabelNotFound,
@@ -131,6 +132,7 @@ pub enum Kind {
     ValueNegative,
     ValueNotWhole,
     ValueFormulaNotStored,
+    SubtotalMismatch,
     ConsolidationUnitWithoutRow,
     ConsolidationRowWithoutUnit,
     ConsolidationDuplicateUnit,
@@ -320,6 +322,23 @@ pub const KINDS: &[KindDef] = &[
             t!("Last year's file sent again, or a title not updated: its figures may not be this year's.", "Có thể gửi lại tệp năm trước, hoặc chưa sửa tiêu đề: số liệu có thể không phải của năm nay."),
             t!("Send this year's workbook, or correct the year in its title.", "Gửi tệp của năm nay, hoặc sửa năm trong tiêu đề."),
             t!("\"Năm báo cáo: 2020\" in a run of 2021", "\"Năm báo cáo: 2020\" trong đợt kiểm tra năm 2021")
+        ),
+    },
+    KindDef {
+        kind: Kind::LayoutFormRegionsAmbiguous,
+        id: "layout.form-regions-ambiguous",
+        severity: Severity::Error,
+        params: &["form", "sheet", "cells"],
+        message: t!(
+            "form {form}: sheet {sheet} holds more than one table equally like it (titles at {cells}); none was read, rather than check the wrong one — leave one, or move the other to a sheet of its own",
+            "Biểu {form}: trang tính {sheet} có nhiều bảng giống biểu này như nhau (tiêu đề ở ô {cells}); không bảng nào được đọc, để khỏi kiểm tra nhầm bảng — hãy chỉ để lại một bảng, hoặc chuyển bảng kia sang trang tính riêng"
+        ),
+        doc: doc!(
+            t!("One sheet holds two or more tables that each match the same form.", "Một trang tính có hai bảng trở lên cùng khớp với một biểu."),
+            t!("Which one is the form is not decided: checking either could hide the slips of the other, so neither is checked.",
+               "Không xác định được bảng nào là biểu: kiểm tra một bảng có thể bỏ sót sai lệch của bảng kia, nên không bảng nào được kiểm tra."),
+            t!("Delete the old copy of the table, or move it to a sheet of its own.", "Xóa bản cũ của bảng, hoặc chuyển sang trang tính riêng."),
+            t!("M01 pasted twice on one sheet, an old and a corrected copy", "biểu M01 được dán hai lần trên một trang, bản cũ và bản đã sửa")
         ),
     },
     KindDef {
@@ -548,6 +567,25 @@ pub const KINDS: &[KindDef] = &[
             WHY_VALUE,
             t!("Open the file in a spreadsheet program and save it.", "Mở tệp bằng chương trình bảng tính và lưu lại."),
             t!("a workbook written by a script that stores formulas only", "tệp do một chương trình tạo ra, chỉ lưu công thức")
+        ),
+    },
+    KindDef {
+        kind: Kind::SubtotalMismatch,
+        id: "structure.subtotal-mismatch",
+        severity: Severity::Error,
+        params: &["form", "label", "column", "found", "expected", "difference", "rows"],
+        message: t!(
+            "form {form}: the subtotal row \"{label}\", column {column}: reads {found}, but the rows it sums ({rows}) add up to {expected} (difference {difference})",
+            "Biểu {form}: dòng cộng \"{label}\", cột {column}: ghi {found}, nhưng cộng các dòng thuộc nó ({rows}) = {expected} (chênh lệch {difference})"
+        ),
+        doc: doc!(
+            t!("A row that sums the rows of its block or group (a subtotal, a group row of a summary) does not add up.",
+               "Một dòng cộng của một khối hay một nhóm (dòng cộng, dòng khối trong biểu tổng hợp) không khớp với tổng các dòng thuộc nó."),
+            t!("A reader of the table takes the subtotal as the block's figure: it is wrong, or one of its rows is.",
+               "Người đọc biểu lấy dòng cộng làm số liệu của cả khối: dòng cộng sai, hoặc một dòng thuộc nó sai."),
+            t!("Correct the subtotal, or the row that is wrong; a subtotal as =SUM(…) of its rows cannot drift.",
+               "Sửa dòng cộng, hoặc dòng bị sai; dùng công thức =SUM(…) cho dòng cộng để không bị lệch."),
+            t!("\"I. Khối xã, thị trấn\" reading 1,250 over branches that add up to 1,205", "dòng \"I. Khối xã, thị trấn\" ghi 1.250 trong khi các chi bộ thuộc khối cộng lại 1.205")
         ),
     },
     KindDef {
@@ -1468,6 +1506,8 @@ pub struct ReviewWords {
     pub clean: &'static str,
     pub with_warnings: &'static str,
     pub with_errors: &'static str,
+    /// Before the forms read in part, on a file's status (`M01 80 %`).
+    pub read_in_part: &'static str,
     pub unreadable: &'static str,
     pub skipped: &'static str,
     pub sev_error: &'static str,
@@ -1477,6 +1517,8 @@ pub struct ReviewWords {
     pub most_suspect: &'static str,
     pub most_likely: &'static str,
     pub suggested: &'static str,
+    /// The heading of the notes printed below a marked copy's cells (notes do not print).
+    pub notes: &'static str,
     /// The banner of a marked copy: where it was copied from, and the link back.
     pub copied_from: &'static str,
     pub of_sheet: &'static str,
@@ -1530,6 +1572,7 @@ pub const REVIEW_EN: ReviewWords = ReviewWords {
     clean: "clean",
     with_warnings: "warnings",
     with_errors: "errors",
+    read_in_part: "forms read in part",
     unreadable: "unreadable",
     skipped: "skipped",
     sev_error: "error",
@@ -1539,6 +1582,7 @@ pub const REVIEW_EN: ReviewWords = ReviewWords {
     most_suspect: "a cell the check read; the most suspect is",
     most_likely: "Most likely cause",
     suggested: "Suggested",
+    notes: "Notes",
     copied_from: "Copied from",
     of_sheet: "sheet",
     back_to_summary: "← Back to the Summary",
@@ -1578,6 +1622,7 @@ pub const REVIEW_VI: ReviewWords = ReviewWords {
     clean: "sạch",
     with_warnings: "có cảnh báo",
     with_errors: "có lỗi",
+    read_in_part: "biểu đọc chưa trọn",
     unreadable: "không đọc được",
     skipped: "bỏ qua",
     sev_error: "lỗi",
@@ -1587,6 +1632,7 @@ pub const REVIEW_VI: ReviewWords = ReviewWords {
     most_suspect: "ô này được đọc khi kiểm tra; ô nghi sai nhất là",
     most_likely: "Nguyên nhân khả dĩ nhất",
     suggested: "Giá trị đề xuất",
+    notes: "Ghi chú",
     copied_from: "Sao từ tệp",
     of_sheet: "trang tính",
     back_to_summary: "← Về trang Tổng hợp",
@@ -1608,7 +1654,7 @@ pub const REVIEW_VI: ReviewWords = ReviewWords {
 #[derive(Debug)]
 pub struct MarkWords {
     pub sheet_name: &'static str,
-    pub headings: [&'static str; 8],
+    pub headings: [&'static str; 9],
     pub severity: [&'static str; 3],
     pub expected: &'static str,
     pub found: &'static str,
@@ -1628,7 +1674,7 @@ pub struct MarkWords {
 pub const MARK_EN: MarkWords = MarkWords {
     sheet_name: "crossfoot findings",
     headings: [
-        "Sheet", "Cell", "Severity", "Rule", "Message", "Expected", "Found", "Difference",
+        "Sheet", "Cell", "Severity", "Rule", "Message", "Expected", "Found", "Difference", "Note",
     ],
     severity: ["info", "warning", "error"],
     expected: "expected",
@@ -1655,6 +1701,7 @@ pub const MARK_VI: MarkWords = MarkWords {
         "Giá trị đúng",
         "Giá trị ghi",
         "Chênh lệch",
+        "Ghi chú",
     ],
     severity: ["thông tin", "cảnh báo", "lỗi"],
     expected: "giá trị đúng",
@@ -1711,6 +1758,7 @@ impl ReviewWords {
             clean,
             with_warnings,
             with_errors,
+            read_in_part,
             unreadable,
             skipped,
             sev_error,
@@ -1720,6 +1768,7 @@ impl ReviewWords {
             most_suspect,
             most_likely,
             suggested,
+            notes,
             copied_from,
             of_sheet,
             back_to_summary,
@@ -1758,6 +1807,7 @@ impl ReviewWords {
             ("clean", clean),
             ("with_warnings", with_warnings),
             ("with_errors", with_errors),
+            ("read_in_part", read_in_part),
             ("unreadable", unreadable),
             ("skipped", skipped),
             ("sev_error", sev_error),
@@ -1767,6 +1817,7 @@ impl ReviewWords {
             ("most_suspect", most_suspect),
             ("most_likely", most_likely),
             ("suggested", suggested),
+            ("notes", notes),
             ("copied_from", copied_from),
             ("of_sheet", of_sheet),
             ("back_to_summary", back_to_summary),
