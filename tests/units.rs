@@ -242,6 +242,11 @@ fn the_register_says_unknown_misnamed_out_of_life_and_missing_units() {
     .map(|(a, b)| (a.to_string(), b.to_string()))
     .collect();
     assert_eq!(got, want);
+    // The register is one more file of the run, read, matching no form of the pack but not
+    // counted as a workbook that matches none.
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 5, "{}", json["summary"]);
+    assert_eq!(json["summary"]["no_form"], 0, "{}", json["summary"]);
     let messages: Vec<String> = findings(&o).into_iter().map(|f| f.2).collect();
     assert!(
         messages.contains(&"not yet submitted: Chi bộ số 3 (TD-03), in the register for 2021, sent no workbook in this run".to_string()),

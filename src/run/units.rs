@@ -13,6 +13,9 @@ use crate::rules::Pack;
 use crate::text::{clip, format_number, label_key};
 use std::collections::{BTreeSet, HashMap};
 
+/// What the register's result lists as its form.
+pub const REGISTER: &str = "register";
+
 /// Longest name of a unit quoted in a message.
 const NAME_SHOWN: usize = 120;
 
@@ -91,7 +94,14 @@ pub(crate) fn register_result(
     let mut r = FileResult {
         path: reg.shown.clone(),
         status: Status::Checked,
-        forms: vec![],
+        // The sheet the register was read from, under the name `register` (no form of the
+        // pack: the run's count of files matching no form leaves it out).
+        forms: vec![crate::check::FormFound {
+            sheet: reg.sheet.clone(),
+            form: REGISTER.to_string(),
+            confidence: 1.0,
+            continued_on: vec![],
+        }],
         findings: vec![],
         unit: Unit::default(),
         kept: vec![],
