@@ -33,10 +33,14 @@ enum Command {
     Check(CheckArgs),
     /// Build the district summary workbook from branch workbooks
     Consolidate(ConsolidateArgs),
-    /// List every rule id (without a subcommand), or work on rule files without a workbook
+    /// List every rule id (without a subcommand: `rules` takes the options of `rules list`),
+    /// or work on rule files without a workbook
+    #[command(args_conflicts_with_subcommands = true)]
     Rules {
         #[command(subcommand)]
         command: Option<RulesCommand>,
+        #[command(flatten)]
+        list: ListArgs,
     },
     /// What a rule id means: a finding of crossfoot, or a check of the rule pack
     Explain(ExplainArgs),
@@ -103,8 +107,13 @@ fn run_explain(args: ExplainArgs) -> ExitCode {
     };
     match crossfoot::explain::explain(&pack, &args.id, pack.settings.lang) {
         Ok(text) => {
-            // A rule file's own words, which may hold anything: shown, never obeyed.
+            // A rule file's own words, which may hold anything: shown, never obeyed; wrapped
+            // to the terminal as the report is.
             let text = crossfoot::safe::lines(&text);
+            let text = match report::report_width(std::io::stdout().is_terminal()) {
+                Some(width) => report::wrap(&text, width),
+                None => text.into_owned(),
+            };
             let _ = write!(std::io::stdout(), "{text}");
             ExitCode::SUCCESS
         }
@@ -212,20 +221,15 @@ struct RulesCheckArgs {
 }
 
 /// `crossfoot rules …`. Exit status 0 when the rule files compile, 2 when they do not.
-fn run_rules(command: Option<RulesCommand>) -> ExitCode {
-    let command = command.unwrap_or(RulesCommand::List(ListArgs {
-        format: ListFormat::Human,
-        pack: PackArgs {
-            rules: Vec::new(),
-            no_default_rules: false,
-            lang: None,
-        },
-    }));
+fn run_rules(command: RulesCommand) -> ExitCode {
     match command {
         RulesCommand::List(args) => run_list(args),
         RulesCommand::Check(args) => {
             match rules::check_rule_files(args.no_default_rules, &args.paths) {
                 Ok(stats) => {
+                    for notice in &stats.notices {
+                        let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(notice));
+                    }
                     let stats = stats.to_string();
                     let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(&stats));
                     ExitCode::SUCCESS
@@ -317,8 +321,8 @@ struct CheckArgs {
     /// [default: the rule pack's language]
     #[arg(long, value_enum, value_name = "LANG")]
     lang: Option<Lang>,
-    /// Show only the files with findings (and the total), and no progress bar (it is only ever
-    /// shown on a terminal, for runs longer than a second, and never with other formats)
+    /// Show only the files with findings (and the total line). The progress bar stays: it is
+    /// shown on a terminal only, for runs longer than a second, and never with other formats
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Files read at once, each by its own worker process, with as many threads again checking
@@ -467,12 +471,17 @@ fn eprint_diag(diag: &dyn Diagnostic) {
 }
 
 fn load_pack(no_default_rules: bool, rules: &[PathBuf]) -> Result<Pack, ExitCode> {
-    rules::load_pack(no_default_rules, rules).map_err(|errors| {
+    let pack = rules::load_pack(no_default_rules, rules).map_err(|errors| {
         for e in &errors {
             eprint_diag(e.as_ref());
         }
         ExitCode::from(2)
-    })
+    })?;
+    // What loading decided (a built-in form replaced, settings of the user's files used).
+    for notice in &pack.notices {
+        let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(notice));
+    }
+    Ok(pack)
 }
 
 /// `--units` names no register crossfoot can read.
@@ -626,7 +635,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
         },
     };
     if inputs.files.is_empty() {
-        eprint_diag(&NoInput);
+        // Folders were named, and held nothing to read: said so, in the run's language.
+        let named: Vec<String> = args.paths.iter().map(|p| run::inputs::shown(p)).collect();
+        let text = report::human_nothing_found(&named, &inputs.passed_over, lang);
+        let _ = writeln!(std::io::stderr(), "{text}");
         return ExitCode::from(2);
     }
     // What the inputs were like before the run: a file that changes is not marked.
@@ -652,7 +664,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
     let progress = Progress::new(
         lang,
         inputs.files.len(),
-        !args.quiet && args.format == Format::Human && std::io::stderr().is_terminal(),
+        args.format == Format::Human && std::io::stderr().is_terminal(),
     );
     let on = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -661,7 +673,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Format::Human => Sink::Human {
             out: &mut stdout,
             lang,
-            style: report::Style { on },
+            style: report::Style {
+                on,
+                width: report::report_width(std::io::stdout().is_terminal()),
+            },
             quiet: args.quiet,
         },
         ci => Sink::Ci {
@@ -1134,7 +1149,7 @@ impl Sink<'_> {
                     out,
                     "{}{}",
                     report::human_previous(previous_unreadable, lang, &style),
-                    report::human_total(tally, lang)
+                    report::human_total(tally, lang, &style)
                 );
             }
             Sink::Ci {
@@ -1215,6 +1230,38 @@ impl Progress {
     }
 }
 
+/// `crossfoot samples/` (a path where a command belongs): the error suggests
+/// `crossfoot check samples/`.
+fn suggest_check(e: &mut clap::Error) {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return;
+    }
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let Some(first) = args.first() else { return };
+    let path = Path::new(first);
+    let workbook = path.extension().is_some_and(|x| {
+        crossfoot::run::inputs::WORKBOOK_EXTENSIONS
+            .iter()
+            .any(|w| x.eq_ignore_ascii_case(w))
+    });
+    if !(path.exists() || workbook) {
+        return;
+    }
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| crossfoot::safe::lines(&a.to_string_lossy()).into_owned())
+        .collect();
+    let tip = format!(
+        "to check workbooks, name the command: 'crossfoot check {}'",
+        shown.join(" ")
+    );
+    e.insert(
+        ContextKind::Suggested,
+        ContextValue::StyledStrs(vec![tip.into()]),
+    );
+}
+
 /// jemalloc: about 12 % faster than glibc's allocator on the benchmark (see Cargo.toml), and
 /// without glibc's per-thread arenas (which left the main process at twice its live heap).
 #[global_allocator]
@@ -1237,7 +1284,8 @@ fn main() -> ExitCode {
     }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
-        Err(e) => {
+        Err(mut e) => {
+            suggest_check(&mut e);
             let _ = e.print();
             return if e.use_stderr() {
                 ExitCode::from(2)
@@ -1249,7 +1297,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => run_check(args),
         Command::Consolidate(args) => run_consolidate(args),
-        Command::Rules { command } => run_rules(command),
+        Command::Rules { command, list } => run_rules(command.unwrap_or(RulesCommand::List(list))),
         Command::Explain(args) => run_explain(args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -7,7 +7,7 @@
 //! and of unreadable files ([`unreadable_text`]).
 //!
 //! The catalogue is data compiled in: call sites name a [`Kind`], never a string; a test walks
-//! the tables (both languages, placeholders, the README's table; each word table's `texts()`
+//! the tables (both languages, placeholders, the table of docs/rules.md; each word table's `texts()`
 //! names every field, so a field it leaves out does not compile). A rule pack may still give
 //! its own text for any id under `[settings.messages]`, in its own language.
 //!
@@ -1081,9 +1081,9 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("consolidate.summary", &[], t!(
         "left out: the workbook is a summary itself, not a unit",
         "không đưa vào: tệp này là biểu tổng hợp, không phải của một đơn vị")),
-    ("consolidate.not-a-unit", &["pattern"], t!(
-        "left out: its code is not the code of a unit of this summary (the pattern {pattern})",
-        "không đưa vào: mã của tệp không phải mã của một đơn vị trong biểu tổng hợp này (mẫu {pattern})")),
+    ("consolidate.not-a-unit", &["code"], t!(
+        "left out: its code {code} is not the code of a unit of this summary (the summary's own workbook or another organisation's)",
+        "không đưa vào: mã {code} của tệp không phải mã của một đơn vị trong biểu tổng hợp này (tệp của chính cấp tổng hợp hoặc của một tổ chức khác)")),
     ("consolidate.older", &["file"], t!(
         "left out (--prefer newest): {file} has the same code and was modified later",
         "không đưa vào (--prefer newest): tệp {file} cùng mã và được sửa sau")),
@@ -1160,6 +1160,9 @@ pub struct Words {
     pub difference: &'static str,
     pub cells_read: &'static str,
     pub clean: &'static str,
+    /// The summary line's counts of files: with a warning (and no error), with an error.
+    pub with_warnings: &'static str,
+    pub with_errors: &'static str,
     pub unit: &'static str,
     pub forms: &'static str,
     pub workbook: &'static str,
@@ -1169,6 +1172,8 @@ pub struct Words {
     pub previous_section: &'static str,
     pub none_checked: &'static str,
     pub no_form_matched: &'static str,
+    /// The folders named held no file to read.
+    pub nothing_found: &'static str,
     /// A check not applied: the count's words in the summary, and why (one per
     /// [`crate::eval::Reason`]).
     pub not_applied: &'static str,
@@ -1226,6 +1231,8 @@ pub const EN: Words = Words {
     difference: "difference",
     cells_read: "cells read",
     clean: "clean",
+    with_warnings: "with warnings",
+    with_errors: "with errors",
     unit: "unit",
     forms: "forms",
     workbook: "(workbook)",
@@ -1235,6 +1242,7 @@ pub const EN: Words = Words {
     previous_section: "last year's workbooks (--previous) that could not be read:",
     none_checked: "no file was checked",
     no_form_matched: "no file matched a form of the rule pack: nothing was checked against its rules",
+    nothing_found: "no workbook to check: {paths} held no file to read",
     not_applied: "checks not applied",
     na_unreadable_figure: "a figure it reads could not be read",
     na_figure_missing: "a figure it reads is not in the workbook",
@@ -1284,6 +1292,8 @@ pub const VI: Words = Words {
     difference: "chênh lệch",
     cells_read: "các ô đã đọc",
     clean: "không có sai sót",
+    with_warnings: "có cảnh báo",
+    with_errors: "có lỗi",
     unit: "đơn vị",
     forms: "biểu",
     workbook: "(cả tệp)",
@@ -1293,6 +1303,7 @@ pub const VI: Words = Words {
     previous_section: "các tệp năm trước (--previous) không đọc được:",
     none_checked: "không tệp nào được kiểm tra",
     no_form_matched: "không tệp nào khớp với một biểu của bộ quy tắc: không có gì được kiểm tra theo quy tắc",
+    nothing_found: "không có tệp nào để kiểm tra: {paths} không chứa tệp nào đọc được",
     not_applied: "kiểm tra không áp dụng được",
     na_unreadable_figure: "có số liệu cần đọc không đọc được",
     na_figure_missing: "có số liệu cần đọc không có trong tệp",
@@ -1353,6 +1364,8 @@ impl Words {
             difference,
             cells_read,
             clean,
+            with_warnings,
+            with_errors,
             unit,
             forms,
             workbook,
@@ -1362,6 +1375,7 @@ impl Words {
             previous_section,
             none_checked,
             no_form_matched,
+            nothing_found,
             not_applied,
             na_unreadable_figure,
             na_figure_missing,
@@ -1403,6 +1417,8 @@ impl Words {
             ("difference", difference),
             ("cells_read", cells_read),
             ("clean", clean),
+            ("with_warnings", with_warnings),
+            ("with_errors", with_errors),
             ("unit", unit),
             ("forms", forms),
             ("workbook", workbook),
@@ -1412,6 +1428,7 @@ impl Words {
             ("previous_section", previous_section),
             ("none_checked", none_checked),
             ("no_form_matched", no_form_matched),
+            ("nothing_found", nothing_found),
             ("not_applied", not_applied),
             ("na_unreadable_figure", na_unreadable_figure),
             ("na_figure_missing", na_figure_missing),
@@ -2056,7 +2073,7 @@ pub fn unreadable_text<'a>(
     }
 }
 
-/// The README's table of the findings crossfoot makes itself, as the registry makes it.
+/// The table (in docs/rules.md) of the findings crossfoot makes itself, as the registry makes it.
 pub fn readme_table() -> String {
     let mut out = String::from("| rule id | severity | what |\n|---|---|---|\n");
     for k in KINDS {
@@ -2158,12 +2175,12 @@ mod tests {
     }
 
     #[test]
-    fn every_kind_is_in_the_readme_table() {
-        let readme = include_str!("../README.md");
+    fn every_kind_is_in_the_docs_table() {
+        let doc = include_str!("../docs/rules.md");
         let table = readme_table();
         assert!(
-            readme.contains(&table),
-            "the README's table of findings crossfoot makes itself is not the registry's; it should read:\n{table}"
+            doc.contains(&table),
+            "the table of findings crossfoot makes itself in docs/rules.md is not the registry's; it should read:\n{table}"
         );
     }
 

@@ -251,8 +251,11 @@ struct CheckDef {
     /// The message in other languages, by language code: `messages.en = "…"`.
     #[serde(default)]
     messages: BTreeMap<Spanned<String>, Spanned<String>>,
-    /// What the check means, for `crossfoot explain`.
+    /// What the check means, for `crossfoot explain`: one paragraph in the pack's language.
     doc: Option<String>,
+    /// The doc in other languages, by language code: `docs.en = "…"`.
+    #[serde(default)]
+    docs: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 fn default_severity() -> Severity {
@@ -374,6 +377,10 @@ pub struct Pack {
     pub plausibility: units::Plausibility,
     /// The rule files it was compiled from: a worker process compiles the same pack from them.
     pub sources: Vec<Source>,
+    /// What loading the pack decided for the user and says on stderr, one line each: a
+    /// built-in form replaced by a user's form of the same id, settings where the user's files
+    /// win over the built-in pack's, a replaced check's message edited in one language only.
+    pub notices: Vec<String>,
 }
 
 impl Pack {
@@ -546,8 +553,10 @@ pub struct Check {
     pub messages: BTreeMap<crate::registry::Lang, String>,
     /// The expression as the rule file writes it.
     pub expr_text: String,
-    /// The rule file's `doc`, if any.
+    /// The rule file's `doc`, if any (in the pack's language).
     pub doc: Option<String>,
+    /// The doc in other languages (`docs.en = "…"`).
+    pub docs: BTreeMap<crate::registry::Lang, String>,
 }
 
 impl Check {
@@ -561,6 +570,14 @@ impl Check {
             return Some(&self.message);
         }
         self.messages.get(&lang).map(String::as_str)
+    }
+
+    /// The doc in `lang`: its own, or (None) there is none in that language.
+    pub fn doc_in(&self, lang: crate::registry::Lang, pack: crate::registry::Lang) -> Option<&str> {
+        if lang == pack {
+            return self.doc.as_deref();
+        }
+        self.docs.get(&lang).map(String::as_str)
     }
 }
 
@@ -1003,6 +1020,8 @@ pub struct PackStats {
     pub forms: usize,
     /// Checks as written (a check with `columns` counts once).
     pub checks: usize,
+    /// What loading decided ([`Pack::notices`]).
+    pub notices: Vec<String>,
 }
 
 impl std::fmt::Display for PackStats {
@@ -1045,6 +1064,7 @@ pub fn check_rule_files(
             .count(),
         forms: pack.forms.len(),
         checks: checks.len(),
+        notices: pack.notices.clone(),
     })
 }
 
@@ -1054,8 +1074,12 @@ fn load(no_default: bool, extra: &[impl AsRef<Path>], help: &str) -> Result<Pack
     } else {
         builtin_sources()
     };
-    match read_rule_sources(extra) {
-        Ok(more) => sources.extend(more),
+    let mut notices = match read_rule_sources(extra) {
+        Ok(more) => {
+            let notices = replace_built_in_forms(&mut sources, &more);
+            sources.extend(more);
+            notices
+        }
         // The files that could be read are not compiled without the others: their references
         // into a missing file would all be reported as mistakes.
         Err(errors) => {
@@ -1064,11 +1088,126 @@ fn load(no_default: bool, extra: &[impl AsRef<Path>], help: &str) -> Result<Pack
                 .map(|e| Box::new(e) as Box<dyn Diagnostic + Send + Sync>)
                 .collect())
         }
-    }
+    };
     if sources.is_empty() {
         return Err(vec![Box::new(NoRules)]);
     }
-    compile(&sources).map_err(|files| flatten(files, help))
+    let mut pack = compile(&sources).map_err(|files| flatten(files, help))?;
+    notices.append(&mut pack.notices);
+    pack.notices = notices;
+    Ok(pack)
+}
+
+/// A user's rule file that defines a form with the id of a built-in form replaces the built-in
+/// file of that form (a pack copied from `rules/` and edited works with `--rules` alone): the
+/// built-in file is left out of `sources`. Gives the lines that say so, and a warning for each
+/// check of the replaced form whose message was edited in one language and not in another
+/// (the other language's report would still show the old text).
+fn replace_built_in_forms(sources: &mut Vec<Source>, user: &[Source]) -> Vec<String> {
+    let table = |s: &Source| toml::from_str::<toml::Table>(&s.text).ok();
+    let form_id = |t: &toml::Table| {
+        t.get("form")
+            .and_then(|f| f.get("id"))
+            .and_then(|id| id.as_str())
+            .map(str::to_string)
+    };
+    let (mut replaced, mut warnings) = (Vec::new(), Vec::new());
+    for u in user {
+        let Some(ut) = table(u) else { continue };
+        let Some(id) = form_id(&ut) else { continue };
+        let Some(bi) = sources.iter().position(|s| {
+            s.name.ends_with(BUILT_IN) && table(s).and_then(|t| form_id(&t)).as_ref() == Some(&id)
+        }) else {
+            continue;
+        };
+        let built_in = sources.remove(bi);
+        replaced.push(format!("{id} ({})", u.name));
+        if let Some(bt) = table(&built_in) {
+            warnings.extend(messages_edited_in_one_language(&bt, &ut, &u.name));
+        }
+    }
+    let mut notices = Vec::new();
+    if !replaced.is_empty() {
+        notices.push(format!(
+            "built-in forms replaced by your rule files' forms of the same id: {}",
+            replaced.join(", ")
+        ));
+    }
+    notices.extend(warnings);
+    notices
+}
+
+/// The checks of `user` (a copy of `built_in`) whose message (or doc) was changed in some
+/// languages and left as it was in others.
+fn messages_edited_in_one_language(
+    built_in: &toml::Table,
+    user: &toml::Table,
+    file: &str,
+) -> Vec<String> {
+    // A check's texts of one kind (the message, or the doc) by key: `message`, `messages.en`.
+    let checks =
+        |t: &toml::Table, one: &str, many: &str| -> Vec<(String, BTreeMap<String, String>)> {
+            let Some(list) = t.get("check").and_then(|c| c.as_array()) else {
+                return Vec::new();
+            };
+            list.iter()
+                .filter_map(|c| {
+                    let id = c.get("id")?.as_str()?.to_string();
+                    let mut texts = BTreeMap::new();
+                    if let Some(m) = c.get(one).and_then(|m| m.as_str()) {
+                        texts.insert(one.to_string(), m.to_string());
+                    }
+                    if let Some(ms) = c.get(many).and_then(|m| m.as_table()) {
+                        for (lang, m) in ms {
+                            if let Some(m) = m.as_str() {
+                                texts.insert(format!("{many}.{lang}"), m.to_string());
+                            }
+                        }
+                    }
+                    Some((id, texts))
+                })
+                .collect()
+        };
+    let mut out = Vec::new();
+    for (one, many) in [("message", "messages"), ("doc", "docs")] {
+        out.extend(edited_in_one_language(
+            &checks(built_in, one, many),
+            checks(user, one, many),
+            file,
+        ));
+    }
+    out
+}
+
+/// The lines of [`messages_edited_in_one_language`] for one kind of text.
+fn edited_in_one_language(
+    before: &[(String, BTreeMap<String, String>)],
+    after_all: Vec<(String, BTreeMap<String, String>)>,
+    file: &str,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, after) in after_all {
+        let Some((_, was)) = before.iter().find(|(b, _)| *b == id) else {
+            continue;
+        };
+        let (mut changed, mut kept) = (Vec::new(), Vec::new());
+        for (key, text) in &after {
+            match was.get(key) {
+                Some(old) if old == text => kept.push(key.as_str()),
+                Some(_) => changed.push(key.as_str()),
+                None => {}
+            }
+        }
+        if !changed.is_empty() && !kept.is_empty() {
+            out.push(format!(
+                "warning: {file}: the check `{id}` has its {} changed but not its {}: a report in \
+                 that language still shows the old text",
+                changed.join(", "),
+                kept.join(", ")
+            ));
+        }
+    }
+    out
 }
 
 /// Each problem its own diagnostic, then one that counts them. (Shown as one diagnostic with
@@ -1117,6 +1256,12 @@ fn conflict_help(other: &Source) -> String {
     }
 }
 
+/// Whether a setting given first by `first` is then given by `then` as a user's file over a
+/// built-in one (the user's value wins).
+fn user_over_built_in(sources: &[Source], first: usize, then: usize) -> bool {
+    sources[first].name.ends_with(BUILT_IN) && !sources[then].name.ends_with(BUILT_IN)
+}
+
 /// Keeps the first file's value of a setting; another value in a later file is a problem of
 /// that file, showing both.
 fn merge_one<T: PartialEq + Clone>(
@@ -1125,6 +1270,7 @@ fn merge_one<T: PartialEq + Clone>(
     (si, value): (usize, &Spanned<T>),
     sources: &[Source],
     problems: &mut BTreeMap<usize, Vec<RuleProblem>>,
+    overridden: &mut Vec<String>,
 ) {
     if value.span().start >= schema::placeholder_start(&sources[si].text) {
         return; // a placeholder for a mistake already reported
@@ -1132,6 +1278,10 @@ fn merge_one<T: PartialEq + Clone>(
     match slot {
         None => *slot = Some((value.get_ref().clone(), si, value.span())),
         Some((first, _, _)) if first == value.get_ref() => {}
+        Some((_, fsi, _)) if user_over_built_in(sources, *fsi, si) => {
+            overridden.push(format!("{key} ({})", sources[si].name));
+            *slot = Some((value.get_ref().clone(), si, value.span()));
+        }
         Some((_, fsi, fspan)) => {
             let problem = Conflict {
                 message: format!("`{key}` is set differently in two rule files"),
@@ -1154,8 +1304,10 @@ fn merge_settings<'d>(
     parsed: &'d [(usize, RuleFileDef)],
     skip: &HashSet<usize>,
     problems: &mut BTreeMap<usize, Vec<RuleProblem>>,
-) -> (Settings, Vec<(usize, &'d WorkbookDef)>) {
+) -> (Settings, Vec<(usize, &'d WorkbookDef)>, Vec<String>) {
     let mut given = GivenSettings::default();
+    // Settings a user's file gives otherwise than the built-in pack: the user's value wins.
+    let mut overridden: Vec<String> = Vec::new();
     let mut groups: Vec<(usize, &WorkbookDef)> = Vec::new();
     let known: Vec<&str> = crate::messages::known_ids().collect();
     for (si, def) in parsed {
@@ -1167,7 +1319,14 @@ fn merge_settings<'d>(
         macro_rules! merge {
             ($($key:ident),*) => {$(
                 if let Some(v) = &s.$key {
-                    merge_one(&mut given.$key, stringify!($key), (si, v), sources, problems);
+                    merge_one(
+                        &mut given.$key,
+                        stringify!($key),
+                        (si, v),
+                        sources,
+                        problems,
+                        &mut overridden,
+                    );
                 }
             )*};
         }
@@ -1196,7 +1355,7 @@ fn merge_settings<'d>(
                     format!("`{}` is not the id of a message of crossfoot", id.get_ref()),
                     "unknown message id",
                     did_you_mean(id.get_ref(), known.iter().copied()).or_else(|| {
-                        Some("the ids are those of crossfoot's own findings, listed in the README (Writing rules)".into())
+                        Some("the ids are those of crossfoot's own findings, listed in docs/rules.md (Writing rules)".into())
                     }),
                 );
                 problems.entry(si).or_default().extend(p.list);
@@ -1213,6 +1372,17 @@ fn merge_settings<'d>(
                     );
                 }
                 Some((first, _, _)) if first == text.get_ref() => {}
+                Some((_, fsi, _)) if user_over_built_in(sources, *fsi, si) => {
+                    overridden.push(format!(
+                        "[settings.messages] {} ({})",
+                        id.get_ref(),
+                        src.name
+                    ));
+                    given.messages.insert(
+                        id.get_ref().clone(),
+                        (text.get_ref().clone(), si, text.span()),
+                    );
+                }
                 Some((_, fsi, fspan)) => {
                     let problem = Conflict {
                         message: format!(
@@ -1243,6 +1413,16 @@ fn merge_settings<'d>(
                 Some((first, _, _))
                     if label_key(first, Folding { diacritics: false })
                         == label_key(text.get_ref(), Folding { diacritics: false }) => {}
+                Some((_, fsi, _)) if user_over_built_in(sources, *fsi, si) => {
+                    overridden.push(format!(
+                        "[settings.abbreviations] {} ({})",
+                        abbr.get_ref(),
+                        src.name
+                    ));
+                    given
+                        .abbreviations
+                        .insert(key, (text.get_ref().clone(), si, text.span()));
+                }
                 Some((_, fsi, fspan)) => {
                     let problem = Conflict {
                         message: format!(
@@ -1328,7 +1508,15 @@ fn merge_settings<'d>(
         .into_iter()
         .map(|(id, (text, ..))| (id, text))
         .collect();
-    (settings, groups)
+    let notices = if overridden.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!(
+            "your rule files set {} otherwise than the built-in pack: your values are used",
+            overridden.join(", ")
+        )]
+    };
+    (settings, groups, notices)
 }
 
 /// Compiles rule sources into a pack. Every file's problems are collected: what is wrong in
@@ -1362,7 +1550,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
     // Settings first (their problems: values that contradict another file's, unknown message
     // ids), then the names of all forms.
     let mut settings_problems: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
-    let (settings, pending_groups) =
+    let (settings, pending_groups, notices) =
         merge_settings(sources, &parsed, &not_toml, &mut settings_problems);
     let mut per_file: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
     let mut form_ids: HashMap<String, usize> = HashMap::new();
@@ -1513,6 +1701,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         register,
         plausibility,
         sources: sources.to_vec(),
+        notices,
     })
 }
 
@@ -2077,12 +2266,22 @@ fn compile_form(
                 break;
             }
         }
-        // The message's languages.
+        // The message's and the doc's languages.
         let mut translations = BTreeMap::new();
-        for (code, text) in &c.messages {
+        let mut doc_translations = BTreeMap::new();
+        let both = c
+            .messages
+            .iter()
+            .map(|t| (t, false))
+            .chain(c.docs.iter().map(|t| (t, true)));
+        for ((code, text), is_doc) in both {
             match crate::registry::Lang::of_code(code.get_ref()) {
                 Some(l) => {
-                    translations.insert(l, text.get_ref().clone());
+                    if is_doc {
+                        doc_translations.insert(l, text.get_ref().clone());
+                    } else {
+                        translations.insert(l, text.get_ref().clone());
+                    }
                 }
                 None => probs.add(
                     code.span(),
@@ -2142,6 +2341,7 @@ fn compile_form(
                 messages: translations.clone(),
                 expr_text: c.expr.get_ref().clone(),
                 doc: c.doc.clone(),
+                docs: doc_translations.clone(),
             });
         }
     }

@@ -835,15 +835,31 @@ c = -1
         ]
     );
     assert_eq!(got[0].1, "\"F1.nope\"");
-    let twice = problems(&[
+    // The same table in two files: one; another in a second file of yours: a problem.
+    assert!(compile(&[
         src("f1.toml", FORM),
         good.clone(),
-        src("q.toml", &good.text),
-    ]);
-    assert!(
-        twice
-            .iter()
-            .any(|(m, _)| m == "[register] is given in two rule files"),
-        "{twice:?}"
+        src("q.toml", &good.text)
+    ])
+    .is_ok());
+    let other = good
+        .text
+        .replace("c = 20", "c = 10")
+        .replace("[\"Name\"]", "[\"Title\"]");
+    let twice = problems(&[src("f1.toml", FORM), good.clone(), src("q.toml", &other)]);
+    let messages: Vec<&str> = twice.iter().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "[register] is given differently in two rule files",
+            "[plausibility] is given differently in two rule files"
+        ]
+    );
+    // Yours replaces the built-in pack's.
+    let built_in = src(&format!("b.toml{}", BUILT_IN), &good.text);
+    let pack = compile(&[src("f1.toml", FORM), built_in, src("q.toml", &other)]).unwrap();
+    assert_eq!(
+        (pack.plausibility.c, pack.register.name[0].as_str()),
+        (10.0, "title")
     );
 }

@@ -9,7 +9,7 @@ use toml::Spanned;
 
 /// `[register]`: the headings of the register's columns, each a list of the ways it is
 /// written (matched as form labels are: normalised, abbreviations written out, one letter off).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub(super) struct RegisterDef {
     code: Vec<String>,
@@ -31,7 +31,7 @@ pub(super) struct RegisterDef {
 /// `[plausibility]`: figures compared with last year (`FORM.row` or `FORM.row[column]`; the
 /// column by default the form's first count column), the Hidiroglou–Berthelot parameters, and
 /// the figures whose non-zero value says the year had changes (`flows`).
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, PartialEq)]
 #[serde(deny_unknown_fields)]
 pub(super) struct PlausibilityDef {
     #[serde(default)]
@@ -113,7 +113,28 @@ impl Default for Plausibility {
     }
 }
 
-/// The settings of every file's `[register]` and `[plausibility]`: each given in one file only.
+/// Whether a later file's table is set aside (the same as the first's), taken in place of the
+/// first (the first is the built-in pack's: your own copy replaces it, as a form of the same id
+/// does), or a problem (two files of yours give it differently).
+enum Second {
+    Same,
+    Replaces,
+    Conflict,
+}
+
+fn second<T: PartialEq>(first: (usize, &T), later: (usize, &T), sources: &[Source]) -> Second {
+    let built_in = |si: usize| sources[si].name.ends_with(super::BUILT_IN);
+    if first.1 == later.1 {
+        Second::Same
+    } else if built_in(first.0) && !built_in(later.0) {
+        Second::Replaces
+    } else {
+        Second::Conflict
+    }
+}
+
+/// The settings of every file's `[register]` and `[plausibility]`: each given in one file only
+/// (or the same in several; a file of yours replaces the built-in pack's).
 pub(super) fn compile_units(
     sources: &[Source],
     parsed: &[(usize, super::RuleFileDef)],
@@ -123,25 +144,34 @@ pub(super) fn compile_units(
 ) -> (RegisterHeadings, Plausibility) {
     let mut register = RegisterHeadings::default();
     let mut plaus = Plausibility::default();
-    let mut register_from: Option<usize> = None;
-    let mut plaus_from: Option<usize> = None;
+    let mut register_from: Option<(usize, &RegisterDef)> = None;
+    let mut plaus_from: Option<(usize, &PlausibilityDef)> = None;
     let keys = |v: &[String]| -> Vec<String> { v.iter().map(|t| label_key(t, folding)).collect() };
     for (si, def) in parsed {
         let src = &sources[*si];
         let mut p = Problems::new(src);
         if let Some(r) = &def.register {
-            if let Some(first) = register_from {
-                p.add(
-                    0..0,
-                    "[register] is given in two rule files",
-                    "this file",
-                    Some(format!(
-                        "it is given in {} already; give it once",
-                        sources[first].name
-                    )),
-                );
-            } else {
-                register_from = Some(*si);
+            let take = match register_from {
+                None => true,
+                Some(first) => match second(first, (*si, r), sources) {
+                    Second::Same => false,
+                    Second::Replaces => true,
+                    Second::Conflict => {
+                        p.add(
+                            0..0,
+                            "[register] is given differently in two rule files",
+                            "this file",
+                            Some(format!(
+                                "it is given in {} already; give it once",
+                                sources[first.0].name
+                            )),
+                        );
+                        false
+                    }
+                },
+            };
+            if take {
+                register_from = Some((*si, r));
                 register = RegisterHeadings {
                     code: keys(&r.code),
                     name: keys(&r.name),
@@ -171,18 +201,28 @@ pub(super) fn compile_units(
             }
         }
         if let Some(d) = &def.plausibility {
-            if let Some(first) = plaus_from {
-                p.add(
-                    0..0,
-                    "[plausibility] is given in two rule files",
-                    "this file",
-                    Some(format!(
-                        "it is given in {} already; give it once",
-                        sources[first].name
-                    )),
-                );
-            } else {
-                plaus_from = Some(*si);
+            let take = match plaus_from {
+                None => true,
+                Some(first) => match second(first, (*si, d), sources) {
+                    Second::Same => false,
+                    Second::Replaces => true,
+                    Second::Conflict => {
+                        p.add(
+                            0..0,
+                            "[plausibility] is given differently in two rule files",
+                            "this file",
+                            Some(format!(
+                                "it is given in {} already; give it once",
+                                sources[first.0].name
+                            )),
+                        );
+                        false
+                    }
+                },
+            };
+            if take {
+                plaus_from = Some((*si, d));
+                plaus = Plausibility::default();
                 plaus.figures = d
                     .figures
                     .iter()
