@@ -27,3 +27,4 @@ mod review_pdf;
 mod rule_errors;
 mod safety;
 mod silent;
+mod units;
