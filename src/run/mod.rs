@@ -13,6 +13,7 @@ pub mod inputs;
 pub mod links;
 pub mod marked;
 pub mod output;
+pub mod units;
 
 use crate::check::{FileResult, Kept, Links, Status};
 use crate::finding::Severity;
@@ -86,6 +87,10 @@ pub struct Job {
     /// The run's report year (`check --year`; not for last year's workbooks).
     #[serde(default)]
     pub year: Option<u32>,
+    /// Look for typed totals that do not add up outside the pack's forms
+    /// ([`crate::discover`]; `check --discover`).
+    #[serde(default)]
+    pub discover: bool,
 }
 
 fn yes() -> bool {
@@ -111,6 +116,8 @@ pub struct Options {
     /// The report year of the run (`check --year`): a workbook titled with another is said
     /// and not compared with last year's.
     pub year: Option<u32>,
+    /// Look for typed totals that do not add up ([`crate::discover`]; `check --discover`).
+    pub discover: bool,
 }
 
 impl Default for Options {
@@ -123,6 +130,7 @@ impl Default for Options {
             read_timeout: Duration::from_secs(120),
             explain: true,
             year: None,
+            discover: false,
         }
     }
 }
@@ -140,6 +148,9 @@ pub struct Run<'a> {
     pub pack: &'a Pack,
     pub options: Options,
     pub isolation: &'a dyn Isolation,
+    /// The register of units (`--units`): each workbook's code, name and year are checked
+    /// against it, and its units that sent nothing are said on its own result, last.
+    pub register: Option<&'a crate::register::Register>,
 }
 
 impl<'a> Run<'a> {
@@ -148,7 +159,14 @@ impl<'a> Run<'a> {
             pack,
             options,
             isolation,
+            register: None,
         }
+    }
+
+    /// The run with a register of units (`--units`).
+    pub fn with_register(mut self, register: Option<&'a crate::register::Register>) -> Run<'a> {
+        self.register = register;
+        self
     }
 
     /// Checks all inputs, collecting the results (sorted by path).
@@ -185,6 +203,9 @@ impl<'a> Run<'a> {
         // path order.
         let mut units: Vec<UnitRef> = Vec::new();
         let mut held: Vec<(FileResult, Kept)> = Vec::new();
+        // The unit codes of the run's workbooks, and their report years (for the register).
+        let mut submitted: BTreeSet<String> = BTreeSet::new();
+        let mut years: BTreeMap<i32, usize> = BTreeMap::new();
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::channel::<(usize, FileResult, Kept)>();
             let sorted = &*sorted;
@@ -199,10 +220,20 @@ impl<'a> Run<'a> {
             // The first workbook of each unit code (in path order): a later one with the same
             // code is warned about, naming it.
             let mut first_of_code: BTreeMap<String, String> = BTreeMap::new();
+            let given_year = self.options.year.and_then(|y| i32::try_from(y).ok());
             for (i, r, k) in rx {
                 pending.insert(i, (r, k));
                 while let Some((mut r, k)) = pending.remove(&next) {
                     next += 1;
+                    if let (Status::Checked, Some(code)) = (&r.status, &r.unit.key) {
+                        submitted.insert(code.clone());
+                        if let Some(y) = k.report_year {
+                            *years.entry(y).or_default() += 1;
+                        }
+                        if let Some(reg) = self.register {
+                            units::file_findings(pack, reg, &mut r, k.report_year.or(given_year));
+                        }
+                    }
                     if let (Status::Checked, Some(code), false) =
                         (&r.status, r.unit.key.clone(), is_summary(pack, &k))
                     {
@@ -229,8 +260,26 @@ impl<'a> Run<'a> {
                 }
             }
         });
+        // The register's own result, said after every workbook's: the run's year is the one
+        // given, or that of the most workbooks (ties to the later year).
+        let run_year = self
+            .options
+            .year
+            .and_then(|y| i32::try_from(y).ok())
+            .or_else(|| {
+                years
+                    .iter()
+                    .max_by_key(|(y, n)| (**n, **y))
+                    .map(|(y, _)| *y)
+            });
+        let register = self
+            .register
+            .map(|reg| units::register_result(pack, reg, &submitted, run_year));
         let mut outcome = Outcome::default();
         if held.is_empty() {
+            if let Some(r) = register {
+                emit(r);
+            }
             return outcome;
         }
         // Phase two: the checks that read other workbooks.
@@ -300,7 +349,7 @@ impl<'a> Run<'a> {
                 .collect();
             prev
         });
-        links::link_files(
+        let paired = links::link_files(
             pack,
             &mut results,
             &kept,
@@ -313,7 +362,24 @@ impl<'a> Run<'a> {
             }),
             self.options.explain,
         );
+        if let Some(prev) = &previous {
+            units::history_findings(pack, &mut results, &kept, prev, &paired);
+            if let Some(reg) = self.register {
+                units::reorganisation_findings(
+                    pack,
+                    reg,
+                    &mut results,
+                    &kept,
+                    prev,
+                    &paired,
+                    run_year,
+                );
+            }
+        }
         for r in results {
+            emit(r);
+        }
+        if let Some(r) = register {
             emit(r);
         }
         outcome
@@ -403,6 +469,7 @@ impl<'a> Run<'a> {
             only_flagged: limit > 0 && seen.load(Ordering::Relaxed) > limit,
             explain: self.options.explain,
             year: self.options.year.filter(|_| !links.last_year),
+            discover: self.options.discover && !links.last_year,
         };
         let (mut result, kept) =
             file::check_file(input, self.pack, &self.options, self.isolation, &job);
