@@ -330,7 +330,13 @@ fn read_cell(
             return on_empty(rep, &mut report)
         }
         Some((Value::Error(e), _, _)) => return report(rep, K::ValueError, e),
-        Some((Value::Bool(_) | Value::Date(_), _, _)) => {
+        // A date where a figure belongs (`1/2` typed, turned into 1 February): shown as the
+        // date it is, not as its serial number.
+        Some((Value::Date(d), _, _)) => {
+            let shown = crate::text::serial_as_date(d).unwrap_or_else(|| d.clone());
+            return report(rep, K::ValueNotANumber, &shown);
+        }
+        Some((Value::Bool(_), _, _)) => {
             let shown = cell.map(|c| c.display()).unwrap_or_default();
             return report(rep, K::ValueNotANumber, &shown);
         }

@@ -286,6 +286,39 @@ pub fn legacy_vietnamese<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option
     (seen >= 3).then_some(first).flatten()
 }
 
+/// A spreadsheet's date serial number (days since 30 December 1899, as a reader keeps a date
+/// cell) as the date it stands for, `2021-02-01` (with the time when it has one); None for
+/// text that is no serial of a day from 1 March 1900 on (before it the 1900 system counts a
+/// day that never was).
+pub fn serial_as_date(serial: &str) -> Option<String> {
+    let v: f64 = serial.trim().parse().ok()?;
+    if !(61.0..2_958_466.0).contains(&v) {
+        return None;
+    }
+    let days = v.floor() as i64;
+    // Civil from days (Howard Hinnant), from 1970-01-01.
+    let z = days - 25_569 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let secs = ((v - v.floor()) * 86_400.0).round() as i64;
+    Some(if secs == 0 {
+        format!("{y:04}-{m:02}-{d:02}")
+    } else {
+        format!(
+            "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )
+    })
+}
+
 /// `s` on one line, cut with `…` beyond `max` characters (no words: either language).
 pub fn clip(s: &str, max: usize) -> String {
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -412,6 +445,19 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn serials_read_as_dates() {
+        assert_eq!(serial_as_date("44228").as_deref(), Some("2021-02-01"));
+        assert_eq!(serial_as_date("61").as_deref(), Some("1900-03-01"));
+        assert_eq!(
+            serial_as_date("45658.5").as_deref(),
+            Some("2025-01-01 12:00:00")
+        );
+        for t in ["2021-02-01", "60", "-1", "x", "1e9"] {
+            assert_eq!(serial_as_date(t), None, "{t}");
+        }
+    }
+
     #[test]
     fn footnote_marks_come_off_a_label() {
         for (k, bare) in [

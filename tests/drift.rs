@@ -2032,3 +2032,23 @@ fn of_which_shortened_inside_the_word_is_said_not_guessed() {
     assert_eq!(findings.len(), 2, "M01 1.1 and M02 2.1a: {findings:?}");
     assert!(findings.iter().all(|f| f.message.contains("Tr.đó")));
 }
+
+/// `1/2` typed into a count and turned into a date (1 February) is no figure: one
+/// `value.not-a-number` finding on its cell, showing the date (not its serial number).
+#[test]
+fn a_count_turned_into_a_date() {
+    let layout = office(&[Office::DateInCount]);
+    let b = Branch::clean("Đảng bộ xã Sạch", "TD-98", 12);
+    let pack = rules::compile(&rules::builtin_sources()).unwrap();
+    let wb = load_bytes(&write_branch(&b, &layout), "b.xlsx", &Limits::default()).unwrap();
+    let (_, findings, _) = check_workbook(&wb, "b.xlsx", &pack);
+    assert_eq!(findings.len(), 1, "{findings:?}");
+    let f = &findings[0];
+    assert_eq!(f.rule, "value.not-a-number");
+    let at = cell_ref(&layout, "M02", "2.2", Col::Count).unwrap();
+    assert_eq!(
+        (f.cells[0].sheet.as_str(), f.cells[0].cell.as_str()),
+        (at.sheet.as_str(), at.a1().as_str())
+    );
+    assert!(f.message.contains("\"2021-02-01\""), "{}", f.message);
+}

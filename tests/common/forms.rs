@@ -3282,6 +3282,9 @@ pub enum Office {
     /// `Trong đó:` written another way: `Tr.đó:` (0), `Trong đó -` (1), `Trong đó,` (2),
     /// `Trong đó` with no mark (3).
     OfWhichWritten(u8),
+    /// M02's `Chuyển đến` (2.2) typed `1/2` and turned into a date by the spreadsheet (1 February
+    /// of the report year, shown `01-Feb`): a slip of typing, not a figure.
+    DateInCount,
 }
 
 /// `s` in the TCVN3 (ABC) encoding, as a `.VnTime` / `.VnTimeH` font shows it.
@@ -3709,6 +3712,24 @@ fn office_drift(p: &mut SheetPlan, drift: Office, year: u32) {
             }
         }
         Office::SheetCopied => {}
+        Office::DateInCount => {
+            let row = p
+                .item_rows
+                .iter()
+                .find(|(i, _)| *i == "2.2")
+                .map(|(_, r)| *r);
+            if p.form != "M02" {
+                return;
+            }
+            if let Some(c) = p
+                .cells
+                .iter_mut()
+                .find(|c| Some(c.row) == row && c.value_col == Some(Col::Count))
+            {
+                let serial = excel_serial(i64::from(year.max(1900)), 2, 1) as f64;
+                c.content = Content::Number(serial, Some("dd-mmm".to_string()));
+            }
+        }
         Office::OfWhichWritten(way) => {
             const WAYS: [&str; 4] = ["Tr.đó: ", "Trong đó - ", "Trong đó, ", "Trong đó "];
             for c in p.cells.iter_mut().filter(|c| c.is_label) {
