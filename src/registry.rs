@@ -1844,6 +1844,93 @@ pub fn placeholders_of(template: &str) -> Vec<&str> {
     out
 }
 
+// ---------------------------------------------------------------------------------------------
+// The review desk's pages (`crossfoot serve`, [`crate::desk`])
+
+/// One table of the desk's words, each field written once with its English and Vietnamese
+/// text side by side.
+macro_rules! desk_words {
+    ($( $(#[$doc:meta])* $field:ident: ($en:expr, $vi:expr), )*) => {
+        /// The words of the review desk's pages ([`crate::desk`]), in one language.
+        #[derive(Debug)]
+        pub struct DeskWords {
+            $( $(#[$doc])* pub $field: &'static str, )*
+        }
+
+        pub const DESK_EN: DeskWords = DeskWords { $( $field: $en, )* };
+        pub const DESK_VI: DeskWords = DeskWords { $( $field: $vi, )* };
+
+        impl DeskWords {
+            /// Every text of the table, by field name.
+            pub fn texts(&self) -> Vec<(&'static str, &'static str)> {
+                vec![ $( (stringify!($field), self.$field), )* ]
+            }
+        }
+    };
+}
+
+desk_words! {
+    title: ("crossfoot — review desk", "crossfoot — bàn duyệt số liệu"),
+    round: ("The round", "Đợt báo cáo"),
+    upload: ("Send workbooks", "Gửi sổ tính"),
+    upload_hint: (
+        "Choose one or more workbooks (.xlsx .xlsm .xlsb .xls .ods), or drop them here: each is kept and checked.",
+        "Chọn một hoặc nhiều sổ tính (.xlsx .xlsm .xlsb .xls .ods), hoặc thả vào đây: mỗi tệp được lưu và kiểm tra."
+    ),
+    upload_button: ("Send and check", "Gửi và kiểm tra"),
+    unit: ("Unit", "Đơn vị"),
+    code: ("Code", "Mã"),
+    file: ("File", "Tệp"),
+    state: ("State", "Tình trạng"),
+    received: ("Received (UTC)", "Nhận lúc (UTC)"),
+    version: ("Version", "Lần gửi"),
+    versions: ("Versions", "Các lần gửi"),
+    errors: ("Errors", "Lỗi"),
+    warnings: ("Warnings", "Cảnh báo"),
+    state_clean: ("clean", "đạt"),
+    state_warnings: ("warnings", "có cảnh báo"),
+    state_errors: ("errors", "có lỗi"),
+    state_unreadable: ("unreadable", "không đọc được"),
+    state_skipped: ("not a submission", "không phải bài nộp"),
+    no_code: ("(no unit code)", "(không có mã đơn vị)"),
+    nothing_yet: ("No workbook received yet.", "Chưa nhận sổ tính nào."),
+    units_count: ("{count} units", "{count} đơn vị"),
+    findings: ("Findings", "Phát hiện"),
+    no_findings: ("No findings: the figures add up.", "Không có phát hiện: số liệu khớp."),
+    most_likely: ("Most likely", "Khả năng cao nhất"),
+    form: ("Form {form}", "Biểu {form}"),
+    not_on_form: ("Not on a form", "Ngoài các biểu"),
+    cells: ("Cells", "Ô"),
+    rule: ("Rule", "Quy tắc"),
+    downloads: ("Downloads", "Tải về"),
+    review_workbook: ("Review workbook", "Sổ tính rà soát"),
+    marked_copy: ("Marked copy for the branch", "Bản đánh dấu gửi cơ sở"),
+    json: ("Result (JSON)", "Kết quả (JSON)"),
+    back: ("Back to the round", "Về đợt báo cáo"),
+    sent_by: ("Sent by", "Người gửi"),
+    reviewer: ("reviewer", "người duyệt"),
+    sheet_cut: (
+        "Only the first {rows} rows and {cols} columns are drawn.",
+        "Chỉ vẽ {rows} dòng và {cols} cột đầu."
+    ),
+    unreadable_why: ("Not read", "Không đọc được"),
+    since_previous: ("Since the previous version", "So với lần gửi trước"),
+    fixed: ("{count} fixed", "{count} đã sửa"),
+    new: ("{count} new", "{count} mới"),
+    still_open: ("{count} still open", "{count} còn tồn tại"),
+    sha256: ("SHA-256", "SHA-256"),
+    writer_failed: ("Not made", "Không tạo được"),
+}
+
+impl DeskWords {
+    pub fn of(lang: Lang) -> &'static DeskWords {
+        match lang {
+            Lang::En => &DESK_EN,
+            Lang::Vi => &DESK_VI,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1895,6 +1982,7 @@ mod tests {
             ("ReviewWords", REVIEW_EN.texts(), REVIEW_VI.texts()),
             ("MarkWords", MARK_EN.texts(), MARK_VI.texts()),
             ("RoleWords", ROLE_EN.texts(), ROLE_VI.texts()),
+            ("DeskWords", DESK_EN.texts(), DESK_VI.texts()),
         ];
         for (table, en, vi) in tables {
             assert_eq!(en.len(), vi.len(), "{table}");

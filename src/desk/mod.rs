@@ -1,0 +1,182 @@
+//! The review desk, `crossfoot serve`: workbooks uploaded in a browser (or by a script), kept,
+//! checked, and their findings shown as pages and served as JSON and workbooks.
+//!
+//! The desk is one more consumer of a run's results, never a second checker: it hands each
+//! stored workbook to a [`Checker`] — the command line gives it [`crate::run::desk`]'s, the
+//! same [`crate::run::Run`] `check` uses, reading in the worker processes under their memory
+//! cap — and keeps what it gets back: the JSON of `check --format json`, the review workbook,
+//! the marked copy and the sheets read. The desk itself imports no checking stage.
+//!
+//! - [`store`]: the bytes once by SHA-256, a SQLite row per submission, durable before a
+//!   submission is acknowledged; nothing overwritten or deleted.
+//! - [`server`]: the HTTP server (axum on tokio), its access token, CSRF check, limits and
+//!   security headers; checking on blocking threads.
+//! - [`pages`] and [`html`]: the pages, with every text from a workbook shown and escaped.
+
+pub mod html;
+pub mod pages;
+pub mod server;
+pub mod store;
+
+use crate::model::Sheet;
+use crate::registry::Lang;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+/// What checking one stored workbook gave.
+#[derive(Debug, Default)]
+pub struct Checked {
+    /// The `check --format json` document of the one file.
+    pub json: String,
+    /// The review workbook (`check -o`), when it could be made.
+    pub review: Option<Vec<u8>>,
+    /// The marked copy (`check --mark`) and its extension, when the workbook was checked.
+    pub marked: Option<(Vec<u8>, &'static str)>,
+    /// The sheets that hold forms, as read (drawn on the unit page).
+    pub sheets: Vec<Sheet>,
+}
+
+/// Checks one stored workbook: the command line's run ([`crate::run::desk::RunChecker`]).
+pub trait Checker: Send + Sync + 'static {
+    /// Checks the workbook at `path` (a regular file named as the upload was), reported as
+    /// `shown`.
+    fn check(&self, path: &Path, shown: &str) -> Checked;
+    /// The rule pack's language (the pages' default).
+    fn lang(&self) -> Lang;
+}
+
+/// How the desk is run.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Where submissions are kept.
+    pub data: PathBuf,
+    /// The address to listen on (port 0: any free port).
+    pub bind: SocketAddr,
+    /// Most bytes one upload request may carry.
+    pub max_request_bytes: usize,
+    /// Most bytes of one workbook.
+    pub max_file_bytes: usize,
+    /// Most workbooks in one upload request.
+    pub max_files: usize,
+}
+
+impl Config {
+    pub fn new(data: PathBuf, bind: SocketAddr) -> Config {
+        Config {
+            data,
+            bind,
+            max_request_bytes: 256 * 1024 * 1024,
+            max_file_bytes: 64 * 1024 * 1024,
+            max_files: 200,
+        }
+    }
+}
+
+/// The desk listening: where, and the reviewer's access URL (which holds the token).
+#[derive(Debug, Clone)]
+pub struct Ready {
+    pub addr: SocketAddr,
+    pub access_url: String,
+    /// Where the access URL was written (mode 0600).
+    pub access_file: PathBuf,
+    /// The address is not a loopback one: other machines can reach the desk.
+    pub exposed: bool,
+}
+
+/// Why the desk could not start or stopped.
+#[derive(Debug, thiserror::Error)]
+pub enum DeskError {
+    #[error("cannot open the desk's folder {path}: {reason}")]
+    Store { path: String, reason: String },
+    #[error("cannot listen on {addr}: {reason}")]
+    Bind { addr: SocketAddr, reason: String },
+    #[error("cannot make the access token: {0}")]
+    Token(String),
+    #[error("cannot write the access URL to {path}: {reason}")]
+    AccessFile { path: String, reason: String },
+    #[error("the server stopped: {0}")]
+    Serve(String),
+}
+
+/// Runs the desk until the process ends: opens the store, listens, writes the access URL,
+/// calls `on_ready` (the command line prints it), then serves.
+pub fn serve(
+    config: Config,
+    checker: Box<dyn Checker>,
+    on_ready: impl FnOnce(&Ready),
+) -> Result<(), DeskError> {
+    server::serve(config, checker, on_ready)
+}
+
+/// A random token of 32 bytes, in hex.
+pub fn random_token() -> Result<String, DeskError> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| DeskError::Token(e.to_string()))?;
+    Ok(bytes.iter().map(|b| format!("{b:02x}")).collect())
+}
+
+/// Whether `a` and `b` are equal, in a time that depends on their length only.
+pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let diff = a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    std::hint::black_box(diff) == 0
+}
+
+/// An upload's file name as a file name on this machine: the last part of any path it
+/// carries, hidden characters and path or shell punctuation replaced by `_`, at most 120
+/// characters, never empty nor starting with a dot.
+pub fn safe_file_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let mut out: String = last
+        .chars()
+        .filter(|c| !crate::safe::hidden(*c) || *c == ' ')
+        .map(|c| {
+            if c.is_alphanumeric() || matches!(c, '.' | '-' | '_' | ' ' | '(' | ')') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .take(120)
+        .collect();
+    if out.starts_with('.') {
+        out.insert(0, '_');
+    }
+    if out.trim().is_empty() {
+        out = "workbook".to_string();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn secrets_compare_whole() {
+        assert!(same_secret(b"abc", b"abc"));
+        assert!(!same_secret(b"abc", b"abd"));
+        assert!(!same_secret(b"abc", b"abcd"));
+        assert!(!same_secret(b"", b"a"));
+    }
+
+    #[test]
+    fn tokens_are_long_and_differ() {
+        let a = random_token().unwrap();
+        let b = random_token().unwrap();
+        assert_eq!(a.len(), 64);
+        assert_ne!(a, b);
+    }
+
+    #[test]
+    fn file_names_are_made_safe() {
+        assert_eq!(safe_file_name("../../etc/passwd"), "passwd");
+        assert_eq!(safe_file_name("C:\\x\\branch 07.xlsx"), "branch 07.xlsx");
+        assert_eq!(safe_file_name(".hidden.xlsx"), "_.hidden.xlsx");
+        assert_eq!(safe_file_name("a\u{202e}b<c>.xlsx"), "ab_c_.xlsx");
+        assert_eq!(safe_file_name(""), "workbook");
+        assert_eq!(safe_file_name("Đảng bộ.xls"), "Đảng bộ.xls");
+    }
+}

@@ -1,0 +1,715 @@
+//! The desk's HTTP server: axum on a tokio runtime (the well-kept pair for a small server;
+//! only HTTP/1, multipart and the tokio glue compiled in).
+//!
+//! Every path but `/access/TOKEN` (the reviewer's access URL, which sets the session cookie)
+//! needs the token: `Authorization: Bearer TOKEN`, or the cookie. Tokens are compared in
+//! constant time; more than [`MAX_FAILURES`] refused tokens in a minute and every request
+//! without the right token is refused with 429 until the minute is over. A state-changing
+//! request that comes with the cookie (a page's form) must carry the page's CSRF token and,
+//! when the browser says where it comes from, this origin; a script's bearer header cannot be
+//! sent by another site's form. Uploads are limited in size and count. Checking runs on
+//! blocking threads, never on the async runtime.
+
+use super::html::path_segment;
+use super::pages;
+use super::store::{now_utc, NewRow, Row, Store};
+use super::{Checked, Checker, Config, DeskError, Ready};
+use crate::registry::Lang;
+use axum::body::Body;
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Request, State};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use axum::Router;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+/// Refused tokens allowed in one minute before every unauthenticated request is refused.
+const MAX_FAILURES: u32 = 30;
+
+/// The session cookie's name.
+const COOKIE: &str = "crossfoot_desk";
+
+/// The security headers of every response: only the desk's own origin, nothing framed, no
+/// referrer (the access URL holds the token), nothing cached.
+const CSP: &str = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+
+static CSS: &str = include_str!("assets/desk.css");
+static JS: &str = include_str!("assets/desk.js");
+
+/// The running desk.
+pub struct App {
+    pub store: Store,
+    pub checker: Box<dyn Checker>,
+    token: String,
+    /// The pages' CSRF token: derived from the access token, unknown to another site.
+    pub csrf: String,
+    pub config: Config,
+    failures: Mutex<(Instant, u32)>,
+}
+
+impl App {
+    pub fn lang_default(&self) -> Lang {
+        self.checker.lang()
+    }
+}
+
+/// How a request proved it may come in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Via {
+    Bearer,
+    Cookie,
+}
+
+pub(super) fn serve(
+    config: Config,
+    checker: Box<dyn Checker>,
+    on_ready: impl FnOnce(&Ready),
+) -> Result<(), DeskError> {
+    let store = Store::open(&config.data).map_err(|e| DeskError::Store {
+        path: config.data.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let token = super::random_token()?;
+    let csrf = super::store::sha256_hex(format!("crossfoot-desk-csrf:{token}").as_bytes());
+    let listener = std::net::TcpListener::bind(config.bind).map_err(|e| DeskError::Bind {
+        addr: config.bind,
+        reason: e.to_string(),
+    })?;
+    let addr = listener.local_addr().map_err(|e| DeskError::Bind {
+        addr: config.bind,
+        reason: e.to_string(),
+    })?;
+    listener
+        .set_nonblocking(true)
+        .map_err(|e| DeskError::Serve(e.to_string()))?;
+    let access_url = format!("http://{addr}/access/{token}");
+    let access_file = config.data.join("access-url");
+    write_private(&access_file, &format!("{access_url}\n")).map_err(|e| DeskError::AccessFile {
+        path: access_file.display().to_string(),
+        reason: e.to_string(),
+    })?;
+    let app = Arc::new(App {
+        store,
+        checker,
+        token,
+        csrf,
+        config,
+        failures: Mutex::new((Instant::now(), 0)),
+    });
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_io()
+        .build()
+        .map_err(|e| DeskError::Serve(e.to_string()))?;
+    on_ready(&Ready {
+        addr,
+        access_url,
+        access_file,
+        exposed: !addr.ip().is_loopback(),
+    });
+    runtime.block_on(async move {
+        let listener = tokio::net::TcpListener::from_std(listener)
+            .map_err(|e| DeskError::Serve(e.to_string()))?;
+        axum::serve(listener, router(app))
+            .await
+            .map_err(|e| DeskError::Serve(e.to_string()))
+    })
+}
+
+/// Writes `text` to `path`, readable by this user only.
+fn write_private(path: &std::path::Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut opts = std::fs::OpenOptions::new();
+    opts.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        opts.mode(0o600);
+        let mut f = opts.open(path)?;
+        // An existing file keeps its mode on open: set it.
+        f.set_permissions(std::fs::Permissions::from_mode(0o600))?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()
+    }
+    #[cfg(not(unix))]
+    {
+        let mut f = opts.open(path)?;
+        f.write_all(text.as_bytes())?;
+        f.sync_all()
+    }
+}
+
+pub fn router(app: Arc<App>) -> Router {
+    let limit = app.config.max_request_bytes;
+    Router::new()
+        .route("/", get(round_page))
+        .route("/submissions/{id}", get(submission_page))
+        .route("/assets/desk.css", get(css))
+        .route("/assets/desk.js", get(js))
+        .route("/healthz", get(healthz))
+        .route("/api/status", get(api_status))
+        .route("/api/submissions", post(upload))
+        .route("/api/submissions/{id}", get(api_submission))
+        .route("/api/submissions/{id}/review.xlsx", get(review_xlsx))
+        .route("/api/submissions/{id}/marked.xlsx", get(marked_xlsx))
+        .route("/api/submissions/{id}/workbook", get(original))
+        .layer(axum::middleware::from_fn_with_state(app.clone(), auth))
+        // The access URL: outside the token check (it is the check).
+        .route("/access/{token}", get(access))
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(axum::middleware::map_response(security_headers))
+        .with_state(app)
+}
+
+async fn security_headers(mut res: Response) -> Response {
+    let h = res.headers_mut();
+    h.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(CSP),
+    );
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    res
+}
+
+fn refused(status: StatusCode, why: &'static str) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        why,
+    )
+        .into_response()
+}
+
+/// The token a request carries: its bearer header, else its cookie.
+fn presented(headers: &HeaderMap) -> Option<(String, Via)> {
+    if let Some(v) = headers
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+    {
+        return v
+            .strip_prefix("Bearer ")
+            .map(|t| (t.trim().to_string(), Via::Bearer));
+    }
+    for v in headers.get_all(header::COOKIE) {
+        let Ok(v) = v.to_str() else { continue };
+        for part in v.split(';') {
+            if let Some((k, t)) = part.trim().split_once('=') {
+                if k == COOKIE {
+                    return Some((t.to_string(), Via::Cookie));
+                }
+            }
+        }
+    }
+    None
+}
+
+impl App {
+    /// Whether `token` is the desk's; a refusal is counted, and past [`MAX_FAILURES`] in a
+    /// minute every request without the right token is refused.
+    fn admit(&self, token: Option<&str>) -> Result<(), Response> {
+        let ok = token.is_some_and(|t| super::same_secret(t.as_bytes(), self.token.as_bytes()));
+        if ok {
+            return Ok(());
+        }
+        let unauthorized = || {
+            refused(
+                StatusCode::UNAUTHORIZED,
+                "the desk needs its token: open the access URL it printed, or send Authorization: Bearer TOKEN\n",
+            )
+        };
+        // No token at all is not a guess.
+        if token.is_none() {
+            return Err(unauthorized());
+        }
+        let mut f = match self.failures.lock() {
+            Ok(f) => f,
+            Err(p) => p.into_inner(),
+        };
+        if f.0.elapsed() > Duration::from_secs(60) {
+            *f = (Instant::now(), 0);
+        }
+        f.1 = f.1.saturating_add(1);
+        if f.1 > MAX_FAILURES {
+            return Err(refused(
+                StatusCode::TOO_MANY_REQUESTS,
+                "too many refused tokens: wait a minute\n",
+            ));
+        }
+        Err(unauthorized())
+    }
+}
+
+async fn auth(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
+    let presented = presented(req.headers());
+    if let Err(res) = app.admit(presented.as_ref().map(|(t, _)| t.as_str())) {
+        return res;
+    }
+    let via = presented.map_or(Via::Bearer, |(_, v)| v);
+    req.extensions_mut().insert(via);
+    next.run(req).await
+}
+
+/// `/access/TOKEN`: the session cookie set (HttpOnly, SameSite=Strict), then the round.
+async fn access(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+    if let Err(res) = app.admit(Some(&token)) {
+        return res;
+    }
+    let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+    match HeaderValue::from_str(&cookie) {
+        Ok(cookie) => (
+            StatusCode::SEE_OTHER,
+            [
+                (header::SET_COOKIE, cookie),
+                (header::LOCATION, HeaderValue::from_static("/")),
+            ],
+        )
+            .into_response(),
+        Err(_) => refused(StatusCode::BAD_REQUEST, "bad token\n"),
+    }
+}
+
+/// The language of a page: `Accept-Language`'s first of Vietnamese and English, else the
+/// rule pack's.
+fn lang_of(app: &App, headers: &HeaderMap) -> Lang {
+    let accept = headers
+        .get(header::ACCEPT_LANGUAGE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    for tag in accept.split(',') {
+        let tag = tag
+            .split(';')
+            .next()
+            .unwrap_or("")
+            .trim()
+            .to_ascii_lowercase();
+        if tag == "vi" || tag.starts_with("vi-") {
+            return Lang::Vi;
+        }
+        if tag == "en" || tag.starts_with("en-") {
+            return Lang::En;
+        }
+    }
+    app.lang_default()
+}
+
+fn html(page: String) -> Response {
+    ([(header::CONTENT_TYPE, "text/html; charset=utf-8")], page).into_response()
+}
+
+fn json_text(text: String) -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/json; charset=utf-8")],
+        text,
+    )
+        .into_response()
+}
+
+fn json_value(v: &serde_json::Value) -> Response {
+    match crate::safe::json_pretty(v) {
+        Ok(text) => json_text(text + "\n"),
+        Err(_) => refused(StatusCode::INTERNAL_SERVER_ERROR, "cannot write JSON\n"),
+    }
+}
+
+fn store_failed(e: impl std::fmt::Display) -> Response {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+        format!("the desk's store failed: {e}\n"),
+    )
+        .into_response()
+}
+
+/// Runs blocking work (the store, checking) off the async runtime.
+async fn blocking<T: Send + 'static>(
+    app: &Arc<App>,
+    f: impl FnOnce(&App) -> T + Send + 'static,
+) -> Result<T, Response> {
+    let app = app.clone();
+    tokio::task::spawn_blocking(move || f(&app))
+        .await
+        .map_err(|e| store_failed(format!("a task stopped: {e}")))
+}
+
+async fn css() -> Response {
+    ([(header::CONTENT_TYPE, "text/css; charset=utf-8")], CSS).into_response()
+}
+
+async fn js() -> Response {
+    (
+        [(header::CONTENT_TYPE, "text/javascript; charset=utf-8")],
+        JS,
+    )
+        .into_response()
+}
+
+async fn healthz() -> Response {
+    json_text("{\"ok\": true}\n".to_string())
+}
+
+/// The round's units, each with its latest state, and the counts by state.
+pub fn status_json(app: &App) -> Result<serde_json::Value, super::store::StoreError> {
+    let latest = app.store.latest()?;
+    let mut counts = serde_json::Map::new();
+    for state in ["clean", "warnings", "errors", "unreadable", "skipped"] {
+        counts.insert(state.to_string(), 0.into());
+    }
+    let mut units = Vec::with_capacity(latest.len());
+    for (row, versions) in &latest {
+        if let Some(n) = counts.get_mut(&row.state) {
+            *n = (n.as_u64().unwrap_or(0) + 1).into();
+        }
+        units.push(serde_json::json!({
+            "unit_key": row.unit_key,
+            "unit_name": row.unit_name,
+            "unit_code": row.unit_code,
+            "versions": versions,
+            "latest": submission_summary(row),
+        }));
+    }
+    Ok(serde_json::json!({
+        "units": units,
+        "counts": counts,
+        "submissions": latest.iter().map(|(_, v)| v).sum::<i64>(),
+    }))
+}
+
+fn submission_summary(row: &Row) -> serde_json::Value {
+    serde_json::json!({
+        "id": row.id,
+        "unit_key": row.unit_key,
+        "unit_name": row.unit_name,
+        "unit_code": row.unit_code,
+        "version": row.version,
+        "file": row.file_name,
+        "sent_by": row.sent_by,
+        "received": row.received,
+        "sha256": row.sha256,
+        "size": row.size,
+        "state": row.state,
+        "errors": row.errors,
+        "warnings": row.warnings,
+        "result": format!("/api/submissions/{}", row.id),
+        "review": row.review_sha.as_ref().map(|_| format!("/api/submissions/{}/review.xlsx", row.id)),
+        "marked": row.marked_sha.as_ref().map(|_| format!("/api/submissions/{}/marked.xlsx", row.id)),
+        "workbook": format!("/api/submissions/{}/workbook", row.id),
+        "page": format!("/submissions/{}", row.id),
+    })
+}
+
+async fn api_status(State(app): State<Arc<App>>) -> Response {
+    match blocking(&app, status_json).await {
+        Ok(Ok(v)) => json_value(&v),
+        Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+async fn api_submission(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Response {
+    match blocking(&app, move |app| app.store.result_json(id)).await {
+        Ok(Ok(Some(text))) => json_text(text),
+        Ok(Ok(None)) => refused(StatusCode::NOT_FOUND, "no such submission\n"),
+        Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+/// A stored workbook of submission `id`, as a download.
+async fn download(app: Arc<App>, id: i64, which: &'static str) -> Response {
+    let got = blocking(
+        &app,
+        move |app| -> Result<Option<(Vec<u8>, String)>, String> {
+            let Some(row) = app.store.row(id).map_err(|e| e.to_string())? else {
+                return Ok(None);
+            };
+            let (sha, ext) = match which {
+                "review" => (row.review_sha, "xlsx".to_string()),
+                "workbook" => {
+                    // The upload's own name, made safe, without its extension (added back).
+                    let safe = super::safe_file_name(&row.file_name);
+                    let ext = safe
+                        .rsplit_once('.')
+                        .map(|(_, e)| e.to_ascii_lowercase())
+                        .filter(|e| e.len() <= 5 && e.bytes().all(|b| b.is_ascii_alphanumeric()))
+                        .unwrap_or_else(|| "bin".into());
+                    (Some(row.sha256), ext)
+                }
+                _ => (
+                    row.marked_sha,
+                    row.marked_ext.unwrap_or_else(|| "xlsx".into()),
+                ),
+            };
+            let Some(sha) = sha else { return Ok(None) };
+            let bytes = app
+                .store
+                .blob(&sha)
+                .ok_or_else(|| format!("the blob {sha} is missing"))?;
+            Ok(Some((bytes, format!("{which}-{id}.{ext}"))))
+        },
+    )
+    .await;
+    match got {
+        Ok(Ok(Some((bytes, name)))) => {
+            let disposition = format!("attachment; filename=\"{name}\"");
+            let mut res = Response::new(Body::from(bytes));
+            let h = res.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(if which == "workbook" {
+                    "application/octet-stream"
+                } else {
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+                }),
+            );
+            if let Ok(v) = HeaderValue::from_str(&disposition) {
+                h.insert(header::CONTENT_DISPOSITION, v);
+            }
+            res
+        }
+        Ok(Ok(None)) => refused(
+            StatusCode::NOT_FOUND,
+            "no such workbook for this submission\n",
+        ),
+        Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+async fn review_xlsx(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Response {
+    download(app, id, "review").await
+}
+
+/// The workbook as it was uploaded, byte for byte.
+async fn original(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Response {
+    download(app, id, "workbook").await
+}
+
+async fn marked_xlsx(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Response {
+    download(app, id, "marked").await
+}
+
+async fn round_page(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let lang = lang_of(&app, &headers);
+    match blocking(&app, move |app| pages::round(app, lang)).await {
+        Ok(Ok(page)) => html(page),
+        Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+async fn submission_page(
+    State(app): State<Arc<App>>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+) -> Response {
+    let lang = lang_of(&app, &headers);
+    match blocking(&app, move |app| pages::submission(app, id, lang)).await {
+        Ok(Ok(Some(page))) => html(page),
+        Ok(Ok(None)) => refused(StatusCode::NOT_FOUND, "no such submission\n"),
+        Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+/// Whether a request's `Origin` (when the browser sends one) is this desk's own.
+fn same_origin(headers: &HeaderMap) -> bool {
+    let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
+        return true;
+    };
+    let host = headers
+        .get(header::HOST)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    origin
+        .strip_prefix("http://")
+        .is_some_and(|o| !host.is_empty() && o == host)
+}
+
+/// `POST /api/submissions`: every `file` field kept, checked and recorded; each file's
+/// summary in the answer (or, for the page's form, back to the round).
+async fn upload(
+    State(app): State<Arc<App>>,
+    axum::Extension(via): axum::Extension<Via>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    if !same_origin(&headers) {
+        return refused(StatusCode::FORBIDDEN, "refused: another site's request\n");
+    }
+    let mut csrf: Option<String> = None;
+    let mut files: Vec<(String, axum::body::Bytes)> = Vec::new();
+    let mut too_large: Vec<String> = Vec::new();
+    loop {
+        let field = match multipart.next_field().await {
+            Ok(Some(f)) => f,
+            Ok(None) => break,
+            Err(e) => {
+                return (
+                    e.status(),
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    format!("the upload could not be read: {}\n", e.body_text()),
+                )
+                    .into_response()
+            }
+        };
+        let name = field.name().unwrap_or("").to_string();
+        match name.as_str() {
+            "csrf" => csrf = field.text().await.ok(),
+            "file" => {
+                if files.len() + too_large.len() >= app.config.max_files {
+                    return refused(
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "too many workbooks in one upload\n",
+                    );
+                }
+                let file_name = field.file_name().unwrap_or("").to_string();
+                match field.bytes().await {
+                    Ok(bytes) if bytes.len() > app.config.max_file_bytes => {
+                        too_large.push(file_name)
+                    }
+                    Ok(bytes) => files.push((file_name, bytes)),
+                    Err(e) => {
+                        return (
+                            e.status(),
+                            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                            format!("the upload could not be read: {}\n", e.body_text()),
+                        )
+                            .into_response()
+                    }
+                }
+            }
+            _ => {}
+        }
+    }
+    // A page's form comes with the cookie: it must carry the page's CSRF token.
+    let form = via == Via::Cookie;
+    if form
+        && !csrf
+            .as_deref()
+            .is_some_and(|c| super::same_secret(c.as_bytes(), app.csrf.as_bytes()))
+    {
+        return refused(
+            StatusCode::FORBIDDEN,
+            "refused: the form's CSRF token is missing or wrong; reload the page\n",
+        );
+    }
+    if files.is_empty() && too_large.is_empty() {
+        return refused(StatusCode::BAD_REQUEST, "no `file` field in the upload\n");
+    }
+    // Each workbook checked on a blocking thread of its own.
+    let tasks: Vec<_> = files
+        .into_iter()
+        .map(|(name, bytes)| {
+            let app = app.clone();
+            tokio::task::spawn_blocking(move || ingest(&app, &name, &bytes, "reviewer"))
+        })
+        .collect();
+    let mut answers = Vec::new();
+    let mut last_id = None;
+    for t in tasks {
+        match t.await {
+            Ok(Ok(row)) => {
+                last_id = Some(row.id);
+                answers.push(submission_summary(&row));
+            }
+            Ok(Err(e)) => answers.push(serde_json::json!({ "error": e })),
+            Err(e) => answers.push(serde_json::json!({ "error": e.to_string() })),
+        }
+    }
+    for name in too_large {
+        answers.push(serde_json::json!({
+            "file": name,
+            "error": format!("larger than {} bytes: not kept", app.config.max_file_bytes),
+        }));
+    }
+    if form {
+        let to = match (answers.len(), last_id) {
+            (1, Some(id)) => format!("/submissions/{}", path_segment(&id.to_string())),
+            _ => "/".to_string(),
+        };
+        return match HeaderValue::from_str(&to) {
+            Ok(to) => (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response(),
+            Err(_) => refused(StatusCode::INTERNAL_SERVER_ERROR, "bad location\n"),
+        };
+    }
+    json_value(&serde_json::json!({ "submissions": answers }))
+}
+
+/// Keeps one upload, checks it, records it: the bytes stored durably first, then checked
+/// through the desk's [`Checker`], the outputs stored, and only then the row committed. On a
+/// blocking thread.
+pub fn ingest(app: &App, name: &str, bytes: &[u8], sent_by: &str) -> Result<Row, String> {
+    let store = &app.store;
+    let sha = store.put_blob(bytes).map_err(|e| e.to_string())?;
+    let blob = store
+        .blob_path(&sha)
+        .ok_or_else(|| "the blob has no path".to_string())?;
+    // The checker reads a file named as the upload was (its extension is reported on).
+    let folder = tempfile::tempdir_in(store.dir().join("tmp")).map_err(|e| e.to_string())?;
+    let link = folder.path().join(super::safe_file_name(name));
+    if std::fs::hard_link(&blob, &link).is_err() {
+        std::fs::copy(&blob, &link).map_err(|e| e.to_string())?;
+    }
+    let checked: Checked = app.checker.check(&link, name);
+    drop(folder);
+    let doc: serde_json::Value = serde_json::from_str(&checked.json)
+        .map_err(|e| format!("the checker's JSON does not read: {e}"))?;
+    let file = &doc["files"][0];
+    let errors = file["errors"].as_u64().unwrap_or(0) as usize;
+    let warnings = file["warnings"].as_u64().unwrap_or(0) as usize;
+    let state = match file["status"].as_str().unwrap_or("") {
+        "checked" if errors > 0 => "errors",
+        "checked" if warnings > 0 => "warnings",
+        "checked" => "clean",
+        "skipped" => "skipped",
+        _ => "unreadable",
+    };
+    let unit = &file["unit"];
+    let unit_name = unit["name"].as_str();
+    let unit_code = unit["code"].as_str();
+    let unit_key = match unit["key"].as_str().or(unit_code) {
+        Some(k) if !k.is_empty() => k.to_string(),
+        _ => format!("file:{name}"),
+    };
+    let put = |b: &[u8]| store.put_blob(b).map_err(|e| e.to_string());
+    let review_sha = checked.review.as_deref().map(put).transpose()?;
+    let marked_sha = checked.marked.as_ref().map(|(b, _)| put(b)).transpose()?;
+    let sheets_sha = if checked.sheets.is_empty() {
+        None
+    } else {
+        let text = serde_json::to_vec(&checked.sheets).map_err(|e| e.to_string())?;
+        Some(put(&text)?)
+    };
+    store
+        .insert(
+            &NewRow {
+                unit_key: &unit_key,
+                unit_name,
+                unit_code,
+                file_name: name,
+                sent_by,
+                sha256: &sha,
+                size: bytes.len(),
+                state,
+                errors,
+                warnings,
+                result_json: &checked.json,
+                review_sha: review_sha.as_deref(),
+                marked_sha: marked_sha.as_deref(),
+                marked_ext: checked.marked.as_ref().map(|(_, e)| *e),
+                sheets_sha: sheets_sha.as_deref(),
+            },
+            &now_utc(),
+        )
+        .map_err(|e| e.to_string())
+}
