@@ -617,3 +617,89 @@ fn hostile_text_is_escaped_on_every_page() {
     assert_eq!(unit_page.matches("<script").count(), 1);
     assert!(unit_page.contains("<script src=\"/assets/desk.js\" defer></script>"));
 }
+
+#[test]
+fn every_acknowledged_submission_survives_sigkill() {
+    let (_t, data) = data_dir();
+    let mut desk = start(&data);
+    // Workbooks of their own (distinct bytes), sent by four clients at once.
+    let books: Vec<(String, Vec<u8>)> = (0..40u64)
+        .map(|i| {
+            let b = Branch::clean(&format!("Đơn vị {i}"), &format!("K-{i:02}"), 100 + i);
+            (
+                format!("unit-{i:02}.xlsx"),
+                write_branch(&b, &reference_layout()),
+            )
+        })
+        .collect();
+    let books = std::sync::Arc::new(books);
+    let acked = std::sync::Arc::new(std::sync::Mutex::new(Vec::<(i64, usize)>::new()));
+    let (addr, auth) = (desk.addr, desk.bearer());
+    let clients: Vec<_> = (0..4)
+        .map(|c| {
+            let (books, acked, auth) = (books.clone(), acked.clone(), auth.clone());
+            std::thread::spawn(move || {
+                for i in (c..books.len()).step_by(4) {
+                    let (name, bytes) = &books[i];
+                    let (ct, body) = multipart(&[("file", Some(name), bytes)]);
+                    // A connection cut by the kill ends this client.
+                    let sent = std::panic::catch_unwind(|| {
+                        http(
+                            addr,
+                            "POST",
+                            "/api/submissions",
+                            &[("Authorization", &auth), ("Content-Type", &ct)],
+                            &body,
+                        )
+                    });
+                    match sent {
+                        Ok(r) if r.status == 200 => {
+                            let id = r.json()["submissions"][0]["id"].as_i64().unwrap();
+                            acked.lock().unwrap().push((id, i));
+                        }
+                        _ => return,
+                    }
+                }
+            })
+        })
+        .collect();
+    // Killed while uploads are under way.
+    let deadline = std::time::Instant::now() + Duration::from_secs(300);
+    while acked.lock().unwrap().len() < 6 && std::time::Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    desk.child.kill().unwrap();
+    desk.child.wait().unwrap();
+    for c in clients {
+        let _ = c.join();
+    }
+    let acked = acked.lock().unwrap().clone();
+    assert!(acked.len() >= 6, "too few uploads before the kill");
+    assert!(
+        acked.len() < books.len(),
+        "every upload finished before the kill"
+    );
+
+    let desk = start(&data);
+    // Every acknowledged submission is there, byte for byte.
+    for (id, i) in &acked {
+        let r = desk.get(&format!("/api/submissions/{id}/workbook"));
+        assert_eq!(r.status, 200, "submission {id} lost");
+        assert_eq!(r.body, books[*i].1, "submission {id} changed");
+        let doc = desk.get(&format!("/api/submissions/{id}")).json();
+        assert_eq!(doc["files"][0]["path"], books[*i].0.as_str());
+    }
+    // No half submission is shown: every unit listed has its result and its bytes.
+    let status = desk.get("/api/status").json();
+    let units = status["units"].as_array().unwrap();
+    assert!(units.len() >= acked.len());
+    for u in units {
+        let id = u["latest"]["id"].as_i64().unwrap();
+        let r = desk.get(&format!("/api/submissions/{id}/workbook"));
+        assert_eq!(r.status, 200);
+        let name = u["latest"]["file"].as_str().unwrap();
+        let i: usize = name[5..7].parse().unwrap();
+        assert_eq!(r.body, books[i].1);
+        assert_eq!(desk.get(&format!("/api/submissions/{id}")).status, 200);
+    }
+}
