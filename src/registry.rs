@@ -1919,7 +1919,17 @@ desk_words! {
     new: ("{count} new", "{count} mới"),
     still_open: ("{count} still open", "{count} còn tồn tại"),
     sha256: ("SHA-256", "SHA-256"),
-    writer_failed: ("Not made", "Không tạo được"),
+    explained: ("Explained", "Đã giải trình"),
+    explained_since: ("marked on version {version}", "đánh dấu ở lần gửi {version}"),
+    dropped: (
+        "Explanation dropped: the figures changed since it was written",
+        "Giải trình bị bỏ: số liệu đã thay đổi kể từ khi ghi"
+    ),
+    mark_explained: ("Mark explained", "Đánh dấu đã giải trình"),
+    note_hint: (
+        "why, e.g. two members moved in December, confirmed by phone",
+        "lý do, ví dụ: hai đảng viên chuyển đi tháng 12, đã xác nhận qua điện thoại"
+    ),
 }
 
 impl DeskWords {

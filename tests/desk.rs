@@ -703,3 +703,115 @@ fn every_acknowledged_submission_survives_sigkill() {
         assert_eq!(desk.get(&format!("/api/submissions/{id}")).status, 200);
     }
 }
+
+#[test]
+fn a_review_mark_follows_its_finding_and_is_dropped_when_the_figures_change() {
+    let (_t, data) = data_dir();
+    let desk = start(&data);
+    let clean = Branch::clean("Đảng bộ xã Thử", "TD-50", 3);
+    let off_by = |n: i64| {
+        let mut b = clean.clone();
+        b.m01.gender[0] += n;
+        write_branch(&b, &reference_layout())
+    };
+    let v1 = off_by(5);
+    let first = &desk.upload(&[("td-50.xlsx", &v1)])[0];
+    let id1 = first["id"].as_i64().unwrap();
+    let doc = desk.get(&format!("/api/submissions/{id1}")).json();
+    let i = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .position(|f| f["rule"] == "M01.gender-split")
+        .expect("the gender split is off");
+    let mark = |id: i64, extra: &[(&str, &str)], fields: &[(&str, &str)]| {
+        let parts: Vec<(&str, Option<&str>, &[u8])> = fields
+            .iter()
+            .map(|(k, v)| (*k, None, v.as_bytes()))
+            .collect();
+        let (ct, body) = multipart(&parts);
+        let mut headers = vec![("Content-Type", ct.as_str())];
+        headers.extend_from_slice(extra);
+        http(
+            desk.addr,
+            "POST",
+            &format!("/api/submissions/{id}/marks"),
+            &headers,
+            &body,
+        )
+    };
+    let auth = desk.bearer();
+    let index = i.to_string();
+    let note = "two members moved in December, confirmed by phone";
+    // Without the token, or from a page without its CSRF token: refused.
+    assert_eq!(
+        mark(id1, &[], &[("finding", &index), ("note", note)]).status,
+        401
+    );
+    let cookie = format!("crossfoot_desk={}", desk.token);
+    assert_eq!(
+        mark(
+            id1,
+            &[("Cookie", &cookie)],
+            &[("finding", &index), ("note", note)]
+        )
+        .status,
+        403
+    );
+    assert_eq!(
+        mark(
+            id1,
+            &[("Authorization", &auth)],
+            &[("finding", "999"), ("note", note)]
+        )
+        .status,
+        404
+    );
+    let r = mark(
+        id1,
+        &[("Authorization", &auth)],
+        &[("finding", &index), ("note", note)],
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let marks_of =
+        |id: i64| desk.get(&format!("/api/submissions/{id}")).json()["review_marks"].clone();
+    let m = marks_of(id1);
+    assert_eq!(m[0]["finding"], i);
+    assert_eq!(m[0]["state"], "explained");
+    assert_eq!(m[0]["note"], note);
+
+    // The same figures in the next version: the mark follows.
+    let id2 = desk.upload(&[("td-50-v2.xlsx", &v1)])[0]["id"]
+        .as_i64()
+        .unwrap();
+    let m = marks_of(id2);
+    assert_eq!(m.as_array().unwrap().len(), 1);
+    assert_eq!(
+        (m[0]["state"].clone(), m[0]["made_on"].clone()),
+        ("explained".into(), id1.into())
+    );
+    let page = desk.get_en(&format!("/submissions/{id2}")).text();
+    assert!(
+        page.contains("Explained</strong> (marked on version 1): two members moved"),
+        "{page}"
+    );
+
+    // Other figures on the same cells: dropped, visibly.
+    let id3 = desk.upload(&[("td-50-v3.xlsx", &off_by(7))])[0]["id"]
+        .as_i64()
+        .unwrap();
+    let m = marks_of(id3);
+    assert_eq!(m[0]["state"], "dropped");
+    let page = desk.get_en(&format!("/submissions/{id3}")).text();
+    assert!(
+        page.contains("Explanation dropped: the figures changed"),
+        "{page}"
+    );
+    assert!(page.contains(note));
+
+    // A dropped mark goes no further; a corrected workbook has no such finding.
+    let id4 = desk.upload(&[("td-50-v4.xlsx", &off_by(7))])[0]["id"]
+        .as_i64()
+        .unwrap();
+    assert_eq!(marks_of(id4), Value::Array(vec![]));
+}

@@ -124,6 +124,34 @@ pub fn same_secret(a: &[u8], b: &[u8]) -> bool {
     std::hint::black_box(diff) == 0
 }
 
+/// A finding of a `check --format json` report as a review mark follows it: its identity
+/// (rule, sheet, the cells it names) and its figures (expected, found, difference).
+pub fn finding_id(f: &serde_json::Value) -> store::FindingId {
+    let cells: Vec<String> = f["cells"]
+        .as_array()
+        .map(|cs| {
+            cs.iter()
+                .map(|c| {
+                    format!(
+                        "{}!{}",
+                        c["sheet"].as_str().unwrap_or(""),
+                        c["cell"].as_str().unwrap_or("")
+                    )
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    store::FindingId {
+        key: format!(
+            "{}\u{0}{}\u{0}{}",
+            f["rule"].as_str().unwrap_or(""),
+            f["sheet"].as_str().unwrap_or(""),
+            cells.join(",")
+        ),
+        figures: format!("{} {} {}", f["expected"], f["actual"], f["difference"]),
+    }
+}
+
 /// An upload's file name as a file name on this machine: the last part of any path it
 /// carries, hidden characters and path or shell punctuation replaced by `_`, at most 120
 /// characters, never empty nor starting with a dot.

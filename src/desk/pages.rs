@@ -153,26 +153,7 @@ fn upload_form(h: &mut Html, w: &DeskWords, csrf: &str) {
 
 /// A finding's identity across versions: its rule, sheet and cells.
 fn finding_key(f: &Json) -> String {
-    let cells: Vec<String> = f["cells"]
-        .as_array()
-        .map(|cs| {
-            cs.iter()
-                .map(|c| {
-                    format!(
-                        "{}!{}",
-                        c["sheet"].as_str().unwrap_or(""),
-                        c["cell"].as_str().unwrap_or("")
-                    )
-                })
-                .collect()
-        })
-        .unwrap_or_default();
-    format!(
-        "{}\u{0}{}\u{0}{}",
-        f["rule"].as_str().unwrap_or(""),
-        f["sheet"].as_str().unwrap_or(""),
-        cells.join(",")
-    )
+    super::finding_id(f).key
 }
 
 fn findings_of(doc: &Json) -> &[Json] {
@@ -193,6 +174,7 @@ pub fn submission(app: &App, id: i64, lang: Lang) -> Result<Option<String>, Stor
         .and_then(|sha| app.store.blob(sha))
         .and_then(|bytes| serde_json::from_slice(&bytes).ok())
         .unwrap_or_default();
+    let marks = app.store.marks(id)?;
     let w = DeskWords::of(lang);
     let mut h = Html::new(lang);
     head(&mut h, w);
@@ -365,6 +347,32 @@ pub fn submission(app: &App, id: i64, lang: Lang) -> Result<Option<String>, Stor
                 }
                 h.raw("</span>");
             }
+            let key = finding_key(f);
+            match marks.iter().find(|m| m.finding_key == key) {
+                Some(m) if m.state == "explained" => {
+                    let made = versions
+                        .iter()
+                        .find(|v| v.id == m.made_on)
+                        .map_or(row.version, |v| v.version)
+                        .to_string();
+                    h.raw("<p class=\"explained\"><strong>")
+                        .text(w.explained)
+                        .raw("</strong> (")
+                        .text(&render(w.explained_since, &[("version", &made)]))
+                        .raw("): ")
+                        .text(&m.note)
+                        .raw("</p>");
+                }
+                Some(m) => {
+                    h.raw("<p class=\"dropped\"><strong>")
+                        .text(w.dropped)
+                        .raw("</strong>: <s>")
+                        .text(&m.note)
+                        .raw("</s></p>");
+                    mark_form(&mut h, w, &app.csrf, row.id, i);
+                }
+                None => mark_form(&mut h, w, &app.csrf, row.id, i),
+            }
             h.raw("</li>");
         }
         h.raw("</ol></section>");
@@ -376,6 +384,21 @@ pub fn submission(app: &App, id: i64, lang: Lang) -> Result<Option<String>, Stor
     }
     foot(&mut h);
     Ok(Some(h.finish()))
+}
+
+/// The form that marks finding `i` of submission `id` explained.
+fn mark_form(h: &mut Html, w: &DeskWords, csrf: &str, id: i64, i: usize) {
+    h.raw("<form class=\"mark\" method=\"post\" enctype=\"multipart/form-data\" action=\"/api/submissions/")
+        .href(&path_segment(&id.to_string()))
+        .raw("/marks\"><input type=\"hidden\" name=\"csrf\" value=\"")
+        .attr(csrf)
+        .raw("\"><input type=\"hidden\" name=\"finding\" value=\"")
+        .num(i as i64)
+        .raw("\"><input type=\"text\" name=\"note\" required maxlength=\"2000\" placeholder=\"")
+        .attr(w.note_hint)
+        .raw("\"> <button type=\"submit\">")
+        .text(w.mark_explained)
+        .raw("</button></form>");
 }
 
 fn versions_list(

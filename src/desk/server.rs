@@ -154,6 +154,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/submissions/{id}/review.xlsx", get(review_xlsx))
         .route("/api/submissions/{id}/marked.xlsx", get(marked_xlsx))
         .route("/api/submissions/{id}/workbook", get(original))
+        .route("/api/submissions/{id}/marks", post(add_mark))
         .layer(axum::middleware::from_fn_with_state(app.clone(), auth))
         // The access URL: outside the token check (it is the check).
         .route("/access/{token}", get(access))
@@ -416,9 +417,130 @@ async fn api_status(State(app): State<Arc<App>>) -> Response {
 }
 
 async fn api_submission(State(app): State<Arc<App>>, Path(id): Path<i64>) -> Response {
-    match blocking(&app, move |app| app.store.result_json(id)).await {
-        Ok(Ok(Some(text))) => json_text(text),
+    match blocking(&app, move |app| result_with_marks(app, id)).await {
+        Ok(Ok(Some(v))) => json_value(&v),
         Ok(Ok(None)) => refused(StatusCode::NOT_FOUND, "no such submission\n"),
+        Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+/// The stored result of submission `id` (the JSON of `check --format json`) with the
+/// reviewer's marks on its findings added as `review_marks` (each naming its finding by its
+/// index in `findings`).
+pub fn result_with_marks(
+    app: &App,
+    id: i64,
+) -> Result<Option<serde_json::Value>, super::store::StoreError> {
+    let Some(text) = app.store.result_json(id)? else {
+        return Ok(None);
+    };
+    let mut doc: serde_json::Value = serde_json::from_str(&text).unwrap_or(serde_json::Value::Null);
+    let marks = app.store.marks(id)?;
+    let ids: Vec<super::store::FindingId> = doc["findings"]
+        .as_array()
+        .map(|fs| fs.iter().map(super::finding_id).collect())
+        .unwrap_or_default();
+    let listed: Vec<serde_json::Value> = marks
+        .iter()
+        .filter_map(|m| {
+            let i = ids.iter().position(|f| f.key == m.finding_key)?;
+            let mut v = serde_json::to_value(m).ok()?;
+            v["finding"] = i.into();
+            Some(v)
+        })
+        .collect();
+    if let Some(obj) = doc.as_object_mut() {
+        obj.insert("review_marks".into(), listed.into());
+    }
+    Ok(Some(doc))
+}
+
+/// `POST /api/submissions/{id}/marks` (multipart: `finding`, its index in the result's
+/// `findings`; `note`): the finding marked explained.
+async fn add_mark(
+    State(app): State<Arc<App>>,
+    axum::Extension(via): axum::Extension<Via>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    if !same_origin(&headers) {
+        return refused(StatusCode::FORBIDDEN, "refused: another site's request\n");
+    }
+    let mut fields: std::collections::BTreeMap<String, String> = Default::default();
+    loop {
+        match multipart.next_field().await {
+            Ok(Some(f)) => {
+                let name = f.name().unwrap_or("").to_string();
+                if let Ok(text) = f.text().await {
+                    fields.insert(name, text);
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                return (
+                    e.status(),
+                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+                    format!("the request could not be read: {}\n", e.body_text()),
+                )
+                    .into_response()
+            }
+        }
+    }
+    if via == Via::Cookie
+        && !fields
+            .get("csrf")
+            .is_some_and(|c| super::same_secret(c.as_bytes(), app.csrf.as_bytes()))
+    {
+        return refused(
+            StatusCode::FORBIDDEN,
+            "refused: the form's CSRF token is missing or wrong; reload the page\n",
+        );
+    }
+    let Some(finding) = fields
+        .get("finding")
+        .and_then(|f| f.trim().parse::<usize>().ok())
+    else {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            "name the finding: `finding`, its index\n",
+        );
+    };
+    let note = fields
+        .get("note")
+        .map(|n| n.trim().to_string())
+        .unwrap_or_default();
+    if note.is_empty() || note.chars().count() > 2000 {
+        return refused(
+            StatusCode::BAD_REQUEST,
+            "a mark needs a note of at most 2,000 characters\n",
+        );
+    }
+    let done = blocking(&app, move |app| -> Result<bool, String> {
+        let Some(text) = app.store.result_json(id).map_err(|e| e.to_string())? else {
+            return Ok(false);
+        };
+        let doc: serde_json::Value = serde_json::from_str(&text).map_err(|e| e.to_string())?;
+        let Some(f) = doc["findings"].get(finding) else {
+            return Ok(false);
+        };
+        app.store
+            .add_mark(id, &super::finding_id(f), &note, &now_utc())
+            .map_err(|e| e.to_string())?;
+        Ok(true)
+    })
+    .await;
+    match done {
+        Ok(Ok(true)) if via == Via::Cookie => {
+            let to = format!("/submissions/{id}#f{finding}");
+            match HeaderValue::from_str(&to) {
+                Ok(to) => (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response(),
+                Err(_) => refused(StatusCode::INTERNAL_SERVER_ERROR, "bad location\n"),
+            }
+        }
+        Ok(Ok(true)) => json_text("{\"ok\": true}\n".to_string()),
+        Ok(Ok(false)) => refused(StatusCode::NOT_FOUND, "no such submission or finding\n"),
         Ok(Err(e)) => store_failed(e),
         Err(res) => res,
     }
@@ -710,6 +832,10 @@ pub fn ingest(app: &App, name: &str, bytes: &[u8], sent_by: &str) -> Result<Row,
                 sheets_sha: sheets_sha.as_deref(),
             },
             &now_utc(),
+            &doc["findings"]
+                .as_array()
+                .map(|fs| fs.iter().map(super::finding_id).collect::<Vec<_>>())
+                .unwrap_or_default(),
         )
         .map_err(|e| e.to_string())
 }

@@ -100,7 +100,41 @@ CREATE TABLE IF NOT EXISTS submissions (
     sheets_sha TEXT
 );
 CREATE INDEX IF NOT EXISTS submissions_unit ON submissions(unit_key, id);
+CREATE TABLE IF NOT EXISTS marks (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    submission_id INTEGER NOT NULL,
+    finding_key TEXT NOT NULL,
+    figures TEXT NOT NULL,
+    note TEXT NOT NULL,
+    state TEXT NOT NULL,
+    made_on INTEGER NOT NULL,
+    created TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS marks_submission ON marks(submission_id, id);
 ";
+
+/// A reviewer's mark on a finding of one submission: `explained` with a note, made on this
+/// version or carried from the one before; or `dropped`: a mark of the version before whose
+/// finding is still there with other figures (the note kept, to be shown).
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Mark {
+    #[serde(skip)]
+    pub finding_key: String,
+    #[serde(skip)]
+    pub figures: String,
+    pub note: String,
+    pub state: String,
+    /// The submission the mark was first made on.
+    pub made_on: i64,
+    pub created: String,
+}
+
+/// A finding as a mark follows it: its identity (rule, sheet, cells) and its figures.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FindingId {
+    pub key: String,
+    pub figures: String,
+}
 
 const COLUMNS: &str = "id, unit_key, unit_name, unit_code, version, file_name, sent_by, received, \
     sha256, size, state, errors, warnings, review_sha, marked_sha, marked_ext, sheets_sha";
@@ -212,7 +246,13 @@ impl Store {
 
     /// Records a submission (its blobs already stored): the unit's next version. Returns the
     /// row as stored.
-    pub fn insert(&self, new: &NewRow<'_>, received: &str) -> Result<Row, StoreError> {
+    /// `findings`: the new version's findings, for the marks of the version before.
+    pub fn insert(
+        &self,
+        new: &NewRow<'_>,
+        received: &str,
+        findings: &[FindingId],
+    ) -> Result<Row, StoreError> {
         let mut db = self.db()?;
         let tx = db.transaction()?;
         let version: i64 = tx.query_row(
@@ -246,6 +286,7 @@ impl Store {
             ],
         )?;
         let id = tx.last_insert_rowid();
+        carry_marks(&tx, new.unit_key, id, findings, received)?;
         tx.commit()?;
         drop(db);
         self.row(id)?
@@ -300,6 +341,91 @@ impl Store {
             .query_map(params![unit_key], row_of)?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+}
+
+/// The marks of a unit's version before `id` onto version `id`: a mark whose finding is
+/// there with the same figures is carried; with other figures, it is recorded dropped (shown,
+/// not applied); a finding that is gone takes its mark with it.
+fn carry_marks(
+    tx: &rusqlite::Transaction<'_>,
+    unit_key: &str,
+    id: i64,
+    findings: &[FindingId],
+    now: &str,
+) -> Result<(), StoreError> {
+    let prev: Option<i64> = tx.query_row(
+        "SELECT MAX(id) FROM submissions WHERE unit_key = ?1 AND id < ?2",
+        params![unit_key, id],
+        |r| r.get(0),
+    )?;
+    let Some(prev) = prev else { return Ok(()) };
+    for m in marks_of(tx, prev)? {
+        if m.state != "explained" {
+            continue;
+        }
+        let Some(now_f) = findings.iter().find(|f| f.key == m.finding_key) else {
+            continue;
+        };
+        let state = if now_f.figures == m.figures {
+            "explained"
+        } else {
+            "dropped"
+        };
+        tx.execute(
+            "INSERT INTO marks (submission_id, finding_key, figures, note, state, made_on, created) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![id, m.finding_key, now_f.figures, m.note, state, m.made_on, now],
+        )?;
+    }
+    Ok(())
+}
+
+/// The marks of one submission, one per finding (the latest), oldest first.
+fn marks_of(db: &Connection, submission: i64) -> Result<Vec<Mark>, StoreError> {
+    let mut stmt = db.prepare(
+        "SELECT finding_key, figures, note, state, made_on, created FROM marks \
+         WHERE id IN (SELECT MAX(id) FROM marks WHERE submission_id = ?1 GROUP BY finding_key) \
+         ORDER BY id",
+    )?;
+    let marks = stmt
+        .query_map(params![submission], |r| {
+            Ok(Mark {
+                finding_key: r.get(0)?,
+                figures: r.get(1)?,
+                note: r.get(2)?,
+                state: r.get(3)?,
+                made_on: r.get(4)?,
+                created: r.get(5)?,
+            })
+        })?
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(marks)
+}
+
+impl Store {
+    /// Marks a finding of submission `id` explained, with a note (a later mark of the same
+    /// finding is the one shown; none is removed).
+    pub fn add_mark(
+        &self,
+        id: i64,
+        finding: &FindingId,
+        note: &str,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let db = self.db()?;
+        db.execute(
+            "INSERT INTO marks (submission_id, finding_key, figures, note, state, made_on, created) \
+             VALUES (?1, ?2, ?3, ?4, 'explained', ?1, ?5)",
+            params![id, finding.key, finding.figures, note, now],
+        )?;
+        Ok(())
+    }
+
+    /// The marks of submission `id` (the latest per finding).
+    pub fn marks(&self, id: i64) -> Result<Vec<Mark>, StoreError> {
+        let db = self.db()?;
+        marks_of(&db, id)
     }
 }
 
@@ -384,17 +510,44 @@ mod tests {
             marked_ext: None,
             sheets_sha: None,
         };
-        let one = store.insert(&new("a.xlsx"), "2026-01-01 00:00:00").unwrap();
-        let two = store.insert(&new("b.xlsx"), "2026-01-02 00:00:00").unwrap();
+        let f = |figures: &str| FindingId {
+            key: "rule\u{0}sheet\u{0}C7".into(),
+            figures: figures.into(),
+        };
+        let one = store
+            .insert(&new("a.xlsx"), "2026-01-01 00:00:00", &[f("1")])
+            .unwrap();
+        store
+            .add_mark(one.id, &f("1"), "confirmed by phone", "2026-01-01 00:00:01")
+            .unwrap();
+        let two = store
+            .insert(&new("b.xlsx"), "2026-01-02 00:00:00", &[f("1")])
+            .unwrap();
+        let carried = store.marks(two.id).unwrap();
+        assert_eq!(carried.len(), 1);
+        assert_eq!(
+            (carried[0].state.as_str(), carried[0].made_on),
+            ("explained", one.id)
+        );
+        assert_eq!(carried[0].note, "confirmed by phone");
+        let three = store
+            .insert(&new("c.xlsx"), "2026-01-03 00:00:00", &[f("2")])
+            .unwrap();
+        assert_eq!(store.marks(three.id).unwrap()[0].state, "dropped");
+        // A dropped mark is not carried further; a finding gone takes its mark with it.
+        let four = store
+            .insert(&new("d.xlsx"), "2026-01-04 00:00:00", &[f("2")])
+            .unwrap();
+        assert!(store.marks(four.id).unwrap().is_empty());
         assert_eq!((one.version, two.version), (1, 2));
         let latest = store.latest().unwrap();
         assert_eq!(latest.len(), 1);
-        assert_eq!(latest[0].0.id, two.id);
-        assert_eq!(latest[0].1, 2);
+        assert_eq!(latest[0].0.id, four.id);
+        assert_eq!(latest[0].1, 4);
         // Reopened: everything is there.
         drop(store);
         let store = Store::open(dir.path()).unwrap();
-        assert_eq!(store.versions("U1").unwrap().len(), 2);
+        assert_eq!(store.versions("U1").unwrap().len(), 4);
         assert_eq!(store.result_json(one.id).unwrap().as_deref(), Some("{}"));
     }
 }
