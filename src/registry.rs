@@ -1926,6 +1926,14 @@ desk_words! {
         "Giải trình bị bỏ: số liệu đã thay đổi kể từ khi ghi"
     ),
     mark_explained: ("Mark explained", "Đánh dấu đã giải trình"),
+    branch: ("the branch (its link)", "cơ sở (qua đường dẫn riêng)"),
+    branch_link: ("Link for the branch", "Đường dẫn cho cơ sở"),
+    make_link: ("Make a link for this unit's branch", "Tạo đường dẫn cho cơ sở của đơn vị này"),
+    link_made: (
+        "Send this link to the branch: with it the branch can send this unit's workbooks and see their findings, nothing of any other unit. It is shown only now.",
+        "Gửi đường dẫn này cho cơ sở: qua đó cơ sở gửi được sổ tính của đơn vị mình và xem các phát hiện, không thấy gì của đơn vị khác. Đường dẫn chỉ hiện lần này."
+    ),
+    branch_title: ("Your unit's workbooks", "Sổ tính của đơn vị"),
     note_hint: (
         "why, e.g. two members moved in December, confirmed by phone",
         "lý do, ví dụ: hai đảng viên chuyển đi tháng 12, đã xác nhận qua điện thoại"

@@ -589,7 +589,29 @@ fn hostile_text_is_escaped_on_every_page() {
     let id = answers[0]["id"].as_i64().unwrap();
     // The JSON keeps the exact text (a JSON reader's to show).
     assert_eq!(answers[0]["unit_name"], hostile);
-    let pages = ["/".to_string(), format!("/submissions/{id}")];
+    // The unit's branch link and its pages too.
+    let key = answers[0]["unit_key"].as_str().unwrap().to_string();
+    let (ct, body) = multipart(&[("unit_key", None, key.as_bytes())]);
+    let auth = desk.bearer();
+    let r = http(
+        desk.addr,
+        "POST",
+        "/api/links",
+        &[("Authorization", &auth), ("Content-Type", &ct)],
+        &body,
+    );
+    let url = r.json()["url"].as_str().unwrap().to_string();
+    let branch = url
+        .split_once(&desk.addr.to_string())
+        .unwrap()
+        .1
+        .to_string();
+    let pages = [
+        "/".to_string(),
+        format!("/submissions/{id}"),
+        branch.clone(),
+        format!("{branch}/submissions/{id}"),
+    ];
     for p in &pages {
         for resp in [desk.get(p), desk.get_en(p)] {
             assert_eq!(resp.status, 200, "{p}");
@@ -814,4 +836,166 @@ fn a_review_mark_follows_its_finding_and_is_dropped_when_the_figures_change() {
         .as_i64()
         .unwrap();
     assert_eq!(marks_of(id4), Value::Array(vec![]));
+}
+
+#[test]
+fn a_branch_link_sees_and_sends_its_own_unit_only() {
+    let (_t, data) = data_dir();
+    let desk = start(&data);
+    let read = |n: &str| {
+        std::fs::read(
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("samples")
+                .join(n),
+        )
+        .unwrap()
+    };
+    let split = read("branch-gender-split.xlsx");
+    let clean = read("branch-clean.xlsx");
+    let answers = desk.upload(&[
+        ("branch-gender-split.xlsx", &split),
+        ("branch-clean.xlsx", &clean),
+    ]);
+    let (own, other) = (&answers[0], &answers[1]);
+    let own_key = own["unit_key"].as_str().unwrap();
+    let other_id = other["id"].as_i64().unwrap();
+    let own_id = own["id"].as_i64().unwrap();
+
+    // The reviewer makes a link for the unit.
+    let (ct, body) = multipart(&[("unit_key", None, own_key.as_bytes())]);
+    let auth = desk.bearer();
+    let r = http(
+        desk.addr,
+        "POST",
+        "/api/links",
+        &[("Authorization", &auth), ("Content-Type", &ct)],
+        &body,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let url = r.json()["url"].as_str().unwrap().to_string();
+    let path = url
+        .split_once(&desk.addr.to_string())
+        .unwrap()
+        .1
+        .to_string();
+    let token = path.rsplit('/').next().unwrap().to_string();
+    // Without the reviewer's token, no link is made.
+    assert_eq!(
+        http(
+            desk.addr,
+            "POST",
+            "/api/links",
+            &[("Content-Type", &ct)],
+            &body
+        )
+        .status,
+        401
+    );
+
+    // The branch's page: its unit, nothing of the other.
+    let home = http(desk.addr, "GET", &path, &[], b"");
+    assert_eq!(home.status, 200);
+    let html = home.text();
+    assert!(html.contains(own["unit_name"].as_str().unwrap()));
+    assert!(!html.contains(other["unit_name"].as_str().unwrap()));
+    assert_eq!(
+        http(
+            desk.addr,
+            "GET",
+            &format!("{path}/assets/desk.css"),
+            &[],
+            b""
+        )
+        .status,
+        200
+    );
+    let page = http(
+        desk.addr,
+        "GET",
+        &format!("{path}/submissions/{own_id}"),
+        &[],
+        b"",
+    );
+    assert_eq!(page.status, 200);
+    assert!(page.text().contains("M01.gender-split"));
+    assert!(
+        !page.text().contains("/api/"),
+        "a branch's page links to the reviewer's API"
+    );
+    let marked = http(
+        desk.addr,
+        "GET",
+        &format!("{path}/submissions/{own_id}/marked.xlsx"),
+        &[],
+        b"",
+    );
+    assert_eq!(marked.status, 200);
+    assert_eq!(
+        crossfoot::sniff::crossfoot_output(&marked.body).as_deref(),
+        Some("marked")
+    );
+    // The other unit's pages and files, and the reviewer's: refused.
+    for p in [
+        format!("{path}/submissions/{other_id}"),
+        format!("{path}/submissions/{other_id}/marked.xlsx"),
+    ] {
+        assert_eq!(http(desk.addr, "GET", &p, &[], b"").status, 404, "{p}");
+    }
+    let as_bearer = format!("Bearer {token}");
+    for p in ["/", "/api/status", &format!("/api/submissions/{own_id}")] {
+        assert_eq!(
+            http(desk.addr, "GET", p, &[("Authorization", &as_bearer)], b"").status,
+            401,
+            "{p}"
+        );
+    }
+    assert_eq!(
+        http(
+            desk.addr,
+            "GET",
+            &format!("/branch/{}", "0".repeat(64)),
+            &[],
+            b""
+        )
+        .status,
+        401
+    );
+
+    // The branch sends its corrected workbook: recorded as the branch's, a new version.
+    let (ct, body) = multipart(&[("file", Some("ban-bo.xlsx"), &split)]);
+    let r = http(
+        desk.addr,
+        "POST",
+        &format!("{path}/upload"),
+        &[("Content-Type", &ct)],
+        &body,
+    );
+    assert_eq!(r.status, 200, "{}", r.text());
+    let sent = &r.json()["submissions"][0];
+    assert_eq!(sent["version"], 2);
+    assert_eq!(sent["sent_by"], "branch");
+    // Another unit's workbook through the link: not recorded.
+    let (ct, body) = multipart(&[("file", Some("other.xlsx"), &clean)]);
+    let r = http(
+        desk.addr,
+        "POST",
+        &format!("{path}/upload"),
+        &[("Content-Type", &ct)],
+        &body,
+    );
+    assert_eq!(r.status, 422);
+    assert!(r.json()["submissions"][0]["error"]
+        .as_str()
+        .unwrap()
+        .contains("not recorded"));
+    // The reviewer sees every version, the branch's among them; the other unit unchanged.
+    let status = desk.get("/api/status").json();
+    for u in status["units"].as_array().unwrap() {
+        if u["unit_key"] == own_key {
+            assert_eq!(u["versions"], 2);
+            assert_eq!(u["latest"]["sent_by"], "branch");
+        } else {
+            assert_eq!(u["versions"], 1);
+        }
+    }
 }

@@ -17,7 +17,23 @@ use std::collections::{BTreeMap, BTreeSet};
 const GRID_ROWS: u32 = 300;
 const GRID_COLS: u32 = 40;
 
-fn head(h: &mut Html, w: &DeskWords) {
+/// Who a page is for: the reviewer, or a branch through its link (one unit, its own paths).
+pub enum View<'a> {
+    Reviewer,
+    Branch { token: &'a str, unit_key: &'a str },
+}
+
+impl View<'_> {
+    /// The start of the paths of this view's pages.
+    fn prefix(&self) -> String {
+        match self {
+            View::Reviewer => String::new(),
+            View::Branch { token, .. } => format!("/branch/{}", path_segment(token)),
+        }
+    }
+}
+
+fn head(h: &mut Html, w: &DeskWords, home: &str) {
     h.raw("<!DOCTYPE html>\n<html lang=\"");
     h.raw(match h.lang() {
         Lang::Vi => "vi",
@@ -25,7 +41,13 @@ fn head(h: &mut Html, w: &DeskWords) {
     });
     h.raw("\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>")
         .text(w.title)
-        .raw("</title><link rel=\"stylesheet\" href=\"/assets/desk.css\"><script src=\"/assets/desk.js\" defer></script></head><body><header><a href=\"/\">")
+        .raw("</title><link rel=\"stylesheet\" href=\"")
+        .href(&format!("{home}assets/desk.css"))
+        .raw("\"><script src=\"")
+        .href(&format!("{home}assets/desk.js"))
+        .raw("\" defer></script></head><body><header><a href=\"")
+        .href(home)
+        .raw("\">")
         .text(w.title)
         .raw("</a></header><main>");
 }
@@ -68,9 +90,9 @@ pub fn round(app: &App, lang: Lang) -> Result<String, StoreError> {
     let w = DeskWords::of(lang);
     let latest = app.store.latest()?;
     let mut h = Html::new(lang);
-    head(&mut h, w);
+    head(&mut h, w, "/");
     h.raw("<h1>").text(w.round).raw("</h1>");
-    upload_form(&mut h, w, &app.csrf);
+    upload_form(&mut h, w, "/api/submissions", &app.csrf);
     if latest.is_empty() {
         h.raw("<p class=\"empty\">").text(w.nothing_yet).raw("</p>");
         foot(&mut h);
@@ -139,8 +161,10 @@ pub fn round(app: &App, lang: Lang) -> Result<String, StoreError> {
     Ok(h.finish())
 }
 
-fn upload_form(h: &mut Html, w: &DeskWords, csrf: &str) {
-    h.raw("<form id=\"upload\" class=\"upload\" method=\"post\" action=\"/api/submissions\" enctype=\"multipart/form-data\"><input type=\"hidden\" name=\"csrf\" value=\"")
+fn upload_form(h: &mut Html, w: &DeskWords, action: &str, csrf: &str) {
+    h.raw("<form id=\"upload\" class=\"upload\" method=\"post\" action=\"")
+        .href(action)
+        .raw("\" enctype=\"multipart/form-data\"><input type=\"hidden\" name=\"csrf\" value=\"")
         .attr(csrf)
         .raw("\"><h2>")
         .text(w.upload)
@@ -161,10 +185,24 @@ fn findings_of(doc: &Json) -> &[Json] {
 }
 
 /// A submission's page.
-pub fn submission(app: &App, id: i64, lang: Lang) -> Result<Option<String>, StoreError> {
+pub fn submission(
+    app: &App,
+    id: i64,
+    lang: Lang,
+    view: &View<'_>,
+) -> Result<Option<String>, StoreError> {
     let Some(row) = app.store.row(id)? else {
         return Ok(None);
     };
+    // A branch sees its own unit only.
+    if let View::Branch { unit_key, .. } = view {
+        if row.unit_key != *unit_key {
+            return Ok(None);
+        }
+    }
+    let reviewer = matches!(view, View::Reviewer);
+    let prefix = view.prefix();
+    let home = format!("{prefix}/");
     let json = app.store.result_json(id)?.unwrap_or_default();
     let doc: Json = serde_json::from_str(&json).unwrap_or(Json::Null);
     let versions = app.store.versions(&row.unit_key)?;
@@ -177,8 +215,10 @@ pub fn submission(app: &App, id: i64, lang: Lang) -> Result<Option<String>, Stor
     let marks = app.store.marks(id)?;
     let w = DeskWords::of(lang);
     let mut h = Html::new(lang);
-    head(&mut h, w);
-    h.raw("<p><a href=\"/\">← ")
+    head(&mut h, w, &home);
+    h.raw("<p><a href=\"")
+        .href(&home)
+        .raw("\">← ")
         .text(w.back)
         .raw("</a></p><h1>");
     unit_cell(&mut h, w, &row);
@@ -205,10 +245,10 @@ pub fn submission(app: &App, id: i64, lang: Lang) -> Result<Option<String>, Stor
         .raw("</dd><dt>")
         .text(w.sent_by)
         .raw("</dt><dd>")
-        .text(if row.sent_by == "reviewer" {
-            w.reviewer
-        } else {
-            &row.sent_by
+        .text(match row.sent_by.as_str() {
+            "reviewer" => w.reviewer,
+            "branch" => w.branch,
+            other => other,
         })
         .raw("</dd><dt>")
         .text(w.sha256)
@@ -216,12 +256,13 @@ pub fn submission(app: &App, id: i64, lang: Lang) -> Result<Option<String>, Stor
         .text(&row.sha256)
         .raw("</code></dd></dl>");
 
-    // Downloads.
-    let base = format!("/api/submissions/{}", path_segment(&row.id.to_string()));
+    // Downloads: the reviewer's all; a branch its marked copy.
+    let id_seg = path_segment(&row.id.to_string());
+    let base = format!("/api/submissions/{id_seg}");
     h.raw("<h2>")
         .text(w.downloads)
         .raw("</h2><ul class=\"downloads\">");
-    if row.review_sha.is_some() {
+    if row.review_sha.is_some() && reviewer {
         h.raw("<li><a href=\"")
             .href(&format!("{base}/review.xlsx"))
             .raw("\">")
@@ -229,17 +270,28 @@ pub fn submission(app: &App, id: i64, lang: Lang) -> Result<Option<String>, Stor
             .raw("</a></li>");
     }
     if row.marked_sha.is_some() {
+        let at = if reviewer {
+            format!("{base}/marked.xlsx")
+        } else {
+            format!("{prefix}/submissions/{id_seg}/marked.xlsx")
+        };
         h.raw("<li><a href=\"")
-            .href(&format!("{base}/marked.xlsx"))
+            .href(&at)
             .raw("\">")
             .text(w.marked_copy)
             .raw("</a></li>");
     }
-    h.raw("<li><a href=\"")
-        .href(&base)
-        .raw("\">")
-        .text(w.json)
-        .raw("</a></li></ul>");
+    if reviewer {
+        h.raw("<li><a href=\"")
+            .href(&base)
+            .raw("\">")
+            .text(w.json)
+            .raw("</a></li>");
+    }
+    h.raw("</ul>");
+    if reviewer {
+        link_form(&mut h, w, &app.csrf, &row.unit_key);
+    }
 
     let file = &doc["files"][0];
     if let Some(error) = file["error"].as_str() {
@@ -254,7 +306,7 @@ pub fn submission(app: &App, id: i64, lang: Lang) -> Result<Option<String>, Stor
     }
 
     // Versions, and what changed since the previous one.
-    versions_list(&mut h, w, app, &row, &versions, &doc)?;
+    versions_list(&mut h, w, app, &row, &versions, &doc, &prefix)?;
 
     // Findings by form.
     let findings = findings_of(&doc);
@@ -348,7 +400,8 @@ pub fn submission(app: &App, id: i64, lang: Lang) -> Result<Option<String>, Stor
                 h.raw("</span>");
             }
             let key = finding_key(f);
-            match marks.iter().find(|m| m.finding_key == key) {
+            let mark = marks.iter().find(|m| m.finding_key == key);
+            match mark.filter(|_| reviewer) {
                 Some(m) if m.state == "explained" => {
                     let made = versions
                         .iter()
@@ -371,7 +424,8 @@ pub fn submission(app: &App, id: i64, lang: Lang) -> Result<Option<String>, Stor
                         .raw("</s></p>");
                     mark_form(&mut h, w, &app.csrf, row.id, i);
                 }
-                None => mark_form(&mut h, w, &app.csrf, row.id, i),
+                None if reviewer => mark_form(&mut h, w, &app.csrf, row.id, i),
+                None => {}
             }
             h.raw("</li>");
         }
@@ -401,6 +455,87 @@ fn mark_form(h: &mut Html, w: &DeskWords, csrf: &str, id: i64, i: usize) {
         .raw("</button></form>");
 }
 
+/// The reviewer's form that makes a branch link for one unit.
+fn link_form(h: &mut Html, w: &DeskWords, csrf: &str, unit_key: &str) {
+    h.raw("<form class=\"link\" method=\"post\" enctype=\"multipart/form-data\" action=\"/api/links\"><input type=\"hidden\" name=\"csrf\" value=\"")
+        .attr(csrf)
+        .raw("\"><input type=\"hidden\" name=\"unit_key\" value=\"")
+        .attr(unit_key)
+        .raw("\"><button type=\"submit\">")
+        .text(w.make_link)
+        .raw("</button></form>");
+}
+
+/// The page that shows a new branch link, once.
+pub fn link_made(lang: Lang, unit_key: &str, url: &str) -> String {
+    let w = DeskWords::of(lang);
+    let mut h = Html::new(lang);
+    head(&mut h, w, "/");
+    h.raw("<h1>")
+        .text(w.branch_link)
+        .raw(": ")
+        .text(unit_key)
+        .raw("</h1><p>")
+        .text(w.link_made)
+        .raw("</p><p><code class=\"link\">")
+        .text(url)
+        .raw("</code></p><p><a href=\"/\">← ")
+        .text(w.back)
+        .raw("</a></p>");
+    foot(&mut h);
+    h.finish()
+}
+
+/// A branch's page: its unit's versions and the upload form.
+pub fn branch_home(
+    app: &App,
+    token: &str,
+    unit_key: &str,
+    lang: Lang,
+) -> Result<String, StoreError> {
+    let w = DeskWords::of(lang);
+    let view = View::Branch { token, unit_key };
+    let prefix = view.prefix();
+    let versions = app.store.versions(unit_key)?;
+    let mut h = Html::new(lang);
+    head(&mut h, w, &format!("{prefix}/"));
+    h.raw("<h1>").text(w.branch_title).raw(": ");
+    match versions.last() {
+        Some(last) => unit_cell(&mut h, w, last),
+        None => {
+            h.text(unit_key);
+        }
+    }
+    h.raw("</h1>");
+    upload_form(&mut h, w, &format!("{prefix}/upload"), "");
+    if versions.is_empty() {
+        h.raw("<p class=\"empty\">").text(w.nothing_yet).raw("</p>");
+    } else {
+        h.raw("<h2>")
+            .text(w.versions)
+            .raw("</h2><ol class=\"versions\">");
+        for v in &versions {
+            h.raw("<li><a href=\"")
+                .href(&format!(
+                    "{prefix}/submissions/{}",
+                    path_segment(&v.id.to_string())
+                ))
+                .raw("\">")
+                .text(&v.received)
+                .raw(" · ")
+                .text(&v.file_name)
+                .raw("</a> <span class=\"state ")
+                .raw(state_class(&v.state))
+                .raw("\">")
+                .text(state_word(w, &v.state))
+                .raw("</span></li>");
+        }
+        h.raw("</ol>");
+    }
+    foot(&mut h);
+    Ok(h.finish())
+}
+
 fn versions_list(
     h: &mut Html,
     w: &DeskWords,
@@ -408,6 +543,7 @@ fn versions_list(
     row: &Row,
     versions: &[Row],
     doc: &Json,
+    prefix: &str,
 ) -> Result<(), StoreError> {
     h.raw("<h2>")
         .text(w.versions)
@@ -417,8 +553,11 @@ fn versions_list(
         if v.id == row.id {
             h.raw("<strong>");
         } else {
-            h.raw("<a href=\"/submissions/")
-                .href(&path_segment(&v.id.to_string()))
+            h.raw("<a href=\"")
+                .href(&format!(
+                    "{prefix}/submissions/{}",
+                    path_segment(&v.id.to_string())
+                ))
                 .raw("\">");
         }
         h.text(&v.received).raw(" · ").text(&v.file_name);

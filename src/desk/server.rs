@@ -46,6 +46,8 @@ pub struct App {
     /// The pages' CSRF token: derived from the access token, unknown to another site.
     pub csrf: String,
     pub config: Config,
+    /// Where the desk listens (for the links it makes).
+    pub addr: std::net::SocketAddr,
     failures: Mutex<(Instant, u32)>,
 }
 
@@ -96,6 +98,7 @@ pub(super) fn serve(
         token,
         csrf,
         config,
+        addr,
         failures: Mutex::new((Instant::now(), 0)),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
@@ -155,9 +158,21 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/submissions/{id}/marked.xlsx", get(marked_xlsx))
         .route("/api/submissions/{id}/workbook", get(original))
         .route("/api/submissions/{id}/marks", post(add_mark))
+        .route("/api/links", post(make_link))
         .layer(axum::middleware::from_fn_with_state(app.clone(), auth))
         // The access URL: outside the token check (it is the check).
         .route("/access/{token}", get(access))
+        // A branch's link: its own token, limited to its unit (checked by each handler).
+        .route("/branch/{token}", get(branch_home))
+        .route("/branch/{token}/", get(branch_home))
+        .route("/branch/{token}/upload", post(branch_upload))
+        .route("/branch/{token}/assets/desk.css", get(branch_css))
+        .route("/branch/{token}/assets/desk.js", get(branch_js))
+        .route("/branch/{token}/submissions/{id}", get(branch_submission))
+        .route(
+            "/branch/{token}/submissions/{id}/marked.xlsx",
+            get(branch_marked),
+        )
         .layer(DefaultBodyLimit::max(limit))
         .layer(axum::middleware::map_response(security_headers))
         .with_state(app)
@@ -635,7 +650,11 @@ async fn submission_page(
     headers: HeaderMap,
 ) -> Response {
     let lang = lang_of(&app, &headers);
-    match blocking(&app, move |app| pages::submission(app, id, lang)).await {
+    match blocking(&app, move |app| {
+        pages::submission(app, id, lang, &pages::View::Reviewer)
+    })
+    .await
+    {
         Ok(Ok(Some(page))) => html(page),
         Ok(Ok(None)) => refused(StatusCode::NOT_FOUND, "no such submission\n"),
         Ok(Err(e)) => store_failed(e),
@@ -657,66 +676,142 @@ fn same_origin(headers: &HeaderMap) -> bool {
         .is_some_and(|o| !host.is_empty() && o == host)
 }
 
-/// `POST /api/submissions`: every `file` field kept, checked and recorded; each file's
-/// summary in the answer (or, for the page's form, back to the round).
-async fn upload(
-    State(app): State<Arc<App>>,
-    axum::Extension(via): axum::Extension<Via>,
-    headers: HeaderMap,
-    mut multipart: Multipart,
-) -> Response {
-    if !same_origin(&headers) {
-        return refused(StatusCode::FORBIDDEN, "refused: another site's request\n");
-    }
-    let mut csrf: Option<String> = None;
-    let mut files: Vec<(String, axum::body::Bytes)> = Vec::new();
-    let mut too_large: Vec<String> = Vec::new();
+/// An upload request's fields.
+struct Upload {
+    csrf: Option<String>,
+    files: Vec<(String, axum::body::Bytes)>,
+    too_large: Vec<String>,
+}
+
+/// Reads an upload's `csrf` and `file` fields, within the desk's limits.
+async fn read_upload(app: &App, mut multipart: Multipart) -> Result<Upload, Response> {
+    let mut up = Upload {
+        csrf: None,
+        files: Vec::new(),
+        too_large: Vec::new(),
+    };
+    let unreadable = |e: axum::extract::multipart::MultipartError| {
+        (
+            e.status(),
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("the upload could not be read: {}\n", e.body_text()),
+        )
+            .into_response()
+    };
     loop {
         let field = match multipart.next_field().await {
             Ok(Some(f)) => f,
             Ok(None) => break,
-            Err(e) => {
-                return (
-                    e.status(),
-                    [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                    format!("the upload could not be read: {}\n", e.body_text()),
-                )
-                    .into_response()
-            }
+            Err(e) => return Err(unreadable(e)),
         };
         let name = field.name().unwrap_or("").to_string();
         match name.as_str() {
-            "csrf" => csrf = field.text().await.ok(),
+            "csrf" => up.csrf = field.text().await.ok(),
             "file" => {
-                if files.len() + too_large.len() >= app.config.max_files {
-                    return refused(
+                if up.files.len() + up.too_large.len() >= app.config.max_files {
+                    return Err(refused(
                         StatusCode::PAYLOAD_TOO_LARGE,
                         "too many workbooks in one upload\n",
-                    );
+                    ));
                 }
                 let file_name = field.file_name().unwrap_or("").to_string();
                 match field.bytes().await {
                     Ok(bytes) if bytes.len() > app.config.max_file_bytes => {
-                        too_large.push(file_name)
+                        up.too_large.push(file_name)
                     }
-                    Ok(bytes) => files.push((file_name, bytes)),
-                    Err(e) => {
-                        return (
-                            e.status(),
-                            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
-                            format!("the upload could not be read: {}\n", e.body_text()),
-                        )
-                            .into_response()
-                    }
+                    Ok(bytes) => up.files.push((file_name, bytes)),
+                    Err(e) => return Err(unreadable(e)),
                 }
             }
             _ => {}
         }
     }
+    if up.files.is_empty() && up.too_large.is_empty() {
+        return Err(refused(
+            StatusCode::BAD_REQUEST,
+            "no `file` field in the upload\n",
+        ));
+    }
+    Ok(up)
+}
+
+/// Each workbook of an upload kept, checked and recorded, each on a blocking thread of its
+/// own: each one's summary (or why it was not recorded), the last id recorded, and whether
+/// any was not.
+async fn ingest_all(
+    app: &Arc<App>,
+    up: Upload,
+    sent_by: &'static str,
+    expect_unit: Option<String>,
+) -> (Vec<serde_json::Value>, Option<i64>, bool) {
+    let tasks: Vec<_> = up
+        .files
+        .into_iter()
+        .map(|(name, bytes)| {
+            let app = app.clone();
+            let expect = expect_unit.clone();
+            let task = tokio::task::spawn_blocking(move || {
+                ingest(&app, &name, &bytes, sent_by, expect.as_deref())
+            });
+            task
+        })
+        .collect();
+    let mut answers = Vec::new();
+    let mut last_id = None;
+    let mut failed = false;
+    for t in tasks {
+        match t.await {
+            Ok(Ok(row)) => {
+                last_id = Some(row.id);
+                answers.push(submission_summary(&row));
+            }
+            Ok(Err(e)) => {
+                failed = true;
+                answers.push(serde_json::json!({ "error": e }));
+            }
+            Err(e) => {
+                failed = true;
+                answers.push(serde_json::json!({ "error": e.to_string() }));
+            }
+        }
+    }
+    for name in up.too_large {
+        failed = true;
+        answers.push(serde_json::json!({
+            "file": name,
+            "error": format!("larger than {} bytes: not kept", app.config.max_file_bytes),
+        }));
+    }
+    (answers, last_id, failed)
+}
+
+fn see_other(to: &str) -> Response {
+    match HeaderValue::from_str(to) {
+        Ok(to) => (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response(),
+        Err(_) => refused(StatusCode::INTERNAL_SERVER_ERROR, "bad location\n"),
+    }
+}
+
+/// `POST /api/submissions`: every `file` field kept, checked and recorded; each file's
+/// summary in the answer (or, for the page's form, on to the submission or the round).
+async fn upload(
+    State(app): State<Arc<App>>,
+    axum::Extension(via): axum::Extension<Via>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    if !same_origin(&headers) {
+        return refused(StatusCode::FORBIDDEN, "refused: another site's request\n");
+    }
+    let up = match read_upload(&app, multipart).await {
+        Ok(up) => up,
+        Err(res) => return res,
+    };
     // A page's form comes with the cookie: it must carry the page's CSRF token.
     let form = via == Via::Cookie;
     if form
-        && !csrf
+        && !up
+            .csrf
             .as_deref()
             .is_some_and(|c| super::same_secret(c.as_bytes(), app.csrf.as_bytes()))
     {
@@ -725,52 +820,207 @@ async fn upload(
             "refused: the form's CSRF token is missing or wrong; reload the page\n",
         );
     }
-    if files.is_empty() && too_large.is_empty() {
-        return refused(StatusCode::BAD_REQUEST, "no `file` field in the upload\n");
-    }
-    // Each workbook checked on a blocking thread of its own.
-    let tasks: Vec<_> = files
-        .into_iter()
-        .map(|(name, bytes)| {
-            let app = app.clone();
-            tokio::task::spawn_blocking(move || ingest(&app, &name, &bytes, "reviewer"))
-        })
-        .collect();
-    let mut answers = Vec::new();
-    let mut last_id = None;
-    for t in tasks {
-        match t.await {
-            Ok(Ok(row)) => {
-                last_id = Some(row.id);
-                answers.push(submission_summary(&row));
-            }
-            Ok(Err(e)) => answers.push(serde_json::json!({ "error": e })),
-            Err(e) => answers.push(serde_json::json!({ "error": e.to_string() })),
-        }
-    }
-    for name in too_large {
-        answers.push(serde_json::json!({
-            "file": name,
-            "error": format!("larger than {} bytes: not kept", app.config.max_file_bytes),
-        }));
-    }
+    let (answers, last_id, _) = ingest_all(&app, up, "reviewer", None).await;
     if form {
-        let to = match (answers.len(), last_id) {
-            (1, Some(id)) => format!("/submissions/{}", path_segment(&id.to_string())),
-            _ => "/".to_string(),
-        };
-        return match HeaderValue::from_str(&to) {
-            Ok(to) => (StatusCode::SEE_OTHER, [(header::LOCATION, to)]).into_response(),
-            Err(_) => refused(StatusCode::INTERNAL_SERVER_ERROR, "bad location\n"),
+        return match (answers.len(), last_id) {
+            (1, Some(id)) => see_other(&format!("/submissions/{}", path_segment(&id.to_string()))),
+            _ => see_other("/"),
         };
     }
     json_value(&serde_json::json!({ "submissions": answers }))
 }
 
+/// `POST /api/links` (multipart `unit_key`): a new branch link for that unit, shown once.
+async fn make_link(
+    State(app): State<Arc<App>>,
+    axum::Extension(via): axum::Extension<Via>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    if !same_origin(&headers) {
+        return refused(StatusCode::FORBIDDEN, "refused: another site's request\n");
+    }
+    let mut fields: std::collections::BTreeMap<String, String> = Default::default();
+    while let Ok(Some(f)) = multipart.next_field().await {
+        let name = f.name().unwrap_or("").to_string();
+        if let Ok(text) = f.text().await {
+            fields.insert(name, text);
+        }
+    }
+    if via == Via::Cookie
+        && !fields
+            .get("csrf")
+            .is_some_and(|c| super::same_secret(c.as_bytes(), app.csrf.as_bytes()))
+    {
+        return refused(
+            StatusCode::FORBIDDEN,
+            "refused: the form's CSRF token is missing or wrong; reload the page\n",
+        );
+    }
+    let unit_key = fields.get("unit_key").cloned().unwrap_or_default();
+    if unit_key.is_empty() || unit_key.chars().count() > 500 {
+        return refused(StatusCode::BAD_REQUEST, "name the unit: `unit_key`\n");
+    }
+    let token = match super::random_token() {
+        Ok(t) => t,
+        Err(e) => return store_failed(e),
+    };
+    let url = format!("http://{}/branch/{token}", app.addr);
+    let key = unit_key.clone();
+    let made = blocking(&app, move |app| {
+        app.store.add_link(&key, &token, &now_utc())
+    })
+    .await;
+    match made {
+        Ok(Ok(())) if via == Via::Cookie => {
+            html(pages::link_made(lang_of(&app, &headers), &unit_key, &url))
+        }
+        Ok(Ok(())) => json_value(&serde_json::json!({ "unit_key": unit_key, "url": url })),
+        Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+/// The unit a branch link is for; a wrong link counted as a wrong token.
+async fn branch_unit(app: &Arc<App>, token: String) -> Result<String, Response> {
+    let t = token.clone();
+    let found = blocking(app, move |app| app.store.link_unit(&t)).await?;
+    match found {
+        Ok(Some(unit)) => Ok(unit),
+        Ok(None) => Err(app
+            .admit(Some(""))
+            .err()
+            .unwrap_or_else(|| refused(StatusCode::UNAUTHORIZED, "no such link\n"))),
+        Err(e) => Err(store_failed(e)),
+    }
+}
+
+async fn branch_css(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+    match branch_unit(&app, token).await {
+        Ok(_) => css().await,
+        Err(res) => res,
+    }
+}
+
+async fn branch_js(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+    match branch_unit(&app, token).await {
+        Ok(_) => js().await,
+        Err(res) => res,
+    }
+}
+
+async fn branch_home(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+) -> Response {
+    let unit = match branch_unit(&app, token.clone()).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let lang = lang_of(&app, &headers);
+    match blocking(&app, move |app| {
+        pages::branch_home(app, &token, &unit, lang)
+    })
+    .await
+    {
+        Ok(Ok(page)) => html(page),
+        Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+async fn branch_submission(
+    State(app): State<Arc<App>>,
+    Path((token, id)): Path<(String, i64)>,
+    headers: HeaderMap,
+) -> Response {
+    let unit = match branch_unit(&app, token.clone()).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let lang = lang_of(&app, &headers);
+    let page = blocking(&app, move |app| {
+        let view = pages::View::Branch {
+            token: &token,
+            unit_key: &unit,
+        };
+        pages::submission(app, id, lang, &view)
+    })
+    .await;
+    match page {
+        Ok(Ok(Some(page))) => html(page),
+        Ok(Ok(None)) => refused(StatusCode::NOT_FOUND, "no such submission\n"),
+        Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+async fn branch_marked(
+    State(app): State<Arc<App>>,
+    Path((token, id)): Path<(String, i64)>,
+) -> Response {
+    let unit = match branch_unit(&app, token).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    let own = blocking(&app, move |app| app.store.row(id)).await;
+    match own {
+        Ok(Ok(Some(row))) if row.unit_key == unit => download(app, id, "marked").await,
+        Ok(Ok(_)) => refused(StatusCode::NOT_FOUND, "no such submission\n"),
+        Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+/// `POST /branch/TOKEN/upload`: the branch's workbooks, recorded only when they are its own
+/// unit's (the bytes of any other are kept, not recorded, and said so).
+async fn branch_upload(
+    State(app): State<Arc<App>>,
+    Path(token): Path<String>,
+    headers: HeaderMap,
+    multipart: Multipart,
+) -> Response {
+    let unit = match branch_unit(&app, token.clone()).await {
+        Ok(u) => u,
+        Err(res) => return res,
+    };
+    if !same_origin(&headers) {
+        return refused(StatusCode::FORBIDDEN, "refused: another site's request\n");
+    }
+    let up = match read_upload(&app, multipart).await {
+        Ok(up) => up,
+        Err(res) => return res,
+    };
+    // The link's own page sends `csrf` empty: a browser form, answered with a page.
+    let form = up.csrf.is_some();
+    let (answers, _, failed) = ingest_all(&app, up, "branch", Some(unit)).await;
+    if form && !failed {
+        return see_other(&format!("/branch/{}", path_segment(&token)));
+    }
+    let status = if failed {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let mut res = json_value(&serde_json::json!({ "submissions": answers }));
+    *res.status_mut() = status;
+    res
+}
+
 /// Keeps one upload, checks it, records it: the bytes stored durably first, then checked
 /// through the desk's [`Checker`], the outputs stored, and only then the row committed. On a
 /// blocking thread.
-pub fn ingest(app: &App, name: &str, bytes: &[u8], sent_by: &str) -> Result<Row, String> {
+///
+/// `expect_unit`: through a branch link, the link's unit; a workbook of another unit is not
+/// recorded (its bytes stay stored) and the error says so.
+pub fn ingest(
+    app: &App,
+    name: &str,
+    bytes: &[u8],
+    sent_by: &str,
+    expect_unit: Option<&str>,
+) -> Result<Row, String> {
     let store = &app.store;
     let sha = store.put_blob(bytes).map_err(|e| e.to_string())?;
     let blob = store
@@ -803,6 +1053,13 @@ pub fn ingest(app: &App, name: &str, bytes: &[u8], sent_by: &str) -> Result<Row,
         Some(k) if !k.is_empty() => k.to_string(),
         _ => format!("file:{name}"),
     };
+    if let Some(expected) = expect_unit {
+        if unit_key != expected {
+            return Err(format!(
+                "{name}: this workbook is not of the link's unit ({expected}) but of {unit_key}: not recorded"
+            ));
+        }
+    }
     let put = |b: &[u8]| store.put_blob(b).map_err(|e| e.to_string());
     let review_sha = checked.review.as_deref().map(put).transpose()?;
     let marked_sha = checked.marked.as_ref().map(|(b, _)| put(b)).transpose()?;

@@ -111,6 +111,12 @@ CREATE TABLE IF NOT EXISTS marks (
     created TEXT NOT NULL
 );
 CREATE INDEX IF NOT EXISTS marks_submission ON marks(submission_id, id);
+CREATE TABLE IF NOT EXISTS links (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    token_sha TEXT NOT NULL UNIQUE,
+    unit_key TEXT NOT NULL,
+    created TEXT NOT NULL
+);
 ";
 
 /// A reviewer's mark on a finding of one submission: `explained` with a note, made on this
@@ -420,6 +426,29 @@ impl Store {
             params![id, finding.key, finding.figures, note, now],
         )?;
         Ok(())
+    }
+
+    /// A branch link's token for `unit_key` (only its hash is kept: looking it up leaks
+    /// nothing of the token's bytes, and the database holds no usable token).
+    pub fn add_link(&self, unit_key: &str, token: &str, now: &str) -> Result<(), StoreError> {
+        let db = self.db()?;
+        db.execute(
+            "INSERT INTO links (token_sha, unit_key, created) VALUES (?1, ?2, ?3)",
+            params![sha256_hex(token.as_bytes()), unit_key, now],
+        )?;
+        Ok(())
+    }
+
+    /// The unit of the branch link whose token is `token`.
+    pub fn link_unit(&self, token: &str) -> Result<Option<String>, StoreError> {
+        let db = self.db()?;
+        Ok(db
+            .query_row(
+                "SELECT unit_key FROM links WHERE token_sha = ?1",
+                params![sha256_hex(token.as_bytes())],
+                |r| r.get(0),
+            )
+            .optional()?)
     }
 
     /// The marks of submission `id` (the latest per finding).
