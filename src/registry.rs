@@ -1934,6 +1934,8 @@ desk_words! {
         "Gửi đường dẫn này cho cơ sở: qua đó cơ sở gửi được sổ tính của đơn vị mình và xem các phát hiện, không thấy gì của đơn vị khác. Đường dẫn chỉ hiện lần này."
     ),
     branch_title: ("Your unit's workbooks", "Sổ tính của đơn vị"),
+    sending: ("sending and checking…", "đang gửi và kiểm tra…"),
+    not_recorded: ("not recorded", "không được ghi nhận"),
     note_hint: (
         "why, e.g. two members moved in December, confirmed by phone",
         "lý do, ví dụ: hai đảng viên chuyển đi tháng 12, đã xác nhận qua điện thoại"

@@ -260,6 +260,7 @@ fn every_path_needs_the_token() {
         "/submissions/1",
         "/assets/desk.css",
         "/assets/desk.js",
+        "/assets/icon.svg",
     ];
     let wrong = format!("Bearer {}", "0".repeat(64));
     for p in paths {
@@ -998,4 +999,31 @@ fn a_branch_link_sees_and_sends_its_own_unit_only() {
             assert_eq!(u["versions"], 1);
         }
     }
+}
+
+/// The desk in headless Chromium (tests/browser/desk.mjs, playwright-core): drag and drop, the
+/// findings, a marked cell clicked, a finding marked explained, the marked copy downloaded.
+/// Needs Debian's `chromium` and `npm ci` in tests/browser (.ci/run does both). With
+/// `DESK_SHOTS=docs` it writes the README's screenshots.
+#[test]
+#[ignore = "needs chromium"]
+fn in_a_real_browser() {
+    let (_t, data) = data_dir();
+    let desk = start(&data);
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut cmd = Command::new("node");
+    cmd.arg(root.join("tests/browser/desk.mjs"))
+        .current_dir(root.join("tests/browser"))
+        .env("DESK_URL", &desk.access_url)
+        .env("SAMPLES", root.join("samples"));
+    if let Some(shots) = std::env::var_os("DESK_SHOTS") {
+        cmd.env("SHOTS", root.join(shots));
+    }
+    let out = cmd.output().expect("node runs");
+    assert!(
+        out.status.success(),
+        "the browser test failed:\n{}\n{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
 }

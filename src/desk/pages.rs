@@ -43,6 +43,8 @@ fn head(h: &mut Html, w: &DeskWords, home: &str) {
         .text(w.title)
         .raw("</title><link rel=\"stylesheet\" href=\"")
         .href(&format!("{home}assets/desk.css"))
+        .raw("\"><link rel=\"icon\" href=\"")
+        .href(&format!("{home}assets/icon.svg"))
         .raw("\"><script src=\"")
         .href(&format!("{home}assets/desk.js"))
         .raw("\" defer></script></head><body><header><a href=\"")
@@ -164,7 +166,16 @@ pub fn round(app: &App, lang: Lang) -> Result<String, StoreError> {
 fn upload_form(h: &mut Html, w: &DeskWords, action: &str, csrf: &str) {
     h.raw("<form id=\"upload\" class=\"upload\" method=\"post\" action=\"")
         .href(action)
-        .raw("\" enctype=\"multipart/form-data\"><input type=\"hidden\" name=\"csrf\" value=\"")
+        .raw("\" enctype=\"multipart/form-data\" data-sending=\"")
+        .attr(w.sending)
+        .raw("\" data-failed=\"")
+        .attr(w.not_recorded)
+        .raw("\" data-states=\"")
+        .attr(&format!(
+            "{}|{}|{}|{}|{}",
+            w.state_clean, w.state_warnings, w.state_errors, w.state_unreadable, w.state_skipped
+        ))
+        .raw("\"><input type=\"hidden\" name=\"csrf\" value=\"")
         .attr(csrf)
         .raw("\"><h2>")
         .text(w.upload)

@@ -31,12 +31,14 @@ const MAX_FAILURES: u32 = 30;
 /// The session cookie's name.
 const COOKIE: &str = "crossfoot_desk";
 
-/// The security headers of every response: only the desk's own origin, nothing framed, no
-/// referrer (the access URL holds the token), nothing cached.
+/// The security headers of every response: only the desk's own origin, nothing framed, a
+/// referrer only to the desk itself (paths hold tokens; with none at all a browser sends
+/// `Origin: null` on a form's POST, which the origin check refuses), nothing cached.
 const CSP: &str = "default-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
 
 static CSS: &str = include_str!("assets/desk.css");
 static JS: &str = include_str!("assets/desk.js");
+static ICON: &str = include_str!("assets/icon.svg");
 
 /// The running desk.
 pub struct App {
@@ -150,6 +152,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/submissions/{id}", get(submission_page))
         .route("/assets/desk.css", get(css))
         .route("/assets/desk.js", get(js))
+        .route("/assets/icon.svg", get(icon))
         .route("/healthz", get(healthz))
         .route("/api/status", get(api_status))
         .route("/api/submissions", post(upload))
@@ -168,6 +171,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/branch/{token}/upload", post(branch_upload))
         .route("/branch/{token}/assets/desk.css", get(branch_css))
         .route("/branch/{token}/assets/desk.js", get(branch_js))
+        .route("/branch/{token}/assets/icon.svg", get(branch_icon))
         .route("/branch/{token}/submissions/{id}", get(branch_submission))
         .route(
             "/branch/{token}/submissions/{id}/marked.xlsx",
@@ -190,7 +194,7 @@ async fn security_headers(mut res: Response) -> Response {
     );
     h.insert(
         header::REFERRER_POLICY,
-        HeaderValue::from_static("no-referrer"),
+        HeaderValue::from_static("same-origin"),
     );
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
@@ -367,6 +371,10 @@ async fn js() -> Response {
         JS,
     )
         .into_response()
+}
+
+async fn icon() -> Response {
+    ([(header::CONTENT_TYPE, "image/svg+xml")], ICON).into_response()
 }
 
 async fn healthz() -> Response {
@@ -662,6 +670,14 @@ async fn submission_page(
     }
 }
 
+/// Whether a request asks for JSON (the page's script does; a plain form does not).
+fn wants_json(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::ACCEPT)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|a| a.contains("application/json"))
+}
+
 /// Whether a request's `Origin` (when the browser sends one) is this desk's own.
 fn same_origin(headers: &HeaderMap) -> bool {
     let Some(origin) = headers.get(header::ORIGIN).and_then(|v| v.to_str().ok()) else {
@@ -821,7 +837,7 @@ async fn upload(
         );
     }
     let (answers, last_id, _) = ingest_all(&app, up, "reviewer", None).await;
-    if form {
+    if form && !wants_json(&headers) {
         return match (answers.len(), last_id) {
             (1, Some(id)) => see_other(&format!("/submissions/{}", path_segment(&id.to_string()))),
             _ => see_other("/"),
@@ -905,6 +921,13 @@ async fn branch_css(State(app): State<Arc<App>>, Path(token): Path<String>) -> R
 async fn branch_js(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
     match branch_unit(&app, token).await {
         Ok(_) => js().await,
+        Err(res) => res,
+    }
+}
+
+async fn branch_icon(State(app): State<Arc<App>>, Path(token): Path<String>) -> Response {
+    match branch_unit(&app, token).await {
+        Ok(_) => icon().await,
         Err(res) => res,
     }
 }
@@ -993,7 +1016,7 @@ async fn branch_upload(
         Err(res) => return res,
     };
     // The link's own page sends `csrf` empty: a browser form, answered with a page.
-    let form = up.csrf.is_some();
+    let form = up.csrf.is_some() && !wants_json(&headers);
     let (answers, _, failed) = ingest_all(&app, up, "branch", Some(unit)).await;
     if form && !failed {
         return see_other(&format!("/branch/{}", path_segment(&token)));
