@@ -701,6 +701,18 @@ fn write_summary(
                 words.clean.to_string()
             }
         };
+        // The forms read in part, with how surely (`M01 80 %`).
+        let partly: Vec<String> = r
+            .forms
+            .iter()
+            .filter(|f| f.confidence < 1.0)
+            .map(|f| format!("{} {} %", f.form, (f.confidence * 100.0).round()))
+            .collect();
+        let status = if partly.is_empty() {
+            status
+        } else {
+            format!("{status}; {}: {}", words.read_in_part, partly.join(", "))
+        };
         let f = fill(colour);
         let name = r.unit.name.as_deref().unwrap_or("");
         let code = r.unit.code.as_deref().unwrap_or("");
@@ -1800,6 +1812,8 @@ mod tests {
             forms: vec![crate::check::FormFound {
                 sheet: "M01".into(),
                 form: "M01".into(),
+                confidence: 1.0,
+                continued_on: vec![],
             }],
             findings: vec![],
             unit: crate::check::Unit {

@@ -17,6 +17,19 @@ use std::collections::BTreeSet;
 pub struct FormFound {
     pub sheet: String,
     pub form: String,
+    /// How surely the form was read, 0 to 1: the share of its rows, columns and cells that
+    /// were located (0: where it stands was not decided, nothing was read).
+    #[serde(default = "sure")]
+    pub confidence: f64,
+    /// The sheets it continues on (`M01 (tiếp)`), when it runs over several. (Always
+    /// serialised: the workers' binary protocol has no optional fields; the JSON report leaves
+    /// an empty one out.)
+    #[serde(default)]
+    pub continued_on: Vec<String>,
+}
+
+fn sure() -> f64 {
+    1.0
 }
 
 #[derive(Debug, Clone)]
@@ -213,6 +226,9 @@ pub fn check_workbook_explained(
         .iter()
         .map(|inst| eval::read_values(wb, inst, &mut rep))
         .collect();
+    for (inst, v) in instances.iter().zip(&values) {
+        crate::eval::check_subtotals(wb, inst, v, &mut rep);
+    }
     let before = rep.findings.len();
     let not_applied = eval::run_checks(wb, &instances, &values, &mut rep);
     // Explained only when a check fails (most workbooks cost nothing more).
@@ -249,9 +265,20 @@ pub fn check_workbook_explained(
     });
     let forms = instances
         .iter()
-        .map(|i| FormFound {
-            sheet: wb.sheets[i.sheet].name.clone(),
-            form: pack.forms[i.form].id.clone(),
+        .map(|i| {
+            let mut continued_on: Vec<String> = i
+                .row_sheets
+                .iter()
+                .filter(|s| **s != i.sheet)
+                .map(|s| wb.sheets[*s].name.clone())
+                .collect();
+            continued_on.dedup();
+            FormFound {
+                sheet: wb.sheets[i.sheet].name.clone(),
+                form: pack.forms[i.form].id.clone(),
+                confidence: i.confidence(),
+                continued_on,
+            }
         })
         .collect();
     let (name, code, report_year) = locate::unit_identity(wb, pack, &instances);

@@ -76,8 +76,9 @@ pub fn read_values(wb: &Workbook, inst: &FormInstance, rep: &mut Reporter<'_>) -
                 col.empty
             };
             let label = inst.row_labels[ri].as_deref().unwrap_or(&row.label);
-            let read = read_cell(wb, inst.sheet, at, col.kind, empty, label, rep);
-            grid.insert((ri, ci), (read, (inst.sheet, at)));
+            let si = inst.row_sheet(ri);
+            let read = read_cell(wb, si, at, col.kind, empty, label, rep);
+            grid.insert((ri, ci), (read, (si, at)));
         }
     }
     // Records follow the named rows in the grid.
@@ -836,13 +837,17 @@ type LabelParts = (String, Option<String>);
 /// What the located forms call the cell at `origin`: the label of its row (a named row, a
 /// record) and the heading of its column, or a single-cell field's label.
 fn label_parts(pack: &Pack, instances: &[FormInstance], (si, at): Origin) -> Option<LabelParts> {
-    for inst in instances.iter().filter(|i| i.sheet == si) {
+    for inst in instances
+        .iter()
+        .filter(|i| i.sheet == si || i.row_sheets.contains(&si))
+    {
         let form = &pack.forms[inst.form];
         let Some(ci) = inst.cols.iter().position(|c| *c == Some(at.col)) else {
             continue;
         };
         // Named rows by a look through them, records (top to bottom) by a binary search.
-        let named = inst.rows.iter().position(|r| *r == Some(at.row));
+        let named = (0..inst.rows.len())
+            .find(|ri| inst.rows[*ri] == Some(at.row) && inst.row_sheet(*ri) == si);
         let record = || {
             inst.records
                 .binary_search_by_key(&at.row, |r| r.row)
@@ -1796,6 +1801,101 @@ pub fn counts(findings: &[Finding]) -> (usize, usize, usize) {
         .filter(|f| f.severity == Severity::Info)
         .count();
     (e, w, i)
+}
+
+/// Checks each subtotal of a located form against the rows it sums, column by column (counts
+/// and plain numbers; a percentage of a subtotal is no sum of its rows' percentages). A figure
+/// of the form that could not be read is reported where it is read: a column reading one is not
+/// checked here.
+pub fn check_subtotals(
+    wb: &Workbook,
+    inst: &FormInstance,
+    values: &FormValues,
+    rep: &mut Reporter<'_>,
+) {
+    let pack = rep.pack;
+    let form = &pack.forms[inst.form];
+    let sheet = &wb.sheets[inst.sheet];
+    let locale = pack.settings.shown_locale();
+    for s in &inst.subtotals {
+        for (ci, col) in form.columns.iter().enumerate() {
+            if !matches!(col.kind, Kind::Count | Kind::Number) {
+                continue;
+            }
+            let Some(c) = inst.cols[ci] else { continue };
+            let at = CellRef::new(s.row, c);
+            let Some(found) = crate::structure::figure(sheet, at, &pack.settings) else {
+                continue;
+            };
+            let mut expected = 0.0;
+            let mut cells: Vec<CellLoc> = Vec::new();
+            let mut readable = true;
+            for m in &s.members {
+                match values.grid.get(&(*m, ci)) {
+                    Some((Read::Num(n), (_, mat))) => {
+                        expected += n.v;
+                        let mut l = loc(sheet, *mat);
+                        l.label = Some(inst.label_of(form, *m).trim().to_string());
+                        l.role = crate::finding::Role::PartOfExpected;
+                        cells.push(l);
+                    }
+                    Some((Read::NotGiven, _)) => {}
+                    _ => readable = false,
+                }
+            }
+            if !readable || (found - expected).abs() < 1e-9 {
+                continue;
+            }
+            let mut own = loc(sheet, at);
+            own.label = Some(s.label.clone()).filter(|l| !l.is_empty());
+            own.role = crate::finding::Role::Found;
+            cells.insert(0, own);
+            let rows: Vec<String> = s
+                .members
+                .iter()
+                .filter_map(|m| inst.sheet_row(form, *m))
+                .map(|r| (r + 1).to_string())
+                .collect();
+            let rows = match rows.as_slice() {
+                [] => String::new(),
+                [one] => one.clone(),
+                [first, .., last] => format!("{first}–{last}"),
+            };
+            let show = |v: f64| format_number(v, None, locale);
+            let diff = found - expected;
+            let diff_text = if diff > 0.0 {
+                format!("+{}", show(diff))
+            } else {
+                show(diff)
+            };
+            let label = if s.label.is_empty() {
+                CellRef::new(s.row, c).to_string()
+            } else {
+                s.label.clone()
+            };
+            rep.engine(
+                K::SubtotalMismatch,
+                Some((inst.sheet, &sheet.name)),
+                cells,
+                Some(at),
+                &[
+                    ("form", &form.id),
+                    ("label", &label),
+                    ("column", &col.header),
+                    ("found", &show(found)),
+                    ("expected", &show(expected)),
+                    ("difference", &diff_text),
+                    ("rows", &rows),
+                ],
+            );
+            if let Some(f) = rep.findings.last_mut() {
+                f.expected = Some(expected);
+                f.actual = Some(found);
+                f.difference = Some(diff);
+                f.decimals = Some(0);
+            }
+        }
+    }
 }
 
 #[cfg(test)]

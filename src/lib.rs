@@ -36,6 +36,7 @@ pub mod rules;
 pub mod run;
 pub mod safe;
 pub mod sniff;
+pub mod structure;
 pub mod text;
 pub mod worker;
 pub mod xlsx_limits;

@@ -117,6 +117,7 @@ pub enum Kind {
     WorkbookFormRepeated,
     WorkbookSheetAmbiguous,
     WorkbookYearMismatch,
+    LayoutFormRegionsAmbiguous,
     LayoutColumnNotFound,
     LayoutColumnAmbiguous,
     LayoutLabelNotFound,
@@ -131,6 +132,7 @@ pub enum Kind {
     ValueNegative,
     ValueNotWhole,
     ValueFormulaNotStored,
+    SubtotalMismatch,
     ConsolidationUnitWithoutRow,
     ConsolidationRowWithoutUnit,
     ConsolidationDuplicateUnit,
@@ -309,6 +311,23 @@ pub const KINDS: &[KindDef] = &[
             t!("Last year's file sent again, or a title not updated: its figures may not be this year's.", "Có thể gửi lại tệp năm trước, hoặc chưa sửa tiêu đề: số liệu có thể không phải của năm nay."),
             t!("Send this year's workbook, or correct the year in its title.", "Gửi tệp của năm nay, hoặc sửa năm trong tiêu đề."),
             t!("\"Năm báo cáo: 2020\" in a run of 2021", "\"Năm báo cáo: 2020\" trong đợt kiểm tra năm 2021")
+        ),
+    },
+    KindDef {
+        kind: Kind::LayoutFormRegionsAmbiguous,
+        id: "layout.form-regions-ambiguous",
+        severity: Severity::Error,
+        params: &["form", "sheet", "cells"],
+        message: t!(
+            "form {form}: sheet {sheet} holds more than one table equally like it (titles at {cells}); none was read, rather than check the wrong one — leave one, or move the other to a sheet of its own",
+            "Biểu {form}: trang tính {sheet} có nhiều bảng giống biểu này như nhau (tiêu đề ở ô {cells}); không bảng nào được đọc, để khỏi kiểm tra nhầm bảng — hãy chỉ để lại một bảng, hoặc chuyển bảng kia sang trang tính riêng"
+        ),
+        doc: doc!(
+            t!("One sheet holds two or more tables that each match the same form.", "Một trang tính có hai bảng trở lên cùng khớp với một biểu."),
+            t!("Which one is the form is not decided: checking either could hide the slips of the other, so neither is checked.",
+               "Không xác định được bảng nào là biểu: kiểm tra một bảng có thể bỏ sót sai lệch của bảng kia, nên không bảng nào được kiểm tra."),
+            t!("Delete the old copy of the table, or move it to a sheet of its own.", "Xóa bản cũ của bảng, hoặc chuyển sang trang tính riêng."),
+            t!("M01 pasted twice on one sheet, an old and a corrected copy", "biểu M01 được dán hai lần trên một trang, bản cũ và bản đã sửa")
         ),
     },
     KindDef {
@@ -537,6 +556,25 @@ pub const KINDS: &[KindDef] = &[
             WHY_VALUE,
             t!("Open the file in a spreadsheet program and save it.", "Mở tệp bằng chương trình bảng tính và lưu lại."),
             t!("a workbook written by a script that stores formulas only", "tệp do một chương trình tạo ra, chỉ lưu công thức")
+        ),
+    },
+    KindDef {
+        kind: Kind::SubtotalMismatch,
+        id: "structure.subtotal-mismatch",
+        severity: Severity::Error,
+        params: &["form", "label", "column", "found", "expected", "difference", "rows"],
+        message: t!(
+            "form {form}: the subtotal row \"{label}\", column {column}: reads {found}, but the rows it sums ({rows}) add up to {expected} (difference {difference})",
+            "Biểu {form}: dòng cộng \"{label}\", cột {column}: ghi {found}, nhưng cộng các dòng thuộc nó ({rows}) = {expected} (chênh lệch {difference})"
+        ),
+        doc: doc!(
+            t!("A row that sums the rows of its block or group (a subtotal, a group row of a summary) does not add up.",
+               "Một dòng cộng của một khối hay một nhóm (dòng cộng, dòng khối trong biểu tổng hợp) không khớp với tổng các dòng thuộc nó."),
+            t!("A reader of the table takes the subtotal as the block's figure: it is wrong, or one of its rows is.",
+               "Người đọc biểu lấy dòng cộng làm số liệu của cả khối: dòng cộng sai, hoặc một dòng thuộc nó sai."),
+            t!("Correct the subtotal, or the row that is wrong; a subtotal as =SUM(…) of its rows cannot drift.",
+               "Sửa dòng cộng, hoặc dòng bị sai; dùng công thức =SUM(…) cho dòng cộng để không bị lệch."),
+            t!("\"I. Khối xã, thị trấn\" reading 1,250 over branches that add up to 1,205", "dòng \"I. Khối xã, thị trấn\" ghi 1.250 trong khi các chi bộ thuộc khối cộng lại 1.205")
         ),
     },
     KindDef {
@@ -1276,6 +1314,8 @@ pub struct ReviewWords {
     pub clean: &'static str,
     pub with_warnings: &'static str,
     pub with_errors: &'static str,
+    /// Before the forms read in part, on a file's status (`M01 80 %`).
+    pub read_in_part: &'static str,
     pub unreadable: &'static str,
     pub skipped: &'static str,
     pub sev_error: &'static str,
@@ -1338,6 +1378,7 @@ pub const REVIEW_EN: ReviewWords = ReviewWords {
     clean: "clean",
     with_warnings: "warnings",
     with_errors: "errors",
+    read_in_part: "forms read in part",
     unreadable: "unreadable",
     skipped: "skipped",
     sev_error: "error",
@@ -1386,6 +1427,7 @@ pub const REVIEW_VI: ReviewWords = ReviewWords {
     clean: "sạch",
     with_warnings: "có cảnh báo",
     with_errors: "có lỗi",
+    read_in_part: "biểu đọc chưa trọn",
     unreadable: "không đọc được",
     skipped: "bỏ qua",
     sev_error: "lỗi",
@@ -1519,6 +1561,7 @@ impl ReviewWords {
             clean,
             with_warnings,
             with_errors,
+            read_in_part,
             unreadable,
             skipped,
             sev_error,
@@ -1566,6 +1609,7 @@ impl ReviewWords {
             ("clean", clean),
             ("with_warnings", with_warnings),
             ("with_errors", with_errors),
+            ("read_in_part", read_in_part),
             ("unreadable", unreadable),
             ("skipped", skipped),
             ("sev_error", sev_error),

@@ -47,7 +47,7 @@ struct JsonFile<'a> {
     reason: Option<&'a str>,
     #[serde(skip_serializing_if = "unit_is_empty")]
     unit: &'a crate::check::Unit,
-    forms: &'a [crate::check::FormFound],
+    forms: Vec<JsonForm<'a>>,
     errors: usize,
     warnings: usize,
     /// The most likely causes of the file's findings ([`crate::localise`]).
@@ -56,6 +56,16 @@ struct JsonFile<'a> {
     /// The checks not applied, by rule and reason.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     not_applied: &'a [crate::eval::NotApplied],
+}
+
+/// A form found in a file: where, how surely it was read, the sheets it continues on.
+#[derive(Serialize)]
+struct JsonForm<'a> {
+    sheet: &'a str,
+    form: &'a str,
+    confidence: f64,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    continued_on: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -158,7 +168,16 @@ impl<'a> JsonFile<'a> {
             hint,
             reason,
             unit: &r.unit,
-            forms: &r.forms,
+            forms: r
+                .forms
+                .iter()
+                .map(|f| JsonForm {
+                    sheet: &f.sheet,
+                    form: &f.form,
+                    confidence: f.confidence,
+                    continued_on: &f.continued_on,
+                })
+                .collect(),
             errors: r.count(Severity::Error),
             warnings: r.count(Severity::Warning),
             explanations: r
@@ -842,6 +861,8 @@ mod tests {
                 forms: vec![FormFound {
                     sheet: "M01".into(),
                     form: "M01".into(),
+                    confidence: 1.0,
+                    continued_on: vec![],
                 }],
                 findings: vec![
                     finding("a.xlsx", "M01.gender", None),

@@ -6,7 +6,7 @@
 use crate::common;
 
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
-use common::forms::{write_branch_to, Branch, Layout, TotalStyle};
+use common::forms::{write_branch_to, Branch, Layout, OneSheet, TotalStyle};
 use crossfoot::annotate::{review_workbook, write_review, Lang, ReviewError, ReviewOptions};
 use crossfoot::check::FileResult;
 use crossfoot::output::{Replace, Target};
@@ -1017,4 +1017,25 @@ fn the_review_workbooks_own_sheets_speak_the_runs_language_only() {
             "{vietnamese} in the English review:\n{en}"
         );
     }
+}
+
+/// A form read in part (here: M01 twice on one sheet, neither read) says so on its file's
+/// status, with how surely it was read.
+#[test]
+fn the_summary_says_which_forms_were_read_in_part() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let layout = Layout {
+        one_sheet: OneSheet::M01Twice,
+        ..Layout::default()
+    };
+    let b = Branch::clean("Chi bộ Bản Bo", "TD-07", 7);
+    write_branch_to(dir.path().join("td07.xlsx"), &b, &layout).expect("write td07");
+    let results = check(dir.path());
+    let bytes = review_workbook(&results, &vi()).expect("review");
+    let mut book = open(&bytes);
+    let s = book.worksheet_range("Tổng hợp").expect("summary");
+    assert_eq!(
+        string(s.get_value((1, 3))),
+        "có lỗi; biểu đọc chưa trọn: M01 0 %"
+    );
 }

@@ -120,6 +120,11 @@ struct SettingsDef {
     year_words: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     workbook: Vec<WorkbookDef>,
+    /// Words that label a row summing the rows of its block or group (`Cộng`, `Cộng khối …`):
+    /// such a row is structure, not a figure of the form ([`crate::structure`]). The words of
+    /// every file count together.
+    #[serde(default)]
+    subtotal_labels: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -294,6 +299,8 @@ pub struct Settings {
     pub abbreviations: crate::labels::Abbreviations,
     /// Keys of the words written before a year in a heading.
     pub year_words: Vec<String>,
+    /// Normalised words labelling a subtotal or group row (`[settings] subtotal_labels`).
+    pub subtotal_keys: Vec<String>,
 }
 
 impl Settings {
@@ -336,6 +343,7 @@ impl Default for Settings {
             lang: crate::registry::Lang::En,
             abbreviations: crate::labels::Abbreviations::default(),
             year_words: Vec::new(),
+            subtotal_keys: Vec::new(),
         }
     }
 }
@@ -1084,6 +1092,7 @@ struct GivenSettings {
     year_words: Given<Vec<String>>,
     messages: BTreeMap<String, (String, usize, Range<usize>)>,
     abbreviations: BTreeMap<String, (String, usize, Range<usize>)>,
+    subtotal_labels: Vec<String>,
 }
 
 /// What the help of a conflict says.
@@ -1164,6 +1173,11 @@ fn merge_settings<'d>(
             language,
             year_words
         );
+        for w in &s.subtotal_labels {
+            if !given.subtotal_labels.contains(w.get_ref()) {
+                given.subtotal_labels.push(w.get_ref().clone());
+            }
+        }
         let src = &sources[si];
         for (id, text) in &s.messages {
             let mut p = Problems::new(src);
@@ -1294,6 +1308,12 @@ fn merge_settings<'d>(
             .into_iter()
             .map(|(a, (text, ..))| (label_key(&a, folding), label_key(&text, folding))),
     );
+    settings.subtotal_keys = given
+        .subtotal_labels
+        .iter()
+        .map(|w| label_key(w, settings.folding))
+        .filter(|k| !k.is_empty())
+        .collect();
     settings.messages = given
         .messages
         .into_iter()
