@@ -66,6 +66,11 @@ struct ServeArgs {
     #[arg(long, default_value_t = 256, value_name = "MB",
           value_parser = clap::value_parser!(u64).range(1..=64 * 1024))]
     max_upload_mb: u64,
+    /// The units the round expects: a text file, one unit a line, its code then (after a
+    /// tab, comma or semicolon) its name; those that have sent nothing are listed as not yet
+    /// submitted
+    #[arg(long, value_name = "FILE")]
+    units: Option<PathBuf>,
     /// Most workbooks in one upload request
     #[arg(long, default_value_t = 200, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=100_000))]
@@ -119,6 +124,28 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         .max_request_bytes
         .min(usize::try_from(args.guard.limits().max_file_bytes).unwrap_or(usize::MAX));
     config.max_files = usize::try_from(args.max_files).unwrap_or(usize::MAX);
+    if let Some(list) = &args.units {
+        let shown =
+            crossfoot::text::visible(&list.display().to_string(), 500, Lang::En).into_owned();
+        let read =
+            crossfoot::files::read_file(list, 16 * 1024 * 1024, std::time::Duration::from_secs(30))
+                .map_err(|u| u.reason)
+                .and_then(|bytes| {
+                    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+                })
+                .and_then(|text| crossfoot::desk::parse_units(&text));
+        match read {
+            Ok(units) => config.expected = units,
+            Err(why) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "crossfoot serve: the unit list {shown}: {}",
+                    crossfoot::text::visible(&why, 2000, Lang::En)
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
     let served = crossfoot::desk::serve(config, Box::new(checker), |ready| {
         let mut err = std::io::stderr();
         if ready.exposed {

@@ -1936,6 +1936,7 @@ desk_words! {
     state_errors: ("errors", "có lỗi"),
     state_unreadable: ("unreadable", "không đọc được"),
     state_skipped: ("not a submission", "không phải bài nộp"),
+    state_missing: ("not yet submitted", "chưa nộp"),
     no_code: ("(no unit code)", "(không có mã đơn vị)"),
     nothing_yet: ("No workbook received yet.", "Chưa nhận sổ tính nào."),
     units_count: ("{count} units", "{count} đơn vị"),

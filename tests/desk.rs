@@ -25,9 +25,14 @@ impl Drop for Desk {
 }
 
 fn start(data: &Path) -> Desk {
+    start_with(data, &[])
+}
+
+fn start_with(data: &Path, extra: &[&str]) -> Desk {
     let mut child = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
         .args(["serve", "--bind", "127.0.0.1:0", "--data"])
         .arg(data)
+        .args(extra)
         .stdin(Stdio::null())
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
@@ -1026,4 +1031,58 @@ fn in_a_real_browser() {
         String::from_utf8_lossy(&out.stdout),
         String::from_utf8_lossy(&out.stderr)
     );
+}
+
+#[test]
+fn the_round_lists_the_units_expected_that_have_not_sent() {
+    let (t, data) = data_dir();
+    let list = t.path().join("units.txt");
+    // One code written as a branch might (lower case): matched by the pack's unit key.
+    std::fs::write(
+        &list,
+        "# code, name\ntd-02, Đảng bộ xã Bản Bo\nTD-77;Đảng bộ xã Chưa Nộp\n",
+    )
+    .unwrap();
+    let desk = start_with(&data, &["--units", list.to_str().unwrap()]);
+    let status = desk.get("/api/status").json();
+    assert_eq!(status["counts"]["not_submitted"], 2);
+    let split = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/branch-gender-split.xlsx"),
+    )
+    .unwrap();
+    let clean =
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/branch-clean.xlsx"))
+            .unwrap();
+    desk.upload(&[("split.xlsx", &split), ("clean.xlsx", &clean)]);
+    let status = desk.get("/api/status").json();
+    assert_eq!(status["counts"]["not_submitted"], 1);
+    let units = status["units"].as_array().unwrap();
+    let missing: Vec<&Value> = units
+        .iter()
+        .filter(|u| u["state"] == "not_submitted")
+        .collect();
+    assert_eq!(missing.len(), 1);
+    assert_eq!(missing[0]["unit_code"], "TD-77");
+    assert_eq!(missing[0]["versions"], 0);
+    let td02 = units.iter().find(|u| u["unit_code"] == "TD-02").unwrap();
+    assert_eq!(
+        (td02["expected"].clone(), td02["state"].clone()),
+        (true.into(), "errors".into())
+    );
+    let td01 = units.iter().find(|u| u["unit_code"] == "TD-01").unwrap();
+    assert_eq!(td01["expected"], false);
+    let round = desk.get_en("/").text();
+    assert!(round.contains("Đảng bộ xã Chưa Nộp"));
+    assert!(round.contains("not yet submitted"));
+    // A list that does not read stops the desk before it starts.
+    std::fs::write(&list, "TD-01\n;no code\n").unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(["serve", "--bind", "127.0.0.1:0", "--units"])
+        .arg(&list)
+        .arg("--data")
+        .arg(t.path().join("other"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: no unit code"));
 }

@@ -43,6 +43,40 @@ pub trait Checker: Send + Sync + 'static {
     fn check(&self, path: &Path, shown: &str) -> Checked;
     /// The rule pack's language (the pages' default).
     fn lang(&self) -> Lang;
+    /// The key a unit code is matched by (the rule pack's `unit_key`), for the expected units.
+    fn unit_key(&self, code: &str) -> String;
+}
+
+/// A unit the round expects (`serve --units FILE`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Expected {
+    pub code: String,
+    pub name: Option<String>,
+}
+
+/// Reads a unit list: one unit a line, its code then (after a tab, a comma or a semicolon)
+/// its name; blank lines and lines starting with `#` skipped. A line with no code is an
+/// error naming its number.
+pub fn parse_units(text: &str) -> Result<Vec<Expected>, String> {
+    let mut out: Vec<Expected> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim_start_matches('\u{feff}').trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (code, name) = match line.find(['\t', ',', ';']) {
+            Some(at) => (line[..at].trim(), Some(line[at + 1..].trim())),
+            None => (line, None),
+        };
+        if code.is_empty() {
+            return Err(format!("line {}: no unit code before the name", n + 1));
+        }
+        out.push(Expected {
+            code: code.to_string(),
+            name: name.filter(|n| !n.is_empty()).map(str::to_string),
+        });
+    }
+    Ok(out)
 }
 
 /// How the desk is run.
@@ -58,6 +92,8 @@ pub struct Config {
     pub max_file_bytes: usize,
     /// Most workbooks in one upload request.
     pub max_files: usize,
+    /// The units the round expects (none: the round lists the units that sent something).
+    pub expected: Vec<Expected>,
 }
 
 impl Config {
@@ -68,6 +104,7 @@ impl Config {
             max_request_bytes: 256 * 1024 * 1024,
             max_file_bytes: 64 * 1024 * 1024,
             max_files: 200,
+            expected: Vec::new(),
         }
     }
 }
@@ -196,6 +233,21 @@ mod tests {
         let b = random_token().unwrap();
         assert_eq!(a.len(), 64);
         assert_ne!(a, b);
+    }
+
+    #[test]
+    fn unit_lists_are_read() {
+        let units =
+            parse_units("# code, name\nTD-01,Xã A\n\nTD-02\tXã B, khối 2\nTD-03\n").unwrap();
+        assert_eq!(units.len(), 3);
+        assert_eq!(units[0].code, "TD-01");
+        assert_eq!(units[0].name.as_deref(), Some("Xã A"));
+        assert_eq!(units[1].name.as_deref(), Some("Xã B, khối 2"));
+        assert_eq!(units[2].name, None);
+        assert_eq!(
+            parse_units("A\n,Tên\n").unwrap_err(),
+            "line 2: no unit code before the name"
+        );
     }
 
     #[test]

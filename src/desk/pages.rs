@@ -64,6 +64,7 @@ fn state_word(w: &DeskWords, state: &str) -> &'static str {
         "warnings" => w.state_warnings,
         "errors" => w.state_errors,
         "skipped" => w.state_skipped,
+        "missing" => w.state_missing,
         _ => w.state_unreadable,
     }
 }
@@ -75,6 +76,7 @@ fn state_class(state: &str) -> &'static str {
         "warnings" => "warnings",
         "errors" => "errors",
         "skipped" => "skipped",
+        "missing" => "missing",
         _ => "unreadable",
     }
 }
@@ -91,21 +93,25 @@ fn unit_cell(h: &mut Html, w: &DeskWords, row: &Row) {
 pub fn round(app: &App, lang: Lang) -> Result<String, StoreError> {
     let w = DeskWords::of(lang);
     let latest = app.store.latest()?;
+    let missing = super::server::missing(app, &latest);
     let mut h = Html::new(lang);
     head(&mut h, w, "/");
     h.raw("<h1>").text(w.round).raw("</h1>");
     upload_form(&mut h, w, "/api/submissions", &app.csrf);
-    if latest.is_empty() {
+    if latest.is_empty() && missing.is_empty() {
         h.raw("<p class=\"empty\">").text(w.nothing_yet).raw("</p>");
         foot(&mut h);
         return Ok(h.finish());
     }
-    let count = latest.len().to_string();
+    let count = (latest.len() + missing.len()).to_string();
     h.raw("<p class=\"counts\">")
         .text(&render(w.units_count, &[("count", &count)]));
     let mut by_state: BTreeMap<&str, usize> = BTreeMap::new();
     for (row, _) in &latest {
         *by_state.entry(state_class(&row.state)).or_default() += 1;
+    }
+    if !missing.is_empty() {
+        by_state.insert("missing", missing.len());
     }
     for (state, n) in &by_state {
         h.raw(" · <span class=\"state ")
@@ -157,6 +163,16 @@ pub fn round(app: &App, lang: Lang) -> Result<String, StoreError> {
             .raw("</td><td>")
             .text(&row.received)
             .raw("</td></tr>");
+    }
+    // The units expected that have sent nothing yet.
+    for (key, code, name) in &missing {
+        h.raw("<tr class=\"missing\"><td>")
+            .text(name.as_deref().unwrap_or(key))
+            .raw("</td><td>")
+            .text(code)
+            .raw("</td><td><span class=\"state missing\">")
+            .text(w.state_missing)
+            .raw("</span></td><td></td><td></td><td></td><td></td><td></td></tr>");
     }
     h.raw("</tbody></table>");
     foot(&mut h);

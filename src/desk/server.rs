@@ -381,24 +381,71 @@ async fn healthz() -> Response {
     json_text("{\"ok\": true}\n".to_string())
 }
 
-/// The round's units, each with its latest state, and the counts by state.
+/// The units the round expects that have sent nothing yet: (key, code, name).
+pub fn missing(app: &App, latest: &[(Row, i64)]) -> Vec<(String, String, Option<String>)> {
+    let sent: std::collections::BTreeSet<&str> =
+        latest.iter().map(|(r, _)| r.unit_key.as_str()).collect();
+    let mut seen = std::collections::BTreeSet::new();
+    app.config
+        .expected
+        .iter()
+        .map(|e| (app.checker.unit_key(&e.code), e))
+        .filter(|(k, _)| !sent.contains(k.as_str()) && seen.insert(k.clone()))
+        .map(|(k, e)| (k, e.code.clone(), e.name.clone()))
+        .collect()
+}
+
+/// The round's units, each with its latest state, and the counts by state; with a unit list,
+/// the units expected that have sent nothing (`not_submitted`), and whether each unit that sent
+/// something was expected.
 pub fn status_json(app: &App) -> Result<serde_json::Value, super::store::StoreError> {
     let latest = app.store.latest()?;
     let mut counts = serde_json::Map::new();
-    for state in ["clean", "warnings", "errors", "unreadable", "skipped"] {
+    for state in [
+        "clean",
+        "warnings",
+        "errors",
+        "unreadable",
+        "skipped",
+        "not_submitted",
+    ] {
         counts.insert(state.to_string(), 0.into());
     }
+    let expected: std::collections::BTreeSet<String> = app
+        .config
+        .expected
+        .iter()
+        .map(|e| app.checker.unit_key(&e.code))
+        .collect();
     let mut units = Vec::with_capacity(latest.len());
     for (row, versions) in &latest {
         if let Some(n) = counts.get_mut(&row.state) {
             *n = (n.as_u64().unwrap_or(0) + 1).into();
         }
-        units.push(serde_json::json!({
+        let mut u = serde_json::json!({
             "unit_key": row.unit_key,
             "unit_name": row.unit_name,
             "unit_code": row.unit_code,
+            "state": row.state,
             "versions": versions,
             "latest": submission_summary(row),
+        });
+        if !app.config.expected.is_empty() {
+            u["expected"] = expected.contains(&row.unit_key).into();
+        }
+        units.push(u);
+    }
+    let missing = missing(app, &latest);
+    counts.insert("not_submitted".into(), missing.len().into());
+    for (key, code, name) in missing {
+        units.push(serde_json::json!({
+            "unit_key": key,
+            "unit_name": name,
+            "unit_code": code,
+            "state": "not_submitted",
+            "versions": 0,
+            "latest": null,
+            "expected": true,
         }));
     }
     Ok(serde_json::json!({

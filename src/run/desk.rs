@@ -39,6 +39,10 @@ impl Checker for RunChecker {
         self.pack.settings.lang
     }
 
+    fn unit_key(&self, code: &str) -> String {
+        self.pack.settings.unit_key(code)
+    }
+
     fn check(&self, path: &Path, shown: &str) -> Checked {
         let lang = self.pack.settings.lang;
         let run = Run::new(&self.pack, self.options.clone(), self.isolation.as_ref());
