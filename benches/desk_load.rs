@@ -16,7 +16,6 @@
 //! checked).
 
 #[path = "../tests/common/forms.rs"]
-#[allow(dead_code)]
 mod forms;
 
 use std::io::{BufRead, BufReader, Read, Write};
