@@ -1951,6 +1951,7 @@ desk_words! {
     review_workbook: ("Review workbook", "Sổ tính rà soát"),
     marked_copy: ("Marked copy for the branch", "Bản đánh dấu gửi cơ sở"),
     json: ("Result (JSON)", "Kết quả (JSON)"),
+    summary_workbook: ("District summary (.xlsx)", "Biểu tổng hợp (.xlsx)"),
     back: ("Back to the round", "Về đợt báo cáo"),
     sent_by: ("Sent by", "Người gửi"),
     reviewer: ("reviewer", "người duyệt"),

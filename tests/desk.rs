@@ -266,6 +266,7 @@ fn every_path_needs_the_token() {
         "/assets/desk.css",
         "/assets/desk.js",
         "/assets/icon.svg",
+        "/api/summary.xlsx",
     ];
     let wrong = format!("Bearer {}", "0".repeat(64));
     for p in paths {
@@ -458,6 +459,29 @@ fn samples_uploaded_checked_as_check_does_and_downloaded() {
         }
     }
     assert!(found, "the review workbook does not name M01.gender-split");
+
+    // The district summary of every unit's latest workbook, built from the stored bytes.
+    let r = desk.get("/api/summary.xlsx");
+    assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        crossfoot::sniff::crossfoot_output(&r.body).as_deref(),
+        Some("summary")
+    );
+    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(r.body)).unwrap();
+    let mut names_in_summary = String::new();
+    for n in wb.sheet_names().to_vec() {
+        if let Ok(range) = wb.worksheet_range(&n) {
+            for (_, _, c) in range.cells() {
+                names_in_summary.push_str(&c.to_string());
+                names_in_summary.push('\n');
+            }
+        }
+    }
+    assert!(
+        names_in_summary.contains("Đảng bộ xã Bản Bo"),
+        "{names_in_summary}"
+    );
+    assert!(names_in_summary.contains("Đảng bộ xã Bình Lư"));
 
     // A new version of a unit: the same workbook again, then the page says what changed.
     let split_bytes = files

@@ -45,6 +45,9 @@ pub trait Checker: Send + Sync + 'static {
     fn lang(&self) -> Lang;
     /// The key a unit code is matched by (the rule pack's `unit_key`), for the expected units.
     fn unit_key(&self, code: &str) -> String;
+    /// The district summary workbook (`crossfoot consolidate`) built from `units`: each a
+    /// regular file named as its upload was, and the name reports show.
+    fn consolidate(&self, units: &[(PathBuf, String)]) -> Result<Vec<u8>, String>;
 }
 
 /// A unit the round expects (`serve --units FILE`).

@@ -122,6 +122,9 @@ pub fn round(app: &App, lang: Lang) -> Result<String, StoreError> {
             .num(*n as i64)
             .raw("</span>");
     }
+    h.raw(" · <a href=\"/api/summary.xlsx\">")
+        .text(w.summary_workbook)
+        .raw("</a>");
     h.raw("</p><table class=\"round\"><thead><tr><th>")
         .text(w.unit)
         .raw("</th><th>")

@@ -162,6 +162,7 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/submissions/{id}/workbook", get(original))
         .route("/api/submissions/{id}/marks", post(add_mark))
         .route("/api/links", post(make_link))
+        .route("/api/summary.xlsx", get(summary_xlsx))
         .layer(axum::middleware::from_fn_with_state(app.clone(), auth))
         // The access URL: outside the token check (it is the check).
         .route("/access/{token}", get(access))
@@ -673,6 +674,61 @@ async fn download(app: Arc<App>, id: i64, which: &'static str) -> Response {
             "no such workbook for this submission\n",
         ),
         Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+/// `GET /api/summary.xlsx`: the district summary (`crossfoot consolidate`) of every unit's
+/// latest submission, built from the stored bytes when asked (not stored: it is made again
+/// from what is).
+async fn summary_xlsx(State(app): State<Arc<App>>) -> Response {
+    let built = blocking(&app, |app| -> Result<Vec<u8>, String> {
+        let latest = app.store.latest().map_err(|e| e.to_string())?;
+        let folder =
+            tempfile::tempdir_in(app.store.dir().join("tmp")).map_err(|e| e.to_string())?;
+        let mut units = Vec::new();
+        for (row, _) in latest.iter().filter(|(r, _)| r.state != "unreadable") {
+            let Some(blob) = app.store.blob_path(&row.sha256) else {
+                continue;
+            };
+            let link = folder.path().join(format!(
+                "{}-{}",
+                row.id,
+                super::safe_file_name(&row.file_name)
+            ));
+            if std::fs::hard_link(&blob, &link).is_err() {
+                std::fs::copy(&blob, &link).map_err(|e| e.to_string())?;
+            }
+            units.push((link, row.file_name.clone()));
+        }
+        if units.is_empty() {
+            return Err("no workbook to build the summary from".into());
+        }
+        app.checker.consolidate(&units)
+    })
+    .await;
+    match built {
+        Ok(Ok(bytes)) => {
+            let mut res = Response::new(Body::from(bytes));
+            let h = res.headers_mut();
+            h.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(
+                    "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+                ),
+            );
+            h.insert(
+                header::CONTENT_DISPOSITION,
+                HeaderValue::from_static("attachment; filename=\"summary.xlsx\""),
+            );
+            res
+        }
+        Ok(Err(why)) => (
+            StatusCode::CONFLICT,
+            [(header::CONTENT_TYPE, "text/plain; charset=utf-8")],
+            format!("the summary was not built: {why}\n"),
+        )
+            .into_response(),
         Err(res) => res,
     }
 }

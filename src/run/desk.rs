@@ -11,7 +11,7 @@ use crate::check::Status;
 use crate::desk::{Checked, Checker};
 use crate::registry::Lang;
 use crate::rules::Pack;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The run a desk checks with.
 pub struct RunChecker {
@@ -41,6 +41,39 @@ impl Checker for RunChecker {
 
     fn unit_key(&self, code: &str) -> String {
         self.pack.settings.unit_key(code)
+    }
+
+    fn consolidate(&self, units: &[(PathBuf, String)]) -> Result<Vec<u8>, String> {
+        let pack = &self.pack;
+        let fi = crate::consolidate::summary_form(pack, None)
+            .ok_or_else(|| "the rule pack has no summary form".to_string())?;
+        let inputs: Vec<Input> = units
+            .iter()
+            .map(|(path, shown)| Input {
+                path: path.clone(),
+                shown: shown.clone(),
+                id: FileId::of(path),
+                problem: None,
+                same_as: None,
+            })
+            .collect();
+        let options = Options {
+            keep_sheets: false,
+            ..self.options.clone()
+        };
+        let run = Run::new(pack, options, self.isolation.as_ref());
+        let mut read = run.figures(&inputs);
+        read.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+        let plan = crate::consolidate::Plan::of(pack, fi, read, false);
+        let conflicts = plan.conflicts();
+        if !conflicts.is_empty() {
+            return Err(format!(
+                "one unit code in several workbooks ({} codes): not built",
+                conflicts.len()
+            ));
+        }
+        let summary = crate::consolidate::build(pack, fi, &plan);
+        crate::consolidate::write(pack, &pack.forms[fi], &summary).map_err(|e| e.to_string())
     }
 
     fn check(&self, path: &Path, shown: &str) -> Checked {
@@ -111,7 +144,7 @@ mod tests {
 
     #[test]
     fn a_sample_is_checked_as_check_does() {
-        let pack = crate::rules::load_pack(false, &[] as &[std::path::PathBuf]).unwrap();
+        let pack = crate::rules::load_pack(false, &[] as &[PathBuf]).unwrap();
         let checker = RunChecker::new(pack, Options::default(), Box::new(super::super::InProcess));
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/branch-gender-split.xlsx");
         let got = checker.check(&path, "branch-gender-split.xlsx");
