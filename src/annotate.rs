@@ -42,6 +42,9 @@ pub struct ReviewOptions {
     pub lang: Lang,
     /// Beyond this many sheets in all, copy only sheets that carry findings.
     pub max_copied_sheets: usize,
+    /// Reviewers' notes on findings marked explained (the review desk's marks), by (result,
+    /// finding) index: a column of the Findings sheet when there are any.
+    pub review_notes: BTreeMap<(usize, usize), String>,
 }
 
 impl Default for ReviewOptions {
@@ -49,6 +52,7 @@ impl Default for ReviewOptions {
         ReviewOptions {
             lang: Lang::En,
             max_copied_sheets: 300,
+            review_notes: BTreeMap::new(),
         }
     }
 }
@@ -541,7 +545,14 @@ pub fn review_workbook(
             words,
         )?;
         let mut findings = Worksheet::new();
-        write_findings(&mut findings, results, &plan, words, opts.lang)?;
+        write_findings(
+            &mut findings,
+            results,
+            &plan,
+            words,
+            opts.lang,
+            &opts.review_notes,
+        )?;
         Ok((summary, findings))
     };
     let copies = || -> Vec<Result<(Worksheet, CopyWritten), ReviewError>> {
@@ -837,6 +848,7 @@ fn write_findings(
     plan: &CopyPlan,
     words: &ReviewWords,
     lang: Lang,
+    notes: &BTreeMap<(usize, usize), String>,
 ) -> Result<(), ReviewError> {
     ws.set_name(words.findings_sheet)?;
     ws.set_landscape().set_print_fit_to_pages(1, 0);
@@ -858,6 +870,14 @@ fn write_findings(
     ];
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &head)?;
+    }
+    if !notes.is_empty() {
+        ws.write_string_with_format(0, 12, words.review_note, &head)?;
+        ws.set_column_width(12, 50.0)?;
+    }
+    if !notes.is_empty() {
+        ws.write_string_with_format(0, 12, words.review_note, &head)?;
+        ws.set_column_width(12, 50.0)?;
     }
     for (c, w) in [
         30.0, 26.0, 16.0, 9.0, 24.0, 11.0, 70.0, 13.0, 13.0, 13.0, 50.0, 24.0,
@@ -909,7 +929,7 @@ fn write_findings(
                 ws.set_row_height(row, (15 * lines.min(20)) as f64)?;
             }
         }
-        for f in &r.findings {
+        for (fi, f) in r.findings.iter().enumerate() {
             if row as usize >= MAX_ROWS - 1 {
                 break 'outer;
             }
@@ -995,10 +1015,13 @@ fn write_findings(
                     .collect();
                 put_text(ws, row, 11, &suggested.join("; "), &wrap, lang)?;
             }
+            if let Some(note) = notes.get(&(ri, fi)) {
+                put_text(ws, row, 12, note, &wrap, lang)?;
+            }
         }
     }
     ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, row, 11)?;
+    ws.autofilter(0, 0, row, if notes.is_empty() { 11 } else { 12 })?;
     Ok(())
 }
 

@@ -848,6 +848,36 @@ fn a_review_mark_follows_its_finding_and_is_dropped_when_the_figures_change() {
         "{page}"
     );
 
+    // The note in the review workbook's findings, beside its finding, for both versions.
+    let review_text = |id: i64| {
+        let r = desk.get(&format!("/api/submissions/{id}/review.xlsx"));
+        assert_eq!(r.status, 200);
+        let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(r.body)).unwrap();
+        use calamine::Reader;
+        let mut rows = Vec::new();
+        for n in wb.sheet_names().to_vec() {
+            if let Ok(range) = wb.worksheet_range(&n) {
+                for row in range.rows() {
+                    rows.push(
+                        row.iter()
+                            .map(|c| c.to_string())
+                            .collect::<Vec<_>>()
+                            .join("|"),
+                    );
+                }
+            }
+        }
+        rows
+    };
+    for id in [id1, id2] {
+        let rows = review_text(id);
+        assert!(
+            rows.iter()
+                .any(|r| r.contains("M01.gender-split") && r.ends_with(note)),
+            "{id}: {rows:?}"
+        );
+    }
+
     // Other figures on the same cells: dropped, visibly.
     let id3 = desk.upload(&[("td-50-v3.xlsx", &off_by(7))])[0]["id"]
         .as_i64()
@@ -860,6 +890,7 @@ fn a_review_mark_follows_its_finding_and_is_dropped_when_the_figures_change() {
         "{page}"
     );
     assert!(page.contains(note));
+    assert!(!review_text(id3).iter().any(|r| r.contains(note)));
 
     // A dropped mark goes no further; a corrected workbook has no such finding.
     let id4 = desk.upload(&[("td-50-v4.xlsx", &off_by(7))])[0]["id"]

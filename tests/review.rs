@@ -79,6 +79,7 @@ fn vi() -> ReviewOptions {
     ReviewOptions {
         lang: Lang::Vi,
         max_copied_sheets: 300,
+        ..ReviewOptions::default()
     }
 }
 
@@ -810,6 +811,7 @@ fn beyond_the_sheet_limit_only_sheets_with_findings_are_copied() {
     let opts = ReviewOptions {
         lang: Lang::En,
         max_copied_sheets: 5,
+        ..ReviewOptions::default()
     };
     let bytes = review_workbook(&fx.results, &opts).expect("review");
     let mut book = open(&bytes);
@@ -851,6 +853,7 @@ fn beyond_the_sheet_limit_the_check_keeps_only_sheets_with_findings() {
     let opts = ReviewOptions {
         lang: Lang::En,
         max_copied_sheets: 5,
+        ..ReviewOptions::default()
     };
     assert_eq!(
         review_workbook(&bounded, &opts).expect("review"),

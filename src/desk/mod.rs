@@ -48,6 +48,14 @@ pub trait Checker: Send + Sync + 'static {
     /// The district summary workbook (`crossfoot consolidate`) built from `units`: each a
     /// regular file named as its upload was, and the name reports show.
     fn consolidate(&self, units: &[(PathBuf, String)]) -> Result<Vec<u8>, String>;
+    /// The review workbook of the workbook at `path` (checked again, as [`Checker::check`]),
+    /// with the reviewer's notes on its findings (by index in the result's `findings`).
+    fn review(
+        &self,
+        path: &Path,
+        shown: &str,
+        notes: &std::collections::BTreeMap<usize, String>,
+    ) -> Option<Vec<u8>>;
 }
 
 /// A unit the round expects (`serve --units FILE`).

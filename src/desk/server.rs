@@ -527,6 +527,34 @@ pub fn result_with_marks(
     Ok(Some(doc))
 }
 
+/// The notes of the findings of submission `id` marked explained, by finding index.
+fn explained_notes(
+    app: &App,
+    id: i64,
+) -> Result<std::collections::BTreeMap<usize, String>, super::store::StoreError> {
+    let marks = app.store.marks(id)?;
+    if marks.iter().all(|m| m.state != "explained") {
+        return Ok(Default::default());
+    }
+    let doc: serde_json::Value = app
+        .store
+        .result_json(id)?
+        .and_then(|t| serde_json::from_str(&t).ok())
+        .unwrap_or(serde_json::Value::Null);
+    let ids: Vec<super::store::FindingId> = doc["findings"]
+        .as_array()
+        .map(|fs| fs.iter().map(super::finding_id).collect())
+        .unwrap_or_default();
+    Ok(marks
+        .iter()
+        .filter(|m| m.state == "explained")
+        .filter_map(|m| {
+            let i = ids.iter().position(|f| f.key == m.finding_key)?;
+            Some((i, m.note.clone()))
+        })
+        .collect())
+}
+
 /// `POST /api/submissions/{id}/marks` (multipart: `finding`, its index in the result's
 /// `findings`; `note`): the finding marked explained.
 async fn add_mark(
@@ -625,6 +653,27 @@ async fn download(app: Arc<App>, id: i64, which: &'static str) -> Response {
             let Some(row) = app.store.row(id).map_err(|e| e.to_string())? else {
                 return Ok(None);
             };
+            // A review workbook with the reviewer's notes: made again from the stored bytes.
+            if which == "review" && row.review_sha.is_some() {
+                let notes = explained_notes(app, id).map_err(|e| e.to_string())?;
+                if !notes.is_empty() {
+                    let blob = app
+                        .store
+                        .blob_path(&row.sha256)
+                        .ok_or_else(|| "the workbook has no path".to_string())?;
+                    let folder = tempfile::tempdir_in(app.store.dir().join("tmp"))
+                        .map_err(|e| e.to_string())?;
+                    let link = folder.path().join(super::safe_file_name(&row.file_name));
+                    if std::fs::hard_link(&blob, &link).is_err() {
+                        std::fs::copy(&blob, &link).map_err(|e| e.to_string())?;
+                    }
+                    let bytes = app
+                        .checker
+                        .review(&link, &row.file_name, &notes)
+                        .ok_or_else(|| "the review workbook could not be made".to_string())?;
+                    return Ok(Some((bytes, format!("review-{id}.xlsx"))));
+                }
+            }
             let (sha, ext) = match which {
                 "review" => (row.review_sha, "xlsx".to_string()),
                 "workbook" => {

@@ -34,6 +34,21 @@ impl RunChecker {
     }
 }
 
+impl RunChecker {
+    /// The run's result of the one workbook at `path`, reported as `shown`.
+    fn results(&self, path: &Path, shown: &str) -> Vec<crate::check::FileResult> {
+        let run = Run::new(&self.pack, self.options.clone(), self.isolation.as_ref());
+        let input = Input {
+            path: path.to_path_buf(),
+            shown: shown.to_string(),
+            id: FileId::of(path),
+            problem: None,
+            same_as: None,
+        };
+        run.check_all(std::slice::from_ref(&input), None)
+    }
+}
+
 impl Checker for RunChecker {
     fn lang(&self) -> Lang {
         self.pack.settings.lang
@@ -76,17 +91,27 @@ impl Checker for RunChecker {
         crate::consolidate::write(pack, &pack.forms[fi], &summary).map_err(|e| e.to_string())
     }
 
+    fn review(
+        &self,
+        path: &Path,
+        shown: &str,
+        notes: &std::collections::BTreeMap<usize, String>,
+    ) -> Option<Vec<u8>> {
+        let r = self.results(path, shown).pop()?;
+        crate::annotate::review_workbook(
+            std::slice::from_ref(&r),
+            &ReviewOptions {
+                lang: self.pack.settings.lang,
+                review_notes: notes.iter().map(|(i, n)| ((0, *i), n.clone())).collect(),
+                ..ReviewOptions::default()
+            },
+        )
+        .ok()
+    }
+
     fn check(&self, path: &Path, shown: &str) -> Checked {
         let lang = self.pack.settings.lang;
-        let run = Run::new(&self.pack, self.options.clone(), self.isolation.as_ref());
-        let input = Input {
-            path: path.to_path_buf(),
-            shown: shown.to_string(),
-            id: FileId::of(path),
-            problem: None,
-            same_as: None,
-        };
-        let mut results = run.check_all(std::slice::from_ref(&input), None);
+        let mut results = self.results(path, shown);
         let mut json = Vec::new();
         let written = crate::report::JsonStream::begin_in(&mut json, lang).and_then(|mut s| {
             for r in &results {
