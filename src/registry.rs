@@ -1970,6 +1970,8 @@ desk_words! {
     fixed: ("{count} fixed", "{count} đã sửa"),
     new: ("{count} new", "{count} mới"),
     still_open: ("{count} still open", "{count} còn tồn tại"),
+    fixed_one: ("fixed", "đã sửa"),
+    new_one: ("new", "mới"),
     sha256: ("SHA-256", "SHA-256"),
     explained: ("Explained", "Đã giải trình"),
     explained_since: ("marked on version {version}", "đánh dấu ở lần gửi {version}"),

@@ -889,14 +889,27 @@ fn a_review_mark_follows_its_finding_and_is_dropped_when_the_figures_change() {
         page.contains("Explanation dropped: the figures changed"),
         "{page}"
     );
+    // The same finding (rule, cells) with other figures is still open, not fixed and new.
+    assert!(page.contains(": 0 fixed, 0 new,"), "{page}");
     assert!(page.contains(note));
     assert!(!review_text(id3).iter().any(|r| r.contains(note)));
 
-    // A dropped mark goes no further; a corrected workbook has no such finding.
+    // A dropped mark goes no further.
     let id4 = desk.upload(&[("td-50-v4.xlsx", &off_by(7))])[0]["id"]
         .as_i64()
         .unwrap();
     assert_eq!(marks_of(id4), Value::Array(vec![]));
+    // The corrected workbook: its findings listed as fixed.
+    let clean_bytes = write_branch(&clean, &reference_layout());
+    let id5 = desk.upload(&[("td-50-v5.xlsx", &clean_bytes)])[0]["id"]
+        .as_i64()
+        .unwrap();
+    let page = desk.get_en(&format!("/submissions/{id5}")).text();
+    assert!(
+        page.contains("<li>fixed: <span class=\"rule\">M01.gender-split</span>"),
+        "{page}"
+    );
+    assert!(!page.contains("<li>new: "));
 }
 
 #[test]

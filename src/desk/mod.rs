@@ -230,6 +230,42 @@ pub fn safe_file_name(name: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The desk keeps and shows what the run gives: it imports no checking stage (check, eval,
+    /// localise, locate, run, structure), only the checker it is handed.
+    #[test]
+    fn the_desk_imports_no_checking_stage() {
+        let sources = [
+            ("mod.rs", include_str!("mod.rs")),
+            ("html.rs", include_str!("html.rs")),
+            ("pages.rs", include_str!("pages.rs")),
+            ("server.rs", include_str!("server.rs")),
+            ("store.rs", include_str!("store.rs")),
+        ];
+        let stages = ["check", "eval", "localise", "locate", "run", "structure"];
+        for (file, text) in sources {
+            for (n, line) in text.lines().enumerate() {
+                let code = line.trim_start();
+                if code.starts_with("//") || code.contains("\"crate::") {
+                    continue;
+                }
+                for stage in stages {
+                    for form in [format!("crate::{stage}::"), format!("crate::{stage};")] {
+                        assert!(
+                            !code.contains(&form),
+                            "src/desk/{file}:{}: imports the checking stage {stage}: {line}",
+                            n + 1
+                        );
+                    }
+                }
+                assert!(
+                    !code.contains("crate::{"),
+                    "src/desk/{file}:{}: {line}",
+                    n + 1
+                );
+            }
+        }
+    }
+
     #[test]
     fn secrets_compare_whole() {
         assert!(same_secret(b"abc", b"abc"));

@@ -622,6 +622,30 @@ fn versions_list(
         .raw(", ")
         .text(&render(w.still_open, &[("count", &open)]))
         .raw("</p>");
+    // Which were fixed, which are new.
+    let listed =
+        |h: &mut Html, from: &Json, other: &BTreeSet<String>, word: &str, class: &'static str| {
+            let gone: Vec<&Json> = findings_of(from)
+                .iter()
+                .filter(|f| !other.contains(&finding_key(f)))
+                .collect();
+            if gone.is_empty() {
+                return;
+            }
+            h.raw("<ul class=\"").raw(class).raw("\">");
+            for f in gone {
+                h.raw("<li>")
+                    .text(word)
+                    .raw(": <span class=\"rule\">")
+                    .text(f["rule"].as_str().unwrap_or(""))
+                    .raw("</span> ")
+                    .text(f["message"].as_str().unwrap_or(""))
+                    .raw("</li>");
+            }
+            h.raw("</ul>");
+        };
+    listed(h, &prev_doc, &now, w.fixed_one, "fixed");
+    listed(h, doc, &before, w.new_one, "new");
     Ok(())
 }
 
