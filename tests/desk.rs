@@ -277,7 +277,10 @@ fn every_path_needs_the_token() {
             desk.addr,
             "GET",
             p,
-            &[("Cookie", "crossfoot_desk=nothing")],
+            &[(
+                "Cookie",
+                &format!("crossfoot_desk_{}=nothing", desk.addr.port()),
+            )],
             b"",
         );
         assert_eq!(r.status, 401, "{p}");
@@ -800,7 +803,7 @@ fn a_review_mark_follows_its_finding_and_is_dropped_when_the_figures_change() {
         mark(id1, &[], &[("finding", &index), ("note", note)]).status,
         401
     );
-    let cookie = format!("crossfoot_desk={}", desk.token);
+    let cookie = format!("crossfoot_desk_{}={}", desk.addr.port(), desk.token);
     assert_eq!(
         mark(
             id1,

@@ -28,8 +28,11 @@ use std::time::{Duration, Instant};
 /// Refused tokens allowed in one minute before every unauthenticated request is refused.
 const MAX_FAILURES: u32 = 30;
 
-/// The session cookie's name.
-const COOKIE: &str = "crossfoot_desk";
+/// The session cookie's name, with the desk's port: a browser keeps cookies by host, not by
+/// port, and two desks on one machine must not take each other's.
+fn cookie_name(addr: std::net::SocketAddr) -> String {
+    format!("crossfoot_desk_{}", addr.port())
+}
 
 /// The security headers of every response: only the desk's own origin, nothing framed, a
 /// referrer only to the desk itself (paths hold tokens; with none at all a browser sends
@@ -212,7 +215,7 @@ fn refused(status: StatusCode, why: &'static str) -> Response {
 }
 
 /// The token a request carries: its bearer header, else its cookie.
-fn presented(headers: &HeaderMap) -> Option<(String, Via)> {
+fn presented(headers: &HeaderMap, cookie: &str) -> Option<(String, Via)> {
     if let Some(v) = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
@@ -225,7 +228,7 @@ fn presented(headers: &HeaderMap) -> Option<(String, Via)> {
         let Ok(v) = v.to_str() else { continue };
         for part in v.split(';') {
             if let Some((k, t)) = part.trim().split_once('=') {
-                if k == COOKIE {
+                if k == cookie {
                     return Some((t.to_string(), Via::Cookie));
                 }
             }
@@ -271,7 +274,7 @@ impl App {
 }
 
 async fn auth(State(app): State<Arc<App>>, mut req: Request, next: Next) -> Response {
-    let presented = presented(req.headers());
+    let presented = presented(req.headers(), &cookie_name(app.addr));
     if let Err(res) = app.admit(presented.as_ref().map(|(t, _)| t.as_str())) {
         return res;
     }
@@ -285,7 +288,10 @@ async fn access(State(app): State<Arc<App>>, Path(token): Path<String>) -> Respo
     if let Err(res) = app.admit(Some(&token)) {
         return res;
     }
-    let cookie = format!("{COOKIE}={token}; Path=/; HttpOnly; SameSite=Strict");
+    let cookie = format!(
+        "{}={token}; Path=/; HttpOnly; SameSite=Strict",
+        cookie_name(app.addr)
+    );
     match HeaderValue::from_str(&cookie) {
         Ok(cookie) => (
             StatusCode::SEE_OTHER,
