@@ -13,7 +13,7 @@ use crate::model::{Cell, CellRef, Value, Workbook};
 use crate::number::{parse_text_number, shown_decimals};
 use crate::registry::Kind as K;
 use crate::rules::expr::{BinOp, CmpOp, Func, LogicOp};
-use crate::rules::{CExpr, Check, Each, Empty, FieldRef, Kind, Link, Pack};
+use crate::rules::{CExpr, Check, Each, Empty, FieldRef, Kind, Link, Pack, Tolerance};
 use crate::text::{format_number, round_half_away};
 use std::collections::{HashMap, HashSet};
 
@@ -23,6 +23,135 @@ pub struct Num {
     pub v: f64,
     pub slack: f64,
     pub decimals: u8,
+    /// The value in exact arithmetic, when it is known: see [`Exact`].
+    pub exact: Exact,
+}
+
+/// What is known of a figure beyond its floating-point value, to decide exact ties: a
+/// percentage of 1 in 8 is exactly 12.5, which shown to no decimals is 13 (half away from zero,
+/// as Excel shows it and as its `ROUND` rounds), so a sheet showing 12 made a slip.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Exact {
+    /// Nothing more than the value.
+    #[default]
+    Unknown,
+    /// A fraction `n / d` (`d > 0`): whole figures and the whole numbers of a rule, and what
+    /// `+ - × ÷` and `sum` make of them.
+    Ratio(i128, i128),
+    /// A figure as its cell shows it, rounded: `n` units of its last shown decimal
+    /// (12.5 shown with one decimal: `(125, 1)`).
+    Shown(i128, u8),
+}
+
+/// The largest whole number a float holds exactly (2^53).
+const EXACT_WHOLE: f64 = 9_007_199_254_740_992.0;
+
+impl Exact {
+    /// A whole number, exactly.
+    fn whole(v: f64) -> Exact {
+        if v.fract() == 0.0 && v.abs() <= EXACT_WHOLE {
+            Exact::Ratio(v as i128, 1)
+        } else {
+            Exact::Unknown
+        }
+    }
+
+    /// A rounded figure as shown with `decimals` decimals.
+    fn shown(v: f64, decimals: u8) -> Exact {
+        if decimals > 15 {
+            return Exact::Unknown;
+        }
+        let units = round_half_away(v, i32::from(decimals)) * 10f64.powi(i32::from(decimals));
+        match Exact::whole(units.round()) {
+            Exact::Ratio(n, _) => Exact::Shown(n, decimals),
+            _ => Exact::Unknown,
+        }
+    }
+
+    /// A fraction in lowest terms, if nothing overflowed.
+    fn ratio(n: Option<i128>, d: Option<i128>) -> Exact {
+        fn gcd(mut a: i128, mut b: i128) -> i128 {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a.abs()
+        }
+        match (n, d) {
+            (Some(n), Some(d)) if d != 0 => {
+                let g = gcd(n, d).max(1);
+                let sign = if d < 0 { -1 } else { 1 };
+                match ((n / g).checked_mul(sign), (d / g).checked_mul(sign)) {
+                    (Some(n), Some(d)) => Exact::Ratio(n, d),
+                    _ => Exact::Unknown,
+                }
+            }
+            _ => Exact::Unknown,
+        }
+    }
+
+    fn op(self, op: BinOp, other: Exact) -> Exact {
+        let (Exact::Ratio(a, b), Exact::Ratio(c, d)) = (self, other) else {
+            return Exact::Unknown;
+        };
+        let cross = |a: i128, d: i128, c: i128, b: i128, sub: bool| {
+            let (x, y) = (a.checked_mul(d)?, c.checked_mul(b)?);
+            if sub {
+                x.checked_sub(y)
+            } else {
+                x.checked_add(y)
+            }
+        };
+        match op {
+            BinOp::Add => Exact::ratio(cross(a, d, c, b, false), b.checked_mul(d)),
+            BinOp::Sub => Exact::ratio(cross(a, d, c, b, true), b.checked_mul(d)),
+            BinOp::Mul => Exact::ratio(a.checked_mul(c), b.checked_mul(d)),
+            BinOp::Div => Exact::ratio(a.checked_mul(d), b.checked_mul(c)),
+        }
+    }
+
+    fn neg(self) -> Exact {
+        match self {
+            Exact::Ratio(n, d) => Exact::ratio(n.checked_neg(), Some(d)),
+            Exact::Shown(n, k) => n
+                .checked_neg()
+                .map_or(Exact::Unknown, |n| Exact::Shown(n, k)),
+            Exact::Unknown => Exact::Unknown,
+        }
+    }
+
+    fn abs(self) -> Exact {
+        match self {
+            Exact::Ratio(n, _) | Exact::Shown(n, _) if n < 0 => self.neg(),
+            other => other,
+        }
+    }
+
+    /// The fraction rounded to `decimals` decimals, half away from zero, in units of the
+    /// last decimal (`None`: too large to compute exactly).
+    fn rounded_units(n: i128, d: i128, decimals: u8) -> Option<i128> {
+        let scaled = n.checked_mul(10i128.checked_pow(u32::from(decimals))?)?;
+        let (q, r) = (scaled / d, scaled % d);
+        // |r| / d ≥ 1/2: away from zero.
+        if r.checked_abs()?.checked_mul(2)? >= d {
+            q.checked_add(scaled.signum())
+        } else {
+            Some(q)
+        }
+    }
+
+    /// Whether two figures equal within their rounding are equal as the sheet shows them: a
+    /// rounded figure against an exact fraction is equal only if the fraction, rounded half
+    /// away from zero to the decimals shown, is what the cell shows. Otherwise (nothing
+    /// exact known, or too large) the rounding tolerance decides.
+    fn agree(a: Exact, b: Exact) -> bool {
+        match (a, b) {
+            (Exact::Shown(shown, k), Exact::Ratio(n, d))
+            | (Exact::Ratio(n, d), Exact::Shown(shown, k)) => {
+                Exact::rounded_units(n, d, k).is_none_or(|r| r == shown)
+            }
+            _ => true,
+        }
+    }
 }
 
 impl Num {
@@ -31,7 +160,18 @@ impl Num {
             v,
             slack: 0.0,
             decimals: shown_decimals(v).min(4),
+            exact: Exact::whole(v),
         }
+    }
+
+    /// The same kind of figure with another value (a correction being tried).
+    fn with_value(self, v: f64) -> Num {
+        let exact = match self.exact {
+            Exact::Ratio(..) => Exact::whole(v),
+            Exact::Shown(_, k) => Exact::shown(v, k),
+            Exact::Unknown => Exact::Unknown,
+        };
+        Num { v, exact, ..self }
     }
 }
 
@@ -141,6 +281,7 @@ fn read_cell(
                 v: 0.0,
                 slack: 0.0,
                 decimals: 0,
+                exact: Exact::Ratio(0, 1),
             }),
             Empty::Skip => Read::NotGiven,
             Empty::Required => report(rep, K::ValueRequired, ""),
@@ -168,6 +309,7 @@ fn read_cell(
                     v: 0.0,
                     slack: 0.0,
                     decimals: 0,
+                    exact: Exact::Ratio(0, 1),
                 });
             }
             match parse_text_number(t, settings.locale) {
@@ -207,17 +349,20 @@ fn read_cell(
                 v,
                 slack: 0.0,
                 decimals: 0,
+                exact: Exact::whole(v),
             })
         }
         Kind::Number => Read::Num(Num {
             v,
             slack: 0.0,
             decimals,
+            exact: Exact::whole(v),
         }),
         Kind::Percent => Read::Num(Num {
             v,
             slack: 0.5 * 10f64.powi(-i32::from(decimals.min(15))),
             decimals,
+            exact: Exact::shown(v, decimals),
         }),
         // Text columns are never read as figures.
         Kind::Text => Read::NotGiven,
@@ -413,6 +558,8 @@ struct Env<'a> {
     other_read: Vec<(CellLoc, Option<LabelParts>)>,
     /// Figures taken as changed to these values (re-checking a correction).
     changed: Option<&'a [(Origin, f64)]>,
+    /// The tolerance of the check being applied, for each of its comparisons.
+    tol: Tolerance,
 }
 
 impl Env<'_> {
@@ -423,7 +570,7 @@ impl Env<'_> {
     /// A figure read, as changed when re-checking a correction.
     fn as_changed(&self, mut n: Num, at: &Origin) -> Num {
         if let Some((_, v)) = self.changed.and_then(|c| c.iter().find(|(o, _)| o == at)) {
-            n.v = *v;
+            n = n.with_value(*v);
         }
         n
     }
@@ -566,7 +713,11 @@ impl Env<'_> {
             CExpr::Field(f) => self.field(f)?,
             CExpr::Neg(x) => {
                 let n = self.num(x)?;
-                V::Num(Num { v: -n.v, ..n })
+                V::Num(Num {
+                    v: -n.v,
+                    exact: n.exact.neg(),
+                    ..n
+                })
             }
             CExpr::Not(x) => match self.eval(x)? {
                 V::Bool(b) => V::Bool(!b),
@@ -596,11 +747,16 @@ impl Env<'_> {
                 if !v.is_finite() || !slack.is_finite() {
                     return Err(NOT_FINITE);
                 }
-                V::Num(Num { v, slack, decimals })
+                V::Num(Num {
+                    v,
+                    slack,
+                    decimals,
+                    exact: a.exact.op(*op, b.exact),
+                })
             }
             CExpr::Compare(op, a, b) => {
                 let (a, b) = (self.num(a)?, self.num(b)?);
-                V::Bool(compare(*op, a, b))
+                V::Bool(compare(*op, a, b, self.tol))
             }
             CExpr::Logic(op, a, b) => {
                 let a = matches!(self.eval(a)?, V::Bool(true));
@@ -626,11 +782,13 @@ impl Env<'_> {
                                 v: 0.0,
                                 slack: 0.0,
                                 decimals: 0,
+                                exact: Exact::Ratio(0, 1),
                             },
                             |acc, n| Num {
                                 v: acc.v + n.v,
                                 slack: acc.slack + n.slack,
                                 decimals: acc.decimals.max(n.decimals),
+                                exact: acc.exact.op(BinOp::Add, n.exact),
                             },
                         );
                         // Figures too large to add up: never a sum of infinity that passes.
@@ -653,7 +811,11 @@ impl Env<'_> {
                     ),
                     Func::Abs => {
                         let n = items.first().copied().ok_or(INVALID)?;
-                        V::Num(Num { v: n.v.abs(), ..n })
+                        V::Num(Num {
+                            v: n.v.abs(),
+                            exact: n.exact.abs(),
+                            ..n
+                        })
                     }
                     Func::Round => {
                         let (x, d) = (
@@ -671,6 +833,7 @@ impl Env<'_> {
                             v: round_half_away(x.v, digits),
                             slack: 0.0,
                             decimals: digits.clamp(0, 15) as u8,
+                            exact: Exact::Unknown,
                         })
                     }
                 }
@@ -679,15 +842,30 @@ impl Env<'_> {
     }
 }
 
-fn tolerance(a: Num, b: Num) -> f64 {
-    a.slack + b.slack + 1e-9 * a.v.abs().max(b.v.abs()).max(1.0)
+/// How far `a` (found) and `b` (expected) may lie apart: the rounding both carry as shown,
+/// the check's own tolerance on top ([`Tolerance`]), and a hair for binary fractions.
+fn tolerance(a: Num, b: Num, own: Tolerance) -> f64 {
+    a.slack + b.slack + own.allows(b.v) + 1e-9 * a.v.abs().max(b.v.abs()).max(1.0)
 }
 
-fn compare(op: CmpOp, a: Num, b: Num) -> bool {
-    let tol = tolerance(a, b);
+/// Whether `a op b` holds, within the rounding of the figures and the check's own tolerance. An
+/// exact tie — the two exactly half a unit of the last shown decimal apart, with no tolerance of
+/// the check's own — of a rounded figure and an exact fraction is decided exactly
+/// ([`Exact::agree`]: half away from zero). Only ties: elsewhere the tolerance decides, so that
+/// the noise of floating point in a figure shown with many decimals (a formula's
+/// 33.33333333333333 in a General cell) is never a finding.
+fn compare(op: CmpOp, a: Num, b: Num, own: Tolerance) -> bool {
+    let tol = tolerance(a, b, own);
+    let rounding = a.slack + b.slack;
+    let at_rounding_only = own.allows(b.v) == 0.0;
+    let equal = || {
+        let d = (a.v - b.v).abs();
+        let tie = at_rounding_only && rounding > 0.0 && (d - rounding).abs() <= rounding * 1e-6;
+        d <= tol && (!tie || Exact::agree(a.exact, b.exact))
+    };
     match op {
-        CmpOp::Eq => (a.v - b.v).abs() <= tol,
-        CmpOp::Ne => (a.v - b.v).abs() > tol,
+        CmpOp::Eq => equal(),
+        CmpOp::Ne => !equal(),
         CmpOp::Lt => a.v < b.v + tol,
         CmpOp::Le => a.v <= b.v + tol,
         CmpOp::Gt => a.v + tol > b.v,
@@ -810,6 +988,7 @@ fn run<'a>(
                     previous,
                     other_read: Vec::new(),
                     changed: None,
+                    tol: check.tolerance,
                 };
                 match apply(check, &mut env, sheets, inst, pack, file) {
                     Ok(found) => {
@@ -955,10 +1134,10 @@ fn apply(
                 }
                 other => other?,
             };
-            if !tolerance(found, expected).is_finite() {
+            if !tolerance(found, expected, check.tolerance).is_finite() {
                 return Err(NOT_FINITE);
             }
-            if compare(*op, found, expected) {
+            if compare(*op, found, expected, check.tolerance) {
                 return Ok(None);
             }
             Some((found, expected))
@@ -1022,7 +1201,12 @@ fn apply(
                 found.decimals.max(expected.decimals).min(4)
             };
             let exp_v = if found.slack > 0.0 {
-                round_half_away(expected.v, i32::from(found.decimals))
+                match expected.exact {
+                    Exact::Ratio(n, d) => Exact::rounded_units(n, d, found.decimals)
+                        .map(|u| u as f64 / 10f64.powi(i32::from(found.decimals)))
+                        .unwrap_or_else(|| round_half_away(expected.v, i32::from(found.decimals))),
+                    _ => round_half_away(expected.v, i32::from(found.decimals)),
+                }
             } else {
                 expected.v
             };
@@ -1418,6 +1602,7 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
                 previous,
                 other_read: Vec::new(),
                 changed: None,
+                tol: check.tolerance,
             };
             if let Some(w) = &check.when {
                 match env.eval(w) {
@@ -1432,7 +1617,7 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
                     let (Ok(f), Ok(x)) = (env.num(lhs), env.num(rhs)) else {
                         continue;
                     };
-                    let fails = !compare(*op, f, x);
+                    let fails = !compare(*op, f, x, check.tolerance);
                     let read = std::mem::take(&mut env.read);
                     let other_read = std::mem::take(&mut env.other_read);
                     let l = env.lin_one(lhs);
@@ -1446,7 +1631,7 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
                                 terms: d.terms,
                                 constant: d.c,
                                 op: *op,
-                                tol: tolerance(f, x),
+                                tol: tolerance(f, x, check.tolerance),
                             }
                         }
                         (Ok(l), Err(_)) if *op == CmpOp::Eq && l.terms.len() == 1 && l.c == 0.0 => {
@@ -1686,6 +1871,7 @@ impl<'a> Recheck<'a> {
             previous: a.previous,
             other_read: Vec::new(),
             changed,
+            tol: a.check.tolerance,
         };
         let check = a.check;
         let mut deps: Vec<Origin> = Vec::new();
@@ -1703,7 +1889,7 @@ impl<'a> Recheck<'a> {
                     deps.append(&mut env.read);
                     return (None, deps);
                 };
-                (!compare(*op, f, x), x.v)
+                (!compare(*op, f, x, check.tolerance), x.v)
             }
             cond => match env.eval(cond) {
                 Ok(V::Bool(b)) => (!b, 0.0),
@@ -1782,6 +1968,7 @@ pub fn eval_linked(pack: &Pack, e: &CExpr, unit: &Linked) -> Option<f64> {
         previous: None,
         other_read: Vec::new(),
         changed: None,
+        tol: Tolerance::None,
     };
     env.num(e).ok().map(|n| n.v)
 }
@@ -1943,12 +2130,94 @@ mod tests {
             previous: None,
             other_read: Vec::new(),
             changed: None,
+            tol: Tolerance::None,
         };
         env.num(e).map(|n| n.v).map_err(|e| e.0)
     }
 
     fn bin(op: BinOp, a: f64, b: f64) -> CExpr {
         CExpr::Binary(op, Box::new(CExpr::Num(a)), Box::new(CExpr::Num(b)))
+    }
+
+    /// `count / base * 100` evaluated as a check evaluates it.
+    fn share(count: f64, base: f64) -> Num {
+        let pack = crate::rules::compile(&crate::rules::builtin_sources()).expect("built-in pack");
+        let by_form = HashMap::new();
+        let mut env = Env {
+            pack: &pack,
+            by_form: &by_form,
+            values: &[],
+            instances: &[],
+            own: 0,
+            current: None,
+            read: Vec::new(),
+            unit: None,
+            previous: None,
+            other_read: Vec::new(),
+            changed: None,
+            tol: Tolerance::None,
+        };
+        let e = CExpr::Binary(
+            BinOp::Mul,
+            Box::new(bin(BinOp::Div, count, base)),
+            Box::new(CExpr::Num(100.0)),
+        );
+        env.num(&e).expect("a share")
+    }
+
+    /// A percentage as its cell shows it, with `decimals` decimals.
+    fn shown(v: f64, decimals: u8) -> Num {
+        Num {
+            v,
+            slack: 0.5 * 10f64.powi(-i32::from(decimals)),
+            decimals,
+            exact: Exact::shown(v, decimals),
+        }
+    }
+
+    #[test]
+    fn an_exact_tie_is_rounded_half_away_from_zero_as_the_sheet_shows_it() {
+        // 1 of 8 is exactly 12.5 %: shown to no decimals 13, and 12 is a slip.
+        let eq = |cell: Num, count: f64, base: f64| {
+            compare(CmpOp::Eq, cell, share(count, base), Tolerance::None)
+        };
+        assert_eq!(
+            (eq(shown(13.0, 0), 1.0, 8.0), eq(shown(12.0, 0), 1.0, 8.0)),
+            (true, false)
+        );
+        // 7 of 40 is 17.5 exactly, though 7 / 40 * 100 in floating point is 17.499999999999996.
+        assert!(eq(shown(18.0, 0), 7.0, 40.0) && !eq(shown(17.0, 0), 7.0, 40.0));
+        // The same ties one decimal further, and below zero (away from zero: -13).
+        assert!(eq(shown(12.5, 1), 1.0, 8.0) && !eq(shown(12.4, 1), 1.0, 8.0));
+        assert!(eq(shown(1.3, 1), 1.0, 80.0) && !eq(shown(1.2, 1), 1.0, 80.0));
+        assert!(eq(shown(-13.0, 0), -1.0, 8.0) && !eq(shown(-12.0, 0), -1.0, 8.0));
+        // A cell holding 0.125 shown as 13 % (its value, not what it shows, is 12.5).
+        assert!(eq(shown(12.5, 0), 1.0, 8.0));
+        // Not a tie: the tolerance of the shown rounding, as before.
+        assert!(eq(shown(33.0, 0), 1.0, 3.0) && !eq(shown(34.0, 0), 1.0, 3.0));
+        // A formula's share in a General cell, shown with every decimal a float holds: its
+        // last digit is the float's noise, never a finding.
+        let general = 100.0 / 3.0;
+        assert!(eq(shown(general, shown_decimals(general)), 1.0, 3.0));
+        assert!(eq(
+            shown(700.0 / 9.0, shown_decimals(700.0 / 9.0)),
+            7.0,
+            9.0
+        ));
+        assert!(compare(
+            CmpOp::Ne,
+            shown(12.0, 0),
+            share(1.0, 8.0),
+            Tolerance::None
+        ));
+        // Nothing exact known (a sum of rounded percentages): the rounding tolerance decides.
+        let sum = Num {
+            v: 99.5,
+            slack: 1.0,
+            decimals: 0,
+            exact: Exact::Unknown,
+        };
+        assert!(compare(CmpOp::Eq, sum, Num::exact(100.0), Tolerance::None));
     }
 
     #[test]
@@ -2069,6 +2338,151 @@ mod tests {
         assert_eq!(
             roles,
             [Role::PartOfFound, Role::PartOfFound, Role::Expected]
+        );
+    }
+}
+
+/// A check's own tolerance ([`Tolerance`]) on top of the rounding shown.
+#[cfg(test)]
+mod tolerance_tests {
+    use crate::check::check_workbook;
+    use crate::model::{Cell, CellRef, Sheet, Value, Workbook};
+    use crate::rules::{compile, Source};
+
+    /// A form T: Total, Men, Women counts, and a percent column (one decimal shown).
+    fn findings(settings: &str, check_extra: &str, counts: [f64; 3], pct: [f64; 2]) -> Vec<String> {
+        let text = format!(
+            r#"
+[settings]
+locale = "en"
+language = "en"
+{settings}
+
+[form]
+id = "T"
+name = "T"
+labels = ["Total"]
+
+[[column]]
+id = "count"
+header = "Count"
+
+[[column]]
+id = "pct"
+header = "Share"
+kind = "percent"
+
+[[row]]
+id = "total"
+label = "Total"
+
+[[row]]
+id = "men"
+label = "Men"
+
+[[row]]
+id = "women"
+label = "Women"
+
+[[check]]
+id = "T.split"
+expr = "men + women == total"
+message = "{{found}} vs {{expected}}"
+{check_extra}
+
+[[check]]
+id = "T.shares"
+expr = "men[pct] + women[pct] == 100"
+message = "{{found}} vs {{expected}}"
+"#
+        );
+        let pack = compile(&[Source {
+            name: "t.toml".into(),
+            text,
+        }])
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        let mut s = Sheet::new("t");
+        let mut put = |r: u32, c: u32, v: Value| {
+            s.cells.insert(CellRef::new(r, c), Cell::value(v));
+        };
+        put(0, 0, Value::Text("Label".into()));
+        put(0, 1, Value::Text("Count".into()));
+        put(0, 2, Value::Text("Share".into()));
+        for (i, l) in ["Total", "Men", "Women"].iter().enumerate() {
+            let r = i as u32 + 1;
+            put(r, 0, Value::Text((*l).into()));
+            put(r, 1, Value::Number(counts[i]));
+            if i > 0 {
+                put(r, 2, Value::Number(pct[i - 1]));
+            }
+        }
+        let wb = Workbook {
+            sheets: vec![s],
+            defined_names: vec![],
+        };
+        let (_, found, _) = check_workbook(&wb, "t.xlsx", &pack);
+        found
+            .into_iter()
+            .filter(|f| f.rule.starts_with("T."))
+            .map(|f| f.rule)
+            .collect()
+    }
+
+    const SHARES: [f64; 2] = [60.0, 40.0];
+
+    #[test]
+    fn without_a_tolerance_a_count_off_by_one_fails() {
+        assert_eq!(findings("", "", [101.0, 60.0, 40.0], SHARES), ["T.split"]);
+    }
+
+    #[test]
+    fn an_absolute_tolerance_allows_that_much_and_no_more() {
+        let own = "tolerance = 1";
+        assert!(findings("", own, [101.0, 60.0, 40.0], SHARES).is_empty());
+        assert_eq!(findings("", own, [102.0, 60.0, 40.0], SHARES), ["T.split"]);
+    }
+
+    #[test]
+    fn a_relative_tolerance_is_a_share_of_the_expected_side() {
+        let own = r#"tolerance = "1%""#;
+        // 1 % of 1000 is 10: 1010 passes, 1011 does not.
+        assert!(findings("", own, [1010.0, 600.0, 400.0], SHARES).is_empty());
+        assert_eq!(
+            findings("", own, [1011.0, 600.0, 400.0], SHARES),
+            ["T.split"]
+        );
+        // 1 % of 100 is 1: off by two fails.
+        assert_eq!(findings("", own, [102.0, 60.0, 40.0], SHARES), ["T.split"]);
+    }
+
+    #[test]
+    fn the_pack_default_holds_for_checks_without_their_own() {
+        let pack = "tolerance = 2";
+        assert!(findings(pack, "", [102.0, 60.0, 40.0], SHARES).is_empty());
+        // Shares 61.2 + 40.1 = 101.3: 0.1 of rounding (two figures shown with one decimal,
+        // half a unit each) plus 2 on top.
+        assert!(findings(pack, "", [100.0, 60.0, 40.0], [61.2, 40.1]).is_empty());
+        // A check's own tolerance wins over the pack's.
+        assert_eq!(
+            findings(pack, "tolerance = 0.5", [102.0, 60.0, 40.0], SHARES),
+            ["T.split"]
+        );
+    }
+
+    #[test]
+    fn the_rounding_shown_still_comes_on_top() {
+        // 60.3 + 39.8 = 100.1: the shown rounding (0.05 each) allows 0.1, but not 0.2.
+        assert!(findings("", "", [100.0, 60.0, 40.0], [60.3, 39.8]).is_empty());
+        assert_eq!(
+            findings("", "", [100.0, 60.0, 40.0], [60.3, 39.9]),
+            ["T.shares"]
+        );
+        // With 0.25 of its own the same check allows 0.35 in all: 100.3 passes, 100.4 not.
+        let pack = "tolerance = 0.25";
+        assert!(findings(pack, "", [100.0, 60.0, 40.0], [60.4, 39.9]).is_empty());
+        assert_eq!(
+            findings(pack, "", [100.0, 60.0, 40.0], [60.5, 39.9]),
+            ["T.shares"]
         );
     }
 }

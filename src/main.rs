@@ -33,10 +33,14 @@ enum Command {
     Check(CheckArgs),
     /// Build the district summary workbook from branch workbooks
     Consolidate(ConsolidateArgs),
-    /// List every rule id (without a subcommand), or work on rule files without a workbook
+    /// List every rule id (without a subcommand: `rules` takes the options of `rules list`),
+    /// or work on rule files without a workbook
+    #[command(args_conflicts_with_subcommands = true)]
     Rules {
         #[command(subcommand)]
         command: Option<RulesCommand>,
+        #[command(flatten)]
+        list: ListArgs,
     },
     /// What a rule id means: a finding of crossfoot, or a check of the rule pack
     Explain(ExplainArgs),
@@ -115,6 +119,8 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         read_timeout: args.guard.timeout(),
         explain: true,
         year: args.year,
+        // The pack's forms only, as `check` without `--discover`.
+        discover: false,
     };
     let checker = run::desk::RunChecker::new(pack, options, isolation);
     let mut config = crossfoot::desk::Config::new(args.data, args.bind);
@@ -229,8 +235,13 @@ fn run_explain(args: ExplainArgs) -> ExitCode {
     };
     match crossfoot::explain::explain(&pack, &args.id, pack.settings.lang) {
         Ok(text) => {
-            // A rule file's own words, which may hold anything: shown, never obeyed.
+            // A rule file's own words, which may hold anything: shown, never obeyed; wrapped
+            // to the terminal as the report is.
             let text = crossfoot::safe::lines(&text);
+            let text = match report::report_width(std::io::stdout().is_terminal()) {
+                Some(width) => report::wrap(&text, width),
+                None => text.into_owned(),
+            };
             let _ = write!(std::io::stdout(), "{text}");
             ExitCode::SUCCESS
         }
@@ -322,6 +333,22 @@ enum RulesCommand {
     Check(RulesCheckArgs),
     /// List every rule id with its severity and message (the default)
     List(ListArgs),
+    /// What the checks say together: contradictions, checks that follow from others, figures
+    /// they fix, checks that never fail (under the tolerance crossfoot applies). Exit 0 when
+    /// every message is explained in the pack, 1 otherwise, 2 when the rules do not compile
+    Lint(RulesLintArgs),
+}
+
+#[derive(clap::Args)]
+struct RulesLintArgs {
+    /// Rule files, or folders of *.toml rule files (none: the built-in pack alone)
+    paths: Vec<PathBuf>,
+    /// Do not use the rule pack built into crossfoot: lint the files alone
+    #[arg(long)]
+    no_default_rules: bool,
+    /// The language of the messages (default: the pack's)
+    #[arg(long, value_enum)]
+    lang: Option<crossfoot::registry::Lang>,
 }
 
 #[derive(clap::Args)]
@@ -334,20 +361,34 @@ struct RulesCheckArgs {
 }
 
 /// `crossfoot rules …`. Exit status 0 when the rule files compile, 2 when they do not.
-fn run_rules(command: Option<RulesCommand>) -> ExitCode {
-    let command = command.unwrap_or(RulesCommand::List(ListArgs {
-        format: ListFormat::Human,
-        pack: PackArgs {
-            rules: Vec::new(),
-            no_default_rules: false,
-            lang: None,
-        },
-    }));
+fn run_rules(command: RulesCommand) -> ExitCode {
     match command {
         RulesCommand::List(args) => run_list(args),
+        RulesCommand::Lint(args) => match rules::load_pack(args.no_default_rules, &args.paths) {
+            Ok(mut pack) => {
+                pack.set_lang(args.lang);
+                let lint = crossfoot::lint::lint(&pack);
+                let text = lint.render(pack.settings.lang);
+                let _ = write!(std::io::stdout(), "{}", crossfoot::safe::lines(&text));
+                if lint.unexplained() == 0 {
+                    ExitCode::SUCCESS
+                } else {
+                    ExitCode::from(1)
+                }
+            }
+            Err(errors) => {
+                for e in &errors {
+                    eprint_diag(e.as_ref());
+                }
+                ExitCode::from(2)
+            }
+        },
         RulesCommand::Check(args) => {
             match rules::check_rule_files(args.no_default_rules, &args.paths) {
                 Ok(stats) => {
+                    for notice in &stats.notices {
+                        let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(notice));
+                    }
                     let stats = stats.to_string();
                     let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(&stats));
                     ExitCode::SUCCESS
@@ -430,12 +471,17 @@ struct CheckArgs {
     /// likely" explanations of the report, the review workbook and the marked copies)
     #[arg(long)]
     no_explain: bool,
+    /// Also look, outside the pack's forms, for typed totals that do not add up: a row
+    /// labelled as a total (the pack's total_words) against the block above or below it
+    /// (warnings, discover.*)
+    #[arg(long)]
+    discover: bool,
     /// Language crossfoot writes in: findings, the terminal report, the review workbook
     /// [default: the rule pack's language]
     #[arg(long, value_enum, value_name = "LANG")]
     lang: Option<Lang>,
-    /// Show only the files with findings (and the total), and no progress bar (it is only ever
-    /// shown on a terminal, for runs longer than a second, and never with other formats)
+    /// Show only the files with findings (and the total line). The progress bar stays: it is
+    /// shown on a terminal only, for runs longer than a second, and never with other formats
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Files read at once, each by its own worker process, with as many threads again checking
@@ -584,12 +630,17 @@ fn eprint_diag(diag: &dyn Diagnostic) {
 }
 
 fn load_pack(no_default_rules: bool, rules: &[PathBuf]) -> Result<Pack, ExitCode> {
-    rules::load_pack(no_default_rules, rules).map_err(|errors| {
+    let pack = rules::load_pack(no_default_rules, rules).map_err(|errors| {
         for e in &errors {
             eprint_diag(e.as_ref());
         }
         ExitCode::from(2)
-    })
+    })?;
+    // What loading decided (a built-in form replaced, settings of the user's files used).
+    for notice in &pack.notices {
+        let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(notice));
+    }
+    Ok(pack)
 }
 
 /// `--previous` names nothing to compare with.
@@ -708,7 +759,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
         },
     };
     if inputs.files.is_empty() {
-        eprint_diag(&NoInput);
+        // Folders were named, and held nothing to read: said so, in the run's language.
+        let named: Vec<String> = args.paths.iter().map(|p| run::inputs::shown(p)).collect();
+        let text = report::human_nothing_found(&named, &inputs.passed_over, lang);
+        let _ = writeln!(std::io::stderr(), "{text}");
         return ExitCode::from(2);
     }
     // What the inputs were like before the run: a file that changes is not marked.
@@ -729,12 +783,13 @@ fn run_check(args: CheckArgs) -> ExitCode {
         read_timeout: args.guard.timeout(),
         explain: !args.no_explain,
         year: args.year,
+        discover: args.discover,
     };
     let run = Run::new(&pack, options, isolation.as_ref());
     let progress = Progress::new(
         lang,
         inputs.files.len(),
-        !args.quiet && args.format == Format::Human && std::io::stderr().is_terminal(),
+        args.format == Format::Human && std::io::stderr().is_terminal(),
     );
     let on = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
@@ -743,7 +798,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Format::Human => Sink::Human {
             out: &mut stdout,
             lang,
-            style: report::Style { on },
+            style: report::Style {
+                on,
+                width: report::report_width(std::io::stdout().is_terminal()),
+            },
             quiet: args.quiet,
         },
         ci => Sink::Ci {
@@ -1181,7 +1239,7 @@ impl Sink<'_> {
                     out,
                     "{}{}",
                     report::human_previous(previous_unreadable, lang, &style),
-                    report::human_total(tally, lang)
+                    report::human_total(tally, lang, &style)
                 );
             }
             Sink::Ci {
@@ -1262,6 +1320,38 @@ impl Progress {
     }
 }
 
+/// `crossfoot samples/` (a path where a command belongs): the error suggests
+/// `crossfoot check samples/`.
+fn suggest_check(e: &mut clap::Error) {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return;
+    }
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let Some(first) = args.first() else { return };
+    let path = Path::new(first);
+    let workbook = path.extension().is_some_and(|x| {
+        crossfoot::run::inputs::WORKBOOK_EXTENSIONS
+            .iter()
+            .any(|w| x.eq_ignore_ascii_case(w))
+    });
+    if !(path.exists() || workbook) {
+        return;
+    }
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| crossfoot::safe::lines(&a.to_string_lossy()).into_owned())
+        .collect();
+    let tip = format!(
+        "to check workbooks, name the command: 'crossfoot check {}'",
+        shown.join(" ")
+    );
+    e.insert(
+        ContextKind::Suggested,
+        ContextValue::StyledStrs(vec![tip.into()]),
+    );
+}
+
 /// jemalloc: about 12 % faster than glibc's allocator on the benchmark (see Cargo.toml), and
 /// without glibc's per-thread arenas (which left the main process at twice its live heap).
 #[global_allocator]
@@ -1284,7 +1374,8 @@ fn main() -> ExitCode {
     }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
-        Err(e) => {
+        Err(mut e) => {
+            suggest_check(&mut e);
             let _ = e.print();
             return if e.use_stderr() {
                 ExitCode::from(2)
@@ -1296,7 +1387,7 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => run_check(args),
         Command::Consolidate(args) => run_consolidate(args),
-        Command::Rules { command } => run_rules(command),
+        Command::Rules { command, list } => run_rules(command.unwrap_or(RulesCommand::List(list))),
         Command::Explain(args) => run_explain(args),
         Command::Serve(args) => run_serve(args),
         Command::Completions { shell } => {

@@ -7,7 +7,7 @@
 //! and of unreadable files ([`unreadable_text`]).
 //!
 //! The catalogue is data compiled in: call sites name a [`Kind`], never a string; a test walks
-//! the tables (both languages, placeholders, the README's table; each word table's `texts()`
+//! the tables (both languages, placeholders, the table of docs/rules.md; each word table's `texts()`
 //! names every field, so a field it leaves out does not compile). A rule pack may still give
 //! its own text for any id under `[settings.messages]`, in its own language.
 //!
@@ -146,6 +146,7 @@ pub enum Kind {
     ConsolidationPreviousOwn,
     ConsolidationPreviousYear,
     UnitCodeRepeated,
+    DiscoverTotalMismatch,
 }
 
 /// The definition of a finding kind.
@@ -789,6 +790,22 @@ pub const KINDS: &[KindDef] = &[
             t!("branch-07.xlsx and branch-07-final.xlsx, both TD-07", "branch-07.xlsx và branch-07-final.xlsx, cùng mã TD-07")
         ),
     },
+    KindDef {
+        kind: Kind::DiscoverTotalMismatch,
+        id: "discover.total-mismatch",
+        severity: Severity::Warning,
+        params: &["label", "cell", "found", "expected", "difference", "count", "rows", "witness"],
+        message: t!(
+            "the total \"{label}\" in {cell} reads {found}, but the {count} rows {rows} add up to {expected} (difference {difference}); assumed: the row totals them, as it does in column {witness}",
+            "dòng tổng \"{label}\" ở ô {cell} ghi {found}, nhưng {count} dòng {rows} cộng lại bằng {expected} (chênh lệch {difference}); giả định: dòng này là tổng của các dòng đó, như ở cột {witness}"
+        ),
+        doc: doc!(
+            t!("check --discover: a row labelled as a total whose typed figure is not the sum of the block of rows above (or below) it, within the precision shown, while another column of the same row is.", "check --discover: một dòng ghi là dòng tổng có số liệu nhập tay khác tổng của khối dòng phía trên (hoặc phía dưới), theo độ chính xác hiển thị, trong khi một cột khác của cùng dòng thì khớp."),
+            t!("A typed total that does not add up is the commonest slip of a table, and no rule pack needs to know the table to see it.", "Dòng tổng nhập tay không khớp là lỗi thường gặp nhất của một bảng, và không cần bộ quy tắc nào để nhận ra."),
+            t!("Correct the total or the figure of the block that is wrong; if the row is no total of that block, nothing to do (it is a warning, and says what it assumed).", "Sửa dòng tổng hoặc số liệu sai trong khối; nếu dòng này không phải tổng của khối đó thì bỏ qua (đây là cảnh báo, và có nêu giả định)."),
+            t!("Total in D12 reads 1,234, rows 5–11 add up to 1,233", "Dòng Tổng cộng ở D12 ghi 1.234, các dòng 5–11 cộng lại bằng 1.233")
+        ),
+    },
 ];
 
 /// The other texts of crossfoot's messages and workbooks: hints that messages are made of, the
@@ -889,9 +906,9 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("consolidate.summary", &[], t!(
         "left out: the workbook is a summary itself, not a unit",
         "không đưa vào: tệp này là biểu tổng hợp, không phải của một đơn vị")),
-    ("consolidate.not-a-unit", &["pattern"], t!(
-        "left out: its code is not the code of a unit of this summary (the pattern {pattern})",
-        "không đưa vào: mã của tệp không phải mã của một đơn vị trong biểu tổng hợp này (mẫu {pattern})")),
+    ("consolidate.not-a-unit", &["code"], t!(
+        "left out: its code {code} is not the code of a unit of this summary (the summary's own workbook or another organisation's)",
+        "không đưa vào: mã {code} của tệp không phải mã của một đơn vị trong biểu tổng hợp này (tệp của chính cấp tổng hợp hoặc của một tổ chức khác)")),
     ("consolidate.older", &["file"], t!(
         "left out (--prefer newest): {file} has the same code and was modified later",
         "không đưa vào (--prefer newest): tệp {file} cùng mã và được sửa sau")),
@@ -913,6 +930,40 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("explain.others-given", &["files"], t!(
         "the figures of {files} are taken as right",
         "số liệu của {files} được coi là đúng")),
+    // The words of `crossfoot rules lint` (crate::lint).
+    ("lint.contradiction", &["checks"], t!(
+        "no figures can satisfy these checks together: {checks}",
+        "không có bộ số liệu nào thỏa mãn cùng lúc các phép kiểm tra: {checks}")),
+    ("lint.contradiction-hint", &[], t!(
+        "one of them is written wrong: every workbook would fail at least one",
+        "có một phép kiểm tra viết sai: tệp nào cũng sẽ vi phạm ít nhất một phép")),
+    ("lint.redundant", &["check", "checks"], t!(
+        "{check} follows from {checks}: it never fails unless one of them does",
+        "{check} suy ra được từ {checks}: phép này chỉ sai khi một trong các phép kia sai")),
+    ("lint.redundant-hint", &[], t!(
+        "leave it out, or keep it for its own message and say why in the check: lint.redundant = \"…\"",
+        "bỏ phép này, hoặc giữ lại vì thông báo riêng của nó và ghi lý do trong phép kiểm tra: lint.redundant = \"…\"")),
+    ("lint.fixed", &["figure", "value", "checks"], t!(
+        "the checks leave {figure} only one value, {value}: {checks}",
+        "các phép kiểm tra chỉ cho {figure} một giá trị duy nhất là {value}: {checks}")),
+    ("lint.fixed-hint", &[], t!(
+        "a figure the checks fix needs no form; is one of these checks written wrong?",
+        "số liệu đã bị các phép kiểm tra cố định thì không cần điền; có phép nào viết sai không?")),
+    ("lint.never-fails", &["check"], t!(
+        "{check} holds whatever the figures: it can never fail",
+        "{check} luôn đúng với mọi số liệu: phép này không bao giờ báo sai")),
+    ("lint.never-fails-hint", &[], t!(
+        "compare the figures it is meant to compare, or leave it out",
+        "so sánh đúng các số liệu cần so sánh, hoặc bỏ phép này")),
+    ("lint.explained", &["reason"], t!(
+        "explained in the pack: {reason}",
+        "đã giải thích trong bộ quy tắc: {reason}")),
+    ("lint.summary", &["checks", "messages", "explained", "left"], t!(
+        "lint: {checks} linear check(s) read, {messages} message(s), {explained} explained in the pack; {left} check(s) not linear (percentages, conditions, records, other workbooks) left out",
+        "lint: đã xét {checks} phép kiểm tra tuyến tính, {messages} thông báo, {explained} đã giải thích trong bộ quy tắc; {left} phép không tuyến tính (tỷ lệ, điều kiện, bản ghi, tệp khác) không được xét")),
+    ("lint.undecided", &["checks"], t!(
+        "too many combinations to decide for these checks: {checks}",
+        "quá nhiều tổ hợp, không kết luận được cho các phép kiểm tra: {checks}")),
 ];
 
 /// Every id a pack may give a text for under `[settings.messages]`.
@@ -968,6 +1019,9 @@ pub struct Words {
     pub difference: &'static str,
     pub cells_read: &'static str,
     pub clean: &'static str,
+    /// The summary line's counts of files: with a warning (and no error), with an error.
+    pub with_warnings: &'static str,
+    pub with_errors: &'static str,
     pub unit: &'static str,
     pub forms: &'static str,
     pub workbook: &'static str,
@@ -977,6 +1031,8 @@ pub struct Words {
     pub previous_section: &'static str,
     pub none_checked: &'static str,
     pub no_form_matched: &'static str,
+    /// The folders named held no file to read.
+    pub nothing_found: &'static str,
     /// A check not applied: the count's words in the summary, and why (one per
     /// [`crate::eval::Reason`]).
     pub not_applied: &'static str,
@@ -1034,6 +1090,8 @@ pub const EN: Words = Words {
     difference: "difference",
     cells_read: "cells read",
     clean: "clean",
+    with_warnings: "with warnings",
+    with_errors: "with errors",
     unit: "unit",
     forms: "forms",
     workbook: "(workbook)",
@@ -1043,6 +1101,7 @@ pub const EN: Words = Words {
     previous_section: "last year's workbooks (--previous) that could not be read:",
     none_checked: "no file was checked",
     no_form_matched: "no file matched a form of the rule pack: nothing was checked against its rules",
+    nothing_found: "no workbook to check: {paths} held no file to read",
     not_applied: "checks not applied",
     na_unreadable_figure: "a figure it reads could not be read",
     na_figure_missing: "a figure it reads is not in the workbook",
@@ -1092,6 +1151,8 @@ pub const VI: Words = Words {
     difference: "chênh lệch",
     cells_read: "các ô đã đọc",
     clean: "không có sai sót",
+    with_warnings: "có cảnh báo",
+    with_errors: "có lỗi",
     unit: "đơn vị",
     forms: "biểu",
     workbook: "(cả tệp)",
@@ -1101,6 +1162,7 @@ pub const VI: Words = Words {
     previous_section: "các tệp năm trước (--previous) không đọc được:",
     none_checked: "không tệp nào được kiểm tra",
     no_form_matched: "không tệp nào khớp với một biểu của bộ quy tắc: không có gì được kiểm tra theo quy tắc",
+    nothing_found: "không có tệp nào để kiểm tra: {paths} không chứa tệp nào đọc được",
     not_applied: "kiểm tra không áp dụng được",
     na_unreadable_figure: "có số liệu cần đọc không đọc được",
     na_figure_missing: "có số liệu cần đọc không có trong tệp",
@@ -1161,6 +1223,8 @@ impl Words {
             difference,
             cells_read,
             clean,
+            with_warnings,
+            with_errors,
             unit,
             forms,
             workbook,
@@ -1170,6 +1234,7 @@ impl Words {
             previous_section,
             none_checked,
             no_form_matched,
+            nothing_found,
             not_applied,
             na_unreadable_figure,
             na_figure_missing,
@@ -1211,6 +1276,8 @@ impl Words {
             ("difference", difference),
             ("cells_read", cells_read),
             ("clean", clean),
+            ("with_warnings", with_warnings),
+            ("with_errors", with_errors),
             ("unit", unit),
             ("forms", forms),
             ("workbook", workbook),
@@ -1220,6 +1287,7 @@ impl Words {
             ("previous_section", previous_section),
             ("none_checked", none_checked),
             ("no_form_matched", no_form_matched),
+            ("nothing_found", nothing_found),
             ("not_applied", not_applied),
             ("na_unreadable_figure", na_unreadable_figure),
             ("na_figure_missing", na_figure_missing),
@@ -1327,6 +1395,8 @@ pub struct ReviewWords {
     pub suggested: &'static str,
     /// The reviewer's note on a finding marked explained (the review desk's marks).
     pub review_note: &'static str,
+    /// The heading of the notes printed below a marked copy's cells (notes do not print).
+    pub notes: &'static str,
     /// The banner of a marked copy: where it was copied from, and the link back.
     pub copied_from: &'static str,
     pub of_sheet: &'static str,
@@ -1391,6 +1461,7 @@ pub const REVIEW_EN: ReviewWords = ReviewWords {
     most_likely: "Most likely cause",
     suggested: "Suggested",
     review_note: "Reviewer's note",
+    notes: "Notes",
     copied_from: "Copied from",
     of_sheet: "sheet",
     back_to_summary: "← Back to the Summary",
@@ -1441,6 +1512,7 @@ pub const REVIEW_VI: ReviewWords = ReviewWords {
     most_likely: "Nguyên nhân khả dĩ nhất",
     suggested: "Giá trị đề xuất",
     review_note: "Ghi chú của người duyệt",
+    notes: "Ghi chú",
     copied_from: "Sao từ tệp",
     of_sheet: "trang tính",
     back_to_summary: "← Về trang Tổng hợp",
@@ -1462,7 +1534,7 @@ pub const REVIEW_VI: ReviewWords = ReviewWords {
 #[derive(Debug)]
 pub struct MarkWords {
     pub sheet_name: &'static str,
-    pub headings: [&'static str; 8],
+    pub headings: [&'static str; 9],
     pub severity: [&'static str; 3],
     pub expected: &'static str,
     pub found: &'static str,
@@ -1482,7 +1554,7 @@ pub struct MarkWords {
 pub const MARK_EN: MarkWords = MarkWords {
     sheet_name: "crossfoot findings",
     headings: [
-        "Sheet", "Cell", "Severity", "Rule", "Message", "Expected", "Found", "Difference",
+        "Sheet", "Cell", "Severity", "Rule", "Message", "Expected", "Found", "Difference", "Note",
     ],
     severity: ["info", "warning", "error"],
     expected: "expected",
@@ -1509,6 +1581,7 @@ pub const MARK_VI: MarkWords = MarkWords {
         "Giá trị đúng",
         "Giá trị ghi",
         "Chênh lệch",
+        "Ghi chú",
     ],
     severity: ["thông tin", "cảnh báo", "lỗi"],
     expected: "giá trị đúng",
@@ -1576,6 +1649,7 @@ impl ReviewWords {
             most_likely,
             suggested,
             review_note,
+            notes,
             copied_from,
             of_sheet,
             back_to_summary,
@@ -1625,6 +1699,7 @@ impl ReviewWords {
             ("most_likely", most_likely),
             ("suggested", suggested),
             ("review_note", review_note),
+            ("notes", notes),
             ("copied_from", copied_from),
             ("of_sheet", of_sheet),
             ("back_to_summary", back_to_summary),
@@ -1863,7 +1938,7 @@ pub fn unreadable_text<'a>(
     }
 }
 
-/// The README's table of the findings crossfoot makes itself, as the registry makes it.
+/// The table (in docs/rules.md) of the findings crossfoot makes itself, as the registry makes it.
 pub fn readme_table() -> String {
     let mut out = String::from("| rule id | severity | what |\n|---|---|---|\n");
     for k in KINDS {
@@ -2077,12 +2152,12 @@ mod tests {
     }
 
     #[test]
-    fn every_kind_is_in_the_readme_table() {
-        let readme = include_str!("../README.md");
+    fn every_kind_is_in_the_docs_table() {
+        let doc = include_str!("../docs/rules.md");
         let table = readme_table();
         assert!(
-            readme.contains(&table),
-            "the README's table of findings crossfoot makes itself is not the registry's; it should read:\n{table}"
+            doc.contains(&table),
+            "the table of findings crossfoot makes itself in docs/rules.md is not the registry's; it should read:\n{table}"
         );
     }
 

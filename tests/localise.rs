@@ -385,7 +385,6 @@ fn reference_2021_review_marks_the_explanation() {
         &ReviewOptions {
             lang: Lang::Vi,
             max_copied_sheets: 300,
-            ..ReviewOptions::default()
         },
     )
     .expect("review");

@@ -6,12 +6,16 @@
 //! unknown key, wrong type and missing key of a file in one pass), then all files together →
 //! the compiled [`Pack`] in which every name in every expression is resolved and every
 //! `[settings]` key agrees between files. All problems of all files are reported at once, each
-//! pointing at the exact characters in the file; a file with mistakes in its TOML or schema is
-//! reported by those alone (what its definitions get wrong may follow from them). Nothing in
-//! `src/` knows any particular form: it is all here.
+//! pointing at the exact characters in the file; a file with schema mistakes is reported with
+//! its other mistakes, less those that may follow from them (an unknown name, a missing part),
+//! and a file that is not TOML by its syntax errors alone. Nothing in `src/` knows any
+//! particular form: it is all here.
 
 pub mod expr;
 mod schema;
+mod tolerance;
+
+pub use tolerance::Tolerance;
 
 use crate::finding::Severity;
 use crate::model::CellRef;
@@ -118,6 +122,12 @@ struct SettingsDef {
     abbreviations: BTreeMap<Spanned<String>, Spanned<String>>,
     /// Words written before a year in a heading (`Năm 2021`, `Số lượng năm 2021`).
     year_words: Option<Spanned<Vec<String>>>,
+    /// The tolerance of every check that gives none of its own ([`tolerance`]).
+    tolerance: Option<Spanned<tolerance::ToleranceDef>>,
+    /// Labels of a row that totals the block above or below it (`Tổng cộng`, `Total`), for
+    /// `check --discover`. Merged over the files: each adds its words.
+    #[serde(default)]
+    total_words: Vec<String>,
     #[serde(default)]
     workbook: Vec<WorkbookDef>,
     /// Words that label a row summing the rows of its block or group (`Cộng`, `Cộng khối …`):
@@ -246,8 +256,18 @@ struct CheckDef {
     /// The message in other languages, by language code: `messages.en = "…"`.
     #[serde(default)]
     messages: BTreeMap<Spanned<String>, Spanned<String>>,
-    /// What the check means, for `crossfoot explain`.
+    /// What the check means, for `crossfoot explain`: one paragraph in the pack's language.
     doc: Option<String>,
+    /// The doc in other languages, by language code: `docs.en = "…"`.
+    #[serde(default)]
+    docs: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// How far its sides may lie apart beyond the rounding shown: `0.5` or `"1%"`
+    /// ([`tolerance`]); by default the pack's `[settings] tolerance`.
+    tolerance: Option<Spanned<tolerance::ToleranceDef>>,
+    /// Why a message of `crossfoot rules lint` about this check is as meant, by its code
+    /// without `lint.`: `[check.lint] redundant = "kept for its own message"`.
+    #[serde(default)]
+    lint: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 fn default_severity() -> Severity {
@@ -299,6 +319,10 @@ pub struct Settings {
     pub abbreviations: crate::labels::Abbreviations,
     /// Keys of the words written before a year in a heading.
     pub year_words: Vec<String>,
+    /// The tolerance of the checks that give none of their own.
+    pub tolerance: Tolerance,
+    /// Keys of the labels of a total row (`check --discover`).
+    pub total_words: Vec<String>,
     /// Normalised words labelling a subtotal or group row (`[settings] subtotal_labels`).
     pub subtotal_keys: Vec<String>,
 }
@@ -343,6 +367,8 @@ impl Default for Settings {
             lang: crate::registry::Lang::En,
             abbreviations: crate::labels::Abbreviations::default(),
             year_words: Vec::new(),
+            tolerance: Tolerance::None,
+            total_words: Vec::new(),
             subtotal_keys: Vec::new(),
         }
     }
@@ -365,6 +391,10 @@ pub struct Pack {
     pub linked: std::collections::BTreeSet<(usize, usize, usize)>,
     /// The rule files it was compiled from: a worker process compiles the same pack from them.
     pub sources: Vec<Source>,
+    /// What loading the pack decided for the user and says on stderr, one line each: a
+    /// built-in form replaced by a user's form of the same id, settings where the user's files
+    /// win over the built-in pack's, a replaced check's message edited in one language only.
+    pub notices: Vec<String>,
 }
 
 impl Pack {
@@ -537,9 +567,18 @@ pub struct Check {
     pub messages: BTreeMap<crate::registry::Lang, String>,
     /// The expression as the rule file writes it.
     pub expr_text: String,
-    /// The rule file's `doc`, if any.
+    /// The rule file's `doc`, if any (in the pack's language).
     pub doc: Option<String>,
+    /// The doc in other languages (`docs.en = "…"`).
+    pub docs: BTreeMap<crate::registry::Lang, String>,
+    /// How far its sides may lie apart beyond the rounding shown (its own, or the pack's).
+    pub tolerance: Tolerance,
+    /// Why a lint message about it is as meant, by the message's code (`lint.redundant`).
+    pub lint: BTreeMap<String, String>,
 }
+
+/// The codes of `crossfoot rules lint`'s messages a check may explain (`[check.lint]`).
+pub const LINT_CODES: [&str; 4] = ["contradiction", "redundant", "fixed", "never-fails"];
 
 impl Check {
     /// The message template in `lang`: its own, or (None) the pack's language's is all there is.
@@ -552,6 +591,14 @@ impl Check {
             return Some(&self.message);
         }
         self.messages.get(&lang).map(String::as_str)
+    }
+
+    /// The doc in `lang`: its own, or (None) there is none in that language.
+    pub fn doc_in(&self, lang: crate::registry::Lang, pack: crate::registry::Lang) -> Option<&str> {
+        if lang == pack {
+            return self.doc.as_deref();
+        }
+        self.docs.get(&lang).map(String::as_str)
     }
 }
 
@@ -683,6 +730,17 @@ pub struct RuleProblem {
     others: Vec<miette::LabeledSpan>,
     #[help]
     help: Option<String>,
+    /// What written mistake it may follow from: then it is not shown with them.
+    may_follow: Option<Follows>,
+}
+
+/// A problem of a file's definitions that may follow from a mistake in the file as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Follows {
+    /// A name unknown: a definition may have lost its `id` (or its whole table).
+    Name,
+    /// A part missing: a misspelt or mistyped key is a missing one.
+    Part,
 }
 
 impl RuleProblem {
@@ -792,7 +850,47 @@ impl<'a> Problems<'a> {
             label: label.into(),
             others: Vec::new(),
             help,
+            may_follow: None,
         });
+    }
+
+    /// [`Problems::add`] for a name that is unknown: a definition that lost its `id` to a
+    /// mistake as written may be the one meant ([`Follows::Name`]).
+    fn add_may_follow(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) {
+        self.add_following(Follows::Name, span, message.into(), label.into(), help);
+    }
+
+    /// [`Problems::add`] for a part that is missing: a misspelt or mistyped key is a missing
+    /// one ([`Follows::Part`]).
+    fn add_part_missing(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) {
+        self.add_following(Follows::Part, span, message.into(), label.into(), help);
+    }
+
+    fn add_following(
+        &mut self,
+        follows: Follows,
+        span: Range<usize>,
+        message: String,
+        label: String,
+        help: Option<String>,
+    ) {
+        let before = self.list.len();
+        self.add(span, message, label, help);
+        for p in &mut self.list[before..] {
+            p.may_follow = Some(follows);
+        }
     }
 }
 
@@ -826,6 +924,7 @@ impl Conflict<'_> {
                 other_span.len(),
             )],
             help: Some(self.help),
+            may_follow: None,
         }
     }
 }
@@ -994,6 +1093,8 @@ pub struct PackStats {
     pub forms: usize,
     /// Checks as written (a check with `columns` counts once).
     pub checks: usize,
+    /// What loading decided ([`Pack::notices`]).
+    pub notices: Vec<String>,
 }
 
 impl std::fmt::Display for PackStats {
@@ -1036,6 +1137,7 @@ pub fn check_rule_files(
             .count(),
         forms: pack.forms.len(),
         checks: checks.len(),
+        notices: pack.notices.clone(),
     })
 }
 
@@ -1045,8 +1147,12 @@ fn load(no_default: bool, extra: &[impl AsRef<Path>], help: &str) -> Result<Pack
     } else {
         builtin_sources()
     };
-    match read_rule_sources(extra) {
-        Ok(more) => sources.extend(more),
+    let mut notices = match read_rule_sources(extra) {
+        Ok(more) => {
+            let notices = replace_built_in_forms(&mut sources, &more);
+            sources.extend(more);
+            notices
+        }
         // The files that could be read are not compiled without the others: their references
         // into a missing file would all be reported as mistakes.
         Err(errors) => {
@@ -1055,11 +1161,126 @@ fn load(no_default: bool, extra: &[impl AsRef<Path>], help: &str) -> Result<Pack
                 .map(|e| Box::new(e) as Box<dyn Diagnostic + Send + Sync>)
                 .collect())
         }
-    }
+    };
     if sources.is_empty() {
         return Err(vec![Box::new(NoRules)]);
     }
-    compile(&sources).map_err(|files| flatten(files, help))
+    let mut pack = compile(&sources).map_err(|files| flatten(files, help))?;
+    notices.append(&mut pack.notices);
+    pack.notices = notices;
+    Ok(pack)
+}
+
+/// A user's rule file that defines a form with the id of a built-in form replaces the built-in
+/// file of that form (a pack copied from `rules/` and edited works with `--rules` alone): the
+/// built-in file is left out of `sources`. Gives the lines that say so, and a warning for each
+/// check of the replaced form whose message was edited in one language and not in another
+/// (the other language's report would still show the old text).
+fn replace_built_in_forms(sources: &mut Vec<Source>, user: &[Source]) -> Vec<String> {
+    let table = |s: &Source| toml::from_str::<toml::Table>(&s.text).ok();
+    let form_id = |t: &toml::Table| {
+        t.get("form")
+            .and_then(|f| f.get("id"))
+            .and_then(|id| id.as_str())
+            .map(str::to_string)
+    };
+    let (mut replaced, mut warnings) = (Vec::new(), Vec::new());
+    for u in user {
+        let Some(ut) = table(u) else { continue };
+        let Some(id) = form_id(&ut) else { continue };
+        let Some(bi) = sources.iter().position(|s| {
+            s.name.ends_with(BUILT_IN) && table(s).and_then(|t| form_id(&t)).as_ref() == Some(&id)
+        }) else {
+            continue;
+        };
+        let built_in = sources.remove(bi);
+        replaced.push(format!("{id} ({})", u.name));
+        if let Some(bt) = table(&built_in) {
+            warnings.extend(messages_edited_in_one_language(&bt, &ut, &u.name));
+        }
+    }
+    let mut notices = Vec::new();
+    if !replaced.is_empty() {
+        notices.push(format!(
+            "built-in forms replaced by your rule files' forms of the same id: {}",
+            replaced.join(", ")
+        ));
+    }
+    notices.extend(warnings);
+    notices
+}
+
+/// The checks of `user` (a copy of `built_in`) whose message (or doc) was changed in some
+/// languages and left as it was in others.
+fn messages_edited_in_one_language(
+    built_in: &toml::Table,
+    user: &toml::Table,
+    file: &str,
+) -> Vec<String> {
+    // A check's texts of one kind (the message, or the doc) by key: `message`, `messages.en`.
+    let checks =
+        |t: &toml::Table, one: &str, many: &str| -> Vec<(String, BTreeMap<String, String>)> {
+            let Some(list) = t.get("check").and_then(|c| c.as_array()) else {
+                return Vec::new();
+            };
+            list.iter()
+                .filter_map(|c| {
+                    let id = c.get("id")?.as_str()?.to_string();
+                    let mut texts = BTreeMap::new();
+                    if let Some(m) = c.get(one).and_then(|m| m.as_str()) {
+                        texts.insert(one.to_string(), m.to_string());
+                    }
+                    if let Some(ms) = c.get(many).and_then(|m| m.as_table()) {
+                        for (lang, m) in ms {
+                            if let Some(m) = m.as_str() {
+                                texts.insert(format!("{many}.{lang}"), m.to_string());
+                            }
+                        }
+                    }
+                    Some((id, texts))
+                })
+                .collect()
+        };
+    let mut out = Vec::new();
+    for (one, many) in [("message", "messages"), ("doc", "docs")] {
+        out.extend(edited_in_one_language(
+            &checks(built_in, one, many),
+            checks(user, one, many),
+            file,
+        ));
+    }
+    out
+}
+
+/// The lines of [`messages_edited_in_one_language`] for one kind of text.
+fn edited_in_one_language(
+    before: &[(String, BTreeMap<String, String>)],
+    after_all: Vec<(String, BTreeMap<String, String>)>,
+    file: &str,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, after) in after_all {
+        let Some((_, was)) = before.iter().find(|(b, _)| *b == id) else {
+            continue;
+        };
+        let (mut changed, mut kept) = (Vec::new(), Vec::new());
+        for (key, text) in &after {
+            match was.get(key) {
+                Some(old) if old == text => kept.push(key.as_str()),
+                Some(_) => changed.push(key.as_str()),
+                None => {}
+            }
+        }
+        if !changed.is_empty() && !kept.is_empty() {
+            out.push(format!(
+                "warning: {file}: the check `{id}` has its {} changed but not its {}: a report in \
+                 that language still shows the old text",
+                changed.join(", "),
+                kept.join(", ")
+            ));
+        }
+    }
+    out
 }
 
 /// Each problem its own diagnostic, then one that counts them. (Shown as one diagnostic with
@@ -1090,6 +1311,7 @@ struct GivenSettings {
     unit_code: Given<UnitCodeStyle>,
     language: Given<String>,
     year_words: Given<Vec<String>>,
+    tolerance: Given<tolerance::ToleranceDef>,
     messages: BTreeMap<String, (String, usize, Range<usize>)>,
     abbreviations: BTreeMap<String, (String, usize, Range<usize>)>,
     subtotal_labels: Vec<String>,
@@ -1108,6 +1330,12 @@ fn conflict_help(other: &Source) -> String {
     }
 }
 
+/// Whether a setting given first by `first` is then given by `then` as a user's file over a
+/// built-in one (the user's value wins).
+fn user_over_built_in(sources: &[Source], first: usize, then: usize) -> bool {
+    sources[first].name.ends_with(BUILT_IN) && !sources[then].name.ends_with(BUILT_IN)
+}
+
 /// Keeps the first file's value of a setting; another value in a later file is a problem of
 /// that file, showing both.
 fn merge_one<T: PartialEq + Clone>(
@@ -1116,6 +1344,7 @@ fn merge_one<T: PartialEq + Clone>(
     (si, value): (usize, &Spanned<T>),
     sources: &[Source],
     problems: &mut BTreeMap<usize, Vec<RuleProblem>>,
+    overridden: &mut Vec<String>,
 ) {
     if value.span().start >= schema::placeholder_start(&sources[si].text) {
         return; // a placeholder for a mistake already reported
@@ -1123,6 +1352,10 @@ fn merge_one<T: PartialEq + Clone>(
     match slot {
         None => *slot = Some((value.get_ref().clone(), si, value.span())),
         Some((first, _, _)) if first == value.get_ref() => {}
+        Some((_, fsi, _)) if user_over_built_in(sources, *fsi, si) => {
+            overridden.push(format!("{key} ({})", sources[si].name));
+            *slot = Some((value.get_ref().clone(), si, value.span()));
+        }
         Some((_, fsi, fspan)) => {
             let problem = Conflict {
                 message: format!("`{key}` is set differently in two rule files"),
@@ -1145,8 +1378,11 @@ fn merge_settings<'d>(
     parsed: &'d [(usize, RuleFileDef)],
     skip: &HashSet<usize>,
     problems: &mut BTreeMap<usize, Vec<RuleProblem>>,
-) -> (Settings, Vec<(usize, &'d WorkbookDef)>) {
+) -> (Settings, Vec<(usize, &'d WorkbookDef)>, Vec<String>) {
     let mut given = GivenSettings::default();
+    // Settings a user's file gives otherwise than the built-in pack: the user's value wins.
+    let mut overridden: Vec<String> = Vec::new();
+    let mut total_words: Vec<String> = Vec::new();
     let mut groups: Vec<(usize, &WorkbookDef)> = Vec::new();
     let known: Vec<&str> = crate::messages::known_ids().collect();
     for (si, def) in parsed {
@@ -1158,7 +1394,14 @@ fn merge_settings<'d>(
         macro_rules! merge {
             ($($key:ident),*) => {$(
                 if let Some(v) = &s.$key {
-                    merge_one(&mut given.$key, stringify!($key), (si, v), sources, problems);
+                    merge_one(
+                        &mut given.$key,
+                        stringify!($key),
+                        (si, v),
+                        sources,
+                        problems,
+                        &mut overridden,
+                    );
                 }
             )*};
         }
@@ -1171,8 +1414,14 @@ fn merge_settings<'d>(
             report_year_label,
             unit_code,
             language,
-            year_words
+            year_words,
+            tolerance
         );
+        for w in &s.total_words {
+            if !total_words.contains(w) {
+                total_words.push(w.clone());
+            }
+        }
         for w in &s.subtotal_labels {
             if !given.subtotal_labels.contains(w.get_ref()) {
                 given.subtotal_labels.push(w.get_ref().clone());
@@ -1187,7 +1436,7 @@ fn merge_settings<'d>(
                     format!("`{}` is not the id of a message of crossfoot", id.get_ref()),
                     "unknown message id",
                     did_you_mean(id.get_ref(), known.iter().copied()).or_else(|| {
-                        Some("the ids are those of crossfoot's own findings, listed in the README (Writing rules)".into())
+                        Some("the ids are those of crossfoot's own findings, listed in docs/rules.md (Writing rules)".into())
                     }),
                 );
                 problems.entry(si).or_default().extend(p.list);
@@ -1204,6 +1453,17 @@ fn merge_settings<'d>(
                     );
                 }
                 Some((first, _, _)) if first == text.get_ref() => {}
+                Some((_, fsi, _)) if user_over_built_in(sources, *fsi, si) => {
+                    overridden.push(format!(
+                        "[settings.messages] {} ({})",
+                        id.get_ref(),
+                        src.name
+                    ));
+                    given.messages.insert(
+                        id.get_ref().clone(),
+                        (text.get_ref().clone(), si, text.span()),
+                    );
+                }
                 Some((_, fsi, fspan)) => {
                     let problem = Conflict {
                         message: format!(
@@ -1234,6 +1494,16 @@ fn merge_settings<'d>(
                 Some((first, _, _))
                     if label_key(first, Folding { diacritics: false })
                         == label_key(text.get_ref(), Folding { diacritics: false }) => {}
+                Some((_, fsi, _)) if user_over_built_in(sources, *fsi, si) => {
+                    overridden.push(format!(
+                        "[settings.abbreviations] {} ({})",
+                        abbr.get_ref(),
+                        src.name
+                    ));
+                    given
+                        .abbreviations
+                        .insert(key, (text.get_ref().clone(), si, text.span()));
+                }
                 Some((_, fsi, fspan)) => {
                     let problem = Conflict {
                         message: format!(
@@ -1298,6 +1568,21 @@ fn merge_settings<'d>(
     if let Some((u, ..)) = given.unit_code {
         settings.unit_code = u;
     }
+    if let Some((t, si, span)) = given.tolerance {
+        match tolerance::compile(&t) {
+            Ok(t) => settings.tolerance = t,
+            Err((message, help)) => {
+                let mut p = Problems::new(&sources[si]);
+                p.add(span, message, "this tolerance", Some(help));
+                problems.entry(si).or_default().extend(p.list);
+            }
+        }
+    }
+    settings.total_words = total_words
+        .iter()
+        .map(|w| label_key(w, settings.folding))
+        .filter(|k| !k.is_empty())
+        .collect();
     if let Some((w, ..)) = given.year_words {
         settings.year_words = w.iter().map(|w| label_key(w, settings.folding)).collect();
     }
@@ -1319,7 +1604,15 @@ fn merge_settings<'d>(
         .into_iter()
         .map(|(id, (text, ..))| (id, text))
         .collect();
-    (settings, groups)
+    let notices = if overridden.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!(
+            "your rule files set {} otherwise than the built-in pack: your values are used",
+            overridden.join(", ")
+        )]
+    };
+    (settings, groups, notices)
 }
 
 /// Compiles rule sources into a pack. Every file's problems are collected: what is wrong in
@@ -1353,7 +1646,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
     // Settings first (their problems: values that contradict another file's, unknown message
     // ids), then the names of all forms.
     let mut settings_problems: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
-    let (settings, pending_groups) =
+    let (settings, pending_groups, notices) =
         merge_settings(sources, &parsed, &not_toml, &mut settings_problems);
     let mut per_file: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
     let mut form_ids: HashMap<String, usize> = HashMap::new();
@@ -1423,7 +1716,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
                 || def.localise.is_some())
         {
             let mut p = Problems::new(&sources[*si]);
-            p.add(
+            p.add_part_missing(
                 0..0,
                 "this file has rows, columns, cells, checks or [localise] weights but no [form] table",
                 "start of file",
@@ -1440,7 +1733,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         for f in &w.forms {
             match form_ids.get(f.get_ref()) {
                 Some(i) => idx.push(*i),
-                None => p.add(
+                None => p.add_may_follow(
                     f.span(),
                     format!("no form is called `{}`", f.get_ref()),
                     "unknown form",
@@ -1456,11 +1749,26 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         });
     }
 
-    // A file with mistakes as written is reported by those alone: what its definitions get
-    // wrong may follow from them (a misspelt key is a missing one), and comes in the next run.
-    per_file.retain(|si, _| !written.contains_key(si));
+    // A file with mistakes as written is reported with every other mistake of its
+    // definitions, so that one run shows them all — except what may follow from those
+    // mistakes: a name unknown or a part missing (a misspelt key is a missing one, a table
+    // without its `id` defines no name). A file that is not TOML is reported by its syntax
+    // errors alone: what was recovered of it is not what its author wrote.
     for (si, problems) in written {
-        per_file.insert(si, problems);
+        let own = per_file.entry(si).or_default();
+        if not_toml.contains(&si) {
+            own.clear();
+        } else {
+            // A table without its `id` (misspelt, say) defines no name either.
+            let lost = problems.iter().any(|p| p.message == "missing key `id`")
+                || names_lost(&sources[si].text, parsed.iter().find(|(i, _)| *i == si));
+            own.retain(|p| match p.may_follow {
+                None => true,
+                Some(Follows::Name) => !lost,
+                Some(Follows::Part) => false,
+            });
+        }
+        own.extend(problems);
     }
     for (si, problems) in settings_problems {
         per_file.entry(si).or_default().extend(problems);
@@ -1499,7 +1807,45 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         groups,
         linked,
         sources: sources.to_vec(),
+        notices,
     })
+}
+
+/// Whether a file read with schema mistakes lost names on the way: an `id` written in the
+/// text (any table's, as plain TOML) that no definition read has. Then an unknown name in the
+/// file may be that one, and is not reported beside the mistake that lost it.
+fn names_lost(text: &str, read: Option<&(usize, RuleFileDef)>) -> bool {
+    fn ids<'t>(v: &'t toml::Value, out: &mut Vec<&'t str>) {
+        match v {
+            toml::Value::Table(t) => {
+                if let Some(toml::Value::String(id)) = t.get("id") {
+                    out.push(id);
+                }
+                t.values().for_each(|v| ids(v, out));
+            }
+            toml::Value::Array(items) => items.iter().for_each(|v| ids(v, out)),
+            _ => {}
+        }
+    }
+    let Some((_, def)) = read else {
+        return true;
+    };
+    let Ok(raw) = text.parse::<toml::Table>() else {
+        return true;
+    };
+    let mut written = Vec::new();
+    raw.values().for_each(|v| ids(v, &mut written));
+    let id = |s: &Spanned<String>| s.get_ref().clone();
+    let mut read_ids: HashSet<String> = HashSet::new();
+    read_ids.extend(def.form.iter().map(|f| id(&f.id)));
+    read_ids.extend(def.row.iter().map(|r| id(&r.id)));
+    read_ids.extend(def.column.iter().map(|c| id(&c.id)));
+    read_ids.extend(def.cell.iter().map(|c| id(&c.id)));
+    read_ids.extend(def.check.iter().map(|c| id(&c.id)));
+    if let Some(s) = &def.settings {
+        read_ids.extend(s.workbook.iter().map(|w| id(&w.id)));
+    }
+    written.iter().any(|w| !read_ids.contains(*w))
 }
 
 /// The figures of other workbooks an expression reads.
@@ -1651,7 +1997,7 @@ fn compile_form(
         None => None,
     };
     if fdef.labels.is_empty() && fdef.title.is_empty() && fdef.sheet.is_none() {
-        probs.add(
+        probs.add_part_missing(
             fdef.id.span(),
             "the form says nothing to recognise its sheet by",
             "this form",
@@ -1724,7 +2070,7 @@ fn compile_form(
         });
     }
     if columns.is_empty() && !def.row.is_empty() {
-        probs.add(
+        probs.add_part_missing(
             fdef.id.span(),
             "the form has rows but no [[column]]",
             "this form",
@@ -1777,7 +2123,7 @@ fn compile_form(
                 }
                 Some(&i) => Some(i),
                 None => {
-                    probs.add(
+                    probs.add_may_follow(
                         u.span(),
                         format!("no row `{}` in this form", u.get_ref()),
                         "unknown row",
@@ -1864,7 +2210,7 @@ fn compile_form(
             .iter()
             .position(|c| c.id.get_ref() == name.get_ref());
         if found.is_none() {
-            probs.add(
+            probs.add_may_follow(
                 name.span(),
                 format!("no column `{}` in this form ({what})", name.get_ref()),
                 "unknown column",
@@ -1987,7 +2333,7 @@ fn compile_form(
             }
             let rs = resolve_rows(&shapes[fi], e.get_ref());
             if rs.is_empty() {
-                probs.add(
+                probs.add_may_follow(
                     e.span(),
                     format!("`{}` names no row of this form", e.get_ref()),
                     "no rows",
@@ -2063,12 +2409,22 @@ fn compile_form(
                 break;
             }
         }
-        // The message's languages.
+        // The message's and the doc's languages.
         let mut translations = BTreeMap::new();
-        for (code, text) in &c.messages {
+        let mut doc_translations = BTreeMap::new();
+        let both = c
+            .messages
+            .iter()
+            .map(|t| (t, false))
+            .chain(c.docs.iter().map(|t| (t, true)));
+        for ((code, text), is_doc) in both {
             match crate::registry::Lang::of_code(code.get_ref()) {
                 Some(l) => {
-                    translations.insert(l, text.get_ref().clone());
+                    if is_doc {
+                        doc_translations.insert(l, text.get_ref().clone());
+                    } else {
+                        translations.insert(l, text.get_ref().clone());
+                    }
                 }
                 None => probs.add(
                     code.span(),
@@ -2108,6 +2464,32 @@ fn compile_form(
                 rest = &rest[open + close + 1..];
             }
         }
+        let tolerance = match &c.tolerance {
+            None => settings.tolerance,
+            Some(t) => match tolerance::compile(t.get_ref()) {
+                Ok(t) => t,
+                Err((message, help)) => {
+                    probs.add(t.span(), message, "this tolerance", Some(help));
+                    Tolerance::None
+                }
+            },
+        };
+        let mut lint = BTreeMap::new();
+        for (code, why) in &c.lint {
+            if LINT_CODES.contains(&code.get_ref().as_str()) {
+                lint.insert(format!("lint.{}", code.get_ref()), why.get_ref().clone());
+            } else {
+                probs.add(
+                    code.span(),
+                    format!("`{}` is not the code of a lint message", code.get_ref()),
+                    "unknown code",
+                    Some(match did_you_mean(code.get_ref(), LINT_CODES) {
+                        Some(d) => format!("{d} (the codes: {})", LINT_CODES.join(", ")),
+                        None => format!("the codes: {}", LINT_CODES.join(", ")),
+                    }),
+                );
+            }
+        }
         let msg = c.message.get_ref();
         for (column, expr, when) in compiled {
             let Some(expr) = expr else { continue };
@@ -2128,6 +2510,9 @@ fn compile_form(
                 messages: translations.clone(),
                 expr_text: c.expr.get_ref().clone(),
                 doc: c.doc.clone(),
+                docs: doc_translations.clone(),
+                tolerance,
+                lint: lint.clone(),
             });
         }
     }
@@ -2205,7 +2590,7 @@ fn localise_weights(
                         Some(d) => format!("{d} ({listed})"),
                         None => listed,
                     };
-                    probs.add(
+                    probs.add_may_follow(
                         name.span(),
                         format!("no {what} `{}` in this form to weight", name.get_ref()),
                         format!("unknown {what}"),
@@ -2547,7 +2932,7 @@ fn lower_plain(
             // `$`: the current row.
             if r.path == "$" {
                 if !cx.has_each {
-                    probs.add(
+                    probs.add_part_missing(
                         sp(r.path_span),
                         "`$` means the current row, but this check has no `each`",
                         "no current row",
@@ -2585,7 +2970,7 @@ fn lower_plain(
                 }
                 let rows = resolve_rows(shape, path);
                 if rows.is_empty() {
-                    probs.add(
+                    probs.add_may_follow(
                         sp(r.path_span),
                         format!("`{}` matches no row of form {}", r.path, shape.id),
                         "matches nothing",
@@ -2643,7 +3028,7 @@ fn lower_plain(
             if help.is_none() && fi == cx.fi {
                 help = Some(format!("form {} defines {} rows and {} cells; references to another form are written `FORM.row`", shape.id, shape.rows.len(), shape.cells.len()));
             }
-            probs.add(
+            probs.add_may_follow(
                 sp(r.path_span),
                 format!("form {} has no field `{}`", shape.id, path),
                 "unknown field",
@@ -2688,7 +3073,7 @@ fn resolve_col_name(
     if let Some((c, cspan)) = &r.column {
         if c == "@" {
             if at.is_none() {
-                probs.add(
+                probs.add_part_missing(
                     base + cspan.start..base + cspan.end,
                     "`@` is the current column, but this check has no `columns`",
                     "no current column",
@@ -2717,7 +3102,7 @@ fn resolve_col_name(
         Some((c, cspan)) => match shape.columns.iter().position(|x| x == c) {
             Some(i) => Some(i),
             None => {
-                probs.add(
+                probs.add_may_follow(
                     base + cspan.start..base + cspan.end,
                     format!("form {} has no column `{c}`", shape.id),
                     "unknown column",

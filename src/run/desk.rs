@@ -98,13 +98,13 @@ impl Checker for RunChecker {
         notes: &std::collections::BTreeMap<usize, String>,
     ) -> Option<Vec<u8>> {
         let r = self.results(path, shown).pop()?;
-        crate::annotate::review_workbook(
+        crate::annotate::review_workbook_noted(
             std::slice::from_ref(&r),
             &ReviewOptions {
                 lang: self.pack.settings.lang,
-                review_notes: notes.iter().map(|(i, n)| ((0, *i), n.clone())).collect(),
                 ..ReviewOptions::default()
             },
+            &notes.iter().map(|(i, n)| ((0, *i), n.clone())).collect(),
         )
         .ok()
     }

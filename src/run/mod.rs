@@ -87,6 +87,10 @@ pub struct Job {
     /// The run's report year (`check --year`; not for last year's workbooks).
     #[serde(default)]
     pub year: Option<u32>,
+    /// Look for typed totals that do not add up outside the pack's forms
+    /// ([`crate::discover`]; `check --discover`).
+    #[serde(default)]
+    pub discover: bool,
 }
 
 fn yes() -> bool {
@@ -112,6 +116,8 @@ pub struct Options {
     /// The report year of the run (`check --year`): a workbook titled with another is said
     /// and not compared with last year's.
     pub year: Option<u32>,
+    /// Look for typed totals that do not add up ([`crate::discover`]; `check --discover`).
+    pub discover: bool,
 }
 
 impl Default for Options {
@@ -124,6 +130,7 @@ impl Default for Options {
             read_timeout: Duration::from_secs(120),
             explain: true,
             year: None,
+            discover: false,
         }
     }
 }
@@ -404,6 +411,7 @@ impl<'a> Run<'a> {
             only_flagged: limit > 0 && seen.load(Ordering::Relaxed) > limit,
             explain: self.options.explain,
             year: self.options.year.filter(|_| !links.last_year),
+            discover: self.options.discover && !links.last_year,
         };
         let (mut result, kept) =
             file::check_file(input, self.pack, &self.options, self.isolation, &job);
@@ -529,6 +537,10 @@ pub struct Tally {
     pub errors: usize,
     pub warnings: usize,
     pub info: usize,
+    /// Checked files by their worst finding: none (or only info), a warning, an error.
+    pub clean_files: usize,
+    pub files_with_warnings: usize,
+    pub files_with_errors: usize,
     /// Applications of checks that could not be applied ([`crate::eval::Reason`]).
     pub not_applied: usize,
     /// Passed over while walking folders (lock files, hidden files, system litter).
@@ -561,8 +573,18 @@ impl Tally {
             Status::Unreadable(_) => self.unreadable += 1,
             Status::Skipped(_) => self.skipped += 1,
         }
-        self.errors += r.count(Severity::Error);
-        self.warnings += r.count(Severity::Warning);
+        let (errors, warnings) = (r.count(Severity::Error), r.count(Severity::Warning));
+        if matches!(r.status, Status::Checked) {
+            if errors > 0 {
+                self.files_with_errors += 1;
+            } else if warnings > 0 {
+                self.files_with_warnings += 1;
+            } else {
+                self.clean_files += 1;
+            }
+        }
+        self.errors += errors;
+        self.warnings += warnings;
         self.info += r.count(Severity::Info);
         self.not_applied += r.not_applied.iter().map(|n| n.count).sum::<usize>();
     }
