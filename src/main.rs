@@ -74,7 +74,7 @@ struct ServeArgs {
     /// tab, comma or semicolon) its name; those that have sent nothing are listed as not yet
     /// submitted
     #[arg(long, value_name = "FILE")]
-    units: Option<PathBuf>,
+    unit_list: Option<PathBuf>,
     /// Most workbooks in one upload request
     #[arg(long, default_value_t = 200, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=100_000))]
@@ -130,7 +130,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         .max_request_bytes
         .min(usize::try_from(args.guard.limits().max_file_bytes).unwrap_or(usize::MAX));
     config.max_files = usize::try_from(args.max_files).unwrap_or(usize::MAX);
-    if let Some(list) = &args.units {
+    if let Some(list) = &args.unit_list {
         let shown =
             crossfoot::text::visible(&list.display().to_string(), 500, Lang::En).into_owned();
         let read =
@@ -304,6 +304,10 @@ struct ConsolidateArgs {
     /// the others in Notes [default: such a conflict stops the run, nothing is written]
     #[arg(long, value_enum, value_name = "WHICH")]
     prefer: Option<Prefer>,
+    /// The register of units: its units that sent nothing, codes not in it, other names and
+    /// years outside a unit's life are said on stderr (a unit not yet submitted: exit 2)
+    #[arg(long, value_name = "FILE")]
+    units: Option<PathBuf>,
     /// Add a rule file, or a folder of *.toml rule files (repeatable)
     #[arg(long = "rules", value_name = "PATH")]
     rules: Vec<PathBuf>,
@@ -444,6 +448,11 @@ struct CheckArgs {
     /// a workbook whose title gives none is read in this year's column
     #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(u32).range(1900..2200))]
     year: Option<u32>,
+    /// The register of units (a workbook: code, name, parent, first and last year,
+    /// predecessors): a code not in it, another name, a year outside the unit's life, and
+    /// its units that sent nothing are said
+    #[arg(long, value_name = "FILE")]
+    units: Option<PathBuf>,
     /// Report format
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
@@ -643,6 +652,37 @@ fn load_pack(no_default_rules: bool, rules: &[PathBuf]) -> Result<Pack, ExitCode
     Ok(pack)
 }
 
+/// `--units` names no register crossfoot can read.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("--units {path}: {reason}")]
+#[diagnostic(
+    code(crossfoot::units),
+    help("name a workbook with one row per unit under the headings of the rule pack's [register]")
+)]
+struct UnitsUnread {
+    path: String,
+    reason: String,
+}
+
+/// The register of units, when given: refused before any checking when it cannot be read.
+fn read_units(
+    path: Option<&Path>,
+    pack: &Pack,
+    guard: &GuardArgs,
+) -> Result<Option<crossfoot::register::Register>, ExitCode> {
+    let Some(path) = path else { return Ok(None) };
+    let shown = run::inputs::shown(path);
+    crossfoot::register::read(path, &shown, pack, &guard.limits(), guard.timeout())
+        .map(Some)
+        .map_err(|reason| {
+            eprint_diag(&UnitsUnread {
+                path: crossfoot::text::visible(&shown, 500, Lang::En).into_owned(),
+                reason: crossfoot::text::visible(&reason, 500, Lang::En).into_owned(),
+            });
+            ExitCode::from(2)
+        })
+}
+
 /// `--previous` names nothing to compare with.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("--previous {paths}: {reason}")]
@@ -726,6 +766,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Ok(p) => p,
         Err(code) => return code,
     };
+    let register = match read_units(args.units.as_deref(), &pack, &args.guard) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     let output = match &args.output {
         None => None,
         Some(out) => {
@@ -785,7 +829,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         year: args.year,
         discover: args.discover,
     };
-    let run = Run::new(&pack, options, isolation.as_ref());
+    let run = Run::new(&pack, options, isolation.as_ref()).with_register(register.as_ref());
     let progress = Progress::new(
         lang,
         inputs.files.len(),
@@ -1076,6 +1120,10 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
         eprint_diag(&ConsolidateError::NoInput);
         return ExitCode::from(2);
     }
+    let register = match read_units(args.units.as_deref(), &pack, &args.guard) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
     let isolation = match args.guard.isolation(args.jobs) {
         Ok(i) => i,
         Err(code) => return code,
@@ -1088,6 +1136,9 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
     };
     let run = Run::new(&pack, options, isolation.as_ref());
     let mut units = run.figures(&inputs.files);
+    let not_submitted = register
+        .as_ref()
+        .map_or(0, |reg| say_register(&pack, reg, &mut units));
     let modified: std::collections::BTreeMap<String, std::time::SystemTime> = inputs
         .files
         .iter()
@@ -1158,8 +1209,36 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
             let _ = writeln!(err, "{why}");
             ExitCode::from(2)
         }
+        None if not_submitted > 0 => ExitCode::from(2),
         None => ExitCode::SUCCESS,
     }
+}
+
+/// `consolidate --units`: the register's findings on stderr, one a line; how many of its
+/// units sent nothing.
+fn say_register(
+    pack: &Pack,
+    reg: &crossfoot::register::Register,
+    units: &mut [(check::FileResult, check::Kept)],
+) -> usize {
+    let own = run::units::against_register(pack, reg, units, None);
+    let mut err = std::io::stderr();
+    let lang = pack.settings.lang;
+    let line = |f: &crossfoot::finding::Finding| {
+        crossfoot::text::visible(&format!("{}: {}", f.file, f.message), 1000, lang).into_owned()
+    };
+    for (r, _) in units.iter() {
+        for f in r.findings.iter().filter(|f| f.rule.starts_with("unit.")) {
+            let _ = writeln!(err, "{}", line(f));
+        }
+    }
+    for f in &own.findings {
+        let _ = writeln!(err, "{}", line(f));
+    }
+    own.findings
+        .iter()
+        .filter(|f| f.rule == crossfoot::registry::Kind::UnitNotSubmitted.id())
+        .count()
 }
 
 /// The report on standard output, written file by file as results come (write errors, e.g.

@@ -1114,7 +1114,7 @@ fn the_round_lists_the_units_expected_that_have_not_sent() {
         "# code, name\ntd-02, Đảng bộ xã Bản Bo\nTD-77;Đảng bộ xã Chưa Nộp\n",
     )
     .unwrap();
-    let desk = start_with(&data, &["--units", list.to_str().unwrap()]);
+    let desk = start_with(&data, &["--unit-list", list.to_str().unwrap()]);
     let status = desk.get("/api/status").json();
     assert_eq!(status["counts"]["not_submitted"], 2);
     let split = std::fs::read(
@@ -1148,7 +1148,7 @@ fn the_round_lists_the_units_expected_that_have_not_sent() {
     // A list that does not read stops the desk before it starts.
     std::fs::write(&list, "TD-01\n;no code\n").unwrap();
     let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
-        .args(["serve", "--bind", "127.0.0.1:0", "--units"])
+        .args(["serve", "--bind", "127.0.0.1:0", "--unit-list"])
         .arg(&list)
         .arg("--data")
         .arg(t.path().join("other"))

@@ -28,3 +28,4 @@ mod review_pdf;
 mod rule_errors;
 mod safety;
 mod silent;
+mod units;

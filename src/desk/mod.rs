@@ -58,7 +58,7 @@ pub trait Checker: Send + Sync + 'static {
     ) -> Option<Vec<u8>>;
 }
 
-/// A unit the round expects (`serve --units FILE`).
+/// A unit the round expects (`serve --unit-list FILE`).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Expected {
     pub code: String,

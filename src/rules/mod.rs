@@ -16,6 +16,7 @@ mod schema;
 mod tolerance;
 
 pub use tolerance::Tolerance;
+pub mod units;
 
 use crate::finding::Severity;
 use crate::model::CellRef;
@@ -49,6 +50,10 @@ struct RuleFileDef {
     check: Vec<CheckDef>,
     records: Option<RecordsDef>,
     localise: Option<LocaliseDef>,
+    /// `[register]`: the headings of the register of units ([`units`]).
+    register: Option<units::RegisterDef>,
+    /// `[plausibility]`: figures judged against last year ([`units`]).
+    plausibility: Option<units::PlausibilityDef>,
 }
 
 /// `[localise]`: how much each figure of the form weighs when the most likely wrong figures
@@ -389,6 +394,10 @@ pub struct Pack {
     /// Every figure (form, row, column) that a check reads from another workbook: what a file
     /// keeps for the second phase of a run.
     pub linked: std::collections::BTreeSet<(usize, usize, usize)>,
+    /// The headings of the register of units (`--units`; empty: the pack reads none).
+    pub register: units::RegisterHeadings,
+    /// Which figures are judged against last year, and how ([`crate::history`]).
+    pub plausibility: units::Plausibility,
     /// The rule files it was compiled from: a worker process compiles the same pack from them.
     pub sources: Vec<Source>,
     /// What loading the pack decided for the user and says on stderr, one line each: a
@@ -1749,6 +1758,9 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         });
     }
 
+    let (register, plausibility) =
+        units::compile_units(sources, &parsed, &forms, settings.folding, &mut per_file);
+
     // A file with mistakes as written is reported with every other mistake of its
     // definitions, so that one run shows them all — except what may follow from those
     // mistakes: a name unknown or a part missing (a misspelt key is a missing one, a table
@@ -1806,6 +1818,8 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         forms,
         groups,
         linked,
+        register,
+        plausibility,
         sources: sources.to_vec(),
         notices,
     })
