@@ -570,6 +570,16 @@ pub fn review_workbook(
     results: &[FileResult],
     opts: &ReviewOptions,
 ) -> Result<Vec<u8>, ReviewError> {
+    review_workbook_noted(results, opts, &BTreeMap::new())
+}
+
+/// [`review_workbook`] with reviewers' notes on findings marked explained (the review desk's
+/// marks), by (result, finding) index: a column of the Findings sheet when there are any.
+pub fn review_workbook_noted(
+    results: &[FileResult],
+    opts: &ReviewOptions,
+    notes: &BTreeMap<(usize, usize), String>,
+) -> Result<Vec<u8>, ReviewError> {
     let words = ReviewWords::of(opts.lang);
     let plan = plan_copies(results, opts, words);
 
@@ -611,7 +621,7 @@ pub fn review_workbook(
             words,
         )?;
         let mut findings = Worksheet::new();
-        write_findings(&mut findings, results, &plan, words, opts.lang)?;
+        write_findings(&mut findings, results, &plan, words, opts.lang, notes)?;
         Ok((summary, findings))
     };
     let copies = || -> Vec<Result<(Worksheet, CopyWritten), ReviewError>> {
@@ -944,6 +954,9 @@ fn write_summary(
     Ok(())
 }
 
+/// The width of the Findings sheet's column of reviewers' notes (the review desk's marks).
+const NOTE_WIDTH: f64 = 40.0;
+
 /// The Findings sheet's column widths: file, branch, sheet, cell, rule, severity, message,
 /// expected, found, difference, most likely cause, suggested value.
 const FINDINGS_WIDTHS: [f64; 12] = [
@@ -956,6 +969,7 @@ fn write_findings(
     plan: &CopyPlan,
     words: &ReviewWords,
     lang: Lang,
+    notes: &BTreeMap<(usize, usize), String>,
 ) -> Result<(), ReviewError> {
     ws.set_name(words.findings_sheet)?;
     paper_landscape(ws, (0, 0))?;
@@ -976,6 +990,10 @@ fn write_findings(
     ];
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &head)?;
+    }
+    if !notes.is_empty() {
+        ws.write_string_with_format(0, 12, words.review_note, &head)?;
+        ws.set_column_width(12, NOTE_WIDTH)?;
     }
     // One table across an A4 page in landscape: 202 characters, printed at about 70 %.
     let widths = FINDINGS_WIDTHS;
@@ -1031,7 +1049,7 @@ fn write_findings(
             ]);
             ws.set_row_height(row, row_height(lines))?;
         }
-        for f in &r.findings {
+        for (fi, f) in r.findings.iter().enumerate() {
             if row as usize >= MAX_ROWS - 1 {
                 break 'outer;
             }
@@ -1124,11 +1142,15 @@ fn write_findings(
                     (suggested.as_str(), widths[11]),
                 ]));
             }
+            if let Some(note) = notes.get(&(ri, fi)) {
+                put_text(ws, row, 12, note, &wrap, lang)?;
+                lines = lines.max(row_lines([(note.as_str(), NOTE_WIDTH)]));
+            }
             ws.set_row_height(row, row_height(lines))?;
         }
     }
     ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, row, 11)?;
+    ws.autofilter(0, 0, row, if notes.is_empty() { 11 } else { 12 })?;
     Ok(())
 }
 

@@ -12,6 +12,7 @@ pub mod annotate;
 pub mod check;
 pub mod ci;
 pub mod consolidate;
+pub mod desk;
 pub mod discover;
 pub mod eval;
 pub mod explain;

@@ -52,6 +52,134 @@ enum Command {
     },
     /// Print the man page (roff), e.g. `crossfoot man > crossfoot.1`
     Man,
+    /// The review desk: a local web server where workbooks are uploaded, kept and checked,
+    /// and their findings shown (see the README's "The review desk")
+    Serve(ServeArgs),
+}
+
+#[derive(clap::Args)]
+struct ServeArgs {
+    /// The folder where submissions are kept (created when missing)
+    #[arg(long, default_value = "crossfoot-desk", value_name = "DIR")]
+    data: PathBuf,
+    /// The address to listen on (port 0: any free port). Anything but a loopback address
+    /// lets other machines reach the desk: said on start
+    #[arg(long, default_value = "127.0.0.1:8025", value_name = "ADDR:PORT")]
+    bind: std::net::SocketAddr,
+    /// Most a single upload request may carry, in MB
+    #[arg(long, default_value_t = 256, value_name = "MB",
+          value_parser = clap::value_parser!(u64).range(1..=64 * 1024))]
+    max_upload_mb: u64,
+    /// The units the round expects: a text file, one unit a line, its code then (after a
+    /// tab, comma or semicolon) its name; those that have sent nothing are listed as not yet
+    /// submitted
+    #[arg(long, value_name = "FILE")]
+    unit_list: Option<PathBuf>,
+    /// Most workbooks in one upload request
+    #[arg(long, default_value_t = 200, value_name = "N",
+          value_parser = clap::value_parser!(u64).range(1..=100_000))]
+    max_files: u64,
+    /// Add a rule file, or a folder of *.toml rule files (repeatable)
+    #[arg(long = "rules", value_name = "PATH")]
+    rules: Vec<PathBuf>,
+    /// Do not use the rule pack built into crossfoot
+    #[arg(long)]
+    no_default_rules: bool,
+    /// Language of the findings [default: the rule pack's language]
+    #[arg(long, value_enum, value_name = "LANG")]
+    lang: Option<Lang>,
+    /// The report year of the round (as `check --year`)
+    #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(u32).range(1900..2200))]
+    year: Option<u32>,
+    /// Files read at once, each by its own worker process (0: one per core)
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N", value_parser = jobs_arg)]
+    jobs: usize,
+    #[command(flatten)]
+    guard: GuardArgs,
+}
+
+/// `crossfoot serve`: the review desk, checking each upload with the same run as `check`
+/// (worker processes under the memory cap). Runs until stopped; exit 2 when it cannot start.
+fn run_serve(args: ServeArgs) -> ExitCode {
+    let mut pack = match load_pack(args.no_default_rules, &args.rules) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    pack.set_lang(args.lang);
+    say_untranslated(&pack);
+    let isolation = match args.guard.isolation(args.jobs) {
+        Ok(i) => i,
+        Err(code) => return code,
+    };
+    let options = run::Options {
+        limits: args.guard.limits(),
+        jobs: args.jobs,
+        keep_sheets: true,
+        copy_all_up_to: 0,
+        read_timeout: args.guard.timeout(),
+        explain: true,
+        year: args.year,
+        // The pack's forms only, as `check` without `--discover`.
+        discover: false,
+    };
+    let checker = run::desk::RunChecker::new(pack, options, isolation);
+    let mut config = crossfoot::desk::Config::new(args.data, args.bind);
+    config.max_request_bytes =
+        usize::try_from(args.max_upload_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
+    config.max_file_bytes = config
+        .max_request_bytes
+        .min(usize::try_from(args.guard.limits().max_file_bytes).unwrap_or(usize::MAX));
+    config.max_files = usize::try_from(args.max_files).unwrap_or(usize::MAX);
+    if let Some(list) = &args.unit_list {
+        let shown =
+            crossfoot::text::visible(&list.display().to_string(), 500, Lang::En).into_owned();
+        let read =
+            crossfoot::files::read_file(list, 16 * 1024 * 1024, std::time::Duration::from_secs(30))
+                .map_err(|u| u.reason)
+                .and_then(|bytes| {
+                    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+                })
+                .and_then(|text| crossfoot::desk::parse_units(&text));
+        match read {
+            Ok(units) => config.expected = units,
+            Err(why) => {
+                let _ = writeln!(
+                    std::io::stderr(),
+                    "crossfoot serve: the unit list {shown}: {}",
+                    crossfoot::text::visible(&why, 2000, Lang::En)
+                );
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let served = crossfoot::desk::serve(config, Box::new(checker), |ready| {
+        let mut err = std::io::stderr();
+        if ready.exposed {
+            let _ = writeln!(
+                err,
+                "WARNING: the review desk listens on {}, which other machines can reach: anyone with the access URL can read every submission",
+                ready.addr
+            );
+        }
+        let _ = writeln!(
+            err,
+            "crossfoot review desk on http://{} — open (the token is a secret; also written to {}):\n{}",
+            ready.addr,
+            crossfoot::text::visible(&ready.access_file.display().to_string(), 500, Lang::En),
+            ready.access_url
+        );
+    });
+    match served {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            let _ = writeln!(
+                std::io::stderr(),
+                "crossfoot serve: {}",
+                crossfoot::text::visible(&e.to_string(), 2000, Lang::En)
+            );
+            ExitCode::from(2)
+        }
+    }
 }
 
 /// The rule pack and language of `rules list` and `explain`.
@@ -449,7 +577,7 @@ impl GuardArgs {
 
     /// The isolation a run reads files with: worker processes under a memory and time limit,
     /// or (for measurements, `--in-process`) this process.
-    fn isolation(&self, jobs: usize) -> Result<Box<dyn Isolation>, ExitCode> {
+    fn isolation(&self, jobs: usize) -> Result<Box<dyn Isolation + Send>, ExitCode> {
         if self.in_process {
             return Ok(Box::new(run::InProcess));
         }
@@ -1340,6 +1468,7 @@ fn main() -> ExitCode {
         Command::Consolidate(args) => run_consolidate(args),
         Command::Rules { command, list } => run_rules(command.unwrap_or(RulesCommand::List(list))),
         Command::Explain(args) => run_explain(args),
+        Command::Serve(args) => run_serve(args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "crossfoot", &mut std::io::stdout());

@@ -1588,6 +1588,8 @@ pub struct ReviewWords {
     pub most_suspect: &'static str,
     pub most_likely: &'static str,
     pub suggested: &'static str,
+    /// The reviewer's note on a finding marked explained (the review desk's marks).
+    pub review_note: &'static str,
     /// The heading of the notes printed below a marked copy's cells (notes do not print).
     pub notes: &'static str,
     /// The banner of a marked copy: where it was copied from, and the link back.
@@ -1653,6 +1655,7 @@ pub const REVIEW_EN: ReviewWords = ReviewWords {
     most_suspect: "a cell the check read; the most suspect is",
     most_likely: "Most likely cause",
     suggested: "Suggested",
+    review_note: "Reviewer's note",
     notes: "Notes",
     copied_from: "Copied from",
     of_sheet: "sheet",
@@ -1703,6 +1706,7 @@ pub const REVIEW_VI: ReviewWords = ReviewWords {
     most_suspect: "ô này được đọc khi kiểm tra; ô nghi sai nhất là",
     most_likely: "Nguyên nhân khả dĩ nhất",
     suggested: "Giá trị đề xuất",
+    review_note: "Ghi chú của người duyệt",
     notes: "Ghi chú",
     copied_from: "Sao từ tệp",
     of_sheet: "trang tính",
@@ -1839,6 +1843,7 @@ impl ReviewWords {
             most_suspect,
             most_likely,
             suggested,
+            review_note,
             notes,
             copied_from,
             of_sheet,
@@ -1888,6 +1893,7 @@ impl ReviewWords {
             ("most_suspect", most_suspect),
             ("most_likely", most_likely),
             ("suggested", suggested),
+            ("review_note", review_note),
             ("notes", notes),
             ("copied_from", copied_from),
             ("of_sheet", of_sheet),
@@ -2158,6 +2164,117 @@ pub fn placeholders_of(template: &str) -> Vec<&str> {
     out
 }
 
+// ---------------------------------------------------------------------------------------------
+// The review desk's pages (`crossfoot serve`, [`crate::desk`])
+
+/// One table of the desk's words, each field written once with its English and Vietnamese
+/// text side by side.
+macro_rules! desk_words {
+    ($( $(#[$doc:meta])* $field:ident: ($en:expr, $vi:expr), )*) => {
+        /// The words of the review desk's pages ([`crate::desk`]), in one language.
+        #[derive(Debug)]
+        pub struct DeskWords {
+            $( $(#[$doc])* pub $field: &'static str, )*
+        }
+
+        pub const DESK_EN: DeskWords = DeskWords { $( $field: $en, )* };
+        pub const DESK_VI: DeskWords = DeskWords { $( $field: $vi, )* };
+
+        impl DeskWords {
+            /// Every text of the table, by field name.
+            pub fn texts(&self) -> Vec<(&'static str, &'static str)> {
+                vec![ $( (stringify!($field), self.$field), )* ]
+            }
+        }
+    };
+}
+
+desk_words! {
+    title: ("crossfoot — review desk", "crossfoot — bàn duyệt số liệu"),
+    round: ("The round", "Đợt báo cáo"),
+    upload: ("Send workbooks", "Gửi sổ tính"),
+    upload_hint: (
+        "Choose one or more workbooks (.xlsx .xlsm .xlsb .xls .ods), or drop them here: each is kept and checked.",
+        "Chọn một hoặc nhiều sổ tính (.xlsx .xlsm .xlsb .xls .ods), hoặc thả vào đây: mỗi tệp được lưu và kiểm tra."
+    ),
+    upload_button: ("Send and check", "Gửi và kiểm tra"),
+    unit: ("Unit", "Đơn vị"),
+    code: ("Code", "Mã"),
+    file: ("File", "Tệp"),
+    state: ("State", "Tình trạng"),
+    received: ("Received (UTC)", "Nhận lúc (UTC)"),
+    version: ("Version", "Lần gửi"),
+    versions: ("Versions", "Các lần gửi"),
+    errors: ("Errors", "Lỗi"),
+    warnings: ("Warnings", "Cảnh báo"),
+    state_clean: ("clean", "đạt"),
+    state_warnings: ("warnings", "có cảnh báo"),
+    state_errors: ("errors", "có lỗi"),
+    state_unreadable: ("unreadable", "không đọc được"),
+    state_skipped: ("not a submission", "không phải bài nộp"),
+    state_missing: ("not yet submitted", "chưa nộp"),
+    no_code: ("(no unit code)", "(không có mã đơn vị)"),
+    nothing_yet: ("No workbook received yet.", "Chưa nhận sổ tính nào."),
+    units_count: ("{count} units", "{count} đơn vị"),
+    findings: ("Findings", "Phát hiện"),
+    no_findings: ("No findings: the figures add up.", "Không có phát hiện: số liệu khớp."),
+    most_likely: ("Most likely", "Khả năng cao nhất"),
+    form: ("Form {form}", "Biểu {form}"),
+    not_on_form: ("Not on a form", "Ngoài các biểu"),
+    cells: ("Cells", "Ô"),
+    rule: ("Rule", "Quy tắc"),
+    downloads: ("Downloads", "Tải về"),
+    review_workbook: ("Review workbook", "Sổ tính rà soát"),
+    marked_copy: ("Marked copy for the branch", "Bản đánh dấu gửi cơ sở"),
+    json: ("Result (JSON)", "Kết quả (JSON)"),
+    summary_workbook: ("District summary (.xlsx)", "Biểu tổng hợp (.xlsx)"),
+    back: ("Back to the round", "Về đợt báo cáo"),
+    sent_by: ("Sent by", "Người gửi"),
+    reviewer: ("reviewer", "người duyệt"),
+    sheet_cut: (
+        "Only the first {rows} rows and {cols} columns are drawn.",
+        "Chỉ vẽ {rows} dòng và {cols} cột đầu."
+    ),
+    unreadable_why: ("Not read", "Không đọc được"),
+    since_previous: ("Since the previous version", "So với lần gửi trước"),
+    fixed: ("{count} fixed", "{count} đã sửa"),
+    new: ("{count} new", "{count} mới"),
+    still_open: ("{count} still open", "{count} còn tồn tại"),
+    fixed_one: ("fixed", "đã sửa"),
+    new_one: ("new", "mới"),
+    sha256: ("SHA-256", "SHA-256"),
+    explained: ("Explained", "Đã giải trình"),
+    explained_since: ("marked on version {version}", "đánh dấu ở lần gửi {version}"),
+    dropped: (
+        "Explanation dropped: the figures changed since it was written",
+        "Giải trình bị bỏ: số liệu đã thay đổi kể từ khi ghi"
+    ),
+    mark_explained: ("Mark explained", "Đánh dấu đã giải trình"),
+    branch: ("the branch (its link)", "cơ sở (qua đường dẫn riêng)"),
+    branch_link: ("Link for the branch", "Đường dẫn cho cơ sở"),
+    make_link: ("Make a link for this unit's branch", "Tạo đường dẫn cho cơ sở của đơn vị này"),
+    link_made: (
+        "Send this link to the branch: with it the branch can send this unit's workbooks and see their findings, nothing of any other unit. It is shown only now.",
+        "Gửi đường dẫn này cho cơ sở: qua đó cơ sở gửi được sổ tính của đơn vị mình và xem các phát hiện, không thấy gì của đơn vị khác. Đường dẫn chỉ hiện lần này."
+    ),
+    branch_title: ("Your unit's workbooks", "Sổ tính của đơn vị"),
+    sending: ("sending and checking…", "đang gửi và kiểm tra…"),
+    not_recorded: ("not recorded", "không được ghi nhận"),
+    note_hint: (
+        "why, e.g. two members moved in December, confirmed by phone",
+        "lý do, ví dụ: hai đảng viên chuyển đi tháng 12, đã xác nhận qua điện thoại"
+    ),
+}
+
+impl DeskWords {
+    pub fn of(lang: Lang) -> &'static DeskWords {
+        match lang {
+            Lang::En => &DESK_EN,
+            Lang::Vi => &DESK_VI,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2209,6 +2326,7 @@ mod tests {
             ("ReviewWords", REVIEW_EN.texts(), REVIEW_VI.texts()),
             ("MarkWords", MARK_EN.texts(), MARK_VI.texts()),
             ("RoleWords", ROLE_EN.texts(), ROLE_VI.texts()),
+            ("DeskWords", DESK_EN.texts(), DESK_VI.texts()),
         ];
         for (table, en, vi) in tables {
             assert_eq!(en.len(), vi.len(), "{table}");

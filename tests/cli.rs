@@ -448,6 +448,7 @@ fn the_readme_is_the_first_hour() {
         "performance",
         "development",
         "not-done",
+        "desk",
     ] {
         let path = format!("docs/{doc}.md");
         assert!(readme.contains(&format!("]({path})")), "{path}");

@@ -10,6 +10,7 @@ mod ci;
 mod cli;
 mod consolidate;
 mod corpus;
+mod desk;
 mod drift;
 mod formats;
 mod forms_generator;

@@ -8,6 +8,7 @@
 //! (a summary against its units, this year against last year) are applied ([`links`]). The
 //! exit status is decided in one place, [`Tally::exit`].
 
+pub mod desk;
 pub mod file;
 pub mod inputs;
 pub mod links;
