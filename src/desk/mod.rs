@@ -13,6 +13,7 @@
 //!   security headers; checking on blocking threads.
 //! - [`pages`] and [`html`]: the pages, with every text from a workbook shown and escaped.
 
+pub mod app;
 pub mod html;
 pub mod pages;
 pub mod server;

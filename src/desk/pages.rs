@@ -4,8 +4,8 @@
 //! the store keeps — the result JSON of `check --format json` and the sheets read — with
 //! [`Html`], which escapes every text.
 
+use super::app::App;
 use super::html::{path_segment, Html};
-use super::server::App;
 use super::store::{Row, StoreError};
 use crate::messages::render;
 use crate::model::{CellRef, Sheet, Value};
@@ -93,7 +93,7 @@ fn unit_cell(h: &mut Html, w: &DeskWords, row: &Row) {
 pub fn round(app: &App, lang: Lang) -> Result<String, StoreError> {
     let w = DeskWords::of(lang);
     let latest = app.store.latest()?;
-    let missing = super::server::missing(app, &latest);
+    let missing = super::app::missing(app, &latest);
     let mut h = Html::new(lang);
     head(&mut h, w, "/");
     h.raw("<h1>").text(w.round).raw("</h1>");

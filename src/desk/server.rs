@@ -10,6 +10,7 @@
 //! sent by another site's form. Uploads are limited in size and count. Checking runs on
 //! blocking threads, never on the async runtime.
 
+use super::app::{missing, App};
 use super::html::path_segment;
 use super::pages;
 use super::store::{now_utc, NewRow, Row, Store};
@@ -42,25 +43,6 @@ const CSP: &str = "default-src 'self'; base-uri 'none'; form-action 'self'; fram
 static CSS: &str = include_str!("assets/desk.css");
 static JS: &str = include_str!("assets/desk.js");
 static ICON: &str = include_str!("assets/icon.svg");
-
-/// The running desk.
-pub struct App {
-    pub store: Store,
-    pub checker: Box<dyn Checker>,
-    token: String,
-    /// The pages' CSRF token: derived from the access token, unknown to another site.
-    pub csrf: String,
-    pub config: Config,
-    /// Where the desk listens (for the links it makes).
-    pub addr: std::net::SocketAddr,
-    failures: Mutex<(Instant, u32)>,
-}
-
-impl App {
-    pub fn lang_default(&self) -> Lang {
-        self.checker.lang()
-    }
-}
 
 /// How a request proved it may come in.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -386,20 +368,6 @@ async fn icon() -> Response {
 
 async fn healthz() -> Response {
     json_text("{\"ok\": true}\n".to_string())
-}
-
-/// The units the round expects that have sent nothing yet: (key, code, name).
-pub fn missing(app: &App, latest: &[(Row, i64)]) -> Vec<(String, String, Option<String>)> {
-    let sent: std::collections::BTreeSet<&str> =
-        latest.iter().map(|(r, _)| r.unit_key.as_str()).collect();
-    let mut seen = std::collections::BTreeSet::new();
-    app.config
-        .expected
-        .iter()
-        .map(|e| (app.checker.unit_key(&e.code), e))
-        .filter(|(k, _)| !sent.contains(k.as_str()) && seen.insert(k.clone()))
-        .map(|(k, e)| (k, e.code.clone(), e.name.clone()))
-        .collect()
 }
 
 /// The round's units, each with its latest state, and the counts by state; with a unit list,
