@@ -3,10 +3,15 @@
 //! so the same workbook always gives the same report. Running this over many files, and the
 //! checks that read other workbooks, is [`crate::run`]'s.
 
-use crate::eval::{self, Deferred, Linked, NotApplied};
+pub mod eval;
+pub mod formula;
+pub mod labels;
+pub mod locate;
+
+use self::eval::{Deferred, Linked, NotApplied};
+use self::locate::Reporter;
 use crate::finding::{Finding, Severity};
 use crate::localise::{self, Explanation};
-use crate::locate::{self, Reporter};
 use crate::model::{Sheet, Workbook};
 use crate::registry::Kind;
 use crate::rules::{Link, Pack};
