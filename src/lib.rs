@@ -15,6 +15,7 @@ pub mod messages;
 pub mod model;
 pub mod read;
 pub mod registry;
+pub mod result;
 pub mod rules;
 pub mod run;
 pub mod safe;

@@ -90,28 +90,7 @@ impl Input {
     }
 }
 
-/// Files passed over while walking folders (never read, only counted).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PassedOver {
-    /// Spreadsheet lock files (`~$…`), left by a program that has the workbook open.
-    pub lock_files: usize,
-    /// Hidden files and folders (names beginning with a dot).
-    pub hidden: usize,
-    /// Operating-system litter (`Thumbs.db`, `desktop.ini`, `.DS_Store`).
-    pub system: usize,
-}
-
-impl PassedOver {
-    pub fn total(&self) -> usize {
-        self.lock_files + self.hidden + self.system
-    }
-
-    pub fn add(&mut self, other: PassedOver) {
-        self.lock_files += other.lock_files;
-        self.hidden += other.hidden;
-        self.system += other.system;
-    }
-}
+pub use crate::result::PassedOver;
 
 /// The inputs of a run, in path order.
 #[derive(Debug, Clone, Default)]
