@@ -3,14 +3,14 @@
 //! an input that could not be read — after every other input was checked and reported).
 
 use clap::{Parser, Subcommand, ValueEnum};
-use crossfoot::annotate::{self, Lang, ReviewOptions};
-use crossfoot::check;
-use crossfoot::consolidate;
+use crossfoot::annotate::{Lang, ReviewOptions};
 use crossfoot::finding::Severity;
 use crossfoot::load::Limits;
 use crossfoot::report;
+use crossfoot::result::Sink;
 use crossfoot::rules::{self, Pack};
-use crossfoot::run::{self, output, Inputs, Isolation, Run, Tally};
+use crossfoot::run::{self, output, Inputs, Isolation, Run};
+use crossfoot::write::sinks;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
@@ -50,8 +50,8 @@ enum Command {
     Man,
 }
 
-/// The rule pack and language of `rules list` and `explain`.
-#[derive(clap::Args)]
+/// The rule pack and the language: declared once, for every command that reads a pack.
+#[derive(clap::Args, Debug)]
 struct PackArgs {
     /// Add a rule file, or a folder of *.toml rule files (repeatable)
     #[arg(long = "rules", value_name = "PATH")]
@@ -59,7 +59,8 @@ struct PackArgs {
     /// Do not use the rule pack built into crossfoot
     #[arg(long)]
     no_default_rules: bool,
-    /// Language [default: the rule pack's language]
+    /// Language crossfoot writes in: findings, reports, the workbooks it writes [default: the
+    /// rule pack's language]
     #[arg(long, value_enum, value_name = "LANG")]
     lang: Option<Lang>,
 }
@@ -167,15 +168,8 @@ struct ConsolidateArgs {
     /// the others in Notes [default: such a conflict stops the run, nothing is written]
     #[arg(long, value_enum, value_name = "WHICH")]
     prefer: Option<Prefer>,
-    /// Add a rule file, or a folder of *.toml rule files (repeatable)
-    #[arg(long = "rules", value_name = "PATH")]
-    rules: Vec<PathBuf>,
-    /// Do not use the rule pack built into crossfoot
-    #[arg(long)]
-    no_default_rules: bool,
-    /// Language of the summary's Notes [default: the rule pack's language]
-    #[arg(long, value_enum, value_name = "LANG")]
-    lang: Option<Lang>,
+    #[command(flatten)]
+    pack: PackArgs,
     /// Files read at once, each by its own worker process (0: one per core; at most 4 × the
     /// cores)
     #[arg(long, short = 'j', default_value_t = 0, value_name = "N", value_parser = jobs_arg)]
@@ -262,12 +256,8 @@ struct CheckArgs {
     /// Workbooks (.xlsx .xlsm .xlsb .xls .ods) or folders to walk (every file in them is
     /// accounted for)
     paths: Vec<PathBuf>,
-    /// Add a rule file, or a folder of *.toml rule files (repeatable)
-    #[arg(long = "rules", value_name = "PATH")]
-    rules: Vec<PathBuf>,
-    /// Do not use the rule pack built into crossfoot
-    #[arg(long)]
-    no_default_rules: bool,
+    #[command(flatten)]
+    pack: PackArgs,
     /// Last year's workbooks (files or folders): each branch's opening figures are compared with
     /// its closing figures of last year
     #[arg(long, value_name = "PATH")]
@@ -304,10 +294,6 @@ struct CheckArgs {
     /// likely" explanations of the report, the review workbook and the marked copies)
     #[arg(long)]
     no_explain: bool,
-    /// Language crossfoot writes in: findings, the terminal report, the review workbook
-    /// [default: the rule pack's language]
-    #[arg(long, value_enum, value_name = "LANG")]
-    lang: Option<Lang>,
     /// Show only the files with findings (and the total), and no progress bar (it is only ever
     /// shown on a terminal, for runs longer than a second, and never with other formats)
     #[arg(long, short = 'q')]
@@ -536,11 +522,10 @@ fn run_check(args: CheckArgs) -> ExitCode {
         eprint_diag(&NoInput);
         return ExitCode::from(2);
     }
-    let mut pack = match load_pack(args.no_default_rules, &args.rules) {
+    let pack = match args.pack.pack() {
         Ok(p) => p,
         Err(code) => return code,
     };
-    pack.set_lang(args.lang);
     say_untranslated(&pack);
     let lang = pack.settings.lang;
     // Everything the run reads, then where it writes: settled before any work.
@@ -554,7 +539,7 @@ fn run_check(args: CheckArgs) -> ExitCode {
         Some(out) => {
             let reads = output::Reads {
                 previous: previous.as_ref(),
-                rule_paths: &args.rules,
+                rule_paths: &args.pack.rules,
             };
             match output::settle(
                 out,
@@ -585,12 +570,6 @@ fn run_check(args: CheckArgs) -> ExitCode {
         eprint_diag(&NoInput);
         return ExitCode::from(2);
     }
-    // What the inputs were like before the run: a file that changes is not marked.
-    let stamps = if mark_dir.is_some() {
-        run::marked::stamps(&inputs.files)
-    } else {
-        Default::default()
-    };
     let isolation = match args.guard.isolation(args.jobs) {
         Ok(i) => i,
         Err(code) => return code,
@@ -610,159 +589,80 @@ fn run_check(args: CheckArgs) -> ExitCode {
         inputs.files.len(),
         !args.quiet && args.format == Format::Human && std::io::stderr().is_terminal(),
     );
+    // Everything the run reads: never written over, never removed as a stale temporary.
+    let reads = output::Reads {
+        previous: previous.as_ref(),
+        rule_paths: &args.pack.rules,
+    };
+    let protected = run::marked::protected(&inputs, &reads);
+    let spare = |p: &Path| run::FileId::of(p).is_some_and(|id| protected.contains(&id));
+    // The sinks of the results: the files first, then the report on standard output.
+    let mut review = output.as_ref().map(|out| sinks::Review {
+        target: crossfoot::output::Target {
+            path: &out.path,
+            replace: out.replace,
+            spare: &spare,
+        },
+        given: inputs.files.iter().map(|i| i.path.clone()).collect(),
+        options: ReviewOptions {
+            lang,
+            ..ReviewOptions::default()
+        },
+        results: Vec::with_capacity(inputs.files.len()),
+    });
+    let mut marks = mark_dir.as_ref().map(|dir| run::marked::Marks {
+        run: run::marked::MarkRun {
+            dir,
+            all: args.mark_all,
+            lang,
+            limits: args.guard.limits(),
+            read_timeout: args.guard.timeout(),
+            protected: protected.clone(),
+            force: args.force,
+            // The review workbook of this run is never replaced by a marked copy.
+            other_outputs: output.iter().map(|o| o.path.clone()).collect(),
+        },
+        inputs: &inputs.files,
+        stamps: run::marked::stamps(&inputs.files),
+        results: Vec::new(),
+    });
     let on = std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none();
     let mut stdout = std::io::BufWriter::new(std::io::stdout().lock());
-    let mut sink = match args.format {
-        Format::Json => Sink::Json(report::JsonStream::begin_in(&mut stdout, lang).ok()),
-        Format::Human => Sink::Human {
+    let mut report: Box<dyn Sink> = match args.format {
+        Format::Json => Box::new(sinks::Json::begin(&mut stdout, lang)),
+        Format::Human => Box::new(sinks::Terminal {
             out: &mut stdout,
             lang,
             style: report::Style { on },
             quiet: args.quiet,
-        },
-        ci => Sink::Ci {
+            screen: &progress,
+        }),
+        ci => Box::new(sinks::Ci {
             out: &mut stdout,
-            format: ci,
-            results: Vec::new(),
-        },
-    };
-    let mut tally = Tally {
-        passed_over: inputs.passed_over,
-        ..Tally::default()
-    };
-    let previous_files = previous.as_ref().map(|p| p.files.as_slice());
-    let outcome;
-    let mut wrote = None;
-    let mut marked = Vec::new();
-    if output.is_some() || mark_dir.is_some() {
-        // The review workbook and the marked copies need every result: collected, then
-        // reported.
-        let mut results = Vec::with_capacity(inputs.files.len());
-        outcome = run.check(
-            &inputs.files,
-            previous_files,
-            &|_| progress.tick(),
-            &mut |r| results.push(r),
-        );
-        progress.finish();
-        let reads = output::Reads {
-            previous: previous.as_ref(),
-            rule_paths: &args.rules,
-        };
-        // Everything the run read: never written over, never removed as a stale temporary.
-        let protected = run::marked::protected(&inputs, &reads);
-        let spare = |p: &Path| run::FileId::of(p).is_some_and(|id| protected.contains(&id));
-        if let Some(out) = &output {
-            let given: Vec<PathBuf> = inputs.files.iter().map(|i| i.path.clone()).collect();
-            let target = crossfoot::output::Target {
-                path: &out.path,
-                replace: out.replace,
-                spare: &spare,
-            };
-            match annotate::write_review(
-                &target,
-                &given,
-                &results,
-                &ReviewOptions {
-                    lang,
-                    ..ReviewOptions::default()
-                },
-            ) {
-                Ok(written) => wrote = Some((out.path.clone(), written)),
-                Err(e) => {
-                    eprint_diag(&e);
-                    tally.output_failed = true;
-                }
-            }
-        }
-        if let Some(dir) = &mark_dir {
-            let m = run::marked::MarkRun {
-                dir,
-                all: args.mark_all,
-                lang,
-                limits: args.guard.limits(),
-                read_timeout: args.guard.timeout(),
-                protected: protected.clone(),
-                force: args.force,
-                // The review workbook of this run is never replaced by a marked copy.
-                other_outputs: wrote.iter().map(|(p, _)| p.clone()).collect(),
-            };
-            for copy in run::marked::write_marked(&m, &inputs.files, &stamps, &results) {
-                match copy {
-                    Ok(c) => marked.push(c),
-                    Err(e) => {
-                        eprint_diag(&e);
-                        tally.output_failed = true;
-                    }
-                }
-            }
-        }
-        for r in &results {
-            tally.add(r);
-            sink.file(r, &progress);
-        }
-    } else {
-        // Without a review workbook the report is written as files finish, in path order: a
-        // run holds neither its files nor its findings.
-        outcome = run.check(
-            &inputs.files,
-            previous_files,
-            &|_| progress.tick(),
-            &mut |r| {
-                tally.add(&r);
-                sink.file(&r, &progress);
+            format: match ci {
+                Format::Github => sinks::CiFormat::Github,
+                Format::Junit => sinks::CiFormat::Junit,
+                _ => sinks::CiFormat::Sarif,
             },
-        );
-        progress.finish();
-    }
-    tally.previous_unreadable = outcome.previous_unreadable.len();
-    sink.finish(&tally, &outcome.previous_unreadable, &pack);
+            pack: &pack,
+            results: Vec::new(),
+        }),
+    };
+    let mut all: Vec<&mut dyn Sink> = Vec::new();
+    all.extend(review.as_mut().map(|s| s as &mut dyn Sink));
+    all.extend(marks.as_mut().map(|s| s as &mut dyn Sink));
+    all.push(report.as_mut());
+    let previous_files = previous.as_ref().map(|p| p.files.as_slice());
+    let (tally, said) = run.report(&inputs, previous_files, &|_| progress.tick(), &mut all);
+    drop(all);
+    drop(report);
     let _ = stdout.flush();
-    if let Some((out, written)) = wrote {
-        let mut err = std::io::stderr();
-        say_notices(&written, &out, lang);
-        let path = crossfoot::text::visible(&run::inputs::shown(&out), 500, lang).into_owned();
-        let _ = writeln!(
-            err,
-            "{}",
-            crossfoot::messages::render(
-                crossfoot::registry::Words::of(lang).wrote_review,
-                &[("path", &path)]
-            )
-        );
+    for failure in said.iter().flat_map(|s| &s.failures) {
+        eprint_diag(failure.as_ref());
     }
-    if let Some(dir) = &mark_dir {
-        let mut err = std::io::stderr();
-        for c in &marked {
-            say_notices(&c.written, &c.path, lang);
-            let w = crossfoot::registry::Words::of(lang);
-            let how = match &c.how {
-                crossfoot::mark::How::Edited => String::new(),
-                crossfoot::mark::How::Rebuilt(why) => {
-                    crossfoot::messages::render(w.rebuilt, &[("why", why)])
-                }
-            };
-            let input = crossfoot::text::visible(&c.input, 500, lang);
-            let path =
-                crossfoot::text::visible(&run::inputs::shown(&c.path), 500, lang).into_owned();
-            let _ = writeln!(
-                err,
-                "{}{}",
-                crossfoot::messages::render(w.wrote_mark, &[("input", &input), ("path", &path)]),
-                crossfoot::text::visible(&how, 500, lang)
-            );
-        }
-        if marked.is_empty() && !tally.output_failed {
-            let dir = crossfoot::text::visible(&run::inputs::shown(dir), 500, lang).into_owned();
-            let _ = writeln!(
-                err,
-                "{}",
-                crossfoot::messages::render(
-                    crossfoot::registry::Words::of(lang).no_mark,
-                    &[("dir", &dir)]
-                )
-            );
-        }
+    let mut err = std::io::stderr();
+    for note in said.iter().flat_map(|s| &s.notes) {
+        let _ = writeln!(err, "{note}");
     }
     let fail_on = match args.fail_on {
         FailOn::Error => run::FailOn::Severity(Severity::Error),
@@ -773,125 +673,14 @@ fn run_check(args: CheckArgs) -> ExitCode {
     ExitCode::from(tally.exit(fail_on).code())
 }
 
-/// What writing an output has to tell (stale temporary files removed), on stderr, input text
-/// made visible.
-fn say_notices(written: &crossfoot::output::Written, path: &Path, lang: Lang) {
-    let mut err = std::io::stderr();
-    let words = crossfoot::registry::Words::of(lang);
-    for stale in &written.stale_removed {
-        let stale = crossfoot::text::visible(&run::inputs::shown(stale), 500, lang).into_owned();
-        let line = crossfoot::messages::render(words.removed_stale, &[("path", &stale)]);
-        let _ = writeln!(err, "{line}");
-    }
-    if written.replaced_foreign {
-        let path = crossfoot::text::visible(&run::inputs::shown(path), 500, lang).into_owned();
-        let line = crossfoot::messages::render(words.replaced_foreign, &[("path", &path)]);
-        let _ = writeln!(err, "{line}");
-    }
-}
-
-/// Why `consolidate` wrote nothing.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-enum ConsolidateError {
-    #[error("no form of the rule pack is a summary of units{}", .0.as_deref().map(|f| format!(" called `{f}`")).unwrap_or_default())]
-    #[diagnostic(
-        code(crossfoot::no_summary_form),
-        help("a summary form has `[records]` with `key` and `match = \"unit_code\"` in its rule file")
-    )]
-    NoForm(Option<String>),
-    #[error("no workbook to consolidate")]
-    #[diagnostic(code(crossfoot::no_input), help("name branch workbooks or folders"))]
-    NoInput,
-    #[error("--exclude {0}: not one of the workbooks being consolidated")]
-    #[diagnostic(
-        code(crossfoot::exclude),
-        help("name a workbook given or found under a folder given, as the report shows it")
-    )]
-    ExcludeUnknown(String),
-    #[error("{}", conflict_text(.0))]
-    #[diagnostic(
-        code(crossfoot::duplicate_unit),
-        help("leave the wrong one out with `--exclude FILE`, or take the newest of each with `--prefer newest`; nothing was written")
-    )]
-    Conflict(Vec<(String, Vec<String>)>),
-    #[error("cannot write {path}: {reason}")]
-    #[diagnostic(code(crossfoot::write))]
-    Write {
-        path: String,
-        reason: String,
-        #[help]
-        help: Option<String>,
-    },
-}
-
-fn conflict_text(codes: &[(String, Vec<String>)]) -> String {
-    let list: Vec<String> = codes
-        .iter()
-        .map(|(code, files)| {
-            let files: Vec<String> = files
-                .iter()
-                .map(|f| crossfoot::text::visible(f, 500, Lang::En).into_owned())
-                .collect();
-            format!(
-                "unit code {} is in {}",
-                crossfoot::text::visible(code, 100, Lang::En),
-                files.join(" and ")
-            )
-        })
-        .collect();
-    format!("one unit code in several workbooks: {}", list.join("; "))
-}
-
 /// `crossfoot consolidate`. Exit status 0 when the summary was written with every input, 2
 /// when it was not written, or an input is not in it (unreadable, no unit code), or it has no
 /// unit row.
 fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
-    let mut pack = match load_pack(args.no_default_rules, &args.rules) {
+    let pack = match args.pack.pack() {
         Ok(p) => p,
         Err(code) => return code,
     };
-    pack.set_lang(args.lang);
-    let Some(fi) = consolidate::summary_form(&pack, args.form.as_deref()) else {
-        eprint_diag(&ConsolidateError::NoForm(args.form.clone()));
-        return ExitCode::from(2);
-    };
-    let mut inputs = run::collect(&args.paths);
-    let reads = output::Reads {
-        previous: None,
-        rule_paths: &args.rules,
-    };
-    let out = match output::settle(
-        &args.output,
-        crossfoot::sniff::SUMMARY_MARK,
-        args.force,
-        &mut inputs,
-        &reads,
-    ) {
-        Ok(p) => p,
-        Err(refused) => {
-            eprint_diag(&refused);
-            return ExitCode::from(2);
-        }
-    };
-    // Workbooks left out by name.
-    for ex in &args.exclude {
-        let id = run::FileId::of(ex);
-        let before = inputs.files.len();
-        inputs.files.retain(|f| match (&id, &f.id) {
-            (Some(a), Some(b)) => a != b,
-            _ => f.path != *ex,
-        });
-        if inputs.files.len() == before {
-            eprint_diag(&ConsolidateError::ExcludeUnknown(
-                crossfoot::text::visible(&run::inputs::shown(ex), 500, Lang::En).into_owned(),
-            ));
-            return ExitCode::from(2);
-        }
-    }
-    if inputs.files.is_empty() {
-        eprint_diag(&ConsolidateError::NoInput);
-        return ExitCode::from(2);
-    }
     let isolation = match args.guard.isolation(args.jobs) {
         Ok(i) => i,
         Err(code) => return code,
@@ -903,176 +692,45 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
         ..run::Options::default()
     };
     let run = Run::new(&pack, options, isolation.as_ref());
-    let mut units = run.figures(&inputs.files);
-    let modified: std::collections::BTreeMap<String, std::time::SystemTime> = inputs
-        .files
-        .iter()
-        .filter_map(|f| {
-            let t = std::fs::metadata(&f.path).and_then(|m| m.modified()).ok()?;
-            Some((f.shown.clone(), t))
-        })
-        .collect();
-    units.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-    let plan = consolidate::Plan::of(&pack, fi, units, args.exclude_errors);
-    // One code in several workbooks: the user chooses, crossfoot does not.
-    let conflicts = plan.conflicts();
-    let plan = match (conflicts.is_empty(), args.prefer) {
-        (true, _) => plan,
-        (false, Some(Prefer::Newest)) => plan.prefer(|path| modified.get(path).copied()),
-        (false, None) => {
-            eprint_diag(&ConsolidateError::Conflict(conflicts));
+    let request = run::consolidate::Request {
+        paths: &args.paths,
+        output: &args.output,
+        force: args.force,
+        form: args.form.as_deref(),
+        exclude_errors: args.exclude_errors,
+        exclude: &args.exclude,
+        prefer_newest: args.prefer == Some(Prefer::Newest),
+        rule_paths: &args.pack.rules,
+    };
+    let done = match run::consolidate::consolidate(&run, &request) {
+        Ok(done) => done,
+        Err(e) => {
+            eprint_diag(&e);
             return ExitCode::from(2);
         }
     };
-    let summary = consolidate::build(&pack, fi, &plan);
-    let written = consolidate::write(&pack, &pack.forms[fi], &summary)
-        .map_err(|e| e.to_string())
-        .and_then(|bytes| {
-            let read: std::collections::BTreeSet<run::FileId> =
-                inputs.files.iter().filter_map(|f| f.id.clone()).collect();
-            let spare = |p: &Path| run::FileId::of(p).is_some_and(|id| read.contains(&id));
-            let target = crossfoot::output::Target {
-                path: &out.path,
-                replace: out.replace,
-                spare: &spare,
-            };
-            crossfoot::output::write_atomic(&target, &bytes).map_err(|e| e.to_string())
-        });
-    let written = match written {
-        Ok(w) => w,
-        Err(reason) => {
-            let help = Some(consolidate::write_hint(&reason).to_string());
-            eprint_diag(&ConsolidateError::Write {
-                path: crossfoot::text::visible(&run::inputs::shown(&out.path), 500, Lang::En)
-                    .into_owned(),
-                reason,
-                help,
-            });
-            return ExitCode::from(2);
-        }
-    };
+    let lang = pack.settings.lang;
     let mut err = std::io::stderr();
-    say_notices(&written, &out.path, pack.settings.lang);
-    let path = crossfoot::text::visible(&run::inputs::shown(&out.path), 500, pack.settings.lang)
-        .into_owned();
-    let _ = writeln!(
-        err,
-        "{}",
-        crossfoot::messages::render(
-            crossfoot::registry::Words::of(pack.settings.lang).wrote_summary,
-            &[
-                ("path", &path),
-                ("form", &pack.forms[fi].id),
-                ("rows", &summary.rows.len().to_string()),
-                ("notes", &summary.notes.len().to_string()),
-            ]
-        )
+    for note in sinks::notices(&done.written, &done.path, lang) {
+        let _ = writeln!(err, "{note}");
+    }
+    let line = crossfoot::messages::render(
+        crossfoot::registry::Words::of(lang).wrote_summary,
+        &[
+            ("path", &sinks::shown(&done.path, lang)),
+            ("form", &pack.forms[done.form].id),
+            ("rows", &done.summary.rows.len().to_string()),
+            ("notes", &done.summary.notes.len().to_string()),
+        ],
     );
+    let _ = writeln!(err, "{line}");
     // Inputs left out (unreadable, no unit code), or no unit at all: said, and exit 2.
-    match summary.incomplete(&pack) {
+    match done.summary.incomplete(&pack) {
         Some(why) => {
             let _ = writeln!(err, "{why}");
             ExitCode::from(2)
         }
         None => ExitCode::SUCCESS,
-    }
-}
-
-/// The report on standard output, written file by file as results come (write errors, e.g.
-/// a closed pipe, do not stop the run).
-enum Sink<'w> {
-    Json(Option<report::JsonStream<'w>>),
-    Human {
-        out: &'w mut dyn Write,
-        lang: Lang,
-        style: report::Style,
-        /// Clean files left out.
-        quiet: bool,
-    },
-    /// A CI format: written once every result is in.
-    Ci {
-        out: &'w mut dyn Write,
-        format: Format,
-        results: Vec<check::FileResult>,
-    },
-}
-
-impl Sink<'_> {
-    fn file(&mut self, r: &check::FileResult, progress: &Progress) {
-        match self {
-            Sink::Json(stream) => {
-                if let Some(stream) = stream {
-                    let _ = stream.file(r);
-                }
-            }
-            Sink::Human {
-                out,
-                lang,
-                style,
-                quiet,
-            } => {
-                if *quiet && report::is_clean(r) {
-                    return;
-                }
-                let text = report::human_file(r, *lang, style);
-                // The progress bar steps aside while a file's part is printed.
-                progress.suspend(|| {
-                    let _ = out.write_all(text.as_bytes());
-                    if progress.drawn() {
-                        let _ = out.flush();
-                    }
-                });
-            }
-            Sink::Ci { results, .. } => {
-                // Without the sheets kept for the review workbook.
-                results.push(check::FileResult {
-                    path: r.path.clone(),
-                    status: r.status.clone(),
-                    forms: r.forms.clone(),
-                    findings: r.findings.clone(),
-                    unit: r.unit.clone(),
-                    kept: Vec::new(),
-                    explanations: r.explanations.clone(),
-                    not_applied: r.not_applied.clone(),
-                });
-            }
-        }
-    }
-
-    fn finish(self, tally: &Tally, previous_unreadable: &[check::FileResult], pack: &Pack) {
-        match self {
-            Sink::Json(stream) => {
-                if let Some(stream) = stream {
-                    let _ = stream
-                        .finish_run(tally.passed_over, previous_unreadable)
-                        .and_then(|out| writeln!(out));
-                }
-            }
-            Sink::Human {
-                out, lang, style, ..
-            } => {
-                let _ = write!(
-                    out,
-                    "{}{}",
-                    report::human_previous(previous_unreadable, lang, &style),
-                    report::human_total(tally, lang)
-                );
-            }
-            Sink::Ci {
-                out,
-                format,
-                mut results,
-            } => {
-                let lang = pack.settings.lang;
-                results.extend(previous_unreadable.iter().cloned());
-                let text = match format {
-                    Format::Github => crossfoot::ci::github(&results, lang),
-                    Format::Junit => crossfoot::ci::junit(&results, pack, lang),
-                    _ => crossfoot::ci::sarif(&results, pack, lang),
-                };
-                let _ = out.write_all(text.as_bytes());
-            }
-        }
     }
 }
 
@@ -1115,23 +773,23 @@ impl Progress {
         }
         bar.inc(1);
     }
+}
 
-    fn finish(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
+impl sinks::Screen for Progress {
+    fn clear_for(&self, print: &mut dyn FnMut()) {
+        match &self.bar {
+            Some(bar) if self.drawn() => bar.suspend(print),
+            _ => print(),
         }
     }
 
-    /// Whether the bar is on the screen.
     fn drawn(&self) -> bool {
         self.shown.load(std::sync::atomic::Ordering::Relaxed)
     }
 
-    /// Runs `f` with the bar off the screen (to print on the same terminal).
-    fn suspend(&self, f: impl FnOnce()) {
-        match &self.bar {
-            Some(bar) if self.drawn() => bar.suspend(f),
-            _ => f(),
+    fn close(&self) {
+        if let Some(bar) = &self.bar {
+            bar.finish_and_clear();
         }
     }
 }

@@ -213,6 +213,39 @@ pub struct Explanation {
 
 // The run.
 
+/// A consumer of a run's results: the terminal report, the JSON document, the CI formats, the
+/// review workbook, the marked copies — and any other output (a web desk) — are each one.
+///
+/// [`crate::run::Run::report`] hands every sink each file's result once, in path order, as
+/// soon as it and every file before it are done; then tells each, in the order given, that
+/// the run is over. A sink that needs every result at once (the review workbook, the CI
+/// formats) keeps what it needs itself; one that does not (the terminal, the JSON stream)
+/// holds nothing, so a run of many files holds neither its files nor its findings.
+pub trait Sink {
+    /// One file's result.
+    fn file(&mut self, r: &FileResult);
+    /// The run is over: its tally (with the failures of the sinks finished before this one)
+    /// and last year's workbooks that could not be read.
+    fn finish(&mut self, end: &End<'_>) -> Said;
+}
+
+/// The end of a run, as each [`Sink`] is told it.
+pub struct End<'a> {
+    pub tally: &'a Tally,
+    /// Last year's workbooks that could not be read (their units were not compared).
+    pub previous_unreadable: &'a [FileResult],
+}
+
+/// What a sink has to tell the person running crossfoot once it is done, besides what it
+/// wrote: the library never prints, the command line shows these on its error stream.
+#[derive(Default)]
+pub struct Said {
+    /// Something the sink was to write and did not (the run then fails: exit status 2).
+    pub failures: Vec<Box<dyn miette::Diagnostic + Send + Sync>>,
+    /// Lines saying what was written where (input text already made visible).
+    pub notes: Vec<String>,
+}
+
 /// Files passed over while walking folders (never read, only counted).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct PassedOver {

@@ -106,27 +106,7 @@ impl Inputs {
     }
 }
 
-/// How reports show a path: bytes that are not UTF-8 as `\xNN` (on Unix), `/` as the
-/// separator (elsewhere).
-pub fn shown(path: &Path) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        let bytes = path.as_os_str().as_bytes();
-        let mut out = String::with_capacity(bytes.len());
-        for chunk in bytes.utf8_chunks() {
-            out.push_str(chunk.valid());
-            for b in chunk.invalid() {
-                out.push_str(&format!("\\x{b:02X}"));
-            }
-        }
-        out
-    }
-    #[cfg(not(unix))]
-    {
-        path.to_string_lossy().replace('\\', "/")
-    }
-}
+pub use crate::files::shown;
 
 /// Expands the given paths: files as they are (a file named explicitly is read whatever its
 /// name), folders walked for every file in them. A path that does not exist is kept: it is

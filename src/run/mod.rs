@@ -8,14 +8,16 @@
 //! (a summary against its units, this year against last year) are applied ([`links`]). The
 //! exit status is decided in one place, [`Tally::exit`].
 
+pub mod consolidate;
 pub mod file;
 pub mod inputs;
 pub mod links;
 pub mod marked;
 pub mod output;
 
-use crate::check::{FileResult, Kept, Links, Status};
+use crate::check::{Kept, Links};
 use crate::load::{Failure, Limits};
+use crate::result::{End, FileResult, Said, Sink, Status};
 pub use crate::result::{Exit, FailOn, Tally};
 use crate::rules::{Link, Pack};
 use crate::sniff::Container;
@@ -317,6 +319,41 @@ impl<'a> Run<'a> {
             emit(r);
         }
         outcome
+    }
+
+    /// Checks all inputs ([`Run::check`]) and hands each file's result to every sink in turn,
+    /// then tells each that the run is over, in the order given (a sink that could not write
+    /// makes the tally's `output_failed`, which the sinks after it see). Returns the tally
+    /// (the exit status is [`Tally::exit`]) and what each sink has to say, in the same order.
+    pub fn report(
+        &self,
+        inputs: &Inputs,
+        previous: Option<&[Input]>,
+        done: &(dyn Fn(&FileResult) + Sync),
+        sinks: &mut [&mut dyn Sink],
+    ) -> (Tally, Vec<Said>) {
+        let mut tally = Tally {
+            passed_over: inputs.passed_over,
+            ..Tally::default()
+        };
+        let outcome = self.check(&inputs.files, previous, done, &mut |r| {
+            tally.add(&r);
+            for sink in sinks.iter_mut() {
+                sink.file(&r);
+            }
+        });
+        tally.previous_unreadable = outcome.previous_unreadable.len();
+        let mut said = Vec::with_capacity(sinks.len());
+        for sink in sinks.iter_mut() {
+            let so_far = tally;
+            let one = sink.finish(&End {
+                tally: &so_far,
+                previous_unreadable: &outcome.previous_unreadable,
+            });
+            tally.output_failed |= !one.failures.is_empty();
+            said.push(one);
+        }
+        (tally, said)
     }
 
     /// Reads and checks every input on its own for its figures only (what checks of other

@@ -10,6 +10,8 @@
 //! - [`consolidate`]: the district summary workbook (`crossfoot consolidate`).
 //! - [`output`]: the one way a produced file is written (atomically, never over a file
 //!   crossfoot did not write).
+//! - [`sinks`]: the terminal, JSON, CI and review-workbook outputs as
+//!   [`crate::result::Sink`]s of a run's results.
 //! - [`xlsx_limits`]: Excel's limits, applied per value by every workbook written.
 
 pub mod annotate;
@@ -19,4 +21,5 @@ pub mod mark;
 pub mod note;
 pub mod output;
 pub mod report;
+pub mod sinks;
 pub mod xlsx_limits;
