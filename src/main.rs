@@ -9,9 +9,9 @@ use crossfoot::load::Limits;
 use crossfoot::report;
 use crossfoot::result::Sink;
 use crossfoot::rules::{self, Pack};
-use crossfoot::run::{self, output, Inputs, Isolation, Run};
-use crossfoot::write::sinks;
-use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
+use crossfoot::run::{self, output, Exit, Isolation, Run};
+use crossfoot::write::{notices, progress, sinks};
+use miette::Diagnostic;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -97,31 +97,21 @@ impl PackArgs {
 }
 
 /// `crossfoot explain ID`: exit 0 with the doc, 2 for an unknown id.
-fn run_explain(args: ExplainArgs) -> ExitCode {
-    let pack = match args.pack.pack() {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    match crossfoot::explain::explain(&pack, &args.id, pack.settings.lang) {
-        Ok(text) => {
-            // A rule file's own words, which may hold anything: shown, never obeyed.
-            let text = crossfoot::safe::lines(&text);
-            let _ = write!(std::io::stdout(), "{text}");
-            ExitCode::SUCCESS
-        }
-        Err(unknown) => {
-            eprint_diag(&unknown);
-            ExitCode::from(2)
-        }
-    }
+fn run_explain(args: ExplainArgs) -> Step {
+    let pack = args.pack.pack()?;
+    let text = said(crossfoot::explain::explain(
+        &pack,
+        &args.id,
+        pack.settings.lang,
+    ))?;
+    // A rule file's own words, which may hold anything: shown, never obeyed.
+    let _ = write!(std::io::stdout(), "{}", crossfoot::safe::lines(&text));
+    Ok(exit(Exit::Clean))
 }
 
 /// `crossfoot rules list`: every id with its severity and message.
-fn run_list(args: ListArgs) -> ExitCode {
-    let pack = match args.pack.pack() {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+fn run_list(args: ListArgs) -> Step {
+    let pack = args.pack.pack()?;
     let lang = pack.settings.lang;
     let entries = crossfoot::explain::list(&pack, lang);
     let text = match args.format {
@@ -132,12 +122,12 @@ fn run_list(args: ListArgs) -> ExitCode {
             Ok(s) => s + "\n",
             Err(e) => {
                 let _ = writeln!(std::io::stderr(), "cannot write JSON: {e}");
-                return ExitCode::from(2);
+                return Err(exit(Exit::Failed));
             }
         },
     };
     let _ = write!(std::io::stdout(), "{text}");
-    ExitCode::SUCCESS
+    Ok(exit(Exit::Clean))
 }
 
 /// Build the district summary workbook from branch workbooks
@@ -202,7 +192,7 @@ struct RulesCheckArgs {
 }
 
 /// `crossfoot rules …`. Exit status 0 when the rule files compile, 2 when they do not.
-fn run_rules(command: Option<RulesCommand>) -> ExitCode {
+fn run_rules(command: Option<RulesCommand>) -> Step {
     let command = command.unwrap_or(RulesCommand::List(ListArgs {
         format: ListFormat::Human,
         pack: PackArgs {
@@ -218,13 +208,13 @@ fn run_rules(command: Option<RulesCommand>) -> ExitCode {
                 Ok(stats) => {
                     let stats = stats.to_string();
                     let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(&stats));
-                    ExitCode::SUCCESS
+                    Ok(exit(Exit::Clean))
                 }
                 Err(errors) => {
                     for e in &errors {
                         eprint_diag(e.as_ref());
                     }
-                    ExitCode::from(2)
+                    Err(exit(Exit::Failed))
                 }
             }
         }
@@ -400,7 +390,7 @@ impl GuardArgs {
                     std::io::stderr(),
                     "crossfoot cannot find its own executable to start its worker processes ({e}); nothing was read"
                 );
-                Err(ExitCode::from(2))
+                Err(exit(Exit::Failed))
             }
         }
     }
@@ -412,35 +402,21 @@ impl GuardArgs {
 #[diagnostic(code(crossfoot::no_input), help("name workbooks or folders, e.g. `crossfoot check submissions/` or `crossfoot check branch-07.xlsx`"))]
 struct NoInput;
 
-/// A diagnostic as the terminal shows it. Its text may quote an input (a rule file's snippet
-/// and name, an id typed on the command line): rendered without colour first, and when that
-/// holds a character a terminal would obey, that text is shown with such characters made
-/// visible ([`crossfoot::safe::lines`]) instead of the coloured one.
-fn render(diag: &dyn Diagnostic) -> String {
-    let with = |theme: GraphicalTheme| {
-        let mut s = String::new();
-        if GraphicalReportHandler::new_themed(theme)
-            .with_width(100)
-            .render_report(&mut s, diag)
-            .is_err()
-        {
-            s = diag.to_string();
-        }
-        s
-    };
-    let plain = with(GraphicalTheme::unicode_nocolor());
-    if let std::borrow::Cow::Owned(shown) = crossfoot::safe::lines(&plain) {
-        return shown;
-    }
-    if std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none() {
-        with(GraphicalTheme::unicode())
-    } else {
-        plain
-    }
+/// What a command ends with: its exit status, or (`Err`) the status of a step that failed,
+/// after its error was said.
+type Step = Result<ExitCode, ExitCode>;
+
+/// A step's error said on stderr: the command then exits with status 2.
+fn said<T, E: Diagnostic>(r: Result<T, E>) -> Result<T, ExitCode> {
+    r.map_err(|e| {
+        eprint_diag(&e);
+        exit(Exit::Failed)
+    })
 }
 
 fn eprint_diag(diag: &dyn Diagnostic) {
-    let _ = writeln!(std::io::stderr(), "{}", render(diag));
+    let colour = std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none();
+    let _ = writeln!(std::io::stderr(), "{}", notices::diagnostic(diag, colour));
 }
 
 fn load_pack(no_default_rules: bool, rules: &[PathBuf]) -> Result<Pack, ExitCode> {
@@ -448,132 +424,44 @@ fn load_pack(no_default_rules: bool, rules: &[PathBuf]) -> Result<Pack, ExitCode
         for e in &errors {
             eprint_diag(e.as_ref());
         }
-        ExitCode::from(2)
+        exit(Exit::Failed)
     })
 }
 
-/// `--previous` names nothing to compare with.
-#[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("--previous {paths}: {reason}")]
-#[diagnostic(
-    code(crossfoot::previous),
-    help("name the folder (or the files) of last year's workbooks, e.g. `--previous submissions-2020/`")
-)]
-struct PreviousEmpty {
-    paths: String,
-    reason: String,
-}
-
-/// Last year's workbooks, when given: refused before any checking when they name nothing.
-fn previous_inputs(paths: &[PathBuf]) -> Result<Option<Inputs>, ExitCode> {
-    if paths.is_empty() {
-        return Ok(None);
-    }
-    let prev = run::collect(paths);
-    let shown: Vec<String> = paths
-        .iter()
-        .map(|p| crossfoot::text::visible(&run::inputs::shown(p), 500, Lang::En).into_owned())
-        .collect();
-    let reason = if prev.files.is_empty() {
-        Some("no workbook there".to_string())
-    } else if prev.files.iter().all(|f| f.problem.is_some()) {
-        prev.files
-            .iter()
-            .find_map(|f| f.problem.as_ref())
-            .map(|p| p.reason.clone())
-    } else {
-        None
-    };
-    match reason {
-        Some(reason) => {
-            eprint_diag(&PreviousEmpty {
-                paths: shown.join(" "),
-                reason,
-            });
-            Err(ExitCode::from(2))
-        }
-        None => Ok(Some(prev)),
-    }
-}
-
-/// Said once per run: checks whose message is not in the chosen language.
-fn say_untranslated(pack: &Pack) {
-    let count = pack.untranslated();
-    if count > 0 {
-        let lang = pack.settings.lang;
-        let words = crossfoot::registry::Words::of(lang);
-        let _ = writeln!(
-            std::io::stderr(),
-            "{}",
-            crossfoot::messages::render(
-                words.fallback,
-                &[
-                    ("count", &count.to_string()),
-                    ("lang", words.lang_name(lang)),
-                    ("pack", words.lang_name(pack.settings.pack_lang())),
-                ],
-            )
-        );
-    }
-}
-
-fn run_check(args: CheckArgs) -> ExitCode {
+fn run_check(args: CheckArgs) -> Step {
     if args.paths.is_empty() {
-        eprint_diag(&NoInput);
-        return ExitCode::from(2);
+        return said(Err(NoInput));
     }
-    let pack = match args.pack.pack() {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    say_untranslated(&pack);
+    let pack = args.pack.pack()?;
+    if let Some(line) = notices::untranslated(&pack) {
+        let _ = writeln!(std::io::stderr(), "{line}");
+    }
     let lang = pack.settings.lang;
     // Everything the run reads, then where it writes: settled before any work.
     let mut inputs = run::collect(&args.paths);
-    let previous = match previous_inputs(&args.previous) {
-        Ok(p) => p,
-        Err(code) => return code,
+    let previous = said(run::inputs::previous(&args.previous))?;
+    let reads = output::Reads {
+        previous: previous.as_ref(),
+        rule_paths: &args.pack.rules,
     };
     let output = match &args.output {
+        Some(out) => Some(said(output::settle(
+            out,
+            crossfoot::sniff::REVIEW_MARK,
+            args.force,
+            &mut inputs,
+            &reads,
+        ))?),
         None => None,
-        Some(out) => {
-            let reads = output::Reads {
-                previous: previous.as_ref(),
-                rule_paths: &args.pack.rules,
-            };
-            match output::settle(
-                out,
-                crossfoot::sniff::REVIEW_MARK,
-                args.force,
-                &mut inputs,
-                &reads,
-            ) {
-                Ok(p) => Some(p),
-                Err(refused) => {
-                    eprint_diag(&refused);
-                    return ExitCode::from(2);
-                }
-            }
-        }
     };
     let mark_dir = match &args.mark {
+        Some(dir) => Some(said(run::marked::settle_dir(dir))?),
         None => None,
-        Some(dir) => match run::marked::settle_dir(dir) {
-            Ok(d) => Some(d),
-            Err(refused) => {
-                eprint_diag(&refused);
-                return ExitCode::from(2);
-            }
-        },
     };
     if inputs.files.is_empty() {
-        eprint_diag(&NoInput);
-        return ExitCode::from(2);
+        return said(Err(NoInput));
     }
-    let isolation = match args.guard.isolation(args.jobs) {
-        Ok(i) => i,
-        Err(code) => return code,
-    };
+    let isolation = args.guard.isolation(args.jobs)?;
     let options = run::Options {
         limits: args.guard.limits(),
         jobs: args.jobs,
@@ -584,16 +472,12 @@ fn run_check(args: CheckArgs) -> ExitCode {
         year: args.year,
     };
     let run = Run::new(&pack, options, isolation.as_ref());
-    let progress = Progress::new(
+    let progress = progress::Progress::new(
         lang,
         inputs.files.len(),
         !args.quiet && args.format == Format::Human && std::io::stderr().is_terminal(),
     );
     // Everything the run reads: never written over, never removed as a stale temporary.
-    let reads = output::Reads {
-        previous: previous.as_ref(),
-        rule_paths: &args.pack.rules,
-    };
     let protected = run::marked::protected(&inputs, &reads);
     let spare = |p: &Path| run::FileId::of(p).is_some_and(|id| protected.contains(&id));
     // The sinks of the results: the files first, then the report on standard output.
@@ -670,21 +554,15 @@ fn run_check(args: CheckArgs) -> ExitCode {
         FailOn::Info => run::FailOn::Severity(Severity::Info),
         FailOn::Never => run::FailOn::Never,
     };
-    ExitCode::from(tally.exit(fail_on).code())
+    Ok(exit(tally.exit(fail_on)))
 }
 
 /// `crossfoot consolidate`. Exit status 0 when the summary was written with every input, 2
 /// when it was not written, or an input is not in it (unreadable, no unit code), or it has no
 /// unit row.
-fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
-    let pack = match args.pack.pack() {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
-    let isolation = match args.guard.isolation(args.jobs) {
-        Ok(i) => i,
-        Err(code) => return code,
-    };
+fn run_consolidate(args: ConsolidateArgs) -> Step {
+    let pack = args.pack.pack()?;
+    let isolation = args.guard.isolation(args.jobs)?;
     let options = run::Options {
         limits: args.guard.limits(),
         jobs: args.jobs,
@@ -702,22 +580,16 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
         prefer_newest: args.prefer == Some(Prefer::Newest),
         rule_paths: &args.pack.rules,
     };
-    let done = match run::consolidate::consolidate(&run, &request) {
-        Ok(done) => done,
-        Err(e) => {
-            eprint_diag(&e);
-            return ExitCode::from(2);
-        }
-    };
+    let done = said(run::consolidate::consolidate(&run, &request))?;
     let lang = pack.settings.lang;
     let mut err = std::io::stderr();
-    for note in sinks::notices(&done.written, &done.path, lang) {
+    for note in notices::notices(&done.written, &done.path, lang) {
         let _ = writeln!(err, "{note}");
     }
     let line = crossfoot::messages::render(
         crossfoot::registry::Words::of(lang).wrote_summary,
         &[
-            ("path", &sinks::shown(&done.path, lang)),
+            ("path", &notices::shown(&done.path, lang)),
             ("form", &pack.forms[done.form].id),
             ("rows", &done.summary.rows.len().to_string()),
             ("notes", &done.summary.notes.len().to_string()),
@@ -728,70 +600,20 @@ fn run_consolidate(args: ConsolidateArgs) -> ExitCode {
     match done.summary.incomplete(&pack) {
         Some(why) => {
             let _ = writeln!(err, "{why}");
-            ExitCode::from(2)
+            Err(exit(Exit::Failed))
         }
-        None => ExitCode::SUCCESS,
+        None => Ok(exit(Exit::Clean)),
     }
 }
 
-/// A progress bar on stderr, drawn only once a run has taken more than a second.
-struct Progress {
-    bar: Option<indicatif::ProgressBar>,
-    start: std::time::Instant,
-    shown: std::sync::atomic::AtomicBool,
+/// The exit status, in one place: [`Exit`] (0: clean, 1: a finding at `--fail-on`, 2:
+/// crossfoot could not do its job).
+fn exit(e: Exit) -> ExitCode {
+    ExitCode::from(e.code())
 }
 
-impl Progress {
-    fn new(lang: Lang, total: usize, wanted: bool) -> Progress {
-        let bar = wanted.then(|| {
-            let bar = indicatif::ProgressBar::with_draw_target(
-                Some(total as u64),
-                indicatif::ProgressDrawTarget::hidden(),
-            );
-            let template = format!(
-                "{{bar:40}} {{pos}}/{{len}} {}",
-                crossfoot::registry::Words::of(lang).progress
-            );
-            if let Ok(style) = indicatif::ProgressStyle::with_template(&template) {
-                bar.set_style(style);
-            }
-            bar
-        });
-        Progress {
-            bar,
-            start: std::time::Instant::now(),
-            shown: std::sync::atomic::AtomicBool::new(false),
-        }
-    }
-
-    fn tick(&self) {
-        let Some(bar) = &self.bar else { return };
-        if self.start.elapsed() > std::time::Duration::from_secs(1)
-            && !self.shown.swap(true, std::sync::atomic::Ordering::Relaxed)
-        {
-            bar.set_draw_target(indicatif::ProgressDrawTarget::stderr());
-        }
-        bar.inc(1);
-    }
-}
-
-impl sinks::Screen for Progress {
-    fn clear_for(&self, print: &mut dyn FnMut()) {
-        match &self.bar {
-            Some(bar) if self.drawn() => bar.suspend(print),
-            _ => print(),
-        }
-    }
-
-    fn drawn(&self) -> bool {
-        self.shown.load(std::sync::atomic::Ordering::Relaxed)
-    }
-
-    fn close(&self) {
-        if let Some(bar) = &self.bar {
-            bar.finish_and_clear();
-        }
-    }
+fn ended(step: Step) -> ExitCode {
+    step.unwrap_or_else(|code| code)
 }
 
 /// jemalloc: about 12 % faster than glibc's allocator on the benchmark (see Cargo.toml), and
@@ -819,21 +641,21 @@ fn main() -> ExitCode {
         Err(e) => {
             let _ = e.print();
             return if e.use_stderr() {
-                ExitCode::from(2)
+                exit(Exit::Failed)
             } else {
-                ExitCode::SUCCESS
+                exit(Exit::Clean)
             };
         }
     };
     match cli.command {
-        Command::Check(args) => run_check(args),
-        Command::Consolidate(args) => run_consolidate(args),
-        Command::Rules { command } => run_rules(command),
-        Command::Explain(args) => run_explain(args),
+        Command::Check(args) => ended(run_check(args)),
+        Command::Consolidate(args) => ended(run_consolidate(args)),
+        Command::Rules { command } => ended(run_rules(command)),
+        Command::Explain(args) => ended(run_explain(args)),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "crossfoot", &mut std::io::stdout());
-            ExitCode::SUCCESS
+            exit(Exit::Clean)
         }
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();
@@ -841,11 +663,11 @@ fn main() -> ExitCode {
             match clap_mangen::Man::new(cmd).render(&mut out) {
                 Ok(()) => {
                     let _ = std::io::stdout().write_all(&out);
-                    ExitCode::SUCCESS
+                    exit(Exit::Clean)
                 }
                 Err(e) => {
                     let _ = writeln!(std::io::stderr(), "cannot write the man page: {e}");
-                    ExitCode::from(2)
+                    exit(Exit::Failed)
                 }
             }
         }

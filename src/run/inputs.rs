@@ -108,6 +108,47 @@ impl Inputs {
 
 pub use crate::files::shown;
 
+/// `--previous` names nothing to compare with.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("--previous {paths}: {reason}")]
+#[diagnostic(
+    code(crossfoot::previous),
+    help("name the folder (or the files) of last year's workbooks, e.g. `--previous submissions-2020/`")
+)]
+pub struct PreviousEmpty {
+    pub paths: String,
+    pub reason: String,
+}
+
+/// Last year's workbooks, when given: refused before any checking when they name nothing.
+pub fn previous(paths: &[PathBuf]) -> Result<Option<Inputs>, PreviousEmpty> {
+    if paths.is_empty() {
+        return Ok(None);
+    }
+    let prev = collect(paths);
+    let shown: Vec<String> = paths
+        .iter()
+        .map(|p| crate::text::visible(&shown(p), 500, crate::registry::Lang::En).into_owned())
+        .collect();
+    let reason = if prev.files.is_empty() {
+        Some("no workbook there".to_string())
+    } else if prev.files.iter().all(|f| f.problem.is_some()) {
+        prev.files
+            .iter()
+            .find_map(|f| f.problem.as_ref())
+            .map(|p| p.reason.clone())
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(PreviousEmpty {
+            paths: shown.join(" "),
+            reason,
+        }),
+        None => Ok(Some(prev)),
+    }
+}
+
 /// Expands the given paths: files as they are (a file named explicitly is read whatever its
 /// name), folders walked for every file in them. A path that does not exist is kept: it is
 /// reported as missing. A path given or found again is listed once; a file found again under

@@ -18,7 +18,7 @@ use crate::annotate::Lang;
 use crate::load::Limits;
 use crate::mark::{self, How, MarkError};
 use crate::result::{End, FileResult, Said, Sink, Status};
-use crate::write::sinks;
+use crate::write::notices;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -266,13 +266,14 @@ impl Sink for Marks<'_> {
             match copy {
                 Ok(c) => {
                     marked += 1;
-                    said.notes.extend(sinks::notices(&c.written, &c.path, lang));
+                    said.notes
+                        .extend(notices::notices(&c.written, &c.path, lang));
                     let how = match &c.how {
                         How::Edited => String::new(),
                         How::Rebuilt(why) => crate::messages::render(w.rebuilt, &[("why", why)]),
                     };
                     let input = crate::text::visible(&c.input, 500, lang);
-                    let path = sinks::shown(&c.path, lang);
+                    let path = notices::shown(&c.path, lang);
                     said.notes.push(format!(
                         "{}{}",
                         crate::messages::render(
@@ -286,7 +287,7 @@ impl Sink for Marks<'_> {
             }
         }
         if marked == 0 && said.failures.is_empty() && !end.tally.output_failed {
-            let dir = sinks::shown(self.run.dir, lang);
+            let dir = notices::shown(self.run.dir, lang);
             said.notes
                 .push(crate::messages::render(w.no_mark, &[("dir", &dir)]));
         }

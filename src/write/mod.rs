@@ -8,6 +8,8 @@
 //! - [`mark`]: the marked copy of a branch's own workbook.
 //! - [`note`]: what a finding says in the note on a cell, shared by the two marked copies.
 //! - [`consolidate`]: the district summary workbook (`crossfoot consolidate`).
+//! - [`notices`]: what is said on the error stream besides the reports, as text.
+//! - [`progress`]: the progress bar of a run on a terminal.
 //! - [`output`]: the one way a produced file is written (atomically, never over a file
 //!   crossfoot did not write).
 //! - [`sinks`]: the terminal, JSON, CI and review-workbook outputs as
@@ -19,7 +21,9 @@ pub mod ci;
 pub mod consolidate;
 pub mod mark;
 pub mod note;
+pub mod notices;
 pub mod output;
+pub mod progress;
 pub mod report;
 pub mod sinks;
 pub mod xlsx_limits;

@@ -4,14 +4,14 @@
 //! keeps only what it needs for its end.
 
 use crate::annotate::{self, ReviewOptions};
-use crate::output::{Target, Written};
+use crate::output::Target;
 use crate::registry::{Lang, Words};
 use crate::report::{self, JsonStream, Style};
 use crate::result::{End, FileResult, Said, Sink};
 use crate::rules::Pack;
-use crate::text::visible;
+use crate::write::notices::{notices, shown};
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// What else is drawn on the terminal the report is printed on (a progress bar).
 pub trait Screen {
@@ -179,28 +179,4 @@ impl Sink for Review<'_> {
         }
         said
     }
-}
-
-/// A path as the error stream shows it: as reports show paths, every character a terminal
-/// would obey made visible.
-pub fn shown(path: &Path, lang: Lang) -> String {
-    visible(&crate::files::shown(path), 500, lang).into_owned()
-}
-
-/// What writing an output has to tell besides that it was written: stale temporary files
-/// removed, a file crossfoot did not write replaced (`--force`).
-pub fn notices(written: &Written, path: &Path, lang: Lang) -> Vec<String> {
-    let words = Words::of(lang);
-    let mut out: Vec<String> = written
-        .stale_removed
-        .iter()
-        .map(|stale| crate::messages::render(words.removed_stale, &[("path", &shown(stale, lang))]))
-        .collect();
-    if written.replaced_foreign {
-        out.push(crate::messages::render(
-            words.replaced_foreign,
-            &[("path", &shown(path, lang))],
-        ));
-    }
-    out
 }
