@@ -25,3 +25,4 @@ mod review_pdf;
 mod rule_errors;
 mod safety;
 mod silent;
+mod structure;
