@@ -5,7 +5,6 @@
 use clap::{Parser, Subcommand, ValueEnum};
 use crossfoot::annotate::{Lang, ReviewOptions};
 use crossfoot::finding::Severity;
-use crossfoot::load::Limits;
 use crossfoot::report;
 use crossfoot::result::Sink;
 use crossfoot::rules::{self, Pack};
@@ -162,10 +161,10 @@ struct ConsolidateArgs {
     pack: PackArgs,
     /// Files read at once, each by its own worker process (0: one per core; at most 4 × the
     /// cores)
-    #[arg(long, short = 'j', default_value_t = 0, value_name = "N", value_parser = jobs_arg)]
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N", value_parser = run::guard::jobs_arg)]
     jobs: usize,
     #[command(flatten)]
-    guard: GuardArgs,
+    guard: run::guard::GuardArgs,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum, Debug)]
@@ -290,110 +289,21 @@ struct CheckArgs {
     quiet: bool,
     /// Files read at once, each by its own worker process, with as many threads again checking
     /// what they read (0: one per core; at most 4 × the cores)
-    #[arg(long, short = 'j', default_value_t = 0, value_name = "N", value_parser = jobs_arg)]
+    #[arg(long, short = 'j', default_value_t = 0, value_name = "N", value_parser = run::guard::jobs_arg)]
     jobs: usize,
     #[command(flatten)]
-    guard: GuardArgs,
+    guard: run::guard::GuardArgs,
 }
 
-/// How far one file may make crossfoot go: the limits of reading, and the worker processes.
-#[derive(clap::Args, Debug)]
-struct GuardArgs {
-    /// Most cells read from one sheet; a larger sheet is reported as too large to check safely
-    #[arg(long, default_value_t = Limits::default().max_cells_per_sheet, value_name = "N",
-          value_parser = clap::value_parser!(u64).range(1..=MAX_SHEET_CELLS))]
-    max_cells: u64,
-    /// Most cells read from one workbook, all its sheets together
-    #[arg(long, default_value_t = Limits::default().max_cells_total, value_name = "N",
-          value_parser = clap::value_parser!(u64).range(1..=MAX_SHEET_CELLS))]
-    max_total_cells: u64,
-    /// Most worksheets read from one workbook; a workbook with more is reported as too large
-    #[arg(long, default_value_t = Limits::default().max_sheets, value_name = "N",
-          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
-    max_sheets: u64,
-    /// Memory the whole run's reading may take, in MB: divided among the worker processes,
-    /// each reading one file under its share (fewer workers run when a share would be under
-    /// 256 MB); a file that needs more than its share is reported as too large to check safely
-    #[arg(long, default_value_t = 4096, value_name = "MB",
-          value_parser = clap::value_parser!(u64).range(64..=16 * 1024 * 1024))]
-    max_reader_mb: u64,
-    /// Longest one file's reading may take, in seconds (at most a day)
-    #[arg(long, default_value_t = 120, value_name = "S",
-          value_parser = clap::value_parser!(u64).range(1..=86_400))]
-    read_timeout: u64,
-    /// Most a zip-based workbook may unpack to, in MB
-    #[arg(long, default_value_t = Limits::default().max_unzipped_bytes / (1024 * 1024), value_name = "MB",
-          value_parser = clap::value_parser!(u64).range(1..=16 * 1024 * 1024))]
-    max_unzipped_mb: u64,
-    /// Read files in this process, without worker processes and their memory limit (for
-    /// measurements; hostile files can then take the whole run down)
-    #[arg(long, hide = true)]
-    in_process: bool,
-    /// Largest file read, in MB
-    #[arg(long, default_value_t = Limits::default().max_file_bytes / (1024 * 1024), value_name = "MB",
-          value_parser = clap::value_parser!(u64).range(1..=64 * 1024))]
-    max_file_mb: u64,
-}
-
-/// The most cells a sheet can have in any spreadsheet format crossfoot reads (Excel's
-/// 1,048,576 rows × 16,384 columns): the ceiling of `--max-cells` and `--max-total-cells`.
-const MAX_SHEET_CELLS: u64 = 1_048_576 * 16_384;
-
-/// `--jobs`: a number from 0 to [`run::max_jobs`] (more workers than that only compete for the
-/// same cores and memory).
-fn jobs_arg(s: &str) -> Result<usize, String> {
-    let n: usize = s
-        .parse()
-        .map_err(|_| format!("`{s}` is not a whole number of files read at once"))?;
-    let max = run::max_jobs();
-    if n > max {
-        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
-        return Err(format!(
-            "{n} is more than {max}, the most for this machine (4 × its {cores} cores, at least 8; 0: one per core)"
-        ));
-    }
-    Ok(n)
-}
-
-impl GuardArgs {
-    fn limits(&self) -> Limits {
-        Limits {
-            max_file_bytes: self.max_file_mb.saturating_mul(1024 * 1024),
-            max_cells_per_sheet: self.max_cells,
-            max_unzipped_bytes: self.max_unzipped_mb.saturating_mul(1024 * 1024),
-            max_sheets: self.max_sheets,
-            max_cells_total: self.max_total_cells,
-        }
-    }
-
-    fn timeout(&self) -> std::time::Duration {
-        std::time::Duration::from_secs(self.read_timeout.max(1))
-    }
-
-    /// The isolation a run reads files with: worker processes under a memory and time limit,
-    /// or (for measurements, `--in-process`) this process.
-    fn isolation(&self, jobs: usize) -> Result<Box<dyn Isolation>, ExitCode> {
-        if self.in_process {
-            return Ok(Box::new(run::InProcess));
-        }
-        match std::env::current_exe() {
-            Ok(exe) => Ok(Box::new(crossfoot::worker::Pool::new(
-                crossfoot::worker::PoolConfig {
-                    exe,
-                    max_memory_mb: self.max_reader_mb,
-                    timeout: self.timeout(),
-                    workers: jobs,
-                },
-            ))),
-            Err(e) => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "crossfoot cannot find its own executable to start its worker processes ({e}); nothing was read"
-                );
-                Err(exit(Exit::Failed))
-            }
-        }
-    }
+/// The isolation a run reads files with ([`run::guard::GuardArgs::isolation`]).
+fn isolation(guard: &run::guard::GuardArgs, jobs: usize) -> Result<Box<dyn Isolation>, ExitCode> {
+    guard.isolation(jobs).map_err(|e| {
+        let _ = writeln!(
+            std::io::stderr(),
+            "crossfoot cannot find its own executable to start its worker processes ({e}); nothing was read"
+        );
+        exit(Exit::Failed)
+    })
 }
 
 /// No workbook was named.
@@ -461,7 +371,7 @@ fn run_check(args: CheckArgs) -> Step {
     if inputs.files.is_empty() {
         return said(Err(NoInput));
     }
-    let isolation = args.guard.isolation(args.jobs)?;
+    let isolation = isolation(&args.guard, args.jobs)?;
     let options = run::Options {
         limits: args.guard.limits(),
         jobs: args.jobs,
@@ -562,7 +472,7 @@ fn run_check(args: CheckArgs) -> Step {
 /// unit row.
 fn run_consolidate(args: ConsolidateArgs) -> Step {
     let pack = args.pack.pack()?;
-    let isolation = args.guard.isolation(args.jobs)?;
+    let isolation = isolation(&args.guard, args.jobs)?;
     let options = run::Options {
         limits: args.guard.limits(),
         jobs: args.jobs,
@@ -630,7 +540,7 @@ fn main() -> ExitCode {
             default_hook(info);
         }
     }));
-    // A reader worker (see worker.rs): `crossfoot __read-worker MAX_MB`.
+    // A reader worker (see src/worker/mod.rs): `crossfoot __read-worker MAX_MB`.
     let mut argv = std::env::args();
     if argv.nth(1).as_deref() == Some(crossfoot::worker::WORKER_COMMAND) {
         let mb = argv.next().and_then(|m| m.parse().ok()).unwrap_or(4096);

@@ -10,6 +10,7 @@
 
 pub mod consolidate;
 pub mod file;
+pub mod guard;
 pub mod inputs;
 pub mod links;
 pub mod marked;
