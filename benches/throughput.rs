@@ -30,6 +30,8 @@
 //!   larger shown — and none of its cells was planted (≤ 5 % with two and three slips), and
 //!   the cells per explanation (≤ 2 on average); also, as before, where one explanation holds
 //!   every planted cell. `--calibration-only` measures only this (no throughput);
+//!   `CROSSFOOT_CALIBRATION_SHOW=1` prints each case whose report shows a unique explanation
+//!   none of whose cells was planted;
 //!
 //! and prints times, workbooks per second, CPU seconds (every thread and process of the run),
 //! peak memory (see [`Run`]), and PASS/FAIL against the targets. The binary is the one cargo
@@ -1083,6 +1085,19 @@ fn calibration(n: usize, slips: usize) -> Result<Calibration, String> {
                     && !e.changes.is_empty()
                     && !planted.iter().any(|p| holds(e, p))
             });
+            if unique_wrong && std::env::var_os("CROSSFOOT_CALIBRATION_SHOW").is_some() {
+                let wrong: Vec<&str> = ex
+                    .iter()
+                    .filter(|e| {
+                        e.localised
+                            && e.alternatives == 1
+                            && e.or.is_empty()
+                            && !planted.iter().any(|p| holds(e, p))
+                    })
+                    .map(|e| e.text.as_str())
+                    .collect();
+                eprintln!("case {case}: planted {planted:?}; shown unique: {wrong:?}");
+            }
             let all = ex.iter().any(|e| planted.iter().all(|p| holds(e, p)));
             let not_localised = ex.iter().any(|e| !e.localised);
             let localised: Vec<&crossfoot::localise::Explanation> =

@@ -31,6 +31,7 @@ pub mod result;
 pub mod rules;
 pub mod run;
 pub mod safe;
+pub mod structure;
 pub mod text;
 pub mod worker;
 pub mod write;

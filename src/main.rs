@@ -32,10 +32,14 @@ enum Command {
     Check(CheckArgs),
     /// Build the district summary workbook from branch workbooks
     Consolidate(ConsolidateArgs),
-    /// List every rule id (without a subcommand), or work on rule files without a workbook
+    /// List every rule id (without a subcommand: `rules` takes the options of `rules list`),
+    /// or work on rule files without a workbook
+    #[command(args_conflicts_with_subcommands = true)]
     Rules {
         #[command(subcommand)]
         command: Option<RulesCommand>,
+        #[command(flatten)]
+        list: ListArgs,
     },
     /// What a rule id means: a finding of crossfoot, or a check of the rule pack
     Explain(ExplainArgs),
@@ -103,8 +107,14 @@ fn run_explain(args: ExplainArgs) -> Step {
         &args.id,
         pack.settings.lang,
     ))?;
-    // A rule file's own words, which may hold anything: shown, never obeyed.
-    let _ = write!(std::io::stdout(), "{}", crossfoot::safe::lines(&text));
+    // A rule file's own words, which may hold anything: shown, never obeyed; wrapped to the
+    // terminal as the report is.
+    let text = crossfoot::safe::lines(&text);
+    let text = match report::report_width(std::io::stdout().is_terminal()) {
+        Some(width) => report::wrap(&text, width),
+        None => text.into_owned(),
+    };
+    let _ = write!(std::io::stdout(), "{text}");
     Ok(exit(Exit::Clean))
 }
 
@@ -191,20 +201,15 @@ struct RulesCheckArgs {
 }
 
 /// `crossfoot rules …`. Exit status 0 when the rule files compile, 2 when they do not.
-fn run_rules(command: Option<RulesCommand>) -> Step {
-    let command = command.unwrap_or(RulesCommand::List(ListArgs {
-        format: ListFormat::Human,
-        pack: PackArgs {
-            rules: Vec::new(),
-            no_default_rules: false,
-            lang: None,
-        },
-    }));
+fn run_rules(command: RulesCommand) -> Step {
     match command {
         RulesCommand::List(args) => run_list(args),
         RulesCommand::Check(args) => {
             match rules::check_rule_files(args.no_default_rules, &args.paths) {
                 Ok(stats) => {
+                    for notice in &stats.notices {
+                        let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(notice));
+                    }
                     let stats = stats.to_string();
                     let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(&stats));
                     Ok(exit(Exit::Clean))
@@ -283,8 +288,8 @@ struct CheckArgs {
     /// likely" explanations of the report, the review workbook and the marked copies)
     #[arg(long)]
     no_explain: bool,
-    /// Show only the files with findings (and the total), and no progress bar (it is only ever
-    /// shown on a terminal, for runs longer than a second, and never with other formats)
+    /// Show only the files with findings (and the total line). The progress bar stays: it is
+    /// shown on a terminal only, for runs longer than a second, and never with other formats
     #[arg(long, short = 'q')]
     quiet: bool,
     /// Files read at once, each by its own worker process, with as many threads again checking
@@ -330,12 +335,17 @@ fn eprint_diag(diag: &dyn Diagnostic) {
 }
 
 fn load_pack(no_default_rules: bool, rules: &[PathBuf]) -> Result<Pack, ExitCode> {
-    rules::load_pack(no_default_rules, rules).map_err(|errors| {
+    let pack = rules::load_pack(no_default_rules, rules).map_err(|errors| {
         for e in &errors {
             eprint_diag(e.as_ref());
         }
         exit(Exit::Failed)
-    })
+    })?;
+    // What loading decided (a built-in form replaced, settings of the user's files used).
+    for notice in &pack.notices {
+        let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(notice));
+    }
+    Ok(pack)
 }
 
 fn run_check(args: CheckArgs) -> Step {
@@ -369,7 +379,11 @@ fn run_check(args: CheckArgs) -> Step {
         None => None,
     };
     if inputs.files.is_empty() {
-        return said(Err(NoInput));
+        // Folders were named, and held nothing to read: said so, in the run's language.
+        let named: Vec<String> = args.paths.iter().map(|p| run::inputs::shown(p)).collect();
+        let text = report::human_nothing_found(&named, &inputs.passed_over, lang);
+        let _ = writeln!(std::io::stderr(), "{text}");
+        return Err(exit(Exit::Failed));
     }
     let isolation = isolation(&args.guard, args.jobs)?;
     let options = run::Options {
@@ -385,7 +399,7 @@ fn run_check(args: CheckArgs) -> Step {
     let progress = progress::Progress::new(
         lang,
         inputs.files.len(),
-        !args.quiet && args.format == Format::Human && std::io::stderr().is_terminal(),
+        args.format == Format::Human && std::io::stderr().is_terminal(),
     );
     // Everything the run reads: never written over, never removed as a stale temporary.
     let protected = run::marked::protected(&inputs, &reads);
@@ -427,7 +441,10 @@ fn run_check(args: CheckArgs) -> Step {
         Format::Human => Box::new(sinks::Terminal {
             out: &mut stdout,
             lang,
-            style: report::Style { on },
+            style: report::Style {
+                on,
+                width: report::report_width(std::io::stdout().is_terminal()),
+            },
             quiet: args.quiet,
             screen: &progress,
         }),
@@ -526,6 +543,38 @@ fn ended(step: Step) -> ExitCode {
     step.unwrap_or_else(|code| code)
 }
 
+/// `crossfoot samples/` (a path where a command belongs): the error suggests
+/// `crossfoot check samples/`.
+fn suggest_check(e: &mut clap::Error) {
+    use clap::error::{ContextKind, ContextValue, ErrorKind};
+    if e.kind() != ErrorKind::InvalidSubcommand {
+        return;
+    }
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let Some(first) = args.first() else { return };
+    let path = Path::new(first);
+    let workbook = path.extension().is_some_and(|x| {
+        crossfoot::run::inputs::WORKBOOK_EXTENSIONS
+            .iter()
+            .any(|w| x.eq_ignore_ascii_case(w))
+    });
+    if !(path.exists() || workbook) {
+        return;
+    }
+    let shown: Vec<String> = args
+        .iter()
+        .map(|a| crossfoot::safe::lines(&a.to_string_lossy()).into_owned())
+        .collect();
+    let tip = format!(
+        "to check workbooks, name the command: 'crossfoot check {}'",
+        shown.join(" ")
+    );
+    e.insert(
+        ContextKind::Suggested,
+        ContextValue::StyledStrs(vec![tip.into()]),
+    );
+}
+
 /// jemalloc: about 12 % faster than glibc's allocator on the benchmark (see Cargo.toml), and
 /// without glibc's per-thread arenas (which left the main process at twice its live heap).
 #[global_allocator]
@@ -548,7 +597,8 @@ fn main() -> ExitCode {
     }
     let cli = match Cli::try_parse() {
         Ok(c) => c,
-        Err(e) => {
+        Err(mut e) => {
+            suggest_check(&mut e);
             let _ = e.print();
             return if e.use_stderr() {
                 exit(Exit::Failed)
@@ -560,7 +610,9 @@ fn main() -> ExitCode {
     match cli.command {
         Command::Check(args) => ended(run_check(args)),
         Command::Consolidate(args) => ended(run_consolidate(args)),
-        Command::Rules { command } => ended(run_rules(command)),
+        Command::Rules { command, list } => {
+            ended(run_rules(command.unwrap_or(RulesCommand::List(list))))
+        }
         Command::Explain(args) => ended(run_explain(args)),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

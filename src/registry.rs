@@ -7,7 +7,7 @@
 //! and of unreadable files ([`unreadable_text`]).
 //!
 //! The catalogue is data compiled in: call sites name a [`Kind`], never a string; a test walks
-//! the tables (both languages, placeholders, the README's table; each word table's `texts()`
+//! the tables (both languages, placeholders, the table of docs/rules.md; each word table's `texts()`
 //! names every field, so a field it leaves out does not compile). A rule pack may still give
 //! its own text for any id under `[settings.messages]`, in its own language.
 //!
@@ -117,6 +117,7 @@ pub enum Kind {
     WorkbookFormRepeated,
     WorkbookSheetAmbiguous,
     WorkbookYearMismatch,
+    LayoutFormRegionsAmbiguous,
     LayoutColumnNotFound,
     LayoutColumnAmbiguous,
     LayoutLabelNotFound,
@@ -131,6 +132,7 @@ pub enum Kind {
     ValueNegative,
     ValueNotWhole,
     ValueFormulaNotStored,
+    SubtotalMismatch,
     ConsolidationUnitWithoutRow,
     ConsolidationRowWithoutUnit,
     ConsolidationDuplicateUnit,
@@ -309,6 +311,23 @@ pub const KINDS: &[KindDef] = &[
             t!("Last year's file sent again, or a title not updated: its figures may not be this year's.", "Có thể gửi lại tệp năm trước, hoặc chưa sửa tiêu đề: số liệu có thể không phải của năm nay."),
             t!("Send this year's workbook, or correct the year in its title.", "Gửi tệp của năm nay, hoặc sửa năm trong tiêu đề."),
             t!("\"Năm báo cáo: 2020\" in a run of 2021", "\"Năm báo cáo: 2020\" trong đợt kiểm tra năm 2021")
+        ),
+    },
+    KindDef {
+        kind: Kind::LayoutFormRegionsAmbiguous,
+        id: "layout.form-regions-ambiguous",
+        severity: Severity::Error,
+        params: &["form", "sheet", "cells"],
+        message: t!(
+            "form {form}: sheet {sheet} holds more than one table equally like it (titles at {cells}); none was read, rather than check the wrong one — leave one, or move the other to a sheet of its own",
+            "Biểu {form}: trang tính {sheet} có nhiều bảng giống biểu này như nhau (tiêu đề ở ô {cells}); không bảng nào được đọc, để khỏi kiểm tra nhầm bảng — hãy chỉ để lại một bảng, hoặc chuyển bảng kia sang trang tính riêng"
+        ),
+        doc: doc!(
+            t!("One sheet holds two or more tables that each match the same form.", "Một trang tính có hai bảng trở lên cùng khớp với một biểu."),
+            t!("Which one is the form is not decided: checking either could hide the slips of the other, so neither is checked.",
+               "Không xác định được bảng nào là biểu: kiểm tra một bảng có thể bỏ sót sai lệch của bảng kia, nên không bảng nào được kiểm tra."),
+            t!("Delete the old copy of the table, or move it to a sheet of its own.", "Xóa bản cũ của bảng, hoặc chuyển sang trang tính riêng."),
+            t!("M01 pasted twice on one sheet, an old and a corrected copy", "biểu M01 được dán hai lần trên một trang, bản cũ và bản đã sửa")
         ),
     },
     KindDef {
@@ -537,6 +556,25 @@ pub const KINDS: &[KindDef] = &[
             WHY_VALUE,
             t!("Open the file in a spreadsheet program and save it.", "Mở tệp bằng chương trình bảng tính và lưu lại."),
             t!("a workbook written by a script that stores formulas only", "tệp do một chương trình tạo ra, chỉ lưu công thức")
+        ),
+    },
+    KindDef {
+        kind: Kind::SubtotalMismatch,
+        id: "structure.subtotal-mismatch",
+        severity: Severity::Error,
+        params: &["form", "label", "column", "found", "expected", "difference", "rows"],
+        message: t!(
+            "form {form}: the subtotal row \"{label}\", column {column}: reads {found}, but the rows it sums ({rows}) add up to {expected} (difference {difference})",
+            "Biểu {form}: dòng cộng \"{label}\", cột {column}: ghi {found}, nhưng cộng các dòng thuộc nó ({rows}) = {expected} (chênh lệch {difference})"
+        ),
+        doc: doc!(
+            t!("A row that sums the rows of its block or group (a subtotal, a group row of a summary) does not add up.",
+               "Một dòng cộng của một khối hay một nhóm (dòng cộng, dòng khối trong biểu tổng hợp) không khớp với tổng các dòng thuộc nó."),
+            t!("A reader of the table takes the subtotal as the block's figure: it is wrong, or one of its rows is.",
+               "Người đọc biểu lấy dòng cộng làm số liệu của cả khối: dòng cộng sai, hoặc một dòng thuộc nó sai."),
+            t!("Correct the subtotal, or the row that is wrong; a subtotal as =SUM(…) of its rows cannot drift.",
+               "Sửa dòng cộng, hoặc dòng bị sai; dùng công thức =SUM(…) cho dòng cộng để không bị lệch."),
+            t!("\"I. Khối xã, thị trấn\" reading 1,250 over branches that add up to 1,205", "dòng \"I. Khối xã, thị trấn\" ghi 1.250 trong khi các chi bộ thuộc khối cộng lại 1.205")
         ),
     },
     KindDef {
@@ -851,9 +889,9 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("consolidate.summary", &[], t!(
         "left out: the workbook is a summary itself, not a unit",
         "không đưa vào: tệp này là biểu tổng hợp, không phải của một đơn vị")),
-    ("consolidate.not-a-unit", &["pattern"], t!(
-        "left out: its code is not the code of a unit of this summary (the pattern {pattern})",
-        "không đưa vào: mã của tệp không phải mã của một đơn vị trong biểu tổng hợp này (mẫu {pattern})")),
+    ("consolidate.not-a-unit", &["code"], t!(
+        "left out: its code {code} is not the code of a unit of this summary (the summary's own workbook or another organisation's)",
+        "không đưa vào: mã {code} của tệp không phải mã của một đơn vị trong biểu tổng hợp này (tệp của chính cấp tổng hợp hoặc của một tổ chức khác)")),
     ("consolidate.older", &["file"], t!(
         "left out (--prefer newest): {file} has the same code and was modified later",
         "không đưa vào (--prefer newest): tệp {file} cùng mã và được sửa sau")),
@@ -930,6 +968,9 @@ pub struct Words {
     pub difference: &'static str,
     pub cells_read: &'static str,
     pub clean: &'static str,
+    /// The summary line's counts of files: with a warning (and no error), with an error.
+    pub with_warnings: &'static str,
+    pub with_errors: &'static str,
     pub unit: &'static str,
     pub forms: &'static str,
     pub workbook: &'static str,
@@ -939,6 +980,8 @@ pub struct Words {
     pub previous_section: &'static str,
     pub none_checked: &'static str,
     pub no_form_matched: &'static str,
+    /// The folders named held no file to read.
+    pub nothing_found: &'static str,
     /// A check not applied: the count's words in the summary, and why (one per
     /// [`crate::eval::Reason`]).
     pub not_applied: &'static str,
@@ -996,6 +1039,8 @@ pub const EN: Words = Words {
     difference: "difference",
     cells_read: "cells read",
     clean: "clean",
+    with_warnings: "with warnings",
+    with_errors: "with errors",
     unit: "unit",
     forms: "forms",
     workbook: "(workbook)",
@@ -1005,6 +1050,7 @@ pub const EN: Words = Words {
     previous_section: "last year's workbooks (--previous) that could not be read:",
     none_checked: "no file was checked",
     no_form_matched: "no file matched a form of the rule pack: nothing was checked against its rules",
+    nothing_found: "no workbook to check: {paths} held no file to read",
     not_applied: "checks not applied",
     na_unreadable_figure: "a figure it reads could not be read",
     na_figure_missing: "a figure it reads is not in the workbook",
@@ -1054,6 +1100,8 @@ pub const VI: Words = Words {
     difference: "chênh lệch",
     cells_read: "các ô đã đọc",
     clean: "không có sai sót",
+    with_warnings: "có cảnh báo",
+    with_errors: "có lỗi",
     unit: "đơn vị",
     forms: "biểu",
     workbook: "(cả tệp)",
@@ -1063,6 +1111,7 @@ pub const VI: Words = Words {
     previous_section: "các tệp năm trước (--previous) không đọc được:",
     none_checked: "không tệp nào được kiểm tra",
     no_form_matched: "không tệp nào khớp với một biểu của bộ quy tắc: không có gì được kiểm tra theo quy tắc",
+    nothing_found: "không có tệp nào để kiểm tra: {paths} không chứa tệp nào đọc được",
     not_applied: "kiểm tra không áp dụng được",
     na_unreadable_figure: "có số liệu cần đọc không đọc được",
     na_figure_missing: "có số liệu cần đọc không có trong tệp",
@@ -1123,6 +1172,8 @@ impl Words {
             difference,
             cells_read,
             clean,
+            with_warnings,
+            with_errors,
             unit,
             forms,
             workbook,
@@ -1132,6 +1183,7 @@ impl Words {
             previous_section,
             none_checked,
             no_form_matched,
+            nothing_found,
             not_applied,
             na_unreadable_figure,
             na_figure_missing,
@@ -1173,6 +1225,8 @@ impl Words {
             ("difference", difference),
             ("cells_read", cells_read),
             ("clean", clean),
+            ("with_warnings", with_warnings),
+            ("with_errors", with_errors),
             ("unit", unit),
             ("forms", forms),
             ("workbook", workbook),
@@ -1182,6 +1236,7 @@ impl Words {
             ("previous_section", previous_section),
             ("none_checked", none_checked),
             ("no_form_matched", no_form_matched),
+            ("nothing_found", nothing_found),
             ("not_applied", not_applied),
             ("na_unreadable_figure", na_unreadable_figure),
             ("na_figure_missing", na_figure_missing),
@@ -1276,6 +1331,8 @@ pub struct ReviewWords {
     pub clean: &'static str,
     pub with_warnings: &'static str,
     pub with_errors: &'static str,
+    /// Before the forms read in part, on a file's status (`M01 80 %`).
+    pub read_in_part: &'static str,
     pub unreadable: &'static str,
     pub skipped: &'static str,
     pub sev_error: &'static str,
@@ -1285,6 +1342,8 @@ pub struct ReviewWords {
     pub most_suspect: &'static str,
     pub most_likely: &'static str,
     pub suggested: &'static str,
+    /// The heading of the notes printed below a marked copy's cells (notes do not print).
+    pub notes: &'static str,
     /// The banner of a marked copy: where it was copied from, and the link back.
     pub copied_from: &'static str,
     pub of_sheet: &'static str,
@@ -1338,6 +1397,7 @@ pub const REVIEW_EN: ReviewWords = ReviewWords {
     clean: "clean",
     with_warnings: "warnings",
     with_errors: "errors",
+    read_in_part: "forms read in part",
     unreadable: "unreadable",
     skipped: "skipped",
     sev_error: "error",
@@ -1347,6 +1407,7 @@ pub const REVIEW_EN: ReviewWords = ReviewWords {
     most_suspect: "a cell the check read; the most suspect is",
     most_likely: "Most likely cause",
     suggested: "Suggested",
+    notes: "Notes",
     copied_from: "Copied from",
     of_sheet: "sheet",
     back_to_summary: "← Back to the Summary",
@@ -1386,6 +1447,7 @@ pub const REVIEW_VI: ReviewWords = ReviewWords {
     clean: "sạch",
     with_warnings: "có cảnh báo",
     with_errors: "có lỗi",
+    read_in_part: "biểu đọc chưa trọn",
     unreadable: "không đọc được",
     skipped: "bỏ qua",
     sev_error: "lỗi",
@@ -1395,6 +1457,7 @@ pub const REVIEW_VI: ReviewWords = ReviewWords {
     most_suspect: "ô này được đọc khi kiểm tra; ô nghi sai nhất là",
     most_likely: "Nguyên nhân khả dĩ nhất",
     suggested: "Giá trị đề xuất",
+    notes: "Ghi chú",
     copied_from: "Sao từ tệp",
     of_sheet: "trang tính",
     back_to_summary: "← Về trang Tổng hợp",
@@ -1416,7 +1479,7 @@ pub const REVIEW_VI: ReviewWords = ReviewWords {
 #[derive(Debug)]
 pub struct MarkWords {
     pub sheet_name: &'static str,
-    pub headings: [&'static str; 8],
+    pub headings: [&'static str; 9],
     pub severity: [&'static str; 3],
     pub expected: &'static str,
     pub found: &'static str,
@@ -1436,7 +1499,7 @@ pub struct MarkWords {
 pub const MARK_EN: MarkWords = MarkWords {
     sheet_name: "crossfoot findings",
     headings: [
-        "Sheet", "Cell", "Severity", "Rule", "Message", "Expected", "Found", "Difference",
+        "Sheet", "Cell", "Severity", "Rule", "Message", "Expected", "Found", "Difference", "Note",
     ],
     severity: ["info", "warning", "error"],
     expected: "expected",
@@ -1463,6 +1526,7 @@ pub const MARK_VI: MarkWords = MarkWords {
         "Giá trị đúng",
         "Giá trị ghi",
         "Chênh lệch",
+        "Ghi chú",
     ],
     severity: ["thông tin", "cảnh báo", "lỗi"],
     expected: "giá trị đúng",
@@ -1519,6 +1583,7 @@ impl ReviewWords {
             clean,
             with_warnings,
             with_errors,
+            read_in_part,
             unreadable,
             skipped,
             sev_error,
@@ -1528,6 +1593,7 @@ impl ReviewWords {
             most_suspect,
             most_likely,
             suggested,
+            notes,
             copied_from,
             of_sheet,
             back_to_summary,
@@ -1566,6 +1632,7 @@ impl ReviewWords {
             ("clean", clean),
             ("with_warnings", with_warnings),
             ("with_errors", with_errors),
+            ("read_in_part", read_in_part),
             ("unreadable", unreadable),
             ("skipped", skipped),
             ("sev_error", sev_error),
@@ -1575,6 +1642,7 @@ impl ReviewWords {
             ("most_suspect", most_suspect),
             ("most_likely", most_likely),
             ("suggested", suggested),
+            ("notes", notes),
             ("copied_from", copied_from),
             ("of_sheet", of_sheet),
             ("back_to_summary", back_to_summary),
@@ -1813,7 +1881,7 @@ pub fn unreadable_text<'a>(
     }
 }
 
-/// The README's table of the findings crossfoot makes itself, as the registry makes it.
+/// The table (in docs/rules.md) of the findings crossfoot makes itself, as the registry makes it.
 pub fn readme_table() -> String {
     let mut out = String::from("| rule id | severity | what |\n|---|---|---|\n");
     for k in KINDS {
@@ -1915,12 +1983,12 @@ mod tests {
     }
 
     #[test]
-    fn every_kind_is_in_the_readme_table() {
-        let readme = include_str!("../README.md");
+    fn every_kind_is_in_the_docs_table() {
+        let doc = include_str!("../docs/rules.md");
         let table = readme_table();
         assert!(
-            readme.contains(&table),
-            "the README's table of findings crossfoot makes itself is not the registry's; it should read:\n{table}"
+            doc.contains(&table),
+            "the table of findings crossfoot makes itself in docs/rules.md is not the registry's; it should read:\n{table}"
         );
     }
 

@@ -21,6 +21,19 @@ use serde::{Deserialize, Serialize};
 pub struct FormFound {
     pub sheet: String,
     pub form: String,
+    /// How surely the form was read, 0 to 1: the share of its rows, columns and cells that
+    /// were located (0: where it stands was not decided, nothing was read).
+    #[serde(default = "sure")]
+    pub confidence: f64,
+    /// The sheets it continues on (`M01 (tiếp)`), when it runs over several. (Always
+    /// serialised: the workers' binary protocol has no optional fields; the JSON report leaves
+    /// an empty one out.)
+    #[serde(default)]
+    pub continued_on: Vec<String>,
+}
+
+fn sure() -> f64 {
+    1.0
 }
 
 #[derive(Debug, Clone)]
@@ -307,6 +320,10 @@ pub struct Tally {
     pub errors: usize,
     pub warnings: usize,
     pub info: usize,
+    /// Checked files by their worst finding: none (or only info), a warning, an error.
+    pub clean_files: usize,
+    pub files_with_warnings: usize,
+    pub files_with_errors: usize,
     /// Applications of checks that could not be applied ([`crate::eval::Reason`]).
     pub not_applied: usize,
     /// Passed over while walking folders (lock files, hidden files, system litter).
@@ -339,8 +356,18 @@ impl Tally {
             Status::Unreadable(_) => self.unreadable += 1,
             Status::Skipped(_) => self.skipped += 1,
         }
-        self.errors += r.count(Severity::Error);
-        self.warnings += r.count(Severity::Warning);
+        let (errors, warnings) = (r.count(Severity::Error), r.count(Severity::Warning));
+        if matches!(r.status, Status::Checked) {
+            if errors > 0 {
+                self.files_with_errors += 1;
+            } else if warnings > 0 {
+                self.files_with_warnings += 1;
+            } else {
+                self.clean_files += 1;
+            }
+        }
+        self.errors += errors;
+        self.warnings += warnings;
         self.info += r.count(Severity::Info);
         self.not_applied += r.not_applied.iter().map(|n| n.count).sum::<usize>();
     }

@@ -412,7 +412,8 @@ fn a_hard_link_given_twice_is_listed_as_the_same_file() {
         out.contains("subs/branch-08.xlsx\n  skipped: the same file as subs/branch-07.xlsx"),
         "{out}"
     );
-    assert!(out.contains("2 files: 1 checked"), "{out}");
+    assert!(out.contains("2 files: 1 clean, "), "{out}");
+    assert!(out.contains(", 1 skipped; "), "{out}");
 }
 
 /// The rules of the findings of a JSON report, file by file.

@@ -1,6 +1,7 @@
 //! The binary on the bundled samples: what a reviewer sees, exit codes, the JSON contract.
 
 use serde_json::Value;
+use std::path::Path;
 use std::process::{Command, Output};
 
 fn crossfoot(args: &[&str]) -> Output {
@@ -8,6 +9,7 @@ fn crossfoot(args: &[&str]) -> Output {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .args(args)
         .env("NO_COLOR", "1")
+        .env_remove("CROSSFOOT_WIDTH")
         .output()
         .unwrap()
 }
@@ -414,14 +416,46 @@ fn no_path_is_an_error_with_a_hint() {
 }
 
 #[test]
-fn help_matches_the_readme() {
+fn help_matches_the_usage_doc() {
     let help = stdout(&crossfoot(&["check", "--help"]));
+    let usage =
+        std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/docs/usage.md")).unwrap();
+    assert!(
+        usage.contains(help.trim()),
+        "docs/usage.md must show `crossfoot check --help` as it is:\n{help}"
+    );
+}
+
+/// The README is the first hour: short, and every command in it a command crossfoot has.
+#[test]
+fn the_readme_is_the_first_hour() {
     let readme =
         std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
-    assert!(
-        readme.contains(help.trim()),
-        "README's usage section must show `crossfoot check --help` as it is:\n{help}"
-    );
+    assert!(readme.lines().count() < 250, "{}", readme.lines().count());
+    assert!(readme.contains("cargo install --path ."));
+    for line in readme.lines().filter(|l| l.starts_with("crossfoot ")) {
+        let command = line.split_whitespace().nth(1).unwrap();
+        if command.starts_with('-') {
+            continue;
+        }
+        let help = crossfoot(&[command, "--help"]);
+        assert_eq!(help.status.code(), Some(0), "{line}");
+    }
+    for doc in [
+        "usage",
+        "rules",
+        "safety",
+        "performance",
+        "development",
+        "not-done",
+    ] {
+        let path = format!("docs/{doc}.md");
+        assert!(readme.contains(&format!("]({path})")), "{path}");
+        assert!(
+            Path::new(env!("CARGO_MANIFEST_DIR")).join(&path).is_file(),
+            "{path}"
+        );
+    }
 }
 
 #[test]
@@ -592,6 +626,251 @@ fn clean_files_are_one_line_and_quiet_leaves_them_out() {
         quiet.lines().last(),
         text.lines().last(),
         "the total is the same"
+    );
+}
+
+#[test]
+fn the_terminal_report_is_wrapped_to_its_width_and_plain_in_a_pipe() {
+    let args = ["check", "--lang", "en", "samples/reference-2021.xlsx"];
+    // In a pipe: one line per item, however long (the "most likely" line of the reference
+    // workbook names a dozen cells).
+    let plain = stdout(&crossfoot(&args));
+    let longest = plain.lines().map(|l| l.chars().count()).max().unwrap();
+    assert!(longest > 300, "{longest}");
+    // At a width: no line longer, the same words in the same order.
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(args)
+        .env("NO_COLOR", "1")
+        .env("CROSSFOOT_WIDTH", "72")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let wrapped = stdout(&out);
+    for line in wrapped.lines() {
+        assert!(line.chars().count() <= 72, "{line}");
+    }
+    let words = |t: &str| t.split_whitespace().map(str::to_string).collect::<Vec<_>>();
+    assert_eq!(words(&wrapped), words(&plain));
+    insta::assert_snapshot!(wrapped);
+}
+
+#[test]
+fn the_summary_line_counts_files_clean_with_warnings_with_errors_and_unreadable() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("broken.xlsx"), b"PK\x03\x04 not a workbook").unwrap();
+    for name in ["branch-clean.xlsx", "branch-gender-split.xlsx"] {
+        std::fs::copy(Path::new("samples").join(name), dir.path().join(name)).unwrap();
+    }
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .args(["check", "--lang", "en", "-q"])
+        .arg(dir.path())
+        .env("NO_COLOR", "1")
+        .env_remove("CROSSFOOT_WIDTH")
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2), "an unreadable file");
+    let text = stdout(&out);
+    insta::assert_snapshot!(text.lines().last().unwrap());
+}
+
+/// 1 of 8 committee members is exactly 12.5 %: shown to no decimals, Excel shows 13 (half away
+/// from zero), so a branch that typed 12 made a slip, and 13 passes.
+#[test]
+fn an_exact_tie_is_rounded_half_away_from_zero_one_of_eight_is_13() {
+    use crate::common::forms::*;
+    let layout = Layout {
+        pct_decimals: PctDecimals::Fixed(0),
+        ..Layout::default()
+    };
+    let mut b = Branch::clean("Đảng bộ xã Thử", "TD-97", 12);
+    b.m04.total = 8;
+    b.m04.qualification = [1, 3, 2, 1, 1];
+    b.m04.theory = [2, 3, 3];
+    b.recompute_percents();
+    // Every percentage as the branch types it when the sheet shows no decimals.
+    for f in b.figures() {
+        if f.col == Col::Pct {
+            b.set(f.form, f.item, f.col, f.value.round());
+        }
+    }
+    assert_eq!(b.get("M04", "2.1", Col::Pct), Some(13.0));
+    let dir = tempfile::tempdir().unwrap();
+    write_branch_to(dir.path().join("a-rounded.xlsx"), &b, &layout).unwrap();
+    b.set("M04", "2.1", Col::Pct, 12.0);
+    write_branch_to(dir.path().join("b-truncated.xlsx"), &b, &layout).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(["check", "--format", "json", "--lang", "en"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let doc: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let percent: Vec<(String, String, f64, f64)> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "M04.percent")
+        .map(|f| {
+            (
+                f["file"]
+                    .as_str()
+                    .unwrap()
+                    .rsplit('/')
+                    .next()
+                    .unwrap()
+                    .to_string(),
+                format!(
+                    "{}!{}",
+                    f["cells"][0]["sheet"].as_str().unwrap(),
+                    f["cells"][0]["cell"].as_str().unwrap()
+                ),
+                f["expected"].as_f64().unwrap(),
+                f["actual"].as_f64().unwrap(),
+            )
+        })
+        .collect();
+    let cell = cell_ref(&layout, "M04", "2.1", Col::Pct)
+        .unwrap()
+        .to_string();
+    assert_eq!(
+        percent,
+        [("b-truncated.xlsx".to_string(), cell, 13.0, 12.0)],
+        "{}",
+        String::from_utf8_lossy(&out.stdout)
+    );
+}
+
+/// `crossfoot samples/`: a path where the command belongs; the error suggests `check`.
+#[test]
+fn a_folder_without_a_command_suggests_check() {
+    let out = crossfoot(&["samples/"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("'crossfoot check samples/'"), "{err}");
+    // A mistyped command is still told the command it resembles, not `check PATH`.
+    let err = String::from_utf8_lossy(&crossfoot(&["chek", "samples/"]).stderr).into_owned();
+    assert!(
+        err.contains("'check'") && !err.contains("crossfoot check chek"),
+        "{err}"
+    );
+}
+
+/// A folder named that holds nothing to read says so, in the run's language, with what it
+/// passed over (a lock file: the workbook is open in a spreadsheet program).
+#[test]
+fn an_empty_folder_says_it_was_empty_and_what_it_passed_over() {
+    let dir = tempfile::tempdir().unwrap();
+    let empty = dir.path().join("empty");
+    std::fs::create_dir(&empty).unwrap();
+    std::fs::write(empty.join("~$branch-07.xlsx"), b"lock").unwrap();
+    let run = |lang: &str| {
+        let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+            .args(["check", "--lang", lang])
+            .arg(&empty)
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(2));
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let shown = empty.display().to_string();
+    let en = run("en");
+    assert_eq!(
+        en.trim_end(),
+        format!("no workbook to check: {shown} held no file to read; passed over: 1 lock file")
+    );
+    let vi = run("vi");
+    assert_eq!(
+        vi.trim_end(),
+        format!("không có tệp nào để kiểm tra: {shown} không chứa tệp nào đọc được; không xét: 1 tệp khóa")
+    );
+}
+
+/// `rules` takes the options of `rules list` itself.
+#[test]
+fn rules_takes_lang_and_format_itself() {
+    let bare = crossfoot(&["rules", "--lang", "en"]);
+    assert_eq!(bare.status.code(), Some(0));
+    assert_eq!(
+        stdout(&bare),
+        stdout(&crossfoot(&["rules", "list", "--lang", "en"]))
+    );
+    assert!(stdout(&bare).contains("M01.gender-split"));
+    let json = crossfoot(&["rules", "--format", "json"]);
+    assert_eq!(json.status.code(), Some(0));
+    let doc: Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert!(doc.as_array().is_some_and(|a| a.len() > 20));
+}
+
+/// An unreadable file reads as the reason and the hint, without a crate path before them.
+#[test]
+fn an_unreadable_file_starts_with_its_reason_not_a_code() {
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("branch-12.xls");
+    std::fs::write(
+        &page,
+        "<html><body><table><tr><td>1</td></tr></table></body></html>",
+    )
+    .unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(["check", "--lang", "en"])
+        .arg(&page)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap();
+    let text = stdout(&out);
+    let second = text.lines().nth(1).unwrap_or_default();
+    assert!(second.trim_start().starts_with("× cannot read"), "{text}");
+    assert!(!text.contains("crossfoot::"), "{text}");
+}
+
+/// A check of the built-in pack is explained with its own paragraph, in the run's language.
+#[test]
+fn explain_prints_a_checks_doc_in_the_runs_language() {
+    let en = stdout(&crossfoot(&["explain", "--lang", "en", "M01.gender-split"]));
+    assert!(
+        en.contains("What it means\n  Men (item 2.1) plus women (item 2.2) must equal"),
+        "{en}"
+    );
+    let vi = stdout(&crossfoot(&["explain", "M01.gender-split"]));
+    assert!(
+        vi.contains("Ý nghĩa\n  Số nam (mục 2.1) cộng số nữ (mục 2.2)"),
+        "{vi}"
+    );
+}
+
+/// `-q` leaves the clean files out but keeps the progress bar on a terminal: 40 workbooks read
+/// one at a time (longer than the second before the bar is drawn), under a pseudo-terminal.
+#[test]
+#[ignore = "needs script(1) from util-linux for a pseudo-terminal, and a run of several seconds"]
+fn quiet_keeps_the_progress_bar_on_a_terminal() {
+    let dir = tempfile::tempdir().unwrap();
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    for i in 0..40 {
+        std::fs::copy(
+            root.join("samples/reference-2021.xlsx"),
+            dir.path().join(format!("r{i:02}.xlsx")),
+        )
+        .unwrap();
+    }
+    let command = format!(
+        "{} check -q -j 1 --lang en {}",
+        env!("CARGO_BIN_EXE_crossfoot"),
+        dir.path().display()
+    );
+    let out = Command::new("script")
+        .args(["-qefc", &command, "/dev/null"])
+        .env_remove("CROSSFOOT_WIDTH")
+        .output()
+        .expect("script(1) runs the command under a pseudo-terminal");
+    let text = stdout(&out);
+    assert!(
+        text.contains("workbooks checked"),
+        "no progress bar: {text}"
+    );
+    assert!(
+        text.contains("40 files: 0 clean, 0 with warnings, 40 with errors"),
+        "{text}"
     );
 }
 

@@ -527,6 +527,45 @@ fn consolidating_the_samples_gives_a_summary_that_checks_clean() {
     );
 }
 
+/// The district's own workbook (code TD) among the branches' is left out with a note that names
+/// its code, never the form's `unit_pattern` (a regular expression means nothing to a reviewer).
+#[test]
+fn a_workbook_that_is_no_unit_is_noted_by_its_code_not_by_a_pattern() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    let dir = tempfile::tempdir().unwrap();
+    let mut paths = Vec::new();
+    for name in ["branch-clean.xlsx", "reference-2021.xlsx"] {
+        let to = dir.path().join(name);
+        std::fs::copy(root.join(name), &to).unwrap();
+        paths.push(to);
+    }
+    let out = dir.path().join("district.xlsx");
+    let status = std::process::Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(["consolidate", "--lang", "en"])
+        .args(&paths)
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert_eq!(status.status.code(), Some(0), "{status:?}");
+    let bytes = std::fs::read(&out).unwrap();
+    let wb =
+        crossfoot::load::load_bytes(&bytes, "d.xlsx", &crossfoot::load::Limits::default()).unwrap();
+    let texts: Vec<String> = wb.sheets[1].cells.values().map(|c| c.display()).collect();
+    assert!(
+        texts
+            .iter()
+            .any(|t| t.contains("its code TD is not the code of a unit of this summary")),
+        "{texts:?}"
+    );
+    for t in &texts {
+        assert!(
+            !t.contains("(?:") && !t.contains("\\d") && !t.contains('^'),
+            "{t}"
+        );
+    }
+}
+
 // ---------------------------------------------------------------------------------------------
 // Unit codes as people type them: `td-08`, `TD - 08`, `TD–08`, ` TD-08 `, no-break spaces.
 

@@ -617,31 +617,49 @@ fn real_district() -> District {
     d
 }
 
+/// TH01 as the template has it (for the layouts below, which vary TH02).
+const TH01_TEMPLATE: DistrictLayout = DistrictLayout {
+    th02: Th02Headings::Flat,
+    th02_margin: false,
+    th01_grouped: false,
+    th01_groups: Th01Groups::None,
+    th01_column_numbers: false,
+    th01_header_repeated: false,
+    th01_grand_of_groups: false,
+    th02_column_numbers: false,
+    th02_header_again_after: None,
+};
+
 const TH02_LAYOUTS: [DistrictLayout; 5] = [
     DistrictLayout {
         th02: Th02Headings::Flat,
         th02_margin: false,
         th01_grouped: false,
+        ..TH01_TEMPLATE
     },
     DistrictLayout {
         th02: Th02Headings::FlatColon,
         th02_margin: false,
         th01_grouped: false,
+        ..TH01_TEMPLATE
     },
     DistrictLayout {
         th02: Th02Headings::Merged,
         th02_margin: false,
         th01_grouped: false,
+        ..TH01_TEMPLATE
     },
     DistrictLayout {
         th02: Th02Headings::Merged,
         th02_margin: true,
         th01_grouped: true,
+        ..TH01_TEMPLATE
     },
     DistrictLayout {
         th02: Th02Headings::MergedUnderOneHeading,
         th02_margin: true,
         th01_grouped: true,
+        ..TH01_TEMPLATE
     },
 ];
 
@@ -912,5 +930,668 @@ fn the_drifts_of_round_three_really_change_the_workbook() {
             !template.iter().any(|x| x == expect),
             "{expect:?} in the template"
         );
+    }
+}
+
+// Round three (FORMS.md, "More of what arrives — round three"): rows that are structure, not
+// figures.
+
+#[test]
+fn a_row_of_column_numbers_under_the_header() {
+    for numbers in [
+        ColumnNumbers::Plain,
+        ColumnNumbers::Bracketed,
+        ColumnNumbers::Lettered,
+    ] {
+        same_as_template(Layout {
+            column_numbers: numbers,
+            ..Layout::default()
+        });
+    }
+}
+
+#[test]
+fn the_header_repeated_further_down() {
+    same_as_template(Layout {
+        header_repeated: true,
+        ..Layout::default()
+    });
+    same_as_template(Layout {
+        header_repeated: true,
+        merged_header: true,
+        column_numbers: ColumnNumbers::Lettered,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn a_blank_row_after_every_row() {
+    same_as_template(Layout {
+        blank_after_every_row: true,
+        ..Layout::default()
+    });
+}
+
+#[test]
+fn subtotal_rows_after_the_blocks_typed_as_formulas_or_unlabelled() {
+    for subtotals in [Subtotals::Typed, Subtotals::Formula, Subtotals::Unlabelled] {
+        same_as_template(Layout {
+            subtotals,
+            ..Layout::default()
+        });
+        same_as_template(Layout {
+            subtotals,
+            blank_after_every_row: true,
+            labels: LabelStyle::NumberedDotted,
+            totals: TotalStyle::Formulas,
+            ..Layout::default()
+        });
+    }
+}
+
+/// The cell of the subtotal row after the block whose last item is `last` (the next row, or
+/// the one after under `blank_after_every_row`).
+fn subtotal_cell(layout: &Layout, form: &str, last: &str) -> String {
+    let mut at = cell_ref(layout, form, last, Col::Count).unwrap();
+    at.row += 1 + u32::from(layout.blank_after_every_row);
+    at.to_string()
+}
+
+#[test]
+fn a_subtotal_that_does_not_add_up_is_found_on_its_cell_and_nothing_else_changes() {
+    for subtotals in [Subtotals::Typed, Subtotals::Unlabelled] {
+        for blank_after_every_row in [false, true] {
+            let base = Layout {
+                subtotals,
+                blank_after_every_row,
+                ..Layout::default()
+            };
+            let clean = Branch::clean("Đảng bộ xã Sạch", "TD-98", 12);
+            let template = ours(&write_branch(&clean, &Layout::default()));
+            // The age bands' subtotal two too many, the theory levels' of M04 one too few.
+            let layout = Layout {
+                subtotal_off: vec![("M01", "3", 2), ("M04", "3", -1)],
+                ..base.clone()
+            };
+            let found = ours(&write_branch(&clean, &layout));
+            let extra: Vec<_> = found.difference(&template).cloned().collect();
+            assert!(
+                template.is_subset(&found),
+                "{subtotals:?}: {template:?} in {found:?}"
+            );
+            if subtotals == Subtotals::Unlabelled {
+                // With no label, a row that does not add up is no subtotal: it is not told from
+                // an unlisted row, and nothing is said (no false alarm).
+                assert_eq!(extra, vec![], "{subtotals:?}");
+                continue;
+            }
+            let mut firsts: Vec<(String, String)> = Vec::new();
+            let pack = rules::compile(&rules::builtin_sources()).unwrap();
+            let wb = load_bytes(
+                &write_branch(&clean, &layout),
+                "branch.xlsx",
+                &Limits::default(),
+            )
+            .unwrap();
+            let (_, all, _) = check_workbook(&wb, "branch.xlsx", &pack);
+            for f in all
+                .iter()
+                .filter(|f| f.rule == "structure.subtotal-mismatch")
+            {
+                firsts.push((
+                    format!("{}!{}", f.cells[0].sheet, f.cells[0].cell),
+                    format!("{:?}", f.difference),
+                ));
+            }
+            firsts.sort();
+            let mut want = vec![
+                (
+                    subtotal_cell(&layout, "M01", "3.8"),
+                    "Some(2.0)".to_string(),
+                ),
+                (
+                    subtotal_cell(&layout, "M04", "3.3"),
+                    "Some(-1.0)".to_string(),
+                ),
+            ];
+            want.sort();
+            assert_eq!(firsts, want, "{subtotals:?}, {blank_after_every_row}");
+            assert_eq!(extra.len(), 2, "{extra:?}");
+        }
+    }
+}
+
+#[test]
+fn every_structure_row_at_once() {
+    same_as_template(Layout {
+        column_numbers: ColumnNumbers::Lettered,
+        header_repeated: true,
+        blank_after_every_row: true,
+        subtotals: Subtotals::Formula,
+        totals: TotalStyle::Formulas,
+        margin_column: true,
+        ..Layout::default()
+    });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round three: the district summary in groups (TH01's branch rows under group rows carrying
+// their sums), with a row of column numbers and the header repeated.
+
+use crossfoot::check::FileResult;
+use crossfoot::run::{collect, InProcess, Options, Run};
+
+fn four_branches() -> Vec<Branch> {
+    vec![
+        Branch::clean("Đảng bộ xã Bình Lư", "TD-01", 1),
+        Branch::clean("Đảng bộ xã Bản Bo", "TD-02", 2),
+        Branch::clean("Đảng bộ xã Nà Tăm", "TD-03", 3),
+        Branch::clean("Chi bộ Trường THPT Tam Đường", "TD-04", 4),
+    ]
+}
+
+/// Two groups: three communes, then one office (a group of one row).
+fn grouped_district(bs: &[Branch]) -> District {
+    let mut d =
+        District::from_branches(bs).grouped(&["Khối xã, thị trấn", "Khối cơ quan"], &[3, 1]);
+    d.years.truncate(3); // no repeated year
+    d
+}
+
+const GROUP_STYLES: [Th01Groups; 5] = [
+    Th01Groups::RomanInStt,
+    Th01Groups::RomanInName,
+    Th01Groups::CongAfter,
+    Th01Groups::NameOnly,
+    Th01Groups::HeadingOnly,
+];
+
+fn grouped_layouts() -> Vec<DistrictLayout> {
+    let mut out = Vec::new();
+    for style in GROUP_STYLES {
+        for (numbers, again, of_groups) in [
+            (false, false, false),
+            (true, false, true),
+            (true, true, false),
+        ] {
+            out.push(DistrictLayout {
+                th01_groups: style,
+                th01_column_numbers: numbers,
+                th01_header_repeated: again,
+                th01_grand_of_groups: of_groups,
+                ..DistrictLayout::default()
+            });
+        }
+    }
+    out
+}
+
+/// A finding as (file name, rule, cells).
+type Named = (String, String, Vec<String>);
+
+/// Checks the branch workbooks and the summary in one run: (file, rule, cells) of every
+/// finding, and the results.
+fn run_with_branches(bs: &[Branch], summary: &[u8]) -> (Vec<Named>, Vec<FileResult>) {
+    let dir = tempfile::tempdir().unwrap();
+    for b in bs {
+        let name = format!("branch-{}.xlsx", b.code.to_lowercase());
+        std::fs::write(dir.path().join(name), write_branch(b, &Layout::default())).unwrap();
+    }
+    std::fs::write(dir.path().join("district.xlsx"), summary).unwrap();
+    let pack = rules::compile(&rules::builtin_sources()).unwrap();
+    let results = Run::new(&pack, Options::default(), &InProcess)
+        .check_all(&collect(&[dir.path().to_path_buf()]).files, None);
+    let mut found: Vec<Named> = results
+        .iter()
+        .flat_map(|r| &r.findings)
+        .map(|f| {
+            let file = std::path::Path::new(&f.file)
+                .file_name()
+                .unwrap()
+                .to_string_lossy()
+                .into_owned();
+            let mut cells: Vec<String> = f
+                .cells
+                .iter()
+                .map(|c| format!("{}!{}", c.sheet, c.cell))
+                .collect();
+            cells.sort();
+            (file, f.rule.clone(), cells)
+        })
+        .collect();
+    found.sort();
+    (found, results)
+}
+
+#[test]
+fn th01_in_groups_gives_the_flat_summarys_findings_with_its_branches() {
+    let bs = four_branches();
+    let d = grouped_district(&bs);
+    // The template (no group rows) with its branches: nothing at all.
+    let (flat, _) = run_with_branches(&bs, &write_district(&d));
+    assert_eq!(flat, vec![]);
+    for layout in grouped_layouts() {
+        let (found, results) = run_with_branches(&bs, &write_district_with(&d, &layout));
+        assert_eq!(found, flat, "{layout:?}");
+        // The group rows are no branches: four records, read where the branches stand.
+        let district = results
+            .iter()
+            .find(|r| r.path.ends_with("district.xlsx"))
+            .unwrap();
+        assert_eq!(district.forms.len(), 2, "{layout:?}");
+    }
+}
+
+#[test]
+fn a_slipped_branch_row_in_groups_is_found_on_its_row_and_nowhere_else() {
+    let bs = four_branches();
+    for layout in grouped_layouts() {
+        let mut d = grouped_district(&bs);
+        // TD-02's HTTNV one too many, carried into its group and the total: the branch row's
+        // rating sum, and its disagreement with the branch's workbook.
+        d.rows[1].figures[7] += 1;
+        d.groups[0].figures[7] += 1;
+        d.grand[7] += 1;
+        let (found, _) = run_with_branches(&bs, &write_district_with(&d, &layout));
+        let rules: Vec<&str> = found.iter().map(|(_, r, _)| r.as_str()).collect();
+        assert_eq!(
+            rules,
+            ["TH01.matches-unit", "TH01.ratings-sum"],
+            "{layout:?}: {found:?}"
+        );
+        let cell = format!("TH01-TongHop!{}", layout.th01_cell_of(&d, 1, 7));
+        assert!(
+            found.iter().all(|(_, _, c)| c.contains(&cell)),
+            "{cell} in {found:?}"
+        );
+    }
+}
+
+#[test]
+fn a_wrong_group_subtotal_is_found_and_the_grand_totals_suggested_value_is_right() {
+    let bs = four_branches();
+    for layout in grouped_layouts() {
+        if matches!(
+            layout.th01_groups,
+            Th01Groups::NameOnly | Th01Groups::HeadingOnly
+        ) {
+            // A group row with no numbering and no word is told by its sums alone: one that
+            // does not add up is a row without a code (a row without its workbook), said so.
+            // A heading has no sums.
+            continue;
+        }
+        let mut d = grouped_district(&bs);
+        // Group I's members 5 too many; the total typed right (the sum of the branches).
+        d.groups[0].figures[0] += 5;
+        let of_groups = DistrictLayout {
+            th01_grand_of_groups: false,
+            ..layout.clone()
+        };
+        let (found, results) = run_with_branches(&bs, &write_district_with(&d, &of_groups));
+        let group_cell = format!("TH01-TongHop!{}", layout.th01_group_cell(&d, 0, 0));
+        assert_eq!(found.len(), 1, "{layout:?}: {found:?}");
+        assert_eq!(found[0].1, "structure.subtotal-mismatch");
+        assert!(
+            found[0].2.contains(&group_cell),
+            "{group_cell} in {found:?}"
+        );
+        let f = &results.iter().flat_map(|r| &r.findings).next().unwrap();
+        assert_eq!(
+            f.cells[0].cell,
+            group_cell.rsplit('!').next().unwrap(),
+            "the subtotal first"
+        );
+        assert_eq!(f.difference, Some(5.0));
+        // The total as the sum of the group rows carries the slip: it is wrong too, and what it
+        // should be is the sum of the branches (the group rows are not added in).
+        d.grand[0] += 5;
+        let layout = DistrictLayout {
+            th01_grand_of_groups: true,
+            ..layout.clone()
+        };
+        let (found, results) = run_with_branches(&bs, &write_district_with(&d, &layout));
+        let rules: Vec<&str> = found.iter().map(|(_, r, _)| r.as_str()).collect();
+        assert_eq!(
+            rules,
+            ["TH01.grand-total", "structure.subtotal-mismatch"],
+            "{layout:?}: {found:?}"
+        );
+        let branches_sum: i64 = bs.iter().map(|b| b.m01.total).sum();
+        let grand = results
+            .iter()
+            .flat_map(|r| &r.findings)
+            .find(|f| f.rule == "TH01.grand-total")
+            .unwrap();
+        assert_eq!(grand.expected, Some(branches_sum as f64), "{layout:?}");
+        assert_eq!(
+            grand.cells.len(),
+            1 + bs.len(),
+            "the total and the four branches: {grand:?}"
+        );
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round three: several forms on one sheet.
+
+#[test]
+fn several_forms_on_one_sheet_stacked_or_side_by_side() {
+    for one_sheet in [
+        OneSheet::Stacked,
+        OneSheet::SideBySide,
+        OneSheet::SideBySideTitlesOverLabels,
+    ] {
+        same_as_template(Layout {
+            one_sheet,
+            ..Layout::default()
+        });
+        same_as_template(Layout {
+            one_sheet,
+            merged_header: true,
+            subtotals: Subtotals::Typed,
+            column_numbers: ColumnNumbers::Plain,
+            ..Layout::default()
+        });
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round three: fail soft. When the structure does not decide, one finding for the form
+// instance, and no check on its cells.
+
+#[test]
+fn a_form_twice_on_one_sheet_is_one_finding_and_none_of_its_cells_is_checked() {
+    let layout = Layout {
+        one_sheet: OneSheet::M01Twice,
+        ..Layout::default()
+    };
+    let title = |k: usize| {
+        let plans = plan(&Branch::default(), &layout);
+        let p = plans.iter().filter(|p| p.form == "M01").nth(k).unwrap();
+        let c = p
+            .cells
+            .iter()
+            .find(|c| matches!(&c.content, Content::Text(t) if t.contains("SỐ LƯỢNG VÀ CƠ CẤU")))
+            .unwrap();
+        format!("{ONE_SHEET}!{}", a1(c.row, c.col))
+    };
+    let one = (
+        "layout.form-regions-ambiguous".to_string(),
+        vec![title(0), title(1)],
+    );
+    let clean = ours(&write_branch(
+        &Branch::clean("Đảng bộ xã Sạch", "TD-98", 12),
+        &layout,
+    ));
+    assert_eq!(clean, BTreeSet::from([one.clone()]));
+    // The slips of the other forms are found as in the template; none that reads M01.
+    let b = slipped();
+    let template = ours(&write_branch(&b, &Layout::default()));
+    let found = ours(&write_branch(&b, &layout));
+    let without_m01: BTreeSet<_> = template
+        .iter()
+        .filter(|(_, cells)| cells.iter().all(|c| !c.starts_with("M01")))
+        .cloned()
+        .collect();
+    assert!(
+        without_m01.len() < template.len(),
+        "the M01 slip is in the template's"
+    );
+    let mut want = without_m01;
+    want.insert(one);
+    assert_eq!(found, want);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Round three: one form over two sheets.
+
+#[test]
+fn a_form_continued_on_a_second_sheet() {
+    // From a block's heading on (item 5), and in the middle of a block (the age bands from 3.5:
+    // they run on at the top of the second sheet under the heading of the first).
+    for at in ["5", "3.5"] {
+        same_as_template(Layout {
+            continued_at: Some(at),
+            ..Layout::default()
+        });
+        same_as_template(Layout {
+            continued_at: Some(at),
+            labels: LabelStyle::NumberedDotted,
+            subtotals: Subtotals::Typed,
+            column_numbers: ColumnNumbers::Lettered,
+            ..Layout::default()
+        });
+    }
+}
+
+/// A slip on the second sheet is found on its cell there, and checks across the two sheets
+/// (each age band's percentage of the total on the first) are made.
+#[test]
+fn a_slip_on_the_continuation_sheet_is_found_there() {
+    for (at, item, rule) in [
+        ("3.5", "3.6", "M01.age-sum"),
+        ("5", "5.2", "M01.qualification-sum"),
+        ("5", "7.3", "M01.ethnicity-sum"),
+    ] {
+        let layout = Layout {
+            continued_at: Some(at),
+            ..Layout::default()
+        };
+        let mut b = Branch::clean("Đảng bộ xã Thử Nghiệm", "TD-99", 11);
+        let n = b.get("M01", item, Col::Count).unwrap();
+        b.set("M01", item, Col::Count, n + 3.0);
+        let found = ours(&write_branch(&b, &layout));
+        let cell = cell_ref(&layout, "M01", item, Col::Count).unwrap();
+        assert!(cell.sheet.ends_with("(tiếp)"), "{cell}");
+        let sums: Vec<_> = found.iter().filter(|(r, _)| r == rule).collect();
+        assert_eq!(sums.len(), 1, "{item}: {found:?}");
+        assert!(sums[0].1.contains(&cell.to_string()), "{cell} in {sums:?}");
+        assert_eq!(cell_sets(&found), expected(&b, &layout), "{item}");
+    }
+}
+
+/// Every form instance carries a reading confidence: 1 when all of it was located, 0 when
+/// where it stands was not decided, and the sheets it continues on.
+#[test]
+fn every_form_instance_has_a_reading_confidence() {
+    let pack = rules::compile(&rules::builtin_sources()).unwrap();
+    let forms = |layout: &Layout| {
+        let bytes = write_branch(&Branch::clean("Đảng bộ xã Sạch", "TD-98", 12), layout);
+        let wb = load_bytes(&bytes, "branch.xlsx", &Limits::default()).unwrap();
+        check_workbook(&wb, "branch.xlsx", &pack).0
+    };
+    let template = forms(&Layout::default());
+    assert_eq!(template.len(), 4);
+    assert!(template.iter().all(|f| f.confidence == 1.0), "{template:?}");
+    let twice = forms(&Layout {
+        one_sheet: OneSheet::M01Twice,
+        ..Layout::default()
+    });
+    let m01 = twice.iter().find(|f| f.form == "M01").unwrap();
+    assert_eq!((m01.sheet.as_str(), m01.confidence), (ONE_SHEET, 0.0));
+    assert!(twice
+        .iter()
+        .filter(|f| f.form != "M01")
+        .all(|f| f.confidence == 1.0));
+    let continued = forms(&Layout {
+        continued_at: Some("5"),
+        ..Layout::default()
+    });
+    let m01 = continued.iter().find(|f| f.form == "M01").unwrap();
+    assert_eq!(m01.confidence, 1.0);
+    assert_eq!(m01.continued_on, vec!["M01-SoLuong (tiếp)".to_string()]);
+}
+
+/// TH02 (records by year) with a row of column numbers under its header, and its header (of one,
+/// two or three rows) written again further down: the same two repeats, and a mistyped figure
+/// on its row; neither the number row nor the repeated header is a year.
+#[test]
+fn th02_with_a_row_of_column_numbers() {
+    let mut d = real_district();
+    for (th02, again) in [
+        (Th02Headings::Flat, None),
+        (Th02Headings::Merged, None),
+        (Th02Headings::Flat, Some(6)),
+        (Th02Headings::Merged, Some(6)),
+        (Th02Headings::MergedUnderOneHeading, Some(6)),
+    ] {
+        let layout = DistrictLayout {
+            th02,
+            th02_column_numbers: true,
+            th02_header_again_after: again,
+            ..DistrictLayout::default()
+        };
+        let found = district_findings(&write_district_with(&d, &layout));
+        let row = |k: u32| layout.th02_year_row(k as usize) + 1;
+        let mut want = vec![
+            ("TH02.members-repeated".to_string(), vec![row(2), row(3)]),
+            ("TH02.row-repeated".to_string(), vec![row(4), row(5)]),
+        ];
+        want.sort();
+        let mut got = th02_rows(&found);
+        got.sort();
+        assert_eq!(got, want, "{layout:?}: {found:?}");
+        assert_eq!(found.len(), 2, "{layout:?}: {found:?}");
+    }
+    d.years[7].members[2] = 1910;
+    let layout = DistrictLayout {
+        th02_column_numbers: true,
+        th02: Th02Headings::Merged,
+        th02_header_again_after: Some(6),
+        ..DistrictLayout::default()
+    };
+    let found = district_findings(&write_district_with(&d, &layout));
+    let slip = format!("TH02-XepLoai!{}", layout.th02_cell(7, 1 + 10 + 2));
+    let sums: Vec<_> = found
+        .iter()
+        .filter(|(r, _)| r == "TH02.members-ratings-sum")
+        .collect();
+    assert_eq!(sums.len(), 1, "{found:?}");
+    assert!(sums[0].1.contains(&slip), "{slip} in {:?}", sums[0].1);
+    assert_eq!(found.len(), 3, "{found:?}");
+}
+
+/// The same through the command line, whose workers send what they read back to the parent
+/// (the structure rows and the reading confidence travel with it).
+#[test]
+fn a_wrong_group_subtotal_through_the_command_line() {
+    let bs = four_branches();
+    let mut d = grouped_district(&bs);
+    d.groups[1].figures[3] += 1;
+    let layout = DistrictLayout {
+        th01_groups: Th01Groups::RomanInName,
+        th01_column_numbers: true,
+        ..DistrictLayout::default()
+    };
+    let dir = tempfile::tempdir().unwrap();
+    for b in &bs {
+        let name = format!("branch-{}.xlsx", b.code.to_lowercase());
+        std::fs::write(dir.path().join(name), write_branch(b, &Layout::default())).unwrap();
+    }
+    std::fs::write(
+        dir.path().join("district.xlsx"),
+        write_district_with(&d, &layout),
+    )
+    .unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .args(["check", "--format", "json"])
+        .arg(dir.path())
+        .output()
+        .unwrap();
+    let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let findings = json["findings"].as_array().unwrap();
+    let rules: Vec<&str> = findings
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap())
+        .collect();
+    assert_eq!(rules, ["structure.subtotal-mismatch"], "{json}");
+    let cell = layout.th01_group_cell(&d, 1, 3);
+    assert_eq!(findings[0]["cells"][0]["cell"], cell.as_str());
+    assert_eq!(findings[0]["difference"], 1.0);
+    for file in json["files"].as_array().unwrap() {
+        for form in file["forms"].as_array().unwrap() {
+            assert_eq!(form["confidence"], 1.0, "{file}");
+        }
+    }
+}
+
+/// Two columns headed `Số lượng` (which one is this year's cannot be told): for each form with
+/// them one finding, no check on their cells — the slips there go unchecked rather than be
+/// checked against a guess — and the other forms as in the template.
+#[test]
+fn a_column_that_cannot_be_told_apart_is_one_finding_and_no_check() {
+    let layout = Layout {
+        count_column_twice: true,
+        ..Layout::default()
+    };
+    let uncertain = ["M01", "M02", "M04"];
+    for b in [Branch::clean("Đảng bộ xã Sạch", "TD-98", 12), slipped()] {
+        let template = ours(&write_branch(&b, &Layout::default()));
+        let found = ours(&write_branch(&b, &layout));
+        for form in uncertain {
+            let sheet = sheet_name(form, SheetNames::Template);
+            let on: Vec<_> = found
+                .iter()
+                .filter(|(_, cells)| cells.iter().any(|c| c.starts_with(&sheet)))
+                .collect();
+            assert_eq!(on.len(), 1, "{form}: {on:?}");
+            assert_eq!(on[0].0, "layout.column-ambiguous", "{form}");
+        }
+        // M03 as in the template, but for the checks that read M01's total.
+        let m03 = |s: &BTreeSet<(String, Vec<String>)>| {
+            s.iter()
+                .filter(|(r, cells)| {
+                    r.starts_with("M03") && cells.iter().all(|c| c.starts_with("M03"))
+                })
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(m03(&found), m03(&template));
+        assert!(found
+            .iter()
+            .all(|(r, _)| !r.starts_with("M01") && !r.starts_with("M02") && !r.starts_with("M04")));
+    }
+}
+
+/// A row written twice (a copied row, one count changed): one finding for the form, and the
+/// checks reading that row are not made — neither copy is guessed to be the form's.
+#[test]
+fn a_label_in_two_rows_is_one_finding_and_no_check_on_it() {
+    let layout = Layout {
+        row_twice: Some(("M01", "2.1")),
+        ..Layout::default()
+    };
+    // The slipped branch's M01 slip is in the gender block (2.1): it goes unchecked.
+    for b in [Branch::clean("Đảng bộ xã Sạch", "TD-98", 12), slipped()] {
+        let template = ours(&write_branch(&b, &Layout::default()));
+        let found = ours(&write_branch(&b, &layout));
+        let on_m01: Vec<_> = found
+            .iter()
+            .filter(|(_, cells)| cells.iter().any(|c| c.starts_with("M01")))
+            .collect();
+        let men = cell_ref(&layout, "M01", "2.1", Col::Count).unwrap();
+        let mut copy = men.clone();
+        copy.row += 1;
+        assert_eq!(
+            on_m01,
+            vec![&(
+                "layout.label-ambiguous".to_string(),
+                vec![
+                    format!("{}!{}", men.sheet, a1(men.row, men.col - 1)),
+                    format!("{}!{}", copy.sheet, a1(copy.row, copy.col - 1)),
+                ]
+            )],
+            "{found:?}"
+        );
+        // The other forms' findings as in the template.
+        let others = |s: &BTreeSet<(String, Vec<String>)>| {
+            s.iter()
+                .filter(|(_, cells)| {
+                    !cells.is_empty() && cells.iter().all(|c| !c.starts_with("M01"))
+                })
+                .cloned()
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(others(&found), others(&template));
     }
 }

@@ -643,3 +643,54 @@ fn no_explain_reports_the_findings_alone() {
         without["files"][0]
     );
 }
+
+/// A count that no sum reads (M02 2.1c, the minority members among those admitted, only at most
+/// the admitted) typed too high: only its percentage disagrees. The percentage is wrong, or the
+/// count: both one figure, both said — never the percentage alone as if it were certain — and
+/// the count's reading suggests the count before the slip.
+#[test]
+fn a_percentage_that_disagrees_with_a_lone_count_names_both_readings() {
+    let mut tried = 0;
+    for seed in 0..40u64 {
+        let mut b = Branch::clean("Chi bộ Thử", "TD-01", 9100 + seed);
+        let figure = b
+            .figures()
+            .into_iter()
+            .find(|f| f.form == "M02" && f.item == "2.1c" && f.col == Col::Count)
+            .expect("M02 2.1c");
+        let admitted = b
+            .figures()
+            .into_iter()
+            .find(|f| f.form == "M02" && f.item == "2.1" && f.col == Col::Count)
+            .expect("M02 2.1");
+        // One more, still within the admitted, so that only the percentage tells.
+        if admitted.value < figure.value + 1.0 || admitted.value == 0.0 {
+            continue;
+        }
+        tried += 1;
+        b.set("M02", "2.1c", Col::Count, figure.value + 1.0);
+        let (found, ex) = explain(&b);
+        assert!(!found.is_empty(), "seed {seed}: no finding");
+        let localised: Vec<&Explanation> = ex.iter().filter(|e| e.localised).collect();
+        assert_eq!(localised.len(), 2, "seed {seed}: {ex:#?}");
+        assert!(localised.iter().all(|e| e.alternatives == 2), "{ex:#?}");
+        let cells: Vec<&str> = localised
+            .iter()
+            .map(|e| e.changes[0].cell.as_str())
+            .collect();
+        let count_cell = cell("M02", "2.1c", Col::Count);
+        let pct_cell = cell("M02", "2.1c", Col::Pct);
+        assert!(cells.contains(&pct_cell.as_str()), "{cells:?}");
+        let count = localised
+            .iter()
+            .find(|e| e.changes[0].cell == count_cell)
+            .expect("the count's reading");
+        assert_eq!(count.changes[0].suggested, Some(figure.value), "{count:#?}");
+        assert!(
+            count.text.contains("một trong 2"),
+            "said as one of two: {}",
+            count.text
+        );
+    }
+    assert!(tried >= 5, "only {tried} branches could take the slip");
+}

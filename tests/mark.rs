@@ -1032,3 +1032,58 @@ fn an_edited_copys_notes_give_the_totals_only_on_the_tested_cell() {
     );
     assert!(!n9.contains("Ô này"), "{n9}");
 }
+
+/// A marked copy suggests a value alone only where the reading is the only one of its size:
+/// a count that no sum reads, typed one too high, disagrees with its percentage only, and
+/// either figure may be the wrong one — the notes of both cells list both candidates.
+#[test]
+fn a_marked_copy_lists_the_candidates_where_the_reading_is_not_unique() {
+    use crate::common::forms::{cell_ref, write_branch_to, Branch, Col, Layout};
+    let dir = tempfile::tempdir().unwrap();
+    let mut chosen = None;
+    for seed in 0..40u64 {
+        let b = Branch::clean("Chi bộ Thử", "TD-01", 9100 + seed);
+        let get = |item: &str| {
+            b.figures()
+                .into_iter()
+                .find(|f| f.form == "M02" && f.item == item && f.col == Col::Count)
+                .map(|f| f.value)
+                .unwrap_or_default()
+        };
+        if get("2.1") >= get("2.1c") + 1.0 && get("2.1") > 0.0 {
+            chosen = Some((b.clone(), get("2.1c")));
+            break;
+        }
+    }
+    let (mut b, count) = chosen.expect("a branch that can take the slip");
+    b.set("M02", "2.1c", Col::Count, count + 1.0);
+    let path = dir.path().join("td01.xlsx");
+    write_branch_to(&path, &b, &Layout::default()).unwrap();
+    let result = check(&path);
+    assert!(
+        result.explanations.iter().all(|e| e.alternatives == 2),
+        "{:#?}",
+        result.explanations
+    );
+    let marked = mark::mark_workbook(
+        &std::fs::read(&path).unwrap(),
+        Container::Xlsx,
+        &result,
+        Lang::Vi,
+        &Limits::default(),
+    )
+    .unwrap();
+    let after = unzip(&marked.bytes);
+    let layout = Layout::default();
+    let count_at = cell_ref(&layout, "M02", "2.1c", Col::Count).unwrap();
+    let pct_at = cell_ref(&layout, "M02", "2.1c", Col::Pct).unwrap();
+    let comments = after.comments_of(&after.sheet_parts()[&count_at.sheet]);
+    for at in [&count_at, &pct_at] {
+        let note = note_on(&comments, &at.a1()).unwrap_or_else(|| panic!("no note on {at:?}"));
+        assert!(note.contains("một trong 2"), "{at:?}: {note}");
+        assert!(
+            note.contains(&count_at.a1()) && note.contains(&pct_at.a1()),
+            "both candidates named: {note}"
+        );
+    }
+}

@@ -6,7 +6,7 @@
 use crate::common;
 
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
-use common::forms::{write_branch_to, Branch, Layout, TotalStyle};
+use common::forms::{write_branch_to, Branch, Layout, OneSheet, TotalStyle};
 use crossfoot::annotate::{review_workbook, write_review, Lang, ReviewError, ReviewOptions};
 use crossfoot::check::FileResult;
 use crossfoot::output::{Replace, Target};
@@ -323,23 +323,35 @@ fn summary_has_a_coloured_row_per_file_a_link_to_its_first_finding_and_a_chart()
 
     // First findings, as their messages say them after their severity: the unreadable file's
     // on Findings row 2, TD-09's warning on row 3, TD-07's on row 4; none for the clean file.
+    // The status links to it (a short link: LibreOffice does not wrap a linked cell's text);
+    // the first finding beside it is wrapped text.
     let xml = sheet_xml(&bytes, 0);
-    let (loc, text) = hyperlink(&xml, "G2").expect("link for the unreadable file");
+    let mut summary = open(&bytes);
+    let s = summary.worksheet_range("Tổng hợp").expect("summary");
+    let first = |row: u32| string(s.get_value((row, 6)));
+    let (loc, status) = hyperlink(&xml, "D2").expect("link for the unreadable file");
     assert_eq!(loc, "'Phát hiện'!A2");
+    assert!(status.starts_with("không đọc được"), "{status}");
+    let text = first(1);
     assert!(
         text.starts_with("không đọc được: tệp là một trang web (HTML)"),
         "{text}"
     );
-    let (loc, text) = hyperlink(&xml, "G3").expect("link for td09");
+    let (loc, status) = hyperlink(&xml, "D3").expect("link for td09");
     assert_eq!(
-        (loc.as_str(), text.as_str()),
+        (loc.as_str(), status.as_str(), first(2).as_str()),
         (
             "'Phát hiện'!A3",
+            "có cảnh báo",
             "cảnh báo: Tệp thiếu biểu M04 (Cấp ủy viên)"
         )
     );
-    let (loc, text) = hyperlink(&xml, "G4").expect("link for td07");
-    assert_eq!(loc, "'Phát hiện'!A4");
+    let (loc, status) = hyperlink(&xml, "D4").expect("link for td07");
+    assert_eq!(
+        (loc.as_str(), status.as_str()),
+        ("'Phát hiện'!A4", "có lỗi")
+    );
+    let text = first(3);
     assert!(text.starts_with("lỗi: "), "{text}");
     assert!(
         !text.contains("M01.percent"),
@@ -536,6 +548,25 @@ fn copies_keep_values_formulas_with_results_and_merges() {
         );
         assert!(xml.contains("<oddHeader>&amp;LSao từ tệp: "), "printed too");
         cb.retain(|c| c.1 != banner);
+        // Below the copied cells, two rows down, the notes printed: "Ghi chú", then each
+        // note's cell and text (notes on cells do not print).
+        let last = ca.iter().map(|c| c.0).max().expect("cells");
+        let printed: Vec<(u32, u32, Data)> = cb.iter().filter(|c| c.0 > last).cloned().collect();
+        let noted = copy == "TD-07 M01";
+        assert_eq!(
+            printed.first(),
+            noted
+                .then(|| (last + 2, 0, Data::String("Ghi chú".into())))
+                .as_ref(),
+            "{copy}"
+        );
+        assert!(
+            !noted || printed
+                .iter()
+                .any(|c| c.1 == 1 && matches!(&c.2, Data::String(t) if t.starts_with("[lỗi] "))),
+            "{copy}: {printed:?}"
+        );
+        cb.retain(|c| c.0 <= last);
         // The copy holds exactly the original's values (numbers as numbers, text as text).
         let norm = |v: Vec<(u32, u32, Data)>| -> Vec<(u32, u32, String)> {
             v.into_iter()
@@ -590,7 +621,21 @@ fn copies_keep_values_formulas_with_results_and_merges() {
     };
     let want = dims(&mut orig, "M01-SoLuong");
     assert_eq!(want.len(), 3);
-    assert_eq!(dims(&mut review, "TD-07 M01"), want);
+    // Below the copied cells, each printed note is merged across the sheet's columns.
+    let end = orig
+        .worksheet_range("M01-SoLuong")
+        .expect("original")
+        .end()
+        .expect("cells")
+        .0;
+    let (copied, notes): (Vec<String>, Vec<String>) =
+        dims(&mut review, "TD-07 M01").into_iter().partition(|d| {
+            let row: u32 = d[1..d.find(',').unwrap_or(1)].parse().unwrap_or(0);
+            row <= end
+        });
+    assert_eq!(copied, want);
+    assert!(!notes.is_empty());
+    assert!(notes.iter().all(|d| d.contains(", 1)-(")), "{notes:?}");
     // The header rows are bold, the data rows are not.
     assert!(look(&bytes, 5, "B6").bold && look(&bytes, 5, "C7").bold && look(&bytes, 5, "D7").bold);
     assert!(!look(&bytes, 5, "B9").bold);
@@ -899,13 +944,14 @@ fn two_files_with_one_code_are_told_apart_by_their_file_names_shortened_to_fit()
     let s = book.worksheet_range("Tổng hợp").expect("summary");
     let labels: Vec<String> = (1..=4).map(|r| string(s.get_value((r, 7)))).collect();
     assert_eq!(labels[1], "TD-09");
-    assert_eq!(
-        labels[2..],
-        [
-            "Báo cáo thống kê đảng viên năm 2021 - bản gửi lần 1",
-            "Báo cáo thống kê đảng viên năm 2021 - bản gửi lần 2"
-        ]
-    );
+    // Shortened in their middle to one line of the chart (24 characters), the ends kept.
+    for (label, end) in labels[2..].iter().zip(["lần 1", "lần 2"]) {
+        assert!(
+            label.starts_with("Báo cáo") && label.ends_with(end) && label.contains('…'),
+            "{label}"
+        );
+        assert!(label.chars().count() <= 24, "{label}");
+    }
 }
 
 /// The review workbook's own sheets (Summary, Findings) in the run's language: no English word
@@ -1017,4 +1063,25 @@ fn the_review_workbooks_own_sheets_speak_the_runs_language_only() {
             "{vietnamese} in the English review:\n{en}"
         );
     }
+}
+
+/// A form read in part (here: M01 twice on one sheet, neither read) says so on its file's
+/// status, with how surely it was read.
+#[test]
+fn the_summary_says_which_forms_were_read_in_part() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let layout = Layout {
+        one_sheet: OneSheet::M01Twice,
+        ..Layout::default()
+    };
+    let b = Branch::clean("Chi bộ Bản Bo", "TD-07", 7);
+    write_branch_to(dir.path().join("td07.xlsx"), &b, &layout).expect("write td07");
+    let results = check(dir.path());
+    let bytes = review_workbook(&results, &vi()).expect("review");
+    let mut book = open(&bytes);
+    let s = book.worksheet_range("Tổng hợp").expect("summary");
+    assert_eq!(
+        string(s.get_value((1, 3))),
+        "có lỗi; biểu đọc chưa trọn: M01 0 %"
+    );
 }

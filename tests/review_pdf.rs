@@ -1,5 +1,6 @@
 //! The review workbook of the samples opens in LibreOffice: converting it to PDF with
-//! `soffice --headless` must succeed. CI installs LibreOffice (`libreoffice-calc-nogui`).
+//! `soffice --headless` must succeed, and it prints on A4. CI installs LibreOffice
+//! (`libreoffice-calc-nogui`).
 
 use std::process::Command;
 
@@ -63,5 +64,28 @@ fn the_samples_review_workbook_converts_to_pdf() {
     assert!(
         bytes.starts_with(b"%PDF") && bytes.len() > 10_000,
         "a real PDF"
+    );
+    // Every page A4 (595 × 842 points, either way up), the Summary's and Findings' pages in
+    // landscape; none US Letter (612 × 792).
+    let text = String::from_utf8_lossy(&bytes);
+    let boxes: Vec<(u32, u32)> = text
+        .match_indices("/MediaBox[0 0 ")
+        .filter_map(|(at, m)| {
+            let rest = &text[at + m.len()..];
+            let end = rest.find(']')?;
+            let mut n = rest[..end]
+                .split_whitespace()
+                .filter_map(|v| v.parse::<f64>().ok());
+            Some((n.next()?.round() as u32, n.next()?.round() as u32))
+        })
+        .collect();
+    assert!(boxes.len() > 10, "{boxes:?}");
+    assert!(
+        boxes.iter().all(|b| *b == (595, 842) || *b == (842, 595)),
+        "A4 only: {boxes:?}"
+    );
+    assert!(
+        boxes.iter().filter(|b| **b == (842, 595)).count() >= 2,
+        "{boxes:?}"
     );
 }

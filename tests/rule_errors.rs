@@ -213,26 +213,21 @@ fn settings_that_contradict_each_other() {
     insta::assert_snapshot!(text);
 }
 
-/// A user's settings against the built-in pack's: the built-in file is named as such, and the
-/// help says how to do without it.
+/// A user's settings against the built-in pack's: the user's file wins, and one line says which
+/// settings (not a conflict to resolve by hand).
 #[test]
-fn settings_that_contradict_the_built_in_pack() {
+fn settings_that_differ_from_the_built_in_pack_are_the_users() {
     let dir = folder(&[(
         "mine.toml",
-        &format!("[settings]\nlocale = \"en\"\n\n{FORM}"),
+        &format!("[settings]\nlocale = \"en\"\ndash_is_zero = false\n\n{FORM}"),
     )]);
     let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "mine.toml"]);
-    assert_eq!(code, 2);
+    assert_eq!(code, 0, "{text}");
     assert_eq!(
-        headlines(&text),
-        vec![
-            "`locale` is set differently in two rule files",
-            "1 problem in the rule file mine.toml",
-        ],
-        "{text}"
+        text,
+        "your rule files set locale (mine.toml), dash_is_zero (mine.toml) otherwise than the \
+         built-in pack: your values are used\nrules ok: 8 files (7 built in), 7 forms, 41 checks\n"
     );
-    assert!(text.contains("rules/pack.toml (built in)"), "{text}");
-    assert!(text.contains("--no-default-rules"), "{text}");
     let (code, text) = crossfoot_in(
         dir.path(),
         &["rules", "check", "--no-default-rules", "mine.toml"],
@@ -241,6 +236,54 @@ fn settings_that_contradict_the_built_in_pack() {
         (code, text.as_str()),
         (0, "rules ok: 1 file, 1 form, 0 checks\n")
     );
+}
+
+/// A copy of `rules/` edited and passed with `--rules` alone: its forms replace the built-in
+/// ones of the same id (one line says so), and a message edited in the pack's language but not
+/// in English is a warning of the rule file.
+#[test]
+fn a_copy_of_the_built_in_pack_replaces_it_and_a_half_edited_message_is_a_warning() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("mycopy");
+    std::fs::create_dir(&copy).unwrap();
+    for e in std::fs::read_dir(root.join("rules")).unwrap() {
+        let p = e.unwrap().path();
+        std::fs::copy(&p, copy.join(p.file_name().unwrap())).unwrap();
+    }
+    let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "mycopy"]);
+    assert_eq!(code, 0, "{text}");
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines.len(), 2, "{text}");
+    assert!(
+        lines[0].starts_with(
+            "built-in forms replaced by your rule files' forms of the same id: M01 (mycopy/m01.toml), "
+        ),
+        "{text}"
+    );
+    assert!(
+        lines[1].starts_with("rules ok: 8 files (1 built in), 6 forms, "),
+        "{text}"
+    );
+    // The Vietnamese message of one check edited, its English one not.
+    let m01 = std::fs::read_to_string(copy.join("m01.toml")).unwrap();
+    let edited = m01.replacen(
+        "message = \"Nam + Nữ = {found}",
+        "message = \"Số nam + số nữ = {found}",
+        1,
+    );
+    assert_ne!(edited, m01);
+    std::fs::write(copy.join("m01.toml"), edited).unwrap();
+    let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "mycopy"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(
+        text.contains(
+            "warning: mycopy/m01.toml: the check `M01.gender-split` has its message changed but \
+             not its messages.en"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.matches("warning:").count(), 1, "{text}");
 }
 
 #[test]
@@ -315,11 +358,15 @@ fn rules_check_the_built_in_pack() {
     let (code, text) = crossfoot_in(root, &["rules", "check", "--no-default-rules", "rules"]);
     assert_eq!(code, 0, "{text}");
     assert!(text.starts_with("rules ok: 7 files, 6 forms, "), "{text}");
-    // With the built-in pack as well, each form is there twice: said so, with the way out.
+    // With the built-in pack as well, each form of the files replaces the built-in one.
     let (code, text) = crossfoot_in(root, &["rules", "check", "rules"]);
+    assert_eq!(code, 0, "{text}");
+    assert!(text.contains("built-in forms replaced by"), "{text}");
+    // Two of the user's own files defining one form are still an error.
+    let dir = folder(&[("a/x.toml", FORM), ("b/x.toml", FORM)]);
+    let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "a", "b"]);
     assert_eq!(code, 2);
-    assert!(text.contains("the form `M01` is defined twice"), "{text}");
-    assert!(text.contains("--no-default-rules"), "{text}");
+    assert!(text.contains("is defined twice"), "{text}");
     let (code, text) = crossfoot_in(root, &["rules", "check", "--no-default-rules"]);
     assert_eq!(code, 2);
     assert!(text.contains("no rules to check with"), "{text}");

@@ -19,6 +19,7 @@ mod layout;
 mod localise;
 mod mark;
 mod outputs;
+mod paper;
 mod properties;
 mod review;
 mod review_pdf;

@@ -23,6 +23,135 @@ pub struct Num {
     pub v: f64,
     pub slack: f64,
     pub decimals: u8,
+    /// The value in exact arithmetic, when it is known: see [`Exact`].
+    pub exact: Exact,
+}
+
+/// What is known of a figure beyond its floating-point value, to decide exact ties: a
+/// percentage of 1 in 8 is exactly 12.5, which shown to no decimals is 13 (half away from zero,
+/// as Excel shows it and as its `ROUND` rounds), so a sheet showing 12 made a slip.
+#[derive(Debug, Clone, Copy, PartialEq, Default, serde::Serialize, serde::Deserialize)]
+pub enum Exact {
+    /// Nothing more than the value.
+    #[default]
+    Unknown,
+    /// A fraction `n / d` (`d > 0`): whole figures and the whole numbers of a rule, and what
+    /// `+ - × ÷` and `sum` make of them.
+    Ratio(i128, i128),
+    /// A figure as its cell shows it, rounded: `n` units of its last shown decimal
+    /// (12.5 shown with one decimal: `(125, 1)`).
+    Shown(i128, u8),
+}
+
+/// The largest whole number a float holds exactly (2^53).
+const EXACT_WHOLE: f64 = 9_007_199_254_740_992.0;
+
+impl Exact {
+    /// A whole number, exactly.
+    fn whole(v: f64) -> Exact {
+        if v.fract() == 0.0 && v.abs() <= EXACT_WHOLE {
+            Exact::Ratio(v as i128, 1)
+        } else {
+            Exact::Unknown
+        }
+    }
+
+    /// A rounded figure as shown with `decimals` decimals.
+    fn shown(v: f64, decimals: u8) -> Exact {
+        if decimals > 15 {
+            return Exact::Unknown;
+        }
+        let units = round_half_away(v, i32::from(decimals)) * 10f64.powi(i32::from(decimals));
+        match Exact::whole(units.round()) {
+            Exact::Ratio(n, _) => Exact::Shown(n, decimals),
+            _ => Exact::Unknown,
+        }
+    }
+
+    /// A fraction in lowest terms, if nothing overflowed.
+    fn ratio(n: Option<i128>, d: Option<i128>) -> Exact {
+        fn gcd(mut a: i128, mut b: i128) -> i128 {
+            while b != 0 {
+                (a, b) = (b, a % b);
+            }
+            a.abs()
+        }
+        match (n, d) {
+            (Some(n), Some(d)) if d != 0 => {
+                let g = gcd(n, d).max(1);
+                let sign = if d < 0 { -1 } else { 1 };
+                match ((n / g).checked_mul(sign), (d / g).checked_mul(sign)) {
+                    (Some(n), Some(d)) => Exact::Ratio(n, d),
+                    _ => Exact::Unknown,
+                }
+            }
+            _ => Exact::Unknown,
+        }
+    }
+
+    fn op(self, op: BinOp, other: Exact) -> Exact {
+        let (Exact::Ratio(a, b), Exact::Ratio(c, d)) = (self, other) else {
+            return Exact::Unknown;
+        };
+        let cross = |a: i128, d: i128, c: i128, b: i128, sub: bool| {
+            let (x, y) = (a.checked_mul(d)?, c.checked_mul(b)?);
+            if sub {
+                x.checked_sub(y)
+            } else {
+                x.checked_add(y)
+            }
+        };
+        match op {
+            BinOp::Add => Exact::ratio(cross(a, d, c, b, false), b.checked_mul(d)),
+            BinOp::Sub => Exact::ratio(cross(a, d, c, b, true), b.checked_mul(d)),
+            BinOp::Mul => Exact::ratio(a.checked_mul(c), b.checked_mul(d)),
+            BinOp::Div => Exact::ratio(a.checked_mul(d), b.checked_mul(c)),
+        }
+    }
+
+    fn neg(self) -> Exact {
+        match self {
+            Exact::Ratio(n, d) => Exact::ratio(n.checked_neg(), Some(d)),
+            Exact::Shown(n, k) => n
+                .checked_neg()
+                .map_or(Exact::Unknown, |n| Exact::Shown(n, k)),
+            Exact::Unknown => Exact::Unknown,
+        }
+    }
+
+    fn abs(self) -> Exact {
+        match self {
+            Exact::Ratio(n, _) | Exact::Shown(n, _) if n < 0 => self.neg(),
+            other => other,
+        }
+    }
+
+    /// The fraction rounded to `decimals` decimals, half away from zero, in units of the
+    /// last decimal (`None`: too large to compute exactly).
+    fn rounded_units(n: i128, d: i128, decimals: u8) -> Option<i128> {
+        let scaled = n.checked_mul(10i128.checked_pow(u32::from(decimals))?)?;
+        let (q, r) = (scaled / d, scaled % d);
+        // |r| / d ≥ 1/2: away from zero.
+        if r.checked_abs()?.checked_mul(2)? >= d {
+            q.checked_add(scaled.signum())
+        } else {
+            Some(q)
+        }
+    }
+
+    /// Whether two figures equal within their rounding are equal as the sheet shows them: a
+    /// rounded figure against an exact fraction is equal only if the fraction, rounded half
+    /// away from zero to the decimals shown, is what the cell shows. Otherwise (nothing
+    /// exact known, or too large) the rounding tolerance decides.
+    fn agree(a: Exact, b: Exact) -> bool {
+        match (a, b) {
+            (Exact::Shown(shown, k), Exact::Ratio(n, d))
+            | (Exact::Ratio(n, d), Exact::Shown(shown, k)) => {
+                Exact::rounded_units(n, d, k).is_none_or(|r| r == shown)
+            }
+            _ => true,
+        }
+    }
 }
 
 impl Num {
@@ -31,7 +160,18 @@ impl Num {
             v,
             slack: 0.0,
             decimals: shown_decimals(v).min(4),
+            exact: Exact::whole(v),
         }
+    }
+
+    /// The same kind of figure with another value (a correction being tried).
+    fn with_value(self, v: f64) -> Num {
+        let exact = match self.exact {
+            Exact::Ratio(..) => Exact::whole(v),
+            Exact::Shown(_, k) => Exact::shown(v, k),
+            Exact::Unknown => Exact::Unknown,
+        };
+        Num { v, exact, ..self }
     }
 }
 
@@ -76,8 +216,9 @@ pub fn read_values(wb: &Workbook, inst: &FormInstance, rep: &mut Reporter<'_>) -
                 col.empty
             };
             let label = inst.row_labels[ri].as_deref().unwrap_or(&row.label);
-            let read = read_cell(wb, inst.sheet, at, col.kind, empty, label, rep);
-            grid.insert((ri, ci), (read, (inst.sheet, at)));
+            let si = inst.row_sheet(ri);
+            let read = read_cell(wb, si, at, col.kind, empty, label, rep);
+            grid.insert((ri, ci), (read, (si, at)));
         }
     }
     // Records follow the named rows in the grid.
@@ -140,6 +281,7 @@ fn read_cell(
                 v: 0.0,
                 slack: 0.0,
                 decimals: 0,
+                exact: Exact::Ratio(0, 1),
             }),
             Empty::Skip => Read::NotGiven,
             Empty::Required => report(rep, K::ValueRequired, ""),
@@ -167,6 +309,7 @@ fn read_cell(
                     v: 0.0,
                     slack: 0.0,
                     decimals: 0,
+                    exact: Exact::Ratio(0, 1),
                 });
             }
             match parse_text_number(t, settings.locale) {
@@ -206,17 +349,20 @@ fn read_cell(
                 v,
                 slack: 0.0,
                 decimals: 0,
+                exact: Exact::whole(v),
             })
         }
         Kind::Number => Read::Num(Num {
             v,
             slack: 0.0,
             decimals,
+            exact: Exact::whole(v),
         }),
         Kind::Percent => Read::Num(Num {
             v,
             slack: 0.5 * 10f64.powi(-i32::from(decimals.min(15))),
             decimals,
+            exact: Exact::shown(v, decimals),
         }),
         // Text columns are never read as figures.
         Kind::Text => Read::NotGiven,
@@ -373,7 +519,7 @@ impl Env<'_> {
     /// A figure read, as changed when re-checking a correction.
     fn as_changed(&self, mut n: Num, at: &Origin) -> Num {
         if let Some((_, v)) = self.changed.and_then(|c| c.iter().find(|(o, _)| o == at)) {
-            n.v = *v;
+            n = n.with_value(*v);
         }
         n
     }
@@ -516,7 +662,11 @@ impl Env<'_> {
             CExpr::Field(f) => self.field(f)?,
             CExpr::Neg(x) => {
                 let n = self.num(x)?;
-                V::Num(Num { v: -n.v, ..n })
+                V::Num(Num {
+                    v: -n.v,
+                    exact: n.exact.neg(),
+                    ..n
+                })
             }
             CExpr::Not(x) => match self.eval(x)? {
                 V::Bool(b) => V::Bool(!b),
@@ -546,7 +696,12 @@ impl Env<'_> {
                 if !v.is_finite() || !slack.is_finite() {
                     return Err(NOT_FINITE);
                 }
-                V::Num(Num { v, slack, decimals })
+                V::Num(Num {
+                    v,
+                    slack,
+                    decimals,
+                    exact: a.exact.op(*op, b.exact),
+                })
             }
             CExpr::Compare(op, a, b) => {
                 let (a, b) = (self.num(a)?, self.num(b)?);
@@ -576,11 +731,13 @@ impl Env<'_> {
                                 v: 0.0,
                                 slack: 0.0,
                                 decimals: 0,
+                                exact: Exact::Ratio(0, 1),
                             },
                             |acc, n| Num {
                                 v: acc.v + n.v,
                                 slack: acc.slack + n.slack,
                                 decimals: acc.decimals.max(n.decimals),
+                                exact: acc.exact.op(BinOp::Add, n.exact),
                             },
                         );
                         // Figures too large to add up: never a sum of infinity that passes.
@@ -603,7 +760,11 @@ impl Env<'_> {
                     ),
                     Func::Abs => {
                         let n = items.first().copied().ok_or(INVALID)?;
-                        V::Num(Num { v: n.v.abs(), ..n })
+                        V::Num(Num {
+                            v: n.v.abs(),
+                            exact: n.exact.abs(),
+                            ..n
+                        })
                     }
                     Func::Round => {
                         let (x, d) = (
@@ -621,6 +782,7 @@ impl Env<'_> {
                             v: round_half_away(x.v, digits),
                             slack: 0.0,
                             decimals: digits.clamp(0, 15) as u8,
+                            exact: Exact::Unknown,
                         })
                     }
                 }
@@ -633,11 +795,22 @@ fn tolerance(a: Num, b: Num) -> f64 {
     a.slack + b.slack + 1e-9 * a.v.abs().max(b.v.abs()).max(1.0)
 }
 
+/// Whether `a op b` holds, within the rounding of the figures. An exact tie — the two exactly
+/// half a unit of the last shown decimal apart — of a rounded figure and an exact fraction is
+/// decided exactly ([`Exact::agree`]: half away from zero). Only ties: elsewhere the tolerance
+/// decides, so that the noise of floating point in a figure shown with many decimals (a
+/// formula's 33.33333333333333 in a General cell) is never a finding.
 fn compare(op: CmpOp, a: Num, b: Num) -> bool {
     let tol = tolerance(a, b);
+    let rounding = a.slack + b.slack;
+    let equal = || {
+        let d = (a.v - b.v).abs();
+        let tie = rounding > 0.0 && (d - rounding).abs() <= rounding * 1e-6;
+        d <= tol && (!tie || Exact::agree(a.exact, b.exact))
+    };
     match op {
-        CmpOp::Eq => (a.v - b.v).abs() <= tol,
-        CmpOp::Ne => (a.v - b.v).abs() > tol,
+        CmpOp::Eq => equal(),
+        CmpOp::Ne => !equal(),
         CmpOp::Lt => a.v < b.v + tol,
         CmpOp::Le => a.v <= b.v + tol,
         CmpOp::Gt => a.v + tol > b.v,
@@ -787,13 +960,17 @@ type LabelParts = (String, Option<String>);
 /// What the located forms call the cell at `origin`: the label of its row (a named row, a
 /// record) and the heading of its column, or a single-cell field's label.
 fn label_parts(pack: &Pack, instances: &[FormInstance], (si, at): Origin) -> Option<LabelParts> {
-    for inst in instances.iter().filter(|i| i.sheet == si) {
+    for inst in instances
+        .iter()
+        .filter(|i| i.sheet == si || i.row_sheets.contains(&si))
+    {
         let form = &pack.forms[inst.form];
         let Some(ci) = inst.cols.iter().position(|c| *c == Some(at.col)) else {
             continue;
         };
         // Named rows by a look through them, records (top to bottom) by a binary search.
-        let named = inst.rows.iter().position(|r| *r == Some(at.row));
+        let named = (0..inst.rows.len())
+            .find(|ri| inst.rows[*ri] == Some(at.row) && inst.row_sheet(*ri) == si);
         let record = || {
             inst.records
                 .binary_search_by_key(&at.row, |r| r.row)
@@ -968,7 +1145,12 @@ fn apply(
                 found.decimals.max(expected.decimals).min(4)
             };
             let exp_v = if found.slack > 0.0 {
-                round_half_away(expected.v, i32::from(found.decimals))
+                match expected.exact {
+                    Exact::Ratio(n, d) => Exact::rounded_units(n, d, found.decimals)
+                        .map(|u| u as f64 / 10f64.powi(i32::from(found.decimals)))
+                        .unwrap_or_else(|| round_half_away(expected.v, i32::from(found.decimals))),
+                    _ => round_half_away(expected.v, i32::from(found.decimals)),
+                }
             } else {
                 expected.v
             };
@@ -1749,6 +1931,101 @@ pub fn counts(findings: &[Finding]) -> (usize, usize, usize) {
     (e, w, i)
 }
 
+/// Checks each subtotal of a located form against the rows it sums, column by column (counts
+/// and plain numbers; a percentage of a subtotal is no sum of its rows' percentages). A figure
+/// of the form that could not be read is reported where it is read: a column reading one is not
+/// checked here.
+pub fn check_subtotals(
+    wb: &Workbook,
+    inst: &FormInstance,
+    values: &FormValues,
+    rep: &mut Reporter<'_>,
+) {
+    let pack = rep.pack;
+    let form = &pack.forms[inst.form];
+    let sheet = &wb.sheets[inst.sheet];
+    let locale = pack.settings.shown_locale();
+    for s in &inst.subtotals {
+        for (ci, col) in form.columns.iter().enumerate() {
+            if !matches!(col.kind, Kind::Count | Kind::Number) {
+                continue;
+            }
+            let Some(c) = inst.cols[ci] else { continue };
+            let at = CellRef::new(s.row, c);
+            let Some(found) = crate::structure::figure(sheet, at, &pack.settings) else {
+                continue;
+            };
+            let mut expected = 0.0;
+            let mut cells: Vec<CellLoc> = Vec::new();
+            let mut readable = true;
+            for m in &s.members {
+                match values.grid.get(&(*m, ci)) {
+                    Some((Read::Num(n), (_, mat))) => {
+                        expected += n.v;
+                        let mut l = loc(sheet, *mat);
+                        l.label = Some(inst.label_of(form, *m).trim().to_string());
+                        l.role = crate::finding::Role::PartOfExpected;
+                        cells.push(l);
+                    }
+                    Some((Read::NotGiven, _)) => {}
+                    _ => readable = false,
+                }
+            }
+            if !readable || (found - expected).abs() < 1e-9 {
+                continue;
+            }
+            let mut own = loc(sheet, at);
+            own.label = Some(s.label.clone()).filter(|l| !l.is_empty());
+            own.role = crate::finding::Role::Found;
+            cells.insert(0, own);
+            let rows: Vec<String> = s
+                .members
+                .iter()
+                .filter_map(|m| inst.sheet_row(form, *m))
+                .map(|r| (r + 1).to_string())
+                .collect();
+            let rows = match rows.as_slice() {
+                [] => String::new(),
+                [one] => one.clone(),
+                [first, .., last] => format!("{first}–{last}"),
+            };
+            let show = |v: f64| format_number(v, None, locale);
+            let diff = found - expected;
+            let diff_text = if diff > 0.0 {
+                format!("+{}", show(diff))
+            } else {
+                show(diff)
+            };
+            let label = if s.label.is_empty() {
+                CellRef::new(s.row, c).to_string()
+            } else {
+                s.label.clone()
+            };
+            rep.engine(
+                K::SubtotalMismatch,
+                Some((inst.sheet, &sheet.name)),
+                cells,
+                Some(at),
+                &[
+                    ("form", &form.id),
+                    ("label", &label),
+                    ("column", &col.header),
+                    ("found", &show(found)),
+                    ("expected", &show(expected)),
+                    ("difference", &diff_text),
+                    ("rows", &rows),
+                ],
+            );
+            if let Some(f) = rep.findings.last_mut() {
+                f.expected = Some(expected);
+                f.actual = Some(found);
+                f.difference = Some(diff);
+                f.decimals = Some(0);
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -1800,6 +2077,79 @@ mod tests {
 
     fn bin(op: BinOp, a: f64, b: f64) -> CExpr {
         CExpr::Binary(op, Box::new(CExpr::Num(a)), Box::new(CExpr::Num(b)))
+    }
+
+    /// `count / base * 100` evaluated as a check evaluates it.
+    fn share(count: f64, base: f64) -> Num {
+        let pack = crate::rules::compile(&crate::rules::builtin_sources()).expect("built-in pack");
+        let by_form = HashMap::new();
+        let mut env = Env {
+            pack: &pack,
+            by_form: &by_form,
+            values: &[],
+            instances: &[],
+            own: 0,
+            current: None,
+            read: Vec::new(),
+            unit: None,
+            previous: None,
+            other_read: Vec::new(),
+            changed: None,
+        };
+        let e = CExpr::Binary(
+            BinOp::Mul,
+            Box::new(bin(BinOp::Div, count, base)),
+            Box::new(CExpr::Num(100.0)),
+        );
+        env.num(&e).expect("a share")
+    }
+
+    /// A percentage as its cell shows it, with `decimals` decimals.
+    fn shown(v: f64, decimals: u8) -> Num {
+        Num {
+            v,
+            slack: 0.5 * 10f64.powi(-i32::from(decimals)),
+            decimals,
+            exact: Exact::shown(v, decimals),
+        }
+    }
+
+    #[test]
+    fn an_exact_tie_is_rounded_half_away_from_zero_as_the_sheet_shows_it() {
+        // 1 of 8 is exactly 12.5 %: shown to no decimals 13, and 12 is a slip.
+        let eq = |cell: Num, count: f64, base: f64| compare(CmpOp::Eq, cell, share(count, base));
+        assert_eq!(
+            (eq(shown(13.0, 0), 1.0, 8.0), eq(shown(12.0, 0), 1.0, 8.0)),
+            (true, false)
+        );
+        // 7 of 40 is 17.5 exactly, though 7 / 40 * 100 in floating point is 17.499999999999996.
+        assert!(eq(shown(18.0, 0), 7.0, 40.0) && !eq(shown(17.0, 0), 7.0, 40.0));
+        // The same ties one decimal further, and below zero (away from zero: -13).
+        assert!(eq(shown(12.5, 1), 1.0, 8.0) && !eq(shown(12.4, 1), 1.0, 8.0));
+        assert!(eq(shown(1.3, 1), 1.0, 80.0) && !eq(shown(1.2, 1), 1.0, 80.0));
+        assert!(eq(shown(-13.0, 0), -1.0, 8.0) && !eq(shown(-12.0, 0), -1.0, 8.0));
+        // A cell holding 0.125 shown as 13 % (its value, not what it shows, is 12.5).
+        assert!(eq(shown(12.5, 0), 1.0, 8.0));
+        // Not a tie: the tolerance of the shown rounding, as before.
+        assert!(eq(shown(33.0, 0), 1.0, 3.0) && !eq(shown(34.0, 0), 1.0, 3.0));
+        // A formula's share in a General cell, shown with every decimal a float holds: its
+        // last digit is the float's noise, never a finding.
+        let general = 100.0 / 3.0;
+        assert!(eq(shown(general, shown_decimals(general)), 1.0, 3.0));
+        assert!(eq(
+            shown(700.0 / 9.0, shown_decimals(700.0 / 9.0)),
+            7.0,
+            9.0
+        ));
+        assert!(compare(CmpOp::Ne, shown(12.0, 0), share(1.0, 8.0)));
+        // Nothing exact known (a sum of rounded percentages): the rounding tolerance decides.
+        let sum = Num {
+            v: 99.5,
+            slack: 1.0,
+            decimals: 0,
+            exact: Exact::Unknown,
+        };
+        assert!(compare(CmpOp::Eq, sum, Num::exact(100.0)));
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::labels::{approx_match, approx_quality, written_out, Quality};
 use crate::model::{CellRef, Sheet, Value, Workbook};
 use crate::registry::Kind;
 use crate::rules::{CellAt, Column, Form, Pack};
+use crate::structure::{self, CandidateRow, Subtotal};
 use crate::text::{fold_diacritics, label_key, strip_numbering};
 use std::collections::HashMap;
 
@@ -34,6 +35,18 @@ pub struct FormInstance {
     pub header_rows: Option<(u32, u32)>,
     /// The records of a `[records]` form, top to bottom.
     pub records: Vec<Record>,
+    /// The rows that sum other rows of the form (subtotals, group rows): no row of the form,
+    /// no record, checked themselves ([`crate::structure`]).
+    #[serde(default)]
+    pub subtotals: Vec<Subtotal>,
+    /// The sheet of each named row when the form continues on another sheet (`M01 (tiếp)`);
+    /// empty: every row is on `sheet`.
+    #[serde(default)]
+    pub row_sheets: Vec<usize>,
+    /// The rows reported not found, with their finding's place among the findings (while the
+    /// form is located: a continuation sheet may still hold them).
+    #[serde(skip)]
+    not_found: Vec<(usize, usize)>,
 }
 
 /// One record (a filled row between the header and the end row) of a `[records]` form.
@@ -55,6 +68,43 @@ pub struct Record {
 }
 
 impl FormInstance {
+    /// A form known to be on sheet `si` whose cells were not read (where it stands is not
+    /// decided): present, with nothing located, so no check reads it.
+    pub fn unread(form: &Form, fi: usize, si: usize) -> FormInstance {
+        FormInstance {
+            form: fi,
+            sheet: si,
+            rows: vec![None; form.rows.len()],
+            cols: vec![None; form.columns.len()],
+            cells: vec![None; form.cells.len()],
+            row_labels: vec![None; form.rows.len()],
+            header_rows: None,
+            records: Vec::new(),
+            subtotals: Vec::new(),
+            row_sheets: Vec::new(),
+            not_found: Vec::new(),
+            label_match: vec![None; form.rows.len()],
+        }
+    }
+
+    /// How surely the form was read, 0 to 1 (two decimals): the share of its named rows,
+    /// columns and cell fields that were located.
+    pub fn confidence(&self) -> f64 {
+        let parts = self.rows.len() + self.cols.len() + self.cells.len();
+        if parts == 0 {
+            return 1.0;
+        }
+        let located = self.rows.iter().filter(|r| r.is_some()).count()
+            + self.cols.iter().filter(|c| c.is_some()).count()
+            + self.cells.iter().filter(|c| c.is_some()).count();
+        (located as f64 / parts as f64 * 100.0).round() / 100.0
+    }
+
+    /// The sheet named row `ri` stands on.
+    pub fn row_sheet(&self, ri: usize) -> usize {
+        self.row_sheets.get(ri).copied().unwrap_or(self.sheet)
+    }
+
     /// The grid index of record `k` (records follow the named rows).
     pub fn record_index(&self, form: &Form, k: usize) -> usize {
         form.rows.len() + k
@@ -305,6 +355,149 @@ pub fn near_miss(wb: &Workbook, pack: &Pack) -> Option<NearMiss> {
     best.filter(|(score, _)| *score > 0).map(|(_, m)| m)
 }
 
+/// How a sheet that holds several tables of forms is read.
+struct Regions {
+    /// Each form found in a region of its own, with the region.
+    located: Vec<(usize, Sheet)>,
+    /// Forms whose title heads two or more regions that each match the form (an old and a new
+    /// copy on one sheet): which one is the form is not decided, and neither is read. With the
+    /// title cells.
+    undecided: Vec<(usize, Vec<CellRef>)>,
+}
+
+/// The regions of a sheet that several forms (or one form several times) match: each region
+/// starts at a form's title (a cell carrying one of its titles, other than a label of its rows)
+/// and runs to the next title — below it when the titles stand in different rows (tables
+/// stacked), right of it when they stand in one band of rows (side by side). None when the
+/// sheet has one title, or the titles do not tell the regions apart: a form without a title,
+/// two forms titled in one cell, titles neither stacked nor side by side, or a region that does
+/// not match its own form better than any other.
+fn regions(sheet: &Sheet, idx: &SheetIndex, forms: &[usize], pack: &Pack) -> Option<Regions> {
+    let mut anchors: Vec<(CellRef, usize)> = Vec::new();
+    for &fi in forms {
+        let form = &pack.forms[fi];
+        if form.titles.is_empty() {
+            return None;
+        }
+        let own_label = |k: &str| {
+            form.labels.iter().any(|l| l == k)
+                || form.rows.iter().any(|r| r.keys.iter().any(|rk| rk == k))
+        };
+        let mut ats: Vec<CellRef> = idx
+            .keys
+            .iter()
+            .zip(&idx.bare)
+            .filter(|((_, k), bare)| {
+                form.titles.iter().any(|t| k.contains(t.as_str()))
+                    && !own_label(k)
+                    && !bare.as_deref().is_some_and(own_label)
+            })
+            .map(|((at, _), _)| *at)
+            .collect();
+        ats.sort();
+        // A title written over two cells of one title block is one title.
+        ats.dedup_by(|b, a| b.row <= a.row + 3 && b.col == a.col);
+        if ats.is_empty() {
+            return None;
+        }
+        anchors.extend(ats.into_iter().map(|at| (at, fi)));
+    }
+    if anchors.len() < 2 {
+        return None;
+    }
+    anchors.sort();
+    if anchors.windows(2).any(|w| w[0].0 == w[1].0) {
+        return None;
+    }
+    let (lo, hi) = (
+        anchors.iter().map(|(a, _)| a.row).min()?,
+        anchors.iter().map(|(a, _)| a.row).max()?,
+    );
+    // Titles in one band of rows, in different columns: side by side. Else titles in rows
+    // apart: stacked.
+    let side_by_side = hi - lo <= 3 && {
+        let mut cols: Vec<u32> = anchors.iter().map(|(a, _)| a.col).collect();
+        cols.sort_unstable();
+        cols.dedup();
+        cols.len() == anchors.len()
+    };
+    let stacked = !side_by_side && anchors.windows(2).all(|w| w[1].0.row > w[0].0.row + 1);
+    if !stacked && !side_by_side {
+        return None;
+    }
+    // Where each region starts: its title's row, or (side by side) the empty column nearest
+    // left of its title, past the previous title (a title need not stand over the first
+    // column of its table).
+    let starts: Vec<u32> = if stacked {
+        anchors.iter().map(|(a, _)| a.row).collect()
+    } else {
+        anchors.sort_by_key(|(a, _)| a.col);
+        let empty = |c: u32| !sheet.cells.keys().any(|x| x.col == c && x.row > hi);
+        anchors
+            .iter()
+            .enumerate()
+            .map(
+                |(k, (a, _))| match k.checked_sub(1).map(|p| anchors[p].0.col) {
+                    Some(prev) => (prev + 1..=a.col)
+                        .rev()
+                        .find(|c| empty(*c))
+                        .unwrap_or(a.col),
+                    None => 0,
+                },
+            )
+            .collect()
+    };
+    let mut found: Vec<(usize, CellRef, Sheet)> = Vec::new();
+    for (k, (at, fi)) in anchors.iter().enumerate() {
+        let (from, to) = (starts[k], starts.get(k + 1).copied());
+        let inside = |c: &CellRef| {
+            let x = if stacked { c.row } else { c.col };
+            x >= from && to.is_none_or(|t| x < t)
+        };
+        let region = Sheet {
+            name: sheet.name.clone(),
+            cells: sheet
+                .cells
+                .iter()
+                .filter(|(c, _)| inside(c))
+                .map(|(c, x)| (*c, x.clone()))
+                .collect(),
+            merges: sheet.merges.clone(),
+        };
+        // The region matches its own form, and better than any other.
+        let ridx = SheetIndex::new(&region, pack);
+        let own = match_score(&pack.forms[*fi], &ridx, pack)?;
+        let rival = forms
+            .iter()
+            .filter(|f| *f != fi)
+            .filter_map(|f| match_score(&pack.forms[*f], &ridx, pack))
+            .max();
+        if rival.is_some_and(|r| r >= own) {
+            return None;
+        }
+        found.push((*fi, *at, region));
+    }
+    let mut out = Regions {
+        located: Vec::new(),
+        undecided: Vec::new(),
+    };
+    for &fi in forms {
+        let mut mine: Vec<(CellRef, Sheet)> = found
+            .iter()
+            .filter(|(f, _, _)| *f == fi)
+            .map(|(_, at, r)| (*at, r.clone()))
+            .collect();
+        match mine.len() {
+            0 => {}
+            1 => out.located.extend(mine.pop().map(|(_, r)| (fi, r))),
+            _ => out
+                .undecided
+                .push((fi, mine.into_iter().map(|(at, _)| at).collect())),
+        }
+    }
+    Some(out)
+}
+
 /// Recognises the forms of a workbook and locates their fields.
 pub fn locate(wb: &Workbook, rep: &mut Reporter<'_>) -> Vec<FormInstance> {
     locate_in_year(wb, rep, None)
@@ -320,7 +513,12 @@ pub fn locate_in_year(
     let pack = rep.pack;
     let mut out = Vec::new();
     let year = report_year(wb, pack, &[]).map(|(_, _, y)| y).or(run_year);
+    // Sheets read as the continuation of a form on an earlier sheet.
+    let mut continued: Vec<usize> = Vec::new();
     for (si, sheet) in wb.sheets.iter().enumerate() {
+        if continued.contains(&si) {
+            continue;
+        }
         let mut idx = SheetIndex::new(sheet, pack);
         idx.report_year = year;
         let mut scored: Vec<(usize, usize)> = pack
@@ -333,6 +531,34 @@ pub fn locate_in_year(
             continue;
         }
         scored.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        // Several tables on one sheet: each form in its own region, when the regions tell
+        // them apart; a form two regions are equally like is said once and not read.
+        let forms: Vec<usize> = scored.iter().map(|(_, fi)| *fi).collect();
+        if let Some(regions) = regions(sheet, &idx, &forms, pack) {
+            for (fi, region) in regions.located {
+                let mut ridx = SheetIndex::new(&region, pack);
+                ridx.report_year = year;
+                out.push(locate_form(wb, si, &region, fi, &ridx, rep));
+            }
+            for (fi, titles) in regions.undecided {
+                let form = &pack.forms[fi];
+                let cells: Vec<CellLoc> = titles.iter().map(|at| loc(sheet, *at)).collect();
+                let list = cells
+                    .iter()
+                    .map(|c| c.cell.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ");
+                rep.engine(
+                    Kind::LayoutFormRegionsAmbiguous,
+                    Some((si, &sheet.name)),
+                    cells.clone(),
+                    titles.first().copied(),
+                    &[("form", &form.id), ("sheet", &sheet.name), ("cells", &list)],
+                );
+                out.push(FormInstance::unread(form, fi, si));
+            }
+            continue;
+        }
         if scored.len() > 1 && scored[0].0 == scored[1].0 {
             let (a, b) = (&pack.forms[scored[0].1].id, &pack.forms[scored[1].1].id);
             rep.engine(
@@ -345,7 +571,9 @@ pub fn locate_in_year(
             continue;
         }
         let fi = scored[0].1;
-        out.push(locate_form(wb, si, fi, &idx, rep));
+        let mut inst = locate_form(wb, si, sheet, fi, &idx, rep);
+        continue_on_other_sheets(wb, &mut inst, &mut continued, rep);
+        out.push(inst);
     }
     // The same form in several sheets.
     let mut by_form: HashMap<usize, Vec<usize>> = HashMap::new();
@@ -369,16 +597,156 @@ pub fn locate_in_year(
     out
 }
 
+/// Whether sheet `other` is named as a continuation of sheet `name`: the same name followed
+/// by a mark of its own (`M01 (tiếp)`, `M01 (2)`, `M01-2`, `M01 tiep`), compared folded.
+fn continues_name(name: &str, other: &str) -> bool {
+    let (a, b) = (
+        fold_diacritics(&name.trim().to_lowercase()),
+        fold_diacritics(&other.trim().to_lowercase()),
+    );
+    b.strip_prefix(a.as_str())
+        .map(|rest| rest.trim_matches(|c: char| c.is_whitespace() || "()-_.[]".contains(c)))
+        .is_some_and(|rest| !rest.is_empty() && rest.split_whitespace().count() <= 2)
+}
+
+/// A form whose rows are not all found on its sheet may continue on a later sheet: one that
+/// matches no form, is named as the form's sheet continued (or by the form's own sheet
+/// pattern), has the form's columns in the same places (its header repeated) and holds rows
+/// of the form missing from the first sheet. Those rows are read from there, as one form
+/// instance; the findings that they were missing are withdrawn.
+fn continue_on_other_sheets(
+    wb: &Workbook,
+    inst: &mut FormInstance,
+    continued: &mut Vec<usize>,
+    rep: &mut Reporter<'_>,
+) {
+    let pack = rep.pack;
+    let form = &pack.forms[inst.form];
+    if inst.not_found.is_empty() || form.records.is_some() {
+        return;
+    }
+    let name = &wb.sheets[inst.sheet].name;
+    for (sj, other) in wb.sheets.iter().enumerate().skip(inst.sheet + 1) {
+        if inst.not_found.is_empty() {
+            break;
+        }
+        if continued.contains(&sj) {
+            continue;
+        }
+        let idx = SheetIndex::new(other, pack);
+        if pack
+            .forms
+            .iter()
+            .any(|f| match_score(f, &idx, pack).is_some())
+        {
+            continue;
+        }
+        let by_pattern = form
+            .sheet
+            .as_ref()
+            .is_some_and(|re| re.is_match(&idx.folded_name));
+        if !continues_name(name, &other.name) && !by_pattern {
+            continue;
+        }
+        // The last heading located on the first sheet: its rows may run on at the top.
+        let carry = form
+            .rows
+            .iter()
+            .enumerate()
+            .filter(|(ri, r)| r.is_heading && inst.rows[*ri].is_some())
+            .max_by_key(|(ri, _)| inst.rows[*ri])
+            .map(|(ri, _)| ri);
+        let mut scratch = Reporter {
+            file: rep.file,
+            pack,
+            findings: Vec::new(),
+        };
+        let part = locate_form_carrying(wb, sj, other, inst.form, &idx, carry, &mut scratch);
+        let same_columns = part.cols == inst.cols && part.cols.iter().any(Option::is_some);
+        // The rows reported missing, and those under a heading missing from the first sheet
+        // (not looked for there), that the continuation holds.
+        let fills: Vec<usize> = (0..form.rows.len())
+            .filter(|ri| inst.rows[*ri].is_none() && part.rows[*ri].is_some())
+            .filter(|ri| {
+                inst.not_found.iter().any(|(r, _)| r == ri)
+                    || form.rows[*ri].under.is_some_and(|h| inst.rows[h].is_none())
+            })
+            .collect();
+        if !same_columns || fills.is_empty() {
+            continue;
+        }
+        continued.push(sj);
+        if inst.row_sheets.is_empty() {
+            inst.row_sheets = vec![inst.sheet; form.rows.len()];
+        }
+        for ri in &fills {
+            inst.rows[*ri] = part.rows[*ri];
+            inst.row_labels[*ri] = part.row_labels[*ri].clone();
+            inst.row_sheets[*ri] = sj;
+        }
+        let withdrawn: Vec<usize> = inst
+            .not_found
+            .iter()
+            .filter(|(ri, _)| fills.contains(ri))
+            .map(|(_, f)| *f)
+            .collect();
+        let mut k = 0;
+        rep.findings.retain(|_| {
+            k += 1;
+            !withdrawn.contains(&(k - 1))
+        });
+        inst.not_found.retain(|(ri, _)| !fills.contains(ri));
+        // Later findings moved up by the withdrawn ones.
+        for (_, f) in &mut inst.not_found {
+            *f -= withdrawn.iter().filter(|w| **w < *f).count();
+        }
+        // What the continuation says, but that a row is missing which the first sheet holds
+        // or reports missing itself.
+        let elsewhere: Vec<usize> = part
+            .not_found
+            .iter()
+            .filter(|(ri, _)| {
+                inst.rows[*ri].is_some() || inst.not_found.iter().any(|(r, _)| r == ri)
+            })
+            .map(|(_, f)| *f)
+            .collect();
+        rep.findings.extend(
+            scratch
+                .findings
+                .into_iter()
+                .enumerate()
+                .filter(|(i, _)| !elsewhere.contains(i))
+                .map(|(_, f)| f),
+        );
+    }
+}
+
+/// Locates form `fi` in `sheet` (sheet `si` of the workbook, or a region of it: its cells keep
+/// their places).
 fn locate_form(
     wb: &Workbook,
     si: usize,
+    sheet: &Sheet,
     fi: usize,
     idx: &SheetIndex,
     rep: &mut Reporter<'_>,
 ) -> FormInstance {
+    locate_form_carrying(wb, si, sheet, fi, idx, None, rep)
+}
+
+/// [`locate_form`]; `carry`: on a continuation sheet, the heading of the previous sheet whose
+/// rows may continue at the top of this one (before its first heading).
+fn locate_form_carrying(
+    wb: &Workbook,
+    si: usize,
+    sheet: &Sheet,
+    fi: usize,
+    idx: &SheetIndex,
+    carry: Option<usize>,
+    rep: &mut Reporter<'_>,
+) -> FormInstance {
     let pack = rep.pack;
     let form = &pack.forms[fi];
-    let sheet = &wb.sheets[si];
     let here = Some((si, sheet.name.as_str()));
 
     // Columns: the header row is the row holding most of the column headers.
@@ -419,8 +787,23 @@ fn locate_form(
             *row_votes.entry(r).or_default() += 1;
         }
     }
+    // The header band (a heading over up to three rows) holding the most columns, the topmost
+    // of equals: a header repeated further down (a printed page) is not the header. Within it,
+    // the row holding most headings.
+    let band_score = |top: u32| {
+        candidates
+            .iter()
+            .filter(|cands| cands.iter().any(|c| (top..=top + 2).contains(&c.row)))
+            .count()
+    };
+    let band = row_votes
+        .keys()
+        .map(|r| (*r, band_score(*r)))
+        .max_by(|a, b| a.1.cmp(&b.1).then(b.0.cmp(&a.0)))
+        .map(|(r, _)| r);
     let header_row = row_votes
         .iter()
+        .filter(|(r, _)| band.is_some_and(|top| (top..=top + 2).contains(*r)))
         .max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0)))
         .map(|(r, _)| *r);
     let mut cols = Vec::with_capacity(form.columns.len());
@@ -587,6 +970,7 @@ fn locate_form(
     let mut rows: Vec<Option<u32>> = vec![None; form.rows.len()];
     let mut row_labels: Vec<Option<String>> = vec![None; form.rows.len()];
     let mut label_match: Vec<Option<Quality>> = vec![None; form.rows.len()];
+    let mut not_found: Vec<(usize, usize)> = Vec::new();
     // Two passes: rows searched in the whole table, then rows searched under a heading.
     for pass in 0..2 {
         // Section bounds: heading rows found in the first pass.
@@ -615,6 +999,10 @@ fn locate_form(
                             .find(|r| *r > hr)
                             .unwrap_or(u32::MAX),
                     ),
+                    // Continued from the previous sheet: its rows stand at the top.
+                    None if carry == Some(h) => {
+                        (0, heading_rows.first().copied().unwrap_or(u32::MAX))
+                    }
                     // The heading itself was not found: that finding says enough.
                     None => continue,
                 },
@@ -745,6 +1133,8 @@ fn locate_form(
                             ("closest", &closest),
                         ],
                     );
+                    // A continuation sheet may still answer it (withdrawn then).
+                    not_found.push((*ri, rep.findings.len() - 1));
                 }
             }
         }
@@ -774,9 +1164,16 @@ fn locate_form(
             }
         }
     }
-    let records = match &form.records {
-        Some(rec) => find_records(sheet, form, rec, header_bottom, &rows, &cols),
-        None => Vec::new(),
+    let (records, subtotals) = match &form.records {
+        Some(rec) => {
+            let band = header_row.map(|h| (h.min(header_top).min(header_bottom), header_bottom));
+            let at = (header_bottom, band);
+            find_records(sheet, form, rec, at, &rows, &cols, pack)
+        }
+        None => (
+            Vec::new(),
+            structure::find_subtotals(sheet, form, &rows, &cols, header_bottom, &pack.settings),
+        ),
     };
     let mut records = records;
     if form.matches_units() {
@@ -799,6 +1196,9 @@ fn locate_form(
         label_match,
         header_rows: header_row.map(|h| (h.min(header_top).min(header_bottom), header_bottom)),
         records,
+        subtotals,
+        row_sheets: Vec::new(),
+        not_found,
     }
 }
 
@@ -1057,17 +1457,20 @@ fn groups_over(sheet: &Sheet, at: CellRef) -> impl Iterator<Item = CellRef> + '_
     })
 }
 
-/// The filled rows between the header and the end row (or the end of the sheet).
+/// The filled rows between the header and the end row (or the end of the sheet), and the rows
+/// among them that sum others (group rows, [`structure::split_groups`]). A row of column
+/// numbers and the header repeated further down are structure, not records.
 fn find_records(
     sheet: &Sheet,
     form: &Form,
     rec: &crate::rules::Records,
-    header_bottom: u32,
+    (header_bottom, band): (u32, Option<(u32, u32)>),
     rows: &[Option<u32>],
     cols: &[Option<u32>],
-) -> Vec<Record> {
+    pack: &Pack,
+) -> (Vec<Record>, Vec<Subtotal>) {
     let Some(key_col) = cols.get(rec.key).copied().flatten() else {
-        return Vec::new();
+        return (Vec::new(), Vec::new());
     };
     let end = rec
         .end
@@ -1081,7 +1484,30 @@ fn find_records(
             .map(|c| c.display().trim().to_string())
             .unwrap_or_default()
     };
-    let mut out: Vec<Record> = Vec::new();
+    let first_figure = cols
+        .iter()
+        .zip(&form.columns)
+        .filter(|(_, c)| c.kind != crate::rules::Kind::Text)
+        .filter_map(|(c, _)| *c)
+        .min()
+        .unwrap_or(u32::MAX);
+    let figure_cols: Vec<u32> = cols
+        .iter()
+        .zip(&form.columns)
+        .filter(|(_, c)| {
+            matches!(
+                c.kind,
+                crate::rules::Kind::Count | crate::rules::Kind::Number
+            )
+        })
+        .filter_map(|(c, _)| *c)
+        .collect();
+    // The table's columns, for a row of column numbers: the located ones and those between.
+    let span: Vec<u32> = match (located.iter().min(), located.iter().max()) {
+        (Some(lo), Some(hi)) => (*lo.min(&key_col)..=*hi).collect(),
+        _ => Vec::new(),
+    };
+    let mut candidates: Vec<CandidateRow> = Vec::new();
     let mut last_row = None;
     for (at, _) in sheet
         .cells
@@ -1095,23 +1521,74 @@ fn find_records(
             continue;
         }
         last_row = Some(at.row);
-        let key = text_at(at.row, key_col);
+        if structure::is_column_number_row(sheet, at.row, &span)
+            || structure::is_header_repeat(sheet, at.row, form, cols, &pack.settings)
+            || band.is_some_and(|b| structure::repeats_rows(sheet, at.row, b, &span, pack))
+        {
+            continue;
+        }
+        let texts: Vec<String> = sheet
+            .cells
+            .range(CellRef::new(at.row, 0)..CellRef::new(at.row, first_figure))
+            .filter(|(c, _)| c.col != key_col)
+            .filter_map(|(_, c)| c.text().map(|t| t.trim().to_string()))
+            .filter(|t| !t.is_empty())
+            .collect();
+        candidates.push(CandidateRow {
+            row: at.row,
+            key: text_at(at.row, key_col),
+            texts,
+        });
+    }
+    let (groups, is_record) =
+        structure::split_groups(sheet, &candidates, &figure_cols, &pack.settings);
+    let mut out: Vec<Record> = Vec::new();
+    // Candidate index → record index.
+    let mut record_of: Vec<Option<usize>> = Vec::with_capacity(candidates.len());
+    for (c, keep) in candidates.iter().zip(&is_record) {
+        if !keep {
+            record_of.push(None);
+            continue;
+        }
+        record_of.push(Some(out.len()));
+        let key = c.key.clone();
         let label = rec
             .label
             .and_then(|l| cols.get(l).copied().flatten())
-            .map(|c| text_at(at.row, c))
+            .map(|col| text_at(c.row, col))
             .filter(|t| !t.is_empty())
             .unwrap_or_else(|| key.clone());
         out.push(Record {
-            row: at.row,
+            row: c.row,
             written: key.clone(),
             key,
-            key_cell: CellRef::new(at.row, key_col),
+            key_cell: CellRef::new(c.row, key_col),
             label,
         });
     }
-    let _ = form;
-    out
+    let subtotals = groups
+        .into_iter()
+        .map(|(g, members)| {
+            let c = &candidates[g];
+            let label = rec
+                .label
+                .and_then(|l| cols.get(l).copied().flatten())
+                .map(|col| text_at(c.row, col))
+                .filter(|t| !t.is_empty())
+                .or_else(|| c.texts.last().cloned())
+                .unwrap_or_default();
+            Subtotal {
+                row: c.row,
+                label,
+                members: members
+                    .iter()
+                    .filter_map(|m| record_of[*m])
+                    .map(|k| form.rows.len() + k)
+                    .collect(),
+            }
+        })
+        .collect();
+    (out, subtotals)
 }
 
 /// `Sheet!$C$7`, `'My sheet'!C7` → (sheet index, cell).
@@ -1264,7 +1741,14 @@ fn title_value(
                         && i.header_rows
                             .is_some_and(|(lo, hi)| (lo..=hi).contains(&at.row))
                 });
-                if in_header {
+                // Nor is a text in a table's column below its header (the header repeated
+                // further down).
+                let in_table = instances.iter().any(|i| {
+                    i.sheet == si
+                        && i.header_rows.is_some_and(|(lo, _)| at.row >= lo)
+                        && i.cols.contains(&Some(at.col))
+                });
+                if in_header || in_table {
                     continue;
                 }
                 let k = label_key(t, pack.settings.folding);
@@ -1404,6 +1888,23 @@ label = "Trong đó: Nữ"
             rows_found(&inst[0]),
             vec![Some(1), Some(3), Some(4), Some(2)]
         );
+    }
+
+    #[test]
+    fn a_form_read_in_part_has_a_lower_reading_confidence() {
+        let p = pack(AGES);
+        let wb = sheet(
+            "S",
+            &[
+                &["Chỉ tiêu", "Số lượng"],
+                &["Tổng số", "10"],
+                &["Trong đó: Nữ", "4"],
+                &["18 - 30 tuổi", "6"],
+            ],
+        );
+        let (inst, _) = run(&p, &wb);
+        // 3 of 4 rows and the column: 4 of 5 parts.
+        assert_eq!(inst[0].confidence(), 0.8);
     }
 
     #[test]

@@ -170,6 +170,9 @@ pub fn check_workbook_explained(
         .iter()
         .map(|inst| eval::read_values(wb, inst, &mut rep))
         .collect();
+    for (inst, v) in instances.iter().zip(&values) {
+        crate::eval::check_subtotals(wb, inst, v, &mut rep);
+    }
     let before = rep.findings.len();
     let not_applied = eval::run_checks(wb, &instances, &values, &mut rep);
     // Explained only when a check fails (most workbooks cost nothing more).
@@ -206,9 +209,20 @@ pub fn check_workbook_explained(
     });
     let forms = instances
         .iter()
-        .map(|i| FormFound {
-            sheet: wb.sheets[i.sheet].name.clone(),
-            form: pack.forms[i.form].id.clone(),
+        .map(|i| {
+            let mut continued_on: Vec<String> = i
+                .row_sheets
+                .iter()
+                .filter(|s| **s != i.sheet)
+                .map(|s| wb.sheets[*s].name.clone())
+                .collect();
+            continued_on.dedup();
+            FormFound {
+                sheet: wb.sheets[i.sheet].name.clone(),
+                form: pack.forms[i.form].id.clone(),
+                confidence: i.confidence(),
+                continued_on,
+            }
         })
         .collect();
     let (name, code, report_year) = locate::unit_identity(wb, pack, &instances);

@@ -123,7 +123,11 @@ pub fn explain(pack: &Pack, id: &str, lang: Lang) -> Result<String, UnknownId> {
         let _ = writeln!(out, "\n{}: {} ({})", w.form, form.id, form.name);
         let _ = writeln!(out, "{}: {}", w.expression, c.expr_text);
         let _ = writeln!(out, "{}: {}", w.message, message(pack, c, lang));
-        if let Some(doc) = &c.doc {
+        // Its doc in the chosen language, else the pack's (a rule file may give one only).
+        if let Some(doc) = c
+            .doc_in(lang, pack.settings.pack_lang())
+            .or(c.doc.as_deref())
+        {
             let _ = writeln!(out, "\n{}\n  {doc}", w.what);
         }
         return Ok(out);
@@ -176,6 +180,24 @@ mod tests {
         assert!(text.contains("Form: M01"), "{text}");
         assert!(text.contains("Expression: "), "{text}");
         assert!(text.contains("Men + women"), "{text}");
+    }
+
+    /// Every check of the built-in pack says what it means, in one paragraph, in each language.
+    #[test]
+    fn every_built_in_check_has_a_doc_in_each_language() {
+        let p = pack();
+        for (_, c) in checks(&p) {
+            for lang in Lang::ALL {
+                let doc = c.doc_in(lang, p.settings.pack_lang()).unwrap_or_default();
+                assert!(
+                    doc.len() > 60 && !doc.contains('\n'),
+                    "{} {lang:?}: {doc:?}",
+                    c.id
+                );
+                let text = explain(&p, &c.id, lang).unwrap();
+                assert!(text.contains(doc), "{text}");
+            }
+        }
     }
 
     #[test]

@@ -269,7 +269,10 @@ fn explain_with(
         }
         cause += 1;
     }
-    // Percentages wrong while their count and base are right: a change of their own.
+    // Percentages that disagree with their count and base, where no smaller explanation
+    // covered them: the percentage is wrong, or — as likely, one figure too — the count, when a
+    // whole count gives the percentage shown and changing it breaks no check that holds. Both
+    // are said, never the percentage alone as if it were certain.
     for (si, s) in shapes.iter().enumerate() {
         let Shape::Follows { target } = s.shape else {
             continue;
@@ -284,17 +287,35 @@ fn explain_with(
         let suggested = round_half_away(s.expected, i32::from(f.decimals));
         let kind = percent_slip(s, f, suggested, &figures, &fig_at, last_year[fi]);
         let change = words.change(sheets, f, Some(suggested), None, kind);
-        out.push(Explanation {
-            cause,
-            alternatives: 1,
-            larger: 0,
-            or: vec![],
-            localised: true,
-            text: words.headline(std::slice::from_ref(&change), 1, 1),
-            changes: vec![change],
-            resolves: vec![FindingRef::of(s)],
-            left_out,
-        });
+        let mut alternatives = vec![change];
+        if let Some(count) = count_for_percent(s, f, &figures, &fig_at, &cons) {
+            let c = &figures[count.0];
+            let kind = slip(c, count.1, &figures, last_year[count.0]);
+            alternatives.push(words.change(sheets, c, Some(count.1), None, kind));
+        }
+        let n = alternatives.len();
+        let mut built: Vec<Explanation> = alternatives
+            .into_iter()
+            .map(|change| Explanation {
+                cause,
+                alternatives: n,
+                larger: 0,
+                or: vec![],
+                localised: true,
+                text: words.headline(std::slice::from_ref(&change), 1, 1),
+                changes: vec![change],
+                resolves: vec![FindingRef::of(s)],
+                left_out,
+            })
+            .collect();
+        if n > 1 {
+            let text = {
+                let alts: Vec<&Explanation> = built.iter().collect();
+                one_of_text(pack, &alts, n)
+            };
+            built.iter_mut().for_each(|e| e.text = text.clone());
+        }
+        out.extend(built);
         cause += 1;
     }
     // The other workbooks' figures are not candidates: said where they weigh in.
@@ -1010,6 +1031,50 @@ fn percent_slip(
         }
     }
     slip(f, suggested, figures, last_year).filter(|k| *k != Slip::RowOff)
+}
+
+/// The count of a percentage check `percentage == count / base * 100` that would give the
+/// percentage shown, when that is the other one-figure reading: (the count's figure, the whole
+/// count), if the count is a whole count, the base is positive, a whole count gives the
+/// percentage shown exactly at its decimals, it differs from the count found, and every linear
+/// check reading the count that holds still holds with it.
+fn count_for_percent(
+    s: &CheckShape,
+    pct: &Figure,
+    figures: &[Figure],
+    fig_at: &HashMap<Origin, usize>,
+    cons: &[Con],
+) -> Option<(usize, f64)> {
+    let others: Vec<usize> = s
+        .reads
+        .iter()
+        .filter(|o| **o != pct.at)
+        .filter_map(|o| fig_at.get(o).copied())
+        .collect();
+    let [ci, bi] = others[..] else {
+        return None;
+    };
+    let (count, base) = (&figures[ci], &figures[bi]);
+    if !count.count || base.v <= 0.0 {
+        return None;
+    }
+    let d = i32::from(pct.decimals);
+    let c = (pct.v * base.v / 100.0).round();
+    let shows = (round_half_away(c / base.v * 100.0, d) - pct.v).abs() < 1e-9;
+    if c < 0.0 || !shows || (c - count.v).abs() < 1e-9 {
+        return None;
+    }
+    let breaks = cons.iter().filter(|k| !k.violated).any(|k| {
+        let coef: f64 = k.terms.iter().filter(|t| t.0 == ci).map(|t| t.1).sum();
+        if coef == 0.0 {
+            return false;
+        }
+        let value = k.c
+            + k.terms.iter().map(|(i, a)| a * figures[*i].v).sum::<f64>()
+            + coef * (c - count.v);
+        !(k.lo <= value && value <= k.hi)
+    });
+    (!breaks).then_some((ci, c))
 }
 
 /// Each figure's value in last year's workbook (`previous`): the same form, named row and

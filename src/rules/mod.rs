@@ -120,6 +120,11 @@ struct SettingsDef {
     year_words: Option<Spanned<Vec<String>>>,
     #[serde(default)]
     workbook: Vec<WorkbookDef>,
+    /// Words that label a row summing the rows of its block or group (`Cộng`, `Cộng khối …`):
+    /// such a row is structure, not a figure of the form ([`crate::structure`]). The words of
+    /// every file count together.
+    #[serde(default)]
+    subtotal_labels: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -241,8 +246,11 @@ struct CheckDef {
     /// The message in other languages, by language code: `messages.en = "…"`.
     #[serde(default)]
     messages: BTreeMap<Spanned<String>, Spanned<String>>,
-    /// What the check means, for `crossfoot explain`.
+    /// What the check means, for `crossfoot explain`: one paragraph in the pack's language.
     doc: Option<String>,
+    /// The doc in other languages, by language code: `docs.en = "…"`.
+    #[serde(default)]
+    docs: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 fn default_severity() -> Severity {
@@ -294,6 +302,8 @@ pub struct Settings {
     pub abbreviations: crate::labels::Abbreviations,
     /// Keys of the words written before a year in a heading.
     pub year_words: Vec<String>,
+    /// Normalised words labelling a subtotal or group row (`[settings] subtotal_labels`).
+    pub subtotal_keys: Vec<String>,
 }
 
 impl Settings {
@@ -336,6 +346,7 @@ impl Default for Settings {
             lang: crate::registry::Lang::En,
             abbreviations: crate::labels::Abbreviations::default(),
             year_words: Vec::new(),
+            subtotal_keys: Vec::new(),
         }
     }
 }
@@ -357,6 +368,10 @@ pub struct Pack {
     pub linked: std::collections::BTreeSet<(usize, usize, usize)>,
     /// The rule files it was compiled from: a worker process compiles the same pack from them.
     pub sources: Vec<Source>,
+    /// What loading the pack decided for the user and says on stderr, one line each: a
+    /// built-in form replaced by a user's form of the same id, settings where the user's files
+    /// win over the built-in pack's, a replaced check's message edited in one language only.
+    pub notices: Vec<String>,
 }
 
 impl Pack {
@@ -529,8 +544,10 @@ pub struct Check {
     pub messages: BTreeMap<crate::registry::Lang, String>,
     /// The expression as the rule file writes it.
     pub expr_text: String,
-    /// The rule file's `doc`, if any.
+    /// The rule file's `doc`, if any (in the pack's language).
     pub doc: Option<String>,
+    /// The doc in other languages (`docs.en = "…"`).
+    pub docs: BTreeMap<crate::registry::Lang, String>,
 }
 
 impl Check {
@@ -544,6 +561,14 @@ impl Check {
             return Some(&self.message);
         }
         self.messages.get(&lang).map(String::as_str)
+    }
+
+    /// The doc in `lang`: its own, or (None) there is none in that language.
+    pub fn doc_in(&self, lang: crate::registry::Lang, pack: crate::registry::Lang) -> Option<&str> {
+        if lang == pack {
+            return self.doc.as_deref();
+        }
+        self.docs.get(&lang).map(String::as_str)
     }
 }
 
@@ -986,6 +1011,8 @@ pub struct PackStats {
     pub forms: usize,
     /// Checks as written (a check with `columns` counts once).
     pub checks: usize,
+    /// What loading decided ([`Pack::notices`]).
+    pub notices: Vec<String>,
 }
 
 impl std::fmt::Display for PackStats {
@@ -1028,6 +1055,7 @@ pub fn check_rule_files(
             .count(),
         forms: pack.forms.len(),
         checks: checks.len(),
+        notices: pack.notices.clone(),
     })
 }
 
@@ -1037,8 +1065,12 @@ fn load(no_default: bool, extra: &[impl AsRef<Path>], help: &str) -> Result<Pack
     } else {
         builtin_sources()
     };
-    match read_rule_sources(extra) {
-        Ok(more) => sources.extend(more),
+    let mut notices = match read_rule_sources(extra) {
+        Ok(more) => {
+            let notices = replace_built_in_forms(&mut sources, &more);
+            sources.extend(more);
+            notices
+        }
         // The files that could be read are not compiled without the others: their references
         // into a missing file would all be reported as mistakes.
         Err(errors) => {
@@ -1047,11 +1079,126 @@ fn load(no_default: bool, extra: &[impl AsRef<Path>], help: &str) -> Result<Pack
                 .map(|e| Box::new(e) as Box<dyn Diagnostic + Send + Sync>)
                 .collect())
         }
-    }
+    };
     if sources.is_empty() {
         return Err(vec![Box::new(NoRules)]);
     }
-    compile(&sources).map_err(|files| flatten(files, help))
+    let mut pack = compile(&sources).map_err(|files| flatten(files, help))?;
+    notices.append(&mut pack.notices);
+    pack.notices = notices;
+    Ok(pack)
+}
+
+/// A user's rule file that defines a form with the id of a built-in form replaces the built-in
+/// file of that form (a pack copied from `rules/` and edited works with `--rules` alone): the
+/// built-in file is left out of `sources`. Gives the lines that say so, and a warning for each
+/// check of the replaced form whose message was edited in one language and not in another
+/// (the other language's report would still show the old text).
+fn replace_built_in_forms(sources: &mut Vec<Source>, user: &[Source]) -> Vec<String> {
+    let table = |s: &Source| toml::from_str::<toml::Table>(&s.text).ok();
+    let form_id = |t: &toml::Table| {
+        t.get("form")
+            .and_then(|f| f.get("id"))
+            .and_then(|id| id.as_str())
+            .map(str::to_string)
+    };
+    let (mut replaced, mut warnings) = (Vec::new(), Vec::new());
+    for u in user {
+        let Some(ut) = table(u) else { continue };
+        let Some(id) = form_id(&ut) else { continue };
+        let Some(bi) = sources.iter().position(|s| {
+            s.name.ends_with(BUILT_IN) && table(s).and_then(|t| form_id(&t)).as_ref() == Some(&id)
+        }) else {
+            continue;
+        };
+        let built_in = sources.remove(bi);
+        replaced.push(format!("{id} ({})", u.name));
+        if let Some(bt) = table(&built_in) {
+            warnings.extend(messages_edited_in_one_language(&bt, &ut, &u.name));
+        }
+    }
+    let mut notices = Vec::new();
+    if !replaced.is_empty() {
+        notices.push(format!(
+            "built-in forms replaced by your rule files' forms of the same id: {}",
+            replaced.join(", ")
+        ));
+    }
+    notices.extend(warnings);
+    notices
+}
+
+/// The checks of `user` (a copy of `built_in`) whose message (or doc) was changed in some
+/// languages and left as it was in others.
+fn messages_edited_in_one_language(
+    built_in: &toml::Table,
+    user: &toml::Table,
+    file: &str,
+) -> Vec<String> {
+    // A check's texts of one kind (the message, or the doc) by key: `message`, `messages.en`.
+    let checks =
+        |t: &toml::Table, one: &str, many: &str| -> Vec<(String, BTreeMap<String, String>)> {
+            let Some(list) = t.get("check").and_then(|c| c.as_array()) else {
+                return Vec::new();
+            };
+            list.iter()
+                .filter_map(|c| {
+                    let id = c.get("id")?.as_str()?.to_string();
+                    let mut texts = BTreeMap::new();
+                    if let Some(m) = c.get(one).and_then(|m| m.as_str()) {
+                        texts.insert(one.to_string(), m.to_string());
+                    }
+                    if let Some(ms) = c.get(many).and_then(|m| m.as_table()) {
+                        for (lang, m) in ms {
+                            if let Some(m) = m.as_str() {
+                                texts.insert(format!("{many}.{lang}"), m.to_string());
+                            }
+                        }
+                    }
+                    Some((id, texts))
+                })
+                .collect()
+        };
+    let mut out = Vec::new();
+    for (one, many) in [("message", "messages"), ("doc", "docs")] {
+        out.extend(edited_in_one_language(
+            &checks(built_in, one, many),
+            checks(user, one, many),
+            file,
+        ));
+    }
+    out
+}
+
+/// The lines of [`messages_edited_in_one_language`] for one kind of text.
+fn edited_in_one_language(
+    before: &[(String, BTreeMap<String, String>)],
+    after_all: Vec<(String, BTreeMap<String, String>)>,
+    file: &str,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (id, after) in after_all {
+        let Some((_, was)) = before.iter().find(|(b, _)| *b == id) else {
+            continue;
+        };
+        let (mut changed, mut kept) = (Vec::new(), Vec::new());
+        for (key, text) in &after {
+            match was.get(key) {
+                Some(old) if old == text => kept.push(key.as_str()),
+                Some(_) => changed.push(key.as_str()),
+                None => {}
+            }
+        }
+        if !changed.is_empty() && !kept.is_empty() {
+            out.push(format!(
+                "warning: {file}: the check `{id}` has its {} changed but not its {}: a report in \
+                 that language still shows the old text",
+                changed.join(", "),
+                kept.join(", ")
+            ));
+        }
+    }
+    out
 }
 
 /// Each problem its own diagnostic, then one that counts them. (Shown as one diagnostic with
@@ -1084,6 +1231,7 @@ struct GivenSettings {
     year_words: Given<Vec<String>>,
     messages: BTreeMap<String, (String, usize, Range<usize>)>,
     abbreviations: BTreeMap<String, (String, usize, Range<usize>)>,
+    subtotal_labels: Vec<String>,
 }
 
 /// What the help of a conflict says.
@@ -1099,6 +1247,12 @@ fn conflict_help(other: &Source) -> String {
     }
 }
 
+/// Whether a setting given first by `first` is then given by `then` as a user's file over a
+/// built-in one (the user's value wins).
+fn user_over_built_in(sources: &[Source], first: usize, then: usize) -> bool {
+    sources[first].name.ends_with(BUILT_IN) && !sources[then].name.ends_with(BUILT_IN)
+}
+
 /// Keeps the first file's value of a setting; another value in a later file is a problem of
 /// that file, showing both.
 fn merge_one<T: PartialEq + Clone>(
@@ -1107,6 +1261,7 @@ fn merge_one<T: PartialEq + Clone>(
     (si, value): (usize, &Spanned<T>),
     sources: &[Source],
     problems: &mut BTreeMap<usize, Vec<RuleProblem>>,
+    overridden: &mut Vec<String>,
 ) {
     if value.span().start >= schema::placeholder_start(&sources[si].text) {
         return; // a placeholder for a mistake already reported
@@ -1114,6 +1269,10 @@ fn merge_one<T: PartialEq + Clone>(
     match slot {
         None => *slot = Some((value.get_ref().clone(), si, value.span())),
         Some((first, _, _)) if first == value.get_ref() => {}
+        Some((_, fsi, _)) if user_over_built_in(sources, *fsi, si) => {
+            overridden.push(format!("{key} ({})", sources[si].name));
+            *slot = Some((value.get_ref().clone(), si, value.span()));
+        }
         Some((_, fsi, fspan)) => {
             let problem = Conflict {
                 message: format!("`{key}` is set differently in two rule files"),
@@ -1136,8 +1295,10 @@ fn merge_settings<'d>(
     parsed: &'d [(usize, RuleFileDef)],
     skip: &HashSet<usize>,
     problems: &mut BTreeMap<usize, Vec<RuleProblem>>,
-) -> (Settings, Vec<(usize, &'d WorkbookDef)>) {
+) -> (Settings, Vec<(usize, &'d WorkbookDef)>, Vec<String>) {
     let mut given = GivenSettings::default();
+    // Settings a user's file gives otherwise than the built-in pack: the user's value wins.
+    let mut overridden: Vec<String> = Vec::new();
     let mut groups: Vec<(usize, &WorkbookDef)> = Vec::new();
     let known: Vec<&str> = crate::messages::known_ids().collect();
     for (si, def) in parsed {
@@ -1149,7 +1310,14 @@ fn merge_settings<'d>(
         macro_rules! merge {
             ($($key:ident),*) => {$(
                 if let Some(v) = &s.$key {
-                    merge_one(&mut given.$key, stringify!($key), (si, v), sources, problems);
+                    merge_one(
+                        &mut given.$key,
+                        stringify!($key),
+                        (si, v),
+                        sources,
+                        problems,
+                        &mut overridden,
+                    );
                 }
             )*};
         }
@@ -1164,6 +1332,11 @@ fn merge_settings<'d>(
             language,
             year_words
         );
+        for w in &s.subtotal_labels {
+            if !given.subtotal_labels.contains(w.get_ref()) {
+                given.subtotal_labels.push(w.get_ref().clone());
+            }
+        }
         let src = &sources[si];
         for (id, text) in &s.messages {
             let mut p = Problems::new(src);
@@ -1173,7 +1346,7 @@ fn merge_settings<'d>(
                     format!("`{}` is not the id of a message of crossfoot", id.get_ref()),
                     "unknown message id",
                     did_you_mean(id.get_ref(), known.iter().copied()).or_else(|| {
-                        Some("the ids are those of crossfoot's own findings, listed in the README (Writing rules)".into())
+                        Some("the ids are those of crossfoot's own findings, listed in docs/rules.md (Writing rules)".into())
                     }),
                 );
                 problems.entry(si).or_default().extend(p.list);
@@ -1190,6 +1363,17 @@ fn merge_settings<'d>(
                     );
                 }
                 Some((first, _, _)) if first == text.get_ref() => {}
+                Some((_, fsi, _)) if user_over_built_in(sources, *fsi, si) => {
+                    overridden.push(format!(
+                        "[settings.messages] {} ({})",
+                        id.get_ref(),
+                        src.name
+                    ));
+                    given.messages.insert(
+                        id.get_ref().clone(),
+                        (text.get_ref().clone(), si, text.span()),
+                    );
+                }
                 Some((_, fsi, fspan)) => {
                     let problem = Conflict {
                         message: format!(
@@ -1220,6 +1404,16 @@ fn merge_settings<'d>(
                 Some((first, _, _))
                     if label_key(first, Folding { diacritics: false })
                         == label_key(text.get_ref(), Folding { diacritics: false }) => {}
+                Some((_, fsi, _)) if user_over_built_in(sources, *fsi, si) => {
+                    overridden.push(format!(
+                        "[settings.abbreviations] {} ({})",
+                        abbr.get_ref(),
+                        src.name
+                    ));
+                    given
+                        .abbreviations
+                        .insert(key, (text.get_ref().clone(), si, text.span()));
+                }
                 Some((_, fsi, fspan)) => {
                     let problem = Conflict {
                         message: format!(
@@ -1294,12 +1488,26 @@ fn merge_settings<'d>(
             .into_iter()
             .map(|(a, (text, ..))| (label_key(&a, folding), label_key(&text, folding))),
     );
+    settings.subtotal_keys = given
+        .subtotal_labels
+        .iter()
+        .map(|w| label_key(w, settings.folding))
+        .filter(|k| !k.is_empty())
+        .collect();
     settings.messages = given
         .messages
         .into_iter()
         .map(|(id, (text, ..))| (id, text))
         .collect();
-    (settings, groups)
+    let notices = if overridden.is_empty() {
+        Vec::new()
+    } else {
+        vec![format!(
+            "your rule files set {} otherwise than the built-in pack: your values are used",
+            overridden.join(", ")
+        )]
+    };
+    (settings, groups, notices)
 }
 
 /// Compiles rule sources into a pack. Every file's problems are collected: what is wrong in
@@ -1333,7 +1541,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
     // Settings first (their problems: values that contradict another file's, unknown message
     // ids), then the names of all forms.
     let mut settings_problems: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
-    let (settings, pending_groups) =
+    let (settings, pending_groups, notices) =
         merge_settings(sources, &parsed, &not_toml, &mut settings_problems);
     let mut per_file: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
     let mut form_ids: HashMap<String, usize> = HashMap::new();
@@ -1479,6 +1687,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         groups,
         linked,
         sources: sources.to_vec(),
+        notices,
     })
 }
 
@@ -2043,12 +2252,22 @@ fn compile_form(
                 break;
             }
         }
-        // The message's languages.
+        // The message's and the doc's languages.
         let mut translations = BTreeMap::new();
-        for (code, text) in &c.messages {
+        let mut doc_translations = BTreeMap::new();
+        let both = c
+            .messages
+            .iter()
+            .map(|t| (t, false))
+            .chain(c.docs.iter().map(|t| (t, true)));
+        for ((code, text), is_doc) in both {
             match crate::registry::Lang::of_code(code.get_ref()) {
                 Some(l) => {
-                    translations.insert(l, text.get_ref().clone());
+                    if is_doc {
+                        doc_translations.insert(l, text.get_ref().clone());
+                    } else {
+                        translations.insert(l, text.get_ref().clone());
+                    }
                 }
                 None => probs.add(
                     code.span(),
@@ -2108,6 +2327,7 @@ fn compile_form(
                 messages: translations.clone(),
                 expr_text: c.expr.get_ref().clone(),
                 doc: c.doc.clone(),
+                docs: doc_translations.clone(),
             });
         }
     }

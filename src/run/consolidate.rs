@@ -244,8 +244,9 @@ impl Plan {
             }
             if let Some(re) = pattern {
                 if !re.is_match(&code) {
-                    plan.notes
-                        .push(note(Note::NotAUnit(re.as_str().to_string())));
+                    plan.notes.push(note(Note::NotAUnit(
+                        r.unit.code.clone().unwrap_or_else(|| code.clone()),
+                    )));
                     continue;
                 }
             }

@@ -25,9 +25,9 @@ use crate::text::{clip, format_number};
 use rayon::prelude::*;
 use rust_xlsxwriter::utility::quote_sheet_name;
 use rust_xlsxwriter::{
-    CalculationMode, Chart, ChartFormat, ChartSolidFill, ChartType, Color, DocProperties,
-    ExcelDateTime, Format, FormatAlign, FormatBorder, FormatUnderline, Formula, Note, Url,
-    Workbook, Worksheet, XlsxError,
+    CalculationMode, Chart, ChartFont, ChartFormat, ChartLegendPosition, ChartSolidFill, ChartType,
+    Color, DocProperties, ExcelDateTime, Format, FormatAlign, FormatBorder, FormatUnderline,
+    Formula, Note, Url, Workbook, Worksheet, XlsxError,
 };
 use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
@@ -493,6 +493,76 @@ fn beyond_grid_note(lang: Lang, cells: usize) -> String {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Paper and screen: the review workbook and the marked copies print on A4, one table across
+
+/// Excel's code of A4 paper (`paperSize="9"`).
+pub const A4: u8 = 9;
+/// The height of one line of text at the default font (Calibri 11), in points.
+pub const LINE_HEIGHT: f64 = 15.0;
+/// The tallest row a spreadsheet allows, in points.
+pub const MAX_ROW_HEIGHT: f64 = 409.0;
+
+/// The lines `text` takes in a wrapped cell `width` characters wide (the column width unit:
+/// one digit of the default font). Spreadsheet programs do not all grow a row to fit wrapped
+/// text on opening, and none on printing: the height is set from this estimate. It errs
+/// towards more lines: words wrap greedily at 1.2 characters a width unit less the cell's
+/// padding (Vietnamese and English text, mostly lower case, run at about 1.4 in LibreOffice's
+/// rendering of Calibri's stand-in and in Excel), a word longer than a line is broken, and
+/// each line break of the text starts a line.
+pub fn wrapped_lines(text: &str, width: f64) -> usize {
+    let per_line = ((width - 1.0) * 1.2).floor().max(1.0) as usize;
+    text.split('\n')
+        .map(|para| {
+            let mut lines = 1usize;
+            let mut used = 0usize;
+            for word in para.split(' ') {
+                let n = word.chars().count();
+                if used == 0 {
+                    used = n;
+                } else if used + 1 + n <= per_line {
+                    used += 1 + n;
+                } else {
+                    lines += 1;
+                    used = n;
+                }
+                while used > per_line {
+                    lines += 1;
+                    used -= per_line;
+                }
+            }
+            lines
+        })
+        .sum()
+}
+
+/// The height, in points, of a row whose tallest wrapped cell takes `lines` lines.
+pub fn row_height(lines: usize) -> f64 {
+    (lines.max(1) as f64 * LINE_HEIGHT + 3.0).min(MAX_ROW_HEIGHT)
+}
+
+/// The lines a row of wrapped cells takes: its tallest cell's.
+fn row_lines<'a>(cells: impl IntoIterator<Item = (&'a str, f64)>) -> usize {
+    cells
+        .into_iter()
+        .map(|(t, w)| wrapped_lines(t, w))
+        .max()
+        .unwrap_or(1)
+}
+
+/// A4 landscape, fitted to one page across (as many down as it takes), the rows `head`
+/// repeated on every page, centred, with the sheet's name and the page in the footer.
+fn paper_landscape(ws: &mut Worksheet, head: (u32, u32)) -> Result<(), XlsxError> {
+    ws.set_paper_size(A4)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0)
+        .set_print_center_horizontally(true)
+        .set_margins(0.4, 0.4, 0.5, 0.6, 0.3, 0.3)
+        .set_footer("&L&A&R&P / &N");
+    ws.set_repeat_rows(head.0, head.1)?;
+    Ok(())
+}
+
+// ---------------------------------------------------------------------------------------------
 // The workbook
 
 /// The review workbook's bytes (deterministic: same results → same bytes).
@@ -635,6 +705,15 @@ fn status_of(r: &FileResult) -> (u32, usize, usize) {
     (colour, e, w)
 }
 
+/// The Summary's column widths: file, branch, code, status, errors, warnings, first finding,
+/// the chart's label (hidden).
+const SUMMARY_WIDTHS: [f64; 8] = [26.0, 22.0, 10.0, 22.0, 8.0, 10.0, 52.0, 18.0];
+/// Beyond this many branches the Summary has no chart: its table says it.
+pub const MAX_CHART_BRANCHES: usize = 15;
+/// The chart's height for each branch, in pixels: a line of its 9-point labels and room
+/// around it, so that no label is left out for lack of room.
+pub const CHART_PX_PER_BRANCH: usize = 40;
+
 fn write_summary(
     ws: &mut Worksheet,
     results: &[FileResult],
@@ -645,7 +724,7 @@ fn write_summary(
     words: &ReviewWords,
 ) -> Result<(), ReviewError> {
     ws.set_name(words.summary_sheet)?;
-    ws.set_landscape().set_print_fit_to_pages(1, 0);
+    paper_landscape(ws, (0, 0))?;
     let head = header_format();
     let headers = [
         words.file,
@@ -660,17 +739,23 @@ fn write_summary(
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &head)?;
     }
-    for (c, w) in [34.0, 34.0, 12.0, 40.0, 9.0, 11.0, 60.0, 18.0]
-        .iter()
-        .enumerate()
-    {
+    // One table across an A4 page in landscape (the chart goes below it).
+    let widths = SUMMARY_WIDTHS;
+    for (c, w) in widths.iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
     }
+    ws.set_row_height(
+        0,
+        row_height(row_lines(headers.iter().copied().zip(widths).take(7))),
+    )?;
     // The chart's labels are a helper column, hidden (the chart shows hidden data).
     ws.set_column_hidden(7)?;
     let findings_sheet = quote_sheet_name(words.findings_sheet);
     let mut tally = Tally::default();
     let rows = results.len().min(MAX_ROWS - 8);
+    let mut heights = vec![row_height(row_lines(
+        headers.iter().copied().zip(widths).take(7),
+    ))];
     for (i, r) in results.iter().take(rows).enumerate() {
         let row = (i + 1) as u32;
         let (colour, e, w) = status_of(r);
@@ -701,14 +786,25 @@ fn write_summary(
                 words.clean.to_string()
             }
         };
-        let f = fill(colour);
+        // The forms read in part, with how surely (`M01 80 %`).
+        let partly: Vec<String> = r
+            .forms
+            .iter()
+            .filter(|f| f.confidence < 1.0)
+            .map(|f| format!("{} {} %", f.form, (f.confidence * 100.0).round()))
+            .collect();
+        let status = if partly.is_empty() {
+            status
+        } else {
+            format!("{status}; {}: {}", words.read_in_part, partly.join(", "))
+        };
+        let f = fill(colour).set_align(FormatAlign::Top).set_text_wrap();
         let name = r.unit.name.as_deref().unwrap_or("");
         let code = r.unit.code.as_deref().unwrap_or("");
         let lang = opts.lang;
         put_text(ws, row, 0, &r.path, &f, lang)?;
         put_text(ws, row, 1, name, &f, lang)?;
         put_text(ws, row, 2, code, &f, lang)?;
-        put_text(ws, row, 3, &status, &f.clone().set_bold(), lang)?;
         ws.write_number_with_format(row, 4, e as f64, &f)?;
         ws.write_number_with_format(row, 5, w as f64, &f)?;
         // The first finding as its message says it, after its severity (it may be a warning).
@@ -725,21 +821,34 @@ fn write_summary(
             _ => None,
         };
         let first = first.map(|t| clip(&t, FIRST_FINDING_CHARS));
-        match (first_row[i], first) {
-            (Some(target), Some(first)) if i < MAX_LINKS => {
+        // The status links to the file's first finding (a short link: LibreOffice does not
+        // wrap a linked cell's text), the first finding beside it wraps.
+        match (first_row[i], &first) {
+            (Some(target), Some(_)) if i < MAX_LINKS => {
                 let url = Url::new(format!("internal:{findings_sheet}!A{}", target + 1))
-                    .set_text(own_text(&first));
-                ws.write_url_with_format(row, 6, &url, &link_format(f.clone()))?;
+                    .set_text(own_text(&status));
+                ws.write_url_with_format(row, 3, &url, &link_format(f.clone().set_bold()))?;
             }
-            (_, Some(first)) => {
-                put_text(ws, row, 6, &first, &f, lang)?;
-            }
-            _ => {
+            _ => put_text(ws, row, 3, &status, &f.clone().set_bold(), lang)?,
+        }
+        match &first {
+            Some(first) => put_text(ws, row, 6, first, &f, lang)?,
+            None => {
                 ws.write_blank(row, 6, &f)?;
             }
         }
-        let label = plan.labels.get(i).map_or("", String::as_str);
-        put_text(ws, row, 7, label, &f, lang)?;
+        // One line a label, or the chart leaves labels out.
+        let label = shorten_middle(plan.labels.get(i).map_or("", String::as_str), 24);
+        put_text(ws, row, 7, &label, &f, lang)?;
+        let lines = row_lines([
+            (r.path.as_str(), widths[0]),
+            (name, widths[1]),
+            (code, widths[2]),
+            (status.as_str(), widths[3]),
+            (first.as_deref().unwrap_or(""), widths[6]),
+        ]);
+        ws.set_row_height(row, row_height(lines))?;
+        heights.push(row_height(lines));
     }
     let last = rows as u32;
     ws.set_freeze_panes(1, 0)?;
@@ -784,7 +893,9 @@ fn write_summary(
         )?;
     }
 
-    if rows > 0 {
+    // The chart, below the table, names every branch; beyond [`MAX_CHART_BRANCHES`] the bars
+    // would be too thin to read and the table (sortable, filtered) says it instead.
+    if rows > 0 && rows <= MAX_CHART_BRANCHES {
         let mut chart = Chart::new(ChartType::BarStacked);
         let sheet = words.summary_sheet;
         chart
@@ -810,14 +921,34 @@ fn write_summary(
         chart.show_hidden_data();
         // In a bar chart the categories run up the y axis: reversed, they read top-down like
         // the table.
-        chart.y_axis().set_reverse();
+        chart
+            .y_axis()
+            .set_reverse()
+            .set_label_interval(1)
+            .set_font(ChartFont::new().set_size(9));
         chart.x_axis().set_min(0);
-        let height = (80 + 22 * rows).clamp(288, 4000) as u32;
-        chart.set_width(640).set_height(height);
-        ws.insert_chart(1, 9, &chart)?;
+        chart.legend().set_position(ChartLegendPosition::Top);
+        let height = (110 + CHART_PX_PER_BRANCH * rows) as u32;
+        chart.set_width(760).set_height(height);
+        // On the table's page when both fit (A4 landscape, 516 points high at the table's
+        // scale), else on a page of its own.
+        let table_width: f64 = widths[..7].iter().map(|w| (w * 7.0 + 5.0) * 0.75).sum();
+        let scale = (784.0 / table_width).min(1.0);
+        let table_height: f64 =
+            heights.iter().sum::<f64>() + f64::from(line + 2 - last) * LINE_HEIGHT;
+        if (table_height + f64::from(height) * 0.75) * scale > 516.0 {
+            ws.set_page_breaks(&[line + 2])?;
+        }
+        ws.insert_chart(line + 2, 0, &chart)?;
     }
     Ok(())
 }
+
+/// The Findings sheet's column widths: file, branch, sheet, cell, rule, severity, message,
+/// expected, found, difference, most likely cause, suggested value.
+const FINDINGS_WIDTHS: [f64; 12] = [
+    20.0, 16.0, 12.0, 7.0, 16.0, 8.0, 36.0, 9.0, 9.0, 9.0, 44.0, 18.0,
+];
 
 fn write_findings(
     ws: &mut Worksheet,
@@ -827,8 +958,7 @@ fn write_findings(
     lang: Lang,
 ) -> Result<(), ReviewError> {
     ws.set_name(words.findings_sheet)?;
-    ws.set_landscape().set_print_fit_to_pages(1, 0);
-    ws.set_repeat_rows(0, 0)?;
+    paper_landscape(ws, (0, 0))?;
     let head = header_format();
     let headers = [
         words.file,
@@ -847,16 +977,18 @@ fn write_findings(
     for (c, h) in headers.iter().enumerate() {
         ws.write_string_with_format(0, c as u16, *h, &head)?;
     }
-    for (c, w) in [
-        30.0, 26.0, 16.0, 9.0, 24.0, 11.0, 70.0, 13.0, 13.0, 13.0, 50.0, 24.0,
-    ]
-    .iter()
-    .enumerate()
-    {
+    // One table across an A4 page in landscape: 202 characters, printed at about 70 %.
+    let widths = FINDINGS_WIDTHS;
+    for (c, w) in widths.iter().enumerate() {
         ws.set_column_width(c as u16, *w)?;
     }
-    let top = Format::new().set_align(FormatAlign::Top);
-    let wrap = top.clone().set_text_wrap();
+    ws.set_row_height(
+        0,
+        row_height(row_lines(headers.iter().copied().zip(widths))),
+    )?;
+    // Every text wraps, top-aligned; each row is as tall as its tallest text.
+    let top = Format::new().set_align(FormatAlign::Top).set_text_wrap();
+    let wrap = top.clone();
     let link = link_format(top.clone());
     let sev_fmt = |s: Severity| {
         let (strong, _) = mark_fill(s);
@@ -892,10 +1024,12 @@ fn write_findings(
             )?;
             let message = format!("{reason} ({hint})");
             put_text(ws, row, 6, &message, &wrap, lang)?;
-            let lines = message.chars().count().div_ceil(75);
-            if lines > 1 {
-                ws.set_row_height(row, (15 * lines.min(20)) as f64)?;
-            }
+            let lines = row_lines([
+                (r.path.as_str(), widths[0]),
+                (branch, widths[1]),
+                (message.as_str(), widths[6]),
+            ]);
+            ws.set_row_height(row, row_height(lines))?;
         }
         for f in &r.findings {
             if row as usize >= MAX_ROWS - 1 {
@@ -930,11 +1064,13 @@ fn write_findings(
             put_text(ws, row, 4, &f.rule, &top, lang)?;
             ws.write_string_with_format(row, 5, words.severity(f.severity), &sev_fmt(f.severity))?;
             put_text(ws, row, 6, &f.message, &wrap, lang)?;
-            // Wrapped text: spreadsheet programs do not all grow the row on opening.
-            let lines = f.message.chars().count().div_ceil(75);
-            if lines > 1 {
-                ws.set_row_height(row, (15 * lines.min(20)) as f64)?;
-            }
+            let mut lines = row_lines([
+                (f.file.as_str(), widths[0]),
+                (branch, widths[1]),
+                (f.sheet.as_deref().unwrap_or(""), widths[2]),
+                (f.rule.as_str(), widths[4]),
+                (f.message.as_str(), widths[6]),
+            ]);
             let nf =
                 num_formats
                     .entry(f.decimals)
@@ -981,8 +1117,14 @@ fn write_findings(
                         format!("{cell}: {value}")
                     })
                     .collect();
-                put_text(ws, row, 11, &suggested.join("; "), &wrap, lang)?;
+                let suggested = suggested.join("; ");
+                put_text(ws, row, 11, &suggested, &wrap, lang)?;
+                lines = lines.max(row_lines([
+                    (e.text.as_str(), widths[10]),
+                    (suggested.as_str(), widths[11]),
+                ]));
             }
+            ws.set_row_height(row, row_height(lines))?;
         }
     }
     ws.set_freeze_panes(1, 0)?;
@@ -1024,6 +1166,26 @@ pub fn likely_changes(r: &FileResult) -> Vec<&crate::result::Change> {
         }
     }
     out
+}
+
+/// What a cell's note says of its correction: the most likely change's note where the change
+/// is in every equally small explanation of its cause ([`likely_changes`]); otherwise, for a cell
+/// that one of several equally small explanations changes, those explanations' text, which
+/// lists the candidates — never one candidate's value alone as if it were the answer.
+pub fn cell_explained<'a>(
+    r: &'a FileResult,
+    likely: &[&'a crate::localise::Change],
+    sheet: &str,
+    cell: &str,
+) -> Option<&'a str> {
+    if let Some(c) = likely.iter().find(|c| c.sheet == sheet && c.cell == cell) {
+        return Some(c.note.as_str());
+    }
+    r.explanations
+        .iter()
+        .filter(|e| e.localised && e.alternatives > 1)
+        .find(|e| e.changes.iter().any(|c| c.sheet == sheet && c.cell == cell))
+        .map(|e| e.text.as_str())
 }
 
 /// The first explanation resolving a finding.
@@ -1076,7 +1238,7 @@ fn marks_for<'a>(r: &'a FileResult, sheet: &str) -> BTreeMap<CellRef, CellMarks<
                 .or_insert_with(|| CellMarks {
                     mark: m,
                     findings: vec![(f, primary)],
-                    explained: None,
+                    explained: cell_explained(r, &likely, sheet, &c.cell),
                 });
         }
     }
@@ -1219,10 +1381,19 @@ fn write_copy(
     };
     // Notes that are not about findings: formulas not kept, texts cut, cells beyond the grid.
     let mut extra_notes: BTreeMap<CellRef, String> = BTreeMap::new();
+    // Every note, by cell, to print below the sheet (spreadsheet programs do not print notes).
+    let mut printed: Vec<(CellRef, String)> = Vec::new();
     let mut beyond_grid = 0usize;
-    ws.set_print_fit_to_pages(1, 0);
     let marks = marks_for(r, &sheet.name);
     let header = header_rows(sheet);
+    // A4 as the forms are printed (portrait), one page across, the table's header repeated.
+    ws.set_paper_size(A4)
+        .set_print_fit_to_pages(1, 0)
+        .set_margins(0.4, 0.4, 0.5, 0.6, 0.3, 0.3)
+        .set_footer("&L&A&R&P / &N");
+    if let Some((a, b)) = header {
+        ws.set_repeat_rows(a, b)?;
+    }
     let in_header = |row: u32| header.is_some_and(|(a, b)| (a..=b).contains(&row));
     let table_top = header.map_or(0, |(a, _)| a);
     // Other sheets of the same file, by lowercased name, for formulas that refer to them.
@@ -1411,22 +1582,88 @@ fn write_copy(
             text.push_str(&extra);
         }
         let text = crate::xlsx_limits::note_text(&text).into_owned();
-        ws.insert_note(at.row, at.col as u16, &note_for(text))?;
+        ws.insert_note(at.row, at.col as u16, &note_for(text.clone()))?;
+        printed.push((*at, text));
     }
     for (at, text) in extra_notes {
         let text = crate::xlsx_limits::note_text(&text).into_owned();
-        ws.insert_note(at.row, at.col as u16, &note_for(text))?;
+        ws.insert_note(at.row, at.col as u16, &note_for(text.clone()))?;
+        printed.push((at, text));
     }
+    let mut col_widths: BTreeMap<u32, f64> = BTreeMap::new();
     for (col, w) in widths {
         if col <= 16_383 {
-            ws.set_column_width(col as u16, (w as f64 * 1.1 + 2.0).clamp(6.0, 60.0))?;
+            let w = (w as f64 * 1.1 + 2.0).clamp(6.0, 60.0);
+            ws.set_column_width(col as u16, w)?;
+            col_widths.insert(col, w);
         }
     }
+    printed.sort_by_key(|(at, _)| (at.row, at.col));
+    let last_row = sheet
+        .cells
+        .keys()
+        .map(|at| at.row)
+        .filter(|r| (*r as usize) < MAX_ROWS)
+        .max();
+    let last_col = sheet
+        .cells
+        .keys()
+        .map(|at| at.col)
+        .filter(|c| *c <= 16_383)
+        .max()
+        .unwrap_or(0);
+    print_notes(ws, &printed, last_row, last_col, &col_widths, opts)?;
     if let Some(worst) = marks.values().map(|m| m.mark.severity).max() {
         let (strong, _) = mark_fill(worst);
         ws.set_tab_color(Color::RGB(strong));
     }
     Ok(done)
+}
+
+/// The notes of a copied sheet printed below its cells, under the heading "Notes": one row
+/// a paragraph, the cell's address on its first, the text wrapped across the sheet's columns
+/// (at least 60 characters wide) and the row as tall as it takes. A printed copy says why
+/// each cell is marked; on screen the notes are on the cells as well.
+fn print_notes(
+    ws: &mut Worksheet,
+    notes: &[(CellRef, String)],
+    last_row: Option<u32>,
+    last_col: u32,
+    col_widths: &BTreeMap<u32, f64>,
+    opts: &ReviewOptions,
+) -> Result<(), XlsxError> {
+    if notes.is_empty() {
+        return Ok(());
+    }
+    let words = ReviewWords::of(opts.lang);
+    let width_of = |c: u32| col_widths.get(&c).copied().unwrap_or(8.43);
+    // The text spans columns 1..=span: the sheet's columns, widened to 60 characters.
+    let mut span = last_col.max(1);
+    let mut width: f64 = (1..=span).map(width_of).sum();
+    while width < 60.0 && span < 40 {
+        span += 1;
+        width += width_of(span);
+    }
+    let mut row = last_row.map_or(0, |r| r + 2);
+    let paragraphs: usize = notes.iter().map(|(_, t)| t.split("\n\n").count()).sum();
+    if row as usize + 1 + paragraphs >= MAX_ROWS {
+        return Ok(());
+    }
+    let top = Format::new().set_align(FormatAlign::Top);
+    let wrap = top.clone().set_text_wrap();
+    ws.write_string_with_format(row, 0, words.notes, &Format::new().set_bold())?;
+    for (at, text) in notes {
+        for (i, para) in text.split("\n\n").enumerate() {
+            row += 1;
+            if i == 0 {
+                ws.write_string_with_format(row, 0, at.to_string(), &top.clone().set_bold())?;
+            }
+            ws.merge_range(row, 1, row, span as u16, "", &wrap)?;
+            put_text(ws, row, 1, para, &wrap, opts.lang)?;
+            ws.set_row_height(row, row_height(wrapped_lines(para, width)))?;
+        }
+    }
+    Ok(())
 }
 
 /// Where a marked copy comes from, right of the copied cells (which keep their addresses):
@@ -1800,6 +2037,8 @@ mod tests {
             forms: vec![crate::result::FormFound {
                 sheet: "M01".into(),
                 form: "M01".into(),
+                confidence: 1.0,
+                continued_on: vec![],
             }],
             findings: vec![],
             unit: crate::result::Unit {

@@ -406,11 +406,13 @@ pub fn sarif(results: &[FileResult], pack: &Pack, lang: Lang) -> String {
             }
             rules.push(Rule {
                 id: c.id.clone(),
-                short_description: text(c.doc.clone().unwrap_or_else(|| {
-                    c.message_in(lang, pack_lang)
+                // The check's doc in the run's language, else its message.
+                short_description: text(
+                    c.doc_in(lang, pack_lang)
+                        .or_else(|| c.message_in(lang, pack_lang))
                         .unwrap_or(&c.message)
-                        .to_string()
-                })),
+                        .to_string(),
+                ),
                 full_description: Some(text(format!("{} {}: {}", w.form, form.id, c.expr_text))),
                 help: None,
                 default_configuration: Configuration {

@@ -35,7 +35,8 @@ pub enum Note {
     ExcludedErrors(usize),
     /// Left out: it is a summary itself.
     Summary,
-    /// Left out: its code is not one of this summary's units (the pattern named).
+    /// Left out: its code (named) is not one of this summary's units (the form's
+    /// `unit_pattern`, never shown: a regular expression means nothing to a reviewer).
     NotAUnit(String),
     /// Left out (`--prefer newest`): another workbook (named) with the same code is newer.
     Older(String),
@@ -112,7 +113,7 @@ fn note_text(pack: &Pack, n: &Note) -> String {
         Note::NoCode => text(pack, "consolidate.no-code", &[]),
         Note::Duplicate(f) => text(pack, "consolidate.duplicate", &[("file", f)]),
         Note::Summary => text(pack, "consolidate.summary", &[]),
-        Note::NotAUnit(p) => text(pack, "consolidate.not-a-unit", &[("pattern", p)]),
+        Note::NotAUnit(code) => text(pack, "consolidate.not-a-unit", &[("code", code)]),
         Note::Older(f) => text(pack, "consolidate.older", &[("file", f)]),
         Note::ExcludedErrors(c) => text(
             pack,

@@ -215,10 +215,7 @@ fn marks(r: &FileResult) -> BTreeMap<&str, BTreeMap<CellRef, CellMark<'_>>> {
                     severity: f.severity,
                     strong: is_strong,
                     findings: vec![],
-                    explained: likely
-                        .iter()
-                        .find(|l| l.sheet == c.sheet && l.cell == c.cell)
-                        .map(|l| l.note.as_str()),
+                    explained: annotate::cell_explained(r, &likely, &c.sheet, &c.cell),
                 });
             if (f.severity, is_strong) > (m.severity, m.strong) {
                 m.severity = f.severity;
@@ -294,8 +291,15 @@ fn rebuild(result: &FileResult, lang: Lang, why: String) -> Result<Marked, MarkE
     let ws = wb.add_worksheet();
     ws.set_name(&name).map_err(|e| fail(e.to_string()))?;
     let rows = findings_rows(result, lang, &format!("{} {why}", w.rebuilt));
-    let bold = rust_xlsxwriter::Format::new().set_bold();
-    let link = rust_xlsxwriter::Format::new()
+    let body = rust_xlsxwriter::Format::new()
+        .set_align(rust_xlsxwriter::FormatAlign::Top)
+        .set_text_wrap();
+    let bold = body
+        .clone()
+        .set_bold()
+        .set_background_color(rust_xlsxwriter::Color::RGB(HEADING_FILL));
+    let link = body
+        .clone()
         .set_font_color(rust_xlsxwriter::Color::RGB(0x0563C1))
         .set_underline(rust_xlsxwriter::FormatUnderline::Single);
     let xe = |e: rust_xlsxwriter::XlsxError| fail(e.to_string());
@@ -310,11 +314,15 @@ fn rebuild(result: &FileResult, lang: Lang, why: String) -> Result<Marked, MarkE
                     let t = shown(t);
                     ws.write_string_with_format(r, c, t, &bold).map_err(xe)?;
                 }
-                Out::Text(t) => {
+                Out::Text(t) if ri == 0 => {
                     ws.write_string(r, c, shown(t)).map_err(xe)?;
                 }
+                Out::Text(t) => {
+                    ws.write_string_with_format(r, c, shown(t), &body)
+                        .map_err(xe)?;
+                }
                 Out::Number(n) => {
-                    ws.write_number(r, c, *n).map_err(xe)?;
+                    ws.write_number_with_format(r, c, *n, &body).map_err(xe)?;
                 }
                 Out::Link { text, sheet } => {
                     let text = &shown(text);
@@ -331,7 +339,7 @@ fn rebuild(result: &FileResult, lang: Lang, why: String) -> Result<Marked, MarkE
                         )
                         .map_err(xe)?;
                     } else {
-                        ws.write_string(r, c, text).map_err(xe)?;
+                        ws.write_string_with_format(r, c, text, &body).map_err(xe)?;
                     }
                 }
                 Out::Empty => {}
@@ -341,6 +349,32 @@ fn rebuild(result: &FileResult, lang: Lang, why: String) -> Result<Marked, MarkE
     for (c, width) in COLUMN_WIDTHS.iter().enumerate() {
         ws.set_column_width(c as u16, *width).map_err(xe)?;
     }
+    // As the edited copy's findings sheet: A4 landscape, one page across, the headings
+    // (row 3) frozen, filtered and repeated, each row as tall as its tallest text.
+    for (ri, row) in rows.iter().enumerate().skip(1) {
+        let lines = row
+            .iter()
+            .zip(COLUMN_WIDTHS)
+            .map(|(c, w)| match c {
+                Out::Text(t) => annotate::wrapped_lines(t, w),
+                _ => 1,
+            })
+            .max()
+            .unwrap_or(1);
+        ws.set_row_height(ri as u32, annotate::row_height(lines))
+            .map_err(xe)?;
+    }
+    ws.set_paper_size(annotate::A4)
+        .set_landscape()
+        .set_print_fit_to_pages(1, 0)
+        .set_print_center_horizontally(true)
+        .set_margins(0.4, 0.4, 0.5, 0.6, 0.3, 0.3)
+        .set_footer("&L&A&R&P / &N");
+    ws.set_repeat_rows(2, 2).map_err(xe)?;
+    ws.set_freeze_panes(3, 0).map_err(xe)?;
+    let last = (rows.len().max(4) - 1) as u32;
+    ws.autofilter(2, 0, last, COLUMN_WIDTHS.len() as u16 - 1)
+        .map_err(xe)?;
     let bytes = wb.save_to_buffer().map_err(xe)?;
     Ok(Marked {
         bytes,
@@ -363,12 +397,17 @@ enum Out {
     Empty,
 }
 
-const COLUMN_WIDTHS: [f64; 8] = [22.0, 9.0, 10.0, 24.0, 70.0, 12.0, 12.0, 12.0];
+/// The findings sheet's columns: sheet, cell, severity, rule, message, expected, found,
+/// difference, note — one table across an A4 page in landscape.
+const COLUMN_WIDTHS: [f64; 9] = [14.0, 7.0, 9.0, 18.0, 48.0, 10.0, 10.0, 10.0, 48.0];
 
-/// Row 0: what this copy is; row 1 empty; row 2 the headings; then one row per finding (one
-/// per cell it names in the file, the first of them linked).
+/// Row 0: what this copy is; row 1 empty; row 2 the headings; then one row per finding, its
+/// first cell in the file linked, and in the last column what the note on that cell says
+/// beyond the finding's message: the most likely correction, or which cell is the most
+/// suspect (notes are not printed; this column is).
 fn findings_rows(r: &FileResult, lang: Lang, about: &str) -> Vec<Vec<Out>> {
     let w = words(lang);
+    let likely = annotate::likely_changes(r);
     let mut rows = vec![
         vec![Out::Text(about.to_string())],
         vec![],
@@ -397,6 +436,24 @@ fn findings_rows(r: &FileResult, lang: Lang, about: &str) -> Vec<Vec<Out>> {
         let message = crate::xlsx_limits::fit_text(&f.message, 30_000)
             .0
             .into_owned();
+        let mut note = Vec::new();
+        if let Some(c) = own {
+            if let Some(l) = likely
+                .iter()
+                .find(|l| l.sheet == c.sheet && l.cell == c.cell)
+            {
+                note.push(format!("crossfoot: {}", l.note));
+            }
+            let strongest = strongest_cells(r, f);
+            if !strongest
+                .iter()
+                .any(|s| s.sheet == c.sheet && s.cell == c.cell)
+            {
+                if let Some(s) = strongest.first() {
+                    note.push(format!("({} {})", w.most_suspect, s.cell));
+                }
+            }
+        }
         rows.push(vec![
             Out::Text(sheet),
             cell,
@@ -406,6 +463,7 @@ fn findings_rows(r: &FileResult, lang: Lang, about: &str) -> Vec<Vec<Out>> {
             num(f.expected),
             num(f.actual),
             num(f.difference),
+            Out::Text(note.join("\n")),
         ]);
     }
     rows
@@ -903,6 +961,12 @@ struct Sheets {
     /// The prefix the root element binds to the relationships namespace (`r`); empty when it
     /// binds none (the new `<sheet>` then declares its own).
     prefix: String,
+    /// How many `<sheet>`s the workbook lists (the new one's `localSheetId`).
+    count: usize,
+    /// Where the new sheet's defined names go: before `</definedNames>` (`true`), or as a new
+    /// `<definedNames>` at this offset (after `</sheets>` and what may follow it before
+    /// `<definedNames>`).
+    names_at: (usize, bool),
 }
 
 fn edit_package(
@@ -1106,7 +1170,6 @@ fn edit_package(
             "<Default Extension=\"vml\" ContentType=\"{CT_VML}\"/>"
         ));
     }
-    replaced.insert(styles_part.clone(), styles.write(&styles_xml));
 
     // The findings sheet.
     let w = words(lang);
@@ -1114,10 +1177,15 @@ fn edit_package(
     let sheet_name = crate::xlsx_limits::unique_sheet_name(w.sheet_name, &mut taken);
     let findings_part = fresh(&mut taken_names, "xl/worksheets/sheet", "xml");
     let known: BTreeSet<String> = sheets.list.iter().map(|(n, _)| n.clone()).collect();
-    added.push((
-        findings_part.clone(),
-        findings_sheet_xml(&findings_rows(result, lang, w.edited), &known),
-    ));
+    let findings = findings_sheet_xml(
+        &findings_rows(result, lang, w.edited),
+        &known,
+        FindingsStyles {
+            heading: styles.plain(Some(HEADING_FILL)),
+            body: styles.plain(None),
+        },
+    );
+    added.push((findings_part.clone(), findings.xml.clone()));
     ct_add.push(format!(
         "<Override PartName=\"/{}\" ContentType=\"{CT_WORKSHEET}\"/>",
         esc(&findings_part)
@@ -1144,22 +1212,44 @@ fn edit_package(
     } else {
         format!("{}:id", sheets.prefix)
     };
+    // The findings sheet's headings repeated on every printed page, and its filter's range.
+    let quoted = rust_xlsxwriter::utility::quote_sheet_name(&sheet_name);
+    let names = format!(
+        "<definedName name=\"_xlnm._FilterDatabase\" localSheetId=\"{id}\" hidden=\"1\">{range}</definedName><definedName name=\"_xlnm.Print_Titles\" localSheetId=\"{id}\">{titles}</definedName>",
+        id = sheets.count,
+        range = esc(&format!("{quoted}!{}", findings.filter)),
+        titles = esc(&format!("{quoted}!$3:$3")),
+    );
+    let names = if sheets.names_at.1 {
+        names
+    } else {
+        format!("<definedNames>{names}</definedNames>")
+    };
     replaced.insert(
         wb_part.clone(),
         apply(
             &wb_xml,
-            vec![Splice {
-                start: sheets.close,
-                end: sheets.close,
-                with: format!(
-                    "<sheet name=\"{}\" sheetId=\"{}\" {prefix_decl}=\"{rid}\"/>",
-                    esc(&sheet_name),
-                    sheets.max_sheet_id + 1
-                )
-                .into_bytes(),
-            }],
+            vec![
+                Splice {
+                    start: sheets.close,
+                    end: sheets.close,
+                    with: format!(
+                        "<sheet name=\"{}\" sheetId=\"{}\" {prefix_decl}=\"{rid}\"/>",
+                        esc(&sheet_name),
+                        sheets.max_sheet_id + 1
+                    )
+                    .into_bytes(),
+                },
+                Splice {
+                    start: sheets.names_at.0,
+                    end: sheets.names_at.0,
+                    with: names.into_bytes(),
+                },
+            ],
         ),
     );
+
+    replaced.insert(styles_part.clone(), styles.write(&styles_xml));
 
     // crossfoot's mark.
     match pkg.stored("docProps/custom.xml") {
@@ -1289,7 +1379,9 @@ fn read_sheets(xml: &[u8], rels: &Rels, wb_dir: &str) -> Result<Sheets, Cannot> 
     let mut close = None;
     let mut prefix = None;
     let mut root_checked = false;
-    walk(xml, "workbook.xml", |ev, start, _, depth| {
+    let mut count = 0usize;
+    let mut names_at: Option<(usize, bool)> = None;
+    walk(xml, "workbook.xml", |ev, start, end, depth| {
         match ev {
             Event::Start(e) | Event::Empty(e) if !root_checked => {
                 root_checked = true;
@@ -1310,7 +1402,28 @@ fn read_sheets(xml: &[u8], rels: &Rels, wb_dir: &str) -> Result<Sheets, Cannot> 
             Event::Empty(e) if depth == 1 && e.name().as_ref() == "sheets" => {
                 return cannot("the workbook lists no sheets");
             }
+            Event::Empty(e) if depth == 1 && e.name().as_ref() == "definedNames" => {
+                return cannot("the workbook's defined names are an empty element");
+            }
+            Event::End(e) if depth == 1 && e.name().as_ref() == "definedNames" => {
+                names_at = Some((start, true));
+            }
+            Event::End(e)
+                if depth == 1
+                    && matches!(e.name().as_ref(), "functionGroups" | "externalReferences")
+                    && !names_at.is_some_and(|n| n.1) =>
+            {
+                names_at = Some((end, false));
+            }
+            Event::Empty(e)
+                if depth == 1
+                    && matches!(e.name().as_ref(), "functionGroups" | "externalReferences")
+                    && !names_at.is_some_and(|n| n.1) =>
+            {
+                names_at = Some((end, false));
+            }
             Event::Start(e) | Event::Empty(e) if depth == 2 && e.name().as_ref() == "sheet" => {
+                count += 1;
                 let name = attr(e, "name").unwrap_or_default();
                 let id: u64 = attr(e, "sheetId").and_then(|s| s.parse().ok()).unwrap_or(0);
                 max_sheet_id = max_sheet_id.max(id);
@@ -1325,7 +1438,10 @@ fn read_sheets(xml: &[u8], rels: &Rels, wb_dir: &str) -> Result<Sheets, Cannot> 
                     list.push((name, t));
                 }
             }
-            Event::End(e) if depth == 1 && e.name().as_ref() == "sheets" => close = Some(start),
+            Event::End(e) if depth == 1 && e.name().as_ref() == "sheets" => {
+                close = Some(start);
+                names_at = Some((end, false));
+            }
             _ => {}
         }
         Ok(())
@@ -1336,6 +1452,8 @@ fn read_sheets(xml: &[u8], rels: &Rels, wb_dir: &str) -> Result<Sheets, Cannot> 
         max_sheet_id,
         close,
         prefix: prefix.unwrap_or_default(),
+        count,
+        names_at: names_at.unwrap_or((close, false)),
     })
 }
 
@@ -1449,6 +1567,33 @@ impl Styles {
         })
     }
 
+    /// The index of the solid fill `colour`, added when new.
+    fn fill(&mut self, colour: u32) -> usize {
+        match self.new_fills.iter().position(|c| *c == colour) {
+            Some(p) => self.fills + p,
+            None => {
+                self.new_fills.push(colour);
+                self.fills + self.new_fills.len() - 1
+            }
+        }
+    }
+
+    /// A new format of crossfoot's own (the findings sheet's): the default font, text wrapped
+    /// and top-aligned, on the solid fill `colour` if any.
+    fn plain(&mut self, colour: Option<u32>) -> usize {
+        let fill = match colour {
+            Some(c) => format!("fillId=\"{}\" applyFill=\"1\"", self.fill(c)),
+            None => "fillId=\"0\"".to_string(),
+        };
+        self.new_xfs.push(
+            format!(
+                "<xf numFmtId=\"0\" fontId=\"0\" {fill} borderId=\"0\" xfId=\"0\" applyAlignment=\"1\"><alignment vertical=\"top\" wrapText=\"1\"/></xf>"
+            )
+            .into_bytes(),
+        );
+        self.xfs.len() + self.new_xfs.len() - 1
+    }
+
     /// The index of the format that is `xf` with the fill `colour`.
     fn marked(&mut self, xf: usize, colour: u32) -> Result<usize, Cannot> {
         if let Some(&i) = self.made.get(&(xf, colour)) {
@@ -1459,13 +1604,7 @@ impl Styles {
             .get(xf)
             .ok_or_else(|| Cannot(format!("a cell names format {xf}, which styles.xml lacks")))?;
         let raw = self.src[s..e].to_vec();
-        let fill_id = match self.new_fills.iter().position(|c| *c == colour) {
-            Some(p) => self.fills + p,
-            None => {
-                self.new_fills.push(colour);
-                self.fills + self.new_fills.len() - 1
-            }
-        };
+        let fill_id = self.fill(colour);
         // The copy's start tag with the new fill; its children (alignment, protection) as
         // they were.
         let mut reader = quick_xml::Reader::from_reader(raw.as_slice());
@@ -2016,9 +2155,35 @@ fn edit_vml(
 // ---------------------------------------------------------------------------------------------
 // The findings sheet, crossfoot's mark
 
-fn findings_sheet_xml(rows: &[Vec<Out>], sheets: &BTreeSet<String>) -> Vec<u8> {
+/// The formats of the findings sheet (indices into `cellXfs`).
+struct FindingsStyles {
+    heading: usize,
+    body: usize,
+}
+
+/// The light blue of the headings (the review workbook's).
+const HEADING_FILL: u32 = 0xDDEBF7;
+
+/// The findings sheet, and the range its filter covers (`$A$3:$I$9`).
+struct FindingsSheet {
+    xml: Vec<u8>,
+    filter: String,
+}
+
+/// The findings sheet: the headings (row 3) frozen, filtered and repeated on every printed
+/// page; A4 landscape, one page across; every text wrapped and each row as tall as its
+/// tallest text ([`annotate::wrapped_lines`]).
+fn findings_sheet_xml(
+    rows: &[Vec<Out>],
+    sheets: &BTreeSet<String>,
+    styles: FindingsStyles,
+) -> FindingsSheet {
+    let last = rows.len().max(3);
+    let last_col = CellRef::new(0, COLUMN_WIDTHS.len() as u32 - 1).to_string();
+    let last_col = last_col.trim_end_matches(|c: char| c.is_ascii_digit());
+    let filter = format!("$A$3:${last_col}${last}");
     let mut s = format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet xmlns=\"{NS_MAIN}\" xmlns:r=\"{NS_REL}\"><cols>"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\" standalone=\"yes\"?>\n<worksheet xmlns=\"{NS_MAIN}\" xmlns:r=\"{NS_REL}\"><sheetPr><pageSetUpPr fitToPage=\"1\"/></sheetPr><dimension ref=\"A1:{last_col}{last}\"/><sheetViews><sheetView workbookViewId=\"0\"><pane ySplit=\"3\" topLeftCell=\"A4\" activePane=\"bottomLeft\" state=\"frozen\"/><selection pane=\"bottomLeft\" activeCell=\"A4\" sqref=\"A4\"/></sheetView></sheetViews><cols>"
     );
     for (i, w) in COLUMN_WIDTHS.iter().enumerate() {
         let _ = write!(
@@ -2033,19 +2198,43 @@ fn findings_sheet_xml(rows: &[Vec<Out>], sheets: &BTreeSet<String>) -> Vec<u8> {
         if row.is_empty() {
             continue;
         }
-        let _ = write!(s, "<row r=\"{}\">", ri + 1);
+        let style = if ri == 2 { styles.heading } else { styles.body };
+        // The first row (what this copy is) runs across the table, unwrapped.
+        let lines = if ri == 0 {
+            1
+        } else {
+            row.iter()
+                .zip(COLUMN_WIDTHS)
+                .map(|(c, w)| match c {
+                    Out::Text(t) => annotate::wrapped_lines(t, w),
+                    _ => 1,
+                })
+                .max()
+                .unwrap_or(1)
+        };
+        let _ = write!(
+            s,
+            "<row r=\"{}\" ht=\"{}\" customHeight=\"1\">",
+            ri + 1,
+            annotate::row_height(lines)
+        );
         for (ci, cell) in row.iter().enumerate() {
             let at = CellRef::new(ri as u32, ci as u32);
+            let s_attr = if ri == 0 {
+                String::new()
+            } else {
+                format!(" s=\"{style}\"")
+            };
             let text = |t: &str| {
                 format!(
-                    "<c r=\"{at}\" t=\"inlineStr\"><is><t xml:space=\"preserve\">{}</t></is></c>",
+                    "<c r=\"{at}\"{s_attr} t=\"inlineStr\"><is><t xml:space=\"preserve\">{}</t></is></c>",
                     esc(t)
                 )
             };
             match cell {
                 Out::Text(t) => s.push_str(&text(t)),
                 Out::Number(n) => {
-                    let _ = write!(s, "<c r=\"{at}\"><v>{n}</v></c>");
+                    let _ = write!(s, "<c r=\"{at}\"{s_attr}><v>{n}</v></c>");
                 }
                 Out::Link { text: t, sheet } => {
                     s.push_str(&text(t));
@@ -2060,17 +2249,31 @@ fn findings_sheet_xml(rows: &[Vec<Out>], sheets: &BTreeSet<String>) -> Vec<u8> {
                         );
                     }
                 }
-                Out::Empty => {}
+                Out::Empty => {
+                    if ri > 0 {
+                        let _ = write!(s, "<c r=\"{at}\"{s_attr}/>");
+                    }
+                }
             }
         }
         s.push_str("</row>");
     }
     s.push_str("</sheetData>");
+    let _ = write!(s, "<autoFilter ref=\"{}\"/>", filter.replace('$', ""));
     if !links.is_empty() {
         let _ = write!(s, "<hyperlinks>{links}</hyperlinks>");
     }
+    s.push_str("<printOptions horizontalCentered=\"1\"/><pageMargins left=\"0.4\" right=\"0.4\" top=\"0.5\" bottom=\"0.6\" header=\"0.3\" footer=\"0.3\"/>");
+    let _ = write!(
+        s,
+        "<pageSetup paperSize=\"{}\" orientation=\"landscape\" fitToWidth=\"1\" fitToHeight=\"0\"/><headerFooter><oddFooter>&amp;L&amp;A&amp;R&amp;P / &amp;N</oddFooter></headerFooter>",
+        annotate::A4
+    );
     s.push_str("</worksheet>");
-    s.into_bytes()
+    FindingsSheet {
+        xml: s.into_bytes(),
+        filter,
+    }
 }
 
 fn custom_property(pid: u64) -> String {

@@ -1,6 +1,6 @@
 //! Reporters: the same results as terminal text or as one JSON document.
 //!
-//! The JSON document is a public contract (see the README): one object with `crossfoot`,
+//! The JSON document is a public contract (see docs/usage.md): one object with `crossfoot`,
 //! `files`, `findings` and `summary`, sorted, so the same inputs give the same bytes.
 
 use crate::finding::Severity;
@@ -47,7 +47,7 @@ struct JsonFile<'a> {
     reason: Option<&'a str>,
     #[serde(skip_serializing_if = "unit_is_empty")]
     unit: &'a crate::result::Unit,
-    forms: &'a [crate::result::FormFound],
+    forms: Vec<JsonForm<'a>>,
     errors: usize,
     warnings: usize,
     /// The most likely causes of the file's findings ([`crate::localise`]).
@@ -56,6 +56,16 @@ struct JsonFile<'a> {
     /// The checks not applied, by rule and reason.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
     not_applied: &'a [crate::result::NotApplied],
+}
+
+/// A form found in a file: where, how surely it was read, the sheets it continues on.
+#[derive(Serialize)]
+struct JsonForm<'a> {
+    sheet: &'a str,
+    form: &'a str,
+    confidence: f64,
+    #[serde(skip_serializing_if = "<[String]>::is_empty")]
+    continued_on: &'a [String],
 }
 
 #[derive(Serialize)]
@@ -158,7 +168,16 @@ impl<'a> JsonFile<'a> {
             hint,
             reason,
             unit: &r.unit,
-            forms: &r.forms,
+            forms: r
+                .forms
+                .iter()
+                .map(|f| JsonForm {
+                    sheet: &f.sheet,
+                    form: &f.form,
+                    confidence: f.confidence,
+                    continued_on: &f.continued_on,
+                })
+                .collect(),
             errors: r.count(Severity::Error),
             warnings: r.count(Severity::Warning),
             explanations: r
@@ -387,9 +406,155 @@ fn close(out: &mut dyn std::io::Write, count: usize) -> std::io::Result<()> {
 /// Terminal styles; empty strings when colour is off.
 pub struct Style {
     pub on: bool,
+    /// The width lines are wrapped to, in columns ([`wrap`]); `None`: not wrapped (the
+    /// report is not on a terminal: a pipe or a file keeps one line per item).
+    pub width: Option<usize>,
+}
+
+/// The variable that sets the terminal report's width in columns, terminal or not (`0`: no
+/// wrapping). For scripts and tests; a terminal's own width is read otherwise.
+pub const WIDTH_VAR: &str = "CROSSFOOT_WIDTH";
+
+/// The narrowest width lines are wrapped to.
+const MIN_WIDTH: usize = 40;
+
+/// The width the terminal report is wrapped to: [`WIDTH_VAR`] when set, else the terminal's
+/// width when standard output is one (`COLUMNS`, else 100, when it cannot be read), else none.
+pub fn report_width(stdout_is_terminal: bool) -> Option<usize> {
+    let columns = |v: std::ffi::OsString| v.to_str().and_then(|v| v.trim().parse::<usize>().ok());
+    if let Some(n) = std::env::var_os(WIDTH_VAR).and_then(columns) {
+        return (n > 0).then_some(n.max(MIN_WIDTH));
+    }
+    if !stdout_is_terminal {
+        return None;
+    }
+    let n = terminal_columns()
+        .or_else(|| std::env::var_os("COLUMNS").and_then(columns))
+        .filter(|n| *n > 0)
+        .unwrap_or(100);
+    Some(n.max(MIN_WIDTH))
+}
+
+/// The width of the terminal on standard output, in columns.
+#[cfg(unix)]
+fn terminal_columns() -> Option<usize> {
+    let mut size = libc::winsize {
+        ws_row: 0,
+        ws_col: 0,
+        ws_xpixel: 0,
+        ws_ypixel: 0,
+    };
+    // SAFETY: TIOCGWINSZ writes one `winsize` into the struct it is given, which lives for
+    // the call; on a descriptor that is not a terminal it fails and writes nothing.
+    let ok = unsafe { libc::ioctl(libc::STDOUT_FILENO, libc::TIOCGWINSZ, &mut size) } == 0;
+    (ok && size.ws_col > 0).then_some(usize::from(size.ws_col))
+}
+
+#[cfg(not(unix))]
+fn terminal_columns() -> Option<usize> {
+    None
+}
+
+/// The visible characters of `s`: escape sequences of [`Style::paint`] take no column.
+fn columns(s: &str) -> usize {
+    let mut n = 0;
+    let mut in_escape = false;
+    for c in s.chars() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (false, _) => n += 1,
+            (true, c) if c.is_ascii_alphabetic() => in_escape = false,
+            (true, _) => {}
+        }
+    }
+    n
+}
+
+/// `s` cut after `max` visible columns (never inside an escape sequence): the head and the rest.
+fn split_at_columns(s: &str, max: usize) -> (&str, &str) {
+    let mut n = 0;
+    let mut in_escape = false;
+    for (i, c) in s.char_indices() {
+        match (in_escape, c) {
+            (false, '\x1b') => in_escape = true,
+            (false, _) => {
+                if n == max {
+                    return s.split_at(i);
+                }
+                n += 1;
+            }
+            (true, c) if c.is_ascii_alphabetic() => in_escape = false,
+            (true, _) => {}
+        }
+    }
+    (s, "")
+}
+
+/// Each line of `text` longer than `width` columns wrapped at spaces, its continuation lines
+/// indented two more than the line (a word longer than a line is cut). Lines that fit, and
+/// the spaces inside them, are kept as they are.
+pub fn wrap(text: &str, width: usize) -> String {
+    let width = width.max(MIN_WIDTH / 2);
+    let mut out = String::with_capacity(text.len());
+    for line in text.split_inclusive('\n') {
+        let (body, newline) = match line.strip_suffix('\n') {
+            Some(body) => (body, "\n"),
+            None => (line, ""),
+        };
+        if columns(body) <= width {
+            out.push_str(line);
+            continue;
+        }
+        let indent = body.len() - body.trim_start_matches(' ').len();
+        let more = (indent + 2).min(width / 2);
+        let mut used = indent;
+        out.push_str(&body[..indent]);
+        let mut at_start = true;
+        for word in body[indent..].split(' ') {
+            let mut word = word;
+            let w = columns(word);
+            if !at_start && used + 1 + w <= width {
+                out.push(' ');
+                out.push_str(word);
+                used += 1 + w;
+                continue;
+            }
+            if !at_start {
+                if word.is_empty() {
+                    // A run of spaces at a break is dropped.
+                    continue;
+                }
+                out.push('\n');
+                out.push_str(&" ".repeat(more));
+                used = more;
+            }
+            // A word longer than the line: cut.
+            while used + columns(word) > width {
+                let (head, rest) = split_at_columns(word, width.saturating_sub(used).max(1));
+                out.push_str(head);
+                out.push('\n');
+                out.push_str(&" ".repeat(more));
+                used = more;
+                word = rest;
+            }
+            out.push_str(word);
+            used += columns(word);
+            at_start = false;
+        }
+        out.push_str(newline);
+    }
+    out
 }
 
 impl Style {
+    /// `text` as this style shows it: wrapped to its width, if any.
+    fn fit(&self, text: String) -> String {
+        match self.width {
+            Some(width) => wrap(&text, width),
+            None => text,
+        }
+    }
+
     fn paint(&self, code: &str, text: &str) -> String {
         if self.on {
             format!("\x1b[{code}m{text}\x1b[0m")
@@ -421,22 +586,27 @@ pub fn human(results: &[FileResult], lang: Lang, style: &Style) -> String {
     for r in results {
         out.push_str(&human_file(r, lang, style));
     }
-    out.push_str(&human_total(&summarize(results), lang));
+    out.push_str(&human_total(&summarize(results), lang, style));
     out
 }
 
-/// The closing lines of the human report.
-pub fn human_total(s: &Summary, lang: Lang) -> String {
+/// The closing lines of the human report: one line that counts the files (clean, with
+/// warnings, with errors, unreadable) and the findings, then what the run could not do.
+pub fn human_total(s: &Summary, lang: Lang, style: &Style) -> String {
     let w = Words::of(lang);
     let n = |v: usize| format_number(v as f64, Some(0), lang.locale());
     let count = |v: usize, (one, many): (&str, &str)| {
         format!("{} {}", n(v), if v == 1 { one } else { many })
     };
     let mut out = format!(
-        "{}: {} {}, {} {}",
+        "{}: {} {}, {} {}, {} {}, {} {}",
         count(s.files, w.files),
-        n(s.checked),
-        w.checked,
+        n(s.clean_files),
+        w.clean,
+        n(s.files_with_warnings),
+        w.with_warnings,
+        n(s.files_with_errors),
+        w.with_errors,
         n(s.unreadable),
         w.unreadable,
     );
@@ -453,19 +623,8 @@ pub fn human_total(s: &Summary, lang: Lang) -> String {
     if s.not_applied > 0 {
         let _ = write!(out, "; {}: {}", w.not_applied, n(s.not_applied));
     }
-    let p = s.passed_over;
-    if p.total() > 0 {
-        let mut parts = Vec::new();
-        if p.lock_files > 0 {
-            parts.push(count(p.lock_files, w.lock_files));
-        }
-        if p.hidden > 0 {
-            parts.push(count(p.hidden, w.hidden_files));
-        }
-        if p.system > 0 {
-            parts.push(count(p.system, w.system_files));
-        }
-        let _ = write!(out, "; {}: {}", w.passed_over, parts.join(", "));
+    if let Some(passed_over) = passed_over_text(&s.passed_over, lang) {
+        let _ = write!(out, "; {passed_over}");
     }
     out.push('\n');
     if s.previous_unreadable > 0 {
@@ -482,6 +641,39 @@ pub fn human_total(s: &Summary, lang: Lang) -> String {
         let _ = writeln!(out, "{}", w.none_checked);
     } else if s.checked > 0 && s.no_form == s.checked {
         let _ = writeln!(out, "{}", w.no_form_matched);
+    }
+    style.fit(out)
+}
+
+/// What walking the folders passed over (`passed over: 1 lock file`), if anything.
+fn passed_over_text(p: &crate::result::PassedOver, lang: Lang) -> Option<String> {
+    let w = Words::of(lang);
+    let count = |v: usize, (one, many): (&str, &str)| {
+        let n = format_number(v as f64, Some(0), lang.locale());
+        format!("{n} {}", if v == 1 { one } else { many })
+    };
+    let mut parts = Vec::new();
+    if p.lock_files > 0 {
+        parts.push(count(p.lock_files, w.lock_files));
+    }
+    if p.hidden > 0 {
+        parts.push(count(p.hidden, w.hidden_files));
+    }
+    if p.system > 0 {
+        parts.push(count(p.system, w.system_files));
+    }
+    (!parts.is_empty()).then(|| format!("{}: {}", w.passed_over, parts.join(", ")))
+}
+
+/// The line of a run whose named folders held no file to read: which were empty, and what
+/// was passed over in them (a lock file is left by a spreadsheet program that has the
+/// workbook open).
+pub fn human_nothing_found(paths: &[String], p: &crate::result::PassedOver, lang: Lang) -> String {
+    let w = Words::of(lang);
+    let named: Vec<String> = paths.iter().map(|p| name(p, lang).into_owned()).collect();
+    let mut out = crate::messages::render(w.nothing_found, &[("paths", &named.join(", "))]);
+    if let Some(passed_over) = passed_over_text(p, lang) {
+        let _ = write!(out, "; {passed_over}");
     }
     out
 }
@@ -563,7 +755,7 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
             style.paint("1", &name(&r.path, lang)),
             style.paint("32", w.clean)
         );
-        return out;
+        return style.fit(out);
     }
     {
         let path = name(&r.path, lang);
@@ -581,7 +773,10 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
                 } else {
                     Some(miette::GraphicalTheme::unicode_nocolor())
                 }
-                .map(|theme| miette::GraphicalReportHandler::new_themed(theme).with_width(100));
+                .map(|theme| {
+                    miette::GraphicalReportHandler::new_themed(theme)
+                        .with_width(style.width.map_or(100, |w| w.min(100)))
+                });
                 if handler.is_none_or(|h| h.render_report(&mut s, &diag).is_err()) {
                     s = format!(
                         "{} {}: {}\n  {}: {}\n",
@@ -743,13 +938,13 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
         }
         out.push('\n');
     }
-    out
+    style.fit(out)
 }
 
-/// An unreadable input, as a diagnostic: file, reason, hint.
+/// An unreadable input, as a diagnostic: file, reason, hint. Without a code: a reviewer reads
+/// the reason, not a crate path (the JSON report carries the file's `error` code).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{cannot_read} {path}: {reason}")]
-#[diagnostic(code(crossfoot::unreadable))]
 pub struct UnreadableDiag {
     pub cannot_read: &'static str,
     pub path: String,
@@ -842,6 +1037,8 @@ mod tests {
                 forms: vec![FormFound {
                     sheet: "M01".into(),
                     form: "M01".into(),
+                    confidence: 1.0,
+                    continued_on: vec![],
                 }],
                 findings: vec![
                     finding("a.xlsx", "M01.gender", None),
@@ -891,7 +1088,7 @@ mod tests {
             u.hint = hostile.to_string();
         }
         for on in [false, true] {
-            let text = human(&all, Lang::Vi, &Style { on });
+            let text = human(&all, Lang::Vi, &Style { on, width: None });
             let bad: Vec<char> = text
                 .chars()
                 .filter(|c| {
@@ -911,8 +1108,23 @@ mod tests {
             // No line of the report starts with the forged text.
             assert!(!text.lines().any(|l| l.trim_start().starts_with("fake")));
         }
-        // Colour on: the only escapes are crossfoot's own SGR sequences.
-        let text = human(&all, Lang::Vi, &Style { on: true });
+        // Colour on, wrapped or not: the only escapes are crossfoot's own SGR sequences,
+        // whole (a line is never broken inside one).
+        let text = human(
+            &all,
+            Lang::Vi,
+            &Style {
+                on: true,
+                width: None,
+            },
+        ) + &human(
+            &all,
+            Lang::Vi,
+            &Style {
+                on: true,
+                width: Some(40),
+            },
+        );
         for (i, _) in text.match_indices('\u{1b}') {
             let rest = &text[i + 1..];
             let sgr = rest.starts_with('[')
@@ -923,6 +1135,74 @@ mod tests {
                 });
             assert!(sgr, "{:?}", &rest[..rest.len().min(20)]);
         }
+    }
+
+    #[test]
+    fn long_lines_are_wrapped_at_spaces_with_a_hanging_indent() {
+        let text = "short line\n  most likely: one two three four five six seven\n";
+        assert_eq!(
+            wrap(text, 20),
+            "short line\n  most likely: one\n    two three four\n    five six seven\n"
+        );
+        // A line that fits keeps its spaces; a word longer than a line is cut.
+        assert_eq!(wrap("  error   C5  rule", 20), "  error   C5  rule");
+        assert_eq!(
+            wrap(&format!("  {}", "x".repeat(45)), 20),
+            format!(
+                "  {}\n    {}\n    {}",
+                "x".repeat(18),
+                "x".repeat(16),
+                "x".repeat(11)
+            )
+        );
+        // Escape sequences take no column and are never cut.
+        let bold = format!("\u{1b}[1m{}\u{1b}[0m", "y".repeat(16));
+        assert_eq!(wrap(&bold, 20), bold);
+        let wrapped = wrap(&format!("{bold} {bold}"), 20);
+        assert_eq!(wrapped, format!("{bold}\n  {bold}"));
+    }
+
+    #[test]
+    fn the_summary_line_counts_files_by_their_worst_finding() {
+        let s = summarize(&results());
+        assert_eq!(
+            s.files,
+            s.clean_files + s.files_with_warnings + s.files_with_errors + s.unreadable + s.skipped
+        );
+        let style = Style {
+            on: false,
+            width: None,
+        };
+        let summary = Summary {
+            files: 104,
+            checked: 101,
+            unreadable: 2,
+            skipped: 1,
+            errors: 48,
+            warnings: 17,
+            info: 3,
+            clean_files: 70,
+            files_with_warnings: 9,
+            files_with_errors: 22,
+            ..Summary::default()
+        };
+        let en = human_total(&summary, Lang::En, &style);
+        let vi = human_total(&summary, Lang::Vi, &style);
+        assert_eq!(en.lines().count(), 1, "{en}");
+        insta::assert_snapshot!(format!("{en}{vi}"), @r"
+        104 files: 70 clean, 9 with warnings, 22 with errors, 2 unreadable, 1 skipped; 48 errors, 17 warnings, 3 info
+        104 tệp: 70 không có sai sót, 9 có cảnh báo, 22 có lỗi, 2 không đọc được, 1 bỏ qua; 48 lỗi, 17 cảnh báo, 3 ghi chú
+        ");
+        // On a narrow terminal the line is wrapped like the rest of the report.
+        let narrow = human_total(
+            &summary,
+            Lang::En,
+            &Style {
+                on: false,
+                width: Some(40),
+            },
+        );
+        assert!(narrow.lines().all(|l| l.chars().count() <= 40), "{narrow}");
     }
 
     #[test]

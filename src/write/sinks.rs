@@ -69,7 +69,7 @@ impl Sink for Terminal<'_> {
             self.out,
             "{}{}",
             report::human_previous(end.previous_unreadable, self.lang, &self.style),
-            report::human_total(end.tally, self.lang)
+            report::human_total(end.tally, self.lang, &self.style)
         );
         Said::default()
     }

@@ -91,6 +91,48 @@ pub struct District {
     pub rows: Vec<SummaryRow>,
     pub grand: [i64; 11],
     pub years: Vec<YearRow>,
+    /// TH01's group rows (`I. Khối xã, thị trấn`), each over a run of the rows; empty: none.
+    /// Written only under a [`DistrictLayout::th01_groups`] style.
+    pub groups: Vec<GroupRow>,
+}
+
+/// A group row of TH01 and the rows under it (indices into [`District::rows`], a contiguous
+/// run, the groups in order).
+#[derive(Clone, Debug, PartialEq)]
+pub struct GroupRow {
+    pub name: String,
+    pub members: Vec<usize>,
+    /// The group's figures (the members' sums, unless a test breaks one).
+    pub figures: [i64; 11],
+}
+
+impl District {
+    /// The rows split into groups named `names`, `sizes[g]` rows each (in order), each group
+    /// row carrying its members' sums.
+    pub fn grouped(mut self, names: &[&str], sizes: &[usize]) -> District {
+        let mut next = 0;
+        self.groups = names
+            .iter()
+            .zip(sizes)
+            .map(|(name, n)| {
+                let members: Vec<usize> = (next..next + n).collect();
+                next += n;
+                let mut figures = [0; 11];
+                for m in &members {
+                    for (f, v) in figures.iter_mut().zip(self.rows[*m].figures) {
+                        *f += v;
+                    }
+                }
+                GroupRow {
+                    name: name.to_string(),
+                    members,
+                    figures,
+                }
+            })
+            .collect();
+        assert_eq!(next, self.rows.len(), "every row in a group");
+        self
+    }
 }
 
 impl District {
@@ -107,6 +149,7 @@ impl District {
             rows,
             grand,
             years: history(),
+            groups: Vec::new(),
         }
     }
 }
@@ -283,12 +326,113 @@ pub struct DistrictLayout {
     /// TH01's header over two rows: `Trong đó` merged over Nữ … Chính thức and
     /// `Kết quả xếp loại` over the five rating columns.
     pub th01_grouped: bool,
+    /// How TH01's group rows ([`District::groups`]) are written.
+    pub th01_groups: Th01Groups,
+    /// A row of column numbers `1 2 3 … 14` under TH01's header.
+    pub th01_column_numbers: bool,
+    /// TH01's header row written again before the second group (or the second row).
+    pub th01_header_repeated: bool,
+    /// The `Tổng cộng` row as the sum of the group rows (`=D6+D9`), cached; else typed.
+    pub th01_grand_of_groups: bool,
+    /// A row of column numbers `(1) (2) … (16)` under TH02's header.
+    pub th02_column_numbers: bool,
+    /// TH02's header (all its rows) written again after this many year rows (a printed page).
+    pub th02_header_again_after: Option<usize>,
+}
+
+/// How TH01's group rows are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Th01Groups {
+    /// No group rows (the template).
+    #[default]
+    None,
+    /// Before its rows: `I` in the STT column, the group's name in the name column.
+    RomanInStt,
+    /// Before its rows: `I. Khối xã, thị trấn` in the name column, STT empty.
+    RomanInName,
+    /// After its rows: `Cộng khối xã, thị trấn` in the name column, STT empty.
+    CongAfter,
+    /// Before its rows, with no numbering and no word: the name alone (told by its sums).
+    NameOnly,
+    /// Before its rows: the name alone and no figures (a heading).
+    HeadingOnly,
+}
+
+/// Where TH01's rows land: each record's row, each group row's row, the `Tổng cộng` row, and
+/// the column-number and repeated header rows (0-based).
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Th01Rows {
+    pub records: Vec<u32>,
+    pub groups: Vec<u32>,
+    pub grand: u32,
+    pub numbers: Option<u32>,
+    pub header_again: Option<u32>,
 }
 
 impl DistrictLayout {
     /// The first TH01 record row (0-based).
     pub fn th01_first_row(&self) -> u32 {
         TH01_FIRST_ROW + u32::from(self.th01_grouped)
+    }
+
+    /// Where TH01's rows of `d` land.
+    pub fn th01_rows(&self, d: &District) -> Th01Rows {
+        let mut out = Th01Rows::default();
+        let mut row = self.th01_first_row();
+        if self.th01_column_numbers {
+            out.numbers = Some(row);
+            row += 1;
+        }
+        out.records = vec![0; d.rows.len()];
+        let groups: Vec<(Option<usize>, Vec<usize>)> =
+            if self.th01_groups == Th01Groups::None || d.groups.is_empty() {
+                vec![(None, (0..d.rows.len()).collect())]
+            } else {
+                d.groups
+                    .iter()
+                    .enumerate()
+                    .map(|(g, x)| (Some(g), x.members.clone()))
+                    .collect()
+            };
+        out.groups = vec![0; d.groups.len()];
+        for (n, (g, members)) in groups.iter().enumerate() {
+            if self.th01_header_repeated && n == 1 {
+                out.header_again = Some(row);
+                row += 1;
+            }
+            let after = self.th01_groups == Th01Groups::CongAfter;
+            if let (Some(g), false) = (g, after) {
+                out.groups[*g] = row;
+                row += 1;
+            }
+            for (i, m) in members.iter().enumerate() {
+                if self.th01_header_repeated && g.is_none() && i == 1 {
+                    out.header_again = Some(row);
+                    row += 1;
+                }
+                out.records[*m] = row;
+                row += 1;
+            }
+            if let (Some(g), true) = (g, after) {
+                out.groups[*g] = row;
+                row += 1;
+            }
+        }
+        out.grand = row;
+        out
+    }
+
+    /// `D7`: where figure `col` of record `k` of `d` lands (`k == rows`: the `Tổng cộng` row).
+    pub fn th01_cell_of(&self, d: &District, k: usize, col: usize) -> String {
+        let rows = self.th01_rows(d);
+        let row = rows.records.get(k).copied().unwrap_or(rows.grand);
+        format!("{}{}", (b'D' + col as u8) as char, row + 1)
+    }
+
+    /// `D6`: where figure `col` of group row `g` of `d` lands.
+    pub fn th01_group_cell(&self, d: &District, g: usize, col: usize) -> String {
+        let row = self.th01_rows(d).groups[g];
+        format!("{}{}", (b'D' + col as u8) as char, row + 1)
     }
 
     /// `D7`: where figure `col` of record `k` lands (`k == rows`: the `Tổng cộng` row).
@@ -310,17 +454,22 @@ impl DistrictLayout {
 
     /// The first TH02 year row (0-based).
     pub fn th02_first_row(&self) -> u32 {
-        2 + self.th02_header_rows()
+        2 + self.th02_header_rows() + u32::from(self.th02_column_numbers)
     }
 
     /// `C8`: where column `col` (0 = Năm, 1.. the 15 figures) of year row `k` lands.
     pub fn th02_cell(&self, k: usize, col: usize) -> String {
         let c = col as u8 + u8::from(self.th02_margin);
-        format!(
-            "{}{}",
-            (b'A' + c) as char,
-            self.th02_first_row() as usize + k + 1
-        )
+        format!("{}{}", (b'A' + c) as char, self.th02_year_row(k) + 1)
+    }
+
+    /// The row (0-based) of year row `k`: after the header again, when it is written.
+    pub fn th02_year_row(&self, k: usize) -> u32 {
+        let again = match self.th02_header_again_after {
+            Some(n) if k >= n => self.th02_header_rows(),
+            _ => 0,
+        };
+        self.th02_first_row() + k as u32 + again
     }
 }
 
@@ -358,8 +507,19 @@ pub fn try_write_district_with(
             ws.write_string(3, c as u16, *h)?;
         }
     }
+    let plan = layout.th01_rows(d);
+    if let Some(row) = plan.numbers {
+        for c in 0..(headers.len() + TH01_COLUMNS.len()) as u16 {
+            ws.write_number(row, c, f64::from(c + 1))?;
+        }
+    }
+    if let Some(row) = plan.header_again {
+        for (c, h) in headers.iter().chain(TH01_COLUMNS.iter()).enumerate() {
+            ws.write_string(row, c as u16, *h)?;
+        }
+    }
     for (k, r) in d.rows.iter().enumerate() {
-        let row = first_row + k as u32;
+        let row = plan.records[k];
         ws.write_number(row, 0, (k + 1) as f64)?;
         ws.write_string(row, 1, &r.name)?;
         ws.write_string(row, 2, &r.code)?;
@@ -367,16 +527,63 @@ pub fn try_write_district_with(
             ws.write_number(row, 3 + c as u16, *v as f64)?;
         }
     }
-    let grand = first_row + d.rows.len() as u32;
+    const ROMAN: [&str; 6] = ["I", "II", "III", "IV", "V", "VI"];
+    if layout.th01_groups != Th01Groups::None {
+        for (g, group) in d.groups.iter().enumerate() {
+            let row = plan.groups[g];
+            match layout.th01_groups {
+                Th01Groups::RomanInStt => {
+                    ws.write_string(row, 0, ROMAN[g])?;
+                    ws.write_string(row, 1, &group.name)?;
+                }
+                Th01Groups::RomanInName => {
+                    ws.write_string(row, 1, format!("{}. {}", ROMAN[g], group.name))?;
+                }
+                Th01Groups::CongAfter => {
+                    ws.write_string(row, 1, format!("Cộng {}", group.name.to_lowercase()))?;
+                }
+                Th01Groups::NameOnly | Th01Groups::HeadingOnly | Th01Groups::None => {
+                    ws.write_string(row, 1, &group.name)?;
+                }
+            }
+            if layout.th01_groups == Th01Groups::HeadingOnly {
+                continue;
+            }
+            for (c, v) in group.figures.iter().enumerate() {
+                ws.write_number(row, 3 + c as u16, *v as f64)?;
+            }
+        }
+    }
+    let grand = plan.grand;
     ws.write_string(grand, 1, "Tổng cộng")?;
     for (c, v) in d.grand.iter().enumerate() {
         let col = (b'D' + c as u8) as char;
-        let f = format!("SUM({col}{}:{col}{})", first_row + 1, grand);
-        ws.write_formula(
-            grand,
-            3 + c as u16,
-            Formula::new(f).set_result(v.to_string()),
-        )?;
+        if layout.th01_grand_of_groups
+            && !matches!(
+                layout.th01_groups,
+                Th01Groups::None | Th01Groups::HeadingOnly
+            )
+        {
+            let f: Vec<String> = plan
+                .groups
+                .iter()
+                .map(|r| format!("{col}{}", r + 1))
+                .collect();
+            ws.write_formula(
+                grand,
+                3 + c as u16,
+                Formula::new(f.join("+")).set_result(v.to_string()),
+            )?;
+        } else if layout.th01_groups != Th01Groups::None || plan.numbers.is_some() {
+            ws.write_number(grand, 3 + c as u16, *v as f64)?;
+        } else {
+            let f = format!("SUM({col}{}:{col}{})", first_row + 1, grand);
+            ws.write_formula(
+                grand,
+                3 + c as u16,
+                Formula::new(f).set_result(v.to_string()),
+            )?;
+        }
     }
 
     let ws = wb.add_worksheet();
@@ -386,31 +593,43 @@ pub fn try_write_district_with(
     let top = 2u32;
     let height = layout.th02_header_rows();
     let plain = rust_xlsxwriter::Format::new();
-    let sub_row = top + height - 1;
-    if height == 1 {
-        ws.write_string(top, left, "Năm")?;
-    } else {
-        ws.merge_range(top, left, sub_row, left, "Năm", &plain)?;
-    }
-    if layout.th02 == Th02Headings::MergedUnderOneHeading {
-        ws.merge_range(top, left + 1, top, left + 15, "Kết quả xếp loại", &plain)?;
-    }
-    for (g, block) in TH02_GROUPS.iter().enumerate() {
-        let first = left + 1 + 5 * g as u16;
-        if height > 1 {
-            ws.merge_range(sub_row - 1, first, sub_row - 1, first + 4, block, &plain)?;
+    let header = |ws: &mut rust_xlsxwriter::Worksheet, top: u32| -> Result<(), Box<dyn Error>> {
+        let sub_row = top + height - 1;
+        if height == 1 {
+            ws.write_string(top, left, "Năm")?;
+        } else {
+            ws.merge_range(top, left, sub_row, left, "Năm", &plain)?;
         }
-        for (i, what) in TH02_SUBS.iter().enumerate() {
-            let text = match layout.th02 {
-                Th02Headings::Flat => format!("{block} - {what}"),
-                Th02Headings::FlatColon => format!("{block}: {what}"),
-                _ => what.to_string(),
-            };
-            ws.write_string(sub_row, first + i as u16, text)?;
+        if layout.th02 == Th02Headings::MergedUnderOneHeading {
+            ws.merge_range(top, left + 1, top, left + 15, "Kết quả xếp loại", &plain)?;
+        }
+        for (g, block) in TH02_GROUPS.iter().enumerate() {
+            let first = left + 1 + 5 * g as u16;
+            if height > 1 {
+                ws.merge_range(sub_row - 1, first, sub_row - 1, first + 4, block, &plain)?;
+            }
+            for (i, what) in TH02_SUBS.iter().enumerate() {
+                let text = match layout.th02 {
+                    Th02Headings::Flat => format!("{block} - {what}"),
+                    Th02Headings::FlatColon => format!("{block}: {what}"),
+                    _ => what.to_string(),
+                };
+                ws.write_string(sub_row, first + i as u16, text)?;
+            }
+        }
+        Ok(())
+    };
+    header(ws, top)?;
+    if let Some(n) = layout.th02_header_again_after {
+        header(ws, layout.th02_first_row() + n as u32)?;
+    }
+    if layout.th02_column_numbers {
+        for c in 0..16u16 {
+            ws.write_string(top + height, left + c, format!("({})", c + 1))?;
         }
     }
     for (k, y) in d.years.iter().enumerate() {
-        let row = layout.th02_first_row() + k as u32;
+        let row = layout.th02_year_row(k);
         ws.write_number(row, left, f64::from(y.year))?;
         for (c, v) in y.figures().iter().enumerate() {
             ws.write_number(row, left + 1 + c as u16, *v as f64)?;

@@ -591,6 +591,33 @@ pub struct Layout {
     pub label_slips: bool,
     /// The value columns twice, last year's then the report year's (not in M03).
     pub year_columns: YearColumns,
+    /// A row of column numbers under the header (`1 | 2 | 3 | …`).
+    pub column_numbers: ColumnNumbers,
+    /// The header row written again further down each table (a printed page's
+    /// repeated title rows), before the row `blank_rows_between` puts its note
+    /// before.
+    pub header_repeated: bool,
+    /// A blank row after every item row.
+    pub blank_after_every_row: bool,
+    /// A subtotal row `Cộng` after each block of sub-items whose heading row
+    /// holds no figure (M01 items 2–8, M04 items 2–3).
+    pub subtotals: Subtotals,
+    /// `(form, heading item, delta)`: that block's subtotal written off by
+    /// `delta` (a subtotal that does not add up).
+    pub subtotal_off: Vec<(&'static str, &'static str, i64)>,
+    /// Several forms on one sheet `Báo cáo`.
+    pub one_sheet: OneSheet,
+    /// M01 continued on a second sheet `… (tiếp)` from this item on: the second
+    /// sheet repeats the title and header rows, the items follow in the same
+    /// columns from the first item row.
+    pub continued_at: Option<&'static str>,
+    /// A second column headed `Số lượng` after the value columns of the forms
+    /// that have one (M01, M02, M04), holding other counts (each one less):
+    /// which is the form's cannot be told.
+    pub count_column_twice: bool,
+    /// `(form, item)`: that item's row written twice, the copy right under it
+    /// with its count one more (which is the form's cannot be told).
+    pub row_twice: Option<(&'static str, &'static str)>,
 }
 
 /// How labels, headings and titles are shortened.
@@ -661,6 +688,120 @@ fn slipped(s: &str) -> String {
         })
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Several forms on one sheet.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum OneSheet {
+    /// A sheet per form (the template).
+    #[default]
+    Separate,
+    /// All four forms stacked on one sheet `Báo cáo`, each with its own title
+    /// block and header, three blank rows between them.
+    Stacked,
+    /// M01 and M04 side by side on one sheet `Báo cáo` (M04 two columns right
+    /// of M01's last), M02 and M03 on their own sheets.
+    SideBySide,
+    /// As `SideBySide`, each form's title over its label column (not over its
+    /// first column).
+    SideBySideTitlesOverLabels,
+    /// M01 twice on one sheet `Báo cáo`, stacked (an old and a new copy, here
+    /// with the same figures), the other forms on their own sheets. Which one
+    /// is M01 is not decided; `cell_ref` gives the second.
+    M01Twice,
+}
+
+/// The sheet several forms share.
+pub const ONE_SHEET: &str = "Báo cáo";
+
+fn shift_plan(p: &mut SheetPlan, dr: u32, dc: u16) {
+    for c in &mut p.cells {
+        c.row += dr;
+        c.col += dc;
+    }
+    for m in &mut p.merges {
+        *m = (m.0 + dr, m.1 + dc, m.2 + dr, m.3 + dc);
+    }
+    for (_, r) in &mut p.item_rows {
+        *r += dr;
+    }
+    for c in &mut p.value_cols {
+        *c += dc;
+    }
+    p.first_value_col += dc;
+    p.name = ONE_SHEET.to_string();
+}
+
+/// Puts the plans that share a sheet under `layout.one_sheet` on it.
+fn share_sheet(plans: &mut Vec<SheetPlan>, layout: &Layout) {
+    let extent = |p: &SheetPlan| {
+        let rows = p.cells.iter().map(|c| c.row).max().unwrap_or(0);
+        let cols = p.cells.iter().map(|c| c.col).max().unwrap_or(0);
+        (rows, cols)
+    };
+    match layout.one_sheet {
+        OneSheet::Separate => {}
+        OneSheet::Stacked => {
+            let mut top = 0;
+            for p in plans.iter_mut() {
+                let (rows, _) = extent(p);
+                shift_plan(p, top, 0);
+                top += rows + 4;
+            }
+        }
+        OneSheet::M01Twice => {
+            let Some(i) = plans.iter().position(|p| p.form == "M01") else {
+                return;
+            };
+            let mut old = plans[i].clone();
+            let (rows, _) = extent(&old);
+            shift_plan(&mut old, 0, 0);
+            shift_plan(&mut plans[i], rows + 4, 0);
+            plans.insert(i, old);
+        }
+        OneSheet::SideBySide | OneSheet::SideBySideTitlesOverLabels => {
+            let mut left = 0;
+            for p in plans.iter_mut().filter(|p| matches!(p.form, "M01" | "M04")) {
+                let (_, cols) = extent(p);
+                if layout.one_sheet == OneSheet::SideBySideTitlesOverLabels {
+                    let title = form_title(p.form);
+                    for c in &mut p.cells {
+                        if matches!(&c.content, Content::Text(t) if t.as_str() == title) {
+                            c.col += 1;
+                        }
+                    }
+                }
+                shift_plan(p, 0, left);
+                left += cols + 3;
+            }
+        }
+    }
+}
+
+/// A row of column numbers under the header.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ColumnNumbers {
+    #[default]
+    None,
+    /// `1 2 3 4 …` as numbers.
+    Plain,
+    /// `(1) (2) (3) …` as text.
+    Bracketed,
+    /// `A B` over the number and label columns, then `1 2 …` over the values.
+    Lettered,
+}
+
+/// How block subtotal rows are written.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Subtotals {
+    #[default]
+    None,
+    /// The sum typed as a number.
+    Typed,
+    /// `=SUM(C16:C23)` with its cached result.
+    Formula,
+    /// The sum typed, and no label at all (the row told by its figures).
+    Unlabelled,
 }
 
 /// Sheet names.
@@ -976,6 +1117,31 @@ pub fn sheet_name(form: &str, names: SheetNames) -> String {
         ),
         _ => template.to_string(),
     }
+}
+
+/// The blocks a subtotal row may follow: each heading row with no figure of its own
+/// and its sub-items `P.1`, `P.2`, … directly under it.
+fn subtotal_blocks(rows: &[LRow]) -> Vec<(&'static str, Vec<&'static str>)> {
+    let mut out = Vec::new();
+    for (i, r) in rows.iter().enumerate() {
+        if !r.values.is_empty() {
+            continue;
+        }
+        let items: Vec<&'static str> = rows[i + 1..]
+            .iter()
+            .take_while(|x| {
+                x.item
+                    .strip_prefix(r.item)
+                    .and_then(|t| t.strip_prefix('.'))
+                    .is_some_and(|t| !t.is_empty() && t.chars().all(|c| c.is_ascii_digit()))
+            })
+            .map(|x| x.item)
+            .collect();
+        if items.len() >= 2 {
+            out.push((r.item, items));
+        }
+    }
+    out
 }
 
 /// Rows before which `blank_rows_between` inserts a blank row and a note row.
@@ -1491,11 +1657,65 @@ pub fn plan(b: &Branch, layout: &Layout) -> Vec<SheetPlan> {
         SheetNames::Reordered => ["M04", "M02", "M01", "M03"],
         _ => FORMS,
     };
-    order
+    let mut plans: Vec<SheetPlan> = order
         .into_iter()
         .filter(|f| !layout.omit.contains(f))
         .map(|form| plan_sheet(b, layout, form))
-        .collect()
+        .collect();
+    if let Some(at) = layout.continued_at {
+        if let Some(i) = plans.iter().position(|p| p.form == "M01") {
+            let second = continue_plan(&mut plans[i], at);
+            plans.insert(i + 1, second);
+        }
+    }
+    share_sheet(&mut plans, layout);
+    plans
+}
+
+/// Moves the items of `p` from `at` on to a second sheet `… (tiếp)`, which repeats the rows
+/// above the first item (title block and header); returns the second sheet.
+fn continue_plan(p: &mut SheetPlan, at: &str) -> SheetPlan {
+    let first = p.item_rows.first().map(|(_, r)| *r).unwrap_or(0);
+    let Some(split) = p.item_rows.iter().find(|(i, _)| *i == at).map(|(_, r)| *r) else {
+        return p.clone();
+    };
+    let up = split - first;
+    let mut second = p.clone();
+    second.name = format!("{} (tiếp)", p.name);
+    second.cells = p
+        .cells
+        .iter()
+        .filter(|c| c.row < first || c.row >= split)
+        .cloned()
+        .map(|mut c| {
+            if c.row >= split {
+                c.row -= up;
+            }
+            c
+        })
+        .collect();
+    second.merges = p
+        .merges
+        .iter()
+        .filter(|m| m.0 < first || m.0 >= split)
+        .map(|m| {
+            if m.0 >= split {
+                (m.0 - up, m.1, m.2 - up, m.3)
+            } else {
+                *m
+            }
+        })
+        .collect();
+    second.item_rows = p
+        .item_rows
+        .iter()
+        .filter(|(_, r)| *r >= split)
+        .map(|(i, r)| (*i, r - up))
+        .collect();
+    p.cells.retain(|c| c.row < split);
+    p.merges.retain(|m| m.0 < split);
+    p.item_rows.retain(|(_, r)| *r < split);
+    second
 }
 
 /// Where `item`'s figure in `col` of `form` lands under `layout`
@@ -1504,6 +1724,13 @@ pub fn cell_ref(layout: &Layout, form: &str, item: &str, col: Col) -> Option<Cel
     let form = FORMS.into_iter().find(|f| *f == form)?;
     if layout.omit.contains(&form) {
         return None;
+    }
+    if layout.one_sheet != OneSheet::Separate || layout.continued_at.is_some() {
+        return plan(&Branch::default(), layout)
+            .into_iter()
+            .rev()
+            .filter(|p| p.form == form)
+            .find_map(|p| p.cell(item, col));
     }
     plan_sheet(&Branch::default(), layout, form).cell(item, col)
 }
@@ -1603,6 +1830,12 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
     if let Some(c) = notes_col {
         head_cols.push((c, styled("Ghi chú", style), None));
     }
+    // A second `Số lượng` column after every other.
+    let twice_col = (layout.count_column_twice && heads[2] == "Số lượng").then(|| {
+        let last = head_cols.iter().map(|(c, _, _)| *c).max().unwrap_or(0);
+        head_cols.push((last + 1, styled(heads[2], style), None));
+        last + 1
+    });
     let label_merge = |row: u32, merges: &mut Vec<(u32, u16, u32, u16)>, rows: u32| {
         if layout.merged_labels {
             merges.push((row, label_col, row + rows - 1, label_col + 1));
@@ -1686,33 +1919,76 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
         header + 2
     } else if layout.pct_header_split {
         // `Tỷ lệ` on the header row, `(%)` under it.
-        for (col, h, _) in head_cols {
+        for (col, h, _) in &head_cols {
             match h.strip_suffix(" (%)") {
                 Some(head) => {
-                    text(&mut cells, header, col, head.to_string());
-                    text(&mut cells, header + 1, col, "(%)".to_string());
+                    text(&mut cells, header, *col, head.to_string());
+                    text(&mut cells, header + 1, *col, "(%)".to_string());
                 }
-                None => text(&mut cells, header, col, h),
+                None => text(&mut cells, header, *col, h.clone()),
             }
         }
         label_merge(header, &mut merges, 1);
         header + 2
     } else {
-        for (col, h, _) in head_cols {
-            text(&mut cells, header, col, h);
+        for (col, h, _) in &head_cols {
+            text(&mut cells, header, *col, h.clone());
         }
         label_merge(header, &mut merges, 1);
         header + 1
     };
 
+    // A row of column numbers under the header.
+    let first_item_row = if layout.column_numbers == ColumnNumbers::None {
+        first_item_row
+    } else {
+        let mut order: Vec<u16> = head_cols.iter().map(|(c, _, _)| *c).collect();
+        order.sort_unstable();
+        for (i, col) in order.iter().enumerate() {
+            let n = i as u32 + 1;
+            let content = match layout.column_numbers {
+                ColumnNumbers::Plain => Content::Number(f64::from(n), None),
+                ColumnNumbers::Bracketed => Content::Text(format!("({n})")),
+                _ if *col <= label_col => Content::Text(char::from(b'A' + i as u8).to_string()),
+                _ => {
+                    let before = order.iter().filter(|c| **c <= label_col).count() as u32;
+                    Content::Number(f64::from(n - before), None)
+                }
+            };
+            cells.push(PlannedCell {
+                row: first_item_row,
+                col: *col,
+                item: None,
+                value_col: None,
+                content,
+                is_label: false,
+            });
+        }
+        first_item_row + 1
+    };
+
     // Items.
     let rows = logical_rows(b, form, layout);
     let (blank_before, note_before) = breaks(form);
+    // Blocks with a subtotal row after them: (heading item, its sub-items).
+    let blocks: Vec<(&'static str, Vec<&'static str>)> = if layout.subtotals == Subtotals::None {
+        vec![]
+    } else {
+        subtotal_blocks(&logical_rows(b, form, &Layout::default()))
+    };
+    let mut subtotal_rows: Vec<(&'static str, u32)> = Vec::new();
+    let mut twice_rows: Vec<(&'static str, &'static str, u32)> = Vec::new();
     let mut item_rows = Vec::new();
     let mut row = first_item_row;
     for lrow in &rows {
         if form == "M03" && lrow.item == "3" {
             row += 1; // the template's blank row
+        }
+        if layout.header_repeated && lrow.item == note_before {
+            for (col, h, _) in &head_cols {
+                text(&mut cells, row, *col, h.clone());
+            }
+            row += 1;
         }
         if layout.blank_rows_between && lrow.item == blank_before {
             row += 1;
@@ -1724,6 +2000,23 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
         }
         item_rows.push((lrow.item, row));
         row += 1;
+        if layout.blank_after_every_row {
+            row += 1;
+        }
+        if layout.row_twice == Some((form, lrow.item)) {
+            twice_rows.push((lrow.item, lrow.label, row));
+            row += 1;
+        }
+        if let Some((head, _)) = blocks
+            .iter()
+            .find(|(_, items)| items.last() == Some(&lrow.item))
+        {
+            subtotal_rows.push((head, row));
+            row += 1;
+            if layout.blank_after_every_row {
+                row += 1;
+            }
+        }
     }
     let row_of = |item: &str| {
         item_rows
@@ -1734,6 +2027,25 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
     };
     let col_of = |v: u16| value_cols[v as usize];
 
+    // A row written twice: the copy one more in its count.
+    for (item, label, row) in &twice_rows {
+        let label = styled_label(item, label, style);
+        text(&mut cells, *row, label_col, label);
+        if let Some(n) = b.get(form, item, Col::Count) {
+            count_cell(&mut cells, *row, value_cols[0], n as i64 + 1);
+        }
+    }
+    if let Some(col) = twice_col {
+        for (lrow, &(_, row)) in rows.iter().zip(&item_rows) {
+            let count = lrow.values.iter().find_map(|(v, val)| match val {
+                Val::Count(n) | Val::Total(n, _) if *v == 0 => Some(*n),
+                _ => None,
+            });
+            if let Some(n) = count {
+                count_cell(&mut cells, row, col, (n - 1).max(0));
+            }
+        }
+    }
     let pct_cols_empty = layout.no_pct_column.contains(&form);
     for (idx, (lrow, &(_, row))) in rows.iter().zip(&item_rows).enumerate() {
         if layout.extra_code_column {
@@ -1833,6 +2145,46 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
         }
     }
 
+    for (head, row) in &subtotal_rows {
+        let Some((_, items)) = blocks.iter().find(|(h, _)| h == head) else {
+            continue;
+        };
+        if layout.subtotals != Subtotals::Unlabelled {
+            text(&mut cells, *row, label_col, styled("Cộng", style));
+        }
+        let off = layout
+            .subtotal_off
+            .iter()
+            .filter(|(f, h, _)| *f == form && h == head)
+            .map(|(_, _, d)| *d)
+            .sum::<i64>();
+        let sum: i64 = items
+            .iter()
+            .filter_map(|i| b.get(form, i, Col::Count))
+            .map(|v| v as i64)
+            .sum::<i64>()
+            + off;
+        let content = match layout.subtotals {
+            Subtotals::Formula if off == 0 => {
+                let (first, last) = (row_of(items[0]), row_of(items[items.len() - 1]));
+                let c = col_of(0);
+                Content::Formula(
+                    format!("SUM({}:{})", a1(first, c), a1(last, c)),
+                    Some(sum as f64),
+                )
+            }
+            _ => count_content(sum, layout),
+        };
+        cells.push(PlannedCell {
+            row: *row,
+            col: col_of(0),
+            item: None,
+            value_col: None,
+            content,
+            is_label: false,
+        });
+    }
+
     SheetPlan {
         form,
         name: sheet_name(form, layout.sheet_names),
@@ -1876,6 +2228,17 @@ fn pct_formula(
         }
     };
     Some(Content::Formula(expr, Some(p)))
+}
+
+fn count_cell(cells: &mut Vec<PlannedCell>, row: u32, col: u16, n: i64) {
+    cells.push(PlannedCell {
+        row,
+        col,
+        item: None,
+        value_col: None,
+        content: Content::Number(n as f64, None),
+        is_label: false,
+    })
 }
 
 fn text(cells: &mut Vec<PlannedCell>, row: u32, col: u16, s: String) {
@@ -2004,10 +2367,18 @@ pub fn try_write_branch(b: &Branch, layout: &Layout) -> Result<Vec<u8>, Box<dyn 
     }
     let mut shared: Vec<(String, Vec<String>)> = Vec::new();
     for sheet in plan(b, layout) {
-        new_sheet(&mut wb)?;
-        let last = wb.worksheets().len() - 1;
+        // A sheet several forms share is written once per form.
+        let existing = wb.worksheets().iter().position(|w| w.name() == sheet.name);
+        let last = match existing {
+            Some(i) => i,
+            None => {
+                new_sheet(&mut wb)?;
+                let last = wb.worksheets().len() - 1;
+                wb.worksheet_from_index(last)?.set_name(&sheet.name)?;
+                last
+            }
+        };
         let ws = wb.worksheet_from_index(last)?;
-        ws.set_name(&sheet.name)?;
         // Constant-memory worksheets write each row once: rows in order, each merged range
         // when its row comes. Otherwise the plan's order, merged ranges first (the shared
         // strings keep their order, the samples their bytes).
