@@ -1174,7 +1174,7 @@ pub fn likely_changes(r: &FileResult) -> Vec<&crate::result::Change> {
 /// lists the candidates — never one candidate's value alone as if it were the answer.
 pub fn cell_explained<'a>(
     r: &'a FileResult,
-    likely: &[&'a crate::localise::Change],
+    likely: &[&'a crate::result::Change],
     sheet: &str,
     cell: &str,
 ) -> Option<&'a str> {
