@@ -21,8 +21,10 @@
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
 pub mod check;
+pub mod discover;
 pub mod explain;
 pub mod finding;
+pub mod lint;
 pub mod messages;
 pub mod model;
 pub mod read;

@@ -189,6 +189,22 @@ enum RulesCommand {
     Check(RulesCheckArgs),
     /// List every rule id with its severity and message (the default)
     List(ListArgs),
+    /// What the checks say together: contradictions, checks that follow from others, figures
+    /// they fix, checks that never fail (under the tolerance crossfoot applies). Exit 0 when
+    /// every message is explained in the pack, 1 otherwise, 2 when the rules do not compile
+    Lint(RulesLintArgs),
+}
+
+#[derive(clap::Args)]
+struct RulesLintArgs {
+    /// Rule files, or folders of *.toml rule files (none: the built-in pack alone)
+    paths: Vec<PathBuf>,
+    /// Do not use the rule pack built into crossfoot: lint the files alone
+    #[arg(long)]
+    no_default_rules: bool,
+    /// The language of the messages (default: the pack's)
+    #[arg(long, value_enum)]
+    lang: Option<crossfoot::registry::Lang>,
 }
 
 #[derive(clap::Args)]
@@ -204,6 +220,22 @@ struct RulesCheckArgs {
 fn run_rules(command: RulesCommand) -> Step {
     match command {
         RulesCommand::List(args) => run_list(args),
+        RulesCommand::Lint(args) => {
+            // The pack's loading notices are not said here (lint says what the checks say).
+            let mut pack = rules::load_pack(args.no_default_rules, &args.paths).map_err(|e| {
+                e.iter().for_each(|e| eprint_diag(e.as_ref()));
+                exit(Exit::Failed)
+            })?;
+            pack.set_lang(args.lang);
+            let lint = crossfoot::lint::lint(&pack);
+            let text = lint.render(pack.settings.lang);
+            let _ = write!(std::io::stdout(), "{}", crossfoot::safe::lines(&text));
+            Ok(exit(if lint.unexplained() == 0 {
+                Exit::Clean
+            } else {
+                Exit::Findings
+            }))
+        }
         RulesCommand::Check(args) => {
             match rules::check_rule_files(args.no_default_rules, &args.paths) {
                 Ok(stats) => {
@@ -288,6 +320,11 @@ struct CheckArgs {
     /// likely" explanations of the report, the review workbook and the marked copies)
     #[arg(long)]
     no_explain: bool,
+    /// Also look, outside the pack's forms, for typed totals that do not add up: a row
+    /// labelled as a total (the pack's total_words) against the block above or below it
+    /// (warnings, discover.*)
+    #[arg(long)]
+    discover: bool,
     /// Show only the files with findings (and the total line). The progress bar stays: it is
     /// shown on a terminal only, for runs longer than a second, and never with other formats
     #[arg(long, short = 'q')]
@@ -394,6 +431,7 @@ fn run_check(args: CheckArgs) -> Step {
         read_timeout: args.guard.timeout(),
         explain: !args.no_explain,
         year: args.year,
+        discover: args.discover,
     };
     let run = Run::new(&pack, options, isolation.as_ref());
     let progress = progress::Progress::new(

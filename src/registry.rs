@@ -146,6 +146,7 @@ pub enum Kind {
     ConsolidationPreviousOwn,
     ConsolidationPreviousYear,
     UnitCodeRepeated,
+    DiscoverTotalMismatch,
 }
 
 /// The definition of a finding kind.
@@ -789,6 +790,22 @@ pub const KINDS: &[KindDef] = &[
             t!("branch-07.xlsx and branch-07-final.xlsx, both TD-07", "branch-07.xlsx và branch-07-final.xlsx, cùng mã TD-07")
         ),
     },
+    KindDef {
+        kind: Kind::DiscoverTotalMismatch,
+        id: "discover.total-mismatch",
+        severity: Severity::Warning,
+        params: &["label", "cell", "found", "expected", "difference", "count", "rows", "witness"],
+        message: t!(
+            "the total \"{label}\" in {cell} reads {found}, but the {count} rows {rows} add up to {expected} (difference {difference}); assumed: the row totals them, as it does in column {witness}",
+            "dòng tổng \"{label}\" ở ô {cell} ghi {found}, nhưng {count} dòng {rows} cộng lại bằng {expected} (chênh lệch {difference}); giả định: dòng này là tổng của các dòng đó, như ở cột {witness}"
+        ),
+        doc: doc!(
+            t!("check --discover: a row labelled as a total whose typed figure is not the sum of the block of rows above (or below) it, within the precision shown, while another column of the same row is.", "check --discover: một dòng ghi là dòng tổng có số liệu nhập tay khác tổng của khối dòng phía trên (hoặc phía dưới), theo độ chính xác hiển thị, trong khi một cột khác của cùng dòng thì khớp."),
+            t!("A typed total that does not add up is the commonest slip of a table, and no rule pack needs to know the table to see it.", "Dòng tổng nhập tay không khớp là lỗi thường gặp nhất của một bảng, và không cần bộ quy tắc nào để nhận ra."),
+            t!("Correct the total or the figure of the block that is wrong; if the row is no total of that block, nothing to do (it is a warning, and says what it assumed).", "Sửa dòng tổng hoặc số liệu sai trong khối; nếu dòng này không phải tổng của khối đó thì bỏ qua (đây là cảnh báo, và có nêu giả định)."),
+            t!("Total in D12 reads 1,234, rows 5–11 add up to 1,233", "Dòng Tổng cộng ở D12 ghi 1.234, các dòng 5–11 cộng lại bằng 1.233")
+        ),
+    },
 ];
 
 /// The other texts of crossfoot's messages and workbooks: hints that messages are made of, the
@@ -913,6 +930,40 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("explain.others-given", &["files"], t!(
         "the figures of {files} are taken as right",
         "số liệu của {files} được coi là đúng")),
+    // The words of `crossfoot rules lint` (crate::lint).
+    ("lint.contradiction", &["checks"], t!(
+        "no figures can satisfy these checks together: {checks}",
+        "không có bộ số liệu nào thỏa mãn cùng lúc các phép kiểm tra: {checks}")),
+    ("lint.contradiction-hint", &[], t!(
+        "one of them is written wrong: every workbook would fail at least one",
+        "có một phép kiểm tra viết sai: tệp nào cũng sẽ vi phạm ít nhất một phép")),
+    ("lint.redundant", &["check", "checks"], t!(
+        "{check} follows from {checks}: it never fails unless one of them does",
+        "{check} suy ra được từ {checks}: phép này chỉ sai khi một trong các phép kia sai")),
+    ("lint.redundant-hint", &[], t!(
+        "leave it out, or keep it for its own message and say why in the check: lint.redundant = \"…\"",
+        "bỏ phép này, hoặc giữ lại vì thông báo riêng của nó và ghi lý do trong phép kiểm tra: lint.redundant = \"…\"")),
+    ("lint.fixed", &["figure", "value", "checks"], t!(
+        "the checks leave {figure} only one value, {value}: {checks}",
+        "các phép kiểm tra chỉ cho {figure} một giá trị duy nhất là {value}: {checks}")),
+    ("lint.fixed-hint", &[], t!(
+        "a figure the checks fix needs no form; is one of these checks written wrong?",
+        "số liệu đã bị các phép kiểm tra cố định thì không cần điền; có phép nào viết sai không?")),
+    ("lint.never-fails", &["check"], t!(
+        "{check} holds whatever the figures: it can never fail",
+        "{check} luôn đúng với mọi số liệu: phép này không bao giờ báo sai")),
+    ("lint.never-fails-hint", &[], t!(
+        "compare the figures it is meant to compare, or leave it out",
+        "so sánh đúng các số liệu cần so sánh, hoặc bỏ phép này")),
+    ("lint.explained", &["reason"], t!(
+        "explained in the pack: {reason}",
+        "đã giải thích trong bộ quy tắc: {reason}")),
+    ("lint.summary", &["checks", "messages", "explained", "left"], t!(
+        "lint: {checks} linear check(s) read, {messages} message(s), {explained} explained in the pack; {left} check(s) not linear (percentages, conditions, records, other workbooks) left out",
+        "lint: đã xét {checks} phép kiểm tra tuyến tính, {messages} thông báo, {explained} đã giải thích trong bộ quy tắc; {left} phép không tuyến tính (tỷ lệ, điều kiện, bản ghi, tệp khác) không được xét")),
+    ("lint.undecided", &["checks"], t!(
+        "too many combinations to decide for these checks: {checks}",
+        "quá nhiều tổ hợp, không kết luận được cho các phép kiểm tra: {checks}")),
 ];
 
 /// Every id a pack may give a text for under `[settings.messages]`.

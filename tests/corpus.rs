@@ -103,3 +103,46 @@ fn real_world_corpus() {
         mismatches.join("\n")
     );
 }
+
+/// `check --discover` on the real-world corpus (none of it party forms): how many rows are
+/// labelled as a total with typed figures, and how many typed totals are said not to add up.
+/// Printed for the benchmark's budget (at most one false alarm per 50 workbooks); each finding
+/// printed is to be read by hand.
+#[test]
+#[ignore = "needs ../shared (the real-world corpus)"]
+fn discover_on_the_real_world_corpus() {
+    let Some(dir) = corpus_dir() else {
+        panic!("../shared/corpus/real-world (with EXPECT.tsv) is needed for this test");
+    };
+    let pack = rules::compile(&rules::builtin_sources()).unwrap();
+    let expect = std::fs::read_to_string(dir.join("EXPECT.tsv")).unwrap();
+    let limits = crossfoot::load::Limits::default();
+    let (mut workbooks, mut rows, mut findings) = (0, 0, Vec::new());
+    for line in expect.lines().skip(1) {
+        let cols: Vec<&str> = line.split('\t').collect();
+        if cols.get(2) != Some(&"readable") {
+            continue;
+        }
+        let Ok(bytes) = std::fs::read(dir.join(cols[0])) else {
+            continue;
+        };
+        let Ok(wb) = crossfoot::load::load_bytes(&bytes, cols[0], &limits) else {
+            continue;
+        };
+        workbooks += 1;
+        rows += crossfoot::discover::total_rows(&wb, &pack);
+        let skip = std::collections::BTreeSet::new();
+        findings.extend(crossfoot::discover::discover(&wb, cols[0], &pack, &skip));
+    }
+    for f in &findings {
+        println!("{} {:?}: {}", f.file, f.sheet, f.message);
+    }
+    println!(
+        "discover: {workbooks} workbooks, {rows} total rows with typed figures, {} finding(s)",
+        findings.len()
+    );
+    assert!(
+        workbooks >= 250,
+        "the corpus was not read: {workbooks} workbooks"
+    );
+}

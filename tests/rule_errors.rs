@@ -450,3 +450,80 @@ fn a_division_by_a_constant_zero_is_a_rule_error() {
         assert_eq!(code, 0, "{expr}: {text}");
     }
 }
+
+/// Three key mistakes in one file and the mistakes of its definitions: one run shows them all
+/// (an unknown key no longer hides the others), each once.
+#[test]
+fn key_mistakes_and_the_other_mistakes_of_a_file_in_one_run() {
+    let text = format!(
+        r#"{FORM}
+[[check]]
+id = "T1.sex"
+expr = "sum(sex.*) == totl"
+tolerence = 1
+message = "men + women = {{found}}, total {{expected}}"
+
+[[check]]
+id = "T1.share"
+each = "sex.*"
+expr = "$[pct] <= 100"
+severty = "warning"
+tolerance = "one percent"
+message = "{{label}}: {{found}}"
+
+[[check]]
+id = "T1.sum"
+expr = "sex.men + sex.women == total"
+tolerance = -2
+message = "{{unknown}}"
+"#
+    )
+    .replace("labels = [", "lables = [");
+    let (code, text) = run_with_rules(&text);
+    assert_eq!(code, 2);
+    assert_eq!(
+        headlines(&text),
+        vec![
+            "unknown key `lables`",
+            "form T1 has no field `totl`",
+            "unknown key `tolerence`",
+            "unknown key `severty`",
+            "`one percent` is not a percentage",
+            "the tolerance -2 is not a number of 0 or more",
+            "unknown placeholder `{unknown}`",
+            "7 problems in the rule file my-form.toml",
+        ],
+        "{text}"
+    );
+}
+
+/// An unknown name is not reported beside the mistake that may have taken it away: a row
+/// whose `id` is misspelt defines no name, and the check naming it says nothing more.
+#[test]
+fn an_unknown_name_that_may_follow_from_a_key_mistake_is_not_shown() {
+    let text = format!(
+        r#"{FORM}
+[[row]]
+idd = "sex.other"
+label = "Other"
+
+[[check]]
+id = "T1.sex"
+expr = "sex.men + sex.women + sex.other == total"
+tolerance = "x"
+message = "{{found}}"
+"#
+    );
+    let (code, text) = run_with_rules(&text);
+    assert_eq!(code, 2);
+    assert_eq!(
+        headlines(&text),
+        vec![
+            "missing key `id`",
+            "unknown key `idd`",
+            "`x` is not a percentage",
+            "3 problems in the rule file my-form.toml",
+        ],
+        "{text}"
+    );
+}

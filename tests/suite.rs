@@ -16,6 +16,7 @@ mod forms_generator;
 mod fuzz_regressions;
 mod hostile;
 mod layout;
+mod lint;
 mod localise;
 mod mark;
 mod outputs;

@@ -13,7 +13,7 @@ use crate::model::{Cell, CellRef, Value, Workbook};
 use crate::number::{parse_text_number, shown_decimals};
 use crate::registry::Kind as K;
 use crate::rules::expr::{BinOp, CmpOp, Func, LogicOp};
-use crate::rules::{CExpr, Check, Each, Empty, FieldRef, Kind, Link, Pack};
+use crate::rules::{CExpr, Check, Each, Empty, FieldRef, Kind, Link, Pack, Tolerance};
 use crate::text::{format_number, round_half_away};
 use std::collections::{HashMap, HashSet};
 
@@ -509,6 +509,8 @@ struct Env<'a> {
     other_read: Vec<(CellLoc, Option<LabelParts>)>,
     /// Figures taken as changed to these values (re-checking a correction).
     changed: Option<&'a [(Origin, f64)]>,
+    /// The tolerance of the check being applied, for each of its comparisons.
+    tol: Tolerance,
 }
 
 impl Env<'_> {
@@ -705,7 +707,7 @@ impl Env<'_> {
             }
             CExpr::Compare(op, a, b) => {
                 let (a, b) = (self.num(a)?, self.num(b)?);
-                V::Bool(compare(*op, a, b))
+                V::Bool(compare(*op, a, b, self.tol))
             }
             CExpr::Logic(op, a, b) => {
                 let a = matches!(self.eval(a)?, V::Bool(true));
@@ -791,21 +793,25 @@ impl Env<'_> {
     }
 }
 
-fn tolerance(a: Num, b: Num) -> f64 {
-    a.slack + b.slack + 1e-9 * a.v.abs().max(b.v.abs()).max(1.0)
+/// How far `a` (found) and `b` (expected) may lie apart: the rounding both carry as shown,
+/// the check's own tolerance on top ([`Tolerance`]), and a hair for binary fractions.
+fn tolerance(a: Num, b: Num, own: Tolerance) -> f64 {
+    a.slack + b.slack + own.allows(b.v) + 1e-9 * a.v.abs().max(b.v.abs()).max(1.0)
 }
 
-/// Whether `a op b` holds, within the rounding of the figures. An exact tie — the two exactly
-/// half a unit of the last shown decimal apart — of a rounded figure and an exact fraction is
-/// decided exactly ([`Exact::agree`]: half away from zero). Only ties: elsewhere the tolerance
-/// decides, so that the noise of floating point in a figure shown with many decimals (a
-/// formula's 33.33333333333333 in a General cell) is never a finding.
-fn compare(op: CmpOp, a: Num, b: Num) -> bool {
-    let tol = tolerance(a, b);
+/// Whether `a op b` holds, within the rounding of the figures and the check's own tolerance. An
+/// exact tie — the two exactly half a unit of the last shown decimal apart, with no tolerance of
+/// the check's own — of a rounded figure and an exact fraction is decided exactly
+/// ([`Exact::agree`]: half away from zero). Only ties: elsewhere the tolerance decides, so that
+/// the noise of floating point in a figure shown with many decimals (a formula's
+/// 33.33333333333333 in a General cell) is never a finding.
+fn compare(op: CmpOp, a: Num, b: Num, own: Tolerance) -> bool {
+    let tol = tolerance(a, b, own);
     let rounding = a.slack + b.slack;
+    let at_rounding_only = own.allows(b.v) == 0.0;
     let equal = || {
         let d = (a.v - b.v).abs();
-        let tie = rounding > 0.0 && (d - rounding).abs() <= rounding * 1e-6;
+        let tie = at_rounding_only && rounding > 0.0 && (d - rounding).abs() <= rounding * 1e-6;
         d <= tol && (!tie || Exact::agree(a.exact, b.exact))
     };
     match op {
@@ -933,6 +939,7 @@ fn run<'a>(
                     previous,
                     other_read: Vec::new(),
                     changed: None,
+                    tol: check.tolerance,
                 };
                 match apply(check, &mut env, sheets, inst, pack, file) {
                     Ok(found) => {
@@ -1078,10 +1085,10 @@ fn apply(
                 }
                 other => other?,
             };
-            if !tolerance(found, expected).is_finite() {
+            if !tolerance(found, expected, check.tolerance).is_finite() {
                 return Err(NOT_FINITE);
             }
-            if compare(*op, found, expected) {
+            if compare(*op, found, expected, check.tolerance) {
                 return Ok(None);
             }
             Some((found, expected))
@@ -1546,6 +1553,7 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
                 previous,
                 other_read: Vec::new(),
                 changed: None,
+                tol: check.tolerance,
             };
             if let Some(w) = &check.when {
                 match env.eval(w) {
@@ -1560,7 +1568,7 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
                     let (Ok(f), Ok(x)) = (env.num(lhs), env.num(rhs)) else {
                         continue;
                     };
-                    let fails = !compare(*op, f, x);
+                    let fails = !compare(*op, f, x, check.tolerance);
                     let read = std::mem::take(&mut env.read);
                     let other_read = std::mem::take(&mut env.other_read);
                     let l = env.lin_one(lhs);
@@ -1574,7 +1582,7 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
                                 terms: d.terms,
                                 constant: d.c,
                                 op: *op,
-                                tol: tolerance(f, x),
+                                tol: tolerance(f, x, check.tolerance),
                             }
                         }
                         (Ok(l), Err(_)) if *op == CmpOp::Eq && l.terms.len() == 1 && l.c == 0.0 => {
@@ -1814,6 +1822,7 @@ impl<'a> Recheck<'a> {
             previous: a.previous,
             other_read: Vec::new(),
             changed,
+            tol: a.check.tolerance,
         };
         let check = a.check;
         let mut deps: Vec<Origin> = Vec::new();
@@ -1831,7 +1840,7 @@ impl<'a> Recheck<'a> {
                     deps.append(&mut env.read);
                     return (None, deps);
                 };
-                (!compare(*op, f, x), x.v)
+                (!compare(*op, f, x, check.tolerance), x.v)
             }
             cond => match env.eval(cond) {
                 Ok(V::Bool(b)) => (!b, 0.0),
@@ -1910,6 +1919,7 @@ pub fn eval_linked(pack: &Pack, e: &CExpr, unit: &Linked) -> Option<f64> {
         previous: None,
         other_read: Vec::new(),
         changed: None,
+        tol: Tolerance::None,
     };
     env.num(e).ok().map(|n| n.v)
 }
@@ -2071,6 +2081,7 @@ mod tests {
             previous: None,
             other_read: Vec::new(),
             changed: None,
+            tol: Tolerance::None,
         };
         env.num(e).map(|n| n.v).map_err(|e| e.0)
     }
@@ -2095,6 +2106,7 @@ mod tests {
             previous: None,
             other_read: Vec::new(),
             changed: None,
+            tol: Tolerance::None,
         };
         let e = CExpr::Binary(
             BinOp::Mul,
@@ -2117,7 +2129,9 @@ mod tests {
     #[test]
     fn an_exact_tie_is_rounded_half_away_from_zero_as_the_sheet_shows_it() {
         // 1 of 8 is exactly 12.5 %: shown to no decimals 13, and 12 is a slip.
-        let eq = |cell: Num, count: f64, base: f64| compare(CmpOp::Eq, cell, share(count, base));
+        let eq = |cell: Num, count: f64, base: f64| {
+            compare(CmpOp::Eq, cell, share(count, base), Tolerance::None)
+        };
         assert_eq!(
             (eq(shown(13.0, 0), 1.0, 8.0), eq(shown(12.0, 0), 1.0, 8.0)),
             (true, false)
@@ -2141,7 +2155,12 @@ mod tests {
             7.0,
             9.0
         ));
-        assert!(compare(CmpOp::Ne, shown(12.0, 0), share(1.0, 8.0)));
+        assert!(compare(
+            CmpOp::Ne,
+            shown(12.0, 0),
+            share(1.0, 8.0),
+            Tolerance::None
+        ));
         // Nothing exact known (a sum of rounded percentages): the rounding tolerance decides.
         let sum = Num {
             v: 99.5,
@@ -2149,7 +2168,7 @@ mod tests {
             decimals: 0,
             exact: Exact::Unknown,
         };
-        assert!(compare(CmpOp::Eq, sum, Num::exact(100.0)));
+        assert!(compare(CmpOp::Eq, sum, Num::exact(100.0), Tolerance::None));
     }
 
     #[test]
@@ -2270,6 +2289,151 @@ mod tests {
         assert_eq!(
             roles,
             [Role::PartOfFound, Role::PartOfFound, Role::Expected]
+        );
+    }
+}
+
+/// A check's own tolerance ([`Tolerance`]) on top of the rounding shown.
+#[cfg(test)]
+mod tolerance_tests {
+    use crate::check::check_workbook;
+    use crate::model::{Cell, CellRef, Sheet, Value, Workbook};
+    use crate::rules::{compile, Source};
+
+    /// A form T: Total, Men, Women counts, and a percent column (one decimal shown).
+    fn findings(settings: &str, check_extra: &str, counts: [f64; 3], pct: [f64; 2]) -> Vec<String> {
+        let text = format!(
+            r#"
+[settings]
+locale = "en"
+language = "en"
+{settings}
+
+[form]
+id = "T"
+name = "T"
+labels = ["Total"]
+
+[[column]]
+id = "count"
+header = "Count"
+
+[[column]]
+id = "pct"
+header = "Share"
+kind = "percent"
+
+[[row]]
+id = "total"
+label = "Total"
+
+[[row]]
+id = "men"
+label = "Men"
+
+[[row]]
+id = "women"
+label = "Women"
+
+[[check]]
+id = "T.split"
+expr = "men + women == total"
+message = "{{found}} vs {{expected}}"
+{check_extra}
+
+[[check]]
+id = "T.shares"
+expr = "men[pct] + women[pct] == 100"
+message = "{{found}} vs {{expected}}"
+"#
+        );
+        let pack = compile(&[Source {
+            name: "t.toml".into(),
+            text,
+        }])
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        let mut s = Sheet::new("t");
+        let mut put = |r: u32, c: u32, v: Value| {
+            s.cells.insert(CellRef::new(r, c), Cell::value(v));
+        };
+        put(0, 0, Value::Text("Label".into()));
+        put(0, 1, Value::Text("Count".into()));
+        put(0, 2, Value::Text("Share".into()));
+        for (i, l) in ["Total", "Men", "Women"].iter().enumerate() {
+            let r = i as u32 + 1;
+            put(r, 0, Value::Text((*l).into()));
+            put(r, 1, Value::Number(counts[i]));
+            if i > 0 {
+                put(r, 2, Value::Number(pct[i - 1]));
+            }
+        }
+        let wb = Workbook {
+            sheets: vec![s],
+            defined_names: vec![],
+        };
+        let (_, found, _) = check_workbook(&wb, "t.xlsx", &pack);
+        found
+            .into_iter()
+            .filter(|f| f.rule.starts_with("T."))
+            .map(|f| f.rule)
+            .collect()
+    }
+
+    const SHARES: [f64; 2] = [60.0, 40.0];
+
+    #[test]
+    fn without_a_tolerance_a_count_off_by_one_fails() {
+        assert_eq!(findings("", "", [101.0, 60.0, 40.0], SHARES), ["T.split"]);
+    }
+
+    #[test]
+    fn an_absolute_tolerance_allows_that_much_and_no_more() {
+        let own = "tolerance = 1";
+        assert!(findings("", own, [101.0, 60.0, 40.0], SHARES).is_empty());
+        assert_eq!(findings("", own, [102.0, 60.0, 40.0], SHARES), ["T.split"]);
+    }
+
+    #[test]
+    fn a_relative_tolerance_is_a_share_of_the_expected_side() {
+        let own = r#"tolerance = "1%""#;
+        // 1 % of 1000 is 10: 1010 passes, 1011 does not.
+        assert!(findings("", own, [1010.0, 600.0, 400.0], SHARES).is_empty());
+        assert_eq!(
+            findings("", own, [1011.0, 600.0, 400.0], SHARES),
+            ["T.split"]
+        );
+        // 1 % of 100 is 1: off by two fails.
+        assert_eq!(findings("", own, [102.0, 60.0, 40.0], SHARES), ["T.split"]);
+    }
+
+    #[test]
+    fn the_pack_default_holds_for_checks_without_their_own() {
+        let pack = "tolerance = 2";
+        assert!(findings(pack, "", [102.0, 60.0, 40.0], SHARES).is_empty());
+        // Shares 61.2 + 40.1 = 101.3: 0.1 of rounding (two figures shown with one decimal,
+        // half a unit each) plus 2 on top.
+        assert!(findings(pack, "", [100.0, 60.0, 40.0], [61.2, 40.1]).is_empty());
+        // A check's own tolerance wins over the pack's.
+        assert_eq!(
+            findings(pack, "tolerance = 0.5", [102.0, 60.0, 40.0], SHARES),
+            ["T.split"]
+        );
+    }
+
+    #[test]
+    fn the_rounding_shown_still_comes_on_top() {
+        // 60.3 + 39.8 = 100.1: the shown rounding (0.05 each) allows 0.1, but not 0.2.
+        assert!(findings("", "", [100.0, 60.0, 40.0], [60.3, 39.8]).is_empty());
+        assert_eq!(
+            findings("", "", [100.0, 60.0, 40.0], [60.3, 39.9]),
+            ["T.shares"]
+        );
+        // With 0.25 of its own the same check allows 0.35 in all: 100.3 passes, 100.4 not.
+        let pack = "tolerance = 0.25";
+        assert!(findings(pack, "", [100.0, 60.0, 40.0], [60.4, 39.9]).is_empty());
+        assert_eq!(
+            findings(pack, "", [100.0, 60.0, 40.0], [60.5, 39.9]),
+            ["T.shares"]
         );
     }
 }

@@ -6,12 +6,16 @@
 //! unknown key, wrong type and missing key of a file in one pass), then all files together →
 //! the compiled [`Pack`] in which every name in every expression is resolved and every
 //! `[settings]` key agrees between files. All problems of all files are reported at once, each
-//! pointing at the exact characters in the file; a file with mistakes in its TOML or schema is
-//! reported by those alone (what its definitions get wrong may follow from them). Nothing in
-//! `src/` knows any particular form: it is all here.
+//! pointing at the exact characters in the file; a file with schema mistakes is reported with
+//! its other mistakes, less those that may follow from them (an unknown name, a missing part),
+//! and a file that is not TOML by its syntax errors alone. Nothing in `src/` knows any
+//! particular form: it is all here.
 
 pub mod expr;
 mod schema;
+mod tolerance;
+
+pub use tolerance::Tolerance;
 
 use crate::finding::Severity;
 use crate::model::CellRef;
@@ -118,6 +122,12 @@ struct SettingsDef {
     abbreviations: BTreeMap<Spanned<String>, Spanned<String>>,
     /// Words written before a year in a heading (`Năm 2021`, `Số lượng năm 2021`).
     year_words: Option<Spanned<Vec<String>>>,
+    /// The tolerance of every check that gives none of its own ([`tolerance`]).
+    tolerance: Option<Spanned<tolerance::ToleranceDef>>,
+    /// Labels of a row that totals the block above or below it (`Tổng cộng`, `Total`), for
+    /// `check --discover`. Merged over the files: each adds its words.
+    #[serde(default)]
+    total_words: Vec<String>,
     #[serde(default)]
     workbook: Vec<WorkbookDef>,
     /// Words that label a row summing the rows of its block or group (`Cộng`, `Cộng khối …`):
@@ -251,6 +261,13 @@ struct CheckDef {
     /// The doc in other languages, by language code: `docs.en = "…"`.
     #[serde(default)]
     docs: BTreeMap<Spanned<String>, Spanned<String>>,
+    /// How far its sides may lie apart beyond the rounding shown: `0.5` or `"1%"`
+    /// ([`tolerance`]); by default the pack's `[settings] tolerance`.
+    tolerance: Option<Spanned<tolerance::ToleranceDef>>,
+    /// Why a message of `crossfoot rules lint` about this check is as meant, by its code
+    /// without `lint.`: `[check.lint] redundant = "kept for its own message"`.
+    #[serde(default)]
+    lint: BTreeMap<Spanned<String>, Spanned<String>>,
 }
 
 fn default_severity() -> Severity {
@@ -302,6 +319,10 @@ pub struct Settings {
     pub abbreviations: crate::labels::Abbreviations,
     /// Keys of the words written before a year in a heading.
     pub year_words: Vec<String>,
+    /// The tolerance of the checks that give none of their own.
+    pub tolerance: Tolerance,
+    /// Keys of the labels of a total row (`check --discover`).
+    pub total_words: Vec<String>,
     /// Normalised words labelling a subtotal or group row (`[settings] subtotal_labels`).
     pub subtotal_keys: Vec<String>,
 }
@@ -346,6 +367,8 @@ impl Default for Settings {
             lang: crate::registry::Lang::En,
             abbreviations: crate::labels::Abbreviations::default(),
             year_words: Vec::new(),
+            tolerance: Tolerance::None,
+            total_words: Vec::new(),
             subtotal_keys: Vec::new(),
         }
     }
@@ -548,7 +571,14 @@ pub struct Check {
     pub doc: Option<String>,
     /// The doc in other languages (`docs.en = "…"`).
     pub docs: BTreeMap<crate::registry::Lang, String>,
+    /// How far its sides may lie apart beyond the rounding shown (its own, or the pack's).
+    pub tolerance: Tolerance,
+    /// Why a lint message about it is as meant, by the message's code (`lint.redundant`).
+    pub lint: BTreeMap<String, String>,
 }
+
+/// The codes of `crossfoot rules lint`'s messages a check may explain (`[check.lint]`).
+pub const LINT_CODES: [&str; 4] = ["contradiction", "redundant", "fixed", "never-fails"];
 
 impl Check {
     /// The message template in `lang`: its own, or (None) the pack's language's is all there is.
@@ -700,6 +730,17 @@ pub struct RuleProblem {
     others: Vec<miette::LabeledSpan>,
     #[help]
     help: Option<String>,
+    /// What written mistake it may follow from: then it is not shown with them.
+    may_follow: Option<Follows>,
+}
+
+/// A problem of a file's definitions that may follow from a mistake in the file as written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Follows {
+    /// A name unknown: a definition may have lost its `id` (or its whole table).
+    Name,
+    /// A part missing: a misspelt or mistyped key is a missing one.
+    Part,
 }
 
 impl RuleProblem {
@@ -809,7 +850,47 @@ impl<'a> Problems<'a> {
             label: label.into(),
             others: Vec::new(),
             help,
+            may_follow: None,
         });
+    }
+
+    /// [`Problems::add`] for a name that is unknown: a definition that lost its `id` to a
+    /// mistake as written may be the one meant ([`Follows::Name`]).
+    fn add_may_follow(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) {
+        self.add_following(Follows::Name, span, message.into(), label.into(), help);
+    }
+
+    /// [`Problems::add`] for a part that is missing: a misspelt or mistyped key is a missing
+    /// one ([`Follows::Part`]).
+    fn add_part_missing(
+        &mut self,
+        span: Range<usize>,
+        message: impl Into<String>,
+        label: impl Into<String>,
+        help: Option<String>,
+    ) {
+        self.add_following(Follows::Part, span, message.into(), label.into(), help);
+    }
+
+    fn add_following(
+        &mut self,
+        follows: Follows,
+        span: Range<usize>,
+        message: String,
+        label: String,
+        help: Option<String>,
+    ) {
+        let before = self.list.len();
+        self.add(span, message, label, help);
+        for p in &mut self.list[before..] {
+            p.may_follow = Some(follows);
+        }
     }
 }
 
@@ -843,6 +924,7 @@ impl Conflict<'_> {
                 other_span.len(),
             )],
             help: Some(self.help),
+            may_follow: None,
         }
     }
 }
@@ -1229,6 +1311,7 @@ struct GivenSettings {
     unit_code: Given<UnitCodeStyle>,
     language: Given<String>,
     year_words: Given<Vec<String>>,
+    tolerance: Given<tolerance::ToleranceDef>,
     messages: BTreeMap<String, (String, usize, Range<usize>)>,
     abbreviations: BTreeMap<String, (String, usize, Range<usize>)>,
     subtotal_labels: Vec<String>,
@@ -1299,6 +1382,7 @@ fn merge_settings<'d>(
     let mut given = GivenSettings::default();
     // Settings a user's file gives otherwise than the built-in pack: the user's value wins.
     let mut overridden: Vec<String> = Vec::new();
+    let mut total_words: Vec<String> = Vec::new();
     let mut groups: Vec<(usize, &WorkbookDef)> = Vec::new();
     let known: Vec<&str> = crate::messages::known_ids().collect();
     for (si, def) in parsed {
@@ -1330,8 +1414,14 @@ fn merge_settings<'d>(
             report_year_label,
             unit_code,
             language,
-            year_words
+            year_words,
+            tolerance
         );
+        for w in &s.total_words {
+            if !total_words.contains(w) {
+                total_words.push(w.clone());
+            }
+        }
         for w in &s.subtotal_labels {
             if !given.subtotal_labels.contains(w.get_ref()) {
                 given.subtotal_labels.push(w.get_ref().clone());
@@ -1478,6 +1568,21 @@ fn merge_settings<'d>(
     if let Some((u, ..)) = given.unit_code {
         settings.unit_code = u;
     }
+    if let Some((t, si, span)) = given.tolerance {
+        match tolerance::compile(&t) {
+            Ok(t) => settings.tolerance = t,
+            Err((message, help)) => {
+                let mut p = Problems::new(&sources[si]);
+                p.add(span, message, "this tolerance", Some(help));
+                problems.entry(si).or_default().extend(p.list);
+            }
+        }
+    }
+    settings.total_words = total_words
+        .iter()
+        .map(|w| label_key(w, settings.folding))
+        .filter(|k| !k.is_empty())
+        .collect();
     if let Some((w, ..)) = given.year_words {
         settings.year_words = w.iter().map(|w| label_key(w, settings.folding)).collect();
     }
@@ -1611,7 +1716,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
                 || def.localise.is_some())
         {
             let mut p = Problems::new(&sources[*si]);
-            p.add(
+            p.add_part_missing(
                 0..0,
                 "this file has rows, columns, cells, checks or [localise] weights but no [form] table",
                 "start of file",
@@ -1628,7 +1733,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         for f in &w.forms {
             match form_ids.get(f.get_ref()) {
                 Some(i) => idx.push(*i),
-                None => p.add(
+                None => p.add_may_follow(
                     f.span(),
                     format!("no form is called `{}`", f.get_ref()),
                     "unknown form",
@@ -1644,11 +1749,26 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         });
     }
 
-    // A file with mistakes as written is reported by those alone: what its definitions get
-    // wrong may follow from them (a misspelt key is a missing one), and comes in the next run.
-    per_file.retain(|si, _| !written.contains_key(si));
+    // A file with mistakes as written is reported with every other mistake of its
+    // definitions, so that one run shows them all — except what may follow from those
+    // mistakes: a name unknown or a part missing (a misspelt key is a missing one, a table
+    // without its `id` defines no name). A file that is not TOML is reported by its syntax
+    // errors alone: what was recovered of it is not what its author wrote.
     for (si, problems) in written {
-        per_file.insert(si, problems);
+        let own = per_file.entry(si).or_default();
+        if not_toml.contains(&si) {
+            own.clear();
+        } else {
+            // A table without its `id` (misspelt, say) defines no name either.
+            let lost = problems.iter().any(|p| p.message == "missing key `id`")
+                || names_lost(&sources[si].text, parsed.iter().find(|(i, _)| *i == si));
+            own.retain(|p| match p.may_follow {
+                None => true,
+                Some(Follows::Name) => !lost,
+                Some(Follows::Part) => false,
+            });
+        }
+        own.extend(problems);
     }
     for (si, problems) in settings_problems {
         per_file.entry(si).or_default().extend(problems);
@@ -1689,6 +1809,43 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         sources: sources.to_vec(),
         notices,
     })
+}
+
+/// Whether a file read with schema mistakes lost names on the way: an `id` written in the
+/// text (any table's, as plain TOML) that no definition read has. Then an unknown name in the
+/// file may be that one, and is not reported beside the mistake that lost it.
+fn names_lost(text: &str, read: Option<&(usize, RuleFileDef)>) -> bool {
+    fn ids<'t>(v: &'t toml::Value, out: &mut Vec<&'t str>) {
+        match v {
+            toml::Value::Table(t) => {
+                if let Some(toml::Value::String(id)) = t.get("id") {
+                    out.push(id);
+                }
+                t.values().for_each(|v| ids(v, out));
+            }
+            toml::Value::Array(items) => items.iter().for_each(|v| ids(v, out)),
+            _ => {}
+        }
+    }
+    let Some((_, def)) = read else {
+        return true;
+    };
+    let Ok(raw) = text.parse::<toml::Table>() else {
+        return true;
+    };
+    let mut written = Vec::new();
+    raw.values().for_each(|v| ids(v, &mut written));
+    let id = |s: &Spanned<String>| s.get_ref().clone();
+    let mut read_ids: HashSet<String> = HashSet::new();
+    read_ids.extend(def.form.iter().map(|f| id(&f.id)));
+    read_ids.extend(def.row.iter().map(|r| id(&r.id)));
+    read_ids.extend(def.column.iter().map(|c| id(&c.id)));
+    read_ids.extend(def.cell.iter().map(|c| id(&c.id)));
+    read_ids.extend(def.check.iter().map(|c| id(&c.id)));
+    if let Some(s) = &def.settings {
+        read_ids.extend(s.workbook.iter().map(|w| id(&w.id)));
+    }
+    written.iter().any(|w| !read_ids.contains(*w))
 }
 
 /// The figures of other workbooks an expression reads.
@@ -1840,7 +1997,7 @@ fn compile_form(
         None => None,
     };
     if fdef.labels.is_empty() && fdef.title.is_empty() && fdef.sheet.is_none() {
-        probs.add(
+        probs.add_part_missing(
             fdef.id.span(),
             "the form says nothing to recognise its sheet by",
             "this form",
@@ -1913,7 +2070,7 @@ fn compile_form(
         });
     }
     if columns.is_empty() && !def.row.is_empty() {
-        probs.add(
+        probs.add_part_missing(
             fdef.id.span(),
             "the form has rows but no [[column]]",
             "this form",
@@ -1966,7 +2123,7 @@ fn compile_form(
                 }
                 Some(&i) => Some(i),
                 None => {
-                    probs.add(
+                    probs.add_may_follow(
                         u.span(),
                         format!("no row `{}` in this form", u.get_ref()),
                         "unknown row",
@@ -2053,7 +2210,7 @@ fn compile_form(
             .iter()
             .position(|c| c.id.get_ref() == name.get_ref());
         if found.is_none() {
-            probs.add(
+            probs.add_may_follow(
                 name.span(),
                 format!("no column `{}` in this form ({what})", name.get_ref()),
                 "unknown column",
@@ -2176,7 +2333,7 @@ fn compile_form(
             }
             let rs = resolve_rows(&shapes[fi], e.get_ref());
             if rs.is_empty() {
-                probs.add(
+                probs.add_may_follow(
                     e.span(),
                     format!("`{}` names no row of this form", e.get_ref()),
                     "no rows",
@@ -2307,6 +2464,32 @@ fn compile_form(
                 rest = &rest[open + close + 1..];
             }
         }
+        let tolerance = match &c.tolerance {
+            None => settings.tolerance,
+            Some(t) => match tolerance::compile(t.get_ref()) {
+                Ok(t) => t,
+                Err((message, help)) => {
+                    probs.add(t.span(), message, "this tolerance", Some(help));
+                    Tolerance::None
+                }
+            },
+        };
+        let mut lint = BTreeMap::new();
+        for (code, why) in &c.lint {
+            if LINT_CODES.contains(&code.get_ref().as_str()) {
+                lint.insert(format!("lint.{}", code.get_ref()), why.get_ref().clone());
+            } else {
+                probs.add(
+                    code.span(),
+                    format!("`{}` is not the code of a lint message", code.get_ref()),
+                    "unknown code",
+                    Some(match did_you_mean(code.get_ref(), LINT_CODES) {
+                        Some(d) => format!("{d} (the codes: {})", LINT_CODES.join(", ")),
+                        None => format!("the codes: {}", LINT_CODES.join(", ")),
+                    }),
+                );
+            }
+        }
         let msg = c.message.get_ref();
         for (column, expr, when) in compiled {
             let Some(expr) = expr else { continue };
@@ -2328,6 +2511,8 @@ fn compile_form(
                 expr_text: c.expr.get_ref().clone(),
                 doc: c.doc.clone(),
                 docs: doc_translations.clone(),
+                tolerance,
+                lint: lint.clone(),
             });
         }
     }
@@ -2405,7 +2590,7 @@ fn localise_weights(
                         Some(d) => format!("{d} ({listed})"),
                         None => listed,
                     };
-                    probs.add(
+                    probs.add_may_follow(
                         name.span(),
                         format!("no {what} `{}` in this form to weight", name.get_ref()),
                         format!("unknown {what}"),
@@ -2747,7 +2932,7 @@ fn lower_plain(
             // `$`: the current row.
             if r.path == "$" {
                 if !cx.has_each {
-                    probs.add(
+                    probs.add_part_missing(
                         sp(r.path_span),
                         "`$` means the current row, but this check has no `each`",
                         "no current row",
@@ -2785,7 +2970,7 @@ fn lower_plain(
                 }
                 let rows = resolve_rows(shape, path);
                 if rows.is_empty() {
-                    probs.add(
+                    probs.add_may_follow(
                         sp(r.path_span),
                         format!("`{}` matches no row of form {}", r.path, shape.id),
                         "matches nothing",
@@ -2843,7 +3028,7 @@ fn lower_plain(
             if help.is_none() && fi == cx.fi {
                 help = Some(format!("form {} defines {} rows and {} cells; references to another form are written `FORM.row`", shape.id, shape.rows.len(), shape.cells.len()));
             }
-            probs.add(
+            probs.add_may_follow(
                 sp(r.path_span),
                 format!("form {} has no field `{}`", shape.id, path),
                 "unknown field",
@@ -2888,7 +3073,7 @@ fn resolve_col_name(
     if let Some((c, cspan)) = &r.column {
         if c == "@" {
             if at.is_none() {
-                probs.add(
+                probs.add_part_missing(
                     base + cspan.start..base + cspan.end,
                     "`@` is the current column, but this check has no `columns`",
                     "no current column",
@@ -2917,7 +3102,7 @@ fn resolve_col_name(
         Some((c, cspan)) => match shape.columns.iter().position(|x| x == c) {
             Some(i) => Some(i),
             None => {
-                probs.add(
+                probs.add_may_follow(
                     base + cspan.start..base + cspan.end,
                     format!("form {} has no column `{c}`", shape.id),
                     "unknown column",

@@ -592,10 +592,11 @@ fn message_ids_are_those_of_crossfoot() {
     );
 }
 
-/// A file with schema mistakes is reported by those alone (a misspelt `labels` is not also "a
-/// form with nothing to recognise it by"); the other files' problems all come in the same run.
+/// A file with schema mistakes is reported with its other mistakes, less what may follow from
+/// them (a misspelt `labels` is not also "a form with nothing to recognise it by"); the other
+/// files' problems all come in the same run.
 #[test]
-fn schema_mistakes_first_other_files_in_full() {
+fn schema_mistakes_with_the_others_less_what_follows() {
     let a = src(
         "a.toml",
         &format!(
@@ -614,6 +615,11 @@ fn schema_mistakes_first_other_files_in_full() {
                 "a.toml".to_string(),
                 "unknown key `lables`".to_string(),
                 "lables".to_string()
+            ),
+            (
+                "a.toml".to_string(),
+                "form F1 has no field `totl`".to_string(),
+                "totl".to_string()
             ),
             (
                 "b.toml".to_string(),

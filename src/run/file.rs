@@ -151,6 +151,19 @@ pub fn check_container(
         explanations: std::mem::take(&mut kept.explanations),
         not_applied: std::mem::take(&mut kept.not_applied),
     };
+    if job.discover {
+        // Sheets holding a form are left to the pack's checks.
+        let forms: BTreeSet<&str> = result.forms.iter().map(|f| f.sheet.as_str()).collect();
+        let found = crate::discover::discover(&wb, &job.shown, pack, &forms);
+        if !found.is_empty() {
+            result.findings.extend(found);
+            result.findings.sort_by(|a, b| {
+                a.sort_key()
+                    .partial_cmp(&b.sort_key())
+                    .unwrap_or(std::cmp::Ordering::Equal)
+            });
+        }
+    }
     if job.keep_sheets {
         let names: BTreeSet<&str> = result.forms.iter().map(|f| f.sheet.as_str()).collect();
         let only_flagged = job.only_flagged && kept.deferred.is_none();

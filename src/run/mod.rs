@@ -89,6 +89,10 @@ pub struct Job {
     /// The run's report year (`check --year`; not for last year's workbooks).
     #[serde(default)]
     pub year: Option<u32>,
+    /// Look for typed totals that do not add up outside the pack's forms
+    /// ([`crate::discover`]; `check --discover`).
+    #[serde(default)]
+    pub discover: bool,
 }
 
 fn yes() -> bool {
@@ -114,6 +118,8 @@ pub struct Options {
     /// The report year of the run (`check --year`): a workbook titled with another is said
     /// and not compared with last year's.
     pub year: Option<u32>,
+    /// Look for typed totals that do not add up ([`crate::discover`]; `check --discover`).
+    pub discover: bool,
 }
 
 impl Default for Options {
@@ -126,6 +132,7 @@ impl Default for Options {
             read_timeout: Duration::from_secs(120),
             explain: true,
             year: None,
+            discover: false,
         }
     }
 }
@@ -441,6 +448,7 @@ impl<'a> Run<'a> {
             only_flagged: limit > 0 && seen.load(Ordering::Relaxed) > limit,
             explain: self.options.explain,
             year: self.options.year.filter(|_| !links.last_year),
+            discover: self.options.discover && !links.last_year,
         };
         let (mut result, kept) =
             file::check_file(input, self.pack, &self.options, self.isolation, &job);
