@@ -3,10 +3,12 @@
 //! so the same workbook always gives the same report. Running this over many files, and the
 //! checks that read other workbooks, is [`crate::run`]'s.
 
+pub mod discover;
 pub mod eval;
 pub mod formula;
 pub mod labels;
 pub mod locate;
+pub mod structure;
 
 use self::eval::{Deferred, Linked, NotApplied};
 use self::locate::Reporter;
