@@ -23,9 +23,11 @@
 pub mod check;
 pub mod explain;
 pub mod finding;
+pub mod history;
 pub mod messages;
 pub mod model;
 pub mod read;
+pub mod register;
 pub mod registry;
 pub mod result;
 pub mod rules;

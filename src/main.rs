@@ -167,6 +167,10 @@ struct ConsolidateArgs {
     /// the others in Notes [default: such a conflict stops the run, nothing is written]
     #[arg(long, value_enum, value_name = "WHICH")]
     prefer: Option<Prefer>,
+    /// The register of units: its units that sent nothing, codes not in it, other names and
+    /// years outside a unit's life are said on stderr (a unit not yet submitted: exit 2)
+    #[arg(long, value_name = "FILE")]
+    units: Option<PathBuf>,
     #[command(flatten)]
     pack: PackArgs,
     /// Files read at once, each by its own worker process (0: one per core; at most 4 × the
@@ -293,6 +297,11 @@ struct CheckArgs {
     /// a workbook whose title gives none is read in this year's column
     #[arg(long, value_name = "YEAR", value_parser = clap::value_parser!(u32).range(1900..2200))]
     year: Option<u32>,
+    /// The register of units (a workbook: code, name, parent, first and last year,
+    /// predecessors): a code not in it, another name, a year outside the unit's life, and
+    /// its units that sent nothing are said
+    #[arg(long, value_name = "FILE")]
+    units: Option<PathBuf>,
     /// Report format
     #[arg(long, value_enum, default_value = "human")]
     format: Format,
@@ -385,6 +394,36 @@ fn load_pack(no_default_rules: bool, rules: &[PathBuf]) -> Result<Pack, ExitCode
     Ok(pack)
 }
 
+/// `--units` names no register crossfoot can read.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+#[error("--units {path}: {reason}")]
+#[diagnostic(
+    code(crossfoot::units),
+    help("name a workbook with one row per unit under the headings of the rule pack's [register]")
+)]
+struct UnitsUnread {
+    path: String,
+    reason: String,
+}
+
+/// The register of units, when given: refused before any checking when it cannot be read.
+fn read_units(
+    path: Option<&Path>,
+    pack: &Pack,
+    guard: &run::guard::GuardArgs,
+) -> Result<Option<crossfoot::register::Register>, ExitCode> {
+    let Some(path) = path else { return Ok(None) };
+    let shown = run::inputs::shown(path);
+    said(
+        crossfoot::register::read(path, &shown, pack, &guard.limits(), guard.timeout())
+            .map(Some)
+            .map_err(|reason| UnitsUnread {
+                path: crossfoot::text::visible(&shown, 500, Lang::En).into_owned(),
+                reason: crossfoot::text::visible(&reason, 500, Lang::En).into_owned(),
+            }),
+    )
+}
+
 fn run_check(args: CheckArgs) -> Step {
     if args.paths.is_empty() {
         return said(Err(NoInput));
@@ -397,6 +436,7 @@ fn run_check(args: CheckArgs) -> Step {
     // Everything the run reads, then where it writes: settled before any work.
     let mut inputs = run::collect(&args.paths);
     let previous = said(run::inputs::previous(&args.previous))?;
+    let register = read_units(args.units.as_deref(), &pack, &args.guard)?;
     let reads = output::Reads {
         previous: previous.as_ref(),
         rule_paths: &args.pack.rules,
@@ -433,7 +473,7 @@ fn run_check(args: CheckArgs) -> Step {
         year: args.year,
         discover: args.discover,
     };
-    let run = Run::new(&pack, options, isolation.as_ref());
+    let run = Run::new(&pack, options, isolation.as_ref()).with_register(register.as_ref());
     let progress = progress::Progress::new(
         lang,
         inputs.files.len(),
@@ -527,6 +567,7 @@ fn run_check(args: CheckArgs) -> Step {
 /// unit row.
 fn run_consolidate(args: ConsolidateArgs) -> Step {
     let pack = args.pack.pack()?;
+    let register = read_units(args.units.as_deref(), &pack, &args.guard)?;
     let isolation = isolation(&args.guard, args.jobs)?;
     let options = run::Options {
         limits: args.guard.limits(),
@@ -535,6 +576,9 @@ fn run_consolidate(args: ConsolidateArgs) -> Step {
         ..run::Options::default()
     };
     let run = Run::new(&pack, options, isolation.as_ref());
+    let say = |line: &str| {
+        let _ = writeln!(std::io::stderr(), "{line}");
+    };
     let request = run::consolidate::Request {
         paths: &args.paths,
         output: &args.output,
@@ -544,6 +588,8 @@ fn run_consolidate(args: ConsolidateArgs) -> Step {
         exclude: &args.exclude,
         prefer_newest: args.prefer == Some(Prefer::Newest),
         rule_paths: &args.pack.rules,
+        register: register.as_ref(),
+        say: &say,
     };
     let done = said(run::consolidate::consolidate(&run, &request))?;
     let lang = pack.settings.lang;
@@ -567,6 +613,7 @@ fn run_consolidate(args: ConsolidateArgs) -> Step {
             let _ = writeln!(err, "{why}");
             Err(exit(Exit::Failed))
         }
+        None if done.not_submitted > 0 => Err(exit(Exit::Failed)),
         None => Ok(exit(Exit::Clean)),
     }
 }

@@ -147,6 +147,17 @@ pub enum Kind {
     ConsolidationPreviousYear,
     UnitCodeRepeated,
     DiscoverTotalMismatch,
+    UnitNotInRegister,
+    UnitNotSubmitted,
+    UnitNameDiffers,
+    UnitOutsideLife,
+    RegisterDuplicateCode,
+    HistoryUnusualChange,
+    HistoryCopiedUnchanged,
+    HistorySameAsUnit,
+    UnitMergerOpening,
+    UnitSplitNotComparable,
+    UnitNoPredecessor,
 }
 
 /// The definition of a finding kind.
@@ -806,7 +817,188 @@ pub const KINDS: &[KindDef] = &[
             t!("Total in D12 reads 1,234, rows 5–11 add up to 1,233", "Dòng Tổng cộng ở D12 ghi 1.234, các dòng 5–11 cộng lại bằng 1.233")
         ),
     },
+    KindDef {
+        kind: Kind::UnitNotInRegister,
+        id: "unit.not-in-register",
+        severity: Severity::Warning,
+        params: &["code", "register"],
+        message: t!(
+            "the unit code {code} is not in the register of units {register}",
+            "Mã đơn vị {code} không có trong danh sách đơn vị {register}"
+        ),
+        doc: doc!(
+            t!("A workbook carries a unit code the register of units (`--units`) does not list.", "Tệp mang mã đơn vị không có trong danh sách đơn vị (`--units`)."),
+            WHY_REGISTER,
+            t!("Correct the code in the workbook, or add the unit to the register.", "Sửa mã đơn vị trong tệp, hoặc bổ sung đơn vị vào danh sách."),
+            t!("TD-71 sent, the register lists TD-01 to TD-70", "gửi TD-71, danh sách có TD-01 đến TD-70")
+        ),
+    },
+    KindDef {
+        kind: Kind::UnitNotSubmitted,
+        id: "unit.not-submitted",
+        severity: Severity::Warning,
+        params: &["code", "name", "year"],
+        message: t!(
+            "not yet submitted: {name} ({code}), in the register for {year}, sent no workbook in this run",
+            "Chưa nộp: {name} ({code}), có trong danh sách năm {year}, chưa có tệp trong lần kiểm tra này"
+        ),
+        doc: doc!(
+            t!("A unit the register lists for the year sent no workbook.", "Một đơn vị có trong danh sách của năm chưa gửi tệp."),
+            WHY_REGISTER,
+            t!("Ask the unit for its workbook, or end its life in the register (Đến năm).", "Đề nghị đơn vị gửi tệp, hoặc ghi năm kết thúc (Đến năm) trong danh sách."),
+            t!("TD-14 sent nothing", "TD-14 chưa gửi")
+        ),
+    },
+    KindDef {
+        kind: Kind::UnitNameDiffers,
+        id: "unit.name-differs",
+        severity: Severity::Warning,
+        params: &["code", "name", "registered"],
+        message: t!(
+            "the workbook names unit {code} \"{name}\", the register \"{registered}\"",
+            "Tệp ghi tên đơn vị {code} là \"{name}\", danh sách ghi \"{registered}\""
+        ),
+        doc: doc!(
+            t!("The unit's name in the title block is not the register's for its code.", "Tên đơn vị ở phần đầu biểu khác tên trong danh sách ứng với mã đó."),
+            t!("a code typed for another unit's makes the figures count for the wrong unit", "ghi nhầm mã của đơn vị khác làm số liệu bị tính cho sai đơn vị"),
+            t!("Correct the code or the name in the workbook, or the register.", "Sửa mã hoặc tên trong tệp, hoặc trong danh sách."),
+            t!("TD-07 named Chi bộ Thôn 3, registered as Chi bộ Thôn 7", "TD-07 ghi Chi bộ Thôn 3, danh sách ghi Chi bộ Thôn 7")
+        ),
+    },
+    KindDef {
+        kind: Kind::UnitOutsideLife,
+        id: "unit.outside-life",
+        severity: Severity::Warning,
+        params: &["code", "year", "from", "to"],
+        message: t!(
+            "unit {code} reports for {year}, but the register gives it the years {from}–{to}",
+            "Đơn vị {code} báo cáo năm {year}, nhưng danh sách ghi đơn vị tồn tại từ năm {from} đến năm {to}"
+        ),
+        doc: doc!(
+            t!("A unit sends a workbook for a year the register says it did not exist.", "Một đơn vị gửi báo cáo cho năm mà theo danh sách đơn vị không còn (hoặc chưa) tồn tại."),
+            t!("a unit merged into another is counted twice: on its own and in its successor", "đơn vị đã hợp nhất bị tính hai lần: riêng nó và trong đơn vị mới"),
+            t!("Leave the workbook out, or correct the register's years.", "Bỏ tệp này, hoặc sửa năm trong danh sách."),
+            t!("TD-05, merged in 2025, reports for 2026", "TD-05 đã hợp nhất năm 2025, vẫn báo cáo năm 2026")
+        ),
+    },
+    KindDef {
+        kind: Kind::RegisterDuplicateCode,
+        id: "register.duplicate-code",
+        severity: Severity::Warning,
+        params: &["code", "rows"],
+        message: t!(
+            "the register lists the unit code {code} more than once (rows {rows}); the first is used",
+            "Danh sách đơn vị có mã {code} nhiều lần (dòng {rows}); dùng dòng đầu tiên"
+        ),
+        doc: doc!(
+            t!("Two rows of the register of units carry one code.", "Hai dòng của danh sách đơn vị có cùng một mã."),
+            WHY_REGISTER,
+            t!("Delete the repeated row, or give one of the units its own code.", "Xóa dòng lặp, hoặc sửa mã của một đơn vị."),
+            t!("TD-03 in rows 5 and 9", "TD-03 ở dòng 5 và dòng 9")
+        ),
+    },
+    KindDef {
+        kind: Kind::HistoryUnusualChange,
+        id: "history.unusual-change",
+        severity: Severity::Warning,
+        params: &["figure", "value", "previous", "ratio", "median", "score", "limit", "units"],
+        message: t!(
+            "{figure} is {value}, last year {previous} (× {ratio}; the units' median × {median}): unusual among the {units} units — score {score}, limit {limit}",
+            "{figure} là {value}, năm trước {previous} (× {ratio}; trung vị các đơn vị × {median}): bất thường so với {units} đơn vị — điểm {score}, ngưỡng {limit}"
+        ),
+        doc: doc!(
+            t!("A figure changed from last year far more than the same figure of the other units (Hidiroglou–Berthelot score of the ratio this year / last year, thresholds in the pack's [plausibility]).", "Một số liệu thay đổi so với năm trước nhiều hơn hẳn cùng số liệu của các đơn vị khác (điểm Hidiroglou–Berthelot của tỷ số năm nay / năm trước, ngưỡng trong [plausibility] của bộ quy tắc)."),
+            t!("a figure typed ten times too large or too small passes every sum when its parts are typed the same way", "số liệu ghi lớn gấp mười hoặc nhỏ đi mười lần vẫn khớp mọi phép cộng nếu các số thành phần cũng ghi như vậy"),
+            t!("Check the figure against last year's and the unit's records; a real change (a merger) needs no correction.", "Đối chiếu với số năm trước và hồ sơ của đơn vị; thay đổi thật (hợp nhất) thì không cần sửa."),
+            t!("M01.total 1240, last year 125", "M01.total 1240, năm trước 125")
+        ),
+    },
+    KindDef {
+        kind: Kind::HistoryCopiedUnchanged,
+        id: "history.copied-unchanged",
+        severity: Severity::Warning,
+        params: &["file", "count", "flows"],
+        message: t!(
+            "all {count} figures equal last year's workbook {file}, though the year had changes ({flows})",
+            "Cả {count} số liệu giống hệt tệp năm trước {file}, dù trong năm có biến động ({flows})"
+        ),
+        doc: doc!(
+            t!("Every figure of the workbook is last year's, while its flows say members came or left.", "Mọi số liệu của tệp giống năm trước, trong khi số tăng, giảm cho thấy có biến động."),
+            t!("last year's workbook sent again passes every check of its own", "tệp năm trước gửi lại vẫn khớp mọi phép kiểm tra của chính nó"),
+            t!("Ask the unit for this year's workbook.", "Đề nghị đơn vị gửi tệp của năm nay."),
+            t!("TD-09 sent its 2020 workbook as 2021's", "TD-09 gửi tệp năm 2020 làm tệp năm 2021")
+        ),
+    },
+    KindDef {
+        kind: Kind::HistorySameAsUnit,
+        id: "history.same-as-unit",
+        severity: Severity::Warning,
+        params: &["file", "code", "count"],
+        message: t!(
+            "all {count} figures equal those of {file} (unit {code}): one unit's file copied for another?",
+            "Cả {count} số liệu giống hệt tệp {file} (đơn vị {code}): có thể đã sao chép tệp của đơn vị khác"
+        ),
+        doc: doc!(
+            t!("Two units of the run have the same figures in every form.", "Hai đơn vị trong lần kiểm tra có số liệu giống hệt nhau ở mọi biểu."),
+            t!("one unit's workbook sent with another's code passes every check of its own", "tệp của đơn vị này gửi với mã của đơn vị khác vẫn khớp mọi phép kiểm tra của chính nó"),
+            t!("Ask both units which figures are theirs.", "Hỏi lại hai đơn vị số liệu nào là của mình."),
+            t!("TD-04 and TD-11 identical", "TD-04 và TD-11 giống hệt nhau")
+        ),
+    },
+    KindDef {
+        kind: Kind::UnitMergerOpening,
+        id: "unit.merger-opening",
+        severity: Severity::Warning,
+        params: &["code", "figure", "value", "sum", "predecessors"],
+        message: t!(
+            "unit {code} was formed from {predecessors}: its {figure} is {value}, but their closing figures of last year add up to {sum}",
+            "Đơn vị {code} được hình thành từ {predecessors}: {figure} là {value}, nhưng cộng số cuối năm trước của các đơn vị này là {sum}"
+        ),
+        doc: doc!(
+            t!("A unit formed by a merger opens the year with another figure than its predecessors closed last year with (the register's Tiền thân).", "Đơn vị hình thành do hợp nhất có số đầu năm khác tổng số cuối năm trước của các đơn vị tiền thân (cột Tiền thân của danh sách)."),
+            t!("members lost or counted twice in a merger pass every check of the new unit's own workbook", "đảng viên bị sót hoặc tính hai lần khi hợp nhất vẫn khớp mọi phép kiểm tra trong tệp của đơn vị mới"),
+            t!("Check the opening figure against the predecessors' closing ones, or the register's predecessors.", "Đối chiếu số đầu năm với số cuối năm của các đơn vị tiền thân, hoặc sửa cột Tiền thân."),
+            t!("TD-10 opens with 80; TD-03 closed with 40 and TD-04 with 45", "TD-10 đầu năm 80; TD-03 cuối năm 40, TD-04 cuối năm 45")
+        ),
+    },
+    KindDef {
+        kind: Kind::UnitSplitNotComparable,
+        id: "unit.split-not-comparable",
+        severity: Severity::Info,
+        params: &["code", "predecessor", "others"],
+        message: t!(
+            "unit {code} was formed by splitting {predecessor} (with {others}): its opening figures are not compared with last year's, the register gives no shares",
+            "Đơn vị {code} được hình thành do tách từ {predecessor} (cùng với {others}): số đầu năm không được đối chiếu với năm trước vì danh sách không ghi tỷ lệ chia"
+        ),
+        doc: doc!(
+            t!("A unit was formed from a unit that was split among several; without the shares its opening cannot be compared.", "Đơn vị hình thành từ một đơn vị bị tách thành nhiều đơn vị; không có tỷ lệ chia thì không đối chiếu được số đầu năm."),
+            t!("a figure not compared is said, never taken as passed", "số liệu không được đối chiếu thì phải nói rõ, không coi là đúng"),
+            t!("Compare the opening figures of the units split together with the predecessor's closing figure by hand.", "Tự đối chiếu tổng số đầu năm của các đơn vị được tách với số cuối năm của đơn vị cũ."),
+            t!("TD-13 and TD-14 both formed from TD-06", "TD-13 và TD-14 cùng tách từ TD-06")
+        ),
+    },
+    KindDef {
+        kind: Kind::UnitNoPredecessor,
+        id: "unit.no-predecessor",
+        severity: Severity::Warning,
+        params: &["code", "missing"],
+        message: t!(
+            "unit {code}: no workbook of last year among --previous for its predecessor(s) {missing}; its opening figures were not compared",
+            "Đơn vị {code}: không có tệp năm trước trong --previous của đơn vị tiền thân {missing}; số đầu năm không được đối chiếu"
+        ),
+        doc: doc!(
+            t!("Last year's workbooks (`--previous`) lack one of the predecessors the register gives a unit.", "Các tệp năm trước (`--previous`) thiếu tệp của một đơn vị tiền thân mà danh sách ghi cho đơn vị."),
+            WHY_PREVIOUS,
+            t!("Add the predecessor's workbook of last year to --previous, or correct the register.", "Thêm tệp năm trước của đơn vị tiền thân vào --previous, hoặc sửa danh sách."),
+            t!("TD-15 formed from TD-09, which sent nothing last year", "TD-15 hình thành từ TD-09, năm trước TD-09 không gửi tệp")
+        ),
+    },
 ];
+
+const WHY_REGISTER: Texts = t!(
+    "a unit missing, unknown or misnamed makes the summary count the wrong units",
+    "đơn vị thiếu, lạ hoặc sai tên làm biểu tổng hợp tính sai đơn vị"
+);
 
 /// The other texts of crossfoot's messages and workbooks: hints that messages are made of, the
 /// summary workbook's Notes. A pack may give its own for any of them too.
@@ -819,6 +1011,9 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
         "the sheet name does not match the form's pattern {pattern}",
         "tên trang không khớp mẫu {pattern} của biểu")),
     ("hint.no-form-title", &["titles"], t!("no title {titles}", "không có tiêu đề {titles}")),
+    ("hint.no-form-legacy-font", &["text", "read"], t!(
+        "; its texts look typed in a legacy Vietnamese font encoding (TCVN3/ABC, .VnTime): \"{text}\" reads \"{read}\"; convert the workbook to Unicode (e.g. with Unikey's converter) and check it again",
+        "; văn bản trong tệp có vẻ gõ bằng bảng mã cũ TCVN3 (ABC, phông .VnTime): \"{text}\" là \"{read}\"; hãy chuyển mã tệp sang Unicode (ví dụ bằng công cụ chuyển mã của Unikey) rồi kiểm tra lại")),
     ("hint.closest", &["text", "cell"], t!(
         "; the closest is \"{text}\" in {cell}",
         "; gần giống nhất là \"{text}\" ở ô {cell}")),

@@ -97,6 +97,35 @@ pub fn strip_numbering(key: &str) -> Option<&str> {
     .then_some(rest)
 }
 
+/// A key without the footnote mark after it (`tổng số đảng viên (*)`, `… *`, `… (1)`, `… [2]`,
+/// `…¹`), referring to a note under the table, when a label is left; `None` when it has none.
+/// Like numbering, a mark cannot be told from the label's own end: the caller tries the key
+/// as written first.
+pub fn strip_footnote_mark(key: &str) -> Option<&str> {
+    let t = key.trim_end();
+    let rest = if let Some(r) = t.strip_suffix(|c: char| c == '*' || "¹²³⁴⁵⁶⁷⁸⁹⁰".contains(c))
+    {
+        r.trim_end_matches(|c: char| c == '*' || "¹²³⁴⁵⁶⁷⁸⁹⁰".contains(c))
+    } else {
+        let (open, close) = match t.chars().last()? {
+            ')' => ('(', ')'),
+            ']' => ('[', ']'),
+            _ => return None,
+        };
+        let inner_start = t.rfind(open)?;
+        let inner = &t[inner_start + 1..t.len() - close.len_utf8()];
+        let mark = !inner.is_empty()
+            && inner.chars().count() <= 3
+            && (inner.chars().all(|c| c == '*') || inner.chars().all(|c| c.is_ascii_digit()));
+        if !mark {
+            return None;
+        }
+        &t[..inner_start]
+    };
+    let rest = rest.trim_end();
+    rest.chars().any(char::is_alphabetic).then_some(rest)
+}
+
 /// A heading key with its separators dropped, for comparing a flat heading
 /// (`đảng viên - htxsnv`, `đảng viên: htxsnv`, `đảng viên (htxsnv)`) with a group and its
 /// sub-heading: every `-` `–` `—` `:` `/` `|` `,` `(` `)` `[` `]` becomes a space, spaces collapse.
@@ -213,6 +242,82 @@ pub fn fold_diacritics(text: &str) -> String {
         .collect()
 }
 
+/// The Vietnamese letters of the legacy TCVN3 (ABC) font encoding (`.VnTime`), in the order of
+/// [`TCVN3_CODES`]: a text typed with such a font and stored as it shows keeps these codes
+/// (`Tæng sè ®¶ng viªn` for `Tổng số đảng viên`).
+const TCVN3_LETTERS: &str =
+    "ăâêôơưđàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵĂÂÊÔƠƯĐ";
+const TCVN3_CODES: &str =
+    "¨©ª«¬\u{ad}®µ¶·¸¹»¼½¾ÆÇÈÉÊËÌÎÏÐÑÒÓÔÕÖ×ØÜÝÞßáâãäåæçèéêëìíîïñòóôõö÷øùúûüýþ¡¢£¤¥¦§";
+
+/// `text` read as TCVN3 (ABC): each code its Vietnamese letter, any other character as it is.
+pub fn from_tcvn3(text: &str) -> String {
+    text.chars()
+        .map(|c| match TCVN3_CODES.chars().position(|x| x == c) {
+            Some(i) => TCVN3_LETTERS.chars().nth(i).unwrap_or(c),
+            None => c,
+        })
+        .collect()
+}
+
+/// Whether the texts of a workbook look typed with a legacy TCVN3 (ABC) font: none holds a
+/// letter beyond Latin-1 (every Unicode Vietnamese text has some: `đ`, `ư`, `ạ` …), and at least
+/// three hold a TCVN3 code that is no letter in Latin-1 (`®` for `đ`, `¶` for `ả`, `¸` for `á`)
+/// next to a Latin letter (`®¶ng`): Western names (`José`) are not taken for it. Gives the first
+/// such text.
+pub fn legacy_vietnamese<'a>(texts: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    let code = |c: char| c != '\u{ad}' && !c.is_alphabetic() && TCVN3_CODES.contains(c);
+    let mut first = None;
+    let mut seen = 0;
+    for t in texts {
+        if t.chars().any(|c| u32::from(c) > 0xFF) {
+            return None;
+        }
+        let chars: Vec<char> = t.chars().collect();
+        let inside_word = chars.windows(2).any(|w| {
+            (code(w[0]) && w[1].is_ascii_alphabetic()) || (w[0].is_ascii_alphabetic() && code(w[1]))
+        });
+        if inside_word {
+            seen += 1;
+            first.get_or_insert(t);
+        }
+    }
+    (seen >= 3).then_some(first).flatten()
+}
+
+/// A spreadsheet's date serial number (days since 30 December 1899, as a reader keeps a date
+/// cell) as the date it stands for, `2021-02-01` (with the time when it has one); None for
+/// text that is no serial of a day from 1 March 1900 on (before it the 1900 system counts a
+/// day that never was).
+pub fn serial_as_date(serial: &str) -> Option<String> {
+    let v: f64 = serial.trim().parse().ok()?;
+    if !(61.0..2_958_466.0).contains(&v) {
+        return None;
+    }
+    let days = v.floor() as i64;
+    // Civil from days (Howard Hinnant), from 1970-01-01.
+    let z = days - 25_569 + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    let secs = ((v - v.floor()) * 86_400.0).round() as i64;
+    Some(if secs == 0 {
+        format!("{y:04}-{m:02}-{d:02}")
+    } else {
+        format!(
+            "{y:04}-{m:02}-{d:02} {:02}:{:02}:{:02}",
+            secs / 3600,
+            secs / 60 % 60,
+            secs % 60
+        )
+    })
+}
+
 /// `s` on one line, cut with `…` beyond `max` characters (no words: either language).
 pub fn clip(s: &str, max: usize) -> String {
     let s = s.split_whitespace().collect::<Vec<_>>().join(" ");
@@ -243,6 +348,71 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn serials_read_as_dates() {
+        assert_eq!(serial_as_date("44228").as_deref(), Some("2021-02-01"));
+        assert_eq!(serial_as_date("61").as_deref(), Some("1900-03-01"));
+        assert_eq!(
+            serial_as_date("45658.5").as_deref(),
+            Some("2025-01-01 12:00:00")
+        );
+        for t in ["2021-02-01", "60", "-1", "x", "1e9"] {
+            assert_eq!(serial_as_date(t), None, "{t}");
+        }
+    }
+
+    #[test]
+    fn footnote_marks_come_off_a_label() {
+        for (k, bare) in [
+            ("tổng số đảng viên (*)", "tổng số đảng viên"),
+            ("đảng viên dự bị (1)", "đảng viên dự bị"),
+            (
+                "đảng viên có đạo (tôn giáo)*",
+                "đảng viên có đạo (tôn giáo)",
+            ),
+            ("nữ **", "nữ"),
+            ("nam [2]", "nam"),
+            ("nam¹", "nam"),
+        ] {
+            assert_eq!(strip_footnote_mark(k), Some(bare), "{k}");
+        }
+        for k in [
+            "đảng viên có đạo (tôn giáo)",
+            "(1)",
+            "*",
+            "tỷ lệ (%)",
+            "năm (2021)",
+            "nam",
+        ] {
+            assert_eq!(strip_footnote_mark(k), None, "{k}");
+        }
+    }
+
+    #[test]
+    fn tcvn3_texts_are_told_and_read() {
+        assert_eq!(from_tcvn3("Tæng sè ®¶ng viªn"), "Tổng số đảng viên");
+        assert_eq!(from_tcvn3("TæNG Sè"), "TổNG Số");
+        let legacy = [
+            "M01",
+            "Tæng sè ®¶ng viªn",
+            "§¶ng viªn n÷",
+            "Tr×nh ®é",
+            "Tû lÖ (%)",
+        ];
+        assert_eq!(legacy_vietnamese(legacy), Some("Tæng sè ®¶ng viªn"));
+        // Two texts only; Unicode Vietnamese beside them; Western names; plain ASCII.
+        assert_eq!(legacy_vietnamese(["®¶ng", "§¶ng viªn n÷"]), None);
+        assert_eq!(
+            legacy_vietnamese(["®¶ng", "§¶ng", "Tr×nh", "Tổng số"]),
+            None
+        );
+        assert_eq!(legacy_vietnamese(["Café", "José", "Zoë", "Tong so"]), None);
+        assert_eq!(
+            legacy_vietnamese(["Tong so dang vien", "So luong", "Ty le"]),
+            None
+        );
+    }
+
     use super::*;
     use crate::number::Locale;
 

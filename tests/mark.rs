@@ -517,7 +517,7 @@ fn soffice() -> &'static str {
 }
 
 /// Converts `file` with LibreOffice into `to` (pdf, xlsx, ods) in `out`; the path written.
-fn convert(file: &Path, to: &str, out: &Path) -> PathBuf {
+pub fn convert(file: &Path, to: &str, out: &Path) -> PathBuf {
     let profile = format!(
         "-env:UserInstallation=file://{}",
         out.join("lo-profile").display()

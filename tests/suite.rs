@@ -28,3 +28,4 @@ mod rule_errors;
 mod safety;
 mod silent;
 mod structure;
+mod units;

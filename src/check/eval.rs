@@ -299,7 +299,7 @@ fn read_cell(
             if t.is_empty() {
                 return on_empty(rep, &mut report);
             }
-            let dash = matches!(t, "-" | "–" | "—" | "−");
+            let dash = crate::number::is_zero_dash(t);
             // A required figure is never zero by a dash, whatever the pack says of dashes.
             if dash && empty == Empty::Required {
                 return report(rep, K::ValueRequired, t);
@@ -312,13 +312,31 @@ fn read_cell(
                     exact: Exact::Ratio(0, 1),
                 });
             }
-            match parse_text_number(t, settings.locale) {
+            // `25 người`: a figure typed with its unit of measure (the pack's unit words).
+            let read = parse_text_number(t, settings.locale).or_else(|| {
+                crate::labels::before_unit(t, &settings.unit_keys, settings.folding)
+                    .and_then(|head| parse_text_number(&head, settings.locale))
+            });
+            match read {
                 Some(n) => (n.value, Some(n.decimals), false),
                 None => return report(rep, K::ValueNotANumber, t),
             }
         }
+        // `#DIV/0!` of a formula dividing by a zero or empty cell: no quotient, as if empty
+        // (a percentage over a base of zero); any other error is one.
+        Some((Value::Error(e), Some(f), _))
+            if e == "#DIV/0!" && formula::divides_by_zero(sheet, f) =>
+        {
+            return on_empty(rep, &mut report)
+        }
         Some((Value::Error(e), _, _)) => return report(rep, K::ValueError, e),
-        Some((Value::Bool(_) | Value::Date(_), _, _)) => {
+        // A date where a figure belongs (`1/2` typed, turned into 1 February): shown as the
+        // date it is, not as its serial number.
+        Some((Value::Date(d), _, _)) => {
+            let shown = crate::text::serial_as_date(d).unwrap_or_else(|| d.clone());
+            return report(rep, K::ValueNotANumber, &shown);
+        }
+        Some((Value::Bool(_), _, _)) => {
             let shown = cell.map(|c| c.display()).unwrap_or_default();
             return report(rep, K::ValueNotANumber, &shown);
         }

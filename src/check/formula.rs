@@ -21,12 +21,36 @@ const MAX_NESTING: usize = 100;
 struct Memo {
     done: RefCell<HashMap<CellRef, Option<f64>>>,
     active: RefCell<HashSet<CellRef>>,
+    /// The formula divided by an exact zero (of its own, not of a formula it refers to).
+    div_zero: std::cell::Cell<bool>,
 }
 const MAX_RANGE_CELLS: u64 = 100_000;
 
 /// The value of `formula` (without `=`) on `sheet`, when it is simple arithmetic over cells.
 pub fn evaluate(sheet: &Sheet, formula: &str) -> Option<f64> {
     eval_depth(sheet, formula, 0, 0, &Memo::default())
+}
+
+/// Whether `formula` (without `=`) on `sheet` is simple arithmetic over cells that divides by
+/// zero: its `#DIV/0!` is then the spreadsheet's "no quotient" (a percentage of an empty base),
+/// not a broken formula.
+pub fn divides_by_zero(sheet: &Sheet, formula: &str) -> bool {
+    let memo = Memo::default();
+    let f = formula.trim().trim_start_matches('=');
+    let Some(toks) = lex(f) else {
+        return false;
+    };
+    let mut p = P {
+        toks,
+        pos: 0,
+        sheet,
+        depth: 0,
+        nest: 0,
+        memo: &memo,
+    };
+    // Evaluated up to the division by zero: what is read so far must be arithmetic.
+    p.expr();
+    memo.div_zero.get()
 }
 
 fn eval_depth(sheet: &Sheet, formula: &str, depth: usize, nest: usize, memo: &Memo) -> Option<f64> {
@@ -158,6 +182,9 @@ impl P<'_> {
                 v * r
             } else {
                 if r == 0.0 {
+                    if self.depth == 0 {
+                        self.memo.div_zero.set(true);
+                    }
                     return None;
                 }
                 v / r
@@ -330,6 +357,26 @@ mod tests {
             s.cells.insert(CellRef::parse_a1(a).unwrap(), c);
         }
         s
+    }
+
+    #[test]
+    fn a_division_by_zero_is_told() {
+        let s = sheet(&[
+            ("C8", Value::Number(0.0), None),
+            ("C9", Value::Number(4.0), None),
+            ("C10", Value::Empty, Some("C9/C8")),
+            ("C11", Value::Text("x".into()), None),
+        ]);
+        assert!(divides_by_zero(&s, "C9/C8*100"));
+        assert!(divides_by_zero(&s, "=(C9+C9)/C8*100"));
+        assert!(divides_by_zero(&s, "C9/C7*100"), "an empty divisor is zero");
+        assert!(!divides_by_zero(&s, "C8/C9*100"));
+        assert!(!divides_by_zero(&s, "C11/C8"), "text: not arithmetic");
+        assert!(
+            !divides_by_zero(&s, "C10*2"),
+            "the referenced formula's own division"
+        );
+        assert!(!divides_by_zero(&s, "VLOOKUP(C8,A1:B2,2)"));
     }
 
     #[test]

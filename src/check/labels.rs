@@ -279,6 +279,34 @@ pub fn without_year(key: &str, year_words: &[String]) -> Option<(String, u32)> {
     (!rest.is_empty()).then(|| (rest.to_string(), year))
 }
 
+/// A heading key without the unit of measure it names in brackets at its end (`số lượng
+/// (người)`, `số lượng (đvt: người)` → `số lượng`), `unit_keys` being the units' keys. None
+/// when the key ends in no such bracket, or nothing is left before it.
+pub fn without_unit(key: &str, unit_keys: &[String]) -> Option<String> {
+    let inner = key.trim_end().strip_suffix(')')?;
+    let open = inner.rfind('(')?;
+    let (rest, unit) = (inner[..open].trim_end(), inner[open + 1..].trim());
+    // `(đvt: người)`: a caption before a colon names the unit that follows it.
+    let unit = unit.rsplit_once(':').map_or(unit, |(_, u)| u.trim());
+    (!rest.is_empty() && unit_keys.iter().any(|u| u == unit)).then(|| rest.to_string())
+}
+
+/// A figure typed with its unit after it (`25 người`, `3 đ/c`, `2.675 đồng chí`): the text
+/// before the unit, when the last word or words of `text` are one of `unit_keys` (keys under
+/// `folding`). None otherwise.
+pub fn before_unit(
+    text: &str,
+    unit_keys: &[String],
+    folding: crate::text::Folding,
+) -> Option<String> {
+    let words: Vec<&str> = text.split_whitespace().collect();
+    (1..words.len().min(4)).find_map(|k| {
+        let (head, tail) = words.split_at(words.len() - k);
+        let key = crate::text::label_key(&tail.join(" "), folding);
+        unit_keys.contains(&key).then(|| head.join(" "))
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -452,5 +480,45 @@ mod pack_tests {
             }
         }
         assert!(pairs > 1000, "{pairs} pairs compared");
+    }
+
+    #[test]
+    fn a_unit_in_brackets_is_taken_off_a_heading() {
+        let units = vec!["người".to_string(), "chi bộ".to_string()];
+        assert_eq!(
+            without_unit("số lượng (người)", &units).as_deref(),
+            Some("số lượng")
+        );
+        assert_eq!(
+            without_unit("số lượng (đvt: người)", &units).as_deref(),
+            Some("số lượng")
+        );
+        assert_eq!(
+            without_unit("số lượng ( chi bộ )", &units).as_deref(),
+            Some("số lượng")
+        );
+        // The percent sign, another bracket, a unit alone: no unit taken off.
+        assert_eq!(without_unit("tỷ lệ (%)", &units), None);
+        assert_eq!(without_unit("đảng viên có đạo (tôn giáo)", &units), None);
+        assert_eq!(without_unit("(người)", &units), None);
+        assert_eq!(without_unit("số lượng người", &units), None);
+    }
+
+    #[test]
+    fn a_figure_typed_with_its_unit() {
+        let f = crate::text::Folding::default();
+        let units: Vec<String> = ["người", "đ/c", "đồng chí"]
+            .iter()
+            .map(|u| crate::text::label_key(u, f))
+            .collect();
+        assert_eq!(before_unit("25 người", &units, f).as_deref(), Some("25"));
+        assert_eq!(
+            before_unit("2.675  ĐỒNG CHÍ", &units, f).as_deref(),
+            Some("2.675")
+        );
+        assert_eq!(before_unit("3 đ/c", &units, f).as_deref(), Some("3"));
+        assert_eq!(before_unit("người", &units, f), None);
+        assert_eq!(before_unit("25 tuổi", &units, f), None);
+        assert_eq!(before_unit("25", &units, f), None);
     }
 }

@@ -193,8 +193,8 @@ pub fn loc(sheet: &Sheet, at: CellRef) -> CellLoc {
 struct SheetIndex {
     /// Each text cell's key as written.
     keys: Vec<(CellRef, String)>,
-    /// The same key without a numbering prefix (`1.1 Nam` → `nam`), when it has one; in the
-    /// order of `keys`.
+    /// The same key without a numbering prefix (`1.1 Nam` → `nam`) and a footnote mark after
+    /// it (`Nam (*)` → `nam`), when it has either; in the order of `keys`.
     bare: Vec<Option<String>>,
     /// Each key, and its bare key, with the pack's abbreviations written out
     /// ([`crate::labels`]), when they hold any; in the order of `keys`. Made when first needed.
@@ -216,9 +216,14 @@ impl SheetIndex {
             })
             .filter(|(_, k)| !k.is_empty())
             .collect();
+        // Without numbering before it and a footnote mark after it (`1.3 Đảng viên dự bị (*)`).
         let bare = keys
             .iter()
-            .map(|(_, k)| strip_numbering(k).map(str::to_string))
+            .map(|(_, k)| {
+                let numbered = strip_numbering(k);
+                let unmarked = crate::text::strip_footnote_mark(numbered.unwrap_or(k));
+                unmarked.or(numbered).map(str::to_string)
+            })
             .collect();
         SheetIndex {
             keys,
@@ -971,6 +976,14 @@ fn locate_form_carrying(
     let mut row_labels: Vec<Option<String>> = vec![None; form.rows.len()];
     let mut label_match: Vec<Option<Quality>> = vec![None; form.rows.len()];
     let mut not_found: Vec<(usize, usize)> = Vec::new();
+    // Each text's key without numbering, its punctuation dropped (`Trong đó - Đảng viên nữ`,
+    // `Trong đó, …`, `Trong đó …` are `Trong đó: …`).
+    let flats: Vec<String> = idx
+        .keys
+        .iter()
+        .zip(&idx.bare)
+        .map(|((_, k), b)| crate::text::flat_key(b.as_deref().unwrap_or(k)))
+        .collect();
     // Two passes: rows searched in the whole table, then rows searched under a heading.
     for pass in 0..2 {
         // Section bounds: heading rows found in the first pass.
@@ -1012,7 +1025,9 @@ fn locate_form_carrying(
             // written is no label of the form (`60 tuổi trở lên` stays itself).
             let mut found: Vec<CellRef> = Vec::new();
             let mut shadowed: Vec<(CellRef, &str)> = Vec::new();
-            for ((at, k), bare) in idx.keys.iter().zip(&idx.bare) {
+            let row_flats: Vec<String> =
+                row.keys.iter().map(|k| crate::text::flat_key(k)).collect();
+            for (((at, k), bare), flat) in idx.keys.iter().zip(&idx.bare).zip(&flats) {
                 if !here_ok(at) {
                     continue;
                 }
@@ -1023,6 +1038,14 @@ fn locate_form_carrying(
                         None => found.push(*at),
                         Some(other) => shadowed.push((*at, other)),
                     }
+                } else if row_flats.contains(flat)
+                    && !form_keys.contains_key(k.as_str())
+                    && !bare
+                        .as_ref()
+                        .is_some_and(|b| form_keys.contains_key(b.as_str()))
+                {
+                    // The label with other punctuation: no other row's label as written.
+                    found.push(*at);
                 }
             }
             found.dedup_by_key(|c| c.row);
@@ -1320,8 +1343,13 @@ fn column_candidates(
     pack: &Pack,
 ) -> Vec<CellRef> {
     let mut out: Vec<CellRef> = Vec::new();
+    // A heading naming its unit of measure (`Số lượng (người)`) is the heading without it.
+    let unitless = |k: &String| -> String {
+        crate::labels::without_unit(k, &pack.settings.unit_keys).unwrap_or_else(|| k.clone())
+    };
     if col.group_keys.is_empty() {
         for (at, k) in &idx.keys {
+            let k = &unitless(k);
             if col.keys.contains(k) {
                 out.push(*at);
                 continue;
@@ -1348,6 +1376,7 @@ fn column_candidates(
         return out;
     }
     for ((at, k), f) in idx.keys.iter().zip(flat) {
+        let k = &unitless(k);
         if col.keys.contains(k) {
             if groups_over(sheet, *at).any(|g| group_matches(sheet, g, col, pack)) {
                 out.push(*at);

@@ -323,6 +323,27 @@ fn no_form(wb: &Workbook, pack: &Pack, rep: &mut Reporter<'_>) {
             )
         }
     };
+    // Texts typed with a legacy font (TCVN3) match no label: said, not decoded on a guess.
+    let texts = wb
+        .sheets
+        .iter()
+        .flat_map(|s| s.cells.values())
+        .filter_map(|c| match &c.value {
+            crate::model::Value::Text(t) => Some(t.as_str()),
+            _ => None,
+        });
+    let closest = match crate::text::legacy_vietnamese(texts) {
+        Some(t) => {
+            let text = crate::text::clip(t, 40);
+            let read = crate::text::from_tcvn3(&text);
+            closest
+                + &settings.message(
+                    "hint.no-form-legacy-font",
+                    &[("text", &text), ("read", &read)],
+                )
+        }
+        None => closest,
+    };
     rep.engine(
         Kind::WorkbookNoForm,
         None,

@@ -40,10 +40,15 @@ pub fn figure(sheet: &Sheet, at: CellRef, settings: &Settings) -> Option<f64> {
         (Value::Empty, Some(f)) => formula::evaluate(sheet, f),
         (Value::Text(t), _) => {
             let t = t.trim();
-            if settings.dash_is_zero && matches!(t, "-" | "–" | "—" | "−") {
+            if settings.dash_is_zero && crate::number::is_zero_dash(t) {
                 return Some(0.0);
             }
-            parse_text_number(t, settings.locale).map(|n| n.value)
+            parse_text_number(t, settings.locale)
+                .or_else(|| {
+                    crate::labels::before_unit(t, &settings.unit_keys, settings.folding)
+                        .and_then(|head| parse_text_number(&head, settings.locale))
+                })
+                .map(|n| n.value)
         }
         _ => None,
     }

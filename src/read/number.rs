@@ -97,6 +97,15 @@ pub struct TextNumber {
 /// `Some(TextNumber)` when the whole text is a number in this locale, else
 /// `None`. See the module documentation for the exact rules.
 pub fn parse_text_number(text: &str, locale: Locale) -> Option<TextNumber> {
+    // Full-width forms (`２６７５`, `５３，９７％`, typed with an East Asian input method) are
+    // the ASCII characters they stand for.
+    let narrowed: String;
+    let text = if text.chars().any(is_full_width) {
+        narrowed = text.chars().map(narrow).collect();
+        narrowed.as_str()
+    } else {
+        text
+    };
     let s = trim(text);
     // `'2675`: the apostrophe that makes a spreadsheet keep a number as text, stored in the
     // text by programs other than Excel (which keeps it as a style).
@@ -167,6 +176,30 @@ struct Parts {
     int: String,
     frac: String,
     exp: i32,
+}
+
+/// Whether `text` is a dash standing for zero: `-`, `–`, `—` or `−`, also typed with the
+/// apostrophe that keeps it as text (`'-`, the apostrophe stored by programs other than Excel).
+pub fn is_zero_dash(text: &str) -> bool {
+    let t = trim(text);
+    let t = t
+        .strip_prefix(['\'', '\u{2019}', '\u{2018}'])
+        .map_or(t, trim);
+    matches!(t, "-" | "–" | "—" | "−")
+}
+
+/// A full-width form of an ASCII character (U+FF01–U+FF5E) or the ideographic space.
+fn is_full_width(c: char) -> bool {
+    ('\u{FF01}'..='\u{FF5E}').contains(&c) || c == '\u{3000}'
+}
+
+/// The ASCII character a full-width form stands for; any other character as it is.
+fn narrow(c: char) -> char {
+    match c {
+        '\u{3000}' => ' ',
+        c if is_full_width(c) => char::from_u32(u32::from(c) - 0xFEE0).unwrap_or(c),
+        c => c,
+    }
 }
 
 /// Characters trimmed from both ends of the text and around `%`.
@@ -518,6 +551,25 @@ mod tests {
         ok("(4,5%)", Vi, -4.5, 1, true);
         ok("(4,5)%", Vi, -4.5, 1, true);
         ok("12％", Vi, 12.0, 0, true);
+    }
+
+    #[test]
+    fn dashes_for_zero() {
+        for t in ["-", " – ", "—", "−", "'-", "\u{2019}–"] {
+            assert!(is_zero_dash(t), "{t:?}");
+        }
+        for t in ["", "'", "--", "-1", "'0", "- -"] {
+            assert!(!is_zero_dash(t), "{t:?}");
+        }
+    }
+
+    #[test]
+    fn full_width_forms() {
+        ok("２６７５", Vi, 2675.0, 0, false);
+        ok("２．６７５", Vi, 2675.0, 0, false);
+        ok("５３，９７％", Vi, 53.97, 2, true);
+        ok("\u{3000}－１２", Vi, -12.0, 0, false);
+        assert!(parse_text_number("２ａ", Vi).is_none());
     }
 
     #[test]

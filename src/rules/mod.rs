@@ -16,6 +16,7 @@ mod schema;
 mod tolerance;
 
 pub use tolerance::Tolerance;
+pub mod units;
 
 use crate::finding::Severity;
 use crate::model::CellRef;
@@ -49,6 +50,10 @@ struct RuleFileDef {
     check: Vec<CheckDef>,
     records: Option<RecordsDef>,
     localise: Option<LocaliseDef>,
+    /// `[register]`: the headings of the register of units ([`units`]).
+    register: Option<units::RegisterDef>,
+    /// `[plausibility]`: figures judged against last year ([`units`]).
+    plausibility: Option<units::PlausibilityDef>,
 }
 
 /// `[localise]`: how much each figure of the form weighs when the most likely wrong figures
@@ -135,6 +140,11 @@ struct SettingsDef {
     /// every file count together.
     #[serde(default)]
     subtotal_labels: Vec<Spanned<String>>,
+    /// Units of measure a column heading may name in brackets after its text (`Số lượng
+    /// (người)`, `Số lượng (ĐVT: người)`): the heading is the same column. The words of every
+    /// file count together.
+    #[serde(default)]
+    unit_words: Vec<Spanned<String>>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -325,6 +335,8 @@ pub struct Settings {
     pub total_words: Vec<String>,
     /// Normalised words labelling a subtotal or group row (`[settings] subtotal_labels`).
     pub subtotal_keys: Vec<String>,
+    /// Keys of the units of measure a heading may name in brackets (`[settings] unit_words`).
+    pub unit_keys: Vec<String>,
 }
 
 impl Settings {
@@ -370,6 +382,7 @@ impl Default for Settings {
             tolerance: Tolerance::None,
             total_words: Vec::new(),
             subtotal_keys: Vec::new(),
+            unit_keys: Vec::new(),
         }
     }
 }
@@ -389,6 +402,10 @@ pub struct Pack {
     /// Every figure (form, row, column) that a check reads from another workbook: what a file
     /// keeps for the second phase of a run.
     pub linked: std::collections::BTreeSet<(usize, usize, usize)>,
+    /// The headings of the register of units (`--units`; empty: the pack reads none).
+    pub register: units::RegisterHeadings,
+    /// Which figures are judged against last year, and how ([`crate::history`]).
+    pub plausibility: units::Plausibility,
     /// The rule files it was compiled from: a worker process compiles the same pack from them.
     pub sources: Vec<Source>,
     /// What loading the pack decided for the user and says on stderr, one line each: a
@@ -1315,6 +1332,7 @@ struct GivenSettings {
     messages: BTreeMap<String, (String, usize, Range<usize>)>,
     abbreviations: BTreeMap<String, (String, usize, Range<usize>)>,
     subtotal_labels: Vec<String>,
+    unit_words: Vec<String>,
 }
 
 /// What the help of a conflict says.
@@ -1425,6 +1443,11 @@ fn merge_settings<'d>(
         for w in &s.subtotal_labels {
             if !given.subtotal_labels.contains(w.get_ref()) {
                 given.subtotal_labels.push(w.get_ref().clone());
+            }
+        }
+        for w in &s.unit_words {
+            if !given.unit_words.contains(w.get_ref()) {
+                given.unit_words.push(w.get_ref().clone());
             }
         }
         let src = &sources[si];
@@ -1599,6 +1622,12 @@ fn merge_settings<'d>(
         .map(|w| label_key(w, settings.folding))
         .filter(|k| !k.is_empty())
         .collect();
+    settings.unit_keys = given
+        .unit_words
+        .iter()
+        .map(|w| label_key(w, settings.folding))
+        .filter(|k| !k.is_empty())
+        .collect();
     settings.messages = given
         .messages
         .into_iter()
@@ -1749,6 +1778,9 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         });
     }
 
+    let (register, plausibility) =
+        units::compile_units(sources, &parsed, &forms, settings.folding, &mut per_file);
+
     // A file with mistakes as written is reported with every other mistake of its
     // definitions, so that one run shows them all — except what may follow from those
     // mistakes: a name unknown or a part missing (a misspelt key is a missing one, a table
@@ -1806,6 +1838,8 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         forms,
         groups,
         linked,
+        register,
+        plausibility,
         sources: sources.to_vec(),
         notices,
     })

@@ -789,3 +789,83 @@ fn abbreviations_are_merged_over_the_files_one_meaning_each() {
         )]
     );
 }
+
+/// `[plausibility]` and `[register]`: figures resolved to the form's rows and count column,
+/// mistakes pointed at, a second file giving either refused.
+#[test]
+fn plausibility_and_register_tables() {
+    let good = src(
+        "p.toml",
+        r#"
+[register]
+code = ["Code"]
+name = ["Name"]
+opening = "F1.part.a"
+closing = "F1.total[count]"
+
+[plausibility]
+figures = ["F1.total", "F1.part.b[pct]"]
+flows = ["F1.part.a"]
+c = 20
+"#,
+    );
+    let pack = compile(&[src("f1.toml", FORM), good.clone()]).unwrap();
+    let f: Vec<(usize, usize, &str)> = pack
+        .plausibility
+        .figures
+        .iter()
+        .map(|f| (f.row, f.col, f.name.as_str()))
+        .collect();
+    assert_eq!(f, [(0, 0, "F1.total"), (2, 1, "F1.part.b[pct]")]);
+    assert_eq!((pack.plausibility.c, pack.plausibility.u), (20.0, 0.5));
+    assert_eq!(pack.register.opening.as_ref().map(|f| f.row), Some(1));
+    assert_eq!(pack.register.code, ["code"]);
+    let bad = src(
+        "p.toml",
+        r#"
+[plausibility]
+figures = ["F1.nope", "F9.total", "total", "F1.total[wrong]"]
+c = -1
+"#,
+    );
+    let got = problems(&[src("f1.toml", FORM), bad]);
+    let messages: Vec<&str> = got.iter().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "form F1 has no row `nope`",
+            "no form is called `F9`",
+            "a figure is written `FORM.row` or `FORM.row[column]`",
+            "form F1 has no such column (a count column is needed)",
+            "`c` must lie between 0.5 and 1000",
+        ]
+    );
+    assert_eq!(got[0].1, "\"F1.nope\"");
+    // The same table in two files: one; another in a second file of yours: a problem.
+    assert!(compile(&[
+        src("f1.toml", FORM),
+        good.clone(),
+        src("q.toml", &good.text)
+    ])
+    .is_ok());
+    let other = good
+        .text
+        .replace("c = 20", "c = 10")
+        .replace("[\"Name\"]", "[\"Title\"]");
+    let twice = problems(&[src("f1.toml", FORM), good.clone(), src("q.toml", &other)]);
+    let messages: Vec<&str> = twice.iter().map(|(m, _)| m.as_str()).collect();
+    assert_eq!(
+        messages,
+        [
+            "[register] is given differently in two rule files",
+            "[plausibility] is given differently in two rule files"
+        ]
+    );
+    // Yours replaces the built-in pack's.
+    let built_in = src(&format!("b.toml{}", BUILT_IN), &good.text);
+    let pack = compile(&[src("f1.toml", FORM), built_in, src("q.toml", &other)]).unwrap();
+    assert_eq!(
+        (pack.plausibility.c, pack.register.name[0].as_str()),
+        (10.0, "title")
+    );
+}

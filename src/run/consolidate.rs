@@ -34,6 +34,11 @@ pub struct Request<'a> {
     pub prefer_newest: bool,
     /// The rule files read (never written over).
     pub rule_paths: &'a [PathBuf],
+    /// The register of units (`--units`): its findings are said, one a line, as soon as the
+    /// workbooks are read.
+    pub register: Option<&'a crate::register::Register>,
+    /// Where lines for the error stream go (the library never prints).
+    pub say: &'a dyn Fn(&str),
 }
 
 /// A summary written.
@@ -43,6 +48,8 @@ pub struct Consolidated {
     pub form: usize,
     pub summary: Summary,
     pub written: crate::output::Written,
+    /// Units of the register that sent nothing (the run then fails).
+    pub not_submitted: usize,
 }
 
 /// Why `consolidate` wrote nothing.
@@ -141,6 +148,9 @@ pub fn consolidate(run: &Run<'_>, req: &Request<'_>) -> Result<Consolidated, Con
         return Err(ConsolidateError::NoInput);
     }
     let mut units = run.figures(&inputs.files);
+    let not_submitted = req
+        .register
+        .map_or(0, |reg| say_register(pack, reg, &mut units, req.say));
     let modified: BTreeMap<String, std::time::SystemTime> = inputs
         .files
         .iter()
@@ -181,7 +191,35 @@ pub fn consolidate(run: &Run<'_>, req: &Request<'_>) -> Result<Consolidated, Con
         form: fi,
         summary,
         written,
+        not_submitted,
     })
+}
+
+/// `consolidate --units`: the register's findings said, one a line; how many of its units
+/// sent nothing.
+fn say_register(
+    pack: &Pack,
+    reg: &crate::register::Register,
+    units: &mut [(FileResult, Kept)],
+    say: &dyn Fn(&str),
+) -> usize {
+    let own = super::units::against_register(pack, reg, units, None);
+    let lang = pack.settings.lang;
+    let line = |f: &crate::finding::Finding| {
+        visible(&format!("{}: {}", f.file, f.message), 1000, lang).into_owned()
+    };
+    for (r, _) in units.iter() {
+        for f in r.findings.iter().filter(|f| f.rule.starts_with("unit.")) {
+            say(&line(f));
+        }
+    }
+    for f in &own.findings {
+        say(&line(f));
+    }
+    own.findings
+        .iter()
+        .filter(|f| f.rule == crate::registry::Kind::UnitNotSubmitted.id())
+        .count()
 }
 
 /// Which workbook becomes which row, before anything is written: the units by code, the

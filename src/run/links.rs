@@ -55,7 +55,8 @@ pub(super) struct Previous<'a> {
 }
 
 /// The second phase: records matched to unit workbooks by code, workbooks to last year's;
-/// `explain`: the explanations again, with the other workbooks' figures.
+/// `explain`: the explanations again, with the other workbooks' figures. Gives, for each
+/// workbook, the index of last year's workbook it was compared with.
 pub(super) fn link_files(
     pack: &Pack,
     results: &mut [FileResult],
@@ -64,7 +65,8 @@ pub(super) fn link_files(
     units: &BTreeMap<String, Vec<usize>>,
     previous: Option<Previous<'_>>,
     explain: bool,
-) {
+) -> Vec<Option<usize>> {
+    let mut paired: Vec<Option<usize>> = vec![None; kept.len()];
     let previous_unreadable = previous.as_ref().map_or(0, |p| p.unreadable);
     let own_previous = previous.as_ref().map(|p| p.own);
     let previous = previous.map(|p| p.read);
@@ -252,7 +254,10 @@ pub(super) fn link_files(
                                 ],
                             },
                         ),
-                        _ => prev_linked = Some(&prev[*first].1.linked),
+                        _ => {
+                            prev_linked = Some(&prev[*first].1.linked);
+                            paired[fi] = Some(*first);
+                        }
                     }
                     if !rest.is_empty() {
                         let files: Vec<&str> = std::iter::once(first)
@@ -337,4 +342,5 @@ pub(super) fn link_files(
                 .unwrap_or(std::cmp::Ordering::Equal)
         });
     }
+    paired
 }

@@ -15,6 +15,7 @@ pub mod inputs;
 pub mod links;
 pub mod marked;
 pub mod output;
+pub mod units;
 
 use crate::check::{Kept, Links};
 use crate::load::{Failure, Limits};
@@ -150,6 +151,9 @@ pub struct Run<'a> {
     pub pack: &'a Pack,
     pub options: Options,
     pub isolation: &'a dyn Isolation,
+    /// The register of units (`--units`): each workbook's code, name and year are checked
+    /// against it, and its units that sent nothing are said on its own result, last.
+    pub register: Option<&'a crate::register::Register>,
 }
 
 impl<'a> Run<'a> {
@@ -158,7 +162,14 @@ impl<'a> Run<'a> {
             pack,
             options,
             isolation,
+            register: None,
         }
+    }
+
+    /// The run with a register of units (`--units`).
+    pub fn with_register(mut self, register: Option<&'a crate::register::Register>) -> Run<'a> {
+        self.register = register;
+        self
     }
 
     /// Checks all inputs, collecting the results (sorted by path).
@@ -195,6 +206,9 @@ impl<'a> Run<'a> {
         // path order.
         let mut units: Vec<UnitRef> = Vec::new();
         let mut held: Vec<(FileResult, Kept)> = Vec::new();
+        // The unit codes of the run's workbooks, and their report years (for the register).
+        let mut submitted: BTreeSet<String> = BTreeSet::new();
+        let mut years: BTreeMap<i32, usize> = BTreeMap::new();
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::channel::<(usize, FileResult, Kept)>();
             let sorted = &*sorted;
@@ -209,10 +223,20 @@ impl<'a> Run<'a> {
             // The first workbook of each unit code (in path order): a later one with the same
             // code is warned about, naming it.
             let mut first_of_code: BTreeMap<String, String> = BTreeMap::new();
+            let given_year = self.options.year.and_then(|y| i32::try_from(y).ok());
             for (i, r, k) in rx {
                 pending.insert(i, (r, k));
                 while let Some((mut r, k)) = pending.remove(&next) {
                     next += 1;
+                    if let (Status::Checked, Some(code)) = (&r.status, &r.unit.key) {
+                        submitted.insert(code.clone());
+                        if let Some(y) = k.report_year {
+                            *years.entry(y).or_default() += 1;
+                        }
+                        if let Some(reg) = self.register {
+                            units::file_findings(pack, reg, &mut r, k.report_year.or(given_year));
+                        }
+                    }
                     if let (Status::Checked, Some(code), false) =
                         (&r.status, r.unit.key.clone(), is_summary(pack, &k))
                     {
@@ -239,8 +263,26 @@ impl<'a> Run<'a> {
                 }
             }
         });
+        // The register's own result, said after every workbook's: the run's year is the one
+        // given, or that of the most workbooks (ties to the later year).
+        let run_year = self
+            .options
+            .year
+            .and_then(|y| i32::try_from(y).ok())
+            .or_else(|| {
+                years
+                    .iter()
+                    .max_by_key(|(y, n)| (**n, **y))
+                    .map(|(y, _)| *y)
+            });
+        let register = self
+            .register
+            .map(|reg| units::register_result(pack, reg, &submitted, run_year));
         let mut outcome = Outcome::default();
         if held.is_empty() {
+            if let Some(r) = register {
+                emit(r);
+            }
             return outcome;
         }
         // Phase two: the checks that read other workbooks.
@@ -310,7 +352,7 @@ impl<'a> Run<'a> {
                 .collect();
             prev
         });
-        links::link_files(
+        let paired = links::link_files(
             pack,
             &mut results,
             &kept,
@@ -323,7 +365,24 @@ impl<'a> Run<'a> {
             }),
             self.options.explain,
         );
+        if let Some(prev) = &previous {
+            units::history_findings(pack, &mut results, &kept, prev, &paired);
+            if let Some(reg) = self.register {
+                units::reorganisation_findings(
+                    pack,
+                    reg,
+                    &mut results,
+                    &kept,
+                    prev,
+                    &paired,
+                    run_year,
+                );
+            }
+        }
         for r in results {
+            emit(r);
+        }
+        if let Some(r) = register {
             emit(r);
         }
         outcome

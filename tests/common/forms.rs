@@ -618,6 +618,9 @@ pub struct Layout {
     /// `(form, item)`: that item's row written twice, the copy right under it
     /// with its count one more (which is the form's cannot be told).
     pub row_twice: Option<(&'static str, &'static str)>,
+    /// Ways offices fill, copy and re-save the forms that FORMS.md does not list
+    /// (issue 23 point 5), applied in order to every sheet of the plan; see [`Office`].
+    pub office: Vec<Office>,
 }
 
 /// How labels, headings and titles are shortened.
@@ -1632,6 +1635,11 @@ pub struct SheetPlan {
     pub first_value_col: u16,
     /// Column of each value column, by its index ([`Col`] order of the form).
     pub value_cols: Vec<u16>,
+    /// Columns the writer hides ([`Office`] drifts).
+    pub hidden_cols: Vec<u16>,
+    /// Formulas the writer writes with an error as their cached result: (row, column,
+    /// formula, error).
+    pub error_formulas: Vec<(u32, u16, String, &'static str)>,
 }
 
 impl SheetPlan {
@@ -1669,6 +1677,18 @@ pub fn plan(b: &Branch, layout: &Layout) -> Vec<SheetPlan> {
         }
     }
     share_sheet(&mut plans, layout);
+    if layout.office.contains(&Office::SheetCopied) {
+        if let Some(m01) = plans.iter().find(|p| p.form == "M01") {
+            let mut copy = m01.clone();
+            copy.name = format!("{} (2)", m01.name);
+            plans.insert(0, copy);
+        }
+    }
+    for p in &mut plans {
+        for drift in &layout.office {
+            office_drift(p, *drift, b.year);
+        }
+    }
     plans
 }
 
@@ -1725,7 +1745,10 @@ pub fn cell_ref(layout: &Layout, form: &str, item: &str, col: Col) -> Option<Cel
     if layout.omit.contains(&form) {
         return None;
     }
-    if layout.one_sheet != OneSheet::Separate || layout.continued_at.is_some() {
+    if layout.one_sheet != OneSheet::Separate
+        || layout.continued_at.is_some()
+        || !layout.office.is_empty()
+    {
         return plan(&Branch::default(), layout)
             .into_iter()
             .rev()
@@ -2193,6 +2216,8 @@ fn plan_sheet(b: &Branch, layout: &Layout, form: &'static str) -> SheetPlan {
         item_rows,
         first_value_col,
         value_cols,
+        hidden_cols: Vec::new(),
+        error_formulas: Vec::new(),
     }
 }
 
@@ -2434,7 +2459,8 @@ pub fn try_write_branch(b: &Branch, layout: &Layout) -> Result<Vec<u8>, Box<dyn 
                 };
                 ws.merge_range(r1, c1, r2, c2, &text, &plain)?;
             }
-            if merged_firsts.contains(&(r, c)) {
+            // A merged range's text was written with it; a figure is written over its first cell.
+            if merged_firsts.contains(&(r, c)) && matches!(cell.content, Content::Text(_)) {
                 continue;
             }
             match &cell.content {
@@ -2488,6 +2514,46 @@ pub fn try_write_branch(b: &Branch, layout: &Layout) -> Result<Vec<u8>, Box<dyn 
                 _ => String::new(),
             };
             ws.merge_range(r1, c1, r2, c2, &text, &plain)?;
+        }
+        for &c in &sheet.hidden_cols {
+            ws.set_column_hidden(c)?;
+        }
+        for (r, c, f, e) in &sheet.error_formulas {
+            ws.write_formula(*r, *c, Formula::new(f).set_result(*e))?;
+        }
+        let first_item = sheet.item_rows.iter().map(|(_, r)| *r).min().unwrap_or(0);
+        if layout.office.contains(&Office::Protected) {
+            ws.protect();
+            ws.set_freeze_panes(first_item, sheet.first_value_col)?;
+        }
+        if layout.office.contains(&Office::RowIds) {
+            ws.set_freeze_panes(first_item, 0)?;
+        }
+        if layout.office.contains(&Office::CellNotes) {
+            const NOTES: [&str; 3] = [
+                "Đã trừ 2 đ/c chuyển đi tháng 9",
+                "Số liệu theo CSDL đảng viên ngày 30/9",
+                "Tăng 3 so với năm trước",
+            ];
+            let counts = sheet
+                .cells
+                .iter()
+                .filter(|c| c.value_col == Some(Col::Count));
+            for (k, c) in counts.step_by(4).take(3).enumerate() {
+                let note = rust_xlsxwriter::Note::new(NOTES[k]).set_author("Văn phòng");
+                ws.insert_note(c.row, c.col, &note)?;
+            }
+        }
+        if layout.office.contains(&Office::Autofilter) {
+            let last_row = sheet.item_rows.iter().map(|(_, r)| *r).max().unwrap_or(0);
+            let last_col = sheet.value_cols.iter().copied().max().unwrap_or(0);
+            ws.autofilter(first_item.saturating_sub(1), 0, last_row, last_col)?;
+        }
+        if layout.office.contains(&Office::FormattedToTheLastRow) {
+            let bordered = Format::new().set_border(rust_xlsxwriter::FormatBorder::Thin);
+            for c in 0..=sheet.first_value_col + 1 {
+                ws.write_blank(1_048_575, c, &bordered)?;
+            }
         }
         if layout.shared_formulas {
             let pct: Vec<String> = sheet
@@ -3118,5 +3184,669 @@ pub fn col_name(col: Col) -> &'static str {
         Col::Good => "HTTNV",
         Col::Completed => "HTNV",
         Col::NotCompleted => "KHTNV",
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Office drift: how offices fill, copy and re-save the forms (issue 23 point 5)
+// ---------------------------------------------------------------------------
+
+/// A way people in offices fill, copy and re-save the forms that FORMS.md does
+/// not list. Applied to every sheet's plan after the rest of the layout; meant
+/// for values (not formulas: cells that move are not re-referenced) on a sheet
+/// per form.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Office {
+    /// A hidden first column `ID` of row ids (1, 2, 3 … on the item rows), as
+    /// left by an export from a database or a pasted list; panes frozen.
+    RowIds,
+    /// `Trong đó:` in the label cell and the rest of that label (`Đảng viên nữ`)
+    /// in the cell right of it (a column inserted after the labels).
+    OfWhichSplit,
+    /// A unit column `ĐVT` after the labels (`người`, M03's sub-branches
+    /// `chi bộ`), and the count heading `Số lượng (người)`.
+    UnitColumn,
+    /// Counts as text with a trailing `.0` (`25.0`), as other programs export them.
+    PointZeroText,
+    /// Percentages as text with a leading space: ` 53,97%` (a cell formatted as text).
+    PctTextLeadingSpace,
+    /// Every item over two rows: its label, number and figures merged vertically.
+    TwoRowItems,
+    /// A remarks column `Ghi chú` after the values with text like `tăng 2`.
+    RemarksColumn,
+    /// Under the table: a note, `Người lập biểu` and `T/M CHI ỦY` with their
+    /// names, a place and date, a phone number as text and as a number under
+    /// the counts.
+    Footer,
+    /// The header in capitals broken over lines inside the cell (Alt+Enter):
+    /// `SỐ\nLƯỢNG`, `TỶ\nLỆ\n(%)`.
+    HeaderLineBreaks,
+    /// The whole sheet six rows down and three columns right, under a merged
+    /// logo placeholder.
+    ShiftedWithLogo,
+    /// A hidden column `Kiểm tra` after the values holding a 0 on every item row
+    /// (the office's own check, kept out of print).
+    HiddenCheckColumn,
+    /// The sheet protected, panes frozen under the header and right of the labels.
+    Protected,
+    /// A formatted empty cell in the sheet's last row, 1,048,576 (a whole
+    /// column formatted: the used range runs to the end).
+    FormattedToTheLastRow,
+    /// STT `1.1`, `3.8` … turned into dates as Excel in a locale with a decimal
+    /// comma does (`3.8` → 3 August, shown `03/08`); `1`, `2.1a` stay.
+    SttAsDates,
+    /// STT typed as numbers: `7.10` becomes 7.1, `1.1` 1.1.
+    SttAsNumbers,
+    /// Counts typed with full-width digits (an East Asian input method): `２６７５`.
+    FullWidthDigits,
+    /// Zero counts written four ways in turn: an empty cell, `'-` (the apostrophe kept in the
+    /// text), the text `0`, an en dash `–` (word processors' autocorrect of `-`).
+    ZeroVariants,
+    /// Percentages as numbers (53.97) under a format with a literal percent sign
+    /// (`0.00"%"`): shown `53.97%`, not a percent format.
+    PctLiteralSignFormat,
+    /// Counts under a format naming the unit: `0 "người"` (shown `25 người`).
+    CountUnitFormat,
+    /// Notes (comments) on some count cells: `Đã trừ 2 đ/c chuyển đi`.
+    CellNotes,
+    /// An autofilter over the table (its header row gets the filter buttons).
+    Autofilter,
+    /// Heading rows (`Độ tuổi`, no figure) merged from the label across the value columns.
+    HeadingsMergedAcross,
+    /// Long labels broken over two lines inside the cell (Alt+Enter):
+    /// `Đảng viên người dân tộc\nthiểu số`.
+    LabelLineBreaks,
+    /// Every text in the legacy TCVN3 (ABC) encoding, as typed with a `.VnTime` font in old
+    /// offices and copied on: `Tæng sè ®¶ng viªn` (capitals of a `.VnTimeH` font are stored
+    /// as the small letters' codes: `TæNG Sè`).
+    Tcvn3,
+    /// Counts typed as text with their unit: `25 người`, `3 đ/c`.
+    CountsWithUnitText,
+    /// Percentages typed as text with a decimal point (a machine set to English): `53.97`.
+    PctTextDotDecimal,
+    /// Percentages as the unrounded quotient (`=C10/C9*100` pasted as values) shown to two
+    /// decimals by the format: 53.9737… shown `53.97`.
+    PctUnrounded,
+    /// M01's sheet copied at the end of the workbook as Excel names a copy
+    /// (`M01-SoLuong (2)`), with the same figures (a copy kept "just in case").
+    SheetCopied,
+    /// Footnote marks after some labels, referring to notes under the table: `Tổng số đảng
+    /// viên (*)`, `Đảng viên dự bị (1)`, `Đảng viên có đạo (tôn giáo)*`.
+    FootnoteMarks,
+    /// Sub-items bulleted as Vietnamese documents do: `- Nam`, `+ Đoàn viên thanh niên`.
+    Bullets,
+    /// Percentages as formulas dividing by their base (`=C9/C$8*100`), which shows `#DIV/0!`
+    /// where the base is zero (nothing admitted, no sub-branches): the error is the cached
+    /// result. Percentages over a non-zero base stay as typed.
+    DivZeroErrors,
+    /// `Trong đó:` written another way: `Tr.đó:` (0), `Trong đó -` (1), `Trong đó,` (2),
+    /// `Trong đó` with no mark (3).
+    OfWhichWritten(u8),
+    /// M02's `Chuyển đến` (2.2) typed `1/2` and turned into a date by the spreadsheet (1 February
+    /// of the report year, shown `01-Feb`): a slip of typing, not a figure.
+    DateInCount,
+}
+
+/// `s` in the TCVN3 (ABC) encoding, as a `.VnTime` / `.VnTimeH` font shows it.
+pub fn tcvn3(s: &str) -> String {
+    const SMALL: &str = "ăâêôơưđàảãáạằẳẵắặầẩẫấậèẻẽéẹềểễếệìỉĩíịòỏõóọồổỗốộờởỡớợùủũúụừửữứựỳỷỹýỵ";
+    const CODES: &str = "¨©ª«¬\u{ad}®µ¶·¸¹»¼½¾ÆÇÈÉÊËÌÎÏÐÑÒÓÔÕÖ×ØÜÝÞßáâãäåæçèéêëìíîïñòóôõö÷øùúûüýþ";
+    let small: Vec<char> = SMALL.chars().collect();
+    let codes: Vec<char> = CODES.chars().collect();
+    assert_eq!(small.len(), codes.len(), "a TCVN3 code for every letter");
+    s.nfc()
+        .map(|c| {
+            // Capitals with a mark are written with the small letter's code (.VnTimeH).
+            let low = c.to_lowercase().next().unwrap_or(c);
+            match small.iter().position(|x| *x == low) {
+                Some(i) => codes[i],
+                None => c,
+            }
+        })
+        .collect()
+}
+
+/// Days from 1899-12-30 to `year-month-day` (Excel's serial date).
+fn excel_serial(year: i64, month: i64, day: i64) -> i64 {
+    // Days from civil (Howard Hinnant's algorithm), relative to 1970-01-01.
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (month + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468 + 25_569
+}
+
+/// Moves every cell, merge and column mark at or right of `at` one column right.
+fn insert_column(p: &mut SheetPlan, at: u16) {
+    for c in &mut p.cells {
+        if c.col >= at {
+            c.col += 1;
+        }
+    }
+    for m in &mut p.merges {
+        if m.1 >= at {
+            m.1 += 1;
+        }
+        if m.3 >= at {
+            m.3 += 1;
+        }
+    }
+    for c in p
+        .value_cols
+        .iter_mut()
+        .chain(p.hidden_cols.iter_mut())
+        .chain(std::iter::once(&mut p.first_value_col))
+    {
+        if *c >= at {
+            *c += 1;
+        }
+    }
+}
+
+fn office_drift(p: &mut SheetPlan, drift: Office, year: u32) {
+    let first_item = p.item_rows.iter().map(|(_, r)| *r).min().unwrap_or(0);
+    let item_rows: Vec<u32> = p.item_rows.iter().map(|(_, r)| *r).collect();
+    let label_col = p.cells.iter().find(|c| c.is_label).map_or(1, |c| c.col);
+    // The header's first row: the highest row of text over the value columns
+    // above the items (the title block stands in the first columns only).
+    let header = p
+        .cells
+        .iter()
+        .filter(|c| {
+            c.row < first_item
+                && p.value_cols.contains(&c.col)
+                && matches!(&c.content, Content::Text(t) if !t.is_empty())
+        })
+        .map(|c| c.row)
+        .min()
+        .unwrap_or(first_item.saturating_sub(1));
+    let last_col = p.cells.iter().map(|c| c.col).max().unwrap_or(0);
+    let last_row = p.cells.iter().map(|c| c.row).max().unwrap_or(0);
+    let stt_col = label_col.saturating_sub(1);
+    let is_count = |c: &PlannedCell| {
+        c.item.is_some()
+            && c.value_col.is_some_and(|v| v != Col::Pct)
+            && matches!(c.content, Content::Number(_, None))
+    };
+    let count_of = |c: &PlannedCell| match c.content {
+        Content::Number(v, _) => v as i64,
+        _ => 0,
+    };
+    match drift {
+        Office::RowIds => {
+            insert_column(p, 0);
+            text(&mut p.cells, header, 0, "ID".to_string());
+            for (i, r) in item_rows.iter().enumerate() {
+                count_cell(&mut p.cells, *r, 0, i as i64 + 1);
+            }
+            p.hidden_cols.push(0);
+        }
+        Office::OfWhichSplit => {
+            insert_column(p, label_col + 1);
+            // Every label cell that starts so (one per form at most in the template).
+            let more: Vec<(u32, u16, String)> = p
+                .cells
+                .iter()
+                .filter(|c| c.is_label)
+                .filter_map(|c| match &c.content {
+                    Content::Text(t) => t
+                        .strip_prefix("Trong đó: ")
+                        .map(|rest| (c.row, c.col, rest.to_string())),
+                    _ => None,
+                })
+                .collect();
+            for (row, col, rest) in more {
+                if let Some(c) = p
+                    .cells
+                    .iter_mut()
+                    .find(|c| c.row == row && c.col == col && c.is_label)
+                {
+                    c.content = Content::Text("Trong đó:".to_string());
+                }
+                text(&mut p.cells, row, col + 1, rest);
+            }
+            p.merges.push((header, label_col, header, label_col + 1));
+        }
+        Office::UnitColumn => {
+            let unit_col = label_col + 1;
+            insert_column(p, unit_col);
+            text(&mut p.cells, header, unit_col, "ĐVT".to_string());
+            let count_col = p.value_cols[0];
+            for c in &mut p.cells {
+                if c.row >= header && c.row < first_item && c.col == count_col {
+                    if let Content::Text(t) = &mut c.content {
+                        if t == "Số lượng" {
+                            t.push_str(" (người)");
+                        }
+                    }
+                }
+            }
+            for (item, r) in p.item_rows.clone() {
+                let unit = if p.form == "M03" && item == "1" {
+                    "chi bộ"
+                } else {
+                    "người"
+                };
+                text(&mut p.cells, r, unit_col, unit.to_string());
+            }
+        }
+        Office::PointZeroText => {
+            for c in p.cells.iter_mut().filter(|c| is_count(c)) {
+                c.content = Content::Text(format!("{}.0", count_of(c)));
+            }
+        }
+        Office::FullWidthDigits => {
+            for c in p.cells.iter_mut().filter(|c| is_count(c)) {
+                let wide: String = count_of(c)
+                    .to_string()
+                    .chars()
+                    .map(|d| char::from_u32(u32::from(d) - u32::from('0') + 0xFF10).unwrap_or(d))
+                    .collect();
+                c.content = Content::Text(wide);
+            }
+        }
+        Office::PctTextLeadingSpace => {
+            for c in &mut p.cells {
+                if c.item.is_some() && c.value_col == Some(Col::Pct) {
+                    if let Content::Number(v, _) = c.content {
+                        c.content =
+                            Content::Text(format!(" {}%", format!("{v:.2}").replace('.', ",")));
+                    }
+                }
+            }
+        }
+        Office::TwoRowItems => {
+            let down = |r: u32| {
+                if r >= first_item {
+                    first_item + 2 * (r - first_item)
+                } else {
+                    r
+                }
+            };
+            for c in &mut p.cells {
+                c.row = down(c.row);
+            }
+            for m in &mut p.merges {
+                *m = (down(m.0), m.1, down(m.2), m.3);
+            }
+            for (_, r) in &mut p.item_rows {
+                *r = down(*r);
+            }
+            let mut merges: Vec<(u32, u16, u32, u16)> = p
+                .cells
+                .iter()
+                .filter(|c| c.row >= first_item)
+                .map(|c| (c.row, c.col, c.row + 1, c.col))
+                .collect();
+            merges.sort_unstable();
+            merges.dedup();
+            p.merges.extend(merges);
+        }
+        Office::RemarksColumn => {
+            let col = last_col + 1;
+            text(&mut p.cells, header, col, "Ghi chú".to_string());
+            const REMARKS: [&str; 4] = [
+                "tăng 2",
+                "giảm 1 so với năm 2020",
+                "3 đ/c mới kết nạp",
+                "số liệu đến 30/9",
+            ];
+            for (i, r) in item_rows.iter().enumerate().filter(|(i, _)| i % 3 == 0) {
+                text(
+                    &mut p.cells,
+                    *r,
+                    col,
+                    REMARKS[(i / 3) % REMARKS.len()].to_string(),
+                );
+            }
+        }
+        Office::Footer => {
+            let count_col = p.first_value_col;
+            let at = last_row + 2;
+            text(
+                &mut p.cells,
+                at,
+                stt_col,
+                "Ghi chú: Số liệu tính đến ngày 30/9; 2 đồng chí chuyển đến tháng 10 chưa tính."
+                    .to_string(),
+            );
+            text(
+                &mut p.cells,
+                at + 2,
+                label_col,
+                "Tam Đường, ngày 15 tháng 10 năm 2021".to_string(),
+            );
+            text(
+                &mut p.cells,
+                at + 3,
+                label_col,
+                "NGƯỜI LẬP BIỂU".to_string(),
+            );
+            text(&mut p.cells, at + 3, count_col, "T/M CHI ỦY".to_string());
+            text(
+                &mut p.cells,
+                at + 4,
+                label_col,
+                "(Ký, ghi rõ họ tên)".to_string(),
+            );
+            text(&mut p.cells, at + 4, count_col, "BÍ THƯ".to_string());
+            text(&mut p.cells, at + 8, label_col, "Lò Thị Hoa".to_string());
+            text(
+                &mut p.cells,
+                at + 8,
+                count_col,
+                "Nguyễn Văn Minh".to_string(),
+            );
+            text(
+                &mut p.cells,
+                at + 9,
+                label_col,
+                "ĐT: 0912 345 678".to_string(),
+            );
+            count_cell(&mut p.cells, at + 9, count_col, 912_345_678);
+        }
+        Office::HeaderLineBreaks => {
+            for c in &mut p.cells {
+                if c.row < header || c.row >= first_item {
+                    continue;
+                }
+                if let Content::Text(t) = &mut c.content {
+                    let upper = t.to_uppercase();
+                    let (head, pct) = match upper.strip_suffix(" (%)") {
+                        Some(h) => (h.to_string(), "\n(%)"),
+                        None => (upper.clone(), ""),
+                    };
+                    let words: Vec<&str> = head.split(' ').collect();
+                    let lines: Vec<String> = words.chunks(2).map(|w| w.join(" ")).collect();
+                    let broken = if words.len() == 2 {
+                        words.join("\n")
+                    } else {
+                        lines.join("\n")
+                    };
+                    *t = format!("{broken}{pct}");
+                }
+            }
+        }
+        Office::ShiftedWithLogo => {
+            for c in &mut p.cells {
+                c.row += 6;
+                c.col += 3;
+            }
+            for m in &mut p.merges {
+                *m = (m.0 + 6, m.1 + 3, m.2 + 6, m.3 + 3);
+            }
+            for (_, r) in &mut p.item_rows {
+                *r += 6;
+            }
+            for c in p.value_cols.iter_mut().chain(p.hidden_cols.iter_mut()) {
+                *c += 3;
+            }
+            p.first_value_col += 3;
+            text(&mut p.cells, 0, 0, String::new());
+            p.merges.push((0, 0, 4, 1));
+        }
+        Office::HiddenCheckColumn => {
+            let col = last_col + 1;
+            text(&mut p.cells, header, col, "Kiểm tra".to_string());
+            for r in &item_rows {
+                count_cell(&mut p.cells, *r, col, 0);
+            }
+            p.hidden_cols.push(col);
+        }
+        Office::ZeroVariants => {
+            let mut k = 0;
+            let mut drop = Vec::new();
+            for (i, c) in p.cells.iter_mut().enumerate() {
+                if !is_count(c) || count_of(c) != 0 {
+                    continue;
+                }
+                match k % 4 {
+                    0 => drop.push(i),
+                    1 => c.content = Content::Text("'-".to_string()),
+                    2 => c.content = Content::Text("0".to_string()),
+                    _ => c.content = Content::Text("\u{2013}".to_string()),
+                }
+                k += 1;
+            }
+            for i in drop.into_iter().rev() {
+                p.cells.remove(i);
+            }
+        }
+        Office::PctLiteralSignFormat => {
+            for c in &mut p.cells {
+                if c.item.is_some() && c.value_col == Some(Col::Pct) {
+                    if let Content::Number(_, f) = &mut c.content {
+                        *f = Some("0.00\"%\"".to_string());
+                    }
+                }
+            }
+        }
+        Office::CountUnitFormat => {
+            for c in p.cells.iter_mut().filter(|c| is_count(c)) {
+                if let Content::Number(_, f) = &mut c.content {
+                    *f = Some("0 \"người\"".to_string());
+                }
+            }
+        }
+        Office::HeadingsMergedAcross => {
+            let last_value = p.value_cols.iter().copied().max().unwrap_or(label_col);
+            for (_, r) in p.item_rows.clone() {
+                let has_figures = p.cells.iter().any(|c| c.row == r && c.value_col.is_some());
+                if !has_figures {
+                    p.merges.push((r, label_col, r, last_value));
+                }
+            }
+        }
+        Office::LabelLineBreaks => {
+            for c in p.cells.iter_mut().filter(|c| c.is_label) {
+                if let Content::Text(t) = &mut c.content {
+                    let spaces: Vec<usize> = t.match_indices(' ').map(|(i, _)| i).collect();
+                    if spaces.len() >= 3 {
+                        let at = spaces[spaces.len() / 2 + 1];
+                        t.replace_range(at..at + 1, "\n");
+                    }
+                }
+            }
+        }
+        Office::CountsWithUnitText => {
+            for (k, c) in p.cells.iter_mut().filter(|c| is_count(c)).enumerate() {
+                let unit = if k % 2 == 0 { "người" } else { "đ/c" };
+                c.content = Content::Text(format!("{} {unit}", count_of(c)));
+            }
+        }
+        Office::PctTextDotDecimal => {
+            for c in &mut p.cells {
+                if c.item.is_some() && c.value_col == Some(Col::Pct) {
+                    if let Content::Number(v, _) = c.content {
+                        c.content = Content::Text(format!("{v:.2}"));
+                    }
+                }
+            }
+        }
+        Office::PctUnrounded => {
+            // The base of each percentage: the count the form divides by.
+            let count_at = |row: u32| {
+                p.cells
+                    .iter()
+                    .find(|c| c.row == row && c.value_col == Some(Col::Count))
+                    .map(count_of)
+            };
+            let base_item = if p.form == "M02" { "2.1" } else { "1" };
+            let base = p
+                .item_rows
+                .iter()
+                .find(|(i, _)| *i == base_item)
+                .and_then(|(_, r)| count_at(*r));
+            let updates: Vec<(usize, f64)> = p
+                .cells
+                .iter()
+                .enumerate()
+                .filter(|(_, c)| c.item.is_some() && c.value_col == Some(Col::Pct))
+                .filter_map(|(i, c)| {
+                    let Content::Number(shown, _) = c.content else {
+                        return None;
+                    };
+                    let n = if p.form == "M03" {
+                        let of = |col| {
+                            p.cells
+                                .iter()
+                                .find(|x| x.row == c.row && x.value_col == Some(col))
+                                .map(count_of)
+                        };
+                        let rated = of(Col::Count)?;
+                        let good = of(Col::Excellent)? + of(Col::Good)?;
+                        (rated > 0).then(|| good as f64 / rated as f64 * 100.0)?
+                    } else {
+                        let (n, b) = (count_at(c.row)?, base?);
+                        (b > 0).then(|| n as f64 / b as f64 * 100.0)?
+                    };
+                    // Only where the shown value is the quotient rounded (a slipped
+                    // percentage stays as typed).
+                    ((n * 100.0).round() / 100.0 == shown).then_some((i, n))
+                })
+                .collect();
+            for (i, n) in updates {
+                p.cells[i].content = Content::Number(n, Some("0.00".to_string()));
+            }
+        }
+        Office::SheetCopied => {}
+        Office::DateInCount => {
+            let row = p
+                .item_rows
+                .iter()
+                .find(|(i, _)| *i == "2.2")
+                .map(|(_, r)| *r);
+            if p.form != "M02" {
+                return;
+            }
+            if let Some(c) = p
+                .cells
+                .iter_mut()
+                .find(|c| Some(c.row) == row && c.value_col == Some(Col::Count))
+            {
+                let serial = excel_serial(i64::from(year.max(1900)), 2, 1) as f64;
+                c.content = Content::Number(serial, Some("dd-mmm".to_string()));
+            }
+        }
+        Office::OfWhichWritten(way) => {
+            const WAYS: [&str; 4] = ["Tr.đó: ", "Trong đó - ", "Trong đó, ", "Trong đó "];
+            for c in p.cells.iter_mut().filter(|c| c.is_label) {
+                if let Content::Text(t) = &mut c.content {
+                    if let Some(rest) = t.strip_prefix("Trong đó: ") {
+                        *t = format!("{}{rest}", WAYS[usize::from(way) % WAYS.len()]);
+                    }
+                }
+            }
+        }
+        Office::DivZeroErrors => {
+            let count_at = |row: u32| {
+                p.cells
+                    .iter()
+                    .find(|c| c.row == row && c.value_col == Some(Col::Count))
+                    .map(|c| (count_of(c), c.col))
+            };
+            let base_item = if p.form == "M02" { "2.1" } else { "1" };
+            let base_row = p
+                .item_rows
+                .iter()
+                .find(|(i, _)| *i == base_item)
+                .map(|(_, r)| *r);
+            let mut errors = Vec::new();
+            for (i, c) in p.cells.iter().enumerate() {
+                if c.item.is_none() || c.value_col != Some(Col::Pct) {
+                    continue;
+                }
+                let Some(base_row) = (if p.form == "M03" {
+                    Some(c.row)
+                } else {
+                    base_row
+                }) else {
+                    continue;
+                };
+                let (Some((0, base_col)), Some((_, count_col))) =
+                    (count_at(base_row), count_at(c.row))
+                else {
+                    continue;
+                };
+                let f = if p.form == "M03" {
+                    let (good, exc) = (a1(c.row, count_col + 1), a1(c.row, count_col + 2));
+                    format!("({exc}+{good})/{}*100", a1(base_row, base_col))
+                } else {
+                    format!("{}/{}*100", a1(c.row, count_col), a1(base_row, base_col))
+                };
+                errors.push((i, (c.row, c.col, f, "#DIV/0!")));
+            }
+            for (i, e) in errors.into_iter().rev() {
+                p.cells.remove(i);
+                p.error_formulas.push(e);
+            }
+        }
+        Office::FootnoteMarks => {
+            const MARKS: [&str; 3] = [" (*)", " (1)", "*"];
+            let mut k = 0;
+            for c in p.cells.iter_mut().filter(|c| c.is_label) {
+                if let Content::Text(t) = &mut c.content {
+                    if c.row % 5 == 0 {
+                        t.push_str(MARKS[k % MARKS.len()]);
+                        k += 1;
+                    }
+                }
+            }
+        }
+        Office::Bullets => {
+            let rows: Vec<(u32, &'static str)> =
+                p.item_rows.iter().map(|(i, r)| (*r, *i)).collect();
+            for c in p.cells.iter_mut().filter(|c| c.is_label) {
+                let Some((_, item)) = rows.iter().find(|(r, _)| *r == c.row) else {
+                    continue;
+                };
+                if let Content::Text(t) = &mut c.content {
+                    if item.ends_with(|ch: char| ch.is_ascii_alphabetic()) {
+                        *t = format!("+ {t}");
+                    } else if item.contains('.') {
+                        *t = format!("- {t}");
+                    }
+                }
+            }
+        }
+        Office::Tcvn3 => {
+            for c in &mut p.cells {
+                if let Content::Text(t) = &mut c.content {
+                    *t = tcvn3(t);
+                }
+            }
+        }
+        Office::Protected
+        | Office::FormattedToTheLastRow
+        | Office::CellNotes
+        | Office::Autofilter => {}
+        Office::SttAsDates | Office::SttAsNumbers => {
+            for c in &mut p.cells {
+                if c.col != stt_col || !item_rows.contains(&c.row) {
+                    continue;
+                }
+                let Content::Text(t) = &c.content else {
+                    continue;
+                };
+                let parts: Vec<&str> = t.split('.').collect();
+                let nums: Option<Vec<i64>> = parts.iter().map(|x| x.parse().ok()).collect();
+                let Some(nums) = nums else {
+                    continue;
+                };
+                c.content = match (drift, nums.as_slice()) {
+                    (_, [n]) => Content::Number(*n as f64, None),
+                    (Office::SttAsDates, [d, m]) if (1..=12).contains(m) => Content::Number(
+                        excel_serial(i64::from(year.max(1900)), *m, *d) as f64,
+                        Some("dd/mm".to_string()),
+                    ),
+                    (Office::SttAsNumbers, [_, _]) => {
+                        Content::Number(t.parse().unwrap_or(0.0), None)
+                    }
+                    _ => continue,
+                };
+            }
+        }
     }
 }

@@ -1,0 +1,465 @@
+//! The units of a run against the register of units (`--units`) and against last year:
+//! each workbook's code, name and year checked with the register; the register's units that
+//! sent nothing, said once in the run on the register's own result; and the figures that are
+//! implausible against history ([`crate::history`]), said on the workbooks.
+
+use super::links::{push_link_finding, LinkFinding};
+use crate::check::{FileResult, Kept, Status, Unit};
+use crate::finding::CellLoc;
+use crate::history::{self, UnitFigures};
+use crate::register::Register;
+use crate::registry::Kind;
+use crate::rules::Pack;
+use crate::text::{clip, format_number, label_key};
+use std::collections::{BTreeSet, HashMap};
+
+/// What the register's result lists as its form.
+pub const REGISTER: &str = "register";
+
+/// Longest name of a unit quoted in a message.
+const NAME_SHOWN: usize = 120;
+
+/// The register's findings on one workbook of the run: its code not in the register, its
+/// name not the register's, a year outside the unit's life.
+pub(crate) fn file_findings(pack: &Pack, reg: &Register, r: &mut FileResult, year: Option<i32>) {
+    let Some(key) = r.unit.key.clone().filter(|k| !k.is_empty()) else {
+        return;
+    };
+    let code = r.unit.code.clone().unwrap_or_else(|| key.clone());
+    let Some(entry) = reg.get(&key) else {
+        push_link_finding(
+            pack,
+            r,
+            LinkFinding {
+                rule: Kind::UnitNotInRegister,
+                sheet: None,
+                cells: vec![],
+                order: (0, 0, 0),
+                params: &[("code", &code), ("register", &reg.shown)],
+            },
+        );
+        return;
+    };
+    let folding = pack.settings.folding;
+    if let Some(name) = r.unit.name.clone().filter(|n| !n.trim().is_empty()) {
+        if !entry.name.is_empty() && label_key(&name, folding) != label_key(&entry.name, folding) {
+            push_link_finding(
+                pack,
+                r,
+                LinkFinding {
+                    rule: Kind::UnitNameDiffers,
+                    sheet: None,
+                    cells: vec![],
+                    order: (0, 0, 0),
+                    params: &[
+                        ("code", &code),
+                        ("name", &clip(&name, NAME_SHOWN)),
+                        ("registered", &clip(&entry.name, NAME_SHOWN)),
+                    ],
+                },
+            );
+        }
+    }
+    if let Some(y) = year.filter(|y| !entry.alive_in(*y)) {
+        let shown = |v: Option<i32>| v.map_or_else(|| "…".to_string(), |v| v.to_string());
+        push_link_finding(
+            pack,
+            r,
+            LinkFinding {
+                rule: Kind::UnitOutsideLife,
+                sheet: None,
+                cells: vec![],
+                order: (0, 0, 0),
+                params: &[
+                    ("code", &code),
+                    ("year", &y.to_string()),
+                    ("from", &shown(entry.from)),
+                    ("to", &shown(entry.to)),
+                ],
+            },
+        );
+    }
+    sort(r);
+}
+
+/// The register's own result: its repeated codes, and every unit it lists for the run's
+/// year that sent no workbook (`submitted`: the code keys of the run's workbooks). Without a
+/// year, the units whose life has no end.
+pub(crate) fn register_result(
+    pack: &Pack,
+    reg: &Register,
+    submitted: &BTreeSet<String>,
+    year: Option<i32>,
+) -> FileResult {
+    let mut r = FileResult {
+        path: reg.shown.clone(),
+        status: Status::Checked,
+        // The sheet the register was read from, under the name `register` (no form of the
+        // pack: the run's count of files matching no form leaves it out).
+        forms: vec![crate::check::FormFound {
+            sheet: reg.sheet.clone(),
+            form: REGISTER.to_string(),
+            confidence: 1.0,
+            continued_on: vec![],
+        }],
+        findings: vec![],
+        unit: Unit::default(),
+        kept: vec![],
+        explanations: vec![],
+        not_applied: vec![],
+    };
+    let loc = |row: u32| CellLoc::new(None, reg.sheet.clone(), format!("A{row}"));
+    for (code, rows) in &reg.duplicates {
+        let list: Vec<String> = rows.iter().map(u32::to_string).collect();
+        push_link_finding(
+            pack,
+            &mut r,
+            LinkFinding {
+                rule: Kind::RegisterDuplicateCode,
+                sheet: Some(reg.sheet.clone()),
+                cells: vec![],
+                order: (1, rows[0], 0),
+                params: &[("code", code), ("rows", &list.join(", "))],
+            },
+        );
+    }
+    let year_shown = year.map_or_else(|| "…".to_string(), |y| y.to_string());
+    for e in &reg.entries {
+        let expected = match year {
+            Some(y) => e.alive_in(y),
+            None => e.to.is_none(),
+        };
+        if expected && !submitted.contains(&e.key) {
+            push_link_finding(
+                pack,
+                &mut r,
+                LinkFinding {
+                    rule: Kind::UnitNotSubmitted,
+                    sheet: Some(reg.sheet.clone()),
+                    cells: vec![loc(e.row)],
+                    order: (1, e.row, 0),
+                    params: &[
+                        ("code", &e.code),
+                        ("name", &clip(&e.name, NAME_SHOWN)),
+                        ("year", &year_shown),
+                    ],
+                },
+            );
+        }
+    }
+    sort(&mut r);
+    r
+}
+
+fn sort(r: &mut FileResult) {
+    r.findings.sort_by(|a, b| {
+        a.sort_key()
+            .partial_cmp(&b.sort_key())
+            .unwrap_or(std::cmp::Ordering::Equal)
+    });
+}
+
+/// This year's figures of a workbook: every number of its forms' rows (the first sheet
+/// holding each form, as checks read them).
+fn figures_now(k: &Kept) -> HashMap<history::At, f64> {
+    let mut out = HashMap::new();
+    let Some(d) = &k.deferred else { return out };
+    let mut seen = BTreeSet::new();
+    for (inst, values) in d.instances.iter().zip(&d.values) {
+        if !seen.insert(inst.form) {
+            continue;
+        }
+        for (&(row, col), (read, _)) in &values.grid {
+            if let crate::eval::Read::Num(n) = read {
+                out.insert((inst.form, row, col), n.v);
+            }
+        }
+    }
+    out
+}
+
+fn figures_linked(l: &crate::eval::Linked) -> HashMap<history::At, f64> {
+    l.grid
+        .iter()
+        .filter_map(|(at, (read, _))| match read {
+            crate::eval::Read::Num(n) => Some((*at, n.v)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// The history checks over the run's unit workbooks (those with figures kept for the second
+/// phase; summaries left out), each paired with last year's (`paired`: index into `previous`).
+pub(crate) fn history_findings(
+    pack: &Pack,
+    results: &mut [FileResult],
+    kept: &[Kept],
+    previous: &[(FileResult, Kept)],
+    paired: &[Option<usize>],
+) {
+    let p = &pack.plausibility;
+    let mut who: Vec<usize> = Vec::new();
+    let mut panel: Vec<UnitFigures> = Vec::new();
+    for (fi, k) in kept.iter().enumerate() {
+        if k.deferred.is_none() || super::is_summary(pack, k) || k.other_year {
+            continue;
+        }
+        if !matches!(results[fi].status, Status::Checked) || results[fi].unit.key.is_none() {
+            continue;
+        }
+        who.push(fi);
+        panel.push(UnitFigures {
+            now: figures_now(k),
+            before: paired
+                .get(fi)
+                .copied()
+                .flatten()
+                .and_then(|i| previous.get(i))
+                .map(|(_, k)| figures_linked(&k.linked)),
+        });
+    }
+    let locale = pack.settings.shown_locale();
+    let num = |v: f64, d: Option<u8>| format_number(v, d, locale);
+    for u in history::unusual_changes(&panel, p) {
+        let f = &p.figures[u.figure];
+        push_link_finding(
+            pack,
+            &mut results[who[u.unit]],
+            LinkFinding {
+                rule: Kind::HistoryUnusualChange,
+                sheet: None,
+                cells: vec![],
+                order: (0, 0, 1),
+                params: &[
+                    ("figure", &f.name),
+                    ("value", &num(u.value, None)),
+                    ("previous", &num(u.previous, None)),
+                    ("ratio", &num(u.ratio, Some(2))),
+                    ("median", &num(u.median, Some(2))),
+                    ("score", &num(u.score.abs(), Some(1))),
+                    ("limit", &num(p.c, None)),
+                    ("units", &u.units.to_string()),
+                ],
+            },
+        );
+    }
+    for (ui, u) in panel.iter().enumerate() {
+        if let Some((count, flows)) = history::copied_unchanged(u, p) {
+            let fi = who[ui];
+            let file = paired[fi]
+                .and_then(|i| previous.get(i))
+                .map(|(r, _)| r.path.clone())
+                .unwrap_or_default();
+            let flows: Vec<String> = flows
+                .iter()
+                .map(|f| {
+                    let v = u.now.get(&(f.form, f.row, f.col)).copied().unwrap_or(0.0);
+                    format!("{} = {}", f.name, num(v, None))
+                })
+                .collect();
+            push_link_finding(
+                pack,
+                &mut results[fi],
+                LinkFinding {
+                    rule: Kind::HistoryCopiedUnchanged,
+                    sheet: None,
+                    cells: vec![],
+                    order: (0, 0, 1),
+                    params: &[
+                        ("file", &file),
+                        ("count", &count.to_string()),
+                        ("flows", &flows.join(", ")),
+                    ],
+                },
+            );
+        }
+    }
+    for (ui, other, count) in history::same_figures(&panel, p) {
+        let (fi, oi) = (who[ui], who[other]);
+        let code = results[oi].unit.code.clone().unwrap_or_default();
+        let file = results[oi].path.clone();
+        push_link_finding(
+            pack,
+            &mut results[fi],
+            LinkFinding {
+                rule: Kind::HistorySameAsUnit,
+                sheet: None,
+                cells: vec![],
+                order: (0, 0, 1),
+                params: &[
+                    ("file", &file),
+                    ("code", &code),
+                    ("count", &count.to_string()),
+                ],
+            },
+        );
+    }
+    for &fi in &who {
+        sort(&mut results[fi]);
+    }
+}
+
+/// The register's findings over workbooks read on their own (`consolidate --units`): each
+/// workbook's own, added to its result, and the register's result (its units that sent
+/// nothing for `year`, or for the year of the most workbooks).
+pub fn against_register(
+    pack: &Pack,
+    reg: &Register,
+    files: &mut [(FileResult, Kept)],
+    year: Option<i32>,
+) -> FileResult {
+    let mut submitted = BTreeSet::new();
+    let mut years: std::collections::BTreeMap<i32, usize> = Default::default();
+    for (r, k) in files.iter_mut() {
+        if let (Status::Checked, Some(code)) = (&r.status, &r.unit.key) {
+            submitted.insert(code.clone());
+            if let Some(y) = k.report_year {
+                *years.entry(y).or_default() += 1;
+            }
+            file_findings(pack, reg, r, k.report_year.or(year));
+        }
+    }
+    let year = year.or_else(|| {
+        years
+            .iter()
+            .max_by_key(|(y, n)| (**n, **y))
+            .map(|(y, _)| *y)
+    });
+    register_result(pack, reg, &submitted, year)
+}
+
+/// Across a reorganisation (`--previous` with `--units`): a unit the register says was formed
+/// from others, and whose own code has no workbook last year, is compared with them — its
+/// opening figure against the sum of their closing figures (a merger); formed from a unit
+/// another unit of the register was also formed from (a split), it is said not comparable;
+/// a predecessor with no workbook last year is named. Each replaces the finding that the
+/// unit's own code has no workbook last year.
+pub(crate) fn reorganisation_findings(
+    pack: &Pack,
+    reg: &Register,
+    results: &mut [FileResult],
+    kept: &[Kept],
+    previous: &[(FileResult, Kept)],
+    paired: &[Option<usize>],
+    year: Option<i32>,
+) {
+    let (Some(opening), Some(closing)) = (&pack.register.opening, &pack.register.closing) else {
+        return;
+    };
+    let mut last_year: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (i, (r, pk)) in previous.iter().enumerate() {
+        // A workbook of another year than the one before the run's is never used.
+        let other_year = matches!((pk.report_year, year), (Some(p), Some(y)) if p != y - 1);
+        if let (Status::Checked, Some(key), false) = (&r.status, &r.unit.key, other_year) {
+            last_year.entry(key.as_str()).or_insert(i);
+        }
+    }
+    let alive = |e: &crate::register::Entry| year.is_none_or(|y| e.alive_in(y));
+    let locale = pack.settings.shown_locale();
+    for (fi, k) in kept.iter().enumerate() {
+        if k.deferred.is_none() || super::is_summary(pack, k) || paired[fi].is_some() {
+            continue;
+        }
+        let r = &mut results[fi];
+        let Some(entry) = r.unit.key.as_deref().and_then(|key| reg.get(key)) else {
+            continue;
+        };
+        if entry.predecessors.is_empty() {
+            continue;
+        }
+        let code = entry.code.clone();
+        let shown_code = |key: &str| reg.get(key).map_or(key.to_string(), |e| e.code.clone());
+        // A predecessor another unit was formed from too: a split.
+        let split = entry.predecessors.iter().find_map(|p| {
+            let others: Vec<String> = reg
+                .entries
+                .iter()
+                .filter(|o| o.key != entry.key && alive(o) && o.predecessors.contains(p))
+                .map(|o| o.code.clone())
+                .collect();
+            (!others.is_empty()).then(|| (shown_code(p), others.join(", ")))
+        });
+        let said = if let Some((predecessor, others)) = split {
+            Some((
+                Kind::UnitSplitNotComparable,
+                vec![("predecessor", predecessor), ("others", others)],
+            ))
+        } else {
+            let missing: Vec<String> = entry
+                .predecessors
+                .iter()
+                .filter(|p| !last_year.contains_key(p.as_str()))
+                .map(|p| shown_code(p))
+                .collect();
+            if !missing.is_empty() {
+                Some((
+                    Kind::UnitNoPredecessor,
+                    vec![("missing", missing.join(", "))],
+                ))
+            } else {
+                let now = figures_now(k)
+                    .get(&(opening.form, opening.row, opening.col))
+                    .copied();
+                let before: Option<Vec<(String, f64)>> = entry
+                    .predecessors
+                    .iter()
+                    .map(|p| {
+                        let (pr, pk) = &previous[last_year[p.as_str()]];
+                        figures_linked(&pk.linked)
+                            .get(&(closing.form, closing.row, closing.col))
+                            .map(|v| (format!("{} ({})", shown_code(p), pr.path), *v))
+                    })
+                    .collect();
+                match (now, before) {
+                    (Some(now), Some(before)) => {
+                        let sum: f64 = before.iter().map(|(_, v)| v).sum();
+                        if (sum - now).abs() > 1e-9 {
+                            let list: Vec<String> = before
+                                .iter()
+                                .map(|(p, v)| format!("{p} {}", format_number(*v, None, locale)))
+                                .collect();
+                            Some((
+                                Kind::UnitMergerOpening,
+                                vec![
+                                    ("figure", opening.name.clone()),
+                                    ("value", format_number(now, None, locale)),
+                                    ("sum", format_number(sum, None, locale)),
+                                    ("predecessors", list.join(", ")),
+                                ],
+                            ))
+                        } else {
+                            None
+                        }
+                    }
+                    // A figure missing on either side: not compared, and the finding that
+                    // the unit has no workbook of last year stays.
+                    _ => continue,
+                }
+            }
+        };
+        // Replaced: the unit was compared with its predecessors, or what stopped it is said.
+        // (That some of last year's workbooks could not be read stays said when a
+        // predecessor was not found: it may be among them.)
+        let compared = !matches!(said, Some((Kind::UnitNoPredecessor, _)));
+        r.findings.retain(|f| {
+            f.rule != Kind::ConsolidationPreviousMissing.id()
+                && (!compared || f.rule != Kind::ConsolidationPreviousUnread.id())
+        });
+        if let Some((kind, params)) = said {
+            let mut all: Vec<(&str, &str)> = vec![("code", code.as_str())];
+            all.extend(params.iter().map(|(k, v)| (*k, v.as_str())));
+            push_link_finding(
+                pack,
+                r,
+                LinkFinding {
+                    rule: kind,
+                    sheet: None,
+                    cells: vec![],
+                    order: (0, 0, 1),
+                    params: &all,
+                },
+            );
+            sort(r);
+        }
+    }
+}

@@ -1,0 +1,760 @@
+//! Units over time (issue 27): the register of units (`--units`) — a code not in it, a name
+//! not its, a year outside a unit's life, its units that sent nothing — and figures
+//! implausible against last year's (`--previous`): a ratio unusual among the units
+//! (Hidiroglou–Berthelot), a workbook copied unchanged, two units with the same figures.
+
+use crate::common::forms::{write_branch, Branch, Layout, Lcg};
+use std::collections::{BTreeMap, HashMap};
+use std::path::Path;
+use std::process::{Command, Output};
+
+fn crossfoot_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+        .current_dir(dir)
+        .args(args)
+        .env("NO_COLOR", "1")
+        .output()
+        .unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+/// The findings of a JSON report: (file, rule, message).
+fn findings(o: &Output) -> Vec<(String, String, String)> {
+    let json: serde_json::Value =
+        serde_json::from_slice(&o.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(o)));
+    json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            (
+                f["file"].as_str().unwrap().to_string(),
+                f["rule"].as_str().unwrap().to_string(),
+                f["message"].as_str().unwrap().to_string(),
+            )
+        })
+        .collect()
+}
+
+/// A register workbook: a title, then the headings (as a reviewer might write them) and rows.
+fn write_register(path: &Path, headings: &[&str], rows: &[Vec<&str>]) {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    ws.set_name("Danh sách").unwrap();
+    ws.write_string(0, 0, "DANH SÁCH ĐƠN VỊ").unwrap();
+    for (c, h) in headings.iter().enumerate() {
+        ws.write_string(2, c as u16, *h).unwrap();
+    }
+    for (r, row) in rows.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            if v.is_empty() {
+                continue;
+            }
+            match v.parse::<f64>() {
+                Ok(n) => ws.write_number(3 + r as u32, c as u16, n).unwrap(),
+                Err(_) => ws.write_string(3 + r as u32, c as u16, *v).unwrap(),
+            };
+        }
+    }
+    wb.save(path).unwrap();
+}
+
+/// Largest-remainder split of `n` in the proportions of `weights` (all zero: the first part).
+fn split_like<const K: usize>(n: i64, weights: &[i64; K]) -> [i64; K] {
+    let total: i64 = weights.iter().sum();
+    let mut parts = [0i64; K];
+    if total <= 0 {
+        parts[0] = n;
+        return parts;
+    }
+    let mut rest: Vec<(i64, usize)> = Vec::new();
+    for (i, w) in weights.iter().enumerate() {
+        parts[i] = n * w / total;
+        rest.push((n * w % total, i));
+    }
+    rest.sort_by(|a, b| b.cmp(a));
+    let mut left = n - parts.iter().sum::<i64>();
+    for (_, i) in rest.iter().cycle() {
+        if left == 0 {
+            break;
+        }
+        parts[*i] += 1;
+        left -= 1;
+    }
+    parts
+}
+
+/// The same branch a year later: it opens with last year's closing members, admits and
+/// loses a few, and every breakdown follows in last year's proportions; consistent, so every
+/// check of its own holds.
+fn next_year(b0: &Branch, seed: u64) -> Branch {
+    let mut r = Lcg::new(seed);
+    let mut b = b0.clone();
+    b.year = b0.year + 1;
+    let start = b0.m02.end;
+    // Flows in proportion to the branch's size (a small branch loses few members a year).
+    let pct = |r: &mut Lcg, per_100: i64| r.range(0, start * per_100 / 100 + 1);
+    let admitted = pct(&mut r, 6);
+    let transferred_in = pct(&mut r, 3);
+    let expelled = i64::from(r.one_in(40));
+    let decrease_by = [
+        pct(&mut r, 2),
+        expelled,
+        i64::from(r.one_in(10)),
+        i64::from(r.one_in(30)),
+        i64::from(r.one_in(50)),
+        pct(&mut r, 3),
+    ];
+    let (increase, decrease) = (admitted + transferred_in, decrease_by.iter().sum::<i64>());
+    let n = start + increase - decrease;
+    let m = &mut b.m02;
+    m.start = start;
+    m.admitted = admitted;
+    m.admitted_of = m.admitted_of.map(|x| x.min(admitted));
+    m.transferred_in = transferred_in;
+    m.increase = increase;
+    m.decrease_by = decrease_by;
+    m.decrease = decrease;
+    m.end = n;
+    m.disciplined_by[3] = expelled;
+    m.disciplined = m.disciplined_by.iter().sum();
+    let m = &mut b.m01;
+    m.total = n;
+    m.gender = split_like(n, &b0.m01.gender);
+    m.women = m.gender[1];
+    m.age = split_like(n, &b0.m01.age);
+    m.education = split_like(n, &b0.m01.education);
+    m.qualification = split_like(n, &b0.m01.qualification);
+    m.theory = split_like(n, &b0.m01.theory);
+    m.ethnicity = split_like(n, &b0.m01.ethnicity);
+    m.minority = n - m.ethnicity[0];
+    m.occupation = split_like(n, &b0.m01.occupation);
+    m.probationary = b0.m01.probationary.min(n);
+    m.full = n - m.probationary;
+    m.religious = b0.m01.religious.min(n);
+    m.religious_parts = split_like(m.religious, &b0.m01.religious_parts);
+    let m = &mut b.m03;
+    m.newly_admitted = m.newly_admitted.min(admitted);
+    m.exempt = m.exempt.min(n / 15);
+    m.not_rated = m.exempt + m.newly_admitted;
+    let rated = n - m.not_rated;
+    let [e, g, c, nc] = split_like(
+        rated,
+        &[
+            b0.m03.members.excellent,
+            b0.m03.members.good,
+            b0.m03.members.completed,
+            b0.m03.members.not_completed,
+        ],
+    );
+    m.members.rated = rated;
+    m.members.excellent = e;
+    m.members.good = g;
+    m.members.completed = c;
+    m.members.not_completed = nc;
+    b.recompute_percents();
+    b
+}
+
+fn code(i: usize) -> String {
+    format!("TD-{i:02}")
+}
+
+fn name(i: usize) -> String {
+    format!("Chi bộ số {i}")
+}
+
+/// One finding per point of the register: a code not in it, another name, a year outside a
+/// unit's life, and its unit that sent nothing (said once, on the register); a unit whose
+/// life ended before the year is not expected.
+#[test]
+fn the_register_says_unknown_misnamed_out_of_life_and_missing_units() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("now")).unwrap();
+    for (i, shown_name) in [
+        (1, name(1)),
+        (2, "Chi bộ Thôn Hai".to_string()),
+        (5, name(5)),
+        (9, name(9)),
+    ] {
+        let b = Branch::clean(&shown_name, &code(i), i as u64);
+        std::fs::write(
+            d.join(format!("now/b{i}.xlsx")),
+            write_branch(&b, &Layout::default()),
+        )
+        .unwrap();
+    }
+    // Headings drifted as a reviewer types them: no diacritics, an abbreviation, spacing.
+    write_register(
+        &d.join("units.xlsx"),
+        &[
+            "STT",
+            "Ma don vi",
+            "Tên  đơn vị",
+            "Đơn vị cấp trên",
+            "Từ năm",
+            "Đến năm",
+            "Tiền thân",
+        ],
+        &[
+            vec!["1", "td-01", "Chi bộ số 1", "X-01", "2019", "", ""],
+            vec!["2", "TD-02", "Chi bộ số 2", "X-01", "", "", ""],
+            vec!["3", "TD-03", "Chi bộ số 3", "X-01", "", "", ""],
+            vec!["4", "TD-04", "Chi bộ số 4", "X-01", "", "2019", ""],
+            vec![
+                "5",
+                "TD-05",
+                "Chi bộ số 5",
+                "X-01",
+                "2025",
+                "",
+                "TD-03, TD-04",
+            ],
+        ],
+    );
+    let o = crossfoot_in(
+        d,
+        &[
+            "check",
+            "--lang",
+            "en",
+            "--format",
+            "json",
+            "--units",
+            "units.xlsx",
+            "now",
+        ],
+    );
+    assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
+    let mut got: Vec<(String, String)> = findings(&o).into_iter().map(|(f, r, _)| (f, r)).collect();
+    got.sort();
+    let want: Vec<(String, String)> = vec![
+        ("now/b2.xlsx", "unit.name-differs"),
+        ("now/b5.xlsx", "unit.outside-life"),
+        ("now/b9.xlsx", "unit.not-in-register"),
+        ("units.xlsx", "unit.not-submitted"),
+    ]
+    .into_iter()
+    .map(|(a, b)| (a.to_string(), b.to_string()))
+    .collect();
+    assert_eq!(got, want);
+    // The register is one more file of the run, read, matching no form of the pack but not
+    // counted as a workbook that matches none.
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    assert_eq!(json["summary"]["files"], 5, "{}", json["summary"]);
+    assert_eq!(json["summary"]["no_form"], 0, "{}", json["summary"]);
+    let messages: Vec<String> = findings(&o).into_iter().map(|f| f.2).collect();
+    assert!(
+        messages.contains(&"not yet submitted: Chi bộ số 3 (TD-03), in the register for 2021, sent no workbook in this run".to_string()),
+        "{messages:?}"
+    );
+    assert!(
+        messages.contains(
+            &"unit TD-05 reports for 2021, but the register gives it the years 2025–…".to_string()
+        ),
+        "{messages:?}"
+    );
+    assert!(
+        messages.contains(
+            &"the workbook names unit TD-02 \"Chi bộ Thôn Hai\", the register \"Chi bộ số 2\""
+                .to_string()
+        ),
+        "{messages:?}"
+    );
+    // The human report counts the register as one more file and says its unit.
+    let h = crossfoot_in(
+        d,
+        &["check", "--lang", "en", "--units", "units.xlsx", "now"],
+    );
+    let out = String::from_utf8_lossy(&h.stdout);
+    assert!(
+        out.contains("not yet submitted: Chi bộ số 3 (TD-03)"),
+        "{out}"
+    );
+    // The review workbook lists it; the register gets no marked copy (it is no submission).
+    let r = crossfoot_in(
+        d,
+        &[
+            "check",
+            "--lang",
+            "en",
+            "--units",
+            "units.xlsx",
+            "-o",
+            "review.xlsx",
+            "--mark",
+            "marked",
+            "now",
+        ],
+    );
+    assert_eq!(r.status.code(), Some(0), "{}", stderr(&r));
+    assert!(d.join("review.xlsx").exists());
+    let marked: Vec<String> = std::fs::read_dir(d.join("marked"))
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    assert!(!marked.iter().any(|m| m.contains("units")), "{marked:?}");
+    // consolidate: the same on stderr; a unit not yet submitted makes the summary incomplete.
+    let c = crossfoot_in(
+        d,
+        &[
+            "consolidate",
+            "--lang",
+            "en",
+            "--units",
+            "units.xlsx",
+            "-o",
+            "th.xlsx",
+            "now",
+        ],
+    );
+    let err = stderr(&c);
+    assert_eq!(c.status.code(), Some(2), "{err}");
+    assert!(d.join("th.xlsx").exists(), "{err}");
+    assert!(
+        err.contains("not yet submitted: Chi bộ số 3 (TD-03)"),
+        "{err}"
+    );
+    assert!(
+        err.contains("TD-09 is not in the register of units"),
+        "{err}"
+    );
+    // A register without the headings is refused before any checking.
+    write_register(
+        &d.join("bad.xlsx"),
+        &["Code", "Name"],
+        &[vec!["TD-01", "x"]],
+    );
+    let b = crossfoot_in(d, &["check", "--units", "bad.xlsx", "now"]);
+    assert_eq!(b.status.code(), Some(2));
+    assert!(stderr(&b).contains("--units bad.xlsx"), "{}", stderr(&b));
+}
+
+/// Every figure of a branch, keyed (form, item, column) as `keys` numbers them.
+fn figure_map(
+    b: &Branch,
+    keys: &mut BTreeMap<(String, String, String), usize>,
+) -> HashMap<(usize, usize, usize), f64> {
+    b.figures()
+        .into_iter()
+        .map(|f| {
+            let k = (
+                f.form.to_string(),
+                f.item.to_string(),
+                format!("{:?}", f.col),
+            );
+            let n = keys.len();
+            let i = *keys.entry(k).or_insert(n);
+            ((0, i, 0), f.value)
+        })
+        .collect()
+}
+
+/// A generated panel of 500 branches over two years, 25 of each slip planted: a figure typed
+/// ×10, one typed ÷10, a workbook copied unchanged from last year, one copied from another
+/// unit. With the pack's thresholds (Hidiroglou–Berthelot, univOutl's defaults) each kind is
+/// found in ≥ 95 % of the units it was planted in, and ≤ 1 % of the clean units (those in no
+/// slip; the unit copied from is in one) get any history finding.
+#[test]
+fn a_panel_of_500_units_finds_planted_slips_and_spares_clean_units() {
+    use crossfoot::history::{copied_unchanged, same_figures, unusual_changes, UnitFigures};
+    use crossfoot::rules::units::FigureRef;
+    let pack = crossfoot::rules::load_pack(false, &[] as &[std::path::PathBuf]).unwrap();
+    let mut keys = BTreeMap::new();
+    const UNITS: usize = 500;
+    let mut panel: Vec<UnitFigures> = (0..UNITS)
+        .map(|i| {
+            let b0 = Branch::clean(&name(i), &code(i), 1000 + i as u64);
+            let b1 = next_year(&b0, 7000 + i as u64);
+            UnitFigures {
+                now: figure_map(&b1, &mut keys),
+                before: Some(figure_map(&b0, &mut keys)),
+            }
+        })
+        .collect();
+    let at = |form: &str, item: &str| -> (usize, usize, usize) {
+        (
+            0,
+            keys[&(form.to_string(), item.to_string(), "Count".to_string())],
+            0,
+        )
+    };
+    let refer = |form: &str, item: &str| {
+        let (f, row, col) = at(form, item);
+        FigureRef {
+            form: f,
+            row,
+            col,
+            name: format!("{form}.{item}"),
+        }
+    };
+    // The pack's figures and thresholds, on the generator's numbering.
+    let mut p = pack.plausibility.clone();
+    let names: Vec<&str> = p.figures.iter().map(|f| f.name.as_str()).collect();
+    assert_eq!(
+        names,
+        ["M01.total", "M01.of.women", "M01.of.full", "M02.end"]
+    );
+    p.figures = vec![
+        refer("M01", "1"),
+        refer("M01", "1.1"),
+        refer("M01", "1.4"),
+        refer("M02", "4"),
+    ];
+    p.flows = vec![refer("M02", "2"), refer("M02", "3")];
+    assert_eq!((p.u, p.a, p.c), (0.5, 0.05, 4.0));
+    // Slips: 25 units each, chosen by a seeded shuffle.
+    let mut order: Vec<usize> = (0..UNITS).collect();
+    let mut rng = Lcg::new(42);
+    for i in (1..UNITS).rev() {
+        order.swap(i, rng.range(0, i as i64) as usize);
+    }
+    let (times10, div10, unchanged, copied, sources) = (
+        &order[0..25],
+        &order[25..50],
+        &order[50..75],
+        &order[75..100],
+        &order[100..125],
+    );
+    for &u in times10 {
+        *panel[u].now.get_mut(&at("M01", "1")).unwrap() *= 10.0;
+    }
+    for &u in div10 {
+        let v = panel[u].now.get_mut(&at("M02", "4")).unwrap();
+        *v = (*v / 10.0).round();
+    }
+    for &u in unchanged {
+        panel[u].now = panel[u].before.clone().unwrap();
+    }
+    for (&u, &s) in copied.iter().zip(sources) {
+        panel[u].now = panel[s].now.clone();
+    }
+    let unusual = unusual_changes(&panel, &p);
+    let same = same_figures(&panel, &p);
+    let flagged_unusual = |u: usize, fig: &str| {
+        unusual
+            .iter()
+            .any(|x| x.unit == u && p.figures[x.figure].name == fig)
+    };
+    let found =
+        |units: &[usize], hit: &dyn Fn(usize) -> bool| units.iter().filter(|u| hit(**u)).count();
+    let f10 = found(times10, &|u| flagged_unusual(u, "M01.1"));
+    let fd10 = found(div10, &|u| flagged_unusual(u, "M02.4"));
+    let fun = found(unchanged, &|u| copied_unchanged(&panel[u], &p).is_some());
+    let fcp = found(copied, &|u| {
+        same.iter().any(|(a, b, _)| *a == u && sources.contains(b))
+    });
+    let involved: std::collections::BTreeSet<usize> = order[..125].iter().copied().collect();
+    let clean: Vec<usize> = (0..UNITS).filter(|u| !involved.contains(u)).collect();
+    let false_alarms = found(&clean, &|u| {
+        unusual.iter().any(|x| x.unit == u)
+            || copied_unchanged(&panel[u], &p).is_some()
+            || same.iter().any(|(a, _, _)| *a == u)
+    });
+    for x in unusual.iter().filter(|x| clean.contains(&x.unit)) {
+        eprintln!(
+            "clean flagged: {} {} {} -> {} score {:.1}",
+            x.unit, p.figures[x.figure].name, x.previous, x.value, x.score
+        );
+    }
+    eprintln!(
+        "found: ×10 {f10}/25, ÷10 {fd10}/25, unchanged {fun}/25, copied {fcp}/25; clean flagged {false_alarms}/{}",
+        clean.len()
+    );
+    for (kind, n) in [
+        ("×10", f10),
+        ("÷10", fd10),
+        ("copied unchanged", fun),
+        ("copied from another unit", fcp),
+    ] {
+        assert!(n * 100 >= 95 * 25, "{kind}: found {n} of 25");
+    }
+    assert!(
+        false_alarms * 100 <= clean.len(),
+        "{false_alarms} of {} clean units flagged",
+        clean.len()
+    );
+}
+
+/// End to end: 16 branches this year and last; one typed its total ten times too large, one
+/// sent last year's figures under this year's title, one sent another's figures. Each is
+/// said once, naming the figure and both years' values; the clean branches have no finding.
+#[test]
+fn history_findings_end_to_end() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("now")).unwrap();
+    std::fs::create_dir(d.join("prev")).unwrap();
+    let mut now = Vec::new();
+    for i in 1..=16 {
+        let b0 = Branch::clean(&name(i), &code(i), 300 + i as u64);
+        std::fs::write(
+            d.join(format!("prev/b{i:02}.xlsx")),
+            write_branch(&b0, &Layout::default()),
+        )
+        .unwrap();
+        let mut b1 = next_year(&b0, 900 + i as u64);
+        if i == 5 {
+            b1 = b0.clone();
+            b1.year = b0.year + 1;
+        }
+        now.push(b1);
+    }
+    now[2].m01.total *= 10;
+    let mut copy = now[7].clone();
+    copy.name = name(7);
+    copy.code = code(7);
+    now[6] = copy;
+    for (i, b) in now.iter().enumerate() {
+        std::fs::write(
+            d.join(format!("now/b{:02}.xlsx", i + 1)),
+            write_branch(b, &Layout::default()),
+        )
+        .unwrap();
+    }
+    let o = crossfoot_in(
+        d,
+        &[
+            "check",
+            "--lang",
+            "en",
+            "--format",
+            "json",
+            "--previous",
+            "prev",
+            "now",
+        ],
+    );
+    let all = findings(&o);
+    let history: Vec<&(String, String, String)> =
+        all.iter().filter(|f| f.1.starts_with("history.")).collect();
+    let mut files: BTreeMap<&str, std::collections::BTreeSet<&str>> = BTreeMap::new();
+    for f in &history {
+        files.entry(f.0.as_str()).or_default().insert(f.1.as_str());
+    }
+    let files: Vec<(&str, Vec<&str>)> = files
+        .into_iter()
+        .map(|(f, r)| (f, r.into_iter().collect()))
+        .collect();
+    // The unit that sent another's figures also stands out by its changes (the other unit's
+    // size against its own last year).
+    assert_eq!(
+        files,
+        vec![
+            ("now/b03.xlsx", vec!["history.unusual-change"]),
+            ("now/b05.xlsx", vec!["history.copied-unchanged"]),
+            (
+                "now/b07.xlsx",
+                vec!["history.same-as-unit", "history.unusual-change"]
+            ),
+            ("now/b08.xlsx", vec!["history.same-as-unit"]),
+        ],
+        "{all:#?}"
+    );
+    let b03: Vec<_> = history.iter().filter(|f| f.0 == "now/b03.xlsx").collect();
+    assert_eq!(b03.len(), 1, "only the figure typed ×10: {b03:#?}");
+    let total = now[2].m01.total;
+    assert!(
+        b03[0]
+            .2
+            .starts_with(&format!("M01.total is {}, last year ", fmt(total))),
+        "{}",
+        b03[0].2
+    );
+    assert!(
+        b03[0].2.contains("unusual among the 16 units") && b03[0].2.contains("limit 4"),
+        "{}",
+        b03[0].2
+    );
+    let b05 = history.iter().find(|f| f.0 == "now/b05.xlsx").unwrap();
+    assert!(
+        b05.2.contains("prev/b05.xlsx") && b05.2.contains("M02.inc"),
+        "{}",
+        b05.2
+    );
+    let b07 = history
+        .iter()
+        .find(|f| f.0 == "now/b07.xlsx" && f.1 == "history.same-as-unit")
+        .unwrap();
+    assert!(b07.2.contains("now/b08.xlsx (unit TD-08)"), "{}", b07.2);
+    // The clean branches: no finding at all (their opening figures match last year's closing).
+    let clean: Vec<&(String, String, String)> = all
+        .iter()
+        .filter(|f| {
+            ![
+                "now/b03.xlsx",
+                "now/b05.xlsx",
+                "now/b07.xlsx",
+                "now/b08.xlsx",
+            ]
+            .contains(&f.0.as_str())
+        })
+        .collect();
+    assert!(clean.is_empty(), "{clean:#?}");
+}
+
+fn fmt(n: i64) -> String {
+    let s = n.to_string();
+    let mut out = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// Across a reorganisation (`--previous` with `--units`): a merged unit's opening members
+/// against its predecessors' closing members of last year, matching and not; units split from
+/// one unit said not comparable; a unit whose predecessor sent nothing last year named; a new
+/// unit with no predecessor keeps the finding that it has no workbook of last year.
+#[test]
+fn a_merger_a_split_and_a_missing_predecessor() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("now")).unwrap();
+    std::fs::create_dir(d.join("prev")).unwrap();
+    let mut seed = 500;
+    let mut branch = |code: &str, end: Option<i64>| {
+        seed += 1;
+        let mut b = Branch::clean(&format!("Chi bộ {code}"), code, seed);
+        if let Some(end) = end {
+            b.m02.end = end;
+        }
+        b
+    };
+    // Last year: every unit's closing members.
+    let mut prev = BTreeMap::new();
+    for (code, end) in [
+        ("TD-01", None),
+        ("TD-03", Some(40)),
+        ("TD-04", Some(45)),
+        ("TD-06", Some(70)),
+        ("TD-07", Some(30)),
+        ("TD-08", Some(20)),
+    ] {
+        let b = Branch::clean(&format!("Chi bộ {code}"), code, 100 + prev.len() as u64);
+        let b = if let Some(end) = end {
+            // Consistent with its own closing figure.
+            let mut v = branch(code, Some(end));
+            v.year = 2020;
+            next_year(&v, 1)
+        } else {
+            b
+        };
+        std::fs::write(
+            d.join(format!("prev/{code}.xlsx")),
+            write_branch(&b, &Layout::default()),
+        )
+        .unwrap();
+        prev.insert(code, b);
+    }
+    // Each its own figures (two units with the same would be said).
+    let this_year = |code: &str, opening: i64| {
+        let n: u64 = code[3..].parse().unwrap();
+        let mut v = Branch::clean(&format!("Chi bộ {code}"), code, 70 + n);
+        v.m02.end = opening;
+        next_year(&v, 80 + n)
+    };
+    let now = [
+        next_year(&prev["TD-01"], 2),
+        this_year("TD-10", prev["TD-03"].m02.end + prev["TD-04"].m02.end),
+        this_year("TD-12", prev["TD-07"].m02.end + prev["TD-08"].m02.end + 5),
+        this_year("TD-13", 30),
+        this_year("TD-14", 40),
+        this_year("TD-15", 25),
+        this_year("TD-16", 25),
+    ];
+    for b in &now {
+        assert_eq!(b.year, 2022);
+        std::fs::write(
+            d.join(format!("now/{}.xlsx", b.code)),
+            write_branch(b, &Layout::default()),
+        )
+        .unwrap();
+    }
+    let row = |code: &str, to: &str, from: &str, pred: &str| {
+        vec![
+            code.to_string(),
+            format!("Chi bộ {code}"),
+            "X-01".to_string(),
+            from.to_string(),
+            to.to_string(),
+            pred.to_string(),
+        ]
+    };
+    let rows: Vec<Vec<String>> = vec![
+        row("TD-01", "", "", ""),
+        row("TD-03", "2021", "", ""),
+        row("TD-04", "2021", "", ""),
+        row("TD-06", "2021", "", ""),
+        row("TD-07", "2021", "", ""),
+        row("TD-08", "2021", "", ""),
+        row("TD-09", "2021", "", ""),
+        row("TD-10", "", "2022", "TD-03, TD-04"),
+        row("TD-12", "", "2022", "TD-07; TD-08"),
+        row("TD-13", "", "2022", "TD-06"),
+        row("TD-14", "", "2022", "TD-06"),
+        row("TD-15", "", "2022", "TD-09"),
+        row("TD-16", "", "2022", ""),
+    ];
+    let rows: Vec<Vec<&str>> = rows
+        .iter()
+        .map(|r| r.iter().map(String::as_str).collect())
+        .collect();
+    write_register(
+        &d.join("units.xlsx"),
+        &[
+            "Mã đơn vị",
+            "Tên đơn vị",
+            "Đơn vị cấp trên",
+            "Từ năm",
+            "Đến năm",
+            "Tiền thân",
+        ],
+        &rows,
+    );
+    let o = crossfoot_in(
+        d,
+        &[
+            "check",
+            "--lang",
+            "en",
+            "--format",
+            "json",
+            "--units",
+            "units.xlsx",
+            "--previous",
+            "prev",
+            "now",
+        ],
+    );
+    let all = findings(&o);
+    let got: Vec<(&str, &str)> = all.iter().map(|f| (f.0.as_str(), f.1.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("now/TD-12.xlsx", "unit.merger-opening"),
+            ("now/TD-13.xlsx", "unit.split-not-comparable"),
+            ("now/TD-14.xlsx", "unit.split-not-comparable"),
+            ("now/TD-15.xlsx", "unit.no-predecessor"),
+            ("now/TD-16.xlsx", "consolidation.previous-missing"),
+        ],
+        "{all:#?}"
+    );
+    assert_eq!(
+        all[0].2,
+        "unit TD-12 was formed from TD-07 (prev/TD-07.xlsx) 30, TD-08 (prev/TD-08.xlsx) 20: its M02.start is 55, but their closing figures of last year add up to 50"
+    );
+    assert!(
+        all[1].2.contains("splitting TD-06 (with TD-14)"),
+        "{}",
+        all[1].2
+    );
+    assert!(all[3].2.contains("predecessor(s) TD-09"), "{}", all[3].2);
+}
