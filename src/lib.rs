@@ -1,46 +1,46 @@
 //! crossfoot: checks that the totals and percentages of statistical workbooks cross-foot.
 //!
-//! Data flows one way: [`load`] (calamine → [`model`]) → [`rules`] (TOML + expressions) →
-//! [`locate`] (labels and headers → cells) → [`eval`] (checks → [`finding::Finding`]s) →
-//! [`report`] (terminal, JSON) and [`annotate`] (the review workbook). [`check`] checks one
-//! workbook; [`run`] runs that over files in parallel, with the isolation the command line
-//! hands it ([`worker`] processes, or in-process). The library never prints; the binary in
-//! `main.rs` does.
+//! Data flows one way, and the folders show the stages:
+//! - [`read`]: a file's bytes → a [`model::Workbook`] ([`read::sniff`], [`read::load`], …);
+//! - [`rules`]: TOML rule files → the compiled [`rules::Pack`];
+//! - [`check`]: a workbook and the pack → its findings ([`check::locate`]: labels and headers
+//!   → cells; [`check::eval`]: figures read, checks evaluated);
+//! - [`explain`]: which figure is most likely wrong ([`explain::localise`]);
+//! - [`result`]: what a file's check gives and a run adds up to — the one seam between
+//!   checking and every output;
+//! - [`write`]: results → the terminal and JSON reports, the CI formats, the review workbook,
+//!   the marked copies, the district summary; each output a [`result::Sink`]. Writers never
+//!   import a checking stage (a test in `tests/structure.rs` holds it).
+//!
+//! [`run`] runs the check over many files in parallel, with the isolation the command line
+//! hands it ([`worker`] processes, or in-process), and feeds the sinks. Below every stage:
+//! [`model`], [`finding`], [`registry`] and [`messages`] (every text crossfoot says),
+//! [`text`] and [`safe`] (text from inputs as outputs show it). The library never prints
+//! (the progress bar, [`write::progress`], draws only when the command line asks); the binary
+//! in `main.rs` does.
 #![warn(clippy::print_stdout, clippy::print_stderr)]
 
-pub mod annotate;
 pub mod check;
-pub mod ci;
-pub mod consolidate;
 pub mod desk;
-pub mod discover;
-pub mod eval;
 pub mod explain;
-pub mod files;
 pub mod finding;
-pub mod formula;
-pub mod formula_safety;
 pub mod history;
-pub mod labels;
-pub mod lint;
-pub mod load;
-pub mod localise;
-pub mod locate;
-pub mod mark;
 pub mod messages;
 pub mod model;
-pub mod note;
-pub mod number;
-pub mod numfmt;
-pub mod output;
+pub mod read;
 pub mod register;
 pub mod registry;
-pub mod report;
+pub mod result;
 pub mod rules;
 pub mod run;
 pub mod safe;
-pub mod sniff;
-pub mod structure;
 pub mod text;
 pub mod worker;
-pub mod xlsx_limits;
+pub mod write;
+
+// The stages' modules under their earlier paths (`crate::load`, `crossfoot::report`, …), so
+// code written against the flat layout keeps compiling.
+pub use check::{discover, eval, formula, labels, locate, structure};
+pub use explain::{lint, localise};
+pub use read::{files, formula_safety, load, number, numfmt, sniff};
+pub use write::{annotate, ci, consolidate, mark, note, output, report, xlsx_limits};

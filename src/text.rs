@@ -4,7 +4,6 @@
 //! trailing colons, Unicode form (NFC/NFD) and sometimes lack Vietnamese diacritics altogether.
 //! Matching compares normalised keys, never raw text.
 
-use crate::number::Locale;
 use regex::Regex;
 use std::collections::HashMap;
 use std::sync::OnceLock;
@@ -329,104 +328,8 @@ pub fn clip(s: &str, max: usize) -> String {
     format!("{}…", head.trim_end())
 }
 
-/// A number as plain text: shortest form, no exponent for ordinary sizes, `-0` as `0`.
-pub fn format_plain(v: f64) -> String {
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    if v == 0.0 {
-        return "0".to_string();
-    }
-    let s = format!("{v}");
-    s.strip_suffix(".0").map(str::to_string).unwrap_or(s)
-}
-
-/// A number written for a person in `locale`, with `decimals` digits after the mark
-/// (`None`: as many as the value needs, at most 4). vi: `2.675`, `72,27`; en: `2,675`, `72.27`.
-pub fn format_number(v: f64, decimals: Option<u8>, locale: Locale) -> String {
-    if !v.is_finite() {
-        return v.to_string();
-    }
-    let decimals = decimals.unwrap_or_else(|| crate::number::shown_decimals(v).min(4));
-    let rounded = round_half_away(v, i32::from(decimals));
-    let body = format!("{:.*}", usize::from(decimals), rounded.abs());
-    let (int_part, frac_part) = match body.split_once('.') {
-        Some((i, f)) => (i.to_string(), Some(f.to_string())),
-        None => (body.clone(), None),
-    };
-    let (group, mark) = match locale {
-        Locale::Vi => ('.', ','),
-        Locale::En => (',', '.'),
-    };
-    let mut grouped = String::new();
-    let digits: Vec<char> = int_part.chars().collect();
-    for (i, c) in digits.iter().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            grouped.push(group);
-        }
-        grouped.push(*c);
-    }
-    let mut out = String::new();
-    if rounded < 0.0 {
-        out.push('-');
-    }
-    out.push_str(&grouped);
-    if let Some(f) = frac_part {
-        out.push(mark);
-        out.push_str(&f);
-    }
-    out
-}
-
-/// Rounds half away from zero at `decimals` digits, as Excel's ROUND does
-/// (Rust's `round` is also half away from zero, but only at 0 digits; a scaled value like
-/// 72.265 × 100 is 7226.499999…, so the scaling is corrected by a relative epsilon).
-///
-/// Negative `decimals` round to tens, hundreds, … (`round_half_away(1250.0, -2)` is 1300); a
-/// digit count beyond the range of an f64 gives 0 (far negative) or `v` itself (far positive),
-/// as in Excel. Never NaN or infinite for a finite `v`.
-pub fn round_half_away(v: f64, decimals: i32) -> f64 {
-    if !v.is_finite() {
-        return v;
-    }
-    if decimals < 0 {
-        // 10^400 is infinite: every finite value is then nearer 0 than one unit.
-        let unit = 10f64.powi(-(decimals.max(-400)));
-        if !unit.is_finite() {
-            return 0.0;
-        }
-        let scaled = v / unit;
-        let nudge = scaled.abs() * 4.0 * f64::EPSILON;
-        let r = if scaled >= 0.0 {
-            (scaled + nudge).round()
-        } else {
-            (scaled - nudge).round()
-        };
-        let out = r * unit;
-        // 1.7e308 rounded to 1e308s overflows: the value is kept, as the nearest finite one.
-        return if !out.is_finite() {
-            v
-        } else if out == 0.0 {
-            0.0
-        } else {
-            out
-        };
-    }
-    let factor = 10f64.powi(decimals);
-    let scaled = v * factor;
-    // Beyond 2^52 every f64 is whole: nothing to round (and v × factor may overflow to ∞).
-    if !scaled.is_finite() || scaled.abs() >= 4_503_599_627_370_496.0 {
-        return v;
-    }
-    // Correct binary representation error: 72.265 is stored as 72.26499999999999.
-    let nudge = scaled.abs() * 4.0 * f64::EPSILON;
-    let r = if scaled >= 0.0 {
-        (scaled + nudge).round()
-    } else {
-        (scaled - nudge).round()
-    };
-    r / factor
-}
+/// Numbers written for people live with the numbers read from people ([`crate::number`]).
+pub use crate::number::{format_number, format_plain, round_half_away};
 
 /// Text from an input as a terminal line shows it: [`crate::safe::visible`].
 pub use crate::safe::visible;
@@ -511,6 +414,7 @@ mod tests {
     }
 
     use super::*;
+    use crate::number::Locale;
 
     fn key(t: &str) -> String {
         label_key(t, Folding { diacritics: false })

@@ -28,4 +28,5 @@ mod review_pdf;
 mod rule_errors;
 mod safety;
 mod silent;
+mod structure;
 mod units;

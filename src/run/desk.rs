@@ -79,7 +79,7 @@ impl Checker for RunChecker {
         let run = Run::new(pack, options, self.isolation.as_ref());
         let mut read = run.figures(&inputs);
         read.sort_by(|a, b| a.0.path.cmp(&b.0.path));
-        let plan = crate::consolidate::Plan::of(pack, fi, read, false);
+        let plan = crate::run::consolidate::Plan::of(pack, fi, read, false);
         let conflicts = plan.conflicts();
         if !conflicts.is_empty() {
             return Err(format!(
@@ -87,7 +87,7 @@ impl Checker for RunChecker {
                 conflicts.len()
             ));
         }
-        let summary = crate::consolidate::build(pack, fi, &plan);
+        let summary = crate::run::consolidate::build(pack, fi, &plan);
         crate::consolidate::write(pack, &pack.forms[fi], &summary).map_err(|e| e.to_string())
     }
 

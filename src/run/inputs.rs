@@ -90,28 +90,7 @@ impl Input {
     }
 }
 
-/// Files passed over while walking folders (never read, only counted).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct PassedOver {
-    /// Spreadsheet lock files (`~$…`), left by a program that has the workbook open.
-    pub lock_files: usize,
-    /// Hidden files and folders (names beginning with a dot).
-    pub hidden: usize,
-    /// Operating-system litter (`Thumbs.db`, `desktop.ini`, `.DS_Store`).
-    pub system: usize,
-}
-
-impl PassedOver {
-    pub fn total(&self) -> usize {
-        self.lock_files + self.hidden + self.system
-    }
-
-    pub fn add(&mut self, other: PassedOver) {
-        self.lock_files += other.lock_files;
-        self.hidden += other.hidden;
-        self.system += other.system;
-    }
-}
+pub use crate::result::PassedOver;
 
 /// The inputs of a run, in path order.
 #[derive(Debug, Clone, Default)]
@@ -127,25 +106,46 @@ impl Inputs {
     }
 }
 
-/// How reports show a path: bytes that are not UTF-8 as `\xNN` (on Unix), `/` as the
-/// separator (elsewhere).
-pub fn shown(path: &Path) -> String {
-    #[cfg(unix)]
-    {
-        use std::os::unix::ffi::OsStrExt;
-        let bytes = path.as_os_str().as_bytes();
-        let mut out = String::with_capacity(bytes.len());
-        for chunk in bytes.utf8_chunks() {
-            out.push_str(chunk.valid());
-            for b in chunk.invalid() {
-                out.push_str(&format!("\\x{b:02X}"));
-            }
-        }
-        out
+pub use crate::files::shown;
+
+/// `--previous` names nothing to compare with.
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("--previous {paths}: {reason}")]
+#[diagnostic(
+    code(crossfoot::previous),
+    help("name the folder (or the files) of last year's workbooks, e.g. `--previous submissions-2020/`")
+)]
+pub struct PreviousEmpty {
+    pub paths: String,
+    pub reason: String,
+}
+
+/// Last year's workbooks, when given: refused before any checking when they name nothing.
+pub fn previous(paths: &[PathBuf]) -> Result<Option<Inputs>, PreviousEmpty> {
+    if paths.is_empty() {
+        return Ok(None);
     }
-    #[cfg(not(unix))]
-    {
-        path.to_string_lossy().replace('\\', "/")
+    let prev = collect(paths);
+    let shown: Vec<String> = paths
+        .iter()
+        .map(|p| crate::text::visible(&shown(p), 500, crate::registry::Lang::En).into_owned())
+        .collect();
+    let reason = if prev.files.is_empty() {
+        Some("no workbook there".to_string())
+    } else if prev.files.iter().all(|f| f.problem.is_some()) {
+        prev.files
+            .iter()
+            .find_map(|f| f.problem.as_ref())
+            .map(|p| p.reason.clone())
+    } else {
+        None
+    };
+    match reason {
+        Some(reason) => Err(PreviousEmpty {
+            paths: shown.join(" "),
+            reason,
+        }),
+        None => Ok(Some(prev)),
     }
 }
 

@@ -15,9 +15,10 @@
 use super::inputs::{FileId, Input};
 use super::output::Refused;
 use crate::annotate::Lang;
-use crate::check::{FileResult, Status};
 use crate::load::Limits;
 use crate::mark::{self, How, MarkError};
+use crate::result::{End, FileResult, Said, Sink, Status};
+use crate::write::notices;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
@@ -236,4 +237,60 @@ fn one(
         how: marked.how,
         written,
     })
+}
+
+/// `check --mark DIR` as a [`Sink`]: keeps the results of the workbooks it will mark (with
+/// their sheets), and marks them when the run is over.
+pub struct Marks<'a> {
+    pub run: MarkRun<'a>,
+    pub inputs: &'a [Input],
+    /// The inputs as they were before the run ([`stamps`]): a file that changed is not marked.
+    pub stamps: BTreeMap<String, Stamp>,
+    pub results: Vec<FileResult>,
+}
+
+impl Sink for Marks<'_> {
+    fn file(&mut self, r: &FileResult) {
+        if matches!(r.status, Status::Checked) && (self.run.all || !r.findings.is_empty()) {
+            self.results.push(r.clone());
+        }
+    }
+
+    fn finish(&mut self, end: &End<'_>) -> Said {
+        let results = std::mem::take(&mut self.results);
+        let lang = self.run.lang;
+        let w = crate::registry::Words::of(lang);
+        let mut said = Said::default();
+        let mut marked = 0;
+        for copy in write_marked(&self.run, self.inputs, &self.stamps, &results) {
+            match copy {
+                Ok(c) => {
+                    marked += 1;
+                    said.notes
+                        .extend(notices::notices(&c.written, &c.path, lang));
+                    let how = match &c.how {
+                        How::Edited => String::new(),
+                        How::Rebuilt(why) => crate::messages::render(w.rebuilt, &[("why", why)]),
+                    };
+                    let input = crate::text::visible(&c.input, 500, lang);
+                    let path = notices::shown(&c.path, lang);
+                    said.notes.push(format!(
+                        "{}{}",
+                        crate::messages::render(
+                            w.wrote_mark,
+                            &[("input", &input), ("path", &path)]
+                        ),
+                        crate::text::visible(&how, 500, lang)
+                    ));
+                }
+                Err(e) => said.failures.push(Box::new(e)),
+            }
+        }
+        if marked == 0 && said.failures.is_empty() && !end.tally.output_failed {
+            let dir = notices::shown(self.run.dir, lang);
+            said.notes
+                .push(crate::messages::render(w.no_mark, &[("dir", &dir)]));
+        }
+        said
+    }
 }

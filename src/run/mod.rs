@@ -8,17 +8,20 @@
 //! (a summary against its units, this year against last year) are applied ([`links`]). The
 //! exit status is decided in one place, [`Tally::exit`].
 
+pub mod consolidate;
 pub mod desk;
 pub mod file;
+pub mod guard;
 pub mod inputs;
 pub mod links;
 pub mod marked;
 pub mod output;
 pub mod units;
 
-use crate::check::{FileResult, Kept, Links, Status};
-use crate::finding::Severity;
+use crate::check::{Kept, Links};
 use crate::load::{Failure, Limits};
+use crate::result::{End, FileResult, Said, Sink, Status};
+pub use crate::result::{Exit, FailOn, Tally};
 use crate::rules::{Link, Pack};
 use crate::sniff::Container;
 pub use inputs::{collect, FileId, Input, Inputs, PassedOver};
@@ -386,6 +389,41 @@ impl<'a> Run<'a> {
         outcome
     }
 
+    /// Checks all inputs ([`Run::check`]) and hands each file's result to every sink in turn,
+    /// then tells each that the run is over, in the order given (a sink that could not write
+    /// makes the tally's `output_failed`, which the sinks after it see). Returns the tally
+    /// (the exit status is [`Tally::exit`]) and what each sink has to say, in the same order.
+    pub fn report(
+        &self,
+        inputs: &Inputs,
+        previous: Option<&[Input]>,
+        done: &(dyn Fn(&FileResult) + Sync),
+        sinks: &mut [&mut dyn Sink],
+    ) -> (Tally, Vec<Said>) {
+        let mut tally = Tally {
+            passed_over: inputs.passed_over,
+            ..Tally::default()
+        };
+        let outcome = self.check(&inputs.files, previous, done, &mut |r| {
+            tally.add(&r);
+            for sink in sinks.iter_mut() {
+                sink.file(&r);
+            }
+        });
+        tally.previous_unreadable = outcome.previous_unreadable.len();
+        let mut said = Vec::with_capacity(sinks.len());
+        for sink in sinks.iter_mut() {
+            let so_far = tally;
+            let one = sink.finish(&End {
+                tally: &so_far,
+                previous_unreadable: &outcome.previous_unreadable,
+            });
+            tally.output_failed |= !one.failures.is_empty();
+            said.push(one);
+        }
+        (tally, said)
+    }
+
     /// Reads and checks every input on its own for its figures only (what checks of other
     /// workbooks read: consolidation, the units of a summary; last year's workbooks are read
     /// with [`Links::LAST_YEAR`]); in the
@@ -556,147 +594,4 @@ fn form_sheets(r: &FileResult) -> usize {
         .map(|f| f.sheet.as_str())
         .collect::<BTreeSet<_>>()
         .len()
-}
-
-/// The lowest severity that fails a run (`--fail-on`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum FailOn {
-    Severity(Severity),
-    Never,
-}
-
-/// How a run ended, as the exit status says it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
-pub enum Exit {
-    /// 0: every input checked, no finding at or above `--fail-on`.
-    Clean = 0,
-    /// 1: a finding at or above `--fail-on`.
-    Findings = 1,
-    /// 2: crossfoot could not do all of its job (an input or last year's workbook not read,
-    /// an output not written, bad arguments or rule files).
-    Failed = 2,
-}
-
-impl Exit {
-    pub fn code(self) -> u8 {
-        self as u8
-    }
-}
-
-/// What a run did, counted as results are reported: the summary line and the exit status.
-#[derive(Debug, Clone, Copy, Default)]
-pub struct Tally {
-    pub files: usize,
-    pub checked: usize,
-    pub unreadable: usize,
-    /// Read, and recognised as not a submission (crossfoot's own review workbooks).
-    pub skipped: usize,
-    /// Checked, but no sheet matched a form of the pack.
-    pub no_form: usize,
-    pub errors: usize,
-    pub warnings: usize,
-    pub info: usize,
-    /// Checked files by their worst finding: none (or only info), a warning, an error.
-    pub clean_files: usize,
-    pub files_with_warnings: usize,
-    pub files_with_errors: usize,
-    /// Applications of checks that could not be applied ([`crate::eval::Reason`]).
-    pub not_applied: usize,
-    /// Passed over while walking folders (lock files, hidden files, system litter).
-    pub passed_over: PassedOver,
-    /// Last year's workbooks that could not be read.
-    pub previous_unreadable: usize,
-    /// Something crossfoot was asked to write was not written.
-    pub output_failed: bool,
-}
-
-impl Tally {
-    pub fn of(results: &[FileResult]) -> Tally {
-        let mut t = Tally::default();
-        for r in results {
-            t.add(r);
-        }
-        t
-    }
-
-    /// Counts one more file.
-    pub fn add(&mut self, r: &FileResult) {
-        self.files += 1;
-        match r.status {
-            Status::Checked => {
-                self.checked += 1;
-                if r.forms.is_empty() {
-                    self.no_form += 1;
-                }
-            }
-            Status::Unreadable(_) => self.unreadable += 1,
-            Status::Skipped(_) => self.skipped += 1,
-        }
-        let (errors, warnings) = (r.count(Severity::Error), r.count(Severity::Warning));
-        if matches!(r.status, Status::Checked) {
-            if errors > 0 {
-                self.files_with_errors += 1;
-            } else if warnings > 0 {
-                self.files_with_warnings += 1;
-            } else {
-                self.clean_files += 1;
-            }
-        }
-        self.errors += errors;
-        self.warnings += warnings;
-        self.info += r.count(Severity::Info);
-        self.not_applied += r.not_applied.iter().map(|n| n.count).sum::<usize>();
-    }
-
-    /// The worst severity found.
-    pub fn worst(&self) -> Option<Severity> {
-        if self.errors > 0 {
-            Some(Severity::Error)
-        } else if self.warnings > 0 {
-            Some(Severity::Warning)
-        } else if self.info > 0 {
-            Some(Severity::Info)
-        } else {
-            None
-        }
-    }
-
-    /// The exit status: 2 when crossfoot could not do all of its job, else 1 when a finding
-    /// reaches `fail_on`, else 0. A run that checked no file at all is never clean.
-    pub fn exit(&self, fail_on: FailOn) -> Exit {
-        if self.unreadable > 0
-            || self.previous_unreadable > 0
-            || self.output_failed
-            || self.checked == 0
-        {
-            return Exit::Failed;
-        }
-        match (fail_on, self.worst()) {
-            (FailOn::Severity(min), Some(worst)) if worst >= min => Exit::Findings,
-            _ => Exit::Clean,
-        }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn exit_status_in_one_place() {
-        let mut t = Tally {
-            checked: 1,
-            warnings: 1,
-            ..Tally::default()
-        };
-        assert_eq!(t.exit(FailOn::Severity(Severity::Error)), Exit::Clean);
-        assert_eq!(t.exit(FailOn::Severity(Severity::Warning)), Exit::Findings);
-        assert_eq!(t.exit(FailOn::Never), Exit::Clean);
-        t.errors = 1;
-        assert_eq!(t.exit(FailOn::Severity(Severity::Error)), Exit::Findings);
-        t.unreadable = 1;
-        assert_eq!(t.exit(FailOn::Never), Exit::Failed);
-        let none = Tally::default();
-        assert_eq!(none.exit(FailOn::Never), Exit::Failed, "nothing checked");
-    }
 }

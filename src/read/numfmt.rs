@@ -1538,8 +1538,8 @@ mod tests {
     use super::*;
     use std::io::Write;
 
-    const FIXTURE_XLS: &[u8] = include_bytes!("../tests/fixtures/numfmt/numfmt.xls");
-    const FIXTURE_ODS: &[u8] = include_bytes!("../tests/fixtures/numfmt/numfmt.ods");
+    const FIXTURE_XLS: &[u8] = include_bytes!("../../tests/fixtures/numfmt/numfmt.xls");
+    const FIXTURE_ODS: &[u8] = include_bytes!("../../tests/fixtures/numfmt/numfmt.ods");
 
     fn pct(decimals: u8) -> NumFmt {
         NumFmt {
@@ -2043,8 +2043,8 @@ mod tests {
 
     // --- .xlsb: BIFF12 records -----------------------------------------------------------------
 
-    const FIXTURE_XLSB: &[u8] = include_bytes!("../tests/fixtures/numfmt/numfmt.xlsb");
-    const PERCENTS_XLSB: &[u8] = include_bytes!("../tests/fixtures/numfmt/percents.xlsb");
+    const FIXTURE_XLSB: &[u8] = include_bytes!("../../tests/fixtures/numfmt/numfmt.xlsb");
+    const PERCENTS_XLSB: &[u8] = include_bytes!("../../tests/fixtures/numfmt/percents.xlsb");
 
     #[test]
     fn fixture_xlsb() {

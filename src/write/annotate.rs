@@ -15,12 +15,12 @@
 //! The bytes depend only on the results and the options: no clock, no hash order, no paths
 //! other than the ones given.
 
-use crate::check::{FileResult, Status};
 use crate::finding::{Finding, Severity};
 use crate::formula_safety::{self, Unsafe};
 use crate::messages::render;
 use crate::model::{CellRef, NumFmt, Sheet, Value};
 use crate::registry::ReviewWords;
+use crate::result::{FileResult, Status};
 use crate::text::{clip, format_number};
 use rayon::prelude::*;
 use rust_xlsxwriter::utility::quote_sheet_name;
@@ -170,7 +170,7 @@ struct CopyPlan {
     labels: Vec<String>,
 }
 
-use crate::check::sheet_has_findings;
+use crate::result::sheet_has_findings;
 
 fn plan_copies(results: &[FileResult], opts: &ReviewOptions, words: &ReviewWords) -> CopyPlan {
     // Every sheet holding a form counts, also those the check did not keep (see
@@ -1168,10 +1168,10 @@ struct CellMarks<'a> {
 
 /// The changes of a file's explanations that are the most likely: those every equally small
 /// explanation of their cause makes.
-pub fn likely_changes(r: &FileResult) -> Vec<&crate::localise::Change> {
-    let mut out: Vec<&crate::localise::Change> = Vec::new();
+pub fn likely_changes(r: &FileResult) -> Vec<&crate::result::Change> {
+    let mut out: Vec<&crate::result::Change> = Vec::new();
     for e in r.explanations.iter().filter(|e| e.localised) {
-        let others: Vec<&crate::localise::Explanation> = r
+        let others: Vec<&crate::result::Explanation> = r
             .explanations
             .iter()
             .filter(|o| o.cause == e.cause)
@@ -1196,7 +1196,7 @@ pub fn likely_changes(r: &FileResult) -> Vec<&crate::localise::Change> {
 /// lists the candidates — never one candidate's value alone as if it were the answer.
 pub fn cell_explained<'a>(
     r: &'a FileResult,
-    likely: &[&'a crate::localise::Change],
+    likely: &[&'a crate::result::Change],
     sheet: &str,
     cell: &str,
 ) -> Option<&'a str> {
@@ -1214,7 +1214,7 @@ pub fn cell_explained<'a>(
 pub fn explanation_of<'a>(
     r: &'a FileResult,
     f: &Finding,
-) -> Option<&'a crate::localise::Explanation> {
+) -> Option<&'a crate::result::Explanation> {
     r.explanations
         .iter()
         .find(|e| e.resolves.iter().any(|x| x.is(f)))
@@ -1225,7 +1225,7 @@ fn marks_for<'a>(r: &'a FileResult, sheet: &str) -> BTreeMap<CellRef, CellMarks<
     // The most likely changes get the strongest mark; the other cells of the findings they
     // resolve a light one (not the first cell of each breakdown).
     let likely = likely_changes(r);
-    let likely_here: BTreeMap<CellRef, &crate::localise::Change> = likely
+    let likely_here: BTreeMap<CellRef, &crate::result::Change> = likely
         .iter()
         .filter(|c| c.sheet == sheet)
         .filter_map(|c| CellRef::parse_a1(&c.cell).map(|at| (at, *c)))
@@ -2056,14 +2056,14 @@ mod tests {
         vec![FileResult {
             path: "a.xlsx".into(),
             status: Status::Checked,
-            forms: vec![crate::check::FormFound {
+            forms: vec![crate::result::FormFound {
                 sheet: "M01".into(),
                 form: "M01".into(),
                 confidence: 1.0,
                 continued_on: vec![],
             }],
             findings: vec![],
-            unit: crate::check::Unit {
+            unit: crate::result::Unit {
                 name: Some("Chi bộ A".into()),
                 code: Some("TD-01".into()),
                 key: Some("TD-01".into()),

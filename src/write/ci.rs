@@ -2,9 +2,9 @@
 //! SARIF 2.1.0 (GitHub code scanning and other SARIF viewers). Each is made from the run's
 //! results, the rule pack and the language, like the terminal and JSON reports.
 
-use crate::check::{FileResult, Status};
 use crate::finding::{Finding, Severity};
 use crate::registry::{unreadable_code, unreadable_text, Lang, Words, KINDS};
+use crate::result::{FileResult, Status};
 use crate::rules::Pack;
 use serde::Serialize;
 use std::collections::BTreeSet;

@@ -3,16 +3,16 @@
 //! The JSON document is a public contract (see docs/usage.md): one object with `crossfoot`,
 //! `files`, `findings` and `summary`, sorted, so the same inputs give the same bytes.
 
-use crate::check::{FileResult, Status};
 use crate::finding::Severity;
 use crate::registry::{unreadable_code, unreadable_text, Lang, Words};
+use crate::result::{FileResult, Status};
 use crate::text::{format_number, visible};
 use serde::Serialize;
 use std::fmt::Write as _;
 use std::io::Write as _;
 
-/// The counts of a report (the run's tally: see [`crate::run::Tally`]).
-pub type Summary = crate::run::Tally;
+/// The counts of a report (the run's tally: see [`crate::result::Tally`]).
+pub type Summary = crate::result::Tally;
 
 pub fn summarize(results: &[FileResult]) -> Summary {
     Summary::of(results)
@@ -46,7 +46,7 @@ struct JsonFile<'a> {
     #[serde(skip_serializing_if = "Option::is_none")]
     reason: Option<&'a str>,
     #[serde(skip_serializing_if = "unit_is_empty")]
-    unit: &'a crate::check::Unit,
+    unit: &'a crate::result::Unit,
     forms: Vec<JsonForm<'a>>,
     errors: usize,
     warnings: usize,
@@ -55,7 +55,7 @@ struct JsonFile<'a> {
     explanations: Vec<JsonExplanation<'a>>,
     /// The checks not applied, by rule and reason.
     #[serde(skip_serializing_if = "<[_]>::is_empty")]
-    not_applied: &'a [crate::eval::NotApplied],
+    not_applied: &'a [crate::result::NotApplied],
 }
 
 /// A form found in a file: where, how surely it was read, the sheets it continues on.
@@ -93,14 +93,14 @@ struct JsonChange<'a> {
     suggested: Option<JsonNum>,
     #[serde(skip_serializing_if = "Option::is_none")]
     range: Option<[Option<JsonNum>; 2]>,
-    kind: Option<crate::localise::Slip>,
+    kind: Option<crate::result::Slip>,
     note: &'a str,
 }
 
 impl<'a> JsonExplanation<'a> {
     /// `first`: the index in the report's `findings` of the file's first finding.
-    fn of(e: &'a crate::localise::Explanation, r: &FileResult, first: usize) -> Self {
-        let change = |c: &'a crate::localise::Change| JsonChange {
+    fn of(e: &'a crate::result::Explanation, r: &FileResult, first: usize) -> Self {
+        let change = |c: &'a crate::result::Change| JsonChange {
             sheet: &c.sheet,
             cell: &c.cell,
             label: &c.label,
@@ -126,7 +126,7 @@ impl<'a> JsonExplanation<'a> {
 
 /// The indexes in `r.findings` of the findings an explanation resolves.
 pub fn resolved_indexes<'r>(
-    e: &'r crate::localise::Explanation,
+    e: &'r crate::result::Explanation,
     r: &'r FileResult,
 ) -> impl Iterator<Item = usize> + 'r {
     r.findings
@@ -206,7 +206,7 @@ impl<'a> JsonFinding<'a> {
     }
 }
 
-fn unit_is_empty(u: &&crate::check::Unit) -> bool {
+fn unit_is_empty(u: &&crate::result::Unit) -> bool {
     u.name.is_none() && u.code.is_none()
 }
 
@@ -345,14 +345,14 @@ impl<'w> JsonStream<'w> {
 
     /// Writes the findings and the summary; gives the writer back.
     pub fn finish(self) -> std::io::Result<&'w mut dyn std::io::Write> {
-        self.finish_run(crate::run::PassedOver::default(), &[])
+        self.finish_run(crate::result::PassedOver::default(), &[])
     }
 
     /// [`Self::finish`], with what the run passed over while walking folders and last year's
     /// workbooks that could not be read (a `previous` list, when there are any).
     pub fn finish_run(
         mut self,
-        passed_over: crate::run::PassedOver,
+        passed_over: crate::result::PassedOver,
         previous_unreadable: &[FileResult],
     ) -> std::io::Result<&'w mut dyn std::io::Write> {
         self.summary.passed_over = passed_over;
@@ -646,7 +646,7 @@ pub fn human_total(s: &Summary, lang: Lang, style: &Style) -> String {
 }
 
 /// What walking the folders passed over (`passed over: 1 lock file`), if anything.
-fn passed_over_text(p: &crate::run::PassedOver, lang: Lang) -> Option<String> {
+fn passed_over_text(p: &crate::result::PassedOver, lang: Lang) -> Option<String> {
     let w = Words::of(lang);
     let count = |v: usize, (one, many): (&str, &str)| {
         let n = format_number(v as f64, Some(0), lang.locale());
@@ -668,7 +668,7 @@ fn passed_over_text(p: &crate::run::PassedOver, lang: Lang) -> Option<String> {
 /// The line of a run whose named folders held no file to read: which were empty, and what
 /// was passed over in them (a lock file is left by a spreadsheet program that has the
 /// workbook open).
-pub fn human_nothing_found(paths: &[String], p: &crate::run::PassedOver, lang: Lang) -> String {
+pub fn human_nothing_found(paths: &[String], p: &crate::result::PassedOver, lang: Lang) -> String {
     let w = Words::of(lang);
     let named: Vec<String> = paths.iter().map(|p| name(p, lang).into_owned()).collect();
     let mut out = crate::messages::render(w.nothing_found, &[("paths", &named.join(", "))]);
@@ -975,8 +975,8 @@ impl UnreadableDiag {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{FormFound, Unit};
     use crate::finding::{CellLoc, Finding};
+    use crate::result::{FormFound, Unit};
     use crate::sniff::{Unreadable, UnreadableKind};
 
     #[derive(Serialize)]

@@ -3,71 +3,23 @@
 //! so the same workbook always gives the same report. Running this over many files, and the
 //! checks that read other workbooks, is [`crate::run`]'s.
 
-use crate::eval::{self, Deferred, Linked, NotApplied};
-use crate::finding::{Finding, Severity};
+pub mod discover;
+pub mod eval;
+pub mod formula;
+pub mod labels;
+pub mod locate;
+pub mod structure;
+
+use self::eval::{Deferred, Linked, NotApplied};
+use self::locate::Reporter;
+use crate::finding::Finding;
 use crate::localise::{self, Explanation};
-use crate::locate::{self, Reporter};
-use crate::model::{Sheet, Workbook};
+use crate::model::Workbook;
 use crate::registry::Kind;
 use crate::rules::{Link, Pack};
-use crate::sniff::Unreadable;
 use std::collections::BTreeSet;
 
-#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct FormFound {
-    pub sheet: String,
-    pub form: String,
-    /// How surely the form was read, 0 to 1: the share of its rows, columns and cells that
-    /// were located (0: where it stands was not decided, nothing was read).
-    #[serde(default = "sure")]
-    pub confidence: f64,
-    /// The sheets it continues on (`M01 (tiếp)`), when it runs over several. (Always
-    /// serialised: the workers' binary protocol has no optional fields; the JSON report leaves
-    /// an empty one out.)
-    #[serde(default)]
-    pub continued_on: Vec<String>,
-}
-
-fn sure() -> f64 {
-    1.0
-}
-
-#[derive(Debug, Clone)]
-pub enum Status {
-    Checked,
-    Unreadable(Unreadable),
-    /// Read, and passed over: not a submission, with why.
-    Skipped(Skip),
-}
-
-pub use crate::finding::Skip;
-
-#[derive(Debug, Clone)]
-pub struct FileResult {
-    /// The path as given (or as found under a folder that was given).
-    pub path: String,
-    pub status: Status,
-    pub forms: Vec<FormFound>,
-    pub findings: Vec<Finding>,
-    /// The reporting unit's name and code, from the title block.
-    pub unit: Unit,
-    /// The sheets that hold forms, kept only when asked for (the review workbook copies them).
-    pub kept: Vec<Sheet>,
-    /// The most likely causes of the findings ([`crate::localise`]).
-    pub explanations: Vec<Explanation>,
-    /// The checks that could not be applied, by rule and reason (counted, never passed).
-    pub not_applied: Vec<NotApplied>,
-}
-
-#[derive(Debug, Clone, Default, PartialEq, serde::Serialize, serde::Deserialize)]
-pub struct Unit {
-    pub name: Option<String>,
-    /// The code as written (trimmed).
-    pub code: Option<String>,
-    /// The key the code is matched by ([`Settings::unit_key`](crate::rules::Settings::unit_key)).
-    #[serde(default)]
-    pub key: Option<String>,
-}
+pub use crate::result::{sheet_has_findings, FileResult, FormFound, Skip, Status, Unit};
 
 /// A warning when the title block gives another report year than the run's; whether it does.
 fn year_mismatch(
@@ -98,12 +50,6 @@ fn year_mismatch(
         ],
     );
     true
-}
-
-impl FileResult {
-    pub fn count(&self, s: Severity) -> usize {
-        self.findings.iter().filter(|f| f.severity == s).count()
-    }
 }
 
 /// Checks one workbook already in memory. Checks that read other workbooks (`unit.…`,
@@ -405,12 +351,4 @@ fn no_form(wb: &Workbook, pack: &Pack, rep: &mut Reporter<'_>) {
         None,
         &[("sheets", &sheets.join(", ")), ("closest", &closest)],
     );
-}
-
-/// Whether a finding of `r` is on `sheet` (names it, or one of its cells).
-pub fn sheet_has_findings(r: &FileResult, sheet: &str) -> bool {
-    r.findings.iter().any(|f| {
-        f.sheet.as_deref() == Some(sheet)
-            || f.cells.iter().any(|c| c.file.is_none() && c.sheet == sheet)
-    })
 }

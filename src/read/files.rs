@@ -101,3 +101,25 @@ pub fn special_kind(ft: &std::fs::FileType) -> &'static str {
         "a special file"
     }
 }
+
+/// How reports show a path: bytes that are not UTF-8 as `\xNN` (on Unix), `/` as the
+/// separator (elsewhere).
+pub fn shown(path: &Path) -> String {
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        let bytes = path.as_os_str().as_bytes();
+        let mut out = String::with_capacity(bytes.len());
+        for chunk in bytes.utf8_chunks() {
+            out.push_str(chunk.valid());
+            for b in chunk.invalid() {
+                out.push_str(&format!("\\x{b:02X}"));
+            }
+        }
+        out
+    }
+    #[cfg(not(unix))]
+    {
+        path.to_string_lossy().replace('\\', "/")
+    }
+}

@@ -34,12 +34,10 @@
 //! It is the most likely explanation given the checks, never a certainty; the words say so.
 
 use crate::eval::{self, CheckShape, Figure, FormValues, Origin, Shape};
-use crate::finding::Finding;
 use crate::locate::FormInstance;
 use crate::rules::expr::CmpOp;
 use crate::rules::Pack;
 use crate::text::{format_number, round_half_away};
-use serde::{Deserialize, Serialize};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The largest change set looked for.
@@ -52,22 +50,7 @@ const TIE_BREAK: usize = 24;
 const NODE_BUDGET: usize = 200_000;
 const ROW_BUDGET: usize = 20_000;
 
-/// The kind of slip a change looks like.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Slip {
-    SwappedDigits,
-    MistypedDigit,
-    OffByOne,
-    Sign,
-    TruncatedPercentage,
-    WrongBase,
-    RowOff,
-    /// A percentage recomputed from its corrected count and base (not a change of its own).
-    Follows,
-    /// The figure of the same cell in last year's workbook (`--previous`), left as it was.
-    LastYearsFigure,
-}
+pub use crate::result::{Change, Explanation, FindingRef, Slip};
 
 impl Slip {
     fn id(self) -> &'static str {
@@ -85,33 +68,6 @@ impl Slip {
     }
 }
 
-/// One figure to change.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Change {
-    pub sheet: String,
-    pub cell: String,
-    pub label: String,
-    pub found: f64,
-    /// The corrected value, when the checks determine it.
-    pub suggested: Option<f64>,
-    /// Otherwise the values it may take (None: unbounded that side).
-    pub range: Option<(Option<f64>, Option<f64>)>,
-    pub kind: Option<Slip>,
-    pub decimals: u8,
-    /// "probably 2.674 — two digits swapped", in the pack's language.
-    pub note: String,
-}
-
-/// A finding, referred to by what stays the same when findings are sorted again: its rule,
-/// sheet and cells.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct FindingRef {
-    pub rule: String,
-    pub sheet: String,
-    /// (file, for a cell of another workbook; sheet; cell).
-    pub cells: Vec<(Option<String>, String, String)>,
-}
-
 impl FindingRef {
     fn of(s: &CheckShape) -> FindingRef {
         FindingRef {
@@ -124,44 +80,6 @@ impl FindingRef {
                 .collect(),
         }
     }
-
-    /// Whether `f` is the finding referred to.
-    pub fn is(&self, f: &Finding) -> bool {
-        f.rule == self.rule
-            && f.sheet.as_deref() == Some(self.sheet.as_str())
-            && f.cells.len() == self.cells.len()
-            && f.cells
-                .iter()
-                .zip(&self.cells)
-                .all(|(c, (file, s, a))| c.file == *file && c.sheet == *s && c.cell == *a)
-    }
-}
-
-/// One cause: the changes that resolve a group of findings.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-pub struct Explanation {
-    /// Explanations with the same cause number are alternatives of one another.
-    pub cause: usize,
-    /// How many equally small explanations the cause has (1: unique).
-    pub alternatives: usize,
-    /// How many explanations one figure larger (else two; never beyond [`MAX_SIZE`]) also
-    /// resolve the cause's findings without containing a smaller one (up to
-    /// [`MAX_ALTERNATIVES`]; 0: none, or none looked for).
-    #[serde(default)]
-    pub larger: usize,
-    /// The best of those (the fewest percentages left to change, then the first), shown as
-    /// "or: …": two slips are often explained by one smaller change, and the reviewer must see
-    /// that another reading exists.
-    #[serde(default)]
-    pub or: Vec<Change>,
-    /// False: not localised (too many possibilities); `changes` is then empty.
-    pub localised: bool,
-    pub changes: Vec<Change>,
-    pub resolves: Vec<FindingRef>,
-    /// Failing checks of the workbook left out as not linear.
-    pub left_out: usize,
-    /// The headline, in the pack's language ("most likely: …").
-    pub text: String,
 }
 
 /// Explains the failing checks of one workbook's located forms.
@@ -1372,6 +1290,7 @@ fn one_of_text(pack: &Pack, alternatives: &[&Explanation], count: usize) -> Stri
 mod tests {
     use super::*;
     use crate::check::{check_workbook_kept, Links};
+    use crate::finding::Finding;
     use crate::model::{Cell, CellRef, Sheet, Value, Workbook};
     use crate::rules::{compile, Source};
 

@@ -32,11 +32,11 @@
 //! any other finding its first cell (the left side of the check).
 
 use crate::annotate::{self, Lang};
-use crate::check::{FileResult, Status};
 use crate::finding::{CellLoc, Finding, Severity};
 use crate::load::Limits;
 use crate::model::CellRef;
 use crate::registry::MarkWords;
+use crate::result::{FileResult, Status};
 use crate::sniff::Container;
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::XmlVersion;

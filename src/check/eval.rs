@@ -472,56 +472,7 @@ enum V {
     Bool(bool),
 }
 
-/// Why a check was not applied (one application of it): counted and reported, never taken
-/// as passed.
-#[derive(
-    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, serde::Serialize, serde::Deserialize,
-)]
-#[serde(rename_all = "kebab-case")]
-pub enum Reason {
-    /// A figure it reads could not be read (a finding of its own).
-    UnreadableFigure,
-    /// A figure it reads is not in the workbook: its row, column, cell or form was not found.
-    FigureMissing,
-    /// It divides by zero (or by a figure that may be zero, as rounded).
-    DivisionByZero,
-    /// Its figures are too large to compute with (a finding of its own).
-    NotFinite,
-    /// Its expression gives no value of the kind needed.
-    CannotEvaluate,
-}
-
-impl Reason {
-    /// The stable code of the JSON report (`division-by-zero`).
-    pub fn code(self) -> &'static str {
-        match self {
-            Reason::UnreadableFigure => "unreadable-figure",
-            Reason::FigureMissing => "figure-missing",
-            Reason::DivisionByZero => "division-by-zero",
-            Reason::NotFinite => "not-finite",
-            Reason::CannotEvaluate => "cannot-evaluate",
-        }
-    }
-
-    /// Why, in words.
-    pub fn words(self, w: &crate::registry::Words) -> &'static str {
-        match self {
-            Reason::UnreadableFigure => w.na_unreadable_figure,
-            Reason::FigureMissing => w.na_figure_missing,
-            Reason::DivisionByZero => w.na_division_by_zero,
-            Reason::NotFinite => w.na_not_finite,
-            Reason::CannotEvaluate => w.na_cannot_evaluate,
-        }
-    }
-}
-
-/// How many times a check was not applied to a workbook, and why.
-#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
-pub struct NotApplied {
-    pub rule: String,
-    pub reason: Reason,
-    pub count: usize,
-}
+pub use crate::result::{NotApplied, Reason};
 
 /// Adds `count` applications of `rule` not applied for `reason`.
 pub fn count_not_applied(list: &mut Vec<NotApplied>, rule: &str, reason: Reason, count: usize) {

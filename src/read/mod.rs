@@ -1,0 +1,18 @@
+//! Reading: a file's bytes in, a [`crate::model::Workbook`] (or the reason it cannot be read)
+//! out. Nothing here knows a rule pack or a form.
+//!
+//! - [`files`]: one file from disk, bounded (regular files only, a size cap, a timeout); the
+//!   rule files are read with it too.
+//! - [`sniff`]: what a file really is, by its content.
+//! - [`load`]: the workbook reader (calamine) into the model types.
+//! - [`numfmt`]: the number formats calamine does not report (`.xls`, `.ods`, `.xlsb`).
+//! - [`number`]: numbers typed as text, read in a locale.
+//! - [`formula_safety`]: which formulas of an input may be copied into a workbook crossfoot
+//!   writes.
+
+pub mod files;
+pub mod formula_safety;
+pub mod load;
+pub mod number;
+pub mod numfmt;
+pub mod sniff;

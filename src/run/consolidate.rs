@@ -1,0 +1,405 @@
+//! `crossfoot consolidate` as a run: the branch workbooks in, the district summary workbook
+//! out ([`crate::consolidate`] writes it). The policy lives here: which workbooks are left
+//! out (`--exclude`, `--exclude-errors`), a unit code in several workbooks (a conflict the
+//! user settles; crossfoot does not choose unless told `--prefer newest`), and the errors
+//! that stop the run before anything is written.
+
+use super::{inputs, output, FileId, Run};
+use crate::check::Kept;
+use crate::consolidate::{self, Note, Row, Summary};
+use crate::eval;
+use crate::finding::Severity;
+use crate::registry::Lang;
+use crate::result::{FileResult, Status};
+use crate::rules::Pack;
+use crate::text::visible;
+use miette::Diagnostic;
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::{Path, PathBuf};
+
+/// What to consolidate, as the command line says it.
+pub struct Request<'a> {
+    pub paths: &'a [PathBuf],
+    /// The summary workbook to write.
+    pub output: &'a Path,
+    /// Replace an existing file crossfoot did not write (never one the run reads).
+    pub force: bool,
+    /// The form to build (None: the first whose records are matched to units).
+    pub form: Option<&'a str>,
+    /// Leave out the workbooks with errors.
+    pub exclude_errors: bool,
+    /// Workbooks left out by name.
+    pub exclude: &'a [PathBuf],
+    /// Settle a code in several workbooks with the newest of them.
+    pub prefer_newest: bool,
+    /// The rule files read (never written over).
+    pub rule_paths: &'a [PathBuf],
+    /// The register of units (`--units`): its findings are said, one a line, as soon as the
+    /// workbooks are read.
+    pub register: Option<&'a crate::register::Register>,
+    /// Where lines for the error stream go (the library never prints).
+    pub say: &'a dyn Fn(&str),
+}
+
+/// A summary written.
+pub struct Consolidated {
+    pub path: PathBuf,
+    /// The form built.
+    pub form: usize,
+    pub summary: Summary,
+    pub written: crate::output::Written,
+    /// Units of the register that sent nothing (the run then fails).
+    pub not_submitted: usize,
+}
+
+/// Why `consolidate` wrote nothing.
+#[derive(Debug, thiserror::Error, Diagnostic)]
+pub enum ConsolidateError {
+    #[error("no form of the rule pack is a summary of units{}", .0.as_deref().map(|f| format!(" called `{f}`")).unwrap_or_default())]
+    #[diagnostic(
+        code(crossfoot::no_summary_form),
+        help("a summary form has `[records]` with `key` and `match = \"unit_code\"` in its rule file")
+    )]
+    NoForm(Option<String>),
+    #[error("no workbook to consolidate")]
+    #[diagnostic(code(crossfoot::no_input), help("name branch workbooks or folders"))]
+    NoInput,
+    #[error("--exclude {0}: not one of the workbooks being consolidated")]
+    #[diagnostic(
+        code(crossfoot::exclude),
+        help("name a workbook given or found under a folder given, as the report shows it")
+    )]
+    ExcludeUnknown(String),
+    #[error("{}", conflict_text(.0))]
+    #[diagnostic(
+        code(crossfoot::duplicate_unit),
+        help("leave the wrong one out with `--exclude FILE`, or take the newest of each with `--prefer newest`; nothing was written")
+    )]
+    Conflict(Vec<(String, Vec<String>)>),
+    #[error("cannot write {path}: {reason}")]
+    #[diagnostic(code(crossfoot::write))]
+    Write {
+        path: String,
+        reason: String,
+        #[help]
+        help: Option<String>,
+    },
+    /// The output path refused before any work.
+    #[error(transparent)]
+    #[diagnostic(transparent)]
+    Refused(#[from] output::Refused),
+}
+
+fn conflict_text(codes: &[(String, Vec<String>)]) -> String {
+    let list: Vec<String> = codes
+        .iter()
+        .map(|(code, files)| {
+            let files: Vec<String> = files
+                .iter()
+                .map(|f| visible(f, 500, Lang::En).into_owned())
+                .collect();
+            format!(
+                "unit code {} is in {}",
+                visible(code, 100, Lang::En),
+                files.join(" and ")
+            )
+        })
+        .collect();
+    format!("one unit code in several workbooks: {}", list.join("; "))
+}
+
+/// A path as an error shows it.
+fn shown(path: &Path) -> String {
+    visible(&inputs::shown(path), 500, Lang::En).into_owned()
+}
+
+/// Consolidates: settles the output, reads every workbook for its figures with `run`,
+/// applies the policy and writes the summary. Nothing is written on an error. The summary
+/// may still be incomplete ([`Summary::incomplete`]).
+pub fn consolidate(run: &Run<'_>, req: &Request<'_>) -> Result<Consolidated, ConsolidateError> {
+    let pack = run.pack;
+    let fi = consolidate::summary_form(pack, req.form)
+        .ok_or_else(|| ConsolidateError::NoForm(req.form.map(str::to_string)))?;
+    let mut inputs = super::collect(req.paths);
+    let reads = output::Reads {
+        previous: None,
+        rule_paths: req.rule_paths,
+    };
+    let out = output::settle(
+        req.output,
+        crate::sniff::SUMMARY_MARK,
+        req.force,
+        &mut inputs,
+        &reads,
+    )?;
+    // Workbooks left out by name.
+    for ex in req.exclude {
+        let id = FileId::of(ex);
+        let before = inputs.files.len();
+        inputs.files.retain(|f| match (&id, &f.id) {
+            (Some(a), Some(b)) => a != b,
+            _ => f.path != *ex,
+        });
+        if inputs.files.len() == before {
+            return Err(ConsolidateError::ExcludeUnknown(shown(ex)));
+        }
+    }
+    if inputs.files.is_empty() {
+        return Err(ConsolidateError::NoInput);
+    }
+    let mut units = run.figures(&inputs.files);
+    let not_submitted = req
+        .register
+        .map_or(0, |reg| say_register(pack, reg, &mut units, req.say));
+    let modified: BTreeMap<String, std::time::SystemTime> = inputs
+        .files
+        .iter()
+        .filter_map(|f| {
+            let t = std::fs::metadata(&f.path).and_then(|m| m.modified()).ok()?;
+            Some((f.shown.clone(), t))
+        })
+        .collect();
+    units.sort_by(|a, b| a.0.path.cmp(&b.0.path));
+    let plan = Plan::of(pack, fi, units, req.exclude_errors);
+    // One code in several workbooks: the user chooses, crossfoot does not.
+    let conflicts = plan.conflicts();
+    let plan = match (conflicts.is_empty(), req.prefer_newest) {
+        (true, _) => plan,
+        (false, true) => plan.prefer(|path| modified.get(path).copied()),
+        (false, false) => return Err(ConsolidateError::Conflict(conflicts)),
+    };
+    let summary = build(pack, fi, &plan);
+    let written = consolidate::write(pack, &pack.forms[fi], &summary)
+        .map_err(|e| e.to_string())
+        .and_then(|bytes| {
+            let read: BTreeSet<FileId> = inputs.files.iter().filter_map(|f| f.id.clone()).collect();
+            let spare = |p: &Path| FileId::of(p).is_some_and(|id| read.contains(&id));
+            let target = crate::output::Target {
+                path: &out.path,
+                replace: out.replace,
+                spare: &spare,
+            };
+            crate::output::write_atomic(&target, &bytes).map_err(|e| e.to_string())
+        })
+        .map_err(|reason| ConsolidateError::Write {
+            path: shown(&out.path),
+            help: Some(consolidate::write_hint(&reason).to_string()),
+            reason,
+        })?;
+    Ok(Consolidated {
+        path: out.path,
+        form: fi,
+        summary,
+        written,
+        not_submitted,
+    })
+}
+
+/// `consolidate --units`: the register's findings said, one a line; how many of its units
+/// sent nothing.
+fn say_register(
+    pack: &Pack,
+    reg: &crate::register::Register,
+    units: &mut [(FileResult, Kept)],
+    say: &dyn Fn(&str),
+) -> usize {
+    let own = super::units::against_register(pack, reg, units, None);
+    let lang = pack.settings.lang;
+    let line = |f: &crate::finding::Finding| {
+        visible(&format!("{}: {}", f.file, f.message), 1000, lang).into_owned()
+    };
+    for (r, _) in units.iter() {
+        for f in r.findings.iter().filter(|f| f.rule.starts_with("unit.")) {
+            say(&line(f));
+        }
+    }
+    for f in &own.findings {
+        say(&line(f));
+    }
+    own.findings
+        .iter()
+        .filter(|f| f.rule == crate::registry::Kind::UnitNotSubmitted.id())
+        .count()
+}
+
+/// Which workbook becomes which row, before anything is written: the units by code, the
+/// workbooks left out and why, and the codes found in several workbooks (a conflict the user
+/// settles: `--exclude`, or [`Plan::prefer`]).
+pub struct Plan {
+    /// Workbooks that are units of the summary, by code (several: a conflict).
+    by_code: BTreeMap<String, Vec<(FileResult, Kept)>>,
+    /// (file, code, name, note), for workbooks left out or flagged.
+    notes: Vec<(String, String, String, Note)>,
+}
+
+impl Plan {
+    /// Sorts the read workbooks (in path order) into units and workbooks left out: unreadable,
+    /// without a code, a summary itself, a code that is not one of this summary's units
+    /// (the form's `unit_pattern`), errors with `exclude_errors`.
+    pub fn of(
+        pack: &Pack,
+        fi: usize,
+        units: Vec<(FileResult, Kept)>,
+        exclude_errors: bool,
+    ) -> Plan {
+        let form = &pack.forms[fi];
+        let pattern = form.records.as_ref().and_then(|r| r.unit_pattern.as_ref());
+        let mut plan = Plan {
+            by_code: BTreeMap::new(),
+            notes: Vec::new(),
+        };
+        for (r, kept) in units {
+            let name = r.unit.name.clone().unwrap_or_default();
+            // Matched and grouped by the code's key (`td-08` is TD-08).
+            let code = r.unit.key.clone().unwrap_or_default();
+            let note = |n: Note| (r.path.clone(), code.clone(), name.clone(), n);
+            match &r.status {
+                Status::Unreadable(why) => {
+                    let (reason, _) = crate::registry::unreadable_text(why, pack.settings.lang);
+                    plan.notes.push(note(Note::Unreadable(reason.into_owned())));
+                    continue;
+                }
+                Status::Skipped(why) => {
+                    let why = crate::messages::skip_text(pack.settings.lang, why);
+                    plan.notes.push(note(Note::Skipped(why.to_string())));
+                    continue;
+                }
+                Status::Checked => {}
+            }
+            // A summary among the inputs is not a unit.
+            let is_summary = r.forms.iter().any(|f| {
+                pack.forms
+                    .iter()
+                    .any(|p| p.id == f.form && p.records.is_some())
+            });
+            if is_summary {
+                plan.notes.push(note(Note::Summary));
+                continue;
+            }
+            if code.is_empty() {
+                plan.notes.push(note(Note::NoCode));
+                continue;
+            }
+            if let Some(re) = pattern {
+                if !re.is_match(&code) {
+                    plan.notes.push(note(Note::NotAUnit(
+                        r.unit.code.clone().unwrap_or_else(|| code.clone()),
+                    )));
+                    continue;
+                }
+            }
+            let errors = r.count(Severity::Error);
+            if errors > 0 && exclude_errors {
+                plan.notes.push(note(Note::ExcludedErrors(errors)));
+                continue;
+            }
+            plan.by_code.entry(code).or_default().push((r, kept));
+        }
+        plan
+    }
+
+    /// The codes found in several workbooks, with those workbooks.
+    pub fn conflicts(&self) -> Vec<(String, Vec<String>)> {
+        self.by_code
+            .iter()
+            .filter(|(_, v)| v.len() > 1)
+            .map(|(code, v)| {
+                (
+                    code.clone(),
+                    v.iter().map(|(r, _)| r.path.clone()).collect(),
+                )
+            })
+            .collect()
+    }
+
+    /// Settles every conflict with the workbook modified last (`modified` by path); the
+    /// others are left out and listed. A tie, or a time that cannot be read, keeps the first
+    /// by path.
+    pub fn prefer(mut self, modified: impl Fn(&str) -> Option<std::time::SystemTime>) -> Plan {
+        for files in self.by_code.values_mut() {
+            if files.len() < 2 {
+                continue;
+            }
+            let mut newest = 0;
+            for (i, (r, _)) in files.iter().enumerate() {
+                if modified(&r.path) > modified(&files[newest].0.path) {
+                    newest = i;
+                }
+            }
+            let kept = files.swap_remove(newest);
+            for (r, _) in files.drain(..) {
+                self.notes.push((
+                    r.path.clone(),
+                    r.unit.code.clone().unwrap_or_default(),
+                    r.unit.name.clone().unwrap_or_default(),
+                    Note::Older(kept.0.path.clone()),
+                ));
+            }
+            files.push(kept);
+        }
+        self
+    }
+}
+
+/// Builds the summary of form `fi` from the plan (one workbook per code: settle conflicts
+/// first; should one remain, the first workbook by path is used and the others are listed).
+pub fn build(pack: &Pack, fi: usize, plan: &Plan) -> Summary {
+    let form = &pack.forms[fi];
+    let mut out = Summary {
+        rows: Vec::new(),
+        notes: plan.notes.clone(),
+    };
+    for (code, files) in &plan.by_code {
+        let Some((first, rest)) = files.split_first() else {
+            continue;
+        };
+        for (r, _) in rest {
+            out.notes.push((
+                r.path.clone(),
+                code.clone(),
+                r.unit.name.clone().unwrap_or_default(),
+                Note::Duplicate(first.0.path.clone()),
+            ));
+        }
+        let (r, kept) = first;
+        let errors = r.count(Severity::Error);
+        let name = r.unit.name.clone().unwrap_or_default();
+        if errors > 0 {
+            out.notes.push((
+                r.path.clone(),
+                code.clone(),
+                name.clone(),
+                Note::Errors(errors),
+            ));
+        }
+        let mut missing = Vec::new();
+        let figures = form
+            .columns
+            .iter()
+            .map(|c| {
+                let src = c.source.as_ref()?;
+                let v = eval::eval_linked(pack, src, &kept.linked);
+                if v.is_none() {
+                    missing.push(c.header.clone());
+                }
+                v
+            })
+            .collect();
+        if !missing.is_empty() {
+            out.notes.push((
+                r.path.clone(),
+                code.clone(),
+                name.clone(),
+                Note::FiguresMissing(missing),
+            ));
+        }
+        out.rows.push(Row {
+            file: r.path.clone(),
+            code: code.clone(),
+            name,
+            figures,
+        });
+    }
+    out.notes.sort_by(|a, b| a.0.cmp(&b.0));
+    out
+}
