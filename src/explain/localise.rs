@@ -470,52 +470,10 @@ impl Solver<'_> {
                 }
                 break;
             }
-            let mut seen: HashSet<Vec<usize>> = HashSet::new();
-            let mut found: Vec<(Vec<usize>, Vec<Range>)> = Vec::new();
-            let mut stack: Vec<Vec<usize>> = vec![vec![]];
-            while let Some(set) = stack.pop() {
-                nodes += 1;
-                if nodes > NODE_BUDGET {
-                    return None;
-                }
-                let unhit = violated.iter().copied().find(|&c| {
-                    !self.cons[c]
-                        .terms
-                        .iter()
-                        .any(|(v, _)| set.binary_search(v).is_ok())
-                });
-                let branch: BTreeSet<usize> = match unhit {
-                    Some(c) if set.len() < k => {
-                        self.cons[c].terms.iter().map(|(v, _)| *v).collect()
-                    }
-                    Some(_) => continue,
-                    None => match self.feasible(&set, &by_var) {
-                        Err(()) => return None,
-                        Ok(Ok(r)) => {
-                            if set.len() == k {
-                                found.push((set, r));
-                            }
-                            continue;
-                        }
-                        Ok(Err(_)) if set.len() >= k => continue,
-                        Ok(Err(why)) => why
-                            .iter()
-                            .flat_map(|&c| self.cons[c].terms.iter().map(|(v, _)| *v))
-                            .collect(),
-                    },
-                };
-                for v in branch {
-                    if set.binary_search(&v).is_ok() {
-                        continue;
-                    }
-                    let mut next = set.clone();
-                    let pos = next.partition_point(|x| *x < v);
-                    next.insert(pos, v);
-                    if seen.insert(next.clone()) {
-                        stack.push(next);
-                    }
-                }
-            }
+            let Ok(found) = self.search_size(k, &violated, &by_var, &[], usize::MAX, &mut nodes)
+            else {
+                return None;
+            };
             for f in found {
                 let w = weight(&f.0);
                 match best {
@@ -553,16 +511,38 @@ impl Solver<'_> {
         if k > MAX_SIZE {
             return vec![];
         }
+        let mut nodes = 0;
+        let mut found = self
+            .search_size(k, violated, by_var, smaller, TIE_BREAK, &mut nodes)
+            .unwrap_or_default();
+        found.sort_by(|a, b| a.0.cmp(&b.0));
+        found
+    }
+
+    /// One size of the search: the feasible sets of exactly `k` figures (each with its ranges,
+    /// in the order found) containing none of `smaller`, at most `cap` of them. A set branches
+    /// only on the figures of a failing check it misses, or of the checks that prove it has no
+    /// solution; a feasible set is not grown. Err: the work bound was reached (`nodes` counts
+    /// across calls), or a set's feasibility could not be decided within its own bound.
+    #[allow(clippy::type_complexity)]
+    fn search_size(
+        &self,
+        k: usize,
+        violated: &[usize],
+        by_var: &HashMap<usize, Vec<usize>>,
+        smaller: &[(Vec<usize>, Vec<Range>)],
+        cap: usize,
+        nodes: &mut usize,
+    ) -> Result<Vec<(Vec<usize>, Vec<Range>)>, ()> {
         let contains =
             |big: &[usize], small: &[usize]| small.iter().all(|v| big.binary_search(v).is_ok());
         let mut seen: HashSet<Vec<usize>> = HashSet::new();
         let mut found: Vec<(Vec<usize>, Vec<Range>)> = Vec::new();
         let mut stack: Vec<Vec<usize>> = vec![vec![]];
-        let mut nodes = 0usize;
         while let Some(set) = stack.pop() {
-            nodes += 1;
-            if nodes > NODE_BUDGET {
-                return vec![];
+            *nodes += 1;
+            if *nodes > NODE_BUDGET {
+                return Err(());
             }
             if smaller.iter().any(|(s, _)| contains(&set, s)) {
                 continue;
@@ -577,11 +557,11 @@ impl Solver<'_> {
                 Some(c) if set.len() < k => self.cons[c].terms.iter().map(|(v, _)| *v).collect(),
                 Some(_) => continue,
                 None => match self.feasible(&set, by_var) {
-                    Err(()) => return vec![],
+                    Err(()) => return Err(()),
                     Ok(Ok(r)) => {
                         if set.len() == k {
                             found.push((set, r));
-                            if found.len() >= TIE_BREAK {
+                            if found.len() >= cap {
                                 break;
                             }
                         }
@@ -606,8 +586,7 @@ impl Solver<'_> {
                 }
             }
         }
-        found.sort_by(|a, b| a.0.cmp(&b.0));
-        found
+        Ok(found)
     }
 
     /// Whether the constraints have a solution with only `set` changed: each figure's range,
