@@ -40,7 +40,7 @@ pub mod write;
 
 // The stages' modules under their earlier paths (`crate::load`, `crossfoot::report`, …), so
 // code written against the flat layout keeps compiling.
-pub use check::{discover, eval, formula, labels, locate, structure};
+pub use check::{discover, eval, formula, locate, structure};
 pub use explain::{lint, localise};
-pub use read::{files, formula_safety, load, number, numfmt, sniff};
+pub use read::{files, formula_safety, labels, load, number, numfmt, sniff};
 pub use write::{annotate, ci, consolidate, mark, note, output, report, xlsx_limits};

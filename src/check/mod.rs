@@ -6,7 +6,6 @@
 pub mod discover;
 pub mod eval;
 pub mod formula;
-pub mod labels;
 pub mod locate;
 pub mod structure;
 

@@ -7,11 +7,14 @@
 //! - [`load`]: the workbook reader (calamine) into the model types.
 //! - [`numfmt`]: the number formats calamine does not report (`.xls`, `.ods`, `.xlsb`).
 //! - [`number`]: numbers typed as text, read in a locale.
+//! - [`labels`]: labels as people write them (abbreviations, a letter slipped, a year in a
+//!   heading), as keys; the rule pack's abbreviations table is of its type.
 //! - [`formula_safety`]: which formulas of an input may be copied into a workbook crossfoot
 //!   writes.
 
 pub mod files;
 pub mod formula_safety;
+pub mod labels;
 pub mod load;
 pub mod number;
 pub mod numfmt;
