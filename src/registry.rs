@@ -2414,6 +2414,223 @@ impl DeskWords {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The command line's diagnostics: what crossfoot says on the error stream when it cannot do
+// what it was asked (a rule file, an output path, `--previous`, the arguments)
+
+/// One table of the diagnostics' words, each field written once with its English and
+/// Vietnamese text side by side.
+macro_rules! diag_words {
+    ($( $(#[$doc:meta])* $field:ident: ($en:expr, $vi:expr), )*) => {
+        /// The words of the command line's diagnostics and notices, in one language.
+        #[derive(Debug)]
+        pub struct DiagWords {
+            $( $(#[$doc])* pub $field: &'static str, )*
+        }
+
+        pub const DIAG_EN: DiagWords = DiagWords { $( $field: $en, )* };
+        pub const DIAG_VI: DiagWords = DiagWords { $( $field: $vi, )* };
+
+        impl DiagWords {
+            /// Every text of the table, by field name.
+            pub fn texts(&self) -> Vec<(&'static str, &'static str)> {
+                vec![ $( (stringify!($field), self.$field), )* ]
+            }
+        }
+    };
+}
+
+diag_words! {
+    // An output path refused (run::output), before anything is read or written.
+    cannot_write: ("cannot write {path}: {reason}", "không ghi được {path}: {reason}"),
+    out_not_xlsx: (
+        "crossfoot writes an Excel workbook, and its name must end in .xlsx",
+        "crossfoot ghi ra một sổ tính Excel, nên tên tệp phải có đuôi .xlsx"
+    ),
+    out_not_xlsx_help: ("name it e.g. `{name}`", "hãy đặt tên, ví dụ `{name}`"),
+    out_symlink: (
+        "it is a symbolic link, and crossfoot does not write through links (it could replace what the link points to)",
+        "đây là một liên kết tượng trưng, và crossfoot không ghi qua liên kết (có thể ghi đè lên tệp mà liên kết trỏ tới)"
+    ),
+    out_symlink_help: (
+        "name a new file, or the file the link points to",
+        "hãy chỉ định một tệp mới, hoặc chính tệp mà liên kết trỏ tới"
+    ),
+    out_folder: ("it is a folder", "đây là một thư mục"),
+    out_folder_help: (
+        "name a file in it, e.g. `{path}`",
+        "hãy chỉ định một tệp trong thư mục đó, ví dụ `{path}`"
+    ),
+    out_special: ("it is not a regular file ({kind})", "đây không phải tệp thông thường ({kind})"),
+    out_special_help: ("name a new .xlsx file", "hãy chỉ định một tệp .xlsx mới"),
+    out_unexamined: ("it cannot be examined", "không xem được thông tin của tệp này"),
+    out_previous: (
+        "it is one of last year's workbooks (--previous), which this run reads",
+        "đây là một trong các sổ tính năm trước (--previous) mà lần chạy này đọc"
+    ),
+    out_rule_file: (
+        "it is one of the rule files this run reads",
+        "đây là một trong các tệp quy tắc mà lần chạy này đọc"
+    ),
+    out_input: (
+        "it is one of the workbooks being checked ({file}); crossfoot never writes over what it reads",
+        "đây là một trong các sổ tính đang được kiểm tra ({file}); crossfoot không bao giờ ghi đè lên tệp mà nó đọc"
+    ),
+    out_new_name: (
+        "write the output to a new file outside the folders being checked, e.g. `-o review.xlsx` in the current folder",
+        "hãy ghi kết quả ra một tệp mới nằm ngoài các thư mục đang kiểm tra, ví dụ `-o review.xlsx` ở thư mục hiện tại"
+    ),
+    out_exists: (
+        "it exists and is {what}; crossfoot replaces only its own earlier output of this kind, and the file was left as it is",
+        "tệp đã có và là {what}; crossfoot chỉ thay thế kết quả cùng loại do chính nó ghi trước đó, nên tệp được giữ nguyên"
+    ),
+    out_exists_help: (
+        "name another file, or add --force to replace it (crossfoot then says what it replaced)",
+        "hãy chỉ định tệp khác, hoặc thêm --force để thay thế (khi đó crossfoot sẽ báo đã thay thế tệp nào)"
+    ),
+    out_is_review: ("a review workbook crossfoot wrote", "một sổ tính rà soát do crossfoot ghi"),
+    out_is_marked: ("a marked copy crossfoot wrote", "một bản đánh dấu do crossfoot ghi"),
+    out_is_summary: ("a summary crossfoot wrote", "một biểu tổng hợp do crossfoot ghi"),
+    out_is_other_own: ("another kind of crossfoot workbook", "một loại sổ tính khác của crossfoot"),
+    out_is_foreign: ("a file crossfoot did not write", "một tệp không do crossfoot ghi"),
+    out_no_folder: ("the folder {path} does not exist", "thư mục {path} không tồn tại"),
+    out_no_folder_help: (
+        "create the folder first, or name a file in an existing one",
+        "hãy tạo thư mục trước, hoặc chỉ định một tệp trong thư mục đã có"
+    ),
+    mark_not_a_folder: (
+        "--mark names a folder for the marked copies, and this is a file",
+        "--mark chỉ định thư mục chứa các bản đánh dấu, nhưng đây là một tệp"
+    ),
+    mark_not_a_folder_help: ("name a folder, e.g. `--mark marked/`", "hãy chỉ định một thư mục, ví dụ `--mark marked/`"),
+    mark_create_folder: ("create the folder first", "hãy tạo thư mục trước"),
+    // `--previous` names nothing to compare with.
+    previous_empty: ("--previous {paths}: {reason}", "--previous {paths}: {reason}"),
+    previous_nothing: ("no workbook there", "không có sổ tính nào ở đó"),
+    previous_help: (
+        "name the folder (or the files) of last year's workbooks, e.g. `--previous submissions-2020/`",
+        "hãy chỉ định thư mục (hoặc các tệp) sổ tính của năm trước, ví dụ `--previous submissions-2020/`"
+    ),
+    // Rule files that do not compile (rules), and what loading the pack decided.
+    rule_path: (
+        "cannot read the rule path {path}: {reason}",
+        "không đọc được đường dẫn quy tắc {path}: {reason}"
+    ),
+    rule_path_help: (
+        "give a .toml rule file or a folder of them",
+        "hãy chỉ định một tệp quy tắc .toml hoặc một thư mục chứa các tệp đó"
+    ),
+    rule_path_no_toml: ("the folder holds no .toml rule file", "thư mục không có tệp quy tắc .toml nào"),
+    rule_path_too_large: (
+        "larger than {mb} MB, which no rule file is",
+        "lớn hơn {mb} MB, không tệp quy tắc nào lớn như vậy"
+    ),
+    rule_path_not_utf8: ("not UTF-8 text", "không phải văn bản UTF-8"),
+    rules_problem_one: ("1 problem in {files}", "1 lỗi trong {files}"),
+    rules_problems: ("{count} problems in {files}", "{count} lỗi trong {files}"),
+    rules_in_file: ("the rule file {path}", "tệp quy tắc {path}"),
+    rules_in_files: ("{count} rule files ({each})", "{count} tệp quy tắc ({each})"),
+    rules_fix: (
+        "fix the rule files; no workbook was checked",
+        "hãy sửa các tệp quy tắc; chưa sổ tính nào được kiểm tra"
+    ),
+    rules_fix_and_check: (
+        "fix the rule files and check them again",
+        "hãy sửa các tệp quy tắc rồi kiểm tra lại"
+    ),
+    no_rules: ("no rules to check with", "không có quy tắc nào để kiểm tra"),
+    no_rules_help: (
+        "--no-default-rules drops the built-in pack; add your own with --rules PATH",
+        "--no-default-rules bỏ bộ quy tắc có sẵn; hãy thêm quy tắc của bạn bằng --rules ĐƯỜNG_DẪN"
+    ),
+    forms_replaced: (
+        "built-in forms replaced by your rule files' forms of the same id: {forms}",
+        "các biểu có sẵn đã được thay bằng biểu cùng mã trong tệp quy tắc của bạn: {forms}"
+    ),
+    edited_in_one_language: (
+        "warning: {file}: the check `{id}` has its {changed} changed but not its {kept}: a report in that language still shows the old text",
+        "cảnh báo: {file}: phép kiểm tra `{id}` đã sửa {changed} nhưng chưa sửa {kept}: báo cáo bằng ngôn ngữ đó vẫn hiện nội dung cũ"
+    ),
+    settings_overridden: (
+        "your rule files set {keys} otherwise than the built-in pack: your values are used",
+        "tệp quy tắc của bạn đặt {keys} khác với bộ quy tắc có sẵn: giá trị của bạn được dùng"
+    ),
+    rules_ok: ("rules ok: {files}", "quy tắc hợp lệ: {files}"),
+    rules_built_in: ("({count} built in)", "({count} có sẵn)"),
+    rule_file: ("file", "tệp"),
+    rule_files: ("files", "tệp"),
+    form: ("form", "biểu"),
+    forms: ("forms", "biểu"),
+    check: ("check", "phép kiểm tra"),
+    checks: ("checks", "phép kiểm tra"),
+    // `consolidate` that writes nothing.
+    no_summary_form: (
+        "no form of the rule pack is a summary of units",
+        "bộ quy tắc không có biểu nào là biểu tổng hợp các đơn vị"
+    ),
+    no_summary_form_called: (
+        "no form of the rule pack is a summary of units called `{form}`",
+        "bộ quy tắc không có biểu tổng hợp các đơn vị nào mang mã `{form}`"
+    ),
+    no_summary_form_help: (
+        "a summary form has `[records]` with `key` and `match = \"unit_code\"` in its rule file",
+        "biểu tổng hợp có `[records]` với `key` và `match = \"unit_code\"` trong tệp quy tắc của nó"
+    ),
+    no_consolidate_input: ("no workbook to consolidate", "không có sổ tính nào để tổng hợp"),
+    no_consolidate_input_help: (
+        "name branch workbooks or folders",
+        "hãy chỉ định sổ tính của các cơ sở hoặc thư mục chứa chúng"
+    ),
+    exclude_unknown: (
+        "--exclude {file}: not one of the workbooks being consolidated",
+        "--exclude {file}: không phải một trong các sổ tính đang được tổng hợp"
+    ),
+    exclude_unknown_help: (
+        "name a workbook given or found under a folder given, as the report shows it",
+        "hãy ghi tên một sổ tính đã chỉ định hoặc nằm trong thư mục đã chỉ định, đúng như báo cáo hiển thị"
+    ),
+    conflict: (
+        "one unit code in several workbooks: {codes}",
+        "một mã đơn vị có trong nhiều sổ tính: {codes}"
+    ),
+    conflict_code: ("unit code {code} is in {files}", "mã đơn vị {code} có trong {files}"),
+    and: (" and ", " và "),
+    conflict_help: (
+        "leave the wrong one out with `--exclude FILE`, or take the newest of each with `--prefer newest`; nothing was written",
+        "hãy bỏ tệp sai bằng `--exclude TỆP`, hoặc lấy tệp mới nhất của mỗi mã bằng `--prefer newest`; chưa ghi gì cả"
+    ),
+    lint_hint: ("hint", "gợi ý"),
+    // The command line.
+    no_input: ("no workbook to check", "không có sổ tính nào để kiểm tra"),
+    no_input_help: (
+        "name workbooks or folders, e.g. `crossfoot check submissions/` or `crossfoot check branch-07.xlsx`",
+        "hãy chỉ định sổ tính hoặc thư mục, ví dụ `crossfoot check submissions/` hoặc `crossfoot check branch-07.xlsx`"
+    ),
+    name_the_command: (
+        "to check workbooks, name the command: 'crossfoot check {args}'",
+        "để kiểm tra sổ tính, hãy ghi rõ lệnh: 'crossfoot check {args}'"
+    ),
+    no_worker: (
+        "crossfoot cannot find its own executable to start its worker processes ({error}); nothing was read",
+        "crossfoot không tìm thấy tệp chạy của chính nó để khởi động các tiến trình đọc tệp ({error}); chưa tệp nào được đọc"
+    ),
+    cannot_write_json: ("cannot write JSON: {error}", "không ghi được JSON: {error}"),
+    units_unread: ("--units {path}: {reason}", "--units {path}: {reason}"),
+    units_help: (
+        "name a workbook with one row per unit under the headings of the rule pack's [register]",
+        "hãy chỉ định một sổ tính có mỗi đơn vị một dòng, dưới các tiêu đề mà [register] của bộ quy tắc nêu"
+    ),
+}
+
+impl DiagWords {
+    pub fn of(lang: Lang) -> &'static DiagWords {
+        match lang {
+            Lang::En => &DIAG_EN,
+            Lang::Vi => &DIAG_VI,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2469,6 +2686,7 @@ mod tests {
             ("MarkWords", MARK_EN.texts(), MARK_VI.texts()),
             ("RoleWords", ROLE_EN.texts(), ROLE_VI.texts()),
             ("DeskWords", DESK_EN.texts(), DESK_VI.texts()),
+            ("DiagWords", DIAG_EN.texts(), DIAG_VI.texts()),
         ];
         for (table, en, vi) in tables {
             assert_eq!(en.len(), vi.len(), "{table}");

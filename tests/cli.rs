@@ -406,7 +406,7 @@ fn unreadable_input_is_reported_and_the_others_still_checked() {
 
 #[test]
 fn no_path_is_an_error_with_a_hint() {
-    let out = crossfoot(&["check"]);
+    let out = crossfoot(&["check", "--lang", "en"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(

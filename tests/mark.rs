@@ -822,6 +822,8 @@ fn the_command_line_writes_copies_and_never_over_an_input() {
         inbox.as_os_str(),
         "--mark".as_ref(),
         inbox.join("td03.xlsx").as_os_str(),
+        "--lang".as_ref(),
+        "en".as_ref(),
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("this is a file"));

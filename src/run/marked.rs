@@ -24,21 +24,21 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// Settles the folder the marked copies go to, before any work: an existing folder, or a new
-/// one created in an existing folder.
-pub fn settle_dir(dir: &Path) -> Result<PathBuf, Refused> {
-    // In English, as the refusal it is part of.
-    let shown = crate::text::visible(&super::inputs::shown(dir), 500, crate::registry::Lang::En)
-        .into_owned();
+/// one created in an existing folder. A refusal is said in `lang`.
+pub fn settle_dir(dir: &Path, lang: Lang) -> Result<PathBuf, Refused> {
+    let w = crate::registry::DiagWords::of(lang);
+    let shown = crate::text::visible(&super::inputs::shown(dir), 500, lang).into_owned();
     let refuse = |reason: String, help: Option<String>| Refused {
         path: shown.clone(),
         reason,
         help,
+        lang,
     };
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => Ok(dir.to_path_buf()),
         Ok(_) => Err(refuse(
-            "--mark names a folder for the marked copies, and this is a file".to_string(),
-            Some("name a folder, e.g. `--mark marked/`".to_string()),
+            w.mark_not_a_folder.to_string(),
+            Some(w.mark_not_a_folder_help.to_string()),
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let parent = match dir.parent() {
@@ -47,11 +47,11 @@ pub fn settle_dir(dir: &Path) -> Result<PathBuf, Refused> {
             };
             if !parent.is_dir() {
                 return Err(refuse(
-                    format!(
-                        "the folder {} does not exist",
-                        super::inputs::shown(&parent)
+                    crate::messages::render(
+                        w.out_no_folder,
+                        &[("path", &super::inputs::shown(&parent))],
                     ),
-                    Some("create the folder first".to_string()),
+                    Some(w.mark_create_folder.to_string()),
                 ));
             }
             std::fs::create_dir(dir)
