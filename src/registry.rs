@@ -2600,6 +2600,57 @@ diag_words! {
         "hãy bỏ tệp sai bằng `--exclude TỆP`, hoặc lấy tệp mới nhất của mỗi mã bằng `--prefer newest`; chưa ghi gì cả"
     ),
     lint_hint: ("hint", "gợi ý"),
+    // A rule file's schema mistakes (rules::schema): unknown, missing and wrong keys and values.
+    did_you_mean: ("did you mean `{name}`?", "có phải ý bạn là `{name}`?"),
+    schema_unknown_key: ("unknown key `{key}`", "khóa lạ `{key}`"),
+    schema_unknown_key_label: ("unknown key", "khóa lạ"),
+    schema_keys: ("the keys of this table: {keys}", "các khóa của bảng này: {keys}"),
+    schema_hint_keys: ("{hint} (the keys of this table: {keys})", "{hint} (các khóa của bảng này: {keys})"),
+    schema_no_keys: ("this table takes no keys", "bảng này không nhận khóa nào"),
+    schema_missing_key: ("missing key `{key}`", "thiếu khóa `{key}`"),
+    schema_missing_key_label: ("this table has no `{key}`", "bảng này không có `{key}`"),
+    schema_missing_key_help: ("add `{key} = …` to this table", "hãy thêm `{key} = …` vào bảng này"),
+    schema_unknown_value: (
+        "`{value}` is not one of the values allowed here",
+        "`{value}` không phải một giá trị được phép ở đây"
+    ),
+    schema_unknown_value_label: ("unknown value", "giá trị lạ"),
+    schema_hint_values: ("{hint} (one of {values})", "{hint} (một trong {values})"),
+    schema_write_one_of: ("write one of {values}", "hãy ghi một trong {values}"),
+    schema_wrong_type: (
+        "wrong type: {found} where {wanted} is expected",
+        "sai kiểu: {found} ở chỗ cần {wanted}"
+    ),
+    schema_wrong_type_label: ("expected {wanted}", "cần {wanted}"),
+    schema_wrong_word: (
+        "wrong type: {found} `{shown}` where one of {values} is expected",
+        "sai kiểu: {found} `{shown}` ở chỗ cần một trong {values}"
+    ),
+    schema_wrong_word_label: ("expected one of these words", "cần một trong các từ này"),
+    schema_wrong_word_help: ("write one of {values}, in quotes", "hãy ghi một trong {values}, đặt trong dấu ngoặc kép"),
+    schema_here: ("here", "ở đây"),
+    schema_too_many: (
+        "more than {max} mistakes; the rest are not shown",
+        "hơn {max} lỗi; các lỗi còn lại không được hiện"
+    ),
+    schema_this_file: ("this file", "tệp này"),
+    // The TOML types the schema names (a value found, a value wanted).
+    type_integer: ("integer", "số nguyên"),
+    type_float: ("float", "số thực"),
+    type_string: ("string", "chuỗi"),
+    type_boolean: ("boolean", "giá trị đúng/sai"),
+    type_array: ("array", "mảng"),
+    type_table: ("table", "bảng"),
+    type_datetime: ("datetime", "ngày giờ"),
+    type_a_value: ("a value", "một giá trị"),
+    type_a_string: ("a string", "một chuỗi"),
+    type_a_boolean: ("a boolean", "một giá trị đúng/sai (true/false)"),
+    type_a_sequence: ("a sequence", "một mảng"),
+    type_a_map: ("a map", "một bảng"),
+    type_an_integer: ("an integer", "một số nguyên"),
+    type_a_number: ("a number", "một số"),
+    type_string_or_table: ("string or table", "chuỗi hoặc bảng"),
+    type_another: ("another type", "kiểu khác"),
     // The command line.
     no_input: ("no workbook to check", "không có sổ tính nào để kiểm tra"),
     no_input_help: (

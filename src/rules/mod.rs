@@ -1014,7 +1014,16 @@ impl Conflict<'_> {
 }
 
 fn did_you_mean<'a>(wanted: &str, options: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    closest(wanted, options).map(|c| format!("did you mean `{c}`?"))
+    did_you_mean_in(wanted, options, Lang::En)
+}
+
+/// [`did_you_mean`] in `lang`.
+fn did_you_mean_in<'a>(
+    wanted: &str,
+    options: impl IntoIterator<Item = &'a str>,
+    lang: Lang,
+) -> Option<String> {
+    closest(wanted, options).map(|c| render(DiagWords::of(lang).did_you_mean, &[("name", c)]))
 }
 
 /// Where the text of a TOML string value starts, given the span of the whole value.
@@ -1330,6 +1339,11 @@ fn load(
     }
     let mut pack = compile(&sources).map_err(|files| {
         let lang = lang_of(&sources);
+        // Compiled again to say the files' mistakes in that language (only when there are).
+        let files = match lang {
+            Lang::En => files,
+            _ => compile_in(&sources, lang).err().unwrap_or(files),
+        };
         flatten(files, help(DiagWords::of(lang)), lang)
     })?;
     notices.append(&mut pack.notices);
@@ -1794,6 +1808,12 @@ fn merge_settings<'d>(
 /// contradict another file's, and what its definitions get wrong; one [`RuleFileError`] per
 /// file with problems, in path order.
 pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
+    compile_in(sources, Lang::En)
+}
+
+/// [`compile`], the schema mistakes of the files as written said in `lang` (the problems of
+/// what they define are English: docs/not-done.md).
+pub fn compile_in(sources: &[Source], lang: Lang) -> Result<Pack, Vec<RuleFileError>> {
     // Problems of the files as written, and (below) of what they define.
     let mut written: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
     let mut parsed: Vec<(usize, RuleFileDef)> = Vec::new();
@@ -1801,7 +1821,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
     // rows for the other files (their settings are not taken).
     let mut not_toml: HashSet<usize> = HashSet::new();
     for (i, src) in sources.iter().enumerate() {
-        let read = schema::parse::<RuleFileDef>(&src.text);
+        let read = schema::parse::<RuleFileDef>(&src.text, lang);
         let mut probs = Problems::new(src);
         for p in read.problems {
             probs.add(p.span, p.message, p.label, p.help);
