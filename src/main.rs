@@ -122,6 +122,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         // The pack's forms only, as `check` without `--discover`.
         discover: false,
     };
+    let lang = pack.settings.lang;
     let checker = run::desk::RunChecker::new(pack, options, isolation);
     let mut config = crossfoot::desk::Config::new(args.data, args.bind);
     config.max_request_bytes =
@@ -130,52 +131,55 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         .max_request_bytes
         .min(usize::try_from(args.guard.limits().max_file_bytes).unwrap_or(usize::MAX));
     config.max_files = usize::try_from(args.max_files).unwrap_or(usize::MAX);
+    let w = crossfoot::registry::DiagWords::of(lang);
+    let render = crossfoot::messages::render;
     if let Some(list) = &args.unit_list {
-        let shown =
-            crossfoot::text::visible(&list.display().to_string(), 500, Lang::En).into_owned();
+        let shown = crossfoot::text::visible(&list.display().to_string(), 500, lang).into_owned();
         let read =
             crossfoot::files::read_file(list, 16 * 1024 * 1024, std::time::Duration::from_secs(30))
-                .map_err(|u| u.reason)
+                .map_err(|u| {
+                    crossfoot::messages::unreadable_text(&u, lang)
+                        .0
+                        .into_owned()
+                })
                 .and_then(|bytes| {
-                    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+                    String::from_utf8(bytes).map_err(|_| w.serve_not_utf8.to_string())
                 })
                 .and_then(|text| crossfoot::desk::parse_units(&text));
         match read {
             Ok(units) => config.expected = units,
             Err(why) => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "crossfoot serve: the unit list {shown}: {}",
-                    crossfoot::text::visible(&why, 2000, Lang::En)
+                let line = render(
+                    w.serve_unit_list,
+                    &[
+                        ("path", &shown),
+                        ("reason", &crossfoot::text::visible(&why, 2000, lang)),
+                    ],
                 );
+                let _ = writeln!(std::io::stderr(), "{line}");
                 return ExitCode::from(2);
             }
         }
     }
     let served = crossfoot::desk::serve(config, Box::new(checker), |ready| {
         let mut err = std::io::stderr();
+        let addr = ready.addr.to_string();
         if ready.exposed {
-            let _ = writeln!(
-                err,
-                "WARNING: the review desk listens on {}, which other machines can reach: anyone with the access URL can read every submission",
-                ready.addr
-            );
+            let _ = writeln!(err, "{}", render(w.serve_exposed, &[("addr", &addr)]));
         }
-        let _ = writeln!(
-            err,
-            "crossfoot review desk on http://{} — open (the token is a secret; also written to {}):\n{}",
-            ready.addr,
-            crossfoot::text::visible(&ready.access_file.display().to_string(), 500, Lang::En),
-            ready.access_url
-        );
+        let file = crossfoot::text::visible(&ready.access_file.display().to_string(), 500, lang)
+            .into_owned();
+        let line = render(w.serve_ready, &[("addr", &addr), ("file", &file)]);
+        let _ = writeln!(err, "{line}\n{}", ready.access_url);
     });
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            let error = crossfoot::text::visible(&e.to_string(), 2000, lang).into_owned();
             let _ = writeln!(
                 std::io::stderr(),
-                "crossfoot serve: {}",
-                crossfoot::text::visible(&e.to_string(), 2000, Lang::En)
+                "{}",
+                render(w.serve_failed, &[("error", &error)])
             );
             ExitCode::from(2)
         }

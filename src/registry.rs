@@ -2651,6 +2651,67 @@ diag_words! {
     type_a_number: ("a number", "một số"),
     type_string_or_table: ("string or table", "chuỗi hoặc bảng"),
     type_another: ("another type", "kiểu khác"),
+    // The review workbook and the marked copies that cannot be written (after the run).
+    review_is_input: (
+        "the review workbook {path} is one of the workbooks being checked",
+        "sổ tính rà soát {path} là một trong các sổ tính đang được kiểm tra"
+    ),
+    review_is_input_help: (
+        "name the review workbook differently, e.g. review.xlsx; crossfoot never overwrites a submission",
+        "hãy đặt tên khác cho sổ tính rà soát, ví dụ review.xlsx; crossfoot không bao giờ ghi đè lên bài nộp"
+    ),
+    review_is_folder: (
+        "{path} is a folder; the review workbook needs a file name",
+        "{path} là một thư mục; sổ tính rà soát cần một tên tệp"
+    ),
+    review_is_folder_help: ("give a file name inside it, e.g. {path}", "hãy đặt một tên tệp trong thư mục đó, ví dụ {path}"),
+    review_cannot_write: (
+        "cannot write the review workbook {path}: {reason}",
+        "không ghi được sổ tính rà soát {path}: {reason}"
+    ),
+    review_cannot_write_help: (
+        "check that the folder exists and is writable, and that the file is not open in a spreadsheet program",
+        "hãy kiểm tra thư mục có tồn tại và ghi được không, và tệp có đang mở trong chương trình bảng tính không"
+    ),
+    review_cannot_build: ("cannot build the review workbook: {reason}", "không tạo được sổ tính rà soát: {reason}"),
+    review_cannot_build_help: (
+        "this is a limit of the xlsx format or a bug in crossfoot; please report it with the command line used",
+        "đây là giới hạn của định dạng xlsx hoặc lỗi của crossfoot; hãy báo lỗi kèm dòng lệnh đã dùng"
+    ),
+    cannot_mark: (
+        "cannot make the marked copy of {file}: {reason}",
+        "không tạo được bản đánh dấu của {file}: {reason}"
+    ),
+    mark_read_again: ("reading it again failed: {reason}", "đọc lại tệp không được: {reason}"),
+    mark_changed: (
+        "it changed while it was being checked (size or modification time); check it again",
+        "tệp đã thay đổi trong lúc kiểm tra (kích thước hoặc thời điểm sửa); hãy kiểm tra lại"
+    ),
+    mark_over_input: (
+        "its copy {path} would replace a file this run read",
+        "bản sao {path} sẽ ghi đè lên một tệp mà lần chạy này đọc"
+    ),
+    mark_over_review: (
+        "its copy {path} would replace the review workbook this run wrote (-o); name another folder for --mark or another file for -o",
+        "bản sao {path} sẽ ghi đè lên sổ tính rà soát mà lần chạy này ghi (-o); hãy chỉ định thư mục khác cho --mark hoặc tệp khác cho -o"
+    ),
+    mark_write_failed: ("writing {path} failed: {error}", "ghi {path} không được: {error}"),
+    mark_write_exists: (
+        "writing {path} failed: {error}; only an earlier marked copy is replaced: name another folder for --mark, or add --force",
+        "ghi {path} không được: {error}; chỉ bản đánh dấu trước đó mới được thay thế: hãy chỉ định thư mục khác cho --mark, hoặc thêm --force"
+    ),
+    // `crossfoot serve` starting.
+    serve_unit_list: ("crossfoot serve: the unit list {path}: {reason}", "crossfoot serve: danh sách đơn vị {path}: {reason}"),
+    serve_not_utf8: ("it is not UTF-8 text", "tệp không phải văn bản UTF-8"),
+    serve_exposed: (
+        "WARNING: the review desk listens on {addr}, which other machines can reach: anyone with the access URL can read every submission",
+        "CẢNH BÁO: bàn duyệt nhận kết nối ở {addr}, nơi các máy khác truy cập được: ai có đường dẫn truy cập đều đọc được mọi bài nộp"
+    ),
+    serve_ready: (
+        "crossfoot review desk on http://{addr} — open (the token is a secret; also written to {file}):",
+        "bàn duyệt crossfoot ở http://{addr} — hãy mở (mã truy cập cần giữ bí mật; cũng được ghi vào {file}):"
+    ),
+    serve_failed: ("crossfoot serve: {error}", "crossfoot serve: {error}"),
     // The command line.
     no_input: ("no workbook to check", "không có sổ tính nào để kiểm tra"),
     no_input_help: (
