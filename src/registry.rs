@@ -2600,6 +2600,27 @@ diag_words! {
         "hãy bỏ tệp sai bằng `--exclude TỆP`, hoặc lấy tệp mới nhất của mỗi mã bằng `--prefer newest`; chưa ghi gì cả"
     ),
     lint_hint: ("hint", "gợi ý"),
+    summary_cannot_build: (
+        "the summary workbook cannot be built: {reason}",
+        "không tạo được biểu tổng hợp: {reason}"
+    ),
+    summary_build_help: (
+        "this is a limit of the xlsx format crossfoot does not handle, or a bug in crossfoot; please report it with the command line used",
+        "đây là giới hạn của định dạng xlsx mà crossfoot chưa xử lý được, hoặc lỗi của crossfoot; hãy báo lỗi kèm dòng lệnh đã dùng"
+    ),
+    summary_write_help: (
+        "check the folder exists and is writable, and that the file is not open in a spreadsheet program",
+        "hãy kiểm tra thư mục có tồn tại và ghi được không, và tệp có đang mở trong chương trình bảng tính không"
+    ),
+    unknown_id: (
+        "`{id}` is neither a finding of crossfoot nor a check of the rule pack",
+        "`{id}` không phải một loại phát hiện của crossfoot, cũng không phải một phép kiểm tra của bộ quy tắc"
+    ),
+    unknown_id_help: ("`crossfoot rules list` lists every id", "`crossfoot rules list` liệt kê mọi mã"),
+    unknown_id_did_you_mean: (
+        "did you mean `{name}`? `crossfoot rules list` lists every id",
+        "có phải ý bạn là `{name}`? `crossfoot rules list` liệt kê mọi mã"
+    ),
     // A rule file's schema mistakes (rules::schema): unknown, missing and wrong keys and values.
     did_you_mean: ("did you mean `{name}`?", "có phải ý bạn là `{name}`?"),
     schema_unknown_key: ("unknown key `{key}`", "khóa lạ `{key}`"),

@@ -578,6 +578,10 @@ fn explain_an_engine_kind_and_a_pack_check() {
     let out = crossfoot(&["explain", "M01.gender-splt"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("có phải ý bạn là `M01.gender-split`"), "{err}");
+    let out = crossfoot(&["explain", "M01.gender-splt", "--lang", "en"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("did you mean `M01.gender-split`"), "{err}");
 }
 

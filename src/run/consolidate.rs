@@ -71,13 +71,14 @@ pub enum ConsolidateError {
     #[error("{}", conflict_text(.0, *.1))]
     #[diagnostic(code(crossfoot::duplicate_unit), help("{}", w(*.1).conflict_help))]
     Conflict(Vec<(String, Vec<String>)>, Lang),
-    #[error("cannot write {path}: {reason}")]
+    #[error("{}", render(w(*.lang).cannot_write, &[("path", .path), ("reason", .reason)]))]
     #[diagnostic(code(crossfoot::write))]
     Write {
         path: String,
         reason: String,
         #[help]
-        help: Option<String>,
+        help: &'static str,
+        lang: Lang,
     },
     /// The output path refused before any work.
     #[error(transparent)]
@@ -176,8 +177,16 @@ pub fn consolidate(run: &Run<'_>, req: &Request<'_>) -> Result<Consolidated, Con
         (false, false) => return Err(ConsolidateError::Conflict(conflicts, pack.settings.lang)),
     };
     let summary = build(pack, fi, &plan);
+    let lang = pack.settings.lang;
+    // A build error is no matter of the folder: each has its own hint.
     let written = consolidate::write(pack, &pack.forms[fi], &summary)
-        .map_err(|e| e.to_string())
+        .map_err(|e| {
+            let reason = render(
+                w(lang).summary_cannot_build,
+                &[("reason", &e.0.to_string())],
+            );
+            (reason, w(lang).summary_build_help)
+        })
         .and_then(|bytes| {
             let read: BTreeSet<FileId> = inputs.files.iter().filter_map(|f| f.id.clone()).collect();
             let spare = |p: &Path| FileId::of(p).is_some_and(|id| read.contains(&id));
@@ -186,12 +195,14 @@ pub fn consolidate(run: &Run<'_>, req: &Request<'_>) -> Result<Consolidated, Con
                 replace: out.replace,
                 spare: &spare,
             };
-            crate::output::write_atomic(&target, &bytes).map_err(|e| e.to_string())
+            crate::output::write_atomic(&target, &bytes)
+                .map_err(|e| (e.to_string(), w(lang).summary_write_help))
         })
-        .map_err(|reason| ConsolidateError::Write {
-            path: shown(&out.path, Lang::En),
-            help: Some(consolidate::write_hint(&reason).to_string()),
+        .map_err(|(reason, help)| ConsolidateError::Write {
+            path: shown(&out.path, lang),
             reason,
+            help,
+            lang,
         })?;
     Ok(Consolidated {
         path: out.path,
