@@ -608,6 +608,53 @@ mod tests {
     }
 
     #[test]
+    fn the_mistakes_in_vietnamese() {
+        let text = "nmae = \"x\"\nflag = \"yes\"\nmode = \"fsat\"\n\n[[item]]\ntags = [\"a\", 3]\n";
+        let parsed = parse::<Doc>(text, Lang::Vi);
+        let said: Vec<(&str, &str, Option<&str>)> = parsed
+            .problems
+            .iter()
+            .map(|p| (p.message.as_str(), p.label.as_str(), p.help.as_deref()))
+            .collect();
+        assert_eq!(
+            said,
+            vec![
+                (
+                    "thiếu khóa `name`",
+                    "bảng này không có `name`",
+                    Some("hãy thêm `name = …` vào bảng này")
+                ),
+                (
+                    "khóa lạ `nmae`",
+                    "khóa lạ",
+                    Some("có phải ý bạn là `name`? (các khóa của bảng này: `name`, `flag`, `item`, `mode`)")
+                ),
+                (
+                    "sai kiểu: chuỗi \"yes\" ở chỗ cần một giá trị đúng/sai (true/false)",
+                    "cần một giá trị đúng/sai (true/false)",
+                    None
+                ),
+                (
+                    "`fsat` không phải một giá trị được phép ở đây",
+                    "giá trị lạ",
+                    Some("có phải ý bạn là `fast`? (một trong `fast`, `slow`)")
+                ),
+                (
+                    "thiếu khóa `id`",
+                    "bảng này không có `id`",
+                    Some("hãy thêm `id = …` vào bảng này")
+                ),
+                ("sai kiểu: số nguyên `3` ở chỗ cần một chuỗi", "cần một chuỗi", None),
+            ],
+            "{said:#?}"
+        );
+        // A type serde names that crossfoot does not know is left as serde wrote it.
+        assert_eq!(type_words("u8", Lang::Vi), "u8");
+        assert_eq!(type_words("integer `3`", Lang::Vi), "số nguyên `3`");
+        assert_eq!(type_words("integer `3`", Lang::En), "integer `3`");
+    }
+
+    #[test]
     fn every_mistake_at_once() {
         let text = "nmae = \"x\"\nflag = \"yes\"\nmode = \"fsat\"\n\n[[item]]\ntags = [\"a\", 3]\n\n[[item]]\nid = 7\n";
         let got = shown(text);
