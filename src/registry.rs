@@ -1744,6 +1744,8 @@ pub struct MarkWords {
     pub copy_word: &'static str,
     /// The word before the format a converted copy was made from (`branch.from-xls.…`).
     pub copy_from: &'static str,
+    /// A finding the reviewer marked explained (the review desk's marked copy): `{note}`.
+    pub explained: &'static str,
 }
 
 pub const MARK_EN: MarkWords = MarkWords {
@@ -1763,6 +1765,7 @@ pub const MARK_EN: MarkWords = MarkWords {
     none: "No findings.",
     copy_word: "checked",
     copy_from: "from",
+    explained: "The reviewer accepted the explanation: {note}",
 };
 
 pub const MARK_VI: MarkWords = MarkWords {
@@ -1790,6 +1793,7 @@ pub const MARK_VI: MarkWords = MarkWords {
     none: "Không có phát hiện nào.",
     copy_word: "kiem-tra",
     copy_from: "tu",
+    explained: "Người duyệt đã chấp nhận giải trình: {note}",
 };
 
 impl ReviewWords {
@@ -1947,6 +1951,7 @@ impl MarkWords {
             none,
             copy_word,
             copy_from,
+            explained,
         } = *self;
         let mut out = vec![
             ("sheet_name", sheet_name),
@@ -1954,6 +1959,7 @@ impl MarkWords {
             ("found", found),
             ("difference", difference),
             ("most_suspect", most_suspect),
+            ("explained", explained),
             ("edited", edited),
             ("rebuilt", rebuilt),
             ("rebuilt_ods", rebuilt_ods),
@@ -2251,6 +2257,10 @@ desk_words! {
     ),
     mark_explained: ("Mark explained", "Đánh dấu đã giải trình"),
     branch: ("the branch (its link)", "cơ sở (qua đường dẫn riêng)"),
+    recheck: (
+        "the desk: checked again against the units' latest workbooks",
+        "bàn duyệt: kiểm tra lại với sổ tính mới nhất của các đơn vị"
+    ),
     branch_link: ("Link for the branch", "Đường dẫn cho cơ sở"),
     make_link: ("Make a link for this unit's branch", "Tạo đường dẫn cho cơ sở của đơn vị này"),
     link_made: (

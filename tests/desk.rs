@@ -1,7 +1,8 @@
 //! The review desk (`crossfoot serve`) over real HTTP: the binary started on 127.0.0.1 with an
 //! ephemeral port, talked to with a small HTTP/1.1 client of std's sockets.
 
-use crate::common::forms::{reference_layout, write_branch, Branch};
+use crate::common::district::{write_district, District};
+use crate::common::forms::{reference_layout, write_branch, Branch, Layout};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -1156,4 +1157,213 @@ fn the_round_lists_the_units_expected_that_have_not_sent() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: no unit code"));
+}
+
+/// The units of a district, as the consolidation tests make them.
+fn district_units() -> Vec<Branch> {
+    vec![
+        Branch::clean("Đảng bộ xã Bình Lư", "TD-01", 1),
+        Branch::clean("Đảng bộ xã Bản Bo", "TD-02", 2),
+        Branch::clean("Chi bộ Trường THPT Tam Đường", "TD-03", 3),
+    ]
+}
+
+fn rules_of(doc: &Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_summary_is_checked_against_the_units_latest_workbooks_and_again_when_one_resends() {
+    let (_t, data) = data_dir();
+    let desk = start(&data);
+    let bs = district_units();
+    let mut d = District::from_branches(&bs);
+    d.years.truncate(3);
+    let layout = Layout::default();
+    // TD-02 first sends a workbook of other figures than the summary's row.
+    let wrong = Branch::clean("Đảng bộ xã Bản Bo", "TD-02", 7);
+    desk.upload(&[
+        ("branch-td-01.xlsx", &write_branch(&bs[0], &layout)),
+        ("branch-td-02.xlsx", &write_branch(&wrong, &layout)),
+    ]);
+    let got = desk.upload(&[("district.xlsx", &write_district(&d))]);
+    let first_id = got[0]["id"].as_i64().unwrap();
+    let first = desk.get(&format!("/api/submissions/{first_id}")).json();
+    let rules = rules_of(&first);
+    // Its row of TD-02 disagrees with TD-02's workbook, named in the finding's cells; TD-03
+    // has sent nothing: its row has no unit workbook.
+    assert!(rules.iter().any(|r| r == "TH01.matches-unit"), "{rules:?}");
+    let td02_cell = first["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["cells"].as_array().unwrap())
+        .any(|c| c["file"] == "branch-td-02.xlsx");
+    assert!(td02_cell, "{first}");
+    assert_eq!(
+        rules
+            .iter()
+            .filter(|r| *r == "consolidation.row-without-unit")
+            .count(),
+        1,
+        "{rules:?}"
+    );
+    // TD-03, named by the summary's rows, is expected and not yet submitted.
+    let status = desk.get("/api/status").json();
+    let td03 = status["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit_code"] == "TD-03")
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(td03["state"], "not_submitted", "{status}");
+    assert_eq!(td03["expected"], true);
+    assert_eq!(td03["unit_name"], "Chi bộ Trường THPT Tam Đường");
+    // TD-02 sends its right figures: the summary is checked again, a version of its own.
+    desk.upload(&[("branch-td-02.xlsx", &write_branch(&bs[1], &layout))]);
+    let status = desk.get("/api/status").json();
+    let district = status["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["latest"]["file"] == "district.xlsx")
+        .cloned()
+        .unwrap();
+    assert_eq!(district["versions"], 2, "{status}");
+    assert_eq!(district["latest"]["sent_by"], "recheck");
+    assert_eq!(district["latest"]["sha256"], got[0]["sha256"]);
+    let second_id = district["latest"]["id"].as_i64().unwrap();
+    let second = desk.get(&format!("/api/submissions/{second_id}")).json();
+    assert_eq!(
+        rules_of(&second),
+        vec!["consolidation.row-without-unit".to_string()]
+    );
+    // The first version's result is kept as it was.
+    assert_eq!(
+        rules_of(&desk.get(&format!("/api/submissions/{first_id}")).json()),
+        rules
+    );
+    let page = desk.get_en(&format!("/submissions/{second_id}")).text();
+    assert!(page.contains("checked again against the units"), "{page}");
+    // TD-03 sends: the summary is clean.
+    desk.upload(&[("branch-td-03.xlsx", &write_branch(&bs[2], &layout))]);
+    let status = desk.get("/api/status").json();
+    let district = status["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["latest"]["file"] == "district.xlsx")
+        .cloned()
+        .unwrap();
+    assert_eq!(district["versions"], 3);
+    assert_eq!(district["state"], "clean", "{district}");
+    assert_eq!(status["counts"]["not_submitted"], 0);
+    // A unit's version that changes nothing the summary reads adds no version of it.
+    desk.upload(&[("branch-td-03-again.xlsx", &write_branch(&bs[2], &layout))]);
+    let status = desk.get("/api/status").json();
+    let versions = status["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["latest"]["file"] == "district.xlsx")
+        .map(|u| u["versions"].clone());
+    assert_eq!(versions, Some(3.into()));
+}
+
+#[test]
+fn last_years_workbooks_and_the_register_give_checks_and_expected_units() {
+    let (t, data) = data_dir();
+    let last = t.path().join("last");
+    std::fs::create_dir(&last).unwrap();
+    let bs = district_units();
+    let layout = Layout::default();
+    // Last year: TD-01 closed with this year's opening figure, TD-02 with 3 more; TD-04 sent
+    // then and has not yet this year.
+    for (b, shift) in [(&bs[0], 0), (&bs[1], 3)] {
+        let mut prev = b.clone();
+        prev.year -= 1;
+        prev.m02.end = b.m02.start + shift;
+        let name = format!("branch-{}-last.xlsx", b.code.to_lowercase());
+        std::fs::write(last.join(name), write_branch(&prev, &layout)).unwrap();
+    }
+    let mut gone = Branch::clean("Chi bộ Thôn Bốn", "TD-04", 4);
+    gone.year = bs[0].year - 1;
+    std::fs::write(last.join("branch-td-04.xlsx"), write_branch(&gone, &layout)).unwrap();
+    // The register: TD-05, in no workbook.
+    let register = t.path().join("units.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["Mã đơn vị", "Tên đơn vị"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (code, name)) in [
+        ("TD-01", "Đảng bộ xã Bình Lư"),
+        ("TD-05", "Chi bộ Thôn Năm"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(1 + r as u32, 0, *code).unwrap();
+        ws.write_string(1 + r as u32, 1, *name).unwrap();
+    }
+    wb.save(&register).unwrap();
+    let desk = start_with(
+        &data,
+        &[
+            "--previous",
+            last.to_str().unwrap(),
+            "--units",
+            register.to_str().unwrap(),
+        ],
+    );
+    let got = desk.upload(&[
+        ("branch-td-01.xlsx", &write_branch(&bs[0], &layout)),
+        ("branch-td-02.xlsx", &write_branch(&bs[1], &layout)),
+        ("branch-td-03.xlsx", &write_branch(&bs[2], &layout)),
+    ]);
+    let rules: Vec<Vec<String>> = got
+        .iter()
+        .map(|s| rules_of(&desk.get(&format!("/api/submissions/{}", s["id"])).json()))
+        .collect();
+    assert_eq!(
+        rules,
+        vec![
+            vec![],
+            vec!["M02.start-matches-last-year".to_string()],
+            vec!["consolidation.previous-missing".to_string()],
+        ]
+    );
+    let status = desk.get("/api/status").json();
+    let mut missing: Vec<(String, String)> = status["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["state"] == "not_submitted")
+        .map(|u| {
+            (
+                u["unit_code"].as_str().unwrap().to_string(),
+                u["unit_name"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    missing.sort();
+    assert_eq!(
+        missing,
+        vec![
+            ("TD-04".to_string(), "Chi bộ Thôn Bốn".to_string()),
+            ("TD-05".to_string(), "Chi bộ Thôn Năm".to_string()),
+        ]
+    );
+    assert!(status["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["state"] != "not_submitted")
+        .all(|u| u["expected"] == (u["unit_code"] != "TD-03")));
 }

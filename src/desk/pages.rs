@@ -93,7 +93,7 @@ fn unit_cell(h: &mut Html, w: &DeskWords, row: &Row) {
 pub fn round(app: &App, lang: Lang) -> Result<String, StoreError> {
     let w = DeskWords::of(lang);
     let latest = app.store.latest()?;
-    let missing = super::app::missing(app, &latest);
+    let missing = super::app::missing(app, &latest)?;
     let mut h = Html::new(lang);
     head(&mut h, w, "/");
     h.raw("<h1>").text(w.round).raw("</h1>");
@@ -278,6 +278,7 @@ pub fn submission(
         .text(match row.sent_by.as_str() {
             "reviewer" => w.reviewer,
             "branch" => w.branch,
+            "recheck" => w.recheck,
             other => other,
         })
         .raw("</dd><dt>")
@@ -421,6 +422,12 @@ pub fn submission(
                 for (n, c) in cells.iter().enumerate() {
                     if n > 0 {
                         h.raw(", ");
+                    }
+                    if let Some(file) = c["file"].as_str() {
+                        h.text(file)
+                            .raw(": ")
+                            .text(c["sheet"].as_str().unwrap_or(""))
+                            .raw("!");
                     }
                     h.text(c["cell"].as_str().unwrap_or(""));
                     if let Some(label) = c["label"].as_str() {
@@ -676,7 +683,8 @@ fn grid(h: &mut Html, w: &DeskWords, sheet: &Sheet, findings: &[Json], explanati
             _ => 1,
         };
         for c in f["cells"].as_array().map_or(&[][..], Vec::as_slice) {
-            if c["sheet"].as_str() != Some(sheet.name.as_str()) {
+            // A cell of another workbook (a summary's unit) is not this sheet's.
+            if c["sheet"].as_str() != Some(sheet.name.as_str()) || c["file"].is_string() {
                 continue;
             }
             let Some(at) = c["cell"].as_str().and_then(CellRef::parse_a1) else {
@@ -693,7 +701,7 @@ fn grid(h: &mut Html, w: &DeskWords, sheet: &Sheet, findings: &[Json], explanati
     let mut likely: BTreeMap<CellRef, String> = BTreeMap::new();
     for e in explanations {
         for c in e["changes"].as_array().map_or(&[][..], Vec::as_slice) {
-            if c["sheet"].as_str() != Some(sheet.name.as_str()) {
+            if c["sheet"].as_str() != Some(sheet.name.as_str()) || c["file"].is_string() {
                 continue;
             }
             if let (Some(at), Some(note)) = (
