@@ -245,6 +245,28 @@ fn finding_keys(doc: &Value) -> Vec<String> {
         .collect()
 }
 
+/// Every row of every sheet of the workbook a GET of `path` gives, its cells joined by `|`.
+fn workbook_text(desk: &Desk, path: &str) -> Vec<String> {
+    let r = desk.get(path);
+    assert_eq!(r.status, 200, "{path}");
+    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(r.body)).unwrap();
+    use calamine::Reader;
+    let mut rows = Vec::new();
+    for n in wb.sheet_names().to_vec() {
+        if let Ok(range) = wb.worksheet_range(&n) {
+            for row in range.rows() {
+                rows.push(
+                    row.iter()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join("|"),
+                );
+            }
+        }
+    }
+    rows
+}
+
 fn data_dir() -> (tempfile::TempDir, PathBuf) {
     let t = tempfile::tempdir().unwrap();
     let p = t.path().join("desk");
@@ -853,26 +875,8 @@ fn a_review_mark_follows_its_finding_and_is_dropped_when_the_figures_change() {
     );
 
     // The note in the review workbook's findings, beside its finding, for both versions.
-    let review_text = |id: i64| {
-        let r = desk.get(&format!("/api/submissions/{id}/review.xlsx"));
-        assert_eq!(r.status, 200);
-        let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(r.body)).unwrap();
-        use calamine::Reader;
-        let mut rows = Vec::new();
-        for n in wb.sheet_names().to_vec() {
-            if let Ok(range) = wb.worksheet_range(&n) {
-                for row in range.rows() {
-                    rows.push(
-                        row.iter()
-                            .map(|c| c.to_string())
-                            .collect::<Vec<_>>()
-                            .join("|"),
-                    );
-                }
-            }
-        }
-        rows
-    };
+    let review_text = |id: i64| workbook_text(&desk, &format!("/api/submissions/{id}/review.xlsx"));
+    let marked_text = |id: i64| workbook_text(&desk, &format!("/api/submissions/{id}/marked.xlsx"));
     for id in [id1, id2] {
         let rows = review_text(id);
         assert!(
@@ -880,6 +884,15 @@ fn a_review_mark_follows_its_finding_and_is_dropped_when_the_figures_change() {
                 .any(|r| r.contains("M01.gender-split") && r.ends_with(note)),
             "{id}: {rows:?}"
         );
+        // And in the marked copy for the branch: its finding says the reviewer accepted it.
+        let rows = marked_text(id);
+        let accepted = format!("Người duyệt đã chấp nhận giải trình: {note}");
+        assert!(
+            rows.iter()
+                .any(|r| r.contains("M01.gender-split") && r.contains(&accepted)),
+            "{id}: {rows:?}"
+        );
+        assert_eq!(rows.iter().filter(|r| r.contains(&accepted)).count(), 1);
     }
 
     // Other figures on the same cells: dropped, visibly.
@@ -897,6 +910,10 @@ fn a_review_mark_follows_its_finding_and_is_dropped_when_the_figures_change() {
     assert!(page.contains(": 0 fixed, 0 new,"), "{page}");
     assert!(page.contains(note));
     assert!(!review_text(id3).iter().any(|r| r.contains(note)));
+    assert!(!marked_text(id3).iter().any(|r| r.contains(note)));
+    assert!(marked_text(id3)
+        .iter()
+        .any(|r| r.contains("M01.gender-split")));
 
     // A dropped mark goes no further.
     let id4 = desk.upload(&[("td-50-v4.xlsx", &off_by(7))])[0]["id"]

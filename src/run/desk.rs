@@ -289,5 +289,29 @@ mod tests {
         assert!(got.review.is_some());
         assert_eq!(got.marked.as_ref().map(|m| m.1), Some("xlsx"));
         assert!(!got.sheets.is_empty());
+        assert!(got.summary_of.is_none());
+    }
+
+    #[test]
+    fn a_note_is_said_on_its_finding_only_and_shown_not_obeyed() {
+        let pack = crate::rules::load_pack(false, &[] as &[PathBuf]).unwrap();
+        let checker = RunChecker::new(pack, Options::default(), Box::new(super::super::InProcess));
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/branch-gender-split.xlsx");
+        let (r, _) = checker.results(&path, "b.xlsx", &[]);
+        let mut r = r.unwrap();
+        let before: Vec<String> = r.findings.iter().map(|f| f.message.clone()).collect();
+        let notes: BTreeMap<usize, String> =
+            [(0, "moved\u{202e}ffo".to_string()), (999, "none".into())].into();
+        with_notes(&mut r, &notes, Lang::En);
+        let first = &r.findings[0].message;
+        assert!(first.starts_with(&before[0]), "{first}");
+        assert!(first.contains("The reviewer accepted the explanation: moved"));
+        assert!(!first.contains('\u{202e}'), "{first}");
+        for (f, was) in r.findings.iter().zip(&before).skip(1) {
+            assert_eq!(&f.message, was);
+        }
+        let noted = checker.noted(&path, "b.xlsx", &[], &notes);
+        assert!(noted.review.is_some());
+        assert_eq!(noted.marked.map(|m| m.1), Some("xlsx"));
     }
 }
