@@ -2268,6 +2268,17 @@ desk_words! {
         "Gửi đường dẫn này cho cơ sở: qua đó cơ sở gửi được sổ tính của đơn vị mình và xem các phát hiện, không thấy gì của đơn vị khác. Đường dẫn chỉ hiện lần này."
     ),
     branch_title: ("Your unit's workbooks", "Sổ tính của đơn vị"),
+    branch_links: ("Branch links", "Đường dẫn của cơ sở"),
+    links_hint: (
+        "Each link lets one unit's branch send its workbooks and see their findings. A revoked link is refused from then on; make a new one on the unit's page if needed.",
+        "Mỗi đường dẫn cho cơ sở của một đơn vị gửi sổ tính và xem phát hiện của mình. Đường dẫn đã thu hồi bị từ chối từ đó; nếu cần, tạo đường dẫn mới ở trang của đơn vị."
+    ),
+    no_links: ("No branch link made yet.", "Chưa tạo đường dẫn nào cho cơ sở."),
+    link_created: ("Made (UTC)", "Tạo lúc (UTC)"),
+    link_sent: ("Versions sent by the branch", "Số lần cơ sở đã gửi"),
+    link_open: ("open", "đang dùng"),
+    link_revoked: ("revoked {time} (UTC)", "đã thu hồi lúc {time} (UTC)"),
+    revoke: ("Revoke", "Thu hồi"),
     sending: ("sending and checking…", "đang gửi và kiểm tra…"),
     not_recorded: ("not recorded", "không được ghi nhận"),
     note_hint: (

@@ -1384,3 +1384,130 @@ fn last_years_workbooks_and_the_register_give_checks_and_expected_units() {
         .filter(|u| u["state"] != "not_submitted")
         .all(|u| u["expected"] == (u["unit_code"] != "TD-03")));
 }
+
+#[test]
+fn branch_links_are_listed_and_a_revoked_one_is_refused() {
+    let (_t, data) = data_dir();
+    let desk = start(&data);
+    let split = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/branch-gender-split.xlsx"),
+    )
+    .unwrap();
+    let own = &desk.upload(&[("split.xlsx", &split)])[0];
+    let key = own["unit_key"].as_str().unwrap().to_string();
+    let auth = desk.bearer();
+    let make = || {
+        let (ct, body) = multipart(&[("unit_key", None, key.as_bytes())]);
+        let r = http(
+            desk.addr,
+            "POST",
+            "/api/links",
+            &[("Authorization", &auth), ("Content-Type", &ct)],
+            &body,
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        let v = r.json();
+        let url = v["url"].as_str().unwrap().to_string();
+        let path = url
+            .split_once(&desk.addr.to_string())
+            .unwrap()
+            .1
+            .to_string();
+        (v["id"].as_i64().unwrap(), path)
+    };
+    let (first, first_path) = make();
+    let (second, second_path) = make();
+    // Listed, never with their tokens.
+    let listed = desk.get("/api/links");
+    assert_eq!(listed.status, 200);
+    let links = listed.json()["links"].as_array().unwrap().clone();
+    assert_eq!(
+        links.iter().map(|l| l["id"].as_i64()).collect::<Vec<_>>(),
+        vec![Some(first), Some(second)]
+    );
+    assert!(links
+        .iter()
+        .all(|l| l["unit_key"] == key.as_str() && l["revoked"].is_null()));
+    let token = first_path.rsplit('/').next().unwrap();
+    assert!(!listed.text().contains(token));
+    let page = desk.get_en("/links").text();
+    assert!(
+        page.contains("Branch links") && page.contains("Revoke"),
+        "{page}"
+    );
+    assert!(!page.contains(token));
+    assert_eq!(http(desk.addr, "GET", "/api/links", &[], b"").status, 401);
+    assert_eq!(http(desk.addr, "GET", "/links", &[], b"").status, 401);
+    assert_eq!(http(desk.addr, "GET", &first_path, &[], b"").status, 200);
+
+    // The revoke form: without its CSRF token (a cookie alone), or without any token: refused.
+    let revoke = |id: i64, headers: &[(&str, &str)], csrf: Option<&str>| {
+        let parts: Vec<(&str, Option<&str>, &[u8])> =
+            csrf.iter().map(|c| ("csrf", None, c.as_bytes())).collect();
+        let (ct, body) = multipart(&parts);
+        let mut h = vec![("Content-Type", ct.as_str())];
+        h.extend_from_slice(headers);
+        http(
+            desk.addr,
+            "POST",
+            &format!("/api/links/{id}/revoke"),
+            &h,
+            &body,
+        )
+    };
+    let cookie = format!("crossfoot_desk_{}={}", desk.addr.port(), desk.token);
+    assert_eq!(revoke(first, &[], None).status, 401);
+    assert_eq!(revoke(first, &[("Cookie", &cookie)], None).status, 403);
+    assert_eq!(revoke(first, &[("Cookie", &cookie)], Some("0")).status, 403);
+    let other_site = [
+        ("Cookie", cookie.as_str()),
+        ("Origin", "http://evil.example"),
+    ];
+    // The page's own CSRF token, as its form carries it.
+    let round = http(desk.addr, "GET", "/links", &[("Cookie", &cookie)], b"").text();
+    let csrf = round
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    assert_eq!(revoke(first, &other_site, Some(&csrf)).status, 403);
+    assert_eq!(http(desk.addr, "GET", &first_path, &[], b"").status, 200);
+    // With it: revoked, and the page goes back to the list.
+    let r = revoke(first, &[("Cookie", &cookie)], Some(&csrf));
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("location"), Some("/links"));
+    assert_eq!(revoke(999, &[("Authorization", &auth)], None).status, 404);
+
+    // The revoked link's token is refused everywhere; the other link still works.
+    for p in [
+        first_path.clone(),
+        format!("{first_path}/submissions/{}", own["id"]),
+        format!("{first_path}/submissions/{}/marked.xlsx", own["id"]),
+    ] {
+        assert_eq!(http(desk.addr, "GET", &p, &[], b"").status, 401, "{p}");
+    }
+    let (ct, body) = multipart(&[("file", Some("split.xlsx"), &split)]);
+    let sent = http(
+        desk.addr,
+        "POST",
+        &format!("{first_path}/upload"),
+        &[("Content-Type", &ct)],
+        &body,
+    );
+    assert_eq!(sent.status, 401);
+    assert_eq!(http(desk.addr, "GET", &second_path, &[], b"").status, 200);
+    let links = desk.get("/api/links").json()["links"].clone();
+    assert!(links[0]["revoked"].is_string());
+    assert!(links[1]["revoked"].is_null());
+    let page = desk.get_en("/links").text();
+    assert!(page.contains("revoked "), "{page}");
+    // Still one version: the revoked link's upload was not recorded.
+    let status = desk.get("/api/status").json();
+    assert_eq!(status["units"][0]["versions"], 1);
+    // Revoked for good: after a restart too.
+    drop(desk);
+    let desk = start(&data);
+    assert_eq!(http(desk.addr, "GET", &first_path, &[], b"").status, 401);
+    assert_eq!(http(desk.addr, "GET", &second_path, &[], b"").status, 200);
+}

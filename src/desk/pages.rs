@@ -124,6 +124,8 @@ pub fn round(app: &App, lang: Lang) -> Result<String, StoreError> {
     }
     h.raw(" · <a href=\"/api/summary.xlsx\">")
         .text(w.summary_workbook)
+        .raw("</a> · <a href=\"/links\">")
+        .text(w.branch_links)
         .raw("</a>");
     h.raw("</p><table class=\"round\"><thead><tr><th>")
         .text(w.unit)
@@ -516,11 +518,95 @@ pub fn link_made(lang: Lang, unit_key: &str, url: &str) -> String {
         .text(w.link_made)
         .raw("</p><p><code class=\"link\">")
         .text(url)
-        .raw("</code></p><p><a href=\"/\">← ")
+        .raw("</code></p><p><a href=\"/links\">")
+        .text(w.branch_links)
+        .raw("</a> · <a href=\"/\">← ")
         .text(w.back)
         .raw("</a></p>");
     foot(&mut h);
     h.finish()
+}
+
+/// The branch links made: each one's unit, when it was made, how many versions its unit sent
+/// through a link, and whether it was revoked; a form to revoke each one still open.
+pub fn links(app: &App, lang: Lang) -> Result<String, StoreError> {
+    let w = DeskWords::of(lang);
+    let links = app.store.links()?;
+    let names: BTreeMap<String, Row> = app
+        .store
+        .latest()?
+        .into_iter()
+        .map(|(r, _)| (r.unit_key.clone(), r))
+        .collect();
+    let mut h = Html::new(lang);
+    head(&mut h, w, "/");
+    h.raw("<p><a href=\"/\">← ")
+        .text(w.back)
+        .raw("</a></p><h1>")
+        .text(w.branch_links)
+        .raw("</h1><p>")
+        .text(w.links_hint)
+        .raw("</p>");
+    if links.is_empty() {
+        h.raw("<p class=\"empty\">").text(w.no_links).raw("</p>");
+        foot(&mut h);
+        return Ok(h.finish());
+    }
+    h.raw("<table class=\"links\"><thead><tr><th>")
+        .text(w.unit)
+        .raw("</th><th>")
+        .text(w.code)
+        .raw("</th><th>")
+        .text(w.link_created)
+        .raw("</th><th>")
+        .text(w.link_sent)
+        .raw("</th><th>")
+        .text(w.state)
+        .raw("</th></tr></thead><tbody>");
+    for l in &links {
+        h.raw("<tr><td>");
+        match names.get(&l.unit_key) {
+            Some(row) => {
+                h.raw("<a href=\"/submissions/")
+                    .href(&path_segment(&row.id.to_string()))
+                    .raw("\">");
+                unit_cell(&mut h, w, row);
+                h.raw("</a>");
+            }
+            None => {
+                h.text(&l.unit_key);
+            }
+        }
+        h.raw("</td><td>")
+            .text(&l.unit_key)
+            .raw("</td><td>")
+            .text(&l.created)
+            .raw("</td><td>")
+            .num(l.branch_versions)
+            .raw("</td><td>");
+        match &l.revoked {
+            Some(when) => {
+                h.raw("<span class=\"state revoked\">")
+                    .text(&render(w.link_revoked, &[("time", when)]))
+                    .raw("</span>");
+            }
+            None => {
+                h.raw("<span class=\"state clean\">")
+                    .text(w.link_open)
+                    .raw("</span> <form class=\"revoke\" method=\"post\" enctype=\"multipart/form-data\" action=\"/api/links/")
+                    .href(&path_segment(&l.id.to_string()))
+                    .raw("/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"")
+                    .attr(&app.csrf)
+                    .raw("\"><button type=\"submit\">")
+                    .text(w.revoke)
+                    .raw("</button></form>");
+            }
+        }
+        h.raw("</td></tr>");
+    }
+    h.raw("</tbody></table>");
+    foot(&mut h);
+    Ok(h.finish())
 }
 
 /// A branch's page: its unit's versions and the upload form.

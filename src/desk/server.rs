@@ -148,7 +148,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/submissions/{id}/marked.xlsx", get(marked_xlsx))
         .route("/api/submissions/{id}/workbook", get(original))
         .route("/api/submissions/{id}/marks", post(add_mark))
-        .route("/api/links", post(make_link))
+        .route("/links", get(links_page))
+        .route("/api/links", post(make_link).get(api_links))
+        .route("/api/links/{id}/revoke", post(revoke_link))
         .route("/api/summary.xlsx", get(summary_xlsx))
         .layer(axum::middleware::from_fn_with_state(app.clone(), auth))
         // The access URL: outside the token check (it is the check).
@@ -1029,10 +1031,69 @@ async fn make_link(
     })
     .await;
     match made {
-        Ok(Ok(())) if via == Via::Cookie => {
+        Ok(Ok(_)) if via == Via::Cookie => {
             html(pages::link_made(lang_of(&app, &headers), &unit_key, &url))
         }
-        Ok(Ok(())) => json_value(&serde_json::json!({ "unit_key": unit_key, "url": url })),
+        Ok(Ok(id)) => {
+            json_value(&serde_json::json!({ "id": id, "unit_key": unit_key, "url": url }))
+        }
+        Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+/// `/links`: the branch links made, each with a form to revoke it.
+async fn links_page(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let lang = lang_of(&app, &headers);
+    match blocking(&app, move |app| pages::links(app, lang)).await {
+        Ok(Ok(page)) => html(page),
+        Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+/// `GET /api/links`: every branch link made (its id, unit, when made and revoked, the
+/// versions its unit sent through a link); never its token (not kept).
+async fn api_links(State(app): State<Arc<App>>) -> Response {
+    match blocking(&app, |app| app.store.links()).await {
+        Ok(Ok(links)) => json_value(&serde_json::json!({ "links": links })),
+        Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+/// `POST /api/links/{id}/revoke`: the link's token refused from now on (a page's form sends
+/// its CSRF token as `csrf`).
+async fn revoke_link(
+    State(app): State<Arc<App>>,
+    axum::Extension(via): axum::Extension<Via>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    if !same_origin(&headers) {
+        return refused(StatusCode::FORBIDDEN, "refused: another site's request\n");
+    }
+    let mut csrf = None;
+    while let Ok(Some(f)) = multipart.next_field().await {
+        if f.name() == Some("csrf") {
+            csrf = f.text().await.ok();
+        }
+    }
+    if via == Via::Cookie
+        && !csrf
+            .as_deref()
+            .is_some_and(|c| super::same_secret(c.as_bytes(), app.csrf.as_bytes()))
+    {
+        return refused(
+            StatusCode::FORBIDDEN,
+            "refused: the form's CSRF token is missing or wrong; reload the page\n",
+        );
+    }
+    match blocking(&app, move |app| app.store.revoke_link(id, &now_utc())).await {
+        Ok(Ok(true)) if via == Via::Cookie => see_other("/links"),
+        Ok(Ok(true)) => json_text("{\"ok\": true}\n".to_string()),
+        Ok(Ok(false)) => refused(StatusCode::NOT_FOUND, "no such link\n"),
         Ok(Err(e)) => store_failed(e),
         Err(res) => res,
     }

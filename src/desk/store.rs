@@ -496,13 +496,14 @@ impl Store {
 
     /// A branch link's token for `unit_key` (only its hash is kept: looking it up leaks
     /// nothing of the token's bytes, and the database holds no usable token).
-    pub fn add_link(&self, unit_key: &str, token: &str, now: &str) -> Result<(), StoreError> {
+    /// Returns the link's id (for listing and revoking it).
+    pub fn add_link(&self, unit_key: &str, token: &str, now: &str) -> Result<i64, StoreError> {
         let db = self.db()?;
         db.execute(
             "INSERT INTO links (token_sha, unit_key, created) VALUES (?1, ?2, ?3)",
             params![sha256_hex(token.as_bytes()), unit_key, now],
         )?;
-        Ok(())
+        Ok(db.last_insert_rowid())
     }
 
     /// The unit of the branch link whose token is `token`, unless the link was revoked.
