@@ -2235,6 +2235,7 @@ desk_words! {
     json: ("Result (JSON)", "Kết quả (JSON)"),
     summary_workbook: ("District summary (.xlsx)", "Biểu tổng hợp (.xlsx)"),
     back: ("Back to the round", "Về đợt báo cáo"),
+    back_branch: ("Back to your unit's workbooks", "Về các sổ tính của đơn vị"),
     sent_by: ("Sent by", "Người gửi"),
     reviewer: ("reviewer", "người duyệt"),
     sheet_cut: (
@@ -2269,6 +2270,10 @@ desk_words! {
     ),
     branch_title: ("Your unit's workbooks", "Sổ tính của đơn vị"),
     branch_links: ("Branch links", "Đường dẫn của cơ sở"),
+    link_loopback: (
+        "The desk listens on this computer's own address (127.0.0.1): only this computer can open the link. For branches on other computers, start the desk with --bind on an address of your network they reach.",
+        "Bàn duyệt đang nghe trên địa chỉ riêng của máy này (127.0.0.1): chỉ máy này mở được đường dẫn. Để cơ sở ở máy khác mở được, hãy chạy bàn duyệt với --bind trên một địa chỉ mạng mà cơ sở truy cập được."
+    ),
     links_hint: (
         "Each link lets one unit's branch send its workbooks and see their findings. A revoked link is refused from then on; make a new one on the unit's page if needed.",
         "Mỗi đường dẫn cho cơ sở của một đơn vị gửi sổ tính và xem phát hiện của mình. Đường dẫn đã thu hồi bị từ chối từ đó; nếu cần, tạo đường dẫn mới ở trang của đơn vị."

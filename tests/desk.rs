@@ -1098,7 +1098,7 @@ fn a_branch_link_sees_and_sends_its_own_unit_only() {
 /// The desk in headless Chromium (tests/browser/desk.mjs, playwright-core): drag and drop, the
 /// findings, a marked cell clicked, a finding marked explained, the marked copy downloaded.
 /// Needs Debian's `chromium` and `npm ci` in tests/browser (.ci/run does both). With
-/// `DESK_SHOTS=docs` it writes docs/desk.md's screenshots.
+/// `DESK_SHOTS=docs/images` it writes docs/desk.md's screenshots.
 #[test]
 #[ignore = "needs chromium"]
 fn in_a_real_browser() {

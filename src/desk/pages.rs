@@ -251,7 +251,8 @@ pub fn submission(
     h.raw("<p><a href=\"")
         .href(&home)
         .raw("\">← ")
-        .text(w.back)
+        // A branch has no round: back to its own unit's versions.
+        .text(if reviewer { w.back } else { w.back_branch })
         .raw("</a></p><h1>");
     unit_cell(&mut h, w, &row);
     h.raw(" <span class=\"state ")
@@ -440,7 +441,9 @@ pub fn submission(
             }
             let key = finding_key(f);
             let mark = marks.iter().find(|m| m.finding_key == key);
-            match mark.filter(|_| reviewer) {
+            // A branch sees the explanations accepted (as its marked copy says them), not
+            // the dropped ones nor the forms.
+            match mark.filter(|m| reviewer || m.state == "explained") {
                 Some(m) if m.state == "explained" => {
                     let made = versions
                         .iter()
@@ -506,7 +509,8 @@ fn link_form(h: &mut Html, w: &DeskWords, csrf: &str, unit_key: &str) {
 }
 
 /// The page that shows a new branch link, once.
-pub fn link_made(lang: Lang, unit_key: &str, url: &str) -> String {
+/// `loopback`: the desk listens on a loopback address, which only this computer reaches.
+pub fn link_made(lang: Lang, unit_key: &str, url: &str, loopback: bool) -> String {
     let w = DeskWords::of(lang);
     let mut h = Html::new(lang);
     head(&mut h, w, "/");
@@ -518,7 +522,13 @@ pub fn link_made(lang: Lang, unit_key: &str, url: &str) -> String {
         .text(w.link_made)
         .raw("</p><p><code class=\"link\">")
         .text(url)
-        .raw("</code></p><p><a href=\"/links\">")
+        .raw("</code></p>");
+    if loopback {
+        h.raw("<p class=\"warn\">")
+            .text(w.link_loopback)
+            .raw("</p>");
+    }
+    h.raw("<p><a href=\"/links\">")
         .text(w.branch_links)
         .raw("</a> · <a href=\"/\">← ")
         .text(w.back)

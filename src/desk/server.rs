@@ -1031,9 +1031,12 @@ async fn make_link(
     })
     .await;
     match made {
-        Ok(Ok(_)) if via == Via::Cookie => {
-            html(pages::link_made(lang_of(&app, &headers), &unit_key, &url))
-        }
+        Ok(Ok(_)) if via == Via::Cookie => html(pages::link_made(
+            lang_of(&app, &headers),
+            &unit_key,
+            &url,
+            app.addr.ip().is_loopback(),
+        )),
         Ok(Ok(id)) => {
             json_value(&serde_json::json!({ "id": id, "unit_key": unit_key, "url": url }))
         }
