@@ -20,8 +20,9 @@ pub struct RunChecker {
     options: Options,
     isolation: Box<dyn Isolation + Send>,
     /// Last year's workbooks (`serve --previous`): every workbook is compared with its
-    /// unit's, as `check --previous` does.
+    /// unit's, as `check --previous` does; and as read, once.
     previous: Vec<Input>,
+    previous_read: Vec<(FileResult, crate::check::Kept)>,
     /// The units known besides the desk's list: the register's, last year's.
     known: Vec<Expected>,
 }
@@ -37,16 +38,18 @@ impl RunChecker {
             options,
             isolation,
             previous: Vec::new(),
+            previous_read: Vec::new(),
             known: Vec::new(),
         }
     }
 
-    /// With last year's workbooks (`serve --previous`): each check compares the workbook with
-    /// its unit's of last year, as `check --previous`; their units (read here once, for their
-    /// codes and names) are units the round expects.
+    /// With last year's workbooks (`serve --previous`), read here once: each check compares
+    /// the workbook with its unit's of last year, as `check --previous`; their units are
+    /// units the round expects.
     pub fn with_previous(mut self, previous: Vec<Input>) -> Self {
         let run = Run::new(&self.pack, self.options.clone(), self.isolation.as_ref());
-        for (r, _) in run.read(&previous, super::Links::LAST_YEAR) {
+        let read = run.read(&previous, super::Links::LAST_YEAR);
+        for (r, _) in &read {
             if let (Status::Checked, Some(key)) = (&r.status, &r.unit.key) {
                 self.known.push(Expected {
                     code: r.unit.code.clone().unwrap_or_else(|| key.clone()),
@@ -55,6 +58,7 @@ impl RunChecker {
             }
         }
         self.previous = previous;
+        self.previous_read = read;
         self
     }
 
@@ -96,7 +100,10 @@ impl RunChecker {
             })
             .collect();
         let run = Run::new(&self.pack, self.options.clone(), self.isolation.as_ref())
-            .with_units_elsewhere(&elsewhere);
+            .with_units_elsewhere(&elsewhere)
+            .with_previous_read(
+                (!self.previous.is_empty()).then_some(self.previous_read.as_slice()),
+            );
         let input = Input {
             path: path.to_path_buf(),
             shown: shown.to_string(),

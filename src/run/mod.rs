@@ -179,6 +179,8 @@ pub struct Run<'a> {
     pub register: Option<&'a crate::register::Register>,
     /// Unit workbooks kept elsewhere ([`UnitElsewhere`]).
     pub elsewhere: &'a [UnitElsewhere],
+    /// Last year's workbooks already read ([`Run::with_previous_read`]).
+    pub previous_read: Option<&'a [(FileResult, Kept)]>,
 }
 
 impl<'a> Run<'a> {
@@ -189,7 +191,17 @@ impl<'a> Run<'a> {
             isolation,
             register: None,
             elsewhere: &[],
+            previous_read: None,
         }
+    }
+
+    /// The run with last year's workbooks already read, as [`Run::read`] reads them with
+    /// [`Links::LAST_YEAR`] (the review desk reads them once for all its checks): the
+    /// `previous` given to [`Run::check`] must be the inputs they were read from; those that
+    /// are this run's own inputs are left out as when read here.
+    pub fn with_previous_read(mut self, read: Option<&'a [(FileResult, Kept)]>) -> Run<'a> {
+        self.previous_read = read;
+        self
     }
 
     /// The run with unit workbooks kept elsewhere: a summary of the run is checked against
@@ -395,7 +407,16 @@ impl<'a> Run<'a> {
                     own_previous.entry(code.to_string()).or_insert(prev);
                 }
             }
-            let mut prev = self.read(&others, Links::LAST_YEAR);
+            let mut prev = match self.previous_read {
+                Some(read) => {
+                    let shown: BTreeSet<&str> = others.iter().map(|o| o.shown.as_str()).collect();
+                    read.iter()
+                        .filter(|(r, _)| shown.contains(r.path.as_str()))
+                        .cloned()
+                        .collect()
+                }
+                None => self.read(&others, Links::LAST_YEAR),
+            };
             prev.sort_by(|a, b| a.0.path.cmp(&b.0.path));
             outcome.previous_unreadable = prev
                 .iter()
