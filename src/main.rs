@@ -74,8 +74,9 @@ struct ServeArgs {
     /// submitted
     #[arg(long, value_name = "FILE")]
     unit_list: Option<PathBuf>,
-    /// The register of units (a workbook, as `check --units`): its units are expected in the
-    /// round (those alive in `--year`, when given)
+    /// The register of units (a workbook, as `check --units`): each upload is checked against
+    /// it as `check` does, and its units are expected in the round (those alive in `--year`,
+    /// when given)
     #[arg(long, value_name = "FILE")]
     units: Option<PathBuf>,
     /// Last year's workbooks (files or folders): each upload is compared with its unit's of

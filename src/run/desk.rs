@@ -25,6 +25,9 @@ pub struct RunChecker {
     previous_read: Vec<(FileResult, crate::check::Kept)>,
     /// The units known besides the desk's list: the register's, last year's.
     known: Vec<Expected>,
+    /// The register of units (`serve --units`): each workbook checked against it as `check
+    /// --units` does (its code, name and year).
+    register: Option<crate::register::Register>,
 }
 
 impl RunChecker {
@@ -40,6 +43,7 @@ impl RunChecker {
             previous: Vec::new(),
             previous_read: Vec::new(),
             known: Vec::new(),
+            register: None,
         }
     }
 
@@ -62,9 +66,13 @@ impl RunChecker {
         self
     }
 
-    /// With the register of units (`serve --units`): its units are units the round expects
-    /// (those alive in the run's year, when it is given).
+    /// With the register of units (`serve --units`): each workbook is checked against it as
+    /// `check --units` checks it (a code not in it, another name, a year outside the unit's
+    /// life; the register's own list of the units that sent nothing is not said: the round
+    /// shows them), and its units are units the round expects (those alive in the run's
+    /// year, when it is given).
     pub fn with_register(mut self, register: &crate::register::Register) -> Self {
+        self.register = Some(register.clone());
         let year = self.options.year.and_then(|y| i32::try_from(y).ok());
         for e in &register.entries {
             if year.is_none_or(|y| e.alive_in(y)) {
@@ -101,6 +109,7 @@ impl RunChecker {
             .collect();
         let run = Run::new(&self.pack, self.options.clone(), self.isolation.as_ref())
             .with_units_elsewhere(&elsewhere)
+            .with_register(self.register.as_ref())
             .with_previous_read(
                 (!self.previous.is_empty()).then_some(self.previous_read.as_slice()),
             );
@@ -116,7 +125,8 @@ impl RunChecker {
         let outcome = run.check(std::slice::from_ref(&input), previous, &|_| {}, &mut |r| {
             results.push(r)
         });
-        (results.pop(), outcome)
+        // The workbook's own result (with a register, the register's own comes after it).
+        (results.into_iter().find(|r| r.path == shown), outcome)
     }
 
     /// The marked copy of the workbook at `path` (its result `r`), when it was checked.
