@@ -1156,6 +1156,71 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("lint.summary", &["checks", "messages", "explained", "left"], t!(
         "lint: {checks} linear check(s) read, {messages} message(s), {explained} explained in the pack; {left} check(s) not linear (percentages, conditions, records, other workbooks) left out",
         "lint: đã xét {checks} phép kiểm tra tuyến tính, {messages} thông báo, {explained} đã giải thích trong bộ quy tắc; {left} phép không tuyến tính (tỷ lệ, điều kiện, bản ghi, tệp khác) không được xét")),
+    // The words of `crossfoot init` (crate::explain::init): comments and check messages of the
+    // pack it drafts.
+    ("init.header", &["form", "file", "sheet"], t!(
+        "Form {form}, drafted by crossfoot init from {file}, sheet {sheet}.",
+        "Biểu {form}, do crossfoot init soạn từ tệp {file}, trang tính {sheet}.")),
+    ("init.edit", &[], t!(
+        "A draft: read it, correct what it guessed, delete what is not meant; then `crossfoot rules lint` and `crossfoot check --no-default-rules --rules` this folder.",
+        "Bản nháp: hãy đọc, sửa những gì nó đoán sai, xóa những gì không đúng ý; sau đó chạy `crossfoot rules lint` và `crossfoot check --no-default-rules --rules` với thư mục này.")),
+    ("init.sheet", &[], t!(
+        "The sheet's name, as a pattern (lower case, without diacritics); the title below also finds the form.",
+        "Tên trang tính, dạng mẫu (chữ thường, không dấu); tiêu đề bên dưới cũng giúp nhận ra biểu.")),
+    ("init.labels", &[], t!(
+        "Labels that must all be present for a sheet to be this form.",
+        "Các nhãn phải có đủ để một trang tính được nhận là biểu này.")),
+    ("init.columns", &[], t!(
+        "Columns, found by their headings; the kind from the heading, the number formats and the figures (count: whole numbers ≥ 0).",
+        "Các cột, tìm theo tiêu đề cột; loại cột suy từ tiêu đề, định dạng số và số liệu (count: số nguyên ≥ 0).")),
+    ("init.rows", &[], t!(
+        "Rows, found by their labels (the numbering comes off by itself); the hierarchy from the numbering: a row's id begins with its heading's.",
+        "Các dòng, tìm theo nhãn (số thứ tự tự được bỏ qua); thứ bậc theo số thứ tự: mã của dòng bắt đầu bằng mã của mục trên nó.")),
+    ("init.part", &["whole"], t!(
+        "A part of \"{whole}\" (of which), not a member of its sum.",
+        "Một phần của \"{whole}\" (trong đó), không cộng vào tổng.")),
+    ("init.checks", &[], t!(
+        "Checks. Each says where it came from; \"found in the example\" means the figures of the example agree with it, not that it is meant: confirm it.",
+        "Các phép kiểm tra. Mỗi phép ghi rõ nguồn gốc; \"tìm thấy trong tệp mẫu\" nghĩa là số liệu của tệp mẫu khớp với phép này, chưa chắc đó là quy định: hãy xác nhận.")),
+    ("init.dropped", &["count"], t!(
+        "{count} check(s) drafted from one workbook did not hold in another and were left out.",
+        "{count} phép kiểm tra soạn từ một tệp không đúng với tệp khác nên đã bị bỏ.")),
+    ("init.found", &[], t!(
+        "found in the example: confirm",
+        "tìm thấy trong tệp mẫu: hãy xác nhận")),
+    ("init.from-formula", &["cell", "formula"], t!(
+        "from the template's formula in {cell} {formula}",
+        "theo công thức của mẫu ở ô {cell} {formula}")),
+    ("init.hundred", &[], t!(
+        "the template shows 100 in this item's percentage: every percentage is of it",
+        "mẫu ghi 100 ở tỷ lệ của mục này: mọi tỷ lệ đều tính trên mục này")),
+    ("init.sum-message", &["heading", "found", "expected", "difference"], t!(
+        "{heading}: the rows under it add up to {found}, not {expected} (difference {difference})",
+        "{heading}: cộng các dòng bên dưới = {found}, khác {expected} (chênh lệch {difference})")),
+    ("init.sum-of-message", &["heading", "target", "found", "expected", "difference"], t!(
+        "{heading}: the rows under it add up to {found}, not {target} {expected} (difference {difference})",
+        "{heading}: cộng các dòng bên dưới = {found}, khác {target} {expected} (chênh lệch {difference})")),
+    ("init.columns-message", &["label", "column", "found", "expected", "difference"], t!(
+        "{label}: the columns after {column} add up to {found}, not {expected} (difference {difference})",
+        "{label}: cộng các cột sau cột {column} = {found}, khác {expected} (chênh lệch {difference})")),
+    ("init.part-message", &["part", "whole", "found", "expected"], t!(
+        "{part} ({found}) is more than {whole} ({expected})",
+        "{part} ({found}) lớn hơn {whole} ({expected})")),
+    ("init.percent-message", &["base", "label", "found", "expected"], t!(
+        "{label}: the percentage reads {found}%, of {base} it is {expected}%",
+        "{label}: tỷ lệ ghi {found}%, tính trên {base} đúng phải là {expected}%")),
+    ("init.settings", &[], t!(
+        "The settings of the pack crossfoot init ran with, copied: how numbers and labels are read. Use this folder alone: crossfoot check --no-default-rules --rules FOLDER.",
+        "Các thiết lập của bộ quy tắc khi chạy crossfoot init, được chép lại: cách đọc số và nhãn. Dùng riêng thư mục này: crossfoot check --no-default-rules --rules THƯ_MỤC.")),
+    ("init.sheet-skipped", &["sheet"], t!(
+        "sheet {sheet}: no table of two or more labelled rows under a header; not written (a table of records, one row per unit or year, is not drafted yet)",
+        "trang tính {sheet}: không có bảng nào có từ hai dòng có nhãn dưới dòng tiêu đề; không được soạn (bảng bản ghi, mỗi dòng một đơn vị hay một năm, chưa được hỗ trợ)")),
+    ("init.exists", &["file"], t!(
+        "{file} exists already: nothing was written (crossfoot init replaces no file; choose another --out)",
+        "{file} đã có: chưa ghi gì (crossfoot init không ghi đè tệp nào; hãy chọn --out khác)")),
+    ("init.written", &["forms", "checks", "dir"], t!(
+        "init: {forms} form(s), {checks} check(s) drafted in {dir}: read them, then crossfoot rules lint --no-default-rules {dir}",
+        "init: đã soạn {forms} biểu, {checks} phép kiểm tra trong {dir}: hãy đọc lại, rồi chạy crossfoot rules lint --no-default-rules {dir}")),
     ("lint.undecided", &["checks"], t!(
         "too many combinations to decide for these checks: {checks}",
         "quá nhiều tổ hợp, không kết luận được cho các phép kiểm tra: {checks}")),
