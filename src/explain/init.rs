@@ -114,7 +114,15 @@ enum Test {
     /// (row, col) <= (row, col).
     AtMost((usize, u32), (usize, u32)),
     /// percentage cell (row, pct col) == (row, count col) / (base, count col) * 100, for rows.
-    Percent(Vec<usize>, u32, u32, usize),
+    Percent(Vec<usize>, u32, u32, Base),
+}
+
+/// What a percentage is of: an item's figure (in the count column), or another column of the
+/// same row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Base {
+    Row(usize),
+    Col(u32),
 }
 
 /// Text of the registry in `lang`.
@@ -564,13 +572,17 @@ impl Test {
             }
             Test::AtMost(a, b) => Some(get(a)? <= get(b)? + 1e-9),
             Test::Percent(rows, pct, cnt, base) => {
-                let b = get(&(*base, *cnt))?;
-                if b == 0.0 {
-                    return None;
-                }
                 let mut applied = None;
                 for r in rows {
-                    let (Some(&(p, d)), Some(n)) = (f.get(&(*r, *pct)), get(&(*r, *cnt))) else {
+                    let b = match base {
+                        Base::Row(b) => get(&(*b, *cnt)),
+                        Base::Col(c) => get(&(*r, *c)),
+                    };
+                    let (Some(&(p, d)), Some(n), Some(b)) = (
+                        f.get(&(*r, *pct)),
+                        get(&(*r, *cnt)),
+                        b.filter(|b| *b != 0.0),
+                    ) else {
                         continue;
                     };
                     let ok = (round_half_away(n / b * 100.0, d) - round_half_away(p, d)).abs()
@@ -647,7 +659,9 @@ pub fn draft(
             .iter()
             .map(|wb| figures_in(wb, tb, template, settings))
             .collect();
-        let filled: Vec<&Figures> = figs.iter().skip(1).collect();
+        // The template is an example too when it holds figures (a blank one holds none, or
+        // the 100 of a percentage).
+        let filled: Vec<&Figures> = figs.iter().collect();
         let sheet = &template.sheets[tb.sheet];
         // Column kinds: by heading and format, then by the figures.
         for c in tb.cols.iter_mut() {
@@ -688,7 +702,10 @@ pub fn draft(
             .find(|w| !w.is_empty())
             .unwrap_or("")
             .to_ascii_uppercase();
-        let fid = if first.len() <= 8
+        // (A name that is one word only, `Sheet1`, is the spreadsheet's, not the form's.)
+        let one_word = sheet.name.trim().len() == first.len();
+        let fid = if !one_word
+            && first.len() <= 8
             && first.starts_with(|c: char| c.is_ascii_alphabetic())
             && first.chars().any(|c| c.is_ascii_digit())
         {
@@ -787,10 +804,12 @@ pub fn draft(
                 let targets: Vec<usize> = if has_own {
                     vec![i]
                 } else {
-                    // Items above it at the top level, nearest first.
+                    // Items above it at the top level, nearest first, that are no heading
+                    // of a block themselves (a heading's figure is its block's sum).
                     (0..i)
                         .rev()
                         .filter(|&j| tb.rows[j].parent.is_none())
+                        .filter(|&j| !tb.rows.iter().any(|x| x.parent == Some(j) && !x.part))
                         .collect()
                 };
                 for target in targets {
@@ -918,13 +937,13 @@ pub fn draft(
             else {
                 continue;
             };
-            let mut base_of: BTreeMap<usize, (usize, String)> = BTreeMap::new();
+            let mut base_of: BTreeMap<usize, (Base, String)> = BTreeMap::new();
             for ((i, col), (b, cell)) in &pct_base {
                 if *col == pc.col {
                     base_of.insert(
                         *i,
                         (
-                            *b,
+                            Base::Row(*b),
                             t(
                                 lang,
                                 "init.from-formula",
@@ -948,15 +967,26 @@ pub fn draft(
                     continue;
                 }
                 // Candidates: its ancestors, nearest first, then the item reading 100.
+                // then another count column of the row, then the items at the top level.
                 let mut cands = Vec::new();
                 let mut a = tb.rows[i].parent;
                 while let Some(p) = a {
-                    cands.push(p);
+                    cands.push(Base::Row(p));
                     a = tb.rows[p].parent;
                 }
-                cands.extend(hundred);
-                cands.extend((0..tb.rows.len()).filter(|&j| tb.rows[j].parent.is_none()));
-                cands.push(i);
+                cands.extend(hundred.map(Base::Row));
+                cands.extend(
+                    count_cols
+                        .iter()
+                        .filter(|&&c| c != cc)
+                        .map(|&c| Base::Col(c)),
+                );
+                cands.extend(
+                    (0..tb.rows.len())
+                        .filter(|&j| tb.rows[j].parent.is_none())
+                        .map(Base::Row),
+                );
+                cands.push(Base::Row(i));
                 for b in cands {
                     let test = Test::Percent(vec![i], pc.col, cc, b);
                     if test.holds_all(&filled) == Some(true) {
@@ -966,17 +996,17 @@ pub fn draft(
                 }
             }
             if let Some(h) = hundred {
-                if rows_with_pct.is_empty() {
+                if rows_with_pct.iter().all(|&i| i == h) {
                     // A blank template: every percentage is of the item reading 100.
                     for i in 0..tb.rows.len() {
                         base_of
                             .entry(i)
-                            .or_insert((h, t(lang, "init.hundred", &[])));
+                            .or_insert((Base::Row(h), t(lang, "init.hundred", &[])));
                     }
                 }
             }
             // One check per base: `each` over the rows it covers.
-            let mut by_base: BTreeMap<usize, (Vec<usize>, String)> = BTreeMap::new();
+            let mut by_base: BTreeMap<Base, (Vec<usize>, String)> = BTreeMap::new();
             for (i, (b, why)) in &base_of {
                 let e = by_base
                     .entry(*b)
@@ -991,7 +1021,15 @@ pub fn draft(
                 format!("$[{}]", id.unwrap_or_default())
             };
             for (b, (rows, why)) in by_base {
-                let expr = format!("$[{}] == {cnt_ref} / {} * 100", pc.id, at(tb, b, cc));
+                let (base_ref, base_id, base_label) = match b {
+                    Base::Row(b) => (at(tb, b, cc), tb.rows[b].id.replace('.', "-"), label_of(b)),
+                    Base::Col(c) => {
+                        let id = tb.cols.iter().find(|x| x.col == c).map(|x| x.id.clone());
+                        let id = id.unwrap_or_default();
+                        (format!("$[{id}]"), id, in_message(&col_header(tb, c)))
+                    }
+                };
+                let expr = format!("$[{}] == {cnt_ref} / {base_ref} * 100", pc.id);
                 // `X.*` for exactly the rows under X, `*` when every percentage is of this
                 // base, else each row by its id.
                 let set: BTreeSet<usize> = rows.iter().copied().collect();
@@ -1006,11 +1044,11 @@ pub fn draft(
                 };
                 for (each, covered) in eaches {
                     checks.push(Drafted {
-                        id: format!("{fid}.{}-of-{}", pc.id, tb.rows[b].id.replace('.', "-")),
+                        id: format!("{fid}.{}-of-{base_id}", pc.id),
                         each: Some(each),
                         expr: expr.clone(),
                         why: why.clone(),
-                        message: percent_message(&label_of(b)),
+                        message: percent_message(&base_label),
                         test: Test::Percent(covered, pc.col, cc, b),
                     });
                 }
