@@ -419,6 +419,16 @@ fn run_init(args: InitArgs) -> Step {
         .unwrap_or_default();
     let draft = crossfoot::explain::init::draft(&template, &example_refs, &pack.settings, &source);
     let lang = pack.settings.pack_lang();
+    if draft.forms == 0 {
+        // Nothing to draft: no settings file alone, which no command could use.
+        let mut err = std::io::stderr();
+        for note in &draft.notes {
+            let _ = writeln!(err, "{}", crossfoot::safe::lines(note));
+        }
+        let msg = crossfoot::messages::engine(None, pack.settings.lang, "init.nothing", &[]);
+        let _ = writeln!(err, "crossfoot init: {msg}");
+        return Err(exit(Exit::Failed));
+    }
     let mut files = draft.files;
     files.push((
         "settings.toml".to_string(),

@@ -1218,6 +1218,9 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("init.exists", &["file"], t!(
         "{file} exists already: nothing was written (crossfoot init replaces no file; choose another --out)",
         "{file} đã có: chưa ghi gì (crossfoot init không ghi đè tệp nào; hãy chọn --out khác)")),
+    ("init.nothing", &[], t!(
+        "no table of the workbook could be drafted as a form: nothing was written",
+        "không có bảng nào của tệp soạn được thành biểu: chưa ghi gì")),
     ("init.written", &["forms", "checks", "dir"], t!(
         "init: {forms} form(s), {checks} check(s) drafted in {dir}: read them, then crossfoot rules lint --no-default-rules {dir}",
         "init: đã soạn {forms} biểu, {checks} phép kiểm tra trong {dir}: hãy đọc lại, rồi chạy crossfoot rules lint --no-default-rules {dir}")),

@@ -298,7 +298,8 @@ fn init_on_the_shared_templates() {
         ratings.iter().any(|(_, c)| c.starts_with("M03-XepLoai!")),
         "{ratings:?}"
     );
-    // The district template's tables are records (a row per unit, per year): said, not drafted.
+    // The district template's tables are records (a row per unit, per year): said, not
+    // drafted, and nothing is written.
     let district = dir.path().join("district");
     let o = crossfoot(&[
         "init",
@@ -306,6 +307,7 @@ fn init_on_the_shared_templates() {
         "--out",
         &text(&district),
     ]);
-    assert!(o.status.success());
+    assert_eq!(o.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&o.stderr).contains("TH02"));
+    assert!(!district.exists());
 }
