@@ -1150,6 +1150,18 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("lint.never-fails-hint", &[], t!(
         "compare the figures it is meant to compare, or leave it out",
         "so sánh đúng các số liệu cần so sánh, hoặc bỏ phép này")),
+    ("lint.not-whole", &["checks"], t!(
+        "no whole numbers satisfy {checks}: the counts it reads are whole, and only fractions would do",
+        "không có số nguyên nào thỏa mãn {checks}: các số đếm là số nguyên, mà chỉ số lẻ mới thỏa")),
+    ("lint.not-whole-hint", &[], t!(
+        "every workbook would fail it: is a coefficient or a constant written wrong, or is the figure a count that should be a number?",
+        "tệp nào cũng sẽ vi phạm: có hệ số hay hằng số nào viết sai, hoặc số liệu này không phải số đếm (kind = \"number\")?")),
+    ("lint.never-applies", &["check"], t!(
+        "{check} never applies: no figures satisfy its condition (when)",
+        "{check} không bao giờ được áp dụng: không có số liệu nào thỏa mãn điều kiện (when) của nó")),
+    ("lint.never-applies-hint", &[], t!(
+        "the condition is written wrong (counts are never below zero), or the check can go",
+        "điều kiện viết sai (số đếm không bao giờ âm), hoặc có thể bỏ phép này")),
     ("lint.explained", &["reason"], t!(
         "explained in the pack: {reason}",
         "đã giải thích trong bộ quy tắc: {reason}")),
