@@ -147,6 +147,7 @@ pub enum Kind {
     ConsolidationPreviousYear,
     UnitCodeRepeated,
     DiscoverTotalMismatch,
+    DiscoverHeadingMismatch,
     UnitNotInRegister,
     UnitNotSubmitted,
     UnitNameDiffers,
@@ -815,6 +816,22 @@ pub const KINDS: &[KindDef] = &[
             t!("A typed total that does not add up is the commonest slip of a table, and no rule pack needs to know the table to see it.", "Dòng tổng nhập tay không khớp là lỗi thường gặp nhất của một bảng, và không cần bộ quy tắc nào để nhận ra."),
             t!("Correct the total or the figure of the block that is wrong; if the row is no total of that block, nothing to do (it is a warning, and says what it assumed).", "Sửa dòng tổng hoặc số liệu sai trong khối; nếu dòng này không phải tổng của khối đó thì bỏ qua (đây là cảnh báo, và có nêu giả định)."),
             t!("Total in D12 reads 1,234, rows 5–11 add up to 1,233", "Dòng Tổng cộng ở D12 ghi 1.234, các dòng 5–11 cộng lại bằng 1.233")
+        ),
+    },
+    KindDef {
+        kind: Kind::DiscoverHeadingMismatch,
+        id: "discover.heading-mismatch",
+        severity: Severity::Warning,
+        params: &["label", "cell", "found", "expected", "difference", "count", "rows", "witness"],
+        message: t!(
+            "the heading \"{label}\" in {cell} reads {found}, but the {count} items numbered under it (rows {rows}) add up to {expected} (difference {difference}); assumed: the heading sums its items, as it does in column {witness}",
+            "mục \"{label}\" ở ô {cell} ghi {found}, nhưng {count} mục con đánh số bên dưới (dòng {rows}) cộng lại bằng {expected} (chênh lệch {difference}); giả định: mục này là tổng các mục con, như ở cột {witness}"
+        ),
+        doc: doc!(
+            t!("check --discover: a numbered heading (2) whose typed figure is not the sum of the items numbered under it (2.1, 2.2, …), within the precision shown, while another column of the same row is; items after a part word (Trong đó) are not summed.", "check --discover: một mục đánh số (2) có số liệu nhập tay khác tổng các mục con đánh số bên dưới (2.1, 2.2, …), theo độ chính xác hiển thị, trong khi một cột khác của cùng dòng thì khớp; các mục sau chữ \"Trong đó\" không được cộng."),
+            t!("A heading's figure typed by hand and not updated after one of its items changed is as common as a wrong total, and the numbering says which rows it sums.", "Số liệu của một mục nhập tay mà không cập nhật khi một mục con thay đổi cũng thường gặp như dòng tổng sai, và số thứ tự cho biết mục đó là tổng của những dòng nào."),
+            t!("Correct the heading or the item that is wrong; if the heading is no sum of its items, nothing to do (it is a warning, and says what it assumed).", "Sửa mục hoặc mục con sai; nếu mục này không phải tổng các mục con thì bỏ qua (đây là cảnh báo, và có nêu giả định)."),
+            t!("2 Increase reads 14 in C8, 2.1 + 2.2 add up to 13", "Mục 2 Tăng trong năm ở C8 ghi 14, mục 2.1 + 2.2 cộng lại bằng 13")
         ),
     },
     KindDef {

@@ -174,6 +174,202 @@ fn verdict(total: (f64, f64), c: &Column) -> Verdict {
     Verdict::Off
 }
 
+/// A row's numbering and label column: an item-number cell (`2`, `2.1`, `2.1a`, as text, or a
+/// whole number) before a text label, or numbering typed before the label (`2.1 Nam`).
+fn numbering(cells: &[(u32, &Cell)]) -> Option<(Vec<String>, u32, String)> {
+    let mut it = cells
+        .iter()
+        .filter(|(_, c)| !matches!(c.value, Value::Empty));
+    let &(c0, first) = it.next()?;
+    let token_path = |t: &str| -> Option<Vec<String>> {
+        let t = t.trim().trim_end_matches(['.', ')']);
+        if t.is_empty()
+            || t.len() > 12
+            || !t.starts_with(|c: char| c.is_ascii_digit())
+            || !t
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c.is_ascii_lowercase())
+        {
+            return None;
+        }
+        let mut out = Vec::new();
+        for seg in t.split('.') {
+            let digits: String = seg.chars().take_while(char::is_ascii_digit).collect();
+            let rest: String = seg.chars().skip_while(char::is_ascii_digit).collect();
+            if digits.is_empty() || rest.chars().count() > 1 {
+                return None;
+            }
+            out.push(digits);
+            if !rest.is_empty() {
+                out.push(rest);
+            }
+        }
+        Some(out)
+    };
+    let text = |c: &Cell| match &c.value {
+        Value::Text(t) if t.chars().any(char::is_alphabetic) => Some(t.trim().to_string()),
+        _ => None,
+    };
+    let own = match &first.value {
+        Value::Text(t) => token_path(t),
+        // An item number the spreadsheet took for a number (`2`, `2.1`).
+        Value::Number(v)
+            if *v >= 1.0 && *v < 1000.0 && ((v * 100.0).round() - v * 100.0).abs() < 1e-9 =>
+        {
+            token_path(&crate::number::format_plain(*v))
+        }
+        _ => None,
+    };
+    if let Some(path) = own {
+        let &(lc, label) = it.next()?;
+        return Some((path, lc, text(label)?));
+    }
+    // Numbering typed before the label.
+    let label = text(first)?;
+    let (token, rest) = label.split_once(' ')?;
+    let path = token_path(token)?;
+    rest.chars()
+        .any(char::is_alphabetic)
+        .then(|| (path, c0, rest.trim().to_string()))
+}
+
+/// Whether a label begins with one of the pack's part words (`Trong đó: …`).
+fn is_part(label: &str, pack: &Pack) -> bool {
+    let key = label_key(label, pack.settings.folding);
+    pack.settings.part_keys.iter().any(|w| {
+        key.strip_prefix(w.as_str())
+            .is_some_and(|r| r.is_empty() || r.starts_with([':', ' ', '-', ',']))
+    })
+}
+
+/// Numbered headings whose typed figures are not the sum of the items numbered under them,
+/// while another column of the row is (the witness).
+fn headings(
+    sheet: &Sheet,
+    si: usize,
+    rows: &BTreeMap<u32, Vec<(u32, &Cell)>>,
+    file: &str,
+    pack: &Pack,
+    out: &mut Vec<Finding>,
+) {
+    let numbered: Vec<(u32, Vec<String>, u32, String)> = rows
+        .iter()
+        .filter_map(|(r, cells)| numbering(cells).map(|(p, lc, l)| (*r, p, lc, l)))
+        .collect();
+    for (i, (r, path, label_col, label)) in numbered.iter().enumerate() {
+        if rows
+            .get(r)
+            .is_some_and(|cells| cells.iter().any(|(_, c)| is_total(c, pack)))
+        {
+            continue;
+        }
+        // Its items: the rows numbered one level under it, up to the first row outside it.
+        let mut items: Vec<(u32, &str)> = Vec::new();
+        for (r2, p2, lc2, l2) in &numbered[i + 1..] {
+            if p2.len() <= path.len() || p2[..path.len()] != path[..] || lc2 != label_col {
+                break;
+            }
+            if p2.len() == path.len() + 1 {
+                items.push((*r2, l2.as_str()));
+            }
+        }
+        if items.len() < 2 || items.iter().any(|(_, l)| is_part(l, pack)) {
+            continue;
+        }
+        let Some(cells) = rows.get(r) else { continue };
+        let totals: Vec<(u32, f64, f64)> = cells
+            .iter()
+            .filter(|(c, cell)| c > label_col && cell.formula.is_none())
+            .filter_map(|(c, cell)| figure(cell, pack).map(|(v, s, _)| (*c, v, s)))
+            .collect();
+        if totals.len() < 2 {
+            continue;
+        }
+        let block_rows: Vec<u32> = items.iter().map(|(r, _)| *r).collect();
+        let verdicts: Vec<(Verdict, Column)> = totals
+            .iter()
+            .map(|(c, v, s)| {
+                let col = column(sheet, &block_rows, *c, pack);
+                (verdict((*v, *s), &col), col)
+            })
+            .collect();
+        let Some(witness) = totals
+            .iter()
+            .zip(&verdicts)
+            .find(|(t, v)| v.0 == Verdict::Adds && t.1 != 0.0)
+            .map(|(t, _)| t.0)
+        else {
+            continue;
+        };
+        for ((c, v, _), (verdict, col)) in totals.iter().zip(&verdicts) {
+            if *verdict != Verdict::Off {
+                continue;
+            }
+            // Every item holds a figure in this column: a column with gaps may be of another
+            // kind (a share filled for some items only).
+            if col.parts.len() != block_rows.len() {
+                continue;
+            }
+            let decimals = block_rows
+                .iter()
+                .chain(std::iter::once(r))
+                .filter_map(|row| sheet.cells.get(&CellRef::new(*row, *c)))
+                .filter_map(|cell| figure(cell, pack).map(|f| f.2))
+                .max()
+                .unwrap_or(0);
+            let locale = pack.settings.shown_locale();
+            let show = |x: f64| format_number(round_half_away(x, 10), Some(decimals), locale);
+            let diff = round_half_away(v - col.sum, 10);
+            let diff_text = if diff > 0.0 {
+                format!("+{}", show(diff))
+            } else {
+                show(diff)
+            };
+            let at = CellRef::new(*r, *c);
+            let rows_text = block_rows
+                .iter()
+                .map(|x| (x + 1).to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let kind = K::DiscoverHeadingMismatch;
+            let message = pack.settings.message(
+                kind.id(),
+                &[
+                    ("label", label),
+                    ("cell", &at.to_string()),
+                    ("found", &show(*v)),
+                    ("expected", &show(col.sum)),
+                    ("difference", &diff_text),
+                    ("count", &block_rows.len().to_string()),
+                    ("rows", &rows_text),
+                    ("witness", &CellRef::col_name(witness)),
+                ],
+            );
+            let mut cells = vec![CellLoc::new(None, sheet.name.clone(), at.to_string())];
+            for br in &block_rows {
+                cells.push(CellLoc::new(
+                    None,
+                    sheet.name.clone(),
+                    CellRef::new(*br, *c).to_string(),
+                ));
+            }
+            out.push(Finding {
+                file: file.to_string(),
+                sheet: Some(sheet.name.clone()),
+                rule: kind.id().to_string(),
+                severity: kind.severity(),
+                message,
+                cells,
+                expected: Some(round_half_away(col.sum, 10)),
+                actual: Some(round_half_away(*v, 10)),
+                difference: Some(diff),
+                order: (si + 1, *r, *c),
+                decimals: Some(decimals),
+            });
+        }
+    }
+}
+
 /// How many rows of a workbook are labelled as a total with at least two typed figures: what
 /// [`discover`] reads (for measuring it).
 pub fn total_rows(wb: &Workbook, pack: &Pack) -> usize {
@@ -215,6 +411,7 @@ pub fn discover(wb: &Workbook, file: &str, pack: &Pack, skip: &BTreeSet<&str>) -
         for (at, cell) in &sheet.cells {
             rows.entry(at.row).or_default().push((at.col, cell));
         }
+        headings(sheet, si, &rows, file, pack, &mut out);
         for (&r, cells) in &rows {
             let Some(&(label_col, label_cell)) = cells.iter().find(|(_, c)| is_total(c, pack))
             else {
@@ -385,6 +582,50 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn a_numbered_heading_off_by_one() {
+        let got = found(&[
+            &["STT", "Chỉ tiêu", "Nam", "Nữ"],
+            &["2", "Tăng trong năm", "14", "6"],
+            &["2.1", "Kết nạp mới", "10", "4"],
+            &["2.2", "Chuyển đến", "3", "2"],
+        ]);
+        assert_eq!(got, vec![("C2".to_string(), 14.0, 13.0)]);
+    }
+
+    #[test]
+    fn a_heading_numbered_in_its_label_and_its_grandchildren_left_out() {
+        let got = found(&[
+            &["Chỉ tiêu", "Nam", "Nữ"],
+            &["2 Tăng trong năm", "14", "6"],
+            &["2.1 Kết nạp mới", "10", "4"],
+            &["2.1a Đoàn viên", "7", "3"],
+            &["2.2 Chuyển đến", "3", "2"],
+            &["3 Giảm", "1", "1"],
+        ]);
+        assert_eq!(got, vec![("B2".to_string(), 14.0, 13.0)]);
+    }
+
+    #[test]
+    fn a_heading_whose_items_are_parts_or_without_a_witness_is_not_read() {
+        // Trong đó: parts of the heading, not summed.
+        let parts = found(&[
+            &["STT", "Chỉ tiêu", "Nam", "Nữ"],
+            &["1", "Đảng viên", "50", "20"],
+            &["1.1", "Trong đó: dân tộc thiểu số", "20", "12"],
+            &["1.2", "Dự bị", "3", "2"],
+        ]);
+        assert!(parts.is_empty(), "{parts:?}");
+        // No column of the heading adds up: not a sum.
+        let none = found(&[
+            &["STT", "Chỉ tiêu", "Nam", "Nữ"],
+            &["2", "Tăng trong năm", "14", "9"],
+            &["2.1", "Kết nạp mới", "10", "4"],
+            &["2.2", "Chuyển đến", "3", "2"],
+        ]);
+        assert!(none.is_empty(), "{none:?}");
     }
 
     #[test]
