@@ -117,7 +117,7 @@ fn discover_on_the_real_world_corpus() {
     let pack = rules::compile(&rules::builtin_sources()).unwrap();
     let expect = std::fs::read_to_string(dir.join("EXPECT.tsv")).unwrap();
     let limits = crossfoot::load::Limits::default();
-    let (mut workbooks, mut rows, mut findings) = (0, 0, Vec::new());
+    let (mut workbooks, mut rows, mut headings, mut findings) = (0, 0, 0, Vec::new());
     for line in expect.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
         if cols.get(2) != Some(&"readable") {
@@ -131,6 +131,7 @@ fn discover_on_the_real_world_corpus() {
         };
         workbooks += 1;
         rows += crossfoot::discover::total_rows(&wb, &pack);
+        headings += crossfoot::discover::heading_rows(&wb, &pack);
         let skip = std::collections::BTreeSet::new();
         findings.extend(crossfoot::discover::discover(&wb, cols[0], &pack, &skip));
     }
@@ -138,7 +139,7 @@ fn discover_on_the_real_world_corpus() {
         println!("{} {:?}: {}", f.file, f.sheet, f.message);
     }
     println!(
-        "discover: {workbooks} workbooks, {rows} total rows with typed figures, {} finding(s)",
+        "discover: {workbooks} workbooks, {rows} total rows with typed figures, {headings} numbered headings with typed figures, {} finding(s)",
         findings.len()
     );
     assert!(

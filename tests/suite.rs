@@ -11,6 +11,7 @@ mod cli;
 mod consolidate;
 mod corpus;
 mod desk;
+mod discover;
 mod drift;
 mod formats;
 mod forms_generator;

@@ -243,7 +243,8 @@ fn is_part(label: &str, pack: &Pack) -> bool {
 }
 
 /// Numbered headings whose typed figures are not the sum of the items numbered under them,
-/// while another column of the row is (the witness).
+/// while another column of the row is (the witness). Gives how many headings it read (two or
+/// more items, two or more typed figures).
 fn headings(
     sheet: &Sheet,
     si: usize,
@@ -251,7 +252,8 @@ fn headings(
     file: &str,
     pack: &Pack,
     out: &mut Vec<Finding>,
-) {
+) -> usize {
+    let mut read = 0;
     let numbered: Vec<(u32, Vec<String>, u32, String)> = rows
         .iter()
         .filter_map(|(r, cells)| numbering(cells).map(|(p, lc, l)| (*r, p, lc, l)))
@@ -285,6 +287,7 @@ fn headings(
         if totals.len() < 2 {
             continue;
         }
+        read += 1;
         let block_rows: Vec<u32> = items.iter().map(|(r, _)| *r).collect();
         let verdicts: Vec<(Verdict, Column)> = totals
             .iter()
@@ -368,6 +371,24 @@ fn headings(
             });
         }
     }
+    read
+}
+
+/// How many numbered headings over two or more items, with two or more typed figures, a
+/// workbook holds: what [`discover`] reads as headings (for measuring it).
+pub fn heading_rows(wb: &Workbook, pack: &Pack) -> usize {
+    let mut scratch = Vec::new();
+    wb.sheets
+        .iter()
+        .enumerate()
+        .map(|(si, sheet)| {
+            let mut rows: BTreeMap<u32, Vec<(u32, &Cell)>> = BTreeMap::new();
+            for (at, cell) in &sheet.cells {
+                rows.entry(at.row).or_default().push((at.col, cell));
+            }
+            headings(sheet, si, &rows, "", pack, &mut scratch)
+        })
+        .sum()
 }
 
 /// How many rows of a workbook are labelled as a total with at least two typed figures: what
@@ -411,7 +432,7 @@ pub fn discover(wb: &Workbook, file: &str, pack: &Pack, skip: &BTreeSet<&str>) -
         for (at, cell) in &sheet.cells {
             rows.entry(at.row).or_default().push((at.col, cell));
         }
-        headings(sheet, si, &rows, file, pack, &mut out);
+        let _ = headings(sheet, si, &rows, file, pack, &mut out);
         for (&r, cells) in &rows {
             let Some(&(label_col, label_cell)) = cells.iter().find(|(_, c)| is_total(c, pack))
             else {
