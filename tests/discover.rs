@@ -171,6 +171,9 @@ fn numbered(rng: &mut Rng, slip: bool) -> (Workbook, Option<Planted>) {
     )
 }
 
+/// A generator of tables: clean, or with one slip.
+type Make = fn(&mut Rng, bool) -> (Workbook, Option<Planted>);
+
 fn said(wb: &Workbook, pack: &Pack) -> Vec<(String, String)> {
     crossfoot::discover::discover(wb, "t.xlsx", pack, &BTreeSet::new())
         .into_iter()
@@ -187,8 +190,7 @@ fn said(wb: &Workbook, pack: &Pack) -> Vec<(String, String)> {
 fn discover_recall_on_planted_slips() {
     let pack = compile(&builtin_sources()).expect("built-in pack");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let kinds: [(&str, fn(&mut Rng, bool) -> (Workbook, Option<Planted>)); 2] =
-        [("typed totals", flat), ("numbered headings", numbered)];
+    let kinds: [(&str, Make); 2] = [("typed totals", flat), ("numbered headings", numbered)];
     for (name, make) in kinds {
         let (mut planted, mut found, mut false_alarms) = (0, 0, 0);
         for _ in 0..200 {
@@ -201,6 +203,12 @@ fn discover_recall_on_planted_slips() {
             let at = slip.said_at.to_string();
             if got.iter().any(|(_, cell)| *cell == at) {
                 found += 1;
+            } else if std::env::var_os("CROSSFOOT_SHOW_MISSED").is_some() {
+                let sheet = &wb.sheets[0];
+                for (k, c) in &sheet.cells {
+                    println!("{k} {:?}", c.value);
+                }
+                println!("missed: slip in {}, expected at {at}", slip.changed);
             }
             // Whatever is said is said on the slip's column.
             assert!(
