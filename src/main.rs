@@ -425,7 +425,12 @@ fn run_init(args: InitArgs) -> Step {
         for note in &draft.notes {
             let _ = writeln!(err, "{}", crossfoot::safe::lines(note));
         }
-        let msg = crossfoot::messages::engine(None, pack.settings.lang, "init.nothing", &[]);
+        let msg = crossfoot::messages::engine(
+            None,
+            pack.settings.lang,
+            crossfoot::registry::TextId::InitNothing,
+            &[],
+        );
         let _ = writeln!(err, "crossfoot init: {msg}");
         return Err(exit(Exit::Failed));
     }
@@ -434,7 +439,7 @@ fn run_init(args: InitArgs) -> Step {
         "settings.toml".to_string(),
         crossfoot::explain::init::settings_file(&sources, lang),
     ));
-    let say = |id: &str, params: &[(&str, &str)]| {
+    let say = |id: crossfoot::registry::TextId, params: &[(&str, &str)]| {
         crossfoot::messages::engine(None, pack.settings.lang, id, params)
     };
     // Nothing is written when a file of the pack stands there already: no half pack.
@@ -444,7 +449,7 @@ fn run_init(args: InitArgs) -> Step {
         let _ = writeln!(
             std::io::stderr(),
             "crossfoot init: {}",
-            say("init.exists", &[("file", &shown)])
+            say(crossfoot::registry::TextId::InitExists, &[("file", &shown)])
         );
         return Err(exit(Exit::Failed));
     }
@@ -473,7 +478,7 @@ fn run_init(args: InitArgs) -> Step {
         err,
         "{}",
         say(
-            "init.written",
+            crossfoot::registry::TextId::InitWritten,
             &[
                 ("forms", &draft.forms.to_string()),
                 ("checks", &draft.checks.to_string()),

@@ -25,7 +25,7 @@
 //! from the registry in the pack's language.
 
 use crate::model::{CellRef, Sheet, Value, Workbook};
-use crate::registry::Lang;
+use crate::registry::{Lang, TextId};
 use crate::rules::Settings;
 use crate::structure::{figure, is_column_number_row};
 use crate::text::{collapse_spaces, fold_diacritics, label_key};
@@ -126,7 +126,7 @@ enum Base {
 }
 
 /// Text of the registry in `lang`.
-fn t(lang: Lang, id: &str, params: &[(&str, &str)]) -> String {
+fn t(lang: Lang, id: TextId, params: &[(&str, &str)]) -> String {
     crate::messages::engine(None, lang, id, params)
 }
 
@@ -634,7 +634,7 @@ pub fn draft(
                 let name = clean(&template.sheets[si].name);
                 draft
                     .notes
-                    .push(t(lang, "init.sheet-skipped", &[("sheet", &name)]));
+                    .push(t(lang, TextId::InitSheetSkipped, &[("sheet", &name)]));
             }
         }
     }
@@ -779,7 +779,7 @@ pub fn draft(
                     expr,
                     why: t(
                         lang,
-                        "init.from-formula",
+                        TextId::InitFromFormula,
                         &[("cell", &cell), ("formula", &clean(&f))],
                     ),
                     message: sum_message(&label_of(i)),
@@ -830,7 +830,7 @@ pub fn draft(
                         id: format!("{fid}.sum-{}", tb.rows[i].id.replace('.', "-")),
                         each: None,
                         expr,
-                        why: t(lang, "init.found", &[]),
+                        why: t(lang, TextId::InitFound, &[]),
                         message: if target == i {
                             sum_message(&label_of(i))
                         } else {
@@ -897,7 +897,7 @@ pub fn draft(
                         id: format!("{fid}.{}-{}", col_id, tb.rows[i].id.replace('.', "-")),
                         each: None,
                         expr,
-                        why: t(lang, "init.found", &[]),
+                        why: t(lang, TextId::InitFound, &[]),
                         message: columns_message(&label_of(i), &in_message(&col_header(tb, tc))),
                         test: Test::Sum(parts.iter().map(|&p| (i, p)).collect(), (i, tc)),
                     });
@@ -919,7 +919,11 @@ pub fn draft(
                     id: format!("{fid}.part-{}", r.id.replace('.', "-")),
                     each: None,
                     expr: format!("{} <= {}", at(tb, i, cc), at(tb, p, cc)),
-                    why: t(lang, "init.part", &[("whole", &comment(&tb.rows[p].label))]),
+                    why: t(
+                        lang,
+                        TextId::InitPart,
+                        &[("whole", &comment(&tb.rows[p].label))],
+                    ),
                     message: part_message(&label_of(i), &label_of(p)),
                     test,
                 });
@@ -946,7 +950,7 @@ pub fn draft(
                             Base::Row(*b),
                             t(
                                 lang,
-                                "init.from-formula",
+                                TextId::InitFromFormula,
                                 &[("cell", cell), ("formula", "")],
                             ),
                         ),
@@ -990,7 +994,7 @@ pub fn draft(
                 for b in cands {
                     let test = Test::Percent(vec![i], pc.col, cc, b);
                     if test.holds_all(&filled) == Some(true) {
-                        base_of.insert(i, (b, t(lang, "init.found", &[])));
+                        base_of.insert(i, (b, t(lang, TextId::InitFound, &[])));
                         break;
                     }
                 }
@@ -1001,7 +1005,7 @@ pub fn draft(
                     for i in 0..tb.rows.len() {
                         base_of
                             .entry(i)
-                            .or_insert((Base::Row(h), t(lang, "init.hundred", &[])));
+                            .or_insert((Base::Row(h), t(lang, TextId::InitHundred, &[])));
                     }
                 }
             }
@@ -1178,8 +1182,8 @@ fn quotient_base(f: &str) -> Option<u32> {
 fn sum_message(heading: &str) -> (String, String) {
     let h = heading.to_string();
     (
-        t(Lang::Vi, "init.sum-message", &[("heading", &h)]),
-        t(Lang::En, "init.sum-message", &[("heading", &h)]),
+        t(Lang::Vi, TextId::InitSumMessage, &[("heading", &h)]),
+        t(Lang::En, TextId::InitSumMessage, &[("heading", &h)]),
     )
 }
 
@@ -1194,32 +1198,32 @@ fn col_header(tb: &Table, col: u32) -> String {
 fn columns_message(label: &str, column: &str) -> (String, String) {
     let p = [("label", label), ("column", column)];
     (
-        t(Lang::Vi, "init.columns-message", &p),
-        t(Lang::En, "init.columns-message", &p),
+        t(Lang::Vi, TextId::InitColumnsMessage, &p),
+        t(Lang::En, TextId::InitColumnsMessage, &p),
     )
 }
 
 fn sum_of_message(heading: &str, target: &str) -> (String, String) {
     let p = [("heading", heading), ("target", target)];
     (
-        t(Lang::Vi, "init.sum-of-message", &p),
-        t(Lang::En, "init.sum-of-message", &p),
+        t(Lang::Vi, TextId::InitSumOfMessage, &p),
+        t(Lang::En, TextId::InitSumOfMessage, &p),
     )
 }
 
 fn part_message(part: &str, whole: &str) -> (String, String) {
     let p = [("part", part), ("whole", whole)];
     (
-        t(Lang::Vi, "init.part-message", &p),
-        t(Lang::En, "init.part-message", &p),
+        t(Lang::Vi, TextId::InitPartMessage, &p),
+        t(Lang::En, TextId::InitPartMessage, &p),
     )
 }
 
 fn percent_message(base: &str) -> (String, String) {
     let p = [("base", base)];
     (
-        t(Lang::Vi, "init.percent-message", &p),
-        t(Lang::En, "init.percent-message", &p),
+        t(Lang::Vi, TextId::InitPercentMessage, &p),
+        t(Lang::En, TextId::InitPercentMessage, &p),
     )
 }
 
@@ -1258,7 +1262,7 @@ fn write_form(
         "# {}",
         t(
             lang,
-            "init.header",
+            TextId::InitHeader,
             &[
                 ("form", fid),
                 ("file", &comment(source)),
@@ -1266,12 +1270,12 @@ fn write_form(
             ]
         )
     );
-    let _ = writeln!(s, "# {}\n", t(lang, "init.edit", &[]));
+    let _ = writeln!(s, "# {}\n", t(lang, TextId::InitEdit, &[]));
     let _ = writeln!(s, "[form]");
     let _ = writeln!(s, "id = {}", quote(fid));
     let name = title.map_or_else(|| sheet_name.clone(), str::to_string);
     let _ = writeln!(s, "name = {}", quote(&name));
-    let _ = writeln!(s, "# {}", t(lang, "init.sheet", &[]));
+    let _ = writeln!(s, "# {}", t(lang, TextId::InitSheet, &[]));
     let _ = writeln!(s, "sheet = {}", quote(&sheet_pattern(&sheet.name)));
     if let Some(ti) = title {
         let _ = writeln!(s, "title = [{}]", quote(ti));
@@ -1306,7 +1310,7 @@ fn write_form(
             labels.push(&r.label);
         }
     }
-    let _ = writeln!(s, "# {}", t(lang, "init.labels", &[]));
+    let _ = writeln!(s, "# {}", t(lang, TextId::InitLabels, &[]));
     let _ = writeln!(
         s,
         "labels = [{}]\n",
@@ -1316,14 +1320,14 @@ fn write_form(
             .collect::<Vec<_>>()
             .join(", ")
     );
-    let _ = writeln!(s, "# {}", t(lang, "init.columns", &[]));
+    let _ = writeln!(s, "# {}", t(lang, TextId::InitColumns, &[]));
     for c in &tb.cols {
         let _ = writeln!(s, "[[column]]");
         let _ = writeln!(s, "id = {}", quote(&c.id));
         let _ = writeln!(s, "header = {}", quote(&c.header));
         let _ = writeln!(s, "kind = {}\n", quote(c.kind.name()));
     }
-    let _ = writeln!(s, "# {}", t(lang, "init.rows", &[]));
+    let _ = writeln!(s, "# {}", t(lang, TextId::InitRows, &[]));
     for r in &tb.rows {
         if r.part && r.parent.is_some() {
             let whole = r
@@ -1333,7 +1337,7 @@ fn write_form(
             let _ = writeln!(
                 s,
                 "# {}",
-                t(lang, "init.part", &[("whole", &comment(&whole))])
+                t(lang, TextId::InitPart, &[("whole", &comment(&whole))])
             );
         }
         let _ = writeln!(s, "[[row]]");
@@ -1351,12 +1355,16 @@ fn write_form(
         s.push('\n');
     }
     let _ = writeln!(s, "# {}", "-".repeat(90));
-    let _ = writeln!(s, "# {}", t(lang, "init.checks", &[]));
+    let _ = writeln!(s, "# {}", t(lang, TextId::InitChecks, &[]));
     if dropped > 0 {
         let _ = writeln!(
             s,
             "# {}",
-            t(lang, "init.dropped", &[("count", &dropped.to_string())])
+            t(
+                lang,
+                TextId::InitDropped,
+                &[("count", &dropped.to_string())]
+            )
         );
     }
     s.push('\n');
@@ -1396,7 +1404,7 @@ pub fn settings_file(sources: &[crate::rules::Source], lang: Lang) -> String {
     let mut doc = toml::Table::new();
     doc.insert("settings".into(), toml::Value::Table(merged));
     let body = toml::to_string(&doc).unwrap_or_default();
-    format!("# {}\n\n{body}", t(lang, "init.settings", &[]))
+    format!("# {}\n\n{body}", t(lang, TextId::InitSettings, &[]))
 }
 
 #[cfg(test)]

@@ -28,6 +28,7 @@ use crate::eval::{check_shapes, FormValues, Num, Read, Shape};
 use crate::locate::FormInstance;
 use crate::model::CellRef;
 use crate::registry::Lang;
+use crate::registry::TextId;
 use crate::rules::expr::{BinOp, CmpOp, Func, LogicOp};
 use crate::rules::{CExpr, FieldRef, Kind, Pack, Tolerance};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -55,13 +56,18 @@ pub enum Code {
 impl Code {
     /// The stable code: `lint.contradiction`, …
     pub fn id(self) -> &'static str {
+        self.text().id()
+    }
+
+    /// Its message's text.
+    pub fn text(self) -> TextId {
         match self {
-            Code::Contradiction => "lint.contradiction",
-            Code::Redundant => "lint.redundant",
-            Code::Fixed => "lint.fixed",
-            Code::NeverFails => "lint.never-fails",
-            Code::NotWhole => "lint.not-whole",
-            Code::NeverApplies => "lint.never-applies",
+            Code::Contradiction => TextId::LintContradiction,
+            Code::Redundant => TextId::LintRedundant,
+            Code::Fixed => TextId::LintFixed,
+            Code::NeverFails => TextId::LintNeverFails,
+            Code::NotWhole => TextId::LintNotWhole,
+            Code::NeverApplies => TextId::LintNeverApplies,
         }
     }
 }
@@ -103,25 +109,32 @@ impl Lint {
 
     /// The messages as text, one block each, and a last line counting them.
     pub fn render(&self, lang: Lang) -> String {
-        let t = |id: &str, params: &[(&str, &str)]| crate::messages::engine(None, lang, id, params);
+        let t =
+            |id: TextId, params: &[(&str, &str)]| crate::messages::engine(None, lang, id, params);
         let mut out = String::new();
         for m in &self.messages {
             let mark = if m.explained.is_some() { "·" } else { "×" };
             out.push_str(&format!("{mark} {} {}\n", m.code, m.text));
             out.push_str(&format!("  hint: {}\n", m.hint));
             if let Some(why) = &m.explained {
-                out.push_str(&format!("  {}\n", t("lint.explained", &[("reason", why)])));
+                out.push_str(&format!(
+                    "  {}\n",
+                    t(TextId::LintExplained, &[("reason", why)])
+                ));
             }
         }
         if !self.undecided.is_empty() {
             out.push_str(&format!(
                 "? {}\n",
-                t("lint.undecided", &[("checks", &self.undecided.join(", "))])
+                t(
+                    TextId::LintUndecided,
+                    &[("checks", &self.undecided.join(", "))]
+                )
             ));
         }
         let explained = self.messages.len() - self.unexplained();
         out.push_str(&t(
-            "lint.summary",
+            TextId::LintSummary,
             &[
                 ("checks", &self.linear.to_string()),
                 ("messages", &self.unexplained().to_string()),
@@ -520,7 +533,7 @@ struct Var {
 /// The lint of a pack.
 pub fn lint(pack: &Pack) -> Lint {
     let lang = pack.settings.lang;
-    let t = |id: &str, params: &[(&str, &str)]| crate::messages::engine(None, lang, id, params);
+    let t = |id: TextId, params: &[(&str, &str)]| crate::messages::engine(None, lang, id, params);
 
     // The stand-in workbook: form i on sheet i, its row r and column c at (r, c).
     let sheets: Vec<String> = pack.forms.iter().map(|f| f.id.clone()).collect();
@@ -715,8 +728,8 @@ pub fn lint(pack: &Pack) -> Lint {
                     code: Code::NeverApplies.id(),
                     form: form.id.clone(),
                     checks: vec![check.id.clone()],
-                    text: t("lint.never-applies", &[("check", &check.id)]),
-                    hint: t("lint.never-applies-hint", &[]),
+                    text: t(TextId::LintNeverApplies, &[("check", &check.id)]),
+                    hint: t(TextId::LintNeverAppliesHint, &[]),
                     explained: check.lint.get(Code::NeverApplies.id()).cloned(),
                 });
             }
@@ -744,8 +757,8 @@ pub fn lint(pack: &Pack) -> Lint {
                 code: Code::NotWhole.id(),
                 form: pack.forms[c.check.0].id.clone(),
                 checks: vec![c.check.1.clone()],
-                text: t("lint.not-whole", &[("checks", &c.name)]),
-                hint: t("lint.not-whole-hint", &[]),
+                text: t(TextId::LintNotWhole, &[("checks", &c.name)]),
+                hint: t(TextId::LintNotWholeHint, &[]),
                 explained: check.and_then(|x| x.lint.get(Code::NotWhole.id()).cloned()),
             });
         }
@@ -827,8 +840,8 @@ pub fn lint(pack: &Pack) -> Lint {
                 out.messages.push(LintMessage {
                     code: Code::Contradiction.id(),
                     form,
-                    text: t("lint.contradiction", &[("checks", &checks.join(", "))]),
-                    hint: t("lint.contradiction-hint", &[]),
+                    text: t(TextId::LintContradiction, &[("checks", &checks.join(", "))]),
+                    hint: t(TextId::LintContradictionHint, &[]),
                     explained: explained(Code::Contradiction, &from),
                     checks,
                 });
@@ -863,8 +876,8 @@ pub fn lint(pack: &Pack) -> Lint {
                     code: Code::NeverFails.id(),
                     form: form.clone(),
                     checks: vec![cons[c].name.clone()],
-                    text: t("lint.never-fails", &[("check", &cons[c].name)]),
-                    hint: t("lint.never-fails-hint", &[]),
+                    text: t(TextId::LintNeverFails, &[("check", &cons[c].name)]),
+                    hint: t(TextId::LintNeverFailsHint, &[]),
                     explained: explained(Code::NeverFails, &[c]),
                 });
             } else {
@@ -930,10 +943,10 @@ pub fn lint(pack: &Pack) -> Lint {
                     code: Code::Redundant.id(),
                     form: form.clone(),
                     text: t(
-                        "lint.redundant",
+                        TextId::LintRedundant,
                         &[("check", &subject), ("checks", &names(&because).join(", "))],
                     ),
-                    hint: t("lint.redundant-hint", &[]),
+                    hint: t(TextId::LintRedundantHint, &[]),
                     explained: explained(Code::Redundant, &apps[..1]),
                     checks,
                 });
@@ -950,13 +963,13 @@ pub fn lint(pack: &Pack) -> Lint {
                 code: Code::Redundant.id(),
                 form: form.clone(),
                 text: t(
-                    "lint.redundant",
+                    TextId::LintRedundant,
                     &[
                         ("check", &cons[*c].name),
                         ("checks", &names(because).join(", ")),
                     ],
                 ),
-                hint: t("lint.redundant-hint", &[]),
+                hint: t(TextId::LintRedundantHint, &[]),
                 explained: explained(Code::Redundant, &[*c]),
                 checks,
             });
@@ -1003,8 +1016,8 @@ pub fn lint(pack: &Pack) -> Lint {
                     out.messages.push(LintMessage {
                         code: Code::NotWhole.id(),
                         form: form.clone(),
-                        text: t("lint.not-whole", &[("checks", &checks.join(", "))]),
-                        hint: t("lint.not-whole-hint", &[]),
+                        text: t(TextId::LintNotWhole, &[("checks", &checks.join(", "))]),
+                        hint: t(TextId::LintNotWholeHint, &[]),
                         explained: explained(Code::NotWhole, &from),
                         checks,
                     });
@@ -1025,14 +1038,14 @@ pub fn lint(pack: &Pack) -> Lint {
                 code: Code::Fixed.id(),
                 form: form.clone(),
                 text: t(
-                    "lint.fixed",
+                    TextId::LintFixed,
                     &[
                         ("figure", &vars[v].name),
                         ("value", &shown),
                         ("checks", &checks.join(", ")),
                     ],
                 ),
-                hint: t("lint.fixed-hint", &[]),
+                hint: t(TextId::LintFixedHint, &[]),
                 explained: explained(Code::Fixed, &from),
                 checks,
             });
