@@ -151,6 +151,7 @@ pub enum Kind {
     UnitCodeRepeated,
     DiscoverTotalMismatch,
     DiscoverHeadingMismatch,
+    DiscoverPercentMismatch,
     UnitNotInRegister,
     UnitNotSubmitted,
     UnitNameDiffers,
@@ -835,6 +836,22 @@ pub const KINDS: &[KindDef] = &[
             t!("A heading's figure typed by hand and not updated after one of its items changed is as common as a wrong total, and the numbering says which rows it sums.", "Số liệu của một mục nhập tay mà không cập nhật khi một mục con thay đổi cũng thường gặp như dòng tổng sai, và số thứ tự cho biết mục đó là tổng của những dòng nào."),
             t!("Correct the heading or the item that is wrong; if the heading is no sum of its items, nothing to do (it is a warning, and says what it assumed).", "Sửa mục hoặc mục con sai; nếu mục này không phải tổng các mục con thì bỏ qua (đây là cảnh báo, và có nêu giả định)."),
             t!("2 Increase reads 14 in C8, 2.1 + 2.2 add up to 13", "Mục 2 Tăng trong năm ở C8 ghi 14, mục 2.1 + 2.2 cộng lại bằng 13")
+        ),
+    },
+    KindDef {
+        kind: Kind::DiscoverPercentMismatch,
+        id: "discover.percent-mismatch",
+        severity: Severity::Warning,
+        params: &["cell", "found", "expected", "count", "base", "witnesses"],
+        message: t!(
+            "the percentage in {cell} reads {found}%, but {count} ÷ {base} × 100 is {expected}%; assumed: the column is a share of {base}, as {witnesses} other rows of it are",
+            "tỷ lệ ở ô {cell} ghi {found}%, nhưng {count} ÷ {base} × 100 = {expected}%; giả định: cột này là tỷ lệ trên {base}, như {witnesses} dòng khác của cột"
+        ),
+        doc: doc!(
+            t!("check --discover: a percentage column (a % heading or format) whose figure in a row is not the count beside it ÷ the base (the count of the row reading 100 %, or the one count most of its figures are shares of), as shown, while at least three other rows of the column are, and no other row's count is its base.", "check --discover: một cột tỷ lệ (tiêu đề có % hoặc định dạng phần trăm) có số ở một dòng khác số lượng bên cạnh ÷ mẫu số (số lượng của dòng ghi 100 %, hoặc số lượng mà phần lớn các tỷ lệ của cột tính trên đó), theo số chữ số hiển thị, trong khi ít nhất ba dòng khác của cột thì khớp, và không dòng nào khác là mẫu số của nó."),
+            t!("A percentage typed by hand, or not recomputed after its count changed, is a slip no total shows.", "Tỷ lệ nhập tay, hoặc không tính lại sau khi số lượng thay đổi, là lỗi mà dòng tổng không cho thấy."),
+            t!("Recompute the percentage from its count; if the row is a share of something else, nothing to do (it is a warning, and says what it assumed).", "Tính lại tỷ lệ từ số lượng; nếu dòng này là tỷ lệ trên một số khác thì bỏ qua (đây là cảnh báo, và có nêu giả định)."),
+            t!("D9 reads 27.40%, C9 ÷ C7 × 100 is 28.77%", "Ô D9 ghi 27,40%, C9 ÷ C7 × 100 = 28,77%")
         ),
     },
     KindDef {

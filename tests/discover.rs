@@ -174,6 +174,61 @@ fn numbered(rng: &mut Rng, slip: bool) -> (Workbook, Option<Planted>) {
 /// A generator of tables: clean, or with one slip.
 type Make = fn(&mut Rng, bool) -> (Workbook, Option<Planted>);
 
+/// A share table: a header `Số lượng | Tỷ lệ (%)`, the total row at 100, 4–10 items with their
+/// percentage of it shown to two decimals; with a slip, one percentage off by 0.01–1.00.
+fn shares(rng: &mut Rng, slip: bool) -> (Workbook, Option<Planted>) {
+    let mut s = Sheet::new("Data");
+    text(&mut s, 0, 0, "Chỉ tiêu");
+    text(&mut s, 0, 1, "Số lượng");
+    text(&mut s, 0, 2, "Tỷ lệ (%)");
+    let items = 4 + rng.below(7) as u32;
+    let counts: Vec<f64> = (0..items).map(|_| (1 + rng.below(300)) as f64).collect();
+    let total: f64 = counts.iter().sum::<f64>() + rng.below(50) as f64;
+    let pct = |s: &mut Sheet, r: u32, v: f64| {
+        s.cells.insert(
+            CellRef::new(r, 2),
+            Cell {
+                value: Value::Number(v),
+                formula: None,
+                fmt: NumFmt {
+                    percent: false,
+                    decimals: Some(2),
+                },
+            },
+        );
+    };
+    // The base row is no total of the rows under it (some units are not listed): labelled so.
+    text(&mut s, 1, 0, "Toàn đảng bộ");
+    put(&mut s, 1, 1, Value::Number(total));
+    pct(&mut s, 1, 100.0);
+    for (k, n) in counts.iter().enumerate() {
+        let r = 2 + k as u32;
+        text(&mut s, r, 0, &format!("Nhóm {}", k + 1));
+        put(&mut s, r, 1, Value::Number(*n));
+        pct(&mut s, r, (n / total * 10_000.0).round() / 100.0);
+    }
+    let planted = slip.then(|| {
+        let r = 2 + rng.below(u64::from(items)) as u32;
+        let d = (1 + rng.below(100)) as f64 / 100.0;
+        let d = if rng.below(2) == 0 { d } else { -d };
+        let at = CellRef::new(r, 2);
+        if let Some(Value::Number(v)) = s.cells.get(&at).map(|x| x.value.clone()) {
+            pct(&mut s, r, ((v + d) * 100.0).round() / 100.0);
+        }
+        Planted {
+            changed: at,
+            said_at: at,
+        }
+    });
+    (
+        Workbook {
+            sheets: vec![s],
+            defined_names: vec![],
+        },
+        planted,
+    )
+}
+
 fn said(wb: &Workbook, pack: &Pack) -> Vec<(String, String)> {
     crossfoot::discover::discover(wb, "t.xlsx", pack, &BTreeSet::new())
         .into_iter()
@@ -190,7 +245,11 @@ fn said(wb: &Workbook, pack: &Pack) -> Vec<(String, String)> {
 fn discover_recall_on_planted_slips() {
     let pack = compile(&builtin_sources()).expect("built-in pack");
     let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
-    let kinds: [(&str, Make); 2] = [("typed totals", flat), ("numbered headings", numbered)];
+    let kinds: [(&str, Make); 3] = [
+        ("typed totals", flat),
+        ("numbered headings", numbered),
+        ("percentages", shares),
+    ];
     for (name, make) in kinds {
         let (mut planted, mut found, mut false_alarms) = (0, 0, 0);
         for _ in 0..200 {
