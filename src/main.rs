@@ -598,8 +598,9 @@ struct CheckArgs {
     /// likely" explanations of the report, the review workbook and the marked copies)
     #[arg(long)]
     no_explain: bool,
-    /// Also look, outside the pack's forms, for typed totals that do not add up: a row
-    /// labelled as a total (the pack's total_words) against the block above or below it
+    /// Also look, outside the pack's forms, for typed figures that do not add up: a row
+    /// labelled as a total (the pack's total_words) against the block above or below it, a
+    /// numbered heading against its items, a percentage against its count and base
     /// (warnings, discover.*)
     #[arg(long)]
     discover: bool,

@@ -8,6 +8,11 @@
 //! holds none. Each of its typed figures (not a formula's) is compared with its column's sum
 //! within the precision shown (half a unit of the last shown digit of each figure).
 //!
+//! Two more patterns on the same terms: a numbered heading (`2`, in an item-number column or
+//! before its label) against the items numbered one level under it (`2.1`, `2.2`; items after
+//! a part word, `Trong đó`, are not summed), and a percentage column against the count beside
+//! it over one base (the row at 100 %, or the one count most of its figures are shares of).
+//!
 //! A false alarm costs more than a miss, so a figure is said not to add up only when the same
 //! row, read the same way, does add up in another column (a witness that the block is the one
 //! it totals), and not in the other direction either; a column whose total is the average of
