@@ -1428,6 +1428,101 @@ mod tests {
         assert_eq!(quotient_base("C8*2"), None);
     }
 
+    /// A sheet from rows of texts and numbers (a number parses as one).
+    fn workbook(name: &str, rows: &[&[&str]]) -> Workbook {
+        let mut sheet = Sheet::new(name);
+        for (r, row) in rows.iter().enumerate() {
+            for (c, t) in row.iter().enumerate() {
+                if t.is_empty() {
+                    continue;
+                }
+                let value = match t.parse::<f64>() {
+                    Ok(v) if !t.contains('.') => Value::Number(v),
+                    _ => Value::Text(t.to_string()),
+                };
+                sheet.cells.insert(
+                    CellRef::new(r as u32, c as u32),
+                    crate::model::Cell::value(value),
+                );
+            }
+        }
+        Workbook {
+            sheets: vec![sheet],
+            defined_names: vec![],
+        }
+    }
+
+    fn settings() -> Settings {
+        crate::rules::compile(&crate::rules::builtin_sources())
+            .expect("built-in pack")
+            .settings
+    }
+
+    #[test]
+    fn hierarchy_from_numbering_and_parts_after_a_part_word() {
+        let wb = workbook(
+            "T1 Staff",
+            &[
+                &["T1 - STAFF"],
+                &[],
+                &["STT", "Chỉ tiêu", "Số lượng"],
+                &["1", "Tổng số", "40"],
+                &["1.1", "Trong đó: Nữ", "25"],
+                &["1.2", "Dự bị", "3"],
+                &["2", "Độ tuổi", ""],
+                &["2.1", "Dưới 30", "10"],
+                &["2.2", "Từ 30 trở lên", "30"],
+            ],
+        );
+        let d = draft(&wb, &[], &settings(), "t.xlsx");
+        assert_eq!(d.forms, 1);
+        let text = &d.files[0].1;
+        // Parts: each at most its whole, no sum over them.
+        assert!(text.contains("tong_so.nu <= tong_so"), "{text}");
+        assert!(text.contains("tong_so.du_bi <= tong_so"), "{text}");
+        assert!(!text.contains("tong_so.nu + "), "{text}");
+        // The age block adds up to the total in the template's own figures: found, to confirm.
+        assert!(
+            text.contains("do_tuoi.duoi_30 + do_tuoi.tu_30_tro_len == tong_so"),
+            "{text}"
+        );
+        assert!(text.contains(r"sheet = '^t1\b'"), "{text}");
+        // The drafted pack compiles with the settings it carries.
+        let sources = vec![
+            crate::rules::Source {
+                name: "settings.toml".into(),
+                text: settings_file(&crate::rules::builtin_sources(), Lang::Vi),
+            },
+            crate::rules::Source {
+                name: d.files[0].0.clone(),
+                text: text.clone(),
+            },
+        ];
+        let pack = crate::rules::compile(&sources).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(pack.forms.len(), 1);
+    }
+
+    #[test]
+    fn a_block_of_zeros_or_a_sheet_without_a_table_gives_no_check() {
+        let wb = workbook(
+            "Sheet1",
+            &[
+                &["STT", "Chỉ tiêu", "Số lượng"],
+                &["1", "Tổng số", "0"],
+                &["2", "Độ tuổi", ""],
+                &["2.1", "Dưới 30", "0"],
+                &["2.2", "Từ 30 trở lên", "0"],
+            ],
+        );
+        let d = draft(&wb, &[], &settings(), "t.xlsx");
+        assert_eq!(d.forms, 1);
+        assert!(!d.files[0].1.contains("[[check]]"), "{}", d.files[0].1);
+        assert_eq!(d.files[0].0, "f1.toml");
+        let empty = workbook("Notes", &[&["Hướng dẫn điền biểu"]]);
+        let d = draft(&empty, &[], &settings(), "t.xlsx");
+        assert_eq!((d.forms, d.notes.len()), (0, 1));
+    }
+
     #[test]
     fn ids_are_readable() {
         assert_eq!(slug("Tổng số đảng viên", 3), "tong_so_dang");
