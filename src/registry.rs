@@ -1101,6 +1101,9 @@ pub const TEXTS: &[(&str, &[&str], Texts)] = &[
     ("consolidate.summary", &[], t!(
         "left out: the workbook is a summary itself, not a unit",
         "không đưa vào: tệp này là biểu tổng hợp, không phải của một đơn vị")),
+    ("consolidate.not-a-summary", &[], t!(
+        "left out: this summary is of the summaries among the workbooks (one level up), and this workbook is no summary",
+        "không đưa vào: biểu tổng hợp này tổng hợp các biểu tổng hợp trong số tệp (cấp trên một bậc), và tệp này không phải biểu tổng hợp")),
     ("consolidate.not-a-unit", &["code"], t!(
         "left out: its code {code} is not the code of a unit of this summary (the summary's own workbook or another organisation's)",
         "không đưa vào: mã {code} của tệp không phải mã của một đơn vị trong biểu tổng hợp này (tệp của chính cấp tổng hợp hoặc của một tổ chức khác)")),

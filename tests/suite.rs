@@ -17,6 +17,7 @@ mod forms_generator;
 mod fuzz_regressions;
 mod hostile;
 mod layout;
+mod levels;
 mod lint;
 mod localise;
 mod mark;

@@ -238,23 +238,29 @@ impl<'a> Run<'a> {
                             units::file_findings(pack, reg, &mut r, k.report_year.or(given_year));
                         }
                     }
-                    if let (Status::Checked, Some(code), false) =
-                        (&r.status, r.unit.key.clone(), is_summary(pack, &k))
-                    {
-                        match first_of_code.get(&code) {
-                            Some(first) if !code.is_empty() => {
-                                code_repeated(pack, &mut r, code.clone(), first.clone())
-                            }
-                            _ => {
-                                first_of_code.insert(code.clone(), r.path.clone());
+                    if let (Status::Checked, Some(code)) = (&r.status, r.unit.key.clone()) {
+                        // A summary with a code of its own is a unit of the summary one level
+                        // up; it is not the same unit's workbook sent twice.
+                        let summary = is_summary(pack, &k);
+                        if !summary {
+                            match first_of_code.get(&code) {
+                                Some(first) if !code.is_empty() => {
+                                    code_repeated(pack, &mut r, code.clone(), first.clone())
+                                }
+                                _ => {
+                                    first_of_code.insert(code.clone(), r.path.clone());
+                                }
                             }
                         }
-                        units.push(UnitRef {
-                            path: r.path.clone(),
-                            name: r.unit.name.clone(),
-                            code,
-                            linked: None,
-                        });
+                        if !(summary && code.is_empty()) {
+                            units.push(UnitRef {
+                                path: r.path.clone(),
+                                name: r.unit.name.clone(),
+                                code,
+                                summary,
+                                linked: None,
+                            });
+                        }
                     }
                     if !held.is_empty() || k.deferred.is_some() {
                         held.push((r, k));
@@ -288,10 +294,17 @@ impl<'a> Run<'a> {
         }
         // Phase two: the checks that read other workbooks.
         let (mut results, kept): (Vec<FileResult>, Vec<Kept>) = held.into_iter().unzip();
-        // Unit workbooks by code (a code in several workbooks is reported, not matched).
+        // Unit workbooks by code (a code in several workbooks is reported, not matched). A
+        // code that is a summary's stands for that summary (the committee's own workbook under
+        // the same code is not the unit the level above sums).
         let mut by_code: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (u, unit) in units.iter().enumerate() {
+        for (u, unit) in units.iter().enumerate().filter(|(_, u)| u.summary) {
             by_code.entry(unit.code.clone()).or_default().push(u);
+        }
+        for (u, unit) in units.iter().enumerate().filter(|(_, u)| !u.summary) {
+            if !units.iter().any(|o| o.summary && o.code == unit.code) {
+                by_code.entry(unit.code.clone()).or_default().push(u);
+            }
         }
         // The units a summary's records name: read again, for the figures its checks read.
         let mut wanted: BTreeSet<usize> = BTreeSet::new();
@@ -353,12 +366,23 @@ impl<'a> Run<'a> {
                 .collect();
             prev
         });
+        // The register's parents (unit key → its parent's key): a summary's units are the
+        // register's units under the summary's own code.
+        let parents: Option<BTreeMap<String, String>> = self.register.map(|reg| {
+            reg.entries
+                .iter()
+                .filter_map(|e| Some((e.key.clone(), e.parent.clone()?)))
+                .collect()
+        });
         let paired = links::link_files(
             pack,
             &mut results,
             &kept,
-            &units,
-            &by_code,
+            links::RunUnits {
+                refs: &units,
+                by_code: &by_code,
+                parents: parents.as_ref(),
+            },
             previous.as_deref().map(|read| links::Previous {
                 read,
                 unreadable: outcome.previous_unreadable.len(),
