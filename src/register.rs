@@ -52,6 +52,40 @@ impl Register {
     pub fn get(&self, key: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.key == key)
     }
+
+    /// The part of the register at and under the units of `roots` (code keys), by the
+    /// register's parents, at any depth: a province's summary's communes and their branches.
+    /// None when no root is a unit of the register (the whole register then applies).
+    pub fn under<'k>(&self, roots: impl IntoIterator<Item = &'k str>) -> Option<Register> {
+        let mut keep: std::collections::BTreeSet<&str> = roots
+            .into_iter()
+            .filter(|k| self.get(k).is_some())
+            .collect();
+        if keep.is_empty() {
+            return None;
+        }
+        // Down the parents until nothing is added (a circle in the register ends too).
+        loop {
+            let before = keep.len();
+            for e in &self.entries {
+                if e.parent.as_deref().is_some_and(|p| keep.contains(p)) {
+                    keep.insert(e.key.as_str());
+                }
+            }
+            if keep.len() == before {
+                break;
+            }
+        }
+        Some(Register {
+            entries: self
+                .entries
+                .iter()
+                .filter(|e| keep.contains(e.key.as_str()))
+                .cloned()
+                .collect(),
+            ..self.clone()
+        })
+    }
 }
 
 /// How many rows from the top of a sheet the headings are looked for in.
@@ -335,5 +369,27 @@ mod tests {
         ]);
         let err = from_workbook(&bad, &pack(), "u.xlsx").unwrap_err();
         assert!(err.contains("row 2") && err.contains("no year"), "{err}");
+    }
+
+    #[test]
+    fn the_part_under_a_unit_goes_down_every_level() {
+        let wb = sheet(&[
+            &["Mã đơn vị", "Tên đơn vị", "Đơn vị cấp trên"],
+            &["T", "Tỉnh", ""],
+            &["X1", "Xã 1", "T"],
+            &["X2", "Xã 2", "T"],
+            &["B1", "Chi bộ 1", "X1"],
+            &["B2", "Chi bộ 2", "X2"],
+            &["Z", "Tỉnh khác", ""],
+        ]);
+        let r = from_workbook(&wb, &pack(), "u.xlsx").unwrap();
+        let keys = |r: Option<Register>| -> Vec<String> {
+            r.map(|r| r.entries.into_iter().map(|e| e.key).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(keys(r.under(["X1"])), ["X1", "B1"]);
+        assert_eq!(keys(r.under(["T"])), ["T", "X1", "X2", "B1", "B2"]);
+        assert_eq!(keys(r.under(["B2", "X1"])), ["X1", "B1", "B2"]);
+        assert!(r.under(["NOT-THERE"]).is_none());
     }
 }

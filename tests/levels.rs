@@ -381,3 +381,36 @@ fn consolidate_builds_a_commune_summary_then_a_province_summary() {
     );
     assert_eq!(found(&o), vec![], "{}", stderr(&o));
 }
+
+/// One commune's run with the whole province's register: the units expected are the
+/// commune's summary's and those under it — its branch that sent nothing is said, the other
+/// commune's branches are not (they send to their own commune).
+#[test]
+fn a_communes_run_expects_the_units_under_its_summary_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let cs = communes();
+    write_communes(d, &cs);
+    write_register(&d.join("units.xlsx"), &cs);
+    std::fs::remove_file(d.join("branches/TD-02.xlsx")).unwrap();
+    let o = check(
+        d,
+        &[
+            "commune-1.xlsx",
+            "branches/TD-01.xlsx",
+            "branches/TD-03.xlsx",
+            "--units",
+            "units.xlsx",
+        ],
+    );
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let missing: Vec<&str> = json["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["rule"] == "unit.not-submitted")
+        .map(|f| f["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(missing.len(), 1, "{missing:?}");
+    assert!(missing[0].contains("TD-02"), "{missing:?}");
+}

@@ -282,9 +282,14 @@ impl<'a> Run<'a> {
                     .max_by_key(|(y, n)| (**n, **y))
                     .map(|(y, _)| *y)
             });
-        let register = self
-            .register
-            .map(|reg| units::register_result(pack, reg, &submitted, run_year));
+        // With summaries of the register's units in the run, the units expected are those
+        // summaries and the units under them (a commune's run is not missing the province's
+        // other communes' branches).
+        let register = self.register.map(|reg| {
+            let roots = units.iter().filter(|u| u.summary).map(|u| u.code.as_str());
+            let under = reg.under(roots);
+            units::register_result(pack, under.as_ref().unwrap_or(reg), &submitted, run_year)
+        });
         let mut outcome = Outcome::default();
         if held.is_empty() {
             if let Some(r) = register {
