@@ -3,6 +3,8 @@
 //! to last year's where its own flows say the year had changes, two units with the same
 //! figures. Pure: figures in, what is unusual out; the run says it ([`crate::run`]).
 
+#[cfg(test)]
+use crate::rules::units::Share;
 use crate::rules::units::{FigureRef, Plausibility};
 use std::collections::{BTreeMap, HashMap};
 
@@ -189,6 +191,45 @@ pub fn same_figures(units: &[UnitFigures], p: &Plausibility) -> Vec<(usize, usiz
     out
 }
 
+/// A share that moved from last year more than the pack allows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareMoved {
+    /// Index of the unit in the panel, and of the share in [`Plausibility::shares`].
+    pub unit: usize,
+    pub share: usize,
+    pub now: f64,
+    pub before: f64,
+}
+
+/// Every share of the pack's list that moved from last year by more than `max_share_move`,
+/// in a unit whose base is at least `min_share_base` both years (a share of a few members
+/// moves by many points with one member).
+pub fn moved_shares(units: &[UnitFigures], p: &Plausibility) -> Vec<ShareMoved> {
+    let mut out = Vec::new();
+    for (ui, u) in units.iter().enumerate() {
+        let Some(before) = &u.before else { continue };
+        for (si, s) in p.shares.iter().enumerate() {
+            let share = |m: &HashMap<At, f64>| -> Option<f64> {
+                let part = *m.get(&(s.part.form, s.part.row, s.part.col))?;
+                let base = *m.get(&(s.base.form, s.base.row, s.base.col))?;
+                (base >= p.min_share_base.max(f64::MIN_POSITIVE) && part.is_finite())
+                    .then(|| part / base)
+            };
+            if let (Some(now), Some(then)) = (share(&u.now), share(before)) {
+                if (now - then).abs() > p.max_share_move + 1e-12 {
+                    out.push(ShareMoved {
+                        unit: ui,
+                        share: si,
+                        now,
+                        before: then,
+                    });
+                }
+            }
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -261,5 +302,48 @@ mod tests {
             same_figures(&units, &p),
             vec![(0, 1, 6), (1, 0, 6), (2, 0, 6)]
         );
+    }
+
+    #[test]
+    fn a_share_that_moved_beyond_the_limit_in_a_unit_large_enough() {
+        let at = |row: usize| FigureRef {
+            form: 0,
+            row,
+            col: 0,
+            name: format!("F.{row}"),
+        };
+        let p = Plausibility {
+            shares: vec![Share {
+                part: at(1),
+                base: at(0),
+                name: "F.1 / F.0".into(),
+            }],
+            ..Plausibility::default()
+        };
+        let unit = |base: f64, part: f64, base0: f64, part0: f64| UnitFigures {
+            now: [((0, 0, 0), base), ((0, 1, 0), part)].into_iter().collect(),
+            before: Some(
+                [((0, 0, 0), base0), ((0, 1, 0), part0)]
+                    .into_iter()
+                    .collect(),
+            ),
+        };
+        let units = vec![
+            // 30 % → 60 %: said.
+            unit(100.0, 60.0, 100.0, 30.0),
+            // 30 % → 39 %: within ten points.
+            unit(100.0, 39.0, 100.0, 30.0),
+            // A branch of 10: 30 % → 60 % is three members, not judged.
+            unit(10.0, 6.0, 10.0, 3.0),
+            // 40 % → 25 %: said (a fall too).
+            unit(200.0, 50.0, 200.0, 80.0),
+        ];
+        let moved: Vec<usize> = moved_shares(&units, &p).iter().map(|m| m.unit).collect();
+        assert_eq!(moved, vec![0, 3]);
+        let strict = Plausibility {
+            max_share_move: 0.05,
+            ..p.clone()
+        };
+        assert_eq!(moved_shares(&units, &strict).len(), 3);
     }
 }

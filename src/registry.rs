@@ -158,6 +158,8 @@ pub enum Kind {
     UnitMergerOpening,
     UnitSplitNotComparable,
     UnitNoPredecessor,
+    UnitSplitOpening,
+    HistoryShareMoved,
 }
 
 /// The definition of a finding kind.
@@ -991,6 +993,38 @@ pub const KINDS: &[KindDef] = &[
             WHY_PREVIOUS,
             t!("Add the predecessor's workbook of last year to --previous, or correct the register.", "Thêm tệp năm trước của đơn vị tiền thân vào --previous, hoặc sửa danh sách."),
             t!("TD-15 formed from TD-09, which sent nothing last year", "TD-15 hình thành từ TD-09, năm trước TD-09 không gửi tệp")
+        ),
+    },
+    KindDef {
+        kind: Kind::UnitSplitOpening,
+        id: "unit.split-opening",
+        severity: Severity::Warning,
+        params: &["code", "figure", "value", "expected", "predecessors"],
+        message: t!(
+            "unit {code} was formed from {predecessors}: its {figure} is {value}, but their closing figures of last year times the register's shares give {expected}",
+            "Đơn vị {code} được hình thành từ {predecessors}: {figure} là {value}, nhưng số cuối năm trước của các đơn vị này nhân tỷ lệ chia trong danh sách là {expected}"
+        ),
+        doc: doc!(
+            t!("A unit formed by a split opens the year with another figure than the share of its predecessors' closing figures the register gives it (the register's share column), beyond what the shares' rounding allows.", "Đơn vị hình thành do tách có số đầu năm khác phần số cuối năm của đơn vị tiền thân theo tỷ lệ chia ghi trong danh sách, quá mức sai số do làm tròn tỷ lệ."),
+            t!("members lost or counted twice in a split pass every check of the new units' own workbooks", "đảng viên bị sót hoặc tính hai lần khi chia tách vẫn khớp mọi phép kiểm tra trong tệp của các đơn vị mới"),
+            t!("Check the opening figure against the predecessor's closing one, or the register's shares.", "Đối chiếu số đầu năm với số cuối năm của đơn vị tiền thân, hoặc sửa tỷ lệ chia trong danh sách."),
+            t!("TD-13 opens with 70; TD-06 closed with 100, 60% of it is 60", "TD-13 đầu năm 70; TD-06 cuối năm 100, 60% là 60")
+        ),
+    },
+    KindDef {
+        kind: Kind::HistoryShareMoved,
+        id: "history.share-moved",
+        severity: Severity::Warning,
+        params: &["share", "now", "before", "moved", "limit"],
+        message: t!(
+            "{share} is {now}, last year {before}: it moved {moved} percentage points, more than the pack allows ({limit})",
+            "{share} là {now}, năm trước {before}: thay đổi {moved} điểm phần trăm, nhiều hơn mức bộ quy tắc cho phép ({limit})"
+        ),
+        doc: doc!(
+            t!("The share of a figure in its base (women among members, say) moved from last year by more than the pack's [plausibility] max_share_move, in a unit large enough (min_share_base) for such a move to be unusual.", "Tỷ lệ của một số liệu trong tổng của nó (nữ trong tổng số đảng viên chẳng hạn) thay đổi so với năm trước nhiều hơn max_share_move trong [plausibility] của bộ quy tắc, ở đơn vị đủ lớn (min_share_base) để thay đổi như vậy là bất thường."),
+            t!("a breakdown typed in the wrong row or column keeps every sum and moves a share", "số liệu ghi nhầm dòng, nhầm cột vẫn khớp mọi phép cộng nhưng làm tỷ lệ thay đổi"),
+            t!("Check the figure and its base against last year's and the unit's records; a real change needs no correction.", "Đối chiếu số liệu và tổng của nó với năm trước và hồ sơ của đơn vị; thay đổi thật thì không cần sửa."),
+            t!("women 62% of members, last year 31%", "nữ 62% tổng số, năm trước 31%")
         ),
     },
 ];

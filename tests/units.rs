@@ -406,6 +406,23 @@ fn a_panel_of_500_units_finds_planted_slips_and_spares_clean_units() {
         refer("M02", "4"),
     ];
     p.flows = vec![refer("M02", "2"), refer("M02", "3")];
+    let shares: Vec<&str> = p.shares.iter().map(|s| s.name.as_str()).collect();
+    assert_eq!(
+        shares,
+        [
+            "M01.of.women / M01.total",
+            "M01.of.minority / M01.total",
+            "M01.of.full / M01.total"
+        ]
+    );
+    p.shares = ["1.1", "1.2", "1.4"]
+        .iter()
+        .map(|item| crossfoot::rules::units::Share {
+            part: refer("M01", item),
+            base: refer("M01", "1"),
+            name: format!("M01.{item} / M01.1"),
+        })
+        .collect();
     assert_eq!((p.u, p.a, p.c), (0.5, 0.05, 4.0));
     // Slips: 25 units each, chosen by a seeded shuffle.
     let mut order: Vec<usize> = (0..UNITS).collect();
@@ -435,6 +452,7 @@ fn a_panel_of_500_units_finds_planted_slips_and_spares_clean_units() {
     }
     let unusual = unusual_changes(&panel, &p);
     let same = same_figures(&panel, &p);
+    let moved = crossfoot::history::moved_shares(&panel, &p);
     let flagged_unusual = |u: usize, fig: &str| {
         unusual
             .iter()
@@ -454,6 +472,7 @@ fn a_panel_of_500_units_finds_planted_slips_and_spares_clean_units() {
         unusual.iter().any(|x| x.unit == u)
             || copied_unchanged(&panel[u], &p).is_some()
             || same.iter().any(|(a, _, _)| *a == u)
+            || moved.iter().any(|m| m.unit == u)
     });
     for x in unusual.iter().filter(|x| clean.contains(&x.unit)) {
         eprintln!(
@@ -757,4 +776,101 @@ fn a_merger_a_split_and_a_missing_predecessor() {
         all[1].2
     );
     assert!(all[3].2.contains("predecessor(s) TD-09"), "{}", all[3].2);
+}
+
+/// With the register's shares (`Tỷ lệ chia`), units split from one are compared with it: each
+/// one's opening against the predecessor's closing times its share, give or take the share's
+/// rounding (43 % of 71 is 30.53: 30 holds; 60 % of 71 is 42.6: 40 is said). And a share that
+/// moved more than the pack allows (women among the members of a branch, swapped with men)
+/// is said on that branch, naming both years' shares.
+#[test]
+fn a_split_with_shares_is_compared_and_a_moved_share_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("now")).unwrap();
+    std::fs::create_dir(d.join("prev")).unwrap();
+    let write = |path: String, b: &Branch| {
+        std::fs::write(d.join(path), write_branch(b, &Layout::default())).unwrap();
+    };
+    let td01 = Branch::clean("Chi bộ TD-01", "TD-01", 601);
+    write("prev/TD-01.xlsx".into(), &td01);
+    let mut td06 = Branch::clean("Chi bộ TD-06", "TD-06", 606);
+    td06.m02.end = 70;
+    td06.year = 2020;
+    let td06 = next_year(&td06, 1);
+    // Its year's flows: it closed with 71.
+    assert_eq!(td06.m02.end, 71);
+    write("prev/TD-06.xlsx".into(), &td06);
+    let this_year = |code: &str, opening: i64, seed: u64| {
+        let mut v = Branch::clean(&format!("Chi bộ {code}"), code, seed);
+        v.m02.end = opening;
+        next_year(&v, seed + 1)
+    };
+    let (td13, td14) = (this_year("TD-13", 30, 613), this_year("TD-14", 40, 614));
+    write("now/TD-13.xlsx".into(), &td13);
+    write("now/TD-14.xlsx".into(), &td14);
+    // TD-01 this year: women and men swapped (every sum still holds).
+    let mut b = next_year(&td01, 2);
+    b.m01.gender.swap(0, 1);
+    b.m01.women = b.m01.gender[1];
+    b.recompute_percents();
+    let share = |b: &Branch| b.m01.women as f64 / b.m01.total as f64;
+    let moved = (share(&b) - share(&td01)).abs();
+    assert!(
+        moved > 0.10 && b.m01.total >= 30 && td01.m01.total >= 30,
+        "the generated branch does not move the share: {moved}"
+    );
+    write("now/TD-01.xlsx".into(), &b);
+    write_register(
+        &d.join("units.xlsx"),
+        &[
+            "Mã đơn vị",
+            "Tên đơn vị",
+            "Đơn vị cấp trên",
+            "Từ năm",
+            "Đến năm",
+            "Tiền thân",
+            "Tỷ lệ chia",
+        ],
+        &[
+            vec!["TD-01", "Chi bộ TD-01", "X-01", "", "", "", ""],
+            vec!["TD-06", "Chi bộ TD-06", "X-01", "", "2021", "", ""],
+            vec!["TD-13", "Chi bộ TD-13", "X-01", "2022", "", "TD-06", "43%"],
+            vec!["TD-14", "Chi bộ TD-14", "X-01", "2022", "", "TD-06", "60 %"],
+        ],
+    );
+    let o = crossfoot_in(
+        d,
+        &[
+            "check",
+            "--lang",
+            "en",
+            "--format",
+            "json",
+            "--units",
+            "units.xlsx",
+            "--previous",
+            "prev",
+            "now",
+        ],
+    );
+    let all = findings(&o);
+    let got: Vec<(&str, &str)> = all.iter().map(|f| (f.0.as_str(), f.1.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("now/TD-01.xlsx", "history.share-moved"),
+            ("now/TD-14.xlsx", "unit.split-opening"),
+        ],
+        "{all:#?}"
+    );
+    assert!(
+        all[0].2.starts_with("M01.of.women / M01.total is "),
+        "{}",
+        all[0].2
+    );
+    assert_eq!(
+        all[1].2,
+        "unit TD-14 was formed from TD-06 (prev/TD-06.xlsx) 71 × 0.6: its M02.start is 40, but their closing figures of last year times the register's shares give 42.6"
+    );
 }
