@@ -122,6 +122,9 @@ pub struct Options {
     pub year: Option<u32>,
     /// Look for typed totals that do not add up ([`crate::discover`]; `check --discover`).
     pub discover: bool,
+    /// With last year's workbooks, judge the figures' plausibility across the units
+    /// ([`crate::history`]: `history.*`); `check --no-history` turns it off.
+    pub history: bool,
 }
 
 impl Default for Options {
@@ -135,6 +138,7 @@ impl Default for Options {
             explain: true,
             year: None,
             discover: false,
+            history: true,
         }
     }
 }
@@ -396,7 +400,9 @@ impl<'a> Run<'a> {
             self.options.explain,
         );
         if let Some(prev) = &previous {
-            units::history_findings(pack, &mut results, &kept, prev, &paired);
+            if self.options.history {
+                units::history_findings(pack, &mut results, &kept, prev, &paired);
+            }
             if let Some(reg) = self.register {
                 units::reorganisation_findings(
                     pack,
