@@ -59,13 +59,15 @@ impl Register {
 
     /// The part of the register at and under the units of `roots` (code keys), by the
     /// register's parents, at any depth: a province's summary's communes and their branches.
-    /// None when no root is a unit of the register (the whole register then applies).
+    /// None when no root is a unit of the register, or none has a unit under it (a register
+    /// without parents): the whole register then applies.
     pub fn under<'k>(&self, roots: impl IntoIterator<Item = &'k str>) -> Option<Register> {
         let mut keep: std::collections::BTreeSet<&str> = roots
             .into_iter()
             .filter(|k| self.get(k).is_some())
             .collect();
-        if keep.is_empty() {
+        let roots = keep.len();
+        if roots == 0 {
             return None;
         }
         // Down the parents until nothing is added (a circle in the register ends too).
@@ -79,6 +81,9 @@ impl Register {
             if keep.len() == before {
                 break;
             }
+        }
+        if keep.len() == roots {
+            return None;
         }
         Some(Register {
             entries: self
@@ -448,5 +453,7 @@ mod tests {
         assert_eq!(keys(r.under(["T"])), ["T", "X1", "X2", "B1", "B2"]);
         assert_eq!(keys(r.under(["B2", "X1"])), ["X1", "B1", "B2"]);
         assert!(r.under(["NOT-THERE"]).is_none());
+        // Nothing under it: no part to take (the whole register applies).
+        assert!(r.under(["B1", "Z"]).is_none());
     }
 }
