@@ -169,21 +169,37 @@ pub fn copied_unchanged<'p>(
 /// unit with the same figures, how many figures), in unit order, for every unit but the first
 /// of each group — and for the first, naming the second.
 pub fn same_figures(units: &[UnitFigures], p: &Plausibility) -> Vec<(usize, usize, usize)> {
-    let mut groups: BTreeMap<Vec<(At, u64)>, Vec<usize>> = BTreeMap::new();
+    use std::hash::{Hash, Hasher};
+    // Grouped by a hash of the figures (a run of thousands of units holds no copy of every
+    // unit's figures), then by the figures themselves: a hash shared by chance joins nothing.
+    let mut groups: BTreeMap<(u64, usize), Vec<usize>> = BTreeMap::new();
     for (ui, u) in units.iter().enumerate() {
         if u.now.values().filter(|v| **v != 0.0).count() < p.min_figures {
             continue;
         }
         let mut sig: Vec<(At, u64)> = u.now.iter().map(|(at, v)| (*at, v.to_bits())).collect();
-        sig.sort();
-        groups.entry(sig).or_default().push(ui);
+        sig.sort_unstable();
+        // SipHash with fixed keys: the same grouping in every run.
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        sig.hash(&mut h);
+        groups.entry((h.finish(), sig.len())).or_default().push(ui);
     }
     let mut out = Vec::new();
-    for (sig, members) in groups {
-        if let [first, second, ..] = members[..] {
-            out.push((first, second, sig.len()));
-            for m in &members[1..] {
-                out.push((*m, first, sig.len()));
+    for members in groups.into_values().filter(|m| m.len() > 1) {
+        let mut alike: Vec<Vec<usize>> = Vec::new();
+        for m in members {
+            match alike.iter_mut().find(|c| units[c[0]].now == units[m].now) {
+                Some(c) => c.push(m),
+                None => alike.push(vec![m]),
+            }
+        }
+        for class in alike {
+            if let [first, second, ..] = class[..] {
+                let count = units[first].now.len();
+                out.push((first, second, count));
+                for m in &class[1..] {
+                    out.push((*m, first, count));
+                }
             }
         }
     }
