@@ -25,6 +25,7 @@ pub mod desk;
 pub mod explain;
 pub mod finding;
 pub mod history;
+pub mod locale;
 pub mod messages;
 pub mod model;
 pub mod read;
@@ -35,6 +36,7 @@ pub mod rules;
 pub mod run;
 pub mod safe;
 pub mod text;
+pub mod unreadable;
 pub mod worker;
 pub mod write;
 

@@ -476,12 +476,12 @@ struct CheckArgs {
     guard: run::guard::GuardArgs,
 }
 
-/// The isolation a run reads files with ([`run::guard::GuardArgs::isolation`]).
+/// The isolation a run reads files with ([`crossfoot::worker::isolation`]).
 fn isolation(
     guard: &run::guard::GuardArgs,
     jobs: usize,
 ) -> Result<Box<dyn Isolation + Send>, ExitCode> {
-    guard.isolation(jobs).map_err(|e| {
+    crossfoot::worker::isolation(guard, jobs).map_err(|e| {
         let _ = writeln!(
             std::io::stderr(),
             "crossfoot cannot find its own executable to start its worker processes ({e}); nothing was read"

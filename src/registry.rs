@@ -11,11 +11,11 @@
 //! names every field, so a field it leaves out does not compile). A rule pack may still give
 //! its own text for any id under `[settings.messages]`, in its own language.
 //!
-//! This module depends only on [`crate::finding`], [`crate::number`] and the reading stage's
-//! [`crate::sniff`] (the kinds of unreadable file): no checking stage.
+//! This module depends only on the ground floor: [`crate::finding`], [`crate::locale`] (how
+//! numbers are written) and [`crate::unreadable`] (the kinds of unreadable file); no stage.
 
 use crate::finding::Severity;
-use crate::number::Locale;
+use crate::locale::Locale;
 
 /// The language crossfoot writes in (`--lang`): its findings, terminal report, workbooks.
 #[derive(
@@ -2042,8 +2042,8 @@ impl RoleWords {
 // Unreadable files
 
 /// The stable code of an unreadable file's kind, as the JSON report's `reason` gives it.
-pub fn unreadable_code(kind: crate::sniff::UnreadableKind) -> &'static str {
-    use crate::sniff::UnreadableKind as U;
+pub fn unreadable_code(kind: crate::unreadable::UnreadableKind) -> &'static str {
+    use crate::unreadable::UnreadableKind as U;
     match kind {
         U::Empty => "empty",
         U::Html => "html",
@@ -2063,8 +2063,8 @@ pub fn unreadable_code(kind: crate::sniff::UnreadableKind) -> &'static str {
 
 /// An unreadable file's reason and hint in Vietnamese, by its kind (the English prose the
 /// reader wrote names the details; these say what the kind is and what to do).
-pub fn unreadable_vi(kind: crate::sniff::UnreadableKind) -> (&'static str, &'static str) {
-    use crate::sniff::UnreadableKind as U;
+pub fn unreadable_vi(kind: crate::unreadable::UnreadableKind) -> (&'static str, &'static str) {
+    use crate::unreadable::UnreadableKind as U;
     match kind {
         U::Empty => ("tệp rỗng (0 byte)", "hãy gửi lại tệp đầy đủ"),
         U::Html => (
@@ -2121,7 +2121,7 @@ pub fn unreadable_vi(kind: crate::sniff::UnreadableKind) -> (&'static str, &'sta
 /// An unreadable file's reason and hint in `lang`: the reader's own English prose, or the
 /// kind's Vietnamese text.
 pub fn unreadable_text<'a>(
-    u: &'a crate::sniff::Unreadable,
+    u: &'a crate::unreadable::Unreadable,
     lang: Lang,
 ) -> (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>) {
     match lang {
@@ -2368,7 +2368,7 @@ mod tests {
         );
         assert_eq!(params("hint.closest"), Some(&["text", "cell"][..]));
         assert_eq!(
-            unreadable_code(crate::sniff::UnreadableKind::Encrypted),
+            unreadable_code(crate::unreadable::UnreadableKind::Encrypted),
             "encrypted"
         );
     }
