@@ -10,14 +10,15 @@ use cli::check::run_check;
 use cli::consolidate::run_consolidate;
 use cli::rules::{run_explain, run_rules};
 use cli::serve::run_serve;
-use cli::{exit, Step};
+use cli::Step;
 use crossfoot::run::Exit;
 use std::io::Write;
 use std::path::Path;
 use std::process::ExitCode;
 
-fn ended(step: Step) -> ExitCode {
-    step.unwrap_or_else(|code| code)
+/// A command's status: a failed step's (its error said) or the one it ended with.
+fn ended(step: Step) -> Exit {
+    step.unwrap_or_else(|failed| failed)
 }
 
 /// `crossfoot samples/` (a path where a command belongs): the error suggests
@@ -72,15 +73,22 @@ fn main() -> ExitCode {
         let mb = argv.next().and_then(|m| m.parse().ok()).unwrap_or(4096);
         return crossfoot::worker::worker_main(mb);
     }
+    // The exit status, decided in one place: 0 clean, 1 a finding at `--fail-on`, 2 crossfoot
+    // could not do its job ([`Exit`]).
+    ExitCode::from(command().code())
+}
+
+/// The command the arguments name, run: the status it ends with.
+fn command() -> Exit {
     let cli = match Cli::try_parse() {
         Ok(c) => c,
         Err(mut e) => {
             suggest_check(&mut e);
             let _ = e.print();
             return if e.use_stderr() {
-                exit(Exit::Failed)
+                Exit::Failed
             } else {
-                exit(Exit::Clean)
+                Exit::Clean
             };
         }
     };
@@ -91,11 +99,11 @@ fn main() -> ExitCode {
             ended(run_rules(command.unwrap_or(RulesCommand::List(list))))
         }
         Command::Explain(args) => ended(run_explain(args)),
-        Command::Serve(args) => run_serve(args),
+        Command::Serve(args) => ended(run_serve(args)),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();
             clap_complete::generate(shell, &mut cmd, "crossfoot", &mut std::io::stdout());
-            exit(Exit::Clean)
+            Exit::Clean
         }
         Command::Man => {
             let cmd = <Cli as clap::CommandFactory>::command();
@@ -103,11 +111,11 @@ fn main() -> ExitCode {
             match clap_mangen::Man::new(cmd).render(&mut out) {
                 Ok(()) => {
                     let _ = std::io::stdout().write_all(&out);
-                    exit(Exit::Clean)
+                    Exit::Clean
                 }
                 Err(e) => {
                     let _ = writeln!(std::io::stderr(), "cannot write the man page: {e}");
-                    exit(Exit::Failed)
+                    Exit::Failed
                 }
             }
         }

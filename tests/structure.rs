@@ -1,6 +1,7 @@
 //! The import structure of `src/`, read from the code: no circle among modules, and no writer
 //! imports a checking stage (issue 22). An edge is a path naming a module of the crate —
-//! `crate::…`, `super::…`, `self::…` in the library, `crossfoot::…` in the binary — outside
+//! `crate::…`, `super::…`, `self::…` in the library, also `crossfoot::…` in the binary (`main.rs`
+//! and its own modules under `cli/`) — outside
 //! comments, string literals and `#[cfg(test)]` modules (a test may build its fixtures with
 //! any stage). The old flat paths that `lib.rs` re-exports (`crate::load`, …) are resolved to
 //! the module they name.
@@ -11,6 +12,9 @@ use std::path::{Path, PathBuf};
 /// The modules whose code writes outputs: they read results, never produce them (the review
 /// desk, wherever it stands, is one more).
 const WRITERS: &[&str] = &["write", "desk", "serve"];
+/// The binary: `main.rs` and its own modules (`mod cli;` of main.rs), which name the library
+/// as `crossfoot::…`.
+const BINARY: &[&str] = &["main", "cli"];
 /// The checking stages: what writers must not import.
 const STAGES: &[&str] = &["check", "explain::localise", "run"];
 
@@ -311,8 +315,10 @@ fn edges(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
             .map(|s| s.to_string())
             .collect();
         let mut found: Vec<Vec<String>> = Vec::new();
-        let root = if name == "main" { "crossfoot" } else { "crate" };
-        found.extend(paths_after(&code, root));
+        if within(name, BINARY) {
+            found.extend(paths_after(&code, "crossfoot"));
+        }
+        found.extend(paths_after(&code, "crate"));
         for p in paths_after(&code, "super") {
             let mut v = parent.clone();
             v.extend(p);
@@ -456,4 +462,35 @@ fn edges_are_read_from_code_not_comments_or_strings() {
             "write::out".to_string()
         ]]
     );
+}
+
+/// The binary is thin: `main.rs` parses the arguments, dispatches and decides the exit status;
+/// the arguments and the building of each command's run and outputs are in its `cli/` modules,
+/// which the library does not declare.
+#[test]
+fn main_rs_is_thin() {
+    let main = std::fs::read_to_string(src().join("main.rs")).unwrap();
+    let lines = main.lines().count();
+    assert!(lines < 500, "src/main.rs has {lines} lines (at most 499)");
+    assert!(
+        code_only(&main).contains("mod cli;"),
+        "main.rs declares its own modules"
+    );
+    let lib = code_only(&std::fs::read_to_string(src().join("lib.rs")).unwrap());
+    assert!(
+        !lib.contains("mod cli"),
+        "the binary's modules are not the library's"
+    );
+    // The exit status is decided in one place: main.rs turns the command's status into the
+    // process's exit code once; the commands give an `Exit`.
+    let code = without_tests(&code_only(&main));
+    assert_eq!(code.matches("ExitCode::from(").count(), 1, "{code}");
+    for (name, text) in modules(&src()) {
+        if within(&name, &["cli"]) {
+            assert!(
+                !code_only(&text).contains("ExitCode"),
+                "{name}: a command gives an Exit, main decides the exit code"
+            );
+        }
+    }
 }

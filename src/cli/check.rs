@@ -3,7 +3,7 @@
 //! status its tally gives.
 
 use super::args::{CheckArgs, FailOn, Format};
-use super::{eprint_diag, exit, isolation, read_units, said, Step};
+use super::{eprint_diag, isolation, read_units, said, Step};
 use crossfoot::annotate::ReviewOptions;
 use crossfoot::finding::Severity;
 use crossfoot::report;
@@ -56,7 +56,7 @@ pub fn run_check(args: CheckArgs) -> Step {
         let named: Vec<String> = args.paths.iter().map(|p| run::inputs::shown(p)).collect();
         let text = report::human_nothing_found(&named, &inputs.passed_over, lang);
         let _ = writeln!(std::io::stderr(), "{text}");
-        return Err(exit(Exit::Failed));
+        return Err(Exit::Failed);
     }
     let isolation = isolation(&args.guard, args.jobs)?;
     let options = run::Options {
@@ -155,5 +155,5 @@ pub fn run_check(args: CheckArgs) -> Step {
         FailOn::Info => run::FailOn::Severity(Severity::Info),
         FailOn::Never => run::FailOn::Never,
     };
-    Ok(exit(tally.exit(fail_on)))
+    Ok(tally.exit(fail_on))
 }

@@ -2,7 +2,7 @@
 //! policy applied (`crossfoot::run::consolidate`), and what was written said on stderr.
 
 use super::args::{ConsolidateArgs, Prefer};
-use super::{exit, isolation, read_units, said, Step};
+use super::{isolation, read_units, said, Step};
 use crossfoot::run::{self, Exit, Run};
 use crossfoot::write::notices;
 use std::io::Write;
@@ -56,9 +56,9 @@ pub fn run_consolidate(args: ConsolidateArgs) -> Step {
     match done.summary.incomplete(&pack) {
         Some(why) => {
             let _ = writeln!(err, "{why}");
-            Err(exit(Exit::Failed))
+            Err(Exit::Failed)
         }
-        None if done.not_submitted > 0 => Err(exit(Exit::Failed)),
-        None => Ok(exit(Exit::Clean)),
+        None if done.not_submitted > 0 => Err(Exit::Failed),
+        None => Ok(Exit::Clean),
     }
 }

@@ -18,10 +18,9 @@ use crossfoot::write::notices;
 use miette::Diagnostic;
 use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 impl PackArgs {
-    fn pack(&self) -> Result<Pack, ExitCode> {
+    fn pack(&self) -> Result<Pack, Exit> {
         let mut pack = load_pack(self.no_default_rules, &self.rules)?;
         pack.set_lang(self.lang);
         Ok(pack)
@@ -32,25 +31,25 @@ impl PackArgs {
 pub fn isolation(
     guard: &run::guard::GuardArgs,
     jobs: usize,
-) -> Result<Box<dyn Isolation + Send>, ExitCode> {
+) -> Result<Box<dyn Isolation + Send>, Exit> {
     crossfoot::worker::isolation(guard, jobs).map_err(|e| {
         let _ = writeln!(
             std::io::stderr(),
             "crossfoot cannot find its own executable to start its worker processes ({e}); nothing was read"
         );
-        exit(Exit::Failed)
+        Exit::Failed
     })
 }
 
 /// What a command ends with: its exit status, or (`Err`) the status of a step that failed,
-/// after its error was said.
-pub type Step = Result<ExitCode, ExitCode>;
+/// after its error was said. `main` turns it into the process's exit code, in one place.
+pub type Step = Result<Exit, Exit>;
 
 /// A step's error said on stderr: the command then exits with status 2.
-pub fn said<T, E: Diagnostic>(r: Result<T, E>) -> Result<T, ExitCode> {
+pub fn said<T, E: Diagnostic>(r: Result<T, E>) -> Result<T, Exit> {
     r.map_err(|e| {
         eprint_diag(&e);
-        exit(Exit::Failed)
+        Exit::Failed
     })
 }
 
@@ -59,12 +58,12 @@ pub fn eprint_diag(diag: &dyn Diagnostic) {
     let _ = writeln!(std::io::stderr(), "{}", notices::diagnostic(diag, colour));
 }
 
-pub fn load_pack(no_default_rules: bool, rules: &[PathBuf]) -> Result<Pack, ExitCode> {
+pub fn load_pack(no_default_rules: bool, rules: &[PathBuf]) -> Result<Pack, Exit> {
     let pack = crossfoot::rules::load_pack(no_default_rules, rules).map_err(|errors| {
         for e in &errors {
             eprint_diag(e.as_ref());
         }
-        exit(Exit::Failed)
+        Exit::Failed
     })?;
     // What loading decided (a built-in form replaced, settings of the user's files used).
     for notice in &pack.notices {
@@ -90,7 +89,7 @@ pub fn read_units(
     path: Option<&Path>,
     pack: &Pack,
     guard: &run::guard::GuardArgs,
-) -> Result<Option<crossfoot::register::Register>, ExitCode> {
+) -> Result<Option<crossfoot::register::Register>, Exit> {
     let Some(path) = path else { return Ok(None) };
     let shown = run::inputs::shown(path);
     said(
@@ -101,10 +100,4 @@ pub fn read_units(
                 reason: crossfoot::text::visible(&reason, 500, Lang::En).into_owned(),
             }),
     )
-}
-
-/// The exit status, in one place: [`Exit`] (0: clean, 1: a finding at `--fail-on`, 2:
-/// crossfoot could not do its job).
-pub fn exit(e: Exit) -> ExitCode {
-    ExitCode::from(e.code())
 }

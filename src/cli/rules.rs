@@ -2,7 +2,7 @@
 //! list`, `rules check`, `rules lint`.
 
 use super::args::{ExplainArgs, ListArgs, ListFormat, RulesCommand};
-use super::{eprint_diag, exit, said, Step};
+use super::{eprint_diag, said, Step};
 use crossfoot::report;
 use crossfoot::rules;
 use crossfoot::run::Exit;
@@ -24,7 +24,7 @@ pub fn run_explain(args: ExplainArgs) -> Step {
         None => text.into_owned(),
     };
     let _ = write!(std::io::stdout(), "{text}");
-    Ok(exit(Exit::Clean))
+    Ok(Exit::Clean)
 }
 
 /// `crossfoot rules list`: every id with its severity and message.
@@ -40,12 +40,12 @@ pub fn run_list(args: ListArgs) -> Step {
             Ok(s) => s + "\n",
             Err(e) => {
                 let _ = writeln!(std::io::stderr(), "cannot write JSON: {e}");
-                return Err(exit(Exit::Failed));
+                return Err(Exit::Failed);
             }
         },
     };
     let _ = write!(std::io::stdout(), "{text}");
-    Ok(exit(Exit::Clean))
+    Ok(Exit::Clean)
 }
 
 /// `crossfoot rules …`. Exit status 0 when the rule files compile, 2 when they do not.
@@ -56,17 +56,17 @@ pub fn run_rules(command: RulesCommand) -> Step {
             // The pack's loading notices are not said here (lint says what the checks say).
             let mut pack = rules::load_pack(args.no_default_rules, &args.paths).map_err(|e| {
                 e.iter().for_each(|e| eprint_diag(e.as_ref()));
-                exit(Exit::Failed)
+                Exit::Failed
             })?;
             pack.set_lang(args.lang);
             let lint = crossfoot::lint::lint(&pack);
             let text = lint.render(pack.settings.lang);
             let _ = write!(std::io::stdout(), "{}", crossfoot::safe::lines(&text));
-            Ok(exit(if lint.unexplained() == 0 {
+            Ok(if lint.unexplained() == 0 {
                 Exit::Clean
             } else {
                 Exit::Findings
-            }))
+            })
         }
         RulesCommand::Check(args) => {
             match rules::check_rule_files(args.no_default_rules, &args.paths) {
@@ -76,13 +76,13 @@ pub fn run_rules(command: RulesCommand) -> Step {
                     }
                     let stats = stats.to_string();
                     let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(&stats));
-                    Ok(exit(Exit::Clean))
+                    Ok(Exit::Clean)
                 }
                 Err(errors) => {
                     for e in &errors {
                         eprint_diag(e.as_ref());
                     }
-                    Err(exit(Exit::Failed))
+                    Err(Exit::Failed)
                 }
             }
         }

@@ -2,28 +2,22 @@
 //! `check`.
 
 use super::args::ServeArgs;
-use super::{isolation, load_pack};
+use super::{isolation, load_pack, Step};
 use crossfoot::annotate::Lang;
 use crossfoot::run;
+use crossfoot::run::Exit;
 use crossfoot::write::notices;
 use std::io::Write;
-use std::process::ExitCode;
 
 /// `crossfoot serve`: the review desk, checking each upload with the same run as `check`
 /// (worker processes under the memory cap). Runs until stopped; exit 2 when it cannot start.
-pub fn run_serve(args: ServeArgs) -> ExitCode {
-    let mut pack = match load_pack(args.no_default_rules, &args.rules) {
-        Ok(p) => p,
-        Err(code) => return code,
-    };
+pub fn run_serve(args: ServeArgs) -> Step {
+    let mut pack = load_pack(args.no_default_rules, &args.rules)?;
     pack.set_lang(args.lang);
     if let Some(line) = notices::untranslated(&pack) {
         let _ = writeln!(std::io::stderr(), "{line}");
     }
-    let isolation = match isolation(&args.guard, args.jobs) {
-        Ok(i) => i,
-        Err(code) => return code,
-    };
+    let isolation = isolation(&args.guard, args.jobs)?;
     let options = run::Options {
         limits: args.guard.limits(),
         jobs: args.jobs,
@@ -61,7 +55,7 @@ pub fn run_serve(args: ServeArgs) -> ExitCode {
                     "crossfoot serve: the unit list {shown}: {}",
                     crossfoot::text::visible(&why, 2000, Lang::En)
                 );
-                return ExitCode::from(2);
+                return Err(Exit::Failed);
             }
         }
     }
@@ -83,14 +77,14 @@ pub fn run_serve(args: ServeArgs) -> ExitCode {
         );
     });
     match served {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(()) => Ok(Exit::Clean),
         Err(e) => {
             let _ = writeln!(
                 std::io::stderr(),
                 "crossfoot serve: {}",
                 crossfoot::text::visible(&e.to_string(), 2000, Lang::En)
             );
-            ExitCode::from(2)
+            Err(Exit::Failed)
         }
     }
 }
