@@ -44,5 +44,5 @@ pub mod write;
 // code written against the flat layout keeps compiling.
 pub use check::{discover, eval, formula, locate, structure};
 pub use explain::{lint, localise};
-pub use read::{files, formula_safety, labels, load, number, numfmt, sniff};
+pub use read::{files, formula_safety, formula_tokens, labels, load, number, numfmt, sniff};
 pub use write::{annotate, ci, consolidate, mark, note, output, report, xlsx_limits};
