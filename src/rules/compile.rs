@@ -370,6 +370,8 @@ pub(super) const PLACEHOLDERS: [&str; 9] = [
     "other",
 ];
 
+/// One form of a rule file compiled: its recognition (id, sheet, titles, labels), columns,
+/// rows, cells, records and checks, each by a function of its own; every problem to `probs`.
 pub(super) fn compile_form(
     fi: usize,
     def: &RuleFileDef,
@@ -402,8 +404,82 @@ pub(super) fn compile_form(
             Some("add `sheet`, `title` or `labels` to [form]".into()),
         );
     }
-
+    // Ids of columns, rows and cells, each once.
     let mut seen: HashSet<String> = HashSet::new();
+    let mut columns = compile_columns(def, settings, &mut seen, probs);
+    if columns.is_empty() && !def.row.is_empty() {
+        probs.add_part_missing(
+            fdef.id.span(),
+            "the form has rows but no [[column]]",
+            "this form",
+            Some("add at least one [[column]] with the header of the values' column".into()),
+        );
+    }
+    let row_index: HashMap<&str, usize> = def
+        .row
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.id.get_ref().as_str(), i))
+        .collect();
+    let rows = compile_rows(def, settings, &row_index, &mut seen, probs);
+    let cells = compile_cells(def, &mut seen, probs);
+    let records = compile_records(def, &row_index, probs);
+    let whole = WholeForm {
+        fi,
+        def,
+        shapes,
+        form_ids,
+        settings,
+        has_records: def.records.is_some(),
+        match_unit: records.as_ref().is_some_and(|r| r.match_unit),
+    };
+    compile_sources(&whole, &mut columns, probs);
+    let sources: Vec<Option<CExpr>> = columns.iter().map(|c| c.source.clone()).collect();
+    let mut checks = Vec::new();
+    let mut check_ids: HashSet<&str> = HashSet::new();
+    for c in &def.check {
+        checks.extend(compile_check(&whole, c, &sources, &mut check_ids, probs));
+    }
+    let weights = localise_weights(def, &rows, &columns, &cells, probs);
+    Some(Form {
+        id: form_id,
+        name: fdef.name.clone(),
+        sheet,
+        titles: fdef.title.iter().map(|t| key(t)).collect(),
+        labels: fdef.labels.iter().map(|t| key(t)).collect(),
+        titles_written: fdef.title.clone(),
+        labels_written: fdef.labels.clone(),
+        columns,
+        rows,
+        cells,
+        weights,
+        checks,
+        records,
+    })
+}
+
+/// What compiling a form's sources and checks reads of the whole form and pack.
+pub(super) struct WholeForm<'a> {
+    pub(super) fi: usize,
+    pub(super) def: &'a RuleFileDef,
+    pub(super) shapes: &'a [FormShape],
+    pub(super) form_ids: &'a HashMap<String, usize>,
+    pub(super) settings: &'a Settings,
+    /// The form has `[records]`.
+    pub(super) has_records: bool,
+    /// Its records are matched to unit workbooks.
+    pub(super) match_unit: bool,
+}
+
+/// The form's `[[column]]`s: ids valid and once, the keys their headers are found by (with
+/// their group's, joined both ways), what an empty cell means.
+pub(super) fn compile_columns(
+    def: &RuleFileDef,
+    settings: &Settings,
+    seen: &mut HashSet<String>,
+    probs: &mut Problems<'_>,
+) -> Vec<Column> {
+    let key = |t: &str| label_key(t, settings.folding);
     let mut columns = Vec::new();
     for c in &def.column {
         let id = c.id.get_ref();
@@ -467,21 +543,19 @@ pub(super) fn compile_form(
             source: None,
         });
     }
-    if columns.is_empty() && !def.row.is_empty() {
-        probs.add_part_missing(
-            fdef.id.span(),
-            "the form has rows but no [[column]]",
-            "this form",
-            Some("add at least one [[column]] with the header of the values' column".into()),
-        );
-    }
+    columns
+}
 
-    let row_index: HashMap<&str, usize> = def
-        .row
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.id.get_ref().as_str(), i))
-        .collect();
+/// The form's `[[row]]`s: ids valid and once, the row each is searched under (one level of
+/// sections), the keys their labels are found by; a row others are under is a heading.
+pub(super) fn compile_rows(
+    def: &RuleFileDef,
+    settings: &Settings,
+    row_index: &HashMap<&str, usize>,
+    seen: &mut HashSet<String>,
+    probs: &mut Problems<'_>,
+) -> Vec<Row> {
+    let key = |t: &str| label_key(t, settings.folding);
     let mut rows = Vec::new();
     for r in &def.row {
         let id = r.id.get_ref();
@@ -548,6 +622,15 @@ pub(super) fn compile_form(
         rows[h].is_heading = true;
     }
 
+    rows
+}
+
+/// The form's single `[[cell]]`s: ids valid and once, each at an address or a defined name.
+pub(super) fn compile_cells(
+    def: &RuleFileDef,
+    seen: &mut HashSet<String>,
+    probs: &mut Problems<'_>,
+) -> Vec<CellField> {
     let mut cells = Vec::new();
     for c in &def.cell {
         let id = c.id.get_ref();
@@ -602,27 +685,44 @@ pub(super) fn compile_form(
         }
     }
 
-    let col_of = |name: &Spanned<String>, what: &str, probs: &mut Problems<'_>| {
-        let found = def
-            .column
-            .iter()
-            .position(|c| c.id.get_ref() == name.get_ref());
-        if found.is_none() {
-            probs.add_may_follow(
-                name.span(),
-                format!("no column `{}` in this form ({what})", name.get_ref()),
-                "unknown column",
-                did_you_mean(
-                    name.get_ref(),
-                    def.column.iter().map(|c| c.id.get_ref().as_str()),
-                ),
-            );
-        }
-        found
-    };
-    let records = def.records.as_ref().and_then(|r| {
-        let key = col_of(&r.key, "the records' key", probs);
-        let label = r.label.as_ref().and_then(|l| col_of(l, "the records' label", probs));
+    cells
+}
+
+/// The index of the column `name` names, or a problem (`what`: where it is named).
+pub(super) fn column_named(
+    def: &RuleFileDef,
+    name: &Spanned<String>,
+    what: &str,
+    probs: &mut Problems<'_>,
+) -> Option<usize> {
+    let found = def
+        .column
+        .iter()
+        .position(|c| c.id.get_ref() == name.get_ref());
+    if found.is_none() {
+        probs.add_may_follow(
+            name.span(),
+            format!("no column `{}` in this form ({what})", name.get_ref()),
+            "unknown column",
+            did_you_mean(
+                name.get_ref(),
+                def.column.iter().map(|c| c.id.get_ref().as_str()),
+            ),
+        );
+    }
+    found
+}
+
+/// The form's `[records]`: the key and label columns, the row that ends them, how they are
+/// matched to units.
+pub(super) fn compile_records(
+    def: &RuleFileDef,
+    row_index: &HashMap<&str, usize>,
+    probs: &mut Problems<'_>,
+) -> Option<Records> {
+    def.records.as_ref().and_then(|r| {
+        let key = column_named(def, &r.key, "the records' key", probs);
+        let label = r.label.as_ref().and_then(|l| column_named(def, l, "the records' label", probs));
         let end = r.end.as_ref().and_then(|e| {
             let found = row_index.get(e.get_ref().as_str()).copied();
             if found.is_none() {
@@ -659,11 +759,21 @@ pub(super) fn compile_form(
             unit_pattern,
             number: r.number.as_ref().map(|n| n.get_ref().clone()),
         })
-    });
-    let has_records = def.records.is_some();
-    let match_unit = records.as_ref().is_some_and(|r| r.match_unit);
+    })
+}
 
-    // Column sources: expressions over a matched unit's workbook.
+/// Each column's `source`: an expression over the matched unit's workbook (only where the
+/// records are matched to units).
+pub(super) fn compile_sources(w: &WholeForm<'_>, columns: &mut [Column], probs: &mut Problems<'_>) {
+    let WholeForm {
+        fi,
+        def,
+        shapes,
+        form_ids,
+        has_records,
+        match_unit,
+        ..
+    } = *w;
     for (ci, c) in def.column.iter().enumerate() {
         let Some(src) = &c.source else { continue };
         if !match_unit {
@@ -694,243 +804,284 @@ pub(super) fn compile_form(
             }
         }
     }
-    let sources: Vec<Option<CExpr>> = columns.iter().map(|c| c.source.clone()).collect();
+}
 
-    let mut checks = Vec::new();
-    let mut check_ids: HashSet<&str> = HashSet::new();
-    for c in &def.check {
-        let id = c.id.get_ref();
-        if !valid_check_id(id) {
-            probs.add(
-                c.id.span(),
-                format!("`{}` is not a valid check id", id.escape_default()),
-                "check id",
-                Some("use ASCII letters, digits, `.`, `_` and `-`, starting with a letter (e.g. `F1.total-sum`): an id that only looks like another, or hides an invisible character, would tell two checks apart that no one can".into()),
-            );
-        }
-        if !check_ids.insert(id) {
-            probs.add(
-                c.id.span(),
-                format!("the check `{id}` is defined twice"),
-                "again",
-                Some("check ids must be unique and stable: reports and users refer to them".into()),
-            );
-        }
-        let each = c.each.as_ref().and_then(|e| {
-            if e.get_ref() == "records" && !shapes[fi].rows.iter().any(|r| r == "records") {
-                if !has_records {
+/// One `[[check]]` compiled: its id valid and once, then one [`Check`] per column `@` stands
+/// for (the same mistake in every column shown once), with its rows, languages, tolerance and
+/// lint notes.
+pub(super) fn compile_check<'d>(
+    w: &WholeForm<'d>,
+    c: &'d CheckDef,
+    sources: &[Option<CExpr>],
+    check_ids: &mut HashSet<&'d str>,
+    probs: &mut Problems<'_>,
+) -> Vec<Check> {
+    let WholeForm {
+        fi,
+        def,
+        shapes,
+        form_ids,
+        settings,
+        has_records,
+        match_unit,
+    } = *w;
+    let id = c.id.get_ref();
+    if !valid_check_id(id) {
+        probs.add(
+            c.id.span(),
+            format!("`{}` is not a valid check id", id.escape_default()),
+            "check id",
+            Some("use ASCII letters, digits, `.`, `_` and `-`, starting with a letter (e.g. `F1.total-sum`): an id that only looks like another, or hides an invisible character, would tell two checks apart that no one can".into()),
+        );
+    }
+    if !check_ids.insert(id) {
+        probs.add(
+            c.id.span(),
+            format!("the check `{id}` is defined twice"),
+            "again",
+            Some("check ids must be unique and stable: reports and users refer to them".into()),
+        );
+    }
+    let each = check_each(c, &shapes[fi], has_records, probs);
+    let at_cols = check_columns(def, c, probs);
+    let each_records = matches!(each, Some(Each::Records));
+    let mut compiled = Vec::new();
+    for (n, at_col) in at_cols.iter().enumerate() {
+        let cx = Ctx {
+            fi,
+            shapes,
+            form_ids,
+            has_each: c.each.is_some(),
+            each_records,
+            has_records,
+            match_unit,
+            at_col: *at_col,
+            sources,
+            in_source: false,
+        };
+        let before = probs.list.len();
+        let base = string_content_offset(&probs.src.text, &c.expr.span());
+        let expr = compile_expr_text(c.expr.get_ref(), base, &cx, probs);
+        if n == 0 {
+            if let Some(e) = &expr {
+                if !matches!(e, CExpr::Compare(..) | CExpr::Logic(..) | CExpr::Not(..)) {
                     probs.add(
-                        e.span(),
-                        "`each = \"records\"` needs a `[records]` table in this form",
-                        "no records",
-                        None,
+                        c.expr.span(),
+                        "a check must compare two values (`==`, `!=`, `<`, `<=`, `>`, `>=`) or state a condition (`not …`, `… and …`)",
+                        "no comparison",
+                        Some("e.g. `male + female == total`".into()),
                     );
-                    return None;
                 }
-                return Some(Each::Records);
             }
-            let rs = resolve_rows(&shapes[fi], e.get_ref());
-            if rs.is_empty() {
-                probs.add_may_follow(
-                    e.span(),
-                    format!("`{}` names no row of this form", e.get_ref()),
-                    "no rows",
-                    did_you_mean(e.get_ref(), shapes[fi].rows.iter().map(String::as_str)),
-                );
-                None
-            } else {
-                Some(Each::Rows(rs))
-            }
+        }
+        let when = c.when.as_ref().and_then(|w| {
+            let base = string_content_offset(&probs.src.text, &w.span());
+            compile_expr_text(w.get_ref(), base, &cx, probs)
         });
-        // The columns `@` stands for: one compiled check per column.
-        let at_cols: Vec<Option<usize>> = match &c.columns {
-            None => vec![None],
-            Some(list) => {
-                let mut out = Vec::new();
-                for name in list {
-                    if name.get_ref() == "*" {
-                        out.extend(
-                            def.column
-                                .iter()
-                                .enumerate()
-                                .filter(|(_, col)| col.kind != Kind::Text)
-                                .map(|(i, _)| Some(i)),
-                        );
-                    } else if let Some(i) = col_of(name, "in `columns`", probs) {
-                        out.push(Some(i));
-                    }
-                }
-                if out.is_empty() {
-                    vec![None]
-                } else {
-                    out
-                }
-            }
-        };
-        let each_records = matches!(each, Some(Each::Records));
-        let mut compiled = Vec::new();
-        for (n, at_col) in at_cols.iter().enumerate() {
-            let cx = Ctx {
-                fi,
-                shapes,
-                form_ids,
-                has_each: c.each.is_some(),
-                each_records,
-                has_records,
-                match_unit,
-                at_col: *at_col,
-                sources: &sources,
-                in_source: false,
-            };
-            let before = probs.list.len();
-            let base = string_content_offset(&probs.src.text, &c.expr.span());
-            let expr = compile_expr_text(c.expr.get_ref(), base, &cx, probs);
-            if n == 0 {
-                if let Some(e) = &expr {
-                    if !matches!(e, CExpr::Compare(..) | CExpr::Logic(..) | CExpr::Not(..)) {
-                        probs.add(
-                            c.expr.span(),
-                            "a check must compare two values (`==`, `!=`, `<`, `<=`, `>`, `>=`) or state a condition (`not …`, `… and …`)",
-                            "no comparison",
-                            Some("e.g. `male + female == total`".into()),
-                        );
-                    }
-                }
-            }
-            let when = c.when.as_ref().and_then(|w| {
-                let base = string_content_offset(&probs.src.text, &w.span());
-                compile_expr_text(w.get_ref(), base, &cx, probs)
-            });
-            compiled.push((*at_col, expr, when));
-            // The same mistake in every column is shown once.
-            if probs.list.len() > before {
-                break;
-            }
-        }
-        // The message's and the doc's languages.
-        let mut translations = BTreeMap::new();
-        let mut doc_translations = BTreeMap::new();
-        let both = c
-            .messages
-            .iter()
-            .map(|t| (t, false))
-            .chain(c.docs.iter().map(|t| (t, true)));
-        for ((code, text), is_doc) in both {
-            match crate::registry::Lang::of_code(code.get_ref()) {
-                Some(l) => {
-                    if is_doc {
-                        doc_translations.insert(l, text.get_ref().clone());
-                    } else {
-                        translations.insert(l, text.get_ref().clone());
-                    }
-                }
-                None => probs.add(
-                    code.span(),
-                    format!("`{}` is not a language crossfoot writes", code.get_ref()),
-                    "unknown language",
-                    Some(format!(
-                        "the languages are {}",
-                        crate::registry::Lang::ALL.map(|l| l.code()).join(", ")
-                    )),
-                ),
-            }
-        }
-        // Placeholders in the messages.
-        for text in std::iter::once(&c.message).chain(c.messages.values()) {
-            let msg = text.get_ref();
-            let mbase = string_content_offset(&probs.src.text, &text.span());
-            let mut rest = msg.as_str();
-            let mut offset = 0;
-            while let Some(open) = rest.find('{') {
-                let Some(close) = rest[open..].find('}') else {
-                    break;
-                };
-                let name = &rest[open + 1..open + close];
-                if !PLACEHOLDERS.contains(&name) {
-                    let s = mbase + offset + open;
-                    probs.add(
-                        s..s + close + 1,
-                        format!("unknown placeholder `{{{name}}}`"),
-                        "unknown",
-                        Some(format!(
-                            "the placeholders are {}",
-                            PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
-                        )),
-                    );
-                }
-                offset += open + close + 1;
-                rest = &rest[open + close + 1..];
-            }
-        }
-        let tolerance = match &c.tolerance {
-            None => settings.tolerance,
-            Some(t) => match tolerance::compile(t.get_ref()) {
-                Ok(t) => t,
-                Err((message, help)) => {
-                    probs.add(t.span(), message, "this tolerance", Some(help));
-                    Tolerance::None
-                }
-            },
-        };
-        let mut lint = BTreeMap::new();
-        for (code, why) in &c.lint {
-            if LINT_CODES.contains(&code.get_ref().as_str()) {
-                lint.insert(format!("lint.{}", code.get_ref()), why.get_ref().clone());
-            } else {
-                probs.add(
-                    code.span(),
-                    format!("`{}` is not the code of a lint message", code.get_ref()),
-                    "unknown code",
-                    Some(match did_you_mean(code.get_ref(), LINT_CODES) {
-                        Some(d) => format!("{d} (the codes: {})", LINT_CODES.join(", ")),
-                        None => format!("the codes: {}", LINT_CODES.join(", ")),
-                    }),
-                );
-            }
-        }
-        let msg = c.message.get_ref();
-        for (column, expr, when) in compiled {
-            let Some(expr) = expr else { continue };
-            let mut links = Vec::new();
-            links_of(&expr, &mut links);
-            if let Some(w) = &when {
-                links_of(w, &mut links);
-            }
-            checks.push(Check {
-                id: id.clone(),
-                severity: c.severity,
-                expr,
-                when,
-                each: each.clone(),
-                column,
-                links,
-                message: msg.clone(),
-                messages: translations.clone(),
-                expr_text: c.expr.get_ref().clone(),
-                doc: c.doc.clone(),
-                docs: doc_translations.clone(),
-                tolerance,
-                lint: lint.clone(),
-            });
+        compiled.push((*at_col, expr, when));
+        // The same mistake in every column is shown once.
+        if probs.list.len() > before {
+            break;
         }
     }
+    let (translations, doc_translations) = check_languages(c, probs);
+    check_placeholders(c, probs);
+    let tolerance = match &c.tolerance {
+        None => settings.tolerance,
+        Some(t) => match tolerance::compile(t.get_ref()) {
+            Ok(t) => t,
+            Err((message, help)) => {
+                probs.add(t.span(), message, "this tolerance", Some(help));
+                Tolerance::None
+            }
+        },
+    };
+    let lint = check_lint(c, probs);
+    let mut checks = Vec::new();
+    let msg = c.message.get_ref();
+    for (column, expr, when) in compiled {
+        let Some(expr) = expr else { continue };
+        let mut links = Vec::new();
+        links_of(&expr, &mut links);
+        if let Some(w) = &when {
+            links_of(w, &mut links);
+        }
+        checks.push(Check {
+            id: id.clone(),
+            severity: c.severity,
+            expr,
+            when,
+            each: each.clone(),
+            column,
+            links,
+            message: msg.clone(),
+            messages: translations.clone(),
+            expr_text: c.expr.get_ref().clone(),
+            doc: c.doc.clone(),
+            docs: doc_translations.clone(),
+            tolerance,
+            lint: lint.clone(),
+        });
+    }
+    checks
+}
 
-    let weights = localise_weights(def, &rows, &columns, &cells, probs);
-    Some(Form {
-        id: form_id,
-        name: fdef.name.clone(),
-        sheet,
-        titles: fdef.title.iter().map(|t| key(t)).collect(),
-        labels: fdef.labels.iter().map(|t| key(t)).collect(),
-        titles_written: fdef.title.clone(),
-        labels_written: fdef.labels.clone(),
-        columns,
-        rows,
-        cells,
-        weights,
-        checks,
-        records,
+/// The rows a check is applied to (`each`): the form's records, or the rows a name names.
+pub(super) fn check_each(
+    c: &CheckDef,
+    shape: &FormShape,
+    has_records: bool,
+    probs: &mut Problems<'_>,
+) -> Option<Each> {
+    c.each.as_ref().and_then(|e| {
+        if e.get_ref() == "records" && !shape.rows.iter().any(|r| r == "records") {
+            if !has_records {
+                probs.add(
+                    e.span(),
+                    "`each = \"records\"` needs a `[records]` table in this form",
+                    "no records",
+                    None,
+                );
+                return None;
+            }
+            return Some(Each::Records);
+        }
+        let rs = resolve_rows(shape, e.get_ref());
+        if rs.is_empty() {
+            probs.add_may_follow(
+                e.span(),
+                format!("`{}` names no row of this form", e.get_ref()),
+                "no rows",
+                did_you_mean(e.get_ref(), shape.rows.iter().map(String::as_str)),
+            );
+            None
+        } else {
+            Some(Each::Rows(rs))
+        }
     })
+}
+
+/// The columns `@` stands for in a check (`columns`): one compiled check per column; `[None]`
+/// when it names none.
+pub(super) fn check_columns(
+    def: &RuleFileDef,
+    c: &CheckDef,
+    probs: &mut Problems<'_>,
+) -> Vec<Option<usize>> {
+    // The columns `@` stands for: one compiled check per column.
+    match &c.columns {
+        None => vec![None],
+        Some(list) => {
+            let mut out = Vec::new();
+            for name in list {
+                if name.get_ref() == "*" {
+                    out.extend(
+                        def.column
+                            .iter()
+                            .enumerate()
+                            .filter(|(_, col)| col.kind != Kind::Text)
+                            .map(|(i, _)| Some(i)),
+                    );
+                } else if let Some(i) = column_named(def, name, "in `columns`", probs) {
+                    out.push(Some(i));
+                }
+            }
+            if out.is_empty() {
+                vec![None]
+            } else {
+                out
+            }
+        }
+    }
+}
+
+/// A check's message and doc in other languages (`messages`, `docs`), by language.
+pub(super) fn check_languages(
+    c: &CheckDef,
+    probs: &mut Problems<'_>,
+) -> (
+    BTreeMap<crate::registry::Lang, String>,
+    BTreeMap<crate::registry::Lang, String>,
+) {
+    let mut translations = BTreeMap::new();
+    let mut doc_translations = BTreeMap::new();
+    let both = c
+        .messages
+        .iter()
+        .map(|t| (t, false))
+        .chain(c.docs.iter().map(|t| (t, true)));
+    for ((code, text), is_doc) in both {
+        match crate::registry::Lang::of_code(code.get_ref()) {
+            Some(l) => {
+                if is_doc {
+                    doc_translations.insert(l, text.get_ref().clone());
+                } else {
+                    translations.insert(l, text.get_ref().clone());
+                }
+            }
+            None => probs.add(
+                code.span(),
+                format!("`{}` is not a language crossfoot writes", code.get_ref()),
+                "unknown language",
+                Some(format!(
+                    "the languages are {}",
+                    crate::registry::Lang::ALL.map(|l| l.code()).join(", ")
+                )),
+            ),
+        }
+    }
+    (translations, doc_translations)
+}
+
+/// Every placeholder of a check's messages is one crossfoot fills ([`PLACEHOLDERS`]).
+pub(super) fn check_placeholders(c: &CheckDef, probs: &mut Problems<'_>) {
+    for text in std::iter::once(&c.message).chain(c.messages.values()) {
+        let msg = text.get_ref();
+        let mbase = string_content_offset(&probs.src.text, &text.span());
+        let mut rest = msg.as_str();
+        let mut offset = 0;
+        while let Some(open) = rest.find('{') {
+            let Some(close) = rest[open..].find('}') else {
+                break;
+            };
+            let name = &rest[open + 1..open + close];
+            if !PLACEHOLDERS.contains(&name) {
+                let s = mbase + offset + open;
+                probs.add(
+                    s..s + close + 1,
+                    format!("unknown placeholder `{{{name}}}`"),
+                    "unknown",
+                    Some(format!(
+                        "the placeholders are {}",
+                        PLACEHOLDERS.map(|p| format!("{{{p}}}")).join(", ")
+                    )),
+                );
+            }
+            offset += open + close + 1;
+            rest = &rest[open + close + 1..];
+        }
+    }
+}
+
+/// A check's `lint` notes: why a lint message about it is expected, by lint code.
+pub(super) fn check_lint(c: &CheckDef, probs: &mut Problems<'_>) -> BTreeMap<String, String> {
+    let mut lint = BTreeMap::new();
+    for (code, why) in &c.lint {
+        if LINT_CODES.contains(&code.get_ref().as_str()) {
+            lint.insert(format!("lint.{}", code.get_ref()), why.get_ref().clone());
+        } else {
+            probs.add(
+                code.span(),
+                format!("`{}` is not the code of a lint message", code.get_ref()),
+                "unknown code",
+                Some(match did_you_mean(code.get_ref(), LINT_CODES) {
+                    Some(d) => format!("{d} (the codes: {})", LINT_CODES.join(", ")),
+                    None => format!("the codes: {}", LINT_CODES.join(", ")),
+                }),
+            );
+        }
+    }
+    lint
 }
 
 /// The form's `[localise]` weights: every name a row, column or cell of the form, every
