@@ -1,6 +1,12 @@
 //! The `crossfoot` command line. Exit status: 0 when no finding reaches `--fail-on`, 1 when one
 //! does, 2 when crossfoot could not do its job (bad arguments, a rule file that does not parse,
 //! an input that could not be read — after every other input was checked and reported).
+//!
+//! In: the process's arguments. Out: the exit status, decided here once from the [`Exit`] the
+//! command ends with. This file parses the arguments (clap's structures are in
+//! [`cli::args`]), starts a reader worker when asked (`crossfoot __read-worker`, see
+//! `crossfoot::worker`), and hands each command to its module under `cli/`, which builds its
+//! run and its outputs.
 
 mod cli;
 

@@ -36,10 +36,10 @@ pub enum UnreadableKind {
     /// Damaged file.
     Corrupt,
     /// The file could not be opened at all (no such file, permission denied). Never returned
-    /// by [`sniff`] or [`explain_read_error`]; set by callers that read files.
+    /// by [`sniff`](crate::read::sniff::sniff) or [`explain_read_error`](crate::read::sniff::explain_read_error); set by callers that read files.
     Missing,
-    /// Larger than the caller's limits (file size, cells). Never returned by [`sniff`] or
-    /// [`explain_read_error`]; set by callers that enforce limits.
+    /// Larger than the caller's limits (file size, cells). Never returned by [`sniff`](crate::read::sniff::sniff) or
+    /// [`explain_read_error`](crate::read::sniff::explain_read_error); set by callers that enforce limits.
     TooLarge,
     /// crossfoot itself failed on the file (a bug, contained). Set by the checker.
     Internal,

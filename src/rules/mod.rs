@@ -12,11 +12,11 @@
 //! particular form: it is all here.
 //!
 //! In: rule files (paths, or the built-in pack's sources). Out: the compiled [`Pack`], or every
-//! problem of every file. Layout, by concern: [`file`] the `*Def` structs a file is read into,
-//! [`schema`] reading them with every mistake at once; [`load`] reading files and merging
-//! their settings; [`compile`] the pack compiled, [`expr`] the expression language; [`pack`]
-//! the compiled types checking reads; [`problems`] what is wrong, pointing at the characters;
-//! [`tolerance`] and [`units`] the pack's tolerance and register settings.
+//! problem of every file. Layout, by concern: `file` the `*Def` structs a file is read into,
+//! `schema` reading them with every mistake at once; `load` reading files and merging
+//! their settings; `compile` the pack compiled, [`expr`] the expression language; `pack`
+//! the compiled types checking reads; `problems` what is wrong, pointing at the characters;
+//! `tolerance` and [`units`] the pack's tolerance and register settings.
 
 pub mod expr;
 mod schema;

@@ -14,7 +14,8 @@
 //! sniffing ([`crate::sniff`]) runs before, in the main process: it is crossfoot's own bounded
 //! code and already refuses the known hostile containers.
 //!
-//! A [`Pool`] is an [`Isolation`]: the command line builds one and hands it to the
+//! A [`Pool`] is an [`Isolation`]: the command line builds one (with [`isolation`], from the
+//! guard flags) and hands it to the
 //! [`crate::run::Run`]; the library never starts workers by itself (tests and embedders use
 //! [`crate::run::InProcess`], with panics still contained). Layout: this file the pool,
 //! `protocol` what crosses the pipe, `child` the worker's side.
