@@ -224,8 +224,9 @@ pub fn explain_read_error(bytes: &[u8], file_name: &str, reader_error: &str) -> 
 
 const RESAVE_XLSX: &str =
     "open it in a spreadsheet program (Excel or LibreOffice Calc) and save it as .xlsx";
-const SEND_AGAIN_OR_RESAVE: &str = "open it in a spreadsheet program; if it opens, save it again \
-     as .xlsx; if not, ask the branch to send it again";
+const SEND_AGAIN_OR_RESAVE: &str = crate::registry::UNREADABLE[UnreadableKind::Corrupt as usize]
+    .hint
+    .en;
 const SEND_AGAIN: &str = "ask the branch to send the file again";
 const ASK_FOR_WORKBOOK: &str =
     "ask the branch to send the workbook itself, saved from Excel or LibreOffice as .xlsx";
