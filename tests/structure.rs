@@ -652,3 +652,144 @@ fn bare_ids_are_read_from_code_not_comments_or_tests() {
     );
     assert!(!bare_id("workbook.xml", &ids) && !bare_id("explain", &ids));
 }
+
+/// Functions longer than this are hard to read whole; each that is longer is on [`LONG`], to
+/// be broken up (issue 22).
+const MAX_FN_LINES: usize = 150;
+
+/// The non-test functions of `src/` over [`MAX_FN_LINES`] lines today (file, function): the
+/// debt, to shrink. A function that grows past the limit is refused; one that is broken up
+/// leaves the list.
+const LONG: &[(&str, &str)] = &[
+    ("check/eval.rs", "apply"),
+    ("check/eval.rs", "check_shapes_linked"),
+    ("check/locate.rs", "locate_form_carrying"),
+    ("desk/pages.rs", "submission"),
+    ("explain/lint.rs", "lint"),
+    ("explain/localise.rs", "explain_with"),
+    ("read/sniff.rs", "sniff_zip_entries"),
+    ("rules/compile.rs", "compile"),
+    ("rules/compile.rs", "lower"),
+    ("rules/expr.rs", "lex"),
+    ("rules/load.rs", "merge_settings"),
+    ("run/links.rs", "link_files"),
+    ("run/mod.rs", "check"),
+    ("write/annotate.rs", "write_copy"),
+    ("write/annotate.rs", "write_findings"),
+    ("write/annotate.rs", "write_summary"),
+    ("write/consolidate.rs", "write"),
+    ("write/mark.rs", "edit"),
+    ("write/mark.rs", "edit_package"),
+    ("write/report.rs", "human_file"),
+];
+
+/// Every function of `code` (comments and strings blanked) with its length in lines, from its
+/// `fn` to its closing brace; declarations without a body are left out.
+fn function_lengths(code: &str) -> Vec<(String, usize)> {
+    let c: Vec<char> = code.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 3 <= c.len() {
+        let starts_word = i == 0 || !(c[i - 1].is_alphanumeric() || c[i - 1] == '_');
+        if !(starts_word && c[i] == 'f' && c[i + 1] == 'n' && c[i + 2] == ' ') {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 3;
+        let name_start = j;
+        while j < c.len() && (c[j].is_alphanumeric() || c[j] == '_') {
+            j += 1;
+        }
+        let name: String = c[name_start..j].iter().collect();
+        // The body's opening brace, unless a `;` ends a declaration first.
+        while j < c.len() && c[j] != '{' && c[j] != ';' {
+            j += 1;
+        }
+        if name.is_empty() || j >= c.len() || c[j] == ';' {
+            i = j.max(i + 1);
+            continue;
+        }
+        let mut depth = 0;
+        let mut end = j;
+        for (k, &ch) in c.iter().enumerate().skip(j) {
+            match ch {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = k;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let lines = c[i..=end].iter().filter(|&&ch| ch == '\n').count() + 1;
+        out.push((name, lines));
+        // Functions inside this one are measured too.
+        i = j + 1;
+    }
+    out
+}
+
+#[test]
+fn no_new_function_over_150_lines() {
+    let src = src();
+    let mut found: BTreeSet<(String, String)> = BTreeSet::new();
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    for f in files {
+        let rel = f
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        // A whole file of tests (`#[cfg(test)] mod tests;`) is no code of the program.
+        if rel.ends_with("/tests.rs") {
+            continue;
+        }
+        let code = without_tests(&code_only(&std::fs::read_to_string(&f).unwrap()));
+        for (name, lines) in function_lengths(&code) {
+            if lines > MAX_FN_LINES {
+                found.insert((rel.clone(), name));
+            }
+        }
+    }
+    let listed: BTreeSet<(String, String)> = LONG
+        .iter()
+        .map(|(f, n)| (f.to_string(), n.to_string()))
+        .collect();
+    let new: Vec<_> = found.difference(&listed).collect();
+    assert!(
+        new.is_empty(),
+        "functions over {MAX_FN_LINES} lines: break them into functions with names: {new:#?}"
+    );
+    let gone: Vec<_> = listed.difference(&found).collect();
+    assert!(
+        gone.is_empty(),
+        "no longer over {MAX_FN_LINES} lines (or renamed): take them off LONG: {gone:#?}"
+    );
+}
+
+#[test]
+fn function_lengths_are_read_from_the_code() {
+    let code = "fn a() {\n    let x = 1;\n}\ntrait T { fn d(&self); }\nfn b(f: fn(u8)) -> u8 {\n    fn c() {}\n    1\n}\n";
+    assert_eq!(
+        function_lengths(code),
+        vec![
+            ("a".to_string(), 3),
+            ("b".to_string(), 4),
+            ("c".to_string(), 1)
+        ]
+    );
+}
