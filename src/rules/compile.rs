@@ -10,11 +10,98 @@ use super::*;
 /// contradict another file's, and what its definitions get wrong; one [`RuleFileError`] per
 /// file with problems, in path order.
 pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
-    // Problems of the files as written, and (below) of what they define.
+    let Read {
+        written,
+        parsed,
+        not_toml,
+    } = read_files(sources);
+    // Settings first (their problems: values that contradict another file's, unknown message
+    // ids), then the names of all forms.
+    let mut settings_problems: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
+    let (settings, pending_groups, notices) =
+        merge_settings(sources, &parsed, &not_toml, &mut settings_problems);
+    let mut per_file: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
+    let (form_ids, form_files) = form_names(sources, &parsed, &mut per_file);
+
+    // Shapes of all forms, so cross-form references resolve whatever the file order.
+    let mut shapes: Vec<FormShape> = Vec::new();
+    for (_, pi) in &form_files {
+        let def = &parsed[*pi].1;
+        shapes.push(FormShape::of(def));
+    }
+
+    let mut forms = Vec::new();
+    for (fi, (si, pi)) in form_files.iter().enumerate() {
+        let def = &parsed[*pi].1;
+        let mut probs = Problems::new(&sources[*si]);
+        if let Some(form) = compile_form(fi, def, &shapes, &form_ids, &settings, &mut probs) {
+            forms.push(form);
+        }
+        per_file.entry(*si).or_default().extend(probs.list);
+    }
+    // Files with rows/checks but no [form].
+    for (si, def) in &parsed {
+        if def.form.is_none()
+            && (!def.row.is_empty()
+                || !def.check.is_empty()
+                || !def.column.is_empty()
+                || !def.cell.is_empty()
+                || def.localise.is_some())
+        {
+            let mut p = Problems::new(&sources[*si]);
+            p.add_part_missing(
+                0..0,
+                "this file has rows, columns, cells, checks or [localise] weights but no [form] table",
+                "start of file",
+                Some("add a [form] table with an `id` and a `name`".into()),
+            );
+            per_file.entry(*si).or_default().extend(p.list);
+        }
+    }
+    let groups = compile_groups(sources, pending_groups, &form_ids, &mut per_file);
+    let (register, plausibility) =
+        units::compile_units(sources, &parsed, &forms, settings.folding, &mut per_file);
+    let errors = file_errors(
+        sources,
+        Read {
+            written,
+            parsed,
+            not_toml,
+        },
+        settings_problems,
+        per_file,
+    );
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    let linked = linked_fields(&forms);
+    Ok(Pack {
+        settings,
+        forms,
+        groups,
+        linked,
+        register,
+        plausibility,
+        sources: sources.to_vec(),
+        notices,
+    })
+}
+
+/// The rule files as written: their problems, what was read of them, and which are not TOML.
+pub(super) struct Read {
+    /// Problems of the files as written, by source.
+    pub(super) written: BTreeMap<usize, Vec<RuleProblem>>,
+    /// What was read of each file, by source.
+    pub(super) parsed: Vec<(usize, RuleFileDef)>,
+    /// Files that are not TOML: what the parser recovered of them only names their forms and
+    /// rows for the other files (their settings are not taken).
+    pub(super) not_toml: HashSet<usize>,
+}
+
+/// Every rule file read into its `*Def`s, with every mistake of the file as written.
+pub(super) fn read_files(sources: &[Source]) -> Read {
     let mut written: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
     let mut parsed: Vec<(usize, RuleFileDef)> = Vec::new();
-    // Files that are not TOML: what the parser recovered of them only names their forms and
-    // rows for the other files (their settings are not taken).
     let mut not_toml: HashSet<usize> = HashSet::new();
     for (i, src) in sources.iter().enumerate() {
         let read = schema::parse::<RuleFileDef>(&src.text);
@@ -33,12 +120,20 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         }
     }
 
-    // Settings first (their problems: values that contradict another file's, unknown message
-    // ids), then the names of all forms.
-    let mut settings_problems: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
-    let (settings, pending_groups, notices) =
-        merge_settings(sources, &parsed, &not_toml, &mut settings_problems);
-    let mut per_file: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
+    Read {
+        written,
+        parsed,
+        not_toml,
+    }
+}
+
+/// The forms' ids, each to its index among the forms (the first file that defines it), and
+/// each form's (source index, parsed index); a form defined twice is a problem of the second.
+pub(super) fn form_names(
+    sources: &[Source],
+    parsed: &[(usize, RuleFileDef)],
+    per_file: &mut BTreeMap<usize, Vec<RuleProblem>>,
+) -> (HashMap<String, usize>, Vec<(usize, usize)>) {
     let mut form_ids: HashMap<String, usize> = HashMap::new();
     let mut form_files: Vec<(usize, usize)> = Vec::new(); // (source index, parsed index)
     let mut dup_forms: Vec<(usize, Range<usize>, String)> = Vec::new();
@@ -80,42 +175,16 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
         per_file.entry(si).or_default().extend(p.list);
     }
 
-    // Shapes of all forms, so cross-form references resolve whatever the file order.
-    let mut shapes: Vec<FormShape> = Vec::new();
-    for (_, pi) in &form_files {
-        let def = &parsed[*pi].1;
-        shapes.push(FormShape::of(def));
-    }
+    (form_ids, form_files)
+}
 
-    let mut forms = Vec::new();
-    for (fi, (si, pi)) in form_files.iter().enumerate() {
-        let def = &parsed[*pi].1;
-        let mut probs = Problems::new(&sources[*si]);
-        if let Some(form) = compile_form(fi, def, &shapes, &form_ids, &settings, &mut probs) {
-            forms.push(form);
-        }
-        per_file.entry(*si).or_default().extend(probs.list);
-    }
-    // Files with rows/checks but no [form].
-    for (si, def) in &parsed {
-        if def.form.is_none()
-            && (!def.row.is_empty()
-                || !def.check.is_empty()
-                || !def.column.is_empty()
-                || !def.cell.is_empty()
-                || def.localise.is_some())
-        {
-            let mut p = Problems::new(&sources[*si]);
-            p.add_part_missing(
-                0..0,
-                "this file has rows, columns, cells, checks or [localise] weights but no [form] table",
-                "start of file",
-                Some("add a [form] table with an `id` and a `name`".into()),
-            );
-            per_file.entry(*si).or_default().extend(p.list);
-        }
-    }
-
+/// The `[[workbook]]` groups of forms, each form named resolved.
+pub(super) fn compile_groups(
+    sources: &[Source],
+    pending_groups: Vec<(usize, &WorkbookDef)>,
+    form_ids: &HashMap<String, usize>,
+    per_file: &mut BTreeMap<usize, Vec<RuleProblem>>,
+) -> Vec<WorkbookGroup> {
     let mut groups = Vec::new();
     for (si, w) in pending_groups {
         let mut p = Problems::new(&sources[si]);
@@ -138,10 +207,22 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
             missing_severity: w.missing_severity,
         });
     }
+    groups
+}
 
-    let (register, plausibility) =
-        units::compile_units(sources, &parsed, &forms, settings.folding, &mut per_file);
-
+/// Every file's problems, one [`RuleFileError`] per file with problems, in path order; none
+/// when the pack compiles.
+pub(super) fn file_errors(
+    sources: &[Source],
+    read: Read,
+    settings_problems: BTreeMap<usize, Vec<RuleProblem>>,
+    mut per_file: BTreeMap<usize, Vec<RuleProblem>>,
+) -> Vec<RuleFileError> {
+    let Read {
+        written,
+        parsed,
+        not_toml,
+    } = read;
     // A file with mistakes as written is reported with every other mistake of its
     // definitions, so that one run shows them all — except what may follow from those
     // mistakes: a name unknown or a part missing (a misspelt key is a missing one, a table
@@ -176,12 +257,14 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
             });
         }
     }
-    if !errors.is_empty() {
-        errors.sort_by(|a, b| a.path.cmp(&b.path));
-        return Err(errors);
-    }
+    errors.sort_by(|a, b| a.path.cmp(&b.path));
+    errors
+}
+
+/// The fields of other forms the checks and column sources read (form, row, column).
+pub(super) fn linked_fields(forms: &[Form]) -> std::collections::BTreeSet<(usize, usize, usize)> {
     let mut linked = std::collections::BTreeSet::new();
-    for f in &forms {
+    for f in forms {
         for c in &f.checks {
             collect_linked(&c.expr, &mut linked);
             if let Some(w) = &c.when {
@@ -194,16 +277,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
             }
         }
     }
-    Ok(Pack {
-        settings,
-        forms,
-        groups,
-        linked,
-        register,
-        plausibility,
-        sources: sources.to_vec(),
-        notices,
-    })
+    linked
 }
 
 /// Whether a file read with schema mistakes lost names on the way: an `id` written in the
