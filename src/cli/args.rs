@@ -66,6 +66,15 @@ pub struct ServeArgs {
     /// submitted
     #[arg(long, value_name = "FILE")]
     pub unit_list: Option<PathBuf>,
+    /// The register of units (a workbook, as `check --units`): each upload is checked against
+    /// it as `check` does, and its units are expected in the round (those alive in `--year`,
+    /// when given)
+    #[arg(long, value_name = "FILE")]
+    pub units: Option<PathBuf>,
+    /// Last year's workbooks (files or folders): each upload is compared with its unit's of
+    /// last year, as `check --previous`, and last year's units are expected in the round
+    #[arg(long, value_name = "PATH")]
+    pub previous: Vec<PathBuf>,
     /// Most workbooks in one upload request
     #[arg(long, default_value_t = 200, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=100_000))]

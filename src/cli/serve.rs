@@ -2,7 +2,7 @@
 //! `check`.
 
 use super::args::ServeArgs;
-use super::{isolation, load_pack, Step};
+use super::{isolation, load_pack, read_units, said, Step};
 use crossfoot::annotate::Lang;
 use crossfoot::run;
 use crossfoot::run::Exit;
@@ -29,7 +29,15 @@ pub fn run_serve(args: ServeArgs) -> Step {
         // The pack's forms only, as `check` without `--discover`.
         discover: false,
     };
-    let checker = run::desk::RunChecker::new(pack, options, isolation);
+    let previous = said(run::inputs::previous(&args.previous))?;
+    let register = read_units(args.units.as_deref(), &pack, &args.guard)?;
+    let mut checker = run::desk::RunChecker::new(pack, options, isolation);
+    if let Some(register) = &register {
+        checker = checker.with_register(register);
+    }
+    if let Some(previous) = previous {
+        checker = checker.with_previous(previous.files);
+    }
     let mut config = crossfoot::desk::Config::new(args.data, args.bind);
     config.max_request_bytes =
         usize::try_from(args.max_upload_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);
