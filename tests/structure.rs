@@ -673,7 +673,6 @@ const LONG: &[(&str, &str)] = &[
     ("rules/compile.rs", "lower"),
     ("rules/expr.rs", "lex"),
     ("rules/load.rs", "merge_settings"),
-    ("rules/units.rs", "compile_units"),
     ("run/links.rs", "link_files"),
     ("run/mod.rs", "check"),
     ("run/units.rs", "reorganisation_findings"),
