@@ -665,7 +665,6 @@ const LONG: &[(&str, &str)] = &[
     ("check/eval.rs", "check_shapes_linked"),
     ("check/locate.rs", "locate_form_carrying"),
     ("desk/pages.rs", "submission"),
-    ("explain/init.rs", "read_table"),
     ("explain/lint.rs", "lint"),
     ("explain/localise.rs", "explain_with"),
     ("read/sniff.rs", "sniff_zip_entries"),

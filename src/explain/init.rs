@@ -313,19 +313,47 @@ fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
     if n < 2 {
         return None;
     }
-    // The item-number column: the heading left of the labels whose cells below read as numbering.
     let below = rows_below(sheet, header, ext.row);
-    let num_col = (0..label_col).rev().find(|&c| {
+    let num_col = number_column(sheet, label_col, &below, n);
+    let cols = value_columns(sheet, header, label_col, ext.col);
+    if cols.is_empty() {
+        return None;
+    }
+    let value_cols: Vec<u32> = cols.iter().map(|c| c.col).collect();
+    let mut rows = table_rows(sheet, &below, label_col, num_col, &value_cols, settings);
+    if rows.len() < 2 {
+        return None;
+    }
+    mark_parts_after_parts(&mut rows);
+    set_row_ids(&mut rows, settings);
+    Some(Table {
+        sheet: si,
+        header,
+        label_col,
+        cols,
+        rows,
+    })
+}
+
+/// The item-number column: the heading left of the labels (`label_col`) whose cells below
+/// read as numbering, in half or more of the `n` labelled rows.
+fn number_column(sheet: &Sheet, label_col: u32, below: &[u32], n: usize) -> Option<u32> {
+    (0..label_col).rev().find(|&c| {
         below
             .iter()
             .filter(|&&r| numbering_of(sheet, r, c).is_some())
             .count()
             * 2
             >= n
-    });
+    })
+}
+
+/// The value columns: each headed column right of the labels, with a unique id from its
+/// heading (its kind is set later).
+fn value_columns(sheet: &Sheet, header: u32, label_col: u32, last_col: u32) -> Vec<Col> {
     let mut taken = BTreeSet::new();
     let mut cols: Vec<Col> = Vec::new();
-    for c in label_col + 1..=ext.col {
+    for c in label_col + 1..=last_col {
         let Some(h) = text_at(sheet, header, c) else {
             continue;
         };
@@ -338,19 +366,60 @@ fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
             kind: ColKind::Count,
         });
     }
-    if cols.is_empty() {
-        return None;
+    cols
+}
+
+/// The numbering read so far down a table: the last roman heading, and the last numeric
+/// path (under it), that a lone letter (`a`) continues.
+#[derive(Default)]
+struct Numbering {
+    roman: Option<String>,
+    last_numeric: Option<Vec<String>>,
+}
+
+impl Numbering {
+    /// The full path of numbering `n`, read after the rows above it.
+    fn path(&mut self, n: &str) -> Vec<String> {
+        let p = path_of(n);
+        if p[0].starts_with("R:") {
+            self.roman = Some(p[0].clone());
+            self.last_numeric = None;
+            return p;
+        }
+        if p.len() == 1 && p[0].chars().all(|c| c.is_ascii_lowercase()) {
+            match &self.last_numeric {
+                Some(prev) => [prev.clone(), p].concat(),
+                None => p,
+            }
+        } else {
+            let full = match &self.roman {
+                Some(rm) => [vec![rm.clone()], p].concat(),
+                None => p,
+            };
+            self.last_numeric = Some(full.clone());
+            full
+        }
     }
-    let value_cols: Vec<u32> = cols.iter().map(|c| c.col).collect();
+}
+
+/// The labelled rows among `below` (a column-number row left out), each with its numbering
+/// path, parent and whether it is a part; ids not set yet.
+fn table_rows(
+    sheet: &Sheet,
+    below: &[u32],
+    label_col: u32,
+    num_col: Option<u32>,
+    value_cols: &[u32],
+    settings: &Settings,
+) -> Vec<Row> {
     let mut rows: Vec<Row> = Vec::new();
-    let mut roman: Option<String> = None;
-    let mut last_numeric: Option<Vec<String>> = None;
+    let mut numbering_so_far = Numbering::default();
     let mut last_plain: Option<usize> = None;
-    for &r in &below {
+    for &r in below {
         let Some(text) = text_at(sheet, r, label_col) else {
             continue;
         };
-        if !is_label(&text) || is_column_number_row(sheet, r, &value_cols) {
+        if !is_label(&text) || is_column_number_row(sheet, r, value_cols) {
             continue;
         }
         let text = clean(&text);
@@ -362,28 +431,7 @@ fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
             },
         };
         let bullet = label.starts_with(['-', '+', '•']);
-        let path = numbering.as_deref().map(|n| {
-            let p = path_of(n);
-            if p[0].starts_with("R:") {
-                roman = Some(p[0].clone());
-                last_numeric = None;
-                return p;
-            }
-            let p = if p.len() == 1 && p[0].chars().all(|c| c.is_ascii_lowercase()) {
-                match &last_numeric {
-                    Some(prev) => [prev.clone(), p].concat(),
-                    None => p,
-                }
-            } else {
-                let full = match &roman {
-                    Some(rm) => [vec![rm.clone()], p].concat(),
-                    None => p,
-                };
-                last_numeric = Some(full.clone());
-                full
-            };
-            p
-        });
+        let path = numbering.as_deref().map(|n| numbering_so_far.path(n));
         let idx = rows.len();
         let parent = match &path {
             Some(p) if p.len() > 1 => rows
@@ -396,14 +444,7 @@ fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
         if !bullet {
             last_plain = Some(idx);
         }
-        let key = label_key(&label, settings.folding);
-        let key = key.trim_start_matches(['-', '+', '•', ' ']);
-        let part = settings.part_keys.iter().any(|w| {
-            key == w
-                || key
-                    .strip_prefix(w.as_str())
-                    .is_some_and(|rest| rest.starts_with([':', ' ', '-', ',']))
-        });
+        let part = is_part_label(&label, settings);
         rows.push(Row {
             row: r,
             label,
@@ -413,10 +454,23 @@ fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
             id: String::new(),
         });
     }
-    if rows.len() < 2 {
-        return None;
-    }
-    // The rows after a part, at its level, are parts too.
+    rows
+}
+
+/// Whether a label (a bullet taken off) begins with a part word of the pack.
+fn is_part_label(label: &str, settings: &Settings) -> bool {
+    let key = label_key(label, settings.folding);
+    let key = key.trim_start_matches(['-', '+', '•', ' ']);
+    settings.part_keys.iter().any(|w| {
+        key == w
+            || key
+                .strip_prefix(w.as_str())
+                .is_some_and(|rest| rest.starts_with([':', ' ', '-', ',']))
+    })
+}
+
+/// The rows after a part, at its level, are parts too.
+fn mark_parts_after_parts(rows: &mut [Row]) {
     for i in 0..rows.len() {
         if rows[i].part {
             if let Some(p) = rows[i].parent {
@@ -428,7 +482,10 @@ fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
             }
         }
     }
-    // Ids: the parent's, then the row's own words (a part word left out).
+}
+
+/// Ids: the parent's, then the row's own words (a part word left out); unique in the table.
+fn set_row_ids(rows: &mut [Row], settings: &Settings) {
     let mut taken = BTreeSet::new();
     for i in 0..rows.len() {
         let mut own = rows[i]
@@ -454,13 +511,6 @@ fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
         };
         rows[i].id = unique(id, &mut taken);
     }
-    Some(Table {
-        sheet: si,
-        header,
-        label_col,
-        cols,
-        rows,
-    })
 }
 
 /// The figures of one workbook in a table's cells: (row index, column) → value (percentages
