@@ -673,7 +673,6 @@ const LONG: &[(&str, &str)] = &[
     ("rules/load.rs", "merge_settings"),
     ("run/links.rs", "link_files"),
     ("run/mod.rs", "check"),
-    ("run/units.rs", "reorganisation_findings"),
     ("write/annotate.rs", "write_copy"),
     ("write/annotate.rs", "write_findings"),
     ("write/annotate.rs", "write_summary"),
