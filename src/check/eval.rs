@@ -1698,6 +1698,12 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
         }
     }
 
+    (out, figures_read(pack, instances, values))
+}
+
+/// Every figure of the form instances (each number of their grids and cells), with its
+/// label, kind and weight.
+fn figures_read(pack: &Pack, instances: &[FormInstance], values: &[FormValues]) -> Vec<Figure> {
     let mut figures = Vec::new();
     for (ii, inst) in instances.iter().enumerate() {
         let form = &pack.forms[inst.form];
@@ -1740,7 +1746,7 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
             });
         }
     }
-    (out, figures)
+    figures
 }
 
 /// The figures with some of them changed (for re-checking a correction).
