@@ -657,7 +657,7 @@ fn bare_ids_are_read_from_code_not_comments_or_tests() {
 /// be broken up (issue 22).
 const MAX_FN_LINES: usize = 150;
 
-/// The non-test functions of `src/` over [`MAX_FN_LINES`] lines today (18) (file, function): the
+/// The non-test functions of `src/` over [`MAX_FN_LINES`] lines today (17) (file, function): the
 /// debt, to shrink. A function that grows past the limit is refused; one that is broken up
 /// leaves the list.
 const LONG: &[(&str, &str)] = &[
@@ -668,7 +668,6 @@ const LONG: &[(&str, &str)] = &[
     ("explain/localise.rs", "explain_with"),
     ("read/sniff.rs", "sniff_zip_entries"),
     ("rules/compile.rs", "lower"),
-    ("rules/expr.rs", "lex"),
     ("rules/load.rs", "merge_settings"),
     ("run/links.rs", "link_files"),
     ("run/mod.rs", "check"),
