@@ -555,6 +555,9 @@ pub struct Row {
     pub id: String,
     pub label: String,
     pub keys: Vec<String>,
+    /// The keys with other punctuation dropped ([`crate::text::flat_key`]), in the order of
+    /// `keys`: taken once here, not for every sheet a form is looked for in.
+    pub flat_keys: Vec<String>,
     /// Index of the heading row this row is searched under.
     pub under: Option<usize>,
     pub required: bool,
@@ -2181,10 +2184,12 @@ fn compile_form(
         };
         let mut keys = vec![key(&r.label)];
         keys.extend(r.aliases.iter().map(|a| key(a)));
+        let flat_keys = keys.iter().map(|k| crate::text::flat_key(k)).collect();
         rows.push(Row {
             id: id.clone(),
             label: r.label.clone(),
             keys,
+            flat_keys,
             under,
             required: r.required,
             is_heading: false,
