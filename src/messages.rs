@@ -4,12 +4,12 @@
 //! language, and a key there that is none of these ids is a rule-file error. Checks carry their
 //! own message in the rule file.
 
-use crate::registry::{self, Lang};
+use crate::registry::{self, Lang, MessageId};
 use std::collections::BTreeMap;
 
 pub use crate::registry::known_ids;
 
-/// The built-in English template of a message id.
+/// The built-in English template of a message id written as text (a pack's key).
 pub fn default_text(id: &str) -> Option<&'static str> {
     registry::template(id, Lang::En)
 }
@@ -50,14 +50,14 @@ pub fn render(template: &str, params: &[(&str, &str)]) -> String {
 pub fn engine(
     own: Option<&BTreeMap<String, String>>,
     lang: Lang,
-    id: &str,
+    id: impl Into<MessageId>,
     params: &[(&str, &str)],
 ) -> String {
+    let id = id.into();
     let template = own
-        .and_then(|m| m.get(id))
+        .and_then(|m| m.get(id.id()))
         .map(String::as_str)
-        .or_else(|| registry::template(id, lang))
-        .unwrap_or(id);
+        .unwrap_or_else(|| id.template(lang));
     render(template, params)
 }
 
@@ -71,6 +71,21 @@ pub fn skip_text(lang: Lang, why: &crate::finding::Skip) -> std::borrow::Cow<'st
             &[("file", &crate::text::visible(first, 500, lang))],
         )
         .into(),
+    }
+}
+
+/// An unreadable file's reason and hint in `lang`: the reader's own English sentences, which
+/// name the file's details, or the kind's text in another language.
+pub fn unreadable_text<'a>(
+    u: &'a crate::sniff::Unreadable,
+    lang: Lang,
+) -> (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>) {
+    match lang {
+        Lang::En => (u.reason.as_str().into(), u.hint.as_str().into()),
+        Lang::Vi => {
+            let d = registry::unreadable(u.kind);
+            (d.reason.get(lang).into(), d.hint.get(lang).into())
+        }
     }
 }
 
@@ -100,18 +115,28 @@ mod tests {
             engine(
                 None,
                 Lang::En,
-                "consolidation.duplicate-row",
+                registry::Kind::ConsolidationDuplicateRow,
                 &[("code", "07"), ("form", "TH01"), ("cells", "B3, B9")]
             ),
             "the unit code \"07\" is in several rows of form TH01 (B3, B9)"
         );
         let own = BTreeMap::from([("value.required".to_string(), "{label}: vide".to_string())]);
         assert_eq!(
-            engine(Some(&own), Lang::Vi, "value.required", &[("label", "x")]),
+            engine(
+                Some(&own),
+                Lang::Vi,
+                registry::Kind::ValueRequired,
+                &[("label", "x")]
+            ),
             "x: vide"
         );
         assert_eq!(
-            engine(None, Lang::Vi, "value.required", &[("label", "x")]),
+            engine(
+                None,
+                Lang::Vi,
+                registry::Kind::ValueRequired,
+                &[("label", "x")]
+            ),
             "x: thiếu số liệu bắt buộc (ô để trống)"
         );
     }

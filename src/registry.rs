@@ -4,15 +4,18 @@
 //! messages and workbooks are made of ([`TEXTS`]: hints, the summary workbook's Notes), and the
 //! words of the terminal report ([`Words`]), of the review workbook ([`ReviewWords`]), of the
 //! marked copies ([`MarkWords`]), of a cell's part in a check in their notes ([`RoleWords`])
-//! and of unreadable files ([`unreadable_text`]).
+//! and of unreadable files ([`UNREADABLE`], one table with both languages;
+//! [`crate::messages::unreadable_text`] chooses).
 //!
-//! The catalogue is data compiled in: call sites name a [`Kind`], never a string; a test walks
+//! The catalogue is data compiled in: call sites name a [`Kind`] or a [`TextId`] (a
+//! [`MessageId`] is either), never a string, so a misspelt id does not compile (and
+//! `tests/structure.rs` refuses a bare id string outside this module); a test walks
 //! the tables (both languages, placeholders, the table of docs/rules.md; each word table's `texts()`
 //! names every field, so a field it leaves out does not compile). A rule pack may still give
 //! its own text for any id under `[settings.messages]`, in its own language.
 //!
-//! This module depends only on [`crate::finding`], [`crate::number`] and the reading stage's
-//! [`crate::sniff`] (the kinds of unreadable file): no checking stage.
+//! This module depends only on [`crate::finding`] and [`crate::number`]: no stage (the reading
+//! stage takes its texts of unreadable files from here).
 
 use crate::finding::Severity;
 use crate::number::Locale;
@@ -1000,192 +1003,327 @@ const WHY_REGISTER: Texts = t!(
     "đơn vị thiếu, lạ hoặc sai tên làm biểu tổng hợp tính sai đơn vị"
 );
 
-/// The other texts of crossfoot's messages and workbooks: hints that messages are made of, the
-/// summary workbook's Notes. A pack may give its own for any of them too.
-pub const TEXTS: &[(&str, &[&str], Texts)] = &[
-    ("hint.no-form-closest", &["form", "name", "sheet", "found", "labels", "lacks"], t!(
+/// A text crossfoot's messages and workbooks are made of that is no finding of its own: the
+/// hints of a message, the words of an explanation, the summary workbook's Notes, the lint's
+/// messages. `TEXTS[t as usize]` is its definition; call sites name it, never its id.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum TextId {
+    HintNoFormClosest,
+    HintNoFormLabels,
+    HintNoFormPattern,
+    HintNoFormTitle,
+    HintNoFormLegacyFont,
+    HintClosest,
+    ExplainMostLikely,
+    ExplainOneOf,
+    ExplainCommon,
+    ExplainOrLarger,
+    ExplainNotLocalised,
+    ExplainLeftOut,
+    ExplainNote,
+    ExplainNoteKind,
+    ExplainRange,
+    SlipSwappedDigits,
+    SlipMistypedDigit,
+    SlipOffByOne,
+    SlipSign,
+    SlipTruncatedPercentage,
+    SlipWrongBase,
+    SlipRowOff,
+    SlipFollows,
+    ConsolidateNotesSheet,
+    ConsolidateFile,
+    ConsolidateCode,
+    ConsolidateName,
+    ConsolidateNote,
+    ConsolidateErrors,
+    ConsolidateFiguresMissing,
+    ConsolidateUnreadable,
+    ConsolidateSkipped,
+    ConsolidateIncomplete,
+    ConsolidateEmpty,
+    ConsolidateNoCode,
+    ConsolidateDuplicate,
+    ConsolidateSummary,
+    ConsolidateNotAUnit,
+    ConsolidateOlder,
+    ConsolidateExcludedErrors,
+    ConsolidateCut,
+    ConsolidateRowsCut,
+    ConsolidateColumnsCut,
+    SlipLastYearsFigure,
+    ExplainOthersGiven,
+    LintContradiction,
+    LintContradictionHint,
+    LintRedundant,
+    LintRedundantHint,
+    LintFixed,
+    LintFixedHint,
+    LintNeverFails,
+    LintNeverFailsHint,
+    LintExplained,
+    LintSummary,
+    LintUndecided,
+}
+
+/// The definition of a text: its id (the key a pack's `[settings.messages]` gives it under),
+/// the placeholders it provides, its text in both languages.
+#[derive(Debug, Clone, Copy)]
+pub struct TextDef {
+    pub text: TextId,
+    pub id: &'static str,
+    pub params: &'static [&'static str],
+    pub texts: Texts,
+}
+
+impl TextId {
+    pub fn def(self) -> &'static TextDef {
+        &TEXTS[self as usize]
+    }
+    pub fn id(self) -> &'static str {
+        self.def().id
+    }
+    /// The text of an id (`explain.most-likely`).
+    pub fn of_id(id: &str) -> Option<TextId> {
+        TEXTS.iter().find(|d| d.id == id).map(|d| d.text)
+    }
+}
+
+macro_rules! td {
+    ($v:ident, $id:expr, $params:expr, $texts:expr) => {
+        TextDef {
+            text: TextId::$v,
+            id: $id,
+            params: $params,
+            texts: $texts,
+        }
+    };
+}
+
+/// The other texts of crossfoot's messages and workbooks, in the order of [`TextId`]. A pack
+/// may give its own for any of them too.
+pub const TEXTS: &[TextDef] = &[
+    td!(HintNoFormClosest, "hint.no-form-closest", &["form", "name", "sheet", "found", "labels", "lacks"], t!(
         "; the closest is form {form} ({name}) in sheet \"{sheet}\": {found} of its {labels} labels found; {lacks}",
         "; gần nhất là biểu {form} ({name}) ở trang \"{sheet}\": có {found} trên {labels} nhãn; {lacks}")),
-    ("hint.no-form-labels", &["labels"], t!("missing labels {labels}", "thiếu các nhãn {labels}")),
-    ("hint.no-form-pattern", &["pattern"], t!(
+    td!(HintNoFormLabels, "hint.no-form-labels", &["labels"], t!("missing labels {labels}", "thiếu các nhãn {labels}")),
+    td!(HintNoFormPattern, "hint.no-form-pattern", &["pattern"], t!(
         "the sheet name does not match the form's pattern {pattern}",
         "tên trang không khớp mẫu {pattern} của biểu")),
-    ("hint.no-form-title", &["titles"], t!("no title {titles}", "không có tiêu đề {titles}")),
-    ("hint.no-form-legacy-font", &["text", "read"], t!(
+    td!(HintNoFormTitle, "hint.no-form-title", &["titles"], t!("no title {titles}", "không có tiêu đề {titles}")),
+    td!(HintNoFormLegacyFont, "hint.no-form-legacy-font", &["text", "read"], t!(
         "; its texts look typed in a legacy Vietnamese font encoding (TCVN3/ABC, .VnTime): \"{text}\" reads \"{read}\"; convert the workbook to Unicode (e.g. with Unikey's converter) and check it again",
         "; văn bản trong tệp có vẻ gõ bằng bảng mã cũ TCVN3 (ABC, phông .VnTime): \"{text}\" là \"{read}\"; hãy chuyển mã tệp sang Unicode (ví dụ bằng công cụ chuyển mã của Unikey) rồi kiểm tra lại")),
-    ("hint.closest", &["text", "cell"], t!(
+    td!(HintClosest, "hint.closest", &["text", "cell"], t!(
         "; the closest is \"{text}\" in {cell}",
         "; gần giống nhất là \"{text}\" ở ô {cell}")),
     // The words of explanations (crate::localise): the most likely cause, never certain.
-    ("explain.most-likely", &["changes", "count"], t!(
+    td!(ExplainMostLikely, "explain.most-likely", &["changes", "count"], t!(
         "most likely: {changes} (resolves {count} finding(s))",
         "khả năng cao nhất: {changes} (giải thích {count} phát hiện)")),
-    ("explain.one-of", &["changes", "count", "resolves"], t!(
+    td!(ExplainOneOf, "explain.one-of", &["changes", "count", "resolves"], t!(
         "most likely one of {count} equally small explanations (each resolves {resolves} finding(s)): {changes}",
         "khả năng cao nhất là một trong {count} cách sửa ít ô như nhau (mỗi cách giải thích {resolves} phát hiện): {changes}")),
-    ("explain.common", &["changes", "count", "more", "resolves", "rest"], t!(
+    td!(ExplainCommon, "explain.common", &["changes", "count", "more", "resolves", "rest"], t!(
         "most likely: {changes} — in each of the {count} equally small explanations (each resolves {resolves} finding(s)), with {more} more change(s) among: {rest}",
         "khả năng cao nhất: {changes} — có trong cả {count} cách sửa ít ô như nhau (mỗi cách giải thích {resolves} phát hiện), cùng với {more} ô khác trong số: {rest}")),
-    ("explain.or-larger", &["changes", "count", "more"], t!(
+    td!(ExplainOrLarger, "explain.or-larger", &["changes", "count", "more"], t!(
         "or, if {more} more figure(s) are wrong ({count} such reading(s)), for example: {changes}",
         "hoặc, nếu sai thêm {more} ô ({count} cách như vậy), ví dụ: {changes}")),
-    ("explain.not-localised", &["count"], t!(
+    td!(ExplainNotLocalised, "explain.not-localised", &["count"], t!(
         "not localised (too many possibilities): {count} finding(s)",
         "chưa xác định được ô sai (quá nhiều khả năng): {count} phát hiện")),
-    ("explain.left-out", &["count"], t!(
+    td!(ExplainLeftOut, "explain.left-out", &["count"], t!(
         "{count} failing check(s) that are not linear were left out of the explanation",
         "{count} phép kiểm tra không tuyến tính không được xét khi tìm ô sai")),
-    ("explain.note", &["value"], t!(
+    td!(ExplainNote, "explain.note", &["value"], t!(
         "probably {value}",
         "có lẽ là {value}")),
-    ("explain.note-kind", &["kind", "value"], t!(
+    td!(ExplainNoteKind, "explain.note-kind", &["kind", "value"], t!(
         "probably {value} — {kind}",
         "có lẽ là {value} — {kind}")),
-    ("explain.range", &["high", "low"], t!(
+    td!(ExplainRange, "explain.range", &["high", "low"], t!(
         "between {low} and {high}",
         "trong khoảng {low} đến {high}")),
-    ("slip.swapped-digits", &[], t!(
+    td!(SlipSwappedDigits, "slip.swapped-digits", &[], t!(
         "two digits swapped",
         "hai chữ số bị đảo chỗ")),
-    ("slip.mistyped-digit", &[], t!(
+    td!(SlipMistypedDigit, "slip.mistyped-digit", &[], t!(
         "one digit mistyped",
         "gõ nhầm một chữ số")),
-    ("slip.off-by-one", &[], t!(
+    td!(SlipOffByOne, "slip.off-by-one", &[], t!(
         "off by one",
         "lệch 1 đơn vị")),
-    ("slip.sign", &[], t!(
+    td!(SlipSign, "slip.sign", &[], t!(
         "the sign",
         "sai dấu")),
-    ("slip.truncated-percentage", &[], t!(
+    td!(SlipTruncatedPercentage, "slip.truncated-percentage", &[], t!(
         "a percentage truncated instead of rounded",
         "tỷ lệ bị cắt bớt thay vì làm tròn")),
-    ("slip.wrong-base", &[], t!(
+    td!(SlipWrongBase, "slip.wrong-base", &[], t!(
         "a percentage of the wrong base",
         "tỷ lệ tính trên sai mẫu số")),
-    ("slip.row-off", &[], t!(
+    td!(SlipRowOff, "slip.row-off", &[], t!(
         "the figure of the row above or below (pasted one row off)",
         "trùng số liệu của dòng trên hoặc dưới (dán lệch một dòng)")),
-    ("slip.follows", &[], t!(
+    td!(SlipFollows, "slip.follows", &[], t!(
         "recomputed from its count and base",
         "tính lại từ số lượng và mẫu số")),
-    ("consolidate.notes-sheet", &[], t!("Notes", "Ghi chú")),
-    ("consolidate.file", &[], t!("File", "Tệp")),
-    ("consolidate.code", &[], t!("Code", "Mã")),
-    ("consolidate.name", &[], t!("Unit", "Đơn vị")),
-    ("consolidate.note", &[], t!("Note", "Ghi chú")),
-    ("consolidate.errors", &["count"], t!(
+    td!(ConsolidateNotesSheet, "consolidate.notes-sheet", &[], t!("Notes", "Ghi chú")),
+    td!(ConsolidateFile, "consolidate.file", &[], t!("File", "Tệp")),
+    td!(ConsolidateCode, "consolidate.code", &[], t!("Code", "Mã")),
+    td!(ConsolidateName, "consolidate.name", &[], t!("Unit", "Đơn vị")),
+    td!(ConsolidateNote, "consolidate.note", &[], t!("Note", "Ghi chú")),
+    td!(ConsolidateErrors, "consolidate.errors", &["count"], t!(
         "included; the workbook carries {count} error(s)",
         "đã đưa vào; tệp có {count} lỗi")),
-    ("consolidate.figures-missing", &["columns"], t!(
+    td!(ConsolidateFiguresMissing, "consolidate.figures-missing", &["columns"], t!(
         "included; figures not readable, left empty: {columns}",
         "đã đưa vào; các số liệu không đọc được, để trống: {columns}")),
-    ("consolidate.unreadable", &["reason"], t!(
+    td!(ConsolidateUnreadable, "consolidate.unreadable", &["reason"], t!(
         "left out: the file cannot be read ({reason})",
         "không đưa vào: không đọc được tệp ({reason})")),
-    ("consolidate.skipped", &["reason"], t!(
+    td!(ConsolidateSkipped, "consolidate.skipped", &["reason"], t!(
         "left out: {reason}",
         "không đưa vào: {reason}")),
-    ("consolidate.incomplete", &["count"], t!(
+    td!(ConsolidateIncomplete, "consolidate.incomplete", &["count"], t!(
         "{count} input(s) are not in the summary: they could not be read or carry no unit code (each is listed on its Notes sheet)",
         "{count} tệp đầu vào không có trong biểu tổng hợp: không đọc được hoặc không có mã đơn vị (từng tệp được liệt kê ở trang Ghi chú)")),
-    ("consolidate.empty", &[], t!(
+    td!(ConsolidateEmpty, "consolidate.empty", &[], t!(
         "no unit was consolidated: the summary has no unit row",
         "không tổng hợp được đơn vị nào: biểu tổng hợp không có dòng đơn vị")),
-    ("consolidate.no-code", &[], t!(
+    td!(ConsolidateNoCode, "consolidate.no-code", &[], t!(
         "left out: no unit code in the title block",
         "không đưa vào: phần đầu biểu không có mã đơn vị")),
-    ("consolidate.duplicate", &["file"], t!(
+    td!(ConsolidateDuplicate, "consolidate.duplicate", &["file"], t!(
         "left out: the same code as {file}, which was used",
         "không đưa vào: trùng mã với tệp {file}, tệp đó đã được dùng")),
-    ("consolidate.summary", &[], t!(
+    td!(ConsolidateSummary, "consolidate.summary", &[], t!(
         "left out: the workbook is a summary itself, not a unit",
         "không đưa vào: tệp này là biểu tổng hợp, không phải của một đơn vị")),
-    ("consolidate.not-a-unit", &["code"], t!(
+    td!(ConsolidateNotAUnit, "consolidate.not-a-unit", &["code"], t!(
         "left out: its code {code} is not the code of a unit of this summary (the summary's own workbook or another organisation's)",
         "không đưa vào: mã {code} của tệp không phải mã của một đơn vị trong biểu tổng hợp này (tệp của chính cấp tổng hợp hoặc của một tổ chức khác)")),
-    ("consolidate.older", &["file"], t!(
+    td!(ConsolidateOlder, "consolidate.older", &["file"], t!(
         "left out (--prefer newest): {file} has the same code and was modified later",
         "không đưa vào (--prefer newest): tệp {file} cùng mã và được sửa sau")),
-    ("consolidate.excluded-errors", &["count"], t!(
+    td!(ConsolidateExcludedErrors, "consolidate.excluded-errors", &["count"], t!(
         "left out (--exclude-errors): the workbook carries {count} error(s)",
         "không đưa vào (--exclude-errors): tệp có {count} lỗi")),
-    ("consolidate.cut", &["count", "max"], t!(
+    td!(ConsolidateCut, "consolidate.cut", &["count", "max"], t!(
         "this text has {count} characters, more than a cell holds ({max}): it is cut here; the whole text is in the branch's workbook",
         "đoạn chữ này dài {count} ký tự, quá sức chứa của một ô ({max}): được cắt bớt ở đây; toàn văn có trong tệp của đơn vị")),
-    ("consolidate.rows-cut", &["shown", "count"], t!(
+    td!(ConsolidateRowsCut, "consolidate.rows-cut", &["shown", "count"], t!(
         "only the first {shown} of {count} units fit in a worksheet: the others are left out, and the totals are of those shown",
         "một trang tính chỉ chứa được {shown} trên {count} đơn vị đầu tiên: các đơn vị còn lại không được đưa vào, và tổng số chỉ tính các đơn vị có mặt")),
-    ("consolidate.columns-cut", &["shown", "count"], t!(
+    td!(ConsolidateColumnsCut, "consolidate.columns-cut", &["shown", "count"], t!(
         "only the first {shown} of the form's {count} columns fit in a worksheet",
         "một trang tính chỉ chứa được {shown} trên {count} cột đầu tiên của biểu")),
-    ("slip.last-years-figure", &[], t!(
+    td!(SlipLastYearsFigure, "slip.last-years-figure", &[], t!(
         "last year's figure, not updated",
         "trùng số liệu năm trước (chưa cập nhật)")),
-    ("explain.others-given", &["files"], t!(
+    td!(ExplainOthersGiven, "explain.others-given", &["files"], t!(
         "the figures of {files} are taken as right",
         "số liệu của {files} được coi là đúng")),
     // The words of `crossfoot rules lint` (crate::lint).
-    ("lint.contradiction", &["checks"], t!(
+    td!(LintContradiction, "lint.contradiction", &["checks"], t!(
         "no figures can satisfy these checks together: {checks}",
         "không có bộ số liệu nào thỏa mãn cùng lúc các phép kiểm tra: {checks}")),
-    ("lint.contradiction-hint", &[], t!(
+    td!(LintContradictionHint, "lint.contradiction-hint", &[], t!(
         "one of them is written wrong: every workbook would fail at least one",
         "có một phép kiểm tra viết sai: tệp nào cũng sẽ vi phạm ít nhất một phép")),
-    ("lint.redundant", &["check", "checks"], t!(
+    td!(LintRedundant, "lint.redundant", &["check", "checks"], t!(
         "{check} follows from {checks}: it never fails unless one of them does",
         "{check} suy ra được từ {checks}: phép này chỉ sai khi một trong các phép kia sai")),
-    ("lint.redundant-hint", &[], t!(
+    td!(LintRedundantHint, "lint.redundant-hint", &[], t!(
         "leave it out, or keep it for its own message and say why in the check: lint.redundant = \"…\"",
         "bỏ phép này, hoặc giữ lại vì thông báo riêng của nó và ghi lý do trong phép kiểm tra: lint.redundant = \"…\"")),
-    ("lint.fixed", &["figure", "value", "checks"], t!(
+    td!(LintFixed, "lint.fixed", &["figure", "value", "checks"], t!(
         "the checks leave {figure} only one value, {value}: {checks}",
         "các phép kiểm tra chỉ cho {figure} một giá trị duy nhất là {value}: {checks}")),
-    ("lint.fixed-hint", &[], t!(
+    td!(LintFixedHint, "lint.fixed-hint", &[], t!(
         "a figure the checks fix needs no form; is one of these checks written wrong?",
         "số liệu đã bị các phép kiểm tra cố định thì không cần điền; có phép nào viết sai không?")),
-    ("lint.never-fails", &["check"], t!(
+    td!(LintNeverFails, "lint.never-fails", &["check"], t!(
         "{check} holds whatever the figures: it can never fail",
         "{check} luôn đúng với mọi số liệu: phép này không bao giờ báo sai")),
-    ("lint.never-fails-hint", &[], t!(
+    td!(LintNeverFailsHint, "lint.never-fails-hint", &[], t!(
         "compare the figures it is meant to compare, or leave it out",
         "so sánh đúng các số liệu cần so sánh, hoặc bỏ phép này")),
-    ("lint.explained", &["reason"], t!(
+    td!(LintExplained, "lint.explained", &["reason"], t!(
         "explained in the pack: {reason}",
         "đã giải thích trong bộ quy tắc: {reason}")),
-    ("lint.summary", &["checks", "messages", "explained", "left"], t!(
+    td!(LintSummary, "lint.summary", &["checks", "messages", "explained", "left"], t!(
         "lint: {checks} linear check(s) read, {messages} message(s), {explained} explained in the pack; {left} check(s) not linear (percentages, conditions, records, other workbooks) left out",
         "lint: đã xét {checks} phép kiểm tra tuyến tính, {messages} thông báo, {explained} đã giải thích trong bộ quy tắc; {left} phép không tuyến tính (tỷ lệ, điều kiện, bản ghi, tệp khác) không được xét")),
-    ("lint.undecided", &["checks"], t!(
+    td!(LintUndecided, "lint.undecided", &["checks"], t!(
         "too many combinations to decide for these checks: {checks}",
         "quá nhiều tổ hợp, không kết luận được cho các phép kiểm tra: {checks}")),
 ];
 
+/// Any id crossfoot has a text for: a finding kind or another text. What message lookups take,
+/// so that an id that does not exist does not compile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum MessageId {
+    Kind(Kind),
+    Text(TextId),
+}
+
+impl From<Kind> for MessageId {
+    fn from(k: Kind) -> MessageId {
+        MessageId::Kind(k)
+    }
+}
+
+impl From<TextId> for MessageId {
+    fn from(t: TextId) -> MessageId {
+        MessageId::Text(t)
+    }
+}
+
+impl MessageId {
+    /// The id as rule files and reports write it (`layout.label-not-found`, `explain.note`).
+    pub fn id(self) -> &'static str {
+        match self {
+            MessageId::Kind(k) => k.id(),
+            MessageId::Text(t) => t.id(),
+        }
+    }
+    /// The built-in template in a language.
+    pub fn template(self, lang: Lang) -> &'static str {
+        match self {
+            MessageId::Kind(k) => k.def().message.get(lang),
+            MessageId::Text(t) => t.def().texts.get(lang),
+        }
+    }
+    /// The placeholders it provides.
+    pub fn params(self) -> &'static [&'static str] {
+        match self {
+            MessageId::Kind(k) => k.def().params,
+            MessageId::Text(t) => t.def().params,
+        }
+    }
+    /// The id of a text as written (a key of a pack's `[settings.messages]`), if it is one.
+    pub fn of_id(id: &str) -> Option<MessageId> {
+        Kind::of_id(id)
+            .map(MessageId::Kind)
+            .or_else(|| TextId::of_id(id).map(MessageId::Text))
+    }
+}
+
 /// Every id a pack may give a text for under `[settings.messages]`.
 pub fn known_ids() -> impl Iterator<Item = &'static str> {
-    KINDS
-        .iter()
-        .map(|k| k.id)
-        .chain(TEXTS.iter().map(|(id, _, _)| *id))
+    KINDS.iter().map(|k| k.id).chain(TEXTS.iter().map(|t| t.id))
 }
 
-/// The built-in template of an id in a language.
+/// The built-in template of an id written as text (a pack's key) in a language.
 pub fn template(id: &str, lang: Lang) -> Option<&'static str> {
-    match Kind::of_id(id) {
-        Some(k) => Some(k.def().message.get(lang)),
-        None => TEXTS
-            .iter()
-            .find(|(k, _, _)| *k == id)
-            .map(|(_, _, t)| t.get(lang)),
-    }
+    MessageId::of_id(id).map(|m| m.template(lang))
 }
 
-/// The placeholders an id provides.
+/// The placeholders an id written as text provides.
 pub fn params(id: &str) -> Option<&'static [&'static str]> {
-    match Kind::of_id(id) {
-        Some(k) => Some(k.def().params),
-        None => TEXTS.iter().find(|(k, _, _)| *k == id).map(|(_, p, _)| *p),
-    }
+    MessageId::of_id(id).map(MessageId::params)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -2041,96 +2179,97 @@ impl RoleWords {
 // ---------------------------------------------------------------------------------------------
 // Unreadable files
 
-/// The stable code of an unreadable file's kind, as the JSON report's `reason` gives it.
-pub fn unreadable_code(kind: crate::sniff::UnreadableKind) -> &'static str {
-    use crate::sniff::UnreadableKind as U;
-    match kind {
-        U::Empty => "empty",
-        U::Html => "html",
-        U::Text => "csv",
-        U::Encrypted => "encrypted",
-        U::NotAWorkbookZip => "not-a-workbook",
-        U::Truncated => "truncated",
-        U::OtherFormat => "other-format",
-        U::Corrupt => "corrupt",
-        U::Missing => "missing",
-        U::TooLarge => "too-large",
-        U::Internal => "internal",
-        U::NotRegular => "not-a-regular-file",
-        U::Unsupported => "unsupported-cells",
-    }
+/// What crossfoot says of an unreadable file of a kind, in both languages: the stable code
+/// the JSON report's `reason` gives, what the kind is, and what to do. The reader's own English
+/// sentence names the file's details (which format, which limit, what the reader stopped on):
+/// English reports show that, and the reader takes its hint from here when the kind's hint is
+/// all it has to say; other languages show the kind's text.
+#[derive(Debug, Clone, Copy)]
+pub struct UnreadableDef {
+    pub kind: crate::finding::UnreadableKind,
+    pub code: &'static str,
+    pub reason: Texts,
+    pub hint: Texts,
 }
 
-/// An unreadable file's reason and hint in Vietnamese, by its kind (the English prose the
-/// reader wrote names the details; these say what the kind is and what to do).
-pub fn unreadable_vi(kind: crate::sniff::UnreadableKind) -> (&'static str, &'static str) {
-    use crate::sniff::UnreadableKind as U;
-    match kind {
-        U::Empty => ("tệp rỗng (0 byte)", "hãy gửi lại tệp đầy đủ"),
-        U::Html => (
-            "tệp là một trang web (HTML), không phải bảng tính Excel, dù mang đuôi của Excel",
-            "hãy mở tệp bằng Excel và lưu lại dưới dạng Sổ làm việc Excel (.xlsx)",
-        ),
-        U::Text => (
-            "tệp là văn bản thuần (CSV hoặc TXT), không phải bảng tính Excel",
-            "hãy mở tệp bằng Excel và lưu lại dưới dạng Sổ làm việc Excel (.xlsx)",
-        ),
-        U::Encrypted => (
-            "tệp Excel được bảo vệ bằng mật khẩu",
-            "hãy mở tệp bằng mật khẩu, bỏ mật khẩu (Tệp → Thông tin → Bảo vệ sổ làm việc) và lưu lại",
-        ),
-        U::NotAWorkbookZip => (
-            "tệp nén không chứa bảng tính Excel hay OpenDocument",
-            "hãy gửi đúng tệp bảng tính (.xlsx)",
-        ),
-        U::Truncated => (
-            "tệp bị cắt cụt (tải về hoặc sao chép chưa xong)",
-            "hãy tải về hoặc sao chép lại tệp",
-        ),
-        U::OtherFormat => (
-            "tệp không phải bảng tính (PDF, ảnh, cơ sở dữ liệu hoặc định dạng cũ)",
-            "hãy gửi bảng tính gốc (.xlsx), không phải bản in hay ảnh chụp",
-        ),
-        U::Corrupt => (
-            "tệp bị hỏng, không đọc được",
-            "hãy mở tệp bằng Excel (Excel có thể sửa được) và lưu lại, hoặc xin gửi lại",
-        ),
-        U::Missing => (
-            "không mở được tệp (không có tệp hoặc không có quyền đọc)",
-            "hãy kiểm tra đường dẫn và quyền đọc tệp",
-        ),
-        U::TooLarge => (
-            "tệp quá lớn để kiểm tra an toàn",
-            "hãy kiểm tra lại tệp; nếu tệp đúng, hãy nâng giới hạn (--max-file-mb, --max-cells, --max-reader-mb)",
-        ),
-        U::Internal => (
-            "crossfoot gặp lỗi khi đọc tệp này",
-            "hãy báo lỗi này kèm tệp cho người bảo trì crossfoot",
-        ),
-        U::NotRegular => (
-            "không phải tệp thông thường (thư mục, liên kết, thiết bị hoặc ống dẫn)",
-            "hãy chỉ định tệp bảng tính thông thường",
-        ),
-        U::Unsupported => (
-            "bảng tính .xlsb lưu một số ô ở dạng rút gọn mà crossfoot chưa đọc được: kiểm tra sẽ bỏ sót các số liệu đó",
-            "hãy mở tệp bằng Excel hoặc LibreOffice và lưu lại dưới dạng Sổ làm việc Excel (.xlsx)",
-        ),
-    }
-}
-
-/// An unreadable file's reason and hint in `lang`: the reader's own English prose, or the
-/// kind's Vietnamese text.
-pub fn unreadable_text<'a>(
-    u: &'a crate::sniff::Unreadable,
-    lang: Lang,
-) -> (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>) {
-    match lang {
-        Lang::En => (u.reason.as_str().into(), u.hint.as_str().into()),
-        Lang::Vi => {
-            let (r, h) = unreadable_vi(u.kind);
-            (r.into(), h.into())
+macro_rules! ud {
+    ($kind:ident, $code:expr, $reason:expr, $hint:expr) => {
+        UnreadableDef {
+            kind: crate::finding::UnreadableKind::$kind,
+            code: $code,
+            reason: $reason,
+            hint: $hint,
         }
-    }
+    };
+}
+
+/// Every kind of unreadable file, in the order of [`crate::finding::UnreadableKind`].
+pub const UNREADABLE: &[UnreadableDef] = &[
+    ud!(Empty, "empty",
+        t!("the file is empty (0 bytes)", "tệp rỗng (0 byte)"),
+        t!("ask the branch to send the whole file again", "hãy gửi lại tệp đầy đủ")),
+    ud!(Html, "html",
+        t!("the file is a web page (HTML), not an Excel workbook, though it has an Excel extension",
+           "tệp là một trang web (HTML), không phải bảng tính Excel, dù mang đuôi của Excel"),
+        t!("open it in Excel and save it as an Excel Workbook (.xlsx)",
+           "hãy mở tệp bằng Excel và lưu lại dưới dạng Sổ làm việc Excel (.xlsx)")),
+    ud!(Text, "csv",
+        t!("the file is plain text (CSV or TXT), not an Excel workbook",
+           "tệp là văn bản thuần (CSV hoặc TXT), không phải bảng tính Excel"),
+        t!("open it in Excel and save it as an Excel Workbook (.xlsx)",
+           "hãy mở tệp bằng Excel và lưu lại dưới dạng Sổ làm việc Excel (.xlsx)")),
+    ud!(Encrypted, "encrypted",
+        t!("the workbook is protected by a password", "tệp Excel được bảo vệ bằng mật khẩu"),
+        t!("open it with its password, remove the password (File → Info → Protect Workbook) and save it",
+           "hãy mở tệp bằng mật khẩu, bỏ mật khẩu (Tệp → Thông tin → Bảo vệ sổ làm việc) và lưu lại")),
+    ud!(NotAWorkbookZip, "not-a-workbook",
+        t!("the archive holds no Excel or OpenDocument workbook",
+           "tệp nén không chứa bảng tính Excel hay OpenDocument"),
+        t!("send the workbook file itself (.xlsx)", "hãy gửi đúng tệp bảng tính (.xlsx)")),
+    ud!(Truncated, "truncated",
+        t!("the file is cut off (a download or copy that did not finish)",
+           "tệp bị cắt cụt (tải về hoặc sao chép chưa xong)"),
+        t!("download or copy the file again", "hãy tải về hoặc sao chép lại tệp")),
+    ud!(OtherFormat, "other-format",
+        t!("the file is not a workbook (a PDF, a picture, a database or an old format)",
+           "tệp không phải bảng tính (PDF, ảnh, cơ sở dữ liệu hoặc định dạng cũ)"),
+        t!("send the original workbook (.xlsx), not a printout or a picture",
+           "hãy gửi bảng tính gốc (.xlsx), không phải bản in hay ảnh chụp")),
+    ud!(Corrupt, "corrupt",
+        t!("the file is damaged and cannot be read", "tệp bị hỏng, không đọc được"),
+        t!("open it in a spreadsheet program; if it opens, save it again as .xlsx; if not, ask the branch to send it again",
+           "hãy mở tệp bằng Excel (Excel có thể sửa được) và lưu lại, hoặc xin gửi lại")),
+    ud!(Missing, "missing",
+        t!("the file cannot be opened (it does not exist, or may not be read)",
+           "không mở được tệp (không có tệp hoặc không có quyền đọc)"),
+        t!("check the path", "hãy kiểm tra đường dẫn và quyền đọc tệp")),
+    ud!(TooLarge, "too-large",
+        t!("the file is too large to check safely", "tệp quá lớn để kiểm tra an toàn"),
+        t!("check that this is the right file; if it is, raise the limit (--max-file-mb, --max-cells, --max-reader-mb)",
+           "hãy kiểm tra lại tệp; nếu tệp đúng, hãy nâng giới hạn (--max-file-mb, --max-cells, --max-reader-mb)")),
+    ud!(Internal, "internal",
+        t!("crossfoot failed while reading this file", "crossfoot gặp lỗi khi đọc tệp này"),
+        t!("please report it with the file; the other files were checked",
+           "hãy báo lỗi này kèm tệp cho người bảo trì crossfoot")),
+    ud!(NotRegular, "not-a-regular-file",
+        t!("not a regular file (a folder, a link, a device or a pipe)",
+           "không phải tệp thông thường (thư mục, liên kết, thiết bị hoặc ống dẫn)"),
+        t!("name the workbook file itself", "hãy chỉ định tệp bảng tính thông thường")),
+    ud!(Unsupported, "unsupported-cells",
+        t!("the .xlsb workbook stores some cells in a short form crossfoot does not read yet: a check would miss those figures",
+           "bảng tính .xlsb lưu một số ô ở dạng rút gọn mà crossfoot chưa đọc được: kiểm tra sẽ bỏ sót các số liệu đó"),
+        t!("open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx); crossfoot reads that whole",
+           "hãy mở tệp bằng Excel hoặc LibreOffice và lưu lại dưới dạng Sổ làm việc Excel (.xlsx)")),
+];
+
+/// The definition of an unreadable file's kind.
+pub fn unreadable(kind: crate::finding::UnreadableKind) -> &'static UnreadableDef {
+    &UNREADABLE[kind as usize]
+}
+
+/// The stable code of an unreadable file's kind, as the JSON report's `reason` gives it.
+pub fn unreadable_code(kind: crate::finding::UnreadableKind) -> &'static str {
+    unreadable(kind).code
 }
 
 /// The table (in docs/rules.md) of the findings crossfoot makes itself, as the registry makes it.
@@ -2302,7 +2441,10 @@ mod tests {
                 }
             }
         }
-        for (id, params, texts) in TEXTS {
+        for (i, d) in TEXTS.iter().enumerate() {
+            let (id, params, texts) = (d.id, d.params, d.texts);
+            assert_eq!(d.text as usize, i, "{id} is out of place in TEXTS");
+            assert_eq!(TextId::of_id(id), Some(d.text));
             assert!(ids.insert(id), "{id} twice");
             for lang in Lang::ALL {
                 assert!(!texts.get(lang).trim().is_empty(), "{id} {lang:?}");
@@ -2368,8 +2510,62 @@ mod tests {
         );
         assert_eq!(params("hint.closest"), Some(&["text", "cell"][..]));
         assert_eq!(
-            unreadable_code(crate::sniff::UnreadableKind::Encrypted),
+            unreadable_code(crate::finding::UnreadableKind::Encrypted),
             "encrypted"
         );
+    }
+
+    #[test]
+    fn every_unreadable_kind_is_at_its_place_with_both_languages() {
+        let mut codes = std::collections::BTreeSet::new();
+        for (i, d) in UNREADABLE.iter().enumerate() {
+            assert_eq!(
+                d.kind as usize, i,
+                "{} is out of place in UNREADABLE",
+                d.code
+            );
+            assert_eq!(unreadable(d.kind).code, d.code);
+            assert!(codes.insert(d.code), "{} twice", d.code);
+            for lang in Lang::ALL {
+                assert!(!d.reason.get(lang).trim().is_empty(), "{} {lang:?}", d.code);
+                assert!(!d.hint.get(lang).trim().is_empty(), "{} {lang:?}", d.code);
+            }
+        }
+        // Every kind is in the table: a kind added to UnreadableKind does not compile here
+        // until it is listed, and then fails until the table has it.
+        use crate::finding::UnreadableKind as U;
+        let all = [
+            U::Empty,
+            U::Html,
+            U::Text,
+            U::Encrypted,
+            U::NotAWorkbookZip,
+            U::Truncated,
+            U::OtherFormat,
+            U::Corrupt,
+            U::Missing,
+            U::TooLarge,
+            U::Internal,
+            U::NotRegular,
+            U::Unsupported,
+        ];
+        for k in all {
+            match k {
+                U::Empty
+                | U::Html
+                | U::Text
+                | U::Encrypted
+                | U::NotAWorkbookZip
+                | U::Truncated
+                | U::OtherFormat
+                | U::Corrupt
+                | U::Missing
+                | U::TooLarge
+                | U::Internal
+                | U::NotRegular
+                | U::Unsupported => assert_eq!(unreadable(k).kind, k),
+            }
+        }
+        assert_eq!(UNREADABLE.len(), all.len());
     }
 }

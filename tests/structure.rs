@@ -3,7 +3,8 @@
 //! `crate::…`, `super::…`, `self::…` in the library, `crossfoot::…` in the binary — outside
 //! comments, string literals and `#[cfg(test)]` modules (a test may build its fixtures with
 //! any stage). The old flat paths that `lib.rs` re-exports (`crate::load`, …) are resolved to
-//! the module they name.
+//! the module they name. And text ids (`explain.note`, …) are named by their type at call sites,
+//! never written as strings outside the registry (issue 22).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -16,10 +17,18 @@ const STAGES: &[&str] = &["check", "explain::localise", "run"];
 
 /// Source with comments, string and char literals blanked (replaced by spaces, newlines kept).
 fn code_only(src: &str) -> String {
+    scan(src, &mut |lit, out| {
+        out.extend(lit.chars().map(|ch| if ch == '\n' { '\n' } else { ' ' }))
+    })
+}
+
+/// Source without its comments and char literals; each string literal's text (as written,
+/// between its quotes) is given to `literal`, which writes what stands for it.
+fn scan(src: &str, literal: &mut dyn FnMut(&str, &mut String)) -> String {
     let c: Vec<char> = src.chars().collect();
     let mut out = String::with_capacity(src.len());
     let mut i = 0;
-    let blank = |out: &mut String, ch: char| out.push(if ch == '\n' { '\n' } else { ' ' });
+    let mut lit = String::new();
     while i < c.len() {
         let next = c.get(i + 1).copied();
         if c[i] == '/' && next == Some('/') {
@@ -39,7 +48,7 @@ fn code_only(src: &str) -> String {
                         break;
                     }
                 } else {
-                    blank(&mut out, c[i]);
+                    out.push(if c[i] == '\n' { '\n' } else { ' ' });
                     i += 1;
                 }
             }
@@ -60,6 +69,7 @@ fn code_only(src: &str) -> String {
                 continue;
             }
             j += 1;
+            lit.clear();
             loop {
                 if j >= c.len() {
                     break;
@@ -68,21 +78,25 @@ fn code_only(src: &str) -> String {
                     j += 1 + hashes;
                     break;
                 }
-                blank(&mut out, c[j]);
+                lit.push(c[j]);
                 j += 1;
             }
+            literal(&lit, &mut out);
             i = j;
         } else if c[i] == '"' {
             i += 1;
+            lit.clear();
             while i < c.len() && c[i] != '"' {
                 if c[i] == '\\' {
+                    lit.push(c[i]);
                     i += 1;
                 }
                 if let Some(&ch) = c.get(i) {
-                    blank(&mut out, ch);
+                    lit.push(ch);
                 }
                 i += 1;
             }
+            literal(&lit, &mut out);
             i += 1;
         } else if c[i] == '\'' {
             // A char literal ('x', '\n', '\u{…}'), or a lifetime ('a).
@@ -456,4 +470,148 @@ fn edges_are_read_from_code_not_comments_or_strings() {
             "write::out".to_string()
         ]]
     );
+}
+
+/// The string literals of a file's code outside comments and `#[cfg(test)]` items.
+fn literals_outside_tests(src: &str) -> Vec<String> {
+    let mut lits: Vec<String> = Vec::new();
+    // Each literal stands as `§n§` in the code (no brace, no semicolon: `without_tests` reads
+    // the items around it as before).
+    let code = scan(src, &mut |lit, out| {
+        out.push_str(&format!("§{}§", lits.len()));
+        lits.push(lit.to_string());
+    });
+    without_tests(&code)
+        .split('§')
+        .skip(1)
+        .step_by(2)
+        .filter_map(|n| n.parse::<usize>().ok())
+        .map(|n| lits[n].clone())
+        .collect()
+}
+
+/// The modules that are tests as a whole: a file declared `#[cfg(test)] mod name;`.
+fn test_modules(mods: &BTreeMap<String, String>) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    for (name, text) in mods {
+        let code = code_only(text);
+        let mut rest = code.as_str();
+        while let Some(at) = rest.find("#[cfg(test)]") {
+            rest = &rest[at + "#[cfg(test)]".len()..];
+            let item: Vec<&str> = rest.split_whitespace().take(2).collect();
+            if let [m, child] = item[..] {
+                if m == "mod" {
+                    if let Some(child) = child.strip_suffix(';') {
+                        let parent = if name == "lib" || name == "main" {
+                            String::new()
+                        } else {
+                            format!("{name}::")
+                        };
+                        out.insert(format!("{parent}{child}"));
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Whether a string literal is a text id of the registry written out: one of `ids`, or shaped
+/// like one (a prefix the registry's ids use, a dot, a kebab-case name) and either hyphenated
+/// as ids are or a misspelling of one (at most two letters off). `workbook.xml` is neither.
+fn bare_id(lit: &str, ids: &BTreeSet<&str>) -> bool {
+    if ids.contains(lit) {
+        return true;
+    }
+    let Some((prefix, name)) = lit.split_once('.') else {
+        return false;
+    };
+    let prefixes: BTreeSet<&str> = ids
+        .iter()
+        .filter_map(|id| id.split_once('.'))
+        .map(|(p, _)| p)
+        .collect();
+    let kebab = !name.is_empty()
+        && name.starts_with(|c: char| c.is_ascii_lowercase())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+    prefixes.contains(prefix)
+        && kebab
+        && (name.contains('-') || ids.iter().any(|id| strsim::levenshtein(id, lit) <= 2))
+}
+
+/// The bare text ids of each module but the registry's (which defines them), outside tests.
+fn bare_ids(src: &Path, ids: &BTreeSet<&str>) -> Vec<String> {
+    let mods = modules(src);
+    let tests = test_modules(&mods);
+    let mut out = Vec::new();
+    for (name, text) in &mods {
+        if name == "registry" || tests.contains(name) {
+            continue;
+        }
+        for lit in literals_outside_tests(text) {
+            if bare_id(&lit, ids) {
+                out.push(format!("{name}: \"{lit}\""));
+            }
+        }
+    }
+    out
+}
+
+#[test]
+fn no_bare_text_id_at_a_call_site() {
+    let ids: BTreeSet<&str> = crossfoot::registry::known_ids().collect();
+    assert!(
+        ids.len() > 60,
+        "too few ids read from the registry: {ids:?}"
+    );
+    let found = bare_ids(&src(), &ids);
+    assert!(
+        found.is_empty(),
+        "text ids written as strings outside the registry (name them by their type, \
+         registry::Kind or registry::TextId): {found:#?}"
+    );
+}
+
+#[test]
+fn bare_ids_are_read_from_code_not_comments_or_tests() {
+    let ids: BTreeSet<&str> = ["explain.most-likely", "value.required", "slip.sign"]
+        .into_iter()
+        .collect();
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path();
+    std::fs::create_dir_all(src.join("check")).unwrap();
+    std::fs::write(
+        src.join("lib.rs"),
+        "pub mod check;\npub mod registry;\n#[cfg(test)]\nmod fixtures;\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("registry.rs"),
+        "const A: &str = \"explain.most-likely\";\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("fixtures.rs"),
+        "const A: &str = \"value.required\";\n",
+    )
+    .unwrap();
+    std::fs::write(
+        src.join("check/mod.rs"),
+        "// \"explain.most-likely\"\n/* \"slip.sign\" */\nfn f() { g(\"slip.sing\"); h(r#\"explain.most-likly\"#); open(\"workbook.xml\"); k(\"value.new-kind\"); }\n#[cfg(test)]\nmod tests { const B: &str = \"value.required\"; }\nfn l() { m(\"value.required\") }\n",
+    )
+    .unwrap();
+    assert_eq!(
+        bare_ids(src, &ids),
+        vec![
+            "check: \"slip.sing\"".to_string(),
+            "check: \"explain.most-likly\"".to_string(),
+            "check: \"value.new-kind\"".to_string(),
+            "check: \"value.required\"".to_string(),
+        ],
+        "a misspelling, a raw string, an id-shaped new name and an id are found; comments, \
+         tests, the registry and a file name are not"
+    );
+    assert!(!bare_id("workbook.xml", &ids) && !bare_id("explain", &ids));
 }

@@ -293,7 +293,7 @@ pub fn discover(wb: &Workbook, file: &str, pack: &Pack, skip: &BTreeSet<&str>) -
                 let rows_text = format!("{}–{}", first + 1, last + 1);
                 let kind = K::DiscoverTotalMismatch;
                 let message = pack.settings.message(
-                    kind.id(),
+                    kind,
                     &[
                         ("label", &label),
                         ("cell", &at.to_string()),

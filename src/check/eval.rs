@@ -1281,7 +1281,7 @@ fn not_finite(
         sheet: sheets.get(inst.sheet).cloned(),
         rule: kind.id().to_string(),
         severity: kind.severity(),
-        message: pack.settings.message(kind.id(), &[("check", &check.id)]),
+        message: pack.settings.message(kind, &[("check", &check.id)]),
         cells,
         expected: None,
         actual: None,

@@ -10,6 +10,7 @@ use crate::finding::{CellLoc, Finding, Severity};
 use crate::labels::{approx_match, approx_quality, written_out, Quality};
 use crate::model::{CellRef, Sheet, Value, Workbook};
 use crate::registry::Kind;
+use crate::registry::TextId;
 use crate::rules::{CellAt, Column, Form, Pack};
 use crate::structure::{self, CandidateRow, Subtotal};
 use crate::text::{fold_diacritics, label_key, strip_numbering};
@@ -163,7 +164,7 @@ impl Reporter<'_> {
         params: &[(&str, &str)],
     ) {
         let rule = kind.id();
-        let message = self.pack.settings.message(rule, params);
+        let message = self.pack.settings.message(kind, params);
         let order = (
             sheet.map_or(0, |(i, _)| i + 1),
             first.map_or(0, |c| c.row),
@@ -1659,7 +1660,7 @@ fn closest_text(
         Some((_, at)) => {
             let text = sheet.get(at).map(|c| c.display()).unwrap_or_default();
             pack.settings.message(
-                "hint.closest",
+                TextId::HintClosest,
                 &[("text", &text), ("cell", &at.to_string())],
             )
         }

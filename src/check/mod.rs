@@ -15,6 +15,7 @@ use crate::finding::Finding;
 use crate::localise::{self, Explanation};
 use crate::model::Workbook;
 use crate::registry::Kind;
+use crate::registry::TextId;
 use crate::rules::{Link, Pack};
 use std::collections::BTreeSet;
 
@@ -295,22 +296,22 @@ fn no_form(wb: &Workbook, pack: &Pack, rep: &mut Reporter<'_>) {
             let mut lacks = Vec::new();
             if !m.missing_labels.is_empty() {
                 lacks.push(settings.message(
-                    "hint.no-form-labels",
+                    TextId::HintNoFormLabels,
                     &[("labels", &quoted(&m.missing_labels))],
                 ));
             }
             if let Some(p) = &m.pattern_missed {
-                lacks.push(settings.message("hint.no-form-pattern", &[("pattern", p)]));
+                lacks.push(settings.message(TextId::HintNoFormPattern, &[("pattern", p)]));
             }
             if !m.titles_missed.is_empty() {
                 lacks.push(settings.message(
-                    "hint.no-form-title",
+                    TextId::HintNoFormTitle,
                     &[("titles", &quoted(&m.titles_missed))],
                 ));
             }
             let found = (m.labels - m.missing_labels.len()).to_string();
             settings.message(
-                "hint.no-form-closest",
+                TextId::HintNoFormClosest,
                 &[
                     ("form", &form.id),
                     ("name", &form.name),
@@ -337,7 +338,7 @@ fn no_form(wb: &Workbook, pack: &Pack, rep: &mut Reporter<'_>) {
             let read = crate::text::from_tcvn3(&text);
             closest
                 + &settings.message(
-                    "hint.no-form-legacy-font",
+                    TextId::HintNoFormLegacyFont,
                     &[("text", &text), ("read", &read)],
                 )
         }

@@ -26,6 +26,7 @@ use crate::eval::{check_shapes, FormValues, Num, Read, Shape};
 use crate::locate::FormInstance;
 use crate::model::CellRef;
 use crate::registry::Lang;
+use crate::registry::TextId;
 use crate::rules::expr::CmpOp;
 use crate::rules::{CExpr, FieldRef, Kind, Pack, Tolerance};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
@@ -51,11 +52,16 @@ pub enum Code {
 impl Code {
     /// The stable code: `lint.contradiction`, …
     pub fn id(self) -> &'static str {
+        self.text().id()
+    }
+
+    /// Its message's text.
+    pub fn text(self) -> TextId {
         match self {
-            Code::Contradiction => "lint.contradiction",
-            Code::Redundant => "lint.redundant",
-            Code::Fixed => "lint.fixed",
-            Code::NeverFails => "lint.never-fails",
+            Code::Contradiction => TextId::LintContradiction,
+            Code::Redundant => TextId::LintRedundant,
+            Code::Fixed => TextId::LintFixed,
+            Code::NeverFails => TextId::LintNeverFails,
         }
     }
 }
@@ -97,25 +103,32 @@ impl Lint {
 
     /// The messages as text, one block each, and a last line counting them.
     pub fn render(&self, lang: Lang) -> String {
-        let t = |id: &str, params: &[(&str, &str)]| crate::messages::engine(None, lang, id, params);
+        let t =
+            |id: TextId, params: &[(&str, &str)]| crate::messages::engine(None, lang, id, params);
         let mut out = String::new();
         for m in &self.messages {
             let mark = if m.explained.is_some() { "·" } else { "×" };
             out.push_str(&format!("{mark} {} {}\n", m.code, m.text));
             out.push_str(&format!("  hint: {}\n", m.hint));
             if let Some(why) = &m.explained {
-                out.push_str(&format!("  {}\n", t("lint.explained", &[("reason", why)])));
+                out.push_str(&format!(
+                    "  {}\n",
+                    t(TextId::LintExplained, &[("reason", why)])
+                ));
             }
         }
         if !self.undecided.is_empty() {
             out.push_str(&format!(
                 "? {}\n",
-                t("lint.undecided", &[("checks", &self.undecided.join(", "))])
+                t(
+                    TextId::LintUndecided,
+                    &[("checks", &self.undecided.join(", "))]
+                )
             ));
         }
         let explained = self.messages.len() - self.unexplained();
         out.push_str(&t(
-            "lint.summary",
+            TextId::LintSummary,
             &[
                 ("checks", &self.linear.to_string()),
                 ("messages", &self.unexplained().to_string()),
@@ -354,7 +367,7 @@ struct Var {
 /// The lint of a pack.
 pub fn lint(pack: &Pack) -> Lint {
     let lang = pack.settings.lang;
-    let t = |id: &str, params: &[(&str, &str)]| crate::messages::engine(None, lang, id, params);
+    let t = |id: TextId, params: &[(&str, &str)]| crate::messages::engine(None, lang, id, params);
 
     // The stand-in workbook: form i on sheet i, its row r and column c at (r, c).
     let sheets: Vec<String> = pack.forms.iter().map(|f| f.id.clone()).collect();
@@ -579,8 +592,8 @@ pub fn lint(pack: &Pack) -> Lint {
                 out.messages.push(LintMessage {
                     code: Code::Contradiction.id(),
                     form,
-                    text: t("lint.contradiction", &[("checks", &checks.join(", "))]),
-                    hint: t("lint.contradiction-hint", &[]),
+                    text: t(TextId::LintContradiction, &[("checks", &checks.join(", "))]),
+                    hint: t(TextId::LintContradictionHint, &[]),
                     explained: explained(Code::Contradiction, &from),
                     checks,
                 });
@@ -615,8 +628,8 @@ pub fn lint(pack: &Pack) -> Lint {
                     code: Code::NeverFails.id(),
                     form: form.clone(),
                     checks: vec![cons[c].name.clone()],
-                    text: t("lint.never-fails", &[("check", &cons[c].name)]),
-                    hint: t("lint.never-fails-hint", &[]),
+                    text: t(TextId::LintNeverFails, &[("check", &cons[c].name)]),
+                    hint: t(TextId::LintNeverFailsHint, &[]),
                     explained: explained(Code::NeverFails, &[c]),
                 });
             } else {
@@ -682,10 +695,10 @@ pub fn lint(pack: &Pack) -> Lint {
                     code: Code::Redundant.id(),
                     form: form.clone(),
                     text: t(
-                        "lint.redundant",
+                        TextId::LintRedundant,
                         &[("check", &subject), ("checks", &names(&because).join(", "))],
                     ),
-                    hint: t("lint.redundant-hint", &[]),
+                    hint: t(TextId::LintRedundantHint, &[]),
                     explained: explained(Code::Redundant, &apps[..1]),
                     checks,
                 });
@@ -702,13 +715,13 @@ pub fn lint(pack: &Pack) -> Lint {
                 code: Code::Redundant.id(),
                 form: form.clone(),
                 text: t(
-                    "lint.redundant",
+                    TextId::LintRedundant,
                     &[
                         ("check", &cons[*c].name),
                         ("checks", &names(because).join(", ")),
                     ],
                 ),
-                hint: t("lint.redundant-hint", &[]),
+                hint: t(TextId::LintRedundantHint, &[]),
                 explained: explained(Code::Redundant, &[*c]),
                 checks,
             });
@@ -758,14 +771,14 @@ pub fn lint(pack: &Pack) -> Lint {
                 code: Code::Fixed.id(),
                 form: form.clone(),
                 text: t(
-                    "lint.fixed",
+                    TextId::LintFixed,
                     &[
                         ("figure", &vars[v].name),
                         ("value", &shown),
                         ("checks", &checks.join(", ")),
                     ],
                 ),
-                hint: t("lint.fixed-hint", &[]),
+                hint: t(TextId::LintFixedHint, &[]),
                 explained: explained(Code::Fixed, &from),
                 checks,
             });

@@ -35,6 +35,7 @@
 
 use crate::eval::{self, CheckShape, Figure, FormValues, Origin, Shape};
 use crate::locate::FormInstance;
+use crate::registry::TextId;
 use crate::rules::expr::CmpOp;
 use crate::rules::Pack;
 use crate::text::{format_number, round_half_away};
@@ -53,17 +54,17 @@ const ROW_BUDGET: usize = 20_000;
 pub use crate::result::{Change, Explanation, FindingRef, Slip};
 
 impl Slip {
-    fn id(self) -> &'static str {
+    fn text(self) -> TextId {
         match self {
-            Slip::SwappedDigits => "slip.swapped-digits",
-            Slip::MistypedDigit => "slip.mistyped-digit",
-            Slip::OffByOne => "slip.off-by-one",
-            Slip::Sign => "slip.sign",
-            Slip::TruncatedPercentage => "slip.truncated-percentage",
-            Slip::WrongBase => "slip.wrong-base",
-            Slip::RowOff => "slip.row-off",
-            Slip::Follows => "slip.follows",
-            Slip::LastYearsFigure => "slip.last-years-figure",
+            Slip::SwappedDigits => TextId::SlipSwappedDigits,
+            Slip::MistypedDigit => TextId::SlipMistypedDigit,
+            Slip::OffByOne => TextId::SlipOffByOne,
+            Slip::Sign => TextId::SlipSign,
+            Slip::TruncatedPercentage => TextId::SlipTruncatedPercentage,
+            Slip::WrongBase => TextId::SlipWrongBase,
+            Slip::RowOff => TextId::SlipRowOff,
+            Slip::Follows => TextId::SlipFollows,
+            Slip::LastYearsFigure => TextId::SlipLastYearsFigure,
         }
     }
 }
@@ -190,7 +191,7 @@ fn explain_with(
                     localised: false,
                     changes: vec![],
                     text: words.text(
-                        "explain.not-localised",
+                        TextId::ExplainNotLocalised,
                         &[("count", &refs.len().to_string())],
                     ),
                     resolves: refs.iter().map(|&i| FindingRef::of(&shapes[i])).collect(),
@@ -321,12 +322,12 @@ fn explain_with(
     // The other workbooks' figures are not candidates: said where they weigh in.
     for e in &mut out {
         if let Some(files) = other_files(&e.resolves) {
-            let note = words.text("explain.others-given", &[("files", &files)]);
+            let note = words.text(TextId::ExplainOthersGiven, &[("files", &files)]);
             e.text = format!("{}; {note}", e.text);
         }
     }
     if left_out > 0 {
-        let note = words.text("explain.left-out", &[("count", &left_out.to_string())]);
+        let note = words.text(TextId::ExplainLeftOut, &[("count", &left_out.to_string())]);
         for e in &mut out {
             e.text = format!("{}; {note}", e.text);
         }
@@ -1087,7 +1088,7 @@ struct Words<'a> {
 }
 
 impl Words<'_> {
-    fn text(&self, id: &str, params: &[(&str, &str)]) -> String {
+    fn text(&self, id: TextId, params: &[(&str, &str)]) -> String {
         self.pack.settings.message(id, params)
     }
 
@@ -1106,17 +1107,18 @@ impl Words<'_> {
         let side = |x: Option<f64>| x.map(|x| self.num(x, f.decimals)).unwrap_or_default();
         let value = match (suggested, range) {
             (Some(s), _) => self.num(s, f.decimals),
-            (None, Some((lo, hi))) => {
-                self.text("explain.range", &[("low", &side(lo)), ("high", &side(hi))])
-            }
+            (None, Some((lo, hi))) => self.text(
+                TextId::ExplainRange,
+                &[("low", &side(lo)), ("high", &side(hi))],
+            ),
             (None, None) => String::new(),
         };
         let note = match kind {
             Some(k) => self.text(
-                "explain.note-kind",
-                &[("value", &value), ("kind", &self.text(k.id(), &[]))],
+                TextId::ExplainNoteKind,
+                &[("value", &value), ("kind", &self.text(k.text(), &[]))],
             ),
-            None => self.text("explain.note", &[("value", &value)]),
+            None => self.text(TextId::ExplainNote, &[("value", &value)]),
         };
         Change {
             sheet: sheets.get(f.at.0).cloned().unwrap_or_default(),
@@ -1136,7 +1138,7 @@ impl Words<'_> {
         let value = match (c.suggested, c.range) {
             (Some(s), _) => self.num(s, c.decimals),
             (None, Some((lo, hi))) => self.text(
-                "explain.range",
+                TextId::ExplainRange,
                 &[
                     (
                         "low",
@@ -1152,7 +1154,7 @@ impl Words<'_> {
         };
         let kind = c
             .kind
-            .map(|k| format!(" ({})", self.text(k.id(), &[])))
+            .map(|k| format!(" ({})", self.text(k.text(), &[])))
             .unwrap_or_default();
         format!(
             "{} {} {} → {value}{kind}",
@@ -1186,7 +1188,7 @@ impl Words<'_> {
     /// 14 → 13" (`more`: how many figures more than the smallest reading changes).
     fn or_text(&self, changes: &[Change], count: usize, more: usize) -> String {
         self.text(
-            "explain.or-larger",
+            TextId::ExplainOrLarger,
             &[
                 ("changes", &self.list(changes, "; ")),
                 ("count", &count.to_string()),
@@ -1197,7 +1199,7 @@ impl Words<'_> {
 
     fn headline(&self, changes: &[Change], resolves: usize, _alternatives: usize) -> String {
         self.text(
-            "explain.most-likely",
+            TextId::ExplainMostLikely,
             &[
                 ("changes", &self.list(changes, "; ")),
                 ("count", &resolves.to_string()),
@@ -1244,7 +1246,7 @@ fn one_of_text(pack: &Pack, alternatives: &[&Explanation], count: usize) -> Stri
     let rest_text = w.list(&rest, ", ");
     if common.is_empty() {
         w.text(
-            "explain.one-of",
+            TextId::ExplainOneOf,
             &[
                 ("count", &count),
                 ("changes", &rest_text),
@@ -1253,7 +1255,7 @@ fn one_of_text(pack: &Pack, alternatives: &[&Explanation], count: usize) -> Stri
         )
     } else {
         w.text(
-            "explain.common",
+            TextId::ExplainCommon,
             &[
                 ("count", &count),
                 ("changes", &w.list(&common, "; ")),

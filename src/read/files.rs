@@ -42,7 +42,10 @@ fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, Unreadable> {
     let cannot = |e: std::io::Error| Unreadable {
         kind: UnreadableKind::Missing,
         reason: open_error(&e),
-        hint: "check the path".to_string(),
+        hint: crate::registry::unreadable(UnreadableKind::Missing)
+            .hint
+            .en
+            .to_string(),
     };
     let mut options = std::fs::OpenOptions::new();
     options.read(true);
@@ -59,7 +62,10 @@ fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, Unreadable> {
         return Err(Unreadable {
             kind: UnreadableKind::NotRegular,
             reason: format!("not a regular file ({})", special_kind(&meta.file_type())),
-            hint: "name the workbook file itself".to_string(),
+            hint: crate::registry::unreadable(UnreadableKind::NotRegular)
+                .hint
+                .en
+                .to_string(),
         });
     }
     let mut buf = Vec::with_capacity(meta.len().min(max.saturating_add(1)) as usize);

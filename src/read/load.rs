@@ -116,17 +116,17 @@ pub fn failure_error(bytes: &[u8], name: &str, failure: Failure) -> Unreadable {
         Failure::Unsupported(text) => Unreadable {
             kind: UnreadableKind::Unsupported,
             reason: text,
-            hint: "open it in Excel or LibreOffice and save it as an Excel Workbook (.xlsx); crossfoot reads that whole".into(),
+            hint: kind_hint(UnreadableKind::Unsupported),
         },
         Failure::Panicked => Unreadable {
             kind: UnreadableKind::Corrupt,
             reason: "the workbook is damaged: the reader stopped on an inconsistent structure".into(),
-            hint: "open it in a spreadsheet program; if it opens, save it again as .xlsx; if not, ask the branch to send it again".into(),
+            hint: kind_hint(UnreadableKind::Corrupt),
         },
         Failure::Internal(what) => Unreadable {
             kind: UnreadableKind::Internal,
             reason: format!("crossfoot failed while checking this file ({what}): a bug in crossfoot, not a fault of the file"),
-            hint: "please report it with the file; the other files were checked".into(),
+            hint: kind_hint(UnreadableKind::Internal),
         },
         Failure::NoWorker(why) => Unreadable {
             kind: UnreadableKind::Internal,
@@ -324,6 +324,12 @@ pub fn wrong_extension(
         Container::Ods => ("an OpenDocument spreadsheet (.ods)", "ods"),
     };
     Some((what, ext, right))
+}
+
+/// The English hint of an unreadable kind ([`crate::registry::UNREADABLE`]), when the kind's
+/// hint is all there is to say.
+fn kind_hint(kind: UnreadableKind) -> String {
+    crate::registry::unreadable(kind).hint.en.to_string()
 }
 
 fn too_large(reason: String) -> Unreadable {

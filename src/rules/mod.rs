@@ -353,7 +353,11 @@ impl Settings {
 
     /// The text of an engine finding or text id in the chosen language: the pack's own
     /// (`[settings.messages]`) when that language is the pack's, else the registry's.
-    pub fn message(&self, id: &str, params: &[(&str, &str)]) -> String {
+    pub fn message(
+        &self,
+        id: impl Into<crate::registry::MessageId>,
+        params: &[(&str, &str)],
+    ) -> String {
         let own = (self.lang == self.pack_lang()).then_some(&self.messages);
         crate::messages::engine(own, self.lang, id, params)
     }

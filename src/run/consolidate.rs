@@ -255,7 +255,7 @@ impl Plan {
             let note = |n: Note| (r.path.clone(), code.clone(), name.clone(), n);
             match &r.status {
                 Status::Unreadable(why) => {
-                    let (reason, _) = crate::registry::unreadable_text(why, pack.settings.lang);
+                    let (reason, _) = crate::messages::unreadable_text(why, pack.settings.lang);
                     plan.notes.push(note(Note::Unreadable(reason.into_owned())));
                     continue;
                 }

@@ -93,7 +93,7 @@ pub fn check_file(
                     rule: Kind::WorkbookWrongExtension.id().to_string(),
                     severity: Kind::WorkbookWrongExtension.severity(),
                     message: pack.settings.message(
-                        Kind::WorkbookWrongExtension.id(),
+                        Kind::WorkbookWrongExtension,
                         &[("what", what), ("ext", &ext), ("right", right)],
                     ),
                     cells: vec![],

@@ -25,7 +25,7 @@ pub(super) fn push_link_finding(pack: &Pack, r: &mut FileResult, f: LinkFinding<
         sheet: f.sheet,
         rule: f.rule.id().to_string(),
         severity: f.rule.severity(),
-        message: pack.settings.message(f.rule.id(), f.params),
+        message: pack.settings.message(f.rule, f.params),
         cells: f.cells,
         expected: None,
         actual: None,

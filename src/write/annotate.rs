@@ -775,7 +775,7 @@ fn write_summary(
         let status = match &r.status {
             Status::Unreadable(u) => {
                 tally.unreadable += 1;
-                let (reason, hint) = crate::registry::unreadable_text(u, opts.lang);
+                let (reason, hint) = crate::messages::unreadable_text(u, opts.lang);
                 format!("{}: {reason} ({hint})", words.unreadable)
             }
             Status::Skipped(why) => format!(
@@ -820,7 +820,7 @@ fn write_summary(
         // The first finding as its message says it, after its severity (it may be a warning).
         let first = match (&r.status, r.findings.first()) {
             (Status::Unreadable(u), _) => {
-                let (reason, _) = crate::registry::unreadable_text(u, opts.lang);
+                let (reason, _) = crate::messages::unreadable_text(u, opts.lang);
                 Some(format!("{}: {reason}", words.unreadable))
             }
             (_, Some(first)) => Some(format!(
@@ -1029,7 +1029,7 @@ fn write_findings(
                 break 'outer;
             }
             row += 1;
-            let (reason, hint) = crate::registry::unreadable_text(u, lang);
+            let (reason, hint) = crate::messages::unreadable_text(u, lang);
             put_text(ws, row, 0, &r.path, &top, lang)?;
             put_text(ws, row, 1, branch, &top, lang)?;
             ws.write_string_with_format(

@@ -3,7 +3,8 @@
 //! results, the rule pack and the language, like the terminal and JSON reports.
 
 use crate::finding::{Finding, Severity};
-use crate::registry::{unreadable_code, unreadable_text, Lang, Words, KINDS};
+use crate::messages::unreadable_text;
+use crate::registry::{unreadable_code, Lang, Words, KINDS};
 use crate::result::{FileResult, Status};
 use crate::rules::Pack;
 use serde::Serialize;

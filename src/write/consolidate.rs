@@ -11,6 +11,7 @@
 //! The file is written to a temporary file in the same folder and renamed over the target, so
 //! a reader never sees half a workbook; an input is never overwritten.
 
+use crate::registry::TextId;
 use crate::rules::{Form, Kind, Pack};
 use crate::xlsx_limits;
 use rust_xlsxwriter::{Format, Formula, Workbook};
@@ -83,11 +84,11 @@ impl Summary {
     /// None when it is complete.
     pub fn incomplete(&self, pack: &Pack) -> Option<String> {
         match self.left_out() {
-            0 if self.rows.is_empty() => Some(text(pack, "consolidate.empty", &[])),
+            0 if self.rows.is_empty() => Some(text(pack, TextId::ConsolidateEmpty, &[])),
             0 => None,
             n => Some(text(
                 pack,
-                "consolidate.incomplete",
+                TextId::ConsolidateIncomplete,
                 &[("count", &n.to_string())],
             )),
         }
@@ -96,28 +97,32 @@ impl Summary {
 
 /// A text of the summary workbook in the chosen language: the pack's, or the registry's
 /// ([`crate::registry::TEXTS`]).
-fn text(pack: &Pack, id: &str, params: &[(&str, &str)]) -> String {
+fn text(pack: &Pack, id: TextId, params: &[(&str, &str)]) -> String {
     pack.settings.message(id, params)
 }
 
 fn note_text(pack: &Pack, n: &Note) -> String {
     match n {
-        Note::Errors(c) => text(pack, "consolidate.errors", &[("count", &c.to_string())]),
+        Note::Errors(c) => text(
+            pack,
+            TextId::ConsolidateErrors,
+            &[("count", &c.to_string())],
+        ),
         Note::FiguresMissing(cols) => text(
             pack,
-            "consolidate.figures-missing",
+            TextId::ConsolidateFiguresMissing,
             &[("columns", &cols.join(", "))],
         ),
-        Note::Unreadable(r) => text(pack, "consolidate.unreadable", &[("reason", r)]),
-        Note::Skipped(r) => text(pack, "consolidate.skipped", &[("reason", r)]),
-        Note::NoCode => text(pack, "consolidate.no-code", &[]),
-        Note::Duplicate(f) => text(pack, "consolidate.duplicate", &[("file", f)]),
-        Note::Summary => text(pack, "consolidate.summary", &[]),
-        Note::NotAUnit(code) => text(pack, "consolidate.not-a-unit", &[("code", code)]),
-        Note::Older(f) => text(pack, "consolidate.older", &[("file", f)]),
+        Note::Unreadable(r) => text(pack, TextId::ConsolidateUnreadable, &[("reason", r)]),
+        Note::Skipped(r) => text(pack, TextId::ConsolidateSkipped, &[("reason", r)]),
+        Note::NoCode => text(pack, TextId::ConsolidateNoCode, &[]),
+        Note::Duplicate(f) => text(pack, TextId::ConsolidateDuplicate, &[("file", f)]),
+        Note::Summary => text(pack, TextId::ConsolidateSummary, &[]),
+        Note::NotAUnit(code) => text(pack, TextId::ConsolidateNotAUnit, &[("code", code)]),
+        Note::Older(f) => text(pack, TextId::ConsolidateOlder, &[("file", f)]),
         Note::ExcludedErrors(c) => text(
             pack,
-            "consolidate.excluded-errors",
+            TextId::ConsolidateExcludedErrors,
             &[("count", &c.to_string())],
         ),
     }
@@ -163,7 +168,7 @@ fn put_text(
         // Plain digits: read the same in every language a pack may give the text in.
         let note = self::text(
             pack,
-            "consolidate.cut",
+            TextId::ConsolidateCut,
             &[
                 ("count", &n.to_string()),
                 ("max", &xlsx_limits::MAX_CELL_CHARS.to_string()),
@@ -280,19 +285,19 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildErro
 
     let notes = wb.add_worksheet();
     notes.set_name(xlsx_limits::unique_sheet_name(
-        &text(pack, "consolidate.notes-sheet", &[]),
+        &text(pack, TextId::ConsolidateNotesSheet, &[]),
         &mut taken,
     ))?;
     for (c, h) in [
-        "consolidate.file",
-        "consolidate.code",
-        "consolidate.name",
-        "consolidate.note",
+        TextId::ConsolidateFile,
+        TextId::ConsolidateCode,
+        TextId::ConsolidateName,
+        TextId::ConsolidateNote,
     ]
     .iter()
     .enumerate()
     {
-        put_text(pack, notes, 0, c as u16, &text(pack, h, &[]), Some(&bold))?;
+        put_text(pack, notes, 0, c as u16, &text(pack, *h, &[]), Some(&bold))?;
     }
     let mut lines: Vec<[String; 4]> = Vec::new();
     if shown.len() < s.rows.len() {
@@ -302,7 +307,7 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildErro
             String::new(),
             text(
                 pack,
-                "consolidate.rows-cut",
+                TextId::ConsolidateRowsCut,
                 &[
                     ("shown", &shown.len().to_string()),
                     ("count", &s.rows.len().to_string()),
@@ -317,7 +322,7 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildErro
             String::new(),
             text(
                 pack,
-                "consolidate.columns-cut",
+                TextId::ConsolidateColumnsCut,
                 &[
                     ("shown", &columns.to_string()),
                     ("count", &form.columns.len().to_string()),

@@ -4,7 +4,8 @@
 //! `files`, `findings` and `summary`, sorted, so the same inputs give the same bytes.
 
 use crate::finding::Severity;
-use crate::registry::{unreadable_code, unreadable_text, Lang, Words};
+use crate::messages::unreadable_text;
+use crate::registry::{unreadable_code, Lang, Words};
 use crate::result::{FileResult, Status};
 use crate::text::{format_number, visible};
 use serde::Serialize;
