@@ -74,6 +74,15 @@ struct ServeArgs {
     /// submitted
     #[arg(long, value_name = "FILE")]
     unit_list: Option<PathBuf>,
+    /// The register of units (a workbook, as `check --units`): each upload is checked against
+    /// it as `check` does, and its units are expected in the round (those alive in `--year`,
+    /// when given)
+    #[arg(long, value_name = "FILE")]
+    units: Option<PathBuf>,
+    /// Last year's workbooks (files or folders): each upload is compared with its unit's of
+    /// last year, as `check --previous`, and last year's units are expected in the round
+    #[arg(long, value_name = "PATH")]
+    previous: Vec<PathBuf>,
     /// Most workbooks in one upload request
     #[arg(long, default_value_t = 200, value_name = "N",
           value_parser = clap::value_parser!(u64).range(1..=100_000))]
@@ -123,7 +132,21 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         // The pack's forms only, as `check` without `--discover`.
         discover: false,
     };
-    let checker = run::desk::RunChecker::new(pack, options, isolation);
+    let previous = match said(run::inputs::previous(&args.previous)) {
+        Ok(p) => p,
+        Err(code) => return code,
+    };
+    let register = match read_units(args.units.as_deref(), &pack, &args.guard) {
+        Ok(r) => r,
+        Err(code) => return code,
+    };
+    let mut checker = run::desk::RunChecker::new(pack, options, isolation);
+    if let Some(register) = &register {
+        checker = checker.with_register(register);
+    }
+    if let Some(previous) = previous {
+        checker = checker.with_previous(previous.files);
+    }
     let mut config = crossfoot::desk::Config::new(args.data, args.bind);
     config.max_request_bytes =
         usize::try_from(args.max_upload_mb.saturating_mul(1024 * 1024)).unwrap_or(usize::MAX);

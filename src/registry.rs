@@ -1882,6 +1882,8 @@ pub struct MarkWords {
     pub copy_word: &'static str,
     /// The word before the format a converted copy was made from (`branch.from-xls.…`).
     pub copy_from: &'static str,
+    /// A finding the reviewer marked explained (the review desk's marked copy): `{note}`.
+    pub explained: &'static str,
 }
 
 pub const MARK_EN: MarkWords = MarkWords {
@@ -1901,6 +1903,7 @@ pub const MARK_EN: MarkWords = MarkWords {
     none: "No findings.",
     copy_word: "checked",
     copy_from: "from",
+    explained: "The reviewer accepted the explanation: {note}",
 };
 
 pub const MARK_VI: MarkWords = MarkWords {
@@ -1928,6 +1931,7 @@ pub const MARK_VI: MarkWords = MarkWords {
     none: "Không có phát hiện nào.",
     copy_word: "kiem-tra",
     copy_from: "tu",
+    explained: "Người duyệt đã chấp nhận giải trình: {note}",
 };
 
 impl ReviewWords {
@@ -2085,6 +2089,7 @@ impl MarkWords {
             none,
             copy_word,
             copy_from,
+            explained,
         } = *self;
         let mut out = vec![
             ("sheet_name", sheet_name),
@@ -2092,6 +2097,7 @@ impl MarkWords {
             ("found", found),
             ("difference", difference),
             ("most_suspect", most_suspect),
+            ("explained", explained),
             ("edited", edited),
             ("rebuilt", rebuilt),
             ("rebuilt_ods", rebuilt_ods),
@@ -2368,6 +2374,7 @@ desk_words! {
     json: ("Result (JSON)", "Kết quả (JSON)"),
     summary_workbook: ("District summary (.xlsx)", "Biểu tổng hợp (.xlsx)"),
     back: ("Back to the round", "Về đợt báo cáo"),
+    back_branch: ("Back to your unit's workbooks", "Về các sổ tính của đơn vị"),
     sent_by: ("Sent by", "Người gửi"),
     reviewer: ("reviewer", "người duyệt"),
     sheet_cut: (
@@ -2390,6 +2397,10 @@ desk_words! {
     ),
     mark_explained: ("Mark explained", "Đánh dấu đã giải trình"),
     branch: ("the branch (its link)", "cơ sở (qua đường dẫn riêng)"),
+    recheck: (
+        "the desk: checked again against the units' latest workbooks",
+        "bàn duyệt: kiểm tra lại với sổ tính mới nhất của các đơn vị"
+    ),
     branch_link: ("Link for the branch", "Đường dẫn cho cơ sở"),
     make_link: ("Make a link for this unit's branch", "Tạo đường dẫn cho cơ sở của đơn vị này"),
     link_made: (
@@ -2397,6 +2408,21 @@ desk_words! {
         "Gửi đường dẫn này cho cơ sở: qua đó cơ sở gửi được sổ tính của đơn vị mình và xem các phát hiện, không thấy gì của đơn vị khác. Đường dẫn chỉ hiện lần này."
     ),
     branch_title: ("Your unit's workbooks", "Sổ tính của đơn vị"),
+    branch_links: ("Branch links", "Đường dẫn của cơ sở"),
+    link_loopback: (
+        "The desk listens on this computer's own address (127.0.0.1): only this computer can open the link. For branches on other computers, start the desk with --bind on an address of your network they reach.",
+        "Bàn duyệt đang nghe trên địa chỉ riêng của máy này (127.0.0.1): chỉ máy này mở được đường dẫn. Để cơ sở ở máy khác mở được, hãy chạy bàn duyệt với --bind trên một địa chỉ mạng mà cơ sở truy cập được."
+    ),
+    links_hint: (
+        "Each link lets one unit's branch send its workbooks and see their findings. A revoked link is refused from then on; make a new one on the unit's page if needed.",
+        "Mỗi đường dẫn cho cơ sở của một đơn vị gửi sổ tính và xem phát hiện của mình. Đường dẫn đã thu hồi bị từ chối từ đó; nếu cần, tạo đường dẫn mới ở trang của đơn vị."
+    ),
+    no_links: ("No branch link made yet.", "Chưa tạo đường dẫn nào cho cơ sở."),
+    link_created: ("Made (UTC)", "Tạo lúc (UTC)"),
+    link_sent: ("Versions sent by the branch", "Số lần cơ sở đã gửi"),
+    link_open: ("open", "đang dùng"),
+    link_revoked: ("revoked {time} (UTC)", "đã thu hồi lúc {time} (UTC)"),
+    revoke: ("Revoke", "Thu hồi"),
     sending: ("sending and checking…", "đang gửi và kiểm tra…"),
     not_recorded: ("not recorded", "không được ghi nhận"),
     note_hint: (

@@ -378,6 +378,28 @@ fn the_opening_figure_must_be_last_years_closing_one() {
     );
     let f = findings(&results)[0];
     assert_eq!(f.difference, Some(-3.0));
+    // Last year's read once beforehand (as the review desk does): the same findings.
+    let prev_inputs = collect(&[last.path().to_path_buf()]).files;
+    let read = Run::new(&pack, Options::default(), &InProcess)
+        .read(&prev_inputs, crossfoot::check::Links::LAST_YEAR);
+    let again = Run::new(&pack, Options::default(), &InProcess)
+        .with_previous_read(Some(&read))
+        .check_all(
+            &collect(&[now.path().to_path_buf()]).files,
+            Some(&prev_inputs),
+        );
+    assert_eq!(summary(&again), got);
+    // It is what is compared with: none read, every unit's last year is missing.
+    let none = Run::new(&pack, Options::default(), &InProcess)
+        .with_previous_read(Some(&[]))
+        .check_all(
+            &collect(&[now.path().to_path_buf()]).files,
+            Some(&prev_inputs),
+        );
+    assert!(summary(&none)
+        .iter()
+        .all(|f| f.1 == "consolidation.previous-missing"));
+    assert_eq!(summary(&none).len(), 3);
     // Without --previous, nothing is said about last year.
     assert_eq!(summary(&check_dir(now.path())), vec![]);
 }

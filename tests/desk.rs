@@ -1,7 +1,8 @@
 //! The review desk (`crossfoot serve`) over real HTTP: the binary started on 127.0.0.1 with an
 //! ephemeral port, talked to with a small HTTP/1.1 client of std's sockets.
 
-use crate::common::forms::{reference_layout, write_branch, Branch};
+use crate::common::district::{write_district, District};
+use crate::common::forms::{reference_layout, write_branch, Branch, Layout};
 use serde_json::Value;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{SocketAddr, TcpStream};
@@ -242,6 +243,28 @@ fn finding_keys(doc: &Value) -> Vec<String> {
             )
         })
         .collect()
+}
+
+/// Every row of every sheet of the workbook a GET of `path` gives, its cells joined by `|`.
+fn workbook_text(desk: &Desk, path: &str) -> Vec<String> {
+    let r = desk.get(path);
+    assert_eq!(r.status, 200, "{path}");
+    let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(r.body)).unwrap();
+    use calamine::Reader;
+    let mut rows = Vec::new();
+    for n in wb.sheet_names().to_vec() {
+        if let Ok(range) = wb.worksheet_range(&n) {
+            for row in range.rows() {
+                rows.push(
+                    row.iter()
+                        .map(|c| c.to_string())
+                        .collect::<Vec<_>>()
+                        .join("|"),
+                );
+            }
+        }
+    }
+    rows
 }
 
 fn data_dir() -> (tempfile::TempDir, PathBuf) {
@@ -852,26 +875,8 @@ fn a_review_mark_follows_its_finding_and_is_dropped_when_the_figures_change() {
     );
 
     // The note in the review workbook's findings, beside its finding, for both versions.
-    let review_text = |id: i64| {
-        let r = desk.get(&format!("/api/submissions/{id}/review.xlsx"));
-        assert_eq!(r.status, 200);
-        let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(r.body)).unwrap();
-        use calamine::Reader;
-        let mut rows = Vec::new();
-        for n in wb.sheet_names().to_vec() {
-            if let Ok(range) = wb.worksheet_range(&n) {
-                for row in range.rows() {
-                    rows.push(
-                        row.iter()
-                            .map(|c| c.to_string())
-                            .collect::<Vec<_>>()
-                            .join("|"),
-                    );
-                }
-            }
-        }
-        rows
-    };
+    let review_text = |id: i64| workbook_text(&desk, &format!("/api/submissions/{id}/review.xlsx"));
+    let marked_text = |id: i64| workbook_text(&desk, &format!("/api/submissions/{id}/marked.xlsx"));
     for id in [id1, id2] {
         let rows = review_text(id);
         assert!(
@@ -879,6 +884,15 @@ fn a_review_mark_follows_its_finding_and_is_dropped_when_the_figures_change() {
                 .any(|r| r.contains("M01.gender-split") && r.ends_with(note)),
             "{id}: {rows:?}"
         );
+        // And in the marked copy for the branch: its finding says the reviewer accepted it.
+        let rows = marked_text(id);
+        let accepted = format!("Người duyệt đã chấp nhận giải trình: {note}");
+        assert!(
+            rows.iter()
+                .any(|r| r.contains("M01.gender-split") && r.contains(&accepted)),
+            "{id}: {rows:?}"
+        );
+        assert_eq!(rows.iter().filter(|r| r.contains(&accepted)).count(), 1);
     }
 
     // Other figures on the same cells: dropped, visibly.
@@ -896,6 +910,10 @@ fn a_review_mark_follows_its_finding_and_is_dropped_when_the_figures_change() {
     assert!(page.contains(": 0 fixed, 0 new,"), "{page}");
     assert!(page.contains(note));
     assert!(!review_text(id3).iter().any(|r| r.contains(note)));
+    assert!(!marked_text(id3).iter().any(|r| r.contains(note)));
+    assert!(marked_text(id3)
+        .iter()
+        .any(|r| r.contains("M01.gender-split")));
 
     // A dropped mark goes no further.
     let id4 = desk.upload(&[("td-50-v4.xlsx", &off_by(7))])[0]["id"]
@@ -1080,7 +1098,7 @@ fn a_branch_link_sees_and_sends_its_own_unit_only() {
 /// The desk in headless Chromium (tests/browser/desk.mjs, playwright-core): drag and drop, the
 /// findings, a marked cell clicked, a finding marked explained, the marked copy downloaded.
 /// Needs Debian's `chromium` and `npm ci` in tests/browser (.ci/run does both). With
-/// `DESK_SHOTS=docs` it writes docs/desk.md's screenshots.
+/// `DESK_SHOTS=docs/images` it writes docs/desk.md's screenshots.
 #[test]
 #[ignore = "needs chromium"]
 fn in_a_real_browser() {
@@ -1156,4 +1174,352 @@ fn the_round_lists_the_units_expected_that_have_not_sent() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("line 2: no unit code"));
+}
+
+/// The units of a district, as the consolidation tests make them.
+fn district_units() -> Vec<Branch> {
+    vec![
+        Branch::clean("Đảng bộ xã Bình Lư", "TD-01", 1),
+        Branch::clean("Đảng bộ xã Bản Bo", "TD-02", 2),
+        Branch::clean("Chi bộ Trường THPT Tam Đường", "TD-03", 3),
+    ]
+}
+
+fn rules_of(doc: &Value) -> Vec<String> {
+    doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["rule"].as_str().unwrap().to_string())
+        .collect()
+}
+
+#[test]
+fn a_summary_is_checked_against_the_units_latest_workbooks_and_again_when_one_resends() {
+    let (_t, data) = data_dir();
+    let desk = start(&data);
+    let bs = district_units();
+    let mut d = District::from_branches(&bs);
+    d.years.truncate(3);
+    let layout = Layout::default();
+    // TD-02 first sends a workbook of other figures than the summary's row.
+    let wrong = Branch::clean("Đảng bộ xã Bản Bo", "TD-02", 7);
+    desk.upload(&[
+        ("branch-td-01.xlsx", &write_branch(&bs[0], &layout)),
+        ("branch-td-02.xlsx", &write_branch(&wrong, &layout)),
+    ]);
+    let got = desk.upload(&[("district.xlsx", &write_district(&d))]);
+    let first_id = got[0]["id"].as_i64().unwrap();
+    let first = desk.get(&format!("/api/submissions/{first_id}")).json();
+    let rules = rules_of(&first);
+    // Its row of TD-02 disagrees with TD-02's workbook, named in the finding's cells; TD-03
+    // has sent nothing: its row has no unit workbook.
+    assert!(rules.iter().any(|r| r == "TH01.matches-unit"), "{rules:?}");
+    let td02_cell = first["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|f| f["cells"].as_array().unwrap())
+        .any(|c| c["file"] == "branch-td-02.xlsx");
+    assert!(td02_cell, "{first}");
+    assert_eq!(
+        rules
+            .iter()
+            .filter(|r| *r == "consolidation.row-without-unit")
+            .count(),
+        1,
+        "{rules:?}"
+    );
+    // TD-03, named by the summary's rows, is expected and not yet submitted.
+    let status = desk.get("/api/status").json();
+    let td03 = status["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["unit_code"] == "TD-03")
+        .cloned()
+        .unwrap_or(Value::Null);
+    assert_eq!(td03["state"], "not_submitted", "{status}");
+    assert_eq!(td03["expected"], true);
+    assert_eq!(td03["unit_name"], "Chi bộ Trường THPT Tam Đường");
+    // TD-02 sends its right figures: the summary is checked again, a version of its own.
+    desk.upload(&[("branch-td-02.xlsx", &write_branch(&bs[1], &layout))]);
+    let status = desk.get("/api/status").json();
+    let district = status["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["latest"]["file"] == "district.xlsx")
+        .cloned()
+        .unwrap();
+    assert_eq!(district["versions"], 2, "{status}");
+    assert_eq!(district["latest"]["sent_by"], "recheck");
+    assert_eq!(district["latest"]["sha256"], got[0]["sha256"]);
+    let second_id = district["latest"]["id"].as_i64().unwrap();
+    let second = desk.get(&format!("/api/submissions/{second_id}")).json();
+    assert_eq!(
+        rules_of(&second),
+        vec!["consolidation.row-without-unit".to_string()]
+    );
+    // The first version's result is kept as it was.
+    assert_eq!(
+        rules_of(&desk.get(&format!("/api/submissions/{first_id}")).json()),
+        rules
+    );
+    let page = desk.get_en(&format!("/submissions/{second_id}")).text();
+    assert!(page.contains("checked again against the units"), "{page}");
+    // TD-03 sends: the summary is clean.
+    desk.upload(&[("branch-td-03.xlsx", &write_branch(&bs[2], &layout))]);
+    let status = desk.get("/api/status").json();
+    let district = status["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["latest"]["file"] == "district.xlsx")
+        .cloned()
+        .unwrap();
+    assert_eq!(district["versions"], 3);
+    assert_eq!(district["state"], "clean", "{district}");
+    assert_eq!(status["counts"]["not_submitted"], 0);
+    // A unit's version that changes nothing the summary reads adds no version of it.
+    desk.upload(&[("branch-td-03-again.xlsx", &write_branch(&bs[2], &layout))]);
+    let status = desk.get("/api/status").json();
+    let versions = status["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|u| u["latest"]["file"] == "district.xlsx")
+        .map(|u| u["versions"].clone());
+    assert_eq!(versions, Some(3.into()));
+}
+
+#[test]
+fn last_years_workbooks_and_the_register_give_checks_and_expected_units() {
+    let (t, data) = data_dir();
+    let last = t.path().join("last");
+    std::fs::create_dir(&last).unwrap();
+    let bs = district_units();
+    let layout = Layout::default();
+    // Last year: TD-01 closed with this year's opening figure, TD-02 with 3 more; TD-04 sent
+    // then and has not yet this year.
+    for (b, shift) in [(&bs[0], 0), (&bs[1], 3)] {
+        let mut prev = b.clone();
+        prev.year -= 1;
+        prev.m02.end = b.m02.start + shift;
+        let name = format!("branch-{}-last.xlsx", b.code.to_lowercase());
+        std::fs::write(last.join(name), write_branch(&prev, &layout)).unwrap();
+    }
+    let mut gone = Branch::clean("Chi bộ Thôn Bốn", "TD-04", 4);
+    gone.year = bs[0].year - 1;
+    std::fs::write(last.join("branch-td-04.xlsx"), write_branch(&gone, &layout)).unwrap();
+    // The register: TD-05, in no workbook.
+    let register = t.path().join("units.xlsx");
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    let ws = wb.add_worksheet();
+    for (c, h) in ["Mã đơn vị", "Tên đơn vị"].iter().enumerate() {
+        ws.write_string(0, c as u16, *h).unwrap();
+    }
+    for (r, (code, name)) in [
+        ("TD-01", "Đảng bộ xã Bình Lư"),
+        ("TD-05", "Chi bộ Thôn Năm"),
+    ]
+    .iter()
+    .enumerate()
+    {
+        ws.write_string(1 + r as u32, 0, *code).unwrap();
+        ws.write_string(1 + r as u32, 1, *name).unwrap();
+    }
+    wb.save(&register).unwrap();
+    let desk = start_with(
+        &data,
+        &[
+            "--previous",
+            last.to_str().unwrap(),
+            "--units",
+            register.to_str().unwrap(),
+        ],
+    );
+    let got = desk.upload(&[
+        ("branch-td-01.xlsx", &write_branch(&bs[0], &layout)),
+        ("branch-td-02.xlsx", &write_branch(&bs[1], &layout)),
+        ("branch-td-03.xlsx", &write_branch(&bs[2], &layout)),
+    ]);
+    let rules: Vec<Vec<String>> = got
+        .iter()
+        .map(|s| {
+            let mut r = rules_of(&desk.get(&format!("/api/submissions/{}", s["id"])).json());
+            r.sort();
+            r
+        })
+        .collect();
+    // As `check --previous last --units units.xlsx` says: TD-02 and TD-03 are not in the
+    // register.
+    assert_eq!(
+        rules,
+        vec![
+            vec![],
+            vec![
+                "M02.start-matches-last-year".to_string(),
+                "unit.not-in-register".to_string()
+            ],
+            vec![
+                "consolidation.previous-missing".to_string(),
+                "unit.not-in-register".to_string()
+            ],
+        ]
+    );
+    let status = desk.get("/api/status").json();
+    let mut missing: Vec<(String, String)> = status["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["state"] == "not_submitted")
+        .map(|u| {
+            (
+                u["unit_code"].as_str().unwrap().to_string(),
+                u["unit_name"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    missing.sort();
+    assert_eq!(
+        missing,
+        vec![
+            ("TD-04".to_string(), "Chi bộ Thôn Bốn".to_string()),
+            ("TD-05".to_string(), "Chi bộ Thôn Năm".to_string()),
+        ]
+    );
+    assert!(status["units"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|u| u["state"] != "not_submitted")
+        .all(|u| u["expected"] == (u["unit_code"] != "TD-03")));
+}
+
+#[test]
+fn branch_links_are_listed_and_a_revoked_one_is_refused() {
+    let (_t, data) = data_dir();
+    let desk = start(&data);
+    let split = std::fs::read(
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/branch-gender-split.xlsx"),
+    )
+    .unwrap();
+    let own = &desk.upload(&[("split.xlsx", &split)])[0];
+    let key = own["unit_key"].as_str().unwrap().to_string();
+    let auth = desk.bearer();
+    let make = || {
+        let (ct, body) = multipart(&[("unit_key", None, key.as_bytes())]);
+        let r = http(
+            desk.addr,
+            "POST",
+            "/api/links",
+            &[("Authorization", &auth), ("Content-Type", &ct)],
+            &body,
+        );
+        assert_eq!(r.status, 200, "{}", r.text());
+        let v = r.json();
+        let url = v["url"].as_str().unwrap().to_string();
+        let path = url
+            .split_once(&desk.addr.to_string())
+            .unwrap()
+            .1
+            .to_string();
+        (v["id"].as_i64().unwrap(), path)
+    };
+    let (first, first_path) = make();
+    let (second, second_path) = make();
+    // Listed, never with their tokens.
+    let listed = desk.get("/api/links");
+    assert_eq!(listed.status, 200);
+    let links = listed.json()["links"].as_array().unwrap().clone();
+    assert_eq!(
+        links.iter().map(|l| l["id"].as_i64()).collect::<Vec<_>>(),
+        vec![Some(first), Some(second)]
+    );
+    assert!(links
+        .iter()
+        .all(|l| l["unit_key"] == key.as_str() && l["revoked"].is_null()));
+    let token = first_path.rsplit('/').next().unwrap();
+    assert!(!listed.text().contains(token));
+    let page = desk.get_en("/links").text();
+    assert!(
+        page.contains("Branch links") && page.contains("Revoke"),
+        "{page}"
+    );
+    assert!(!page.contains(token));
+    assert_eq!(http(desk.addr, "GET", "/api/links", &[], b"").status, 401);
+    assert_eq!(http(desk.addr, "GET", "/links", &[], b"").status, 401);
+    assert_eq!(http(desk.addr, "GET", &first_path, &[], b"").status, 200);
+
+    // The revoke form: without its CSRF token (a cookie alone), or without any token: refused.
+    let revoke = |id: i64, headers: &[(&str, &str)], csrf: Option<&str>| {
+        let parts: Vec<(&str, Option<&str>, &[u8])> =
+            csrf.iter().map(|c| ("csrf", None, c.as_bytes())).collect();
+        let (ct, body) = multipart(&parts);
+        let mut h = vec![("Content-Type", ct.as_str())];
+        h.extend_from_slice(headers);
+        http(
+            desk.addr,
+            "POST",
+            &format!("/api/links/{id}/revoke"),
+            &h,
+            &body,
+        )
+    };
+    let cookie = format!("crossfoot_desk_{}={}", desk.addr.port(), desk.token);
+    assert_eq!(revoke(first, &[], None).status, 401);
+    assert_eq!(revoke(first, &[("Cookie", &cookie)], None).status, 403);
+    assert_eq!(revoke(first, &[("Cookie", &cookie)], Some("0")).status, 403);
+    let other_site = [
+        ("Cookie", cookie.as_str()),
+        ("Origin", "http://evil.example"),
+    ];
+    // The page's own CSRF token, as its form carries it.
+    let round = http(desk.addr, "GET", "/links", &[("Cookie", &cookie)], b"").text();
+    let csrf = round
+        .split("name=\"csrf\" value=\"")
+        .nth(1)
+        .and_then(|r| r.split('"').next())
+        .unwrap()
+        .to_string();
+    assert_eq!(revoke(first, &other_site, Some(&csrf)).status, 403);
+    assert_eq!(http(desk.addr, "GET", &first_path, &[], b"").status, 200);
+    // With it: revoked, and the page goes back to the list.
+    let r = revoke(first, &[("Cookie", &cookie)], Some(&csrf));
+    assert_eq!(r.status, 303, "{}", r.text());
+    assert_eq!(r.header("location"), Some("/links"));
+    assert_eq!(revoke(999, &[("Authorization", &auth)], None).status, 404);
+
+    // The revoked link's token is refused everywhere; the other link still works.
+    for p in [
+        first_path.clone(),
+        format!("{first_path}/submissions/{}", own["id"]),
+        format!("{first_path}/submissions/{}/marked.xlsx", own["id"]),
+    ] {
+        assert_eq!(http(desk.addr, "GET", &p, &[], b"").status, 401, "{p}");
+    }
+    let (ct, body) = multipart(&[("file", Some("split.xlsx"), &split)]);
+    let sent = http(
+        desk.addr,
+        "POST",
+        &format!("{first_path}/upload"),
+        &[("Content-Type", &ct)],
+        &body,
+    );
+    assert_eq!(sent.status, 401);
+    assert_eq!(http(desk.addr, "GET", &second_path, &[], b"").status, 200);
+    let links = desk.get("/api/links").json()["links"].clone();
+    assert!(links[0]["revoked"].is_string());
+    assert!(links[1]["revoked"].is_null());
+    let page = desk.get_en("/links").text();
+    assert!(page.contains("revoked "), "{page}");
+    // Still one version: the revoked link's upload was not recorded.
+    let status = desk.get("/api/status").json();
+    assert_eq!(status["units"][0]["versions"], 1);
+    // Revoked for good: after a restart too.
+    drop(desk);
+    let desk = start(&data);
+    assert_eq!(http(desk.addr, "GET", &first_path, &[], b"").status, 401);
+    assert_eq!(http(desk.addr, "GET", &second_path, &[], b"").status, 200);
 }

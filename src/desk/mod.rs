@@ -35,13 +35,34 @@ pub struct Checked {
     pub marked: Option<(Vec<u8>, &'static str)>,
     /// The sheets that hold forms, as read (drawn on the unit page).
     pub sheets: Vec<Sheet>,
+    /// When the workbook is a summary (it holds a form whose records are units): the units
+    /// its records name.
+    pub summary_of: Option<Vec<Expected>>,
+}
+
+/// A unit's latest workbook kept by the desk, handed to the checker for the checks of a
+/// summary against its units.
+#[derive(Debug, Clone)]
+pub struct UnitWorkbook {
+    /// A regular file named as the upload was.
+    pub path: PathBuf,
+    /// The name reports show (the upload's file name).
+    pub shown: String,
+    /// The unit code's key and name, as its own check read them.
+    pub code: String,
+    pub name: Option<String>,
 }
 
 /// Checks one stored workbook: the command line's run ([`crate::run::desk::RunChecker`]).
 pub trait Checker: Send + Sync + 'static {
     /// Checks the workbook at `path` (a regular file named as the upload was), reported as
-    /// `shown`.
-    fn check(&self, path: &Path, shown: &str) -> Checked;
+    /// `shown`, with the checks of other workbooks `check` applies: a summary against `units`
+    /// (the other units' latest workbooks), every workbook against last year's (`serve
+    /// --previous`).
+    fn check(&self, path: &Path, shown: &str, units: &[UnitWorkbook]) -> Checked;
+    /// The units the checker knows of besides the desk's own list: those of the register
+    /// (`serve --units`) and last year's workbooks' (`serve --previous`).
+    fn known_units(&self) -> Vec<Expected>;
     /// The rule pack's language (the pages' default).
     fn lang(&self) -> Lang;
     /// The key a unit code is matched by (the rule pack's `unit_key`), for the expected units.
@@ -49,14 +70,23 @@ pub trait Checker: Send + Sync + 'static {
     /// The district summary workbook (`crossfoot consolidate`) built from `units`: each a
     /// regular file named as its upload was, and the name reports show.
     fn consolidate(&self, units: &[(PathBuf, String)]) -> Result<Vec<u8>, String>;
-    /// The review workbook of the workbook at `path` (checked again, as [`Checker::check`]),
-    /// with the reviewer's notes on its findings (by index in the result's `findings`).
-    fn review(
+    /// The review workbook and the marked copy of the workbook at `path` (checked again, as
+    /// [`Checker::check`] with `units`), with the reviewer's notes on its findings (by index
+    /// in the result's `findings`).
+    fn noted(
         &self,
         path: &Path,
         shown: &str,
+        units: &[UnitWorkbook],
         notes: &std::collections::BTreeMap<usize, String>,
-    ) -> Option<Vec<u8>>;
+    ) -> Noted;
+}
+
+/// The review workbook and the marked copy with the reviewer's notes.
+#[derive(Debug, Default)]
+pub struct Noted {
+    pub review: Option<Vec<u8>>,
+    pub marked: Option<(Vec<u8>, &'static str)>,
 }
 
 /// A unit the round expects (`serve --unit-list FILE`).

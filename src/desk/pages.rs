@@ -93,7 +93,7 @@ fn unit_cell(h: &mut Html, w: &DeskWords, row: &Row) {
 pub fn round(app: &App, lang: Lang) -> Result<String, StoreError> {
     let w = DeskWords::of(lang);
     let latest = app.store.latest()?;
-    let missing = super::app::missing(app, &latest);
+    let missing = super::app::missing(app, &latest)?;
     let mut h = Html::new(lang);
     head(&mut h, w, "/");
     h.raw("<h1>").text(w.round).raw("</h1>");
@@ -124,6 +124,8 @@ pub fn round(app: &App, lang: Lang) -> Result<String, StoreError> {
     }
     h.raw(" · <a href=\"/api/summary.xlsx\">")
         .text(w.summary_workbook)
+        .raw("</a> · <a href=\"/links\">")
+        .text(w.branch_links)
         .raw("</a>");
     h.raw("</p><table class=\"round\"><thead><tr><th>")
         .text(w.unit)
@@ -249,7 +251,8 @@ pub fn submission(
     h.raw("<p><a href=\"")
         .href(&home)
         .raw("\">← ")
-        .text(w.back)
+        // A branch has no round: back to its own unit's versions.
+        .text(if reviewer { w.back } else { w.back_branch })
         .raw("</a></p><h1>");
     unit_cell(&mut h, w, &row);
     h.raw(" <span class=\"state ")
@@ -278,6 +281,7 @@ pub fn submission(
         .text(match row.sent_by.as_str() {
             "reviewer" => w.reviewer,
             "branch" => w.branch,
+            "recheck" => w.recheck,
             other => other,
         })
         .raw("</dd><dt>")
@@ -422,6 +426,12 @@ pub fn submission(
                     if n > 0 {
                         h.raw(", ");
                     }
+                    if let Some(file) = c["file"].as_str() {
+                        h.text(file)
+                            .raw(": ")
+                            .text(c["sheet"].as_str().unwrap_or(""))
+                            .raw("!");
+                    }
                     h.text(c["cell"].as_str().unwrap_or(""));
                     if let Some(label) = c["label"].as_str() {
                         h.raw(" (").text(label).raw(")");
@@ -431,7 +441,9 @@ pub fn submission(
             }
             let key = finding_key(f);
             let mark = marks.iter().find(|m| m.finding_key == key);
-            match mark.filter(|_| reviewer) {
+            // A branch sees the explanations accepted (as its marked copy says them), not
+            // the dropped ones nor the forms.
+            match mark.filter(|m| reviewer || m.state == "explained") {
                 Some(m) if m.state == "explained" => {
                     let made = versions
                         .iter()
@@ -497,7 +509,8 @@ fn link_form(h: &mut Html, w: &DeskWords, csrf: &str, unit_key: &str) {
 }
 
 /// The page that shows a new branch link, once.
-pub fn link_made(lang: Lang, unit_key: &str, url: &str) -> String {
+/// `loopback`: the desk listens on a loopback address, which only this computer reaches.
+pub fn link_made(lang: Lang, unit_key: &str, url: &str, loopback: bool) -> String {
     let w = DeskWords::of(lang);
     let mut h = Html::new(lang);
     head(&mut h, w, "/");
@@ -509,11 +522,101 @@ pub fn link_made(lang: Lang, unit_key: &str, url: &str) -> String {
         .text(w.link_made)
         .raw("</p><p><code class=\"link\">")
         .text(url)
-        .raw("</code></p><p><a href=\"/\">← ")
+        .raw("</code></p>");
+    if loopback {
+        h.raw("<p class=\"warn\">")
+            .text(w.link_loopback)
+            .raw("</p>");
+    }
+    h.raw("<p><a href=\"/links\">")
+        .text(w.branch_links)
+        .raw("</a> · <a href=\"/\">← ")
         .text(w.back)
         .raw("</a></p>");
     foot(&mut h);
     h.finish()
+}
+
+/// The branch links made: each one's unit, when it was made, how many versions its unit sent
+/// through a link, and whether it was revoked; a form to revoke each one still open.
+pub fn links(app: &App, lang: Lang) -> Result<String, StoreError> {
+    let w = DeskWords::of(lang);
+    let links = app.store.links()?;
+    let names: BTreeMap<String, Row> = app
+        .store
+        .latest()?
+        .into_iter()
+        .map(|(r, _)| (r.unit_key.clone(), r))
+        .collect();
+    let mut h = Html::new(lang);
+    head(&mut h, w, "/");
+    h.raw("<p><a href=\"/\">← ")
+        .text(w.back)
+        .raw("</a></p><h1>")
+        .text(w.branch_links)
+        .raw("</h1><p>")
+        .text(w.links_hint)
+        .raw("</p>");
+    if links.is_empty() {
+        h.raw("<p class=\"empty\">").text(w.no_links).raw("</p>");
+        foot(&mut h);
+        return Ok(h.finish());
+    }
+    h.raw("<table class=\"links\"><thead><tr><th>")
+        .text(w.unit)
+        .raw("</th><th>")
+        .text(w.code)
+        .raw("</th><th>")
+        .text(w.link_created)
+        .raw("</th><th>")
+        .text(w.link_sent)
+        .raw("</th><th>")
+        .text(w.state)
+        .raw("</th></tr></thead><tbody>");
+    for l in &links {
+        h.raw("<tr><td>");
+        match names.get(&l.unit_key) {
+            Some(row) => {
+                h.raw("<a href=\"/submissions/")
+                    .href(&path_segment(&row.id.to_string()))
+                    .raw("\">");
+                unit_cell(&mut h, w, row);
+                h.raw("</a>");
+            }
+            None => {
+                h.text(&l.unit_key);
+            }
+        }
+        h.raw("</td><td>")
+            .text(&l.unit_key)
+            .raw("</td><td>")
+            .text(&l.created)
+            .raw("</td><td>")
+            .num(l.branch_versions)
+            .raw("</td><td>");
+        match &l.revoked {
+            Some(when) => {
+                h.raw("<span class=\"state revoked\">")
+                    .text(&render(w.link_revoked, &[("time", when)]))
+                    .raw("</span>");
+            }
+            None => {
+                h.raw("<span class=\"state clean\">")
+                    .text(w.link_open)
+                    .raw("</span> <form class=\"revoke\" method=\"post\" enctype=\"multipart/form-data\" action=\"/api/links/")
+                    .href(&path_segment(&l.id.to_string()))
+                    .raw("/revoke\"><input type=\"hidden\" name=\"csrf\" value=\"")
+                    .attr(&app.csrf)
+                    .raw("\"><button type=\"submit\">")
+                    .text(w.revoke)
+                    .raw("</button></form>");
+            }
+        }
+        h.raw("</td></tr>");
+    }
+    h.raw("</tbody></table>");
+    foot(&mut h);
+    Ok(h.finish())
 }
 
 /// A branch's page: its unit's versions and the upload form.
@@ -676,7 +779,8 @@ fn grid(h: &mut Html, w: &DeskWords, sheet: &Sheet, findings: &[Json], explanati
             _ => 1,
         };
         for c in f["cells"].as_array().map_or(&[][..], Vec::as_slice) {
-            if c["sheet"].as_str() != Some(sheet.name.as_str()) {
+            // A cell of another workbook (a summary's unit) is not this sheet's.
+            if c["sheet"].as_str() != Some(sheet.name.as_str()) || c["file"].is_string() {
                 continue;
             }
             let Some(at) = c["cell"].as_str().and_then(CellRef::parse_a1) else {
@@ -693,7 +797,7 @@ fn grid(h: &mut Html, w: &DeskWords, sheet: &Sheet, findings: &[Json], explanati
     let mut likely: BTreeMap<CellRef, String> = BTreeMap::new();
     for e in explanations {
         for c in e["changes"].as_array().map_or(&[][..], Vec::as_slice) {
-            if c["sheet"].as_str() != Some(sheet.name.as_str()) {
+            if c["sheet"].as_str() != Some(sheet.name.as_str()) || c["file"].is_string() {
                 continue;
             }
             if let (Some(at), Some(note)) = (

@@ -87,6 +87,8 @@ pub(super) fn serve(
         config,
         addr,
         failures: Mutex::new((Instant::now(), 0)),
+        rechecks_asked: std::sync::atomic::AtomicU64::new(0),
+        rechecks_done: Mutex::new(0),
     });
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_io()
@@ -146,7 +148,9 @@ pub fn router(app: Arc<App>) -> Router {
         .route("/api/submissions/{id}/marked.xlsx", get(marked_xlsx))
         .route("/api/submissions/{id}/workbook", get(original))
         .route("/api/submissions/{id}/marks", post(add_mark))
-        .route("/api/links", post(make_link))
+        .route("/links", get(links_page))
+        .route("/api/links", post(make_link).get(api_links))
+        .route("/api/links/{id}/revoke", post(revoke_link))
         .route("/api/summary.xlsx", get(summary_xlsx))
         .layer(axum::middleware::from_fn_with_state(app.clone(), auth))
         // The access URL: outside the token check (it is the check).
@@ -386,11 +390,9 @@ pub fn status_json(app: &App) -> Result<serde_json::Value, super::store::StoreEr
     ] {
         counts.insert(state.to_string(), 0.into());
     }
-    let expected: std::collections::BTreeSet<String> = app
-        .config
-        .expected
-        .iter()
-        .map(|e| app.checker.unit_key(&e.code))
+    let expected: std::collections::BTreeSet<String> = super::app::expected(app)?
+        .into_iter()
+        .map(|(k, _)| k)
         .collect();
     let mut units = Vec::with_capacity(latest.len());
     for (row, versions) in &latest {
@@ -405,12 +407,12 @@ pub fn status_json(app: &App) -> Result<serde_json::Value, super::store::StoreEr
             "versions": versions,
             "latest": submission_summary(row),
         });
-        if !app.config.expected.is_empty() {
+        if !expected.is_empty() {
             u["expected"] = expected.contains(&row.unit_key).into();
         }
         units.push(u);
     }
-    let missing = missing(app, &latest);
+    let missing = missing(app, &latest)?;
     counts.insert("not_submitted".into(), missing.len().into());
     for (key, code, name) in missing {
         units.push(serde_json::json!({
@@ -627,8 +629,9 @@ async fn download(app: Arc<App>, id: i64, which: &'static str) -> Response {
             let Some(row) = app.store.row(id).map_err(|e| e.to_string())? else {
                 return Ok(None);
             };
-            // A review workbook with the reviewer's notes: made again from the stored bytes.
-            if which == "review" && row.review_sha.is_some() {
+            // The review workbook and the marked copy with the reviewer's notes: made again
+            // from the stored bytes (a summary against the units' latest workbooks).
+            if which != "workbook" {
                 let notes = explained_notes(app, id).map_err(|e| e.to_string())?;
                 if !notes.is_empty() {
                     let blob = app
@@ -641,11 +644,25 @@ async fn download(app: Arc<App>, id: i64, which: &'static str) -> Response {
                     if std::fs::hard_link(&blob, &link).is_err() {
                         std::fs::copy(&blob, &link).map_err(|e| e.to_string())?;
                     }
-                    let bytes = app
-                        .checker
-                        .review(&link, &row.file_name, &notes)
-                        .ok_or_else(|| "the review workbook could not be made".to_string())?;
-                    return Ok(Some((bytes, format!("review-{id}.xlsx"))));
+                    let is_summary = app
+                        .store
+                        .summary_ids()
+                        .map_err(|e| e.to_string())?
+                        .contains(&id);
+                    let units = if is_summary {
+                        unit_workbooks(app, &row.unit_key, folder.path())?
+                    } else {
+                        Vec::new()
+                    };
+                    let noted = app.checker.noted(&link, &row.file_name, &units, &notes);
+                    return Ok(match which {
+                        "review" => noted
+                            .review
+                            .map(|bytes| (bytes, format!("review-{id}.xlsx"))),
+                        _ => noted
+                            .marked
+                            .map(|(bytes, ext)| (bytes, format!("marked-{id}.{ext}"))),
+                    });
                 }
             }
             let (sha, ext) = match which {
@@ -1014,10 +1031,72 @@ async fn make_link(
     })
     .await;
     match made {
-        Ok(Ok(())) if via == Via::Cookie => {
-            html(pages::link_made(lang_of(&app, &headers), &unit_key, &url))
+        Ok(Ok(_)) if via == Via::Cookie => html(pages::link_made(
+            lang_of(&app, &headers),
+            &unit_key,
+            &url,
+            app.addr.ip().is_loopback(),
+        )),
+        Ok(Ok(id)) => {
+            json_value(&serde_json::json!({ "id": id, "unit_key": unit_key, "url": url }))
         }
-        Ok(Ok(())) => json_value(&serde_json::json!({ "unit_key": unit_key, "url": url })),
+        Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+/// `/links`: the branch links made, each with a form to revoke it.
+async fn links_page(State(app): State<Arc<App>>, headers: HeaderMap) -> Response {
+    let lang = lang_of(&app, &headers);
+    match blocking(&app, move |app| pages::links(app, lang)).await {
+        Ok(Ok(page)) => html(page),
+        Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+/// `GET /api/links`: every branch link made (its id, unit, when made and revoked, the
+/// versions its unit sent through a link); never its token (not kept).
+async fn api_links(State(app): State<Arc<App>>) -> Response {
+    match blocking(&app, |app| app.store.links()).await {
+        Ok(Ok(links)) => json_value(&serde_json::json!({ "links": links })),
+        Ok(Err(e)) => store_failed(e),
+        Err(res) => res,
+    }
+}
+
+/// `POST /api/links/{id}/revoke`: the link's token refused from now on (a page's form sends
+/// its CSRF token as `csrf`).
+async fn revoke_link(
+    State(app): State<Arc<App>>,
+    axum::Extension(via): axum::Extension<Via>,
+    Path(id): Path<i64>,
+    headers: HeaderMap,
+    mut multipart: Multipart,
+) -> Response {
+    if !same_origin(&headers) {
+        return refused(StatusCode::FORBIDDEN, "refused: another site's request\n");
+    }
+    let mut csrf = None;
+    while let Ok(Some(f)) = multipart.next_field().await {
+        if f.name() == Some("csrf") {
+            csrf = f.text().await.ok();
+        }
+    }
+    if via == Via::Cookie
+        && !csrf
+            .as_deref()
+            .is_some_and(|c| super::same_secret(c.as_bytes(), app.csrf.as_bytes()))
+    {
+        return refused(
+            StatusCode::FORBIDDEN,
+            "refused: the form's CSRF token is missing or wrong; reload the page\n",
+        );
+    }
+    match blocking(&app, move |app| app.store.revoke_link(id, &now_utc())).await {
+        Ok(Ok(true)) if via == Via::Cookie => see_other("/links"),
+        Ok(Ok(true)) => json_text("{\"ok\": true}\n".to_string()),
+        Ok(Ok(false)) => refused(StatusCode::NOT_FOUND, "no such link\n"),
         Ok(Err(e)) => store_failed(e),
         Err(res) => res,
     }
@@ -1161,6 +1240,11 @@ async fn branch_upload(
 /// through the desk's [`Checker`], the outputs stored, and only then the row committed. On a
 /// blocking thread.
 ///
+/// A summary (a workbook holding a form whose records are units) is checked against the
+/// other units' latest workbooks, as `check` checks a summary given with its branches; a
+/// unit's workbook, once recorded, has the latest summaries checked again
+/// ([`recheck_summaries`]).
+///
 /// `expect_unit`: through a branch link, the link's unit; a workbook of another unit is not
 /// recorded (its bytes stay stored) and the error says so.
 pub fn ingest(
@@ -1181,8 +1265,179 @@ pub fn ingest(
     if std::fs::hard_link(&blob, &link).is_err() {
         std::fs::copy(&blob, &link).map_err(|e| e.to_string())?;
     }
-    let checked: Checked = app.checker.check(&link, name);
+    let mut checked: Checked = app.checker.check(&link, name, &[]);
+    if checked.summary_of.is_some() {
+        // A summary: checked again, against the units' latest workbooks.
+        let key = unit_key_of(&checked.json, name)?;
+        let units_dir = tempfile::tempdir_in(store.dir().join("tmp")).map_err(|e| e.to_string())?;
+        let units = unit_workbooks(app, &key, units_dir.path())?;
+        if !units.is_empty() {
+            checked = app.checker.check(&link, name, &units);
+        }
+    }
     drop(folder);
+    let row = record(app, name, &sha, bytes.len(), &checked, sent_by, expect_unit)?;
+    if checked.summary_of.is_none() && row.state != "unreadable" && row.unit_code.is_some() {
+        // Best effort: the unit's version is recorded whatever becomes of the re-check.
+        let _ = recheck_summaries(app);
+    }
+    Ok(row)
+}
+
+/// The unit key the checker's JSON gives the one file: its code's key, or `file:` and the
+/// file name when the workbook gives no code.
+fn unit_key_of(json: &str, name: &str) -> Result<String, String> {
+    let doc: serde_json::Value =
+        serde_json::from_str(json).map_err(|e| format!("the checker's JSON does not read: {e}"))?;
+    let unit = &doc["files"][0]["unit"];
+    Ok(match unit["key"].as_str().or(unit["code"].as_str()) {
+        Some(k) if !k.is_empty() => k.to_string(),
+        _ => format!("file:{name}"),
+    })
+}
+
+/// The units' latest workbooks a summary of unit `except` is checked against: every unit's
+/// latest submission that was read, gives a unit code and is no summary, linked into `folder`
+/// under a name of its own (its extension kept), reported by its upload's name (with its
+/// submission's number when two units sent files of the same name).
+pub fn unit_workbooks(
+    app: &App,
+    except: &str,
+    folder: &std::path::Path,
+) -> Result<Vec<super::UnitWorkbook>, String> {
+    let latest = app.store.latest().map_err(|e| e.to_string())?;
+    let summaries = app.store.summary_ids().map_err(|e| e.to_string())?;
+    let rows: Vec<&Row> = latest
+        .iter()
+        .map(|(r, _)| r)
+        .filter(|r| {
+            r.unit_key != except
+                && r.unit_code.is_some()
+                && matches!(r.state.as_str(), "clean" | "warnings" | "errors")
+                && !summaries.contains(&r.id)
+        })
+        .collect();
+    let mut names: std::collections::BTreeMap<&str, usize> = Default::default();
+    for r in &rows {
+        *names.entry(r.file_name.as_str()).or_default() += 1;
+    }
+    let mut out = Vec::with_capacity(rows.len());
+    for r in rows {
+        let Some(blob) = app.store.blob_path(&r.sha256) else {
+            continue;
+        };
+        let path = folder.join(format!("{}-{}", r.id, super::safe_file_name(&r.file_name)));
+        if std::fs::hard_link(&blob, &path).is_err() {
+            std::fs::copy(&blob, &path).map_err(|e| e.to_string())?;
+        }
+        let shown = if names.get(r.file_name.as_str()).copied().unwrap_or(0) > 1 {
+            format!("{} (#{})", r.file_name, r.id)
+        } else {
+            r.file_name.clone()
+        };
+        out.push(super::UnitWorkbook {
+            path,
+            shown,
+            code: r.unit_key.clone(),
+            name: r.unit_name.clone(),
+        });
+    }
+    Ok(out)
+}
+
+/// Each unit's latest summary checked again against the units' latest workbooks (after a unit
+/// sent a version): when its findings or their figures changed, the result is recorded as the
+/// summary's next version, sent by `recheck` (the same bytes; nothing is overwritten), its
+/// marks carried or dropped as for any version. Re-checks run one at a time; one asked for
+/// while another runs is done once after it, covering every version recorded by then.
+/// Returns the versions recorded.
+pub fn recheck_summaries(app: &App) -> Result<Vec<Row>, String> {
+    use std::sync::atomic::Ordering;
+    let asked = app.rechecks_asked.fetch_add(1, Ordering::SeqCst) + 1;
+    let mut done = match app.rechecks_done.lock() {
+        Ok(d) => d,
+        Err(p) => p.into_inner(),
+    };
+    if *done >= asked {
+        // A re-check that began after this was asked covered it.
+        return Ok(Vec::new());
+    }
+    let covers = app.rechecks_asked.load(Ordering::SeqCst);
+    let summaries = app.store.summary_ids().map_err(|e| e.to_string())?;
+    if summaries.is_empty() {
+        *done = covers;
+        return Ok(Vec::new());
+    }
+    let latest = app.store.latest().map_err(|e| e.to_string())?;
+    let mut recorded = Vec::new();
+    for (row, _) in latest.iter().filter(|(r, _)| summaries.contains(&r.id)) {
+        let Some(blob) = app.store.blob_path(&row.sha256) else {
+            continue;
+        };
+        let folder =
+            tempfile::tempdir_in(app.store.dir().join("tmp")).map_err(|e| e.to_string())?;
+        let link = folder.path().join(super::safe_file_name(&row.file_name));
+        if std::fs::hard_link(&blob, &link).is_err() {
+            std::fs::copy(&blob, &link).map_err(|e| e.to_string())?;
+        }
+        let units = unit_workbooks(app, &row.unit_key, folder.path())?;
+        let checked = app.checker.check(&link, &row.file_name, &units);
+        let before = app
+            .store
+            .result_json(row.id)
+            .map_err(|e| e.to_string())?
+            .unwrap_or_default();
+        if same_findings(&before, &checked.json) {
+            continue;
+        }
+        recorded.push(record(
+            app,
+            &row.file_name,
+            &row.sha256,
+            usize::try_from(row.size).unwrap_or(0),
+            &checked,
+            "recheck",
+            None,
+        )?);
+    }
+    *done = covers;
+    Ok(recorded)
+}
+
+/// Whether two results of one file say the same: the same findings (rule, sheet, cells) with
+/// the same figures and messages, and the same state.
+fn same_findings(a: &str, b: &str) -> bool {
+    /// Each finding's identity, figures and message; the file's status.
+    type Said = (Vec<(String, String, String)>, serde_json::Value);
+    let said = |text: &str| -> Option<Said> {
+        let doc: serde_json::Value = serde_json::from_str(text).ok()?;
+        let findings = doc["findings"]
+            .as_array()?
+            .iter()
+            .map(|f| {
+                let id = super::finding_id(f);
+                (id.key, id.figures, f["message"].to_string())
+            })
+            .collect();
+        Some((findings, doc["files"][0]["status"].clone()))
+    };
+    match (said(a), said(b)) {
+        (Some(a), Some(b)) => a == b,
+        _ => false,
+    }
+}
+
+/// Records a checked workbook (its bytes stored as `sha`): the outputs stored, then the row.
+fn record(
+    app: &App,
+    name: &str,
+    sha: &str,
+    size: usize,
+    checked: &Checked,
+    sent_by: &str,
+    expect_unit: Option<&str>,
+) -> Result<Row, String> {
+    let store = &app.store;
     let doc: serde_json::Value = serde_json::from_str(&checked.json)
         .map_err(|e| format!("the checker's JSON does not read: {e}"))?;
     let file = &doc["files"][0];
@@ -1198,10 +1453,7 @@ pub fn ingest(
     let unit = &file["unit"];
     let unit_name = unit["name"].as_str();
     let unit_code = unit["code"].as_str();
-    let unit_key = match unit["key"].as_str().or(unit_code) {
-        Some(k) if !k.is_empty() => k.to_string(),
-        _ => format!("file:{name}"),
-    };
+    let unit_key = unit_key_of(&checked.json, name)?;
     if let Some(expected) = expect_unit {
         if unit_key != expected {
             return Err(format!(
@@ -1226,8 +1478,8 @@ pub fn ingest(
                 unit_code,
                 file_name: name,
                 sent_by,
-                sha256: &sha,
-                size: bytes.len(),
+                sha256: sha,
+                size,
                 state,
                 errors,
                 warnings,
@@ -1236,6 +1488,7 @@ pub fn ingest(
                 marked_sha: marked_sha.as_deref(),
                 marked_ext: checked.marked.as_ref().map(|(_, e)| *e),
                 sheets_sha: sheets_sha.as_deref(),
+                summary_of: checked.summary_of.as_deref(),
             },
             &now_utc(),
             &doc["findings"]

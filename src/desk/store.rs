@@ -66,6 +66,8 @@ pub struct NewRow<'a> {
     pub marked_sha: Option<&'a str>,
     pub marked_ext: Option<&'a str>,
     pub sheets_sha: Option<&'a str>,
+    /// When the workbook is a summary: the units its records name.
+    pub summary_of: Option<&'a [super::Expected]>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -117,6 +119,19 @@ CREATE TABLE IF NOT EXISTS links (
     unit_key TEXT NOT NULL,
     created TEXT NOT NULL
 );
+CREATE TABLE IF NOT EXISTS summaries (
+    submission_id INTEGER PRIMARY KEY
+);
+CREATE TABLE IF NOT EXISTS summary_units (
+    submission_id INTEGER NOT NULL,
+    code TEXT NOT NULL,
+    name TEXT
+);
+CREATE INDEX IF NOT EXISTS summary_units_submission ON summary_units(submission_id);
+CREATE TABLE IF NOT EXISTS revoked_links (
+    link_id INTEGER PRIMARY KEY,
+    revoked TEXT NOT NULL
+);
 ";
 
 /// A reviewer's mark on a finding of one submission: `explained` with a note, made on this
@@ -133,6 +148,18 @@ pub struct Mark {
     /// The submission the mark was first made on.
     pub made_on: i64,
     pub created: String,
+}
+
+/// A branch link as the reviewer sees it listed.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Link {
+    pub id: i64,
+    pub unit_key: String,
+    pub created: String,
+    /// When it was revoked (its token refused since).
+    pub revoked: Option<String>,
+    /// The unit's versions sent through a branch link.
+    pub branch_versions: i64,
 }
 
 /// A finding as a mark follows it: its identity (rule, sheet, cells) and its figures.
@@ -292,6 +319,18 @@ impl Store {
             ],
         )?;
         let id = tx.last_insert_rowid();
+        if let Some(units) = new.summary_of {
+            tx.execute(
+                "INSERT INTO summaries (submission_id) VALUES (?1)",
+                params![id],
+            )?;
+            for u in units {
+                tx.execute(
+                    "INSERT INTO summary_units (submission_id, code, name) VALUES (?1, ?2, ?3)",
+                    params![id, u.code, u.name],
+                )?;
+            }
+        }
         carry_marks(&tx, new.unit_key, id, findings, received)?;
         tx.commit()?;
         drop(db);
@@ -335,6 +374,33 @@ impl Store {
             .query_map([], |r| Ok((row_of(r)?, r.get::<_, i64>(17)?)))?
             .collect::<Result<Vec<_>, _>>()?;
         Ok(rows)
+    }
+
+    /// The submissions that are summaries (they hold a form whose records are units).
+    pub fn summary_ids(&self) -> Result<std::collections::BTreeSet<i64>, StoreError> {
+        let db = self.db()?;
+        let mut stmt = db.prepare("SELECT submission_id FROM summaries")?;
+        let ids = stmt
+            .query_map([], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        Ok(ids)
+    }
+
+    /// The units the records of summary `id` name, in its order.
+    pub fn summary_units(&self, id: i64) -> Result<Vec<super::Expected>, StoreError> {
+        let db = self.db()?;
+        let mut stmt = db.prepare(
+            "SELECT code, name FROM summary_units WHERE submission_id = ?1 ORDER BY rowid",
+        )?;
+        let units = stmt
+            .query_map(params![id], |r| {
+                Ok(super::Expected {
+                    code: r.get(0)?,
+                    name: r.get(1)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(units)
     }
 
     /// Every version of one unit, oldest first.
@@ -430,25 +496,68 @@ impl Store {
 
     /// A branch link's token for `unit_key` (only its hash is kept: looking it up leaks
     /// nothing of the token's bytes, and the database holds no usable token).
-    pub fn add_link(&self, unit_key: &str, token: &str, now: &str) -> Result<(), StoreError> {
+    /// Returns the link's id (for listing and revoking it).
+    pub fn add_link(&self, unit_key: &str, token: &str, now: &str) -> Result<i64, StoreError> {
         let db = self.db()?;
         db.execute(
             "INSERT INTO links (token_sha, unit_key, created) VALUES (?1, ?2, ?3)",
             params![sha256_hex(token.as_bytes()), unit_key, now],
         )?;
-        Ok(())
+        Ok(db.last_insert_rowid())
     }
 
-    /// The unit of the branch link whose token is `token`.
+    /// The unit of the branch link whose token is `token`, unless the link was revoked.
     pub fn link_unit(&self, token: &str) -> Result<Option<String>, StoreError> {
         let db = self.db()?;
         Ok(db
             .query_row(
-                "SELECT unit_key FROM links WHERE token_sha = ?1",
+                "SELECT unit_key FROM links WHERE token_sha = ?1 \
+                 AND id NOT IN (SELECT link_id FROM revoked_links)",
                 params![sha256_hex(token.as_bytes())],
                 |r| r.get(0),
             )
             .optional()?)
+    }
+
+    /// Every branch link made, oldest first (the token is not kept: only its hash).
+    pub fn links(&self) -> Result<Vec<Link>, StoreError> {
+        let db = self.db()?;
+        let mut stmt = db.prepare(
+            "SELECT l.id, l.unit_key, l.created, r.revoked, \
+             (SELECT COUNT(*) FROM submissions s WHERE s.unit_key = l.unit_key AND s.sent_by = 'branch') \
+             FROM links l LEFT JOIN revoked_links r ON r.link_id = l.id ORDER BY l.id",
+        )?;
+        let links = stmt
+            .query_map([], |r| {
+                Ok(Link {
+                    id: r.get(0)?,
+                    unit_key: r.get(1)?,
+                    created: r.get(2)?,
+                    revoked: r.get(3)?,
+                    branch_versions: r.get(4)?,
+                })
+            })?
+            .collect::<Result<_, _>>()?;
+        Ok(links)
+    }
+
+    /// Revokes branch link `id`: its token is refused from now on (the link's row is kept).
+    /// Whether there is such a link (revoking one already revoked keeps the first time).
+    pub fn revoke_link(&self, id: i64, now: &str) -> Result<bool, StoreError> {
+        let db = self.db()?;
+        let exists: Option<i64> = db
+            .query_row("SELECT id FROM links WHERE id = ?1", params![id], |r| {
+                r.get(0)
+            })
+            .optional()?;
+        if exists.is_none() {
+            return Ok(false);
+        }
+        db.execute(
+            "INSERT OR IGNORE INTO revoked_links (link_id, revoked) VALUES (?1, ?2)",
+            params![id, now],
+        )?;
+        Ok(true)
     }
 
     /// The marks of submission `id` (the latest per finding).
@@ -538,6 +647,7 @@ mod tests {
             marked_sha: None,
             marked_ext: None,
             sheets_sha: None,
+            summary_of: None,
         };
         let f = |figures: &str| FindingId {
             key: "rule\u{0}sheet\u{0}C7".into(),

@@ -5,12 +5,13 @@
 //! and the marked copy ([`crate::mark::mark_workbook`]). It lives here, beside the run, so
 //! that the desk imports no checking stage: the desk only keeps and shows what this gives.
 
-use super::{FileId, Input, Isolation, Options, Run};
+use super::{FileId, Input, Isolation, Options, Run, UnitElsewhere};
 use crate::annotate::ReviewOptions;
-use crate::check::Status;
-use crate::desk::{Checked, Checker};
+use crate::check::{FileResult, Status};
+use crate::desk::{Checked, Checker, Expected, Noted, UnitWorkbook};
 use crate::registry::Lang;
 use crate::rules::Pack;
+use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 /// The run a desk checks with.
@@ -18,6 +19,15 @@ pub struct RunChecker {
     pack: Pack,
     options: Options,
     isolation: Box<dyn Isolation + Send>,
+    /// Last year's workbooks (`serve --previous`): every workbook is compared with its
+    /// unit's, as `check --previous` does; and as read, once.
+    previous: Vec<Input>,
+    previous_read: Vec<(FileResult, crate::check::Kept)>,
+    /// The units known besides the desk's list: the register's, last year's.
+    known: Vec<Expected>,
+    /// The register of units (`serve --units`): each workbook checked against it as `check
+    /// --units` does (its code, name and year).
+    register: Option<crate::register::Register>,
 }
 
 impl RunChecker {
@@ -30,14 +40,79 @@ impl RunChecker {
             pack,
             options,
             isolation,
+            previous: Vec::new(),
+            previous_read: Vec::new(),
+            known: Vec::new(),
+            register: None,
         }
     }
-}
 
-impl RunChecker {
-    /// The run's result of the one workbook at `path`, reported as `shown`.
-    fn results(&self, path: &Path, shown: &str) -> Vec<crate::check::FileResult> {
+    /// With last year's workbooks (`serve --previous`), read here once: each check compares
+    /// the workbook with its unit's of last year, as `check --previous`; their units are
+    /// units the round expects.
+    pub fn with_previous(mut self, previous: Vec<Input>) -> Self {
         let run = Run::new(&self.pack, self.options.clone(), self.isolation.as_ref());
+        let read = run.read(&previous, super::Links::LAST_YEAR);
+        for (r, _) in &read {
+            if let (Status::Checked, Some(key)) = (&r.status, &r.unit.key) {
+                self.known.push(Expected {
+                    code: r.unit.code.clone().unwrap_or_else(|| key.clone()),
+                    name: r.unit.name.clone(),
+                });
+            }
+        }
+        self.previous = previous;
+        self.previous_read = read;
+        self
+    }
+
+    /// With the register of units (`serve --units`): each workbook is checked against it as
+    /// `check --units` checks it (a code not in it, another name, a year outside the unit's
+    /// life; the register's own list of the units that sent nothing is not said: the round
+    /// shows them), and its units are units the round expects (those alive in the run's
+    /// year, when it is given).
+    pub fn with_register(mut self, register: &crate::register::Register) -> Self {
+        self.register = Some(register.clone());
+        let year = self.options.year.and_then(|y| i32::try_from(y).ok());
+        for e in &register.entries {
+            if year.is_none_or(|y| e.alive_in(y)) {
+                self.known.push(Expected {
+                    code: e.code.clone(),
+                    name: Some(e.name.clone()).filter(|n| !n.is_empty()),
+                });
+            }
+        }
+        self
+    }
+
+    /// The run's result of the one workbook at `path`, reported as `shown`, with the checks
+    /// of other workbooks: against `units` when it is a summary, against last year's.
+    fn results(
+        &self,
+        path: &Path,
+        shown: &str,
+        units: &[UnitWorkbook],
+    ) -> (Option<FileResult>, super::Outcome) {
+        let elsewhere: Vec<UnitElsewhere> = units
+            .iter()
+            .map(|u| UnitElsewhere {
+                input: Input {
+                    path: u.path.clone(),
+                    shown: u.shown.clone(),
+                    id: FileId::of(&u.path),
+                    problem: None,
+                    same_as: None,
+                },
+                code: u.code.clone(),
+                name: u.name.clone(),
+            })
+            .collect();
+        let run = Run::new(&self.pack, self.options.clone(), self.isolation.as_ref())
+            .with_units_elsewhere(&elsewhere)
+            .with_register(self.register.as_ref())
+            .with_previous_read(
+                (!self.previous.is_empty()).then_some(self.previous_read.as_slice()),
+            );
         let input = Input {
             path: path.to_path_buf(),
             shown: shown.to_string(),
@@ -45,7 +120,45 @@ impl RunChecker {
             problem: None,
             same_as: None,
         };
-        run.check_all(std::slice::from_ref(&input), None)
+        let previous = (!self.previous.is_empty()).then_some(self.previous.as_slice());
+        let mut results = Vec::with_capacity(1);
+        let outcome = run.check(std::slice::from_ref(&input), previous, &|_| {}, &mut |r| {
+            results.push(r)
+        });
+        // The workbook's own result (with a register, the register's own comes after it).
+        (results.into_iter().find(|r| r.path == shown), outcome)
+    }
+
+    /// The marked copy of the workbook at `path` (its result `r`), when it was checked.
+    fn marked(&self, path: &Path, r: &FileResult) -> Option<(Vec<u8>, &'static str)> {
+        if !matches!(r.status, Status::Checked) {
+            return None;
+        }
+        let limits = &self.options.limits;
+        let bytes =
+            crate::files::read_file(path, limits.max_file_bytes, self.options.read_timeout).ok()?;
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        let container = crate::load::prepare(&bytes, &name, limits).ok()?;
+        crate::mark::mark_workbook(&bytes, container, r, self.pack.settings.lang, limits)
+            .ok()
+            .map(|m| (m.bytes, m.extension))
+    }
+}
+
+/// The reviewer's notes said on the findings they explain (by index in `r.findings`): each
+/// such finding's message ends with the note, shown as [`crate::safe::visible`] shows it, so
+/// that the marked copy's notes on the cells and its findings sheet carry it.
+pub fn with_notes(r: &mut FileResult, notes: &BTreeMap<usize, String>, lang: Lang) {
+    let w = crate::registry::MarkWords::of(lang);
+    for (i, note) in notes {
+        if let Some(f) = r.findings.get_mut(*i) {
+            let note = crate::safe::visible(note, 2000, lang);
+            let said = crate::messages::render(w.explained, &[("note", &note)]);
+            f.message = format!("{}\n{said}", f.message);
+        }
     }
 }
 
@@ -56,6 +169,10 @@ impl Checker for RunChecker {
 
     fn unit_key(&self, code: &str) -> String {
         self.pack.settings.unit_key(code)
+    }
+
+    fn known_units(&self) -> Vec<Expected> {
+        self.known.clone()
     }
 
     fn consolidate(&self, units: &[(PathBuf, String)]) -> Result<Vec<u8>, String> {
@@ -91,30 +208,39 @@ impl Checker for RunChecker {
         crate::consolidate::write(pack, &pack.forms[fi], &summary).map_err(|e| e.to_string())
     }
 
-    fn review(
+    fn noted(
         &self,
         path: &Path,
         shown: &str,
-        notes: &std::collections::BTreeMap<usize, String>,
-    ) -> Option<Vec<u8>> {
-        let r = self.results(path, shown).pop()?;
-        crate::annotate::review_workbook_noted(
+        units: &[UnitWorkbook],
+        notes: &BTreeMap<usize, String>,
+    ) -> Noted {
+        let Some(mut r) = self.results(path, shown, units).0 else {
+            return Noted::default();
+        };
+        let lang = self.pack.settings.lang;
+        let review = crate::annotate::review_workbook_noted(
             std::slice::from_ref(&r),
             &ReviewOptions {
-                lang: self.pack.settings.lang,
+                lang,
                 ..ReviewOptions::default()
             },
             &notes.iter().map(|(i, n)| ((0, *i), n.clone())).collect(),
         )
-        .ok()
+        .ok();
+        with_notes(&mut r, notes, lang);
+        Noted {
+            review,
+            marked: self.marked(path, &r),
+        }
     }
 
-    fn check(&self, path: &Path, shown: &str) -> Checked {
+    fn check(&self, path: &Path, shown: &str, units: &[UnitWorkbook]) -> Checked {
         let lang = self.pack.settings.lang;
-        let mut results = self.results(path, shown);
+        let (r, outcome) = self.results(path, shown, units);
         let mut json = Vec::new();
         let written = crate::report::JsonStream::begin_in(&mut json, lang).and_then(|mut s| {
-            for r in &results {
+            if let Some(r) = &r {
                 s.file(r)?;
             }
             s.finish().map(|_| ())
@@ -124,7 +250,7 @@ impl Checker for RunChecker {
                 .to_string()
                 .into_bytes();
         }
-        let Some(r) = results.pop() else {
+        let Some(r) = r else {
             return Checked {
                 json: String::from_utf8_lossy(&json).into_owned(),
                 ..Checked::default()
@@ -138,27 +264,26 @@ impl Checker for RunChecker {
             },
         )
         .ok();
-        let marked = if matches!(r.status, Status::Checked) {
-            let limits = &self.options.limits;
-            crate::files::read_file(path, limits.max_file_bytes, self.options.read_timeout)
-                .ok()
-                .and_then(|bytes| {
-                    let name = path
-                        .file_name()
-                        .map(|n| n.to_string_lossy().into_owned())
-                        .unwrap_or_default();
-                    let container = crate::load::prepare(&bytes, &name, limits).ok()?;
-                    crate::mark::mark_workbook(&bytes, container, &r, lang, limits).ok()
-                })
-                .map(|m| (m.bytes, m.extension))
-        } else {
-            None
-        };
+        let marked = self.marked(path, &r);
+        let summary_of = outcome
+            .summaries
+            .into_iter()
+            .find(|s| s.path == r.path)
+            .map(|s| {
+                s.units
+                    .into_iter()
+                    .map(|(code, label)| Expected {
+                        name: Some(label).filter(|l| !l.is_empty() && *l != code),
+                        code,
+                    })
+                    .collect()
+            });
         Checked {
             json: String::from_utf8_lossy(&json).into_owned(),
             review,
             marked,
             sheets: r.kept,
+            summary_of,
         }
     }
 }
@@ -172,7 +297,7 @@ mod tests {
         let pack = crate::rules::load_pack(false, &[] as &[PathBuf]).unwrap();
         let checker = RunChecker::new(pack, Options::default(), Box::new(super::super::InProcess));
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/branch-gender-split.xlsx");
-        let got = checker.check(&path, "branch-gender-split.xlsx");
+        let got = checker.check(&path, "branch-gender-split.xlsx", &[]);
         let doc: serde_json::Value = serde_json::from_str(&got.json).unwrap();
         assert_eq!(doc["files"][0]["path"], "branch-gender-split.xlsx");
         assert_eq!(doc["files"][0]["status"], "checked");
@@ -181,5 +306,29 @@ mod tests {
         assert!(got.review.is_some());
         assert_eq!(got.marked.as_ref().map(|m| m.1), Some("xlsx"));
         assert!(!got.sheets.is_empty());
+        assert!(got.summary_of.is_none());
+    }
+
+    #[test]
+    fn a_note_is_said_on_its_finding_only_and_shown_not_obeyed() {
+        let pack = crate::rules::load_pack(false, &[] as &[PathBuf]).unwrap();
+        let checker = RunChecker::new(pack, Options::default(), Box::new(super::super::InProcess));
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples/branch-gender-split.xlsx");
+        let (r, _) = checker.results(&path, "b.xlsx", &[]);
+        let mut r = r.unwrap();
+        let before: Vec<String> = r.findings.iter().map(|f| f.message.clone()).collect();
+        let notes: BTreeMap<usize, String> =
+            [(0, "moved\u{202e}ffo".to_string()), (999, "none".into())].into();
+        with_notes(&mut r, &notes, Lang::En);
+        let first = &r.findings[0].message;
+        assert!(first.starts_with(&before[0]), "{first}");
+        assert!(first.contains("The reviewer accepted the explanation: moved"));
+        assert!(!first.contains('\u{202e}'), "{first}");
+        for (f, was) in r.findings.iter().zip(&before).skip(1) {
+            assert_eq!(&f.message, was);
+        }
+        let noted = checker.noted(&path, "b.xlsx", &[], &notes);
+        assert!(noted.review.is_some());
+        assert_eq!(noted.marked.map(|m| m.1), Some("xlsx"));
     }
 }

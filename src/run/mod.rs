@@ -145,6 +145,28 @@ pub struct Outcome {
     /// Last year's workbooks that could not be read (their units' year-over-year checks were
     /// not done).
     pub previous_unreadable: Vec<FileResult>,
+    /// The run's summaries (files holding a form whose records are matched to units), each
+    /// with the units its records name.
+    pub summaries: Vec<SummaryOf>,
+}
+
+/// A summary of a run: the file as shown, and the units its records name — (code key, the
+/// label the record names it by), in the sheet's order, each code once.
+#[derive(Debug, Clone, Default)]
+pub struct SummaryOf {
+    pub path: String,
+    pub units: Vec<(String, String)>,
+}
+
+/// A unit's workbook kept outside the run (the review desk's latest submission of a unit),
+/// with the unit code and name it was read with: a summary of the run is checked against it as
+/// against the run's own unit workbooks ([`Run::with_units_elsewhere`]).
+#[derive(Debug, Clone)]
+pub struct UnitElsewhere {
+    pub input: Input,
+    /// The code's key ([`crate::rules::Settings::unit_key`]), as its result gave it.
+    pub code: String,
+    pub name: Option<String>,
 }
 
 /// A run: the rule pack, the options and how files are read.
@@ -155,6 +177,10 @@ pub struct Run<'a> {
     /// The register of units (`--units`): each workbook's code, name and year are checked
     /// against it, and its units that sent nothing are said on its own result, last.
     pub register: Option<&'a crate::register::Register>,
+    /// Unit workbooks kept elsewhere ([`UnitElsewhere`]).
+    pub elsewhere: &'a [UnitElsewhere],
+    /// Last year's workbooks already read ([`Run::with_previous_read`]).
+    pub previous_read: Option<&'a [(FileResult, Kept)]>,
 }
 
 impl<'a> Run<'a> {
@@ -164,7 +190,28 @@ impl<'a> Run<'a> {
             options,
             isolation,
             register: None,
+            elsewhere: &[],
+            previous_read: None,
         }
+    }
+
+    /// The run with last year's workbooks already read, as [`Run::read`] reads them with
+    /// [`Links::LAST_YEAR`] (the review desk reads them once for all its checks): the
+    /// `previous` given to [`Run::check`] must be the inputs they were read from; those that
+    /// are this run's own inputs are left out as when read here.
+    pub fn with_previous_read(mut self, read: Option<&'a [(FileResult, Kept)]>) -> Run<'a> {
+        self.previous_read = read;
+        self
+    }
+
+    /// The run with unit workbooks kept elsewhere: a summary of the run is checked against
+    /// them as against the run's own unit workbooks (those are used first: a code among the
+    /// run's own is not taken from elsewhere). They are read only when a summary's record
+    /// names their code, for their figures only; nothing is said of them but in the summary's
+    /// result.
+    pub fn with_units_elsewhere(mut self, units: &'a [UnitElsewhere]) -> Run<'a> {
+        self.elsewhere = units;
+        self
     }
 
     /// The run with a register of units (`--units`).
@@ -293,6 +340,21 @@ impl<'a> Run<'a> {
         for (u, unit) in units.iter().enumerate() {
             by_code.entry(unit.code.clone()).or_default().push(u);
         }
+        // Unit workbooks kept elsewhere, after the run's own (by index in `units`).
+        let mut elsewhere: BTreeMap<usize, &Input> = BTreeMap::new();
+        for e in self.elsewhere {
+            if e.code.is_empty() || by_code.contains_key(&e.code) {
+                continue;
+            }
+            by_code.insert(e.code.clone(), vec![units.len()]);
+            elsewhere.insert(units.len(), &e.input);
+            units.push(UnitRef {
+                path: e.input.shown.clone(),
+                name: e.name.clone(),
+                code: e.code.clone(),
+                linked: None,
+            });
+        }
         // The units a summary's records name: read again, for the figures its checks read.
         let mut wanted: BTreeSet<usize> = BTreeSet::new();
         for d in kept.iter().filter_map(|k| k.deferred.as_ref()) {
@@ -312,8 +374,9 @@ impl<'a> Run<'a> {
             let (idx, again): (Vec<usize>, Vec<Input>) = wanted
                 .iter()
                 .filter_map(|&u| {
-                    by_shown
-                        .get(units[u].path.as_str())
+                    elsewhere
+                        .get(&u)
+                        .or_else(|| by_shown.get(units[u].path.as_str()))
                         .map(|i| (u, (*i).clone()))
                 })
                 .unzip();
@@ -344,7 +407,16 @@ impl<'a> Run<'a> {
                     own_previous.entry(code.to_string()).or_insert(prev);
                 }
             }
-            let mut prev = self.read(&others, Links::LAST_YEAR);
+            let mut prev = match self.previous_read {
+                Some(read) => {
+                    let shown: BTreeSet<&str> = others.iter().map(|o| o.shown.as_str()).collect();
+                    read.iter()
+                        .filter(|(r, _)| shown.contains(r.path.as_str()))
+                        .cloned()
+                        .collect()
+                }
+                None => self.read(&others, Links::LAST_YEAR),
+            };
             prev.sort_by(|a, b| a.0.path.cmp(&b.0.path));
             outcome.previous_unreadable = prev
                 .iter()
@@ -353,6 +425,15 @@ impl<'a> Run<'a> {
                 .collect();
             prev
         });
+        outcome.summaries = results
+            .iter()
+            .zip(&kept)
+            .filter(|(_, k)| is_summary(pack, k))
+            .map(|(r, k)| SummaryOf {
+                path: r.path.clone(),
+                units: named_units(pack, k),
+            })
+            .collect();
         let paired = links::link_files(
             pack,
             &mut results,
@@ -585,6 +666,23 @@ fn is_summary(pack: &Pack, k: &Kept) -> bool {
             .iter()
             .any(|i| pack.forms[i.form].matches_units())
     })
+}
+
+/// The units a summary's records name: (code key, label), each code once, in order.
+fn named_units(pack: &Pack, k: &Kept) -> Vec<(String, String)> {
+    let mut seen = BTreeSet::new();
+    let mut out = Vec::new();
+    for inst in k.deferred.iter().flat_map(|d| &d.instances) {
+        if !pack.forms[inst.form].matches_units() {
+            continue;
+        }
+        for rec in &inst.records {
+            if !rec.key.is_empty() && seen.insert(rec.key.clone()) {
+                out.push((rec.key.clone(), rec.label.clone()));
+            }
+        }
+    }
+    out
 }
 
 /// The sheets holding forms in a checked file.

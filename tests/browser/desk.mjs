@@ -1,6 +1,7 @@
 // The review desk in a real browser (Debian's chromium, driven by playwright-core): the samples
 // dropped on the round's upload form, each result shown as it is checked, a unit's findings,
-// a marked cell clicked, a finding marked explained, the marked copy downloaded. Run by the
+// a marked cell clicked, a finding marked explained, the marked copy downloaded, a branch link
+// made, opened by the branch and revoked. Run by the
 // ignored test `desk::in_a_real_browser` (tests/desk.rs), which starts the desk and sets:
 //   DESK_URL  the reviewer's access URL
 //   SAMPLES   the folder of sample workbooks
@@ -63,7 +64,10 @@ try {
   await page.reload();
   const round = await page.textContent("table.round");
   assert.match(round, /Đảng bộ xã Bản Bo/);
-  if (shots) await page.screenshot({ path: join(shots, "desk-round.png"), fullPage: true });
+  const shot = async (p, name) => {
+    if (shots) await p.screenshot({ path: join(shots, name), fullPage: false });
+  };
+  await shot(page, "desk-round.png");
 
   // A unit's page: its findings by form, the most likely explanation.
   await page.click("table.round a:has-text('Đảng bộ xã Bản Bo')");
@@ -77,7 +81,7 @@ try {
   const target = await page.evaluate(() => location.hash);
   assert.match(target, /^#f\d+$/);
   assert.ok(await page.isVisible(`li${target}`), "the cell's finding is shown");
-  if (shots) await page.screenshot({ path: join(shots, "desk-unit.png"), fullPage: false });
+  await shot(page, "desk-unit.png");
 
   // A finding marked explained, with a note.
   const note = "two members moved in December, confirmed by phone";
@@ -94,6 +98,43 @@ try {
   const bytes = readFileSync(path);
   assert.equal(bytes.subarray(0, 2).toString(), "PK");
   assert.match(download.suggestedFilename(), /^marked-\d+\.xlsx$/);
+
+  // The page with the mark: the note beside its finding.
+  await page.evaluate(() => document.querySelector("p.explained").scrollIntoView({ block: "center" }));
+  await shot(page, "desk-explained.png");
+
+  // A link for the unit's branch: shown once.
+  await Promise.all([page.waitForNavigation(), page.click("form.link button")]);
+  const link = (await page.textContent("code.link")).trim();
+  assert.match(link, /\/branch\/[0-9a-f]{64}$/);
+  assert.match(await page.textContent("p.warn"), /only this computer can open the link/);
+  await shot(page, "desk-link-made.png");
+
+  // The branch opens it in its own browser (no reviewer's cookie): its unit only.
+  const branch = await browser.newContext({ acceptDownloads: true, locale: "en-GB", viewport: { width: 1280, height: 900 } });
+  const bpage = await branch.newPage();
+  bpage.on("pageerror", (e) => problems.push(String(e)));
+  await bpage.goto(link);
+  assert.match(await bpage.textContent("h1"), /Your unit's workbooks: Đảng bộ xã Bản Bo/);
+  assert.doesNotMatch(await bpage.textContent("main"), /Bình Lư/);
+  await shot(bpage, "desk-branch.png");
+  await bpage.click("ol.versions a");
+  await bpage.waitForSelector("ol.findings");
+  assert.match(await bpage.textContent("main"), /M01\.gender-split/);
+  assert.match(await bpage.textContent("main"), /Back to your unit's workbooks/);
+  assert.match(await bpage.textContent("p.explained"), new RegExp(note));
+  assert.equal(await bpage.locator("form.mark").count(), 0);
+  await shot(bpage, "desk-branch-unit.png");
+
+  // The reviewer's list of links, and one revoked: the branch is refused from then on.
+  await page.goto(new URL("/links", url).href);
+  assert.match(await page.textContent("table.links"), /open/);
+  await shot(page, "desk-links.png");
+  await Promise.all([page.waitForNavigation(), page.click("form.revoke button")]);
+  assert.match(await page.textContent("table.links"), /revoked/);
+  const refused = await bpage.goto(link);
+  assert.equal(refused.status(), 401);
+  await branch.close();
 
   assert.deepEqual(problems, [], "the pages logged errors (a CSP violation, a failed request)");
 } catch (e) {
