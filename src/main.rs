@@ -109,15 +109,14 @@ struct ServeArgs {
 /// `crossfoot serve`: the review desk, checking each upload with the same run as `check`
 /// (worker processes under the memory cap). Runs until stopped; exit 2 when it cannot start.
 fn run_serve(args: ServeArgs) -> ExitCode {
-    let mut pack = match load_pack(args.no_default_rules, &args.rules) {
+    let pack = match load_pack(args.no_default_rules, &args.rules, args.lang) {
         Ok(p) => p,
         Err(code) => return code,
     };
-    pack.set_lang(args.lang);
     if let Some(line) = notices::untranslated(&pack) {
         let _ = writeln!(std::io::stderr(), "{line}");
     }
-    let isolation = match isolation(&args.guard, args.jobs) {
+    let isolation = match isolation(&args.guard, args.jobs, pack.settings.lang) {
         Ok(i) => i,
         Err(code) => return code,
     };
@@ -132,7 +131,8 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         // The pack's forms only, as `check` without `--discover`.
         discover: false,
     };
-    let previous = match said(run::inputs::previous(&args.previous)) {
+    let lang = pack.settings.lang;
+    let previous = match said(run::inputs::previous(&args.previous, lang)) {
         Ok(p) => p,
         Err(code) => return code,
     };
@@ -154,52 +154,55 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         .max_request_bytes
         .min(usize::try_from(args.guard.limits().max_file_bytes).unwrap_or(usize::MAX));
     config.max_files = usize::try_from(args.max_files).unwrap_or(usize::MAX);
+    let w = crossfoot::registry::DiagWords::of(lang);
+    let render = crossfoot::messages::render;
     if let Some(list) = &args.unit_list {
-        let shown =
-            crossfoot::text::visible(&list.display().to_string(), 500, Lang::En).into_owned();
+        let shown = crossfoot::text::visible(&list.display().to_string(), 500, lang).into_owned();
         let read =
             crossfoot::files::read_file(list, 16 * 1024 * 1024, std::time::Duration::from_secs(30))
-                .map_err(|u| u.reason)
+                .map_err(|u| {
+                    crossfoot::messages::unreadable_text(&u, lang)
+                        .0
+                        .into_owned()
+                })
                 .and_then(|bytes| {
-                    String::from_utf8(bytes).map_err(|_| "it is not UTF-8 text".to_string())
+                    String::from_utf8(bytes).map_err(|_| w.serve_not_utf8.to_string())
                 })
                 .and_then(|text| crossfoot::desk::parse_units(&text));
         match read {
             Ok(units) => config.expected = units,
             Err(why) => {
-                let _ = writeln!(
-                    std::io::stderr(),
-                    "crossfoot serve: the unit list {shown}: {}",
-                    crossfoot::text::visible(&why, 2000, Lang::En)
+                let line = render(
+                    w.serve_unit_list,
+                    &[
+                        ("path", &shown),
+                        ("reason", &crossfoot::text::visible(&why, 2000, lang)),
+                    ],
                 );
+                let _ = writeln!(std::io::stderr(), "{line}");
                 return ExitCode::from(2);
             }
         }
     }
     let served = crossfoot::desk::serve(config, Box::new(checker), |ready| {
         let mut err = std::io::stderr();
+        let addr = ready.addr.to_string();
         if ready.exposed {
-            let _ = writeln!(
-                err,
-                "WARNING: the review desk listens on {}, which other machines can reach: anyone with the access URL can read every submission",
-                ready.addr
-            );
+            let _ = writeln!(err, "{}", render(w.serve_exposed, &[("addr", &addr)]));
         }
-        let _ = writeln!(
-            err,
-            "crossfoot review desk on http://{} — open (the token is a secret; also written to {}):\n{}",
-            ready.addr,
-            crossfoot::text::visible(&ready.access_file.display().to_string(), 500, Lang::En),
-            ready.access_url
-        );
+        let file = crossfoot::text::visible(&ready.access_file.display().to_string(), 500, lang)
+            .into_owned();
+        let line = render(w.serve_ready, &[("addr", &addr), ("file", &file)]);
+        let _ = writeln!(err, "{line}\n{}", ready.access_url);
     });
     match served {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
+            let error = crossfoot::text::visible(&e.to_string(), 2000, lang).into_owned();
             let _ = writeln!(
                 std::io::stderr(),
-                "crossfoot serve: {}",
-                crossfoot::text::visible(&e.to_string(), 2000, Lang::En)
+                "{}",
+                render(w.serve_failed, &[("error", &error)])
             );
             ExitCode::from(2)
         }
@@ -246,9 +249,7 @@ enum ListFormat {
 
 impl PackArgs {
     fn pack(&self) -> Result<Pack, ExitCode> {
-        let mut pack = load_pack(self.no_default_rules, &self.rules)?;
-        pack.set_lang(self.lang);
-        Ok(pack)
+        load_pack(self.no_default_rules, &self.rules, self.lang)
     }
 }
 
@@ -283,7 +284,11 @@ fn run_list(args: ListArgs) -> Step {
         ListFormat::Json => match crossfoot::safe::json_pretty(&entries) {
             Ok(s) => s + "\n",
             Err(e) => {
-                let _ = writeln!(std::io::stderr(), "cannot write JSON: {e}");
+                let line = crossfoot::messages::render(
+                    crossfoot::registry::DiagWords::of(lang).cannot_write_json,
+                    &[("error", &e.to_string())],
+                );
+                let _ = writeln!(std::io::stderr(), "{line}");
                 return Err(exit(Exit::Failed));
             }
         },
@@ -371,6 +376,9 @@ struct RulesCheckArgs {
     /// Do not use the rule pack built into crossfoot: check the files alone
     #[arg(long)]
     no_default_rules: bool,
+    /// The language of what it says (default: the pack's)
+    #[arg(long, value_enum)]
+    lang: Option<crossfoot::registry::Lang>,
 }
 
 /// `crossfoot rules …`. Exit status 0 when the rule files compile, 2 when they do not.
@@ -379,10 +387,11 @@ fn run_rules(command: RulesCommand) -> Step {
         RulesCommand::List(args) => run_list(args),
         RulesCommand::Lint(args) => {
             // The pack's loading notices are not said here (lint says what the checks say).
-            let mut pack = rules::load_pack(args.no_default_rules, &args.paths).map_err(|e| {
-                e.iter().for_each(|e| eprint_diag(e.as_ref()));
-                exit(Exit::Failed)
-            })?;
+            let mut pack = rules::load_pack_in(args.no_default_rules, &args.paths, args.lang)
+                .map_err(|e| {
+                    e.iter().for_each(|e| eprint_diag(e.as_ref()));
+                    exit(Exit::Failed)
+                })?;
             pack.set_lang(args.lang);
             let lint = crossfoot::lint::lint(&pack);
             let text = lint.render(pack.settings.lang);
@@ -394,10 +403,11 @@ fn run_rules(command: RulesCommand) -> Step {
             }))
         }
         RulesCommand::Check(args) => {
-            match rules::check_rule_files(args.no_default_rules, &args.paths) {
+            match rules::check_rule_files(args.no_default_rules, &args.paths, args.lang) {
                 Ok(stats) => {
                     for notice in &stats.notices {
-                        let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(notice));
+                        let line = notice.text(stats.lang);
+                        let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(&line));
                     }
                     let stats = stats.to_string();
                     let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(&stats));
@@ -503,21 +513,23 @@ struct CheckArgs {
 fn isolation(
     guard: &run::guard::GuardArgs,
     jobs: usize,
+    lang: Lang,
 ) -> Result<Box<dyn Isolation + Send>, ExitCode> {
     guard.isolation(jobs).map_err(|e| {
-        let _ = writeln!(
-            std::io::stderr(),
-            "crossfoot cannot find its own executable to start its worker processes ({e}); nothing was read"
+        let line = crossfoot::messages::render(
+            crossfoot::registry::DiagWords::of(lang).no_worker,
+            &[("error", &e.to_string())],
         );
+        let _ = writeln!(std::io::stderr(), "{line}");
         exit(Exit::Failed)
     })
 }
 
 /// No workbook was named.
 #[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("no workbook to check")]
-#[diagnostic(code(crossfoot::no_input), help("name workbooks or folders, e.g. `crossfoot check submissions/` or `crossfoot check branch-07.xlsx`"))]
-struct NoInput;
+#[error("{}", crossfoot::registry::DiagWords::of(*.0).no_input)]
+#[diagnostic(code(crossfoot::no_input))]
+struct NoInput(Lang, #[help] &'static str);
 
 /// What a command ends with: its exit status, or (`Err`) the status of a step that failed,
 /// after its error was said.
@@ -536,30 +548,38 @@ fn eprint_diag(diag: &dyn Diagnostic) {
     let _ = writeln!(std::io::stderr(), "{}", notices::diagnostic(diag, colour));
 }
 
-fn load_pack(no_default_rules: bool, rules: &[PathBuf]) -> Result<Pack, ExitCode> {
-    let pack = rules::load_pack(no_default_rules, rules).map_err(|errors| {
+/// The pack, in the language `lang` (`--lang`; None: the pack's): its errors, and what loading
+/// it decided, are said in that language.
+fn load_pack(
+    no_default_rules: bool,
+    rules: &[PathBuf],
+    lang: Option<Lang>,
+) -> Result<Pack, ExitCode> {
+    let mut pack = rules::load_pack_in(no_default_rules, rules, lang).map_err(|errors| {
         for e in &errors {
             eprint_diag(e.as_ref());
         }
         exit(Exit::Failed)
     })?;
+    pack.set_lang(lang);
     // What loading decided (a built-in form replaced, settings of the user's files used).
     for notice in &pack.notices {
-        let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(notice));
+        let line = notice.text(pack.settings.lang);
+        let _ = writeln!(std::io::stderr(), "{}", crossfoot::safe::lines(&line));
     }
     Ok(pack)
 }
 
 /// `--units` names no register crossfoot can read.
 #[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("--units {path}: {reason}")]
-#[diagnostic(
-    code(crossfoot::units),
-    help("name a workbook with one row per unit under the headings of the rule pack's [register]")
-)]
+#[error("{}", crossfoot::messages::render(crossfoot::registry::DiagWords::of(*.lang).units_unread, &[("path", .path), ("reason", .reason)]))]
+#[diagnostic(code(crossfoot::units))]
 struct UnitsUnread {
     path: String,
     reason: String,
+    #[help]
+    help: &'static str,
+    lang: Lang,
 }
 
 /// The register of units, when given: refused before any checking when it cannot be read.
@@ -573,25 +593,34 @@ fn read_units(
     said(
         crossfoot::register::read(path, &shown, pack, &guard.limits(), guard.timeout())
             .map(Some)
-            .map_err(|reason| UnitsUnread {
-                path: crossfoot::text::visible(&shown, 500, Lang::En).into_owned(),
-                reason: crossfoot::text::visible(&reason, 500, Lang::En).into_owned(),
+            .map_err(|reason| {
+                let lang = pack.settings.lang;
+                UnitsUnread {
+                    path: crossfoot::text::visible(&shown, 500, lang).into_owned(),
+                    reason: crossfoot::text::visible(&reason, 500, lang).into_owned(),
+                    help: crossfoot::registry::DiagWords::of(lang).units_help,
+                    lang,
+                }
             }),
     )
 }
 
 fn run_check(args: CheckArgs) -> Step {
-    if args.paths.is_empty() {
-        return said(Err(NoInput));
-    }
     let pack = args.pack.pack()?;
+    if args.paths.is_empty() {
+        let lang = pack.settings.lang;
+        return said(Err(NoInput(
+            lang,
+            crossfoot::registry::DiagWords::of(lang).no_input_help,
+        )));
+    }
     if let Some(line) = notices::untranslated(&pack) {
         let _ = writeln!(std::io::stderr(), "{line}");
     }
     let lang = pack.settings.lang;
     // Everything the run reads, then where it writes: settled before any work.
     let mut inputs = run::collect(&args.paths);
-    let previous = said(run::inputs::previous(&args.previous))?;
+    let previous = said(run::inputs::previous(&args.previous, lang))?;
     let register = read_units(args.units.as_deref(), &pack, &args.guard)?;
     let reads = output::Reads {
         previous: previous.as_ref(),
@@ -604,11 +633,12 @@ fn run_check(args: CheckArgs) -> Step {
             args.force,
             &mut inputs,
             &reads,
+            lang,
         ))?),
         None => None,
     };
     let mark_dir = match &args.mark {
-        Some(dir) => Some(said(run::marked::settle_dir(dir))?),
+        Some(dir) => Some(said(run::marked::settle_dir(dir, lang))?),
         None => None,
     };
     if inputs.files.is_empty() {
@@ -618,7 +648,7 @@ fn run_check(args: CheckArgs) -> Step {
         let _ = writeln!(std::io::stderr(), "{text}");
         return Err(exit(Exit::Failed));
     }
-    let isolation = isolation(&args.guard, args.jobs)?;
+    let isolation = isolation(&args.guard, args.jobs, lang)?;
     let options = run::Options {
         limits: args.guard.limits(),
         jobs: args.jobs,
@@ -724,7 +754,7 @@ fn run_check(args: CheckArgs) -> Step {
 fn run_consolidate(args: ConsolidateArgs) -> Step {
     let pack = args.pack.pack()?;
     let register = read_units(args.units.as_deref(), &pack, &args.guard)?;
-    let isolation = isolation(&args.guard, args.jobs)?;
+    let isolation = isolation(&args.guard, args.jobs, pack.settings.lang)?;
     let options = run::Options {
         limits: args.guard.limits(),
         jobs: args.jobs,
@@ -806,14 +836,37 @@ fn suggest_check(e: &mut clap::Error) {
         .iter()
         .map(|a| crossfoot::safe::lines(&a.to_string_lossy()).into_owned())
         .collect();
-    let tip = format!(
-        "to check workbooks, name the command: 'crossfoot check {}'",
-        shown.join(" ")
+    let tip = crossfoot::messages::render(
+        crossfoot::registry::DiagWords::of(args_lang(&args)).name_the_command,
+        &[("args", &shown.join(" "))],
     );
     e.insert(
         ContextKind::Suggested,
         ContextValue::StyledStrs(vec![tip.into()]),
     );
+}
+
+/// The language of what is said about arguments clap could not parse: `--lang` as given, else
+/// the language of the rule pack the arguments name ([`rules::diagnostic_lang`]).
+fn args_lang(args: &[std::ffi::OsString]) -> Lang {
+    let args: Vec<String> = args
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .collect();
+    let value = |flag: &str| -> Vec<String> {
+        let mut out = Vec::new();
+        for (i, a) in args.iter().enumerate() {
+            if a == flag {
+                out.extend(args.get(i + 1).cloned());
+            } else if let Some(v) = a.strip_prefix(&format!("{flag}=")) {
+                out.push(v.to_string());
+            }
+        }
+        out
+    };
+    let lang = value("--lang").last().and_then(|l| Lang::of_code(l));
+    let no_default = args.iter().any(|a| a == "--no-default-rules");
+    rules::diagnostic_lang(no_default, &value("--rules"), lang)
 }
 
 /// jemalloc: about 12 % faster than glibc's allocator on the benchmark (see Cargo.toml), and

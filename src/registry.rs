@@ -2440,6 +2440,356 @@ impl DeskWords {
     }
 }
 
+// ---------------------------------------------------------------------------------------------
+// The command line's diagnostics: what crossfoot says on the error stream when it cannot do
+// what it was asked (a rule file, an output path, `--previous`, the arguments)
+
+/// One table of the diagnostics' words, each field written once with its English and
+/// Vietnamese text side by side.
+macro_rules! diag_words {
+    ($( $(#[$doc:meta])* $field:ident: ($en:expr, $vi:expr), )*) => {
+        /// The words of the command line's diagnostics and notices, in one language.
+        #[derive(Debug)]
+        pub struct DiagWords {
+            $( $(#[$doc])* pub $field: &'static str, )*
+        }
+
+        pub const DIAG_EN: DiagWords = DiagWords { $( $field: $en, )* };
+        pub const DIAG_VI: DiagWords = DiagWords { $( $field: $vi, )* };
+
+        impl DiagWords {
+            /// Every text of the table, by field name.
+            pub fn texts(&self) -> Vec<(&'static str, &'static str)> {
+                vec![ $( (stringify!($field), self.$field), )* ]
+            }
+        }
+    };
+}
+
+diag_words! {
+    // An output path refused (run::output), before anything is read or written.
+    cannot_write: ("cannot write {path}: {reason}", "không ghi được {path}: {reason}"),
+    out_not_xlsx: (
+        "crossfoot writes an Excel workbook, and its name must end in .xlsx",
+        "crossfoot ghi ra một sổ tính Excel, nên tên tệp phải có đuôi .xlsx"
+    ),
+    out_not_xlsx_help: ("name it e.g. `{name}`", "hãy đặt tên, ví dụ `{name}`"),
+    out_symlink: (
+        "it is a symbolic link, and crossfoot does not write through links (it could replace what the link points to)",
+        "đây là một liên kết tượng trưng, và crossfoot không ghi qua liên kết (có thể ghi đè lên tệp mà liên kết trỏ tới)"
+    ),
+    out_symlink_help: (
+        "name a new file, or the file the link points to",
+        "hãy chỉ định một tệp mới, hoặc chính tệp mà liên kết trỏ tới"
+    ),
+    out_folder: ("it is a folder", "đây là một thư mục"),
+    out_folder_help: (
+        "name a file in it, e.g. `{path}`",
+        "hãy chỉ định một tệp trong thư mục đó, ví dụ `{path}`"
+    ),
+    out_special: ("it is not a regular file ({kind})", "đây không phải tệp thông thường ({kind})"),
+    out_special_help: ("name a new .xlsx file", "hãy chỉ định một tệp .xlsx mới"),
+    out_unexamined: ("it cannot be examined", "không xem được thông tin của tệp này"),
+    out_previous: (
+        "it is one of last year's workbooks (--previous), which this run reads",
+        "đây là một trong các sổ tính năm trước (--previous) mà lần chạy này đọc"
+    ),
+    out_rule_file: (
+        "it is one of the rule files this run reads",
+        "đây là một trong các tệp quy tắc mà lần chạy này đọc"
+    ),
+    out_input: (
+        "it is one of the workbooks being checked ({file}); crossfoot never writes over what it reads",
+        "đây là một trong các sổ tính đang được kiểm tra ({file}); crossfoot không bao giờ ghi đè lên tệp mà nó đọc"
+    ),
+    out_new_name: (
+        "write the output to a new file outside the folders being checked, e.g. `-o review.xlsx` in the current folder",
+        "hãy ghi kết quả ra một tệp mới nằm ngoài các thư mục đang kiểm tra, ví dụ `-o review.xlsx` ở thư mục hiện tại"
+    ),
+    out_exists: (
+        "it exists and is {what}; crossfoot replaces only its own earlier output of this kind, and the file was left as it is",
+        "tệp đã có và là {what}; crossfoot chỉ thay thế kết quả cùng loại do chính nó ghi trước đó, nên tệp được giữ nguyên"
+    ),
+    out_exists_help: (
+        "name another file, or add --force to replace it (crossfoot then says what it replaced)",
+        "hãy chỉ định tệp khác, hoặc thêm --force để thay thế (khi đó crossfoot sẽ báo đã thay thế tệp nào)"
+    ),
+    out_is_review: ("a review workbook crossfoot wrote", "một sổ tính rà soát do crossfoot ghi"),
+    out_is_marked: ("a marked copy crossfoot wrote", "một bản đánh dấu do crossfoot ghi"),
+    out_is_summary: ("a summary crossfoot wrote", "một biểu tổng hợp do crossfoot ghi"),
+    out_is_other_own: ("another kind of crossfoot workbook", "một loại sổ tính khác của crossfoot"),
+    out_is_foreign: ("a file crossfoot did not write", "một tệp không do crossfoot ghi"),
+    out_no_folder: ("the folder {path} does not exist", "thư mục {path} không tồn tại"),
+    out_no_folder_help: (
+        "create the folder first, or name a file in an existing one",
+        "hãy tạo thư mục trước, hoặc chỉ định một tệp trong thư mục đã có"
+    ),
+    mark_not_a_folder: (
+        "--mark names a folder for the marked copies, and this is a file",
+        "--mark chỉ định thư mục chứa các bản đánh dấu, nhưng đây là một tệp"
+    ),
+    mark_not_a_folder_help: ("name a folder, e.g. `--mark marked/`", "hãy chỉ định một thư mục, ví dụ `--mark marked/`"),
+    mark_create_folder: ("create the folder first", "hãy tạo thư mục trước"),
+    // `--previous` names nothing to compare with.
+    previous_empty: ("--previous {paths}: {reason}", "--previous {paths}: {reason}"),
+    previous_nothing: ("no workbook there", "không có sổ tính nào ở đó"),
+    previous_help: (
+        "name the folder (or the files) of last year's workbooks, e.g. `--previous submissions-2020/`",
+        "hãy chỉ định thư mục (hoặc các tệp) sổ tính của năm trước, ví dụ `--previous submissions-2020/`"
+    ),
+    // Rule files that do not compile (rules), and what loading the pack decided.
+    rule_path: (
+        "cannot read the rule path {path}: {reason}",
+        "không đọc được đường dẫn quy tắc {path}: {reason}"
+    ),
+    rule_path_help: (
+        "give a .toml rule file or a folder of them",
+        "hãy chỉ định một tệp quy tắc .toml hoặc một thư mục chứa các tệp đó"
+    ),
+    rule_path_no_toml: ("the folder holds no .toml rule file", "thư mục không có tệp quy tắc .toml nào"),
+    rule_path_too_large: (
+        "larger than {mb} MB, which no rule file is",
+        "lớn hơn {mb} MB, không tệp quy tắc nào lớn như vậy"
+    ),
+    rule_path_not_utf8: ("not UTF-8 text", "không phải văn bản UTF-8"),
+    rules_problem_one: ("1 problem in {files}", "1 lỗi trong {files}"),
+    rules_problems: ("{count} problems in {files}", "{count} lỗi trong {files}"),
+    rules_in_file: ("the rule file {path}", "tệp quy tắc {path}"),
+    rules_in_files: ("{count} rule files ({each})", "{count} tệp quy tắc ({each})"),
+    rules_fix: (
+        "fix the rule files; no workbook was checked",
+        "hãy sửa các tệp quy tắc; chưa sổ tính nào được kiểm tra"
+    ),
+    rules_fix_and_check: (
+        "fix the rule files and check them again",
+        "hãy sửa các tệp quy tắc rồi kiểm tra lại"
+    ),
+    no_rules: ("no rules to check with", "không có quy tắc nào để kiểm tra"),
+    no_rules_help: (
+        "--no-default-rules drops the built-in pack; add your own with --rules PATH",
+        "--no-default-rules bỏ bộ quy tắc có sẵn; hãy thêm quy tắc của bạn bằng --rules ĐƯỜNG_DẪN"
+    ),
+    forms_replaced: (
+        "built-in forms replaced by your rule files' forms of the same id: {forms}",
+        "các biểu có sẵn đã được thay bằng biểu cùng mã trong tệp quy tắc của bạn: {forms}"
+    ),
+    edited_in_one_language: (
+        "warning: {file}: the check `{id}` has its {changed} changed but not its {kept}: a report in that language still shows the old text",
+        "cảnh báo: {file}: phép kiểm tra `{id}` đã sửa {changed} nhưng chưa sửa {kept}: báo cáo bằng ngôn ngữ đó vẫn hiện nội dung cũ"
+    ),
+    settings_overridden: (
+        "your rule files set {keys} otherwise than the built-in pack: your values are used",
+        "tệp quy tắc của bạn đặt {keys} khác với bộ quy tắc có sẵn: giá trị của bạn được dùng"
+    ),
+    rules_ok: ("rules ok: {files}", "quy tắc hợp lệ: {files}"),
+    rules_built_in: ("({count} built in)", "({count} có sẵn)"),
+    rule_file: ("file", "tệp"),
+    rule_files: ("files", "tệp"),
+    form: ("form", "biểu"),
+    forms: ("forms", "biểu"),
+    check: ("check", "phép kiểm tra"),
+    checks: ("checks", "phép kiểm tra"),
+    // `consolidate` that writes nothing.
+    no_summary_form: (
+        "no form of the rule pack is a summary of units",
+        "bộ quy tắc không có biểu nào là biểu tổng hợp các đơn vị"
+    ),
+    no_summary_form_called: (
+        "no form of the rule pack is a summary of units called `{form}`",
+        "bộ quy tắc không có biểu tổng hợp các đơn vị nào mang mã `{form}`"
+    ),
+    no_summary_form_help: (
+        "a summary form has `[records]` with `key` and `match = \"unit_code\"` in its rule file",
+        "biểu tổng hợp có `[records]` với `key` và `match = \"unit_code\"` trong tệp quy tắc của nó"
+    ),
+    no_consolidate_input: ("no workbook to consolidate", "không có sổ tính nào để tổng hợp"),
+    no_consolidate_input_help: (
+        "name branch workbooks or folders",
+        "hãy chỉ định sổ tính của các cơ sở hoặc thư mục chứa chúng"
+    ),
+    exclude_unknown: (
+        "--exclude {file}: not one of the workbooks being consolidated",
+        "--exclude {file}: không phải một trong các sổ tính đang được tổng hợp"
+    ),
+    exclude_unknown_help: (
+        "name a workbook given or found under a folder given, as the report shows it",
+        "hãy ghi tên một sổ tính đã chỉ định hoặc nằm trong thư mục đã chỉ định, đúng như báo cáo hiển thị"
+    ),
+    conflict: (
+        "one unit code in several workbooks: {codes}",
+        "một mã đơn vị có trong nhiều sổ tính: {codes}"
+    ),
+    conflict_code: ("unit code {code} is in {files}", "mã đơn vị {code} có trong {files}"),
+    and: (" and ", " và "),
+    conflict_help: (
+        "leave the wrong one out with `--exclude FILE`, or take the newest of each with `--prefer newest`; nothing was written",
+        "hãy bỏ tệp sai bằng `--exclude TỆP`, hoặc lấy tệp mới nhất của mỗi mã bằng `--prefer newest`; chưa ghi gì cả"
+    ),
+    lint_hint: ("hint", "gợi ý"),
+    summary_cannot_build: (
+        "the summary workbook cannot be built: {reason}",
+        "không tạo được biểu tổng hợp: {reason}"
+    ),
+    summary_build_help: (
+        "this is a limit of the xlsx format crossfoot does not handle, or a bug in crossfoot; please report it with the command line used",
+        "đây là giới hạn của định dạng xlsx mà crossfoot chưa xử lý được, hoặc lỗi của crossfoot; hãy báo lỗi kèm dòng lệnh đã dùng"
+    ),
+    summary_write_help: (
+        "check the folder exists and is writable, and that the file is not open in a spreadsheet program",
+        "hãy kiểm tra thư mục có tồn tại và ghi được không, và tệp có đang mở trong chương trình bảng tính không"
+    ),
+    unknown_id: (
+        "`{id}` is neither a finding of crossfoot nor a check of the rule pack",
+        "`{id}` không phải một loại phát hiện của crossfoot, cũng không phải một phép kiểm tra của bộ quy tắc"
+    ),
+    unknown_id_help: ("`crossfoot rules list` lists every id", "`crossfoot rules list` liệt kê mọi mã"),
+    unknown_id_did_you_mean: (
+        "did you mean `{name}`? `crossfoot rules list` lists every id",
+        "có phải ý bạn là `{name}`? `crossfoot rules list` liệt kê mọi mã"
+    ),
+    // A rule file's schema mistakes (rules::schema): unknown, missing and wrong keys and values.
+    did_you_mean: ("did you mean `{name}`?", "có phải ý bạn là `{name}`?"),
+    schema_unknown_key: ("unknown key `{key}`", "khóa lạ `{key}`"),
+    schema_unknown_key_label: ("unknown key", "khóa lạ"),
+    schema_keys: ("the keys of this table: {keys}", "các khóa của bảng này: {keys}"),
+    schema_hint_keys: ("{hint} (the keys of this table: {keys})", "{hint} (các khóa của bảng này: {keys})"),
+    schema_no_keys: ("this table takes no keys", "bảng này không nhận khóa nào"),
+    schema_missing_key: ("missing key `{key}`", "thiếu khóa `{key}`"),
+    schema_missing_key_label: ("this table has no `{key}`", "bảng này không có `{key}`"),
+    schema_missing_key_help: ("add `{key} = …` to this table", "hãy thêm `{key} = …` vào bảng này"),
+    schema_unknown_value: (
+        "`{value}` is not one of the values allowed here",
+        "`{value}` không phải một giá trị được phép ở đây"
+    ),
+    schema_unknown_value_label: ("unknown value", "giá trị lạ"),
+    schema_hint_values: ("{hint} (one of {values})", "{hint} (một trong {values})"),
+    schema_write_one_of: ("write one of {values}", "hãy ghi một trong {values}"),
+    schema_wrong_type: (
+        "wrong type: {found} where {wanted} is expected",
+        "sai kiểu: {found} ở chỗ cần {wanted}"
+    ),
+    schema_wrong_type_label: ("expected {wanted}", "cần {wanted}"),
+    schema_wrong_word: (
+        "wrong type: {found} `{shown}` where one of {values} is expected",
+        "sai kiểu: {found} `{shown}` ở chỗ cần một trong {values}"
+    ),
+    schema_wrong_word_label: ("expected one of these words", "cần một trong các từ này"),
+    schema_wrong_word_help: ("write one of {values}, in quotes", "hãy ghi một trong {values}, đặt trong dấu ngoặc kép"),
+    schema_here: ("here", "ở đây"),
+    schema_too_many: (
+        "more than {max} mistakes; the rest are not shown",
+        "hơn {max} lỗi; các lỗi còn lại không được hiện"
+    ),
+    schema_this_file: ("this file", "tệp này"),
+    // The TOML types the schema names (a value found, a value wanted).
+    type_integer: ("integer", "số nguyên"),
+    type_float: ("float", "số thực"),
+    type_string: ("string", "chuỗi"),
+    type_boolean: ("boolean", "giá trị đúng/sai"),
+    type_array: ("array", "mảng"),
+    type_table: ("table", "bảng"),
+    type_datetime: ("datetime", "ngày giờ"),
+    type_a_value: ("a value", "một giá trị"),
+    type_a_string: ("a string", "một chuỗi"),
+    type_a_boolean: ("a boolean", "một giá trị đúng/sai (true/false)"),
+    type_a_sequence: ("a sequence", "một mảng"),
+    type_a_map: ("a map", "một bảng"),
+    type_an_integer: ("an integer", "một số nguyên"),
+    type_a_number: ("a number", "một số"),
+    type_string_or_table: ("string or table", "chuỗi hoặc bảng"),
+    type_another: ("another type", "kiểu khác"),
+    // The review workbook and the marked copies that cannot be written (after the run).
+    review_is_input: (
+        "the review workbook {path} is one of the workbooks being checked",
+        "sổ tính rà soát {path} là một trong các sổ tính đang được kiểm tra"
+    ),
+    review_is_input_help: (
+        "name the review workbook differently, e.g. review.xlsx; crossfoot never overwrites a submission",
+        "hãy đặt tên khác cho sổ tính rà soát, ví dụ review.xlsx; crossfoot không bao giờ ghi đè lên bài nộp"
+    ),
+    review_is_folder: (
+        "{path} is a folder; the review workbook needs a file name",
+        "{path} là một thư mục; sổ tính rà soát cần một tên tệp"
+    ),
+    review_is_folder_help: ("give a file name inside it, e.g. {path}", "hãy đặt một tên tệp trong thư mục đó, ví dụ {path}"),
+    review_cannot_write: (
+        "cannot write the review workbook {path}: {reason}",
+        "không ghi được sổ tính rà soát {path}: {reason}"
+    ),
+    review_cannot_write_help: (
+        "check that the folder exists and is writable, and that the file is not open in a spreadsheet program",
+        "hãy kiểm tra thư mục có tồn tại và ghi được không, và tệp có đang mở trong chương trình bảng tính không"
+    ),
+    review_cannot_build: ("cannot build the review workbook: {reason}", "không tạo được sổ tính rà soát: {reason}"),
+    review_cannot_build_help: (
+        "this is a limit of the xlsx format or a bug in crossfoot; please report it with the command line used",
+        "đây là giới hạn của định dạng xlsx hoặc lỗi của crossfoot; hãy báo lỗi kèm dòng lệnh đã dùng"
+    ),
+    cannot_mark: (
+        "cannot make the marked copy of {file}: {reason}",
+        "không tạo được bản đánh dấu của {file}: {reason}"
+    ),
+    mark_read_again: ("reading it again failed: {reason}", "đọc lại tệp không được: {reason}"),
+    mark_changed: (
+        "it changed while it was being checked (size or modification time); check it again",
+        "tệp đã thay đổi trong lúc kiểm tra (kích thước hoặc thời điểm sửa); hãy kiểm tra lại"
+    ),
+    mark_over_input: (
+        "its copy {path} would replace a file this run read",
+        "bản sao {path} sẽ ghi đè lên một tệp mà lần chạy này đọc"
+    ),
+    mark_over_review: (
+        "its copy {path} would replace the review workbook this run wrote (-o); name another folder for --mark or another file for -o",
+        "bản sao {path} sẽ ghi đè lên sổ tính rà soát mà lần chạy này ghi (-o); hãy chỉ định thư mục khác cho --mark hoặc tệp khác cho -o"
+    ),
+    mark_write_failed: ("writing {path} failed: {error}", "ghi {path} không được: {error}"),
+    mark_write_exists: (
+        "writing {path} failed: {error}; only an earlier marked copy is replaced: name another folder for --mark, or add --force",
+        "ghi {path} không được: {error}; chỉ bản đánh dấu trước đó mới được thay thế: hãy chỉ định thư mục khác cho --mark, hoặc thêm --force"
+    ),
+    // `crossfoot serve` starting.
+    serve_unit_list: ("crossfoot serve: the unit list {path}: {reason}", "crossfoot serve: danh sách đơn vị {path}: {reason}"),
+    serve_not_utf8: ("it is not UTF-8 text", "tệp không phải văn bản UTF-8"),
+    serve_exposed: (
+        "WARNING: the review desk listens on {addr}, which other machines can reach: anyone with the access URL can read every submission",
+        "CẢNH BÁO: bàn duyệt nhận kết nối ở {addr}, nơi các máy khác truy cập được: ai có đường dẫn truy cập đều đọc được mọi bài nộp"
+    ),
+    serve_ready: (
+        "crossfoot review desk on http://{addr} — open (the token is a secret; also written to {file}):",
+        "bàn duyệt crossfoot ở http://{addr} — hãy mở (mã truy cập cần giữ bí mật; cũng được ghi vào {file}):"
+    ),
+    serve_failed: ("crossfoot serve: {error}", "crossfoot serve: {error}"),
+    // The command line.
+    no_input: ("no workbook to check", "không có sổ tính nào để kiểm tra"),
+    no_input_help: (
+        "name workbooks or folders, e.g. `crossfoot check submissions/` or `crossfoot check branch-07.xlsx`",
+        "hãy chỉ định sổ tính hoặc thư mục, ví dụ `crossfoot check submissions/` hoặc `crossfoot check branch-07.xlsx`"
+    ),
+    name_the_command: (
+        "to check workbooks, name the command: 'crossfoot check {args}'",
+        "để kiểm tra sổ tính, hãy ghi rõ lệnh: 'crossfoot check {args}'"
+    ),
+    no_worker: (
+        "crossfoot cannot find its own executable to start its worker processes ({error}); nothing was read",
+        "crossfoot không tìm thấy tệp chạy của chính nó để khởi động các tiến trình đọc tệp ({error}); chưa tệp nào được đọc"
+    ),
+    cannot_write_json: ("cannot write JSON: {error}", "không ghi được JSON: {error}"),
+    units_unread: ("--units {path}: {reason}", "--units {path}: {reason}"),
+    units_help: (
+        "name a workbook with one row per unit under the headings of the rule pack's [register]",
+        "hãy chỉ định một sổ tính có mỗi đơn vị một dòng, dưới các tiêu đề mà [register] của bộ quy tắc nêu"
+    ),
+}
+
+impl DiagWords {
+    pub fn of(lang: Lang) -> &'static DiagWords {
+        match lang {
+            Lang::En => &DIAG_EN,
+            Lang::Vi => &DIAG_VI,
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -2495,6 +2845,7 @@ mod tests {
             ("MarkWords", MARK_EN.texts(), MARK_VI.texts()),
             ("RoleWords", ROLE_EN.texts(), ROLE_VI.texts()),
             ("DeskWords", DESK_EN.texts(), DESK_VI.texts()),
+            ("DiagWords", DIAG_EN.texts(), DIAG_VI.texts()),
         ];
         for (table, en, vi) in tables {
             assert_eq!(en.len(), vi.len(), "{table}");

@@ -182,7 +182,7 @@ fn outputs_that_are_not_a_new_or_regular_xlsx_file_are_refused_up_front() {
     for (o, why, hint) in cases {
         let out = Command::new(env!("CARGO_BIN_EXE_crossfoot"))
             .current_dir(dir.path())
-            .args(["check", "b.xlsx", "-o", o])
+            .args(["check", "b.xlsx", "-o", o, "--lang", "en"])
             .env("NO_COLOR", "1")
             .output()
             .unwrap();

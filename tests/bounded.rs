@@ -52,20 +52,30 @@ fn rule_files_that_are_no_regular_files_are_refused_without_waiting() {
     mkfifo(&dir.path().join("pack/x.toml"));
     let fifo = "cannot read the rule path fifo.toml: not a regular file (a named pipe (FIFO))";
     for args in [
-        &["check", "--rules", "fifo.toml", "nothing.xlsx"][..],
-        &["rules", "check", "fifo.toml"],
+        &[
+            "check",
+            "--rules",
+            "fifo.toml",
+            "nothing.xlsx",
+            "--lang",
+            "en",
+        ][..],
+        &["rules", "check", "fifo.toml", "--lang", "en"],
     ] {
         let o = crossfoot_in(dir.path(), args);
         assert_eq!(code(&o), 2, "{args:?}: {}", stderr(&o));
         assert_eq!(headlines(&stderr(&o)), [fifo], "{args:?}");
     }
-    let o = crossfoot_in(dir.path(), &["check", "--rules", "pack", "nothing.xlsx"]);
+    let o = crossfoot_in(
+        dir.path(),
+        &["check", "--rules", "pack", "nothing.xlsx", "--lang", "en"],
+    );
     assert_eq!(code(&o), 2);
     assert_eq!(
         headlines(&stderr(&o)),
         ["cannot read the rule path pack/x.toml: not a regular file (a named pipe (FIFO))"]
     );
-    let o = crossfoot_in(dir.path(), &["rules", "check", "/dev/zero"]);
+    let o = crossfoot_in(dir.path(), &["rules", "check", "/dev/zero", "--lang", "en"]);
     assert_eq!(code(&o), 2);
     assert_eq!(
         headlines(&stderr(&o)),
@@ -81,7 +91,7 @@ fn a_rule_file_over_the_size_limit_is_refused() {
     let f = std::fs::File::create(&big).unwrap();
     // Sparse: 5 MB of nothing, over the 4 MB limit.
     f.set_len(5 * 1024 * 1024).unwrap();
-    let o = crossfoot_in(dir.path(), &["rules", "check", "big.toml"]);
+    let o = crossfoot_in(dir.path(), &["rules", "check", "big.toml", "--lang", "en"]);
     assert_eq!(code(&o), 2);
     assert_eq!(
         headlines(&stderr(&o)),

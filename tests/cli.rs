@@ -406,7 +406,7 @@ fn unreadable_input_is_reported_and_the_others_still_checked() {
 
 #[test]
 fn no_path_is_an_error_with_a_hint() {
-    let out = crossfoot(&["check"]);
+    let out = crossfoot(&["check", "--lang", "en"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(
@@ -576,6 +576,10 @@ fn explain_an_engine_kind_and_a_pack_check() {
         "{text}"
     );
     let out = crossfoot(&["explain", "M01.gender-splt"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("có phải ý bạn là `M01.gender-split`"), "{err}");
+    let out = crossfoot(&["explain", "M01.gender-splt", "--lang", "en"]);
     assert_eq!(out.status.code(), Some(2));
     let err = String::from_utf8_lossy(&out.stderr);
     assert!(err.contains("did you mean `M01.gender-split`"), "{err}");

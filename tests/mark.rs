@@ -803,7 +803,11 @@ fn the_command_line_writes_copies_and_never_over_an_input() {
     ]);
     let err = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(2), "a copy was refused: {err}");
-    assert!(err.contains("would replace a file this run read"), "{err}");
+    // Said in the run's language (the built-in pack's: Vietnamese).
+    assert!(
+        err.contains("sẽ ghi đè lên một tệp mà lần chạy này đọc"),
+        "{err}"
+    );
     assert_eq!(
         std::fs::read(inbox.join("td03.kiem-tra.xlsx")).unwrap(),
         first_copy,
@@ -822,6 +826,8 @@ fn the_command_line_writes_copies_and_never_over_an_input() {
         inbox.as_os_str(),
         "--mark".as_ref(),
         inbox.join("td03.xlsx").as_os_str(),
+        "--lang".as_ref(),
+        "en".as_ref(),
     ]);
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("this is a file"));

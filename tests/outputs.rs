@@ -115,7 +115,14 @@ fn check_o_replaces_its_own_review_and_force_says_what_it_replaced() {
     let before = state(&summary);
     let o = crossfoot(
         dir.path(),
-        &["check", "branch-ratings.xlsx", "-o", "district.xlsx"],
+        &[
+            "check",
+            "branch-ratings.xlsx",
+            "-o",
+            "district.xlsx",
+            "--lang",
+            "en",
+        ],
     );
     assert_eq!(o.status.code(), Some(2), "{}", stderr(&o));
     assert!(

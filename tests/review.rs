@@ -844,9 +844,19 @@ fn the_review_never_overwrites_an_input_and_is_written_atomically() {
         .map(|e| e.expect("entry").file_name())
         .collect();
     assert_eq!(left, ["review.xlsx"], "no temporary file left behind");
-    // Diagnostics carry a code and help.
-    let diag: &dyn miette::Diagnostic = &ReviewError::OutputIsInput { path: input };
-    assert!(diag.code().is_some() && diag.help().is_some());
+    // Diagnostics carry a code and help, in their language.
+    for (lang, help) in [
+        (Lang::En, "name the review workbook"),
+        (Lang::Vi, "hãy đặt tên khác"),
+    ] {
+        let diag: &dyn miette::Diagnostic = &ReviewError::OutputIsInput {
+            path: input.clone(),
+            lang,
+        };
+        assert!(diag.code().is_some());
+        let said = diag.help().map(|h| h.to_string()).unwrap_or_default();
+        assert!(said.starts_with(help), "{said}");
+    }
 }
 
 #[test]

@@ -221,7 +221,7 @@ fn settings_that_differ_from_the_built_in_pack_are_the_users() {
         "mine.toml",
         &format!("[settings]\nlocale = \"en\"\ndash_is_zero = false\n\n{FORM}"),
     )]);
-    let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "mine.toml"]);
+    let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "mine.toml", "--lang", "en"]);
     assert_eq!(code, 0, "{text}");
     assert_eq!(
         text,
@@ -251,7 +251,7 @@ fn a_copy_of_the_built_in_pack_replaces_it_and_a_half_edited_message_is_a_warnin
         let p = e.unwrap().path();
         std::fs::copy(&p, copy.join(p.file_name().unwrap())).unwrap();
     }
-    let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "mycopy"]);
+    let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "mycopy", "--lang", "en"]);
     assert_eq!(code, 0, "{text}");
     let lines: Vec<&str> = text.lines().collect();
     assert_eq!(lines.len(), 2, "{text}");
@@ -274,7 +274,7 @@ fn a_copy_of_the_built_in_pack_replaces_it_and_a_half_edited_message_is_a_warnin
     );
     assert_ne!(edited, m01);
     std::fs::write(copy.join("m01.toml"), edited).unwrap();
-    let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "mycopy"]);
+    let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "mycopy", "--lang", "en"]);
     assert_eq!(code, 0, "{text}");
     assert!(
         text.contains(
@@ -304,7 +304,7 @@ fn rules_check_a_good_folder() {
     // With the built-in pack: its files are counted, and nothing of the folder contradicts it
     // once the folder leaves the pack's settings alone.
     std::fs::remove_file(dir.path().join("good/settings.toml")).unwrap();
-    let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "good"]);
+    let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "good", "--lang", "en"]);
     assert_eq!(code, 0, "{text}");
     assert!(
         text.starts_with("rules ok: 8 files (7 built in), 7 forms, "),
@@ -332,7 +332,10 @@ fn rules_check_a_bad_folder() {
     assert!(text.contains("did you mean `locale`?"), "{text}");
     // A folder with no rule file, and a path that is not there: both said, nothing passes.
     std::fs::create_dir(dir.path().join("empty")).unwrap();
-    let (code, text) = crossfoot_in(dir.path(), &["rules", "check", "empty", "missing.toml"]);
+    let (code, text) = crossfoot_in(
+        dir.path(),
+        &["rules", "check", "empty", "missing.toml", "--lang", "en"],
+    );
     assert_eq!(code, 2);
     assert_eq!(
         headlines(&text),
@@ -348,18 +351,28 @@ fn rules_check_a_bad_folder() {
 fn rules_check_the_built_in_pack() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR"));
     // The pack built into the binary…
-    let (code, text) = crossfoot_in(root, &["rules", "check"]);
+    let (code, text) = crossfoot_in(root, &["rules", "check", "--lang", "en"]);
     assert_eq!(code, 0, "{text}");
     assert!(
         text.starts_with("rules ok: 7 files (7 built in), 6 forms, "),
         "{text}"
     );
     // …and the files of `rules/` on their own (as when editing them).
-    let (code, text) = crossfoot_in(root, &["rules", "check", "--no-default-rules", "rules"]);
+    let (code, text) = crossfoot_in(
+        root,
+        &[
+            "rules",
+            "check",
+            "--no-default-rules",
+            "rules",
+            "--lang",
+            "en",
+        ],
+    );
     assert_eq!(code, 0, "{text}");
     assert!(text.starts_with("rules ok: 7 files, 6 forms, "), "{text}");
     // With the built-in pack as well, each form of the files replaces the built-in one.
-    let (code, text) = crossfoot_in(root, &["rules", "check", "rules"]);
+    let (code, text) = crossfoot_in(root, &["rules", "check", "rules", "--lang", "en"]);
     assert_eq!(code, 0, "{text}");
     assert!(text.contains("built-in forms replaced by"), "{text}");
     // Two of the user's own files defining one form are still an error.

@@ -16,6 +16,7 @@ mod formats;
 mod forms_generator;
 mod fuzz_regressions;
 mod hostile;
+mod languages;
 mod layout;
 mod lint;
 mod localise;

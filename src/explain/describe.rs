@@ -86,12 +86,14 @@ pub fn list_text(entries: &[Entry], lang: Lang) -> String {
 
 /// An id that is neither a finding kind nor a check.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("`{id}` is neither a finding of crossfoot nor a check of the rule pack")]
+#[error("{}", crate::messages::render(crate::registry::DiagWords::of(*.lang).unknown_id, &[("id", .id)]))]
 #[diagnostic(code(crossfoot::unknown_id))]
 pub struct UnknownId {
     pub id: String,
     #[help]
     pub help: Option<String>,
+    /// The language it is said in.
+    pub lang: Lang,
 }
 
 /// The doc of a finding kind, or of a check of the pack (its form, expression, severity and
@@ -137,12 +139,14 @@ pub fn explain(pack: &Pack, id: &str, lang: Lang) -> Result<String, UnknownId> {
         .map(|k| k.id.to_string())
         .chain(checks(pack).map(|(_, c)| c.id.clone()))
         .collect();
+    let dw = crate::registry::DiagWords::of(lang);
     let help = crate::text::closest(id, ids.iter().map(String::as_str))
-        .map(|c| format!("did you mean `{c}`? `crossfoot rules list` lists every id"))
-        .or_else(|| Some("`crossfoot rules list` lists every id".to_string()));
+        .map(|c| crate::messages::render(dw.unknown_id_did_you_mean, &[("name", c)]))
+        .or_else(|| Some(dw.unknown_id_help.to_string()));
     Err(UnknownId {
         id: id.to_string(),
         help,
+        lang,
     })
 }
 

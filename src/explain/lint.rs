@@ -109,7 +109,11 @@ impl Lint {
         for m in &self.messages {
             let mark = if m.explained.is_some() { "·" } else { "×" };
             out.push_str(&format!("{mark} {} {}\n", m.code, m.text));
-            out.push_str(&format!("  hint: {}\n", m.hint));
+            out.push_str(&format!(
+                "  {}: {}\n",
+                crate::registry::DiagWords::of(lang).lint_hint,
+                m.hint
+            ));
             if let Some(why) = &m.explained {
                 out.push_str(&format!(
                     "  {}\n",

@@ -19,8 +19,10 @@ pub use tolerance::Tolerance;
 pub mod units;
 
 use crate::finding::Severity;
+use crate::messages::render;
 use crate::model::CellRef;
 use crate::number::Locale;
+use crate::registry::{DiagWords, Lang};
 use crate::text::{closest, label_key, Folding, UnitCodeStyle};
 use expr::{BinOp, CmpOp, ExprKind, Func, LogicOp};
 use miette::{Diagnostic, SourceSpan};
@@ -419,7 +421,54 @@ pub struct Pack {
     /// What loading the pack decided for the user and says on stderr, one line each: a
     /// built-in form replaced by a user's form of the same id, settings where the user's files
     /// win over the built-in pack's, a replaced check's message edited in one language only.
-    pub notices: Vec<String>,
+    pub notices: Vec<Notice>,
+}
+
+/// What loading a pack decided for the user ([`Pack::notices`]): said on stderr, in the
+/// run's language ([`Notice::text`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Notice {
+    /// Built-in forms replaced by a user's form of the same id: `M01 (mine/m01.toml)`, …
+    FormsReplaced(Vec<String>),
+    /// A check of a replaced form whose texts were changed in some languages (`message`,
+    /// `messages.en`, `doc`, …) and kept in others.
+    EditedInOneLanguage {
+        file: String,
+        id: String,
+        changed: Vec<String>,
+        kept: Vec<String>,
+    },
+    /// `[settings]` keys the user's files set otherwise than the built-in pack.
+    SettingsOverridden(Vec<String>),
+}
+
+impl Notice {
+    /// The line that says it, in `lang`.
+    pub fn text(&self, lang: Lang) -> String {
+        let w = DiagWords::of(lang);
+        match self {
+            Notice::FormsReplaced(forms) => {
+                render(w.forms_replaced, &[("forms", &forms.join(", "))])
+            }
+            Notice::EditedInOneLanguage {
+                file,
+                id,
+                changed,
+                kept,
+            } => render(
+                w.edited_in_one_language,
+                &[
+                    ("file", file),
+                    ("id", id),
+                    ("changed", &changed.join(", ")),
+                    ("kept", &kept.join(", ")),
+                ],
+            ),
+            Notice::SettingsOverridden(keys) => {
+                render(w.settings_overridden, &[("keys", &keys.join(", "))])
+            }
+        }
+    }
 }
 
 impl Pack {
@@ -804,46 +853,60 @@ pub struct RuleFileError {
 
 /// A rule path that could not be read at all.
 #[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("cannot read the rule path {path}: {reason}")]
-#[diagnostic(
-    code(crossfoot::rule_path),
-    help("give a .toml rule file or a folder of them")
-)]
+#[error("{}", render(DiagWords::of(*.lang).rule_path, &[("path", .path), ("reason", .reason)]))]
+#[diagnostic(code(crossfoot::rule_path))]
 pub struct RulePathError {
     pub path: String,
     pub reason: String,
+    #[help]
+    pub help: &'static str,
+    /// The language it is said in.
+    pub lang: Lang,
 }
 
 /// The last line after the problems of the rule files: how many, where, and what it means.
 #[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("{count} problem{} in {files}", if *count == 1 { "" } else { "s" })]
-#[diagnostic(code(crossfoot::rule_files), help("{help}"))]
+#[error("{text}")]
+#[diagnostic(code(crossfoot::rule_files))]
 pub struct RulesSummary {
     pub count: usize,
-    /// "my-form.toml" or "2 rule files (a.toml: 3, b.toml: 1)".
-    pub files: String,
-    pub help: String,
+    /// "1 problem in the rule file my-form.toml", "4 problems in 2 rule files (a.toml: 3,
+    /// b.toml: 1)", in the language it is said in.
+    pub text: String,
+    #[help]
+    pub help: &'static str,
 }
 
 impl RulesSummary {
-    fn of(errors: &[RuleFileError], help: &str) -> RulesSummary {
-        let count = errors.iter().map(|e| e.problems.len()).sum();
+    fn of(errors: &[RuleFileError], help: &'static str, lang: Lang) -> RulesSummary {
+        let w = DiagWords::of(lang);
+        let count: usize = errors.iter().map(|e| e.problems.len()).sum();
         let files = match errors {
-            [one] => format!("the rule file {}", one.path),
-            _ => format!(
-                "{} rule files ({})",
-                errors.len(),
-                errors
-                    .iter()
-                    .map(|e| format!("{}: {}", e.path, e.problems.len()))
-                    .collect::<Vec<_>>()
-                    .join(", ")
+            [one] => render(w.rules_in_file, &[("path", &one.path)]),
+            _ => render(
+                w.rules_in_files,
+                &[
+                    ("count", &errors.len().to_string()),
+                    (
+                        "each",
+                        &errors
+                            .iter()
+                            .map(|e| format!("{}: {}", e.path, e.problems.len()))
+                            .collect::<Vec<_>>()
+                            .join(", "),
+                    ),
+                ],
             ),
+        };
+        let one = if count == 1 {
+            w.rules_problem_one
+        } else {
+            w.rules_problems
         };
         RulesSummary {
             count,
-            files,
-            help: help.to_string(),
+            text: render(one, &[("count", &count.to_string()), ("files", &files)]),
+            help,
         }
     }
 }
@@ -964,7 +1027,16 @@ impl Conflict<'_> {
 }
 
 fn did_you_mean<'a>(wanted: &str, options: impl IntoIterator<Item = &'a str>) -> Option<String> {
-    closest(wanted, options).map(|c| format!("did you mean `{c}`?"))
+    did_you_mean_in(wanted, options, Lang::En)
+}
+
+/// [`did_you_mean`] in `lang`.
+fn did_you_mean_in<'a>(
+    wanted: &str,
+    options: impl IntoIterator<Item = &'a str>,
+    lang: Lang,
+) -> Option<String> {
+    closest(wanted, options).map(|c| render(DiagWords::of(lang).did_you_mean, &[("name", c)]))
 }
 
 /// Where the text of a TOML string value starts, given the span of the whole value.
@@ -992,13 +1064,20 @@ fn string_content_offset(text: &str, span: &Range<usize>) -> usize {
 
 /// Reads rule files from the given paths (files, or folders of `*.toml`), in a stable order.
 /// Every path that cannot be read is an error, and so is a folder that holds no rule file.
-pub fn read_rule_sources(paths: &[impl AsRef<Path>]) -> Result<Vec<Source>, Vec<RulePathError>> {
+/// The errors are said in `lang`.
+pub fn read_rule_sources(
+    paths: &[impl AsRef<Path>],
+    lang: Lang,
+) -> Result<Vec<Source>, Vec<RulePathError>> {
     let mut out = Vec::new();
     let mut errors = Vec::new();
+    let w = DiagWords::of(lang);
     let mut fail = |path: &Path, reason: String| {
         errors.push(RulePathError {
             path: path.display().to_string(),
             reason,
+            help: w.rule_path_help,
+            lang,
         })
     };
     for p in paths {
@@ -1034,14 +1113,14 @@ pub fn read_rule_sources(paths: &[impl AsRef<Path>]) -> Result<Vec<Source>, Vec<
             }
             files.sort();
             if files.is_empty() {
-                fail(p, "the folder holds no .toml rule file".to_string());
+                fail(p, w.rule_path_no_toml.to_string());
             }
             files
         } else {
             vec![p.to_path_buf()]
         };
         for f in files {
-            match read_rule_file(&f) {
+            match read_rule_file(&f, lang) {
                 Ok(text) => out.push(Source {
                     name: f.display().to_string(),
                     text,
@@ -1067,16 +1146,17 @@ const RULE_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30
 /// One rule file's text, read as workbooks are ([`crate::files::read_file`]): a regular
 /// file only (a named pipe or a device is refused without waiting), at most
 /// [`MAX_RULE_FILE_BYTES`], within [`RULE_READ_TIMEOUT`].
-fn read_rule_file(path: &Path) -> Result<String, String> {
+fn read_rule_file(path: &Path, lang: Lang) -> Result<String, String> {
+    let w = DiagWords::of(lang);
     let bytes = crate::files::read_file(path, MAX_RULE_FILE_BYTES, RULE_READ_TIMEOUT)
-        .map_err(|u| u.reason)?;
+        .map_err(|u| crate::messages::unreadable_text(&u, lang).0.into_owned())?;
     if bytes.len() as u64 > MAX_RULE_FILE_BYTES {
-        return Err(format!(
-            "larger than {} MB, which no rule file is",
-            MAX_RULE_FILE_BYTES / (1024 * 1024)
+        return Err(render(
+            w.rule_path_too_large,
+            &[("mb", &(MAX_RULE_FILE_BYTES / (1024 * 1024)).to_string())],
         ));
     }
-    String::from_utf8(bytes).map_err(|_| "not UTF-8 text".to_string())
+    String::from_utf8(bytes).map_err(|_| w.rule_path_not_utf8.to_string())
 }
 
 /// What a built-in rule file is called in messages: `rules/pack.toml (built in)`.
@@ -1096,12 +1176,14 @@ pub fn builtin_sources() -> Vec<Source> {
 
 /// No rules at all.
 #[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("no rules to check with")]
-#[diagnostic(
-    code(crossfoot::no_rules),
-    help("--no-default-rules drops the built-in pack; add your own with --rules PATH")
-)]
-pub struct NoRules;
+#[error("{}", DiagWords::of(*.lang).no_rules)]
+#[diagnostic(code(crossfoot::no_rules))]
+pub struct NoRules {
+    #[help]
+    pub help: &'static str,
+    /// The language it is said in.
+    pub lang: Lang,
+}
 
 /// Why a pack could not be loaded: each item a diagnostic to show, in order.
 pub type PackErrors = Vec<Box<dyn Diagnostic + Send + Sync>>;
@@ -1110,11 +1192,52 @@ pub type PackErrors = Vec<Box<dyn Diagnostic + Send + Sync>>;
 /// folders in `extra`, compiled together. On error: every problem of every file, each its own
 /// diagnostic, then one that counts them.
 pub fn load_pack(no_default: bool, extra: &[impl AsRef<Path>]) -> Result<Pack, PackErrors> {
-    load(
-        no_default,
-        extra,
-        "fix the rule files; no workbook was checked",
-    )
+    load_pack_in(no_default, extra, None)
+}
+
+/// [`load_pack`], its diagnostics said in `lang` (`--lang`; None: the language the rule files
+/// set, see [`diagnostic_lang`]). The pack's own language is set with [`Pack::set_lang`].
+pub fn load_pack_in(
+    no_default: bool,
+    extra: &[impl AsRef<Path>],
+    lang: Option<Lang>,
+) -> Result<Pack, PackErrors> {
+    load(no_default, extra, |w| w.rules_fix, lang)
+}
+
+/// The language of what crossfoot says about rule files before (or instead of) a pack:
+/// `lang` (`--lang`) when given, else the `language` the rule files set in `[settings]` (a
+/// user's file over the built-in pack's, as with every setting), else English. Files that
+/// cannot be read or parsed are passed over here (their errors are said in this language).
+pub fn diagnostic_lang(no_default: bool, extra: &[impl AsRef<Path>], lang: Option<Lang>) -> Lang {
+    if let Some(lang) = lang {
+        return lang;
+    }
+    let mut sources = if no_default {
+        Vec::new()
+    } else {
+        builtin_sources()
+    };
+    for p in extra {
+        if let Ok(more) = read_rule_sources(std::slice::from_ref(p), Lang::En) {
+            sources.extend(more);
+        }
+    }
+    sources_lang(&sources)
+}
+
+/// The language the last of `sources` that sets `[settings] language` sets (English when none
+/// does).
+fn sources_lang(sources: &[Source]) -> Lang {
+    sources
+        .iter()
+        .rev()
+        .find_map(|s| {
+            let table = toml::from_str::<toml::Table>(&s.text).ok()?;
+            let language = table.get("settings")?.get("language")?.as_str()?;
+            Some(Lang::from_pack(language))
+        })
+        .unwrap_or(Lang::En)
 }
 
 /// What `crossfoot rules check` tells of rule files that compile.
@@ -1128,34 +1251,50 @@ pub struct PackStats {
     /// Checks as written (a check with `columns` counts once).
     pub checks: usize,
     /// What loading decided ([`Pack::notices`]).
-    pub notices: Vec<String>,
+    pub notices: Vec<Notice>,
+    /// The language it is said in.
+    pub lang: Lang,
 }
 
 impl std::fmt::Display for PackStats {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let w = DiagWords::of(self.lang);
         let n = |count: usize, one: &str, many: &str| {
             format!("{count} {}", if count == 1 { one } else { many })
         };
-        write!(f, "rules ok: {}", n(self.files, "file", "files"))?;
+        write!(
+            f,
+            "{}",
+            render(
+                w.rules_ok,
+                &[("files", &n(self.files, w.rule_file, w.rule_files))]
+            )
+        )?;
         if self.built_in > 0 {
-            write!(f, " ({} built in)", self.built_in)?;
+            write!(
+                f,
+                " {}",
+                render(w.rules_built_in, &[("count", &self.built_in.to_string())])
+            )?;
         }
         write!(
             f,
             ", {}, {}",
-            n(self.forms, "form", "forms"),
-            n(self.checks, "check", "checks")
+            n(self.forms, w.form, w.forms),
+            n(self.checks, w.check, w.checks)
         )
     }
 }
 
 /// `crossfoot rules check`: compiles the rule files in `paths` (with the built-in pack unless
 /// `no_default`) without a workbook. On error: every problem, as [`load_pack`] gives them.
+/// Its diagnostics are said in `lang` (None: see [`diagnostic_lang`]).
 pub fn check_rule_files(
     no_default: bool,
     paths: &[impl AsRef<Path>],
+    lang: Option<Lang>,
 ) -> Result<PackStats, PackErrors> {
-    let pack = load(no_default, paths, "fix the rule files and check them again")?;
+    let pack = load(no_default, paths, |w| w.rules_fix_and_check, lang)?;
     let checks: HashSet<(usize, &str)> = pack
         .forms
         .iter()
@@ -1172,16 +1311,24 @@ pub fn check_rule_files(
         forms: pack.forms.len(),
         checks: checks.len(),
         notices: pack.notices.clone(),
+        lang: lang.unwrap_or_else(|| pack.settings.pack_lang()),
     })
 }
 
-fn load(no_default: bool, extra: &[impl AsRef<Path>], help: &str) -> Result<Pack, PackErrors> {
+fn load(
+    no_default: bool,
+    extra: &[impl AsRef<Path>],
+    help: fn(&DiagWords) -> &'static str,
+    lang: Option<Lang>,
+) -> Result<Pack, PackErrors> {
     let mut sources = if no_default {
         Vec::new()
     } else {
         builtin_sources()
     };
-    let mut notices = match read_rule_sources(extra) {
+    // The language of the errors: settled only when there are errors to say.
+    let lang_of = |sources: &[Source]| lang.unwrap_or_else(|| sources_lang(sources));
+    let mut notices = match read_rule_sources(extra, lang_of(&sources)) {
         Ok(more) => {
             let notices = replace_built_in_forms(&mut sources, &more);
             sources.extend(more);
@@ -1197,9 +1344,21 @@ fn load(no_default: bool, extra: &[impl AsRef<Path>], help: &str) -> Result<Pack
         }
     };
     if sources.is_empty() {
-        return Err(vec![Box::new(NoRules)]);
+        let lang = lang_of(&sources);
+        return Err(vec![Box::new(NoRules {
+            help: DiagWords::of(lang).no_rules_help,
+            lang,
+        })]);
     }
-    let mut pack = compile(&sources).map_err(|files| flatten(files, help))?;
+    let mut pack = compile(&sources).map_err(|files| {
+        let lang = lang_of(&sources);
+        // Compiled again to say the files' mistakes in that language (only when there are).
+        let files = match lang {
+            Lang::En => files,
+            _ => compile_in(&sources, lang).err().unwrap_or(files),
+        };
+        flatten(files, help(DiagWords::of(lang)), lang)
+    })?;
     notices.append(&mut pack.notices);
     pack.notices = notices;
     Ok(pack)
@@ -1210,7 +1369,7 @@ fn load(no_default: bool, extra: &[impl AsRef<Path>], help: &str) -> Result<Pack
 /// built-in file is left out of `sources`. Gives the lines that say so, and a warning for each
 /// check of the replaced form whose message was edited in one language and not in another
 /// (the other language's report would still show the old text).
-fn replace_built_in_forms(sources: &mut Vec<Source>, user: &[Source]) -> Vec<String> {
+fn replace_built_in_forms(sources: &mut Vec<Source>, user: &[Source]) -> Vec<Notice> {
     let table = |s: &Source| toml::from_str::<toml::Table>(&s.text).ok();
     let form_id = |t: &toml::Table| {
         t.get("form")
@@ -1235,10 +1394,7 @@ fn replace_built_in_forms(sources: &mut Vec<Source>, user: &[Source]) -> Vec<Str
     }
     let mut notices = Vec::new();
     if !replaced.is_empty() {
-        notices.push(format!(
-            "built-in forms replaced by your rule files' forms of the same id: {}",
-            replaced.join(", ")
-        ));
+        notices.push(Notice::FormsReplaced(replaced));
     }
     notices.extend(warnings);
     notices
@@ -1250,7 +1406,7 @@ fn messages_edited_in_one_language(
     built_in: &toml::Table,
     user: &toml::Table,
     file: &str,
-) -> Vec<String> {
+) -> Vec<Notice> {
     // A check's texts of one kind (the message, or the doc) by key: `message`, `messages.en`.
     let checks =
         |t: &toml::Table, one: &str, many: &str| -> Vec<(String, BTreeMap<String, String>)> {
@@ -1291,7 +1447,7 @@ fn edited_in_one_language(
     before: &[(String, BTreeMap<String, String>)],
     after_all: Vec<(String, BTreeMap<String, String>)>,
     file: &str,
-) -> Vec<String> {
+) -> Vec<Notice> {
     let mut out = Vec::new();
     for (id, after) in after_all {
         let Some((_, was)) = before.iter().find(|(b, _)| *b == id) else {
@@ -1306,12 +1462,12 @@ fn edited_in_one_language(
             }
         }
         if !changed.is_empty() && !kept.is_empty() {
-            out.push(format!(
-                "warning: {file}: the check `{id}` has its {} changed but not its {}: a report in \
-                 that language still shows the old text",
-                changed.join(", "),
-                kept.join(", ")
-            ));
+            out.push(Notice::EditedInOneLanguage {
+                file: file.to_string(),
+                id: id.clone(),
+                changed: changed.iter().map(|k| k.to_string()).collect(),
+                kept: kept.iter().map(|k| k.to_string()).collect(),
+            });
         }
     }
     out
@@ -1319,8 +1475,8 @@ fn edited_in_one_language(
 
 /// Each problem its own diagnostic, then one that counts them. (Shown as one diagnostic with
 /// the problems related to it, miette puts a line `Error:` before each.)
-fn flatten(files: Vec<RuleFileError>, help: &str) -> PackErrors {
-    let summary = RulesSummary::of(&files, help);
+fn flatten(files: Vec<RuleFileError>, help: &'static str, lang: Lang) -> PackErrors {
+    let summary = RulesSummary::of(&files, help, lang);
     let mut out: PackErrors = files
         .into_iter()
         .flat_map(|f| f.problems)
@@ -1413,7 +1569,7 @@ fn merge_settings<'d>(
     parsed: &'d [(usize, RuleFileDef)],
     skip: &HashSet<usize>,
     problems: &mut BTreeMap<usize, Vec<RuleProblem>>,
-) -> (Settings, Vec<(usize, &'d WorkbookDef)>, Vec<String>) {
+) -> (Settings, Vec<(usize, &'d WorkbookDef)>, Vec<Notice>) {
     let mut given = GivenSettings::default();
     // Settings a user's file gives otherwise than the built-in pack: the user's value wins.
     let mut overridden: Vec<String> = Vec::new();
@@ -1653,9 +1809,8 @@ fn merge_settings<'d>(
     let notices = if overridden.is_empty() {
         Vec::new()
     } else {
-        vec![format!(
-            "your rule files set {} otherwise than the built-in pack: your values are used",
-            overridden.join(", ")
+        vec![Notice::SettingsOverridden(
+            overridden.iter().map(|k| k.to_string()).collect(),
         )]
     };
     (settings, groups, notices)
@@ -1666,6 +1821,12 @@ fn merge_settings<'d>(
 /// contradict another file's, and what its definitions get wrong; one [`RuleFileError`] per
 /// file with problems, in path order.
 pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
+    compile_in(sources, Lang::En)
+}
+
+/// [`compile`], the schema mistakes of the files as written said in `lang` (the problems of
+/// what they define are English: docs/not-done.md).
+pub fn compile_in(sources: &[Source], lang: Lang) -> Result<Pack, Vec<RuleFileError>> {
     // Problems of the files as written, and (below) of what they define.
     let mut written: BTreeMap<usize, Vec<RuleProblem>> = BTreeMap::new();
     let mut parsed: Vec<(usize, RuleFileDef)> = Vec::new();
@@ -1673,7 +1834,7 @@ pub fn compile(sources: &[Source]) -> Result<Pack, Vec<RuleFileError>> {
     // rows for the other files (their settings are not taken).
     let mut not_toml: HashSet<usize> = HashSet::new();
     for (i, src) in sources.iter().enumerate() {
-        let read = schema::parse::<RuleFileDef>(&src.text);
+        let read = schema::parse::<RuleFileDef>(&src.text, lang);
         let mut probs = Problems::new(src);
         for p in read.problems {
             probs.add(p.span, p.message, p.label, p.help);

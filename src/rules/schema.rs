@@ -10,6 +10,8 @@
 //! A placeholder's span lies past the end of the text (from [`placeholder_start`]): whatever
 //! later points at one is a consequence of a mistake already reported, not a problem of its own.
 
+use crate::messages::render;
+use crate::registry::{DiagWords, Lang};
 use serde::Deserialize;
 use std::ops::Range;
 use toml::de::{DeArray, DeString, DeTable, DeValue};
@@ -45,8 +47,9 @@ const MAX_PROBLEMS: usize = 200;
 
 type Tree<'i> = Spanned<DeTable<'i>>;
 
-/// Reads `text` as a `T`, collecting every mistake.
-pub(super) fn parse<'i, T: Deserialize<'i>>(text: &'i str) -> Parsed<T> {
+/// Reads `text` as a `T`, collecting every mistake (said in `lang`; the TOML parser's own
+/// syntax errors are English).
+pub(super) fn parse<'i, T: Deserialize<'i>>(text: &'i str, lang: Lang) -> Parsed<T> {
     let (tree, errors) = DeTable::parse_recoverable(text);
     if !errors.is_empty() {
         let problems = errors
@@ -54,20 +57,20 @@ pub(super) fn parse<'i, T: Deserialize<'i>>(text: &'i str) -> Parsed<T> {
             .map(|e| SchemaProblem {
                 span: e.span().unwrap_or(0..0),
                 message: e.message().trim().to_string(),
-                label: "here".into(),
+                label: DiagWords::of(lang).schema_here.into(),
                 help: None,
             })
             .collect();
         // What was recovered still names the file's forms and rows for the other files; its
         // own schema mistakes are not reported on top of the syntax errors.
-        let def = Reader::new(text, tree).run().def;
+        let def = Reader::new(text, tree, lang).run().def;
         return Parsed {
             def,
             problems,
             syntax: true,
         };
     }
-    Reader::new(text, tree).run()
+    Reader::new(text, tree, lang).run()
 }
 
 struct Reader<'i> {
@@ -77,6 +80,7 @@ struct Reader<'i> {
     /// (table span, key) of values set aside: their "missing" is already reported.
     removed: Vec<(Range<usize>, String)>,
     problems: Vec<SchemaProblem>,
+    lang: Lang,
 }
 
 enum Edit<'i> {
@@ -91,13 +95,14 @@ enum Edit<'i> {
 }
 
 impl<'i> Reader<'i> {
-    fn new(text: &'i str, tree: Tree<'i>) -> Self {
+    fn new(text: &'i str, tree: Tree<'i>, lang: Lang) -> Self {
         Reader {
             text,
             tree,
             next_placeholder: placeholder_start(text),
             removed: Vec::new(),
             problems: Vec::new(),
+            lang,
         }
     }
 
@@ -113,10 +118,11 @@ impl<'i> Reader<'i> {
                 Err(e) => e,
             };
             if self.problems.len() >= MAX_PROBLEMS {
+                let w = DiagWords::of(self.lang);
                 self.problems.push(SchemaProblem {
                     span: 0..0,
-                    message: format!("more than {MAX_PROBLEMS} mistakes; the rest are not shown"),
-                    label: "this file".into(),
+                    message: render(w.schema_too_many, &[("max", &MAX_PROBLEMS.to_string())]),
+                    label: w.schema_this_file.into(),
                     help: None,
                 });
                 return self.finish(None);
@@ -171,14 +177,19 @@ impl<'i> Reader<'i> {
         if message == "wanted string or table" && !allowed.is_empty() {
             // A word of a list was wanted: say which.
             if let Some(p) = self.problems.last_mut() {
+                let w = DiagWords::of(self.lang);
                 let listed = listing(&allowed);
                 let shown = self.text.get(span.clone()).unwrap_or("");
-                p.message = format!(
-                    "wrong type: {} `{shown}` where one of {listed} is expected",
-                    found.unwrap_or("a value")
+                p.message = render(
+                    w.schema_wrong_word,
+                    &[
+                        ("found", &type_words(found.unwrap_or("a value"), self.lang)),
+                        ("shown", shown),
+                        ("values", &listed),
+                    ],
                 );
-                p.label = "expected one of these words".into();
-                p.help = Some(format!("write one of {listed}, in quotes"));
+                p.label = w.schema_wrong_word_label.into();
+                p.help = Some(render(w.schema_wrong_word_help, &[("values", &listed)]));
             }
         }
         replaced || self.apply_remove(&span)
@@ -247,46 +258,50 @@ impl<'i> Reader<'i> {
     fn report(&mut self, err: &toml::de::Error) {
         let span = err.span().unwrap_or(0..0);
         let message = err.message().trim();
-        self.problems.push(describe(self.text, span, message));
+        self.problems
+            .push(describe(self.text, span, message, self.lang));
     }
 }
 
-/// The problem for one of serde's messages, in the words of a TOML file.
-fn describe(text: &str, span: Range<usize>, message: &str) -> SchemaProblem {
+/// The problem for one of serde's messages, in the words of a TOML file, in `lang`.
+fn describe(text: &str, span: Range<usize>, message: &str, lang: Lang) -> SchemaProblem {
+    let w = DiagWords::of(lang);
     if let Some(key) = quoted_after(message, "unknown field `") {
         let options = expected_list(message);
         let listed = listing(&options);
-        let help = match super::did_you_mean(key, options.iter().map(String::as_str)) {
-            Some(d) if !listed.is_empty() => format!("{d} (the keys of this table: {listed})"),
-            _ if listed.is_empty() => "this table takes no keys".to_string(),
-            _ => format!("the keys of this table: {listed}"),
+        let help = match super::did_you_mean_in(key, options.iter().map(String::as_str), lang) {
+            Some(d) if !listed.is_empty() => {
+                render(w.schema_hint_keys, &[("hint", &d), ("keys", &listed)])
+            }
+            _ if listed.is_empty() => w.schema_no_keys.to_string(),
+            _ => render(w.schema_keys, &[("keys", &listed)]),
         };
         return SchemaProblem {
             span,
-            message: format!("unknown key `{key}`"),
-            label: "unknown key".into(),
+            message: render(w.schema_unknown_key, &[("key", key)]),
+            label: w.schema_unknown_key_label.into(),
             help: Some(help),
         };
     }
     if let Some(key) = quoted_after(message, "missing field `") {
         return SchemaProblem {
             span: first_line(text, span),
-            message: format!("missing key `{key}`"),
-            label: format!("this table has no `{key}`"),
-            help: Some(format!("add `{key} = …` to this table")),
+            message: render(w.schema_missing_key, &[("key", key)]),
+            label: render(w.schema_missing_key_label, &[("key", key)]),
+            help: Some(render(w.schema_missing_key_help, &[("key", key)])),
         };
     }
     if let Some(value) = quoted_after(message, "unknown variant `") {
         let options = expected_list(message);
         let listed = listing(&options);
-        let help = match super::did_you_mean(value, options.iter().map(String::as_str)) {
-            Some(d) => format!("{d} (one of {listed})"),
-            None => format!("write one of {listed}"),
+        let help = match super::did_you_mean_in(value, options.iter().map(String::as_str), lang) {
+            Some(d) => render(w.schema_hint_values, &[("hint", &d), ("values", &listed)]),
+            None => render(w.schema_write_one_of, &[("values", &listed)]),
         };
         return SchemaProblem {
             span,
-            message: format!("`{value}` is not one of the values allowed here"),
-            label: "unknown value".into(),
+            message: render(w.schema_unknown_value, &[("value", value)]),
+            label: w.schema_unknown_value_label.into(),
             help: Some(help),
         };
     }
@@ -294,19 +309,60 @@ fn describe(text: &str, span: Range<usize>, message: &str) -> SchemaProblem {
         let (found, wanted) = rest
             .split_once(", expected ")
             .unwrap_or((rest, "another type"));
+        let (found, wanted) = (type_words(found, lang), type_words(wanted, lang));
         return SchemaProblem {
             span,
-            message: format!("wrong type: {found} where {wanted} is expected"),
-            label: format!("expected {wanted}"),
+            message: render(
+                w.schema_wrong_type,
+                &[("found", &found), ("wanted", &wanted)],
+            ),
+            label: render(w.schema_wrong_type_label, &[("wanted", &wanted)]),
             help: None,
         };
     }
     SchemaProblem {
         span,
         message: message.to_string(),
-        label: "here".into(),
+        label: w.schema_here.into(),
         help: None,
     }
+}
+
+/// A type as serde names it (`a boolean`, `integer `2``, `string "yes"`) in `lang`: the
+/// words of a type crossfoot knows translated, the value quoted after them kept as written,
+/// anything else left as serde wrote it.
+fn type_words(serde: &str, lang: Lang) -> String {
+    let w = DiagWords::of(lang);
+    let en = DiagWords::of(Lang::En);
+    let words = [
+        (en.type_string_or_table, w.type_string_or_table),
+        (en.type_another, w.type_another),
+        (en.type_a_value, w.type_a_value),
+        (en.type_a_string, w.type_a_string),
+        (en.type_a_boolean, w.type_a_boolean),
+        (en.type_a_sequence, w.type_a_sequence),
+        (en.type_a_map, w.type_a_map),
+        (en.type_an_integer, w.type_an_integer),
+        (en.type_a_number, w.type_a_number),
+        (en.type_integer, w.type_integer),
+        (en.type_float, w.type_float),
+        (en.type_string, w.type_string),
+        (en.type_boolean, w.type_boolean),
+        (en.type_array, w.type_array),
+        (en.type_table, w.type_table),
+        (en.type_datetime, w.type_datetime),
+    ];
+    for (from, to) in words {
+        if serde == from {
+            return to.to_string();
+        }
+        if let Some(rest) = serde.strip_prefix(from) {
+            if rest.starts_with(' ') {
+                return format!("{to}{rest}");
+            }
+        }
+    }
+    serde.to_string()
 }
 
 /// `X` in "PREFIX X` …".
@@ -521,7 +577,7 @@ mod tests {
     }
 
     fn shown(text: &str) -> Vec<(String, String)> {
-        let parsed = parse::<Doc>(text);
+        let parsed = parse::<Doc>(text, Lang::En);
         parsed
             .problems
             .iter()
@@ -538,8 +594,10 @@ mod tests {
 
     #[test]
     fn a_good_document_has_no_problem() {
-        let parsed =
-            parse::<Doc>("name = \"x\"\nmode = \"slow\"\n[[item]]\nid = \"a\"\ntags = [\"t\"]\n");
+        let parsed = parse::<Doc>(
+            "name = \"x\"\nmode = \"slow\"\n[[item]]\nid = \"a\"\ntags = [\"t\"]\n",
+            Lang::En,
+        );
         assert!(parsed.problems.is_empty());
         let doc = parsed.def.expect("read");
         assert_eq!(doc.name, "x");
@@ -547,6 +605,53 @@ mod tests {
         assert!(matches!(doc.mode, Some(Mode::Slow)));
         assert_eq!(doc.item.len(), 1);
         assert_eq!((doc.item[0].id.as_str(), doc.item[0].tags.len()), ("a", 1));
+    }
+
+    #[test]
+    fn the_mistakes_in_vietnamese() {
+        let text = "nmae = \"x\"\nflag = \"yes\"\nmode = \"fsat\"\n\n[[item]]\ntags = [\"a\", 3]\n";
+        let parsed = parse::<Doc>(text, Lang::Vi);
+        let said: Vec<(&str, &str, Option<&str>)> = parsed
+            .problems
+            .iter()
+            .map(|p| (p.message.as_str(), p.label.as_str(), p.help.as_deref()))
+            .collect();
+        assert_eq!(
+            said,
+            vec![
+                (
+                    "thiếu khóa `name`",
+                    "bảng này không có `name`",
+                    Some("hãy thêm `name = …` vào bảng này")
+                ),
+                (
+                    "khóa lạ `nmae`",
+                    "khóa lạ",
+                    Some("có phải ý bạn là `name`? (các khóa của bảng này: `name`, `flag`, `item`, `mode`)")
+                ),
+                (
+                    "sai kiểu: chuỗi \"yes\" ở chỗ cần một giá trị đúng/sai (true/false)",
+                    "cần một giá trị đúng/sai (true/false)",
+                    None
+                ),
+                (
+                    "`fsat` không phải một giá trị được phép ở đây",
+                    "giá trị lạ",
+                    Some("có phải ý bạn là `fast`? (một trong `fast`, `slow`)")
+                ),
+                (
+                    "thiếu khóa `id`",
+                    "bảng này không có `id`",
+                    Some("hãy thêm `id = …` vào bảng này")
+                ),
+                ("sai kiểu: số nguyên `3` ở chỗ cần một chuỗi", "cần một chuỗi", None),
+            ],
+            "{said:#?}"
+        );
+        // A type serde names that crossfoot does not know is left as serde wrote it.
+        assert_eq!(type_words("u8", Lang::Vi), "u8");
+        assert_eq!(type_words("integer `3`", Lang::Vi), "số nguyên `3`");
+        assert_eq!(type_words("integer `3`", Lang::En), "integer `3`");
     }
 
     #[test]
@@ -579,7 +684,7 @@ mod tests {
             ],
             "{got:#?}"
         );
-        let parsed = parse::<Doc>(text);
+        let parsed = parse::<Doc>(text, Lang::En);
         assert!(parsed.def.is_some());
         let unknown = parsed
             .problems
@@ -611,7 +716,7 @@ mod tests {
         let text: String = std::iter::once("name = \"x\"\n".to_string())
             .chain((0..MAX_PROBLEMS + 50).map(|i| format!("k{i} = 1\n")))
             .collect();
-        let parsed = parse::<Doc>(&text);
+        let parsed = parse::<Doc>(&text, Lang::En);
         assert!(parsed.def.is_none());
         assert_eq!(parsed.problems.len(), MAX_PROBLEMS + 1);
         assert!(parsed
@@ -622,7 +727,7 @@ mod tests {
 
     #[test]
     fn syntax_errors_come_all_at_once() {
-        let parsed = parse::<Doc>("name = \"x\nflag = = true\n[item\n");
+        let parsed = parse::<Doc>("name = \"x\nflag = = true\n[item\n", Lang::En);
         assert!(parsed.syntax);
         assert!(parsed.problems.len() >= 2, "{:#?}", parsed.problems);
     }

@@ -648,8 +648,11 @@ fn every_unreadable_rule_path_is_said() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(dir.path().join("empty")).unwrap();
     std::fs::write(dir.path().join("empty/notes.txt"), "x").unwrap();
-    let errs = read_rule_sources(&[dir.path().join("empty"), dir.path().join("nope.toml")])
-        .expect_err("two bad paths");
+    let errs = read_rule_sources(
+        &[dir.path().join("empty"), dir.path().join("nope.toml")],
+        Lang::En,
+    )
+    .expect_err("two bad paths");
     assert_eq!(errs.len(), 2);
     assert_eq!(errs[0].reason, "the folder holds no .toml rule file");
     assert!(errs[1].path.ends_with("nope.toml"));
@@ -662,7 +665,8 @@ fn built_in_files_say_so() {
     assert!(sources
         .iter()
         .all(|s| s.name.starts_with("rules/") && s.name.ends_with(" (built in)")));
-    let stats = check_rule_files(false, &[] as &[&str]).unwrap_or_else(|e| panic!("{e:?}"));
+    let stats =
+        check_rule_files(false, &[] as &[&str], Some(Lang::En)).unwrap_or_else(|e| panic!("{e:?}"));
     assert_eq!(
         (stats.files, stats.built_in),
         (sources.len(), sources.len())

@@ -9,6 +9,7 @@ use crate::check::Kept;
 use crate::consolidate::{self, Note, Row, Summary};
 use crate::eval;
 use crate::finding::Severity;
+use crate::messages::render;
 use crate::registry::Lang;
 use crate::result::{FileResult, Status};
 use crate::rules::Pack;
@@ -55,34 +56,29 @@ pub struct Consolidated {
 /// Why `consolidate` wrote nothing.
 #[derive(Debug, thiserror::Error, Diagnostic)]
 pub enum ConsolidateError {
-    #[error("no form of the rule pack is a summary of units{}", .0.as_deref().map(|f| format!(" called `{f}`")).unwrap_or_default())]
-    #[diagnostic(
-        code(crossfoot::no_summary_form),
-        help("a summary form has `[records]` with `key` and `match = \"unit_code\"` in its rule file")
-    )]
-    NoForm(Option<String>),
-    #[error("no workbook to consolidate")]
-    #[diagnostic(code(crossfoot::no_input), help("name branch workbooks or folders"))]
-    NoInput,
-    #[error("--exclude {0}: not one of the workbooks being consolidated")]
-    #[diagnostic(
-        code(crossfoot::exclude),
-        help("name a workbook given or found under a folder given, as the report shows it")
-    )]
-    ExcludeUnknown(String),
-    #[error("{}", conflict_text(.0))]
-    #[diagnostic(
-        code(crossfoot::duplicate_unit),
-        help("leave the wrong one out with `--exclude FILE`, or take the newest of each with `--prefer newest`; nothing was written")
-    )]
-    Conflict(Vec<(String, Vec<String>)>),
-    #[error("cannot write {path}: {reason}")]
+    #[error("{}", match .0 {
+        Some(f) => render(w(*.1).no_summary_form_called, &[("form", f)]),
+        None => w(*.1).no_summary_form.to_string(),
+    })]
+    #[diagnostic(code(crossfoot::no_summary_form), help("{}", w(*.1).no_summary_form_help))]
+    NoForm(Option<String>, Lang),
+    #[error("{}", w(*.0).no_consolidate_input)]
+    #[diagnostic(code(crossfoot::no_input), help("{}", w(*.0).no_consolidate_input_help))]
+    NoInput(Lang),
+    #[error("{}", render(w(*.1).exclude_unknown, &[("file", .0)]))]
+    #[diagnostic(code(crossfoot::exclude), help("{}", w(*.1).exclude_unknown_help))]
+    ExcludeUnknown(String, Lang),
+    #[error("{}", conflict_text(.0, *.1))]
+    #[diagnostic(code(crossfoot::duplicate_unit), help("{}", w(*.1).conflict_help))]
+    Conflict(Vec<(String, Vec<String>)>, Lang),
+    #[error("{}", render(w(*.lang).cannot_write, &[("path", .path), ("reason", .reason)]))]
     #[diagnostic(code(crossfoot::write))]
     Write {
         path: String,
         reason: String,
         #[help]
-        help: Option<String>,
+        help: &'static str,
+        lang: Lang,
     },
     /// The output path refused before any work.
     #[error(transparent)]
@@ -90,27 +86,34 @@ pub enum ConsolidateError {
     Refused(#[from] output::Refused),
 }
 
-fn conflict_text(codes: &[(String, Vec<String>)]) -> String {
+/// The words of these errors.
+fn w(lang: Lang) -> &'static crate::registry::DiagWords {
+    crate::registry::DiagWords::of(lang)
+}
+
+fn conflict_text(codes: &[(String, Vec<String>)], lang: Lang) -> String {
     let list: Vec<String> = codes
         .iter()
         .map(|(code, files)| {
             let files: Vec<String> = files
                 .iter()
-                .map(|f| visible(f, 500, Lang::En).into_owned())
+                .map(|f| visible(f, 500, lang).into_owned())
                 .collect();
-            format!(
-                "unit code {} is in {}",
-                visible(code, 100, Lang::En),
-                files.join(" and ")
+            render(
+                w(lang).conflict_code,
+                &[
+                    ("code", &visible(code, 100, lang)),
+                    ("files", &files.join(w(lang).and)),
+                ],
             )
         })
         .collect();
-    format!("one unit code in several workbooks: {}", list.join("; "))
+    render(w(lang).conflict, &[("codes", &list.join("; "))])
 }
 
 /// A path as an error shows it.
-fn shown(path: &Path) -> String {
-    visible(&inputs::shown(path), 500, Lang::En).into_owned()
+fn shown(path: &Path, lang: Lang) -> String {
+    visible(&inputs::shown(path), 500, lang).into_owned()
 }
 
 /// Consolidates: settles the output, reads every workbook for its figures with `run`,
@@ -118,8 +121,9 @@ fn shown(path: &Path) -> String {
 /// may still be incomplete ([`Summary::incomplete`]).
 pub fn consolidate(run: &Run<'_>, req: &Request<'_>) -> Result<Consolidated, ConsolidateError> {
     let pack = run.pack;
-    let fi = consolidate::summary_form(pack, req.form)
-        .ok_or_else(|| ConsolidateError::NoForm(req.form.map(str::to_string)))?;
+    let fi = consolidate::summary_form(pack, req.form).ok_or_else(|| {
+        ConsolidateError::NoForm(req.form.map(str::to_string), pack.settings.lang)
+    })?;
     let mut inputs = super::collect(req.paths);
     let reads = output::Reads {
         previous: None,
@@ -131,6 +135,7 @@ pub fn consolidate(run: &Run<'_>, req: &Request<'_>) -> Result<Consolidated, Con
         req.force,
         &mut inputs,
         &reads,
+        pack.settings.lang,
     )?;
     // Workbooks left out by name.
     for ex in req.exclude {
@@ -141,11 +146,14 @@ pub fn consolidate(run: &Run<'_>, req: &Request<'_>) -> Result<Consolidated, Con
             _ => f.path != *ex,
         });
         if inputs.files.len() == before {
-            return Err(ConsolidateError::ExcludeUnknown(shown(ex)));
+            return Err(ConsolidateError::ExcludeUnknown(
+                shown(ex, pack.settings.lang),
+                pack.settings.lang,
+            ));
         }
     }
     if inputs.files.is_empty() {
-        return Err(ConsolidateError::NoInput);
+        return Err(ConsolidateError::NoInput(pack.settings.lang));
     }
     let mut units = run.figures(&inputs.files);
     let not_submitted = req
@@ -166,11 +174,19 @@ pub fn consolidate(run: &Run<'_>, req: &Request<'_>) -> Result<Consolidated, Con
     let plan = match (conflicts.is_empty(), req.prefer_newest) {
         (true, _) => plan,
         (false, true) => plan.prefer(|path| modified.get(path).copied()),
-        (false, false) => return Err(ConsolidateError::Conflict(conflicts)),
+        (false, false) => return Err(ConsolidateError::Conflict(conflicts, pack.settings.lang)),
     };
     let summary = build(pack, fi, &plan);
+    let lang = pack.settings.lang;
+    // A build error is no matter of the folder: each has its own hint.
     let written = consolidate::write(pack, &pack.forms[fi], &summary)
-        .map_err(|e| e.to_string())
+        .map_err(|e| {
+            let reason = render(
+                w(lang).summary_cannot_build,
+                &[("reason", &e.0.to_string())],
+            );
+            (reason, w(lang).summary_build_help)
+        })
         .and_then(|bytes| {
             let read: BTreeSet<FileId> = inputs.files.iter().filter_map(|f| f.id.clone()).collect();
             let spare = |p: &Path| FileId::of(p).is_some_and(|id| read.contains(&id));
@@ -179,12 +195,14 @@ pub fn consolidate(run: &Run<'_>, req: &Request<'_>) -> Result<Consolidated, Con
                 replace: out.replace,
                 spare: &spare,
             };
-            crate::output::write_atomic(&target, &bytes).map_err(|e| e.to_string())
+            crate::output::write_atomic(&target, &bytes)
+                .map_err(|e| (e.to_string(), w(lang).summary_write_help))
         })
-        .map_err(|reason| ConsolidateError::Write {
-            path: shown(&out.path),
-            help: Some(consolidate::write_hint(&reason).to_string()),
+        .map_err(|(reason, help)| ConsolidateError::Write {
+            path: shown(&out.path, lang),
             reason,
+            help,
+            lang,
         })?;
     Ok(Consolidated {
         path: out.path,

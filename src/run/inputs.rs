@@ -110,33 +110,38 @@ pub use crate::files::shown;
 
 /// `--previous` names nothing to compare with.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("--previous {paths}: {reason}")]
-#[diagnostic(
-    code(crossfoot::previous),
-    help("name the folder (or the files) of last year's workbooks, e.g. `--previous submissions-2020/`")
-)]
+#[error("{}", crate::messages::render(crate::registry::DiagWords::of(*.lang).previous_empty, &[("paths", .paths), ("reason", .reason)]))]
+#[diagnostic(code(crossfoot::previous))]
 pub struct PreviousEmpty {
     pub paths: String,
     pub reason: String,
+    #[help]
+    pub help: String,
+    /// The language it is said in.
+    pub lang: crate::registry::Lang,
 }
 
 /// Last year's workbooks, when given: refused before any checking when they name nothing.
-pub fn previous(paths: &[PathBuf]) -> Result<Option<Inputs>, PreviousEmpty> {
+pub fn previous(
+    paths: &[PathBuf],
+    lang: crate::registry::Lang,
+) -> Result<Option<Inputs>, PreviousEmpty> {
     if paths.is_empty() {
         return Ok(None);
     }
     let prev = collect(paths);
     let shown: Vec<String> = paths
         .iter()
-        .map(|p| crate::text::visible(&shown(p), 500, crate::registry::Lang::En).into_owned())
+        .map(|p| crate::text::visible(&shown(p), 500, lang).into_owned())
         .collect();
+    let w = crate::registry::DiagWords::of(lang);
     let reason = if prev.files.is_empty() {
-        Some("no workbook there".to_string())
+        Some(w.previous_nothing.to_string())
     } else if prev.files.iter().all(|f| f.problem.is_some()) {
         prev.files
             .iter()
             .find_map(|f| f.problem.as_ref())
-            .map(|p| p.reason.clone())
+            .map(|p| crate::messages::unreadable_text(p, lang).0.into_owned())
     } else {
         None
     };
@@ -144,6 +149,8 @@ pub fn previous(paths: &[PathBuf]) -> Result<Option<Inputs>, PreviousEmpty> {
         Some(reason) => Err(PreviousEmpty {
             paths: shown.join(" "),
             reason,
+            help: w.previous_help.to_string(),
+            lang,
         }),
         None => Ok(Some(prev)),
     }

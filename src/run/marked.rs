@@ -24,21 +24,21 @@ use std::path::{Path, PathBuf};
 use std::time::{Duration, SystemTime};
 
 /// Settles the folder the marked copies go to, before any work: an existing folder, or a new
-/// one created in an existing folder.
-pub fn settle_dir(dir: &Path) -> Result<PathBuf, Refused> {
-    // In English, as the refusal it is part of.
-    let shown = crate::text::visible(&super::inputs::shown(dir), 500, crate::registry::Lang::En)
-        .into_owned();
+/// one created in an existing folder. A refusal is said in `lang`.
+pub fn settle_dir(dir: &Path, lang: Lang) -> Result<PathBuf, Refused> {
+    let w = crate::registry::DiagWords::of(lang);
+    let shown = crate::text::visible(&super::inputs::shown(dir), 500, lang).into_owned();
     let refuse = |reason: String, help: Option<String>| Refused {
         path: shown.clone(),
         reason,
         help,
+        lang,
     };
     match std::fs::metadata(dir) {
         Ok(m) if m.is_dir() => Ok(dir.to_path_buf()),
         Ok(_) => Err(refuse(
-            "--mark names a folder for the marked copies, and this is a file".to_string(),
-            Some("name a folder, e.g. `--mark marked/`".to_string()),
+            w.mark_not_a_folder.to_string(),
+            Some(w.mark_not_a_folder_help.to_string()),
         )),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             let parent = match dir.parent() {
@@ -47,11 +47,11 @@ pub fn settle_dir(dir: &Path) -> Result<PathBuf, Refused> {
             };
             if !parent.is_dir() {
                 return Err(refuse(
-                    format!(
-                        "the folder {} does not exist",
-                        super::inputs::shown(&parent)
+                    crate::messages::render(
+                        w.out_no_folder,
+                        &[("path", &super::inputs::shown(&parent))],
                     ),
-                    Some("create the folder first".to_string()),
+                    Some(w.mark_create_folder.to_string()),
                 ));
             }
             std::fs::create_dir(dir)
@@ -154,25 +154,28 @@ fn one(
     r: &FileResult,
     used: &mut BTreeSet<String>,
 ) -> Result<Copy, MarkError> {
+    let w = crate::registry::DiagWords::of(m.lang);
+    let render = crate::messages::render;
     let fail = |reason: String| MarkError {
         file: r.path.clone(),
         reason,
+        lang: m.lang,
+    };
+    let again = |u: crate::sniff::Unreadable| {
+        let reason = crate::messages::unreadable_text(&u, m.lang).0.into_owned();
+        fail(render(w.mark_read_again, &[("reason", &reason)]))
     };
     let bytes = super::file::read_file(&input.path, m.limits.max_file_bytes, m.read_timeout)
-        .map_err(|u| fail(format!("reading it again failed: {}", u.reason)))?;
+        .map_err(again)?;
     if stamp.is_none() || Stamp::of(&input.path).as_ref() != stamp {
-        return Err(fail(
-            "it changed while it was being checked (size or modification time); check it again"
-                .to_string(),
-        ));
+        return Err(fail(w.mark_changed.to_string()));
     }
     let name = input
         .path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let container = crate::load::prepare(&bytes, &name, &m.limits)
-        .map_err(|u| fail(format!("reading it again failed: {}", u.reason)))?;
+    let container = crate::load::prepare(&bytes, &name, &m.limits).map_err(again)?;
     let marked = mark::mark_workbook(&bytes, container, r, m.lang, &m.limits)?;
     // A name of its own in the run: two inputs with one file name get `-2`, `-3`, ….
     let mut n = 1usize;
@@ -191,22 +194,17 @@ fn one(
         }
         n += 1;
     };
+    let shown = super::inputs::shown(&path);
     if let Some(id) = FileId::of(&path) {
         if m.protected.contains(&id) {
-            return Err(fail(format!(
-                "its copy {} would replace a file this run read",
-                super::inputs::shown(&path)
-            )));
+            return Err(fail(render(w.mark_over_input, &[("path", &shown)])));
         }
         let other = m
             .other_outputs
             .iter()
             .any(|o| FileId::of(o).as_ref() == Some(&id));
         if other {
-            return Err(fail(format!(
-                "its copy {} would replace the review workbook this run wrote (-o); name                  another folder for --mark or another file for -o",
-                super::inputs::shown(&path)
-            )));
+            return Err(fail(render(w.mark_over_review, &[("path", &shown)])));
         }
     }
     let spare = |p: &Path| FileId::of(p).is_some_and(|id| m.protected.contains(&id));
@@ -220,16 +218,12 @@ fn one(
         spare: &spare,
     };
     let written = crate::output::write_atomic(&target, &marked.bytes).map_err(|e| {
-        let help = if e.kind() == std::io::ErrorKind::AlreadyExists && !m.force {
-            "; only an earlier marked copy is replaced: name another folder for --mark, or add \
-             --force"
+        let text = if e.kind() == std::io::ErrorKind::AlreadyExists && !m.force {
+            w.mark_write_exists
         } else {
-            ""
+            w.mark_write_failed
         };
-        fail(format!(
-            "writing {} failed: {e}{help}",
-            super::inputs::shown(&path)
-        ))
+        fail(render(text, &[("path", &shown), ("error", &e.to_string())]))
     })?;
     Ok(Copy {
         input: r.path.clone(),

@@ -10,19 +10,23 @@
 //! written; [`crate::output`] checks the path again when it puts the output in place.
 
 use super::inputs::{FileId, Inputs};
+use crate::messages::render;
 use crate::output::Replace;
+use crate::registry::{DiagWords, Lang};
 use miette::Diagnostic;
 use std::path::{Path, PathBuf};
 
 /// Why an output path is refused.
 #[derive(Debug, thiserror::Error, Diagnostic)]
-#[error("cannot write {path}: {reason}")]
+#[error("{}", render(DiagWords::of(*.lang).cannot_write, &[("path", .path), ("reason", .reason)]))]
 #[diagnostic(code(crossfoot::output_refused))]
 pub struct Refused {
     pub path: String,
     pub reason: String,
     #[help]
     pub help: Option<String>,
+    /// The language it is said in.
+    pub lang: Lang,
 }
 
 /// What the run reads besides its inputs, for [`settle`].
@@ -44,13 +48,16 @@ pub struct Settled {
 /// Settles the output path `path` (of a workbook crossfoot writes, marked `mark`) against the
 /// run's inputs. An earlier output of crossfoot with the same mark at that path is taken out
 /// of `inputs` (it is replaced, not read); any other existing file is refused unless `force`.
+/// A refusal is said in `lang`.
 pub fn settle(
     path: &Path,
     mark: &'static str,
     force: bool,
     inputs: &mut Inputs,
     reads: &Reads<'_>,
+    lang: Lang,
 ) -> Result<Settled, Refused> {
+    let w = DiagWords::of(lang);
     let replace = if force {
         Replace::Forced(mark)
     } else {
@@ -60,14 +67,14 @@ pub fn settle(
         path: path.to_path_buf(),
         replace,
     };
-    // Shown on a terminal: control characters in a name are made visible (in English, as the
-    // refusal it is part of).
-    let shown = crate::text::visible(&super::inputs::shown(path), 500, crate::registry::Lang::En)
-        .into_owned();
+    // Shown on a terminal: control characters in a name are made visible (in the language of
+    // the refusal it is part of).
+    let shown = crate::text::visible(&super::inputs::shown(path), 500, lang).into_owned();
     let refuse = |reason: String, help: Option<String>| Refused {
         path: shown.clone(),
         reason,
         help,
+        lang,
     };
     let name = path
         .file_name()
@@ -83,48 +90,48 @@ pub fn settle(
             .filter(|s| !s.is_empty())
             .unwrap_or_else(|| "review".to_string());
         return Err(refuse(
-            "crossfoot writes an Excel workbook, and its name must end in .xlsx".to_string(),
-            Some(format!("name it e.g. `{stem}.xlsx`")),
+            w.out_not_xlsx.to_string(),
+            Some(render(
+                w.out_not_xlsx_help,
+                &[("name", &format!("{stem}.xlsx"))],
+            )),
         ));
     }
     match std::fs::symlink_metadata(path) {
         Ok(meta) if meta.file_type().is_symlink() => Err(refuse(
-            "it is a symbolic link, and crossfoot does not write through links (it could \
-             replace what the link points to)"
-                .to_string(),
-            Some("name a new file, or the file the link points to".to_string()),
+            w.out_symlink.to_string(),
+            Some(w.out_symlink_help.to_string()),
         )),
         Ok(meta) if meta.is_dir() => Err(refuse(
-            "it is a folder".to_string(),
-            Some(format!(
-                "name a file in it, e.g. `{}`",
-                super::inputs::shown(&path.join("review.xlsx"))
+            w.out_folder.to_string(),
+            Some(render(
+                w.out_folder_help,
+                &[("path", &super::inputs::shown(&path.join("review.xlsx")))],
             )),
         )),
         Ok(meta) if !meta.is_file() => Err(refuse(
-            format!(
-                "it is not a regular file ({})",
-                super::inputs::special_kind(&meta.file_type())
+            render(
+                w.out_special,
+                &[("kind", super::inputs::special_kind(&meta.file_type()))],
             ),
-            Some("name a new .xlsx file".to_string()),
+            Some(w.out_special_help.to_string()),
         )),
         Ok(_) => {
             let Some(id) = FileId::of(path) else {
-                return Err(refuse("it cannot be examined".to_string(), None));
+                return Err(refuse(w.out_unexamined.to_string(), None));
             };
             if let Some(prev) = reads.previous {
                 if prev.contains(&id) {
                     return Err(refuse(
-                        "it is one of last year's workbooks (--previous), which this run reads"
-                            .to_string(),
-                        Some(NEW_NAME.to_string()),
+                        w.out_previous.to_string(),
+                        Some(w.out_new_name.to_string()),
                     ));
                 }
             }
             if rule_files(reads.rule_paths).contains(&id) {
                 return Err(refuse(
-                    "it is one of the rule files this run reads".to_string(),
-                    Some(NEW_NAME.to_string()),
+                    w.out_rule_file.to_string(),
+                    Some(w.out_new_name.to_string()),
                 ));
             }
             let own = crate::output::own_mark(path);
@@ -133,35 +140,28 @@ pub fn settle(
                     inputs.files.remove(pos);
                 } else {
                     return Err(refuse(
-                        format!(
-                            "it is one of the workbooks being checked ({}); crossfoot never \
-                             writes over what it reads",
-                            crate::text::visible(
-                                &inputs.files[pos].shown,
-                                500,
-                                crate::registry::Lang::En
-                            )
+                        render(
+                            w.out_input,
+                            &[(
+                                "file",
+                                &crate::text::visible(&inputs.files[pos].shown, 500, lang),
+                            )],
                         ),
-                        Some(NEW_NAME.to_string()),
+                        Some(w.out_new_name.to_string()),
                     ));
                 }
             }
             if own.as_deref() != Some(mark) && !force {
                 let what = match own.as_deref() {
-                    Some(crate::sniff::REVIEW_MARK) => "a review workbook crossfoot wrote",
-                    Some(crate::sniff::MARKED_MARK) => "a marked copy crossfoot wrote",
-                    Some(crate::sniff::SUMMARY_MARK) => "a summary crossfoot wrote",
-                    Some(_) => "another kind of crossfoot workbook",
-                    None => "a file crossfoot did not write",
+                    Some(crate::sniff::REVIEW_MARK) => w.out_is_review,
+                    Some(crate::sniff::MARKED_MARK) => w.out_is_marked,
+                    Some(crate::sniff::SUMMARY_MARK) => w.out_is_summary,
+                    Some(_) => w.out_is_other_own,
+                    None => w.out_is_foreign,
                 };
                 return Err(refuse(
-                    format!(
-                        "it exists and is {what}; crossfoot replaces only its own earlier                          output of this kind, and the file was left as it is"
-                    ),
-                    Some(
-                        "name another file, or add --force to replace it (crossfoot then                          says what it replaced)"
-                            .to_string(),
-                    ),
+                    render(w.out_exists, &[("what", what)]),
+                    Some(w.out_exists_help.to_string()),
                 ));
             }
             Ok(settled(path))
@@ -178,20 +178,14 @@ pub fn settle(
                 })
             } else {
                 Err(refuse(
-                    format!(
-                        "the folder {} does not exist",
-                        super::inputs::shown(&parent)
-                    ),
-                    Some("create the folder first, or name a file in an existing one".to_string()),
+                    render(w.out_no_folder, &[("path", &super::inputs::shown(&parent))]),
+                    Some(w.out_no_folder_help.to_string()),
                 ))
             }
         }
         Err(e) => Err(refuse(super::inputs::open_error(&e), None)),
     }
 }
-
-const NEW_NAME: &str = "write the output to a new file outside the folders being checked, e.g. \
-                        `-o review.xlsx` in the current folder";
 
 /// The identities of the rule files given: files as they are, folders' `*.toml` files.
 pub(super) fn rule_files(paths: &[PathBuf]) -> Vec<FileId> {

@@ -53,40 +53,63 @@ impl Default for ReviewOptions {
     }
 }
 
+/// Why the review workbook was not written, said in its language (the reasons quoted from
+/// the system and the xlsx writer are theirs).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 pub enum ReviewError {
-    #[error("the review workbook {} is one of the workbooks being checked", .path.display())]
+    #[error("{}", render(dw(*.lang).review_is_input, &[("path", &.path.display().to_string())]))]
     #[diagnostic(
         code(crossfoot::review::output_is_input),
-        help("name the review workbook differently, e.g. review.xlsx; crossfoot never overwrites a submission")
+        help("{}", dw(*.lang).review_is_input_help)
     )]
-    OutputIsInput { path: PathBuf },
+    OutputIsInput { path: PathBuf, lang: Lang },
 
-    #[error("{} is a folder; the review workbook needs a file name", .path.display())]
+    #[error("{}", render(dw(*.lang).review_is_folder, &[("path", &.path.display().to_string())]))]
     #[diagnostic(
         code(crossfoot::review::output_is_folder),
-        help("give a file name inside it, e.g. {}", .path.join("review.xlsx").display())
+        help("{}", render(dw(*.lang).review_is_folder_help, &[("path", &.path.join("review.xlsx").display().to_string())]))
     )]
-    OutputIsFolder { path: PathBuf },
+    OutputIsFolder { path: PathBuf, lang: Lang },
 
-    #[error("cannot write the review workbook {}: {reason}", .path.display())]
+    #[error("{}", render(dw(*.lang).review_cannot_write, &[("path", &.path.display().to_string()), ("reason", .reason)]))]
     #[diagnostic(
         code(crossfoot::review::write),
-        help("check that the folder exists and is writable, and that the file is not open in a spreadsheet program")
+        help("{}", dw(*.lang).review_cannot_write_help)
     )]
-    Write { path: PathBuf, reason: String },
+    Write {
+        path: PathBuf,
+        reason: String,
+        lang: Lang,
+    },
 
-    #[error("cannot build the review workbook: {0}")]
+    #[error("{}", render(dw(*.1).review_cannot_build, &[("reason", .0)]))]
     #[diagnostic(
         code(crossfoot::review::xlsx),
-        help("this is a limit of the xlsx format or a bug in crossfoot; please report it with the command line used")
+        help("{}", dw(*.1).review_cannot_build_help)
     )]
-    Xlsx(String),
+    Xlsx(String, Lang),
+}
+
+/// The words of the diagnostics.
+fn dw(lang: Lang) -> &'static crate::registry::DiagWords {
+    crate::registry::DiagWords::of(lang)
 }
 
 impl From<XlsxError> for ReviewError {
     fn from(e: XlsxError) -> Self {
-        ReviewError::Xlsx(e.to_string())
+        ReviewError::Xlsx(e.to_string(), Lang::En)
+    }
+}
+
+impl ReviewError {
+    /// The same error, said in `lang`.
+    fn in_lang(self, lang: Lang) -> ReviewError {
+        match self {
+            ReviewError::Xlsx(reason, _) => ReviewError::Xlsx(reason, lang),
+            ReviewError::OutputIsInput { path, .. } => ReviewError::OutputIsInput { path, lang },
+            ReviewError::OutputIsFolder { path, .. } => ReviewError::OutputIsFolder { path, lang },
+            ReviewError::Write { path, reason, .. } => ReviewError::Write { path, reason, lang },
+        }
     }
 }
 
@@ -1910,29 +1933,33 @@ pub fn write_review(
     opts: &ReviewOptions,
 ) -> Result<crate::output::Written, ReviewError> {
     let out = target.path;
+    let lang = opts.lang;
     if out.is_dir() || out.file_name().is_none() {
         return Err(ReviewError::OutputIsFolder {
             path: out.to_path_buf(),
+            lang,
         });
     }
     if inputs.iter().any(|i| same_file(out, i)) {
         return Err(ReviewError::OutputIsInput {
             path: out.to_path_buf(),
+            lang,
         });
     }
-    let bytes = review_workbook(results, opts)?;
+    let bytes = review_workbook(results, opts).map_err(|e| e.in_lang(lang))?;
     let write_err = |reason: String| ReviewError::Write {
         path: out.to_path_buf(),
         reason,
+        lang,
     };
     let parent = match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
     if !parent.is_dir() {
-        return Err(write_err(format!(
-            "the folder {} does not exist",
-            parent.display()
+        return Err(write_err(render(
+            dw(lang).out_no_folder,
+            &[("path", &parent.display().to_string())],
         )));
     }
     crate::output::write_atomic(target, &bytes).map_err(|e| write_err(e.to_string()))

@@ -131,21 +131,11 @@ fn note_text(pack: &Pack, n: &Note) -> String {
 /// The summary workbook could not be built: a limit of the xlsx format crossfoot does not
 /// handle, or a bug (values beyond Excel's limits are cut, each with a note, and never cause
 /// this).
+/// Said with its own hint ([`crate::registry::DiagWords::summary_build_help`]): a build error
+/// is no matter of the folder.
 #[derive(Debug, thiserror::Error)]
-#[error("{BUILD_ERROR}: {0}")]
-pub struct BuildError(#[from] rust_xlsxwriter::XlsxError);
-
-/// How a [`BuildError`] begins (the write error's hint tells it from a file system error).
-const BUILD_ERROR: &str = "the summary workbook cannot be built";
-
-/// The hint of a failed write: a build error is no matter of the folder.
-pub fn write_hint(reason: &str) -> &'static str {
-    if reason.starts_with(BUILD_ERROR) {
-        "this is a limit of the xlsx format crossfoot does not handle, or a bug in crossfoot; please report it with the command line used"
-    } else {
-        "check the folder exists and is writable, and that the file is not open in a spreadsheet program"
-    }
-}
+#[error("the summary workbook cannot be built: {0}")]
+pub struct BuildError(#[from] pub rust_xlsxwriter::XlsxError);
 
 /// Writes one text cell: a text longer than a cell holds is cut with a visible marker
 /// (`… [cut: 40,000 characters]`) and the cell gets a note saying so.
@@ -352,16 +342,6 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildErro
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn a_build_error_is_not_blamed_on_the_folder() {
-        let build = BuildError(rust_xlsxwriter::XlsxError::MaxStringLengthExceeded).to_string();
-        assert!(
-            write_hint(&build).contains("limit of the xlsx format"),
-            "{build}"
-        );
-        assert!(write_hint("Permission denied (os error 13)").contains("writable"));
-    }
 
     #[test]
     fn an_over_long_unit_name_is_cut_for_its_cell_only_and_the_bytes_are_reproducible() {

@@ -66,11 +66,13 @@ pub struct Marked {
 }
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
-#[error("cannot make the marked copy of {file}: {reason}")]
+#[error("{}", crate::messages::render(crate::registry::DiagWords::of(*.lang).cannot_mark, &[("file", .file), ("reason", .reason)]))]
 #[diagnostic(code(crossfoot::mark))]
 pub struct MarkError {
     pub file: String,
     pub reason: String,
+    /// The language it is said in (the reason of a copy that could not be built is English).
+    pub lang: Lang,
 }
 
 /// The cells of a finding that get the strong mark: the ones most likely wrong. For a finding
@@ -278,6 +280,7 @@ fn rebuild(result: &FileResult, lang: Lang, why: String) -> Result<Marked, MarkE
     let fail = |reason: String| MarkError {
         file: result.path.clone(),
         reason,
+        lang,
     };
     let w = words(lang);
     let (mut wb, mut taken) =
