@@ -43,6 +43,9 @@ enum Command {
     },
     /// What a rule id means: a finding of crossfoot, or a check of the rule pack
     Explain(ExplainArgs),
+    /// Draft a rule pack from a template workbook (blank, or a filled example): one form per
+    /// table, its rows, columns and the checks its formulas and figures show
+    Init(InitArgs),
     /// Print a shell completion script (e.g. `crossfoot completions bash > ~/.local/share/bash-completion/completions/crossfoot`)
     Completions {
         /// The shell
@@ -381,6 +384,144 @@ struct RulesCheckArgs {
     lang: Option<crossfoot::registry::Lang>,
 }
 
+#[derive(clap::Args)]
+struct InitArgs {
+    /// The template workbook: blank, or filled (then its figures are an example too)
+    template: PathBuf,
+    /// A filled workbook of the same template, whose figures show the sums and the bases of
+    /// the percentages (repeatable: a check is kept only when every example agrees)
+    #[arg(long, value_name = "FILE")]
+    example: Vec<PathBuf>,
+    /// The folder the pack is written to (created when missing; no file in it is replaced)
+    #[arg(long, default_value = "crossfoot-rules", value_name = "DIR")]
+    out: PathBuf,
+    #[command(flatten)]
+    pack: PackArgs,
+}
+
+/// `crossfoot init`: the drafted pack written to `--out`, one file per form and the settings;
+/// exit 2 when a workbook cannot be read or a file of the pack exists already.
+fn run_init(args: InitArgs) -> Step {
+    let mut pack = load_pack(args.pack.no_default_rules, &args.pack.rules, args.pack.lang)?;
+    pack.set_lang(args.pack.lang);
+    let mut sources = if args.pack.no_default_rules {
+        Vec::new()
+    } else {
+        rules::builtin_sources()
+    };
+    if !args.pack.rules.is_empty() {
+        // Compiled above: readable.
+        sources.extend(
+            rules::read_rule_sources(&args.pack.rules, pack.settings.lang).unwrap_or_default(),
+        );
+    }
+    let limits = crossfoot::load::Limits::default();
+    let read = |path: &Path| -> Result<crossfoot::model::Workbook, ExitCode> {
+        let shown = run::inputs::shown(path);
+        let name = path
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
+        crossfoot::files::read_file(
+            path,
+            limits.max_file_bytes,
+            std::time::Duration::from_secs(60),
+        )
+        .and_then(|bytes| crossfoot::load::load_bytes(&bytes, &name, &limits))
+        .map_err(|u| {
+            let _ = writeln!(
+                std::io::stderr(),
+                "crossfoot init: {}: {}",
+                crossfoot::text::visible(&shown, 500, Lang::En),
+                crossfoot::text::visible(&u.reason, 2000, Lang::En)
+            );
+            exit(Exit::Failed)
+        })
+    };
+    let template = read(&args.template)?;
+    let examples = args
+        .example
+        .iter()
+        .map(|p| read(p))
+        .collect::<Result<Vec<_>, _>>()?;
+    let example_refs: Vec<&crossfoot::model::Workbook> = examples.iter().collect();
+    let source = args
+        .template
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let draft = crossfoot::explain::init::draft(&template, &example_refs, &pack.settings, &source);
+    let lang = pack.settings.pack_lang();
+    if draft.forms == 0 {
+        // Nothing to draft: no settings file alone, which no command could use.
+        let mut err = std::io::stderr();
+        for note in &draft.notes {
+            let _ = writeln!(err, "{}", crossfoot::safe::lines(note));
+        }
+        let msg = crossfoot::messages::engine(
+            None,
+            pack.settings.lang,
+            crossfoot::registry::TextId::InitNothing,
+            &[],
+        );
+        let _ = writeln!(err, "crossfoot init: {msg}");
+        return Err(exit(Exit::Failed));
+    }
+    let mut files = draft.files;
+    files.push((
+        "settings.toml".to_string(),
+        crossfoot::explain::init::settings_file(&sources, lang),
+    ));
+    let say = |id: crossfoot::registry::TextId, params: &[(&str, &str)]| {
+        crossfoot::messages::engine(None, pack.settings.lang, id, params)
+    };
+    // Nothing is written when a file of the pack stands there already: no half pack.
+    let paths: Vec<PathBuf> = files.iter().map(|(n, _)| args.out.join(n)).collect();
+    if let Some(p) = paths.iter().find(|p| std::fs::symlink_metadata(p).is_ok()) {
+        let shown = crossfoot::text::visible(&p.display().to_string(), 500, Lang::En).into_owned();
+        let _ = writeln!(
+            std::io::stderr(),
+            "crossfoot init: {}",
+            say(crossfoot::registry::TextId::InitExists, &[("file", &shown)])
+        );
+        return Err(exit(Exit::Failed));
+    }
+    if let Err(e) = std::fs::create_dir_all(&args.out) {
+        let shown =
+            crossfoot::text::visible(&args.out.display().to_string(), 500, Lang::En).into_owned();
+        let _ = writeln!(std::io::stderr(), "crossfoot init: {shown}: {e}");
+        return Err(exit(Exit::Failed));
+    }
+    for ((_, text), path) in files.iter().zip(&paths) {
+        let target =
+            crossfoot::write::output::Target::new(path, crossfoot::write::output::Replace::Nothing);
+        if let Err(e) = crossfoot::write::output::write_atomic(&target, text.as_bytes()) {
+            let shown =
+                crossfoot::text::visible(&path.display().to_string(), 500, Lang::En).into_owned();
+            let _ = writeln!(std::io::stderr(), "crossfoot init: {shown}: {e}");
+            return Err(exit(Exit::Failed));
+        }
+    }
+    let mut err = std::io::stderr();
+    for note in &draft.notes {
+        let _ = writeln!(err, "{}", crossfoot::safe::lines(note));
+    }
+    let dir = crossfoot::text::visible(&args.out.display().to_string(), 500, Lang::En).into_owned();
+    let _ = writeln!(
+        err,
+        "{}",
+        say(
+            crossfoot::registry::TextId::InitWritten,
+            &[
+                ("forms", &draft.forms.to_string()),
+                ("checks", &draft.checks.to_string()),
+                ("dir", &dir),
+            ]
+        )
+    );
+    Ok(exit(Exit::Clean))
+}
+
 /// `crossfoot rules …`. Exit status 0 when the rule files compile, 2 when they do not.
 fn run_rules(command: RulesCommand) -> Step {
     match command {
@@ -492,8 +633,9 @@ struct CheckArgs {
     /// likely" explanations of the report, the review workbook and the marked copies)
     #[arg(long)]
     no_explain: bool,
-    /// Also look, outside the pack's forms, for typed totals that do not add up: a row
-    /// labelled as a total (the pack's total_words) against the block above or below it
+    /// Also look, outside the pack's forms, for typed figures that do not add up: a row
+    /// labelled as a total (the pack's total_words) against the block above or below it, a
+    /// numbered heading against its items, a percentage against its count and base
     /// (warnings, discover.*)
     #[arg(long)]
     discover: bool,
@@ -908,6 +1050,7 @@ fn main() -> ExitCode {
             ended(run_rules(command.unwrap_or(RulesCommand::List(list))))
         }
         Command::Explain(args) => ended(run_explain(args)),
+        Command::Init(args) => ended(run_init(args)),
         Command::Serve(args) => run_serve(args),
         Command::Completions { shell } => {
             let mut cmd = <Cli as clap::CommandFactory>::command();

@@ -150,6 +150,8 @@ pub enum Kind {
     ConsolidationPreviousYear,
     UnitCodeRepeated,
     DiscoverTotalMismatch,
+    DiscoverHeadingMismatch,
+    DiscoverPercentMismatch,
     UnitNotInRegister,
     UnitNotSubmitted,
     UnitNameDiffers,
@@ -821,6 +823,38 @@ pub const KINDS: &[KindDef] = &[
         ),
     },
     KindDef {
+        kind: Kind::DiscoverHeadingMismatch,
+        id: "discover.heading-mismatch",
+        severity: Severity::Warning,
+        params: &["label", "cell", "found", "expected", "difference", "count", "rows", "witness"],
+        message: t!(
+            "the heading \"{label}\" in {cell} reads {found}, but the {count} items numbered under it (rows {rows}) add up to {expected} (difference {difference}); assumed: the heading sums its items, as it does in column {witness}",
+            "mục \"{label}\" ở ô {cell} ghi {found}, nhưng {count} mục con đánh số bên dưới (dòng {rows}) cộng lại bằng {expected} (chênh lệch {difference}); giả định: mục này là tổng các mục con, như ở cột {witness}"
+        ),
+        doc: doc!(
+            t!("check --discover: a numbered heading (2) whose typed figure is not the sum of the items numbered under it (2.1, 2.2, …), within the precision shown, while another column of the same row is; items after a part word (Trong đó) are not summed.", "check --discover: một mục đánh số (2) có số liệu nhập tay khác tổng các mục con đánh số bên dưới (2.1, 2.2, …), theo độ chính xác hiển thị, trong khi một cột khác của cùng dòng thì khớp; các mục sau chữ \"Trong đó\" không được cộng."),
+            t!("A heading's figure typed by hand and not updated after one of its items changed is as common as a wrong total, and the numbering says which rows it sums.", "Số liệu của một mục nhập tay mà không cập nhật khi một mục con thay đổi cũng thường gặp như dòng tổng sai, và số thứ tự cho biết mục đó là tổng của những dòng nào."),
+            t!("Correct the heading or the item that is wrong; if the heading is no sum of its items, nothing to do (it is a warning, and says what it assumed).", "Sửa mục hoặc mục con sai; nếu mục này không phải tổng các mục con thì bỏ qua (đây là cảnh báo, và có nêu giả định)."),
+            t!("2 Increase reads 14 in C8, 2.1 + 2.2 add up to 13", "Mục 2 Tăng trong năm ở C8 ghi 14, mục 2.1 + 2.2 cộng lại bằng 13")
+        ),
+    },
+    KindDef {
+        kind: Kind::DiscoverPercentMismatch,
+        id: "discover.percent-mismatch",
+        severity: Severity::Warning,
+        params: &["cell", "found", "expected", "count", "base", "witnesses"],
+        message: t!(
+            "the percentage in {cell} reads {found}%, but {count} ÷ {base} × 100 is {expected}%; assumed: the column is a share of {base}, as {witnesses} other rows of it are",
+            "tỷ lệ ở ô {cell} ghi {found}%, nhưng {count} ÷ {base} × 100 = {expected}%; giả định: cột này là tỷ lệ trên {base}, như {witnesses} dòng khác của cột"
+        ),
+        doc: doc!(
+            t!("check --discover: a percentage column (a % heading or format) whose figure in a row is not the count beside it ÷ the base (the count of the row reading 100 %, or the one count most of its figures are shares of), as shown, while at least three other rows of the column are, and no other row's count is its base.", "check --discover: một cột tỷ lệ (tiêu đề có % hoặc định dạng phần trăm) có số ở một dòng khác số lượng bên cạnh ÷ mẫu số (số lượng của dòng ghi 100 %, hoặc số lượng mà phần lớn các tỷ lệ của cột tính trên đó), theo số chữ số hiển thị, trong khi ít nhất ba dòng khác của cột thì khớp, và không dòng nào khác là mẫu số của nó."),
+            t!("A percentage typed by hand, or not recomputed after its count changed, is a slip no total shows.", "Tỷ lệ nhập tay, hoặc không tính lại sau khi số lượng thay đổi, là lỗi mà dòng tổng không cho thấy."),
+            t!("Recompute the percentage from its count; if the row is a share of something else, nothing to do (it is a warning, and says what it assumed).", "Tính lại tỷ lệ từ số lượng; nếu dòng này là tỷ lệ trên một số khác thì bỏ qua (đây là cảnh báo, và có nêu giả định)."),
+            t!("D9 reads 27.40%, C9 ÷ C7 × 100 is 28.77%", "Ô D9 ghi 27,40%, C9 ÷ C7 × 100 = 28,77%")
+        ),
+    },
+    KindDef {
         kind: Kind::UnitNotInRegister,
         id: "unit.not-in-register",
         severity: Severity::Warning,
@@ -1061,8 +1095,34 @@ pub enum TextId {
     LintFixedHint,
     LintNeverFails,
     LintNeverFailsHint,
+    LintNotWhole,
+    LintNotWholeHint,
+    LintNeverApplies,
+    LintNeverAppliesHint,
     LintExplained,
     LintSummary,
+    InitHeader,
+    InitEdit,
+    InitSheet,
+    InitLabels,
+    InitColumns,
+    InitRows,
+    InitPart,
+    InitChecks,
+    InitDropped,
+    InitFound,
+    InitFromFormula,
+    InitHundred,
+    InitSumMessage,
+    InitSumOfMessage,
+    InitColumnsMessage,
+    InitPartMessage,
+    InitPercentMessage,
+    InitSettings,
+    InitSheetSkipped,
+    InitExists,
+    InitNothing,
+    InitWritten,
     LintUndecided,
 }
 
@@ -1250,12 +1310,92 @@ pub const TEXTS: &[TextDef] = &[
     td!(LintNeverFailsHint, "lint.never-fails-hint", &[], t!(
         "compare the figures it is meant to compare, or leave it out",
         "so sánh đúng các số liệu cần so sánh, hoặc bỏ phép này")),
+    td!(LintNotWhole, "lint.not-whole", &["checks"], t!(
+        "no whole numbers satisfy {checks}: the counts it reads are whole, and only fractions would do",
+        "không có số nguyên nào thỏa mãn {checks}: các số đếm là số nguyên, mà chỉ số lẻ mới thỏa")),
+    td!(LintNotWholeHint, "lint.not-whole-hint", &[], t!(
+        "every workbook would fail it: is a coefficient or a constant written wrong, or is the figure a count that should be a number?",
+        "tệp nào cũng sẽ vi phạm: có hệ số hay hằng số nào viết sai, hoặc số liệu này không phải số đếm (kind = \"number\")?")),
+    td!(LintNeverApplies, "lint.never-applies", &["check"], t!(
+        "{check} never applies: no figures satisfy its condition (when)",
+        "{check} không bao giờ được áp dụng: không có số liệu nào thỏa mãn điều kiện (when) của nó")),
+    td!(LintNeverAppliesHint, "lint.never-applies-hint", &[], t!(
+        "the condition is written wrong (counts are never below zero), or the check can go",
+        "điều kiện viết sai (số đếm không bao giờ âm), hoặc có thể bỏ phép này")),
     td!(LintExplained, "lint.explained", &["reason"], t!(
         "explained in the pack: {reason}",
         "đã giải thích trong bộ quy tắc: {reason}")),
     td!(LintSummary, "lint.summary", &["checks", "messages", "explained", "left"], t!(
         "lint: {checks} linear check(s) read, {messages} message(s), {explained} explained in the pack; {left} check(s) not linear (percentages, conditions, records, other workbooks) left out",
         "lint: đã xét {checks} phép kiểm tra tuyến tính, {messages} thông báo, {explained} đã giải thích trong bộ quy tắc; {left} phép không tuyến tính (tỷ lệ, điều kiện, bản ghi, tệp khác) không được xét")),
+    // The words of `crossfoot init` (crate::explain::init): comments and check messages of the
+    // pack it drafts.
+    td!(InitHeader, "init.header", &["form", "file", "sheet"], t!(
+        "Form {form}, drafted by crossfoot init from {file}, sheet {sheet}.",
+        "Biểu {form}, do crossfoot init soạn từ tệp {file}, trang tính {sheet}.")),
+    td!(InitEdit, "init.edit", &[], t!(
+        "A draft: read it, correct what it guessed, delete what is not meant; then `crossfoot rules lint` and `crossfoot check --no-default-rules --rules` this folder.",
+        "Bản nháp: hãy đọc, sửa những gì nó đoán sai, xóa những gì không đúng ý; sau đó chạy `crossfoot rules lint` và `crossfoot check --no-default-rules --rules` với thư mục này.")),
+    td!(InitSheet, "init.sheet", &[], t!(
+        "The sheet's name, as a pattern (lower case, without diacritics); the title below also finds the form.",
+        "Tên trang tính, dạng mẫu (chữ thường, không dấu); tiêu đề bên dưới cũng giúp nhận ra biểu.")),
+    td!(InitLabels, "init.labels", &[], t!(
+        "Labels that must all be present for a sheet to be this form.",
+        "Các nhãn phải có đủ để một trang tính được nhận là biểu này.")),
+    td!(InitColumns, "init.columns", &[], t!(
+        "Columns, found by their headings; the kind from the heading, the number formats and the figures (count: whole numbers ≥ 0).",
+        "Các cột, tìm theo tiêu đề cột; loại cột suy từ tiêu đề, định dạng số và số liệu (count: số nguyên ≥ 0).")),
+    td!(InitRows, "init.rows", &[], t!(
+        "Rows, found by their labels (the numbering comes off by itself); the hierarchy from the numbering: a row's id begins with its heading's.",
+        "Các dòng, tìm theo nhãn (số thứ tự tự được bỏ qua); thứ bậc theo số thứ tự: mã của dòng bắt đầu bằng mã của mục trên nó.")),
+    td!(InitPart, "init.part", &["whole"], t!(
+        "A part of \"{whole}\" (of which), not a member of its sum.",
+        "Một phần của \"{whole}\" (trong đó), không cộng vào tổng.")),
+    td!(InitChecks, "init.checks", &[], t!(
+        "Checks. Each says where it came from; \"found in the example\" means the figures of the example agree with it, not that it is meant: confirm it.",
+        "Các phép kiểm tra. Mỗi phép ghi rõ nguồn gốc; \"tìm thấy trong tệp mẫu\" nghĩa là số liệu của tệp mẫu khớp với phép này, chưa chắc đó là quy định: hãy xác nhận.")),
+    td!(InitDropped, "init.dropped", &["count"], t!(
+        "{count} check(s) drafted from one workbook did not hold in another and were left out.",
+        "{count} phép kiểm tra soạn từ một tệp không đúng với tệp khác nên đã bị bỏ.")),
+    td!(InitFound, "init.found", &[], t!(
+        "found in the example: confirm",
+        "tìm thấy trong tệp mẫu: hãy xác nhận")),
+    td!(InitFromFormula, "init.from-formula", &["cell", "formula"], t!(
+        "from the template's formula in {cell} {formula}",
+        "theo công thức của mẫu ở ô {cell} {formula}")),
+    td!(InitHundred, "init.hundred", &[], t!(
+        "the template shows 100 in this item's percentage: every percentage is of it",
+        "mẫu ghi 100 ở tỷ lệ của mục này: mọi tỷ lệ đều tính trên mục này")),
+    td!(InitSumMessage, "init.sum-message", &["heading", "found", "expected", "difference"], t!(
+        "{heading}: the rows under it add up to {found}, not {expected} (difference {difference})",
+        "{heading}: cộng các dòng bên dưới = {found}, khác {expected} (chênh lệch {difference})")),
+    td!(InitSumOfMessage, "init.sum-of-message", &["heading", "target", "found", "expected", "difference"], t!(
+        "{heading}: the rows under it add up to {found}, not {target} {expected} (difference {difference})",
+        "{heading}: cộng các dòng bên dưới = {found}, khác {target} {expected} (chênh lệch {difference})")),
+    td!(InitColumnsMessage, "init.columns-message", &["label", "column", "found", "expected", "difference"], t!(
+        "{label}: the columns after {column} add up to {found}, not {expected} (difference {difference})",
+        "{label}: cộng các cột sau cột {column} = {found}, khác {expected} (chênh lệch {difference})")),
+    td!(InitPartMessage, "init.part-message", &["part", "whole", "found", "expected"], t!(
+        "{part} ({found}) is more than {whole} ({expected})",
+        "{part} ({found}) lớn hơn {whole} ({expected})")),
+    td!(InitPercentMessage, "init.percent-message", &["base", "label", "found", "expected"], t!(
+        "{label}: the percentage reads {found}%, of {base} it is {expected}%",
+        "{label}: tỷ lệ ghi {found}%, tính trên {base} đúng phải là {expected}%")),
+    td!(InitSettings, "init.settings", &[], t!(
+        "The settings of the pack crossfoot init ran with, copied: how numbers and labels are read. Use this folder alone: crossfoot check --no-default-rules --rules FOLDER.",
+        "Các thiết lập của bộ quy tắc khi chạy crossfoot init, được chép lại: cách đọc số và nhãn. Dùng riêng thư mục này: crossfoot check --no-default-rules --rules THƯ_MỤC.")),
+    td!(InitSheetSkipped, "init.sheet-skipped", &["sheet"], t!(
+        "sheet {sheet}: no table of two or more labelled rows under a header; not written (a table of records, one row per unit or year, is not drafted yet)",
+        "trang tính {sheet}: không có bảng nào có từ hai dòng có nhãn dưới dòng tiêu đề; không được soạn (bảng bản ghi, mỗi dòng một đơn vị hay một năm, chưa được hỗ trợ)")),
+    td!(InitExists, "init.exists", &["file"], t!(
+        "{file} exists already: nothing was written (crossfoot init replaces no file; choose another --out)",
+        "{file} đã có: chưa ghi gì (crossfoot init không ghi đè tệp nào; hãy chọn --out khác)")),
+    td!(InitNothing, "init.nothing", &[], t!(
+        "no table of the workbook could be drafted as a form: nothing was written",
+        "không có bảng nào của tệp soạn được thành biểu: chưa ghi gì")),
+    td!(InitWritten, "init.written", &["forms", "checks", "dir"], t!(
+        "init: {forms} form(s), {checks} check(s) drafted in {dir}: read them, then crossfoot rules lint --no-default-rules {dir}",
+        "init: đã soạn {forms} biểu, {checks} phép kiểm tra trong {dir}: hãy đọc lại, rồi chạy crossfoot rules lint --no-default-rules {dir}")),
     td!(LintUndecided, "lint.undecided", &["checks"], t!(
         "too many combinations to decide for these checks: {checks}",
         "quá nhiều tổ hợp, không kết luận được cho các phép kiểm tra: {checks}")),

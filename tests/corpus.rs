@@ -117,7 +117,8 @@ fn discover_on_the_real_world_corpus() {
     let pack = rules::compile(&rules::builtin_sources()).unwrap();
     let expect = std::fs::read_to_string(dir.join("EXPECT.tsv")).unwrap();
     let limits = crossfoot::load::Limits::default();
-    let (mut workbooks, mut rows, mut findings) = (0, 0, Vec::new());
+    let (mut workbooks, mut rows, mut headings, mut shares, mut findings) =
+        (0, 0, 0, 0, Vec::new());
     for line in expect.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
         if cols.get(2) != Some(&"readable") {
@@ -131,6 +132,8 @@ fn discover_on_the_real_world_corpus() {
         };
         workbooks += 1;
         rows += crossfoot::discover::total_rows(&wb, &pack);
+        headings += crossfoot::discover::heading_rows(&wb, &pack);
+        shares += crossfoot::discover::percent_columns(&wb, &pack);
         let skip = std::collections::BTreeSet::new();
         findings.extend(crossfoot::discover::discover(&wb, cols[0], &pack, &skip));
     }
@@ -138,7 +141,7 @@ fn discover_on_the_real_world_corpus() {
         println!("{} {:?}: {}", f.file, f.sheet, f.message);
     }
     println!(
-        "discover: {workbooks} workbooks, {rows} total rows with typed figures, {} finding(s)",
+        "discover: {workbooks} workbooks, {rows} total rows with typed figures, {headings} numbered headings with typed figures, {shares} percentage columns with a base (a row at 100 %, or the count most of them are shares of), {} finding(s)",
         findings.len()
     );
     assert!(

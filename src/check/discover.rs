@@ -8,6 +8,11 @@
 //! holds none. Each of its typed figures (not a formula's) is compared with its column's sum
 //! within the precision shown (half a unit of the last shown digit of each figure).
 //!
+//! Two more patterns on the same terms: a numbered heading (`2`, in an item-number column or
+//! before its label) against the items numbered one level under it (`2.1`, `2.2`; items after
+//! a part word, `Trong đó`, are not summed), and a percentage column against the count beside
+//! it over one base (the row at 100 %, or the one count most of its figures are shares of).
+//!
 //! A false alarm costs more than a miss, so a figure is said not to add up only when the same
 //! row, read the same way, does add up in another column (a witness that the block is the one
 //! it totals), and not in the other direction either; a column whose total is the average of
@@ -174,6 +179,434 @@ fn verdict(total: (f64, f64), c: &Column) -> Verdict {
     Verdict::Off
 }
 
+/// A row's numbering and label column: an item-number cell (`2`, `2.1`, `2.1a`, as text, or a
+/// whole number) before a text label, or numbering typed before the label (`2.1 Nam`).
+fn numbering(cells: &[(u32, &Cell)]) -> Option<(Vec<String>, u32, String)> {
+    let mut it = cells
+        .iter()
+        .filter(|(_, c)| !matches!(c.value, Value::Empty));
+    let &(c0, first) = it.next()?;
+    let token_path = |t: &str| -> Option<Vec<String>> {
+        let t = t.trim().trim_end_matches(['.', ')']);
+        if t.is_empty()
+            || t.len() > 12
+            || !t.starts_with(|c: char| c.is_ascii_digit())
+            || !t
+                .chars()
+                .all(|c| c.is_ascii_digit() || c == '.' || c.is_ascii_lowercase())
+        {
+            return None;
+        }
+        let mut out = Vec::new();
+        for seg in t.split('.') {
+            let digits: String = seg.chars().take_while(char::is_ascii_digit).collect();
+            let rest: String = seg.chars().skip_while(char::is_ascii_digit).collect();
+            if digits.is_empty() || rest.chars().count() > 1 {
+                return None;
+            }
+            out.push(digits);
+            if !rest.is_empty() {
+                out.push(rest);
+            }
+        }
+        Some(out)
+    };
+    let text = |c: &Cell| match &c.value {
+        Value::Text(t) if t.chars().any(char::is_alphabetic) => Some(t.trim().to_string()),
+        _ => None,
+    };
+    let own = match &first.value {
+        Value::Text(t) => token_path(t),
+        // An item number the spreadsheet took for a number (`2`, `2.1`).
+        Value::Number(v)
+            if *v >= 1.0 && *v < 1000.0 && ((v * 100.0).round() - v * 100.0).abs() < 1e-9 =>
+        {
+            token_path(&crate::number::format_plain(*v))
+        }
+        _ => None,
+    };
+    if let Some(path) = own {
+        let &(lc, label) = it.next()?;
+        return Some((path, lc, text(label)?));
+    }
+    // Numbering typed before the label.
+    let label = text(first)?;
+    let (token, rest) = label.split_once(' ')?;
+    let path = token_path(token)?;
+    rest.chars()
+        .any(char::is_alphabetic)
+        .then(|| (path, c0, rest.trim().to_string()))
+}
+
+/// Whether a label begins with one of the pack's part words (`Trong đó: …`).
+fn is_part(label: &str, pack: &Pack) -> bool {
+    let key = label_key(label, pack.settings.folding);
+    pack.settings.part_keys.iter().any(|w| {
+        key.strip_prefix(w.as_str())
+            .is_some_and(|r| r.is_empty() || r.starts_with([':', ' ', '-', ',']))
+    })
+}
+
+/// Numbered headings whose typed figures are not the sum of the items numbered under them,
+/// while another column of the row is (the witness). Gives how many headings it read (two or
+/// more items, two or more typed figures).
+fn headings(
+    sheet: &Sheet,
+    si: usize,
+    rows: &BTreeMap<u32, Vec<(u32, &Cell)>>,
+    file: &str,
+    pack: &Pack,
+    out: &mut Vec<Finding>,
+) -> usize {
+    let mut read = 0;
+    let numbered: Vec<(u32, Vec<String>, u32, String)> = rows
+        .iter()
+        .filter_map(|(r, cells)| numbering(cells).map(|(p, lc, l)| (*r, p, lc, l)))
+        .collect();
+    for (i, (r, path, label_col, label)) in numbered.iter().enumerate() {
+        if rows
+            .get(r)
+            .is_some_and(|cells| cells.iter().any(|(_, c)| is_total(c, pack)))
+        {
+            continue;
+        }
+        // Its items: the rows numbered one level under it, up to the first row outside it.
+        let mut items: Vec<(u32, &str)> = Vec::new();
+        for (r2, p2, lc2, l2) in &numbered[i + 1..] {
+            if p2.len() <= path.len() || p2[..path.len()] != path[..] || lc2 != label_col {
+                break;
+            }
+            if p2.len() == path.len() + 1 {
+                items.push((*r2, l2.as_str()));
+            }
+        }
+        if items.len() < 2 || items.iter().any(|(_, l)| is_part(l, pack)) {
+            continue;
+        }
+        let Some(cells) = rows.get(r) else { continue };
+        let totals: Vec<(u32, f64, f64)> = cells
+            .iter()
+            .filter(|(c, cell)| c > label_col && cell.formula.is_none())
+            .filter_map(|(c, cell)| figure(cell, pack).map(|(v, s, _)| (*c, v, s)))
+            .collect();
+        if totals.len() < 2 {
+            continue;
+        }
+        read += 1;
+        let block_rows: Vec<u32> = items.iter().map(|(r, _)| *r).collect();
+        let verdicts: Vec<(Verdict, Column)> = totals
+            .iter()
+            .map(|(c, v, s)| {
+                let col = column(sheet, &block_rows, *c, pack);
+                (verdict((*v, *s), &col), col)
+            })
+            .collect();
+        let Some(witness) = totals
+            .iter()
+            .zip(&verdicts)
+            .find(|(t, v)| v.0 == Verdict::Adds && t.1 != 0.0)
+            .map(|(t, _)| t.0)
+        else {
+            continue;
+        };
+        for ((c, v, _), (verdict, col)) in totals.iter().zip(&verdicts) {
+            if *verdict != Verdict::Off {
+                continue;
+            }
+            // Every item holds a figure in this column: a column with gaps may be of another
+            // kind (a share filled for some items only).
+            if col.parts.len() != block_rows.len() {
+                continue;
+            }
+            let decimals = block_rows
+                .iter()
+                .chain(std::iter::once(r))
+                .filter_map(|row| sheet.cells.get(&CellRef::new(*row, *c)))
+                .filter_map(|cell| figure(cell, pack).map(|f| f.2))
+                .max()
+                .unwrap_or(0);
+            let locale = pack.settings.shown_locale();
+            let show = |x: f64| format_number(round_half_away(x, 10), Some(decimals), locale);
+            let diff = round_half_away(v - col.sum, 10);
+            let diff_text = if diff > 0.0 {
+                format!("+{}", show(diff))
+            } else {
+                show(diff)
+            };
+            let at = CellRef::new(*r, *c);
+            let rows_text = block_rows
+                .iter()
+                .map(|x| (x + 1).to_string())
+                .collect::<Vec<_>>()
+                .join(", ");
+            let kind = K::DiscoverHeadingMismatch;
+            let message = pack.settings.message(
+                kind,
+                &[
+                    ("label", label),
+                    ("cell", &at.to_string()),
+                    ("found", &show(*v)),
+                    ("expected", &show(col.sum)),
+                    ("difference", &diff_text),
+                    ("count", &block_rows.len().to_string()),
+                    ("rows", &rows_text),
+                    ("witness", &CellRef::col_name(witness)),
+                ],
+            );
+            let mut cells = vec![CellLoc::new(None, sheet.name.clone(), at.to_string())];
+            for br in &block_rows {
+                cells.push(CellLoc::new(
+                    None,
+                    sheet.name.clone(),
+                    CellRef::new(*br, *c).to_string(),
+                ));
+            }
+            out.push(Finding {
+                file: file.to_string(),
+                sheet: Some(sheet.name.clone()),
+                rule: kind.id().to_string(),
+                severity: kind.severity(),
+                message,
+                cells,
+                expected: Some(round_half_away(col.sum, 10)),
+                actual: Some(round_half_away(*v, 10)),
+                difference: Some(diff),
+                order: (si + 1, *r, *c),
+                decimals: Some(decimals),
+            });
+        }
+    }
+    read
+}
+
+/// A percentage as a cell shows it: (percent, decimals shown), for a number under a percent
+/// format (0.5397 → 53.97) or in a column headed with `%`.
+fn percent_of(cell: &Cell, headed: bool) -> Option<(f64, u8)> {
+    let Value::Number(v) = cell.value else {
+        return None;
+    };
+    if !v.is_finite() {
+        return None;
+    }
+    if cell.fmt.percent {
+        let d = cell
+            .fmt
+            .decimals
+            .unwrap_or_else(|| shown_decimals(v * 100.0));
+        Some((v * 100.0, d.min(10)))
+    } else if headed {
+        let d = cell.fmt.decimals.unwrap_or_else(|| shown_decimals(v));
+        Some((v, d.min(10)))
+    } else {
+        None
+    }
+}
+
+/// Whether `p` (shown to `d` decimals) is `n / b × 100` as shown: within half a unit of its
+/// last shown digit (a tie either way is right: no false alarm from a tie).
+fn share_is(p: f64, d: u8, n: f64, b: f64) -> bool {
+    b > 0.0
+        && (n / b * 100.0 - p).abs() <= 0.5 * 10f64.powi(-i32::from(d)) + 1e-9 * p.abs().max(1.0)
+}
+
+/// Percentage columns whose figure in a row is not the count beside it over the base (the
+/// count of the row reading 100 %, or the one count most of them are shares of), while at
+/// least three other rows are and no other row's count explains it. Gives how many percentage
+/// columns with such a base it read.
+fn percentages(
+    sheet: &Sheet,
+    si: usize,
+    rows: &BTreeMap<u32, Vec<(u32, &Cell)>>,
+    file: &str,
+    pack: &Pack,
+    out: &mut Vec<Finding>,
+) -> usize {
+    let mut read = 0;
+    let Some(ext) = sheet.extent() else { return 0 };
+    for pc in 1..=ext.col {
+        // Headed with `%` above its first figure, or most of its figures under a percent format.
+        let column: Vec<(u32, &Cell)> = rows
+            .iter()
+            .filter_map(|(r, cells)| cells.iter().find(|(c, _)| *c == pc).map(|(_, x)| (*r, *x)))
+            .collect();
+        // The count column: the nearest column left of it with plain figures beside its
+        // numbers.
+        let numbers: Vec<u32> = column
+            .iter()
+            .filter(|(_, c)| matches!(c.value, Value::Number(_)))
+            .map(|(r, _)| *r)
+            .collect();
+        let beside = |c: u32| {
+            numbers
+                .iter()
+                .filter(|r| {
+                    sheet
+                        .cells
+                        .get(&CellRef::new(**r, c))
+                        .and_then(|x| figure(x, pack))
+                        .is_some()
+                })
+                .count()
+        };
+        let Some(cc) = (pc.saturating_sub(2)..pc).rev().find(|&c| beside(c) >= 3) else {
+            continue;
+        };
+        // Headed with `%` above its first number beside a count, or most of its figures under
+        // a percent format.
+        let Some(first) = numbers.iter().copied().find(|r| {
+            sheet
+                .cells
+                .get(&CellRef::new(*r, cc))
+                .and_then(|x| figure(x, pack))
+                .is_some()
+        }) else {
+            continue;
+        };
+        let headed = column
+            .iter()
+            .any(|(r, c)| *r < first && matches!(&c.value, Value::Text(t) if t.contains('%')));
+        let formatted = column.iter().filter(|(_, c)| c.fmt.percent).count();
+        if !headed && formatted < 3 {
+            continue;
+        }
+        // (row, percent, decimals, count) of every row holding both.
+        let pairs: Vec<(u32, f64, u8, f64)> = column
+            .iter()
+            .filter_map(|(r, c)| {
+                let (p, d) = percent_of(c, headed)?;
+                let n = figure(sheet.cells.get(&CellRef::new(*r, cc))?, pack)?.0;
+                Some((*r, p, d, n))
+            })
+            .collect();
+        // The base: the count of the one row reading 100 %; without one, the count (of any
+        // row of the column's rows) that most of its percentages are shares of — when one
+        // count is so, never two.
+        let hundreds: Vec<&(u32, f64, u8, f64)> = pairs
+            .iter()
+            .filter(|(_, p, _, n)| (*p - 100.0).abs() < 1e-9 && *n > 0.0)
+            .collect();
+        let (base_row, base) = match hundreds.as_slice() {
+            [&(r, _, _, n)] => (r, n),
+            [] => {
+                let candidates: Vec<(u32, f64)> = rows
+                    .keys()
+                    .filter_map(|r| {
+                        let n = figure(sheet.cells.get(&CellRef::new(*r, cc))?, pack)?.0;
+                        (n > 0.0).then_some((*r, n))
+                    })
+                    .collect();
+                let shares = |b: f64| {
+                    pairs
+                        .iter()
+                        .filter(|(_, p, d, n)| share_is(*p, *d, *n, b))
+                        .count()
+                };
+                let mut ranked: Vec<(usize, u32, f64)> = candidates
+                    .iter()
+                    .map(|(r, b)| (shares(*b), *r, *b))
+                    .collect();
+                ranked.sort_by_key(|x| std::cmp::Reverse(x.0));
+                match ranked.as_slice() {
+                    [(n, r, b), rest @ ..]
+                        if *n >= 3 && rest.first().is_none_or(|x| x.0 < *n && x.2 != *b) =>
+                    {
+                        (*r, *b)
+                    }
+                    _ => continue,
+                }
+            }
+            _ => continue,
+        };
+        read += 1;
+        let (good, bad): (Vec<_>, Vec<_>) = pairs
+            .iter()
+            .filter(|(r, ..)| *r != base_row)
+            .partition(|(_, p, d, n)| share_is(*p, *d, *n, base));
+        if good.len() < 3 || bad.len() * 2 > good.len() {
+            continue;
+        }
+        for &&(r, p, d, n) in &bad {
+            // Another row's count as its base (a sub-item's share of its heading): not said.
+            if pairs
+                .iter()
+                .any(|(r2, _, _, b)| *r2 != r && share_is(p, d, n, *b))
+            {
+                continue;
+            }
+            let locale = pack.settings.shown_locale();
+            let expected = round_half_away(n / base * 100.0, i32::from(d));
+            let show = |x: f64| format_number(x, Some(d), locale);
+            let at = CellRef::new(r, pc);
+            let count_at = CellRef::new(r, cc);
+            let base_at = CellRef::new(base_row, cc);
+            let kind = K::DiscoverPercentMismatch;
+            let message = pack.settings.message(
+                kind,
+                &[
+                    ("cell", &at.to_string()),
+                    ("found", &show(p)),
+                    ("expected", &show(expected)),
+                    ("count", &count_at.to_string()),
+                    ("base", &base_at.to_string()),
+                    ("witnesses", &good.len().to_string()),
+                ],
+            );
+            let diff = round_half_away(p - expected, 10);
+            out.push(Finding {
+                file: file.to_string(),
+                sheet: Some(sheet.name.clone()),
+                rule: kind.id().to_string(),
+                severity: kind.severity(),
+                message,
+                cells: [at, count_at, base_at]
+                    .iter()
+                    .map(|c| CellLoc::new(None, sheet.name.clone(), c.to_string()))
+                    .collect(),
+                expected: Some(expected),
+                actual: Some(p),
+                difference: Some(diff),
+                order: (si + 1, r, pc),
+                decimals: Some(d),
+            });
+        }
+    }
+    read
+}
+
+/// How many numbered headings over two or more items, with two or more typed figures, a
+/// workbook holds: what [`discover`] reads as headings (for measuring it).
+pub fn heading_rows(wb: &Workbook, pack: &Pack) -> usize {
+    let mut scratch = Vec::new();
+    wb.sheets
+        .iter()
+        .enumerate()
+        .map(|(si, sheet)| {
+            let mut rows: BTreeMap<u32, Vec<(u32, &Cell)>> = BTreeMap::new();
+            for (at, cell) in &sheet.cells {
+                rows.entry(at.row).or_default().push((at.col, cell));
+            }
+            headings(sheet, si, &rows, "", pack, &mut scratch)
+        })
+        .sum()
+}
+
+/// How many percentage columns with a base (a row at 100 %, or the count most of them are
+/// shares of) a workbook holds: what [`discover`] reads as shares (for measuring it).
+pub fn percent_columns(wb: &Workbook, pack: &Pack) -> usize {
+    let mut scratch = Vec::new();
+    wb.sheets
+        .iter()
+        .enumerate()
+        .map(|(si, sheet)| {
+            let mut rows: BTreeMap<u32, Vec<(u32, &Cell)>> = BTreeMap::new();
+            for (at, cell) in &sheet.cells {
+                rows.entry(at.row).or_default().push((at.col, cell));
+            }
+            percentages(sheet, si, &rows, "", pack, &mut scratch)
+        })
+        .sum()
+}
+
 /// How many rows of a workbook are labelled as a total with at least two typed figures: what
 /// [`discover`] reads (for measuring it).
 pub fn total_rows(wb: &Workbook, pack: &Pack) -> usize {
@@ -215,6 +648,8 @@ pub fn discover(wb: &Workbook, file: &str, pack: &Pack, skip: &BTreeSet<&str>) -
         for (at, cell) in &sheet.cells {
             rows.entry(at.row).or_default().push((at.col, cell));
         }
+        let _ = headings(sheet, si, &rows, file, pack, &mut out);
+        let _ = percentages(sheet, si, &rows, file, pack, &mut out);
         for (&r, cells) in &rows {
             let Some(&(label_col, label_cell)) = cells.iter().find(|(_, c)| is_total(c, pack))
             else {
@@ -385,6 +820,89 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    #[test]
+    fn a_numbered_heading_off_by_one() {
+        let got = found(&[
+            &["STT", "Chỉ tiêu", "Nam", "Nữ"],
+            &["2", "Tăng trong năm", "14", "6"],
+            &["2.1", "Kết nạp mới", "10", "4"],
+            &["2.2", "Chuyển đến", "3", "2"],
+        ]);
+        assert_eq!(got, vec![("C2".to_string(), 14.0, 13.0)]);
+    }
+
+    #[test]
+    fn a_heading_numbered_in_its_label_and_its_grandchildren_left_out() {
+        let got = found(&[
+            &["Chỉ tiêu", "Nam", "Nữ"],
+            &["2 Tăng trong năm", "14", "6"],
+            &["2.1 Kết nạp mới", "10", "4"],
+            &["2.1a Đoàn viên", "7", "3"],
+            &["2.2 Chuyển đến", "3", "2"],
+            &["3 Giảm", "1", "1"],
+        ]);
+        assert_eq!(got, vec![("B2".to_string(), 14.0, 13.0)]);
+    }
+
+    #[test]
+    fn a_heading_whose_items_are_parts_or_without_a_witness_is_not_read() {
+        // Trong đó: parts of the heading, not summed.
+        let parts = found(&[
+            &["STT", "Chỉ tiêu", "Nam", "Nữ"],
+            &["1", "Đảng viên", "50", "20"],
+            &["1.1", "Trong đó: dân tộc thiểu số", "20", "12"],
+            &["1.2", "Dự bị", "3", "2"],
+        ]);
+        assert!(parts.is_empty(), "{parts:?}");
+        // No column of the heading adds up: not a sum.
+        let none = found(&[
+            &["STT", "Chỉ tiêu", "Nam", "Nữ"],
+            &["2", "Tăng trong năm", "14", "9"],
+            &["2.1", "Kết nạp mới", "10", "4"],
+            &["2.2", "Chuyển đến", "3", "2"],
+        ]);
+        assert!(none.is_empty(), "{none:?}");
+    }
+
+    /// A sheet as [`sheet`], its column D a percentage column shown to two decimals.
+    fn found_with_percent(rows: &[&[&str]]) -> Vec<(String, String)> {
+        let pack = compile(&builtin_sources()).expect("built-in pack");
+        let mut wb = sheet(rows);
+        for (at, cell) in wb.sheets[0].cells.iter_mut() {
+            if at.col == 3 && matches!(cell.value, Value::Number(_)) {
+                cell.fmt.decimals = Some(2);
+            }
+        }
+        discover(&wb, "t.xlsx", &pack, &BTreeSet::new())
+            .into_iter()
+            .map(|f| (f.rule, f.cells[0].cell.clone()))
+            .collect()
+    }
+
+    #[test]
+    fn a_percentage_that_is_not_count_over_base() {
+        let rows: [&[&str]; 7] = [
+            &["STT", "Chỉ tiêu", "Số lượng", "Tỷ lệ (%)"],
+            &["1", "Tổng số", "73", "100"],
+            &["2", "Nam", "49", "67.12"],
+            &["3", "Nữ", "24", "32.88"],
+            &["4", "Dự bị", "4", "5.48"],
+            &["5", "Chính thức", "69", "94.52"],
+            &["6", "Dân tộc", "29", "39.72"],
+        ];
+        // 29 ÷ 73 × 100 = 39.726…: shown 39.73.
+        assert_eq!(
+            found_with_percent(&rows),
+            vec![("discover.percent-mismatch".to_string(), "D7".to_string())]
+        );
+        let mut right = rows;
+        right[6] = &["6", "Dân tộc", "29", "39.73"];
+        assert!(found_with_percent(&right).is_empty());
+        // A share of another row (a sub-item of 4 over its heading, 1 ÷ 4 = 25 %): not said.
+        right[6] = &["6", "Trong đó nữ dự bị", "1", "25"];
+        assert!(found_with_percent(&right).is_empty());
     }
 
     #[test]

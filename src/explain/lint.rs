@@ -16,18 +16,20 @@
 //! from: the message names them.
 //!
 //! Assumed, and said in the README: percentages are shown with one decimal (half a unit of
-//! rounding each); counts are whole numbers ≥ 0 (only the ≥ 0 is used: a contradiction that
-//! needs whole numbers to show is not found). Left out: checks that are not linear
-//! (percentages of a base, conditions), checks with `when`, checks with a relative tolerance
-//! (not linear), checks that read other workbooks. A question whose elimination grows past
-//! its bound is not decided, and said so.
+//! rounding each); counts are whole numbers ≥ 0 (the ≥ 0 in every elimination; whole numbers
+//! by the common divisor of one equality's coefficients, and in the bounds of one figure: a
+//! system whose real solutions are all fractions is not found otherwise). Left out: checks that
+//! are not linear (percentages of a base, conditions), checks with `when` (whose condition is
+//! only asked whether any figures satisfy it), checks with a relative tolerance (not linear),
+//! checks that read other workbooks. A question whose elimination grows past its bound is not
+//! decided, and said so.
 
 use crate::eval::{check_shapes, FormValues, Num, Read, Shape};
 use crate::locate::FormInstance;
 use crate::model::CellRef;
 use crate::registry::Lang;
 use crate::registry::TextId;
-use crate::rules::expr::CmpOp;
+use crate::rules::expr::{BinOp, CmpOp, Func, LogicOp};
 use crate::rules::{CExpr, FieldRef, Kind, Pack, Tolerance};
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
@@ -47,6 +49,8 @@ pub enum Code {
     Redundant,
     Fixed,
     NeverFails,
+    NotWhole,
+    NeverApplies,
 }
 
 impl Code {
@@ -62,6 +66,8 @@ impl Code {
             Code::Redundant => TextId::LintRedundant,
             Code::Fixed => TextId::LintFixed,
             Code::NeverFails => TextId::LintNeverFails,
+            Code::NotWhole => TextId::LintNotWhole,
+            Code::NeverApplies => TextId::LintNeverApplies,
         }
     }
 }
@@ -362,10 +368,170 @@ fn smallest(
     kept
 }
 
+/// A linear form over the stand-in's figures (terms, constant), when the expression is one:
+/// single figures (a row in a column, `$` at `current`, a cell), `sum` of rows, `+ - `, and
+/// `* /` by a number.
+fn lin_of(
+    e: &CExpr,
+    fi: usize,
+    current: Option<usize>,
+    var_at: &HashMap<(usize, CellRef), usize>,
+) -> Option<(BTreeMap<usize, f64>, f64)> {
+    let scale = |(mut t, c): (BTreeMap<usize, f64>, f64), k: f64| {
+        t.values_mut().for_each(|x| *x *= k);
+        (t, c * k)
+    };
+    let add = |(mut t, c): (BTreeMap<usize, f64>, f64), (u, d): (BTreeMap<usize, f64>, f64)| {
+        for (v, x) in u {
+            *t.entry(v).or_insert(0.0) += x;
+        }
+        (t, c + d)
+    };
+    let figure = |at: (usize, CellRef)| -> Option<(BTreeMap<usize, f64>, f64)> {
+        let v = *var_at.get(&at)?;
+        Some(([(v, 1.0)].into_iter().collect(), 0.0))
+    };
+    match e {
+        CExpr::Num(n) => Some((BTreeMap::new(), *n)),
+        CExpr::Field(FieldRef::Rows {
+            form, rows, col, ..
+        }) if rows.len() == 1 => figure((*form, CellRef::new(rows[0] as u32, *col as u32))),
+        CExpr::Field(FieldRef::Current { col }) => {
+            figure((fi, CellRef::new(current? as u32, *col as u32)))
+        }
+        CExpr::Field(FieldRef::Cell { form, cell }) => {
+            figure((*form, CellRef::new(CELL_ROW + *cell as u32, 0)))
+        }
+        CExpr::Neg(x) => Some(scale(lin_of(x, fi, current, var_at)?, -1.0)),
+        CExpr::Binary(op, a, b) => {
+            let (a, b) = (
+                lin_of(a, fi, current, var_at)?,
+                lin_of(b, fi, current, var_at)?,
+            );
+            match op {
+                BinOp::Add => Some(add(a, b)),
+                BinOp::Sub => Some(add(a, scale(b, -1.0))),
+                BinOp::Mul if a.0.is_empty() => Some(scale(b, a.1)),
+                BinOp::Mul if b.0.is_empty() => Some(scale(a, b.1)),
+                BinOp::Div if b.0.is_empty() && b.1 != 0.0 => Some(scale(a, 1.0 / b.1)),
+                _ => None,
+            }
+        }
+        CExpr::Call(Func::Sum, args) => {
+            let mut out = (BTreeMap::new(), 0.0);
+            for a in args {
+                let part = match a {
+                    CExpr::Field(FieldRef::Rows {
+                        form, rows, col, ..
+                    }) => {
+                        let mut t = (BTreeMap::new(), 0.0);
+                        for r in rows {
+                            t = add(t, figure((*form, CellRef::new(*r as u32, *col as u32)))?);
+                        }
+                        t
+                    }
+                    other => lin_of(other, fi, current, var_at)?,
+                };
+                out = add(out, part);
+            }
+            Some(out)
+        }
+        _ => None,
+    }
+}
+
+/// A condition as rows `a·x ≤ b` over the stand-in's figures, when it is a comparison of
+/// linear forms or a conjunction of such (`not` of a comparison flips it); within `tol`.
+fn condition_rows(
+    e: &CExpr,
+    fi: usize,
+    current: Option<usize>,
+    var_at: &HashMap<(usize, CellRef), usize>,
+    tol: f64,
+) -> Option<Vec<Row>> {
+    let compare = |op: CmpOp, a: &CExpr, b: &CExpr| -> Option<Vec<Row>> {
+        let (ta, ca) = lin_of(a, fi, current, var_at)?;
+        let (tb, cb) = lin_of(b, fi, current, var_at)?;
+        let mut d = ta;
+        for (v, x) in tb {
+            *d.entry(v).or_insert(0.0) -= x;
+        }
+        let c = ca - cb;
+        let neg: BTreeMap<usize, f64> = d.iter().map(|(v, x)| (*v, -x)).collect();
+        let delta = 1e-6 * c.abs().max(1.0);
+        let row = |a: BTreeMap<usize, f64>, b: f64| Row {
+            a,
+            b,
+            eq: false,
+            from: vec![],
+        };
+        // d + c  op  0, within tol.
+        Some(match op {
+            CmpOp::Le => vec![row(d, tol - c)],
+            CmpOp::Lt => vec![row(d, tol - c - delta)],
+            CmpOp::Ge => vec![row(neg, tol + c)],
+            CmpOp::Gt => vec![row(neg, tol + c - delta)],
+            CmpOp::Eq => vec![row(d, tol - c), row(neg, tol + c)],
+            CmpOp::Ne => return None,
+        })
+    };
+    match e {
+        CExpr::Compare(op, a, b) => compare(*op, a, b),
+        CExpr::Not(x) => match x.as_ref() {
+            CExpr::Compare(op, a, b) => {
+                let flipped = match op {
+                    CmpOp::Le => CmpOp::Gt,
+                    CmpOp::Lt => CmpOp::Ge,
+                    CmpOp::Ge => CmpOp::Lt,
+                    CmpOp::Gt => CmpOp::Le,
+                    CmpOp::Eq | CmpOp::Ne => return None,
+                };
+                compare(flipped, a, b)
+            }
+            _ => None,
+        },
+        CExpr::Logic(LogicOp::And, a, b) => {
+            let mut rows = condition_rows(a, fi, current, var_at, tol)?;
+            rows.extend(condition_rows(b, fi, current, var_at, tol)?);
+            Some(rows)
+        }
+        _ => None,
+    }
+}
+
+/// Whether `Σ terms + constant = 0` within `tol` has a solution in whole numbers, by the
+/// greatest common divisor of the coefficients (scaled to whole numbers): `Σ a·x` is always a
+/// multiple of it. None when the coefficients are not decimal fractions of a few places.
+fn whole_solution(terms: &[(usize, f64)], constant: f64, tol: f64) -> Option<bool> {
+    fn gcd(a: i64, b: i64) -> i64 {
+        if b == 0 {
+            a.abs()
+        } else {
+            gcd(b, a % b)
+        }
+    }
+    let scale = [1.0, 10.0, 100.0, 1000.0, 10_000.0].into_iter().find(|s| {
+        terms
+            .iter()
+            .all(|(_, c)| ((c * s).round() - c * s).abs() < 1e-9 && (c * s).abs() < 1e12)
+    })?;
+    let g = terms
+        .iter()
+        .fold(0i64, |g, (_, c)| gcd(g, (c * scale).round() as i64));
+    if g == 0 {
+        return None;
+    }
+    let g = g as f64;
+    let (lo, hi) = ((-constant - tol) * scale, (-constant + tol) * scale);
+    let eps = 1e-7 * scale.max(1.0);
+    Some(((hi + eps) / g).floor() >= ((lo - eps) / g).ceil())
+}
+
 /// A figure of the stand-in workbook.
 struct Var {
     name: String,
     count: bool,
+    percent: bool,
 }
 
 /// The lint of a pack.
@@ -426,6 +592,7 @@ pub fn lint(pack: &Pack) -> Lint {
                         format!("{}.{}", form.id, row.id)
                     },
                     count: col.kind == Kind::Count,
+                    percent: col.kind == Kind::Percent,
                 });
             }
         }
@@ -438,6 +605,7 @@ pub fn lint(pack: &Pack) -> Lint {
                 vars.push(Var {
                     name: format!("{}.{}", form.id, cell.id),
                     count: cell.kind == Kind::Count,
+                    percent: cell.kind == Kind::Percent,
                 });
             }
         }
@@ -519,6 +687,86 @@ pub fn lint(pack: &Pack) -> Lint {
         left_out: all_checks.len().saturating_sub(per_check.len()),
         ..Lint::default()
     };
+
+    // Checks whose condition no figures satisfy (counts ≥ 0): they never apply. A condition
+    // that is no conjunction of linear comparisons is not decided.
+    for (fi, form) in pack.forms.iter().enumerate() {
+        for check in &form.checks {
+            let Some(when) = &check.when else { continue };
+            let tol = match check.tolerance {
+                Tolerance::Absolute(t) => t,
+                Tolerance::None => 0.0,
+                Tolerance::Relative(_) => continue,
+            };
+            let at: Vec<Option<usize>> = match &check.each {
+                None => vec![None],
+                Some(crate::rules::Each::Rows(rows)) => rows.iter().map(|r| Some(*r)).collect(),
+                Some(crate::rules::Each::Records) => continue,
+            };
+            let mut never = !at.is_empty();
+            for current in at {
+                let Some(mut rows) = condition_rows(when, fi, current, &var_at, tol) else {
+                    never = false;
+                    break;
+                };
+                let figures: BTreeSet<usize> =
+                    rows.iter().flat_map(|r| r.a.keys().copied()).collect();
+                // Percentages are rounded as shown: their conditions are not decided here.
+                if figures.iter().any(|v| vars[*v].percent) {
+                    never = false;
+                    break;
+                }
+                rows.extend(figures.into_iter().filter(|v| vars[*v].count).map(|v| Row {
+                    a: [(v, -1.0)].into_iter().collect(),
+                    b: 0.0,
+                    eq: false,
+                    from: vec![],
+                }));
+                if !matches!(eliminate(rows, None), Elim::Infeasible(_)) {
+                    never = false;
+                    break;
+                }
+            }
+            if never {
+                out.messages.push(LintMessage {
+                    code: Code::NeverApplies.id(),
+                    form: form.id.clone(),
+                    checks: vec![check.id.clone()],
+                    text: t(TextId::LintNeverApplies, &[("check", &check.id)]),
+                    hint: t(TextId::LintNeverAppliesHint, &[]),
+                    explained: check.lint.get(Code::NeverApplies.id()).cloned(),
+                });
+            }
+        }
+    }
+
+    // Checks whole numbers cannot satisfy: an equality over counts whose coefficients'
+    // common divisor leaves no multiple within its tolerance (`2 * men == 7`).
+    let mut said_whole: BTreeSet<(usize, String)> = BTreeSet::new();
+    for c in &cons {
+        if c.op != CmpOp::Eq
+            || c.terms.is_empty()
+            || !c.terms.iter().all(|(v, _)| vars[*v].count)
+            || said_whole.contains(&c.check)
+        {
+            continue;
+        }
+        if whole_solution(&c.terms, c.constant, c.tol) == Some(false) {
+            said_whole.insert(c.check.clone());
+            let check = pack.forms[c.check.0]
+                .checks
+                .iter()
+                .find(|x| x.id == c.check.1);
+            out.messages.push(LintMessage {
+                code: Code::NotWhole.id(),
+                form: pack.forms[c.check.0].id.clone(),
+                checks: vec![c.check.1.clone()],
+                text: t(TextId::LintNotWhole, &[("checks", &c.name)]),
+                hint: t(TextId::LintNotWholeHint, &[]),
+                explained: check.and_then(|x| x.lint.get(Code::NotWhole.id()).cloned()),
+            });
+        }
+    }
 
     // Groups of constraints that share figures.
     let mut parent: Vec<usize> = (0..vars.len()).collect();
@@ -763,6 +1011,25 @@ pub fn lint(pack: &Pack) -> Lint {
             }
             let value = if vars[v].count {
                 let (a, b) = ((lo.0 - 1e-9).ceil(), (hi.0 + 1e-9).floor());
+                let from = union(&lo.1, &hi.1);
+                let known = from.iter().all(|i| said_whole.contains(&cons[*i].check));
+                if a > b && !known {
+                    // Between its bounds lies no whole number: the checks need a count that
+                    // is not whole.
+                    let checks = names(&from);
+                    out.messages.push(LintMessage {
+                        code: Code::NotWhole.id(),
+                        form: form.clone(),
+                        text: t(TextId::LintNotWhole, &[("checks", &checks.join(", "))]),
+                        hint: t(TextId::LintNotWholeHint, &[]),
+                        explained: explained(Code::NotWhole, &from),
+                        checks,
+                    });
+                    continue;
+                }
+                if a > b {
+                    continue;
+                }
                 (a == b).then_some(a)
             } else {
                 (hi.0 - lo.0 <= 1e-9 * lo.0.abs().max(1.0)).then_some(lo.0)
@@ -960,6 +1227,46 @@ label = "C"
         // Only under its tolerance: a ≤ a + 0.5 + … is always true; a ≤ b is not.
         let l = lint_of(&check("F.near", "a <= a - 1", "tolerance = 1"));
         assert_eq!(said(&l), vec![("lint.never-fails", vec!["F.near"])]);
+    }
+
+    #[test]
+    fn a_check_that_never_applies() {
+        // A count is never below zero; two bounds that exclude each other.
+        let l = lint_of(
+            &(check("F.neg", "a == 0", "when = \"total < 0\"")
+                + &check("F.gap", "a == 0", "when = \"a > 5 and a < 3\"")
+                + &check("F.ok", "a == 0", "when = \"total > 0\"")),
+        );
+        assert_eq!(
+            said(&l),
+            vec![
+                ("lint.never-applies", vec!["F.gap"]),
+                ("lint.never-applies", vec!["F.neg"]),
+            ]
+        );
+        // Only its tolerance lets it apply: a ≤ -1 within 1 holds at a = 0.
+        let l = lint_of(&check(
+            "F.near",
+            "b == 0",
+            "when = \"a <= -1\"\ntolerance = 1",
+        ));
+        assert!(l.messages.is_empty(), "{:?}", said(&l));
+    }
+
+    #[test]
+    fn whole_numbers_no_check_can_be_satisfied_with() {
+        // 2 men = 7: 3.5 over the reals, no whole number.
+        let l = lint_of(&check("F.half", "2 * a == 7", ""));
+        assert_eq!(said(&l), vec![("lint.not-whole", vec!["F.half"])]);
+        // Within a tolerance of 1, 2 × 3 = 6 will do.
+        let l = lint_of(&check("F.half", "2 * a == 7", "tolerance = 1"));
+        assert!(l.messages.is_empty(), "{:?}", said(&l));
+        // Two limits that leave a count only 3.5 (neither an equality).
+        let l = lint_of(&(check("F.up", "2 * a <= 7", "") + &check("F.down", "2 * a >= 7", "")));
+        assert_eq!(said(&l), vec![("lint.not-whole", vec!["F.up", "F.down"])]);
+        // Shares as decimals: 0.335 of the total is whole at total = 200.
+        let l = lint_of(&check("F.share", "a == total * 0.335", ""));
+        assert!(l.messages.is_empty(), "{:?}", said(&l));
     }
 
     #[test]

@@ -147,6 +147,11 @@ struct SettingsDef {
     /// file count together.
     #[serde(default)]
     unit_words: Vec<Spanned<String>>,
+    /// Words that begin the label of a row that is a part of the row above it, not a member
+    /// of a sum (`Trong đó:`, `Of which`), for `crossfoot init`. The words of every file count
+    /// together.
+    #[serde(default)]
+    part_labels: Vec<String>,
 }
 
 #[derive(Debug, Deserialize)]
@@ -339,6 +344,8 @@ pub struct Settings {
     pub subtotal_keys: Vec<String>,
     /// Keys of the units of measure a heading may name in brackets (`[settings] unit_words`).
     pub unit_keys: Vec<String>,
+    /// Keys of the words beginning a part's label (`[settings] part_labels`: `trong đó`).
+    pub part_keys: Vec<String>,
 }
 
 impl Settings {
@@ -389,6 +396,7 @@ impl Default for Settings {
             total_words: Vec::new(),
             subtotal_keys: Vec::new(),
             unit_keys: Vec::new(),
+            part_keys: Vec::new(),
         }
     }
 }
@@ -1574,6 +1582,7 @@ fn merge_settings<'d>(
     // Settings a user's file gives otherwise than the built-in pack: the user's value wins.
     let mut overridden: Vec<String> = Vec::new();
     let mut total_words: Vec<String> = Vec::new();
+    let mut part_words: Vec<String> = Vec::new();
     let mut groups: Vec<(usize, &WorkbookDef)> = Vec::new();
     let known: Vec<&str> = crate::messages::known_ids().collect();
     for (si, def) in parsed {
@@ -1611,6 +1620,11 @@ fn merge_settings<'d>(
         for w in &s.total_words {
             if !total_words.contains(w) {
                 total_words.push(w.clone());
+            }
+        }
+        for w in &s.part_labels {
+            if !part_words.contains(w) {
+                part_words.push(w.clone());
             }
         }
         for w in &s.subtotal_labels {
@@ -1775,6 +1789,11 @@ fn merge_settings<'d>(
         }
     }
     settings.total_words = total_words
+        .iter()
+        .map(|w| label_key(w, settings.folding))
+        .filter(|k| !k.is_empty())
+        .collect();
+    settings.part_keys = part_words
         .iter()
         .map(|w| label_key(w, settings.folding))
         .filter(|k| !k.is_empty())

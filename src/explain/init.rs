@@ -1,0 +1,1533 @@
+//! `crossfoot init`: a starter rule pack from a template workbook (blank, or a filled example).
+//!
+//! Each sheet's table is read by its structure, never by a list of known forms: the header row
+//! is the row whose cells head the longest run of labelled rows below it; the label column is
+//! the one holding those labels; an item-number column left of it (or numbering typed into the
+//! label) gives the hierarchy (`1`, `1.1`, `2.1a`, `a)`, `I.`); a row whose label begins with
+//! one of the pack's `[settings] part_labels` (`Trong đó:`) and the rows after it at its level
+//! are parts of the row above, not members of a sum. Columns are taken by their headings; a
+//! heading with `%` or a percent number format is a percentage, one holding only whole figures
+//! a count.
+//!
+//! Checks come from what the workbooks show, each commented with where it came from:
+//! - the template's formulas: `=SUM(C8:C15)` and `=C8+C9` are sums, `=C8/C7*100` (or `=C8/C7`
+//!   under a percent format) a percentage of row 7;
+//! - a percentage column whose item reads 100 in the template: every percentage is of that
+//!   item;
+//! - in a filled example (the template itself, or `--example`): a heading whose rows under it
+//!   add up exactly to its figure (or, for a heading without a figure, to an item above it), a
+//!   column whose figure is the sum of the columns right of it in every row, the base of each
+//!   percentage — each commented "found in the example: confirm";
+//! - parts: each part at most its whole.
+//!
+//! Every check is verified against the template and every example before it is written: one
+//! that does not hold in all of them is left out. The texts written (comments, messages) come
+//! from the registry in the pack's language.
+
+use crate::model::{CellRef, Sheet, Value, Workbook};
+use crate::registry::{Lang, TextId};
+use crate::rules::Settings;
+use crate::structure::{figure, is_column_number_row};
+use crate::text::{collapse_spaces, fold_diacritics, label_key};
+use regex::Regex;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::sync::OnceLock;
+
+/// The rule files of a drafted pack, and what was left out.
+#[derive(Debug, Default)]
+pub struct Draft {
+    /// File name → TOML text, in the order written.
+    pub files: Vec<(String, String)>,
+    /// Sheets not written as a form, each with the reason (in the pack's language).
+    pub notes: Vec<String>,
+    /// Forms and checks written.
+    pub forms: usize,
+    pub checks: usize,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum ColKind {
+    Count,
+    Percent,
+    Number,
+    Text,
+}
+
+impl ColKind {
+    fn name(self) -> &'static str {
+        match self {
+            ColKind::Count => "count",
+            ColKind::Percent => "percent",
+            ColKind::Number => "number",
+            ColKind::Text => "text",
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+struct Col {
+    col: u32,
+    header: String,
+    id: String,
+    kind: ColKind,
+}
+
+#[derive(Debug, Clone)]
+struct Row {
+    row: u32,
+    /// The label as written, its numbering taken off.
+    label: String,
+    /// The numbering as a path (`2.1a` → 2, 1, a), if any.
+    path: Option<Vec<String>>,
+    parent: Option<usize>,
+    part: bool,
+    id: String,
+}
+
+#[derive(Debug, Clone)]
+struct Table {
+    sheet: usize,
+    header: u32,
+    label_col: u32,
+    cols: Vec<Col>,
+    rows: Vec<Row>,
+}
+
+/// A check drafted, before it is written.
+#[derive(Debug, Clone)]
+struct Drafted {
+    id: String,
+    each: Option<String>,
+    expr: String,
+    /// Where it came from, said in a comment.
+    why: String,
+    message: (String, String),
+    /// What must hold in every workbook read (for the verification).
+    test: Test,
+}
+
+#[derive(Debug, Clone)]
+enum Test {
+    /// sum of (row, col) == (row, col).
+    Sum(Vec<(usize, u32)>, (usize, u32)),
+    /// (row, col) <= (row, col).
+    AtMost((usize, u32), (usize, u32)),
+    /// percentage cell (row, pct col) == (row, count col) / (base, count col) * 100, for rows.
+    Percent(Vec<usize>, u32, u32, Base),
+}
+
+/// What a percentage is of: an item's figure (in the count column), or another column of the
+/// same row.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+enum Base {
+    Row(usize),
+    Col(u32),
+}
+
+/// Text of the registry in `lang`.
+fn t(lang: Lang, id: TextId, params: &[(&str, &str)]) -> String {
+    crate::messages::engine(None, lang, id, params)
+}
+
+/// Text from a workbook as a rule file holds it: white space collapsed, hidden characters shown.
+fn clean(s: &str) -> String {
+    crate::safe::visible(&collapse_spaces(s), 400, Lang::En).into_owned()
+}
+
+/// A TOML basic string.
+fn quote(s: &str) -> String {
+    toml::Value::String(s.to_string()).to_string()
+}
+
+/// A comment line's text: one line, no hidden characters.
+fn comment(s: &str) -> String {
+    clean(s)
+}
+
+fn numbering_re() -> Option<&'static Regex> {
+    static RE: OnceLock<Option<Regex>> = OnceLock::new();
+    RE.get_or_init(|| {
+        Regex::new(r"^\s*\(?((?:\d+(?:\.\d+)*[a-zđ]?)|[IVXLC]+|[a-zđ])(?:[.)]\s*|\s+)(\S.*)$").ok()
+    })
+    .as_ref()
+}
+
+/// A cell's text, trimmed, when it holds some.
+fn text_at(sheet: &Sheet, row: u32, col: u32) -> Option<String> {
+    let cell = sheet.get(CellRef::new(row, col))?;
+    match &cell.value {
+        Value::Text(s) if !s.trim().is_empty() => Some(s.trim().to_string()),
+        _ => None,
+    }
+}
+
+/// Whether a text reads as a label: it has letters and is not a number.
+fn is_label(s: &str) -> bool {
+    s.chars().any(char::is_alphabetic)
+        && crate::number::parse_text_number(s, crate::number::Locale::Vi).is_none()
+}
+
+/// A cell's content as numbering (`1`, `1.1`, `2.1a`, `I`, `a`), when it reads as one.
+fn numbering_of(sheet: &Sheet, row: u32, col: u32) -> Option<String> {
+    let cell = sheet.get(CellRef::new(row, col))?;
+    let s = match &cell.value {
+        Value::Text(s) => s.trim().to_string(),
+        Value::Number(n) => crate::number::format_plain(*n),
+        _ => return None,
+    };
+    let s = s
+        .trim_start_matches('(')
+        .trim_end_matches(['.', ')'])
+        .to_string();
+    let ok = !s.is_empty()
+        && s.len() <= 12
+        && (s
+            .chars()
+            .all(|c| c.is_ascii_digit() || c == '.' || c.is_ascii_lowercase())
+            && s.starts_with(|c: char| c.is_ascii_digit())
+            || s.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L' | 'C'))
+            || (s.chars().count() == 1 && s.chars().all(|c| c.is_ascii_lowercase())));
+    ok.then_some(s)
+}
+
+/// The path of a numbering: `2.1a` → [2, 1, a]; a Roman numeral → [R:II]; a lone letter → [a].
+fn path_of(n: &str) -> Vec<String> {
+    if n.chars().all(|c| matches!(c, 'I' | 'V' | 'X' | 'L' | 'C')) {
+        return vec![format!("R:{n}")];
+    }
+    let mut out = Vec::new();
+    for seg in n.split('.').filter(|s| !s.is_empty()) {
+        let digits: String = seg.chars().take_while(char::is_ascii_digit).collect();
+        let rest: String = seg.chars().skip_while(char::is_ascii_digit).collect();
+        if !digits.is_empty() {
+            out.push(digits);
+        }
+        if !rest.is_empty() {
+            out.push(rest);
+        }
+    }
+    out
+}
+
+/// A readable id segment from a text: its first words, without diacritics, lower case.
+fn slug(text: &str, words: usize) -> String {
+    let folded = fold_diacritics(&text.to_lowercase());
+    let parts: Vec<String> = folded
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .take(words)
+        .map(str::to_string)
+        .collect();
+    let mut s = parts.join("_");
+    if s.is_empty() {
+        s = "x".into();
+    }
+    s
+}
+
+const RESERVED: &[&str] = &[
+    "sum", "min", "max", "abs", "round", "and", "or", "not", "prev", "records", "unit", "previous",
+];
+
+/// A top-level id: begins with a letter, no reserved word.
+fn top_id(s: String, prefix: &str) -> String {
+    let s = if s.starts_with(|c: char| c.is_ascii_alphabetic()) {
+        s
+    } else {
+        format!("{prefix}{s}")
+    };
+    if RESERVED.contains(&s.as_str()) {
+        format!("{s}_")
+    } else {
+        s
+    }
+}
+
+fn unique(id: String, taken: &mut BTreeSet<String>) -> String {
+    let mut candidate = id.clone();
+    let mut n = 2;
+    while taken.contains(&candidate) {
+        candidate = format!("{id}_{n}");
+        n += 1;
+    }
+    taken.insert(candidate.clone());
+    candidate
+}
+
+/// Rows below `header` in the table: up to the end, or a gap of more than two empty rows.
+fn rows_below(sheet: &Sheet, header: u32, last: u32) -> Vec<u32> {
+    let used: BTreeSet<u32> = sheet.cells.keys().map(|c| c.row).collect();
+    let mut out = Vec::new();
+    let mut gap = 0;
+    for r in header + 1..=last {
+        if used.contains(&r) {
+            gap = 0;
+            out.push(r);
+        } else {
+            gap += 1;
+            if gap > 2 {
+                break;
+            }
+        }
+    }
+    out
+}
+
+/// The header row and label column of a sheet's table: the row of two or more headings that
+/// heads the most labelled rows (the topmost of equals), and the column holding the labels.
+fn find_header(sheet: &Sheet) -> Option<(u32, u32, usize)> {
+    let ext = sheet.extent()?;
+    let mut best: Option<(usize, u32, u32)> = None;
+    for h in 0..=ext.row {
+        let heads: Vec<u32> = (0..=ext.col)
+            // A text ending in a colon labels the value after it (`Mã đơn vị:`): a title block.
+            .filter(|&c| text_at(sheet, h, c).is_some_and(|s| is_label(&s) && !s.ends_with(':')))
+            .collect();
+        if heads.len() < 2 {
+            continue;
+        }
+        let below = rows_below(sheet, h, ext.row);
+        for &c in &heads {
+            // Value columns right of the labels.
+            if !heads.iter().any(|&v| v > c) {
+                continue;
+            }
+            let n = below
+                .iter()
+                .filter(|&&r| text_at(sheet, r, c).is_some_and(|s| is_label(&s)))
+                .count();
+            if best.is_none_or(|(b, _, _)| n > b) {
+                best = Some((n, h, c));
+            }
+        }
+    }
+    best.map(|(n, h, c)| (h, c, n))
+}
+
+/// Reads a sheet's table, if it has one of two or more labelled rows.
+fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
+    let sheet = wb.sheets.get(si)?;
+    let ext = sheet.extent()?;
+    let (header, label_col, n) = find_header(sheet)?;
+    if n < 2 {
+        return None;
+    }
+    // The item-number column: the heading left of the labels whose cells below read as numbering.
+    let below = rows_below(sheet, header, ext.row);
+    let num_col = (0..label_col).rev().find(|&c| {
+        below
+            .iter()
+            .filter(|&&r| numbering_of(sheet, r, c).is_some())
+            .count()
+            * 2
+            >= n
+    });
+    let mut taken = BTreeSet::new();
+    let mut cols: Vec<Col> = Vec::new();
+    for c in label_col + 1..=ext.col {
+        let Some(h) = text_at(sheet, header, c) else {
+            continue;
+        };
+        let header_text = clean(&h);
+        let id = unique(top_id(slug(&header_text, 3), "c_"), &mut taken);
+        cols.push(Col {
+            col: c,
+            header: header_text,
+            id,
+            kind: ColKind::Count,
+        });
+    }
+    if cols.is_empty() {
+        return None;
+    }
+    let value_cols: Vec<u32> = cols.iter().map(|c| c.col).collect();
+    let mut rows: Vec<Row> = Vec::new();
+    let mut roman: Option<String> = None;
+    let mut last_numeric: Option<Vec<String>> = None;
+    let mut last_plain: Option<usize> = None;
+    for &r in &below {
+        let Some(text) = text_at(sheet, r, label_col) else {
+            continue;
+        };
+        if !is_label(&text) || is_column_number_row(sheet, r, &value_cols) {
+            continue;
+        }
+        let text = clean(&text);
+        let (numbering, label) = match num_col.and_then(|c| numbering_of(sheet, r, c)) {
+            Some(n) => (Some(n), text.clone()),
+            None => match numbering_re().and_then(|re| re.captures(&text)) {
+                Some(cap) => (Some(cap[1].to_string()), cap[2].trim().to_string()),
+                None => (None, text.clone()),
+            },
+        };
+        let bullet = label.starts_with(['-', '+', '•']);
+        let path = numbering.as_deref().map(|n| {
+            let p = path_of(n);
+            if p[0].starts_with("R:") {
+                roman = Some(p[0].clone());
+                last_numeric = None;
+                return p;
+            }
+            let p = if p.len() == 1 && p[0].chars().all(|c| c.is_ascii_lowercase()) {
+                match &last_numeric {
+                    Some(prev) => [prev.clone(), p].concat(),
+                    None => p,
+                }
+            } else {
+                let full = match &roman {
+                    Some(rm) => [vec![rm.clone()], p].concat(),
+                    None => p,
+                };
+                last_numeric = Some(full.clone());
+                full
+            };
+            p
+        });
+        let idx = rows.len();
+        let parent = match &path {
+            Some(p) if p.len() > 1 => rows
+                .iter()
+                .rposition(|x| x.path.as_deref() == Some(&p[..p.len() - 1])),
+            Some(_) => None,
+            None if bullet => last_plain,
+            None => None,
+        };
+        if !bullet {
+            last_plain = Some(idx);
+        }
+        let key = label_key(&label, settings.folding);
+        let key = key.trim_start_matches(['-', '+', '•', ' ']);
+        let part = settings.part_keys.iter().any(|w| {
+            key == w
+                || key
+                    .strip_prefix(w.as_str())
+                    .is_some_and(|rest| rest.starts_with([':', ' ', '-', ',']))
+        });
+        rows.push(Row {
+            row: r,
+            label,
+            path,
+            parent,
+            part,
+            id: String::new(),
+        });
+    }
+    if rows.len() < 2 {
+        return None;
+    }
+    // The rows after a part, at its level, are parts too.
+    for i in 0..rows.len() {
+        if rows[i].part {
+            if let Some(p) = rows[i].parent {
+                for r in rows.iter_mut().skip(i + 1) {
+                    if r.parent == Some(p) {
+                        r.part = true;
+                    }
+                }
+            }
+        }
+    }
+    // Ids: the parent's, then the row's own words (a part word left out).
+    let mut taken = BTreeSet::new();
+    for i in 0..rows.len() {
+        let mut own = rows[i]
+            .label
+            .trim_start_matches(['-', '+', '•', ' '])
+            .to_string();
+        let key = label_key(&own, settings.folding);
+        for w in &settings.part_keys {
+            let begins = key
+                .strip_prefix(w.as_str())
+                .is_some_and(|rest| rest.is_empty() || rest.starts_with([':', ' ', '-', ',']));
+            if begins {
+                // Drop as many words as the part word has.
+                let n = w.split(' ').count();
+                own = own.split_whitespace().skip(n).collect::<Vec<_>>().join(" ");
+                break;
+            }
+        }
+        let seg = slug(&own, 4);
+        let id = match rows[i].parent {
+            Some(p) => format!("{}.{seg}", rows[p].id),
+            None => top_id(seg, "r_"),
+        };
+        rows[i].id = unique(id, &mut taken);
+    }
+    Some(Table {
+        sheet: si,
+        header,
+        label_col,
+        cols,
+        rows,
+    })
+}
+
+/// The figures of one workbook in a table's cells: (row index, column) → value (percentages
+/// in percent, 53.97), with the decimals a percentage shows.
+type Figures = BTreeMap<(usize, u32), (f64, u8)>;
+
+/// A table's figures in a workbook (the template or an example of it): the sheet of the same
+/// name (else of the same place), rows by label (in order, for a label written twice), columns
+/// by heading.
+fn figures_in(wb: &Workbook, table: &Table, template: &Workbook, settings: &Settings) -> Figures {
+    let mut out = Figures::new();
+    let Some(tsheet) = template.sheets.get(table.sheet) else {
+        return out;
+    };
+    let si = wb
+        .sheets
+        .iter()
+        .position(|s| s.name == tsheet.name)
+        .unwrap_or(table.sheet);
+    let Some(sheet) = wb.sheets.get(si) else {
+        return out;
+    };
+    let Some((header, label_col, _)) = find_header(sheet) else {
+        return out;
+    };
+    let Some(ext) = sheet.extent() else {
+        return out;
+    };
+    let key = |s: &str| label_key(s, settings.folding);
+    // Columns by heading.
+    let mut cols: BTreeMap<u32, u32> = BTreeMap::new();
+    for c in label_col + 1..=ext.col {
+        if let Some(h) = text_at(sheet, header, c) {
+            let k = key(&clean(&h));
+            if let Some(tc) = table.cols.iter().find(|x| key(&x.header) == k) {
+                cols.insert(tc.col, c);
+            }
+        }
+    }
+    // Rows by label as written (numbering and all), in order.
+    let tpl_sheet = tsheet;
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    let mut wanted: BTreeMap<(String, usize), usize> = BTreeMap::new();
+    for (i, r) in table.rows.iter().enumerate() {
+        let k = text_at(tpl_sheet, r.row, table.label_col)
+            .map(|s| key(&clean(&s)))
+            .unwrap_or_default();
+        let n = seen.entry(k.clone()).or_insert(0);
+        wanted.insert((k, *n), i);
+        *n += 1;
+    }
+    let mut seen: BTreeMap<String, usize> = BTreeMap::new();
+    for r in rows_below(sheet, header, ext.row) {
+        let Some(text) = text_at(sheet, r, label_col) else {
+            continue;
+        };
+        let k = key(&clean(&text));
+        let n = seen.entry(k.clone()).or_insert(0);
+        let occurrence = *n;
+        *n += 1;
+        let Some(&i) = wanted.get(&(k, occurrence)) else {
+            continue;
+        };
+        for tc in &table.cols {
+            let Some(&c) = cols.get(&tc.col) else {
+                continue;
+            };
+            let at = CellRef::new(r, c);
+            let Some(v) = figure(sheet, at, settings) else {
+                continue;
+            };
+            let fmt = sheet.get(at).map(|x| x.fmt).unwrap_or_default();
+            let v = if fmt.percent { v * 100.0 } else { v };
+            let shown = fmt.decimals.unwrap_or_else(|| decimals_of(v));
+            out.insert((i, tc.col), (v, shown));
+        }
+    }
+    out
+}
+
+/// Decimals a number shows as written (General format).
+fn decimals_of(v: f64) -> u8 {
+    let s = crate::number::format_plain(v);
+    s.split_once('.').map_or(0, |(_, d)| d.len().min(15) as u8)
+}
+
+fn round_half_away(x: f64, d: u8) -> f64 {
+    let m = 10f64.powi(i32::from(d));
+    (x * m).abs().round().copysign(x) / m
+}
+
+impl Test {
+    /// Whether the check holds on these figures: None when it does not apply (a figure
+    /// missing, a zero base).
+    fn holds(&self, f: &Figures) -> Option<bool> {
+        let get = |k: &(usize, u32)| f.get(k).map(|x| x.0);
+        match self {
+            Test::Sum(parts, whole) => {
+                let w = get(whole)?;
+                let mut s = 0.0;
+                let mut any = false;
+                for p in parts {
+                    if let Some(v) = get(p) {
+                        s += v;
+                        any = true;
+                    }
+                }
+                any.then_some((s - w).abs() < 1e-9)
+            }
+            Test::AtMost(a, b) => Some(get(a)? <= get(b)? + 1e-9),
+            Test::Percent(rows, pct, cnt, base) => {
+                let mut applied = None;
+                for r in rows {
+                    let b = match base {
+                        Base::Row(b) => get(&(*b, *cnt)),
+                        Base::Col(c) => get(&(*r, *c)),
+                    };
+                    let (Some(&(p, d)), Some(n), Some(b)) = (
+                        f.get(&(*r, *pct)),
+                        get(&(*r, *cnt)),
+                        b.filter(|b| *b != 0.0),
+                    ) else {
+                        continue;
+                    };
+                    let ok = (round_half_away(n / b * 100.0, d) - round_half_away(p, d)).abs()
+                        < 0.5 * 10f64.powi(-i32::from(d));
+                    if !ok {
+                        return Some(false);
+                    }
+                    applied = Some(true);
+                }
+                applied
+            }
+        }
+    }
+}
+
+/// A figure of the table in an expression: `row` (its first column) or `row[col]`.
+fn at(table: &Table, row: usize, col: u32) -> String {
+    let r = &table.rows[row].id;
+    match table.cols.first() {
+        Some(c) if c.col == col => r.clone(),
+        _ => match table.cols.iter().find(|c| c.col == col) {
+            Some(c) => format!("{r}[{}]", c.id),
+            None => r.clone(),
+        },
+    }
+}
+
+/// A text for a message: braces of an input made brackets (they would be placeholders).
+fn in_message(s: &str) -> String {
+    s.replace('{', "(").replace('}', ")")
+}
+
+/// Drafts the pack: one form per table of the template's sheets. `examples` are filled
+/// workbooks of the same template (the template itself is one when it holds figures);
+/// `source` names the template in comments.
+pub fn draft(
+    template: &Workbook,
+    examples: &[&Workbook],
+    settings: &Settings,
+    source: &str,
+) -> Draft {
+    let lang = settings.pack_lang();
+    let mut draft = Draft::default();
+    let mut tables: Vec<Table> = Vec::new();
+    for si in 0..template.sheets.len() {
+        match read_table(template, si, settings) {
+            Some(tb) => tables.push(tb),
+            None => {
+                let name = clean(&template.sheets[si].name);
+                draft
+                    .notes
+                    .push(t(lang, TextId::InitSheetSkipped, &[("sheet", &name)]));
+            }
+        }
+    }
+    // Texts above a header that every table shares (the organisation's name) are no title.
+    let mut above: Vec<Vec<String>> = Vec::new();
+    for tb in &tables {
+        let sheet = &template.sheets[tb.sheet];
+        let texts: Vec<String> = sheet
+            .cells
+            .iter()
+            .filter(|(at, _)| at.row < tb.header)
+            .filter_map(|(_, c)| c.text().map(clean))
+            .filter(|s| !s.is_empty() && !s.ends_with(':') && is_label(s))
+            .collect();
+        above.push(texts);
+    }
+    let mut form_ids = BTreeSet::new();
+    let mut all_workbooks: Vec<&Workbook> = vec![template];
+    all_workbooks.extend(examples.iter().copied());
+    for (ti, tb) in tables.iter_mut().enumerate() {
+        let figs: Vec<Figures> = all_workbooks
+            .iter()
+            .map(|wb| figures_in(wb, tb, template, settings))
+            .collect();
+        // The template is an example too when it holds figures (a blank one holds none, or
+        // the 100 of a percentage).
+        let filled: Vec<&Figures> = figs.iter().collect();
+        let sheet = &template.sheets[tb.sheet];
+        // Column kinds: by heading and format, then by the figures.
+        for c in tb.cols.iter_mut() {
+            let cells: Vec<&crate::model::Cell> = tb
+                .rows
+                .iter()
+                .filter_map(|r| sheet.get(CellRef::new(r.row, c.col)))
+                .collect();
+            let texts = tb
+                .rows
+                .iter()
+                .filter(|r| text_at(sheet, r.row, c.col).is_some_and(|s| is_label(&s)))
+                .count();
+            let values: Vec<f64> = figs
+                .iter()
+                .flat_map(|f| {
+                    f.iter()
+                        .filter(|((_, col), _)| *col == c.col)
+                        .map(|(_, v)| v.0)
+                })
+                .collect();
+            c.kind = if texts * 2 > tb.rows.len() {
+                ColKind::Text
+            } else if c.header.contains('%') || cells.iter().any(|x| x.fmt.percent) {
+                ColKind::Percent
+            } else if values.iter().any(|v| v.fract() != 0.0 || *v < 0.0)
+                || cells.iter().any(|x| x.fmt.decimals.is_some_and(|d| d > 0))
+            {
+                ColKind::Number
+            } else {
+                ColKind::Count
+            };
+        }
+        // The form's id: the sheet name's first word when it is a code (`M01`), else F1, F2…
+        let first: String = sheet
+            .name
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .find(|w| !w.is_empty())
+            .unwrap_or("")
+            .to_ascii_uppercase();
+        // (A name that is one word only, `Sheet1`, is the spreadsheet's, not the form's.)
+        let one_word = sheet.name.trim().len() == first.len();
+        let fid = if !one_word
+            && first.len() <= 8
+            && first.starts_with(|c: char| c.is_ascii_alphabetic())
+            && first.chars().any(|c| c.is_ascii_digit())
+        {
+            first.clone()
+        } else {
+            format!("F{}", ti + 1)
+        };
+        let fid = unique(fid, &mut form_ids);
+        let title = above[ti]
+            .iter()
+            .filter(|s| {
+                above
+                    .iter()
+                    .enumerate()
+                    .all(|(j, o)| j == ti || !o.contains(s))
+            })
+            .max_by_key(|s| s.chars().count())
+            .cloned();
+        let mut checks: Vec<Drafted> = Vec::new();
+        let count_cols: Vec<u32> = tb
+            .cols
+            .iter()
+            .filter(|c| c.kind == ColKind::Count || c.kind == ColKind::Number)
+            .map(|c| c.col)
+            .collect();
+        let first_count = count_cols.first().copied();
+        let label_of = |i: usize| in_message(&tb.rows[i].label);
+        // 1. Formulas of the template (and of the examples' cells: the same template).
+        let row_at = |r: u32| tb.rows.iter().position(|x| x.row == r);
+        let mut from_formula: BTreeSet<(usize, u32)> = BTreeSet::new();
+        let mut pct_base: BTreeMap<(usize, u32), (usize, String)> = BTreeMap::new();
+        for (i, r) in tb.rows.iter().enumerate() {
+            for c in &tb.cols {
+                let Some(f) = sheet
+                    .get(CellRef::new(r.row, c.col))
+                    .and_then(|x| x.formula.clone())
+                else {
+                    continue;
+                };
+                let cell = format!("{}{}", CellRef::col_name(c.col), r.row + 1);
+                if c.kind == ColKind::Percent {
+                    if let Some(base) = quotient_base(&f).and_then(row_at) {
+                        pct_base.insert((i, c.col), (base, cell));
+                    }
+                    continue;
+                }
+                let Some(members) = summed_rows(&f, c.col) else {
+                    continue;
+                };
+                let parts: Vec<usize> = members
+                    .into_iter()
+                    .filter_map(row_at)
+                    .filter(|&m| m != i)
+                    .collect();
+                if parts.is_empty() {
+                    continue;
+                }
+                from_formula.insert((i, c.col));
+                let expr = format!(
+                    "{} == {}",
+                    parts
+                        .iter()
+                        .map(|&p| at(tb, p, c.col))
+                        .collect::<Vec<_>>()
+                        .join(" + "),
+                    at(tb, i, c.col)
+                );
+                checks.push(Drafted {
+                    id: format!("{fid}.sum-{}", tb.rows[i].id.replace('.', "-")),
+                    each: None,
+                    expr,
+                    why: t(
+                        lang,
+                        TextId::InitFromFormula,
+                        &[("cell", &cell), ("formula", &clean(&f))],
+                    ),
+                    message: sum_message(&label_of(i)),
+                    test: Test::Sum(parts.iter().map(|&p| (p, c.col)).collect(), (i, c.col)),
+                });
+            }
+        }
+        // 2. Sums found in the examples: a heading's rows (parts left out) add up to its
+        // figure, or (a heading without a figure) to an item above it.
+        if let Some(cc) = first_count {
+            for i in 0..tb.rows.len() {
+                if from_formula.contains(&(i, cc)) {
+                    continue;
+                }
+                let members: Vec<usize> = (0..tb.rows.len())
+                    .filter(|&j| tb.rows[j].parent == Some(i) && !tb.rows[j].part)
+                    .collect();
+                if members.len() < 2 {
+                    continue;
+                }
+                let has_own = filled.iter().any(|f| f.contains_key(&(i, cc)));
+                let targets: Vec<usize> = if has_own {
+                    vec![i]
+                } else {
+                    // Items above it at the top level, nearest first, that are no heading
+                    // of a block themselves (a heading's figure is its block's sum).
+                    (0..i)
+                        .rev()
+                        .filter(|&j| tb.rows[j].parent.is_none())
+                        .filter(|&j| !tb.rows.iter().any(|x| x.parent == Some(j) && !x.part))
+                        .collect()
+                };
+                for target in targets {
+                    let test = Test::Sum(members.iter().map(|&m| (m, cc)).collect(), (target, cc));
+                    if !found_in(&test, &filled) {
+                        continue;
+                    }
+                    let expr = format!(
+                        "{} == {}",
+                        members
+                            .iter()
+                            .map(|&m| at(tb, m, cc))
+                            .collect::<Vec<_>>()
+                            .join(" + "),
+                        at(tb, target, cc)
+                    );
+                    checks.push(Drafted {
+                        id: format!("{fid}.sum-{}", tb.rows[i].id.replace('.', "-")),
+                        each: None,
+                        expr,
+                        why: t(lang, TextId::InitFound, &[]),
+                        message: if target == i {
+                            sum_message(&label_of(i))
+                        } else {
+                            sum_of_message(&label_of(i), &label_of(target))
+                        },
+                        test,
+                    });
+                    break;
+                }
+            }
+        }
+        // 3. A column that is the sum of the columns right of it, row by row (in the examples).
+        for (k, &tc) in count_cols.iter().enumerate() {
+            let pos = tb.cols.iter().position(|c| c.col == tc).unwrap_or(0);
+            // The run of count columns right after it.
+            let run: Vec<u32> = tb.cols[pos + 1..]
+                .iter()
+                .take_while(|c| c.kind == ColKind::Count)
+                .map(|c| c.col)
+                .collect();
+            let _ = k;
+            for len in (2..=run.len()).rev() {
+                let parts = &run[..len];
+                let mut rows_ok: Vec<usize> = Vec::new();
+                let mut fails = false;
+                for i in 0..tb.rows.len() {
+                    let test = Test::Sum(parts.iter().map(|&p| (i, p)).collect(), (i, tc));
+                    let filled_here = filled.iter().any(|f| {
+                        parts.iter().all(|p| f.contains_key(&(i, *p))) && f.contains_key(&(i, tc))
+                    });
+                    if !filled_here {
+                        continue;
+                    }
+                    match test.holds_all(&filled) {
+                        Some(true) => rows_ok.push(i),
+                        _ => fails = true,
+                    }
+                }
+                let positive = rows_ok.iter().any(|&i| {
+                    filled
+                        .iter()
+                        .any(|f| f.get(&(i, tc)).is_some_and(|v| v.0 > 0.0))
+                });
+                if fails || rows_ok.is_empty() || !positive {
+                    continue;
+                }
+                for i in rows_ok {
+                    let expr = format!(
+                        "{} == {}",
+                        parts
+                            .iter()
+                            .map(|&p| at(tb, i, p))
+                            .collect::<Vec<_>>()
+                            .join(" + "),
+                        at(tb, i, tc)
+                    );
+                    let col_id = tb
+                        .cols
+                        .iter()
+                        .find(|c| c.col == tc)
+                        .map(|c| c.id.clone())
+                        .unwrap_or_default();
+                    checks.push(Drafted {
+                        id: format!("{fid}.{}-{}", col_id, tb.rows[i].id.replace('.', "-")),
+                        each: None,
+                        expr,
+                        why: t(lang, TextId::InitFound, &[]),
+                        message: columns_message(&label_of(i), &in_message(&col_header(tb, tc))),
+                        test: Test::Sum(parts.iter().map(|&p| (i, p)).collect(), (i, tc)),
+                    });
+                }
+                break;
+            }
+        }
+        // 4. Parts: each at most its whole.
+        if let Some(cc) = first_count {
+            for (i, r) in tb.rows.iter().enumerate() {
+                let Some(p) = r.parent.filter(|_| r.part) else {
+                    continue;
+                };
+                let test = Test::AtMost((i, cc), (p, cc));
+                if filled.iter().any(|f| test.holds(f) == Some(false)) {
+                    continue;
+                }
+                checks.push(Drafted {
+                    id: format!("{fid}.part-{}", r.id.replace('.', "-")),
+                    each: None,
+                    expr: format!("{} <= {}", at(tb, i, cc), at(tb, p, cc)),
+                    why: t(
+                        lang,
+                        TextId::InitPart,
+                        &[("whole", &comment(&tb.rows[p].label))],
+                    ),
+                    message: part_message(&label_of(i), &label_of(p)),
+                    test,
+                });
+            }
+        }
+        // 5. Percentages: of the base a formula names, of the item reading 100 in the
+        // template, or of the base the example's figures show.
+        for pc in tb.cols.iter().filter(|c| c.kind == ColKind::Percent) {
+            let Some(cc) = count_cols
+                .iter()
+                .rev()
+                .find(|&&c| c < pc.col)
+                .or(count_cols.first())
+                .copied()
+            else {
+                continue;
+            };
+            let mut base_of: BTreeMap<usize, (Base, String)> = BTreeMap::new();
+            for ((i, col), (b, cell)) in &pct_base {
+                if *col == pc.col {
+                    base_of.insert(
+                        *i,
+                        (
+                            Base::Row(*b),
+                            t(
+                                lang,
+                                TextId::InitFromFormula,
+                                &[("cell", cell), ("formula", "")],
+                            ),
+                        ),
+                    );
+                }
+            }
+            let hundred = tb.rows.iter().enumerate().find_map(|(i, _)| {
+                figs[0]
+                    .get(&(i, pc.col))
+                    .filter(|v| (v.0 - 100.0).abs() < 1e-9)
+                    .map(|_| i)
+            });
+            let rows_with_pct: Vec<usize> = (0..tb.rows.len())
+                .filter(|&i| filled.iter().any(|f| f.contains_key(&(i, pc.col))))
+                .collect();
+            for &i in &rows_with_pct {
+                if base_of.contains_key(&i) {
+                    continue;
+                }
+                // Candidates: its ancestors, nearest first, then the item reading 100.
+                // then another count column of the row, then the items at the top level.
+                let mut cands = Vec::new();
+                let mut a = tb.rows[i].parent;
+                while let Some(p) = a {
+                    cands.push(Base::Row(p));
+                    a = tb.rows[p].parent;
+                }
+                cands.extend(hundred.map(Base::Row));
+                cands.extend(
+                    count_cols
+                        .iter()
+                        .filter(|&&c| c != cc)
+                        .map(|&c| Base::Col(c)),
+                );
+                cands.extend(
+                    (0..tb.rows.len())
+                        .filter(|&j| tb.rows[j].parent.is_none())
+                        .map(Base::Row),
+                );
+                cands.push(Base::Row(i));
+                for b in cands {
+                    let test = Test::Percent(vec![i], pc.col, cc, b);
+                    if test.holds_all(&filled) == Some(true) {
+                        base_of.insert(i, (b, t(lang, TextId::InitFound, &[])));
+                        break;
+                    }
+                }
+            }
+            if let Some(h) = hundred {
+                if rows_with_pct.iter().all(|&i| i == h) {
+                    // A blank template: every percentage is of the item reading 100.
+                    for i in 0..tb.rows.len() {
+                        base_of
+                            .entry(i)
+                            .or_insert((Base::Row(h), t(lang, TextId::InitHundred, &[])));
+                    }
+                }
+            }
+            // One check per base: `each` over the rows it covers.
+            let mut by_base: BTreeMap<Base, (Vec<usize>, String)> = BTreeMap::new();
+            for (i, (b, why)) in &base_of {
+                let e = by_base
+                    .entry(*b)
+                    .or_insert_with(|| (Vec::new(), why.clone()));
+                e.0.push(*i);
+            }
+            let with_pct: BTreeSet<usize> = base_of.keys().copied().collect();
+            let cnt_ref = if tb.cols.first().is_some_and(|c| c.col == cc) {
+                "$".to_string()
+            } else {
+                let id = tb.cols.iter().find(|c| c.col == cc).map(|c| c.id.clone());
+                format!("$[{}]", id.unwrap_or_default())
+            };
+            for (b, (rows, why)) in by_base {
+                let (base_ref, base_id, base_label) = match b {
+                    Base::Row(b) => (at(tb, b, cc), tb.rows[b].id.replace('.', "-"), label_of(b)),
+                    Base::Col(c) => {
+                        let id = tb.cols.iter().find(|x| x.col == c).map(|x| x.id.clone());
+                        let id = id.unwrap_or_default();
+                        (format!("$[{id}]"), id, in_message(&col_header(tb, c)))
+                    }
+                };
+                let expr = format!("$[{}] == {cnt_ref} / {base_ref} * 100", pc.id);
+                // `X.*` for exactly the rows under X, `*` when every percentage is of this
+                // base, else each row by its id.
+                let set: BTreeSet<usize> = rows.iter().copied().collect();
+                let eaches: Vec<(String, Vec<usize>)> = if let Some(e) = under_pattern(tb, &set) {
+                    vec![(e, rows.clone())]
+                } else if set == with_pct {
+                    vec![("*".to_string(), rows.clone())]
+                } else {
+                    rows.iter()
+                        .map(|&i| (tb.rows[i].id.clone(), vec![i]))
+                        .collect()
+                };
+                for (each, covered) in eaches {
+                    checks.push(Drafted {
+                        id: format!("{fid}.{}-of-{base_id}", pc.id),
+                        each: Some(each),
+                        expr: expr.clone(),
+                        why: why.clone(),
+                        message: percent_message(&base_label),
+                        test: Test::Percent(covered, pc.col, cc, b),
+                    });
+                }
+            }
+        }
+        // Verified on every workbook read: a check that fails on one is left out.
+        let before = checks.len();
+        checks.retain(|c| figs.iter().all(|f| c.test.holds(f) != Some(false)));
+        let dropped = before - checks.len();
+        let mut ids = BTreeSet::new();
+        for c in checks.iter_mut() {
+            c.id = unique(c.id.clone(), &mut ids);
+        }
+        let text = write_form(
+            tb,
+            &fid,
+            title.as_deref(),
+            sheet,
+            &checks,
+            settings,
+            source,
+            dropped,
+        );
+        draft.checks += checks.len();
+        draft.forms += 1;
+        draft
+            .files
+            .push((format!("{}.toml", fid.to_ascii_lowercase()), text));
+    }
+    draft
+}
+
+impl Test {
+    /// Whether it holds in every example where it applies, and applies in one.
+    fn holds_all(&self, figs: &[&Figures]) -> Option<bool> {
+        let mut any = None;
+        for f in figs {
+            match self.holds(f) {
+                Some(false) => return Some(false),
+                Some(true) => any = Some(true),
+                None => {}
+            }
+        }
+        any
+    }
+}
+
+/// Whether a sum holds in every example that fills it, with a figure above zero in one.
+fn found_in(test: &Test, figs: &[&Figures]) -> bool {
+    let Test::Sum(_, whole) = test else {
+        return false;
+    };
+    test.holds_all(figs) == Some(true)
+        && figs.iter().any(|f| f.get(whole).is_some_and(|v| v.0 > 0.0))
+}
+
+/// `X.*` when these rows are exactly the rows under X.
+fn under_pattern(tb: &Table, set: &BTreeSet<usize>) -> Option<String> {
+    let parent = tb.rows[*set.first()?].parent?;
+    let prefix = format!("{}.", tb.rows[parent].id);
+    let under: BTreeSet<usize> = (0..tb.rows.len())
+        .filter(|&j| tb.rows[j].id.starts_with(&prefix))
+        .collect();
+    (&under == set).then(|| format!("{}.*", tb.rows[parent].id))
+}
+
+/// The rows a formula sums in column `col`: `SUM(C8:C15)`, `SUM(C8,C9)`, `C8+C9+C10`.
+fn summed_rows(f: &str, col: u32) -> Option<Vec<u32>> {
+    static SUM: OnceLock<Option<Regex>> = OnceLock::new();
+    let f = f.trim().trim_start_matches('=').replace('$', "");
+    let upper = f.to_ascii_uppercase();
+    let sum = SUM
+        .get_or_init(|| {
+            Regex::new(r"^SUM\(([A-Z]+[0-9]+)(?::([A-Z]+[0-9]+))?((?:,[A-Z]+[0-9]+)*)\)$").ok()
+        })
+        .as_ref()?;
+    let mut rows = Vec::new();
+    if let Some(cap) = sum.captures(&upper.replace(' ', "")) {
+        let a = CellRef::parse_a1(&cap[1])?;
+        if a.col != col {
+            return None;
+        }
+        match cap.get(2) {
+            Some(b) => {
+                let b = CellRef::parse_a1(b.as_str())?;
+                if b.col != col || b.row < a.row || b.row - a.row > 500 {
+                    return None;
+                }
+                rows.extend(a.row..=b.row);
+            }
+            None => rows.push(a.row),
+        }
+        for extra in cap[3].split(',').filter(|s| !s.is_empty()) {
+            let c = CellRef::parse_a1(extra)?;
+            if c.col != col {
+                return None;
+            }
+            rows.push(c.row);
+        }
+        return Some(rows);
+    }
+    // A plain sum of cells.
+    let terms: Vec<&str> = upper.split('+').map(str::trim).collect();
+    if terms.len() < 2 {
+        return None;
+    }
+    for term in terms {
+        let c = CellRef::parse_a1(term)?;
+        if c.col != col {
+            return None;
+        }
+        rows.push(c.row);
+    }
+    Some(rows)
+}
+
+/// The row a percentage formula divides by: `C8/C7*100`, `C8/$C$7`, `ROUND(C8/C7*100,2)`.
+fn quotient_base(f: &str) -> Option<u32> {
+    static Q: OnceLock<Option<Regex>> = OnceLock::new();
+    let re = Q
+        .get_or_init(|| Regex::new(r"(?i)^=?(?:ROUND\()?\s*\$?[A-Z]+\$?[0-9]+\s*/\s*(\$?[A-Z]+\$?[0-9]+)\s*(?:\*\s*100)?\s*(?:,\s*\d+\s*\))?$").ok())
+        .as_ref()?;
+    let cap = re.captures(f.trim())?;
+    CellRef::parse_a1(&cap[1]).map(|c| c.row)
+}
+
+fn sum_message(heading: &str) -> (String, String) {
+    let h = heading.to_string();
+    (
+        t(Lang::Vi, TextId::InitSumMessage, &[("heading", &h)]),
+        t(Lang::En, TextId::InitSumMessage, &[("heading", &h)]),
+    )
+}
+
+fn col_header(tb: &Table, col: u32) -> String {
+    tb.cols
+        .iter()
+        .find(|c| c.col == col)
+        .map(|c| c.header.clone())
+        .unwrap_or_default()
+}
+
+fn columns_message(label: &str, column: &str) -> (String, String) {
+    let p = [("label", label), ("column", column)];
+    (
+        t(Lang::Vi, TextId::InitColumnsMessage, &p),
+        t(Lang::En, TextId::InitColumnsMessage, &p),
+    )
+}
+
+fn sum_of_message(heading: &str, target: &str) -> (String, String) {
+    let p = [("heading", heading), ("target", target)];
+    (
+        t(Lang::Vi, TextId::InitSumOfMessage, &p),
+        t(Lang::En, TextId::InitSumOfMessage, &p),
+    )
+}
+
+fn part_message(part: &str, whole: &str) -> (String, String) {
+    let p = [("part", part), ("whole", whole)];
+    (
+        t(Lang::Vi, TextId::InitPartMessage, &p),
+        t(Lang::En, TextId::InitPartMessage, &p),
+    )
+}
+
+fn percent_message(base: &str) -> (String, String) {
+    let p = [("base", base)];
+    (
+        t(Lang::Vi, TextId::InitPercentMessage, &p),
+        t(Lang::En, TextId::InitPercentMessage, &p),
+    )
+}
+
+/// The regex of a sheet name: its first word, as crossfoot compares sheet names (lower case,
+/// no diacritics).
+fn sheet_pattern(name: &str) -> String {
+    let folded = fold_diacritics(&name.to_lowercase());
+    let word: String = folded
+        .split(|c: char| !c.is_alphanumeric())
+        .find(|w| !w.is_empty())
+        .unwrap_or("")
+        .to_string();
+    format!("^{}\\b", regex::escape(&word))
+}
+
+#[allow(clippy::too_many_arguments)]
+fn write_form(
+    tb: &Table,
+    fid: &str,
+    title: Option<&str>,
+    sheet: &Sheet,
+    checks: &[Drafted],
+    settings: &Settings,
+    source: &str,
+    dropped: usize,
+) -> String {
+    let lang = settings.pack_lang();
+    let (own, other) = match lang {
+        Lang::Vi => (0, Lang::En),
+        Lang::En => (1, Lang::Vi),
+    };
+    let mut s = String::new();
+    let sheet_name = clean(&sheet.name);
+    let _ = writeln!(
+        s,
+        "# {}",
+        t(
+            lang,
+            TextId::InitHeader,
+            &[
+                ("form", fid),
+                ("file", &comment(source)),
+                ("sheet", &sheet_name)
+            ]
+        )
+    );
+    let _ = writeln!(s, "# {}\n", t(lang, TextId::InitEdit, &[]));
+    let _ = writeln!(s, "[form]");
+    let _ = writeln!(s, "id = {}", quote(fid));
+    let name = title.map_or_else(|| sheet_name.clone(), str::to_string);
+    let _ = writeln!(s, "name = {}", quote(&name));
+    let _ = writeln!(s, "# {}", t(lang, TextId::InitSheet, &[]));
+    let _ = writeln!(s, "sheet = {}", quote(&sheet_pattern(&sheet.name)));
+    if let Some(ti) = title {
+        let _ = writeln!(s, "title = [{}]", quote(ti));
+    }
+    // Identifying labels: the first row's, and the first headings' (labels written once).
+    let key = |x: &str| label_key(x, settings.folding);
+    let once: Vec<&Row> = tb
+        .rows
+        .iter()
+        .filter(|r| {
+            tb.rows
+                .iter()
+                .filter(|o| key(&o.label) == key(&r.label))
+                .count()
+                == 1
+        })
+        .collect();
+    let mut labels: Vec<&str> = Vec::new();
+    if let Some(r) = once.first() {
+        labels.push(&r.label);
+    }
+    for r in once.iter().skip(1) {
+        if labels.len() >= 3 {
+            break;
+        }
+        if r.parent.is_none()
+            && tb
+                .rows
+                .iter()
+                .any(|o| o.parent.is_some_and(|p| tb.rows[p].row == r.row))
+        {
+            labels.push(&r.label);
+        }
+    }
+    let _ = writeln!(s, "# {}", t(lang, TextId::InitLabels, &[]));
+    let _ = writeln!(
+        s,
+        "labels = [{}]\n",
+        labels
+            .iter()
+            .map(|l| quote(l))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let _ = writeln!(s, "# {}", t(lang, TextId::InitColumns, &[]));
+    for c in &tb.cols {
+        let _ = writeln!(s, "[[column]]");
+        let _ = writeln!(s, "id = {}", quote(&c.id));
+        let _ = writeln!(s, "header = {}", quote(&c.header));
+        let _ = writeln!(s, "kind = {}\n", quote(c.kind.name()));
+    }
+    let _ = writeln!(s, "# {}", t(lang, TextId::InitRows, &[]));
+    for r in &tb.rows {
+        if r.part && r.parent.is_some() {
+            let whole = r
+                .parent
+                .map(|p| tb.rows[p].label.clone())
+                .unwrap_or_default();
+            let _ = writeln!(
+                s,
+                "# {}",
+                t(lang, TextId::InitPart, &[("whole", &comment(&whole))])
+            );
+        }
+        let _ = writeln!(s, "[[row]]");
+        let _ = writeln!(s, "id = {}", quote(&r.id));
+        let _ = writeln!(s, "label = {}", quote(&r.label));
+        let twice = tb
+            .rows
+            .iter()
+            .filter(|o| key(&o.label) == key(&r.label))
+            .count()
+            > 1;
+        if let (true, Some(p)) = (twice, r.parent) {
+            let _ = writeln!(s, "under = {}", quote(&tb.rows[p].id));
+        }
+        s.push('\n');
+    }
+    let _ = writeln!(s, "# {}", "-".repeat(90));
+    let _ = writeln!(s, "# {}", t(lang, TextId::InitChecks, &[]));
+    if dropped > 0 {
+        let _ = writeln!(
+            s,
+            "# {}",
+            t(
+                lang,
+                TextId::InitDropped,
+                &[("count", &dropped.to_string())]
+            )
+        );
+    }
+    s.push('\n');
+    for c in checks {
+        let _ = writeln!(s, "# {}", comment(&c.why));
+        let _ = writeln!(s, "[[check]]");
+        let _ = writeln!(s, "id = {}", quote(&c.id));
+        if let Some(e) = &c.each {
+            let _ = writeln!(s, "each = {}", quote(e));
+        }
+        let _ = writeln!(s, "expr = {}", quote(&c.expr));
+        let msgs = [&c.message.0, &c.message.1];
+        let _ = writeln!(s, "message = {}", quote(msgs[own]));
+        let _ = writeln!(s, "messages.{} = {}\n", other.code(), quote(msgs[1 - own]));
+    }
+    s
+}
+
+/// The pack's settings file: the settings of the pack `init` ran with (`[settings]` of its
+/// files, less the groups of forms and the messages, which name its own forms), so that the
+/// drafted pack is read as that pack's forms are.
+pub fn settings_file(sources: &[crate::rules::Source], lang: Lang) -> String {
+    let mut merged = toml::Table::new();
+    for src in sources {
+        let Ok(doc) = src.text.parse::<toml::Table>() else {
+            continue;
+        };
+        if let Some(toml::Value::Table(s)) = doc.get("settings") {
+            for (k, v) in s {
+                if k == "workbook" || k == "messages" {
+                    continue;
+                }
+                merged.insert(k.clone(), v.clone());
+            }
+        }
+    }
+    let mut doc = toml::Table::new();
+    doc.insert("settings".into(), toml::Value::Table(merged));
+    let body = toml::to_string(&doc).unwrap_or_default();
+    format!("# {}\n\n{body}", t(lang, TextId::InitSettings, &[]))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbering_paths() {
+        assert_eq!(path_of("2.1a"), ["2", "1", "a"]);
+        assert_eq!(path_of("7.10"), ["7", "10"]);
+        assert_eq!(path_of("II"), ["R:II"]);
+    }
+
+    #[test]
+    fn formulas_read_as_sums_and_quotients() {
+        assert_eq!(summed_rows("SUM(C8:C10)", 2), Some(vec![7, 8, 9]));
+        assert_eq!(summed_rows("C8+C9", 2), Some(vec![7, 8]));
+        assert_eq!(summed_rows("D8+C9", 2), None);
+        assert_eq!(quotient_base("C8/C7*100"), Some(6));
+        assert_eq!(quotient_base("=ROUND(C8/$C$7*100,2)"), Some(6));
+        assert_eq!(quotient_base("C8*2"), None);
+    }
+
+    /// A sheet from rows of texts and numbers (a number parses as one).
+    fn workbook(name: &str, rows: &[&[&str]]) -> Workbook {
+        let mut sheet = Sheet::new(name);
+        for (r, row) in rows.iter().enumerate() {
+            for (c, t) in row.iter().enumerate() {
+                if t.is_empty() {
+                    continue;
+                }
+                let value = match t.parse::<f64>() {
+                    Ok(v) if !t.contains('.') => Value::Number(v),
+                    _ => Value::Text(t.to_string()),
+                };
+                sheet.cells.insert(
+                    CellRef::new(r as u32, c as u32),
+                    crate::model::Cell::value(value),
+                );
+            }
+        }
+        Workbook {
+            sheets: vec![sheet],
+            defined_names: vec![],
+        }
+    }
+
+    fn settings() -> Settings {
+        crate::rules::compile(&crate::rules::builtin_sources())
+            .expect("built-in pack")
+            .settings
+    }
+
+    #[test]
+    fn hierarchy_from_numbering_and_parts_after_a_part_word() {
+        let wb = workbook(
+            "T1 Staff",
+            &[
+                &["T1 - STAFF"],
+                &[],
+                &["STT", "Chỉ tiêu", "Số lượng"],
+                &["1", "Tổng số", "40"],
+                &["1.1", "Trong đó: Nữ", "25"],
+                &["1.2", "Dự bị", "3"],
+                &["2", "Độ tuổi", ""],
+                &["2.1", "Dưới 30", "10"],
+                &["2.2", "Từ 30 trở lên", "30"],
+            ],
+        );
+        let d = draft(&wb, &[], &settings(), "t.xlsx");
+        assert_eq!(d.forms, 1);
+        let text = &d.files[0].1;
+        // Parts: each at most its whole, no sum over them.
+        assert!(text.contains("tong_so.nu <= tong_so"), "{text}");
+        assert!(text.contains("tong_so.du_bi <= tong_so"), "{text}");
+        assert!(!text.contains("tong_so.nu + "), "{text}");
+        // The age block adds up to the total in the template's own figures: found, to confirm.
+        assert!(
+            text.contains("do_tuoi.duoi_30 + do_tuoi.tu_30_tro_len == tong_so"),
+            "{text}"
+        );
+        assert!(text.contains(r"sheet = '^t1\b'"), "{text}");
+        // The drafted pack compiles with the settings it carries.
+        let sources = vec![
+            crate::rules::Source {
+                name: "settings.toml".into(),
+                text: settings_file(&crate::rules::builtin_sources(), Lang::Vi),
+            },
+            crate::rules::Source {
+                name: d.files[0].0.clone(),
+                text: text.clone(),
+            },
+        ];
+        let pack = crate::rules::compile(&sources).unwrap_or_else(|e| panic!("{e:?}"));
+        assert_eq!(pack.forms.len(), 1);
+    }
+
+    #[test]
+    fn a_block_of_zeros_or_a_sheet_without_a_table_gives_no_check() {
+        let wb = workbook(
+            "Sheet1",
+            &[
+                &["STT", "Chỉ tiêu", "Số lượng"],
+                &["1", "Tổng số", "0"],
+                &["2", "Độ tuổi", ""],
+                &["2.1", "Dưới 30", "0"],
+                &["2.2", "Từ 30 trở lên", "0"],
+            ],
+        );
+        let d = draft(&wb, &[], &settings(), "t.xlsx");
+        assert_eq!(d.forms, 1);
+        assert!(!d.files[0].1.contains("[[check]]"), "{}", d.files[0].1);
+        assert_eq!(d.files[0].0, "f1.toml");
+        let empty = workbook("Notes", &[&["Hướng dẫn điền biểu"]]);
+        let d = draft(&empty, &[], &settings(), "t.xlsx");
+        assert_eq!((d.forms, d.notes.len()), (0, 1));
+    }
+
+    #[test]
+    fn ids_are_readable() {
+        assert_eq!(slug("Tổng số đảng viên", 3), "tong_so_dang");
+        assert_eq!(top_id(slug("60 tuổi trở lên", 3), "r_"), "r_60_tuoi_tro");
+        assert_eq!(top_id("sum".into(), "r_"), "sum_");
+        assert_eq!(sheet_pattern("M01-SoLuong"), "^m01\\b");
+    }
+}
