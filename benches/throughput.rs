@@ -35,6 +35,13 @@
 //!   every planted cell. `--calibration-only` measures only this (no throughput);
 //!   `CROSSFOOT_CALIBRATION_SHOW=1` prints each case whose report shows a unique explanation
 //!   none of whose cells was planted;
+//! * (g) the plausibility checks against last year (issue 27): a generated panel of
+//!   `--panel-units` branches × 3 years with planted ×10, ÷10, copied-unchanged and
+//!   copied-from-another-unit slips, judged through the library with the pack's
+//!   `[plausibility]` — found ≥ 95 % of each kind, clean units flagged ≤ 1 %; with `--history`,
+//!   also their added cost: `check --format json --previous` on `--files` workbooks and last
+//!   year's (a year of flows before them) against the same with `--no-history` (≤ 10 %).
+//!   `--history-only` measures only (g).
 //!
 //! and prints times, workbooks per second, CPU seconds (every thread and process of the run),
 //! peak memory (see [`Run`]), and PASS/FAIL against the targets. The binary is the one cargo
@@ -45,6 +52,8 @@
 
 #[path = "../tests/common/forms.rs"]
 mod forms;
+#[path = "../tests/common/panel.rs"]
+mod panel;
 
 use calamine::Reader;
 use forms::{Branch, Col, Layout, Lcg};
@@ -69,12 +78,19 @@ const TARGET_EXPLAIN_SHARE: f64 = 0.10;
 const TARGET_SMALL_MS: f64 = 50.0;
 /// Peak memory at the scaling size at most this many times the peak at the default size.
 const TARGET_MEMORY_RATIO: f64 = 1.5;
+/// The plausibility checks find at least this share of each kind of planted slip…
+const TARGET_PANEL_FOUND: f64 = 0.95;
+/// …and flag at most this share of the clean units.
+const TARGET_PANEL_CLEAN: f64 = 0.01;
+/// The history checks add at most this share to `check --previous`.
+const TARGET_HISTORY_SHARE: f64 = 0.10;
 /// The country's base organisations, for the extrapolation.
 const NATIONAL: f64 = 55_000.0;
 
 /// Bump when the generated set changes in a way `forms.rs` does not show.
 const GENERATOR_VERSION: u32 = 1;
 const FORMS_SOURCE: &str = include_str!("../tests/common/forms.rs");
+const PANEL_SOURCE: &str = include_str!("../tests/common/panel.rs");
 const CACHE_KEY_FILE: &str = "CACHE-KEY.txt";
 
 // -------------------------------------------------------------------------------------------
@@ -94,6 +110,11 @@ cargo bench --bench throughput -- [OPTIONS]
   --slips N           branches for each of one, two and three random slips, for the
                       calibration of the explanations (0: leave out) [default: 200]
   --calibration-only  measure only the calibration (no throughput, no binary run)
+  --panel-units N     units of the generated 3-year panel for the plausibility checks
+                      (0: leave out) [default: 500]
+  --history           also measure what the history checks add to a --previous run of
+                      --files workbooks (writes their last year's workbooks too)
+  --history-only      measure only the panel and, with --history, the history checks' cost
   --binary PATH       the crossfoot binary to run [default: the one cargo built with this bench]
   --strict            exit with status 1 when a target is missed
 ";
@@ -108,6 +129,9 @@ struct Args {
     scaling_files: usize,
     slips: usize,
     calibration_only: bool,
+    panel_units: usize,
+    history: bool,
+    history_only: bool,
     binary: PathBuf,
     strict: bool,
 }
@@ -123,6 +147,9 @@ fn parse_args() -> Result<Args, String> {
         scaling_files: 20_000,
         slips: 200,
         calibration_only: false,
+        panel_units: 500,
+        history: false,
+        history_only: false,
         binary: PathBuf::from(env!("CARGO_BIN_EXE_crossfoot")),
         strict: false,
     };
@@ -153,6 +180,9 @@ fn parse_args() -> Result<Args, String> {
             }
             "--slips" | "--two-slips" => a.slips = number("--slips", value("--slips")?)?,
             "--calibration-only" => a.calibration_only = true,
+            "--panel-units" => a.panel_units = number("--panel-units", value("--panel-units")?)?,
+            "--history" => a.history = true,
+            "--history-only" => a.history_only = true,
             "--skip-review" => a.skip_review = true,
             "--memory-scaling" => a.memory_scaling = true,
             "--binary" => a.binary = PathBuf::from(value("--binary")?),
@@ -1194,6 +1224,178 @@ fn calibrate(n: usize) -> Result<Vec<Target>, String> {
     Ok(verdict)
 }
 
+/// (g) The generated panel judged with the pack's `[plausibility]`: prints what was found and
+/// the clean units flagged; its targets.
+fn panel_targets(units: usize) -> Result<Vec<Target>, String> {
+    let pack = crossfoot::rules::compile(&crossfoot::rules::builtin_sources()).map_err(|e| {
+        format!(
+            "the built-in rule pack does not compile: {} errors",
+            e.len()
+        )
+    })?;
+    let per_slip = units / 20;
+    if per_slip == 0 {
+        return Err("--panel-units must be at least 20 (5 % of the units per slip)".into());
+    }
+    let t = Instant::now();
+    let out = panel::run_panel(&pack, units, 3, per_slip, 1000);
+    let found: Vec<String> = out
+        .found
+        .iter()
+        .map(|(kind, n, of)| format!("{kind} {}", share(*n, *of)))
+        .collect();
+    println!(
+        "panel       {units} units × 3 years, {per_slip} units of each slip in each judged year ({}): found {}; clean units flagged {}",
+        secs(t.elapsed().as_secs_f64()),
+        found.join(", "),
+        share(out.clean_flagged, out.clean)
+    );
+    Ok(vec![
+        (
+            Some(out.least_found() >= TARGET_PANEL_FOUND),
+            format!(
+                "panel: each slip found ≥ {:.0} %",
+                TARGET_PANEL_FOUND * 100.0
+            ),
+            format!("least {:.1} %", out.least_found() * 100.0),
+        ),
+        (
+            Some(out.clean_share() <= TARGET_PANEL_CLEAN),
+            format!(
+                "panel: clean units flagged ≤ {:.0} %",
+                TARGET_PANEL_CLEAN * 100.0
+            ),
+            share(out.clean_flagged, out.clean),
+        ),
+    ])
+}
+
+/// The cached pair of sets for the history checks' cost: `n` branches of last year (clean)
+/// under `prev/`, and the same branches a year later under `now/` (flows in proportion to
+/// their size, every breakdown in last year's proportions).
+fn history_sets(n: usize) -> Result<(PathBuf, PathBuf), String> {
+    let root = target_dir().join("crossfoot-bench");
+    let dir = root.join(format!("history-{n}"));
+    let key = format!(
+        "crossfoot history bench, generator v{GENERATOR_VERSION}, {n} workbooks, forms.rs {:016x}, panel.rs {:016x}\n",
+        fnv1a(FORMS_SOURCE),
+        fnv1a(PANEL_SOURCE)
+    );
+    let io = |what: &str, p: &Path, e: std::io::Error| format!("{what} {}: {e}", p.display());
+    let key_file = root.join(format!("history-{n}.{CACHE_KEY_FILE}"));
+    let (prev, now) = (dir.join("prev"), dir.join("now"));
+    if dir.is_dir() && fs::read_to_string(&key_file).is_ok_and(|k| k == key) {
+        println!("workbooks   reusing {}", dir.display());
+        return Ok((prev, now));
+    }
+    let partial = root.join(format!("history-{n}.partial"));
+    let _ = fs::remove_dir_all(&partial);
+    let _ = fs::remove_dir_all(&dir);
+    for d in ["prev", "now"] {
+        fs::create_dir_all(partial.join(d)).map_err(|e| io("cannot create", &partial, e))?;
+    }
+    println!(
+        "workbooks   writing {n} of last year and {n} of this year into {} …",
+        dir.display()
+    );
+    let t = Instant::now();
+    (0..n).into_par_iter().try_for_each(|i| {
+        let mut b = Branch::clean(
+            &format!("Chi bộ số {}", i + 1),
+            &format!("CB-{:05}", i + 1),
+            0xC0FF_EE00_0000 + i as u64,
+        );
+        b.year -= 1;
+        let later = panel::next_year(&b, 0xFEED_0000 + i as u64);
+        for (d, b) in [("prev", &b), ("now", &later)] {
+            let path = partial.join(d).join(file_name(i));
+            fs::write(&path, forms::write_branch(b, &Layout::default()))
+                .map_err(|e| io("cannot write", &path, e))?;
+        }
+        Ok::<(), String>(())
+    })?;
+    fs::rename(&partial, &dir).map_err(|e| io("cannot rename", &partial, e))?;
+    fs::write(&key_file, &key).map_err(|e| io("cannot write", &key_file, e))?;
+    println!("            written in {}", secs(t.elapsed().as_secs_f64()));
+    Ok((prev, now))
+}
+
+/// (g) What the history checks add to `check --format json --previous` on `n` workbooks:
+/// prints both runs; its target.
+fn history_cost(
+    bin: &Path,
+    n: usize,
+    jobs: usize,
+    runs: usize,
+    scratch: &Path,
+) -> Result<Target, String> {
+    let (prev, now) = history_sets(n)?;
+    let args = |history: bool| {
+        let mut a: Vec<OsString> = vec![
+            "check".into(),
+            "--format".into(),
+            "json".into(),
+            "--jobs".into(),
+            jobs.to_string().into(),
+            "--previous".into(),
+            prev.clone().into(),
+        ];
+        if !history {
+            a.push("--no-history".into());
+        }
+        a.push(now.clone().into());
+        a
+    };
+    let out = scratch.join("report-history.json");
+    let (mut with, mut without) = (Series::default(), Series::default());
+    // One of each first, untimed: the files into the page cache.
+    for history in [true, false] {
+        binary_once(bin, &args(history), None, scratch, "check --previous")?;
+    }
+    for r in 0..runs {
+        progress(r, runs);
+        with.add_run(&binary_once(
+            bin,
+            &args(true),
+            Some(&out),
+            scratch,
+            "crossfoot check --format json --previous",
+        )?);
+        without.add_run(&binary_once(
+            bin,
+            &args(false),
+            None,
+            scratch,
+            "crossfoot check --format json --previous --no-history",
+        )?);
+    }
+    progress_done();
+    header();
+    series_row(&format!("(g) check --previous, {n} + {n}"), &with, n);
+    series_row("    the same with --no-history", &without, n);
+    println!("check --previous found {}", summarize_json(&out)?);
+    let (on, off) = (with.median(), without.median());
+    let added = (on - off) / off;
+    let cpu = match (with.cpu(), without.cpu()) {
+        (Some(a), Some(b)) if b > 0.0 => format!("; CPU {:+.1} %", (a - b) / b * 100.0),
+        _ => String::new(),
+    };
+    println!(
+        "the history checks add {:+.1} % to check --previous ({} with them, {} without){cpu}",
+        added * 100.0,
+        secs(on),
+        secs(off)
+    );
+    Ok((
+        Some(added <= TARGET_HISTORY_SHARE),
+        format!(
+            "history checks add ≤ {:.0} % to check --previous",
+            TARGET_HISTORY_SHARE * 100.0
+        ),
+        format!("{:+.1} % ({} / {})", added * 100.0, secs(on), secs(off)),
+    ))
+}
+
 // -------------------------------------------------------------------------------------------
 // The benchmark
 // -------------------------------------------------------------------------------------------
@@ -1239,6 +1441,29 @@ fn bench(args: &Args) -> Result<bool, String> {
             lines: Vec::new(),
         };
         for (pass, target, figure) in calibrate(args.slips.max(1))? {
+            v.add(pass, &target, figure);
+        }
+        println!();
+        for line in &v.lines {
+            println!("{line}");
+        }
+        return Ok(v.failed);
+    }
+    if args.history_only {
+        let mut v = Verdict {
+            failed: false,
+            lines: Vec::new(),
+        };
+        if args.panel_units > 0 {
+            for (pass, target, figure) in panel_targets(args.panel_units)? {
+                v.add(pass, &target, figure);
+            }
+        }
+        if args.history {
+            let scratch = target_dir().join("crossfoot-bench").join("scratch");
+            fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
+            let (pass, target, figure) =
+                history_cost(&args.binary, args.files, args.jobs, args.runs, &scratch)?;
             v.add(pass, &target, figure);
         }
         println!();
@@ -1471,11 +1696,18 @@ fn bench(args: &Args) -> Result<bool, String> {
             "localisation not measured: this crossfoot has no --no-explain (see `crossfoot check --help`)"
         ),
     }
-    let calibration = if args.slips > 0 {
+    let mut calibration = if args.slips > 0 {
         calibrate(args.slips)?
     } else {
         Vec::new()
     };
+    if args.panel_units > 0 {
+        calibration.extend(panel_targets(args.panel_units)?);
+    }
+    if args.history {
+        println!();
+        calibration.push(history_cost(bin, n, args.jobs, args.runs, &scratch)?);
+    }
     match &review {
         Some((_, size)) => println!("review.xlsx {:.1} MB", *size as f64 / 1e6),
         None if args.skip_review => println!("review.xlsx skipped (--skip-review)"),

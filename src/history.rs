@@ -3,6 +3,8 @@
 //! to last year's where its own flows say the year had changes, two units with the same
 //! figures. Pure: figures in, what is unusual out; the run says it ([`crate::run`]).
 
+#[cfg(test)]
+use crate::rules::units::Share;
 use crate::rules::units::{FigureRef, Plausibility};
 use std::collections::{BTreeMap, HashMap};
 
@@ -167,25 +169,80 @@ pub fn copied_unchanged<'p>(
 /// unit with the same figures, how many figures), in unit order, for every unit but the first
 /// of each group — and for the first, naming the second.
 pub fn same_figures(units: &[UnitFigures], p: &Plausibility) -> Vec<(usize, usize, usize)> {
-    let mut groups: BTreeMap<Vec<(At, u64)>, Vec<usize>> = BTreeMap::new();
+    use std::hash::{Hash, Hasher};
+    // Grouped by a hash of the figures (a run of thousands of units holds no copy of every
+    // unit's figures), then by the figures themselves: a hash shared by chance joins nothing.
+    let mut groups: BTreeMap<(u64, usize), Vec<usize>> = BTreeMap::new();
     for (ui, u) in units.iter().enumerate() {
         if u.now.values().filter(|v| **v != 0.0).count() < p.min_figures {
             continue;
         }
         let mut sig: Vec<(At, u64)> = u.now.iter().map(|(at, v)| (*at, v.to_bits())).collect();
-        sig.sort();
-        groups.entry(sig).or_default().push(ui);
+        sig.sort_unstable();
+        // SipHash with fixed keys: the same grouping in every run.
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        sig.hash(&mut h);
+        groups.entry((h.finish(), sig.len())).or_default().push(ui);
     }
     let mut out = Vec::new();
-    for (sig, members) in groups {
-        if let [first, second, ..] = members[..] {
-            out.push((first, second, sig.len()));
-            for m in &members[1..] {
-                out.push((*m, first, sig.len()));
+    for members in groups.into_values().filter(|m| m.len() > 1) {
+        let mut alike: Vec<Vec<usize>> = Vec::new();
+        for m in members {
+            match alike.iter_mut().find(|c| units[c[0]].now == units[m].now) {
+                Some(c) => c.push(m),
+                None => alike.push(vec![m]),
+            }
+        }
+        for class in alike {
+            if let [first, second, ..] = class[..] {
+                let count = units[first].now.len();
+                out.push((first, second, count));
+                for m in &class[1..] {
+                    out.push((*m, first, count));
+                }
             }
         }
     }
     out.sort();
+    out
+}
+
+/// A share that moved from last year more than the pack allows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ShareMoved {
+    /// Index of the unit in the panel, and of the share in [`Plausibility::shares`].
+    pub unit: usize,
+    pub share: usize,
+    pub now: f64,
+    pub before: f64,
+}
+
+/// Every share of the pack's list that moved from last year by more than `max_share_move`,
+/// in a unit whose base is at least `min_share_base` both years (a share of a few members
+/// moves by many points with one member).
+pub fn moved_shares(units: &[UnitFigures], p: &Plausibility) -> Vec<ShareMoved> {
+    let mut out = Vec::new();
+    for (ui, u) in units.iter().enumerate() {
+        let Some(before) = &u.before else { continue };
+        for (si, s) in p.shares.iter().enumerate() {
+            let share = |m: &HashMap<At, f64>| -> Option<f64> {
+                let part = *m.get(&(s.part.form, s.part.row, s.part.col))?;
+                let base = *m.get(&(s.base.form, s.base.row, s.base.col))?;
+                (base >= p.min_share_base.max(f64::MIN_POSITIVE) && part.is_finite())
+                    .then(|| part / base)
+            };
+            if let (Some(now), Some(then)) = (share(&u.now), share(before)) {
+                if (now - then).abs() > p.max_share_move + 1e-12 {
+                    out.push(ShareMoved {
+                        unit: ui,
+                        share: si,
+                        now,
+                        before: then,
+                    });
+                }
+            }
+        }
+    }
     out
 }
 
@@ -261,5 +318,48 @@ mod tests {
             same_figures(&units, &p),
             vec![(0, 1, 6), (1, 0, 6), (2, 0, 6)]
         );
+    }
+
+    #[test]
+    fn a_share_that_moved_beyond_the_limit_in_a_unit_large_enough() {
+        let at = |row: usize| FigureRef {
+            form: 0,
+            row,
+            col: 0,
+            name: format!("F.{row}"),
+        };
+        let p = Plausibility {
+            shares: vec![Share {
+                part: at(1),
+                base: at(0),
+                name: "F.1 / F.0".into(),
+            }],
+            ..Plausibility::default()
+        };
+        let unit = |base: f64, part: f64, base0: f64, part0: f64| UnitFigures {
+            now: [((0, 0, 0), base), ((0, 1, 0), part)].into_iter().collect(),
+            before: Some(
+                [((0, 0, 0), base0), ((0, 1, 0), part0)]
+                    .into_iter()
+                    .collect(),
+            ),
+        };
+        let units = vec![
+            // 30 % → 60 %: said.
+            unit(100.0, 60.0, 100.0, 30.0),
+            // 30 % → 39 %: within ten points.
+            unit(100.0, 39.0, 100.0, 30.0),
+            // A branch of 10: 30 % → 60 % is three members, not judged.
+            unit(10.0, 6.0, 10.0, 3.0),
+            // 40 % → 25 %: said (a fall too).
+            unit(200.0, 50.0, 200.0, 80.0),
+        ];
+        let moved: Vec<usize> = moved_shares(&units, &p).iter().map(|m| m.unit).collect();
+        assert_eq!(moved, vec![0, 3]);
+        let strict = Plausibility {
+            max_share_move: 0.05,
+            ..p.clone()
+        };
+        assert_eq!(moved_shares(&units, &strict).len(), 3);
     }
 }

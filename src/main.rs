@@ -133,6 +133,7 @@ fn run_serve(args: ServeArgs) -> ExitCode {
         year: args.year,
         // The pack's forms only, as `check` without `--discover`.
         discover: false,
+        history: true,
     };
     let lang = pack.settings.lang;
     let previous = match said(run::inputs::previous(&args.previous, lang)) {
@@ -633,6 +634,11 @@ struct CheckArgs {
     /// likely" explanations of the report, the review workbook and the marked copies)
     #[arg(long)]
     no_explain: bool,
+    /// With --previous: do not judge the figures' plausibility against last year across the
+    /// units (history.*: unusual changes, copies, moved shares); each workbook is still
+    /// compared with its own last year's
+    #[arg(long)]
+    no_history: bool,
     /// Also look, outside the pack's forms, for typed figures that do not add up: a row
     /// labelled as a total (the pack's total_words) against the block above or below it, a
     /// numbered heading against its items, a percentage against its count and base
@@ -800,6 +806,7 @@ fn run_check(args: CheckArgs) -> Step {
         explain: !args.no_explain,
         year: args.year,
         discover: args.discover,
+        history: !args.no_history,
     };
     let run = Run::new(&pack, options, isolation.as_ref()).with_register(register.as_ref());
     let progress = progress::Progress::new(

@@ -23,6 +23,10 @@ pub struct Entry {
     pub to: Option<i32>,
     /// The keys of the units it was formed from.
     pub predecessors: Vec<String>,
+    /// The share of each predecessor's members it took (in the order of `predecessors`), as
+    /// the register's share column gives them: (share as a fraction, half the last place
+    /// written: `60%` is 0.6 ± 0.005). Empty: no shares given.
+    pub shares: Vec<(f64, f64)>,
     /// The row in the sheet (1-based, as Excel shows it).
     pub row: u32,
 }
@@ -52,6 +56,45 @@ impl Register {
     pub fn get(&self, key: &str) -> Option<&Entry> {
         self.entries.iter().find(|e| e.key == key)
     }
+
+    /// The part of the register at and under the units of `roots` (code keys), by the
+    /// register's parents, at any depth: a province's summary's communes and their branches.
+    /// None when no root is a unit of the register, or none has a unit under it (a register
+    /// without parents): the whole register then applies.
+    pub fn under<'k>(&self, roots: impl IntoIterator<Item = &'k str>) -> Option<Register> {
+        let mut keep: std::collections::BTreeSet<&str> = roots
+            .into_iter()
+            .filter(|k| self.get(k).is_some())
+            .collect();
+        let roots = keep.len();
+        if roots == 0 {
+            return None;
+        }
+        // Down the parents until nothing is added (a circle in the register ends too).
+        loop {
+            let before = keep.len();
+            for e in &self.entries {
+                if e.parent.as_deref().is_some_and(|p| keep.contains(p)) {
+                    keep.insert(e.key.as_str());
+                }
+            }
+            if keep.len() == before {
+                break;
+            }
+        }
+        if keep.len() == roots {
+            return None;
+        }
+        Some(Register {
+            entries: self
+                .entries
+                .iter()
+                .filter(|e| keep.contains(e.key.as_str()))
+                .cloned()
+                .collect(),
+            ..self.clone()
+        })
+    }
 }
 
 /// How many rows from the top of a sheet the headings are looked for in.
@@ -66,6 +109,7 @@ struct Columns {
     from: Option<u32>,
     to: Option<u32>,
     predecessors: Option<u32>,
+    shares: Option<u32>,
 }
 
 /// Reads the register from a workbook: the first sheet with a row holding the code and name
@@ -101,9 +145,16 @@ fn heading_row(sheet: &Sheet, pack: &Pack, h: &RegisterHeadings) -> Option<(u32,
         }
     }
     for (row, cells) in by_row {
-        let headings: [&[String]; 6] =
-            [&h.code, &h.name, &h.parent, &h.from, &h.to, &h.predecessors];
-        let mut found: [Option<u32>; 6] = [None; 6];
+        let headings: [&[String]; 7] = [
+            &h.code,
+            &h.name,
+            &h.parent,
+            &h.from,
+            &h.to,
+            &h.predecessors,
+            &h.shares,
+        ];
+        let mut found: [Option<u32>; 7] = [None; 7];
         // Exact matches first, then abbreviated or one letter off; a column serves one heading.
         for exact in [true, false] {
             for (col, key) in &cells {
@@ -127,7 +178,7 @@ fn heading_row(sheet: &Sheet, pack: &Pack, h: &RegisterHeadings) -> Option<(u32,
             }
         }
         if found[0].is_some() && found[1].is_some() {
-            let [code, name, parent, from, to, predecessors] = found;
+            let [code, name, parent, from, to, predecessors, shares] = found;
             return Some((
                 row,
                 Columns {
@@ -137,6 +188,7 @@ fn heading_row(sheet: &Sheet, pack: &Pack, h: &RegisterHeadings) -> Option<(u32,
                     from,
                     to,
                     predecessors,
+                    shares,
                 },
             ));
         }
@@ -160,6 +212,42 @@ fn year_of(cell: Option<&Cell>) -> Result<Option<i32>, String> {
     }
     match t.parse::<i32>() {
         Ok(y) if (1900..2200).contains(&y) => Ok(Some(y)),
+        _ => Err(t),
+    }
+}
+
+/// The shares a unit took of its predecessors: one per predecessor, separated by `;`, each a
+/// percentage (`60%`, `60,5 %`) or a fraction (`0,6`, `0.6`, or a number cell); with the half
+/// of the last place written (how exact the share is). Empty cell: none. The cell's text when
+/// it is not `count` shares from 0 to 1.
+fn shares_of(cell: Option<&Cell>, count: usize) -> Result<Vec<(f64, f64)>, String> {
+    if let Some(Value::Number(n)) = cell.map(|c| &c.value) {
+        // A number cell (0.6, shown 60 % or not): as exact as it is stored, to the percent.
+        return match (*n, count) {
+            (n, 1) if (0.0..=1.0).contains(&n) => Ok(vec![(n, 0.005)]),
+            _ => Err(crate::text::format_plain(*n)),
+        };
+    }
+    let t = text_of(cell);
+    if t.is_empty() {
+        return Ok(Vec::new());
+    }
+    let one = |part: &str| -> Option<(f64, f64)> {
+        let part = part.trim();
+        let (digits, scale) = match part.strip_suffix('%') {
+            Some(p) => (p.trim(), 100.0),
+            None => (part, 1.0),
+        };
+        let digits = digits.replace(',', ".");
+        let decimals = digits.split_once('.').map_or(0, |(_, d)| d.len());
+        let v: f64 = digits.parse().ok()?;
+        let share = v / scale;
+        let half = 0.5 * 10f64.powi(-(decimals.min(12) as i32)) / scale;
+        (share.is_finite() && (0.0..=1.0).contains(&share)).then_some((share, half))
+    };
+    let shares: Option<Vec<(f64, f64)>> = t.split(';').map(one).collect();
+    match shares {
+        Some(s) if s.len() == count => Ok(s),
         _ => Err(t),
     }
 }
@@ -196,12 +284,19 @@ fn read_rows(
         let parent = Some(text_of(at(row, c.parent)))
             .filter(|p| !p.is_empty())
             .map(|p| pack.settings.unit_key(&p));
-        let predecessors = text_of(at(row, c.predecessors))
+        let predecessors: Vec<String> = text_of(at(row, c.predecessors))
             .split([',', ';', '\n'])
             .map(str::trim)
             .filter(|p| !p.is_empty())
             .map(|p| pack.settings.unit_key(p))
             .collect();
+        let shares = shares_of(at(row, c.shares), predecessors.len()).map_err(|t| {
+            format!(
+                "row {}: \"{}\" is not one share per unit it was formed from (60%, or 0,6; several separated by ;)",
+                row + 1,
+                crate::text::clip(&t, 40)
+            )
+        })?;
         let slot = rows_of
             .entry(key.clone())
             .or_insert_with(|| (code.clone(), vec![]));
@@ -217,6 +312,7 @@ fn read_rows(
             from,
             to,
             predecessors,
+            shares,
             row: row + 1,
         });
     }
@@ -335,5 +431,29 @@ mod tests {
         ]);
         let err = from_workbook(&bad, &pack(), "u.xlsx").unwrap_err();
         assert!(err.contains("row 2") && err.contains("no year"), "{err}");
+    }
+
+    #[test]
+    fn the_part_under_a_unit_goes_down_every_level() {
+        let wb = sheet(&[
+            &["Mã đơn vị", "Tên đơn vị", "Đơn vị cấp trên"],
+            &["T", "Tỉnh", ""],
+            &["X1", "Xã 1", "T"],
+            &["X2", "Xã 2", "T"],
+            &["B1", "Chi bộ 1", "X1"],
+            &["B2", "Chi bộ 2", "X2"],
+            &["Z", "Tỉnh khác", ""],
+        ]);
+        let r = from_workbook(&wb, &pack(), "u.xlsx").unwrap();
+        let keys = |r: Option<Register>| -> Vec<String> {
+            r.map(|r| r.entries.into_iter().map(|e| e.key).collect())
+                .unwrap_or_default()
+        };
+        assert_eq!(keys(r.under(["X1"])), ["X1", "B1"]);
+        assert_eq!(keys(r.under(["T"])), ["T", "X1", "X2", "B1", "B2"]);
+        assert_eq!(keys(r.under(["B2", "X1"])), ["X1", "B1", "B2"]);
+        assert!(r.under(["NOT-THERE"]).is_none());
+        // Nothing under it: no part to take (the whole register applies).
+        assert!(r.under(["B1", "Z"]).is_none());
     }
 }

@@ -163,6 +163,8 @@ pub enum Kind {
     UnitMergerOpening,
     UnitSplitNotComparable,
     UnitNoPredecessor,
+    UnitSplitOpening,
+    HistoryShareMoved,
 }
 
 /// The definition of a finding kind.
@@ -1030,6 +1032,38 @@ pub const KINDS: &[KindDef] = &[
             t!("TD-15 formed from TD-09, which sent nothing last year", "TD-15 hình thành từ TD-09, năm trước TD-09 không gửi tệp")
         ),
     },
+    KindDef {
+        kind: Kind::UnitSplitOpening,
+        id: "unit.split-opening",
+        severity: Severity::Warning,
+        params: &["code", "figure", "value", "expected", "predecessors"],
+        message: t!(
+            "unit {code} was formed from {predecessors}: its {figure} is {value}, but their closing figures of last year times the register's shares give {expected}",
+            "Đơn vị {code} được hình thành từ {predecessors}: {figure} là {value}, nhưng số cuối năm trước của các đơn vị này nhân tỷ lệ chia trong danh sách là {expected}"
+        ),
+        doc: doc!(
+            t!("A unit formed by a split opens the year with another figure than the share of its predecessors' closing figures the register gives it (the register's share column), beyond what the shares' rounding allows.", "Đơn vị hình thành do tách có số đầu năm khác phần số cuối năm của đơn vị tiền thân theo tỷ lệ chia ghi trong danh sách, quá mức sai số do làm tròn tỷ lệ."),
+            t!("members lost or counted twice in a split pass every check of the new units' own workbooks", "đảng viên bị sót hoặc tính hai lần khi chia tách vẫn khớp mọi phép kiểm tra trong tệp của các đơn vị mới"),
+            t!("Check the opening figure against the predecessor's closing one, or the register's shares.", "Đối chiếu số đầu năm với số cuối năm của đơn vị tiền thân, hoặc sửa tỷ lệ chia trong danh sách."),
+            t!("TD-13 opens with 70; TD-06 closed with 100, 60% of it is 60", "TD-13 đầu năm 70; TD-06 cuối năm 100, 60% là 60")
+        ),
+    },
+    KindDef {
+        kind: Kind::HistoryShareMoved,
+        id: "history.share-moved",
+        severity: Severity::Warning,
+        params: &["share", "now", "before", "moved", "limit"],
+        message: t!(
+            "{share} is {now}, last year {before}: it moved {moved} percentage points, more than the pack allows ({limit})",
+            "{share} là {now}, năm trước {before}: thay đổi {moved} điểm phần trăm, nhiều hơn mức bộ quy tắc cho phép ({limit})"
+        ),
+        doc: doc!(
+            t!("The share of a figure in its base (women among members, say) moved from last year by more than the pack's [plausibility] max_share_move, in a unit large enough (min_share_base) for such a move to be unusual.", "Tỷ lệ của một số liệu trong tổng của nó (nữ trong tổng số đảng viên chẳng hạn) thay đổi so với năm trước nhiều hơn max_share_move trong [plausibility] của bộ quy tắc, ở đơn vị đủ lớn (min_share_base) để thay đổi như vậy là bất thường."),
+            t!("a breakdown typed in the wrong row or column keeps every sum and moves a share", "số liệu ghi nhầm dòng, nhầm cột vẫn khớp mọi phép cộng nhưng làm tỷ lệ thay đổi"),
+            t!("Check the figure and its base against last year's and the unit's records; a real change needs no correction.", "Đối chiếu số liệu và tổng của nó với năm trước và hồ sơ của đơn vị; thay đổi thật thì không cần sửa."),
+            t!("women 62% of members, last year 31%", "nữ 62% tổng số, năm trước 31%")
+        ),
+    },
 ];
 
 const WHY_REGISTER: Texts = t!(
@@ -1079,6 +1113,7 @@ pub enum TextId {
     ConsolidateNoCode,
     ConsolidateDuplicate,
     ConsolidateSummary,
+    ConsolidateNotASummary,
     ConsolidateNotAUnit,
     ConsolidateOlder,
     ConsolidateExcludedErrors,
@@ -1261,6 +1296,9 @@ pub const TEXTS: &[TextDef] = &[
     td!(ConsolidateSummary, "consolidate.summary", &[], t!(
         "left out: the workbook is a summary itself, not a unit",
         "không đưa vào: tệp này là biểu tổng hợp, không phải của một đơn vị")),
+    td!(ConsolidateNotASummary, "consolidate.not-a-summary", &[], t!(
+        "left out: this summary is of the summaries among the workbooks (one level up), and this workbook is no summary",
+        "không đưa vào: biểu tổng hợp này tổng hợp các biểu tổng hợp trong số tệp (cấp trên một bậc), và tệp này không phải biểu tổng hợp")),
     td!(ConsolidateNotAUnit, "consolidate.not-a-unit", &["code"], t!(
         "left out: its code {code} is not the code of a unit of this summary (the summary's own workbook or another organisation's)",
         "không đưa vào: mã {code} của tệp không phải mã của một đơn vị trong biểu tổng hợp này (tệp của chính cấp tổng hợp hoặc của một tổ chức khác)")),

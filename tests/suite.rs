@@ -20,6 +20,7 @@ mod hostile;
 mod init;
 mod languages;
 mod layout;
+mod levels;
 mod lint;
 mod localise;
 mod mark;

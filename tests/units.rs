@@ -3,8 +3,9 @@
 //! implausible against last year's (`--previous`): a ratio unusual among the units
 //! (Hidiroglou–Berthelot), a workbook copied unchanged, two units with the same figures.
 
-use crate::common::forms::{write_branch, Branch, Layout, Lcg};
-use std::collections::{BTreeMap, HashMap};
+use crate::common::forms::{write_branch, Branch, Layout};
+use crate::common::panel::{next_year, run_panel};
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::{Command, Output};
 
@@ -60,103 +61,6 @@ fn write_register(path: &Path, headings: &[&str], rows: &[Vec<&str>]) {
         }
     }
     wb.save(path).unwrap();
-}
-
-/// Largest-remainder split of `n` in the proportions of `weights` (all zero: the first part).
-fn split_like<const K: usize>(n: i64, weights: &[i64; K]) -> [i64; K] {
-    let total: i64 = weights.iter().sum();
-    let mut parts = [0i64; K];
-    if total <= 0 {
-        parts[0] = n;
-        return parts;
-    }
-    let mut rest: Vec<(i64, usize)> = Vec::new();
-    for (i, w) in weights.iter().enumerate() {
-        parts[i] = n * w / total;
-        rest.push((n * w % total, i));
-    }
-    rest.sort_by(|a, b| b.cmp(a));
-    let mut left = n - parts.iter().sum::<i64>();
-    for (_, i) in rest.iter().cycle() {
-        if left == 0 {
-            break;
-        }
-        parts[*i] += 1;
-        left -= 1;
-    }
-    parts
-}
-
-/// The same branch a year later: it opens with last year's closing members, admits and
-/// loses a few, and every breakdown follows in last year's proportions; consistent, so every
-/// check of its own holds.
-fn next_year(b0: &Branch, seed: u64) -> Branch {
-    let mut r = Lcg::new(seed);
-    let mut b = b0.clone();
-    b.year = b0.year + 1;
-    let start = b0.m02.end;
-    // Flows in proportion to the branch's size (a small branch loses few members a year).
-    let pct = |r: &mut Lcg, per_100: i64| r.range(0, start * per_100 / 100 + 1);
-    let admitted = pct(&mut r, 6);
-    let transferred_in = pct(&mut r, 3);
-    let expelled = i64::from(r.one_in(40));
-    let decrease_by = [
-        pct(&mut r, 2),
-        expelled,
-        i64::from(r.one_in(10)),
-        i64::from(r.one_in(30)),
-        i64::from(r.one_in(50)),
-        pct(&mut r, 3),
-    ];
-    let (increase, decrease) = (admitted + transferred_in, decrease_by.iter().sum::<i64>());
-    let n = start + increase - decrease;
-    let m = &mut b.m02;
-    m.start = start;
-    m.admitted = admitted;
-    m.admitted_of = m.admitted_of.map(|x| x.min(admitted));
-    m.transferred_in = transferred_in;
-    m.increase = increase;
-    m.decrease_by = decrease_by;
-    m.decrease = decrease;
-    m.end = n;
-    m.disciplined_by[3] = expelled;
-    m.disciplined = m.disciplined_by.iter().sum();
-    let m = &mut b.m01;
-    m.total = n;
-    m.gender = split_like(n, &b0.m01.gender);
-    m.women = m.gender[1];
-    m.age = split_like(n, &b0.m01.age);
-    m.education = split_like(n, &b0.m01.education);
-    m.qualification = split_like(n, &b0.m01.qualification);
-    m.theory = split_like(n, &b0.m01.theory);
-    m.ethnicity = split_like(n, &b0.m01.ethnicity);
-    m.minority = n - m.ethnicity[0];
-    m.occupation = split_like(n, &b0.m01.occupation);
-    m.probationary = b0.m01.probationary.min(n);
-    m.full = n - m.probationary;
-    m.religious = b0.m01.religious.min(n);
-    m.religious_parts = split_like(m.religious, &b0.m01.religious_parts);
-    let m = &mut b.m03;
-    m.newly_admitted = m.newly_admitted.min(admitted);
-    m.exempt = m.exempt.min(n / 15);
-    m.not_rated = m.exempt + m.newly_admitted;
-    let rated = n - m.not_rated;
-    let [e, g, c, nc] = split_like(
-        rated,
-        &[
-            b0.m03.members.excellent,
-            b0.m03.members.good,
-            b0.m03.members.completed,
-            b0.m03.members.not_completed,
-        ],
-    );
-    m.members.rated = rated;
-    m.members.excellent = e;
-    m.members.good = g;
-    m.members.completed = c;
-    m.members.not_completed = nc;
-    b.recompute_percents();
-    b
 }
 
 fn code(i: usize) -> String {
@@ -334,149 +238,29 @@ fn the_register_says_unknown_misnamed_out_of_life_and_missing_units() {
     assert!(stderr(&b).contains("--units bad.xlsx"), "{}", stderr(&b));
 }
 
-/// Every figure of a branch, keyed (form, item, column) as `keys` numbers them.
-fn figure_map(
-    b: &Branch,
-    keys: &mut BTreeMap<(String, String, String), usize>,
-) -> HashMap<(usize, usize, usize), f64> {
-    b.figures()
-        .into_iter()
-        .map(|f| {
-            let k = (
-                f.form.to_string(),
-                f.item.to_string(),
-                format!("{:?}", f.col),
-            );
-            let n = keys.len();
-            let i = *keys.entry(k).or_insert(n);
-            ((0, i, 0), f.value)
-        })
-        .collect()
-}
-
-/// A generated panel of 500 branches over two years, 25 of each slip planted: a figure typed
-/// ×10, one typed ÷10, a workbook copied unchanged from last year, one copied from another
-/// unit. With the pack's thresholds (Hidiroglou–Berthelot, univOutl's defaults) each kind is
+/// A generated panel of 500 branches over three years (each year judged against the one
+/// before), 25 of each slip planted in each judged year: a figure typed ×10, one typed ÷10, a
+/// workbook copied unchanged from last year, one copied from another unit. With the pack's
+/// figures, shares and thresholds (Hidiroglou–Berthelot, univOutl's defaults) each kind is
 /// found in ≥ 95 % of the units it was planted in, and ≤ 1 % of the clean units (those in no
-/// slip; the unit copied from is in one) get any history finding.
+/// slip; the unit copied from is in one) get any history finding, moved shares included.
 #[test]
 fn a_panel_of_500_units_finds_planted_slips_and_spares_clean_units() {
-    use crossfoot::history::{copied_unchanged, same_figures, unusual_changes, UnitFigures};
-    use crossfoot::rules::units::FigureRef;
     let pack = crossfoot::rules::load_pack(false, &[] as &[std::path::PathBuf]).unwrap();
-    let mut keys = BTreeMap::new();
-    const UNITS: usize = 500;
-    let mut panel: Vec<UnitFigures> = (0..UNITS)
-        .map(|i| {
-            let b0 = Branch::clean(&name(i), &code(i), 1000 + i as u64);
-            let b1 = next_year(&b0, 7000 + i as u64);
-            UnitFigures {
-                now: figure_map(&b1, &mut keys),
-                before: Some(figure_map(&b0, &mut keys)),
-            }
-        })
-        .collect();
-    let at = |form: &str, item: &str| -> (usize, usize, usize) {
-        (
-            0,
-            keys[&(form.to_string(), item.to_string(), "Count".to_string())],
-            0,
-        )
-    };
-    let refer = |form: &str, item: &str| {
-        let (f, row, col) = at(form, item);
-        FigureRef {
-            form: f,
-            row,
-            col,
-            name: format!("{form}.{item}"),
-        }
-    };
-    // The pack's figures and thresholds, on the generator's numbering.
-    let mut p = pack.plausibility.clone();
-    let names: Vec<&str> = p.figures.iter().map(|f| f.name.as_str()).collect();
-    assert_eq!(
-        names,
-        ["M01.total", "M01.of.women", "M01.of.full", "M02.end"]
-    );
-    p.figures = vec![
-        refer("M01", "1"),
-        refer("M01", "1.1"),
-        refer("M01", "1.4"),
-        refer("M02", "4"),
-    ];
-    p.flows = vec![refer("M02", "2"), refer("M02", "3")];
+    let p = &pack.plausibility;
     assert_eq!((p.u, p.a, p.c), (0.5, 0.05, 4.0));
-    // Slips: 25 units each, chosen by a seeded shuffle.
-    let mut order: Vec<usize> = (0..UNITS).collect();
-    let mut rng = Lcg::new(42);
-    for i in (1..UNITS).rev() {
-        order.swap(i, rng.range(0, i as i64) as usize);
+    let out = run_panel(&pack, 500, 3, 25, 1000);
+    eprintln!("{out:?}");
+    for (kind, n, of) in &out.found {
+        assert_eq!(*of, 50, "{kind}: planted in 25 units in each of two years");
+        assert!(n * 100 >= 95 * of, "{kind}: found {n} of {of}");
     }
-    let (times10, div10, unchanged, copied, sources) = (
-        &order[0..25],
-        &order[25..50],
-        &order[50..75],
-        &order[75..100],
-        &order[100..125],
-    );
-    for &u in times10 {
-        *panel[u].now.get_mut(&at("M01", "1")).unwrap() *= 10.0;
-    }
-    for &u in div10 {
-        let v = panel[u].now.get_mut(&at("M02", "4")).unwrap();
-        *v = (*v / 10.0).round();
-    }
-    for &u in unchanged {
-        panel[u].now = panel[u].before.clone().unwrap();
-    }
-    for (&u, &s) in copied.iter().zip(sources) {
-        panel[u].now = panel[s].now.clone();
-    }
-    let unusual = unusual_changes(&panel, &p);
-    let same = same_figures(&panel, &p);
-    let flagged_unusual = |u: usize, fig: &str| {
-        unusual
-            .iter()
-            .any(|x| x.unit == u && p.figures[x.figure].name == fig)
-    };
-    let found =
-        |units: &[usize], hit: &dyn Fn(usize) -> bool| units.iter().filter(|u| hit(**u)).count();
-    let f10 = found(times10, &|u| flagged_unusual(u, "M01.1"));
-    let fd10 = found(div10, &|u| flagged_unusual(u, "M02.4"));
-    let fun = found(unchanged, &|u| copied_unchanged(&panel[u], &p).is_some());
-    let fcp = found(copied, &|u| {
-        same.iter().any(|(a, b, _)| *a == u && sources.contains(b))
-    });
-    let involved: std::collections::BTreeSet<usize> = order[..125].iter().copied().collect();
-    let clean: Vec<usize> = (0..UNITS).filter(|u| !involved.contains(u)).collect();
-    let false_alarms = found(&clean, &|u| {
-        unusual.iter().any(|x| x.unit == u)
-            || copied_unchanged(&panel[u], &p).is_some()
-            || same.iter().any(|(a, _, _)| *a == u)
-    });
-    for x in unusual.iter().filter(|x| clean.contains(&x.unit)) {
-        eprintln!(
-            "clean flagged: {} {} {} -> {} score {:.1}",
-            x.unit, p.figures[x.figure].name, x.previous, x.value, x.score
-        );
-    }
-    eprintln!(
-        "found: ×10 {f10}/25, ÷10 {fd10}/25, unchanged {fun}/25, copied {fcp}/25; clean flagged {false_alarms}/{}",
-        clean.len()
-    );
-    for (kind, n) in [
-        ("×10", f10),
-        ("÷10", fd10),
-        ("copied unchanged", fun),
-        ("copied from another unit", fcp),
-    ] {
-        assert!(n * 100 >= 95 * 25, "{kind}: found {n} of 25");
-    }
+    assert_eq!(out.clean, 2 * 375);
     assert!(
-        false_alarms * 100 <= clean.len(),
-        "{false_alarms} of {} clean units flagged",
-        clean.len()
+        out.clean_flagged * 100 <= out.clean,
+        "{} of {} clean units flagged",
+        out.clean_flagged,
+        out.clean
     );
 }
 
@@ -757,4 +541,101 @@ fn a_merger_a_split_and_a_missing_predecessor() {
         all[1].2
     );
     assert!(all[3].2.contains("predecessor(s) TD-09"), "{}", all[3].2);
+}
+
+/// With the register's shares (`Tỷ lệ chia`), units split from one are compared with it: each
+/// one's opening against the predecessor's closing times its share, give or take the share's
+/// rounding (43 % of 71 is 30.53: 30 holds; 60 % of 71 is 42.6: 40 is said). And a share that
+/// moved more than the pack allows (women among the members of a branch, swapped with men)
+/// is said on that branch, naming both years' shares.
+#[test]
+fn a_split_with_shares_is_compared_and_a_moved_share_is_said() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    std::fs::create_dir(d.join("now")).unwrap();
+    std::fs::create_dir(d.join("prev")).unwrap();
+    let write = |path: String, b: &Branch| {
+        std::fs::write(d.join(path), write_branch(b, &Layout::default())).unwrap();
+    };
+    let td01 = Branch::clean("Chi bộ TD-01", "TD-01", 601);
+    write("prev/TD-01.xlsx".into(), &td01);
+    let mut td06 = Branch::clean("Chi bộ TD-06", "TD-06", 606);
+    td06.m02.end = 70;
+    td06.year = 2020;
+    let td06 = next_year(&td06, 1);
+    // Its year's flows: it closed with 71.
+    assert_eq!(td06.m02.end, 71);
+    write("prev/TD-06.xlsx".into(), &td06);
+    let this_year = |code: &str, opening: i64, seed: u64| {
+        let mut v = Branch::clean(&format!("Chi bộ {code}"), code, seed);
+        v.m02.end = opening;
+        next_year(&v, seed + 1)
+    };
+    let (td13, td14) = (this_year("TD-13", 30, 613), this_year("TD-14", 40, 614));
+    write("now/TD-13.xlsx".into(), &td13);
+    write("now/TD-14.xlsx".into(), &td14);
+    // TD-01 this year: women and men swapped (every sum still holds).
+    let mut b = next_year(&td01, 2);
+    b.m01.gender.swap(0, 1);
+    b.m01.women = b.m01.gender[1];
+    b.recompute_percents();
+    let share = |b: &Branch| b.m01.women as f64 / b.m01.total as f64;
+    let moved = (share(&b) - share(&td01)).abs();
+    assert!(
+        moved > 0.10 && b.m01.total >= 30 && td01.m01.total >= 30,
+        "the generated branch does not move the share: {moved}"
+    );
+    write("now/TD-01.xlsx".into(), &b);
+    write_register(
+        &d.join("units.xlsx"),
+        &[
+            "Mã đơn vị",
+            "Tên đơn vị",
+            "Đơn vị cấp trên",
+            "Từ năm",
+            "Đến năm",
+            "Tiền thân",
+            "Tỷ lệ chia",
+        ],
+        &[
+            vec!["TD-01", "Chi bộ TD-01", "X-01", "", "", "", ""],
+            vec!["TD-06", "Chi bộ TD-06", "X-01", "", "2021", "", ""],
+            vec!["TD-13", "Chi bộ TD-13", "X-01", "2022", "", "TD-06", "43%"],
+            vec!["TD-14", "Chi bộ TD-14", "X-01", "2022", "", "TD-06", "60 %"],
+        ],
+    );
+    let o = crossfoot_in(
+        d,
+        &[
+            "check",
+            "--lang",
+            "en",
+            "--format",
+            "json",
+            "--units",
+            "units.xlsx",
+            "--previous",
+            "prev",
+            "now",
+        ],
+    );
+    let all = findings(&o);
+    let got: Vec<(&str, &str)> = all.iter().map(|f| (f.0.as_str(), f.1.as_str())).collect();
+    assert_eq!(
+        got,
+        vec![
+            ("now/TD-01.xlsx", "history.share-moved"),
+            ("now/TD-14.xlsx", "unit.split-opening"),
+        ],
+        "{all:#?}"
+    );
+    assert!(
+        all[0].2.starts_with("M01.of.women / M01.total is "),
+        "{}",
+        all[0].2
+    );
+    assert_eq!(
+        all[1].2,
+        "unit TD-14 was formed from TD-06 (prev/TD-06.xlsx) 71 × 0.6: its M02.start is 40, but their closing figures of last year times the register's shares give 42.6"
+    );
 }

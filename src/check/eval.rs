@@ -437,11 +437,60 @@ pub fn linked_figures(
             grid.insert((form, row, col), *v);
         }
     }
+    // A summary is itself a unit of the summary one level up (a commune's summary of its
+    // branches under the province's): what a column's `source` reads in a unit's workbook
+    // is, in a summary, that column's figure on its end row (the total of its units).
+    for (key, v) in summary_totals(pack, instances, values) {
+        grid.insert(key, v);
+    }
     Linked {
         file: file.to_string(),
         sheets: sheets.to_vec(),
         grid,
     }
+}
+
+/// A figure kept for other workbooks' checks: (form, row, column) → the figure and its cell.
+pub type LinkedFigure = ((usize, usize, usize), (Read, Origin));
+
+/// The end-row figures of the first summary form (records matched to units) a workbook
+/// holds, keyed as its columns' `source` reads a unit's workbook: `(M01, total, 0)` → the
+/// `Tổng cộng` row's figure in the column whose source is `M01.total`. A column whose
+/// source is not one figure (a sum of several) has no total here: read in a summary, it is
+/// missing, never guessed.
+pub fn summary_totals(
+    pack: &Pack,
+    instances: &[FormInstance],
+    values: &[FormValues],
+) -> Vec<LinkedFigure> {
+    let Some((i, form, end)) = instances.iter().enumerate().find_map(|(i, inst)| {
+        let form = &pack.forms[inst.form];
+        let end = form.records.as_ref().filter(|r| r.match_unit)?.end?;
+        Some((i, form, end))
+    }) else {
+        return Vec::new();
+    };
+    form.columns
+        .iter()
+        .enumerate()
+        .filter_map(|(c, col)| {
+            let CExpr::Field(FieldRef::Other { inner, .. }) = col.source.as_ref()? else {
+                return None;
+            };
+            let FieldRef::Rows {
+                form: f,
+                rows,
+                col: sc,
+                glob: false,
+            } = inner.as_ref()
+            else {
+                return None;
+            };
+            let [r] = rows.as_slice() else { return None };
+            let v = values.get(i)?.grid.get(&(end, c))?;
+            Some(((*f, *r, *sc), *v))
+        })
+        .collect()
 }
 
 /// What a workbook keeps for the checks that read other workbooks, applied once every file

@@ -324,6 +324,9 @@ pub struct Settings {
     pub unit_code_key: Option<String>,
     /// Normalised label of the cell that gives the report year.
     pub report_year_key: Option<String>,
+    /// The title block's labels as written (name, code, report year): what `consolidate`
+    /// writes in a summary's title block.
+    pub title_labels: [Option<String>; 3],
     /// How unit codes are compared ([`Settings::unit_key`]).
     pub unit_code: UnitCodeStyle,
     /// Language of the pack (`vi`, `en`, …): the default language of headings.
@@ -386,6 +389,7 @@ impl Default for Settings {
             unit_name_key: None,
             unit_code_key: None,
             report_year_key: None,
+            title_labels: [None, None, None],
             unit_code: UnitCodeStyle::default(),
             language: "en".to_string(),
             messages: BTreeMap::new(),
@@ -1766,6 +1770,12 @@ fn merge_settings<'d>(
         settings.language = l;
     }
     settings.lang = settings.pack_lang();
+    settings.title_labels = [
+        &given.unit_name_label,
+        &given.unit_code_label,
+        &given.report_year_label,
+    ]
+    .map(|g| g.as_ref().map(|(l, ..)| l.clone()));
     settings.unit_name_key = given
         .unit_name_label
         .map(|(l, ..)| label_key(&l, settings.folding));

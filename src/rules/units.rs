@@ -22,6 +22,10 @@ pub(super) struct RegisterDef {
     to: Vec<String>,
     #[serde(default)]
     predecessors: Vec<String>,
+    /// The share of each predecessor a unit formed by a split took (`Tỷ lệ`): with it, a
+    /// split is compared as a merger is, each predecessor's closing times its share.
+    #[serde(default)]
+    shares: Vec<String>,
     /// The figure that opens a unit's year and the one that closes it (`M02.start`,
     /// `M02.end`): across a merger, a unit's opening equals its predecessors' closings.
     opening: Option<Spanned<String>>,
@@ -44,6 +48,11 @@ pub(super) struct PlausibilityDef {
     min_units: Option<Spanned<usize>>,
     min_change: Option<Spanned<f64>>,
     min_figures: Option<Spanned<usize>>,
+    /// Shares judged against last year: `"M01.of.women / M01.total"`.
+    #[serde(default)]
+    shares: Vec<Spanned<String>>,
+    max_share_move: Option<Spanned<f64>>,
+    min_share_base: Option<Spanned<f64>>,
 }
 
 /// The register's headings, as keys.
@@ -55,6 +64,7 @@ pub struct RegisterHeadings {
     pub from: Vec<String>,
     pub to: Vec<String>,
     pub predecessors: Vec<String>,
+    pub shares: Vec<String>,
     /// The opening and closing figures compared across a merger (both, or neither).
     pub opening: Option<FigureRef>,
     pub closing: Option<FigureRef>,
@@ -95,6 +105,21 @@ pub struct Plausibility {
     pub min_change: f64,
     /// Fewest figures two workbooks must share, not all zero, to be called copies.
     pub min_figures: usize,
+    /// Shares judged against last year: (part, base), named `part / base`.
+    pub shares: Vec<Share>,
+    /// Most a share may move from last year (0.10: ten percentage points) before it is said.
+    pub max_share_move: f64,
+    /// Smallest base, both years, for a share's move to be judged: in a small unit one
+    /// member moves a share by many points.
+    pub min_share_base: f64,
+}
+
+/// A share judged against last year: a figure over its base (`M01.of.women / M01.total`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Share {
+    pub part: FigureRef,
+    pub base: FigureRef,
+    pub name: String,
 }
 
 impl Default for Plausibility {
@@ -109,6 +134,9 @@ impl Default for Plausibility {
             min_units: 10,
             min_change: 0.25,
             min_figures: 20,
+            shares: Vec::new(),
+            max_share_move: 0.10,
+            min_share_base: 30.0,
         }
     }
 }
@@ -179,6 +207,7 @@ pub(super) fn compile_units(
                     from: keys(&r.from),
                     to: keys(&r.to),
                     predecessors: keys(&r.predecessors),
+                    shares: keys(&r.shares),
                     opening: r.opening.as_ref().and_then(|f| figure(f, forms, &mut p)),
                     closing: r.closing.as_ref().and_then(|f| figure(f, forms, &mut p)),
                 };
@@ -259,6 +288,44 @@ pub(super) fn compile_units(
                     &mut plaus.min_change,
                     "min_change",
                 );
+                number(
+                    &d.max_share_move,
+                    0.0,
+                    1.0,
+                    &mut plaus.max_share_move,
+                    "max_share_move",
+                );
+                number(
+                    &d.min_share_base,
+                    0.0,
+                    1e12,
+                    &mut plaus.min_share_base,
+                    "min_share_base",
+                );
+                plaus.shares = d
+                    .shares
+                    .iter()
+                    .filter_map(|t| {
+                        let Some((part, base)) = t.get_ref().split_once('/') else {
+                            p.add(
+                                t.span(),
+                                "a share is written `FORM.row / FORM.row` (a figure over its base)",
+                                "no `/`",
+                                None,
+                            );
+                            return None;
+                        };
+                        // Each side resolved as a figure, its problems pointing at the share.
+                        let side = |x: &str| Spanned::new(t.span(), x.trim().to_string());
+                        let part = figure(&side(part), forms, &mut p);
+                        let base = figure(&side(base), forms, &mut p);
+                        Some(Share {
+                            name: format!("{} / {}", part.as_ref()?.name, base.as_ref()?.name),
+                            part: part?,
+                            base: base?,
+                        })
+                    })
+                    .collect();
                 if let Some(m) = &d.min_units {
                     plaus.min_units = (*m.get_ref()).max(3);
                 }

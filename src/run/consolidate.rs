@@ -156,9 +156,24 @@ pub fn consolidate(run: &Run<'_>, req: &Request<'_>) -> Result<Consolidated, Con
         return Err(ConsolidateError::NoInput(pack.settings.lang));
     }
     let mut units = run.figures(&inputs.files);
-    let not_submitted = req
-        .register
-        .map_or(0, |reg| say_register(pack, reg, &mut units, req.say));
+    // The unit the summary is of: the register's parent of every unit of the level.
+    let of_summaries = of_summaries(pack, fi, &units);
+    let parent = req.register.and_then(|reg| {
+        let keys = units
+            .iter()
+            .filter(|(r, _)| is_summary(pack, r) == of_summaries)
+            .filter_map(|(r, _)| r.unit.key.as_deref());
+        register_parent(reg, keys).map(|e| (e.key.clone(), e.code.clone(), e.name.clone()))
+    });
+    let not_submitted = req.register.map_or(0, |reg| {
+        say_register(
+            pack,
+            reg,
+            parent.as_ref().map(|(key, ..)| key.as_str()),
+            &mut units,
+            req.say,
+        )
+    });
     let modified: BTreeMap<String, std::time::SystemTime> = inputs
         .files
         .iter()
@@ -176,7 +191,8 @@ pub fn consolidate(run: &Run<'_>, req: &Request<'_>) -> Result<Consolidated, Con
         (false, true) => plan.prefer(|path| modified.get(path).copied()),
         (false, false) => return Err(ConsolidateError::Conflict(conflicts, pack.settings.lang)),
     };
-    let summary = build(pack, fi, &plan);
+    let mut summary = build(pack, fi, &plan);
+    summary.unit = parent.map(|(_, code, name)| (code, name));
     let lang = pack.settings.lang;
     // A build error is no matter of the folder: each has its own hint.
     let written = consolidate::write(pack, &pack.forms[fi], &summary)
@@ -215,13 +231,48 @@ pub fn consolidate(run: &Run<'_>, req: &Request<'_>) -> Result<Consolidated, Con
 
 /// `consolidate --units`: the register's findings said, one a line; how many of its units
 /// sent nothing.
+///
+/// With `parent` (the unit the summary is of), the units expected are the register's units
+/// under it: a province's register also lists the branches, which send to their commune.
 fn say_register(
     pack: &Pack,
     reg: &crate::register::Register,
+    parent: Option<&str>,
     units: &mut [(FileResult, Kept)],
     say: &dyn Fn(&str),
 ) -> usize {
-    let own = super::units::against_register(pack, reg, units, None);
+    let own = match parent {
+        None => super::units::against_register(pack, reg, units, None),
+        Some(p) => {
+            // Each workbook against the whole register; the units expected, those under p.
+            let _ = super::units::against_register(pack, reg, units, None);
+            let under = crate::register::Register {
+                entries: reg
+                    .entries
+                    .iter()
+                    .filter(|e| e.parent.as_deref() == Some(p))
+                    .cloned()
+                    .collect(),
+                ..reg.clone()
+            };
+            let year = units
+                .iter()
+                .filter_map(|(_, k)| k.report_year)
+                .fold(BTreeMap::<i32, usize>::new(), |mut m, y| {
+                    *m.entry(y).or_default() += 1;
+                    m
+                })
+                .into_iter()
+                .max_by_key(|(y, n)| (*n, *y))
+                .map(|(y, _)| y);
+            let submitted: BTreeSet<String> = units
+                .iter()
+                .filter(|(r, _)| matches!(r.status, Status::Checked))
+                .filter_map(|(r, _)| r.unit.key.clone())
+                .collect();
+            super::units::register_result(pack, &under, &submitted, year)
+        }
+    };
     let lang = pack.settings.lang;
     let line = |f: &crate::finding::Finding| {
         visible(&format!("{}: {}", f.file, f.message), 1000, lang).into_owned()
@@ -266,6 +317,7 @@ impl Plan {
             by_code: BTreeMap::new(),
             notes: Vec::new(),
         };
+        let of_summaries = of_summaries(pack, fi, &units);
         for (r, kept) in units {
             let name = r.unit.name.clone().unwrap_or_default();
             // Matched and grouped by the code's key (`td-08` is TD-08).
@@ -284,21 +336,23 @@ impl Plan {
                 }
                 Status::Checked => {}
             }
-            // A summary among the inputs is not a unit.
-            let is_summary = r.forms.iter().any(|f| {
-                pack.forms
-                    .iter()
-                    .any(|p| p.id == f.form && p.records.is_some())
-            });
-            if is_summary {
-                plan.notes.push(note(Note::Summary));
+            // A summary among the inputs is not a unit, unless the summary built is of
+            // summaries (one level up); then the workbooks that are no summary are not units.
+            if is_summary(pack, &r) != of_summaries {
+                plan.notes.push(note(if of_summaries {
+                    Note::NotASummary
+                } else {
+                    Note::Summary
+                }));
                 continue;
             }
             if code.is_empty() {
                 plan.notes.push(note(Note::NoCode));
                 continue;
             }
-            if let Some(re) = pattern {
+            // The form's pattern names the codes of unit workbooks; a summary's code is its
+            // committee's.
+            if let Some(re) = pattern.filter(|_| !of_summaries) {
                 if !re.is_match(&code) {
                     plan.notes.push(note(Note::NotAUnit(
                         r.unit.code.clone().unwrap_or_else(|| code.clone()),
@@ -359,6 +413,59 @@ impl Plan {
     }
 }
 
+/// Whether a read workbook holds a summary form (records of units).
+fn is_summary(pack: &Pack, r: &FileResult) -> bool {
+    r.forms.iter().any(|f| {
+        pack.forms
+            .iter()
+            .any(|p| p.id == f.form && p.records.is_some())
+    })
+}
+
+/// Whether the summary of form `fi` built from `units` is one of summaries (a province's of
+/// its communes' summaries): the level is the lowest the workbooks give. When any read
+/// workbook is a unit workbook of the form (a code, no summary, its code the form's
+/// `unit_pattern`), the summary is of those; only when none is, of the summaries among them
+/// that have a code of their own.
+pub fn of_summaries(pack: &Pack, fi: usize, units: &[(FileResult, Kept)]) -> bool {
+    let pattern = pack.forms[fi]
+        .records
+        .as_ref()
+        .and_then(|r| r.unit_pattern.as_ref());
+    let checked = |r: &FileResult| {
+        matches!(r.status, Status::Checked) && r.unit.key.as_deref().is_some_and(|k| !k.is_empty())
+    };
+    let unit_workbook = units.iter().any(|(r, _)| {
+        checked(r)
+            && !is_summary(pack, r)
+            && r.unit
+                .key
+                .as_deref()
+                .is_some_and(|k| pattern.is_none_or(|re| re.is_match(k)))
+    });
+    !unit_workbook && units.iter().any(|(r, _)| checked(r) && is_summary(pack, r))
+}
+
+/// The unit a summary is of, by the register's parents: the parent every unit of `keys` in
+/// the register has (code and name as the register writes them); None when they have
+/// several, or none the register lists.
+pub fn register_parent<'r, 'k>(
+    reg: &'r crate::register::Register,
+    keys: impl IntoIterator<Item = &'k str>,
+) -> Option<&'r crate::register::Entry> {
+    let mut parent: Option<&str> = None;
+    for key in keys {
+        let Some(p) = reg.get(key).and_then(|e| e.parent.as_deref()) else {
+            continue;
+        };
+        match parent {
+            Some(q) if q != p => return None,
+            _ => parent = Some(p),
+        }
+    }
+    reg.get(parent?)
+}
+
 /// Builds the summary of form `fi` from the plan (one workbook per code: settle conflicts
 /// first; should one remain, the first workbook by path is used and the others are listed).
 pub fn build(pack: &Pack, fi: usize, plan: &Plan) -> Summary {
@@ -366,7 +473,10 @@ pub fn build(pack: &Pack, fi: usize, plan: &Plan) -> Summary {
     let mut out = Summary {
         rows: Vec::new(),
         notes: plan.notes.clone(),
+        unit: None,
+        year: None,
     };
+    let mut years: BTreeMap<i32, usize> = BTreeMap::new();
     for (code, files) in &plan.by_code {
         let Some((first, rest)) = files.split_first() else {
             continue;
@@ -380,6 +490,9 @@ pub fn build(pack: &Pack, fi: usize, plan: &Plan) -> Summary {
             ));
         }
         let (r, kept) = first;
+        if let Some(y) = kept.report_year {
+            *years.entry(y).or_default() += 1;
+        }
         let errors = r.count(Severity::Error);
         let name = r.unit.name.clone().unwrap_or_default();
         if errors > 0 {
@@ -419,5 +532,9 @@ pub fn build(pack: &Pack, fi: usize, plan: &Plan) -> Summary {
         });
     }
     out.notes.sort_by(|a, b| a.0.cmp(&b.0));
+    out.year = years
+        .iter()
+        .max_by_key(|(y, n)| (**n, **y))
+        .map(|(y, _)| *y);
     out
 }

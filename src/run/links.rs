@@ -41,8 +41,18 @@ pub(super) struct UnitRef {
     pub path: String,
     pub name: Option<String>,
     pub code: String,
+    /// The workbook is a summary itself (a unit of the summary one level up).
+    pub summary: bool,
     /// Only for the units a summary names (most files are no summary's unit in a run).
     pub linked: Option<Box<Linked>>,
+}
+
+/// The unit workbooks of a run: each ([`UnitRef`]), by code (a code that is a summary's
+/// stands for the summary), and the register's parents (unit key → parent key) when given.
+pub(super) struct RunUnits<'a> {
+    pub refs: &'a [UnitRef],
+    pub by_code: &'a BTreeMap<String, Vec<usize>>,
+    pub parents: Option<&'a BTreeMap<String, String>>,
 }
 
 /// Last year's workbooks as the second phase knows them: those read, how many could not be,
@@ -61,11 +71,16 @@ pub(super) fn link_files(
     pack: &Pack,
     results: &mut [FileResult],
     kept: &[Kept],
-    unit_refs: &[UnitRef],
-    units: &BTreeMap<String, Vec<usize>>,
+    run_units: RunUnits<'_>,
     previous: Option<Previous<'_>>,
     explain: bool,
 ) -> Vec<Option<usize>> {
+    let RunUnits {
+        refs: unit_refs,
+        by_code: units,
+        parents,
+    } = run_units;
+    let levels = Levels::of(pack, kept, unit_refs, units);
     let mut paired: Vec<Option<usize>> = vec![None; kept.len()];
     let previous_unreadable = previous.as_ref().map_or(0, |p| p.unreadable);
     let own_previous = previous.as_ref().map(|p| p.own);
@@ -187,9 +202,36 @@ pub(super) fn link_files(
                 .and_then(|e| inst.rows[e])
                 .unwrap_or(u32::MAX);
             let pattern = form.records.as_ref().and_then(|r| r.unit_pattern.as_ref());
+            let own = results[fi].unit.key.as_deref().unwrap_or_default();
+            // The register's units under this summary's own code, when it lists any.
+            let children: Option<BTreeSet<&str>> = parents.and_then(|p| {
+                let c: BTreeSet<&str> = p
+                    .iter()
+                    .filter(|(_, parent)| !own.is_empty() && parent.as_str() == own)
+                    .map(|(k, _)| k.as_str())
+                    .collect();
+                (!c.is_empty()).then_some(c)
+            });
+            let level = levels.of_file(fi);
             for (code, files) in units {
-                // A workbook whose code is no unit of this form (the district's own) needs no row.
-                if matched.contains(code.as_str()) || pattern.is_some_and(|re| !re.is_match(code)) {
+                if matched.contains(code.as_str()) || code == own {
+                    continue;
+                }
+                let expected = match &children {
+                    Some(c) => c.contains(code.as_str()),
+                    // By the summary's own rows: a unit of the level its rows are of (branch
+                    // workbooks, or summaries one level down), that no other summary of that
+                    // level has a row for (said on the first of them only: which one lacks it,
+                    // crossfoot cannot tell); a workbook whose code is no unit of this form
+                    // (the committee's own) needs no row.
+                    None => {
+                        let summary = files.first().is_some_and(|i| unit_refs[*i].summary);
+                        summary == level
+                            && (summary || pattern.is_none_or(|re| re.is_match(code)))
+                            && levels.first_without(fi, level, code)
+                    }
+                };
+                if !expected {
                     continue;
                 }
                 for i in files {
@@ -343,4 +385,62 @@ pub(super) fn link_files(
         });
     }
     paired
+}
+
+/// The summaries of a run by level: whether each sums summaries (one level up) or unit
+/// workbooks, and the codes each has a row for. A summary's level is that of its rows: a
+/// row whose code is a summary's reads that summary.
+struct Levels {
+    /// (file, sums summaries, codes of its rows), in file order.
+    summaries: Vec<(usize, bool, BTreeSet<String>)>,
+}
+
+impl Levels {
+    fn of(
+        pack: &Pack,
+        kept: &[Kept],
+        unit_refs: &[UnitRef],
+        units: &BTreeMap<String, Vec<usize>>,
+    ) -> Levels {
+        let mut summaries = Vec::new();
+        for (fi, k) in kept.iter().enumerate() {
+            let Some(d) = &k.deferred else { continue };
+            let mut codes = BTreeSet::new();
+            let mut of_summaries = false;
+            let mut any = false;
+            for inst in d
+                .instances
+                .iter()
+                .filter(|i| pack.forms[i.form].matches_units())
+            {
+                any = true;
+                for rec in &inst.records {
+                    codes.insert(rec.key.clone());
+                    if let Some([one]) = units.get(&rec.key).map(Vec::as_slice) {
+                        of_summaries |= unit_refs[*one].summary;
+                    }
+                }
+            }
+            if any {
+                summaries.push((fi, of_summaries, codes));
+            }
+        }
+        Levels { summaries }
+    }
+
+    /// Whether the summary in file `fi` sums summaries.
+    fn of_file(&self, fi: usize) -> bool {
+        self.summaries
+            .iter()
+            .find(|(f, ..)| *f == fi)
+            .is_some_and(|(_, level, _)| *level)
+    }
+
+    /// Whether `fi` is the first summary of `level` and no summary of that level has a row
+    /// for `code`.
+    fn first_without(&self, fi: usize, level: bool, code: &str) -> bool {
+        let mut same = self.summaries.iter().filter(|(_, l, _)| *l == level);
+        let first = same.clone().next().is_some_and(|(f, ..)| *f == fi);
+        first && !same.any(|(_, _, codes)| codes.contains(code))
+    }
 }

@@ -122,6 +122,9 @@ pub struct Options {
     pub year: Option<u32>,
     /// Look for typed totals that do not add up ([`crate::discover`]; `check --discover`).
     pub discover: bool,
+    /// With last year's workbooks, judge the figures' plausibility across the units
+    /// ([`crate::history`]: `history.*`); `check --no-history` turns it off.
+    pub history: bool,
 }
 
 impl Default for Options {
@@ -135,6 +138,7 @@ impl Default for Options {
             explain: true,
             year: None,
             discover: false,
+            history: true,
         }
     }
 }
@@ -285,23 +289,29 @@ impl<'a> Run<'a> {
                             units::file_findings(pack, reg, &mut r, k.report_year.or(given_year));
                         }
                     }
-                    if let (Status::Checked, Some(code), false) =
-                        (&r.status, r.unit.key.clone(), is_summary(pack, &k))
-                    {
-                        match first_of_code.get(&code) {
-                            Some(first) if !code.is_empty() => {
-                                code_repeated(pack, &mut r, code.clone(), first.clone())
-                            }
-                            _ => {
-                                first_of_code.insert(code.clone(), r.path.clone());
+                    if let (Status::Checked, Some(code)) = (&r.status, r.unit.key.clone()) {
+                        // A summary with a code of its own is a unit of the summary one level
+                        // up; it is not the same unit's workbook sent twice.
+                        let summary = is_summary(pack, &k);
+                        if !summary {
+                            match first_of_code.get(&code) {
+                                Some(first) if !code.is_empty() => {
+                                    code_repeated(pack, &mut r, code.clone(), first.clone())
+                                }
+                                _ => {
+                                    first_of_code.insert(code.clone(), r.path.clone());
+                                }
                             }
                         }
-                        units.push(UnitRef {
-                            path: r.path.clone(),
-                            name: r.unit.name.clone(),
-                            code,
-                            linked: None,
-                        });
+                        if !(summary && code.is_empty()) {
+                            units.push(UnitRef {
+                                path: r.path.clone(),
+                                name: r.unit.name.clone(),
+                                code,
+                                summary,
+                                linked: None,
+                            });
+                        }
                     }
                     if !held.is_empty() || k.deferred.is_some() {
                         held.push((r, k));
@@ -323,9 +333,14 @@ impl<'a> Run<'a> {
                     .max_by_key(|(y, n)| (**n, **y))
                     .map(|(y, _)| *y)
             });
-        let register = self
-            .register
-            .map(|reg| units::register_result(pack, reg, &submitted, run_year));
+        // With summaries of the register's units in the run, the units expected are those
+        // summaries and the units under them (a commune's run is not missing the province's
+        // other communes' branches).
+        let register = self.register.map(|reg| {
+            let roots = units.iter().filter(|u| u.summary).map(|u| u.code.as_str());
+            let under = reg.under(roots);
+            units::register_result(pack, under.as_ref().unwrap_or(reg), &submitted, run_year)
+        });
         let mut outcome = Outcome::default();
         if held.is_empty() {
             if let Some(r) = register {
@@ -335,10 +350,17 @@ impl<'a> Run<'a> {
         }
         // Phase two: the checks that read other workbooks.
         let (mut results, kept): (Vec<FileResult>, Vec<Kept>) = held.into_iter().unzip();
-        // Unit workbooks by code (a code in several workbooks is reported, not matched).
+        // Unit workbooks by code (a code in several workbooks is reported, not matched). A
+        // code that is a summary's stands for that summary (the committee's own workbook under
+        // the same code is not the unit the level above sums).
         let mut by_code: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-        for (u, unit) in units.iter().enumerate() {
+        for (u, unit) in units.iter().enumerate().filter(|(_, u)| u.summary) {
             by_code.entry(unit.code.clone()).or_default().push(u);
+        }
+        for (u, unit) in units.iter().enumerate().filter(|(_, u)| !u.summary) {
+            if !units.iter().any(|o| o.summary && o.code == unit.code) {
+                by_code.entry(unit.code.clone()).or_default().push(u);
+            }
         }
         // Unit workbooks kept elsewhere, after the run's own (by index in `units`).
         let mut elsewhere: BTreeMap<usize, &Input> = BTreeMap::new();
@@ -352,6 +374,7 @@ impl<'a> Run<'a> {
                 path: e.input.shown.clone(),
                 name: e.name.clone(),
                 code: e.code.clone(),
+                summary: false,
                 linked: None,
             });
         }
@@ -425,6 +448,14 @@ impl<'a> Run<'a> {
                 .collect();
             prev
         });
+        // The register's parents (unit key → its parent's key): a summary's units are the
+        // register's units under the summary's own code.
+        let parents: Option<BTreeMap<String, String>> = self.register.map(|reg| {
+            reg.entries
+                .iter()
+                .filter_map(|e| Some((e.key.clone(), e.parent.clone()?)))
+                .collect()
+        });
         outcome.summaries = results
             .iter()
             .zip(&kept)
@@ -438,8 +469,11 @@ impl<'a> Run<'a> {
             pack,
             &mut results,
             &kept,
-            &units,
-            &by_code,
+            links::RunUnits {
+                refs: &units,
+                by_code: &by_code,
+                parents: parents.as_ref(),
+            },
             previous.as_deref().map(|read| links::Previous {
                 read,
                 unreadable: outcome.previous_unreadable.len(),
@@ -448,7 +482,9 @@ impl<'a> Run<'a> {
             self.options.explain,
         );
         if let Some(prev) = &previous {
-            units::history_findings(pack, &mut results, &kept, prev, &paired);
+            if self.options.history {
+                units::history_findings(pack, &mut results, &kept, prev, &paired);
+            }
             if let Some(reg) = self.register {
                 units::reorganisation_findings(
                     pack,

@@ -220,7 +220,11 @@ pub(crate) fn history_findings(
     }
     let locale = pack.settings.shown_locale();
     let num = |v: f64, d: Option<u8>| format_number(v, d, locale);
+    // A unit said for a figure, or as a copy, is not said again for the shares that slip
+    // moved.
+    let mut said: BTreeSet<usize> = BTreeSet::new();
     for u in history::unusual_changes(&panel, p) {
+        said.insert(u.unit);
         let f = &p.figures[u.figure];
         push_link_finding(
             pack,
@@ -245,6 +249,7 @@ pub(crate) fn history_findings(
     }
     for (ui, u) in panel.iter().enumerate() {
         if let Some((count, flows)) = history::copied_unchanged(u, p) {
+            said.insert(ui);
             let fi = who[ui];
             let file = paired[fi]
                 .and_then(|i| previous.get(i))
@@ -274,7 +279,32 @@ pub(crate) fn history_findings(
             );
         }
     }
-    for (ui, other, count) in history::same_figures(&panel, p) {
+    let same = history::same_figures(&panel, p);
+    said.extend(same.iter().map(|(ui, ..)| *ui));
+    let pct = |v: f64| format!("{} %", num(100.0 * v, Some(1)));
+    for m in history::moved_shares(&panel, p) {
+        if said.contains(&m.unit) {
+            continue;
+        }
+        push_link_finding(
+            pack,
+            &mut results[who[m.unit]],
+            LinkFinding {
+                rule: Kind::HistoryShareMoved,
+                sheet: None,
+                cells: vec![],
+                order: (0, 0, 1),
+                params: &[
+                    ("share", &p.shares[m.share].name),
+                    ("now", &pct(m.now)),
+                    ("before", &pct(m.before)),
+                    ("moved", &num(100.0 * (m.now - m.before).abs(), Some(1))),
+                    ("limit", &num(100.0 * p.max_share_move, None)),
+                ],
+            },
+        );
+    }
+    for (ui, other, count) in same {
         let (fi, oi) = (who[ui], who[other]);
         let code = results[oi].unit.code.clone().unwrap_or_default();
         let file = results[oi].path.clone();
@@ -369,8 +399,13 @@ pub(crate) fn reorganisation_findings(
         }
         let code = entry.code.clone();
         let shown_code = |key: &str| reg.get(key).map_or(key.to_string(), |e| e.code.clone());
-        // A predecessor another unit was formed from too: a split.
+        // A predecessor another unit was formed from too: a split, not comparable unless the
+        // register gives the shares.
+        let shares = &entry.shares;
         let split = entry.predecessors.iter().find_map(|p| {
+            if !shares.is_empty() {
+                return None;
+            }
             let others: Vec<String> = reg
                 .entries
                 .iter()
@@ -400,18 +435,57 @@ pub(crate) fn reorganisation_findings(
                 let now = figures_now(k)
                     .get(&(opening.form, opening.row, opening.col))
                     .copied();
-                let before: Option<Vec<(String, f64)>> = entry
+                // Each predecessor's closing figure, times its share when the register gives
+                // shares (a split), with how far the shares' rounding lets the sum be off.
+                let before: Option<Vec<(String, f64, f64)>> = entry
                     .predecessors
                     .iter()
-                    .map(|p| {
+                    .enumerate()
+                    .map(|(i, p)| {
                         let (pr, pk) = &previous[last_year[p.as_str()]];
-                        figures_linked(&pk.linked)
-                            .get(&(closing.form, closing.row, closing.col))
-                            .map(|v| (format!("{} ({})", shown_code(p), pr.path), *v))
+                        let v = *figures_linked(&pk.linked).get(&(
+                            closing.form,
+                            closing.row,
+                            closing.col,
+                        ))?;
+                        let label = format!("{} ({})", shown_code(p), pr.path);
+                        Some(match shares.get(i) {
+                            Some(&(share, half)) => (
+                                format!(
+                                    "{label} {} × {}",
+                                    format_number(v, None, locale),
+                                    format_number(share, None, locale)
+                                ),
+                                v * share,
+                                // The share as written, rounded; a person is not split.
+                                v * half + if share < 1.0 { 0.5 } else { 0.0 },
+                            ),
+                            None => (label, v, 0.0),
+                        })
                     })
                     .collect();
                 match (now, before) {
+                    (Some(now), Some(before)) if !shares.is_empty() => {
+                        let expected: f64 = before.iter().map(|(_, v, _)| v).sum();
+                        let slack: f64 = before.iter().map(|(.., s)| s).sum();
+                        if (expected - now).abs() > slack + 1e-9 {
+                            let list: Vec<&str> = before.iter().map(|(p, ..)| p.as_str()).collect();
+                            Some((
+                                Kind::UnitSplitOpening,
+                                vec![
+                                    ("figure", opening.name.clone()),
+                                    ("value", format_number(now, None, locale)),
+                                    ("expected", format_number(expected, Some(1), locale)),
+                                    ("predecessors", list.join(", ")),
+                                ],
+                            ))
+                        } else {
+                            None
+                        }
+                    }
                     (Some(now), Some(before)) => {
+                        let before: Vec<(String, f64)> =
+                            before.into_iter().map(|(p, v, _)| (p, v)).collect();
                         let sum: f64 = before.iter().map(|(_, v)| v).sum();
                         if (sum - now).abs() > 1e-9 {
                             let list: Vec<String> = before

@@ -36,6 +36,8 @@ pub enum Note {
     ExcludedErrors(usize),
     /// Left out: it is a summary itself.
     Summary,
+    /// Left out: the summary is of summaries (one level up), and this workbook is none.
+    NotASummary,
     /// Left out: its code (named) is not one of this summary's units (the form's
     /// `unit_pattern`, never shown: a regular expression means nothing to a reviewer).
     NotAUnit(String),
@@ -59,6 +61,11 @@ pub struct Summary {
     pub rows: Vec<Row>,
     /// (file, code, name, note), in file order.
     pub notes: Vec<(String, String, String, Note)>,
+    /// The unit the summary is of (code, name; from the register's parents), written in its
+    /// title block so that the summary is a unit of the summary one level up.
+    pub unit: Option<(String, String)>,
+    /// The report year of the most units (ties to the later), written with the unit.
+    pub year: Option<i32>,
 }
 
 /// The form to build: named, or the first whose records are matched to units.
@@ -118,6 +125,7 @@ fn note_text(pack: &Pack, n: &Note) -> String {
         Note::NoCode => text(pack, TextId::ConsolidateNoCode, &[]),
         Note::Duplicate(f) => text(pack, TextId::ConsolidateDuplicate, &[("file", f)]),
         Note::Summary => text(pack, TextId::ConsolidateSummary, &[]),
+        Note::NotASummary => text(pack, TextId::ConsolidateNotASummary, &[]),
         Note::NotAUnit(code) => text(pack, TextId::ConsolidateNotAUnit, &[("code", code)]),
         Note::Older(f) => text(pack, TextId::ConsolidateOlder, &[("file", f)]),
         Note::ExcludedErrors(c) => text(
@@ -197,6 +205,30 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildErro
     ws.set_name(xlsx_limits::unique_sheet_name(&form.id, &mut taken))?;
     put_text(pack, ws, 0, 0, &form.name, Some(&bold))?;
     let header_row = 2u32;
+    // The title block (`Tên …: name`, `Mã đơn vị: code`, `Năm báo cáo: year`), as a unit
+    // workbook's: the summary one level up reads the summary as its unit by this code.
+    if let Some((code, name)) = &s.unit {
+        let settings = &pack.settings;
+        let year = s.year.map(|y| y.to_string());
+        let [name_label, code_label, year_label] = &settings.title_labels;
+        let lines = [
+            (name_label.as_deref(), Some(name.as_str())),
+            (code_label.as_deref(), Some(code.as_str())),
+            (year_label.as_deref(), year.as_deref()),
+        ];
+        for (c, (label, value)) in lines.iter().enumerate() {
+            if let (Some(label), Some(value)) = (label, value) {
+                put_text(
+                    pack,
+                    ws,
+                    1,
+                    c as u16 * 2,
+                    &format!("{label}: {value}"),
+                    None,
+                )?;
+            }
+        }
+    }
     let rec = form.records.as_ref();
     // A numbering column (`[records] number = "STT"`) comes first; the form's columns after it.
     let numbering = rec.and_then(|r| r.number.as_deref());
@@ -366,6 +398,8 @@ mod tests {
                 "y".repeat(50_000),
                 Note::Errors(1),
             )],
+            unit: None,
+            year: None,
         };
         let bytes = write(&pack, form, &s).expect("written despite the long texts");
         assert_eq!(write(&pack, form, &s).expect("again"), bytes);

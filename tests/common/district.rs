@@ -94,6 +94,10 @@ pub struct District {
     /// TH01's group rows (`I. Khối xã, thị trấn`), each over a run of the rows; empty: none.
     /// Written only under a [`DistrictLayout::th01_groups`] style.
     pub groups: Vec<GroupRow>,
+    /// The committee the summary is of (name, code), written in a title block above TH01's
+    /// header (`Tên tổ chức cơ sở đảng: …`, `Mã đơn vị: …`): a commune's summary, a unit of
+    /// its province's. None: no title block (the district template).
+    pub unit: Option<(String, String)>,
 }
 
 /// A group row of TH01 and the rows under it (indices into [`District::rows`], a contiguous
@@ -150,7 +154,43 @@ impl District {
             grand,
             years: history(),
             groups: Vec::new(),
+            unit: None,
         }
+    }
+
+    /// A summary one level up: one row per summary of `units` (its committee's name and code,
+    /// its `Tổng cộng` figures), and their sums (TH02 as [`history`]).
+    pub fn of_summaries(units: &[District]) -> District {
+        let rows: Vec<SummaryRow> = units
+            .iter()
+            .map(|d| {
+                let (name, code) = d.unit.clone().expect("a summary of a committee");
+                SummaryRow {
+                    name,
+                    code,
+                    figures: d.grand,
+                }
+            })
+            .collect();
+        let mut grand = [0; 11];
+        for r in &rows {
+            for (g, v) in grand.iter_mut().zip(r.figures) {
+                *g += v;
+            }
+        }
+        District {
+            rows,
+            grand,
+            years: history(),
+            groups: Vec::new(),
+            unit: None,
+        }
+    }
+
+    /// The summary with a title block naming its committee.
+    pub fn of_unit(mut self, name: &str, code: &str) -> District {
+        self.unit = Some((name.to_string(), code.to_string()));
+        self
     }
 }
 
@@ -487,6 +527,10 @@ pub fn try_write_district_with(
     ws.set_name("TH01-TongHop")?;
     ws.write_string(0, 0, "ĐẢNG BỘ HUYỆN TAM ĐƯỜNG")?;
     ws.write_string(1, 0, "BIỂU TH01 - TỔNG HỢP ĐẢNG VIÊN NĂM 2021")?;
+    if let Some((name, code)) = &d.unit {
+        ws.write_string(2, 0, format!("Tên tổ chức cơ sở đảng: {name}"))?;
+        ws.write_string(2, 2, format!("Mã đơn vị: {code}"))?;
+    }
     let headers = ["STT", "Tên tổ chức cơ sở đảng", "Mã đơn vị"];
     let first_row = layout.th01_first_row();
     if layout.th01_grouped {
