@@ -22,7 +22,7 @@
 //! * (d) one small workbook end to end (start-up, rule pack, check, exit), 20 runs;
 //! * (e) the cost of localisation (which figure is most likely wrong): (b) again with
 //!   `--no-explain`, when the binary has it, and how much more (b) takes, in per cent of it;
-//! * (g) (c) again with `--no-explain`; then every one of (b), (c), (e), (g) as a ratio to (a),
+//! * (h) (c) again with `--no-explain`; then every one of (b), (c), (e), (h) as a ratio to (a),
 //!   in wall time and in CPU seconds (instruction counts: the callgrind commands of
 //!   docs/performance.md);
 //! * (f) the calibration of the explanations: `--slips N` branches for each of one, two and
@@ -1612,7 +1612,7 @@ fn bench(args: &Args) -> Result<bool, String> {
         series_row("(c) check -o review.xlsx (binary)", &review, n);
         if has_no_explain {
             series_row(
-                "(g) check -o review.xlsx --no-explain",
+                "(h) check -o review.xlsx --no-explain",
                 &review_unexplained,
                 n,
             );
@@ -1671,7 +1671,7 @@ fn bench(args: &Args) -> Result<bool, String> {
     if let Some((r, _)) = &review {
         against_read.push(("(c) -o", r));
         if has_no_explain {
-            against_read.push(("(g) -o --no-explain", &review_unexplained));
+            against_read.push(("(h) -o --no-explain", &review_unexplained));
         }
     }
     for (label, m) in against_read {
