@@ -77,7 +77,7 @@ pub fn skip_text(lang: Lang, why: &crate::finding::Skip) -> std::borrow::Cow<'st
 /// An unreadable file's reason and hint in `lang`: the reader's own English sentences, which
 /// name the file's details, or the kind's text in another language.
 pub fn unreadable_text<'a>(
-    u: &'a crate::sniff::Unreadable,
+    u: &'a crate::unreadable::Unreadable,
     lang: Lang,
 ) -> (std::borrow::Cow<'a, str>, std::borrow::Cow<'a, str>) {
     match lang {

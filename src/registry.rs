@@ -14,11 +14,12 @@
 //! names every field, so a field it leaves out does not compile). A rule pack may still give
 //! its own text for any id under `[settings.messages]`, in its own language.
 //!
-//! This module depends only on [`crate::finding`] and [`crate::number`]: no stage (the reading
+//! This module depends only on the ground floor, [`crate::finding`] (with the kinds of
+//! unreadable file) and [`crate::locale`] (how numbers are written): no stage (the reading
 //! stage takes its texts of unreadable files from here).
 
 use crate::finding::Severity;
-use crate::number::Locale;
+use crate::locale::Locale;
 
 /// The language crossfoot writes in (`--lang`): its findings, terminal report, workbooks.
 #[derive(

@@ -8,11 +8,11 @@
 //! a web desk) consumes them, and imports no checking stage.
 //!
 //! This module sits on the ground floor: it imports only [`crate::finding`], [`crate::model`],
-//! [`crate::registry`] and the reader's reason a file is unreadable ([`crate::sniff`]).
+//! [`crate::registry`] and the reason a file is unreadable ([`crate::unreadable`]).
 
 use crate::finding::{Finding, Severity};
 use crate::model::Sheet;
-use crate::sniff::Unreadable;
+use crate::unreadable::Unreadable;
 use serde::{Deserialize, Serialize};
 
 // One file.

@@ -116,7 +116,7 @@ pub fn visible(s: &str, max_chars: usize, lang: Lang) -> Cow<'_, str> {
         }
     }
     let n = s.chars().count();
-    let count = crate::number::format_number(n as f64, Some(0), lang.locale());
+    let count = crate::locale::format_number(n as f64, Some(0), lang.locale());
     out.push_str(&Words::of(lang).cut.replace("{count}", &count));
     Cow::Owned(out)
 }

@@ -328,8 +328,8 @@ pub fn clip(s: &str, max: usize) -> String {
     format!("{}…", head.trim_end())
 }
 
-/// Numbers written for people live with the numbers read from people ([`crate::number`]).
-pub use crate::number::{format_number, format_plain, round_half_away};
+/// Numbers written for people, in a locale ([`crate::locale`]).
+pub use crate::locale::{format_number, format_plain, round_half_away};
 
 /// Text from an input as a terminal line shows it: [`crate::safe::visible`].
 pub use crate::safe::visible;
@@ -414,7 +414,7 @@ mod tests {
     }
 
     use super::*;
-    use crate::number::Locale;
+    use crate::locale::Locale;
 
     fn key(t: &str) -> String {
         label_key(t, Folding { diacritics: false })

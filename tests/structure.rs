@@ -1,6 +1,7 @@
 //! The import structure of `src/`, read from the code: no circle among modules, and no writer
 //! imports a checking stage (issue 22). An edge is a path naming a module of the crate —
-//! `crate::…`, `super::…`, `self::…` in the library, `crossfoot::…` in the binary — outside
+//! `crate::…`, `super::…`, `self::…` in the library, also `crossfoot::…` in the binary (`main.rs`
+//! and its own modules under `cli/`) — outside
 //! comments, string literals and `#[cfg(test)]` modules (a test may build its fixtures with
 //! any stage). The old flat paths that `lib.rs` re-exports (`crate::load`, …) are resolved to
 //! the module they name. And text ids (`explain.note`, …) are named by their type at call sites,
@@ -12,6 +13,9 @@ use std::path::{Path, PathBuf};
 /// The modules whose code writes outputs: they read results, never produce them (the review
 /// desk, wherever it stands, is one more).
 const WRITERS: &[&str] = &["write", "desk", "serve"];
+/// The binary: `main.rs` and its own modules (`mod cli;` of main.rs), which name the library
+/// as `crossfoot::…`.
+const BINARY: &[&str] = &["main", "cli"];
 /// The checking stages: what writers must not import.
 const STAGES: &[&str] = &["check", "explain::localise", "run"];
 
@@ -325,8 +329,10 @@ fn edges(src: &Path) -> BTreeMap<String, BTreeSet<String>> {
             .map(|s| s.to_string())
             .collect();
         let mut found: Vec<Vec<String>> = Vec::new();
-        let root = if name == "main" { "crossfoot" } else { "crate" };
-        found.extend(paths_after(&code, root));
+        if within(name, BINARY) {
+            found.extend(paths_after(&code, "crossfoot"));
+        }
+        found.extend(paths_after(&code, "crate"));
         for p in paths_after(&code, "super") {
             let mut v = parent.clone();
             v.extend(p);
@@ -472,6 +478,37 @@ fn edges_are_read_from_code_not_comments_or_strings() {
     );
 }
 
+/// The binary is thin: `main.rs` parses the arguments, dispatches and decides the exit status;
+/// the arguments and the building of each command's run and outputs are in its `cli/` modules,
+/// which the library does not declare.
+#[test]
+fn main_rs_is_thin() {
+    let main = std::fs::read_to_string(src().join("main.rs")).unwrap();
+    let lines = main.lines().count();
+    assert!(lines < 500, "src/main.rs has {lines} lines (at most 499)");
+    assert!(
+        code_only(&main).contains("mod cli;"),
+        "main.rs declares its own modules"
+    );
+    let lib = code_only(&std::fs::read_to_string(src().join("lib.rs")).unwrap());
+    assert!(
+        !lib.contains("mod cli"),
+        "the binary's modules are not the library's"
+    );
+    // The exit status is decided in one place: main.rs turns the command's status into the
+    // process's exit code once; the commands give an `Exit`.
+    let code = without_tests(&code_only(&main));
+    assert_eq!(code.matches("ExitCode::from(").count(), 1, "{code}");
+    for (name, text) in modules(&src()) {
+        if within(&name, &["cli"]) {
+            assert!(
+                !code_only(&text).contains("ExitCode"),
+                "{name}: a command gives an Exit, main decides the exit code"
+            );
+        }
+    }
+}
+
 /// The string literals of a file's code outside comments and `#[cfg(test)]` items.
 fn literals_outside_tests(src: &str) -> Vec<String> {
     let mut lits: Vec<String> = Vec::new();
@@ -614,4 +651,149 @@ fn bare_ids_are_read_from_code_not_comments_or_tests() {
          tests, the registry and a file name are not"
     );
     assert!(!bare_id("workbook.xml", &ids) && !bare_id("explain", &ids));
+}
+
+/// Functions longer than this are hard to read whole; each that is longer is on [`LONG`], to
+/// be broken up (issue 22).
+const MAX_FN_LINES: usize = 150;
+
+/// The non-test functions of `src/` over [`MAX_FN_LINES`] lines today (19) (file, function): the
+/// debt, to shrink. A function that grows past the limit is refused; one that is broken up
+/// leaves the list.
+const LONG: &[(&str, &str)] = &[
+    ("check/discover.rs", "percentages"),
+    ("check/eval.rs", "apply"),
+    ("check/eval.rs", "check_shapes_linked"),
+    ("check/locate.rs", "locate_form_carrying"),
+    ("desk/pages.rs", "submission"),
+    ("explain/init.rs", "draft"),
+    ("explain/init.rs", "read_table"),
+    ("explain/lint.rs", "lint"),
+    ("explain/localise.rs", "explain_with"),
+    ("read/sniff.rs", "sniff_zip_entries"),
+    ("rules/compile.rs", "lower"),
+    ("rules/expr.rs", "lex"),
+    ("rules/load.rs", "merge_settings"),
+    ("rules/units.rs", "compile_units"),
+    ("run/links.rs", "link_files"),
+    ("run/mod.rs", "check"),
+    ("run/units.rs", "reorganisation_findings"),
+    ("write/annotate.rs", "write_copy"),
+    ("write/annotate.rs", "write_findings"),
+    ("write/annotate.rs", "write_summary"),
+    ("write/consolidate.rs", "write"),
+    ("write/mark.rs", "edit"),
+    ("write/mark.rs", "edit_package"),
+    ("write/report.rs", "human_file"),
+];
+
+/// Every function of `code` (comments and strings blanked) with its length in lines, from its
+/// `fn` to its closing brace; declarations without a body are left out.
+fn function_lengths(code: &str) -> Vec<(String, usize)> {
+    let c: Vec<char> = code.chars().collect();
+    let mut out = Vec::new();
+    let mut i = 0;
+    while i + 3 <= c.len() {
+        let starts_word = i == 0 || !(c[i - 1].is_alphanumeric() || c[i - 1] == '_');
+        if !(starts_word && c[i] == 'f' && c[i + 1] == 'n' && c[i + 2] == ' ') {
+            i += 1;
+            continue;
+        }
+        let mut j = i + 3;
+        let name_start = j;
+        while j < c.len() && (c[j].is_alphanumeric() || c[j] == '_') {
+            j += 1;
+        }
+        let name: String = c[name_start..j].iter().collect();
+        // The body's opening brace, unless a `;` ends a declaration first.
+        while j < c.len() && c[j] != '{' && c[j] != ';' {
+            j += 1;
+        }
+        if name.is_empty() || j >= c.len() || c[j] == ';' {
+            i = j.max(i + 1);
+            continue;
+        }
+        let mut depth = 0;
+        let mut end = j;
+        for (k, &ch) in c.iter().enumerate().skip(j) {
+            match ch {
+                '{' => depth += 1,
+                '}' => {
+                    depth -= 1;
+                    if depth == 0 {
+                        end = k;
+                        break;
+                    }
+                }
+                _ => {}
+            }
+        }
+        let lines = c[i..=end].iter().filter(|&&ch| ch == '\n').count() + 1;
+        out.push((name, lines));
+        // Functions inside this one are measured too.
+        i = j + 1;
+    }
+    out
+}
+
+#[test]
+fn no_new_function_over_150_lines() {
+    let src = src();
+    let mut found: BTreeSet<(String, String)> = BTreeSet::new();
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+        for entry in std::fs::read_dir(dir).unwrap() {
+            let path = entry.unwrap().path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else if path.extension().is_some_and(|e| e == "rs") {
+                files.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(&src, &mut files);
+    for f in files {
+        let rel = f
+            .strip_prefix(&src)
+            .unwrap()
+            .to_string_lossy()
+            .replace('\\', "/");
+        // A whole file of tests (`#[cfg(test)] mod tests;`) is no code of the program.
+        if rel.ends_with("/tests.rs") {
+            continue;
+        }
+        let code = without_tests(&code_only(&std::fs::read_to_string(&f).unwrap()));
+        for (name, lines) in function_lengths(&code) {
+            if lines > MAX_FN_LINES {
+                found.insert((rel.clone(), name));
+            }
+        }
+    }
+    let listed: BTreeSet<(String, String)> = LONG
+        .iter()
+        .map(|(f, n)| (f.to_string(), n.to_string()))
+        .collect();
+    let new: Vec<_> = found.difference(&listed).collect();
+    assert!(
+        new.is_empty(),
+        "functions over {MAX_FN_LINES} lines: break them into functions with names: {new:#?}"
+    );
+    let gone: Vec<_> = listed.difference(&found).collect();
+    assert!(
+        gone.is_empty(),
+        "no longer over {MAX_FN_LINES} lines (or renamed): take them off LONG: {gone:#?}"
+    );
+}
+
+#[test]
+fn function_lengths_are_read_from_the_code() {
+    let code = "fn a() {\n    let x = 1;\n}\ntrait T { fn d(&self); }\nfn b(f: fn(u8)) -> u8 {\n    fn c() {}\n    1\n}\n";
+    assert_eq!(
+        function_lengths(code),
+        vec![
+            ("a".to_string(), 3),
+            ("b".to_string(), 4),
+            ("c".to_string(), 1)
+        ]
+    );
 }

@@ -909,9 +909,7 @@ pub fn run_checks(
         findings,
         not_applied,
         applied,
-    } = run(pack, rep.file, &sheets, instances, values, &mut |_, _| {
-        Some(Links::Local)
-    });
+    } = run(pack, rep.file, &sheets, instances, values, Scope::Local);
     rep.findings.extend(findings);
     // Forms found whose own checks could none of them be applied: the workbook is not checked,
     // which is said, never left to read as clean.
@@ -934,15 +932,34 @@ pub struct Outcome {
     pub applied: usize,
 }
 
-/// Which other workbooks a check may read, for one check and one current row.
-enum Links<'a> {
-    /// None: the first phase (checks that read other workbooks wait).
+/// Which checks of a workbook are applied: the phase of a run, or every check at once.
+#[derive(Clone, Copy)]
+enum Scope<'o> {
+    /// The first phase: the checks that read no other workbook (the others wait).
     Local,
-    /// The second phase: the unit matched to the record, last year's workbook.
-    Linked {
-        unit: Option<&'a Linked>,
-        previous: Option<&'a Linked>,
-    },
+    /// The second phase: the checks that read other workbooks, once every file is read.
+    Linked(Others<'o>),
+    /// Both (the explanations, which weigh every check a figure is in).
+    All(Others<'o>),
+}
+
+impl<'o> Scope<'o> {
+    /// Whether `check` is applied in this scope.
+    fn takes(self, check: &Check) -> bool {
+        match self {
+            Scope::Local => check.links.is_empty(),
+            Scope::Linked(_) => !check.links.is_empty(),
+            Scope::All(_) => true,
+        }
+    }
+
+    /// The other workbooks this scope reads.
+    fn others(self) -> Option<Others<'o>> {
+        match self {
+            Scope::Local => None,
+            Scope::Linked(o) | Scope::All(o) => Some(o),
+        }
+    }
 }
 
 /// Applies the checks that read other workbooks, once every file of the run is read.
@@ -951,79 +968,65 @@ enum Links<'a> {
 pub fn run_linked_checks<'a>(
     pack: &'a Pack,
     d: &'a Deferred,
-    unit_for: &dyn Fn(&str) -> Option<&'a Linked>,
+    unit_for: &'a dyn Fn(&str) -> Option<&'a Linked>,
     previous: Option<&'a Linked>,
 ) -> Outcome {
+    let others = Others { unit_for, previous };
     run(
         pack,
         &d.file,
         &d.sheets,
         &d.instances,
         &d.values,
-        &mut |inst: &FormInstance, current: Option<usize>| {
-            let form = &pack.forms[inst.form];
-            let unit = current
-                .and_then(|c| c.checked_sub(form.rows.len()))
-                .and_then(|k| inst.records.get(k))
-                .and_then(|r| unit_for(&r.key));
-            Some(Links::Linked { unit, previous })
-        },
+        Scope::Linked(others),
     )
 }
 
-fn run<'a>(
+/// Applies the checks of `scope` ([`applications`]) and gathers what they give.
+fn run<'a, 'o: 'a>(
     pack: &'a Pack,
     file: &str,
     sheets: &[String],
     instances: &'a [FormInstance],
     values: &'a [FormValues],
-    links_for: &mut dyn FnMut(&FormInstance, Option<usize>) -> Option<Links<'a>>,
+    scope: Scope<'o>,
 ) -> Outcome {
     let mut out = Outcome::default();
     let by_form = first_instances(instances);
-    for (ii, inst) in instances.iter().enumerate() {
-        let form = &pack.forms[inst.form];
-        for check in &form.checks {
-            for current in targets(check, form, inst) {
-                let (unit, previous) = match links_for(inst, current) {
-                    Some(Links::Local) if check.links.is_empty() => (None, None),
-                    Some(Links::Linked { unit, previous }) if !check.links.is_empty() => {
-                        (unit, previous)
-                    }
-                    _ => continue,
-                };
-                if (check.links.contains(&Link::Unit) && unit.is_none())
-                    || (check.links.contains(&Link::Previous) && previous.is_none())
-                {
-                    continue;
-                }
-                let mut env = Env {
-                    pack,
-                    by_form: &by_form,
-                    values,
-                    instances,
-                    own: ii,
-                    current,
-                    read: Vec::new(),
-                    unit,
-                    previous,
-                    other_read: Vec::new(),
-                    changed: None,
-                    tol: check.tolerance,
-                };
-                match apply(check, &mut env, sheets, inst, pack, file) {
-                    Ok(found) => {
-                        out.applied += 1;
-                        out.findings.extend(found);
-                    }
-                    Err(NotApplicable(None)) => {}
-                    Err(NotApplicable(Some(reason))) => {
-                        count_not_applied(&mut out.not_applied, &check.id, reason, 1);
-                        if reason == Reason::NotFinite {
-                            out.findings
-                                .push(not_finite(check, &env, sheets, inst, pack, file));
-                        }
-                    }
+    for Applied {
+        ii,
+        check,
+        current,
+        unit,
+        previous,
+    } in applications(pack, instances, scope)
+    {
+        let inst = &instances[ii];
+        let mut env = Env {
+            pack,
+            by_form: &by_form,
+            values,
+            instances,
+            own: ii,
+            current,
+            read: Vec::new(),
+            unit,
+            previous,
+            other_read: Vec::new(),
+            changed: None,
+            tol: check.tolerance,
+        };
+        match apply(check, &mut env, sheets, inst, pack, file) {
+            Ok(found) => {
+                out.applied += 1;
+                out.findings.extend(found);
+            }
+            Err(NotApplicable(None)) => {}
+            Err(NotApplicable(Some(reason))) => {
+                count_not_applied(&mut out.not_applied, &check.id, reason, 1);
+                if reason == Reason::NotFinite {
+                    out.findings
+                        .push(not_finite(check, &env, sheets, inst, pack, file));
                 }
             }
         }
@@ -1524,24 +1527,23 @@ struct Applied<'a> {
     previous: Option<&'a Linked>,
 }
 
-/// Every application of the checks of a workbook, in order: the local checks, and with
-/// `others` those reading other workbooks that are there. [`check_shapes_linked`] and
-/// [`Recheck`] both go through this, so their applications are the same, in the same order.
+/// Every application of the checks of a workbook in `scope`, in order (instance, check, row):
+/// the one enumeration that applying the checks ([`run`]), their shapes
+/// ([`check_shapes_linked`]) and rechecking them ([`Recheck`]) go through, so their
+/// applications are the same, in the same order. A check reading a workbook that is not
+/// there (no single unit matched to the record, no last year's) is not applied.
 fn applications<'a, 'o: 'a>(
     pack: &'a Pack,
     instances: &[FormInstance],
-    others: Option<Others<'o>>,
+    scope: Scope<'o>,
 ) -> Vec<Applied<'a>> {
+    let others = scope.others();
     let mut out = Vec::new();
     for (ii, inst) in instances.iter().enumerate() {
         let Some(form) = pack.forms.get(inst.form) else {
             continue;
         };
-        for check in form
-            .checks
-            .iter()
-            .filter(|c| c.links.is_empty() || others.is_some())
-        {
+        for check in form.checks.iter().filter(|c| scope.takes(c)) {
             for current in targets(check, form, inst) {
                 let (unit, previous) = match others {
                     Some(o) if !check.links.is_empty() => (
@@ -1607,7 +1609,7 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
             current,
             unit,
             previous,
-        } in applications(pack, instances, others)
+        } in applications(pack, instances, others.map_or(Scope::Local, Scope::All))
         {
             let inst = &instances[ii];
             let sheet = sheets.get(inst.sheet).cloned().unwrap_or_default();
@@ -1839,7 +1841,7 @@ impl<'a> Recheck<'a> {
                 current,
                 unit,
                 previous,
-            } in applications(pack, instances, others)
+            } in applications(pack, instances, others.map_or(Scope::Local, Scope::All))
             {
                 let mut a = Application {
                     ii,

@@ -6,6 +6,7 @@
 //! the caller reports the value as not stored. Never treat such a cell as zero.
 
 use crate::model::{CellRef, Sheet, Value};
+use crate::read::formula_tokens::{tokens, Token};
 use std::cell::RefCell;
 use std::collections::{HashMap, HashSet};
 
@@ -86,66 +87,48 @@ enum T {
     Sep,
 }
 
+/// The formula's tokens ([`crate::read::formula_tokens`]) as the evaluator reads them: only
+/// spaces, `+ - * /`, parentheses, separators, plain numbers (no exponent), ASCII cell
+/// references, ranges and function names; anything else (text, other sheets, error values,
+/// names of other scripts) is no simple arithmetic: None.
 fn lex(s: &str) -> Option<Vec<T>> {
-    let b: Vec<char> = s.chars().collect();
-    let mut i = 0;
+    let toks = tokens(s).ok()?;
     let mut out = Vec::new();
-    while i < b.len() {
-        let c = b[i];
-        match c {
-            ' ' => i += 1,
-            '+' | '-' | '*' | '/' => {
-                out.push(T::Op(c));
-                i += 1;
-            }
-            '(' => {
-                out.push(T::LParen);
-                i += 1;
-            }
-            ')' => {
-                out.push(T::RParen);
-                i += 1;
-            }
-            ',' | ';' => {
-                out.push(T::Sep);
-                i += 1;
-            }
-            _ if c.is_ascii_digit() || c == '.' => {
-                let start = i;
-                while i < b.len() && (b[i].is_ascii_digit() || b[i] == '.') {
-                    i += 1;
+    let mut k = 0;
+    while let Some(t) = toks.get(k) {
+        k += 1;
+        match t {
+            Token::Space(w) if w.bytes().all(|b| b == b' ') => {}
+            Token::Punct(c @ ('+' | '-' | '*' | '/')) => out.push(T::Op(*c)),
+            Token::Punct('(') => out.push(T::LParen),
+            Token::Punct(')') => out.push(T::RParen),
+            Token::Punct(',' | ';') => out.push(T::Sep),
+            Token::Number(n) if !n.contains(['e', 'E']) => out.push(T::Num(n.parse().ok()?)),
+            Token::Word(w) if plain_word(w) => match toks.get(k) {
+                Some(Token::Punct('(')) => out.push(T::Func(w.to_ascii_uppercase())),
+                Some(Token::Punct(':')) => {
+                    let Some(Token::Word(last)) = toks.get(k + 1) else {
+                        return None;
+                    };
+                    k += 2;
+                    out.push(T::Range(CellRef::parse_a1(w)?, CellRef::parse_a1(last)?));
                 }
-                let t: String = b[start..i].iter().collect();
-                out.push(T::Num(t.parse().ok()?));
-            }
-            _ if c.is_ascii_alphabetic() || c == '$' => {
-                let start = i;
-                while i < b.len()
-                    && (b[i].is_ascii_alphanumeric() || b[i] == '$' || b[i] == '_' || b[i] == '.')
-                {
-                    i += 1;
-                }
-                let word: String = b[start..i].iter().collect();
-                if i < b.len() && b[i] == '(' {
-                    out.push(T::Func(word.to_ascii_uppercase()));
-                } else if i < b.len() && b[i] == ':' {
-                    let first = CellRef::parse_a1(&word)?;
-                    i += 1;
-                    let s2 = i;
-                    while i < b.len() && (b[i].is_ascii_alphanumeric() || b[i] == '$') {
-                        i += 1;
-                    }
-                    let w2: String = b[s2..i].iter().collect();
-                    let last = CellRef::parse_a1(&w2)?;
-                    out.push(T::Range(first, last));
-                } else {
-                    out.push(T::Ref(CellRef::parse_a1(&word)?));
-                }
-            }
+                _ => out.push(T::Ref(CellRef::parse_a1(w)?)),
+            },
             _ => return None,
         }
     }
     Some(out)
+}
+
+/// A word the evaluator reads: ASCII letters first (or `$`), then ASCII letters, digits, `$`,
+/// `_`, `.`.
+fn plain_word(w: &str) -> bool {
+    w.bytes()
+        .next()
+        .is_some_and(|b| b.is_ascii_alphabetic() || b == b'$')
+        && w.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'$' | b'_' | b'.'))
 }
 
 struct P<'a> {

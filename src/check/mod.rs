@@ -2,6 +2,17 @@
 //! one file ([`FileResult`]). Findings within a file are sorted by sheet order, cell and rule,
 //! so the same workbook always gives the same report. Running this over many files, and the
 //! checks that read other workbooks, is [`crate::run`]'s.
+//!
+//! In: a [`Workbook`] and the [`Pack`]. Out: the file's [`FileResult`] (its findings, forms,
+//! unit, the checks not applied), the figures other workbooks' checks read ([`Linked`]), and
+//! the checks waiting for them ([`Deferred`]).
+//! - [`locate`]: the forms' labels and headers → cells.
+//! - [`eval`]: the figures read, the checks applied (one enumeration of the applications, which
+//!   applying, the explanations' shapes and the recheck go through).
+//! - [`formula`]: formulas whose result is not stored, evaluated when simple arithmetic (on the
+//!   tokens of [`crate::read::formula_tokens`]).
+//! - [`structure`]: rows that are structure (headings, subtotals); [`discover`]: typed totals
+//!   outside the pack's forms (`--discover`).
 
 pub mod discover;
 pub mod eval;

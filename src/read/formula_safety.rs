@@ -10,10 +10,9 @@
 //! this scanner cannot read — is refused with the reason ([`Unsafe`]). The caller writes the
 //! cached value instead, and says why.
 //!
-//! The scanner is a small tokenizer: it knows string literals (`"…""…"`), quoted sheet names
-//! (`'…''…'!`), Excel's error values (`#N/A`, [`ERROR_VALUES`]: a `#` that begins none of them
-//! is an operator, and what follows it is read as any other text), numbers, names and
-//! operators; it does not evaluate.
+//! The scanner reads the formula's tokens ([`super::formula_tokens`], the tokenizer the
+//! evaluator and the review workbook's copying read too): string literals, quoted sheet names,
+//! Excel's error values ([`ERROR_VALUES`]), numbers, names and operators; it does not evaluate.
 //!
 //! A formula in OpenDocument's syntax (`of:=SUM([.C8];[.C9])`, as .ods files store them,
 //! [`is_opendocument`]) is no formula of an .xlsx: a writer writes its value.
@@ -109,40 +108,8 @@ pub const PURE_FUNCTIONS: &[&str] = &[
     "VALUE",
 ];
 
-/// Excel's error values, as a formula writes them.
-pub const ERROR_VALUES: &[&str] = &[
-    "#NULL!",
-    "#DIV/0!",
-    "#VALUE!",
-    "#REF!",
-    "#NAME?",
-    "#NUM!",
-    "#N/A",
-    "#GETTING_DATA",
-    "#SPILL!",
-    "#CALC!",
-    "#FIELD!",
-    "#BLOCKED!",
-    "#CONNECT!",
-    "#BUSY!",
-    "#UNKNOWN!",
-    "#PYTHON!",
-    "#EXTERNAL!",
-];
-
-/// The length, in characters, of the error value ([`ERROR_VALUES`], any case) that `chars`
-/// begins with; None when it begins with none (a `#` alone: the spill operator of `A1#`, or
-/// text this scanner does not read).
-pub fn error_value_len(chars: &[char]) -> Option<usize> {
-    ERROR_VALUES
-        .iter()
-        .filter(|e| {
-            e.chars().count() <= chars.len()
-                && e.chars().zip(chars).all(|(a, b)| a.eq_ignore_ascii_case(b))
-        })
-        .map(|e| e.chars().count())
-        .max()
-}
+pub use super::formula_tokens::ERROR_VALUES;
+use super::formula_tokens::{tokens, Token};
 
 /// Whether `formula` is written in OpenDocument's syntax, as .ods files store formulas: a
 /// namespace prefix before its `=` (`of:=SUM([.C8:.C15])`, `oooc:=[.A1]+1`). Its references
@@ -221,154 +188,57 @@ pub struct Scan {
 
 /// Scans `formula` (with or without the leading `=`).
 pub fn scan(formula: &str) -> Result<Scan, Unsafe> {
-    let chars: Vec<char> = formula.trim().trim_start_matches('=').chars().collect();
+    let toks = tokens(formula.trim().trim_start_matches('='))
+        .map_err(|e| Unsafe::Unreadable(e.describe()))?;
     let mut out = Scan::default();
-    let mut i = 0;
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '"' => {
-                i += 1;
-                loop {
-                    match chars.get(i) {
-                        None => {
-                            return Err(Unsafe::Unreadable(
-                                "a text without its closing quote".into(),
-                            ))
-                        }
-                        Some('"') if chars.get(i + 1) == Some(&'"') => i += 2,
-                        Some('"') => {
-                            i += 1;
-                            break;
-                        }
-                        Some(_) => i += 1,
-                    }
-                }
-            }
-            '\'' => {
-                let mut name = String::new();
-                i += 1;
-                loop {
-                    match chars.get(i) {
-                        None => {
-                            return Err(Unsafe::Unreadable(
-                                "a sheet name without its closing quote".into(),
-                            ))
-                        }
-                        Some('\'') if chars.get(i + 1) == Some(&'\'') => {
-                            name.push('\'');
-                            i += 2;
-                        }
-                        Some('\'') => {
-                            i += 1;
-                            break;
-                        }
-                        Some(&d) => {
-                            name.push(d);
-                            i += 1;
-                        }
-                    }
-                }
-                if chars.get(i) != Some(&'!') {
-                    return Err(Unsafe::Unreadable(
-                        "a quoted name that is not a sheet reference".into(),
-                    ));
-                }
-                i += 1;
+    for (k, t) in toks.iter().enumerate() {
+        match t {
+            Token::Sheet { name, quoted } => {
                 // A sheet name cannot hold any of these: a name that does is a path, a URL or
-                // a workbook in brackets.
-                if name.contains(['[', ']', '\\', '/', ':', '|']) {
+                // a workbook in brackets (unquoted, only the backslash of a path can be there).
+                let external = if *quoted {
+                    name.contains(['[', ']', '\\', '/', ':', '|'])
+                } else {
+                    name.contains('\\')
+                };
+                if external {
                     out.external = true;
                 }
-                out.sheets.push(name);
+                out.sheets.push(name.to_string());
             }
-            '[' | ']' => {
-                // `[1]Sheet1!A1` (an external link), `Table1[Column]` (a structured
-                // reference): neither is seen into.
-                out.external = true;
-                i += 1;
+            // `[1]Sheet1!A1` (an external link), `Table1[Column]` (a structured reference):
+            // neither is seen into.
+            Token::Bracket(_) => out.external = true,
+            Token::Pipe => out.dde = true,
+            // Spaces may stand between a function's name and its parenthesis only in
+            // hand-typed text; Excel stores none. The next token is the next as stored.
+            Token::Word(word) if toks.get(k + 1) == Some(&Token::Punct('(')) => {
+                out.functions.push(word.to_string());
             }
-            '|' => {
-                out.dde = true;
-                i += 1;
-            }
-            '#' => {
-                // An error value (`#DIV/0!`, `#N/A`), read whole; any other `#` (the spill
-                // operator of `A1#`) alone: what follows is read as any other text, so
-                // `#REF!WEBSERVICE(…)` and `A1#WEBSERVICE(…)` call WEBSERVICE.
-                i += error_value_len(&chars[i..]).unwrap_or(1);
-            }
-            c if c.is_ascii_digit()
-                || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) =>
-            {
-                while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
-                    i += 1;
-                }
-                if i < chars.len() && matches!(chars[i], 'e' | 'E') {
-                    let mut j = i + 1;
-                    if j < chars.len() && matches!(chars[j], '+' | '-') {
-                        j += 1;
-                    }
-                    if j < chars.len() && chars[j].is_ascii_digit() {
-                        while j < chars.len() && chars[j].is_ascii_digit() {
-                            j += 1;
-                        }
-                        i = j;
-                    }
-                }
-                if i < chars.len() && (chars[i].is_alphabetic() || chars[i] == '_') {
-                    // `1abc`: not a number Excel writes.
-                    return Err(Unsafe::Unreadable("a number followed by letters".into()));
+            Token::Word(word) => {
+                let next_colon = toks.get(k + 1) == Some(&Token::Punct(':'));
+                let prev_colon = toks[..k]
+                    .iter()
+                    .rev()
+                    .find(|t| !matches!(t, Token::Space(_)))
+                    == Some(&Token::Punct(':'));
+                let known = is_cell_ref(word)
+                    || word.eq_ignore_ascii_case("TRUE")
+                    || word.eq_ignore_ascii_case("FALSE")
+                    || ((next_colon || prev_colon) && is_col_ref(word));
+                if !known {
+                    out.names.push(word.to_string());
                 }
             }
-            c if c.is_alphabetic() || c == '_' || c == '$' || c == '\\' => {
-                let start = i;
-                while i < chars.len()
-                    && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '.' | '$' | '\\'))
-                {
-                    i += 1;
-                }
-                let word: String = chars[start..i].iter().collect();
-                // Spaces may stand between a function's name and its parenthesis only in
-                // hand-typed text; Excel stores none. Look at the next character as stored.
-                match chars.get(i) {
-                    Some('(') => out.functions.push(word),
-                    Some('!') => {
-                        i += 1;
-                        // A sheet name cannot hold a backslash: this is a path.
-                        if word.contains('\\') {
-                            out.external = true;
-                        }
-                        out.sheets.push(word);
-                    }
-                    Some('|') => out.dde = true,
-                    _ => {
-                        let next_colon = chars.get(i) == Some(&':');
-                        let prev_colon =
-                            chars[..start].iter().rev().find(|c| !c.is_whitespace()) == Some(&':');
-                        let known = is_cell_ref(&word)
-                            || word.eq_ignore_ascii_case("TRUE")
-                            || word.eq_ignore_ascii_case("FALSE")
-                            || ((next_colon || prev_colon) && is_col_ref(&word));
-                        if !known {
-                            out.names.push(word);
-                        }
-                    }
-                }
-            }
-            '+' | '-' | '*' | '/' | '^' | '&' | '=' | '<' | '>' | '%' | ',' | ';' | '(' | ')'
-            | ':' | '{' | '}' | '@' | ' ' | '\t' | '\r' | '\n' => i += 1,
-            '!' => {
-                return Err(Unsafe::Unreadable(
-                    "a sheet reference without a sheet".into(),
-                ))
-            }
-            other => {
-                return Err(Unsafe::Unreadable(format!(
-                    "the character U+{:04X}",
-                    u32::from(other)
-                )))
-            }
+            // An error value (`#DIV/0!`, `#N/A`) is read whole by the tokenizer; any other `#`
+            // (the spill operator of `A1#`) alone, and what follows it is read as any other
+            // text, so `#REF!WEBSERVICE(…)` and `A1#WEBSERVICE(…)` call WEBSERVICE.
+            Token::Text(_)
+            | Token::Error(_)
+            | Token::Hash
+            | Token::Number(_)
+            | Token::Punct(_)
+            | Token::Space(_) => {}
         }
     }
     Ok(out)

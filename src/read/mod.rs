@@ -9,11 +9,14 @@
 //! - [`number`]: numbers typed as text, read in a locale.
 //! - [`labels`]: labels as people write them (abbreviations, a letter slipped, a year in a
 //!   heading), as keys; the rule pack's abbreviations table is of its type.
+//! - [`formula_tokens`]: the one tokenizer of formulas, which the evaluator, the safety
+//!   judge and the review workbook's copying read.
 //! - [`formula_safety`]: which formulas of an input may be copied into a workbook crossfoot
 //!   writes.
 
 pub mod files;
 pub mod formula_safety;
+pub mod formula_tokens;
 pub mod labels;
 pub mod load;
 pub mod number;

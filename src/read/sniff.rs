@@ -32,19 +32,7 @@ pub enum Sniffed {
     Unreadable(Unreadable),
 }
 
-/// A file crossfoot cannot read, explained for a person.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Unreadable {
-    pub kind: UnreadableKind,
-    /// One English sentence a person understands: what the file is.
-    pub reason: String,
-    /// What to do about it.
-    pub hint: String,
-}
-
-/// Broad class of an unreadable file (defined below the stages, where the registry's texts of
-/// each kind can name it).
-pub use crate::finding::UnreadableKind;
+pub use crate::unreadable::{Unreadable, UnreadableKind};
 
 // ---------------------------------------------------------------------------------------------
 // Public entry points

@@ -2,7 +2,6 @@
 //! as the command line's flags (`--max-cells`, `--max-reader-mb`, `--read-timeout`, …), shared
 //! by every command that reads workbooks.
 
-use super::Isolation;
 use crate::load::Limits;
 
 /// How far one file may make crossfoot go: the limits of reading, and the worker processes.
@@ -77,23 +76,5 @@ impl GuardArgs {
 
     pub fn timeout(&self) -> std::time::Duration {
         std::time::Duration::from_secs(self.read_timeout.max(1))
-    }
-
-    /// The isolation a run reads files with: worker processes under a memory and time limit,
-    /// or (for measurements, `--in-process`) this process. An error: this program's own
-    /// executable, which the workers run, cannot be found.
-    pub fn isolation(&self, jobs: usize) -> std::io::Result<Box<dyn Isolation + Send>> {
-        if self.in_process {
-            return Ok(Box::new(super::InProcess));
-        }
-        let exe = std::env::current_exe()?;
-        Ok(Box::new(crate::worker::Pool::new(
-            crate::worker::PoolConfig {
-                exe,
-                max_memory_mb: self.max_reader_mb,
-                timeout: self.timeout(),
-                workers: jobs,
-            },
-        )))
     }
 }

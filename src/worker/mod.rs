@@ -14,7 +14,8 @@
 //! sniffing ([`crate::sniff`]) runs before, in the main process: it is crossfoot's own bounded
 //! code and already refuses the known hostile containers.
 //!
-//! A [`Pool`] is an [`Isolation`]: the command line builds one and hands it to the
+//! A [`Pool`] is an [`Isolation`]: the command line builds one (with [`isolation`], from the
+//! guard flags) and hands it to the
 //! [`crate::run::Run`]; the library never starts workers by itself (tests and embedders use
 //! [`crate::run::InProcess`], with panics still contained). Layout: this file the pool,
 //! `protocol` what crosses the pipe, `child` the worker's side.
@@ -29,6 +30,7 @@ use crate::check::{FileResult, Kept, Status};
 use crate::finding::Finding;
 use crate::load::{Failure, Limits};
 use crate::rules::Pack;
+use crate::run::guard::GuardArgs;
 use crate::run::{Isolation, Job};
 use crate::sniff::Container;
 use std::collections::HashMap;
@@ -37,6 +39,22 @@ use std::path::PathBuf;
 use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
 use std::sync::{Condvar, Mutex, OnceLock};
 use std::time::{Duration, Instant};
+
+/// The isolation a run reads files with, as the guard flags ask: worker processes under a
+/// memory and time limit, or (for measurements, `--in-process`) this process. An error: this
+/// program's own executable, which the workers run, cannot be found.
+pub fn isolation(guard: &GuardArgs, jobs: usize) -> std::io::Result<Box<dyn Isolation + Send>> {
+    if guard.in_process {
+        return Ok(Box::new(crate::run::InProcess));
+    }
+    let exe = std::env::current_exe()?;
+    Ok(Box::new(Pool::new(PoolConfig {
+        exe,
+        max_memory_mb: guard.max_reader_mb,
+        timeout: guard.timeout(),
+        workers: jobs,
+    })))
+}
 
 /// The hidden subcommand a worker runs.
 pub const WORKER_COMMAND: &str = "__read-worker";

@@ -17,6 +17,7 @@
 
 use crate::finding::{Finding, Severity};
 use crate::formula_safety::{self, Unsafe};
+use crate::formula_tokens::{self, Token};
 use crate::messages::render;
 use crate::model::{CellRef, NumFmt, Sheet, Value};
 use crate::registry::ReviewWords;
@@ -1777,127 +1778,42 @@ fn rewrite_formula(f: &str, rename: &dyn Fn(&str) -> Option<String>) -> Option<S
     if formula_safety::is_opendocument(f) {
         return None;
     }
-    let chars: Vec<char> = f.trim().trim_start_matches('=').chars().collect();
-    if chars.is_empty() {
+    let f = f.trim().trim_start_matches('=');
+    if f.is_empty() {
         return None;
     }
+    let toks = formula_tokens::tokens(f).ok()?;
     let mut out = String::with_capacity(f.len() + 8);
-    let mut i = 0;
-    let sheet_ref = |name: &str, out: &mut String| -> Option<()> {
-        let copy = rename(name)?;
-        out.push_str(&quote_sheet_name(&copy));
-        out.push('!');
-        Some(())
-    };
-    while i < chars.len() {
-        let c = chars[i];
-        match c {
-            '"' => {
-                out.push(c);
-                i += 1;
-                loop {
-                    let d = *chars.get(i)?;
-                    out.push(d);
-                    i += 1;
-                    if d == '"' {
-                        if chars.get(i) == Some(&'"') {
-                            out.push('"');
-                            i += 1;
-                        } else {
-                            break;
-                        }
+    for (k, t) in toks.iter().enumerate() {
+        match t {
+            Token::Sheet { name, .. } => {
+                out.push_str(&quote_sheet_name(&rename(name)?));
+                out.push('!');
+            }
+            // An external link or a structured reference; the spill operator (which an .xlsx
+            // stores as a function); `;`, which separates arguments only in OpenDocument's and
+            // other locales' syntax: not kept.
+            Token::Bracket(_) | Token::Hash | Token::Punct('{' | '}' | '@' | ';') => return None,
+            Token::Word(word) => {
+                if toks.get(k + 1) != Some(&Token::Punct('(')) {
+                    let next_colon = toks.get(k + 1) == Some(&Token::Punct(':'));
+                    let prev_colon = toks[..k]
+                        .iter()
+                        .rev()
+                        .find(|t| !matches!(t, Token::Space(_)))
+                        == Some(&Token::Punct(':'));
+                    let ok = is_cell_ref(word)
+                        || word.eq_ignore_ascii_case("TRUE")
+                        || word.eq_ignore_ascii_case("FALSE")
+                        || ((next_colon || prev_colon) && is_col_ref(word));
+                    if !ok {
+                        return None;
                     }
                 }
+                out.push_str(word);
             }
-            '\'' => {
-                let mut name = String::new();
-                i += 1;
-                loop {
-                    let d = *chars.get(i)?;
-                    i += 1;
-                    if d == '\'' {
-                        if chars.get(i) == Some(&'\'') {
-                            name.push('\'');
-                            i += 1;
-                        } else {
-                            break;
-                        }
-                    } else {
-                        name.push(d);
-                    }
-                }
-                if chars.get(i) != Some(&'!') {
-                    return None;
-                }
-                i += 1;
-                sheet_ref(&name, &mut out)?;
-            }
-            '[' | ']' => return None,
-            '#' => {
-                // An error value is copied; a `#` that begins none (the spill operator, which
-                // an .xlsx stores as a function) is not kept.
-                let n = formula_safety::error_value_len(&chars[i..])?;
-                out.extend(&chars[i..i + n]);
-                i += n;
-            }
-            c if c.is_ascii_digit()
-                || (c == '.' && chars.get(i + 1).is_some_and(char::is_ascii_digit)) =>
-            {
-                while i < chars.len() && (chars[i].is_ascii_digit() || chars[i] == '.') {
-                    out.push(chars[i]);
-                    i += 1;
-                }
-                if i < chars.len() && matches!(chars[i], 'e' | 'E') {
-                    let mut j = i + 1;
-                    if j < chars.len() && matches!(chars[j], '+' | '-') {
-                        j += 1;
-                    }
-                    if j < chars.len() && chars[j].is_ascii_digit() {
-                        while j < chars.len() && chars[j].is_ascii_digit() {
-                            j += 1;
-                        }
-                        out.extend(&chars[i..j]);
-                        i = j;
-                    }
-                }
-                if i < chars.len() && (chars[i].is_alphabetic() || chars[i] == '_') {
-                    return None;
-                }
-            }
-            c if c.is_alphabetic() || c == '_' || c == '$' || c == '\\' => {
-                let start = i;
-                while i < chars.len()
-                    && (chars[i].is_alphanumeric() || matches!(chars[i], '_' | '.' | '$' | '\\'))
-                {
-                    i += 1;
-                }
-                let word: String = chars[start..i].iter().collect();
-                match chars.get(i) {
-                    Some('!') => {
-                        i += 1;
-                        sheet_ref(&word, &mut out)?;
-                    }
-                    Some('(') => out.push_str(&word),
-                    _ => {
-                        let prev = out.trim_end().chars().last();
-                        let next_colon = chars.get(i) == Some(&':');
-                        let ok = is_cell_ref(&word)
-                            || word.eq_ignore_ascii_case("TRUE")
-                            || word.eq_ignore_ascii_case("FALSE")
-                            || ((next_colon || prev == Some(':')) && is_col_ref(&word));
-                        if !ok {
-                            return None;
-                        }
-                        out.push_str(&word);
-                    }
-                }
-            }
-            // `;` separates arguments only in OpenDocument's and other locales' syntax.
-            '{' | '}' | '@' | ';' => return None,
-            c => {
-                out.push(c);
-                i += 1;
-            }
+            // Text, error values (copied whole), numbers, operators, spaces: as written.
+            other => out.push_str(&formula_tokens::written(other)),
         }
     }
     Some(out)
