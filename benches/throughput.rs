@@ -22,6 +22,9 @@
 //! * (d) one small workbook end to end (start-up, rule pack, check, exit), 20 runs;
 //! * (e) the cost of localisation (which figure is most likely wrong): (b) again with
 //!   `--no-explain`, when the binary has it, and how much more (b) takes, in per cent of it;
+//! * (h) (c) again with `--no-explain`; then every one of (b), (c), (e), (h) as a ratio to (a),
+//!   in wall time and in CPU seconds (instruction counts: the callgrind commands of
+//!   docs/performance.md);
 //! * (f) the calibration of the explanations: `--slips N` branches for each of one, two and
 //!   three random count slips (the generator of the property test in `tests/localise.rs`),
 //!   explained through the library: the planted cell in the top explanation (target ≥ 95 % with
@@ -1542,6 +1545,8 @@ fn bench(args: &Args) -> Result<bool, String> {
     let mut no_explain_args = json_args(args.jobs, &set.dir);
     no_explain_args.insert(1, "--no-explain".into());
     let no_explain_out = scratch.join("report-no-explain.json");
+    let mut review_no_explain_args = review_args.clone();
+    review_no_explain_args.insert(1, "--no-explain".into());
     let (mut bare, mut json, mut lib, mut review, mut unexplained) = (
         Series::default(),
         Series::default(),
@@ -1549,6 +1554,7 @@ fn bench(args: &Args) -> Result<bool, String> {
         Series::default(),
         Series::default(),
     );
+    let mut review_unexplained = Series::default();
     for r in 0..args.runs {
         progress(r, args.runs);
         let (wall, cpu) = bare_once(&set.files, &pool);
@@ -1580,6 +1586,16 @@ fn bench(args: &Args) -> Result<bool, String> {
                 &scratch,
                 "crossfoot check -o review.xlsx",
             )?);
+            if has_no_explain {
+                let _ = fs::remove_file(&review_path);
+                review_unexplained.add_run(&binary_once(
+                    bin,
+                    &review_no_explain_args,
+                    None,
+                    &scratch,
+                    "crossfoot check -o review.xlsx --no-explain",
+                )?);
+            }
         }
     }
     progress_done();
@@ -1594,6 +1610,13 @@ fn bench(args: &Args) -> Result<bool, String> {
     series_row("    Run::check_all + report::json (lib)", &lib, n);
     let review = if with_review {
         series_row("(c) check -o review.xlsx (binary)", &review, n);
+        if has_no_explain {
+            series_row(
+                "(h) check -o review.xlsx --no-explain",
+                &review_unexplained,
+                n,
+            );
+        }
         let size = fs::metadata(&review_path).map(|m| m.len()).unwrap_or(0);
         Some((review, size))
     } else {
@@ -1637,6 +1660,27 @@ fn bench(args: &Args) -> Result<bool, String> {
         small.cpu(),
         small.peak_kib(),
     );
+    // Each run against the bare read, in wall time and in CPU (CPU is the steadier on a
+    // shared machine). Instruction counts: see docs/performance.md (callgrind).
+    println!();
+    println!("ratios to the bare read (a)        wall      CPU");
+    let mut against_read = vec![("(b) JSON", &json)];
+    if has_no_explain {
+        against_read.push(("(e) JSON --no-explain", &unexplained));
+    }
+    if let Some((r, _)) = &review {
+        against_read.push(("(c) -o", r));
+        if has_no_explain {
+            against_read.push(("(h) -o --no-explain", &review_unexplained));
+        }
+    }
+    for (label, m) in against_read {
+        let cpu = match (m.cpu(), bare_cpu) {
+            (Some(a), Some(b)) if b > 0.0 => format!("{:.2} ×", a / b),
+            _ => "–".to_string(),
+        };
+        println!("  {label:<30} {:>6.2} × {cpu:>8}", m.median() / bare_m);
+    }
 
     println!();
     println!("check found {json_summary}");

@@ -2551,7 +2551,7 @@ desk_words! {
     review_workbook: ("Review workbook", "Sổ tính rà soát"),
     marked_copy: ("Marked copy for the branch", "Bản đánh dấu gửi cơ sở"),
     json: ("Result (JSON)", "Kết quả (JSON)"),
-    summary_workbook: ("District summary (.xlsx)", "Biểu tổng hợp (.xlsx)"),
+    summary_workbook: ("Summary workbook (.xlsx)", "Biểu tổng hợp (.xlsx)"),
     back: ("Back to the round", "Về đợt báo cáo"),
     back_branch: ("Back to your unit's workbooks", "Về các sổ tính của đơn vị"),
     sent_by: ("Sent by", "Người gửi"),

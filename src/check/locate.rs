@@ -1026,8 +1026,7 @@ fn locate_form_carrying(
             // written is no label of the form (`60 tuổi trở lên` stays itself).
             let mut found: Vec<CellRef> = Vec::new();
             let mut shadowed: Vec<(CellRef, &str)> = Vec::new();
-            let row_flats: Vec<String> =
-                row.keys.iter().map(|k| crate::text::flat_key(k)).collect();
+            let row_flats = &row.flat_keys;
             for (((at, k), bare), flat) in idx.keys.iter().zip(&idx.bare).zip(&flats) {
                 if !here_ok(at) {
                     continue;

@@ -22,7 +22,8 @@ pub struct Cli {
 pub enum Command {
     /// Check workbooks against the rule pack and report every discrepancy
     Check(CheckArgs),
-    /// Build the district summary workbook from branch workbooks
+    /// Build the summary workbook of a level from the workbooks one level down (a commune's from
+    /// its branches, a province's from its communes' summaries)
     Consolidate(ConsolidateArgs),
     /// List every rule id (without a subcommand: `rules` takes the options of `rules list`),
     /// or work on rule files without a workbook
@@ -154,7 +155,8 @@ pub enum ListFormat {
     Json,
 }
 
-/// Build the district summary workbook from branch workbooks
+/// Build the summary workbook of a level from the workbooks one level down (a commune's from
+/// its branches, a province's from its communes' summaries)
 #[derive(clap::Args, Debug)]
 pub struct ConsolidateArgs {
     /// Branch workbooks (.xlsx .xlsm .xlsb .xls .ods) or folders to walk (every file in them is

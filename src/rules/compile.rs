@@ -89,6 +89,7 @@ pub fn compile_in(sources: &[Source], lang: Lang) -> Result<Pack, Vec<RuleFileEr
         register,
         plausibility,
         sources: sources.to_vec(),
+        sources_fingerprint: Source::fingerprint(sources),
         notices,
     })
 }
@@ -688,10 +689,12 @@ pub(super) fn compile_rows(
         };
         let mut keys = vec![key(&r.label)];
         keys.extend(r.aliases.iter().map(|a| key(a)));
+        let flat_keys = keys.iter().map(|k| crate::text::flat_key(k)).collect();
         rows.push(Row {
             id: id.clone(),
             label: r.label.clone(),
             keys,
+            flat_keys,
             under,
             required: r.required,
             is_heading: false,

@@ -135,6 +135,10 @@ pub struct Pack {
     pub plausibility: units::Plausibility,
     /// The rule files it was compiled from: a worker process compiles the same pack from them.
     pub sources: Vec<Source>,
+    /// [`Source::fingerprint`] of `sources`, taken once when the pack is compiled (the worker
+    /// pool compares it with each worker's before every file: hashing the rule texts again
+    /// for each file was a fifth of the main process's instructions).
+    pub(super) sources_fingerprint: u64,
     /// What loading the pack decided for the user and says on stderr, one line each: a
     /// built-in form replaced by a user's form of the same id, settings where the user's files
     /// win over the built-in pack's, a replaced check's message edited in one language only.
@@ -189,6 +193,12 @@ impl Notice {
 }
 
 impl Pack {
+    /// The identity of the rule files the pack was compiled from ([`Source::fingerprint`] of
+    /// [`Pack::sources`], taken when it was compiled).
+    pub fn sources_fingerprint(&self) -> u64 {
+        self.sources_fingerprint
+    }
+
     /// Sets the language crossfoot writes in (`--lang`; None: the pack's `language`).
     pub fn set_lang(&mut self, lang: Option<crate::registry::Lang>) {
         self.settings.lang = lang.unwrap_or_else(|| self.settings.pack_lang());
@@ -319,6 +329,9 @@ pub struct Row {
     pub id: String,
     pub label: String,
     pub keys: Vec<String>,
+    /// The keys with other punctuation dropped ([`crate::text::flat_key`]), in the order of
+    /// `keys`: taken once here, not for every sheet a form is looked for in.
+    pub flat_keys: Vec<String>,
     /// Index of the heading row this row is searched under.
     pub under: Option<usize>,
     pub required: bool,

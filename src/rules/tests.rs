@@ -287,6 +287,19 @@ fn the_builtin_pack_compiles() {
     assert!(!pack.forms.is_empty());
 }
 
+/// The worker pool tells packs apart by the fingerprint taken when the pack was compiled: it
+/// is the sources' own, and another rule text gives another.
+#[test]
+fn a_pack_carries_the_fingerprint_of_its_sources() {
+    let sources = builtin_sources();
+    let pack = compile(&sources).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_eq!(pack.sources_fingerprint(), Source::fingerprint(&sources));
+    let mut edited = sources.clone();
+    edited[0].text.push_str("\n# an edit\n");
+    let other = compile(&edited).unwrap_or_else(|e| panic!("{e:?}"));
+    assert_ne!(other.sources_fingerprint(), pack.sources_fingerprint());
+}
+
 #[test]
 fn the_builtin_pack_speaks_both_languages() {
     use crate::registry::Lang;

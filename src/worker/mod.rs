@@ -29,7 +29,7 @@ use protocol::{read_frame, write_frame, Checked, Request};
 use crate::check::{FileResult, Kept, Status};
 use crate::finding::Finding;
 use crate::load::{Failure, Limits};
-use crate::rules::{Pack, Source};
+use crate::rules::Pack;
 use crate::run::guard::GuardArgs;
 use crate::run::{Isolation, Job};
 use crate::sniff::Container;
@@ -304,7 +304,7 @@ impl Isolation for Pool {
                 self.config.exe.display()
             )));
         };
-        let fingerprint = Source::fingerprint(&pack.sources) ^ (pack.settings.lang as u64);
+        let fingerprint = pack.sources_fingerprint() ^ (pack.settings.lang as u64);
         if worker.pack != Some(fingerprint) {
             let ack = self
                 .exchange(
@@ -369,13 +369,33 @@ impl Isolation for Pool {
 impl Drop for Pool {
     fn drop(&mut self) {
         if let Ok(mut st) = self.state.lock() {
-            for mut w in st.idle.drain(..) {
-                let _ = w.child.kill();
-                let _ = w.child.wait();
+            let idle: Vec<Worker> = st.idle.drain(..).collect();
+            // An idle worker whose input closes ends its loop and exits by itself (so that a
+            // profiler running it, `valgrind --trace-children=yes`, writes its figures); one
+            // that has not ended within a moment is killed, as before.
+            let mut children = Vec::with_capacity(idle.len());
+            for w in idle {
+                let Worker { child, stdin, .. } = w;
+                drop(stdin);
+                children.push(child);
+            }
+            let until = Instant::now() + WORKER_EXIT_WAIT;
+            for mut child in children {
+                while matches!(child.try_wait(), Ok(None)) && Instant::now() < until {
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                if !matches!(child.try_wait(), Ok(Some(_))) {
+                    let _ = child.kill();
+                    let _ = child.wait();
+                }
             }
         }
     }
 }
+
+/// How long the pool, ending, waits for its idle workers to exit once their input is closed
+/// before it kills them.
+const WORKER_EXIT_WAIT: Duration = Duration::from_secs(1);
 
 #[cfg(unix)]
 fn kill(pid: u32) {
