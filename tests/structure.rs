@@ -657,7 +657,7 @@ fn bare_ids_are_read_from_code_not_comments_or_tests() {
 /// be broken up (issue 22).
 const MAX_FN_LINES: usize = 150;
 
-/// The non-test functions of `src/` over [`MAX_FN_LINES`] lines today (15) (file, function): the
+/// The non-test functions of `src/` over [`MAX_FN_LINES`] lines today (14) (file, function): the
 /// debt, to shrink. A function that grows past the limit is refused; one that is broken up
 /// leaves the list.
 const LONG: &[(&str, &str)] = &[
@@ -675,7 +675,6 @@ const LONG: &[(&str, &str)] = &[
     ("write/annotate.rs", "write_summary"),
     ("write/mark.rs", "edit"),
     ("write/mark.rs", "edit_package"),
-    ("write/report.rs", "human_file"),
 ];
 
 /// Every function of `code` (comments and strings blanked) with its length in lines, from its
