@@ -657,14 +657,13 @@ fn bare_ids_are_read_from_code_not_comments_or_tests() {
 /// be broken up (issue 22).
 const MAX_FN_LINES: usize = 150;
 
-/// The non-test functions of `src/` over [`MAX_FN_LINES`] lines today (14) (file, function): the
+/// The non-test functions of `src/` over [`MAX_FN_LINES`] lines today (13) (file, function): the
 /// debt, to shrink. A function that grows past the limit is refused; one that is broken up
 /// leaves the list.
 const LONG: &[(&str, &str)] = &[
     ("check/locate.rs", "locate_form_carrying"),
     ("desk/pages.rs", "submission"),
     ("explain/lint.rs", "lint"),
-    ("explain/localise.rs", "explain_with"),
     ("read/sniff.rs", "sniff_zip_entries"),
     ("rules/compile.rs", "lower"),
     ("rules/load.rs", "merge_settings"),
