@@ -421,156 +421,231 @@ fn percentages(
     pack: &Pack,
     out: &mut Vec<Finding>,
 ) -> usize {
-    let mut read = 0;
     let Some(ext) = sheet.extent() else { return 0 };
-    for pc in 1..=ext.col {
-        // Headed with `%` above its first figure, or most of its figures under a percent format.
-        let column: Vec<(u32, &Cell)> = rows
-            .iter()
-            .filter_map(|(r, cells)| cells.iter().find(|(c, _)| *c == pc).map(|(_, x)| (*r, *x)))
-            .collect();
-        // The count column: the nearest column left of it with plain figures beside its
-        // numbers.
-        let numbers: Vec<u32> = column
-            .iter()
-            .filter(|(_, c)| matches!(c.value, Value::Number(_)))
-            .map(|(r, _)| *r)
-            .collect();
-        let beside = |c: u32| {
-            numbers
-                .iter()
-                .filter(|r| {
-                    sheet
-                        .cells
-                        .get(&CellRef::new(**r, c))
-                        .and_then(|x| figure(x, pack))
-                        .is_some()
-                })
-                .count()
-        };
-        let Some(cc) = (pc.saturating_sub(2)..pc).rev().find(|&c| beside(c) >= 3) else {
-            continue;
-        };
-        // Headed with `%` above its first number beside a count, or most of its figures under
-        // a percent format.
-        let Some(first) = numbers.iter().copied().find(|r| {
-            sheet
-                .cells
-                .get(&CellRef::new(*r, cc))
-                .and_then(|x| figure(x, pack))
-                .is_some()
-        }) else {
-            continue;
-        };
-        let headed = column
-            .iter()
-            .any(|(r, c)| *r < first && matches!(&c.value, Value::Text(t) if t.contains('%')));
-        let formatted = column.iter().filter(|(_, c)| c.fmt.percent).count();
-        if !headed && formatted < 3 {
-            continue;
-        }
-        // (row, percent, decimals, count) of every row holding both.
-        let pairs: Vec<(u32, f64, u8, f64)> = column
-            .iter()
-            .filter_map(|(r, c)| {
-                let (p, d) = percent_of(c, headed)?;
-                let n = figure(sheet.cells.get(&CellRef::new(*r, cc))?, pack)?.0;
-                Some((*r, p, d, n))
-            })
-            .collect();
-        // The base: the count of the one row reading 100 %; without one, the count (of any
-        // row of the column's rows) that most of its percentages are shares of — when one
-        // count is so, never two.
-        let hundreds: Vec<&(u32, f64, u8, f64)> = pairs
-            .iter()
-            .filter(|(_, p, _, n)| (*p - 100.0).abs() < 1e-9 && *n > 0.0)
-            .collect();
-        let (base_row, base) = match hundreds.as_slice() {
-            [&(r, _, _, n)] => (r, n),
-            [] => {
-                let candidates: Vec<(u32, f64)> = rows
-                    .keys()
-                    .filter_map(|r| {
-                        let n = figure(sheet.cells.get(&CellRef::new(*r, cc))?, pack)?.0;
-                        (n > 0.0).then_some((*r, n))
-                    })
-                    .collect();
-                let shares = |b: f64| {
-                    pairs
-                        .iter()
-                        .filter(|(_, p, d, n)| share_is(*p, *d, *n, b))
-                        .count()
-                };
-                let mut ranked: Vec<(usize, u32, f64)> = candidates
-                    .iter()
-                    .map(|(r, b)| (shares(*b), *r, *b))
-                    .collect();
-                ranked.sort_by_key(|x| std::cmp::Reverse(x.0));
-                match ranked.as_slice() {
-                    [(n, r, b), rest @ ..]
-                        if *n >= 3 && rest.first().is_none_or(|x| x.0 < *n && x.2 != *b) =>
-                    {
-                        (*r, *b)
-                    }
-                    _ => continue,
-                }
-            }
-            _ => continue,
-        };
-        read += 1;
-        let (good, bad): (Vec<_>, Vec<_>) = pairs
-            .iter()
-            .filter(|(r, ..)| *r != base_row)
-            .partition(|(_, p, d, n)| share_is(*p, *d, *n, base));
-        if good.len() < 3 || bad.len() * 2 > good.len() {
-            continue;
-        }
-        for &&(r, p, d, n) in &bad {
-            // Another row's count as its base (a sub-item's share of its heading): not said.
-            if pairs
-                .iter()
-                .any(|(r2, _, _, b)| *r2 != r && share_is(p, d, n, *b))
-            {
-                continue;
-            }
-            let locale = pack.settings.shown_locale();
-            let expected = round_half_away(n / base * 100.0, i32::from(d));
-            let show = |x: f64| format_number(x, Some(d), locale);
-            let at = CellRef::new(r, pc);
-            let count_at = CellRef::new(r, cc);
-            let base_at = CellRef::new(base_row, cc);
-            let kind = K::DiscoverPercentMismatch;
-            let message = pack.settings.message(
-                kind,
-                &[
-                    ("cell", &at.to_string()),
-                    ("found", &show(p)),
-                    ("expected", &show(expected)),
-                    ("count", &count_at.to_string()),
-                    ("base", &base_at.to_string()),
-                    ("witnesses", &good.len().to_string()),
-                ],
-            );
-            let diff = round_half_away(p - expected, 10);
-            out.push(Finding {
-                file: file.to_string(),
-                sheet: Some(sheet.name.clone()),
-                rule: kind.id().to_string(),
-                severity: kind.severity(),
-                message,
-                cells: [at, count_at, base_at]
-                    .iter()
-                    .map(|c| CellLoc::new(None, sheet.name.clone(), c.to_string()))
-                    .collect(),
-                expected: Some(expected),
-                actual: Some(p),
-                difference: Some(diff),
-                order: (si + 1, r, pc),
-                decimals: Some(d),
-            });
-        }
+    (1..=ext.col)
+        .filter(|&pc| percentage_column(sheet, si, rows, pc, file, pack, out))
+        .count()
+}
+
+/// A row's percentage with its count: (row, percent, decimals shown, count).
+type PercentPair = (u32, f64, u8, f64);
+
+/// Where a percentage column's shares are read from: the percentage column, the count column
+/// beside it, and the row and count of the base.
+struct PercentColumn {
+    pc: u32,
+    cc: u32,
+    base_row: u32,
+    base: f64,
+}
+
+/// Column `pc` as a percentage column (see [`percentages`]): its findings pushed to `out`;
+/// whether it was read (a count column and a base found).
+fn percentage_column(
+    sheet: &Sheet,
+    si: usize,
+    rows: &BTreeMap<u32, Vec<(u32, &Cell)>>,
+    pc: u32,
+    file: &str,
+    pack: &Pack,
+    out: &mut Vec<Finding>,
+) -> bool {
+    let column: Vec<(u32, &Cell)> = rows
+        .iter()
+        .filter_map(|(r, cells)| cells.iter().find(|(c, _)| *c == pc).map(|(_, x)| (*r, *x)))
+        .collect();
+    let Some((cc, headed)) = count_column_of_percentages(sheet, &column, pc, pack) else {
+        return false;
+    };
+    // (row, percent, decimals, count) of every row holding both.
+    let pairs: Vec<PercentPair> = column
+        .iter()
+        .filter_map(|(r, c)| {
+            let (p, d) = percent_of(c, headed)?;
+            let n = figure(sheet.cells.get(&CellRef::new(*r, cc))?, pack)?.0;
+            Some((*r, p, d, n))
+        })
+        .collect();
+    let Some((base_row, base)) = percentage_base(sheet, rows, cc, &pairs, pack) else {
+        return false;
+    };
+    let at = PercentColumn {
+        pc,
+        cc,
+        base_row,
+        base,
+    };
+    let (good, bad): (Vec<_>, Vec<_>) = pairs
+        .iter()
+        .filter(|(r, ..)| *r != base_row)
+        .partition(|(_, p, d, n)| share_is(*p, *d, *n, base));
+    if good.len() < 3 || bad.len() * 2 > good.len() {
+        return true;
     }
-    read
+    for &&(r, p, d, n) in &bad {
+        // Another row's count as its base (a sub-item's share of its heading): not said.
+        if pairs
+            .iter()
+            .any(|(r2, _, _, b)| *r2 != r && share_is(p, d, n, *b))
+        {
+            continue;
+        }
+        out.push(percent_mismatch(
+            sheet,
+            si,
+            file,
+            pack,
+            &at,
+            (r, p, d, n),
+            good.len(),
+        ));
+    }
+    true
+}
+
+/// The count column of percentage column `pc` (whose cells by row are `column`): the nearest
+/// column left of it with plain figures beside its numbers; with whether `pc` is headed with
+/// `%` above its first number beside a count. None when there is no such column, or `pc` is
+/// neither so headed nor has most of its figures under a percent format.
+fn count_column_of_percentages(
+    sheet: &Sheet,
+    column: &[(u32, &Cell)],
+    pc: u32,
+    pack: &Pack,
+) -> Option<(u32, bool)> {
+    // The count column: the nearest column left of it with plain figures beside its
+    // numbers.
+    let numbers: Vec<u32> = column
+        .iter()
+        .filter(|(_, c)| matches!(c.value, Value::Number(_)))
+        .map(|(r, _)| *r)
+        .collect();
+    let beside = |c: u32| {
+        numbers
+            .iter()
+            .filter(|r| {
+                sheet
+                    .cells
+                    .get(&CellRef::new(**r, c))
+                    .and_then(|x| figure(x, pack))
+                    .is_some()
+            })
+            .count()
+    };
+    let cc = (pc.saturating_sub(2)..pc).rev().find(|&c| beside(c) >= 3)?;
+    // Headed with `%` above its first number beside a count, or most of its figures under
+    // a percent format.
+    let first = numbers.iter().copied().find(|r| {
+        sheet
+            .cells
+            .get(&CellRef::new(*r, cc))
+            .and_then(|x| figure(x, pack))
+            .is_some()
+    })?;
+    let headed = column
+        .iter()
+        .any(|(r, c)| *r < first && matches!(&c.value, Value::Text(t) if t.contains('%')));
+    let formatted = column.iter().filter(|(_, c)| c.fmt.percent).count();
+    if !headed && formatted < 3 {
+        return None;
+    }
+    Some((cc, headed))
+}
+
+/// The base of a percentage column with count column `cc`: (row, count) of the one row
+/// reading 100 %; without one, the count (of any row of the column's rows) that most of its
+/// percentages are shares of — when one count is so, never two. None otherwise.
+fn percentage_base(
+    sheet: &Sheet,
+    rows: &BTreeMap<u32, Vec<(u32, &Cell)>>,
+    cc: u32,
+    pairs: &[PercentPair],
+    pack: &Pack,
+) -> Option<(u32, f64)> {
+    let hundreds: Vec<&PercentPair> = pairs
+        .iter()
+        .filter(|(_, p, _, n)| (*p - 100.0).abs() < 1e-9 && *n > 0.0)
+        .collect();
+    match hundreds.as_slice() {
+        [&(r, _, _, n)] => Some((r, n)),
+        [] => {
+            let candidates: Vec<(u32, f64)> = rows
+                .keys()
+                .filter_map(|r| {
+                    let n = figure(sheet.cells.get(&CellRef::new(*r, cc))?, pack)?.0;
+                    (n > 0.0).then_some((*r, n))
+                })
+                .collect();
+            let shares = |b: f64| {
+                pairs
+                    .iter()
+                    .filter(|(_, p, d, n)| share_is(*p, *d, *n, b))
+                    .count()
+            };
+            let mut ranked: Vec<(usize, u32, f64)> = candidates
+                .iter()
+                .map(|(r, b)| (shares(*b), *r, *b))
+                .collect();
+            ranked.sort_by_key(|x| std::cmp::Reverse(x.0));
+            match ranked.as_slice() {
+                [(n, r, b), rest @ ..]
+                    if *n >= 3 && rest.first().is_none_or(|x| x.0 < *n && x.2 != *b) =>
+                {
+                    Some((*r, *b))
+                }
+                _ => None,
+            }
+        }
+        _ => None,
+    }
+}
+
+/// The finding for row `r` of a percentage column whose percent `p` (shown to `d` decimals)
+/// is not its count `n` over the column's base, which `witnesses` other rows agree with.
+fn percent_mismatch(
+    sheet: &Sheet,
+    si: usize,
+    file: &str,
+    pack: &Pack,
+    at: &PercentColumn,
+    (r, p, d, n): PercentPair,
+    witnesses: usize,
+) -> Finding {
+    let locale = pack.settings.shown_locale();
+    let expected = round_half_away(n / at.base * 100.0, i32::from(d));
+    let show = |x: f64| format_number(x, Some(d), locale);
+    let cell = CellRef::new(r, at.pc);
+    let count_at = CellRef::new(r, at.cc);
+    let base_at = CellRef::new(at.base_row, at.cc);
+    let kind = K::DiscoverPercentMismatch;
+    let message = pack.settings.message(
+        kind,
+        &[
+            ("cell", &cell.to_string()),
+            ("found", &show(p)),
+            ("expected", &show(expected)),
+            ("count", &count_at.to_string()),
+            ("base", &base_at.to_string()),
+            ("witnesses", &witnesses.to_string()),
+        ],
+    );
+    let diff = round_half_away(p - expected, 10);
+    Finding {
+        file: file.to_string(),
+        sheet: Some(sheet.name.clone()),
+        rule: kind.id().to_string(),
+        severity: kind.severity(),
+        message,
+        cells: [cell, count_at, base_at]
+            .iter()
+            .map(|c| CellLoc::new(None, sheet.name.clone(), c.to_string()))
+            .collect(),
+        expected: Some(expected),
+        actual: Some(p),
+        difference: Some(diff),
+        order: (si + 1, r, at.pc),
+        decimals: Some(d),
+    }
 }
 
 /// How many numbered headings over two or more items, with two or more typed figures, a

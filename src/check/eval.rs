@@ -1126,6 +1126,30 @@ fn set_roles(cells: &mut [CellLoc], on_left: &[bool]) {
     }
 }
 
+/// A comparison's figures as its finding gives them: (decimals shown, expected, found,
+/// difference). A rounded figure is expected at the precision it shows.
+fn compared_figures(found: Num, expected: Num) -> (u8, f64, f64, f64) {
+    let decimals = if found.slack > 0.0 {
+        found.decimals
+    } else {
+        found.decimals.max(expected.decimals).min(4)
+    };
+    let exp_v = if found.slack > 0.0 {
+        match expected.exact {
+            Exact::Ratio(n, d) => Exact::rounded_units(n, d, found.decimals)
+                .map(|u| u as f64 / 10f64.powi(i32::from(found.decimals)))
+                .unwrap_or_else(|| round_half_away(expected.v, i32::from(found.decimals))),
+            _ => round_half_away(expected.v, i32::from(found.decimals)),
+        }
+    } else {
+        expected.v
+    };
+    let exp_v = round_half_away(exp_v, 10);
+    let act_v = round_half_away(found.v, 10);
+    let diff = round_half_away(act_v - exp_v, 10);
+    (decimals, exp_v, act_v, diff)
+}
+
 fn apply(
     check: &Check,
     env: &mut Env<'_>,
@@ -1218,25 +1242,7 @@ fn apply(
     let locale = pack.settings.shown_locale();
     let (decimals, exp_v, act_v, diff) = match figures {
         Some((found, expected)) => {
-            // A rounded figure is expected at the precision it shows.
-            let decimals = if found.slack > 0.0 {
-                found.decimals
-            } else {
-                found.decimals.max(expected.decimals).min(4)
-            };
-            let exp_v = if found.slack > 0.0 {
-                match expected.exact {
-                    Exact::Ratio(n, d) => Exact::rounded_units(n, d, found.decimals)
-                        .map(|u| u as f64 / 10f64.powi(i32::from(found.decimals)))
-                        .unwrap_or_else(|| round_half_away(expected.v, i32::from(found.decimals))),
-                    _ => round_half_away(expected.v, i32::from(found.decimals)),
-                }
-            } else {
-                expected.v
-            };
-            let exp_v = round_half_away(exp_v, 10);
-            let act_v = round_half_away(found.v, 10);
-            let diff = round_half_away(act_v - exp_v, 10);
+            let (decimals, exp_v, act_v, diff) = compared_figures(found, expected);
             (Some(decimals), Some(exp_v), Some(act_v), Some(diff))
         }
         None => (None, None, None, None),
@@ -1701,6 +1707,12 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
         }
     }
 
+    (out, figures_read(pack, instances, values))
+}
+
+/// Every figure of the form instances (each number of their grids and cells), with its
+/// label, kind and weight.
+fn figures_read(pack: &Pack, instances: &[FormInstance], values: &[FormValues]) -> Vec<Figure> {
     let mut figures = Vec::new();
     for (ii, inst) in instances.iter().enumerate() {
         let form = &pack.forms[inst.form];
@@ -1743,7 +1755,7 @@ pub fn check_shapes_linked<'a, 'o: 'a>(
             });
         }
     }
-    (out, figures)
+    figures
 }
 
 /// The figures with some of them changed (for re-checking a correction).

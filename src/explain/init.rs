@@ -313,19 +313,47 @@ fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
     if n < 2 {
         return None;
     }
-    // The item-number column: the heading left of the labels whose cells below read as numbering.
     let below = rows_below(sheet, header, ext.row);
-    let num_col = (0..label_col).rev().find(|&c| {
+    let num_col = number_column(sheet, label_col, &below, n);
+    let cols = value_columns(sheet, header, label_col, ext.col);
+    if cols.is_empty() {
+        return None;
+    }
+    let value_cols: Vec<u32> = cols.iter().map(|c| c.col).collect();
+    let mut rows = table_rows(sheet, &below, label_col, num_col, &value_cols, settings);
+    if rows.len() < 2 {
+        return None;
+    }
+    mark_parts_after_parts(&mut rows);
+    set_row_ids(&mut rows, settings);
+    Some(Table {
+        sheet: si,
+        header,
+        label_col,
+        cols,
+        rows,
+    })
+}
+
+/// The item-number column: the heading left of the labels (`label_col`) whose cells below
+/// read as numbering, in half or more of the `n` labelled rows.
+fn number_column(sheet: &Sheet, label_col: u32, below: &[u32], n: usize) -> Option<u32> {
+    (0..label_col).rev().find(|&c| {
         below
             .iter()
             .filter(|&&r| numbering_of(sheet, r, c).is_some())
             .count()
             * 2
             >= n
-    });
+    })
+}
+
+/// The value columns: each headed column right of the labels, with a unique id from its
+/// heading (its kind is set later).
+fn value_columns(sheet: &Sheet, header: u32, label_col: u32, last_col: u32) -> Vec<Col> {
     let mut taken = BTreeSet::new();
     let mut cols: Vec<Col> = Vec::new();
-    for c in label_col + 1..=ext.col {
+    for c in label_col + 1..=last_col {
         let Some(h) = text_at(sheet, header, c) else {
             continue;
         };
@@ -338,19 +366,60 @@ fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
             kind: ColKind::Count,
         });
     }
-    if cols.is_empty() {
-        return None;
+    cols
+}
+
+/// The numbering read so far down a table: the last roman heading, and the last numeric
+/// path (under it), that a lone letter (`a`) continues.
+#[derive(Default)]
+struct Numbering {
+    roman: Option<String>,
+    last_numeric: Option<Vec<String>>,
+}
+
+impl Numbering {
+    /// The full path of numbering `n`, read after the rows above it.
+    fn path(&mut self, n: &str) -> Vec<String> {
+        let p = path_of(n);
+        if p[0].starts_with("R:") {
+            self.roman = Some(p[0].clone());
+            self.last_numeric = None;
+            return p;
+        }
+        if p.len() == 1 && p[0].chars().all(|c| c.is_ascii_lowercase()) {
+            match &self.last_numeric {
+                Some(prev) => [prev.clone(), p].concat(),
+                None => p,
+            }
+        } else {
+            let full = match &self.roman {
+                Some(rm) => [vec![rm.clone()], p].concat(),
+                None => p,
+            };
+            self.last_numeric = Some(full.clone());
+            full
+        }
     }
-    let value_cols: Vec<u32> = cols.iter().map(|c| c.col).collect();
+}
+
+/// The labelled rows among `below` (a column-number row left out), each with its numbering
+/// path, parent and whether it is a part; ids not set yet.
+fn table_rows(
+    sheet: &Sheet,
+    below: &[u32],
+    label_col: u32,
+    num_col: Option<u32>,
+    value_cols: &[u32],
+    settings: &Settings,
+) -> Vec<Row> {
     let mut rows: Vec<Row> = Vec::new();
-    let mut roman: Option<String> = None;
-    let mut last_numeric: Option<Vec<String>> = None;
+    let mut numbering_so_far = Numbering::default();
     let mut last_plain: Option<usize> = None;
-    for &r in &below {
+    for &r in below {
         let Some(text) = text_at(sheet, r, label_col) else {
             continue;
         };
-        if !is_label(&text) || is_column_number_row(sheet, r, &value_cols) {
+        if !is_label(&text) || is_column_number_row(sheet, r, value_cols) {
             continue;
         }
         let text = clean(&text);
@@ -362,28 +431,7 @@ fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
             },
         };
         let bullet = label.starts_with(['-', '+', '•']);
-        let path = numbering.as_deref().map(|n| {
-            let p = path_of(n);
-            if p[0].starts_with("R:") {
-                roman = Some(p[0].clone());
-                last_numeric = None;
-                return p;
-            }
-            let p = if p.len() == 1 && p[0].chars().all(|c| c.is_ascii_lowercase()) {
-                match &last_numeric {
-                    Some(prev) => [prev.clone(), p].concat(),
-                    None => p,
-                }
-            } else {
-                let full = match &roman {
-                    Some(rm) => [vec![rm.clone()], p].concat(),
-                    None => p,
-                };
-                last_numeric = Some(full.clone());
-                full
-            };
-            p
-        });
+        let path = numbering.as_deref().map(|n| numbering_so_far.path(n));
         let idx = rows.len();
         let parent = match &path {
             Some(p) if p.len() > 1 => rows
@@ -396,14 +444,7 @@ fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
         if !bullet {
             last_plain = Some(idx);
         }
-        let key = label_key(&label, settings.folding);
-        let key = key.trim_start_matches(['-', '+', '•', ' ']);
-        let part = settings.part_keys.iter().any(|w| {
-            key == w
-                || key
-                    .strip_prefix(w.as_str())
-                    .is_some_and(|rest| rest.starts_with([':', ' ', '-', ',']))
-        });
+        let part = is_part_label(&label, settings);
         rows.push(Row {
             row: r,
             label,
@@ -413,10 +454,23 @@ fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
             id: String::new(),
         });
     }
-    if rows.len() < 2 {
-        return None;
-    }
-    // The rows after a part, at its level, are parts too.
+    rows
+}
+
+/// Whether a label (a bullet taken off) begins with a part word of the pack.
+fn is_part_label(label: &str, settings: &Settings) -> bool {
+    let key = label_key(label, settings.folding);
+    let key = key.trim_start_matches(['-', '+', '•', ' ']);
+    settings.part_keys.iter().any(|w| {
+        key == w
+            || key
+                .strip_prefix(w.as_str())
+                .is_some_and(|rest| rest.starts_with([':', ' ', '-', ',']))
+    })
+}
+
+/// The rows after a part, at its level, are parts too.
+fn mark_parts_after_parts(rows: &mut [Row]) {
     for i in 0..rows.len() {
         if rows[i].part {
             if let Some(p) = rows[i].parent {
@@ -428,7 +482,10 @@ fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
             }
         }
     }
-    // Ids: the parent's, then the row's own words (a part word left out).
+}
+
+/// Ids: the parent's, then the row's own words (a part word left out); unique in the table.
+fn set_row_ids(rows: &mut [Row], settings: &Settings) {
     let mut taken = BTreeSet::new();
     for i in 0..rows.len() {
         let mut own = rows[i]
@@ -454,13 +511,6 @@ fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
         };
         rows[i].id = unique(id, &mut taken);
     }
-    Some(Table {
-        sheet: si,
-        header,
-        label_col,
-        cols,
-        rows,
-    })
 }
 
 /// The figures of one workbook in a table's cells: (row index, column) → value (percentages
@@ -626,31 +676,8 @@ pub fn draft(
 ) -> Draft {
     let lang = settings.pack_lang();
     let mut draft = Draft::default();
-    let mut tables: Vec<Table> = Vec::new();
-    for si in 0..template.sheets.len() {
-        match read_table(template, si, settings) {
-            Some(tb) => tables.push(tb),
-            None => {
-                let name = clean(&template.sheets[si].name);
-                draft
-                    .notes
-                    .push(t(lang, TextId::InitSheetSkipped, &[("sheet", &name)]));
-            }
-        }
-    }
-    // Texts above a header that every table shares (the organisation's name) are no title.
-    let mut above: Vec<Vec<String>> = Vec::new();
-    for tb in &tables {
-        let sheet = &template.sheets[tb.sheet];
-        let texts: Vec<String> = sheet
-            .cells
-            .iter()
-            .filter(|(at, _)| at.row < tb.header)
-            .filter_map(|(_, c)| c.text().map(clean))
-            .filter(|s| !s.is_empty() && !s.ends_with(':') && is_label(s))
-            .collect();
-        above.push(texts);
-    }
+    let mut tables = read_tables(template, settings, &mut draft.notes);
+    let above = texts_above_headers(template, &tables);
     let mut form_ids = BTreeSet::new();
     let mut all_workbooks: Vec<&Workbook> = vec![template];
     all_workbooks.extend(examples.iter().copied());
@@ -659,413 +686,28 @@ pub fn draft(
             .iter()
             .map(|wb| figures_in(wb, tb, template, settings))
             .collect();
-        // The template is an example too when it holds figures (a blank one holds none, or
-        // the 100 of a percentage).
-        let filled: Vec<&Figures> = figs.iter().collect();
         let sheet = &template.sheets[tb.sheet];
-        // Column kinds: by heading and format, then by the figures.
-        for c in tb.cols.iter_mut() {
-            let cells: Vec<&crate::model::Cell> = tb
-                .rows
+        set_column_kinds(tb, sheet, &figs);
+        let tb: &Table = tb;
+        let fid = unique(form_id(&sheet.name, ti), &mut form_ids);
+        let title = form_title(&above, ti);
+        let cx = Drafting {
+            tb,
+            fid: &fid,
+            sheet,
+            lang,
+            figs: &figs,
+            // The template is an example too when it holds figures (a blank one holds none,
+            // or the 100 of a percentage).
+            filled: figs.iter().collect(),
+            count_cols: tb
+                .cols
                 .iter()
-                .filter_map(|r| sheet.get(CellRef::new(r.row, c.col)))
-                .collect();
-            let texts = tb
-                .rows
-                .iter()
-                .filter(|r| text_at(sheet, r.row, c.col).is_some_and(|s| is_label(&s)))
-                .count();
-            let values: Vec<f64> = figs
-                .iter()
-                .flat_map(|f| {
-                    f.iter()
-                        .filter(|((_, col), _)| *col == c.col)
-                        .map(|(_, v)| v.0)
-                })
-                .collect();
-            c.kind = if texts * 2 > tb.rows.len() {
-                ColKind::Text
-            } else if c.header.contains('%') || cells.iter().any(|x| x.fmt.percent) {
-                ColKind::Percent
-            } else if values.iter().any(|v| v.fract() != 0.0 || *v < 0.0)
-                || cells.iter().any(|x| x.fmt.decimals.is_some_and(|d| d > 0))
-            {
-                ColKind::Number
-            } else {
-                ColKind::Count
-            };
-        }
-        // The form's id: the sheet name's first word when it is a code (`M01`), else F1, F2…
-        let first: String = sheet
-            .name
-            .split(|c: char| !c.is_ascii_alphanumeric())
-            .find(|w| !w.is_empty())
-            .unwrap_or("")
-            .to_ascii_uppercase();
-        // (A name that is one word only, `Sheet1`, is the spreadsheet's, not the form's.)
-        let one_word = sheet.name.trim().len() == first.len();
-        let fid = if !one_word
-            && first.len() <= 8
-            && first.starts_with(|c: char| c.is_ascii_alphabetic())
-            && first.chars().any(|c| c.is_ascii_digit())
-        {
-            first.clone()
-        } else {
-            format!("F{}", ti + 1)
-        };
-        let fid = unique(fid, &mut form_ids);
-        let title = above[ti]
-            .iter()
-            .filter(|s| {
-                above
-                    .iter()
-                    .enumerate()
-                    .all(|(j, o)| j == ti || !o.contains(s))
-            })
-            .max_by_key(|s| s.chars().count())
-            .cloned();
-        let mut checks: Vec<Drafted> = Vec::new();
-        let count_cols: Vec<u32> = tb
-            .cols
-            .iter()
-            .filter(|c| c.kind == ColKind::Count || c.kind == ColKind::Number)
-            .map(|c| c.col)
-            .collect();
-        let first_count = count_cols.first().copied();
-        let label_of = |i: usize| in_message(&tb.rows[i].label);
-        // 1. Formulas of the template (and of the examples' cells: the same template).
-        let row_at = |r: u32| tb.rows.iter().position(|x| x.row == r);
-        let mut from_formula: BTreeSet<(usize, u32)> = BTreeSet::new();
-        let mut pct_base: BTreeMap<(usize, u32), (usize, String)> = BTreeMap::new();
-        for (i, r) in tb.rows.iter().enumerate() {
-            for c in &tb.cols {
-                let Some(f) = sheet
-                    .get(CellRef::new(r.row, c.col))
-                    .and_then(|x| x.formula.clone())
-                else {
-                    continue;
-                };
-                let cell = format!("{}{}", CellRef::col_name(c.col), r.row + 1);
-                if c.kind == ColKind::Percent {
-                    if let Some(base) = quotient_base(&f).and_then(row_at) {
-                        pct_base.insert((i, c.col), (base, cell));
-                    }
-                    continue;
-                }
-                let Some(members) = summed_rows(&f, c.col) else {
-                    continue;
-                };
-                let parts: Vec<usize> = members
-                    .into_iter()
-                    .filter_map(row_at)
-                    .filter(|&m| m != i)
-                    .collect();
-                if parts.is_empty() {
-                    continue;
-                }
-                from_formula.insert((i, c.col));
-                let expr = format!(
-                    "{} == {}",
-                    parts
-                        .iter()
-                        .map(|&p| at(tb, p, c.col))
-                        .collect::<Vec<_>>()
-                        .join(" + "),
-                    at(tb, i, c.col)
-                );
-                checks.push(Drafted {
-                    id: format!("{fid}.sum-{}", tb.rows[i].id.replace('.', "-")),
-                    each: None,
-                    expr,
-                    why: t(
-                        lang,
-                        TextId::InitFromFormula,
-                        &[("cell", &cell), ("formula", &clean(&f))],
-                    ),
-                    message: sum_message(&label_of(i)),
-                    test: Test::Sum(parts.iter().map(|&p| (p, c.col)).collect(), (i, c.col)),
-                });
-            }
-        }
-        // 2. Sums found in the examples: a heading's rows (parts left out) add up to its
-        // figure, or (a heading without a figure) to an item above it.
-        if let Some(cc) = first_count {
-            for i in 0..tb.rows.len() {
-                if from_formula.contains(&(i, cc)) {
-                    continue;
-                }
-                let members: Vec<usize> = (0..tb.rows.len())
-                    .filter(|&j| tb.rows[j].parent == Some(i) && !tb.rows[j].part)
-                    .collect();
-                if members.len() < 2 {
-                    continue;
-                }
-                let has_own = filled.iter().any(|f| f.contains_key(&(i, cc)));
-                let targets: Vec<usize> = if has_own {
-                    vec![i]
-                } else {
-                    // Items above it at the top level, nearest first, that are no heading
-                    // of a block themselves (a heading's figure is its block's sum).
-                    (0..i)
-                        .rev()
-                        .filter(|&j| tb.rows[j].parent.is_none())
-                        .filter(|&j| !tb.rows.iter().any(|x| x.parent == Some(j) && !x.part))
-                        .collect()
-                };
-                for target in targets {
-                    let test = Test::Sum(members.iter().map(|&m| (m, cc)).collect(), (target, cc));
-                    if !found_in(&test, &filled) {
-                        continue;
-                    }
-                    let expr = format!(
-                        "{} == {}",
-                        members
-                            .iter()
-                            .map(|&m| at(tb, m, cc))
-                            .collect::<Vec<_>>()
-                            .join(" + "),
-                        at(tb, target, cc)
-                    );
-                    checks.push(Drafted {
-                        id: format!("{fid}.sum-{}", tb.rows[i].id.replace('.', "-")),
-                        each: None,
-                        expr,
-                        why: t(lang, TextId::InitFound, &[]),
-                        message: if target == i {
-                            sum_message(&label_of(i))
-                        } else {
-                            sum_of_message(&label_of(i), &label_of(target))
-                        },
-                        test,
-                    });
-                    break;
-                }
-            }
-        }
-        // 3. A column that is the sum of the columns right of it, row by row (in the examples).
-        for (k, &tc) in count_cols.iter().enumerate() {
-            let pos = tb.cols.iter().position(|c| c.col == tc).unwrap_or(0);
-            // The run of count columns right after it.
-            let run: Vec<u32> = tb.cols[pos + 1..]
-                .iter()
-                .take_while(|c| c.kind == ColKind::Count)
+                .filter(|c| c.kind == ColKind::Count || c.kind == ColKind::Number)
                 .map(|c| c.col)
-                .collect();
-            let _ = k;
-            for len in (2..=run.len()).rev() {
-                let parts = &run[..len];
-                let mut rows_ok: Vec<usize> = Vec::new();
-                let mut fails = false;
-                for i in 0..tb.rows.len() {
-                    let test = Test::Sum(parts.iter().map(|&p| (i, p)).collect(), (i, tc));
-                    let filled_here = filled.iter().any(|f| {
-                        parts.iter().all(|p| f.contains_key(&(i, *p))) && f.contains_key(&(i, tc))
-                    });
-                    if !filled_here {
-                        continue;
-                    }
-                    match test.holds_all(&filled) {
-                        Some(true) => rows_ok.push(i),
-                        _ => fails = true,
-                    }
-                }
-                let positive = rows_ok.iter().any(|&i| {
-                    filled
-                        .iter()
-                        .any(|f| f.get(&(i, tc)).is_some_and(|v| v.0 > 0.0))
-                });
-                if fails || rows_ok.is_empty() || !positive {
-                    continue;
-                }
-                for i in rows_ok {
-                    let expr = format!(
-                        "{} == {}",
-                        parts
-                            .iter()
-                            .map(|&p| at(tb, i, p))
-                            .collect::<Vec<_>>()
-                            .join(" + "),
-                        at(tb, i, tc)
-                    );
-                    let col_id = tb
-                        .cols
-                        .iter()
-                        .find(|c| c.col == tc)
-                        .map(|c| c.id.clone())
-                        .unwrap_or_default();
-                    checks.push(Drafted {
-                        id: format!("{fid}.{}-{}", col_id, tb.rows[i].id.replace('.', "-")),
-                        each: None,
-                        expr,
-                        why: t(lang, TextId::InitFound, &[]),
-                        message: columns_message(&label_of(i), &in_message(&col_header(tb, tc))),
-                        test: Test::Sum(parts.iter().map(|&p| (i, p)).collect(), (i, tc)),
-                    });
-                }
-                break;
-            }
-        }
-        // 4. Parts: each at most its whole.
-        if let Some(cc) = first_count {
-            for (i, r) in tb.rows.iter().enumerate() {
-                let Some(p) = r.parent.filter(|_| r.part) else {
-                    continue;
-                };
-                let test = Test::AtMost((i, cc), (p, cc));
-                if filled.iter().any(|f| test.holds(f) == Some(false)) {
-                    continue;
-                }
-                checks.push(Drafted {
-                    id: format!("{fid}.part-{}", r.id.replace('.', "-")),
-                    each: None,
-                    expr: format!("{} <= {}", at(tb, i, cc), at(tb, p, cc)),
-                    why: t(
-                        lang,
-                        TextId::InitPart,
-                        &[("whole", &comment(&tb.rows[p].label))],
-                    ),
-                    message: part_message(&label_of(i), &label_of(p)),
-                    test,
-                });
-            }
-        }
-        // 5. Percentages: of the base a formula names, of the item reading 100 in the
-        // template, or of the base the example's figures show.
-        for pc in tb.cols.iter().filter(|c| c.kind == ColKind::Percent) {
-            let Some(cc) = count_cols
-                .iter()
-                .rev()
-                .find(|&&c| c < pc.col)
-                .or(count_cols.first())
-                .copied()
-            else {
-                continue;
-            };
-            let mut base_of: BTreeMap<usize, (Base, String)> = BTreeMap::new();
-            for ((i, col), (b, cell)) in &pct_base {
-                if *col == pc.col {
-                    base_of.insert(
-                        *i,
-                        (
-                            Base::Row(*b),
-                            t(
-                                lang,
-                                TextId::InitFromFormula,
-                                &[("cell", cell), ("formula", "")],
-                            ),
-                        ),
-                    );
-                }
-            }
-            let hundred = tb.rows.iter().enumerate().find_map(|(i, _)| {
-                figs[0]
-                    .get(&(i, pc.col))
-                    .filter(|v| (v.0 - 100.0).abs() < 1e-9)
-                    .map(|_| i)
-            });
-            let rows_with_pct: Vec<usize> = (0..tb.rows.len())
-                .filter(|&i| filled.iter().any(|f| f.contains_key(&(i, pc.col))))
-                .collect();
-            for &i in &rows_with_pct {
-                if base_of.contains_key(&i) {
-                    continue;
-                }
-                // Candidates: its ancestors, nearest first, then the item reading 100.
-                // then another count column of the row, then the items at the top level.
-                let mut cands = Vec::new();
-                let mut a = tb.rows[i].parent;
-                while let Some(p) = a {
-                    cands.push(Base::Row(p));
-                    a = tb.rows[p].parent;
-                }
-                cands.extend(hundred.map(Base::Row));
-                cands.extend(
-                    count_cols
-                        .iter()
-                        .filter(|&&c| c != cc)
-                        .map(|&c| Base::Col(c)),
-                );
-                cands.extend(
-                    (0..tb.rows.len())
-                        .filter(|&j| tb.rows[j].parent.is_none())
-                        .map(Base::Row),
-                );
-                cands.push(Base::Row(i));
-                for b in cands {
-                    let test = Test::Percent(vec![i], pc.col, cc, b);
-                    if test.holds_all(&filled) == Some(true) {
-                        base_of.insert(i, (b, t(lang, TextId::InitFound, &[])));
-                        break;
-                    }
-                }
-            }
-            if let Some(h) = hundred {
-                if rows_with_pct.iter().all(|&i| i == h) {
-                    // A blank template: every percentage is of the item reading 100.
-                    for i in 0..tb.rows.len() {
-                        base_of
-                            .entry(i)
-                            .or_insert((Base::Row(h), t(lang, TextId::InitHundred, &[])));
-                    }
-                }
-            }
-            // One check per base: `each` over the rows it covers.
-            let mut by_base: BTreeMap<Base, (Vec<usize>, String)> = BTreeMap::new();
-            for (i, (b, why)) in &base_of {
-                let e = by_base
-                    .entry(*b)
-                    .or_insert_with(|| (Vec::new(), why.clone()));
-                e.0.push(*i);
-            }
-            let with_pct: BTreeSet<usize> = base_of.keys().copied().collect();
-            let cnt_ref = if tb.cols.first().is_some_and(|c| c.col == cc) {
-                "$".to_string()
-            } else {
-                let id = tb.cols.iter().find(|c| c.col == cc).map(|c| c.id.clone());
-                format!("$[{}]", id.unwrap_or_default())
-            };
-            for (b, (rows, why)) in by_base {
-                let (base_ref, base_id, base_label) = match b {
-                    Base::Row(b) => (at(tb, b, cc), tb.rows[b].id.replace('.', "-"), label_of(b)),
-                    Base::Col(c) => {
-                        let id = tb.cols.iter().find(|x| x.col == c).map(|x| x.id.clone());
-                        let id = id.unwrap_or_default();
-                        (format!("$[{id}]"), id, in_message(&col_header(tb, c)))
-                    }
-                };
-                let expr = format!("$[{}] == {cnt_ref} / {base_ref} * 100", pc.id);
-                // `X.*` for exactly the rows under X, `*` when every percentage is of this
-                // base, else each row by its id.
-                let set: BTreeSet<usize> = rows.iter().copied().collect();
-                let eaches: Vec<(String, Vec<usize>)> = if let Some(e) = under_pattern(tb, &set) {
-                    vec![(e, rows.clone())]
-                } else if set == with_pct {
-                    vec![("*".to_string(), rows.clone())]
-                } else {
-                    rows.iter()
-                        .map(|&i| (tb.rows[i].id.clone(), vec![i]))
-                        .collect()
-                };
-                for (each, covered) in eaches {
-                    checks.push(Drafted {
-                        id: format!("{fid}.{}-of-{base_id}", pc.id),
-                        each: Some(each),
-                        expr: expr.clone(),
-                        why: why.clone(),
-                        message: percent_message(&base_label),
-                        test: Test::Percent(covered, pc.col, cc, b),
-                    });
-                }
-            }
-        }
-        // Verified on every workbook read: a check that fails on one is left out.
-        let before = checks.len();
-        checks.retain(|c| figs.iter().all(|f| c.test.holds(f) != Some(false)));
-        let dropped = before - checks.len();
-        let mut ids = BTreeSet::new();
-        for c in checks.iter_mut() {
-            c.id = unique(c.id.clone(), &mut ids);
-        }
+                .collect(),
+        };
+        let (checks, dropped) = drafted_checks(&cx);
         let text = write_form(
             tb,
             &fid,
@@ -1083,6 +725,559 @@ pub fn draft(
             .push((format!("{}.toml", fid.to_ascii_lowercase()), text));
     }
     draft
+}
+
+/// The table of each sheet of the template; a note (in the pack's language) for each sheet
+/// without one.
+fn read_tables(template: &Workbook, settings: &Settings, notes: &mut Vec<String>) -> Vec<Table> {
+    let lang = settings.pack_lang();
+    let mut tables: Vec<Table> = Vec::new();
+    for si in 0..template.sheets.len() {
+        match read_table(template, si, settings) {
+            Some(tb) => tables.push(tb),
+            None => {
+                let name = clean(&template.sheets[si].name);
+                notes.push(t(lang, TextId::InitSheetSkipped, &[("sheet", &name)]));
+            }
+        }
+    }
+    tables
+}
+
+/// The label texts above each table's header, by table.
+fn texts_above_headers(template: &Workbook, tables: &[Table]) -> Vec<Vec<String>> {
+    tables
+        .iter()
+        .map(|tb| {
+            template.sheets[tb.sheet]
+                .cells
+                .iter()
+                .filter(|(at, _)| at.row < tb.header)
+                .filter_map(|(_, c)| c.text().map(clean))
+                .filter(|s| !s.is_empty() && !s.ends_with(':') && is_label(s))
+                .collect()
+        })
+        .collect()
+}
+
+/// The form's title: the longest text above table `ti`'s header that no other table shares
+/// (texts every table shares, the organisation's name, are no title).
+fn form_title(above: &[Vec<String>], ti: usize) -> Option<String> {
+    above[ti]
+        .iter()
+        .filter(|s| {
+            above
+                .iter()
+                .enumerate()
+                .all(|(j, o)| j == ti || !o.contains(s))
+        })
+        .max_by_key(|s| s.chars().count())
+        .cloned()
+}
+
+/// Each column's kind: by heading and format, then by the figures `figs`.
+fn set_column_kinds(tb: &mut Table, sheet: &Sheet, figs: &[Figures]) {
+    for c in tb.cols.iter_mut() {
+        let cells: Vec<&crate::model::Cell> = tb
+            .rows
+            .iter()
+            .filter_map(|r| sheet.get(CellRef::new(r.row, c.col)))
+            .collect();
+        let texts = tb
+            .rows
+            .iter()
+            .filter(|r| text_at(sheet, r.row, c.col).is_some_and(|s| is_label(&s)))
+            .count();
+        let values: Vec<f64> = figs
+            .iter()
+            .flat_map(|f| {
+                f.iter()
+                    .filter(|((_, col), _)| *col == c.col)
+                    .map(|(_, v)| v.0)
+            })
+            .collect();
+        c.kind = if texts * 2 > tb.rows.len() {
+            ColKind::Text
+        } else if c.header.contains('%') || cells.iter().any(|x| x.fmt.percent) {
+            ColKind::Percent
+        } else if values.iter().any(|v| v.fract() != 0.0 || *v < 0.0)
+            || cells.iter().any(|x| x.fmt.decimals.is_some_and(|d| d > 0))
+        {
+            ColKind::Number
+        } else {
+            ColKind::Count
+        };
+    }
+}
+
+/// The form's id (before it is made unique): the sheet name's first word when it is a code
+/// (`M01`), else F1, F2… by the table's place `ti`.
+fn form_id(sheet_name: &str, ti: usize) -> String {
+    let first: String = sheet_name
+        .split(|c: char| !c.is_ascii_alphanumeric())
+        .find(|w| !w.is_empty())
+        .unwrap_or("")
+        .to_ascii_uppercase();
+    // (A name that is one word only, `Sheet1`, is the spreadsheet's, not the form's.)
+    let one_word = sheet_name.trim().len() == first.len();
+    if !one_word
+        && first.len() <= 8
+        && first.starts_with(|c: char| c.is_ascii_alphabetic())
+        && first.chars().any(|c| c.is_ascii_digit())
+    {
+        first
+    } else {
+        format!("F{}", ti + 1)
+    }
+}
+
+/// One table as its checks are drafted.
+struct Drafting<'a> {
+    tb: &'a Table,
+    /// The form's id.
+    fid: &'a str,
+    /// The table's sheet in the template.
+    sheet: &'a Sheet,
+    lang: Lang,
+    /// The table's figures in every workbook read, the template's first.
+    figs: &'a [Figures],
+    /// The same, as the examples the checks are found in.
+    filled: Vec<&'a Figures>,
+    /// The count and number columns, in order.
+    count_cols: Vec<u32>,
+}
+
+impl Drafting<'_> {
+    /// Row `i`'s label, for a message.
+    fn label_of(&self, i: usize) -> String {
+        in_message(&self.tb.rows[i].label)
+    }
+}
+
+/// The base a percentage formula names, by (row, percentage column): (row of the base, the
+/// formula's cell).
+type FormulaBases = BTreeMap<(usize, u32), (usize, String)>;
+
+/// The checks of a table, verified on every workbook read: those kept, and how many were left
+/// out (a check that fails on one workbook is).
+fn drafted_checks(cx: &Drafting) -> (Vec<Drafted>, usize) {
+    let mut checks: Vec<Drafted> = Vec::new();
+    let first_count = cx.count_cols.first().copied();
+    let (from_formula, pct_base) = checks_from_formulas(cx, &mut checks);
+    if let Some(cc) = first_count {
+        sums_found(cx, cc, &from_formula, &mut checks);
+    }
+    column_sums_found(cx, &mut checks);
+    if let Some(cc) = first_count {
+        part_checks(cx, cc, &mut checks);
+    }
+    for pc in cx.tb.cols.iter().filter(|c| c.kind == ColKind::Percent) {
+        percentage_checks(cx, pc, &pct_base, &mut checks);
+    }
+    // Verified on every workbook read: a check that fails on one is left out.
+    let before = checks.len();
+    checks.retain(|c| cx.figs.iter().all(|f| c.test.holds(f) != Some(false)));
+    let dropped = before - checks.len();
+    let mut ids = BTreeSet::new();
+    for c in checks.iter_mut() {
+        c.id = unique(c.id.clone(), &mut ids);
+    }
+    (checks, dropped)
+}
+
+/// Step 1: Formulas of the template (and of the examples' cells: the same template): a sum formula
+/// is a check; a percentage formula names its base. Gives the cells a sum formula checks, and the
+/// bases of percentages.
+fn checks_from_formulas(
+    cx: &Drafting,
+    checks: &mut Vec<Drafted>,
+) -> (BTreeSet<(usize, u32)>, FormulaBases) {
+    let tb = cx.tb;
+    let row_at = |r: u32| tb.rows.iter().position(|x| x.row == r);
+    let mut from_formula: BTreeSet<(usize, u32)> = BTreeSet::new();
+    let mut pct_base: FormulaBases = BTreeMap::new();
+    for (i, r) in tb.rows.iter().enumerate() {
+        for c in &tb.cols {
+            let Some(f) = cx
+                .sheet
+                .get(CellRef::new(r.row, c.col))
+                .and_then(|x| x.formula.clone())
+            else {
+                continue;
+            };
+            let cell = format!("{}{}", CellRef::col_name(c.col), r.row + 1);
+            if c.kind == ColKind::Percent {
+                if let Some(base) = quotient_base(&f).and_then(row_at) {
+                    pct_base.insert((i, c.col), (base, cell));
+                }
+                continue;
+            }
+            let Some(members) = summed_rows(&f, c.col) else {
+                continue;
+            };
+            let parts: Vec<usize> = members
+                .into_iter()
+                .filter_map(row_at)
+                .filter(|&m| m != i)
+                .collect();
+            if parts.is_empty() {
+                continue;
+            }
+            from_formula.insert((i, c.col));
+            let expr = format!(
+                "{} == {}",
+                parts
+                    .iter()
+                    .map(|&p| at(tb, p, c.col))
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+                at(tb, i, c.col)
+            );
+            checks.push(Drafted {
+                id: format!("{}.sum-{}", cx.fid, tb.rows[i].id.replace('.', "-")),
+                each: None,
+                expr,
+                why: t(
+                    cx.lang,
+                    TextId::InitFromFormula,
+                    &[("cell", &cell), ("formula", &clean(&f))],
+                ),
+                message: sum_message(&cx.label_of(i)),
+                test: Test::Sum(parts.iter().map(|&p| (p, c.col)).collect(), (i, c.col)),
+            });
+        }
+    }
+    (from_formula, pct_base)
+}
+
+/// Step 2: Sums found in the examples, in count column `cc`: a heading's rows (parts left out) add
+/// up to its figure, or (a heading without a figure) to an item above it. Not where a formula
+/// already checks it (`from_formula`).
+fn sums_found(
+    cx: &Drafting,
+    cc: u32,
+    from_formula: &BTreeSet<(usize, u32)>,
+    checks: &mut Vec<Drafted>,
+) {
+    let tb = cx.tb;
+    for i in 0..tb.rows.len() {
+        if from_formula.contains(&(i, cc)) {
+            continue;
+        }
+        let members: Vec<usize> = (0..tb.rows.len())
+            .filter(|&j| tb.rows[j].parent == Some(i) && !tb.rows[j].part)
+            .collect();
+        if members.len() < 2 {
+            continue;
+        }
+        let has_own = cx.filled.iter().any(|f| f.contains_key(&(i, cc)));
+        let targets: Vec<usize> = if has_own {
+            vec![i]
+        } else {
+            // Items above it at the top level, nearest first, that are no heading
+            // of a block themselves (a heading's figure is its block's sum).
+            (0..i)
+                .rev()
+                .filter(|&j| tb.rows[j].parent.is_none())
+                .filter(|&j| !tb.rows.iter().any(|x| x.parent == Some(j) && !x.part))
+                .collect()
+        };
+        for target in targets {
+            let test = Test::Sum(members.iter().map(|&m| (m, cc)).collect(), (target, cc));
+            if !found_in(&test, &cx.filled) {
+                continue;
+            }
+            let expr = format!(
+                "{} == {}",
+                members
+                    .iter()
+                    .map(|&m| at(tb, m, cc))
+                    .collect::<Vec<_>>()
+                    .join(" + "),
+                at(tb, target, cc)
+            );
+            checks.push(Drafted {
+                id: format!("{}.sum-{}", cx.fid, tb.rows[i].id.replace('.', "-")),
+                each: None,
+                expr,
+                why: t(cx.lang, TextId::InitFound, &[]),
+                message: if target == i {
+                    sum_message(&cx.label_of(i))
+                } else {
+                    sum_of_message(&cx.label_of(i), &cx.label_of(target))
+                },
+                test,
+            });
+            break;
+        }
+    }
+}
+
+/// Step 3: A column that is the sum of the columns right of it, row by row (in the examples).
+fn column_sums_found(cx: &Drafting, checks: &mut Vec<Drafted>) {
+    let tb = cx.tb;
+    for &tc in &cx.count_cols {
+        let pos = tb.cols.iter().position(|c| c.col == tc).unwrap_or(0);
+        // The run of count columns right after it.
+        let run: Vec<u32> = tb.cols[pos + 1..]
+            .iter()
+            .take_while(|c| c.kind == ColKind::Count)
+            .map(|c| c.col)
+            .collect();
+        for len in (2..=run.len()).rev() {
+            let parts = &run[..len];
+            let Some(rows_ok) = rows_summing_columns(cx, parts, tc) else {
+                continue;
+            };
+            for i in rows_ok {
+                let expr = format!(
+                    "{} == {}",
+                    parts
+                        .iter()
+                        .map(|&p| at(tb, i, p))
+                        .collect::<Vec<_>>()
+                        .join(" + "),
+                    at(tb, i, tc)
+                );
+                let col_id = tb
+                    .cols
+                    .iter()
+                    .find(|c| c.col == tc)
+                    .map(|c| c.id.clone())
+                    .unwrap_or_default();
+                checks.push(Drafted {
+                    id: format!("{}.{}-{}", cx.fid, col_id, tb.rows[i].id.replace('.', "-")),
+                    each: None,
+                    expr,
+                    why: t(cx.lang, TextId::InitFound, &[]),
+                    message: columns_message(&cx.label_of(i), &in_message(&col_header(tb, tc))),
+                    test: Test::Sum(parts.iter().map(|&p| (i, p)).collect(), (i, tc)),
+                });
+            }
+            break;
+        }
+    }
+}
+
+/// The rows where columns `parts` add up to column `tc` in every example that fills them,
+/// when they do in every row filled and one of those rows has a figure above zero in `tc`.
+fn rows_summing_columns(cx: &Drafting, parts: &[u32], tc: u32) -> Option<Vec<usize>> {
+    let mut rows_ok: Vec<usize> = Vec::new();
+    let mut fails = false;
+    for i in 0..cx.tb.rows.len() {
+        let test = Test::Sum(parts.iter().map(|&p| (i, p)).collect(), (i, tc));
+        let filled_here = cx
+            .filled
+            .iter()
+            .any(|f| parts.iter().all(|p| f.contains_key(&(i, *p))) && f.contains_key(&(i, tc)));
+        if !filled_here {
+            continue;
+        }
+        match test.holds_all(&cx.filled) {
+            Some(true) => rows_ok.push(i),
+            _ => fails = true,
+        }
+    }
+    let positive = rows_ok.iter().any(|&i| {
+        cx.filled
+            .iter()
+            .any(|f| f.get(&(i, tc)).is_some_and(|v| v.0 > 0.0))
+    });
+    (!fails && !rows_ok.is_empty() && positive).then_some(rows_ok)
+}
+
+/// Step 4: Parts: each at most its whole, in count column `cc` (unless an example shows otherwise).
+fn part_checks(cx: &Drafting, cc: u32, checks: &mut Vec<Drafted>) {
+    let tb = cx.tb;
+    for (i, r) in tb.rows.iter().enumerate() {
+        let Some(p) = r.parent.filter(|_| r.part) else {
+            continue;
+        };
+        let test = Test::AtMost((i, cc), (p, cc));
+        if cx.filled.iter().any(|f| test.holds(f) == Some(false)) {
+            continue;
+        }
+        checks.push(Drafted {
+            id: format!("{}.part-{}", cx.fid, r.id.replace('.', "-")),
+            each: None,
+            expr: format!("{} <= {}", at(tb, i, cc), at(tb, p, cc)),
+            why: t(
+                cx.lang,
+                TextId::InitPart,
+                &[("whole", &comment(&tb.rows[p].label))],
+            ),
+            message: part_message(&cx.label_of(i), &cx.label_of(p)),
+            test,
+        });
+    }
+}
+
+/// Step 5: Percentages of column `pc`: of the base a formula names, of the item reading 100 in the
+/// template, or of the base the example's figures show; one check per base.
+fn percentage_checks(cx: &Drafting, pc: &Col, pct_base: &FormulaBases, checks: &mut Vec<Drafted>) {
+    // Its count column: the nearest count column left of it, else the first.
+    let Some(cc) = cx
+        .count_cols
+        .iter()
+        .rev()
+        .find(|&&c| c < pc.col)
+        .or(cx.count_cols.first())
+        .copied()
+    else {
+        return;
+    };
+    let base_of = percentage_bases(cx, pc, cc, pct_base);
+    push_percentage_checks(cx, pc, cc, &base_of, checks);
+}
+
+/// The base of each row's percentage in column `pc` (count column `cc`), with where it came
+/// from (said in a comment).
+fn percentage_bases(
+    cx: &Drafting,
+    pc: &Col,
+    cc: u32,
+    pct_base: &FormulaBases,
+) -> BTreeMap<usize, (Base, String)> {
+    let tb = cx.tb;
+    let lang = cx.lang;
+    let mut base_of: BTreeMap<usize, (Base, String)> = BTreeMap::new();
+    for ((i, col), (b, cell)) in pct_base {
+        if *col == pc.col {
+            base_of.insert(
+                *i,
+                (
+                    Base::Row(*b),
+                    t(
+                        lang,
+                        TextId::InitFromFormula,
+                        &[("cell", cell), ("formula", "")],
+                    ),
+                ),
+            );
+        }
+    }
+    let hundred = tb.rows.iter().enumerate().find_map(|(i, _)| {
+        cx.figs[0]
+            .get(&(i, pc.col))
+            .filter(|v| (v.0 - 100.0).abs() < 1e-9)
+            .map(|_| i)
+    });
+    let rows_with_pct: Vec<usize> = (0..tb.rows.len())
+        .filter(|&i| cx.filled.iter().any(|f| f.contains_key(&(i, pc.col))))
+        .collect();
+    for &i in &rows_with_pct {
+        if base_of.contains_key(&i) {
+            continue;
+        }
+        for b in base_candidates(cx, i, hundred, cc) {
+            let test = Test::Percent(vec![i], pc.col, cc, b);
+            if test.holds_all(&cx.filled) == Some(true) {
+                base_of.insert(i, (b, t(lang, TextId::InitFound, &[])));
+                break;
+            }
+        }
+    }
+    if let Some(h) = hundred {
+        if rows_with_pct.iter().all(|&i| i == h) {
+            // A blank template: every percentage is of the item reading 100.
+            for i in 0..tb.rows.len() {
+                base_of
+                    .entry(i)
+                    .or_insert((Base::Row(h), t(lang, TextId::InitHundred, &[])));
+            }
+        }
+    }
+    base_of
+}
+
+/// The bases row `i`'s percentage may be of, in the order tried: its ancestors, nearest
+/// first, then the item reading 100 (`hundred`), then another count column of the row than
+/// `cc`, then the items at the top level, then the row itself.
+fn base_candidates(cx: &Drafting, i: usize, hundred: Option<usize>, cc: u32) -> Vec<Base> {
+    let tb = cx.tb;
+    let mut cands = Vec::new();
+    let mut a = tb.rows[i].parent;
+    while let Some(p) = a {
+        cands.push(Base::Row(p));
+        a = tb.rows[p].parent;
+    }
+    cands.extend(hundred.map(Base::Row));
+    cands.extend(
+        cx.count_cols
+            .iter()
+            .filter(|&&c| c != cc)
+            .map(|&c| Base::Col(c)),
+    );
+    cands.extend(
+        (0..tb.rows.len())
+            .filter(|&j| tb.rows[j].parent.is_none())
+            .map(Base::Row),
+    );
+    cands.push(Base::Row(i));
+    cands
+}
+
+/// The checks of percentage column `pc` (count column `cc`), one per base of `base_of`:
+/// `each` over the rows it covers.
+fn push_percentage_checks(
+    cx: &Drafting,
+    pc: &Col,
+    cc: u32,
+    base_of: &BTreeMap<usize, (Base, String)>,
+    checks: &mut Vec<Drafted>,
+) {
+    let tb = cx.tb;
+    let mut by_base: BTreeMap<Base, (Vec<usize>, String)> = BTreeMap::new();
+    for (i, (b, why)) in base_of {
+        let e = by_base
+            .entry(*b)
+            .or_insert_with(|| (Vec::new(), why.clone()));
+        e.0.push(*i);
+    }
+    let with_pct: BTreeSet<usize> = base_of.keys().copied().collect();
+    let cnt_ref = if tb.cols.first().is_some_and(|c| c.col == cc) {
+        "$".to_string()
+    } else {
+        let id = tb.cols.iter().find(|c| c.col == cc).map(|c| c.id.clone());
+        format!("$[{}]", id.unwrap_or_default())
+    };
+    for (b, (rows, why)) in by_base {
+        let (base_ref, base_id, base_label) = match b {
+            Base::Row(b) => (
+                at(tb, b, cc),
+                tb.rows[b].id.replace('.', "-"),
+                cx.label_of(b),
+            ),
+            Base::Col(c) => {
+                let id = tb.cols.iter().find(|x| x.col == c).map(|x| x.id.clone());
+                let id = id.unwrap_or_default();
+                (format!("$[{id}]"), id, in_message(&col_header(tb, c)))
+            }
+        };
+        let expr = format!("$[{}] == {cnt_ref} / {base_ref} * 100", pc.id);
+        // `X.*` for exactly the rows under X, `*` when every percentage is of this
+        // base, else each row by its id.
+        let set: BTreeSet<usize> = rows.iter().copied().collect();
+        let eaches: Vec<(String, Vec<usize>)> = if let Some(e) = under_pattern(tb, &set) {
+            vec![(e, rows.clone())]
+        } else if set == with_pct {
+            vec![("*".to_string(), rows.clone())]
+        } else {
+            rows.iter()
+                .map(|&i| (tb.rows[i].id.clone(), vec![i]))
+                .collect()
+        };
+        for (each, covered) in eaches {
+            checks.push(Drafted {
+                id: format!("{}.{}-of-{base_id}", cx.fid, pc.id),
+                each: Some(each),
+                expr: expr.clone(),
+                why: why.clone(),
+                message: percent_message(&base_label),
+                test: Test::Percent(covered, pc.col, cc, b),
+            });
+        }
+    }
 }
 
 impl Test {

@@ -105,28 +105,14 @@ pub fn explain_linked(
     explain_with(pack, &d.sheets, &d.instances, &d.values, Some(others))
 }
 
-fn explain_with(
-    pack: &Pack,
-    sheets: &[String],
-    instances: &[FormInstance],
-    values: &[FormValues],
-    others: Option<eval::Others<'_>>,
-) -> Vec<Explanation> {
-    let (shapes, figures) = eval::check_shapes_linked(pack, sheets, instances, values, others);
-    if !shapes.iter().any(|s| s.fails) {
-        return vec![];
-    }
-    // For re-checking corrections: only the checks reading a changed figure again.
-    let recheck = eval::Recheck::new(pack, sheets, instances, values, others);
-    let words = Words { pack };
-    let fig_at: HashMap<Origin, usize> =
-        figures.iter().enumerate().map(|(i, f)| (f.at, i)).collect();
-    let last_year = last_years(pack, instances, &figures, others.and_then(|o| o.previous));
-    let left_out = shapes
-        .iter()
-        .filter(|s| s.fails && matches!(s.shape, Shape::Other))
-        .count();
-    // The linear constraints: Σ a·x + c ∈ [lo, hi].
+/// The linear constraints of the checks of linear shape: Σ a·x + c ∈ [lo, hi] over the
+/// figures (`fig_at`: a figure's index by its origin), each with whether it is violated. A
+/// check reading a figure that is not a candidate is left out.
+fn linear_constraints(
+    shapes: &[CheckShape],
+    fig_at: &HashMap<Origin, usize>,
+    figures: &[Figure],
+) -> Vec<Con> {
     let mut cons: Vec<Con> = Vec::new();
     'shapes: for (si, s) in shapes.iter().enumerate() {
         let Shape::Linear {
@@ -163,6 +149,85 @@ fn explain_with(
             hi,
         });
     }
+    cons
+}
+
+/// The explanation of failing checks (`refs`, indices of `shapes`) that no figure changed
+/// explains: said so, not guessed.
+fn not_localised(
+    words: &Words,
+    shapes: &[CheckShape],
+    refs: &[usize],
+    cause: usize,
+    left_out: usize,
+) -> Explanation {
+    Explanation {
+        cause,
+        alternatives: 0,
+        larger: 0,
+        or: vec![],
+        localised: false,
+        changes: vec![],
+        text: words.text(
+            TextId::ExplainNotLocalised,
+            &[("count", &refs.len().to_string())],
+        ),
+        resolves: refs.iter().map(|&i| FindingRef::of(&shapes[i])).collect(),
+        left_out,
+    }
+}
+
+/// Alternative readings of one cause (`n` in all) all given the one text that names them.
+fn one_text_for_all(pack: &Pack, alternatives: &mut [Explanation], n: usize) {
+    let text = {
+        let alts: Vec<&Explanation> = alternatives.iter().collect();
+        one_of_text(pack, &alts, n)
+    };
+    alternatives.iter_mut().for_each(|e| e.text = text.clone());
+}
+
+/// The readings of one cause, with the best reading one figure larger (`or`, of
+/// `larger_count`) said beside them: in their text and in each cell's note (the marked copy
+/// sent to the branch, the review workbook), which never shows the suggestion alone when
+/// another reading exists.
+fn with_larger_reading(
+    readings: &mut [Explanation],
+    or: &[Change],
+    larger_count: usize,
+    note: &str,
+) {
+    for e in readings {
+        e.larger = larger_count;
+        e.or = or.to_vec();
+        e.text = format!("{}; {note}", e.text);
+        for c in &mut e.changes {
+            c.note = format!("{}; {note}", c.note);
+        }
+    }
+}
+
+fn explain_with(
+    pack: &Pack,
+    sheets: &[String],
+    instances: &[FormInstance],
+    values: &[FormValues],
+    others: Option<eval::Others<'_>>,
+) -> Vec<Explanation> {
+    let (shapes, figures) = eval::check_shapes_linked(pack, sheets, instances, values, others);
+    if !shapes.iter().any(|s| s.fails) {
+        return vec![];
+    }
+    // For re-checking corrections: only the checks reading a changed figure again.
+    let recheck = eval::Recheck::new(pack, sheets, instances, values, others);
+    let words = Words { pack };
+    let fig_at: HashMap<Origin, usize> =
+        figures.iter().enumerate().map(|(i, f)| (f.at, i)).collect();
+    let last_year = last_years(pack, instances, &figures, others.and_then(|o| o.previous));
+    let left_out = shapes
+        .iter()
+        .filter(|s| s.fails && matches!(s.shape, Shape::Other))
+        .count();
+    let cons = linear_constraints(&shapes, &fig_at, &figures);
     let mut out = Vec::new();
     let mut resolved: HashSet<usize> = HashSet::new();
     let mut cause = 0;
@@ -183,20 +248,7 @@ fn explain_with(
                     .map(|&c| cons[c].shape)
                     .collect();
                 resolved.extend(&refs);
-                out.push(Explanation {
-                    cause,
-                    alternatives: 0,
-                    larger: 0,
-                    or: vec![],
-                    localised: false,
-                    changes: vec![],
-                    text: words.text(
-                        TextId::ExplainNotLocalised,
-                        &[("count", &refs.len().to_string())],
-                    ),
-                    resolves: refs.iter().map(|&i| FindingRef::of(&shapes[i])).collect(),
-                    left_out,
-                });
+                out.push(not_localised(&words, &shapes, &refs, cause, left_out));
             }
             Some((sets, larger)) => {
                 // The readings one figure larger: the best of them (fewest percentages left to
@@ -245,26 +297,12 @@ fn explain_with(
                     out.push(e);
                 }
                 if n > 1 {
-                    let text = {
-                        let alts: Vec<&Explanation> = out[first..].iter().collect();
-                        one_of_text(pack, &alts, n)
-                    };
-                    out[first..].iter_mut().for_each(|e| e.text = text.clone());
+                    one_text_for_all(pack, &mut out[first..], n);
                 }
                 if !or.is_empty() {
                     let more = larger_len.saturating_sub(best_len).max(1);
                     let note = words.or_text(&or, larger_count, more);
-                    for e in &mut out[first..] {
-                        e.larger = larger_count;
-                        e.or = or.clone();
-                        e.text = format!("{}; {note}", e.text);
-                        // A cell's note (the marked copy sent to the branch, the review
-                        // workbook) never shows the suggestion alone when another reading
-                        // exists.
-                        for c in &mut e.changes {
-                            c.note = format!("{}; {note}", c.note);
-                        }
-                    }
+                    with_larger_reading(&mut out[first..], &or, larger_count, &note);
                 }
             }
         }
@@ -310,17 +348,20 @@ fn explain_with(
             })
             .collect();
         if n > 1 {
-            let text = {
-                let alts: Vec<&Explanation> = built.iter().collect();
-                one_of_text(pack, &alts, n)
-            };
-            built.iter_mut().for_each(|e| e.text = text.clone());
+            one_text_for_all(pack, &mut built, n);
         }
         out.extend(built);
         cause += 1;
     }
-    // The other workbooks' figures are not candidates: said where they weigh in.
-    for e in &mut out {
+    with_notes(&words, &mut out, left_out);
+    out
+}
+
+/// The notes every explanation carries where they apply: the other workbooks' figures are not
+/// candidates (said where they weigh in), and `left_out` failing checks were not of a shape
+/// the localisation reads.
+fn with_notes(words: &Words, out: &mut [Explanation], left_out: usize) {
+    for e in out.iter_mut() {
         if let Some(files) = other_files(&e.resolves) {
             let note = words.text(TextId::ExplainOthersGiven, &[("files", &files)]);
             e.text = format!("{}; {note}", e.text);
@@ -328,11 +369,10 @@ fn explain_with(
     }
     if left_out > 0 {
         let note = words.text(TextId::ExplainLeftOut, &[("count", &left_out.to_string())]);
-        for e in &mut out {
+        for e in out.iter_mut() {
             e.text = format!("{}; {note}", e.text);
         }
     }
-    out
 }
 
 /// The other workbooks whose figures the findings read (a unit's, last year's), the first

@@ -153,6 +153,26 @@ fn is_seg_char(c: char) -> bool {
     c.is_ascii_alphanumeric() || c == '_'
 }
 
+/// The token one character is on its own (an operator, a bracket, a comma, `@`), if any.
+fn single_char_token(c: char) -> Option<Tok> {
+    match c {
+        '+' => Some(Tok::Op("+")),
+        '-' | '−' => Some(Tok::Op("-")),
+        '*' | '×' => Some(Tok::Op("*")),
+        '/' | '÷' => Some(Tok::Op("/")),
+        '<' => Some(Tok::Op("<")),
+        '>' => Some(Tok::Op(">")),
+        '(' => Some(Tok::LParen),
+        ')' => Some(Tok::RParen),
+        '[' => Some(Tok::LBracket),
+        ']' => Some(Tok::RBracket),
+        ',' => Some(Tok::Comma),
+        // `@`: the current column of a check with `columns` (written `x[@]`).
+        '@' => Some(Tok::Path("@".into())),
+        _ => None,
+    }
+}
+
 fn lex(src: &str) -> Result<Vec<(Tok, Span)>, ParseError> {
     let mut out = Vec::new();
     let chars: Vec<(usize, char)> = src.char_indices().collect();
@@ -177,23 +197,7 @@ fn lex(src: &str) -> Result<Vec<(Tok, Span)>, ParseError> {
             i += 2;
             continue;
         }
-        let single = match c {
-            '+' => Some(Tok::Op("+")),
-            '-' | '−' => Some(Tok::Op("-")),
-            '*' | '×' => Some(Tok::Op("*")),
-            '/' | '÷' => Some(Tok::Op("/")),
-            '<' => Some(Tok::Op("<")),
-            '>' => Some(Tok::Op(">")),
-            '(' => Some(Tok::LParen),
-            ')' => Some(Tok::RParen),
-            '[' => Some(Tok::LBracket),
-            ']' => Some(Tok::RBracket),
-            ',' => Some(Tok::Comma),
-            // `@`: the current column of a check with `columns` (written `x[@]`).
-            '@' => Some(Tok::Path("@".into())),
-            _ => None,
-        };
-        if let Some(t) = single {
+        if let Some(t) = single_char_token(c) {
             out.push((
                 t,
                 Span {

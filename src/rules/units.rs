@@ -174,164 +174,19 @@ pub(super) fn compile_units(
     let mut plaus = Plausibility::default();
     let mut register_from: Option<(usize, &RegisterDef)> = None;
     let mut plaus_from: Option<(usize, &PlausibilityDef)> = None;
-    let keys = |v: &[String]| -> Vec<String> { v.iter().map(|t| label_key(t, folding)).collect() };
     for (si, def) in parsed {
         let src = &sources[*si];
         let mut p = Problems::new(src);
         if let Some(r) = &def.register {
-            let take = match register_from {
-                None => true,
-                Some(first) => match second(first, (*si, r), sources) {
-                    Second::Same => false,
-                    Second::Replaces => true,
-                    Second::Conflict => {
-                        p.add(
-                            0..0,
-                            "[register] is given differently in two rule files",
-                            "this file",
-                            Some(format!(
-                                "it is given in {} already; give it once",
-                                sources[first.0].name
-                            )),
-                        );
-                        false
-                    }
-                },
-            };
-            if take {
+            if taken(register_from, (*si, r), "[register]", sources, &mut p) {
                 register_from = Some((*si, r));
-                register = RegisterHeadings {
-                    code: keys(&r.code),
-                    name: keys(&r.name),
-                    parent: keys(&r.parent),
-                    from: keys(&r.from),
-                    to: keys(&r.to),
-                    predecessors: keys(&r.predecessors),
-                    shares: keys(&r.shares),
-                    opening: r.opening.as_ref().and_then(|f| figure(f, forms, &mut p)),
-                    closing: r.closing.as_ref().and_then(|f| figure(f, forms, &mut p)),
-                };
-                if register.opening.is_some() != register.closing.is_some() {
-                    p.add(
-                        0..0,
-                        "[register] gives `opening` without `closing`, or `closing` without `opening`",
-                        "this file",
-                        Some("give both figures (e.g. opening = \"M02.start\", closing = \"M02.end\"), or neither".into()),
-                    );
-                }
-                if register.code.is_empty() || register.name.is_empty() {
-                    p.add(
-                        0..0,
-                        "[register] needs the headings of the code and name columns",
-                        "this file",
-                        Some("e.g. code = [\"Unit code\"], name = [\"Unit name\"]".into()),
-                    );
-                }
+                register = register_headings(r, forms, folding, &mut p);
             }
         }
         if let Some(d) = &def.plausibility {
-            let take = match plaus_from {
-                None => true,
-                Some(first) => match second(first, (*si, d), sources) {
-                    Second::Same => false,
-                    Second::Replaces => true,
-                    Second::Conflict => {
-                        p.add(
-                            0..0,
-                            "[plausibility] is given differently in two rule files",
-                            "this file",
-                            Some(format!(
-                                "it is given in {} already; give it once",
-                                sources[first.0].name
-                            )),
-                        );
-                        false
-                    }
-                },
-            };
-            if take {
+            if taken(plaus_from, (*si, d), "[plausibility]", sources, &mut p) {
                 plaus_from = Some((*si, d));
-                plaus = Plausibility::default();
-                plaus.figures = d
-                    .figures
-                    .iter()
-                    .filter_map(|f| figure(f, forms, &mut p))
-                    .collect();
-                plaus.flows = d
-                    .flows
-                    .iter()
-                    .filter_map(|f| figure(f, forms, &mut p))
-                    .collect();
-                let mut number =
-                    |v: &Option<Spanned<f64>>, lo: f64, hi: f64, slot: &mut f64, key: &str| {
-                        if let Some(v) = v {
-                            let x = *v.get_ref();
-                            if x.is_finite() && x >= lo && x <= hi {
-                                *slot = x;
-                            } else {
-                                p.add(
-                                    v.span(),
-                                    format!("`{key}` must lie between {lo} and {hi}"),
-                                    "out of range",
-                                    None,
-                                );
-                            }
-                        }
-                    };
-                number(&d.u, 0.0, 1.0, &mut plaus.u, "u");
-                number(&d.a, 0.0, 1.0, &mut plaus.a, "a");
-                number(&d.c, 0.5, 1000.0, &mut plaus.c, "c");
-                number(
-                    &d.min_change,
-                    0.0,
-                    100.0,
-                    &mut plaus.min_change,
-                    "min_change",
-                );
-                number(
-                    &d.max_share_move,
-                    0.0,
-                    1.0,
-                    &mut plaus.max_share_move,
-                    "max_share_move",
-                );
-                number(
-                    &d.min_share_base,
-                    0.0,
-                    1e12,
-                    &mut plaus.min_share_base,
-                    "min_share_base",
-                );
-                plaus.shares = d
-                    .shares
-                    .iter()
-                    .filter_map(|t| {
-                        let Some((part, base)) = t.get_ref().split_once('/') else {
-                            p.add(
-                                t.span(),
-                                "a share is written `FORM.row / FORM.row` (a figure over its base)",
-                                "no `/`",
-                                None,
-                            );
-                            return None;
-                        };
-                        // Each side resolved as a figure, its problems pointing at the share.
-                        let side = |x: &str| Spanned::new(t.span(), x.trim().to_string());
-                        let part = figure(&side(part), forms, &mut p);
-                        let base = figure(&side(base), forms, &mut p);
-                        Some(Share {
-                            name: format!("{} / {}", part.as_ref()?.name, base.as_ref()?.name),
-                            part: part?,
-                            base: base?,
-                        })
-                    })
-                    .collect();
-                if let Some(m) = &d.min_units {
-                    plaus.min_units = (*m.get_ref()).max(3);
-                }
-                if let Some(m) = &d.min_figures {
-                    plaus.min_figures = (*m.get_ref()).max(1);
-                }
+                plaus = plausibility(d, forms, &mut p);
             }
         }
         if !p.list.is_empty() {
@@ -339,6 +194,161 @@ pub(super) fn compile_units(
         }
     }
     (register, plaus)
+}
+
+/// Whether a file's `table` (`later`, in file `later.0`) is taken: when none was given
+/// before (`first`), or it replaces the built-in pack's; a problem in `p` when two files of
+/// yours give it differently.
+fn taken<T: PartialEq>(
+    first: Option<(usize, &T)>,
+    later: (usize, &T),
+    table: &str,
+    sources: &[Source],
+    p: &mut Problems<'_>,
+) -> bool {
+    let Some(first) = first else {
+        return true;
+    };
+    match second(first, later, sources) {
+        Second::Same => false,
+        Second::Replaces => true,
+        Second::Conflict => {
+            p.add(
+                0..0,
+                format!("{table} is given differently in two rule files"),
+                "this file",
+                Some(format!(
+                    "it is given in {} already; give it once",
+                    sources[first.0].name
+                )),
+            );
+            false
+        }
+    }
+}
+
+/// The register's headings of a `[register]` table (as label keys), and its opening and
+/// closing figures; problems in `p` when only one figure, or no code or name heading, is
+/// given.
+fn register_headings(
+    r: &RegisterDef,
+    forms: &[super::Form],
+    folding: Folding,
+    p: &mut Problems<'_>,
+) -> RegisterHeadings {
+    let keys = |v: &[String]| -> Vec<String> { v.iter().map(|t| label_key(t, folding)).collect() };
+    let register = RegisterHeadings {
+        code: keys(&r.code),
+        name: keys(&r.name),
+        parent: keys(&r.parent),
+        from: keys(&r.from),
+        to: keys(&r.to),
+        predecessors: keys(&r.predecessors),
+        shares: keys(&r.shares),
+        opening: r.opening.as_ref().and_then(|f| figure(f, forms, p)),
+        closing: r.closing.as_ref().and_then(|f| figure(f, forms, p)),
+    };
+    if register.opening.is_some() != register.closing.is_some() {
+        p.add(
+            0..0,
+            "[register] gives `opening` without `closing`, or `closing` without `opening`",
+            "this file",
+            Some("give both figures (e.g. opening = \"M02.start\", closing = \"M02.end\"), or neither".into()),
+        );
+    }
+    if register.code.is_empty() || register.name.is_empty() {
+        p.add(
+            0..0,
+            "[register] needs the headings of the code and name columns",
+            "this file",
+            Some("e.g. code = [\"Unit code\"], name = [\"Unit name\"]".into()),
+        );
+    }
+    register
+}
+
+/// The settings of a `[plausibility]` table: its figures, flows and shares resolved, its
+/// numbers where in range (a problem in `p` for each out of range).
+fn plausibility(d: &PlausibilityDef, forms: &[super::Form], p: &mut Problems<'_>) -> Plausibility {
+    let mut plaus = Plausibility {
+        figures: d
+            .figures
+            .iter()
+            .filter_map(|f| figure(f, forms, p))
+            .collect(),
+        flows: d.flows.iter().filter_map(|f| figure(f, forms, p)).collect(),
+        ..Plausibility::default()
+    };
+    let mut number = |v: &Option<Spanned<f64>>, lo: f64, hi: f64, slot: &mut f64, key: &str| {
+        if let Some(v) = v {
+            let x = *v.get_ref();
+            if x.is_finite() && x >= lo && x <= hi {
+                *slot = x;
+            } else {
+                p.add(
+                    v.span(),
+                    format!("`{key}` must lie between {lo} and {hi}"),
+                    "out of range",
+                    None,
+                );
+            }
+        }
+    };
+    number(&d.u, 0.0, 1.0, &mut plaus.u, "u");
+    number(&d.a, 0.0, 1.0, &mut plaus.a, "a");
+    number(&d.c, 0.5, 1000.0, &mut plaus.c, "c");
+    number(
+        &d.min_change,
+        0.0,
+        100.0,
+        &mut plaus.min_change,
+        "min_change",
+    );
+    number(
+        &d.max_share_move,
+        0.0,
+        1.0,
+        &mut plaus.max_share_move,
+        "max_share_move",
+    );
+    number(
+        &d.min_share_base,
+        0.0,
+        1e12,
+        &mut plaus.min_share_base,
+        "min_share_base",
+    );
+    plaus.shares = d.shares.iter().filter_map(|t| share(t, forms, p)).collect();
+    if let Some(m) = &d.min_units {
+        plaus.min_units = (*m.get_ref()).max(3);
+    }
+    if let Some(m) = &d.min_figures {
+        plaus.min_figures = (*m.get_ref()).max(1);
+    }
+    plaus
+}
+
+/// A share of `[plausibility]`, `FORM.row / FORM.row` (a figure over its base), resolved;
+/// None with a problem in `p` when it is not so written or a side does not resolve.
+fn share(t: &Spanned<String>, forms: &[super::Form], p: &mut Problems<'_>) -> Option<Share> {
+    let Some((part, base)) = t.get_ref().split_once('/') else {
+        p.add(
+            t.span(),
+            "a share is written `FORM.row / FORM.row` (a figure over its base)",
+            "no `/`",
+            None,
+        );
+        return None;
+    };
+    // Each side resolved as a figure, its problems pointing at the share.
+    let side = |x: &str| Spanned::new(t.span(), x.trim().to_string());
+    let part = figure(&side(part), forms, p);
+    let base = figure(&side(base), forms, p);
+    Some(Share {
+        name: format!("{} / {}", part.as_ref()?.name, base.as_ref()?.name),
+        part: part?,
+        base: base?,
+    })
 }
 
 /// `FORM.row` or `FORM.row[column]` resolved, or a problem.

@@ -376,16 +376,15 @@ pub(crate) fn reorganisation_findings(
     let (Some(opening), Some(closing)) = (&pack.register.opening, &pack.register.closing) else {
         return;
     };
-    let mut last_year: std::collections::BTreeMap<&str, usize> = Default::default();
-    for (i, (r, pk)) in previous.iter().enumerate() {
-        // A workbook of another year than the one before the run's is never used.
-        let other_year = matches!((pk.report_year, year), (Some(p), Some(y)) if p != y - 1);
-        if let (Status::Checked, Some(key), false) = (&r.status, &r.unit.key, other_year) {
-            last_year.entry(key.as_str()).or_insert(i);
-        }
-    }
-    let alive = |e: &crate::register::Entry| year.is_none_or(|y| e.alive_in(y));
-    let locale = pack.settings.shown_locale();
+    let cx = Reorganisation {
+        reg,
+        previous,
+        last_year: last_year_workbooks(previous, year),
+        opening,
+        closing,
+        year,
+        locale: pack.settings.shown_locale(),
+    };
     for (fi, k) in kept.iter().enumerate() {
         if k.deferred.is_none() || super::is_summary(pack, k) || paired[fi].is_some() {
             continue;
@@ -397,143 +396,215 @@ pub(crate) fn reorganisation_findings(
         if entry.predecessors.is_empty() {
             continue;
         }
-        let code = entry.code.clone();
-        let shown_code = |key: &str| reg.get(key).map_or(key.to_string(), |e| e.code.clone());
-        // A predecessor another unit was formed from too: a split, not comparable unless the
-        // register gives the shares.
-        let shares = &entry.shares;
-        let split = entry.predecessors.iter().find_map(|p| {
-            if !shares.is_empty() {
-                return None;
-            }
-            let others: Vec<String> = reg
-                .entries
-                .iter()
-                .filter(|o| o.key != entry.key && alive(o) && o.predecessors.contains(p))
-                .map(|o| o.code.clone())
-                .collect();
-            (!others.is_empty()).then(|| (shown_code(p), others.join(", ")))
-        });
-        let said = if let Some((predecessor, others)) = split {
-            Some((
-                Kind::UnitSplitNotComparable,
-                vec![("predecessor", predecessor), ("others", others)],
-            ))
-        } else {
-            let missing: Vec<String> = entry
-                .predecessors
-                .iter()
-                .filter(|p| !last_year.contains_key(p.as_str()))
-                .map(|p| shown_code(p))
-                .collect();
-            if !missing.is_empty() {
-                Some((
-                    Kind::UnitNoPredecessor,
-                    vec![("missing", missing.join(", "))],
-                ))
-            } else {
-                let now = figures_now(k)
-                    .get(&(opening.form, opening.row, opening.col))
-                    .copied();
-                // Each predecessor's closing figure, times its share when the register gives
-                // shares (a split), with how far the shares' rounding lets the sum be off.
-                let before: Option<Vec<(String, f64, f64)>> = entry
-                    .predecessors
-                    .iter()
-                    .enumerate()
-                    .map(|(i, p)| {
-                        let (pr, pk) = &previous[last_year[p.as_str()]];
-                        let v = *figures_linked(&pk.linked).get(&(
-                            closing.form,
-                            closing.row,
-                            closing.col,
-                        ))?;
-                        let label = format!("{} ({})", shown_code(p), pr.path);
-                        Some(match shares.get(i) {
-                            Some(&(share, half)) => (
-                                format!(
-                                    "{label} {} × {}",
-                                    format_number(v, None, locale),
-                                    format_number(share, None, locale)
-                                ),
-                                v * share,
-                                // The share as written, rounded; a person is not split.
-                                v * half + if share < 1.0 { 0.5 } else { 0.0 },
-                            ),
-                            None => (label, v, 0.0),
-                        })
-                    })
-                    .collect();
-                match (now, before) {
-                    (Some(now), Some(before)) if !shares.is_empty() => {
-                        let expected: f64 = before.iter().map(|(_, v, _)| v).sum();
-                        let slack: f64 = before.iter().map(|(.., s)| s).sum();
-                        if (expected - now).abs() > slack + 1e-9 {
-                            let list: Vec<&str> = before.iter().map(|(p, ..)| p.as_str()).collect();
-                            Some((
-                                Kind::UnitSplitOpening,
-                                vec![
-                                    ("figure", opening.name.clone()),
-                                    ("value", format_number(now, None, locale)),
-                                    ("expected", format_number(expected, Some(1), locale)),
-                                    ("predecessors", list.join(", ")),
-                                ],
-                            ))
-                        } else {
-                            None
-                        }
-                    }
-                    (Some(now), Some(before)) => {
-                        let before: Vec<(String, f64)> =
-                            before.into_iter().map(|(p, v, _)| (p, v)).collect();
-                        let sum: f64 = before.iter().map(|(_, v)| v).sum();
-                        if (sum - now).abs() > 1e-9 {
-                            let list: Vec<String> = before
-                                .iter()
-                                .map(|(p, v)| format!("{p} {}", format_number(*v, None, locale)))
-                                .collect();
-                            Some((
-                                Kind::UnitMergerOpening,
-                                vec![
-                                    ("figure", opening.name.clone()),
-                                    ("value", format_number(now, None, locale)),
-                                    ("sum", format_number(sum, None, locale)),
-                                    ("predecessors", list.join(", ")),
-                                ],
-                            ))
-                        } else {
-                            None
-                        }
-                    }
-                    // A figure missing on either side: not compared, and the finding that
-                    // the unit has no workbook of last year stays.
-                    _ => continue,
-                }
-            }
+        let Some(said) = reorganisation_said(&cx, entry, k) else {
+            continue;
         };
-        // Replaced: the unit was compared with its predecessors, or what stopped it is said.
-        // (That some of last year's workbooks could not be read stays said when a
-        // predecessor was not found: it may be among them.)
-        let compared = !matches!(said, Some((Kind::UnitNoPredecessor, _)));
-        r.findings.retain(|f| {
-            f.rule != Kind::ConsolidationPreviousMissing.id()
-                && (!compared || f.rule != Kind::ConsolidationPreviousUnread.id())
-        });
-        if let Some((kind, params)) = said {
-            let mut all: Vec<(&str, &str)> = vec![("code", code.as_str())];
-            all.extend(params.iter().map(|(k, v)| (*k, v.as_str())));
-            push_link_finding(
-                pack,
-                r,
-                LinkFinding {
-                    rule: kind,
-                    sheet: None,
-                    cells: vec![],
-                    order: (0, 0, 1),
-                    params: &all,
-                },
-            );
-            sort(r);
+        replace_previous_missing(pack, r, &entry.code, said);
+    }
+}
+
+/// What is said of a unit formed from others: the finding's kind and its parameters, or
+/// nothing (compared, and the figures agree).
+type Said = Option<(Kind, Vec<(&'static str, String)>)>;
+
+/// What [`reorganisation_findings`] reads a unit's predecessors against.
+struct Reorganisation<'a> {
+    reg: &'a Register,
+    previous: &'a [(FileResult, Kept)],
+    /// Last year's checked workbook (its index in `previous`) by unit key.
+    last_year: std::collections::BTreeMap<&'a str, usize>,
+    opening: &'a crate::rules::units::FigureRef,
+    closing: &'a crate::rules::units::FigureRef,
+    year: Option<i32>,
+    locale: crate::locale::Locale,
+}
+
+impl Reorganisation<'_> {
+    /// A unit's code as written in the register (its key when the register lacks it).
+    fn shown_code(&self, key: &str) -> String {
+        self.reg
+            .get(key)
+            .map_or(key.to_string(), |e| e.code.clone())
+    }
+}
+
+/// Each unit's checked workbook of last year, by key (the first when two); a workbook of
+/// another year than the one before the run's is never used.
+fn last_year_workbooks(
+    previous: &[(FileResult, Kept)],
+    year: Option<i32>,
+) -> std::collections::BTreeMap<&str, usize> {
+    let mut last_year: std::collections::BTreeMap<&str, usize> = Default::default();
+    for (i, (r, pk)) in previous.iter().enumerate() {
+        // A workbook of another year than the one before the run's is never used.
+        let other_year = matches!((pk.report_year, year), (Some(p), Some(y)) if p != y - 1);
+        if let (Status::Checked, Some(key), false) = (&r.status, &r.unit.key, other_year) {
+            last_year.entry(key.as_str()).or_insert(i);
         }
+    }
+    last_year
+}
+
+/// What is said of unit `entry` (workbook `k`) against its predecessors: a split without
+/// shares, a predecessor without a workbook last year, or an opening figure that is not
+/// their closing figures'. None when a figure is missing on either side: not compared (and
+/// the finding that the unit has no workbook of last year stays).
+fn reorganisation_said(
+    cx: &Reorganisation,
+    entry: &crate::register::Entry,
+    k: &Kept,
+) -> Option<Said> {
+    if let Some((predecessor, others)) = split_of(cx, entry) {
+        return Some(Some((
+            Kind::UnitSplitNotComparable,
+            vec![("predecessor", predecessor), ("others", others)],
+        )));
+    }
+    let missing: Vec<String> = entry
+        .predecessors
+        .iter()
+        .filter(|p| !cx.last_year.contains_key(p.as_str()))
+        .map(|p| cx.shown_code(p))
+        .collect();
+    if !missing.is_empty() {
+        return Some(Some((
+            Kind::UnitNoPredecessor,
+            vec![("missing", missing.join(", "))],
+        )));
+    }
+    let now = figures_now(k)
+        .get(&(cx.opening.form, cx.opening.row, cx.opening.col))
+        .copied()?;
+    let before = closing_figures_before(cx, entry)?;
+    Some(if entry.shares.is_empty() {
+        merger_opening(cx, now, before)
+    } else {
+        split_opening(cx, now, &before)
+    })
+}
+
+/// A predecessor of `entry` another unit (alive in the run's year) was formed from too: a
+/// split, not comparable unless the register gives the shares. (The predecessor's code, the
+/// other units' codes.)
+fn split_of(cx: &Reorganisation, entry: &crate::register::Entry) -> Option<(String, String)> {
+    if !entry.shares.is_empty() {
+        return None;
+    }
+    let alive = |e: &crate::register::Entry| cx.year.is_none_or(|y| e.alive_in(y));
+    entry.predecessors.iter().find_map(|p| {
+        let others: Vec<String> = cx
+            .reg
+            .entries
+            .iter()
+            .filter(|o| o.key != entry.key && alive(o) && o.predecessors.contains(p))
+            .map(|o| o.code.clone())
+            .collect();
+        (!others.is_empty()).then(|| (cx.shown_code(p), others.join(", ")))
+    })
+}
+
+/// Each predecessor's closing figure last year, times its share when the register gives
+/// shares (a split), with how far the shares' rounding lets the sum be off: (label, figure,
+/// slack). None when one has no such figure.
+fn closing_figures_before(
+    cx: &Reorganisation,
+    entry: &crate::register::Entry,
+) -> Option<Vec<(String, f64, f64)>> {
+    let locale = cx.locale;
+    let closing = cx.closing;
+    entry
+        .predecessors
+        .iter()
+        .enumerate()
+        .map(|(i, p)| {
+            let (pr, pk) = &cx.previous[cx.last_year[p.as_str()]];
+            let v = *figures_linked(&pk.linked).get(&(closing.form, closing.row, closing.col))?;
+            let label = format!("{} ({})", cx.shown_code(p), pr.path);
+            Some(match entry.shares.get(i) {
+                Some(&(share, half)) => (
+                    format!(
+                        "{label} {} × {}",
+                        format_number(v, None, locale),
+                        format_number(share, None, locale)
+                    ),
+                    v * share,
+                    // The share as written, rounded; a person is not split.
+                    v * half + if share < 1.0 { 0.5 } else { 0.0 },
+                ),
+                None => (label, v, 0.0),
+            })
+        })
+        .collect()
+}
+
+/// A split with shares: the opening figure `now` against the predecessors' shares of their
+/// closing figures, within the shares' rounding.
+fn split_opening(cx: &Reorganisation, now: f64, before: &[(String, f64, f64)]) -> Said {
+    let locale = cx.locale;
+    let expected: f64 = before.iter().map(|(_, v, _)| v).sum();
+    let slack: f64 = before.iter().map(|(.., s)| s).sum();
+    if (expected - now).abs() <= slack + 1e-9 {
+        return None;
+    }
+    let list: Vec<&str> = before.iter().map(|(p, ..)| p.as_str()).collect();
+    Some((
+        Kind::UnitSplitOpening,
+        vec![
+            ("figure", cx.opening.name.clone()),
+            ("value", format_number(now, None, locale)),
+            ("expected", format_number(expected, Some(1), locale)),
+            ("predecessors", list.join(", ")),
+        ],
+    ))
+}
+
+/// A merger: the opening figure `now` against the sum of the predecessors' closing figures.
+fn merger_opening(cx: &Reorganisation, now: f64, before: Vec<(String, f64, f64)>) -> Said {
+    let locale = cx.locale;
+    let before: Vec<(String, f64)> = before.into_iter().map(|(p, v, _)| (p, v)).collect();
+    let sum: f64 = before.iter().map(|(_, v)| v).sum();
+    if (sum - now).abs() <= 1e-9 {
+        return None;
+    }
+    let list: Vec<String> = before
+        .iter()
+        .map(|(p, v)| format!("{p} {}", format_number(*v, None, locale)))
+        .collect();
+    Some((
+        Kind::UnitMergerOpening,
+        vec![
+            ("figure", cx.opening.name.clone()),
+            ("value", format_number(now, None, locale)),
+            ("sum", format_number(sum, None, locale)),
+            ("predecessors", list.join(", ")),
+        ],
+    ))
+}
+
+/// The finding that unit `code` has no workbook last year replaced: the unit was compared
+/// with its predecessors, or what stopped it is said (`said`). (That some of last year's
+/// workbooks could not be read stays said when a predecessor was not found: it may be among
+/// them.)
+fn replace_previous_missing(pack: &Pack, r: &mut FileResult, code: &str, said: Said) {
+    let compared = !matches!(said, Some((Kind::UnitNoPredecessor, _)));
+    r.findings.retain(|f| {
+        f.rule != Kind::ConsolidationPreviousMissing.id()
+            && (!compared || f.rule != Kind::ConsolidationPreviousUnread.id())
+    });
+    if let Some((kind, params)) = said {
+        let mut all: Vec<(&str, &str)> = vec![("code", code)];
+        all.extend(params.iter().map(|(k, v)| (*k, v.as_str())));
+        push_link_finding(
+            pack,
+            r,
+            LinkFinding {
+                rule: kind,
+                sheet: None,
+                cells: vec![],
+                order: (0, 0, 1),
+                params: &all,
+            },
+        );
+        sort(r);
     }
 }

@@ -183,30 +183,14 @@ fn put_text(
     Ok(())
 }
 
-/// Writes the summary as `.xlsx` bytes: the form's title (its name), its column headers in
-/// rule order, one row per unit, the end row as SUM formulas; then the notes sheet.
-///
-/// The bytes depend only on the summary (fixed document times): two runs, the same bytes.
-/// Every value is written within Excel's limits, each for itself: a text longer than a cell
-/// holds is cut with a marker and a note; units beyond the rows a worksheet holds are left out
-/// and said so on the notes sheet; columns beyond the last column Excel has are not written.
-pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildError> {
-    let mut wb = Workbook::new();
-    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1)?;
-    wb.set_properties(
-        &rust_xlsxwriter::DocProperties::new()
-            .set_creation_datetime(&created)
-            .set_author("crossfoot")
-            .set_custom_property(crate::sniff::MARK_PROPERTY, crate::sniff::SUMMARY_MARK),
-    );
-    let bold = Format::new().set_bold();
-    let mut taken = std::collections::BTreeSet::new();
-    let ws = wb.add_worksheet();
-    ws.set_name(xlsx_limits::unique_sheet_name(&form.id, &mut taken))?;
-    put_text(pack, ws, 0, 0, &form.name, Some(&bold))?;
-    let header_row = 2u32;
-    // The title block (`Tên …: name`, `Mã đơn vị: code`, `Năm báo cáo: year`), as a unit
-    // workbook's: the summary one level up reads the summary as its unit by this code.
+/// The title block (`Tên …: name`, `Mã đơn vị: code`, `Năm báo cáo: year`), as a unit
+/// workbook's, when the summary is a unit's: the summary one level up reads the summary as its
+/// unit by this code.
+fn write_title_block(
+    pack: &Pack,
+    ws: &mut rust_xlsxwriter::Worksheet,
+    s: &Summary,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
     if let Some((code, name)) = &s.unit {
         let settings = &pack.settings;
         let year = s.year.map(|y| y.to_string());
@@ -229,6 +213,105 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildErro
             }
         }
     }
+    Ok(())
+}
+
+/// The notes sheet: a line for the units (`shown` of them written) and the columns (`columns`
+/// written) a worksheet could not hold, then the summary's notes (file, code, name, note), as
+/// many as the sheet holds.
+fn write_notes(
+    pack: &Pack,
+    notes: &mut rust_xlsxwriter::Worksheet,
+    form: &Form,
+    s: &Summary,
+    shown: usize,
+    columns: usize,
+) -> Result<(), rust_xlsxwriter::XlsxError> {
+    let bold = Format::new().set_bold();
+    for (c, h) in [
+        TextId::ConsolidateFile,
+        TextId::ConsolidateCode,
+        TextId::ConsolidateName,
+        TextId::ConsolidateNote,
+    ]
+    .iter()
+    .enumerate()
+    {
+        put_text(pack, notes, 0, c as u16, &text(pack, *h, &[]), Some(&bold))?;
+    }
+    let mut lines: Vec<[String; 4]> = Vec::new();
+    if shown < s.rows.len() {
+        lines.push([
+            String::new(),
+            String::new(),
+            String::new(),
+            text(
+                pack,
+                TextId::ConsolidateRowsCut,
+                &[
+                    ("shown", &shown.to_string()),
+                    ("count", &s.rows.len().to_string()),
+                ],
+            ),
+        ]);
+    }
+    if columns < form.columns.len() {
+        lines.push([
+            String::new(),
+            String::new(),
+            String::new(),
+            text(
+                pack,
+                TextId::ConsolidateColumnsCut,
+                &[
+                    ("shown", &columns.to_string()),
+                    ("count", &form.columns.len().to_string()),
+                ],
+            ),
+        ]);
+    }
+    let cut_lines = lines.len();
+    let room = (xlsx_limits::MAX_ROWS - 1) as usize - cut_lines;
+    for (k, line) in lines.iter().enumerate() {
+        let r = 1 + k as u32;
+        for (c, t) in line.iter().enumerate() {
+            put_text(pack, notes, r, c as u16, t, None)?;
+        }
+    }
+    for (k, (file, code, name, note)) in s.notes.iter().take(room).enumerate() {
+        let r = (1 + cut_lines + k) as u32;
+        put_text(pack, notes, r, 0, file, None)?;
+        put_text(pack, notes, r, 1, code, None)?;
+        put_text(pack, notes, r, 2, name, None)?;
+        put_text(pack, notes, r, 3, &note_text(pack, note), None)?;
+    }
+    notes.autofit();
+    Ok(())
+}
+
+/// Writes the summary as `.xlsx` bytes: the form's title (its name), its column headers in
+/// rule order, one row per unit, the end row as SUM formulas; then the notes sheet.
+///
+/// The bytes depend only on the summary (fixed document times): two runs, the same bytes.
+/// Every value is written within Excel's limits, each for itself: a text longer than a cell
+/// holds is cut with a marker and a note; units beyond the rows a worksheet holds are left out
+/// and said so on the notes sheet; columns beyond the last column Excel has are not written.
+pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildError> {
+    let mut wb = Workbook::new();
+    let created = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1)?;
+    wb.set_properties(
+        &rust_xlsxwriter::DocProperties::new()
+            .set_creation_datetime(&created)
+            .set_author("crossfoot")
+            .set_custom_property(crate::sniff::MARK_PROPERTY, crate::sniff::SUMMARY_MARK),
+    );
+    let bold = Format::new().set_bold();
+    let mut taken = std::collections::BTreeSet::new();
+    let ws = wb.add_worksheet();
+    ws.set_name(xlsx_limits::unique_sheet_name(&form.id, &mut taken))?;
+    put_text(pack, ws, 0, 0, &form.name, Some(&bold))?;
+    let header_row = 2u32;
+    write_title_block(pack, ws, s)?;
     let rec = form.records.as_ref();
     // A numbering column (`[records] number = "STT"`) comes first; the form's columns after it.
     let numbering = rec.and_then(|r| r.number.as_deref());
@@ -310,64 +393,7 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildErro
         &text(pack, TextId::ConsolidateNotesSheet, &[]),
         &mut taken,
     ))?;
-    for (c, h) in [
-        TextId::ConsolidateFile,
-        TextId::ConsolidateCode,
-        TextId::ConsolidateName,
-        TextId::ConsolidateNote,
-    ]
-    .iter()
-    .enumerate()
-    {
-        put_text(pack, notes, 0, c as u16, &text(pack, *h, &[]), Some(&bold))?;
-    }
-    let mut lines: Vec<[String; 4]> = Vec::new();
-    if shown.len() < s.rows.len() {
-        lines.push([
-            String::new(),
-            String::new(),
-            String::new(),
-            text(
-                pack,
-                TextId::ConsolidateRowsCut,
-                &[
-                    ("shown", &shown.len().to_string()),
-                    ("count", &s.rows.len().to_string()),
-                ],
-            ),
-        ]);
-    }
-    if columns < form.columns.len() {
-        lines.push([
-            String::new(),
-            String::new(),
-            String::new(),
-            text(
-                pack,
-                TextId::ConsolidateColumnsCut,
-                &[
-                    ("shown", &columns.to_string()),
-                    ("count", &form.columns.len().to_string()),
-                ],
-            ),
-        ]);
-    }
-    let cut_lines = lines.len();
-    let room = (xlsx_limits::MAX_ROWS - 1) as usize - cut_lines;
-    for (k, line) in lines.iter().enumerate() {
-        let r = 1 + k as u32;
-        for (c, t) in line.iter().enumerate() {
-            put_text(pack, notes, r, c as u16, t, None)?;
-        }
-    }
-    for (k, (file, code, name, note)) in s.notes.iter().take(room).enumerate() {
-        let r = (1 + cut_lines + k) as u32;
-        put_text(pack, notes, r, 0, file, None)?;
-        put_text(pack, notes, r, 1, code, None)?;
-        put_text(pack, notes, r, 2, name, None)?;
-        put_text(pack, notes, r, 3, &note_text(pack, note), None)?;
-    }
-    notes.autofit();
+    write_notes(pack, notes, form, s, shown.len(), columns)?;
     Ok(wb.save_to_buffer()?)
 }
 

@@ -735,6 +735,114 @@ fn name(s: &str, lang: Lang) -> std::borrow::Cow<'_, str> {
     visible(s, SHOWN_NAME, lang)
 }
 
+/// An unreadable file's lines of the human report: its diagnostic (miette's in English,
+/// crossfoot's words otherwise), indented.
+fn unreadable_lines(
+    out: &mut String,
+    path: &str,
+    u: &crate::unreadable::Unreadable,
+    lang: Lang,
+    style: &Style,
+) {
+    let w = Words::of(lang);
+    let (reason, hint) = unreadable_text(u, lang);
+    let diag = UnreadableDiag::shown(path, &reason, &hint, w, lang);
+    let mut s = String::new();
+    let handler = if lang != Lang::En {
+        // miette's own words (`help`) are English: crossfoot's words instead.
+        None
+    } else if style.on {
+        Some(miette::GraphicalTheme::unicode())
+    } else {
+        Some(miette::GraphicalTheme::unicode_nocolor())
+    }
+    .map(|theme| {
+        miette::GraphicalReportHandler::new_themed(theme)
+            .with_width(style.width.map_or(100, |w| w.min(100)))
+    });
+    if handler.is_none_or(|h| h.render_report(&mut s, &diag).is_err()) {
+        s = format!(
+            "{} {}: {}\n  {}: {}\n",
+            w.cannot_read, diag.path, diag.reason, w.hint, diag.hint
+        );
+    }
+    for line in s.trim_end().lines() {
+        let _ = writeln!(out, "{}", format!("  {line}").trim_end());
+    }
+}
+
+/// A finding's lines of the human report: where and which rule, its message, the figures
+/// (expected, found, difference) and the cells it read.
+fn finding_lines(out: &mut String, f: &crate::finding::Finding, lang: Lang, style: &Style) {
+    let w = Words::of(lang);
+    let locale = lang.locale();
+    let place = match (&f.sheet, f.cells.first()) {
+        (Some(s), Some(c)) if c.sheet == *s => {
+            format!("{}!{}", name(s, lang), name(&c.cell, lang))
+        }
+        (Some(s), _) => name(s, lang).into_owned(),
+        (None, _) => w.workbook.to_string(),
+    };
+    let _ = writeln!(
+        out,
+        "  {} {}  {}",
+        style.severity(f.severity, w),
+        style.paint("1", &place),
+        style.paint("2", &name(&f.rule, lang))
+    );
+    let _ = writeln!(
+        out,
+        "          {}",
+        visible(&f.message, SHOWN_MESSAGE, lang)
+    );
+    if let (Some(e), Some(a), Some(d)) = (f.expected, f.actual, f.difference) {
+        let n = |v: f64| format_number(v, f.decimals, locale);
+        let d = if d > 0.0 { format!("+{}", n(d)) } else { n(d) };
+        let _ = writeln!(
+            out,
+            "          {} {}, {} {}, {} {}",
+            w.expected,
+            n(e),
+            w.found,
+            n(a),
+            w.difference,
+            d
+        );
+    }
+    if f.cells.len() > 1 {
+        let cells: Vec<String> = f
+            .cells
+            .iter()
+            .map(|c| {
+                let at = match &c.file {
+                    Some(file) => format!(
+                        "{}: {}!{}",
+                        name(file, lang),
+                        name(&c.sheet, lang),
+                        name(&c.cell, lang)
+                    ),
+                    None if Some(&c.sheet) == f.sheet.as_ref() => name(&c.cell, lang).into_owned(),
+                    None => {
+                        format!("{}!{}", name(&c.sheet, lang), name(&c.cell, lang))
+                    }
+                };
+                match c.label.as_deref().map(|l| short_label(l, lang)) {
+                    Some(l) if !l.is_empty() => format!("{at} {l}"),
+                    _ => at,
+                }
+            })
+            .collect();
+        // Labels hold commas (`Cán bộ, công chức cấp xã`): then cells are
+        // parted by semicolons.
+        let sep = if f.cells.iter().any(|c| c.label.is_some()) {
+            "; "
+        } else {
+            ", "
+        };
+        let _ = writeln!(out, "          {}: {}", w.cells_read, cells.join(sep));
+    }
+}
+
 /// One file's part of the human report. Everything in it that came from an input (file,
 /// sheet and unit names, codes, cell text in messages) is shown, never obeyed: control
 /// characters, escape sequences, direction controls and newlines made visible, long texts cut
@@ -762,32 +870,7 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
         let path = name(&r.path, lang);
         let _ = writeln!(out, "{}", style.paint("1", &path));
         match &r.status {
-            Status::Unreadable(u) => {
-                let (reason, hint) = unreadable_text(u, lang);
-                let diag = UnreadableDiag::shown(&r.path, &reason, &hint, w, lang);
-                let mut s = String::new();
-                let handler = if lang != Lang::En {
-                    // miette's own words (`help`) are English: crossfoot's words instead.
-                    None
-                } else if style.on {
-                    Some(miette::GraphicalTheme::unicode())
-                } else {
-                    Some(miette::GraphicalTheme::unicode_nocolor())
-                }
-                .map(|theme| {
-                    miette::GraphicalReportHandler::new_themed(theme)
-                        .with_width(style.width.map_or(100, |w| w.min(100)))
-                });
-                if handler.is_none_or(|h| h.render_report(&mut s, &diag).is_err()) {
-                    s = format!(
-                        "{} {}: {}\n  {}: {}\n",
-                        w.cannot_read, diag.path, diag.reason, w.hint, diag.hint
-                    );
-                }
-                for line in s.trim_end().lines() {
-                    let _ = writeln!(out, "{}", format!("  {line}").trim_end());
-                }
-            }
+            Status::Unreadable(u) => unreadable_lines(&mut out, &r.path, u, lang, style),
             Status::Skipped(why) => {
                 let _ = writeln!(
                     out,
@@ -824,73 +907,7 @@ pub fn human_file(r: &FileResult, lang: Lang, style: &Style) -> String {
                     }
                 }
                 for f in &r.findings {
-                    let place = match (&f.sheet, f.cells.first()) {
-                        (Some(s), Some(c)) if c.sheet == *s => {
-                            format!("{}!{}", name(s, lang), name(&c.cell, lang))
-                        }
-                        (Some(s), _) => name(s, lang).into_owned(),
-                        (None, _) => w.workbook.to_string(),
-                    };
-                    let _ = writeln!(
-                        out,
-                        "  {} {}  {}",
-                        style.severity(f.severity, w),
-                        style.paint("1", &place),
-                        style.paint("2", &name(&f.rule, lang))
-                    );
-                    let _ = writeln!(
-                        out,
-                        "          {}",
-                        visible(&f.message, SHOWN_MESSAGE, lang)
-                    );
-                    if let (Some(e), Some(a), Some(d)) = (f.expected, f.actual, f.difference) {
-                        let n = |v: f64| format_number(v, f.decimals, locale);
-                        let d = if d > 0.0 { format!("+{}", n(d)) } else { n(d) };
-                        let _ = writeln!(
-                            out,
-                            "          {} {}, {} {}, {} {}",
-                            w.expected,
-                            n(e),
-                            w.found,
-                            n(a),
-                            w.difference,
-                            d
-                        );
-                    }
-                    if f.cells.len() > 1 {
-                        let cells: Vec<String> = f
-                            .cells
-                            .iter()
-                            .map(|c| {
-                                let at = match &c.file {
-                                    Some(file) => format!(
-                                        "{}: {}!{}",
-                                        name(file, lang),
-                                        name(&c.sheet, lang),
-                                        name(&c.cell, lang)
-                                    ),
-                                    None if Some(&c.sheet) == f.sheet.as_ref() => {
-                                        name(&c.cell, lang).into_owned()
-                                    }
-                                    None => {
-                                        format!("{}!{}", name(&c.sheet, lang), name(&c.cell, lang))
-                                    }
-                                };
-                                match c.label.as_deref().map(|l| short_label(l, lang)) {
-                                    Some(l) if !l.is_empty() => format!("{at} {l}"),
-                                    _ => at,
-                                }
-                            })
-                            .collect();
-                        // Labels hold commas (`Cán bộ, công chức cấp xã`): then cells are
-                        // parted by semicolons.
-                        let sep = if f.cells.iter().any(|c| c.label.is_some()) {
-                            "; "
-                        } else {
-                            ", "
-                        };
-                        let _ = writeln!(out, "          {}: {}", w.cells_read, cells.join(sep));
-                    }
+                    finding_lines(&mut out, f, lang, style);
                 }
                 // The checks not applied: their count, then each rule and why.
                 if !r.not_applied.is_empty() {
