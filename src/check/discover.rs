@@ -20,9 +20,10 @@
 //! assumed. Sheets holding a form of the pack are left to the pack's checks.
 //!
 //! Checking reads a formula's stored value without its formula ([`crate::load::Detail::Check`]):
-//! a `SUM` total is then compared as a typed one, so a `SUM` whose range leaves out a row of
-//! its block is found as a total that does not add up. A formula read with its text (a full
-//! read) is left out: it is computed, not typed.
+//! a `SUM` total is then compared as a typed one. A formula read with its text (a full read)
+//! is left out: it is computed, not typed. With the formulas' text, [`sum_omissions`] reads a
+//! `SUM` of one range against the member of its block next to the range that it leaves out;
+//! [`discover_all`] says both, a total found both ways once.
 
 use crate::finding::{CellLoc, Finding};
 use crate::model::{Cell, CellRef, Sheet, Value, Workbook};
@@ -926,10 +927,6 @@ fn omission(
     if count < 2 {
         return None;
     }
-    // The formula's own row (or column) is no member of the block.
-    if shape_of(sheet, rows, vertical, at, pack).is_some_and(|x| x.0 == shape) {
-        return None;
-    }
     let own_value = sheet
         .cells
         .get(&at)
@@ -1003,6 +1000,23 @@ fn omission(
         }
     }
     None
+}
+
+/// How many cells of a workbook hold one `SUM` of a range of their own column or row: what
+/// [`sum_omissions`] reads (for measuring it; needs the formulas' text).
+pub fn sum_formulas(wb: &Workbook) -> usize {
+    wb.sheets
+        .iter()
+        .flat_map(|s| &s.cells)
+        .filter(|(at, c)| {
+            c.formula
+                .as_deref()
+                .and_then(single_sum)
+                .is_some_and(|(a, b)| {
+                    (a.col == b.col && a.col == at.col) || (a.row == b.row && a.row == at.row)
+                })
+        })
+        .count()
 }
 
 /// `SUM`s whose range leaves out an adjacent member of its block (sheets in `skip` left out):
