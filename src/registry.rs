@@ -153,6 +153,7 @@ pub enum Kind {
     DiscoverTotalMismatch,
     DiscoverHeadingMismatch,
     DiscoverPercentMismatch,
+    DiscoverSumOmits,
     UnitNotInRegister,
     UnitNotSubmitted,
     UnitNameDiffers,
@@ -855,6 +856,22 @@ pub const KINDS: &[KindDef] = &[
             t!("A percentage typed by hand, or not recomputed after its count changed, is a slip no total shows.", "Tỷ lệ nhập tay, hoặc không tính lại sau khi số lượng thay đổi, là lỗi mà dòng tổng không cho thấy."),
             t!("Recompute the percentage from its count; if the row is a share of something else, nothing to do (it is a warning, and says what it assumed).", "Tính lại tỷ lệ từ số lượng; nếu dòng này là tỷ lệ trên một số khác thì bỏ qua (đây là cảnh báo, và có nêu giả định)."),
             t!("D9 reads 27.40%, C9 ÷ C7 × 100 is 28.77%", "Ô D9 ghi 27,40%, C9 ÷ C7 × 100 = 28,77%")
+        ),
+    },
+    KindDef {
+        kind: Kind::DiscoverSumOmits,
+        id: "discover.sum-omits",
+        severity: Severity::Warning,
+        params: &["cell", "range", "omitted", "value", "label", "count"],
+        message: t!(
+            "the SUM in {cell} adds {range} but leaves out {omitted} ({value}, \"{label}\"), next to its range in the same block; assumed: {omitted} is a member of the block, labelled as the {count} figures summed are",
+            "hàm SUM ở ô {cell} cộng {range} nhưng bỏ sót ô {omitted} ({value}, \"{label}\") liền kề trong cùng khối; giả định: ô {omitted} là một thành phần của khối, có nhãn cùng kiểu với {count} số được cộng"
+        ),
+        doc: doc!(
+            t!("check --discover: a cell whose formula is one SUM of a range of its own column (or row) that leaves out the adjacent cell of the same block: a figure labelled as the members summed are (numbered at the same level, or in the same label column), no total, no part (Trong đó), no subtotal; when other SUMs of the same total exist, one of them counts it.", "check --discover: một ô có công thức là một hàm SUM trên một vùng của chính cột (hoặc dòng) của nó mà bỏ sót ô liền kề trong cùng khối: một số có nhãn cùng kiểu với các ô được cộng (đánh số cùng cấp, hoặc cùng cột nhãn), không phải dòng tổng, không phải phần \"Trong đó\", không phải tổng phụ; khi có các hàm SUM khác của cùng dòng tổng, ít nhất một hàm trong đó có cộng ô này."),
+            t!("A row added to a block after its SUM was written is left out of the total, and the stored figure looks right.", "Dòng thêm vào khối sau khi đã viết hàm SUM sẽ không được cộng vào tổng, mà số hiển thị trông vẫn hợp lý."),
+            t!("Widen the range to the whole block; if the cell is left out on purpose, nothing to do (it is a warning, and says what it assumed).", "Mở rộng vùng cộng cho cả khối; nếu cố ý bỏ ô đó thì bỏ qua (đây là cảnh báo, và có nêu giả định)."),
+            t!("C14 =SUM(C8:C12), C13 holds 7 and is labelled as C8:C12 are", "Ô C14 =SUM(C8:C12), ô C13 ghi 7 và có nhãn cùng kiểu với C8:C12")
         ),
     },
     KindDef {

@@ -20,9 +20,10 @@
 //! assumed. Sheets holding a form of the pack are left to the pack's checks.
 //!
 //! Checking reads a formula's stored value without its formula ([`crate::load::Detail::Check`]):
-//! a `SUM` total is then compared as a typed one, so a `SUM` whose range leaves out a row of
-//! its block is found as a total that does not add up. A formula read with its text (a full
-//! read) is left out: it is computed, not typed.
+//! a `SUM` total is then compared as a typed one. A formula read with its text (a full read)
+//! is left out: it is computed, not typed. With the formulas' text, [`sum_omissions`] reads a
+//! `SUM` of one range against the member of its block next to the range that it leaves out;
+//! [`discover_all`] says both, a total found both ways once.
 
 use crate::finding::{CellLoc, Finding};
 use crate::model::{Cell, CellRef, Sheet, Value, Workbook};
@@ -841,6 +842,361 @@ pub fn discover(wb: &Workbook, file: &str, pack: &Pack, skip: &BTreeSet<&str>) -
     out
 }
 
+/// A formula that is one `SUM` of one range (`SUM(C8:C12)`, `$` allowed, on its own sheet):
+/// the range's corners, top left and bottom right. Read with the one tokenizer.
+fn single_sum(formula: &str) -> Option<(CellRef, CellRef)> {
+    use crate::formula_tokens::{tokens, Token};
+    let text = formula.trim();
+    let text = text.strip_prefix('=').unwrap_or(text);
+    let toks: Vec<Token> = tokens(text)
+        .ok()?
+        .into_iter()
+        .filter(|t| !matches!(t, Token::Space(_)))
+        .collect();
+    let [Token::Word(name), Token::Punct('('), Token::Word(a), Token::Punct(':'), Token::Word(b), Token::Punct(')')] =
+        toks.as_slice()
+    else {
+        return None;
+    };
+    if !name.eq_ignore_ascii_case("SUM") {
+        return None;
+    }
+    let (a, b) = (CellRef::parse_a1(a)?, CellRef::parse_a1(b)?);
+    Some((
+        CellRef::new(a.row.min(b.row), a.col.min(b.col)),
+        CellRef::new(a.row.max(b.row), a.col.max(b.col)),
+    ))
+}
+
+/// Whether a formula sums (a `SUM` or `SUBTOTAL` in it): a subtotal, not a member.
+fn sums_something(cell: &Cell) -> bool {
+    use crate::formula_tokens::{tokens, Token};
+    cell.formula.as_deref().is_some_and(|f| {
+        tokens(f.trim().trim_start_matches('=')).map_or(true, |t| {
+            t.iter().any(|t| {
+                matches!(t, Token::Word(w) if w.eq_ignore_ascii_case("SUM") || w.eq_ignore_ascii_case("SUBTOTAL"))
+            })
+        })
+    })
+}
+
+/// How a member of a block is labelled: a row by its numbering (depth, parent, label column)
+/// or its plain label's column; a column by the row of its header. None: no label, a total, a
+/// part (`Trong đó`), or a label of fewer than three letters (a column code, `A`, `B`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Shape {
+    Numbered(Vec<String>, u32),
+    Plain(u32),
+    Header(u32),
+}
+
+fn shape_of(
+    sheet: &Sheet,
+    rows: &BTreeMap<u32, Vec<(u32, &Cell)>>,
+    vertical: bool,
+    at: CellRef,
+    pack: &Pack,
+) -> Option<(Shape, String)> {
+    let good = |label: &str| {
+        label.chars().filter(|c| c.is_alphabetic()).count() >= 3 && !is_part(label, pack)
+    };
+    if vertical {
+        let cells = rows.get(&at.row)?;
+        if cells.iter().any(|(_, c)| is_total(c, pack)) {
+            return None;
+        }
+        let left: Vec<(u32, &Cell)> = cells.iter().filter(|(c, _)| *c < at.col).copied().collect();
+        if let Some((mut path, lc, label)) = numbering(&left) {
+            path.pop();
+            return good(&label).then_some((Shape::Numbered(path, lc), label));
+        }
+        let (lc, label) = left.iter().find_map(|(c, cell)| match &cell.value {
+            Value::Text(t) if t.chars().any(char::is_alphabetic) => {
+                Some((*c, t.trim().to_string()))
+            }
+            _ => None,
+        })?;
+        // A label that is numbered (as a heading) is read above; a label of no number here.
+        good(&label).then_some((Shape::Plain(lc), label))
+    } else {
+        let (hr, cell) = (0..at.row).rev().find_map(|r| {
+            let cell = sheet.cells.get(&CellRef::new(r, at.col))?;
+            matches!(&cell.value, Value::Text(t) if t.chars().any(char::is_alphabetic))
+                .then_some((r, cell))
+        })?;
+        let Value::Text(t) = &cell.value else {
+            return None;
+        };
+        let label = t.trim().to_string();
+        (!is_total(cell, pack) && good(&label)).then_some((Shape::Header(hr), label))
+    }
+}
+
+/// A `SUM` that leaves out an adjacent member of its block: the left-out cell, its figure and
+/// label, the sum of the range, the decimals shown.
+struct Omission {
+    left_out: CellRef,
+    value: f64,
+    label: String,
+    sum: f64,
+    count: usize,
+    decimals: u8,
+}
+
+/// Whether the `SUM(a:b)` in `at` leaves out the member next to its range (nearest the formula
+/// first, then the far end). See [`sum_omissions`] for the terms.
+fn omission(
+    sheet: &Sheet,
+    rows: &BTreeMap<u32, Vec<(u32, &Cell)>>,
+    sums: &BTreeMap<CellRef, (CellRef, CellRef)>,
+    at: CellRef,
+    (a, b): (CellRef, CellRef),
+    pack: &Pack,
+) -> Option<Omission> {
+    let vertical = a.col == b.col && a.col == at.col;
+    let across = a.row == b.row && a.row == at.row;
+    if !(vertical || across) {
+        return None;
+    }
+    let pos = |c: CellRef| if vertical { c.row } else { c.col };
+    let make = |p: u32| {
+        if vertical {
+            CellRef::new(p, at.col)
+        } else {
+            CellRef::new(at.row, p)
+        }
+    };
+    let (f, s, e) = (pos(at), pos(a), pos(b));
+    if e <= s || (s..=e).contains(&f) || (e - s) as usize >= MAX_BLOCK {
+        return None;
+    }
+    // The range: figures, none a subtotal, each member labelled alike.
+    let mut sum = 0.0;
+    let mut count = 0;
+    let mut decimals = 0u8;
+    let mut shape: Option<Shape> = None;
+    for p in s..=e {
+        let cell = sheet.cells.get(&make(p));
+        if cell.is_some_and(sums_something) {
+            return None;
+        }
+        let fig = cell.and_then(|c| figure(c, pack));
+        let own = shape_of(sheet, rows, vertical, make(p), pack).map(|x| x.0);
+        match (&fig, own) {
+            (None, None) => continue,
+            (_, None) => return None,
+            (_, Some(sh)) => {
+                if shape.as_ref().is_some_and(|x| *x != sh) {
+                    return None;
+                }
+                shape = Some(sh);
+            }
+        }
+        if let Some((v, _, d)) = fig {
+            sum += v;
+            count += 1;
+            decimals = decimals.max(d);
+        }
+    }
+    let shape = shape?;
+    if count < 2 {
+        return None;
+    }
+    let own_value = sheet
+        .cells
+        .get(&at)
+        .and_then(|c| figure(c, pack))
+        .map(|x| x.0);
+    let near_side = if f > e { e + 1 } else { s.checked_sub(1)? };
+    let far_side = if f > e { s.checked_sub(1) } else { Some(e + 1) };
+    let between = |p: u32| p != f && (if f > e { p < f } else { p > f });
+    let candidates = [near_side]
+        .into_iter()
+        .filter(|p| between(*p))
+        .chain(far_side);
+    for p in candidates {
+        let left_out = make(p);
+        let Some(cell) = sheet.cells.get(&left_out) else {
+            continue;
+        };
+        if sums_something(cell) {
+            continue;
+        }
+        let Some((value, _, d)) = figure(cell, pack) else {
+            continue;
+        };
+        // A zero changes nothing; a figure that is the block's sum (or the formula's) is its
+        // heading or total, not a member.
+        if value == 0.0 || near(value, sum, 1e-9) || own_value.is_some_and(|o| near(value, o, 1e-9))
+        {
+            continue;
+        }
+        let Some((own_shape, label)) = shape_of(sheet, rows, vertical, left_out, pack) else {
+            continue;
+        };
+        if own_shape != shape {
+            continue;
+        }
+        // The other SUMs of the same total (the same row of a column's totals, or the same
+        // column of a row's): when there are any, one must count the left-out member (the
+        // witness); all leaving it out is a choice, not a slip. A row's sum needs a witness.
+        let mut siblings = 0;
+        let mut witness = false;
+        for (other, &(oa, ob)) in sums {
+            let same = if vertical {
+                other.row == at.row
+                    && other.col != at.col
+                    && oa.col == ob.col
+                    && oa.col == other.col
+            } else {
+                other.col == at.col
+                    && other.row != at.row
+                    && oa.row == ob.row
+                    && oa.row == other.row
+            };
+            if !same {
+                continue;
+            }
+            siblings += 1;
+            let (os, oe) = (pos(oa), pos(ob));
+            if (os..=oe).contains(&p) && !(os..=oe).contains(&f) {
+                witness = true;
+            }
+        }
+        if witness || (siblings == 0 && vertical) {
+            return Some(Omission {
+                left_out,
+                value,
+                label,
+                sum,
+                count,
+                decimals: decimals.max(d),
+            });
+        }
+    }
+    None
+}
+
+/// How many cells of a workbook hold one `SUM` of a range of their own column or row: what
+/// [`sum_omissions`] reads (for measuring it; needs the formulas' text).
+pub fn sum_formulas(wb: &Workbook) -> usize {
+    wb.sheets
+        .iter()
+        .flat_map(|s| &s.cells)
+        .filter(|(at, c)| {
+            c.formula
+                .as_deref()
+                .and_then(single_sum)
+                .is_some_and(|(a, b)| {
+                    (a.col == b.col && a.col == at.col) || (a.row == b.row && a.row == at.row)
+                })
+        })
+        .count()
+}
+
+/// `SUM`s whose range leaves out an adjacent member of its block (sheets in `skip` left out):
+/// needs the formulas' text (a full read). A cell whose formula is one `SUM` of a contiguous
+/// range of its own column (or row), at least two figures, is read against the cell next to
+/// its range's end (or start): said when that cell holds a figure (not zero, no subtotal, not
+/// the block's sum), is labelled as each member of the range is (a row: numbered at the same
+/// level under the same parent, or a plain label in the same column; a column: its header's
+/// row), is no total, no part (`[settings] part_labels`) and no code of fewer than three
+/// letters, and — when other `SUM`s of the same total exist — one of them counts it (all
+/// leaving it out is a choice). A `SUM` of a row needs that witness.
+pub fn sum_omissions(
+    wb: &Workbook,
+    file: &str,
+    pack: &Pack,
+    skip: &BTreeSet<&str>,
+) -> Vec<Finding> {
+    let mut out = Vec::new();
+    if pack.settings.total_words.is_empty() {
+        return out;
+    }
+    for (si, sheet) in wb.sheets.iter().enumerate() {
+        if skip.contains(sheet.name.as_str()) {
+            continue;
+        }
+        let sums: BTreeMap<CellRef, (CellRef, CellRef)> = sheet
+            .cells
+            .iter()
+            .filter_map(|(at, c)| c.formula.as_deref().and_then(single_sum).map(|r| (*at, r)))
+            .collect();
+        if sums.is_empty() {
+            continue;
+        }
+        let mut rows: BTreeMap<u32, Vec<(u32, &Cell)>> = BTreeMap::new();
+        for (at, cell) in &sheet.cells {
+            rows.entry(at.row).or_default().push((at.col, cell));
+        }
+        for (&at, &range) in &sums {
+            let Some(o) = omission(sheet, &rows, &sums, at, range, pack) else {
+                continue;
+            };
+            let kind = K::DiscoverSumOmits;
+            let locale = pack.settings.shown_locale();
+            let show = |x: f64| format_number(round_half_away(x, 10), Some(o.decimals), locale);
+            let range_text = format!("{}:{}", range.0, range.1);
+            let message = pack.settings.message(
+                kind,
+                &[
+                    ("cell", &at.to_string()),
+                    ("range", &range_text),
+                    ("omitted", &o.left_out.to_string()),
+                    ("value", &show(o.value)),
+                    ("label", &o.label),
+                    ("count", &o.count.to_string()),
+                ],
+            );
+            let actual = sheet
+                .cells
+                .get(&at)
+                .and_then(|c| figure(c, pack))
+                .map_or(o.sum, |x| x.0);
+            let expected = round_half_away(actual + o.value, 10);
+            out.push(Finding {
+                file: file.to_string(),
+                sheet: Some(sheet.name.clone()),
+                rule: kind.id().to_string(),
+                severity: kind.severity(),
+                message,
+                cells: vec![
+                    CellLoc::new(None, sheet.name.clone(), at.to_string()),
+                    CellLoc::new(None, sheet.name.clone(), o.left_out.to_string()),
+                ],
+                expected: Some(expected),
+                actual: Some(round_half_away(actual, 10)),
+                difference: Some(round_half_away(actual - expected, 10)),
+                order: (si + 1, at.row, at.col),
+                decimals: Some(o.decimals),
+            });
+        }
+    }
+    out
+}
+
+/// What `check --discover` says of a workbook: [`discover`] on the workbook as read for
+/// checking (a formula's stored value read as typed), and [`sum_omissions`] on the same
+/// workbook with its formulas read; a total also said to leave out a member is said once, as
+/// the `SUM` that leaves it out.
+pub fn discover_all(
+    checked: &Workbook,
+    with_formulas: &Workbook,
+    file: &str,
+    pack: &Pack,
+    skip: &BTreeSet<&str>,
+) -> Vec<Finding> {
+    let omits = sum_omissions(with_formulas, file, pack, skip);
+    let mut out = discover(checked, file, pack, skip);
+    out.retain(|f| {
+        !omits
+            .iter()
+            .any(|o| o.sheet == f.sheet && o.cells.first() == f.cells.first())
+    });
+    out.extend(omits);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -895,6 +1251,80 @@ mod tests {
                 )
             })
             .collect()
+    }
+
+    /// [`sheet`] with formulas set on some of its cells (their values stay as typed).
+    fn omits(rows: &[&[&str]], formulas: &[(&str, &str)]) -> Vec<(String, String)> {
+        let pack = compile(&builtin_sources()).expect("built-in pack");
+        let mut wb = sheet(rows);
+        for (at, f) in formulas {
+            let at = CellRef::parse_a1(at).expect("address");
+            if let Some(cell) = wb.sheets[0].cells.get_mut(&at) {
+                cell.formula = Some((*f).to_string());
+            }
+        }
+        sum_omissions(&wb, "t.xlsx", &pack, &BTreeSet::new())
+            .into_iter()
+            .map(|f| (f.cells[0].cell.clone(), f.cells[1].cell.clone()))
+            .collect()
+    }
+
+    const BLOCK: [&[&str]; 6] = [
+        &["STT", "Chỉ tiêu", "Nam", "Nữ"],
+        &["1", "Kết nạp mới", "10", "4"],
+        &["2", "Chuyển đến", "20", "12"],
+        &["3", "Phục hồi", "5", "3"],
+        &["", "Trong đó: nữ", "2", "1"],
+        &["", "Tổng cộng", "30", "19"],
+    ];
+
+    #[test]
+    fn a_sum_omitting_the_last_row_of_its_block() {
+        let got = omits(&BLOCK, &[("C6", "SUM(C2:C3)"), ("D6", "SUM(D2:D4)")]);
+        assert_eq!(got, vec![("C6".to_string(), "C4".to_string())]);
+        // Alone in its row (no other SUM to witness): said on the labels alone.
+        let got = omits(&BLOCK, &[("C6", "SUM(C2:C3)")]);
+        assert_eq!(got, vec![("C6".to_string(), "C4".to_string())]);
+        // Every SUM of the row leaving the row out: a choice, not said.
+        let got = omits(&BLOCK, &[("C6", "SUM(C2:C3)"), ("D6", "SUM(D2:D3)")]);
+        assert!(got.is_empty(), "{got:?}");
+    }
+
+    #[test]
+    fn a_sum_that_is_right_or_skips_a_part_row() {
+        // C2:C4 leaves out row 5, a `Trong đó` part, on purpose: no finding.
+        let got = omits(&BLOCK, &[("C6", "SUM(C2:C4)"), ("D6", "SUM(D2:D4)")]);
+        assert!(got.is_empty(), "{got:?}");
+        let mut rows = BLOCK;
+        rows[4] = &["4", "Chuyển ngành", "2", "1"];
+        let got = omits(&rows, &[("C6", "SUM(C2:C5)"), ("D6", "SUM(D2:D5)")]);
+        assert!(got.is_empty(), "{got:?}");
+    }
+
+    #[test]
+    fn a_heading_sum_stopping_one_row_short_and_the_other_shapes_not_read() {
+        let rows: [&[&str]; 5] = [
+            &["STT", "Chỉ tiêu", "Nam", "Nữ"],
+            &["2", "Tăng trong năm", "30", "16"],
+            &["2.1", "Kết nạp mới", "10", "4"],
+            &["2.2", "Chuyển đến", "20", "12"],
+            &["2.3", "Phục hồi", "5", "3"],
+        ];
+        let got = omits(&rows, &[("C2", "SUM(C3:C4)"), ("D2", "sum( D$3 : D5 )")]);
+        assert_eq!(got, vec![("C2".to_string(), "C5".to_string())]);
+        // Not one SUM of one range: not read.
+        for f in [
+            "SUM(C3:C4)+0",
+            "SUM(C3,C4)",
+            "Other!SUM(C3:C4)",
+            "SUM(Other!C3:C4)",
+        ] {
+            assert!(omits(&rows, &[("C2", f)]).is_empty(), "{f}");
+        }
+        // An item of another level next to the range (a sub-item 2.2a): not a member.
+        let mut sub = rows;
+        sub[4] = &["2.2a", "Phục hồi", "5", "3"];
+        assert!(omits(&sub, &[("C2", "SUM(C3:C4)")]).is_empty());
     }
 
     #[test]

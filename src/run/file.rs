@@ -154,7 +154,19 @@ pub fn check_container(
     if job.discover {
         // Sheets holding a form are left to the pack's checks.
         let forms: BTreeSet<&str> = result.forms.iter().map(|f| f.sheet.as_str()).collect();
-        let found = crate::discover::discover(&wb, &job.shown, pack, &forms);
+        // A SUM's range is read from its formula: the other sheets read again with their
+        // formulas (what the review copies read), on a copy, so the checks above are untouched.
+        // Should that read fail, the SUMs are compared by their stored values only.
+        let mut full = wb.clone();
+        let read = full
+            .sheets
+            .iter_mut()
+            .filter(|s| !forms.contains(s.name.as_str()))
+            .try_for_each(|sheet| opened.complete(std::slice::from_mut(sheet), limits));
+        let found = match read {
+            Ok(()) => crate::discover::discover_all(&wb, &full, &job.shown, pack, &forms),
+            Err(_) => crate::discover::discover(&wb, &job.shown, pack, &forms),
+        };
         if !found.is_empty() {
             result.findings.extend(found);
             result.findings.sort_by(|a, b| {
