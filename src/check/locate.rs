@@ -7,13 +7,15 @@
 //! still located.
 
 use crate::finding::{CellLoc, Finding, Severity};
+use crate::labels::Abbreviations;
 use crate::labels::{approx_match, approx_quality, written_out, Quality};
 use crate::model::{CellRef, Sheet, Value, Workbook};
 use crate::registry::Kind;
 use crate::registry::TextId;
 use crate::rules::{CellAt, Column, Form, Pack};
 use crate::structure::{self, CandidateRow, Subtotal};
-use crate::text::{fold_diacritics, label_key, strip_numbering};
+use crate::text::{fold_diacritics, label_key, strip_numbering, Memo};
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// One form found in one sheet, with the position of each of its rows, columns and cells.
@@ -218,14 +220,20 @@ impl SheetIndex {
             .filter(|(_, k)| !k.is_empty())
             .collect();
         // Without numbering before it and a footnote mark after it (`1.3 Đảng viên dự bị (*)`).
-        let bare = keys
-            .iter()
-            .map(|(_, k)| {
-                let numbered = strip_numbering(k);
-                let unmarked = crate::text::strip_footnote_mark(numbered.unwrap_or(k));
-                unmarked.or(numbered).map(str::to_string)
-            })
-            .collect();
+        thread_local! {
+            static BARE: Memo<Option<String>> = Memo::default();
+        }
+        let bare = BARE.with(|memo| {
+            keys.iter()
+                .map(|(_, k)| {
+                    memo.get(k, |k| {
+                        let numbered = strip_numbering(k);
+                        let unmarked = crate::text::strip_footnote_mark(numbered.unwrap_or(k));
+                        unmarked.or(numbered).map(str::to_string)
+                    })
+                })
+                .collect()
+        });
         SheetIndex {
             keys,
             bare,
@@ -261,12 +269,23 @@ impl SheetIndex {
     /// first `n` of the two).
     fn written(&self, i: usize) -> ([&str; 2], usize) {
         let out = self.out.get_or_init(|| {
+            // Remembered per text for the abbreviations they were written out with.
+            thread_local! {
+                static OUT: (RefCell<Abbreviations>, Memo<Option<String>>) = Default::default();
+            }
             let abbr = &self.abbreviations;
-            self.keys
-                .iter()
-                .zip(&self.bare)
-                .map(|((_, k), b)| (abbr.expand(k), b.as_deref().and_then(|b| abbr.expand(b))))
-                .collect()
+            OUT.with(|(with, memo)| {
+                if *with.borrow() != *abbr {
+                    memo.clear();
+                    *with.borrow_mut() = abbr.clone();
+                }
+                let expand = |k: &str| memo.get(k, |k| abbr.expand(k));
+                self.keys
+                    .iter()
+                    .zip(&self.bare)
+                    .map(|((_, k), b)| (expand(k), b.as_deref().and_then(expand)))
+                    .collect()
+            })
         });
         let (k, b) = &out[i];
         let k = k.as_deref().unwrap_or(self.keys[i].1.as_str());
