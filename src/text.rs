@@ -385,6 +385,29 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
 #[cfg(test)]
 mod tests {
     #[test]
+    fn a_memo_computes_each_text_once_and_gives_what_the_function_gives() {
+        let memo = super::Memo::<String>::default();
+        let calls = std::cell::Cell::new(0);
+        let f = |t: &str| {
+            calls.set(calls.get() + 1);
+            super::compute_flat_key(t)
+        };
+        for t in ["Đảng viên - HTXSNV", "Trong đó: nữ", "Đảng viên - HTXSNV"] {
+            assert_eq!(memo.get(t, f), super::compute_flat_key(t), "{t:?}");
+        }
+        assert_eq!(calls.get(), 2, "the repeated text is not computed again");
+        memo.clear();
+        memo.get("Trong đó: nữ", f);
+        assert_eq!(calls.get(), 3, "after clear every text is computed again");
+        // Bounded: past the limit it starts again empty, and still gives the right value.
+        for i in 0..=super::LABEL_KEY_CACHE {
+            memo.get(&format!("nhãn {i}"), f);
+        }
+        assert!(memo.0.borrow().len() <= super::LABEL_KEY_CACHE);
+        assert_eq!(memo.get("a - b", f), "a b");
+    }
+
+    #[test]
     fn serials_read_as_dates() {
         assert_eq!(serial_as_date("44228").as_deref(), Some("2021-02-01"));
         assert_eq!(serial_as_date("61").as_deref(), Some("1900-03-01"));

@@ -15,6 +15,7 @@ use crate::registry::TextId;
 use crate::rules::{CellAt, Column, Form, Pack};
 use crate::structure::{self, CandidateRow, Subtotal};
 use crate::text::{fold_diacritics, label_key, strip_numbering, Memo};
+use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
 
@@ -784,11 +785,23 @@ fn locate_form_carrying(
     } else {
         Vec::new()
     };
+    // A heading naming its unit of measure (`Số lượng (người)`) is the heading without it: each
+    // text's key so, once for all the columns.
+    let unitless: Vec<Cow<'_, str>> = idx
+        .keys
+        .iter()
+        .map(
+            |(_, k)| match crate::labels::without_unit(k, &pack.settings.unit_keys) {
+                Some(rest) => Cow::Owned(rest),
+                None => Cow::Borrowed(k.as_str()),
+            },
+        )
+        .collect();
     let mut candidates: Vec<Vec<CellRef>> = form
         .columns
         .iter()
         .map(|c| {
-            let mut found = column_candidates(sheet, idx, &flat, c, pack);
+            let mut found = column_candidates(sheet, idx, &flat, &unitless, c, pack);
             // Under year groups, each year's heading may be written its own way (`Số lượng`
             // under one year, `SL` under the other): both are candidates, the year chooses.
             let dated = found
@@ -1354,22 +1367,23 @@ fn approx_rows(
 /// that heading under the group ([`groups_over`]) or the two in one flat heading
 /// (`Đảng viên - HTXSNV`); for one without, also a heading split over two rows (`Tỷ lệ` over
 /// `(%)`), found at its lower cell.
+///
+/// `unitless`: each of the sheet's keys (in the order of `idx.keys`) without a unit of measure
+/// it names.
 fn column_candidates(
     sheet: &Sheet,
     idx: &SheetIndex,
     flat: &[String],
+    unitless: &[Cow<'_, str>],
     col: &Column,
     pack: &Pack,
 ) -> Vec<CellRef> {
     let mut out: Vec<CellRef> = Vec::new();
-    // A heading naming its unit of measure (`Số lượng (người)`) is the heading without it.
-    let unitless = |k: &String| -> String {
-        crate::labels::without_unit(k, &pack.settings.unit_keys).unwrap_or_else(|| k.clone())
-    };
+    let is_key = |k: &str| col.keys.iter().any(|ck| ck == k);
     if col.group_keys.is_empty() {
-        for (at, k) in &idx.keys {
-            let k = &unitless(k);
-            if col.keys.contains(k) {
+        for ((at, _), k) in idx.keys.iter().zip(unitless) {
+            let k: &str = k;
+            if is_key(k) {
                 out.push(*at);
                 continue;
             }
@@ -1377,7 +1391,7 @@ fn column_candidates(
             let is_tail = col
                 .keys
                 .iter()
-                .any(|ck| ck.len() > k.len() && ck.ends_with(k.as_str()));
+                .any(|ck| ck.len() > k.len() && ck.ends_with(k));
             if !is_tail {
                 continue;
             }
@@ -1387,16 +1401,15 @@ fn column_candidates(
             let above = sheet.get(CellRef::new(up, at.col)).map(|c| c.display());
             if let Some(above) = above {
                 let joined = label_key(&format!("{above} {k}"), pack.settings.folding);
-                if col.keys.contains(&joined) {
+                if is_key(&joined) {
                     out.push(*at);
                 }
             }
         }
         return out;
     }
-    for ((at, k), f) in idx.keys.iter().zip(flat) {
-        let k = &unitless(k);
-        if col.keys.contains(k) {
+    for (((at, _), k), f) in idx.keys.iter().zip(unitless).zip(flat) {
+        if is_key(k) {
             if groups_over(sheet, *at).any(|g| group_matches(sheet, g, col, pack)) {
                 out.push(*at);
             }
