@@ -68,6 +68,35 @@ pub fn label_key(text: &str, folding: Folding) -> String {
 /// Most label keys remembered per thread.
 const LABEL_KEY_CACHE: usize = 4_096;
 
+/// What a pure function of a text gave, remembered for each distinct text (per thread, in a
+/// `thread_local!`): every workbook of a run repeats the same few hundred labels, so what is
+/// derived from a label's key (its flat key, its key without numbering, its abbreviations
+/// written out) is computed once per text, not once per sheet and form. Bounded like the label
+/// keys: beyond [`LABEL_KEY_CACHE`] texts it starts again empty.
+#[derive(Default)]
+pub struct Memo<V: Clone>(std::cell::RefCell<HashMap<String, V>>);
+
+impl<V: Clone> Memo<V> {
+    /// `f(text)`, from memory when this text was seen before. `f` must depend on `text` alone.
+    pub fn get(&self, text: &str, f: impl FnOnce(&str) -> V) -> V {
+        if let Some(v) = self.0.borrow().get(text) {
+            return v.clone();
+        }
+        let v = f(text);
+        let mut map = self.0.borrow_mut();
+        if map.len() >= LABEL_KEY_CACHE {
+            map.clear();
+        }
+        map.insert(text.to_string(), v.clone());
+        v
+    }
+
+    /// Forget every text (for a function that changed: another pack's abbreviations).
+    pub fn clear(&self) {
+        self.0.borrow_mut().clear();
+    }
+}
+
 fn compute_label_key(text: &str, folding: Folding) -> String {
     let lowered: String = if text.is_ascii() {
         text.to_ascii_lowercase()
@@ -130,6 +159,13 @@ pub fn strip_footnote_mark(key: &str) -> Option<&str> {
 /// (`đảng viên - htxsnv`, `đảng viên: htxsnv`, `đảng viên (htxsnv)`) with a group and its
 /// sub-heading: every `-` `–` `—` `:` `/` `|` `,` `(` `)` `[` `]` becomes a space, spaces collapse.
 pub fn flat_key(key: &str) -> String {
+    thread_local! {
+        static FLAT: Memo<String> = Memo::default();
+    }
+    FLAT.with(|m| m.get(key, compute_flat_key))
+}
+
+fn compute_flat_key(key: &str) -> String {
     let spaced: String = key
         .chars()
         .map(|c| match c {
@@ -348,6 +384,29 @@ pub fn closest<'a>(wanted: &str, candidates: impl IntoIterator<Item = &'a str>) 
 
 #[cfg(test)]
 mod tests {
+    #[test]
+    fn a_memo_computes_each_text_once_and_gives_what_the_function_gives() {
+        let memo = super::Memo::<String>::default();
+        let calls = std::cell::Cell::new(0);
+        let f = |t: &str| {
+            calls.set(calls.get() + 1);
+            super::compute_flat_key(t)
+        };
+        for t in ["Đảng viên - HTXSNV", "Trong đó: nữ", "Đảng viên - HTXSNV"] {
+            assert_eq!(memo.get(t, f), super::compute_flat_key(t), "{t:?}");
+        }
+        assert_eq!(calls.get(), 2, "the repeated text is not computed again");
+        memo.clear();
+        memo.get("Trong đó: nữ", f);
+        assert_eq!(calls.get(), 3, "after clear every text is computed again");
+        // Bounded: past the limit it starts again empty, and still gives the right value.
+        for i in 0..=super::LABEL_KEY_CACHE {
+            memo.get(&format!("nhãn {i}"), f);
+        }
+        assert!(memo.0.borrow().len() <= super::LABEL_KEY_CACHE);
+        assert_eq!(memo.get("a - b", f), "a b");
+    }
+
     #[test]
     fn serials_read_as_dates() {
         assert_eq!(serial_as_date("44228").as_deref(), Some("2021-02-01"));

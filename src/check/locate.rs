@@ -7,13 +7,16 @@
 //! still located.
 
 use crate::finding::{CellLoc, Finding, Severity};
+use crate::labels::Abbreviations;
 use crate::labels::{approx_match, approx_quality, written_out, Quality};
 use crate::model::{CellRef, Sheet, Value, Workbook};
 use crate::registry::Kind;
 use crate::registry::TextId;
 use crate::rules::{CellAt, Column, Form, Pack};
 use crate::structure::{self, CandidateRow, Subtotal};
-use crate::text::{fold_diacritics, label_key, strip_numbering};
+use crate::text::{fold_diacritics, label_key, strip_numbering, Memo};
+use std::borrow::Cow;
+use std::cell::RefCell;
 use std::collections::HashMap;
 
 /// One form found in one sheet, with the position of each of its rows, columns and cells.
@@ -218,14 +221,20 @@ impl SheetIndex {
             .filter(|(_, k)| !k.is_empty())
             .collect();
         // Without numbering before it and a footnote mark after it (`1.3 Đảng viên dự bị (*)`).
-        let bare = keys
-            .iter()
-            .map(|(_, k)| {
-                let numbered = strip_numbering(k);
-                let unmarked = crate::text::strip_footnote_mark(numbered.unwrap_or(k));
-                unmarked.or(numbered).map(str::to_string)
-            })
-            .collect();
+        thread_local! {
+            static BARE: Memo<Option<String>> = Memo::default();
+        }
+        let bare = BARE.with(|memo| {
+            keys.iter()
+                .map(|(_, k)| {
+                    memo.get(k, |k| {
+                        let numbered = strip_numbering(k);
+                        let unmarked = crate::text::strip_footnote_mark(numbered.unwrap_or(k));
+                        unmarked.or(numbered).map(str::to_string)
+                    })
+                })
+                .collect()
+        });
         SheetIndex {
             keys,
             bare,
@@ -261,12 +270,23 @@ impl SheetIndex {
     /// first `n` of the two).
     fn written(&self, i: usize) -> ([&str; 2], usize) {
         let out = self.out.get_or_init(|| {
+            // Remembered per text for the abbreviations they were written out with.
+            thread_local! {
+                static OUT: (RefCell<Abbreviations>, Memo<Option<String>>) = Default::default();
+            }
             let abbr = &self.abbreviations;
-            self.keys
-                .iter()
-                .zip(&self.bare)
-                .map(|((_, k), b)| (abbr.expand(k), b.as_deref().and_then(|b| abbr.expand(b))))
-                .collect()
+            OUT.with(|(with, memo)| {
+                if *with.borrow() != *abbr {
+                    memo.clear();
+                    *with.borrow_mut() = abbr.clone();
+                }
+                let expand = |k: &str| memo.get(k, |k| abbr.expand(k));
+                self.keys
+                    .iter()
+                    .zip(&self.bare)
+                    .map(|((_, k), b)| (expand(k), b.as_deref().and_then(expand)))
+                    .collect()
+            })
         });
         let (k, b) = &out[i];
         let k = k.as_deref().unwrap_or(self.keys[i].1.as_str());
@@ -765,11 +785,23 @@ fn locate_form_carrying(
     } else {
         Vec::new()
     };
+    // A heading naming its unit of measure (`Số lượng (người)`) is the heading without it: each
+    // text's key so, once for all the columns.
+    let unitless: Vec<Cow<'_, str>> = idx
+        .keys
+        .iter()
+        .map(
+            |(_, k)| match crate::labels::without_unit(k, &pack.settings.unit_keys) {
+                Some(rest) => Cow::Owned(rest),
+                None => Cow::Borrowed(k.as_str()),
+            },
+        )
+        .collect();
     let mut candidates: Vec<Vec<CellRef>> = form
         .columns
         .iter()
         .map(|c| {
-            let mut found = column_candidates(sheet, idx, &flat, c, pack);
+            let mut found = column_candidates(sheet, idx, &flat, &unitless, c, pack);
             // Under year groups, each year's heading may be written its own way (`Số lượng`
             // under one year, `SL` under the other): both are candidates, the year chooses.
             let dated = found
@@ -1335,22 +1367,23 @@ fn approx_rows(
 /// that heading under the group ([`groups_over`]) or the two in one flat heading
 /// (`Đảng viên - HTXSNV`); for one without, also a heading split over two rows (`Tỷ lệ` over
 /// `(%)`), found at its lower cell.
+///
+/// `unitless`: each of the sheet's keys (in the order of `idx.keys`) without a unit of measure
+/// it names.
 fn column_candidates(
     sheet: &Sheet,
     idx: &SheetIndex,
     flat: &[String],
+    unitless: &[Cow<'_, str>],
     col: &Column,
     pack: &Pack,
 ) -> Vec<CellRef> {
     let mut out: Vec<CellRef> = Vec::new();
-    // A heading naming its unit of measure (`Số lượng (người)`) is the heading without it.
-    let unitless = |k: &String| -> String {
-        crate::labels::without_unit(k, &pack.settings.unit_keys).unwrap_or_else(|| k.clone())
-    };
+    let is_key = |k: &str| col.keys.iter().any(|ck| ck == k);
     if col.group_keys.is_empty() {
-        for (at, k) in &idx.keys {
-            let k = &unitless(k);
-            if col.keys.contains(k) {
+        for ((at, _), k) in idx.keys.iter().zip(unitless) {
+            let k: &str = k;
+            if is_key(k) {
                 out.push(*at);
                 continue;
             }
@@ -1358,7 +1391,7 @@ fn column_candidates(
             let is_tail = col
                 .keys
                 .iter()
-                .any(|ck| ck.len() > k.len() && ck.ends_with(k.as_str()));
+                .any(|ck| ck.len() > k.len() && ck.ends_with(k));
             if !is_tail {
                 continue;
             }
@@ -1368,16 +1401,15 @@ fn column_candidates(
             let above = sheet.get(CellRef::new(up, at.col)).map(|c| c.display());
             if let Some(above) = above {
                 let joined = label_key(&format!("{above} {k}"), pack.settings.folding);
-                if col.keys.contains(&joined) {
+                if is_key(&joined) {
                     out.push(*at);
                 }
             }
         }
         return out;
     }
-    for ((at, k), f) in idx.keys.iter().zip(flat) {
-        let k = &unitless(k);
-        if col.keys.contains(k) {
+    for (((at, _), k), f) in idx.keys.iter().zip(unitless).zip(flat) {
+        if is_key(k) {
             if groups_over(sheet, *at).any(|g| group_matches(sheet, g, col, pack)) {
                 out.push(*at);
             }
