@@ -104,6 +104,8 @@ pub enum Reason {
     NotFinite,
     /// Its expression gives no value of the kind needed.
     CannotEvaluate,
+    /// The formulas it reads (`--discover`'s SUM ranges) could not be read from the workbook.
+    FormulasUnread,
 }
 
 impl Reason {
@@ -115,6 +117,7 @@ impl Reason {
             Reason::DivisionByZero => "division-by-zero",
             Reason::NotFinite => "not-finite",
             Reason::CannotEvaluate => "cannot-evaluate",
+            Reason::FormulasUnread => "formulas-unread",
         }
     }
 
@@ -126,6 +129,7 @@ impl Reason {
             Reason::DivisionByZero => w.na_division_by_zero,
             Reason::NotFinite => w.na_not_finite,
             Reason::CannotEvaluate => w.na_cannot_evaluate,
+            Reason::FormulasUnread => w.na_formulas_unread,
         }
     }
 }

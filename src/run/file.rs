@@ -156,7 +156,8 @@ pub fn check_container(
         let forms: BTreeSet<&str> = result.forms.iter().map(|f| f.sheet.as_str()).collect();
         // A SUM's range is read from its formula: the other sheets read again with their
         // formulas (what the review copies read), on a copy, so the checks above are untouched.
-        // Should that read fail, the SUMs are compared by their stored values only.
+        // Should that read fail, the SUMs are compared by their stored values only, and the
+        // SUM-range check is counted as not applied (never taken as passed).
         let mut full = wb.clone();
         let read = full
             .sheets
@@ -165,7 +166,14 @@ pub fn check_container(
             .try_for_each(|sheet| opened.complete(std::slice::from_mut(sheet), limits));
         let found = match read {
             Ok(()) => crate::discover::discover_all(&wb, &full, &job.shown, pack, &forms),
-            Err(_) => crate::discover::discover(&wb, &job.shown, pack, &forms),
+            Err(_) => {
+                result.not_applied.push(crate::result::NotApplied {
+                    rule: crate::registry::Kind::DiscoverSumOmits.id().to_string(),
+                    reason: crate::result::Reason::FormulasUnread,
+                    count: 1,
+                });
+                crate::discover::discover(&wb, &job.shown, pack, &forms)
+            }
         };
         if !found.is_empty() {
             result.findings.extend(found);
