@@ -813,7 +813,7 @@ fn lib_once(dir: &Path, jobs: usize) -> Result<(f64, Option<f64>), String> {
     };
     let results = crossfoot::run::Run::new(&pack, opts, &crossfoot::run::InProcess)
         .check_all(&inputs.files, None);
-    std::hint::black_box(crossfoot::report::json(&results));
+    std::hint::black_box(crossfoot::write::report::json(&results));
     drop(results);
     let wall = t.elapsed().as_secs_f64();
     Ok((wall, c0.zip(self_cpu()).map(|(a, b)| b - a)))
@@ -1086,9 +1086,9 @@ fn calibration(n: usize, slips: usize) -> Result<Calibration, String> {
                 planted.push((at.sheet.clone(), at.a1(), f.value));
             }
             let bytes = forms::write_branch(&b, &layout);
-            let wb = crossfoot::load::load_bytes(&bytes, "b.xlsx", &Default::default())
+            let wb = crossfoot::read::load::load_bytes(&bytes, "b.xlsx", &Default::default())
                 .map_err(|e| format!("a generated branch does not load: {e:?}"))?;
-            let (_, findings, _, kept) = crossfoot::check::check_workbook_kept(
+            let (_, findings, _, kept) = crossfoot::explain::check_workbook_kept(
                 &wb,
                 "b.xlsx",
                 &pack,
@@ -1097,7 +1097,8 @@ fn calibration(n: usize, slips: usize) -> Result<Calibration, String> {
             if findings.is_empty() {
                 return Ok(None);
             }
-            let holds = |e: &crossfoot::localise::Explanation, p: &(String, String, f64)| {
+            let holds = |e: &crossfoot::explain::localise::Explanation,
+                         p: &(String, String, f64)| {
                 e.changes.iter().any(|c| c.sheet == p.0 && c.cell == p.1)
             };
             let ex = &kept.explanations;
@@ -1133,14 +1134,14 @@ fn calibration(n: usize, slips: usize) -> Result<Calibration, String> {
             }
             let all = ex.iter().any(|e| planted.iter().all(|p| holds(e, p)));
             let not_localised = ex.iter().any(|e| !e.localised);
-            let localised: Vec<&crossfoot::localise::Explanation> =
+            let localised: Vec<&crossfoot::explain::localise::Explanation> =
                 ex.iter().filter(|e| e.localised).collect();
             let cells: usize = localised
                 .iter()
                 .map(|e| {
                     e.changes
                         .iter()
-                        .filter(|c| c.kind != Some(crossfoot::localise::Slip::Follows))
+                        .filter(|c| c.kind != Some(crossfoot::explain::localise::Slip::Follows))
                         .count()
                 })
                 .sum();

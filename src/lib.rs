@@ -7,11 +7,12 @@
 //! - [`rules`]: TOML rule files → the compiled [`rules::Pack`];
 //! - [`check`]: a workbook and the pack → its findings ([`check::locate`]: labels and headers
 //!   → cells; [`check::eval`]: figures read, checks evaluated);
-//! - [`explain`]: which figure is most likely wrong ([`explain::localise`]);
+//! - [`explain`]: which figure is most likely wrong ([`explain::localise`]), from what
+//!   checking located ([`check::Located`]); checking never calls it — [`run`] does;
 //! - [`result`]: what a file's check gives and a run adds up to — the one seam between
 //!   checking and every output;
 //! - [`write`]: results → the terminal and JSON reports, the CI formats, the review workbook,
-//!   the marked copies, the district summary; each output a [`result::Sink`]. Writers never
+//!   the marked copies, the summary one level up; each output a [`result::Sink`]. Writers never
 //!   import a checking stage (a test in `tests/structure.rs` holds it).
 //!
 //! [`run`] runs the check over many files in parallel, with the isolation the command line
@@ -44,10 +45,3 @@ pub mod text;
 pub mod unreadable;
 pub mod worker;
 pub mod write;
-
-// The stages' modules under their earlier paths (`crate::load`, `crossfoot::report`, …), so
-// code written against the flat layout keeps compiling.
-pub use check::{discover, eval, formula, locate, structure};
-pub use explain::{lint, localise};
-pub use read::{files, formula_safety, formula_tokens, labels, load, number, numfmt, sniff};
-pub use write::{annotate, ci, consolidate, mark, note, output, report, xlsx_limits};

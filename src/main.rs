@@ -62,7 +62,7 @@ fn suggest_check(e: &mut clap::Error) {
 
 /// The language of what is said about arguments clap could not parse: `--lang` as given, else
 /// the language of the rule pack the arguments name ([`crossfoot::rules::diagnostic_lang`]).
-fn args_lang(args: &[std::ffi::OsString]) -> crossfoot::annotate::Lang {
+fn args_lang(args: &[std::ffi::OsString]) -> crossfoot::write::annotate::Lang {
     let args: Vec<String> = args
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
@@ -80,7 +80,7 @@ fn args_lang(args: &[std::ffi::OsString]) -> crossfoot::annotate::Lang {
     };
     let lang = value("--lang")
         .last()
-        .and_then(|l| crossfoot::annotate::Lang::of_code(l));
+        .and_then(|l| crossfoot::write::annotate::Lang::of_code(l));
     let no_default = args.iter().any(|a| a == "--no-default-rules");
     crossfoot::rules::diagnostic_lang(no_default, &value("--rules"), lang)
 }
@@ -95,7 +95,7 @@ fn main() -> ExitCode {
     // checker; only other panics (bugs) are printed.
     let default_hook = std::panic::take_hook();
     std::panic::set_hook(Box::new(move |info| {
-        if !crossfoot::load::in_reader() {
+        if !crossfoot::read::load::in_reader() {
             default_hook(info);
         }
     }));

@@ -2,8 +2,8 @@
 //! its code, name, parent, first and last year, and the codes it was formed from — under the
 //! headings the pack's `[register]` gives, matched as form labels are.
 
-use crate::labels::approx_quality;
 use crate::model::{Cell, Sheet, Value, Workbook};
+use crate::read::labels::approx_quality;
 use crate::rules::units::RegisterHeadings;
 use crate::rules::Pack;
 use crate::text::label_key;
@@ -339,13 +339,14 @@ pub fn read(
     path: &std::path::Path,
     shown: &str,
     pack: &Pack,
-    limits: &crate::load::Limits,
+    limits: &crate::read::load::Limits,
     timeout: std::time::Duration,
 ) -> Result<Register, String> {
-    let bytes =
-        crate::files::read_file(path, limits.max_file_bytes, timeout).map_err(|e| e.reason)?;
-    let wb = crate::load::load_bytes_for(&bytes, shown, limits, crate::load::Detail::Check)
+    let bytes = crate::read::files::read_file(path, limits.max_file_bytes, timeout)
         .map_err(|e| e.reason)?;
+    let wb =
+        crate::read::load::load_bytes_for(&bytes, shown, limits, crate::read::load::Detail::Check)
+            .map_err(|e| e.reason)?;
     from_workbook(&wb, pack, shown)
 }
 

@@ -1230,7 +1230,7 @@ pub const TEXTS: &[TextDef] = &[
     td!(HintClosest, "hint.closest", &["text", "cell"], t!(
         "; the closest is \"{text}\" in {cell}",
         "; gần giống nhất là \"{text}\" ở ô {cell}")),
-    // The words of explanations (crate::localise): the most likely cause, never certain.
+    // The words of explanations (crate::explain::localise): the most likely cause, never certain.
     td!(ExplainMostLikely, "explain.most-likely", &["changes", "count"], t!(
         "most likely: {changes} (resolves {count} finding(s))",
         "khả năng cao nhất: {changes} (giải thích {count} phát hiện)")),
@@ -1341,7 +1341,7 @@ pub const TEXTS: &[TextDef] = &[
     td!(ExplainOthersGiven, "explain.others-given", &["files"], t!(
         "the figures of {files} are taken as right",
         "số liệu của {files} được coi là đúng")),
-    // The words of `crossfoot rules lint` (crate::lint).
+    // The words of `crossfoot rules lint` (crate::explain::lint).
     td!(LintContradiction, "lint.contradiction", &["checks"], t!(
         "no figures can satisfy these checks together: {checks}",
         "không có bộ số liệu nào thỏa mãn cùng lúc các phép kiểm tra: {checks}")),
@@ -1563,7 +1563,7 @@ pub struct Words {
     /// The folders named held no file to read.
     pub nothing_found: &'static str,
     /// A check not applied: the count's words in the summary, and why (one per
-    /// [`crate::eval::Reason`]).
+    /// [`crate::check::eval::Reason`]).
     pub not_applied: &'static str,
     pub na_unreadable_figure: &'static str,
     pub na_figure_missing: &'static str,
@@ -1892,7 +1892,7 @@ impl Words {
 // ---------------------------------------------------------------------------------------------
 // The review workbook's and the marked copies' words
 
-/// The words of the review workbook ([`crate::annotate`]), in one language.
+/// The words of the review workbook ([`crate::write::annotate`]), in one language.
 #[derive(Debug)]
 pub struct ReviewWords {
     pub summary_sheet: &'static str,
@@ -2064,7 +2064,7 @@ pub const REVIEW_VI: ReviewWords = ReviewWords {
     unsafe_unreadable: "crossfoot không đọc được công thức ({why})",
 };
 
-/// The words of a marked copy ([`crate::mark`]), in one language.
+/// The words of a marked copy ([`crate::write::mark`]), in one language.
 #[derive(Debug)]
 pub struct MarkWords {
     pub sheet_name: &'static str,

@@ -3,7 +3,7 @@
 //! One file's result ([`FileResult`]: its status, the forms found, the findings, the unit it
 //! reports for, the explanations of its findings and the checks not applied), and the run's
 //! [`Tally`] with the exit status it gives. The checking stages ([`crate::check`],
-//! [`crate::eval`], [`crate::localise`], [`crate::run`]) produce these; every writer
+//! [`crate::check::eval`], [`crate::explain::localise`], [`crate::run`]) produce these; every writer
 //! (terminal, JSON, CI formats, the review workbook, the marked copies, the district summary,
 //! a web desk) consumes them, and imports no checking stage.
 //!
@@ -57,7 +57,7 @@ pub struct FileResult {
     pub unit: Unit,
     /// The sheets that hold forms, kept only when asked for (the review workbook copies them).
     pub kept: Vec<Sheet>,
-    /// The most likely causes of the findings ([`crate::localise`]).
+    /// The most likely causes of the findings ([`crate::explain::localise`]).
     pub explanations: Vec<Explanation>,
     /// The checks that could not be applied, by rule and reason (counted, never passed).
     pub not_applied: Vec<NotApplied>,
@@ -142,7 +142,7 @@ pub struct NotApplied {
     pub count: usize,
 }
 
-// What explains a file's findings (made by `crate::localise`).
+// What explains a file's findings (made by `crate::explain::localise`).
 
 /// The kind of slip a change looks like.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -328,7 +328,7 @@ pub struct Tally {
     pub clean_files: usize,
     pub files_with_warnings: usize,
     pub files_with_errors: usize,
-    /// Applications of checks that could not be applied ([`crate::eval::Reason`]).
+    /// Applications of checks that could not be applied ([`crate::check::eval::Reason`]).
     pub not_applied: usize,
     /// Passed over while walking folders (lock files, hidden files, system litter).
     pub passed_over: PassedOver,

@@ -555,8 +555,12 @@ fn consolidate_never_settles_a_duplicate_code_silently() {
     let out = crossfoot(&["consolidate", "--prefer", "newest", "-o", o], &[&subs]);
     assert_eq!(code(&out), 0, "{}", stderr(&out));
     let bytes = std::fs::read(&out_path).unwrap();
-    let wb =
-        crossfoot::load::load_bytes(&bytes, "d.xlsx", &crossfoot::load::Limits::default()).unwrap();
+    let wb = crossfoot::read::load::load_bytes(
+        &bytes,
+        "d.xlsx",
+        &crossfoot::read::load::Limits::default(),
+    )
+    .unwrap();
     let notes: Vec<String> = wb.sheets[1]
         .cells
         .values()
@@ -637,8 +641,12 @@ fn consolidate_reads_through_the_guarded_workers() {
         stderr(&out)
     );
     let bytes = std::fs::read(&out_path).unwrap();
-    let wb =
-        crossfoot::load::load_bytes(&bytes, "d.xlsx", &crossfoot::load::Limits::default()).unwrap();
+    let wb = crossfoot::read::load::load_bytes(
+        &bytes,
+        "d.xlsx",
+        &crossfoot::read::load::Limits::default(),
+    )
+    .unwrap();
     let notes: Vec<String> = wb.sheets[1]
         .cells
         .values()

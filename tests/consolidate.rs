@@ -427,8 +427,12 @@ fn consolidate(paths: Vec<std::path::PathBuf>, output: &Path) -> i32 {
 /// The numbers of one sheet row of a written workbook, by column.
 fn row_numbers(path: &Path, sheet: &str, row: u32) -> Vec<f64> {
     let bytes = std::fs::read(path).unwrap();
-    let wb = crossfoot::load::load_bytes(&bytes, "x.xlsx", &crossfoot::load::Limits::default())
-        .unwrap_or_else(|u| panic!("{u:?}"));
+    let wb = crossfoot::read::load::load_bytes(
+        &bytes,
+        "x.xlsx",
+        &crossfoot::read::load::Limits::default(),
+    )
+    .unwrap_or_else(|u| panic!("{u:?}"));
     let s = wb.sheet(sheet).unwrap();
     s.cells
         .iter()
@@ -535,8 +539,12 @@ fn consolidating_the_samples_gives_a_summary_that_checks_clean() {
     }
     // The branches carrying errors are listed on the notes sheet.
     let bytes = std::fs::read(&out).unwrap();
-    let wb =
-        crossfoot::load::load_bytes(&bytes, "d.xlsx", &crossfoot::load::Limits::default()).unwrap();
+    let wb = crossfoot::read::load::load_bytes(
+        &bytes,
+        "d.xlsx",
+        &crossfoot::read::load::Limits::default(),
+    )
+    .unwrap();
     let notes = &wb.sheets[1];
     let with_errors = results
         .iter()
@@ -576,8 +584,12 @@ fn a_workbook_that_is_no_unit_is_noted_by_its_code_not_by_a_pattern() {
         .unwrap();
     assert_eq!(status.status.code(), Some(0), "{status:?}");
     let bytes = std::fs::read(&out).unwrap();
-    let wb =
-        crossfoot::load::load_bytes(&bytes, "d.xlsx", &crossfoot::load::Limits::default()).unwrap();
+    let wb = crossfoot::read::load::load_bytes(
+        &bytes,
+        "d.xlsx",
+        &crossfoot::read::load::Limits::default(),
+    )
+    .unwrap();
     let texts: Vec<String> = wb.sheets[1].cells.values().map(|c| c.display()).collect();
     assert!(
         texts

@@ -56,7 +56,8 @@ fn real_world_corpus() {
                     !u.reason.trim().is_empty() && !u.hint.trim().is_empty(),
                     "{file}: an unreadable file needs a reason and a hint"
                 );
-                if expected == "encrypted" && u.kind != crossfoot::sniff::UnreadableKind::Encrypted
+                if expected == "encrypted"
+                    && u.kind != crossfoot::read::sniff::UnreadableKind::Encrypted
                 {
                     mismatches.push(format!(
                         "{file}: encrypted, reported as {:?}: {}",
@@ -116,7 +117,7 @@ fn discover_on_the_real_world_corpus() {
     };
     let pack = rules::compile(&rules::builtin_sources()).unwrap();
     let expect = std::fs::read_to_string(dir.join("EXPECT.tsv")).unwrap();
-    let limits = crossfoot::load::Limits::default();
+    let limits = crossfoot::read::load::Limits::default();
     let (mut workbooks, mut rows, mut headings, mut shares, mut sums, mut findings) =
         (0, 0, 0, 0, 0, Vec::new());
     for line in expect.lines().skip(1) {
@@ -127,18 +128,20 @@ fn discover_on_the_real_world_corpus() {
         let Ok(bytes) = std::fs::read(dir.join(cols[0])) else {
             continue;
         };
-        let Ok(wb) = crossfoot::load::load_bytes(&bytes, cols[0], &limits) else {
+        let Ok(wb) = crossfoot::read::load::load_bytes(&bytes, cols[0], &limits) else {
             continue;
         };
         workbooks += 1;
-        rows += crossfoot::discover::total_rows(&wb, &pack);
-        headings += crossfoot::discover::heading_rows(&wb, &pack);
-        shares += crossfoot::discover::percent_columns(&wb, &pack);
+        rows += crossfoot::check::discover::total_rows(&wb, &pack);
+        headings += crossfoot::check::discover::heading_rows(&wb, &pack);
+        shares += crossfoot::check::discover::percent_columns(&wb, &pack);
         let skip = std::collections::BTreeSet::new();
-        findings.extend(crossfoot::discover::discover(&wb, cols[0], &pack, &skip));
+        findings.extend(crossfoot::check::discover::discover(
+            &wb, cols[0], &pack, &skip,
+        ));
         // Read with its formulas (a full read): the SUMs leaving out a member of their block.
-        sums += crossfoot::discover::sum_formulas(&wb);
-        findings.extend(crossfoot::discover::sum_omissions(
+        sums += crossfoot::check::discover::sum_formulas(&wb);
+        findings.extend(crossfoot::check::discover::sum_omissions(
             &wb, cols[0], &pack, &skip,
         ));
     }

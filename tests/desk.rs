@@ -458,7 +458,7 @@ fn samples_uploaded_checked_as_check_does_and_downloaded() {
             .unwrap()
             .contains("attachment"));
         assert_eq!(
-            crossfoot::sniff::crossfoot_output(&r.body).as_deref(),
+            crossfoot::read::sniff::crossfoot_output(&r.body).as_deref(),
             Some(mark),
             "{which}"
         );
@@ -490,7 +490,7 @@ fn samples_uploaded_checked_as_check_does_and_downloaded() {
     let r = desk.get("/api/summary.xlsx");
     assert_eq!(r.status, 200, "{}", String::from_utf8_lossy(&r.body));
     assert_eq!(
-        crossfoot::sniff::crossfoot_output(&r.body).as_deref(),
+        crossfoot::read::sniff::crossfoot_output(&r.body).as_deref(),
         Some("summary")
     );
     let mut wb = calamine::open_workbook_auto_from_rs(std::io::Cursor::new(r.body)).unwrap();
@@ -1026,7 +1026,7 @@ fn a_branch_link_sees_and_sends_its_own_unit_only() {
     );
     assert_eq!(marked.status, 200);
     assert_eq!(
-        crossfoot::sniff::crossfoot_output(&marked.body).as_deref(),
+        crossfoot::read::sniff::crossfoot_output(&marked.body).as_deref(),
         Some("marked")
     );
     // The other unit's pages and files, and the reviewer's: refused.

@@ -230,7 +230,7 @@ fn shares(rng: &mut Rng, slip: bool) -> (Workbook, Option<Planted>) {
 }
 
 fn said(wb: &Workbook, pack: &Pack) -> Vec<(String, String)> {
-    crossfoot::discover::discover(wb, "t.xlsx", pack, &BTreeSet::new())
+    crossfoot::check::discover::discover(wb, "t.xlsx", pack, &BTreeSet::new())
         .into_iter()
         .map(|f| {
             (
@@ -392,11 +392,11 @@ fn sum_table(rng: &mut Rng, slip: bool) -> (Vec<u8>, Option<(CellRef, CellRef)>)
 /// What `check --discover` says of a workbook's bytes: read for checking and read with its
 /// formulas, as the command line reads them.
 fn said_of_bytes(bytes: &[u8], pack: &Pack) -> Vec<(String, String, String)> {
-    use crossfoot::load::{load_bytes_for, Detail, Limits};
+    use crossfoot::read::load::{load_bytes_for, Detail, Limits};
     let limits = Limits::default();
     let checked = load_bytes_for(bytes, "t.xlsx", &limits, Detail::Check).expect("check read");
     let full = load_bytes_for(bytes, "t.xlsx", &limits, Detail::Full).expect("full read");
-    crossfoot::discover::discover_all(&checked, &full, "t.xlsx", pack, &BTreeSet::new())
+    crossfoot::check::discover::discover_all(&checked, &full, "t.xlsx", pack, &BTreeSet::new())
         .into_iter()
         .map(|f| {
             let cell = |i: usize| f.cells.get(i).map(|c| c.cell.clone()).unwrap_or_default();

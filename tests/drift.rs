@@ -7,7 +7,7 @@ use crate::common;
 
 use common::forms::*;
 use crossfoot::check::check_workbook;
-use crossfoot::load::{load_bytes, Limits};
+use crossfoot::read::load::{load_bytes, Limits};
 use crossfoot::rules;
 use std::collections::BTreeSet;
 

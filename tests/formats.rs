@@ -149,7 +149,7 @@ fn xlsb_percentages_stored_as_fractions_are_percentages() {
     use crossfoot::model::{CellRef, NumFmt, Value};
     let path = "tests/fixtures/numfmt/percents.xlsb";
     let bytes = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
-    let wb = crossfoot::load::load_bytes(&bytes, path, &Default::default()).unwrap();
+    let wb = crossfoot::read::load::load_bytes(&bytes, path, &Default::default()).unwrap();
     let pct = |d| NumFmt {
         percent: true,
         decimals: Some(d),
@@ -213,11 +213,11 @@ fn an_xlsb_with_short_cell_records_is_reported_not_checked_half_read() {
     ] {
         let bytes =
             std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(ok)).unwrap();
-        let read = crossfoot::numfmt::xlsb_read(&bytes).unwrap();
+        let read = crossfoot::read::numfmt::xlsb_read(&bytes).unwrap();
         assert_eq!(read.short_cells, vec![], "{ok}");
     }
     let bytes = std::fs::read(std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(path)).unwrap();
-    let read = crossfoot::numfmt::xlsb_read(&bytes).unwrap();
+    let read = crossfoot::read::numfmt::xlsb_read(&bytes).unwrap();
     let sheets: Vec<&str> = read.short_cells.iter().map(|(s, _)| s.as_str()).collect();
     assert_eq!(
         sheets,

@@ -299,7 +299,7 @@ fn assert_inert(path: &Path) -> Vec<String> {
             );
         }
         assert!(
-            crossfoot::formula_safety::is_safe(f),
+            crossfoot::read::formula_safety::is_safe(f),
             "{}: {f}",
             path.display()
         );
@@ -559,11 +559,11 @@ fn sigterm_child_writer() {
     let Some(out) = std::env::var_os("CROSSFOOT_SIGTERM_CHILD_OUT") else {
         return;
     };
-    let target = crossfoot::output::Target::new(
+    let target = crossfoot::write::output::Target::new(
         Path::new(&out),
-        crossfoot::output::Replace::Forced("review"),
+        crossfoot::write::output::Replace::Forced("review"),
     );
-    let r = crossfoot::output::write_atomic_with(&target, |f| {
+    let r = crossfoot::write::output::write_atomic_with(&target, |f| {
         f.write_all(b"PK partial")?;
         f.flush()?;
         let mut so = std::io::stdout().lock();

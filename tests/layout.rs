@@ -2,7 +2,8 @@
 //! label present), a label in two rows, a formula whose value is not stored, a non-number.
 //! Workbooks are built in memory with crossfoot's own model, here M04 of the built-in pack.
 
-use crossfoot::check::{check_workbook, check_workbook_kept, Links};
+use crossfoot::check::{check_workbook, Links};
+use crossfoot::explain::check_workbook_kept;
 use crossfoot::model::{Cell, CellRef, Sheet, Value, Workbook};
 use crossfoot::rules;
 

@@ -350,7 +350,8 @@ fn consolidate_builds_a_commune_summary_then_a_province_summary() {
     assert_eq!(o.status.code(), Some(0), "{}", stderr(&o));
     // The province's rows: the communes, with the sums of their branches.
     let bytes = std::fs::read(d.join("province.xlsx")).unwrap();
-    let wb = crossfoot::load::load_bytes(&bytes, "province.xlsx", &Default::default()).unwrap();
+    let wb =
+        crossfoot::read::load::load_bytes(&bytes, "province.xlsx", &Default::default()).unwrap();
     let sheet = &wb.sheets[0];
     let text = |r: u32, c: u32| {
         sheet

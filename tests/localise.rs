@@ -1,14 +1,15 @@
-//! Which figure is wrong, and what it should be (`crossfoot::localise`): generated workbooks
+//! Which figure is wrong, and what it should be (`crossfoot::explain::localise`): generated workbooks
 //! with one planted slip are explained by exactly the planted cell and its original value,
 //! with the right kind of slip.
 
 use crate::common;
 
 use common::forms::*;
-use crossfoot::check::{check_workbook_kept, Links};
+use crossfoot::check::Links;
+use crossfoot::explain::check_workbook_kept;
+use crossfoot::explain::localise::{Explanation, Slip};
 use crossfoot::finding::Finding;
-use crossfoot::load::{load_bytes, Limits};
-use crossfoot::localise::{Explanation, Slip};
+use crossfoot::read::load::{load_bytes, Limits};
 use crossfoot::rules::{self, Pack};
 use std::sync::OnceLock;
 
@@ -369,8 +370,8 @@ fn fill(bytes: &[u8], index: usize, cell: &str) -> Option<String> {
 /// Findings sheet's "most likely cause" and "suggested" columns.
 #[test]
 fn reference_2021_review_marks_the_explanation() {
-    use crossfoot::annotate::{review_workbook, Lang, ReviewOptions};
     use crossfoot::run::{collect, InProcess, Options, Run};
+    use crossfoot::write::annotate::{review_workbook, Lang, ReviewOptions};
     let dir = tempfile::tempdir().expect("temp dir");
     std::fs::copy("samples/reference-2021.xlsx", dir.path().join("td.xlsx")).expect("copy");
     let inputs = collect(&[dir.path().to_path_buf()]).files;

@@ -13,12 +13,12 @@
 //! original. An .xlsm keeps its `vbaProject.bin` (taken at run time from the corpus, when present).
 
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
-use crossfoot::annotate::Lang;
 use crossfoot::check::FileResult;
-use crossfoot::load::Limits;
-use crossfoot::mark::{self, How};
+use crossfoot::read::load::Limits;
+use crossfoot::read::sniff::Container;
 use crossfoot::run::{collect, InProcess, Options, Run};
-use crossfoot::sniff::Container;
+use crossfoot::write::annotate::Lang;
+use crossfoot::write::mark::{self, How};
 use regex::Regex;
 use rust_xlsxwriter::{
     Chart, ChartType, ConditionalFormatCell, ConditionalFormatCellRule, DataValidation,
@@ -457,7 +457,7 @@ fn mark_and_verify(path: &Path, expect_ext: &str) -> Vec<u8> {
                 );
             }
             let fill = &fills[attr_of(new, "fillId").unwrap().parse::<usize>().unwrap()];
-            let (strong, light) = crossfoot::annotate::mark_fill(f.severity);
+            let (strong, light) = crossfoot::write::annotate::mark_fill(f.severity);
             assert!(
                 fill.contains(&format!("FF{strong:06X}"))
                     || (i > 0 && fill.contains(&format!("FF{light:06X}"))),
@@ -951,7 +951,7 @@ fn the_strong_mark_follows_the_most_likely_explanation() {
         .iter()
         .find(|f| f.rule == "M01.gender-split")
         .expect("the gender split of the reference disagrees with its total");
-    let strong: Vec<&str> = crossfoot::mark::strongest_cells(r, split)
+    let strong: Vec<&str> = crossfoot::write::mark::strongest_cells(r, split)
         .iter()
         .map(|c| c.cell.as_str())
         .collect();

@@ -57,7 +57,7 @@ fn state(path: &Path) -> (Vec<u8>, SystemTime) {
 }
 
 fn mark_of(path: &Path) -> Option<String> {
-    crossfoot::sniff::crossfoot_output(&std::fs::read(path).ok()?)
+    crossfoot::read::sniff::crossfoot_output(&std::fs::read(path).ok()?)
 }
 
 #[test]

@@ -10,10 +10,10 @@
 //! Vietnamese text at Calibri's metrics runs at about that), at 15 points a line less a little.
 
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
-use crossfoot::annotate::{review_workbook, Lang, ReviewOptions, MAX_CHART_BRANCHES};
 use crossfoot::check::FileResult;
+use crossfoot::read::sniff::Container;
 use crossfoot::run::{collect, InProcess, Options, Run};
-use crossfoot::sniff::Container;
+use crossfoot::write::annotate::{review_workbook, Lang, ReviewOptions, MAX_CHART_BRANCHES};
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
 use std::io::{Cursor, Read};
@@ -373,11 +373,11 @@ fn a_marked_copy_reads_on_paper() {
         .find(|r| r.path.ends_with("branch-gender-split.xlsx"))
         .expect("sample");
     let input = std::fs::read(&r.path).expect("sample bytes");
-    let limits = crossfoot::load::Limits::default();
+    let limits = crossfoot::read::load::Limits::default();
     let filter = Regex::new(r#"<autoFilter ref="A3:I\d+"/>"#).expect("regex");
     for (container, how) in [(Container::Xlsx, "edited"), (Container::Ods, "rebuilt")] {
         // The .ods path rebuilds the copy from the values read: the same result serves.
-        let marked = crossfoot::mark::mark_workbook(&input, container, r, Lang::Vi, &limits)
+        let marked = crossfoot::write::mark::mark_workbook(&input, container, r, Lang::Vi, &limits)
             .expect("marked");
         let bytes = marked.bytes;
         let parts = sheet_parts(&bytes);

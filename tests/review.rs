@@ -7,10 +7,10 @@ use crate::common;
 
 use calamine::{open_workbook_from_rs, Data, Reader, Xlsx};
 use common::forms::{write_branch_to, Branch, Layout, OneSheet, TotalStyle};
-use crossfoot::annotate::{review_workbook, write_review, Lang, ReviewError, ReviewOptions};
 use crossfoot::check::FileResult;
-use crossfoot::output::{Replace, Target};
 use crossfoot::run::{collect, InProcess, Options, Run};
+use crossfoot::write::annotate::{review_workbook, write_review, Lang, ReviewError, ReviewOptions};
+use crossfoot::write::output::{Replace, Target};
 use regex::Regex;
 use std::io::{Cursor, Read};
 use std::path::{Path, PathBuf};

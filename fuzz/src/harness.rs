@@ -12,11 +12,11 @@
 
 use crossfoot::check::check_workbook;
 use crossfoot::finding::Finding;
-use crossfoot::load::{self, Limits};
 use crossfoot::model::{Cell, CellRef, NumFmt, Sheet, Value, Workbook};
-use crossfoot::number::{parse_text_number, Locale};
+use crossfoot::read::load::{self, Limits};
+use crossfoot::read::number::{parse_text_number, Locale};
+use crossfoot::read::sniff::{self, Container, Sniffed};
 use crossfoot::rules::{self, Pack, Source};
-use crossfoot::sniff::{self, Container, Sniffed};
 use std::fmt::Write as _;
 use std::sync::OnceLock;
 
@@ -527,7 +527,7 @@ pub fn formula(data: &[u8]) {
     let text = String::from_utf8_lossy(data);
     let (first, sheet) = formula_sheet(&text);
     on_worker_stack(|| {
-        if let Some(v) = crossfoot::formula::evaluate(&sheet, &first) {
+        if let Some(v) = crossfoot::check::formula::evaluate(&sheet, &first) {
             assert!(v.is_finite(), "{first:?} evaluates to {v}");
         }
     });

@@ -19,7 +19,7 @@
 //! its block, or 100 over shares, is no sum. Each finding is a warning that says what it
 //! assumed. Sheets holding a form of the pack are left to the pack's checks.
 //!
-//! Checking reads a formula's stored value without its formula ([`crate::load::Detail::Check`]):
+//! Checking reads a formula's stored value without its formula ([`crate::read::load::Detail::Check`]):
 //! a `SUM` total is then compared as a typed one. A formula read with its text (a full read)
 //! is left out: it is computed, not typed. With the formulas' text, [`sum_omissions`] reads a
 //! `SUM` of one range against the member of its block next to the range that it leaves out;
@@ -27,7 +27,7 @@
 
 use crate::finding::{CellLoc, Finding};
 use crate::model::{Cell, CellRef, Sheet, Value, Workbook};
-use crate::number::{parse_text_number, shown_decimals};
+use crate::read::number::{parse_text_number, shown_decimals};
 use crate::registry::Kind as K;
 use crate::rules::Pack;
 use crate::text::{format_number, label_key, round_half_away, strip_numbering};
@@ -222,7 +222,7 @@ fn numbering(cells: &[(u32, &Cell)]) -> Option<(Vec<String>, u32, String)> {
         Value::Number(v)
             if *v >= 1.0 && *v < 1000.0 && ((v * 100.0).round() - v * 100.0).abs() < 1e-9 =>
         {
-            token_path(&crate::number::format_plain(*v))
+            token_path(&crate::read::number::format_plain(*v))
         }
         _ => None,
     };
@@ -845,7 +845,7 @@ pub fn discover(wb: &Workbook, file: &str, pack: &Pack, skip: &BTreeSet<&str>) -
 /// A formula that is one `SUM` of one range (`SUM(C8:C12)`, `$` allowed, on its own sheet):
 /// the range's corners, top left and bottom right. Read with the one tokenizer.
 fn single_sum(formula: &str) -> Option<(CellRef, CellRef)> {
-    use crate::formula_tokens::{tokens, Token};
+    use crate::read::formula_tokens::{tokens, Token};
     let text = formula.trim();
     let text = text.strip_prefix('=').unwrap_or(text);
     let toks: Vec<Token> = tokens(text)
@@ -870,7 +870,7 @@ fn single_sum(formula: &str) -> Option<(CellRef, CellRef)> {
 
 /// Whether a formula sums (a `SUM` or `SUBTOTAL` in it): a subtotal, not a member.
 fn sums_something(cell: &Cell) -> bool {
-    use crate::formula_tokens::{tokens, Token};
+    use crate::read::formula_tokens::{tokens, Token};
     cell.formula.as_deref().is_some_and(|f| {
         tokens(f.trim().trim_start_matches('=')).map_or(true, |t| {
             t.iter().any(|t| {

@@ -6,11 +6,11 @@
 //! rounding "slack" of what the cell shows, so a percentage shown with two decimals is compared
 //! to half a unit of its last digit, and a sum of k such values to k halves.
 
+use crate::check::formula;
+use crate::check::locate::{loc, FormInstance, Reporter};
 use crate::finding::{CellLoc, Finding, Severity};
-use crate::formula;
-use crate::locate::{loc, FormInstance, Reporter};
 use crate::model::{Cell, CellRef, Value, Workbook};
-use crate::number::{parse_text_number, shown_decimals};
+use crate::read::number::{parse_text_number, shown_decimals};
 use crate::registry::Kind as K;
 use crate::rules::expr::{BinOp, CmpOp, Func, LogicOp};
 use crate::rules::{CExpr, Check, Each, Empty, FieldRef, Kind, Link, Pack, Tolerance};
@@ -302,7 +302,7 @@ fn read_cell(
             if t.is_empty() {
                 return on_empty(rep, &mut report);
             }
-            let dash = crate::number::is_zero_dash(t);
+            let dash = crate::read::number::is_zero_dash(t);
             // A required figure is never zero by a dash, whatever the pack says of dashes.
             if dash && empty == Empty::Required {
                 return report(rep, K::ValueRequired, t);
@@ -317,7 +317,7 @@ fn read_cell(
             }
             // `25 người`: a figure typed with its unit of measure (the pack's unit words).
             let read = parse_text_number(t, settings.locale).or_else(|| {
-                crate::labels::before_unit(t, &settings.unit_keys, settings.folding)
+                crate::read::labels::before_unit(t, &settings.unit_keys, settings.folding)
                     .and_then(|head| parse_text_number(&head, settings.locale))
             });
             match read {
@@ -1350,7 +1350,7 @@ fn not_finite(
 }
 
 /// A check of one workbook as a constraint over its figures, for error localisation
-/// ([`crate::localise`]): what it reads, whether it holds, and — when both sides are linear in
+/// ([`crate::explain::localise`]): what it reads, whether it holds, and — when both sides are linear in
 /// the figures — the constraint `Σ coef·figure + constant  op  0`, within the tolerance the
 /// comparison itself uses.
 #[derive(Debug, Clone)]
@@ -2046,7 +2046,7 @@ pub fn check_subtotals(
             }
             let Some(c) = inst.cols[ci] else { continue };
             let at = CellRef::new(s.row, c);
-            let Some(found) = crate::structure::figure(sheet, at, &pack.settings) else {
+            let Some(found) = crate::check::structure::figure(sheet, at, &pack.settings) else {
                 continue;
             };
             let mut expected = 0.0;

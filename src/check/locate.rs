@@ -6,14 +6,14 @@
 //! A label that is missing, or present in two rows, is a finding; the rest of the form is
 //! still located.
 
+use crate::check::structure::{self, CandidateRow, Subtotal};
 use crate::finding::{CellLoc, Finding, Severity};
-use crate::labels::Abbreviations;
-use crate::labels::{approx_match, approx_quality, written_out, Quality};
 use crate::model::{CellRef, Sheet, Value, Workbook};
+use crate::read::labels::Abbreviations;
+use crate::read::labels::{approx_match, approx_quality, written_out, Quality};
 use crate::registry::Kind;
 use crate::registry::TextId;
 use crate::rules::{CellAt, Column, Form, Pack};
-use crate::structure::{self, CandidateRow, Subtotal};
 use crate::text::{fold_diacritics, label_key, strip_numbering, Memo};
 use std::borrow::Cow;
 use std::cell::RefCell;
@@ -40,7 +40,7 @@ pub struct FormInstance {
     /// The records of a `[records]` form, top to bottom.
     pub records: Vec<Record>,
     /// The rows that sum other rows of the form (subtotals, group rows): no row of the form,
-    /// no record, checked themselves ([`crate::structure`]).
+    /// no record, checked themselves ([`crate::check::structure`]).
     #[serde(default)]
     pub subtotals: Vec<Subtotal>,
     /// The sheet of each named row when the form continues on another sheet (`M01 (tiếp)`);
@@ -201,9 +201,9 @@ struct SheetIndex {
     /// it (`Nam (*)` → `nam`), when it has either; in the order of `keys`.
     bare: Vec<Option<String>>,
     /// Each key, and its bare key, with the pack's abbreviations written out
-    /// ([`crate::labels`]), when they hold any; in the order of `keys`. Made when first needed.
+    /// ([`crate::read::labels`]), when they hold any; in the order of `keys`. Made when first needed.
     out: std::cell::OnceCell<Vec<(Option<String>, Option<String>)>>,
-    abbreviations: crate::labels::Abbreviations,
+    abbreviations: crate::read::labels::Abbreviations,
     folded_name: String,
     /// The workbook's report year, from its title block ([`report_year`]).
     report_year: Option<u32>,
@@ -791,7 +791,7 @@ fn locate_form_carrying(
         .keys
         .iter()
         .map(
-            |(_, k)| match crate::labels::without_unit(k, &pack.settings.unit_keys) {
+            |(_, k)| match crate::read::labels::without_unit(k, &pack.settings.unit_keys) {
                 Some(rest) => Cow::Owned(rest),
                 None => Cow::Borrowed(k.as_str()),
             },
@@ -1268,7 +1268,7 @@ enum Approx {
 }
 
 /// The rows `pending` (row, first and end sheet row searched) by their labels abbreviated or
-/// with a one-letter slip ([`crate::labels`]). A cell that is some row's label as written, or
+/// with a one-letter slip ([`crate::read::labels`]). A cell that is some row's label as written, or
 /// in a sheet row already `taken`, is no candidate; a cell goes to the row it matches best, and
 /// one matching two rows equally goes to neither.
 fn approx_rows(
@@ -1436,7 +1436,7 @@ fn approx_column_candidates(
             .iter()
             .any(|c| !std::ptr::eq(c, col) && c.keys.iter().any(|ck| ck == k))
     };
-    let undated = |k: &str| crate::labels::without_year(k, &pack.settings.year_words);
+    let undated = |k: &str| crate::read::labels::without_year(k, &pack.settings.year_words);
     let keys: Vec<String> = col.keys.iter().map(|k| written_out(k, abbr)).collect();
     let mut out = Vec::new();
     for (i, (at, k)) in idx.keys.iter().enumerate() {
@@ -1472,10 +1472,10 @@ fn heading_year(sheet: &Sheet, at: CellRef, pack: &Pack) -> Option<u32> {
             .get(c)
             .map(|x| label_key(&x.display(), pack.settings.folding))
     };
-    if let Some(y) = key(at).and_then(|k| crate::labels::year_in(&k)) {
+    if let Some(y) = key(at).and_then(|k| crate::read::labels::year_in(&k)) {
         return Some(y);
     }
-    groups_over(sheet, at).find_map(|g| key(g).and_then(|k| crate::labels::year_in(&k)))
+    groups_over(sheet, at).find_map(|g| key(g).and_then(|k| crate::read::labels::year_in(&k)))
 }
 
 /// Whether the heading cell `g` is `col`'s group (or an alias), as written or with its
@@ -1774,7 +1774,7 @@ pub fn report_year(
 ) -> Option<(usize, CellRef, u32)> {
     let (si, at, written) =
         title_value(wb, pack, instances, pack.settings.report_year_key.as_ref())?;
-    let year = crate::labels::year_in(&label_key(&written, pack.settings.folding))?;
+    let year = crate::read::labels::year_in(&label_key(&written, pack.settings.folding))?;
     Some((si, at, year))
 }
 
@@ -1853,7 +1853,7 @@ mod tests {
 
     #[test]
     fn the_report_year_is_the_one_plausible_four_digit_number() {
-        use crate::labels::year_in;
+        use crate::read::labels::year_in;
         assert_eq!(year_in("2021"), Some(2021));
         assert_eq!(year_in("năm 2020 (chính thức)"), Some(2020));
         assert_eq!(year_in("12345 2019"), Some(2019));

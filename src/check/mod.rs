@@ -23,10 +23,10 @@ pub mod structure;
 use self::eval::{Deferred, Linked, NotApplied};
 use self::locate::Reporter;
 use crate::finding::Finding;
-use crate::localise::{self, Explanation};
 use crate::model::Workbook;
 use crate::registry::Kind;
 use crate::registry::TextId;
+use crate::result::Explanation;
 use crate::rules::{Link, Pack};
 use std::collections::BTreeSet;
 
@@ -70,7 +70,7 @@ pub fn check_workbook(
     shown: &str,
     pack: &Pack,
 ) -> (Vec<FormFound>, Vec<Finding>, Unit) {
-    let (forms, findings, unit, _) = check_workbook_kept(wb, shown, pack, Links::NONE);
+    let (forms, findings, unit, _, _) = check_workbook_located(wb, shown, pack, Links::NONE, None);
     (forms, findings, unit)
 }
 
@@ -84,7 +84,7 @@ pub fn check_workbook(
 /// `previous.…` (last year's workbooks were given). With `last_year` (and neither), the file
 /// is last year's workbook of a unit: it keeps every figure of its forms' named rows, for the
 /// checks reading `previous.…` and for telling a figure copied from last year
-/// ([`crate::localise`]).
+/// ([`crate::explain::localise`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Links {
     pub unit: bool,
@@ -143,28 +143,26 @@ pub struct Kept {
     pub other_year: bool,
 }
 
-/// [`check_workbook`], also returning what the second phase of a run needs.
-pub fn check_workbook_kept(
-    wb: &Workbook,
-    shown: &str,
-    pack: &Pack,
-    links: Links,
-) -> (Vec<FormFound>, Vec<Finding>, Unit, Kept) {
-    check_workbook_explained(wb, shown, pack, links, true, None)
+/// What explaining a workbook's findings reads ([`crate::explain::explain_located`]): the
+/// forms located, their figures, and whether a check failed (most workbooks cost nothing more).
+pub struct Located {
+    pub instances: Vec<locate::FormInstance>,
+    pub values: Vec<eval::FormValues>,
+    pub checks_failed: bool,
 }
 
-/// [`check_workbook_kept`]; `explain`: look for the figures most likely wrong
-/// ([`crate::localise`]; `check --no-explain` does not); `year`: the run's report year
-/// (`check --year`): a workbook whose title block gives another is said, and its checks
-/// against last year are not made; one whose title gives none is read as of that year.
-pub fn check_workbook_explained(
+/// [`check_workbook`], also returning what the second phase of a run needs, and what the
+/// explanation of its findings reads (left to the caller: explaining is a later stage, and
+/// `check --no-explain` does not); `year`: the run's report year (`check --year`): a workbook
+/// whose title block gives another is said, and its checks against last year are not made; one
+/// whose title gives none is read as of that year.
+pub fn check_workbook_located(
     wb: &Workbook,
     shown: &str,
     pack: &Pack,
     links: Links,
-    explain: bool,
     year: Option<u32>,
-) -> (Vec<FormFound>, Vec<Finding>, Unit, Kept) {
+) -> (Vec<FormFound>, Vec<Finding>, Unit, Kept, Located) {
     let mut rep = Reporter {
         file: shown,
         pack,
@@ -184,17 +182,11 @@ pub fn check_workbook_explained(
         .map(|inst| eval::read_values(wb, inst, &mut rep))
         .collect();
     for (inst, v) in instances.iter().zip(&values) {
-        crate::eval::check_subtotals(wb, inst, v, &mut rep);
+        crate::check::eval::check_subtotals(wb, inst, v, &mut rep);
     }
     let before = rep.findings.len();
     let not_applied = eval::run_checks(wb, &instances, &values, &mut rep);
-    // Explained only when a check fails (most workbooks cost nothing more).
-    let explanations = if explain && rep.findings.len() > before {
-        let sheet_names: Vec<String> = wb.sheets.iter().map(|s| s.name.clone()).collect();
-        localise::explain(pack, &sheet_names, &instances, &values)
-    } else {
-        vec![]
-    };
+    let checks_failed = rep.findings.len() > before;
     // Forms of a workbook kind that are expected together.
     let present: BTreeSet<usize> = instances.iter().map(|i| i.form).collect();
     for g in &pack.groups {
@@ -245,22 +237,45 @@ pub fn check_workbook_explained(
     } else {
         Linked::default()
     };
-    let deferred = instances
-        .iter()
-        .any(|i| {
-            let form = &pack.forms[i.form];
-            (form.matches_units() && links.second_phase())
-                || form
-                    .checks
-                    .iter()
-                    .any(|c| c.links.iter().any(|l| links.runs(*l)))
-        })
-        .then(|| Deferred {
+    let defer = instances.iter().any(|i| {
+        let form = &pack.forms[i.form];
+        (form.matches_units() && links.second_phase())
+            || form
+                .checks
+                .iter()
+                .any(|c| c.links.iter().any(|l| links.runs(*l)))
+    });
+    // The located forms go to the second phase when it needs them, and to the explanation when
+    // a check failed (copied only when both do).
+    let (deferred, located) = if defer {
+        let located = Located {
+            instances: if checks_failed {
+                instances.clone()
+            } else {
+                vec![]
+            },
+            values: if checks_failed {
+                values.clone()
+            } else {
+                vec![]
+            },
+            checks_failed,
+        };
+        let deferred = Deferred {
             file: shown.to_string(),
             sheets,
             instances,
             values,
-        });
+        };
+        (Some(deferred), located)
+    } else {
+        let located = Located {
+            instances,
+            values,
+            checks_failed,
+        };
+        (None, located)
+    };
     (
         forms,
         findings,
@@ -272,11 +287,12 @@ pub fn check_workbook_explained(
         Kept {
             linked,
             deferred,
-            explanations,
+            explanations: vec![],
             not_applied,
             report_year,
             other_year,
         },
+        located,
     )
 }
 

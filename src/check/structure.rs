@@ -6,16 +6,16 @@
 //! after the age bands, typed or `=SUM(…)`), a group row over the records of a summary
 //! (`I. Khối xã, thị trấn` with the sum of its branches). None of them is a figure of the form:
 //! a column-number row or a repeated header is no record, and a subtotal is neither a record nor
-//! a member of its block. A subtotal is a check of its own: [`crate::eval::check_subtotals`] compares it
+//! a member of its block. A subtotal is a check of its own: [`crate::check::eval::check_subtotals`] compares it
 //! with the rows it sums, and a subtotal that does not add up is a finding.
 //!
 //! Rows are told by their structure — what their cells hold, where they stand, what their
 //! figures add up to — and by the pack's generic words for a subtotal (`[settings]
 //! subtotal_labels`), never by a form's own labels.
 
-use crate::formula;
+use crate::check::formula;
 use crate::model::{CellRef, Sheet, Value};
-use crate::number::parse_text_number;
+use crate::read::number::parse_text_number;
 use crate::rules::{Form, Kind, Pack, Settings};
 use crate::text::label_key;
 
@@ -40,12 +40,12 @@ pub fn figure(sheet: &Sheet, at: CellRef, settings: &Settings) -> Option<f64> {
         (Value::Empty, Some(f)) => formula::evaluate(sheet, f),
         (Value::Text(t), _) => {
             let t = t.trim();
-            if settings.dash_is_zero && crate::number::is_zero_dash(t) {
+            if settings.dash_is_zero && crate::read::number::is_zero_dash(t) {
                 return Some(0.0);
             }
             parse_text_number(t, settings.locale)
                 .or_else(|| {
-                    crate::labels::before_unit(t, &settings.unit_keys, settings.folding)
+                    crate::read::labels::before_unit(t, &settings.unit_keys, settings.folding)
                         .and_then(|head| parse_text_number(&head, settings.locale))
                 })
                 .map(|n| n.value)

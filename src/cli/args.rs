@@ -3,8 +3,8 @@
 //! [`super::serve`]) turns them into a run and its outputs.
 
 use clap::{Parser, Subcommand, ValueEnum};
-use crossfoot::annotate::Lang;
 use crossfoot::run;
+use crossfoot::write::annotate::Lang;
 use std::path::PathBuf;
 
 #[derive(Parser)]

@@ -4,11 +4,11 @@
 
 use super::args::{CheckArgs, FailOn, Format};
 use super::{eprint_diag, isolation, read_units, said, Step};
-use crossfoot::annotate::ReviewOptions;
 use crossfoot::finding::Severity;
-use crossfoot::report;
 use crossfoot::result::Sink;
 use crossfoot::run::{self, output, Exit, Run};
+use crossfoot::write::annotate::ReviewOptions;
+use crossfoot::write::report;
 use crossfoot::write::{notices, progress, sinks};
 use miette::Diagnostic;
 use std::io::{IsTerminal, Write};
@@ -18,7 +18,7 @@ use std::path::Path;
 #[derive(Debug, thiserror::Error, Diagnostic)]
 #[error("{}", crossfoot::registry::DiagWords::of(*.0).no_input)]
 #[diagnostic(code(crossfoot::no_input))]
-pub struct NoInput(crossfoot::annotate::Lang, #[help] &'static str);
+pub struct NoInput(crossfoot::write::annotate::Lang, #[help] &'static str);
 
 pub fn run_check(args: CheckArgs) -> Step {
     let pack = args.pack.pack()?;
@@ -44,7 +44,7 @@ pub fn run_check(args: CheckArgs) -> Step {
     let output = match &args.output {
         Some(out) => Some(said(output::settle(
             out,
-            crossfoot::sniff::REVIEW_MARK,
+            crossfoot::read::sniff::REVIEW_MARK,
             args.force,
             &mut inputs,
             &reads,
@@ -86,7 +86,7 @@ pub fn run_check(args: CheckArgs) -> Step {
     let spare = |p: &Path| run::FileId::of(p).is_some_and(|id| protected.contains(&id));
     // The sinks of the results: the files first, then the report on standard output.
     let mut review = output.as_ref().map(|out| sinks::Review {
-        target: crossfoot::output::Target {
+        target: crossfoot::write::output::Target {
             path: &out.path,
             replace: out.replace,
             spare: &spare,

@@ -3,9 +3,9 @@
 
 use super::args::InitArgs;
 use super::{load_pack, Step};
-use crossfoot::annotate::Lang;
 use crossfoot::rules;
 use crossfoot::run::{self, Exit};
+use crossfoot::write::annotate::Lang;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -25,19 +25,19 @@ pub fn run_init(args: InitArgs) -> Step {
             rules::read_rule_sources(&args.pack.rules, pack.settings.lang).unwrap_or_default(),
         );
     }
-    let limits = crossfoot::load::Limits::default();
+    let limits = crossfoot::read::load::Limits::default();
     let read = |path: &Path| -> Result<crossfoot::model::Workbook, Exit> {
         let shown = run::inputs::shown(path);
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        crossfoot::files::read_file(
+        crossfoot::read::files::read_file(
             path,
             limits.max_file_bytes,
             std::time::Duration::from_secs(60),
         )
-        .and_then(|bytes| crossfoot::load::load_bytes(&bytes, &name, &limits))
+        .and_then(|bytes| crossfoot::read::load::load_bytes(&bytes, &name, &limits))
         .map_err(|u| {
             let _ = writeln!(
                 std::io::stderr(),

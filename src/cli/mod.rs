@@ -12,9 +12,9 @@ pub mod rules;
 pub mod serve;
 
 use args::PackArgs;
-use crossfoot::annotate::Lang;
 use crossfoot::rules::Pack;
 use crossfoot::run::{self, Exit, Isolation};
+use crossfoot::write::annotate::Lang;
 use crossfoot::write::notices;
 use miette::Diagnostic;
 use std::io::{IsTerminal, Write};

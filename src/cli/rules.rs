@@ -3,9 +3,9 @@
 
 use super::args::{ExplainArgs, ListArgs, ListFormat, RulesCommand};
 use super::{eprint_diag, said, Step};
-use crossfoot::report;
 use crossfoot::rules;
 use crossfoot::run::Exit;
+use crossfoot::write::report;
 use std::io::{IsTerminal, Write};
 
 /// `crossfoot explain ID`: exit 0 with the doc, 2 for an unknown id.
@@ -64,7 +64,7 @@ pub fn run_rules(command: RulesCommand) -> Step {
                     Exit::Failed
                 })?;
             pack.set_lang(args.lang);
-            let lint = crossfoot::lint::lint(&pack);
+            let lint = crossfoot::explain::lint::lint(&pack);
             let text = lint.render(pack.settings.lang);
             let _ = write!(std::io::stdout(), "{}", crossfoot::safe::lines(&text));
             Ok(if lint.unexplained() == 0 {

@@ -49,17 +49,18 @@ pub fn run_serve(args: ServeArgs) -> Step {
     let render = crossfoot::messages::render;
     if let Some(list) = &args.unit_list {
         let shown = crossfoot::text::visible(&list.display().to_string(), 500, lang).into_owned();
-        let read =
-            crossfoot::files::read_file(list, 16 * 1024 * 1024, std::time::Duration::from_secs(30))
-                .map_err(|u| {
-                    crossfoot::messages::unreadable_text(&u, lang)
-                        .0
-                        .into_owned()
-                })
-                .and_then(|bytes| {
-                    String::from_utf8(bytes).map_err(|_| w.serve_not_utf8.to_string())
-                })
-                .and_then(|text| crossfoot::desk::parse_units(&text));
+        let read = crossfoot::read::files::read_file(
+            list,
+            16 * 1024 * 1024,
+            std::time::Duration::from_secs(30),
+        )
+        .map_err(|u| {
+            crossfoot::messages::unreadable_text(&u, lang)
+                .0
+                .into_owned()
+        })
+        .and_then(|bytes| String::from_utf8(bytes).map_err(|_| w.serve_not_utf8.to_string()))
+        .and_then(|text| crossfoot::desk::parse_units(&text));
         match read {
             Ok(units) => config.expected = units,
             Err(why) => {

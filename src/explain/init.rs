@@ -24,10 +24,10 @@
 //! that does not hold in all of them is left out. The texts written (comments, messages) come
 //! from the registry in the pack's language.
 
+use crate::check::structure::{figure, is_column_number_row};
 use crate::model::{CellRef, Sheet, Value, Workbook};
 use crate::registry::{Lang, TextId};
 use crate::rules::Settings;
-use crate::structure::{figure, is_column_number_row};
 use crate::text::{collapse_spaces, fold_diacritics, label_key};
 use regex::Regex;
 use std::collections::{BTreeMap, BTreeSet};
@@ -165,7 +165,7 @@ fn text_at(sheet: &Sheet, row: u32, col: u32) -> Option<String> {
 /// Whether a text reads as a label: it has letters and is not a number.
 fn is_label(s: &str) -> bool {
     s.chars().any(char::is_alphabetic)
-        && crate::number::parse_text_number(s, crate::number::Locale::Vi).is_none()
+        && crate::read::number::parse_text_number(s, crate::read::number::Locale::Vi).is_none()
 }
 
 /// A cell's content as numbering (`1`, `1.1`, `2.1a`, `I`, `a`), when it reads as one.
@@ -173,7 +173,7 @@ fn numbering_of(sheet: &Sheet, row: u32, col: u32) -> Option<String> {
     let cell = sheet.get(CellRef::new(row, col))?;
     let s = match &cell.value {
         Value::Text(s) => s.trim().to_string(),
-        Value::Number(n) => crate::number::format_plain(*n),
+        Value::Number(n) => crate::read::number::format_plain(*n),
         _ => return None,
     };
     let s = s
@@ -593,7 +593,7 @@ fn figures_in(wb: &Workbook, table: &Table, template: &Workbook, settings: &Sett
 
 /// Decimals a number shows as written (General format).
 fn decimals_of(v: f64) -> u8 {
-    let s = crate::number::format_plain(v);
+    let s = crate::read::number::format_plain(v);
     s.split_once('.').map_or(0, |(_, d)| d.len().min(15) as u8)
 }
 

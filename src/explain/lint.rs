@@ -7,10 +7,10 @@
 //! constraints the checks are, and they are asked **under the tolerance crossfoot applies**:
 //! a check's own `tolerance`, the rounding of percentages as shown, counts whole and ≥ 0.
 //!
-//! The constraints are the ones error localisation uses ([`crate::eval::check_shapes`],
+//! The constraints are the ones error localisation uses ([`crate::check::eval::check_shapes`],
 //! [`Shape::Linear`]), built on a stand-in workbook in which every figure of every form is
 //! present (each form on a sheet of its own, row by row, column by column); a question is a
-//! feasibility question, decided by Fourier–Motzkin elimination as [`crate::localise`] does,
+//! feasibility question, decided by Fourier–Motzkin elimination as [`crate::explain::localise`] does,
 //! over as many figures as a group of connected checks reads (hence a routine of its own:
 //! localisation eliminates over at most six). Each answer carries the checks it was derived
 //! from: the message names them.
@@ -24,8 +24,8 @@
 //! checks that read other workbooks. A question whose elimination grows past its bound is not
 //! decided, and said so.
 
-use crate::eval::{check_shapes, FormValues, Num, Read, Shape};
-use crate::locate::FormInstance;
+use crate::check::eval::{check_shapes, FormValues, Num, Read, Shape};
+use crate::check::locate::FormInstance;
 use crate::model::CellRef;
 use crate::registry::Lang;
 use crate::registry::TextId;
@@ -560,19 +560,19 @@ pub fn lint(pack: &Pack) -> Lint {
                     v: 1.0,
                     slack: 0.0,
                     decimals: 0,
-                    exact: crate::eval::Exact::default(),
+                    exact: crate::check::eval::Exact::default(),
                 }),
                 Kind::Percent => Some(Num {
                     v: 1.5,
                     slack: 0.5 * 10f64.powi(-i32::from(PERCENT_DECIMALS)),
                     decimals: PERCENT_DECIMALS,
-                    exact: crate::eval::Exact::default(),
+                    exact: crate::check::eval::Exact::default(),
                 }),
                 Kind::Number => Some(Num {
                     v: 1.5,
                     slack: 0.0,
                     decimals: 1,
-                    exact: crate::eval::Exact::default(),
+                    exact: crate::check::eval::Exact::default(),
                 }),
                 Kind::Text => None,
             }

@@ -2,7 +2,7 @@
 //! workbook's checks (Fellegi–Holt: the smallest set of figures whose change makes every
 //! linear check hold, failing and passing alike, each within its tolerance).
 //!
-//! It sits after [`crate::eval`]: the checks as constraints ([`eval::check_shapes`]) are
+//! It sits after [`crate::check::eval`]: the checks as constraints ([`eval::check_shapes`]) are
 //! `Σ coef·figure + constant op 0` within the comparison's own tolerance (counts exact, a sum
 //! of k rounded values within k halves); counts stay whole and ≥ 0. A check of the form
 //! `figure == non-linear expression` (a percentage of a count and a base) is a follower: the
@@ -33,8 +33,8 @@
 //!
 //! It is the most likely explanation given the checks, never a certainty; the words say so.
 
-use crate::eval::{self, CheckShape, Figure, FormValues, Origin, Shape};
-use crate::locate::FormInstance;
+use crate::check::eval::{self, CheckShape, Figure, FormValues, Origin, Shape};
+use crate::check::locate::FormInstance;
 use crate::registry::TextId;
 use crate::rules::expr::CmpOp;
 use crate::rules::Pack;
@@ -1310,7 +1310,8 @@ fn one_of_text(pack: &Pack, alternatives: &[&Explanation], count: usize) -> Stri
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::check::{check_workbook_kept, Links};
+    use crate::check::Links;
+    use crate::explain::check_workbook_kept;
     use crate::finding::Finding;
     use crate::model::{Cell, CellRef, Sheet, Value, Workbook};
     use crate::rules::{compile, Source};

@@ -3,7 +3,7 @@
 //! included). Workbooks, last year's workbooks and rule files are all read this way; it sits
 //! below every stage so that any of them may use it.
 
-use crate::sniff::{Unreadable, UnreadableKind};
+use crate::read::sniff::{Unreadable, UnreadableKind};
 use std::path::Path;
 use std::sync::mpsc;
 use std::time::Duration;

@@ -1,12 +1,12 @@
 //! Reading a workbook file into the [`model`](crate::model) types.
 //!
 //! The file's content decides how it is read (a `.xlsx` that is really an Excel 97 file is read
-//! as one), via [`sniff`](crate::sniff). The reader (calamine) is called inside
+//! as one), via [`sniff`](crate::read::sniff). The reader (calamine) is called inside
 //! `catch_unwind`: a damaged file that makes the reader panic is reported as unreadable and the
 //! run goes on. Positions are made absolute: calamine's ranges need not start at A1.
 
 use crate::model::{Cell, CellRef, Merge, NumFmt, Sheet, Value, Workbook};
-use crate::sniff::{self, Container, Sniffed, Unreadable, UnreadableKind};
+use crate::read::sniff::{self, Container, Sniffed, Unreadable, UnreadableKind};
 use calamine::{Data, DataRef, Reader, SheetType};
 use std::cell::Cell as StdCell;
 use std::collections::BTreeSet;
@@ -235,7 +235,7 @@ impl<'a> Opened<'a> {
             Open::Xlsb(wb) => guard(|| {
                 // Nor for .xlsb (beyond dates): read them from styles.bin and the sheets' records,
                 // which also tell the cells calamine would leave out (never checked half-read).
-                let read = crate::numfmt::xlsb_read(bytes);
+                let read = crate::read::numfmt::xlsb_read(bytes);
                 if let Some((name, n)) = read.as_ref().and_then(|r| r.short_cells.first()) {
                     return Err(ReadError::Unsupported(format!(
                         "sheet \"{name}\" stores {n} cell(s) as short .xlsb records (a cell written without its column, as SheetJS writes them), which the workbook reader cannot read: checking it would miss those figures"
@@ -248,7 +248,7 @@ impl<'a> Opened<'a> {
             }),
             Open::Xls(wb) => guard(|| {
                 // calamine gives no number formats for .xls: read them from the BIFF records.
-                let formats = crate::numfmt::xls_formats(bytes);
+                let formats = crate::read::numfmt::xls_formats(bytes);
                 read_all(wb, limits, |wb, name, sheet| {
                     if merges {
                         sheet.merges = merged_ranges(wb.merge_cells_by_sheet_name(name));
@@ -258,7 +258,7 @@ impl<'a> Opened<'a> {
             }),
             Open::Ods(wb) => guard(|| {
                 // Nor for .ods: read them from content.xml and styles.xml.
-                let formats = crate::numfmt::ods_formats(bytes);
+                let formats = crate::read::numfmt::ods_formats(bytes);
                 read_all(wb, limits, |_, name, sheet| {
                     apply_formats(sheet, formats.as_ref().and_then(|f| f.get(name)));
                 })
@@ -347,7 +347,7 @@ enum ReadError {
 }
 
 /// Sets the number format of the number cells (and of formulas without a stored value).
-fn apply_formats(sheet: &mut Sheet, formats: Option<&crate::numfmt::SheetFormats>) {
+fn apply_formats(sheet: &mut Sheet, formats: Option<&crate::read::numfmt::SheetFormats>) {
     let Some(formats) = formats else { return };
     for (at, fmt) in formats {
         if let Some(cell) = sheet.cells.get_mut(at) {

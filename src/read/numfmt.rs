@@ -83,7 +83,7 @@ const XML_LIMIT: u64 = 200 * 1024 * 1024;
 /// read, possibly with an empty map); a BIFF5 sheet whose name is in a code page other than
 /// Windows-1252/1258 or Latin-1 and not plain ASCII is left out.
 pub fn xls_formats(bytes: &[u8]) -> Option<HashMap<String, SheetFormats>> {
-    let stream = crate::sniff::xls_workbook_stream(bytes)?;
+    let stream = crate::read::sniff::xls_workbook_stream(bytes)?;
     biff::formats(&stream)
 }
 
@@ -1650,7 +1650,7 @@ mod tests {
             let _ = ods_formats(&mutate(FIXTURE_ODS, &mut rnd));
         }
         // Mutations of the workbook stream itself reach the record walk.
-        let stream = crate::sniff::xls_workbook_stream(FIXTURE_XLS).expect("fixture stream");
+        let stream = crate::read::sniff::xls_workbook_stream(FIXTURE_XLS).expect("fixture stream");
         for _ in 0..3000 {
             let _ = biff::formats(&mutate(&stream, &mut rnd));
         }

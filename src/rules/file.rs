@@ -26,7 +26,7 @@ pub(super) struct RuleFileDef {
 }
 
 /// `[localise]`: how much each figure of the form weighs when the most likely wrong figures
-/// are looked for ([`crate::localise`]): the explanation with the smallest sum of weights is
+/// are looked for ([`crate::explain::localise`]): the explanation with the smallest sum of weights is
 /// the most likely, so a heavier figure is trusted more. 1 by default; a figure's weight is
 /// the form's `weight` times its row's (or its cell's) and its column's.
 #[derive(Debug, Deserialize)]
@@ -91,7 +91,7 @@ pub(super) struct SettingsDef {
     pub(super) messages: BTreeMap<Spanned<String>, Spanned<String>>,
     /// How people shorten labels: `{ "SL" = "Số lượng", "%" = "Tỷ lệ (%)" }`. A word is
     /// written out wherever it stands as a whole word, anything else only as a whole label
-    /// ([`crate::labels`]). Merged over the files: one abbreviation, one meaning.
+    /// ([`crate::read::labels`]). Merged over the files: one abbreviation, one meaning.
     #[serde(default)]
     pub(super) abbreviations: BTreeMap<Spanned<String>, Spanned<String>>,
     /// Words written before a year in a heading (`Năm 2021`, `Số lượng năm 2021`).
@@ -105,7 +105,7 @@ pub(super) struct SettingsDef {
     #[serde(default)]
     pub(super) workbook: Vec<WorkbookDef>,
     /// Words that label a row summing the rows of its block or group (`Cộng`, `Cộng khối …`):
-    /// such a row is structure, not a figure of the form ([`crate::structure`]). The words of
+    /// such a row is structure, not a figure of the form ([`crate::check::structure`]). The words of
     /// every file count together.
     #[serde(default)]
     pub(super) subtotal_labels: Vec<Spanned<String>>,

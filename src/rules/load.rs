@@ -85,12 +85,12 @@ pub const MAX_RULE_FILE_BYTES: u64 = 4 * 1024 * 1024;
 /// Longest opening and reading one rule file may take.
 pub(super) const RULE_READ_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(30);
 
-/// One rule file's text, read as workbooks are ([`crate::files::read_file`]): a regular
+/// One rule file's text, read as workbooks are ([`crate::read::files::read_file`]): a regular
 /// file only (a named pipe or a device is refused without waiting), at most
 /// [`MAX_RULE_FILE_BYTES`], within [`RULE_READ_TIMEOUT`].
 fn read_rule_file(path: &Path, lang: Lang) -> Result<String, String> {
     let w = DiagWords::of(lang);
-    let bytes = crate::files::read_file(path, MAX_RULE_FILE_BYTES, RULE_READ_TIMEOUT)
+    let bytes = crate::read::files::read_file(path, MAX_RULE_FILE_BYTES, RULE_READ_TIMEOUT)
         .map_err(|u| crate::messages::unreadable_text(&u, lang).0.into_owned())?;
     if bytes.len() as u64 > MAX_RULE_FILE_BYTES {
         return Err(render(
@@ -742,7 +742,7 @@ pub(super) fn merge_settings<'d>(
         settings.year_words = w.iter().map(|w| label_key(w, settings.folding)).collect();
     }
     let folding = settings.folding;
-    settings.abbreviations = crate::labels::Abbreviations::new(
+    settings.abbreviations = crate::read::labels::Abbreviations::new(
         given
             .abbreviations
             .into_iter()

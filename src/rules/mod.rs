@@ -41,7 +41,7 @@ pub mod units;
 use crate::finding::Severity;
 use crate::messages::render;
 use crate::model::CellRef;
-use crate::number::Locale;
+use crate::read::number::Locale;
 use crate::registry::{DiagWords, Lang};
 use crate::text::{closest, label_key, Folding, UnitCodeStyle};
 use expr::{BinOp, CmpOp, ExprKind, Func, LogicOp};

@@ -44,8 +44,8 @@ pub struct Settings {
     pub messages: BTreeMap<String, String>,
     /// The language crossfoot writes in (`--lang`; by default the pack's `language`).
     pub lang: crate::registry::Lang,
-    /// How people shorten labels, as keys ([`crate::labels`]).
-    pub abbreviations: crate::labels::Abbreviations,
+    /// How people shorten labels, as keys ([`crate::read::labels`]).
+    pub abbreviations: crate::read::labels::Abbreviations,
     /// Keys of the words written before a year in a heading.
     pub year_words: Vec<String>,
     /// The tolerance of the checks that give none of their own.
@@ -103,7 +103,7 @@ impl Default for Settings {
             language: "en".to_string(),
             messages: BTreeMap::new(),
             lang: crate::registry::Lang::En,
-            abbreviations: crate::labels::Abbreviations::default(),
+            abbreviations: crate::read::labels::Abbreviations::default(),
             year_words: Vec::new(),
             tolerance: Tolerance::None,
             total_words: Vec::new(),

@@ -1,19 +1,19 @@
 //! `crossfoot consolidate` as a run: the branch workbooks in, the district summary workbook
-//! out ([`crate::consolidate`] writes it). The policy lives here: which workbooks are left
+//! out ([`crate::write::consolidate`] writes it). The policy lives here: which workbooks are left
 //! out (`--exclude`, `--exclude-errors`), a unit code in several workbooks (a conflict the
 //! user settles; crossfoot does not choose unless told `--prefer newest`), and the errors
 //! that stop the run before anything is written.
 
 use super::{inputs, output, FileId, Run};
+use crate::check::eval;
 use crate::check::Kept;
-use crate::consolidate::{self, Note, Row, Summary};
-use crate::eval;
 use crate::finding::Severity;
 use crate::messages::render;
 use crate::registry::Lang;
 use crate::result::{FileResult, Status};
 use crate::rules::Pack;
 use crate::text::visible;
+use crate::write::consolidate::{self, Note, Row, Summary};
 use miette::Diagnostic;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -48,7 +48,7 @@ pub struct Consolidated {
     /// The form built.
     pub form: usize,
     pub summary: Summary,
-    pub written: crate::output::Written,
+    pub written: crate::write::output::Written,
     /// Units of the register that sent nothing (the run then fails).
     pub not_submitted: usize,
 }
@@ -131,7 +131,7 @@ pub fn consolidate(run: &Run<'_>, req: &Request<'_>) -> Result<Consolidated, Con
     };
     let out = output::settle(
         req.output,
-        crate::sniff::SUMMARY_MARK,
+        crate::read::sniff::SUMMARY_MARK,
         req.force,
         &mut inputs,
         &reads,
@@ -206,12 +206,12 @@ pub fn consolidate(run: &Run<'_>, req: &Request<'_>) -> Result<Consolidated, Con
         .and_then(|bytes| {
             let read: BTreeSet<FileId> = inputs.files.iter().filter_map(|f| f.id.clone()).collect();
             let spare = |p: &Path| FileId::of(p).is_some_and(|id| read.contains(&id));
-            let target = crate::output::Target {
+            let target = crate::write::output::Target {
                 path: &out.path,
                 replace: out.replace,
                 spare: &spare,
             };
-            crate::output::write_atomic(&target, &bytes)
+            crate::write::output::write_atomic(&target, &bytes)
                 .map_err(|e| (e.to_string(), w(lang).summary_write_help))
         })
         .map_err(|(reason, help)| ConsolidateError::Write {

@@ -1,16 +1,16 @@
 //! The review desk's checker ([`crate::desk::Checker`]): each stored workbook checked by the
 //! same [`Run`] as `check`, with the isolation the command line hands it (the worker processes
 //! under their memory cap), and the same writers: the JSON of `check --format json`
-//! ([`crate::report::JsonStream`]), the review workbook ([`crate::annotate::review_workbook`])
-//! and the marked copy ([`crate::mark::mark_workbook`]). It lives here, beside the run, so
+//! ([`crate::write::report::JsonStream`]), the review workbook ([`crate::write::annotate::review_workbook`])
+//! and the marked copy ([`crate::write::mark::mark_workbook`]). It lives here, beside the run, so
 //! that the desk imports no checking stage: the desk only keeps and shows what this gives.
 
 use super::{FileId, Input, Isolation, Options, Run, UnitElsewhere};
-use crate::annotate::ReviewOptions;
 use crate::check::{FileResult, Status};
 use crate::desk::{Checked, Checker, Expected, Noted, UnitWorkbook};
 use crate::registry::Lang;
 use crate::rules::Pack;
+use crate::write::annotate::ReviewOptions;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -136,13 +136,14 @@ impl RunChecker {
         }
         let limits = &self.options.limits;
         let bytes =
-            crate::files::read_file(path, limits.max_file_bytes, self.options.read_timeout).ok()?;
+            crate::read::files::read_file(path, limits.max_file_bytes, self.options.read_timeout)
+                .ok()?;
         let name = path
             .file_name()
             .map(|n| n.to_string_lossy().into_owned())
             .unwrap_or_default();
-        let container = crate::load::prepare(&bytes, &name, limits).ok()?;
-        crate::mark::mark_workbook(&bytes, container, r, self.pack.settings.lang, limits)
+        let container = crate::read::load::prepare(&bytes, &name, limits).ok()?;
+        crate::write::mark::mark_workbook(&bytes, container, r, self.pack.settings.lang, limits)
             .ok()
             .map(|m| (m.bytes, m.extension))
     }
@@ -177,7 +178,7 @@ impl Checker for RunChecker {
 
     fn consolidate(&self, units: &[(PathBuf, String)]) -> Result<Vec<u8>, String> {
         let pack = &self.pack;
-        let fi = crate::consolidate::summary_form(pack, None)
+        let fi = crate::write::consolidate::summary_form(pack, None)
             .ok_or_else(|| "the rule pack has no summary form".to_string())?;
         let inputs: Vec<Input> = units
             .iter()
@@ -205,7 +206,7 @@ impl Checker for RunChecker {
             ));
         }
         let summary = crate::run::consolidate::build(pack, fi, &plan);
-        crate::consolidate::write(pack, &pack.forms[fi], &summary).map_err(|e| e.to_string())
+        crate::write::consolidate::write(pack, &pack.forms[fi], &summary).map_err(|e| e.to_string())
     }
 
     fn noted(
@@ -219,7 +220,7 @@ impl Checker for RunChecker {
             return Noted::default();
         };
         let lang = self.pack.settings.lang;
-        let review = crate::annotate::review_workbook_noted(
+        let review = crate::write::annotate::review_workbook_noted(
             std::slice::from_ref(&r),
             &ReviewOptions {
                 lang,
@@ -239,12 +240,13 @@ impl Checker for RunChecker {
         let lang = self.pack.settings.lang;
         let (r, outcome) = self.results(path, shown, units);
         let mut json = Vec::new();
-        let written = crate::report::JsonStream::begin_in(&mut json, lang).and_then(|mut s| {
-            if let Some(r) = &r {
-                s.file(r)?;
-            }
-            s.finish().map(|_| ())
-        });
+        let written =
+            crate::write::report::JsonStream::begin_in(&mut json, lang).and_then(|mut s| {
+                if let Some(r) = &r {
+                    s.file(r)?;
+                }
+                s.finish().map(|_| ())
+            });
         if let Err(e) = written {
             json = serde_json::json!({ "error": format!("cannot write JSON: {e}") })
                 .to_string()
@@ -256,7 +258,7 @@ impl Checker for RunChecker {
                 ..Checked::default()
             };
         };
-        let review = crate::annotate::review_workbook(
+        let review = crate::write::annotate::review_workbook(
             std::slice::from_ref(&r),
             &ReviewOptions {
                 lang,

@@ -1,16 +1,16 @@
 //! One file of a run: read its bytes (regular files only, under the size cap and the read
-//! timeout), tell what it is ([`crate::load::prepare`]), and have the run's isolation read and
+//! timeout), tell what it is ([`crate::read::load::prepare`]), and have the run's isolation read and
 //! check it. [`check_container`] is the reading and checking itself, in this process: the
 //! in-process isolation and the worker processes both call it.
 
 use super::{Isolation, Job, Options};
 use crate::check::{self, sheet_has_findings, FileResult, Kept, Status, Unit};
 use crate::finding::Finding;
-use crate::load::{self, Limits};
 use crate::model::Sheet;
+use crate::read::load::{self, Limits};
+use crate::read::sniff::{Container, Unreadable};
 use crate::registry::Kind;
 use crate::rules::Pack;
-use crate::sniff::{Container, Unreadable};
 use std::collections::BTreeSet;
 
 /// The result of a file reported without a workbook.
@@ -63,8 +63,8 @@ pub fn check_file(
         Ok(b) => b,
         Err(u) => return (unreadable(&input.shown, u), Kept::default()),
     };
-    if let Some(what) = crate::sniff::crossfoot_output(&bytes) {
-        if what == crate::sniff::REVIEW_MARK {
+    if let Some(what) = crate::read::sniff::crossfoot_output(&bytes) {
+        if what == crate::read::sniff::REVIEW_MARK {
             return (
                 skipped(&input.shown, crate::check::Skip::OwnReview),
                 Kept::default(),
@@ -115,7 +115,7 @@ pub fn check_file(
     }
 }
 
-pub use crate::files::read_file;
+pub use crate::read::files::read_file;
 
 /// Reads and checks a container in this process (the in-process isolation, and each worker
 /// process, call this).
@@ -131,7 +131,12 @@ pub fn check_container(
     // A panic while checking is a bug in crossfoot: contained, the file reported, the run goes
     // on (in a worker process it would otherwise end the worker and read as out of memory).
     let checked = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        check::check_workbook_explained(&wb, &job.shown, pack, job.links, job.explain, job.year)
+        let (forms, findings, unit, mut kept, located) =
+            check::check_workbook_located(&wb, &job.shown, pack, job.links, job.year);
+        if job.explain {
+            kept.explanations = crate::explain::explain_located(pack, &wb, &located);
+        }
+        (forms, findings, unit, kept)
     }));
     let (forms, findings, unit, mut kept) = checked.map_err(|payload| {
         let what = payload
@@ -165,14 +170,14 @@ pub fn check_container(
             .filter(|s| !forms.contains(s.name.as_str()))
             .try_for_each(|sheet| opened.complete(std::slice::from_mut(sheet), limits));
         let found = match read {
-            Ok(()) => crate::discover::discover_all(&wb, &full, &job.shown, pack, &forms),
+            Ok(()) => crate::check::discover::discover_all(&wb, &full, &job.shown, pack, &forms),
             Err(_) => {
                 result.not_applied.push(crate::result::NotApplied {
                     rule: crate::registry::Kind::DiscoverSumOmits.id().to_string(),
                     reason: crate::result::Reason::FormulasUnread,
                     count: 1,
                 });
-                crate::discover::discover(&wb, &job.shown, pack, &forms)
+                crate::check::discover::discover(&wb, &job.shown, pack, &forms)
             }
         };
         if !found.is_empty() {
@@ -216,7 +221,7 @@ pub fn check_container(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::sniff::UnreadableKind;
+    use crate::read::sniff::UnreadableKind;
     use std::path::Path;
     use std::time::Duration;
 

@@ -2,7 +2,7 @@
 //! as the command line's flags (`--max-cells`, `--max-reader-mb`, `--read-timeout`, …), shared
 //! by every command that reads workbooks.
 
-use crate::load::Limits;
+use crate::read::load::Limits;
 
 /// How far one file may make crossfoot go: the limits of reading, and the worker processes.
 #[derive(clap::Args, Debug)]

@@ -7,7 +7,7 @@
 //! operating-system litter are passed over, and they are counted. Files are told apart by what
 //! they are (device and inode on Unix), never by how their names display.
 
-use crate::sniff::{Unreadable, UnreadableKind};
+use crate::read::sniff::{Unreadable, UnreadableKind};
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
@@ -106,7 +106,7 @@ impl Inputs {
     }
 }
 
-pub use crate::files::shown;
+pub use crate::read::files::shown;
 
 /// `--previous` names nothing to compare with.
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
@@ -217,7 +217,7 @@ fn given_file(p: &Path) -> Input {
     }
 }
 
-pub use crate::files::{open_error, special_kind};
+pub use crate::read::files::{open_error, special_kind};
 
 /// Whether a file found in a folder is passed over, and as what.
 fn passed_over(name: &std::ffi::OsStr) -> Option<fn(&mut PassedOver)> {

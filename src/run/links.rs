@@ -1,12 +1,12 @@
 //! The second phase of a run: what checks of other workbooks need, linked by unit code — a
 //! summary's records to the branch workbooks of the same run, each workbook to last year's.
 //! The links are data (which unit workbook has which code, which of last year's workbooks
-//! belongs to which unit); [`crate::eval`] runs the checks over them.
+//! belongs to which unit); [`crate::check::eval`] runs the checks over them.
 
+use crate::check::eval::{self, Linked};
+use crate::check::locate;
 use crate::check::{FileResult, Kept, Status, Unit};
-use crate::eval::{self, Linked};
 use crate::finding::{CellLoc, Finding};
-use crate::locate;
 use crate::registry::Kind;
 use crate::rules::{Link, Pack};
 use std::collections::{BTreeMap, BTreeSet};
@@ -108,7 +108,7 @@ pub(super) fn link_files(
     type New = (
         usize,
         Vec<Finding>,
-        Vec<crate::localise::Explanation>,
+        Vec<crate::explain::localise::Explanation>,
         Vec<eval::NotApplied>,
     );
     let mut new: Vec<New> = Vec::new();
@@ -358,7 +358,7 @@ pub(super) fn link_files(
         found.append(&mut scratch.findings);
         // The explanations again, over the workbook's own checks and those reading others.
         let explanations = if explain {
-            crate::localise::explain_linked(
+            crate::explain::localise::explain_linked(
                 pack,
                 d,
                 eval::Others {

@@ -1,5 +1,5 @@
 //! `check --mark DIR`: after the run, a marked copy of each checked workbook with findings
-//! ([`crate::mark`]) written into DIR.
+//! ([`crate::write::mark`]) written into DIR.
 //!
 //! The copies are made from each file's bytes read again after the run, through the same
 //! reader and caps as the first read ([`super::file::read_file`]). A file whose size or
@@ -8,16 +8,16 @@
 //! [`FileId`]: inputs, last year's workbooks, rule files), nor over another output of the run
 //! (the review workbook, another copy); an existing file at its path is replaced only if it is
 //! an earlier marked copy (or with `--force`); it is written atomically
-//! ([`crate::output::write_atomic`]). Copies carry crossfoot's mark
-//! ([`crate::sniff::MARKED_MARK`]) and are checked like any workbook when given again: they are
+//! ([`crate::write::output::write_atomic`]). Copies carry crossfoot's mark
+//! ([`crate::read::sniff::MARKED_MARK`]) and are checked like any workbook when given again: they are
 //! the branch's own workbook, which the branch corrects and sends back.
 
 use super::inputs::{FileId, Input};
 use super::output::Refused;
-use crate::annotate::Lang;
-use crate::load::Limits;
-use crate::mark::{self, How, MarkError};
+use crate::read::load::Limits;
 use crate::result::{End, FileResult, Said, Sink, Status};
+use crate::write::annotate::Lang;
+use crate::write::mark::{self, How, MarkError};
 use crate::write::notices;
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
@@ -121,7 +121,7 @@ pub struct Copy {
     pub input: String,
     pub path: PathBuf,
     pub how: How,
-    pub written: crate::output::Written,
+    pub written: crate::write::output::Written,
 }
 
 /// Marks the results' workbooks (in the results' order); one entry per workbook marked or
@@ -161,7 +161,7 @@ fn one(
         reason,
         lang: m.lang,
     };
-    let again = |u: crate::sniff::Unreadable| {
+    let again = |u: crate::read::sniff::Unreadable| {
         let reason = crate::messages::unreadable_text(&u, m.lang).0.into_owned();
         fail(render(w.mark_read_again, &[("reason", &reason)]))
     };
@@ -175,7 +175,7 @@ fn one(
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let container = crate::load::prepare(&bytes, &name, &m.limits).map_err(again)?;
+    let container = crate::read::load::prepare(&bytes, &name, &m.limits).map_err(again)?;
     let marked = mark::mark_workbook(&bytes, container, r, m.lang, &m.limits)?;
     // A name of its own in the run: two inputs with one file name get `-2`, `-3`, ….
     let mut n = 1usize;
@@ -208,16 +208,16 @@ fn one(
         }
     }
     let spare = |p: &Path| FileId::of(p).is_some_and(|id| m.protected.contains(&id));
-    let target = crate::output::Target {
+    let target = crate::write::output::Target {
         path: &path,
         replace: if m.force {
-            crate::output::Replace::Forced(crate::sniff::MARKED_MARK)
+            crate::write::output::Replace::Forced(crate::read::sniff::MARKED_MARK)
         } else {
-            crate::output::Replace::Own(crate::sniff::MARKED_MARK)
+            crate::write::output::Replace::Own(crate::read::sniff::MARKED_MARK)
         },
         spare: &spare,
     };
-    let written = crate::output::write_atomic(&target, &marked.bytes).map_err(|e| {
+    let written = crate::write::output::write_atomic(&target, &marked.bytes).map_err(|e| {
         let text = if e.kind() == std::io::ErrorKind::AlreadyExists && !m.force {
             w.mark_write_exists
         } else {

@@ -19,11 +19,11 @@ pub mod output;
 pub mod units;
 
 use crate::check::{Kept, Links};
-use crate::load::{Failure, Limits};
+use crate::read::load::{Failure, Limits};
+use crate::read::sniff::Container;
 use crate::result::{End, FileResult, Said, Sink, Status};
 pub use crate::result::{Exit, FailOn, Tally};
 use crate::rules::{Link, Pack};
-use crate::sniff::Container;
 pub use inputs::{collect, FileId, Input, Inputs, PassedOver};
 use links::UnitRef;
 use rayon::prelude::*;
@@ -85,14 +85,14 @@ pub struct Job {
     pub keep_sheets: bool,
     /// Of those, only the ones with findings.
     pub only_flagged: bool,
-    /// Look for the figures most likely wrong ([`crate::localise`]).
+    /// Look for the figures most likely wrong ([`crate::explain::localise`]).
     #[serde(default = "yes")]
     pub explain: bool,
     /// The run's report year (`check --year`; not for last year's workbooks).
     #[serde(default)]
     pub year: Option<u32>,
     /// Look for typed totals that do not add up outside the pack's forms
-    /// ([`crate::discover`]; `check --discover`).
+    /// ([`crate::check::discover`]; `check --discover`).
     #[serde(default)]
     pub discover: bool,
 }
@@ -114,13 +114,13 @@ pub struct Options {
     pub copy_all_up_to: usize,
     /// Longest opening and reading one file's bytes may take.
     pub read_timeout: Duration,
-    /// Look for the figures most likely wrong ([`crate::localise`]); `check --no-explain`
+    /// Look for the figures most likely wrong ([`crate::explain::localise`]); `check --no-explain`
     /// turns it off.
     pub explain: bool,
     /// The report year of the run (`check --year`): a workbook titled with another is said
     /// and not compared with last year's.
     pub year: Option<u32>,
-    /// Look for typed totals that do not add up ([`crate::discover`]; `check --discover`).
+    /// Look for typed totals that do not add up ([`crate::check::discover`]; `check --discover`).
     pub discover: bool,
     /// With last year's workbooks, judge the figures' plausibility across the units
     /// ([`crate::history`]: `history.*`); `check --no-history` turns it off.

@@ -7,12 +7,12 @@
 //! mark) is replaced, and is no input of the run. Any other file is replaced only with
 //! `--force` (and then the run says what it replaced), never when the run reads it.
 //! Everything else is refused up front with the real reason, before anything is read or
-//! written; [`crate::output`] checks the path again when it puts the output in place.
+//! written; [`crate::write::output`] checks the path again when it puts the output in place.
 
 use super::inputs::{FileId, Inputs};
 use crate::messages::render;
-use crate::output::Replace;
 use crate::registry::{DiagWords, Lang};
+use crate::write::output::Replace;
 use miette::Diagnostic;
 use std::path::{Path, PathBuf};
 
@@ -134,7 +134,7 @@ pub fn settle(
                     Some(w.out_new_name.to_string()),
                 ));
             }
-            let own = crate::output::own_mark(path);
+            let own = crate::write::output::own_mark(path);
             if let Some(pos) = inputs.files.iter().position(|f| f.id.as_ref() == Some(&id)) {
                 if own.as_deref() == Some(mark) {
                     inputs.files.remove(pos);
@@ -153,9 +153,9 @@ pub fn settle(
             }
             if own.as_deref() != Some(mark) && !force {
                 let what = match own.as_deref() {
-                    Some(crate::sniff::REVIEW_MARK) => w.out_is_review,
-                    Some(crate::sniff::MARKED_MARK) => w.out_is_marked,
-                    Some(crate::sniff::SUMMARY_MARK) => w.out_is_summary,
+                    Some(crate::read::sniff::REVIEW_MARK) => w.out_is_review,
+                    Some(crate::read::sniff::MARKED_MARK) => w.out_is_marked,
+                    Some(crate::read::sniff::SUMMARY_MARK) => w.out_is_summary,
                     Some(_) => w.out_is_other_own,
                     None => w.out_is_foreign,
                 };

@@ -170,7 +170,7 @@ fn figures_now(k: &Kept) -> HashMap<history::At, f64> {
             continue;
         }
         for (&(row, col), (read, _)) in &values.grid {
-            if let crate::eval::Read::Num(n) = read {
+            if let crate::check::eval::Read::Num(n) = read {
                 out.insert((inst.form, row, col), n.v);
             }
         }
@@ -178,11 +178,11 @@ fn figures_now(k: &Kept) -> HashMap<history::At, f64> {
     out
 }
 
-fn figures_linked(l: &crate::eval::Linked) -> HashMap<history::At, f64> {
+fn figures_linked(l: &crate::check::eval::Linked) -> HashMap<history::At, f64> {
     l.grid
         .iter()
         .filter_map(|(at, (read, _))| match read {
-            crate::eval::Read::Num(n) => Some((*at, n.v)),
+            crate::check::eval::Read::Num(n) => Some((*at, n.v)),
             _ => None,
         })
         .collect()

@@ -11,7 +11,7 @@
 //! the sources the main process compiled. The bytes go in and only the results come out
 //! (findings, forms, unit, the figures other workbooks' checks read, and with `-o` the sheets
 //! the review copies), encoded with postcard: the main process never holds a workbook. Content
-//! sniffing ([`crate::sniff`]) runs before, in the main process: it is crossfoot's own bounded
+//! sniffing ([`crate::read::sniff`]) runs before, in the main process: it is crossfoot's own bounded
 //! code and already refuses the known hostile containers.
 //!
 //! A [`Pool`] is an [`Isolation`]: the command line builds one (with [`isolation`], from the
@@ -28,11 +28,11 @@ use protocol::{read_frame, write_frame, Checked, Request};
 
 use crate::check::{FileResult, Kept, Status};
 use crate::finding::Finding;
-use crate::load::{Failure, Limits};
+use crate::read::load::{Failure, Limits};
+use crate::read::sniff::Container;
 use crate::rules::Pack;
 use crate::run::guard::GuardArgs;
 use crate::run::{Isolation, Job};
-use crate::sniff::Container;
 use std::collections::HashMap;
 use std::io::{BufReader, BufWriter, Write};
 use std::path::PathBuf;

@@ -4,10 +4,10 @@
 
 use crate::check::{FormFound, Kept, Unit};
 use crate::finding::{CellLoc, Finding, Role, Severity};
-use crate::load::Limits;
+use crate::read::load::Limits;
+use crate::read::sniff::Container;
 use crate::rules::Source;
 use crate::run::Job;
-use crate::sniff::Container;
 use std::io::{Read, Write};
 
 pub fn write_frame(w: &mut impl Write, bytes: &[u8]) -> std::io::Result<()> {
@@ -52,8 +52,8 @@ pub struct Checked {
     pub findings: Vec<WireFinding>,
     pub unit: Unit,
     pub sheets: Vec<crate::model::Sheet>,
-    pub explanations: Vec<crate::localise::Explanation>,
-    pub not_applied: Vec<crate::eval::NotApplied>,
+    pub explanations: Vec<crate::explain::localise::Explanation>,
+    pub not_applied: Vec<crate::check::eval::NotApplied>,
     pub kept: Kept,
 }
 

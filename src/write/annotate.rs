@@ -8,18 +8,18 @@
 //! - a **marked copy** of every sheet that holds a form (`TD-07 M01`): values and formulas as
 //!   they were (with their cached results), merges kept, the cells findings name filled by
 //!   severity and carrying a note that lists every finding about them. A formula is kept only
-//!   if it is a pure calculation inside the workbook ([`crate::formula_safety`]); any other is
+//!   if it is a pure calculation inside the workbook ([`crate::read::formula_safety`]); any other is
 //!   written as its cached value with a note showing it as text and why it was not kept. Texts
-//!   beyond a cell's limit are cut with a marker and a note ([`crate::xlsx_limits`]).
+//!   beyond a cell's limit are cut with a marker and a note ([`crate::write::xlsx_limits`]).
 //!
 //! The bytes depend only on the results and the options: no clock, no hash order, no paths
 //! other than the ones given.
 
 use crate::finding::{Finding, Severity};
-use crate::formula_safety::{self, Unsafe};
-use crate::formula_tokens::{self, Token};
 use crate::messages::render;
 use crate::model::{CellRef, NumFmt, Sheet, Value};
+use crate::read::formula_safety::{self, Unsafe};
+use crate::read::formula_tokens::{self, Token};
 use crate::registry::ReviewWords;
 use crate::result::{FileResult, Status};
 use crate::text::{clip, format_number};
@@ -115,7 +115,7 @@ impl ReviewError {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Words: the registry's ([`ReviewWords`]; a note's figures: [`crate::note`])
+// Words: the registry's ([`ReviewWords`]; a note's figures: [`crate::write::note`])
 
 /// The Summary's line of totals.
 fn totals_line(words: &ReviewWords, t: &Tally) -> String {
@@ -176,8 +176,8 @@ const FIRST_FINDING_CHARS: usize = 120;
 
 /// Excel's limits: hyperlinks per worksheet, rows per worksheet, characters per cell.
 const MAX_LINKS: usize = 65_530;
-const MAX_ROWS: usize = crate::xlsx_limits::MAX_ROWS as usize;
-const MAX_CELL_CHARS: usize = crate::xlsx_limits::MAX_CELL_CHARS;
+const MAX_ROWS: usize = crate::write::xlsx_limits::MAX_ROWS as usize;
+const MAX_CELL_CHARS: usize = crate::write::xlsx_limits::MAX_CELL_CHARS;
 
 // ---------------------------------------------------------------------------------------------
 // The plan: which sheets are copied, under which names
@@ -277,8 +277,8 @@ fn plan_copies(results: &[FileResult], opts: &ReviewOptions, words: &ReviewWords
                 forms.join("+")
             };
             // The prefix is shortened in its middle so that the form's name still fits.
-            let room = crate::xlsx_limits::MAX_SHEET_NAME
-                .saturating_sub(crate::xlsx_limits::utf16_len(&what) + 1)
+            let room = crate::write::xlsx_limits::MAX_SHEET_NAME
+                .saturating_sub(crate::write::xlsx_limits::utf16_len(&what) + 1)
                 .max(12);
             let name = unique_sheet_name(
                 &format!("{} {what}", shorten_middle(&prefix, room)),
@@ -295,7 +295,7 @@ fn plan_copies(results: &[FileResult], opts: &ReviewOptions, words: &ReviewWords
 /// `s` in at most `max` UTF-16 units: its start and its end around a `…` when longer (file
 /// names differ at either end: `bao-cao-2021-TD07`, `TD07-ban-sua`).
 fn shorten_middle(s: &str, max: usize) -> String {
-    use crate::xlsx_limits::utf16_len;
+    use crate::write::xlsx_limits::utf16_len;
     if utf16_len(s) <= max || max < 3 {
         return s.to_string();
     }
@@ -332,7 +332,7 @@ fn file_stem(path: &str) -> String {
     }
 }
 
-use crate::xlsx_limits::unique_sheet_name;
+use crate::write::xlsx_limits::unique_sheet_name;
 
 // ---------------------------------------------------------------------------------------------
 // Formats
@@ -444,7 +444,7 @@ fn link_format(base: Format) -> Format {
 
 /// `s` as a cell holds it: cut, with a visible marker, beyond Excel's limit.
 fn cell_text(s: &str) -> Cow<'_, str> {
-    crate::xlsx_limits::cell_text(s).0
+    crate::write::xlsx_limits::cell_text(s).0
 }
 
 /// A text of crossfoot's own (a link's, a banner's) as a cell holds it: characters a viewer
@@ -465,7 +465,7 @@ fn put_text(
 ) -> Result<(), XlsxError> {
     // Crossfoot's own sheets show what the inputs hold, and obey none of it.
     let shown = crate::safe::workbook(s);
-    let (t, cut) = crate::xlsx_limits::cell_text(&shown);
+    let (t, cut) = crate::write::xlsx_limits::cell_text(&shown);
     ws.write_string_with_format(row, col, t, format)?;
     if let Some(n) = cut {
         ws.insert_note(row, col, &note_for(cut_note(lang, n)))?;
@@ -507,7 +507,7 @@ fn formula_note(lang: Lang, formula: &str, why: &Unsafe) -> String {
         words.formula_not_kept,
         &[("why", &unsafe_reason(words, why)), ("formula", formula)],
     );
-    crate::xlsx_limits::note_text(&text).into_owned()
+    crate::write::xlsx_limits::note_text(&text).into_owned()
 }
 
 /// The note on a sheet some of whose cells lie beyond Excel's grid.
@@ -616,7 +616,10 @@ pub fn review_workbook_noted(
         &DocProperties::new()
             .set_creation_datetime(&created)
             .set_author("crossfoot")
-            .set_custom_property(crate::sniff::MARK_PROPERTY, crate::sniff::REVIEW_MARK)
+            .set_custom_property(
+                crate::read::sniff::MARK_PROPERTY,
+                crate::read::sniff::REVIEW_MARK,
+            )
             .set_title(words.summary_sheet),
     );
 
@@ -683,8 +686,8 @@ pub fn review_workbook_noted(
 }
 
 /// A workbook holding the marked copies of one file's kept sheets under their own names (for
-/// the rebuilt copy of [`crate::mark`]: formats not kept, formulas through
-/// [`crate::formula_safety`] as in the review workbook), not yet saved; and the sheet names
+/// the rebuilt copy of [`crate::write::mark`]: formats not kept, formulas through
+/// [`crate::read::formula_safety`] as in the review workbook), not yet saved; and the sheet names
 /// taken (lowercased).
 pub fn rebuilt_copy(
     r: &FileResult,
@@ -1323,15 +1326,15 @@ fn note_text(cm: &CellMarks<'_>, lang: Lang, sheet: &Sheet, at: CellRef) -> Stri
     for (f, primary) in list {
         // A message quoting a huge cell is cut: a note stays readable, and the notes after it
         // (other findings, a formula not kept, a text cut) still fit.
-        let message = crate::xlsx_limits::fit_text(&f.message, NOTE_MESSAGE_CHARS).0;
+        let message = crate::write::xlsx_limits::fit_text(&f.message, NOTE_MESSAGE_CHARS).0;
         let mut s = format!("[{}] {}\n{message}", words.severity(f.severity), f.rule);
-        let figures = crate::note::FigureWords {
+        let figures = crate::write::note::FigureWords {
             expected: words.expected,
             found: words.found,
             difference: words.difference,
         };
         if let Some(line) =
-            crate::note::figures_line(f, &sheet.name, at, Some(sheet), lang, figures)
+            crate::write::note::figures_line(f, &sheet.name, at, Some(sheet), lang, figures)
         {
             s.push('\n');
             s.push_str(&line);
@@ -1344,7 +1347,7 @@ fn note_text(cm: &CellMarks<'_>, lang: Lang, sheet: &Sheet, at: CellRef) -> Stri
         parts.push(s);
     }
     let text = parts.join("\n\n");
-    crate::xlsx_limits::note_text(&text).into_owned()
+    crate::write::xlsx_limits::note_text(&text).into_owned()
 }
 
 fn note_for(text: String) -> Note {
@@ -1547,7 +1550,7 @@ fn write_copy(
             done.all_formulas_pure &= formula_safety::is_safe(f);
         }
         if let Value::Text(t) = &cell.value {
-            if let (_, Some(n)) = crate::xlsx_limits::cell_text(t) {
+            if let (_, Some(n)) = crate::write::xlsx_limits::cell_text(t) {
                 let note = cut_note(opts.lang, n);
                 extra_notes
                     .entry(*at)
@@ -1627,12 +1630,12 @@ fn write_copy(
             text.push_str("\n\n");
             text.push_str(&extra);
         }
-        let text = crate::xlsx_limits::note_text(&text).into_owned();
+        let text = crate::write::xlsx_limits::note_text(&text).into_owned();
         ws.insert_note(at.row, at.col as u16, &note_for(text.clone()))?;
         printed.push((*at, text));
     }
     for (at, text) in extra_notes {
-        let text = crate::xlsx_limits::note_text(&text).into_owned();
+        let text = crate::write::xlsx_limits::note_text(&text).into_owned();
         ws.insert_note(at.row, at.col as u16, &note_for(text.clone()))?;
         printed.push((at, text));
     }
@@ -1836,18 +1839,18 @@ fn is_cell_ref(w: &str) -> bool {
 // ---------------------------------------------------------------------------------------------
 // Writing the file
 
-/// Writes the review workbook to `target` atomically ([`crate::output::write_atomic`]: a
+/// Writes the review workbook to `target` atomically ([`crate::write::output::write_atomic`]: a
 /// temporary file in the same folder, removed on every error and on SIGINT/SIGTERM, then put in
 /// place only over what `target.replace` allows; the permissions of a replaced file kept),
 /// refusing an output that is one of `inputs` (canonical paths compared) or a folder. The
-/// [`crate::output::Written`] says what else was done (stale temporary files of killed runs
+/// [`crate::write::output::Written`] says what else was done (stale temporary files of killed runs
 /// removed, a file replaced by `--force`): the caller prints its notices.
 pub fn write_review(
-    target: &crate::output::Target<'_>,
+    target: &crate::write::output::Target<'_>,
     inputs: &[PathBuf],
     results: &[FileResult],
     opts: &ReviewOptions,
-) -> Result<crate::output::Written, ReviewError> {
+) -> Result<crate::write::output::Written, ReviewError> {
     let out = target.path;
     let lang = opts.lang;
     if out.is_dir() || out.file_name().is_none() {
@@ -1878,7 +1881,7 @@ pub fn write_review(
             &[("path", &parent.display().to_string())],
         )));
     }
-    crate::output::write_atomic(target, &bytes).map_err(|e| write_err(e.to_string()))
+    crate::write::output::write_atomic(target, &bytes).map_err(|e| write_err(e.to_string()))
 }
 
 /// Whether `out` names the same file as `input`: equal canonical paths (through symbolic
@@ -1974,7 +1977,7 @@ mod tests {
         let long = "Chi bộ Trường Trung học phổ thông Tam Đường M01";
         let a = unique_sheet_name(long, &mut taken);
         let b = unique_sheet_name(long, &mut taken);
-        let utf16_len = crate::xlsx_limits::utf16_len;
+        let utf16_len = crate::write::xlsx_limits::utf16_len;
         assert!(utf16_len(&a) <= 31 && utf16_len(&b) <= 31, "{a} / {b}");
         assert_ne!(a.to_lowercase(), b.to_lowercase());
         assert!(b.ends_with(" (2)"));

@@ -13,7 +13,7 @@
 
 use crate::registry::TextId;
 use crate::rules::{Form, Kind, Pack};
-use crate::xlsx_limits;
+use crate::write::xlsx_limits;
 use rust_xlsxwriter::{Format, Formula, Workbook};
 
 /// Why a unit's workbook is left out of the summary, or flagged in it.
@@ -303,7 +303,10 @@ pub fn write(pack: &Pack, form: &Form, s: &Summary) -> Result<Vec<u8>, BuildErro
         &rust_xlsxwriter::DocProperties::new()
             .set_creation_datetime(&created)
             .set_author("crossfoot")
-            .set_custom_property(crate::sniff::MARK_PROPERTY, crate::sniff::SUMMARY_MARK),
+            .set_custom_property(
+                crate::read::sniff::MARK_PROPERTY,
+                crate::read::sniff::SUMMARY_MARK,
+            ),
     );
     let bold = Format::new().set_bold();
     let mut taken = std::collections::BTreeSet::new();
@@ -429,8 +432,9 @@ mod tests {
         };
         let bytes = write(&pack, form, &s).expect("written despite the long texts");
         assert_eq!(write(&pack, form, &s).expect("again"), bytes);
-        let wb = crate::load::load_bytes(&bytes, "d.xlsx", &crate::load::Limits::default())
-            .expect("readable");
+        let wb =
+            crate::read::load::load_bytes(&bytes, "d.xlsx", &crate::read::load::Limits::default())
+                .expect("readable");
         let texts: Vec<String> = wb
             .sheets
             .iter()

@@ -16,7 +16,7 @@
 //!   added after it;
 //! - one sheet at the end listing the findings with links to their cells (`xl/workbook.xml`,
 //!   its relationships, `[Content_Types].xml`);
-//! - `docProps/custom.xml`: crossfoot's mark ([`crate::sniff::MARKED_MARK`]).
+//! - `docProps/custom.xml`: crossfoot's mark ([`crate::read::sniff::MARKED_MARK`]).
 //!
 //! `docProps/app.xml` is left as it was (its list of sheet titles does not name the new sheet;
 //! spreadsheet programs rebuild it on saving and do not read it).
@@ -24,20 +24,20 @@
 //! A package that cannot be edited safely (strict OOXML, encrypted entries, a part beyond the
 //! caps, a structure this module does not know, an XML part that is not well-formed —
 //! `malformed_xml`) and every `.ods`, `.xls` and `.xlsb` get a
-//! **rebuilt** copy instead ([`crate::annotate::rebuilt_copy`]: values, formulas on the
+//! **rebuilt** copy instead ([`crate::write::annotate::rebuilt_copy`]: values, formulas on the
 //! allow-list, merges; not the branch's formatting), with the reason in the findings sheet.
 //!
 //! Which cells get the strong mark is [`strongest_cells`]: for a finding the localisation
-//! explains ([`crate::localise`]), its cells that the most likely explanation changes; for
+//! explains ([`crate::explain::localise`]), its cells that the most likely explanation changes; for
 //! any other finding its first cell (the left side of the check).
 
-use crate::annotate::{self, Lang};
 use crate::finding::{CellLoc, Finding, Severity};
-use crate::load::Limits;
 use crate::model::CellRef;
+use crate::read::load::Limits;
+use crate::read::sniff::Container;
 use crate::registry::MarkWords;
 use crate::result::{FileResult, Status};
-use crate::sniff::Container;
+use crate::write::annotate::{self, Lang};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::XmlVersion;
 use std::collections::{BTreeMap, BTreeSet};
@@ -67,7 +67,7 @@ pub struct Marked {
 
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{}", crate::messages::render(crate::registry::DiagWords::of(*.lang).cannot_mark, &[("file", .file), ("reason", .reason)]))]
-#[diagnostic(code(crossfoot::mark))]
+#[diagnostic(code(crossfoot::write::mark))]
 pub struct MarkError {
     pub file: String,
     pub reason: String,
@@ -232,7 +232,7 @@ fn marks(r: &FileResult) -> BTreeMap<&str, BTreeMap<CellRef, CellMark<'_>>> {
 /// The note crossfoot adds to the cell `at` of the sheet `sheet_name`: every finding about it,
 /// the strongest first, each with the check's figures on the cell the check tests and on any
 /// other cell that cell's own figure (from `sheet`, the sheet as the check read it) and its
-/// part in the check ([`crate::note::figures_line`], as the review workbook's notes).
+/// part in the check ([`crate::write::note::figures_line`], as the review workbook's notes).
 fn note_text(
     cm: &CellMark<'_>,
     lang: Lang,
@@ -241,7 +241,7 @@ fn note_text(
     sheet: Option<&crate::model::Sheet>,
 ) -> String {
     let w = words(lang);
-    let figures = crate::note::FigureWords {
+    let figures = crate::write::note::FigureWords {
         expected: w.expected,
         found: w.found,
         difference: w.difference,
@@ -253,13 +253,15 @@ fn note_text(
         parts.push(format!("crossfoot: {probably}"));
     }
     for (f, strong, suspect) in list {
-        let message = crate::xlsx_limits::fit_text(&f.message, 2_000).0;
+        let message = crate::write::xlsx_limits::fit_text(&f.message, 2_000).0;
         let mut s = format!(
             "crossfoot [{}] {}\n{message}",
             w.severity(f.severity),
             f.rule
         );
-        if let Some(line) = crate::note::figures_line(f, sheet_name, at, sheet, lang, figures) {
+        if let Some(line) =
+            crate::write::note::figures_line(f, sheet_name, at, sheet, lang, figures)
+        {
             s.push('\n');
             s.push_str(&line);
         }
@@ -270,7 +272,7 @@ fn note_text(
         }
         parts.push(s);
     }
-    crate::xlsx_limits::note_text(&parts.join("\n\n")).into_owned()
+    crate::write::xlsx_limits::note_text(&parts.join("\n\n")).into_owned()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -288,9 +290,12 @@ fn rebuild(result: &FileResult, lang: Lang, why: String) -> Result<Marked, MarkE
     wb.set_properties(
         &rust_xlsxwriter::DocProperties::new()
             .set_author("crossfoot")
-            .set_custom_property(crate::sniff::MARK_PROPERTY, crate::sniff::MARKED_MARK),
+            .set_custom_property(
+                crate::read::sniff::MARK_PROPERTY,
+                crate::read::sniff::MARKED_MARK,
+            ),
     );
-    let name = crate::xlsx_limits::unique_sheet_name(w.sheet_name, &mut taken);
+    let name = crate::write::xlsx_limits::unique_sheet_name(w.sheet_name, &mut taken);
     let ws = wb.add_worksheet();
     ws.set_name(&name).map_err(|e| fail(e.to_string()))?;
     let rows = findings_rows(result, lang, &format!("{} {why}", w.rebuilt));
@@ -436,7 +441,7 @@ fn findings_rows(r: &FileResult, lang: Lang, about: &str) -> Vec<Vec<Out>> {
             None => Out::Empty,
         };
         let num = |v: Option<f64>| v.filter(|x| x.is_finite()).map_or(Out::Empty, Out::Number);
-        let message = crate::xlsx_limits::fit_text(&f.message, 30_000)
+        let message = crate::write::xlsx_limits::fit_text(&f.message, 30_000)
             .0
             .into_owned();
         let mut note = Vec::new();
@@ -1177,7 +1182,7 @@ fn edit_package(
     // The findings sheet.
     let w = words(lang);
     let mut taken: BTreeSet<String> = sheets.list.iter().map(|(n, _)| n.to_lowercase()).collect();
-    let sheet_name = crate::xlsx_limits::unique_sheet_name(w.sheet_name, &mut taken);
+    let sheet_name = crate::write::xlsx_limits::unique_sheet_name(w.sheet_name, &mut taken);
     let findings_part = fresh(&mut taken_names, "xl/worksheets/sheet", "xml");
     let known: BTreeSet<String> = sheets.list.iter().map(|(n, _)| n.clone()).collect();
     let findings = findings_sheet_xml(
@@ -2282,8 +2287,8 @@ fn findings_sheet_xml(
 fn custom_property(pid: u64) -> String {
     format!(
         "<property xmlns:vt=\"http://schemas.openxmlformats.org/officeDocument/2006/docPropsVTypes\" fmtid=\"{{D5CDD505-2E9C-101B-9397-08002B2CF9AE}}\" pid=\"{pid}\" name=\"{}\"><vt:lpwstr>{}</vt:lpwstr></property>",
-        crate::sniff::MARK_PROPERTY,
-        crate::sniff::MARKED_MARK
+        crate::read::sniff::MARK_PROPERTY,
+        crate::read::sniff::MARKED_MARK
     )
 }
 
@@ -2298,7 +2303,7 @@ fn mark_custom(xml: &[u8]) -> Result<Vec<u8>, Cannot> {
                 if let Some(p) = attr(e, "pid").and_then(|v| v.parse::<u64>().ok()) {
                     max_pid = max_pid.max(p);
                 }
-                if attr(e, "name").as_deref() == Some(crate::sniff::MARK_PROPERTY) {
+                if attr(e, "name").as_deref() == Some(crate::read::sniff::MARK_PROPERTY) {
                     ours = true;
                 }
             }
@@ -2310,7 +2315,7 @@ fn mark_custom(xml: &[u8]) -> Result<Vec<u8>, Cannot> {
         Ok(())
     })?;
     if ours {
-        let marked = format!("<vt:lpwstr>{}</vt:lpwstr>", crate::sniff::MARKED_MARK);
+        let marked = format!("<vt:lpwstr>{}</vt:lpwstr>", crate::read::sniff::MARKED_MARK);
         return if contains(xml, marked.as_bytes()) {
             Ok(xml.to_vec())
         } else {

@@ -1,6 +1,6 @@
 //! What a finding says in the note on a cell it names, after its message — shared by the
-//! review workbook's marked sheets ([`crate::annotate`]) and the marked copies
-//! ([`crate::mark`]), so the two kinds of marked copy say the same:
+//! review workbook's marked sheets ([`crate::write::annotate`]) and the marked copies
+//! ([`crate::write::mark`]), so the two kinds of marked copy say the same:
 //! - on the cell the check tests (its [`Role::Found`], or the first cell of a finding whose
 //!   cells have no role), the check's figures: `expected: 120; found: 118; difference: -2`;
 //! - on any other cell, that cell's own figure and its part in the check: `This cell (124) is

@@ -2,17 +2,17 @@
 //! where, the rule pack's untranslated messages, a diagnostic rendered for a terminal. The
 //! library never prints; the command line writes these lines.
 
-use crate::output::Written;
 use crate::registry::{Lang, Words};
 use crate::rules::Pack;
 use crate::text::visible;
+use crate::write::output::Written;
 use miette::{Diagnostic, GraphicalReportHandler, GraphicalTheme};
 use std::path::Path;
 
 /// A path as the error stream shows it: as reports show paths, every character a terminal
 /// would obey made visible.
 pub fn shown(path: &Path, lang: Lang) -> String {
-    visible(&crate::files::shown(path), 500, lang).into_owned()
+    visible(&crate::read::files::shown(path), 500, lang).into_owned()
 }
 
 /// What writing an output has to tell besides that it was written: stale temporary files

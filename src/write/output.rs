@@ -44,7 +44,7 @@ pub struct Written {
 pub enum Replace {
     /// Nothing: the path must be free when the output is put in place.
     Nothing,
-    /// A workbook crossfoot wrote with this mark ([`crate::sniff::crossfoot_output`]), or
+    /// A workbook crossfoot wrote with this mark ([`crate::read::sniff::crossfoot_output`]), or
     /// nothing.
     Own(&'static str),
     /// Any regular file (`--force`); the output is a crossfoot workbook with this mark, and
@@ -159,7 +159,7 @@ pub fn own_mark(path: &Path) -> Option<String> {
         return None;
     }
     let bytes = std::fs::read(path).ok()?;
-    crate::sniff::crossfoot_output(&bytes)
+    crate::read::sniff::crossfoot_output(&bytes)
 }
 
 /// What stands at `path` now, if it may be replaced under `replace` (its metadata), or the

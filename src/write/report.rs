@@ -51,7 +51,7 @@ struct JsonFile<'a> {
     forms: Vec<JsonForm<'a>>,
     errors: usize,
     warnings: usize,
-    /// The most likely causes of the file's findings ([`crate::localise`]).
+    /// The most likely causes of the file's findings ([`crate::explain::localise`]).
     #[serde(skip_serializing_if = "Vec::is_empty")]
     explanations: Vec<JsonExplanation<'a>>,
     /// The checks not applied, by rule and reason.
@@ -994,8 +994,8 @@ impl UnreadableDiag {
 mod tests {
     use super::*;
     use crate::finding::{CellLoc, Finding};
+    use crate::read::sniff::{Unreadable, UnreadableKind};
     use crate::result::{FormFound, Unit};
-    use crate::sniff::{Unreadable, UnreadableKind};
 
     #[derive(Serialize)]
     struct Whole<'a> {

@@ -3,13 +3,13 @@
 //! input again, are [`crate::run::marked::Marks`].) Each takes the results as they come and
 //! keeps only what it needs for its end.
 
-use crate::annotate::{self, ReviewOptions};
-use crate::output::Target;
 use crate::registry::{Lang, Words};
-use crate::report::{self, JsonStream, Style};
 use crate::result::{End, FileResult, Said, Sink};
 use crate::rules::Pack;
+use crate::write::annotate::{self, ReviewOptions};
 use crate::write::notices::{notices, shown};
+use crate::write::output::Target;
+use crate::write::report::{self, JsonStream, Style};
 use std::io::Write;
 use std::path::PathBuf;
 
@@ -102,7 +102,7 @@ impl Sink for Json<'_> {
     }
 }
 
-/// A CI format (see [`crate::ci`]).
+/// A CI format (see [`crate::write::ci`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CiFormat {
     Github,
@@ -138,9 +138,9 @@ impl Sink for Ci<'_> {
         let mut results = std::mem::take(&mut self.results);
         results.extend(end.previous_unreadable.iter().cloned());
         let text = match self.format {
-            CiFormat::Github => crate::ci::github(&results, lang),
-            CiFormat::Junit => crate::ci::junit(&results, self.pack, lang),
-            CiFormat::Sarif => crate::ci::sarif(&results, self.pack, lang),
+            CiFormat::Github => crate::write::ci::github(&results, lang),
+            CiFormat::Junit => crate::write::ci::junit(&results, self.pack, lang),
+            CiFormat::Sarif => crate::write::ci::sarif(&results, self.pack, lang),
         };
         let _ = self.out.write_all(text.as_bytes());
         Said::default()

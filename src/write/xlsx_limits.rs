@@ -2,7 +2,7 @@
 //! cut (with a visible marker, and the writer adds a note saying so) for that cell or sheet
 //! only; nothing about one value stops the others from being written.
 
-use crate::number::Locale;
+use crate::read::number::Locale;
 use crate::text::format_number;
 use std::borrow::Cow;
 use std::collections::BTreeSet;
