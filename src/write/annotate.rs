@@ -619,9 +619,11 @@ pub fn review_workbook_noted(
     let plan = plan_copies(results, opts, words);
 
     let mut wb = Workbook::new();
-    // Faster compression than rust_xlsxwriter's default (level 6 of 9): on a review of 2,000
-    // workbooks, level 3 saves 0.07 s of 1.14 s for a file 3 % larger (level 1: 0.11 s, 30 %).
-    wb.set_zip_compression_level(3);
+    // Faster compression than rust_xlsxwriter's default (level 6 of 9). Level 2 (zlib-rs's
+    // fast strategy; 3 is its medium one): on the 199 benchmark workbooks' review, 21.5 M
+    // fewer instructions of the main process's 524 M for a file 5 % larger (level 1: 70 M
+    // fewer, 26 % larger); on 2,000, 3.25 MB instead of 3.08 MB. See docs/performance.md.
+    wb.set_zip_compression_level(2);
     let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
     wb.set_properties(
         &DocProperties::new()
