@@ -57,16 +57,16 @@
 //! * `--same-results BEFORE AFTER`: both crossfoot binaries over `samples/`,
 //!   `../shared/corpus/real-world/` (said when absent) and the `--files` workbooks, `--format
 //!   json` plain, with `--lang en` and with `--discover`: byte-identical reports and exit
-//!   statuses, or the first difference (and exit status 1). A run that gives no JSON report
-//!   stops the bench: two empty reports prove nothing.
+//!   statuses (stderr is not compared), or the first difference (and exit status 1). A run
+//!   that gives no JSON report stops the bench: two empty reports prove nothing.
 //! * `--instructions`: callgrind (`valgrind --tool=callgrind --trace-children=yes`) over the
 //!   first `--instruction-files` workbooks (199 by default, the set of docs/performance.md's
 //!   profiles): `examples/bare_read`, then `crossfoot check --jobs 1` with `--format json`,
 //!   `--format json --no-explain`, `-o review.xlsx` and `-o review.xlsx --no-explain`; each
 //!   run's instructions summed over its processes (each output file's `summary:` line) and
 //!   the ratios to the bare read. Without valgrind on `PATH` it says so in one line.
-//! * `--memory`: `check --format json` once at `--files` and once at `--scaling-files`
-//!   workbooks (2,000 and 20,000): the peak RSS of the largest process — crossfoot's
+//! * `--memory`: `check --format json` `--runs` times at `--files` and at `--scaling-files`
+//!   workbooks (2,000 and 20,000; medians): the peak RSS of the largest process — crossfoot's
 //!   ru_maxrss, which holds the workers it waited for, as getrusage(RUSAGE_CHILDREN) does
 //!   inside it — and, sampled from /proc, of crossfoot alone, of its largest worker and of all
 //!   processes at one moment; the ratio of the larger run to the smaller for each (target
@@ -156,9 +156,10 @@ cargo bench --bench throughput -- [OPTIONS]
   --bare-read PATH    the bare read for --instructions [default: <target>/release/examples/
                       bare_read: cargo build --release --locked --example bare_read]
   --memory            peak memory of check --format json at --files and at --scaling-files
-                      workbooks, one run each: the largest process (the kernel's ru_maxrss
-                      of crossfoot, which holds its waited-for workers) and, sampled,
-                      crossfoot alone, its largest worker, all processes; the ratios
+                      workbooks, --runs runs each (medians): the largest process (the
+                      kernel's ru_maxrss of crossfoot, which holds its waited-for workers)
+                      and, sampled, crossfoot alone, its largest worker, all processes; the
+                      ratios
 ";
 
 struct Args {
@@ -462,8 +463,8 @@ fn cpu_of(ru: &libc::rusage) -> f64 {
 /// One run of the binary.
 ///
 /// How it is measured (Linux): crossfoot reads workbooks in worker processes. Today it waits
-/// for them as it ends (their figures are then in its own `wait4` rusage); builds before wave 5
-/// did not (the workers ended when its pipes closed), so this bench makes itself the
+/// for them as it ends (their figures are then in its own `wait4` rusage); builds before wave 4's
+/// profile did not (the workers ended when its pipes closed), so this bench makes itself the
 /// "subreaper" of its descendants (`prctl(PR_SET_CHILD_SUBREAPER)`) and reaps orphaned workers
 /// with `wait4`: CPU time covers every process of the run either way. Peak memory needs care:
 /// a process started with fork/vfork inherits its parent's high-water mark in `ru_maxrss`, so
@@ -2309,20 +2310,21 @@ fn instruction_targets(read: u64, totals: &[u64]) -> Vec<Target> {
     t
 }
 
-/// `--memory`: `check --format json` once at `--files` and once at `--scaling-files`
+/// `--memory`: `check --format json` `--runs` times at `--files` and at `--scaling-files`
 /// workbooks; the peak resident memory of the largest process (crossfoot's ru_maxrss through
 /// the spawn helper, which holds the workers it waited for; or an orphaned worker's, reaped
-/// here) and, sampled, of crossfoot itself and of its largest worker; the ratios of the larger
-/// run to the smaller.
+/// here) and, sampled, of crossfoot itself, of its largest worker and of all processes; the
+/// ratios of the larger set's medians to the smaller's.
 fn memory_scaling(args: &Args, scratch: &Path) -> Result<Vec<Target>, String> {
     let bin = &args.binary;
     if !bin.exists() {
         return Err(format!("no crossfoot binary at {}", bin.display()));
     }
     println!(
-        "memory        check --format json --jobs {} with {}",
+        "memory        check --format json --jobs {} with {}, {} run(s) per size (medians)",
         args.jobs,
-        bin.display()
+        bin.display(),
+        args.runs
     );
     println!(
         "              largest process: the kernel's ru_maxrss of crossfoot (through the spawn \
@@ -2330,37 +2332,11 @@ fn memory_scaling(args: &Args, scratch: &Path) -> Result<Vec<Target>, String> {
          crossfoot alone and each worker alone: their VmHWM, and all processes at one moment: \
          their VmRSS, sampled every 5 ms"
     );
-    let out = scratch.join("memory.json");
-    let mut runs = Vec::new();
-    for n in [args.files, args.scaling_files] {
-        let set = workbook_set(n)?;
-        let run = binary_once(
-            bin,
-            &json_args(args.jobs, &set.dir),
-            Some(&out),
-            scratch,
-            "crossfoot check --format json (memory)",
-        )?;
-        // A worker crossfoot did not wait for was reaped here: its ru_maxrss counts too.
-        let largest = run.main_peak_kib.max(run.worker_maxrss_kib);
-        println!(
-            "  {n:>7} workbooks: largest process {}; sampled: crossfoot {}, largest of {} \
-             workers {}, all processes at one moment {}; {} of wall",
-            mib1(largest),
-            mib1(run.main_hwm_kib),
-            run.workers,
-            mib1(run.worker_peak_kib),
-            mib1(run.tree_peak_kib),
-            secs(run.wall)
-        );
-        println!("            check found {}", summarize_json(&out)?);
-        runs.push((n, largest, run));
-    }
-    let [(small_n, small_largest, small), (big_n, big_largest, big)] = &runs[..] else {
-        return Err("memory: two runs expected".into());
-    };
+    let small = peaks_at(args, args.files, scratch)?;
+    let big = peaks_at(args, args.scaling_files, scratch)?;
+    let (sn, bn) = (args.files, args.scaling_files);
     let verdict = |what: &str, b: Option<u64>, s: Option<u64>, judged: bool| -> Target {
-        let target = format!("{what} at {big_n} ≤ {TARGET_MEMORY_RATIO} × at {small_n}");
+        let target = format!("{what} at {bn} ≤ {TARGET_MEMORY_RATIO} × at {sn}");
         match (b, s) {
             (Some(b), Some(s)) if s > 0 => {
                 let r = b as f64 / s as f64;
@@ -2376,29 +2352,87 @@ fn memory_scaling(args: &Args, scratch: &Path) -> Result<Vec<Target>, String> {
     Ok(vec![
         verdict(
             "peak RSS, largest process",
-            *big_largest,
-            *small_largest,
+            big.largest,
+            small.largest,
             true,
         ),
         verdict(
             "peak RSS, crossfoot alone (sampled)",
-            big.main_hwm_kib,
-            small.main_hwm_kib,
+            big.main,
+            small.main,
             true,
         ),
         verdict(
             "peak RSS, largest worker (sampled)",
-            big.worker_peak_kib,
-            small.worker_peak_kib,
+            big.worker,
+            small.worker,
             false,
         ),
         verdict(
             "peak RSS, all processes (sampled)",
-            big.tree_peak_kib,
-            small.tree_peak_kib,
+            big.all,
+            small.all,
             false,
         ),
     ])
+}
+
+/// The medians of `--runs` memory runs on one set, KiB.
+struct Peaks {
+    largest: Option<u64>,
+    main: Option<u64>,
+    worker: Option<u64>,
+    all: Option<u64>,
+}
+
+/// `check --format json` `--runs` times on `n` workbooks, each run's figures printed.
+fn peaks_at(args: &Args, n: usize, scratch: &Path) -> Result<Peaks, String> {
+    let set = workbook_set(n)?;
+    let out = scratch.join("memory.json");
+    let mut seen: [Vec<u64>; 4] = Default::default();
+    for r in 0..args.runs {
+        let run = binary_once(
+            &args.binary,
+            &json_args(args.jobs, &set.dir),
+            Some(&out),
+            scratch,
+            "crossfoot check --format json (memory)",
+        )?;
+        // A worker crossfoot did not wait for was reaped here: its ru_maxrss counts too.
+        let largest = run.main_peak_kib.max(run.worker_maxrss_kib);
+        println!(
+            "  {n:>7} workbooks, run {}: largest process {}; sampled: crossfoot {}, largest of \
+             {} workers {}, all processes at one moment {}; {} of wall",
+            r + 1,
+            mib1(largest),
+            mib1(run.main_hwm_kib),
+            run.workers,
+            mib1(run.worker_peak_kib),
+            mib1(run.tree_peak_kib),
+            secs(run.wall)
+        );
+        let figures = [
+            largest,
+            run.main_hwm_kib,
+            run.worker_peak_kib,
+            run.tree_peak_kib,
+        ];
+        for (list, figure) in seen.iter_mut().zip(figures) {
+            list.extend(figure);
+        }
+    }
+    println!("            check found {}", summarize_json(&out)?);
+    // Median of the runs that gave the figure (all or none on one system).
+    let med = |v: &Vec<u64>| -> Option<u64> {
+        let f: Vec<f64> = v.iter().map(|&k| k as f64).collect();
+        (!f.is_empty()).then(|| median(&f) as u64)
+    };
+    Ok(Peaks {
+        largest: med(&seen[0]),
+        main: med(&seen[1]),
+        worker: med(&seen[2]),
+        all: med(&seen[3]),
+    })
 }
 
 /// `--same-results BEFORE AFTER`: both binaries over the samples, the real-world corpus (when
