@@ -273,6 +273,8 @@ struct Layout {
     label_rows: BTreeMap<u32, Vec<u32>>,
     /// The same, of the rows holding no figure.
     heading_rows: BTreeMap<u32, Vec<u32>>,
+    /// The rows whose headings right of their first are all different (lower case).
+    distinct: BTreeSet<u32>,
 }
 
 impl Layout {
@@ -280,12 +282,17 @@ impl Layout {
         let used = sheet.cells.keys().map(|c| c.row).collect();
         let mut labels: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
         let mut figures: BTreeSet<u32> = BTreeSet::new();
+        let mut texts: BTreeMap<u32, Vec<String>> = BTreeMap::new();
         for (at, cell) in &sheet.cells {
             match &cell.value {
                 Value::Text(s) if s.trim().is_empty() => {}
                 // A text ending in a colon labels the value after it (`Mã đơn vị:`).
                 Value::Text(s) if is_label(s.trim()) && !s.trim().ends_with(':') => {
                     labels.entry(at.row).or_default().push(at.col);
+                    texts
+                        .entry(at.row)
+                        .or_default()
+                        .push(collapse_spaces(s).to_lowercase());
                 }
                 Value::Text(s) if is_label(s.trim()) => {}
                 _ => {
@@ -295,19 +302,37 @@ impl Layout {
         }
         let mut heading_rows = labels.clone();
         heading_rows.retain(|r, _| !figures.contains(r));
+        let distinct = texts
+            .into_iter()
+            .filter(|(_, t)| {
+                let rest = t.get(1..).unwrap_or_default();
+                rest.iter().collect::<BTreeSet<_>>().len() == rest.len()
+            })
+            .map(|(r, _)| r)
+            .collect();
         Layout {
             used,
             label_rows: labels,
             heading_rows,
+            distinct,
         }
     }
 
-    /// Whether row `r` is the header row of a table whose labels stand in `label_col`: a
-    /// heading there and in two or more columns right of it, and no figure.
+    /// Whether row `r` is the header row of another table whose labels stand in `label_col`:
+    /// a heading there and in two or more columns right of it, all different, no figure, and
+    /// above it an empty row or a title (texts outside the label column) — not a record whose
+    /// figures are words (`n.a.`).
     fn heads_table(&self, r: u32, label_col: u32) -> bool {
-        self.heading_rows.get(&r).is_some_and(|cols| {
+        let headings = self.heading_rows.get(&r).is_some_and(|cols| {
             cols.contains(&label_col) && cols.iter().filter(|&&c| c > label_col).count() >= 2
-        })
+        }) && self.distinct.contains(&r);
+        let apart = r == 0
+            || !self.used.contains(&(r - 1))
+            || self
+                .heading_rows
+                .get(&(r - 1))
+                .is_some_and(|cols| !cols.contains(&label_col));
+        headings && apart
     }
 
     /// Rows below `header` in its table (labels in `label_col`): up to `last`, a gap of more
@@ -2187,6 +2212,26 @@ mod tests {
         assert!(!d.files[1].1.contains("title ="), "{}", d.files[1].1);
         assert_eq!(d.notes.len(), 1, "{:?}", d.notes);
         assert!(d.notes[0].contains("T1_2"), "{:?}", d.notes);
+    }
+
+    #[test]
+    fn a_row_of_words_for_figures_starts_no_table() {
+        let wb = workbook(
+            "Sheet1",
+            &[
+                &["STT", "Chỉ tiêu", "Năm trước", "Năm nay"],
+                &["1", "Tổng số", "40", "42"],
+                &["2", "Nữ", "n.a.", "n.a."],
+                &["3", "Nam", "10", "12"],
+                &["4", "Dự bị", "2", "3"],
+            ],
+        );
+        let d = draft(&wb, &[], &settings(), "t.xlsx");
+        assert_eq!((d.forms, d.notes.len()), (1, 0), "{:?}", d.files);
+        for label in ["Tổng số", "Nữ", "Dự bị"] {
+            let row = format!("label = \"{label}\"");
+            assert!(d.files[0].1.contains(&row), "{}", d.files[0].1);
+        }
     }
 
     #[test]
