@@ -1404,11 +1404,39 @@ pub struct Figure {
     pub count: bool,
     pub percent: bool,
     pub decimals: u8,
-    pub label: String,
-    /// The form's (row, column) indexes, for neighbours; None for a single-cell field.
+    /// The form instance's (instance, row, column) indexes, for neighbours; None for a
+    /// single-cell field.
     pub grid: Option<(usize, usize, usize)>,
+    /// A single-cell field's (instance, field) indexes; None for a figure of a grid.
+    pub field: Option<(usize, usize)>,
     /// What supposing it wrong costs ([`crate::rules::Weights`]; 1 by default).
     pub weight: f64,
+}
+
+impl Figure {
+    /// What the sheet calls the figure: its row's label (as written, else the rule's), with
+    /// its column's heading when the form has more than one column; a field's label. Made
+    /// only for the figures an explanation names.
+    pub fn label(&self, pack: &Pack, instances: &[FormInstance]) -> String {
+        let form_of = |ii: usize| {
+            let inst = instances.get(ii)?;
+            Some((inst, pack.forms.get(inst.form)?))
+        };
+        if let Some((ii, ri, ci)) = self.grid {
+            let Some((inst, form)) = form_of(ii) else {
+                return String::new();
+            };
+            let label = inst.label_of(form, ri);
+            return match form.columns.get(ci) {
+                Some(c) if form.columns.len() > 1 => format!("{label} — {}", c.header),
+                _ => label,
+            };
+        }
+        self.field
+            .and_then(|(ii, i)| form_of(ii)?.1.cells.get(i))
+            .map(|c| c.label.clone())
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -1792,20 +1820,14 @@ fn figures_read(pack: &Pack, instances: &[FormInstance], values: &[FormValues]) 
         for (&(ri, ci), &(read, at)) in grid {
             let Read::Num(n) = read else { continue };
             let kind = form.columns.get(ci).map(|c| c.kind).unwrap_or_default();
-            let mut label = inst.label_of(form, ri);
-            if form.columns.len() > 1 {
-                if let Some(c) = form.columns.get(ci) {
-                    label = format!("{label} — {}", c.header);
-                }
-            }
             figures.push(Figure {
                 at,
                 v: n.v,
                 count: kind == Kind::Count,
                 percent: kind == Kind::Percent,
                 decimals: n.decimals,
-                label,
                 grid: Some((ii, ri, ci)),
+                field: None,
                 weight: form.weights.of_grid(ri, ci),
             });
         }
@@ -1820,8 +1842,8 @@ fn figures_read(pack: &Pack, instances: &[FormInstance], values: &[FormValues]) 
                 count: cf.kind == Kind::Count,
                 percent: cf.kind == Kind::Percent,
                 decimals: n.decimals,
-                label: cf.label.clone(),
                 grid: None,
+                field: Some((ii, i)),
                 weight: form.weights.of_cell(i),
             });
         }
