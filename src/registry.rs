@@ -154,6 +154,7 @@ pub enum Kind {
     DiscoverHeadingMismatch,
     DiscoverPercentMismatch,
     DiscoverSumOmits,
+    DiscoverOutlineMismatch,
     UnitNotInRegister,
     UnitNotSubmitted,
     UnitNameDiffers,
@@ -875,6 +876,22 @@ pub const KINDS: &[KindDef] = &[
         ),
     },
     KindDef {
+        kind: Kind::DiscoverOutlineMismatch,
+        id: "discover.outline-mismatch",
+        severity: Severity::Warning,
+        params: &["label", "cell", "found", "expected", "difference", "count", "rows", "witness", "by"],
+        message: t!(
+            "the heading \"{label}\" in {cell} reads {found}, but the {count} rows {by} (rows {rows}) add up to {expected} (difference {difference}); assumed, from the workbook's formatting: the heading sums them, as it does in column {witness}",
+            "mục \"{label}\" ở ô {cell} ghi {found}, nhưng {count} dòng {by} (dòng {rows}) cộng lại bằng {expected} (chênh lệch {difference}); giả định, theo định dạng của tệp: mục này là tổng các dòng đó, như ở cột {witness}"
+        ),
+        doc: doc!(
+            t!("check --discover: a heading row set apart by its formatting — its label less indented than the rows under it (the cell's indent, or leading spaces), or bold over rows in plain type — whose typed figure is not the sum of the rows one level under it, up to the next row at its level, within the precision shown, while another column of the same row is; rows after a part word (Trong đó) are not summed. Read for .xlsx only.", "check --discover: một dòng mục được phân biệt bằng định dạng — nhãn thụt lề ít hơn các dòng bên dưới (thụt lề của ô, hoặc dấu cách ở đầu), hoặc in đậm trên các dòng chữ thường — có số liệu nhập tay khác tổng các dòng thấp hơn một cấp bên dưới, đến dòng cùng cấp tiếp theo, theo độ chính xác hiển thị, trong khi một cột khác của cùng dòng thì khớp; các dòng sau chữ \"Trong đó\" không được cộng. Chỉ đọc với tệp .xlsx."),
+            t!("Many tables show their hierarchy by indentation or bold type, not by numbering; a heading typed by hand and not updated is the same slip as a wrong total.", "Nhiều bảng thể hiện cấp mục bằng thụt lề hoặc chữ đậm, không đánh số; mục nhập tay mà không cập nhật là cùng một lỗi như dòng tổng sai."),
+            t!("Correct the heading or the row that is wrong; if the heading is no sum of the rows under it, nothing to do (it is a warning, and says what it assumed).", "Sửa mục hoặc dòng sai; nếu mục này không phải tổng các dòng bên dưới thì bỏ qua (đây là cảnh báo, và có nêu giả định)."),
+            t!("Bold \"Increase\" reads 14 in C8, the indented rows 9–10 add up to 13", "Mục in đậm \"Tăng trong năm\" ở C8 ghi 14, các dòng thụt lề 9–10 cộng lại bằng 13")
+        ),
+    },
+    KindDef {
         kind: Kind::UnitNotInRegister,
         id: "unit.not-in-register",
         severity: Severity::Warning,
@@ -1177,6 +1194,8 @@ pub enum TextId {
     InitNothing,
     InitWritten,
     LintUndecided,
+    DiscoverByIndent,
+    DiscoverByBold,
 }
 
 /// The definition of a text: its id (the key a pack's `[settings.messages]` gives it under),
@@ -1455,6 +1474,12 @@ pub const TEXTS: &[TextDef] = &[
     td!(LintUndecided, "lint.undecided", &["checks"], t!(
         "too many combinations to decide for these checks: {checks}",
         "quá nhiều tổ hợp, không kết luận được cho các phép kiểm tra: {checks}")),
+    td!(DiscoverByIndent, "discover.by-indent", &[], t!(
+        "indented under it",
+        "thụt lề dưới mục này")),
+    td!(DiscoverByBold, "discover.by-bold", &[], t!(
+        "in plain type under this bold row",
+        "chữ thường dưới dòng in đậm này")),
 ];
 
 /// Any id crossfoot has a text for: a finding kind or another text. What message lookups take,

@@ -29,6 +29,7 @@ use crate::finding::{CellLoc, Finding};
 use crate::model::{Cell, CellRef, Sheet, Value, Workbook};
 use crate::read::number::{parse_text_number, shown_decimals};
 use crate::registry::Kind as K;
+use crate::registry::TextId as T;
 use crate::rules::Pack;
 use crate::text::{format_number, label_key, round_half_away, strip_numbering};
 use std::collections::{BTreeMap, BTreeSet};
@@ -319,65 +320,354 @@ fn headings(
             if col.parts.len() != block_rows.len() {
                 continue;
             }
-            let decimals = block_rows
-                .iter()
-                .chain(std::iter::once(r))
-                .filter_map(|row| sheet.cells.get(&CellRef::new(*row, *c)))
-                .filter_map(|cell| figure(cell, pack).map(|f| f.2))
-                .max()
-                .unwrap_or(0);
-            let locale = pack.settings.shown_locale();
-            let show = |x: f64| format_number(round_half_away(x, 10), Some(decimals), locale);
-            let diff = round_half_away(v - col.sum, 10);
-            let diff_text = if diff > 0.0 {
-                format!("+{}", show(diff))
-            } else {
-                show(diff)
+            let heading = Heading {
+                label,
+                row: *r,
+                members: &block_rows,
+                witness,
             };
-            let at = CellRef::new(*r, *c);
-            let rows_text = block_rows
-                .iter()
-                .map(|x| (x + 1).to_string())
-                .collect::<Vec<_>>()
-                .join(", ");
-            let kind = K::DiscoverHeadingMismatch;
-            let message = pack.settings.message(
-                kind,
-                &[
-                    ("label", label),
-                    ("cell", &at.to_string()),
-                    ("found", &show(*v)),
-                    ("expected", &show(col.sum)),
-                    ("difference", &diff_text),
-                    ("count", &block_rows.len().to_string()),
-                    ("rows", &rows_text),
-                    ("witness", &CellRef::col_name(witness)),
-                ],
-            );
-            let mut cells = vec![CellLoc::new(None, sheet.name.clone(), at.to_string())];
-            for br in &block_rows {
-                cells.push(CellLoc::new(
-                    None,
-                    sheet.name.clone(),
-                    CellRef::new(*br, *c).to_string(),
-                ));
-            }
-            out.push(Finding {
-                file: file.to_string(),
-                sheet: Some(sheet.name.clone()),
-                rule: kind.id().to_string(),
-                severity: kind.severity(),
-                message,
-                cells,
-                expected: Some(round_half_away(col.sum, 10)),
-                actual: Some(round_half_away(*v, 10)),
-                difference: Some(diff),
-                order: (si + 1, *r, *c),
-                decimals: Some(decimals),
-            });
+            out.push(heading_mismatch(
+                sheet,
+                si,
+                file,
+                pack,
+                &heading,
+                (*c, *v, col.sum),
+                (K::DiscoverHeadingMismatch, &[]),
+            ));
         }
     }
     read
+}
+
+/// A heading read against the rows it sums: its label and row, its members, the column in
+/// which it adds up.
+struct Heading<'a> {
+    label: &'a str,
+    row: u32,
+    members: &'a [u32],
+    witness: u32,
+}
+
+/// The finding for a heading whose typed figure `v` in column `c` is not `sum`, the sum of its
+/// members: said as `kind`, with `extra` parameters for its message.
+fn heading_mismatch(
+    sheet: &Sheet,
+    si: usize,
+    file: &str,
+    pack: &Pack,
+    h: &Heading,
+    (c, v, sum): (u32, f64, f64),
+    (kind, extra): (K, &[(&str, &str)]),
+) -> Finding {
+    let decimals = h
+        .members
+        .iter()
+        .chain(std::iter::once(&h.row))
+        .filter_map(|row| sheet.cells.get(&CellRef::new(*row, c)))
+        .filter_map(|cell| figure(cell, pack).map(|f| f.2))
+        .max()
+        .unwrap_or(0);
+    let locale = pack.settings.shown_locale();
+    let show = |x: f64| format_number(round_half_away(x, 10), Some(decimals), locale);
+    let diff = round_half_away(v - sum, 10);
+    let diff_text = if diff > 0.0 {
+        format!("+{}", show(diff))
+    } else {
+        show(diff)
+    };
+    let at = CellRef::new(h.row, c);
+    let rows_text = h
+        .members
+        .iter()
+        .map(|x| (x + 1).to_string())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let (at_text, found, expected) = (at.to_string(), show(v), show(sum));
+    let (count, witness) = (h.members.len().to_string(), CellRef::col_name(h.witness));
+    let mut params: Vec<(&str, &str)> = vec![
+        ("label", h.label),
+        ("cell", &at_text),
+        ("found", &found),
+        ("expected", &expected),
+        ("difference", &diff_text),
+        ("count", &count),
+        ("rows", &rows_text),
+        ("witness", &witness),
+    ];
+    params.extend_from_slice(extra);
+    let message = pack.settings.message(kind, &params);
+    let mut cells = vec![CellLoc::new(None, sheet.name.clone(), at_text.clone())];
+    for br in h.members {
+        cells.push(CellLoc::new(
+            None,
+            sheet.name.clone(),
+            CellRef::new(*br, c).to_string(),
+        ));
+    }
+    Finding {
+        file: file.to_string(),
+        sheet: Some(sheet.name.clone()),
+        rule: kind.id().to_string(),
+        severity: kind.severity(),
+        message,
+        cells,
+        expected: Some(round_half_away(sum, 10)),
+        actual: Some(round_half_away(v, 10)),
+        difference: Some(diff),
+        order: (si + 1, h.row, c),
+        decimals: Some(decimals),
+    }
+}
+
+/// A row as an outline reads it: its label (the first text of three letters or more, not a
+/// roman numeral), its depth (the cell's indent, then the label's leading spaces) and whether
+/// it is bold.
+struct Line<'a> {
+    row: u32,
+    col: u32,
+    label: &'a str,
+    depth: (u8, usize),
+    bold: bool,
+    /// A figure right of its label (a row of none, a header, ends a run).
+    figures: bool,
+}
+
+fn outline_lines<'a>(
+    sheet: &Sheet,
+    rows: &BTreeMap<u32, Vec<(u32, &'a Cell)>>,
+    pack: &Pack,
+) -> Vec<Line<'a>> {
+    let roman = |t: &str| {
+        t.chars()
+            .all(|c| "IVXLCivxlc.)( ".contains(c) || c.is_ascii_digit())
+    };
+    rows.iter()
+        .filter_map(|(r, cells)| {
+            let (col, label) = cells.iter().find_map(|(c, cell)| match &cell.value {
+                Value::Text(t)
+                    if t.chars().filter(|c| c.is_alphabetic()).count() >= 3 && !roman(t) =>
+                {
+                    Some((*c, t.as_str()))
+                }
+                _ => None,
+            })?;
+            let e = sheet
+                .emphasis
+                .get(&CellRef::new(*r, col))
+                .copied()
+                .unwrap_or_default();
+            let spaces = label.chars().take_while(|c| c.is_whitespace()).count();
+            let figures = cells
+                .iter()
+                .any(|(c, cell)| *c > col && figure(cell, pack).is_some());
+            Some(Line {
+                row: *r,
+                col,
+                label,
+                depth: (e.indent, spaces),
+                bold: e.bold,
+                figures,
+            })
+        })
+        .collect()
+}
+
+/// How an outline sets a heading apart from the rows it sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum By {
+    /// Its rows are more indented (the cell's indent, or leading spaces).
+    Indent,
+    /// It is bold, its rows are not.
+    Bold,
+}
+
+/// The members of the heading `lines[i]` read `by` indentation or bold, below it (`down`) or
+/// above it: the run of rows next to it in its label column, more indented than it (or not
+/// bold), up to the first row that is not; of them, the rows one level under it (the least
+/// indented; read by bold, they must all be at one depth). None when fewer than two.
+fn outline_members(lines: &[Line], i: usize, by: By, down: bool) -> Option<Vec<usize>> {
+    let h = &lines[i];
+    if by == By::Bold && !h.bold {
+        return None;
+    }
+    let mut run: Vec<usize> = Vec::new();
+    let mut prev = i;
+    loop {
+        let j = if down {
+            prev.checked_add(1)
+        } else {
+            prev.checked_sub(1)
+        };
+        let Some((j, l)) = j.and_then(|j| lines.get(j).map(|l| (j, l))) else {
+            break;
+        };
+        let next_row = if down {
+            lines[prev].row.checked_add(1)
+        } else {
+            lines[prev].row.checked_sub(1)
+        };
+        let inside = match by {
+            By::Indent => l.depth > h.depth,
+            By::Bold => !l.bold && l.depth >= h.depth,
+        };
+        if Some(l.row) != next_row
+            || l.col != h.col
+            || !inside
+            || !l.figures
+            || run.len() >= MAX_BLOCK
+        {
+            break;
+        }
+        run.push(j);
+        prev = j;
+    }
+    let top = run.iter().map(|&j| lines[j].depth).min()?;
+    if by == By::Bold && run.iter().any(|&j| lines[j].depth != top) {
+        return None;
+    }
+    let mut members: Vec<usize> = run.into_iter().filter(|&j| lines[j].depth == top).collect();
+    members.sort_unstable();
+    (members.len() >= 2).then_some(members)
+}
+
+/// How many headings [`outline`] read (two or more members, two or more typed figures): by
+/// the cells' indent, by leading spaces alone, by bold type.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct OutlineRead {
+    pub indent: usize,
+    pub spaces: usize,
+    pub bold: usize,
+}
+
+/// Headings set apart by their formatting (see [`outline_members`]) whose typed figures are
+/// not the sum of their members, while another column of the row is (the witness), and the
+/// rows above it, read the same way, do not add up to it either (it would total them). Rows
+/// numbered, labelled as a total or as a part are read by the other patterns; members after a
+/// part word (`Trong đó`) are not summed.
+fn outline(
+    sheet: &Sheet,
+    si: usize,
+    rows: &BTreeMap<u32, Vec<(u32, &Cell)>>,
+    file: &str,
+    pack: &Pack,
+    out: &mut Vec<Finding>,
+) -> OutlineRead {
+    let lines = outline_lines(sheet, rows, pack);
+    let mut read = OutlineRead::default();
+    for (i, h) in lines.iter().enumerate() {
+        let Some(cells) = rows.get(&h.row) else {
+            continue;
+        };
+        if numbering(cells).is_some()
+            || cells.iter().any(|(_, c)| is_total(c, pack))
+            || is_part(h.label, pack)
+        {
+            continue;
+        }
+        let Some((by, members)) = [By::Indent, By::Bold]
+            .into_iter()
+            .find_map(|by| outline_members(&lines, i, by, true).map(|m| (by, m)))
+        else {
+            continue;
+        };
+        let members: Vec<&Line> = members
+            .iter()
+            .map(|&j| &lines[j])
+            .take_while(|l| !is_part(l.label, pack))
+            .collect();
+        let totals: Vec<(u32, f64, f64)> = cells
+            .iter()
+            .filter(|(c, cell)| *c > h.col && cell.formula.is_none())
+            .filter_map(|(c, cell)| figure(cell, pack).map(|(v, s, _)| (*c, v, s)))
+            .collect();
+        if members.len() < 2 || totals.len() < 2 {
+            continue;
+        }
+        match by {
+            By::Indent if members[0].depth.0 > h.depth.0 => read.indent += 1,
+            By::Indent => read.spaces += 1,
+            By::Bold => read.bold += 1,
+        }
+        let member_rows: Vec<u32> = members.iter().map(|l| l.row).collect();
+        let above: Vec<u32> = outline_members(&lines, i, by, false)
+            .map(|m| m.iter().map(|&j| lines[j].row).collect())
+            .unwrap_or_default();
+        outline_heading(
+            sheet,
+            si,
+            file,
+            pack,
+            h,
+            (by, &member_rows, &above),
+            &totals,
+            out,
+        );
+    }
+    read
+}
+
+/// The findings of one outline heading `h` over `members` (its rows read `by` indentation or
+/// bold; `above`, the rows above it read the same way), its typed figures `totals`.
+#[allow(clippy::too_many_arguments)]
+fn outline_heading(
+    sheet: &Sheet,
+    si: usize,
+    file: &str,
+    pack: &Pack,
+    h: &Line,
+    (by, members, above): (By, &[u32], &[u32]),
+    totals: &[(u32, f64, f64)],
+    out: &mut Vec<Finding>,
+) {
+    let verdicts: Vec<(Verdict, Column)> = totals
+        .iter()
+        .map(|(c, v, s)| {
+            let col = column(sheet, members, *c, pack);
+            (verdict((*v, *s), &col), col)
+        })
+        .collect();
+    let Some(witness) = totals
+        .iter()
+        .zip(&verdicts)
+        .find(|(t, v)| v.0 == Verdict::Adds && t.1 != 0.0)
+        .map(|(t, _)| t.0)
+    else {
+        return;
+    };
+    let by_text = pack.settings.message(
+        match by {
+            By::Indent => T::DiscoverByIndent,
+            By::Bold => T::DiscoverByBold,
+        },
+        &[],
+    );
+    let label = h.label.trim();
+    for ((c, v, s), (verdict_here, col)) in totals.iter().zip(&verdicts) {
+        // Every member holds a figure in this column, and the rows above do not add up to it
+        // (it would be their total, not their heading).
+        if *verdict_here != Verdict::Off
+            || col.parts.len() != members.len()
+            || verdict((*v, *s), &column(sheet, above, *c, pack)) == Verdict::Adds
+        {
+            continue;
+        }
+        let heading = Heading {
+            label,
+            row: h.row,
+            members,
+            witness,
+        };
+        out.push(heading_mismatch(
+            sheet,
+            si,
+            file,
+            pack,
+            &heading,
+            (*c, *v, col.sum),
+            (K::DiscoverOutlineMismatch, &[("by", &by_text)]),
+        ));
+    }
 }
 
 /// A percentage as a cell shows it: (percent, decimals shown), for a number under a percent
@@ -666,6 +956,23 @@ pub fn heading_rows(wb: &Workbook, pack: &Pack) -> usize {
         .sum()
 }
 
+/// What [`discover`] reads as headings set apart by formatting, by kind (for measuring it).
+pub fn outline_headings(wb: &Workbook, pack: &Pack) -> OutlineRead {
+    let mut scratch = Vec::new();
+    let mut read = OutlineRead::default();
+    for (si, sheet) in wb.sheets.iter().enumerate() {
+        let mut rows: BTreeMap<u32, Vec<(u32, &Cell)>> = BTreeMap::new();
+        for (at, cell) in &sheet.cells {
+            rows.entry(at.row).or_default().push((at.col, cell));
+        }
+        let r = outline(sheet, si, &rows, "", pack, &mut scratch);
+        read.indent += r.indent;
+        read.spaces += r.spaces;
+        read.bold += r.bold;
+    }
+    read
+}
+
 /// How many percentage columns with a base (a row at 100 %, or the count most of them are
 /// shares of) a workbook holds: what [`discover`] reads as shares (for measuring it).
 pub fn percent_columns(wb: &Workbook, pack: &Pack) -> usize {
@@ -725,6 +1032,7 @@ pub fn discover(wb: &Workbook, file: &str, pack: &Pack, skip: &BTreeSet<&str>) -
             rows.entry(at.row).or_default().push((at.col, cell));
         }
         let _ = headings(sheet, si, &rows, file, pack, &mut out);
+        let _ = outline(sheet, si, &rows, file, pack, &mut out);
         let _ = percentages(sheet, si, &rows, file, pack, &mut out);
         for (&r, cells) in &rows {
             let Some(&(label_col, label_cell)) = cells.iter().find(|(_, c)| is_total(c, pack))
@@ -1408,6 +1716,95 @@ mod tests {
         // A share of another row (a sub-item of 4 over its heading, 1 ÷ 4 = 25 %): not said.
         right[6] = &["6", "Trong đó nữ dự bị", "1", "25"];
         assert!(found_with_percent(&right).is_empty());
+    }
+
+    /// [`sheet`] with some label cells set apart: (address, bold, indent).
+    fn found_outlined(rows: &[&[&str]], emphasis: &[(&str, bool, u8)]) -> Vec<(String, String)> {
+        let pack = compile(&builtin_sources()).expect("built-in pack");
+        let mut wb = sheet(rows);
+        for (at, bold, indent) in emphasis {
+            let at = CellRef::parse_a1(at).expect("address");
+            wb.sheets[0].emphasis.insert(
+                at,
+                crate::model::Emphasis {
+                    bold: *bold,
+                    indent: *indent,
+                },
+            );
+        }
+        discover(&wb, "t.xlsx", &pack, &BTreeSet::new())
+            .into_iter()
+            .map(|f| (f.rule, f.cells[0].cell.clone()))
+            .collect()
+    }
+
+    const OUTLINE: [&[&str]; 6] = [
+        &["Chỉ tiêu", "Nam", "Nữ"],
+        &["Tăng trong năm", "14", "6"],
+        &["Kết nạp mới", "10", "4"],
+        &["Chuyển đến", "3", "2"],
+        &["Giảm trong năm", "5", "3"],
+        &["Chuyển đi", "5", "3"],
+    ];
+
+    #[test]
+    fn an_indented_heading_off_by_one() {
+        let by_indent = [("A3", false, 1), ("A4", false, 1), ("A6", false, 1)];
+        assert_eq!(
+            found_outlined(&OUTLINE, &by_indent),
+            vec![("discover.outline-mismatch".to_string(), "B2".to_string())]
+        );
+        // The same outline typed with leading spaces.
+        let mut spaced = OUTLINE;
+        spaced[2] = &["   Kết nạp mới", "10", "4"];
+        spaced[3] = &["   Chuyển đến", "3", "2"];
+        assert_eq!(
+            found_outlined(&spaced, &[]),
+            vec![("discover.outline-mismatch".to_string(), "B2".to_string())]
+        );
+        // Nothing set apart: no outline read.
+        assert!(found_outlined(&OUTLINE, &[]).is_empty());
+    }
+
+    #[test]
+    fn a_bold_heading_right_within_the_rounding_shown() {
+        let mut rows = OUTLINE;
+        rows[1] = &["Tăng trong năm", "13.6", "6"];
+        rows[2] = &["Kết nạp mới", "10.3", "4"];
+        rows[3] = &["Chuyển đến", "3.4", "2"];
+        let bold = [("A2", true, 0), ("A5", true, 0)];
+        assert!(found_outlined(&rows, &bold).is_empty());
+        rows[1] = &["Tăng trong năm", "13.9", "6"];
+        assert_eq!(
+            found_outlined(&rows, &bold),
+            vec![("discover.outline-mismatch".to_string(), "B2".to_string())]
+        );
+    }
+
+    #[test]
+    fn an_outline_part_row_and_a_subtotal_under_its_rows_are_not_summed() {
+        // `Trong đó` under the heading's members: a part, left out of the sum.
+        let mut rows = OUTLINE;
+        rows[3] = &["Chuyển đến", "4", "2"];
+        rows[4] = &["Trong đó: nữ", "3", "3"];
+        rows[5] = &["Dân tộc", "1", "1"];
+        let indent = [
+            ("A3", false, 1),
+            ("A4", false, 1),
+            ("A5", false, 1),
+            ("A6", false, 1),
+        ];
+        assert!(found_outlined(&rows, &indent).is_empty());
+        // A bold row under the rows it totals (in column B), not a heading of the rows below.
+        let rows: [&[&str]; 6] = [
+            &["Chỉ tiêu", "Nam", "Nữ"],
+            &["Kết nạp mới", "10", "4"],
+            &["Chuyển đến", "4", "2"],
+            &["Tăng trong năm", "14", "6"],
+            &["Chuyển đi", "9", "5"],
+            &["Khai trừ", "5", "3"],
+        ];
+        assert!(found_outlined(&rows, &[("A4", true, 0)]).is_empty());
     }
 
     #[test]
