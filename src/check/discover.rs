@@ -349,6 +349,28 @@ struct Heading<'a> {
     witness: u32,
 }
 
+/// Rows as a message shows them, one-based: `3, 4, 7–12` (a run of three or more as a span).
+fn rows_shown(rows: &[u32]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut k = 0;
+    while k < rows.len() {
+        let mut end = k;
+        while rows
+            .get(end + 1)
+            .is_some_and(|n| Some(*n) == rows[end].checked_add(1))
+        {
+            end += 1;
+        }
+        if end >= k + 2 {
+            parts.push(format!("{}–{}", rows[k] + 1, rows[end] + 1));
+        } else {
+            parts.extend(rows[k..=end].iter().map(|r| (r + 1).to_string()));
+        }
+        k = end + 1;
+    }
+    parts.join(", ")
+}
+
 /// The finding for a heading whose typed figure `v` in column `c` is not `sum`, the sum of its
 /// members: said as `kind`, with `extra` parameters for its message.
 fn heading_mismatch(
@@ -377,12 +399,7 @@ fn heading_mismatch(
         show(diff)
     };
     let at = CellRef::new(h.row, c);
-    let rows_text = h
-        .members
-        .iter()
-        .map(|x| (x + 1).to_string())
-        .collect::<Vec<_>>()
-        .join(", ");
+    let rows_text = rows_shown(h.members);
     let (at_text, found, expected) = (at.to_string(), show(v), show(sum));
     let (count, witness) = (h.members.len().to_string(), CellRef::col_name(h.witness));
     let mut params: Vec<(&str, &str)> = vec![
@@ -540,8 +557,9 @@ pub struct OutlineRead {
     pub bold: usize,
 }
 
-/// Headings set apart by their formatting (see [`outline_members`]) whose typed figures are
-/// not the sum of their members, while another column of the row is (the witness), and the
+/// Headings set apart by their formatting (see [`outline_members`]) whose typed figure is not
+/// the sum of their members in one column (off in two or more, it is no plain sum), while
+/// another column of the row is (the witness), and the
 /// rows above it, read the same way, do not add up to it either (it would total them). Rows
 /// numbered, labelled as a total or as a part are read by the other patterns; members after a
 /// part word (`Trong đó`) are not summed.
@@ -642,6 +660,11 @@ fn outline_heading(
         },
         &[],
     );
+    // A slip is one figure: a heading off in more than one column is no plain sum of these
+    // rows (figures estimated and rounded one by one, as population tables are).
+    if verdicts.iter().filter(|v| v.0 == Verdict::Off).count() > 1 {
+        return;
+    }
     let label = h.label.trim();
     for ((c, v, s), (verdict_here, col)) in totals.iter().zip(&verdicts) {
         // Every member holds a figure in this column, and the rows above do not add up to it
@@ -1150,9 +1173,14 @@ pub fn discover(wb: &Workbook, file: &str, pack: &Pack, skip: &BTreeSet<&str>) -
     out
 }
 
-/// A formula that is one `SUM` of one range (`SUM(C8:C12)`, `$` allowed, on its own sheet):
-/// the range's corners, top left and bottom right. Read with the one tokenizer.
-fn single_sum(formula: &str) -> Option<(CellRef, CellRef)> {
+/// The references a sum formula adds, each a range (a cell is a range of one), its corners
+/// top left and bottom right.
+type Ranges = Vec<(CellRef, CellRef)>;
+
+/// What a formula adds, when it adds references of its own sheet and nothing else: one `SUM` of
+/// ranges and cells (`SUM(C8:C12)`, `SUM(C8:C10,C12)`, `,` or `;`), or cells joined by `+`
+/// (`C8+C9+C11`). `$` allowed. Read with the one tokenizer.
+fn summed(formula: &str) -> Option<Ranges> {
     use crate::read::formula_tokens::{tokens, Token};
     let text = formula.trim();
     let text = text.strip_prefix('=').unwrap_or(text);
@@ -1161,19 +1189,42 @@ fn single_sum(formula: &str) -> Option<(CellRef, CellRef)> {
         .into_iter()
         .filter(|t| !matches!(t, Token::Space(_)))
         .collect();
-    let [Token::Word(name), Token::Punct('('), Token::Word(a), Token::Punct(':'), Token::Word(b), Token::Punct(')')] =
-        toks.as_slice()
-    else {
-        return None;
+    let cell = |t: &Token| match t {
+        Token::Word(w) => CellRef::parse_a1(w),
+        _ => None,
     };
-    if !name.eq_ignore_ascii_case("SUM") {
-        return None;
+    let corners = |a: CellRef, b: CellRef| {
+        (
+            CellRef::new(a.row.min(b.row), a.col.min(b.col)),
+            CellRef::new(a.row.max(b.row), a.col.max(b.col)),
+        )
+    };
+    let mut out = Vec::new();
+    if let [Token::Word(name), Token::Punct('('), args @ .., Token::Punct(')')] = toks.as_slice() {
+        if !name.eq_ignore_ascii_case("SUM") {
+            return None;
+        }
+        for arg in args.split(|t| matches!(t, Token::Punct(',' | ';'))) {
+            match arg {
+                [a] => out.push(corners(cell(a)?, cell(a)?)),
+                [a, Token::Punct(':'), b] => out.push(corners(cell(a)?, cell(b)?)),
+                _ => return None,
+            }
+        }
+        return Some(out);
     }
-    let (a, b) = (CellRef::parse_a1(a)?, CellRef::parse_a1(b)?);
-    Some((
-        CellRef::new(a.row.min(b.row), a.col.min(b.col)),
-        CellRef::new(a.row.max(b.row), a.col.max(b.col)),
-    ))
+    // Cells joined by `+`: two or more.
+    for (k, t) in toks.iter().enumerate() {
+        if k % 2 == 1 {
+            if *t != Token::Punct('+') {
+                return None;
+            }
+        } else {
+            let c = cell(t)?;
+            out.push((c, c));
+        }
+    }
+    (toks.len() % 2 == 1 && out.len() >= 2).then_some(out)
 }
 
 /// Whether a formula sums (a `SUM` or `SUBTOTAL` in it): a subtotal, not a member.
@@ -1240,8 +1291,8 @@ fn shape_of(
     }
 }
 
-/// A `SUM` that leaves out an adjacent member of its block: the left-out cell, its figure and
-/// label, the sum of the range, the decimals shown.
+/// A sum that leaves out an adjacent member of its block: the left-out cell, its figure and
+/// label, the sum of what it adds, the decimals shown.
 struct Omission {
     left_out: CellRef,
     value: f64,
@@ -1251,22 +1302,30 @@ struct Omission {
     decimals: u8,
 }
 
-/// Whether the `SUM(a:b)` in `at` leaves out the member next to its range (nearest the formula
-/// first, then the far end). See [`sum_omissions`] for the terms.
-fn omission(
+/// The members a sum adds: their figures by position, the decimals shown, the shape of their
+/// labels.
+struct Members {
+    figures: Vec<(u32, f64)>,
+    decimals: u8,
+    shape: Shape,
+}
+
+impl Members {
+    fn sum(&self) -> f64 {
+        self.figures.iter().map(|x| x.1).sum()
+    }
+}
+
+/// The members at `covered` positions of the line (column when `vertical`) of `at`; None when
+/// one is a subtotal, or a figure without a label, or labelled unlike the others, or fewer
+/// than two hold a figure.
+fn summed_members(
     sheet: &Sheet,
     rows: &BTreeMap<u32, Vec<(u32, &Cell)>>,
-    sums: &BTreeMap<CellRef, (CellRef, CellRef)>,
-    at: CellRef,
-    (a, b): (CellRef, CellRef),
+    (vertical, at): (bool, CellRef),
+    covered: &BTreeSet<u32>,
     pack: &Pack,
-) -> Option<Omission> {
-    let vertical = a.col == b.col && a.col == at.col;
-    let across = a.row == b.row && a.row == at.row;
-    if !(vertical || across) {
-        return None;
-    }
-    let pos = |c: CellRef| if vertical { c.row } else { c.col };
+) -> Option<Members> {
     let make = |p: u32| {
         if vertical {
             CellRef::new(p, at.col)
@@ -1274,16 +1333,10 @@ fn omission(
             CellRef::new(at.row, p)
         }
     };
-    let (f, s, e) = (pos(at), pos(a), pos(b));
-    if e <= s || (s..=e).contains(&f) || (e - s) as usize >= MAX_BLOCK {
-        return None;
-    }
-    // The range: figures, none a subtotal, each member labelled alike.
-    let mut sum = 0.0;
-    let mut count = 0;
+    let mut figures = Vec::new();
     let mut decimals = 0u8;
     let mut shape: Option<Shape> = None;
-    for p in s..=e {
+    for &p in covered {
         let cell = sheet.cells.get(&make(p));
         if cell.is_some_and(sums_something) {
             return None;
@@ -1301,15 +1354,106 @@ fn omission(
             }
         }
         if let Some((v, _, d)) = fig {
-            sum += v;
-            count += 1;
+            figures.push((p, v));
             decimals = decimals.max(d);
         }
     }
-    let shape = shape?;
-    if count < 2 {
+    (figures.len() >= 2).then_some(Members {
+        figures,
+        decimals,
+        shape: shape?,
+    })
+}
+
+/// Whether the other sums of the same total (the same row of a column's totals, or the same
+/// column of a row's) allow saying position `p` is left out by the sum at `at` (at position
+/// `f`): when there are any, one must count it (the witness); all leaving it out is a choice,
+/// not a slip. A row's sum needs a witness.
+fn witnessed(
+    sums: &BTreeMap<CellRef, Ranges>,
+    (vertical, at): (bool, CellRef),
+    p: u32,
+    f: u32,
+) -> bool {
+    let pos = |c: CellRef| if vertical { c.row } else { c.col };
+    let mut siblings = 0;
+    let mut witness = false;
+    for (other, ranges) in sums {
+        let own_line = ranges.iter().all(|(oa, ob)| {
+            if vertical {
+                oa.col == other.col && ob.col == other.col
+            } else {
+                oa.row == other.row && ob.row == other.row
+            }
+        });
+        let same = own_line
+            && if vertical {
+                other.row == at.row && other.col != at.col
+            } else {
+                other.col == at.col && other.row != at.row
+            };
+        if !same {
+            continue;
+        }
+        siblings += 1;
+        let covers = |x: u32| {
+            ranges
+                .iter()
+                .any(|(oa, ob)| (pos(*oa)..=pos(*ob)).contains(&x))
+        };
+        if covers(p) && !covers(f) {
+            witness = true;
+        }
+    }
+    witness || (siblings == 0 && vertical)
+}
+
+/// Whether the sum in `at` of `ranges` leaves out a member next to what it adds: next to its
+/// ends (nearest the formula first, then the far end), or the one cell it skips between them
+/// (a sum skipping more is a choice). See [`sum_omissions`] for the terms.
+fn omission(
+    sheet: &Sheet,
+    rows: &BTreeMap<u32, Vec<(u32, &Cell)>>,
+    sums: &BTreeMap<CellRef, Ranges>,
+    at: CellRef,
+    ranges: &[(CellRef, CellRef)],
+    pack: &Pack,
+) -> Option<Omission> {
+    let vertical = ranges
+        .iter()
+        .all(|(a, b)| a.col == at.col && b.col == at.col);
+    let across = ranges
+        .iter()
+        .all(|(a, b)| a.row == at.row && b.row == at.row);
+    if !(vertical || across) {
         return None;
     }
+    let pos = |c: CellRef| if vertical { c.row } else { c.col };
+    let make = |p: u32| {
+        if vertical {
+            CellRef::new(p, at.col)
+        } else {
+            CellRef::new(at.row, p)
+        }
+    };
+    let mut covered = BTreeSet::new();
+    for (a, b) in ranges {
+        if (pos(*b) - pos(*a)) as usize >= MAX_BLOCK {
+            return None;
+        }
+        covered.extend(pos(*a)..=pos(*b));
+    }
+    let (&s, &e) = (covered.first()?, covered.last()?);
+    let f = pos(at);
+    if e <= s || (s..=e).contains(&f) || (e - s) as usize >= MAX_BLOCK {
+        return None;
+    }
+    let gaps: Vec<u32> = (s..=e).filter(|p| !covered.contains(p)).collect();
+    if gaps.len() > 1 {
+        return None;
+    }
+    let members = summed_members(sheet, rows, (vertical, at), &covered, pack)?;
+    let sum = members.sum();
     let own_value = sheet
         .cells
         .get(&at)
@@ -1321,6 +1465,7 @@ fn omission(
     let candidates = [near_side]
         .into_iter()
         .filter(|p| between(*p))
+        .chain(gaps.first().copied())
         .chain(far_side);
     for p in candidates {
         let left_out = make(p);
@@ -1334,53 +1479,38 @@ fn omission(
             continue;
         };
         // A zero changes nothing; a figure that is the block's sum (or the formula's) is its
-        // heading or total, not a member.
-        if value == 0.0 || near(value, sum, 1e-9) || own_value.is_some_and(|o| near(value, o, 1e-9))
+        // heading or total, not a member; a skipped cell that is the sum of the members on
+        // one side of it is their subtotal.
+        let side = |before: bool| -> f64 {
+            members
+                .figures
+                .iter()
+                .filter(|(q, _)| (*q < p) == before)
+                .map(|x| x.1)
+                .sum()
+        };
+        if value == 0.0
+            || near(value, sum, 1e-9)
+            || own_value.is_some_and(|o| near(value, o, 1e-9))
+            || (gaps.contains(&p)
+                && (near(value, side(true), 1e-9) || near(value, side(false), 1e-9)))
         {
             continue;
         }
         let Some((own_shape, label)) = shape_of(sheet, rows, vertical, left_out, pack) else {
             continue;
         };
-        if own_shape != shape {
+        if own_shape != members.shape || !witnessed(sums, (vertical, at), p, f) {
             continue;
         }
-        // The other SUMs of the same total (the same row of a column's totals, or the same
-        // column of a row's): when there are any, one must count the left-out member (the
-        // witness); all leaving it out is a choice, not a slip. A row's sum needs a witness.
-        let mut siblings = 0;
-        let mut witness = false;
-        for (other, &(oa, ob)) in sums {
-            let same = if vertical {
-                other.row == at.row
-                    && other.col != at.col
-                    && oa.col == ob.col
-                    && oa.col == other.col
-            } else {
-                other.col == at.col
-                    && other.row != at.row
-                    && oa.row == ob.row
-                    && oa.row == other.row
-            };
-            if !same {
-                continue;
-            }
-            siblings += 1;
-            let (os, oe) = (pos(oa), pos(ob));
-            if (os..=oe).contains(&p) && !(os..=oe).contains(&f) {
-                witness = true;
-            }
-        }
-        if witness || (siblings == 0 && vertical) {
-            return Some(Omission {
-                left_out,
-                value,
-                label,
-                sum,
-                count,
-                decimals: decimals.max(d),
-            });
-        }
+        return Some(Omission {
+            left_out,
+            value,
+            label,
+            sum,
+            count: members.figures.len(),
+            decimals: members.decimals.max(d),
+        });
     }
     None
 }
@@ -1392,12 +1522,10 @@ pub fn sum_formulas(wb: &Workbook) -> usize {
         .iter()
         .flat_map(|s| &s.cells)
         .filter(|(at, c)| {
-            c.formula
-                .as_deref()
-                .and_then(single_sum)
-                .is_some_and(|(a, b)| {
-                    (a.col == b.col && a.col == at.col) || (a.row == b.row && a.row == at.row)
-                })
+            c.formula.as_deref().and_then(summed).is_some_and(|r| {
+                r.iter().all(|(a, b)| a.col == at.col && b.col == at.col)
+                    || r.iter().all(|(a, b)| a.row == at.row && b.row == at.row)
+            })
         })
         .count()
 }
@@ -1425,10 +1553,10 @@ pub fn sum_omissions(
         if skip.contains(sheet.name.as_str()) {
             continue;
         }
-        let sums: BTreeMap<CellRef, (CellRef, CellRef)> = sheet
+        let sums: BTreeMap<CellRef, Ranges> = sheet
             .cells
             .iter()
-            .filter_map(|(at, c)| c.formula.as_deref().and_then(single_sum).map(|r| (*at, r)))
+            .filter_map(|(at, c)| c.formula.as_deref().and_then(summed).map(|r| (*at, r)))
             .collect();
         if sums.is_empty() {
             continue;
@@ -1437,14 +1565,24 @@ pub fn sum_omissions(
         for (at, cell) in &sheet.cells {
             rows.entry(at.row).or_default().push((at.col, cell));
         }
-        for (&at, &range) in &sums {
-            let Some(o) = omission(sheet, &rows, &sums, at, range, pack) else {
+        for (&at, ranges) in &sums {
+            let Some(o) = omission(sheet, &rows, &sums, at, ranges, pack) else {
                 continue;
             };
             let kind = K::DiscoverSumOmits;
             let locale = pack.settings.shown_locale();
             let show = |x: f64| format_number(round_half_away(x, 10), Some(o.decimals), locale);
-            let range_text = format!("{}:{}", range.0, range.1);
+            let range_text = ranges
+                .iter()
+                .map(|(a, b)| {
+                    if a == b {
+                        a.to_string()
+                    } else {
+                        format!("{a}:{b}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
             let message = pack.settings.message(
                 kind,
                 &[
@@ -1610,6 +1748,42 @@ mod tests {
     }
 
     #[test]
+    fn a_plus_sum_leaving_out_the_next_row_or_the_one_it_skips() {
+        // `=C2+C3` leaving out C4.
+        let got = omits(&BLOCK, &[("C6", "C2+C3"), ("D6", "D2+D3+D4")]);
+        assert_eq!(got, vec![("C6".to_string(), "C4".to_string())]);
+        // `=C2+C4` skipping C3, which the other column counts.
+        let got = omits(&BLOCK, &[("C6", "C2+C4"), ("D6", "SUM(D2:D4)")]);
+        assert_eq!(got, vec![("C6".to_string(), "C3".to_string())]);
+        // Skipping two cells is a choice, not a slip.
+        let mut rows = BLOCK;
+        rows[4] = &["4", "Chuyển ngành", "2", "1"];
+        let got = omits(&rows, &[("C6", "C2+C5"), ("D6", "SUM(D2:D5)")]);
+        assert!(got.is_empty(), "{got:?}");
+    }
+
+    #[test]
+    fn a_sum_of_ranges_skipping_a_subtotal_or_a_part_row() {
+        // C4 is the subtotal of C2:C3 (typed, labelled as the members are): skipped on purpose.
+        let rows: [&[&str]; 7] = [
+            &["Chỉ tiêu", "", "Nam", "Nữ"],
+            &["Kết nạp mới", "", "10", "4"],
+            &["Chuyển đến", "", "20", "12"],
+            &["Cộng nhóm một", "", "30", "16"],
+            &["Phục hồi", "", "5", "3"],
+            &["Chuyển ngành", "", "2", "1"],
+            &["Tổng cộng", "", "37", "20"],
+        ];
+        let got = omits(&rows, &[("C7", "SUM(C2:C3,C5:C6)"), ("D7", "SUM(D2:D6)")]);
+        assert!(got.is_empty(), "{got:?}");
+        // The `Trong đó` row of BLOCK left out between two ranges: a part, not a member.
+        let mut block = BLOCK;
+        block[5] = &["", "Tổng cộng", "37", "20"];
+        let got = omits(&block, &[("C6", "SUM(C2:C3,C4)"), ("D6", "SUM(D2:D4)")]);
+        assert!(got.is_empty(), "{got:?}");
+    }
+
+    #[test]
     fn a_heading_sum_stopping_one_row_short_and_the_other_shapes_not_read() {
         let rows: [&[&str]; 5] = [
             &["STT", "Chỉ tiêu", "Nam", "Nữ"],
@@ -1620,12 +1794,20 @@ mod tests {
         ];
         let got = omits(&rows, &[("C2", "SUM(C3:C4)"), ("D2", "sum( D$3 : D5 )")]);
         assert_eq!(got, vec![("C2".to_string(), "C5".to_string())]);
-        // Not one SUM of one range: not read.
+        // The same cells as a list, or joined by `+`: read alike.
+        for f in ["SUM(C3,C4)", "SUM(C3;$C$4)", "C3+C4", "=C3 + C4"] {
+            let got = omits(&rows, &[("C2", f)]);
+            assert_eq!(got, vec![("C2".to_string(), "C5".to_string())], "{f}");
+        }
+        // Not a sum of references alone: not read.
         for f in [
             "SUM(C3:C4)+0",
-            "SUM(C3,C4)",
+            "C3+C4*2",
+            "C3-C4",
+            "C3",
             "Other!SUM(C3:C4)",
             "SUM(Other!C3:C4)",
+            "Other!C3+C4",
         ] {
             assert!(omits(&rows, &[("C2", f)]).is_empty(), "{f}");
         }
@@ -1805,6 +1987,19 @@ mod tests {
             &["Khai trừ", "5", "3"],
         ];
         assert!(found_outlined(&rows, &[("A4", true, 0)]).is_empty());
+    }
+
+    #[test]
+    fn an_outline_heading_off_in_two_columns_is_no_plain_sum() {
+        let rows: [&[&str]; 4] = [
+            &["Chỉ tiêu", "Nam", "Nữ", "Cộng"],
+            &["Tăng trong năm", "14", "7", "19"],
+            &["Kết nạp mới", "10", "4", "14"],
+            &["Chuyển đến", "3", "2", "5"],
+        ];
+        let indent = [("A3", false, 1), ("A4", false, 1)];
+        assert!(found_outlined(&rows, &indent).is_empty());
+        assert_eq!(rows_shown(&[2, 3, 6, 7, 8, 9]), "3, 4, 7–10");
     }
 
     #[test]
