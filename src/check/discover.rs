@@ -8,10 +8,13 @@
 //! holds none. Each of its typed figures (not a formula's) is compared with its column's sum
 //! within the precision shown (half a unit of the last shown digit of each figure).
 //!
-//! Two more patterns on the same terms: a numbered heading (`2`, in an item-number column or
-//! before its label) against the items numbered one level under it (`2.1`, `2.2`; items after
-//! a part word, `Trong đó`, are not summed), and a percentage column against the count beside
-//! it over one base (the row at 100 %, or the one count most of its figures are shares of).
+//! More patterns on the same terms: a numbered heading (`2`, in an item-number column or before
+//! its label) against the items numbered one level under it (`2.1`, `2.2`; items after a part
+//! word, `Trong đó`, are not summed); a heading set apart by its formatting — less indented
+//! than the rows under it (the cell's indent, read for .xlsx into [`Sheet::emphasis`], or
+//! leading spaces), or bold over rows in plain type — against those rows ([`outline`]); and a
+//! percentage column against the count beside it over one base (the row at 100 %, or the one
+//! count most of its figures are shares of).
 //!
 //! A false alarm costs more than a miss, so a figure is said not to add up only when the same
 //! row, read the same way, does add up in another column (a witness that the block is the one
@@ -22,7 +25,8 @@
 //! Checking reads a formula's stored value without its formula ([`crate::read::load::Detail::Check`]):
 //! a `SUM` total is then compared as a typed one. A formula read with its text (a full read)
 //! is left out: it is computed, not typed. With the formulas' text, [`sum_omissions`] reads a
-//! `SUM` of one range against the member of its block next to the range that it leaves out;
+//! sum of cells (one `SUM` of ranges and cells, or cells joined by `+`) against the member of
+//! its block next to what it adds, or skipped between, that it leaves out;
 //! [`discover_all`] says both, a total found both ways once.
 
 use crate::finding::{CellLoc, Finding};
