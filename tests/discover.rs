@@ -186,3 +186,75 @@ fn check_discover_says_a_sum_leaving_out_the_last_row() {
         "{message}"
     );
 }
+
+/// Through the command line, in both languages: a heading whose rows are indented under it (the
+/// cells' indent, written by rust_xlsxwriter) and off by one in one column is said once, as
+/// `discover.outline-mismatch`, saying it read the indentation; the bold heading of the same
+/// table, right, is not.
+#[test]
+fn check_discover_says_an_indented_heading_off_by_one() {
+    use rust_xlsxwriter::{Format, Workbook as XlsxBook};
+    let dir = tempfile::tempdir().unwrap();
+    let mut book = XlsxBook::new();
+    let ws = book.add_worksheet();
+    let indent = Format::new().set_indent(1);
+    let bold = Format::new().set_bold();
+    ws.write_string(0, 0, "Branch").unwrap();
+    ws.write_string(0, 1, "Members").unwrap();
+    ws.write_string(0, 2, "New").unwrap();
+    let rows: [(&str, f64, f64, Option<&Format>); 6] = [
+        ("Northern region", 33.0, 14.0, None),
+        ("Riverside", 12.0, 5.0, Some(&indent)),
+        ("Hillside", 20.0, 9.0, Some(&indent)),
+        ("Southern region", 27.0, 11.0, Some(&bold)),
+        ("Harbour", 20.0, 9.0, None),
+        ("Old town", 7.0, 2.0, None),
+    ];
+    for (r, (label, a, b, f)) in rows.iter().enumerate() {
+        let r = r as u32 + 1;
+        match f {
+            Some(f) => ws.write_string_with_format(r, 0, *label, f),
+            None => ws.write_string(r, 0, *label),
+        }
+        .unwrap();
+        ws.write_number(r, 1, *a).unwrap();
+        ws.write_number(r, 2, *b).unwrap();
+    }
+    book.save(dir.path().join("regions.xlsx")).unwrap();
+    for (lang, words) in [
+        ("en", "2 rows indented under it (rows 3, 4) add up to 32"),
+        (
+            "vi",
+            "2 dòng thụt lề dưới mục này (dòng 3, 4) cộng lại bằng 32",
+        ),
+    ] {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_crossfoot"))
+            .current_dir(dir.path())
+            .args(["check", "--lang", lang, "--format", "json", "--discover"])
+            .arg("regions.xlsx")
+            .output()
+            .unwrap();
+        let json: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        let found: Vec<(String, String, String)> = json["findings"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter(|f| {
+                f["rule"]
+                    .as_str()
+                    .is_some_and(|r| r.starts_with("discover."))
+            })
+            .map(|f| {
+                (
+                    f["rule"].as_str().unwrap_or("").to_string(),
+                    f["cells"][0]["cell"].as_str().unwrap_or("").to_string(),
+                    f["message"].as_str().unwrap_or("").to_string(),
+                )
+            })
+            .collect();
+        assert_eq!(found.len(), 1, "{lang}: {found:?}");
+        assert_eq!(found[0].0, "discover.outline-mismatch");
+        assert_eq!(found[0].1, "B2");
+        assert!(found[0].2.contains(words), "{lang}: {}", found[0].2);
+    }
+}
