@@ -414,6 +414,34 @@ mod tests {
 
     #[cfg(unix)]
     #[test]
+    fn a_repeat_keeps_the_first_listing_in_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let [a, b, c, d] = ["a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx"].map(|n| dir.path().join(n));
+        for f in [&a, &b, &c] {
+            std::fs::write(f, b"x").unwrap();
+        }
+        std::fs::hard_link(&c, &d).unwrap();
+        // c given first, then the folder (a, b, c again, d: the same file as c), then b again.
+        let got = collect(&[c.clone(), dir.path().to_path_buf(), b.clone()]);
+        let listed: Vec<(&Path, Option<&str>)> = got
+            .files
+            .iter()
+            .map(|f| (f.path.as_path(), f.same_as.as_deref()))
+            .collect();
+        let first = shown(&c);
+        assert_eq!(
+            listed,
+            [
+                (c.as_path(), None),
+                (a.as_path(), None),
+                (b.as_path(), None),
+                (d.as_path(), Some(first.as_str())),
+            ]
+        );
+    }
+
+    #[cfg(unix)]
+    #[test]
     fn names_that_are_not_utf8_show_apart() {
         use std::os::unix::ffi::OsStrExt;
         let dir = tempfile::tempdir().unwrap();
