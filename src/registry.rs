@@ -1173,6 +1173,9 @@ pub enum TextId {
     InitPercentMessage,
     InitSettings,
     InitSheetSkipped,
+    InitTableUntitled,
+    InitGroupTotal,
+    InitGroupMessage,
     InitExists,
     InitNothing,
     InitWritten,
@@ -1443,6 +1446,15 @@ pub const TEXTS: &[TextDef] = &[
     td!(InitSheetSkipped, "init.sheet-skipped", &["sheet"], t!(
         "sheet {sheet}: no table of two or more labelled rows under a header; not written (a table of records, one row per unit or year, is not drafted yet)",
         "trang tính {sheet}: không có bảng nào có từ hai dòng có nhãn dưới dòng tiêu đề; không được soạn (bảng bản ghi, mỗi dòng một đơn vị hay một năm, chưa được hỗ trợ)")),
+    td!(InitTableUntitled, "init.table-untitled", &["sheet", "row", "form"], t!(
+        "sheet {sheet}: the table headed in row {row} shares its sheet with another and has no title of its own above it; crossfoot tells the tables of one sheet apart by their titles: give form {form} a `title` before using it",
+        "trang tính {sheet}: bảng có dòng tiêu đề ở dòng {row} chung trang tính với bảng khác mà không có tiêu đề riêng phía trên; crossfoot phân biệt các bảng trên một trang tính theo tiêu đề: hãy thêm `title` cho biểu {form} trước khi dùng")),
+    td!(InitGroupTotal, "init.group-total", &["group", "column"], t!(
+        "the heading {group} stands over its sub-columns, {column} among them: the others add up to it",
+        "tiêu đề {group} đứng trên các cột con, trong đó có cột {column}: các cột còn lại cộng bằng cột này")),
+    td!(InitGroupMessage, "init.group-message", &["group", "column", "label", "found", "expected", "difference"], t!(
+        "{label}, {group}: the columns add up to {found}, not {column} {expected} (difference {difference})",
+        "{label}, {group}: cộng các cột = {found}, khác {column} {expected} (chênh lệch {difference})")),
     td!(InitExists, "init.exists", &["file"], t!(
         "{file} exists already: nothing was written (crossfoot init replaces no file; choose another --out)",
         "{file} đã có: chưa ghi gì (crossfoot init không ghi đè tệp nào; hãy chọn --out khác)")),
