@@ -343,7 +343,7 @@ struct Mark {
     primary: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, PartialOrd, Ord)]
 struct CellStyle {
     num: Option<String>,
     bold: bool,
@@ -361,6 +361,17 @@ impl Formats {
         self.cache
             .entry(style.clone())
             .or_insert_with(|| build_format(style))
+    }
+
+    /// The format of a cell of `style`, or None for the default style: a cell written without
+    /// a format gets the default one (index 0) all the same, and the xlsx writer then does not
+    /// hash a whole [`Format`] to look it up (about 3,000 instructions a cell).
+    fn styled(&mut self, style: &CellStyle) -> Option<&Format> {
+        if *style == CellStyle::default() {
+            None
+        } else {
+            Some(self.get(style))
+        }
     }
 }
 
@@ -608,9 +619,11 @@ pub fn review_workbook_noted(
     let plan = plan_copies(results, opts, words);
 
     let mut wb = Workbook::new();
-    // Faster compression than rust_xlsxwriter's default (level 6 of 9): on a review of 2,000
-    // workbooks, level 3 saves 0.07 s of 1.14 s for a file 3 % larger (level 1: 0.11 s, 30 %).
-    wb.set_zip_compression_level(3);
+    // Faster compression than rust_xlsxwriter's default (level 6 of 9). Level 2 (zlib-rs's
+    // fast strategy; 3 is its medium one): on the 199 benchmark workbooks' review, 21.5 M
+    // fewer instructions of the main process's 524 M for a file 5 % larger (level 1: 70 M
+    // fewer, 26 % larger); on 2,000, 3.25 MB instead of 3.08 MB. See docs/performance.md.
+    wb.set_zip_compression_level(2);
     let created = ExcelDateTime::from_ymd(2000, 1, 1)?;
     wb.set_properties(
         &DocProperties::new()
@@ -636,6 +649,11 @@ pub fn review_workbook_noted(
 
     // The Summary, the Findings and the copies are built in parallel (each its own
     // worksheet), then added in that order.
+    // The worksheets are ordinary (held in memory until saved), not rust_xlsxwriter's
+    // constant- or low-memory ones: its 0.102 writes the last row of such a sheet twice when
+    // that row has a height set (every row of these sheets has), and the marked copies are
+    // built in parallel while a streamed sheet numbers its formats in the workbook's table as
+    // it writes (an order that would follow the threads' timing). See docs/performance.md.
     let summary_and_findings = || -> Result<(Worksheet, Worksheet), ReviewError> {
         let mut summary = Worksheet::new();
         write_summary(
@@ -789,6 +807,7 @@ fn write_summary(
     ws.set_column_hidden(7)?;
     let findings_sheet = quote_sheet_name(words.findings_sheet);
     let mut tally = Tally::default();
+    let mut row_formats: BTreeMap<u32, [Format; 3]> = BTreeMap::new();
     let rows = results.len().min(MAX_ROWS - 8);
     let mut heights = vec![row_height(row_lines(
         headers.iter().copied().zip(widths).take(7),
@@ -835,15 +854,21 @@ fn write_summary(
         } else {
             format!("{status}; {}: {}", words.read_in_part, partly.join(", "))
         };
-        let f = fill(colour).set_align(FormatAlign::Top).set_text_wrap();
+        // A row's formats (plain, bold, link), made once for each status colour.
+        let [f, bold, link] = row_formats.entry(colour).or_insert_with(|| {
+            let f = fill(colour).set_align(FormatAlign::Top).set_text_wrap();
+            let bold = f.clone().set_bold();
+            [f, bold.clone(), link_format(bold)]
+        });
+        let (f, bold, link) = (&*f, &*bold, &*link);
         let name = r.unit.name.as_deref().unwrap_or("");
         let code = r.unit.code.as_deref().unwrap_or("");
         let lang = opts.lang;
-        put_text(ws, row, 0, &r.path, &f, lang)?;
-        put_text(ws, row, 1, name, &f, lang)?;
-        put_text(ws, row, 2, code, &f, lang)?;
-        ws.write_number_with_format(row, 4, e as f64, &f)?;
-        ws.write_number_with_format(row, 5, w as f64, &f)?;
+        put_text(ws, row, 0, &r.path, f, lang)?;
+        put_text(ws, row, 1, name, f, lang)?;
+        put_text(ws, row, 2, code, f, lang)?;
+        ws.write_number_with_format(row, 4, e as f64, f)?;
+        ws.write_number_with_format(row, 5, w as f64, f)?;
         // The first finding as its message says it, after its severity (it may be a warning).
         let first = match (&r.status, r.findings.first()) {
             (Status::Unreadable(u), _) => {
@@ -864,19 +889,19 @@ fn write_summary(
             (Some(target), Some(_)) if i < MAX_LINKS => {
                 let url = Url::new(format!("internal:{findings_sheet}!A{}", target + 1))
                     .set_text(own_text(&status));
-                ws.write_url_with_format(row, 3, &url, &link_format(f.clone().set_bold()))?;
+                ws.write_url_with_format(row, 3, &url, link)?;
             }
-            _ => put_text(ws, row, 3, &status, &f.clone().set_bold(), lang)?,
+            _ => put_text(ws, row, 3, &status, bold, lang)?,
         }
         match &first {
-            Some(first) => put_text(ws, row, 6, first, &f, lang)?,
+            Some(first) => put_text(ws, row, 6, first, f, lang)?,
             None => {
-                ws.write_blank(row, 6, &f)?;
+                ws.write_blank(row, 6, f)?;
             }
         }
         // One line a label, or the chart leaves labels out.
         let label = shorten_middle(plan.labels.get(i).map_or("", String::as_str), 24);
-        put_text(ws, row, 7, &label, &f, lang)?;
+        put_text(ws, row, 7, &label, f, lang)?;
         let lines = row_lines([
             (r.path.as_str(), widths[0]),
             (name, widths[1]),
@@ -1035,12 +1060,22 @@ fn write_findings(
     let top = Format::new().set_align(FormatAlign::Top).set_text_wrap();
     let wrap = top.clone();
     let link = link_format(top.clone());
-    let sev_fmt = |s: Severity| {
+    // The formats are made once for the sheet, not for each row.
+    let severity_format = |s: Severity| {
         let (strong, _) = mark_fill(s);
         top.clone()
             .set_background_color(Color::RGB(strong))
             .set_bold()
     };
+    let (error, warning, info) = (
+        severity_format(Severity::Error),
+        severity_format(Severity::Warning),
+        severity_format(Severity::Info),
+    );
+    let unreadable_format = top
+        .clone()
+        .set_background_color(Color::RGB(GREY))
+        .set_bold();
     let mut num_formats: BTreeMap<Option<u8>, Format> = BTreeMap::new();
     let mut row: u32 = 0;
     let mut links = 0usize;
@@ -1059,14 +1094,7 @@ fn write_findings(
             let (reason, hint) = crate::messages::unreadable_text(u, lang);
             put_text(ws, row, 0, &r.path, &top, lang)?;
             put_text(ws, row, 1, branch, &top, lang)?;
-            ws.write_string_with_format(
-                row,
-                5,
-                words.unreadable,
-                &top.clone()
-                    .set_background_color(Color::RGB(GREY))
-                    .set_bold(),
-            )?;
+            ws.write_string_with_format(row, 5, words.unreadable, &unreadable_format)?;
             let message = format!("{reason} ({hint})");
             put_text(ws, row, 6, &message, &wrap, lang)?;
             let lines = row_lines([
@@ -1107,7 +1135,12 @@ fn write_findings(
                 }
             }
             put_text(ws, row, 4, &f.rule, &top, lang)?;
-            ws.write_string_with_format(row, 5, words.severity(f.severity), &sev_fmt(f.severity))?;
+            let sev = match f.severity {
+                Severity::Error => &error,
+                Severity::Warning => &warning,
+                Severity::Info => &info,
+            };
+            ws.write_string_with_format(row, 5, words.severity(f.severity), sev)?;
             put_text(ws, row, 6, &f.message, &wrap, lang)?;
             let mut lines = row_lines([
                 (f.file.as_str(), widths[0]),
@@ -1529,7 +1562,7 @@ fn write_copy(
                 .to_string(),
             );
         }
-        let format = formats.get(&style);
+        let format = formats.styled(&style);
         // A formula from the submission is kept only if it is a pure calculation inside the
         // workbook; any other is written as its cached value, with a note showing it as text.
         // An .ods formula is in another syntax (`of:=SUM([.C8];[.C9])`): its value is written.
@@ -1561,32 +1594,7 @@ fn write_copy(
                     .or_insert(note);
             }
         }
-        match (formula, &cell.value) {
-            (Some(f), v) => {
-                ws.write_formula_with_format(
-                    row,
-                    col,
-                    Formula::new(f).set_result(result_text(v)),
-                    format,
-                )?;
-            }
-            (None, Value::Number(n)) if n.is_finite() => {
-                ws.write_number_with_format(row, col, *n, format)?;
-            }
-            (None, Value::Date(_)) if serial.is_some() => {
-                ws.write_number_with_format(row, col, serial.unwrap_or_default(), format)?;
-            }
-            (None, Value::Bool(b)) => {
-                ws.write_boolean_with_format(row, col, *b, format)?;
-            }
-            (None, Value::Empty) => {
-                ws.write_blank(row, col, format)?;
-            }
-            (None, v) => {
-                // Text (even text that starts with `=`), dates as the reader showed them, errors.
-                ws.write_string_with_format(row, col, result_text(v), format)?;
-            }
-        }
+        put_cell(ws, row, col, formula, &cell.value, serial, format)?;
         // Column widths follow the table (rows from the header down) and any text a filled
         // neighbour would cut off; a title line with nothing to its right spills over as it
         // did in the original.
@@ -1700,12 +1708,13 @@ fn print_notes(
     }
     let top = Format::new().set_align(FormatAlign::Top);
     let wrap = top.clone().set_text_wrap();
+    let address = top.set_bold();
     ws.write_string_with_format(row, 0, words.notes, &Format::new().set_bold())?;
     for (at, text) in notes {
         for (i, para) in text.split("\n\n").enumerate() {
             row += 1;
             if i == 0 {
-                ws.write_string_with_format(row, 0, at.to_string(), &top.clone().set_bold())?;
+                ws.write_string_with_format(row, 0, at.to_string(), &address)?;
             }
             ws.merge_range(row, 1, row, span as u16, "", &wrap)?;
             put_text(ws, row, 1, para, &wrap, opts.lang)?;
@@ -1764,6 +1773,58 @@ fn write_banner(
     }
     // A header holds 255 characters, `&` doubled.
     ws.set_header(format!("&L{}", clip(&text, 110).replace('&', "&&")));
+    Ok(())
+}
+
+/// Writes one copied cell: its kept formula with its cached result, else its value; with its
+/// format, or none for the default style ([`Formats::styled`]).
+fn put_cell(
+    ws: &mut Worksheet,
+    row: u32,
+    col: u16,
+    formula: Option<String>,
+    value: &Value,
+    serial: Option<f64>,
+    format: Option<&Format>,
+) -> Result<(), XlsxError> {
+    match (formula, value) {
+        (Some(f), v) => {
+            let f = Formula::new(f).set_result(result_text(v));
+            match format {
+                Some(format) => ws.write_formula_with_format(row, col, f, format)?,
+                None => ws.write_formula(row, col, f)?,
+            };
+        }
+        (None, Value::Number(n)) if n.is_finite() => {
+            match format {
+                Some(format) => ws.write_number_with_format(row, col, *n, format)?,
+                None => ws.write_number(row, col, *n)?,
+            };
+        }
+        (None, Value::Date(_)) if serial.is_some() => {
+            let n = serial.unwrap_or_default();
+            match format {
+                Some(format) => ws.write_number_with_format(row, col, n, format)?,
+                None => ws.write_number(row, col, n)?,
+            };
+        }
+        (None, Value::Bool(b)) => {
+            match format {
+                Some(format) => ws.write_boolean_with_format(row, col, *b, format)?,
+                None => ws.write_boolean(row, col, *b)?,
+            };
+        }
+        (None, Value::Empty) => {
+            ws.write_blank(row, col, format.unwrap_or(&Format::new()))?;
+        }
+        (None, v) => {
+            // Text (even text that starts with `=`), dates as the reader showed them, errors.
+            match format {
+                Some(format) => ws.write_string_with_format(row, col, result_text(v), format)?,
+                None => ws.write_string(row, col, result_text(v))?,
+            };
+        }
+    }
     Ok(())
 }
 
@@ -1916,6 +1977,41 @@ fn same_file(out: &Path, input: &Path) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A copied cell of the default style is written without a format ([`Formats::styled`]):
+    /// the bytes are those of the cells written with the default format, for every kind of
+    /// value [`put_cell`] writes; any other style keeps its format.
+    #[test]
+    fn default_style_cells_are_written_as_with_the_default_format() {
+        let mut formats = Formats::default();
+        assert!(formats.styled(&CellStyle::default()).is_none());
+        let bold = CellStyle {
+            bold: true,
+            ..CellStyle::default()
+        };
+        assert_eq!(formats.styled(&bold), Some(&build_format(&bold)));
+        let values = [
+            (None, Value::Number(2.5), None),
+            (None, Value::Text("Tổng số".into()), None),
+            (None, Value::Bool(true), None),
+            (None, Value::Empty, None),
+            (None, Value::Date("45000".into()), Some(45000.0)),
+            (Some("SUM(A1:A2)".to_string()), Value::Number(3.0), None),
+        ];
+        let book = |format: Option<&Format>| {
+            let mut wb = Workbook::new();
+            let created = ExcelDateTime::from_ymd(2000, 1, 1).expect("date");
+            wb.set_properties(&DocProperties::new().set_creation_datetime(&created));
+            let ws = wb.add_worksheet();
+            for (row, (formula, value, serial)) in values.iter().enumerate() {
+                put_cell(ws, row as u32, 0, formula.clone(), value, *serial, format).expect("cell");
+            }
+            wb.save_to_buffer().expect("bytes")
+        };
+        let plain = Format::new();
+        assert_eq!(book(None), book(Some(&plain)));
+        assert_ne!(book(None), book(Some(&build_format(&bold))));
+    }
 
     fn rename(name: &str) -> Option<String> {
         match name {
