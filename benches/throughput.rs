@@ -6,6 +6,9 @@
 //! cargo bench --bench throughput -- --skip-review      # leave out `check -o review.xlsx`
 //! cargo bench --bench throughput -- --memory-scaling   # also 20,000 workbooks (slow)
 //! cargo bench --bench throughput -- --help
+//! cargo bench --bench throughput -- --instructions     # callgrind counts only
+//! cargo bench --bench throughput -- --memory           # peak memory at 2,000 and 20,000 only
+//! cargo bench --bench throughput -- --same-results BEFORE AFTER   # two binaries' reports
 //! ```
 //!
 //! It writes N branch workbooks of the shipped forms M01–M04 (from `tests/common/forms.rs`, the
@@ -23,8 +26,7 @@
 //! * (e) the cost of localisation (which figure is most likely wrong): (b) again with
 //!   `--no-explain`, when the binary has it, and how much more (b) takes, in per cent of it;
 //! * (h) (c) again with `--no-explain`; then every one of (b), (c), (e), (h) as a ratio to (a),
-//!   in wall time and in CPU seconds (instruction counts: the callgrind commands of
-//!   docs/performance.md);
+//!   in wall time and in CPU seconds (instruction counts: `--instructions`, below);
 //! * (f) the calibration of the explanations: `--slips N` branches for each of one, two and
 //!   three random count slips (the generator of the property test in `tests/localise.rs`),
 //!   explained through the library: the planted cell in the top explanation (target ≥ 95 % with
@@ -49,6 +51,26 @@
 //! The files are read once before timing: the figures are the CPU cost of reading and checking,
 //! not the disk's. Wall times need a quiet machine: the share of the CPU other processes used
 //! during the measurements is printed, and CPU seconds are the steadier figure when it is high.
+//!
+//! Three modes measure only themselves (issue 28), in this order when several are given:
+//!
+//! * `--same-results BEFORE AFTER`: both crossfoot binaries over `samples/`,
+//!   `../shared/corpus/real-world/` (said when absent) and the `--files` workbooks, `--format
+//!   json` plain, with `--lang en` and with `--discover`: byte-identical reports and exit
+//!   statuses (stderr is not compared), or the first difference (and exit status 1). A run
+//!   that gives no JSON report stops the bench: two empty reports prove nothing.
+//! * `--instructions`: callgrind (`valgrind --tool=callgrind --trace-children=yes`) over the
+//!   first `--instruction-files` workbooks (199 by default, the set of docs/performance.md's
+//!   profiles): `examples/bare_read`, then `crossfoot check --jobs 1` with `--format json`,
+//!   `--format json --no-explain`, `-o review.xlsx` and `-o review.xlsx --no-explain`; each
+//!   run's instructions summed over its processes (each output file's `summary:` line) and
+//!   the ratios to the bare read. Without valgrind on `PATH` it says so in one line.
+//! * `--memory`: `check --format json` `--runs` times at `--files` and at `--scaling-files`
+//!   workbooks (2,000 and 20,000; medians): the peak RSS of the largest process — crossfoot's
+//!   ru_maxrss, which holds the workers it waited for, as getrusage(RUSAGE_CHILDREN) does
+//!   inside it — and, sampled from /proc, of crossfoot alone, of its largest worker and of all
+//!   processes at one moment; the ratio of the larger run to the smaller for each (target
+//!   ≤ 1.5 for the largest process and for crossfoot alone).
 
 #[path = "../tests/common/forms.rs"]
 mod forms;
@@ -117,6 +139,27 @@ cargo bench --bench throughput -- [OPTIONS]
   --history-only      measure only the panel and, with --history, the history checks' cost
   --binary PATH       the crossfoot binary to run [default: the one cargo built with this bench]
   --strict            exit with status 1 when a target is missed
+
+  Each of these three measures only itself (several together run in this order):
+  --same-results BEFORE AFTER
+                      run two crossfoot binaries over samples/, ../shared/corpus/real-world/
+                      (when present) and the --files workbooks with --format json: plain,
+                      --lang en, --discover; says byte-identical (report and exit status) or
+                      shows the first difference; exit status 1 on a difference
+  --instructions      callgrind's instruction counts (valgrind --tool=callgrind
+                      --trace-children=yes; crossfoot --jobs 1) on the first
+                      --instruction-files workbooks: the bare read (examples/bare_read),
+                      check --format json, with --no-explain, -o review.xlsx and -o
+                      --no-explain (--skip-review: not the -o ones), all processes summed,
+                      and their ratios to the bare read; says so when valgrind is missing
+  --instruction-files N  [default: 199]
+  --bare-read PATH    the bare read for --instructions [default: <target>/release/examples/
+                      bare_read: cargo build --release --locked --example bare_read]
+  --memory            peak memory of check --format json at --files and at --scaling-files
+                      workbooks, --runs runs each (medians): the largest process (the
+                      kernel's ru_maxrss of crossfoot, which holds its waited-for workers)
+                      and, sampled, crossfoot alone, its largest worker, all processes; the
+                      ratios
 ";
 
 struct Args {
@@ -134,6 +177,11 @@ struct Args {
     history_only: bool,
     binary: PathBuf,
     strict: bool,
+    same_results: Option<(PathBuf, PathBuf)>,
+    instructions: bool,
+    instruction_files: usize,
+    bare_read: Option<PathBuf>,
+    memory: bool,
 }
 
 fn parse_args() -> Result<Args, String> {
@@ -152,6 +200,11 @@ fn parse_args() -> Result<Args, String> {
         history_only: false,
         binary: PathBuf::from(env!("CARGO_BIN_EXE_crossfoot")),
         strict: false,
+        same_results: None,
+        instructions: false,
+        instruction_files: 199,
+        bare_read: None,
+        memory: false,
     };
     let mut it = std::env::args().skip(1);
     while let Some(arg) = it.next() {
@@ -187,6 +240,19 @@ fn parse_args() -> Result<Args, String> {
             "--memory-scaling" => a.memory_scaling = true,
             "--binary" => a.binary = PathBuf::from(value("--binary")?),
             "--strict" => a.strict = true,
+            "--same-results" => {
+                let before = PathBuf::from(value("--same-results")?);
+                let after = it
+                    .next()
+                    .ok_or("--same-results needs two binaries: BEFORE AFTER")?;
+                a.same_results = Some((before, PathBuf::from(after)));
+            }
+            "--instructions" => a.instructions = true,
+            "--instruction-files" => {
+                a.instruction_files = number("--instruction-files", value("--instruction-files")?)?
+            }
+            "--bare-read" => a.bare_read = Some(PathBuf::from(value("--bare-read")?)),
+            "--memory" => a.memory = true,
             // `cargo bench` passes `--bench` to every bench binary.
             "--bench" => {}
             "-h" | "--help" => {
@@ -196,8 +262,8 @@ fn parse_args() -> Result<Args, String> {
             other => return Err(format!("unknown argument `{other}`\n\n{USAGE}")),
         }
     }
-    if a.files == 0 {
-        return Err("--files must be at least 1".into());
+    if a.files == 0 || a.instruction_files == 0 || a.scaling_files == 0 {
+        return Err("--files, --instruction-files and --scaling-files must be at least 1".into());
     }
     Ok(a)
 }
@@ -396,25 +462,35 @@ fn cpu_of(ru: &libc::rusage) -> f64 {
 
 /// One run of the binary.
 ///
-/// How it is measured (Linux): crossfoot reads workbooks in worker processes that it never
-/// waits for (they end when its pipes close), so this bench makes itself the "subreaper" of its
-/// descendants (`prctl(PR_SET_CHILD_SUBREAPER)`) and reaps the orphaned workers with `wait4`:
-/// CPU time then covers every process of the run. Peak memory needs care: a process started
-/// with fork/vfork inherits its parent's high-water mark in `ru_maxrss`, so the bench (large
-/// after reading thousands of workbooks) would show through. A run whose memory is measured is
-/// therefore started by a small helper (this bench re-executed with `--spawn-helper`, a fresh
-/// address space), which reports crossfoot's own `ru_maxrss` exactly; the workers' peaks
-/// (VmHWM) and the sum over all processes (VmRSS) are sampled from /proc every 5 ms.
+/// How it is measured (Linux): crossfoot reads workbooks in worker processes. Today it waits
+/// for them as it ends (their figures are then in its own `wait4` rusage); builds before wave 4's
+/// profile did not (the workers ended when its pipes closed), so this bench makes itself the
+/// "subreaper" of its descendants (`prctl(PR_SET_CHILD_SUBREAPER)`) and reaps orphaned workers
+/// with `wait4`: CPU time covers every process of the run either way. Peak memory needs care:
+/// a process started with fork/vfork inherits its parent's high-water mark in `ru_maxrss`, so
+/// the bench (large after reading thousands of workbooks) would show through. A run whose
+/// memory is measured is therefore started by a small helper (this bench re-executed with
+/// `--spawn-helper`, a fresh address space), which reports crossfoot's `ru_maxrss` as `wait4`
+/// gives it — the highest of crossfoot's own peak and of the workers it waited for: the largest
+/// process of the run, exactly. Each process's own peak (VmHWM) and the sum over all processes
+/// (VmRSS) are sampled from /proc every 5 ms.
 struct Run {
     wall: f64,
     /// User + system CPU seconds of crossfoot and all its workers.
     cpu: Option<f64>,
-    /// Peak resident memory of the crossfoot process itself (ru_maxrss), KiB.
+    /// ru_maxrss of crossfoot as `wait4` gives it (through the helper): the highest peak
+    /// resident memory of crossfoot and of every worker it waited for, KiB.
     main_peak_kib: Option<u64>,
+    /// Peak resident memory of the crossfoot process itself (sampled VmHWM), KiB.
+    main_hwm_kib: Option<u64>,
     /// Highest peak resident memory of one worker (sampled VmHWM), KiB.
     worker_peak_kib: Option<u64>,
     /// Workers reaped.
     workers: usize,
+    /// Highest ru_maxrss of the reaped workers (wait4: what getrusage(RUSAGE_CHILDREN) takes
+    /// its maximum of), KiB. A process started with vfork + exec begins with its parent's
+    /// high-water mark: a worker's figure is at least crossfoot's peak when it was started.
+    worker_maxrss_kib: Option<u64>,
     /// Highest sum of the resident memory of crossfoot and its workers at one moment
     /// (sampled), KiB.
     tree_peak_kib: Option<u64>,
@@ -504,9 +580,10 @@ mod platform {
     /// Memory runs go through the spawn helper.
     pub const HELPER: bool = true;
 
-    pub const MEMORY: &str = "crossfoot's own peak RSS: the kernel's ru_maxrss (through a \
-        small spawn helper, so that this bench's memory does not show through); its workers' \
-        peaks and all processes together: /proc sampled every 5 ms";
+    pub const MEMORY: &str = "the largest process's peak RSS: crossfoot's ru_maxrss, which \
+        holds the workers it waited for (through a small spawn helper, so that this bench's \
+        memory does not show through); crossfoot's and each worker's own peak (VmHWM) and all \
+        processes together (VmRSS): /proc sampled every 5 ms";
 
     /// Orphaned descendants (crossfoot's workers) are re-parented to this process.
     pub fn setup() {
@@ -562,6 +639,8 @@ mod platform {
         tree: u64,
         /// Last VmHWM of each worker.
         workers: HashMap<u32, u64>,
+        /// Highest VmHWM of the crossfoot process.
+        main_hwm: Option<u64>,
     }
 
     fn status_kib(status: &str, key: &str) -> Option<u64> {
@@ -584,10 +663,13 @@ mod platform {
             if runs_exe {
                 if let Ok(status) = fs::read_to_string(format!("/proc/{p}/status")) {
                     total += status_kib(&status, "VmRSS:").unwrap_or(0);
+                    let hwm = status_kib(&status, "VmHWM:");
                     if depth >= 2 {
-                        if let Some(hwm) = status_kib(&status, "VmHWM:") {
+                        if let Some(hwm) = hwm {
                             seen.workers.insert(p, hwm);
                         }
+                    } else {
+                        seen.main_hwm = seen.main_hwm.max(hwm);
                     }
                 }
             }
@@ -639,12 +721,15 @@ mod platform {
         // The workers end when crossfoot's pipes close; reap them (they are ours now).
         let mut cpu = cpu_of(&ru);
         let mut workers = 0;
+        let mut worker_maxrss: Option<u64> = None;
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
             match wait4(-1, libc::WNOHANG) {
                 Ok(Some((_, _, wru))) => {
                     cpu += cpu_of(&wru);
                     workers += 1;
+                    let kib = u64::try_from(wru.ru_maxrss).unwrap_or(0);
+                    worker_maxrss = worker_maxrss.max(Some(kib));
                 }
                 // Workers still ending.
                 Ok(None) if Instant::now() < deadline => {
@@ -661,8 +746,11 @@ mod platform {
             cpu: Some(cpu),
             // Exact, but only when started through the helper (see `run_binary`).
             main_peak_kib: None,
+            main_hwm_kib: seen.main_hwm,
             worker_peak_kib: seen.workers.values().copied().max(),
-            workers,
+            // Those it saw, or those reaped here (an older crossfoot that left them).
+            workers: workers.max(seen.workers.len()),
+            worker_maxrss_kib: worker_maxrss,
             tree_peak_kib: (seen.tree > 0).then_some(seen.tree),
             code: exit_code(status),
         })
@@ -697,8 +785,10 @@ mod platform {
             wall: start.elapsed().as_secs_f64(),
             cpu: None,
             main_peak_kib: None,
+            main_hwm_kib: None,
             worker_peak_kib: None,
             workers: 0,
+            worker_maxrss_kib: None,
             tree_peak_kib: None,
             code: status.code(),
         })
@@ -727,6 +817,7 @@ struct Series {
     walls: Vec<f64>,
     cpus: Vec<f64>,
     main_peak_kib: Option<u64>,
+    main_hwm_kib: Option<u64>,
     worker_peak_kib: Option<u64>,
     workers: usize,
     tree_peak_kib: Option<u64>,
@@ -749,6 +840,7 @@ impl Series {
     fn add_run(&mut self, run: &Run) {
         self.add(run.wall, run.cpu);
         self.main_peak_kib = self.main_peak_kib.max(run.main_peak_kib);
+        self.main_hwm_kib = self.main_hwm_kib.max(run.main_hwm_kib);
         self.worker_peak_kib = self.worker_peak_kib.max(run.worker_peak_kib);
         self.tree_peak_kib = self.tree_peak_kib.max(run.tree_peak_kib);
         self.workers = self.workers.max(run.workers);
@@ -761,8 +853,9 @@ impl Series {
 
     fn memory_line(&self) -> String {
         format!(
-            "crossfoot {}, largest of its {} workers {}, all together {}",
+            "largest process {} (ru_maxrss); sampled: crossfoot {}, largest of its {} workers {}, all together {}",
             mib(self.main_peak_kib),
+            mib(self.main_hwm_kib),
             self.workers,
             mib(self.worker_peak_kib),
             mib(self.tree_peak_kib)
@@ -904,6 +997,11 @@ fn other_work(before: Option<CpuClock>, after: Option<CpuClock>, cores: usize) -
 
 fn mib(kib: Option<u64>) -> String {
     kib.map_or("–".into(), |k| format!("{:.0} MiB", k as f64 / 1024.0))
+}
+
+/// MiB with one decimal, for ratios near their limit.
+fn mib1(kib: Option<u64>) -> String {
+    kib.map_or("–".into(), |k| format!("{:.1} MiB", k as f64 / 1024.0))
 }
 
 fn secs(s: f64) -> String {
@@ -1414,8 +1512,16 @@ fn main() -> ExitCode {
         }
     };
     platform::setup();
-    match bench(&args) {
-        Ok(failed) if failed && args.strict => ExitCode::from(1),
+    let measured = if args.same_results.is_some() || args.instructions || args.memory {
+        only_these(&args)
+    } else {
+        bench(&args).map(|missed| Outcome {
+            missed,
+            differs: false,
+        })
+    };
+    match measured {
+        Ok(o) if o.differs || (o.missed && args.strict) => ExitCode::from(1),
         Ok(_) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("benchmark stopped: {e}");
@@ -1653,6 +1759,7 @@ fn bench(args: &Args) -> Result<bool, String> {
     }
     let small_mem = run_binary(bin, &one_args, None, &stderr_file, true)?;
     small.main_peak_kib = small_mem.main_peak_kib;
+    small.main_hwm_kib = small_mem.main_hwm_kib;
     small.tree_peak_kib = small_mem.tree_peak_kib;
     row(
         &format!("(d) one workbook, {} runs", args.small_runs),
@@ -1825,9 +1932,9 @@ fn bench(args: &Args) -> Result<bool, String> {
         Some((_, m, _)) => match (m.peak_kib(), json.peak_kib()) {
             (Some(big), Some(small)) => {
                 let r = big as f64 / small as f64;
-                let main = match (m.main_peak_kib, json.main_peak_kib) {
+                let main = match (m.main_hwm_kib, json.main_hwm_kib) {
                     (Some(b), Some(s)) => format!(
-                        "; crossfoot process alone {:.2} × ({} / {})",
+                        "; crossfoot process alone (sampled) {:.2} × ({} / {})",
                         b as f64 / s as f64,
                         mib(Some(b)),
                         mib(Some(s))
@@ -1871,4 +1978,599 @@ fn bench(args: &Args) -> Result<bool, String> {
     }
     println!("{}", other_work(clock_before, clock_after, cores));
     Ok(v.failed)
+}
+
+// -------------------------------------------------------------------------------------------
+// Instruction counts, peak memory and the same results (issue 28)
+// -------------------------------------------------------------------------------------------
+
+/// What a run of the bench found: a target missed; two binaries' results differing.
+struct Outcome {
+    missed: bool,
+    differs: bool,
+}
+
+/// `--same-results`, `--instructions` and `--memory`: only those asked for, in that order.
+fn only_these(args: &Args) -> Result<Outcome, String> {
+    let scratch = target_dir().join("crossfoot-bench").join("scratch");
+    fs::create_dir_all(&scratch).map_err(|e| e.to_string())?;
+    let mut differs = false;
+    if let Some((before, after)) = &args.same_results {
+        differs = !same_results(args.files, before, after, &scratch)?;
+        println!();
+    }
+    let mut v = Verdict {
+        failed: false,
+        lines: Vec::new(),
+    };
+    let mut targets = Vec::new();
+    if args.instructions {
+        targets.extend(instruction_counts(args, &scratch)?);
+        println!();
+    }
+    if args.memory {
+        targets.extend(memory_scaling(args, &scratch)?);
+        println!();
+    }
+    for (pass, target, figure) in targets {
+        v.add(pass, &target, figure);
+    }
+    if !v.lines.is_empty() {
+        println!("targets");
+        for line in &v.lines {
+            println!("{line}");
+        }
+    }
+    if args.same_results.is_some() {
+        println!(
+            "same results: {}",
+            if differs {
+                "NO, the two binaries' results differ (see above)"
+            } else {
+                "yes, byte-identical"
+            }
+        );
+    }
+    Ok(Outcome {
+        missed: v.failed,
+        differs,
+    })
+}
+
+/// The first folder of `PATH` that holds an executable `name`.
+fn on_path(name: &str) -> Option<PathBuf> {
+    let path = std::env::var_os("PATH")?;
+    std::env::split_paths(&path)
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+}
+
+/// Instructions of one process, from its callgrind output file.
+struct Process {
+    /// The command callgrind names (`cmd:`), its program cut to the file name.
+    cmd: String,
+    instructions: u64,
+}
+
+/// The instructions a callgrind output file counts: its `summary:` line, else its `totals:`
+/// line (a file of one dump has both, and they agree).
+fn callgrind_total(text: &str) -> Option<u64> {
+    let figure = |key: &str| {
+        text.lines()
+            .find_map(|l| l.strip_prefix(key))
+            .and_then(|v| v.split_whitespace().next())
+            .and_then(|v| v.parse::<u64>().ok())
+    };
+    figure("summary:").or_else(|| figure("totals:"))
+}
+
+/// The command line of a callgrind output file, the program cut to its file name.
+fn callgrind_cmd(text: &str) -> String {
+    let cmd = text
+        .lines()
+        .find_map(|l| l.strip_prefix("cmd:"))
+        .unwrap_or("?")
+        .trim();
+    let mut words = cmd.split_whitespace();
+    let program = words
+        .next()
+        .map(|p| p.rsplit('/').next().unwrap_or(p).to_string())
+        .unwrap_or_default();
+    // The arguments before the first path, enough to tell the processes apart.
+    let flags: Vec<&str> = words.take_while(|w| !w.contains('/')).collect();
+    let line = format!("{program} {}", flags.join(" "));
+    line.trim().chars().take(46).collect()
+}
+
+/// Runs `program args` under callgrind (children traced), its output files into `dir`
+/// (emptied first); the processes it counted. `ok`: the exit statuses that mean the run did
+/// its job.
+fn callgrind(
+    valgrind: &Path,
+    program: &Path,
+    program_args: &[OsString],
+    dir: &Path,
+    ok: &[i32],
+) -> Result<Vec<Process>, String> {
+    let _ = fs::remove_dir_all(dir);
+    fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut args: Vec<OsString> = vec![
+        "--tool=callgrind".into(),
+        "--trace-children=yes".into(),
+        format!("--callgrind-out-file={}/cg.%p", dir.display()).into(),
+        program.into(),
+    ];
+    args.extend(program_args.iter().cloned());
+    let stderr_file = dir.join("valgrind.stderr");
+    let run = run_binary(valgrind, &args, None, &stderr_file, false)?;
+    if !run.code.is_some_and(|c| ok.contains(&c)) {
+        let err = fs::read_to_string(&stderr_file).unwrap_or_default();
+        let lines: Vec<&str> = err.lines().collect();
+        return Err(format!(
+            "{} under callgrind ended with {:?} (expected one of {ok:?}):\n{}",
+            program.display(),
+            run.code,
+            lines[lines.len().saturating_sub(20)..].join("\n")
+        ));
+    }
+    let mut processes = Vec::new();
+    let mut entries: Vec<PathBuf> = fs::read_dir(dir)
+        .map_err(|e| e.to_string())?
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| {
+            p.file_name()
+                .is_some_and(|n| n.to_string_lossy().starts_with("cg."))
+        })
+        .collect();
+    entries.sort();
+    for path in entries {
+        let text = fs::read_to_string(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+        let instructions = callgrind_total(&text).ok_or_else(|| {
+            format!(
+                "{}: no summary: or totals: line (callgrind output cut off?)",
+                path.display()
+            )
+        })?;
+        processes.push(Process {
+            cmd: callgrind_cmd(&text),
+            instructions,
+        });
+    }
+    if processes.is_empty() {
+        return Err(format!("callgrind wrote no output into {}", dir.display()));
+    }
+    Ok(processes)
+}
+
+/// Millions of instructions, as docs/performance.md writes them ("1,746 M").
+fn millions(n: u64) -> String {
+    format!("{} M", group_thousands(n / 1_000_000))
+}
+
+fn group_thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::new();
+    for (i, ch) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(ch);
+    }
+    out
+}
+
+/// `--instructions`: the bare read and crossfoot's runs under callgrind on the first
+/// `--instruction-files` workbooks; prints each process's count and the ratios to the read.
+fn instruction_counts(args: &Args, scratch: &Path) -> Result<Vec<Target>, String> {
+    let Some(valgrind) = on_path("valgrind") else {
+        println!("instructions  not measured: valgrind is not on PATH (callgrind counts them)");
+        return Ok(vec![(
+            None,
+            "instruction counts".into(),
+            "not measured: no valgrind on PATH".into(),
+        )]);
+    };
+    let bare = args.bare_read.clone().unwrap_or_else(|| {
+        target_dir()
+            .join("release")
+            .join("examples")
+            .join(format!("bare_read{}", std::env::consts::EXE_SUFFIX))
+    });
+    if !bare.is_file() {
+        return Err(format!(
+            "no bare read at {}: build it with `cargo build --release --locked --example bare_read` (or give --bare-read PATH)",
+            bare.display()
+        ));
+    }
+    let set = workbook_set(args.instruction_files)?;
+    println!(
+        "instructions  callgrind ({}), {} workbooks ({} with slips) in {}; crossfoot --jobs 1",
+        valgrind.display(),
+        set.files.len(),
+        set.with_slips,
+        set.dir.display()
+    );
+    println!("              bare read: {}", bare.display());
+    println!("              crossfoot: {}", args.binary.display());
+    let root = scratch.join("callgrind");
+    let review = root.join("review.xlsx");
+    let check = |extra: &[&str]| -> Vec<OsString> {
+        let mut a: Vec<OsString> = vec!["check".into()];
+        a.extend(extra.iter().map(OsString::from));
+        a.extend(["--jobs".into(), "1".into(), set.dir.clone().into()]);
+        a
+    };
+    let review_arg = review.to_string_lossy().into_owned();
+    let mut runs: Vec<(&str, Vec<OsString>)> = vec![
+        ("check --format json", check(&["--format", "json"])),
+        (
+            "check --format json --no-explain",
+            check(&["--format", "json", "--no-explain"]),
+        ),
+    ];
+    if !args.skip_review {
+        runs.push(("check -o review.xlsx", check(&["-o", &review_arg])));
+        runs.push((
+            "check -o review.xlsx --no-explain",
+            check(&["-o", &review_arg, "--no-explain"]),
+        ));
+    }
+    let t = Instant::now();
+    let read = callgrind(
+        &valgrind,
+        &bare,
+        &[set.dir.clone().into()],
+        &root.join("bare-read"),
+        &[0],
+    )?;
+    let read_total: u64 = read.iter().map(|p| p.instructions).sum();
+    println!();
+    println!(
+        "  {:<36} {:>14} {:>9} {:>8}",
+        "", "instructions", "per wb", "× read"
+    );
+    let per_wb = |n: u64| format!("{:.1} M", n as f64 / 1e6 / set.files.len() as f64);
+    println!(
+        "  {:<36} {:>14} {:>9} {:>8}   ({})",
+        "bare read (examples/bare_read)",
+        millions(read_total),
+        per_wb(read_total),
+        "1",
+        secs(t.elapsed().as_secs_f64())
+    );
+    let mut totals = Vec::new();
+    for (i, (label, run_args)) in runs.iter().enumerate() {
+        let t = Instant::now();
+        let _ = fs::remove_file(&review);
+        let processes = callgrind(
+            &valgrind,
+            &args.binary,
+            run_args,
+            &root.join(format!("run-{}", i + 1)),
+            &[0, 1],
+        )?;
+        let total: u64 = processes.iter().map(|p| p.instructions).sum();
+        println!(
+            "  {label:<36} {:>14} {:>9} {:>7.2} ×   ({}, {} processes)",
+            millions(total),
+            per_wb(total),
+            total as f64 / read_total as f64,
+            secs(t.elapsed().as_secs_f64()),
+            processes.len()
+        );
+        for p in &processes {
+            println!("      {:<46} {:>14}", p.cmd, millions(p.instructions));
+        }
+        totals.push(total);
+    }
+    Ok(instruction_targets(read_total, &totals))
+}
+
+/// The instruction ratios against the targets: `totals` are JSON, JSON --no-explain, and
+/// (when measured) -o, -o --no-explain.
+fn instruction_targets(read: u64, totals: &[u64]) -> Vec<Target> {
+    let ratio = |n: u64| n as f64 / read as f64;
+    let mut t: Vec<Target> = Vec::new();
+    if let [json, unexplained, ..] = totals {
+        t.push((
+            Some(ratio(*json) <= TARGET_JSON_RATIO),
+            format!("instructions: JSON ≤ {TARGET_JSON_RATIO} × bare read"),
+            format!(
+                "{:.2} × ({} / {}); --no-explain {:.2} ×",
+                ratio(*json),
+                millions(*json),
+                millions(read),
+                ratio(*unexplained)
+            ),
+        ));
+        t.push((
+            None,
+            "instructions: what explaining adds to JSON".into(),
+            format!(
+                "{:+.1} % ({} with, {} without)",
+                (*json as f64 / *unexplained as f64 - 1.0) * 100.0,
+                millions(*json),
+                millions(*unexplained)
+            ),
+        ));
+    }
+    if let [_, _, review, review_unexplained] = totals {
+        t.push((
+            Some(ratio(*review) <= TARGET_REVIEW_RATIO),
+            format!("instructions: -o ≤ {TARGET_REVIEW_RATIO} × bare read"),
+            format!(
+                "{:.2} × ({} / {}); --no-explain {:.2} ×",
+                ratio(*review),
+                millions(*review),
+                millions(read),
+                ratio(*review_unexplained)
+            ),
+        ));
+    }
+    t
+}
+
+/// `--memory`: `check --format json` `--runs` times at `--files` and at `--scaling-files`
+/// workbooks; the peak resident memory of the largest process (crossfoot's ru_maxrss through
+/// the spawn helper, which holds the workers it waited for; or an orphaned worker's, reaped
+/// here) and, sampled, of crossfoot itself, of its largest worker and of all processes; the
+/// ratios of the larger set's medians to the smaller's.
+fn memory_scaling(args: &Args, scratch: &Path) -> Result<Vec<Target>, String> {
+    let bin = &args.binary;
+    if !bin.exists() {
+        return Err(format!("no crossfoot binary at {}", bin.display()));
+    }
+    println!(
+        "memory        check --format json --jobs {} with {}, {} run(s) per size (medians)",
+        args.jobs,
+        bin.display(),
+        args.runs
+    );
+    println!(
+        "              largest process: the kernel's ru_maxrss of crossfoot (through the spawn \
+         helper), which covers the workers it waits for (getrusage(RUSAGE_CHILDREN) inside it); \
+         crossfoot alone and each worker alone: their VmHWM, and all processes at one moment: \
+         their VmRSS, sampled every 5 ms"
+    );
+    let small = peaks_at(args, args.files, scratch)?;
+    let big = peaks_at(args, args.scaling_files, scratch)?;
+    let (sn, bn) = (args.files, args.scaling_files);
+    let verdict = |what: &str, b: Option<u64>, s: Option<u64>, judged: bool| -> Target {
+        let target = format!("{what} at {bn} ≤ {TARGET_MEMORY_RATIO} × at {sn}");
+        match (b, s) {
+            (Some(b), Some(s)) if s > 0 => {
+                let r = b as f64 / s as f64;
+                (
+                    judged.then_some(r <= TARGET_MEMORY_RATIO),
+                    target,
+                    format!("{r:.2} × ({} / {})", mib1(Some(b)), mib1(Some(s))),
+                )
+            }
+            _ => (None, target, "not measurable here".into()),
+        }
+    };
+    Ok(vec![
+        verdict(
+            "peak RSS, largest process",
+            big.largest,
+            small.largest,
+            true,
+        ),
+        verdict(
+            "peak RSS, crossfoot alone (sampled)",
+            big.main,
+            small.main,
+            true,
+        ),
+        verdict(
+            "peak RSS, largest worker (sampled)",
+            big.worker,
+            small.worker,
+            false,
+        ),
+        verdict(
+            "peak RSS, all processes (sampled)",
+            big.all,
+            small.all,
+            false,
+        ),
+    ])
+}
+
+/// The medians of `--runs` memory runs on one set, KiB.
+struct Peaks {
+    largest: Option<u64>,
+    main: Option<u64>,
+    worker: Option<u64>,
+    all: Option<u64>,
+}
+
+/// `check --format json` `--runs` times on `n` workbooks, each run's figures printed.
+fn peaks_at(args: &Args, n: usize, scratch: &Path) -> Result<Peaks, String> {
+    let set = workbook_set(n)?;
+    let out = scratch.join("memory.json");
+    let mut seen: [Vec<u64>; 4] = Default::default();
+    for r in 0..args.runs {
+        let run = binary_once(
+            &args.binary,
+            &json_args(args.jobs, &set.dir),
+            Some(&out),
+            scratch,
+            "crossfoot check --format json (memory)",
+        )?;
+        // A worker crossfoot did not wait for was reaped here: its ru_maxrss counts too.
+        let largest = run.main_peak_kib.max(run.worker_maxrss_kib);
+        println!(
+            "  {n:>7} workbooks, run {}: largest process {}; sampled: crossfoot {}, largest of \
+             {} workers {}, all processes at one moment {}; {} of wall",
+            r + 1,
+            mib1(largest),
+            mib1(run.main_hwm_kib),
+            run.workers,
+            mib1(run.worker_peak_kib),
+            mib1(run.tree_peak_kib),
+            secs(run.wall)
+        );
+        let figures = [
+            largest,
+            run.main_hwm_kib,
+            run.worker_peak_kib,
+            run.tree_peak_kib,
+        ];
+        for (list, figure) in seen.iter_mut().zip(figures) {
+            list.extend(figure);
+        }
+    }
+    println!("            check found {}", summarize_json(&out)?);
+    // Median of the runs that gave the figure (all or none on one system).
+    let med = |v: &Vec<u64>| -> Option<u64> {
+        let f: Vec<f64> = v.iter().map(|&k| k as f64).collect();
+        (!f.is_empty()).then(|| median(&f) as u64)
+    };
+    Ok(Peaks {
+        largest: med(&seen[0]),
+        main: med(&seen[1]),
+        worker: med(&seen[2]),
+        all: med(&seen[3]),
+    })
+}
+
+/// `--same-results BEFORE AFTER`: both binaries over the samples, the real-world corpus (when
+/// present) and the `files` benchmark workbooks, `--format json` plain, `--lang en` and
+/// `--discover`; true when every report and exit status is byte-identical.
+fn same_results(files: usize, before: &Path, after: &Path, scratch: &Path) -> Result<bool, String> {
+    for bin in [before, after] {
+        if !bin.is_file() {
+            return Err(format!("--same-results: no binary at {}", bin.display()));
+        }
+    }
+    println!("same results  before: {}", before.display());
+    println!("              after:  {}", after.display());
+    let manifest = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut sets: Vec<(String, PathBuf)> = vec![("samples".into(), manifest.join("samples"))];
+    let corpus = manifest.join("../shared/corpus/real-world");
+    if corpus.is_dir() {
+        sets.push(("real-world corpus".into(), corpus));
+    } else {
+        println!(
+            "              real-world corpus: not compared, {} is not here",
+            corpus.display()
+        );
+    }
+    let bench = workbook_set(files)?;
+    sets.push((format!("{files} bench workbooks"), bench.dir));
+    let variants: [&[&str]; 3] = [&[], &["--lang", "en"], &["--discover"]];
+    let dir = scratch.join("same-results");
+    fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let mut all_same = true;
+    for (name, set) in &sets {
+        for extra in variants {
+            let mut check: Vec<OsString> = vec!["check".into(), "--format".into(), "json".into()];
+            check.extend(extra.iter().map(OsString::from));
+            check.push(set.into());
+            let label = format!("{name}, --format json {}", extra.join(" "));
+            let stem: String = label
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+                .collect();
+            let a = report_of(before, &check, &dir.join(format!("{stem}-before")))?;
+            let b = report_of(after, &check, &dir.join(format!("{stem}-after")))?;
+            let verdict = compare_reports(&a, &b);
+            all_same &= verdict.is_none();
+            match verdict {
+                None => println!(
+                    "  same     {label:<52} {:.1} MB, exit status {}",
+                    a.json.len() as f64 / 1e6,
+                    a.code
+                ),
+                Some(d) => {
+                    println!("  DIFFERS  {label:<52} {d}");
+                    println!(
+                        "           kept: {} and {}",
+                        a.path.display(),
+                        b.path.display()
+                    );
+                }
+            }
+        }
+    }
+    Ok(all_same)
+}
+
+/// One binary's JSON report and exit status.
+struct Report {
+    path: PathBuf,
+    json: Vec<u8>,
+    code: i32,
+}
+
+/// Runs `bin args`, the report into `stem.json`. A run that does not give a JSON report (killed,
+/// nothing written, not JSON) stops the comparison: two empty reports are no evidence.
+fn report_of(bin: &Path, args: &[OsString], stem: &Path) -> Result<Report, String> {
+    let path = stem.with_extension("json");
+    let stderr_file = stem.with_extension("stderr");
+    let run = run_binary(bin, args, Some(&path), &stderr_file, false)?;
+    let json = fs::read(&path).map_err(|e| format!("{}: {e}", path.display()))?;
+    let parsed: Result<serde_json::Value, _> = serde_json::from_slice(&json);
+    match (run.code, parsed) {
+        (Some(code), Ok(v)) if v.get("files").is_some() => Ok(Report { path, json, code }),
+        (code, _) => {
+            let err = fs::read_to_string(&stderr_file).unwrap_or_default();
+            let tail: Vec<&str> = err.lines().rev().take(10).collect();
+            Err(format!(
+                "{} gave no JSON report ({}) for {:?}; its stderr ends:\n{}",
+                bin.display(),
+                code.map_or("killed by a signal".to_string(), |c| format!(
+                    "exit status {c}"
+                )),
+                args,
+                tail.into_iter().rev().collect::<Vec<_>>().join("\n")
+            ))
+        }
+    }
+}
+
+/// None when the two reports and exit statuses are the same; else the first difference.
+fn compare_reports(a: &Report, b: &Report) -> Option<String> {
+    let Some(at) = a
+        .json
+        .iter()
+        .zip(&b.json)
+        .position(|(x, y)| x != y)
+        .or((a.json.len() != b.json.len()).then_some(a.json.len().min(b.json.len())))
+    else {
+        return (a.code != b.code).then(|| {
+            format!(
+                "same report, exit status {} before, {} after",
+                a.code, b.code
+            )
+        });
+    };
+    let line_no = a.json[..at].iter().filter(|&&c| c == b'\n').count() + 1;
+    let line = |json: &[u8]| -> String {
+        let start = json[..at.min(json.len())]
+            .iter()
+            .rposition(|&c| c == b'\n')
+            .map_or(0, |i| i + 1);
+        let end = json[start..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(json.len(), |i| start + i);
+        // Escaped and cut: a report holds text from the workbooks.
+        String::from_utf8_lossy(&json[start..end])
+            .chars()
+            .take(160)
+            .collect::<String>()
+            .escape_debug()
+            .to_string()
+    };
+    Some(format!(
+        "first difference at byte {at} (line {line_no}; {} and {} bytes, exit status {} and {}):\n             before: {}\n             after:  {}",
+        a.json.len(),
+        b.json.len(),
+        a.code,
+        b.code,
+        line(&a.json),
+        line(&b.json)
+    ))
 }
