@@ -6,6 +6,7 @@
 //! run goes on. Positions are made absolute: calamine's ranges need not start at A1.
 
 use crate::model::{Cell, CellRef, Merge, NumFmt, Sheet, Value, Workbook};
+use crate::read::sheet_xml;
 use crate::read::sniff::{self, Container, Sniffed, Unreadable, UnreadableKind};
 use calamine::{Data, DataRef, Reader, SheetType};
 use std::cell::Cell as StdCell;
@@ -197,6 +198,9 @@ pub struct Opened<'a> {
     reader: Open<'a>,
     /// Sheets whose formulas were read with their values.
     with_formulas: BTreeSet<String>,
+    /// An .xlsx package's sheet parts, for their formulas and merged ranges in one pass
+    /// ([`sheet_xml`]): opened when first needed.
+    parts: Option<sheet_xml::Parts<'a>>,
 }
 
 enum Open<'a> {
@@ -221,6 +225,7 @@ impl<'a> Opened<'a> {
                 bytes,
                 reader,
                 with_formulas: BTreeSet::new(),
+                parts: None,
             })
         })
     }
@@ -230,8 +235,12 @@ impl<'a> Opened<'a> {
         let bytes = self.bytes;
         let merges = detail == Detail::Full;
         let with_formulas = &mut self.with_formulas;
+        let parts = &mut self.parts;
         match &mut self.reader {
-            Open::Xlsx(wb) => guard(|| read_xlsx(wb, limits, detail, with_formulas)),
+            Open::Xlsx(wb) => guard(|| {
+                let mut parts = Package { bytes, parts };
+                read_xlsx(wb, limits, detail, with_formulas, &mut parts)
+            }),
             Open::Xlsb(wb) => guard(|| {
                 // Nor for .xlsb (beyond dates): read them from styles.bin and the sheets' records,
                 // which also tell the cells calamine would leave out (never checked half-read).
@@ -270,13 +279,15 @@ impl<'a> Opened<'a> {
     /// their formulas and merged ranges.
     pub fn complete(&mut self, sheets: &mut [Sheet], limits: &Limits) -> Result<(), Failure> {
         let with_formulas = &self.with_formulas;
+        let mut parts = Package {
+            bytes: self.bytes,
+            parts: &mut self.parts,
+        };
         match &mut self.reader {
-            Open::Xlsx(wb) => guard(|| {
+            Open::Xlsx(_) => guard(|| {
                 for sheet in sheets.iter_mut() {
-                    if !with_formulas.contains(&sheet.name) {
-                        xlsx_formulas(wb, sheet, limits)?;
-                    }
-                    sheet.merges = merged_ranges(wb.merge_cells_by_sheet_name(&sheet.name));
+                    let formulas = !with_formulas.contains(&sheet.name);
+                    parts.formulas_and_merges(sheet, formulas, limits)?;
                 }
                 Ok(())
             }),
@@ -453,13 +464,15 @@ impl Bounded {
 }
 
 /// Reads an .xlsx in one pass over each sheet's XML: values with their style's number format.
-/// Formulas take a second pass, only when the review copies need them ([`Detail::Full`]) or a
-/// cell has no stored value (it may be a formula never computed); merges only for the copies.
+/// Formulas take a second pass, only when the review copies need them ([`Detail::Full`]: with
+/// the merged ranges, in one pass of our own, [`sheet_xml`]) or a cell has no stored value (it
+/// may be a formula never computed: calamine's formula reading).
 fn read_xlsx<RS: std::io::Read + std::io::Seek>(
     wb: &mut calamine::Xlsx<RS>,
     limits: &Limits,
     detail: Detail,
     with_formulas: &mut BTreeSet<String>,
+    parts: &mut Package<'_, '_>,
 ) -> Result<Workbook, ReadError> {
     let names = worksheet_names(wb);
     let mut budget = WorkbookBudget::new(names.len(), limits)?;
@@ -523,12 +536,12 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
                 );
             }
         }
-        if blanks || detail == Detail::Full {
+        if detail == Detail::Full {
+            parts.formulas_and_merges(&mut sheet, true, limits)?;
+            with_formulas.insert(name.clone());
+        } else if blanks {
             xlsx_formulas(wb, &mut sheet, limits)?;
             with_formulas.insert(name.clone());
-        }
-        if detail == Detail::Full {
-            sheet.merges = merged_ranges(wb.merge_cells_by_sheet_name(&name));
         }
         budget.add(&sheet)?;
         sheets.push(sheet);
@@ -539,40 +552,85 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
     })
 }
 
-/// Reads the formulas of an .xlsx sheet into its cells; a formula without a stored result
-/// becomes an empty cell with a formula, which the checker computes or reports.
+/// Reads the formulas of an .xlsx sheet into its cells (calamine's formula reading).
 fn xlsx_formulas<RS: std::io::Read + std::io::Seek>(
     wb: &mut calamine::Xlsx<RS>,
     sheet: &mut Sheet,
     limits: &Limits,
 ) -> Result<(), ReadError> {
-    let reader_err = |e: calamine::XlsxError| ReadError::Reader(e.to_string());
-    let mut cells = wb.worksheet_cells_reader(&sheet.name).map_err(reader_err)?;
-    while let Some(f) = cells.next_formula().map_err(reader_err)? {
+    let mut cells = wb.worksheet_cells_reader(&sheet.name)?;
+    while let Some(f) = cells.next_formula()? {
         if f.get_value().is_empty() {
             continue;
         }
-        let (r, c) = f.get_position();
-        let at = CellRef::new(r, c);
-        let cell = match sheet.cells.get_mut(&at) {
-            Some(cell) => cell,
-            None => {
-                // Counted like a value.
-                if sheet.cells.len() as u64 >= limits.max_cells_per_sheet {
-                    return Err(ReadError::TooLarge(format!(
-                        "sheet \"{}\" has more than {} cells",
-                        sheet.name, limits.max_cells_per_sheet
-                    )));
-                }
-                sheet
-                    .cells
-                    .entry(at)
-                    .or_insert_with(|| Cell::value(Value::Empty))
-            }
-        };
-        cell.formula = Some(f.get_value().clone());
+        set_formula(sheet, f.get_position(), f.get_value().clone(), limits)?;
     }
     Ok(())
+}
+
+/// Sets a cell's formula; a formula without a stored result becomes an empty cell with a
+/// formula, which the checker computes or reports (counted like a value).
+fn set_formula(
+    sheet: &mut Sheet,
+    (r, c): (u32, u32),
+    formula: String,
+    limits: &Limits,
+) -> Result<(), ReadError> {
+    let at = CellRef::new(r, c);
+    let cell = match sheet.cells.get_mut(&at) {
+        Some(cell) => cell,
+        None => {
+            if sheet.cells.len() as u64 >= limits.max_cells_per_sheet {
+                return Err(ReadError::TooLarge(format!(
+                    "sheet \"{}\" has more than {} cells",
+                    sheet.name, limits.max_cells_per_sheet
+                )));
+            }
+            sheet
+                .cells
+                .entry(at)
+                .or_insert_with(|| Cell::value(Value::Empty))
+        }
+    };
+    cell.formula = Some(formula);
+    Ok(())
+}
+
+impl From<calamine::XlsxError> for ReadError {
+    fn from(e: calamine::XlsxError) -> Self {
+        ReadError::Reader(e.to_string())
+    }
+}
+
+/// An .xlsx package's sheet parts, opened when first needed.
+struct Package<'p, 'a> {
+    bytes: &'a [u8],
+    parts: &'p mut Option<sheet_xml::Parts<'a>>,
+}
+
+impl Package<'_, '_> {
+    /// Reads a sheet's formulas (unless `formulas` is false: read already) and its merged
+    /// ranges, in one pass over its part.
+    fn formulas_and_merges(
+        &mut self,
+        sheet: &mut Sheet,
+        formulas: bool,
+        limits: &Limits,
+    ) -> Result<(), ReadError> {
+        let parts = match self.parts {
+            Some(parts) => parts,
+            None => self.parts.insert(sheet_xml::Parts::open(self.bytes)?),
+        };
+        let name = sheet.name.clone();
+        let merges = parts.sheet(&name, |at, formula| {
+            if formulas {
+                set_formula(sheet, at, formula, limits)?;
+            }
+            Ok::<(), ReadError>(())
+        })?;
+        sheet.merges = merges.iter().map(merge_of).collect();
+        Ok(())
+    }
 }
 
 fn read_all<R, RS>(

@@ -5,6 +5,8 @@
 //!   rule files are read with it too.
 //! - [`sniff`]: what a file really is, by its content.
 //! - [`load`]: the workbook reader (calamine) into the model types.
+//! - [`sheet_xml`]: one pass over an .xlsx worksheet's part for its formulas and merged ranges
+//!   (what the review copies show; calamine would parse the sheet twice more for them).
 //! - [`numfmt`]: the number formats calamine does not report (`.xls`, `.ods`, `.xlsb`).
 //! - [`number`]: numbers typed as text, read in a locale.
 //! - [`labels`]: labels as people write them (abbreviations, a letter slipped, a year in a
@@ -21,4 +23,5 @@ pub mod labels;
 pub mod load;
 pub mod number;
 pub mod numfmt;
+pub mod sheet_xml;
 pub mod sniff;
