@@ -210,6 +210,25 @@ pub struct Sheet {
     #[serde(with = "cells_as_list")]
     pub cells: BTreeMap<CellRef, Cell>,
     pub merges: Vec<Merge>,
+    /// The text cells that stand out by their style: bold, or indented by their alignment
+    /// (read for .xlsx only; empty for other formats). A side map, so that a `Cell` stays its
+    /// value and number format.
+    #[serde(default, with = "cells_as_list")]
+    pub emphasis: BTreeMap<CellRef, Emphasis>,
+}
+
+/// How a text cell's style sets it apart: bold type, or the alignment's indent (in levels).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Emphasis {
+    pub bold: bool,
+    pub indent: u8,
+}
+
+impl Emphasis {
+    /// Whether it sets the cell apart at all (only such cells are kept).
+    pub fn any(self) -> bool {
+        self.bold || self.indent > 0
+    }
 }
 
 impl Sheet {
@@ -234,21 +253,21 @@ impl Sheet {
 
 /// A map with structured keys, serialised as a list of pairs (JSON keys must be strings).
 mod cells_as_list {
-    use super::{Cell, CellRef};
-    use serde::{Deserialize, Deserializer, Serializer};
+    use super::CellRef;
+    use serde::{Deserialize, Deserializer, Serialize, Serializer};
     use std::collections::BTreeMap;
 
-    pub fn serialize<S: Serializer>(
-        map: &BTreeMap<CellRef, Cell>,
+    pub fn serialize<S: Serializer, T: Serialize>(
+        map: &BTreeMap<CellRef, T>,
         s: S,
     ) -> Result<S::Ok, S::Error> {
         s.collect_seq(map.iter())
     }
 
-    pub fn deserialize<'de, D: Deserializer<'de>>(
+    pub fn deserialize<'de, D: Deserializer<'de>, T: Deserialize<'de>>(
         d: D,
-    ) -> Result<BTreeMap<CellRef, Cell>, D::Error> {
-        let pairs: Vec<(CellRef, Cell)> = Vec::deserialize(d)?;
+    ) -> Result<BTreeMap<CellRef, T>, D::Error> {
+        let pairs: Vec<(CellRef, T)> = Vec::deserialize(d)?;
         Ok(pairs.into_iter().collect())
     }
 }

@@ -154,6 +154,7 @@ pub enum Kind {
     DiscoverHeadingMismatch,
     DiscoverPercentMismatch,
     DiscoverSumOmits,
+    DiscoverOutlineMismatch,
     UnitNotInRegister,
     UnitNotSubmitted,
     UnitNameDiffers,
@@ -864,14 +865,30 @@ pub const KINDS: &[KindDef] = &[
         severity: Severity::Warning,
         params: &["cell", "range", "omitted", "value", "label", "count"],
         message: t!(
-            "the SUM in {cell} adds {range} but leaves out {omitted} ({value}, \"{label}\"), next to its range in the same block; assumed: {omitted} is a member of the block, labelled as the {count} figures summed are",
-            "hàm SUM ở ô {cell} cộng {range} nhưng bỏ sót ô {omitted} ({value}, \"{label}\") liền kề trong cùng khối; giả định: ô {omitted} là một thành phần của khối, có nhãn cùng kiểu với {count} số được cộng"
+            "the sum in {cell} adds {range} but leaves out {omitted} ({value}, \"{label}\"), next to what it adds in the same block; assumed: {omitted} is a member of the block, labelled as the {count} figures summed are",
+            "công thức tổng ở ô {cell} cộng {range} nhưng bỏ sót ô {omitted} ({value}, \"{label}\") liền kề trong cùng khối; giả định: ô {omitted} là một thành phần của khối, có nhãn cùng kiểu với {count} số được cộng"
         ),
         doc: doc!(
-            t!("check --discover: a cell whose formula is one SUM of a range of its own column (or row) that leaves out the adjacent cell of the same block: a figure labelled as the members summed are (numbered at the same level, or in the same label column), no total, no part (Trong đó), no subtotal; when other SUMs of the same total exist, one of them counts it.", "check --discover: một ô có công thức là một hàm SUM trên một vùng của chính cột (hoặc dòng) của nó mà bỏ sót ô liền kề trong cùng khối: một số có nhãn cùng kiểu với các ô được cộng (đánh số cùng cấp, hoặc cùng cột nhãn), không phải dòng tổng, không phải phần \"Trong đó\", không phải tổng phụ; khi có các hàm SUM khác của cùng dòng tổng, ít nhất một hàm trong đó có cộng ô này."),
+            t!("check --discover: a cell whose formula adds cells of its own column (or row) — one SUM of ranges and cells, or cells joined by + — and leaves out the adjacent cell of the same block (next to either end, or the one cell it skips between them): a figure labelled as the members summed are (numbered at the same level, or in the same label column), no total, no part (Trong đó), no subtotal; when other sums of the same total exist, one of them counts it.", "check --discover: một ô có công thức cộng các ô của chính cột (hoặc dòng) của nó — một hàm SUM trên các vùng và ô, hoặc các ô nối bằng dấu + — mà bỏ sót ô liền kề trong cùng khối (sát một đầu, hoặc một ô duy nhất bị bỏ qua ở giữa): một số có nhãn cùng kiểu với các ô được cộng (đánh số cùng cấp, hoặc cùng cột nhãn), không phải dòng tổng, không phải phần \"Trong đó\", không phải tổng phụ; khi có các công thức tổng khác của cùng dòng tổng, ít nhất một công thức trong đó có cộng ô này."),
             t!("A row added to a block after its SUM was written is left out of the total, and the stored figure looks right.", "Dòng thêm vào khối sau khi đã viết hàm SUM sẽ không được cộng vào tổng, mà số hiển thị trông vẫn hợp lý."),
             t!("Widen the range to the whole block; if the cell is left out on purpose, nothing to do (it is a warning, and says what it assumed).", "Mở rộng vùng cộng cho cả khối; nếu cố ý bỏ ô đó thì bỏ qua (đây là cảnh báo, và có nêu giả định)."),
             t!("C14 =SUM(C8:C12), C13 holds 7 and is labelled as C8:C12 are", "Ô C14 =SUM(C8:C12), ô C13 ghi 7 và có nhãn cùng kiểu với C8:C12")
+        ),
+    },
+    KindDef {
+        kind: Kind::DiscoverOutlineMismatch,
+        id: "discover.outline-mismatch",
+        severity: Severity::Warning,
+        params: &["label", "cell", "found", "expected", "difference", "count", "rows", "witness", "by"],
+        message: t!(
+            "the heading \"{label}\" in {cell} reads {found}, but the {count} rows {by} (rows {rows}) add up to {expected} (difference {difference}); assumed, from the workbook's formatting: the heading sums them, as it does in column {witness}",
+            "mục \"{label}\" ở ô {cell} ghi {found}, nhưng {count} dòng {by} (dòng {rows}) cộng lại bằng {expected} (chênh lệch {difference}); giả định, theo định dạng của tệp: mục này là tổng các dòng đó, như ở cột {witness}"
+        ),
+        doc: doc!(
+            t!("check --discover: a heading row set apart by its formatting — its label less indented than the rows under it (the cell's indent, or leading spaces), or bold over rows in plain type — whose typed figure is not the sum of the rows one level under it, up to the next row at its level, within the precision shown, while another column of the same row is; rows after a part word (Trong đó) are not summed. The cell's indent and bold are read for .xlsx only.", "check --discover: một dòng mục được phân biệt bằng định dạng — nhãn thụt lề ít hơn các dòng bên dưới (thụt lề của ô, hoặc dấu cách ở đầu), hoặc in đậm trên các dòng chữ thường — có số liệu nhập tay khác tổng các dòng thấp hơn một cấp bên dưới, đến dòng cùng cấp tiếp theo, theo độ chính xác hiển thị, trong khi một cột khác của cùng dòng thì khớp; các dòng sau chữ \"Trong đó\" không được cộng. Thụt lề và chữ đậm của ô chỉ đọc được với tệp .xlsx."),
+            t!("Many tables show their hierarchy by indentation or bold type, not by numbering; a heading typed by hand and not updated is the same slip as a wrong total.", "Nhiều bảng thể hiện cấp mục bằng thụt lề hoặc chữ đậm, không đánh số; mục nhập tay mà không cập nhật là cùng một lỗi như dòng tổng sai."),
+            t!("Correct the heading or the row that is wrong; if the heading is no sum of the rows under it, nothing to do (it is a warning, and says what it assumed).", "Sửa mục hoặc dòng sai; nếu mục này không phải tổng các dòng bên dưới thì bỏ qua (đây là cảnh báo, và có nêu giả định)."),
+            t!("Bold \"Increase\" reads 14 in C8, the indented rows 9–10 add up to 13", "Mục in đậm \"Tăng trong năm\" ở C8 ghi 14, các dòng thụt lề 9–10 cộng lại bằng 13")
         ),
     },
     KindDef {
@@ -1173,10 +1190,15 @@ pub enum TextId {
     InitPercentMessage,
     InitSettings,
     InitSheetSkipped,
+    InitTableUntitled,
+    InitGroupTotal,
+    InitGroupMessage,
     InitExists,
     InitNothing,
     InitWritten,
     LintUndecided,
+    DiscoverByIndent,
+    DiscoverByBold,
 }
 
 /// The definition of a text: its id (the key a pack's `[settings.messages]` gives it under),
@@ -1443,6 +1465,15 @@ pub const TEXTS: &[TextDef] = &[
     td!(InitSheetSkipped, "init.sheet-skipped", &["sheet"], t!(
         "sheet {sheet}: no table of two or more labelled rows under a header; not written (a table of records, one row per unit or year, is not drafted yet)",
         "trang tính {sheet}: không có bảng nào có từ hai dòng có nhãn dưới dòng tiêu đề; không được soạn (bảng bản ghi, mỗi dòng một đơn vị hay một năm, chưa được hỗ trợ)")),
+    td!(InitTableUntitled, "init.table-untitled", &["sheet", "row", "form"], t!(
+        "sheet {sheet}: the table headed in row {row} shares its sheet with another and has no title of its own above it; crossfoot tells the tables of one sheet apart by their titles: give form {form} a `title` before using it",
+        "trang tính {sheet}: bảng có dòng tiêu đề ở dòng {row} chung trang tính với bảng khác mà không có tiêu đề riêng phía trên; crossfoot phân biệt các bảng trên một trang tính theo tiêu đề: hãy thêm `title` cho biểu {form} trước khi dùng")),
+    td!(InitGroupTotal, "init.group-total", &["group", "column"], t!(
+        "the heading {group} stands over its sub-columns, {column} among them: the others add up to it",
+        "tiêu đề {group} đứng trên các cột con, trong đó có cột {column}: các cột còn lại cộng bằng cột này")),
+    td!(InitGroupMessage, "init.group-message", &["group", "column", "label", "found", "expected", "difference"], t!(
+        "{label}, {group}: the columns add up to {found}, not {column} {expected} (difference {difference})",
+        "{label}, {group}: cộng các cột = {found}, khác {column} {expected} (chênh lệch {difference})")),
     td!(InitExists, "init.exists", &["file"], t!(
         "{file} exists already: nothing was written (crossfoot init replaces no file; choose another --out)",
         "{file} đã có: chưa ghi gì (crossfoot init không ghi đè tệp nào; hãy chọn --out khác)")),
@@ -1455,6 +1486,12 @@ pub const TEXTS: &[TextDef] = &[
     td!(LintUndecided, "lint.undecided", &["checks"], t!(
         "too many combinations to decide for these checks: {checks}",
         "quá nhiều tổ hợp, không kết luận được cho các phép kiểm tra: {checks}")),
+    td!(DiscoverByIndent, "discover.by-indent", &[], t!(
+        "indented under it",
+        "thụt lề dưới mục này")),
+    td!(DiscoverByBold, "discover.by-bold", &[], t!(
+        "in plain type under this bold row",
+        "chữ thường dưới dòng in đậm này")),
 ];
 
 /// Any id crossfoot has a text for: a finding kind or another text. What message lookups take,

@@ -120,6 +120,7 @@ fn discover_on_the_real_world_corpus() {
     let limits = crossfoot::read::load::Limits::default();
     let (mut workbooks, mut rows, mut headings, mut shares, mut sums, mut findings) =
         (0, 0, 0, 0, 0, Vec::new());
+    let mut outlined = 0;
     for line in expect.lines().skip(1) {
         let cols: Vec<&str> = line.split('\t').collect();
         if cols.get(2) != Some(&"readable") {
@@ -134,6 +135,8 @@ fn discover_on_the_real_world_corpus() {
         workbooks += 1;
         rows += crossfoot::check::discover::total_rows(&wb, &pack);
         headings += crossfoot::check::discover::heading_rows(&wb, &pack);
+        let o = crossfoot::check::discover::outline_headings(&wb, &pack);
+        outlined += o.indent + o.spaces + o.bold;
         shares += crossfoot::check::discover::percent_columns(&wb, &pack);
         let skip = std::collections::BTreeSet::new();
         findings.extend(crossfoot::check::discover::discover(
@@ -149,7 +152,7 @@ fn discover_on_the_real_world_corpus() {
         println!("{} {:?}: {}", f.file, f.sheet, f.message);
     }
     println!(
-        "discover: {workbooks} workbooks, {rows} total rows with typed figures, {headings} numbered headings with typed figures, {shares} percentage columns with a base (a row at 100 %, or the count most of them are shares of), {sums} SUMs of a range of their own column or row, {} finding(s)",
+        "discover: {workbooks} workbooks, {rows} total rows with typed figures, {headings} numbered headings with typed figures, {outlined} headings set apart by indentation or bold with typed figures, {shares} percentage columns with a base (a row at 100 %, or the count most of them are shares of), {sums} sums of cells of their own column or row (a SUM of ranges and cells, or cells joined by +), {} finding(s)",
         findings.len()
     );
     assert!(

@@ -8,10 +8,13 @@
 //! holds none. Each of its typed figures (not a formula's) is compared with its column's sum
 //! within the precision shown (half a unit of the last shown digit of each figure).
 //!
-//! Two more patterns on the same terms: a numbered heading (`2`, in an item-number column or
-//! before its label) against the items numbered one level under it (`2.1`, `2.2`; items after
-//! a part word, `Trong đó`, are not summed), and a percentage column against the count beside
-//! it over one base (the row at 100 %, or the one count most of its figures are shares of).
+//! More patterns on the same terms: a numbered heading (`2`, in an item-number column or before
+//! its label) against the items numbered one level under it (`2.1`, `2.2`; items after a part
+//! word, `Trong đó`, are not summed); a heading set apart by its formatting — less indented
+//! than the rows under it (the cell's indent, read for .xlsx into [`Sheet::emphasis`], or
+//! leading spaces), or bold over rows in plain type — against those rows ([`outline`]); and a
+//! percentage column against the count beside it over one base (the row at 100 %, or the one
+//! count most of its figures are shares of).
 //!
 //! A false alarm costs more than a miss, so a figure is said not to add up only when the same
 //! row, read the same way, does add up in another column (a witness that the block is the one
@@ -22,13 +25,15 @@
 //! Checking reads a formula's stored value without its formula ([`crate::read::load::Detail::Check`]):
 //! a `SUM` total is then compared as a typed one. A formula read with its text (a full read)
 //! is left out: it is computed, not typed. With the formulas' text, [`sum_omissions`] reads a
-//! `SUM` of one range against the member of its block next to the range that it leaves out;
+//! sum of cells (one `SUM` of ranges and cells, or cells joined by `+`) against the member of
+//! its block next to what it adds, or skipped between, that it leaves out;
 //! [`discover_all`] says both, a total found both ways once.
 
 use crate::finding::{CellLoc, Finding};
 use crate::model::{Cell, CellRef, Sheet, Value, Workbook};
 use crate::read::number::{parse_text_number, shown_decimals};
 use crate::registry::Kind as K;
+use crate::registry::TextId as T;
 use crate::rules::Pack;
 use crate::text::{format_number, label_key, round_half_away, strip_numbering};
 use std::collections::{BTreeMap, BTreeSet};
@@ -319,65 +324,377 @@ fn headings(
             if col.parts.len() != block_rows.len() {
                 continue;
             }
-            let decimals = block_rows
-                .iter()
-                .chain(std::iter::once(r))
-                .filter_map(|row| sheet.cells.get(&CellRef::new(*row, *c)))
-                .filter_map(|cell| figure(cell, pack).map(|f| f.2))
-                .max()
-                .unwrap_or(0);
-            let locale = pack.settings.shown_locale();
-            let show = |x: f64| format_number(round_half_away(x, 10), Some(decimals), locale);
-            let diff = round_half_away(v - col.sum, 10);
-            let diff_text = if diff > 0.0 {
-                format!("+{}", show(diff))
-            } else {
-                show(diff)
+            let heading = Heading {
+                label,
+                row: *r,
+                members: &block_rows,
+                witness,
             };
-            let at = CellRef::new(*r, *c);
-            let rows_text = block_rows
-                .iter()
-                .map(|x| (x + 1).to_string())
-                .collect::<Vec<_>>()
-                .join(", ");
-            let kind = K::DiscoverHeadingMismatch;
-            let message = pack.settings.message(
-                kind,
-                &[
-                    ("label", label),
-                    ("cell", &at.to_string()),
-                    ("found", &show(*v)),
-                    ("expected", &show(col.sum)),
-                    ("difference", &diff_text),
-                    ("count", &block_rows.len().to_string()),
-                    ("rows", &rows_text),
-                    ("witness", &CellRef::col_name(witness)),
-                ],
-            );
-            let mut cells = vec![CellLoc::new(None, sheet.name.clone(), at.to_string())];
-            for br in &block_rows {
-                cells.push(CellLoc::new(
-                    None,
-                    sheet.name.clone(),
-                    CellRef::new(*br, *c).to_string(),
-                ));
-            }
-            out.push(Finding {
-                file: file.to_string(),
-                sheet: Some(sheet.name.clone()),
-                rule: kind.id().to_string(),
-                severity: kind.severity(),
-                message,
-                cells,
-                expected: Some(round_half_away(col.sum, 10)),
-                actual: Some(round_half_away(*v, 10)),
-                difference: Some(diff),
-                order: (si + 1, *r, *c),
-                decimals: Some(decimals),
-            });
+            out.push(heading_mismatch(
+                sheet,
+                si,
+                file,
+                pack,
+                &heading,
+                (*c, *v, col.sum),
+                (K::DiscoverHeadingMismatch, &[]),
+            ));
         }
     }
     read
+}
+
+/// A heading read against the rows it sums: its label and row, its members, the column in
+/// which it adds up.
+struct Heading<'a> {
+    label: &'a str,
+    row: u32,
+    members: &'a [u32],
+    witness: u32,
+}
+
+/// Rows as a message shows them, one-based: `3, 4, 7–12` (a run of three or more as a span).
+fn rows_shown(rows: &[u32]) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut k = 0;
+    while k < rows.len() {
+        let mut end = k;
+        while rows
+            .get(end + 1)
+            .is_some_and(|n| Some(*n) == rows[end].checked_add(1))
+        {
+            end += 1;
+        }
+        if end >= k + 2 {
+            parts.push(format!("{}–{}", rows[k] + 1, rows[end] + 1));
+        } else {
+            parts.extend(rows[k..=end].iter().map(|r| (r + 1).to_string()));
+        }
+        k = end + 1;
+    }
+    parts.join(", ")
+}
+
+/// The finding for a heading whose typed figure `v` in column `c` is not `sum`, the sum of its
+/// members: said as `kind`, with `extra` parameters for its message.
+fn heading_mismatch(
+    sheet: &Sheet,
+    si: usize,
+    file: &str,
+    pack: &Pack,
+    h: &Heading,
+    (c, v, sum): (u32, f64, f64),
+    (kind, extra): (K, &[(&str, &str)]),
+) -> Finding {
+    let decimals = h
+        .members
+        .iter()
+        .chain(std::iter::once(&h.row))
+        .filter_map(|row| sheet.cells.get(&CellRef::new(*row, c)))
+        .filter_map(|cell| figure(cell, pack).map(|f| f.2))
+        .max()
+        .unwrap_or(0);
+    let locale = pack.settings.shown_locale();
+    let show = |x: f64| format_number(round_half_away(x, 10), Some(decimals), locale);
+    let diff = round_half_away(v - sum, 10);
+    let diff_text = if diff > 0.0 {
+        format!("+{}", show(diff))
+    } else {
+        show(diff)
+    };
+    let at = CellRef::new(h.row, c);
+    let rows_text = rows_shown(h.members);
+    let (at_text, found, expected) = (at.to_string(), show(v), show(sum));
+    let (count, witness) = (h.members.len().to_string(), CellRef::col_name(h.witness));
+    let mut params: Vec<(&str, &str)> = vec![
+        ("label", h.label),
+        ("cell", &at_text),
+        ("found", &found),
+        ("expected", &expected),
+        ("difference", &diff_text),
+        ("count", &count),
+        ("rows", &rows_text),
+        ("witness", &witness),
+    ];
+    params.extend_from_slice(extra);
+    let message = pack.settings.message(kind, &params);
+    let mut cells = vec![CellLoc::new(None, sheet.name.clone(), at_text.clone())];
+    for br in h.members {
+        cells.push(CellLoc::new(
+            None,
+            sheet.name.clone(),
+            CellRef::new(*br, c).to_string(),
+        ));
+    }
+    Finding {
+        file: file.to_string(),
+        sheet: Some(sheet.name.clone()),
+        rule: kind.id().to_string(),
+        severity: kind.severity(),
+        message,
+        cells,
+        expected: Some(round_half_away(sum, 10)),
+        actual: Some(round_half_away(v, 10)),
+        difference: Some(diff),
+        order: (si + 1, h.row, c),
+        decimals: Some(decimals),
+    }
+}
+
+/// A row as an outline reads it: its label (the first text of three letters or more, not a
+/// roman numeral), its depth (the cell's indent, then the label's leading spaces) and whether
+/// it is bold.
+struct Line<'a> {
+    row: u32,
+    col: u32,
+    label: &'a str,
+    depth: (u8, usize),
+    bold: bool,
+    /// A figure right of its label (a row of none, a header, ends a run).
+    figures: bool,
+}
+
+fn outline_lines<'a>(
+    sheet: &Sheet,
+    rows: &BTreeMap<u32, Vec<(u32, &'a Cell)>>,
+    pack: &Pack,
+) -> Vec<Line<'a>> {
+    let roman = |t: &str| {
+        t.chars()
+            .all(|c| "IVXLCivxlc.)( ".contains(c) || c.is_ascii_digit())
+    };
+    rows.iter()
+        .filter_map(|(r, cells)| {
+            let (col, label) = cells.iter().find_map(|(c, cell)| match &cell.value {
+                Value::Text(t)
+                    if t.chars().filter(|c| c.is_alphabetic()).count() >= 3 && !roman(t) =>
+                {
+                    Some((*c, t.as_str()))
+                }
+                _ => None,
+            })?;
+            let e = sheet
+                .emphasis
+                .get(&CellRef::new(*r, col))
+                .copied()
+                .unwrap_or_default();
+            let spaces = label.chars().take_while(|c| c.is_whitespace()).count();
+            let figures = cells
+                .iter()
+                .any(|(c, cell)| *c > col && figure(cell, pack).is_some());
+            Some(Line {
+                row: *r,
+                col,
+                label,
+                depth: (e.indent, spaces),
+                bold: e.bold,
+                figures,
+            })
+        })
+        .collect()
+}
+
+/// How an outline sets a heading apart from the rows it sums.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum By {
+    /// Its rows are more indented (the cell's indent, or leading spaces).
+    Indent,
+    /// It is bold, its rows are not.
+    Bold,
+}
+
+/// The members of the heading `lines[i]` read `by` indentation or bold, below it (`down`) or
+/// above it: the run of rows next to it in its label column, more indented than it (or not
+/// bold), up to the first row that is not; of them, the rows one level under it (the least
+/// indented; read by bold, they must all be at one depth). None when fewer than two.
+fn outline_members(lines: &[Line], i: usize, by: By, down: bool) -> Option<Vec<usize>> {
+    let h = &lines[i];
+    if by == By::Bold && !h.bold {
+        return None;
+    }
+    let mut run: Vec<usize> = Vec::new();
+    let mut prev = i;
+    loop {
+        let j = if down {
+            prev.checked_add(1)
+        } else {
+            prev.checked_sub(1)
+        };
+        let Some((j, l)) = j.and_then(|j| lines.get(j).map(|l| (j, l))) else {
+            break;
+        };
+        let next_row = if down {
+            lines[prev].row.checked_add(1)
+        } else {
+            lines[prev].row.checked_sub(1)
+        };
+        let inside = match by {
+            By::Indent => l.depth > h.depth,
+            By::Bold => !l.bold && l.depth >= h.depth,
+        };
+        if Some(l.row) != next_row
+            || l.col != h.col
+            || !inside
+            || !l.figures
+            || run.len() >= MAX_BLOCK
+        {
+            break;
+        }
+        run.push(j);
+        prev = j;
+    }
+    let top = run.iter().map(|&j| lines[j].depth).min()?;
+    if by == By::Bold && run.iter().any(|&j| lines[j].depth != top) {
+        return None;
+    }
+    let mut members: Vec<usize> = run.into_iter().filter(|&j| lines[j].depth == top).collect();
+    members.sort_unstable();
+    (members.len() >= 2).then_some(members)
+}
+
+/// How many headings [`outline`] read (two or more members, two or more typed figures): by
+/// the cells' indent, by leading spaces alone, by bold type.
+#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
+pub struct OutlineRead {
+    pub indent: usize,
+    pub spaces: usize,
+    pub bold: usize,
+}
+
+/// Headings set apart by their formatting (see [`outline_members`]) whose typed figure is not
+/// the sum of their members in one column (off in two or more, it is no plain sum), while
+/// another column of the row is (the witness), and the
+/// rows above it, read the same way, do not add up to it either (it would total them). Rows
+/// numbered, labelled as a total or as a part are read by the other patterns; members after a
+/// part word (`Trong đó`) are not summed.
+fn outline(
+    sheet: &Sheet,
+    si: usize,
+    rows: &BTreeMap<u32, Vec<(u32, &Cell)>>,
+    file: &str,
+    pack: &Pack,
+    out: &mut Vec<Finding>,
+) -> OutlineRead {
+    let lines = outline_lines(sheet, rows, pack);
+    let mut read = OutlineRead::default();
+    for (i, h) in lines.iter().enumerate() {
+        let Some(cells) = rows.get(&h.row) else {
+            continue;
+        };
+        if numbering(cells).is_some()
+            || cells.iter().any(|(_, c)| is_total(c, pack))
+            || is_part(h.label, pack)
+        {
+            continue;
+        }
+        let Some((by, members)) = [By::Indent, By::Bold]
+            .into_iter()
+            .find_map(|by| outline_members(&lines, i, by, true).map(|m| (by, m)))
+        else {
+            continue;
+        };
+        let members: Vec<&Line> = members
+            .iter()
+            .map(|&j| &lines[j])
+            .take_while(|l| !is_part(l.label, pack))
+            .collect();
+        let totals: Vec<(u32, f64, f64)> = cells
+            .iter()
+            .filter(|(c, cell)| *c > h.col && cell.formula.is_none())
+            .filter_map(|(c, cell)| figure(cell, pack).map(|(v, s, _)| (*c, v, s)))
+            .collect();
+        if members.len() < 2 || totals.len() < 2 {
+            continue;
+        }
+        match by {
+            By::Indent if members[0].depth.0 > h.depth.0 => read.indent += 1,
+            By::Indent => read.spaces += 1,
+            By::Bold => read.bold += 1,
+        }
+        let member_rows: Vec<u32> = members.iter().map(|l| l.row).collect();
+        let above: Vec<u32> = outline_members(&lines, i, by, false)
+            .map(|m| m.iter().map(|&j| lines[j].row).collect())
+            .unwrap_or_default();
+        outline_heading(
+            sheet,
+            si,
+            file,
+            pack,
+            h,
+            (by, &member_rows, &above),
+            &totals,
+            out,
+        );
+    }
+    read
+}
+
+/// The findings of one outline heading `h` over `members` (its rows read `by` indentation or
+/// bold; `above`, the rows above it read the same way), its typed figures `totals`.
+#[allow(clippy::too_many_arguments)]
+fn outline_heading(
+    sheet: &Sheet,
+    si: usize,
+    file: &str,
+    pack: &Pack,
+    h: &Line,
+    (by, members, above): (By, &[u32], &[u32]),
+    totals: &[(u32, f64, f64)],
+    out: &mut Vec<Finding>,
+) {
+    let verdicts: Vec<(Verdict, Column)> = totals
+        .iter()
+        .map(|(c, v, s)| {
+            let col = column(sheet, members, *c, pack);
+            (verdict((*v, *s), &col), col)
+        })
+        .collect();
+    let Some(witness) = totals
+        .iter()
+        .zip(&verdicts)
+        .find(|(t, v)| v.0 == Verdict::Adds && t.1 != 0.0)
+        .map(|(t, _)| t.0)
+    else {
+        return;
+    };
+    let by_text = pack.settings.message(
+        match by {
+            By::Indent => T::DiscoverByIndent,
+            By::Bold => T::DiscoverByBold,
+        },
+        &[],
+    );
+    // A slip is one figure: a heading off in more than one column is no plain sum of these
+    // rows (figures estimated and rounded one by one, as population tables are).
+    if verdicts.iter().filter(|v| v.0 == Verdict::Off).count() > 1 {
+        return;
+    }
+    let label = h.label.trim();
+    for ((c, v, s), (verdict_here, col)) in totals.iter().zip(&verdicts) {
+        // Every member holds a figure in this column, and the rows above do not add up to it
+        // (it would be their total, not their heading).
+        if *verdict_here != Verdict::Off
+            || col.parts.len() != members.len()
+            || verdict((*v, *s), &column(sheet, above, *c, pack)) == Verdict::Adds
+        {
+            continue;
+        }
+        let heading = Heading {
+            label,
+            row: h.row,
+            members,
+            witness,
+        };
+        out.push(heading_mismatch(
+            sheet,
+            si,
+            file,
+            pack,
+            &heading,
+            (*c, *v, col.sum),
+            (K::DiscoverOutlineMismatch, &[("by", &by_text)]),
+        ));
+    }
 }
 
 /// A percentage as a cell shows it: (percent, decimals shown), for a number under a percent
@@ -666,6 +983,23 @@ pub fn heading_rows(wb: &Workbook, pack: &Pack) -> usize {
         .sum()
 }
 
+/// What [`discover`] reads as headings set apart by formatting, by kind (for measuring it).
+pub fn outline_headings(wb: &Workbook, pack: &Pack) -> OutlineRead {
+    let mut scratch = Vec::new();
+    let mut read = OutlineRead::default();
+    for (si, sheet) in wb.sheets.iter().enumerate() {
+        let mut rows: BTreeMap<u32, Vec<(u32, &Cell)>> = BTreeMap::new();
+        for (at, cell) in &sheet.cells {
+            rows.entry(at.row).or_default().push((at.col, cell));
+        }
+        let r = outline(sheet, si, &rows, "", pack, &mut scratch);
+        read.indent += r.indent;
+        read.spaces += r.spaces;
+        read.bold += r.bold;
+    }
+    read
+}
+
 /// How many percentage columns with a base (a row at 100 %, or the count most of them are
 /// shares of) a workbook holds: what [`discover`] reads as shares (for measuring it).
 pub fn percent_columns(wb: &Workbook, pack: &Pack) -> usize {
@@ -725,6 +1059,7 @@ pub fn discover(wb: &Workbook, file: &str, pack: &Pack, skip: &BTreeSet<&str>) -
             rows.entry(at.row).or_default().push((at.col, cell));
         }
         let _ = headings(sheet, si, &rows, file, pack, &mut out);
+        let _ = outline(sheet, si, &rows, file, pack, &mut out);
         let _ = percentages(sheet, si, &rows, file, pack, &mut out);
         for (&r, cells) in &rows {
             let Some(&(label_col, label_cell)) = cells.iter().find(|(_, c)| is_total(c, pack))
@@ -842,9 +1177,14 @@ pub fn discover(wb: &Workbook, file: &str, pack: &Pack, skip: &BTreeSet<&str>) -
     out
 }
 
-/// A formula that is one `SUM` of one range (`SUM(C8:C12)`, `$` allowed, on its own sheet):
-/// the range's corners, top left and bottom right. Read with the one tokenizer.
-fn single_sum(formula: &str) -> Option<(CellRef, CellRef)> {
+/// The references a sum formula adds, each a range (a cell is a range of one), its corners
+/// top left and bottom right.
+type Ranges = Vec<(CellRef, CellRef)>;
+
+/// What a formula adds, when it adds references of its own sheet and nothing else: one `SUM` of
+/// ranges and cells (`SUM(C8:C12)`, `SUM(C8:C10,C12)`, `,` or `;`), or cells joined by `+`
+/// (`C8+C9+C11`). `$` allowed. Read with the one tokenizer.
+fn summed(formula: &str) -> Option<Ranges> {
     use crate::read::formula_tokens::{tokens, Token};
     let text = formula.trim();
     let text = text.strip_prefix('=').unwrap_or(text);
@@ -853,19 +1193,42 @@ fn single_sum(formula: &str) -> Option<(CellRef, CellRef)> {
         .into_iter()
         .filter(|t| !matches!(t, Token::Space(_)))
         .collect();
-    let [Token::Word(name), Token::Punct('('), Token::Word(a), Token::Punct(':'), Token::Word(b), Token::Punct(')')] =
-        toks.as_slice()
-    else {
-        return None;
+    let cell = |t: &Token| match t {
+        Token::Word(w) => CellRef::parse_a1(w),
+        _ => None,
     };
-    if !name.eq_ignore_ascii_case("SUM") {
-        return None;
+    let corners = |a: CellRef, b: CellRef| {
+        (
+            CellRef::new(a.row.min(b.row), a.col.min(b.col)),
+            CellRef::new(a.row.max(b.row), a.col.max(b.col)),
+        )
+    };
+    let mut out = Vec::new();
+    if let [Token::Word(name), Token::Punct('('), args @ .., Token::Punct(')')] = toks.as_slice() {
+        if !name.eq_ignore_ascii_case("SUM") {
+            return None;
+        }
+        for arg in args.split(|t| matches!(t, Token::Punct(',' | ';'))) {
+            match arg {
+                [a] => out.push(corners(cell(a)?, cell(a)?)),
+                [a, Token::Punct(':'), b] => out.push(corners(cell(a)?, cell(b)?)),
+                _ => return None,
+            }
+        }
+        return Some(out);
     }
-    let (a, b) = (CellRef::parse_a1(a)?, CellRef::parse_a1(b)?);
-    Some((
-        CellRef::new(a.row.min(b.row), a.col.min(b.col)),
-        CellRef::new(a.row.max(b.row), a.col.max(b.col)),
-    ))
+    // Cells joined by `+`: two or more.
+    for (k, t) in toks.iter().enumerate() {
+        if k % 2 == 1 {
+            if *t != Token::Punct('+') {
+                return None;
+            }
+        } else {
+            let c = cell(t)?;
+            out.push((c, c));
+        }
+    }
+    (toks.len() % 2 == 1 && out.len() >= 2).then_some(out)
 }
 
 /// Whether a formula sums (a `SUM` or `SUBTOTAL` in it): a subtotal, not a member.
@@ -932,8 +1295,8 @@ fn shape_of(
     }
 }
 
-/// A `SUM` that leaves out an adjacent member of its block: the left-out cell, its figure and
-/// label, the sum of the range, the decimals shown.
+/// A sum that leaves out an adjacent member of its block: the left-out cell, its figure and
+/// label, the sum of what it adds, the decimals shown.
 struct Omission {
     left_out: CellRef,
     value: f64,
@@ -943,22 +1306,30 @@ struct Omission {
     decimals: u8,
 }
 
-/// Whether the `SUM(a:b)` in `at` leaves out the member next to its range (nearest the formula
-/// first, then the far end). See [`sum_omissions`] for the terms.
-fn omission(
+/// The members a sum adds: their figures by position, the decimals shown, the shape of their
+/// labels.
+struct Members {
+    figures: Vec<(u32, f64)>,
+    decimals: u8,
+    shape: Shape,
+}
+
+impl Members {
+    fn sum(&self) -> f64 {
+        self.figures.iter().map(|x| x.1).sum()
+    }
+}
+
+/// The members at `covered` positions of the line (column when `vertical`) of `at`; None when
+/// one is a subtotal, or a figure without a label, or labelled unlike the others, or fewer
+/// than two hold a figure.
+fn summed_members(
     sheet: &Sheet,
     rows: &BTreeMap<u32, Vec<(u32, &Cell)>>,
-    sums: &BTreeMap<CellRef, (CellRef, CellRef)>,
-    at: CellRef,
-    (a, b): (CellRef, CellRef),
+    (vertical, at): (bool, CellRef),
+    covered: &BTreeSet<u32>,
     pack: &Pack,
-) -> Option<Omission> {
-    let vertical = a.col == b.col && a.col == at.col;
-    let across = a.row == b.row && a.row == at.row;
-    if !(vertical || across) {
-        return None;
-    }
-    let pos = |c: CellRef| if vertical { c.row } else { c.col };
+) -> Option<Members> {
     let make = |p: u32| {
         if vertical {
             CellRef::new(p, at.col)
@@ -966,16 +1337,10 @@ fn omission(
             CellRef::new(at.row, p)
         }
     };
-    let (f, s, e) = (pos(at), pos(a), pos(b));
-    if e <= s || (s..=e).contains(&f) || (e - s) as usize >= MAX_BLOCK {
-        return None;
-    }
-    // The range: figures, none a subtotal, each member labelled alike.
-    let mut sum = 0.0;
-    let mut count = 0;
+    let mut figures = Vec::new();
     let mut decimals = 0u8;
     let mut shape: Option<Shape> = None;
-    for p in s..=e {
+    for &p in covered {
         let cell = sheet.cells.get(&make(p));
         if cell.is_some_and(sums_something) {
             return None;
@@ -993,15 +1358,106 @@ fn omission(
             }
         }
         if let Some((v, _, d)) = fig {
-            sum += v;
-            count += 1;
+            figures.push((p, v));
             decimals = decimals.max(d);
         }
     }
-    let shape = shape?;
-    if count < 2 {
+    (figures.len() >= 2).then_some(Members {
+        figures,
+        decimals,
+        shape: shape?,
+    })
+}
+
+/// Whether the other sums of the same total (the same row of a column's totals, or the same
+/// column of a row's) allow saying position `p` is left out by the sum at `at` (at position
+/// `f`): when there are any, one must count it (the witness); all leaving it out is a choice,
+/// not a slip. A row's sum needs a witness.
+fn witnessed(
+    sums: &BTreeMap<CellRef, Ranges>,
+    (vertical, at): (bool, CellRef),
+    p: u32,
+    f: u32,
+) -> bool {
+    let pos = |c: CellRef| if vertical { c.row } else { c.col };
+    let mut siblings = 0;
+    let mut witness = false;
+    for (other, ranges) in sums {
+        let own_line = ranges.iter().all(|(oa, ob)| {
+            if vertical {
+                oa.col == other.col && ob.col == other.col
+            } else {
+                oa.row == other.row && ob.row == other.row
+            }
+        });
+        let same = own_line
+            && if vertical {
+                other.row == at.row && other.col != at.col
+            } else {
+                other.col == at.col && other.row != at.row
+            };
+        if !same {
+            continue;
+        }
+        siblings += 1;
+        let covers = |x: u32| {
+            ranges
+                .iter()
+                .any(|(oa, ob)| (pos(*oa)..=pos(*ob)).contains(&x))
+        };
+        if covers(p) && !covers(f) {
+            witness = true;
+        }
+    }
+    witness || (siblings == 0 && vertical)
+}
+
+/// Whether the sum in `at` of `ranges` leaves out a member next to what it adds: next to its
+/// ends (nearest the formula first, then the far end), or the one cell it skips between them
+/// (a sum skipping more is a choice). See [`sum_omissions`] for the terms.
+fn omission(
+    sheet: &Sheet,
+    rows: &BTreeMap<u32, Vec<(u32, &Cell)>>,
+    sums: &BTreeMap<CellRef, Ranges>,
+    at: CellRef,
+    ranges: &[(CellRef, CellRef)],
+    pack: &Pack,
+) -> Option<Omission> {
+    let vertical = ranges
+        .iter()
+        .all(|(a, b)| a.col == at.col && b.col == at.col);
+    let across = ranges
+        .iter()
+        .all(|(a, b)| a.row == at.row && b.row == at.row);
+    if !(vertical || across) {
         return None;
     }
+    let pos = |c: CellRef| if vertical { c.row } else { c.col };
+    let make = |p: u32| {
+        if vertical {
+            CellRef::new(p, at.col)
+        } else {
+            CellRef::new(at.row, p)
+        }
+    };
+    let mut covered = BTreeSet::new();
+    for (a, b) in ranges {
+        if (pos(*b) - pos(*a)) as usize >= MAX_BLOCK {
+            return None;
+        }
+        covered.extend(pos(*a)..=pos(*b));
+    }
+    let (&s, &e) = (covered.first()?, covered.last()?);
+    let f = pos(at);
+    if e <= s || (s..=e).contains(&f) || (e - s) as usize >= MAX_BLOCK {
+        return None;
+    }
+    let gaps: Vec<u32> = (s..=e).filter(|p| !covered.contains(p)).collect();
+    if gaps.len() > 1 {
+        return None;
+    }
+    let members = summed_members(sheet, rows, (vertical, at), &covered, pack)?;
+    let sum = members.sum();
     let own_value = sheet
         .cells
         .get(&at)
@@ -1013,6 +1469,7 @@ fn omission(
     let candidates = [near_side]
         .into_iter()
         .filter(|p| between(*p))
+        .chain(gaps.first().copied())
         .chain(far_side);
     for p in candidates {
         let left_out = make(p);
@@ -1026,53 +1483,38 @@ fn omission(
             continue;
         };
         // A zero changes nothing; a figure that is the block's sum (or the formula's) is its
-        // heading or total, not a member.
-        if value == 0.0 || near(value, sum, 1e-9) || own_value.is_some_and(|o| near(value, o, 1e-9))
+        // heading or total, not a member; a skipped cell that is the sum of the members on
+        // one side of it is their subtotal.
+        let side = |before: bool| -> f64 {
+            members
+                .figures
+                .iter()
+                .filter(|(q, _)| (*q < p) == before)
+                .map(|x| x.1)
+                .sum()
+        };
+        if value == 0.0
+            || near(value, sum, 1e-9)
+            || own_value.is_some_and(|o| near(value, o, 1e-9))
+            || (gaps.contains(&p)
+                && (near(value, side(true), 1e-9) || near(value, side(false), 1e-9)))
         {
             continue;
         }
         let Some((own_shape, label)) = shape_of(sheet, rows, vertical, left_out, pack) else {
             continue;
         };
-        if own_shape != shape {
+        if own_shape != members.shape || !witnessed(sums, (vertical, at), p, f) {
             continue;
         }
-        // The other SUMs of the same total (the same row of a column's totals, or the same
-        // column of a row's): when there are any, one must count the left-out member (the
-        // witness); all leaving it out is a choice, not a slip. A row's sum needs a witness.
-        let mut siblings = 0;
-        let mut witness = false;
-        for (other, &(oa, ob)) in sums {
-            let same = if vertical {
-                other.row == at.row
-                    && other.col != at.col
-                    && oa.col == ob.col
-                    && oa.col == other.col
-            } else {
-                other.col == at.col
-                    && other.row != at.row
-                    && oa.row == ob.row
-                    && oa.row == other.row
-            };
-            if !same {
-                continue;
-            }
-            siblings += 1;
-            let (os, oe) = (pos(oa), pos(ob));
-            if (os..=oe).contains(&p) && !(os..=oe).contains(&f) {
-                witness = true;
-            }
-        }
-        if witness || (siblings == 0 && vertical) {
-            return Some(Omission {
-                left_out,
-                value,
-                label,
-                sum,
-                count,
-                decimals: decimals.max(d),
-            });
-        }
+        return Some(Omission {
+            left_out,
+            value,
+            label,
+            sum,
+            count: members.figures.len(),
+            decimals: members.decimals.max(d),
+        });
     }
     None
 }
@@ -1084,12 +1526,10 @@ pub fn sum_formulas(wb: &Workbook) -> usize {
         .iter()
         .flat_map(|s| &s.cells)
         .filter(|(at, c)| {
-            c.formula
-                .as_deref()
-                .and_then(single_sum)
-                .is_some_and(|(a, b)| {
-                    (a.col == b.col && a.col == at.col) || (a.row == b.row && a.row == at.row)
-                })
+            c.formula.as_deref().and_then(summed).is_some_and(|r| {
+                r.iter().all(|(a, b)| a.col == at.col && b.col == at.col)
+                    || r.iter().all(|(a, b)| a.row == at.row && b.row == at.row)
+            })
         })
         .count()
 }
@@ -1117,10 +1557,10 @@ pub fn sum_omissions(
         if skip.contains(sheet.name.as_str()) {
             continue;
         }
-        let sums: BTreeMap<CellRef, (CellRef, CellRef)> = sheet
+        let sums: BTreeMap<CellRef, Ranges> = sheet
             .cells
             .iter()
-            .filter_map(|(at, c)| c.formula.as_deref().and_then(single_sum).map(|r| (*at, r)))
+            .filter_map(|(at, c)| c.formula.as_deref().and_then(summed).map(|r| (*at, r)))
             .collect();
         if sums.is_empty() {
             continue;
@@ -1129,14 +1569,24 @@ pub fn sum_omissions(
         for (at, cell) in &sheet.cells {
             rows.entry(at.row).or_default().push((at.col, cell));
         }
-        for (&at, &range) in &sums {
-            let Some(o) = omission(sheet, &rows, &sums, at, range, pack) else {
+        for (&at, ranges) in &sums {
+            let Some(o) = omission(sheet, &rows, &sums, at, ranges, pack) else {
                 continue;
             };
             let kind = K::DiscoverSumOmits;
             let locale = pack.settings.shown_locale();
             let show = |x: f64| format_number(round_half_away(x, 10), Some(o.decimals), locale);
-            let range_text = format!("{}:{}", range.0, range.1);
+            let range_text = ranges
+                .iter()
+                .map(|(a, b)| {
+                    if a == b {
+                        a.to_string()
+                    } else {
+                        format!("{a}:{b}")
+                    }
+                })
+                .collect::<Vec<_>>()
+                .join(", ");
             let message = pack.settings.message(
                 kind,
                 &[
@@ -1302,6 +1752,42 @@ mod tests {
     }
 
     #[test]
+    fn a_plus_sum_leaving_out_the_next_row_or_the_one_it_skips() {
+        // `=C2+C3` leaving out C4.
+        let got = omits(&BLOCK, &[("C6", "C2+C3"), ("D6", "D2+D3+D4")]);
+        assert_eq!(got, vec![("C6".to_string(), "C4".to_string())]);
+        // `=C2+C4` skipping C3, which the other column counts.
+        let got = omits(&BLOCK, &[("C6", "C2+C4"), ("D6", "SUM(D2:D4)")]);
+        assert_eq!(got, vec![("C6".to_string(), "C3".to_string())]);
+        // Skipping two cells is a choice, not a slip.
+        let mut rows = BLOCK;
+        rows[4] = &["4", "Chuyển ngành", "2", "1"];
+        let got = omits(&rows, &[("C6", "C2+C5"), ("D6", "SUM(D2:D5)")]);
+        assert!(got.is_empty(), "{got:?}");
+    }
+
+    #[test]
+    fn a_sum_of_ranges_skipping_a_subtotal_or_a_part_row() {
+        // C4 is the subtotal of C2:C3 (typed, labelled as the members are): skipped on purpose.
+        let rows: [&[&str]; 7] = [
+            &["Chỉ tiêu", "", "Nam", "Nữ"],
+            &["Kết nạp mới", "", "10", "4"],
+            &["Chuyển đến", "", "20", "12"],
+            &["Cộng nhóm một", "", "30", "16"],
+            &["Phục hồi", "", "5", "3"],
+            &["Chuyển ngành", "", "2", "1"],
+            &["Tổng cộng", "", "37", "20"],
+        ];
+        let got = omits(&rows, &[("C7", "SUM(C2:C3,C5:C6)"), ("D7", "SUM(D2:D6)")]);
+        assert!(got.is_empty(), "{got:?}");
+        // The `Trong đó` row of BLOCK left out between two ranges: a part, not a member.
+        let mut block = BLOCK;
+        block[5] = &["", "Tổng cộng", "37", "20"];
+        let got = omits(&block, &[("C6", "SUM(C2:C3,C4)"), ("D6", "SUM(D2:D4)")]);
+        assert!(got.is_empty(), "{got:?}");
+    }
+
+    #[test]
     fn a_heading_sum_stopping_one_row_short_and_the_other_shapes_not_read() {
         let rows: [&[&str]; 5] = [
             &["STT", "Chỉ tiêu", "Nam", "Nữ"],
@@ -1312,12 +1798,20 @@ mod tests {
         ];
         let got = omits(&rows, &[("C2", "SUM(C3:C4)"), ("D2", "sum( D$3 : D5 )")]);
         assert_eq!(got, vec![("C2".to_string(), "C5".to_string())]);
-        // Not one SUM of one range: not read.
+        // The same cells as a list, or joined by `+`: read alike.
+        for f in ["SUM(C3,C4)", "SUM(C3;$C$4)", "C3+C4", "=C3 + C4"] {
+            let got = omits(&rows, &[("C2", f)]);
+            assert_eq!(got, vec![("C2".to_string(), "C5".to_string())], "{f}");
+        }
+        // Not a sum of references alone: not read.
         for f in [
             "SUM(C3:C4)+0",
-            "SUM(C3,C4)",
+            "C3+C4*2",
+            "C3-C4",
+            "C3",
             "Other!SUM(C3:C4)",
             "SUM(Other!C3:C4)",
+            "Other!C3+C4",
         ] {
             assert!(omits(&rows, &[("C2", f)]).is_empty(), "{f}");
         }
@@ -1408,6 +1902,108 @@ mod tests {
         // A share of another row (a sub-item of 4 over its heading, 1 ÷ 4 = 25 %): not said.
         right[6] = &["6", "Trong đó nữ dự bị", "1", "25"];
         assert!(found_with_percent(&right).is_empty());
+    }
+
+    /// [`sheet`] with some label cells set apart: (address, bold, indent).
+    fn found_outlined(rows: &[&[&str]], emphasis: &[(&str, bool, u8)]) -> Vec<(String, String)> {
+        let pack = compile(&builtin_sources()).expect("built-in pack");
+        let mut wb = sheet(rows);
+        for (at, bold, indent) in emphasis {
+            let at = CellRef::parse_a1(at).expect("address");
+            wb.sheets[0].emphasis.insert(
+                at,
+                crate::model::Emphasis {
+                    bold: *bold,
+                    indent: *indent,
+                },
+            );
+        }
+        discover(&wb, "t.xlsx", &pack, &BTreeSet::new())
+            .into_iter()
+            .map(|f| (f.rule, f.cells[0].cell.clone()))
+            .collect()
+    }
+
+    const OUTLINE: [&[&str]; 6] = [
+        &["Chỉ tiêu", "Nam", "Nữ"],
+        &["Tăng trong năm", "14", "6"],
+        &["Kết nạp mới", "10", "4"],
+        &["Chuyển đến", "3", "2"],
+        &["Giảm trong năm", "5", "3"],
+        &["Chuyển đi", "5", "3"],
+    ];
+
+    #[test]
+    fn an_indented_heading_off_by_one() {
+        let by_indent = [("A3", false, 1), ("A4", false, 1), ("A6", false, 1)];
+        assert_eq!(
+            found_outlined(&OUTLINE, &by_indent),
+            vec![("discover.outline-mismatch".to_string(), "B2".to_string())]
+        );
+        // The same outline typed with leading spaces.
+        let mut spaced = OUTLINE;
+        spaced[2] = &["   Kết nạp mới", "10", "4"];
+        spaced[3] = &["   Chuyển đến", "3", "2"];
+        assert_eq!(
+            found_outlined(&spaced, &[]),
+            vec![("discover.outline-mismatch".to_string(), "B2".to_string())]
+        );
+        // Nothing set apart: no outline read.
+        assert!(found_outlined(&OUTLINE, &[]).is_empty());
+    }
+
+    #[test]
+    fn a_bold_heading_right_within_the_rounding_shown() {
+        let mut rows = OUTLINE;
+        rows[1] = &["Tăng trong năm", "13.6", "6"];
+        rows[2] = &["Kết nạp mới", "10.3", "4"];
+        rows[3] = &["Chuyển đến", "3.4", "2"];
+        let bold = [("A2", true, 0), ("A5", true, 0)];
+        assert!(found_outlined(&rows, &bold).is_empty());
+        rows[1] = &["Tăng trong năm", "13.9", "6"];
+        assert_eq!(
+            found_outlined(&rows, &bold),
+            vec![("discover.outline-mismatch".to_string(), "B2".to_string())]
+        );
+    }
+
+    #[test]
+    fn an_outline_part_row_and_a_subtotal_under_its_rows_are_not_summed() {
+        // `Trong đó` under the heading's members: a part, left out of the sum.
+        let mut rows = OUTLINE;
+        rows[3] = &["Chuyển đến", "4", "2"];
+        rows[4] = &["Trong đó: nữ", "3", "3"];
+        rows[5] = &["Dân tộc", "1", "1"];
+        let indent = [
+            ("A3", false, 1),
+            ("A4", false, 1),
+            ("A5", false, 1),
+            ("A6", false, 1),
+        ];
+        assert!(found_outlined(&rows, &indent).is_empty());
+        // A bold row under the rows it totals (in column B), not a heading of the rows below.
+        let rows: [&[&str]; 6] = [
+            &["Chỉ tiêu", "Nam", "Nữ"],
+            &["Kết nạp mới", "10", "4"],
+            &["Chuyển đến", "4", "2"],
+            &["Tăng trong năm", "14", "6"],
+            &["Chuyển đi", "9", "5"],
+            &["Khai trừ", "5", "3"],
+        ];
+        assert!(found_outlined(&rows, &[("A4", true, 0)]).is_empty());
+    }
+
+    #[test]
+    fn an_outline_heading_off_in_two_columns_is_no_plain_sum() {
+        let rows: [&[&str]; 4] = [
+            &["Chỉ tiêu", "Nam", "Nữ", "Cộng"],
+            &["Tăng trong năm", "14", "7", "19"],
+            &["Kết nạp mới", "10", "4", "14"],
+            &["Chuyển đến", "3", "2", "5"],
+        ];
+        let indent = [("A3", false, 1), ("A4", false, 1)];
+        assert!(found_outlined(&rows, &indent).is_empty());
+        assert_eq!(rows_shown(&[2, 3, 6, 7, 8, 9]), "3, 4, 7–10");
     }
 
     #[test]

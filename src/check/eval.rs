@@ -1357,15 +1357,28 @@ fn not_finite(
 pub struct CheckShape {
     pub rule: String,
     pub sheet: String,
-    /// The cells the finding of this check names (the same list, in the same order).
-    pub cells: Vec<CellLoc>,
-    /// The figures read, in the same order.
+    /// The figures read: the first read of each cell, in order.
     pub reads: Vec<Origin>,
+    /// The cells of other workbooks the check reads, after this workbook's (each once).
+    pub other_cells: Vec<CellLoc>,
     pub fails: bool,
     /// The figures found and expected (the two sides), when the check is a comparison.
     pub found: f64,
     pub expected: f64,
     pub shape: Shape,
+}
+
+impl CheckShape {
+    /// The cells the finding of this check names (the same list, in the same order): the
+    /// figures read (`sheets`: the workbook's sheet names), then [`CheckShape::other_cells`].
+    pub fn cells(&self, sheets: &[String]) -> Vec<CellLoc> {
+        let name = |si: usize| sheets.get(si).map(String::as_str).unwrap_or_default();
+        self.reads
+            .iter()
+            .map(|(si, at)| CellLoc::new(None, name(*si).to_string(), at.to_string()))
+            .chain(self.other_cells.iter().cloned())
+            .collect()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -1391,11 +1404,39 @@ pub struct Figure {
     pub count: bool,
     pub percent: bool,
     pub decimals: u8,
-    pub label: String,
-    /// The form's (row, column) indexes, for neighbours; None for a single-cell field.
+    /// The form instance's (instance, row, column) indexes, for neighbours; None for a
+    /// single-cell field.
     pub grid: Option<(usize, usize, usize)>,
+    /// A single-cell field's (instance, field) indexes; None for a figure of a grid.
+    pub field: Option<(usize, usize)>,
     /// What supposing it wrong costs ([`crate::rules::Weights`]; 1 by default).
     pub weight: f64,
+}
+
+impl Figure {
+    /// What the sheet calls the figure: its row's label (as written, else the rule's), with
+    /// its column's heading when the form has more than one column; a field's label. Made
+    /// only for the figures an explanation names.
+    pub fn label(&self, pack: &Pack, instances: &[FormInstance]) -> String {
+        let form_of = |ii: usize| {
+            let inst = instances.get(ii)?;
+            Some((inst, pack.forms.get(inst.form)?))
+        };
+        if let Some((ii, ri, ci)) = self.grid {
+            let Some((inst, form)) = form_of(ii) else {
+                return String::new();
+            };
+            let label = inst.label_of(form, ri);
+            return match form.columns.get(ci) {
+                Some(c) if form.columns.len() > 1 => format!("{label} — {}", c.header),
+                _ => label,
+            };
+        }
+        self.field
+            .and_then(|(ii, i)| form_of(ii)?.1.cells.get(i))
+            .map(|c| c.label.clone())
+            .unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -1601,113 +1642,171 @@ pub struct Others<'a> {
 /// [`check_shapes`], with the checks reading other workbooks too when `others` are given.
 pub fn check_shapes_linked<'a, 'o: 'a>(
     pack: &'a Pack,
-    sheets: &[String],
+    sheets: &'a [String],
     instances: &'a [FormInstance],
     values: &'a [FormValues],
     others: Option<Others<'o>>,
 ) -> (Vec<CheckShape>, Vec<Figure>) {
+    let mut shapes = Vec::new();
+    for (_, shape, _) in shapes_pass(pack, sheets, instances, values, others) {
+        shapes.extend(shape);
+    }
+    (shapes, figures_read(pack, instances, values))
+}
+
+/// [`check_shapes_linked`] and the [`Recheck`] of the same checks from one evaluation of
+/// each application (what [`Recheck::new`] gives, without applying every check again).
+pub fn check_shapes_rechecked<'a, 'o: 'a>(
+    pack: &'a Pack,
+    sheets: &'a [String],
+    instances: &'a [FormInstance],
+    values: &'a [FormValues],
+    others: Option<Others<'o>>,
+) -> (Vec<CheckShape>, Vec<Figure>, Recheck<'a>) {
+    let mut r = Recheck::empty(pack, sheets, instances);
+    let mut shapes = Vec::new();
+    for (applied, shape, deps) in shapes_pass(pack, sheets, instances, values, others) {
+        let verdict = shape.as_ref().map(|s| Verdict {
+            rule: &applied.check.id,
+            reads: s.reads.clone(),
+            fails: s.fails,
+            expected: s.expected,
+        });
+        r.add(applied, verdict, deps);
+        shapes.extend(shape);
+    }
+    (shapes, figures_read(pack, instances, values), r)
+}
+
+/// Each application of the checks ([`applications`], in order) with its shape (None: not
+/// applied, its condition does not hold or a figure it reads is missing) and every figure read
+/// on the way, its condition's too (the verdict is the same as long as none of them changes).
+fn shapes_pass<'a, 'o: 'a>(
+    pack: &'a Pack,
+    sheets: &'a [String],
+    instances: &'a [FormInstance],
+    values: &'a [FormValues],
+    others: Option<Others<'o>>,
+) -> Vec<(Applied<'a>, Option<CheckShape>, Vec<Origin>)> {
     let by_form = first_instances(instances);
-    let mut out = Vec::new();
-    {
-        for Applied {
-            ii,
-            check,
-            current,
-            unit,
-            previous,
-        } in applications(pack, instances, others.map_or(Scope::Local, Scope::All))
-        {
-            let inst = &instances[ii];
-            let sheet = sheets.get(inst.sheet).cloned().unwrap_or_default();
+    applications(pack, instances, others.map_or(Scope::Local, Scope::All))
+        .into_iter()
+        .map(|a| {
             let mut env = Env {
                 pack,
                 by_form: &by_form,
                 values,
                 instances,
-                own: ii,
-                current,
+                own: a.ii,
+                current: a.current,
                 read: Vec::new(),
-                unit,
-                previous,
+                unit: a.unit,
+                previous: a.previous,
                 other_read: Vec::new(),
                 changed: None,
-                tol: check.tolerance,
+                tol: a.check.tolerance,
             };
-            if let Some(w) = &check.when {
-                match env.eval(w) {
-                    Ok(V::Bool(true)) => {}
-                    _ => continue,
-                }
-                env.read.clear();
-                env.other_read.clear();
-            }
-            let (fails, found, expected, shape) = match &check.expr {
-                CExpr::Compare(op, lhs, rhs) => {
-                    let (Ok(f), Ok(x)) = (env.num(lhs), env.num(rhs)) else {
-                        continue;
-                    };
-                    let fails = !compare(*op, f, x, check.tolerance);
-                    let read = std::mem::take(&mut env.read);
-                    let other_read = std::mem::take(&mut env.other_read);
-                    let l = env.lin_one(lhs);
-                    let r = env.lin_one(rhs);
-                    env.read = read;
-                    env.other_read = other_read;
-                    let shape = match (l, r) {
-                        (Ok(l), Ok(r)) if *op != CmpOp::Ne => {
-                            let d = l.add(r.scale(-1.0));
-                            Shape::Linear {
-                                terms: d.terms,
-                                constant: d.c,
-                                op: *op,
-                                tol: tolerance(f, x, check.tolerance),
-                            }
-                        }
-                        (Ok(l), Err(_)) if *op == CmpOp::Eq && l.terms.len() == 1 && l.c == 0.0 => {
-                            Shape::Follows {
-                                target: l.terms[0].0,
-                            }
-                        }
-                        _ => Shape::Other,
-                    };
-                    (fails, f.v, x.v, shape)
-                }
-                cond => match env.eval(cond) {
-                    Ok(V::Bool(b)) => (!b, 0.0, 0.0, Shape::Other),
-                    _ => continue,
-                },
+            let sheet = sheets.get(instances[a.ii].sheet);
+            let (shape, deps) = shape_of(&mut env, a.check, sheets, sheet);
+            (a, shape, deps)
+        })
+        .collect()
+}
+
+/// One application of `check` (its `env`) as a constraint ([`CheckShape`]; None: not applied),
+/// with every figure read on the way, its condition's too.
+fn shape_of(
+    env: &mut Env<'_>,
+    check: &Check,
+    sheets: &[String],
+    sheet: Option<&String>,
+) -> (Option<CheckShape>, Vec<Origin>) {
+    let mut deps: Vec<Origin> = Vec::new();
+    if let Some(w) = &check.when {
+        let r = env.eval(w);
+        deps.append(&mut env.read);
+        match r {
+            Ok(V::Bool(true)) => {}
+            _ => return (None, deps),
+        }
+        env.other_read.clear();
+    }
+    let (fails, found, expected, shape) = match &check.expr {
+        CExpr::Compare(op, lhs, rhs) => {
+            let (Ok(f), Ok(x)) = (env.num(lhs), env.num(rhs)) else {
+                deps.append(&mut env.read);
+                return (None, deps);
             };
-            // The first read of each cell (by its sheet's name and address, as the finding
-            // names it), without building the names of the cells read again.
-            let name = |si: usize| sheets.get(si).map(String::as_str).unwrap_or_default();
-            let reads = first_reads(&env.read, sheets);
-            let mut cells: Vec<CellLoc> = reads
-                .iter()
-                .map(|(si, at)| CellLoc::new(None, name(*si).to_string(), at.to_string()))
-                .collect();
-            // Cells of other workbooks after this workbook's, as findings name them (each
-            // once: a set, not a search of the list, so that a check reading every record of
-            // a long summary stays linear).
-            let mut named: std::collections::BTreeSet<CellLoc> = cells.iter().cloned().collect();
-            for (l, _) in std::mem::take(&mut env.other_read) {
-                if named.insert(l.clone()) {
-                    cells.push(l);
-                }
+            let fails = !compare(*op, f, x, check.tolerance);
+            let shape = linear_shape(env, *op, lhs, rhs, tolerance(f, x, check.tolerance));
+            (fails, f.v, x.v, shape)
+        }
+        cond => match env.eval(cond) {
+            Ok(V::Bool(b)) => (!b, 0.0, 0.0, Shape::Other),
+            _ => {
+                deps.append(&mut env.read);
+                return (None, deps);
             }
-            out.push(CheckShape {
-                rule: check.id.clone(),
-                sheet: sheet.clone(),
-                cells,
-                reads,
-                fails,
-                found,
-                expected,
-                shape,
-            });
+        },
+    };
+    let reads = first_reads(&env.read, sheets);
+    deps.append(&mut env.read);
+    // Cells of other workbooks after this workbook's, as findings name them (each once: a
+    // set, not a search of the list, so that a check reading every record of a long summary
+    // stays linear). This workbook's cells are named from `reads` when asked
+    // ([`CheckShape::cells`]).
+    let other_read = std::mem::take(&mut env.other_read);
+    let mut other_cells: Vec<CellLoc> = Vec::new();
+    if !other_read.is_empty() {
+        let name = |si: usize| sheets.get(si).map(String::as_str).unwrap_or_default();
+        let mut named: std::collections::BTreeSet<CellLoc> = reads
+            .iter()
+            .map(|(si, at)| CellLoc::new(None, name(*si).to_string(), at.to_string()))
+            .collect();
+        for (l, _) in other_read {
+            if named.insert(l.clone()) {
+                other_cells.push(l);
+            }
         }
     }
+    let shape = CheckShape {
+        rule: check.id.clone(),
+        sheet: sheet.cloned().unwrap_or_default(),
+        other_cells,
+        reads,
+        fails,
+        found,
+        expected,
+        shape,
+    };
+    (Some(shape), deps)
+}
 
-    (out, figures_read(pack, instances, values))
+/// The constraint `lhs op rhs` when both sides are linear in the figures (`tol`: the
+/// comparison's own tolerance), a follower `figure == expression`, or neither. The figures
+/// read on the way are left as they were.
+fn linear_shape(env: &mut Env<'_>, op: CmpOp, lhs: &CExpr, rhs: &CExpr, tol: f64) -> Shape {
+    let read = std::mem::take(&mut env.read);
+    let other_read = std::mem::take(&mut env.other_read);
+    let l = env.lin_one(lhs);
+    let r = env.lin_one(rhs);
+    env.read = read;
+    env.other_read = other_read;
+    match (l, r) {
+        (Ok(l), Ok(r)) if op != CmpOp::Ne => {
+            let d = l.add(r.scale(-1.0));
+            Shape::Linear {
+                terms: d.terms,
+                constant: d.c,
+                op,
+                tol,
+            }
+        }
+        (Ok(l), Err(_)) if op == CmpOp::Eq && l.terms.len() == 1 && l.c == 0.0 => Shape::Follows {
+            target: l.terms[0].0,
+        },
+        _ => Shape::Other,
+    }
 }
 
 /// Every figure of the form instances (each number of their grids and cells), with its
@@ -1721,20 +1820,14 @@ fn figures_read(pack: &Pack, instances: &[FormInstance], values: &[FormValues]) 
         for (&(ri, ci), &(read, at)) in grid {
             let Read::Num(n) = read else { continue };
             let kind = form.columns.get(ci).map(|c| c.kind).unwrap_or_default();
-            let mut label = inst.label_of(form, ri);
-            if form.columns.len() > 1 {
-                if let Some(c) = form.columns.get(ci) {
-                    label = format!("{label} — {}", c.header);
-                }
-            }
             figures.push(Figure {
                 at,
                 v: n.v,
                 count: kind == Kind::Count,
                 percent: kind == Kind::Percent,
                 decimals: n.decimals,
-                label,
                 grid: Some((ii, ri, ci)),
+                field: None,
                 weight: form.weights.of_grid(ri, ci),
             });
         }
@@ -1749,8 +1842,8 @@ fn figures_read(pack: &Pack, instances: &[FormInstance], values: &[FormValues]) 
                 count: cf.kind == Kind::Count,
                 percent: cf.kind == Kind::Percent,
                 decimals: n.decimals,
-                label: cf.label.clone(),
                 grid: None,
+                field: Some((ii, i)),
                 weight: form.weights.of_cell(i),
             });
         }
@@ -1763,7 +1856,8 @@ pub fn with_changes(values: &[FormValues], changes: &HashMap<Origin, f64>) -> Ve
     let mut out = values.to_vec();
     let set = |e: &mut (Read, Origin)| {
         if let (Read::Num(n), Some(v)) = (&mut e.0, changes.get(&e.1)) {
-            n.v = *v;
+            // As a correction is read when re-checking it ([`Env::as_changed`]).
+            *n = n.with_value(*v);
         }
     };
     for fv in &mut out {
@@ -1798,12 +1892,34 @@ struct Application<'a> {
     /// Its verdict over the figures as found: the key of its rule and figures read, whether
     /// it fails, the expected side.
     verdict: Option<(usize, bool, f64)>,
+    /// The figures its verdict read (as [`CheckShape::reads`]; none without a verdict).
+    reads: Vec<Origin>,
 }
 
 /// The first read of each cell among `read`, in order: cells told apart by their sheet's name
 /// (two instances of one sheet are one sheet) and address. Linear: a check that sums every
 /// record of a summary of 100,000 rows reads 100,000 cells.
 fn first_reads(read: &[Origin], sheets: &[String]) -> Vec<Origin> {
+    // A few cells (most checks): a search of those kept is quicker than a set.
+    const FEW: usize = 16;
+    if read.len() > FEW {
+        return first_reads_by_set(read, sheets);
+    }
+    let name = |si: usize| sheets.get(si).map(String::as_str).unwrap_or_default();
+    let mut kept: Vec<Origin> = Vec::with_capacity(read.len());
+    for &(si, at) in read {
+        if !kept
+            .iter()
+            .any(|&(sk, bt)| bt == at && (sk == si || name(sk) == name(si)))
+        {
+            kept.push((si, at));
+        }
+    }
+    kept
+}
+
+/// [`first_reads`] of many cells: those seen kept in a set.
+fn first_reads_by_set(read: &[Origin], sheets: &[String]) -> Vec<Origin> {
     let name = |si: usize| sheets.get(si).map(String::as_str).unwrap_or_default();
     let mut seen: HashSet<(&str, CellRef)> = HashSet::with_capacity(read.len());
     read.iter()
@@ -1829,6 +1945,8 @@ pub struct Recheck<'a> {
 }
 
 impl<'a> Recheck<'a> {
+    /// Applies every check of the workbook once (see [`check_shapes_rechecked`], which gives
+    /// the same with the shapes, from one evaluation).
     pub fn new<'o: 'a>(
         pack: &'a Pack,
         sheets: &'a [String],
@@ -1836,7 +1954,26 @@ impl<'a> Recheck<'a> {
         values: &[FormValues],
         others: Option<Others<'o>>,
     ) -> Recheck<'a> {
-        let mut r = Recheck {
+        let mut r = Recheck::empty(pack, sheets, instances);
+        for applied in applications(pack, instances, others.map_or(Scope::Local, Scope::All)) {
+            let a = Application {
+                ii: applied.ii,
+                check: applied.check,
+                current: applied.current,
+                unit: applied.unit,
+                previous: applied.previous,
+                deps: Vec::new(),
+                verdict: None,
+                reads: Vec::new(),
+            };
+            let (verdict, deps) = r.apply(&a, values, None);
+            r.add(applied, verdict, deps);
+        }
+        r
+    }
+
+    fn empty(pack: &'a Pack, sheets: &'a [String], instances: &'a [FormInstance]) -> Recheck<'a> {
+        Recheck {
             pack,
             sheets,
             instances,
@@ -1844,47 +1981,42 @@ impl<'a> Recheck<'a> {
             applications: Vec::new(),
             keys: HashMap::new(),
             shape_keys: Vec::new(),
-        };
-        let mut next_key = 0usize;
-        {
-            for Applied {
-                ii,
-                check,
-                current,
-                unit,
-                previous,
-            } in applications(pack, instances, others.map_or(Scope::Local, Scope::All))
-            {
-                let mut a = Application {
-                    ii,
-                    check,
-                    current,
-                    unit,
-                    previous,
-                    deps: Vec::new(),
-                    verdict: None,
-                };
-                let (verdict, mut deps) = r.apply(&a, values, None);
-                deps.sort_unstable();
-                deps.dedup();
-                a.deps = deps;
-                a.verdict = verdict.map(|v| {
-                    let rules = r.keys.entry(v.reads).or_default();
-                    let key = match rules.iter().find(|(rule, _)| *rule == v.rule) {
-                        Some(&(_, k)) => k,
-                        None => {
-                            rules.push((v.rule, next_key));
-                            next_key += 1;
-                            next_key - 1
-                        }
-                    };
-                    r.shape_keys.push(key);
-                    (key, v.fails, v.expected)
-                });
-                r.applications.push(a);
-            }
         }
-        r
+    }
+
+    /// The next application, with its verdict over the figures as found and every figure
+    /// read on the way.
+    fn add(&mut self, applied: Applied<'a>, verdict: Option<Verdict<'a>>, mut deps: Vec<Origin>) {
+        deps.sort_unstable();
+        deps.dedup();
+        // A new key is the index of the first shape with its rule and figures read.
+        let next_key = self.shape_keys.len();
+        let reads = verdict
+            .as_ref()
+            .map(|v| v.reads.clone())
+            .unwrap_or_default();
+        let verdict = verdict.map(|v| {
+            let rules = self.keys.entry(v.reads).or_default();
+            let key = match rules.iter().find(|(rule, _)| *rule == v.rule) {
+                Some(&(_, k)) => k,
+                None => {
+                    rules.push((v.rule, next_key));
+                    next_key
+                }
+            };
+            self.shape_keys.push(key);
+            (key, v.fails, v.expected)
+        });
+        self.applications.push(Application {
+            ii: applied.ii,
+            check: applied.check,
+            current: applied.current,
+            unit: applied.unit,
+            previous: applied.previous,
+            deps,
+            verdict,
+            reads,
+        });
     }
 
     /// The verdict of one application over the given figures, and the figures read.
@@ -1971,11 +2103,17 @@ impl<'a> Recheck<'a> {
                 continue;
             }
             if let Some(v) = self.apply(a, values, Some(changed)).0 {
-                let key = self
-                    .keys
-                    .get(v.reads.as_slice())
-                    .and_then(|rules| rules.iter().find(|(rule, _)| *rule == v.rule));
-                if let Some(slot) = key.and_then(|&(_, k)| by_key.get_mut(k)) {
+                // The same figures read as before (the commonest): its own key, without
+                // looking it up.
+                let key = match a.verdict {
+                    Some((k, ..)) if v.reads == a.reads => Some(k),
+                    _ => self
+                        .keys
+                        .get(v.reads.as_slice())
+                        .and_then(|rules| rules.iter().find(|(rule, _)| *rule == v.rule))
+                        .map(|&(_, k)| k),
+                };
+                if let Some(slot) = key.and_then(|k| by_key.get_mut(k)) {
                     *slot = Some((v.fails, v.expected));
                 }
             }
@@ -2123,6 +2261,215 @@ pub fn check_subtotals(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    const SHAPES_PACK: &str = r#"
+[settings]
+locale = "en"
+language = "en"
+
+[form]
+id = "G"
+name = "Gender"
+sheet = '^g$'
+labels = ["Total"]
+
+[[column]]
+id = "count"
+header = "Count"
+kind = "count"
+
+[[column]]
+id = "pct"
+header = "Share"
+kind = "percent"
+
+[[row]]
+id = "total"
+label = "Total"
+
+[[row]]
+id = "men"
+label = "Men"
+
+[[row]]
+id = "women"
+label = "Women"
+
+[[row]]
+id = "young"
+label = "Young"
+
+[[row]]
+id = "old"
+label = "Old"
+
+[[check]]
+id = "G.split"
+expr = "men + women == total"
+message = "{found} {expected}"
+
+[[check]]
+id = "G.age"
+expr = "young + old == total"
+message = "{found} {expected}"
+
+[[check]]
+id = "G.young"
+expr = "young <= men + 3"
+message = "{found} {expected}"
+
+[[check]]
+id = "G.women"
+when = "men > 20"
+expr = "women >= 5"
+message = "{found} {expected}"
+
+[[check]]
+id = "G.pct"
+each = "*"
+when = "total > 0"
+expr = "$[pct] == $ / total * 100"
+message = "{found} {expected}"
+"#;
+
+    /// A workbook of the pack above: counts near 10..40 with slips, shares computed from them
+    /// with some typed wrong (`next`: the generator's next number).
+    fn generated(next: &mut dyn FnMut() -> u64) -> crate::model::Workbook {
+        let mut s = crate::model::Sheet::new("g");
+        let mut put = |r: u32, c: u32, v: Value| {
+            s.cells.insert(CellRef::new(r, c), Cell::value(v));
+        };
+        put(0, 0, Value::Text("Label".into()));
+        put(0, 1, Value::Text("Count".into()));
+        put(0, 2, Value::Text("Share".into()));
+        let men = (next() % 30) as f64;
+        let women = (next() % 30) as f64;
+        let young = (next() % 30) as f64;
+        let mut counts = [men + women, men, women, young, men + women - young];
+        for c in &mut counts {
+            if next() % 4 == 0 {
+                *c += (next() % 5) as f64 - 2.0;
+            }
+        }
+        let labels = ["Total", "Men", "Women", "Young", "Old"];
+        for (i, l) in labels.iter().enumerate() {
+            let r = i as u32 + 1;
+            put(r, 0, Value::Text((*l).into()));
+            put(r, 1, Value::Number(counts[i]));
+            let mut pct = if counts[0] > 0.0 {
+                round_half_away(counts[i] / counts[0] * 100.0, 1)
+            } else {
+                0.0
+            };
+            if next() % 5 == 0 {
+                pct += 1.0;
+            }
+            put(r, 2, Value::Text(format!("{pct:.1}")));
+        }
+        crate::model::Workbook {
+            sheets: vec![s],
+            defined_names: vec![],
+        }
+    }
+
+    /// A few cells' first reads, kept by a search of the list, are those kept by a set, on
+    /// generated reads: repeated cells, two instances of one sheet (one sheet by name), a
+    /// sheet index past the names.
+    #[test]
+    fn few_first_reads_by_search_are_those_by_set() {
+        let sheets = ["a".to_string(), "b".to_string(), "a".to_string()];
+        let mut state = 0x1234_5678_9ABC_DEF1u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let mut differ = 0;
+        for _ in 0..2_000 {
+            let n = (next() % 17) as usize;
+            let read: Vec<Origin> = (0..n)
+                .map(|_| {
+                    let si = (next() % 5) as usize;
+                    (si, CellRef::new((next() % 4) as u32, (next() % 2) as u32))
+                })
+                .collect();
+            let kept = first_reads(&read, &sheets);
+            assert_eq!(kept, first_reads_by_set(&read, &sheets), "{read:?}");
+            differ += usize::from(kept.len() < read.len());
+        }
+        assert!(differ > 500, "{differ}");
+    }
+
+    /// The shapes and the re-checking of corrections from one pass
+    /// ([`check_shapes_rechecked`]) are those of applying every check again: the shapes as
+    /// [`check_shapes_linked`] gives them, and after any correction, the verdicts of
+    /// [`Recheck::new`] and of checking the corrected figures from the start
+    /// ([`with_changes`]), on generated workbooks and corrections.
+    #[test]
+    fn one_pass_rechecks_as_the_full_reevaluation() {
+        use crate::check::{check_workbook_located, Links};
+        let pack = crate::rules::compile(&[crate::rules::Source {
+            name: "g.toml".into(),
+            text: SHAPES_PACK.into(),
+        }])
+        .unwrap_or_else(|e| panic!("{e:?}"));
+        let mut state = 0x9E37_79B9_7F4A_7C15u64;
+        let mut next = move || {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state
+        };
+        let sheets = vec!["g".to_string()];
+        let (mut compared, mut changed_verdicts) = (0, 0);
+        for _ in 0..60 {
+            let wb = generated(&mut next);
+            let (.., located) = check_workbook_located(&wb, "g.xlsx", &pack, Links::NONE, None);
+            let (instances, values) = (&located.instances, &located.values);
+            let (shapes, figures, one) =
+                check_shapes_rechecked(&pack, &sheets, instances, values, None);
+            let (again, _) = check_shapes_linked(&pack, &sheets, instances, values, None);
+            assert_eq!(format!("{shapes:?}"), format!("{again:?}"));
+            let full = Recheck::new(&pack, &sheets, instances, values, None);
+            assert!(figures.len() >= 5, "{figures:?}");
+            for _ in 0..20 {
+                // One to three figures corrected, each to a value near its own.
+                let mut fixed: Vec<(Origin, f64)> = Vec::new();
+                for _ in 0..=(next() % 3) {
+                    let f = &figures[(next() % figures.len() as u64) as usize];
+                    if !fixed.iter().any(|(o, _)| *o == f.at) {
+                        let by = (next() % 7) as f64 - 3.0;
+                        fixed.push((f.at, if f.percent { f.v + by / 10.0 } else { f.v + by }));
+                    }
+                }
+                let after = one.after(values, &fixed);
+                assert_eq!(after, full.after(values, &fixed), "{fixed:?}");
+                let map: HashMap<Origin, f64> = fixed.iter().copied().collect();
+                let (re, _) = check_shapes_linked(
+                    &pack,
+                    &sheets,
+                    instances,
+                    &with_changes(values, &map),
+                    None,
+                );
+                for (si, s) in shapes.iter().enumerate() {
+                    // The last application with the same rule and figures read.
+                    let expected = re
+                        .iter()
+                        .rev()
+                        .find(|r| r.rule == s.rule && r.reads == s.reads)
+                        .map(|r| (r.fails, r.expected));
+                    assert_eq!(after[si], expected, "{} after {fixed:?}", s.rule);
+                    compared += 1;
+                    changed_verdicts += usize::from(expected.map(|e| e.0) != Some(s.fails));
+                }
+            }
+        }
+        // The cases are not all alike: many verdicts compared, some changed by a correction.
+        assert!(compared > 5_000, "{compared}");
+        assert!(changed_verdicts > 100, "{changed_verdicts}");
+    }
 
     /// A check summing every record of a summary of 100,000 rows reads 100,000 cells (and
     /// the end row): the first read of each is kept in one pass. A search of the list for each

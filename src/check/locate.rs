@@ -610,6 +610,7 @@ fn regions(sheet: &Sheet, idx: &SheetIndex, forms: &[usize], pack: &Pack) -> Opt
                 .map(|(c, x)| (*c, x.clone()))
                 .collect(),
             merges: sheet.merges.clone(),
+            emphasis: sheet.emphasis.clone(),
         };
         // The region matches its own form, and better than any other.
         let ridx = SheetIndex::new(&region, pack);

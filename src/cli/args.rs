@@ -315,8 +315,9 @@ pub struct CheckArgs {
     pub no_history: bool,
     /// Also look, outside the pack's forms, for typed figures that do not add up: a row
     /// labelled as a total (the pack's total_words) against the block above or below it, a
-    /// numbered heading against its items, a percentage against its count and base, a SUM
-    /// whose range leaves out an adjacent member of its block (warnings, discover.*)
+    /// heading against the rows under it (by numbering, or, in .xlsx, indentation or bold), a
+    /// percentage against its count and base, a sum formula that leaves out an adjacent member
+    /// of its block (warnings, discover.*)
     #[arg(long)]
     pub discover: bool,
     /// Show only the files with findings (and the total line). The progress bar stays: it is

@@ -81,8 +81,14 @@ pub fn run_check(args: CheckArgs) -> Step {
         inputs.files.len(),
         args.format == Format::Human && std::io::stderr().is_terminal(),
     );
-    // Everything the run reads: never written over, never removed as a stale temporary.
-    let protected = run::marked::protected(&inputs, &reads);
+    // Everything the run reads: never written over, never removed as a stale temporary. Only
+    // a run that writes files needs it (a set of every input's identity: not kept otherwise).
+    let writes = output.is_some() || mark_dir.is_some();
+    let protected = if writes {
+        run::marked::protected(&inputs, &reads)
+    } else {
+        Default::default()
+    };
     let spare = |p: &Path| run::FileId::of(p).is_some_and(|id| protected.contains(&id));
     // The sinks of the results: the files first, then the report on standard output.
     let mut review = output.as_ref().map(|out| sinks::Review {

@@ -69,6 +69,10 @@ impl ColKind {
 struct Col {
     col: u32,
     header: String,
+    /// The group heading over it (headings over two rows).
+    group: Option<String>,
+    /// Its sub-heading is a total word: the group's figure.
+    total: bool,
     id: String,
     kind: ColKind,
 }
@@ -88,6 +92,10 @@ struct Row {
 #[derive(Debug, Clone)]
 struct Table {
     sheet: usize,
+    /// Its index among the tables of its sheet, and their count.
+    place: (usize, usize),
+    /// The first row of its title block.
+    above_from: u32,
     header: u32,
     label_col: u32,
     cols: Vec<Col>,
@@ -115,6 +123,8 @@ enum Test {
     AtMost((usize, u32), (usize, u32)),
     /// percentage cell (row, pct col) == (row, count col) / (base, count col) * 100, for rows.
     Percent(Vec<usize>, u32, u32, Base),
+    /// Each of these (one check over several rows).
+    All(Vec<Test>),
 }
 
 /// What a percentage is of: an item's figure (in the count column), or another column of the
@@ -255,48 +265,115 @@ fn unique(id: String, taken: &mut BTreeSet<String>) -> String {
     candidate
 }
 
-/// Rows below `header` in the table: up to the end, or a gap of more than two empty rows.
-fn rows_below(sheet: &Sheet, header: u32, last: u32) -> Vec<u32> {
-    let used: BTreeSet<u32> = sheet.cells.keys().map(|c| c.row).collect();
-    let mut out = Vec::new();
-    let mut gap = 0;
-    for r in header + 1..=last {
-        if used.contains(&r) {
-            gap = 0;
-            out.push(r);
-        } else {
-            gap += 1;
-            if gap > 2 {
-                break;
-            }
-        }
-    }
-    out
+/// Where a sheet's rows stand: the rows used, and the rows of headings (labels and no figure),
+/// by the columns of their labels.
+struct Layout {
+    used: BTreeSet<u32>,
+    /// By row, the columns holding a heading (a label not ending in a colon).
+    label_rows: BTreeMap<u32, Vec<u32>>,
+    /// The same, of the rows holding no figure.
+    heading_rows: BTreeMap<u32, Vec<u32>>,
+    /// The rows whose headings right of their first are all different (lower case).
+    distinct: BTreeSet<u32>,
 }
 
-/// The header row and label column of a sheet's table: the row of two or more headings that
-/// heads the most labelled rows (the topmost of equals), and the column holding the labels.
-fn find_header(sheet: &Sheet) -> Option<(u32, u32, usize)> {
+impl Layout {
+    fn of(sheet: &Sheet) -> Layout {
+        let used = sheet.cells.keys().map(|c| c.row).collect();
+        let mut labels: BTreeMap<u32, Vec<u32>> = BTreeMap::new();
+        let mut figures: BTreeSet<u32> = BTreeSet::new();
+        let mut texts: BTreeMap<u32, Vec<String>> = BTreeMap::new();
+        for (at, cell) in &sheet.cells {
+            match &cell.value {
+                Value::Text(s) if s.trim().is_empty() => {}
+                // A text ending in a colon labels the value after it (`Mã đơn vị:`).
+                Value::Text(s) if is_label(s.trim()) && !s.trim().ends_with(':') => {
+                    labels.entry(at.row).or_default().push(at.col);
+                    texts
+                        .entry(at.row)
+                        .or_default()
+                        .push(collapse_spaces(s).to_lowercase());
+                }
+                Value::Text(s) if is_label(s.trim()) => {}
+                _ => {
+                    figures.insert(at.row);
+                }
+            }
+        }
+        let mut heading_rows = labels.clone();
+        heading_rows.retain(|r, _| !figures.contains(r));
+        let distinct = texts
+            .into_iter()
+            .filter(|(_, t)| {
+                let rest = t.get(1..).unwrap_or_default();
+                rest.iter().collect::<BTreeSet<_>>().len() == rest.len()
+            })
+            .map(|(r, _)| r)
+            .collect();
+        Layout {
+            used,
+            label_rows: labels,
+            heading_rows,
+            distinct,
+        }
+    }
+
+    /// Whether row `r` is the header row of another table whose labels stand in `label_col`:
+    /// a heading there and in two or more columns right of it, all different, no figure, and
+    /// above it an empty row or a title (texts outside the label column) — not a record whose
+    /// figures are words (`n.a.`).
+    fn heads_table(&self, r: u32, label_col: u32) -> bool {
+        let headings = self.heading_rows.get(&r).is_some_and(|cols| {
+            cols.contains(&label_col) && cols.iter().filter(|&&c| c > label_col).count() >= 2
+        }) && self.distinct.contains(&r);
+        let apart = r == 0
+            || !self.used.contains(&(r - 1))
+            || self
+                .heading_rows
+                .get(&(r - 1))
+                .is_some_and(|cols| !cols.contains(&label_col));
+        headings && apart
+    }
+
+    /// Rows below `header` in its table (labels in `label_col`): up to `last`, a gap of more
+    /// than two empty rows, or the header row of the next table.
+    fn rows_below(&self, header: u32, label_col: u32, last: u32) -> Vec<u32> {
+        let mut out = Vec::new();
+        let mut gap = 0;
+        for r in header + 1..=last {
+            if self.used.contains(&r) {
+                if r > header + 1 && self.heads_table(r, label_col) {
+                    break;
+                }
+                gap = 0;
+                out.push(r);
+            } else {
+                gap += 1;
+                if gap > 2 {
+                    break;
+                }
+            }
+        }
+        out
+    }
+}
+
+/// The header row and label column of a sheet's main table: the row of two or more headings
+/// that heads the most labelled rows (the topmost of equals), and the column holding the
+/// labels.
+fn find_header(sheet: &Sheet, layout: &Layout) -> Option<(u32, u32, usize)> {
     let ext = sheet.extent()?;
     let mut best: Option<(usize, u32, u32)> = None;
-    for h in 0..=ext.row {
-        let heads: Vec<u32> = (0..=ext.col)
-            // A text ending in a colon labels the value after it (`Mã đơn vị:`): a title block.
-            .filter(|&c| text_at(sheet, h, c).is_some_and(|s| is_label(&s) && !s.ends_with(':')))
-            .collect();
-        if heads.len() < 2 {
+    for (&h, cols) in &layout.label_rows {
+        if cols.len() < 2 {
             continue;
         }
-        let below = rows_below(sheet, h, ext.row);
-        for &c in &heads {
+        for &c in cols {
             // Value columns right of the labels.
-            if !heads.iter().any(|&v| v > c) {
+            if !cols.iter().any(|&v| v > c) {
                 continue;
             }
-            let n = below
-                .iter()
-                .filter(|&&r| text_at(sheet, r, c).is_some_and(|s| is_label(&s)))
-                .count();
+            let n = labelled(sheet, &layout.rows_below(h, c, ext.row), c);
             if best.is_none_or(|(b, _, _)| n > b) {
                 best = Some((n, h, c));
             }
@@ -305,17 +382,109 @@ fn find_header(sheet: &Sheet) -> Option<(u32, u32, usize)> {
     best.map(|(n, h, c)| (h, c, n))
 }
 
-/// Reads a sheet's table, if it has one of two or more labelled rows.
-fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
-    let sheet = wb.sheets.get(si)?;
+/// How many of `rows` hold a label in column `c`.
+fn labelled(sheet: &Sheet, rows: &[u32], c: u32) -> usize {
+    rows.iter()
+        .filter(|&&r| text_at(sheet, r, c).is_some_and(|s| is_label(&s)))
+        .count()
+}
+
+/// One table of a sheet: its header row, label column, labelled rows counted, its rows, and
+/// the first row of the title block above its header (past the table before it).
+#[derive(Debug, Clone)]
+struct Span {
+    header: u32,
+    label_col: u32,
+    n: usize,
+    rows: Vec<u32>,
+    above_from: u32,
+}
+
+/// The tables of a sheet, top to bottom: the main one ([`find_header`]) and every other
+/// stacked with the same label column (a header row of its own heading two or more labelled
+/// rows). A table ends at the next one's header; the rows after its last empty row (when one
+/// separates them), and the rows of texts outside the label column right above the next
+/// header, are the next table's title block.
+fn sheet_tables(sheet: &Sheet) -> Vec<Span> {
+    let layout = Layout::of(sheet);
+    let (Some(ext), Some((h0, c, n0))) = (sheet.extent(), find_header(sheet, &layout)) else {
+        return Vec::new();
+    };
+    let mut headers: Vec<(u32, usize)> = layout
+        .heading_rows
+        .keys()
+        .copied()
+        .filter(|&r| r != h0 && layout.heads_table(r, c))
+        .map(|r| (r, labelled(sheet, &layout.rows_below(r, c, ext.row), c)))
+        .filter(|&(_, n)| n >= 2)
+        .collect();
+    headers.push((h0, n0));
+    headers.sort_unstable();
+    let mut spans = Vec::new();
+    let mut above_from = 0;
+    for (k, &(header, n)) in headers.iter().enumerate() {
+        let mut rows = layout.rows_below(header, c, ext.row);
+        if let Some(&(next, _)) = headers.get(k + 1) {
+            if let Some(gap) = (header + 2..next).rev().find(|r| !layout.used.contains(r)) {
+                rows.retain(|&r| r < gap);
+            }
+            // Rows of headings outside the label column right above it (a title): its too.
+            while let Some(&last) = rows.last() {
+                match layout.heading_rows.get(&last) {
+                    Some(cols) if !cols.contains(&c) => rows.pop(),
+                    _ => break,
+                };
+            }
+        }
+        let end = rows.last().copied().unwrap_or(header);
+        spans.push(Span {
+            header,
+            label_col: c,
+            n,
+            rows,
+            above_from,
+        });
+        above_from = end + 1;
+    }
+    spans
+}
+
+/// Reads the tables of a sheet, each of two or more labelled rows.
+fn read_sheet_tables(wb: &Workbook, si: usize, settings: &Settings) -> Vec<Table> {
+    let Some(sheet) = wb.sheets.get(si) else {
+        return Vec::new();
+    };
+    let spans = sheet_tables(sheet);
+    let on_sheet = spans.len();
+    spans
+        .into_iter()
+        .enumerate()
+        .filter_map(|(k, span)| read_table(sheet, si, span, (k, on_sheet), settings))
+        .collect()
+}
+
+/// Reads one table of a sheet (`place`: its index among the sheet's tables, and their count).
+fn read_table(
+    sheet: &Sheet,
+    si: usize,
+    span: Span,
+    place: (usize, usize),
+    settings: &Settings,
+) -> Option<Table> {
     let ext = sheet.extent()?;
-    let (header, label_col, n) = find_header(sheet)?;
-    if n < 2 {
+    if span.n < 2 {
         return None;
     }
-    let below = rows_below(sheet, header, ext.row);
-    let num_col = number_column(sheet, label_col, &below, n);
-    let cols = value_columns(sheet, header, label_col, ext.col);
+    let (header, label_col) = (span.header, span.label_col);
+    let heads = headings(sheet, header, label_col, ext.col, settings);
+    let below: Vec<u32> = span
+        .rows
+        .iter()
+        .copied()
+        .filter(|&r| heads.sub_row.is_none_or(|s| r > s))
+        .collect();
+    let num_col = number_column(sheet, label_col, &below, span.n);
+    let cols = value_columns(&heads);
     if cols.is_empty() {
         return None;
     }
@@ -328,6 +497,8 @@ fn read_table(wb: &Workbook, si: usize, settings: &Settings) -> Option<Table> {
     set_row_ids(&mut rows, settings);
     Some(Table {
         sheet: si,
+        place,
+        above_from: span.above_from,
         header,
         label_col,
         cols,
@@ -348,20 +519,140 @@ fn number_column(sheet: &Sheet, label_col: u32, below: &[u32], n: usize) -> Opti
     })
 }
 
-/// The value columns: each headed column right of the labels, with a unique id from its
-/// heading (its kind is set later).
-fn value_columns(sheet: &Sheet, header: u32, label_col: u32, last_col: u32) -> Vec<Col> {
-    let mut taken = BTreeSet::new();
-    let mut cols: Vec<Col> = Vec::new();
-    for c in label_col + 1..=last_col {
-        let Some(h) = text_at(sheet, header, c) else {
+/// The headings of a table's value columns, read over one row or two: each column's
+/// heading and, under a group heading over two or more sub-columns (merged, or written over
+/// the first of them), its group.
+struct Headings {
+    /// The row of sub-headings, when the headings take two rows.
+    sub_row: Option<u32>,
+    /// (column, group, heading), cleaned.
+    cols: Vec<(u32, Option<String>, String)>,
+    /// The columns whose sub-heading is a total word of the pack (`[settings] total_words`):
+    /// their group's figure.
+    totals: BTreeSet<u32>,
+}
+
+fn headings(
+    sheet: &Sheet,
+    header: u32,
+    label_col: u32,
+    last_col: u32,
+    settings: &Settings,
+) -> Headings {
+    let sub = header + 1;
+    let range = label_col + 1..=last_col;
+    let sub_label = |c: u32| text_at(sheet, sub, c).filter(|s| is_label(s));
+    let sub_figures = range.clone().any(|c| {
+        sheet
+            .get(CellRef::new(sub, c))
+            .is_some_and(|x| matches!(x.value, Value::Number(_)))
+    });
+    let groups: BTreeMap<u32, String> = if text_at(sheet, sub, label_col).is_none() && !sub_figures
+    {
+        group_headings(sheet, header, range.clone(), &sub_label)
+    } else {
+        BTreeMap::new()
+    };
+    let sub_row = (!groups.is_empty()).then_some(sub);
+    let mut out = Headings {
+        sub_row,
+        cols: Vec::new(),
+        totals: BTreeSet::new(),
+    };
+    for c in range {
+        let top = text_at(sheet, header, c);
+        let under = sub_row.and_then(|_| sub_label(c));
+        let (group, head) = match (groups.get(&c), under) {
+            (Some(g), Some(s)) => (Some(clean(g)), clean(&s)),
+            (Some(g), None) => (None, clean(g)),
+            (None, under) => match top.or(under) {
+                Some(h) => (None, clean(&h)),
+                None => continue,
+            },
+        };
+        if group.is_some()
+            && settings
+                .total_words
+                .contains(&label_key(&head, settings.folding))
+        {
+            out.totals.insert(c);
+        }
+        out.cols.push((c, group, head));
+    }
+    out
+}
+
+/// The group heading over each column of `range` in the header row: a heading merged over
+/// two or more columns, or written over the first of a run of sub-headed columns whose
+/// header cells after it are empty; only where the row below holds sub-headings.
+fn group_headings(
+    sheet: &Sheet,
+    header: u32,
+    range: std::ops::RangeInclusive<u32>,
+    sub_label: &dyn Fn(u32) -> Option<String>,
+) -> BTreeMap<u32, String> {
+    let mut out = BTreeMap::new();
+    for m in &sheet.merges {
+        let spans_row = m.first.row <= header && header <= m.last.row;
+        if !spans_row || m.last.col <= m.first.col || !range.contains(&m.first.col) {
+            continue;
+        }
+        let Some(g) = text_at(sheet, m.first.row, m.first.col) else {
             continue;
         };
-        let header_text = clean(&h);
-        let id = unique(top_id(slug(&header_text, 3), "c_"), &mut taken);
+        if (m.first.col..=m.last.col).all(|c| sub_label(c).is_some()) {
+            for c in m.first.col..=m.last.col {
+                out.insert(c, g.clone());
+            }
+        }
+    }
+    // Unmerged: the heading over the first sub-column, the cells after it empty.
+    let cols: Vec<u32> = range.collect();
+    let mut i = 0;
+    while i < cols.len() {
+        let g = cols[i];
+        let (Some(text), Some(_)) = (text_at(sheet, header, g), sub_label(g)) else {
+            i += 1;
+            continue;
+        };
+        let run: Vec<u32> = cols[i + 1..]
+            .iter()
+            .copied()
+            .take_while(|&c| {
+                text_at(sheet, header, c).is_none()
+                    && sub_label(c).is_some()
+                    && !out.contains_key(&c)
+            })
+            .collect();
+        if !run.is_empty() && !out.contains_key(&g) {
+            out.insert(g, text.clone());
+            for &c in &run {
+                out.insert(c, text.clone());
+            }
+        }
+        i += 1 + run.len();
+    }
+    out
+}
+
+/// The value columns: each headed column right of the labels, with a unique id from its
+/// heading — under a group, the group's and the sub-heading's words, a group's total column
+/// the group's alone (its kind is set later).
+fn value_columns(heads: &Headings) -> Vec<Col> {
+    let mut taken = BTreeSet::new();
+    let mut cols: Vec<Col> = Vec::new();
+    for (c, group, header) in &heads.cols {
+        let words = match group {
+            Some(g) if heads.totals.contains(c) => slug(g, 3),
+            Some(g) => format!("{}_{}", slug(g, 2), slug(header, 2)),
+            None => slug(header, 3),
+        };
+        let id = unique(top_id(words, "c_"), &mut taken);
         cols.push(Col {
-            col: c,
-            header: header_text,
+            col: *c,
+            header: header.clone(),
+            group: group.clone(),
+            total: heads.totals.contains(c),
             id,
             kind: ColKind::Count,
         });
@@ -533,21 +824,30 @@ fn figures_in(wb: &Workbook, table: &Table, template: &Workbook, settings: &Sett
     let Some(sheet) = wb.sheets.get(si) else {
         return out;
     };
-    let Some((header, label_col, _)) = find_header(sheet) else {
+    // The table of the same place on the sheet (the only one, when the sheet has one).
+    let spans = sheet_tables(sheet);
+    let Some(span) = spans.get(table.place.0).or(spans.first()) else {
         return out;
     };
     let Some(ext) = sheet.extent() else {
         return out;
     };
+    let (header, label_col) = (span.header, span.label_col);
     let key = |s: &str| label_key(s, settings.folding);
-    // Columns by heading.
+    let col_key = |g: Option<&String>, h: &str| {
+        format!("{}|{}", g.map(|g| key(g)).unwrap_or_default(), key(h))
+    };
+    // Columns by heading (and group).
+    let heads = headings(sheet, header, label_col, ext.col, settings);
     let mut cols: BTreeMap<u32, u32> = BTreeMap::new();
-    for c in label_col + 1..=ext.col {
-        if let Some(h) = text_at(sheet, header, c) {
-            let k = key(&clean(&h));
-            if let Some(tc) = table.cols.iter().find(|x| key(&x.header) == k) {
-                cols.insert(tc.col, c);
-            }
+    for (c, g, h) in &heads.cols {
+        let k = col_key(g.as_ref(), h);
+        if let Some(tc) = table
+            .cols
+            .iter()
+            .find(|x| col_key(x.group.as_ref(), &x.header) == k)
+        {
+            cols.entry(tc.col).or_insert(*c);
         }
     }
     // Rows by label as written (numbering and all), in order.
@@ -563,7 +863,7 @@ fn figures_in(wb: &Workbook, table: &Table, template: &Workbook, settings: &Sett
         *n += 1;
     }
     let mut seen: BTreeMap<String, usize> = BTreeMap::new();
-    for r in rows_below(sheet, header, ext.row) {
+    for &r in &span.rows {
         let Some(text) = text_at(sheet, r, label_col) else {
             continue;
         };
@@ -644,6 +944,17 @@ impl Test {
                 }
                 applied
             }
+            Test::All(tests) => {
+                let mut applied = None;
+                for x in tests {
+                    match x.holds(f) {
+                        Some(false) => return Some(false),
+                        Some(true) => applied = Some(true),
+                        None => {}
+                    }
+                }
+                applied
+            }
         }
     }
 }
@@ -677,29 +988,50 @@ pub fn draft(
     let lang = settings.pack_lang();
     let mut draft = Draft::default();
     let mut tables = read_tables(template, settings, &mut draft.notes);
-    let above = texts_above_headers(template, &tables);
-    let mut form_ids = BTreeSet::new();
     let mut all_workbooks: Vec<&Workbook> = vec![template];
     all_workbooks.extend(examples.iter().copied());
-    for (ti, tb) in tables.iter_mut().enumerate() {
-        let figs: Vec<Figures> = all_workbooks
-            .iter()
-            .map(|wb| figures_in(wb, tb, template, settings))
-            .collect();
+    let figs: Vec<Vec<Figures>> = tables
+        .iter_mut()
+        .map(|tb| {
+            let figs: Vec<Figures> = all_workbooks
+                .iter()
+                .map(|wb| figures_in(wb, tb, template, settings))
+                .collect();
+            set_column_kinds(tb, &template.sheets[tb.sheet], &figs);
+            figs
+        })
+        .collect();
+    let above = texts_above_headers(template, &tables);
+    let mut form_ids = BTreeSet::new();
+    for (ti, tb) in tables.iter().enumerate() {
         let sheet = &template.sheets[tb.sheet];
-        set_column_kinds(tb, sheet, &figs);
-        let tb: &Table = tb;
         let fid = unique(form_id(&sheet.name, ti), &mut form_ids);
-        let title = form_title(&above, ti);
+        let title = form_title(&tables, &above, ti, settings.folding);
+        if title.is_none() && tb.place.1 > 1 {
+            let (name, row) = (clean(&sheet.name), (tb.header + 1).to_string());
+            draft.notes.push(t(
+                lang,
+                TextId::InitTableUntitled,
+                &[("sheet", &name), ("row", &row), ("form", &fid)],
+            ));
+        }
+        // The labels of the other tables of its sheet: none identifies this one.
+        let avoid: BTreeSet<String> = tables
+            .iter()
+            .enumerate()
+            .filter(|(j, o)| *j != ti && o.sheet == tb.sheet)
+            .flat_map(|(_, o)| o.rows.iter().map(|r| label_key(&r.label, settings.folding)))
+            .collect();
         let cx = Drafting {
             tb,
             fid: &fid,
             sheet,
             lang,
-            figs: &figs,
+            settings,
+            figs: &figs[ti],
             // The template is an example too when it holds figures (a blank one holds none,
             // or the 100 of a percentage).
-            filled: figs.iter().collect(),
+            filled: figs[ti].iter().collect(),
             count_cols: tb
                 .cols
                 .iter()
@@ -708,16 +1040,16 @@ pub fn draft(
                 .collect(),
         };
         let (checks, dropped) = drafted_checks(&cx);
-        let text = write_form(
+        let form = FormText {
             tb,
-            &fid,
-            title.as_deref(),
+            fid: &fid,
+            title: title.as_deref(),
             sheet,
-            &checks,
-            settings,
-            source,
+            checks: &checks,
             dropped,
-        );
+            avoid: &avoid,
+        };
+        let text = write_form(&form, settings, source);
         draft.checks += checks.len();
         draft.forms += 1;
         draft
@@ -727,52 +1059,81 @@ pub fn draft(
     draft
 }
 
-/// The table of each sheet of the template; a note (in the pack's language) for each sheet
-/// without one.
+/// The tables of each sheet of the template; a note (in the pack's language) for each sheet
+/// without one, and for each table sharing its sheet without a title of its own.
 fn read_tables(template: &Workbook, settings: &Settings, notes: &mut Vec<String>) -> Vec<Table> {
     let lang = settings.pack_lang();
     let mut tables: Vec<Table> = Vec::new();
     for si in 0..template.sheets.len() {
-        match read_table(template, si, settings) {
-            Some(tb) => tables.push(tb),
-            None => {
-                let name = clean(&template.sheets[si].name);
-                notes.push(t(lang, TextId::InitSheetSkipped, &[("sheet", &name)]));
-            }
+        let found = read_sheet_tables(template, si, settings);
+        if found.is_empty() {
+            let name = clean(&template.sheets[si].name);
+            notes.push(t(lang, TextId::InitSheetSkipped, &[("sheet", &name)]));
         }
+        tables.extend(found);
     }
     tables
 }
 
-/// The label texts above each table's header, by table.
-fn texts_above_headers(template: &Workbook, tables: &[Table]) -> Vec<Vec<String>> {
+/// The label texts above each table's header, in its own title block (from the row after the
+/// table above it on its sheet), by table: (row, text).
+fn texts_above_headers(template: &Workbook, tables: &[Table]) -> Vec<Vec<(u32, String)>> {
     tables
         .iter()
         .map(|tb| {
             template.sheets[tb.sheet]
                 .cells
                 .iter()
-                .filter(|(at, _)| at.row < tb.header)
-                .filter_map(|(_, c)| c.text().map(clean))
-                .filter(|s| !s.is_empty() && !s.ends_with(':') && is_label(s))
+                .filter(|(at, _)| at.row >= tb.above_from && at.row < tb.header)
+                .filter_map(|(at, c)| c.text().map(|s| (at.row, clean(s))))
+                .filter(|(_, s)| !s.is_empty() && !s.ends_with(':') && is_label(s))
                 .collect()
         })
         .collect()
 }
 
-/// The form's title: the longest text above table `ti`'s header that no other table shares
-/// (texts every table shares, the organisation's name, are no title).
-fn form_title(above: &[Vec<String>], ti: usize) -> Option<String> {
-    above[ti]
+/// The form's title: a text above table `ti`'s header that no other table shares (texts every
+/// table shares, the organisation's name, are no title) — the longest, or, for a table
+/// sharing its sheet, the nearest above its header (the organisation's name stands at the
+/// top) that holds no other table's title block text and is held by none.
+fn form_title(
+    tables: &[Table],
+    above: &[Vec<(u32, String)>],
+    ti: usize,
+    folding: crate::text::Folding,
+) -> Option<String> {
+    let key = |s: &str| label_key(s, folding);
+    let own: Vec<&(u32, String)> = above[ti]
         .iter()
-        .filter(|s| {
+        .filter(|(_, s)| {
             above
                 .iter()
                 .enumerate()
-                .all(|(j, o)| j == ti || !o.contains(s))
+                .all(|(j, o)| j == ti || !o.iter().any(|(_, x)| x == s))
         })
-        .max_by_key(|s| s.chars().count())
-        .cloned()
+        .collect();
+    if tables[ti].place.1 < 2 {
+        return own
+            .iter()
+            .max_by_key(|(_, s)| s.chars().count())
+            .map(|(_, s)| s.clone());
+    }
+    // Each title is found in its sheet as a part of a text: none may hold another table's.
+    let siblings: Vec<String> = (0..tables.len())
+        .filter(|&j| j != ti && tables[j].sheet == tables[ti].sheet)
+        .flat_map(|j| above[j].iter().map(|(_, s)| key(s)))
+        .collect();
+    own.iter()
+        .rev()
+        .filter(|(_, s)| {
+            let k = key(s);
+            !k.is_empty()
+                && siblings
+                    .iter()
+                    .all(|o| !o.contains(k.as_str()) && !k.contains(o.as_str()))
+        })
+        .max_by_key(|(r, s)| (*r, s.chars().count()))
+        .map(|(_, s)| s.clone())
 }
 
 /// Each column's kind: by heading and format, then by the figures `figs`.
@@ -839,6 +1200,7 @@ struct Drafting<'a> {
     /// The table's sheet in the template.
     sheet: &'a Sheet,
     lang: Lang,
+    settings: &'a Settings,
     /// The table's figures in every workbook read, the template's first.
     figs: &'a [Figures],
     /// The same, as the examples the checks are found in.
@@ -864,10 +1226,11 @@ fn drafted_checks(cx: &Drafting) -> (Vec<Drafted>, usize) {
     let mut checks: Vec<Drafted> = Vec::new();
     let first_count = cx.count_cols.first().copied();
     let (from_formula, pct_base) = checks_from_formulas(cx, &mut checks);
-    if let Some(cc) = first_count {
+    for &cc in &cx.count_cols {
         sums_found(cx, cc, &from_formula, &mut checks);
     }
     column_sums_found(cx, &mut checks);
+    group_sums(cx, &mut checks);
     if let Some(cc) = first_count {
         part_checks(cx, cc, &mut checks);
     }
@@ -950,7 +1313,7 @@ fn checks_from_formulas(
     (from_formula, pct_base)
 }
 
-/// Step 2: Sums found in the examples, in count column `cc`: a heading's rows (parts left out) add
+/// Step 2: Sums found in the examples, in count column `cc` (each in turn): a heading's rows (parts left out) add
 /// up to its figure, or (a heading without a figure) to an item above it. Not where a formula
 /// already checks it (`from_formula`).
 fn sums_found(
@@ -996,15 +1359,32 @@ fn sums_found(
                     .join(" + "),
                 at(tb, target, cc)
             );
+            // The first column's sum is the row's; another column's says which (in its id and
+            // its message).
+            let named = |i: usize| match tb.cols.first() {
+                Some(c) if c.col != cc => {
+                    format!("{} ({})", cx.label_of(i), in_message(&col_header(tb, cc)))
+                }
+                _ => cx.label_of(i),
+            };
+            let col = match tb.cols.first() {
+                Some(c) if c.col != cc => tb
+                    .cols
+                    .iter()
+                    .find(|c| c.col == cc)
+                    .map(|c| format!("-{}", c.id))
+                    .unwrap_or_default(),
+                _ => String::new(),
+            };
             checks.push(Drafted {
-                id: format!("{}.sum-{}", cx.fid, tb.rows[i].id.replace('.', "-")),
+                id: format!("{}.sum-{}{col}", cx.fid, tb.rows[i].id.replace('.', "-")),
                 each: None,
                 expr,
                 why: t(cx.lang, TextId::InitFound, &[]),
                 message: if target == i {
-                    sum_message(&cx.label_of(i))
+                    sum_message(&named(i))
                 } else {
-                    sum_of_message(&cx.label_of(i), &cx.label_of(target))
+                    sum_of_message(&named(i), &cx.label_of(target))
                 },
                 test,
             });
@@ -1018,10 +1398,15 @@ fn column_sums_found(cx: &Drafting, checks: &mut Vec<Drafted>) {
     let tb = cx.tb;
     for &tc in &cx.count_cols {
         let pos = tb.cols.iter().position(|c| c.col == tc).unwrap_or(0);
-        // The run of count columns right after it.
+        let group = &tb.cols[pos].group;
+        if tb.cols[pos].total {
+            // A group's figure: its sum is [`group_sums`]'s.
+            continue;
+        }
+        // The run of count columns right after it (under its group heading, if any).
         let run: Vec<u32> = tb.cols[pos + 1..]
             .iter()
-            .take_while(|c| c.kind == ColKind::Count)
+            .take_while(|c| c.kind == ColKind::Count && (group.is_none() || c.group == *group))
             .map(|c| c.col)
             .collect();
         for len in (2..=run.len()).rev() {
@@ -1056,6 +1441,56 @@ fn column_sums_found(cx: &Drafting, checks: &mut Vec<Drafted>) {
             }
             break;
         }
+    }
+}
+
+/// Step 3b: A group heading over two rows whose sub-columns hold its figure (a total word,
+/// `Tổng số`): its other count columns (parts left out) add up to it in every row, unless an
+/// example shows otherwise.
+fn group_sums(cx: &Drafting, checks: &mut Vec<Drafted>) {
+    let tb = cx.tb;
+    let summed = |c: &&Col| matches!(c.kind, ColKind::Count | ColKind::Number);
+    for total in tb.cols.iter().filter(|c| c.total).filter(summed) {
+        let members: Vec<&Col> = tb
+            .cols
+            .iter()
+            .filter(|c| c.group == total.group && c.col != total.col && !c.total)
+            .filter(summed)
+            .filter(|c| !is_part_label(&c.header, cx.settings))
+            .collect();
+        if members.len() < 2 {
+            continue;
+        }
+        let test = Test::All(
+            (0..tb.rows.len())
+                .map(|i| Test::Sum(members.iter().map(|m| (i, m.col)).collect(), (i, total.col)))
+                .collect(),
+        );
+        let group = total.group.clone().unwrap_or_default();
+        let expr = format!(
+            "{} == $[{}]",
+            members
+                .iter()
+                .map(|m| format!("$[{}]", m.id))
+                .collect::<Vec<_>>()
+                .join(" + "),
+            total.id
+        );
+        checks.push(Drafted {
+            id: format!("{}.{}-sum", cx.fid, total.id),
+            each: Some("*".into()),
+            expr,
+            why: t(
+                cx.lang,
+                TextId::InitGroupTotal,
+                &[
+                    ("group", &comment(&group)),
+                    ("column", &comment(&total.header)),
+                ],
+            ),
+            message: group_message(&in_message(&group), &in_message(&total.header)),
+            test,
+        });
     }
 }
 
@@ -1406,6 +1841,14 @@ fn sum_of_message(heading: &str, target: &str) -> (String, String) {
     )
 }
 
+fn group_message(group: &str, column: &str) -> (String, String) {
+    let p = [("group", group), ("column", column)];
+    (
+        t(Lang::Vi, TextId::InitGroupMessage, &p),
+        t(Lang::En, TextId::InitGroupMessage, &p),
+    )
+}
+
 fn part_message(part: &str, whole: &str) -> (String, String) {
     let p = [("part", part), ("whole", whole)];
     (
@@ -1434,17 +1877,68 @@ fn sheet_pattern(name: &str) -> String {
     format!("^{}\\b", regex::escape(&word))
 }
 
-#[allow(clippy::too_many_arguments)]
-fn write_form(
-    tb: &Table,
-    fid: &str,
-    title: Option<&str>,
-    sheet: &Sheet,
-    checks: &[Drafted],
+/// The labels that identify a table: the first row's, and the first headings' (labels written
+/// once in it, none of `avoid`: the labels of the other tables of its sheet).
+fn identifying_labels<'t>(
+    tb: &'t Table,
+    avoid: &BTreeSet<String>,
     settings: &Settings,
-    source: &str,
+) -> Vec<&'t str> {
+    let key = |x: &str| label_key(x, settings.folding);
+    let once: Vec<&Row> = tb
+        .rows
+        .iter()
+        .filter(|r| {
+            tb.rows
+                .iter()
+                .filter(|o| key(&o.label) == key(&r.label))
+                .count()
+                == 1
+                && !avoid.contains(&key(&r.label))
+        })
+        .collect();
+    let mut labels: Vec<&str> = Vec::new();
+    if let Some(r) = once.first() {
+        labels.push(&r.label);
+    }
+    for r in once.iter().skip(1) {
+        if labels.len() >= 3 {
+            break;
+        }
+        if r.parent.is_none()
+            && tb
+                .rows
+                .iter()
+                .any(|o| o.parent.is_some_and(|p| tb.rows[p].row == r.row))
+        {
+            labels.push(&r.label);
+        }
+    }
+    labels
+}
+
+/// A drafted form as it is written: its table, id, title, sheet, checks (and how many were
+/// left out), and the labels that identify other tables of its sheet.
+struct FormText<'a> {
+    tb: &'a Table,
+    fid: &'a str,
+    title: Option<&'a str>,
+    sheet: &'a Sheet,
+    checks: &'a [Drafted],
     dropped: usize,
-) -> String {
+    avoid: &'a BTreeSet<String>,
+}
+
+fn write_form(form: &FormText, settings: &Settings, source: &str) -> String {
+    let FormText {
+        tb,
+        fid,
+        title,
+        sheet,
+        checks,
+        dropped,
+        avoid,
+    } = *form;
     let lang = settings.pack_lang();
     let (own, other) = match lang {
         Lang::Vi => (0, Lang::En),
@@ -1475,36 +1969,8 @@ fn write_form(
     if let Some(ti) = title {
         let _ = writeln!(s, "title = [{}]", quote(ti));
     }
-    // Identifying labels: the first row's, and the first headings' (labels written once).
+    let labels = identifying_labels(tb, avoid, settings);
     let key = |x: &str| label_key(x, settings.folding);
-    let once: Vec<&Row> = tb
-        .rows
-        .iter()
-        .filter(|r| {
-            tb.rows
-                .iter()
-                .filter(|o| key(&o.label) == key(&r.label))
-                .count()
-                == 1
-        })
-        .collect();
-    let mut labels: Vec<&str> = Vec::new();
-    if let Some(r) = once.first() {
-        labels.push(&r.label);
-    }
-    for r in once.iter().skip(1) {
-        if labels.len() >= 3 {
-            break;
-        }
-        if r.parent.is_none()
-            && tb
-                .rows
-                .iter()
-                .any(|o| o.parent.is_some_and(|p| tb.rows[p].row == r.row))
-        {
-            labels.push(&r.label);
-        }
-    }
     let _ = writeln!(s, "# {}", t(lang, TextId::InitLabels, &[]));
     let _ = writeln!(
         s,
@@ -1519,6 +1985,9 @@ fn write_form(
     for c in &tb.cols {
         let _ = writeln!(s, "[[column]]");
         let _ = writeln!(s, "id = {}", quote(&c.id));
+        if let Some(g) = &c.group {
+            let _ = writeln!(s, "group = {}", quote(g));
+        }
         let _ = writeln!(s, "header = {}", quote(&c.header));
         let _ = writeln!(s, "kind = {}\n", quote(c.kind.name()));
     }
@@ -1716,6 +2185,53 @@ mod tests {
         let empty = workbook("Notes", &[&["Hướng dẫn điền biểu"]]);
         let d = draft(&empty, &[], &settings(), "t.xlsx");
         assert_eq!((d.forms, d.notes.len()), (0, 1));
+    }
+
+    #[test]
+    fn two_tables_of_one_sheet_without_a_title_between_are_said() {
+        let wb = workbook(
+            "T1 Staff",
+            &[
+                &["T1 - STAFF"],
+                &["STT", "Chỉ tiêu", "Số lượng", "Tỷ lệ"],
+                &["1", "Tổng số", "40", "100"],
+                &["2", "Nữ", "25", "62"],
+                &[],
+                &["STT", "Hoạt động", "Số buổi", "Số người"],
+                &["1", "Họp", "4", "30"],
+                &["2", "Tập huấn", "2", "12"],
+            ],
+        );
+        let d = draft(&wb, &[], &settings(), "t.xlsx");
+        assert_eq!(d.forms, 2, "{:?}", d.files);
+        assert!(
+            d.files[0].1.contains("title = [\"T1 - STAFF\"]"),
+            "{}",
+            d.files[0].1
+        );
+        assert!(!d.files[1].1.contains("title ="), "{}", d.files[1].1);
+        assert_eq!(d.notes.len(), 1, "{:?}", d.notes);
+        assert!(d.notes[0].contains("T1_2"), "{:?}", d.notes);
+    }
+
+    #[test]
+    fn a_row_of_words_for_figures_starts_no_table() {
+        let wb = workbook(
+            "Sheet1",
+            &[
+                &["STT", "Chỉ tiêu", "Năm trước", "Năm nay"],
+                &["1", "Tổng số", "40", "42"],
+                &["2", "Nữ", "n.a.", "n.a."],
+                &["3", "Nam", "10", "12"],
+                &["4", "Dự bị", "2", "3"],
+            ],
+        );
+        let d = draft(&wb, &[], &settings(), "t.xlsx");
+        assert_eq!((d.forms, d.notes.len()), (1, 0), "{:?}", d.files);
+        for label in ["Tổng số", "Nữ", "Dự bị"] {
+            let row = format!("label = \"{label}\"");
+            assert!(d.files[0].1.contains(&row), "{}", d.files[0].1);
+        }
     }
 
     #[test]

@@ -70,14 +70,14 @@ impl Slip {
 }
 
 impl FindingRef {
-    fn of(s: &CheckShape) -> FindingRef {
+    fn of(s: &CheckShape, sheets: &[String]) -> FindingRef {
         FindingRef {
             rule: s.rule.clone(),
             sheet: s.sheet.clone(),
             cells: s
-                .cells
-                .iter()
-                .map(|c| (c.file.clone(), c.sheet.clone(), c.cell.clone()))
+                .cells(sheets)
+                .into_iter()
+                .map(|c| (c.file, c.sheet, c.cell))
                 .collect(),
         }
     }
@@ -156,6 +156,7 @@ fn linear_constraints(
 /// explains: said so, not guessed.
 fn not_localised(
     words: &Words,
+    sheets: &[String],
     shapes: &[CheckShape],
     refs: &[usize],
     cause: usize,
@@ -172,7 +173,10 @@ fn not_localised(
             TextId::ExplainNotLocalised,
             &[("count", &refs.len().to_string())],
         ),
-        resolves: refs.iter().map(|&i| FindingRef::of(&shapes[i])).collect(),
+        resolves: refs
+            .iter()
+            .map(|&i| FindingRef::of(&shapes[i], sheets))
+            .collect(),
         left_out,
     }
 }
@@ -213,12 +217,12 @@ fn explain_with(
     values: &[FormValues],
     others: Option<eval::Others<'_>>,
 ) -> Vec<Explanation> {
-    let (shapes, figures) = eval::check_shapes_linked(pack, sheets, instances, values, others);
+    // With what re-checks corrections: only the checks reading a changed figure again.
+    let (shapes, figures, recheck) =
+        eval::check_shapes_rechecked(pack, sheets, instances, values, others);
     if !shapes.iter().any(|s| s.fails) {
         return vec![];
     }
-    // For re-checking corrections: only the checks reading a changed figure again.
-    let recheck = eval::Recheck::new(pack, sheets, instances, values, others);
     let words = Words { pack };
     let fig_at: HashMap<Origin, usize> =
         figures.iter().enumerate().map(|(i, f)| (f.at, i)).collect();
@@ -235,11 +239,7 @@ fn explain_with(
         if !group.iter().any(|&c| cons[c].violated) {
             continue;
         }
-        let solver = Solver {
-            cons: &cons,
-            group: &group,
-            figures: &figures,
-        };
+        let solver = Solver::new(&cons, &group, &figures);
         match solver.solve() {
             None => {
                 let refs: Vec<usize> = group
@@ -248,61 +248,30 @@ fn explain_with(
                     .map(|&c| cons[c].shape)
                     .collect();
                 resolved.extend(&refs);
-                out.push(not_localised(&words, &shapes, &refs, cause, left_out));
+                out.push(not_localised(
+                    &words, sheets, &shapes, &refs, cause, left_out,
+                ));
             }
             Some((sets, larger)) => {
-                // The readings one figure larger: the best of them (fewest percentages left to
-                // change, then the first) is shown beside the smallest.
-                let larger_count = larger.len().min(MAX_ALTERNATIVES);
-                let best_len = sets.first().map_or(0, |s| s.0.len());
-                let larger_len = larger.first().map_or(0, |s| s.0.len());
-                let or: Vec<Change> = larger
-                    .iter()
-                    .map(|(set, ranges)| {
-                        build(
-                            &recheck, values, sheets, &shapes, &figures, &last_year, &fig_at,
-                            &cons, &group, set, ranges, &words,
-                        )
-                    })
-                    .min_by_key(|b| b.2)
-                    .map(|b| b.0.changes)
-                    .unwrap_or_default();
-                // Equally small sets are told apart by the percentages: a set after which a
-                // shown percentage still disagrees with its (unchanged) count and base needs
-                // that percentage changed too, so it is larger.
-                let total = sets.len();
-                let mut built: Vec<(Explanation, Vec<usize>, usize)> = sets
-                    .into_iter()
-                    .take(TIE_BREAK)
-                    .map(|(set, ranges)| {
-                        build(
-                            &recheck, values, sheets, &shapes, &figures, &last_year, &fig_at,
-                            &cons, &group, &set, &ranges, &words,
-                        )
-                    })
-                    .collect();
-                let least = built.iter().map(|b| b.2).min().unwrap_or(0);
-                built.retain(|b| b.2 == least);
-                let n = if total > TIE_BREAK {
-                    total
-                } else {
-                    built.len()
+                let b = Build {
+                    recheck: &recheck,
+                    instances,
+                    values,
+                    sheets,
+                    shapes: &shapes,
+                    figures: &figures,
+                    last_year: &last_year,
+                    fig_at: &fig_at,
+                    cons: &cons,
+                    group: &group,
+                    words: &words,
                 };
+                let readings = b.readings(sets, &larger, &mut resolved);
                 let first = out.len();
-                for (mut e, shapes_resolved, _) in built.into_iter().take(MAX_ALTERNATIVES) {
-                    resolved.extend(shapes_resolved.iter().copied());
+                out.extend(readings);
+                for e in &mut out[first..] {
                     e.cause = cause;
-                    e.alternatives = n;
                     e.left_out = left_out;
-                    out.push(e);
-                }
-                if n > 1 {
-                    one_text_for_all(pack, &mut out[first..], n);
-                }
-                if !or.is_empty() {
-                    let more = larger_len.saturating_sub(best_len).max(1);
-                    let note = words.or_text(&or, larger_count, more);
-                    with_larger_reading(&mut out[first..], &or, larger_count, &note);
                 }
             }
         }
@@ -325,12 +294,14 @@ fn explain_with(
         let f = &figures[fi];
         let suggested = round_half_away(s.expected, i32::from(f.decimals));
         let kind = percent_slip(s, f, suggested, &figures, &fig_at, last_year[fi]);
-        let change = words.change(sheets, f, Some(suggested), None, kind);
+        let label = f.label(pack, instances);
+        let change = words.change(sheets, f, label, Some(suggested), None, kind);
         let mut alternatives = vec![change];
         if let Some(count) = count_for_percent(s, f, &figures, &fig_at, &cons) {
             let c = &figures[count.0];
             let kind = slip(c, count.1, &figures, last_year[count.0]);
-            alternatives.push(words.change(sheets, c, Some(count.1), None, kind));
+            let label = c.label(pack, instances);
+            alternatives.push(words.change(sheets, c, label, Some(count.1), None, kind));
         }
         let n = alternatives.len();
         let mut built: Vec<Explanation> = alternatives
@@ -343,7 +314,7 @@ fn explain_with(
                 localised: true,
                 text: words.headline(std::slice::from_ref(&change), 1, 1),
                 changes: vec![change],
-                resolves: vec![FindingRef::of(s)],
+                resolves: vec![FindingRef::of(s, sheets)],
                 left_out,
             })
             .collect();
@@ -443,13 +414,35 @@ fn groups(cons: &[Con], n: usize) -> Vec<Vec<usize>> {
 /// A figure's possible values: [lo, hi].
 type Range = (f64, f64);
 
+/// Whether a change set has a solution ([`Solver::feasible`]).
+type Feasibility = Result<Result<Vec<Range>, Vec<usize>>, ()>;
+
 struct Solver<'a> {
     cons: &'a [Con],
     group: &'a [usize],
     figures: &'a [Figure],
 }
 
-impl Solver<'_> {
+impl<'a> Solver<'a> {
+    fn new(cons: &'a [Con], group: &'a [usize], figures: &'a [Figure]) -> Solver<'a> {
+        Solver {
+            cons,
+            group,
+            figures,
+        }
+    }
+
+    /// The constraints of the group each figure is in.
+    fn by_var(&self) -> HashMap<usize, Vec<usize>> {
+        let mut by_var: HashMap<usize, Vec<usize>> = HashMap::new();
+        for &c in self.group {
+            for &(v, _) in &self.cons[c].terms {
+                by_var.entry(v).or_default().push(c);
+            }
+        }
+        by_var
+    }
+
     /// The lightest change sets (the smallest sum of the figures' weights; with every figure
     /// weighing 1, the smallest) with each figure's range, and the sets of the next size after
     /// the lightest's (else the size after that) that contain none of them (inclusion-minimal: a different reading, not
@@ -465,12 +458,7 @@ impl Solver<'_> {
     /// figures weigh no more than the lightest set found: no lighter set is missed.
     #[allow(clippy::type_complexity)]
     fn solve(&self) -> Option<(Vec<(Vec<usize>, Vec<Range>)>, Vec<(Vec<usize>, Vec<Range>)>)> {
-        let mut by_var: HashMap<usize, Vec<usize>> = HashMap::new();
-        for &c in self.group {
-            for &(v, _) in &self.cons[c].terms {
-                by_var.entry(v).or_default().push(c);
-            }
-        }
+        let by_var = self.by_var();
         let violated: Vec<usize> = self
             .group
             .iter()
@@ -633,11 +621,7 @@ impl Solver<'_> {
     /// Whether the constraints have a solution with only `set` changed: each figure's range,
     /// or the constraints that prove there is none. Err: the work bound was reached.
     #[allow(clippy::type_complexity)]
-    fn feasible(
-        &self,
-        set: &[usize],
-        by_var: &HashMap<usize, Vec<usize>>,
-    ) -> Result<Result<Vec<Range>, Vec<usize>>, ()> {
+    fn feasible(&self, set: &[usize], by_var: &HashMap<usize, Vec<usize>>) -> Feasibility {
         let k = set.len();
         let touched: BTreeSet<usize> = set
             .iter()
@@ -848,104 +832,217 @@ fn step(f: &Figure) -> f64 {
     }
 }
 
-/// The explanation of one change set: its changes, the percentages that follow them, and the
-/// findings it resolves (checked again with the corrected figures when they are determined).
-/// Also the indexes of the shapes it resolves.
-#[allow(clippy::too_many_arguments)]
-fn build(
-    recheck: &eval::Recheck<'_>,
-    values: &[FormValues],
-    sheets: &[String],
-    shapes: &[CheckShape],
-    figures: &[Figure],
-    last_year: &[Option<f64>],
-    fig_at: &HashMap<Origin, usize>,
-    cons: &[Con],
-    group: &[usize],
-    set: &[usize],
-    ranges: &[Range],
-    words: &Words<'_>,
-) -> (Explanation, Vec<usize>, usize) {
-    let mut changes = Vec::new();
-    // Percentages still wrong after the changes, that would need a change of their own.
-    let mut extra = 0;
-    let determined = ranges.iter().all(|(l, h)| l == h);
-    for (&v, &(lo, hi)) in set.iter().zip(ranges) {
-        let f = &figures[v];
-        if lo == hi {
-            let s = clean(lo, f.decimals);
-            let kind = slip(f, s, figures, last_year[v]);
-            changes.push(words.change(sheets, f, Some(s), None, kind));
-        } else {
-            let side = |x: f64| x.is_finite().then(|| clean(x, f.decimals));
-            changes.push(words.change(sheets, f, None, Some((side(lo), side(hi))), None));
-        }
-    }
-    let mut resolved: Vec<usize> = group
-        .iter()
-        .filter(|&&c| cons[c].violated)
-        .map(|&c| cons[c].shape)
-        .collect();
-    if determined {
-        let fixed: HashMap<Origin, f64> = set
+/// What the explanations of a group's change sets read: the checks as shapes and
+/// constraints, the figures, and the words.
+struct Build<'b> {
+    recheck: &'b eval::Recheck<'b>,
+    instances: &'b [FormInstance],
+    values: &'b [FormValues],
+    sheets: &'b [String],
+    shapes: &'b [CheckShape],
+    figures: &'b [Figure],
+    last_year: &'b [Option<f64>],
+    fig_at: &'b HashMap<Origin, usize>,
+    cons: &'b [Con],
+    group: &'b [usize],
+    words: &'b Words<'b>,
+}
+
+/// One change set, assessed before it is put in words: its changes, the shapes it resolves
+/// (sorted), and how many percentages are still wrong after it, that would need a change of
+/// their own. Only the sets shown are put in words ([`Build::explanation`]).
+struct Assessed {
+    changes: Vec<Raw>,
+    resolved: Vec<usize>,
+    extra: usize,
+}
+
+/// A change before its words: the figure (an index of the figures), its suggested value or
+/// its range, and whether it is a percentage recomputed from a corrected count.
+struct Raw {
+    figure: usize,
+    suggested: Option<f64>,
+    range: Option<(Option<f64>, Option<f64>)>,
+    follows: bool,
+}
+
+impl Build<'_> {
+    /// The explanations of a group's lightest change sets (`sets`, as the solver gives them;
+    /// `resolved`: the shapes they resolve are added), each with the best reading one figure
+    /// larger (of `larger`) said beside it.
+    #[allow(clippy::type_complexity)]
+    fn readings(
+        &self,
+        sets: Vec<(Vec<usize>, Vec<Range>)>,
+        larger: &[(Vec<usize>, Vec<Range>)],
+        resolved: &mut HashSet<usize>,
+    ) -> Vec<Explanation> {
+        // The readings one figure larger: the best of them (fewest percentages left to
+        // change, then the first) is shown beside the smallest.
+        let larger_count = larger.len().min(MAX_ALTERNATIVES);
+        let best_len = sets.first().map_or(0, |s| s.0.len());
+        let larger_len = larger.first().map_or(0, |s| s.0.len());
+        let or: Vec<Change> = larger
             .iter()
-            .zip(ranges)
-            .map(|(&v, r)| (figures[v].at, r.0))
+            .map(|(set, ranges)| self.assess(set, ranges))
+            .min_by_key(|a| a.extra)
+            .map(|a| self.changes(&a))
+            .unwrap_or_default();
+        // Equally small sets are told apart by the percentages: a set after which a shown
+        // percentage still disagrees with its (unchanged) count and base needs that
+        // percentage changed too, so it is larger.
+        let total = sets.len();
+        let mut assessed: Vec<Assessed> = sets
+            .into_iter()
+            .take(TIE_BREAK)
+            .map(|(set, ranges)| self.assess(&set, &ranges))
             .collect();
-        // Few figures: looked up in a list.
-        let fixed: Vec<(Origin, f64)> = fixed.into_iter().collect();
-        let is_fixed = |o: &Origin| fixed.iter().any(|(f, _)| f == o);
-        let after = recheck.after(values, &fixed);
-        for (si, s) in shapes.iter().enumerate() {
-            let Some(&Some((a_fails, a_expected))) = after.get(si) else {
-                continue;
-            };
-            let reads_set = s.reads.iter().any(is_fixed);
-            if let (Shape::Follows { target }, true, true) = (&s.shape, a_fails, reads_set) {
-                // A percentage of a corrected count: recomputed, not a change of its own.
-                if let Some(&fi) = fig_at.get(target) {
-                    let f = &figures[fi];
-                    if !is_fixed(target) {
-                        let v = round_half_away(a_expected, i32::from(f.decimals));
-                        changes.push(words.change(sheets, f, Some(v), None, Some(Slip::Follows)));
-                    }
-                    if s.fails {
-                        resolved.push(si);
-                    }
-                }
-            } else if let (Shape::Follows { .. }, true) = (&s.shape, a_fails) {
-                extra += 1;
-            } else if s.fails && !a_fails && !resolved.contains(&si) {
-                resolved.push(si);
-            }
+        let least = assessed.iter().map(|a| a.extra).min().unwrap_or(0);
+        assessed.retain(|a| a.extra == least);
+        let n = if total > TIE_BREAK {
+            total
+        } else {
+            assessed.len()
+        };
+        let mut out: Vec<Explanation> = Vec::new();
+        for a in assessed.into_iter().take(MAX_ALTERNATIVES) {
+            let (mut e, shapes_resolved) = self.explanation(a);
+            resolved.extend(shapes_resolved.iter().copied());
+            e.alternatives = n;
+            out.push(e);
         }
-    } else {
-        extra = shapes
-            .iter()
-            .filter(|s| s.fails && matches!(s.shape, Shape::Follows { .. }))
-            .count();
+        if n > 1 {
+            one_text_for_all(self.words.pack, &mut out, n);
+        }
+        if !or.is_empty() {
+            let more = larger_len.saturating_sub(best_len).max(1);
+            let note = self.words.or_text(&or, larger_count, more);
+            with_larger_reading(&mut out, &or, larger_count, &note);
+        }
+        out
     }
-    resolved.sort_unstable();
-    resolved.dedup();
-    let text = words.headline(&changes, resolved.len(), 1);
-    (
-        Explanation {
-            cause: 0,
-            alternatives: 1,
-            larger: 0,
-            or: vec![],
-            localised: true,
-            changes,
-            resolves: resolved
+
+    /// The changes of one change set, the percentages that follow them, and the findings it
+    /// resolves (checked again with the corrected figures when they are determined).
+    fn assess(&self, set: &[usize], ranges: &[Range]) -> Assessed {
+        let (figures, shapes) = (self.figures, self.shapes);
+        let mut changes = Vec::new();
+        // Percentages still wrong after the changes, that would need a change of their own.
+        let mut extra = 0;
+        let determined = ranges.iter().all(|(l, h)| l == h);
+        for (&v, &(lo, hi)) in set.iter().zip(ranges) {
+            let f = &figures[v];
+            let (suggested, range) = if lo == hi {
+                (Some(clean(lo, f.decimals)), None)
+            } else {
+                let side = |x: f64| x.is_finite().then(|| clean(x, f.decimals));
+                (None, Some((side(lo), side(hi))))
+            };
+            changes.push(Raw {
+                figure: v,
+                suggested,
+                range,
+                follows: false,
+            });
+        }
+        let mut resolved: Vec<usize> = self
+            .group
+            .iter()
+            .filter(|&&c| self.cons[c].violated)
+            .map(|&c| self.cons[c].shape)
+            .collect();
+        if determined {
+            // Few figures: looked up in a list.
+            let fixed: Vec<(Origin, f64)> = set
                 .iter()
-                .map(|&i| FindingRef::of(&shapes[i]))
-                .collect(),
-            left_out: 0,
-            text,
-        },
-        resolved,
-        extra,
-    )
+                .zip(ranges)
+                .map(|(&v, r)| (figures[v].at, r.0))
+                .collect();
+            let is_fixed = |o: &Origin| fixed.iter().any(|(f, _)| f == o);
+            let after = self.recheck.after(self.values, &fixed);
+            for (si, s) in shapes.iter().enumerate() {
+                let Some(&Some((a_fails, a_expected))) = after.get(si) else {
+                    continue;
+                };
+                let reads_set = s.reads.iter().any(is_fixed);
+                if let (Shape::Follows { target }, true, true) = (&s.shape, a_fails, reads_set) {
+                    // A percentage of a corrected count: recomputed, not a change of its own.
+                    if let Some(&fi) = self.fig_at.get(target) {
+                        if !is_fixed(target) {
+                            let d = i32::from(figures[fi].decimals);
+                            changes.push(Raw {
+                                figure: fi,
+                                suggested: Some(round_half_away(a_expected, d)),
+                                range: None,
+                                follows: true,
+                            });
+                        }
+                        if s.fails {
+                            resolved.push(si);
+                        }
+                    }
+                } else if let (Shape::Follows { .. }, true) = (&s.shape, a_fails) {
+                    extra += 1;
+                } else if s.fails && !a_fails && !resolved.contains(&si) {
+                    resolved.push(si);
+                }
+            }
+        } else {
+            extra = shapes
+                .iter()
+                .filter(|s| s.fails && matches!(s.shape, Shape::Follows { .. }))
+                .count();
+        }
+        resolved.sort_unstable();
+        resolved.dedup();
+        Assessed {
+            changes,
+            resolved,
+            extra,
+        }
+    }
+
+    /// The changes of an assessed set in words, each named by the slip it looks like.
+    fn changes(&self, a: &Assessed) -> Vec<Change> {
+        a.changes
+            .iter()
+            .map(|r| {
+                let f = &self.figures[r.figure];
+                let label = f.label(self.words.pack, self.instances);
+                let kind = match (r.follows, r.suggested) {
+                    (true, _) => Some(Slip::Follows),
+                    (false, Some(s)) => slip(f, s, self.figures, self.last_year[r.figure]),
+                    (false, None) => None,
+                };
+                self.words
+                    .change(self.sheets, f, label, r.suggested, r.range, kind)
+            })
+            .collect()
+    }
+
+    /// The explanation of an assessed set, and the indexes of the shapes it resolves.
+    fn explanation(&self, a: Assessed) -> (Explanation, Vec<usize>) {
+        let changes = self.changes(&a);
+        let text = self.words.headline(&changes, a.resolved.len(), 1);
+        (
+            Explanation {
+                cause: 0,
+                alternatives: 1,
+                larger: 0,
+                or: vec![],
+                localised: true,
+                changes,
+                resolves: a
+                    .resolved
+                    .iter()
+                    .map(|&i| FindingRef::of(&self.shapes[i], self.sheets))
+                    .collect(),
+                left_out: 0,
+                text,
+            },
+            a.resolved,
+        )
+    }
 }
 
 /// A value at the decimals a figure shows (no 2673.9999999).
@@ -1140,6 +1237,7 @@ impl Words<'_> {
         &self,
         sheets: &[String],
         f: &Figure,
+        label: String,
         suggested: Option<f64>,
         range: Option<(Option<f64>, Option<f64>)>,
         kind: Option<Slip>,
@@ -1163,7 +1261,7 @@ impl Words<'_> {
         Change {
             sheet: sheets.get(f.at.0).cloned().unwrap_or_default(),
             cell: f.at.1.to_string(),
-            label: f.label.clone(),
+            label,
             found: f.v,
             suggested,
             range,
@@ -1594,25 +1692,17 @@ message = "women {found} > {expected}"
                 count: true,
                 percent: false,
                 decimals: 0,
-                label: String::new(),
                 grid: None,
+                field: None,
                 weight: 1.0,
             })
             .collect();
         let group: Vec<usize> = (0..cons.len()).collect();
-        let solver = Solver {
-            cons: &cons,
-            group: &group,
-            figures: &figures,
-        };
+        let solver = Solver::new(&cons, &group, &figures);
         assert!(solver.solve().is_none());
         // One fewer is localised, each to 1.
         let group: Vec<usize> = (0..MAX_SIZE).collect();
-        let solver = Solver {
-            cons: &cons,
-            group: &group,
-            figures: &figures,
-        };
+        let solver = Solver::new(&cons, &group, &figures);
         let (sets, larger) = solver.solve().expect("localised");
         assert_eq!(sets.len(), 1);
         assert!(sets[0].1.iter().all(|r| *r == (1.0, 1.0)));
@@ -1630,8 +1720,8 @@ message = "women {found} > {expected}"
             count: true,
             percent: false,
             decimals: 0,
-            label: String::new(),
             grid: None,
+            field: None,
             weight: 1.0,
         };
         // 0: a = 11, 1: b = 5, 2: t = 15, 3: a2 = 10.
@@ -1655,11 +1745,7 @@ message = "women {found} > {expected}"
             },
         ];
         let group = vec![0, 1];
-        let solver = Solver {
-            cons: &cons,
-            group: &group,
-            figures: &figures,
-        };
+        let solver = Solver::new(&cons, &group, &figures);
         let (sets, larger) = solver.solve().expect("localised");
         let sets: Vec<Vec<usize>> = sets.into_iter().map(|s| s.0).collect();
         assert_eq!(sets, vec![vec![0]]);

@@ -5,7 +5,7 @@
 //! `catch_unwind`: a damaged file that makes the reader panic is reported as unreadable and the
 //! run goes on. Positions are made absolute: calamine's ranges need not start at A1.
 
-use crate::model::{Cell, CellRef, Merge, NumFmt, Sheet, Value, Workbook};
+use crate::model::{Cell, CellRef, Emphasis, Merge, NumFmt, Sheet, Value, Workbook};
 use crate::read::sheet_xml;
 use crate::read::sniff::{self, Container, Sniffed, Unreadable, UnreadableKind};
 use calamine::{Data, DataRef, Reader, SheetType};
@@ -480,6 +480,8 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
     let reader_err = |e: calamine::XlsxError| ReadError::Reader(e.to_string());
     // The number format of each style of the workbook's palette, read once.
     let mut formats: Option<Vec<NumFmt>> = None;
+    // And how each sets a text apart (bold, indent): what discover reads as an outline.
+    let mut emphases: Option<Vec<Emphasis>> = None;
     let mut sheets = Vec::with_capacity(names.len());
     for name in names {
         let mut sheet = Sheet::new(name.clone());
@@ -504,6 +506,8 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
                     })
                     .collect()
             });
+            let emphases = emphases
+                .get_or_insert_with(|| cells.styles().iter().map(emphasis_of).collect::<Vec<_>>());
             let mut used = Bounded::new(&name, limits.max_cells_per_sheet);
             while let Some((cell, style)) = cells.next_cell_with_style_id().map_err(reader_err)? {
                 let value = match cell.get_value() {
@@ -522,6 +526,11 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
                 };
                 let (r, c) = cell.get_position();
                 used.add((r, c))?;
+                if let Some(e) = emphases.get(style).filter(|e| e.any()) {
+                    if matches!(value, Value::Text(_)) {
+                        sheet.emphasis.insert(CellRef::new(r, c), *e);
+                    }
+                }
                 let fmt = match value {
                     Value::Number(_) => formats.get(style).copied().unwrap_or_default(),
                     _ => NumFmt::default(),
@@ -550,6 +559,14 @@ fn read_xlsx<RS: std::io::Read + std::io::Seek>(
         sheets,
         defined_names,
     })
+}
+
+/// How a style of the palette sets a text apart: bold type, the alignment's indent.
+fn emphasis_of(style: &calamine::Style) -> Emphasis {
+    Emphasis {
+        bold: style.font.as_ref().is_some_and(calamine::Font::is_bold),
+        indent: style.alignment.as_ref().and_then(|a| a.indent).unwrap_or(0),
+    }
 }
 
 /// Reads the formulas of an .xlsx sheet into its cells (calamine's formula reading).

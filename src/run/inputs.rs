@@ -8,7 +8,6 @@
 //! they are (device and inode on Unix), never by how their names display.
 
 use crate::read::sniff::{Unreadable, UnreadableKind};
-use std::collections::{BTreeMap, BTreeSet};
 use std::path::{Path, PathBuf};
 
 /// Folders nested deeper than this under a given folder are not walked (and are reported).
@@ -163,9 +162,6 @@ pub fn previous(
 /// the first only ([`Input::same_as`]).
 pub fn collect(paths: &[PathBuf]) -> Inputs {
     let mut inputs = Inputs::default();
-    // Each file's first name, and every name listed.
-    let mut seen: BTreeMap<FileId, String> = BTreeMap::new();
-    let mut seen_paths: BTreeSet<PathBuf> = BTreeSet::new();
     for p in paths {
         let mut found = Vec::new();
         if p.is_dir() {
@@ -174,22 +170,56 @@ pub fn collect(paths: &[PathBuf]) -> Inputs {
         } else {
             found.push(given_file(p));
         }
-        for mut f in found {
-            if !seen_paths.insert(f.path.clone()) {
-                continue;
-            }
-            if let Some(id) = &f.id {
-                match seen.get(id) {
-                    Some(first) => f.same_as = Some(first.clone()),
-                    None => {
-                        seen.insert(id.clone(), f.shown.clone());
-                    }
-                }
-            }
-            inputs.files.push(f);
+        if inputs.files.is_empty() {
+            inputs.files = found;
+        } else {
+            inputs.files.append(&mut found);
         }
     }
+    // Told apart by their places in the list, not by copies of their paths and identities: a
+    // run of many files holds their list once.
+    drop_repeated_paths(&mut inputs.files);
+    mark_same_files(&mut inputs.files);
     inputs
+}
+
+/// A path listed again (given twice, or given and found in a folder given): only its first
+/// listing is kept.
+fn drop_repeated_paths(files: &mut Vec<Input>) {
+    let mut order: Vec<usize> = (0..files.len()).collect();
+    order.sort_by(|&a, &b| files[a].path.cmp(&files[b].path).then(a.cmp(&b)));
+    let mut again = vec![false; files.len()];
+    for w in order.windows(2) {
+        if let [first, next] = *w {
+            if files[first].path == files[next].path {
+                again[next] = true;
+            }
+        }
+    }
+    let mut at = 0;
+    files.retain(|_| {
+        at += 1;
+        !again[at - 1]
+    });
+}
+
+/// A file listed under several names (a hard link, a symbolic link named): each listing after
+/// the first names the first ([`Input::same_as`]).
+fn mark_same_files(files: &mut [Input]) {
+    let mut order: Vec<usize> = (0..files.len())
+        .filter(|&i| files[i].id.is_some())
+        .collect();
+    order.sort_by(|&a, &b| files[a].id.cmp(&files[b].id).then(a.cmp(&b)));
+    let mut first: Option<usize> = None;
+    for i in order {
+        match first {
+            Some(f) if files[f].id == files[i].id => {
+                let shown = files[f].shown.clone();
+                files[i].same_as = Some(shown);
+            }
+            _ => first = Some(i),
+        }
+    }
 }
 
 /// A path given on the command line that is not a folder.
@@ -380,6 +410,34 @@ mod tests {
         assert_eq!(got.files[0].same_as, None);
         assert_eq!(got.files[1].path, b);
         assert_eq!(got.files[1].same_as.as_deref(), Some(shown(&a).as_str()));
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_repeat_keeps_the_first_listing_in_its_place() {
+        let dir = tempfile::tempdir().unwrap();
+        let [a, b, c, d] = ["a.xlsx", "b.xlsx", "c.xlsx", "d.xlsx"].map(|n| dir.path().join(n));
+        for f in [&a, &b, &c] {
+            std::fs::write(f, b"x").unwrap();
+        }
+        std::fs::hard_link(&c, &d).unwrap();
+        // c given first, then the folder (a, b, c again, d: the same file as c), then b again.
+        let got = collect(&[c.clone(), dir.path().to_path_buf(), b.clone()]);
+        let listed: Vec<(&Path, Option<&str>)> = got
+            .files
+            .iter()
+            .map(|f| (f.path.as_path(), f.same_as.as_deref()))
+            .collect();
+        let first = shown(&c);
+        assert_eq!(
+            listed,
+            [
+                (c.as_path(), None),
+                (a.as_path(), None),
+                (b.as_path(), None),
+                (d.as_path(), Some(first.as_str())),
+            ]
+        );
     }
 
     #[cfg(unix)]

@@ -37,8 +37,10 @@ pub(super) fn push_link_finding(pack: &Pack, r: &mut FileResult, f: LinkFinding<
 
 /// A unit workbook as the second phase knows it: enough to match a summary's records and
 /// to name it, and the figures the summary's checks read (read again when a summary names it).
-pub(super) struct UnitRef {
-    pub path: String,
+pub(super) struct UnitRef<'a> {
+    /// The file as shown: borrowed from the run's inputs (held once for all the run), owned
+    /// only when a result names its file otherwise.
+    pub path: std::borrow::Cow<'a, str>,
     pub name: Option<String>,
     pub code: String,
     /// The workbook is a summary itself (a unit of the summary one level up).
@@ -50,7 +52,7 @@ pub(super) struct UnitRef {
 /// The unit workbooks of a run: each ([`UnitRef`]), by code (a code that is a summary's
 /// stands for the summary), and the register's parents (unit key → parent key) when given.
 pub(super) struct RunUnits<'a> {
-    pub refs: &'a [UnitRef],
+    pub refs: &'a [UnitRef<'a>],
     pub by_code: &'a BTreeMap<String, Vec<usize>>,
     pub parents: Option<&'a BTreeMap<String, String>>,
 }
@@ -164,7 +166,7 @@ pub(super) fn link_files(
                     Some(many) => {
                         matched.insert(rec.key.as_str());
                         let files: Vec<&str> =
-                            many.iter().map(|i| unit_refs[*i].path.as_str()).collect();
+                            many.iter().map(|i| unit_refs[*i].path.as_ref()).collect();
                         let files = files.join(", ");
                         push_link_finding(
                             pack,
@@ -245,7 +247,7 @@ pub(super) fn link_files(
                             cells: vec![],
                             order: (inst.sheet + 1, end_row, 0),
                             params: &[
-                                ("unit_file", &unit.path),
+                                ("unit_file", unit.path.as_ref()),
                                 ("unit", unit.name.as_deref().unwrap_or_default()),
                                 ("code", code),
                                 ("form", &form.id),
@@ -399,7 +401,7 @@ impl Levels {
     fn of(
         pack: &Pack,
         kept: &[Kept],
-        unit_refs: &[UnitRef],
+        unit_refs: &[UnitRef<'_>],
         units: &BTreeMap<String, Vec<usize>>,
     ) -> Levels {
         let mut summaries = Vec::new();

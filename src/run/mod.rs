@@ -27,6 +27,7 @@ use crate::rules::{Link, Pack};
 pub use inputs::{collect, FileId, Input, Inputs, PassedOver};
 use links::UnitRef;
 use rayon::prelude::*;
+use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
@@ -258,8 +259,9 @@ impl<'a> Run<'a> {
         // path order.
         let mut units: Vec<UnitRef> = Vec::new();
         let mut held: Vec<(FileResult, Kept)> = Vec::new();
-        // The unit codes of the run's workbooks, and their report years (for the register).
-        let mut submitted: BTreeSet<String> = BTreeSet::new();
+        // The report years of the run's workbooks (for the register); their unit codes are
+        // those of `units`, and the empty code of a summary without one (not in `units`).
+        let mut summary_without_code = false;
         let mut years: BTreeMap<i32, usize> = BTreeMap::new();
         std::thread::scope(|scope| {
             let (tx, rx) = std::sync::mpsc::channel::<(usize, FileResult, Kept)>();
@@ -272,16 +274,16 @@ impl<'a> Run<'a> {
             });
             let mut pending: BTreeMap<usize, (FileResult, Kept)> = BTreeMap::new();
             let mut next = 0;
-            // The first workbook of each unit code (in path order): a later one with the same
-            // code is warned about, naming it.
-            let mut first_of_code: BTreeMap<String, String> = BTreeMap::new();
+            // The first workbook of each unit code (in path order), by its place in `units`: a
+            // later one with the same code is warned about, naming it.
+            let mut first_of_code: BTreeMap<String, usize> = BTreeMap::new();
             let given_year = self.options.year.and_then(|y| i32::try_from(y).ok());
             for (i, r, k) in rx {
                 pending.insert(i, (r, k));
                 while let Some((mut r, k)) = pending.remove(&next) {
+                    let input = sorted.get(next);
                     next += 1;
-                    if let (Status::Checked, Some(code)) = (&r.status, &r.unit.key) {
-                        submitted.insert(code.clone());
+                    if let (Status::Checked, Some(_)) = (&r.status, &r.unit.key) {
                         if let Some(y) = k.report_year {
                             *years.entry(y).or_default() += 1;
                         }
@@ -294,18 +296,29 @@ impl<'a> Run<'a> {
                         // up; it is not the same unit's workbook sent twice.
                         let summary = is_summary(pack, &k);
                         if !summary {
-                            match first_of_code.get(&code) {
-                                Some(first) if !code.is_empty() => {
-                                    code_repeated(pack, &mut r, code.clone(), first.clone())
-                                }
+                            match first_of_code.get(&code).and_then(|f| units.get(*f)) {
+                                Some(first) if !code.is_empty() => code_repeated(
+                                    pack,
+                                    &mut r,
+                                    code.clone(),
+                                    first.path.to_string(),
+                                ),
                                 _ => {
-                                    first_of_code.insert(code.clone(), r.path.clone());
+                                    // Pushed to `units` just below (not a summary).
+                                    first_of_code.insert(code.clone(), units.len());
                                 }
                             }
                         }
-                        if !(summary && code.is_empty()) {
+                        if summary && code.is_empty() {
+                            summary_without_code = true;
+                        } else {
+                            // The input's name, unless the result names it otherwise.
+                            let path = match input {
+                                Some(i) if i.shown == r.path => Cow::Borrowed(i.shown.as_str()),
+                                _ => Cow::Owned(r.path.clone()),
+                            };
                             units.push(UnitRef {
-                                path: r.path.clone(),
+                                path,
                                 name: r.unit.name.clone(),
                                 code,
                                 summary,
@@ -337,6 +350,11 @@ impl<'a> Run<'a> {
         // summaries and the units under them (a commune's run is not missing the province's
         // other communes' branches).
         let register = self.register.map(|reg| {
+            let submitted: BTreeSet<String> = units
+                .iter()
+                .map(|u| u.code.clone())
+                .chain(summary_without_code.then(String::new))
+                .collect();
             let roots = units.iter().filter(|u| u.summary).map(|u| u.code.as_str());
             let under = reg.under(roots);
             units::register_result(pack, under.as_ref().unwrap_or(reg), &submitted, run_year)
@@ -371,7 +389,7 @@ impl<'a> Run<'a> {
             by_code.insert(e.code.clone(), vec![units.len()]);
             elsewhere.insert(units.len(), &e.input);
             units.push(UnitRef {
-                path: e.input.shown.clone(),
+                path: Cow::Borrowed(e.input.shown.as_str()),
                 name: e.name.clone(),
                 code: e.code.clone(),
                 summary: false,
@@ -399,7 +417,7 @@ impl<'a> Run<'a> {
                 .filter_map(|&u| {
                     elsewhere
                         .get(&u)
-                        .or_else(|| by_shown.get(units[u].path.as_str()))
+                        .or_else(|| by_shown.get(units[u].path.as_ref()))
                         .map(|i| (u, (*i).clone()))
                 })
                 .unzip();
@@ -423,7 +441,7 @@ impl<'a> Run<'a> {
             let (own, others) = own_inputs(p, &sorted);
             let code_of: BTreeMap<&str, &str> = units
                 .iter()
-                .map(|u| (u.path.as_str(), u.code.as_str()))
+                .map(|u| (u.path.as_ref(), u.code.as_str()))
                 .collect();
             for (prev, this) in own {
                 if let Some(code) = code_of.get(this.as_str()) {

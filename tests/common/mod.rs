@@ -1,6 +1,7 @@
 pub mod district;
 pub mod forms;
 pub mod panel;
+pub mod planted;
 
 /// The full name the test binary gives test `name` of the module at `module_path` (pass
 /// `module_path!()`): the path without the crate's name, as `--exact` wants it.
