@@ -44,8 +44,8 @@ pub fn label_key(text: &str, folding: Folding) -> String {
     // Every workbook of a run repeats the same few hundred labels: their keys are computed once
     // per thread (Unicode normalisation is most of the cost of recognising a form).
     thread_local! {
-        static KEYS: std::cell::RefCell<[HashMap<String, String>; 2]> =
-            std::cell::RefCell::new([HashMap::new(), HashMap::new()]);
+        static KEYS: std::cell::RefCell<[HashMap<String, String, FxBuild>; 2]> =
+            std::cell::RefCell::new(Default::default());
     }
     let slot = usize::from(folding.diacritics);
     if let Some(k) = KEYS.with(|m| m.borrow()[slot].get(text).cloned()) {
@@ -74,7 +74,61 @@ const LABEL_KEY_CACHE: usize = 4_096;
 /// written out) is computed once per text, not once per sheet and form. Bounded like the label
 /// keys: beyond [`LABEL_KEY_CACHE`] texts it starts again empty.
 #[derive(Default)]
-pub struct Memo<V: Clone>(std::cell::RefCell<HashMap<String, V>>);
+pub struct Memo<V: Clone>(std::cell::RefCell<HashMap<String, V, FxBuild>>);
+
+/// A fast hash for the maps of remembered texts ([`label_key`]'s and [`Memo`]'s): FxHash's
+/// rotate, xor and multiply over eight bytes at a time, as rustc hashes its own tables. SipHash
+/// was a tenth of locating's instructions. Hash flooding does not matter here: these maps are
+/// bounded ([`LABEL_KEY_CACHE`] texts, then emptied) and per thread, so texts made to collide
+/// cost at most that many comparisons per look-up, and a wrong guess of a text's hash never
+/// changes what is found (the texts are compared).
+#[derive(Default, Clone, Copy)]
+pub struct FxHasher(u64);
+
+impl FxHasher {
+    const SEED: u64 = 0x51_7c_c1_b7_27_22_0a_95;
+
+    fn add(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(Self::SEED);
+    }
+}
+
+impl std::hash::Hasher for FxHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        let mut words = bytes.chunks_exact(8);
+        for w in &mut words {
+            let mut b = [0u8; 8];
+            b.copy_from_slice(w);
+            self.add(u64::from_le_bytes(b));
+        }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut b = [0u8; 8];
+            b[..rest.len()].copy_from_slice(rest);
+            self.add(u64::from_le_bytes(b));
+        }
+    }
+
+    fn write_u8(&mut self, i: u8) {
+        self.add(u64::from(i));
+    }
+
+    fn write_usize(&mut self, i: usize) {
+        self.add(i as u64);
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+/// Builds [`FxHasher`]s: `HashMap<K, V, FxBuild>`.
+pub type FxBuild = std::hash::BuildHasherDefault<FxHasher>;
+
+/// A text's [`FxHasher`] hash (as a `HashMap<String, _, FxBuild>` hashes it).
+pub fn fx_hash(text: &str) -> u64 {
+    std::hash::BuildHasher::hash_one(&FxBuild::default(), text)
+}
 
 impl<V: Clone> Memo<V> {
     /// `f(text)`, from memory when this text was seen before. `f` must depend on `text` alone.

@@ -10,11 +10,11 @@ use crate::check::structure::{self, CandidateRow, Subtotal};
 use crate::finding::{CellLoc, Finding, Severity};
 use crate::model::{CellRef, Sheet, Value, Workbook};
 use crate::read::labels::Abbreviations;
-use crate::read::labels::{approx_match, approx_quality, written_out, Quality};
+use crate::read::labels::{approx_match, approx_quality, fuzzy_eq, written_out, Quality};
 use crate::registry::Kind;
 use crate::registry::TextId;
 use crate::rules::{CellAt, Column, Form, Pack};
-use crate::text::{fold_diacritics, label_key, strip_numbering, Memo};
+use crate::text::{fold_diacritics, fx_hash, label_key, strip_numbering, FxBuild, Memo};
 use std::borrow::Cow;
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -193,24 +193,66 @@ pub fn loc(sheet: &Sheet, at: CellRef) -> CellLoc {
     CellLoc::new(None, sheet.name.clone(), at.to_string())
 }
 
-/// The normalised text keys of a sheet's text cells.
-struct SheetIndex {
+/// The normalised text keys of a sheet's text cells, and indexes of them: a form's label is
+/// looked up (by its hash, or among the texts of about its length for a near match), not
+/// compared with every text of the sheet.
+struct SheetIndex<'p> {
     /// Each text cell's key as written.
     keys: Vec<(CellRef, String)>,
     /// The same key without a numbering prefix (`1.1 Nam` → `nam`) and a footnote mark after
     /// it (`Nam (*)` → `nam`), when it has either; in the order of `keys`.
     bare: Vec<Option<String>>,
+    /// The texts by their key, and those with a bare key by it.
+    by_key: ByHash,
+    by_bare: ByHash,
     /// Each key, and its bare key, with the pack's abbreviations written out
     /// ([`crate::read::labels`]), when they hold any; in the order of `keys`. Made when first needed.
     out: std::cell::OnceCell<Vec<(Option<String>, Option<String>)>>,
-    abbreviations: crate::read::labels::Abbreviations,
+    /// Every written-out key of [`Self::written`] as (its length in bytes, text, which of the
+    /// two), shortest first: a one-letter slip changes the length by at most four bytes, so a
+    /// near match is looked for only among the texts of about the label's length. Made when
+    /// first needed.
+    by_length: std::cell::OnceCell<Vec<(usize, usize, usize)>>,
+    /// Each text's bare key (its key when it has none) with its punctuation dropped
+    /// ([`crate::text::flat_key`]), in the order of `keys`, and the texts by it. Made when
+    /// first needed.
+    flats: std::cell::OnceCell<(Vec<String>, ByHash)>,
+    abbreviations: &'p Abbreviations,
     folded_name: String,
     /// The workbook's report year, from its title block ([`report_year`]).
     report_year: Option<u32>,
 }
 
-impl SheetIndex {
-    fn new(sheet: &Sheet, pack: &Pack) -> SheetIndex {
+/// A sheet's texts (their indices) by the hash of a key of theirs ([`crate::text::fx_hash`]),
+/// sorted: a key's texts are found by a binary search for its hash, then compared (two keys
+/// may share a hash). Sorting hashes is much cheaper than sorting the keys.
+struct ByHash(Vec<(u64, usize)>);
+
+impl ByHash {
+    fn new<'a>(texts: impl Iterator<Item = (usize, &'a str)>) -> ByHash {
+        let mut by: Vec<(u64, usize)> = texts.map(|(i, t)| (fx_hash(t), i)).collect();
+        by.sort_unstable();
+        ByHash(by)
+    }
+
+    /// The texts whose key (`key_of` a text) is `key`, in the sheet's order.
+    fn find<'a>(
+        &'a self,
+        key: &'a str,
+        key_of: impl Fn(usize) -> &'a str + 'a,
+    ) -> impl Iterator<Item = usize> + 'a {
+        let h = fx_hash(key);
+        let from = self.0.partition_point(|(x, _)| *x < h);
+        self.0[from..]
+            .iter()
+            .take_while(move |(x, _)| *x == h)
+            .map(|(_, i)| *i)
+            .filter(move |i| key_of(*i) == key)
+    }
+}
+
+impl<'p> SheetIndex<'p> {
+    fn new(sheet: &Sheet, pack: &'p Pack) -> SheetIndex<'p> {
         let keys: Vec<(CellRef, String)> = sheet
             .cells
             .iter()
@@ -224,7 +266,7 @@ impl SheetIndex {
         thread_local! {
             static BARE: Memo<Option<String>> = Memo::default();
         }
-        let bare = BARE.with(|memo| {
+        let bare: Vec<Option<String>> = BARE.with(|memo| {
             keys.iter()
                 .map(|(_, k)| {
                     memo.get(k, |k| {
@@ -235,35 +277,106 @@ impl SheetIndex {
                 })
                 .collect()
         });
+        let by_key = ByHash::new(keys.iter().map(|(_, k)| k.as_str()).enumerate());
+        let by_bare = ByHash::new(
+            bare.iter()
+                .enumerate()
+                .filter_map(|(i, b)| Some((i, b.as_deref()?))),
+        );
         SheetIndex {
             keys,
             bare,
+            by_key,
+            by_bare,
             out: std::cell::OnceCell::new(),
-            abbreviations: pack.settings.abbreviations.clone(),
+            by_length: std::cell::OnceCell::new(),
+            flats: std::cell::OnceCell::new(),
+            abbreviations: &pack.settings.abbreviations,
             folded_name: fold_diacritics(&sheet.name.to_lowercase()),
             report_year: None,
         }
     }
 
+    /// The texts (indices of `keys`) whose key is `key`, in the sheet's order.
+    fn with_key<'a>(&'a self, key: &'a str) -> impl Iterator<Item = usize> + 'a {
+        self.by_key.find(key, |i| self.keys[i].1.as_str())
+    }
+
+    /// The texts whose bare key is `key`, in the sheet's order.
+    fn with_bare<'a>(&'a self, key: &'a str) -> impl Iterator<Item = usize> + 'a {
+        self.by_bare
+            .find(key, |i| self.bare[i].as_deref().unwrap_or_default())
+    }
+
+    /// Each text's flat bare key ([`Self::flats`]), in the order of `keys`.
+    fn flats(&self) -> &(Vec<String>, ByHash) {
+        self.flats.get_or_init(|| {
+            let flats: Vec<String> = self
+                .keys
+                .iter()
+                .zip(&self.bare)
+                .map(|((_, k), b)| crate::text::flat_key(b.as_deref().unwrap_or(k)))
+                .collect();
+            let by = ByHash::new(flats.iter().map(String::as_str).enumerate());
+            (flats, by)
+        })
+    }
+
+    /// The texts whose flat bare key is `flat`, in the sheet's order.
+    fn with_flat<'a>(&'a self, flat: &'a str) -> impl Iterator<Item = usize> + 'a {
+        let (flats, by) = self.flats();
+        by.find(flat, |i| flats[i].as_str())
+    }
+
     fn has_key(&self, key: &str) -> bool {
-        self.keys.iter().any(|(_, k)| k == key) || self.bare.iter().flatten().any(|k| k == key)
+        self.with_key(key).next().is_some() || self.with_bare(key).next().is_some()
     }
 
     fn has_substring(&self, key: &str) -> bool {
         self.keys.iter().any(|(_, k)| k.contains(key))
     }
 
-    /// [`Self::has_key`], or a text that is the label abbreviated or with a one-letter slip.
-    fn has_label(&self, key: &str, pack: &Pack) -> bool {
+    /// [`Self::has_key`], or a text that is the label abbreviated or with a one-letter slip:
+    /// `wanted` is the label's key written out ([`written_out`]).
+    fn has_label(&self, key: &str, wanted: &str) -> bool {
         if self.has_key(key) {
             return true;
         }
-        let abbr = &pack.settings.abbreviations;
-        let wanted = [written_out(key, abbr)];
-        (0..self.keys.len()).any(|i| {
-            let (w, n) = self.written(i);
-            approx_match(&wanted, &w[..n], abbr).is_some()
+        // What `approx_match` finds: a written-out key equal to `wanted`, or `wanted` with a
+        // one-letter slip, which is at most four bytes longer or shorter.
+        let abbr = self.abbreviations;
+        let near = self.by_length();
+        let from = near.partition_point(|(len, _, _)| len + 4 < wanted.len());
+        near[from..]
+            .iter()
+            .take_while(|(len, _, _)| *len <= wanted.len() + 4)
+            .any(|(_, i, which)| {
+                let w = self.written(*i).0[*which];
+                w == wanted || fuzzy_eq(wanted, w, abbr)
+            })
+    }
+
+    /// [`Self::by_length`].
+    fn by_length(&self) -> &[(usize, usize, usize)] {
+        self.by_length.get_or_init(|| {
+            let mut near: Vec<(usize, usize, usize)> = (0..self.keys.len())
+                .flat_map(|i| {
+                    let (w, n) = self.written(i);
+                    (0..n).map(move |which| (w[which].len(), i, which))
+                })
+                .collect();
+            near.sort_unstable();
+            near
         })
+    }
+
+    /// Form `fi`'s label `li` (its key), looked up ([`Self::has_label`]).
+    fn has_form_label(&self, pack: &Pack, fi: usize, li: usize) -> bool {
+        let key = &pack.forms[fi].labels[li];
+        match pack.form_labels.written(fi, li) {
+            Some(wanted) => self.has_label(key, wanted),
+            None => self.has_label(key, &written_out(key, self.abbreviations)),
+        }
     }
 
     /// The keys of text `i` with the abbreviations written out: as written, and bare (the
@@ -274,7 +387,7 @@ impl SheetIndex {
             thread_local! {
                 static OUT: (RefCell<Abbreviations>, Memo<Option<String>>) = Default::default();
             }
-            let abbr = &self.abbreviations;
+            let abbr = self.abbreviations;
             OUT.with(|(with, memo)| {
                 if *with.borrow() != *abbr {
                     memo.clear();
@@ -298,23 +411,30 @@ impl SheetIndex {
     }
 
     /// [`Self::has_substring`], or a text holding it once its abbreviations are written out.
-    fn has_title(&self, key: &str, pack: &Pack) -> bool {
-        let title = written_out(key, &pack.settings.abbreviations);
+    fn has_title(&self, key: &str) -> bool {
+        let title = written_out(key, self.abbreviations);
         self.has_substring(key)
             || (0..self.keys.len()).any(|i| self.written(i).0[0].contains(title.as_str()))
     }
 }
 
-/// How strongly `form` matches the sheet: None when it does not.
-fn match_score(form: &Form, idx: &SheetIndex, pack: &Pack) -> Option<usize> {
-    if !form.labels.iter().all(|l| idx.has_label(l, pack)) {
+/// Whether form `fi` cannot be the sheet's: a label it must carry is not there, as written
+/// or near ([`SheetIndex::has_label`]). Looked up before the name and titles are tried.
+fn ruled_out(fi: usize, idx: &SheetIndex<'_>, pack: &Pack) -> bool {
+    (0..pack.forms[fi].labels.len()).any(|li| !idx.has_form_label(pack, fi, li))
+}
+
+/// How strongly form `fi` matches the sheet: None when it does not.
+fn match_score(fi: usize, idx: &SheetIndex<'_>, pack: &Pack) -> Option<usize> {
+    if ruled_out(fi, idx, pack) {
         return None;
     }
+    let form = &pack.forms[fi];
     let by_name = form
         .sheet
         .as_ref()
         .is_some_and(|re| re.is_match(&idx.folded_name));
-    let by_title = form.titles.iter().any(|t| idx.has_title(t, pack));
+    let by_title = form.titles.iter().any(|t| idx.has_title(t));
     if (form.sheet.is_some() || !form.titles.is_empty()) && !by_name && !by_title {
         return None;
     }
@@ -346,12 +466,13 @@ pub fn near_miss(wb: &Workbook, pack: &Pack) -> Option<NearMiss> {
                 .labels
                 .iter()
                 .zip(&form.labels_written)
-                .filter(|(k, _)| !idx.has_label(k, pack))
-                .map(|(_, w)| w.clone())
+                .enumerate()
+                .filter(|(li, _)| !idx.has_form_label(pack, fi, *li))
+                .map(|(_, (_, w))| w.clone())
                 .collect();
             let by_name = form.sheet.as_ref().map(|re| re.is_match(&idx.folded_name));
-            let by_title = (!form.titles.is_empty())
-                .then(|| form.titles.iter().any(|t| idx.has_title(t, pack)));
+            let by_title =
+                (!form.titles.is_empty()).then(|| form.titles.iter().any(|t| idx.has_title(t)));
             let score = 2 * (form.labels.len() - missing.len())
                 + usize::from(by_name == Some(true))
                 + usize::from(by_title == Some(true));
@@ -493,11 +614,11 @@ fn regions(sheet: &Sheet, idx: &SheetIndex, forms: &[usize], pack: &Pack) -> Opt
         };
         // The region matches its own form, and better than any other.
         let ridx = SheetIndex::new(&region, pack);
-        let own = match_score(&pack.forms[*fi], &ridx, pack)?;
+        let own = match_score(*fi, &ridx, pack)?;
         let rival = forms
             .iter()
             .filter(|f| *f != fi)
-            .filter_map(|f| match_score(&pack.forms[*f], &ridx, pack))
+            .filter_map(|f| match_score(*f, &ridx, pack))
             .max();
         if rival.is_some_and(|r| r >= own) {
             return None;
@@ -552,7 +673,7 @@ pub fn locate_in_year(
             .forms
             .iter()
             .enumerate()
-            .filter_map(|(fi, f)| match_score(f, &idx, pack).map(|s| (s, fi)))
+            .filter_map(|(fi, _)| match_score(fi, &idx, pack).map(|s| (s, fi)))
             .collect();
         if scored.is_empty() {
             continue;
@@ -661,11 +782,7 @@ fn continue_on_other_sheets(
             continue;
         }
         let idx = SheetIndex::new(other, pack);
-        if pack
-            .forms
-            .iter()
-            .any(|f| match_score(f, &idx, pack).is_some())
-        {
+        if (0..pack.forms.len()).any(|f| match_score(f, &idx, pack).is_some()) {
             continue;
         }
         let by_pattern = form
@@ -1001,7 +1118,7 @@ fn locate_form_carrying(
             && first_value_col.is_none_or(|c| at.col < c)
     };
     // Every key of the form's rows, with the label it belongs to.
-    let form_keys: HashMap<&str, &str> = form
+    let form_keys: HashMap<&str, &str, FxBuild> = form
         .rows
         .iter()
         .flat_map(|r| r.keys.iter().map(move |k| (k.as_str(), r.label.as_str())))
@@ -1012,12 +1129,7 @@ fn locate_form_carrying(
     let mut not_found: Vec<(usize, usize)> = Vec::new();
     // Each text's key without numbering, its punctuation dropped (`Trong đó - Đảng viên nữ`,
     // `Trong đó, …`, `Trong đó …` are `Trong đó: …`).
-    let flats: Vec<String> = idx
-        .keys
-        .iter()
-        .zip(&idx.bare)
-        .map(|((_, k), b)| crate::text::flat_key(b.as_deref().unwrap_or(k)))
-        .collect();
+    let flats = &idx.flats().0;
     // Two passes: rows searched in the whole table, then rows searched under a heading.
     for pass in 0..2 {
         // Section bounds: heading rows found in the first pass.
@@ -1060,7 +1172,20 @@ fn locate_form_carrying(
             let mut found: Vec<CellRef> = Vec::new();
             let mut shadowed: Vec<(CellRef, &str)> = Vec::new();
             let row_flats = &row.flat_keys;
-            for (((at, k), bare), flat) in idx.keys.iter().zip(&idx.bare).zip(&flats) {
+            // Only the texts that can be the row's label, in the sheet's order: those whose
+            // key, bare key or flat key is one of the row's.
+            let mut texts: Vec<usize> = Vec::new();
+            for k in &row.keys {
+                texts.extend(idx.with_key(k));
+                texts.extend(idx.with_bare(k));
+            }
+            for f in row_flats {
+                texts.extend(idx.with_flat(f));
+            }
+            texts.sort_unstable();
+            texts.dedup();
+            for i in texts {
+                let ((at, k), bare, flat) = (&idx.keys[i], &idx.bare[i], &flats[i]);
                 if !here_ok(at) {
                     continue;
                 }
@@ -1276,7 +1401,7 @@ fn approx_rows(
     form: &Form,
     idx: &SheetIndex,
     pending: &[(usize, u32, u32)],
-    form_keys: &HashMap<&str, &str>,
+    form_keys: &HashMap<&str, &str, FxBuild>,
     taken: &[u32],
     pack: &Pack,
     eligible: &dyn Fn(&CellRef) -> bool,
@@ -2219,6 +2344,151 @@ label = "Tổng số"
                 >= 2,
             "{findings:?}"
         );
+    }
+
+    /// Form `A` carries `Tổng số đảng viên` and `Chi bộ trưởng`, form `B` `Tổng số đoàn viên`;
+    /// `TS` and `ĐV` are abbreviations.
+    fn two_forms() -> (Pack, usize, usize) {
+        let a = r#"
+[settings]
+abbreviations = { "ĐV" = "Đảng viên", "TS" = "Tổng số" }
+[form]
+id = "A"
+name = "A"
+labels = ["Tổng số đảng viên", "Chi bộ trưởng"]
+[[column]]
+id = "n"
+header = "Số lượng"
+[[row]]
+id = "total"
+label = "Tổng số đảng viên"
+"#;
+        let b = r#"
+[form]
+id = "B"
+name = "B"
+labels = ["Tổng số đoàn viên"]
+[[column]]
+id = "n"
+header = "Số lượng"
+[[row]]
+id = "total"
+label = "Tổng số đoàn viên"
+"#;
+        let src = |name: &str, text: &str| Source {
+            name: name.into(),
+            text: text.into(),
+        };
+        let p = match compile(&[src("a.toml", a), src("b.toml", b)]) {
+            Ok(p) => p,
+            Err(e) => panic!("rules: {e:?}"),
+        };
+        let at = |id: &str| p.forms.iter().position(|f| f.id == id);
+        let (Some(fa), Some(fb)) = (at("A"), at("B")) else {
+            panic!("forms A and B")
+        };
+        (p, fa, fb)
+    }
+
+    #[test]
+    fn a_form_label_is_looked_up_in_the_sheets_index() {
+        let (p, fa, _) = two_forms();
+        let wb = sheet(
+            "S",
+            &[
+                &["1. Tổng số đảng viên", "10"],
+                &["Chi bộ trưởng (*)", "4"],
+                &["Ghi chú", ""],
+                &["Ghi chú", ""],
+            ],
+        );
+        let idx = SheetIndex::new(&wb.sheets[0], &p);
+        // As written, and without numbering or footnote mark.
+        let n = |found: &mut dyn Iterator<Item = usize>| found.count();
+        assert_eq!(n(&mut idx.with_key("1. tổng số đảng viên")), 1);
+        let ghi: Vec<usize> = idx.with_key("ghi chú").collect();
+        assert_eq!(ghi.len(), 2, "both texts");
+        assert!(ghi[0] < ghi[1], "in the sheet's order");
+        assert_eq!(n(&mut idx.with_key("tổng số đảng viên")), 0);
+        assert_eq!(n(&mut idx.with_bare("tổng số đảng viên")), 1);
+        assert!(idx.has_key("chi bộ trưởng"));
+        assert!(!idx.has_key("tổng số đoàn viên"));
+        assert!(!idx.has_key("ghi"), "a key is found whole, not in part");
+        assert!(idx.has_form_label(&p, fa, 0) && idx.has_form_label(&p, fa, 1));
+        // The texts a row's flat key names.
+        assert_eq!(n(&mut idx.with_flat("chi bộ trưởng")), 1);
+    }
+
+    #[test]
+    fn a_near_match_is_found_exactly_as_by_comparing_every_text() {
+        let (p, _, _) = two_forms();
+        let wb = sheet(
+            "S",
+            &[
+                &["TS ĐV", "10"],
+                &["Chi bộ trưởởng", "4"],
+                &["Trưởngg thôn", "3"],
+                &["Tổng số đoàn viênn", "3"],
+                &["Số lượng", ""],
+                &["a", ""],
+                &["Một dòng ghi chú dài hơn mọi nhãn của biểu mẫu này", ""],
+            ],
+        );
+        let idx = SheetIndex::new(&wb.sheets[0], &p);
+        let abbr = &p.settings.abbreviations;
+        // What has_label was before its index: every text compared.
+        let scanned = |key: &str| {
+            let wanted = [written_out(key, abbr)];
+            idx.keys.iter().any(|(_, k)| k == key)
+                || idx.bare.iter().flatten().any(|b| b == key)
+                || (0..idx.keys.len()).any(|i| {
+                    let (w, n) = idx.written(i);
+                    approx_match(&wanted, &w[..n], abbr).is_some()
+                })
+        };
+        let labels = [
+            "tổng số đảng viên",
+            "chi bộ trưởng",
+            "trưởng thôn",
+            "trưởng",
+            "tổng số đoàn viên",
+            "tổng số đoàn",
+            "số lượng",
+            "số lượg",
+            "đảng viên nam",
+            "b",
+            "ts đv",
+        ];
+        for key in labels {
+            let looked_up = idx.has_label(key, &written_out(key, abbr));
+            assert_eq!(looked_up, scanned(key), "{key}");
+        }
+        // Found only near: abbreviated, a letter (of three bytes) doubled, a letter doubled.
+        for key in ["tổng số đảng viên", "chi bộ trưởng", "trưởng thôn"] {
+            assert!(!idx.has_key(key), "{key} is not there as written");
+            assert!(idx.has_label(key, &written_out(key, abbr)), "{key}");
+        }
+        assert!(!idx.has_label("đảng viên nam", "đảng viên nam"));
+    }
+
+    #[test]
+    fn a_form_whose_label_is_missing_is_ruled_out_before_scoring() {
+        let (p, fa, fb) = two_forms();
+        let wb = sheet(
+            "S",
+            &[
+                &["Chỉ tiêu", "Số lượng"],
+                &["Tổng số đảng viên", "10"],
+                &["Chi bộ trưởng", "4"],
+            ],
+        );
+        let idx = SheetIndex::new(&wb.sheets[0], &p);
+        assert!(!ruled_out(fa, &idx, &p));
+        assert!(ruled_out(fb, &idx, &p));
+        assert_eq!(match_score(fb, &idx, &p), None);
+        assert_eq!(match_score(fa, &idx, &p), Some(2));
+        let (inst, _) = run(&p, &wb);
+        assert_eq!(inst.iter().map(|i| i.form).collect::<Vec<_>>(), vec![fa]);
     }
 
     const HEADS: &str = r#"

@@ -195,6 +195,32 @@ pub fn approx_quality(
     approx_match(&labels, &written, abbr)
 }
 
+/// A rule pack's form labels (the texts a sheet must carry to be a form's), prepared once when
+/// the pack is compiled for locating to look them up: by form, each label's key with the
+/// pack's abbreviations written out ([`written_out`]), the key a text's written-out keys are
+/// compared with.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct FormLabels {
+    written: Vec<Vec<String>>,
+}
+
+impl FormLabels {
+    /// From each form's label keys, in the pack's order of forms.
+    pub fn new<'a>(forms: impl IntoIterator<Item = &'a [String]>, abbr: &Abbreviations) -> Self {
+        FormLabels {
+            written: forms
+                .into_iter()
+                .map(|labels| labels.iter().map(|k| written_out(k, abbr)).collect())
+                .collect(),
+        }
+    }
+
+    /// Label `label` of form `form` written out; None for a form or label it was not made with.
+    pub fn written(&self, form: usize, label: usize) -> Option<&str> {
+        self.written.get(form)?.get(label).map(String::as_str)
+    }
+}
+
 /// A key with its abbreviations written out (the key itself when it has none).
 pub fn written_out(key: &str, abbr: &Abbreviations) -> String {
     abbr.expand(key).unwrap_or_else(|| key.to_string())

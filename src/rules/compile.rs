@@ -81,6 +81,10 @@ pub fn compile_in(sources: &[Source], lang: Lang) -> Result<Pack, Vec<RuleFileEr
         return Err(errors);
     }
     let linked = linked_fields(&forms);
+    let form_labels = crate::read::labels::FormLabels::new(
+        forms.iter().map(|f| f.labels.as_slice()),
+        &settings.abbreviations,
+    );
     Ok(Pack {
         settings,
         forms,
@@ -90,6 +94,7 @@ pub fn compile_in(sources: &[Source], lang: Lang) -> Result<Pack, Vec<RuleFileEr
         plausibility,
         sources: sources.to_vec(),
         sources_fingerprint: Source::fingerprint(sources),
+        form_labels,
         notices,
     })
 }

@@ -139,6 +139,8 @@ pub struct Pack {
     /// pool compares it with each worker's before every file: hashing the rule texts again
     /// for each file was a fifth of the main process's instructions).
     pub(super) sources_fingerprint: u64,
+    /// The forms' labels prepared for locating, made once when the pack is compiled.
+    pub form_labels: crate::read::labels::FormLabels,
     /// What loading the pack decided for the user and says on stderr, one line each: a
     /// built-in form replaced by a user's form of the same id, settings where the user's files
     /// win over the built-in pack's, a replaced check's message edited in one language only.
