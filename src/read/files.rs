@@ -5,26 +5,18 @@
 
 use crate::read::sniff::{Unreadable, UnreadableKind};
 use std::path::Path;
-use std::sync::mpsc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{mpsc, Mutex, MutexGuard, PoisonError};
 use std::time::Duration;
 
 /// Reads a whole file, if it is a regular file no larger than `max` (one byte more is read, so
 /// that a larger file is recognised), within `timeout` — opening included: a file on a share
 /// that hangs is reported, and the run goes on.
 pub fn read_file(path: &Path, max: u64, timeout: Duration) -> Result<Vec<u8>, Unreadable> {
-    let (tx, rx) = mpsc::channel();
     let owned = path.to_path_buf();
-    let spawned = std::thread::Builder::new()
-        .name("crossfoot-read".into())
-        .spawn(move || {
-            let _ = tx.send(read_regular(&owned, max));
-        });
-    if spawned.is_err() {
-        return read_regular(path, max);
-    }
-    match rx.recv_timeout(timeout) {
-        Ok(result) => result,
-        Err(_) => Err(Unreadable {
+    match within(timeout, move || read_regular(&owned, max)) {
+        Some(result) => result,
+        None => Err(Unreadable {
             kind: UnreadableKind::TooLarge,
             reason: format!(
                 "opening and reading the file took longer than {} s",
@@ -35,6 +27,69 @@ pub fn read_file(path: &Path, max: u64, timeout: Duration) -> Result<Vec<u8>, Un
                 .to_string(),
         }),
     }
+}
+
+/// A job for a reading thread.
+type Job = Box<dyn FnOnce() + Send>;
+
+/// Reading threads waiting for their next file. A thread per file cost a thread's start and
+/// end for every file (its stack mapped, guarded and unmapped: 2,008 `clone3` in a run over
+/// 2,000 workbooks, most of the run's system time), so a thread that answered in time is kept
+/// for the next read; one whose read hangs is never given another, and ends when that read
+/// does. At most this many wait; they are as many as reads ran at once.
+const MAX_IDLE: usize = 16;
+
+static IDLE: Mutex<Vec<mpsc::Sender<Job>>> = Mutex::new(Vec::new());
+
+fn idle() -> MutexGuard<'static, Vec<mpsc::Sender<Job>>> {
+    IDLE.lock().unwrap_or_else(PoisonError::into_inner)
+}
+
+/// How many reading threads were started (for the tests).
+static STARTED: AtomicUsize = AtomicUsize::new(0);
+
+/// A reading thread: a waiting one, or a new one (None when none can be started).
+fn reading_thread() -> Option<mpsc::Sender<Job>> {
+    if let Some(thread) = idle().pop() {
+        return Some(thread);
+    }
+    let (tx, rx) = mpsc::channel::<Job>();
+    std::thread::Builder::new()
+        .name("crossfoot-read".into())
+        .spawn(move || {
+            while let Ok(job) = rx.recv() {
+                job();
+            }
+        })
+        .ok()?;
+    STARTED.fetch_add(1, Ordering::Relaxed);
+    Some(tx)
+}
+
+/// Runs `job` on a reading thread and waits for it at most `timeout`: None when it did not
+/// answer in time (or failed without an answer). Without a thread, it runs here.
+fn within<T: Send + 'static>(
+    timeout: Duration,
+    job: impl FnOnce() -> T + Send + 'static,
+) -> Option<T> {
+    let (reply, answer) = mpsc::channel();
+    let Some(thread) = reading_thread() else {
+        return Some(job());
+    };
+    let job: Job = Box::new(move || {
+        let _ = reply.send(job());
+    });
+    if let Err(mpsc::SendError(job)) = thread.send(job) {
+        // The thread is gone: the job runs here.
+        job();
+        return answer.try_recv().ok();
+    }
+    let answered = answer.recv_timeout(timeout).ok()?;
+    let mut idle = idle();
+    if idle.len() < MAX_IDLE {
+        idle.push(thread);
+    }
+    Some(answered)
 }
 
 fn read_regular(path: &Path, max: u64) -> Result<Vec<u8>, Unreadable> {
@@ -127,5 +182,57 @@ pub fn shown(path: &Path) -> String {
     #[cfg(not(unix))]
     {
         path.to_string_lossy().replace('\\', "/")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_reuse_their_threads() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("a.bin");
+        std::fs::write(&path, b"figures").unwrap();
+        let before = STARTED.load(Ordering::Relaxed);
+        for _ in 0..40 {
+            let bytes = read_file(&path, 100, Duration::from_secs(30)).unwrap();
+            assert_eq!(bytes, b"figures");
+        }
+        // A thread per read would start 40; tests running beside this one may start a few.
+        let started = STARTED.load(Ordering::Relaxed) - before;
+        assert!(
+            started < 20,
+            "{started} reading threads started for 40 reads"
+        );
+    }
+
+    #[test]
+    fn a_read_that_hangs_is_not_waited_for_and_the_next_one_is_served() {
+        let hung = within(Duration::from_millis(50), || {
+            std::thread::sleep(Duration::from_secs(2));
+            1
+        });
+        assert_eq!(hung, None);
+        assert_eq!(within(Duration::from_secs(30), || 2), Some(2));
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("big.bin");
+        std::fs::write(&path, [0u8; 10]).unwrap();
+        // One byte more than the bound is read, so that a larger file is recognised.
+        assert_eq!(
+            read_file(&path, 4, Duration::from_secs(30)).unwrap().len(),
+            5
+        );
+        let missing = read_file(&dir.path().join("none"), 4, Duration::from_secs(30));
+        assert_eq!(missing.unwrap_err().kind, UnreadableKind::Missing);
+        let folder = read_file(dir.path(), 4, Duration::from_secs(30));
+        assert_eq!(folder.unwrap_err().kind, UnreadableKind::NotRegular);
+    }
+
+    #[test]
+    fn a_job_that_panics_gives_no_answer_and_reading_goes_on() {
+        let panicked: Option<u8> = within(Duration::from_secs(30), || panic!("planted"));
+        assert_eq!(panicked, None);
+        assert_eq!(within(Duration::from_secs(30), || 3), Some(3));
     }
 }
