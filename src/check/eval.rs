@@ -1851,7 +1851,9 @@ fn figures_read(pack: &Pack, instances: &[FormInstance], values: &[FormValues]) 
     figures
 }
 
-/// The figures with some of them changed (for re-checking a correction).
+/// The figures with some of them changed: the tests' reference for re-checking a correction
+/// from the start.
+#[cfg(test)]
 pub fn with_changes(values: &[FormValues], changes: &HashMap<Origin, f64>) -> Vec<FormValues> {
     let mut out = values.to_vec();
     let set = |e: &mut (Read, Origin)| {
@@ -1945,8 +1947,10 @@ pub struct Recheck<'a> {
 }
 
 impl<'a> Recheck<'a> {
-    /// Applies every check of the workbook once (see [`check_shapes_rechecked`], which gives
-    /// the same with the shapes, from one evaluation).
+    /// Applies every check of the workbook once, apart from the shapes: the reference the
+    /// tests hold [`check_shapes_rechecked`] to (which gives the same with the shapes, from
+    /// one evaluation, and is what explaining calls).
+    #[cfg(test)]
     pub fn new<'o: 'a>(
         pack: &'a Pack,
         sheets: &'a [String],
