@@ -568,6 +568,17 @@ impl<'a> Solver<'a> {
     ) -> Result<Vec<(Vec<usize>, Vec<Range>)>, ()> {
         let contains =
             |big: &[usize], small: &[usize]| small.iter().all(|v| big.binary_search(v).is_ok());
+        // Each set and check as a 64-bit mask of its figures (a figure at bit `index % 64`):
+        // a set whose mask misses a bit of another's cannot hold it, and a set none of whose
+        // bits is a check's misses that check, without a look at each figure.
+        let smaller: Vec<(u64, &[usize])> = smaller
+            .iter()
+            .map(|(s, _)| (mask(s.iter().copied()), s.as_slice()))
+            .collect();
+        let violated: Vec<(u64, usize)> = violated
+            .iter()
+            .map(|&c| (mask(self.cons[c].terms.iter().map(|(v, _)| *v)), c))
+            .collect();
         // Sets are kept inline and hashed with FxHash; the buffers of the feasibility test and
         // of the figures to branch on are reused from node to node.
         let mut seen: HashSet<Set, FxBuild> = HashSet::default();
@@ -581,14 +592,20 @@ impl<'a> Solver<'a> {
             if *nodes > NODE_BUDGET {
                 return Err(());
             }
-            if smaller.iter().any(|(s, _)| contains(set, s)) {
+            let bits = mask(set.iter().copied());
+            if smaller
+                .iter()
+                .any(|&(m, s)| m & !bits == 0 && contains(set, s))
+            {
                 continue;
             }
-            let unhit = violated.iter().copied().find(|&c| {
-                !self.cons[c]
-                    .terms
-                    .iter()
-                    .any(|(v, _)| set.binary_search(v).is_ok())
+            let unhit = violated.iter().find_map(|&(m, c)| {
+                let hit = m & bits != 0
+                    && self.cons[c]
+                        .terms
+                        .iter()
+                        .any(|(v, _)| set.binary_search(v).is_ok());
+                (!hit).then_some(c)
             });
             branch.clear();
             match unhit {
@@ -745,6 +762,12 @@ impl<'a> Solver<'a> {
         }
         Ok(Ok(ranges))
     }
+}
+
+/// Figures as a 64-bit mask: figure `v` at bit `v % 64` (two sets with a figure in common
+/// share a bit; sharing one does not mean they have one).
+fn mask(figures: impl Iterator<Item = usize>) -> u64 {
+    figures.fold(0, |m, v| m | 1 << (v % 64))
 }
 
 /// The constraints of a group each figure is in, by the figure's index (in the group's
