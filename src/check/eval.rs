@@ -1998,7 +1998,7 @@ pub struct Recheck<'a> {
     applications: Vec<Application<'a>>,
     /// The figures read by an application with a verdict (as [`CheckShape::reads`]), and
     /// each rule with them: the key that tells the shapes apart.
-    keys: HashMap<Vec<Origin>, Vec<(&'a str, usize)>>,
+    keys: HashMap<Vec<Origin>, Vec<(&'a str, usize)>, FxBuild>,
     /// The key of each verdict (each shape of [`check_shapes_linked`]), in order.
     shape_keys: Vec<usize>,
 }
@@ -2040,7 +2040,7 @@ impl<'a> Recheck<'a> {
             instances,
             by_form: first_instances(instances),
             applications: Vec::new(),
-            keys: HashMap::new(),
+            keys: HashMap::default(),
             shape_keys: Vec::new(),
         }
     }

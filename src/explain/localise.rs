@@ -675,6 +675,7 @@ impl<'a> Solver<'a> {
         scratch: &mut Scratch<F>,
     ) -> Feasibility {
         let k = set.len();
+        let bits = mask(set.iter().copied());
         let rows = &mut scratch.rows;
         rows.clear();
         for (place, &c) in touched.iter().enumerate() {
@@ -684,9 +685,10 @@ impl<'a> Solver<'a> {
             let mut scale: f64 = 1.0;
             for &(v, coef) in &con.terms {
                 scale = scale.max((coef * self.figures[v].v).abs());
-                match set.binary_search(&v) {
-                    Ok(i) => a[i] += coef,
-                    Err(_) => rest += coef * self.figures[v].v,
+                // A figure whose bit the set lacks is not in it.
+                match (bits & mask(std::iter::once(v)) != 0).then(|| set.binary_search(&v)) {
+                    Some(Ok(i)) => a[i] += coef,
+                    _ => rest += coef * self.figures[v].v,
                 }
             }
             let eps = 1e-9 * scale;
