@@ -57,7 +57,7 @@ pub const SUMMARY_MARK: &str = "summary";
 /// The mark crossfoot left in a workbook it wrote (`docProps/custom.xml`, property
 /// [`MARK_PROPERTY`]), if the bytes are such a workbook.
 pub fn crossfoot_output(bytes: &[u8]) -> Option<String> {
-    if !is_zip(bytes) {
+    if !is_zip(bytes) || !may_name_custom_xml(bytes) {
         return None;
     }
     let mut zip = ZipView::open(bytes)?;
@@ -75,6 +75,23 @@ pub fn crossfoot_output(bytes: &[u8]) -> Option<String> {
         Some(rest[open..open + close].to_string())
     });
     found
+}
+
+/// Whether the bytes hold `custom.xml` in any case: the name of an entry `docProps/custom.xml`
+/// is stored as it is (in the central directory, or as UTF-8 in its Unicode path field), and
+/// no other text lower-cases to it, so a zip without these bytes has no such entry and its
+/// directory need not be parsed to say so (one search for a byte, not a parse per file).
+fn may_name_custom_xml(bytes: &[u8]) -> bool {
+    const STEM: &[u8] = b"custom";
+    const EXT: &[u8] = b"xml";
+    memchr::memchr_iter(b'.', bytes).any(|dot| {
+        let before = dot
+            .checked_sub(STEM.len())
+            .and_then(|start| bytes.get(start..dot));
+        let after = bytes.get(dot + 1..dot + 1 + EXT.len());
+        before.is_some_and(|b| b.eq_ignore_ascii_case(STEM))
+            && after.is_some_and(|a| a.eq_ignore_ascii_case(EXT))
+    })
 }
 
 /// [`sniff`], and for a zip-based file what its entries say they unpack to (the sum of their
@@ -714,6 +731,12 @@ fn csv_delimiter(text: &str) -> Option<&'static str> {
 /// At most this many bytes are decompressed from any one zip entry.
 const ZIP_ENTRY_LIMIT: u64 = 256 * 1024;
 
+thread_local! {
+    /// Each thread's inflater for small zip entries (see [`ZipView::read_small_deflated`]).
+    static INFLATER: std::cell::RefCell<flate2::Decompress> =
+        std::cell::RefCell::new(flate2::Decompress::new(false));
+}
+
 struct ZipView<'a> {
     archive: zip::ZipArchive<Cursor<&'a [u8]>>,
     /// Normalised (lower-case, forward slashes, no leading slash) entry names, by index.
@@ -756,10 +779,57 @@ impl<'a> ZipView<'a> {
     }
 
     fn read_index(&mut self, index: usize) -> Option<Vec<u8>> {
+        if let Some(whole) = self.read_small_deflated(index) {
+            return Some(whole);
+        }
+        self.read_index_by_zip(index)
+    }
+
+    /// [`Self::read_index`] by the zip crate's reader alone.
+    fn read_index_by_zip(&mut self, index: usize) -> Option<Vec<u8>> {
         let file = self.archive.by_index(index).ok()?;
         let mut out = Vec::new();
         file.take(ZIP_ENTRY_LIMIT).read_to_end(&mut out).ok()?;
         Some(out)
+    }
+
+    /// A small deflated entry inflated whole with this thread's inflater, which is reset, not
+    /// set up again, for each entry (setting one up is most of inflating a small part such as
+    /// `_rels/.rels`). Only what the zip crate's reader would give is given: an entry that is
+    /// not encrypted, whose stream ends within its stored bytes, unpacks to exactly the size
+    /// its directory entry declares (below [`ZIP_ENTRY_LIMIT`], so that reader reads it to its
+    /// end and checks it) and matches its checksum. Anything else is `None` and goes that
+    /// reader's way, with its own checks and errors.
+    fn read_small_deflated(&mut self, index: usize) -> Option<Vec<u8>> {
+        let mut raw = self.archive.by_index_raw(index).ok()?;
+        let declared = raw.size();
+        if raw.compression() != zip::CompressionMethod::Deflated
+            || raw.encrypted()
+            || declared >= ZIP_ENTRY_LIMIT
+            || raw.compressed_size() > ZIP_ENTRY_LIMIT
+        {
+            return None;
+        }
+        let checksum = raw.crc32();
+        let mut packed = Vec::new();
+        (&mut raw)
+            .take(ZIP_ENTRY_LIMIT)
+            .read_to_end(&mut packed)
+            .ok()?;
+        let declared = usize::try_from(declared).ok()?;
+        // One byte more than declared: a stream that unpacks to more is told by its length.
+        let mut out = Vec::with_capacity(declared.checked_add(1)?);
+        let ended = INFLATER.with(|cell| {
+            let mut inflater = cell.borrow_mut();
+            inflater.reset(false);
+            let status =
+                inflater.decompress_vec(&packed, &mut out, flate2::FlushDecompress::Finish);
+            matches!(status, Ok(flate2::Status::StreamEnd))
+        });
+        if !ended || out.len() != declared {
+            return None;
+        }
+        (crc32fast::hash(&out) == checksum).then_some(out)
     }
 
     /// The start of an entry's content (at most [`ZIP_ENTRY_LIMIT`] bytes), if it can be read.
@@ -1966,6 +2036,93 @@ mod tests {
         difat[0x44..0x48].copy_from_slice(&0u32.to_le_bytes());
         let s = sniff(&difat, "a.xls");
         assert!(kind(&s).is_none() || kind(&s) == Some(UnreadableKind::Corrupt));
+    }
+
+    #[test]
+    fn small_entries_read_with_the_reused_inflater_as_the_zip_reader_reads_them() {
+        let mut seed = 0x9E37_79B9u32;
+        let mut rnd = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 17;
+            seed ^= seed << 5;
+            seed
+        };
+        let noise: Vec<u8> = (0..3000).map(|_| rnd() as u8).collect();
+        let big = vec![b'a'; ZIP_ENTRY_LIMIT as usize + 10];
+        let xlsx = make_zip(&[
+            ("[Content_Types].xml", CT_XLSX),
+            ("_rels/.rels", RELS_XLSX),
+            ("empty", b""),
+            ("noise", &noise),
+            ("big", &big),
+            ("xl/workbook.xml", b"<workbook/>"),
+        ]);
+        /// An entry as the reused inflater read it (`None`: not taken), and as zip reads it.
+        type BothWays = (Option<Vec<u8>>, Option<Vec<u8>>, bool);
+        let fast_and_zip = |bytes: &[u8]| -> Vec<BothWays> {
+            let Some(mut zip) = ZipView::open(bytes) else {
+                return vec![];
+            };
+            (0..zip.names.len())
+                .map(|i| {
+                    let fast = zip.read_small_deflated(i);
+                    let either = zip.read_index(i);
+                    let by_zip = zip.read_index_by_zip(i);
+                    assert_eq!(either, by_zip, "entry {i}");
+                    (fast.clone(), by_zip, fast.is_some())
+                })
+                .collect()
+        };
+        // Every entry of the whole archive: the small deflated ones take the new way, the
+        // entry past the limit does not; both ways give the same bytes.
+        let whole = fast_and_zip(&xlsx);
+        assert_eq!(whole.len(), 6);
+        for (fast, by_zip, taken) in &whole {
+            if *taken {
+                assert_eq!(fast, by_zip);
+            }
+        }
+        assert!(whole[1].2 && whole[3].2, "small deflated entries inflated");
+        assert!(
+            !whole[4].2,
+            "an entry past the limit goes the zip crate's way"
+        );
+        assert_eq!(whole[1].1.as_deref(), Some(RELS_XLSX));
+        // Damaged copies (checksums, sizes, compressed bytes, headers): whatever the new way
+        // gives is what the zip crate's reader gives (compared inside `fast_and_zip`).
+        let mut taken_damaged = 0;
+        for _ in 0..3000 {
+            let mut b = xlsx.clone();
+            for _ in 0..(rnd() % 3 + 1) {
+                let i = rnd() as usize % b.len();
+                b[i] = rnd() as u8;
+            }
+            taken_damaged += fast_and_zip(&b).iter().filter(|e| e.2).count();
+        }
+        assert!(taken_damaged > 0);
+    }
+
+    #[test]
+    fn the_review_mark_is_looked_for_only_where_its_part_is_named() {
+        let custom = format!(
+            "<Properties><property fmtid=\"x\" pid=\"2\" name=\"{MARK_PROPERTY}\">\
+             <vt:lpwstr>{REVIEW_MARK}</vt:lpwstr></property></Properties>"
+        );
+        let marked = make_zip(&[
+            ("[Content_Types].xml", CT_XLSX),
+            ("docProps/CUSTOM.Xml", custom.as_bytes()),
+        ]);
+        assert!(may_name_custom_xml(&marked));
+        assert_eq!(crossfoot_output(&marked).as_deref(), Some(REVIEW_MARK));
+        let plain = make_zip(&[
+            ("[Content_Types].xml", CT_XLSX),
+            ("docProps/custom.xmk", custom.as_bytes()),
+        ]);
+        assert!(!may_name_custom_xml(&plain));
+        assert_eq!(crossfoot_output(&plain), None);
+        assert!(may_name_custom_xml(b"custom.XML"));
+        assert!(!may_name_custom_xml(b"ustom.xml"));
+        assert!(!may_name_custom_xml(b"custom.xm"));
     }
 
     #[test]
