@@ -191,6 +191,27 @@ pub fn json_pretty<T: serde::Serialize + ?Sized>(v: &T) -> serde_json::Result<St
     String::from_utf8(bytes).map_err(|e| serde_json::Error::io(std::io::Error::other(e)))
 }
 
+/// The bytes that may start a [`hidden`] character in UTF-8: C0 controls and DEL, and the lead
+/// bytes of C1 (U+0080–U+009F: `C2`), U+061C (`D8`), U+200B–U+206F (`E2`), U+FEFF and
+/// U+FFF9–U+FFFF (`EF`) and the tag characters (`F3`). No other byte starts one (a test walks
+/// every character), so a string's other bytes, its letters and Vietnamese text among them,
+/// are passed over without decoding them.
+const MAY_HIDE: [bool; 256] = {
+    let mut t = [false; 256];
+    let mut b = 0;
+    while b < 0x20 {
+        t[b] = true;
+        b += 1;
+    }
+    t[0x7f] = true;
+    t[0xc2] = true;
+    t[0xd8] = true;
+    t[0xe2] = true;
+    t[0xef] = true;
+    t[0xf3] = true;
+    t
+};
+
 /// A serde_json formatter that writes [`hidden`] characters of strings as `\u` escapes, and
 /// otherwise formats as the one it wraps.
 struct SafeJson<F>(F);
@@ -201,18 +222,31 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for SafeJson<F> {
         writer: &mut W,
         fragment: &str,
     ) -> std::io::Result<()> {
+        let bytes = fragment.as_bytes();
         let mut start = 0;
-        for (i, c) in fragment.char_indices() {
+        let mut i = 0;
+        while let Some(&b) = bytes.get(i) {
+            // Only a byte of [`MAY_HIDE`] starts a character to look at (each starts one).
+            if !MAY_HIDE[usize::from(b)] {
+                i += 1;
+                continue;
+            }
+            let Some(c) = fragment.get(i..).and_then(|rest| rest.chars().next()) else {
+                i += 1;
+                continue;
+            };
+            let next = i + c.len_utf8();
             if hidden(c) {
-                writer.write_all(&fragment.as_bytes()[start..i])?;
+                writer.write_all(&bytes[start..i])?;
                 let mut units = [0u16; 2];
                 for u in c.encode_utf16(&mut units) {
                     write!(writer, "\\u{u:04x}")?;
                 }
-                start = i + c.len_utf8();
+                start = next;
             }
+            i = next;
         }
-        writer.write_all(&fragment.as_bytes()[start..])
+        writer.write_all(&bytes[start..])
     }
     fn begin_array<W: ?Sized + std::io::Write>(&mut self, w: &mut W) -> std::io::Result<()> {
         self.0.begin_array(w)
@@ -257,6 +291,49 @@ impl<F: serde_json::ser::Formatter> serde_json::ser::Formatter for SafeJson<F> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn every_hidden_character_starts_with_a_byte_looked_at() {
+        let mut looked_at = 0;
+        for c in (0..=0x10_ffffu32).filter_map(char::from_u32) {
+            let mut utf8 = [0u8; 4];
+            let lead = c.encode_utf8(&mut utf8).as_bytes()[0];
+            if hidden(c) {
+                assert!(MAY_HIDE[usize::from(lead)], "{:04x}", u32::from(c));
+                looked_at += 1;
+            }
+        }
+        assert!(looked_at > 200);
+        // And the strings' bytes as JSON: each hidden character escaped, in any company.
+        let text: String = [
+            'a',
+            'ệ',
+            '\u{202e}',
+            'ơ',
+            '\u{9b}',
+            '\u{e0041}',
+            'z',
+            '\u{fffe}',
+        ]
+        .into_iter()
+        .cycle()
+        .take(64)
+        .collect();
+        let json = json_pretty(&text).expect("json");
+        let mut want = String::from("\"");
+        for c in text.chars() {
+            if hidden(c) {
+                let mut units = [0u16; 2];
+                for u in c.encode_utf16(&mut units) {
+                    want.push_str(&format!("\\u{u:04x}"));
+                }
+            } else {
+                want.push(c);
+            }
+        }
+        want.push('"');
+        assert_eq!(json, want);
+    }
 
     /// Every character a hostile input may carry, and a few it may not be able to.
     const HOSTILE: &str = "a\u{1b}[2J\u{1b}]0;t\u{7}\u{1b}]8;;http://x\u{1b}\\\u{9b}31m\u{7f}\u{202e}\u{2066}\u{200b}\u{feff}\u{e0041}\u{fffe}\r\n\tz&<>\"'%:,";
