@@ -2111,7 +2111,8 @@ fn write_review_of(
             lang,
         });
     }
-    if inputs.iter().any(|i| same_file(out, i)) {
+    let out_is = OutFile::of(out);
+    if inputs.iter().any(|i| out_is.same_file(i)) {
         return Err(ReviewError::OutputIsInput {
             path: out.to_path_buf(),
             lang,
@@ -2136,33 +2137,61 @@ fn write_review_of(
     crate::write::output::write_atomic(target, &bytes).map_err(|e| write_err(e.to_string()))
 }
 
-/// Whether `out` names the same file as `input`: equal canonical paths (through symbolic
-/// links), or, on Unix, the same device and inode (a hard link).
-fn same_file(out: &Path, input: &Path) -> bool {
-    let Ok(input_c) = std::fs::canonicalize(input) else {
-        return false;
-    };
-    if !input_c.is_file() {
-        return false;
-    }
-    let out_c = std::fs::canonicalize(out).ok().or_else(|| {
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        Some(std::fs::canonicalize(parent).ok()?.join(out.file_name()?))
-    });
-    if out_c.as_deref() == Some(input_c.as_path()) {
-        return true;
-    }
+/// The output as [`OutFile::same_file`] compares inputs with it, found out once for all
+/// inputs: on Unix its device and inode when it exists; elsewhere its canonical path (through
+/// symbolic links; its folder's with its name when it does not exist yet).
+struct OutFile {
+    #[cfg(not(unix))]
+    canonical: Option<PathBuf>,
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if let (Ok(a), Ok(b)) = (std::fs::metadata(out), std::fs::metadata(&input_c)) {
-            return a.dev() == b.dev() && a.ino() == b.ino();
+    id: Option<(u64, u64)>,
+}
+
+impl OutFile {
+    fn of(out: &Path) -> OutFile {
+        #[cfg(not(unix))]
+        let canonical = std::fs::canonicalize(out).ok().or_else(|| {
+            let parent = match out.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            Some(std::fs::canonicalize(parent).ok()?.join(out.file_name()?))
+        });
+        #[cfg(unix)]
+        let id = {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(out).ok().map(|m| (m.dev(), m.ino()))
+        };
+        OutFile {
+            #[cfg(not(unix))]
+            canonical,
+            #[cfg(unix)]
+            id,
         }
     }
-    false
+
+    /// Whether the output names the same file as `input`, a regular file: equal canonical
+    /// paths (through symbolic links), or, on Unix, the same device and inode (a hard link).
+    /// On Unix that is one look at each input: an output that exists is compared by device
+    /// and inode alone (a file at the same canonical path has them); one that does not exist
+    /// is none of the inputs, which do (a file put at its path since is not replaced:
+    /// [`crate::write::output::write_atomic`] checks the path again).
+    fn same_file(&self, input: &Path) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            self.id.is_some_and(|id| {
+                std::fs::metadata(input).is_ok_and(|m| m.is_file() && (m.dev(), m.ino()) == id)
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let Ok(input_c) = std::fs::canonicalize(input) else {
+                return false;
+            };
+            input_c.is_file() && self.canonical.as_deref() == Some(input_c.as_path())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -2305,6 +2334,31 @@ mod tests {
             explanations: vec![],
             not_applied: vec![],
         }]
+    }
+
+    /// The output is an input when it is that file by any name: itself, another spelling, a
+    /// symbolic link to it, a hard link; not another file, nor a path where nothing is.
+    #[cfg(unix)]
+    #[test]
+    fn the_output_is_compared_with_the_inputs_as_files() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let input = dir.path().join("td07.xlsx");
+        let other = dir.path().join("td08.xlsx");
+        std::fs::write(&input, b"input").expect("write");
+        std::fs::write(&other, b"other").expect("write");
+        let link = dir.path().join("link.xlsx");
+        std::os::unix::fs::symlink(&input, &link).expect("symlink");
+        let hard = dir.path().join("hard.xlsx");
+        std::fs::hard_link(&input, &hard).expect("hard link");
+        let spelt = dir.path().join(".").join("td07.xlsx");
+        for out in [&input, &spelt, &link, &hard] {
+            assert!(OutFile::of(out).same_file(&input), "{out:?}");
+            assert!(OutFile::of(&input).same_file(out), "{out:?}");
+        }
+        assert!(!OutFile::of(&other).same_file(&input));
+        assert!(!OutFile::of(&dir.path().join("new.xlsx")).same_file(&input));
+        assert!(!OutFile::of(&input).same_file(dir.path()));
+        assert!(!OutFile::of(dir.path()).same_file(dir.path()));
     }
 
     /// A sheet's cells: (A1, value, formula).
