@@ -315,6 +315,9 @@ struct SheetIndex<'p> {
     /// Each text cell whose key is not empty, with its keys ([`TextKeys`]), in the sheet's
     /// order.
     texts: Vec<(CellRef, Rc<TextKeys>)>,
+    /// Each text's [`TextKeys::lengths`], in the order of `texts` (side by side, for a quick
+    /// scan).
+    lengths: Vec<[usize; 2]>,
     /// The texts by their key, and those with a bare key by it.
     by_key: ByHash,
     by_bare: ByHash,
@@ -389,6 +392,7 @@ impl<'p> SheetIndex<'p> {
         let folded_name =
             FOLDED.with(|m| m.get(&sheet.name, |n| fold_diacritics(&n.to_lowercase())));
         SheetIndex {
+            lengths: texts.iter().map(|(_, t)| t.lengths).collect(),
             texts,
             by_key,
             by_bare,
@@ -456,9 +460,8 @@ impl<'p> SheetIndex<'p> {
         // and a scan of their lengths is cheaper than sorting them by length for each sheet.
         let abbr = self.abbreviations;
         let near = |len: usize| len + 4 >= wanted.len() && len <= wanted.len() + 4;
-        (0..self.texts.len()).any(|i| {
-            let [a, b] = self.texts[i].1.lengths;
-            (near(a) || near(b)) && {
+        self.lengths.iter().enumerate().any(|(i, [a, b])| {
+            (near(*a) || near(*b)) && {
                 let (w, n) = self.written(i);
                 w[..n]
                     .iter()
@@ -1651,16 +1654,26 @@ fn approx_column_candidates(
 /// The year a heading cell names: in its own text (`Số lượng năm 2021`), or in a group heading
 /// over it (`Năm 2021` merged over `Số lượng | Tỷ lệ (%)`).
 fn heading_year(sheet: &Sheet, at: CellRef, pack: &Pack) -> Option<u32> {
-    let key = |c: CellRef| {
-        sheet.get(c).map(|x| match x.text() {
-            Some(t) => label_key(t, pack.settings.folding),
-            None => label_key(&x.display(), pack.settings.folding),
+    let year = |c: CellRef| {
+        sheet.get(c).and_then(|x| match x.text() {
+            Some(t) => year_named(t, pack.settings.folding),
+            None => crate::read::labels::year_in(&label_key(&x.display(), pack.settings.folding)),
         })
     };
-    if let Some(y) = key(at).and_then(|k| crate::read::labels::year_in(&k)) {
-        return Some(y);
+    year(at).or_else(|| groups_over(sheet, at).find_map(year))
+}
+
+/// The year a text names ([`crate::read::labels::year_in`] of its key), remembered per
+/// distinct text per thread: the same headings and group headings stand in every workbook.
+fn year_named(text: &str, folding: Folding) -> Option<u32> {
+    let year = |t: &str| crate::read::labels::year_in(&label_key(t, folding));
+    if text.len() > crate::text::MAX_LABEL_BYTES {
+        return year(text);
     }
-    groups_over(sheet, at).find_map(|g| key(g).and_then(|k| crate::read::labels::year_in(&k)))
+    thread_local! {
+        static YEARS: [Memo<Option<u32>>; 2] = Default::default();
+    }
+    YEARS.with(|m| m[usize::from(folding.diacritics)].get(text, year))
 }
 
 /// Whether the heading cell `g` is `col`'s group (or an alias), as written or with its
@@ -1686,7 +1699,6 @@ fn group_matches(sheet: &Sheet, g: CellRef, col: &Column, pack: &Pack) -> bool {
 /// column that is empty in its own row and has a heading below it (merged or not, "centre
 /// across selection" alike); the merged ranges themselves are not needed.
 fn groups_over(sheet: &Sheet, at: CellRef) -> impl Iterator<Item = CellRef> + '_ {
-    let filled = move |r: u32, c: u32| sheet.get(CellRef::new(r, c)).is_some_and(|x| !blank(x));
     (1..=2u32).filter_map(move |up| {
         let rr = at.row.checked_sub(up)?;
         let (g, _) = sheet
@@ -1694,9 +1706,38 @@ fn groups_over(sheet: &Sheet, at: CellRef) -> impl Iterator<Item = CellRef> + '_
             .range(CellRef::new(rr, 0)..=CellRef::new(rr, at.col))
             .rev()
             .find(|(_, c)| !blank(c))?;
-        let spans = (g.col..=at.col).all(|c| (rr + 1..=at.row).any(|r| filled(r, c)));
-        spans.then_some(*g)
+        columns_filled(sheet, (rr + 1, at.row), (g.col, at.col)).then_some(*g)
     })
+}
+
+/// Whether each column from `first` to `last` has a filled cell in row `top` or row `bottom`
+/// (`bottom` is `top` or the row below it): each row's cells in those columns are read once,
+/// in order, rather than each column looked up in each row.
+fn columns_filled(sheet: &Sheet, (top, bottom): (u32, u32), (first, last): (u32, u32)) -> bool {
+    let row = |r: u32| {
+        sheet
+            .cells
+            .range(CellRef::new(r, first)..=CellRef::new(r, last))
+            .filter(|(_, x)| !blank(x))
+            .map(|(at, _)| at.col)
+            .peekable()
+    };
+    let mut rows = [Some(row(top)), (bottom > top).then(|| row(bottom))];
+    let mut col = first;
+    loop {
+        let mut filled = false;
+        for r in rows.iter_mut().flatten() {
+            while r.next_if(|c| *c < col).is_some() {}
+            filled |= r.peek() == Some(&col);
+        }
+        if !filled {
+            return false;
+        }
+        if col >= last {
+            return true;
+        }
+        col += 1;
+    }
 }
 
 /// Whether a cell shows nothing but white space (`c.display().trim().is_empty()`, without
@@ -2691,6 +2732,37 @@ label = "Tổng số đoàn viên"
         for v in values {
             let c = Cell::value(v);
             assert_eq!(blank(&c), c.display().trim().is_empty(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn columns_are_filled_as_each_cell_looked_up_says() {
+        // Every pattern of filled cells in two rows of six columns, with blank texts and
+        // missing cells for the unfilled ones.
+        for pattern in 0u32..1 << 12 {
+            let mut s = Sheet::new("S");
+            for r in 0..2u32 {
+                for c in 0..6u32 {
+                    let value = if pattern >> (r * 6 + c) & 1 == 1 {
+                        Value::Number(f64::from(c))
+                    } else if (pattern + c) % 3 == 0 {
+                        Value::Text(" ".into())
+                    } else {
+                        continue;
+                    };
+                    s.cells.insert(CellRef::new(r + 1, c), Cell::value(value));
+                }
+            }
+            let filled = |r: u32, c: u32| s.get(CellRef::new(r, c)).is_some_and(|x| !blank(x));
+            for (top, bottom) in [(1, 1), (2, 2), (1, 2), (0, 1)] {
+                for first in 0..6 {
+                    for last in first..6 {
+                        let each = (first..=last).all(|c| (top..=bottom).any(|r| filled(r, c)));
+                        let got = columns_filled(&s, (top, bottom), (first, last));
+                        assert_eq!(got, each, "{pattern:012b} {top}-{bottom} {first}-{last}");
+                    }
+                }
+            }
         }
     }
 
