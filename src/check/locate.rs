@@ -493,9 +493,10 @@ impl<'p> SheetIndex<'p> {
 
     /// [`Self::has_substring`], or a text holding it once its abbreviations are written out.
     fn has_title(&self, key: &str) -> bool {
-        let title = written_out(key, self.abbreviations);
-        self.has_substring(key)
-            || (0..self.texts.len()).any(|i| self.written(i).0[0].contains(title.as_str()))
+        self.has_substring(key) || {
+            let title = written_out(key, self.abbreviations);
+            (0..self.texts.len()).any(|i| self.written(i).0[0].contains(title.as_str()))
+        }
     }
 }
 
@@ -1191,6 +1192,8 @@ fn locate_form_carrying(
     let mut row_labels: Vec<Option<String>> = vec![None; form.rows.len()];
     let mut label_match: Vec<Option<Quality>> = vec![None; form.rows.len()];
     let mut not_found: Vec<(usize, usize)> = Vec::new();
+    // A row's texts and the cells found for it, one buffer for all the rows.
+    let (mut texts, mut found): (Vec<usize>, Vec<CellRef>) = Default::default();
     // Two passes: rows searched in the whole table, then rows searched under a heading.
     for pass in 0..2 {
         // Section bounds: heading rows found in the first pass.
@@ -1230,12 +1233,12 @@ fn locate_form_carrying(
             let here_ok = |at: &CellRef| eligible(at) && at.row >= lo && at.row < hi;
             // The label as written first; without its numbering only when the text as
             // written is no label of the form (`60 tuổi trở lên` stays itself).
-            let mut found: Vec<CellRef> = Vec::new();
+            found.clear();
             let mut shadowed: Vec<(CellRef, &str)> = Vec::new();
             let row_flats = &row.flat_keys;
             // Only the texts that can be the row's label, in the sheet's order: those whose
             // key, bare key or flat key is one of the row's.
-            let mut texts: Vec<usize> = Vec::new();
+            texts.clear();
             for k in &row.keys {
                 texts.extend(idx.with_key(k));
                 texts.extend(idx.with_bare(k));
@@ -1245,7 +1248,7 @@ fn locate_form_carrying(
             }
             texts.sort_unstable();
             texts.dedup();
-            for i in texts {
+            for &i in &texts {
                 let (at, t) = &idx.texts[i];
                 let (k, bare, flat) = (&t.key, &t.bare, &t.flat);
                 if !here_ok(at) {
