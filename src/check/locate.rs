@@ -1638,10 +1638,10 @@ fn approx_column_candidates(
             continue;
         }
         let rest_out = rest.as_deref().map(|r| written_out(r, abbr));
-        let mut written = vec![idx.written(i).0[0]];
-        written.extend(rest_out.as_deref());
+        let written = [idx.written(i).0[0], rest_out.as_deref().unwrap_or_default()];
+        let written = &written[..1 + usize::from(rest_out.is_some())];
         let heading = rest.as_ref().is_some_and(|r| col.keys.contains(r))
-            || approx_match(&keys, &written, abbr).is_some();
+            || approx_match(&keys, written, abbr).is_some();
         if !heading {
             continue;
         }
@@ -2066,7 +2066,7 @@ fn title_value(
                 let right = sheet
                     .cells
                     .range(CellRef::new(at.row, at.col + 1)..CellRef::new(at.row, u32::MAX))
-                    .find(|(_, c)| !c.display().trim().is_empty());
+                    .find(|(_, c)| !blank(c));
                 if let Some((right_at, c)) = right {
                     let written = c.display();
                     if written.trim().ends_with([':', '：']) {
