@@ -1,0 +1,946 @@
+//! An .xlsx workbook's values read by crossfoot itself, for checking ([`Detail::Check`]): sure
+//! or silent.
+//!
+//! calamine streams each part through a buffered XML reader pulling from the zip inflater, and
+//! reads every style's font, fill, border and colour when it opens a workbook; checking needs
+//! the values, each style's number format, bold type and indent. This reads each part whole
+//! (one inflate, bounded: a part unpacking to more than [`PART_BOUND`] is not read further)
+//! and scans it with quick-xml's borrowed slice reader, configured as calamine configures its
+//! reader, taking the same events in the same order as calamine's `Xlsx::new`,
+//! `XlsxCellReader::next_cell_with_style_id` and `read_value` do, so that it gives exactly the
+//! [`Workbook`] that `read_xlsx` ([`crate::read::load`]) builds from calamine.
+//!
+//! **It answers only when it is sure.** Anything it does not replicate exactly makes it
+//! decline, and the workbook is read by calamine as before (so every error keeps calamine's
+//! text): a number whose style calamine reads as a date or a duration, a number, index or
+//! reference not written plainly (calamine's parsers of those differ from Rust's on odd
+//! forms), anything calamine would refuse (an XML or attribute error in a part it reads, an
+//! unknown cell type, sheet state or relationship type, a missing part), a part over the bound,
+//! a limit exceeded (calamine's read gives the error), and a panic. The package's directory,
+//! relationships and workbook part are read by [`sheet_xml::Parts`], which the review copies'
+//! formulas and merged ranges use too: one open for both.
+//!
+//! `tests::fast_path_equals_calamine_on_every_xlsx_of_the_corpus` (ignored: it needs
+//! `../shared`) holds it to calamine's read on every .xlsx of the corpus and the samples.
+
+use crate::model::{CellRef, Emphasis, NumFmt, Sheet, Value, Workbook};
+use crate::read::load::{self, Bounded, Limits, WorkbookBudget};
+use crate::read::sheet_xml::{self, attr, attrs, entity, Parts};
+use quick_xml::events::{BytesStart, Event};
+use quick_xml::name::QName;
+use std::borrow::Cow;
+
+/// The largest part read whole (its bytes unpacked): a larger one is left to calamine, which
+/// streams it.
+pub const PART_BOUND: u64 = 64 * 1024 * 1024;
+
+/// Why the fast path did not answer: calamine reads the workbook instead.
+#[derive(Debug)]
+pub struct Decline;
+
+type Sure<T> = Result<T, Decline>;
+
+impl From<quick_xml::Error> for Decline {
+    fn from(_: quick_xml::Error) -> Self {
+        Decline
+    }
+}
+
+impl From<quick_xml::events::attributes::AttrError> for Decline {
+    fn from(_: quick_xml::events::attributes::AttrError) -> Self {
+        Decline
+    }
+}
+
+impl From<calamine::XlsxError> for Decline {
+    fn from(_: calamine::XlsxError) -> Self {
+        Decline
+    }
+}
+
+impl From<sheet_xml::PartError> for Decline {
+    fn from(_: sheet_xml::PartError) -> Self {
+        Decline
+    }
+}
+
+impl From<load::ReadError> for Decline {
+    fn from(_: load::ReadError) -> Self {
+        Decline
+    }
+}
+
+/// What a style of the palette (`cellXfs`) gives a cell.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct Style {
+    /// calamine reads a number of this style as a date or a duration.
+    date: bool,
+    fmt: NumFmt,
+    emphasis: Emphasis,
+}
+
+/// Reads the workbook's worksheets for checking: the workbook and the sheets whose formulas
+/// were read (those with a cell without a value), or `Err(Decline)` when not sure.
+pub fn read(parts: &mut Parts<'_>, limits: &Limits) -> Sure<(Workbook, Vec<String>)> {
+    let caught =
+        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_sure(parts, limits)));
+    caught.unwrap_or(Err(Decline))
+}
+
+fn read_sure(parts: &mut Parts<'_>, limits: &Limits) -> Sure<(Workbook, Vec<String>)> {
+    let book = parts.book();
+    if book.refused {
+        return Err(Decline);
+    }
+    let dir = book.dir.clone();
+    let defined_names = book.defined_names.clone();
+    let names: Vec<String> = parts
+        .sheet_list()
+        .iter()
+        .zip(&book.worksheet)
+        .filter(|(_, &worksheet)| worksheet)
+        .map(|((name, _), _)| name.clone())
+        .collect();
+    let bound = PART_BOUND.min(limits.max_unzipped_bytes);
+    let strings = match parts.part_bytes(&format!("{dir}sharedStrings.xml"), bound)? {
+        Some(bytes) => shared_strings(&bytes)?,
+        None => Vec::new(),
+    };
+    let styles = match parts.part_bytes(&format!("{dir}styles.xml"), bound)? {
+        Some(bytes) => styles(&bytes)?,
+        None => Vec::new(),
+    };
+    let mut budget = WorkbookBudget::new(names.len(), limits)?;
+    let mut sheets = Vec::with_capacity(names.len());
+    let mut with_formulas = Vec::new();
+    for name in names {
+        let path = parts
+            .sheet_list()
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, path)| path.clone())
+            .ok_or(Decline)?;
+        let bytes = parts.part_bytes(&path, bound)?.ok_or(Decline)?;
+        let mut sheet = Sheet::new(name.clone());
+        let read = SheetRead {
+            strings: &strings,
+            styles: &styles,
+            max_cells: limits.max_cells_per_sheet,
+        };
+        let Some(cells) = read.cells(&bytes)? else {
+            // Not a worksheet inside (calamine's `NotAWorksheet`): an empty sheet.
+            sheets.push(sheet);
+            continue;
+        };
+        drop(bytes);
+        let mut used = Bounded::new(&name, limits.max_cells_per_sheet);
+        for (at, value, style) in cells.values {
+            used.add(at)?;
+            let style = styles.get(style);
+            if let Some(e) = style.map(|s| s.emphasis).filter(|e| e.any()) {
+                if matches!(value, Value::Text(_)) {
+                    sheet.emphasis.insert(CellRef::new(at.0, at.1), e);
+                }
+            }
+            let fmt = match value {
+                Value::Number(_) => style.map(|s| s.fmt).unwrap_or_default(),
+                _ => NumFmt::default(),
+            };
+            sheet.cells.insert(
+                CellRef::new(at.0, at.1),
+                crate::model::Cell {
+                    value,
+                    formula: None,
+                    fmt,
+                },
+            );
+        }
+        if cells.blanks {
+            // A cell without a value may be a formula never computed: its formulas, as
+            // `read_xlsx` reads them (the one pass gives calamine's formulas).
+            parts.sheet(&name, |at, formula| {
+                load::set_formula(&mut sheet, at, formula, limits)
+            })?;
+            with_formulas.push(name);
+        }
+        budget.add(&sheet)?;
+        sheets.push(sheet);
+    }
+    Ok((
+        Workbook {
+            sheets,
+            defined_names,
+        },
+        with_formulas,
+    ))
+}
+
+/// A part's XML reader, configured as calamine configures its own (`xml_reader`).
+fn xml(bytes: &[u8]) -> quick_xml::Reader<&[u8]> {
+    let mut xml = quick_xml::Reader::from_reader(bytes);
+    let config = xml.config_mut();
+    config.check_end_names = false;
+    config.trim_text(false);
+    config.check_comments = false;
+    config.expand_empty_elements = true;
+    xml
+}
+
+/// The shared strings (calamine's `read_shared_strings`).
+fn shared_strings(bytes: &[u8]) -> Sure<Vec<String>> {
+    let mut xml = xml(bytes);
+    loop {
+        match xml.read_event()? {
+            Event::Start(e) if e.local_name().as_ref() == "sst" => {
+                attr(&e, "uniqueCount")?;
+                break;
+            }
+            Event::Eof => return Err(Decline),
+            _ => (),
+        }
+    }
+    let mut strings = Vec::new();
+    loop {
+        match xml.read_event()? {
+            Event::Start(e) if e.local_name().as_ref() == "si" => {
+                strings.push(read_string(&mut xml, e.name())?);
+            }
+            Event::End(e) if e.local_name().as_ref() == "sst" => break,
+            Event::Eof => return Err(Decline),
+            _ => (),
+        }
+    }
+    Ok(strings)
+}
+
+/// A plain or rich string to its `closing` element (calamine's `read_string_with_bufs`):
+/// the runs' texts joined, phonetic runs left out, `_xHHHH_` escapes resolved.
+fn read_string(xml: &mut quick_xml::Reader<&[u8]>, closing: QName<'_>) -> Sure<String> {
+    let mut rich: Option<String> = None;
+    let mut phonetic = false;
+    loop {
+        match xml.read_event()? {
+            Event::Start(e) if e.local_name().as_ref() == "r" && rich.is_none() => {
+                rich = Some(String::new());
+            }
+            Event::Start(e) if e.local_name().as_ref() == "rPh" => phonetic = true,
+            Event::End(e) if e.name() == closing => return Ok(rich.unwrap_or_default()),
+            Event::End(e) if e.local_name().as_ref() == "rPh" => phonetic = false,
+            Event::Start(e) if e.local_name().as_ref() == "t" && !phonetic => {
+                let preserve = matches!(attr(&e, "xml:space")?, Some("preserve"));
+                let mut value = String::new();
+                loop {
+                    match xml.read_event()? {
+                        Event::Text(t) => value.push_str(&t.xml10_content()),
+                        Event::CData(t) => value.push_str(&t.xml10_content()),
+                        Event::GeneralRef(r) => entity(&r, &mut value)?,
+                        Event::End(end) if end.name() == e.name() => break,
+                        Event::Eof => return Err(Decline),
+                        _ => (),
+                    }
+                }
+                let value = if preserve {
+                    unescape_xml(&value).into_owned()
+                } else {
+                    unescape_xml(value.trim_matches([' ', '\t', '\r', '\n'])).into_owned()
+                };
+                match &mut rich {
+                    Some(s) => s.push_str(&value),
+                    None => rich = Some(value),
+                }
+            }
+            Event::Eof => return Err(Decline),
+            _ => (),
+        }
+    }
+}
+
+/// The palette (`cellXfs`) as calamine's `read_styles` reads it, as far as checking needs it;
+/// every element's attributes must be well formed (calamine reads those of the fonts, fills,
+/// borders and their colours, and would refuse the workbook).
+fn styles(bytes: &[u8]) -> Sure<Vec<Style>> {
+    let mut xml = xml(bytes);
+    let mut number_formats: Vec<(String, String)> = Vec::new();
+    let mut bold: Vec<bool> = Vec::new();
+    let mut palette = Vec::new();
+    loop {
+        match next(&mut xml)? {
+            Event::Start(e) if e.local_name().as_ref() == "numFmts" => loop {
+                match next(&mut xml)? {
+                    Event::Start(e) if e.local_name().as_ref() == "numFmt" => {
+                        let [id, code] = attrs(&e, ["numFmtId", "formatCode"])?;
+                        if let (Some(id), Some(code)) = (id, code) {
+                            let code = sheet_xml::unescape_attr(code)?;
+                            number_formats.retain(|(i, _)| i != id);
+                            number_formats.push((id.to_string(), code));
+                        }
+                    }
+                    Event::End(e) if e.local_name().as_ref() == "numFmts" => break,
+                    Event::Eof => return Err(Decline),
+                    _ => (),
+                }
+            },
+            Event::Start(e) if e.local_name().as_ref() == "fonts" => loop {
+                match next(&mut xml)? {
+                    Event::Start(e) if e.local_name().as_ref() == "font" => {
+                        bold.push(font_bold(&mut xml)?);
+                    }
+                    Event::End(e) if e.local_name().as_ref() == "fonts" => break,
+                    Event::Eof => return Err(Decline),
+                    _ => (),
+                }
+            },
+            Event::Start(e) if e.local_name().as_ref() == "fills" => loop {
+                match next(&mut xml)? {
+                    Event::Start(e) if e.local_name().as_ref() == "fill" => {
+                        skip_to_end(&mut xml, "fill")?;
+                    }
+                    Event::End(e) if e.local_name().as_ref() == "fills" => break,
+                    Event::Eof => return Err(Decline),
+                    _ => (),
+                }
+            },
+            Event::Start(e) if e.local_name().as_ref() == "borders" => loop {
+                match next(&mut xml)? {
+                    Event::Start(e) if e.local_name().as_ref() == "border" => border(&mut xml)?,
+                    Event::End(e) if e.local_name().as_ref() == "borders" => break,
+                    Event::Eof => return Err(Decline),
+                    _ => (),
+                }
+            },
+            Event::Start(e) if e.local_name().as_ref() == "cellXfs" => loop {
+                match next(&mut xml)? {
+                    Event::Start(e) if e.local_name().as_ref() == "xf" => {
+                        palette.push(xf(&mut xml, &e, &number_formats, &bold)?);
+                    }
+                    Event::End(e) if e.local_name().as_ref() == "cellXfs" => break,
+                    Event::Eof => return Err(Decline),
+                    _ => (),
+                }
+            },
+            Event::End(e) if e.local_name().as_ref() == "styleSheet" => break,
+            Event::Eof => return Err(Decline),
+            _ => (),
+        }
+    }
+    Ok(palette)
+}
+
+/// The next event of the styles part, its attributes checked: well formed, none twice (calamine
+/// reads some by their first occurrence, some by their last).
+fn next<'a>(xml: &mut quick_xml::Reader<&'a [u8]>) -> Sure<Event<'a>> {
+    let event = xml.read_event()?;
+    if let Event::Start(e) = &event {
+        let mut keys: Vec<&str> = Vec::new();
+        for item in sheet_xml::RawAttrs::new(e.attributes_raw()) {
+            let (key, _) = item?;
+            if keys.contains(&key) {
+                return Err(Decline);
+            }
+            keys.push(key);
+        }
+    }
+    Ok(event)
+}
+
+/// Events to the end of an element by its local name (calamine's `parse_fill`, which keeps
+/// nothing checking needs).
+fn skip_to_end(xml: &mut quick_xml::Reader<&[u8]>, local: &str) -> Sure<()> {
+    loop {
+        match next(xml)? {
+            Event::End(e) if e.local_name().as_ref() == local => return Ok(()),
+            Event::Eof => return Err(Decline),
+            _ => (),
+        }
+    }
+}
+
+/// A `<border>` (calamine's `parse_border`: each side read to its own end).
+fn border(xml: &mut quick_xml::Reader<&[u8]>) -> Sure<()> {
+    loop {
+        match next(xml)? {
+            Event::Start(e) => {
+                let side = e.local_name();
+                let side = side.as_ref();
+                if !matches!(side, "left" | "right" | "top" | "bottom" | "diagonal") {
+                    continue;
+                }
+                skip_to_end(xml, side)?;
+            }
+            Event::End(e) if e.local_name().as_ref() == "border" => return Ok(()),
+            Event::Eof => return Err(Decline),
+            _ => (),
+        }
+    }
+}
+
+/// Whether a `<font>` is bold (calamine's `parse_font` and `Font::is_bold`).
+fn font_bold(xml: &mut quick_xml::Reader<&[u8]>) -> Sure<bool> {
+    let mut bold = false;
+    loop {
+        match next(xml)? {
+            Event::Start(e) if e.local_name().as_ref() == "b" => {
+                bold = match attr(&e, "val")? {
+                    None => true,
+                    Some("bold" | "700" | "1" | "true") => true,
+                    Some("normal" | "400" | "0" | "false") => false,
+                    Some(v) => {
+                        let weight = plain_number(v).ok_or(Decline)?;
+                        u16::try_from(weight).map_err(|_| Decline)? >= 600
+                    }
+                };
+            }
+            // calamine decodes the font's name, and refuses the workbook when it cannot.
+            Event::Start(e) if e.local_name().as_ref() == "name" => {
+                if let Some(name) = attr(&e, "val")? {
+                    sheet_xml::unescape_attr(name)?;
+                }
+            }
+            Event::End(e) if e.local_name().as_ref() == "font" => return Ok(bold),
+            Event::Eof => return Err(Decline),
+            _ => (),
+        }
+    }
+}
+
+/// One style of the palette (calamine's `cellXfs` reading, `Style::number_format`, its font
+/// and its alignment).
+fn xf(
+    xml: &mut quick_xml::Reader<&[u8]>,
+    e: &BytesStart<'_>,
+    number_formats: &[(String, String)],
+    bold: &[bool],
+) -> Sure<Style> {
+    let custom = |id: &str| {
+        number_formats
+            .iter()
+            .find(|(i, _)| i == id)
+            .map(|(_, code)| code.as_str())
+    };
+    let mut style = Style::default();
+    let [num_fmt_id, font_id, _, _] = attrs(e, ["numFmtId", "fontId", "fillId", "borderId"])?;
+    if let Some(id) = num_fmt_id {
+        style.date = match custom(id) {
+            Some(code) => custom_is_date(code),
+            None => builtin_is_date(id),
+        };
+        // calamine's number format, when the id is a number.
+        let n = plain_number(id).ok_or(Decline)?;
+        let n = u32::try_from(n).map_err(|_| Decline)?;
+        let code = custom(id)
+            .map(Cow::Borrowed)
+            .or_else(|| builtin_code(n).map(Cow::Borrowed))
+            .unwrap_or(Cow::Borrowed("General"));
+        style.fmt = NumFmt::from_code(&code);
+    }
+    if let Some(id) = font_id {
+        let id = plain_number(id).ok_or(Decline)?;
+        let id = usize::try_from(id).map_err(|_| Decline)?;
+        style.emphasis.bold = bold.get(id).copied().unwrap_or(false);
+    }
+    loop {
+        match next(xml)? {
+            Event::Start(c) if c.local_name().as_ref() == "alignment" => {
+                let [indent] = attrs(&c, ["indent"])?;
+                style.emphasis.indent = match indent {
+                    None => 0,
+                    Some(v) => {
+                        u8::try_from(plain_number(v).ok_or(Decline)?).map_err(|_| Decline)?
+                    }
+                };
+            }
+            Event::End(c) if c.local_name().as_ref() == "xf" => return Ok(style),
+            Event::Eof => return Err(Decline),
+            _ => (),
+        }
+    }
+}
+
+/// A number written plainly: ASCII digits, no sign, no leading zero, at most 9 of them (what
+/// calamine's integer parser reads as Rust would).
+fn plain_number(text: &str) -> Option<u64> {
+    let b = text.as_bytes();
+    if b.is_empty() || b.len() > 9 || !b.iter().all(u8::is_ascii_digit) {
+        return None;
+    }
+    if b.len() > 1 && b[0] == b'0' {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// A number of a `<v>` written plainly (`-12`, `3.5`, `1.2E-3`), read as Rust reads it; None
+/// for any other form (calamine's float parser and Rust's agree on these, not on all).
+fn plain_float(text: &str) -> Option<f64> {
+    let b = text.as_bytes();
+    let mut i = usize::from(b.first() == Some(&b'-'));
+    let digits = |i: &mut usize| {
+        let start = *i;
+        while *i < b.len() && b[*i].is_ascii_digit() {
+            *i += 1;
+        }
+        *i > start
+    };
+    if !digits(&mut i) {
+        return None;
+    }
+    if b.get(i) == Some(&b'.') {
+        i += 1;
+        if !digits(&mut i) {
+            return None;
+        }
+    }
+    if matches!(b.get(i), Some(b'e' | b'E')) {
+        i += 1;
+        if matches!(b.get(i), Some(b'+' | b'-')) {
+            i += 1;
+        }
+        if !digits(&mut i) {
+            return None;
+        }
+    }
+    if i != b.len() {
+        return None;
+    }
+    text.parse().ok()
+}
+
+/// A cell reference written plainly: at most 3 letters, then at most 7 digits (calamine's
+/// arithmetic cannot overflow on it).
+fn plain_ref(text: &str) -> Sure<()> {
+    let b = text.as_bytes();
+    let letters = b.iter().take_while(|c| c.is_ascii_alphabetic()).count();
+    let digits = b.len() - letters;
+    if letters <= 3 && digits <= 7 {
+        Ok(())
+    } else {
+        Err(Decline)
+    }
+}
+
+/// What reading one sheet needs.
+struct SheetRead<'s> {
+    strings: &'s [String],
+    styles: &'s [Style],
+    max_cells: u64,
+}
+
+/// A sheet's cells with a value, in the order written, with their style ids; whether a cell
+/// without a value was met.
+struct Cells {
+    values: Vec<((u32, u32), Value, usize)>,
+    blanks: bool,
+}
+
+impl SheetRead<'_> {
+    /// The cells of a worksheet part (calamine's `XlsxCellReader::new`, then
+    /// `next_cell_with_style_id` to the end of `<sheetData>`); None for a part that is not a
+    /// worksheet.
+    fn cells(&self, bytes: &[u8]) -> Sure<Option<Cells>> {
+        let mut xml = xml(bytes);
+        if !header(&mut xml)? {
+            return Ok(None);
+        }
+        let mut cells = Cells {
+            values: Vec::new(),
+            blanks: false,
+        };
+        let (mut row, mut col) = (0u32, 0u32);
+        loop {
+            match xml.read_event()? {
+                Event::Start(e) if e.local_name().as_ref() == "row" => {
+                    if let Some(r) = attr(&e, "r")? {
+                        plain_ref(r)?;
+                        row = sheet_xml::row_of(r)?;
+                    }
+                }
+                Event::End(e) if e.local_name().as_ref() == "row" => {
+                    row = row.checked_add(1).ok_or(Decline)?;
+                    col = 0;
+                }
+                Event::Start(e) if e.local_name().as_ref() == "c" => {
+                    let [r, s, t] = attrs(&e, ["r", "s", "t"])?;
+                    let at = match r {
+                        Some(r) => {
+                            plain_ref(r)?;
+                            let at = sheet_xml::row_column(r)?;
+                            col = at.1;
+                            at
+                        }
+                        None => (row, col),
+                    };
+                    let style = match s {
+                        Some(s) => plain_number(s).ok_or(Decline)? as usize,
+                        None => 0,
+                    };
+                    // A number is a date when its style says so (no `s`: calamine's `Other`).
+                    let date = s.is_some() && self.styles.get(style).is_some_and(|st| st.date);
+                    let mut value = None;
+                    loop {
+                        match xml.read_event()? {
+                            Event::Start(v) => value = self.value(&mut xml, &v, date, t)?,
+                            Event::End(end) if end.local_name().as_ref() == "c" => break,
+                            Event::Eof => return Err(Decline),
+                            _ => (),
+                        }
+                    }
+                    col = col.checked_add(1).ok_or(Decline)?;
+                    match value {
+                        Some(value) => cells.values.push((at, value, style)),
+                        None => cells.blanks = true,
+                    }
+                    if cells.values.len() as u64 > self.max_cells {
+                        return Err(Decline);
+                    }
+                }
+                Event::End(e) if e.local_name().as_ref() == "sheetData" => return Ok(Some(cells)),
+                Event::Eof => return Err(Decline),
+                _ => (),
+            }
+        }
+    }
+
+    /// One element inside a cell (calamine's `read_value`): its value, None for none.
+    fn value(
+        &self,
+        xml: &mut quick_xml::Reader<&[u8]>,
+        e: &BytesStart<'_>,
+        date: bool,
+        t: Option<&str>,
+    ) -> Sure<Option<Value>> {
+        match e.local_name().as_ref() {
+            "is" => Ok(Some(Value::Text(read_string(xml, e.name())?))),
+            "v" if matches!(t, Some("inlineStr" | "is")) => {
+                xml.read_to_end(e.name())?;
+                Ok(None)
+            }
+            "v" if matches!(t, Some("n" | "s" | "b" | "e") | None) => {
+                let value = match xml.read_event()? {
+                    Event::Text(text) => self.v(&text, date, t)?,
+                    Event::End(end) if end.name() == e.name() => return Ok(None),
+                    Event::Eof => return Err(Decline),
+                    _ => None,
+                };
+                xml.read_to_end(e.name())?;
+                Ok(value)
+            }
+            "v" => {
+                let mut text = String::new();
+                loop {
+                    match xml.read_event()? {
+                        Event::Text(t) => text.push_str(&t.xml10_content()),
+                        Event::GeneralRef(r) => entity(&r, &mut text)?,
+                        Event::End(end) if end.name() == e.name() => break,
+                        Event::Eof => return Err(Decline),
+                        _ => (),
+                    }
+                }
+                self.v(&text, date, t)
+            }
+            "f" => {
+                xml.read_to_end(e.name())?;
+                Ok(None)
+            }
+            _ => Err(Decline),
+        }
+    }
+
+    /// A `<v>`'s text by the cell's type (calamine's `read_v`, as `read_xlsx` maps its value).
+    fn v(&self, v: &str, date: bool, t: Option<&str>) -> Sure<Option<Value>> {
+        Ok(match t {
+            Some("s") => {
+                if v.is_empty() {
+                    return Ok(None);
+                }
+                let index = plain_number(v).ok_or(Decline)?;
+                let text = usize::try_from(index)
+                    .ok()
+                    .and_then(|i| self.strings.get(i))
+                    .ok_or(Decline)?;
+                Some(Value::Text(text.clone()))
+            }
+            Some("b") => {
+                let b = v.trim();
+                if b.is_empty() {
+                    None
+                } else if b == "0" || b.eq_ignore_ascii_case("false") {
+                    Some(Value::Bool(false))
+                } else if b == "1" || b.eq_ignore_ascii_case("true") {
+                    Some(Value::Bool(true))
+                } else {
+                    return Err(Decline);
+                }
+            }
+            Some("d") => Some(Value::Date(v.to_string())),
+            Some("e") => {
+                let e: calamine::CellErrorType = v.parse()?;
+                Some(Value::Error(e.to_string()))
+            }
+            Some("str") => Some(Value::Text(unescape_xml(v).into_owned())),
+            Some("n") | None => {
+                if v.is_empty() {
+                    return Ok(None);
+                }
+                let n = plain_float(v).ok_or(Decline)?;
+                if date {
+                    return Err(Decline);
+                }
+                Some(Value::Number(n))
+            }
+            Some(_) => return Err(Decline),
+        })
+    }
+}
+
+/// Up to `<sheetData>` (calamine's `XlsxCellReader::new`): false for a part that is not a
+/// worksheet (another element, no `<sheetData>`).
+fn header(xml: &mut quick_xml::Reader<&[u8]>) -> Sure<bool> {
+    let mut other = false;
+    loop {
+        match xml.read_event()? {
+            Event::Start(e) => match e.local_name().as_ref() {
+                "dimension" => {
+                    let r = attr(&e, "ref")?.ok_or(Decline)?;
+                    for part in r.split(':') {
+                        plain_ref(part)?;
+                    }
+                    let d = sheet_xml::dimension(r)?;
+                    // calamine subtracts start from end (a panic in a debug build).
+                    if d.end.0 < d.start.0 || d.end.1 < d.start.1 {
+                        return Err(Decline);
+                    }
+                }
+                "sheetData" => return Ok(true),
+                _ => other = true,
+            },
+            Event::Eof if other => return Ok(false),
+            Event::Eof => return Err(Decline),
+            _ => (),
+        }
+    }
+}
+
+/// calamine's `unescape_xml`: Excel's `_xHHHH_` escapes of UTF-16 code units resolved (a
+/// surrogate pair as one character, a lone surrogate as U+FFFD).
+fn unescape_xml(original: &str) -> Cow<'_, str> {
+    const LEN: usize = 7;
+    let Some((mut index, mut unit)) = find_xml_escape(original, 0) else {
+        return Cow::Borrowed(original);
+    };
+    let mut unescaped = String::with_capacity(original.len());
+    let mut copied = 0;
+    loop {
+        unescaped.push_str(&original[copied..index]);
+        index += LEN;
+        match unit {
+            0xD800..=0xDBFF => match parse_xml_escape(original, index) {
+                Some(low @ 0xDC00..=0xDFFF) => {
+                    let code =
+                        0x10000 + ((u32::from(unit) - 0xD800) << 10) + (u32::from(low) - 0xDC00);
+                    unescaped.push(char::from_u32(code).unwrap_or(char::REPLACEMENT_CHARACTER));
+                    index += LEN;
+                }
+                _ => unescaped.push(char::REPLACEMENT_CHARACTER),
+            },
+            0xDC00..=0xDFFF => unescaped.push(char::REPLACEMENT_CHARACTER),
+            _ => unescaped
+                .push(char::from_u32(u32::from(unit)).unwrap_or(char::REPLACEMENT_CHARACTER)),
+        }
+        copied = index;
+        match find_xml_escape(original, index) {
+            Some(found) => (index, unit) = found,
+            None => break,
+        }
+    }
+    unescaped.push_str(&original[copied..]);
+    Cow::Owned(unescaped)
+}
+
+fn find_xml_escape(original: &str, mut start: usize) -> Option<(usize, u16)> {
+    while let Some(offset) = original.get(start..)?.find('_') {
+        let index = start + offset;
+        if let Some(unit) = parse_xml_escape(original, index) {
+            return Some((index, unit));
+        }
+        start = index + 1;
+    }
+    None
+}
+
+fn parse_xml_escape(original: &str, index: usize) -> Option<u16> {
+    let bytes = original.as_bytes().get(index..index + 7)?;
+    if bytes[0] != b'_' || bytes[1] != b'x' || bytes[6] != b'_' {
+        return None;
+    }
+    let hex = std::str::from_utf8(&bytes[2..6]).ok()?;
+    if !hex.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u16::from_str_radix(hex, 16).ok()
+}
+
+/// calamine's `detect_custom_number_format`: whether a custom format reads a number as a date
+/// or a duration.
+fn custom_is_date(format: &str) -> bool {
+    let mut escaped = false;
+    let mut is_quote = false;
+    let mut brackets = 0u8;
+    let mut prev = ' ';
+    let mut hms = false;
+    let mut ap = false;
+    for s in format.chars() {
+        match (s, escaped, is_quote, ap, brackets) {
+            (_, true, ..) => escaped = false,
+            ('_' | '\\' | '*', ..) => escaped = true,
+            ('"', _, true, _, _) => is_quote = false,
+            (_, _, true, _, _) => (),
+            ('"', _, _, _, _) => is_quote = true,
+            (';', ..) => return false,
+            ('[', ..) => brackets = brackets.wrapping_add(1),
+            (']', .., 1) if hms => return true,
+            (']', ..) => brackets = brackets.saturating_sub(1),
+            ('a' | 'A', _, _, false, 0) => ap = true,
+            ('p' | 'm' | '/' | 'P' | 'M', _, _, true, 0) => return true,
+            ('d' | 'm' | 'h' | 'y' | 's' | 'D' | 'M' | 'H' | 'Y' | 'S', _, _, false, 0) => {
+                return true
+            }
+            _ => {
+                if !(hms && s.eq_ignore_ascii_case(&prev)) {
+                    hms = prev == '[' && matches!(s, 'm' | 'h' | 's' | 'M' | 'H' | 'S');
+                }
+            }
+        }
+        prev = s;
+    }
+    false
+}
+
+/// calamine's `builtin_format_by_id`: the built-in ids it reads as a date or a duration.
+fn builtin_is_date(id: &str) -> bool {
+    matches!(
+        id,
+        "14" | "15"
+            | "16"
+            | "17"
+            | "18"
+            | "19"
+            | "20"
+            | "21"
+            | "22"
+            | "45"
+            | "46"
+            | "47"
+            | "27"
+            | "28"
+            | "29"
+            | "30"
+            | "31"
+            | "32"
+            | "33"
+            | "34"
+            | "35"
+            | "36"
+            | "50"
+            | "51"
+            | "52"
+            | "53"
+            | "54"
+            | "55"
+            | "56"
+            | "57"
+            | "58"
+    )
+}
+
+/// calamine's `builtin_format_code_by_id`: the code of a built-in number format.
+fn builtin_code(id: u32) -> Option<&'static str> {
+    Some(match id {
+        0 => "General",
+        1 => "0",
+        2 => "0.00",
+        3 => "#,##0",
+        4 => "#,##0.00",
+        9 => "0%",
+        10 => "0.00%",
+        11 => "0.00E+00",
+        12 => "# ?/?",
+        13 => "# ??/??",
+        14 => "mm-dd-yy",
+        15 => "d-mmm-yy",
+        16 => "d-mmm",
+        17 => "mmm-yy",
+        18 => "h:mm AM/PM",
+        19 => "h:mm:ss AM/PM",
+        20 => "h:mm",
+        21 => "h:mm:ss",
+        22 => "m/d/yy h:mm",
+        37 => "#,##0 ;(#,##0)",
+        38 => "#,##0 ;[Red](#,##0)",
+        39 => "#,##0.00;(#,##0.00)",
+        40 => "#,##0.00;[Red](#,##0.00)",
+        41 => "_(* #,##0_);_(* (#,##0);_(* \"-\"_);_(@_)",
+        42 => "_($* #,##0_);_($* (#,##0);_($* \"-\"_);_(@_)",
+        43 => "_(* #,##0.00_);_(* (#,##0.00);_(* \"-\"??_);_(@_)",
+        44 => "_($* #,##0.00_);_($* (#,##0.00);_($* \"-\"??_);_(@_)",
+        45 => "mm:ss",
+        46 => "[h]:mm:ss",
+        47 => "mmss.0",
+        48 => "##0.0E+0",
+        49 => "@",
+        _ => return None,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::read::load::{xlsx_by_calamine, Failure};
+
+    /// The fast path's read: None when it declines.
+    fn fast(bytes: &[u8], limits: &Limits) -> Option<Workbook> {
+        let mut parts = Parts::open(bytes).ok()?;
+        read(&mut parts, limits).ok().map(|(wb, _)| wb)
+    }
+
+    /// Asserts that the fast path, when it answers, gives calamine's workbook; true when it
+    /// answered.
+    fn same_as_calamine(bytes: &[u8], limits: &Limits, what: &str) -> bool {
+        let Some(fast) = fast(bytes, limits) else {
+            return false;
+        };
+        match xlsx_by_calamine(bytes, limits) {
+            Ok(wb) => assert_eq!(fast, wb, "{what}: the fast path differs from calamine"),
+            Err(Failure::Reader(e) | Failure::TooLarge(e) | Failure::Unsupported(e)) => {
+                panic!("{what}: the fast path answered, calamine refused: {e}")
+            }
+            Err(other) => panic!("{what}: the fast path answered, calamine: {other:?}"),
+        }
+        true
+    }
+
+    #[test]
+    #[ignore = "needs ../shared"]
+    fn fast_path_equals_calamine_on_every_xlsx_of_the_corpus() {
+        let files = crate::read::sheet_xml::tests::corpus();
+        assert!(
+            files.len() > 200,
+            "{} .xlsx files: the corpus is incomplete",
+            files.len()
+        );
+        let limits = Limits::default();
+        let (mut answered, mut declined) = (0, 0);
+        for path in &files {
+            let bytes = std::fs::read(path).expect("read");
+            if same_as_calamine(&bytes, &limits, &path.display().to_string()) {
+                answered += 1;
+            } else {
+                declined += 1;
+            }
+        }
+        println!(
+            "fast path: {answered} answered, {declined} declined of {}",
+            files.len()
+        );
+        assert!(answered > 100, "{answered} answered, {declined} declined");
+    }
+}
