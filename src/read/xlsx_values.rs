@@ -186,11 +186,13 @@ fn xml(bytes: &[u8]) -> quick_xml::Reader<&[u8]> {
     xml
 }
 
-/// The shared strings (calamine's `read_shared_strings`).
+/// The shared strings (calamine's `read_shared_strings`): up to `<sst>` with quick-xml, then
+/// each `<si>` scanned when plain (one `<t>`, see [`plain_si`]), read with quick-xml from its
+/// start tag otherwise.
 fn shared_strings(bytes: &[u8]) -> Sure<Vec<String>> {
-    let mut xml = xml(bytes);
+    let mut head = xml(bytes);
     loop {
-        match xml.read_event()? {
+        match head.read_event()? {
             Event::Start(e) if e.local_name().as_ref() == "sst" => {
                 attr(&e, "uniqueCount")?;
                 break;
@@ -200,17 +202,83 @@ fn shared_strings(bytes: &[u8]) -> Sure<Vec<String>> {
         }
     }
     let mut strings = Vec::new();
+    let mut start = usize::try_from(head.buffer_position()).map_err(|_| Decline)?;
+    if bytes.starts_with(b"\xEF\xBB\xBF") {
+        start += 3;
+    }
+    let before = bytes.get(..start).ok_or(Decline)?;
+    if !before.ends_with(b">") {
+        return Err(Decline);
+    }
+    if before.ends_with(b"/>") {
+        return Ok(strings);
+    }
+    let text = std::str::from_utf8(bytes).map_err(|_| Decline)?;
+    let mut scan = Scan {
+        text,
+        bytes,
+        pos: start,
+    };
     loop {
-        match xml.read_event()? {
-            Event::Start(e) if e.local_name().as_ref() == "si" => {
+        scan.space()?;
+        let tag = scan.tag()?;
+        match (tag.name, tag.end) {
+            (b"si", false) => {
+                if let Some(s) = plain_si(&mut scan, &tag) {
+                    strings.push(s);
+                    continue;
+                }
+                let mut xml = xml(bytes.get(tag.start..).ok_or(Decline)?);
+                let Event::Start(e) = xml.read_event()? else {
+                    return Err(Decline);
+                };
                 strings.push(read_string(&mut xml, e.name())?);
+                let read = usize::try_from(xml.buffer_position()).map_err(|_| Decline)?;
+                scan.pos = tag.start + read;
             }
-            Event::End(e) if e.local_name().as_ref() == "sst" => break,
-            Event::Eof => return Err(Decline),
-            _ => (),
+            (b"sst", true) => return Ok(strings),
+            _ => return Err(Decline),
         }
     }
-    Ok(strings)
+}
+
+/// A plain shared string, scanned: `<si><t>TEXT</t></si>` (`<t>` without attributes or with
+/// `xml:space="preserve"`, no prefixes, TEXT without CR, `<` or an entity other than the five
+/// XML ones), as [`read_string`] reads it. None, with the scan where it was, otherwise.
+fn plain_si(scan: &mut Scan<'_>, si: &Tag<'_>) -> Option<String> {
+    let back = scan.pos;
+    let plain = (|| {
+        if si.empty || si.qname != b"si" || !si.attrs.is_empty() {
+            return None;
+        }
+        let t = scan.tag().ok()?;
+        if t.qname != b"t" || t.end || t.empty {
+            return None;
+        }
+        let preserve = match t.attrs {
+            "" => false,
+            r#" xml:space="preserve""# => true,
+            _ => return None,
+        };
+        let raw = scan.text_to(b"t", true)?;
+        let end = scan.tag().ok()?;
+        if end.qname != b"si" || !end.end {
+            return None;
+        }
+        let text = quick_xml::escape::unescape(raw).ok()?;
+        if raw.contains("&#") {
+            return None;
+        }
+        Some(if preserve {
+            unescape_xml(&text).into_owned()
+        } else {
+            unescape_xml(text.trim_matches([' ', '\t', '\r', '\n'])).into_owned()
+        })
+    })();
+    if plain.is_none() {
+        scan.pos = back;
+    }
+    plain
 }
 
 /// A plain or rich string to its `closing` element (calamine's `read_string_with_bufs`):
@@ -525,6 +593,184 @@ struct SheetRead<'s> {
     max_cells: u64,
 }
 
+/// A cell's position, style id, and whether its style makes a number a date.
+struct Head {
+    at: (u32, u32),
+    style: usize,
+    date: bool,
+}
+
+/// One cell read: its position, style id and value (None: no value).
+struct CellRead {
+    at: (u32, u32),
+    style: usize,
+    value: Option<Value>,
+}
+
+/// A tag of a worksheet's cells, as quick-xml reads it: its name, whether it is an end tag or
+/// an empty element (`<c/>`, which quick-xml gives as a start and an end), its attributes as
+/// written, where it starts.
+struct Tag<'a> {
+    /// The local name.
+    name: &'a [u8],
+    /// The name as written.
+    qname: &'a [u8],
+    end: bool,
+    empty: bool,
+    attrs: &'a str,
+    start: usize,
+}
+
+/// A scan over a worksheet part's `<sheetData>`, from the byte `pos`.
+struct Scan<'a> {
+    /// The whole part, UTF-8 (checked once).
+    text: &'a str,
+    bytes: &'a [u8],
+    pos: usize,
+}
+
+impl<'a> Scan<'a> {
+    /// Past whitespace to the next `<`: any other text (which calamine ignores, but quick-xml
+    /// may refuse) declines.
+    fn space(&mut self) -> Sure<()> {
+        let rest = self.bytes.get(self.pos..).ok_or(Decline)?;
+        let n = rest
+            .iter()
+            .position(|&b| !matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .ok_or(Decline)?;
+        if rest[n] != b'<' {
+            return Err(Decline);
+        }
+        self.pos += n;
+        Ok(())
+    }
+
+    /// The tag at `pos` (a `<`), and past it. Only element tags: a comment, a processing
+    /// instruction, CDATA, a `<` inside the tag or a quote left open decline.
+    fn tag(&mut self) -> Sure<Tag<'a>> {
+        let start = self.pos;
+        let bytes = self.bytes;
+        let n = bytes
+            .get(start + 1..)
+            .ok_or(Decline)?
+            .iter()
+            .position(|&b| b == b'>' || b == b'<')
+            .ok_or(Decline)?;
+        let close = start + 1 + n;
+        if bytes[close] != b'>' {
+            return Err(Decline);
+        }
+        let inner = &bytes[start + 1..close];
+        self.pos = close + 1;
+        if let Some(qname) = inner.strip_prefix(b"/") {
+            return Ok(Tag {
+                name: local_name(qname)?,
+                qname,
+                end: true,
+                empty: false,
+                attrs: "",
+                start,
+            });
+        }
+        let (body, empty) = match inner.strip_suffix(b"/") {
+            Some(body) => (body, true),
+            None => (inner, false),
+        };
+        let n = body
+            .iter()
+            .position(|b| matches!(b, b' ' | b'\t' | b'\r' | b'\n'))
+            .unwrap_or(body.len());
+        let qname = &body[..n];
+        // Attributes between ASCII delimiters: a slice of the checked text.
+        let attrs = self
+            .text
+            .get(start + 1 + n..start + 1 + body.len())
+            .ok_or(Decline)?;
+        let tag = Tag {
+            name: local_name(qname)?,
+            qname,
+            end: false,
+            empty,
+            attrs,
+            start,
+        };
+        // Every quote closed inside the tag: the `>` found ends it as quick-xml ends it.
+        closed_attrs(attrs)?;
+        Ok(tag)
+    }
+
+    /// The text to the next `<`, which must be the end tag of `qname` (then passed): None when
+    /// it is not, or the text holds a CR, or an `&` (entities, which quick-xml reads as events)
+    /// unless `entities`.
+    fn text_to(&mut self, qname: &[u8], entities: bool) -> Option<&'a str> {
+        let rest = self.bytes.get(self.pos..)?;
+        let n = rest.iter().position(|&b| b == b'<')?;
+        let text = &rest[..n];
+        let end = rest[n..]
+            .strip_prefix(b"</")?
+            .strip_prefix(qname)?
+            .strip_prefix(b">")?;
+        if text.iter().any(|&b| (b == b'&' && !entities) || b == b'\r') {
+            return None;
+        }
+        let text = self.text.get(self.pos..self.pos + n)?;
+        self.pos = self.bytes.len() - end.len();
+        Some(text)
+    }
+}
+
+/// A tag name's local part (after a prefix and its `:`, as quick-xml's `local_name`): only
+/// ASCII letters and digits, one prefix at most; any other name declines.
+fn local_name(qname: &[u8]) -> Sure<&[u8]> {
+    let plain = |n: &[u8]| !n.is_empty() && n.iter().all(u8::is_ascii_alphanumeric);
+    match qname.iter().position(|&b| b == b':') {
+        None if plain(qname) => Ok(qname),
+        Some(i) if plain(&qname[..i]) && plain(&qname[i + 1..]) => Ok(&qname[i + 1..]),
+        _ => Err(Decline),
+    }
+}
+
+/// Attributes as written, each well formed and its quote closed (calamine's attribute reader
+/// takes a value left open to the end).
+fn closed_attrs(raw: &str) -> Sure<()> {
+    let end = raw.as_ptr() as usize + raw.len();
+    for item in sheet_xml::RawAttrs::new(raw) {
+        let (_, v) = item?;
+        if v.as_ptr() as usize + v.len() >= end {
+            return Err(Decline);
+        }
+    }
+    Ok(())
+}
+
+/// An attribute's raw value by its exact key, from attributes as written ([`attr`]).
+fn raw_attr<'a>(raw: &'a str, key: &str) -> Sure<Option<&'a str>> {
+    for item in sheet_xml::RawAttrs::new(raw) {
+        let (k, v) = item?;
+        if k == key {
+            return Ok(Some(v));
+        }
+    }
+    Ok(None)
+}
+
+/// Several attributes by their keys, from attributes as written ([`attrs`]).
+fn raw_attrs<'a, const N: usize>(raw: &'a str, keys: [&str; N]) -> Sure<[Option<&'a str>; N]> {
+    let mut found = [None; N];
+    let mut count = 0;
+    for item in sheet_xml::RawAttrs::new(raw) {
+        let (k, v) = item?;
+        if let Some(i) = keys.iter().position(|key| *key == k) {
+            found[i] = Some(v);
+            count += 1;
+        }
+        if count == N {
+            break;
+        }
+    }
+    Ok(found)
+}
+
 /// A sheet's cells with a value, in the order written, with their style ids; whether a cell
 /// without a value was met.
 struct Cells {
@@ -535,69 +781,203 @@ struct Cells {
 impl SheetRead<'_> {
     /// The cells of a worksheet part (calamine's `XlsxCellReader::new`, then
     /// `next_cell_with_style_id` to the end of `<sheetData>`); None for a part that is not a
-    /// worksheet.
+    /// worksheet. The header is read with quick-xml; the cells are scanned ([`Scan`]), and a
+    /// cell in any other form than the plain ones is read with quick-xml from its start tag.
     fn cells(&self, bytes: &[u8]) -> Sure<Option<Cells>> {
-        let mut xml = xml(bytes);
-        if !header(&mut xml)? {
+        let mut head = xml(bytes);
+        if !header(&mut head)? {
             return Ok(None);
         }
         let mut cells = Cells {
             values: Vec::new(),
             blanks: false,
         };
+        let mut start = usize::try_from(head.buffer_position()).map_err(|_| Decline)?;
+        // quick-xml counts its position after a byte order mark.
+        if bytes.starts_with(b"\xEF\xBB\xBF") {
+            start += 3;
+        }
+        let before = bytes.get(..start).ok_or(Decline)?;
+        if !before.ends_with(b">") {
+            return Err(Decline);
+        }
+        if before.ends_with(b"/>") {
+            // `<sheetData/>`: no cells.
+            return Ok(Some(cells));
+        }
+        let text = std::str::from_utf8(bytes).map_err(|_| Decline)?;
+        let mut scan = Scan {
+            text,
+            bytes,
+            pos: start,
+        };
         let (mut row, mut col) = (0u32, 0u32);
         loop {
-            match xml.read_event()? {
-                Event::Start(e) if e.local_name().as_ref() == "row" => {
-                    if let Some(r) = attr(&e, "r")? {
+            scan.space()?;
+            let tag = scan.tag()?;
+            match (tag.name, tag.end) {
+                (b"row", false) => {
+                    if let Some(r) = raw_attr(tag.attrs, "r")? {
                         plain_ref(r)?;
                         row = sheet_xml::row_of(r)?;
                     }
+                    if tag.empty {
+                        row = row.checked_add(1).ok_or(Decline)?;
+                        col = 0;
+                    }
                 }
-                Event::End(e) if e.local_name().as_ref() == "row" => {
+                (b"row", true) => {
                     row = row.checked_add(1).ok_or(Decline)?;
                     col = 0;
                 }
-                Event::Start(e) if e.local_name().as_ref() == "c" => {
-                    let [r, s, t] = attrs(&e, ["r", "s", "t"])?;
-                    let at = match r {
-                        Some(r) => {
-                            plain_ref(r)?;
-                            let at = sheet_xml::row_column(r)?;
-                            col = at.1;
-                            at
+                (b"c", false) => {
+                    let cell = match self.cell_scanned(&mut scan, &tag, row, col)? {
+                        Some(cell) => cell,
+                        None => {
+                            // Another form: quick-xml reads the cell from its start tag.
+                            let mut xml = xml(bytes.get(tag.start..).ok_or(Decline)?);
+                            let Event::Start(e) = xml.read_event()? else {
+                                return Err(Decline);
+                            };
+                            let cell = self.cell_events(&mut xml, &e, row, col)?;
+                            let read =
+                                usize::try_from(xml.buffer_position()).map_err(|_| Decline)?;
+                            scan.pos = tag.start + read;
+                            cell
                         }
-                        None => (row, col),
                     };
-                    let style = match s {
-                        Some(s) => plain_number(s).ok_or(Decline)? as usize,
-                        None => 0,
-                    };
-                    // A number is a date when its style says so (no `s`: calamine's `Other`).
-                    let date = s.is_some() && self.styles.get(style).is_some_and(|st| st.date);
-                    let mut value = None;
-                    loop {
-                        match xml.read_event()? {
-                            Event::Start(v) => value = self.value(&mut xml, &v, date, t)?,
-                            Event::End(end) if end.local_name().as_ref() == "c" => break,
-                            Event::Eof => return Err(Decline),
-                            _ => (),
-                        }
-                    }
-                    col = col.checked_add(1).ok_or(Decline)?;
-                    match value {
-                        Some(value) => cells.values.push((at, value, style)),
+                    col = cell.at.1.checked_add(1).ok_or(Decline)?;
+                    match cell.value {
+                        Some(value) => cells.values.push((cell.at, value, cell.style)),
                         None => cells.blanks = true,
                     }
                     if cells.values.len() as u64 > self.max_cells {
                         return Err(Decline);
                     }
                 }
-                Event::End(e) if e.local_name().as_ref() == "sheetData" => return Ok(Some(cells)),
+                (b"sheetData", true) => return Ok(Some(cells)),
+                _ => return Err(Decline),
+            }
+        }
+    }
+
+    /// A cell's position, style id and whether its numbers are dates, from its start tag's
+    /// `r`, `s` and `t` (as `next_cell_with_style_id` reads them).
+    fn cell_head(&self, r: Option<&str>, s: Option<&str>, row: u32, col: u32) -> Sure<Head> {
+        let at = match r {
+            Some(r) => {
+                plain_ref(r)?;
+                sheet_xml::row_column(r)?
+            }
+            None => (row, col),
+        };
+        let style = match s {
+            Some(s) => usize::try_from(plain_number(s).ok_or(Decline)?).map_err(|_| Decline)?,
+            None => 0,
+        };
+        // A number is a date when its style says so (no `s`: calamine's `Other`).
+        let date = s.is_some() && self.styles.get(style).is_some_and(|st| st.date);
+        Ok(Head { at, style, date })
+    }
+
+    /// A cell read with quick-xml from its start tag `e` to its end (calamine's
+    /// `next_cell_with_style_id`).
+    fn cell_events(
+        &self,
+        xml: &mut quick_xml::Reader<&[u8]>,
+        e: &BytesStart<'_>,
+        row: u32,
+        col: u32,
+    ) -> Sure<CellRead> {
+        if e.local_name().as_ref() != "c" {
+            return Err(Decline);
+        }
+        let [r, s, t] = attrs(e, ["r", "s", "t"])?;
+        let head = self.cell_head(r, s, row, col)?;
+        let mut value = None;
+        loop {
+            match xml.read_event()? {
+                Event::Start(v) => value = self.value(xml, &v, head.date, t)?,
+                Event::End(end) if end.local_name().as_ref() == "c" => break,
                 Event::Eof => return Err(Decline),
                 _ => (),
             }
         }
+        Ok(CellRead {
+            at: head.at,
+            style: head.style,
+            value,
+        })
+    }
+
+    /// A cell in one of the plain forms, scanned: `<c …/>`, or `<c …>` holding only `<v>`
+    /// (without attributes, its text without `&` or CR), `<v/>` and `<f …>` (its text without
+    /// `&`), whitespace between. None, with the scan where it was, for any other form.
+    fn cell_scanned(
+        &self,
+        scan: &mut Scan<'_>,
+        tag: &Tag<'_>,
+        row: u32,
+        col: u32,
+    ) -> Sure<Option<CellRead>> {
+        let [r, s, t] = raw_attrs(tag.attrs, ["r", "s", "t"])?;
+        let head = self.cell_head(r, s, row, col)?;
+        let cell = |value| CellRead {
+            at: head.at,
+            style: head.style,
+            value,
+        };
+        if tag.empty {
+            return Ok(Some(cell(None)));
+        }
+        let back = scan.pos;
+        let mut value = None;
+        loop {
+            if scan.space().is_err() {
+                scan.pos = back;
+                return Ok(None);
+            }
+            let Ok(inner) = scan.tag() else {
+                scan.pos = back;
+                return Ok(None);
+            };
+            let blank = inner.attrs.bytes().all(|b| b.is_ascii_whitespace());
+            match (inner.name, inner.end, inner.empty) {
+                (b"c", true, _) => return Ok(Some(cell(value))),
+                (b"v", false, true) if blank => value = self.v_text("", head.date, t)?,
+                (b"v", false, false) if blank => match scan.text_to(inner.qname, false) {
+                    Some(text) => value = self.v_text(text, head.date, t)?,
+                    None => {
+                        scan.pos = back;
+                        return Ok(None);
+                    }
+                },
+                (b"f", false, true) => value = None,
+                (b"f", false, false) => match scan.text_to(inner.qname, false) {
+                    Some(_) => value = None,
+                    None => {
+                        scan.pos = back;
+                        return Ok(None);
+                    }
+                },
+                _ => {
+                    scan.pos = back;
+                    return Ok(None);
+                }
+            }
+        }
+    }
+
+    /// A `<v>`'s value from its text as written (no `&`, no CR: as calamine reads it for every
+    /// type), by the cell's type (calamine's `read_value` for `<v>`).
+    fn v_text(&self, text: &str, date: bool, t: Option<&str>) -> Sure<Option<Value>> {
+        if matches!(t, Some("inlineStr" | "is")) {
+            return Ok(None);
+        }
+        if text.is_empty() && matches!(t, Some("n" | "s" | "b" | "e") | None) {
+            return Ok(None);
+        }
+        self.v(text, date, t)
     }
 
     /// One element inside a cell (calamine's `read_value`): its value, None for none.
