@@ -34,3 +34,4 @@ mod safety;
 mod silent;
 mod structure;
 mod units;
+mod xlsx_values;

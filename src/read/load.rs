@@ -8,7 +8,7 @@
 use crate::model::{Cell, CellRef, Emphasis, Merge, NumFmt, Sheet, Value, Workbook};
 use crate::read::sheet_xml;
 use crate::read::sniff::{self, Container, Sniffed, Unreadable, UnreadableKind};
-use crate::read::xlsx_values;
+use crate::read::xlsx_values::{self, Decline};
 use calamine::{Data, DataRef, Reader, SheetType};
 use std::cell::Cell as StdCell;
 use std::collections::BTreeSet;
@@ -632,6 +632,80 @@ impl From<calamine::XlsxError> for ReadError {
     }
 }
 
+impl From<ReadError> for Decline {
+    fn from(_: ReadError) -> Self {
+        Decline
+    }
+}
+
+/// Reads an .xlsx's worksheets for checking with crossfoot's own reader ([`xlsx_values`]) into
+/// exactly what [`read_xlsx`] builds from calamine for [`Detail::Check`] — the same bounds, a
+/// sheet with a cell without a value completed with its formulas — with the sheets whose
+/// formulas were read; `Err(Decline)` when it is not sure (any error, a limit, a panic: the
+/// calamine path then reads the workbook and gives its own error).
+pub fn read_xlsx_values(
+    parts: &mut sheet_xml::Parts<'_>,
+    limits: &Limits,
+) -> Result<(Workbook, Vec<String>), Decline> {
+    let caught = catch_unwind(AssertUnwindSafe(|| values_sure(parts, limits)));
+    caught.unwrap_or(Err(Decline))
+}
+
+fn values_sure(
+    parts: &mut sheet_xml::Parts<'_>,
+    limits: &Limits,
+) -> Result<(Workbook, Vec<String>), Decline> {
+    let bound = xlsx_values::PART_BOUND.min(limits.max_unzipped_bytes);
+    let values = xlsx_values::Values::open(parts, bound)?;
+    let mut budget = WorkbookBudget::new(values.worksheets().len(), limits)?;
+    let mut sheets = Vec::with_capacity(values.worksheets().len());
+    let mut with_formulas = Vec::new();
+    for name in values.worksheets() {
+        let mut sheet = Sheet::new(name.clone());
+        let Some(cells) = values.sheet(parts, name, bound, limits.max_cells_per_sheet)? else {
+            // Not a worksheet inside (calamine's `NotAWorksheet`): an empty sheet.
+            sheets.push(sheet);
+            continue;
+        };
+        let mut used = Bounded::new(name, limits.max_cells_per_sheet);
+        for (at, value, style) in cells.values {
+            used.add(at)?;
+            let style = values.style(style);
+            if let Some(e) = style.map(|s| s.1).filter(|e| e.any()) {
+                if matches!(value, Value::Text(_)) {
+                    sheet.emphasis.insert(CellRef::new(at.0, at.1), e);
+                }
+            }
+            let fmt = match value {
+                Value::Number(_) => style.map(|s| s.0).unwrap_or_default(),
+                _ => NumFmt::default(),
+            };
+            let cell = Cell {
+                value,
+                formula: None,
+                fmt,
+            };
+            sheet.cells.insert(CellRef::new(at.0, at.1), cell);
+        }
+        if cells.blanks {
+            // A cell without a value may be a formula never computed: the sheet's formulas, as
+            // `read_xlsx` reads them (the one pass gives calamine's formulas).
+            parts.sheet(name, |at, formula| {
+                set_formula(&mut sheet, at, formula, limits)
+            })?;
+            with_formulas.push(name.clone());
+        }
+        budget.add(&sheet)?;
+        sheets.push(sheet);
+    }
+    let defined_names = values.defined_names().to_vec();
+    let workbook = Workbook {
+        sheets,
+        defined_names,
+    };
+    Ok((workbook, with_formulas))
+}
+
 /// An .xlsx package's sheet parts, opened when first needed.
 struct Package<'p, 'a> {
     bytes: &'a [u8],
@@ -646,7 +720,7 @@ impl Package<'_, '_> {
             Some(parts) => parts,
             None => self.parts.insert(sheet_xml::Parts::open(self.bytes).ok()?),
         };
-        xlsx_values::read(parts, limits).ok()
+        read_xlsx_values(parts, limits).ok()
     }
 
     /// Reads a sheet's formulas (unless `formulas` is false: read already) and its merged

@@ -250,10 +250,10 @@ impl<'a> Parts<'a> {
                     for item in RawAttrs::new(e.attributes_raw()) {
                         match item.map_err(XlsxError::XmlAttr)? {
                             ("name", value) => name = unescape_attr(value)?,
-                            ("state", value) => {
-                                if !matches!(value, "visible" | "hidden" | "veryHidden") {
-                                    book.refused = true;
-                                }
+                            ("state", value)
+                                if !matches!(value, "visible" | "hidden" | "veryHidden") =>
+                            {
+                                book.refused = true;
                             }
                             (key, value) if local_name_is(key, "id") => id = value,
                             _ => (),
@@ -276,10 +276,10 @@ impl<'a> Parts<'a> {
                     }
                     sheets.push((name, path));
                 }
-                Event::Start(e) if e.local_name().as_ref() == "workbookPr" => {
-                    if attr(&e, "date1904").is_err() {
-                        book.refused = true;
-                    }
+                Event::Start(e)
+                    if e.local_name().as_ref() == "workbookPr" && attr(&e, "date1904").is_err() =>
+                {
+                    book.refused = true;
                 }
                 Event::Start(e) if e.local_name().as_ref() == "definedName" => {
                     match attr(&e, "name") {
@@ -322,11 +322,7 @@ fn defined_name<R: BufRead>(xml: &mut Xml<R>, end: &str) -> Result<Option<String
         buf.clear();
         match xml.read_event_into(&mut buf).map_err(XlsxError::Xml)? {
             Event::Text(t) => value.push_str(&t.xml10_content()),
-            Event::GeneralRef(r) => {
-                if entity(&r, &mut value).is_err() {
-                    refused = true;
-                }
-            }
+            Event::GeneralRef(r) if entity(&r, &mut value).is_err() => refused = true,
             Event::End(e) if e.name().as_ref() == end => break,
             Event::Eof => return Err(XlsxError::XmlEof("workbook")),
             _ => (),

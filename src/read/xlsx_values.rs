@@ -23,8 +23,7 @@
 //! `tests::fast_path_equals_calamine_on_every_xlsx_of_the_corpus` (ignored: it needs
 //! `../shared`) holds it to calamine's read on every .xlsx of the corpus and the samples.
 
-use crate::model::{CellRef, Emphasis, NumFmt, Sheet, Value, Workbook};
-use crate::read::load::{self, Bounded, Limits, WorkbookBudget};
+use crate::model::{Emphasis, NumFmt, Value};
 use crate::read::sheet_xml::{self, attr, attrs, entity, Parts};
 use quick_xml::events::{BytesStart, Event};
 use quick_xml::name::QName;
@@ -64,12 +63,6 @@ impl From<sheet_xml::PartError> for Decline {
     }
 }
 
-impl From<load::ReadError> for Decline {
-    fn from(_: load::ReadError) -> Self {
-        Decline
-    }
-}
-
 /// What a style of the palette (`cellXfs`) gives a cell.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Style {
@@ -79,100 +72,94 @@ struct Style {
     emphasis: Emphasis,
 }
 
-/// Reads the workbook's worksheets for checking: the workbook and the sheets whose formulas
-/// were read (those with a cell without a value), or `Err(Decline)` when not sure.
-pub fn read(parts: &mut Parts<'_>, limits: &Limits) -> Sure<(Workbook, Vec<String>)> {
-    let caught =
-        std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_sure(parts, limits)));
-    caught.unwrap_or(Err(Decline))
+/// What reading the sheets needs from the workbook: the shared strings, the palette, the
+/// worksheets' names, the defined names.
+pub struct Values {
+    strings: Vec<String>,
+    styles: Vec<Style>,
+    worksheets: Vec<String>,
+    defined_names: Vec<(String, String)>,
 }
 
-fn read_sure(parts: &mut Parts<'_>, limits: &Limits) -> Sure<(Workbook, Vec<String>)> {
-    let book = parts.book();
-    if book.refused {
-        return Err(Decline);
+/// A sheet's cells with a value, in the order written, with their style ids; whether a cell
+/// without a value was met (then its formulas are read as `read_xlsx` reads them).
+pub struct Cells {
+    pub values: Vec<((u32, u32), Value, usize)>,
+    pub blanks: bool,
+}
+
+impl Values {
+    /// The workbook's shared strings and palette, read whole (no part over `bound` bytes),
+    /// and its worksheets as calamine lists them; declines what calamine would refuse.
+    pub fn open(parts: &mut Parts<'_>, bound: u64) -> Sure<Values> {
+        let book = parts.book();
+        if book.refused {
+            return Err(Decline);
+        }
+        let dir = book.dir.clone();
+        let defined_names = book.defined_names.clone();
+        let worksheets: Vec<String> = parts
+            .sheet_list()
+            .iter()
+            .zip(&book.worksheet)
+            .filter(|(_, &worksheet)| worksheet)
+            .map(|((name, _), _)| name.clone())
+            .collect();
+        let strings = match parts.part_bytes(&format!("{dir}sharedStrings.xml"), bound)? {
+            Some(bytes) => shared_strings(&bytes)?,
+            None => Vec::new(),
+        };
+        let styles = match parts.part_bytes(&format!("{dir}styles.xml"), bound)? {
+            Some(bytes) => styles(&bytes)?,
+            None => Vec::new(),
+        };
+        Ok(Values {
+            strings,
+            styles,
+            worksheets,
+            defined_names,
+        })
     }
-    let dir = book.dir.clone();
-    let defined_names = book.defined_names.clone();
-    let names: Vec<String> = parts
-        .sheet_list()
-        .iter()
-        .zip(&book.worksheet)
-        .filter(|(_, &worksheet)| worksheet)
-        .map(|((name, _), _)| name.clone())
-        .collect();
-    let bound = PART_BOUND.min(limits.max_unzipped_bytes);
-    let strings = match parts.part_bytes(&format!("{dir}sharedStrings.xml"), bound)? {
-        Some(bytes) => shared_strings(&bytes)?,
-        None => Vec::new(),
-    };
-    let styles = match parts.part_bytes(&format!("{dir}styles.xml"), bound)? {
-        Some(bytes) => styles(&bytes)?,
-        None => Vec::new(),
-    };
-    let mut budget = WorkbookBudget::new(names.len(), limits)?;
-    let mut sheets = Vec::with_capacity(names.len());
-    let mut with_formulas = Vec::new();
-    for name in names {
+
+    /// The worksheets' names, in workbook order (what calamine counts as worksheets).
+    pub fn worksheets(&self) -> &[String] {
+        &self.worksheets
+    }
+
+    /// The defined names: name → formula text.
+    pub fn defined_names(&self) -> &[(String, String)] {
+        &self.defined_names
+    }
+
+    /// A style's number format (for a number) and emphasis (for a text): None for a style id
+    /// beyond the palette.
+    pub fn style(&self, id: usize) -> Option<(NumFmt, Emphasis)> {
+        self.styles.get(id).map(|s| (s.fmt, s.emphasis))
+    }
+
+    /// A worksheet's cells (no part over `bound` bytes, no more than `max_cells` with a value);
+    /// None for a part that is not a worksheet inside (calamine's `NotAWorksheet`).
+    pub fn sheet(
+        &self,
+        parts: &mut Parts<'_>,
+        name: &str,
+        bound: u64,
+        max_cells: u64,
+    ) -> Sure<Option<Cells>> {
         let path = parts
             .sheet_list()
             .iter()
-            .find(|(n, _)| *n == name)
+            .find(|(n, _)| n == name)
             .map(|(_, path)| path.clone())
             .ok_or(Decline)?;
         let bytes = parts.part_bytes(&path, bound)?.ok_or(Decline)?;
-        let mut sheet = Sheet::new(name.clone());
         let read = SheetRead {
-            strings: &strings,
-            styles: &styles,
-            max_cells: limits.max_cells_per_sheet,
+            strings: &self.strings,
+            styles: &self.styles,
+            max_cells,
         };
-        let Some(cells) = read.cells(&bytes)? else {
-            // Not a worksheet inside (calamine's `NotAWorksheet`): an empty sheet.
-            sheets.push(sheet);
-            continue;
-        };
-        drop(bytes);
-        let mut used = Bounded::new(&name, limits.max_cells_per_sheet);
-        for (at, value, style) in cells.values {
-            used.add(at)?;
-            let style = styles.get(style);
-            if let Some(e) = style.map(|s| s.emphasis).filter(|e| e.any()) {
-                if matches!(value, Value::Text(_)) {
-                    sheet.emphasis.insert(CellRef::new(at.0, at.1), e);
-                }
-            }
-            let fmt = match value {
-                Value::Number(_) => style.map(|s| s.fmt).unwrap_or_default(),
-                _ => NumFmt::default(),
-            };
-            sheet.cells.insert(
-                CellRef::new(at.0, at.1),
-                crate::model::Cell {
-                    value,
-                    formula: None,
-                    fmt,
-                },
-            );
-        }
-        if cells.blanks {
-            // A cell without a value may be a formula never computed: its formulas, as
-            // `read_xlsx` reads them (the one pass gives calamine's formulas).
-            parts.sheet(&name, |at, formula| {
-                load::set_formula(&mut sheet, at, formula, limits)
-            })?;
-            with_formulas.push(name);
-        }
-        budget.add(&sheet)?;
-        sheets.push(sheet);
+        read.cells(&bytes)
     }
-    Ok((
-        Workbook {
-            sheets,
-            defined_names,
-        },
-        with_formulas,
-    ))
 }
 
 /// A part's XML reader, configured as calamine configures its own (`xml_reader`).
@@ -686,17 +673,16 @@ impl<'a> Scan<'a> {
             .text
             .get(start + 1 + n..start + 1 + body.len())
             .ok_or(Decline)?;
-        let tag = Tag {
+        // Whether the `>` found ends the tag as quick-xml ends it (not inside a quoted value) is
+        // checked where the attributes are read: every quote closed ([`raw_attrs`]).
+        Ok(Tag {
             name: local_name(qname)?,
             qname,
             end: false,
             empty,
             attrs,
             start,
-        };
-        // Every quote closed inside the tag: the `>` found ends it as quick-xml ends it.
-        closed_attrs(attrs)?;
-        Ok(tag)
+        })
     }
 
     /// The text to the next `<`, which must be the end tag of `qname` (then passed): None when
@@ -730,52 +716,34 @@ fn local_name(qname: &[u8]) -> Sure<&[u8]> {
     }
 }
 
-/// Attributes as written, each well formed and its quote closed (calamine's attribute reader
-/// takes a value left open to the end).
-fn closed_attrs(raw: &str) -> Sure<()> {
-    let end = raw.as_ptr() as usize + raw.len();
-    for item in sheet_xml::RawAttrs::new(raw) {
-        let (_, v) = item?;
-        if v.as_ptr() as usize + v.len() >= end {
-            return Err(Decline);
-        }
-    }
-    Ok(())
-}
-
-/// An attribute's raw value by its exact key, from attributes as written ([`attr`]).
+/// An attribute's raw value by its exact key, from a scanned tag's attributes ([`attr`]):
+/// all of them read, each well formed and its quote closed (else the tag's end was not where
+/// the scan found it).
 fn raw_attr<'a>(raw: &'a str, key: &str) -> Sure<Option<&'a str>> {
-    for item in sheet_xml::RawAttrs::new(raw) {
-        let (k, v) = item?;
-        if k == key {
-            return Ok(Some(v));
-        }
-    }
-    Ok(None)
+    let [value] = raw_attrs(raw, [key])?;
+    Ok(value)
 }
 
-/// Several attributes by their keys, from attributes as written ([`attrs`]).
+/// Several attributes by their keys, from a scanned tag's attributes, the values those
+/// calamine's `get_attrs!` takes ([`attrs`]); all of them read, each well formed and its
+/// quote closed.
 fn raw_attrs<'a, const N: usize>(raw: &'a str, keys: [&str; N]) -> Sure<[Option<&'a str>; N]> {
+    let end = raw.as_ptr() as usize + raw.len();
     let mut found = [None; N];
     let mut count = 0;
     for item in sheet_xml::RawAttrs::new(raw) {
         let (k, v) = item?;
-        if let Some(i) = keys.iter().position(|key| *key == k) {
-            found[i] = Some(v);
-            count += 1;
+        if v.as_ptr() as usize + v.len() >= end {
+            return Err(Decline);
         }
-        if count == N {
-            break;
+        if count < N {
+            if let Some(i) = keys.iter().position(|key| *key == k) {
+                found[i] = Some(v);
+                count += 1;
+            }
         }
     }
     Ok(found)
-}
-
-/// A sheet's cells with a value, in the order written, with their style ids; whether a cell
-/// without a value was met.
-struct Cells {
-    values: Vec<((u32, u32), Value, usize)>,
-    blanks: bool,
 }
 
 impl SheetRead<'_> {
@@ -952,14 +920,16 @@ impl SheetRead<'_> {
                         return Ok(None);
                     }
                 },
-                (b"f", false, true) => value = None,
-                (b"f", false, false) => match scan.text_to(inner.qname, false) {
-                    Some(_) => value = None,
-                    None => {
-                        scan.pos = back;
-                        return Ok(None);
+                (b"f", false, true) if raw_attrs(inner.attrs, []).is_ok() => value = None,
+                (b"f", false, false) if raw_attrs(inner.attrs, []).is_ok() => {
+                    match scan.text_to(inner.qname, false) {
+                        Some(_) => value = None,
+                        None => {
+                            scan.pos = back;
+                            return Ok(None);
+                        }
                     }
-                },
+                }
                 _ => {
                     scan.pos = back;
                     return Ok(None);
@@ -1274,12 +1244,14 @@ fn builtin_code(id: u32) -> Option<&'static str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::read::load::{xlsx_by_calamine, Failure};
+    use crate::model::{CellRef, Workbook};
+    use crate::read::load::{read_xlsx_values, xlsx_by_calamine, Failure, Limits};
+    use std::io::Write;
 
     /// The fast path's read: None when it declines.
     fn fast(bytes: &[u8], limits: &Limits) -> Option<Workbook> {
         let mut parts = Parts::open(bytes).ok()?;
-        read(&mut parts, limits).ok().map(|(wb, _)| wb)
+        read_xlsx_values(&mut parts, limits).ok().map(|(wb, _)| wb)
     }
 
     /// Asserts that the fast path, when it answers, gives calamine's workbook; true when it
@@ -1298,8 +1270,307 @@ mod tests {
         true
     }
 
+    fn zip_of(entries: &[(String, String)]) -> Vec<u8> {
+        let mut w = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
+        for (name, data) in entries {
+            let opts = zip::write::SimpleFileOptions::default()
+                .compression_method(zip::CompressionMethod::Deflated);
+            w.start_file(name.as_str(), opts).expect("start");
+            w.write_all(data.as_bytes()).expect("write");
+        }
+        w.finish().expect("finish").into_inner()
+    }
+
+    const MAIN: &str = "http://schemas.openxmlformats.org/spreadsheetml/2006/main";
+    const RELS: &str = "http://schemas.openxmlformats.org/officeDocument/2006/relationships";
+
+    /// A package written by hand: its sheets (name, relationship type's last word, state, the
+    /// part's XML), shared strings' `<si>` elements and `cellXfs`/`numFmts`/`fonts` of styles.
+    fn package(sheets: &[(&str, &str, &str, String)], strings: &str, styles: &str) -> Vec<u8> {
+        let mut entries = vec![(
+            "_rels/.rels".to_string(),
+            format!(
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="{RELS}/officeDocument" Target="xl/workbook.xml"/></Relationships>"#
+            ),
+        )];
+        let (mut list, mut rels) = (String::new(), String::new());
+        for (i, (name, typ, state, xml)) in sheets.iter().enumerate() {
+            let n = i + 1;
+            list.push_str(&format!(
+                r#"<sheet name="{name}" sheetId="{n}" {state} r:id="rId{n}"/>"#
+            ));
+            rels.push_str(&format!(
+                r#"<Relationship Id="rId{n}" Type="{RELS}/{typ}" Target="worksheets/sheet{n}.xml"/>"#
+            ));
+            entries.push((format!("xl/worksheets/sheet{n}.xml"), xml.clone()));
+        }
+        entries.push((
+            "xl/workbook.xml".into(),
+            format!(
+                r#"<?xml version="1.0"?><workbook xmlns="{MAIN}" xmlns:r="{RELS}"><sheets>{list}</sheets><definedNames><definedName name="Total">Sheet1!$B$2</definedName></definedNames></workbook>"#
+            ),
+        ));
+        entries.push((
+            "xl/_rels/workbook.xml.rels".into(),
+            format!(
+                r#"<?xml version="1.0"?><Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships">{rels}</Relationships>"#
+            ),
+        ));
+        entries.push((
+            "xl/sharedStrings.xml".into(),
+            format!(r#"<?xml version="1.0"?><sst xmlns="{MAIN}">{strings}</sst>"#),
+        ));
+        entries.push((
+            "xl/styles.xml".into(),
+            format!(r#"<?xml version="1.0"?><styleSheet xmlns="{MAIN}">{styles}</styleSheet>"#),
+        ));
+        zip_of(&entries)
+    }
+
+    fn worksheet(data: &str) -> String {
+        format!(
+            r#"<?xml version="1.0"?><worksheet xmlns="{MAIN}"><sheetData>{data}</sheetData></worksheet>"#
+        )
+    }
+
+    /// Styles: 0 plain, 1 `0.00%` (built-in 10), 2 custom `0.0%`, 3 bold, 4 indented by 2,
+    /// 5 a date (built-in 14), 6 a custom date.
+    const STYLES: &str = r#"<numFmts count="2"><numFmt numFmtId="164" formatCode="0.0%"/><numFmt numFmtId="165" formatCode="dd/mm/yyyy"/></numFmts><fonts count="2"><font><sz val="11"/><name val="Calibri"/></font><font><b/><sz val="11"/><name val="Times &amp; Co"/></font></fonts><fills count="1"><fill><patternFill patternType="none"/></fill></fills><borders count="1"><border><left style="thin"><color rgb="FF000000"/></left><right/><top/><bottom/><diagonal/></border></borders><cellXfs count="7"><xf numFmtId="0" fontId="0"/><xf numFmtId="10" fontId="0" applyNumberFormat="1"/><xf numFmtId="164" fontId="0"/><xf numFmtId="0" fontId="1"/><xf numFmtId="0" fontId="0"><alignment indent="2"/></xf><xf numFmtId="14" fontId="0"/><xf numFmtId="165" fontId="0"/></cellXfs>"#;
+
+    const STRINGS: &str = r#"<si><t>Tổng số</t></si><si><r><rPr><b/></rPr><t>Rich </t></r><r><t xml:space="preserve"> runs </t></r><rPh><t>phonetic</t></rPh></si><si><t>line_x000D_break &amp; more</t></si><si><t xml:space="preserve">  kept  </t></si><si><t>  trimmed
+</t></si><si/>"#;
+
+    #[test]
+    fn the_fast_path_reads_hand_written_cells_as_calamine_does() {
+        let cells = [
+            // No `r`: placed after the previous cell; a row without `r` after the previous row.
+            r#"<row r="1"><c t="s"><v>0</v></c><c s="1"><v>0.2041</v></c><c><v>7</v></c></row>"#,
+            r#"<row><c t="s" s="3"><v>1</v></c><c s="2"><v>-1.5E-3</v></c><c t="inlineStr"><is><t>inline</t></is></c></row>"#,
+            r#"<row r="5"><c r="B5" t="b"><v>1</v></c><c t="e"><v>#DIV/0!</v></c><c t="str"><f>A1</f><v>x_x000D_y</v></c></row>"#,
+            r#"<row r="6"><c r="A6" t="d"><v>2024-01-31T00:00:00</v></c><c r="B6" t="s" s="4"><v>2</v></c><c r="C6" s="4"><f>1+1</f><v>2</v></c></row>"#,
+            r#"<row r="7"><c r="A7" t="s"><v>3</v></c><c r="B7" t="s"><v>4</v></c><c r="C7" t="s"><v>5</v></c><c r="D7" t="inlineStr"><is><r><t>a</t></r><r><t>b</t></r></is></c></row>"#,
+            r#"<row r="8"><c r="A8" s="1"/><c r="B8" t="str"><v>a &amp; b</v></c><c r="C8"><f t="shared" ref="C8:C9" si="0">A8&amp;"x"</f><v>3</v></c></row>"#,
+        ]
+        .concat();
+        let prefixed = format!(
+            "\u{feff}<?xml version=\"1.0\"?><x:worksheet xmlns:x=\"{MAIN}\"><x:dimension ref=\"A1:B2\"/><x:sheetData><x:row r=\"2\"><x:c r=\"B2\" s=\"2\"><x:v>0.5</x:v></x:c></x:row></x:sheetData></x:worksheet>"
+        );
+        let chart =
+            format!(r#"<?xml version="1.0"?><chartsheet xmlns="{MAIN}"><sheetView/></chartsheet>"#);
+        let bytes = package(
+            &[
+                ("Sheet1", "worksheet", "", worksheet(&cells)),
+                ("Hidden", "worksheet", r#"state="hidden""#, prefixed),
+                ("Chart", "chartsheet", "", chart.clone()),
+                ("NotInside", "worksheet", r#"state="veryHidden""#, chart),
+                ("Empty", "worksheet", "", worksheet("")),
+            ],
+            STRINGS,
+            STYLES,
+        );
+        let limits = Limits::default();
+        assert!(
+            same_as_calamine(&bytes, &limits, "hand-written"),
+            "the fast path declined"
+        );
+        let wb = fast(&bytes, &limits).expect("answered");
+        let names: Vec<&str> = wb.sheets.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(names, ["Sheet1", "Hidden", "NotInside", "Empty"]);
+        let at = |s: usize, a1: &str| {
+            let at = CellRef::parse_a1(a1).expect("address");
+            wb.sheets[s]
+                .cells
+                .get(&at)
+                .map(|c| (c.value.clone(), c.fmt))
+        };
+        let pct = |decimals| NumFmt {
+            percent: true,
+            decimals: Some(decimals),
+        };
+        assert_eq!(at(0, "B1"), Some((Value::Number(0.2041), pct(2))));
+        assert_eq!(
+            at(0, "A2"),
+            Some((Value::Text("Rich runs ".into()), NumFmt::default()))
+        );
+        assert_eq!(at(0, "B2"), Some((Value::Number(-0.0015), pct(1))));
+        assert_eq!(at(0, "C2").map(|c| c.0), Some(Value::Text("inline".into())));
+        assert_eq!(at(0, "B5").map(|c| c.0), Some(Value::Bool(true)));
+        assert_eq!(
+            at(0, "C5").map(|c| c.0),
+            Some(Value::Error("#DIV/0!".into()))
+        );
+        assert_eq!(at(0, "D5").map(|c| c.0), Some(Value::Text("x\ry".into())));
+        assert_eq!(
+            at(0, "A6").map(|c| c.0),
+            Some(Value::Date("2024-01-31T00:00:00".into()))
+        );
+        assert_eq!(
+            at(0, "A7").map(|c| c.0),
+            Some(Value::Text("  kept  ".into()))
+        );
+        assert_eq!(
+            at(0, "B7").map(|c| c.0),
+            Some(Value::Text("trimmed".into()))
+        );
+        assert_eq!(at(0, "C7").map(|c| c.0), Some(Value::Text(String::new())));
+        assert_eq!(at(0, "A3"), None);
+        assert_eq!(at(1, "B2"), Some((Value::Number(0.5), pct(1))));
+        let emphasis = &wb.sheets[0].emphasis;
+        assert!(emphasis[&CellRef::parse_a1("A2").expect("a1")].bold);
+        assert_eq!(emphasis[&CellRef::parse_a1("B6").expect("a1")].indent, 2);
+        assert_eq!(
+            wb.defined_names,
+            [("Total".to_string(), "Sheet1!$B$2".to_string())]
+        );
+        // A8 is a styled blank: the sheet's formulas were read, as calamine's path reads them.
+        assert_eq!(
+            wb.sheets[0].cells[&CellRef::parse_a1("C8").expect("a1")]
+                .formula
+                .as_deref(),
+            Some("A8&\"x\"")
+        );
+    }
+
+    #[test]
+    fn a_number_styled_as_a_date_makes_it_decline() {
+        let limits = Limits::default();
+        for style in [5, 6] {
+            let cells = format!(r#"<row r="1"><c r="A1" s="{style}"><v>45000</v></c></row>"#);
+            let bytes = package(&[("S", "worksheet", "", worksheet(&cells))], "", STYLES);
+            assert!(fast(&bytes, &limits).is_none(), "style {style}");
+            assert!(matches!(
+                xlsx_by_calamine(&bytes, &limits).map(|wb| wb.sheets[0].cells.len()),
+                Ok(1)
+            ));
+        }
+        // The same number without a date style is read.
+        let cells = r#"<row r="1"><c r="A1" s="1"><v>45000</v></c></row>"#;
+        let bytes = package(&[("S", "worksheet", "", worksheet(cells))], "", STYLES);
+        assert!(same_as_calamine(&bytes, &limits, "percent"));
+    }
+
+    #[test]
+    fn what_it_does_not_replicate_makes_it_decline() {
+        let limits = Limits::default();
+        let declined = |cells: &str, state: &str| {
+            let bytes = package(
+                &[("S", "worksheet", state, worksheet(cells))],
+                STRINGS,
+                STYLES,
+            );
+            fast(&bytes, &limits).is_none()
+        };
+        // Numbers calamine's parser reads otherwise than Rust's, a cell type calamine refuses,
+        // a shared string index out of range, a reference beyond calamine's arithmetic, an
+        // unknown sheet state.
+        assert!(declined(r#"<row r="1"><c r="A1"><v>+1</v></c></row>"#, ""));
+        assert!(declined(r#"<row r="1"><c r="A1"><v>1.</v></c></row>"#, ""));
+        assert!(declined(
+            r#"<row r="1"><c r="A1" t="x"><v>1</v></c></row>"#,
+            ""
+        ));
+        assert!(declined(
+            r#"<row r="1"><c r="A1" t="s"><v>99</v></c></row>"#,
+            ""
+        ));
+        assert!(declined(
+            r#"<row r="1"><c r="AAAAA1"><v>1</v></c></row>"#,
+            ""
+        ));
+        assert!(declined(
+            r#"<row r="1"><c r="A1"><v>1</v></c></row>"#,
+            r#"state="odd""#
+        ));
+        assert!(!declined(r#"<row r="1"><c r="A1"><v>1</v></c></row>"#, ""));
+        // Over a limit: calamine's read gives the error.
+        let cells = r#"<row r="1"><c r="A1"><v>1</v></c><c r="B1"><v>2</v></c></row>"#;
+        let bytes = package(&[("S", "worksheet", "", worksheet(cells))], "", STYLES);
+        let small = Limits {
+            max_cells_per_sheet: 1,
+            ..Limits::default()
+        };
+        assert!(fast(&bytes, &small).is_none());
+        assert!(matches!(
+            xlsx_by_calamine(&bytes, &small),
+            Err(Failure::TooLarge(_))
+        ));
+    }
+
+    /// A workbook as rust_xlsxwriter writes it: numbers, shared strings, percent formats
+    /// (built-in and custom), bold and indented labels, a formula with its result, a styled
+    /// blank (its formulas then read), a hidden sheet, a chartsheet, a defined name.
+    #[test]
+    fn the_fast_path_reads_what_rust_xlsxwriter_writes_as_calamine_does() {
+        use rust_xlsxwriter::{Chart, ChartType, Format, FormatAlign, Formula};
+        let mut wb = rust_xlsxwriter::Workbook::new();
+        let bold = Format::new().set_bold();
+        let indent = Format::new().set_indent(1).set_align(FormatAlign::Left);
+        let pct = Format::new().set_num_format("0.00%");
+        let pct1 = Format::new().set_num_format("0.0%");
+        let ws = wb.add_worksheet().set_name("Data").expect("name");
+        ws.write_string_with_format(0, 0, "Tổng số", &bold)
+            .expect("A1");
+        ws.write_string_with_format(1, 0, "Trong đó: nữ", &indent)
+            .expect("A2");
+        ws.write_number(0, 1, 120.0).expect("B1");
+        ws.write_number(1, 1, 45.0).expect("B2");
+        ws.write_number_with_format(2, 1, 0.375, &pct).expect("B3");
+        ws.write_number_with_format(3, 1, 0.3751, &pct1)
+            .expect("B4");
+        ws.write_formula(4, 1, Formula::new("=B1-B2").set_result("75"))
+            .expect("B5");
+        ws.write_boolean(5, 1, true).expect("B6");
+        ws.write_blank(6, 1, &pct).expect("B7");
+        let hidden = wb.add_worksheet().set_name("Hidden").expect("name");
+        hidden.write_number(0, 0, 1.0).expect("A1");
+        hidden.set_hidden(true);
+        let mut chart = Chart::new(ChartType::Column);
+        chart.add_series().set_values("Data!$B$1:$B$2");
+        wb.add_chartsheet()
+            .insert_chart(0, 0, &chart)
+            .expect("chart");
+        wb.define_name("Total", "=Data!$B$1").expect("name");
+        let bytes = wb.save_to_buffer().expect("save");
+        let limits = Limits::default();
+        assert!(
+            same_as_calamine(&bytes, &limits, "rust_xlsxwriter"),
+            "declined"
+        );
+        let read = fast(&bytes, &limits).expect("answered");
+        assert_eq!(read.sheets.len(), 2);
+        assert_eq!(
+            read.sheets[0].cells[&CellRef::new(4, 1)].formula.as_deref(),
+            Some("B1-B2")
+        );
+    }
+
+    /// The samples shipped with crossfoot are read by the fast path, not left to calamine.
+    #[test]
+    fn the_fast_path_answers_for_the_samples() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+        let limits = Limits::default();
+        let (mut answered, mut all) = (0, 0);
+        for entry in std::fs::read_dir(root).expect("samples") {
+            let path = entry.expect("entry").path();
+            if path.extension().and_then(|e| e.to_str()) != Some("xlsx") {
+                continue;
+            }
+            all += 1;
+            let bytes = std::fs::read(&path).expect("read");
+            if same_as_calamine(&bytes, &limits, &path.display().to_string()) {
+                answered += 1;
+            }
+        }
+        assert!(all >= 10, "{all} samples");
+        assert!(
+            answered * 10 >= all * 9,
+            "{answered} of {all} samples answered"
+        );
+    }
+
     #[test]
     #[ignore = "needs ../shared"]
+    #[allow(clippy::print_stdout)] // how many it answered is part of what this test reports
     fn fast_path_equals_calamine_on_every_xlsx_of_the_corpus() {
         let files = crate::read::sheet_xml::tests::corpus();
         assert!(
