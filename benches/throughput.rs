@@ -74,11 +74,16 @@
 
 #[path = "../tests/common/forms.rs"]
 mod forms;
+#[path = "../tests/common/measure.rs"]
+mod measure;
 #[path = "../tests/common/panel.rs"]
 mod panel;
 
 use calamine::Reader;
 use forms::{Branch, Col, Layout, Lcg};
+use measure::{
+    callgrind_cmd, callgrind_total, first_difference, median, millions, scaling_verdict, Target,
+};
 use rayon::prelude::*;
 use std::ffi::OsString;
 use std::fs;
@@ -391,17 +396,6 @@ fn workbook_set(n: usize) -> Result<WorkbookSet, String> {
 // -------------------------------------------------------------------------------------------
 // Measuring
 // -------------------------------------------------------------------------------------------
-
-fn median(xs: &[f64]) -> f64 {
-    let mut v = xs.to_vec();
-    v.sort_by(|a, b| a.total_cmp(b));
-    let n = v.len();
-    if n % 2 == 1 {
-        v[n / 2]
-    } else {
-        (v[n / 2 - 1] + v[n / 2]) / 2.0
-    }
-}
 
 fn min_max(xs: &[f64]) -> (f64, f64) {
     xs.iter()
@@ -1270,9 +1264,6 @@ fn calibration(n: usize, slips: usize) -> Result<Calibration, String> {
     })
 }
 
-/// A target and its figure, for [`Verdict::add`].
-type Target = (Option<bool>, String, String);
-
 /// Prints the calibration for one, two and three slips; its targets.
 fn calibrate(n: usize) -> Result<Vec<Target>, String> {
     let mut verdict: Vec<Target> = Vec::new();
@@ -2052,36 +2043,6 @@ struct Process {
     instructions: u64,
 }
 
-/// The instructions a callgrind output file counts: its `summary:` line, else its `totals:`
-/// line (a file of one dump has both, and they agree).
-fn callgrind_total(text: &str) -> Option<u64> {
-    let figure = |key: &str| {
-        text.lines()
-            .find_map(|l| l.strip_prefix(key))
-            .and_then(|v| v.split_whitespace().next())
-            .and_then(|v| v.parse::<u64>().ok())
-    };
-    figure("summary:").or_else(|| figure("totals:"))
-}
-
-/// The command line of a callgrind output file, the program cut to its file name.
-fn callgrind_cmd(text: &str) -> String {
-    let cmd = text
-        .lines()
-        .find_map(|l| l.strip_prefix("cmd:"))
-        .unwrap_or("?")
-        .trim();
-    let mut words = cmd.split_whitespace();
-    let program = words
-        .next()
-        .map(|p| p.rsplit('/').next().unwrap_or(p).to_string())
-        .unwrap_or_default();
-    // The arguments before the first path, enough to tell the processes apart.
-    let flags: Vec<&str> = words.take_while(|w| !w.contains('/')).collect();
-    let line = format!("{program} {}", flags.join(" "));
-    line.trim().chars().take(46).collect()
-}
-
 /// Runs `program args` under callgrind (children traced), its output files into `dir`
 /// (emptied first); the processes it counted. `ok`: the exit statuses that mean the run did
 /// its job.
@@ -2140,23 +2101,6 @@ fn callgrind(
         return Err(format!("callgrind wrote no output into {}", dir.display()));
     }
     Ok(processes)
-}
-
-/// Millions of instructions, as docs/performance.md writes them ("1,746 M").
-fn millions(n: u64) -> String {
-    format!("{} M", group_thousands(n / 1_000_000))
-}
-
-fn group_thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::new();
-    for (i, ch) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(ch);
-    }
-    out
 }
 
 /// `--instructions`: the bare read and crossfoot's runs under callgrind on the first
@@ -2263,51 +2207,12 @@ fn instruction_counts(args: &Args, scratch: &Path) -> Result<Vec<Target>, String
         }
         totals.push(total);
     }
-    Ok(instruction_targets(read_total, &totals))
-}
-
-/// The instruction ratios against the targets: `totals` are JSON, JSON --no-explain, and
-/// (when measured) -o, -o --no-explain.
-fn instruction_targets(read: u64, totals: &[u64]) -> Vec<Target> {
-    let ratio = |n: u64| n as f64 / read as f64;
-    let mut t: Vec<Target> = Vec::new();
-    if let [json, unexplained, ..] = totals {
-        t.push((
-            Some(ratio(*json) <= TARGET_JSON_RATIO),
-            format!("instructions: JSON ≤ {TARGET_JSON_RATIO} × bare read"),
-            format!(
-                "{:.2} × ({} / {}); --no-explain {:.2} ×",
-                ratio(*json),
-                millions(*json),
-                millions(read),
-                ratio(*unexplained)
-            ),
-        ));
-        t.push((
-            None,
-            "instructions: what explaining adds to JSON".into(),
-            format!(
-                "{:+.1} % ({} with, {} without)",
-                (*json as f64 / *unexplained as f64 - 1.0) * 100.0,
-                millions(*json),
-                millions(*unexplained)
-            ),
-        ));
-    }
-    if let [_, _, review, review_unexplained] = totals {
-        t.push((
-            Some(ratio(*review) <= TARGET_REVIEW_RATIO),
-            format!("instructions: -o ≤ {TARGET_REVIEW_RATIO} × bare read"),
-            format!(
-                "{:.2} × ({} / {}); --no-explain {:.2} ×",
-                ratio(*review),
-                millions(*review),
-                millions(read),
-                ratio(*review_unexplained)
-            ),
-        ));
-    }
-    t
+    Ok(measure::instruction_targets(
+        read_total,
+        &totals,
+        TARGET_JSON_RATIO,
+        TARGET_REVIEW_RATIO,
+    ))
 }
 
 /// `--memory`: `check --format json` `--runs` times at `--files` and at `--scaling-files`
@@ -2336,18 +2241,7 @@ fn memory_scaling(args: &Args, scratch: &Path) -> Result<Vec<Target>, String> {
     let big = peaks_at(args, args.scaling_files, scratch)?;
     let (sn, bn) = (args.files, args.scaling_files);
     let verdict = |what: &str, b: Option<u64>, s: Option<u64>, judged: bool| -> Target {
-        let target = format!("{what} at {bn} ≤ {TARGET_MEMORY_RATIO} × at {sn}");
-        match (b, s) {
-            (Some(b), Some(s)) if s > 0 => {
-                let r = b as f64 / s as f64;
-                (
-                    judged.then_some(r <= TARGET_MEMORY_RATIO),
-                    target,
-                    format!("{r:.2} × ({} / {})", mib1(Some(b)), mib1(Some(s))),
-                )
-            }
-            _ => (None, target, "not measurable here".into()),
-        }
+        scaling_verdict(what, (bn, b), (sn, s), TARGET_MEMORY_RATIO, judged)
     };
     Ok(vec![
         verdict(
@@ -2475,7 +2369,7 @@ fn same_results(files: usize, before: &Path, after: &Path, scratch: &Path) -> Re
                 .collect();
             let a = report_of(before, &check, &dir.join(format!("{stem}-before")))?;
             let b = report_of(after, &check, &dir.join(format!("{stem}-after")))?;
-            let verdict = compare_reports(&a, &b);
+            let verdict = first_difference((&a.json, a.code), (&b.json, b.code));
             all_same &= verdict.is_none();
             match verdict {
                 None => println!(
@@ -2528,49 +2422,4 @@ fn report_of(bin: &Path, args: &[OsString], stem: &Path) -> Result<Report, Strin
             ))
         }
     }
-}
-
-/// None when the two reports and exit statuses are the same; else the first difference.
-fn compare_reports(a: &Report, b: &Report) -> Option<String> {
-    let Some(at) = a
-        .json
-        .iter()
-        .zip(&b.json)
-        .position(|(x, y)| x != y)
-        .or((a.json.len() != b.json.len()).then_some(a.json.len().min(b.json.len())))
-    else {
-        return (a.code != b.code).then(|| {
-            format!(
-                "same report, exit status {} before, {} after",
-                a.code, b.code
-            )
-        });
-    };
-    let line_no = a.json[..at].iter().filter(|&&c| c == b'\n').count() + 1;
-    let line = |json: &[u8]| -> String {
-        let start = json[..at.min(json.len())]
-            .iter()
-            .rposition(|&c| c == b'\n')
-            .map_or(0, |i| i + 1);
-        let end = json[start..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(json.len(), |i| start + i);
-        // Escaped and cut: a report holds text from the workbooks.
-        String::from_utf8_lossy(&json[start..end])
-            .chars()
-            .take(160)
-            .collect::<String>()
-            .escape_debug()
-            .to_string()
-    };
-    Some(format!(
-        "first difference at byte {at} (line {line_no}; {} and {} bytes, exit status {} and {}):\n             before: {}\n             after:  {}",
-        a.json.len(),
-        b.json.len(),
-        a.code,
-        b.code,
-        line(&a.json),
-        line(&b.json)
-    ))
 }

@@ -5,6 +5,7 @@
 mod common;
 
 mod accounted;
+mod bench_measure;
 mod bounded;
 mod ci;
 mod cli;

@@ -14,7 +14,7 @@ use crate::read::number::{parse_text_number, shown_decimals};
 use crate::registry::Kind as K;
 use crate::rules::expr::{BinOp, CmpOp, Func, LogicOp};
 use crate::rules::{CExpr, Check, Each, Empty, FieldRef, Kind, Link, Pack, Tolerance};
-use crate::text::{format_number, round_half_away};
+use crate::text::{format_number, round_half_away, FxBuild};
 use std::collections::{HashMap, HashSet};
 
 /// A figure as read: its value, the rounding it may carry, and the decimals it shows.
@@ -70,29 +70,56 @@ impl Exact {
 
     /// A fraction in lowest terms, if nothing overflowed.
     fn ratio(n: Option<i128>, d: Option<i128>) -> Exact {
+        match (n, d) {
+            (Some(n), Some(d)) if d != 0 => {
+                Exact::ratio_64(n, d).unwrap_or_else(|| Exact::ratio_128(n, d))
+            }
+            _ => Exact::Unknown,
+        }
+    }
+
+    /// [`Exact::ratio`] of `n / d` (`d != 0`) in 128 bits.
+    fn ratio_128(n: i128, d: i128) -> Exact {
         fn gcd(mut a: i128, mut b: i128) -> i128 {
             while b != 0 {
                 (a, b) = (b, a % b);
             }
             a.abs()
         }
-        match (n, d) {
-            (Some(n), Some(d)) if d != 0 => {
-                let g = gcd(n, d).max(1);
-                let sign = if d < 0 { -1 } else { 1 };
-                match ((n / g).checked_mul(sign), (d / g).checked_mul(sign)) {
-                    (Some(n), Some(d)) => Exact::Ratio(n, d),
-                    _ => Exact::Unknown,
-                }
-            }
+        let g = gcd(n, d).max(1);
+        let sign = if d < 0 { -1 } else { 1 };
+        match ((n / g).checked_mul(sign), (d / g).checked_mul(sign)) {
+            (Some(n), Some(d)) => Exact::Ratio(n, d),
             _ => Exact::Unknown,
         }
+    }
+
+    /// [`Exact::ratio`] of `n / d` (`d != 0`) in 64 bits, when both fit there (the same
+    /// fraction: lowest terms with a positive denominator are one; i128 division is a library
+    /// call, ten times a 64-bit one). None: they do not fit.
+    fn ratio_64(n: i128, d: i128) -> Option<Exact> {
+        let (n, d) = (i64::try_from(n).ok()?, i64::try_from(d).ok()?);
+        if n == i64::MIN || d == i64::MIN {
+            return None;
+        }
+        let (mut a, mut b) = (n.unsigned_abs(), d.unsigned_abs());
+        while b != 0 {
+            (a, b) = (b, a % b);
+        }
+        // At most |d| ≤ i64::MAX, so it fits; 1 when n is 0 and d is 1.
+        let g = i64::try_from(a.max(1)).ok()?;
+        let sign = if d < 0 { -1 } else { 1 };
+        Some(Exact::Ratio(
+            i128::from(n / g * sign),
+            i128::from(d / g * sign),
+        ))
     }
 
     fn op(self, op: BinOp, other: Exact) -> Exact {
         let (Exact::Ratio(a, b), Exact::Ratio(c, d)) = (self, other) else {
             return Exact::Unknown;
         };
+        let whole = |n: i128| Exact::Ratio(n, 1);
         let cross = |a: i128, d: i128, c: i128, b: i128, sub: bool| {
             let (x, y) = (a.checked_mul(d)?, c.checked_mul(b)?);
             if sub {
@@ -102,6 +129,9 @@ impl Exact {
             }
         };
         match op {
+            // Whole numbers (the counts of a sum): what the fraction gives, without its gcd.
+            BinOp::Add if b == 1 && d == 1 => a.checked_add(c).map_or(Exact::Unknown, whole),
+            BinOp::Sub if b == 1 && d == 1 => a.checked_sub(c).map_or(Exact::Unknown, whole),
             BinOp::Add => Exact::ratio(cross(a, d, c, b, false), b.checked_mul(d)),
             BinOp::Sub => Exact::ratio(cross(a, d, c, b, true), b.checked_mul(d)),
             BinOp::Mul => Exact::ratio(a.checked_mul(c), b.checked_mul(d)),
@@ -191,8 +221,9 @@ pub type Origin = (usize, CellRef);
 /// The figures of one located form.
 #[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FormValues {
-    /// (row index, column index) → figure.
-    pub grid: HashMap<(usize, usize), (Read, Origin)>,
+    /// (row index, column index) → figure. Hashed with FxHash: every application of a check
+    /// looks its figures up here (a pair of small indexes, not text an input chooses).
+    pub grid: HashMap<(usize, usize), (Read, Origin), FxBuild>,
     pub cells: Vec<Option<(Read, Origin)>>,
 }
 
@@ -202,8 +233,9 @@ pub fn read_values(wb: &Workbook, inst: &FormInstance, rep: &mut Reporter<'_>) -
     let form = &pack.forms[inst.form];
     let sheet = &wb.sheets[inst.sheet];
     // Sized once: grown cell by cell, rehashing was a third of filling it.
-    let mut grid = HashMap::with_capacity(
+    let mut grid = HashMap::with_capacity_and_hasher(
         (form.rows.len() + inst.records.len()).saturating_mul(form.columns.len()),
+        FxBuild::default(),
     );
     for (ri, row) in form.rows.iter().enumerate() {
         let Some(r) = inst.rows[ri] else { continue };
@@ -597,22 +629,21 @@ impl Env<'_> {
     }
 
     fn field(&mut self, f: &FieldRef) -> Result<V, NotApplicable> {
-        let (inst_idx, rows, col, glob): (usize, Vec<usize>, usize, bool) = match f {
+        // The rows are read where the rule holds them (no copy of its list, no list made for
+        // one figure): a field is read at every application of every check.
+        match f {
             FieldRef::Rows {
                 form,
                 rows,
                 col,
                 glob,
             } => {
-                let idx = if *form == self.instances[self.own].form {
-                    self.own
-                } else {
-                    *self.by_form.get(form).ok_or(MISSING)?
-                };
-                (idx, rows.clone(), *col, *glob)
+                let idx = self.instance_of(*form)?;
+                self.grid_field(idx, rows.iter().copied(), *col, *glob)
             }
             FieldRef::Current { col } => {
-                (self.own, vec![self.current.ok_or(INVALID)?], *col, false)
+                let cur = self.current.ok_or(INVALID)?;
+                self.grid_field(self.own, std::iter::once(cur), *col, false)
             }
             FieldRef::Prev { col } => {
                 let cur = self.current.ok_or(INVALID)?;
@@ -620,45 +651,67 @@ impl Env<'_> {
                 if cur <= self.own_rows() {
                     return Err(NOTHING);
                 }
-                (self.own, vec![cur - 1], *col, false)
+                self.grid_field(self.own, std::iter::once(cur - 1), *col, false)
             }
             FieldRef::Records { col } => {
                 let n = self.own_rows();
                 let k = self.instances[self.own].records.len();
-                (self.own, (n..n + k).collect(), *col, true)
+                self.grid_field(self.own, n..n + k, *col, true)
             }
-            FieldRef::Other { link, inner } => return self.other(*link, inner),
+            FieldRef::Other { link, inner } => self.other(*link, inner),
             FieldRef::Cell { form, cell } => {
-                let idx = if *form == self.instances[self.own].form {
-                    self.own
-                } else {
-                    *self.by_form.get(form).ok_or(MISSING)?
-                };
+                let idx = self.instance_of(*form)?;
                 let (read, origin) = self.values[idx]
                     .cells
                     .get(*cell)
                     .copied()
                     .flatten()
                     .ok_or(MISSING)?;
-                return match read {
+                match read {
                     Read::Num(n) => {
                         self.read.push(origin);
                         Ok(V::Num(self.as_changed(n, &origin)))
                     }
                     other => Err(not_read(other)),
-                };
+                }
             }
-        };
-        let mut nums = Vec::with_capacity(rows.len());
+        }
+    }
+
+    /// The instance a field of `form` is read in: this one, else the form's first.
+    fn instance_of(&self, form: usize) -> Result<usize, NotApplicable> {
+        if form == self.instances[self.own].form {
+            Ok(self.own)
+        } else {
+            self.by_form.get(&form).copied().ok_or(MISSING)
+        }
+    }
+
+    /// The figures of `rows` in column `col` of instance `ii`, each read in turn: all of them
+    /// (`glob`), else the first.
+    fn grid_field(
+        &mut self,
+        ii: usize,
+        rows: impl ExactSizeIterator<Item = usize>,
+        col: usize,
+        glob: bool,
+    ) -> Result<V, NotApplicable> {
+        let mut nums = Vec::with_capacity(if glob { rows.len() } else { 0 });
+        let mut first = None;
         for r in rows {
-            let (read, origin) = self.values[inst_idx]
+            let (read, origin) = self.values[ii]
                 .grid
                 .get(&(r, col))
                 .copied()
                 .ok_or(MISSING)?;
             match read {
                 Read::Num(n) => {
-                    nums.push(self.as_changed(n, &origin));
+                    let n = self.as_changed(n, &origin);
+                    if glob {
+                        nums.push(n);
+                    } else if first.is_none() {
+                        first = Some(n);
+                    }
                     self.read.push(origin);
                 }
                 other => return Err(not_read(other)),
@@ -667,7 +720,7 @@ impl Env<'_> {
         if glob {
             Ok(V::List(nums))
         } else {
-            nums.into_iter().next().map(V::Num).ok_or(INVALID)
+            first.map(V::Num).ok_or(INVALID)
         }
     }
 
@@ -993,6 +1046,8 @@ fn run<'a, 'o: 'a>(
 ) -> Outcome {
     let mut out = Outcome::default();
     let by_form = first_instances(instances);
+    // The figures read by one application, the buffer kept for the next.
+    let mut read: Vec<Origin> = Vec::new();
     for Applied {
         ii,
         check,
@@ -1009,13 +1064,14 @@ fn run<'a, 'o: 'a>(
             instances,
             own: ii,
             current,
-            read: Vec::new(),
+            read: std::mem::take(&mut read),
             unit,
             previous,
             other_read: Vec::new(),
             changed: None,
             tol: check.tolerance,
         };
+        env.read.clear();
         match apply(check, &mut env, sheets, inst, pack, file) {
             Ok(found) => {
                 out.applied += 1;
@@ -1030,6 +1086,7 @@ fn run<'a, 'o: 'a>(
                 }
             }
         }
+        read = std::mem::take(&mut env.read);
     }
     out
 }
@@ -1941,7 +1998,7 @@ pub struct Recheck<'a> {
     applications: Vec<Application<'a>>,
     /// The figures read by an application with a verdict (as [`CheckShape::reads`]), and
     /// each rule with them: the key that tells the shapes apart.
-    keys: HashMap<Vec<Origin>, Vec<(&'a str, usize)>>,
+    keys: HashMap<Vec<Origin>, Vec<(&'a str, usize)>, FxBuild>,
     /// The key of each verdict (each shape of [`check_shapes_linked`]), in order.
     shape_keys: Vec<usize>,
 }
@@ -1983,7 +2040,7 @@ impl<'a> Recheck<'a> {
             instances,
             by_form: first_instances(instances),
             applications: Vec::new(),
-            keys: HashMap::new(),
+            keys: HashMap::default(),
             shape_keys: Vec::new(),
         }
     }
@@ -2725,6 +2782,76 @@ message = "{found} {expected}"
             roles,
             [Role::PartOfFound, Role::PartOfFound, Role::Expected]
         );
+    }
+
+    /// A fraction put in lowest terms in 64 bits is the one the 128-bit reduction gives, on
+    /// generated numerators and denominators of every sign and size that fits (zero, one,
+    /// shared factors, the largest and smallest 64-bit numbers); beyond 64 bits, none.
+    #[test]
+    fn a_fraction_in_64_bits_is_the_one_in_128() {
+        let mut seed: u64 = 0x9e37_79b9_7f4a_7c15;
+        let mut next = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            seed
+        };
+        let edges: [i128; 10] = [
+            0,
+            1,
+            -1,
+            100,
+            -360,
+            i128::from(i64::MAX),
+            i128::from(i64::MIN) + 1,
+            i128::from(i64::MAX) - 1,
+            1 << 53,
+            -(1 << 40) * 3,
+        ];
+        let mut compared = 0;
+        for i in 0..20_000 {
+            let pick = |r: u64| -> i128 {
+                match r % 4 {
+                    0 => edges[(r / 4 % 10) as usize],
+                    1 => i128::from((r >> 8) as i64 % 1000),
+                    2 => i128::from((r >> 3) as i64 % 1_000_000_007) * 6,
+                    _ => i128::from(r as i64),
+                }
+            };
+            let (n, d) = (pick(next()), pick(next()));
+            if d == 0 {
+                continue;
+            }
+            let fast = Exact::ratio_64(n, d);
+            if fast.is_none() {
+                assert!(
+                    n == i128::from(i64::MIN) || d == i128::from(i64::MIN),
+                    "{n}/{d}"
+                );
+            }
+            if let Some(r) = fast {
+                assert_eq!(r, Exact::ratio_128(n, d), "case {i}: {n}/{d}");
+                compared += 1;
+            }
+        }
+        assert!(compared > 15_000, "{compared}");
+        assert_eq!(Exact::ratio_64(1 << 70, 3), None);
+        assert_eq!(Exact::ratio_64(6, -4), Some(Exact::Ratio(-3, 2)));
+        assert_eq!(Exact::ratio_64(0, -7), Some(Exact::Ratio(0, 1)));
+        // Whole numbers added and taken away as the fraction gives them.
+        for (a, c) in [(3, 4), (-5, 2), (0, 0), (i128::MAX, 1)] {
+            let (x, y) = (Exact::Ratio(a, 1), Exact::Ratio(c, 1));
+            let slow = |sub: bool| {
+                let n = if sub {
+                    a.checked_sub(c)
+                } else {
+                    a.checked_add(c)
+                };
+                n.map_or(Exact::Unknown, |n| Exact::ratio_128(n, 1))
+            };
+            assert_eq!(x.op(BinOp::Add, y), slow(false));
+            assert_eq!(x.op(BinOp::Sub, y), slow(true));
+        }
     }
 }
 

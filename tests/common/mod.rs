@@ -1,5 +1,6 @@
 pub mod district;
 pub mod forms;
+pub mod measure;
 pub mod panel;
 pub mod planted;
 
