@@ -30,8 +30,10 @@ use quick_xml::name::QName;
 use std::borrow::Cow;
 
 /// The largest part read whole (its bytes unpacked): a larger one is left to calamine, which
-/// streams it.
-pub const PART_BOUND: u64 = 64 * 1024 * 1024;
+/// streams it. Holding a part whole, and its cells before they go into the sheet, costs memory
+/// calamine's streaming does not; bounded so, it stays well within a worker's share of
+/// `--max-reader-mb` (at least 256 MB), and a workbook that read before still reads.
+pub const PART_BOUND: u64 = 16 * 1024 * 1024;
 
 /// Why the fast path did not answer: calamine reads the workbook instead.
 #[derive(Debug)]
@@ -1542,6 +1544,32 @@ mod tests {
             read.sheets[0].cells[&CellRef::new(4, 1)].formula.as_deref(),
             Some("B1-B2")
         );
+    }
+
+    /// A part is read whole only up to the bound, and no further: one larger (a zip bomb)
+    /// makes the fast path decline, and calamine streams it.
+    #[test]
+    fn a_part_over_the_bound_is_not_read_whole() {
+        let big = format!(
+            r#"<row r="1"><c r="A1" t="inlineStr"><is><t>{}</t></is></c></row>"#,
+            "x".repeat(100_000)
+        );
+        let bytes = package(&[("S", "worksheet", "", worksheet(&big))], "", STYLES);
+        let mut parts = Parts::open(&bytes).expect("a package");
+        let path = "xl/worksheets/sheet1.xml";
+        assert!(parts.part_bytes(path, 10_000).is_err());
+        let whole = parts
+            .part_bytes(path, 1_000_000)
+            .expect("read")
+            .expect("a part");
+        assert!(whole.len() > 100_000);
+        assert!(parts
+            .part_bytes("xl/none.xml", 10)
+            .expect("no error")
+            .is_none());
+        let values = Values::open(&mut parts, 1_000_000).expect("open");
+        assert!(values.sheet(&mut parts, "S", 10_000, 100).is_err());
+        assert!(values.sheet(&mut parts, "S", 1_000_000, 100).is_ok());
     }
 
     /// The samples shipped with crossfoot are read by the fast path, not left to calamine.
