@@ -91,18 +91,14 @@ pub fn run_check(args: CheckArgs) -> Step {
     };
     let spare = |p: &Path| run::FileId::of(p).is_some_and(|id| protected.contains(&id));
     // The sinks of the results: the files first, then the report on standard output.
-    let mut review = output.as_ref().map(|out| sinks::Review {
-        target: crossfoot::write::output::Target {
+    let mut review = output.as_ref().map(|out| {
+        let target = crossfoot::write::output::Target {
             path: &out.path,
             replace: out.replace,
             spare: &spare,
-        },
-        given: inputs.files.iter().map(|i| i.path.clone()).collect(),
-        options: ReviewOptions {
-            lang,
-            ..ReviewOptions::default()
-        },
-        results: Vec::with_capacity(inputs.files.len()),
+        };
+        let given = inputs.files.iter().map(|i| i.path.clone()).collect();
+        sinks::Review::new(target, given, lang)
     });
     let mut marks = mark_dir.as_ref().map(|dir| run::marked::Marks {
         run: run::marked::MarkRun {

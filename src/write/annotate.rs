@@ -202,13 +202,7 @@ fn plan_copies(results: &[FileResult], opts: &ReviewOptions, words: &ReviewWords
     let total: usize = results
         .iter()
         .filter(|r| matches!(r.status, Status::Checked))
-        .map(|r| {
-            r.forms
-                .iter()
-                .map(|f| f.sheet.as_str())
-                .collect::<BTreeSet<_>>()
-                .len()
-        })
+        .map(form_sheets)
         .sum();
     let only_flagged = total > opts.max_copied_sheets;
     let mut taken: BTreeSet<String> = [words.summary_sheet, words.findings_sheet, "History"]
@@ -615,6 +609,179 @@ pub fn review_workbook_noted(
     opts: &ReviewOptions,
     notes: &BTreeMap<(usize, usize), String>,
 ) -> Result<Vec<u8>, ReviewError> {
+    assemble(results, opts, notes, BTreeMap::new())
+}
+
+/// A marked copy written (its worksheet not yet named) and what writing it found.
+type Copy = (Worksheet, CopyWritten);
+
+/// The review workbook built as the results come in ([`ReviewBuilder::add`], in the order of
+/// the workbook's rows), while later files are still being checked; its bytes once all are in
+/// ([`ReviewBuilder::workbook`]), the same as [`review_workbook`]'s of the same results.
+///
+/// A file's marked copies are written when it comes in, except those the whole run settles:
+/// a copy with a formula naming another sheet (it names that sheet's copy, whose name depends
+/// on every file's code), or one whose sheet may turn out not to be copied. Those are written
+/// at the end, as [`review_workbook`] writes every copy. A copy written ahead depends on
+/// nothing else: it is only named at the end. Results are kept without the cells of the
+/// sheets written ahead.
+pub struct ReviewBuilder {
+    opts: ReviewOptions,
+    results: Vec<FileResult>,
+    /// The copies written ahead, by (result index, index in `kept`).
+    ahead: BTreeMap<(usize, usize), Copy>,
+    /// Sheets holding forms so far (the plan's total): beyond the options' maximum, only
+    /// sheets with findings are copied.
+    sheets: usize,
+    /// The run has more sheets than the maximum: the results keep no cells of sheets without
+    /// findings.
+    only_flagged: bool,
+}
+
+impl ReviewBuilder {
+    pub fn new(opts: ReviewOptions, files: usize) -> ReviewBuilder {
+        ReviewBuilder {
+            opts,
+            results: Vec::with_capacity(files),
+            ahead: BTreeMap::new(),
+            sheets: 0,
+            only_flagged: false,
+        }
+    }
+
+    /// Takes the next file's result, writing its copies that depend on nothing to come.
+    pub fn add(&mut self, r: &FileResult) {
+        let ri = self.results.len();
+        let checked = matches!(r.status, Status::Checked);
+        if checked {
+            self.sheets += form_sheets(r);
+        }
+        // Beyond the maximum, only sheets with findings are copied: those are copied in any
+        // case, and written now; the others wait for the end, unless the run surely has more
+        // than the maximum (a sheet's name is then all the plan reads of it).
+        let only_flagged = self.sheets > self.opts.max_copied_sheets;
+        if only_flagged && !self.only_flagged {
+            self.only_flagged = true;
+            for r in &mut self.results {
+                let mut kept = std::mem::take(&mut r.kept);
+                for sheet in &mut kept {
+                    if !sheet_has_findings(r, &sheet.name) {
+                        *sheet = named_only(sheet);
+                    }
+                }
+                r.kept = kept;
+            }
+        }
+        let words = ReviewWords::of(self.opts.lang);
+        let mut kept = Vec::with_capacity(r.kept.len());
+        for (si, sheet) in r.kept.iter().enumerate() {
+            let flagged = sheet_has_findings(r, &sheet.name);
+            let ahead = (checked && flagged)
+                .then(|| copy_ahead(r, ri, sheet, &self.opts, words))
+                .flatten();
+            match ahead {
+                Some(copy) => {
+                    self.ahead.insert((ri, si), copy);
+                    kept.push(named_only(sheet));
+                }
+                None if checked && only_flagged && !flagged => kept.push(named_only(sheet)),
+                None => kept.push(sheet.clone()),
+            }
+        }
+        self.results.push(FileResult {
+            path: r.path.clone(),
+            status: r.status.clone(),
+            forms: r.forms.clone(),
+            findings: r.findings.clone(),
+            unit: r.unit.clone(),
+            kept,
+            explanations: r.explanations.clone(),
+            not_applied: r.not_applied.clone(),
+        });
+    }
+
+    /// The language of the review workbook.
+    pub fn lang(&self) -> Lang {
+        self.opts.lang
+    }
+
+    /// The review workbook's bytes.
+    pub fn workbook(self) -> Result<Vec<u8>, ReviewError> {
+        assemble(&self.results, &self.opts, &BTreeMap::new(), self.ahead)
+    }
+}
+
+/// A sheet's name without its cells.
+fn named_only(sheet: &Sheet) -> Sheet {
+    Sheet {
+        name: sheet.name.clone(),
+        ..Sheet::default()
+    }
+}
+
+/// The sheets holding forms of a checked file (counted in the plan's total).
+fn form_sheets(r: &FileResult) -> usize {
+    r.forms
+        .iter()
+        .map(|f| f.sheet.as_str())
+        .collect::<BTreeSet<_>>()
+        .len()
+}
+
+/// The marked copy of `sheet` when it depends on no other file: None when a kept formula names
+/// another sheet (or the writer refused something: the copy is then written again at the end,
+/// where the error is said).
+fn copy_ahead(
+    r: &FileResult,
+    ri: usize,
+    sheet: &Sheet,
+    opts: &ReviewOptions,
+    words: &ReviewWords,
+) -> Option<Copy> {
+    let named_other = std::cell::Cell::new(false);
+    let rename = |_: &str| {
+        named_other.set(true);
+        None
+    };
+    let copy = write_marked_copy(r, ri, sheet, &rename, opts, words).ok()?;
+    (!named_other.get()).then_some(copy)
+}
+
+/// A marked copy with its banner, not yet named.
+fn write_marked_copy(
+    r: &FileResult,
+    ri: usize,
+    sheet: &Sheet,
+    rename: &dyn Fn(&str) -> Option<String>,
+    opts: &ReviewOptions,
+    words: &ReviewWords,
+) -> Result<Copy, ReviewError> {
+    let mut ws = Worksheet::new();
+    let mut formats = Formats::default();
+    let done = write_copy(&mut ws, r, sheet, rename, opts, &mut formats)?;
+    let summary_row = (ri < MAX_ROWS - 8).then_some(ri as u32 + 1);
+    write_banner(&mut ws, r, sheet, summary_row, words)?;
+    Ok((ws, done))
+}
+
+/// The names of the copies of file `ri`'s sheets, by the lowercased name of the sheet, for
+/// formulas that refer to another sheet of the same file.
+fn renames_in(plan: &CopyPlan, ri: usize) -> BTreeMap<String, &str> {
+    plan.by_sheet
+        .range((ri, String::new())..)
+        .take_while(|((i, _), _)| *i == ri)
+        .map(|((_, name), copy)| (name.to_lowercase(), copy.as_str()))
+        .collect()
+}
+
+/// The review workbook of `results`, with the copies already written in `ahead` (by result
+/// and sheet index; any other is written here).
+fn assemble(
+    results: &[FileResult],
+    opts: &ReviewOptions,
+    notes: &BTreeMap<(usize, usize), String>,
+    mut ahead: BTreeMap<(usize, usize), Copy>,
+) -> Result<Vec<u8>, ReviewError> {
     let words = ReviewWords::of(opts.lang);
     let plan = plan_copies(results, opts, words);
 
@@ -669,18 +836,28 @@ pub fn review_workbook_noted(
         write_findings(&mut findings, results, &plan, words, opts.lang, notes)?;
         Ok((summary, findings))
     };
-    let copies = || -> Vec<Result<(Worksheet, CopyWritten), ReviewError>> {
+    let written: Vec<Option<Copy>> = plan
+        .copies
+        .iter()
+        .map(|(ri, si, _)| ahead.remove(&(*ri, *si)))
+        .collect();
+    drop(ahead);
+    let copies = || -> Vec<Result<Copy, ReviewError>> {
         plan.copies
             .par_iter()
-            .map(|(ri, si, name)| {
-                let r = &results[*ri];
-                let mut ws = Worksheet::new();
+            .zip(written)
+            .map(|((ri, si, name), written)| {
+                let (mut ws, done) = match written {
+                    Some(copy) => copy,
+                    None => {
+                        let renames = renames_in(&plan, *ri);
+                        let rename =
+                            |name: &str| renames.get(&name.to_lowercase()).map(|s| s.to_string());
+                        let r = &results[*ri];
+                        write_marked_copy(r, *ri, &r.kept[*si], &rename, opts, words)?
+                    }
+                };
                 ws.set_name(name)?;
-                let mut formats = Formats::default();
-                let sheet = &r.kept[*si];
-                let done = write_copy(&mut ws, r, *ri, sheet, &plan, opts, &mut formats)?;
-                let summary_row = (*ri < MAX_ROWS - 8).then_some(*ri as u32 + 1);
-                write_banner(&mut ws, r, sheet, summary_row, words)?;
                 Ok((ws, done))
             })
             .collect()
@@ -734,7 +911,9 @@ pub fn rebuilt_copy(
         let mut ws = Worksheet::new();
         ws.set_name(name)?;
         let mut formats = Formats::default();
-        let done = write_copy(&mut ws, r, 0, &r.kept[*si], &plan, &opts, &mut formats)?;
+        let renames = renames_in(&plan, 0);
+        let rename = |name: &str| renames.get(&name.to_lowercase()).map(|s| s.to_string());
+        let done = write_copy(&mut ws, r, &r.kept[*si], &rename, &opts, &mut formats)?;
         all_pure &= done.all_formulas_pure;
         wb.push_worksheet(ws);
     }
@@ -1448,12 +1627,14 @@ fn result_text(v: &Value) -> String {
     }
 }
 
+/// Writes the marked copy of `sheet` (of `r`). `rename` gives the name of the copy of another
+/// sheet of the same file, by that sheet's name, for formulas that refer to it
+/// ([`renames_in`]); it is asked nothing when no kept formula names another sheet.
 fn write_copy(
     ws: &mut Worksheet,
     r: &FileResult,
-    ri: usize,
     sheet: &Sheet,
-    plan: &CopyPlan,
+    rename: &dyn Fn(&str) -> Option<String>,
     opts: &ReviewOptions,
     formats: &mut Formats,
 ) -> Result<CopyWritten, ReviewError> {
@@ -1478,13 +1659,6 @@ fn write_copy(
     }
     let in_header = |row: u32| header.is_some_and(|(a, b)| (a..=b).contains(&row));
     let table_top = header.map_or(0, |(a, _)| a);
-    // Other sheets of the same file, by lowercased name, for formulas that refer to them.
-    let renames: BTreeMap<String, &str> = plan
-        .by_sheet
-        .range((ri, String::new())..)
-        .take_while(|((i, _), _)| *i == ri)
-        .map(|((_, name), copy)| (name.to_lowercase(), copy.as_str()))
-        .collect();
     let style_of = |at: CellRef, fmt: NumFmt, is_text: bool| CellStyle {
         num: if is_text { None } else { num_code(fmt) },
         bold: is_text && in_header(at.row),
@@ -1570,9 +1744,7 @@ fn write_copy(
             None => None,
             Some(f) if formula_safety::is_opendocument(f) => None,
             Some(f) => match formula_safety::assess(f) {
-                Ok(()) => rewrite_formula(f, &|name| {
-                    renames.get(&name.to_lowercase()).map(|s| s.to_string())
-                }),
+                Ok(()) => rewrite_formula(f, rename),
                 Err(why) => {
                     extra_notes.insert(*at, formula_note(opts.lang, f, &why));
                     None
@@ -1912,21 +2084,41 @@ pub fn write_review(
     results: &[FileResult],
     opts: &ReviewOptions,
 ) -> Result<crate::write::output::Written, ReviewError> {
+    write_review_of(target, inputs, opts.lang, || review_workbook(results, opts))
+}
+
+/// [`write_review`] of the results a [`ReviewBuilder`] took.
+pub fn write_built_review(
+    target: &crate::write::output::Target<'_>,
+    inputs: &[PathBuf],
+    built: ReviewBuilder,
+) -> Result<crate::write::output::Written, ReviewError> {
+    let lang = built.opts.lang;
+    write_review_of(target, inputs, lang, || built.workbook())
+}
+
+/// [`write_review`] of the bytes `workbook` makes, once the output is known to be writable.
+fn write_review_of(
+    target: &crate::write::output::Target<'_>,
+    inputs: &[PathBuf],
+    lang: Lang,
+    workbook: impl FnOnce() -> Result<Vec<u8>, ReviewError>,
+) -> Result<crate::write::output::Written, ReviewError> {
     let out = target.path;
-    let lang = opts.lang;
     if out.is_dir() || out.file_name().is_none() {
         return Err(ReviewError::OutputIsFolder {
             path: out.to_path_buf(),
             lang,
         });
     }
-    if inputs.iter().any(|i| same_file(out, i)) {
+    let out_is = OutFile::of(out);
+    if inputs.iter().any(|i| out_is.same_file(i)) {
         return Err(ReviewError::OutputIsInput {
             path: out.to_path_buf(),
             lang,
         });
     }
-    let bytes = review_workbook(results, opts).map_err(|e| e.in_lang(lang))?;
+    let bytes = workbook().map_err(|e| e.in_lang(lang))?;
     let write_err = |reason: String| ReviewError::Write {
         path: out.to_path_buf(),
         reason,
@@ -1945,33 +2137,61 @@ pub fn write_review(
     crate::write::output::write_atomic(target, &bytes).map_err(|e| write_err(e.to_string()))
 }
 
-/// Whether `out` names the same file as `input`: equal canonical paths (through symbolic
-/// links), or, on Unix, the same device and inode (a hard link).
-fn same_file(out: &Path, input: &Path) -> bool {
-    let Ok(input_c) = std::fs::canonicalize(input) else {
-        return false;
-    };
-    if !input_c.is_file() {
-        return false;
-    }
-    let out_c = std::fs::canonicalize(out).ok().or_else(|| {
-        let parent = match out.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        Some(std::fs::canonicalize(parent).ok()?.join(out.file_name()?))
-    });
-    if out_c.as_deref() == Some(input_c.as_path()) {
-        return true;
-    }
+/// The output as [`OutFile::same_file`] compares inputs with it, found out once for all
+/// inputs: on Unix its device and inode when it exists; elsewhere its canonical path (through
+/// symbolic links; its folder's with its name when it does not exist yet).
+struct OutFile {
+    #[cfg(not(unix))]
+    canonical: Option<PathBuf>,
     #[cfg(unix)]
-    {
-        use std::os::unix::fs::MetadataExt;
-        if let (Ok(a), Ok(b)) = (std::fs::metadata(out), std::fs::metadata(&input_c)) {
-            return a.dev() == b.dev() && a.ino() == b.ino();
+    id: Option<(u64, u64)>,
+}
+
+impl OutFile {
+    fn of(out: &Path) -> OutFile {
+        #[cfg(not(unix))]
+        let canonical = std::fs::canonicalize(out).ok().or_else(|| {
+            let parent = match out.parent() {
+                Some(p) if !p.as_os_str().is_empty() => p,
+                _ => Path::new("."),
+            };
+            Some(std::fs::canonicalize(parent).ok()?.join(out.file_name()?))
+        });
+        #[cfg(unix)]
+        let id = {
+            use std::os::unix::fs::MetadataExt;
+            std::fs::metadata(out).ok().map(|m| (m.dev(), m.ino()))
+        };
+        OutFile {
+            #[cfg(not(unix))]
+            canonical,
+            #[cfg(unix)]
+            id,
         }
     }
-    false
+
+    /// Whether the output names the same file as `input`, a regular file: equal canonical
+    /// paths (through symbolic links), or, on Unix, the same device and inode (a hard link).
+    /// On Unix that is one look at each input: an output that exists is compared by device
+    /// and inode alone (a file at the same canonical path has them); one that does not exist
+    /// is none of the inputs, which do (a file put at its path since is not replaced:
+    /// [`crate::write::output::write_atomic`] checks the path again).
+    fn same_file(&self, input: &Path) -> bool {
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::MetadataExt;
+            self.id.is_some_and(|id| {
+                std::fs::metadata(input).is_ok_and(|m| m.is_file() && (m.dev(), m.ino()) == id)
+            })
+        }
+        #[cfg(not(unix))]
+        {
+            let Ok(input_c) = std::fs::canonicalize(input) else {
+                return false;
+            };
+            input_c.is_file() && self.canonical.as_deref() == Some(input_c.as_path())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -2114,6 +2334,144 @@ mod tests {
             explanations: vec![],
             not_applied: vec![],
         }]
+    }
+
+    /// The output is an input when it is that file by any name: itself, another spelling, a
+    /// symbolic link to it, a hard link; not another file, nor a path where nothing is.
+    #[cfg(unix)]
+    #[test]
+    fn the_output_is_compared_with_the_inputs_as_files() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let input = dir.path().join("td07.xlsx");
+        let other = dir.path().join("td08.xlsx");
+        std::fs::write(&input, b"input").expect("write");
+        std::fs::write(&other, b"other").expect("write");
+        let link = dir.path().join("link.xlsx");
+        std::os::unix::fs::symlink(&input, &link).expect("symlink");
+        let hard = dir.path().join("hard.xlsx");
+        std::fs::hard_link(&input, &hard).expect("hard link");
+        let spelt = dir.path().join(".").join("td07.xlsx");
+        for out in [&input, &spelt, &link, &hard] {
+            assert!(OutFile::of(out).same_file(&input), "{out:?}");
+            assert!(OutFile::of(&input).same_file(out), "{out:?}");
+        }
+        assert!(!OutFile::of(&other).same_file(&input));
+        assert!(!OutFile::of(&dir.path().join("new.xlsx")).same_file(&input));
+        assert!(!OutFile::of(&input).same_file(dir.path()));
+        assert!(!OutFile::of(dir.path()).same_file(dir.path()));
+    }
+
+    /// A sheet's cells: (A1, value, formula).
+    type Cells<'a> = &'a [(&'a str, f64, Option<&'a str>)];
+
+    /// A file of `sheets` (name, cells), code `code`, with an error finding on each of
+    /// `flagged`'s cells (sheet, A1).
+    fn file_of(
+        path: &str,
+        code: &str,
+        sheets: &[(&str, Cells<'_>)],
+        flagged: &[(&str, &str)],
+    ) -> FileResult {
+        let mut r = one_sheet(&[]).remove(0);
+        r.path = path.into();
+        r.unit.code = Some(code.into());
+        r.unit.key = Some(code.into());
+        r.forms.clear();
+        r.kept.clear();
+        for (name, cells) in sheets {
+            let mut sheet = Sheet::new(*name);
+            for (at, v, f) in cells.iter() {
+                sheet.cells.insert(
+                    CellRef::parse_a1(at).expect("a1"),
+                    crate::model::Cell {
+                        value: Value::Number(*v),
+                        formula: f.map(str::to_string),
+                        fmt: NumFmt::default(),
+                    },
+                );
+            }
+            r.forms.push(crate::result::FormFound {
+                sheet: name.to_string(),
+                form: name.to_string(),
+                confidence: 1.0,
+                continued_on: vec![],
+            });
+            r.kept.push(sheet);
+        }
+        for (sheet, cell) in flagged {
+            r.findings.push(Finding {
+                file: path.into(),
+                sheet: Some(sheet.to_string()),
+                rule: "sum".into(),
+                severity: Severity::Error,
+                message: "tổng sai".into(),
+                cells: vec![crate::finding::CellLoc::new(
+                    None,
+                    sheet.to_string(),
+                    cell.to_string(),
+                )],
+                expected: Some(3.0),
+                actual: Some(4.0),
+                difference: Some(1.0),
+                order: (0, 0, 0),
+                decimals: None,
+            });
+        }
+        r
+    }
+
+    /// The workbook built as results come in is the one built from all of them, byte for byte:
+    /// with copies written ahead, a formula naming another sheet (whose copy's name changes
+    /// when a later file gives the same code), and sheets without findings left out once the
+    /// run has more than the maximum.
+    #[test]
+    fn built_as_results_come_in_is_the_same_workbook() {
+        let sum: &[(&str, f64, Option<&str>)] = &[
+            ("B2", 1.0, None),
+            ("B3", 3.0, None),
+            ("B4", 4.0, Some("B2+B3")),
+        ];
+        let other: &[(&str, f64, Option<&str>)] = &[
+            ("B2", 4.0, Some("M01!B4")),
+            ("B3", 2.0, Some("SUM(B2:B2)*2")),
+        ];
+        let results = vec![
+            file_of(
+                "a.xlsx",
+                "TD-01",
+                &[("M01", sum), ("M02", other), ("M03", sum)],
+                &[("M01", "B4"), ("M02", "B2")],
+            ),
+            file_of("b.xlsx", "TD-02", &[("M01", sum), ("M02", sum)], &[]),
+            file_of("c.xlsx", "TD-01", &[("M01", sum)], &[("M01", "B3")]),
+            file_of("d.xlsx", "TD-04", &[("M01", sum), ("M02", other)], &[]),
+        ];
+        for max in [300, 2, 4] {
+            let opts = ReviewOptions {
+                lang: Lang::Vi,
+                max_copied_sheets: max,
+            };
+            let mut built = ReviewBuilder::new(opts.clone(), results.len());
+            for r in &results {
+                built.add(r);
+            }
+            // a.xlsx's M01 and c.xlsx's M01 are written ahead; a.xlsx's M02 names M01.
+            let ahead: Vec<(usize, usize)> = built.ahead.keys().copied().collect();
+            assert_eq!(ahead, vec![(0, 0), (2, 0)], "max {max}");
+            let bytes = built.workbook().expect("built");
+            assert_eq!(
+                bytes,
+                review_workbook(&results, &opts).expect("whole"),
+                "max {max}"
+            );
+            // The formula names the copy of M01 under the file's name (its code is shared).
+            let (fs, _, workbook) = read_back(&bytes);
+            assert!(fs.iter().any(|f| f == "'a M01'!B4"), "{fs:?}");
+            assert_eq!(
+                workbook.contains("d M02") || workbook.contains("TD-04 M02"),
+                max == 300
+            );
+        }
     }
 
     /// (every `<f>` of the worksheets, the notes' text, workbook.xml) of a review workbook.

@@ -147,27 +147,48 @@ impl Sink for Ci<'_> {
     }
 }
 
-/// The review workbook ([`annotate::write_review`]), written once every result is in: it
-/// keeps them, with the sheets it copies.
+/// The review workbook ([`annotate::write_built_review`]): its marked copies are written as
+/// the results come in ([`annotate::ReviewBuilder`]), the file once every result is in.
 pub struct Review<'a> {
     pub target: Target<'a>,
     /// The inputs given: the review workbook is never one of them.
     pub given: Vec<PathBuf>,
-    pub options: ReviewOptions,
-    pub results: Vec<FileResult>,
+    /// The workbook being built (None once written).
+    built: Option<annotate::ReviewBuilder>,
+}
+
+impl<'a> Review<'a> {
+    /// The review workbook in `lang` of the results of the inputs `given`, to be written to
+    /// `target`.
+    pub fn new(target: Target<'a>, given: Vec<PathBuf>, lang: Lang) -> Review<'a> {
+        let options = ReviewOptions {
+            lang,
+            ..ReviewOptions::default()
+        };
+        let built = annotate::ReviewBuilder::new(options, given.len());
+        Review {
+            target,
+            given,
+            built: Some(built),
+        }
+    }
 }
 
 impl Sink for Review<'_> {
     fn file(&mut self, r: &FileResult) {
-        self.results.push(r.clone());
+        if let Some(built) = &mut self.built {
+            built.add(r);
+        }
     }
 
     fn finish(&mut self, _: &End<'_>) -> Said {
-        let results = std::mem::take(&mut self.results);
         let mut said = Said::default();
-        match annotate::write_review(&self.target, &self.given, &results, &self.options) {
+        let Some(built) = self.built.take() else {
+            return said;
+        };
+        let lang = built.lang();
+        match annotate::write_built_review(&self.target, &self.given, built) {
             Ok(written) => {
-                let lang = self.options.lang;
                 let path = self.target.path;
                 said.notes = notices(&written, path, lang);
                 said.notes.push(crate::messages::render(
