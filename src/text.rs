@@ -73,8 +73,13 @@ const LABEL_KEY_CACHE: usize = 4_096;
 /// derived from a label's key (its flat key, its key without numbering, its abbreviations
 /// written out) is computed once per text, not once per sheet and form. Bounded like the label
 /// keys: beyond [`LABEL_KEY_CACHE`] texts it starts again empty.
-#[derive(Default)]
 pub struct Memo<V: Clone>(std::cell::RefCell<HashMap<String, V, FxBuild>>);
+
+impl<V: Clone> Default for Memo<V> {
+    fn default() -> Self {
+        Memo(Default::default())
+    }
+}
 
 /// A fast hash for the maps of remembered texts ([`label_key`]'s and [`Memo`]'s): FxHash's
 /// rotate, xor and multiply over eight bytes at a time, as rustc hashes its own tables. SipHash

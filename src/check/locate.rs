@@ -13,11 +13,12 @@ use crate::read::labels::Abbreviations;
 use crate::read::labels::{approx_match, approx_quality, fuzzy_eq, written_out, Quality};
 use crate::registry::Kind;
 use crate::registry::TextId;
+use crate::rules::Settings;
 use crate::rules::{CellAt, Column, Form, Pack};
-use crate::text::{fold_diacritics, fx_hash, label_key, strip_numbering, FxBuild, Memo};
-use std::borrow::Cow;
+use crate::text::{fold_diacritics, fx_hash, label_key, strip_numbering, Folding, FxBuild, Memo};
 use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
 /// One form found in one sheet, with the position of each of its rows, columns and cells.
 #[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
@@ -193,30 +194,135 @@ pub fn loc(sheet: &Sheet, at: CellRef) -> CellLoc {
     CellLoc::new(None, sheet.name.clone(), at.to_string())
 }
 
+/// What locating derives from one text of a sheet: its key, the keys made from it, and their
+/// hashes. Every workbook of a run repeats the same few hundred labels, so this is made once
+/// per distinct text per thread ([`with_text_keys`]) and shared by every sheet holding the
+/// text, not copied for each.
+#[derive(Debug, PartialEq)]
+struct TextKeys {
+    /// The text's key ([`label_key`]).
+    key: String,
+    /// The key without a numbering prefix (`1.1 Nam` → `nam`) and a footnote mark after it
+    /// (`Nam (*)` → `nam`), when it has either.
+    bare: Option<String>,
+    /// The bare key (the key when there is none) with its punctuation dropped
+    /// ([`crate::text::flat_key`]).
+    flat: String,
+    /// The key itself with its punctuation dropped, when there is a bare key (else `flat`).
+    flat_of_key: Option<String>,
+    /// The key, and the bare key, with the pack's abbreviations written out
+    /// ([`crate::read::labels`]), when they hold any.
+    written: Option<String>,
+    written_bare: Option<String>,
+    /// The key without a unit of measure it names (`Số lượng (người)` → `số lượng`), when it
+    /// names one of the pack's.
+    unitless: Option<String>,
+    /// [`fx_hash`] of the key, of the bare key (0 without one) and of `flat`.
+    hashes: [u64; 3],
+    /// The lengths in bytes of the written-out key (the key when there is none) and of the
+    /// written-out bare key (the bare key; [`NO_LENGTH`] without one): a near match is looked
+    /// for only among texts of about the label's length.
+    lengths: [usize; 2],
+}
+
+/// A length no label is near ([`TextKeys::lengths`]).
+const NO_LENGTH: usize = usize::MAX / 2;
+
+impl TextKeys {
+    /// The keys of `text` under the pack's `settings`, computed.
+    fn new(text: &str, settings: &Settings) -> TextKeys {
+        let key = label_key(text, settings.folding);
+        // Without numbering before it and a footnote mark after it (`1.3 Đảng viên dự bị (*)`).
+        let numbered = strip_numbering(&key);
+        let unmarked = crate::text::strip_footnote_mark(numbered.unwrap_or(&key));
+        let bare = unmarked.or(numbered).map(str::to_string);
+        let flat = crate::text::flat_key(bare.as_deref().unwrap_or(&key));
+        let flat_of_key = bare.as_ref().map(|_| crate::text::flat_key(&key));
+        let abbr = &settings.abbreviations;
+        let written = abbr.expand(&key);
+        let written_bare = bare.as_deref().and_then(|b| abbr.expand(b));
+        let unitless = crate::read::labels::without_unit(&key, &settings.unit_keys);
+        let hashes = [
+            fx_hash(&key),
+            bare.as_deref().map_or(0, fx_hash),
+            fx_hash(&flat),
+        ];
+        let lengths = [
+            written.as_deref().unwrap_or(&key).len(),
+            written_bare
+                .as_deref()
+                .or(bare.as_deref())
+                .map_or(NO_LENGTH, str::len),
+        ];
+        TextKeys {
+            key,
+            bare,
+            flat,
+            flat_of_key,
+            written,
+            written_bare,
+            unitless,
+            hashes,
+            lengths,
+        }
+    }
+
+    /// The key with its punctuation dropped.
+    fn flat_of_key(&self) -> &str {
+        self.flat_of_key.as_deref().unwrap_or(&self.flat)
+    }
+
+    /// The key without the unit of measure it names (the key when it names none).
+    fn unitless(&self) -> &str {
+        self.unitless.as_deref().unwrap_or(&self.key)
+    }
+}
+
+/// The settings [`TextKeys`] depend on.
+type KeysSettings = (Folding, Abbreviations, Vec<String>);
+
+/// `f`, given the [`TextKeys`] of a text under `settings`: from memory when this thread saw
+/// the text under the same settings (a memo bounded like the label keys', emptied when another
+/// pack's settings come). A text longer than a label has no key: it is not remembered.
+fn with_text_keys<R>(settings: &Settings, f: impl FnOnce(&dyn Fn(&str) -> Rc<TextKeys>) -> R) -> R {
+    thread_local! {
+        static KEYS: (RefCell<Option<KeysSettings>>, Memo<Rc<TextKeys>>) = Default::default();
+    }
+    KEYS.with(|(with, memo)| {
+        let same = with.borrow().as_ref().is_some_and(|(fo, ab, un)| {
+            *fo == settings.folding && *ab == settings.abbreviations && *un == settings.unit_keys
+        });
+        if !same {
+            memo.clear();
+            *with.borrow_mut() = Some((
+                settings.folding,
+                settings.abbreviations.clone(),
+                settings.unit_keys.clone(),
+            ));
+        }
+        f(&|text: &str| {
+            if text.len() > crate::text::MAX_LABEL_BYTES {
+                return Rc::new(TextKeys::new(text, settings));
+            }
+            memo.get(text, |t| Rc::new(TextKeys::new(t, settings)))
+        })
+    })
+}
+
 /// The normalised text keys of a sheet's text cells, and indexes of them: a form's label is
-/// looked up (by its hash, or among the texts of about its length for a near match), not
-/// compared with every text of the sheet.
+/// looked up by its hash, not compared with every text of the sheet.
 struct SheetIndex<'p> {
-    /// Each text cell's key as written.
-    keys: Vec<(CellRef, String)>,
-    /// The same key without a numbering prefix (`1.1 Nam` → `nam`) and a footnote mark after
-    /// it (`Nam (*)` → `nam`), when it has either; in the order of `keys`.
-    bare: Vec<Option<String>>,
+    /// Each text cell whose key is not empty, with its keys ([`TextKeys`]), in the sheet's
+    /// order.
+    texts: Vec<(CellRef, Rc<TextKeys>)>,
+    /// Each text's [`TextKeys::lengths`], in the order of `texts` (side by side, for a quick
+    /// scan).
+    lengths: Vec<[usize; 2]>,
     /// The texts by their key, and those with a bare key by it.
     by_key: ByHash,
     by_bare: ByHash,
-    /// Each key, and its bare key, with the pack's abbreviations written out
-    /// ([`crate::read::labels`]), when they hold any; in the order of `keys`. Made when first needed.
-    out: std::cell::OnceCell<Vec<(Option<String>, Option<String>)>>,
-    /// Every written-out key of [`Self::written`] as (its length in bytes, text, which of the
-    /// two), shortest first: a one-letter slip changes the length by at most four bytes, so a
-    /// near match is looked for only among the texts of about the label's length. Made when
-    /// first needed.
-    by_length: std::cell::OnceCell<Vec<(usize, usize, usize)>>,
-    /// Each text's bare key (its key when it has none) with its punctuation dropped
-    /// ([`crate::text::flat_key`]), in the order of `keys`, and the texts by it. Made when
-    /// first needed.
-    flats: std::cell::OnceCell<(Vec<String>, ByHash)>,
+    /// The texts by their flat bare key ([`TextKeys::flat`]). Made when first needed.
+    by_flat: std::cell::OnceCell<ByHash>,
     abbreviations: &'p Abbreviations,
     folded_name: String,
     /// The workbook's report year, from its title block ([`report_year`]).
@@ -225,12 +331,20 @@ struct SheetIndex<'p> {
 
 /// A sheet's texts (their indices) by the hash of a key of theirs ([`crate::text::fx_hash`]),
 /// sorted: a key's texts are found by a binary search for its hash, then compared (two keys
-/// may share a hash). Sorting hashes is much cheaper than sorting the keys.
-struct ByHash(Vec<(u64, usize)>);
+/// may share a hash). Sorting hashes is much cheaper than sorting the keys; each entry is one
+/// number, the hash's upper 32 bits over the text's index, so that the sort compares single
+/// integers and keeps the texts of one hash in the sheet's order.
+struct ByHash(Vec<u64>);
+
+/// The bits of a hash a [`ByHash`] keeps.
+const HASH_BITS: u64 = 0xFFFF_FFFF_0000_0000;
 
 impl ByHash {
-    fn new<'a>(texts: impl Iterator<Item = (usize, &'a str)>) -> ByHash {
-        let mut by: Vec<(u64, usize)> = texts.map(|(i, t)| (fx_hash(t), i)).collect();
+    /// From (the hash of a text's key, the text). A sheet has fewer than 2^32 texts.
+    fn new(texts: impl Iterator<Item = (u64, usize)>) -> ByHash {
+        let mut by: Vec<u64> = texts
+            .map(|(h, i)| (h & HASH_BITS) | (i as u64 & !HASH_BITS))
+            .collect();
         by.sort_unstable();
         ByHash(by)
     }
@@ -241,91 +355,90 @@ impl ByHash {
         key: &'a str,
         key_of: impl Fn(usize) -> &'a str + 'a,
     ) -> impl Iterator<Item = usize> + 'a {
-        let h = fx_hash(key);
-        let from = self.0.partition_point(|(x, _)| *x < h);
+        let h = fx_hash(key) & HASH_BITS;
+        let from = self.0.partition_point(|x| *x < h);
         self.0[from..]
             .iter()
-            .take_while(move |(x, _)| *x == h)
-            .map(|(_, i)| *i)
+            .take_while(move |x| *x & HASH_BITS == h)
+            .map(|x| (x & !HASH_BITS) as usize)
             .filter(move |i| key_of(*i) == key)
     }
 }
 
 impl<'p> SheetIndex<'p> {
     fn new(sheet: &Sheet, pack: &'p Pack) -> SheetIndex<'p> {
-        let keys: Vec<(CellRef, String)> = sheet
-            .cells
-            .iter()
-            .filter_map(|(at, c)| match &c.value {
-                Value::Text(t) => Some((*at, label_key(t, pack.settings.folding))),
-                _ => None,
-            })
-            .filter(|(_, k)| !k.is_empty())
-            .collect();
-        // Without numbering before it and a footnote mark after it (`1.3 Đảng viên dự bị (*)`).
-        thread_local! {
-            static BARE: Memo<Option<String>> = Memo::default();
-        }
-        let bare: Vec<Option<String>> = BARE.with(|memo| {
-            keys.iter()
-                .map(|(_, k)| {
-                    memo.get(k, |k| {
-                        let numbered = strip_numbering(k);
-                        let unmarked = crate::text::strip_footnote_mark(numbered.unwrap_or(k));
-                        unmarked.or(numbered).map(str::to_string)
-                    })
+        let texts: Vec<(CellRef, Rc<TextKeys>)> = with_text_keys(&pack.settings, |keys| {
+            sheet
+                .cells
+                .iter()
+                .filter_map(|(at, c)| match &c.value {
+                    Value::Text(t) => Some((*at, keys(t))),
+                    _ => None,
                 })
+                .filter(|(_, k)| !k.key.is_empty())
                 .collect()
         });
-        let by_key = ByHash::new(keys.iter().map(|(_, k)| k.as_str()).enumerate());
+        let by_key = ByHash::new(texts.iter().enumerate().map(|(i, (_, t))| (t.hashes[0], i)));
         let by_bare = ByHash::new(
-            bare.iter()
+            texts
+                .iter()
                 .enumerate()
-                .filter_map(|(i, b)| Some((i, b.as_deref()?))),
+                .filter(|(_, (_, t))| t.bare.is_some())
+                .map(|(i, (_, t))| (t.hashes[1], i)),
         );
+        thread_local! {
+            static FOLDED: Memo<String> = Memo::default();
+        }
+        let folded_name =
+            FOLDED.with(|m| m.get(&sheet.name, |n| fold_diacritics(&n.to_lowercase())));
         SheetIndex {
-            keys,
-            bare,
+            lengths: texts.iter().map(|(_, t)| t.lengths).collect(),
+            texts,
             by_key,
             by_bare,
-            out: std::cell::OnceCell::new(),
-            by_length: std::cell::OnceCell::new(),
-            flats: std::cell::OnceCell::new(),
+            by_flat: std::cell::OnceCell::new(),
             abbreviations: &pack.settings.abbreviations,
-            folded_name: fold_diacritics(&sheet.name.to_lowercase()),
+            folded_name,
             report_year: None,
         }
     }
 
-    /// The texts (indices of `keys`) whose key is `key`, in the sheet's order.
+    /// Text `i`'s cell.
+    fn at(&self, i: usize) -> CellRef {
+        self.texts[i].0
+    }
+
+    /// Text `i`'s key.
+    fn key(&self, i: usize) -> &str {
+        &self.texts[i].1.key
+    }
+
+    /// Text `i`'s bare key, when it has one.
+    fn bare(&self, i: usize) -> Option<&str> {
+        self.texts[i].1.bare.as_deref()
+    }
+
+    /// The texts (indices of `texts`) whose key is `key`, in the sheet's order.
     fn with_key<'a>(&'a self, key: &'a str) -> impl Iterator<Item = usize> + 'a {
-        self.by_key.find(key, |i| self.keys[i].1.as_str())
+        self.by_key.find(key, |i| self.key(i))
     }
 
     /// The texts whose bare key is `key`, in the sheet's order.
     fn with_bare<'a>(&'a self, key: &'a str) -> impl Iterator<Item = usize> + 'a {
-        self.by_bare
-            .find(key, |i| self.bare[i].as_deref().unwrap_or_default())
-    }
-
-    /// Each text's flat bare key ([`Self::flats`]), in the order of `keys`.
-    fn flats(&self) -> &(Vec<String>, ByHash) {
-        self.flats.get_or_init(|| {
-            let flats: Vec<String> = self
-                .keys
-                .iter()
-                .zip(&self.bare)
-                .map(|((_, k), b)| crate::text::flat_key(b.as_deref().unwrap_or(k)))
-                .collect();
-            let by = ByHash::new(flats.iter().map(String::as_str).enumerate());
-            (flats, by)
-        })
+        self.by_bare.find(key, |i| self.bare(i).unwrap_or_default())
     }
 
     /// The texts whose flat bare key is `flat`, in the sheet's order.
     fn with_flat<'a>(&'a self, flat: &'a str) -> impl Iterator<Item = usize> + 'a {
-        let (flats, by) = self.flats();
-        by.find(flat, |i| flats[i].as_str())
+        let by = self.by_flat.get_or_init(|| {
+            ByHash::new(
+                self.texts
+                    .iter()
+                    .enumerate()
+                    .map(|(i, (_, t))| (t.hashes[2], i)),
+            )
+        });
+        by.find(flat, |i| self.texts[i].1.flat.as_str())
     }
 
     fn has_key(&self, key: &str) -> bool {
@@ -333,7 +446,7 @@ impl<'p> SheetIndex<'p> {
     }
 
     fn has_substring(&self, key: &str) -> bool {
-        self.keys.iter().any(|(_, k)| k.contains(key))
+        self.texts.iter().any(|(_, t)| t.key.contains(key))
     }
 
     /// [`Self::has_key`], or a text that is the label abbreviated or with a one-letter slip:
@@ -343,30 +456,17 @@ impl<'p> SheetIndex<'p> {
             return true;
         }
         // What `approx_match` finds: a written-out key equal to `wanted`, or `wanted` with a
-        // one-letter slip, which is at most four bytes longer or shorter.
+        // one-letter slip, which is at most four bytes longer or shorter. The texts are few
+        // and a scan of their lengths is cheaper than sorting them by length for each sheet.
         let abbr = self.abbreviations;
-        let near = self.by_length();
-        let from = near.partition_point(|(len, _, _)| len + 4 < wanted.len());
-        near[from..]
-            .iter()
-            .take_while(|(len, _, _)| *len <= wanted.len() + 4)
-            .any(|(_, i, which)| {
-                let w = self.written(*i).0[*which];
-                w == wanted || fuzzy_eq(wanted, w, abbr)
-            })
-    }
-
-    /// [`Self::by_length`].
-    fn by_length(&self) -> &[(usize, usize, usize)] {
-        self.by_length.get_or_init(|| {
-            let mut near: Vec<(usize, usize, usize)> = (0..self.keys.len())
-                .flat_map(|i| {
-                    let (w, n) = self.written(i);
-                    (0..n).map(move |which| (w[which].len(), i, which))
-                })
-                .collect();
-            near.sort_unstable();
-            near
+        let near = |len: usize| len + 4 >= wanted.len() && len <= wanted.len() + 4;
+        self.lengths.iter().enumerate().any(|(i, [a, b])| {
+            (near(*a) || near(*b)) && {
+                let (w, n) = self.written(i);
+                w[..n]
+                    .iter()
+                    .any(|w| near(w.len()) && (*w == wanted || fuzzy_eq(wanted, w, abbr)))
+            }
         })
     }
 
@@ -382,28 +482,9 @@ impl<'p> SheetIndex<'p> {
     /// The keys of text `i` with the abbreviations written out: as written, and bare (the
     /// first `n` of the two).
     fn written(&self, i: usize) -> ([&str; 2], usize) {
-        let out = self.out.get_or_init(|| {
-            // Remembered per text for the abbreviations they were written out with.
-            thread_local! {
-                static OUT: (RefCell<Abbreviations>, Memo<Option<String>>) = Default::default();
-            }
-            let abbr = self.abbreviations;
-            OUT.with(|(with, memo)| {
-                if *with.borrow() != *abbr {
-                    memo.clear();
-                    *with.borrow_mut() = abbr.clone();
-                }
-                let expand = |k: &str| memo.get(k, |k| abbr.expand(k));
-                self.keys
-                    .iter()
-                    .zip(&self.bare)
-                    .map(|((_, k), b)| (expand(k), b.as_deref().and_then(expand)))
-                    .collect()
-            })
-        });
-        let (k, b) = &out[i];
-        let k = k.as_deref().unwrap_or(self.keys[i].1.as_str());
-        match (b, &self.bare[i]) {
+        let t = &self.texts[i].1;
+        let k = t.written.as_deref().unwrap_or(t.key.as_str());
+        match (&t.written_bare, &t.bare) {
             (Some(b), _) => ([k, b.as_str()], 2),
             (None, Some(b)) => ([k, b.as_str()], 2),
             (None, None) => ([k, ""], 1),
@@ -412,9 +493,10 @@ impl<'p> SheetIndex<'p> {
 
     /// [`Self::has_substring`], or a text holding it once its abbreviations are written out.
     fn has_title(&self, key: &str) -> bool {
-        let title = written_out(key, self.abbreviations);
-        self.has_substring(key)
-            || (0..self.keys.len()).any(|i| self.written(i).0[0].contains(title.as_str()))
+        self.has_substring(key) || {
+            let title = written_out(key, self.abbreviations);
+            (0..self.texts.len()).any(|i| self.written(i).0[0].contains(title.as_str()))
+        }
     }
 }
 
@@ -531,15 +613,14 @@ fn regions(sheet: &Sheet, idx: &SheetIndex, forms: &[usize], pack: &Pack) -> Opt
                 || form.rows.iter().any(|r| r.keys.iter().any(|rk| rk == k))
         };
         let mut ats: Vec<CellRef> = idx
-            .keys
+            .texts
             .iter()
-            .zip(&idx.bare)
-            .filter(|((_, k), bare)| {
-                form.titles.iter().any(|t| k.contains(t.as_str()))
-                    && !own_label(k)
-                    && !bare.as_deref().is_some_and(own_label)
+            .filter(|(_, t)| {
+                form.titles.iter().any(|ti| t.key.contains(ti.as_str()))
+                    && !own_label(&t.key)
+                    && !t.bare.as_deref().is_some_and(own_label)
             })
-            .map(|((at, _), _)| *at)
+            .map(|(at, _)| *at)
             .collect();
         ats.sort();
         // A title written over two cells of one title block is one title.
@@ -894,32 +975,11 @@ fn locate_form_carrying(
     let here = Some((si, sheet.name.as_str()));
 
     // Columns: the header row is the row holding most of the column headers.
-    // Flat keys of the sheet's texts, once, when a column has a group.
-    let flat: Vec<String> = if form.columns.iter().any(|c| !c.group_keys.is_empty()) {
-        idx.keys
-            .iter()
-            .map(|(_, k)| crate::text::flat_key(k))
-            .collect()
-    } else {
-        Vec::new()
-    };
-    // A heading naming its unit of measure (`Số lượng (người)`) is the heading without it: each
-    // text's key so, once for all the columns.
-    let unitless: Vec<Cow<'_, str>> = idx
-        .keys
-        .iter()
-        .map(
-            |(_, k)| match crate::read::labels::without_unit(k, &pack.settings.unit_keys) {
-                Some(rest) => Cow::Owned(rest),
-                None => Cow::Borrowed(k.as_str()),
-            },
-        )
-        .collect();
     let mut candidates: Vec<Vec<CellRef>> = form
         .columns
         .iter()
         .map(|c| {
-            let mut found = column_candidates(sheet, idx, &flat, &unitless, c, pack);
+            let mut found = column_candidates(sheet, idx, c, pack);
             // Under year groups, each year's heading may be written its own way (`Số lượng`
             // under one year, `SL` under the other): both are candidates, the year chooses.
             let dated = found
@@ -1117,19 +1177,23 @@ fn locate_form_carrying(
         header_row.is_none_or(|_| at.row > header_bottom)
             && first_value_col.is_none_or(|c| at.col < c)
     };
-    // Every key of the form's rows, with the label it belongs to.
-    let form_keys: HashMap<&str, &str, FxBuild> = form
-        .rows
-        .iter()
-        .flat_map(|r| r.keys.iter().map(move |k| (k.as_str(), r.label.as_str())))
-        .collect();
+    // Every key of the form's rows, with the label it belongs to: made when a text is not a
+    // row's label as written (most sheets need it for none).
+    let form_keys = std::cell::OnceCell::new();
+    let form_keys = || -> &HashMap<&str, &str, FxBuild> {
+        form_keys.get_or_init(|| {
+            form.rows
+                .iter()
+                .flat_map(|r| r.keys.iter().map(move |k| (k.as_str(), r.label.as_str())))
+                .collect()
+        })
+    };
     let mut rows: Vec<Option<u32>> = vec![None; form.rows.len()];
     let mut row_labels: Vec<Option<String>> = vec![None; form.rows.len()];
     let mut label_match: Vec<Option<Quality>> = vec![None; form.rows.len()];
     let mut not_found: Vec<(usize, usize)> = Vec::new();
-    // Each text's key without numbering, its punctuation dropped (`Trong đó - Đảng viên nữ`,
-    // `Trong đó, …`, `Trong đó …` are `Trong đó: …`).
-    let flats = &idx.flats().0;
+    // A row's texts and the cells found for it, one buffer for all the rows.
+    let (mut texts, mut found): (Vec<usize>, Vec<CellRef>) = Default::default();
     // Two passes: rows searched in the whole table, then rows searched under a heading.
     for pass in 0..2 {
         // Section bounds: heading rows found in the first pass.
@@ -1169,12 +1233,12 @@ fn locate_form_carrying(
             let here_ok = |at: &CellRef| eligible(at) && at.row >= lo && at.row < hi;
             // The label as written first; without its numbering only when the text as
             // written is no label of the form (`60 tuổi trở lên` stays itself).
-            let mut found: Vec<CellRef> = Vec::new();
+            found.clear();
             let mut shadowed: Vec<(CellRef, &str)> = Vec::new();
             let row_flats = &row.flat_keys;
             // Only the texts that can be the row's label, in the sheet's order: those whose
             // key, bare key or flat key is one of the row's.
-            let mut texts: Vec<usize> = Vec::new();
+            texts.clear();
             for k in &row.keys {
                 texts.extend(idx.with_key(k));
                 texts.extend(idx.with_bare(k));
@@ -1184,23 +1248,24 @@ fn locate_form_carrying(
             }
             texts.sort_unstable();
             texts.dedup();
-            for i in texts {
-                let ((at, k), bare, flat) = (&idx.keys[i], &idx.bare[i], &flats[i]);
+            for &i in &texts {
+                let (at, t) = &idx.texts[i];
+                let (k, bare, flat) = (&t.key, &t.bare, &t.flat);
                 if !here_ok(at) {
                     continue;
                 }
                 if row.keys.contains(k) {
                     found.push(*at);
                 } else if bare.as_ref().is_some_and(|b| row.keys.contains(b)) {
-                    match form_keys.get(k.as_str()) {
+                    match form_keys().get(k.as_str()) {
                         None => found.push(*at),
                         Some(other) => shadowed.push((*at, other)),
                     }
                 } else if row_flats.contains(flat)
-                    && !form_keys.contains_key(k.as_str())
+                    && !form_keys().contains_key(k.as_str())
                     && !bare
                         .as_ref()
-                        .is_some_and(|b| form_keys.contains_key(b.as_str()))
+                        .is_some_and(|b| form_keys().contains_key(b.as_str()))
                 {
                     // The label with other punctuation: no other row's label as written.
                     found.push(*at);
@@ -1252,7 +1317,11 @@ fn locate_form_carrying(
         }
         // Abbreviated or mistyped labels, for the rows found nowhere as written.
         let taken: Vec<u32> = rows.iter().flatten().copied().collect();
-        let approx = approx_rows(form, idx, &pending, &form_keys, &taken, pack, &eligible);
+        let approx = if pending.is_empty() {
+            Vec::new()
+        } else {
+            approx_rows(form, idx, &pending, form_keys(), &taken, pack, &eligible)
+        };
         let mut said_two_rows: std::collections::HashSet<CellRef> = Default::default();
         for ((ri, lo, hi), got) in pending.iter().zip(approx) {
             let row = &form.rows[*ri];
@@ -1415,17 +1484,17 @@ fn approx_rows(
                 .iter()
                 .map(|k| written_out(k, abbr))
                 .collect();
-            idx.keys
+            idx.texts
                 .iter()
-                .zip(&idx.bare)
                 .enumerate()
-                .filter(|(_, ((at, k), bare))| {
+                .filter(|(_, (at, t))| {
                     eligible(at)
                         && at.row >= *lo
                         && at.row < *hi
                         && !taken.contains(&at.row)
-                        && !form_keys.contains_key(k.as_str())
-                        && !bare
+                        && !form_keys.contains_key(t.key.as_str())
+                        && !t
+                            .bare
                             .as_ref()
                             .is_some_and(|b| form_keys.contains_key(b.as_str()))
                 })
@@ -1466,11 +1535,11 @@ fn approx_rows(
                 .filter(|(_, q)| *q == top)
                 .map(|(i, _)| *i)
                 .collect();
-            at_top.sort_by_key(|i| idx.keys[*i].0);
-            at_top.dedup_by_key(|i| idx.keys[*i].0.row);
+            at_top.sort_by_key(|i| idx.at(*i));
+            at_top.dedup_by_key(|i| idx.at(*i).row);
             match at_top.as_slice() {
                 [one] => {
-                    let at = idx.keys[*one].0;
+                    let at = idx.at(*one);
                     let others: Vec<usize> = best[one]
                         .1
                         .iter()
@@ -1483,7 +1552,7 @@ fn approx_rows(
                         Approx::TwoRows(at, others)
                     }
                 }
-                many => Approx::Ambiguous(many.iter().map(|i| idx.keys[*i].0).collect()),
+                many => Approx::Ambiguous(many.iter().map(|i| idx.at(*i)).collect()),
             }
         })
         .collect()
@@ -1494,21 +1563,14 @@ fn approx_rows(
 /// (`Đảng viên - HTXSNV`); for one without, also a heading split over two rows (`Tỷ lệ` over
 /// `(%)`), found at its lower cell.
 ///
-/// `unitless`: each of the sheet's keys (in the order of `idx.keys`) without a unit of measure
-/// it names.
-fn column_candidates(
-    sheet: &Sheet,
-    idx: &SheetIndex,
-    flat: &[String],
-    unitless: &[Cow<'_, str>],
-    col: &Column,
-    pack: &Pack,
-) -> Vec<CellRef> {
+/// A heading naming its unit of measure (`Số lượng (người)`) is the heading without it
+/// ([`TextKeys::unitless`]).
+fn column_candidates(sheet: &Sheet, idx: &SheetIndex, col: &Column, pack: &Pack) -> Vec<CellRef> {
     let mut out: Vec<CellRef> = Vec::new();
     let is_key = |k: &str| col.keys.iter().any(|ck| ck == k);
     if col.group_keys.is_empty() {
-        for ((at, _), k) in idx.keys.iter().zip(unitless) {
-            let k: &str = k;
+        for (at, t) in &idx.texts {
+            let k = t.unitless();
             if is_key(k) {
                 out.push(*at);
                 continue;
@@ -1534,12 +1596,13 @@ fn column_candidates(
         }
         return out;
     }
-    for (((at, _), k), f) in idx.keys.iter().zip(unitless).zip(flat) {
+    for (at, t) in &idx.texts {
+        let (k, f) = (t.unitless(), t.flat_of_key());
         if is_key(k) {
             if groups_over(sheet, *at).any(|g| group_matches(sheet, g, col, pack)) {
                 out.push(*at);
             }
-        } else if col.flat_keys.contains(f) {
+        } else if col.flat_keys.iter().any(|x| x == f) {
             out.push(*at);
         }
     }
@@ -1565,7 +1628,8 @@ fn approx_column_candidates(
     let undated = |k: &str| crate::read::labels::without_year(k, &pack.settings.year_words);
     let keys: Vec<String> = col.keys.iter().map(|k| written_out(k, abbr)).collect();
     let mut out = Vec::new();
-    for (i, (at, k)) in idx.keys.iter().enumerate() {
+    for (i, (at, t)) in idx.texts.iter().enumerate() {
+        let k = &t.key;
         if others(k) {
             continue;
         }
@@ -1574,10 +1638,10 @@ fn approx_column_candidates(
             continue;
         }
         let rest_out = rest.as_deref().map(|r| written_out(r, abbr));
-        let mut written = vec![idx.written(i).0[0]];
-        written.extend(rest_out.as_deref());
+        let written = [idx.written(i).0[0], rest_out.as_deref().unwrap_or_default()];
+        let written = &written[..1 + usize::from(rest_out.is_some())];
         let heading = rest.as_ref().is_some_and(|r| col.keys.contains(r))
-            || approx_match(&keys, &written, abbr).is_some();
+            || approx_match(&keys, written, abbr).is_some();
         if !heading {
             continue;
         }
@@ -1593,15 +1657,26 @@ fn approx_column_candidates(
 /// The year a heading cell names: in its own text (`Số lượng năm 2021`), or in a group heading
 /// over it (`Năm 2021` merged over `Số lượng | Tỷ lệ (%)`).
 fn heading_year(sheet: &Sheet, at: CellRef, pack: &Pack) -> Option<u32> {
-    let key = |c: CellRef| {
-        sheet
-            .get(c)
-            .map(|x| label_key(&x.display(), pack.settings.folding))
+    let year = |c: CellRef| {
+        sheet.get(c).and_then(|x| match x.text() {
+            Some(t) => year_named(t, pack.settings.folding),
+            None => crate::read::labels::year_in(&label_key(&x.display(), pack.settings.folding)),
+        })
     };
-    if let Some(y) = key(at).and_then(|k| crate::read::labels::year_in(&k)) {
-        return Some(y);
+    year(at).or_else(|| groups_over(sheet, at).find_map(year))
+}
+
+/// The year a text names ([`crate::read::labels::year_in`] of its key), remembered per
+/// distinct text per thread: the same headings and group headings stand in every workbook.
+fn year_named(text: &str, folding: Folding) -> Option<u32> {
+    let year = |t: &str| crate::read::labels::year_in(&label_key(t, folding));
+    if text.len() > crate::text::MAX_LABEL_BYTES {
+        return year(text);
     }
-    groups_over(sheet, at).find_map(|g| key(g).and_then(|k| crate::read::labels::year_in(&k)))
+    thread_local! {
+        static YEARS: [Memo<Option<u32>>; 2] = Default::default();
+    }
+    YEARS.with(|m| m[usize::from(folding.diacritics)].get(text, year))
 }
 
 /// Whether the heading cell `g` is `col`'s group (or an alias), as written or with its
@@ -1627,21 +1702,55 @@ fn group_matches(sheet: &Sheet, g: CellRef, col: &Column, pack: &Pack) -> bool {
 /// column that is empty in its own row and has a heading below it (merged or not, "centre
 /// across selection" alike); the merged ranges themselves are not needed.
 fn groups_over(sheet: &Sheet, at: CellRef) -> impl Iterator<Item = CellRef> + '_ {
-    let filled = move |r: u32, c: u32| {
-        sheet
-            .get(CellRef::new(r, c))
-            .is_some_and(|x| !x.display().trim().is_empty())
-    };
     (1..=2u32).filter_map(move |up| {
         let rr = at.row.checked_sub(up)?;
         let (g, _) = sheet
             .cells
             .range(CellRef::new(rr, 0)..=CellRef::new(rr, at.col))
             .rev()
-            .find(|(_, c)| !c.display().trim().is_empty())?;
-        let spans = (g.col..=at.col).all(|c| (rr + 1..=at.row).any(|r| filled(r, c)));
-        spans.then_some(*g)
+            .find(|(_, c)| !blank(c))?;
+        columns_filled(sheet, (rr + 1, at.row), (g.col, at.col)).then_some(*g)
     })
+}
+
+/// Whether each column from `first` to `last` has a filled cell in row `top` or row `bottom`
+/// (`bottom` is `top` or the row below it): each row's cells in those columns are read once,
+/// in order, rather than each column looked up in each row.
+fn columns_filled(sheet: &Sheet, (top, bottom): (u32, u32), (first, last): (u32, u32)) -> bool {
+    let row = |r: u32| {
+        sheet
+            .cells
+            .range(CellRef::new(r, first)..=CellRef::new(r, last))
+            .filter(|(_, x)| !blank(x))
+            .map(|(at, _)| at.col)
+            .peekable()
+    };
+    let mut rows = [Some(row(top)), (bottom > top).then(|| row(bottom))];
+    let mut col = first;
+    loop {
+        let mut filled = false;
+        for r in rows.iter_mut().flatten() {
+            while r.next_if(|c| *c < col).is_some() {}
+            filled |= r.peek() == Some(&col);
+        }
+        if !filled {
+            return false;
+        }
+        if col >= last {
+            return true;
+        }
+        col += 1;
+    }
+}
+
+/// Whether a cell shows nothing but white space (`c.display().trim().is_empty()`, without
+/// making its text: a number or a truth value always shows something).
+fn blank(c: &crate::model::Cell) -> bool {
+    match &c.value {
+        Value::Empty => true,
+        Value::Number(_) | Value::Bool(_) => false,
+        Value::Text(t) | Value::Error(t) | Value::Date(t) => t.trim().is_empty(),
+    }
 }
 
 /// The filled rows between the header and the end row (or the end of the sheet), and the rows
@@ -1798,7 +1907,8 @@ fn closest_text(
     // Ranked by edit similarity plus Jaro-Winkler (which favours a shared beginning, as in
     // "Đại học" → "Đại học chính quy"); close enough when either says so.
     let mut best: Option<(f64, CellRef)> = None;
-    for (at, k) in &idx.keys {
+    for (at, t) in &idx.texts {
+        let k = &t.key;
         if !allowed(at) {
             continue;
         }
@@ -1956,7 +2066,7 @@ fn title_value(
                 let right = sheet
                     .cells
                     .range(CellRef::new(at.row, at.col + 1)..CellRef::new(at.row, u32::MAX))
-                    .find(|(_, c)| !c.display().trim().is_empty());
+                    .find(|(_, c)| !blank(c));
                 if let Some((right_at, c)) = right {
                     let written = c.display();
                     if written.trim().ends_with([':', '：']) {
@@ -2439,9 +2549,12 @@ label = "Tổng số đoàn viên"
         // What has_label was before its index: every text compared.
         let scanned = |key: &str| {
             let wanted = [written_out(key, abbr)];
-            idx.keys.iter().any(|(_, k)| k == key)
-                || idx.bare.iter().flatten().any(|b| b == key)
-                || (0..idx.keys.len()).any(|i| {
+            idx.texts.iter().any(|(_, t)| t.key == key)
+                || idx
+                    .texts
+                    .iter()
+                    .any(|(_, t)| t.bare.as_deref() == Some(key))
+                || (0..idx.texts.len()).any(|i| {
                     let (w, n) = idx.written(i);
                     approx_match(&wanted, &w[..n], abbr).is_some()
                 })
@@ -2469,6 +2582,191 @@ label = "Tổng số đoàn viên"
             assert!(idx.has_label(key, &written_out(key, abbr)), "{key}");
         }
         assert!(!idx.has_label("đảng viên nam", "đảng viên nam"));
+    }
+
+    /// Texts made of a numbering, a body and a mark after it, with and without abbreviations,
+    /// units, punctuation and diacritics, for comparing what is remembered and indexed with
+    /// what is computed and scanned.
+    fn generated_texts() -> Vec<String> {
+        let numbering = ["", "1. ", "1.1 ", "a) ", "(2) ", "- ", "IV. ", "2.1a "];
+        let bodies = [
+            "Tổng số đảng viên",
+            "TS ĐV",
+            "Số lượng (người)",
+            "SL (đvt: người)",
+            "Trong đó - Đảng viên nữ",
+            "Trong đó, đảng viên nữ",
+            "60 tuổi trở lên",
+            "Tỷ lệ (%)",
+            "  Chi   bộ:  ",
+            "%",
+            "Tong so dang vien",
+            "Ghi chú",
+        ];
+        let marks = ["", " (*)", " (1)", ":", "¹", " [2]"];
+        let mut out = Vec::new();
+        for n in numbering {
+            for b in bodies {
+                for m in marks {
+                    out.push(format!("{n}{b}{m}"));
+                }
+            }
+        }
+        out.push("x".repeat(crate::text::MAX_LABEL_BYTES + 1));
+        out
+    }
+
+    #[test]
+    fn a_texts_remembered_keys_are_its_keys_computed_under_each_packs_settings() {
+        let base = pack(HEADS).settings;
+        let mut other = base.clone();
+        other.folding.diacritics = true;
+        other.unit_keys = vec!["nguoi".into()];
+        other.abbreviations = Abbreviations::new(
+            [("ts", "tong so"), ("dv", "dang vien")].map(|(a, b)| (a.to_string(), b.to_string())),
+        );
+        let texts = generated_texts();
+        // Each pack's settings twice, switched in between: what one remembered is never
+        // given for the other.
+        for settings in [&base, &other, &base, &other] {
+            for t in &texts {
+                let got = with_text_keys(settings, |keys| keys(t));
+                let key = label_key(t, settings.folding);
+                let numbered = strip_numbering(&key);
+                let bare = crate::text::strip_footnote_mark(numbered.unwrap_or(&key))
+                    .or(numbered)
+                    .map(str::to_string);
+                let abbr = &settings.abbreviations;
+                let written = abbr.expand(&key);
+                let written_bare = bare.as_deref().and_then(|b| abbr.expand(b));
+                let flat = crate::text::flat_key(bare.as_deref().unwrap_or(&key));
+                assert_eq!(got.key, key, "{t}");
+                assert_eq!(got.bare, bare, "{t}");
+                assert_eq!(got.flat, flat, "{t}");
+                assert_eq!(got.flat_of_key(), crate::text::flat_key(&key), "{t}");
+                assert_eq!(got.written, written, "{t}");
+                assert_eq!(got.written_bare, written_bare, "{t}");
+                let unitless = crate::read::labels::without_unit(&key, &settings.unit_keys);
+                assert_eq!(got.unitless(), unitless.as_deref().unwrap_or(&key), "{t}");
+                let hashes = [
+                    fx_hash(&key),
+                    bare.as_deref().map_or(0, fx_hash),
+                    fx_hash(&flat),
+                ];
+                assert_eq!(got.hashes, hashes, "{t}");
+                let lengths = [
+                    written.as_deref().unwrap_or(&key).len(),
+                    written_bare.or(bare).map_or(NO_LENGTH, |b| b.len()),
+                ];
+                assert_eq!(got.lengths, lengths, "{t}");
+            }
+        }
+        // The generated texts do hold what is looked for.
+        let got = |t: &str| with_text_keys(&other, |keys| keys(t));
+        assert_eq!(got("1.1 Số lượng (người)").unitless(), "1.1 so luong");
+        assert_eq!(
+            got("2.1a TS ĐV:").written_bare.as_deref(),
+            Some("tong so dang vien")
+        );
+    }
+
+    #[test]
+    fn the_sheets_index_finds_what_a_scan_of_its_texts_finds() {
+        let p = pack(HEADS);
+        let texts = generated_texts();
+        // Every text twice, three to a row.
+        let cells: Vec<&str> = texts.iter().chain(&texts).map(String::as_str).collect();
+        let rows: Vec<&[&str]> = cells.chunks(3).collect();
+        let wb = sheet("S", &rows);
+        let idx = SheetIndex::new(&wb.sheets[0], &p);
+        let scanned: Vec<(CellRef, String)> = wb.sheets[0]
+            .cells
+            .iter()
+            .filter_map(|(at, c)| Some((*at, label_key(c.text()?, p.settings.folding))))
+            .filter(|(_, k)| !k.is_empty())
+            .collect();
+        let indexed: Vec<(CellRef, String)> = idx
+            .texts
+            .iter()
+            .map(|(at, t)| (*at, t.key.clone()))
+            .collect();
+        assert_eq!(indexed, scanned);
+        let n = idx.texts.len();
+        let flat = |j: usize| idx.texts[j].1.flat.as_str();
+        let mut probes: Vec<String> = vec!["ghi".into(), String::new(), "zz".into()];
+        for i in 0..n {
+            probes.push(idx.key(i).to_string());
+            probes.extend(idx.bare(i).map(str::to_string));
+            probes.push(flat(i).to_string());
+        }
+        for probe in &probes {
+            let p = probe.as_str();
+            let by_key: Vec<usize> = (0..n).filter(|j| idx.key(*j) == p).collect();
+            let by_bare: Vec<usize> = (0..n).filter(|j| idx.bare(*j) == Some(p)).collect();
+            let by_flat: Vec<usize> = (0..n).filter(|j| flat(*j) == p).collect();
+            assert_eq!(idx.with_key(p).collect::<Vec<_>>(), by_key, "{p}");
+            assert_eq!(idx.with_bare(p).collect::<Vec<_>>(), by_bare, "{p}");
+            assert_eq!(idx.with_flat(p).collect::<Vec<_>>(), by_flat, "{p}");
+            assert_eq!(
+                idx.has_key(p),
+                !by_key.is_empty() || !by_bare.is_empty(),
+                "{p}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_blank_cell_is_one_that_shows_only_white_space() {
+        let values = [
+            Value::Empty,
+            Value::Number(0.0),
+            Value::Number(-0.0),
+            Value::Number(f64::NAN),
+            Value::Number(1e300),
+            Value::Bool(false),
+            Value::Text(String::new()),
+            Value::Text(" \u{a0}\t".into()),
+            Value::Text(" x ".into()),
+            Value::Error("#N/A".into()),
+            Value::Error(" ".into()),
+            Value::Date(String::new()),
+            Value::Date("2021-01-01".into()),
+        ];
+        for v in values {
+            let c = Cell::value(v);
+            assert_eq!(blank(&c), c.display().trim().is_empty(), "{c:?}");
+        }
+    }
+
+    #[test]
+    fn columns_are_filled_as_each_cell_looked_up_says() {
+        // Every pattern of filled cells in two rows of six columns, with blank texts and
+        // missing cells for the unfilled ones.
+        for pattern in 0u32..1 << 12 {
+            let mut s = Sheet::new("S");
+            for r in 0..2u32 {
+                for c in 0..6u32 {
+                    let value = if pattern >> (r * 6 + c) & 1 == 1 {
+                        Value::Number(f64::from(c))
+                    } else if (pattern + c) % 3 == 0 {
+                        Value::Text(" ".into())
+                    } else {
+                        continue;
+                    };
+                    s.cells.insert(CellRef::new(r + 1, c), Cell::value(value));
+                }
+            }
+            let filled = |r: u32, c: u32| s.get(CellRef::new(r, c)).is_some_and(|x| !blank(x));
+            for (top, bottom) in [(1, 1), (2, 2), (1, 2), (0, 1)] {
+                for first in 0..6 {
+                    for last in first..6 {
+                        let each = (first..=last).all(|c| (top..=bottom).any(|r| filled(r, c)));
+                        let got = columns_filled(&s, (top, bottom), (first, last));
+                        assert_eq!(got, each, "{pattern:012b} {top}-{bottom} {first}-{last}");
+                    }
+                }
+            }
+        }
     }
 
     #[test]
