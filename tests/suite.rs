@@ -35,3 +35,4 @@ mod safety;
 mod silent;
 mod structure;
 mod units;
+mod xlsx_values;

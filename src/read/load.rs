@@ -8,6 +8,7 @@
 use crate::model::{Cell, CellRef, Emphasis, Merge, NumFmt, Sheet, Value, Workbook};
 use crate::read::sheet_xml;
 use crate::read::sniff::{self, Container, Sniffed, Unreadable, UnreadableKind};
+use crate::read::xlsx_values::{self, Decline};
 use calamine::{Data, DataRef, Reader, SheetType};
 use std::cell::Cell as StdCell;
 use std::collections::BTreeSet;
@@ -204,7 +205,9 @@ pub struct Opened<'a> {
 }
 
 enum Open<'a> {
-    Xlsx(calamine::Xlsx<Cursor<&'a [u8]>>),
+    /// calamine's reader, opened only when needed: checking reads the values itself when it
+    /// is sure to read them as calamine does ([`xlsx_values`]).
+    Xlsx(Option<calamine::Xlsx<Cursor<&'a [u8]>>>),
     Xlsb(calamine::Xlsb<Cursor<&'a [u8]>>),
     Xls(calamine::Xls<Cursor<&'a [u8]>>),
     Ods(calamine::Ods<Cursor<&'a [u8]>>),
@@ -216,7 +219,7 @@ impl<'a> Opened<'a> {
             let cursor = Cursor::new(bytes);
             let err = |e: &dyn std::fmt::Display| ReadError::Reader(e.to_string());
             let reader = match container {
-                Container::Xlsx => Open::Xlsx(calamine::Xlsx::new(cursor).map_err(|e| err(&e))?),
+                Container::Xlsx => Open::Xlsx(None),
                 Container::Xlsb => Open::Xlsb(calamine::Xlsb::new(cursor).map_err(|e| err(&e))?),
                 Container::Xls => Open::Xls(calamine::Xls::new(cursor).map_err(|e| err(&e))?),
                 Container::Ods => Open::Ods(calamine::Ods::new(cursor).map_err(|e| err(&e))?),
@@ -239,6 +242,16 @@ impl<'a> Opened<'a> {
         match &mut self.reader {
             Open::Xlsx(wb) => guard(|| {
                 let mut parts = Package { bytes, parts };
+                if detail == Detail::Check {
+                    if let Some((workbook, formulas)) = parts.values(limits) {
+                        with_formulas.extend(formulas);
+                        return Ok(workbook);
+                    }
+                }
+                let wb = match wb {
+                    Some(wb) => wb,
+                    None => wb.insert(calamine::Xlsx::new(Cursor::new(bytes))?),
+                };
                 read_xlsx(wb, limits, detail, with_formulas, &mut parts)
             }),
             Open::Xlsb(wb) => guard(|| {
@@ -351,7 +364,7 @@ fn too_large(reason: String) -> Unreadable {
     }
 }
 
-enum ReadError {
+pub(crate) enum ReadError {
     Reader(String),
     TooLarge(String),
     Unsupported(String),
@@ -393,14 +406,14 @@ where
 
 /// The workbook's bounds beyond one sheet: how many worksheets it lists, and the cells of all
 /// its sheets together (each sheet is bounded by itself as it is read, [`Bounded`]).
-struct WorkbookBudget {
+pub(crate) struct WorkbookBudget {
     max_cells: u64,
     cells: u64,
 }
 
 impl WorkbookBudget {
     /// Refuses a workbook listing more worksheets than `limits.max_sheets`, before any is read.
-    fn new(sheets: usize, limits: &Limits) -> Result<WorkbookBudget, ReadError> {
+    pub(crate) fn new(sheets: usize, limits: &Limits) -> Result<WorkbookBudget, ReadError> {
         if sheets as u64 > limits.max_sheets {
             return Err(ReadError::TooLarge(format!(
                 "the workbook lists {sheets} worksheets, more than {}",
@@ -414,7 +427,7 @@ impl WorkbookBudget {
     }
 
     /// Counts a sheet read: an error once the sheets together exceed the budget.
-    fn add(&mut self, sheet: &Sheet) -> Result<(), ReadError> {
+    pub(crate) fn add(&mut self, sheet: &Sheet) -> Result<(), ReadError> {
         self.cells = self.cells.saturating_add(sheet.cells.len() as u64);
         if self.cells > self.max_cells {
             return Err(ReadError::TooLarge(format!(
@@ -428,7 +441,7 @@ impl WorkbookBudget {
 
 /// The sheet's used cells (not empty), bounded: their count and their bounding box may not
 /// exceed the per-sheet cell limit.
-struct Bounded {
+pub(crate) struct Bounded {
     name: String,
     max: u64,
     count: u64,
@@ -437,7 +450,7 @@ struct Bounded {
 }
 
 impl Bounded {
-    fn new(name: &str, max: u64) -> Bounded {
+    pub(crate) fn new(name: &str, max: u64) -> Bounded {
         Bounded {
             name: name.to_string(),
             max,
@@ -447,7 +460,7 @@ impl Bounded {
         }
     }
 
-    fn add(&mut self, (r, c): (u32, u32)) -> Result<(), ReadError> {
+    pub(crate) fn add(&mut self, (r, c): (u32, u32)) -> Result<(), ReadError> {
         self.count += 1;
         self.first = (self.first.0.min(r), self.first.1.min(c));
         self.last = (self.last.0.max(r), self.last.1.max(c));
@@ -587,7 +600,7 @@ fn xlsx_formulas<RS: std::io::Read + std::io::Seek>(
 
 /// Sets a cell's formula; a formula without a stored result becomes an empty cell with a
 /// formula, which the checker computes or reports (counted like a value).
-fn set_formula(
+pub(crate) fn set_formula(
     sheet: &mut Sheet,
     (r, c): (u32, u32),
     formula: String,
@@ -619,6 +632,80 @@ impl From<calamine::XlsxError> for ReadError {
     }
 }
 
+impl From<ReadError> for Decline {
+    fn from(_: ReadError) -> Self {
+        Decline
+    }
+}
+
+/// Reads an .xlsx's worksheets for checking with crossfoot's own reader ([`xlsx_values`]) into
+/// exactly what [`read_xlsx`] builds from calamine for [`Detail::Check`] — the same bounds, a
+/// sheet with a cell without a value completed with its formulas — with the sheets whose
+/// formulas were read; `Err(Decline)` when it is not sure (any error, a limit, a panic: the
+/// calamine path then reads the workbook and gives its own error).
+pub fn read_xlsx_values(
+    parts: &mut sheet_xml::Parts<'_>,
+    limits: &Limits,
+) -> Result<(Workbook, Vec<String>), Decline> {
+    let caught = catch_unwind(AssertUnwindSafe(|| values_sure(parts, limits)));
+    caught.unwrap_or(Err(Decline))
+}
+
+fn values_sure(
+    parts: &mut sheet_xml::Parts<'_>,
+    limits: &Limits,
+) -> Result<(Workbook, Vec<String>), Decline> {
+    let bound = xlsx_values::PART_BOUND.min(limits.max_unzipped_bytes);
+    let values = xlsx_values::Values::open(parts, bound)?;
+    let mut budget = WorkbookBudget::new(values.worksheets().len(), limits)?;
+    let mut sheets = Vec::with_capacity(values.worksheets().len());
+    let mut with_formulas = Vec::new();
+    for name in values.worksheets() {
+        let mut sheet = Sheet::new(name.clone());
+        let Some(cells) = values.sheet(parts, name, bound, limits.max_cells_per_sheet)? else {
+            // Not a worksheet inside (calamine's `NotAWorksheet`): an empty sheet.
+            sheets.push(sheet);
+            continue;
+        };
+        let mut used = Bounded::new(name, limits.max_cells_per_sheet);
+        for (at, value, style) in cells.values {
+            used.add(at)?;
+            let style = values.style(style);
+            if let Some(e) = style.map(|s| s.1).filter(|e| e.any()) {
+                if matches!(value, Value::Text(_)) {
+                    sheet.emphasis.insert(CellRef::new(at.0, at.1), e);
+                }
+            }
+            let fmt = match value {
+                Value::Number(_) => style.map(|s| s.0).unwrap_or_default(),
+                _ => NumFmt::default(),
+            };
+            let cell = Cell {
+                value,
+                formula: None,
+                fmt,
+            };
+            sheet.cells.insert(CellRef::new(at.0, at.1), cell);
+        }
+        if cells.blanks {
+            // A cell without a value may be a formula never computed: the sheet's formulas, as
+            // `read_xlsx` reads them (the one pass gives calamine's formulas).
+            parts.sheet(name, |at, formula| {
+                set_formula(&mut sheet, at, formula, limits)
+            })?;
+            with_formulas.push(name.clone());
+        }
+        budget.add(&sheet)?;
+        sheets.push(sheet);
+    }
+    let defined_names = values.defined_names().to_vec();
+    let workbook = Workbook {
+        sheets,
+        defined_names,
+    };
+    Ok((workbook, with_formulas))
+}
+
 /// An .xlsx package's sheet parts, opened when first needed.
 struct Package<'p, 'a> {
     bytes: &'a [u8],
@@ -626,6 +713,16 @@ struct Package<'p, 'a> {
 }
 
 impl Package<'_, '_> {
+    /// The values read by crossfoot's own reader ([`xlsx_values`]), with the sheets whose
+    /// formulas were read; None when it is not sure (calamine reads the workbook then).
+    fn values(&mut self, limits: &Limits) -> Option<(Workbook, Vec<String>)> {
+        let parts = match self.parts {
+            Some(parts) => parts,
+            None => self.parts.insert(sheet_xml::Parts::open(self.bytes).ok()?),
+        };
+        read_xlsx_values(parts, limits).ok()
+    }
+
     /// Reads a sheet's formulas (unless `formulas` is false: read already) and its merged
     /// ranges, in one pass over its part.
     fn formulas_and_merges(
@@ -715,6 +812,27 @@ where
     Ok(Workbook {
         sheets,
         defined_names,
+    })
+}
+
+/// An .xlsx read for checking by calamine alone, as `read_xlsx` reads it (the fast path's
+/// reference, [`xlsx_values`]).
+#[cfg(test)]
+pub(crate) fn xlsx_by_calamine(bytes: &[u8], limits: &Limits) -> Outcome {
+    guard(|| {
+        let mut wb = calamine::Xlsx::new(Cursor::new(bytes))?;
+        let mut parts = None;
+        let mut package = Package {
+            bytes,
+            parts: &mut parts,
+        };
+        read_xlsx(
+            &mut wb,
+            limits,
+            Detail::Check,
+            &mut BTreeSet::new(),
+            &mut package,
+        )
     })
 }
 

@@ -7,6 +7,8 @@
 //! - [`load`]: the workbook reader (calamine) into the model types.
 //! - [`sheet_xml`]: one pass over an .xlsx worksheet's part for its formulas and merged ranges
 //!   (what the review copies show; calamine would parse the sheet twice more for them).
+//! - [`xlsx_values`]: an .xlsx workbook's values read by crossfoot itself for checking, when it
+//!   is sure to read them as calamine does (calamine reads them otherwise).
 //! - [`numfmt`]: the number formats calamine does not report (`.xls`, `.ods`, `.xlsb`).
 //! - [`number`]: numbers typed as text, read in a locale.
 //! - [`labels`]: labels as people write them (abbreviations, a letter slipped, a year in a
@@ -25,3 +27,4 @@ pub mod number;
 pub mod numfmt;
 pub mod sheet_xml;
 pub mod sniff;
+pub mod xlsx_values;

@@ -34,6 +34,26 @@ pub struct Parts<'a> {
     names: HashMap<String, String>,
     /// (sheet name, part path), in workbook order.
     sheets: Vec<(String, String)>,
+    /// What calamine's `read_workbook` reads beyond the parts' paths, for the values' own
+    /// reader ([`crate::read::xlsx_values`]).
+    book: Book,
+}
+
+/// The workbook part as calamine's `read_workbook` reads it: each sheet's kind (by its
+/// relationship's type), the defined names, and whether calamine would refuse the workbook
+/// for something this reading lets pass (an unknown sheet state or relationship type, a
+/// defined name or `workbookPr` it cannot read).
+#[derive(Debug, Default)]
+pub struct Book {
+    /// The workbook part's folder (`xl/`), where calamine looks for the shared strings and
+    /// styles.
+    pub dir: String,
+    /// For each sheet of `Parts::sheets`, whether its relationship says worksheet.
+    pub worksheet: Vec<bool>,
+    /// The defined names: name → formula text.
+    pub defined_names: Vec<(String, String)>,
+    /// calamine would refuse to open the workbook.
+    pub refused: bool,
 }
 
 impl<'a> Parts<'a> {
@@ -53,11 +73,48 @@ impl<'a> Parts<'a> {
             zip,
             names,
             sheets: Vec::new(),
+            book: Book::default(),
         };
         let (dir, workbook) = parts.workbook_part()?;
         let relationships = parts.relationships(&dir, &workbook)?;
         parts.sheets = parts.sheet_paths(&dir, &workbook, &relationships)?;
+        parts.book.dir = dir;
         Ok(parts)
+    }
+
+    /// The workbook as calamine's `read_workbook` reads it.
+    pub fn book(&self) -> &Book {
+        &self.book
+    }
+
+    /// Each sheet's name and part path, in workbook order (worksheets and the others).
+    pub fn sheet_list(&self) -> &[(String, String)] {
+        &self.sheets
+    }
+
+    /// A part's bytes, inflated whole, found by its name as calamine finds it: `Ok(None)` when
+    /// there is no such entry, an error when it cannot be inflated or unpacks to more than
+    /// `bound` bytes (read no further than that: a zip bomb is never inflated whole).
+    pub fn part_bytes(&mut self, path: &str, bound: u64) -> Result<Option<Vec<u8>>, PartError> {
+        use std::io::Read;
+        let entry = self
+            .names
+            .get(&path.to_ascii_lowercase())
+            .map_or(path, String::as_str);
+        let file = match self.zip.by_name(entry) {
+            Ok(file) => file,
+            Err(zip::result::ZipError::FileNotFound) => return Ok(None),
+            Err(_) => return Err(PartError),
+        };
+        let capacity = file.size().min(bound).saturating_add(1);
+        let mut bytes = Vec::with_capacity(usize::try_from(capacity).map_err(|_| PartError)?);
+        file.take(bound.saturating_add(1))
+            .read_to_end(&mut bytes)
+            .map_err(|_| PartError)?;
+        if bytes.len() as u64 > bound {
+            return Err(PartError);
+        }
+        Ok(Some(bytes))
     }
 
     /// Reads the named worksheet's part once: each formula that is not empty goes to
@@ -144,7 +201,7 @@ impl<'a> Parts<'a> {
         &mut self,
         dir: &str,
         workbook: &str,
-    ) -> Result<HashMap<String, String>, XlsxError> {
+    ) -> Result<HashMap<String, (String, String)>, XlsxError> {
         let path = format!("{dir}_rels/{workbook}.rels");
         let mut xml = self
             .xml(&path)?
@@ -155,9 +212,11 @@ impl<'a> Parts<'a> {
             buf.clear();
             match xml.read_event_into(&mut buf).map_err(XlsxError::Xml)? {
                 Event::Start(e) if e.local_name().as_ref() == "Relationship" => {
-                    if let Some(id) = attr(&e, "Id")? {
-                        let target = attr(&e, "Target")?.unwrap_or_default().to_string();
-                        relationships.insert(id.to_string(), target);
+                    let [id, typ, target] = attrs(&e, ["Id", "Type", "Target"])?;
+                    if let Some(id) = id {
+                        let target = target.unwrap_or_default().to_string();
+                        let typ = typ.unwrap_or_default().to_string();
+                        relationships.insert(id.to_string(), (target, typ));
                     }
                 }
                 Event::End(e) if e.local_name().as_ref() == "Relationships" => break,
@@ -174,8 +233,9 @@ impl<'a> Parts<'a> {
         &mut self,
         dir: &str,
         workbook: &str,
-        relationships: &HashMap<String, String>,
+        relationships: &HashMap<String, (String, String)>,
     ) -> Result<Vec<(String, String)>, XlsxError> {
+        let mut book = Book::default();
         let Some(mut xml) = self.xml(&format!("{dir}{workbook}"))? else {
             return Ok(Vec::new());
         };
@@ -190,26 +250,107 @@ impl<'a> Parts<'a> {
                     for item in RawAttrs::new(e.attributes_raw()) {
                         match item.map_err(XlsxError::XmlAttr)? {
                             ("name", value) => name = unescape_attr(value)?,
+                            ("state", value)
+                                if !matches!(value, "visible" | "hidden" | "veryHidden") =>
+                            {
+                                book.refused = true;
+                            }
                             (key, value) if local_name_is(key, "id") => id = value,
                             _ => (),
                         }
                     }
-                    let target = relationships
+                    let (target, typ) = relationships
                         .get(id)
                         .ok_or(XlsxError::RelationshipNotFound)?;
                     let path = match target.strip_prefix('/') {
                         Some(absolute) => absolute.to_string(),
                         None => format!("{dir}{target}"),
                     };
+                    match typ.split('/').next_back() {
+                        Some("worksheet") => book.worksheet.push(true),
+                        Some("chartsheet" | "dialogsheet") => book.worksheet.push(false),
+                        _ => {
+                            book.refused = true;
+                            book.worksheet.push(false);
+                        }
+                    }
                     sheets.push((name, path));
+                }
+                Event::Start(e)
+                    if e.local_name().as_ref() == "workbookPr" && attr(&e, "date1904").is_err() =>
+                {
+                    book.refused = true;
+                }
+                Event::Start(e) if e.local_name().as_ref() == "definedName" => {
+                    match attr(&e, "name") {
+                        Err(_) => book.refused = true,
+                        Ok(None) => (),
+                        Ok(Some(name)) => match unescape_attr(name) {
+                            Err(_) => book.refused = true,
+                            Ok(name) => {
+                                let value = defined_name(&mut xml, e.name().as_ref())?;
+                                match value {
+                                    Some(value) => book.defined_names.push((name, value)),
+                                    None => book.refused = true,
+                                }
+                            }
+                        },
+                    }
                 }
                 Event::End(e) if e.local_name().as_ref() == "workbook" => break,
                 Event::Eof => return Err(XlsxError::XmlEof("workbook")),
                 _ => (),
             }
         }
+        drop(xml);
+        self.book = book;
         Ok(sheets)
     }
+}
+
+/// Why a part could not be read whole: not inflated, or larger than allowed.
+#[derive(Debug)]
+pub struct PartError;
+
+/// A defined name's formula text, to the end of its element (calamine's `read_workbook`):
+/// None when calamine would refuse it (an unknown entity); an error for the XML's errors.
+fn defined_name<R: BufRead>(xml: &mut Xml<R>, end: &str) -> Result<Option<String>, XlsxError> {
+    let mut buf = Vec::new();
+    let mut value = String::new();
+    let mut refused = false;
+    loop {
+        buf.clear();
+        match xml.read_event_into(&mut buf).map_err(XlsxError::Xml)? {
+            Event::Text(t) => value.push_str(&t.xml10_content()),
+            Event::GeneralRef(r) if entity(&r, &mut value).is_err() => refused = true,
+            Event::End(e) if e.name().as_ref() == end => break,
+            Event::Eof => return Err(XlsxError::XmlEof("workbook")),
+            _ => (),
+        }
+    }
+    Ok((!refused).then_some(value))
+}
+
+/// Several attributes' raw values by their exact keys, read as calamine's `get_attrs!` reads
+/// them: it stops once as many keys as asked were met, and fails on a malformed attribute
+/// before that.
+pub fn attrs<'e, const N: usize>(
+    e: &'e BytesStart<'_>,
+    keys: [&str; N],
+) -> Result<[Option<&'e str>; N], AttrError> {
+    let mut found = [None; N];
+    let mut count = 0;
+    for item in RawAttrs::new(e.attributes_raw()) {
+        let (k, v) = item?;
+        if let Some(i) = keys.iter().position(|key| *key == k) {
+            found[i] = Some(v);
+            count += 1;
+        }
+        if count == N {
+            break;
+        }
+    }
+    Ok(found)
 }
 
 /// A shared formula's anchor: its text and the range it was given for.
@@ -492,7 +633,7 @@ fn formula_text<R: BufRead>(
 }
 
 /// An entity or character reference in text, resolved (calamine's `unescape_entity_to_buffer`).
-fn entity(r: &BytesRef<'_>, out: &mut String) -> Result<(), quick_xml::Error> {
+pub fn entity(r: &BytesRef<'_>, out: &mut String) -> Result<(), quick_xml::Error> {
     let name = r.as_ref();
     if let Some(text) = quick_xml::escape::resolve_xml_entity(name) {
         out.push_str(text);
@@ -507,7 +648,7 @@ fn entity(r: &BytesRef<'_>, out: &mut String) -> Result<(), quick_xml::Error> {
     ))
 }
 
-fn unescape_attr(value: &str) -> Result<String, XlsxError> {
+pub fn unescape_attr(value: &str) -> Result<String, XlsxError> {
     quick_xml::escape::unescape(value)
         .map(|v| v.into_owned())
         .map_err(|e| XlsxError::Xml(quick_xml::Error::from(e)))
@@ -523,7 +664,7 @@ fn digits(text: &str) -> Option<usize> {
 
 /// An attribute's raw value by its exact key (calamine's `raw_attr`): an error for a malformed
 /// attribute met before it.
-fn attr<'e>(e: &'e BytesStart<'_>, key: &str) -> Result<Option<&'e str>, AttrError> {
+pub fn attr<'e>(e: &'e BytesStart<'_>, key: &str) -> Result<Option<&'e str>, AttrError> {
     for item in RawAttrs::new(e.attributes_raw()) {
         let (k, v) = item?;
         if k == key {
@@ -543,13 +684,13 @@ fn local_name_is(key: &str, local: &str) -> bool {
 
 /// The attributes of a start tag as written, not unescaped (calamine's `RawAttrIter`): a key
 /// with no `=`, or a value without quotes, is an error (and ends the list).
-struct RawAttrs<'a> {
+pub struct RawAttrs<'a> {
     raw: &'a str,
     pos: usize,
 }
 
 impl<'a> RawAttrs<'a> {
-    fn new(raw: &'a str) -> Self {
+    pub fn new(raw: &'a str) -> Self {
         RawAttrs { raw, pos: 0 }
     }
 }
@@ -604,7 +745,7 @@ impl<'a> Iterator for RawAttrs<'a> {
 }
 
 /// `A1` or `A1:B2` as a range (calamine's `get_dimension`).
-fn dimension(text: &str) -> Result<Dimensions, XlsxError> {
+pub fn dimension(text: &str) -> Result<Dimensions, XlsxError> {
     let parts = text
         .split(':')
         .map(row_column)
@@ -620,13 +761,13 @@ fn dimension(text: &str) -> Result<Dimensions, XlsxError> {
 }
 
 /// A cell reference's (row, column), from 0 (calamine's `get_row_column`).
-fn row_column(text: &str) -> Result<(u32, u32), XlsxError> {
+pub fn row_column(text: &str) -> Result<(u32, u32), XlsxError> {
     let (row, col) = row_and_column(text)?;
     Ok((row, col.ok_or(XlsxError::RangeWithoutColumnComponent)?))
 }
 
 /// A row reference's row, from 0; a column in it is ignored (calamine's `get_row`).
-fn row_of(text: &str) -> Result<u32, XlsxError> {
+pub fn row_of(text: &str) -> Result<u32, XlsxError> {
     row_and_column(text).map(|(row, _)| row)
 }
 
@@ -664,7 +805,7 @@ fn row_and_column(text: &str) -> Result<(u32, Option<u32>), XlsxError> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use calamine::Reader;
     use std::io::Write;
@@ -944,7 +1085,7 @@ mod tests {
 
     /// The .xlsx files of `../shared/corpus/real-world/` (less the hostile ones its
     /// EXPECT.tsv names) and of `samples/`.
-    fn corpus() -> Vec<std::path::PathBuf> {
+    pub(crate) fn corpus() -> Vec<std::path::PathBuf> {
         let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
         let corpus = root.join("../shared/corpus/real-world");
         let expect = std::fs::read_to_string(corpus.join("EXPECT.tsv"))
