@@ -12,13 +12,14 @@
 //!
 //! **It answers only when it is sure.** Anything it does not replicate exactly makes it
 //! decline, and the workbook is read by calamine as before (so every error keeps calamine's
-//! text): a number whose style calamine reads as a date or a duration, a number, index or
-//! reference not written plainly (calamine's parsers of those differ from Rust's on odd
-//! forms), anything calamine would refuse (an XML or attribute error in a part it reads, an
-//! unknown cell type, sheet state or relationship type, a missing part), a part over the bound,
-//! a limit exceeded (calamine's read gives the error), and a panic. The package's directory,
-//! relationships and workbook part are read by [`sheet_xml::Parts`], which the review copies'
-//! formulas and merged ranges use too: one open for both.
+//! text): a number, index or reference not written plainly (calamine's parsers of those differ
+//! from Rust's on odd forms), anything calamine would refuse (an XML or attribute error in a
+//! part it reads, an unknown cell type, sheet state or relationship type, a missing part), a
+//! part over the bound, a limit exceeded (calamine's read gives the error), and a panic. A
+//! number whose style calamine reads as a date or a duration is read as calamine's path keeps
+//! it: a date holding the number's text. The package's directory, relationships and workbook
+//! part are read by [`sheet_xml::Parts`], which the review copies' formulas and merged ranges
+//! use too: one open for both.
 //!
 //! `tests::fast_path_equals_calamine_on_every_xlsx_of_the_corpus` (ignored: it needs
 //! `../shared`) holds it to calamine's read on every .xlsx of the corpus and the samples.
@@ -68,7 +69,8 @@ impl From<sheet_xml::PartError> for Decline {
 /// What a style of the palette (`cellXfs`) gives a cell.
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 struct Style {
-    /// calamine reads a number of this style as a date or a duration.
+    /// calamine reads a number of this style as a date or a duration (kept as the number's
+    /// text, [`Value::Date`]).
     date: bool,
     fmt: NumFmt,
     emphasis: Emphasis,
@@ -1035,7 +1037,10 @@ impl SheetRead<'_> {
                 }
                 let n = plain_float(v).ok_or(Decline)?;
                 if date {
-                    return Err(Decline);
+                    // calamine gives an `ExcelDateTime`, which `read_xlsx` keeps as its text:
+                    // the number as Rust writes an f64 (its `Display`), whatever the format
+                    // (date or duration) and the workbook's epoch.
+                    return Ok(Some(Value::Date(n.to_string())));
                 }
                 Some(Value::Number(n))
             }
@@ -1434,18 +1439,24 @@ mod tests {
     }
 
     #[test]
-    fn a_number_styled_as_a_date_makes_it_decline() {
+    fn a_number_styled_as_a_date_reads_as_calamine_reads_it() {
         let limits = Limits::default();
         for style in [5, 6] {
-            let cells = format!(r#"<row r="1"><c r="A1" s="{style}"><v>45000</v></c></row>"#);
-            let bytes = package(&[("S", "worksheet", "", worksheet(&cells))], "", STYLES);
-            assert!(fast(&bytes, &limits).is_none(), "style {style}");
-            assert!(matches!(
-                xlsx_by_calamine(&bytes, &limits).map(|wb| wb.sheets[0].cells.len()),
-                Ok(1)
-            ));
+            for (v, text) in [("45000", "45000"), ("45000.25", "45000.25"), ("0.5", "0.5")] {
+                let cells = format!(r#"<row r="1"><c r="A1" s="{style}"><v>{v}</v></c></row>"#);
+                let bytes = package(&[("S", "worksheet", "", worksheet(&cells))], "", STYLES);
+                assert!(same_as_calamine(&bytes, &limits, "a date"), "style {style}");
+                let wb = fast(&bytes, &limits).expect("answered");
+                let cell = &wb.sheets[0].cells[&CellRef::parse_a1("A1").expect("a1")];
+                assert_eq!(cell.value, Value::Date(text.into()), "style {style}");
+                assert_eq!(
+                    cell.fmt,
+                    NumFmt::default(),
+                    "a date carries no number format"
+                );
+            }
         }
-        // The same number without a date style is read.
+        // The same number without a date style is a number.
         let cells = r#"<row r="1"><c r="A1" s="1"><v>45000</v></c></row>"#;
         let bytes = package(&[("S", "worksheet", "", worksheet(cells))], "", STYLES);
         assert!(same_as_calamine(&bytes, &limits, "percent"));
