@@ -193,22 +193,8 @@ fn shared_strings(bytes: &[u8]) -> Sure<Vec<String>> {
         }
     }
     let mut strings = Vec::new();
-    let mut start = usize::try_from(head.buffer_position()).map_err(|_| Decline)?;
-    if bytes.starts_with(b"\xEF\xBB\xBF") {
-        start += 3;
-    }
-    let before = bytes.get(..start).ok_or(Decline)?;
-    if !before.ends_with(b">") {
-        return Err(Decline);
-    }
-    if before.ends_with(b"/>") {
+    let Some(mut scan) = Scan::after(&head, bytes)? else {
         return Ok(strings);
-    }
-    let text = std::str::from_utf8(bytes).map_err(|_| Decline)?;
-    let mut scan = Scan {
-        text,
-        bytes,
-        pos: start,
     };
     loop {
         scan.space()?;
@@ -621,6 +607,30 @@ struct Scan<'a> {
 }
 
 impl<'a> Scan<'a> {
+    /// The scan of `bytes` from where quick-xml's `head` stopped, just after the start tag of
+    /// the element whose children are scanned (`<sst>`, `<sheetData>`); None when that tag was
+    /// empty (`<sst/>`, `<sheetData/>`): nothing to scan.
+    fn after(head: &quick_xml::Reader<&[u8]>, bytes: &'a [u8]) -> Sure<Option<Scan<'a>>> {
+        let mut start = usize::try_from(head.buffer_position()).map_err(|_| Decline)?;
+        // quick-xml counts its position after a byte order mark.
+        if bytes.starts_with(b"\xEF\xBB\xBF") {
+            start += 3;
+        }
+        let before = bytes.get(..start).ok_or(Decline)?;
+        if !before.ends_with(b">") {
+            return Err(Decline);
+        }
+        if before.ends_with(b"/>") {
+            return Ok(None);
+        }
+        let text = std::str::from_utf8(bytes).map_err(|_| Decline)?;
+        Ok(Some(Scan {
+            text,
+            bytes,
+            pos: start,
+        }))
+    }
+
     /// Past whitespace to the next `<`: any other text (which calamine ignores, but quick-xml
     /// may refuse) declines.
     fn space(&mut self) -> Sure<()> {
@@ -764,24 +774,9 @@ impl SheetRead<'_> {
             values: Vec::new(),
             blanks: false,
         };
-        let mut start = usize::try_from(head.buffer_position()).map_err(|_| Decline)?;
-        // quick-xml counts its position after a byte order mark.
-        if bytes.starts_with(b"\xEF\xBB\xBF") {
-            start += 3;
-        }
-        let before = bytes.get(..start).ok_or(Decline)?;
-        if !before.ends_with(b">") {
-            return Err(Decline);
-        }
-        if before.ends_with(b"/>") {
+        let Some(mut scan) = Scan::after(&head, bytes)? else {
             // `<sheetData/>`: no cells.
             return Ok(Some(cells));
-        }
-        let text = std::str::from_utf8(bytes).map_err(|_| Decline)?;
-        let mut scan = Scan {
-            text,
-            bytes,
-            pos: start,
         };
         let (mut row, mut col) = (0u32, 0u32);
         loop {
