@@ -138,7 +138,7 @@ impl Skip {
 }
 
 /// Broad class of an unreadable file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 #[serde(rename_all = "kebab-case")]
 pub enum UnreadableKind {
     /// 0 bytes.

@@ -356,6 +356,92 @@ fn a_mixed_folder_reports_every_file_and_passes_over_only_litter() {
     );
 }
 
+/// A worker process opens, reads and tells each file itself (its bytes never cross the pipe):
+/// every kind of input gives what reading it in this process (`--in-process`) gives, to the
+/// byte of the JSON report.
+#[test]
+fn a_worker_reads_each_file_itself_with_the_outcome_of_an_in_process_read() {
+    use std::os::unix::ffi::OsStrExt;
+    let dir = tempfile::tempdir().unwrap();
+    let subs = dir.path().join("subs");
+    std::fs::create_dir(&subs).unwrap();
+    branch(&subs, "a-clean.xlsx", "TD-01", 1);
+    let samples = Path::new(env!("CARGO_MANIFEST_DIR")).join("samples");
+    std::fs::copy(
+        samples.join("branch-gender-split.xlsx"),
+        subs.join("b-slip.xlsx"),
+    )
+    .unwrap();
+    // An .xlsx under an .xls name: read by its content, the name said wrong.
+    std::fs::copy(samples.join("branch-clean.xlsx"), subs.join("c-named.xls")).unwrap();
+    std::fs::write(subs.join("d-empty.xlsx"), b"").unwrap();
+    std::fs::write(subs.join("e-text.xlsx"), "Tổng số,50\nNam,20\n").unwrap();
+    let clean = std::fs::read(samples.join("branch-clean.xlsx")).unwrap();
+    std::fs::write(subs.join("f-cut.xlsx"), &clean[..clean.len() / 2]).unwrap();
+    // A name that is not UTF-8 reaches the worker whole.
+    std::fs::write(
+        subs.join(std::ffi::OsStr::from_bytes(b"g-ch\xe1-b\xf4.xlsx")),
+        &clean,
+    )
+    .unwrap();
+    // crossfoot's own review workbook, put among the submissions.
+    let review = dir.path().join("review.xlsx");
+    let wrote = crossfoot(
+        &["check", "-o", review.to_str().unwrap()],
+        &[&samples.join("branch-clean.xlsx")],
+    );
+    assert_eq!(code(&wrote), 0, "{}", stderr(&wrote));
+    std::fs::copy(&review, subs.join("h-review.xlsx")).unwrap();
+
+    let workers = crossfoot(&["check", "--format", "json"], &[&subs]);
+    let here = crossfoot(&["check", "--format", "json", "--in-process"], &[&subs]);
+    assert_eq!(code(&workers), code(&here));
+    assert_eq!(stdout(&workers), stdout(&here), "{}", stderr(&workers));
+    // And it says what each one is (so that the two cannot agree by both reading nothing).
+    let doc = json(&workers);
+    let statuses: Vec<(String, String)> = doc["files"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let path = f["path"].as_str().unwrap();
+            let name = path.rsplit('/').next().unwrap().to_string();
+            (name, f["status"].as_str().unwrap().to_string())
+        })
+        .collect();
+    let expected = [
+        ("a-clean.xlsx", "checked"),
+        ("b-slip.xlsx", "checked"),
+        ("c-named.xls", "checked"),
+        ("d-empty.xlsx", "unreadable"),
+        ("e-text.xlsx", "unreadable"),
+        ("f-cut.xlsx", "unreadable"),
+        ("g-ch\\xE1-b\\xF4.xlsx", "checked"),
+        ("h-review.xlsx", "skipped"),
+    ];
+    assert_eq!(
+        statuses,
+        expected
+            .iter()
+            .map(|(n, s)| (n.to_string(), s.to_string()))
+            .collect::<Vec<_>>()
+    );
+    let findings: Vec<&str> = doc["findings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|f| f["rule"].as_str())
+        .collect();
+    assert!(
+        findings.contains(&"workbook.wrong-extension"),
+        "{findings:?}"
+    );
+    assert!(
+        findings.iter().any(|r| r.starts_with("M01")),
+        "{findings:?}"
+    );
+}
+
 #[test]
 fn unreadable_folders_links_fifos_and_deep_folders_are_reported_not_dropped() {
     let dir = tempfile::tempdir().unwrap();

@@ -58,33 +58,26 @@ pub fn check_file(
             Kept::default(),
         );
     }
-    let limits = &opts.limits;
-    let bytes = match read_file(&input.path, limits.max_file_bytes, opts.read_timeout) {
-        Ok(b) => b,
-        Err(u) => return (unreadable(&input.shown, u), Kept::default()),
-    };
-    if let Some(what) = crate::read::sniff::crossfoot_output(&bytes) {
-        if what == crate::read::sniff::REVIEW_MARK {
-            return (
-                skipped(&input.shown, crate::check::Skip::OwnReview),
-                Kept::default(),
-            );
-        }
-    }
     let name = input
         .path
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_default();
-    let container = match load::prepare(&bytes, &name, limits) {
-        Ok(c) => c,
-        Err(u) => return (unreadable(&input.shown, u), Kept::default()),
-    };
-    let checked = isolation
-        .check(&bytes, container, limits, pack, job)
-        .map_err(|failure| load::failure_error(&bytes, &name, failure));
-    match checked {
-        Ok((mut result, kept)) => {
+    let outcome = isolation.check_path(
+        &input.path,
+        &name,
+        &opts.limits,
+        opts.read_timeout,
+        pack,
+        job,
+    );
+    match outcome {
+        FileOutcome::OwnReview => (
+            skipped(&input.shown, crate::check::Skip::OwnReview),
+            Kept::default(),
+        ),
+        FileOutcome::Checked(container, checked) => {
+            let (mut result, kept) = *checked;
             // Read by its content; the name is said to be wrong.
             if let Some((what, ext, right)) = load::wrong_extension(container, &name) {
                 result.findings.push(Finding {
@@ -111,11 +104,47 @@ pub fn check_file(
             }
             (result, kept)
         }
-        Err(u) => (unreadable(&input.shown, u), Kept::default()),
+        FileOutcome::Unreadable(u) => (unreadable(&input.shown, u), Kept::default()),
     }
 }
 
 pub use crate::read::files::read_file;
+
+/// What one file's bytes gave: the part of [`check_file`] an [`Isolation`] does (in a worker
+/// process, all of it but the stat of the walk).
+#[derive(Debug)]
+pub enum FileOutcome {
+    /// Not read as a workbook, and why.
+    Unreadable(Unreadable),
+    /// crossfoot's own review workbook: passed over.
+    OwnReview,
+    /// Read as `Container` and checked.
+    Checked(Container, Box<(FileResult, Kept)>),
+}
+
+/// Tells what `bytes` (a file named `name`) are and has `check` read and check them: a
+/// review workbook crossfoot wrote is passed over, a file that is no workbook (or too large) is
+/// said unreadable, and a read that failed is explained from the bytes.
+pub fn outcome_of(
+    bytes: &[u8],
+    name: &str,
+    limits: &Limits,
+    check: impl FnOnce(&[u8], Container) -> Result<(FileResult, Kept), load::Failure>,
+) -> FileOutcome {
+    if let Some(what) = crate::read::sniff::crossfoot_output(bytes) {
+        if what == crate::read::sniff::REVIEW_MARK {
+            return FileOutcome::OwnReview;
+        }
+    }
+    let container = match load::prepare(bytes, name, limits) {
+        Ok(c) => c,
+        Err(u) => return FileOutcome::Unreadable(u),
+    };
+    match check(bytes, container) {
+        Ok(checked) => FileOutcome::Checked(container, Box::new(checked)),
+        Err(failure) => FileOutcome::Unreadable(load::failure_error(bytes, name, failure)),
+    }
+}
 
 /// Reads and checks a container in this process (the in-process isolation, and each worker
 /// process, call this).

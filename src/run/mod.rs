@@ -52,6 +52,28 @@ pub trait Isolation: Sync {
         job: &Job,
     ) -> Result<(FileResult, Kept), Failure>;
 
+    /// Reads the file at `path` (named `name`), tells what it is and reads and checks it: the
+    /// whole of one file's work but for what the run says of its name. By default the file is
+    /// read here, under `read_timeout` ([`file::read_file`]), and its bytes handed to
+    /// [`Isolation::check`]; the worker processes instead read it themselves, under their own
+    /// time limit, so that its bytes never cross a pipe.
+    fn check_path(
+        &self,
+        path: &std::path::Path,
+        name: &str,
+        limits: &Limits,
+        read_timeout: Duration,
+        pack: &Pack,
+        job: &Job,
+    ) -> file::FileOutcome {
+        match file::read_file(path, limits.max_file_bytes, read_timeout) {
+            Ok(bytes) => file::outcome_of(&bytes, name, limits, |b, c| {
+                self.check(b, c, limits, pack, job)
+            }),
+            Err(u) => file::FileOutcome::Unreadable(u),
+        }
+    }
+
     /// Threads checking at once for `jobs` (0: one per core).
     fn threads(&self, jobs: usize) -> usize {
         jobs

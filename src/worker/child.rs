@@ -1,9 +1,9 @@
 //! The worker process's side: requests in on stdin, replies out on stdout, until stdin
 //! closes. Its address space is capped before it reads anything.
 
-use super::protocol::{read_frame, write_frame, Checked, Request, WireFinding};
+use super::protocol::{read_frame, write_frame, Checked, Outcome, Request};
 use crate::rules::{self, Pack};
-use crate::run::file::check_container;
+use crate::run::file::{check_container, outcome_of, FileOutcome};
 use std::io::{BufReader, BufWriter, Write};
 
 /// The worker's main loop: requests in on stdin, replies out on stdout, until stdin closes.
@@ -40,20 +40,30 @@ pub fn worker_main(max_memory_mb: u64) -> std::process::ExitCode {
                 let Some(pack) = pack.as_ref() else {
                     break;
                 };
-                let reply =
-                    check_container(&bytes, container, &limits, pack, &job).map(|(r, kept)| {
-                        Checked {
-                            forms: r.forms,
-                            findings: r.findings.into_iter().map(WireFinding::from).collect(),
-                            unit: r.unit,
-                            sheets: r.kept,
-                            explanations: r.explanations,
-                            not_applied: r.not_applied,
-                            kept,
-                        }
-                    });
+                let reply = check_container(&bytes, container, &limits, pack, &job)
+                    .map(|(r, kept)| Checked::of(r, kept));
                 drop(bytes);
                 postcard::to_stdvec(&reply)
+            }
+            Request::CheckPath {
+                path,
+                name,
+                limits,
+                job,
+            } => {
+                let Some(pack) = pack.as_ref() else {
+                    break;
+                };
+                let path = path_of(path);
+                // Read here, without a time limit of its own: the pool's watchdog ends this
+                // process when opening, reading and checking the file overran its time.
+                let outcome = match crate::read::files::read_now(&path, limits.max_file_bytes) {
+                    Ok(bytes) => outcome_of(&bytes, &name, &limits, |b, c| {
+                        check_container(b, c, &limits, pack, &job)
+                    }),
+                    Err(u) => FileOutcome::Unreadable(u),
+                };
+                postcard::to_stdvec(&Outcome::from(outcome))
             }
         };
         let Ok(encoded) = encoded else {
@@ -67,4 +77,16 @@ pub fn worker_main(max_memory_mb: u64) -> std::process::ExitCode {
         }
     }
     std::process::ExitCode::SUCCESS
+}
+
+/// A path from the bytes the pool sent ([`super::path_bytes`]).
+#[cfg(unix)]
+fn path_of(bytes: Vec<u8>) -> std::path::PathBuf {
+    use std::os::unix::ffi::OsStringExt;
+    std::path::PathBuf::from(std::ffi::OsString::from_vec(bytes))
+}
+
+#[cfg(not(unix))]
+fn path_of(bytes: Vec<u8>) -> std::path::PathBuf {
+    std::path::PathBuf::from(String::from_utf8_lossy(&bytes).into_owned())
 }

@@ -8,11 +8,14 @@
 //! allocation fails and it aborts, or the watchdog kills it after the time limit), the file is
 //! reported as too large to check safely, and a fresh worker takes the next file. Workers are
 //! reused across files (at most `--jobs` at once); each compiles the run's rule pack once from
-//! the sources the main process compiled. The bytes go in and only the results come out
-//! (findings, forms, unit, the figures other workbooks' checks read, and with `-o` the sheets
-//! the review copies), encoded with postcard: the main process never holds a workbook. Content
-//! sniffing ([`crate::read::sniff`]) runs before, in the main process: it is crossfoot's own bounded
-//! code and already refuses the known hostile containers.
+//! the sources the main process compiled. The main process sends a file's path; the worker
+//! opens and reads the file, tells what it is ([`crate::read::sniff`], crossfoot's own bounded
+//! code, which already refuses the known hostile containers), reads and checks it, and only
+//! the results come back (findings, forms, unit, the figures other workbooks' checks read, and
+//! with `-o` the sheets the review copies), encoded with postcard: the main process never
+//! holds a workbook, and the watchdog's time limit covers the opening and reading as well (a
+//! file on a share that hangs ends its worker, and is reported). [`Isolation::check`] with the
+//! bytes (sent in a frame of their own) is kept for callers that hold them already.
 //!
 //! A [`Pool`] is an [`Isolation`]: the command line builds one (with [`isolation`], from the
 //! guard flags) and hands it to the
@@ -24,13 +27,13 @@ mod child;
 mod protocol;
 
 pub use child::worker_main;
-use protocol::{read_frame, write_frame, Checked, Request};
+use protocol::{read_frame, write_frame, Checked, Outcome, Request};
 
-use crate::check::{FileResult, Kept, Status};
-use crate::finding::Finding;
+use crate::check::{FileResult, Kept};
 use crate::read::load::{Failure, Limits};
 use crate::read::sniff::Container;
 use crate::rules::Pack;
+use crate::run::file::FileOutcome;
 use crate::run::guard::GuardArgs;
 use crate::run::{Isolation, Job};
 use std::collections::HashMap;
@@ -274,7 +277,7 @@ impl Pool {
         self.lost();
         if timed_out {
             Failure::Stopped(format!(
-                "reading it took longer than {} s",
+                "opening, reading and checking it took longer than {} s",
                 self.config.timeout.as_secs()
             ))
         } else {
@@ -286,17 +289,10 @@ impl Pool {
     }
 }
 
-impl Isolation for Pool {
-    /// Reads and checks one container in a worker (see [`crate::check`]): only the results
-    /// cross the pipe, never the workbook (but for the sheets the review copies).
-    fn check(
-        &self,
-        bytes: &[u8],
-        container: Container,
-        limits: &Limits,
-        pack: &Pack,
-        job: &Job,
-    ) -> Result<(FileResult, Kept), Failure> {
+impl Pool {
+    /// A free worker that has compiled `pack` (compiled now if it has not), or why none can
+    /// read the file.
+    fn ready(&self, pack: &Pack) -> Result<Worker, Failure> {
         // Never read unguarded: a file no worker can take is reported, not read here.
         let Some(mut worker) = self.acquire() else {
             return Err(Failure::NoWorker(format!(
@@ -326,6 +322,22 @@ impl Isolation for Pool {
                 Err(t) => return Err(self.stopped(worker, t)),
             }
         }
+        Ok(worker)
+    }
+}
+
+impl Isolation for Pool {
+    /// Reads and checks one container in a worker (see [`crate::check`]): only the results
+    /// cross back, never the workbook (but for the sheets the review copies).
+    fn check(
+        &self,
+        bytes: &[u8],
+        container: Container,
+        limits: &Limits,
+        pack: &Pack,
+        job: &Job,
+    ) -> Result<(FileResult, Kept), Failure> {
+        let mut worker = self.ready(pack)?;
         let request = Request::Check {
             container,
             limits: *limits,
@@ -337,23 +349,50 @@ impl Isolation for Pool {
         match reply {
             Ok(result) => {
                 self.release(worker);
-                result.map(|c| {
-                    (
-                        FileResult {
-                            path: job.shown.clone(),
-                            status: Status::Checked,
-                            forms: c.forms,
-                            findings: c.findings.into_iter().map(Finding::from).collect(),
-                            unit: c.unit,
-                            kept: c.sheets,
-                            explanations: c.explanations,
-                            not_applied: c.not_applied,
-                        },
-                        c.kept,
-                    )
-                })
+                result.map(|c| c.into_result(&job.shown))
             }
             Err(t) => Err(self.stopped(worker, t)),
+        }
+    }
+
+    /// The whole of one file in a worker: it opens and reads the file itself (its bytes never
+    /// cross a pipe, and this process never holds them), tells what it is, reads and checks
+    /// it; the watchdog bounds all of it by the run's read time limit. The file's bytes were
+    /// otherwise read on a reading thread of this process, sent down the pipe and read again
+    /// from it: three copies and two more hand-offs between threads for every file.
+    #[cfg(unix)]
+    fn check_path(
+        &self,
+        path: &std::path::Path,
+        name: &str,
+        limits: &Limits,
+        _read_timeout: Duration,
+        pack: &Pack,
+        job: &Job,
+    ) -> FileOutcome {
+        use std::os::unix::ffi::OsStrExt;
+        let unread =
+            |failure| FileOutcome::Unreadable(crate::read::load::failure_error(&[], name, failure));
+        let mut worker = match self.ready(pack) {
+            Ok(w) => w,
+            Err(failure) => return unread(failure),
+        };
+        let request = Request::CheckPath {
+            path: path.as_os_str().as_bytes().to_vec(),
+            name: name.to_string(),
+            limits: *limits,
+            job: job.clone(),
+        };
+        let reply = self
+            .exchange(&mut worker, &request, None)
+            .and_then(|r| postcard::from_bytes::<Outcome>(&r).map_err(|_| false));
+        match reply {
+            Ok(outcome) => {
+                self.release(worker);
+                outcome.into_outcome(&job.shown)
+            }
+            // Stopped: `failure_error` words it without the file's bytes.
+            Err(t) => unread(self.stopped(worker, t)),
         }
     }
 

@@ -3,7 +3,7 @@
 //! replies are encoded with postcard (compact binary serde).
 
 use crate::check::{FormFound, Kept, Unit};
-use crate::finding::{CellLoc, Finding, Role, Severity};
+use crate::finding::{CellLoc, Finding, Role, Severity, UnreadableKind};
 use crate::read::load::Limits;
 use crate::read::sniff::Container;
 use crate::rules::Source;
@@ -43,6 +43,26 @@ pub enum Request {
         limits: Limits,
         job: Job,
     },
+    /// Open, read, tell and check the file at `path` (its bytes as the system has them, so
+    /// that a name that is not UTF-8 crosses whole), named `name`; no bytes follow. Answered
+    /// by [`Outcome`].
+    CheckPath {
+        path: Vec<u8>,
+        name: String,
+        limits: Limits,
+        job: Job,
+    },
+}
+
+/// What a [`Request::CheckPath`] gave (see [`crate::run::file::FileOutcome`]).
+#[derive(serde::Serialize, serde::Deserialize)]
+pub enum Outcome {
+    /// Not read as a workbook: its kind, reason and hint.
+    Unreadable(UnreadableKind, String, String),
+    /// crossfoot's own review workbook.
+    OwnReview,
+    /// Read as the container and checked.
+    Checked(Container, Box<Checked>),
 }
 
 /// A checked file as it crosses the pipe (findings without the JSON report's field skipping).
@@ -121,6 +141,66 @@ impl From<WireFinding> for Finding {
             difference: f.difference,
             order: f.order,
             decimals: f.decimals,
+        }
+    }
+}
+
+impl Checked {
+    /// What the worker sends for a file it checked.
+    pub fn of(r: crate::check::FileResult, kept: Kept) -> Checked {
+        Checked {
+            forms: r.forms,
+            findings: r.findings.into_iter().map(WireFinding::from).collect(),
+            unit: r.unit,
+            sheets: r.kept,
+            explanations: r.explanations,
+            not_applied: r.not_applied,
+            kept,
+        }
+    }
+
+    /// The result it stands for, the file shown as `shown`.
+    pub fn into_result(self, shown: &str) -> (crate::check::FileResult, Kept) {
+        (
+            crate::check::FileResult {
+                path: shown.to_string(),
+                status: crate::check::Status::Checked,
+                forms: self.forms,
+                findings: self.findings.into_iter().map(Finding::from).collect(),
+                unit: self.unit,
+                kept: self.sheets,
+                explanations: self.explanations,
+                not_applied: self.not_applied,
+            },
+            self.kept,
+        )
+    }
+}
+
+impl From<crate::run::file::FileOutcome> for Outcome {
+    fn from(o: crate::run::file::FileOutcome) -> Outcome {
+        use crate::run::file::FileOutcome as F;
+        match o {
+            F::Unreadable(u) => Outcome::Unreadable(u.kind, u.reason, u.hint),
+            F::OwnReview => Outcome::OwnReview,
+            F::Checked(container, checked) => {
+                let (r, kept) = *checked;
+                Outcome::Checked(container, Box::new(Checked::of(r, kept)))
+            }
+        }
+    }
+}
+
+impl Outcome {
+    /// The outcome it stands for, the file shown as `shown`.
+    pub fn into_outcome(self, shown: &str) -> crate::run::file::FileOutcome {
+        use crate::run::file::FileOutcome as F;
+        match self {
+            Outcome::Unreadable(kind, reason, hint) => {
+                F::Unreadable(crate::unreadable::Unreadable { kind, reason, hint })
+            }
+            Outcome::OwnReview => F::OwnReview,
+            Outcome::Checked(container, c) => F::Checked(container, Box::new(c.into_result(shown))),
         }
     }
 }
