@@ -707,7 +707,9 @@ impl ReviewBuilder {
 
     /// The review workbook's bytes.
     pub fn workbook(self) -> Result<Vec<u8>, ReviewError> {
-        assemble(&self.results, &self.opts, &BTreeMap::new(), self.ahead)
+        let bytes = assemble(&self.results, &self.opts, &BTreeMap::new(), self.ahead);
+        drop_aside(self.results);
+        bytes
     }
 }
 
@@ -877,7 +879,22 @@ fn assemble(
     if !all_pure {
         wb.set_calculation_mode(CalculationMode::Manual);
     }
-    Ok(wb.save_to_buffer()?)
+    let bytes = wb.save_to_buffer()?;
+    drop_aside(wb);
+    Ok(bytes)
+}
+
+/// Frees `what` on a thread of its own, so that the bytes just made are written meanwhile:
+/// a review workbook's worksheets and the results it was made of are hundreds of thousands of
+/// small allocations (18 ms of the 320 ms after the last result, on the benchmark's 2,000
+/// workbooks). Without a thread, here. The command line may end before the thread does; the
+/// system takes the memory back then.
+fn drop_aside<T: Send + 'static>(what: T) {
+    // A thread that cannot be started hands the value back (inside the closure) and drops it
+    // here.
+    let _ = std::thread::Builder::new()
+        .name("crossfoot-free".into())
+        .spawn(move || drop(what));
 }
 
 /// A workbook holding the marked copies of one file's kept sheets under their own names (for
