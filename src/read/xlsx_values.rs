@@ -623,7 +623,7 @@ impl<'a> Scan<'a> {
         if before.ends_with(b"/>") {
             return Ok(None);
         }
-        let text = std::str::from_utf8(bytes).map_err(|_| Decline)?;
+        let text = simdutf8::basic::from_utf8(bytes).map_err(|_| Decline)?;
         Ok(Some(Scan {
             text,
             bytes,
