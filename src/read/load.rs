@@ -668,6 +668,10 @@ fn values_sure(
             continue;
         };
         let mut used = Bounded::new(name, limits.max_cells_per_sheet);
+        // Collected, then built in one go: the cells come in the part's order (by row, then
+        // column, as `CellRef` sorts), and a map built from a sorted list is cheaper than one
+        // insert per cell. A cell written twice keeps its last value, as an insert would.
+        let mut list = Vec::with_capacity(cells.values.len());
         for (at, value, style) in cells.values {
             used.add(at)?;
             let style = values.style(style);
@@ -685,8 +689,9 @@ fn values_sure(
                 formula: None,
                 fmt,
             };
-            sheet.cells.insert(CellRef::new(at.0, at.1), cell);
+            list.push((CellRef::new(at.0, at.1), cell));
         }
+        sheet.cells = list.into_iter().collect();
         if cells.blanks {
             // A cell without a value may be a formula never computed: the sheet's formulas, as
             // `read_xlsx` reads them (the one pass gives calamine's formulas).
