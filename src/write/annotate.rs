@@ -823,20 +823,29 @@ fn assemble(
     // that row has a height set (every row of these sheets has), and the marked copies are
     // built in parallel while a streamed sheet numbers its formats in the workbook's table as
     // it writes (an order that would follow the threads' timing). See docs/performance.md.
+    // The Summary and the Findings are independent of each other too: built side by side.
     let summary_and_findings = || -> Result<(Worksheet, Worksheet), ReviewError> {
-        let mut summary = Worksheet::new();
-        write_summary(
-            &mut summary,
-            results,
-            &plan,
-            &first_row,
-            total_findings,
-            opts,
-            words,
-        )?;
-        let mut findings = Worksheet::new();
-        write_findings(&mut findings, results, &plan, words, opts.lang, notes)?;
-        Ok((summary, findings))
+        let (summary, findings) = rayon::join(
+            || -> Result<Worksheet, ReviewError> {
+                let mut summary = Worksheet::new();
+                write_summary(
+                    &mut summary,
+                    results,
+                    &plan,
+                    &first_row,
+                    total_findings,
+                    opts,
+                    words,
+                )?;
+                Ok(summary)
+            },
+            || -> Result<Worksheet, ReviewError> {
+                let mut findings = Worksheet::new();
+                write_findings(&mut findings, results, &plan, words, opts.lang, notes)?;
+                Ok(findings)
+            },
+        );
+        Ok((summary?, findings?))
     };
     let written: Vec<Option<Copy>> = plan
         .copies
