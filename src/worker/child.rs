@@ -79,7 +79,7 @@ pub fn worker_main(max_memory_mb: u64) -> std::process::ExitCode {
     std::process::ExitCode::SUCCESS
 }
 
-/// A path from the bytes the pool sent ([`super::path_bytes`]).
+/// A path from the bytes the pool sent (the system's bytes of the path, see `Pool::check_path`).
 #[cfg(unix)]
 fn path_of(bytes: Vec<u8>) -> std::path::PathBuf {
     use std::os::unix::ffi::OsStringExt;
