@@ -77,6 +77,30 @@ impl FileResult {
     pub fn count(&self, s: Severity) -> usize {
         self.findings.iter().filter(|f| f.severity == s).count()
     }
+
+    /// The sheets holding forms (each counted once, however many forms it holds).
+    pub fn form_sheets(&self) -> usize {
+        self.forms
+            .iter()
+            .map(|f| f.sheet.as_str())
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    }
+
+    /// A copy of this result holding `kept` instead of its sheets (what a writer that keeps
+    /// results keeps of them).
+    pub fn with_kept(&self, kept: Vec<Sheet>) -> FileResult {
+        FileResult {
+            path: self.path.clone(),
+            status: self.status.clone(),
+            forms: self.forms.clone(),
+            findings: self.findings.clone(),
+            unit: self.unit.clone(),
+            kept,
+            explanations: self.explanations.clone(),
+            not_applied: self.not_applied.clone(),
+        }
+    }
 }
 
 /// Whether a finding of `r` is on `sheet` (names it, or one of its cells).

@@ -310,59 +310,35 @@ fn styles(bytes: &[u8]) -> Sure<Vec<Style>> {
     let mut palette = Vec::new();
     loop {
         match next(&mut xml)? {
-            Event::Start(e) if e.local_name().as_ref() == "numFmts" => loop {
-                match next(&mut xml)? {
-                    Event::Start(e) if e.local_name().as_ref() == "numFmt" => {
-                        let [id, code] = attrs(&e, ["numFmtId", "formatCode"])?;
-                        if let (Some(id), Some(code)) = (id, code) {
-                            let code = sheet_xml::unescape_attr(code)?;
-                            number_formats.retain(|(i, _)| i != id);
-                            number_formats.push((id.to_string(), code));
-                        }
+            Event::Start(e) if e.local_name().as_ref() == "numFmts" => {
+                each_child(&mut xml, "numFmts", "numFmt", |_, e| {
+                    let [id, code] = attrs(e, ["numFmtId", "formatCode"])?;
+                    if let (Some(id), Some(code)) = (id, code) {
+                        let code = sheet_xml::unescape_attr(code)?;
+                        number_formats.retain(|(i, _)| i != id);
+                        number_formats.push((id.to_string(), code));
                     }
-                    Event::End(e) if e.local_name().as_ref() == "numFmts" => break,
-                    Event::Eof => return Err(Decline),
-                    _ => (),
-                }
-            },
-            Event::Start(e) if e.local_name().as_ref() == "fonts" => loop {
-                match next(&mut xml)? {
-                    Event::Start(e) if e.local_name().as_ref() == "font" => {
-                        bold.push(font_bold(&mut xml)?);
-                    }
-                    Event::End(e) if e.local_name().as_ref() == "fonts" => break,
-                    Event::Eof => return Err(Decline),
-                    _ => (),
-                }
-            },
-            Event::Start(e) if e.local_name().as_ref() == "fills" => loop {
-                match next(&mut xml)? {
-                    Event::Start(e) if e.local_name().as_ref() == "fill" => {
-                        skip_to_end(&mut xml, "fill")?;
-                    }
-                    Event::End(e) if e.local_name().as_ref() == "fills" => break,
-                    Event::Eof => return Err(Decline),
-                    _ => (),
-                }
-            },
-            Event::Start(e) if e.local_name().as_ref() == "borders" => loop {
-                match next(&mut xml)? {
-                    Event::Start(e) if e.local_name().as_ref() == "border" => border(&mut xml)?,
-                    Event::End(e) if e.local_name().as_ref() == "borders" => break,
-                    Event::Eof => return Err(Decline),
-                    _ => (),
-                }
-            },
-            Event::Start(e) if e.local_name().as_ref() == "cellXfs" => loop {
-                match next(&mut xml)? {
-                    Event::Start(e) if e.local_name().as_ref() == "xf" => {
-                        palette.push(xf(&mut xml, &e, &number_formats, &bold)?);
-                    }
-                    Event::End(e) if e.local_name().as_ref() == "cellXfs" => break,
-                    Event::Eof => return Err(Decline),
-                    _ => (),
-                }
-            },
+                    Ok(())
+                })?
+            }
+            Event::Start(e) if e.local_name().as_ref() == "fonts" => {
+                each_child(&mut xml, "fonts", "font", |xml, _| {
+                    bold.push(font_bold(xml)?);
+                    Ok(())
+                })?
+            }
+            Event::Start(e) if e.local_name().as_ref() == "fills" => {
+                each_child(&mut xml, "fills", "fill", |xml, _| skip_to_end(xml, "fill"))?
+            }
+            Event::Start(e) if e.local_name().as_ref() == "borders" => {
+                each_child(&mut xml, "borders", "border", |xml, _| border(xml))?
+            }
+            Event::Start(e) if e.local_name().as_ref() == "cellXfs" => {
+                each_child(&mut xml, "cellXfs", "xf", |xml, e| {
+                    palette.push(xf(xml, e, &number_formats, &bold)?);
+                    Ok(())
+                })?
+            }
             Event::End(e) if e.local_name().as_ref() == "styleSheet" => break,
             Event::Eof => return Err(Decline),
             _ => (),
@@ -386,6 +362,24 @@ fn next<'a>(xml: &mut quick_xml::Reader<&'a [u8]>) -> Sure<Event<'a>> {
         }
     }
     Ok(event)
+}
+
+/// Each `<item>` child of the list element just opened (`list`, by local names) read by `each`,
+/// to the list's end tag; other children are passed over.
+fn each_child<'a>(
+    xml: &mut quick_xml::Reader<&'a [u8]>,
+    list: &str,
+    item: &str,
+    mut each: impl FnMut(&mut quick_xml::Reader<&'a [u8]>, &BytesStart<'a>) -> Sure<()>,
+) -> Sure<()> {
+    loop {
+        match next(xml)? {
+            Event::Start(e) if e.local_name().as_ref() == item => each(xml, &e)?,
+            Event::End(e) if e.local_name().as_ref() == list => return Ok(()),
+            Event::Eof => return Err(Decline),
+            _ => (),
+        }
+    }
 }
 
 /// Events to the end of an element by its local name (calamine's `parse_fill`, which keeps

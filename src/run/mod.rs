@@ -670,7 +670,7 @@ impl<'a> Run<'a> {
         let (mut result, kept) =
             file::check_file(input, self.pack, &self.options, self.isolation, &job);
         if keep_sheets && matches!(result.status, Status::Checked) {
-            let sheets = form_sheets(&result);
+            let sheets = result.form_sheets();
             let before = seen.fetch_add(sheets, Ordering::Relaxed);
             // Once the run surely has more sheets than the review copies in full, only sheets
             // with findings are copied: keep no others (a file whose checks read other
@@ -759,13 +759,4 @@ fn named_units(pack: &Pack, k: &Kept) -> Vec<(String, String)> {
         }
     }
     out
-}
-
-/// The sheets holding forms in a checked file.
-fn form_sheets(r: &FileResult) -> usize {
-    r.forms
-        .iter()
-        .map(|f| f.sheet.as_str())
-        .collect::<BTreeSet<_>>()
-        .len()
 }

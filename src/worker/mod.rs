@@ -324,6 +324,27 @@ impl Pool {
         }
         Ok(worker)
     }
+
+    /// One request (and the bytes, if any) to a free worker that has compiled `pack`, and its
+    /// reply: the worker freed after it, or stopped and why said when it broke off.
+    fn request<T: serde::de::DeserializeOwned>(
+        &self,
+        pack: &Pack,
+        request: &Request,
+        bytes: Option<&[u8]>,
+    ) -> Result<T, Failure> {
+        let mut worker = self.ready(pack)?;
+        let reply = self
+            .exchange(&mut worker, request, bytes)
+            .and_then(|r| postcard::from_bytes::<T>(&r).map_err(|_| false));
+        match reply {
+            Ok(reply) => {
+                self.release(worker);
+                Ok(reply)
+            }
+            Err(t) => Err(self.stopped(worker, t)),
+        }
+    }
 }
 
 impl Isolation for Pool {
@@ -337,22 +358,13 @@ impl Isolation for Pool {
         pack: &Pack,
         job: &Job,
     ) -> Result<(FileResult, Kept), Failure> {
-        let mut worker = self.ready(pack)?;
         let request = Request::Check {
             container,
             limits: *limits,
             job: job.clone(),
         };
-        let reply = self
-            .exchange(&mut worker, &request, Some(bytes))
-            .and_then(|r| postcard::from_bytes::<Result<Checked, Failure>>(&r).map_err(|_| false));
-        match reply {
-            Ok(result) => {
-                self.release(worker);
-                result.map(|c| c.into_result(&job.shown))
-            }
-            Err(t) => Err(self.stopped(worker, t)),
-        }
+        self.request::<Result<Checked, Failure>>(pack, &request, Some(bytes))?
+            .map(|c| c.into_result(&job.shown))
     }
 
     /// The whole of one file in a worker: it opens and reads the file itself (its bytes never
@@ -371,28 +383,19 @@ impl Isolation for Pool {
         job: &Job,
     ) -> FileOutcome {
         use std::os::unix::ffi::OsStrExt;
-        let unread =
-            |failure| FileOutcome::Unreadable(crate::read::load::failure_error(&[], name, failure));
-        let mut worker = match self.ready(pack) {
-            Ok(w) => w,
-            Err(failure) => return unread(failure),
-        };
         let request = Request::CheckPath {
             path: path.as_os_str().as_bytes().to_vec(),
             name: name.to_string(),
             limits: *limits,
             job: job.clone(),
         };
-        let reply = self
-            .exchange(&mut worker, &request, None)
-            .and_then(|r| postcard::from_bytes::<Outcome>(&r).map_err(|_| false));
-        match reply {
-            Ok(outcome) => {
-                self.release(worker);
-                outcome.into_outcome(&job.shown)
+        match self.request::<Outcome>(pack, &request, None) {
+            Ok(outcome) => outcome.into_outcome(&job.shown),
+            // No worker, or the worker stopped: `failure_error` words these without the
+            // file's bytes (this process never read them).
+            Err(failure) => {
+                FileOutcome::Unreadable(crate::read::load::failure_error(&[], name, failure))
             }
-            // Stopped: `failure_error` words it without the file's bytes.
-            Err(t) => unread(self.stopped(worker, t)),
         }
     }
 

@@ -202,7 +202,7 @@ fn plan_copies(results: &[FileResult], opts: &ReviewOptions, words: &ReviewWords
     let total: usize = results
         .iter()
         .filter(|r| matches!(r.status, Status::Checked))
-        .map(form_sheets)
+        .map(FileResult::form_sheets)
         .sum();
     let only_flagged = total > opts.max_copied_sheets;
     let mut taken: BTreeSet<String> = [words.summary_sheet, words.findings_sheet, "History"]
@@ -654,7 +654,7 @@ impl ReviewBuilder {
         let ri = self.results.len();
         let checked = matches!(r.status, Status::Checked);
         if checked {
-            self.sheets += form_sheets(r);
+            self.sheets += r.form_sheets();
         }
         // Beyond the maximum, only sheets with findings are copied: those are copied in any
         // case, and written now; the others wait for the end, unless the run surely has more
@@ -688,16 +688,7 @@ impl ReviewBuilder {
                 None => kept.push(sheet.clone()),
             }
         }
-        self.results.push(FileResult {
-            path: r.path.clone(),
-            status: r.status.clone(),
-            forms: r.forms.clone(),
-            findings: r.findings.clone(),
-            unit: r.unit.clone(),
-            kept,
-            explanations: r.explanations.clone(),
-            not_applied: r.not_applied.clone(),
-        });
+        self.results.push(r.with_kept(kept));
     }
 
     /// The language of the review workbook.
@@ -719,15 +710,6 @@ fn named_only(sheet: &Sheet) -> Sheet {
         name: sheet.name.clone(),
         ..Sheet::default()
     }
-}
-
-/// The sheets holding forms of a checked file (counted in the plan's total).
-fn form_sheets(r: &FileResult) -> usize {
-    r.forms
-        .iter()
-        .map(|f| f.sheet.as_str())
-        .collect::<BTreeSet<_>>()
-        .len()
 }
 
 /// The marked copy of `sheet` when it depends on no other file: None when a kept formula names

@@ -121,16 +121,7 @@ pub struct Ci<'w> {
 
 impl Sink for Ci<'_> {
     fn file(&mut self, r: &FileResult) {
-        self.results.push(FileResult {
-            path: r.path.clone(),
-            status: r.status.clone(),
-            forms: r.forms.clone(),
-            findings: r.findings.clone(),
-            unit: r.unit.clone(),
-            kept: Vec::new(),
-            explanations: r.explanations.clone(),
-            not_applied: r.not_applied.clone(),
-        });
+        self.results.push(r.with_kept(Vec::new()));
     }
 
     fn finish(&mut self, end: &End<'_>) -> Said {
