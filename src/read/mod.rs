@@ -21,6 +21,7 @@
 pub mod files;
 pub mod formula_safety;
 pub mod formula_tokens;
+pub mod inflate;
 pub mod labels;
 pub mod load;
 pub mod number;

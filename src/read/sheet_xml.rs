@@ -3,8 +3,9 @@
 //!
 //! calamine gives them in two more passes over the part, each inflating and parsing the whole
 //! sheet again (`XlsxCellReader::next_formula`, then `Xlsx::merge_cells_by_sheet_name`); this
-//! inflates the part once (with `zip`) and reads both from the one stream of XML events (with
-//! `quick-xml`, configured as calamine configures it). What it gives is what calamine gives,
+//! inflates the part once (whole, [`crate::read::inflate`], or else with `zip`'s reader) and
+//! reads both from the one stream of XML events (with `quick-xml`, configured as calamine
+//! configures it). What it gives is what calamine gives,
 //! event for event: the same cells (a cell without an `r` attribute placed as calamine places
 //! it), the same formula texts (entities resolved, shared formulas expanded with
 //! [`calamine::expand_shared_formula`] from the anchor already seen), the same errors for the
@@ -21,14 +22,48 @@ use quick_xml::events::{BytesRef, BytesStart, Event};
 use std::collections::HashMap;
 use std::io::{BufRead, BufReader, Cursor};
 
-type Zip<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
+type Zip<'a> = crate::read::inflate::Archive<'a>;
 type Xml<R> = quick_xml::Reader<R>;
-/// A part of the package, inflated as it is read.
-type Part<'z, 'a> = BufReader<zip::read::ZipFile<'z, Cursor<&'a [u8]>>>;
+
+/// The largest part inflated whole before it is read as XML (the own reader's bound for the
+/// parts it reads whole, `xlsx_values::PART_BOUND`); a larger one is inflated as it is read.
+pub(crate) const WHOLE_PART: u64 = 16 * 1024 * 1024;
+
+/// A part of the package: inflated whole ([`crate::read::inflate`]), or as it is read.
+enum Part<'z, 'a> {
+    Whole(Cursor<Vec<u8>>),
+    Streamed(BufReader<zip::read::ZipFile<'z, Cursor<&'a [u8]>>>),
+}
+
+impl std::io::Read for Part<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        match self {
+            Part::Whole(c) => c.read(buf),
+            Part::Streamed(r) => r.read(buf),
+        }
+    }
+}
+
+impl BufRead for Part<'_, '_> {
+    fn fill_buf(&mut self) -> std::io::Result<&[u8]> {
+        match self {
+            Part::Whole(c) => c.fill_buf(),
+            Part::Streamed(r) => r.fill_buf(),
+        }
+    }
+
+    fn consume(&mut self, amount: usize) {
+        match self {
+            Part::Whole(c) => c.consume(amount),
+            Part::Streamed(r) => r.consume(amount),
+        }
+    }
+}
 
 /// An .xlsx package open for reading its worksheet parts: the zip directory read once, and
 /// each worksheet's part path.
 pub struct Parts<'a> {
+    bytes: &'a [u8],
     zip: Zip<'a>,
     /// The package's entry names by their lowercase form, `\` read as `/` (calamine's lookup).
     names: HashMap<String, String>,
@@ -70,6 +105,7 @@ impl<'a> Parts<'a> {
             );
         }
         let mut parts = Parts {
+            bytes,
             zip,
             names,
             sheets: Vec::new(),
@@ -101,7 +137,13 @@ impl<'a> Parts<'a> {
             .names
             .get(&path.to_ascii_lowercase())
             .map_or(path, String::as_str);
-        let file = match self.zip.by_name(entry) {
+        let Some(index) = self.zip.index_for_name(entry) else {
+            return Ok(None);
+        };
+        if let Some(whole) = crate::read::inflate::whole(self.bytes, &mut self.zip, index, bound) {
+            return Ok(Some(whole));
+        }
+        let file = match self.zip.by_index(index) {
             Ok(file) => file,
             Err(zip::result::ZipError::FileNotFound) => return Ok(None),
             Err(_) => return Err(PartError),
@@ -143,9 +185,20 @@ impl<'a> Parts<'a> {
             .names
             .get(&path.to_ascii_lowercase())
             .map_or(path, String::as_str);
-        match self.zip.by_name(entry) {
-            Ok(file) => {
-                let mut xml = Xml::from_reader(BufReader::new(file));
+        let Some(index) = self.zip.index_for_name(entry) else {
+            return Ok(None);
+        };
+        let whole = crate::read::inflate::whole(self.bytes, &mut self.zip, index, WHOLE_PART);
+        let part = match whole {
+            Some(whole) => Ok(Part::Whole(Cursor::new(whole))),
+            None => self
+                .zip
+                .by_index(index)
+                .map(|file| Part::Streamed(BufReader::new(file))),
+        };
+        match part {
+            Ok(part) => {
+                let mut xml = Xml::from_reader(part);
                 let config = xml.config_mut();
                 config.check_end_names = false;
                 config.trim_text(false);

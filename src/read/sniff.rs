@@ -731,13 +731,8 @@ fn csv_delimiter(text: &str) -> Option<&'static str> {
 /// At most this many bytes are decompressed from any one zip entry.
 const ZIP_ENTRY_LIMIT: u64 = 256 * 1024;
 
-thread_local! {
-    /// Each thread's inflater for small zip entries (see [`ZipView::read_small_deflated`]).
-    static INFLATER: std::cell::RefCell<flate2::Decompress> =
-        std::cell::RefCell::new(flate2::Decompress::new(false));
-}
-
 struct ZipView<'a> {
+    bytes: &'a [u8],
     archive: zip::ZipArchive<Cursor<&'a [u8]>>,
     /// Normalised (lower-case, forward slashes, no leading slash) entry names, by index.
     names: Vec<String>,
@@ -757,6 +752,7 @@ impl<'a> ZipView<'a> {
             .map(|n| n.replace('\\', "/").trim_start_matches('/').to_lowercase())
             .collect();
         Some(ZipView {
+            bytes,
             archive,
             names,
             stored,
@@ -793,43 +789,11 @@ impl<'a> ZipView<'a> {
         Some(out)
     }
 
-    /// A small deflated entry inflated whole with this thread's inflater, which is reset, not
-    /// set up again, for each entry (setting one up is most of inflating a small part such as
-    /// `_rels/.rels`). Only what the zip crate's reader would give is given: an entry that is
-    /// not encrypted, whose stream ends within its stored bytes, unpacks to exactly the size
-    /// its directory entry declares (below [`ZIP_ENTRY_LIMIT`], so that reader reads it to its
-    /// end and checks it) and matches its checksum. Anything else is `None` and goes that
-    /// reader's way, with its own checks and errors.
+    /// A small deflated entry inflated whole ([`crate::read::inflate::whole`]): one that
+    /// declares less than [`ZIP_ENTRY_LIMIT`], so that the zip crate's reader, which reads
+    /// whatever else, would read it to its end and check it.
     fn read_small_deflated(&mut self, index: usize) -> Option<Vec<u8>> {
-        let mut raw = self.archive.by_index_raw(index).ok()?;
-        let declared = raw.size();
-        if raw.compression() != zip::CompressionMethod::Deflated
-            || raw.encrypted()
-            || declared >= ZIP_ENTRY_LIMIT
-            || raw.compressed_size() > ZIP_ENTRY_LIMIT
-        {
-            return None;
-        }
-        let checksum = raw.crc32();
-        let mut packed = Vec::new();
-        (&mut raw)
-            .take(ZIP_ENTRY_LIMIT)
-            .read_to_end(&mut packed)
-            .ok()?;
-        let declared = usize::try_from(declared).ok()?;
-        // One byte more than declared: a stream that unpacks to more is told by its length.
-        let mut out = Vec::with_capacity(declared.checked_add(1)?);
-        let ended = INFLATER.with(|cell| {
-            let mut inflater = cell.borrow_mut();
-            inflater.reset(false);
-            let status =
-                inflater.decompress_vec(&packed, &mut out, flate2::FlushDecompress::Finish);
-            matches!(status, Ok(flate2::Status::StreamEnd))
-        });
-        if !ended || out.len() != declared {
-            return None;
-        }
-        (crc32fast::hash(&out) == checksum).then_some(out)
+        crate::read::inflate::whole(self.bytes, &mut self.archive, index, ZIP_ENTRY_LIMIT - 1)
     }
 
     /// The start of an entry's content (at most [`ZIP_ENTRY_LIMIT`] bytes), if it can be read.
@@ -2057,7 +2021,7 @@ mod tests {
             ("big", &big),
             ("xl/workbook.xml", b"<workbook/>"),
         ]);
-        /// An entry as the reused inflater read it (`None`: not taken), and as zip reads it.
+        /// An entry as read whole (`None`: not taken), and as zip reads it.
         type BothWays = (Option<Vec<u8>>, Option<Vec<u8>>, bool);
         let fast_and_zip = |bytes: &[u8]| -> Vec<BothWays> {
             let Some(mut zip) = ZipView::open(bytes) else {

@@ -1546,6 +1546,12 @@ mod tests {
         );
     }
 
+    /// The parts `sheet_xml` reads as XML are held whole within the same bound.
+    #[test]
+    fn the_parts_read_as_xml_are_held_whole_within_the_same_bound() {
+        assert_eq!(PART_BOUND, crate::read::sheet_xml::WHOLE_PART);
+    }
+
     /// A part is read whole only up to the bound, and no further: one larger (a zip bomb)
     /// makes the fast path decline, and calamine streams it.
     #[test]
