@@ -182,13 +182,21 @@ pub fn workbook(s: &str) -> Cow<'_, str> {
 /// file obeys nothing in it.
 pub fn json_pretty<T: serde::Serialize + ?Sized>(v: &T) -> serde_json::Result<String> {
     let mut bytes = Vec::with_capacity(256);
-    let mut ser = serde_json::Serializer::with_formatter(
-        &mut bytes,
-        SafeJson(serde_json::ser::PrettyFormatter::new()),
-    );
-    v.serialize(&mut ser)?;
+    json_pretty_into(&mut bytes, v)?;
     // The serializer writes only UTF-8.
     String::from_utf8(bytes).map_err(|e| serde_json::Error::io(std::io::Error::other(e)))
+}
+
+/// [`json_pretty`] appended to `bytes` (a buffer kept from one value to the next).
+pub fn json_pretty_into<T: serde::Serialize + ?Sized>(
+    bytes: &mut Vec<u8>,
+    v: &T,
+) -> serde_json::Result<()> {
+    let mut ser = serde_json::Serializer::with_formatter(
+        bytes,
+        SafeJson(serde_json::ser::PrettyFormatter::new()),
+    );
+    v.serialize(&mut ser)
 }
 
 /// The bytes that may start a [`hidden`] character in UTF-8: C0 controls and DEL, and the lead

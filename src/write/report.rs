@@ -288,6 +288,8 @@ pub struct JsonStream<'w> {
     summary: Summary,
     /// The language of an unreadable file's `error` and `hint`.
     lang: Lang,
+    /// Each element's text, in buffers kept from one element to the next.
+    text: Text,
 }
 
 /// Findings text kept in memory before it goes to a temporary file.
@@ -313,11 +315,12 @@ impl<'w> JsonStream<'w> {
             spill: None,
             summary: Summary::default(),
             lang,
+            text: Text::default(),
         })
     }
 
     pub fn file(&mut self, r: &FileResult) -> std::io::Result<()> {
-        element(
+        self.text.element(
             self.out,
             self.files == 0,
             &JsonFile::at(r, self.findings, self.lang),
@@ -327,8 +330,10 @@ impl<'w> JsonStream<'w> {
         for f in &r.findings {
             let entry = JsonFinding::of(f);
             match &mut self.spill {
-                Some(file) => element(file, self.findings == 0, &entry)?,
-                None => element(&mut self.kept, self.findings == 0, &entry)?,
+                Some(file) => self.text.element(file, self.findings == 0, &entry)?,
+                None => self
+                    .text
+                    .element(&mut self.kept, self.findings == 0, &entry)?,
             }
             self.findings += 1;
         }
@@ -364,7 +369,7 @@ impl<'w> JsonStream<'w> {
         if !previous_unreadable.is_empty() {
             write!(out, ",\n  \"previous\": [")?;
             for (i, r) in previous_unreadable.iter().enumerate() {
-                element(out, i == 0, &JsonFile::of(r, lang))?;
+                self.text.element(out, i == 0, &JsonFile::of(r, lang))?;
             }
             close(out, previous_unreadable.len())?;
         }
@@ -390,11 +395,38 @@ impl<'w> JsonStream<'w> {
     }
 }
 
-/// One element of a top-level list, as serde_json's pretty printer nests it.
-fn element(out: &mut dyn std::io::Write, first: bool, v: &impl Serialize) -> std::io::Result<()> {
-    let text = crate::safe::json_pretty(v)?;
-    out.write_all(if first { b"\n    " } else { b",\n    " })?;
-    out.write_all(text.replace('\n', "\n    ").as_bytes())
+/// The buffers an element's text is made in: as [`crate::safe::json_pretty`] writes it, then
+/// nested.
+#[derive(Default)]
+struct Text {
+    flat: Vec<u8>,
+    nested: Vec<u8>,
+}
+
+impl Text {
+    /// One element of a top-level list, as serde_json's pretty printer nests it: each line
+    /// after the first indented by four spaces (a newline in the text is always the printer's:
+    /// one inside a string is written `\n`), written in one piece.
+    fn element(
+        &mut self,
+        out: &mut dyn std::io::Write,
+        first: bool,
+        v: &impl Serialize,
+    ) -> std::io::Result<()> {
+        let Text { flat, nested } = self;
+        flat.clear();
+        crate::safe::json_pretty_into(flat, v)?;
+        nested.clear();
+        nested.extend_from_slice(if first { b"\n    " } else { b",\n    " });
+        let mut rest = &flat[..];
+        while let Some(i) = memchr::memchr(b'\n', rest) {
+            nested.extend_from_slice(&rest[..=i]);
+            nested.extend_from_slice(b"    ");
+            rest = &rest[i + 1..];
+        }
+        nested.extend_from_slice(rest);
+        out.write_all(nested)
+    }
 }
 
 fn close(out: &mut dyn std::io::Write, count: usize) -> std::io::Result<()> {
