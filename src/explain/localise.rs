@@ -1102,12 +1102,20 @@ impl Build<'_> {
         let larger_count = larger.len().min(MAX_ALTERNATIVES);
         let best_len = sets.first().map_or(0, |s| s.0.len());
         let larger_len = larger.first().map_or(0, |s| s.0.len());
-        let or: Vec<Change> = larger
-            .iter()
-            .map(|(set, ranges)| self.assess(set, ranges))
-            .min_by_key(|a| a.extra)
-            .map(|a| self.changes(&a))
-            .unwrap_or_default();
+        // The first with the fewest: none has fewer than none, so the first with none ends
+        // the look (each assessment checks the workbook again).
+        let mut best: Option<Assessed> = None;
+        for (set, ranges) in larger {
+            let a = self.assess(set, ranges);
+            let none = a.extra == 0;
+            if best.as_ref().is_none_or(|b| a.extra < b.extra) {
+                best = Some(a);
+            }
+            if none {
+                break;
+            }
+        }
+        let or: Vec<Change> = best.map(|a| self.changes(&a)).unwrap_or_default();
         // Equally small sets are told apart by the percentages: a set after which a shown
         // percentage still disagrees with its (unchanged) count and base needs that
         // percentage changed too, so it is larger.
