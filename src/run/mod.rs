@@ -12,6 +12,7 @@ pub mod consolidate;
 pub mod desk;
 pub mod file;
 pub mod guard;
+mod handoff;
 pub mod inputs;
 pub mod links;
 pub mod marked;
@@ -31,6 +32,11 @@ use std::borrow::Cow;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
+
+/// How many results the checking threads hand on at a time (see [`handoff`]). 16: a wake-up of
+/// the ordering thread per 16 files instead of one per file; a run holds at most this many
+/// more results at once.
+const HANDOFF_BATCH: usize = 16;
 
 /// The most files a run reads at once (`--jobs`): 4 × the cores (at least 8). More workers
 /// only compete for the same cores and the run's memory.
@@ -286,12 +292,14 @@ impl<'a> Run<'a> {
         let mut summary_without_code = false;
         let mut years: BTreeMap<i32, usize> = BTreeMap::new();
         std::thread::scope(|scope| {
-            let (tx, rx) = std::sync::mpsc::channel::<(usize, FileResult, Kept)>();
+            // Handed on a few at a time: waking this thread for every file cost more than
+            // the little it does with one.
+            let (tx, rx) = handoff::handoff::<(usize, FileResult, Kept)>(HANDOFF_BATCH);
             let sorted = &*sorted;
             scope.spawn(move || {
                 self.each(sorted, links, self.options.keep_sheets, &|i, r, k| {
                     done(&r);
-                    let _ = tx.send((i, r, k));
+                    tx.send((i, r, k));
                 });
             });
             let mut pending: BTreeMap<usize, (FileResult, Kept)> = BTreeMap::new();
