@@ -20,6 +20,10 @@ use std::io::Cursor;
 /// A zip archive over a file's bytes held in memory.
 pub type Archive<'a> = zip::ZipArchive<Cursor<&'a [u8]>>;
 
+/// The largest part of a workbook held whole (16 MiB): the own reader's values
+/// (`xlsx_values`) and the parts read as XML (`sheet_xml`); a larger one is streamed.
+pub const PART_BOUND: u64 = 16 * 1024 * 1024;
+
 thread_local! {
     /// Each thread's decompressor, made when first needed and kept (it holds no data between
     /// entries).

@@ -25,10 +25,6 @@ use std::io::{BufRead, BufReader, Cursor};
 type Zip<'a> = crate::read::inflate::Archive<'a>;
 type Xml<R> = quick_xml::Reader<R>;
 
-/// The largest part inflated whole before it is read as XML (the own reader's bound for the
-/// parts it reads whole, `xlsx_values::PART_BOUND`); a larger one is inflated as it is read.
-pub(crate) const WHOLE_PART: u64 = 16 * 1024 * 1024;
-
 /// A part of the package: inflated whole ([`crate::read::inflate`]), or as it is read.
 enum Part<'z, 'a> {
     Whole(Cursor<Vec<u8>>),
@@ -188,7 +184,13 @@ impl<'a> Parts<'a> {
         let Some(index) = self.zip.index_for_name(entry) else {
             return Ok(None);
         };
-        let whole = crate::read::inflate::whole(self.bytes, &mut self.zip, index, WHOLE_PART);
+        // A part larger than the bound is inflated as it is read.
+        let whole = crate::read::inflate::whole(
+            self.bytes,
+            &mut self.zip,
+            index,
+            crate::read::inflate::PART_BOUND,
+        );
         let part = match whole {
             Some(whole) => Ok(Part::Whole(Cursor::new(whole))),
             None => self

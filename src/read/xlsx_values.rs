@@ -33,8 +33,9 @@ use std::borrow::Cow;
 /// The largest part read whole (its bytes unpacked): a larger one is left to calamine, which
 /// streams it. Holding a part whole, and its cells before they go into the sheet, costs memory
 /// calamine's streaming does not; bounded so, it stays well within a worker's share of
-/// `--max-reader-mb` (at least 256 MB), and a workbook that read before still reads.
-pub const PART_BOUND: u64 = 16 * 1024 * 1024;
+/// `--max-reader-mb` (at least 256 MB), and a workbook that read before still reads. The
+/// same bound as the parts `sheet_xml` holds whole ([`crate::read::inflate::PART_BOUND`]).
+pub use crate::read::inflate::PART_BOUND;
 
 /// Why the fast path did not answer: calamine reads the workbook instead.
 #[derive(Debug)]
@@ -1544,12 +1545,6 @@ mod tests {
             read.sheets[0].cells[&CellRef::new(4, 1)].formula.as_deref(),
             Some("B1-B2")
         );
-    }
-
-    /// The parts `sheet_xml` reads as XML are held whole within the same bound.
-    #[test]
-    fn the_parts_read_as_xml_are_held_whole_within_the_same_bound() {
-        assert_eq!(PART_BOUND, crate::read::sheet_xml::WHOLE_PART);
     }
 
     /// A part is read whole only up to the bound, and no further: one larger (a zip bomb)
