@@ -50,7 +50,10 @@ pub fn check_file(
     job: &Job,
 ) -> (FileResult, Kept) {
     if let Some(problem) = &input.problem {
-        return (unreadable(&input.shown, problem.clone()), Kept::default());
+        return (
+            unreadable(&input.shown, Unreadable::clone(problem)),
+            Kept::default(),
+        );
     }
     if let Some(first) = &input.same_as {
         return (
