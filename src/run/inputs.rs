@@ -56,7 +56,7 @@ pub struct Input {
     pub id: Option<FileId>,
     /// Why it is reported without being read (a folder that cannot be read, a link not
     /// followed, a special file, a folder nested too deep). Boxed: few inputs have one, and a
-    /// run holds the list of all of them (at 20,000 workbooks, 48 bytes each).
+    /// run holds the list of all of them (48 bytes less an input; about 1 MB at 20,000).
     pub problem: Option<Box<Unreadable>>,
     /// The input (as shown) that is the same file under another name (a hard link, a
     /// symbolic link given by name): this one is listed, not read again.
