@@ -5,12 +5,12 @@
 //! sheet again (`XlsxCellReader::next_formula`, then `Xlsx::merge_cells_by_sheet_name`); this
 //! inflates the part once (whole, [`crate::read::inflate`], or else with `zip`'s reader) and
 //! reads both from the one stream of XML events (with `quick-xml`, configured as calamine
-//! configures it). What it gives is what calamine gives,
-//! event for event: the same cells (a cell without an `r` attribute placed as calamine places
-//! it), the same formula texts (entities resolved, shared formulas expanded with
-//! [`calamine::expand_shared_formula`] from the anchor already seen), the same errors for the
-//! formulas, and the merged ranges of the first `<mergeCells>` — none when calamine could not
-//! read them. The part is found from the package's relationships as calamine finds it.
+//! configures it). What it gives is what calamine gives, event for event: the same cells (a
+//! cell without an `r` attribute placed as calamine places it), the same formula texts
+//! (entities resolved, shared formulas expanded with [`calamine::expand_shared_formula`] from
+//! the anchor already seen), the same errors for the formulas, and the merged ranges of the
+//! first `<mergeCells>` — none when calamine could not read them. The part is found from the
+//! package's relationships as calamine finds it.
 //! `tests::the_pass_gives_what_calamine_gives_on_every_xlsx_of_the_corpus` holds it to that.
 //!
 //! It is called inside the reader's guard ([`crate::read::load`]): a panic is contained like

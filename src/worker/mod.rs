@@ -400,9 +400,9 @@ impl Isolation for Pool {
     }
 
     /// Threads for checking: one per worker. Handing a result on is a push onto the run's
-    /// hand-off (`run::handoff`), done before the thread's next request; a second thread per worker (as until wave 8) only
-    /// added hand-offs: on the benchmark's 2,000 workbooks it made 10,500 context switches
-    /// against 8,800-9,400 with one, for a run 3 % slower.
+    /// hand-off (`run::handoff`), done before the thread's next request; a second thread per
+    /// worker (as until wave 8) only added hand-offs: on the benchmark's 2,000 workbooks it
+    /// made 10,500 context switches against 8,800-9,400 with one, for a run 3 % slower.
     fn threads(&self, _jobs: usize) -> usize {
         // The workers the pool starts (`--jobs`, fewer when the run's memory does not hold
         // that many): more threads would only wait.
